@@ -1,0 +1,1 @@
+"""Plain newsroom types and rules: no I/O, tested without a server."""

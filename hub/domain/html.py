@@ -1,0 +1,88 @@
+"""Story body HTML: refuse active content with a clear reason, then sanitise with nh3.
+
+Editors get an error naming what was found (a `<script>`, an `onclick=`, a
+`javascript:` link) instead of a silently changed body; what passes is still cleaned
+by nh3 (Ammonia) before it is stored, and again per channel when rendered.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from html.parser import HTMLParser
+
+import nh3
+
+ALLOWED_TAGS = {
+    "p", "br", "h2", "h3", "h4", "strong", "b", "em", "i", "u", "s", "sub", "sup",
+    "blockquote", "ul", "ol", "li", "a", "img", "figure", "figcaption", "table",
+    "thead", "tbody", "tr", "th", "td", "hr", "span", "pre", "code", "video", "audio",
+    "source",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height", "data-asset-id"},
+    "video": {"src", "poster", "controls", "data-asset-id"},
+    "audio": {"src", "controls", "data-asset-id"},
+    "source": {"src", "type"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "span": {"lang"},
+    "p": {"lang"},
+}
+URL_SCHEMES = {"http", "https", "mailto", "tel", "asset"}
+ACTIVE_TAGS = {"script", "iframe", "object", "embed", "frame", "frameset", "applet", "base", "meta", "link", "style", "form"}  # fmt: skip
+_URL_ATTRS = {"href", "src", "poster", "action", "formaction", "xlink:href", "data"}
+_BAD_SCHEME = re.compile(r"^\s*(javascript|vbscript|data)\s*:", re.IGNORECASE)
+
+
+class _ActiveContentFinder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ACTIVE_TAGS:
+            self.found.append(f"<{tag}>")
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.found.append(f"{name}=")
+            elif name in _URL_ATTRS and value and _BAD_SCHEME.match(value):
+                self.found.append(f"{name}={value.split(':', 1)[0].strip().lower()}:")
+
+    handle_startendtag = handle_starttag
+
+
+def find_active_content(body: str) -> list[str]:
+    """Script tags, event handlers and script URLs in `body`, in order, without repeats."""
+    finder = _ActiveContentFinder()
+    finder.feed(body)
+    finder.close()
+    return list(dict.fromkeys(finder.found))
+
+
+def sanitize(body: str) -> str:
+    """The stored form of a body: nh3 with the newsroom's allow-list."""
+    return nh3.clean(
+        body,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer",
+    )
+
+
+def text_to_html(text: str) -> str:
+    """Plain text (pasted copy) as body HTML that keeps every character and line break."""
+    return html.escape(text, quote=False)
+
+
+_BLOCK_END = re.compile(r"</(p|h2|h3|h4|li|blockquote|tr|figure|pre)>|<br\s*/?>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def html_to_text(body: str) -> str:
+    """The text of a stored body: tags removed, entities decoded, blocks on their own lines."""
+    if "<" not in body:
+        return html.unescape(body)
+    return html.unescape(_TAG.sub("", _BLOCK_END.sub("\n", body)))

@@ -1,0 +1,141 @@
+"""Stories (稿件): their kinds, states, editable content and the rules on it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from hub.domain import html as body_html
+from hub.errors import Codes, HubError, invalid
+
+
+class StoryType(StrEnum):
+    ARTICLE = "article"
+    GALLERY = "gallery"  # 图集
+    VIDEO = "video"
+    AUDIO = "audio"
+    LIVE = "live"
+    SPECIAL = "special"  # 专题
+
+
+class StoryStatus(StrEnum):
+    DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"  # 签发: bound to one revision
+    SCHEDULED = "scheduled"
+    PUBLISHED = "published"
+    RETRACTED = "retracted"  # 撤稿
+
+
+class SourceInfo(BaseModel):
+    """来源 / 原作者 / 原标题 / 责任编辑 and the 转载 (reprint) flag."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source_name: str | None = None  # 来源
+    original_author: str | None = None  # 原作者
+    original_title: str | None = None  # 原标题
+    responsible_editor: str | None = None  # 责任编辑
+    reprint: bool = False  # 转载
+
+
+class Location(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+
+
+class StoryContent(BaseModel):
+    """Everything a revision freezes: the editable part of a story."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: StoryType = StoryType.ARTICLE
+    title: str
+    subtitle: str | None = None
+    summary: str | None = None
+    body: str = ""  # sanitised HTML
+    column_id: str | None = None
+    tags: tuple[str, ...] = ()
+    cover_asset_id: str | None = None
+    asset_ids: tuple[str, ...] = ()
+    byline: str | None = None
+    source: SourceInfo = SourceInfo()
+    language: str = "zh-CN"
+    location: Location | None = None
+
+    def content_hash(self) -> str:
+        """sha256 over a canonical JSON form: the same content always hashes the same."""
+        canonical = json.dumps(
+            self.model_dump(mode="json"), ensure_ascii=False, sort_keys=True, separators=(",", ":")
+        )
+        return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+    @property
+    def body_text(self) -> str:
+        return body_html.html_to_text(self.body)
+
+
+TITLE_MAX = 200
+SUBTITLE_MAX = 200
+SUMMARY_MAX = 1_000
+TAG_MAX = 32
+TAGS_MAX = 30
+
+
+def clean_body(body: str, max_chars: int) -> str:
+    """Refuse oversized bodies and active content; return the sanitised body."""
+    if len(body) > max_chars:
+        raise HubError(Codes.BODY_TOO_LONG, length=len(body), limit=max_chars)
+    found = body_html.find_active_content(body)
+    if found:
+        raise HubError(Codes.UNSAFE_HTML, found=", ".join(found[:5]))
+    return body_html.sanitize(body)
+
+
+def _check_text(field: str, value: str | None, limit: int, required: bool = False) -> str | None:
+    if value is None:
+        if required:
+            raise invalid(field, "不能为空", "is required")
+        return None
+    if required and not value.strip():
+        raise invalid(field, "不能为空", "must not be blank")
+    if len(value) > limit:
+        raise invalid(field, f"最多 {limit} 个字符,现有 {len(value)} 个", f"at most {limit} characters, got {len(value)}")
+    if "<" in value and body_html.find_active_content(value):
+        raise invalid(field, "不能包含脚本代码", "must not contain script markup")
+    return value
+
+
+def build_content(fields: dict[str, Any], max_body_chars: int) -> StoryContent:
+    """Validate raw editable fields (already merged with the current content) into content.
+
+    `fields` may carry `body` (HTML) or `body_text` (plain text, kept exactly).
+    """
+    data = dict(fields)
+    body_text = data.pop("body_text", None)
+    if body_text is not None:
+        if data.get("body") not in (None, ""):
+            raise invalid("body", "正文(HTML)与纯文本正文只能提供一种", "give body or bodyText, not both")
+        if len(body_text) > max_body_chars:
+            raise HubError(Codes.BODY_TOO_LONG, length=len(body_text), limit=max_body_chars)
+        data["body"] = body_html.text_to_html(body_text)
+    else:
+        data["body"] = clean_body(data.get("body") or "", max_body_chars)
+    data["title"] = _check_text("title", data.get("title"), TITLE_MAX, required=True)
+    data["subtitle"] = _check_text("subtitle", data.get("subtitle"), SUBTITLE_MAX)
+    data["summary"] = _check_text("summary", data.get("summary"), SUMMARY_MAX)
+    tags = tuple(dict.fromkeys(t.strip() for t in data.get("tags") or () if t and t.strip()))
+    if len(tags) > TAGS_MAX:
+        raise invalid("tags", f"最多 {TAGS_MAX} 个标签", f"at most {TAGS_MAX} tags")
+    for tag in tags:
+        _check_text("tags", tag, TAG_MAX)
+    data["tags"] = tags
+    data["asset_ids"] = tuple(dict.fromkeys(data.get("asset_ids") or ()))
+    return StoryContent.model_validate(data)

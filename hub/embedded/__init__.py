@@ -1,0 +1,1 @@
+"""Embedded backends: what the hub starts itself when no production server is configured."""

@@ -1,0 +1,229 @@
+"""The embedded document store: nx-27017 (MongoDB wire protocol on SQLite) as a child process.
+
+The hub starts it on a free loopback port with `--data-dir` under the data folder,
+waits until it answers `ping`, and stops it on exit. A record file next to the data
+names the store process and the hub that owns it, so a store left behind by a hub
+that was killed is found and stopped at the next start. On Linux the child also
+gets a parent-death signal, so it usually goes down with a killed hub by itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import structlog
+from pymongo import MongoClient
+from pymongo.errors import PyMongoError
+
+log = structlog.get_logger(__name__)
+
+RECORD = "store.json"
+_PR_SET_PDEATHSIG = 1
+
+
+class EmbeddedStoreError(RuntimeError):
+    """The embedded store could not be started; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class StoreRecord:
+    pid: int
+    port: int
+    owner_pid: int
+    data_dir: str
+
+    @classmethod
+    def read(cls, path: Path) -> StoreRecord | None:
+        try:
+            raw = json.loads(path.read_text())
+            return cls(int(raw["pid"]), int(raw["port"]), int(raw["owner_pid"]), str(raw["data_dir"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def write(self, path: Path) -> None:
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.__dict__))
+        os.replace(tmp, path)
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie child still answers kill(0); treat it as gone.
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ", 1)[1][:1] != "Z"
+    except OSError:
+        return True
+
+
+def _cmdline(pid: int) -> list[str]:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return [p.decode(errors="replace") for p in f.read().split(b"\0") if p]
+    except OSError:
+        return []
+
+
+def _is_our_store(pid: int, data_dir: Path) -> bool:
+    """True if pid is an nx-27017 process serving data_dir (guards against pid reuse)."""
+    cmd = _cmdline(pid)
+    if not cmd:
+        # No /proc (not Linux): trust the record only if the process is alive.
+        return _alive(pid)
+    return any("nx_27017" in part or "nx-27017" in part for part in cmd) and str(data_dir) in cmd
+
+
+def _terminate(pid: int, timeout: float = 10.0) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not _alive(pid):
+            return
+        time.sleep(0.05)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+
+
+def _set_parent_death_signal() -> None:  # runs in the child between fork and exec
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
+
+
+class EmbeddedStore:
+    """Start, health-check and stop nx-27017 for one data folder."""
+
+    def __init__(self, store_dir: Path, host: str = "127.0.0.1", startup_timeout: float = 30.0):
+        self.store_dir = store_dir.resolve()
+        self.data_dir = self.store_dir / "data"
+        self.host = host
+        self.startup_timeout = startup_timeout
+        self.port: int | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def uri(self) -> str:
+        if self.port is None:
+            raise EmbeddedStoreError("the embedded store is not running")
+        return f"mongodb://{self.host}:{self.port}/?directConnection=true"
+
+    @property
+    def record_path(self) -> Path:
+        return self.store_dir / RECORD
+
+    def reap_orphan(self) -> bool:
+        """Stop a store that a killed hub left behind. Returns True if one was stopped."""
+        record = StoreRecord.read(self.record_path)
+        if record is None:
+            return False
+        if _alive(record.owner_pid) and record.owner_pid != os.getpid():
+            if _alive(record.pid) and _is_our_store(record.pid, self.data_dir):
+                raise EmbeddedStoreError(
+                    f"数据目录 {self.store_dir} 正被另一个 Ronghub 进程(pid {record.owner_pid})使用。"
+                    f" / The data folder is in use by another Ronghub process (pid {record.owner_pid}); "
+                    "stop it or set RONGHUB_DATA_DIR to another folder."
+                )
+        stopped = False
+        if _alive(record.pid) and _is_our_store(record.pid, self.data_dir):
+            log.warning("embedded_store.orphan_stopped", pid=record.pid, owner=record.owner_pid)
+            _terminate(record.pid)
+            stopped = True
+        self.record_path.unlink(missing_ok=True)
+        return stopped
+
+    def start(self) -> str:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.reap_orphan()
+        self.port = free_port(self.host)
+        cmd = [
+            sys.executable,
+            "-m",
+            "nx_27017.nx_27017",
+            "--data-dir",
+            str(self.data_dir),
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+            "--pid-file",
+            str(self.store_dir / "nx.pid"),
+            "--log-file",
+            str(self.store_dir / "nx.log"),
+        ]
+        log_out = open(self.store_dir / "nx.stdout.log", "ab")  # noqa: SIM115 - owned by the child
+        self._proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=log_out,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_set_parent_death_signal if sys.platform == "linux" else None,
+            start_new_session=True,
+        )
+        log_out.close()
+        StoreRecord(self._proc.pid, self.port, os.getpid(), str(self.data_dir)).write(self.record_path)
+        self._wait_healthy()
+        log.info("embedded_store.started", pid=self._proc.pid, port=self.port, dir=str(self.data_dir))
+        return self.uri
+
+    def _wait_healthy(self) -> None:
+        assert self._proc is not None
+        deadline = time.monotonic() + self.startup_timeout
+        last: Exception | None = None
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                tail = (self.store_dir / "nx.stdout.log").read_text(errors="replace")[-2000:]
+                raise EmbeddedStoreError(
+                    f"内嵌数据库启动失败 / the embedded store exited with code {self._proc.returncode}:\n{tail}"
+                )
+            try:
+                with MongoClient(self.uri, serverSelectionTimeoutMS=500) as client:
+                    client.admin.command("ping")
+                return
+            except PyMongoError as exc:
+                last = exc
+                time.sleep(0.1)
+        self.stop()
+        raise EmbeddedStoreError(f"the embedded store did not answer within {self.startup_timeout}s: {last}")
+
+    def stop(self) -> None:
+        if self._proc is not None:
+            _terminate(self._proc.pid)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._proc.wait(timeout=5)
+            self._proc = None
+        record = StoreRecord.read(self.record_path)
+        if record is not None and record.owner_pid == os.getpid():
+            self.record_path.unlink(missing_ok=True)
+        self.port = None
+
+    def __enter__(self) -> EmbeddedStore:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,152 @@
+"""Errors every door of the hub reports the same way.
+
+A `HubError` carries a stable machine code, a Chinese message an editor can act on and
+the English text. GraphQL puts them in `errors[].extensions`, REST in the JSON body.
+The catalogue below is the single list of codes; a test checks each has both texts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorKind:
+    code: str
+    zh: str
+    en: str
+    http_status: int = 400
+
+
+class Codes:
+    """The stable error codes. Messages may use `{placeholders}` filled from details."""
+
+    BAD_REQUEST = ErrorKind("BAD_REQUEST", "请求格式不正确:{reason}", "Malformed request: {reason}")
+    GRAPHQL_SYNTAX = ErrorKind(
+        "GRAPHQL_SYNTAX", "查询语句有语法错误:{reason}", "GraphQL syntax error: {reason}"
+    )
+    GRAPHQL_VALIDATION = ErrorKind(
+        "GRAPHQL_VALIDATION",
+        "查询与接口定义不符(字段或参数名称、类型有误):{reason}",
+        "The query does not match the schema: {reason}",
+    )
+    QUERY_TOO_DEEP = ErrorKind(
+        "QUERY_TOO_DEEP",
+        "查询嵌套层数为 {depth},超过上限 {limit},请减少嵌套。",
+        "Query depth {depth} exceeds the limit of {limit}.",
+    )
+    QUERY_TOO_COSTLY = ErrorKind(
+        "QUERY_TOO_COSTLY",
+        "查询预计代价 {cost} 超过上限 {limit},请减少每页条数或所取字段。",
+        "Estimated query cost {cost} exceeds the limit of {limit}.",
+    )
+    TOO_MANY_ALIASES = ErrorKind(
+        "TOO_MANY_ALIASES",
+        "查询使用了 {count} 个别名,超过上限 {limit}。",
+        "The query uses {count} aliases, more than the limit of {limit}.",
+    )
+    TOO_MANY_TOKENS = ErrorKind(
+        "TOO_MANY_TOKENS",
+        "查询语句过长(超过 {limit} 个记号),请精简查询。",
+        "The query has more than {limit} tokens.",
+    )
+    REQUEST_TOO_LARGE = ErrorKind(
+        "REQUEST_TOO_LARGE",
+        "请求内容过大(上限 {limit} 字节)。",
+        "The request body is larger than the limit of {limit} bytes.",
+        413,
+    )
+    BODY_TOO_LONG = ErrorKind(
+        "BODY_TOO_LONG",
+        "正文有 {length} 个字符,超过上限 {limit},请拆分稿件或删减内容。",
+        "The body has {length} characters, more than the limit of {limit}.",
+    )
+    UNSAFE_HTML = ErrorKind(
+        "UNSAFE_HTML",
+        "正文含有不允许的脚本或事件代码({found}),请删除后再保存。",
+        "The body contains script or event-handler markup ({found}); remove it and save again.",
+    )
+    INVALID_INPUT = ErrorKind(
+        "INVALID_INPUT", "{field}:{reason_zh}", "{field}: {reason_en}"
+    )
+    UNAUTHENTICATED = ErrorKind(
+        "UNAUTHENTICATED",
+        "请先登录:此操作需要有效的访问令牌。",
+        "Sign in first: this operation needs a valid access token.",
+        401,
+    )
+    FORBIDDEN = ErrorKind(
+        "FORBIDDEN", "没有权限执行此操作:{reason_zh}", "Not allowed: {reason_en}", 403
+    )
+    NOT_FOUND = ErrorKind(
+        "NOT_FOUND", "找不到{what_zh}({id})。", "No {what_en} with id {id}.", 404
+    )
+    VERSION_CONFLICT = ErrorKind(
+        "VERSION_CONFLICT",
+        "稿件已被他人修改(当前版本 {current},你编辑的是版本 {expected}),请刷新后再改。",
+        "The story was changed by someone else (current version {current}, "
+        "you edited version {expected}); reload and edit again.",
+        409,
+    )
+    INTERNAL = ErrorKind(
+        "INTERNAL",
+        "服务器内部错误,已记录(编号 {ref}),请稍后重试或联系技术人员。",
+        "Internal server error (reference {ref}); try again later or contact support.",
+        500,
+    )
+    STORE_UNAVAILABLE = ErrorKind(
+        "STORE_UNAVAILABLE",
+        "数据库暂时不可用,请稍后重试。",
+        "The document store is unavailable; try again later.",
+        503,
+    )
+
+    @classmethod
+    def all(cls) -> list[ErrorKind]:
+        return [v for v in vars(cls).values() if isinstance(v, ErrorKind)]
+
+
+class _SafeDict(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+class HubError(Exception):
+    """An error whose text is safe and useful to show to the person who caused it."""
+
+    def __init__(self, kind: ErrorKind, **details: Any) -> None:
+        self.kind = kind
+        self.details = details
+        self.message_zh = kind.zh.format_map(_SafeDict(details))
+        self.message_en = kind.en.format_map(_SafeDict(details))
+        super().__init__(self.message_en)
+
+    @property
+    def code(self) -> str:
+        return self.kind.code
+
+    @property
+    def http_status(self) -> int:
+        return self.kind.http_status
+
+    def as_dict(self) -> dict[str, Any]:
+        """The wire form shared by GraphQL extensions and REST bodies."""
+        return {
+            "code": self.code,
+            "message": self.message_zh,
+            "message_zh": self.message_zh,
+            "message_en": self.message_en,
+            "details": {k: v for k, v in self.details.items() if _jsonable(v)},
+        }
+
+
+def _jsonable(value: Any) -> bool:
+    return isinstance(value, str | int | float | bool | list | dict) or value is None
+
+
+def invalid(field: str, reason_zh: str, reason_en: str, **details: Any) -> HubError:
+    """Shorthand for an input error on one field."""
+    return HubError(
+        Codes.INVALID_INPUT, field=field, reason_zh=reason_zh, reason_en=reason_en, **details
+    )

@@ -1,0 +1,39 @@
+"""Per-request context: the caller's scope, its repositories and DataLoaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from strawberry.dataloader import DataLoader
+
+from hub.settings import Settings
+from hub.store.catalog import AssetRepository, ColumnRepository
+from hub.store.documents import AssetDoc, ColumnDoc
+from hub.store.scope import Scope
+from hub.store.stories import StoryRepository
+
+
+def _batch_loader(repo: ColumnRepository | AssetRepository) -> DataLoader:  # type: ignore[type-arg]
+    async def load(ids: list[str]) -> list[object | None]:
+        found = await repo.get_many(ids)
+        return [found.get(i) for i in ids]
+
+    return DataLoader(load_fn=load)
+
+
+@dataclass
+class Context:
+    scope: Scope
+    settings: Settings
+    stories: StoryRepository = field(init=False)
+    columns: ColumnRepository = field(init=False)
+    assets: AssetRepository = field(init=False)
+    column_loader: DataLoader[str, ColumnDoc | None] = field(init=False)
+    asset_loader: DataLoader[str, AssetDoc | None] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.stories = StoryRepository(self.scope, self.settings.max_body_chars)
+        self.columns = ColumnRepository(self.scope)
+        self.assets = AssetRepository(self.scope)
+        self.column_loader = _batch_loader(self.columns)
+        self.asset_loader = _batch_loader(self.assets)

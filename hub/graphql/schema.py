@@ -1,0 +1,190 @@
+"""Queries and mutations of the content graph, and the schema that wires them."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import strawberry
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter
+from strawberry.types import Info
+
+from hub.domain import diff as domain_diff
+from hub.domain.story import StoryStatus
+from hub.errors import invalid
+from hub.graphql.context import Context
+from hub.graphql.errors import ShapeErrors
+from hub.graphql.limits import Limits, make_limits_rule
+from hub.graphql.types import (
+    Column,
+    CreateStoryInput,
+    Cursor,
+    FieldChange,
+    PageInfo,
+    Revision,
+    Story,
+    StoryConnection,
+    StoryDiff,
+    StoryEdge,
+    StoryFilter,
+    StoryOrder,
+    UpdateStoryInput,
+    dt_to_ms,
+)
+from hub.settings import Settings
+from hub.store import stories as story_store
+
+DEFAULT_PAGE = 20
+
+
+def _input_fields(data: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Given (not UNSET) input fields as plain values, in the domain's names."""
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(data):
+        if f.name in skip:
+            continue
+        value = getattr(data, f.name)
+        if value is strawberry.UNSET:
+            continue
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            value = {k: v for k, v in dataclasses.asdict(value).items()}
+        elif isinstance(value, list):
+            value = [str(v) for v in value]
+        out[f.name] = value
+    if "source" in out and out["source"] is None:
+        out["source"] = {}
+    return out
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="稿件列表 (Relay connection, newest first)")
+    async def stories(
+        self,
+        info: Info[Context, None],
+        first: int = DEFAULT_PAGE,
+        after: Cursor | None = None,
+        filter: StoryFilter | None = None,
+        order: StoryOrder | None = None,
+    ) -> StoryConnection:
+        ctx = info.context
+        story_store.check_page_size(first, ctx.settings.graphql_max_page)
+        flt = filter or StoryFilter()
+        if order is None:
+            order_key = "published_at" if ctx.scope.public_only else "updated_at"
+        else:
+            order_key = order.value if isinstance(order, StoryOrder) else str(order)
+        page = await ctx.stories.page(
+            story_store.StoryFilter(
+                column_id=str(flt.column_id) if flt.column_id else None,
+                type=flt.type,
+                status=flt.status,
+                tag=flt.tag,
+                since=dt_to_ms(flt.since),
+                until=dt_to_ms(flt.until),
+            ),
+            first=first,
+            after=after,
+            order=order_key,
+        )
+        edges = [StoryEdge(cursor=c, node=Story.from_doc(d)) for d, c in zip(page.items, page.cursors, strict=True)]
+        return StoryConnection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=page.has_next,
+                has_previous_page=page.has_previous,
+                start_cursor=page.cursors[0] if page.cursors else None,
+                end_cursor=page.cursors[-1] if page.cursors else None,
+            ),
+        )
+
+    @strawberry.field(description="一篇稿件; null if it does not exist or is not visible to you")
+    async def story(self, info: Info[Context, None], id: strawberry.ID) -> Story | None:
+        doc = await info.context.stories.get(str(id))
+        return Story.from_doc(doc) if doc else None
+
+    @strawberry.field(description="一个版本")
+    async def revision(self, info: Info[Context, None], story_id: strawberry.ID, number: int) -> Revision:
+        return Revision.from_doc(await info.context.stories.revision(str(story_id), number))
+
+    @strawberry.field(description="两个版本之间的差异 (from → to)")
+    async def diff_story(
+        self, info: Info[Context, None], id: strawberry.ID, from_revision: int, to_revision: int
+    ) -> StoryDiff:
+        repo = info.context.stories
+        old = await repo.revision(str(id), from_revision)
+        new = await repo.revision(str(id), to_revision)
+        changes = domain_diff.diff_contents(old.content, new.content)
+        return StoryDiff(
+            story_id=id,
+            from_revision=from_revision,
+            to_revision=to_revision,
+            changes=[FieldChange.from_domain(c) for c in changes],
+        )
+
+    @strawberry.field(description="栏目列表")
+    async def columns(self, info: Info[Context, None]) -> list[Column]:
+        return [Column.from_doc(c) for c in await info.context.columns.all()]
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="新建稿件 (revision 1)")
+    async def create_story(self, info: Info[Context, None], input: CreateStoryInput) -> Story:
+        fields = _input_fields(input)
+        if fields.get("body") is None:
+            fields.pop("body", None)
+        if fields.get("body_text") is None:
+            fields.pop("body_text", None)
+        doc = await info.context.stories.create(fields)
+        return Story.from_doc(doc)
+
+    @strawberry.mutation(description="修改稿件; fails with VERSION_CONFLICT if expectedVersion is stale")
+    async def update_story(self, info: Info[Context, None], input: UpdateStoryInput) -> Story:
+        changes = _input_fields(input, skip=("id", "expected_version"))
+        for required in ("title", "type", "language"):
+            if required in changes and changes[required] is None:
+                raise invalid(required, "不能为空", "must not be null")
+        if changes.get("tags", ...) is None:
+            changes["tags"] = []
+        if changes.get("asset_ids", ...) is None:
+            changes["asset_ids"] = []
+        if not changes:
+            raise invalid("input", "没有要修改的内容", "nothing to change")
+        doc = await info.context.stories.update(str(input.id), input.expected_version, changes)
+        return Story.from_doc(doc)
+
+    @strawberry.mutation(description="恢复旧版本: its content becomes a new revision")
+    async def restore_revision(
+        self, info: Info[Context, None], id: strawberry.ID, number: int, expected_version: int
+    ) -> Story:
+        doc = await info.context.stories.restore(str(id), number, expected_version)
+        return Story.from_doc(doc)
+
+    @strawberry.mutation(
+        description="发布 to the center's own read model. Until the review workflow exists this "
+        "needs only a token; the workflow will require 签发 first."
+    )
+    async def publish_story(self, info: Info[Context, None], id: strawberry.ID, expected_version: int) -> Story:
+        doc = await info.context.stories.set_status(str(id), expected_version, StoryStatus.PUBLISHED)
+        return Story.from_doc(doc)
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    limits = Limits(
+        max_depth=settings.graphql_max_depth,
+        max_aliases=settings.graphql_max_aliases,
+        max_cost=settings.graphql_max_cost,
+        max_page=settings.graphql_max_page,
+    )
+    limits_rule = make_limits_rule(limits)
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        extensions=[
+            lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+            lambda: AddValidationRules([limits_rule]),
+            ShapeErrors,
+        ],
+    )
+

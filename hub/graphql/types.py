@@ -1,0 +1,309 @@
+"""GraphQL output and input types for the content graph."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from hub.domain import diff as domain_diff
+from hub.domain import html as body_html
+from hub.domain.story import StoryContent, StoryStatus, StoryType
+from hub.graphql.context import Context
+from hub.store.documents import AssetDoc, ColumnDoc, RevisionDoc, StoryDoc
+
+
+StoryTypeEnum = strawberry.enum(StoryType, name="StoryType", description="稿件类型: article, 图集, video, audio, live, 专题")
+StoryStatusEnum = strawberry.enum(StoryStatus, name="StoryStatus", description="稿件状态")
+
+
+def ms_to_dt(ms: int | None) -> datetime | None:
+    return None if ms is None else datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+def dt_to_ms(dt: datetime | None) -> int | None:
+    if dt is None:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return int(dt.timestamp() * 1000)
+
+
+@strawberry.type(description="来源信息: 来源, 原作者, 原标题, 责任编辑, 转载")
+class Source:
+    source_name: str | None = strawberry.field(description="来源")
+    original_author: str | None = strawberry.field(description="原作者")
+    original_title: str | None = strawberry.field(description="原标题")
+    responsible_editor: str | None = strawberry.field(description="责任编辑")
+    reprint: bool = strawberry.field(description="转载")
+
+
+@strawberry.type
+class Location:
+    name: str
+    latitude: float | None
+    longitude: float | None
+
+
+@strawberry.type(description="栏目")
+class Column:
+    id: strawberry.ID
+    name: str
+    slug: str
+    position: int
+
+    @staticmethod
+    def from_doc(doc: ColumnDoc) -> Column:
+        return Column(id=strawberry.ID(doc.id), name=doc.name, slug=doc.slug, position=doc.position)
+
+
+@strawberry.type(description="媒体资源引用")
+class Asset:
+    id: strawberry.ID
+    kind: str
+    uri: str
+    title: str | None
+    alt: str | None
+    credit: str | None
+
+    @staticmethod
+    def from_doc(doc: AssetDoc) -> Asset:
+        return Asset(id=strawberry.ID(doc.id), kind=doc.kind, uri=doc.uri, title=doc.title, alt=doc.alt, credit=doc.credit)
+
+
+@strawberry.interface(description="The editable content of a story, as saved in a revision")
+class Content:
+    type: StoryTypeEnum  # type: ignore[valid-type]
+    title: str
+    subtitle: str | None
+    summary: str | None
+    body: str = strawberry.field(description="正文 (sanitised HTML)")
+    tags: list[str]
+    byline: str | None
+    source: Source
+    language: str
+    location: Location | None
+    content_hash: str
+
+    @strawberry.field(description="正文纯文本 (the body's text, entities decoded)")
+    def body_text(self) -> str:
+        return body_html.html_to_text(self.body)
+
+
+def _content_kwargs(c: StoryContent) -> dict[str, object]:
+    return {
+        "type": c.type,
+        "title": c.title,
+        "subtitle": c.subtitle,
+        "summary": c.summary,
+        "body": c.body,
+        "tags": list(c.tags),
+        "byline": c.byline,
+        "source": Source(**c.source.model_dump()),
+        "language": c.language,
+        "location": Location(**c.location.model_dump()) if c.location else None,
+    }
+
+
+@strawberry.type(description="稿件")
+class Story(Content):
+    id: strawberry.ID
+    version: int = strawberry.field(description="the head revision's number; pass it back as expectedVersion")
+    status: StoryStatusEnum  # type: ignore[valid-type]
+    created_at: datetime
+    updated_at: datetime
+    published_at: datetime | None
+    column_id: strawberry.Private[str | None]
+    cover_asset_id: strawberry.Private[str | None]
+    asset_ids: strawberry.Private[list[str]]
+
+    @staticmethod
+    def from_doc(doc: StoryDoc) -> Story:
+        return Story(
+            id=strawberry.ID(doc.id),
+            version=doc.version,
+            status=doc.status,
+            content_hash=doc.content_hash,
+            created_at=ms_to_dt(doc.created_at),  # type: ignore[arg-type]
+            updated_at=ms_to_dt(doc.updated_at),  # type: ignore[arg-type]
+            published_at=ms_to_dt(doc.published_at),
+            column_id=doc.column_id,
+            cover_asset_id=doc.cover_asset_id,
+            asset_ids=list(doc.asset_ids),
+            **_content_kwargs(doc.content()),  # type: ignore[arg-type]
+        )
+
+    @strawberry.field(description="栏目")
+    async def column(self, info: Info[Context, None]) -> Column | None:
+        if self.column_id is None:
+            return None
+        doc = await info.context.column_loader.load(self.column_id)
+        return Column.from_doc(doc) if doc else None
+
+    @strawberry.field(description="封面")
+    async def cover(self, info: Info[Context, None]) -> Asset | None:
+        if self.cover_asset_id is None:
+            return None
+        doc = await info.context.asset_loader.load(self.cover_asset_id)
+        return Asset.from_doc(doc) if doc else None
+
+    @strawberry.field(description="正文引用的媒体资源")
+    async def assets(self, info: Info[Context, None]) -> list[Asset]:
+        docs = await info.context.asset_loader.load_many(self.asset_ids)
+        return [Asset.from_doc(d) for d in docs if d is not None]
+
+    @strawberry.field(description="全部版本, 新的在前")
+    async def revisions(self, info: Info[Context, None]) -> list[Revision]:
+        docs = await info.context.stories.revisions(str(self.id))
+        return [Revision.from_doc(d) for d in docs]
+
+
+@strawberry.type(description="版本: an immutable saved state of a story")
+class Revision(Content):
+    story_id: strawberry.ID
+    number: int
+    created_at: datetime
+    author: str | None
+    restored_from: int | None = strawberry.field(description="the revision this one restored, if any")
+
+    @staticmethod
+    def from_doc(doc: RevisionDoc) -> Revision:
+        return Revision(
+            story_id=strawberry.ID(doc.story_id),
+            number=doc.number,
+            content_hash=doc.content_hash,
+            created_at=ms_to_dt(doc.created_at),  # type: ignore[arg-type]
+            author=doc.author,
+            restored_from=doc.restored_from,
+            **_content_kwargs(doc.content),  # type: ignore[arg-type]
+        )
+
+
+@strawberry.type
+class DiffHunk:
+    op: str = strawberry.field(description="insert, delete or replace")
+    before: str
+    after: str
+    before_start: int = strawberry.field(description="character offset in the older text")
+    after_start: int = strawberry.field(description="character offset in the newer text")
+
+
+@strawberry.type
+class FieldChange:
+    field: str
+    before: str | None
+    after: str | None
+    hunks: list[DiffHunk]
+
+    @staticmethod
+    def from_domain(c: domain_diff.FieldChange) -> FieldChange:
+        return FieldChange(
+            field=c.field,
+            before=c.before,
+            after=c.after,
+            hunks=[DiffHunk(op=h.op, before=h.before, after=h.after, before_start=h.before_start, after_start=h.after_start) for h in c.hunks],
+        )
+
+
+@strawberry.type(description="两个版本之间的差异")
+class StoryDiff:
+    story_id: strawberry.ID
+    from_revision: int
+    to_revision: int
+    changes: list[FieldChange]
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class StoryEdge:
+    cursor: str
+    node: Story
+
+
+@strawberry.type
+class StoryConnection:
+    edges: list[StoryEdge]
+    page_info: PageInfo
+
+
+@strawberry.enum(description="Order of a story list (newest first)")
+class StoryOrder(Enum):
+    UPDATED_AT = "updated_at"
+    PUBLISHED_AT = "published_at"
+
+
+@strawberry.input(description="Filters for the story list; all given filters must match")
+class StoryFilter:
+    column_id: strawberry.ID | None = None
+    type: StoryTypeEnum | None = None  # type: ignore[valid-type]
+    status: StoryStatusEnum | None = None  # type: ignore[valid-type]
+    tag: str | None = None
+    since: datetime | None = strawberry.field(default=None, description="on the order's time, inclusive")
+    until: datetime | None = strawberry.field(default=None, description="on the order's time, exclusive")
+
+
+@strawberry.input(description="来源信息")
+class SourceInput:
+    source_name: str | None = None
+    original_author: str | None = None
+    original_title: str | None = None
+    responsible_editor: str | None = None
+    reprint: bool = False
+
+
+@strawberry.input
+class LocationInput:
+    name: str
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+@strawberry.input(description="A new story. Give `body` (HTML) or `bodyText` (plain text, kept exactly).")
+class CreateStoryInput:
+    title: str
+    type: StoryTypeEnum = StoryType.ARTICLE  # type: ignore[valid-type]
+    subtitle: str | None = None
+    summary: str | None = None
+    body: str | None = None
+    body_text: str | None = None
+    column_id: strawberry.ID | None = None
+    tags: list[str] = strawberry.field(default_factory=list)
+    cover_asset_id: strawberry.ID | None = None
+    asset_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
+    byline: str | None = None
+    source: SourceInput | None = None
+    language: str = "zh-CN"
+    location: LocationInput | None = None
+
+
+@strawberry.input(description="Changes to a story; fields left out stay as they are, null clears.")
+class UpdateStoryInput:
+    id: strawberry.ID
+    expected_version: int = strawberry.field(description="the version you edited (optimistic concurrency)")
+    title: str | None = strawberry.UNSET
+    type: StoryTypeEnum | None = strawberry.UNSET  # type: ignore[valid-type]
+    subtitle: str | None = strawberry.UNSET
+    summary: str | None = strawberry.UNSET
+    body: str | None = strawberry.UNSET
+    body_text: str | None = strawberry.UNSET
+    column_id: strawberry.ID | None = strawberry.UNSET
+    tags: list[str] | None = strawberry.UNSET
+    cover_asset_id: strawberry.ID | None = strawberry.UNSET
+    asset_ids: list[strawberry.ID] | None = strawberry.UNSET
+    byline: str | None = strawberry.UNSET
+    source: SourceInput | None = strawberry.UNSET
+    language: str | None = strawberry.UNSET
+    location: LocationInput | None = strawberry.UNSET
+
+
+Cursor = Annotated[str, strawberry.argument(description="endCursor of the previous page")]

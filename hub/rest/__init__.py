@@ -1,0 +1,1 @@
+"""Litestar controllers: GraphQL over HTTP, health, metrics."""

@@ -1,0 +1,69 @@
+"""Settings from `RONGHUB_*` environment variables: embedded defaults, production servers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting of the hub. See the configuration table in README.md."""
+
+    model_config = SettingsConfigDict(env_prefix="RONGHUB_", extra="ignore")
+
+    env: Literal["development", "production"] = Field(
+        "development", description="development enables GraphiQL and the development token"
+    )
+    data_dir: Path = Field(Path(".ronghub"), description="where embedded backends keep data")
+    host: str = Field("127.0.0.1", description="address the HTTP server binds")
+    port: int = Field(8000, description="port the HTTP server binds")
+
+    mongodb_uri: str | None = Field(
+        None, description="MongoDB URI; unset starts the embedded store (nx-27017)"
+    )
+    mongodb_db: str = Field("ronghub", description="database name")
+
+    meili_url: str | None = Field(None, description="Meilisearch URL; unset uses the embedded engine")
+    meili_key: str | None = Field(None, description="Meilisearch API key")
+
+    s3_endpoint: str | None = Field(None, description="S3/MinIO endpoint; unset uses the filesystem")
+    s3_bucket: str = Field("ronghub", description="S3 bucket for media")
+    s3_region: str = Field("us-east-1", description="S3 region")
+    s3_access_key: str | None = Field(None, description="S3 access key id")
+    s3_secret_key: str | None = Field(None, description="S3 secret access key")
+
+    default_tenant: str = Field(
+        "default", description="the center whose published stories anonymous readers see"
+    )
+    dev_token: str | None = Field(
+        None,
+        description="bearer token accepted for writes until real identity exists; "
+        "in development it defaults to 'dev-token'",
+    )
+
+    max_request_bytes: int = Field(2_000_000, description="largest HTTP request body")
+    max_body_chars: int = Field(200_000, description="longest story body (characters)")
+    graphql_max_depth: int = Field(10, description="deepest GraphQL selection")
+    graphql_max_tokens: int = Field(2_000, description="most tokens in one GraphQL document")
+    graphql_max_aliases: int = Field(30, description="most aliases in one GraphQL document")
+    graphql_max_cost: int = Field(5_000, description="highest estimated cost of one operation")
+    graphql_max_page: int = Field(100, description="largest `first` on a connection")
+
+    read_cache_entries: int = Field(2_048, description="cached anonymous GraphQL responses")
+
+    @property
+    def development(self) -> bool:
+        return self.env == "development"
+
+    @property
+    def effective_dev_token(self) -> str | None:
+        if self.dev_token:
+            return self.dev_token
+        return "dev-token" if self.development else None
+
+    @property
+    def store_dir(self) -> Path:
+        return self.data_dir / "store"

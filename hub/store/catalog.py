@@ -1,0 +1,60 @@
+"""Repositories for tenants, columns and asset references (small, read-mostly)."""
+
+from __future__ import annotations
+
+from typing import Generic, TypeVar
+
+from hub.store.documents import AssetDoc, ColumnDoc, TenantDoc, TenantDocument
+from hub.store.scope import Scope
+
+D = TypeVar("D", bound=TenantDocument)
+
+
+class TenantRepository(Generic[D]):
+    """Get-by-id, batch get and list for one document type, always within the tenant."""
+
+    model: type[D]
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+
+    async def get(self, doc_id: str) -> D | None:
+        return await self.model.find_one({"tenant": self.scope.tenant, "_id": doc_id})
+
+    async def get_many(self, ids: list[str]) -> dict[str, D]:
+        """One round trip for any number of ids (what DataLoaders call)."""
+        if not ids:
+            return {}
+        docs = await self.model.find({"tenant": self.scope.tenant, "_id": {"$in": list(set(ids))}}).to_list()
+        return {d.id: d for d in docs}
+
+    async def add(self, doc: D) -> D:
+        if doc.tenant != self.scope.tenant:
+            raise ValueError("document belongs to another tenant")
+        await doc.insert()
+        return doc
+
+
+class ColumnRepository(TenantRepository[ColumnDoc]):
+    model = ColumnDoc
+
+    async def all(self) -> list[ColumnDoc]:
+        return await ColumnDoc.find({"tenant": self.scope.tenant}).sort([("position", 1)]).to_list()
+
+    async def by_slug(self, slug: str) -> ColumnDoc | None:
+        return await ColumnDoc.find_one({"tenant": self.scope.tenant, "slug": slug})
+
+
+class AssetRepository(TenantRepository[AssetDoc]):
+    model = AssetDoc
+
+
+class TenantDirectory(TenantRepository[TenantDoc]):
+    model = TenantDoc
+
+    async def ensure(self, name: str) -> TenantDoc:
+        """The scope's own tenant document, created if missing."""
+        existing = await self.get(self.scope.tenant)
+        if existing is not None:
+            return existing
+        return await self.add(TenantDoc(id=self.scope.tenant, tenant=self.scope.tenant, name=name))

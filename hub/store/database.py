@@ -1,0 +1,40 @@
+"""Connecting to the document store and registering the Beanie documents."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from beanie import init_beanie
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.monitoring import CommandListener
+
+from hub.store.documents import DOCUMENT_MODELS
+
+
+@dataclass
+class Database:
+    client: AsyncMongoClient  # type: ignore[type-arg]
+    db: AsyncDatabase  # type: ignore[type-arg]
+    listeners: list[CommandListener] = field(default_factory=list)
+
+    async def ping(self) -> bool:
+        await self.db.command("ping")
+        return True
+
+    async def close(self) -> None:
+        await self.client.close()
+
+
+async def connect(uri: str, db_name: str, listeners: list[CommandListener] | None = None) -> Database:
+    """Open the client, register documents and create their indexes."""
+    client: AsyncMongoClient = AsyncMongoClient(  # type: ignore[type-arg]
+        uri,
+        tz_aware=True,
+        serverSelectionTimeoutMS=5_000,
+        event_listeners=listeners or [],
+        appname="ronghub",
+    )
+    db = client[db_name]
+    await init_beanie(database=db, document_models=DOCUMENT_MODELS)
+    return Database(client=client, db=db, listeners=list(listeners or []))

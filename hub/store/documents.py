@@ -1,0 +1,146 @@
+"""Stored documents. Every one carries `tenant`; ids are strings; times are integer ms.
+
+Keeps to the portable subset of STORAGE.md: no ObjectId outside `_id`, no Link/DBRef,
+no `use_revision` (an explicit integer `version` instead), no UUID/Decimal values.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import pymongo
+from beanie import Document
+from pydantic import Field
+from pymongo import IndexModel
+
+from hub.domain.story import Location, SourceInfo, StoryContent, StoryStatus, StoryType
+from hub.ids import new_id, now_ms
+
+
+class TenantDocument(Document):
+    """Base of every stored document: a string id and the tenant it belongs to."""
+
+    id: str = Field(default_factory=new_id)  # type: ignore[assignment]
+    tenant: str
+
+    tenant_scoped: ClassVar[bool] = True
+
+
+class TenantDoc(TenantDocument):
+    """A center (融媒体中心). Its own `tenant` is its id, so the rule holds for it too."""
+
+    name: str
+    created_at: int = Field(default_factory=now_ms)
+
+    class Settings:
+        name = "tenants"
+
+
+class ColumnDoc(TenantDocument):
+    """A column (栏目) of the app or site."""
+
+    name: str
+    slug: str
+    position: int = 0
+    created_at: int = Field(default_factory=now_ms)
+
+    class Settings:
+        name = "columns"
+        indexes: ClassVar[list[Any]] = [
+            IndexModel([("tenant", 1), ("slug", 1)], unique=True),
+            IndexModel([("tenant", 1), ("position", 1)]),
+        ]
+
+
+class AssetDoc(TenantDocument):
+    """A reference to a media asset; the media issue fills in storage and renditions."""
+
+    kind: str = "image"
+    uri: str
+    title: str | None = None
+    alt: str | None = None
+    credit: str | None = None
+    created_at: int = Field(default_factory=now_ms)
+
+    class Settings:
+        name = "assets"
+
+
+class StoryDoc(TenantDocument):
+    """The head of a story: its current content and its state.
+
+    `version` counts saves and equals the number of the head revision; every change is
+    a compare-and-set on it, which gives optimistic concurrency.
+    """
+
+    version: int = 1
+    status: StoryStatus = StoryStatus.DRAFT
+    content_hash: str
+    # content (mirrors StoryContent; flattened so filters and indexes can use it)
+    type: StoryType = StoryType.ARTICLE
+    title: str
+    subtitle: str | None = None
+    summary: str | None = None
+    body: str = ""
+    column_id: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    cover_asset_id: str | None = None
+    asset_ids: list[str] = Field(default_factory=list)
+    byline: str | None = None
+    source: SourceInfo = SourceInfo()
+    language: str = "zh-CN"
+    location: Location | None = None
+    # bookkeeping
+    created_at: int = Field(default_factory=now_ms)
+    updated_at: int = Field(default_factory=now_ms)
+    published_at: int | None = None
+    created_by: str | None = None
+    updated_by: str | None = None
+
+    class Settings:
+        name = "stories"
+        indexes: ClassVar[list[Any]] = [
+            IndexModel([("tenant", 1), ("updated_at", pymongo.DESCENDING)]),
+            IndexModel([("tenant", 1), ("status", 1), ("published_at", pymongo.DESCENDING)]),
+            IndexModel([("tenant", 1), ("column_id", 1), ("status", 1), ("published_at", pymongo.DESCENDING)]),
+            IndexModel([("tenant", 1), ("tags", 1)]),
+        ]
+
+    def content(self) -> StoryContent:
+        return StoryContent.model_validate(
+            {name: getattr(self, name) for name in StoryContent.model_fields}
+        )
+
+
+class RevisionDoc(TenantDocument):
+    """An immutable saved state of a story (版本). `_id` is `{story_id}:{number}`."""
+
+    story_id: str
+    number: int
+    content: StoryContent
+    content_hash: str
+    created_at: int = Field(default_factory=now_ms)
+    author: str | None = None
+    restored_from: int | None = None
+
+    class Settings:
+        name = "revisions"
+        indexes: ClassVar[list[Any]] = [
+            IndexModel([("tenant", 1), ("story_id", 1), ("number", pymongo.DESCENDING)]),
+        ]
+
+    @staticmethod
+    def make_id(story_id: str, number: int) -> str:
+        return f"{story_id}:{number}"
+
+
+class CounterDoc(TenantDocument):
+    """A named counter (e.g. the published read model's generation), bumped atomically."""
+
+    value: int = 0
+
+    class Settings:
+        name = "counters"
+
+
+DOCUMENT_MODELS: list[type[Document]] = [TenantDoc, ColumnDoc, AssetDoc, StoryDoc, RevisionDoc, CounterDoc]

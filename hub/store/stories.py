@@ -1,0 +1,285 @@
+"""The story repository: every read and write of stories and their revisions.
+
+The tenant (and, for anonymous readers, the published-only rule) is added here to
+every query, so no resolver can forget it. Writes are a compare-and-set on the
+head's `version`, then the revision snapshot; a crash between the two is healed
+from the head, which holds the same content (`ensure_head_revision`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from hub.domain.story import StoryContent, StoryStatus, StoryType, build_content
+from hub.errors import Codes, HubError, invalid
+from hub.ids import new_id, now_ms
+from hub.store import cursor as cursors
+from hub.store.documents import CounterDoc, RevisionDoc, StoryDoc
+from hub.store.scope import Scope
+
+ORDER_KEYS = {"updated_at", "published_at"}
+
+
+@dataclass(frozen=True)
+class StoryFilter:
+    column_id: str | None = None
+    type: StoryType | None = None
+    status: StoryStatus | None = None
+    tag: str | None = None
+    since: int | None = None  # ms, inclusive, on the order key
+    until: int | None = None  # ms, exclusive
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[StoryDoc]
+    cursors: list[str]
+    has_next: bool
+    has_previous: bool
+
+
+def _not_found(story_id: str) -> HubError:
+    return HubError(Codes.NOT_FOUND, what_zh="稿件", what_en="story", id=story_id)
+
+
+def read_model_counter_id(tenant: str) -> str:
+    return f"{tenant}:read-model"
+
+
+class StoryRepository:
+    def __init__(self, scope: Scope, max_body_chars: int = 200_000) -> None:
+        self.scope = scope
+        self.max_body_chars = max_body_chars
+
+    # ---- reads -------------------------------------------------------------------
+    def _base(self) -> dict[str, Any]:
+        q: dict[str, Any] = {"tenant": self.scope.tenant}
+        if self.scope.public_only:
+            q["status"] = StoryStatus.PUBLISHED.value
+        return q
+
+    @property
+    def _coll(self):  # type: ignore[no-untyped-def]
+        return StoryDoc.get_pymongo_collection()
+
+    async def get(self, story_id: str) -> StoryDoc | None:
+        return await StoryDoc.find_one({**self._base(), "_id": story_id})
+
+    async def require(self, story_id: str) -> StoryDoc:
+        doc = await self.get(story_id)
+        if doc is None:
+            raise _not_found(story_id)
+        return doc
+
+    async def get_many(self, ids: list[str]) -> dict[str, StoryDoc]:
+        docs = await StoryDoc.find({**self._base(), "_id": {"$in": list(set(ids))}}).to_list()
+        return {d.id: d for d in docs}
+
+    async def page(
+        self, flt: StoryFilter, first: int, after: str | None, order: str = "updated_at"
+    ) -> Page:
+        if order not in ORDER_KEYS:
+            raise ValueError(order)
+        q = self._base()
+        if flt.column_id is not None:
+            q["column_id"] = flt.column_id
+        if flt.type is not None:
+            q["type"] = flt.type.value
+        if flt.status is not None:
+            if self.scope.public_only and flt.status != StoryStatus.PUBLISHED:
+                return Page([], [], False, after is not None)
+            q["status"] = flt.status.value
+        if flt.tag is not None:
+            q["tags"] = {"$all": [flt.tag]}  # plain equality on an indexed array fails on nx-27017
+        window: dict[str, int] = {"$gt": 0} if order == "published_at" else {}
+        if flt.since is not None:
+            window["$gte"] = flt.since
+        if flt.until is not None:
+            window["$lt"] = flt.until
+        if window:
+            q[order] = window
+        if after:
+            value, doc_id = cursors.decode(after, order)
+            q = {"$and": [q, cursors.after_filter(order, value, doc_id)]}
+        docs = (
+            await StoryDoc.find(q).sort([(order, -1), ("_id", -1)]).limit(first + 1).to_list()
+        )
+        has_next = len(docs) > first
+        docs = docs[:first]
+        return Page(
+            items=docs,
+            cursors=[cursors.encode(order, getattr(d, order), d.id) for d in docs],
+            has_next=has_next,
+            has_previous=after is not None,
+        )
+
+    # ---- revisions ---------------------------------------------------------------
+    async def revisions(self, story_id: str) -> list[RevisionDoc]:
+        story = await self.require(story_id)
+        await self.ensure_head_revision(story)
+        return (
+            await RevisionDoc.find({"tenant": self.scope.tenant, "story_id": story_id})
+            .sort([("number", -1)])
+            .to_list()
+        )
+
+    async def revision(self, story_id: str, number: int) -> RevisionDoc:
+        story = await self.require(story_id)
+        if number == story.version:
+            await self.ensure_head_revision(story)
+        rev = await RevisionDoc.find_one(
+            {"tenant": self.scope.tenant, "_id": RevisionDoc.make_id(story_id, number)}
+        )
+        if rev is None:
+            raise HubError(Codes.NOT_FOUND, what_zh=f"稿件 {story_id} 的版本", what_en="revision", id=str(number))
+        return rev
+
+    async def ensure_head_revision(self, story: StoryDoc, restored_from: int | None = None) -> None:
+        """Write the head's snapshot if it is missing (idempotent)."""
+        rev = RevisionDoc(
+            id=RevisionDoc.make_id(story.id, story.version),
+            tenant=story.tenant,
+            story_id=story.id,
+            number=story.version,
+            content=story.content(),
+            content_hash=story.content_hash,
+            created_at=story.updated_at,
+            author=story.updated_by,
+            restored_from=restored_from,
+        )
+        try:
+            await rev.insert()
+        except DuplicateKeyError:
+            pass
+
+    # ---- writes ------------------------------------------------------------------
+    def _require_writer(self) -> str:
+        if self.scope.anonymous:
+            raise HubError(Codes.UNAUTHENTICATED)
+        assert self.scope.actor is not None
+        return self.scope.actor
+
+    async def create(self, fields: dict[str, Any]) -> StoryDoc:
+        actor = self._require_writer()
+        content = build_content(fields, self.max_body_chars)
+        now = now_ms()
+        doc = StoryDoc(
+            id=new_id(),
+            tenant=self.scope.tenant,
+            version=1,
+            content_hash=content.content_hash(),
+            created_at=now,
+            updated_at=now,
+            created_by=actor,
+            updated_by=actor,
+            **_content_fields(content),
+        )
+        await doc.insert()
+        await self.ensure_head_revision(doc)
+        return doc
+
+    async def update(self, story_id: str, expected_version: int, changes: dict[str, Any]) -> StoryDoc:
+        """Apply `changes` (only the fields given) if the story is still at `expected_version`."""
+        self._require_writer()
+        current = await self._require_any(story_id)
+        self._check_version(current, expected_version)
+        merged = current.content().model_dump()
+        if "body_text" in changes:
+            merged.pop("body", None)
+        merged.update(changes)
+        content = build_content(merged, self.max_body_chars)
+        return await self._save(current, content, restored_from=None)
+
+    async def restore(self, story_id: str, number: int, expected_version: int) -> StoryDoc:
+        """Make an old revision's content the new head (a new revision; history is kept)."""
+        self._require_writer()
+        current = await self._require_any(story_id)
+        self._check_version(current, expected_version)
+        old = await self.revision(story_id, number)
+        return await self._save(current, old.content, restored_from=number)
+
+    async def set_status(self, story_id: str, expected_version: int, status: StoryStatus) -> StoryDoc:
+        """Change the state only (no new content revision), with the same version check."""
+        actor = self._require_writer()
+        current = await self._require_any(story_id)
+        self._check_version(current, expected_version)
+        now = now_ms()
+        update: dict[str, Any] = {"status": status.value, "updated_at": now, "updated_by": actor}
+        if status == StoryStatus.PUBLISHED and current.published_at is None:
+            update["published_at"] = now
+        raw = await self._coll.find_one_and_update(
+            {"_id": story_id, "tenant": self.scope.tenant, "version": expected_version},
+            {"$set": update},
+            return_document=ReturnDocument.AFTER,
+        )
+        if raw is None:
+            await self._raise_conflict(story_id, expected_version)
+        doc = StoryDoc.model_validate(raw)
+        if StoryStatus.PUBLISHED in (status, current.status):
+            await self.bump_read_model()
+        return doc
+
+    async def _save(self, current: StoryDoc, content: StoryContent, restored_from: int | None) -> StoryDoc:
+        actor = self.scope.actor
+        new_hash = content.content_hash()
+        raw = await self._coll.find_one_and_update(
+            {"_id": current.id, "tenant": self.scope.tenant, "version": current.version},
+            {
+                "$set": {
+                    **content.model_dump(mode="json"),
+                    "content_hash": new_hash,
+                    "updated_at": now_ms(),
+                    "updated_by": actor,
+                },
+                "$inc": {"version": 1},
+            },
+            return_document=ReturnDocument.AFTER,
+        )
+        if raw is None:
+            await self._raise_conflict(current.id, current.version)
+        doc = StoryDoc.model_validate(raw)
+        await self.ensure_head_revision(doc, restored_from=restored_from)
+        if doc.status == StoryStatus.PUBLISHED:
+            await self.bump_read_model()
+        return doc
+
+    async def _require_any(self, story_id: str) -> StoryDoc:
+        doc = await StoryDoc.find_one({"tenant": self.scope.tenant, "_id": story_id})
+        if doc is None:
+            raise _not_found(story_id)
+        return doc
+
+    @staticmethod
+    def _check_version(doc: StoryDoc, expected: int) -> None:
+        if expected != doc.version:
+            raise HubError(Codes.VERSION_CONFLICT, current=doc.version, expected=expected)
+
+    async def _raise_conflict(self, story_id: str, expected: int) -> None:
+        now = await self._require_any(story_id)
+        raise HubError(Codes.VERSION_CONFLICT, current=now.version, expected=expected)
+
+    async def bump_read_model(self) -> int:
+        """Advance the tenant's published-content generation: caches keyed on it go stale."""
+        raw = await CounterDoc.get_pymongo_collection().find_one_and_update(
+            {"_id": read_model_counter_id(self.scope.tenant)},
+            {"$inc": {"value": 1}, "$setOnInsert": {"tenant": self.scope.tenant}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+        return int(raw["value"])
+
+
+def _content_fields(content: StoryContent) -> dict[str, Any]:
+    data = content.model_dump()
+    data["tags"] = list(content.tags)
+    data["asset_ids"] = list(content.asset_ids)
+    return data
+
+
+def check_page_size(first: int, limit: int) -> None:
+    if first < 0 or first > limit:
+        raise invalid("first", f"每页条数须在 0 到 {limit} 之间", f"must be between 0 and {limit}")

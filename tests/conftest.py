@@ -1,0 +1,151 @@
+"""Shared fixtures: one embedded store (or RONGHUB_MONGODB_URI) and one real hub server per run.
+
+Tests are isolated by tenant: each test that writes gets its own tenant id, which is
+also how the hub isolates centers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from pymongo import monitoring
+
+from hub.app import create_app
+from hub.embedded.store import EmbeddedStore, free_port
+from hub.ids import new_id
+from hub.settings import Settings
+
+SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
+DEV_TOKEN = "test-dev-token"
+
+
+class CommandCounter(monitoring.CommandListener):
+    """Counts commands sent to the store (round trips), for DataLoader tests."""
+
+    def __init__(self) -> None:
+        self.commands: list[str] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        self.commands.append(event.command_name)
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+    def reads(self) -> int:
+        return sum(1 for c in self.commands if c in ("find", "aggregate", "getMore", "count"))
+
+
+def seed_files() -> list[Path]:
+    files = sorted(SEEDS.glob("0*.txt"))
+    assert files, f"no seed articles found under {SEEDS}"
+    return files
+
+
+@pytest.fixture(scope="session")
+def store_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    configured = os.environ.get("RONGHUB_MONGODB_URI")
+    if configured:
+        yield configured
+        return
+    with EmbeddedStore(tmp_path_factory.mktemp("store")) as store:
+        yield store.uri
+
+
+@pytest.fixture(scope="session")
+def db_name() -> str:
+    return "ronghub_test_" + new_id()[-8:]
+
+
+@pytest.fixture(scope="session")
+def command_counter() -> CommandCounter:
+    return CommandCounter()
+
+
+@pytest.fixture(scope="session")
+def hub_settings(store_uri: str, db_name: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(
+        mongodb_uri=store_uri,
+        mongodb_db=db_name,
+        data_dir=tmp_path_factory.mktemp("data"),
+        dev_token=DEV_TOKEN,
+        default_tenant="t-" + new_id(),
+        port=free_port(),
+        max_request_bytes=300_000,
+        max_body_chars=100_000,
+    )
+
+
+@pytest.fixture(scope="session")
+async def hub_url(hub_settings: Settings, command_counter: CommandCounter) -> AsyncIterator[str]:
+    """A real uvicorn server running the hub, in this test session's event loop."""
+    app = create_app(hub_settings, command_listeners=[command_counter])
+    config = uvicorn.Config(app, host="127.0.0.1", port=hub_settings.port, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    for _ in range(200):
+        if server.started:
+            break
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.05)
+    assert server.started, "hub server did not start"
+    yield f"http://127.0.0.1:{hub_settings.port}"
+    server.should_exit = True
+    await task
+
+
+class GraphQLClient:
+    """A small client that speaks to the hub over real HTTP."""
+
+    def __init__(self, http: httpx.AsyncClient, token: str | None) -> None:
+        self.http = http
+        self.token = token
+
+    async def raw(self, query: str, variables: dict[str, Any] | None = None, **kw: Any) -> httpx.Response:
+        headers = {"authorization": f"Bearer {self.token}"} if self.token else {}
+        return await self.http.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers, **kw)
+
+    async def __call__(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        response = await self.raw(query, variables)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert "errors" not in body, body["errors"]
+        return body["data"]
+
+    async def errors(self, query: str, variables: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        response = await self.raw(query, variables)
+        body = response.json()
+        assert body.get("errors"), f"expected errors, got {body}"
+        return body["errors"]
+
+
+@pytest.fixture
+async def http(hub_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=hub_url, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+def editor(http: httpx.AsyncClient) -> GraphQLClient:
+    return GraphQLClient(http, DEV_TOKEN)
+
+
+@pytest.fixture
+def public(http: httpx.AsyncClient) -> GraphQLClient:
+    return GraphQLClient(http, None)
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
