@@ -11,12 +11,31 @@ from dataclasses import dataclass
 from typing import Any
 
 
+_REGISTRY: dict[str, ErrorKind] = {}
+
+
 @dataclass(frozen=True, slots=True)
 class ErrorKind:
+    """One kind of error. Creating it registers its code; codes are unique hub-wide.
+
+    Subsystems declare their own kinds in their own module (e.g. `hub/media/errors.py`);
+    `all_kinds()` is the catalogue the docs and tests read.
+    """
+
     code: str
     zh: str
     en: str
     http_status: int = 400
+
+    def __post_init__(self) -> None:
+        if self.code in _REGISTRY and _REGISTRY[self.code] != self:
+            raise ValueError(f"error code {self.code} is declared twice")
+        _REGISTRY[self.code] = self
+
+
+def all_kinds() -> list[ErrorKind]:
+    """Every registered error kind (import the subsystems first to see theirs)."""
+    return sorted(_REGISTRY.values(), key=lambda k: k.code)
 
 
 class Codes:
@@ -101,10 +120,6 @@ class Codes:
         "The document store is unavailable; try again later.",
         503,
     )
-
-    @classmethod
-    def all(cls) -> list[ErrorKind]:
-        return [v for v in vars(cls).values() if isinstance(v, ErrorKind)]
 
 
 class _SafeDict(dict[str, Any]):

@@ -9,7 +9,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.monitoring import CommandListener
 
-from hub.store.documents import DOCUMENT_MODELS
+from hub.store.registry import document_models
 
 
 @dataclass
@@ -36,5 +36,5 @@ async def connect(uri: str, db_name: str, listeners: list[CommandListener] | Non
         appname="ronghub",
     )
     db = client[db_name]
-    await init_beanie(database=db, document_models=DOCUMENT_MODELS)
+    await init_beanie(database=db, document_models=document_models())
     return Database(client=client, db=db, listeners=list(listeners or []))

@@ -143,4 +143,4 @@ class CounterDoc(TenantDocument):
         name = "counters"
 
 
-DOCUMENT_MODELS: list[type[Document]] = [TenantDoc, ColumnDoc, AssetDoc, StoryDoc, RevisionDoc, CounterDoc]
+CORE_MODELS: list[type[Document]] = [TenantDoc, ColumnDoc, AssetDoc, StoryDoc, RevisionDoc, CounterDoc]
