@@ -1,4 +1,8 @@
-"""Queries and mutations of the content graph, and the schema that wires them."""
+"""Queries and mutations of the content graph, and the schema that wires all parts together.
+
+Subsystems define their own `@strawberry.type` query and mutation parts in their own
+modules and list them in `query_parts()` / `mutation_parts()`; the schema merges them.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from typing import Any
 
 import strawberry
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter
+from strawberry.tools import merge_types
 from strawberry.types import Info
 
 from hub.domain import diff as domain_diff
@@ -57,7 +62,7 @@ def _input_fields(data: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
 
 
 @strawberry.type
-class Query:
+class ContentQuery:
     @strawberry.field(description="稿件列表 (Relay connection, newest first)")
     async def stories(
         self,
@@ -128,7 +133,7 @@ class Query:
 
 
 @strawberry.type
-class Mutation:
+class ContentMutation:
     @strawberry.mutation(description="新建稿件 (revision 1)")
     async def create_story(self, info: Info[Context, None], input: CreateStoryInput) -> Story:
         fields = _input_fields(input)
@@ -170,6 +175,16 @@ class Mutation:
         return Story.from_doc(doc)
 
 
+def query_parts() -> tuple[type, ...]:
+    """Every subsystem's query type; their fields make up `Query`."""
+    return (ContentQuery,)
+
+
+def mutation_parts() -> tuple[type, ...]:
+    """Every subsystem's mutation type; their fields make up `Mutation`."""
+    return (ContentMutation,)
+
+
 def build_schema(settings: Settings) -> strawberry.Schema:
     limits = Limits(
         max_depth=settings.graphql_max_depth,
@@ -179,8 +194,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     )
     limits_rule = make_limits_rule(limits)
     return strawberry.Schema(
-        query=Query,
-        mutation=Mutation,
+        query=merge_types("Query", query_parts()),
+        mutation=merge_types("Mutation", mutation_parts()),
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
             lambda: AddValidationRules([limits_rule]),

@@ -6,6 +6,7 @@ from typing import Any
 
 from litestar import Request, Response, get
 from litestar.datastructures import State
+from litestar.openapi import ResponseSpec
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from hub.errors import Codes, HubError
@@ -22,7 +23,7 @@ def healthz() -> dict[str, str]:
     "/readyz",
     summary="Readiness",
     tags=["operations"],
-    responses={503: {"description": "STORE_UNAVAILABLE"}},  # type: ignore[dict-item]
+    responses={503: ResponseSpec(data_container=dict[str, Any], description="STORE_UNAVAILABLE: the store does not answer")},
 )
 async def readyz(state: State) -> Response[Any]:
     """Ready to serve: the document store answers a ping."""
