@@ -15,6 +15,8 @@ from pymongo.monitoring import CommandListener
 from hub import __version__
 from hub.errors import HubError
 from hub.graphql.schema import build_schema
+from hub.jobs.registry import builtin_consumers
+from hub.jobs.service import running_worker
 from hub.logging import configure_logging
 from hub.readcache import Generations, ResponseCache, polling
 from hub.rest import graphql, health
@@ -52,7 +54,10 @@ def create_app(settings: Settings | None = None, command_listeners: list[Command
         database = await connect(uri, settings.mongodb_db, command_listeners)
         app.state.database = database
         try:
-            async with polling(generations, READ_MODEL_POLL_SECONDS):
+            async with contextlib.AsyncExitStack() as stack:
+                await stack.enter_async_context(polling(generations, READ_MODEL_POLL_SECONDS))
+                if settings.worker_in_process:
+                    await stack.enter_async_context(running_worker(builtin_consumers(app.state)))
                 yield
         finally:
             await database.close()

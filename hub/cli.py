@@ -93,6 +93,18 @@ def openapi(check: bool, out: Path) -> None:
         sys.exit(1)
 
 
+@main.command()
+def worker() -> None:
+    """Run a background worker (outbox relay and jobs) until SIGINT/SIGTERM.
+
+    Uses RONGHUB_MONGODB_URI, or the embedded store of a hub running on the same
+    RONGHUB_DATA_DIR. Any number of workers may run at once.
+    """
+    from hub.jobs.runner import run_worker_process
+
+    sys.exit(run_worker_process(Settings()))
+
+
 @main.command("seed-demo")
 def seed_demo_cmd() -> None:
     """Write the demo center into the configured store (without serving)."""

@@ -54,6 +54,10 @@ class Settings(BaseSettings):
 
     read_cache_entries: int = Field(2_048, description="cached anonymous GraphQL responses")
 
+    worker_in_process: bool = Field(
+        True, description="run the background worker inside the API process (single-process mode)"
+    )
+
     @property
     def development(self) -> bool:
         return self.env == "development"

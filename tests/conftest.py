@@ -83,6 +83,7 @@ def hub_settings(store_uri: str, db_name: str, tmp_path_factory: pytest.TempPath
         port=free_port(),
         max_request_bytes=300_000,
         max_body_chars=100_000,
+        worker_in_process=False,  # tests drive workers explicitly
     )
 
 

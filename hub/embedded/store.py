@@ -115,6 +115,14 @@ def _set_parent_death_signal() -> None:  # runs in the child between fork and ex
         pass
 
 
+def running_store_uri(store_dir: Path, host: str = "127.0.0.1") -> str | None:
+    """The URI of the embedded store a running hub owns for this data folder, if any."""
+    record = StoreRecord.read(store_dir.resolve() / RECORD)
+    if record is None or not _alive(record.pid) or not _alive(record.owner_pid):
+        return None
+    return f"mongodb://{host}:{record.port}/?directConnection=true"
+
+
 class EmbeddedStore:
     """Start, health-check and stop nx-27017 for one data folder."""
 

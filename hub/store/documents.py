@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 import pymongo
 from beanie import Document
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pymongo import IndexModel
 
 from hub.domain.story import Location, SourceInfo, StoryContent, StoryStatus, StoryType
@@ -66,14 +66,31 @@ class AssetDoc(TenantDocument):
         name = "assets"
 
 
+class OutboxEntry(BaseModel):
+    """An event written in the same atomic update as the change it describes.
+
+    The relay (hub/jobs/relay.py) turns each entry into one job per interested consumer
+    and then removes it: no change is ever made without its event, or the reverse.
+    """
+
+    id: str = Field(default_factory=new_id)
+    kind: str  # e.g. story.created, story.updated, story.status
+    version: int
+    revision: int
+    created_at: int = Field(default_factory=now_ms)
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
 class StoryDoc(TenantDocument):
     """The head of a story: its current content and its state.
 
-    `version` counts saves and equals the number of the head revision; every change is
-    a compare-and-set on it, which gives optimistic concurrency.
+    `version` counts every change (content or state); each change is a compare-and-set
+    on it, which gives optimistic concurrency. `revision` is the number of the head
+    revision (content changes only).
     """
 
     version: int = 1
+    revision: int = 1
     status: StoryStatus = StoryStatus.DRAFT
     content_hash: str
     # content (mirrors StoryContent; flattened so filters and indexes can use it)
@@ -96,6 +113,11 @@ class StoryDoc(TenantDocument):
     published_at: int | None = None
     created_by: str | None = None
     updated_by: str | None = None
+    # transactional outbox (see OutboxEntry), keyed by event id: entries are added with
+    # `$set: {"outbox.<id>": ...}` (nx-27017 mangles $push of sub-documents);
+    # `has_outbox` is indexed for the relay
+    outbox: dict[str, OutboxEntry] = Field(default_factory=dict)
+    has_outbox: bool = False
 
     class Settings:
         name = "stories"
@@ -104,6 +126,7 @@ class StoryDoc(TenantDocument):
             IndexModel([("tenant", 1), ("status", 1), ("published_at", pymongo.DESCENDING)]),
             IndexModel([("tenant", 1), ("column_id", 1), ("status", 1), ("published_at", pymongo.DESCENDING)]),
             IndexModel([("tenant", 1), ("tags", 1)]),
+            IndexModel([("has_outbox", 1)]),
         ]
 
     def content(self) -> StoryContent:

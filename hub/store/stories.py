@@ -1,9 +1,10 @@
 """The story repository: every read and write of stories and their revisions.
 
 The tenant (and, for anonymous readers, the published-only rule) is added here to
-every query, so no resolver can forget it. Writes are a compare-and-set on the
-head's `version`, then the revision snapshot; a crash between the two is healed
-from the head, which holds the same content (`ensure_head_revision`).
+every query, so no resolver can forget it. Every write is one compare-and-set on the
+head's `version` that also appends its event to the head's outbox (atomic: one
+document); the revision snapshot follows, and a crash between the two is healed from
+the head, which holds the same content (`ensure_head_revision`).
 """
 
 from __future__ import annotations
@@ -18,10 +19,14 @@ from hub.domain.story import StoryContent, StoryStatus, StoryType, build_content
 from hub.errors import Codes, HubError, invalid
 from hub.ids import new_id, now_ms
 from hub.store import cursor as cursors
-from hub.store.documents import CounterDoc, RevisionDoc, StoryDoc
+from hub.store.documents import CounterDoc, OutboxEntry, RevisionDoc, StoryDoc
 from hub.store.scope import Scope
 
 ORDER_KEYS = {"updated_at", "published_at"}
+
+EVENT_CREATED = "story.created"
+EVENT_UPDATED = "story.updated"  # content changed: a new revision
+EVENT_STATUS = "story.status"  # state changed (data: from, to)
 
 
 @dataclass(frozen=True)
@@ -129,7 +134,7 @@ class StoryRepository:
 
     async def revision(self, story_id: str, number: int) -> RevisionDoc:
         story = await self.require(story_id)
-        if number == story.version:
+        if number == story.revision:
             await self.ensure_head_revision(story)
         rev = await RevisionDoc.find_one(
             {"tenant": self.scope.tenant, "_id": RevisionDoc.make_id(story_id, number)}
@@ -141,10 +146,10 @@ class StoryRepository:
     async def ensure_head_revision(self, story: StoryDoc, restored_from: int | None = None) -> None:
         """Write the head's snapshot if it is missing (idempotent)."""
         rev = RevisionDoc(
-            id=RevisionDoc.make_id(story.id, story.version),
+            id=RevisionDoc.make_id(story.id, story.revision),
             tenant=story.tenant,
             story_id=story.id,
-            number=story.version,
+            number=story.revision,
             content=story.content(),
             content_hash=story.content_hash,
             created_at=story.updated_at,
@@ -171,6 +176,9 @@ class StoryRepository:
             id=new_id(),
             tenant=self.scope.tenant,
             version=1,
+            revision=1,
+            outbox=_outbox(OutboxEntry(kind=EVENT_CREATED, version=1, revision=1)),
+            has_outbox=True,
             content_hash=content.content_hash(),
             created_at=now,
             updated_at=now,
@@ -211,9 +219,18 @@ class StoryRepository:
         update: dict[str, Any] = {"status": status.value, "updated_at": now, "updated_by": actor}
         if status == StoryStatus.PUBLISHED and current.published_at is None:
             update["published_at"] = now
+        event = OutboxEntry(
+            kind=EVENT_STATUS,
+            version=current.version + 1,
+            revision=current.revision,
+            data={"from": current.status.value, "to": status.value},
+        )
         raw = await self._coll.find_one_and_update(
             {"_id": story_id, "tenant": self.scope.tenant, "version": expected_version},
-            {"$set": update},
+            {
+                "$set": {**update, "has_outbox": True, f"outbox.{event.id}": event.model_dump()},
+                "$inc": {"version": 1},
+            },
             return_document=ReturnDocument.AFTER,
         )
         if raw is None:
@@ -226,6 +243,12 @@ class StoryRepository:
     async def _save(self, current: StoryDoc, content: StoryContent, restored_from: int | None) -> StoryDoc:
         actor = self.scope.actor
         new_hash = content.content_hash()
+        event = OutboxEntry(
+            kind=EVENT_UPDATED,
+            version=current.version + 1,
+            revision=current.revision + 1,
+            data={"restored_from": restored_from} if restored_from else {},
+        )
         raw = await self._coll.find_one_and_update(
             {"_id": current.id, "tenant": self.scope.tenant, "version": current.version},
             {
@@ -234,8 +257,10 @@ class StoryRepository:
                     "content_hash": new_hash,
                     "updated_at": now_ms(),
                     "updated_by": actor,
+                    "has_outbox": True,
+                    f"outbox.{event.id}": event.model_dump(),
                 },
-                "$inc": {"version": 1},
+                "$inc": {"version": 1, "revision": 1},
             },
             return_document=ReturnDocument.AFTER,
         )
@@ -271,6 +296,10 @@ class StoryRepository:
             return_document=ReturnDocument.AFTER,
         )
         return int(raw["value"])
+
+
+def _outbox(*events: OutboxEntry) -> dict[str, OutboxEntry]:
+    return {e.id: e for e in events}
 
 
 def _content_fields(content: StoryContent) -> dict[str, Any]:

@@ -1,0 +1,50 @@
+"""Consumers: who wants which outbox events, and the handler that does the work."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from hub.domain.retry import RetryPolicy
+from hub.jobs.documents import JobDoc
+
+
+class RetryLater(Exception):
+    """A transient failure (rate limit, timeout, 5xx): retry with backoff.
+
+    `after_seconds` is the platform's Retry-After, if it gave one.
+    """
+
+    def __init__(self, reason: str, after_seconds: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.after_seconds = after_seconds
+
+
+class PermanentFailure(Exception):
+    """A failure retrying cannot fix (rejected by review, invalid variant): dead-letter now."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+Handler = Callable[[JobDoc], Awaitable[dict[str, object] | None]]
+
+
+@dataclass(frozen=True)
+class Consumer:
+    """A named consumer of outbox events.
+
+    `kinds` are event kinds or prefixes ending in '.' (e.g. "story."). Any other
+    exception from the handler counts as transient (retried with backoff).
+    """
+
+    name: str
+    kinds: tuple[str, ...]
+    handler: Handler
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    lease_seconds: float = 60.0
+
+    def wants(self, kind: str) -> bool:
+        return any(kind == k or (k.endswith(".") and kind.startswith(k)) for k in self.kinds)

@@ -1,0 +1,46 @@
+"""`ronghub worker`: a worker process of its own."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+from rich.console import Console
+
+from hub.embedded.store import running_store_uri
+from hub.jobs.registry import builtin_consumers
+from hub.jobs.service import running_worker
+from hub.logging import configure_logging
+from hub.settings import Settings
+from hub.store.database import connect
+
+console = Console(stderr=True)
+
+
+def run_worker_process(settings: Settings) -> int:
+    configure_logging(settings)
+    uri = settings.mongodb_uri or running_store_uri(settings.store_dir)
+    if uri is None:
+        console.print(
+            "没有可用的数据库:请先用 `ronghub serve` 启动 hub,或设置 RONGHUB_MONGODB_URI。\n"
+            "No store to work on: start the hub with `ronghub serve` on the same RONGHUB_DATA_DIR, "
+            "or set RONGHUB_MONGODB_URI."
+        )
+        return 2
+    asyncio.run(_work(settings, uri))
+    return 0
+
+
+async def _work(settings: Settings, uri: str) -> None:
+    database = await connect(uri, settings.mongodb_db)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        state = type("WorkerState", (), {"settings": settings, "database": database})()
+        async with running_worker(builtin_consumers(state)) as worker:
+            console.print(f"worker {worker.owner} 已启动 / started")
+            await stop.wait()
+    finally:
+        await database.close()

@@ -1,0 +1,92 @@
+"""The worker loop: relay the outbox, claim jobs, run handlers, record outcomes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+from collections.abc import Sequence
+
+import structlog
+
+from hub.ids import new_id
+from hub.jobs import queue, relay
+from hub.jobs.consumers import Consumer, PermanentFailure, RetryLater
+from hub.jobs.documents import JobDoc
+
+log = structlog.get_logger(__name__)
+
+
+class Worker:
+    """Runs consumers' jobs. Any number of workers may run against the same store."""
+
+    def __init__(self, consumers: Sequence[Consumer], idle_sleep: float = 0.2, owner: str | None = None) -> None:
+        names = [c.name for c in consumers]
+        if len(set(names)) != len(names):
+            raise ValueError(f"duplicate consumer names: {names}")
+        self.consumers = list(consumers)
+        self.idle_sleep = idle_sleep
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{new_id()[-6:]}"
+
+    async def run_once(self) -> int:
+        """One pass: relay pending events, then run every ready job once. Returns jobs run."""
+        await relay.sweep(self.consumers)
+        ran = 0
+        for consumer in self.consumers:
+            while True:
+                job = await queue.claim(consumer.name, self.owner, int(consumer.lease_seconds * 1000))
+                if job is None:
+                    break
+                await self._run(consumer, job)
+                ran += 1
+        return ran
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Work until `stop` is set; a failing pass is logged and the loop goes on."""
+        log.info("worker.started", owner=self.owner, consumers=[c.name for c in self.consumers])
+        while not stop.is_set():
+            try:
+                ran = await self.run_once()
+            except Exception:
+                log.exception("worker.pass_failed")
+                ran = 0
+            if ran == 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self.idle_sleep)
+
+    async def _run(self, consumer: Consumer, job: JobDoc) -> None:
+        lease_ms = int(consumer.lease_seconds * 1000)
+        beat = asyncio.create_task(self._heartbeat(job, lease_ms))
+        try:
+            result = await consumer.handler(job)
+        except PermanentFailure as exc:
+            await self._record_failure(consumer, job, exc.reason, permanent=True)
+        except RetryLater as exc:
+            await self._record_failure(consumer, job, exc.reason, retry_after=exc.after_seconds)
+        except queue.LeaseLost:
+            log.warning("worker.lease_lost", job=job.id)
+        except Exception as exc:
+            log.warning("worker.job_failed", job=job.id, exc_info=True)
+            await self._record_failure(consumer, job, f"{type(exc).__name__}: {exc}")
+        else:
+            with contextlib.suppress(queue.LeaseLost):
+                await queue.complete(job, dict(result or {}))
+        finally:
+            beat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beat
+
+    async def _record_failure(
+        self, consumer: Consumer, job: JobDoc, reason: str, *, permanent: bool = False, retry_after: float | None = None
+    ) -> None:
+        with contextlib.suppress(queue.LeaseLost):
+            state = await queue.fail(job, reason, consumer.policy, retry_after_s=retry_after, permanent=permanent)
+            log.info("worker.job_failed", job=job.id, state=state.value, reason=reason[:200])
+
+    @staticmethod
+    async def _heartbeat(job: JobDoc, lease_ms: int) -> None:
+        with contextlib.suppress(queue.LeaseLost):
+            while True:
+                await asyncio.sleep(lease_ms / 3000)
+                await queue.heartbeat(job, lease_ms)

@@ -1,0 +1,188 @@
+"""The outbox relay, the leased job queue and the worker, against the real store."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from hub.domain.retry import RetryPolicy
+from hub.domain.story import StoryStatus
+from hub.ids import new_id, now_ms
+from hub.jobs import queue, relay
+from hub.jobs.consumers import Consumer, PermanentFailure, RetryLater
+from hub.jobs.documents import JobDoc, JobState
+from hub.jobs.worker import Worker
+from hub.store.documents import StoryDoc
+from hub.store.scope import Scope
+from hub.store.stories import StoryRepository
+
+pytestmark = pytest.mark.usefixtures("hub_url")  # Beanie is initialised by the hub
+
+
+def repo() -> StoryRepository:
+    return StoryRepository(Scope(tenant="jobs-" + new_id(), actor="tester", public_only=False))
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.seen: list[dict[str, Any]] = []
+
+    async def __call__(self, job: JobDoc) -> dict[str, Any]:
+        self.seen.append(job.payload)
+        return {"ok": True}
+
+
+def consumer(handler: Any, **kw: Any) -> Consumer:
+    return Consumer(name="test-" + new_id(), kinds=("story.",), handler=handler, **kw)
+
+
+async def relay_only(doc_id: str, consumers: list[Consumer]) -> int:
+    doc = await StoryDoc.get(doc_id)
+    assert doc is not None
+    return await relay.relay_story(doc, consumers)
+
+
+async def test_every_story_change_reaches_the_consumer_once_in_order() -> None:
+    stories = repo()
+    doc = await stories.create({"title": "事件", "body_text": "一"})
+    doc = await stories.update(doc.id, 1, {"title": "事件二"})
+    doc = await stories.set_status(doc.id, 2, StoryStatus.PUBLISHED)
+    rec = Recorder()
+    c = consumer(rec)
+    assert await relay_only(doc.id, [c]) == 3
+    assert await relay_only(doc.id, [c]) == 0  # outbox cleared
+    worker = Worker([c])
+    await worker.run_once()  # the sweep also relays other tests' stories: look at ours
+    mine = [p for p in rec.seen if p["story_id"] == doc.id]
+    assert [p["event"] for p in mine] == ["story.created", "story.updated", "story.status"]
+    assert [p["version"] for p in mine] == [1, 2, 3]
+    assert mine[2]["data"] == {"from": "draft", "to": "published"}
+    await worker.run_once()
+    assert len([p for p in rec.seen if p["story_id"] == doc.id]) == 3
+
+
+async def test_relaying_the_same_events_twice_creates_no_duplicate_jobs() -> None:
+    stories = repo()
+    doc = await stories.create({"title": "重放", "body_text": "x"})
+    c = consumer(Recorder())
+    # a crash after creating jobs but before clearing the outbox: relay sees the entries again
+    stale = await StoryDoc.get(doc.id)
+    assert stale is not None and stale.outbox
+    assert await relay.relay_story(stale, [c]) == 1
+    assert await relay.relay_story(stale, [c]) == 0
+    assert await JobDoc.find({"consumer": c.name}).to_list() and len(await JobDoc.find({"consumer": c.name}).to_list()) == 1
+
+
+async def test_a_transient_failure_is_retried_after_backoff_and_retry_after() -> None:
+    calls = 0
+
+    async def flaky(job: JobDoc) -> None:
+        nonlocal calls
+        calls += 1
+        raise RetryLater("429 Too Many Requests", after_seconds=30)
+
+    c = consumer(flaky, policy=RetryPolicy(max_attempts=5, base_seconds=1))
+    doc = await repo().create({"title": "限流", "body_text": "x"})
+    await relay_only(doc.id, [c])
+    before = now_ms()
+    await Worker([c]).run_once()
+    job = (await JobDoc.find({"consumer": c.name}).to_list())[0]
+    assert calls == 1
+    assert job.state == JobState.PENDING and job.open
+    assert job.attempts == 1
+    assert job.ready_at >= before + 30_000  # honours Retry-After over the shorter backoff
+    assert job.last_error == "429 Too Many Requests"
+
+
+async def test_a_permanent_failure_goes_to_dead_letter_and_can_be_replayed() -> None:
+    outcomes = [PermanentFailure("平台审核未通过: 标题含违规内容"), None]
+
+    async def handler(job: JobDoc) -> None:
+        outcome = outcomes.pop(0)
+        if outcome:
+            raise outcome
+
+    c = consumer(handler)
+    stories = repo()
+    doc = await stories.create({"title": "驳回", "body_text": "x"})
+    await relay_only(doc.id, [c])
+    worker = Worker([c])
+    await worker.run_once()
+    dead = await queue.dead_letters(stories.scope, c.name)
+    assert [d.last_error for d in dead] == ["平台审核未通过: 标题含违规内容"]
+    replayed = await queue.replay(stories.scope, dead[0].id)
+    assert replayed.state == JobState.PENDING and replayed.attempts == 0
+    await worker.run_once()
+    assert (await queue.get(dead[0].id)).state == JobState.DONE  # type: ignore[union-attr]
+
+
+async def test_another_tenant_cannot_see_or_replay_dead_jobs() -> None:
+    async def handler(job: JobDoc) -> None:
+        raise PermanentFailure("no")
+
+    c = consumer(handler)
+    stories = repo()
+    doc = await stories.create({"title": "隔离", "body_text": "x"})
+    await relay_only(doc.id, [c])
+    await Worker([c]).run_once()
+    other = Scope(tenant="other-" + new_id(), actor="x", public_only=False)
+    assert await queue.dead_letters(other, c.name) == []
+    dead = await queue.dead_letters(stories.scope, c.name)
+    with pytest.raises(Exception) as info:
+        await queue.replay(other, dead[0].id)
+    assert getattr(info.value, "code", None) == "NOT_FOUND"
+
+
+async def test_retries_stop_after_the_last_attempt() -> None:
+    async def broken(job: JobDoc) -> None:
+        raise RuntimeError("boom")
+
+    c = consumer(broken, policy=RetryPolicy(max_attempts=2, base_seconds=0.001, cap_seconds=0.001))
+    stories = repo()
+    doc = await stories.create({"title": "重试", "body_text": "x"})
+    await relay_only(doc.id, [c])
+    worker = Worker([c])
+    for _ in range(5):
+        await worker.run_once()
+        await asyncio.sleep(0.01)
+    job = (await JobDoc.find({"consumer": c.name}).to_list())[0]
+    assert job.state == JobState.DEAD and job.attempts == 2
+    assert job.last_error == "RuntimeError: boom"
+
+
+async def test_an_expired_lease_is_taken_over_and_the_old_holder_cannot_complete() -> None:
+    c = consumer(Recorder())
+    stories = repo()
+    doc = await stories.create({"title": "租约", "body_text": "x"})
+    await relay_only(doc.id, [c])
+    first = await queue.claim(c.name, "worker-a", lease_ms=1)
+    assert first is not None
+    await asyncio.sleep(0.01)
+    second = await queue.claim(c.name, "worker-b", lease_ms=60_000)
+    assert second is not None and second.id == first.id and second.attempts == 2
+    with pytest.raises(queue.LeaseLost):
+        await queue.complete(first)
+    await queue.complete(second)
+    assert await queue.claim(c.name, "worker-c", lease_ms=60_000) is None
+
+
+async def test_concurrent_workers_run_each_job_exactly_once() -> None:
+    rec = Recorder()
+    c = consumer(rec)
+    stories = repo()
+    ids = [(await stories.create({"title": f"并发{i}", "body_text": "x"})).id for i in range(30)]
+    for i in ids:
+        await relay_only(i, [c])
+    workers = [Worker([c], owner=f"w{n}") for n in range(4)]
+    await asyncio.gather(*(w.run_once() for w in workers))
+    assert sorted(p["story_id"] for p in rec.seen if p["story_id"] in set(ids)) == sorted(ids)
+
+
+async def test_a_future_job_waits_for_its_due_time() -> None:
+    c = consumer(Recorder())
+    tenant = "jobs-" + new_id()
+    assert await queue.enqueue(tenant, c.name, "story.scheduled", "k1", {"x": 1}, ready_at=now_ms() + 60_000)
+    assert await queue.claim(c.name, "w", 1000) is None
+    assert not await queue.enqueue(tenant, c.name, "story.scheduled", "k1", {"x": 2})
