@@ -1,0 +1,1 @@
+"""The newsroom workflow: leads, topics, assignments, review chains (三审) and checks."""

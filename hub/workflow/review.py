@@ -1,0 +1,206 @@
+"""三审: review chains, sign-offs and the rules that bind them. Plain code, no I/O.
+
+A chain is an ordered list of stages (初审 → 复审 → 终审), each naming the role that may
+sign it. A review round binds one revision by its content hash: every sign-off records
+that hash, and an edit makes the round stale, so it re-enters review at the chain's
+configured stage. No person signs two stages of one round. The last approval is the
+签发: it binds exactly one revision, the only one that may be published.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+
+from hub.errors import HubError
+from hub.workflow.errors import ReviewCodes
+
+
+class Decision(StrEnum):
+    APPROVE = "approve"
+    RETURN = "return"  # 退回
+
+
+class RoundStatus(StrEnum):
+    IN_REVIEW = "in_review"
+    RETURNED = "returned"
+    APPROVED = "approved"  # 签发
+
+
+@dataclass(frozen=True)
+class Stage:
+    key: str  # stable id, e.g. "first"
+    name: str  # 初审
+    role: str  # the role that may sign, e.g. "reviewer:first" or "chief_editor"
+
+
+@dataclass(frozen=True)
+class ReviewChain:
+    """A tenant's review policy for some columns and/or target channels (empty = any)."""
+
+    id: str
+    name: str
+    stages: tuple[Stage, ...]
+    columns: frozenset[str] = frozenset()
+    channels: frozenset[str] = frozenset()
+    reenter_stage: int = 0  # where an edit after sign-off sends the story back
+
+    def __post_init__(self) -> None:
+        if not self.stages:
+            raise HubError(ReviewCodes.BAD_CHAIN, reason="至少需要一个审级 / at least one stage")
+        if len({s.key for s in self.stages}) != len(self.stages):
+            raise HubError(ReviewCodes.BAD_CHAIN, reason="审级标识重复 / duplicate stage keys")
+        if not 0 <= self.reenter_stage < len(self.stages):
+            raise HubError(ReviewCodes.BAD_CHAIN, reason="重审起点超出范围 / reenter_stage out of range")
+
+    def specificity(self) -> int:
+        return (2 if self.columns else 0) + (1 if self.channels else 0)
+
+    def applies(self, column: str | None, channels: Collection[str]) -> bool:
+        if self.columns and column not in self.columns:
+            return False
+        return not (self.channels and not (self.channels & set(channels)))
+
+
+THREE_STAGE = (
+    Stage("first", "初审", "reviewer:first"),
+    Stage("second", "复审", "reviewer:second"),
+    Stage("final", "终审", "chief_editor"),
+)
+
+
+def choose_chain(chains: Iterable[ReviewChain], column: str | None, channels: Collection[str]) -> ReviewChain:
+    """The most specific chain that applies (column and channels > column > channels > any)."""
+    matching = [c for c in chains if c.applies(column, channels)]
+    if not matching:
+        return ReviewChain(id="default", name="三审三校", stages=THREE_STAGE)
+    return max(matching, key=lambda c: (c.specificity(), c.id))
+
+
+@dataclass(frozen=True)
+class SignOff:
+    """审稿单: one reviewer's decision on one stage for one revision."""
+
+    stage: str
+    decision: Decision
+    reviewer: str
+    revision: int
+    content_hash: str
+    opinion: str = ""
+    at: int = 0
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A check result on the story (sensitive word, source rule, proofreading hint)."""
+
+    code: str
+    message: str
+    blocking: bool
+    resolved: bool = False  # fixed, or acknowledged by an editor
+
+    @property
+    def open(self) -> bool:
+        return self.blocking and not self.resolved
+
+
+@dataclass(frozen=True)
+class ReviewRound:
+    """The review of one story under one chain, bound to a revision by content hash."""
+
+    chain: ReviewChain
+    revision: int
+    content_hash: str
+    stage_index: int = 0
+    status: RoundStatus = RoundStatus.IN_REVIEW
+    signoffs: tuple[SignOff, ...] = field(default_factory=tuple)
+    return_reason: str | None = None
+
+    @property
+    def current_stage(self) -> Stage | None:
+        if self.status != RoundStatus.IN_REVIEW:
+            return None
+        return self.chain.stages[self.stage_index]
+
+    @property
+    def approved_revision(self) -> int | None:
+        """The one revision the 签发 binds, if approved."""
+        return self.revision if self.status == RoundStatus.APPROVED else None
+
+    def signers(self) -> dict[str, str]:
+        """reviewer -> the stage name they approved in this round."""
+        names = {s.key: s.name for s in self.chain.stages}
+        return {s.reviewer: names[s.stage] for s in self.signoffs if s.decision == Decision.APPROVE}
+
+
+def submit(chain: ReviewChain, revision: int, content_hash: str) -> ReviewRound:
+    """送审: start a round on this revision at the first stage."""
+    return ReviewRound(chain=chain, revision=revision, content_hash=content_hash)
+
+
+def sign(
+    rnd: ReviewRound,
+    *,
+    reviewer: str,
+    roles: Collection[str],
+    decision: Decision,
+    current_revision: int,
+    current_hash: str,
+    opinion: str = "",
+    findings: Iterable[Finding] = (),
+    at: int = 0,
+) -> ReviewRound:
+    """Record a sign-off on the current stage, or refuse with an error an editor can act on."""
+    stage = rnd.current_stage
+    if stage is None:
+        raise HubError(ReviewCodes.NOT_IN_REVIEW, status=rnd.status.value)
+    if stage.role not in roles:
+        raise HubError(ReviewCodes.WRONG_ROLE, stage=stage.name, role=stage.role)
+    if current_hash != rnd.content_hash:
+        raise HubError(ReviewCodes.STALE_REVISION, submitted=rnd.revision, current=current_revision)
+    signed = rnd.signers()
+    if reviewer in signed:
+        raise HubError(ReviewCodes.SAME_PERSON, signed_stage=signed[reviewer], stage=stage.name)
+    record = SignOff(stage.key, decision, reviewer, rnd.revision, rnd.content_hash, opinion, at)
+    if decision == Decision.RETURN:
+        if not opinion.strip():
+            raise HubError(ReviewCodes.REASON_REQUIRED)
+        return replace(rnd, status=RoundStatus.RETURNED, signoffs=(*rnd.signoffs, record), return_reason=opinion)
+    open_findings = [f for f in findings if f.open]
+    if open_findings:
+        raise HubError(ReviewCodes.UNRESOLVED_FINDINGS, count=len(open_findings), first=open_findings[0].message)
+    last = rnd.stage_index == len(rnd.chain.stages) - 1
+    return replace(
+        rnd,
+        signoffs=(*rnd.signoffs, record),
+        stage_index=rnd.stage_index if last else rnd.stage_index + 1,
+        status=RoundStatus.APPROVED if last else RoundStatus.IN_REVIEW,
+    )
+
+
+def after_edit(rnd: ReviewRound, revision: int, content_hash: str) -> ReviewRound:
+    """An edit during or after review: sign-offs on the old content stop counting.
+
+    The round restarts on the new revision at the chain's re-entry stage (or where it
+    stood, if it had not got that far). Approvals of the stages before the restart
+    stage are carried to the new revision; later ones are dropped. A returned round is
+    left alone: the reporter revises and submits again, which starts a new round.
+    """
+    if content_hash == rnd.content_hash or rnd.status == RoundStatus.RETURNED:
+        return rnd
+    reached = rnd.stage_index if rnd.status == RoundStatus.IN_REVIEW else len(rnd.chain.stages)
+    restart = min(rnd.chain.reenter_stage, reached)
+    keep_keys = {s.key for s in rnd.chain.stages[:restart]}
+    kept = tuple(
+        replace(s, revision=revision, content_hash=content_hash)
+        for s in rnd.signoffs
+        if s.stage in keep_keys and s.decision == Decision.APPROVE
+    )
+    return ReviewRound(chain=rnd.chain, revision=revision, content_hash=content_hash, stage_index=restart, signoffs=kept)
+
+
+def require_publishable(rnd: ReviewRound | None, revision: int, content_hash: str) -> None:
+    """Publishing needs a 签发 on exactly this revision's content."""
+    if rnd is None or rnd.status != RoundStatus.APPROVED or rnd.content_hash != content_hash or rnd.revision != revision:
+        raise HubError(ReviewCodes.NOT_APPROVED)

@@ -1,0 +1,139 @@
+"""三审 rules, tested as plain code."""
+
+from __future__ import annotations
+
+import pytest
+
+from hub.errors import HubError
+from hub.workflow.review import (
+    THREE_STAGE,
+    Decision,
+    Finding,
+    ReviewChain,
+    RoundStatus,
+    Stage,
+    after_edit,
+    choose_chain,
+    require_publishable,
+    sign,
+    submit,
+)
+
+CHAIN = ReviewChain(id="std", name="三审三校", stages=THREE_STAGE)
+ROLES = {
+    "li": {"reviewer:first"},
+    "wang": {"reviewer:second"},
+    "zhao": {"chief_editor"},
+    "multi": {"reviewer:first", "reviewer:second", "chief_editor"},
+}
+
+
+def approve(rnd, who, h="h1", rev=1, **kw):  # type: ignore[no-untyped-def]
+    return sign(rnd, reviewer=who, roles=ROLES[who], decision=Decision.APPROVE, current_revision=rev, current_hash=h, **kw)
+
+
+def test_three_different_reviewers_take_a_story_through_first_second_and_final_review() -> None:
+    rnd = submit(CHAIN, 1, "h1")
+    assert rnd.current_stage and rnd.current_stage.name == "初审"
+    rnd = approve(rnd, "li")
+    assert rnd.current_stage and rnd.current_stage.name == "复审"
+    rnd = approve(rnd, "wang")
+    assert rnd.current_stage and rnd.current_stage.name == "终审"
+    rnd = approve(rnd, "zhao")
+    assert rnd.status == RoundStatus.APPROVED and rnd.approved_revision == 1
+    assert [(s.stage, s.reviewer, s.content_hash) for s in rnd.signoffs] == [
+        ("first", "li", "h1"), ("second", "wang", "h1"), ("final", "zhao", "h1"),
+    ]
+    require_publishable(rnd, 1, "h1")
+
+
+def test_the_same_person_cannot_sign_two_stages_even_with_every_role() -> None:
+    rnd = approve(submit(CHAIN, 1, "h1"), "multi")
+    with pytest.raises(HubError) as err:
+        approve(rnd, "multi")
+    assert err.value.code == "REVIEW_SAME_PERSON"
+    assert "初审" in err.value.message_zh and "复审" in err.value.message_zh
+
+
+def test_a_reviewer_without_the_stage_role_is_refused() -> None:
+    with pytest.raises(HubError) as err:
+        approve(submit(CHAIN, 1, "h1"), "wang")
+    assert err.value.code == "REVIEW_WRONG_ROLE"
+    assert "初审" in err.value.message_zh
+
+
+def test_signing_a_revision_other_than_the_submitted_one_is_refused() -> None:
+    with pytest.raises(HubError) as err:
+        approve(submit(CHAIN, 1, "h1"), "li", h="h2", rev=2)
+    assert err.value.code == "REVIEW_STALE_REVISION"
+
+
+def test_returning_needs_a_reason_and_ends_the_round() -> None:
+    rnd = submit(CHAIN, 1, "h1")
+    with pytest.raises(HubError) as err:
+        sign(rnd, reviewer="li", roles=ROLES["li"], decision=Decision.RETURN, current_revision=1, current_hash="h1")
+    assert err.value.code == "REVIEW_REASON_REQUIRED"
+    back = sign(rnd, reviewer="li", roles=ROLES["li"], decision=Decision.RETURN, current_revision=1, current_hash="h1", opinion="导语过长")
+    assert back.status == RoundStatus.RETURNED and back.return_reason == "导语过长"
+    with pytest.raises(HubError):
+        approve(back, "wang")
+
+
+def test_unresolved_blocking_findings_prevent_approval_but_warnings_do_not() -> None:
+    rnd = submit(CHAIN, 1, "h1")
+    blocking = Finding("SENSITIVE_WORD", "含敏感词「某词」", blocking=True)
+    with pytest.raises(HubError) as err:
+        approve(rnd, "li", findings=[blocking, Finding("HINT", "的/地 用法", blocking=False)])
+    assert err.value.code == "REVIEW_UNRESOLVED_FINDINGS" and "某词" in err.value.message_zh
+    assert approve(rnd, "li", findings=[Finding("SENSITIVE_WORD", "x", True, resolved=True)]).stage_index == 1
+
+
+def test_an_edit_after_final_approval_sends_the_story_back_and_blocks_publishing() -> None:
+    rnd = approve(approve(approve(submit(CHAIN, 1, "h1"), "li"), "wang"), "zhao")
+    edited = after_edit(rnd, 2, "h2")
+    assert edited.status == RoundStatus.IN_REVIEW and edited.current_stage == THREE_STAGE[0]
+    assert edited.signoffs == ()
+    with pytest.raises(HubError) as err:
+        require_publishable(edited, 2, "h2")
+    assert err.value.code == "REVIEW_NOT_APPROVED"
+    with pytest.raises(HubError):
+        require_publishable(rnd, 2, "h2")  # the old approval does not cover the new revision
+
+
+def test_a_chain_may_send_edits_back_to_final_review_only_keeping_earlier_signoffs() -> None:
+    chain = ReviewChain(id="fast", name="快审", stages=THREE_STAGE, reenter_stage=2)
+    rnd = approve(approve(approve(submit(chain, 1, "h1"), "li"), "wang"), "zhao")
+    edited = after_edit(rnd, 2, "h2")
+    assert edited.current_stage == THREE_STAGE[2]
+    assert [(s.stage, s.revision, s.content_hash) for s in edited.signoffs] == [("first", 2, "h2"), ("second", 2, "h2")]
+    with pytest.raises(HubError):
+        approve(edited, "li", h="h2", rev=2)  # li cannot sign 终审 either: wrong role anyway
+    again = approve(edited, "zhao", h="h2", rev=2)
+    require_publishable(again, 2, "h2")
+
+
+def test_an_edit_in_the_middle_of_review_restarts_no_later_than_where_it_stood() -> None:
+    chain = ReviewChain(id="c", name="c", stages=THREE_STAGE, reenter_stage=2)
+    rnd = approve(submit(chain, 1, "h1"), "li")  # waiting for 复审
+    edited = after_edit(rnd, 2, "h2")
+    assert edited.stage_index == 1 and [s.stage for s in edited.signoffs] == ["first"]
+
+
+def test_the_most_specific_chain_applies() -> None:
+    default = ReviewChain(id="a", name="默认", stages=THREE_STAGE)
+    column = ReviewChain(id="b", name="要闻", stages=THREE_STAGE, columns=frozenset({"yaowen"}))
+    urgent = ReviewChain(id="c", name="应急", stages=(Stage("dual", "双人复核", "chief_editor"),), channels=frozenset({"emergency"}))
+    both = ReviewChain(id="d", name="要闻+政务", stages=THREE_STAGE, columns=frozenset({"yaowen"}), channels=frozenset({"gov_site"}))
+    chains = [default, column, urgent, both]
+    assert choose_chain(chains, "minsheng", ["app"]).id == "a"
+    assert choose_chain(chains, "yaowen", ["app"]).id == "b"
+    assert choose_chain(chains, "minsheng", ["emergency"]).id == "c"
+    assert choose_chain(chains, "yaowen", ["gov_site", "app"]).id == "d"
+    assert choose_chain([], None, []).stages == THREE_STAGE
+
+
+def test_a_chain_needs_stages_with_distinct_keys() -> None:
+    with pytest.raises(HubError):
+        ReviewChain(id="x", name="x", stages=())
+    with pytest.raises(HubError):
+        ReviewChain(id="x", name="x", stages=(THREE_STAGE[0], THREE_STAGE[0]))
