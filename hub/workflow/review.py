@@ -99,6 +99,11 @@ class Finding:
     message: str
     blocking: bool
     resolved: bool = False  # fixed, or acknowledged by an editor
+    field: str | None = None
+    start: int | None = None  # character offsets in the field's text
+    end: int | None = None
+    match: str | None = None
+    suggestion: str | None = None
 
     @property
     def open(self) -> bool:
