@@ -1,0 +1,1 @@
+"""Distribution (多元传播): publications per channel, their states, ledger and delivery."""
