@@ -115,5 +115,26 @@ def seed_demo_cmd() -> None:
         console.print(f"{asyncio.run(seed_demo(settings))} stories created")
 
 
+@main.command("plugins")
+def plugins_cmd() -> None:
+    """List the channel plugins that loaded (versions, hooks) and those that failed."""
+    from rich.table import Table
+
+    from hub.channels import load_channels
+
+    manager = load_channels(Settings().plugins)
+    table = Table(title="渠道插件 / channel plugins")
+    for column in ("渠道 channel", "名称 title", "版本 version", "传输 transport", "来源 source", "hooks"):
+        table.add_column(column)
+    for name in manager.names():
+        ch = manager.get(name)
+        table.add_row(
+            name, ch.info.title_zh, ch.version, str(ch.info.transport), ch.distribution or ch.source, " ".join(ch.hooks)
+        )
+    Console().print(table)
+    for failure in manager.failures:
+        console.print(f"[red]未加载 / skipped[/red] {failure.source}: {failure.error}")
+
+
 if __name__ == "__main__":
     main()

@@ -52,6 +52,13 @@ class Settings(BaseSettings):
     graphql_max_cost: int = Field(5_000, description="highest estimated cost of one operation")
     graphql_max_page: int = Field(100, description="largest `first` on a connection")
 
+    plugins: str | None = Field(
+        None, description="comma list of channel plugins (entry-point names) to load; unset loads all"
+    )
+    outbound_allow_loopback: bool = Field(
+        False, description="let transports call loopback addresses (tests with local platform fakes)"
+    )
+
     read_cache_entries: int = Field(2_048, description="cached anonymous GraphQL responses")
 
     worker_in_process: bool = Field(

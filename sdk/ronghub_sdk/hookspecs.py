@@ -1,0 +1,170 @@
+"""The hooks a channel plugin implements (pluggy project name "ronghub").
+
+A channel plugin is a module or object registered under the entry-point group
+`ronghub.channels`; the hub calls each hook on one plugin at a time, so a plugin never
+has to check which channel it is asked about. Implementations may take any subset of
+a hook's arguments (pluggy passes them by name). Hooks marked *async* may be written
+as `async def`; the hub awaits them. Every hook here has a docstring and a test; a
+test in the hub fails when one is missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Mapping, Sequence
+from typing import Any
+
+import pluggy
+
+from ronghub_sdk._types import (
+    ChannelInfo,
+    DeliveryResult,
+    Metrics,
+    PlatformStatus,
+    Problem,
+    RenderContext,
+    StoryInput,
+    Variant,
+)
+
+PROJECT = "ronghub"
+ENTRY_POINT_GROUP = "ronghub.channels"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec(firstresult=True)
+def describe() -> ChannelInfo:  # type: ignore[empty-body]
+    """Describe the channel: name, Chinese title, transport kind, capabilities,
+    configuration defaults (with every limit) and the configuration JSON Schema.
+
+    Called once when the plugin loads; a plugin that fails here is reported and skipped.
+    """
+
+
+@hookspec(firstresult=True)
+def render(  # type: ignore[empty-body]
+    story: StoryInput,
+    config: Mapping[str, Any],
+    overrides: Mapping[str, Any],
+    previous: Variant | None,
+    context: RenderContext,
+) -> Variant:
+    """Render the channel's variant of an approved revision.
+
+    `config` is the channel configuration merged over `describe().defaults`.
+    `overrides` are fields an editor set by hand (a shorter 抖音 text, a WeChat
+    digest): they replace the rendered values and are listed in `Variant.overridden`.
+    `previous` is this channel's variant of the story's earlier revision, if any, so
+    numbers issued once (索引号) stay the same. Pure: no network, no files.
+    """
+
+
+@hookspec(firstresult=True)
+def validate(variant: Variant, config: Mapping[str, Any]) -> Sequence[Problem]:  # type: ignore[empty-body]
+    """Check a variant (overrides included) against the channel's rules and limits.
+
+    Return every problem found (empty when the variant may be delivered), each with a
+    stable code, the field and Chinese and English messages an editor can act on.
+    Pure: no network, no files.
+    """
+
+
+@hookspec(firstresult=True)
+def deliver(  # type: ignore[empty-body]
+    variant: Variant,
+    config: Mapping[str, Any],
+    transport: Any,
+    idempotency_key: str,
+) -> Awaitable[DeliveryResult]:
+    """*Async.* Publish a validated variant through `transport` (the protocol of the
+    channel's `TransportKind`, see ronghub_sdk.transports) and return the external id,
+    URL and the platform's first status.
+
+    `idempotency_key` is stable across retries of the same publication: send it where
+    the platform accepts one, or use it to name what is written, so a retry after a
+    crash does not publish twice. Raise TransientDeliveryError to be retried later,
+    PermanentDeliveryError when the platform refused for good.
+    """
+
+
+@hookspec(firstresult=True)
+def poll_status(  # type: ignore[empty-body]
+    delivery: DeliveryResult,
+    config: Mapping[str, Any],
+    transport: Any,
+) -> Awaitable[PlatformStatus]:
+    """*Async.* Ask the platform what became of a delivered item (accepted, under
+    review, rejected with reason, live, removed). Set `final` when polling can stop."""
+
+
+@hookspec(firstresult=True)
+def receive_status(  # type: ignore[empty-body]
+    delivery: DeliveryResult,
+    report: Mapping[str, Any],
+    config: Mapping[str, Any],
+) -> PlatformStatus | None:
+    """Turn a status report the platform (or its operators) sent to the hub into a
+    status, e.g. a 学习强国 adoption (采用) report. Return None when the report is not
+    about this delivery. Pure: the hub has already authenticated the report."""
+
+
+@hookspec(firstresult=True)
+def fetch_metrics(  # type: ignore[empty-body]
+    delivery: DeliveryResult,
+    config: Mapping[str, Any],
+    transport: Any,
+) -> Awaitable[Metrics]:
+    """*Async.* Fetch the platform's counts (views, likes, comments, shares) for a
+    delivered item."""
+
+
+@hookspec(firstresult=True)
+def retract(  # type: ignore[empty-body]
+    delivery: DeliveryResult,
+    config: Mapping[str, Any],
+    transport: Any,
+    idempotency_key: str,
+    reason: str,
+) -> Awaitable[DeliveryResult]:
+    """*Async.* Take a delivered item down (撤稿) and return its new status (REMOVED).
+    Must succeed when the item is already gone, so a retried takedown is harmless."""
+
+
+@hookspec(firstresult=True)
+def correct(  # type: ignore[empty-body]
+    variant: Variant,
+    delivery: DeliveryResult,
+    config: Mapping[str, Any],
+    transport: Any,
+    idempotency_key: str,
+) -> Awaitable[DeliveryResult]:
+    """*Async.* Replace a delivered item with the variant of a corrected revision
+    (更正), in place where the platform allows it, else by removing and republishing;
+    return where the corrected item now lives."""
+
+
+@hookspec(firstresult=True)
+def assemble_edition(  # type: ignore[empty-body]
+    variants: Sequence[Variant],
+    config: Mapping[str, Any],
+    edition_date: str,
+) -> Variant:
+    """Assemble one edition from several stories' variants (手机报 daily edition);
+    only channels with the EDITIONS capability implement it. `edition_date` is
+    YYYY-MM-DD. The result is validated and delivered like any variant."""
+
+
+HOOK_NAMES: tuple[str, ...] = (
+    "describe",
+    "render",
+    "validate",
+    "deliver",
+    "poll_status",
+    "receive_status",
+    "fetch_metrics",
+    "retract",
+    "correct",
+    "assemble_edition",
+)
+ASYNC_HOOKS: frozenset[str] = frozenset({"deliver", "poll_status", "fetch_metrics", "retract", "correct"})
