@@ -14,6 +14,7 @@ from pymongo.monitoring import CommandListener
 
 from hub import __version__
 from hub.errors import HubError
+from hub.distribution.wiring import build_distribution
 from hub.graphql.schema import build_schema
 from hub.jobs.registry import builtin_consumers
 from hub.jobs.service import running_worker
@@ -83,6 +84,7 @@ def _state(settings: Settings, generations: Generations) -> Any:
     return State(
         {
             "settings": settings,
+            "distribution": build_distribution(settings),
             "schema": build_schema(settings),
             "response_cache": ResponseCache(generations, settings.read_cache_entries),
         }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -60,6 +60,16 @@ class Settings(BaseSettings):
     )
 
     read_cache_entries: int = Field(2_048, description="cached anonymous GraphQL responses")
+
+    channel_config: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="per-channel configuration as JSON, merged over each plugin's defaults "
+        '(base URLs, credentials, limits), e.g. {"wechat": {"base_url": "..."}}',
+    )
+    default_channels: list[str] = Field(
+        default_factory=lambda: ["app"], description="channels a story goes to when its plan names none"
+    )
+    public_base_url: str = Field("", description="public URL prefix of the app's story pages")
 
     worker_in_process: bool = Field(
         True, description="run the background worker inside the API process (single-process mode)"

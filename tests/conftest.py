@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,11 @@ import pytest
 import uvicorn
 from pymongo import monitoring
 
+from litestar import Litestar
+
 from hub.app import create_app
+from hub.jobs.registry import builtin_consumers
+from hub.jobs.worker import Worker
 from hub.embedded.store import EmbeddedStore, free_port
 from hub.ids import new_id
 from hub.settings import Settings
@@ -88,9 +92,14 @@ def hub_settings(store_uri: str, db_name: str, tmp_path_factory: pytest.TempPath
 
 
 @pytest.fixture(scope="session")
-async def hub_url(hub_settings: Settings, command_counter: CommandCounter) -> AsyncIterator[str]:
+def hub_app(hub_settings: Settings, command_counter: CommandCounter) -> Litestar:
+    return create_app(hub_settings, command_listeners=[command_counter])
+
+
+@pytest.fixture(scope="session")
+async def hub_url(hub_app: Litestar, hub_settings: Settings) -> AsyncIterator[str]:
     """A real uvicorn server running the hub, in this test session's event loop."""
-    app = create_app(hub_settings, command_listeners=[command_counter])
+    app = hub_app
     config = uvicorn.Config(app, host="127.0.0.1", port=hub_settings.port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
@@ -104,6 +113,20 @@ async def hub_url(hub_settings: Settings, command_counter: CommandCounter) -> As
     yield f"http://127.0.0.1:{hub_settings.port}"
     server.should_exit = True
     await task
+
+
+@pytest.fixture
+def drain(hub_app: Litestar, hub_url: str) -> Callable[[], Awaitable[None]]:
+    """Run the hub's own background work (outbox relay, distribution) until it is idle."""
+    worker = Worker(builtin_consumers(hub_app.state), idle_sleep=0)
+
+    async def run() -> None:
+        idle = 0
+        while idle < 3:
+            idle = idle + 1 if await worker.run_once() == 0 else 0
+            await asyncio.sleep(0.005)
+
+    return run
 
 
 class GraphQLClient:

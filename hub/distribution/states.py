@@ -6,7 +6,9 @@ One publication per (story, approved revision, channel, action):
     accepted → live → retracted;  any pre-delivery state may fail;  failed → planned (replay)
 
 `rejected` and `failed` end a publication; a replay of a failed one starts it again
-from `planned` (delivery is idempotent, so nothing is sent twice).
+from `planned` (delivery is idempotent, so nothing is sent twice). A takedown is a
+publication of its own (action retract) that needs no variant: planned → delivering →
+retracted; the publication it takes down moves to retracted with it.
 """
 
 from __future__ import annotations
@@ -36,10 +38,10 @@ class Action(StrEnum):
 
 
 TRANSITIONS: dict[PubState, frozenset[PubState]] = {
-    PubState.PLANNED: frozenset({PubState.RENDERING, PubState.FAILED}),
+    PubState.PLANNED: frozenset({PubState.RENDERING, PubState.DELIVERING, PubState.FAILED}),
     PubState.RENDERING: frozenset({PubState.VALIDATED, PubState.FAILED, PubState.PLANNED}),
     PubState.VALIDATED: frozenset({PubState.DELIVERING, PubState.FAILED}),
-    PubState.DELIVERING: frozenset({PubState.SUBMITTED, PubState.ACCEPTED, PubState.LIVE, PubState.REJECTED, PubState.FAILED, PubState.VALIDATED}),
+    PubState.DELIVERING: frozenset({PubState.SUBMITTED, PubState.ACCEPTED, PubState.LIVE, PubState.REJECTED, PubState.FAILED, PubState.RETRACTED}),
     PubState.SUBMITTED: frozenset({PubState.ACCEPTED, PubState.REJECTED, PubState.LIVE, PubState.FAILED}),
     PubState.ACCEPTED: frozenset({PubState.LIVE, PubState.REJECTED, PubState.RETRACTED}),
     PubState.LIVE: frozenset({PubState.RETRACTED}),

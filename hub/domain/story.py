@@ -7,7 +7,7 @@ import json
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hub.domain import html as body_html
 from hub.errors import Codes, HubError, invalid
@@ -69,6 +69,10 @@ class StoryContent(BaseModel):
     source: SourceInfo = SourceInfo()
     language: str = "zh-CN"
     location: Location | None = None
+    # the publication plan is reviewed content too: which channels, and the fields an
+    # editor overrode per channel (a shorter 抖音 text, a WeChat digest)
+    channels: tuple[str, ...] = ()
+    channel_overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     def content_hash(self) -> str:
         """sha256 over a canonical JSON form: the same content always hashes the same."""
@@ -138,4 +142,14 @@ def build_content(fields: dict[str, Any], max_body_chars: int) -> StoryContent:
         _check_text("tags", tag, TAG_MAX)
     data["tags"] = tags
     data["asset_ids"] = tuple(dict.fromkeys(data.get("asset_ids") or ()))
-    return StoryContent.model_validate(data)
+    data["channels"] = tuple(dict.fromkeys(c.strip() for c in data.get("channels") or () if c and c.strip()))
+    overrides = data.get("channel_overrides") or {}
+    if not isinstance(overrides, dict) or not all(isinstance(v, dict) for v in overrides.values()):
+        raise invalid("channelOverrides", "应为「渠道 → {字段: 值}」的对象", "must map channel → {field: value}")
+    data["channel_overrides"] = overrides
+    try:
+        return StoryContent.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first.get("loc", ())) or "input"
+        raise invalid(field, f"取值不正确({first.get('msg')})", str(first.get("msg"))) from exc

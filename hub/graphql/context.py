@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from strawberry.dataloader import DataLoader
 
@@ -25,6 +26,7 @@ def _batch_loader(repo: ColumnRepository | AssetRepository) -> DataLoader:  # ty
 class Context:
     scope: Scope
     settings: Settings
+    services: Any = None  # the app's state: distribution engine, search, media ...
     stories: StoryRepository = field(init=False)
     columns: ColumnRepository = field(init=False)
     assets: AssetRepository = field(init=False)

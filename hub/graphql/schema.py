@@ -15,7 +15,6 @@ from strawberry.tools import merge_types
 from strawberry.types import Info
 
 from hub.domain import diff as domain_diff
-from hub.domain.story import StoryStatus
 from hub.errors import invalid
 from hub.graphql.context import Context
 from hub.graphql.errors import ShapeErrors
@@ -166,23 +165,19 @@ class ContentMutation:
         doc = await info.context.stories.restore(str(id), number, expected_version)
         return Story.from_doc(doc)
 
-    @strawberry.mutation(
-        description="发布 to the center's own read model. Until the review workflow exists this "
-        "needs only a token; the workflow will require 签发 first."
-    )
-    async def publish_story(self, info: Info[Context, None], id: strawberry.ID, expected_version: int) -> Story:
-        doc = await info.context.stories.set_status(str(id), expected_version, StoryStatus.PUBLISHED)
-        return Story.from_doc(doc)
-
 
 def query_parts() -> tuple[type, ...]:
     """Every subsystem's query type; their fields make up `Query`."""
-    return (ContentQuery,)
+    from hub.graphql.distribution import DistributionQuery
+
+    return (ContentQuery, DistributionQuery)
 
 
 def mutation_parts() -> tuple[type, ...]:
     """Every subsystem's mutation type; their fields make up `Mutation`."""
-    return (ContentMutation,)
+    from hub.graphql.distribution import DistributionMutation
+
+    return (ContentMutation, DistributionMutation)
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:

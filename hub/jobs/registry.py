@@ -11,4 +11,7 @@ from hub.jobs.consumers import Consumer
 def builtin_consumers(state: Any) -> list[Consumer]:
     """Consumers of the built-in subsystems, given the app's state (services)."""
     consumers: list[Consumer] = []
+    distribution = getattr(state, "distribution", None)
+    if distribution is not None:
+        consumers.extend(distribution.consumers())
     return consumers

@@ -107,6 +107,8 @@ class StoryDoc(TenantDocument):
     source: SourceInfo = SourceInfo()
     language: str = "zh-CN"
     location: Location | None = None
+    channels: list[str] = Field(default_factory=list)
+    channel_overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
     # bookkeeping
     created_at: int = Field(default_factory=now_ms)
     updated_at: int = Field(default_factory=now_ms)
@@ -133,6 +135,20 @@ class StoryDoc(TenantDocument):
         return StoryContent.model_validate(
             {name: getattr(self, name) for name in StoryContent.model_fields}
         )
+
+
+class PublishedStoryDoc(StoryDoc):
+    """The public read model (what the center's app reads): the approved revision's
+    content of each published story, written only by the `app` channel's delivery.
+    Unreviewed edits to the newsroom head never show here. `revision` says which one."""
+
+    class Settings:
+        name = "published_stories"
+        indexes: ClassVar[list[Any]] = [
+            IndexModel([("tenant", 1), ("published_at", pymongo.DESCENDING)]),
+            IndexModel([("tenant", 1), ("column_id", 1), ("published_at", pymongo.DESCENDING)]),
+            IndexModel([("tenant", 1), ("tags", 1)]),
+        ]
 
 
 class RevisionDoc(TenantDocument):
@@ -166,4 +182,4 @@ class CounterDoc(TenantDocument):
         name = "counters"
 
 
-CORE_MODELS: list[type[Document]] = [TenantDoc, ColumnDoc, AssetDoc, StoryDoc, RevisionDoc, CounterDoc]
+CORE_MODELS: list[type[Document]] = [TenantDoc, ColumnDoc, AssetDoc, StoryDoc, PublishedStoryDoc, RevisionDoc, CounterDoc]

@@ -19,7 +19,7 @@ from hub.domain.story import StoryContent, StoryStatus, StoryType, build_content
 from hub.errors import Codes, HubError, invalid
 from hub.ids import new_id, now_ms
 from hub.store import cursor as cursors
-from hub.store.documents import CounterDoc, OutboxEntry, RevisionDoc, StoryDoc
+from hub.store.documents import CounterDoc, OutboxEntry, PublishedStoryDoc, RevisionDoc, StoryDoc
 from hub.store.scope import Scope
 
 ORDER_KEYS = {"updated_at", "published_at"}
@@ -27,6 +27,7 @@ ORDER_KEYS = {"updated_at", "published_at"}
 EVENT_CREATED = "story.created"
 EVENT_UPDATED = "story.updated"  # content changed: a new revision
 EVENT_STATUS = "story.status"  # state changed (data: from, to)
+EVENT_TAKEDOWN = "story.takedown"  # 撤稿 requested (data: reason)
 
 
 @dataclass(frozen=True)
@@ -71,8 +72,13 @@ class StoryRepository:
     def _coll(self):  # type: ignore[no-untyped-def]
         return StoryDoc.get_pymongo_collection()
 
+    @property
+    def _model(self) -> type[StoryDoc]:
+        """Anonymous readers read the public read model; the newsroom reads the heads."""
+        return PublishedStoryDoc if self.scope.public_only else StoryDoc
+
     async def get(self, story_id: str) -> StoryDoc | None:
-        return await StoryDoc.find_one({**self._base(), "_id": story_id})
+        return await self._model.find_one({**self._base(), "_id": story_id})
 
     async def require(self, story_id: str) -> StoryDoc:
         doc = await self.get(story_id)
@@ -81,7 +87,7 @@ class StoryRepository:
         return doc
 
     async def get_many(self, ids: list[str]) -> dict[str, StoryDoc]:
-        docs = await StoryDoc.find({**self._base(), "_id": {"$in": list(set(ids))}}).to_list()
+        docs = await self._model.find({**self._base(), "_id": {"$in": list(set(ids))}}).to_list()
         return {d.id: d for d in docs}
 
     async def page(
@@ -111,7 +117,7 @@ class StoryRepository:
             value, doc_id = cursors.decode(after, order)
             q = {"$and": [q, cursors.after_filter(order, value, doc_id)]}
         docs = (
-            await StoryDoc.find(q).sort([(order, -1), ("_id", -1)]).limit(first + 1).to_list()
+            await self._model.find(q).sort([(order, -1), ("_id", -1)]).limit(first + 1).to_list()
         )
         has_next = len(docs) > first
         docs = docs[:first]
@@ -124,6 +130,7 @@ class StoryRepository:
 
     # ---- revisions ---------------------------------------------------------------
     async def revisions(self, story_id: str) -> list[RevisionDoc]:
+        self._require_writer()  # revision history is newsroom-only
         story = await self.require(story_id)
         await self.ensure_head_revision(story)
         return (
@@ -133,6 +140,7 @@ class StoryRepository:
         )
 
     async def revision(self, story_id: str, number: int) -> RevisionDoc:
+        self._require_writer()
         story = await self.require(story_id)
         if number == story.revision:
             await self.ensure_head_revision(story)
@@ -210,35 +218,52 @@ class StoryRepository:
         old = await self.revision(story_id, number)
         return await self._save(current, old.content, restored_from=number)
 
-    async def set_status(self, story_id: str, expected_version: int, status: StoryStatus) -> StoryDoc:
-        """Change the state only (no new content revision), with the same version check."""
-        actor = self._require_writer()
+    async def set_status(
+        self, story_id: str, expected_version: int, status: StoryStatus, data: dict[str, Any] | None = None
+    ) -> StoryDoc:
+        """Change the state only (no new content revision), with the same version check.
+
+        `data` is added to the outbox event (e.g. the approved revision and its plan)."""
         current = await self._require_any(story_id)
-        self._check_version(current, expected_version)
-        now = now_ms()
-        update: dict[str, Any] = {"status": status.value, "updated_at": now, "updated_by": actor}
+        fields: dict[str, Any] = {"status": status.value}
         if status == StoryStatus.PUBLISHED and current.published_at is None:
-            update["published_at"] = now
-        event = OutboxEntry(
-            kind=EVENT_STATUS,
-            version=current.version + 1,
-            revision=current.revision,
-            data={"from": current.status.value, "to": status.value},
+            fields["published_at"] = now_ms()
+        return await self._emit(
+            current, expected_version, EVENT_STATUS, {"from": current.status.value, "to": status.value, **(data or {})}, fields
         )
+
+    async def request_takedown(self, story_id: str, expected_version: int, reason: str) -> StoryDoc:
+        """撤稿: ask every channel the story reached to take it down (an event, not a state:
+        the story becomes `retracted` when the app channel has unpublished it)."""
+        if not reason.strip():
+            raise invalid("reason", "撤稿必须填写原因", "a takedown needs a reason")
+        current = await self._require_any(story_id)
+        return await self._emit(current, expected_version, EVENT_TAKEDOWN, {"reason": reason}, {})
+
+    async def _emit(
+        self, current: StoryDoc, expected_version: int, kind: str, data: dict[str, Any], fields: dict[str, Any]
+    ) -> StoryDoc:
+        """One compare-and-set: apply `fields`, bump the version, append the event."""
+        actor = self._require_writer()
+        self._check_version(current, expected_version)
+        event = OutboxEntry(kind=kind, version=current.version + 1, revision=current.revision, data=data)
         raw = await self._coll.find_one_and_update(
-            {"_id": story_id, "tenant": self.scope.tenant, "version": expected_version},
+            {"_id": current.id, "tenant": self.scope.tenant, "version": expected_version},
             {
-                "$set": {**update, "has_outbox": True, f"outbox.{event.id}": event.model_dump()},
+                "$set": {
+                    **fields,
+                    "updated_at": now_ms(),
+                    "updated_by": actor,
+                    "has_outbox": True,
+                    f"outbox.{event.id}": event.model_dump(),
+                },
                 "$inc": {"version": 1},
             },
             return_document=ReturnDocument.AFTER,
         )
         if raw is None:
-            await self._raise_conflict(story_id, expected_version)
-        doc = StoryDoc.model_validate(raw)
-        if StoryStatus.PUBLISHED in (status, current.status):
-            await self.bump_read_model()
-        return doc
+            await self._raise_conflict(current.id, expected_version)
+        return StoryDoc.model_validate(raw)
 
     async def _save(self, current: StoryDoc, content: StoryContent, restored_from: int | None) -> StoryDoc:
         actor = self.scope.actor
@@ -268,8 +293,6 @@ class StoryRepository:
             await self._raise_conflict(current.id, current.version)
         doc = StoryDoc.model_validate(raw)
         await self.ensure_head_revision(doc, restored_from=restored_from)
-        if doc.status == StoryStatus.PUBLISHED:
-            await self.bump_read_model()
         return doc
 
     async def _require_any(self, story_id: str) -> StoryDoc:

@@ -1,0 +1,355 @@
+"""The distribution engine: from one approved revision, a publication per channel,
+rendered, validated, delivered, followed and, when asked, corrected or taken down.
+
+It runs as three job consumers (hub/jobs): `distribution.plan` reacts to story events
+(签发 → publish or correct on each planned channel; takedown → retract everywhere the
+story went), `distribution.deliver` moves one publication through its states, and
+`distribution.poll` follows the platform's review until a final status. Each step is
+idempotent: a crashed worker's job is re-run and continues where the stored state
+says, and deliveries carry the publication's idempotency key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import asdict
+from typing import Any
+
+import structlog
+from ronghub_sdk import (
+    Asset,
+    Capability,
+    DeliveryResult,
+    PermanentDeliveryError,
+    PlatformStatus,
+    RenderContext,
+    StatusState,
+    TransientDeliveryError,
+    Variant,
+)
+
+from hub.channels.manager import ChannelManager
+from hub.channels.story_input import story_input
+from hub.distribution import publications as pubs
+from hub.distribution.documents import PublicationDoc
+from hub.distribution.states import DELIVERED, Action, PubState
+from hub.distribution.transports import TransportProvider
+from hub.domain.retry import RetryPolicy
+from hub.domain.story import StoryStatus
+from hub.ids import now_ms
+from hub.jobs import queue
+from hub.jobs.consumers import Consumer, PermanentFailure, RetryLater
+from hub.jobs.documents import JobDoc
+from hub.store.documents import CounterDoc, RevisionDoc
+from hub.store.stories import EVENT_TAKEDOWN
+
+log = structlog.get_logger(__name__)
+
+ACTOR = "distribution"
+
+_STATUS_TO_STATE = {
+    StatusState.ACCEPTED: PubState.ACCEPTED,
+    StatusState.UNDER_REVIEW: PubState.SUBMITTED,
+    StatusState.LIVE: PubState.LIVE,
+    StatusState.REJECTED: PubState.REJECTED,
+    StatusState.REMOVED: PubState.RETRACTED,
+}
+_REACHED = DELIVERED | {PubState.LIVE}
+
+
+def _status_data(status: PlatformStatus) -> dict[str, Any]:
+    data = asdict(status)
+    data["state"] = status.state.value
+    return data
+
+
+def _delivery_from(pub: PublicationDoc) -> DeliveryResult:
+    d = pub.delivery
+    st = d.get("status") or {}
+    status = PlatformStatus(
+        state=StatusState(st.get("state", StatusState.ACCEPTED.value)),
+        reason_zh=st.get("reason_zh"),
+        reason_en=st.get("reason_en"),
+        platform_code=st.get("platform_code"),
+        final=bool(st.get("final", False)),
+        details=dict(st.get("details") or {}),
+    )
+    return DeliveryResult(external_id=d.get("external_id", ""), status=status, url=d.get("url"), details=dict(d.get("details") or {}))
+
+
+def _delivery_data(result: DeliveryResult) -> dict[str, Any]:
+    return {"external_id": result.external_id, "url": result.url, "details": dict(result.details), "status": _status_data(result.status)}
+
+
+class Distribution:
+    """Builds the consumers; holds the channels, transports and their configuration."""
+
+    def __init__(
+        self,
+        channels: ChannelManager,
+        transports: TransportProvider,
+        channel_config: Mapping[str, Mapping[str, Any]] | None = None,
+        default_channels: tuple[str, ...] = ("app",),
+        policy: RetryPolicy | None = None,
+        poll_interval_s: float = 5.0,
+        max_polls: int = 200,
+        prefix: str = "distribution",
+    ) -> None:
+        self.channels = channels
+        self.transports = transports
+        self.channel_config = {k: dict(v) for k, v in (channel_config or {}).items()}
+        self.default_channels = default_channels
+        self.policy = policy or RetryPolicy(max_attempts=10, base_seconds=2.0, cap_seconds=1_800.0)
+        self.poll_interval_s = poll_interval_s
+        self.max_polls = max_polls
+        self.plan_name, self.deliver_name, self.poll_name = (f"{prefix}.plan", f"{prefix}.deliver", f"{prefix}.poll")
+
+    def consumers(self) -> list[Consumer]:
+        return [
+            Consumer(self.plan_name, ("story.status", EVENT_TAKEDOWN), self.handle_plan, self.policy),
+            Consumer(self.deliver_name, (), self.handle_deliver, self.policy, lease_seconds=120),
+            Consumer(self.poll_name, (), self.handle_poll, self.policy),
+        ]
+
+    def config(self, channel: str) -> dict[str, Any]:
+        return self.channels.config(channel, self.channel_config.get(channel))
+
+    # ---- planning ------------------------------------------------------------------
+    async def handle_plan(self, job: JobDoc) -> dict[str, Any]:
+        p = job.payload
+        if p["event"] == EVENT_TAKEDOWN:
+            return await self._plan_takedown(job.tenant, p["story_id"], str(p["data"].get("reason") or ""))
+        if p["data"].get("to") != StoryStatus.APPROVED.value:
+            return {"skipped": p["data"].get("to")}
+        return await self._plan_approval(job.tenant, p["story_id"], int(p["revision"]), p["data"])
+
+    async def _plan_approval(self, tenant: str, story_id: str, revision: int, data: Mapping[str, Any]) -> dict[str, Any]:
+        rev = await RevisionDoc.find_one({"tenant": tenant, "_id": RevisionDoc.make_id(story_id, revision)})
+        if rev is None:
+            raise PermanentFailure(f"approved revision {revision} of {story_id} not found")
+        targets = [c for c in (rev.content.channels or self.default_channels)]
+        unknown = [c for c in targets if c not in self.channels.names()]
+        earlier = {p.channel: p for p in await pubs.of_story(tenant, story_id) if p.state in _REACHED and p.action != Action.RETRACT}
+        planned = []
+        for channel in targets:
+            if channel in unknown:
+                continue
+            prior = earlier.get(channel)
+            action = Action.CORRECT if prior is not None and prior.revision < revision else Action.PUBLISH
+            if prior is not None and prior.revision >= revision:
+                continue  # this revision (or a newer one) is already out there
+            pub = await pubs.plan(
+                tenant=tenant, story_id=story_id, revision=revision, revision_id=rev.id, channel=channel,
+                action=action, overrides=dict(rev.content.channel_overrides.get(channel, {})),
+                replaces=prior.id if prior else None,
+            )  # fmt: skip
+            await queue.enqueue(tenant, self.deliver_name, "publication", pub.id, {"publication_id": pub.id})
+            planned.append(pub.id)
+        if unknown:
+            log.warning("distribution.unknown_channels", story=story_id, channels=unknown)
+        return {"planned": planned, "unknown_channels": unknown}
+
+    async def _plan_takedown(self, tenant: str, story_id: str, reason: str) -> dict[str, Any]:
+        latest: dict[str, PublicationDoc] = {}
+        for prior in await pubs.of_story(tenant, story_id):
+            if prior.action != Action.RETRACT and prior.state in _REACHED:
+                latest[prior.channel] = prior  # in creation order: the newest wins
+        planned = []
+        for prior in latest.values():
+            pub = await pubs.plan(
+                tenant=tenant, story_id=story_id, revision=prior.revision, revision_id=prior.revision_id,
+                channel=prior.channel, action=Action.RETRACT, replaces=prior.id, overrides={"reason": reason},
+            )  # fmt: skip
+            await queue.enqueue(tenant, self.deliver_name, "publication", pub.id, {"publication_id": pub.id})
+            planned.append(pub.id)
+        return {"planned": planned}
+
+    # ---- delivery ------------------------------------------------------------------
+    async def handle_deliver(self, job: JobDoc) -> dict[str, Any]:
+        pub = await pubs.get(job.payload["publication_id"])
+        if pub is None:
+            raise PermanentFailure(f"publication {job.payload['publication_id']} not found")
+        for _ in range(8):  # each pass moves one step; a stale move reloads
+            try:
+                if pub.state == PubState.FAILED:  # replayed from dead letter
+                    pub = await pubs.move(pub, PubState.PLANNED, actor=ACTOR, note="重新投递 / replay")
+                elif pub.state == PubState.PLANNED and pub.action == Action.RETRACT:
+                    pub = await pubs.move(pub, PubState.DELIVERING, actor=ACTOR)
+                elif pub.state in (PubState.PLANNED, PubState.RENDERING):
+                    pub = await self._render(pub)
+                elif pub.state == PubState.VALIDATED:
+                    pub = await pubs.move(pub, PubState.DELIVERING, actor=ACTOR)
+                elif pub.state == PubState.DELIVERING:
+                    pub = await self._deliver(pub, job)
+                else:
+                    return {"state": pub.state.value}
+            except pubs.StaleTransition:
+                reloaded = await pubs.get(pub.id)
+                assert reloaded is not None
+                pub = reloaded
+        return {"state": pub.state.value}
+
+    async def _render(self, pub: PublicationDoc) -> PublicationDoc:
+        if pub.state == PubState.PLANNED:
+            pub = await pubs.move(pub, PubState.RENDERING, actor=ACTOR)
+        rev = await RevisionDoc.find_one({"tenant": pub.tenant, "_id": pub.revision_id})
+        if rev is None:
+            pub = await pubs.move(pub, PubState.FAILED, actor=ACTOR, last_error="revision missing")
+            raise PermanentFailure("revision missing")
+        story = story_input(rev.content, tenant=pub.tenant, story_id=pub.story_id, revision_id=rev.id,
+                            revision_number=rev.number, approved_at_ms=rev.created_at)  # fmt: skip
+        previous = await self._previous_variant(pub)
+        context = RenderContext(now_ms=now_ms(), sequence_fn=self._sequence_fn(pub.tenant))
+        variant, problems = await asyncio.to_thread(
+            self.channels.preview, pub.channel, story, config=self.config(pub.channel),
+            overrides=pub.overrides, previous=previous, context=context,
+        )  # fmt: skip
+        problem_data = [asdict(p) | {"severity": p.severity.value} for p in problems]
+        blocking = [p for p in problems if p.blocking]
+        if blocking:
+            reason = ";".join(p.message_zh for p in blocking)
+            await pubs.move(pub, PubState.FAILED, actor=ACTOR, note=reason, evidence={"problems": problem_data},
+                            problems=problem_data, last_error=reason)  # fmt: skip
+            raise PermanentFailure(reason)
+        return await pubs.move(pub, PubState.VALIDATED, actor=ACTOR, variant=_variant_data(variant), problems=problem_data)
+
+    async def _previous_variant(self, pub: PublicationDoc) -> Variant | None:
+        if not pub.replaces:
+            return None
+        prior = await pubs.get(pub.replaces)
+        return _variant_from(prior.variant) if prior and prior.variant else None
+
+    def _sequence_fn(self, tenant: str) -> Any:
+        loop = asyncio.get_running_loop()
+
+        async def next_value(key: str) -> int:
+            raw = await CounterDoc.get_pymongo_collection().find_one_and_update(
+                {"_id": f"{tenant}:seq:{key}", "tenant": tenant},
+                {"$inc": {"value": 1}},
+                upsert=True,
+                return_document=True,
+            )
+            return int(raw["value"])
+
+        def sequence(key: str) -> int:  # called by render, which runs in a thread
+            return asyncio.run_coroutine_threadsafe(next_value(key), loop).result(timeout=30)
+
+        return sequence
+
+    async def _deliver(self, pub: PublicationDoc, job: JobDoc) -> PublicationDoc:
+        info = self.channels.info(pub.channel)
+        config = self.config(pub.channel)
+        transport = self.transports.get(info.transport, pub.channel, config, pub.tenant)
+        try:
+            if pub.action == Action.RETRACT:
+                prior = await pubs.get(pub.replaces or "")
+                if prior is None:
+                    raise PermanentDeliveryError("找不到要撤下的发布记录", "the publication to take down is missing")
+                result = await self.channels.retract(
+                    pub.channel, _delivery_from(prior), transport=transport, idempotency_key=pub.idempotency_key,
+                    reason=str(pub.overrides.get("reason", "")), config=config,
+                )  # fmt: skip
+            elif pub.action == Action.CORRECT and self.channels.implements(pub.channel, "correct"):
+                prior = await pubs.get(pub.replaces or "")
+                assert prior is not None
+                result = await self.channels.correct(
+                    pub.channel, _variant_from(pub.variant), _delivery_from(prior), transport=transport,
+                    idempotency_key=pub.idempotency_key, config=config,
+                )  # fmt: skip
+            else:
+                result = await self.channels.deliver(
+                    pub.channel, _variant_from(pub.variant), transport=transport,
+                    idempotency_key=pub.idempotency_key, config=config,
+                )  # fmt: skip
+        except TransientDeliveryError as exc:
+            if self.policy.exhausted(job.attempts):
+                await pubs.move(pub, PubState.FAILED, actor=ACTOR, note=exc.reason_zh, last_error=exc.reason_zh,
+                                evidence={"platform_code": exc.platform_code, "reason_en": exc.reason_en})  # fmt: skip
+                raise PermanentFailure(exc.reason_zh) from exc
+            raise RetryLater(exc.reason_zh, exc.retry_after_s) from exc
+        except PermanentDeliveryError as exc:
+            await pubs.move(pub, PubState.FAILED, actor=ACTOR, note=exc.reason_zh, last_error=exc.reason_zh,
+                            evidence={"platform_code": exc.platform_code, "reason_en": exc.reason_en})  # fmt: skip
+            raise PermanentFailure(exc.reason_zh) from exc
+        return await self._record_result(pub, result, info)
+
+    async def _record_result(self, pub: PublicationDoc, result: DeliveryResult, info: Any) -> PublicationDoc:
+        to = PubState.RETRACTED if pub.action == Action.RETRACT else _STATUS_TO_STATE[result.status.state]
+        evidence = {"external_id": result.external_id, "url": result.url, "platform_status": result.status.state.value,
+                    "platform_code": result.status.platform_code}  # fmt: skip
+        pub = await pubs.move(
+            pub, to, actor=ACTOR, note=result.status.reason_zh, evidence=evidence, external_id=result.external_id,
+            url=result.url, delivery=_delivery_data(result), platform_status=_status_data(result.status),
+        )  # fmt: skip
+        if pub.action == Action.RETRACT and pub.replaces:
+            await self._mark_replaced_retracted(pub)
+        elif pub.action == Action.CORRECT and pub.replaces:
+            await self._mark_superseded(pub)
+        if to in (PubState.SUBMITTED, PubState.ACCEPTED) and not result.status.final and Capability.POLL_STATUS in info.capabilities:
+            await self._schedule_poll(pub, 1)
+        return pub
+
+    async def _mark_replaced_retracted(self, pub: PublicationDoc) -> None:
+        prior = await pubs.get(pub.replaces or "")
+        if prior is not None and prior.state in (PubState.ACCEPTED, PubState.LIVE):
+            try:
+                await pubs.move(prior, PubState.RETRACTED, actor=ACTOR, note="已撤稿 / taken down", evidence={"by": pub.id})
+            except pubs.StaleTransition:
+                log.info("distribution.retract_mark_stale", publication=prior.id)
+
+    async def _mark_superseded(self, pub: PublicationDoc) -> None:
+        """A correction replaced the earlier item: it no longer stands as published."""
+        prior = await pubs.get(pub.replaces or "")
+        if prior is not None and prior.state in (PubState.ACCEPTED, PubState.LIVE) and prior.external_id != pub.external_id:
+            try:
+                await pubs.move(prior, PubState.RETRACTED, actor=ACTOR, note="已被更正版本替换 / replaced by a correction",
+                                evidence={"by": pub.id})  # fmt: skip
+            except pubs.StaleTransition:
+                pass
+
+    async def _schedule_poll(self, pub: PublicationDoc, n: int) -> None:
+        if n > self.max_polls:
+            return
+        delay = min(self.poll_interval_s * (1.5 ** min(n - 1, 10)), 3_600)
+        await queue.enqueue(pub.tenant, self.poll_name, "publication.poll", f"{pub.id}:poll:{n}",
+                            {"publication_id": pub.id, "n": n}, ready_at=now_ms() + int(delay * 1000))  # fmt: skip
+
+    # ---- following the platform ------------------------------------------------------
+    async def handle_poll(self, job: JobDoc) -> dict[str, Any]:
+        pub = await pubs.get(job.payload["publication_id"])
+        if pub is None or pub.state not in (PubState.SUBMITTED, PubState.ACCEPTED):
+            return {"skipped": pub.state.value if pub else "missing"}
+        info = self.channels.info(pub.channel)
+        config = self.config(pub.channel)
+        transport = self.transports.get(info.transport, pub.channel, config, pub.tenant)
+        try:
+            status = await self.channels.poll_status(pub.channel, _delivery_from(pub), transport=transport, config=config)
+        except TransientDeliveryError as exc:
+            raise RetryLater(exc.reason_zh, exc.retry_after_s) from exc
+        to = _STATUS_TO_STATE[status.state]
+        if to != pub.state:
+            try:
+                pub = await pubs.move(pub, to, actor=ACTOR, note=status.reason_zh,
+                                      evidence={"platform_status": status.state.value, "platform_code": status.platform_code,
+                                                "reason_en": status.reason_en},
+                                      platform_status=_status_data(status))  # fmt: skip
+            except pubs.StaleTransition:
+                return {"stale": True}
+        if not status.final and pub.state in (PubState.SUBMITTED, PubState.ACCEPTED):
+            await self._schedule_poll(pub, int(job.payload.get("n", 1)) + 1)
+        return {"state": pub.state.value}
+
+
+def _variant_data(v: Variant) -> dict[str, Any]:
+    return {"channel": v.channel, "story_id": v.story_id, "revision_id": v.revision_id, "tenant": v.tenant,
+            "fields": dict(v.fields), "overridden": list(v.overridden), "flags": dict(v.flags),
+            "assets": [asdict(a) for a in v.assets]}  # fmt: skip
+
+
+def _variant_from(data: Mapping[str, Any]) -> Variant:
+    return Variant(
+        channel=data["channel"], story_id=data["story_id"], revision_id=data["revision_id"], tenant=data.get("tenant", ""),
+        fields=dict(data.get("fields") or {}), overridden=tuple(data.get("overridden") or ()), flags=dict(data.get("flags") or {}),
+        assets=tuple(Asset(**a) for a in data.get("assets") or ()),
+    )  # fmt: skip

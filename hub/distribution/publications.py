@@ -1,0 +1,111 @@
+"""Reading and moving publications. Every move is a compare-and-set on `seq` that writes
+the state and its ledger entry together."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from hub.distribution.documents import LedgerEntry, PublicationDoc
+from hub.distribution.states import Action, PubState, publication_id, require_move
+from hub.errors import Codes, HubError
+from hub.ids import now_ms
+from hub.store.scope import Scope
+
+
+class StaleTransition(Exception):
+    """Someone else moved the publication first; reload it and decide again."""
+
+
+async def plan(
+    *,
+    tenant: str,
+    story_id: str,
+    revision: int,
+    revision_id: str,
+    channel: str,
+    action: Action,
+    overrides: dict[str, Any] | None = None,
+    replaces: str | None = None,
+    actor: str = "system",
+) -> PublicationDoc:
+    """Create the publication (planned) unless it exists; return it either way."""
+    pub_id = publication_id(story_id, revision, channel, action)
+    now = now_ms()
+    doc = PublicationDoc(
+        id=pub_id,
+        tenant=tenant,
+        story_id=story_id,
+        revision=revision,
+        revision_id=revision_id,
+        channel=channel,
+        action=action,
+        idempotency_key=f"ronghub:{tenant}:{pub_id}",
+        overrides=overrides or {},
+        replaces=replaces,
+        seq=1,
+        ledger={"0001": LedgerEntry(seq=1, at=now, from_state=None, to_state=PubState.PLANNED, actor=actor)},
+    )
+    try:
+        await doc.insert()
+    except DuplicateKeyError:
+        existing = await PublicationDoc.get(pub_id)
+        assert existing is not None
+        return existing
+    return doc
+
+
+async def move(
+    pub: PublicationDoc,
+    to: PubState,
+    *,
+    actor: str,
+    note: str | None = None,
+    evidence: dict[str, Any] | None = None,
+    **fields: Any,
+) -> PublicationDoc:
+    """Move to `to`, recording the ledger entry atomically. Raises StaleTransition."""
+    require_move(pub.state, to)
+    seq = pub.seq + 1
+    now = now_ms()
+    entry = LedgerEntry(seq=seq, at=now, from_state=pub.state, to_state=to, actor=actor, note=note, evidence=evidence or {})
+    raw = await PublicationDoc.get_pymongo_collection().find_one_and_update(
+        {"_id": pub.id, "seq": pub.seq},
+        {"$set": {"state": to.value, "seq": seq, "updated_at": now, f"ledger.{seq:04d}": entry.model_dump(mode="json"), **fields}},
+        return_document=ReturnDocument.AFTER,
+    )
+    if raw is None:
+        raise StaleTransition(pub.id)
+    return PublicationDoc.model_validate(raw)
+
+
+async def get(pub_id: str) -> PublicationDoc | None:
+    return await PublicationDoc.get(pub_id)
+
+
+async def of_story(tenant: str, story_id: str) -> list[PublicationDoc]:
+    return await PublicationDoc.find({"tenant": tenant, "story_id": story_id}).sort([("created_at", 1)]).to_list()
+
+
+class PublicationRepository:
+    """What editors may read and do with publications, within their tenant."""
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+
+    def _newsroom(self) -> None:
+        if self.scope.anonymous:
+            raise HubError(Codes.UNAUTHENTICATED)
+
+    async def of_story(self, story_id: str) -> list[PublicationDoc]:
+        self._newsroom()
+        return await of_story(self.scope.tenant, story_id)
+
+    async def get(self, pub_id: str) -> PublicationDoc:
+        self._newsroom()
+        doc = await PublicationDoc.find_one({"tenant": self.scope.tenant, "_id": pub_id})
+        if doc is None:
+            raise HubError(Codes.NOT_FOUND, what_zh="发布记录", what_en="publication", id=pub_id)
+        return doc

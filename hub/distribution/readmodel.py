@@ -1,0 +1,81 @@
+"""The hub's own public read model, as the `app` channel's transport (ronghub_sdk ReadModel).
+
+Publishing copies an approved revision into `published_stories` (what anonymous
+readers and the app see), marks the story published and advances the tenant's
+read-model generation so cached public responses go stale. Both calls are idempotent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ronghub_sdk import PermanentDeliveryError
+
+from hub.domain.story import StoryStatus
+from hub.errors import HubError
+from hub.ids import now_ms
+from hub.store.documents import PublishedStoryDoc, RevisionDoc, StoryDoc
+from hub.store.scope import Scope
+from hub.store.stories import StoryRepository
+
+ACTOR = "channel:app"
+_STATUS_RETRIES = 5
+
+
+class ReadModelStore:
+    """Implements `ronghub_sdk.transports.ReadModel` on the hub's store."""
+
+    def __init__(self, public_base_url: str = "") -> None:
+        self.public_base_url = public_base_url.rstrip("/")
+
+    async def publish(self, tenant: str, story_id: str, revision_id: str, fields: Mapping[str, Any]) -> str:
+        rev = await RevisionDoc.find_one({"tenant": tenant, "_id": revision_id, "story_id": story_id})
+        story = await StoryDoc.find_one({"tenant": tenant, "_id": story_id})
+        if rev is None or story is None:
+            raise PermanentDeliveryError(
+                f"找不到要发布的稿件版本 {revision_id}", f"no revision {revision_id} of story {story_id}"
+            )
+        existing = await PublishedStoryDoc.find_one({"tenant": tenant, "_id": story_id})
+        now = now_ms()
+        content = rev.content.model_dump()
+        content["tags"] = list(rev.content.tags)
+        content["asset_ids"] = list(rev.content.asset_ids)
+        content["channels"] = list(rev.content.channels)
+        doc = PublishedStoryDoc(
+            id=story_id,
+            tenant=tenant,
+            version=story.version,
+            revision=rev.number,
+            status=StoryStatus.PUBLISHED,
+            content_hash=rev.content_hash,
+            created_at=story.created_at,
+            updated_at=now,
+            published_at=existing.published_at if existing and existing.published_at else now,
+            created_by=story.created_by,
+            updated_by=ACTOR,
+            **content,
+        )
+        await doc.save()  # upsert: the same revision published twice is the same document
+        await self._set_story_status(tenant, story_id, StoryStatus.PUBLISHED)
+        await StoryRepository(Scope(tenant, ACTOR, public_only=False)).bump_read_model()
+        return f"{self.public_base_url}/stories/{story_id}"
+
+    async def unpublish(self, tenant: str, story_id: str, reason: str) -> None:
+        await PublishedStoryDoc.get_pymongo_collection().delete_one({"tenant": tenant, "_id": story_id})
+        await self._set_story_status(tenant, story_id, StoryStatus.RETRACTED, {"reason": reason})
+        await StoryRepository(Scope(tenant, ACTOR, public_only=False)).bump_read_model()
+
+    @staticmethod
+    async def _set_story_status(tenant: str, story_id: str, status: StoryStatus, data: dict[str, Any] | None = None) -> None:
+        repo = StoryRepository(Scope(tenant, ACTOR, public_only=False))
+        for _ in range(_STATUS_RETRIES):  # concurrent edits bump the version: re-read and retry
+            story = await StoryDoc.find_one({"tenant": tenant, "_id": story_id})
+            if story is None or story.status == status:
+                return
+            try:
+                await repo.set_status(story_id, story.version, status, data)
+                return
+            except HubError as exc:
+                if exc.code != "VERSION_CONFLICT":
+                    raise

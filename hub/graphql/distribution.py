@@ -1,0 +1,171 @@
+"""GraphQL for distribution: channels, variant previews, publications with their ledger,
+and the editor's actions (签发 stand-in, 撤稿, replay)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from hub.channels.story_input import story_input
+from hub.distribution import publications as pubs
+from hub.distribution.documents import PublicationDoc
+from hub.domain.story import StoryStatus
+from hub.graphql.context import Context
+from hub.graphql.types import Story, ms_to_dt
+from hub.jobs import queue
+from hub.jobs.documents import JobDoc
+
+
+@strawberry.type(description="渠道: a loaded channel plugin")
+class Channel:
+    name: str
+    title_zh: str
+    title_en: str
+    transport: str
+    version: str
+    capabilities: list[str]
+    limits: JSON
+    overridable: list[str]
+
+
+@strawberry.type(description="A problem a channel found in a variant")
+class VariantProblem:
+    code: str
+    field: str
+    message_zh: str
+    message_en: str
+    severity: str
+    blocking: bool
+
+
+@strawberry.type(description="多种生成: one channel's variant of a story, with its problems")
+class VariantPreview:
+    channel: str
+    fields: JSON
+    overridden: list[str]
+    problems: list[VariantProblem]
+    deliverable: bool
+
+
+@strawberry.type(description="发布台账: one transition of a publication")
+class LedgerEntry:
+    seq: int
+    at: datetime
+    from_state: str | None
+    to_state: str
+    actor: str
+    note: str | None
+    evidence: JSON
+
+
+@strawberry.type(description="发布记录: one story revision on one channel")
+class Publication:
+    id: strawberry.ID
+    story_id: strawberry.ID
+    revision: int
+    channel: str
+    action: str
+    state: str
+    external_id: str | None
+    url: str | None
+    platform_status: JSON
+    problems: JSON
+    last_error: str | None
+    updated_at: datetime
+    ledger: list[LedgerEntry]
+
+    @staticmethod
+    def from_doc(doc: PublicationDoc) -> Publication:
+        return Publication(
+            id=strawberry.ID(doc.id), story_id=strawberry.ID(doc.story_id), revision=doc.revision,
+            channel=doc.channel, action=doc.action.value, state=doc.state.value, external_id=doc.external_id,
+            url=doc.url, platform_status=doc.platform_status, problems=doc.problems, last_error=doc.last_error,
+            updated_at=ms_to_dt(doc.updated_at),  # type: ignore[arg-type]
+            ledger=[
+                LedgerEntry(seq=e.seq, at=ms_to_dt(e.at), from_state=e.from_state.value if e.from_state else None,  # type: ignore[arg-type]
+                            to_state=e.to_state.value, actor=e.actor, note=e.note, evidence=e.evidence)
+                for e in doc.entries()
+            ],
+        )  # fmt: skip
+
+
+def _engine(info: Info[Context, None]) -> Any:
+    return info.context.services.distribution
+
+
+@strawberry.type
+class DistributionQuery:
+    @strawberry.field(description="已加载的渠道")
+    def channels(self, info: Info[Context, None]) -> list[Channel]:
+        manager = _engine(info).channels
+        out = []
+        for name in manager.names():
+            ch = manager.get(name)
+            out.append(Channel(
+                name=name, title_zh=ch.info.title_zh, title_en=ch.info.title_en, transport=ch.info.transport.value,
+                version=ch.version, capabilities=sorted(c.value for c in ch.info.capabilities),
+                limits=ch.info.limits, overridable=list(ch.info.overridable),
+            ))  # fmt: skip
+        return out
+
+    @strawberry.field(description="稿件的发布记录 (每个渠道、每个动作一条), with the ledger")
+    async def publications(self, info: Info[Context, None], story_id: strawberry.ID) -> list[Publication]:
+        docs = await pubs.PublicationRepository(info.context.scope).of_story(str(story_id))
+        return [Publication.from_doc(d) for d in docs]
+
+    @strawberry.field(description="预览: each planned channel's variant of the story's current revision, "
+                      "with the problems that would stop delivery (before approval)")
+    async def preview_story(
+        self, info: Info[Context, None], id: strawberry.ID, channels: list[str] | None = None
+    ) -> list[VariantPreview]:
+        ctx = info.context
+        repo = ctx.stories
+        story = await repo.require(str(id))
+        rev = await repo.revision(story.id, story.revision)
+        engine = _engine(info)
+        targets = channels or list(rev.content.channels) or list(engine.default_channels)
+        data = story_input(rev.content, tenant=story.tenant, story_id=story.id, revision_id=rev.id, revision_number=rev.number)
+        out = []
+        for name in targets:
+            engine.channels.get(name)  # unknown → CHANNEL_UNKNOWN
+            variant, problems = await asyncio.to_thread(
+                engine.channels.preview, name, data, config=engine.config(name),
+                overrides=rev.content.channel_overrides.get(name, {}),
+            )  # fmt: skip
+            out.append(VariantPreview(
+                channel=name, fields=variant.fields, overridden=list(variant.overridden),
+                problems=[VariantProblem(**{**asdict(p), "severity": p.severity.value}, blocking=p.blocking) for p in problems],
+                deliverable=not any(p.blocking for p in problems),
+            ))  # fmt: skip
+        return out
+
+
+@strawberry.type
+class DistributionMutation:
+    @strawberry.mutation(
+        description="签发 stand-in: approve the current revision for distribution to its planned "
+        "channels. The review-chain workflow replaces this with sign-offs (三审)."
+    )
+    async def approve_story(self, info: Info[Context, None], id: strawberry.ID, expected_version: int) -> Story:
+        repo = info.context.stories
+        doc = await repo.set_status(str(id), expected_version, StoryStatus.APPROVED)
+        return Story.from_doc(doc)
+
+    @strawberry.mutation(description="撤稿: take the story down on every channel it reached")
+    async def takedown_story(
+        self, info: Info[Context, None], id: strawberry.ID, expected_version: int, reason: str
+    ) -> Story:
+        doc = await info.context.stories.request_takedown(str(id), expected_version, reason)
+        return Story.from_doc(doc)
+
+    @strawberry.mutation(description="重新投递: send a failed publication (dead letter) again")
+    async def replay_publication(self, info: Info[Context, None], id: strawberry.ID) -> Publication:
+        pub = await pubs.PublicationRepository(info.context.scope).get(str(id))
+        await queue.replay(info.context.scope, JobDoc.make_id(_engine(info).deliver_name, pub.id))
+        return Publication.from_doc(pub)
