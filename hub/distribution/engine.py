@@ -95,6 +95,7 @@ class Distribution:
         poll_interval_s: float = 5.0,
         max_polls: int = 200,
         prefix: str = "distribution",
+        lease_seconds: float = 120.0,
     ) -> None:
         self.channels = channels
         self.transports = transports
@@ -103,12 +104,13 @@ class Distribution:
         self.policy = policy or RetryPolicy(max_attempts=10, base_seconds=2.0, cap_seconds=1_800.0)
         self.poll_interval_s = poll_interval_s
         self.max_polls = max_polls
+        self.lease_seconds = lease_seconds
         self.plan_name, self.deliver_name, self.poll_name = (f"{prefix}.plan", f"{prefix}.deliver", f"{prefix}.poll")
 
     def consumers(self) -> list[Consumer]:
         return [
             Consumer(self.plan_name, ("story.status", EVENT_TAKEDOWN), self.handle_plan, self.policy),
-            Consumer(self.deliver_name, (), self.handle_deliver, self.policy, lease_seconds=120),
+            Consumer(self.deliver_name, (), self.handle_deliver, self.policy, lease_seconds=self.lease_seconds),
             Consumer(self.poll_name, (), self.handle_poll, self.policy),
         ]
 
