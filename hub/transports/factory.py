@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ronghub_sdk import PermanentDeliveryError, TransportKind
+
 from hub.settings import Settings
 from hub.transports.feed import UnconfiguredFeed
 from hub.transports.file_drop import DirectoryDrop
 from hub.transports.platform_api import PlatformApiClient, TokenConfig
 from hub.transports.webhook import WebhookSender
-from ronghub_sdk import PermanentDeliveryError, TransportKind
 
 
 def build_transport(

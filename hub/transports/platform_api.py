@@ -18,10 +18,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-
-from hub.transports.outbound import check_outbound_url
 from ronghub_sdk import PermanentDeliveryError, TransientDeliveryError
 from ronghub_sdk.transports import ApiResponse
+
+from hub.transports.outbound import check_outbound_url
 
 
 @dataclass(frozen=True, slots=True)

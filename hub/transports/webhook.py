@@ -17,10 +17,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import httpx
-
-from hub.transports.outbound import check_outbound_url
 from ronghub_sdk import PermanentDeliveryError, TransientDeliveryError
 from ronghub_sdk.transports import PushReceipt
+
+from hub.transports.outbound import check_outbound_url
 
 PREFIX = "whsec_"
 THROTTLED = {429, 502, 503, 504}

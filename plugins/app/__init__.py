@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from plugins._kit import compact, make_variant, required, too_long
 from ronghub_sdk import (
     Capability,
     ChannelInfo,
@@ -23,6 +22,8 @@ from ronghub_sdk import (
     hookimpl,
 )
 from ronghub_sdk.transports import ReadModel
+
+from plugins._kit import compact, make_variant, required, too_long
 
 NAME = "app"
 DEFAULTS: dict[str, Any] = {"limits": {"title_max": 64, "summary_max": 200, "list_title_max": 40}}

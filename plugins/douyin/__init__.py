@@ -13,8 +13,6 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from plugins._kit import make_variant
-from plugins.douyin.format import check, compose_text
 from ronghub_sdk import (
     Capability,
     ChannelInfo,
@@ -31,6 +29,9 @@ from ronghub_sdk import (
     hookimpl,
 )
 from ronghub_sdk.transports import ApiResponse, PlatformApi
+
+from plugins._kit import make_variant
+from plugins.douyin.format import check, compose_text
 
 NAME = "douyin"
 MB = 2**20

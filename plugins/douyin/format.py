@@ -6,8 +6,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from plugins._kit import compact, problem, too_long
 from ronghub_sdk import Problem, Variant
+
+from plugins._kit import compact, problem, too_long
 
 _TAG_CHARS = re.compile(r"[\s#@]+")
 

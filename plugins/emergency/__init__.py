@@ -17,9 +17,6 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from plugins._kit import compact, first_chars, make_variant, problem, required, too_long
-from plugins.emergency import signing
-from plugins.emergency.ebd import MSG_BROADCAST, MSG_CANCEL, ebd_xml, signature_xml
 from ronghub_sdk import (
     Capability,
     ChannelInfo,
@@ -35,6 +32,10 @@ from ronghub_sdk import (
     hookimpl,
 )
 from ronghub_sdk.transports import FileDrop
+
+from plugins._kit import compact, first_chars, make_variant, problem, required, too_long
+from plugins.emergency import signing
+from plugins.emergency.ebd import MSG_BROADCAST, MSG_CANCEL, ebd_xml, signature_xml
 
 NAME = "emergency"
 AREA_CODE = re.compile(r"^\d{6}(\d{6})?$")  # GB/T 2260 county (6) or township-level (12)

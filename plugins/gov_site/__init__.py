@@ -12,18 +12,6 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from plugins._kit import compact, make_variant, problem, required, too_long
-from plugins.gov_site.accessibility import check_html
-from plugins.gov_site.disclosure import (
-    DATE,
-    DISCLOSURE,
-    DOC_NUMBER,
-    INDEX_NO,
-    VALIDITY,
-    index_number,
-    sequence_key,
-)
-from plugins.gov_site.page import render_page, with_alt_text
 from ronghub_sdk import (
     Capability,
     ChannelInfo,
@@ -38,6 +26,19 @@ from ronghub_sdk import (
     hookimpl,
 )
 from ronghub_sdk.transports import WebhookPush
+
+from plugins._kit import compact, make_variant, problem, required, too_long
+from plugins.gov_site.accessibility import check_html
+from plugins.gov_site.disclosure import (
+    DATE,
+    DISCLOSURE,
+    DOC_NUMBER,
+    INDEX_NO,
+    VALIDITY,
+    index_number,
+    sequence_key,
+)
+from plugins.gov_site.page import render_page, with_alt_text
 
 NAME = "gov_site"
 DEFAULTS: dict[str, Any] = {

@@ -86,9 +86,8 @@ class _Checker(HTMLParser):
                 self.add("link-text", f"链接文字“{text}”没有说明去向,请改为具体内容(如文件名称)。",
                          f"link text '{text}' does not say where it goes.")  # fmt: skip
             self.link = None
-        elif tag == "table" and self.tables:
-            if not self.tables.pop():
-                self.add("table-headers", "表格缺少表头单元格(th),请设置表头。", "a table has no header cells (th).")
+        elif tag == "table" and self.tables and not self.tables.pop():
+            self.add("table-headers", "表格缺少表头单元格(th),请设置表头。", "a table has no header cells (th).")
 
     def handle_data(self, data: str) -> None:
         if self.in_title:

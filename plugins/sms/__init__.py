@@ -11,7 +11,6 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from plugins._kit import compact, first_chars, make_variant, problem, required
 from ronghub_sdk import (
     Capability,
     ChannelInfo,
@@ -25,6 +24,8 @@ from ronghub_sdk import (
     hookimpl,
 )
 from ronghub_sdk.transports import FileDrop
+
+from plugins._kit import compact, first_chars, make_variant, problem, required
 
 NAME = "sms"
 DEFAULTS: dict[str, Any] = {

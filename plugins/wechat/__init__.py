@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from plugins._kit import make_variant, strip_scripts
-from plugins.wechat.format import IMG_SRC, check, default_digest, external_images
 from ronghub_sdk import (
     Capability,
     ChannelInfo,
@@ -29,6 +27,9 @@ from ronghub_sdk import (
     hookimpl,
 )
 from ronghub_sdk.transports import ApiResponse, PlatformApi
+
+from plugins._kit import make_variant, strip_scripts
+from plugins.wechat.format import IMG_SRC, check, default_digest, external_images
 
 NAME = "wechat"
 DEFAULTS: dict[str, Any] = {

@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from plugins._kit import compact, first_chars, plain, problem, required, too_long
 from ronghub_sdk import Problem, Variant
+
+from plugins._kit import compact, first_chars, plain, problem, required, too_long
 
 IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]+)(")', re.IGNORECASE)
 

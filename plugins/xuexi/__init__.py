@@ -13,7 +13,6 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from plugins._kit import compact, make_variant, problem, required, too_long
 from ronghub_sdk import (
     Capability,
     ChannelInfo,
@@ -27,6 +26,8 @@ from ronghub_sdk import (
     hookimpl,
 )
 from ronghub_sdk.transports import PullFeed
+
+from plugins._kit import compact, make_variant, problem, required, too_long
 
 NAME = "xuexi"
 DEFAULTS: dict[str, Any] = {

@@ -9,12 +9,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from ronghub_sdk import StatusState
+from ronghub_sdk.testing import ALERT, ChannelHarness
 
 import plugins.emergency as emergency
 from hub.transports import DirectoryDrop
 from plugins.emergency import signing
-from ronghub_sdk import StatusState
-from ronghub_sdk.testing import ALERT, ChannelHarness
 
 KEY = signing.new_private_key()
 PUBLIC = signing.public_key_for(KEY)

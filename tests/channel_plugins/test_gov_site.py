@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from ronghub_sdk.testing import ARTICLE, POLICY, ChannelHarness
 
 import plugins.gov_site as gov
 from plugins.gov_site.accessibility import check_html
 from plugins.gov_site.disclosure import index_number
-from ronghub_sdk.testing import ARTICLE, POLICY, ChannelHarness
 
 CONFIG = {"org_code": "00250436X", "default_issuing_agency": "样例县人民政府", "url_template": "https://gov.example/{index_no}"}
 

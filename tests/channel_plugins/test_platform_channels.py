@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import plugins.douyin as douyin
-import plugins.wechat as wechat
 from ronghub_sdk import Asset
 from ronghub_sdk.testing import ARTICLE, POLICY, VIDEO, ChannelHarness
+
+import plugins.douyin as douyin
+import plugins.wechat as wechat
 
 
 def test_douyin_text_carries_hashtags_and_the_video_is_chosen() -> None:

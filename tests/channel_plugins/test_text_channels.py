@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from ronghub_sdk import StatusState
+from ronghub_sdk.testing import ARTICLE, POLICY, VIDEO, ChannelHarness, MemoryReadModel
+
 import plugins.app as app
 import plugins.sms as sms
 import plugins.xuexi as xuexi
-from ronghub_sdk import StatusState
-from ronghub_sdk.testing import ARTICLE, POLICY, VIDEO, ChannelHarness, MemoryReadModel
 from tests.channels.hookcov import covers
 
 

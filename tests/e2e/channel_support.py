@@ -6,11 +6,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from ronghub_sdk import StoryInput
+from ronghub_sdk.testing import sample_asset_bytes
+
 from hub.channels import ChannelManager
 from hub.settings import Settings
 from hub.transports import build_transport
-from ronghub_sdk import StoryInput
-from ronghub_sdk.testing import sample_asset_bytes
 
 SETTINGS = Settings(outbound_allow_loopback=True)
 

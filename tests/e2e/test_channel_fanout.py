@@ -8,10 +8,11 @@ import tarfile
 from dataclasses import replace
 from pathlib import Path
 
-from hub.channels import load_channels
-from plugins.emergency import signing
 from ronghub_sdk import RenderContext, StatusState
 from ronghub_sdk.testing import ALERT, ARTICLE, POLICY, VIDEO, MemoryFeed, MemoryReadModel
+
+from hub.channels import load_channels
+from plugins.emergency import signing
 from tests.e2e.channel_support import materialize, transport_for
 from tests.fakes import douyin as dy
 from tests.fakes import wechat as wx

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from hub.channels import ChannelManager
 from ronghub_sdk import PermanentDeliveryError, StatusState, TransientDeliveryError
 from ronghub_sdk.testing import ARTICLE, VIDEO, sample_asset_bytes
+
+from hub.channels import ChannelManager
 from tests.channels.hookcov import covers
 from tests.e2e.channel_support import materialize, transport_for
 from tests.fakes import douyin as dy

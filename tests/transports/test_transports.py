@@ -8,6 +8,8 @@ import time
 from pathlib import Path
 
 import pytest
+from ronghub_sdk import PermanentDeliveryError, TransientDeliveryError, TransportKind
+from ronghub_sdk.transports import FileDrop, PlatformApi, WebhookPush
 from standardwebhooks.webhooks import Webhook
 
 from hub.settings import Settings
@@ -22,8 +24,6 @@ from hub.transports import (
 )
 from hub.transports.feed import UnconfiguredFeed
 from hub.transports.platform_api import PlatformApiClient
-from ronghub_sdk import PermanentDeliveryError, TransientDeliveryError, TransportKind
-from ronghub_sdk.transports import FileDrop, PlatformApi, WebhookPush
 from tests.fakes.server import serve
 from tests.fakes.webhook_receiver import WebhookReceiver
 
@@ -54,7 +54,7 @@ async def test_file_drop_writes_atomically_and_leaves_no_temporary_files(tmp_pat
     assert isinstance(drop, FileDrop)
     path = await drop.write("edition-2026-01-02.txt", "手机报".encode())
     await drop.write("edition-2026-01-02.txt", "手机报第二版".encode())
-    assert Path(path).read_text(encoding="utf-8") == "手机报第二版"
+    assert Path(path).read_bytes().decode() == "手机报第二版"  # noqa: ASYNC240 (tiny test file)
     assert os.listdir(tmp_path / "out") == ["edition-2026-01-02.txt"]
     assert await drop.remove("edition-2026-01-02.txt") is True
     assert await drop.remove("edition-2026-01-02.txt") is False
