@@ -136,5 +136,25 @@ def plugins_cmd() -> None:
         console.print(f"[red]未加载 / skipped[/red] {failure.source}: {failure.error}")
 
 
+@main.group("plugin")
+def plugin_group() -> None:
+    """Tools for channel plugin authors."""
+
+
+@plugin_group.command("new")
+@click.argument("name")
+@click.option("--dir", "directory", type=click.Path(path_type=Path), default=Path("."), show_default=True)
+def plugin_new(name: str, directory: Path) -> None:
+    """Scaffold an installable channel plugin package NAME with a passing test."""
+    from hub.channels.scaffold import scaffold
+
+    try:
+        root = scaffold(name, directory)
+    except (ValueError, FileExistsError) as exc:
+        console.print(f"[red]{exc}[/red]")
+        sys.exit(2)
+    console.print(f"created {root}  —  cd there, `pip install -e '.[test]'`, then `pytest`")
+
+
 if __name__ == "__main__":
     main()

@@ -17,9 +17,6 @@ from typing import Any
 
 import pluggy
 import structlog
-
-from hub.channels.errors import ChannelCodes
-from hub.errors import HubError
 from ronghub_sdk import (
     ChannelInfo,
     DeliveryResult,
@@ -29,9 +26,12 @@ from ronghub_sdk import (
     RenderContext,
     StoryInput,
     Variant,
+    hookspecs,
     merge_config,
 )
-from ronghub_sdk import hookspecs
+
+from hub.channels.errors import ChannelCodes
+from hub.errors import HubError
 
 log = structlog.get_logger(__name__)
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from hub.domain.story import StoryContent
 from ronghub_sdk import Asset, Place, Source, StoryInput
+
+from hub.domain.story import StoryContent
 
 
 def story_input(
@@ -42,10 +43,12 @@ def story_input(
         assets=tuple(assets),
         byline=content.byline,
         source=Source(
-            source_name=src.source_name, original_author=src.original_author,
-            original_title=src.original_title, responsible_editor=src.responsible_editor,
+            source_name=src.source_name,
+            original_author=src.original_author,
+            original_title=src.original_title,
+            responsible_editor=src.responsible_editor,
             reprint=src.reprint,
-        ),  # fmt: skip
+        ),
         language=content.language,
         location=Place(loc.name, loc.latitude, loc.longitude) if loc else None,
         approved_at_ms=approved_at_ms,

@@ -6,12 +6,12 @@ from importlib.metadata import EntryPoint
 
 import pytest
 from click.testing import CliRunner
+from ronghub_sdk import ENTRY_POINT_GROUP
+from ronghub_sdk.testing import ARTICLE
 
 from hub.channels.manager import ChannelManager, load_channels, parse_only
 from hub.cli import main
 from hub.errors import HubError
-from ronghub_sdk import ENTRY_POINT_GROUP
-from ronghub_sdk.testing import ARTICLE
 from tests.channels.hookcov import covers
 
 MOD = "tests.channels.toy_plugins"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 import ronghub_sdk
 from ronghub_sdk import (
     ChannelInfo,
@@ -65,7 +64,7 @@ def test_harness_renders_validates_and_delivers_through_the_recorder() -> None:
 
 def test_harness_check_reports_problems_with_both_languages() -> None:
     harness = ChannelHarness(NoticeBoard(), config={"limits": {"title_max": 5}})
-    with pytest.raises(AssertionError, match="BOARD_TITLE.*标题最多 5 字"):
+    with pytest.raises(AssertionError, match=r"BOARD_TITLE.*标题最多 5 字"):
         harness.check(sample_stories()[0])
 
 
