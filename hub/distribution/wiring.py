@@ -2,19 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from ronghub_sdk import TransportKind
 
 from hub.channels.manager import load_channels
 from hub.distribution.engine import Distribution
 from hub.distribution.readmodel import ReadModelStore
 from hub.distribution.transports import TransportProvider
+from hub.feeds.store import StoredFeed
 from hub.settings import Settings
+from hub.transports.factory import build_transport
 
 
 def build_transports(settings: Settings) -> TransportProvider:
+    """One transport per (channel, tenant), kept for the process's life: API clients hold
+    their OAuth tokens and connection pools across deliveries."""
     provider = TransportProvider()
     read_model = ReadModelStore(settings.public_base_url)
-    provider.register(TransportKind.READ_MODEL, lambda channel, config, tenant: read_model)
+    cache: dict[tuple[str, str, str], Any] = {}
+
+    def factory(kind: TransportKind) -> Any:
+        def make(channel: str, config: Mapping[str, Any], tenant: str) -> Any:
+            key = (kind.value, channel, tenant)
+            if key not in cache:
+                feed = StoredFeed(tenant, channel, settings.public_base_url) if kind is TransportKind.PULL_FEED else None
+                cache[key] = build_transport(kind, config, settings, read_model=read_model, feed=feed)
+            return cache[key]
+
+        return make
+
+    for kind in TransportKind:
+        provider.register(kind, factory(kind))
     return provider
 
 

@@ -6,8 +6,10 @@ from beanie import Document
 
 
 def document_models() -> list[type[Document]]:
+    from hub.distribution.documents import PublicationDoc
+    from hub.feeds.store import FeedItemDoc
     from hub.jobs.documents import JobDoc
     from hub.store.documents import CORE_MODELS
 
-    models: list[type[Document]] = [*CORE_MODELS, JobDoc]
+    models: list[type[Document]] = [*CORE_MODELS, JobDoc, PublicationDoc, FeedItemDoc]
     return models
