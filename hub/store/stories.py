@@ -264,9 +264,11 @@ class StoryRepository:
 
     async def bump_read_model(self) -> int:
         """Advance the tenant's published-content generation: caches keyed on it go stale."""
+        # The tenant goes in the filter, which an upsert copies into the new document:
+        # nx-27017's find_one_and_update ignores $setOnInsert (tests/contract/test_quirks.py).
         raw = await CounterDoc.get_pymongo_collection().find_one_and_update(
-            {"_id": read_model_counter_id(self.scope.tenant)},
-            {"$inc": {"value": 1}, "$setOnInsert": {"tenant": self.scope.tenant}},
+            {"_id": read_model_counter_id(self.scope.tenant), "tenant": self.scope.tenant},
+            {"$inc": {"value": 1}},
             upsert=True,
             return_document=ReturnDocument.AFTER,
         )
