@@ -191,7 +191,8 @@ class StoryRepository:
         if "body_text" in changes:
             merged.pop("body", None)
         merged.update(changes)
-        content = build_content(merged, self.max_body_chars)
+        untouched_body = "body" not in changes and "body_text" not in changes
+        content = build_content(merged, self.max_body_chars, stored_body=untouched_body)
         return await self._save(current, content, restored_from=None)
 
     async def restore(self, story_id: str, number: int, expected_version: int) -> StoryDoc:

@@ -61,7 +61,7 @@ async def test_an_unknown_input_field_is_a_validation_error(editor: GraphQLClien
 
 
 async def test_an_unknown_inline_field_is_a_validation_error(editor: GraphQLClient, tag: str) -> None:
-    query = 'mutation { createStory(input: {title: "x", tags: ["%s"], bogus: 1}) { id } }' % tag
+    query = 'mutation { createStory(input: {title: "x", tags: ["TAG"], bogus: 1}) { id } }'.replace("TAG", tag)
     ext = check_error((await editor.errors(query))[0], "GRAPHQL_VALIDATION")
     assert "bogus" in ext["message_en"]
 
@@ -80,7 +80,7 @@ async def test_a_wrong_type_in_variables_is_a_validation_error(editor: GraphQLCl
 
 @pytest.mark.parametrize("since", ['"not a date"', '"2026-13-45T99:00:00"', "12"])
 async def test_a_bad_literal_date_is_a_validation_error(editor: GraphQLClient, since: str) -> None:
-    query = "{ stories(filter: {since: %s}) { edges { node { id } } } }" % since
+    query = "{ stories(filter: {since: SINCE}) { edges { node { id } } } }".replace("SINCE", since)
     check_error((await editor.errors(query))[0], "GRAPHQL_VALIDATION")
 
 
@@ -98,7 +98,7 @@ async def test_an_unknown_operation_name_is_a_bad_request(http: httpx.AsyncClien
 
 
 async def test_a_wrong_inline_type_is_a_validation_error(editor: GraphQLClient, tag: str) -> None:
-    query = 'mutation { createStory(input: {title: 5, tags: ["%s"]}) { id } }' % tag
+    query = 'mutation { createStory(input: {title: 5, tags: ["TAG"]}) { id } }'.replace("TAG", tag)
     check_error((await editor.errors(query))[0], "GRAPHQL_VALIDATION")
 
 
