@@ -36,9 +36,15 @@ class CommandCounter(monitoring.CommandListener):
 
     def __init__(self) -> None:
         self.commands: list[str] = []
+        self.targets: list[tuple[str, str]] = []  # (command, collection), e.g. ("find", "assets")
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         self.commands.append(event.command_name)
+        self.targets.append((event.command_name, str(event.command.get(event.command_name, ""))))
+
+    def clear(self) -> None:
+        self.commands.clear()
+        self.targets.clear()
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         pass
