@@ -122,6 +122,18 @@ async def test_an_oversized_request_body_is_413(http: httpx.AsyncClient, hub_set
     assert str(hub_settings.max_request_bytes) in ext["message_en"]
 
 
+async def test_an_oversized_chunked_body_without_length_is_413(http: httpx.AsyncClient, hub_settings: Settings) -> None:
+    async def chunks():  # type: ignore[no-untyped-def]
+        yield b'{"query": "{ columns { id } }", "pad": "'
+        for _ in range(hub_settings.max_request_bytes // 10_000 + 2):
+            yield b"x" * 10_000
+        yield b'"}'
+
+    response = await http.post("/graphql", content=chunks(), headers={"content-type": "application/json"})
+    assert response.status_code == 413
+    check_error(response.json()["errors"][0], "REQUEST_TOO_LARGE")
+
+
 @pytest.mark.parametrize("field", ["body", "bodyText"])
 async def test_a_body_over_the_character_limit_is_body_too_long(
     editor: GraphQLClient, hub_settings: Settings, tag: str, field: str
@@ -161,7 +173,7 @@ async def test_an_update_with_active_html_changes_nothing(editor: GraphQLClient)
 # ---- query limits -------------------------------------------------------------------
 async def test_a_too_deep_query_is_refused(editor: GraphQLClient, hub_settings: Settings) -> None:
     limit = hub_settings.graphql_max_depth
-    query = "{ " + "stories { edges { node { " * 4 + "id" + " } } }" * 4 + " }"  # depth 12
+    query = "{ " + "stories { edges { node { " * 4 + "id" + " } } }" * 4 + " }"  # depth 13
     ext = check_error((await editor.errors(query))[0], "QUERY_TOO_DEEP")
     assert ext["details"] == {"depth": 13, "limit": limit}
 
