@@ -12,7 +12,7 @@ from typing import Any
 from pymongo.asynchronous.collection import AsyncCollection
 
 
-async def count(coll: AsyncCollection, match: dict[str, Any]) -> int:  # type: ignore[type-arg]
+async def count(coll: AsyncCollection, match: dict[str, Any]) -> int:
     """How many documents of `coll` match `match` (the filter must include the tenant)."""
     rows = await (await coll.aggregate([{"$match": match}, {"$count": "n"}])).to_list()
     return int(rows[0]["n"]) if rows else 0
