@@ -87,7 +87,7 @@ class Codes:
         "The body contains script or event-handler markup ({found}); remove it and save again.",
     )
     INVALID_INPUT = ErrorKind(
-        "INVALID_INPUT", "{field}:{reason_zh}", "{field}: {reason_en}"
+        "INVALID_INPUT", "{field} 填写有误:{reason_zh}", "{field}: {reason_en}"
     )
     UNAUTHENTICATED = ErrorKind(
         "UNAUTHENTICATED",

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
+import threading
 from collections.abc import Awaitable, Callable, Iterator
+from types import FrameType
 
 import uvicorn
 
@@ -30,7 +33,7 @@ def serve(
     banner: Callable[[Settings], None] | None = None,
 ) -> None:
     """Start (embedded store,) optional set-up, then uvicorn until SIGINT/SIGTERM."""
-    with store_for(settings) as ready:
+    with _signals_unwind(), store_for(settings) as ready:
         if before is not None:
             asyncio.run(before(ready))
         app = create_app(ready)
@@ -41,3 +44,27 @@ def serve(
         if banner is not None:
             banner(ready)
         server.run()
+
+
+def _unwind(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
+
+
+@contextlib.contextmanager
+def _signals_unwind() -> Iterator[None]:
+    """SIGTERM and SIGINT leave through `finally` blocks, so the embedded store is stopped.
+
+    uvicorn shuts down gracefully on these signals and then raises the signal again
+    under the previous handler; with the default one SIGTERM killed the process before
+    `store_for` could stop the store (left to the parent-death signal on Linux, and
+    orphaned elsewhere). The same holds for a signal during start-up or seeding.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, _unwind) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

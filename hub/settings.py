@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     graphql_max_depth: int = Field(10, description="deepest GraphQL selection")
     graphql_max_tokens: int = Field(2_000, description="most tokens in one GraphQL document")
     graphql_max_aliases: int = Field(30, description="most aliases in one GraphQL document")
-    graphql_max_cost: int = Field(5_000, description="highest estimated cost of one operation")
+    graphql_max_cost: int = Field(10_000, description="highest estimated cost of one operation")
     graphql_max_page: int = Field(100, description="largest `first` on a connection")
 
     plugins: str | None = Field(

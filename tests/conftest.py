@@ -27,7 +27,11 @@ from hub.embedded.store import EmbeddedStore, free_port
 from hub.ids import new_id
 from hub.settings import Settings
 
-SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
+# /work/shared/seeds from /work/main and from worktrees under /work/wt/<name> alike.
+SEEDS = next(
+    (p / "shared" / "seeds" for p in Path(__file__).resolve().parents if (p / "shared" / "seeds").is_dir()),
+    Path(__file__).resolve().parents[1].parent / "shared" / "seeds",
+)
 DEV_TOKEN = "test-dev-token"
 
 
@@ -36,9 +40,15 @@ class CommandCounter(monitoring.CommandListener):
 
     def __init__(self) -> None:
         self.commands: list[str] = []
+        self.targets: list[tuple[str, str]] = []  # (command, collection), e.g. ("find", "assets")
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         self.commands.append(event.command_name)
+        self.targets.append((event.command_name, str(event.command.get(event.command_name, ""))))
+
+    def clear(self) -> None:
+        self.commands.clear()
+        self.targets.clear()
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         pass

@@ -117,14 +117,35 @@ def _check_text(field: str, value: str | None, limit: int, required: bool = Fals
     return value
 
 
-def build_content(fields: dict[str, Any], max_body_chars: int) -> StoryContent:
+def _reason(error: Any) -> tuple[str, str]:
+    """A Chinese and an English reason for one pydantic error, for the editor."""
+    kind, ctx = error.get("type", ""), error.get("ctx") or {}
+    if kind in ("less_than_equal", "less_than"):
+        return f"不能大于 {ctx.get('le', ctx.get('lt'))}", str(error.get("msg"))
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"不能小于 {ctx.get('ge', ctx.get('gt'))}", str(error.get("msg"))
+    if kind == "missing":
+        return "不能为空", "is required"
+    if kind == "enum":
+        return f"只能是 {ctx.get('expected')} 之一", str(error.get("msg"))
+    return f"取值不正确({error.get('msg')})", str(error.get("msg"))
+
+
+def build_content(fields: dict[str, Any], max_body_chars: int, *, stored_body: bool = False) -> StoryContent:
     """Validate raw editable fields (already merged with the current content) into content.
 
     `fields` may carry `body` (HTML) or `body_text` (plain text, kept exactly).
+    `stored_body`: `body` is the story's stored body, unchanged by this edit. It was
+    checked when it was saved and is kept byte for byte: sanitising it again would
+    rewrite it (nh3 turns CR LF into LF and drops U+FEFF), so an edit of the title alone
+    would change the body, its hash and its diff.
+    Every refusal is a HubError (INVALID_INPUT, BODY_TOO_LONG, UNSAFE_HTML).
     """
     data = dict(fields)
     body_text = data.pop("body_text", None)
-    if body_text is not None:
+    if stored_body and body_text is None:
+        data["body"] = data.get("body") or ""
+    elif body_text is not None:
         if data.get("body") not in (None, ""):
             raise invalid("body", "正文(HTML)与纯文本正文只能提供一种", "give body or bodyText, not both")
         if len(body_text) > max_body_chars:
@@ -152,4 +173,5 @@ def build_content(fields: dict[str, Any], max_body_chars: int) -> StoryContent:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first.get("loc", ())) or "input"
-        raise invalid(field, f"取值不正确({first.get('msg')})", str(first.get("msg"))) from exc
+        reason_zh, reason_en = _reason(first)
+        raise invalid(field, reason_zh, reason_en) from exc

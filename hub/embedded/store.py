@@ -40,14 +40,25 @@ class StoreRecord:
     port: int
     owner_pid: int
     data_dir: str
+    owner_started: str | None = None  # the owner's start time (/proc), so a reused pid is not it
 
     @classmethod
     def read(cls, path: Path) -> StoreRecord | None:
         try:
             raw = json.loads(path.read_text())
-            return cls(int(raw["pid"]), int(raw["port"]), int(raw["owner_pid"]), str(raw["data_dir"]))
-        except (OSError, ValueError, KeyError, TypeError):
+            started = raw.get("owner_started")
+            return cls(
+                int(raw["pid"]), int(raw["port"]), int(raw["owner_pid"]), str(raw["data_dir"]),
+                str(started) if started is not None else None,
+            )  # fmt: skip
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
+
+    def owner_alive(self) -> bool:
+        """The hub that wrote this record still runs (not merely a process with its pid)."""
+        if not _alive(self.owner_pid):
+            return False
+        return self.owner_started is None or _start_time(self.owner_pid) in (None, self.owner_started)
 
     def write(self, path: Path) -> None:
         tmp = path.with_suffix(".tmp")
@@ -74,6 +85,15 @@ def _alive(pid: int) -> bool:
             return f.read().split(") ", 1)[1][:1] != "Z"
     except OSError:
         return True
+
+
+def _start_time(pid: int) -> str | None:
+    """When pid started (clock ticks since boot, /proc/<pid>/stat field 22); None off Linux."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(") ", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
 
 
 def _cmdline(pid: int) -> list[str]:
@@ -149,7 +169,7 @@ class EmbeddedStore:
         record = StoreRecord.read(self.record_path)
         if record is None:
             return False
-        if _alive(record.owner_pid) and record.owner_pid != os.getpid():
+        if record.owner_pid != os.getpid() and record.owner_alive():
             if _alive(record.pid) and _is_our_store(record.pid, self.data_dir):
                 raise EmbeddedStoreError(
                     f"数据目录 {self.store_dir} 正被另一个 Ronghub 进程(pid {record.owner_pid})使用。"
@@ -164,9 +184,34 @@ class EmbeddedStore:
         self.record_path.unlink(missing_ok=True)
         return stopped
 
+    @property
+    def pid_file(self) -> Path:
+        return self.store_dir / "nx.pid"
+
+    def clear_stale_pid_file(self) -> None:
+        """Remove nx-27017's pid file unless it names a live store of this data folder.
+
+        nx-27017 refuses to start while its pid file names *any* live process; after a
+        SIGKILL or a power cut the file stays, and once its pid is reused (after a reboot
+        pids start low again) the store, and so the hub, would never start again.
+        """
+        try:
+            pid = int(self.pid_file.read_text().strip())
+        except (OSError, ValueError):
+            self.pid_file.unlink(missing_ok=True)
+            return
+        if pid != os.getpid() and _alive(pid) and _is_our_store(pid, self.data_dir):
+            raise EmbeddedStoreError(
+                f"数据目录 {self.store_dir} 正被另一个内嵌数据库进程(pid {pid})使用。"
+                f" / The data folder is in use by another embedded store process (pid {pid}); "
+                "stop it or set RONGHUB_DATA_DIR to another folder."
+            )
+        self.pid_file.unlink(missing_ok=True)
+
     def start(self) -> str:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.reap_orphan()
+        self.clear_stale_pid_file()
         self.port = free_port(self.host)
         cmd = [
             sys.executable,
@@ -179,7 +224,7 @@ class EmbeddedStore:
             "--port",
             str(self.port),
             "--pid-file",
-            str(self.store_dir / "nx.pid"),
+            str(self.pid_file),
             "--log-file",
             str(self.store_dir / "nx.log"),
         ]
@@ -193,7 +238,9 @@ class EmbeddedStore:
             start_new_session=True,
         )
         log_out.close()
-        StoreRecord(self._proc.pid, self.port, os.getpid(), str(self.data_dir)).write(self.record_path)
+        StoreRecord(
+            self._proc.pid, self.port, os.getpid(), str(self.data_dir), _start_time(os.getpid())
+        ).write(self.record_path)
         self._wait_healthy()
         log.info("embedded_store.started", pid=self._proc.pid, port=self.port, dir=str(self.data_dir))
         return self.uri
@@ -230,7 +277,11 @@ class EmbeddedStore:
         self.port = None
 
     def __enter__(self) -> EmbeddedStore:
-        self.start()
+        try:
+            self.start()
+        except BaseException:  # e.g. SIGTERM while waiting for it: do not leave it running
+            self.stop()
+            raise
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -180,6 +180,12 @@ def mutation_parts() -> tuple[type, ...]:
     return (ContentMutation, DistributionMutation)
 
 
+class HubSchema(strawberry.Schema):
+    def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
+        """Log nothing here: strawberry would log every refused input as an ERROR with a
+        stack trace; ShapeErrors logs the unexpected ones, with the reference sent out."""
+
+
 def build_schema(settings: Settings) -> strawberry.Schema:
     limits = Limits(
         max_depth=settings.graphql_max_depth,
@@ -188,7 +194,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         max_page=settings.graphql_max_page,
     )
     limits_rule = make_limits_rule(limits)
-    return strawberry.Schema(
+    return HubSchema(
         query=merge_types("Query", query_parts()),
         mutation=merge_types("Mutation", mutation_parts()),
         extensions=[

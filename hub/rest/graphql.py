@@ -15,10 +15,12 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import State
 from prometheus_client import Counter, Histogram
 from strawberry.http.ides import get_graphql_ide_html
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
 from hub.auth.tokens import scope_for_request
 from hub.errors import Codes, HubError
 from hub.graphql.context import Context
+from hub.graphql.errors import shape_error
 from hub.rest.responses import error_response
 
 REQUESTS = Counter("ronghub_graphql_requests_total", "GraphQL requests", ["outcome"])
@@ -60,17 +62,24 @@ async def _execute(state: State, request: Request[Any, Any, Any], payload: Any, 
             generation = await cache.generations.refresh(scope.tenant)
 
     started = time.perf_counter()
-    result = await state.schema.execute(
-        query,
-        variable_values=variables,
-        context_value=Context(scope=scope, settings=settings, services=state),
-        operation_name=operation,
-        allowed_operation_types=None if allow_mutation else _QUERY_ONLY,
-    )
+    try:
+        result = await state.schema.execute(
+            query,
+            variable_values=variables,
+            context_value=Context(scope=scope, settings=settings, services=state),
+            operation_name=operation,
+            allowed_operation_types=None if allow_mutation else _QUERY_ONLY,
+        )
+    except InvalidOperationTypeError:
+        return _bad_request("GET 只能用于查询,修改请用 POST / mutations need POST")
+    except CannotGetOperationTypeError as exc:
+        return _bad_request(f"找不到要执行的操作 / {exc.as_http_error_reason()}")
     LATENCY.observe(time.perf_counter() - started)
     body: dict[str, Any] = {"data": result.data}
     if result.errors:
-        body["errors"] = [e.formatted for e in result.errors]
+        # shape_error again: errors strawberry reports outside the ShapeErrors hook
+        # (it returns early on some pre-execution failures) must not go out raw.
+        body["errors"] = [shape_error(e).formatted for e in result.errors]
     encoded = _encode(body)
     if key is not None and not result.errors:
         cache.put(key, generation, encoded)

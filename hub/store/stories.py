@@ -207,7 +207,8 @@ class StoryRepository:
         if "body_text" in changes:
             merged.pop("body", None)
         merged.update(changes)
-        content = build_content(merged, self.max_body_chars)
+        untouched_body = "body" not in changes and "body_text" not in changes
+        content = build_content(merged, self.max_body_chars, stored_body=untouched_body)
         return await self._save(current, content, restored_from=None)
 
     async def restore(self, story_id: str, number: int, expected_version: int) -> StoryDoc:
@@ -312,9 +313,11 @@ class StoryRepository:
 
     async def bump_read_model(self) -> int:
         """Advance the tenant's published-content generation: caches keyed on it go stale."""
+        # The tenant goes in the filter, which an upsert copies into the new document:
+        # nx-27017's find_one_and_update ignores $setOnInsert (tests/contract/test_quirks.py).
         raw = await CounterDoc.get_pymongo_collection().find_one_and_update(
-            {"_id": read_model_counter_id(self.scope.tenant)},
-            {"$inc": {"value": 1}, "$setOnInsert": {"tenant": self.scope.tenant}},
+            {"_id": read_model_counter_id(self.scope.tenant), "tenant": self.scope.tenant},
+            {"$inc": {"value": 1}},
             upsert=True,
             return_document=ReturnDocument.AFTER,
         )

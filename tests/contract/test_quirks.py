@@ -1,0 +1,76 @@
+"""nx-27017 quirks the hub works around, pinned as tests.
+
+Each quirk has a portable form that the hub uses and that passes on both servers; the
+embedded-only tests record the quirk itself, so a newer nx-27017 that fixes it shows up
+here (and the workaround can be reconsidered) instead of silently.
+"""
+
+from __future__ import annotations
+
+import pytest
+from pymongo import IndexModel, ReturnDocument
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import PyMongoError
+
+from hub.ids import new_id
+from tests.contract.conftest import embedded
+from tests.contract.stories import story, with_story_indexes
+
+only_embedded = pytest.mark.skipif(not embedded(), reason="records an nx-27017 quirk")
+
+
+async def test_array_membership_on_an_indexed_array_uses_all(db: AsyncDatabase) -> None:  # type: ignore[type-arg]
+    """Quirk: on nx-27017, plain equality on an indexed array field (`{tags: "x"}`) finds
+    nothing. Portable form (StoryRepository.page): `{tags: {"$all": ["x"]}}`."""
+    coll = await with_story_indexes(db["stories_" + new_id()[-6:]])
+    doc = story("a", tags=["防汛", "通知"])
+    await coll.insert_one(doc)
+    found = await coll.find({"tenant": "a", "tags": {"$all": ["防汛"]}}).to_list()
+    assert [d["_id"] for d in found] == [doc["_id"]]
+
+
+@only_embedded
+async def test_nx27017_equality_on_an_indexed_array_finds_nothing(db: AsyncDatabase) -> None:  # type: ignore[type-arg]
+    coll = await with_story_indexes(db["stories_" + new_id()[-6:]])
+    await coll.insert_one(story("a", tags=["防汛"]))
+    assert await coll.find({"tenant": "a", "tags": "防汛"}).to_list() == []
+
+
+async def test_id_is_a_sort_tiebreaker_without_being_in_the_compound_index(db: AsyncDatabase) -> None:  # type: ignore[type-arg]
+    """Quirk: on nx-27017 a compound index that names `_id` makes every insert fail
+    ("JSON path error near '_id'"). Portable form (StoryDoc indexes): leave `_id` out of
+    the index and still sort on it as the tie-breaker."""
+    coll = await with_story_indexes(db["stories_" + new_id()[-6:]])
+    docs = [story("a", updated_at=100) for _ in range(5)]
+    await coll.insert_many(docs)
+    found = await coll.find({"tenant": "a"}).sort([("updated_at", -1), ("_id", -1)]).to_list()
+    assert [d["_id"] for d in found] == sorted((d["_id"] for d in docs), reverse=True)
+
+
+@only_embedded
+async def test_nx27017_refuses_inserts_under_a_compound_index_naming_id(db: AsyncDatabase) -> None:  # type: ignore[type-arg]
+    coll = db["quirk_" + new_id()[-6:]]
+    await coll.create_indexes([IndexModel([("tenant", 1), ("_id", 1)])])
+    with pytest.raises(PyMongoError, match="_id"):
+        await coll.insert_one({"_id": "x", "tenant": "a"})
+
+
+async def test_find_one_and_update_upsert_takes_new_fields_from_the_filter(db: AsyncDatabase) -> None:  # type: ignore[type-arg]
+    """Quirk: nx-27017's find_one_and_update(upsert=True) ignores `$setOnInsert` (update_one
+    honours it). Portable form (bump_read_model): equality fields in the filter, which an
+    upsert copies into the document it creates."""
+    coll = db["counters_" + new_id()[-6:]]
+    raw = await coll.find_one_and_update(
+        {"_id": "k", "tenant": "a"}, {"$inc": {"value": 1}}, upsert=True, return_document=ReturnDocument.AFTER
+    )
+    assert raw == {"_id": "k", "tenant": "a", "value": 1}
+
+
+@only_embedded
+async def test_nx27017_find_one_and_update_upsert_drops_set_on_insert(db: AsyncDatabase) -> None:  # type: ignore[type-arg]
+    coll = db["quirk_" + new_id()[-6:]]
+    raw = await coll.find_one_and_update(
+        {"_id": "k"}, {"$inc": {"value": 1}, "$setOnInsert": {"tenant": "a"}}, upsert=True,
+        return_document=ReturnDocument.AFTER,
+    )
+    assert raw == {"_id": "k", "value": 1}  # MongoDB would also have tenant "a"

@@ -1,0 +1,180 @@
+"""Contract: the writes the hub relies on. Compare-and-set on an integer `version`, upserted
+counters, duplicate `_id` and unique-index refusals (also after a restart), and one winner
+when two editors save the same version at once."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from pymongo import ReturnDocument
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from hub.embedded.store import EmbeddedStore
+from hub.ids import new_id
+from hub.store.stories import read_model_counter_id
+from tests.contract.conftest import client_for, embedded
+from tests.contract.stories import story, with_column_indexes, with_story_indexes
+
+
+def _coll_name(prefix: str) -> str:
+    return f"{prefix}_{new_id()[-6:]}"
+
+
+def _cas_update(title: str) -> dict[str, object]:
+    """The update StoryRepository._save sends: new content with $set, the version with $inc."""
+    return {"$set": {"title": title, "updated_at": 2_000, "updated_by": "dev"}, "$inc": {"version": 1}}
+
+
+async def test_inserting_an_existing_id_raises_duplicate_key_11000(db: AsyncDatabase) -> None:  # type: ignore[type-arg]
+    """ensure_head_revision relies on this to make the revision snapshot idempotent."""
+    coll = db[_coll_name("revisions")]
+    await coll.insert_one({"_id": "s1:1", "tenant": "a", "number": 1})
+    with pytest.raises(DuplicateKeyError) as caught:
+        await coll.insert_one({"_id": "s1:1", "tenant": "a", "number": 1})
+    assert caught.value.code == 11000
+    assert await coll.find_one({"_id": "s1:1"}) == {"_id": "s1:1", "tenant": "a", "number": 1}
+
+
+async def test_compare_and_set_at_the_current_version_applies_set_and_inc(db: AsyncDatabase) -> None:  # type: ignore[type-arg]
+    coll = await with_story_indexes(db[_coll_name("stories")])
+    doc = story("a")
+    await coll.insert_one(doc)
+    after = await coll.find_one_and_update(
+        {"_id": doc["_id"], "tenant": "a", "version": 1}, _cas_update("第二版"), return_document=ReturnDocument.AFTER
+    )
+    assert after is not None
+    assert (after["version"], after["title"], after["updated_at"]) == (2, "第二版", 2_000)
+    assert after["body"] == doc["body"]  # untouched fields stay
+    before = await coll.find_one_and_update(
+        {"_id": doc["_id"], "tenant": "a", "version": 2}, _cas_update("第三版"), return_document=ReturnDocument.BEFORE
+    )
+    assert before is not None and before["version"] == 2 and before["title"] == "第二版"
+
+
+async def test_compare_and_set_at_a_stale_version_matches_nothing_and_changes_nothing(db: AsyncDatabase) -> None:  # type: ignore[type-arg]
+    coll = await with_story_indexes(db[_coll_name("stories")])
+    doc = story("a", version=3)
+    await coll.insert_one(doc)
+    result = await coll.find_one_and_update(
+        {"_id": doc["_id"], "tenant": "a", "version": 2}, _cas_update("过期"), return_document=ReturnDocument.AFTER
+    )
+    assert result is None
+    assert await coll.find_one({"_id": doc["_id"]}) == doc
+    other_tenant = await coll.find_one_and_update(
+        {"_id": doc["_id"], "tenant": "b", "version": 3}, _cas_update("越权"), return_document=ReturnDocument.AFTER
+    )
+    assert other_tenant is None
+
+
+async def test_two_concurrent_compare_and_sets_at_the_same_version_have_exactly_one_winner(
+    db: AsyncDatabase, store_uri: str  # type: ignore[type-arg]
+) -> None:
+    """Two editors (two connections) save version n at the same moment: one wins, one conflicts."""
+    name = _coll_name("stories")
+    coll = await with_story_indexes(db[name])
+    doc = story("a")
+    await coll.insert_one(doc)
+    first, second = client_for(store_uri), client_for(store_uri)
+    try:
+        colls = [c[db.name][name] for c in (first, second)]
+        for version in range(1, 11):
+            results = await asyncio.gather(
+                *(
+                    c.find_one_and_update(
+                        {"_id": doc["_id"], "tenant": "a", "version": version},
+                        _cas_update(f"editor{i}-v{version}"),
+                        return_document=ReturnDocument.AFTER,
+                    )
+                    for i, c in enumerate(colls)
+                )
+            )
+            winners = [r for r in results if r is not None]
+            assert len(winners) == 1, (version, results)
+            assert winners[0]["version"] == version + 1
+        final = await coll.find_one({"_id": doc["_id"]})
+        assert final is not None and final["version"] == 11
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_an_upserted_counter_is_created_once_with_its_tenant_then_incremented(db: AsyncDatabase) -> None:  # type: ignore[type-arg]
+    """The read-model generation counter (StoryRepository.bump_read_model): the tenant goes
+    in the filter, which an upsert copies into the new document (see test_quirks for why
+    not `$setOnInsert` here)."""
+    coll = db[_coll_name("counters")]
+    key = read_model_counter_id("a")
+
+    async def bump() -> dict[str, object]:
+        raw = await coll.find_one_and_update(
+            {"_id": key, "tenant": "a"},
+            {"$inc": {"value": 1}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+        assert raw is not None
+        return raw
+
+    assert await bump() == {"_id": key, "tenant": "a", "value": 1}
+    assert await bump() == {"_id": key, "tenant": "a", "value": 2}
+    assert await coll.find({}).to_list() == [{"_id": key, "tenant": "a", "value": 2}]
+
+
+async def test_update_one_upsert_applies_set_on_insert_only_when_inserting(db: AsyncDatabase) -> None:  # type: ignore[type-arg]
+    coll = db[_coll_name("counters")]
+    for _ in range(2):
+        await coll.update_one(
+            {"_id": "k"}, {"$inc": {"value": 1}, "$setOnInsert": {"tenant": "a", "created_at": 1}}, upsert=True
+        )
+    await coll.update_one({"_id": "k"}, {"$setOnInsert": {"tenant": "changed"}}, upsert=True)
+    assert await coll.find_one({"_id": "k"}) == {"_id": "k", "value": 2, "tenant": "a", "created_at": 1}
+
+
+async def test_a_unique_compound_index_refuses_a_second_slug_in_the_same_tenant(db: AsyncDatabase) -> None:  # type: ignore[type-arg]
+    coll = await with_column_indexes(db[_coll_name("columns")])
+    await coll.insert_one({"_id": new_id(), "tenant": "a", "slug": "news", "name": "新闻", "position": 0})
+    await coll.insert_one({"_id": new_id(), "tenant": "b", "slug": "news", "name": "新闻", "position": 0})
+    with pytest.raises(DuplicateKeyError) as caught:
+        await coll.insert_one({"_id": new_id(), "tenant": "a", "slug": "news", "name": "重复", "position": 1})
+    assert caught.value.code == 11000
+    rows = await coll.find({"tenant": "a"}).to_list()
+    assert [r["name"] for r in rows] == ["新闻"]
+
+
+@pytest.mark.slow
+async def test_a_unique_index_still_refuses_duplicates_after_a_store_restart(store_uri: str, tmp_path: Path) -> None:
+    """Embedded: a store of its own is stopped and started on the same data. A configured
+    server cannot be restarted from here, so a fresh client checks what the server kept."""
+    doc = {"_id": "c1", "tenant": "a", "slug": "news", "name": "新闻", "position": 0}
+    db_name = f"contract_restart_{new_id()[-6:]}"
+    if embedded():
+        store = EmbeddedStore(tmp_path / "store")
+        uri = await asyncio.to_thread(store.start)
+    else:
+        store, uri = None, store_uri
+    try:
+        c = client_for(uri)
+        await with_column_indexes(c[db_name]["columns"])
+        await c[db_name]["columns"].insert_one(doc)
+        await c.close()
+        if store is not None:
+            await asyncio.to_thread(store.stop)
+            uri = await asyncio.to_thread(store.start)
+        c = client_for(uri)
+        try:
+            coll = c[db_name]["columns"]
+            assert await coll.find_one({"_id": "c1"}) == doc
+            with pytest.raises(DuplicateKeyError) as caught:
+                await coll.insert_one({**doc, "_id": "c2"})
+            assert caught.value.code == 11000
+            with pytest.raises(DuplicateKeyError):
+                await coll.insert_one({**doc, "slug": "other"})
+            await c.drop_database(db_name)
+        finally:
+            await c.close()
+    finally:
+        if store is not None:
+            await asyncio.to_thread(store.stop)

@@ -1,0 +1,126 @@
+"""Helpers for tests that start hubs and stores as real processes (and stop them again)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from hub.embedded.store import free_port
+
+
+def store_pids(data_dir: Path) -> list[int]:
+    """Live nx-27017 processes serving `data_dir` (from /proc command lines)."""
+    wanted = str(data_dir.resolve())
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmd = (entry / "cmdline").read_bytes().split(b"\0")
+            state = (entry / "stat").read_text().split(") ", 1)[1][:1]
+        except OSError:
+            continue
+        parts = [p.decode(errors="replace") for p in cmd if p]
+        if state != "Z" and any("nx_27017" in p for p in parts) and wanted in parts:
+            found.append(int(entry.name))
+    return found
+
+
+def wait_until(predicate, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def kill_pid(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+
+
+class HubProcess:
+    """`ronghub serve` on its own data folder and port, with the embedded store."""
+
+    def __init__(self, data_dir: Path, token: str) -> None:
+        self.data_dir = data_dir
+        self.token = token
+        self.port = free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def store_data(self) -> Path:
+        return (self.data_dir / "store" / "data").resolve()
+
+    def start(self, timeout: float = 90.0) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("RONGHUB_")}
+        env.update(
+            RONGHUB_DATA_DIR=str(self.data_dir),
+            RONGHUB_PORT=str(self.port),
+            RONGHUB_DEV_TOKEN=self.token,
+            RONGHUB_ENV="development",
+        )
+        log = open(self.data_dir.parent / f"hub-{self.port}.log", "ab")  # noqa: SIM115 - owned by the child
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "hub.cli", "serve"], env=env, stdout=log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+        log.close()
+
+        def ready() -> bool:
+            assert self.proc is not None
+            if self.proc.poll() is not None:
+                raise AssertionError(f"hub exited with {self.proc.returncode}: {self.log_tail()}")
+            try:
+                return httpx.get(self.url + "/readyz", timeout=2).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        wait_until(ready, timeout, "the hub's /readyz")
+
+    def log_tail(self) -> str:
+        return (self.data_dir.parent / f"hub-{self.port}.log").read_text(errors="replace")[-3000:]
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown code runs in the hub."""
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait(timeout=30)
+            self.proc = None
+
+    def terminate(self) -> int:
+        assert self.proc is not None
+        self.proc.terminate()
+        code = self.proc.wait(timeout=60)
+        self.proc = None
+        return code
+
+    def cleanup(self) -> None:
+        """Stop everything this hub started, whatever state the test left it in."""
+        self.kill()
+        for pid in store_pids(self.store_data):
+            kill_pid(pid)
+
+    def graphql(self, query: str, variables: dict[str, object] | None = None) -> dict[str, object]:
+        response = httpx.post(
+            self.url + "/graphql",
+            json={"query": query, "variables": variables or {}},
+            headers={"authorization": f"Bearer {self.token}"},
+            timeout=30,
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert "errors" not in body, body
+        return body["data"]
