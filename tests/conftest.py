@@ -125,18 +125,19 @@ async def hub_url(hub_app: Litestar, hub_settings: Settings) -> AsyncIterator[st
     await task
 
 
+async def drain_hub(app: Litestar) -> None:
+    """Run the hub's own background work (outbox relay, distribution) until it is idle."""
+    worker = Worker(builtin_consumers(app.state), idle_sleep=0)
+    idle = 0
+    while idle < 3:
+        idle = idle + 1 if await worker.run_once() == 0 else 0
+        await asyncio.sleep(0.005)
+
+
 @pytest.fixture
 def drain(hub_app: Litestar, hub_url: str) -> Callable[[], Awaitable[None]]:
-    """Run the hub's own background work (outbox relay, distribution) until it is idle."""
-    worker = Worker(builtin_consumers(hub_app.state), idle_sleep=0)
-
-    async def run() -> None:
-        idle = 0
-        while idle < 3:
-            idle = idle + 1 if await worker.run_once() == 0 else 0
-            await asyncio.sleep(0.005)
-
-    return run
+    """`await drain()`: the story approvals made so far are distributed (app channel: live)."""
+    return lambda: drain_hub(hub_app)
 
 
 class GraphQLClient:
