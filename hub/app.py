@@ -57,7 +57,7 @@ def create_app(settings: Settings | None = None, command_listeners: list[Command
         finally:
             await database.close()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[graphql.graphql_post, graphql.graphql_get, health.healthz, health.readyz, health.metrics],
         lifespan=[lifespan],
         state=_state(settings, generations),
@@ -70,6 +70,11 @@ def create_app(settings: Settings | None = None, command_listeners: list[Command
         openapi_config=openapi_config(),
         debug=False,
     )
+    if app.cors_config is None:  # the fast path answers before any middleware would run
+        app.asgi_handler = graphql.CachedReads(
+            app.asgi_handler, app.state.response_cache, settings.default_tenant, settings.max_request_bytes
+        )
+    return app
 
 
 def _state(settings: Settings, generations: Generations) -> Any:
