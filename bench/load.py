@@ -108,13 +108,13 @@ def _parse(stdout: str) -> dict[str, float]:
     raise RuntimeError(f"the load generator printed no result:\n{stdout[-2000:]}")
 
 
-def run_wrk(wrk: str, load: Load, connections: int, duration: float, threads: int) -> LoadResult:
+def run_wrk(wrk: str, load: Load, connections: int, duration: float, threads: int, timeout: float = 5.0) -> LoadResult:
     """One bounded wrk run against `load.url`."""
     with tempfile.TemporaryDirectory(prefix="ronghub-wrk-") as tmp:
         script = Path(tmp) / "load.lua"
         script.write_text(_wrk_script(load), encoding="utf-8")
-        cmd = [wrk, f"-t{threads}", f"-c{connections}", f"-d{duration:g}s", "--timeout", "5s", "-s", str(script), load.url]
-        done = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=duration + 60)
+        cmd = [wrk, f"-t{threads}", f"-c{connections}", f"-d{duration:g}s", "--timeout", f"{timeout:g}s", "-s", str(script), load.url]
+        done = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=duration + timeout + 60)
     if done.returncode != 0:
         raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
     raw = _parse(done.stdout)
@@ -135,20 +135,21 @@ def run_wrk(wrk: str, load: Load, connections: int, duration: float, threads: in
     )
 
 
-def run_python(load: Load, connections: int, duration: float) -> LoadResult:
+def run_python(load: Load, connections: int, duration: float, timeout: float = 5.0) -> LoadResult:
     """The fallback: bench.pyload in its own process (so it does not share the GIL)."""
     with tempfile.TemporaryDirectory(prefix="ronghub-pyload-") as tmp:
         spec = Path(tmp) / "load.json"
         spec.write_text(json.dumps(asdict(load), ensure_ascii=False), encoding="utf-8")
         cmd = [sys.executable, "-m", "bench.pyload", "--spec", str(spec), "--connections", str(connections), "--duration", f"{duration:g}"]
-        done = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=duration + 60)
+        done = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=duration + timeout + 60)
     if done.returncode != 0:
         raise RuntimeError(f"bench.pyload failed ({done.returncode}): {done.stderr}")
     raw = _parse(done.stdout)
     return LoadResult(tool="bench.pyload", command=" ".join(cmd[:3]) + " …" , **raw)  # type: ignore[arg-type]
 
 
-def run(wrk: str | None, load: Load, connections: int, duration: float, threads: int) -> LoadResult:
+def run(wrk: str | None, load: Load, connections: int, duration: float, threads: int, timeout: float = 5.0) -> LoadResult:
+    """One bounded closed-loop run with wrk if given, else with bench.pyload."""
     if wrk:
-        return run_wrk(wrk, load, connections, duration, threads)
-    return run_python(load, connections, duration)
+        return run_wrk(wrk, load, connections, duration, threads, timeout)
+    return run_python(load, connections, duration, timeout)

@@ -54,6 +54,10 @@ class Options:
     warmup: float = 3.0
     threads: int = 1
     rounds: int = 1
+    # Misses queue on the store (one core): fewer connections and a long timeout, or
+    # every request would time out and the run would say nothing.
+    miss_connections: int = 2
+    miss_timeout: float = 60.0
     python_load: bool = False  # force the fallback client
 
 
@@ -92,6 +96,19 @@ def _cache_counts(base: str) -> dict[str, float]:
     return {k: _counter(text, k) for k in ("cached", "ok", "error")}
 
 
+def _drained(base: str, timeout: float) -> dict[str, float]:
+    """Counters once the hub has finished what the warm-up left in flight (up to `timeout`)."""
+    last = _cache_counts(base)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = _cache_counts(base)
+        if now == last:
+            break
+        last = now
+    return last
+
+
 def _check_page(body: bytes, what: str) -> dict[str, Any]:
     data = json.loads(body)
     if data.get("errors"):
@@ -102,10 +119,13 @@ def _check_page(body: bytes, what: str) -> dict[str, Any]:
     return data
 
 
-def _measure(wrk: str | None, load: loads.Load, opts: Options, hub: str | None) -> dict[str, Any]:
-    loads.run(wrk, load, opts.connections, opts.warmup, opts.threads)  # warm-up, discarded
-    before = _cache_counts(hub) if hub else None
-    result = loads.run(wrk, load, opts.connections, opts.duration, opts.threads).as_dict()
+def _measure(
+    wrk: str | None, load: loads.Load, opts: Options, hub: str | None, connections: int, timeout: float = 5.0
+) -> dict[str, Any]:
+    loads.run(wrk, load, connections, opts.warmup, opts.threads, timeout)  # warm-up, discarded
+    before = _drained(hub, timeout) if hub else None
+    result = loads.run(wrk, load, connections, opts.duration, opts.threads, timeout).as_dict()
+    result["connections"] = connections
     if hub and before:
         after = _cache_counts(hub)
         hits = after["cached"] - before["cached"]
@@ -177,10 +197,11 @@ def run_read_path(opts: Options) -> dict[str, Any]:
                 bare_runs, hub_runs = [], []
                 for r in range(opts.rounds):
                     print(f"round {r + 1}/{opts.rounds}: bare endpoint, hub (cached) …", file=sys.stderr)
-                    bare_runs.append(_measure(wrk, loads.Load(f"{bare}/graphql", [body], {}), opts, None))
-                    hub_runs.append(_measure(wrk, loads.Load(f"{hub}/graphql", [body], {}), opts, hub))
+                    bare_runs.append(_measure(wrk, loads.Load(f"{bare}/graphql", [body], {}), opts, None, opts.connections))
+                    hub_runs.append(_measure(wrk, loads.Load(f"{hub}/graphql", [body], {}), opts, hub, opts.connections))
                 print("hub (cache misses: a distinct cursor per request) …", file=sys.stderr)
-                miss = _measure(wrk, loads.Load(f"{hub}/graphql", misses, {}), opts, hub)
+                miss_load = loads.Load(f"{hub}/graphql", misses, {})
+                miss = _measure(wrk, miss_load, opts, hub, opts.miss_connections, opts.miss_timeout)
     scenarios = {"bare": _median(bare_runs), "hub_cached": _median(hub_runs), "hub_miss": miss}
     ratio = scenarios["hub_cached"]["rps"] / scenarios["bare"]["rps"]
     miss_ratio = miss["rps"] / scenarios["bare"]["rps"]

@@ -34,6 +34,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--warmup", type=float, default=d.warmup, help="seconds of warm-up before each run")
     p.add_argument("--threads", type=int, default=d.threads, help="wrk threads")
     p.add_argument("--rounds", type=int, default=d.rounds, help="bare/hub rounds; the median is kept")
+    p.add_argument("--miss-connections", type=int, default=d.miss_connections, help="connections for the cache-miss run")
     p.add_argument("--python-load", action="store_true", help="use bench.pyload even if wrk is there")
     p.add_argument("--out", type=Path, default=OUT, help="folder for the JSON results")
     return p.parse_args(argv)
@@ -41,14 +42,15 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
 
 def _table(result: dict[str, Any]) -> Table:
     table = Table(title=result["what"], title_justify="left")
-    for col in ("scenario", "req/s", "p50 ms", "p90 ms", "p99 ms", "errors", "cache hit ratio", "vs bare"):
+    for col in ("scenario", "conns", "req/s", "p50 ms", "p90 ms", "p99 ms", "errors", "cache hit ratio", "vs bare"):
         table.add_column(col, justify="left" if col == "scenario" else "right")
     bare_rps = result["scenarios"]["bare"]["rps"]
     for name, s in result["scenarios"].items():
         hit = s.get("hit_ratio")
         table.add_row(
             name,
-            f"{s['rps']:,.0f}",
+            str(s["connections"]),
+            f"{s['rps']:,.1f}" if s["rps"] < 100 else f"{s['rps']:,.0f}",
             f"{s['p50_ms']:.2f}",
             f"{s['p90_ms']:.2f}",
             f"{s['p99_ms']:.2f}",
@@ -68,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         warmup=args.warmup,
         threads=args.threads,
         rounds=args.rounds,
+        miss_connections=args.miss_connections,
         python_load=args.python_load,
     )
     command = shlex.join([Path(sys.executable).name, "-m", "bench.run", *(sys.argv[1:] if argv is None else argv)])

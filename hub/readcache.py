@@ -49,15 +49,16 @@ class Generations:
         return self._known[tenant]
 
     async def refresh_all(self) -> None:
-        ids = [read_model_counter_id(t) for t in self._known]
+        ids = {read_model_counter_id(t): t for t in self._known}
         if not ids:
             return
+        # Matched by _id: counters written before the tenant field was reliably set lack it.
         found = {
-            d["tenant"]: int(d["value"])
-            async for d in CounterDoc.get_pymongo_collection().find({"_id": {"$in": ids}})
+            d["_id"]: int(d["value"])
+            async for d in CounterDoc.get_pymongo_collection().find({"_id": {"$in": list(ids)}})
         }
-        for tenant in list(self._known):
-            self.advance(tenant, found.get(tenant, 0))
+        for counter_id, tenant in ids.items():
+            self.advance(tenant, found.get(counter_id, 0))
 
     async def poll(self, interval: float) -> None:
         while True:

@@ -266,7 +266,8 @@ class StoryRepository:
         """Advance the tenant's published-content generation: caches keyed on it go stale."""
         raw = await CounterDoc.get_pymongo_collection().find_one_and_update(
             {"_id": read_model_counter_id(self.scope.tenant)},
-            {"$inc": {"value": 1}, "$setOnInsert": {"tenant": self.scope.tenant}},
+            # $set, not $setOnInsert: nx-27017 drops $setOnInsert in an upserting find_one_and_update
+            {"$inc": {"value": 1}, "$set": {"tenant": self.scope.tenant}},
             upsert=True,
             return_document=ReturnDocument.AFTER,
         )
