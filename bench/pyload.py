@@ -95,10 +95,10 @@ def main() -> None:
     try:
         import uvloop
 
-        runner = uvloop.run
+        uvloop.install()
     except ImportError:
-        runner = asyncio.run
-    result = runner(_main(spec, args.connections, args.duration))
+        pass
+    result = asyncio.run(_main(spec, args.connections, args.duration))
     print(MARK + json.dumps(result), flush=True)
 
 

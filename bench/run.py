@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     load_before = os.getloadavg()
     read_path = run_read_path(opts)
-    report = {
+    report: dict[str, Any] = {
         "command": command,
         "started_at": started,
         "machine": {
@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     path.write_text(text, encoding="utf-8")
     (args.out / "latest.json").write_text(text, encoding="utf-8")
 
-    console = Console()
+    console = Console(width=max(120, Console().width))
     console.print(_table(read_path))
     ratios, targets = read_path["ratios"], read_path["targets"]
     hub = read_path["scenarios"]["hub_cached"]

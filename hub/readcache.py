@@ -16,6 +16,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import OrderedDict
+from collections.abc import AsyncIterator
+
 import structlog
 
 from hub.store.documents import CounterDoc
@@ -76,6 +78,8 @@ class ResponseCache:
         self.generations = generations
         self.max_entries = max_entries
         self._entries: OrderedDict[CacheKey, tuple[int, bytes]] = OrderedDict()
+        # (key, generation) -> the answer being computed now, for identical requests to share
+        self.inflight: dict[tuple[CacheKey, int], asyncio.Future[bytes | None]] = {}
         self.hits = 0
         self.misses = 0
 
@@ -101,7 +105,8 @@ class ResponseCache:
 
 
 @contextlib.asynccontextmanager
-async def polling(generations: Generations, interval: float):  # type: ignore[no-untyped-def]
+async def polling(generations: Generations, interval: float) -> AsyncIterator[None]:
+    """Keep `generations` current in the background while the block runs."""
     task = asyncio.create_task(generations.poll(interval))
     try:
         yield

@@ -12,6 +12,7 @@ else (and every miss) goes through the handlers below, which fill the cache.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -25,6 +26,7 @@ from hub.auth.tokens import scope_for_request
 from hub.errors import Codes, HubError
 from hub.graphql.context import Context
 from hub.rest.responses import error_response
+from hub.store.scope import Scope
 
 REQUESTS = Counter("ronghub_graphql_requests_total", "GraphQL requests", ["outcome"])
 LATENCY = Histogram("ronghub_graphql_seconds", "GraphQL execution time (cache misses)")
@@ -59,22 +61,55 @@ async def _execute(
     settings = state.settings
     scope = scope_for_request(request, settings)
     cache = state.response_cache
-    key = None
-    if scope.anonymous:
-        key = cache.key(scope.tenant, *raw)
-        hit = cache.get(key)
-        if hit is not None:
-            _CACHED.inc()
-            return Response(hit, media_type=_JSON)
-        generation = cache.generations.get(scope.tenant)
-        if generation is None:
-            generation = await cache.generations.refresh(scope.tenant)
+    run = (state, scope, query, variables, operation, allow_mutation)
+    if not scope.anonymous:
+        encoded, _ = await _run(*run)
+        await cache.generations.refresh(scope.tenant)  # see our own writes at once
+        return Response(encoded, media_type=_JSON)
 
+    key = cache.key(scope.tenant, *raw)
+    hit = cache.get(key)
+    if hit is not None:
+        _CACHED.inc()
+        return Response(hit, media_type=_JSON)
+    generation = cache.generations.get(scope.tenant)
+    if generation is None:
+        generation = await cache.generations.refresh(scope.tenant)
+
+    # Single flight: after a publish every reader of a page misses at once; the first
+    # computes it and the others (same request, same generation) wait for its bytes.
+    flight = (key, generation)
+    pending = cache.inflight.get(flight)
+    if pending is not None:
+        shared = await asyncio.shield(pending)
+        if shared is not None:
+            _CACHED.inc()
+            return Response(shared, media_type=_JSON)
+        encoded, _ = await _run(*run)  # the first one failed: answer for ourselves
+        return Response(encoded, media_type=_JSON)
+    future: asyncio.Future[bytes | None] = asyncio.get_running_loop().create_future()
+    cache.inflight[flight] = future
+    try:
+        encoded, ok = await _run(*run)
+        if ok:
+            cache.put(key, generation, encoded)
+        future.set_result(encoded if ok else None)
+    finally:
+        del cache.inflight[flight]
+        if not future.done():
+            future.set_result(None)
+    return Response(encoded, media_type=_JSON)
+
+
+async def _run(
+    state: State, scope: Scope, query: str, variables: Any, operation: str | None, allow_mutation: bool
+) -> tuple[bytes, bool]:
+    """Execute one operation: the encoded response and whether it had no errors."""
     started = time.perf_counter()
     result = await state.schema.execute(
         query,
         variable_values=variables,
-        context_value=Context(scope=scope, settings=settings),
+        context_value=Context(scope=scope, settings=state.settings),
         operation_name=operation,
         allowed_operation_types=None if allow_mutation else _QUERY_ONLY,
     )
@@ -82,13 +117,8 @@ async def _execute(
     body: dict[str, Any] = {"data": result.data}
     if result.errors:
         body["errors"] = [e.formatted for e in result.errors]
-    encoded = _encode(body)
-    if key is not None and not result.errors:
-        cache.put(key, generation, encoded)
-    if not scope.anonymous:
-        await cache.generations.refresh(scope.tenant)
     (_ERROR if result.errors else _OK).inc()
-    return Response(encoded, media_type=_JSON)
+    return _encode(body), not result.errors
 
 
 def _query_only() -> Any:

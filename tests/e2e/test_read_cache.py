@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -16,10 +19,14 @@ UPDATE = "mutation($input: UpdateStoryInput!) { updateStory(input: $input) { ver
 PAGE = '{ stories(first: 5, filter: {tag: "%s"}) { edges { node { title } } } }'
 
 
-async def cached_count(http: httpx.AsyncClient) -> float:
+async def request_count(http: httpx.AsyncClient, outcome: str) -> float:
     text = (await http.get("/metrics")).text
-    m = re.search(r'^ronghub_graphql_requests_total\{outcome="cached"\} (\S+)$', text, re.M)
+    m = re.search(r'^ronghub_graphql_requests_total\{outcome="' + outcome + r'"\} (\S+)$', text, re.M)
     return float(m.group(1)) if m else 0.0
+
+
+async def cached_count(http: httpx.AsyncClient) -> float:
+    return await request_count(http, "cached")
 
 
 async def anonymous_titles(http: httpx.AsyncClient, tag: str) -> tuple[list[str], bool]:
@@ -83,9 +90,9 @@ async def test_get_queries_are_cached_and_answer_like_post(editor: GraphQLClient
 async def test_a_streamed_body_without_length_is_still_answered(editor: GraphQLClient, http: httpx.AsyncClient) -> None:
     tag = "cache-" + new_id()[-8:]
     await published(editor, "分块请求", tag)
-    payload = ('{"query": %s}' % __import__("json").dumps(PAGE % tag)).encode()
+    payload = json.dumps({"query": PAGE % tag}).encode()
 
-    async def chunks():  # type: ignore[no-untyped-def]
+    async def chunks() -> AsyncIterator[bytes]:
         yield payload[:10]
         yield payload[10:]
 
@@ -93,3 +100,15 @@ async def test_a_streamed_body_without_length_is_still_answered(editor: GraphQLC
         response = await http.post("/graphql", content=chunks(), headers={"content-type": "application/json"})
         assert response.status_code == 200
         assert response.json()["data"]["stories"]["edges"] == [{"node": {"title": "分块请求"}}]
+
+
+async def test_identical_anonymous_requests_after_a_publish_are_computed_once(
+    editor: GraphQLClient, http: httpx.AsyncClient
+) -> None:
+    tag = "cache-" + new_id()[-8:]
+    await published(editor, "同时读取", tag)
+    executed_before = await request_count(http, "ok")
+    answers = await asyncio.gather(*(http.post("/graphql", json={"query": PAGE % tag}) for _ in range(12)))
+    assert {a.content for a in answers} == {answers[0].content}
+    assert answers[0].json()["data"]["stories"]["edges"] == [{"node": {"title": "同时读取"}}]
+    assert await request_count(http, "ok") == executed_before + 1
