@@ -34,7 +34,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--warmup", type=float, default=d.warmup, help="seconds of warm-up before each run")
     p.add_argument("--threads", type=int, default=d.threads, help="wrk threads")
     p.add_argument("--rounds", type=int, default=d.rounds, help="bare/hub rounds; the median is kept")
-    p.add_argument("--miss-connections", type=int, default=d.miss_connections, help="connections for the cache-miss run")
+    p.add_argument("--miss-requests", type=int, default=d.miss_requests, help="uncached requests to sample")
     p.add_argument("--python-load", action="store_true", help="use bench.pyload even if wrk is there")
     p.add_argument("--out", type=Path, default=OUT, help="folder for the JSON results")
     return p.parse_args(argv)
@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         warmup=args.warmup,
         threads=args.threads,
         rounds=args.rounds,
-        miss_connections=args.miss_connections,
+        miss_requests=args.miss_requests,
         python_load=args.python_load,
     )
     command = shlex.join([Path(sys.executable).name, "-m", "bench.run", *(sys.argv[1:] if argv is None else argv)])
