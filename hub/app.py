@@ -63,7 +63,7 @@ def create_app(settings: Settings | None = None, command_listeners: list[Command
         finally:
             await database.close()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[graphql.graphql_post, graphql.graphql_get, health.healthz, health.readyz, health.metrics],
         lifespan=[lifespan],
         state=_state(settings, generations),
@@ -76,6 +76,11 @@ def create_app(settings: Settings | None = None, command_listeners: list[Command
         openapi_config=openapi_config(),
         debug=False,
     )
+    if app.cors_config is None:  # the fast path answers before any middleware would run
+        app.asgi_handler = graphql.CachedReads(
+            app.asgi_handler, app.state.response_cache, settings.default_tenant, settings.max_request_bytes
+        )
+    return app
 
 
 def _state(settings: Settings, generations: Generations) -> Any:
@@ -84,7 +89,8 @@ def _state(settings: Settings, generations: Generations) -> Any:
     return State(
         {
             "settings": settings,
-            "distribution": build_distribution(settings),
+            # publishing in this process advances this process's cache generation at once
+            "distribution": build_distribution(settings, on_read_model_change=generations.advance),
             "schema": build_schema(settings),
             "response_cache": ResponseCache(generations, settings.read_cache_entries),
         }

@@ -5,6 +5,10 @@ by tenant and request, and tagged with the tenant's read-model generation: a cou
 in the store that every change to published content increments. A process sees its
 own writes at once (it refreshes after each mutation) and other processes' writes
 within `poll_interval` seconds, when a background task re-reads the counters.
+
+Keys are the request's raw bytes (the POST body, or the GET query string), so a hit
+costs a dict lookup: no JSON decoding, no GraphQL parsing. Clients that send the same
+query spelled differently just get separate entries.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import OrderedDict
-from typing import Any
+from collections.abc import AsyncIterator
 
 import structlog
 
@@ -21,7 +25,7 @@ from hub.store.stories import read_model_counter_id
 
 log = structlog.get_logger(__name__)
 
-CacheKey = tuple[str, str, str, str | None]
+CacheKey = tuple[str, str, bytes]
 
 
 class Generations:
@@ -33,22 +37,30 @@ class Generations:
     def get(self, tenant: str) -> int | None:
         return self._known.get(tenant)
 
+    def advance(self, tenant: str, value: int) -> None:
+        """Record a generation this process has just seen (e.g. returned by its own bump).
+
+        Generations only grow, so an older value read late never wins.
+        """
+        if value > self._known.get(tenant, -1):
+            self._known[tenant] = value
+
     async def refresh(self, tenant: str) -> int:
         raw = await CounterDoc.get_pymongo_collection().find_one({"_id": read_model_counter_id(tenant)})
-        value = int(raw["value"]) if raw else 0
-        self._known[tenant] = value
-        return value
+        self.advance(tenant, int(raw["value"]) if raw else 0)
+        return self._known[tenant]
 
     async def refresh_all(self) -> None:
-        ids = [read_model_counter_id(t) for t in self._known]
+        ids = {read_model_counter_id(t): t for t in self._known}
         if not ids:
             return
+        # Matched by _id: counters written before the tenant field was reliably set lack it.
         found = {
-            d["tenant"]: int(d["value"])
-            async for d in CounterDoc.get_pymongo_collection().find({"_id": {"$in": ids}})
+            d["_id"]: int(d["value"])
+            async for d in CounterDoc.get_pymongo_collection().find({"_id": {"$in": list(ids)}})
         }
-        for tenant in list(self._known):
-            self._known[tenant] = found.get(tenant, 0)
+        for counter_id, tenant in ids.items():
+            self.advance(tenant, found.get(counter_id, 0))
 
     async def poll(self, interval: float) -> None:
         while True:
@@ -66,14 +78,15 @@ class ResponseCache:
         self.generations = generations
         self.max_entries = max_entries
         self._entries: OrderedDict[CacheKey, tuple[int, bytes]] = OrderedDict()
+        # (key, generation) -> the answer being computed now, for identical requests to share
+        self.inflight: dict[tuple[CacheKey, int], asyncio.Future[bytes | None]] = {}
         self.hits = 0
         self.misses = 0
 
     @staticmethod
-    def key(tenant: str, query: str, variables: Any, operation: str | None) -> CacheKey:
-        import json
-
-        return (tenant, query, json.dumps(variables, sort_keys=True, ensure_ascii=False) if variables else "", operation)
+    def key(tenant: str, method: str, raw: bytes) -> CacheKey:
+        """The key of an anonymous request: its tenant, method and raw body or query string."""
+        return (tenant, method, raw)
 
     def get(self, key: CacheKey) -> bytes | None:
         entry = self._entries.get(key)
@@ -92,7 +105,8 @@ class ResponseCache:
 
 
 @contextlib.asynccontextmanager
-async def polling(generations: Generations, interval: float):  # type: ignore[no-untyped-def]
+async def polling(generations: Generations, interval: float) -> AsyncIterator[None]:
+    """Keep `generations` current in the background while the block runs."""
     task = asyncio.create_task(generations.poll(interval))
     try:
         yield

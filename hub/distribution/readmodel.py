@@ -7,7 +7,7 @@ read-model generation so cached public responses go stale. Both calls are idempo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ronghub_sdk import PermanentDeliveryError
@@ -26,8 +26,14 @@ _STATUS_RETRIES = 5
 class ReadModelStore:
     """Implements `ronghub_sdk.transports.ReadModel` on the hub's store."""
 
-    def __init__(self, public_base_url: str = "") -> None:
+    def __init__(self, public_base_url: str = "", on_change: Callable[[str, int], None] | None = None) -> None:
         self.public_base_url = public_base_url.rstrip("/")
+        self.on_change = on_change  # told (tenant, new generation) after each change
+
+    async def _changed(self, tenant: str) -> None:
+        generation = await StoryRepository(Scope(tenant, ACTOR, public_only=False)).bump_read_model()
+        if self.on_change is not None:
+            self.on_change(tenant, generation)
 
     async def publish(self, tenant: str, story_id: str, revision_id: str, fields: Mapping[str, Any]) -> str:
         rev = await RevisionDoc.find_one({"tenant": tenant, "_id": revision_id, "story_id": story_id})
@@ -58,13 +64,13 @@ class ReadModelStore:
         )
         await doc.save()  # upsert: the same revision published twice is the same document
         await self._set_story_status(tenant, story_id, StoryStatus.PUBLISHED)
-        await StoryRepository(Scope(tenant, ACTOR, public_only=False)).bump_read_model()
+        await self._changed(tenant)
         return f"{self.public_base_url}/stories/{story_id}"
 
     async def unpublish(self, tenant: str, story_id: str, reason: str) -> None:
         await PublishedStoryDoc.get_pymongo_collection().delete_one({"tenant": tenant, "_id": story_id})
         await self._set_story_status(tenant, story_id, StoryStatus.RETRACTED, {"reason": reason})
-        await StoryRepository(Scope(tenant, ACTOR, public_only=False)).bump_read_model()
+        await self._changed(tenant)
 
     @staticmethod
     async def _set_story_status(tenant: str, story_id: str, status: StoryStatus, data: dict[str, Any] | None = None) -> None:

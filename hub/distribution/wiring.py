@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ronghub_sdk import TransportKind
@@ -16,11 +16,11 @@ from hub.settings import Settings
 from hub.transports.factory import build_transport
 
 
-def build_transports(settings: Settings) -> TransportProvider:
+def build_transports(settings: Settings, on_read_model_change: Callable[[str, int], None] | None = None) -> TransportProvider:
     """One transport per (channel, tenant), kept for the process's life: API clients hold
     their OAuth tokens and connection pools across deliveries."""
     provider = TransportProvider()
-    read_model = ReadModelStore(settings.public_base_url)
+    read_model = ReadModelStore(settings.public_base_url, on_change=on_read_model_change)
     cache: dict[tuple[str, str, str], Any] = {}
 
     def factory(kind: TransportKind) -> Any:
@@ -38,10 +38,10 @@ def build_transports(settings: Settings) -> TransportProvider:
     return provider
 
 
-def build_distribution(settings: Settings) -> Distribution:
+def build_distribution(settings: Settings, on_read_model_change: Callable[[str, int], None] | None = None) -> Distribution:
     return Distribution(
         channels=load_channels(settings.plugins),
-        transports=build_transports(settings),
+        transports=build_transports(settings, on_read_model_change),
         channel_config=settings.channel_config,
         default_channels=tuple(settings.default_channels),
     )

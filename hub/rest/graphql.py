@@ -3,10 +3,16 @@
 Handled here rather than by strawberry's controller so that a cached anonymous
 response is served before any GraphQL parsing, errors keep the hub's shape, and a
 bad token is refused instead of silently read as anonymous.
+
+`CachedReads` goes one step further for the hottest path: it sits in front of
+litestar's router and answers an anonymous request whose exact bytes are cached
+without building a Request, resolving dependencies or a Response object. Everything
+else (and every miss) goes through the handlers below, which fill the cache.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -22,9 +28,14 @@ from hub.errors import Codes, HubError
 from hub.graphql.context import Context
 from hub.graphql.errors import shape_error
 from hub.rest.responses import error_response
+from hub.store.scope import Scope
 
 REQUESTS = Counter("ronghub_graphql_requests_total", "GraphQL requests", ["outcome"])
 LATENCY = Histogram("ronghub_graphql_seconds", "GraphQL execution time (cache misses)")
+# Label lookups take a lock and build a tuple: resolve them once, not per request.
+_CACHED = REQUESTS.labels("cached")
+_OK = REQUESTS.labels("ok")
+_ERROR = REQUESTS.labels("error")
 
 _JSON = "application/json"
 _encode = msgspec.json.Encoder().encode
@@ -34,7 +45,9 @@ def _bad_request(reason: str) -> Response[Any]:
     return error_response(HubError(Codes.BAD_REQUEST, reason=reason), 400)
 
 
-async def _execute(state: State, request: Request[Any, Any, Any], payload: Any, allow_mutation: bool) -> Response[Any]:
+async def _execute(
+    state: State, request: Request[Any, Any, Any], payload: Any, allow_mutation: bool, raw: tuple[str, bytes]
+) -> Response[Any]:
     if not isinstance(payload, dict):
         return _bad_request("请求体应为 JSON 对象 / the body must be a JSON object")
     query = payload.get("query")
@@ -50,43 +63,71 @@ async def _execute(state: State, request: Request[Any, Any, Any], payload: Any, 
     settings = state.settings
     scope = scope_for_request(request, settings)
     cache = state.response_cache
-    key = None
-    if scope.anonymous:
-        key = cache.key(scope.tenant, query, variables, operation)
-        hit = cache.get(key)
-        if hit is not None:
-            REQUESTS.labels("cached").inc()
-            return Response(hit, media_type=_JSON)
-        generation = cache.generations.get(scope.tenant)
-        if generation is None:
-            generation = await cache.generations.refresh(scope.tenant)
+    run = (state, scope, query, variables, operation, allow_mutation)
+    if not scope.anonymous:
+        encoded, _ = await _run(*run)
+        await cache.generations.refresh(scope.tenant)  # see our own writes at once
+        return Response(encoded, media_type=_JSON)
 
+    key = cache.key(scope.tenant, *raw)
+    hit = cache.get(key)
+    if hit is not None:
+        _CACHED.inc()
+        return Response(hit, media_type=_JSON)
+    generation = cache.generations.get(scope.tenant)
+    if generation is None:
+        generation = await cache.generations.refresh(scope.tenant)
+
+    # Single flight: after a publish every reader of a page misses at once; the first
+    # computes it and the others (same request, same generation) wait for its bytes.
+    flight = (key, generation)
+    pending = cache.inflight.get(flight)
+    if pending is not None:
+        shared = await asyncio.shield(pending)
+        if shared is not None:
+            _CACHED.inc()
+            return Response(shared, media_type=_JSON)
+        encoded, _ = await _run(*run)  # the first one failed: answer for ourselves
+        return Response(encoded, media_type=_JSON)
+    future: asyncio.Future[bytes | None] = asyncio.get_running_loop().create_future()
+    cache.inflight[flight] = future
+    try:
+        encoded, ok = await _run(*run)
+        if ok:
+            cache.put(key, generation, encoded)
+        future.set_result(encoded if ok else None)
+    finally:
+        del cache.inflight[flight]
+        if not future.done():
+            future.set_result(None)
+    return Response(encoded, media_type=_JSON)
+
+
+async def _run(
+    state: State, scope: Scope, query: str, variables: Any, operation: str | None, allow_mutation: bool
+) -> tuple[bytes, bool]:
+    """Execute one operation: the encoded response and whether it had no errors."""
     started = time.perf_counter()
     try:
         result = await state.schema.execute(
             query,
             variable_values=variables,
-            context_value=Context(scope=scope, settings=settings, services=state),
+            context_value=Context(scope=scope, settings=state.settings, services=state),
             operation_name=operation,
             allowed_operation_types=None if allow_mutation else _QUERY_ONLY,
         )
     except InvalidOperationTypeError:
-        return _bad_request("GET 只能用于查询,修改请用 POST / mutations need POST")
+        raise HubError(Codes.BAD_REQUEST, reason="GET 只能用于查询,修改请用 POST / mutations need POST") from None
     except CannotGetOperationTypeError as exc:
-        return _bad_request(f"找不到要执行的操作 / {exc.as_http_error_reason()}")
+        raise HubError(Codes.BAD_REQUEST, reason=f"找不到要执行的操作 / {exc.as_http_error_reason()}") from None
     LATENCY.observe(time.perf_counter() - started)
     body: dict[str, Any] = {"data": result.data}
     if result.errors:
         # shape_error again: errors strawberry reports outside the ShapeErrors hook
         # (it returns early on some pre-execution failures) must not go out raw.
         body["errors"] = [shape_error(e).formatted for e in result.errors]
-    encoded = _encode(body)
-    if key is not None and not result.errors:
-        cache.put(key, generation, encoded)
-    if not scope.anonymous:
-        await cache.generations.refresh(scope.tenant)
-    REQUESTS.labels("error" if result.errors else "ok").inc()
-    return Response(encoded, media_type=_JSON)
+    (_ERROR if result.errors else _OK).inc()
+    return _encode(body), not result.errors
 
 
 def _query_only() -> Any:
@@ -113,7 +154,7 @@ async def graphql_post(request: Request[Any, Any, Any], state: State) -> Respons
         payload = msgspec.json.decode(raw)
     except msgspec.DecodeError:
         return _bad_request("请求体不是合法的 JSON / the body is not valid JSON")
-    return await _execute(state, request, payload, allow_mutation=True)
+    return await _execute(state, request, payload, allow_mutation=True, raw=("POST", raw))
 
 
 @get(
@@ -133,4 +174,79 @@ async def graphql_get(request: Request[Any, Any, Any], state: State) -> Response
             payload["variables"] = msgspec.json.decode(params["variables"])
         except msgspec.DecodeError:
             return _bad_request("variables 不是合法的 JSON / 'variables' is not valid JSON")
-    return await _execute(state, request, payload, allow_mutation=False)
+    return await _execute(state, request, payload, allow_mutation=False, raw=("GET", request.scope["query_string"]))
+
+
+_HEADERS = [(b"content-type", b"application/json")]
+
+
+class CachedReads:
+    """ASGI wrapper answering cached anonymous /graphql requests before litestar routes them.
+
+    Only requests without an `authorization` header are looked up, with the same key
+    the handlers store under (tenant, method, raw body or query string), so a hit is
+    byte-for-byte what the handler would have returned for the current generation.
+    A POST body is read here only when its declared length is within the limit; on a
+    miss it is handed on unchanged. Install it outermost only when nothing else must
+    touch every response (e.g. no CORS middleware).
+    """
+
+    def __init__(self, app: Any, cache: Any, tenant: str, max_body: int, path: str = "/graphql") -> None:
+        self.app = app
+        self.cache = cache
+        self.tenant = tenant
+        self.max_body = max_body
+        self.path = path
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"] != self.path:
+            return await self.app(scope, receive, send)
+        length = -1
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                return await self.app(scope, receive, send)
+            if name == b"content-length":
+                length = int(value) if value.isdigit() else -1
+        method = scope["method"]
+        if method == "GET":
+            if await self._answer(("GET", scope["query_string"]), send):
+                return None
+            return await self.app(scope, receive, send)
+        if method != "POST" or not 0 <= length <= self.max_body:
+            return await self.app(scope, receive, send)
+        chunks = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away
+                return None
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        if await self._answer(("POST", body), send):
+            return None
+        replayed = False
+
+        async def replay() -> Any:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        return await self.app(scope, replay, send)
+
+    async def _answer(self, raw: tuple[str, bytes], send: Any) -> bool:
+        hit = self.cache.get(self.cache.key(self.tenant, *raw))
+        if hit is None:
+            return False
+        _CACHED.inc()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [*_HEADERS, (b"content-length", str(len(hit)).encode())],
+            }
+        )
+        await send({"type": "http.response.body", "body": hit, "more_body": False})
+        return True

@@ -1,0 +1,117 @@
+"""Run every benchmark: `python -m bench.run [options]`.
+
+Prints a table and writes `.bench/bench-<UTC time>.json` (and `.bench/latest.json`)
+with the figures, the exact command, the load generator's commands and the machine's
+load average before and after, since on a shared machine that is the noise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shlex
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from bench.readpath import Options, run_read_path
+
+OUT = Path(".bench")
+
+
+def _args(argv: list[str] | None) -> argparse.Namespace:
+    d = Options()
+    p = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    p.add_argument("--stories", type=int, default=d.stories, help="published stories to seed")
+    p.add_argument("--connections", type=int, default=d.connections, help="concurrent connections")
+    p.add_argument("--duration", type=float, default=d.duration, help="seconds per measured run")
+    p.add_argument("--warmup", type=float, default=d.warmup, help="seconds of warm-up before each run")
+    p.add_argument("--threads", type=int, default=d.threads, help="wrk threads")
+    p.add_argument("--rounds", type=int, default=d.rounds, help="bare/hub rounds; the median is kept")
+    p.add_argument("--miss-requests", type=int, default=d.miss_requests, help="uncached requests to sample")
+    p.add_argument("--python-load", action="store_true", help="use bench.pyload even if wrk is there")
+    p.add_argument("--out", type=Path, default=OUT, help="folder for the JSON results")
+    return p.parse_args(argv)
+
+
+def _table(result: dict[str, Any]) -> Table:
+    table = Table(title=result["what"], title_justify="left")
+    for col in ("scenario", "conns", "req/s", "p50 ms", "p90 ms", "p99 ms", "errors", "cache hit ratio", "vs bare"):
+        table.add_column(col, justify="left" if col == "scenario" else "right")
+    bare_rps = result["scenarios"]["bare"]["rps"]
+    for name, s in result["scenarios"].items():
+        hit = s.get("hit_ratio")
+        table.add_row(
+            name,
+            str(s["connections"]),
+            f"{s['rps']:,.1f}" if s["rps"] < 100 else f"{s['rps']:,.0f}",
+            f"{s['p50_ms']:.2f}",
+            f"{s['p90_ms']:.2f}",
+            f"{s['p99_ms']:.2f}",
+            str(s["errors"]),
+            "—" if hit is None else f"{hit:.1%}",
+            f"{s['rps'] / bare_rps:.3f}",
+        )
+    return table
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _args(argv)
+    opts = Options(
+        stories=args.stories,
+        connections=args.connections,
+        duration=args.duration,
+        warmup=args.warmup,
+        threads=args.threads,
+        rounds=args.rounds,
+        miss_requests=args.miss_requests,
+        python_load=args.python_load,
+    )
+    command = shlex.join([Path(sys.executable).name, "-m", "bench.run", *(sys.argv[1:] if argv is None else argv)])
+    started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    load_before = os.getloadavg()
+    read_path = run_read_path(opts)
+    report: dict[str, Any] = {
+        "command": command,
+        "started_at": started,
+        "machine": {
+            "cpus": os.cpu_count(),
+            "loadavg_before": [round(x, 2) for x in load_before],
+            "loadavg_after": [round(x, 2) for x in os.getloadavg()],
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "benchmarks": {"read_path": read_path},
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / f"bench-{started.replace(':', '')}.json"
+    text = json.dumps(report, ensure_ascii=False, indent=2) + "\n"
+    path.write_text(text, encoding="utf-8")
+    (args.out / "latest.json").write_text(text, encoding="utf-8")
+
+    console = Console(width=max(120, Console().width))
+    console.print(_table(read_path))
+    ratios, targets = read_path["ratios"], read_path["targets"]
+    hub = read_path["scenarios"]["hub_cached"]
+    console.print(
+        f"hub/bare rps ratio [bold]{ratios['hub_cached_over_bare_rps']:.3f}[/bold] "
+        f"(target ≥ {targets['hub_cached_over_bare_rps_at_least']}), "
+        f"hub p99 [bold]{hub['p99_ms']:.2f} ms[/bold] (target ≤ {targets['hub_cached_p99_ms_at_most']:g} ms) at "
+        f"{opts.connections} connections: {'MET' if targets['met'] else 'NOT MET'}; "
+        f"uncached/bare {ratios['hub_miss_over_bare_rps']:.4f}"
+    )
+    console.print(f"load average {report['machine']['loadavg_before']} → {report['machine']['loadavg_after']} on {report['machine']['cpus']} CPUs")
+    for note in read_path["notes"]:
+        console.print(f"[yellow]note:[/yellow] {note}")
+    console.print(f"written {path} ({command})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,73 @@
+"""Read-model generations across processes: another process's write reaches this one's cache."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+
+from hub.ids import new_id
+from hub.readcache import Generations, ResponseCache, polling
+from hub.settings import Settings
+
+BUMP = """
+import asyncio, sys
+from hub.store.database import connect
+from hub.store.scope import Scope
+from hub.store.stories import StoryRepository
+
+async def main(uri, db, tenant):
+    database = await connect(uri, db)
+    try:
+        print(await StoryRepository(Scope(tenant=tenant, actor="other")).bump_read_model())
+    finally:
+        await database.close()
+
+asyncio.run(main(*sys.argv[1:]))
+"""
+
+
+def bump_in_another_process(settings: Settings, tenant: str) -> int:
+    """Publish-side bump of `tenant`'s generation by a separate Python process (its own client)."""
+    done = subprocess.run(
+        [sys.executable, "-c", BUMP, str(settings.mongodb_uri), settings.mongodb_db, tenant],
+        capture_output=True, text=True, check=True, timeout=120,
+    )
+    return int(done.stdout.strip().splitlines()[-1])
+
+
+async def test_another_process_write_invalidates_cached_responses_at_the_next_poll(
+    hub_url: str, hub_settings: Settings
+) -> None:
+    tenant = "t-" + new_id()
+    generations = Generations()
+    cache = ResponseCache(generations, max_entries=8)
+    key = cache.key(tenant, "POST", b'{"query":"{ columns { id } }"}')
+    cache.put(key, await generations.refresh(tenant), b"old")
+    assert cache.get(key) == b"old"
+
+    assert bump_in_another_process(hub_settings, tenant) == 1
+    assert cache.get(key) == b"old"  # not seen yet: this process has not polled
+    await generations.refresh_all()
+    assert generations.get(tenant) == 1
+    assert cache.get(key) is None
+
+
+async def test_the_poller_picks_up_another_process_write_by_itself(hub_url: str, hub_settings: Settings) -> None:
+    tenant = "t-" + new_id()
+    generations = Generations()
+    await generations.refresh(tenant)
+    async with polling(generations, interval=0.05):
+        bump_in_another_process(hub_settings, tenant)
+        for _ in range(200):
+            if generations.get(tenant) == 1:
+                break
+            await asyncio.sleep(0.05)
+    assert generations.get(tenant) == 1
+
+
+def test_generations_never_go_back() -> None:
+    generations = Generations()
+    generations.advance("a", 3)
+    generations.advance("a", 2)  # e.g. a poll that read the counter before our own bump
+    assert generations.get("a") == 3
