@@ -12,7 +12,7 @@ from rich.console import Console
 from hub import __version__
 from hub.settings import Settings
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # URLs stay on one line for copy-paste
 
 
 def _settings(host: str | None, port: int | None) -> Settings:
