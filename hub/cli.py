@@ -48,8 +48,10 @@ def main() -> None:
 def serve(host: str | None, port: int | None) -> None:
     """Start the hub (embedded store unless RONGHUB_MONGODB_URI is set)."""
     from hub.runtime import serve as run
+    from hub.shutdown import stop_cleanly_on_signals
 
-    run(_settings(host, port), banner=_urls)
+    with stop_cleanly_on_signals():
+        run(_settings(host, port), banner=_urls)
 
 
 @main.command()
@@ -59,6 +61,7 @@ def demo(host: str | None, port: int | None) -> None:
     """Start the hub with the demo center 示例区融媒体中心 and its stories."""
     from hub.demo.seed import seed_demo
     from hub.runtime import serve as run
+    from hub.shutdown import stop_cleanly_on_signals
 
     async def before(settings: Settings) -> None:
         created = await seed_demo(settings)
@@ -68,7 +71,8 @@ def demo(host: str | None, port: int | None) -> None:
             else "示例区融媒体中心: 示例数据已存在 / demo data already present"
         )
 
-    run(_settings(host, port), before=before, banner=_urls)
+    with stop_cleanly_on_signals():
+        run(_settings(host, port), before=before, banner=_urls)
 
 
 @main.command()
@@ -91,6 +95,18 @@ def openapi(check: bool, out: Path) -> None:
     if drift:
         console.print(f"[red]out of date:[/red] {', '.join(drift)} — run `ronghub openapi`")
         sys.exit(1)
+
+
+@main.command()
+def worker() -> None:
+    """Run the distribution worker (not available yet: exits with status 2)."""
+    # A placeholder so docker/compose.yaml can name the worker now; it fails loudly so
+    # nobody mistakes a running container for working distribution.
+    console.print(
+        "[red]ronghub worker 尚未提供 / is not available yet:[/red] the distribution worker "
+        "(outbox, retries, scheduled publishing) arrives with the distribution issue."
+    )
+    sys.exit(2)
 
 
 @main.command("seed-demo")

@@ -43,14 +43,12 @@ class Generations:
         ids = [read_model_counter_id(t) for t in self._known]
         if not ids:
             return
-        # Keyed by _id, not the `tenant` field: nx-27017's findAndModify upsert ignores
-        # $setOnInsert, so a counter created there has no `tenant`.
         found = {
-            d["_id"]: int(d["value"])
+            d["tenant"]: int(d["value"])
             async for d in CounterDoc.get_pymongo_collection().find({"_id": {"$in": ids}})
         }
         for tenant in list(self._known):
-            self._known[tenant] = found.get(read_model_counter_id(tenant), 0)
+            self._known[tenant] = found.get(tenant, 0)
 
     async def poll(self, interval: float) -> None:
         while True:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
 from collections.abc import Awaitable, Callable, Iterator
 
 import uvicorn
@@ -30,34 +29,7 @@ def serve(
     before: Callable[[Settings], Awaitable[None]] | None = None,
     banner: Callable[[Settings], None] | None = None,
 ) -> None:
-    """Start (embedded store,) optional set-up, then uvicorn until SIGINT/SIGTERM.
-
-    Either signal ends with a clean exit (status 0) after the embedded store is stopped.
-    """
-    # uvicorn re-raises the signal it handled once it has shut down; with the default
-    # SIGTERM action that would kill this process before the store is stopped.
-    previous = signal.signal(signal.SIGTERM, _raise_stopped)
-    try:
-        _serve(settings, before, banner)
-    except (_Stopped, KeyboardInterrupt):
-        pass
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-class _Stopped(Exception):
-    """SIGTERM arrived: unwind (stopping the store on the way) and exit normally."""
-
-
-def _raise_stopped(signum: int, frame: object) -> None:
-    raise _Stopped
-
-
-def _serve(
-    settings: Settings,
-    before: Callable[[Settings], Awaitable[None]] | None,
-    banner: Callable[[Settings], None] | None,
-) -> None:
+    """Start (embedded store,) optional set-up, then uvicorn until SIGINT/SIGTERM."""
     with store_for(settings) as ready:
         if before is not None:
             asyncio.run(before(ready))
