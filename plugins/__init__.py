@@ -1,0 +1,1 @@
+"""Channel plugins that ship with the hub (each a pluggy plugin on the ronghub-sdk hooks)."""
