@@ -12,7 +12,7 @@ from rich.console import Console
 from hub import __version__
 from hub.settings import Settings
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # URLs stay on one line for copy-paste
 
 
 def _settings(host: str | None, port: int | None) -> Settings:
@@ -48,8 +48,10 @@ def main() -> None:
 def serve(host: str | None, port: int | None) -> None:
     """Start the hub (embedded store unless RONGHUB_MONGODB_URI is set)."""
     from hub.runtime import serve as run
+    from hub.shutdown import stop_cleanly_on_signals
 
-    run(_settings(host, port), banner=_urls)
+    with stop_cleanly_on_signals():
+        run(_settings(host, port), banner=_urls)
 
 
 @main.command()
@@ -59,6 +61,7 @@ def demo(host: str | None, port: int | None) -> None:
     """Start the hub with the demo center 示例区融媒体中心 and its stories."""
     from hub.demo.seed import seed_demo
     from hub.runtime import serve as run
+    from hub.shutdown import stop_cleanly_on_signals
 
     async def before(settings: Settings) -> None:
         created = await seed_demo(settings)
@@ -68,7 +71,8 @@ def demo(host: str | None, port: int | None) -> None:
             else "示例区融媒体中心: 示例数据已存在 / demo data already present"
         )
 
-    run(_settings(host, port), before=before, banner=_urls)
+    with stop_cleanly_on_signals():
+        run(_settings(host, port), before=before, banner=_urls)
 
 
 @main.command()

@@ -27,6 +27,12 @@ from hub.auth.tokens import scope_for_request
 from hub.errors import Codes, HubError
 from hub.graphql.context import Context
 from hub.graphql.errors import shape_error
+from hub.rest.openapi_docs import (
+    GRAPHQL_GET_RESPONSES,
+    GRAPHQL_RESPONSES,
+    GraphQLGetOperation,
+    GraphQLPostOperation,
+)
 from hub.rest.responses import error_response
 from hub.store.scope import Scope
 
@@ -147,6 +153,8 @@ _QUERY_ONLY = _query_only()
     "`extensions.code`, `message_zh` and `message_en`.",
     tags=["graphql"],
     status_code=200,
+    responses=GRAPHQL_RESPONSES,
+    operation_class=GraphQLPostOperation,
 )
 async def graphql_post(request: Request[Any, Any, Any], state: State) -> Response[Any]:
     raw = await request.body()
@@ -160,7 +168,11 @@ async def graphql_post(request: Request[Any, Any, Any], state: State) -> Respons
 @get(
     "/graphql",
     summary="GraphQL (queries only) and, in development, GraphiQL",
+    description="The same as POST with `query`, `variables` (JSON) and `operationName` in the URL; "
+    "mutations are refused. Anonymous GET requests are served from the published read model's cache.",
     tags=["graphql"],
+    responses=GRAPHQL_GET_RESPONSES,
+    operation_class=GraphQLGetOperation,
 )
 async def graphql_get(request: Request[Any, Any, Any], state: State) -> Response[Any]:
     params = request.query_params

@@ -6,14 +6,14 @@ from typing import Any
 
 from litestar import Request, Response, get
 from litestar.datastructures import State
-from litestar.openapi import ResponseSpec
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from hub.errors import Codes, HubError
+from hub.rest.openapi_docs import HEALTHZ_RESPONSES, READYZ_RESPONSES
 from hub.rest.responses import error_response
 
 
-@get("/healthz", summary="Liveness", tags=["operations"], sync_to_thread=False)
+@get("/healthz", summary="Liveness", tags=["operations"], sync_to_thread=False, responses=HEALTHZ_RESPONSES)
 def healthz() -> dict[str, str]:
     """The process is up. Does not touch the store."""
     return {"status": "ok"}
@@ -23,7 +23,7 @@ def healthz() -> dict[str, str]:
     "/readyz",
     summary="Readiness",
     tags=["operations"],
-    responses={503: ResponseSpec(data_container=dict[str, Any], description="STORE_UNAVAILABLE: the store does not answer")},
+    responses=READYZ_RESPONSES,
 )
 async def readyz(state: State) -> Response[Any]:
     """Ready to serve: the document store answers a ping."""
@@ -34,7 +34,14 @@ async def readyz(state: State) -> Response[Any]:
     return Response({"status": "ready", "store": "ok"})
 
 
-@get("/metrics", summary="Prometheus metrics", tags=["operations"], media_type=CONTENT_TYPE_LATEST, sync_to_thread=False)
+@get(
+    "/metrics",
+    summary="Prometheus metrics",
+    description="Counters and histograms in the Prometheus text exposition format, for scraping.",
+    tags=["operations"],
+    media_type=CONTENT_TYPE_LATEST,
+    sync_to_thread=False,
+)
 def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
     """Metrics in the Prometheus text format."""
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
