@@ -1,0 +1,395 @@
+"""Chinese text analysis for search: pure functions, the same at index and at query time.
+
+Text is folded (opencc t2s, NFKC, lower case), cut with rjieba's search mode (a word
+and its dictionary sub-words), and turned into the extra token streams the engines
+index next to the words:
+
+- grams: character bigrams of every CJK run, so any infix (处理 in 待处理, 理事 in
+  处理事项) is a phrase of bigrams, whatever the segmenter did with the context;
+- pinyin: one syllable and one initial per CJK character (融媒体 → rong mei ti /
+  r m t), matched as phrases, so 拼音 queries and initials (rmt) find their words;
+- word pinyin: each word's syllables joined (daichuli), for fuzzy matching of
+  mistyped pinyin.
+
+Per-tenant dictionaries (place and organisation names) add their words as whole
+tokens; synonyms expand queries. The engines turn a `QueryPlan` into their own
+queries.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import opencc
+import rjieba
+from pypinyin import Style, lazy_pinyin
+from pypinyin.pinyin_dict import pinyin_dict
+
+_T2S = opencc.OpenCC("t2s")
+
+MAX_QUERY_CHARS = 200
+
+
+def is_cjk(ch: str) -> bool:
+    """True for a CJK unified ideograph (the characters segmentation and grams apply to)."""
+    o = ord(ch)
+    return 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0x20000 <= o <= 0x2A6DF or 0xF900 <= o <= 0xFAFF
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or is_cjk(ch)
+
+
+# ---- folding -------------------------------------------------------------------------
+
+
+def fold(text: str) -> str:
+    """Traditional → simplified, full-width → half-width, lower case. Used on both sides."""
+    return _T2S.convert(unicodedata.normalize("NFKC", text)).lower()
+
+
+@lru_cache(maxsize=65_536)
+def fold_char(ch: str) -> str:
+    """One character folded to exactly one character (for offset-preserving highlighting)."""
+    out = fold(ch)
+    return out if len(out) == 1 else ch.lower() if len(ch.lower()) == 1 else ch
+
+
+def fold_aligned(text: str) -> str:
+    """`fold` character by character: the result has the same length as `text`."""
+    return "".join(fold_char(c) for c in text)
+
+
+# ---- dictionaries --------------------------------------------------------------------
+
+DEFAULT_SYNONYMS: tuple[tuple[str, ...], ...] = (
+    ("融媒体中心", "融媒中心"),
+    ("人大", "人民代表大会"),
+    ("政协", "政治协商会议"),
+    ("医保", "医疗保险"),
+    ("高铁", "高速铁路"),
+    ("新闻发布会", "发布会"),
+    ("公交", "公共汽车"),
+)
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """A tenant's own words (place and organisation names) and synonym groups, folded."""
+
+    words: tuple[str, ...] = ()
+    synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @staticmethod
+    def build(words: Iterable[str] = (), synonym_groups: Iterable[Iterable[str]] = (), defaults: bool = True) -> Lexicon:
+        """Fold and index the given words and groups (plus the built-in synonyms)."""
+        folded_words = sorted({fold(w).strip() for w in words if w and w.strip()}, key=lambda w: (-len(w), w))
+        groups = [*(DEFAULT_SYNONYMS if defaults else ()), *synonym_groups]
+        syn: dict[str, set[str]] = {}
+        for group in groups:
+            members = {fold(w).strip() for w in group if w and w.strip()}
+            for m in members:
+                syn.setdefault(m, set()).update(members - {m})
+        # multi-character synonyms are words too, so a query names them as one unit
+        folded_words = sorted({*folded_words, *(w for w in syn if len(w) > 1)}, key=lambda w: (-len(w), w))
+        return Lexicon(
+            words=tuple(folded_words),
+            synonyms={k: tuple(sorted(v)) for k, v in syn.items() if v},
+        )
+
+
+DEFAULT_LEXICON = Lexicon.build()
+
+
+# ---- segmentation --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    text: str
+    start: int
+    end: int
+
+
+def segment(folded: str, lexicon: Lexicon = DEFAULT_LEXICON) -> list[Token]:
+    """Search-mode tokens of folded text, plus the lexicon's words where they occur.
+
+    Punctuation and spaces are dropped; offsets are into `folded`.
+    """
+    out = [Token(w, s, e) for w, s, e in rjieba.tokenize(folded, mode="search") if _is_word_char(w[0])]
+    for word in lexicon.words:
+        at = folded.find(word)
+        while at >= 0:
+            out.append(Token(word, at, at + len(word)))
+            at = folded.find(word, at + 1)
+    out.sort(key=lambda t: (t.start, -(t.end - t.start)))
+    return out
+
+
+def words(folded: str, lexicon: Lexicon = DEFAULT_LEXICON) -> list[str]:
+    """The word tokens to index (folded input)."""
+    return [t.text for t in segment(folded, lexicon)]
+
+
+def maximal(tokens: list[Token]) -> list[Token]:
+    """Tokens not inside a longer token: a partition of the text's words."""
+    out: list[Token] = []
+    for t in sorted(tokens, key=lambda t: (t.start, -(t.end - t.start))):
+        if out and t.start >= out[-1].start and t.end <= out[-1].end:
+            continue
+        if out and t.start < out[-1].end:  # overlapping (lexicon vs jieba): keep the earlier
+            continue
+        out.append(t)
+    return out
+
+
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
+def cjk_runs(folded: str) -> list[str]:
+    return _CJK_RUN.findall(folded)
+
+
+def grams(folded: str) -> list[str]:
+    """Character bigrams of every CJK run (a single-character run gives that character)."""
+    out: list[str] = []
+    for run in cjk_runs(folded):
+        if len(run) == 1:
+            out.append(run)
+        else:
+            out.extend(run[i : i + 2] for i in range(len(run) - 1))
+    return out
+
+
+def gram_phrase(word: str) -> list[str]:
+    """The bigram phrase that matches `word` (a CJK string of two or more characters)."""
+    return [word[i : i + 2] for i in range(len(word) - 1)]
+
+
+# ---- pinyin --------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=200_000)
+def word_syllables(word: str) -> tuple[str, ...]:
+    """Toneless syllables of a CJK word, one per character (heteronyms resolved by phrase)."""
+    return tuple(lazy_pinyin(word, style=Style.NORMAL, errors=lambda s: list(s)))
+
+
+def syllables(tokens: list[Token]) -> list[str]:
+    """One syllable per CJK character covered by the (search-mode) tokens, in order."""
+    out: list[str] = []
+    for t in maximal(tokens):
+        if all(is_cjk(c) for c in t.text):
+            out.extend(word_syllables(t.text))
+        else:
+            out.extend(s for c in t.text if is_cjk(c) for s in word_syllables(c))
+    return out
+
+
+def initials(sylls: Iterable[str]) -> list[str]:
+    """First letters of syllables (zhong → z)."""
+    return [s[0] for s in sylls if s]
+
+
+def word_pinyin(tokens: Iterable[str]) -> list[str]:
+    """Each CJK word's syllables joined (待处理 → daichuli), for fuzzy pinyin."""
+    return ["".join(word_syllables(t)) for t in tokens if t and is_cjk(t[0]) and len(t) > 1]
+
+
+def _strip_tone(s: str) -> str:
+    s = unicodedata.normalize("NFD", s).replace("u\u0308", "v")
+    return "".join(c for c in s if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=1)
+def syllable_set() -> frozenset[str]:
+    """Every toneless pinyin syllable pypinyin knows (ü written v)."""
+    out: set[str] = set()
+    for readings in pinyin_dict.values():
+        for r in readings.split(","):
+            out.add(_strip_tone(r))
+    return frozenset(s for s in out if s.isalpha() and s.isascii())
+
+
+def split_pinyin(text: str) -> list[str] | None:
+    """Split run-together pinyin into syllables (rongmeiti → rong mei ti), fewest pieces.
+
+    None if the text is not pinyin.
+    """
+    text = text.lower()
+    valid = syllable_set()
+    n = len(text)
+    best: list[list[str] | None] = [None] * (n + 1)
+    best[0] = []
+    for i in range(n):
+        if best[i] is None:
+            continue
+        for j in range(min(n, i + 6), i, -1):
+            piece = text[i:j]
+            if piece in valid:
+                cand = [*best[i], piece]  # type: ignore[misc]
+                if best[j] is None or len(cand) < len(best[j]):  # type: ignore[arg-type]
+                    best[j] = cand
+    return best[n]
+
+
+@dataclass(frozen=True)
+class Analyzed:
+    """The token streams of one text, from one segmentation."""
+
+    words: list[str]
+    grams: list[str]
+    syllables: list[str]
+    initials: list[str]
+    word_pinyin: list[str]
+
+
+def analyze(text: str, lexicon: Lexicon = DEFAULT_LEXICON) -> Analyzed:
+    """Fold and cut `text` once and derive every stream the index keeps for it."""
+    folded = fold(text)
+    tokens = segment(folded, lexicon)
+    sylls = syllables(tokens)
+    toks = [t.text for t in tokens]
+    return Analyzed(
+        words=toks,
+        grams=grams(folded),
+        syllables=sylls,
+        initials=initials(sylls),
+        word_pinyin=word_pinyin(toks) + pair_pinyin(maximal(tokens)),
+    )
+
+
+def pair_pinyin(top: list[Token]) -> list[str]:
+    """Joined pinyin of each two adjacent CJK words (融|媒体 → rongmeiti), so a mistyped
+    pinyin spelling of a short compound still has a token to be near."""
+    out = []
+    for a, b in zip(top, top[1:], strict=False):
+        if a.end == b.start and all(is_cjk(c) for c in a.text + b.text):
+            out.append("".join(word_syllables(a.text) + word_syllables(b.text)))
+    return out
+
+
+# ---- queries -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueryUnit:
+    """One thing the query asks for: every unit must match somewhere in a document."""
+
+    text: str  # folded
+    kind: str  # "cjk", "latin" (letters: also pinyin), "other" (digits, mixed) or "phrase"
+    subwords: tuple[str, ...] = ()
+    synonyms: tuple[str, ...] = ()
+    syllables: tuple[str, ...] = ()  # for cjk (homophones) and latin (pinyin) units
+
+
+@dataclass(frozen=True)
+class QueryPlan:
+    units: tuple[QueryUnit, ...]
+    # the query's whole CJK runs (before segmentation): what typo tolerance works on
+    runs: tuple[QueryUnit, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not self.units
+
+    def needles(self) -> list[str]:
+        """Folded strings a highlighter should mark."""
+        out: list[str] = []
+        for u in self.units:
+            out.append(u.text)
+            out.extend(u.synonyms)
+            out.extend(s for s in u.subwords if len(s) > 1)
+        return sorted(set(out), key=len, reverse=True)
+
+
+_PHRASE = re.compile(r'"([^"]*)"|“([^”]*)”|(\S+)')
+
+
+def _unit_kind(text: str) -> str:
+    if all(is_cjk(c) for c in text):
+        return "cjk"
+    if text.isascii() and text.isalpha():
+        return "latin"
+    return "other"
+
+
+def plan_query(text: str, lexicon: Lexicon = DEFAULT_LEXICON) -> QueryPlan:
+    """Fold and cut a query the way documents are cut; quoted parts are exact phrases."""
+    text = text[:MAX_QUERY_CHARS]
+    units: list[QueryUnit] = []
+    runs: list[QueryUnit] = []
+    for m in _PHRASE.finditer(text):
+        quoted = m.group(1) if m.group(1) is not None else m.group(2)
+        if quoted is not None:
+            folded = fold(quoted)
+            runs = [r for r in re.split(r"[^\w]+", folded) if r]
+            for r in runs:
+                units.append(QueryUnit(text=r, kind="phrase" if _unit_kind(r) == "cjk" and len(r) > 1 else _unit_kind(r)))
+            continue
+        folded = fold(m.group(3))
+        tokens = segment(folded, lexicon)
+        for run in cjk_runs(folded):
+            sylls_run = tuple(s for t in maximal(segment(run, lexicon)) for s in word_syllables(t.text))
+            runs.append(QueryUnit(text=run, kind="cjk", syllables=sylls_run))
+        for top in maximal(tokens):
+            subs = tuple(sorted({t.text for t in tokens if t.start >= top.start and t.end <= top.end and t.text != top.text}))
+            kind = _unit_kind(top.text)
+            sylls: tuple[str, ...] = ()
+            if kind == "cjk":
+                sylls = word_syllables(top.text)
+            elif kind == "latin":
+                sylls = tuple(split_pinyin(top.text) or ())
+            units.append(
+                QueryUnit(
+                    text=top.text,
+                    kind=kind,
+                    subwords=subs,
+                    synonyms=lexicon.synonyms.get(top.text, ()),
+                    syllables=sylls,
+                )
+            )
+    seen: set[tuple[str, str]] = set()
+    unique = []
+    for u in units:
+        if (u.text, u.kind) not in seen:
+            seen.add((u.text, u.kind))
+            unique.append(u)
+    return QueryPlan(units=tuple(unique), runs=tuple(runs))
+
+
+def one_typo_phrases(word: str) -> list[list[tuple[int, str]]]:
+    """Bigram phrases (with offsets) that match `word` with any one character replaced.
+
+    Replacing character i breaks bigrams i-1 and i; the rest keep their positions.
+    Only for words of four or more characters (shorter ones would match too much).
+    """
+    if len(word) < 4:
+        return []
+    bigrams = gram_phrase(word)
+    out = []
+    for i in range(len(word)):
+        kept = [(k, g) for k, g in enumerate(bigrams) if k not in (i - 1, i)]
+        if kept:
+            out.append(kept)
+    return out
+
+
+SUGGEST_SEP = "\x01"
+
+
+def suggestion_keys(word: str) -> list[str]:
+    """Index terms under which a folded word is suggested: itself, its pinyin, its initials.
+
+    Each term is `key SUGGEST_SEP word`, so a prefix walk over the terms yields the word.
+    """
+    keys = {word}
+    if word and all(is_cjk(c) for c in word):
+        sylls = word_syllables(word)
+        keys.add("".join(sylls))
+        keys.add("".join(s[0] for s in sylls if s))
+    return [f"{k}{SUGGEST_SEP}{word}" for k in sorted(keys)]
