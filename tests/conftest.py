@@ -23,7 +23,7 @@ from hub.embedded.store import EmbeddedStore, free_port
 from hub.ids import new_id
 from hub.settings import Settings
 
-SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
+SEEDS = Path(os.environ.get("RONGHUB_SEEDS_DIR") or Path(__file__).resolve().parents[1].parent / "shared" / "seeds")
 DEV_TOKEN = "test-dev-token"
 
 

@@ -177,7 +177,9 @@ class ContentMutation:
 
 def query_parts() -> tuple[type, ...]:
     """Every subsystem's query type; their fields make up `Query`."""
-    return (ContentQuery,)
+    from hub.graphql.search import SearchQuery
+
+    return (ContentQuery, SearchQuery)
 
 
 def mutation_parts() -> tuple[type, ...]:
