@@ -19,6 +19,7 @@ from hub.search.documents import analyze_document, search_document
 from hub.search.errors import SearchCodes
 from hub.search.lexicon import Lexicons
 from hub.search.port import (
+    SearchDocument,
     SearchEngine,
     SearchFilter,
     SearchPage,
@@ -52,10 +53,13 @@ class SearchService:
     # ---- indexing ------------------------------------------------------------------
     async def index_stories(self, stories: Sequence[StoryDoc]) -> None:
         """Index (or replace) these stories in one engine write."""
+        await self.index_documents([search_document(s) for s in stories])
+
+    async def index_documents(self, docs: Sequence[SearchDocument]) -> None:
+        """Analyse with each tenant's lexicon and write in one engine call."""
         analysed = []
-        for story in stories:
-            lexicon = await self.lexicons.get(story.tenant)
-            analysed.append(analyze_document(search_document(story), lexicon))
+        for doc in docs:
+            analysed.append(analyze_document(doc, await self.lexicons.get(doc.tenant)))
         await self.engine.upsert(analysed)
 
     async def index_story(self, story: StoryDoc) -> None:
