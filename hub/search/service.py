@@ -145,12 +145,14 @@ class SearchService:
 
 
 async def _count(match: dict[str, Any]) -> int:
-    rows = await StoryDoc.get_pymongo_collection().aggregate([{"$match": match}, {"$count": "n"}]).to_list()
+    cursor = await StoryDoc.get_pymongo_collection().aggregate([{"$match": match}, {"$count": "n"}])
+    rows = await cursor.to_list()
     return int(rows[0]["n"]) if rows else 0
 
 
 async def _tenants() -> list[str]:
-    rows = await StoryDoc.get_pymongo_collection().aggregate([{"$group": {"_id": "$tenant"}}]).to_list()
+    cursor = await StoryDoc.get_pymongo_collection().aggregate([{"$group": {"_id": "$tenant"}}])
+    rows = await cursor.to_list()
     return sorted(str(r["_id"]) for r in rows)
 
 
