@@ -34,14 +34,23 @@ _T2S = opencc.OpenCC("t2s")
 MAX_QUERY_CHARS = 200
 
 
+_CJK_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002a6df"
+_CJK_ONLY = re.compile(f"[{_CJK_CLASS}]+")
+
+
 def is_cjk(ch: str) -> bool:
     """True for a CJK unified ideograph (the characters segmentation and grams apply to)."""
-    o = ord(ch)
-    return 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0x20000 <= o <= 0x2A6DF or 0xF900 <= o <= 0xFAFF
+    return _CJK_ONLY.fullmatch(ch) is not None
+
+
+@lru_cache(maxsize=200_000)
+def all_cjk(text: str) -> bool:
+    """True if `text` is non-empty and every character is CJK (regex: fast on hot paths)."""
+    return _CJK_ONLY.fullmatch(text) is not None
 
 
 def _is_word_char(ch: str) -> bool:
-    return ch.isalnum() or is_cjk(ch)
+    return ch.isalnum()  # true for CJK ideographs as well as letters and digits
 
 
 # ---- folding -------------------------------------------------------------------------
@@ -108,46 +117,49 @@ DEFAULT_LEXICON = Lexicon.build()
 # ---- segmentation --------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
-    text: str
-    start: int
-    end: int
+Token = tuple[str, int, int]  # (text, start, end), as rjieba returns them
 
 
 def segment(folded: str, lexicon: Lexicon = DEFAULT_LEXICON) -> list[Token]:
     """Search-mode tokens of folded text, plus the lexicon's words where they occur.
 
-    Punctuation and spaces are dropped; offsets are into `folded`.
+    Punctuation and spaces are dropped; offsets are into `folded`. rjieba lists a
+    word's sub-words just before the word; lexicon words come last.
     """
-    out = [Token(w, s, e) for w, s, e in rjieba.tokenize(folded, mode="search") if _is_word_char(w[0])]
+    out: list[Token] = [t for t in rjieba.tokenize(folded, mode="search") if t[0][0].isalnum()]
     for word in lexicon.words:
         at = folded.find(word)
         while at >= 0:
-            out.append(Token(word, at, at + len(word)))
+            out.append((word, at, at + len(word)))
             at = folded.find(word, at + 1)
-    out.sort(key=lambda t: (t.start, -(t.end - t.start)))
     return out
 
 
 def words(folded: str, lexicon: Lexicon = DEFAULT_LEXICON) -> list[str]:
     """The word tokens to index (folded input)."""
-    return [t.text for t in segment(folded, lexicon)]
+    return [t[0] for t in segment(folded, lexicon)]
+
+
+def _span_order(t: Token) -> tuple[int, int]:
+    return (t[1], t[1] - t[2])
 
 
 def maximal(tokens: list[Token]) -> list[Token]:
-    """Tokens not inside a longer token: a partition of the text's words."""
+    """Tokens not inside a longer token, in text order: a partition of the text's words.
+
+    Where a lexicon word overlaps a jieba word, the one starting earlier wins.
+    """
     out: list[Token] = []
-    for t in sorted(tokens, key=lambda t: (t.start, -(t.end - t.start))):
-        if out and t.start >= out[-1].start and t.end <= out[-1].end:
+    for t in sorted(tokens, key=_span_order):
+        if out and t[2] <= out[-1][2]:  # inside the previous maximal token
             continue
-        if out and t.start < out[-1].end:  # overlapping (lexicon vs jieba): keep the earlier
+        if out and t[1] < out[-1][2]:  # overlapping: keep the earlier
             continue
         out.append(t)
     return out
 
 
-_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_CJK_RUN = _CJK_ONLY
 
 
 def cjk_runs(folded: str) -> list[str]:
@@ -161,7 +173,7 @@ def grams(folded: str) -> list[str]:
         if len(run) == 1:
             out.append(run)
         else:
-            out.extend(run[i : i + 2] for i in range(len(run) - 1))
+            out.extend(map(str.__add__, run, run[1:]))
     return out
 
 
@@ -174,19 +186,25 @@ def gram_phrase(word: str) -> list[str]:
 
 
 @lru_cache(maxsize=200_000)
+def joined_pinyin(word: str) -> str:
+    """A word's syllables run together (处理 → chuli)."""
+    return "".join(word_syllables(word))
+
+
+@lru_cache(maxsize=200_000)
 def word_syllables(word: str) -> tuple[str, ...]:
     """Toneless syllables of a CJK word, one per character (heteronyms resolved by phrase)."""
     return tuple(lazy_pinyin(word, style=Style.NORMAL, errors=lambda s: list(s)))
 
 
-def syllables(tokens: list[Token]) -> list[str]:
-    """One syllable per CJK character covered by the (search-mode) tokens, in order."""
+def syllables(top: list[Token]) -> list[str]:
+    """One syllable per CJK character covered by the maximal tokens, in order."""
     out: list[str] = []
-    for t in maximal(tokens):
-        if all(is_cjk(c) for c in t.text):
-            out.extend(word_syllables(t.text))
+    for text, _, _ in top:
+        if all_cjk(text):
+            out.extend(word_syllables(text))
         else:
-            out.extend(s for c in t.text if is_cjk(c) for s in word_syllables(c))
+            out.extend(s for c in text if is_cjk(c) for s in word_syllables(c))
     return out
 
 
@@ -197,7 +215,7 @@ def initials(sylls: Iterable[str]) -> list[str]:
 
 def word_pinyin(tokens: Iterable[str]) -> list[str]:
     """Each CJK word's syllables joined (待处理 → daichuli), for fuzzy pinyin."""
-    return ["".join(word_syllables(t)) for t in tokens if t and is_cjk(t[0]) and len(t) > 1]
+    return [joined_pinyin(t) for t in tokens if len(t) > 1 and all_cjk(t)]
 
 
 def _strip_tone(s: str) -> str:
@@ -252,14 +270,15 @@ def analyze(text: str, lexicon: Lexicon = DEFAULT_LEXICON) -> Analyzed:
     """Fold and cut `text` once and derive every stream the index keeps for it."""
     folded = fold(text)
     tokens = segment(folded, lexicon)
-    sylls = syllables(tokens)
-    toks = [t.text for t in tokens]
+    top = maximal(tokens)
+    sylls = syllables(top)
+    toks = [t[0] for t in tokens]
     return Analyzed(
         words=toks,
         grams=grams(folded),
         syllables=sylls,
         initials=initials(sylls),
-        word_pinyin=word_pinyin(toks) + pair_pinyin(maximal(tokens)),
+        word_pinyin=word_pinyin(toks) + pair_pinyin(top),
     )
 
 
@@ -268,8 +287,8 @@ def pair_pinyin(top: list[Token]) -> list[str]:
     pinyin spelling of a short compound still has a token to be near."""
     out = []
     for a, b in zip(top, top[1:], strict=False):
-        if a.end == b.start and all(is_cjk(c) for c in a.text + b.text):
-            out.append("".join(word_syllables(a.text) + word_syllables(b.text)))
+        if a[2] == b[1] and all_cjk(a[0]) and all_cjk(b[0]):
+            out.append(joined_pinyin(a[0]) + joined_pinyin(b[0]))
     return out
 
 
@@ -311,7 +330,7 @@ _PHRASE = re.compile(r'"([^"]*)"|“([^”]*)”|(\S+)')
 
 
 def _unit_kind(text: str) -> str:
-    if all(is_cjk(c) for c in text):
+    if all_cjk(text):
         return "cjk"
     if text.isascii() and text.isalpha():
         return "latin"
@@ -334,22 +353,22 @@ def plan_query(text: str, lexicon: Lexicon = DEFAULT_LEXICON) -> QueryPlan:
         folded = fold(m.group(3))
         tokens = segment(folded, lexicon)
         for run in cjk_runs(folded):
-            sylls_run = tuple(s for t in maximal(segment(run, lexicon)) for s in word_syllables(t.text))
+            sylls_run = tuple(s for t in maximal(segment(run, lexicon)) for s in word_syllables(t[0]))
             runs.append(QueryUnit(text=run, kind="cjk", syllables=sylls_run))
-        for top in maximal(tokens):
-            subs = tuple(sorted({t.text for t in tokens if t.start >= top.start and t.end <= top.end and t.text != top.text}))
-            kind = _unit_kind(top.text)
+        for top_text, top_start, top_end in maximal(tokens):
+            subs = tuple(sorted({t[0] for t in tokens if t[1] >= top_start and t[2] <= top_end and t[0] != top_text}))
+            kind = _unit_kind(top_text)
             sylls: tuple[str, ...] = ()
             if kind == "cjk":
-                sylls = word_syllables(top.text)
+                sylls = word_syllables(top_text)
             elif kind == "latin":
-                sylls = tuple(split_pinyin(top.text) or ())
+                sylls = tuple(split_pinyin(top_text) or ())
             units.append(
                 QueryUnit(
-                    text=top.text,
+                    text=top_text,
                     kind=kind,
                     subwords=subs,
-                    synonyms=lexicon.synonyms.get(top.text, ()),
+                    synonyms=lexicon.synonyms.get(top_text, ()),
                     syllables=sylls,
                 )
             )
@@ -388,7 +407,7 @@ def suggestion_keys(word: str) -> list[str]:
     Each term is `key SUGGEST_SEP word`, so a prefix walk over the terms yields the word.
     """
     keys = {word}
-    if word and all(is_cjk(c) for c in word):
+    if all_cjk(word):
         sylls = word_syllables(word)
         keys.add("".join(sylls))
         keys.add("".join(s[0] for s in sylls if s))

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 import rjieba
 
-from hub.search.analysis import QueryPlan, fold_aligned, is_cjk, word_syllables
+from hub.search.analysis import QueryPlan, all_cjk, fold_aligned, word_syllables
 from hub.search.port import Highlight
 
 MARK_OPEN = "<em>"
@@ -53,7 +53,7 @@ def pinyin_spans(text: str, plan: QueryPlan) -> list[tuple[int, int]]:
     chars: list[tuple[int, str]] = []  # (offset, syllable) of each CJK character
     at = 0
     for word in rjieba.cut(aligned):
-        if all(is_cjk(c) for c in word):
+        if all_cjk(word):
             chars.extend(zip(range(at, at + len(word)), word_syllables(word), strict=True))
         at += len(word)
     sylls = [s for _, s in chars]

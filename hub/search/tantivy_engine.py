@@ -157,7 +157,7 @@ class QueryBuilder:
         elif u.kind == "cjk":
             alts += self.cjk_word(u.text)
             for s in u.synonyms:
-                alts += self.cjk_word(s) if all(analysis.is_cjk(c) for c in s) else [self.term("words", s)]
+                alts += self.cjk_word(s) if analysis.all_cjk(s) else [self.term("words", s)]
         else:
             alts += [Query.boost_query(self.term("title_w", u.text), 3.0), Query.boost_query(self.term("words", u.text), 2.0)]
             if u.kind == "latin":
