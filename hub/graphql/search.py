@@ -11,6 +11,7 @@ import base64
 import json
 from datetime import datetime
 from enum import Enum
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
@@ -118,7 +119,7 @@ def _filter(f: SearchFilter | None) -> port.SearchFilter:
     if f is None:
         return port.SearchFilter()
 
-    def values(items: list | None) -> tuple[str, ...]:  # type: ignore[type-arg]
+    def values(items: list[Any] | None) -> tuple[str, ...]:
         return tuple(str(getattr(v, "value", v)) for v in items or ())
 
     return port.SearchFilter(

@@ -23,6 +23,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import pairwise
 
 import opencc
 import rjieba
@@ -69,7 +70,14 @@ def fold_char(ch: str) -> str:
 
 
 def fold_aligned(text: str) -> str:
-    """`fold` character by character: the result has the same length as `text`."""
+    """`fold` with the same length as `text`, so offsets carry over to the original.
+
+    Whole-text folding keeps the length almost always (and is fast); if not, fold
+    character by character.
+    """
+    folded = fold(text)
+    if len(folded) == len(text):
+        return folded
     return "".join(fold_char(c) for c in text)
 
 
@@ -194,7 +202,8 @@ def joined_pinyin(word: str) -> str:
 @lru_cache(maxsize=200_000)
 def word_syllables(word: str) -> tuple[str, ...]:
     """Toneless syllables of a CJK word, one per character (heteronyms resolved by phrase)."""
-    return tuple(lazy_pinyin(word, style=Style.NORMAL, errors=lambda s: list(s)))
+    # errors: a character without pinyin stays itself (pypinyin accepts a list here)
+    return tuple(lazy_pinyin(word, style=Style.NORMAL, errors=lambda s: list(s)))  # type: ignore[arg-type,return-value]
 
 
 def syllables(top: list[Token]) -> list[str]:
@@ -286,7 +295,7 @@ def pair_pinyin(top: list[Token]) -> list[str]:
     """Joined pinyin of each two adjacent CJK words (融|媒体 → rongmeiti), so a mistyped
     pinyin spelling of a short compound still has a token to be near."""
     out = []
-    for a, b in zip(top, top[1:], strict=False):
+    for a, b in pairwise(top):
         if a[2] == b[1] and all_cjk(a[0]) and all_cjk(b[0]):
             out.append(joined_pinyin(a[0]) + joined_pinyin(b[0]))
     return out
@@ -346,8 +355,8 @@ def plan_query(text: str, lexicon: Lexicon = DEFAULT_LEXICON) -> QueryPlan:
         quoted = m.group(1) if m.group(1) is not None else m.group(2)
         if quoted is not None:
             folded = fold(quoted)
-            runs = [r for r in re.split(r"[^\w]+", folded) if r]
-            for r in runs:
+            pieces = [r for r in re.split(r"[^\w]+", folded) if r]
+            for r in pieces:
                 units.append(QueryUnit(text=r, kind="phrase" if _unit_kind(r) == "cjk" and len(r) > 1 else _unit_kind(r)))
             continue
         folded = fold(m.group(3))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
 from hub.search.analysis import Analyzed, QueryPlan
@@ -48,7 +48,7 @@ class AnalyzedDocument:
     suggestions: tuple[str, ...]  # folded words a prefix should offer
 
 
-class SortOrder(str, Enum):
+class SortOrder(StrEnum):
     RELEVANCE = "relevance"
     PUBLISHED_AT = "published_at"
     UPDATED_AT = "updated_at"

@@ -8,7 +8,6 @@ writes to the index from inside the story repository (no dual writes).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -103,7 +102,7 @@ class SearchService:
             q = dict(match)
             if last is not None:
                 q["_id"] = {"$gt": last}
-            page = await StoryDoc.find(q).sort([("_id", 1)]).limit(batch).to_list()
+            page = await StoryDoc.find(q).sort("+_id").limit(batch).to_list()
             if not page:
                 break
             await self.index_stories(page)
@@ -161,7 +160,7 @@ def build_engine(settings: Settings) -> SearchEngine:
     if settings.meili_url:
         from hub.search.meili_engine import MeiliEngine
 
-        return MeiliEngine(settings.meili_url, settings.meili_key, index_uid=os.environ.get("RONGHUB_MEILI_INDEX", "stories"))
+        return MeiliEngine(settings.meili_url, settings.meili_key, index_uid=settings.meili_index)
     from hub.search.tantivy_engine import TantivyEngine
 
     return TantivyEngine(Path(settings.data_dir) / "search")

@@ -276,7 +276,8 @@ class TantivyEngine:
     # ---- reads ---------------------------------------------------------------------
     async def count(self, tenant: str) -> int:
         def run() -> int:
-            return int(self.index.searcher().search(self.queries.term("tenant", tenant), 0, count=True).count or 0)
+            found = self.index.searcher().search(self.queries.term("tenant", tenant), 0, count=True)
+            return int(getattr(found, "count", 0) or 0)
 
         return await asyncio.to_thread(run)
 
@@ -302,7 +303,8 @@ class TantivyEngine:
                 )
             )
         facets = self._facets(searcher, query) if request.facets else {}
-        return SearchPage(hits=hits, total=int(result.count or 0), facets=facets, typo_tolerant=request.typo_tolerant)
+        total = int(getattr(result, "count", 0) or 0)  # the stubs lack `count`; it is there
+        return SearchPage(hits=hits, total=total, facets=facets, typo_tolerant=request.typo_tolerant)
 
     @staticmethod
     def _facets(searcher: Any, query: Query) -> dict[str, list[FacetValue]]:

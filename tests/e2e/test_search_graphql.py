@@ -3,9 +3,9 @@ point (`handle_story_changed`), found with Chinese queries, highlights and facet
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -119,13 +119,15 @@ async def test_reindex_command_indexes_stored_stories(
         "RONGHUB_DATA_DIR": str(tmp_path),
     }
     env.pop("RONGHUB_MEILI_URL", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "hub.cli", "reindex", "--tenant", hub_settings.default_tenant, "--batch", "50"],
-        env=env, capture_output=True, text=True, timeout=120, check=False,
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "hub.cli", "reindex", "--tenant", hub_settings.default_tenant, "--batch", "50",
+        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
-    assert done.returncode == 0, done.stderr
-    indexed = re.search(r"(\d+) 篇稿件已编入索引", done.stderr)
-    assert indexed and int(indexed.group(1)) >= 1, done.stderr
+    _, err = await asyncio.wait_for(process.communicate(), timeout=120)
+    stderr = err.decode()
+    assert process.returncode == 0, stderr
+    indexed = re.search(r"(\d+) 篇稿件已编入索引", stderr)
+    assert indexed and int(indexed.group(1)) >= 1, stderr
     assert (tmp_path / "search").is_dir()
 
 
