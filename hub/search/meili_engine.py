@@ -103,7 +103,7 @@ def filter_expression(scope: Scope, f: SearchFilter) -> str:
 
 def _unit_terms(u: QueryUnit) -> str:
     if u.kind in ("cjk", "phrase"):
-        if len(u.text) == 1:
+        if len(u.text) <= 2:
             return code(u.text)
         return '"' + " ".join(code(g) for g in analysis.gram_phrase(u.text)) + '"'
     return u.text

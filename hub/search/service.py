@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from hub.domain.story import StoryStatus
 from hub.errors import HubError
 from hub.search import analysis
 from hub.search.documents import analyze_document, search_document
@@ -77,6 +78,10 @@ class SearchService:
             await self.remove_story(tenant, story_id)
         else:
             await self.index_story(story)
+        if story is None or story.status == StoryStatus.PUBLISHED:
+            # anonymous responses (search included) are cached per read-model generation:
+            # the index changed after the publish bumped it, so move it on once more
+            await repo.bump_read_model()
 
     async def reindex(
         self,
