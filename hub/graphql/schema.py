@@ -184,7 +184,9 @@ def query_parts() -> tuple[type, ...]:
 
 def mutation_parts() -> tuple[type, ...]:
     """Every subsystem's mutation type; their fields make up `Mutation`."""
-    return (ContentMutation,)
+    from hub.graphql.search import SearchMutation
+
+    return (ContentMutation, SearchMutation)
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:

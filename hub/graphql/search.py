@@ -16,7 +16,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from hub.errors import invalid
+from hub.errors import Codes, HubError, invalid
 from hub.graphql.context import Context
 from hub.graphql.types import PageInfo, Story, StoryStatusEnum, StoryTypeEnum, dt_to_ms
 from hub.search import port
@@ -25,6 +25,7 @@ from hub.store import stories as story_store
 
 DEFAULT_PAGE = 20
 MAX_SUGGESTIONS = 20
+MAX_DICTIONARY_WORDS = 2_000
 
 
 @strawberry.enum(description="搜索结果排序")
@@ -191,3 +192,32 @@ class SearchQuery:
             raise invalid("first", f"提示条数须在 0 到 {MAX_SUGGESTIONS} 之间", f"must be between 0 and {MAX_SUGGESTIONS}")
         found = await search_service.current().suggest(info.context.scope, prefix, first)
         return [SearchSuggestion(text=s.text, count=s.count) for s in found]
+
+
+@strawberry.type(description="本中心的搜索词典: 地名、机构名与同义词")
+class SearchDictionary:
+    words: list[str]
+    synonyms: list[list[str]]
+
+
+@strawberry.type
+class SearchMutation:
+    @strawberry.mutation(
+        description="设置本中心的搜索词典. New words change how stories are cut: run "
+        "`ronghub reindex --tenant` afterwards; synonyms apply to queries at once."
+    )
+    async def set_search_dictionary(
+        self, info: Info[Context, None], words: list[str], synonyms: list[list[str]]
+    ) -> SearchDictionary:
+        scope = info.context.scope
+        if scope.anonymous:
+            raise HubError(Codes.UNAUTHENTICATED)
+        if len(words) > MAX_DICTIONARY_WORDS or any(len(w) > 30 for w in words):
+            raise invalid("words", f"最多 {MAX_DICTIONARY_WORDS} 个词, 每个不超过 30 字", f"at most {MAX_DICTIONARY_WORDS} words of 30 characters")
+        if len(synonyms) > MAX_DICTIONARY_WORDS or any(len(g) > 20 for g in synonyms):
+            raise invalid("synonyms", f"最多 {MAX_DICTIONARY_WORDS} 组, 每组不超过 20 个词", f"at most {MAX_DICTIONARY_WORDS} groups of 20 words")
+        clean_words = sorted({w.strip() for w in words if w.strip()})
+        clean_groups = [sorted({w.strip() for w in g if w.strip()}) for g in synonyms]
+        clean_groups = [g for g in clean_groups if len(g) > 1]
+        await search_service.current().lexicons.put(scope.tenant, clean_words, clean_groups)
+        return SearchDictionary(words=clean_words, synonyms=clean_groups)

@@ -64,7 +64,9 @@ def to_meili(a: AnalyzedDocument) -> dict[str, Any]:
         "chars": " ".join(code(c) for c in chars),
         "words": " ".join(w for w in a.text.words if w.isascii()),
         "py": " ".join(a.text.syllables),
-        "pyw": " ".join(a.text.word_pinyin),
+        # joined pinyin and initials of words (融媒体 → rongmeiti, rmt): Meilisearch
+        # cannot do our char-level initials phrase, so give it whole-word keys
+        "pyw": " ".join([*a.text.word_pinyin, *_word_initials(a.text.words)]),
         "sugg": [k for w in a.suggestions for k in analysis.suggestion_keys(w)],
         "column": d.column,
         "type": d.type,
@@ -75,6 +77,10 @@ def to_meili(a: AnalyzedDocument) -> dict[str, Any]:
         "published_at": d.published_at or 0,
         "updated_at": d.updated_at,
     }
+
+
+def _word_initials(words: Sequence[str]) -> list[str]:
+    return sorted({"".join(s[0] for s in analysis.word_syllables(w)) for w in words if len(w) > 1 and analysis.all_cjk(w)})
 
 
 def _quote(value: str) -> str:

@@ -139,3 +139,18 @@ async def test_reindex_rebuilds_every_tenant_with_progress(editor: GraphQLClient
     assert count >= 1 and seen[-1] == (count, count)
     data = (await editor(SEARCH, {"q": "供暖", "filter": {"tags": [marker]}}))["search"]
     assert data["totalCount"] == 1
+
+
+async def test_a_center_sets_its_dictionary_and_synonyms_apply_at_once(
+    editor: GraphQLClient, public: GraphQLClient, hub_settings: Settings
+) -> None:
+    mutation = """mutation($w: [String!]!, $s: [[String!]!]!) {
+      setSearchDictionary(words: $w, synonyms: $s) { words synonyms } }"""
+    data = (await editor(mutation, {"w": ["岚溪湾", " "], "s": [["村村响", "应急广播"], ["孤词"]]}))["setSearchDictionary"]
+    assert data == {"words": ["岚溪湾"], "synonyms": [["应急广播", "村村响"]]}
+    marker = "词典" + new_id()[-6:].lower()
+    await save(editor, hub_settings.default_tenant, True, title="应急广播设备检修", tags=[marker])
+    found = (await editor(SEARCH, {"q": "村村響", "filter": {"tags": [marker]}}))["search"]
+    assert found["totalCount"] == 1
+    errors = await public.errors(mutation, {"w": [], "s": []})
+    assert errors[0]["extensions"]["code"] == "UNAUTHENTICATED"
