@@ -22,6 +22,8 @@ from hub.logging import configure_logging
 from hub.readcache import Generations, ResponseCache, polling
 from hub.rest import graphql, health
 from hub.rest.responses import hub_error_handler, http_error_handler, internal_error_handler
+from hub.search.service import SearchService, build_engine
+from hub.search.service import install as install_search
 from hub.settings import Settings
 from hub.store.database import connect
 
@@ -54,6 +56,10 @@ def create_app(settings: Settings | None = None, command_listeners: list[Command
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         database = await connect(uri, settings.mongodb_db, command_listeners)
         app.state.database = database
+        search = SearchService(build_engine(settings))
+        await search.start()
+        app.state.search = search
+        install_search(search)
         try:
             async with contextlib.AsyncExitStack() as stack:
                 await stack.enter_async_context(polling(generations, READ_MODEL_POLL_SECONDS))
@@ -61,6 +67,8 @@ def create_app(settings: Settings | None = None, command_listeners: list[Command
                     await stack.enter_async_context(running_worker(builtin_consumers(app.state)))
                 yield
         finally:
+            install_search(None)
+            await search.close()
             await database.close()
 
     app = Litestar(

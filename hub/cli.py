@@ -160,5 +160,16 @@ def plugin_new(name: str, directory: Path) -> None:
     console.print(f"created {root}  —  cd there, `pip install -e '.[test]'`, then `pytest`")
 
 
+@main.command()
+@click.option("--tenant", help="only this center's stories (default: every center)")
+@click.option("--clear", is_flag=True, help="empty the center's index first (search is partial meanwhile)")
+@click.option("--batch", type=int, default=500, show_default=True, help="stories per index write")
+def reindex(tenant: str | None, clear: bool, batch: int) -> None:
+    """Rebuild the search index from the stored stories (stop a running hub first)."""
+    from hub.search.cli import run_reindex
+
+    sys.exit(run_reindex(Settings(), tenant, clear, batch, console))
+
+
 if __name__ == "__main__":
     main()

@@ -28,6 +28,7 @@ class Settings(BaseSettings):
 
     meili_url: str | None = Field(None, description="Meilisearch URL; unset uses the embedded engine")
     meili_key: str | None = Field(None, description="Meilisearch API key")
+    meili_index: str = Field("stories", description="Meilisearch index holding the stories")
 
     s3_endpoint: str | None = Field(None, description="S3/MinIO endpoint; unset uses the filesystem")
     s3_bucket: str = Field("ronghub", description="S3 bucket for media")

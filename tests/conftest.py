@@ -27,8 +27,8 @@ from hub.embedded.store import EmbeddedStore, free_port
 from hub.ids import new_id
 from hub.settings import Settings
 
-# /work/shared/seeds from /work/main and from worktrees under /work/wt/<name> alike.
-SEEDS = next(
+# RONGHUB_SEEDS_DIR, else /work/shared/seeds found from /work/main and from worktrees alike.
+SEEDS = Path(os.environ["RONGHUB_SEEDS_DIR"]) if os.environ.get("RONGHUB_SEEDS_DIR") else next(
     (p / "shared" / "seeds" for p in Path(__file__).resolve().parents if (p / "shared" / "seeds").is_dir()),
     Path(__file__).resolve().parents[1].parent / "shared" / "seeds",
 )

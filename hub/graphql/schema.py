@@ -169,15 +169,17 @@ class ContentMutation:
 def query_parts() -> tuple[type, ...]:
     """Every subsystem's query type; their fields make up `Query`."""
     from hub.graphql.distribution import DistributionQuery
+    from hub.graphql.search import SearchQuery
 
-    return (ContentQuery, DistributionQuery)
+    return (ContentQuery, DistributionQuery, SearchQuery)
 
 
 def mutation_parts() -> tuple[type, ...]:
     """Every subsystem's mutation type; their fields make up `Mutation`."""
     from hub.graphql.distribution import DistributionMutation
+    from hub.graphql.search import SearchMutation
 
-    return (ContentMutation, DistributionMutation)
+    return (ContentMutation, DistributionMutation, SearchMutation)
 
 
 class HubSchema(strawberry.Schema):

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from hub.domain.retry import RetryPolicy
 from hub.jobs.consumers import Consumer
+from hub.jobs.documents import JobDoc
 
 
 def builtin_consumers(state: Any) -> list[Consumer]:
@@ -14,4 +16,20 @@ def builtin_consumers(state: Any) -> list[Consumer]:
     distribution = getattr(state, "distribution", None)
     if distribution is not None:
         consumers.extend(distribution.consumers())
+    search = getattr(state, "search", None)
+    if search is not None:
+        consumers.append(search_consumer(search))
     return consumers
+
+
+def search_consumer(search: Any) -> Consumer:
+    """Keeps the search index in line with every story change (newsroom head and public
+    copy), driven by the outbox: no dual writes that could diverge."""
+
+    async def handle(job: JobDoc) -> dict[str, object]:
+        await search.handle_story_changed(job.tenant, job.payload["story_id"])
+        return {"indexed": job.payload["story_id"]}
+
+    # A publication (app channel) changes the public copy after the approval event:
+    # distribution's status event to `published` comes through here as well.
+    return Consumer("search.index", ("story.",), handle, RetryPolicy(max_attempts=20, base_seconds=1, cap_seconds=300))

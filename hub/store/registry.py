@@ -9,7 +9,8 @@ def document_models() -> list[type[Document]]:
     from hub.distribution.documents import PublicationDoc
     from hub.feeds.store import FeedItemDoc
     from hub.jobs.documents import JobDoc
+    from hub.search.lexicon import SearchLexiconDoc
     from hub.store.documents import CORE_MODELS
 
-    models: list[type[Document]] = [*CORE_MODELS, JobDoc, PublicationDoc, FeedItemDoc]
+    models: list[type[Document]] = [*CORE_MODELS, JobDoc, PublicationDoc, FeedItemDoc, SearchLexiconDoc]
     return models

@@ -1,0 +1,345 @@
+"""The embedded engine: one tantivy index on disk under RONGHUB_DATA_DIR/search.
+
+Only one IndexWriter may exist per index directory (tantivy holds a lock file), so
+this engine owns the only one: every write goes through `_write`, under a thread
+lock, and ends with a commit and a reader reload, so an awaited write is searchable.
+tantivy calls block, so they run in worker threads.
+
+Fields hold our own token streams joined by spaces (tantivy's whitespace tokenizer
+keeps them as they are): words, bigrams and pinyin from hub/search/analysis.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import tantivy
+from tantivy import Occur, Query
+
+from hub.errors import HubError
+from hub.search import analysis, highlight
+from hub.search.analysis import QueryUnit
+from hub.search.errors import SearchCodes
+from hub.search.port import (
+    AUDIENCES,
+    FACET_FIELDS,
+    audience_of,
+    AnalyzedDocument,
+    FacetValue,
+    SearchHit,
+    SearchPage,
+    SearchRequest,
+    SortOrder,
+    Suggestion,
+)
+from hub.store.scope import Scope
+
+SCHEMA_VERSION = 2  # 2: audience (newsroom / public)
+WS = "whitespace"
+FACET_SIZE = 30
+
+
+def build_schema() -> tantivy.Schema:
+    sb = tantivy.SchemaBuilder()
+    for name in ("key", "tenant", "id", "audience"):
+        sb.add_text_field(name, stored=name == "id", tokenizer_name="raw", index_option="basic")
+    for name in ("title_w", "words", "grams", "py", "pyi"):
+        sb.add_text_field(name, tokenizer_name=WS, index_option="position")
+    sb.add_text_field("pyw", tokenizer_name=WS, index_option="freq")
+    sb.add_text_field("sugg", tokenizer_name="raw", index_option="basic")
+    for name in FACET_FIELDS:
+        sb.add_text_field(name, tokenizer_name="raw", index_option="basic", fast=True)
+    for name in ("published_at", "updated_at"):
+        sb.add_integer_field(name, stored=True, indexed=True, fast=True)
+    sb.add_bytes_field("display", stored=True)  # original title/summary/body for highlights
+    return sb.build()
+
+
+def _join(tokens: Sequence[str]) -> str:
+    return " ".join(t.replace(" ", "_") for t in tokens)
+
+
+def _key(tenant: str, doc_id: str, audience: str) -> str:
+    return f"{tenant}/{audience}/{doc_id}"
+
+
+def to_tantivy(a: AnalyzedDocument) -> tantivy.Document:
+    d = a.doc
+    doc = tantivy.Document()
+    doc.add_text("key", _key(d.tenant, d.id, d.audience))
+    doc.add_text("tenant", d.tenant)
+    doc.add_text("audience", d.audience)
+    doc.add_text("id", d.id)
+    doc.add_text("title_w", _join(a.title.words))
+    doc.add_text("words", _join(a.text.words))
+    doc.add_text("grams", _join(a.text.grams))
+    doc.add_text("py", _join(a.text.syllables))
+    doc.add_text("pyi", _join(a.text.initials))
+    doc.add_text("pyw", _join(a.text.word_pinyin))
+    for word in a.suggestions:
+        for term in analysis.suggestion_keys(word):
+            doc.add_text("sugg", term)
+    for name, values in (
+        ("column", [d.column] if d.column else []),
+        ("type", [d.type]),
+        ("status", [d.status]),
+        ("tags", list(d.tags)),
+        ("account", [d.account] if d.account else []),
+        ("channels", list(d.channels)),
+    ):
+        for v in values:
+            doc.add_text(name, v)
+    doc.add_integer("published_at", d.published_at or 0)
+    doc.add_integer("updated_at", d.updated_at)
+    doc.add_bytes("display", json.dumps([d.title, d.summary, d.body], ensure_ascii=False).encode())
+    return doc
+
+
+class QueryBuilder:
+    """Turns a scope, filters and a QueryPlan into one tantivy query."""
+
+    def __init__(self, schema: tantivy.Schema) -> None:
+        self.schema = schema
+
+    def term(self, field: str, value: str) -> Query:
+        return Query.term_query(self.schema, field, value)
+
+    def phrase(self, field: str, words: Sequence[str | tuple[int, str]]) -> Query:
+        # a one-term phrase panics inside tantivy: use a term query instead
+        if len(words) == 1:
+            w = words[0]
+            return self.term(field, w if isinstance(w, str) else w[1])
+        return Query.phrase_query(self.schema, field, list(words))
+
+    def any_of(self, queries: Sequence[Query]) -> Query:
+        return queries[0] if len(queries) == 1 else Query.boolean_query([(Occur.Should, q) for q in queries])
+
+    def scope_filter(self, scope: Scope, request: SearchRequest) -> list[Query]:
+        f = request.filter
+        out = [self.term("tenant", scope.tenant), self.term("audience", audience_of(scope))]
+        for field, values in (
+            ("column", f.columns), ("type", f.types), ("status", f.statuses),
+            ("account", f.accounts), ("channels", f.channels),
+        ):
+            if values:
+                out.append(Query.term_set_query(self.schema, field, list(values)))
+        out.extend(self.term("tags", t) for t in f.tags)
+        if f.since is not None or f.until is not None:
+            field = f.time_field if f.time_field in ("published_at", "updated_at") else "published_at"
+            out.append(
+                Query.range_query(
+                    self.schema, field, tantivy.FieldType.Integer,
+                    lower_bound=f.since, upper_bound=f.until,
+                    include_upper=f.until is None,
+                )
+            )
+        return out
+
+    def cjk_word(self, text: str) -> list[Query]:
+        """A CJK word as a whole token (title counts more) or as an infix anywhere."""
+        alts = [Query.boost_query(self.term("title_w", text), 3.0), Query.boost_query(self.term("words", text), 2.0)]
+        if len(text) > 1:
+            alts.append(self.phrase("grams", analysis.gram_phrase(text)))
+        else:
+            c = re.escape(text)
+            alts.append(Query.regex_query(self.schema, "grams", f"{c}.|.{c}|{c}"))
+        return alts
+
+    def unit(self, u: QueryUnit, tolerant: bool) -> Query:
+        alts: list[Query] = []
+        if u.kind == "phrase":
+            alts.append(self.phrase("grams", analysis.gram_phrase(u.text)))
+        elif u.kind == "cjk":
+            alts += self.cjk_word(u.text)
+            for s in u.synonyms:
+                alts += self.cjk_word(s) if analysis.all_cjk(s) else [self.term("words", s)]
+        else:
+            alts += [Query.boost_query(self.term("title_w", u.text), 3.0), Query.boost_query(self.term("words", u.text), 2.0)]
+            if u.kind == "latin":
+                alts.append(self.term("pyw", u.text))
+                if u.syllables:
+                    alts.append(self.phrase("py", list(u.syllables)))
+                if 2 <= len(u.text) <= 12:
+                    alts.append(Query.boost_query(self.phrase("pyi", list(u.text)), 0.5))
+                if tolerant and len(u.text) >= 4:
+                    alts.append(Query.boost_query(Query.fuzzy_term_query(self.schema, "pyw", u.text, 1), 0.5))
+                    alts.append(Query.boost_query(Query.fuzzy_term_query(self.schema, "words", u.text, 1), 0.5))
+        return self.any_of(alts)
+
+    def run(self, r: QueryUnit) -> Query:
+        """A whole CJK run of the query, tolerating a homophone or one wrong character."""
+        alts = self.cjk_word(r.text)
+        if len(r.syllables) > 1:
+            alts.append(Query.boost_query(self.phrase("py", list(r.syllables)), 0.5))
+        alts += [Query.boost_query(self.phrase("grams", p), 0.3) for p in analysis.one_typo_phrases(r.text)]
+        return self.any_of(alts)
+
+    def text(self, request: SearchRequest) -> Query | None:
+        plan = request.plan
+        if plan.empty:
+            return None
+        if request.typo_tolerant:
+            parts = [self.unit(u, True) for u in plan.units if u.kind != "cjk"]
+            parts += [self.run(r) for r in plan.runs]
+        else:
+            parts = [self.unit(u, False) for u in plan.units]
+        return Query.boolean_query([(Occur.Must, p) for p in parts])
+
+    def build(self, scope: Scope, request: SearchRequest) -> Query:
+        filters = self.scope_filter(scope, request)
+        text = self.text(request)
+        clauses = [(Occur.Must, text)] if text is not None else []
+        # filters score nothing: relevance comes from the text part only
+        clauses += [(Occur.Must, Query.const_score_query(q, 0.0)) for q in filters]
+        return Query.boolean_query(clauses)
+
+
+class TantivyEngine:
+    """The default, embedded engine (see module doc)."""
+
+    name = "tantivy"
+
+    def __init__(self, directory: Path, heap_bytes: int = 50_000_000) -> None:
+        self.directory = directory / f"tantivy-v{SCHEMA_VERSION}"
+        self.heap_bytes = heap_bytes
+        self.schema = build_schema()
+        self.queries = QueryBuilder(self.schema)
+        self._index: tantivy.Index | None = None
+        self._writer: Any = None
+        self._lock = threading.Lock()
+
+    # ---- lifecycle -----------------------------------------------------------------
+    async def start(self) -> None:
+        await asyncio.to_thread(self._open)
+
+    def _open(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._index = tantivy.Index(self.schema, path=str(self.directory), reuse=True)
+        try:
+            self._writer = self._index.writer(heap_size=self.heap_bytes, num_threads=1)
+        except ValueError as exc:
+            if "LockBusy" in str(exc):
+                raise HubError(SearchCodes.SEARCH_INDEX_BUSY) from exc
+            raise
+
+    async def close(self) -> None:
+        def _close() -> None:
+            with self._lock:
+                if self._writer is not None:
+                    self._writer.wait_merging_threads()  # also releases the lock file
+                    self._writer = None
+
+        await asyncio.to_thread(_close)
+
+    @property
+    def index(self) -> tantivy.Index:
+        if self._index is None:
+            raise HubError(SearchCodes.SEARCH_UNAVAILABLE)
+        return self._index
+
+    # ---- writes (the only writer) --------------------------------------------------
+    def _write(self, fn: Any) -> None:
+        with self._lock:
+            if self._writer is None:
+                raise HubError(SearchCodes.SEARCH_UNAVAILABLE)
+            fn(self._writer)
+            self._writer.commit()
+            self.index.reload()
+
+    async def upsert(self, docs: Sequence[AnalyzedDocument]) -> None:
+        built = [(_key(a.doc.tenant, a.doc.id, a.doc.audience), to_tantivy(a)) for a in docs]
+
+        def apply(w: Any) -> None:
+            for key, doc in built:
+                w.delete_documents_by_term("key", key)
+                w.add_document(doc)
+
+        if built:
+            await asyncio.to_thread(self._write, apply)
+
+    async def remove(self, tenant: str, ids: Sequence[str]) -> None:
+        def apply(w: Any) -> None:
+            for i in ids:
+                for audience in AUDIENCES:
+                    w.delete_documents_by_term("key", _key(tenant, i, audience))
+
+        if ids:
+            await asyncio.to_thread(self._write, apply)
+
+    async def remove_audience(self, tenant: str, ids: Sequence[str], audience: str) -> None:
+        def apply(w: Any) -> None:
+            for i in ids:
+                w.delete_documents_by_term("key", _key(tenant, i, audience))
+
+        if ids:
+            await asyncio.to_thread(self._write, apply)
+
+    async def clear_tenant(self, tenant: str) -> None:
+        await asyncio.to_thread(self._write, lambda w: w.delete_documents_by_term("tenant", tenant))
+
+    # ---- reads ---------------------------------------------------------------------
+    async def count(self, tenant: str) -> int:
+        def run() -> int:
+            found = self.index.searcher().search(self.queries.term("tenant", tenant), 0, count=True)
+            return int(getattr(found, "count", 0) or 0)
+
+        return await asyncio.to_thread(run)
+
+    async def search(self, scope: Scope, request: SearchRequest) -> SearchPage:
+        return await asyncio.to_thread(self._search, scope, request)
+
+    def _search(self, scope: Scope, request: SearchRequest) -> SearchPage:
+        query = self.queries.build(scope, request)
+        searcher = self.index.searcher()
+        kwargs: dict[str, Any] = {"offset": request.offset, "count": True}
+        if request.sort != SortOrder.RELEVANCE:
+            kwargs["order_by_field"] = request.sort.value
+        result = searcher.search(query, request.limit, **kwargs)
+        hits = []
+        for score, address in result.hits:
+            stored = searcher.doc(address).to_dict()
+            title, summary, body = json.loads(stored["display"][0])
+            hits.append(
+                SearchHit(
+                    id=stored["id"][0],
+                    score=float(score),
+                    highlights=highlight.story_highlights(request.plan, title, summary, body),
+                )
+            )
+        facets = self._facets(searcher, query) if request.facets else {}
+        total = int(getattr(result, "count", 0) or 0)  # the stubs lack `count`; it is there
+        return SearchPage(hits=hits, total=total, facets=facets, typo_tolerant=request.typo_tolerant)
+
+    @staticmethod
+    def _facets(searcher: Any, query: Query) -> dict[str, list[FacetValue]]:
+        spec = {f: {"terms": {"field": f, "size": FACET_SIZE}} for f in FACET_FIELDS}
+        raw = searcher.aggregate(query, spec)
+        return {
+            f: [FacetValue(value=str(b["key"]), count=int(b["doc_count"])) for b in raw.get(f, {}).get("buckets", [])]
+            for f in FACET_FIELDS
+        }
+
+    async def suggest(self, scope: Scope, prefix: str, limit: int) -> list[Suggestion]:
+        return await asyncio.to_thread(self._suggest, scope, prefix, limit)
+
+    def _suggest(self, scope: Scope, prefix: str, limit: int) -> list[Suggestion]:
+        key = analysis.fold(prefix).strip().replace(" ", "")
+        if not key:
+            return []
+        filters = [self.queries.term("tenant", scope.tenant), self.queries.term("audience", audience_of(scope))]
+        flt = Query.boolean_query([(Occur.Must, q) for q in filters])
+        terms = self.index.searcher().terms_with_prefix("sugg", key, filter_query=flt, limit=limit * 4)
+        counts: dict[str, int] = {}
+        for term, n in terms:
+            if n <= 0:
+                continue
+            word = term.split(analysis.SUGGEST_SEP, 1)[-1]
+            counts[word] = max(counts.get(word, 0), n)
+        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0]))
+        return [Suggestion(text=w, count=n) for w, n in ranked[:limit]]

@@ -1,0 +1,236 @@
+"""One contract for every search engine: the embedded tantivy index always, and
+Meilisearch when RONGHUB_MEILI_URL is set. Each test works in its own tenant.
+
+The seed articles are real text: 000 is simplified (普陀区), 001 traditional (湘鄉).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from hub.ids import new_id
+from hub.search.lexicon import Lexicons
+from hub.search.port import SearchDocument, SearchFilter, SortOrder
+from hub.search.service import SearchService
+from hub.store.scope import Scope
+from tests.conftest import seed_files
+
+MEILI_URL = os.environ.get("RONGHUB_MEILI_URL")
+
+
+@pytest.fixture(scope="module", params=["tantivy", "meilisearch"])
+async def service(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[SearchService]:
+    if request.param == "tantivy":
+        from hub.search.tantivy_engine import TantivyEngine
+
+        engine = TantivyEngine(tmp_path_factory.mktemp("search"))
+    else:
+        if not MEILI_URL:
+            pytest.skip("Meilisearch contract runs only when RONGHUB_MEILI_URL points at a server")
+        from hub.search.meili_engine import MeiliEngine
+
+        engine = MeiliEngine(MEILI_URL, os.environ.get("RONGHUB_MEILI_KEY"), index_uid="contract_" + new_id().lower())
+    svc = SearchService(engine, Lexicons(use_store=False))
+    await svc.start()
+    yield svc
+    await svc.close()
+
+
+def needs(service: SearchService, capability: str) -> None:
+    if capability in getattr(service.engine, "missing", ()):
+        pytest.skip(f"{service.engine.name} does not support {capability}")
+
+
+def split_seed(path: Path) -> tuple[str, str]:
+    first, _, rest = path.read_text(encoding="utf-8").lstrip("\n").partition("\n")
+    return first.strip()[:200], rest
+
+
+@pytest.fixture(scope="module")
+async def seeds(service: SearchService) -> Scope:
+    """The five seed articles, published, in a tenant of their own."""
+    tenant = "seeds-" + new_id()
+    docs = []
+    for i, path in enumerate(seed_files()):
+        title, body = split_seed(path)
+        docs.append(
+            SearchDocument(
+                tenant=tenant, id=path.name[:3], title=title, body=body, status="published",
+                published_at=1_600_000_000_000 + i, updated_at=1_600_000_000_000 + i, tags=("seed",),
+            )
+        )
+    await index(service, docs)
+    return Scope(tenant=tenant)
+
+
+async def index(service: SearchService, docs: list[SearchDocument]) -> None:
+    """Index as the hub does: every story for the newsroom, published ones also for the public."""
+    both = [*(replace(d, audience="newsroom") for d in docs), *(replace(d, audience="public") for d in docs if d.status == "published")]
+    await service.index_documents(both)
+
+
+def doc(tenant: str, doc_id: str, title: str, body: str = "", **kw: object) -> SearchDocument:
+    kw.setdefault("status", "published")
+    kw.setdefault("updated_at", 1)
+    return SearchDocument(tenant=tenant, id=doc_id, title=title, body=body, **kw)  # type: ignore[arg-type]
+
+
+async def ids(service: SearchService, scope: Scope, query: str, **kw: object) -> list[str]:
+    page = await service.search(scope, query, **kw)  # type: ignore[arg-type]
+    return [h.id for h in page.hits]
+
+
+# ---- Chinese text on the seeds ---------------------------------------------------------
+
+
+async def test_traditional_query_finds_simplified_text(service: SearchService, seeds: Scope) -> None:
+    assert "000" in await ids(service, seeds, "普陀區融媒體中心")
+
+
+async def test_simplified_query_finds_traditional_text(service: SearchService, seeds: Scope) -> None:
+    assert await ids(service, seeds, "湘乡") == ["001"]
+
+
+async def test_pinyin_initials_find_their_words(service: SearchService, seeds: Scope) -> None:
+    assert "000" in await ids(service, seeds, "ptq")  # 普陀区
+
+
+async def test_full_pinyin_finds_its_words(service: SearchService, seeds: Scope) -> None:
+    assert await ids(service, seeds, "kundulun") == ["002"]  # 昆都仑
+
+
+async def test_infix_query_finds_a_compound_word(service: SearchService, seeds: Scope) -> None:
+    # 挥调 is no word: it only exists inside 指揮調度 (traditional, 001) and 指挥调度 (002)
+    assert sorted(await ids(service, seeds, "挥调")) == ["001", "002"]
+
+
+async def test_homophone_typo_finds_the_right_word(service: SearchService, seeds: Scope) -> None:
+    page = await service.search(seeds, "昆都伦")  # 伦 for 仑
+    assert [h.id for h in page.hits] == ["002"]
+    assert page.typo_tolerant
+
+
+async def test_one_wrong_character_finds_the_right_word(service: SearchService, seeds: Scope) -> None:
+    needs(service, "one_wrong_character")
+    page = await service.search(seeds, "指挥调渡中心")  # 渡 for 度
+    assert "001" in [h.id for h in page.hits]
+
+
+async def test_mistyped_pinyin_finds_the_right_word(service: SearchService, seeds: Scope) -> None:
+    page = await service.search(seeds, "xiangxaing")  # xiangxiang (湘乡) with two letters swapped
+    assert "001" in [h.id for h in page.hits]
+
+
+async def test_highlights_mark_the_traditional_original(service: SearchService, seeds: Scope) -> None:
+    page = await service.search(seeds, "村村响")
+    body = next(h for h in page.hits[0].highlights if h.field == "body")
+    assert any("<em>村村響</em>" in f for f in body.fragments)
+
+
+async def test_suggestions_complete_chinese_and_pinyin_prefixes(service: SearchService, seeds: Scope) -> None:
+    assert "融媒体中心" in [s.text for s in await service.suggest(seeds, "融媒")]
+    assert "融媒体中心" in [s.text for s in await service.suggest(seeds, "rongmei")]
+
+
+# ---- behaviour on small documents ------------------------------------------------------
+
+
+async def test_infix_finds_the_compound_it_is_part_of(service: SearchService) -> None:
+    tenant = "t-" + new_id()
+    await index(service, [doc(tenant, "a", "待处理事项清单"), doc(tenant, "b", "天气晴")])
+    assert await ids(service, Scope(tenant), "处理") == ["a"]
+
+
+async def test_tenant_dictionary_keeps_a_place_name_whole(service: SearchService) -> None:
+    tenant = "t-" + new_id()
+    await service.lexicons.put(tenant, ["岚溪湾"], [])
+    await index(service, [
+        doc(tenant, "near", "岚溪湾码头通航"),
+        doc(tenant, "apart", "岚山脚下溪水潺潺,海湾风平浪静"),
+    ])
+    assert await ids(service, Scope(tenant), "岚溪湾") == ["near"]
+    assert "岚溪湾" in [s.text for s in await service.suggest(Scope(tenant), "lxw")]
+
+
+async def test_synonyms_find_the_other_word(service: SearchService) -> None:
+    needs(service, "synonyms")
+    tenant = "t-" + new_id()
+    await service.lexicons.put(tenant, [], [["村村响", "应急广播"]])
+    await index(service, [doc(tenant, "a", "应急广播覆盖全部行政村"), doc(tenant, "b", "医疗保险新政")])
+    assert await ids(service, Scope(tenant), "村村響") == ["a"]
+    assert await ids(service, Scope(tenant), "医保") == ["b"]  # a built-in synonym
+
+
+async def test_public_scope_sees_only_published_stories(service: SearchService) -> None:
+    tenant = "t-" + new_id()
+    await index(service, [doc(tenant, "pub", "防汛通知"), doc(tenant, "draft", "防汛通知草稿", status="draft")])
+    assert await ids(service, Scope(tenant), "防汛") == ["pub"]
+    newsroom = Scope(tenant, actor="editor", public_only=False)
+    assert sorted(await ids(service, newsroom, "防汛")) == ["draft", "pub"]
+    assert [s.text for s in await service.suggest(Scope(tenant), "防汛")] in ([], ["防汛"])
+    assert "草稿" not in [s.text for s in await service.suggest(Scope(tenant), "草稿")]
+
+
+async def test_reindexing_replaces_and_removing_forgets(service: SearchService) -> None:
+    tenant = "t-" + new_id()
+    scope = Scope(tenant)
+    await index(service, [doc(tenant, "a", "旧标题秋收")])
+    await index(service, [doc(tenant, "a", "新标题春耕")])
+    assert await ids(service, scope, "秋收") == []
+    assert await ids(service, scope, "春耕") == ["a"]
+    await service.remove_story(tenant, "a")
+    await service.remove_story(tenant, "never-indexed")
+    assert await ids(service, scope, "春耕") == []
+
+
+async def test_facets_count_the_matches_per_value(service: SearchService) -> None:
+    tenant = "t-" + new_id()
+    await index(service, [
+        doc(tenant, "1", "文化节开幕", column="news", tags=("文化", "节庆"), type="article"),
+        doc(tenant, "2", "文化节图集", column="photo", tags=("文化",), type="gallery"),
+        doc(tenant, "3", "文化节直播", column="news", tags=("节庆",), type="live"),
+        doc(tenant, "4", "农业新闻", column="news", tags=("农业",)),
+    ])
+    page = await service.search(Scope(tenant), "文化节")
+    facets = {name: {v.value: v.count for v in values} for name, values in page.facets.items()}
+    assert page.total == 3
+    assert facets["column"] == {"news": 2, "photo": 1}
+    assert facets["tags"] == {"文化": 2, "节庆": 2}
+    assert facets["type"] == {"article": 1, "gallery": 1, "live": 1}
+
+
+async def test_filters_and_time_sort(service: SearchService) -> None:
+    tenant = "t-" + new_id()
+    await index(service, [
+        doc(tenant, "old", "乡村振兴", column="a", tags=("x",), published_at=1_000, updated_at=9_000),
+        doc(tenant, "mid", "乡村振兴进展", column="a", tags=("x", "y"), published_at=2_000, updated_at=8_000),
+        doc(tenant, "new", "乡村振兴成果", column="b", tags=("y",), published_at=3_000, updated_at=7_000),
+    ])
+    scope = Scope(tenant)
+    assert await ids(service, scope, "乡村", sort=SortOrder.PUBLISHED_AT) == ["new", "mid", "old"]
+    assert await ids(service, scope, "乡村", sort=SortOrder.UPDATED_AT) == ["old", "mid", "new"]
+    assert await ids(service, scope, "乡村", filter=SearchFilter(columns=("a",)), sort=SortOrder.PUBLISHED_AT) == ["mid", "old"]
+    assert await ids(service, scope, "乡村", filter=SearchFilter(tags=("x", "y"))) == ["mid"]
+    assert await ids(service, scope, "", filter=SearchFilter(since=2_000, until=3_000)) == ["mid"]
+    assert await ids(service, scope, "", filter=SearchFilter(types=("video",))) == []
+
+
+async def test_pages_do_not_overlap(service: SearchService) -> None:
+    tenant = "t-" + new_id()
+    await index(service, [doc(tenant, f"d{i}", f"社区通知{i}", published_at=i) for i in range(7)])
+    scope = Scope(tenant)
+    first = await ids(service, scope, "社区", sort=SortOrder.PUBLISHED_AT, limit=4)
+    second = await ids(service, scope, "社区", sort=SortOrder.PUBLISHED_AT, limit=4, offset=4)
+    assert first == ["d6", "d5", "d4", "d3"] and second == ["d2", "d1", "d0"]
+
+
+async def test_another_tenant_sees_nothing(service: SearchService, seeds: Scope) -> None:
+    other = Scope("t-" + new_id(), actor="editor", public_only=False)
+    assert await ids(service, other, "融媒体") == []
+    assert await service.suggest(other, "融媒") == []

@@ -1,0 +1,80 @@
+"""Chinese analysis: pure functions, the same at index and query time."""
+
+from __future__ import annotations
+
+from hub.search import analysis
+from hub.search.analysis import Lexicon, plan_query
+
+
+def test_fold_turns_traditional_fullwidth_and_capitals_into_one_form() -> None:
+    assert analysis.fold("融媒體中心ＡＰＰ") == "融媒体中心app"
+
+
+def test_fold_aligned_keeps_every_offset() -> None:
+    text = "應急廣播ＡＰＰ"
+    assert len(analysis.fold_aligned(text)) == len(text)
+    assert analysis.fold_aligned(text) == "应急广播app"
+
+
+def test_search_mode_cut_keeps_words_and_their_subwords() -> None:
+    words = analysis.words("联合国峰会")
+    assert {"联合国", "联合", "峰会"} <= set(words)
+
+
+def test_query_is_cut_like_documents_into_required_units() -> None:
+    plan = plan_query("联合国峰会和平谈判")
+    assert [u.text for u in plan.units] == ["联合国", "峰会", "和平谈判"]
+    assert set(plan.units[2].subwords) == {"和平", "谈判"}
+
+
+def test_grams_cover_every_infix_of_a_run() -> None:
+    assert analysis.grams("待处理,好") == ["待处", "处理", "好"]
+    assert analysis.gram_phrase("处理事") == ["处理", "理事"]
+
+
+def test_pinyin_streams_have_one_syllable_and_initial_per_character() -> None:
+    a = analysis.analyze("融媒体中心", Lexicon())
+    assert a.syllables == ["rong", "mei", "ti", "zhong", "xin"]
+    assert "".join(a.initials) == "rmtzx"
+    assert "rongmeiti" in a.word_pinyin  # the two words 融 + 媒体 joined
+
+
+def test_run_together_pinyin_splits_into_syllables() -> None:
+    assert analysis.split_pinyin("rongmeiti") == ["rong", "mei", "ti"]
+    assert analysis.split_pinyin("lvse") == ["lv", "se"]
+    assert analysis.split_pinyin("rmt") is None
+
+
+def test_quoted_text_is_one_exact_phrase() -> None:
+    plan = plan_query('"待处理事项" 县级')
+    assert [(u.text, u.kind) for u in plan.units] == [("待处理事项", "phrase"), ("县级", "cjk")]
+
+
+def test_latin_queries_carry_their_pinyin_syllables() -> None:
+    (unit,) = plan_query("XiangXiang").units
+    assert unit.kind == "latin" and unit.syllables == ("xiang", "xiang")
+
+
+def test_tenant_dictionary_makes_a_name_one_unit_with_synonyms() -> None:
+    lexicon = Lexicon.build(["岚溪湾"], [["村村响", "应急广播"]])
+    assert [u.text for u in plan_query("岚溪湾", lexicon).units] == ["岚溪湾"]
+    (unit,) = plan_query("村村響", lexicon).units
+    assert unit.text == "村村响" and unit.synonyms == ("应急广播",)
+    assert "岚溪湾" in analysis.words("去岚溪湾码头", lexicon)
+
+
+def test_built_in_synonyms_go_both_ways() -> None:
+    lexicon = Lexicon.build()
+    assert lexicon.synonyms["医保"] == ("医疗保险",)
+    assert lexicon.synonyms["医疗保险"] == ("医保",)
+
+
+def test_one_wrong_character_phrases_skip_the_broken_bigrams() -> None:
+    phrases = analysis.one_typo_phrases("融媒休中心")
+    assert [(0, "融媒"), (3, "中心")] in phrases  # 休 replaced
+    assert analysis.one_typo_phrases("融媒体") == []
+
+
+def test_suggestion_keys_offer_a_word_by_characters_pinyin_and_initials() -> None:
+    keys = {k.split(analysis.SUGGEST_SEP)[0] for k in analysis.suggestion_keys("湘乡")}
+    assert keys == {"湘乡", "xiangxiang", "xx"}
