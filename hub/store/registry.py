@@ -6,7 +6,8 @@ from beanie import Document
 
 
 def document_models() -> list[type[Document]]:
+    from hub.media.documents import MEDIA_MODELS
     from hub.store.documents import CORE_MODELS
 
-    models: list[type[Document]] = [*CORE_MODELS]
+    models: list[type[Document]] = [*CORE_MODELS, *MEDIA_MODELS]
     return models

@@ -1,0 +1,47 @@
+"""Stored documents of the media subsystem (assets themselves are `AssetDoc` in
+hub/store/documents.py, which the content graph also reads)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from beanie import Document
+from pydantic import BaseModel, Field
+from pymongo import IndexModel
+
+from hub.ids import now_ms
+from hub.store.documents import TenantDocument
+
+
+class UploadPart(BaseModel):
+    offset: int
+    size: int
+    key: str
+
+
+class UploadDoc(TenantDocument):
+    """A resumable upload (分片上传) in progress: parts arrive in order, each a blob.
+
+    `received` is the byte count stored so far: a client that lost its connection asks
+    for it and continues from there. Each part is recorded by a compare-and-set on
+    `received`, so a repeated or racing part never counts twice.
+    """
+
+    filename: str | None = None
+    size: int
+    received: int = 0
+    parts: list[UploadPart] = Field(default_factory=list)
+    status: str = "open"  # open | completing | completed | aborted
+    asset_id: str | None = None
+    mime: str | None = None
+    meta: dict[str, str] = Field(default_factory=dict)  # title, alt, credit... for the asset
+    created_by: str | None = None
+    created_at: int = Field(default_factory=now_ms)
+    updated_at: int = Field(default_factory=now_ms)
+
+    class Settings:
+        name = "media_uploads"
+        indexes: ClassVar[list[Any]] = [IndexModel([("tenant", 1), ("status", 1), ("updated_at", 1)])]
+
+
+MEDIA_MODELS: list[type[Document]] = [UploadDoc]
