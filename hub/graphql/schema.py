@@ -177,12 +177,16 @@ class ContentMutation:
 
 def query_parts() -> tuple[type, ...]:
     """Every subsystem's query type; their fields make up `Query`."""
-    return (ContentQuery,)
+    from hub.graphql.media import MediaQuery
+
+    return (ContentQuery, MediaQuery)
 
 
 def mutation_parts() -> tuple[type, ...]:
     """Every subsystem's mutation type; their fields make up `Mutation`."""
-    return (ContentMutation,)
+    from hub.graphql.media import MediaMutation
+
+    return (ContentMutation, MediaMutation)
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:

@@ -174,6 +174,13 @@ class AssetStore:
         if users:
             await self.attach_many(asset_id, users)
             raise HubError(MediaCodes.ASSET_IN_USE, count=len(users), stories=users[:20])
+        stale = [story_id for story_id in doc.refs if story_id not in users]
+        if stale:
+            # references left by writes that landed out of order (or a crash): no story
+            # uses the asset any more, the stories themselves say so
+            await self._coll.update_one(
+                {"_id": asset_id, "tenant": self.scope.tenant}, {"$pull": {"refs": {"$in": stale}}}
+            )
         deleted = await self._coll.find_one_and_delete({"_id": asset_id, "tenant": self.scope.tenant, "refs": {"$size": 0}})
         if deleted is None:
             fresh = await self.require(asset_id)

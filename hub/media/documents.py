@@ -18,6 +18,14 @@ class UploadPart(BaseModel):
     size: int
     key: str
 
+    def encode(self) -> str:
+        return f"{self.offset}:{self.size}:{self.key}"
+
+    @staticmethod
+    def decode(text: str) -> UploadPart:
+        offset, size, key = text.split(":", 2)
+        return UploadPart(offset=int(offset), size=int(size), key=key)
+
 
 class UploadDoc(TenantDocument):
     """A resumable upload (分片上传) in progress: parts arrive in order, each a blob.
@@ -30,7 +38,9 @@ class UploadDoc(TenantDocument):
     filename: str | None = None
     size: int
     received: int = 0
-    parts: list[UploadPart] = Field(default_factory=list)
+    # "offset:size:key" text: the embedded store keeps a `$push`ed sub-document as a
+    # JSON string, so parts are pushed as plain strings (UploadPart.encode/decode)
+    parts: list[str] = Field(default_factory=list)
     status: str = "open"  # open | completing | completed | aborted
     asset_id: str | None = None
     mime: str | None = None
@@ -38,6 +48,9 @@ class UploadDoc(TenantDocument):
     created_by: str | None = None
     created_at: int = Field(default_factory=now_ms)
     updated_at: int = Field(default_factory=now_ms)
+
+    def part_list(self) -> list[UploadPart]:
+        return sorted((UploadPart.decode(p) for p in self.parts), key=lambda p: p.offset)
 
     class Settings:
         name = "media_uploads"

@@ -78,8 +78,8 @@ class MediaCodes:
     )
     RENDITION_UNSUPPORTED = ErrorKind(
         "RENDITION_UNSUPPORTED",
-        "此类媒体({kind})不能生成衍生图,仅图片可以。",
-        "Renditions can only be made from images, not {kind}.",
+        "此类媒体({media_kind})不能生成衍生图,仅图片可以。",
+        "Renditions can only be made from images, not {media_kind}.",
         400,
     )
     MEDIA_UNREADABLE = ErrorKind(

@@ -36,7 +36,8 @@ def probe_image(path: Path, max_pixels: int) -> Probe:
                     MediaCodes.MEDIA_UNREADABLE,
                     reason=f"图片过大 {width}x{height} / image too large ({width}x{height})",
                 )
-            img.verify()  # reads the whole file: catches truncated data
+            img.verify()  # reads the whole file without decoding it: catches truncated data
+        with Image.open(path) as img:  # verify() leaves the image unusable: open again
             orientation = img.getexif().get(_ORIENTATION, 1)
     except HubError:
         raise

@@ -130,7 +130,7 @@ class MediaService:
         """The blob key and MIME type of a rendition, made now if it is not cached yet."""
         spec = parse_spec(spec_text)
         if asset.kind != "image" or asset.blob_key is None:
-            raise HubError(MediaCodes.RENDITION_UNSUPPORTED, kind=asset.kind)
+            raise HubError(MediaCodes.RENDITION_UNSUPPORTED, media_kind=asset.kind)
         focal = (asset.focal_x, asset.focal_y)
         key = rendition_key(scope.tenant, asset.id, spec.canonical(), focal, spec.extension)
         if await self.store.exists(key):

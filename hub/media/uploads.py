@@ -19,7 +19,7 @@ from pymongo import ReturnDocument
 from hub.errors import Codes, HubError, invalid
 from hub.ids import new_id, now_ms
 from hub.media.assets import AssetStore
-from hub.media.documents import UploadDoc
+from hub.media.documents import UploadDoc, UploadPart
 from hub.media.errors import MediaCodes
 from hub.media.ingest import Ingest
 from hub.media.service import META_FIELDS, MediaService, original_key
@@ -85,7 +85,7 @@ class ResumableUploads:
             {"_id": upload_id, "tenant": self.scope.tenant, "status": "open", "received": offset},
             {
                 "$set": {"received": offset + ingest.size, "updated_at": now_ms()},
-                "$push": {"parts": {"offset": offset, "size": ingest.size, "key": key}},
+                "$push": {"parts": UploadPart(offset=offset, size=ingest.size, key=key).encode()},
             },
             return_document=ReturnDocument.AFTER,
         )
@@ -146,12 +146,12 @@ class ResumableUploads:
         await self._drop_parts(doc)
 
     async def _joined(self, doc: UploadDoc) -> AsyncIterator[bytes]:
-        for part in sorted(doc.parts, key=lambda p: p.offset):
+        for part in doc.part_list():
             async for chunk in self.media.store.get(part.key):
                 yield chunk
 
     async def _drop_parts(self, doc: UploadDoc) -> None:
-        for part in doc.parts:
+        for part in doc.part_list():
             with contextlib.suppress(Exception):
                 await self.media.store.delete(part.key)
 

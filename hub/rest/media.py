@@ -14,6 +14,7 @@ from typing import Any
 from litestar import Request, Response, delete, get, post, put
 from litestar.datastructures import State
 from litestar.openapi import ResponseSpec
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
 from litestar.response import Stream
 
@@ -173,12 +174,12 @@ def _body(request: Request[Any, Any, Any]):  # type: ignore[no-untyped-def]
 async def upload(
     request: Request[Any, Any, Any],
     state: State,
-    filename: str | None = None,
-    title: str | None = None,
-    alt: str | None = None,
-    credit: str | None = None,
-    copyright: str | None = None,
-    caption: str | None = None,
+    filename: FromQuery[str | None] = None,
+    title: FromQuery[str | None] = None,
+    alt: FromQuery[str | None] = None,
+    credit: FromQuery[str | None] = None,
+    copyright: FromQuery[str | None] = None,
+    caption: FromQuery[str | None] = None,
 ) -> AssetOut:
     scope = _writer(request, state)
     media = media_service(state.settings)
@@ -198,7 +199,7 @@ async def upload(
     status_code=201,
     responses={401: _error("UNAUTHENTICATED"), 413: _error("MEDIA_TOO_LARGE")},
 )
-async def create_upload(request: Request[Any, Any, Any], state: State, data: CreateUploadIn) -> UploadOut:
+async def create_upload(request: Request[Any, Any, Any], state: State, data: JSONBody[CreateUploadIn]) -> UploadOut:
     scope = _writer(request, state)
     meta = {k: getattr(data, k) for k in ("title", "alt", "credit", "copyright", "caption")}
     doc = await ResumableUploads(media_service(state.settings), scope).create(data.size, data.filename, meta)
@@ -206,7 +207,7 @@ async def create_upload(request: Request[Any, Any, Any], state: State, data: Cre
 
 
 @get("/media/uploads/{upload_id:str}", summary="A resumable upload's progress", tags=TAGS, responses={404: _error("NOT_FOUND")})
-async def upload_status(request: Request[Any, Any, Any], state: State, upload_id: str) -> UploadOut:
+async def upload_status(request: Request[Any, Any, Any], state: State, upload_id: FromPath[str]) -> UploadOut:
     scope = _writer(request, state)
     return _upload_out(await ResumableUploads(media_service(state.settings), scope).get(upload_id))
 
@@ -227,7 +228,7 @@ async def upload_status(request: Request[Any, Any, Any], state: State, upload_id
         415: _error("MEDIA_TYPE_UNSUPPORTED or MEDIA_TYPE_MISMATCH (first part)"),
     },
 )
-async def upload_part(request: Request[Any, Any, Any], state: State, upload_id: str, offset: int) -> UploadOut:
+async def upload_part(request: Request[Any, Any, Any], state: State, upload_id: FromPath[str], offset: FromQuery[int]) -> UploadOut:
     scope = _writer(request, state)
     _announced_over(request, state.settings.media_max_part_bytes)
     doc = await ResumableUploads(media_service(state.settings), scope).put_part(upload_id, offset, _body(request))
@@ -241,20 +242,20 @@ async def upload_part(request: Request[Any, Any, Any], state: State, upload_id: 
     status_code=201,
     responses={409: _error("UPLOAD_INCOMPLETE"), 415: _error("MEDIA_TYPE_MISMATCH"), 422: _error("MEDIA_UNREADABLE")},
 )
-async def complete_upload(request: Request[Any, Any, Any], state: State, upload_id: str) -> AssetOut:
+async def complete_upload(request: Request[Any, Any, Any], state: State, upload_id: FromPath[str]) -> AssetOut:
     scope = _writer(request, state)
     media = media_service(state.settings)
     return await to_out(media, await ResumableUploads(media, scope).complete(upload_id))
 
 
 @delete("/media/uploads/{upload_id:str}", summary="Abandon a resumable upload", tags=TAGS, status_code=204)
-async def abort_upload(request: Request[Any, Any, Any], state: State, upload_id: str) -> None:
+async def abort_upload(request: Request[Any, Any, Any], state: State, upload_id: FromPath[str]) -> None:
     scope = _writer(request, state)
     await ResumableUploads(media_service(state.settings), scope).abort(upload_id)
 
 
 @get("/media/assets/{asset_id:str}", summary="An asset", tags=TAGS, responses={404: _error("NOT_FOUND")})
-async def get_asset(request: Request[Any, Any, Any], state: State, asset_id: str) -> AssetOut:
+async def get_asset(request: Request[Any, Any, Any], state: State, asset_id: FromPath[str]) -> AssetOut:
     scope = _writer(request, state)
     media = media_service(state.settings)
     return await to_out(media, await AssetStore(scope).require(asset_id))
@@ -267,7 +268,7 @@ async def get_asset(request: Request[Any, Any, Any], state: State, asset_id: str
     status_code=204,
     responses={404: _error("NOT_FOUND"), 409: _error("ASSET_IN_USE")},
 )
-async def delete_asset(request: Request[Any, Any, Any], state: State, asset_id: str) -> None:
+async def delete_asset(request: Request[Any, Any, Any], state: State, asset_id: FromPath[str]) -> None:
     scope = _writer(request, state)
     await media_service(state.settings).delete_asset(scope, asset_id)
 
@@ -280,7 +281,7 @@ async def delete_asset(request: Request[Any, Any, Any], state: State, asset_id: 
     tags=TAGS,
     responses={400: _error("RENDITION_SPEC_INVALID or RENDITION_UNSUPPORTED"), 404: _error("NOT_FOUND")},
 )
-async def rendition(request: Request[Any, Any, Any], state: State, asset_id: str, spec: str) -> LinkOut:
+async def rendition(request: Request[Any, Any, Any], state: State, asset_id: FromPath[str], spec: FromPath[str]) -> LinkOut:
     scope = _writer(request, state)
     media = media_service(state.settings)
     asset = await AssetStore(scope).require(asset_id)
@@ -315,10 +316,9 @@ def _parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     description="No token: the `exp` and `sig` query parameters are the permission. Supports a "
     "single `Range`. Tampered links get MEDIA_URL_INVALID, late ones MEDIA_URL_EXPIRED (403).",
     tags=TAGS,
-    media_type="application/octet-stream",
     responses={403: _error("MEDIA_URL_INVALID or MEDIA_URL_EXPIRED"), 404: _error("NOT_FOUND"), 416: _error("RANGE_NOT_SATISFIABLE")},
 )
-async def download(request: Request[Any, Any, Any], state: State, key: str) -> Response[Any]:
+async def download(request: Request[Any, Any, Any], state: State, key: FromPath[str]) -> Response[Any]:
     media = media_service(state.settings)
     key = key.lstrip("/")
     if media.store.backend != "filesystem":
