@@ -173,9 +173,9 @@ async def test_ingest_stops_as_soon_as_the_limit_is_passed() -> None:
 
 
 def test_gov_portal_images_need_alt_text() -> None:
-    with_alt = AssetDoc(id="a", tenant="t", kind="image", alt="县政府大楼")
-    without = AssetDoc(id="b", tenant="t", kind="image", alt="  ")
-    video = AssetDoc(id="c", tenant="t", kind="video")
+    with_alt = AssetDoc.model_construct(id="a", tenant="t", kind="image", alt="县政府大楼")
+    without = AssetDoc.model_construct(id="b", tenant="t", kind="image", alt="  ")
+    video = AssetDoc.model_construct(id="c", tenant="t", kind="video")
     check_gov_alt([with_alt, video])
     with pytest.raises(HubError) as caught:
         check_gov_alt([with_alt, without])
