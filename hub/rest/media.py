@@ -27,6 +27,7 @@ from hub.media.documents import UploadDoc
 from hub.media.errors import MediaCodes
 from hub.media.service import MediaService, media_service
 from hub.media.uploads import ResumableUploads
+from hub.rest.responses import error_response
 from hub.store.documents import AssetDoc
 from hub.store.scope import Scope
 
@@ -149,6 +150,17 @@ def _announced_over(request: Request[Any, Any, Any], limit: int) -> None:
         raise HubError(MediaCodes.MEDIA_TOO_LARGE, limit=limit)
 
 
+def _closing_error(_: Request[Any, Any, Any], exc: HubError) -> Response[Any]:
+    """Errors of body-reading routes close the connection: otherwise the server would
+    keep reading (and discarding) the rest of a refused upload to reuse the connection."""
+    response = error_response(exc)
+    response.headers["connection"] = "close"
+    return response
+
+
+CLOSE_ON_ERROR = {HubError: _closing_error}
+
+
 def _body(request: Request[Any, Any, Any]):  # type: ignore[no-untyped-def]
     return request.stream()
 
@@ -163,6 +175,7 @@ def _body(request: Request[Any, Any, Any]):  # type: ignore[no-untyped-def]
     tags=TAGS,
     status_code=201,
     request_max_body_size=None,  # limited by RONGHUB_MEDIA_MAX_UPLOAD_BYTES while streaming
+    exception_handlers=CLOSE_ON_ERROR,
     operation_class=_octet_stream_operation("the file's bytes"),
     responses={
         401: _error("UNAUTHENTICATED"),
@@ -220,6 +233,7 @@ async def upload_status(request: Request[Any, Any, Any], state: State, upload_id
     "is discarded whole.",
     tags=TAGS,
     request_max_body_size=None,  # limited by RONGHUB_MEDIA_MAX_PART_BYTES while streaming
+    exception_handlers=CLOSE_ON_ERROR,
     operation_class=_octet_stream_operation("the part's bytes"),
     responses={
         404: _error("NOT_FOUND"),

@@ -1,0 +1,111 @@
+"""Media against hubs in their own processes: the S3 backend (moto's server) end to end,
+and the memory a refused oversized upload costs the server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import io
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+from PIL import Image
+
+from tests.media.helpers import AUTH, image_bytes, tiny_video
+from tests.media.hubproc import hub_process
+
+pytestmark = pytest.mark.slow
+
+RENDITION = "query($id: ID!, $spec: String!) { renditionUrl(assetId: $id, spec: $spec) }"
+MB = 1024 * 1024
+
+
+async def test_s3_backend_round_trips_upload_rendition_and_presigned_download(
+    store_uri: str, moto_s3: dict[str, str], tmp_path: Path
+) -> None:
+    with hub_process(store_uri, tmp_path, **moto_s3) as hub:
+        async with httpx.AsyncClient(base_url=hub.url, timeout=60) as http:
+            original = image_bytes("JPEG", (1200, 800))
+            response = await http.post("/media/uploads", content=original, params={"filename": "s3.jpg", "alt": "桥"}, headers=AUTH)
+            assert response.status_code == 201, response.text
+            asset = response.json()
+            assert asset["url"].startswith(moto_s3["s3_endpoint"])  # a presigned S3 URL, not the hub
+            assert asset["checksum"] == hashlib.sha256(original).hexdigest()
+
+            got = await http.post("/graphql", json={"query": RENDITION, "variables": {"id": asset["id"], "spec": "douyin-vertical"}}, headers=AUTH)
+            url = got.json()["data"]["renditionUrl"]
+            assert url.startswith(moto_s3["s3_endpoint"])
+
+            video = tiny_video(tmp_path / "v.mp4", frames=60).read_bytes()
+            created = (await http.post("/media/uploads/resumable", json={"size": len(video), "filename": "v.mp4"}, headers=AUTH)).json()
+            half = len(video) // 2
+            for offset, part in ((0, video[:half]), (half, video[half:])):
+                put = await http.put(f"/media/uploads/{created['id']}/parts", params={"offset": offset}, content=part, headers=AUTH)
+                assert put.status_code == 200, put.text
+            done = (await http.post(f"/media/uploads/{created['id']}/complete", headers=AUTH)).json()
+            assert (done["kind"], done["duration_ms"]) == ("video", 5000)
+
+        assert not (tmp_path / "blobs").exists()  # nothing went to the filesystem
+        async with httpx.AsyncClient() as anonymous:
+            assert (await anonymous.get(asset["url"])).content == original
+            img = Image.open(io.BytesIO((await anonymous.get(url)).content))
+            assert img.format == "JPEG" and abs(img.width / img.height - 9 / 16) < 0.01
+            assert (await anonymous.get(done["url"])).content == video
+
+
+async def send_chunked(base_url: str, path: str, megabytes: int) -> tuple[int, bytes, int]:
+    """POST `megabytes` MB (a JPEG signature, then zeros) with chunked transfer encoding,
+    reading the answer while still sending, as a browser does: the server may answer
+    and close before the body is done. Returns status, body and the bytes sent."""
+    host, port = base_url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(
+        f"POST {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: {AUTH['authorization']}\r\n"
+        "Transfer-Encoding: chunked\r\nContent-Type: application/octet-stream\r\n\r\n".encode()
+    )
+    sent = 0
+
+    async def send() -> None:
+        nonlocal sent
+        chunk = b"\x00" * MB
+        with contextlib.suppress(ConnectionError, OSError):
+            for i in range(megabytes):
+                data = b"\xff\xd8\xff" + chunk[3:] if i == 0 else chunk
+                writer.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+                await writer.drain()
+                sent += len(data)
+            writer.write(b"0\r\n\r\n")
+            await writer.drain()
+
+    sender = asyncio.create_task(send())
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 120)
+    lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.lower().split(": ", 1) for line in lines[1:] if ": " in line)
+    body = await reader.readexactly(int(headers["content-length"]))
+    await asyncio.wait_for(sender, 120)
+    writer.close()
+    return int(lines[0].split()[1]), body, sent
+
+
+async def test_oversized_upload_is_cut_at_the_limit_without_growing_server_memory(store_uri: str, tmp_path: Path) -> None:
+    limit = 50 * MB
+    with hub_process(store_uri, tmp_path, media_max_upload_bytes=str(limit)) as hub:
+        async with httpx.AsyncClient(base_url=hub.url, timeout=120) as http:
+            # warm up: imports, pools and a refused upload's code paths are in memory
+            assert (await http.post("/media/uploads", content=image_bytes(), params={"filename": "w.png"}, headers=AUTH)).status_code == 201
+            assert (await http.post("/media/uploads", content=b"\xff\xd8\xff" + b"\x00" * (4 * MB), headers=AUTH)).status_code == 422
+            before = hub.vm_hwm_kb()
+        status, body, sent = await send_chunked(hub.url, "/media/uploads?filename=big.jpg", 200)
+        after = hub.vm_hwm_kb()
+
+        assert status == 413
+        assert json.loads(body)["errors"][0]["extensions"]["code"] == "MEDIA_TOO_LARGE"
+        assert sent < 120 * MB, f"the server kept reading: {sent // MB} MB sent"
+        growth_mb = (after - before) / 1024
+        print(f"peak RSS before {before // 1024} MB, after {after // 1024} MB, growth {growth_mb:.1f} MB; client sent {sent // MB} MB")
+        assert growth_mb < 20, f"server peak memory grew by {growth_mb:.1f} MB while refusing a {limit // MB} MB-limited upload"
+        leftovers = [p for p in (tmp_path / "blobs").rglob("*") if p.is_file()]
+        assert len(leftovers) == 1  # the warm-up image only: no partial or temporary file
