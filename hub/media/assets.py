@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from beanie.odm.enums import SortDirection
 from pymongo import ReturnDocument
 
 from hub.errors import Codes, HubError, invalid
@@ -60,7 +61,7 @@ class AssetStore:
         self.scope = scope
 
     @property
-    def _coll(self):  # type: ignore[no-untyped-def]
+    def _coll(self) -> Any:
         return AssetDoc.get_pymongo_collection()
 
     def _writer(self) -> str:
@@ -93,7 +94,7 @@ class AssetStore:
         if after:
             value, doc_id = cursors.decode(after, "created_at")
             q = {"$and": [q, cursors.after_filter("created_at", value, doc_id)]}
-        docs = await AssetDoc.find(q).sort([("created_at", -1), ("_id", -1)]).limit(first + 1).to_list()
+        docs = await AssetDoc.find(q).sort([("created_at", SortDirection.DESCENDING), ("_id", SortDirection.DESCENDING)]).limit(first + 1).to_list()
         has_next = len(docs) > first
         docs = docs[:first]
         return AssetPage(docs, [cursors.encode("created_at", d.created_at, d.id) for d in docs], has_next)

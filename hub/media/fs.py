@@ -14,6 +14,7 @@ import secrets
 import time
 from collections.abc import AsyncIterable, AsyncIterator
 from pathlib import Path
+from typing import BinaryIO
 
 from hub.media.blobs import DEFAULT_CHUNK, BlobNotFound, check_key, chunked, split_range
 from hub.media.signing import blob_path, expiry, sign_path
@@ -91,6 +92,6 @@ class FilesystemBlobStore:
         return sign_path(self.url_secret, blob_path(key), expiry(time.time() if now is None else now, ttl_seconds))
 
 
-def _flush_and_sync(handle) -> None:  # type: ignore[no-untyped-def]
+def _flush_and_sync(handle: BinaryIO) -> None:
     handle.flush()
     os.fsync(handle.fileno())

@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import os
 import secrets
-from collections.abc import AsyncIterable
+from collections.abc import AsyncIterable, AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -169,7 +169,7 @@ class MediaService:
         return doc
 
 
-async def _once(data: bytes):  # type: ignore[no-untyped-def]
+async def _once(data: bytes) -> AsyncIterator[bytes]:
     yield data
 
 

@@ -41,7 +41,7 @@ class ResumableUploads:
         AssetStore(scope)._writer()
 
     @property
-    def _coll(self):  # type: ignore[no-untyped-def]
+    def _coll(self) -> Any:
         return UploadDoc.get_pymongo_collection()
 
     async def create(self, size: int, filename: str | None, meta: dict[str, Any]) -> UploadDoc:

@@ -8,14 +8,22 @@ are read chunk by chunk from `request.stream()` and never held whole in memory.
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from litestar import Request, Response, delete, get, post, put
 from litestar.datastructures import State
 from litestar.openapi import ResponseSpec
+from litestar.openapi.spec import (
+    OpenAPIFormat,
+    OpenAPIMediaType,
+    OpenAPIType,
+    Operation,
+    RequestBody,
+    Schema,
+)
 from litestar.params import FromPath, FromQuery, JSONBody
-from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
 from litestar.response import Stream
 
 from hub.auth.tokens import scope_for_request
@@ -95,7 +103,7 @@ def _octet_stream_operation(description: str) -> type[Operation]:
     class RawBodyOperation(Operation):
         def __post_init__(self) -> None:
             self.request_body = RequestBody(
-                content={"application/octet-stream": OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING, format="binary"))},
+                content={"application/octet-stream": OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY))},
                 required=True,
                 description=description,
             )
@@ -158,10 +166,10 @@ def _closing_error(_: Request[Any, Any, Any], exc: HubError) -> Response[Any]:
     return response
 
 
-CLOSE_ON_ERROR = {HubError: _closing_error}
+CLOSE_ON_ERROR: dict[int | type[Exception], Any] = {HubError: _closing_error}
 
 
-def _body(request: Request[Any, Any, Any]):  # type: ignore[no-untyped-def]
+def _body(request: Request[Any, Any, Any]) -> AsyncIterator[bytes]:
     return request.stream()
 
 

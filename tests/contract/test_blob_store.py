@@ -12,10 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from hub.ids import new_id
 from hub.media.blobs import BadRange, BlobNotFound, BlobStore, iterate, open_chunks
 from hub.media.fs import FilesystemBlobStore
 from hub.media.s3 import MIN_PART, S3BlobStore
-from hub.ids import new_id
 
 BACKENDS = ["filesystem", "s3-moto"] + (["s3-real"] if os.environ.get("RONGHUB_S3_ENDPOINT") else [])
 
