@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from tests.conftest import GraphQLClient
 from tests.media.helpers import AUTH, image_bytes
@@ -98,3 +99,16 @@ async def test_anonymous_readers_cannot_list_assets_or_ask_for_arbitrary_renditi
     assert "/media/blobs/" in ok["story"]["cover"]["renditionUrl"]
     errors = await public.errors(q, {"id": story["id"], "s": "w=4000,h=4000,fit=crop"})
     assert errors[0]["extensions"]["code"] == "INVALID_INPUT"
+
+
+async def test_another_center_cannot_see_or_delete_the_asset(http: httpx.AsyncClient) -> None:
+    from hub.errors import HubError
+    from hub.media.assets import AssetStore
+    from hub.store.scope import Scope
+
+    asset = await new_asset(http)
+    other = AssetStore(Scope(tenant="another-center", actor="someone", public_only=False))
+    assert await other.get(asset) is None
+    with pytest.raises(HubError) as caught:
+        await other.delete(asset)
+    assert caught.value.code == "NOT_FOUND"
