@@ -42,6 +42,9 @@ class UploadDoc(TenantDocument):
     # JSON string, so parts are pushed as plain strings (UploadPart.encode/decode)
     parts: list[str] = Field(default_factory=list)
     status: str = "open"  # open | completing | completed | aborted
+    # "parts": PUT to the hub in parts; "direct": one PUT to a presigned S3 URL (staging_key)
+    mode: str = "parts"
+    staging_key: str | None = None
     asset_id: str | None = None
     mime: str | None = None
     meta: dict[str, str] = Field(default_factory=dict)  # title, alt, credit... for the asset

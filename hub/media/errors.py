@@ -58,6 +58,12 @@ class MediaCodes:
         "The upload is not complete: {received} of {size} bytes received.",
         409,
     )
+    DIRECT_UPLOAD_UNAVAILABLE = ErrorKind(
+        "DIRECT_UPLOAD_UNAVAILABLE",
+        "直传对象存储仅在使用 S3/MinIO 时可用,请改用分片上传。",
+        "Direct upload to object storage needs the S3/MinIO backend; use the resumable upload.",
+        409,
+    )
     ASSET_IN_USE = ErrorKind(
         "ASSET_IN_USE",
         "该媒体资源仍被 {count} 篇稿件使用,不能删除。请先从这些稿件中移除。",

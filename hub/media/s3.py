@@ -163,6 +163,18 @@ class S3BlobStore:
         await self.ensure_bucket()
         await self._call("delete_object", Bucket=self.bucket, Key=key)
 
+    async def signed_put_url(self, key: str, ttl_seconds: int, size: int) -> str:
+        """A presigned PUT for a client to upload straight to the bucket. The length is
+        signed too, so S3 refuses a body of any other size."""
+        check_key(key)
+        await self.ensure_bucket()
+        params = {"Bucket": self.bucket, "Key": key, "ContentLength": size}
+        return str(
+            await asyncio.to_thread(
+                self.client.generate_presigned_url, "put_object", Params=params, ExpiresIn=ttl_seconds
+            )
+        )
+
     async def signed_url(self, key: str, ttl_seconds: int, content_type: str | None = None, now: float | None = None) -> str:
         # S3 checks the expiry itself (from the signing time); `now` only matters for our own URLs
         check_key(key)

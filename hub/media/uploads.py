@@ -19,9 +19,11 @@ from pymongo import ReturnDocument
 from hub.errors import Codes, HubError, invalid
 from hub.ids import new_id, now_ms
 from hub.media.assets import AssetStore
+from hub.media.blobs import BlobNotFound
 from hub.media.documents import UploadDoc, UploadPart
 from hub.media.errors import MediaCodes
 from hub.media.ingest import Ingest
+from hub.media.s3 import S3BlobStore
 from hub.media.service import META_FIELDS, MediaService, original_key
 from hub.media.sniff import SNIFF_BYTES, identify
 from hub.store.documents import AssetDoc
@@ -62,15 +64,38 @@ class ResumableUploads:
         await doc.insert()
         return doc
 
+    async def create_direct(self, size: int, filename: str | None, meta: dict[str, Any]) -> tuple[UploadDoc, str]:
+        """Start an upload that the client PUTs straight to S3 through a presigned URL;
+        `complete` then checks (sniffs, hashes, probes) it like any other upload."""
+        store = self.media.store
+        if not isinstance(store, S3BlobStore):
+            raise HubError(MediaCodes.DIRECT_UPLOAD_UNAVAILABLE)
+        doc = await self.create(size, filename, meta)
+        staging = f"t/{self.scope.tenant}/uploads/{doc.id}/direct"
+        await self._coll.update_one({"_id": doc.id}, {"$set": {"mode": "direct", "staging_key": staging}})
+        doc.mode, doc.staging_key = "direct", staging
+        return doc, await store.signed_put_url(staging, self.media.settings.media_url_ttl_seconds, size)
+
+    async def _arrived(self, doc: UploadDoc) -> UploadDoc:
+        """A direct upload's progress is whatever S3 holds."""
+        if doc.mode != "direct" or doc.staging_key is None or doc.status != "open":
+            return doc
+        with contextlib.suppress(BlobNotFound):
+            doc.received = await self.media.store.size(doc.staging_key)
+            await self._coll.update_one({"_id": doc.id, "status": "open"}, {"$set": {"received": doc.received}})
+        return doc
+
     async def get(self, upload_id: str) -> UploadDoc:
         doc = await UploadDoc.find_one({"tenant": self.scope.tenant, "_id": upload_id})
         if doc is None or doc.status == "aborted":
             raise _not_found(upload_id)
-        return doc
+        return await self._arrived(doc)
 
     async def put_part(self, upload_id: str, offset: int, chunks: AsyncIterable[bytes]) -> UploadDoc:
         """Store the part that starts at `offset` (which must be the bytes received so far)."""
         doc = await self.get(upload_id)
+        if doc.mode == "direct":
+            raise invalid("offset", "此上传为直传对象存储,请使用返回的上传链接", "this upload goes straight to S3: use its upload URL")
         if doc.status != "open" or offset != doc.received:
             raise HubError(MediaCodes.UPLOAD_OFFSET_MISMATCH, received=doc.received, offset=offset)
         limit = min(self.media.settings.media_max_part_bytes, doc.size - offset)
@@ -146,11 +171,18 @@ class ResumableUploads:
         await self._drop_parts(doc)
 
     async def _joined(self, doc: UploadDoc) -> AsyncIterator[bytes]:
+        if doc.mode == "direct" and doc.staging_key is not None:
+            async for chunk in self.media.store.get(doc.staging_key):
+                yield chunk
+            return
         for part in doc.part_list():
             async for chunk in self.media.store.get(part.key):
                 yield chunk
 
     async def _drop_parts(self, doc: UploadDoc) -> None:
+        if doc.staging_key:
+            with contextlib.suppress(Exception):
+                await self.media.store.delete(doc.staging_key)
         for part in doc.part_list():
             with contextlib.suppress(Exception):
                 await self.media.store.delete(part.key)

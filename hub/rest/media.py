@@ -227,6 +227,29 @@ async def create_upload(request: Request[Any, Any, Any], state: State, data: JSO
     return _upload_out(doc)
 
 
+@dataclass
+class DirectUploadOut:
+    upload: UploadOut
+    put_url: str = field(metadata={"description": "presigned S3 PUT URL; send exactly `size` bytes"})
+
+
+@post(
+    "/media/uploads/direct",
+    summary="Start a direct upload to S3 (presigned PUT)",
+    description="S3/MinIO backend only: PUT the file to `put_url` (no hub token needed there), "
+    "then POST /media/uploads/{id}/complete; the hub then checks type, size and checksum as for "
+    "any upload. On the filesystem backend: DIRECT_UPLOAD_UNAVAILABLE (use the resumable upload).",
+    tags=TAGS,
+    status_code=201,
+    responses={401: _error("UNAUTHENTICATED"), 409: _error("DIRECT_UPLOAD_UNAVAILABLE"), 413: _error("MEDIA_TOO_LARGE")},
+)
+async def create_direct_upload(request: Request[Any, Any, Any], state: State, data: JSONBody[CreateUploadIn]) -> DirectUploadOut:
+    scope = _writer(request, state)
+    meta = {k: getattr(data, k) for k in ("title", "alt", "credit", "copyright", "caption")}
+    doc, url = await ResumableUploads(media_service(state.settings), scope).create_direct(data.size, data.filename, meta)
+    return DirectUploadOut(upload=_upload_out(doc), put_url=url)
+
+
 @get("/media/uploads/{upload_id:str}", summary="A resumable upload's progress", tags=TAGS, responses={404: _error("NOT_FOUND")})
 async def upload_status(request: Request[Any, Any, Any], state: State, upload_id: FromPath[str]) -> UploadOut:
     scope = _writer(request, state)
@@ -368,4 +391,4 @@ async def download(request: Request[Any, Any, Any], state: State, key: FromPath[
     return Stream(media.store.get(key, offset, length), media_type=mime, headers=headers, status_code=206)
 
 
-ROUTES = [upload, create_upload, upload_status, upload_part, complete_upload, abort_upload, get_asset, delete_asset, rendition, download]
+ROUTES = [upload, create_upload, create_direct_upload, upload_status, upload_part, complete_upload, abort_upload, get_asset, delete_asset, rendition, download]

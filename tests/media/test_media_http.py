@@ -217,6 +217,12 @@ async def test_resumable_upload_refuses_a_lying_first_part(http: httpx.AsyncClie
     assert status["received"] == 0
 
 
+async def test_direct_upload_needs_the_s3_backend(http: httpx.AsyncClient) -> None:
+    response = await http.post("/media/uploads/direct", json={"size": 10}, headers=AUTH)
+    assert response.status_code == 409
+    assert code_of(response) == "DIRECT_UPLOAD_UNAVAILABLE"
+
+
 async def test_resumable_upload_larger_than_the_limit_is_refused_at_creation(http: httpx.AsyncClient, hub_settings: Settings) -> None:
     response = await http.post(
         "/media/uploads/resumable", json={"size": hub_settings.media_max_resumable_bytes + 1}, headers=AUTH

@@ -48,6 +48,14 @@ async def test_s3_backend_round_trips_upload_rendition_and_presigned_download(
             done = (await http.post(f"/media/uploads/{created['id']}/complete", headers=AUTH)).json()
             assert (done["kind"], done["duration_ms"]) == ("video", 5000)
 
+            direct = await http.post("/media/uploads/direct", json={"size": len(original), "filename": "d.jpg"}, headers=AUTH)
+            assert direct.status_code == 201, direct.text
+            async with httpx.AsyncClient() as to_s3:
+                assert (await to_s3.put(direct.json()["put_url"], content=original)).status_code == 200
+            finished = await http.post(f"/media/uploads/{direct.json()['upload']['id']}/complete", headers=AUTH)
+            assert finished.status_code == 201, finished.text
+            assert finished.json()["checksum"] == asset["checksum"]
+
         assert not (tmp_path / "blobs").exists()  # nothing went to the filesystem
         async with httpx.AsyncClient() as anonymous:
             assert (await anonymous.get(asset["url"])).content == original
