@@ -21,6 +21,7 @@ from hub.jobs.service import running_worker
 from hub.logging import configure_logging
 from hub.readcache import Generations, ResponseCache, polling
 from hub.rest import graphql, health
+from hub.rest import media as media_rest
 from hub.rest.responses import hub_error_handler, http_error_handler, internal_error_handler
 from hub.search.service import SearchService, build_engine
 from hub.search.service import install as install_search
@@ -72,7 +73,7 @@ def create_app(settings: Settings | None = None, command_listeners: list[Command
             await database.close()
 
     app = Litestar(
-        route_handlers=[graphql.graphql_post, graphql.graphql_get, health.healthz, health.readyz, health.metrics],
+        route_handlers=[graphql.graphql_post, graphql.graphql_get, health.healthz, health.readyz, health.metrics, *media_rest.ROUTES],
         lifespan=[lifespan],
         state=_state(settings, generations),
         exception_handlers={

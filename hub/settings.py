@@ -36,6 +36,26 @@ class Settings(BaseSettings):
     s3_access_key: str | None = Field(None, description="S3 access key id")
     s3_secret_key: str | None = Field(None, description="S3 secret access key")
 
+    media_max_upload_bytes: int = Field(
+        100_000_000, description="largest file in one upload request (bytes)"
+    )
+    media_max_resumable_bytes: int = Field(
+        4_000_000_000, description="largest file through the resumable (parted) upload (bytes)"
+    )
+    media_max_part_bytes: int = Field(64_000_000, description="largest part of a resumable upload")
+    media_max_image_pixels: int = Field(
+        100_000_000, description="largest image (width x height) renditions will decode"
+    )
+    media_url_key: str | None = Field(
+        None,
+        description="secret that signs media URLs (filesystem backend); unset keeps a "
+        "generated key in the data folder",
+    )
+    media_url_ttl_seconds: int = Field(3_600, description="how long a signed media URL stays valid")
+    public_url: str | None = Field(
+        None, description="the hub's public base URL for links it hands out; unset: http://host:port"
+    )
+
     default_tenant: str = Field(
         "default", description="the center whose published stories anonymous readers see"
     )
@@ -89,3 +109,11 @@ class Settings(BaseSettings):
     @property
     def store_dir(self) -> Path:
         return self.data_dir / "store"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")

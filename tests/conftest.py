@@ -184,3 +184,21 @@ def public(http: httpx.AsyncClient) -> GraphQLClient:
 def port_is_free(port: int) -> bool:
     with socket.socket() as s:
         return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+@pytest.fixture(scope="session")
+def moto_s3() -> Iterator[dict[str, str]]:
+    """moto's S3 server on a loopback port: S3 settings (RONGHUB_S3_* names) pointing at it."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield {
+        "s3_endpoint": f"http://127.0.0.1:{port}",
+        "s3_bucket": "ronghub-test",
+        "s3_region": "us-east-1",
+        "s3_access_key": "testing",
+        "s3_secret_key": "testing",
+    }
+    server.stop()

@@ -41,7 +41,9 @@ from hub.ids import now_ms
 from hub.jobs import queue
 from hub.jobs.consumers import Consumer, PermanentFailure, RetryLater
 from hub.jobs.documents import JobDoc
+from hub.store.catalog import AssetRepository
 from hub.store.documents import CounterDoc, RevisionDoc
+from hub.store.scope import Scope
 from hub.store.stories import EVENT_TAKEDOWN
 
 log = structlog.get_logger(__name__)
@@ -96,6 +98,7 @@ class Distribution:
         max_polls: int = 200,
         prefix: str = "distribution",
         lease_seconds: float = 120.0,
+        media_urls: Any = None,  # async (blob_key, mime) -> URL, from the media service
     ) -> None:
         self.channels = channels
         self.transports = transports
@@ -105,6 +108,7 @@ class Distribution:
         self.poll_interval_s = poll_interval_s
         self.max_polls = max_polls
         self.lease_seconds = lease_seconds
+        self.media_urls = media_urls
         self.plan_name, self.deliver_name, self.poll_name = (f"{prefix}.plan", f"{prefix}.deliver", f"{prefix}.poll")
 
     def consumers(self) -> list[Consumer]:
@@ -200,7 +204,8 @@ class Distribution:
             pub = await pubs.move(pub, PubState.FAILED, actor=ACTOR, last_error="revision missing")
             raise PermanentFailure("revision missing")
         story = story_input(rev.content, tenant=pub.tenant, story_id=pub.story_id, revision_id=rev.id,
-                            revision_number=rev.number, approved_at_ms=rev.created_at)  # fmt: skip
+                            revision_number=rev.number, approved_at_ms=rev.created_at,
+                            assets=await self.assets_for(pub.tenant, rev.content))  # fmt: skip
         previous = await self._previous_variant(pub)
         context = RenderContext(now_ms=now_ms(), sequence_fn=self._sequence_fn(pub.tenant))
         variant, problems = await asyncio.to_thread(
@@ -215,6 +220,24 @@ class Distribution:
                             problems=problem_data, last_error=reason)  # fmt: skip
             raise PermanentFailure(reason)
         return await pubs.move(pub, PubState.VALIDATED, actor=ACTOR, variant=_variant_data(variant), problems=problem_data)
+
+    async def assets_for(self, tenant: str, content: Any) -> list[Asset]:
+        """The revision's media as channels fetch it: signed, expiring URLs (none without media)."""
+        if self.media_urls is None:
+            return []
+        ids = [*([content.cover_asset_id] if content.cover_asset_id else []), *content.asset_ids]
+        found = await AssetRepository(Scope(tenant, ACTOR, public_only=False)).get_many(list(dict.fromkeys(ids)))
+        out = []
+        for asset_id in dict.fromkeys(ids):
+            doc = found.get(asset_id)
+            if doc is None or getattr(doc, "blob_key", None) is None:
+                continue
+            out.append(Asset(
+                id=doc.id, kind=doc.kind, url=await self.media_urls(doc.blob_key, doc.mime), mime=doc.mime or "application/octet-stream",
+                size=doc.size or 0, alt=doc.alt, width=doc.width, height=doc.height,
+                duration_s=doc.duration_ms / 1000 if doc.duration_ms else None,
+            ))  # fmt: skip
+        return out
 
     async def _previous_variant(self, pub: PublicationDoc) -> Variant | None:
         if not pub.replaces:

@@ -12,6 +12,7 @@ from hub.distribution.engine import Distribution
 from hub.distribution.readmodel import ReadModelStore
 from hub.distribution.transports import TransportProvider
 from hub.feeds.store import StoredFeed
+from hub.media.service import media_service
 from hub.settings import Settings
 from hub.transports.factory import build_transport
 
@@ -44,4 +45,5 @@ def build_distribution(settings: Settings, on_read_model_change: Callable[[str, 
         transports=build_transports(settings, on_read_model_change),
         channel_config=settings.channel_config,
         default_channels=tuple(settings.default_channels),
+        media_urls=media_service(settings).url,
     )

@@ -169,17 +169,19 @@ class ContentMutation:
 def query_parts() -> tuple[type, ...]:
     """Every subsystem's query type; their fields make up `Query`."""
     from hub.graphql.distribution import DistributionQuery
+    from hub.graphql.media import MediaQuery
     from hub.graphql.search import SearchQuery
 
-    return (ContentQuery, DistributionQuery, SearchQuery)
+    return (ContentQuery, DistributionQuery, SearchQuery, MediaQuery)
 
 
 def mutation_parts() -> tuple[type, ...]:
     """Every subsystem's mutation type; their fields make up `Mutation`."""
     from hub.graphql.distribution import DistributionMutation
+    from hub.graphql.media import MediaMutation
     from hub.graphql.search import SearchMutation
 
-    return (ContentMutation, DistributionMutation, SearchMutation)
+    return (ContentMutation, DistributionMutation, SearchMutation, MediaMutation)
 
 
 class HubSchema(strawberry.Schema):

@@ -60,18 +60,70 @@ class Column:
         return Column(id=strawberry.ID(doc.id), name=doc.name, slug=doc.slug, position=doc.position)
 
 
-@strawberry.type(description="媒体资源引用")
+@strawberry.type(description="媒体资源: an uploaded image, video, audio or document")
 class Asset:
     id: strawberry.ID
-    kind: str
+    kind: str = strawberry.field(description="image, video, audio or document")
     uri: str
     title: str | None
-    alt: str | None
-    credit: str | None
+    alt: str | None = strawberry.field(description="替代文字 (required for images on the government portal)")
+    credit: str | None = strawberry.field(description="署名 (photographer, agency)")
+    copyright: str | None = strawberry.field(description="版权")
+    caption: str | None = strawberry.field(description="图片说明")
+    mime: str | None
+    filename: str | None
+    size: int | None = strawberry.field(description="bytes")
+    checksum: str | None = strawberry.field(description="sha256 of the original, hex")
+    width: int | None
+    height: int | None
+    duration_ms: int | None
+    codec: str | None
+    focal_x: float = strawberry.field(description="focal point for crops, 0..1 from the left")
+    focal_y: float = strawberry.field(description="focal point for crops, 0..1 from the top")
+    used_by: int = strawberry.field(description="how many stories use this asset")
+    created_at: datetime
+    blob_key: strawberry.Private[str | None]
 
     @staticmethod
     def from_doc(doc: AssetDoc) -> Asset:
-        return Asset(id=strawberry.ID(doc.id), kind=doc.kind, uri=doc.uri, title=doc.title, alt=doc.alt, credit=doc.credit)
+        return Asset(
+            id=strawberry.ID(doc.id),
+            kind=doc.kind,
+            uri=doc.uri,
+            title=doc.title,
+            alt=doc.alt,
+            credit=doc.credit,
+            copyright=doc.copyright,
+            caption=doc.caption,
+            mime=doc.mime,
+            filename=doc.filename,
+            size=doc.size,
+            checksum=doc.checksum,
+            width=doc.width,
+            height=doc.height,
+            duration_ms=doc.duration_ms,
+            codec=doc.codec,
+            focal_x=doc.focal_x,
+            focal_y=doc.focal_y,
+            used_by=len(doc.refs),
+            created_at=ms_to_dt(doc.created_at),  # type: ignore[arg-type]
+            blob_key=doc.blob_key,
+        )
+
+    @strawberry.field(description="signed, expiring URL of the original (no token needed to fetch it)")
+    async def url(self, info: Info[Context, None]) -> str | None:
+        from hub.graphql.media import original_url
+
+        return await original_url(info, self)
+
+    @strawberry.field(
+        description="signed URL of a rendition (衍生图), made on first use: a preset "
+        "(wechat-cover, wechat-square, douyin-vertical, thumb, large) or w=,h=,fit=,fmt=,q="
+    )
+    async def rendition_url(self, info: Info[Context, None], spec: str) -> str:
+        from hub.graphql.media import rendition_url_for
+
+        return await rendition_url_for(info, str(self.id), spec)
 
 
 @strawberry.interface(description="The editable content of a story, as saved in a revision")

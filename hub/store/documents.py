@@ -53,17 +53,43 @@ class ColumnDoc(TenantDocument):
 
 
 class AssetDoc(TenantDocument):
-    """A reference to a media asset; the media issue fills in storage and renditions."""
+    """A media asset: the original's blob, what it is, who made it and who uses it.
+
+    `refs` holds the ids of the stories that use the asset; it changes only by
+    `$addToSet`/`$pull` (idempotent, atomic per asset), and an asset is deleted only
+    while it is empty (hub/media/refs.py).
+    """
 
     kind: str = "image"
-    uri: str
+    uri: str = ""
     title: str | None = None
     alt: str | None = None
     credit: str | None = None
     created_at: int = Field(default_factory=now_ms)
+    # the media subsystem (hub/media) fills these in
+    mime: str | None = None
+    filename: str | None = None
+    size: int | None = None
+    checksum: str | None = None  # sha256 hex of the original
+    width: int | None = None
+    height: int | None = None
+    duration_ms: int | None = None
+    codec: str | None = None
+    copyright: str | None = None
+    caption: str | None = None
+    focal_x: float = 0.5  # focal point for crops, 0..1 from the left
+    focal_y: float = 0.5  # 0..1 from the top
+    blob_key: str | None = None
+    renditions: list[str] = Field(default_factory=list)  # blob keys of cached renditions
+    refs: list[str] = Field(default_factory=list)  # ids of stories that use the asset
+    updated_at: int = Field(default_factory=now_ms)
+    created_by: str | None = None
 
     class Settings:
         name = "assets"
+        indexes: ClassVar[list[Any]] = [
+            IndexModel([("tenant", 1), ("created_at", pymongo.DESCENDING)]),
+        ]
 
 
 class OutboxEntry(BaseModel):

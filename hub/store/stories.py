@@ -18,6 +18,7 @@ from pymongo.errors import DuplicateKeyError
 from hub.domain.story import StoryContent, StoryStatus, StoryType, build_content
 from hub.errors import Codes, HubError, invalid
 from hub.ids import new_id, now_ms
+from hub.media.assets import AssetStore
 from hub.store import cursor as cursors
 from hub.store.documents import CounterDoc, OutboxEntry, PublishedStoryDoc, RevisionDoc, StoryDoc
 from hub.store.scope import Scope
@@ -196,6 +197,7 @@ class StoryRepository:
         )
         await doc.insert()
         await self.ensure_head_revision(doc)
+        await AssetStore(self.scope).attach(doc.id, used_assets(doc))
         return doc
 
     async def update(self, story_id: str, expected_version: int, changes: dict[str, Any]) -> StoryDoc:
@@ -294,6 +296,7 @@ class StoryRepository:
             await self._raise_conflict(current.id, current.version)
         doc = StoryDoc.model_validate(raw)
         await self.ensure_head_revision(doc, restored_from=restored_from)
+        await AssetStore(self.scope).sync_story(doc.id, used_assets(current), used_assets(doc))
         return doc
 
     async def _require_any(self, story_id: str) -> StoryDoc:
@@ -326,6 +329,11 @@ class StoryRepository:
 
 def _outbox(*events: OutboxEntry) -> dict[str, OutboxEntry]:
     return {e.id: e for e in events}
+
+
+def used_assets(doc: StoryDoc) -> set[str]:
+    """The assets a story uses: its cover and its asset list (each counted as a reference)."""
+    return {*doc.asset_ids, *([doc.cover_asset_id] if doc.cover_asset_id else [])}
 
 
 def _content_fields(content: StoryContent) -> dict[str, Any]:

@@ -169,3 +169,19 @@ async def test_replanning_the_same_approval_creates_no_second_publication(rig: R
     result = await rig.engine._plan_approval(rig.scope.tenant, story.id, 1, {})
     assert result["planned"] == []
     assert len(rig.platform.items) == 1
+
+
+async def test_channels_receive_the_revisions_media_with_fetchable_urls(rig: Rig) -> None:
+    from hub.store.documents import AssetDoc
+
+    asset = AssetDoc(tenant=rig.scope.tenant, kind="image", uri="asset:x", blob_key="k/cover.jpg", mime="image/jpeg",
+                     size=1234, width=900, height=383, alt="防汛演练现场")  # fmt: skip
+    await asset.insert()
+
+    async def urls(key: str, mime: str | None) -> str:
+        return f"https://media.test/{key}?sig=1"
+
+    rig.engine.media_urls = urls
+    rev = (await rig.story(["paper"])).content()
+    got = await rig.engine.assets_for(rig.scope.tenant, rev.model_copy(update={"cover_asset_id": asset.id}))
+    assert [(a.id, a.url, a.alt, a.width) for a in got] == [(asset.id, "https://media.test/k/cover.jpg?sig=1", "防汛演练现场", 900)]

@@ -1,0 +1,86 @@
+"""What is inside a media file: dimensions of images, duration and codec of video/audio.
+
+Synchronous (Pillow and PyAV read local files); callers run these in a thread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+from PIL import Image
+
+from hub.errors import HubError
+from hub.media.errors import MediaCodes
+
+_ROTATED = {5, 6, 7, 8}  # EXIF orientations that swap width and height
+_ORIENTATION = 0x0112
+
+
+@dataclass(frozen=True, slots=True)
+class Probe:
+    width: int | None = None
+    height: int | None = None
+    duration_ms: int | None = None
+    codec: str | None = None
+
+
+def probe_image(path: Path, max_pixels: int) -> Probe:
+    """An image's displayed size (EXIF rotation applied); refuses damaged or huge images."""
+    try:
+        with Image.open(path) as img:
+            width, height = img.size
+            if width * height > max_pixels:
+                raise HubError(
+                    MediaCodes.MEDIA_UNREADABLE,
+                    reason=f"图片过大 {width}x{height} / image too large ({width}x{height})",
+                )
+            img.verify()  # reads the whole file without decoding it: catches truncated data
+        with Image.open(path) as img:  # verify() leaves the image unusable: open again
+            orientation = img.getexif().get(_ORIENTATION, 1)
+    except HubError:
+        raise
+    except Exception as exc:
+        raise HubError(MediaCodes.MEDIA_UNREADABLE, reason=type(exc).__name__) from None
+    if orientation in _ROTATED:
+        width, height = height, width
+    return Probe(width=width, height=height, codec=None)
+
+
+def probe_av(path: Path) -> Probe:
+    """Duration, dimensions and codec of a video or audio file, read with PyAV."""
+    try:
+        with av.open(str(path)) as container:
+            duration = container.duration  # in av.time_base units (microseconds)
+            video = next(iter(container.streams.video), None)
+            audio = next(iter(container.streams.audio), None)
+            if duration is None:
+                stream = video or audio
+                if stream is not None and stream.duration is not None and stream.time_base is not None:
+                    duration = int(stream.duration * stream.time_base * av.time_base)
+            if video is not None:
+                ctx = video.codec_context
+                return Probe(
+                    width=ctx.width or None,
+                    height=ctx.height or None,
+                    duration_ms=None if duration is None else int(duration * 1000 // av.time_base),
+                    codec=ctx.name,
+                )
+            if audio is not None:
+                return Probe(
+                    duration_ms=None if duration is None else int(duration * 1000 // av.time_base),
+                    codec=audio.codec_context.name,
+                )
+    except Exception as exc:
+        raise HubError(MediaCodes.MEDIA_UNREADABLE, reason=type(exc).__name__) from None
+    raise HubError(MediaCodes.MEDIA_UNREADABLE, reason="没有音视频流 / no audio or video stream")
+
+
+def probe(path: Path, kind: str, max_pixels: int) -> Probe:
+    """Probe by kind; documents (PDF) carry no dimensions."""
+    if kind == "image":
+        return probe_image(path, max_pixels)
+    if kind in ("video", "audio"):
+        return probe_av(path)
+    return Probe()

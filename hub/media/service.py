@@ -1,0 +1,191 @@
+"""The media service: the blob store chosen by settings plus what the REST endpoints and
+GraphQL resolvers do with it (take in uploads, describe assets, make renditions, sign
+URLs, delete). One per settings object (`media_service`)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+from collections.abc import AsyncIterable, AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from hub.errors import HubError
+from hub.ids import new_id
+from hub.media.assets import AssetStore
+from hub.media.blobs import BlobNotFound, BlobStore, materialized, read_all
+from hub.media.errors import MediaCodes
+from hub.media.fs import FilesystemBlobStore
+from hub.media.ingest import Ingest
+from hub.media.probe import probe
+from hub.media.renditions import parse_spec, render
+from hub.media.s3 import S3BlobStore
+from hub.media.sniff import MediaType, sniff
+from hub.settings import Settings
+from hub.store.documents import AssetDoc
+from hub.store.scope import Scope
+
+META_FIELDS = ("title", "alt", "credit", "copyright", "caption")
+
+
+def original_key(tenant: str, asset_id: str) -> str:
+    return f"t/{tenant}/a/{asset_id}/original"
+
+
+def rendition_key(tenant: str, asset_id: str, canonical: str, focal: tuple[float, float], ext: str) -> str:
+    fx, fy = (round(v * 1000) for v in focal)
+    return f"t/{tenant}/a/{asset_id}/r/{canonical}-fp{fx}x{fy}.{ext}"
+
+
+def url_secret(settings: Settings) -> bytes:
+    """The key that signs media URLs: from settings, else one kept in the data folder
+    (created once, readable only by the hub's user) so restarts keep links valid."""
+    if settings.media_url_key:
+        return settings.media_url_key.encode()
+    path = settings.data_dir / "media-url.key"
+    with contextlib.suppress(FileNotFoundError):
+        return path.read_bytes()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(secrets.token_hex(32).encode())
+    return path.read_bytes()
+
+
+def blob_store_for(settings: Settings) -> BlobStore:
+    """S3/MinIO when RONGHUB_S3_ENDPOINT is set, else files under the data folder."""
+    if settings.s3_endpoint:
+        return S3BlobStore(
+            settings.s3_endpoint,
+            settings.s3_bucket,
+            settings.s3_region,
+            settings.s3_access_key,
+            settings.s3_secret_key,
+        )
+    return FilesystemBlobStore(settings.blob_dir, url_secret(settings))
+
+
+class MediaService:
+    def __init__(self, settings: Settings, store: BlobStore | None = None) -> None:
+        self.settings = settings
+        self.store = store or blob_store_for(settings)
+        self.secret = url_secret(settings) if self.store.backend == "filesystem" else b""
+
+    # ---- taking in files -----------------------------------------------------------
+    async def upload(
+        self, scope: Scope, chunks: AsyncIterable[bytes], filename: str | None, meta: dict[str, Any]
+    ) -> AssetDoc:
+        """Store one streamed file as a new asset (sniffed, size-limited, hashed, probed)."""
+        assets = AssetStore(scope)
+        assets._writer()
+        asset_id = new_id()
+        key = original_key(scope.tenant, asset_id)
+        ingest = Ingest(chunks, self.settings.media_max_upload_bytes, filename)
+        await self.store.put(key, ingest)
+        assert ingest.media_type is not None
+        return await self.finish(scope, asset_id, key, ingest.media_type, ingest.size, ingest.sha256, filename, meta)
+
+    async def finish(
+        self,
+        scope: Scope,
+        asset_id: str,
+        key: str,
+        media_type: MediaType,
+        size: int,
+        checksum: str,
+        filename: str | None,
+        meta: dict[str, Any],
+    ) -> AssetDoc:
+        """Probe a stored original and record its asset; a file that cannot be read is removed."""
+        try:
+            async with materialized(self.store, key, "." + media_type.extension) as path:
+                found = await asyncio.to_thread(probe, path, media_type.kind, self.settings.media_max_image_pixels)
+        except BaseException:
+            await self.store.delete(key)
+            raise
+        doc = AssetDoc(
+            id=asset_id,
+            tenant=scope.tenant,
+            kind=media_type.kind,
+            mime=media_type.mime,
+            uri=f"asset:{asset_id}",
+            filename=_clean_name(filename),
+            size=size,
+            checksum=checksum,
+            width=found.width,
+            height=found.height,
+            duration_ms=found.duration_ms,
+            codec=found.codec,
+            blob_key=key,
+            created_by=scope.actor,
+            **{k: (str(v).strip() or None) for k, v in meta.items() if k in META_FIELDS and v is not None},
+        )
+        return await AssetStore(scope).add(doc)
+
+    # ---- renditions and links ------------------------------------------------------
+    async def rendition(self, scope: Scope, asset: AssetDoc, spec_text: str) -> tuple[str, str]:
+        """The blob key and MIME type of a rendition, made now if it is not cached yet."""
+        spec = parse_spec(spec_text)
+        if asset.kind != "image" or asset.blob_key is None:
+            raise HubError(MediaCodes.RENDITION_UNSUPPORTED, media_kind=asset.kind)
+        focal = (asset.focal_x, asset.focal_y)
+        key = rendition_key(scope.tenant, asset.id, spec.canonical(), focal, spec.extension)
+        if await self.store.exists(key):
+            return key, spec.mime
+        original = await read_all(self.store, asset.blob_key, self.settings.media_max_upload_bytes)
+        data = await asyncio.to_thread(render, original, spec, focal, self.settings.media_max_image_pixels)
+        await self.store.put(key, _once(data), spec.mime)
+        await AssetStore(scope).add_rendition(asset.id, key)
+        return key, spec.mime
+
+    async def url(self, key: str, mime: str | None = None, ttl_seconds: int | None = None) -> str:
+        """An absolute URL that serves the blob without a token until it expires."""
+        ttl = ttl_seconds or self.settings.media_url_ttl_seconds
+        signed = await self.store.signed_url(key, ttl, mime)
+        return signed if "://" in signed else self.settings.base_url + signed
+
+    async def original_url(self, asset: AssetDoc, ttl_seconds: int | None = None) -> str | None:
+        if asset.blob_key is None:
+            return None
+        return await self.url(asset.blob_key, asset.mime, ttl_seconds)
+
+    async def head_type(self, key: str) -> MediaType | None:
+        """The format of a stored blob, from its first bytes (what downloads are served as)."""
+        head = b""
+        async for chunk in self.store.get(key, 0, min(64, await self.store.size(key))):
+            head += chunk
+        return sniff(head)
+
+    async def delete_asset(self, scope: Scope, asset_id: str) -> AssetDoc:
+        """Delete an unused asset and its blobs (original and cached renditions)."""
+        doc = await AssetStore(scope).delete(asset_id)
+        for key in [doc.blob_key, *doc.renditions]:
+            if key:
+                with contextlib.suppress(BlobNotFound):
+                    await self.store.delete(key)
+        return doc
+
+
+async def _once(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
+def _clean_name(filename: str | None) -> str | None:
+    if not filename:
+        return None
+    return Path(filename.replace("\\", "/")).name[:255] or None
+
+
+_SERVICES: dict[int, tuple[Settings, MediaService]] = {}
+
+
+def media_service(settings: Settings) -> MediaService:
+    """The media service for these settings (one per settings object, made on first use)."""
+    found = _SERVICES.get(id(settings))
+    if found is None or found[0] is not settings:
+        found = (settings, MediaService(settings))
+        _SERVICES[id(settings)] = found
+    return found[1]

@@ -1,0 +1,394 @@
+"""Media over HTTP: uploads (one request, or resumable in parts), assets, renditions, and
+downloads through signed URLs.
+
+Uploads need the newsroom token; a signed download URL is its own permission. Bodies
+are read chunk by chunk from `request.stream()` and never held whole in memory.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from litestar import Request, Response, delete, get, post, put
+from litestar.datastructures import State
+from litestar.openapi import ResponseSpec
+from litestar.openapi.spec import (
+    OpenAPIFormat,
+    OpenAPIMediaType,
+    OpenAPIType,
+    Operation,
+    RequestBody,
+    Schema,
+)
+from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.response import Stream
+
+from hub.auth.tokens import scope_for_request
+from hub.errors import Codes, HubError
+from hub.media import signing
+from hub.media.assets import AssetStore
+from hub.media.blobs import BlobNotFound
+from hub.media.documents import UploadDoc
+from hub.media.errors import MediaCodes
+from hub.media.service import MediaService, media_service
+from hub.media.uploads import ResumableUploads
+from hub.rest.responses import error_response
+from hub.store.documents import AssetDoc
+from hub.store.scope import Scope
+
+TAGS = ["media"]
+
+
+@dataclass
+class AssetOut:
+    """A media asset as the upload endpoints return it."""
+
+    id: str
+    kind: str = field(metadata={"description": "image, video, audio or document"})
+    mime: str | None
+    filename: str | None
+    size: int | None
+    checksum: str | None = field(metadata={"description": "sha256 of the original, hex"})
+    width: int | None
+    height: int | None
+    duration_ms: int | None
+    codec: str | None
+    title: str | None
+    alt: str | None
+    credit: str | None
+    copyright: str | None
+    caption: str | None
+    focal_x: float
+    focal_y: float
+    used_by: int = field(metadata={"description": "how many stories use the asset"})
+    created_at: int = field(metadata={"description": "unix milliseconds"})
+    url: str | None = field(metadata={"description": "signed, expiring URL of the original"})
+
+
+@dataclass
+class UploadOut:
+    """A resumable upload: resume by sending the part that starts at `received`."""
+
+    id: str
+    size: int
+    received: int
+    status: str = field(metadata={"description": "open, completing or completed"})
+    asset_id: str | None
+    filename: str | None
+
+
+@dataclass
+class CreateUploadIn:
+    size: int = field(metadata={"description": "the file's total size in bytes"})
+    filename: str | None = None
+    title: str | None = None
+    alt: str | None = None
+    credit: str | None = None
+    copyright: str | None = None
+    caption: str | None = None
+
+
+@dataclass
+class LinkOut:
+    url: str = field(metadata={"description": "signed URL; no token needed until it expires"})
+    mime: str
+    spec: str
+
+
+def _octet_stream_operation(description: str) -> type[Operation]:
+    @dataclass
+    class RawBodyOperation(Operation):
+        def __post_init__(self) -> None:
+            self.request_body = RequestBody(
+                content={"application/octet-stream": OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY))},
+                required=True,
+                description=description,
+            )
+
+    return RawBodyOperation
+
+
+def _error(codes: str) -> ResponseSpec:
+    return ResponseSpec(data_container=dict[str, Any], description=codes, generate_examples=False)
+
+
+async def to_out(media: MediaService, doc: AssetDoc) -> AssetOut:
+    return AssetOut(
+        id=doc.id,
+        kind=doc.kind,
+        mime=doc.mime,
+        filename=doc.filename,
+        size=doc.size,
+        checksum=doc.checksum,
+        width=doc.width,
+        height=doc.height,
+        duration_ms=doc.duration_ms,
+        codec=doc.codec,
+        title=doc.title,
+        alt=doc.alt,
+        credit=doc.credit,
+        copyright=doc.copyright,
+        caption=doc.caption,
+        focal_x=doc.focal_x,
+        focal_y=doc.focal_y,
+        used_by=len(doc.refs),
+        created_at=doc.created_at,
+        url=await media.original_url(doc),
+    )
+
+
+def _upload_out(doc: UploadDoc) -> UploadOut:
+    return UploadOut(id=doc.id, size=doc.size, received=doc.received, status=doc.status, asset_id=doc.asset_id, filename=doc.filename)
+
+
+def _writer(request: Request[Any, Any, Any], state: State) -> Scope:
+    scope = scope_for_request(request, state.settings)
+    if scope.anonymous:
+        raise HubError(Codes.UNAUTHENTICATED)
+    return scope
+
+
+def _announced_over(request: Request[Any, Any, Any], limit: int) -> None:
+    """Refuse before reading a byte when Content-Length already says too much."""
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > limit:
+        raise HubError(MediaCodes.MEDIA_TOO_LARGE, limit=limit)
+
+
+def _closing_error(_: Request[Any, Any, Any], exc: HubError) -> Response[Any]:
+    """Errors of body-reading routes close the connection: otherwise the server would
+    keep reading (and discarding) the rest of a refused upload to reuse the connection."""
+    response = error_response(exc)
+    response.headers["connection"] = "close"
+    return response
+
+
+CLOSE_ON_ERROR: dict[int | type[Exception], Any] = {HubError: _closing_error}
+
+
+def _body(request: Request[Any, Any, Any]) -> AsyncIterator[bytes]:
+    return request.stream()
+
+
+@post(
+    "/media/uploads",
+    summary="Upload a file (one request)",
+    description="The raw file is the request body (any Content-Type). Its type is read from "
+    "its first bytes, not its name: JPEG, PNG, WebP, GIF, MP4/MOV, WebM, MP3, M4A, PDF. A "
+    "`filename` whose extension names another type is refused (MEDIA_TYPE_MISMATCH). "
+    "Needs the newsroom token.",
+    tags=TAGS,
+    status_code=201,
+    request_max_body_size=None,  # limited by RONGHUB_MEDIA_MAX_UPLOAD_BYTES while streaming
+    exception_handlers=CLOSE_ON_ERROR,
+    operation_class=_octet_stream_operation("the file's bytes"),
+    responses={
+        401: _error("UNAUTHENTICATED"),
+        413: _error("MEDIA_TOO_LARGE: stopped as soon as the limit was passed"),
+        415: _error("MEDIA_TYPE_UNSUPPORTED or MEDIA_TYPE_MISMATCH"),
+        422: _error("MEDIA_UNREADABLE"),
+    },
+)
+async def upload(
+    request: Request[Any, Any, Any],
+    state: State,
+    filename: FromQuery[str | None] = None,
+    title: FromQuery[str | None] = None,
+    alt: FromQuery[str | None] = None,
+    credit: FromQuery[str | None] = None,
+    copyright: FromQuery[str | None] = None,
+    caption: FromQuery[str | None] = None,
+) -> AssetOut:
+    scope = _writer(request, state)
+    media = media_service(state.settings)
+    _announced_over(request, state.settings.media_max_upload_bytes)
+    meta = {"title": title, "alt": alt, "credit": credit, "copyright": copyright, "caption": caption}
+    doc = await media.upload(scope, _body(request), filename, meta)
+    return await to_out(media, doc)
+
+
+@post(
+    "/media/uploads/resumable",
+    summary="Start a resumable upload (large video)",
+    description="Declare the size; then PUT the parts in order to /media/uploads/{id}/parts?offset=N "
+    "and POST /media/uploads/{id}/complete. After a lost connection, GET the upload and "
+    "continue from `received`.",
+    tags=TAGS,
+    status_code=201,
+    responses={401: _error("UNAUTHENTICATED"), 413: _error("MEDIA_TOO_LARGE")},
+)
+async def create_upload(request: Request[Any, Any, Any], state: State, data: JSONBody[CreateUploadIn]) -> UploadOut:
+    scope = _writer(request, state)
+    meta = {k: getattr(data, k) for k in ("title", "alt", "credit", "copyright", "caption")}
+    doc = await ResumableUploads(media_service(state.settings), scope).create(data.size, data.filename, meta)
+    return _upload_out(doc)
+
+
+@dataclass
+class DirectUploadOut:
+    upload: UploadOut
+    put_url: str = field(metadata={"description": "presigned S3 PUT URL; send exactly `size` bytes"})
+
+
+@post(
+    "/media/uploads/direct",
+    summary="Start a direct upload to S3 (presigned PUT)",
+    description="S3/MinIO backend only: PUT the file to `put_url` (no hub token needed there), "
+    "then POST /media/uploads/{id}/complete; the hub then checks type, size and checksum as for "
+    "any upload. On the filesystem backend: DIRECT_UPLOAD_UNAVAILABLE (use the resumable upload).",
+    tags=TAGS,
+    status_code=201,
+    responses={401: _error("UNAUTHENTICATED"), 409: _error("DIRECT_UPLOAD_UNAVAILABLE"), 413: _error("MEDIA_TOO_LARGE")},
+)
+async def create_direct_upload(request: Request[Any, Any, Any], state: State, data: JSONBody[CreateUploadIn]) -> DirectUploadOut:
+    scope = _writer(request, state)
+    meta = {k: getattr(data, k) for k in ("title", "alt", "credit", "copyright", "caption")}
+    doc, url = await ResumableUploads(media_service(state.settings), scope).create_direct(data.size, data.filename, meta)
+    return DirectUploadOut(upload=_upload_out(doc), put_url=url)
+
+
+@get("/media/uploads/{upload_id:str}", summary="A resumable upload's progress", tags=TAGS, responses={404: _error("NOT_FOUND")})
+async def upload_status(request: Request[Any, Any, Any], state: State, upload_id: FromPath[str]) -> UploadOut:
+    scope = _writer(request, state)
+    return _upload_out(await ResumableUploads(media_service(state.settings), scope).get(upload_id))
+
+
+@put(
+    "/media/uploads/{upload_id:str}/parts",
+    summary="Send one part of a resumable upload",
+    description="The body is the part's bytes; `offset` must equal the bytes received so far "
+    "(else UPLOAD_OFFSET_MISMATCH with `received` in the details). A part that breaks off "
+    "is discarded whole.",
+    tags=TAGS,
+    request_max_body_size=None,  # limited by RONGHUB_MEDIA_MAX_PART_BYTES while streaming
+    exception_handlers=CLOSE_ON_ERROR,
+    operation_class=_octet_stream_operation("the part's bytes"),
+    responses={
+        404: _error("NOT_FOUND"),
+        409: _error("UPLOAD_OFFSET_MISMATCH"),
+        413: _error("MEDIA_TOO_LARGE"),
+        415: _error("MEDIA_TYPE_UNSUPPORTED or MEDIA_TYPE_MISMATCH (first part)"),
+    },
+)
+async def upload_part(request: Request[Any, Any, Any], state: State, upload_id: FromPath[str], offset: FromQuery[int]) -> UploadOut:
+    scope = _writer(request, state)
+    _announced_over(request, state.settings.media_max_part_bytes)
+    doc = await ResumableUploads(media_service(state.settings), scope).put_part(upload_id, offset, _body(request))
+    return _upload_out(doc)
+
+
+@post(
+    "/media/uploads/{upload_id:str}/complete",
+    summary="Finish a resumable upload: the asset",
+    tags=TAGS,
+    status_code=201,
+    responses={409: _error("UPLOAD_INCOMPLETE"), 415: _error("MEDIA_TYPE_MISMATCH"), 422: _error("MEDIA_UNREADABLE")},
+)
+async def complete_upload(request: Request[Any, Any, Any], state: State, upload_id: FromPath[str]) -> AssetOut:
+    scope = _writer(request, state)
+    media = media_service(state.settings)
+    return await to_out(media, await ResumableUploads(media, scope).complete(upload_id))
+
+
+@delete("/media/uploads/{upload_id:str}", summary="Abandon a resumable upload", tags=TAGS, status_code=204)
+async def abort_upload(request: Request[Any, Any, Any], state: State, upload_id: FromPath[str]) -> None:
+    scope = _writer(request, state)
+    await ResumableUploads(media_service(state.settings), scope).abort(upload_id)
+
+
+@get("/media/assets/{asset_id:str}", summary="An asset", tags=TAGS, responses={404: _error("NOT_FOUND")})
+async def get_asset(request: Request[Any, Any, Any], state: State, asset_id: FromPath[str]) -> AssetOut:
+    scope = _writer(request, state)
+    media = media_service(state.settings)
+    return await to_out(media, await AssetStore(scope).require(asset_id))
+
+
+@delete(
+    "/media/assets/{asset_id:str}",
+    summary="Delete an asset no story uses",
+    tags=TAGS,
+    status_code=204,
+    responses={404: _error("NOT_FOUND"), 409: _error("ASSET_IN_USE")},
+)
+async def delete_asset(request: Request[Any, Any, Any], state: State, asset_id: FromPath[str]) -> None:
+    scope = _writer(request, state)
+    await media_service(state.settings).delete_asset(scope, asset_id)
+
+
+@get(
+    "/media/assets/{asset_id:str}/renditions/{spec:str}",
+    summary="A rendition's signed URL (made on first request, then cached)",
+    description="`spec` is a preset (wechat-cover 2.35:1, wechat-square 1:1, douyin-vertical 9:16, "
+    "thumb, large) or `w=800,h=450,fit=crop,fmt=webp,q=80`. Crops centre on the asset's focal point.",
+    tags=TAGS,
+    responses={400: _error("RENDITION_SPEC_INVALID or RENDITION_UNSUPPORTED"), 404: _error("NOT_FOUND")},
+)
+async def rendition(request: Request[Any, Any, Any], state: State, asset_id: FromPath[str], spec: FromPath[str]) -> LinkOut:
+    scope = _writer(request, state)
+    media = media_service(state.settings)
+    asset = await AssetStore(scope).require(asset_id)
+    key, mime = await media.rendition(scope, asset, spec)
+    return LinkOut(url=await media.url(key, mime), mime=mime, spec=spec)
+
+
+def _parse_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """(offset, length) of a single `bytes=` range; None for none or several (whole file)."""
+    if not header or not header.startswith("bytes=") or "," in header:
+        return None
+    start_text, _, end_text = header[6:].strip().partition("-")
+    try:
+        if start_text == "":
+            suffix = int(end_text)
+            if suffix <= 0:
+                raise HubError(MediaCodes.RANGE_NOT_SATISFIABLE, size=size)
+            start = max(0, size - suffix)
+            return start, size - start
+        start = int(start_text)
+        end = int(end_text) if end_text else size - 1
+    except ValueError:
+        return None
+    if start >= size or end < start:
+        raise HubError(MediaCodes.RANGE_NOT_SATISFIABLE, size=size)
+    return start, min(end, size - 1) - start + 1
+
+
+@get(
+    "/media/blobs/{key:path}",
+    summary="Download through a signed URL (filesystem backend)",
+    description="No token: the `exp` and `sig` query parameters are the permission. Supports a "
+    "single `Range`. Tampered links get MEDIA_URL_INVALID, late ones MEDIA_URL_EXPIRED (403).",
+    tags=TAGS,
+    responses={403: _error("MEDIA_URL_INVALID or MEDIA_URL_EXPIRED"), 404: _error("NOT_FOUND"), 416: _error("RANGE_NOT_SATISFIABLE")},
+)
+async def download(request: Request[Any, Any, Any], state: State, key: FromPath[str]) -> Response[Any]:
+    media = media_service(state.settings)
+    key = key.lstrip("/")
+    if media.store.backend != "filesystem":
+        raise HubError(Codes.NOT_FOUND, what_zh="文件", what_en="blob", id=key)
+    exp = request.query_params.get("exp")
+    signing.verify(media.secret, signing.blob_path(key), exp, request.query_params.get("sig"), time.time())
+    try:
+        size = await media.store.size(key)
+        found = await media.head_type(key)
+    except (BlobNotFound, ValueError):
+        raise HubError(Codes.NOT_FOUND, what_zh="文件", what_en="blob", id=key) from None
+    headers = {
+        "accept-ranges": "bytes",
+        "cache-control": f"private, max-age={max(0, min(int(exp or 0) - int(time.time()), 86_400))}",
+        "x-content-type-options": "nosniff",
+    }
+    mime = found.mime if found else "application/octet-stream"
+    wanted = _parse_range(request.headers.get("range"), size)
+    if wanted is None:
+        headers["content-length"] = str(size)
+        return Stream(media.store.get(key), media_type=mime, headers=headers)
+    offset, length = wanted
+    headers["content-length"] = str(length)
+    headers["content-range"] = f"bytes {offset}-{offset + length - 1}/{size}"
+    return Stream(media.store.get(key, offset, length), media_type=mime, headers=headers, status_code=206)
+
+
+ROUTES = [upload, create_upload, create_direct_upload, upload_status, upload_part, complete_upload, abort_upload, get_asset, delete_asset, rendition, download]
