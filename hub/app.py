@@ -17,6 +17,8 @@ from hub.errors import HubError
 from hub.graphql.schema import build_schema
 from hub.logging import configure_logging
 from hub.readcache import Generations, ResponseCache, polling
+from hub.auth import oauth
+from hub.auth.state import running as auth_running
 from hub.rest import graphql, health
 from hub.rest.responses import hub_error_handler, http_error_handler, internal_error_handler
 from hub.settings import Settings
@@ -52,13 +54,15 @@ def create_app(settings: Settings | None = None, command_listeners: list[Command
         database = await connect(uri, settings.mongodb_db, command_listeners)
         app.state.database = database
         try:
-            async with polling(generations, READ_MODEL_POLL_SECONDS):
+            async with polling(generations, READ_MODEL_POLL_SECONDS), auth_running(settings) as auth:
+                app.state.auth = auth
                 yield
         finally:
             await database.close()
 
     return Litestar(
-        route_handlers=[graphql.graphql_post, graphql.graphql_get, health.healthz, health.readyz, health.metrics],
+        route_handlers=[graphql.graphql_post, graphql.graphql_get, health.healthz, health.readyz, health.metrics,
+                        oauth.token, oauth.revoke, oauth.jwks],
         lifespan=[lifespan],
         state=_state(settings, generations),
         exception_handlers={

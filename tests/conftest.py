@@ -23,7 +23,11 @@ from hub.embedded.store import EmbeddedStore, free_port
 from hub.ids import new_id
 from hub.settings import Settings
 
-SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
+# shared/ sits beside the clone (CI, /work/main) or further up (helpers' worktrees)
+SEEDS = next(
+    (p / "shared" / "seeds" for p in Path(__file__).resolve().parents[1:] if (p / "shared" / "seeds").is_dir()),
+    Path(__file__).resolve().parents[1].parent / "shared" / "seeds",
+)
 DEV_TOKEN = "test-dev-token"
 
 

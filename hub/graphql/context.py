@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from strawberry.dataloader import DataLoader
 
@@ -25,6 +26,7 @@ def _batch_loader(repo: ColumnRepository | AssetRepository) -> DataLoader:  # ty
 class Context:
     scope: Scope
     settings: Settings
+    auth: Any = None  # hub.auth.state.AuthState of the running hub (None outside one)
     stories: StoryRepository = field(init=False)
     columns: ColumnRepository = field(init=False)
     assets: AssetRepository = field(init=False)

@@ -14,6 +14,7 @@ from strawberry.extensions import AddValidationRules, MaxTokensLimiter
 from strawberry.tools import merge_types
 from strawberry.types import Info
 
+from hub.auth.policy import Authorize
 from hub.domain import diff as domain_diff
 from hub.domain.story import StoryStatus
 from hub.errors import invalid
@@ -177,12 +178,16 @@ class ContentMutation:
 
 def query_parts() -> tuple[type, ...]:
     """Every subsystem's query type; their fields make up `Query`."""
-    return (ContentQuery,)
+    from hub.graphql.identity import IdentityQuery
+
+    return (ContentQuery, IdentityQuery)
 
 
 def mutation_parts() -> tuple[type, ...]:
     """Every subsystem's mutation type; their fields make up `Mutation`."""
-    return (ContentMutation,)
+    from hub.graphql.identity import IdentityMutation
+
+    return (ContentMutation, IdentityMutation)
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
@@ -200,6 +205,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
             lambda: AddValidationRules([limits_rule]),
             ShapeErrors,
+            Authorize,
         ],
     )
 

@@ -63,7 +63,7 @@ async def _execute(state: State, request: Request[Any, Any, Any], payload: Any, 
     result = await state.schema.execute(
         query,
         variable_values=variables,
-        context_value=Context(scope=scope, settings=settings),
+        context_value=Context(scope=scope, settings=settings, auth=getattr(state, "auth", None)),
         operation_name=operation,
         allowed_operation_types=None if allow_mutation else _QUERY_ONLY,
     )
