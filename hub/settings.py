@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     key_refresh_seconds: float = Field(2.0, description="how often a process re-reads keys and revocations")
     login_max_failures: int = Field(5, description="failed sign-ins before the account is locked")
     login_lockout_seconds: int = Field(900, description="how long a locked account stays locked")
+    password_memory_kib: int = Field(65_536, description="argon2id memory cost of new password hashes")
+    password_time_cost: int = Field(3, description="argon2id passes of new password hashes")
     platform_tenant: str = Field("platform", description="tenant id of the provincial platform itself")
     demo_password: str = Field("ronghub-demo", description="password of the demo users (`ronghub demo`)")
 

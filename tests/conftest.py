@@ -87,6 +87,8 @@ def hub_settings(store_uri: str, db_name: str, tmp_path_factory: pytest.TempPath
         port=free_port(),
         max_request_bytes=300_000,
         max_body_chars=100_000,
+        password_memory_kib=1_024,  # argon2 at test cost; production keeps the default
+        password_time_cost=1,
     )
 
 

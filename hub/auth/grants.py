@@ -23,7 +23,7 @@ from hub.errors import HubError
 from hub.identity.directory import client_for_sign_in, user_for_sign_in
 from hub.identity.documents import RefreshTokenDoc, UserDoc
 from hub.identity.errors import AuthCodes
-from hub.identity.passwords import lockout_after_failure, verify_secret
+from hub.identity.passwords import lockout_after_failure, verify_secret_async
 from hub.ids import new_id, now_ms
 
 
@@ -84,7 +84,7 @@ async def password_grant(state: AuthState, username: str, password: str, scope: 
         minutes = max(1, (user.locked_until - now + 59_999) // 60_000)
         await append(user.tenant, user.id, "signin.locked", "user", user.id, {})
         raise HubError(AuthCodes.ACCOUNT_LOCKED, minutes=minutes)
-    ok = verify_secret(user.password_hash if user else None, password)
+    ok = await verify_secret_async(user.password_hash if user else None, password)
     if user is None or not ok or user.disabled:
         if user is not None:
             failures, locked = lockout_after_failure(
@@ -143,9 +143,8 @@ async def revoke_refresh_token(state: AuthState, token: str) -> None:
 
 async def client_credentials_grant(state: AuthState, client_id: str, secret: str, scope: str | None) -> TokenResponse:
     client = await client_for_sign_in(client_id)
-    if client is None or client.disabled or not verify_secret(client.secret_hash, secret):
-        if client is None:
-            verify_secret(None, secret)  # same work either way
+    ok = await verify_secret_async(client.secret_hash if client else None, secret)  # same work either way
+    if client is None or client.disabled or not ok:
         raise HubError(AuthCodes.INVALID_CLIENT)
     scopes = requested_scopes(scope, set(client.scopes))
     access, _ = issue(

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 import structlog
 
 from hub.auth.keys import KeyRing, ensure_signing_key
+from hub.identity import passwords
 from hub.identity.documents import RevocationDoc
 from hub.ids import now_ms
 from hub.settings import Settings
@@ -55,6 +56,7 @@ class AuthState:
 @contextlib.asynccontextmanager
 async def running(settings: Settings) -> AsyncIterator[AuthState]:
     """Ensure a signing key exists, load keys and revocations, keep them fresh."""
+    passwords.configure(settings.password_memory_kib, settings.password_time_cost)
     state = AuthState(settings)
     await ensure_signing_key(settings)
     await state.refresh()

@@ -27,6 +27,9 @@ def _run(work: Callable[[Settings], Awaitable[T]]) -> T:
     from hub.store.database import connect
 
     async def go(settings: Settings) -> T:
+        from hub.identity import passwords
+
+        passwords.configure(settings.password_memory_kib, settings.password_time_cost)
         assert settings.mongodb_uri
         database = await connect(settings.mongodb_uri, settings.mongodb_db)
         try:

@@ -17,7 +17,7 @@ from hub.audit.log import append
 from hub.domain.permissions import CLIENT_SCOPES, Grant, Role
 from hub.errors import Codes, HubError, invalid
 from hub.identity.documents import AccountDoc, ClientDoc, GrantDoc, UserDoc
-from hub.identity.passwords import hash_secret
+from hub.identity.passwords import hash_secret_async
 from hub.ids import new_id, now_ms
 from hub.store.catalog import TenantRepository
 from hub.store.documents import TenantDoc
@@ -99,7 +99,7 @@ class UserRepository(TenantRepository[UserDoc]):
             username=username,
             display_name=display_name,
             email=email,
-            password_hash=hash_secret(password) if password else None,
+            password_hash=await hash_secret_async(password) if password else None,
             grants=docs,
         )
         try:
@@ -145,7 +145,8 @@ class ClientRepository(TenantRepository[ClientDoc]):
         if extra:
             raise invalid("scopes", f"客户端不能申请 {', '.join(sorted(extra))}", f"clients cannot hold {', '.join(sorted(extra))}")
         secret = secrets.token_urlsafe(32)
-        doc = ClientDoc(id="c-" + new_id().lower(), tenant=self.scope.tenant, name=name, secret_hash=hash_secret(secret), scopes=wanted)
+        hashed = await hash_secret_async(secret)
+        doc = ClientDoc(id="c-" + new_id().lower(), tenant=self.scope.tenant, name=name, secret_hash=hashed, scopes=wanted)
         await self.add(doc)
         await append(self.scope.tenant, self.scope.actor, "client.create", "client", doc.id, {"name": name, "scopes": wanted})
         return doc, secret
