@@ -13,14 +13,14 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from pymongo.monitoring import CommandListener
 
 from hub import __version__
+from hub.auth import oauth
+from hub.auth.state import running as auth_running
 from hub.errors import HubError
 from hub.graphql.schema import build_schema
 from hub.logging import configure_logging
 from hub.readcache import Generations, ResponseCache, polling
-from hub.auth import oauth
-from hub.auth.state import running as auth_running
 from hub.rest import graphql, health
-from hub.rest.responses import hub_error_handler, http_error_handler, internal_error_handler
+from hub.rest.responses import http_error_handler, hub_error_handler, internal_error_handler
 from hub.settings import Settings
 from hub.store.database import connect
 

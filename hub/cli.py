@@ -102,6 +102,7 @@ def seed_demo_cmd() -> None:
 
     with store_for(Settings()) as settings:
         console.print(f"{asyncio.run(seed_demo(settings))} stories created")
+        asyncio.run(_print_demo_users(settings))
 
 
 async def _print_demo_users(settings: Settings) -> None:

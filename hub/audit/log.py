@@ -35,7 +35,7 @@ def entry_id(tenant: str, seq: int) -> str:
     return f"{tenant}:{seq:012d}"
 
 
-def _coll():  # type: ignore[no-untyped-def]
+def _coll() -> Any:
     return AuditEntryDoc.get_pymongo_collection()
 
 

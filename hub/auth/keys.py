@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives import hashes
@@ -117,9 +118,9 @@ class KeyRing:
         entry = self._entries.get(kid)
         return entry.public if entry else None
 
-    def jwks(self) -> dict[str, object]:
+    def jwks(self) -> dict[str, Any]:
         """The public JWK Set published at /.well-known/jwks.json."""
-        return KeySet([e.public for e in self._entries.values()]).as_dict(private=False)
+        return dict(KeySet([e.public for e in self._entries.values()]).as_dict(private=False))
 
     def kids(self) -> list[str]:
         return sorted(self._entries)

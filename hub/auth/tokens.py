@@ -18,7 +18,7 @@ from typing import Any
 from litestar import Request
 
 from hub.auth.jwt import verify
-from hub.domain.permissions import Grant, PrincipalKind, Role, story_visibility, Reach
+from hub.domain.permissions import Grant, PrincipalKind, Reach, Role, story_visibility
 from hub.errors import Codes, HubError
 from hub.identity.errors import AuthCodes
 from hub.settings import Settings

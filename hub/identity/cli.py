@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import click
 from rich.console import Console
@@ -41,7 +41,7 @@ def _run(work: Callable[[Settings], Awaitable[T]]) -> T:
         return asyncio.run(go(settings))
 
 
-def _scope(tenant: str):  # type: ignore[no-untyped-def]
+def _scope(tenant: str) -> Any:
     from hub.store.scope import Scope
 
     return Scope(tenant=tenant, actor=CLI_ACTOR, public_only=False)

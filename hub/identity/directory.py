@@ -21,7 +21,6 @@ from hub.identity.passwords import hash_secret_async
 from hub.ids import new_id, now_ms
 from hub.store.catalog import TenantRepository
 from hub.store.documents import TenantDoc
-from hub.store.scope import Scope
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
 _TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")

@@ -6,9 +6,8 @@ from beanie import Document
 
 
 def document_models() -> list[type[Document]]:
-    from hub.store.documents import CORE_MODELS
-
     from hub.identity.documents import IDENTITY_MODELS
+    from hub.store.documents import CORE_MODELS
 
     models: list[type[Document]] = [*CORE_MODELS]
     models += IDENTITY_MODELS

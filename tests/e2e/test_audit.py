@@ -3,6 +3,7 @@ readable by admins, and `ronghub audit verify` finds an edited or removed entry.
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import httpx
@@ -43,7 +44,7 @@ async def test_content_and_permission_changes_form_one_chain_admins_can_read(htt
     assert grants_change == {"before": ["reporter"], "after": ["editor"]}
     seqs = [e["seq"] for e in entries]
     assert seqs == list(range(len(entries), 0, -1))
-    for newer, older in zip(entries, entries[1:], strict=False):
+    for newer, older in itertools.pairwise(entries):
         assert newer["prevHash"] == older["hash"]
 
 
