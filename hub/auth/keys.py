@@ -107,7 +107,10 @@ class KeyRing:
 
     def signing_key(self) -> ECKey:
         now = now_ms()
-        ready = [e for e in self._entries.values() if e.doc.activates_at <= now and e.private]
+        ready = [
+            e for e in self._entries.values()
+            if e.doc.activates_at <= now and (e.doc.retired_at is None or e.doc.retired_at > now) and e.private
+        ]
         if not ready:
             raise RuntimeError("no signing key is active: run `ronghub keys rotate`")
         newest = max(ready, key=lambda e: (e.doc.activates_at, e.doc.created_at))

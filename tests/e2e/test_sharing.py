@@ -54,3 +54,20 @@ async def test_reporters_cannot_offer_and_nobody_offers_another_centers_story(ht
     assert (await reporter.errors(OFFER, {"s": story["id"], "to": b}))[0]["extensions"]["code"] == "FORBIDDEN"
     eb = await editor_of(http, b)
     assert (await eb.errors(OFFER, {"s": story["id"], "to": a}))[0]["extensions"]["code"] == "NOT_FOUND"
+
+
+async def test_the_platform_takes_a_story_reported_by_a_center(http: httpx.AsyncClient, hub_settings: object) -> None:
+    from hub.identity.directory import create_tenant
+    from hub.store.documents import TenantDoc
+
+    platform = hub_settings.platform_tenant  # type: ignore[attr-defined]
+    if await TenantDoc.find_one({"_id": platform, "tenant": platform}) is None:
+        await create_tenant(platform, "省级平台", actor="test", kind="platform")
+    center = await make_tenant("county", "乙县融媒体中心")
+    editor = await editor_of(http, center)
+    boss = GraphQLClient(http, (await sign_in(http, await make_user(platform, "platform_admin")))["access_token"])
+    story = (await editor('mutation { createStory(input: {title: "上报稿件", bodyText: "县里的事"}) { id } }'))["createStory"]
+    grant = (await editor(OFFER, {"s": story["id"], "to": platform}))["offerStory"]
+    copy = (await boss(TAKE, {"g": grant["id"]}))["takeSharedStory"]
+    assert copy["source"]["sourceName"] == "乙县融媒体中心" and copy["source"]["reprint"] is True
+    assert (await boss('query($id: ID!) { story(id: $id) { title } }', {"id": copy["id"]}))["story"]["title"] == "上报稿件"
