@@ -23,7 +23,7 @@ from hub.errors import HubError
 from hub.identity.directory import client_for_sign_in, user_for_sign_in
 from hub.identity.documents import RefreshTokenDoc, UserDoc
 from hub.identity.errors import AuthCodes
-from hub.identity.passwords import lockout_after_failure, verify_secret_async
+from hub.identity.passwords import locks_out, verify_secret_async
 from hub.ids import new_id, now_ms
 
 
@@ -77,7 +77,6 @@ async def _user_tokens(state: AuthState, user: UserDoc, scopes: list[str], famil
 async def password_grant(state: AuthState, username: str, password: str, scope: str | None) -> TokenResponse:
     """Staff sign-in. Wrong passwords count towards a lockout; a locked account is
     refused even with the right password until the lockout ends."""
-    settings = state.settings
     user = await user_for_sign_in(username)
     now = now_ms()
     if user is not None and user.locked_until > now:
@@ -87,13 +86,7 @@ async def password_grant(state: AuthState, username: str, password: str, scope: 
     ok = await verify_secret_async(user.password_hash if user else None, password)
     if user is None or not ok or user.disabled:
         if user is not None:
-            failures, locked = lockout_after_failure(
-                user.failed_logins, settings.login_max_failures, now, settings.login_lockout_seconds * 1000
-            )
-            await UserDoc.get_pymongo_collection().update_one(
-                {"_id": user.id, "tenant": user.tenant}, {"$set": {"failed_logins": failures, "locked_until": locked}}
-            )
-            await append(user.tenant, user.id, "signin.failed", "user", user.id, {"locked": bool(locked)})
+            await _count_failure(state, user, now)
         raise HubError(AuthCodes.INVALID_GRANT)
     scopes = requested_scopes(scope, set(ALL_SCOPES))
     await UserDoc.get_pymongo_collection().update_one(
@@ -102,6 +95,22 @@ async def password_grant(state: AuthState, username: str, password: str, scope: 
     family = new_id()
     await append(user.tenant, user.id, "signin", "user", user.id, {"session": family, "scope": " ".join(scopes)})
     return await _user_tokens(state, user, scopes, family)
+
+
+async def _count_failure(state: AuthState, user: UserDoc, now: int) -> None:
+    """One more failed sign-in, counted atomically; enough of them lock the account."""
+    settings = state.settings
+    coll = UserDoc.get_pymongo_collection()
+    raw = await coll.find_one_and_update(
+        {"_id": user.id, "tenant": user.tenant}, {"$inc": {"failed_logins": 1}}, return_document=ReturnDocument.AFTER
+    )
+    locked = raw is not None and locks_out(int(raw["failed_logins"]), settings.login_max_failures)
+    if locked:
+        await coll.update_one(
+            {"_id": user.id, "tenant": user.tenant},
+            {"$set": {"failed_logins": 0, "locked_until": now + settings.login_lockout_seconds * 1000}},
+        )
+    await append(user.tenant, user.id, "signin.failed", "user", user.id, {"locked": locked})
 
 
 async def refresh_grant(state: AuthState, token: str, scope: str | None) -> TokenResponse:

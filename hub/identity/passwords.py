@@ -48,9 +48,6 @@ def needs_rehash(stored: str) -> bool:
     return _hasher.check_needs_rehash(stored)
 
 
-def lockout_after_failure(failures: int, max_failures: int, now: int, lockout_ms: int) -> tuple[int, int]:
-    """(failed count, locked-until ms) after one more failed sign-in."""
-    failures += 1
-    if failures >= max_failures:
-        return 0, now + lockout_ms
-    return failures, 0
+def locks_out(failures: int, max_failures: int) -> bool:
+    """Whether this many consecutive failed sign-ins lock the account."""
+    return failures >= max_failures

@@ -169,3 +169,35 @@ async def test_private_keys_are_encrypted_at_rest(hub_url: str, hub_settings: Se
 async def test_the_dev_token_still_acts_as_an_admin_of_the_default_tenant(editor: GraphQLClient, hub_settings: Settings) -> None:
     me = (await editor(ME))["me"]
     assert me["tenantId"] == hub_settings.default_tenant and me["grants"] == [{"label": "admin"}] and me["scopes"] is None
+
+
+async def test_tokens_from_an_unknown_key_or_without_a_signature_are_refused(
+    http: httpx.AsyncClient, hub_settings: Settings
+) -> None:
+    from joserfc import jwt
+    from joserfc.jwk import ECKey
+
+    stranger = ECKey.generate_key("P-256", parameters={"kid": "not-ours"})
+    claims = {"iss": hub_settings.jwt_issuer, "aud": hub_settings.jwt_audience, "sub": "x", "jti": "j",
+              "tid": hub_settings.default_tenant, "exp": 4_000_000_000, "grants": ["admin"]}
+    forged = jwt.encode({"alg": "ES256", "kid": "not-ours"}, claims, stranger)
+    response = await gql(http, forged, ME)
+    assert response.status_code == 401 and code_of(response) == "TOKEN_UNKNOWN_KEY"
+
+    def b64(data: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+    unsigned = f"{b64({'alg': 'none', 'kid': 'x'})}.{b64(claims)}."
+    response = await gql(http, unsigned, ME)
+    assert response.status_code == 401 and code_of(response) == "TOKEN_INVALID"
+
+
+async def test_revoking_a_refresh_token_ends_its_session(http: httpx.AsyncClient) -> None:
+    name = await make_user(await make_tenant(), "reporter")
+    tokens = await sign_in(http, name)
+    assert (await http.post("/oauth/revoke", data={"token": tokens["refresh_token"]})).status_code == 200
+    assert (await http.post("/oauth/revoke", data={"token": "unknown"})).status_code == 200
+    refused = await gql(http, tokens["access_token"], ME)
+    assert refused.status_code == 401 and code_of(refused) == "TOKEN_REVOKED"
+    again = await token_request(http, {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]})
+    assert again.json()["error"] == "invalid_grant"
