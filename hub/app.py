@@ -13,7 +13,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from pymongo.monitoring import CommandListener
 
 from hub import __version__
-from hub.auth import oauth
+from hub.auth import oauth, oidc
 from hub.auth.state import running as auth_running
 from hub.errors import HubError
 from hub.graphql.schema import build_schema
@@ -62,7 +62,7 @@ def create_app(settings: Settings | None = None, command_listeners: list[Command
 
     return Litestar(
         route_handlers=[graphql.graphql_post, graphql.graphql_get, health.healthz, health.readyz, health.metrics,
-                        oauth.token, oauth.revoke, oauth.jwks],
+                        oauth.token, oauth.revoke, oauth.jwks, oidc.oidc_login, oidc.oidc_callback],
         lifespan=[lifespan],
         state=_state(settings, generations),
         exception_handlers={

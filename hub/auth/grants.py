@@ -60,7 +60,7 @@ def requested_scopes(raw: str | None, allowed: frozenset[str] | set[str]) -> lis
     return sorted(wanted)
 
 
-async def _user_tokens(state: AuthState, user: UserDoc, scopes: list[str], family: str) -> TokenResponse:
+async def user_tokens(state: AuthState, user: UserDoc, scopes: list[str], family: str) -> TokenResponse:
     settings = state.settings
     access, _ = issue(
         state.ring, settings, subject=user.id, tenant=user.tenant, kind="user",
@@ -94,7 +94,7 @@ async def password_grant(state: AuthState, username: str, password: str, scope: 
     )
     family = new_id()
     await append(user.tenant, user.id, "signin", "user", user.id, {"session": family, "scope": " ".join(scopes)})
-    return await _user_tokens(state, user, scopes, family)
+    return await user_tokens(state, user, scopes, family)
 
 
 async def _count_failure(state: AuthState, user: UserDoc, now: int) -> None:
@@ -131,7 +131,7 @@ async def refresh_grant(state: AuthState, token: str, scope: str | None) -> Toke
     if user is None or user.disabled or used.family in state.revoked_sid:
         raise HubError(AuthCodes.INVALID_GRANT)
     scopes = requested_scopes(scope, set(used.scopes))
-    return await _user_tokens(state, user, scopes, used.family)  # fresh grants from the store
+    return await user_tokens(state, user, scopes, used.family)  # fresh grants from the store
 
 
 async def revoke_family(state: AuthState, tenant: str, family: str, reason: str) -> None:

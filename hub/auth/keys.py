@@ -32,6 +32,15 @@ def _fernet(settings: Settings) -> Fernet:
     return Fernet(base64.urlsafe_b64encode(raw))
 
 
+def encrypt_text(settings: Settings, text: str) -> str:
+    """Encrypt a stored secret (e.g. an OIDC client secret) like the signing keys."""
+    return _fernet(settings).encrypt(text.encode()).decode()
+
+
+def decrypt_text(settings: Settings, token: str) -> str:
+    return _fernet(settings).decrypt(token.encode()).decode()
+
+
 def encrypt_private(settings: Settings, key: ECKey) -> str:
     return _fernet(settings).encrypt(key.as_pem(private=True)).decode()
 

@@ -63,6 +63,7 @@ POLICY: dict[str, Rule] = {
     "Mutation.setUserGrants": R(A.USER_MANAGE),
     "Mutation.createClient": R(A.CLIENT_MANAGE),
     "Mutation.signOut": R(A.SELF_READ),
+    "Mutation.configureOidcProvider": R(A.USER_MANAGE),
     "Mutation.offerStory": R(A.SHARE_OFFER),
     "Mutation.takeSharedStory": R(A.SHARE_TAKE),
     # field-level rules

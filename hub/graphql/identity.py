@@ -149,6 +149,14 @@ class SharedStory:
     byline: str | None
 
 
+@strawberry.type(description="An external OpenID Connect provider of the center (optional sign-in)")
+class OidcProvider:
+    name: str
+    issuer: str
+    client_id: str
+    login_path: str = strawberry.field(description="GET this path to start signing in")
+
+
 @strawberry.input
 class CreateUserInput:
     username: str
@@ -272,6 +280,17 @@ class IdentityMutation:
         elif ctx.scope.token_id:
             await ctx.auth.revoke(ctx.scope.tenant, "jti", ctx.scope.token_id)
         return True
+
+    @strawberry.mutation(description="Add or replace an OIDC provider; users sign in by verified email")
+    async def configure_oidc_provider(
+        self, info: Info[Context, None], name: str, issuer: str, client_id: str, client_secret: str
+    ) -> OidcProvider:
+        from hub.auth.oidc import configure_provider
+
+        ctx = info.context
+        doc = await configure_provider(ctx.scope, ctx.settings, name, issuer, client_id, client_secret)
+        return OidcProvider(name=doc.name, issuer=doc.issuer, client_id=doc.client_id,
+                            login_path=f"/oidc/{doc.tenant}/{doc.name}/login")
 
     @strawberry.mutation(description="稿件共享/上报: offer a story to another center or the platform")
     async def offer_story(

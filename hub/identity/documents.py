@@ -175,7 +175,38 @@ class AuditEntryDoc(TenantDocument):
         indexes: ClassVar[list[Any]] = [IndexModel([("tenant", 1), ("seq", pymongo.DESCENDING)])]
 
 
+class OidcProviderDoc(TenantDocument):
+    """An external OpenID Connect provider a center signs its staff in with.
+    `_id` is `{tenant}:{name}`; the client secret is encrypted like signing keys."""
+
+    name: str
+    issuer: str
+    client_id: str
+    client_secret_enc: str
+    scopes: str = "openid email profile"
+    created_at: int = Field(default_factory=now_ms)
+
+    class Settings:
+        name = "oidc_providers"
+
+
+class OidcLoginDoc(TenantDocument):
+    """One sign-in in flight: `_id` is the `state` sent to the provider (random, single use)."""
+
+    provider_id: str
+    nonce: str
+    code_verifier: str
+    redirect_uri: str
+    expires_at: int
+    used: bool = False
+
+    class Settings:
+        name = "oidc_logins"
+
+
 IDENTITY_MODELS: list[type[Document]] = [
+    OidcProviderDoc,
+    OidcLoginDoc,
     AccountDoc,
     UserDoc,
     ClientDoc,

@@ -66,6 +66,12 @@ class AuthCodes:
         "The requested scope is invalid or exceeds what is allowed: {scope}.",
         400,
     )
+    OIDC_FAILED = ErrorKind(
+        "OIDC_FAILED",
+        "外部统一身份认证登录失败:{reason_zh}",
+        "Sign-in through the external identity provider failed: {reason_en}",
+        401,
+    )
     AUDIT_BROKEN = ErrorKind(
         "AUDIT_CHAIN_BROKEN",
         "审计日志校验失败:{entry} {reason_zh}",

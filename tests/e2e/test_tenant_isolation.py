@@ -77,6 +77,8 @@ PROBES: dict[str, list[tuple[str, dict[str, str]]]] = {
     "setUserGrants": [('mutation($u: ID!) { setUserGrants(userId: $u, grants: ["reporter"]) { id username } }', {"u": "fresh"})],
     "createClient": [('mutation { createClient(name: "合作方", scopes: ["stories:read"]) { clientId } }', {})],
     "signOut": [("mutation { signOut }", {})],
+    "configureOidcProvider": [('mutation($n: String!) { configureOidcProvider(name: $n, issuer: "http://127.0.0.1:9", clientId: "c", clientSecret: "s") { name loginPath } }',
+                               {"n": "fresh"})],
     "offerStory": [("mutation($s: ID!, $to: ID!) { offerStory(storyId: $s, toTenant: $to) { id storyId toTenant } }", {"s": "story", "to": "tenant"})],
     "takeSharedStory": [("mutation($g: ID!) { takeSharedStory(grantId: $g) { id title body } }", {"g": "grant"})],
 }
