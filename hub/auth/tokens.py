@@ -13,6 +13,7 @@ Synchronous on purpose: keys and revocations are held in memory (`AuthState`).
 from __future__ import annotations
 
 import hmac
+from dataclasses import replace
 from typing import Any
 
 from litestar import Request
@@ -61,8 +62,6 @@ def scope_from_claims(claims: dict[str, Any]) -> Scope:
     )
     if story_visibility(scope.principal).reach == Reach.NONE:
         # partners, clients and users without draft access read the public model only
-        from dataclasses import replace
-
         scope = replace(scope, public_only=True)
     return scope
 

@@ -123,7 +123,7 @@ class ShareGrant:
     to_tenant: strawberry.ID
     story_id: strawberry.ID
     source_version: int | None
-    status: str = strawberry.field(description="offered, taken or withdrawn")
+    status: str = strawberry.field(description="offered or taken")
     note: str | None
     offered_at: datetime
     taken_at: datetime | None

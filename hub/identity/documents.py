@@ -138,7 +138,7 @@ class ShareGrantDoc(TenantDocument):
     story_id: str
     to_tenant: str
     note: str | None = None
-    status: str = "offered"  # offered | taken | withdrawn
+    status: str = "offered"  # offered | taken
     offered_by: str | None = None
     offered_at: int = Field(default_factory=now_ms)
     taken_by: str | None = None

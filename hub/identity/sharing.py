@@ -58,7 +58,7 @@ class ShareRepository:
 
     async def _incoming_grant(self, grant_id: str) -> ShareGrantDoc:
         grant = await ShareGrantDoc.find_one({"_id": grant_id, "to_tenant": self.scope.tenant})
-        if grant is None or grant.status not in OPEN:
+        if grant is None or grant.status not in OPEN:  # room for a later "withdrawn"
             raise _grant_not_found(grant_id)
         return grant
 
