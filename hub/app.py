@@ -13,6 +13,8 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from pymongo.monitoring import CommandListener
 
 from hub import __version__
+from hub.auth import oauth, oidc
+from hub.auth.state import running as auth_running
 from hub.errors import HubError
 from hub.distribution.wiring import build_distribution
 from hub.graphql.schema import build_schema
@@ -22,7 +24,7 @@ from hub.logging import configure_logging
 from hub.readcache import Generations, ResponseCache, polling
 from hub.rest import graphql, health
 from hub.rest import media as media_rest
-from hub.rest.responses import hub_error_handler, http_error_handler, internal_error_handler
+from hub.rest.responses import http_error_handler, hub_error_handler, internal_error_handler
 from hub.search.service import SearchService, build_engine
 from hub.search.service import install as install_search
 from hub.settings import Settings
@@ -64,6 +66,7 @@ def create_app(settings: Settings | None = None, command_listeners: list[Command
         try:
             async with contextlib.AsyncExitStack() as stack:
                 await stack.enter_async_context(polling(generations, READ_MODEL_POLL_SECONDS))
+                app.state.auth = await stack.enter_async_context(auth_running(settings))
                 if settings.worker_in_process:
                     await stack.enter_async_context(running_worker(builtin_consumers(app.state)))
                 yield
@@ -73,7 +76,8 @@ def create_app(settings: Settings | None = None, command_listeners: list[Command
             await database.close()
 
     app = Litestar(
-        route_handlers=[graphql.graphql_post, graphql.graphql_get, health.healthz, health.readyz, health.metrics, *media_rest.ROUTES],
+        route_handlers=[graphql.graphql_post, graphql.graphql_get, health.healthz, health.readyz, health.metrics,
+                        *media_rest.ROUTES, oauth.token, oauth.revoke, oauth.jwks, oidc.oidc_login, oidc.oidc_callback],
         lifespan=[lifespan],
         state=_state(settings, generations),
         exception_handlers={

@@ -70,6 +70,7 @@ def demo(host: str | None, port: int | None) -> None:
             if created
             else "示例区融媒体中心: 示例数据已存在 / demo data already present"
         )
+        await _print_demo_users(settings)
 
     with stop_cleanly_on_signals():
         run(_settings(host, port), before=before, banner=_urls)
@@ -117,6 +118,27 @@ def seed_demo_cmd() -> None:
 
     with store_for(Settings()) as settings:
         console.print(f"{asyncio.run(seed_demo(settings))} stories created")
+        asyncio.run(_print_demo_users(settings))
+
+
+async def _print_demo_users(settings: Settings) -> None:
+    from hub.demo.users import seed_demo_users
+
+    users = await seed_demo_users(settings)
+    console.print("示例用户 / demo users (密码 password: RONGHUB_DEMO_PASSWORD, default 'ronghub-demo'):")
+    for demo, grants in users:
+        console.print(f"  {demo.username:<16} {demo.display_name:<12} {', '.join(grants)}")
+    console.print("  sign in: POST /oauth/token grant_type=password&username=…&password=…")
+
+
+def _add_identity_commands() -> None:
+    from hub.identity.cli import COMMANDS
+
+    for command in COMMANDS:
+        main.add_command(command)
+
+
+_add_identity_commands()
 
 
 @main.command("plugins")

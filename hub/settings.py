@@ -79,6 +79,26 @@ class Settings(BaseSettings):
     outbound_allow_loopback: bool = Field(
         False, description="let transports call loopback addresses (tests with local platform fakes)"
     )
+    # identity: tokens, keys, sign-in (see hub/auth/)
+    jwt_issuer: str = Field("ronghub", description="`iss` of access tokens")
+    jwt_audience: str = Field("ronghub-api", description="`aud` of access tokens")
+    access_token_seconds: int = Field(600, description="lifetime of an access token")
+    refresh_token_seconds: int = Field(14 * 86_400, description="lifetime of a refresh token")
+    key_encryption_secret: str | None = Field(
+        None,
+        description="secret that encrypts signing keys at rest; required in production, "
+        "development falls back to a fixed, insecure value",
+    )
+    key_activation_seconds: int = Field(
+        30, description="a rotated key is published this long before it signs, so every process knows it"
+    )
+    key_refresh_seconds: float = Field(2.0, description="how often a process re-reads keys and revocations")
+    login_max_failures: int = Field(5, description="failed sign-ins before the account is locked")
+    login_lockout_seconds: int = Field(900, description="how long a locked account stays locked")
+    password_memory_kib: int = Field(65_536, description="argon2id memory cost of new password hashes")
+    password_time_cost: int = Field(3, description="argon2id passes of new password hashes")
+    platform_tenant: str = Field("platform", description="tenant id of the provincial platform itself")
+    demo_password: str = Field("ronghub-demo", description="password of the demo users (`ronghub demo`)")
 
     read_cache_entries: int = Field(2_048, description="cached anonymous GraphQL responses")
 
@@ -105,6 +125,14 @@ class Settings(BaseSettings):
         if self.dev_token:
             return self.dev_token
         return "dev-token" if self.development else None
+
+    @property
+    def effective_key_secret(self) -> str:
+        if self.key_encryption_secret:
+            return self.key_encryption_secret
+        if self.development:
+            return "ronghub-development-key-secret-not-for-production"
+        raise RuntimeError("RONGHUB_KEY_ENCRYPTION_SECRET must be set in production")
 
     @property
     def store_dir(self) -> Path:

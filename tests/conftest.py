@@ -98,6 +98,8 @@ def hub_settings(store_uri: str, db_name: str, tmp_path_factory: pytest.TempPath
         max_request_bytes=300_000,
         max_body_chars=100_000,
         worker_in_process=False,  # tests drive workers explicitly
+        password_memory_kib=1_024,  # argon2 at test cost; production keeps the default
+        password_time_cost=1,
     )
 
 

@@ -1,23 +1,69 @@
 """Turning a request's credentials into a `Scope`.
 
-Until real identity exists, one development token (RONGHUB_DEV_TOKEN; `dev-token` in
-development mode) grants newsroom access to the default tenant. No token means the
-anonymous public read model. A token that is present but wrong is refused: it is
-never silently treated as anonymous.
+- No Authorization header: the anonymous public read model of the default tenant.
+- `Bearer <JWT>` from /oauth/token: the user's or client's tenant, grants and OAuth
+  scopes; expired, forged, foreign (issuer/audience), revoked or unknown-key tokens
+  are each refused with their own 401 code.
+- The development token (RONGHUB_DEV_TOKEN; `dev-token` by default) acts as an admin
+  of the default tenant, in development mode only.
+A token that is present but wrong is refused: never silently treated as anonymous.
+Synchronous on purpose: keys and revocations are held in memory (`AuthState`).
 """
 
 from __future__ import annotations
 
 import hmac
+from dataclasses import replace
 from typing import Any
 
 from litestar import Request
 
+from hub.auth.jwt import verify
+from hub.domain.permissions import Grant, PrincipalKind, Reach, Role, story_visibility
 from hub.errors import Codes, HubError
+from hub.identity.errors import AuthCodes
 from hub.settings import Settings
 from hub.store.scope import Scope
 
 DEV_ACTOR = "dev"
+
+
+def dev_scope(settings: Settings) -> Scope:
+    """What the development token stands for: an admin of the default tenant."""
+    return Scope(
+        tenant=settings.default_tenant,
+        actor=DEV_ACTOR,
+        public_only=False,
+        kind=PrincipalKind.USER,
+        user_id=DEV_ACTOR,
+        grants=(Grant(Role.ADMIN),),
+        oauth_scopes=None,
+    )
+
+
+def scope_from_claims(claims: dict[str, Any]) -> Scope:
+    """The scope a verified token's claims describe."""
+    kind = PrincipalKind.CLIENT if claims.get("knd") == "client" else PrincipalKind.USER
+    try:
+        grants = tuple(Grant.parse(g) for g in claims.get("grants") or [])
+    except ValueError as exc:
+        raise HubError(AuthCodes.TOKEN_INVALID) from exc
+    scope = Scope(
+        tenant=str(claims["tid"]),
+        actor=str(claims["sub"]),
+        public_only=False,
+        kind=kind,
+        user_id=str(claims["sub"]) if kind == PrincipalKind.USER else None,
+        client_id=str(claims["sub"]) if kind == PrincipalKind.CLIENT else None,
+        grants=grants,
+        oauth_scopes=frozenset(str(claims.get("scope", "")).split()),
+        session_id=claims.get("sid"),
+        token_id=claims.get("jti"),
+    )
+    if story_visibility(scope.principal).reach == Reach.NONE:
+        # partners, clients and users without draft access read the public model only
+        scope = replace(scope, public_only=True)
+    return scope
 
 
 def scope_for_request(request: Request[Any, Any, Any], settings: Settings) -> Scope:
@@ -25,9 +71,16 @@ def scope_for_request(request: Request[Any, Any, Any], settings: Settings) -> Sc
     if not header:
         return Scope(tenant=settings.default_tenant, actor=None, public_only=True)
     scheme, _, token = header.partition(" ")
-    expected = settings.effective_dev_token
-    if scheme.lower() != "bearer" or not token or expected is None:
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
         raise HubError(Codes.UNAUTHENTICATED)
-    if not hmac.compare_digest(token.strip().encode(), expected.encode()):
+    expected = settings.effective_dev_token if settings.development else None
+    if expected is not None and hmac.compare_digest(token.encode(), expected.encode()):
+        return dev_scope(settings)
+    auth = getattr(request.app.state, "auth", None)
+    if auth is None or token.count(".") != 2:
         raise HubError(Codes.UNAUTHENTICATED)
-    return Scope(tenant=settings.default_tenant, actor=DEV_ACTOR, public_only=False)
+    claims = verify(auth.ring, settings, token)
+    if auth.is_revoked(claims.get("jti"), claims.get("sid")):
+        raise HubError(AuthCodes.TOKEN_REVOKED)
+    return scope_from_claims(claims)

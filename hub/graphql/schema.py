@@ -14,6 +14,7 @@ from strawberry.extensions import AddValidationRules, MaxTokensLimiter
 from strawberry.tools import merge_types
 from strawberry.types import Info
 
+from hub.auth.policy import Authorize
 from hub.domain import diff as domain_diff
 from hub.errors import invalid
 from hub.graphql.context import Context
@@ -169,19 +170,21 @@ class ContentMutation:
 def query_parts() -> tuple[type, ...]:
     """Every subsystem's query type; their fields make up `Query`."""
     from hub.graphql.distribution import DistributionQuery
+    from hub.graphql.identity import IdentityQuery
     from hub.graphql.media import MediaQuery
     from hub.graphql.search import SearchQuery
 
-    return (ContentQuery, DistributionQuery, SearchQuery, MediaQuery)
+    return (ContentQuery, DistributionQuery, SearchQuery, MediaQuery, IdentityQuery)
 
 
 def mutation_parts() -> tuple[type, ...]:
     """Every subsystem's mutation type; their fields make up `Mutation`."""
     from hub.graphql.distribution import DistributionMutation
+    from hub.graphql.identity import IdentityMutation
     from hub.graphql.media import MediaMutation
     from hub.graphql.search import SearchMutation
 
-    return (ContentMutation, DistributionMutation, SearchMutation, MediaMutation)
+    return (ContentMutation, DistributionMutation, SearchMutation, MediaMutation, IdentityMutation)
 
 
 class HubSchema(strawberry.Schema):
@@ -205,6 +208,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
             lambda: AddValidationRules([limits_rule]),
             ShapeErrors,
+            Authorize,
         ],
     )
 

@@ -118,7 +118,7 @@ async def _run(
         result = await state.schema.execute(
             query,
             variable_values=variables,
-            context_value=Context(scope=scope, settings=state.settings, services=state),
+            context_value=Context(scope=scope, settings=state.settings, services=state, auth=getattr(state, "auth", None)),
             operation_name=operation,
             allowed_operation_types=None if allow_mutation else _QUERY_ONLY,
         )

@@ -31,6 +31,7 @@ class TenantDoc(TenantDocument):
 
     name: str
     created_at: int = Field(default_factory=now_ms)
+    kind: str = "center"  # center (融媒体中心) | platform (the provincial platform itself)
 
     class Settings:
         name = "tenants"
@@ -141,6 +142,7 @@ class StoryDoc(TenantDocument):
     published_at: int | None = None
     created_by: str | None = None
     updated_by: str | None = None
+    account_id: str | None = None  # the 融媒号 the story belongs to, if any
     # transactional outbox (see OutboxEntry), keyed by event id: entries are added with
     # `$set: {"outbox.<id>": ...}` (nx-27017 mangles $push of sub-documents);
     # `has_outbox` is indexed for the relay

@@ -7,11 +7,12 @@ from beanie import Document
 
 def document_models() -> list[type[Document]]:
     from hub.distribution.documents import PublicationDoc
+    from hub.identity.documents import IDENTITY_MODELS
     from hub.feeds.store import FeedItemDoc
     from hub.jobs.documents import JobDoc
     from hub.media.documents import MEDIA_MODELS
     from hub.search.lexicon import SearchLexiconDoc
     from hub.store.documents import CORE_MODELS
 
-    models: list[type[Document]] = [*CORE_MODELS, JobDoc, PublicationDoc, FeedItemDoc, SearchLexiconDoc, *MEDIA_MODELS]
+    models: list[type[Document]] = [*CORE_MODELS, JobDoc, PublicationDoc, FeedItemDoc, SearchLexiconDoc, *MEDIA_MODELS, *IDENTITY_MODELS]
     return models

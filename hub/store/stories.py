@@ -15,6 +15,8 @@ from typing import Any
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from hub.audit.log import record_story
+from hub.domain.permissions import Reach, story_visibility, write_reach
 from hub.domain.story import StoryContent, StoryStatus, StoryType, build_content
 from hub.errors import Codes, HubError, invalid
 from hub.ids import new_id, now_ms
@@ -67,7 +69,32 @@ class StoryRepository:
         q: dict[str, Any] = {"tenant": self.scope.tenant}
         if self.scope.public_only:
             q["status"] = StoryStatus.PUBLISHED.value
+            return q
+        # Below tenant-wide roles, unpublished stories are visible by account or author.
+        vis = story_visibility(self.scope.principal)
+        published = {"status": StoryStatus.PUBLISHED.value}
+        if vis.reach == Reach.ACCOUNTS:
+            q["$or"] = [published, {"account_id": {"$in": sorted(vis.account_ids)}}]
+        elif vis.reach == Reach.OWN:
+            q["$or"] = [published, {"created_by": self.scope.actor}]
+        elif vis.reach == Reach.NONE:
+            q.update(published)
         return q
+
+    def _check_reach(self, doc: StoryDoc) -> None:
+        """Refuse a write to a story outside the caller's accounts or authorship."""
+        reach = write_reach(self.scope.principal)
+        if reach.reach == Reach.ALL:
+            return
+        if reach.reach == Reach.ACCOUNTS and doc.account_id in reach.account_ids:
+            return
+        if reach.reach == Reach.OWN and doc.created_by == self.scope.actor:
+            return
+        raise HubError(
+            Codes.FORBIDDEN,
+            reason_zh="这篇稿件不属于你所在的融媒号或不是你创建的",
+            reason_en="the story belongs to another account or author",
+        )
 
     @property
     def _coll(self):  # type: ignore[no-untyped-def]
@@ -181,8 +208,13 @@ class StoryRepository:
         actor = self._require_writer()
         content = build_content(fields, self.max_body_chars)
         now = now_ms()
+        reach = write_reach(self.scope.principal)
+        if reach.reach == Reach.NONE:
+            raise HubError(Codes.FORBIDDEN, reason_zh="你没有撰写稿件的权限", reason_en="you may not write stories")
+        account_id = min(reach.account_ids) if reach.reach == Reach.ACCOUNTS else None
         doc = StoryDoc(
             id=new_id(),
+            account_id=account_id,
             tenant=self.scope.tenant,
             version=1,
             revision=1,
@@ -198,6 +230,7 @@ class StoryRepository:
         await doc.insert()
         await self.ensure_head_revision(doc)
         await AssetStore(self.scope).attach(doc.id, used_assets(doc))
+        await record_story(self.scope.tenant, actor, "story.create", doc)
         return doc
 
     async def update(self, story_id: str, expected_version: int, changes: dict[str, Any]) -> StoryDoc:
@@ -211,7 +244,9 @@ class StoryRepository:
         merged.update(changes)
         untouched_body = "body" not in changes and "body_text" not in changes
         content = build_content(merged, self.max_body_chars, stored_body=untouched_body)
-        return await self._save(current, content, restored_from=None)
+        doc = await self._save(current, content, restored_from=None)
+        await record_story(self.scope.tenant, self.scope.actor, "story.update", doc)
+        return doc
 
     async def restore(self, story_id: str, number: int, expected_version: int) -> StoryDoc:
         """Make an old revision's content the new head (a new revision; history is kept)."""
@@ -219,7 +254,9 @@ class StoryRepository:
         current = await self._require_any(story_id)
         self._check_version(current, expected_version)
         old = await self.revision(story_id, number)
-        return await self._save(current, old.content, restored_from=number)
+        doc = await self._save(current, old.content, restored_from=number)
+        await record_story(self.scope.tenant, self.scope.actor, "story.restore", doc)
+        return doc
 
     async def set_status(
         self, story_id: str, expected_version: int, status: StoryStatus, data: dict[str, Any] | None = None
@@ -231,9 +268,11 @@ class StoryRepository:
         fields: dict[str, Any] = {"status": status.value}
         if status == StoryStatus.PUBLISHED and current.published_at is None:
             fields["published_at"] = now_ms()
-        return await self._emit(
+        doc = await self._emit(
             current, expected_version, EVENT_STATUS, {"from": current.status.value, "to": status.value, **(data or {})}, fields
         )
+        await record_story(self.scope.tenant, self.scope.actor, f"story.status.{status.value}", doc)
+        return doc
 
     async def request_takedown(self, story_id: str, expected_version: int, reason: str) -> StoryDoc:
         """撤稿: ask every channel the story reached to take it down (an event, not a state:
@@ -241,7 +280,9 @@ class StoryRepository:
         if not reason.strip():
             raise invalid("reason", "撤稿必须填写原因", "a takedown needs a reason")
         current = await self._require_any(story_id)
-        return await self._emit(current, expected_version, EVENT_TAKEDOWN, {"reason": reason}, {})
+        doc = await self._emit(current, expected_version, EVENT_TAKEDOWN, {"reason": reason}, {})
+        await record_story(self.scope.tenant, self.scope.actor, "story.takedown", doc)
+        return doc
 
     async def _emit(
         self, current: StoryDoc, expected_version: int, kind: str, data: dict[str, Any], fields: dict[str, Any]
@@ -303,6 +344,7 @@ class StoryRepository:
         doc = await StoryDoc.find_one({"tenant": self.scope.tenant, "_id": story_id})
         if doc is None:
             raise _not_found(story_id)
+        self._check_reach(doc)
         return doc
 
     @staticmethod

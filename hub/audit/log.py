@@ -1,0 +1,129 @@
+"""Appending to and verifying the hash-chained audit log (one chain per tenant).
+
+Sequence numbers are claimed by inserting `_id = {tenant}:{seq:012d}`: the store's
+unique `_id` makes the claim atomic, and a writer that loses the race re-reads the
+head and tries the next number. Nothing updates or deletes entries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from pymongo.errors import DuplicateKeyError
+
+from hub.identity.documents import AuditEntryDoc
+from hub.ids import now_ms
+
+GENESIS = "0" * 64
+_FIELDS = ("tenant", "seq", "at", "actor", "action", "target_type", "target_id", "details", "prev_hash")
+
+
+def canonical(entry: dict[str, Any]) -> bytes:
+    """The bytes an entry's hash covers: its fields (not `hash`, not `_id`) as canonical JSON."""
+    body = {k: entry.get(k) for k in _FIELDS}
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def entry_hash(entry: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical(entry)).hexdigest()
+
+
+def entry_id(tenant: str, seq: int) -> str:
+    return f"{tenant}:{seq:012d}"
+
+
+def _coll() -> Any:
+    return AuditEntryDoc.get_pymongo_collection()
+
+
+async def append(
+    tenant: str,
+    actor: str | None,
+    action: str,
+    target_type: str,
+    target_id: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Add one entry to `tenant`'s chain and return it."""
+    for _ in range(100):
+        head = await _coll().find_one({"tenant": tenant}, sort=[("seq", -1)])
+        seq = int(head["seq"]) + 1 if head else 1
+        entry: dict[str, Any] = {
+            "tenant": tenant,
+            "seq": seq,
+            "at": now_ms(),
+            "actor": actor,
+            "action": action,
+            "target_type": target_type,
+            "target_id": target_id,
+            "details": details or {},
+            "prev_hash": head["hash"] if head else GENESIS,
+        }
+        entry["hash"] = entry_hash(entry)
+        try:
+            await _coll().insert_one({"_id": entry_id(tenant, seq), **entry})
+        except DuplicateKeyError:
+            continue  # another writer took this number; chain onto theirs
+        return entry
+    raise RuntimeError(f"could not append to the audit log of {tenant}")
+
+
+async def entries(tenant: str, first: int, before_seq: int | None = None) -> list[AuditEntryDoc]:
+    """Newest first; `before_seq` pages backwards."""
+    q: dict[str, Any] = {"tenant": tenant}
+    if before_seq is not None:
+        q["seq"] = {"$lt": before_seq}
+    return await AuditEntryDoc.find(q).sort([("seq", -1)]).limit(first).to_list()
+
+
+@dataclass(frozen=True)
+class Problem:
+    entry: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.entry}: {self.reason}"
+
+
+async def tenants_with_entries() -> list[str]:
+    cursor = await _coll().aggregate([{"$group": {"_id": "$tenant"}}])
+    rows = await cursor.to_list()
+    return sorted(str(r["_id"]) for r in rows)
+
+
+async def record_story(scope_tenant: str, actor: str | None, action: str, doc: Any) -> None:
+    """The audit entry of a story state change (called by the story repository)."""
+    await append(
+        scope_tenant,
+        actor,
+        action,
+        "story",
+        doc.id,
+        {"version": doc.version, "status": str(getattr(doc.status, "value", doc.status)), "content_hash": doc.content_hash},
+    )
+
+
+async def verify(tenant: str) -> tuple[int, list[Problem]]:
+    """Walk `tenant`'s chain from the start: (entries checked, problems found)."""
+    problems: list[Problem] = []
+    prev = GENESIS
+    expected = 1
+    count = 0
+    async for raw in _coll().find({"tenant": tenant}).sort([("seq", 1)]):
+        count += 1
+        name = str(raw.get("_id"))
+        seq = raw.get("seq")
+        if seq != expected:
+            problems.append(Problem(name, f"sequence {seq} where {expected} was expected (entry missing or renumbered)"))
+        if raw.get("prev_hash") != prev:
+            problems.append(Problem(name, "prev_hash does not match the previous entry's hash"))
+        if entry_hash(raw) != raw.get("hash"):
+            problems.append(Problem(name, "content does not match its hash (entry was edited)"))
+        if name != entry_id(tenant, seq if isinstance(seq, int) else -1):
+            problems.append(Problem(name, "id does not match tenant and sequence"))
+        prev = str(raw.get("hash"))
+        expected = (seq if isinstance(seq, int) else expected) + 1
+    return count, problems

@@ -1,0 +1,164 @@
+"""The OAuth2 grants (RFC 6749 §4.3 password, §6 refresh_token, §4.4 client_credentials).
+
+Refresh tokens rotate: each use marks the presented token used and issues the next
+one in the same family (the session, `sid`). Presenting a used token again means it
+was copied, so the whole family is revoked, including its live access tokens.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from authlib.oauth2.rfc6749.util import scope_to_list
+from pymongo import ReturnDocument
+
+from hub.audit.log import append
+from hub.auth.jwt import issue
+from hub.auth.state import AuthState
+from hub.domain.permissions import ALL_SCOPES
+from hub.errors import HubError
+from hub.identity.directory import client_for_sign_in, user_for_sign_in
+from hub.identity.documents import RefreshTokenDoc, UserDoc
+from hub.identity.errors import AuthCodes
+from hub.identity.passwords import locks_out, verify_secret_async
+from hub.ids import new_id, now_ms
+
+
+@dataclass
+class TokenResponse:
+    access_token: str
+    expires_in: int
+    scope: list[str]
+    refresh_token: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "access_token": self.access_token,
+            "token_type": "Bearer",
+            "expires_in": self.expires_in,
+            "scope": " ".join(self.scope),
+        }
+        if self.refresh_token:
+            out["refresh_token"] = self.refresh_token
+        return out
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def requested_scopes(raw: str | None, allowed: frozenset[str] | set[str]) -> list[str]:
+    """The scopes asked for (all allowed ones if none), refused if any is not allowed."""
+    wanted = set(scope_to_list(raw) or [])
+    if not wanted:
+        return sorted(allowed)
+    if not wanted <= allowed:
+        raise HubError(AuthCodes.INVALID_SCOPE, scope=" ".join(sorted(wanted - allowed)))
+    return sorted(wanted)
+
+
+async def user_tokens(state: AuthState, user: UserDoc, scopes: list[str], family: str) -> TokenResponse:
+    settings = state.settings
+    access, _ = issue(
+        state.ring, settings, subject=user.id, tenant=user.tenant, kind="user",
+        grants=[g.to_domain().label() for g in user.grants], scopes=scopes, session_id=family,
+    )
+    refresh = secrets.token_urlsafe(32)
+    await RefreshTokenDoc(
+        id=_digest(refresh), tenant=user.tenant, family=family, user_id=user.id, scopes=scopes,
+        expires_at=now_ms() + settings.refresh_token_seconds * 1000,
+    ).insert()
+    return TokenResponse(access, settings.access_token_seconds, scopes, refresh)
+
+
+async def password_grant(state: AuthState, username: str, password: str, scope: str | None) -> TokenResponse:
+    """Staff sign-in. Wrong passwords count towards a lockout; a locked account is
+    refused even with the right password until the lockout ends."""
+    user = await user_for_sign_in(username)
+    now = now_ms()
+    if user is not None and user.locked_until > now:
+        minutes = max(1, (user.locked_until - now + 59_999) // 60_000)
+        await append(user.tenant, user.id, "signin.locked", "user", user.id, {})
+        raise HubError(AuthCodes.ACCOUNT_LOCKED, minutes=minutes)
+    ok = await verify_secret_async(user.password_hash if user else None, password)
+    if user is None or not ok or user.disabled:
+        if user is not None:
+            await _count_failure(state, user, now)
+        raise HubError(AuthCodes.INVALID_GRANT)
+    scopes = requested_scopes(scope, set(ALL_SCOPES))
+    await UserDoc.get_pymongo_collection().update_one(
+        {"_id": user.id, "tenant": user.tenant}, {"$set": {"failed_logins": 0, "locked_until": 0}}
+    )
+    family = new_id()
+    await append(user.tenant, user.id, "signin", "user", user.id, {"session": family, "scope": " ".join(scopes)})
+    return await user_tokens(state, user, scopes, family)
+
+
+async def _count_failure(state: AuthState, user: UserDoc, now: int) -> None:
+    """One more failed sign-in, counted atomically; enough of them lock the account."""
+    settings = state.settings
+    coll = UserDoc.get_pymongo_collection()
+    raw = await coll.find_one_and_update(
+        {"_id": user.id, "tenant": user.tenant}, {"$inc": {"failed_logins": 1}}, return_document=ReturnDocument.AFTER
+    )
+    locked = raw is not None and locks_out(int(raw["failed_logins"]), settings.login_max_failures)
+    if locked:
+        await coll.update_one(
+            {"_id": user.id, "tenant": user.tenant},
+            {"$set": {"failed_logins": 0, "locked_until": now + settings.login_lockout_seconds * 1000}},
+        )
+    await append(user.tenant, user.id, "signin.failed", "user", user.id, {"locked": locked})
+
+
+async def refresh_grant(state: AuthState, token: str, scope: str | None) -> TokenResponse:
+    coll = RefreshTokenDoc.get_pymongo_collection()
+    now = now_ms()
+    raw = await coll.find_one_and_update(
+        {"_id": _digest(token), "used_at": None, "revoked": False, "expires_at": {"$gt": now}},
+        {"$set": {"used_at": now}},
+        return_document=ReturnDocument.AFTER,
+    )
+    if raw is None:
+        old = await coll.find_one({"_id": _digest(token)})
+        if old is not None and old.get("used_at") is not None and not old.get("revoked"):
+            await revoke_family(state, str(old["tenant"]), str(old["family"]), reason="reuse")
+        raise HubError(AuthCodes.INVALID_GRANT)
+    used = RefreshTokenDoc.model_validate(raw)
+    user = await UserDoc.find_one({"_id": used.user_id, "tenant": used.tenant})
+    if user is None or user.disabled or used.family in state.revoked_sid:
+        raise HubError(AuthCodes.INVALID_GRANT)
+    scopes = requested_scopes(scope, set(used.scopes))
+    return await user_tokens(state, user, scopes, used.family)  # fresh grants from the store
+
+
+async def revoke_family(state: AuthState, tenant: str, family: str, reason: str) -> None:
+    """End a session: its refresh tokens and its access tokens stop working."""
+    await RefreshTokenDoc.get_pymongo_collection().update_many(
+        {"family": family, "tenant": tenant}, {"$set": {"revoked": True}}
+    )
+    await state.revoke(tenant, "sid", family)
+    await append(tenant, None, "session.revoke", "session", family, {"reason": reason})
+
+
+async def revoke_refresh_token(state: AuthState, token: str) -> None:
+    """RFC 7009: revoking a refresh token ends its session; unknown tokens are ignored."""
+    old = await RefreshTokenDoc.get_pymongo_collection().find_one({"_id": _digest(token)})
+    if old is not None:
+        await revoke_family(state, str(old["tenant"]), str(old["family"]), reason="revoked")
+
+
+async def client_credentials_grant(state: AuthState, client_id: str, secret: str, scope: str | None) -> TokenResponse:
+    client = await client_for_sign_in(client_id)
+    ok = await verify_secret_async(client.secret_hash if client else None, secret)  # same work either way
+    if client is None or client.disabled or not ok:
+        raise HubError(AuthCodes.INVALID_CLIENT)
+    scopes = requested_scopes(scope, set(client.scopes))
+    access, _ = issue(
+        state.ring, state.settings, subject=client.id, tenant=client.tenant, kind="client",
+        grants=[], scopes=scopes,
+    )
+    await append(client.tenant, client.id, "signin.client", "client", client.id, {"scope": " ".join(scopes)})
+    return TokenResponse(access, state.settings.access_token_seconds, scopes)

@@ -1,0 +1,109 @@
+"""HTTP doors of identity: the OAuth2 token and revocation endpoints and the JWKS.
+
+Hand-written against RFC 6749/7009 rather than through authlib's server classes,
+which need a framework integration litestar does not have; authlib supplies the
+scope and Basic-auth parsing helpers. Errors carry both the RFC fields (`error`,
+`error_description`) and the hub's (`code`, `message_zh`, `message_en`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from authlib.oauth2.rfc6749.util import extract_basic_authorization
+from litestar import Request, Response, get, post
+from litestar.datastructures import State
+
+from hub.auth import grants
+from hub.errors import Codes, HubError
+from hub.identity.errors import AuthCodes
+
+_NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+_RFC_ERRORS = {
+    "INVALID_GRANT": "invalid_grant",
+    "ACCOUNT_LOCKED": "invalid_grant",
+    "INVALID_CLIENT": "invalid_client",
+    "UNSUPPORTED_GRANT_TYPE": "unsupported_grant_type",
+    "INVALID_SCOPE": "invalid_scope",
+    "BAD_REQUEST": "invalid_request",
+    "INVALID_INPUT": "invalid_request",
+}
+
+
+def oauth_error(err: HubError) -> Response[Any]:
+    body = {"error": _RFC_ERRORS.get(err.code, "invalid_request"), "error_description": err.message_en, **err.as_dict()}
+    headers = dict(_NO_STORE)
+    if err.code == "INVALID_CLIENT":
+        headers["WWW-Authenticate"] = 'Basic realm="ronghub"'
+    return Response(body, status_code=err.http_status, headers=headers, media_type="application/json")
+
+
+def _basic(request: Request[Any, Any, Any]) -> tuple[str, str] | None:
+    """client_secret_basic (RFC 6749 §2.3.1), via authlib's parser."""
+    user, password = extract_basic_authorization({"Authorization": request.headers.get("authorization", "")})
+    return (user, password) if user and password else None
+
+
+def _required(form: dict[str, str], *names: str) -> list[str]:
+    missing = [n for n in names if not form.get(n)]
+    if missing:
+        raise HubError(Codes.BAD_REQUEST, reason=f"缺少参数 / missing {', '.join(missing)}")
+    return [form[n] for n in names]
+
+
+@post(
+    "/oauth/token",
+    summary="OAuth2 token endpoint",
+    description="grant_type=password (staff), refresh_token (rotating) or client_credentials "
+    "(partners and integrations; HTTP Basic or client_id/client_secret in the body). "
+    "Form-encoded (RFC 6749). Returns a short-lived ES256 JWT access token.",
+    tags=["auth"],
+    status_code=200,
+)
+async def token(request: Request[Any, Any, Any], state: State) -> Response[Any]:
+    auth = state.auth
+    try:
+        form = {k: str(v) for k, v in (await request.form()).items()}
+        grant_type = form.get("grant_type", "")
+        scope = form.get("scope")
+        if grant_type == "password":
+            username, password = _required(form, "username", "password")
+            result = await grants.password_grant(auth, username, password, scope)
+        elif grant_type == "refresh_token":
+            (refresh,) = _required(form, "refresh_token")
+            result = await grants.refresh_grant(auth, refresh, scope)
+        elif grant_type == "client_credentials":
+            creds = _basic(request) or (form.get("client_id", ""), form.get("client_secret", ""))
+            if not creds[0] or not creds[1]:
+                raise HubError(AuthCodes.INVALID_CLIENT)
+            result = await grants.client_credentials_grant(auth, creds[0], creds[1], scope)
+        else:
+            raise HubError(AuthCodes.UNSUPPORTED_GRANT, grant_type=grant_type or "(none)")
+    except HubError as err:
+        return oauth_error(err)
+    return Response(result.as_dict(), headers=_NO_STORE, media_type="application/json")
+
+
+@post(
+    "/oauth/revoke",
+    summary="OAuth2 token revocation (RFC 7009)",
+    description="Form field `token`: a refresh token. Its whole session ends, including "
+    "access tokens already issued in it. Always 200, also for unknown tokens.",
+    tags=["auth"],
+    status_code=200,
+)
+async def revoke(request: Request[Any, Any, Any], state: State) -> Response[Any]:
+    form = await request.form()
+    value = form.get("token")
+    if value:
+        await grants.revoke_refresh_token(state.auth, str(value))
+    return Response({}, headers=_NO_STORE, media_type="application/json")
+
+
+@get(
+    "/.well-known/jwks.json",
+    summary="Public keys that verify access tokens (JWK Set)",
+    tags=["auth"],
+)
+async def jwks(state: State) -> Response[Any]:
+    return Response(state.auth.ring.jwks(), headers={"Cache-Control": "max-age=60"}, media_type="application/json")

@@ -1,0 +1,305 @@
+"""GraphQL types and operations of identity: Tenant, Account, User, audit, sharing.
+
+Who may call each field is decided in `hub.auth.policy` (one table); resolvers here
+only add checks that depend on arguments (e.g. acting in another tenant).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import strawberry
+from strawberry.types import Info
+
+from hub.audit import log as audit
+from hub.auth.policy import authorize
+from hub.domain.permissions import STAGE_LABELS, Action, Grant, Role
+from hub.errors import Codes, HubError, invalid
+from hub.graphql.context import Context
+from hub.graphql.types import Story, ms_to_dt
+from hub.identity import directory
+from hub.identity.documents import AccountDoc, AuditEntryDoc, ShareGrantDoc, UserDoc
+from hub.identity.sharing import ShareRepository
+from hub.store.catalog import TenantDirectory
+from hub.store.documents import TenantDoc
+from hub.store.scope import Scope
+
+
+@strawberry.type(description="融媒号: a department's or town's account inside a center")
+class Account:
+    id: strawberry.ID
+    name: str
+    kind: str
+
+    @staticmethod
+    def from_doc(doc: AccountDoc) -> Account:
+        return Account(id=strawberry.ID(doc.id), name=doc.name, kind=doc.kind)
+
+
+@strawberry.type(description="中心 (tenant) or the provincial platform itself")
+class Tenant:
+    id: strawberry.ID
+    name: str
+    kind: str = strawberry.field(description="center (融媒体中心) or platform")
+
+    @staticmethod
+    def from_doc(doc: TenantDoc) -> Tenant:
+        return Tenant(id=strawberry.ID(doc.id), name=doc.name, kind=doc.kind)
+
+
+@strawberry.type(description="A role granted for the whole center or for one 融媒号 account")
+class RoleGrant:
+    role: str
+    account_id: strawberry.ID | None
+    stage: str | None = strawberry.field(description="review stage of a reviewer: first/second/final")
+    stage_label: str | None = strawberry.field(description="初审/复审/终审")
+    label: str = strawberry.field(description="role[:stage][@account], as accepted by setUserGrants")
+
+    @staticmethod
+    def from_domain(g: Grant) -> RoleGrant:
+        return RoleGrant(
+            role=g.role.value,
+            account_id=strawberry.ID(g.account_id) if g.account_id else None,
+            stage=g.stage.value if g.stage else None,
+            stage_label=STAGE_LABELS[g.stage] if g.stage else None,
+            label=g.label(),
+        )
+
+
+@strawberry.type(description="A staff member or correspondent (通讯员)")
+class User:
+    id: strawberry.ID
+    username: str
+    display_name: str
+    disabled: bool
+    email: str | None = strawberry.field(description="visible to user managers only")
+    grants: list[RoleGrant] | None = strawberry.field(description="visible to those who may read users")
+
+    @staticmethod
+    def from_doc(doc: UserDoc) -> User:
+        return User(
+            id=strawberry.ID(doc.id), username=doc.username, display_name=doc.display_name,
+            disabled=doc.disabled, email=doc.email,
+            grants=[RoleGrant.from_domain(g) for g in doc.domain_grants()],
+        )
+
+
+@strawberry.type(description="The caller: tenant, kind, grants and token scopes")
+class Viewer:
+    tenant_id: strawberry.ID
+    kind: str
+    subject: str | None
+    grants: list[RoleGrant]
+    scopes: list[str] | None = strawberry.field(description="OAuth scopes of the token; null if unrestricted")
+
+
+@strawberry.type(description="One entry of the hash-chained audit log")
+class AuditEntry:
+    seq: int
+    at: datetime
+    actor: str | None
+    action: str
+    target_type: str
+    target_id: str | None
+    details: str = strawberry.field(description="JSON object")
+    prev_hash: str
+    hash: str
+
+    @staticmethod
+    def from_doc(doc: AuditEntryDoc) -> AuditEntry:
+        return AuditEntry(
+            seq=doc.seq, at=ms_to_dt(doc.at),  # type: ignore[arg-type]
+            actor=doc.actor, action=doc.action, target_type=doc.target_type, target_id=doc.target_id,
+            details=json.dumps(doc.details, ensure_ascii=False, sort_keys=True),
+            prev_hash=doc.prev_hash, hash=doc.hash,
+        )
+
+
+@strawberry.type(description="稿件共享/上报: a story offered by one center to another or to the platform")
+class ShareGrant:
+    id: strawberry.ID
+    from_tenant: strawberry.ID
+    to_tenant: strawberry.ID
+    story_id: strawberry.ID
+    source_version: int | None
+    status: str = strawberry.field(description="offered or taken")
+    note: str | None
+    offered_at: datetime
+    taken_at: datetime | None
+    taken_story_id: strawberry.ID | None = strawberry.field(description="the copy in the taking tenant")
+
+    @staticmethod
+    def from_doc(doc: ShareGrantDoc) -> ShareGrant:
+        return ShareGrant(
+            id=strawberry.ID(doc.id), from_tenant=strawberry.ID(doc.tenant), to_tenant=strawberry.ID(doc.to_tenant),
+            story_id=strawberry.ID(doc.story_id), source_version=doc.source_version, status=doc.status, note=doc.note,
+            offered_at=ms_to_dt(doc.offered_at),  # type: ignore[arg-type]
+            taken_at=ms_to_dt(doc.taken_at),
+            taken_story_id=strawberry.ID(doc.taken_story_id) if doc.taken_story_id else None,
+        )
+
+
+@strawberry.type(description="A shared story as offered: the grant and the offered revision's content")
+class SharedStory:
+    grant: ShareGrant
+    title: str
+    body: str
+    summary: str | None
+    byline: str | None
+
+
+@strawberry.type(description="An external OpenID Connect provider of the center (optional sign-in)")
+class OidcProvider:
+    name: str
+    issuer: str
+    client_id: str
+    login_path: str = strawberry.field(description="GET this path to start signing in")
+
+
+@strawberry.input
+class CreateUserInput:
+    username: str
+    display_name: str
+    password: str | None = None
+    grants: list[str] = strawberry.field(default_factory=list, description="e.g. editor, reviewer:final, account_operator@<accountId>")
+    email: str | None = None
+    tenant: strawberry.ID | None = strawberry.field(default=None, description="platform admins only: another center")
+
+
+@strawberry.type(description="A new OAuth client; the secret is shown only now")
+class ClientCredentials:
+    client_id: str
+    client_secret: str
+    scopes: list[str]
+
+
+def _in_tenant(ctx: Context, tenant: str | None) -> Scope:
+    """The caller's scope, or (platform admins only) the same caller acting in `tenant`."""
+    if tenant is None or str(tenant) == ctx.scope.tenant:
+        return ctx.scope
+    authorize(ctx.scope, Action.TENANT_MANAGE)
+    from dataclasses import replace
+
+    return replace(ctx.scope, tenant=str(tenant))
+
+
+def _check_assignable(ctx: Context, grants: list[Grant]) -> None:
+    if any(g.role == Role.PLATFORM_ADMIN for g in grants):
+        authorize(ctx.scope, Action.TENANT_MANAGE)
+
+
+@strawberry.type
+class IdentityQuery:
+    @strawberry.field(description="Who am I: tenant, grants and token scopes")
+    def me(self, info: Info[Context, None]) -> Viewer:
+        s = info.context.scope
+        return Viewer(
+            tenant_id=strawberry.ID(s.tenant), kind=s.principal.kind.value, subject=s.actor,
+            grants=[RoleGrant.from_domain(g) for g in s.grants],
+            scopes=sorted(s.oauth_scopes) if s.oauth_scopes is not None else None,
+        )
+
+    @strawberry.field(description="The caller's center")
+    async def tenant(self, info: Info[Context, None]) -> Tenant | None:
+        doc = await TenantDirectory(info.context.scope).get(info.context.scope.tenant)
+        return Tenant.from_doc(doc) if doc else None
+
+    @strawberry.field(description="Every center on the platform (platform admins)")
+    async def tenants(self, info: Info[Context, None]) -> list[Tenant]:
+        return [Tenant.from_doc(t) for t in await directory.all_tenants()]
+
+    @strawberry.field(description="The center's 融媒号 accounts")
+    async def accounts(self, info: Info[Context, None]) -> list[Account]:
+        return [Account.from_doc(a) for a in await directory.AccountRepository(info.context.scope).all()]
+
+    @strawberry.field(description="The center's users")
+    async def users(self, info: Info[Context, None]) -> list[User]:
+        return [User.from_doc(u) for u in await directory.UserRepository(info.context.scope).all()]
+
+    @strawberry.field(description="The center's audit log, newest first (admins)")
+    async def audit_log(self, info: Info[Context, None], first: int = 50, before_seq: int | None = None) -> list[AuditEntry]:
+        if not 0 < first <= info.context.settings.graphql_max_page:
+            raise invalid("first", "每页条数超出范围", "page size out of range")
+        docs = await audit.entries(info.context.scope.tenant, first, before_seq)
+        return [AuditEntry.from_doc(d) for d in docs]
+
+    @strawberry.field(description="Stories other centers offered to this one (稿件共享)")
+    async def share_offers(self, info: Info[Context, None]) -> list[ShareGrant]:
+        return [ShareGrant.from_doc(g) for g in await ShareRepository(info.context.scope).incoming()]
+
+    @strawberry.field(description="Stories this center offered to others")
+    async def outgoing_shares(self, info: Info[Context, None]) -> list[ShareGrant]:
+        return [ShareGrant.from_doc(g) for g in await ShareRepository(info.context.scope).outgoing()]
+
+    @strawberry.field(description="The offered revision of a shared story (receiving center only)")
+    async def shared_story(self, info: Info[Context, None], grant_id: strawberry.ID) -> SharedStory:
+        grant, rev = await ShareRepository(info.context.scope).shared_revision(str(grant_id))
+        c = rev.content
+        return SharedStory(grant=ShareGrant.from_doc(grant), title=c.title, body=c.body, summary=c.summary, byline=c.byline)
+
+
+@strawberry.type
+class IdentityMutation:
+    @strawberry.mutation(description="Create a center (platform admins)")
+    async def create_tenant(self, info: Info[Context, None], id: strawberry.ID, name: str) -> Tenant:
+        return Tenant.from_doc(await directory.create_tenant(str(id), name, info.context.scope.actor))
+
+    @strawberry.mutation(description="Create a 融媒号 account in the center")
+    async def create_account(self, info: Info[Context, None], name: str, kind: str = "town") -> Account:
+        return Account.from_doc(await directory.AccountRepository(info.context.scope).create(name, kind))
+
+    @strawberry.mutation(description="Create a user with role grants")
+    async def create_user(self, info: Info[Context, None], input: CreateUserInput) -> User:
+        ctx = info.context
+        grants = directory.parse_grants(input.grants)
+        _check_assignable(ctx, grants)
+        repo = directory.UserRepository(_in_tenant(ctx, str(input.tenant) if input.tenant else None))
+        return User.from_doc(await repo.create(input.username, input.display_name, input.password, grants, input.email))
+
+    @strawberry.mutation(description="Replace a user's grants (takes effect at the user's next token)")
+    async def set_user_grants(self, info: Info[Context, None], user_id: strawberry.ID, grants: list[str]) -> User:
+        parsed = directory.parse_grants(grants)
+        _check_assignable(info.context, parsed)
+        return User.from_doc(await directory.UserRepository(info.context.scope).set_grants(str(user_id), parsed))
+
+    @strawberry.mutation(description="Create a partner/integration OAuth client (client_credentials)")
+    async def create_client(self, info: Info[Context, None], name: str, scopes: list[str]) -> ClientCredentials:
+        doc, secret = await directory.ClientRepository(info.context.scope).create(name, scopes)
+        return ClientCredentials(client_id=doc.id, client_secret=secret, scopes=doc.scopes)
+
+    @strawberry.mutation(description="End the current session: its access and refresh tokens stop working")
+    async def sign_out(self, info: Info[Context, None]) -> bool:
+        ctx = info.context
+        if ctx.auth is None:
+            raise HubError(Codes.UNAUTHENTICATED)
+        from hub.auth.grants import revoke_family
+
+        if ctx.scope.session_id:
+            await revoke_family(ctx.auth, ctx.scope.tenant, ctx.scope.session_id, reason="sign_out")
+        elif ctx.scope.token_id:
+            await ctx.auth.revoke(ctx.scope.tenant, "jti", ctx.scope.token_id)
+        return True
+
+    @strawberry.mutation(description="Add or replace an OIDC provider; users sign in by verified email")
+    async def configure_oidc_provider(
+        self, info: Info[Context, None], name: str, issuer: str, client_id: str, client_secret: str
+    ) -> OidcProvider:
+        from hub.auth.oidc import configure_provider
+
+        ctx = info.context
+        doc = await configure_provider(ctx.scope, ctx.settings, name, issuer, client_id, client_secret)
+        return OidcProvider(name=doc.name, issuer=doc.issuer, client_id=doc.client_id,
+                            login_path=f"/oidc/{doc.tenant}/{doc.name}/login")
+
+    @strawberry.mutation(description="稿件共享/上报: offer a story to another center or the platform")
+    async def offer_story(
+        self, info: Info[Context, None], story_id: strawberry.ID, to_tenant: strawberry.ID, note: str | None = None
+    ) -> ShareGrant:
+        repo = ShareRepository(info.context.scope, info.context.settings.max_body_chars)
+        return ShareGrant.from_doc(await repo.offer(str(story_id), str(to_tenant), note))
+
+    @strawberry.mutation(description="Take a shared story: a draft copy in this center, provenance kept on the grant")
+    async def take_shared_story(self, info: Info[Context, None], grant_id: strawberry.ID) -> Story:
+        repo = ShareRepository(info.context.scope, info.context.settings.max_body_chars)
+        return Story.from_doc(await repo.take(str(grant_id)))

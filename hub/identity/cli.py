@@ -1,0 +1,212 @@
+"""`ronghub admin|tenant|user|client|keys|audit …`: identity operations from the shell.
+
+Each command opens the configured store (or starts the embedded one), does one thing
+and reports it. They act as the hub itself (a system scope) and are audited as `cli`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+
+from hub.settings import Settings
+
+console = Console(stderr=True)
+out = Console()
+T = TypeVar("T")
+CLI_ACTOR = "cli"
+
+
+def _run(work: Callable[[Settings], Awaitable[T]]) -> T:
+    from hub.runtime import store_for
+    from hub.store.database import connect
+
+    async def go(settings: Settings) -> T:
+        from hub.identity import passwords
+
+        passwords.configure(settings.password_memory_kib, settings.password_time_cost)
+        assert settings.mongodb_uri
+        database = await connect(settings.mongodb_uri, settings.mongodb_db)
+        try:
+            return await work(settings)
+        finally:
+            await database.close()
+
+    with store_for(Settings()) as settings:
+        return asyncio.run(go(settings))
+
+
+def _scope(tenant: str) -> Any:
+    from hub.store.scope import Scope
+
+    return Scope(tenant=tenant, actor=CLI_ACTOR, public_only=False)
+
+
+def _fail(exc: Exception) -> None:
+    from hub.errors import HubError
+
+    if isinstance(exc, HubError):
+        console.print(f"[red]{exc.code}[/red] {exc.message_zh} / {exc.message_en}")
+        sys.exit(2)
+    raise exc
+
+
+@click.group("admin")
+def admin() -> None:
+    """Platform administration."""
+
+
+@admin.command("create-platform-admin")
+@click.option("--username", required=True)
+@click.option("--display-name", default="平台管理员", show_default=True)
+@click.password_option("--password", confirmation_prompt=False, envvar="RONGHUB_ADMIN_PASSWORD")
+def create_platform_admin(username: str, display_name: str, password: str) -> None:
+    """Create the platform tenant (if missing) and a platform administrator in it."""
+    from hub.domain.permissions import Grant, Role
+    from hub.identity.directory import UserRepository, create_tenant
+    from hub.store.documents import TenantDoc
+
+    async def work(settings: Settings) -> str:
+        platform = settings.platform_tenant
+        if await TenantDoc.find_one({"_id": platform, "tenant": platform}) is None:
+            await create_tenant(platform, "省级平台", CLI_ACTOR, kind="platform")
+        user = await UserRepository(_scope(platform)).create(username, display_name, password, [Grant(Role.PLATFORM_ADMIN)])
+        return user.id
+
+    try:
+        user_id = _run(work)
+    except Exception as exc:
+        _fail(exc)
+    out.print(f"platform admin {username} ({user_id})")
+
+
+@click.group("tenant")
+def tenant() -> None:
+    """Centers (tenants)."""
+
+
+@tenant.command("create")
+@click.argument("tenant_id")
+@click.argument("name")
+def tenant_create(tenant_id: str, name: str) -> None:
+    """Create a center: TENANT_ID is a lower-case slug, NAME e.g. 某某县融媒体中心."""
+    from hub.identity.directory import create_tenant
+
+    async def work(settings: Settings) -> None:
+        await create_tenant(tenant_id, name, CLI_ACTOR)
+
+    try:
+        _run(work)
+    except Exception as exc:
+        _fail(exc)
+    out.print(f"tenant {tenant_id} {name}")
+
+
+@click.group("user")
+def user() -> None:
+    """Users of a center."""
+
+
+@user.command("create")
+@click.option("--tenant", "tenant_id", required=True)
+@click.option("--username", required=True)
+@click.option("--display-name", required=True)
+@click.option("--grant", "grants", multiple=True, help="editor, reviewer:final, account_operator@<accountId> … (repeat)")
+@click.option("--email")
+@click.password_option("--password", confirmation_prompt=False, envvar="RONGHUB_USER_PASSWORD")
+def user_create(tenant_id: str, username: str, display_name: str, grants: tuple[str, ...], email: str | None, password: str) -> None:
+    """Create a user with role grants in a center."""
+    from hub.identity.directory import UserRepository, parse_grants
+
+    async def work(settings: Settings) -> str:
+        doc = await UserRepository(_scope(tenant_id)).create(username, display_name, password, parse_grants(grants), email)
+        return doc.id
+
+    try:
+        user_id = _run(work)
+    except Exception as exc:
+        _fail(exc)
+    out.print(f"user {username} ({user_id}) in {tenant_id}: {', '.join(grants) or 'no roles'}")
+
+
+@click.group("client")
+def client() -> None:
+    """OAuth clients of partners and integrations."""
+
+
+@client.command("create")
+@click.option("--tenant", "tenant_id", required=True)
+@click.option("--name", required=True)
+@click.option("--scope", "scopes", multiple=True, default=("stories:read",), show_default=True)
+def client_create(tenant_id: str, name: str, scopes: tuple[str, ...]) -> None:
+    """Create a client_credentials client; prints its id and secret (shown once)."""
+    from hub.identity.directory import ClientRepository
+
+    async def work(settings: Settings) -> tuple[str, str]:
+        doc, secret = await ClientRepository(_scope(tenant_id)).create(name, scopes)
+        return doc.id, secret
+
+    try:
+        client_id, secret = _run(work)
+    except Exception as exc:
+        _fail(exc)
+    out.print(f"client_id={client_id}")
+    out.print(f"client_secret={secret}")
+
+
+@click.group("keys")
+def keys() -> None:
+    """Token-signing keys."""
+
+
+@keys.command("rotate")
+@click.option("--now", "immediate", is_flag=True, help="sign with the new key at once (single-process deployments)")
+def keys_rotate(immediate: bool) -> None:
+    """Add a new signing key; old keys verify until their tokens expire."""
+    from hub.audit.log import append
+    from hub.auth.keys import rotate
+
+    async def work(settings: Settings) -> tuple[str, int]:
+        doc = await rotate(settings, immediate=immediate)
+        await append(settings.platform_tenant, CLI_ACTOR, "keys.rotate", "signing_key", doc.id, {"activates_at": doc.activates_at})
+        return doc.id, doc.activates_at
+
+    kid, at = _run(work)
+    out.print(f"new signing key {kid}, signs from {at} (ms since epoch)")
+
+
+@click.group("audit")
+def audit() -> None:
+    """The hash-chained audit log."""
+
+
+@audit.command("verify")
+@click.option("--tenant", "tenant_id", help="one center (default: every chain)")
+def audit_verify(tenant_id: str | None) -> None:
+    """Check every entry's hash, sequence and link; exit 1 naming the broken entries."""
+    from hub.audit import log
+
+    async def work(settings: Settings) -> list[tuple[str, int, list[log.Problem]]]:
+        tenants = [tenant_id] if tenant_id else await log.tenants_with_entries()
+        return [(t, *await log.verify(t)) for t in tenants]
+
+    results = _run(work)
+    broken = False
+    for name, count, problems in results:
+        if problems:
+            broken = True
+            out.print(f"[red]BROKEN[/red] {name}: {count} entries, {len(problems)} problem(s)")
+            for p in problems:
+                out.print(f"  {p}")
+        else:
+            out.print(f"ok {name}: {count} entries")
+    if broken:
+        sys.exit(1)
+
+
+COMMANDS = (admin, tenant, user, client, keys, audit)

@@ -1,0 +1,176 @@
+"""Tenants, 融媒号 accounts, users and OAuth clients: creating and changing them.
+
+Everything is tenant-scoped through `Scope`, except the two sign-in look-ups
+(`user_for_sign_in`, `client_for_sign_in`): a caller proves who it is before any
+tenant is known. Changes to people and permissions go to the audit log.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterable
+
+from pymongo.errors import DuplicateKeyError
+
+from hub.audit.log import append
+from hub.domain.permissions import CLIENT_SCOPES, Grant, Role
+from hub.errors import Codes, HubError, invalid
+from hub.identity.documents import AccountDoc, ClientDoc, GrantDoc, UserDoc
+from hub.identity.passwords import hash_secret_async
+from hub.ids import new_id, now_ms
+from hub.store.catalog import TenantRepository
+from hub.store.documents import TenantDoc
+
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
+_TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+
+
+async def create_tenant(tenant_id: str, name: str, actor: str | None, kind: str = "center") -> TenantDoc:
+    """A new center (or the platform tenant itself). Ids are lower-case slugs."""
+    if not _TENANT_ID.match(tenant_id):
+        raise invalid("id", "中心编号只能用小写字母、数字和连字符", "use lower-case letters, digits and hyphens")
+    doc = TenantDoc(id=tenant_id, tenant=tenant_id, name=name, kind=kind)
+    try:
+        await doc.insert()
+    except DuplicateKeyError as exc:
+        raise invalid("id", f"中心 {tenant_id} 已存在", f"tenant {tenant_id} exists") from exc
+    await append(tenant_id, actor, "tenant.create", "tenant", tenant_id, {"name": name, "kind": kind})
+    return doc
+
+
+async def all_tenants() -> list[TenantDoc]:
+    """Every tenant (platform administration only)."""
+    return await TenantDoc.find({}).sort([("_id", 1)]).to_list()
+
+
+class AccountRepository(TenantRepository[AccountDoc]):
+    model = AccountDoc
+
+    async def all(self) -> list[AccountDoc]:
+        return await AccountDoc.find({"tenant": self.scope.tenant}).sort([("created_at", 1)]).to_list()
+
+    async def create(self, name: str, kind: str = "town") -> AccountDoc:
+        doc = AccountDoc(tenant=self.scope.tenant, name=name, kind=kind)
+        try:
+            await self.add(doc)
+        except DuplicateKeyError as exc:
+            raise invalid("name", f"融媒号「{name}」已存在", f"account {name} exists") from exc
+        await append(self.scope.tenant, self.scope.actor, "account.create", "account", doc.id, {"name": name})
+        return doc
+
+
+class UserRepository(TenantRepository[UserDoc]):
+    model = UserDoc
+
+    async def all(self) -> list[UserDoc]:
+        return await UserDoc.find({"tenant": self.scope.tenant}).sort([("created_at", 1)]).to_list()
+
+    async def by_username(self, username: str) -> UserDoc | None:
+        return await UserDoc.find_one({"tenant": self.scope.tenant, "username": username})
+
+    async def _check_grants(self, grants: Iterable[Grant]) -> list[GrantDoc]:
+        grants = list(grants)
+        accounts = {g.account_id for g in grants if g.account_id}
+        if accounts:
+            found = await AccountRepository(self.scope).get_many(sorted(accounts))
+            missing = accounts - set(found)
+            if missing:
+                raise HubError(Codes.NOT_FOUND, what_zh="融媒号", what_en="account", id=", ".join(sorted(missing)))
+        return [GrantDoc.of(g) for g in grants]
+
+    async def create(
+        self,
+        username: str,
+        display_name: str,
+        password: str | None,
+        grants: Iterable[Grant],
+        email: str | None = None,
+    ) -> UserDoc:
+        if not _USERNAME.match(username):
+            raise invalid("username", "用户名只能用小写字母、数字和 . _ -(2-63 位)", "use 2-63 lower-case letters, digits, . _ -")
+        if password is not None and len(password) < 8:
+            raise invalid("password", "密码至少 8 位", "at least 8 characters")
+        docs = await self._check_grants(grants)
+        doc = UserDoc(
+            id=new_id(),
+            tenant=self.scope.tenant,
+            username=username,
+            display_name=display_name,
+            email=email,
+            password_hash=await hash_secret_async(password) if password else None,
+            grants=docs,
+        )
+        try:
+            await doc.insert()
+        except DuplicateKeyError as exc:
+            raise invalid("username", f"用户名 {username} 已被使用", f"username {username} is taken") from exc
+        await append(
+            self.scope.tenant, self.scope.actor, "user.create", "user", doc.id,
+            {"username": username, "grants": [g.to_domain().label() for g in docs]},
+        )
+        return doc
+
+    async def set_grants(self, user_id: str, grants: Iterable[Grant]) -> UserDoc:
+        """Replace a user's grants (a permission change: audited)."""
+        user = await self.get(user_id)
+        if user is None:
+            raise HubError(Codes.NOT_FOUND, what_zh="用户", what_en="user", id=user_id)
+        docs = await self._check_grants(grants)
+        before = [g.to_domain().label() for g in user.grants]
+        await UserDoc.get_pymongo_collection().update_one(
+            {"_id": user_id, "tenant": self.scope.tenant},
+            {"$set": {"grants": [d.model_dump(mode="json") for d in docs], "updated_at": now_ms()}},
+        )
+        after = [g.to_domain().label() for g in docs]
+        await append(
+            self.scope.tenant, self.scope.actor, "user.grants", "user", user_id, {"before": before, "after": after}
+        )
+        refreshed = await self.get(user_id)
+        assert refreshed is not None
+        return refreshed
+
+
+class ClientRepository(TenantRepository[ClientDoc]):
+    model = ClientDoc
+
+    async def all(self) -> list[ClientDoc]:
+        return await ClientDoc.find({"tenant": self.scope.tenant}).sort([("created_at", 1)]).to_list()
+
+    async def create(self, name: str, scopes: Iterable[str]) -> tuple[ClientDoc, str]:
+        """A partner/integration client and its secret (shown once, stored hashed)."""
+        wanted = sorted(set(scopes))
+        extra = set(wanted) - CLIENT_SCOPES
+        if extra:
+            raise invalid("scopes", f"客户端不能申请 {', '.join(sorted(extra))}", f"clients cannot hold {', '.join(sorted(extra))}")
+        secret = secrets.token_urlsafe(32)
+        hashed = await hash_secret_async(secret)
+        doc = ClientDoc(id="c-" + new_id().lower(), tenant=self.scope.tenant, name=name, secret_hash=hashed, scopes=wanted)
+        await self.add(doc)
+        await append(self.scope.tenant, self.scope.actor, "client.create", "client", doc.id, {"name": name, "scopes": wanted})
+        return doc, secret
+
+
+async def user_for_sign_in(username: str) -> UserDoc | None:
+    """The one cross-tenant user read: usernames are unique hub-wide."""
+    return await UserDoc.find_one({"username": username})
+
+
+async def client_for_sign_in(client_id: str) -> ClientDoc | None:
+    """The one cross-tenant client read: client ids are unique hub-wide."""
+    return await ClientDoc.find_one({"_id": client_id})
+
+
+def parse_grants(labels: Iterable[str]) -> list[Grant]:
+    """`["editor", "reviewer:final", "account_operator@ACC"]` → grants; INVALID_INPUT if wrong."""
+    out: list[Grant] = []
+    for label in labels:
+        try:
+            out.append(Grant.parse(label))
+        except ValueError as exc:
+            roles = ", ".join(r.value for r in Role)
+            raise invalid(
+                "grants", f"角色「{label}」无效(可用:{roles};审核须带阶段 first/second/final)",
+                f"invalid grant {label!r} (roles: {roles}; reviewer needs a stage)",
+            ) from exc
+    return out

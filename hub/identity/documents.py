@@ -1,0 +1,218 @@
+"""Stored identity documents. Every one carries `tenant`; platform-wide ones use the
+platform tenant (settings.platform_tenant), so the rule holds for them too.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import pymongo
+from beanie import Document
+from pydantic import BaseModel, Field
+from pymongo import IndexModel
+
+from hub.domain.permissions import Grant, ReviewStage, Role
+from hub.ids import now_ms
+from hub.store.documents import TenantDocument
+
+
+class GrantDoc(BaseModel):
+    """A stored role grant (see `hub.domain.permissions.Grant`)."""
+
+    role: Role
+    account_id: str | None = None
+    stage: ReviewStage | None = None
+
+    def to_domain(self) -> Grant:
+        return Grant(self.role, self.account_id, self.stage)
+
+    @staticmethod
+    def of(grant: Grant) -> GrantDoc:
+        return GrantDoc(role=grant.role, account_id=grant.account_id, stage=grant.stage)
+
+
+class AccountDoc(TenantDocument):
+    """A 融媒号: a department's or town's account publishing under the center's review."""
+
+    name: str
+    kind: str = "town"  # town (乡镇), department (部门), other
+    created_at: int = Field(default_factory=now_ms)
+
+    class Settings:
+        name = "accounts"
+        indexes: ClassVar[list[Any]] = [IndexModel([("tenant", 1), ("name", 1)], unique=True)]
+
+
+class UserDoc(TenantDocument):
+    """A staff member or correspondent of one tenant. Usernames are unique hub-wide,
+    so sign-in needs no tenant; the user's grants all lie inside `tenant`."""
+
+    username: str
+    display_name: str
+    email: str | None = None
+    password_hash: str | None = None
+    grants: list[GrantDoc] = Field(default_factory=list)
+    disabled: bool = False
+    failed_logins: int = 0
+    locked_until: int = 0
+    created_at: int = Field(default_factory=now_ms)
+    updated_at: int = Field(default_factory=now_ms)
+
+    class Settings:
+        name = "users"
+        indexes: ClassVar[list[Any]] = [
+            IndexModel([("username", 1)], unique=True),
+            IndexModel([("tenant", 1), ("created_at", 1)]),
+        ]
+
+    def domain_grants(self) -> tuple[Grant, ...]:
+        return tuple(g.to_domain() for g in self.grants)
+
+
+class ClientDoc(TenantDocument):
+    """An OAuth2 client of a partner platform or an integration (client_credentials).
+    `_id` is the client_id; only the argon2 hash of the secret is kept."""
+
+    name: str
+    secret_hash: str
+    scopes: list[str] = Field(default_factory=list)
+    disabled: bool = False
+    created_at: int = Field(default_factory=now_ms)
+
+    class Settings:
+        name = "oauth_clients"
+
+
+class SigningKeyDoc(TenantDocument):
+    """A token-signing key pair (platform tenant). The private key is encrypted at rest
+    with a key derived from RONGHUB_KEY_ENCRYPTION_SECRET; `_id` is the JWK `kid`."""
+
+    alg: str = "ES256"
+    public_jwk: dict[str, Any]
+    private_enc: str
+    created_at: int = Field(default_factory=now_ms)
+    activates_at: int = Field(default_factory=now_ms)
+    retired_at: int | None = None  # no longer signs; still verifies until tokens expire
+
+    class Settings:
+        name = "signing_keys"
+
+
+class RefreshTokenDoc(TenantDocument):
+    """One refresh token of a session (family). `_id` is the SHA-256 of the token text.
+    Using a token marks it used and issues the next one in the same family; presenting a
+    used one again means it leaked, and the whole family is revoked."""
+
+    family: str  # = the session id carried as `sid` in access tokens
+    user_id: str
+    scopes: list[str] = Field(default_factory=list)
+    created_at: int = Field(default_factory=now_ms)
+    expires_at: int
+    used_at: int | None = None
+    revoked: bool = False
+
+    class Settings:
+        name = "refresh_tokens"
+        indexes: ClassVar[list[Any]] = [IndexModel([("family", 1)]), IndexModel([("user_id", 1)])]
+
+
+class RevocationDoc(TenantDocument):
+    """A revoked access-token id (`jti`) or session (`sid`), kept until `expires_at`
+    (after which every token it could match has expired anyway)."""
+
+    kind: str  # "jti" | "sid"
+    value: str
+    expires_at: int
+    created_at: int = Field(default_factory=now_ms)
+
+    class Settings:
+        name = "revocations"
+        indexes: ClassVar[list[Any]] = [IndexModel([("expires_at", pymongo.DESCENDING)])]
+
+
+class ShareGrantDoc(TenantDocument):
+    """稿件共享/上报: center `tenant` offers story `story_id` to `to_tenant` (another center
+    or the platform). The taker may read the offered story while the grant is open and
+    take a copy into its own tenant; the copy's provenance stays on the grant."""
+
+    story_id: str
+    to_tenant: str
+    note: str | None = None
+    status: str = "offered"  # offered | taken
+    offered_by: str | None = None
+    offered_at: int = Field(default_factory=now_ms)
+    taken_by: str | None = None
+    taken_at: int | None = None
+    taken_story_id: str | None = None
+    source_version: int | None = None
+
+    class Settings:
+        name = "share_grants"
+        indexes: ClassVar[list[Any]] = [
+            IndexModel([("to_tenant", 1), ("offered_at", pymongo.DESCENDING)]),
+            IndexModel([("tenant", 1), ("story_id", 1)]),
+        ]
+
+
+class AuditEntryDoc(TenantDocument):
+    """One audit entry. `_id` is `{tenant}:{seq:012d}`: inserting it claims the sequence
+    number atomically (a duplicate key means another writer got there first).
+    `hash` is SHA-256 over the canonical JSON of every other field, `prev_hash` the
+    previous entry's hash: editing or removing an entry breaks the chain."""
+
+    seq: int
+    at: int
+    actor: str | None
+    action: str
+    target_type: str
+    target_id: str | None = None
+    details: dict[str, Any] = Field(default_factory=dict)
+    prev_hash: str
+    hash: str
+
+    class Settings:
+        name = "audit_log"
+        indexes: ClassVar[list[Any]] = [IndexModel([("tenant", 1), ("seq", pymongo.DESCENDING)])]
+
+
+class OidcProviderDoc(TenantDocument):
+    """An external OpenID Connect provider a center signs its staff in with.
+    `_id` is `{tenant}:{name}`; the client secret is encrypted like signing keys."""
+
+    name: str
+    issuer: str
+    client_id: str
+    client_secret_enc: str
+    scopes: str = "openid email profile"
+    created_at: int = Field(default_factory=now_ms)
+
+    class Settings:
+        name = "oidc_providers"
+
+
+class OidcLoginDoc(TenantDocument):
+    """One sign-in in flight: `_id` is the `state` sent to the provider (random, single use)."""
+
+    provider_id: str
+    nonce: str
+    code_verifier: str
+    redirect_uri: str
+    expires_at: int
+    used: bool = False
+
+    class Settings:
+        name = "oidc_logins"
+
+
+IDENTITY_MODELS: list[type[Document]] = [
+    OidcProviderDoc,
+    OidcLoginDoc,
+    AccountDoc,
+    UserDoc,
+    ClientDoc,
+    SigningKeyDoc,
+    RefreshTokenDoc,
+    RevocationDoc,
+    ShareGrantDoc,
+    AuditEntryDoc,
+]

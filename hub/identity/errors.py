@@ -1,0 +1,80 @@
+"""Error kinds of sign-in, tokens and permissions (all refusals are 401 or 403)."""
+
+from __future__ import annotations
+
+from hub.errors import ErrorKind
+
+
+class AuthCodes:
+    TOKEN_EXPIRED = ErrorKind(
+        "TOKEN_EXPIRED",
+        "访问令牌已过期,请用刷新令牌换取新令牌或重新登录。",
+        "The access token has expired; refresh it or sign in again.",
+        401,
+    )
+    TOKEN_INVALID = ErrorKind(
+        "TOKEN_INVALID",
+        "访问令牌无效(签名不符或格式错误),请重新登录。",
+        "The access token is invalid (bad signature or malformed); sign in again.",
+        401,
+    )
+    TOKEN_WRONG_AUDIENCE = ErrorKind(
+        "TOKEN_WRONG_AUDIENCE",
+        "访问令牌不是签发给本系统的(受众或签发方不符)。",
+        "The access token was issued for another audience or by another issuer.",
+        401,
+    )
+    TOKEN_REVOKED = ErrorKind(
+        "TOKEN_REVOKED",
+        "访问令牌已被吊销(已退出登录或会话被终止),请重新登录。",
+        "The access token has been revoked (signed out or session ended); sign in again.",
+        401,
+    )
+    TOKEN_UNKNOWN_KEY = ErrorKind(
+        "TOKEN_UNKNOWN_KEY",
+        "访问令牌的签名密钥未知或已停用,请重新登录。",
+        "The access token names an unknown or withdrawn signing key; sign in again.",
+        401,
+    )
+    INVALID_GRANT = ErrorKind(
+        "INVALID_GRANT",
+        "用户名或密码不正确,或刷新令牌无效。",
+        "Wrong username or password, or an invalid refresh token.",
+        400,
+    )
+    ACCOUNT_LOCKED = ErrorKind(
+        "ACCOUNT_LOCKED",
+        "连续登录失败次数过多,账号已锁定,请在 {minutes} 分钟后重试或联系管理员。",
+        "Too many failed sign-ins: the account is locked for {minutes} more minutes.",
+        400,
+    )
+    INVALID_CLIENT = ErrorKind(
+        "INVALID_CLIENT",
+        "客户端身份验证失败(client_id 或密钥不正确)。",
+        "Client authentication failed (wrong client_id or secret).",
+        401,
+    )
+    UNSUPPORTED_GRANT = ErrorKind(
+        "UNSUPPORTED_GRANT_TYPE",
+        "不支持的授权类型:{grant_type}。",
+        "Unsupported grant type: {grant_type}.",
+        400,
+    )
+    INVALID_SCOPE = ErrorKind(
+        "INVALID_SCOPE",
+        "申请的权限范围无效或超出允许范围:{scope}。",
+        "The requested scope is invalid or exceeds what is allowed: {scope}.",
+        400,
+    )
+    OIDC_FAILED = ErrorKind(
+        "OIDC_FAILED",
+        "外部统一身份认证登录失败:{reason_zh}",
+        "Sign-in through the external identity provider failed: {reason_en}",
+        401,
+    )
+    AUDIT_BROKEN = ErrorKind(
+        "AUDIT_CHAIN_BROKEN",
+        "审计日志校验失败:{entry} {reason_zh}",
+        "Audit log verification failed at {entry}: {reason_en}",
+        500,
+    )

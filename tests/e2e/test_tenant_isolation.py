@@ -1,0 +1,238 @@
+"""Property: whoever asks, whatever they ask, no response carries another tenant's
+data unless a sharing grant allows it; anonymous writes are always refused; no
+request ends in an internal error.
+
+Hypothesis draws callers (every role in three tenants, a 融媒号 operator, a
+correspondent, a partner client, the development token, anonymous) and sequences
+of operations over every root field of the schema, with ids taken from all tenants.
+Every seeded story carries a marker `MK{tenant}S{n}`; created ones `MK{tenant}N`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hub.graphql.schema import build_schema
+from hub.identity.documents import ShareGrantDoc
+from hub.settings import Settings
+from tests.conftest import DEV_TOKEN
+from tests.e2e.identity_helpers import make_account, make_tenant, make_user, sign_in, token_request
+
+MARKER = re.compile(r"MK(\d)(?:S(\d+)|N)")
+ROLES = ["admin", "chief_editor", "editor", "reporter", "reviewer:final", "channel_operator", "correspondent"]
+
+
+@dataclass
+class Actor:
+    name: str
+    tenant_index: int | None  # None: anonymous (default tenant, public)
+    token: str | None
+
+
+@dataclass
+class World:
+    tenants: list[str]  # index 0 is the default tenant (dev token), 1..3 created here
+    actors: list[Actor]
+    stories: list[tuple[int, int, str]]  # (tenant index, n, id)
+    users: dict[int, set[str]] = field(default_factory=dict)  # usernames per tenant
+    grant_ids: list[str] = field(default_factory=list)
+
+
+CREATE_STORY = 'mutation($t: String!) { createStory(input: {title: $t, bodyText: "正文"}) { id title body } }'
+
+# One probe (or more) per root field; `{...}` names the argument pool each variable draws from.
+PROBES: dict[str, list[tuple[str, dict[str, str]]]] = {
+    "stories": [("{ stories(first: 50) { edges { node { id title body status } } } }", {}),
+                ('{ stories(first: 50, filter: {status: DRAFT}) { edges { node { id title } } } }', {})],
+    "story": [("query($id: ID!) { story(id: $id) { id title body revisions { title body } } }", {"id": "story"})],
+    "revision": [("query($id: ID!) { revision(storyId: $id, number: 1) { title body } }", {"id": "story"})],
+    "diffStory": [("query($id: ID!) { diffStory(id: $id, fromRevision: 1, toRevision: 1) { storyId changes { before after } } }", {"id": "story"})],
+    "columns": [("{ columns { id name } }", {})],
+    "me": [("{ me { tenantId kind grants { label } } }", {})],
+    "tenant": [("{ tenant { id name } }", {})],
+    "tenants": [("{ tenants { id name } }", {})],
+    "accounts": [("{ accounts { id name } }", {})],
+    "users": [("{ users { id username displayName email grants { label } } }", {})],
+    "auditLog": [("{ auditLog(first: 100) { action actor targetId details } }", {})],
+    "shareOffers": [("{ shareOffers { id storyId fromTenant } }", {})],
+    "outgoingShares": [("{ outgoingShares { id storyId toTenant takenStoryId } }", {})],
+    "sharedStory": [("query($g: ID!) { sharedStory(grantId: $g) { title body grant { storyId } } }", {"g": "grant"})],
+    "createStory": [(CREATE_STORY, {"t": "new_title"})],
+    "updateStory": [('mutation($id: ID!, $t: String!) { updateStory(input: {id: $id, expectedVersion: 1, title: $t}) { id title body } }',
+                     {"id": "story", "t": "update_title"})],
+    "restoreRevision": [("mutation($id: ID!) { restoreRevision(id: $id, number: 1, expectedVersion: 2) { id title } }", {"id": "story"})],
+    "approveStory": [("mutation($id: ID!) { approveStory(id: $id, expectedVersion: 1) { id title } }", {"id": "story"})],
+    "takedownStory": [('mutation($id: ID!) { takedownStory(id: $id, expectedVersion: 2, reason: "核实有误") { id title } }', {"id": "story"})],
+    "replayPublication": [("mutation($id: ID!) { replayPublication(id: $id) { id storyId } }", {"id": "publication"})],
+    "channels": [("{ channels { name titleZh } }", {})],
+    "publications": [("query($id: ID!) { publications(storyId: $id) { id storyId channel ledger { evidence } } }", {"id": "story"})],
+    "previewStory": [("query($id: ID!) { previewStory(id: $id) { channel fields } }", {"id": "story"})],
+    "search": [('{ search(query: "正文") { edges { node { story { id title body } highlights { fragments } } } } }', {}),
+               ("query($t: String!) { search(query: $t) { edges { node { story { id title } } } } }", {"t": "marker"})],
+    "suggest": [('{ suggest(prefix: "MK") { text } }', {})],
+    "setSearchDictionary": [('mutation { setSearchDictionary(words: ["岚溪湾"], synonyms: []) { words } }', {})],
+    "asset": [("query($id: ID!) { asset(id: $id) { id } }", {"id": "story"})],
+    "assets": [("{ assets { edges { node { id uri } } } }", {})],
+    "renditionUrl": [('query($id: ID!) { renditionUrl(assetId: $id, spec: "thumb") }', {"id": "story"})],
+    "updateAsset": [('mutation($id: ID!) { updateAsset(input: {id: $id, alt: "替代"}) { id } }', {"id": "story"})],
+    "deleteAsset": [("mutation($id: ID!) { deleteAsset(id: $id) }", {"id": "story"})],
+    "createTenant": [('mutation($id: ID!) { createTenant(id: $id, name: "新中心") { id } }', {"id": "fresh"})],
+    "createAccount": [('mutation($n: String!) { createAccount(name: $n) { id name } }', {"n": "fresh"})],
+    "createUser": [('mutation($n: String!, $t: ID) { createUser(input: {username: $n, displayName: "新人", password: "long enough 1", tenant: $t}) { id username } }',
+                    {"n": "fresh", "t": "tenant"})],
+    "setUserGrants": [('mutation($u: ID!) { setUserGrants(userId: $u, grants: ["reporter"]) { id username } }', {"u": "fresh"})],
+    "createClient": [('mutation { createClient(name: "合作方", scopes: ["stories:read"]) { clientId } }', {})],
+    "signOut": [("mutation { signOut }", {})],
+    "configureOidcProvider": [('mutation($n: String!) { configureOidcProvider(name: $n, issuer: "http://127.0.0.1:9", clientId: "c", clientSecret: "s") { name loginPath } }',
+                               {"n": "fresh"})],
+    "offerStory": [("mutation($s: ID!, $to: ID!) { offerStory(storyId: $s, toTenant: $to) { id storyId toTenant } }", {"s": "story", "to": "tenant"})],
+    "takeSharedStory": [("mutation($g: ID!) { takeSharedStory(grantId: $g) { id title body } }", {"g": "grant"})],
+}
+
+
+def test_every_root_field_has_a_probe_and_a_policy() -> None:
+    """New root fields must join this property test and the policy table."""
+    from hub.auth.policy import POLICY
+
+    schema = build_schema(Settings())
+    graphql_schema = schema._schema
+    roots = {f"{t}.{name}" for t in ("Query", "Mutation") for name in graphql_schema.type_map[t].fields}  # type: ignore[attr-defined]
+    names = {r.split(".", 1)[1] for r in roots}
+    assert names - set(PROBES) == set(), "add probes for these root fields"
+    assert {r for r in roots if r not in POLICY} == set(), "add policy entries for these root fields"
+
+
+@pytest.fixture
+async def world(http: httpx.AsyncClient, hub_settings: Settings, drain: Any) -> World:
+    tenants = [hub_settings.default_tenant]
+    actors: list[Actor] = [Actor("anonymous", None, None), Actor("dev", 0, DEV_TOKEN)]
+    stories: list[tuple[int, int, str]] = []
+    users: dict[int, set[str]] = {}
+    for i in (1, 2, 3):
+        tenant = await make_tenant(f"iso{i}")
+        tenants.append(tenant)
+        account = await make_account(tenant)
+        names = {}
+        for role in [*ROLES, f"account_operator@{account}"]:
+            names[role] = await make_user(tenant, role, email=f"{role}@t{i}.example")
+            actors.append(Actor(f"t{i}:{role}", i, (await sign_in(http, names[role]))["access_token"]))
+        users[i] = set(names.values())
+        admin = next(a for a in actors if a.name == f"t{i}:admin")
+        headers = {"authorization": f"Bearer {admin.token}"}
+        for n in range(3):
+            r = await http.post("/graphql", json={"query": CREATE_STORY, "variables": {"t": f"MK{i}S{n}"}}, headers=headers)
+            sid = r.json()["data"]["createStory"]["id"]
+            stories.append((i, n, sid))
+            if n == 0:  # 签发; distribution publishes it in the public read model
+                await http.post("/graphql", headers=headers, json={
+                    "query": "mutation($id: ID!) { approveStory(id: $id, expectedVersion: 1) { id } }", "variables": {"id": sid}})
+        client = await http.post("/graphql", headers=headers, json={
+            "query": 'mutation { createClient(name: "partner", scopes: ["stories:read", "stories:write"]) { clientId clientSecret } }'})
+        creds = client.json()["data"]["createClient"]
+        tok = await token_request(http, {"grant_type": "client_credentials"}, auth=(creds["clientId"], creds["clientSecret"]))
+        actors.append(Actor(f"t{i}:partner", i, tok.json()["access_token"]))
+    # one standing offer: tenant 1's story 1 to tenant 2
+    t1_editor = next(a for a in actors if a.name == "t1:editor")
+    offer = await http.post("/graphql", headers={"authorization": f"Bearer {t1_editor.token}"}, json={
+        "query": "mutation($s: ID!, $to: ID!) { offerStory(storyId: $s, toTenant: $to) { id } }",
+        "variables": {"s": stories[1][2], "to": tenants[2]}})
+    grant_id = offer.json()["data"]["offerStory"]["id"]
+    await drain()  # approvals distributed: public copies, publications, search index
+    return World(tenants, [a for a in actors if "signOut" not in a.name], stories, users, [grant_id])
+
+
+async def allowed_markers(world: World, index: int | None) -> set[tuple[int, int]]:
+    """(tenant, story n) pairs tenant `index` may see from other tenants: those granted to it."""
+    if index is None:
+        return set()
+    by_id = {sid: (t, n) for t, n, sid in world.stories}
+    grants = await ShareGrantDoc.find({"to_tenant": world.tenants[index]}).to_list()
+    return {by_id[g.story_id] for g in grants if g.story_id in by_id}
+
+
+def leaks(text: str, index: int | None, allowed: set[tuple[int, int]], world: World) -> list[str]:
+    own = 0 if index is None else index
+    found = []
+    for m in MARKER.finditer(text):
+        t = int(m.group(1))
+        if t == own:
+            continue
+        if m.group(2) is not None and (t, int(m.group(2))) in allowed:
+            continue
+        found.append(m.group(0))
+    for t, names in world.users.items():
+        if t != own:
+            found += [n for n in names if n in text]
+    return found
+
+
+@st.composite
+def operations(draw: st.DrawFn, world: World) -> tuple[Actor, str, str, dict[str, Any]]:
+    actor = draw(st.sampled_from(world.actors))
+    field_name = draw(st.sampled_from(sorted(PROBES)))
+    query, pools = draw(st.sampled_from(PROBES[field_name]))
+    own = 0 if actor.tenant_index is None else actor.tenant_index
+    variables: dict[str, Any] = {}
+    target: tuple[int, int, str] | None = None
+    for var, pool in pools.items():
+        if pool == "story":
+            target = draw(st.sampled_from(world.stories))
+            variables[var] = target[2]
+        elif pool == "grant":
+            variables[var] = draw(st.sampled_from([*world.grant_ids, "no-such-grant"]))
+        elif pool == "tenant":
+            variables[var] = draw(st.sampled_from(world.tenants))
+        elif pool == "new_title":
+            variables[var] = f"MK{own}N"
+        elif pool == "update_title":
+            variables[var] = "改"  # content stays the target's: its marker tells its tenant
+        elif pool == "fresh":
+            variables[var] = "p" + str(draw(st.integers(10_000, 99_999)))
+        elif pool == "marker":  # search for any tenant's marker text
+            t, n, _ = draw(st.sampled_from(world.stories))
+            variables[var] = f"MK{t}S{n}"
+        elif pool == "publication":  # any tenant's app publication
+            _, _, sid = draw(st.sampled_from(world.stories))
+            variables[var] = f"{sid}:1:app:publish"
+    return actor, field_name, query, variables
+
+
+SWEEP = ["stories", "users", "auditLog", "shareOffers", "accounts"]
+
+
+async def check(http: httpx.AsyncClient, world: World, actor: Actor, field_name: str, query: str, variables: dict[str, Any]) -> None:
+    headers = {"authorization": f"Bearer {actor.token}"} if actor.token else {}
+    response = await http.post("/graphql", json={"query": query, "variables": variables}, headers=headers)
+    assert response.status_code == 200, (actor.name, field_name, response.text)
+    body = response.json()
+    codes = [e["extensions"]["code"] for e in body.get("errors", [])]
+    assert "INTERNAL" not in codes, (actor.name, field_name, body)
+    if actor.token is None and query.lstrip().startswith("mutation"):
+        assert codes == ["UNAUTHENTICATED"], (field_name, body)
+    allowed = await allowed_markers(world, actor.tenant_index)
+    text = json.dumps(body.get("data"), ensure_ascii=False)
+    assert leaks(text, actor.tenant_index, allowed, world) == [], (actor.name, field_name, variables, text[:500])
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+async def test_no_response_carries_another_tenants_data_unless_shared(
+    http: httpx.AsyncClient, world: World, data: st.DataObject
+) -> None:
+    actor = world.actors[0]
+    for _ in range(data.draw(st.integers(1, 4), label="ops")):
+        actor, field_name, query, variables = data.draw(operations(world), label="op")
+        if field_name == "signOut":
+            continue  # would end the shared actors' sessions; covered in test_auth_tokens
+        await check(http, world, actor, field_name, query, variables)
+    # then the last caller reads everything it can list: effects of the writes show here
+    for field_name in SWEEP:
+        await check(http, world, actor, field_name, PROBES[field_name][0][0], {})
