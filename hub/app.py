@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None, command_listeners: list[Command
                     await stack.enter_async_context(running_worker(builtin_consumers(app.state)))
                 yield
         finally:
+            await app.state.distribution.aclose()
             install_search(None)
             await search.close()
             await database.close()

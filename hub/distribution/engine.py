@@ -33,7 +33,7 @@ from hub.channels.manager import ChannelManager
 from hub.channels.story_input import story_input
 from hub.distribution import publications as pubs
 from hub.distribution.documents import PublicationDoc
-from hub.distribution.states import DELIVERED, Action, PubState
+from hub.distribution.states import DELIVERED, Action, PubState, can_move
 from hub.distribution.transports import TransportProvider
 from hub.domain.retry import RetryPolicy
 from hub.domain.story import StoryStatus
@@ -117,6 +117,10 @@ class Distribution:
             Consumer(self.deliver_name, (), self.handle_deliver, self.policy, lease_seconds=self.lease_seconds),
             Consumer(self.poll_name, (), self.handle_poll, self.policy),
         ]
+
+    async def aclose(self) -> None:
+        """Release the transports' connections (process shutdown)."""
+        await self.transports.aclose()
 
     def config(self, channel: str) -> dict[str, Any]:
         return self.channels.config(channel, self.channel_config.get(channel))
@@ -205,7 +209,8 @@ class Distribution:
             raise PermanentFailure("revision missing")
         story = story_input(rev.content, tenant=pub.tenant, story_id=pub.story_id, revision_id=rev.id,
                             revision_number=rev.number, approved_at_ms=rev.created_at,
-                            assets=await self.assets_for(pub.tenant, rev.content))  # fmt: skip
+                            assets=await self.assets_for(pub.tenant, rev.content),
+                            metadata=rev.content.metadata)  # fmt: skip
         previous = await self._previous_variant(pub)
         context = RenderContext(now_ms=now_ms(), sequence_fn=self._sequence_fn(pub.tenant))
         variant, problems = await asyncio.to_thread(
@@ -353,7 +358,11 @@ class Distribution:
         except TransientDeliveryError as exc:
             raise RetryLater(exc.reason_zh, exc.retry_after_s) from exc
         to = _STATUS_TO_STATE[status.state]
-        if to != pub.state:
+        if to != pub.state and not can_move(pub.state, to):
+            # e.g. "under review" after we recorded "accepted": a platform's status may lag
+            # or repeat itself; keep our state and keep following it
+            log.info("distribution.status_not_applied", publication=pub.id, state=pub.state.value, reported=to.value)
+        elif to != pub.state:
             try:
                 pub = await pubs.move(pub, to, actor=ACTOR, note=status.reason_zh,
                                       evidence={"platform_status": status.state.value, "platform_code": status.platform_code,

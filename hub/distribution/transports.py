@@ -15,6 +15,7 @@ class TransportProvider:
 
     def __init__(self) -> None:
         self._factories: dict[TransportKind, TransportFactory] = {}
+        self.cache: dict[tuple[str, str, str], Any] = {}  # (kind, channel, tenant) -> transport
 
     def register(self, kind: TransportKind, factory: TransportFactory) -> None:
         self._factories[kind] = factory
@@ -24,3 +25,11 @@ class TransportProvider:
         if factory is None:
             raise LookupError(f"no transport for {kind} (channel {channel})")
         return factory(channel, config, tenant)
+
+    async def aclose(self) -> None:
+        """Close every cached transport that holds connections (HTTP clients)."""
+        for transport in self.cache.values():
+            close = getattr(transport, "aclose", None)
+            if close is not None:
+                await close()
+        self.cache.clear()

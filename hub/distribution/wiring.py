@@ -22,7 +22,7 @@ def build_transports(settings: Settings, on_read_model_change: Callable[[str, in
     their OAuth tokens and connection pools across deliveries."""
     provider = TransportProvider()
     read_model = ReadModelStore(settings.public_base_url, on_change=on_read_model_change)
-    cache: dict[tuple[str, str, str], Any] = {}
+    cache = provider.cache
 
     def factory(kind: TransportKind) -> Any:
         def make(channel: str, config: Mapping[str, Any], tenant: str) -> Any:

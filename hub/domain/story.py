@@ -73,6 +73,9 @@ class StoryContent(BaseModel):
     # editor overrode per channel (a shorter 抖音 text, a WeChat digest)
     channels: tuple[str, ...] = ()
     channel_overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    # channel-neutral facts some channels need: 发文机关/发文字号/主题分类 for the portal,
+    # event type/severity/area codes for 应急广播 (plain JSON values)
+    metadata: dict[str, Any] = Field(default_factory=dict)
 
     def content_hash(self) -> str:
         """sha256 over a canonical JSON form: the same content always hashes the same."""
@@ -168,6 +171,10 @@ def build_content(fields: dict[str, Any], max_body_chars: int, *, stored_body: b
     if not isinstance(overrides, dict) or not all(isinstance(v, dict) for v in overrides.values()):
         raise invalid("channelOverrides", "应为「渠道 → {字段: 值}」的对象", "must map channel → {field: value}")
     data["channel_overrides"] = overrides
+    metadata = data.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        raise invalid("metadata", "应为「名称 → 值」的对象", "must be an object of name → value")
+    data["metadata"] = metadata
     try:
         return StoryContent.model_validate(data)
     except ValidationError as exc:

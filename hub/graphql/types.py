@@ -7,6 +7,7 @@ from enum import Enum
 from typing import Annotated
 
 import strawberry
+from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from hub.domain import diff as domain_diff
@@ -139,6 +140,9 @@ class Content:
     language: str
     location: Location | None
     content_hash: str
+    channels: list[str] = strawberry.field(description="planned channels (the publication plan)")
+    channel_overrides: JSON = strawberry.field(description="per channel, the variant fields an editor overrode")
+    metadata: JSON = strawberry.field(description="channel-neutral facts (发文机关, 发文字号, 应急事件类型 …)")
 
     @strawberry.field(description="正文纯文本 (the body's text, entities decoded)")
     def body_text(self) -> str:
@@ -157,6 +161,9 @@ def _content_kwargs(c: StoryContent) -> dict[str, object]:
         "source": Source(**c.source.model_dump()),
         "language": c.language,
         "location": Location(**c.location.model_dump()) if c.location else None,
+        "channels": list(c.channels),
+        "channel_overrides": c.channel_overrides,
+        "metadata": c.metadata,
     }
 
 
@@ -336,6 +343,9 @@ class CreateStoryInput:
     source: SourceInput | None = None
     language: str = "zh-CN"
     location: LocationInput | None = None
+    channels: list[str] = strawberry.field(default_factory=list, description="planned channels; empty: the center's defaults")
+    channel_overrides: JSON | None = strawberry.field(default=None, description='e.g. {"douyin": {"text": "…"}}')
+    metadata: JSON | None = None
 
 
 @strawberry.input(description="Changes to a story; fields left out stay as they are, null clears.")
@@ -356,6 +366,9 @@ class UpdateStoryInput:
     source: SourceInput | None = strawberry.UNSET
     language: str | None = strawberry.UNSET
     location: LocationInput | None = strawberry.UNSET
+    channels: list[str] | None = strawberry.UNSET
+    channel_overrides: JSON | None = strawberry.UNSET
+    metadata: JSON | None = strawberry.UNSET
 
 
 Cursor = Annotated[str, strawberry.argument(description="endCursor of the previous page")]

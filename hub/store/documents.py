@@ -136,6 +136,7 @@ class StoryDoc(TenantDocument):
     location: Location | None = None
     channels: list[str] = Field(default_factory=list)
     channel_overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    metadata: dict[str, Any] = Field(default_factory=dict)
     # bookkeeping
     created_at: int = Field(default_factory=now_ms)
     updated_at: int = Field(default_factory=now_ms)

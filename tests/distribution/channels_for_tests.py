@@ -62,6 +62,7 @@ class Platform:
     throttle: int = 0  # answer 429 this many times
     reject_with: str | None = None
     review_polls: int = 0  # stay under review for this many polls
+    accept_first: bool = False  # answer delivery with "accepted" (not final) before review
     removed: set[str] = field(default_factory=set)
 
     def live_items(self) -> list[str]:
@@ -96,6 +97,8 @@ class Wall:
             raise PermanentDeliveryError(transport.reject_with, "rejected", platform_code="40001")
         item = transport.items.setdefault(idempotency_key, {"id": f"w{len(transport.items) + 1}", "text": variant.get("text")})
         state = StatusState.UNDER_REVIEW if transport.review_polls else StatusState.LIVE
+        if transport.accept_first:
+            state = StatusState.ACCEPTED
         return DeliveryResult(item["id"], PlatformStatus(state, final=state == StatusState.LIVE), url=f"https://wall.test/{item['id']}")
 
     @hookimpl

@@ -185,3 +185,13 @@ async def test_channels_receive_the_revisions_media_with_fetchable_urls(rig: Rig
     rev = (await rig.story(["paper"])).content()
     got = await rig.engine.assets_for(rig.scope.tenant, rev.model_copy(update={"cover_asset_id": asset.id}))
     assert [(a.id, a.url, a.alt, a.width) for a in got] == [(asset.id, "https://media.test/k/cover.jpg?sig=1", "防汛演练现场", 900)]
+
+
+async def test_a_platform_status_that_lags_behind_ours_is_not_applied_and_polling_goes_on(rig: Rig) -> None:
+    rig.platform.accept_first = True  # the platform says "accepted", then "under review" twice, then "live"
+    rig.platform.review_polls = 2
+    story = await rig.approve(await rig.story(["wall"]))
+    await rig.drain()
+    pub = (await rig.publications(story.id))[("wall", "publish")]
+    assert pub.state == PubState.LIVE
+    assert [e.to_state for e in pub.entries()][-2:] == [PubState.ACCEPTED, PubState.LIVE]  # no step back
