@@ -8,6 +8,7 @@ load average before and after, since on a shared machine that is the noise.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import platform
@@ -37,6 +38,8 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--miss-requests", type=int, default=d.miss_requests, help="uncached requests to sample")
     p.add_argument("--python-load", action="store_true", help="use bench.pyload even if wrk is there")
     p.add_argument("--out", type=Path, default=OUT, help="folder for the JSON results")
+    p.add_argument("--also", nargs="*", default=["fanout", "search_bench"], choices=["fanout", "search_bench"],
+                   help="further benchmarks in the same run (fan-out: RONGHUB_BENCH_FANOUT_N; search: RONGHUB_BENCH_SEARCH_N)")
     return p.parse_args(argv)
 
 
@@ -77,6 +80,10 @@ def main(argv: list[str] | None = None) -> int:
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     load_before = os.getloadavg()
     read_path = run_read_path(opts)
+    others: dict[str, Any] = {}
+    for name in args.also:
+        module = importlib.import_module(f"bench.{name}")
+        others[name] = module.main()
     report: dict[str, Any] = {
         "command": command,
         "started_at": started,
@@ -87,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
             "python": platform.python_version(),
             "platform": platform.platform(),
         },
-        "benchmarks": {"read_path": read_path},
+        "benchmarks": {"read_path": read_path, **others},
     }
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"bench-{started.replace(':', '')}.json"

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
+from typing import Any
 import signal
 
 from rich.console import Console
 
+from hub.distribution.wiring import build_distribution
 from hub.embedded.store import running_store_uri
 from hub.jobs.registry import builtin_consumers
 from hub.jobs.service import running_worker
 from hub.logging import configure_logging
+from hub.search.service import SearchService, build_engine
 from hub.settings import Settings
 from hub.store.database import connect
 
@@ -37,10 +41,33 @@ async def _work(settings: Settings, uri: str) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    state = WorkerState(settings=settings, database=database, distribution=build_distribution(settings))
+    if settings.meili_url:
+        # Meilisearch takes writes from any process; the embedded tantivy index has one
+        # writer, the API process, whose in-process worker then does the indexing.
+        state.search = SearchService(build_engine(settings))
+        await state.search.start()
+    else:
+        console.print(
+            "提示:内嵌搜索引擎只在 API 进程中更新索引。/ Note: with the embedded search engine the index "
+            "is updated by the API process's in-process worker; use Meilisearch to index from workers."
+        )
     try:
-        state = type("WorkerState", (), {"settings": settings, "database": database})()
         async with running_worker(builtin_consumers(state)) as worker:
-            console.print(f"worker {worker.owner} 已启动 / started")
+            console.print(f"worker {worker.owner} 已启动 / started: {', '.join(c.name for c in worker.consumers)}")
             await stop.wait()
     finally:
+        await state.distribution.aclose()
+        if state.search is not None:
+            await state.search.close()
         await database.close()
+
+
+@dataclass
+class WorkerState:
+    """What a worker process's consumers need (the API process uses its app state)."""
+
+    settings: Settings
+    database: Any
+    distribution: Any
+    search: Any = None

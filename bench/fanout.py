@@ -1,0 +1,181 @@
+"""Fan-out benchmark (issue 5): approval → delivered on every built-in channel.
+
+The production topology on one machine: `ronghub serve` (API and media, no in-process
+worker) and one separate `ronghub worker` process on the same embedded store; the
+third-party platforms are the local stand-ins the tests use (抖音, WeChat, a portal
+webhook receiver), here in this process on loopback. N stories with a cover image and a
+video, each planned for all seven built-in channels, are approved at once; the bench
+polls their publications and reports approval-to-all-delivered p50/p95 and the
+sustained stories per second of the single worker process.
+
+`python -m bench.fanout` (N from RONGHUB_BENCH_FANOUT_N, default 40).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from rich.console import Console
+
+from bench.procs import child
+from hub.embedded.store import free_port
+from plugins.emergency import signing
+from tests.fakes import douyin as dy
+from tests.fakes import wechat as wx
+from tests.fakes.server import serve
+from tests.fakes.webhook_receiver import WebhookReceiver
+from tests.media.helpers import image_bytes, tiny_video
+
+CHANNELS = ["app", "douyin", "wechat", "xuexi", "gov_site", "sms", "emergency"]
+TOKEN = "bench-token"
+SECRET = "whsec_" + base64.b64encode(b"b" * 32).decode()
+DELIVERED = {"live", "accepted", "submitted"}  # the platform has it (its review may be pending)
+LIVE = {"live", "accepted"}
+CREATE = "mutation($i: CreateStoryInput!) { createStory(input: $i) { id version } }"
+APPROVE = "mutation($id: ID!, $v: Int!) { approveStory(id: $id, expectedVersion: $v) { status } }"
+PUBS = "query($id: ID!) { publications(storyId: $id) { channel state lastError ledger { at toState } } }"
+
+
+def _seconds(iso: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(iso).timestamp()
+
+
+def _pct(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def run(n: int, workdir: Path, console: Console) -> dict[str, Any]:
+    fake_douyin, fake_wechat, portal = dy.FakeDouyin(min_chunk_bytes=1), wx.FakeWeChat(), WebhookReceiver(SECRET)
+    async with serve(fake_douyin.app()) as dy_url, serve(fake_wechat.app()) as wx_url, serve(portal.app()) as portal_url:
+        config = {
+            "douyin": {"transport": {"base_url": dy_url},
+                       "credentials": {"client_key": dy.CLIENT_KEY, "open_id": dy.OPEN_ID, "refresh_token": dy.REFRESH_TOKEN}},
+            "wechat": {"transport": {"base_url": wx_url}, "credentials": {"appid": wx.APPID, "secret": wx.SECRET}},
+            "gov_site": {"org_code": "00250436X", "transport": {"url": portal_url + "/hook", "secrets": [SECRET]}},
+            "sms": {"transport": {"directory": str(workdir / "sms")}},
+            "emergency": {"src_ebrid": "10433010000000000010101", "transport": {"directory": str(workdir / "ebd")},
+                          "signing": {"private_key_hex": signing.new_private_key(), "cert_sn": "SN1"}},
+        }  # fmt: skip
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        env = {
+            "RONGHUB_DATA_DIR": str(workdir / "data"), "RONGHUB_PORT": str(port), "RONGHUB_DEV_TOKEN": TOKEN,
+            "RONGHUB_WORKER_IN_PROCESS": "false", "RONGHUB_OUTBOUND_ALLOW_LOOPBACK": "true",
+            "RONGHUB_CHANNEL_CONFIG": json.dumps(config), "RONGHUB_PUBLIC_URL": base,
+        }  # fmt: skip
+        ronghub = str(Path(sys.executable).with_name("ronghub"))
+        with child([ronghub, "serve"], env, workdir / "serve.log", base + "/readyz"):
+            auth = {"authorization": f"Bearer {TOKEN}"}
+            async with httpx.AsyncClient(base_url=base, headers=auth, timeout=60) as http:
+
+                async def gql(query: str, variables: dict[str, Any]) -> dict[str, Any]:
+                    body = (await http.post("/graphql", json={"query": query, "variables": variables})).json()
+                    if body.get("errors"):
+                        raise RuntimeError(body["errors"])
+                    return body["data"]
+
+                async def upload(data: bytes, name: str) -> str:
+                    r = await http.post("/media/uploads", content=data, params={"filename": name, "alt": "现场"})
+                    r.raise_for_status()
+                    return str(r.json()["id"])
+
+                cover = await upload(image_bytes("JPEG", (940, 400)), "cover.jpg")
+                video = await upload(tiny_video(workdir / "v.mp4").read_bytes(), "clip.mp4")
+                stories = []
+                for i in range(n):
+                    created = (await gql(CREATE, {"i": {
+                        "title": f"示例区防汛演练第{i}场", "bodyText": "示例区今天举行防汛应急演练,各街道同步参与。\n" * 5,
+                        "summary": "示例区举行防汛应急演练。", "tags": ["防汛"], "source": {"sourceName": "示例区融媒体中心"},
+                        "coverAssetId": cover, "assetIds": [cover, video], "channels": CHANNELS,
+                        "channelOverrides": {"douyin": {"text": f"防汛演练第{i}场 #防汛"}},
+                        "metadata": {"issuing_agency": "示例区应急管理局", "topic": "综合政务", "event_type": "11B03",
+                                     "severity": 3, "area_codes": ["330100000000"], "dual_control_approvers": ["甲", "乙"]},
+                    }}))["createStory"]  # fmt: skip
+                    stories.append(created)
+                console.print(f"  {n} stories created; starting one worker process and approving all")
+                with child([ronghub, "worker"], {**env}, workdir / "worker.log", base + "/healthz"):
+                    approved_at: dict[str, float] = {}
+                    for s in stories:
+                        await gql(APPROVE, {"id": s["id"], "v": s["version"]})
+                        approved_at[s["id"]] = time.perf_counter()
+                    done_at: dict[str, float] = {}
+                    live_at: dict[str, float] = {}
+                    failures: dict[str, list[str]] = {}
+                    deadline = time.perf_counter() + 600
+                    while len(live_at) + len(failures) < n and time.perf_counter() < deadline:
+                        for s in stories:
+                            if s["id"] in live_at or s["id"] in failures:
+                                continue
+                            pubs = (await gql(PUBS, {"id": s["id"]}))["publications"]
+                            now = time.perf_counter()
+                            if any(p["state"] in ("failed", "rejected") for p in pubs):
+                                failures[s["id"]] = [f"{p['channel']}: {p['lastError']}" for p in pubs if p["lastError"]]
+                            elif len(pubs) == len(CHANNELS) and all(p["state"] in DELIVERED for p in pubs):
+                                done_at.setdefault(s["id"], now)
+                                if all(p["state"] in LIVE for p in pubs):
+                                    live_at[s["id"]] = now
+                        await asyncio.sleep(0.05)
+                    # where the time goes: planned → delivered, per channel (from the ledgers)
+                    per_channel: dict[str, list[float]] = {}
+                    for s in stories[: min(10, n)]:
+                        for p in (await gql(PUBS, {"id": s["id"]}))["publications"]:
+                            times = {e["toState"]: e["at"] for e in p["ledger"]}
+                            end = next((times[k] for k in ("submitted", "accepted", "live") if k in times), None)
+                            if end and "planned" in times:
+                                per_channel.setdefault(p["channel"], []).append(_seconds(end) - _seconds(times["planned"]))
+    latencies = [done_at[i] - approved_at[i] for i in done_at]
+    to_live = [live_at[i] - approved_at[i] for i in live_at]
+    first, last = min(approved_at.values()), max(done_at.values(), default=time.perf_counter())
+    return {
+        "stories": n,
+        "channels": CHANNELS,
+        "delivered": len(done_at),
+        "failed": failures,
+        "approval_to_all_delivered_ms": {
+            "p50": round(statistics.median(latencies) * 1000, 1) if latencies else None,
+            "p95": round(_pct(latencies, 0.95) * 1000, 1) if latencies else None,
+        },
+        "approval_to_live_everywhere_ms": {
+            "p50": round(statistics.median(to_live) * 1000, 1) if to_live else None,
+            "p95": round(_pct(to_live, 0.95) * 1000, 1) if to_live else None,
+            "note": "includes the platforms' review, followed by status polls every 5 s × 1.5ⁿ",
+        },
+        "stories_per_second_per_worker": round(len(done_at) / (last - first), 2) if done_at else 0.0,
+        "publications_per_second_per_worker": round(len(done_at) * len(CHANNELS) / (last - first), 1) if done_at else 0.0,
+        "planned_to_delivered_ms_p50_by_channel": {c: round(statistics.median(v) * 1000, 1) for c, v in sorted(per_channel.items())},
+        "notes": ["one worker process; platform stand-ins run in the bench process on loopback"],
+    }
+
+
+def main() -> dict[str, Any]:
+    n = int(os.environ.get("RONGHUB_BENCH_FANOUT_N", "40"))
+    console = Console(stderr=True)
+    console.print(f"[bold]fan-out bench[/bold]: {n} stories × {len(CHANNELS)} channels, one worker process")
+    with tempfile.TemporaryDirectory(prefix="ronghub-fanout-") as tmp:
+        result = asyncio.run(run(n, Path(tmp), console))
+    lat = result["approval_to_all_delivered_ms"]
+    live = result["approval_to_live_everywhere_ms"]
+    console.print(
+        f"approval → all {len(CHANNELS)} channels delivered: p50 {lat['p50']} ms, p95 {lat['p95']} ms "
+        f"(live everywhere after platform review: p50 {live['p50']} ms, p95 {live['p95']} ms); "
+        f"{result['stories_per_second_per_worker']} stories/s ({result['publications_per_second_per_worker']} publications/s) "
+        f"per worker process; delivered {result['delivered']}/{n}, failed {len(result['failed'])}"
+    )
+    return result
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(), ensure_ascii=False, indent=2))
