@@ -15,7 +15,6 @@ from hub.domain.story import StoryContent, StoryStatus, StoryType
 from hub.graphql.context import Context
 from hub.store.documents import AssetDoc, ColumnDoc, RevisionDoc, StoryDoc
 
-
 StoryTypeEnum = strawberry.enum(StoryType, name="StoryType", description="稿件类型: article, 图集, video, audio, live, 专题")
 StoryStatusEnum = strawberry.enum(StoryStatus, name="StoryStatus", description="稿件状态")
 
