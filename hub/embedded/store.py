@@ -169,13 +169,17 @@ class EmbeddedStore:
         record = StoreRecord.read(self.record_path)
         if record is None:
             return False
-        if record.owner_pid != os.getpid() and record.owner_alive():
-            if _alive(record.pid) and _is_our_store(record.pid, self.data_dir):
-                raise EmbeddedStoreError(
-                    f"数据目录 {self.store_dir} 正被另一个 Ronghub 进程(pid {record.owner_pid})使用。"
-                    f" / The data folder is in use by another Ronghub process (pid {record.owner_pid}); "
-                    "stop it or set RONGHUB_DATA_DIR to another folder."
-                )
+        if (
+            record.owner_pid != os.getpid()
+            and record.owner_alive()
+            and _alive(record.pid)
+            and _is_our_store(record.pid, self.data_dir)
+        ):
+            raise EmbeddedStoreError(
+                f"数据目录 {self.store_dir} 正被另一个 Ronghub 进程(pid {record.owner_pid})使用。"
+                f" / The data folder is in use by another Ronghub process (pid {record.owner_pid}); "
+                "stop it or set RONGHUB_DATA_DIR to another folder."
+            )
         stopped = False
         if _alive(record.pid) and _is_our_store(record.pid, self.data_dir):
             log.warning("embedded_store.orphan_stopped", pid=record.pid, owner=record.owner_pid)

@@ -59,9 +59,9 @@ class StoredFeed:
         await FeedItemDoc.get_pymongo_collection().update_one(
             {"_id": self._id(item_id), "tenant": self.tenant},
             {"$set": {"feed": self.feed, "item_id": item_id, "item": dict(item), "seq": seq, "withdrawn": False,
-                      "reason": None, "updated_at": now_ms(), "tenant": self.tenant}},  # fmt: skip
+                      "reason": None, "updated_at": now_ms(), "tenant": self.tenant}},
             upsert=True,
-        )
+        )  # fmt: skip
         return f"{self.base}/feeds/{self.feed}/items/{item_id}"
 
     async def withdraw_item(self, item_id: str, reason: str) -> None:

@@ -9,6 +9,7 @@ the head, which holds the same content (`ensure_head_revision`).
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -192,10 +193,8 @@ class StoryRepository:
             author=story.updated_by,
             restored_from=restored_from,
         )
-        try:
+        with contextlib.suppress(DuplicateKeyError):
             await rev.insert()
-        except DuplicateKeyError:
-            pass
 
     # ---- writes ------------------------------------------------------------------
     def _require_writer(self) -> str:

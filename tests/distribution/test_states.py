@@ -1,3 +1,5 @@
+import itertools
+
 import pytest
 
 from hub.distribution.states import (
@@ -15,7 +17,7 @@ from hub.errors import HubError
 def test_the_happy_path_is_allowed_step_by_step() -> None:
     path = [PubState.PLANNED, PubState.RENDERING, PubState.VALIDATED, PubState.DELIVERING,
             PubState.SUBMITTED, PubState.ACCEPTED, PubState.LIVE, PubState.RETRACTED]  # fmt: skip
-    for a, b in zip(path, path[1:], strict=False):
+    for a, b in itertools.pairwise(path):
         require_move(a, b)
 
 
