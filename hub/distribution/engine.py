@@ -256,6 +256,7 @@ class Distribution:
                 upsert=True,
                 return_document=True,
             )
+            assert raw is not None  # upsert with the document after: always returned
             return int(raw["value"])
 
         def sequence(key: str) -> int:  # called by render, which runs in a thread

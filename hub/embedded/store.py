@@ -19,6 +19,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import structlog
 from pymongo import MongoClient
@@ -260,7 +261,8 @@ class EmbeddedStore:
                     f"内嵌数据库启动失败 / the embedded store exited with code {self._proc.returncode}:\n{tail}"
                 )
             try:
-                with MongoClient(self.uri, serverSelectionTimeoutMS=500) as client:
+                client: MongoClient[dict[str, Any]] = MongoClient(self.uri, serverSelectionTimeoutMS=500)
+                with client:
                     client.admin.command("ping")
                 return
             except PyMongoError as exc:

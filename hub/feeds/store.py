@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from beanie.odm.enums import SortDirection
 from pydantic import Field
 from pymongo import IndexModel, ReturnDocument
 
@@ -48,6 +49,7 @@ class StoredFeed:
             upsert=True,
             return_document=ReturnDocument.AFTER,
         )
+        assert raw is not None  # upsert with the document after: always returned
         return int(raw["value"])
 
     def _id(self, item_id: str) -> str:
@@ -76,7 +78,7 @@ class StoredFeed:
         """Items changed after `after_seq`, in order."""
         return (
             await FeedItemDoc.find({"tenant": self.tenant, "feed": self.feed, "seq": {"$gt": after_seq}})
-            .sort([("seq", 1)])
+            .sort([("seq", SortDirection.ASCENDING)])
             .limit(limit)
             .to_list()
         )
