@@ -15,8 +15,8 @@ from pymongo.monitoring import CommandListener
 from hub import __version__
 from hub.auth import oauth, oidc
 from hub.auth.state import running as auth_running
-from hub.errors import HubError
 from hub.distribution.wiring import build_distribution
+from hub.errors import HubError
 from hub.graphql.schema import build_schema
 from hub.jobs.registry import builtin_consumers
 from hub.jobs.service import running_worker

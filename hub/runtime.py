@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import signal
 import threading
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from types import FrameType
 from typing import Any
 
@@ -48,7 +48,7 @@ def uvicorn_config(app: Any, host: str, port: int) -> uvicorn.Config:
 
 def serve(
     settings: Settings,
-    before: Callable[[Settings], Awaitable[None]] | None = None,
+    before: Callable[[Settings], Coroutine[Any, Any, None]] | None = None,
     banner: Callable[[Settings], None] | None = None,
 ) -> None:
     """Start (embedded store,) optional set-up, then uvicorn until SIGINT/SIGTERM."""

@@ -16,15 +16,14 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from litestar import Litestar
 from pymongo import monitoring
 
-from litestar import Litestar
-
 from hub.app import create_app
-from hub.jobs.registry import builtin_consumers
-from hub.jobs.worker import Worker
 from hub.embedded.store import EmbeddedStore, free_port
 from hub.ids import new_id
+from hub.jobs.registry import builtin_consumers
+from hub.jobs.worker import Worker
 from hub.settings import Settings
 
 # RONGHUB_SEEDS_DIR, else /work/shared/seeds found from /work/main and from worktrees alike.

@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from beanie.odm.enums import SortDirection
 from pymongo.errors import DuplicateKeyError
 
 from hub.identity.documents import AuditEntryDoc
@@ -76,7 +77,7 @@ async def entries(tenant: str, first: int, before_seq: int | None = None) -> lis
     q: dict[str, Any] = {"tenant": tenant}
     if before_seq is not None:
         q["seq"] = {"$lt": before_seq}
-    return await AuditEntryDoc.find(q).sort([("seq", -1)]).limit(first).to_list()
+    return await AuditEntryDoc.find(q).sort([("seq", SortDirection.DESCENDING)]).limit(first).to_list()
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ class PublicationDoc(TenantDocument):
 
     story_id: str
     revision: int
-    revision_id: str
+    revision_id: str  # type: ignore[assignment]  # ours (RevisionDoc id); shadows beanie's use_revision field, unused here
     channel: str
     action: Action
     state: PubState = PubState.PLANNED

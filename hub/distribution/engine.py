@@ -12,6 +12,7 @@ says, and deliveries carry the publication's idempotency key.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
@@ -260,6 +261,7 @@ class Distribution:
                 upsert=True,
                 return_document=True,
             )
+            assert raw is not None  # upsert with the document after: always returned
             return int(raw["value"])
 
         def sequence(key: str) -> int:  # called by render, which runs in a thread
@@ -332,11 +334,9 @@ class Distribution:
         """A correction replaced the earlier item: it no longer stands as published."""
         prior = await pubs.get(pub.replaces or "")
         if prior is not None and prior.state in (PubState.ACCEPTED, PubState.LIVE) and prior.external_id != pub.external_id:
-            try:
+            with contextlib.suppress(pubs.StaleTransition):
                 await pubs.move(prior, PubState.RETRACTED, actor=ACTOR, note="已被更正版本替换 / replaced by a correction",
                                 evidence={"by": pub.id})  # fmt: skip
-            except pubs.StaleTransition:
-                pass
 
     async def _schedule_poll(self, pub: PublicationDoc, n: int) -> None:
         if n > self.max_polls:

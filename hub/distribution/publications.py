@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from beanie.odm.enums import SortDirection
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
@@ -86,7 +87,7 @@ async def get(pub_id: str) -> PublicationDoc | None:
 
 
 async def of_story(tenant: str, story_id: str) -> list[PublicationDoc]:
-    return await PublicationDoc.find({"tenant": tenant, "story_id": story_id}).sort([("created_at", 1)]).to_list()
+    return await PublicationDoc.find({"tenant": tenant, "story_id": story_id}).sort([("created_at", SortDirection.ASCENDING)]).to_list()
 
 
 class PublicationRepository:

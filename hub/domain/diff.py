@@ -6,7 +6,8 @@ one-character correction in a long Chinese body shows as that character.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any, Literal
 
@@ -29,7 +30,7 @@ class FieldChange:
     field: str
     before: str | None
     after: str | None
-    hunks: list[Hunk] = field(default_factory=list)
+    hunks: list[Hunk] = dataclasses.field(default_factory=list)
 
 
 def _as_text(value: Any) -> str | None:

@@ -19,6 +19,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import structlog
 from pymongo import MongoClient
@@ -169,13 +170,17 @@ class EmbeddedStore:
         record = StoreRecord.read(self.record_path)
         if record is None:
             return False
-        if record.owner_pid != os.getpid() and record.owner_alive():
-            if _alive(record.pid) and _is_our_store(record.pid, self.data_dir):
-                raise EmbeddedStoreError(
-                    f"数据目录 {self.store_dir} 正被另一个 Ronghub 进程(pid {record.owner_pid})使用。"
-                    f" / The data folder is in use by another Ronghub process (pid {record.owner_pid}); "
-                    "stop it or set RONGHUB_DATA_DIR to another folder."
-                )
+        if (
+            record.owner_pid != os.getpid()
+            and record.owner_alive()
+            and _alive(record.pid)
+            and _is_our_store(record.pid, self.data_dir)
+        ):
+            raise EmbeddedStoreError(
+                f"数据目录 {self.store_dir} 正被另一个 Ronghub 进程(pid {record.owner_pid})使用。"
+                f" / The data folder is in use by another Ronghub process (pid {record.owner_pid}); "
+                "stop it or set RONGHUB_DATA_DIR to another folder."
+            )
         stopped = False
         if _alive(record.pid) and _is_our_store(record.pid, self.data_dir):
             log.warning("embedded_store.orphan_stopped", pid=record.pid, owner=record.owner_pid)
@@ -256,7 +261,8 @@ class EmbeddedStore:
                     f"内嵌数据库启动失败 / the embedded store exited with code {self._proc.returncode}:\n{tail}"
                 )
             try:
-                with MongoClient(self.uri, serverSelectionTimeoutMS=500) as client:
+                client: MongoClient[dict[str, Any]] = MongoClient(self.uri, serverSelectionTimeoutMS=500)
+                with client:
                     client.admin.command("ping")
                 return
             except PyMongoError as exc:

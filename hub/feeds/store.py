@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from beanie.odm.enums import SortDirection
 from pydantic import Field
 from pymongo import IndexModel, ReturnDocument
 
@@ -48,6 +49,7 @@ class StoredFeed:
             upsert=True,
             return_document=ReturnDocument.AFTER,
         )
+        assert raw is not None  # upsert with the document after: always returned
         return int(raw["value"])
 
     def _id(self, item_id: str) -> str:
@@ -59,9 +61,9 @@ class StoredFeed:
         await FeedItemDoc.get_pymongo_collection().update_one(
             {"_id": self._id(item_id), "tenant": self.tenant},
             {"$set": {"feed": self.feed, "item_id": item_id, "item": dict(item), "seq": seq, "withdrawn": False,
-                      "reason": None, "updated_at": now_ms(), "tenant": self.tenant}},  # fmt: skip
+                      "reason": None, "updated_at": now_ms(), "tenant": self.tenant}},
             upsert=True,
-        )
+        )  # fmt: skip
         return f"{self.base}/feeds/{self.feed}/items/{item_id}"
 
     async def withdraw_item(self, item_id: str, reason: str) -> None:
@@ -76,7 +78,7 @@ class StoredFeed:
         """Items changed after `after_seq`, in order."""
         return (
             await FeedItemDoc.find({"tenant": self.tenant, "feed": self.feed, "seq": {"$gt": after_seq}})
-            .sort([("seq", 1)])
+            .sort([("seq", SortDirection.ASCENDING)])
             .limit(limit)
             .to_list()
         )

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
 from hub.settings import Settings
-from hub.store.catalog import AssetRepository, ColumnRepository
-from hub.store.documents import AssetDoc, ColumnDoc
+from hub.store.catalog import AssetRepository, ColumnRepository, TenantRepository
+from hub.store.documents import AssetDoc, ColumnDoc, TenantDocument
 from hub.store.scope import Scope
 from hub.store.stories import StoryRepository
 
+D = TypeVar("D", bound=TenantDocument)
 
-def _batch_loader(repo: ColumnRepository | AssetRepository) -> DataLoader:  # type: ignore[type-arg]
-    async def load(ids: list[str]) -> list[object | None]:
+
+def _batch_loader(repo: TenantRepository[D]) -> DataLoader[str, D | None]:
+    async def load(ids: list[str]) -> list[D | None]:
         found = await repo.get_many(ids)
         return [found.get(i) for i in ids]
 

@@ -85,11 +85,11 @@ class Publication:
         return Publication(
             id=strawberry.ID(doc.id), story_id=strawberry.ID(doc.story_id), revision=doc.revision,
             channel=doc.channel, action=doc.action.value, state=doc.state.value, external_id=doc.external_id,
-            url=doc.url, platform_status=doc.platform_status, problems=doc.problems, last_error=doc.last_error,
-            updated_at=ms_to_dt(doc.updated_at),  # type: ignore[arg-type]
+            url=doc.url, platform_status=JSON(doc.platform_status), problems=JSON(doc.problems), last_error=doc.last_error,
+            updated_at=ms_to_dt(doc.updated_at),
             ledger=[
-                LedgerEntry(seq=e.seq, at=ms_to_dt(e.at), from_state=e.from_state.value if e.from_state else None,  # type: ignore[arg-type]
-                            to_state=e.to_state.value, actor=e.actor, note=e.note, evidence=e.evidence)
+                LedgerEntry(seq=e.seq, at=ms_to_dt(e.at), from_state=e.from_state.value if e.from_state else None,
+                            to_state=e.to_state.value, actor=e.actor, note=e.note, evidence=JSON(e.evidence))
                 for e in doc.entries()
             ],
         )  # fmt: skip

@@ -109,7 +109,7 @@ class AuditEntry:
     @staticmethod
     def from_doc(doc: AuditEntryDoc) -> AuditEntry:
         return AuditEntry(
-            seq=doc.seq, at=ms_to_dt(doc.at),  # type: ignore[arg-type]
+            seq=doc.seq, at=ms_to_dt(doc.at),
             actor=doc.actor, action=doc.action, target_type=doc.target_type, target_id=doc.target_id,
             details=json.dumps(doc.details, ensure_ascii=False, sort_keys=True),
             prev_hash=doc.prev_hash, hash=doc.hash,
@@ -134,7 +134,7 @@ class ShareGrant:
         return ShareGrant(
             id=strawberry.ID(doc.id), from_tenant=strawberry.ID(doc.tenant), to_tenant=strawberry.ID(doc.to_tenant),
             story_id=strawberry.ID(doc.story_id), source_version=doc.source_version, status=doc.status, note=doc.note,
-            offered_at=ms_to_dt(doc.offered_at),  # type: ignore[arg-type]
+            offered_at=ms_to_dt(doc.offered_at),
             taken_at=ms_to_dt(doc.taken_at),
             taken_story_id=strawberry.ID(doc.taken_story_id) if doc.taken_story_id else None,
         )

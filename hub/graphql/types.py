@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, overload
 
 import strawberry
 from strawberry.scalars import JSON
@@ -16,11 +16,14 @@ from hub.domain.story import StoryContent, StoryStatus, StoryType
 from hub.graphql.context import Context
 from hub.store.documents import AssetDoc, ColumnDoc, RevisionDoc, StoryDoc
 
-
 StoryTypeEnum = strawberry.enum(StoryType, name="StoryType", description="稿件类型: article, 图集, video, audio, live, 专题")
 StoryStatusEnum = strawberry.enum(StoryStatus, name="StoryStatus", description="稿件状态")
 
 
+@overload
+def ms_to_dt(ms: int) -> datetime: ...
+@overload
+def ms_to_dt(ms: int | None) -> datetime | None: ...
 def ms_to_dt(ms: int | None) -> datetime | None:
     return None if ms is None else datetime.fromtimestamp(ms / 1000, tz=UTC)
 
@@ -107,7 +110,7 @@ class Asset:
             focal_x=doc.focal_x,
             focal_y=doc.focal_y,
             used_by=len(doc.refs),
-            created_at=ms_to_dt(doc.created_at),  # type: ignore[arg-type]
+            created_at=ms_to_dt(doc.created_at),
             blob_key=doc.blob_key,
         )
 
@@ -186,8 +189,8 @@ class Story(Content):
             version=doc.version,
             status=doc.status,
             content_hash=doc.content_hash,
-            created_at=ms_to_dt(doc.created_at),  # type: ignore[arg-type]
-            updated_at=ms_to_dt(doc.updated_at),  # type: ignore[arg-type]
+            created_at=ms_to_dt(doc.created_at),
+            updated_at=ms_to_dt(doc.updated_at),
             published_at=ms_to_dt(doc.published_at),
             column_id=doc.column_id,
             cover_asset_id=doc.cover_asset_id,
@@ -234,7 +237,7 @@ class Revision(Content):
             story_id=strawberry.ID(doc.story_id),
             number=doc.number,
             content_hash=doc.content_hash,
-            created_at=ms_to_dt(doc.created_at),  # type: ignore[arg-type]
+            created_at=ms_to_dt(doc.created_at),
             author=doc.author,
             restored_from=doc.restored_from,
             **_content_kwargs(doc.content),  # type: ignore[arg-type]

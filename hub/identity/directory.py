@@ -11,6 +11,7 @@ import re
 import secrets
 from collections.abc import Iterable
 
+from beanie.odm.enums import SortDirection
 from pymongo.errors import DuplicateKeyError
 
 from hub.audit.log import append
@@ -41,14 +42,14 @@ async def create_tenant(tenant_id: str, name: str, actor: str | None, kind: str 
 
 async def all_tenants() -> list[TenantDoc]:
     """Every tenant (platform administration only)."""
-    return await TenantDoc.find({}).sort([("_id", 1)]).to_list()
+    return await TenantDoc.find({}).sort([("_id", SortDirection.ASCENDING)]).to_list()
 
 
 class AccountRepository(TenantRepository[AccountDoc]):
     model = AccountDoc
 
     async def all(self) -> list[AccountDoc]:
-        return await AccountDoc.find({"tenant": self.scope.tenant}).sort([("created_at", 1)]).to_list()
+        return await AccountDoc.find({"tenant": self.scope.tenant}).sort([("created_at", SortDirection.ASCENDING)]).to_list()
 
     async def create(self, name: str, kind: str = "town") -> AccountDoc:
         doc = AccountDoc(tenant=self.scope.tenant, name=name, kind=kind)
@@ -64,7 +65,7 @@ class UserRepository(TenantRepository[UserDoc]):
     model = UserDoc
 
     async def all(self) -> list[UserDoc]:
-        return await UserDoc.find({"tenant": self.scope.tenant}).sort([("created_at", 1)]).to_list()
+        return await UserDoc.find({"tenant": self.scope.tenant}).sort([("created_at", SortDirection.ASCENDING)]).to_list()
 
     async def by_username(self, username: str) -> UserDoc | None:
         return await UserDoc.find_one({"tenant": self.scope.tenant, "username": username})
@@ -135,7 +136,7 @@ class ClientRepository(TenantRepository[ClientDoc]):
     model = ClientDoc
 
     async def all(self) -> list[ClientDoc]:
-        return await ClientDoc.find({"tenant": self.scope.tenant}).sort([("created_at", 1)]).to_list()
+        return await ClientDoc.find({"tenant": self.scope.tenant}).sort([("created_at", SortDirection.ASCENDING)]).to_list()
 
     async def create(self, name: str, scopes: Iterable[str]) -> tuple[ClientDoc, str]:
         """A partner/integration client and its secret (shown once, stored hashed)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from beanie.odm.enums import SortDirection
 from pymongo import ReturnDocument
 
 from hub.audit.log import append
@@ -50,11 +51,11 @@ class ShareRepository:
         return grant
 
     async def outgoing(self) -> list[ShareGrantDoc]:
-        return await ShareGrantDoc.find({"tenant": self.scope.tenant}).sort([("offered_at", -1)]).to_list()
+        return await ShareGrantDoc.find({"tenant": self.scope.tenant}).sort([("offered_at", SortDirection.DESCENDING)]).to_list()
 
     async def incoming(self) -> list[ShareGrantDoc]:
         """Grants offered to this tenant (the only cross-tenant listing: by `to_tenant`)."""
-        return await ShareGrantDoc.find({"to_tenant": self.scope.tenant}).sort([("offered_at", -1)]).to_list()
+        return await ShareGrantDoc.find({"to_tenant": self.scope.tenant}).sort([("offered_at", SortDirection.DESCENDING)]).to_list()
 
     async def _incoming_grant(self, grant_id: str) -> ShareGrantDoc:
         grant = await ShareGrantDoc.find_one({"_id": grant_id, "to_tenant": self.scope.tenant})

@@ -9,7 +9,9 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from beanie.odm.enums import SortDirection
 from pymongo import ReturnDocument
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from hub.domain.retry import RetryPolicy
@@ -19,7 +21,7 @@ from hub.jobs.documents import JobDoc, JobState
 from hub.store.scope import Scope
 
 
-def _coll():  # type: ignore[no-untyped-def]
+def _coll() -> AsyncCollection[Any]:
     return JobDoc.get_pymongo_collection()
 
 
@@ -135,7 +137,7 @@ async def dead_letters(scope: Scope, consumer: str | None = None, limit: int = 1
     q: dict[str, Any] = {"tenant": scope.tenant, "state": JobState.DEAD.value}
     if consumer:
         q["consumer"] = consumer
-    return await JobDoc.find(q).sort([("updated_at", -1)]).limit(limit).to_list()
+    return await JobDoc.find(q).sort([("updated_at", SortDirection.DESCENDING)]).limit(limit).to_list()
 
 
 async def replay(scope: Scope, job_id: str) -> JobDoc:

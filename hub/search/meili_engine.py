@@ -25,7 +25,6 @@ from hub.search.errors import SearchCodes
 from hub.search.port import (
     AUDIENCES,
     FACET_FIELDS,
-    audience_of,
     AnalyzedDocument,
     FacetValue,
     SearchFilter,
@@ -34,6 +33,7 @@ from hub.search.port import (
     SearchRequest,
     SortOrder,
     Suggestion,
+    audience_of,
 )
 from hub.store.scope import Scope
 

@@ -29,7 +29,6 @@ from hub.search.errors import SearchCodes
 from hub.search.port import (
     AUDIENCES,
     FACET_FIELDS,
-    audience_of,
     AnalyzedDocument,
     FacetValue,
     SearchHit,
@@ -37,6 +36,7 @@ from hub.search.port import (
     SearchRequest,
     SortOrder,
     Suggestion,
+    audience_of,
 )
 from hub.store.scope import Scope
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Generic, TypeVar
 
+from beanie.odm.enums import SortDirection
+
 from hub.store.documents import AssetDoc, ColumnDoc, TenantDoc, TenantDocument
 from hub.store.scope import Scope
 
@@ -39,7 +41,7 @@ class ColumnRepository(TenantRepository[ColumnDoc]):
     model = ColumnDoc
 
     async def all(self) -> list[ColumnDoc]:
-        return await ColumnDoc.find({"tenant": self.scope.tenant}).sort([("position", 1)]).to_list()
+        return await ColumnDoc.find({"tenant": self.scope.tenant}).sort([("position", SortDirection.ASCENDING)]).to_list()
 
     async def by_slug(self, slug: str) -> ColumnDoc | None:
         return await ColumnDoc.find_one({"tenant": self.scope.tenant, "slug": slug})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from beanie import init_beanie
 from pymongo import AsyncMongoClient
@@ -14,8 +15,8 @@ from hub.store.registry import document_models
 
 @dataclass
 class Database:
-    client: AsyncMongoClient  # type: ignore[type-arg]
-    db: AsyncDatabase  # type: ignore[type-arg]
+    client: AsyncMongoClient[dict[str, Any]]
+    db: AsyncDatabase[dict[str, Any]]
     listeners: list[CommandListener] = field(default_factory=list)
 
     async def ping(self) -> bool:
@@ -28,7 +29,7 @@ class Database:
 
 async def connect(uri: str, db_name: str, listeners: list[CommandListener] | None = None) -> Database:
     """Open the client, register documents and create their indexes."""
-    client: AsyncMongoClient = AsyncMongoClient(  # type: ignore[type-arg]
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
         uri,
         tz_aware=True,
         serverSelectionTimeoutMS=5_000,

@@ -7,8 +7,8 @@ from beanie import Document
 
 def document_models() -> list[type[Document]]:
     from hub.distribution.documents import PublicationDoc
-    from hub.identity.documents import IDENTITY_MODELS
     from hub.feeds.store import FeedItemDoc
+    from hub.identity.documents import IDENTITY_MODELS
     from hub.jobs.documents import JobDoc
     from hub.media.documents import MEDIA_MODELS
     from hub.search.lexicon import SearchLexiconDoc

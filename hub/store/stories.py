@@ -9,10 +9,13 @@ the head, which holds the same content (`ensure_head_revision`).
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
+from beanie.odm.enums import SortDirection
 from pymongo import ReturnDocument
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from hub.audit.log import record_story
@@ -97,7 +100,7 @@ class StoryRepository:
         )
 
     @property
-    def _coll(self):  # type: ignore[no-untyped-def]
+    def _coll(self) -> AsyncCollection[Any]:
         return StoryDoc.get_pymongo_collection()
 
     @property
@@ -145,7 +148,7 @@ class StoryRepository:
             value, doc_id = cursors.decode(after, order)
             q = {"$and": [q, cursors.after_filter(order, value, doc_id)]}
         docs = (
-            await self._model.find(q).sort([(order, -1), ("_id", -1)]).limit(first + 1).to_list()
+            await self._model.find(q).sort([(order, SortDirection.DESCENDING), ("_id", SortDirection.DESCENDING)]).limit(first + 1).to_list()
         )
         has_next = len(docs) > first
         docs = docs[:first]
@@ -163,7 +166,7 @@ class StoryRepository:
         await self.ensure_head_revision(story)
         return (
             await RevisionDoc.find({"tenant": self.scope.tenant, "story_id": story_id})
-            .sort([("number", -1)])
+            .sort([("number", SortDirection.DESCENDING)])
             .to_list()
         )
 
@@ -192,10 +195,8 @@ class StoryRepository:
             author=story.updated_by,
             restored_from=restored_from,
         )
-        try:
+        with contextlib.suppress(DuplicateKeyError):
             await rev.insert()
-        except DuplicateKeyError:
-            pass
 
     # ---- writes ------------------------------------------------------------------
     def _require_writer(self) -> str:
@@ -366,6 +367,7 @@ class StoryRepository:
             upsert=True,
             return_document=ReturnDocument.AFTER,
         )
+        assert raw is not None  # upsert with the document after: always returned
         return int(raw["value"])
 
 

@@ -99,7 +99,7 @@ def poll_status(  # type: ignore[empty-body]
 
 
 @hookspec(firstresult=True)
-def receive_status(  # type: ignore[empty-body]
+def receive_status(
     delivery: DeliveryResult,
     report: Mapping[str, Any],
     config: Mapping[str, Any],

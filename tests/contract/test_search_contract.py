@@ -6,10 +6,9 @@ The seed articles are real text: 000 is simplified (普陀区), 001 traditional 
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import os
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest

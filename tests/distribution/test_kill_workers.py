@@ -31,7 +31,8 @@ KILL_ROUNDS = 12
 
 async def spawn(uri: str, db: str, prefix: str, url: str) -> subprocess.Popen[bytes]:
     """A worker process, returned once it is connected and working."""
-    proc = subprocess.Popen(
+    proc = await asyncio.to_thread(
+        subprocess.Popen,
         [sys.executable, "-m", "tests.distribution.chaos_worker", uri, db, prefix, url],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(ROOT)},
     )  # fmt: skip

@@ -7,14 +7,13 @@ from collections import Counter
 
 import httpx
 import pytest
+from litestar import Litestar
 
 from hub.ids import new_id
 from hub.settings import Settings
 from hub.store.catalog import AssetRepository, ColumnRepository
 from hub.store.documents import AssetDoc, ColumnDoc
 from hub.store.scope import Scope
-from litestar import Litestar
-
 from tests.conftest import DEV_TOKEN, CommandCounter, GraphQLClient, drain_hub
 
 PAGE = """query($n: Int!, $tag: String!) {

@@ -11,12 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from litestar import Litestar
 
 from hub.ids import new_id
 from hub.search import service as search_service
 from hub.settings import Settings
-from litestar import Litestar
-
 from tests.conftest import GraphQLClient, drain_hub, seed_files
 
 _APP: list[Litestar] = []

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from hub.domain.story import SourceInfo, StoryContent
-from hub.workflow.checks import Level, SourceRules, Word, WordList, proofreading_hints, sensitive_words, source_rules
+from hub.workflow.checks import (
+    Level,
+    SourceRules,
+    Word,
+    WordList,
+    proofreading_hints,
+    sensitive_words,
+    source_rules,
+)
 from tests.conftest import seed_files
 
 
