@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 from dataclasses import dataclass
 from typing import Any
-import signal
 
 from rich.console import Console
 

@@ -112,4 +112,4 @@ async def test_one_approved_seed_story_reaches_every_built_in_channel(
     assert [i.item_id for i in feed_items if i.item_id == story["id"]] == [story["id"]]
     public = await http.post("/graphql", json={"query": "query($id: ID!) { story(id: $id) { title } }", "variables": {"id": story["id"]}})
     assert public.json()["data"]["story"]["title"] == title.strip()
-    assert TransportKind.READ_MODEL == load_channels(None).info("app").transport
+    assert load_channels(None).info("app").transport == TransportKind.READ_MODEL
