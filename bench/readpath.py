@@ -216,6 +216,7 @@ def run_read_path(opts: Options) -> dict[str, Any]:
             "RONGHUB_DATA_DIR": str(data_dir),
             "RONGHUB_MONGODB_URI": "",  # always the embedded store, as on a fresh machine
             "RONGHUB_ENV": "production",
+            "RONGHUB_KEY_ENCRYPTION_SECRET": "bench-only-key-encryption-secret",
             "RONGHUB_DEV_TOKEN": TOKEN,
             "RONGHUB_DEFAULT_TENANT": TENANT,
             "RONGHUB_HOST": "127.0.0.1",

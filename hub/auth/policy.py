@@ -53,6 +53,8 @@ POLICY: dict[str, Rule] = {
     "Mutation.approveStory": R(A.STORY_PUBLISH),
     "Mutation.takedownStory": R(A.STORY_PUBLISH),
     "Mutation.replayPublication": R(A.CHANNEL_OPERATE),
+    "Mutation.requestUrgentBroadcast": R(A.STORY_PUBLISH),
+    "Mutation.confirmUrgentBroadcast": R(A.STORY_PUBLISH),
     # search: the engine applies the scope (public copy for anonymous readers)
     "Query.search": R(A.STORY_READ_PUBLISHED),
     "Query.suggest": R(A.STORY_READ_PUBLISHED),

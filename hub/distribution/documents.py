@@ -47,6 +47,8 @@ class PublicationDoc(TenantDocument):
     platform_status: dict[str, Any] = Field(default_factory=dict)
     last_error: str | None = None
     replaces: str | None = None  # for corrections/retractions: the publication acted upon
+    # facts of how it was approved that the channel needs (the urgent path's two approvers)
+    approval: dict[str, Any] = Field(default_factory=dict)
     created_at: int = Field(default_factory=now_ms)
     updated_at: int = Field(default_factory=now_ms)
     ledger: dict[str, LedgerEntry] = Field(default_factory=dict)

@@ -140,6 +140,10 @@ class Distribution:
         if rev is None:
             raise PermanentFailure(f"approved revision {revision} of {story_id} not found")
         targets = [c for c in (rev.content.channels or self.default_channels)]
+        approval: dict[str, Any] = {}
+        if data.get("urgent"):  # 应急广播 urgent path: only the channels it was confirmed for
+            targets = [c for c in targets if c in set(data.get("only_channels") or ())]
+            approval = {"urgent": True, "approvers": list(data.get("approvers") or [])}
         unknown = [c for c in targets if c not in self.channels.names()]
         earlier = {p.channel: p for p in await pubs.of_story(tenant, story_id) if p.state in _REACHED and p.action != Action.RETRACT}
         planned = []
@@ -153,7 +157,7 @@ class Distribution:
             pub = await pubs.plan(
                 tenant=tenant, story_id=story_id, revision=revision, revision_id=rev.id, channel=channel,
                 action=action, overrides=dict(rev.content.channel_overrides.get(channel, {})),
-                replaces=prior.id if prior else None,
+                replaces=prior.id if prior else None, approval=approval,
             )  # fmt: skip
             await queue.enqueue(tenant, self.deliver_name, "publication", pub.id, {"publication_id": pub.id})
             planned.append(pub.id)
@@ -211,7 +215,7 @@ class Distribution:
         story = story_input(rev.content, tenant=pub.tenant, story_id=pub.story_id, revision_id=rev.id,
                             revision_number=rev.number, approved_at_ms=rev.created_at,
                             assets=await self.assets_for(pub.tenant, rev.content),
-                            metadata=rev.content.metadata)  # fmt: skip
+                            metadata=_metadata(rev.content.metadata, pub.approval))  # fmt: skip
         previous = await self._previous_variant(pub)
         context = RenderContext(now_ms=now_ms(), sequence_fn=self._sequence_fn(pub.tenant))
         variant, problems = await asyncio.to_thread(
@@ -373,6 +377,20 @@ class Distribution:
         if not status.final and pub.state in (PubState.SUBMITTED, PubState.ACCEPTED):
             await self._schedule_poll(pub, int(job.payload.get("n", 1)) + 1)
         return {"state": pub.state.value}
+
+
+def _metadata(content_metadata: Mapping[str, Any], approval: Mapping[str, Any]) -> dict[str, Any]:
+    """The story's metadata as a channel sees it. On the urgent path the two people who
+    actually requested and confirmed the broadcast are the dual-control approvers (never
+    names typed into the story); otherwise the broadcast is not urgent (full chain)."""
+    meta = dict(content_metadata)
+    if approval.get("urgent"):
+        meta["urgent"] = True
+        meta["dual_control_approvers"] = list(approval.get("approvers") or [])
+    else:
+        meta["urgent"] = False
+        meta.pop("dual_control_approvers", None)
+    return meta
 
 
 def _variant_data(v: Variant) -> dict[str, Any]:

@@ -31,6 +31,7 @@ async def plan(
     overrides: dict[str, Any] | None = None,
     replaces: str | None = None,
     actor: str = "system",
+    approval: dict[str, Any] | None = None,
 ) -> PublicationDoc:
     """Create the publication (planned) unless it exists; return it either way."""
     pub_id = publication_id(story_id, revision, channel, action)
@@ -46,6 +47,7 @@ async def plan(
         idempotency_key=f"ronghub:{tenant}:{pub_id}",
         overrides=overrides or {},
         replaces=replaces,
+        approval=approval or {},
         seq=1,
         ledger={"0001": LedgerEntry(seq=1, at=now, from_state=None, to_state=PubState.PLANNED, actor=actor)},
     )

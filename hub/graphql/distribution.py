@@ -14,6 +14,7 @@ from strawberry.types import Info
 
 from hub.channels.story_input import story_input
 from hub.distribution import publications as pubs
+from hub.distribution import urgent
 from hub.distribution.documents import PublicationDoc
 from hub.domain.story import StoryStatus
 from hub.graphql.context import Context
@@ -163,6 +164,22 @@ class DistributionMutation:
     ) -> Story:
         doc = await info.context.stories.request_takedown(str(id), expected_version, reason)
         return Story.from_doc(doc)
+
+    @strawberry.mutation(
+        description="应急广播 urgent path, step 1: request an urgent broadcast of the current content "
+        "(dual control: a different person must confirm)"
+    )
+    async def request_urgent_broadcast(
+        self, info: Info[Context, None], id: strawberry.ID, expected_version: int, reason: str
+    ) -> Story:
+        return Story.from_doc(await urgent.request_urgent(info.context.stories, str(id), expected_version, reason))
+
+    @strawberry.mutation(
+        description="应急广播 urgent path, step 2: a second person confirms; the requested content is "
+        "approved for the emergency channel only"
+    )
+    async def confirm_urgent_broadcast(self, info: Info[Context, None], id: strawberry.ID, expected_version: int) -> Story:
+        return Story.from_doc(await urgent.confirm_urgent(info.context.stories, str(id), expected_version))
 
     @strawberry.mutation(description="重新投递: send a failed publication (dead letter) again")
     async def replay_publication(self, info: Info[Context, None], id: strawberry.ID) -> Publication:

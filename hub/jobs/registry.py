@@ -27,7 +27,10 @@ def search_consumer(search: Any) -> Consumer:
     copy), driven by the outbox: no dual writes that could diverge."""
 
     async def handle(job: JobDoc) -> dict[str, object]:
-        await search.handle_story_changed(job.tenant, job.payload["story_id"])
+        # the public copy only changes with a state change (the app channel publishing,
+        # correcting or taking down): head edits leave the public cache alone
+        public_changed = job.payload.get("event") == "story.status"
+        await search.handle_story_changed(job.tenant, job.payload["story_id"], public_changed=public_changed)
         return {"indexed": job.payload["story_id"]}
 
     # A publication (app channel) changes the public copy after the approval event:

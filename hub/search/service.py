@@ -74,7 +74,7 @@ class SearchService:
         """Remove one story from the index (no error if it is not there)."""
         await self.engine.remove(tenant, [story_id])
 
-    async def handle_story_changed(self, tenant: str, story_id: str) -> None:
+    async def handle_story_changed(self, tenant: str, story_id: str, public_changed: bool = True) -> None:
         """Bring the index in line with the stored story: index it, or remove it if gone."""
         repo = StoryRepository(Scope(tenant=tenant, actor=INDEXER_ACTOR, public_only=False))
         story = await repo.get(story_id)
@@ -88,7 +88,9 @@ class SearchService:
         await self.index_documents(docs)
         if public is None:
             await self.engine.remove_audience(tenant, [story_id], "public")
-        if public is not None or story.status in (StoryStatus.PUBLISHED, StoryStatus.RETRACTED):
+        # Only a change of the public copy (published, corrected, taken down) can change
+        # anonymous search results; an unapproved edit of the head cannot.
+        if public_changed and (public is not None or story.status in (StoryStatus.PUBLISHED, StoryStatus.RETRACTED)):
             # anonymous responses (search included) are cached per read-model generation:
             # the index changed after the publish bumped it, so move it on once more
             await repo.bump_read_model()

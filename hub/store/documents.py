@@ -137,6 +137,8 @@ class StoryDoc(TenantDocument):
     channels: list[str] = Field(default_factory=list)
     channel_overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
     metadata: dict[str, Any] = Field(default_factory=dict)
+    # 应急广播 urgent path: the first person's request, waiting for a second to confirm
+    urgent: dict[str, Any] | None = None
     # bookkeeping
     created_at: int = Field(default_factory=now_ms)
     updated_at: int = Field(default_factory=now_ms)

@@ -285,6 +285,13 @@ class StoryRepository:
         await record_story(self.scope.tenant, self.scope.actor, "story.takedown", doc)
         return doc
 
+    async def emit(
+        self, story_id: str, expected_version: int, kind: str, data: dict[str, Any], fields: dict[str, Any]
+    ) -> StoryDoc:
+        """A state change of another subsystem (e.g. the urgent broadcast path): `fields` set
+        and the event appended in one compare-and-set on the version."""
+        return await self._emit(await self._require_any(story_id), expected_version, kind, data, fields)
+
     async def _emit(
         self, current: StoryDoc, expected_version: int, kind: str, data: dict[str, Any], fields: dict[str, Any]
     ) -> StoryDoc:

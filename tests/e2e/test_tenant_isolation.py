@@ -71,6 +71,8 @@ PROBES: dict[str, list[tuple[str, dict[str, str]]]] = {
     "restoreRevision": [("mutation($id: ID!) { restoreRevision(id: $id, number: 1, expectedVersion: 2) { id title } }", {"id": "story"})],
     "approveStory": [("mutation($id: ID!) { approveStory(id: $id, expectedVersion: 1) { id title } }", {"id": "story"})],
     "takedownStory": [('mutation($id: ID!) { takedownStory(id: $id, expectedVersion: 2, reason: "核实有误") { id title } }', {"id": "story"})],
+    "requestUrgentBroadcast": [('mutation($id: ID!) { requestUrgentBroadcast(id: $id, expectedVersion: 1, reason: "暴雨") { id title } }', {"id": "story"})],
+    "confirmUrgentBroadcast": [("mutation($id: ID!) { confirmUrgentBroadcast(id: $id, expectedVersion: 2) { id title } }", {"id": "story"})],
     "replayPublication": [("mutation($id: ID!) { replayPublication(id: $id) { id storyId } }", {"id": "publication"})],
     "channels": [("{ channels { name titleZh } }", {})],
     "publications": [("query($id: ID!) { publications(storyId: $id) { id storyId channel ledger { evidence } } }", {"id": "story"})],
