@@ -126,13 +126,17 @@ async def hub_url(hub_app: Litestar, hub_settings: Settings) -> AsyncIterator[st
     await task
 
 
-async def drain_hub(app: Litestar) -> None:
-    """Run the hub's own background work (outbox relay, distribution) until it is idle."""
-    worker = Worker(builtin_consumers(app.state), idle_sleep=0)
+async def run_until_idle(worker: Worker, idle_passes: int = 3) -> None:
+    """Run `worker` until several passes in a row find nothing to do (short polls included)."""
     idle = 0
-    while idle < 3:
+    while idle < idle_passes:
         idle = idle + 1 if await worker.run_once() == 0 else 0
         await asyncio.sleep(0.005)
+
+
+async def drain_hub(app: Litestar) -> None:
+    """Run the hub's own background work (outbox relay, distribution) until it is idle."""
+    await run_until_idle(Worker(builtin_consumers(app.state), idle_sleep=0))
 
 
 @pytest.fixture

@@ -3,8 +3,6 @@ letter, replay, poll, correct and take down, with the ledger as evidence."""
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from ronghub_sdk import TransportKind
 
@@ -22,6 +20,7 @@ from hub.jobs.worker import Worker
 from hub.store.documents import StoryDoc
 from hub.store.scope import Scope
 from hub.store.stories import StoryRepository
+from tests.conftest import run_until_idle
 from tests.distribution.channels_for_tests import Paper, Platform, Wall
 
 pytestmark = pytest.mark.usefixtures("hub_url")
@@ -45,10 +44,7 @@ class Rig:
         self.stories = StoryRepository(self.scope)
 
     async def drain(self) -> None:
-        idle = 0
-        while idle < 3:
-            idle = idle + 1 if await self.worker.run_once() == 0 else 0
-            await asyncio.sleep(0.005)
+        await run_until_idle(self.worker)
 
     async def approve(self, story: StoryDoc) -> StoryDoc:
         return await self.stories.set_status(story.id, story.version, StoryStatus.APPROVED)

@@ -26,7 +26,7 @@ from hub.store.scope import Scope
 from hub.store.stories import StoryRepository
 from hub.transports.file_drop import DirectoryDrop
 from plugins.emergency import signing
-from tests.conftest import GraphQLClient
+from tests.conftest import GraphQLClient, run_until_idle
 from tests.distribution.channels_for_tests import Paper
 
 pytestmark = pytest.mark.usefixtures("hub_url")
@@ -46,11 +46,7 @@ def engine_for(drop: Path) -> Distribution:
 
 
 async def drain(engine: Distribution) -> None:
-    worker = Worker(engine.consumers(), idle_sleep=0)
-    idle = 0
-    while idle < 3:
-        idle = idle + 1 if await worker.run_once() == 0 else 0
-        await asyncio.sleep(0.005)
+    await run_until_idle(Worker(engine.consumers(), idle_sleep=0))
 
 
 def repos() -> tuple[StoryRepository, StoryRepository]:

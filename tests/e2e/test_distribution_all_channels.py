@@ -29,7 +29,7 @@ from hub.jobs.worker import Worker
 from hub.media.service import media_service
 from hub.settings import Settings
 from plugins.emergency import signing
-from tests.conftest import GraphQLClient, seed_files
+from tests.conftest import GraphQLClient, run_until_idle, seed_files
 from tests.fakes import douyin as dy
 from tests.fakes import wechat as wx
 from tests.fakes.server import serve
@@ -83,11 +83,8 @@ async def test_one_approved_seed_story_reaches_every_built_in_channel(
             poll_interval_s=0.02, media_urls=media_service(hub_settings).url,
         )  # fmt: skip
         await editor(APPROVE, {"id": story["id"], "v": story["version"]})
-        worker = Worker(engine.consumers(), idle_sleep=0)
-        idle = 0
-        try:
-            while idle < 5:  # until every delivery and status poll is done
-                idle = idle + 1 if await worker.run_once() == 0 else 0
+        try:  # until every delivery and status poll is done
+            await run_until_idle(Worker(engine.consumers(), idle_sleep=0), idle_passes=5)
         finally:
             await engine.aclose()
 
