@@ -53,6 +53,7 @@ POLICY: dict[str, Rule] = {
     "Mutation.approveStory": R(A.STORY_PUBLISH),
     "Mutation.takedownStory": R(A.STORY_PUBLISH),
     "Mutation.replayPublication": R(A.CHANNEL_OPERATE),
+    "Mutation.reportPlatformStatus": R(A.CHANNEL_OPERATE),
     "Mutation.requestUrgentBroadcast": R(A.STORY_PUBLISH),
     "Mutation.confirmUrgentBroadcast": R(A.STORY_PUBLISH),
     # search: the engine applies the scope (public copy for anonymous readers)

@@ -38,6 +38,7 @@ from hub.distribution.states import DELIVERED, Action, PubState, can_move
 from hub.distribution.transports import TransportProvider
 from hub.domain.retry import RetryPolicy
 from hub.domain.story import StoryStatus
+from hub.errors import ErrorKind, HubError
 from hub.ids import now_ms
 from hub.jobs import queue
 from hub.jobs.consumers import Consumer, PermanentFailure, RetryLater
@@ -59,6 +60,19 @@ _STATUS_TO_STATE = {
     StatusState.REMOVED: PubState.RETRACTED,
 }
 _REACHED = DELIVERED | {PubState.LIVE}
+
+REPORTS_UNSUPPORTED = ErrorKind(
+    "CHANNEL_NO_STATUS_REPORTS", "「{channel}」渠道不接收平台回报。", "The {channel} channel takes no status reports."
+)
+REPORT_NOT_FOR_THIS = ErrorKind(
+    "STATUS_REPORT_MISMATCH", "这份平台回报说的不是发布记录 {id} 的稿件。", "The report is not about publication {id}."
+)
+REPORT_NOT_APPLICABLE = ErrorKind(
+    "STATUS_REPORT_NOT_APPLICABLE",
+    "发布记录当前为「{current}」,不能按回报改为「{reported}」。",
+    "The publication is {current}; the report ({reported}) cannot be applied.",
+    409,
+)
 
 
 def _status_data(status: PlatformStatus) -> dict[str, Any]:
@@ -350,6 +364,21 @@ class Distribution:
                             {"publication_id": pub.id, "n": n}, ready_at=now_ms() + int(delay * 1000))  # fmt: skip
 
     # ---- following the platform ------------------------------------------------------
+    async def receive_report(self, pub: PublicationDoc, report: Mapping[str, Any], actor: str) -> PublicationDoc:
+        """A status report sent to the hub about a delivered item (e.g. 学习强国 adoption,
+        采用), read by the channel's `receive_status` hook and recorded in the ledger."""
+        if not self.channels.implements(pub.channel, "receive_status"):
+            raise HubError(REPORTS_UNSUPPORTED, channel=pub.channel)
+        status = self.channels.receive_status(pub.channel, _delivery_from(pub), report, config=self.config(pub.channel))
+        if status is None:
+            raise HubError(REPORT_NOT_FOR_THIS, id=pub.id)
+        to = _STATUS_TO_STATE[status.state]
+        evidence = {"platform_status": status.state.value, "platform_code": status.platform_code, "report": dict(report)}
+        if to == pub.state or not can_move(pub.state, to):
+            raise HubError(REPORT_NOT_APPLICABLE, current=pub.state.value, reported=to.value)
+        return await pubs.move(pub, to, actor=actor, note=status.reason_zh, evidence=evidence,
+                               platform_status=_status_data(status))  # fmt: skip
+
     async def handle_poll(self, job: JobDoc) -> dict[str, Any]:
         pub = await pubs.get(job.payload["publication_id"])
         if pub is None or pub.state not in (PubState.SUBMITTED, PubState.ACCEPTED):

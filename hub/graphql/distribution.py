@@ -17,6 +17,7 @@ from hub.distribution import publications as pubs
 from hub.distribution import urgent
 from hub.distribution.documents import PublicationDoc
 from hub.domain.story import StoryStatus
+from hub.errors import invalid
 from hub.graphql.context import Context
 from hub.graphql.types import Story, ms_to_dt
 from hub.jobs import queue
@@ -180,6 +181,17 @@ class DistributionMutation:
     )
     async def confirm_urgent_broadcast(self, info: Info[Context, None], id: strawberry.ID, expected_version: int) -> Story:
         return Story.from_doc(await urgent.confirm_urgent(info.context.stories, str(id), expected_version))
+
+    @strawberry.mutation(
+        description="平台回报: record what a platform reported about a delivered item (e.g. 学习强国 "
+        "adoption 采用: {item_id, adopted, column?, reason?}); the channel reads it"
+    )
+    async def report_platform_status(self, info: Info[Context, None], publication_id: strawberry.ID, report: JSON) -> Publication:
+        pub = await pubs.PublicationRepository(info.context.scope).get(str(publication_id))
+        if not isinstance(report, dict):
+            raise invalid("report", "回报应为 JSON 对象", "the report must be a JSON object")
+        actor = info.context.scope.actor or "unknown"
+        return Publication.from_doc(await _engine(info).receive_report(pub, report, actor))
 
     @strawberry.mutation(description="重新投递: send a failed publication (dead letter) again")
     async def replay_publication(self, info: Info[Context, None], id: strawberry.ID) -> Publication:

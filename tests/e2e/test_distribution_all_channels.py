@@ -105,6 +105,18 @@ async def test_one_approved_seed_story_reaches_every_built_in_channel(
     assert (tmp_path / "sms" / f"{story['id']}.txt").read_text(encoding="utf-8")
     with tarfile.open(fileobj=io.BytesIO((tmp_path / "ebd" / f"EBD_{found['emergency'].delivery['details']['ebd_id']}.tar").read_bytes())) as tar:
         assert len(tar.getnames()) == 2  # the EBD and its SM2 signature
+    # 学习强国 operators report adoption (采用); the channel reads the report into the ledger
+    assert found["xuexi"].state == PubState.ACCEPTED
+    adopted = (await editor(
+        "mutation($id: ID!, $r: JSON!) { reportPlatformStatus(publicationId: $id, report: $r) { state ledger { toState evidence } } }",
+        {"id": found["xuexi"].id, "r": {"item_id": story["id"], "adopted": True, "column": "地方融媒"}},
+    ))["reportPlatformStatus"]  # fmt: skip
+    assert adopted["state"] == "live" and adopted["ledger"][-1]["evidence"]["platform_code"] == "adopted"
+    mismatch = await editor.errors(
+        "mutation($id: ID!, $r: JSON!) { reportPlatformStatus(publicationId: $id, report: $r) { state } }",
+        {"id": found["xuexi"].id, "r": {"item_id": "another-story", "adopted": True}},
+    )
+    assert mismatch[0]["extensions"]["code"] == "STATUS_REPORT_MISMATCH"
     feed_items = await StoredFeed(hub_settings.default_tenant, "xuexi").since(0)
     assert [i.item_id for i in feed_items if i.item_id == story["id"]] == [story["id"]]
     public = await http.post("/graphql", json={"query": "query($id: ID!) { story(id: $id) { title } }", "variables": {"id": story["id"]}})
