@@ -53,6 +53,8 @@ POLICY: dict[str, Rule] = {
     "Mutation.approveStory": R(A.STORY_PUBLISH),
     "Mutation.takedownStory": R(A.STORY_PUBLISH),
     "Mutation.replayPublication": R(A.CHANNEL_OPERATE),
+    "Query.channelSettings": R(A.CHANNEL_OPERATE),
+    "Mutation.configureChannel": R(A.CHANNEL_OPERATE),
     "Mutation.reportPlatformStatus": R(A.CHANNEL_OPERATE),
     "Mutation.requestUrgentBroadcast": R(A.STORY_PUBLISH),
     "Mutation.confirmUrgentBroadcast": R(A.STORY_PUBLISH),

@@ -33,6 +33,7 @@ from ronghub_sdk import (
 from hub.channels.manager import ChannelManager
 from hub.channels.story_input import story_input
 from hub.distribution import publications as pubs
+from hub.distribution.channel_config import deep_merge
 from hub.distribution.documents import PublicationDoc
 from hub.distribution.states import DELIVERED, Action, PubState, can_move
 from hub.distribution.transports import TransportProvider
@@ -114,6 +115,7 @@ class Distribution:
         prefix: str = "distribution",
         lease_seconds: float = 120.0,
         media_urls: Any = None,  # async (blob_key, mime) -> URL, from the media service
+        tenant_config: Any = None,  # async (tenant, channel) -> the center's own settings
     ) -> None:
         self.channels = channels
         self.transports = transports
@@ -124,6 +126,7 @@ class Distribution:
         self.max_polls = max_polls
         self.lease_seconds = lease_seconds
         self.media_urls = media_urls
+        self.tenant_config = tenant_config
         self.plan_name, self.deliver_name, self.poll_name = (f"{prefix}.plan", f"{prefix}.deliver", f"{prefix}.poll")
 
     def consumers(self) -> list[Consumer]:
@@ -136,6 +139,12 @@ class Distribution:
     async def aclose(self) -> None:
         """Release the transports' connections (process shutdown)."""
         await self.transports.aclose()
+
+    async def config_for(self, tenant: str, channel: str) -> dict[str, Any]:
+        """Plugin defaults ← deployment settings ← the center's own settings (渠道设置)."""
+        deployment = self.channel_config.get(channel, {})
+        center = await self.tenant_config(tenant, channel) if self.tenant_config is not None else {}
+        return self.channels.config(channel, deep_merge(deployment, center) if center else deployment)
 
     def config(self, channel: str) -> dict[str, Any]:
         return self.channels.config(channel, self.channel_config.get(channel))
@@ -233,7 +242,7 @@ class Distribution:
         previous = await self._previous_variant(pub)
         context = RenderContext(now_ms=now_ms(), sequence_fn=self._sequence_fn(pub.tenant))
         variant, problems = await asyncio.to_thread(
-            self.channels.preview, pub.channel, story, config=self.config(pub.channel),
+            self.channels.preview, pub.channel, story, config=await self.config_for(pub.tenant, pub.channel),
             overrides=pub.overrides, previous=previous, context=context,
         )  # fmt: skip
         problem_data = [asdict(p) | {"severity": p.severity.value} for p in problems]
@@ -289,7 +298,7 @@ class Distribution:
 
     async def _deliver(self, pub: PublicationDoc, job: JobDoc) -> PublicationDoc:
         info = self.channels.info(pub.channel)
-        config = self.config(pub.channel)
+        config = await self.config_for(pub.tenant, pub.channel)
         transport = self.transports.get(info.transport, pub.channel, config, pub.tenant)
         try:
             if pub.action == Action.RETRACT:
@@ -369,7 +378,7 @@ class Distribution:
         采用), read by the channel's `receive_status` hook and recorded in the ledger."""
         if not self.channels.implements(pub.channel, "receive_status"):
             raise HubError(REPORTS_UNSUPPORTED, channel=pub.channel)
-        status = self.channels.receive_status(pub.channel, _delivery_from(pub), report, config=self.config(pub.channel))
+        status = self.channels.receive_status(pub.channel, _delivery_from(pub), report, config=await self.config_for(pub.tenant, pub.channel))
         if status is None:
             raise HubError(REPORT_NOT_FOR_THIS, id=pub.id)
         to = _STATUS_TO_STATE[status.state]
@@ -384,7 +393,7 @@ class Distribution:
         if pub is None or pub.state not in (PubState.SUBMITTED, PubState.ACCEPTED):
             return {"skipped": pub.state.value if pub else "missing"}
         info = self.channels.info(pub.channel)
-        config = self.config(pub.channel)
+        config = await self.config_for(pub.tenant, pub.channel)
         transport = self.transports.get(info.transport, pub.channel, config, pub.tenant)
         try:
             status = await self.channels.poll_status(pub.channel, _delivery_from(pub), transport=transport, config=config)

@@ -15,7 +15,7 @@ class TransportProvider:
 
     def __init__(self) -> None:
         self._factories: dict[TransportKind, TransportFactory] = {}
-        self.cache: dict[tuple[str, str, str], Any] = {}  # (kind, channel, tenant) -> transport
+        self.cache: dict[tuple[str, str, str, str], Any] = {}  # (kind, channel, tenant, config) -> transport
 
     def register(self, kind: TransportKind, factory: TransportFactory) -> None:
         self._factories[kind] = factory

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from ronghub_sdk import TransportKind
 
 from hub.channels.manager import load_channels
+from hub.distribution import channel_config
 from hub.distribution.engine import Distribution
 from hub.distribution.readmodel import ReadModelStore
 from hub.distribution.transports import TransportProvider
@@ -26,7 +28,8 @@ def build_transports(settings: Settings, on_read_model_change: Callable[[str, in
 
     def factory(kind: TransportKind) -> Any:
         def make(channel: str, config: Mapping[str, Any], tenant: str) -> Any:
-            key = (kind.value, channel, tenant)
+            # the configuration is part of the key: a center changing its settings gets a new transport
+            key = (kind.value, channel, tenant, json.dumps(config, sort_keys=True, default=str))
             if key not in cache:
                 feed = StoredFeed(tenant, channel, settings.public_base_url) if kind is TransportKind.PULL_FEED else None
                 cache[key] = build_transport(kind, config, settings, read_model=read_model, feed=feed)
@@ -46,4 +49,5 @@ def build_distribution(settings: Settings, on_read_model_change: Callable[[str, 
         channel_config=settings.channel_config,
         default_channels=tuple(settings.default_channels),
         media_urls=media_service(settings).url,
+        tenant_config=lambda tenant, channel: channel_config.load(tenant, channel, settings),
     )

@@ -13,8 +13,8 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from hub.channels.story_input import story_input
+from hub.distribution import channel_config, urgent
 from hub.distribution import publications as pubs
-from hub.distribution import urgent
 from hub.distribution.documents import PublicationDoc
 from hub.domain.story import StoryStatus
 from hub.errors import invalid
@@ -97,6 +97,31 @@ class Publication:
         )  # fmt: skip
 
 
+@strawberry.type(description="渠道设置: a center's own settings for one channel (secrets masked)")
+class ChannelSettings:
+    channel: str
+    config: JSON
+    effective: JSON = strawberry.field(description="defaults ← deployment ← this center, secrets masked")
+    updated_at: datetime | None
+    updated_by: str | None
+
+
+async def _channel_settings(info: Info[Context, None], channel: str) -> ChannelSettings:
+    engine = _engine(info)
+    engine.channels.get(channel)  # unknown → CHANNEL_UNKNOWN
+    tenant = info.context.scope.tenant
+    doc = await channel_config.get(tenant, channel)
+    mine = channel_config.redacted(doc) if doc else {}
+    effective = engine.channels.config(channel, channel_config.deep_merge(engine.channel_config.get(channel, {}), mine))
+    for section in channel_config.SECRET_SECTIONS:
+        if section in effective:
+            effective[section] = channel_config.REDACTED
+    transport = dict(effective.get("transport") or {})
+    effective["transport"] = {k: (channel_config.REDACTED if k in channel_config.SECRET_TRANSPORT_KEYS else v) for k, v in transport.items()}
+    return ChannelSettings(channel=channel, config=JSON(mine), effective=JSON(effective),
+                           updated_at=ms_to_dt(doc.updated_at) if doc else None, updated_by=doc.updated_by if doc else None)
+
+
 def _engine(info: Info[Context, None]) -> Any:
     return info.context.services.distribution
 
@@ -115,6 +140,10 @@ class DistributionQuery:
                 limits=ch.info.limits, overridable=list(ch.info.overridable),
             ))  # fmt: skip
         return out
+
+    @strawberry.field(description="渠道设置: this center's settings for a channel (secrets masked)")
+    async def channel_settings(self, info: Info[Context, None], channel: str) -> ChannelSettings:
+        return await _channel_settings(info, channel)
 
     @strawberry.field(description="稿件的发布记录 (每个渠道、每个动作一条), with the ledger")
     async def publications(self, info: Info[Context, None], story_id: strawberry.ID) -> list[Publication]:
@@ -137,7 +166,7 @@ class DistributionQuery:
         for name in targets:
             engine.channels.get(name)  # unknown → CHANNEL_UNKNOWN
             variant, problems = await asyncio.to_thread(
-                engine.channels.preview, name, data, config=engine.config(name),
+                engine.channels.preview, name, data, config=await engine.config_for(story.tenant, name),
                 overrides=rev.content.channel_overrides.get(name, {}),
             )  # fmt: skip
             out.append(VariantPreview(
@@ -192,6 +221,17 @@ class DistributionMutation:
             raise invalid("report", "回报应为 JSON 对象", "the report must be a JSON object")
         actor = info.context.scope.actor or "unknown"
         return Publication.from_doc(await _engine(info).receive_report(pub, report, actor))
+
+    @strawberry.mutation(
+        description="渠道设置: replace this center's settings for a channel (accounts, endpoints, limits); "
+        "credentials and signing keys are stored encrypted and never returned"
+    )
+    async def configure_channel(self, info: Info[Context, None], channel: str, config: JSON) -> ChannelSettings:
+        _engine(info).channels.get(channel)
+        if not isinstance(config, dict):
+            raise invalid("config", "渠道设置应为 JSON 对象", "the channel configuration must be an object")
+        await channel_config.save(info.context.scope, info.context.settings, channel, config)
+        return await _channel_settings(info, channel)
 
     @strawberry.mutation(description="重新投递: send a failed publication (dead letter) again")
     async def replay_publication(self, info: Info[Context, None], id: strawberry.ID) -> Publication:

@@ -6,6 +6,7 @@ from beanie import Document
 
 
 def document_models() -> list[type[Document]]:
+    from hub.distribution.channel_config import ChannelConfigDoc
     from hub.distribution.documents import PublicationDoc
     from hub.feeds.store import FeedItemDoc
     from hub.identity.documents import IDENTITY_MODELS
@@ -14,5 +15,5 @@ def document_models() -> list[type[Document]]:
     from hub.search.lexicon import SearchLexiconDoc
     from hub.store.documents import CORE_MODELS
 
-    models: list[type[Document]] = [*CORE_MODELS, JobDoc, PublicationDoc, FeedItemDoc, SearchLexiconDoc, *MEDIA_MODELS, *IDENTITY_MODELS]
+    models: list[type[Document]] = [*CORE_MODELS, JobDoc, PublicationDoc, FeedItemDoc, SearchLexiconDoc, *MEDIA_MODELS, *IDENTITY_MODELS, ChannelConfigDoc]
     return models

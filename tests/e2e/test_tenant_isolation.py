@@ -74,6 +74,8 @@ PROBES: dict[str, list[tuple[str, dict[str, str]]]] = {
     "requestUrgentBroadcast": [('mutation($id: ID!) { requestUrgentBroadcast(id: $id, expectedVersion: 1, reason: "暴雨") { id title } }', {"id": "story"})],
     "confirmUrgentBroadcast": [("mutation($id: ID!) { confirmUrgentBroadcast(id: $id, expectedVersion: 2) { id title } }", {"id": "story"})],
     "reportPlatformStatus": [('mutation($id: ID!) { reportPlatformStatus(publicationId: $id, report: {item_id: "x", adopted: true}) { id storyId } }', {"id": "publication"})],
+    "channelSettings": [('{ channelSettings(channel: "wechat") { config effective } }', {})],
+    "configureChannel": [('mutation($n: String!) { configureChannel(channel: "sms", config: {transport: {directory: $n}}) { config } }', {"n": "fresh"})],
     "replayPublication": [("mutation($id: ID!) { replayPublication(id: $id) { id storyId } }", {"id": "publication"})],
     "channels": [("{ channels { name titleZh } }", {})],
     "publications": [("query($id: ID!) { publications(storyId: $id) { id storyId channel ledger { evidence } } }", {"id": "story"})],

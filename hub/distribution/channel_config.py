@@ -1,0 +1,109 @@
+"""Per-center channel configuration (渠道设置): each center's own accounts and limits.
+
+A provincial deployment hosts many centers, each with its own WeChat 公众号, 抖音 account,
+portal endpoint and signing keys. A center's settings are merged over the deployment's
+(`RONGHUB_CHANNEL_CONFIG`), which are merged over the plugin's defaults. Secret sections
+(credentials, signing keys, transport secrets) are stored encrypted with the hub's key
+encryption secret and never returned by the API.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from pydantic import Field
+from pymongo import IndexModel
+
+from hub.auth.keys import decrypt_text, encrypt_text
+from hub.errors import invalid
+from hub.ids import now_ms
+from hub.settings import Settings
+from hub.store.documents import TenantDocument
+from hub.store.scope import Scope
+
+SECRET_SECTIONS = ("credentials", "signing")
+SECRET_TRANSPORT_KEYS = ("secrets", "token", "client_secret", "password")
+REDACTED = "******"
+SECRET_PATHS = "_secret_paths"  # recorded in the stored public part, for redaction
+
+
+class ChannelConfigDoc(TenantDocument):
+    """One center's settings for one channel (`_id` = `{tenant}:{channel}`)."""
+
+    channel: str
+    config: dict[str, Any] = Field(default_factory=dict)  # without secrets
+    secrets_enc: str | None = None  # encrypted JSON of the secret parts
+    updated_at: int = Field(default_factory=now_ms)
+    updated_by: str | None = None
+
+    class Settings:
+        name = "channel_configs"
+        indexes: ClassVar[list[Any]] = [IndexModel([("tenant", 1), ("channel", 1)])]
+
+
+def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = deep_merge(out[k], v) if isinstance(v, Mapping) and isinstance(out.get(k), Mapping) else v
+    return out
+
+
+def split_secrets(config: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(public part, secret part) of a channel configuration."""
+    public = {k: v for k, v in config.items() if k not in SECRET_SECTIONS}
+    secret = {k: config[k] for k in SECRET_SECTIONS if k in config}
+    transport = dict(public.get("transport") or {})
+    hidden = {k: transport.pop(k) for k in SECRET_TRANSPORT_KEYS if k in transport}
+    if hidden:
+        public["transport"] = transport
+        secret["transport"] = hidden
+    return public, secret
+
+
+def redacted(doc: ChannelConfigDoc) -> dict[str, Any]:
+    """What the API shows: every secret value replaced by a mask."""
+    out = {k: v for k, v in doc.config.items() if k != SECRET_PATHS}
+    for path in doc.config.get(SECRET_PATHS, []):
+        head, _, tail = path.partition(".")
+        if tail:
+            out[head] = {**dict(out.get(head) or {}), tail: REDACTED}
+        else:
+            out[head] = REDACTED
+    return out
+
+
+async def save(scope: Scope, settings: Settings, channel: str, config: Mapping[str, Any]) -> ChannelConfigDoc:
+    """Replace the center's settings for `channel` (secrets encrypted)."""
+    if not isinstance(config, Mapping):
+        raise invalid("config", "渠道设置应为 JSON 对象", "the channel configuration must be an object")
+    public, secret = split_secrets(config)
+    public[SECRET_PATHS] = sorted(
+        [k for k in secret if k != "transport"] + [f"transport.{k}" for k in secret.get("transport", {})]
+    )
+    doc = ChannelConfigDoc(
+        id=f"{scope.tenant}:{channel}",
+        tenant=scope.tenant,
+        channel=channel,
+        config=public,
+        secrets_enc=encrypt_text(settings, json.dumps(secret, ensure_ascii=False)) if secret else None,
+        updated_by=scope.actor,
+    )
+    await doc.save()
+    return doc
+
+
+async def get(tenant: str, channel: str) -> ChannelConfigDoc | None:
+    return await ChannelConfigDoc.find_one({"tenant": tenant, "_id": f"{tenant}:{channel}"})
+
+
+async def load(tenant: str, channel: str, settings: Settings) -> dict[str, Any]:
+    """The center's settings for `channel`, secrets decrypted ({} when it has none)."""
+    doc = await get(tenant, channel)
+    if doc is None:
+        return {}
+    config = {k: v for k, v in doc.config.items() if k != SECRET_PATHS}
+    if doc.secrets_enc:
+        config = deep_merge(config, json.loads(decrypt_text(settings, doc.secrets_enc)))
+    return config
