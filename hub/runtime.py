@@ -24,7 +24,7 @@ def store_for(settings: Settings) -> Iterator[Settings]:
         yield settings
         return
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    with EmbeddedStore(settings.store_dir) as store:
+    with EmbeddedStore(settings.store_dir, avoid_ports=frozenset({settings.port})) as store:
         yield settings.model_copy(update={"mongodb_uri": store.uri})
 
 

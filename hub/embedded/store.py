@@ -67,10 +67,15 @@ class StoreRecord:
         os.replace(tmp, path)
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
+def free_port(host: str = "127.0.0.1", avoid: frozenset[int] = frozenset()) -> int:
+    """A port free now, other than those in `avoid` (ports another part of the same
+    start-up is about to bind: the OS readily hands a just-released port out again)."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind((host, 0))
+            port = int(s.getsockname()[1])
+        if port not in avoid:
+            return port
 
 
 def _alive(pid: int) -> bool:
@@ -147,8 +152,11 @@ def running_store_uri(store_dir: Path, host: str = "127.0.0.1") -> str | None:
 class EmbeddedStore:
     """Start, health-check and stop nx-27017 for one data folder."""
 
-    def __init__(self, store_dir: Path, host: str = "127.0.0.1", startup_timeout: float = 30.0):
+    def __init__(
+        self, store_dir: Path, host: str = "127.0.0.1", startup_timeout: float = 30.0, avoid_ports: frozenset[int] = frozenset()
+    ):
         self.store_dir = store_dir.resolve()
+        self.avoid_ports = avoid_ports  # e.g. the hub's own HTTP port, bound after the store starts
         self.data_dir = self.store_dir / "data"
         self.host = host
         self.startup_timeout = startup_timeout
@@ -217,7 +225,7 @@ class EmbeddedStore:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.reap_orphan()
         self.clear_stale_pid_file()
-        self.port = free_port(self.host)
+        self.port = free_port(self.host, self.avoid_ports)
         cmd = [
             sys.executable,
             "-m",

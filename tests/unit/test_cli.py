@@ -23,3 +23,11 @@ def test_help_lists_every_command() -> None:
     assert result.exit_code == 0
     for command in ("serve", "demo", "worker", "openapi", "seed-demo"):
         assert command in result.output
+
+
+def test_the_embedded_store_never_takes_the_port_the_hub_will_bind() -> None:
+    from hub.embedded.store import free_port
+
+    taken = {free_port() for _ in range(5)}
+    for _ in range(50):
+        assert free_port(avoid=frozenset(taken)) not in taken
