@@ -46,6 +46,10 @@ POLICY: dict[str, Rule] = {
     "Mutation.createStory": R(A.STORY_CREATE),
     "Mutation.updateStory": R(A.STORY_EDIT),
     "Mutation.restoreRevision": R(A.STORY_EDIT),
+    # review (三审): submitting is editing; signing needs a reviewer's (or chief's) rights
+    "Query.reviewRound": R(A.STORY_READ_DRAFT),
+    "Mutation.submitForReview": R(A.STORY_EDIT),
+    "Mutation.signOff": R(A.REVIEW_DECIDE),
     # distribution: 签发 (stand-in until review chains) and 撤稿 need publishing rights
     "Query.channels": R(A.STORY_READ_DRAFT),
     "Query.publications": R(A.STORY_READ_DRAFT),

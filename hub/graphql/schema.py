@@ -173,8 +173,9 @@ def query_parts() -> tuple[type, ...]:
     from hub.graphql.identity import IdentityQuery
     from hub.graphql.media import MediaQuery
     from hub.graphql.search import SearchQuery
+    from hub.graphql.workflow import WorkflowQuery
 
-    return (ContentQuery, DistributionQuery, SearchQuery, MediaQuery, IdentityQuery)
+    return (ContentQuery, DistributionQuery, SearchQuery, MediaQuery, IdentityQuery, WorkflowQuery)
 
 
 def mutation_parts() -> tuple[type, ...]:
@@ -183,8 +184,9 @@ def mutation_parts() -> tuple[type, ...]:
     from hub.graphql.identity import IdentityMutation
     from hub.graphql.media import MediaMutation
     from hub.graphql.search import SearchMutation
+    from hub.graphql.workflow import WorkflowMutation
 
-    return (ContentMutation, DistributionMutation, SearchMutation, MediaMutation, IdentityMutation)
+    return (ContentMutation, DistributionMutation, SearchMutation, MediaMutation, IdentityMutation, WorkflowMutation)
 
 
 class HubSchema(strawberry.Schema):

@@ -14,6 +14,7 @@ def document_models() -> list[type[Document]]:
     from hub.media.documents import MEDIA_MODELS
     from hub.search.lexicon import SearchLexiconDoc
     from hub.store.documents import CORE_MODELS
+    from hub.workflow.rounds import ReviewRoundDoc
 
-    models: list[type[Document]] = [*CORE_MODELS, JobDoc, PublicationDoc, FeedItemDoc, SearchLexiconDoc, *MEDIA_MODELS, *IDENTITY_MODELS, ChannelConfigDoc]
+    models: list[type[Document]] = [*CORE_MODELS, JobDoc, PublicationDoc, FeedItemDoc, SearchLexiconDoc, *MEDIA_MODELS, *IDENTITY_MODELS, ChannelConfigDoc, ReviewRoundDoc]
     return models
