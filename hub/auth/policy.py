@@ -50,6 +50,8 @@ POLICY: dict[str, Rule] = {
     "Query.reviewRound": R(A.STORY_READ_DRAFT),
     "Mutation.submitForReview": R(A.STORY_EDIT),
     "Mutation.signOff": R(A.REVIEW_DECIDE),
+    "Query.storyChecks": R(A.STORY_READ_DRAFT),
+    "Mutation.setSensitiveWords": R(A.ACCOUNT_MANAGE),  # center administrators
     # distribution: 签发 (stand-in until review chains) and 撤稿 need publishing rights
     "Query.channels": R(A.STORY_READ_DRAFT),
     "Query.publications": R(A.STORY_READ_DRAFT),

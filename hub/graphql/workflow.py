@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 import strawberry
@@ -9,7 +10,7 @@ from strawberry.types import Info
 
 from hub.graphql.context import Context
 from hub.graphql.types import ms_to_dt
-from hub.workflow import rounds
+from hub.workflow import rounds, wordlists
 from hub.workflow.review import Decision
 
 DecisionEnum = strawberry.enum(Decision, name="ReviewDecision", description="approve, or return (退回) with a reason")
@@ -58,8 +59,35 @@ class ReviewRound:
         )  # fmt: skip
 
 
+@strawberry.type(description="检查结果: a finding of the checks on a story (敏感词, 来源, 校对)")
+class CheckFinding:
+    code: str
+    message: str
+    blocking: bool
+    field: str | None
+    start: int | None
+    end: int | None
+    match: str | None
+    suggestion: str | None
+
+
+@strawberry.input(description="A word of the center's sensitive-word list")
+class SensitiveWordInput:
+    text: str
+    level: str = strawberry.field(default="block", description="block (拦截) or warn (提示)")
+    suggestion: str | None = None
+    note: str | None = None
+
+
 @strawberry.type
 class WorkflowQuery:
+    @strawberry.field(description="稿件检查: findings on the current revision; blocking ones stop sign-off")
+    async def story_checks(self, info: Info[Context, None], id: strawberry.ID) -> list[CheckFinding]:
+        story = await info.context.stories.require(str(id))
+        found = await wordlists.findings(info.context.scope.tenant, story.content())
+        return [CheckFinding(code=f.code, message=f.message, blocking=f.blocking, field=f.field, start=f.start,
+                             end=f.end, match=f.match, suggestion=f.suggestion) for f in found]  # fmt: skip
+
     @strawberry.field(description="稿件当前的审核轮次 (null if never submitted)")
     async def review_round(self, info: Info[Context, None], story_id: strawberry.ID) -> ReviewRound | None:
         await info.context.stories.require(str(story_id))  # visibility rules of the caller
@@ -69,6 +97,15 @@ class WorkflowQuery:
 
 @strawberry.type
 class WorkflowMutation:
+    @strawberry.mutation(description="敏感词表: replace the center's word list and its allowed 转载 sources; returns the word count")
+    async def set_sensitive_words(
+        self, info: Info[Context, None], words: list[SensitiveWordInput], allowed_sources: list[str] | None = None
+    ) -> int:
+        doc = await wordlists.save(
+            info.context.scope, [dataclasses.asdict(w) for w in words], allowed_sources or []
+        )
+        return len(doc.words)
+
     @strawberry.mutation(description="送审: submit the current revision for 三审")
     async def submit_for_review(self, info: Info[Context, None], id: strawberry.ID, expected_version: int) -> ReviewRound:
         _, doc = await rounds.submit_for_review(info.context.stories, str(id), expected_version)

@@ -15,6 +15,7 @@ def document_models() -> list[type[Document]]:
     from hub.search.lexicon import SearchLexiconDoc
     from hub.store.documents import CORE_MODELS
     from hub.workflow.rounds import ReviewRoundDoc
+    from hub.workflow.wordlists import WordListDoc
 
-    models: list[type[Document]] = [*CORE_MODELS, JobDoc, PublicationDoc, FeedItemDoc, SearchLexiconDoc, *MEDIA_MODELS, *IDENTITY_MODELS, ChannelConfigDoc, ReviewRoundDoc]
+    models: list[type[Document]] = [*CORE_MODELS, JobDoc, PublicationDoc, FeedItemDoc, SearchLexiconDoc, *MEDIA_MODELS, *IDENTITY_MODELS, ChannelConfigDoc, ReviewRoundDoc, WordListDoc]
     return models

@@ -21,6 +21,7 @@ from hub.errors import HubError
 from hub.ids import now_ms
 from hub.store.documents import StoryDoc, TenantDocument
 from hub.store.stories import StoryRepository
+from hub.workflow import wordlists
 from hub.workflow.errors import ReviewCodes
 from hub.workflow.review import (
     Decision,
@@ -134,9 +135,11 @@ async def sign_off(
     existing = await current(repo.scope.tenant, story_id)
     if existing is None:
         raise HubError(ReviewCodes.NOT_IN_REVIEW, status=story.status.value)
+    found = await wordlists.findings(repo.scope.tenant, story.content())
     rnd = sign(
         _to_domain(existing), reviewer=repo.scope.actor or "", roles=review_roles(principal), decision=decision,
         current_revision=story.revision, current_hash=story.content_hash, opinion=opinion, at=now_ms(),
+        findings=found,
     )  # fmt: skip
     stored = await _store(repo.scope.tenant, story_id, rnd, existing.seq)
     action = "story.review.return" if decision == Decision.RETURN else "story.review.approve"

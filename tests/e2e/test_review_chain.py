@@ -83,3 +83,35 @@ async def test_returning_needs_a_reason_and_sends_the_story_back_to_draft(http: 
     assert story["status"] == "DRAFT"
     reporters_try = await reporter.errors(SIGN, {"id": sid, "d": "APPROVE", "o": "自己签"})
     assert reporters_try[0]["extensions"]["code"] in ("FORBIDDEN", "REVIEW_NOT_OPEN")
+
+
+async def test_a_configured_sensitive_word_stops_sign_off_until_the_text_is_fixed(http: httpx.AsyncClient) -> None:
+    tenant = await make_tenant()
+    admin, _ = await client(http, tenant, "admin")
+    reporter, _ = await client(http, tenant, "reporter")
+    first, _ = await client(http, tenant, "reviewer:first")
+    count = (await admin('mutation { setSensitiveWords(words: [{text: "内部消息", suggestion: "据了解"}, {text: "据悉", level: "warn"}]) }'))
+    assert count["setSensitiveWords"] == 2
+    sid = (await reporter(CREATE, {"i": {"title": "防汛通知", "bodyText": "據悉,這是內部消息。"}}))["createStory"]["id"]
+    checks = (await reporter("query($id: ID!) { storyChecks(id: $id) { code match blocking suggestion } }", {"id": sid}))["storyChecks"]
+    assert {(c["match"], c["blocking"]) for c in checks} == {("內部消息", True), ("據悉", False)}  # traditional text, simplified list
+
+    await reporter(SUBMIT, {"id": sid, "v": 1})
+    refused = await first.errors(SIGN, {"id": sid, "d": "APPROVE", "o": "同意"})
+    assert refused[0]["extensions"]["code"] == "REVIEW_UNRESOLVED_FINDINGS" and "內部消息" in refused[0]["message"]
+
+    v = await version(reporter, sid)
+    await reporter("mutation($i: UpdateStoryInput!) { updateStory(input: $i) { version } }",
+                   {"i": {"id": sid, "expectedVersion": v, "bodyText": "據了解,這是公開消息。"}})  # fmt: skip
+    await reporter(SUBMIT, {"id": sid, "v": await version(reporter, sid)})
+    assert (await first(SIGN, {"id": sid, "d": "APPROVE", "o": "同意"}))["signOff"]["currentStage"] == {"name": "复审"}
+
+
+async def test_a_reprint_without_its_source_fields_cannot_be_signed(http: httpx.AsyncClient) -> None:
+    tenant = await make_tenant()
+    reporter, _ = await client(http, tenant, "reporter")
+    first, _ = await client(http, tenant, "reviewer:first")
+    sid = (await reporter(CREATE, {"i": {"title": "转载稿", "bodyText": "正文", "source": {"reprint": True, "sourceName": "某日报"}}}))["createStory"]["id"]
+    await reporter(SUBMIT, {"id": sid, "v": 1})
+    refused = await first.errors(SIGN, {"id": sid, "d": "APPROVE", "o": "同意"})
+    assert refused[0]["extensions"]["code"] == "REVIEW_UNRESOLVED_FINDINGS" and "原作者" in refused[0]["message"]

@@ -79,6 +79,8 @@ PROBES: dict[str, list[tuple[str, dict[str, str]]]] = {
     "reviewRound": [("query($id: ID!) { reviewRound(storyId: $id) { storyId status signOffs { reviewer } } }", {"id": "story"})],
     "submitForReview": [("mutation($id: ID!) { submitForReview(id: $id, expectedVersion: 1) { storyId status } }", {"id": "story"})],
     "signOff": [('mutation($id: ID!) { signOff(storyId: $id, decision: APPROVE, opinion: "同意") { storyId status } }', {"id": "story"})],
+    "storyChecks": [("query($id: ID!) { storyChecks(id: $id) { code match } }", {"id": "story"})],
+    "setSensitiveWords": [('mutation { setSensitiveWords(words: [{text: "违禁词"}]) }', {})],
     "replayPublication": [("mutation($id: ID!) { replayPublication(id: $id) { id storyId } }", {"id": "publication"})],
     "channels": [("{ channels { name titleZh } }", {})],
     "publications": [("query($id: ID!) { publications(storyId: $id) { id storyId channel ledger { evidence } } }", {"id": "story"})],
