@@ -62,6 +62,16 @@ def split_secrets(config: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, 
     return public, secret
 
 
+def masked(config: Mapping[str, Any]) -> dict[str, Any]:
+    """A full configuration as the API may show it: every secret section and transport
+    secret replaced by the mask (the same names `split_secrets` keeps encrypted)."""
+    out: dict[str, Any] = {k: (REDACTED if k in SECRET_SECTIONS else v) for k, v in config.items()}
+    transport = out.get("transport")
+    if isinstance(transport, Mapping):
+        out["transport"] = {k: (REDACTED if k in SECRET_TRANSPORT_KEYS else v) for k, v in transport.items()}
+    return out
+
+
 def redacted(doc: ChannelConfigDoc) -> dict[str, Any]:
     """What the API shows: every secret value replaced by a mask."""
     out = {k: v for k, v in doc.config.items() if k != SECRET_PATHS}

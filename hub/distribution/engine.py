@@ -12,7 +12,6 @@ says, and deliveries carry the publication's idempotency key.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
@@ -145,9 +144,6 @@ class Distribution:
         deployment = self.channel_config.get(channel, {})
         center = await self.tenant_config(tenant, channel) if self.tenant_config is not None else {}
         return self.channels.config(channel, deep_merge(deployment, center) if center else deployment)
-
-    def config(self, channel: str) -> dict[str, Any]:
-        return self.channels.config(channel, self.channel_config.get(channel))
 
     # ---- planning ------------------------------------------------------------------
     async def handle_plan(self, job: JobDoc) -> dict[str, Any]:
@@ -342,28 +338,25 @@ class Distribution:
             url=result.url, delivery=_delivery_data(result), platform_status=_status_data(result.status),
         )  # fmt: skip
         if pub.action == Action.RETRACT and pub.replaces:
-            await self._mark_replaced_retracted(pub)
+            await self._retire_prior(pub, "已撤稿 / taken down")
         elif pub.action == Action.CORRECT and pub.replaces:
-            await self._mark_superseded(pub)
+            await self._retire_prior(pub, "已被更正版本替换 / replaced by a correction", unless_same_item=True)
         if to in (PubState.SUBMITTED, PubState.ACCEPTED) and not result.status.final and Capability.POLL_STATUS in info.capabilities:
             await self._schedule_poll(pub, 1)
         return pub
 
-    async def _mark_replaced_retracted(self, pub: PublicationDoc) -> None:
+    async def _retire_prior(self, pub: PublicationDoc, note: str, unless_same_item: bool = False) -> None:
+        """The publication `pub` acted upon no longer stands (taken down, or replaced by a
+        correction that is a new item on the platform): record that in its own ledger."""
         prior = await pubs.get(pub.replaces or "")
-        if prior is not None and prior.state in (PubState.ACCEPTED, PubState.LIVE):
-            try:
-                await pubs.move(prior, PubState.RETRACTED, actor=ACTOR, note="已撤稿 / taken down", evidence={"by": pub.id})
-            except pubs.StaleTransition:
-                log.info("distribution.retract_mark_stale", publication=prior.id)
-
-    async def _mark_superseded(self, pub: PublicationDoc) -> None:
-        """A correction replaced the earlier item: it no longer stands as published."""
-        prior = await pubs.get(pub.replaces or "")
-        if prior is not None and prior.state in (PubState.ACCEPTED, PubState.LIVE) and prior.external_id != pub.external_id:
-            with contextlib.suppress(pubs.StaleTransition):
-                await pubs.move(prior, PubState.RETRACTED, actor=ACTOR, note="已被更正版本替换 / replaced by a correction",
-                                evidence={"by": pub.id})  # fmt: skip
+        if prior is None or prior.state not in (PubState.ACCEPTED, PubState.LIVE):
+            return
+        if unless_same_item and prior.external_id == pub.external_id:
+            return  # corrected in place: the same item stays up
+        try:
+            await pubs.move(prior, PubState.RETRACTED, actor=ACTOR, note=note, evidence={"by": pub.id})
+        except pubs.StaleTransition:
+            log.info("distribution.retire_stale", publication=prior.id)
 
     async def _schedule_poll(self, pub: PublicationDoc, n: int) -> None:
         if n > self.max_polls:

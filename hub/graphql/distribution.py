@@ -112,12 +112,9 @@ async def _channel_settings(info: Info[Context, None], channel: str) -> ChannelS
     tenant = info.context.scope.tenant
     doc = await channel_config.get(tenant, channel)
     mine = channel_config.redacted(doc) if doc else {}
-    effective = engine.channels.config(channel, channel_config.deep_merge(engine.channel_config.get(channel, {}), mine))
-    for section in channel_config.SECRET_SECTIONS:
-        if section in effective:
-            effective[section] = channel_config.REDACTED
-    transport = dict(effective.get("transport") or {})
-    effective["transport"] = {k: (channel_config.REDACTED if k in channel_config.SECRET_TRANSPORT_KEYS else v) for k, v in transport.items()}
+    effective = channel_config.masked(
+        engine.channels.config(channel, channel_config.deep_merge(engine.channel_config.get(channel, {}), mine))
+    )
     return ChannelSettings(channel=channel, config=JSON(mine), effective=JSON(effective),
                            updated_at=ms_to_dt(doc.updated_at) if doc else None, updated_by=doc.updated_by if doc else None)
 

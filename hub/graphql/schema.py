@@ -52,7 +52,7 @@ def _input_fields(data: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
         if value is strawberry.UNSET:
             continue
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            value = {k: v for k, v in dataclasses.asdict(value).items()}
+            value = dataclasses.asdict(value)
         elif isinstance(value, list):
             value = [str(v) for v in value]
         out[f.name] = value

@@ -32,6 +32,8 @@ async def test_a_centers_secrets_are_encrypted_at_rest_and_read_back_for_deliver
     assert loaded["credentials"] == {"appid": "wx-center-a", "secret": "s3cret-a"}
     assert loaded["transport"] == {"base_url": "https://api.weixin.example", "token": "t0k"}
     assert await channel_config.load("another-" + new_id(), "wechat", SETTINGS) == {}
+    full = channel_config.masked(loaded)
+    assert "s3cret-a" not in str(full) and "t0k" not in str(full) and full["limits"] == {"title_max": 30}
     shown = channel_config.redacted(await channel_config.get(scope.tenant, "wechat"))  # type: ignore[arg-type]
     assert shown["credentials"] == channel_config.REDACTED and shown["transport"]["token"] == channel_config.REDACTED
 
