@@ -1,0 +1,1 @@
+"""Live newsroom events (locks, assignments, review queue) for GraphQL subscriptions."""
