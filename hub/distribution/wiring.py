@@ -17,6 +17,7 @@ from hub.feeds.store import StoredFeed
 from hub.media.service import media_service
 from hub.settings import Settings
 from hub.transports.factory import build_transport
+from hub.transports.token_store import StoredTokens
 
 
 def build_transports(settings: Settings, on_read_model_change: Callable[[str, int], None] | None = None) -> TransportProvider:
@@ -32,7 +33,10 @@ def build_transports(settings: Settings, on_read_model_change: Callable[[str, in
             key = (kind.value, channel, tenant, json.dumps(config, sort_keys=True, default=str))
             if key not in cache:
                 feed = StoredFeed(tenant, channel, settings.public_base_url) if kind is TransportKind.PULL_FEED else None
-                cache[key] = build_transport(kind, config, settings, read_model=read_model, feed=feed)
+                tokens = None
+                if kind is TransportKind.PLATFORM_API:
+                    tokens = StoredTokens(settings, tenant, channel, dict(config.get("credentials") or {}))
+                cache[key] = build_transport(kind, config, settings, read_model=read_model, feed=feed, token_store=tokens)
             return cache[key]
 
         return make

@@ -14,8 +14,10 @@ def document_models() -> list[type[Document]]:
     from hub.media.documents import MEDIA_MODELS
     from hub.search.lexicon import SearchLexiconDoc
     from hub.store.documents import CORE_MODELS
+    from hub.transports.token_store import PlatformTokenDoc
     from hub.workflow.rounds import ReviewRoundDoc
     from hub.workflow.wordlists import WordListDoc
 
     models: list[type[Document]] = [*CORE_MODELS, JobDoc, PublicationDoc, FeedItemDoc, SearchLexiconDoc, *MEDIA_MODELS, *IDENTITY_MODELS, ChannelConfigDoc, ReviewRoundDoc, WordListDoc]
+    models.append(PlatformTokenDoc)
     return models

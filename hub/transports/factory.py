@@ -21,11 +21,13 @@ def build_transport(
     *,
     read_model: Any = None,
     feed: Any = None,
+    token_store: Any = None,
 ) -> Any:
     """A transport for `kind`, configured by `config["transport"]`.
 
     The read model and the pull feed are services of the hub itself: the engine passes
-    them in (`read_model`, `feed`); the others are built from configuration.
+    them in (`read_model`, `feed`), and where platform tokens are kept (`token_store`);
+    the others are built from configuration.
     """
     section = dict(config.get("transport") or {})
     kind = TransportKind(kind)
@@ -38,6 +40,7 @@ def build_transport(
             credentials=dict(config.get("credentials") or {}),
             timeout_s=float(section.get("timeout_s", 15.0)),
             allow_loopback=loopback,
+            store=token_store,
         )
     if kind is TransportKind.WEBHOOK:
         return WebhookSender(

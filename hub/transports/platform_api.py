@@ -14,7 +14,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import httpx
@@ -22,6 +22,7 @@ from ronghub_sdk import PermanentDeliveryError, TransientDeliveryError
 from ronghub_sdk.transports import ApiResponse
 
 from hub.transports.outbound import check_outbound_url
+from hub.transports.token_store import TokenState
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,11 +53,12 @@ class TokenConfig:
         return cls(**data)
 
 
-@dataclass
-class _Token:
-    access_token: str | None = None
-    expires_at: float = 0.0
-    refresh_token: str | None = None
+class TokenStore(Protocol):
+    """Where a client keeps its tokens beyond its own life (hub/transports/token_store.py)."""
+
+    async def load(self) -> TokenState | None: ...
+
+    async def save(self, state: TokenState) -> None: ...
 
 
 def dig(value: Any, path: str) -> Any:
@@ -78,7 +80,9 @@ class PlatformApiClient:
     timeout_s: float = 15.0
     allow_loopback: bool = False
     client: httpx.AsyncClient | None = None
-    _state: _Token = field(default_factory=_Token)
+    store: TokenStore | None = None
+    _state: TokenState = field(default_factory=TokenState)
+    _rejected: str | None = None  # an access token the platform called expired
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def __post_init__(self) -> None:
@@ -98,33 +102,68 @@ class PlatformApiClient:
 
     # -- tokens ---------------------------------------------------------------------
 
+    def _fresh(self, state: TokenState) -> bool:
+        margin = self.token.refresh_margin_s if self.token else 0
+        return bool(state.access_token) and time.time() < state.expires_at - margin
+
+    async def _adopt_stored(self) -> bool:
+        """Take the saved tokens (another process, or this one before a restart, may have
+        refreshed). True when they differ from what this client holds."""
+        stored = await self.store.load() if self.store is not None else None
+        if stored is None or (stored.access_token, stored.refresh_token) == (
+            self._state.access_token, self._state.refresh_token
+        ):
+            return False
+        if stored.access_token == self._rejected:
+            stored.access_token = None
+        self._state = stored
+        return True
+
     async def _access_token(self) -> str | None:
         if self.token is None:
             return None
         async with self._lock:  # one refresh at a time, the others reuse its token
-            state = self._state
-            if state.access_token and time.time() < state.expires_at - self.token.refresh_margin_s:
-                return state.access_token
-            values = {**self.credentials, "refresh_token": state.refresh_token or ""}
-            params = {k: v.format_map(values) for k, v in self.token.params.items()}
-            kwargs: dict[str, Any] = {
-                "form": {"data": params}, "json": {"json": params}, "query": {"params": params}
-            }[self.token.send_as]  # fmt: skip
-            response = await self._send(self.token.method, self.token.path, **kwargs)
-            body = dig(response.json, self.token.response_root) if self.token.response_root else response.json
-            token = dig(body, "access_token")
-            if not token:
-                raise PermanentDeliveryError(
-                    f"平台拒绝发放访问令牌,请检查渠道的账号凭据:{str(response.json)[:200]}",
-                    f"the platform issued no access token: {str(response.json)[:200]}",
-                )
-            state.access_token = str(token)
-            state.expires_at = time.time() + float(dig(body, "expires_in") or 7200)
-            state.refresh_token = str(dig(body, "refresh_token") or state.refresh_token or "") or None
-            return state.access_token
+            if not self._fresh(self._state):
+                await self._adopt_stored()
+            if self._fresh(self._state):
+                return self._state.access_token
+            try:
+                return await self._refresh()
+            except PermanentDeliveryError:
+                # a refresh token rotated by another process since we loaded it: once more
+                if await self._adopt_stored():
+                    return self._state.access_token if self._fresh(self._state) else await self._refresh()
+                raise
+
+    async def _refresh(self) -> str:
+        assert self.token is not None
+        state = self._state
+        values = {**self.credentials, "refresh_token": state.refresh_token or ""}
+        params = {k: v.format_map(values) for k, v in self.token.params.items()}
+        kwargs: dict[str, Any] = {
+            "form": {"data": params}, "json": {"json": params}, "query": {"params": params}
+        }[self.token.send_as]  # fmt: skip
+        response = await self._send(self.token.method, self.token.path, **kwargs)
+        body = dig(response.json, self.token.response_root) if self.token.response_root else response.json
+        token = dig(body, "access_token")
+        if not token:
+            raise PermanentDeliveryError(
+                f"平台拒绝发放访问令牌,请检查渠道的账号凭据:{str(response.json)[:200]}",
+                f"the platform issued no access token: {str(response.json)[:200]}",
+            )
+        fresh = TokenState(
+            access_token=str(token),
+            expires_at=time.time() + float(dig(body, "expires_in") or 7200),
+            refresh_token=str(dig(body, "refresh_token") or state.refresh_token or "") or None,
+        )
+        self._state = fresh
+        if self.store is not None:  # at once: a rotated refresh token exists nowhere else
+            await self.store.save(fresh)
+        return str(token)
 
     def invalidate_token(self) -> None:
         """Forget the access token (the next call fetches a new one)."""
+        self._rejected = self._state.access_token
         self._state.access_token = None
 
     # -- requests -------------------------------------------------------------------

@@ -12,8 +12,10 @@ from ronghub_sdk import PermanentDeliveryError, StatusState, TransientDeliveryEr
 from ronghub_sdk.testing import ARTICLE, VIDEO, sample_asset_bytes
 
 from hub.channels import ChannelManager
+from hub.ids import new_id
+from hub.transports.token_store import PlatformTokenDoc, StoredTokens
 from tests.channels.hookcov import covers
-from tests.e2e.channel_support import materialize, transport_for
+from tests.e2e.channel_support import SETTINGS, materialize, transport_for
 from tests.fakes import douyin as dy
 from tests.fakes import wechat as wx
 from tests.fakes.base import Failure, rate_limited, server_error, slow
@@ -78,6 +80,39 @@ async def test_douyin_small_video_goes_in_one_request_and_expired_tokens_are_ref
     assert fake.calls["/video/upload/"] == 3  # one refused as expired, then retried with a new token
     assert fake.token_refreshes == 2 and fake.items[result.external_id]["text"] == "早市 #春笋"
     await api.aclose()
+
+
+@pytest.mark.usefixtures("hub_url")
+async def test_douyin_rotated_refresh_token_survives_a_restart_and_is_shared_by_workers(douyin: Any, tmp_path: Path) -> None:
+    """抖音 invalidates a refresh token when it issues the next one: the new one is saved
+    (encrypted) at once, so a restarted or second worker keeps delivering."""
+    fake, config = douyin
+    tenant = "tokens-" + new_id()
+
+    def client() -> Any:  # as the engine builds it, with the store it passes in
+        return transport_for(MANAGER, "douyin", config, token_store=StoredTokens(SETTINGS, tenant, "douyin", config["credentials"]))
+
+    story = materialize(VIDEO, tmp_path, {"vid-market": 2000})
+    variant = MANAGER.render("douyin", story, config=config)
+    first = client()
+    await MANAGER.deliver("douyin", variant, transport=first, idempotency_key="a", config=config)
+    assert fake.token_refreshes == 1 and fake.refresh_token != dy.REFRESH_TOKEN  # rotated
+    raw = await PlatformTokenDoc.get_pymongo_collection().find_one({"tenant": tenant})
+    assert raw is not None and fake.refresh_token not in str(raw)  # encrypted at rest
+    await first.aclose()
+
+    fake.expire_tokens()  # "restart": a new client whose configuration holds the spent refresh token
+    restarted, other_worker = client(), client()
+    await MANAGER.deliver("douyin", variant, transport=restarted, idempotency_key="b", config=config)
+    assert fake.token_refreshes == 2  # refreshed with the saved, rotated token: accepted
+    await MANAGER.deliver("douyin", variant, transport=other_worker, idempotency_key="c", config=config)
+    assert fake.token_refreshes == 2  # took the token the first worker saved instead of refreshing again
+    fake.expire_tokens()
+    await MANAGER.deliver("douyin", variant, transport=other_worker, idempotency_key="d", config=config)
+    await MANAGER.deliver("douyin", variant, transport=restarted, idempotency_key="e", config=config)
+    assert fake.token_refreshes == 3 and len(fake.items) == 5  # the second one adopted the first's refresh
+    await restarted.aclose()
+    await other_worker.aclose()
 
 
 async def test_douyin_rate_limit_and_timeout_are_transient_then_delivery_succeeds(douyin: Any, tmp_path: Path) -> None:
