@@ -110,6 +110,10 @@ class Settings(BaseSettings):
     default_channels: list[str] = Field(
         default_factory=lambda: ["app"], description="channels a story goes to when its plan names none"
     )
+    metrics_after_s: list[float] = Field(
+        default_factory=lambda: [3_600.0, 21_600.0, 86_400.0, 259_200.0, 604_800.0],
+        description="when to fetch a live item's counts (传播效果) from its platform, in seconds after it went live",
+    )
     public_base_url: str = Field("", description="public URL prefix of the app's story pages")
 
     worker_in_process: bool = Field(

@@ -99,6 +99,10 @@ def _delivery_data(result: DeliveryResult) -> dict[str, Any]:
     return {"external_id": result.external_id, "url": result.url, "details": dict(result.details), "status": _status_data(result.status)}
 
 
+#: When to fetch a live item's counts: 1 h, 6 h, 1 day, 3 days and 7 days after it went live.
+METRICS_AFTER_S: tuple[float, ...] = (3_600, 6 * 3_600, 86_400, 3 * 86_400, 7 * 86_400)
+
+
 class Distribution:
     """Builds the consumers; holds the channels, transports and their configuration."""
 
@@ -115,6 +119,7 @@ class Distribution:
         lease_seconds: float = 120.0,
         media_urls: Any = None,  # async (blob_key, mime) -> URL, from the media service
         tenant_config: Any = None,  # async (tenant, channel) -> the center's own settings
+        metrics_after_s: tuple[float, ...] = METRICS_AFTER_S,
     ) -> None:
         self.channels = channels
         self.transports = transports
@@ -126,13 +131,16 @@ class Distribution:
         self.lease_seconds = lease_seconds
         self.media_urls = media_urls
         self.tenant_config = tenant_config
+        self.metrics_after_s = metrics_after_s
         self.plan_name, self.deliver_name, self.poll_name = (f"{prefix}.plan", f"{prefix}.deliver", f"{prefix}.poll")
+        self.metrics_name = f"{prefix}.metrics"
 
     def consumers(self) -> list[Consumer]:
         return [
             Consumer(self.plan_name, ("story.status", EVENT_TAKEDOWN), self.handle_plan, self.policy),
             Consumer(self.deliver_name, (), self.handle_deliver, self.policy, lease_seconds=self.lease_seconds),
             Consumer(self.poll_name, (), self.handle_poll, self.policy),
+            Consumer(self.metrics_name, (), self.handle_metrics, self.policy),
         ]
 
     async def aclose(self) -> None:
@@ -343,6 +351,8 @@ class Distribution:
             await self._retire_prior(pub, "已被更正版本替换 / replaced by a correction", unless_same_item=True)
         if to in (PubState.SUBMITTED, PubState.ACCEPTED) and not result.status.final and Capability.POLL_STATUS in info.capabilities:
             await self._schedule_poll(pub, 1)
+        if to == PubState.LIVE:
+            await self._schedule_metrics(pub, 1)
         return pub
 
     async def _retire_prior(self, pub: PublicationDoc, note: str, unless_same_item: bool = False) -> None:
@@ -405,9 +415,39 @@ class Distribution:
                                       platform_status=_status_data(status))  # fmt: skip
             except pubs.StaleTransition:
                 return {"stale": True}
+            if to == PubState.LIVE:
+                await self._schedule_metrics(pub, 1)
         if not status.final and pub.state in (PubState.SUBMITTED, PubState.ACCEPTED):
             await self._schedule_poll(pub, int(job.payload.get("n", 1)) + 1)
         return {"state": pub.state.value}
+
+    # ---- 传播效果: the platform's counts, fetched on a schedule after going live ----------
+    async def _schedule_metrics(self, pub: PublicationDoc, n: int) -> None:
+        """Fetch counts `metrics_after_s[n-1]` seconds after the item went live (a stored
+        due time: the schedule survives restarts), for channels that report them."""
+        if n > len(self.metrics_after_s) or not self.channels.implements(pub.channel, "fetch_metrics"):
+            return
+        live_at = next((e.at for e in reversed(pub.entries()) if e.to_state == PubState.LIVE), now_ms())
+        await queue.enqueue(pub.tenant, self.metrics_name, "publication.metrics", f"{pub.id}:metrics:{n}",
+                            {"publication_id": pub.id, "n": n},
+                            ready_at=live_at + int(self.metrics_after_s[n - 1] * 1000))  # fmt: skip
+
+    async def handle_metrics(self, job: JobDoc) -> dict[str, Any]:
+        pub = await pubs.get(job.payload["publication_id"])
+        if pub is None or pub.state != PubState.LIVE:  # taken down or replaced: stop following
+            return {"skipped": pub.state.value if pub else "missing"}
+        info = self.channels.info(pub.channel)
+        config = await self.config_for(pub.tenant, pub.channel)
+        transport = self.transports.get(info.transport, pub.channel, config, pub.tenant)
+        try:
+            m = await self.channels.fetch_metrics(pub.channel, _delivery_from(pub), transport=transport, config=config)
+        except TransientDeliveryError as exc:
+            raise RetryLater(exc.reason_zh, exc.retry_after_s) from exc
+        data = {"views": m.views, "likes": m.likes, "comments": m.comments, "shares": m.shares,
+                "fetched_at": m.fetched_at_ms or now_ms(), "details": dict(m.details)}  # fmt: skip
+        await pubs.set_metrics(pub, data)
+        await self._schedule_metrics(pub, int(job.payload.get("n", 1)) + 1)
+        return {"metrics": {k: v for k, v in data.items() if k != "details"}}
 
 
 def _metadata(content_metadata: Mapping[str, Any], approval: Mapping[str, Any]) -> dict[str, Any]:

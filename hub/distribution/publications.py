@@ -84,6 +84,13 @@ async def move(
     return PublicationDoc.model_validate(raw)
 
 
+async def set_metrics(pub: PublicationDoc, metrics: dict[str, Any]) -> None:
+    """Keep the platform's latest counts (传播效果) on the publication; not a transition."""
+    await PublicationDoc.get_pymongo_collection().update_one(
+        {"_id": pub.id, "tenant": pub.tenant}, {"$set": {"metrics": metrics}}
+    )
+
+
 async def get(pub_id: str) -> PublicationDoc | None:
     return await PublicationDoc.get(pub_id)
 

@@ -54,4 +54,5 @@ def build_distribution(settings: Settings, on_read_model_change: Callable[[str, 
         default_channels=tuple(settings.default_channels),
         media_urls=media_service(settings).url,
         tenant_config=lambda tenant, channel: channel_config.load(tenant, channel, settings),
+        metrics_after_s=tuple(settings.metrics_after_s),
     )

@@ -66,6 +66,22 @@ class LedgerEntry:
     evidence: JSON
 
 
+@strawberry.type(description="传播效果: a platform's counts for one delivered item")
+class PublicationMetrics:
+    views: int | None
+    likes: int | None
+    comments: int | None
+    shares: int | None
+    fetched_at: datetime | None
+
+    @staticmethod
+    def from_data(data: dict[str, Any]) -> PublicationMetrics | None:
+        if not data:
+            return None
+        return PublicationMetrics(views=data.get("views"), likes=data.get("likes"), comments=data.get("comments"),
+                                  shares=data.get("shares"), fetched_at=ms_to_dt(data.get("fetched_at")))  # fmt: skip
+
+
 @strawberry.type(description="发布记录: one story revision on one channel")
 class Publication:
     id: strawberry.ID
@@ -81,6 +97,7 @@ class Publication:
     last_error: str | None
     updated_at: datetime
     ledger: list[LedgerEntry]
+    metrics: PublicationMetrics | None = strawberry.field(description="传播效果: the platform's latest counts, fetched on a schedule after going live")
 
     @staticmethod
     def from_doc(doc: PublicationDoc) -> Publication:
@@ -88,7 +105,7 @@ class Publication:
             id=strawberry.ID(doc.id), story_id=strawberry.ID(doc.story_id), revision=doc.revision,
             channel=doc.channel, action=doc.action.value, state=doc.state.value, external_id=doc.external_id,
             url=doc.url, platform_status=JSON(doc.platform_status), problems=JSON(doc.problems), last_error=doc.last_error,
-            updated_at=ms_to_dt(doc.updated_at),
+            updated_at=ms_to_dt(doc.updated_at), metrics=PublicationMetrics.from_data(doc.metrics),
             ledger=[
                 LedgerEntry(seq=e.seq, at=ms_to_dt(e.at), from_state=e.from_state.value if e.from_state else None,
                             to_state=e.to_state.value, actor=e.actor, note=e.note, evidence=JSON(e.evidence))

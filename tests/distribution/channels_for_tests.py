@@ -11,6 +11,7 @@ from ronghub_sdk import (
     Capability,
     ChannelInfo,
     DeliveryResult,
+    Metrics,
     PermanentDeliveryError,
     PlatformStatus,
     Problem,
@@ -64,6 +65,7 @@ class Platform:
     review_polls: int = 0  # stay under review for this many polls
     accept_first: bool = False  # answer delivery with "accepted" (not final) before review
     removed: set[str] = field(default_factory=set)
+    metrics_fetches: int = 0
 
     def live_items(self) -> list[str]:
         return [k for k, v in self.items.items() if v["id"] not in self.removed]
@@ -107,6 +109,11 @@ class Wall:
             transport.review_polls -= 1
             return PlatformStatus(StatusState.UNDER_REVIEW)
         return PlatformStatus(StatusState.LIVE, final=True)
+
+    @hookimpl
+    async def fetch_metrics(self, delivery: DeliveryResult, transport: Platform) -> Metrics:
+        transport.metrics_fetches += 1
+        return Metrics(views=100 * transport.metrics_fetches, likes=7, comments=None, shares=1)
 
     @hookimpl
     async def retract(self, delivery: DeliveryResult, transport: Platform) -> DeliveryResult:

@@ -16,10 +16,12 @@ from hub.domain.retry import RetryPolicy
 from hub.domain.story import StoryStatus
 from hub.ids import new_id
 from hub.jobs import queue
+from hub.jobs.documents import JobDoc
 from hub.jobs.worker import Worker
 from hub.store.documents import StoryDoc
 from hub.store.scope import Scope
 from hub.store.stories import StoryRepository
+from tests.channels.hookcov import covers
 from tests.conftest import run_until_idle
 from tests.distribution.channels_for_tests import Paper, Platform, Wall
 
@@ -27,7 +29,7 @@ pytestmark = pytest.mark.usefixtures("hub_url")
 
 
 class Rig:
-    def __init__(self) -> None:
+    def __init__(self, metrics_after_s: tuple[float, ...] = ()) -> None:
         self.platform = Platform()
         manager = ChannelManager()
         manager.register(Paper())
@@ -37,7 +39,7 @@ class Rig:
         provider.register(TransportKind.PLATFORM_API, lambda c, cfg, t: self.platform)
         self.engine = Distribution(
             manager, provider, prefix="t" + new_id()[-8:], poll_interval_s=0.001,
-            policy=RetryPolicy(max_attempts=4, base_seconds=0.001, cap_seconds=0.002),
+            policy=RetryPolicy(max_attempts=4, base_seconds=0.001, cap_seconds=0.002), metrics_after_s=metrics_after_s,
         )  # fmt: skip
         self.worker = Worker(self.engine.consumers(), idle_sleep=0)
         self.scope = Scope(tenant="dist-" + new_id(), actor="editor-1", public_only=False)
@@ -191,3 +193,24 @@ async def test_a_platform_status_that_lags_behind_ours_is_not_applied_and_pollin
     pub = (await rig.publications(story.id))[("wall", "publish")]
     assert pub.state == PubState.LIVE
     assert [e.to_state for e in pub.entries()][-2:] == [PubState.ACCEPTED, PubState.LIVE]  # no step back
+
+
+@covers("fetch_metrics")
+async def test_a_live_item_s_counts_are_fetched_on_schedule_and_no_longer_once_taken_down() -> None:
+    rig = Rig(metrics_after_s=(0.0, 0.001, 3_600))
+    story = await rig.approve(await rig.story(["paper", "wall"]))
+    await rig.drain()
+    wall = (await rig.publications(story.id))[("wall", "publish")]
+    assert rig.platform.metrics_fetches == 2  # the third is due in an hour: a stored job, not run yet
+    assert wall.metrics["views"] == 200 and wall.metrics["likes"] == 7 and wall.metrics["comments"] is None
+    due = await JobDoc.find({"tenant": rig.scope.tenant, "consumer": rig.engine.metrics_name}).to_list()
+    assert sorted(j.state.value for j in due) == ["done", "done", "pending"]
+    assert not (await rig.publications(story.id))[("paper", "publish")].metrics  # the read model reports no counts
+    story = await rig.stories.request_takedown(story.id, (await rig.stories.require(story.id)).version, "信息有误")
+    await rig.drain()
+    assert (await rig.publications(story.id))[("wall", "publish")].state == PubState.RETRACTED
+    await JobDoc.get_pymongo_collection().update_many(
+        {"tenant": rig.scope.tenant, "consumer": rig.engine.metrics_name}, {"$set": {"ready_at": 0}}
+    )  # the hour has passed
+    await rig.drain()
+    assert rig.platform.metrics_fetches == 2  # taken down: the platform is not asked again
