@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from beanie.odm.enums import SortDirection
 from pymongo import ReturnDocument
 
 from hub.errors import Codes, HubError, invalid
@@ -88,13 +87,10 @@ class AssetStore:
 
     async def page(self, first: int, after: str | None, kind: str | None = None) -> AssetPage:
         """Newest first, keyset-paged on (created_at, _id)."""
-        q: dict[str, Any] = {"tenant": self.scope.tenant}
+        q: dict[str, Any] = {"tenant": cursors.eq(self.scope.tenant)}
         if kind:
-            q["kind"] = kind
-        if after:
-            value, doc_id = cursors.decode(after, "created_at")
-            q = {"$and": [q, cursors.after_filter("created_at", value, doc_id)]}
-        docs = await AssetDoc.find(q).sort([("created_at", SortDirection.DESCENDING), ("_id", SortDirection.DESCENDING)]).limit(first + 1).to_list()
+            q["kind"] = cursors.eq(kind)
+        docs = await cursors.page_after(AssetDoc, q, "created_at", after, first + 1)
         has_next = len(docs) > first
         docs = docs[:first]
         return AssetPage(docs, [cursors.encode("created_at", d.created_at, d.id) for d in docs], has_next)

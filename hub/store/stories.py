@@ -69,9 +69,10 @@ class StoryRepository:
 
     # ---- reads -------------------------------------------------------------------
     def _base(self) -> dict[str, Any]:
-        q: dict[str, Any] = {"tenant": self.scope.tenant}
+        # `$eq` keeps the embedded store on its indexes (hub/store/cursor.py)
+        q: dict[str, Any] = {"tenant": cursors.eq(self.scope.tenant)}
         if self.scope.public_only:
-            q["status"] = StoryStatus.PUBLISHED.value
+            q["status"] = cursors.eq(StoryStatus.PUBLISHED.value)
             return q
         # Below tenant-wide roles, unpublished stories are visible by account or author.
         vis = story_visibility(self.scope.principal)
@@ -81,7 +82,7 @@ class StoryRepository:
         elif vis.reach == Reach.OWN:
             q["$or"] = [published, {"created_by": self.scope.actor}]
         elif vis.reach == Reach.NONE:
-            q.update(published)
+            q["status"] = cursors.eq(StoryStatus.PUBLISHED.value)
         return q
 
     def _check_reach(self, doc: StoryDoc) -> None:
@@ -128,13 +129,13 @@ class StoryRepository:
             raise ValueError(order)
         q = self._base()
         if flt.column_id is not None:
-            q["column_id"] = flt.column_id
+            q["column_id"] = cursors.eq(flt.column_id)
         if flt.type is not None:
-            q["type"] = flt.type.value
+            q["type"] = cursors.eq(flt.type.value)
         if flt.status is not None:
-            if self.scope.public_only and flt.status != StoryStatus.PUBLISHED:
-                return Page([], [], False, after is not None)
-            q["status"] = flt.status.value
+            if q.get("status", cursors.eq(flt.status.value)) != cursors.eq(flt.status.value):
+                return Page([], [], False, after is not None)  # the caller may only see published ones
+            q["status"] = cursors.eq(flt.status.value)
         if flt.tag is not None:
             q["tags"] = {"$all": [flt.tag]}  # plain equality on an indexed array fails on nx-27017
         window: dict[str, int] = {"$gt": 0} if order == "published_at" else {}
@@ -144,12 +145,7 @@ class StoryRepository:
             window["$lt"] = flt.until
         if window:
             q[order] = window
-        if after:
-            value, doc_id = cursors.decode(after, order)
-            q = {"$and": [q, cursors.after_filter(order, value, doc_id)]}
-        docs = (
-            await self._model.find(q).sort([(order, SortDirection.DESCENDING), ("_id", SortDirection.DESCENDING)]).limit(first + 1).to_list()
-        )
+        docs = await cursors.page_after(self._model, q, order, after, first + 1)
         has_next = len(docs) > first
         docs = docs[:first]
         return Page(

@@ -1,0 +1,53 @@
+"""Keyset pages after a cursor (hub/store/cursor.py `page_after`): two index-served
+queries, the rest of the cursor's tie group and then everything below it, must read
+exactly what the one-filter `$or` form reads: no story missed or repeated across pages,
+even with many stories sharing one timestamp and new ones arriving between pages."""
+
+from __future__ import annotations
+
+import pytest
+
+from hub.ids import new_id
+from hub.store.documents import StoryDoc
+from hub.store.scope import Scope
+from hub.store.stories import StoryFilter, StoryRepository
+
+pytestmark = pytest.mark.usefixtures("hub_url")
+
+
+async def test_pages_through_a_large_tie_group_while_stories_arrive() -> None:
+    repo = StoryRepository(Scope("keyset-" + new_id(), actor="editor", public_only=False))
+    ids = [(await repo.create({"title": f"稿件{i}", "body_text": "正文"})).id for i in range(14)]
+    # ten of them share one updated_at (a bulk import), between two distinct ones
+    coll = StoryDoc.get_pymongo_collection()
+    await coll.update_many({"_id": {"$in": ids[2:12]}}, {"$set": {"updated_at": 5_000}})
+    await coll.update_one({"_id": ids[12]}, {"$set": {"updated_at": 9_000}})
+    await coll.update_one({"_id": ids[13]}, {"$set": {"updated_at": 1_000}})
+    await coll.update_many({"_id": {"$in": ids[:2]}}, {"$set": {"updated_at": 7_000}})
+
+    seen: list[str] = []
+    after = None
+    while True:
+        page = await repo.page(StoryFilter(), first=3, after=after)
+        seen += [d.id for d in page.items]
+        if not page.has_next:
+            break
+        after = page.cursors[-1]
+        await repo.create({"title": "翻页期间新来的稿件", "body_text": "正文"})  # newer: before the cursor
+
+    ours = [i for i in seen if i in ids]
+    assert len(ours) == len(set(ours)) == 14  # none missed, none repeated
+    expected = [ids[12], *sorted(ids[:2], reverse=True), *sorted(ids[2:12], reverse=True), ids[13]]
+    assert ours == expected  # (updated_at, _id) descending
+
+
+async def test_a_time_window_still_bounds_pages_after_a_cursor() -> None:
+    repo = StoryRepository(Scope("keyset-" + new_id(), actor="editor", public_only=False))
+    ids = [(await repo.create({"title": f"稿件{i}", "body_text": "正文"})).id for i in range(6)]
+    coll = StoryDoc.get_pymongo_collection()
+    for n, story_id in enumerate(ids):
+        await coll.update_one({"_id": story_id}, {"$set": {"updated_at": 1_000 * (n + 1)}})
+    window = StoryFilter(since=2_000, until=5_000)  # 2000, 3000, 4000
+    first = await repo.page(window, first=2, after=None)
+    rest = await repo.page(window, first=2, after=first.cursors[-1])
+    assert [d.id for d in first.items + rest.items] == [ids[3], ids[2], ids[1]] and not rest.has_next
