@@ -82,6 +82,8 @@ async def test_partners_read_published_stories_only_and_never_drafts_or_revision
     assert "refresh_token" not in response.json()
     partner = GraphQLClient(http, response.json()["access_token"])
     assert titles(await partner(TITLES)) == {"已发布"}
+    drafts = await partner('{ stories(first: 50, filter: {status: DRAFT}) { edges { node { title } } } }')
+    assert titles(drafts) == set()  # asking for drafts by status does not widen the view
     assert (await partner('query($id: ID!) { story(id: $id) { title } }', {"id": draft["id"]}))["story"] is None
     assert (await partner.errors('query($id: ID!) { story(id: $id) { revisions { title } } }', {"id": live["id"]}))[0]["extensions"]["code"] == "FORBIDDEN"
     assert (await partner.errors(CREATE, {"t": "x"}))[0]["extensions"]["code"] == "FORBIDDEN"
