@@ -69,10 +69,9 @@ class StoryRepository:
 
     # ---- reads -------------------------------------------------------------------
     def _base(self) -> dict[str, Any]:
-        # `$eq` keeps the embedded store on its indexes (hub/store/cursor.py)
-        q: dict[str, Any] = {"tenant": cursors.eq(self.scope.tenant)}
+        q: dict[str, Any] = {"tenant": self.scope.tenant}
         if self.scope.public_only:
-            q["status"] = cursors.eq(StoryStatus.PUBLISHED.value)
+            q["status"] = StoryStatus.PUBLISHED.value
             return q
         # Below tenant-wide roles, unpublished stories are visible by account or author.
         vis = story_visibility(self.scope.principal)
@@ -82,7 +81,7 @@ class StoryRepository:
         elif vis.reach == Reach.OWN:
             q["$or"] = [published, {"created_by": self.scope.actor}]
         elif vis.reach == Reach.NONE:
-            q["status"] = cursors.eq(StoryStatus.PUBLISHED.value)
+            q.update(published)
         return q
 
     def _check_reach(self, doc: StoryDoc) -> None:
@@ -127,7 +126,9 @@ class StoryRepository:
     ) -> Page:
         if order not in ORDER_KEYS:
             raise ValueError(order)
-        q = self._base()
+        # `$eq` equalities keep the embedded store on the compound indexes (hub/store/cursor.py);
+        # lookups by `_id` keep plain ones, which let it choose the `_id` index
+        q = {k: cursors.eq(v) if k in ("tenant", "status") else v for k, v in self._base().items()}
         if flt.column_id is not None:
             q["column_id"] = cursors.eq(flt.column_id)
         if flt.type is not None:
