@@ -19,6 +19,7 @@ import pluggy
 import structlog
 from ronghub_sdk import (
     ChannelInfo,
+    Checkpoints,
     DeliveryResult,
     Metrics,
     PlatformStatus,
@@ -233,12 +234,14 @@ class ChannelManager:
 
     async def deliver(
         self, channel: str, variant: Variant, *, transport: Any, idempotency_key: str,
-        config: Mapping[str, Any] | None = None,
+        config: Mapping[str, Any] | None = None, checkpoints: Checkpoints | None = None,
     ) -> DeliveryResult:  # fmt: skip
-        """Publish a variant; raises Transient/PermanentDeliveryError from the plugin."""
+        """Publish a variant; raises Transient/PermanentDeliveryError from the plugin.
+        `checkpoints` carries the steps an earlier attempt of this delivery completed."""
         return await self._call_async(
             channel, "deliver", variant=variant, config=self.config(channel, config),
             transport=transport, idempotency_key=idempotency_key,
+            checkpoints=checkpoints if checkpoints is not None else Checkpoints(),
         )  # fmt: skip
 
     async def poll_status(
@@ -280,12 +283,13 @@ class ChannelManager:
 
     async def correct(
         self, channel: str, variant: Variant, delivery: DeliveryResult, *, transport: Any,
-        idempotency_key: str, config: Mapping[str, Any] | None = None,
+        idempotency_key: str, config: Mapping[str, Any] | None = None, checkpoints: Checkpoints | None = None,
     ) -> DeliveryResult:  # fmt: skip
         """Replace a delivered item with a corrected revision's variant (更正)."""
         return await self._call_async(
             channel, "correct", variant=variant, delivery=delivery, config=self.config(channel, config),
             transport=transport, idempotency_key=idempotency_key,
+            checkpoints=checkpoints if checkpoints is not None else Checkpoints(),
         )  # fmt: skip
 
     def assemble_edition(

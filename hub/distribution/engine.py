@@ -33,6 +33,7 @@ from hub.channels.manager import ChannelManager
 from hub.channels.story_input import story_input
 from hub.distribution import publications as pubs
 from hub.distribution.channel_config import deep_merge
+from hub.distribution.checkpoints import StoredCheckpoints
 from hub.distribution.documents import PublicationDoc
 from hub.distribution.states import DELIVERED, Action, PubState, can_move
 from hub.distribution.transports import TransportProvider
@@ -318,12 +319,12 @@ class Distribution:
                 assert prior is not None
                 result = await self.channels.correct(
                     pub.channel, _variant_from(pub.variant), _delivery_from(prior), transport=transport,
-                    idempotency_key=pub.idempotency_key, config=config,
+                    idempotency_key=pub.idempotency_key, config=config, checkpoints=StoredCheckpoints(pub),
                 )  # fmt: skip
             else:
                 result = await self.channels.deliver(
                     pub.channel, _variant_from(pub.variant), transport=transport,
-                    idempotency_key=pub.idempotency_key, config=config,
+                    idempotency_key=pub.idempotency_key, config=config, checkpoints=StoredCheckpoints(pub),
                 )  # fmt: skip
         except TransientDeliveryError as exc:
             if self.policy.exhausted(job.attempts):

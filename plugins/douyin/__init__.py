@@ -14,8 +14,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from ronghub_sdk import (
+    Asset,
     Capability,
     ChannelInfo,
+    Checkpoints,
     DeliveryResult,
     Metrics,
     PermanentDeliveryError,
@@ -110,7 +112,8 @@ def _data(response: ApiResponse, config: Mapping[str, Any], action: str) -> dict
                                  platform_code=code)  # fmt: skip
 
 
-async def _upload_video(api: PlatformApi, content: bytes, config: Mapping[str, Any]) -> str:
+async def _upload_video(api: PlatformApi, video: Asset, config: Mapping[str, Any]) -> str:
+    content = await api.fetch_asset(video.url)
     limits, q = config["limits"], {"open_id": config["credentials"]["open_id"]}
     if len(content) <= limits["chunk_threshold_bytes"]:
         r = await api.call("POST", "/video/upload/", params=q, files={"video": ("video.mp4", content, "video/mp4")})
@@ -132,23 +135,39 @@ async def _upload_video(api: PlatformApi, content: bytes, config: Mapping[str, A
 
 
 @hookimpl
-async def deliver(variant: Variant, config: Mapping[str, Any], transport: PlatformApi) -> DeliveryResult:
-    """Upload the media, create the item; the first status is under review."""
+async def deliver(
+    variant: Variant, config: Mapping[str, Any], transport: PlatformApi, checkpoints: Checkpoints
+) -> DeliveryResult:
+    """Upload the media, create the item; the first status is under review.
+
+    抖音 takes no idempotency key: the uploaded media and the created item are
+    checkpoints, so a retry after a failed create neither uploads a video of up to
+    4 GB again nor creates a second item once one exists."""
     q = {"open_id": config["credentials"]["open_id"]}
     video = next((a for a in variant.assets if a.id == variant.get("video_asset_id")), None)
-    if video is not None:
-        video_id = await _upload_video(transport, await transport.fetch_asset(video.url), config)
-        body = {"video_id": video_id, "text": variant.get("text"), "cover_tsp": variant.get("cover_tsp") or 0.0}
-        data = _data(await transport.call("POST", "/video/create/", params=q, json=body), config, "发布视频")
-    else:
-        image_ids = []
-        for asset in (a for a in variant.assets if a.id in (variant.get("image_asset_ids") or [])):
-            r = await transport.call("POST", "/image/upload/", params=q,
-                                     files={"image": (asset.id, await transport.fetch_asset(asset.url), asset.mime)})  # fmt: skip
-            image_ids.append(str(_data(r, config, "上传图片")["image"]["image_id"]))
-        body = {"image_id": image_ids[0], "image_list": image_ids, "text": variant.get("text")}
-        data = _data(await transport.call("POST", "/image/create/", params=q, json=body), config, "发布图文")
-    item_id = str(data["item_id"])
+
+    async def create() -> str:
+        if video is not None:
+            video_id = await checkpoints.once(
+                "video_id", lambda: _upload_video(transport, video, config)
+            )
+            body = {"video_id": video_id, "text": variant.get("text"), "cover_tsp": variant.get("cover_tsp") or 0.0}
+            data = _data(await transport.call("POST", "/video/create/", params=q, json=body), config, "发布视频")
+        else:
+            image_ids = []
+            for n, asset in enumerate(a for a in variant.assets if a.id in (variant.get("image_asset_ids") or [])):
+
+                async def upload(asset: Asset = asset) -> str:
+                    r = await transport.call("POST", "/image/upload/", params=q,
+                                             files={"image": (asset.id, await transport.fetch_asset(asset.url), asset.mime)})  # fmt: skip
+                    return str(_data(r, config, "上传图片")["image"]["image_id"])
+
+                image_ids.append(await checkpoints.once(f"image-{n}", upload))
+            body = {"image_id": image_ids[0], "image_list": image_ids, "text": variant.get("text")}
+            data = _data(await transport.call("POST", "/image/create/", params=q, json=body), config, "发布图文")
+        return str(data["item_id"])
+
+    item_id = await checkpoints.once("item_id", create)
     return DeliveryResult(item_id, _STATUS[4], details={"open_id": q["open_id"]})
 
 
@@ -194,7 +213,9 @@ async def retract(delivery: DeliveryResult, config: Mapping[str, Any], transport
 
 @hookimpl
 async def correct(variant: Variant, delivery: DeliveryResult, config: Mapping[str, Any],
-                  transport: PlatformApi) -> DeliveryResult:  # fmt: skip
+                  transport: PlatformApi, checkpoints: Checkpoints) -> DeliveryResult:  # fmt: skip
     """抖音 cannot edit a post: delete it and publish the corrected variant."""
-    await retract(delivery, config, transport, "更正后重新发布")
-    return await deliver(variant, config, transport)
+    if not checkpoints.get("removed"):
+        await retract(delivery, config, transport, "更正后重新发布")
+        await checkpoints.save("removed", True)
+    return await deliver(variant, config, transport, checkpoints)

@@ -9,12 +9,15 @@ Pushing to followers (群发) is a separate action and is not done here.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from typing import Any
 
 from ronghub_sdk import (
+    Asset,
     Capability,
     ChannelInfo,
+    Checkpoints,
     DeliveryResult,
     PermanentDeliveryError,
     PlatformStatus,
@@ -118,15 +121,19 @@ def ok(response: ApiResponse, config: Mapping[str, Any], action: str) -> dict[st
                                  platform_code=code)  # fmt: skip
 
 
-async def _rehost(variant: Variant, config: Mapping[str, Any], api: PlatformApi) -> str:
+async def _rehost(variant: Variant, config: Mapping[str, Any], api: PlatformApi, done: Checkpoints) -> str:
     content: str = variant.get("content") or ""
     by_url = {a.url: a for a in variant.assets}
     hosted: dict[str, str] = {}
     for src in dict.fromkeys(external_images(content, config["limits"]["hosted_image_hosts"])):
         asset = by_url[src]
-        r = await api.call("POST", "/cgi-bin/media/uploadimg",
-                           files={"media": (asset.id + ".jpg", await api.fetch_asset(src), asset.mime)})  # fmt: skip
-        hosted[src] = ok(r, config, "转存图片")["url"]
+
+        async def upload(asset: Asset = asset, src: str = src) -> str:
+            r = await api.call("POST", "/cgi-bin/media/uploadimg",
+                               files={"media": (asset.id + ".jpg", await api.fetch_asset(src), asset.mime)})  # fmt: skip
+            return str(ok(r, config, "转存图片")["url"])
+
+        hosted[src] = await done.once("img-" + hashlib.sha256(src.encode()).hexdigest()[:32], upload)
     return IMG_SRC.sub(lambda m: m.group(1) + hosted.get(m.group(2), m.group(2)) + m.group(3), content)
 
 
@@ -140,17 +147,31 @@ async def _thumb(variant: Variant, config: Mapping[str, Any], api: PlatformApi) 
 
 
 @hookimpl
-async def deliver(variant: Variant, config: Mapping[str, Any], transport: PlatformApi) -> DeliveryResult:
-    """Re-host images, upload the cover, add the draft and submit it for publishing."""
-    article = {
-        "title": variant.get("title"), "author": variant.get("author"), "digest": variant.get("digest"),
-        "content": await _rehost(variant, config, transport), "content_source_url": variant.get("content_source_url"),
-        "thumb_media_id": await _thumb(variant, config, transport),
-        "need_open_comment": variant.get("need_open_comment"), "only_fans_can_comment": variant.get("only_fans_can_comment"),
-    }  # fmt: skip
-    media_id = ok(await transport.call("POST", "/cgi-bin/draft/add", json={"articles": [article]}), config, "添加草稿")["media_id"]
-    submitted = ok(await transport.call("POST", "/cgi-bin/freepublish/submit", json={"media_id": media_id}), config, "提交发布")
-    publish_id = str(submitted["publish_id"])
+async def deliver(
+    variant: Variant, config: Mapping[str, Any], transport: PlatformApi, checkpoints: Checkpoints
+) -> DeliveryResult:
+    """Re-host images, upload the cover, add the draft and submit it for publishing.
+
+    None of these calls takes an idempotency key, so each completed one is a checkpoint:
+    a retry (say the submit timed out) neither uploads the material again nor adds a
+    second draft."""
+
+    async def add_draft() -> str:
+        article = {
+            "title": variant.get("title"), "author": variant.get("author"), "digest": variant.get("digest"),
+            "content": await _rehost(variant, config, transport, checkpoints),
+            "content_source_url": variant.get("content_source_url"),
+            "thumb_media_id": await checkpoints.once("thumb_media_id", lambda: _thumb(variant, config, transport)),
+            "need_open_comment": variant.get("need_open_comment"), "only_fans_can_comment": variant.get("only_fans_can_comment"),
+        }  # fmt: skip
+        return str(ok(await transport.call("POST", "/cgi-bin/draft/add", json={"articles": [article]}), config, "添加草稿")["media_id"])
+
+    async def submit() -> str:
+        submitted = ok(await transport.call("POST", "/cgi-bin/freepublish/submit", json={"media_id": media_id}), config, "提交发布")
+        return str(submitted["publish_id"])
+
+    media_id = await checkpoints.once("draft_media_id", add_draft)
+    publish_id = await checkpoints.once("publish_id", submit)
     return DeliveryResult(publish_id, PlatformStatus(StatusState.ACCEPTED, platform_code="1"),
                           details={"media_id": media_id, "publish_id": publish_id})  # fmt: skip
 
@@ -185,7 +206,9 @@ async def retract(delivery: DeliveryResult, config: Mapping[str, Any], transport
 
 @hookimpl
 async def correct(variant: Variant, delivery: DeliveryResult, config: Mapping[str, Any],
-                  transport: PlatformApi) -> DeliveryResult:  # fmt: skip
+                  transport: PlatformApi, checkpoints: Checkpoints) -> DeliveryResult:  # fmt: skip
     """A published article cannot be edited: delete it and publish the corrected one."""
-    await retract(delivery, config, transport, "更正后重新发布")
-    return await deliver(variant, config, transport)
+    if not checkpoints.get("removed"):
+        await retract(delivery, config, transport, "更正后重新发布")
+        await checkpoints.save("removed", True)
+    return await deliver(variant, config, transport, checkpoints)

@@ -7,9 +7,12 @@ test can compare it with `==`.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar, cast
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +233,43 @@ class ChannelInfo:
     def limits(self) -> dict[str, Any]:
         """The default limits (the `limits` section of `defaults`)."""
         return dict(self.defaults.get("limits", {}))
+
+
+class Checkpoints:
+    """Steps of one delivery that an earlier attempt already completed.
+
+    Most platform publishes take several calls (upload the video, then create the
+    item; add a draft, then submit it), and only some platforms accept an idempotency
+    key. A retry after a timeout or a crash must not repeat a step that already took
+    effect: a plugin reads `get(key)` before a step that is not idempotent on the
+    platform and `await save(key, value)` right after the step succeeds. The hub keeps
+    the values with the publication (durably, across processes); this in-memory one is
+    the default in tests and in `ronghub_sdk.testing`.
+    """
+
+    def __init__(self, initial: dict[str, Any] | None = None) -> None:
+        self._values: dict[str, Any] = dict(initial or {})
+
+    def get(self, key: str) -> Any:
+        """The value saved under `key` by an earlier attempt, or None."""
+        return self._values.get(key)
+
+    async def save(self, key: str, value: Any) -> None:
+        """Remember `value` (JSON-compatible) for later attempts of this delivery."""
+        self._values[key] = value
+
+    async def once(self, key: str, step: Callable[[], Awaitable[T]]) -> T:
+        """`step()`'s value, run only if no earlier attempt saved one under `key`.
+        Keys are 1-64 letters, digits, `_` or `-`."""
+        done = self.get(key)
+        if done is not None:
+            return cast(T, done)
+        value = await step()
+        await self.save(key, value)
+        return value
+
+    def values(self) -> dict[str, Any]:
+        return dict(self._values)
 
 
 @dataclass(slots=True)

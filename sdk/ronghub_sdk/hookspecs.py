@@ -17,6 +17,7 @@ import pluggy
 
 from ronghub_sdk._types import (
     ChannelInfo,
+    Checkpoints,
     DeliveryResult,
     Metrics,
     PlatformStatus,
@@ -76,6 +77,7 @@ def deliver(  # type: ignore[empty-body]
     config: Mapping[str, Any],
     transport: Any,
     idempotency_key: str,
+    checkpoints: Checkpoints,
 ) -> Awaitable[DeliveryResult]:
     """*Async.* Publish a validated variant through `transport` (the protocol of the
     channel's `TransportKind`, see ronghub_sdk.transports) and return the external id,
@@ -83,8 +85,11 @@ def deliver(  # type: ignore[empty-body]
 
     `idempotency_key` is stable across retries of the same publication: send it where
     the platform accepts one, or use it to name what is written, so a retry after a
-    crash does not publish twice. Raise TransientDeliveryError to be retried later,
-    PermanentDeliveryError when the platform refused for good.
+    crash does not publish twice. Where the platform takes several calls and accepts no
+    key, keep each completed step in `checkpoints` (e.g. the uploaded video's id, the
+    draft's media_id) and skip it when a retry finds it there. Raise
+    TransientDeliveryError to be retried later, PermanentDeliveryError when the
+    platform refused for good.
     """
 
 
@@ -138,10 +143,11 @@ def correct(  # type: ignore[empty-body]
     config: Mapping[str, Any],
     transport: Any,
     idempotency_key: str,
+    checkpoints: Checkpoints,
 ) -> Awaitable[DeliveryResult]:
     """*Async.* Replace a delivered item with the variant of a corrected revision
     (更正), in place where the platform allows it, else by removing and republishing;
-    return where the corrected item now lives."""
+    return where the corrected item now lives. `checkpoints` as for `deliver`."""
 
 
 @hookspec(firstresult=True)

@@ -8,10 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ronghub_sdk import PermanentDeliveryError, StatusState, TransientDeliveryError
+from ronghub_sdk import Checkpoints, PermanentDeliveryError, StatusState, TransientDeliveryError
 from ronghub_sdk.testing import ARTICLE, VIDEO, sample_asset_bytes
 
 from hub.channels import ChannelManager
+from hub.distribution import publications as pubs
+from hub.distribution.checkpoints import StoredCheckpoints
+from hub.distribution.states import Action
 from hub.ids import new_id
 from hub.transports.token_store import PlatformTokenDoc, StoredTokens
 from tests.channels.hookcov import covers
@@ -185,6 +188,61 @@ async def test_wechat_article_rehosts_images_adds_a_draft_and_publishes(wechat: 
     assert removed.status.state is StatusState.REMOVED and fake.articles == {}
     assert fake.token_fetches == 1
     await api.aclose()
+
+
+async def test_wechat_retry_after_a_failed_submit_adds_no_second_draft_or_material(wechat: Any, tmp_path: Path) -> None:
+    """None of draft/add, material/add_material or media/uploadimg takes an idempotency
+    key: the retry resumes from the attempt's checkpoints instead of repeating them."""
+    fake, config = wechat
+    story = materialize(ARTICLE, tmp_path)
+    variant = MANAGER.render("wechat", story, config=config)
+    api = transport_for(MANAGER, "wechat", config)
+    fake.fail("/cgi-bin/freepublish/submit", server_error())
+    done = Checkpoints()
+    with pytest.raises(TransientDeliveryError):
+        await MANAGER.deliver("wechat", variant, transport=api, idempotency_key="p1", config=config, checkpoints=done)
+    assert len(fake.drafts) == len(fake.materials) == len(fake.hosted) == 1
+    result = await MANAGER.deliver("wechat", variant, transport=api, idempotency_key="p1", config=config, checkpoints=done)
+    assert len(fake.drafts) == len(fake.materials) == len(fake.hosted) == 1  # nothing added twice
+    assert result.details["media_id"] == done.get("draft_media_id") and result.external_id == done.get("publish_id")
+    await api.aclose()
+
+
+@covers("correct")
+async def test_douyin_retry_after_a_failed_create_does_not_upload_the_video_again(douyin: Any, tmp_path: Path) -> None:
+    fake, config = douyin
+    story = materialize(VIDEO, tmp_path, {"vid-market": 4500})  # chunked: three parts
+    variant = MANAGER.render("douyin", story, config=config)
+    api = transport_for(MANAGER, "douyin", config)
+    fake.fail("/video/create/", server_error())
+    done = Checkpoints()
+    with pytest.raises(TransientDeliveryError):
+        await MANAGER.deliver("douyin", variant, transport=api, idempotency_key="p1", config=config, checkpoints=done)
+    result = await MANAGER.deliver("douyin", variant, transport=api, idempotency_key="p1", config=config, checkpoints=done)
+    assert fake.calls["/video/part/upload/"] == 3 and fake.calls["/video/create/"] == 2 and len(fake.items) == 1
+    again = await MANAGER.deliver("douyin", variant, transport=api, idempotency_key="p1", config=config, checkpoints=done)
+    assert again.external_id == result.external_id and len(fake.items) == 1  # a third attempt creates nothing
+    # a correction removes the old item once, even when its republish has to be retried
+    fake.fail("/video/create/", server_error())
+    fixed = MANAGER.render("douyin", story, config=config, overrides={"text": "更正 #春笋"})
+    redo = Checkpoints()
+    with pytest.raises(TransientDeliveryError):
+        await MANAGER.correct("douyin", fixed, result, transport=api, idempotency_key="c1", config=config, checkpoints=redo)
+    corrected = await MANAGER.correct("douyin", fixed, result, transport=api, idempotency_key="c1", config=config, checkpoints=redo)
+    assert fake.calls["/video/delete/"] == 1 and list(fake.items) == [corrected.external_id]
+    await api.aclose()
+
+
+@pytest.mark.usefixtures("hub_url")
+async def test_the_hub_keeps_checkpoints_with_the_publication() -> None:
+    tenant = "ckpt-" + new_id()
+    pub = await pubs.plan(tenant=tenant, story_id="s1", revision=1, revision_id="s1:1", channel="wechat",
+                          action=Action.PUBLISH, overrides={}, replaces=None, approval={})  # fmt: skip
+    await StoredCheckpoints(pub).save("draft_media_id", "MEDIA_1")
+    reloaded = await pubs.get(pub.id)
+    assert reloaded is not None and StoredCheckpoints(reloaded).get("draft_media_id") == "MEDIA_1"
+    with pytest.raises(ValueError):
+        await StoredCheckpoints(reloaded).save("a.b", 1)  # would address a nested field
 
 
 async def test_wechat_review_rejection_quota_and_expired_token(wechat: Any, tmp_path: Path) -> None:

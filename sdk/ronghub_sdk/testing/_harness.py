@@ -13,6 +13,7 @@ from ronghub_sdk import hookspecs
 from ronghub_sdk._config import merge_config
 from ronghub_sdk._types import (
     ChannelInfo,
+    Checkpoints,
     DeliveryResult,
     Problem,
     RenderContext,
@@ -82,14 +83,20 @@ class ChannelHarness:
         for name, value in defaults.items():
             if name in spec_args:
                 kwargs.setdefault(name, value)
+        if "checkpoints" in spec_args:
+            kwargs.setdefault("checkpoints", Checkpoints())
         result = getattr(self.pm.hook, hook)(**kwargs)
         if inspect.isawaitable(result):
             result = await result
         return result
 
-    async def adeliver(self, variant: Variant, idempotency_key: str = "test-key") -> DeliveryResult:
-        """Deliver through the harness transport (async)."""
-        result = await self.call("deliver", variant=variant, idempotency_key=idempotency_key)
+    async def adeliver(
+        self, variant: Variant, idempotency_key: str = "test-key", checkpoints: Checkpoints | None = None
+    ) -> DeliveryResult:
+        """Deliver through the harness transport (async). Pass the same `checkpoints` to a
+        second call to act out a retry of one delivery."""
+        result = await self.call("deliver", variant=variant, idempotency_key=idempotency_key,
+                                 checkpoints=checkpoints if checkpoints is not None else Checkpoints())
         if not isinstance(result, DeliveryResult):
             raise AssertionError(f"deliver() must return DeliveryResult, got {result!r}")
         return result
