@@ -1,78 +1,45 @@
-"""GraphQL for 策、采: leads (线索), topics (选题), assignments (派单), 指挥调度.
+"""GraphQL root fields of 策、采: leads (线索), topics (选题), assignments (派单), 指挥调度.
 
-Rules live in `hub/planning/rules.py`, storage in `hub/planning/store.py`; this module
-only translates. Linked objects resolve through per-request DataLoaders, so a list
-or the dispatch board costs a few reads, not one per item.
+Rules live in `hub/planning/rules.py`, storage in `hub/planning/store.py` and
+`dispatch.py`, the types in `planning_types.py`; this module only translates.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import strawberry
-from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from hub.graphql.context import Context
-from hub.graphql.types import Cursor, PageInfo, Story, dt_to_ms, ms_to_dt
-from hub.identity.documents import UserDoc
-from hub.ids import now_ms
-from hub.planning import rules
-from hub.planning.documents import AssignmentDoc, LeadDoc, TopicDoc
-from hub.planning.store import Page, PlanningStore
-from hub.store import stories as story_store
-
-LeadSourceEnum = strawberry.enum(rules.LeadSource, name="LeadSource", description="线索来源: 群众报料, 部门, 通讯员, 舆情监测")
-LeadStatusEnum = strawberry.enum(rules.LeadStatus, name="LeadStatus", description="线索状态: 待处理, 已采纳, 已合并, 未采用")
-TopicStatusEnum = strawberry.enum(rules.TopicStatus, name="TopicStatus", description="选题状态: 待审, 已通过, 未通过, 已完成, 已撤销")
-AssignmentKindEnum = strawberry.enum(rules.AssignmentKind, name="AssignmentKind", description="派单类型: 文字, 摄影, 摄像, 音频, 直播, 美编, 其他")
-AssignmentStatusEnum = strawberry.enum(
-    rules.AssignmentStatus, name="AssignmentStatus", description="派单状态: 已派单, 已接单, 采写中, 已交稿, 已拒单, 已撤销"
+from hub.graphql.planning_types import (
+    DEFAULT_PAGE,
+    Assignment,
+    AssignmentConnection,
+    AssignmentEdge,
+    AssignmentFilter,
+    CreateLeadInput,
+    DispatchAssignmentInput,
+    DispatchBoard,
+    Lead,
+    LeadConnection,
+    LeadEdge,
+    LeadFilter,
+    ProposeTopicInput,
+    StaffMember,
+    Topic,
+    TopicConnection,
+    TopicEdge,
+    TopicStatusEnum,
+    Workload,
+    loaders,
+    page_info,
+    planning_store,
+    status_counts,
 )
-DEFAULT_PAGE = 20
-
-
-# ---- per-request loaders ---------------------------------------------------------------
-class Loaders:
-    def __init__(self, store: PlanningStore) -> None:
-        async def topics(ids: list[str]) -> list[TopicDoc | None]:
-            found = await store.topics_by_id(ids)
-            return [found.get(i) for i in ids]
-
-        async def leads(ids: list[str]) -> list[LeadDoc | None]:
-            found = await store.leads_by_id(ids)
-            return [found.get(i) for i in ids]
-
-        async def of_topics(ids: list[str]) -> list[list[AssignmentDoc]]:
-            docs = await store.assignments_of_topics(ids)
-            return [[d for d in docs if d.topic_id == i] for i in ids]
-
-        async def of_stories(ids: list[str]) -> list[AssignmentDoc | None]:
-            found = await store.assignments_for_stories(ids)
-            return [found.get(i) for i in ids]
-
-        async def users(ids: list[str]) -> list[UserDoc | None]:
-            found = await store._users(ids)
-            return [found.get(i) for i in ids]
-
-        self.topic: DataLoader[str, TopicDoc | None] = DataLoader(load_fn=topics)
-        self.lead: DataLoader[str, LeadDoc | None] = DataLoader(load_fn=leads)
-        self.of_topic: DataLoader[str, list[AssignmentDoc]] = DataLoader(load_fn=of_topics)
-        self.of_story: DataLoader[str, AssignmentDoc | None] = DataLoader(load_fn=of_stories)
-        self.user: DataLoader[str, UserDoc | None] = DataLoader(load_fn=users)
-
-
-def _store(info: Info[Context, None]) -> PlanningStore:
-    return PlanningStore(info.context.scope, info.context.settings.max_body_chars)
-
-
-def _loaders(info: Info[Context, None]) -> Loaders:
-    found = getattr(info.context, "_planning_loaders", None)
-    if found is None:
-        found = Loaders(_store(info))
-        setattr(info.context, "_planning_loaders", found)  # noqa: B010 - one set per request
-    return found
+from hub.graphql.types import Cursor, dt_to_ms, ms_to_dt
+from hub.planning import rules
+from hub.store import stories as story_store
 
 
 def _known_channels(info: Info[Context, None]) -> list[str] | None:
@@ -80,306 +47,31 @@ def _known_channels(info: Info[Context, None]) -> list[str] | None:
     return engine.channels.names() if engine is not None else None
 
 
-def _ids(values: list[str] | dict[str, int]) -> list[strawberry.ID]:
-    return [strawberry.ID(v) for v in values]
-
-
-# ---- output types -------------------------------------------------------------------
-@strawberry.type(description="人员: a member of the center's staff")
-class StaffMember:
-    id: strawberry.ID
-    display_name: str | None
-
-
-async def _people(info: Info[Context, None], ids: list[str]) -> list[StaffMember]:
-    docs = await _loaders(info).user.load_many(ids)
-    return [StaffMember(id=strawberry.ID(i), display_name=d.display_name if d else None) for i, d in zip(ids, docs, strict=True)]
-
-
-@strawberry.type(description="线索: a tip from citizens, departments, correspondents or monitoring, and its triage")
-class Lead:
-    id: strawberry.ID
-    title: str
-    description: str
-    source: LeadSourceEnum  # type: ignore[valid-type]
-    contact: str | None = strawberry.field(description="报料人联系方式 (newsroom only)")
-    received_at: datetime
-    status: LeadStatusEnum  # type: ignore[valid-type]
-    reject_reason: str | None
-    merged_into_id: strawberry.ID | None = strawberry.field(description="the lead this one was merged into")
-    merged_from_ids: list[strawberry.ID] = strawberry.field(description="leads merged into this one")
-    topic_ids: list[strawberry.ID]
-    created_by: str | None
-    triaged_by: str | None
-    triaged_at: datetime | None
-    version: int
-
-    @staticmethod
-    def from_doc(doc: LeadDoc) -> Lead:
-        return Lead(
-            id=strawberry.ID(doc.id), title=doc.title, description=doc.description, source=doc.source, contact=doc.contact,
-            received_at=ms_to_dt(doc.received_at), status=doc.status,
-            reject_reason=doc.reason if doc.status == rules.LeadStatus.REJECTED else None,
-            merged_into_id=strawberry.ID(doc.merged_into) if doc.merged_into else None,
-            merged_from_ids=_ids(doc.merged_from), topic_ids=_ids(doc.topic_ids), created_by=doc.created_by,
-            triaged_by=doc.triaged_by, triaged_at=ms_to_dt(doc.triaged_at), version=doc.version,
-        )  # fmt: skip
-
-    @strawberry.field(description="选题 made from this lead")
-    async def topics(self, info: Info[Context, None]) -> list[Topic]:
-        docs = await _loaders(info).topic.load_many([str(i) for i in self.topic_ids])
-        return [Topic.from_doc(d) for d in docs if d is not None]
-
-
-@strawberry.type(description="选题: a planned story with its channels, column, leads, approval and assignments")
-class Topic:
-    id: strawberry.ID
-    title: str
-    summary: str
-    channels: list[str] = strawberry.field(description="planned channels")
-    column_id: strawberry.ID | None = strawberry.field(description="planned column (栏目)")
-    lead_ids: list[strawberry.ID]
-    proposer: str | None
-    status: TopicStatusEnum  # type: ignore[valid-type]
-    reason: str | None = strawberry.field(description="why it was rejected or cancelled")
-    decided_by: str | None = strawberry.field(description="who approved or rejected it")
-    decided_at: datetime | None
-    closed_by: str | None
-    closed_at: datetime | None
-    created_at: datetime
-    version: int
-
-    @staticmethod
-    def from_doc(doc: TopicDoc) -> Topic:
-        return Topic(
-            id=strawberry.ID(doc.id), title=doc.title, summary=doc.summary, channels=list(doc.channels),
-            column_id=strawberry.ID(doc.column_id) if doc.column_id else None, lead_ids=_ids(doc.lead_ids),
-            proposer=doc.proposer, status=doc.status, reason=doc.reason, decided_by=doc.decided_by,
-            decided_at=ms_to_dt(doc.decided_at), closed_by=doc.closed_by, closed_at=ms_to_dt(doc.closed_at),
-            created_at=ms_to_dt(doc.created_at), version=doc.version,
-        )  # fmt: skip
-
-    @strawberry.field(description="线索 behind this topic")
-    async def leads(self, info: Info[Context, None]) -> list[Lead]:
-        docs = await _loaders(info).lead.load_many([str(i) for i in self.lead_ids])
-        return [Lead.from_doc(d) for d in docs if d is not None]
-
-    @strawberry.field(description="派单 of this topic, oldest first")
-    async def assignments(self, info: Info[Context, None]) -> list[Assignment]:
-        return [Assignment.from_doc(d) for d in await _loaders(info).of_topic.load(str(self.id))]
-
-
-@strawberry.type(description="派单记录: one line of an assignment's timeline (status change, 改派, 超期)")
-class AssignmentEvent:
-    at: datetime
-    actor: str | None
-    kind: str = strawberry.field(description="dispatch, accept, start, file, decline, cancel, reassign or overdue")
-    from_status: AssignmentStatusEnum | None  # type: ignore[valid-type]
-    to_status: AssignmentStatusEnum  # type: ignore[valid-type]
-    from_assignees: list[strawberry.ID]
-    to_assignees: list[strawberry.ID]
-    reason: str
-
-
-@strawberry.type(description="派单: a topic's task for a reporter or a team, with deadline, feedback and history")
-class Assignment:
-    id: strawberry.ID
-    topic_id: strawberry.ID
-    assignee_ids: list[strawberry.ID] = strawberry.field(description="one reporter, or the members of a team")
-    kind: AssignmentKindEnum  # type: ignore[valid-type]
-    deadline: datetime
-    note: str
-    status: AssignmentStatusEnum  # type: ignore[valid-type]
-    reason: str | None = strawberry.field(description="the last decline, cancellation or reassignment reason")
-    story_id: strawberry.ID | None = strawberry.field(description="the story filed for it")
-    history: list[AssignmentEvent]
-    created_by: str | None
-    created_at: datetime
-    updated_at: datetime
-    version: int
-    overdue_recorded: bool = strawberry.field(description="the deadline job recorded this deadline as missed")
-
-    @staticmethod
-    def from_doc(doc: AssignmentDoc) -> Assignment:
-        history = [
-            AssignmentEvent(
-                at=ms_to_dt(int(h["at"])), actor=h.get("actor"), kind=str(h["kind"]),
-                from_status=rules.AssignmentStatus(h["from_status"]) if h.get("from_status") else None,
-                to_status=rules.AssignmentStatus(h["to_status"]), from_assignees=_ids(h.get("from_assignees") or []),
-                to_assignees=_ids(h.get("to_assignees") or []), reason=str(h.get("reason") or ""),
-            )
-            for _, h in sorted(doc.history.items())
-        ]  # fmt: skip
-        return Assignment(
-            id=strawberry.ID(doc.id), topic_id=strawberry.ID(doc.topic_id), assignee_ids=_ids(doc.assignees), kind=doc.kind,
-            deadline=ms_to_dt(doc.deadline), note=doc.note, status=doc.status, reason=doc.reason,
-            story_id=strawberry.ID(doc.story_id) if doc.story_id else None, history=history, created_by=doc.created_by,
-            created_at=ms_to_dt(doc.created_at), updated_at=ms_to_dt(doc.updated_at), version=doc.version,
-            overdue_recorded=doc.overdue_deadline is not None and doc.overdue_deadline == doc.deadline,
-        )  # fmt: skip
-
-    @strawberry.field(description="超期: the deadline has passed and it is neither filed nor cancelled")
-    def overdue(self) -> bool:
-        return rules.is_overdue(rules.AssignmentStatus(self.status), dt_to_ms(self.deadline) or 0, now_ms())
-
-    @strawberry.field(description="承接人")
-    async def assignees(self, info: Info[Context, None]) -> list[StaffMember]:
-        return await _people(info, [str(i) for i in self.assignee_ids])
-
-    @strawberry.field
-    async def topic(self, info: Info[Context, None]) -> Topic | None:
-        doc = await _loaders(info).topic.load(str(self.topic_id))
-        return Topic.from_doc(doc) if doc else None
-
-    @strawberry.field(description="the filed story (null before filing or if you may not see it)")
-    async def story(self, info: Info[Context, None]) -> Story | None:
-        if not self.story_id:
-            return None
-        doc = await info.context.stories.get(str(self.story_id))
-        return Story.from_doc(doc) if doc else None
-
-
-async def assignment_for_story(info: Info[Context, None], story_id: str) -> Assignment | None:
-    """Story.assignment: the assignment a story was filed for (batched per request)."""
-    doc = await _loaders(info).of_story.load(story_id)
-    return Assignment.from_doc(doc) if doc else None
-
-
-@strawberry.type
-class StatusCount:
-    status: AssignmentStatusEnum  # type: ignore[valid-type]
-    count: int
-
-
-def _counts(counts: dict[str, int]) -> list[StatusCount]:
-    return [StatusCount(status=rules.AssignmentStatus(k), count=v) for k, v in counts.items() if k in rules.AssignmentStatus._value2member_map_]
-
-
-@strawberry.type(description="一个人的在办派单: open work, what is late, counts by status")
-class Workload:
-    person: StaffMember
-    open: list[Assignment]
-    late: list[Assignment]
-    counts: list[StatusCount]
-
-
-@strawberry.type(description="指挥调度: who works on what, what is late, what waits for someone")
-class DispatchBoard:
-    generated_at: datetime
-    people: list[Workload] = strawberry.field(description="per person, people with late work first")
-    late: list[Assignment] = strawberry.field(description="超期: open assignments past their deadline")
-    declined: list[Assignment] = strawberry.field(description="拒单: waiting for 改派 or 撤销")
-    unstaffed_topics: list[Topic] = strawberry.field(description="approved topics nobody has been assigned to")
-    leads_awaiting_triage: list[Lead] = strawberry.field(description="new leads, oldest first")
-    leads_awaiting_triage_count: int
-    counts: list[StatusCount] = strawberry.field(description="all the center's assignments by status")
-
-
-# ---- connections and inputs -----------------------------------------------------------
-@strawberry.type
-class LeadEdge:
-    cursor: str
-    node: Lead
-
-
-@strawberry.type
-class LeadConnection:
-    edges: list[LeadEdge]
-    page_info: PageInfo
-
-
-@strawberry.type
-class TopicEdge:
-    cursor: str
-    node: Topic
-
-
-@strawberry.type
-class TopicConnection:
-    edges: list[TopicEdge]
-    page_info: PageInfo
-
-
-@strawberry.type
-class AssignmentEdge:
-    cursor: str
-    node: Assignment
-
-
-@strawberry.type
-class AssignmentConnection:
-    edges: list[AssignmentEdge]
-    page_info: PageInfo
-
-
-def _page_info(page: Page[Any], after: str | None) -> PageInfo:
-    return PageInfo(has_next_page=page.has_next, has_previous_page=after is not None,
-                    start_cursor=page.cursors[0] if page.cursors else None,
-                    end_cursor=page.cursors[-1] if page.cursors else None)  # fmt: skip
-
-
-@strawberry.input
-class LeadFilter:
-    status: LeadStatusEnum | None = None  # type: ignore[valid-type]
-    source: LeadSourceEnum | None = None  # type: ignore[valid-type]
-
-
-@strawberry.input
-class AssignmentFilter:
-    topic_id: strawberry.ID | None = None
-    assignee: strawberry.ID | None = strawberry.field(default=None, description="a user id")
-    mine: bool = strawberry.field(default=False, description="only assignments of the caller")
-    status: AssignmentStatusEnum | None = None  # type: ignore[valid-type]
-
-
-@strawberry.input(description="报料: a new lead")
-class CreateLeadInput:
-    title: str
-    source: LeadSourceEnum  # type: ignore[valid-type]
-    description: str | None = None
-    contact: str | None = strawberry.field(default=None, description="报料人联系方式")
-    received_at: datetime | None = strawberry.field(default=None, description="when the tip came in (default: now)")
-
-
-@strawberry.input(description="选题申报")
-class ProposeTopicInput:
-    title: str
-    summary: str | None = None
-    channels: list[str] = strawberry.field(default_factory=list, description="planned channels (names from `channels`)")
-    column_id: strawberry.ID | None = None
-    lead_ids: list[strawberry.ID] = strawberry.field(default_factory=list, description="accepted leads behind it")
-
-
-@strawberry.input(description="派单")
-class DispatchAssignmentInput:
-    topic_id: strawberry.ID
-    assignees: list[strawberry.ID] = strawberry.field(description="user ids: one reporter, or the members of a team")
-    deadline: datetime
-    kind: AssignmentKindEnum = rules.AssignmentKind.TEXT  # type: ignore[valid-type]
-    note: str | None = None
-
-
 # ---- root fields ---------------------------------------------------------------------
 @strawberry.type
 class PlanningQuery:
     @strawberry.field(description="一条线索")
     async def lead(self, info: Info[Context, None], id: strawberry.ID) -> Lead | None:
-        doc = await _store(info).lead(str(id))
+        doc = await planning_store(info).lead(str(id))
         return Lead.from_doc(doc) if doc else None
 
     @strawberry.field(description="线索列表 (newest first; filter by status and source)")
     async def leads(
-        self, info: Info[Context, None], first: int = DEFAULT_PAGE, after: Cursor | None = None, filter: LeadFilter | None = None
+        self,
+        info: Info[Context, None],
+        first: int = DEFAULT_PAGE,
+        after: Cursor | None = None,
+        filter: LeadFilter | None = None,
     ) -> LeadConnection:
         story_store.check_page_size(first, info.context.settings.graphql_max_page)
         flt = filter or LeadFilter()
-        page = await _store(info).leads(first, after, flt.status, flt.source)
+        page = await planning_store(info).leads(first, after, flt.status, flt.source)
         return LeadConnection(edges=[LeadEdge(cursor=c, node=Lead.from_doc(d)) for d, c in zip(page.items, page.cursors, strict=True)],
-                              page_info=_page_info(page, after))  # fmt: skip
+                              page_info=page_info(page, after))  # fmt: skip
 
     @strawberry.field(description="一个选题")
     async def topic(self, info: Info[Context, None], id: strawberry.ID) -> Topic | None:
-        doc = await _store(info).topic(str(id))
+        doc = await planning_store(info).topic(str(id))
         return Topic.from_doc(doc) if doc else None
 
     @strawberry.field(description="选题列表 (newest first)")
@@ -388,13 +80,13 @@ class PlanningQuery:
         status: TopicStatusEnum | None = None,  # type: ignore[valid-type]
     ) -> TopicConnection:  # fmt: skip
         story_store.check_page_size(first, info.context.settings.graphql_max_page)
-        page = await _store(info).topics(first, after, status)
+        page = await planning_store(info).topics(first, after, status)
         return TopicConnection(edges=[TopicEdge(cursor=c, node=Topic.from_doc(d)) for d, c in zip(page.items, page.cursors, strict=True)],
-                               page_info=_page_info(page, after))  # fmt: skip
+                               page_info=page_info(page, after))  # fmt: skip
 
     @strawberry.field(description="一项派单")
     async def assignment(self, info: Info[Context, None], id: strawberry.ID) -> Assignment | None:
-        doc = await _store(info).assignment(str(id))
+        doc = await planning_store(info).assignment(str(id))
         return Assignment.from_doc(doc) if doc else None
 
     @strawberry.field(description="派单列表 (newest first; by topic, assignee, status, or mine)")
@@ -404,30 +96,37 @@ class PlanningQuery:
     ) -> AssignmentConnection:  # fmt: skip
         story_store.check_page_size(first, info.context.settings.graphql_max_page)
         flt = filter or AssignmentFilter()
-        assignee = info.context.scope.actor if flt.mine else (str(flt.assignee) if flt.assignee else None)
-        page = await _store(info).assignments(first, after, str(flt.topic_id) if flt.topic_id else None, assignee, flt.status)
+        assignee = (
+            info.context.scope.actor if flt.mine else (str(flt.assignee) if flt.assignee else None)
+        )
+        page = await planning_store(info).assignments(
+            first, after, str(flt.topic_id) if flt.topic_id else None, assignee, flt.status
+        )
         return AssignmentConnection(
-            edges=[AssignmentEdge(cursor=c, node=Assignment.from_doc(d)) for d, c in zip(page.items, page.cursors, strict=True)],
-            page_info=_page_info(page, after),
+            edges=[
+                AssignmentEdge(cursor=c, node=Assignment.from_doc(d))
+                for d, c in zip(page.items, page.cursors, strict=True)
+            ],
+            page_info=page_info(page, after),
         )
 
     @strawberry.field(description="指挥调度: the command center's board")
     async def dispatch_board(self, info: Info[Context, None]) -> DispatchBoard:
-        board, leads, lead_count, users = await _store(info).board()
-        loaders = _loaders(info)
+        board, leads, lead_count, users = await planning_store(info).board()
+        batch = loaders(info)
         for uid, user in users.items():
-            loaders.user.prime(uid, user)
+            batch.user.prime(uid, user)
         for t in board.unstaffed_topics:
-            loaders.topic.prime(t.id, t)
+            batch.topic.prime(t.id, t)
         return DispatchBoard(
             generated_at=ms_to_dt(board.now),
             people=[Workload(person=StaffMember(id=strawberry.ID(p.user_id), display_name=users[p.user_id].display_name if p.user_id in users else None),
                              open=[Assignment.from_doc(a) for a in p.open], late=[Assignment.from_doc(a) for a in p.late],
-                             counts=_counts(p.counts)) for p in board.people],
+                             counts=status_counts(p.counts)) for p in board.people],
             late=[Assignment.from_doc(a) for a in board.late], declined=[Assignment.from_doc(a) for a in board.declined],
             unstaffed_topics=[Topic.from_doc(t) for t in board.unstaffed_topics],
             leads_awaiting_triage=[Lead.from_doc(d) for d in leads], leads_awaiting_triage_count=lead_count,
-            counts=_counts(board.counts),
+            counts=status_counts(board.counts),
         )  # fmt: skip
 
 
@@ -435,26 +134,30 @@ class PlanningQuery:
 class PlanningMutation:
     @strawberry.mutation(description="报料: record a new lead")
     async def create_lead(self, info: Info[Context, None], input: CreateLeadInput) -> Lead:
-        doc = await _store(info).create_lead(input.title, input.description, rules.LeadSource(input.source), input.contact,
+        doc = await planning_store(info).create_lead(input.title, input.description, rules.LeadSource(input.source), input.contact,
                                              dt_to_ms(input.received_at))  # fmt: skip
         return Lead.from_doc(doc)
 
     @strawberry.mutation(description="采纳线索")
     async def accept_lead(self, info: Info[Context, None], id: strawberry.ID) -> Lead:
-        return Lead.from_doc(await _store(info).accept_lead(str(id)))
+        return Lead.from_doc(await planning_store(info).accept_lead(str(id)))
 
-    @strawberry.mutation(description="合并线索: this lead joins another open lead; both keep the link. Returns the merged lead")
-    async def merge_lead(self, info: Info[Context, None], id: strawberry.ID, into_id: strawberry.ID) -> Lead:
-        merged, _ = await _store(info).merge_lead(str(id), str(into_id))
+    @strawberry.mutation(
+        description="合并线索: this lead joins another open lead; both keep the link. Returns the merged lead"
+    )
+    async def merge_lead(
+        self, info: Info[Context, None], id: strawberry.ID, into_id: strawberry.ID
+    ) -> Lead:
+        merged, _ = await planning_store(info).merge_lead(str(id), str(into_id))
         return Lead.from_doc(merged)
 
     @strawberry.mutation(description="退回线索 (不采用), with a reason the tipster can be told")
     async def reject_lead(self, info: Info[Context, None], id: strawberry.ID, reason: str) -> Lead:
-        return Lead.from_doc(await _store(info).reject_lead(str(id), reason))
+        return Lead.from_doc(await planning_store(info).reject_lead(str(id), reason))
 
     @strawberry.mutation(description="选题申报: planned channels and column, linked accepted leads")
     async def propose_topic(self, info: Info[Context, None], input: ProposeTopicInput) -> Topic:
-        doc = await _store(info).propose_topic(
+        doc = await planning_store(info).propose_topic(
             input.title, input.summary, input.channels, _known_channels(info), str(input.column_id) if input.column_id else None,
             [str(i) for i in input.lead_ids],
         )  # fmt: skip
@@ -462,51 +165,91 @@ class PlanningMutation:
 
     @strawberry.mutation(description="批准选题 (editor-level roles)")
     async def approve_topic(self, info: Info[Context, None], id: strawberry.ID) -> Topic:
-        return Topic.from_doc(await _store(info).decide_topic(str(id), rules.TopicAction.APPROVE))
+        return Topic.from_doc(
+            await planning_store(info).decide_topic(str(id), rules.TopicAction.APPROVE)
+        )
 
     @strawberry.mutation(description="否决选题, with a reason")
-    async def reject_topic(self, info: Info[Context, None], id: strawberry.ID, reason: str) -> Topic:
-        return Topic.from_doc(await _store(info).decide_topic(str(id), rules.TopicAction.REJECT, reason))
+    async def reject_topic(
+        self, info: Info[Context, None], id: strawberry.ID, reason: str
+    ) -> Topic:
+        return Topic.from_doc(
+            await planning_store(info).decide_topic(str(id), rules.TopicAction.REJECT, reason)
+        )
 
     @strawberry.mutation(description="选题完成 (no open assignments left)")
     async def complete_topic(self, info: Info[Context, None], id: strawberry.ID) -> Topic:
-        return Topic.from_doc(await _store(info).decide_topic(str(id), rules.TopicAction.COMPLETE))
+        return Topic.from_doc(
+            await planning_store(info).decide_topic(str(id), rules.TopicAction.COMPLETE)
+        )
 
     @strawberry.mutation(description="撤销选题, with a reason (no open assignments left)")
-    async def cancel_topic(self, info: Info[Context, None], id: strawberry.ID, reason: str) -> Topic:
-        return Topic.from_doc(await _store(info).decide_topic(str(id), rules.TopicAction.CANCEL, reason))
+    async def cancel_topic(
+        self, info: Info[Context, None], id: strawberry.ID, reason: str
+    ) -> Topic:
+        return Topic.from_doc(
+            await planning_store(info).decide_topic(str(id), rules.TopicAction.CANCEL, reason)
+        )
 
-    @strawberry.mutation(description="派单: give an approved topic's task to a reporter or a team, with a deadline")
-    async def dispatch_assignment(self, info: Info[Context, None], input: DispatchAssignmentInput) -> Assignment:
-        doc = await _store(info).dispatch(str(input.topic_id), [str(a) for a in input.assignees], rules.AssignmentKind(input.kind),
+    @strawberry.mutation(
+        description="派单: give an approved topic's task to a reporter or a team, with a deadline"
+    )
+    async def dispatch_assignment(
+        self, info: Info[Context, None], input: DispatchAssignmentInput
+    ) -> Assignment:
+        doc = await planning_store(info).dispatch(str(input.topic_id), [str(a) for a in input.assignees], rules.AssignmentKind(input.kind),
                                           dt_to_ms(input.deadline) or 0, input.note)  # fmt: skip
         return Assignment.from_doc(doc)
 
     @strawberry.mutation(description="接单 (the assignee, or an editor)")
     async def accept_assignment(self, info: Info[Context, None], id: strawberry.ID) -> Assignment:
-        return Assignment.from_doc(await _store(info).move_assignment(str(id), rules.AssignmentAction.ACCEPT))
+        return Assignment.from_doc(
+            await planning_store(info).move_assignment(str(id), rules.AssignmentAction.ACCEPT)
+        )
 
     @strawberry.mutation(description="开始采写 (the assignee, or an editor)")
     async def start_assignment(self, info: Info[Context, None], id: strawberry.ID) -> Assignment:
-        return Assignment.from_doc(await _store(info).move_assignment(str(id), rules.AssignmentAction.START))
+        return Assignment.from_doc(
+            await planning_store(info).move_assignment(str(id), rules.AssignmentAction.START)
+        )
 
     @strawberry.mutation(description="交稿: bind the story written for it (made with createStory)")
-    async def file_assignment(self, info: Info[Context, None], id: strawberry.ID, story_id: strawberry.ID) -> Assignment:
-        doc = await _store(info).move_assignment(str(id), rules.AssignmentAction.FILE, story_id=str(story_id))
+    async def file_assignment(
+        self, info: Info[Context, None], id: strawberry.ID, story_id: strawberry.ID
+    ) -> Assignment:
+        doc = await planning_store(info).move_assignment(
+            str(id), rules.AssignmentAction.FILE, story_id=str(story_id)
+        )
         return Assignment.from_doc(doc)
 
     @strawberry.mutation(description="拒单, with a reason; the editor then reassigns or cancels it")
-    async def decline_assignment(self, info: Info[Context, None], id: strawberry.ID, reason: str) -> Assignment:
-        return Assignment.from_doc(await _store(info).move_assignment(str(id), rules.AssignmentAction.DECLINE, reason))
+    async def decline_assignment(
+        self, info: Info[Context, None], id: strawberry.ID, reason: str
+    ) -> Assignment:
+        return Assignment.from_doc(
+            await planning_store(info).move_assignment(
+                str(id), rules.AssignmentAction.DECLINE, reason
+            )
+        )
 
     @strawberry.mutation(description="撤销派单, with a reason")
-    async def cancel_assignment(self, info: Info[Context, None], id: strawberry.ID, reason: str) -> Assignment:
-        return Assignment.from_doc(await _store(info).move_assignment(str(id), rules.AssignmentAction.CANCEL, reason))
+    async def cancel_assignment(
+        self, info: Info[Context, None], id: strawberry.ID, reason: str
+    ) -> Assignment:
+        return Assignment.from_doc(
+            await planning_store(info).move_assignment(
+                str(id), rules.AssignmentAction.CANCEL, reason
+            )
+        )
 
-    @strawberry.mutation(description="改派: new assignees (and optionally a new deadline), with a reason kept in the history")
+    @strawberry.mutation(
+        description="改派: new assignees (and optionally a new deadline), with a reason kept in the history"
+    )
     async def reassign_assignment(
         self, info: Info[Context, None], id: strawberry.ID, assignees: list[strawberry.ID], reason: str,
         deadline: datetime | None = None,
     ) -> Assignment:  # fmt: skip
-        doc = await _store(info).reassign(str(id), [str(a) for a in assignees], reason, dt_to_ms(deadline))
+        doc = await planning_store(info).reassign(
+            str(id), [str(a) for a in assignees], reason, dt_to_ms(deadline)
+        )
         return Assignment.from_doc(doc)

@@ -17,7 +17,7 @@ from hub.graphql.context import Context
 from hub.store.documents import AssetDoc, ColumnDoc, RevisionDoc, StoryDoc
 
 if TYPE_CHECKING:
-    from hub.graphql.planning import Assignment
+    from hub.graphql.planning_types import Assignment
 
 StoryTypeEnum = strawberry.enum(StoryType, name="StoryType", description="稿件类型: article, 图集, video, audio, live, 专题")
 StoryStatusEnum = strawberry.enum(StoryStatus, name="StoryStatus", description="稿件状态")
@@ -228,8 +228,8 @@ class Story(Content):
     @strawberry.field(description="派单: the assignment this story was filed for (newsroom only; null if none)")
     async def assignment(
         self, info: Info[Context, None]
-    ) -> Annotated[Assignment, strawberry.lazy("hub.graphql.planning")] | None:
-        from hub.graphql.planning import assignment_for_story  # planning
+    ) -> Annotated[Assignment, strawberry.lazy("hub.graphql.planning_types")] | None:
+        from hub.graphql.planning_types import assignment_for_story  # planning
 
         return await assignment_for_story(info, str(self.id))
 

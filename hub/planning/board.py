@@ -81,6 +81,8 @@ def build_board(
                 load.late.append(a)
             load.counts[a.status.value] = load.counts.get(a.status.value, 0) + 1
     ordered = sorted(people.values(), key=lambda p: (-len(p.late), -len(p.open), p.user_id))
-    unstaffed = sorted((t for t in approved_topics if t.id not in staffed), key=lambda t: (t.created_at, t.id))
+    unstaffed = sorted(
+        (t for t in approved_topics if t.id not in staffed), key=lambda t: (t.created_at, t.id)
+    )
     all_counts = {s.value: int(counts.get(s.value, 0)) for s in AssignmentStatus}
     return Board(ordered, late, declined, unstaffed, all_counts, now)

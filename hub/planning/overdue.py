@@ -34,7 +34,9 @@ async def schedule(tenant: str, assignment_id: str, deadline: int) -> None:
                         {"assignment_id": assignment_id, "deadline": deadline}, ready_at=deadline + 1)  # fmt: skip
 
 
-async def record_overdue(tenant: str, assignment_id: str, deadline: int, now: int | None = None) -> dict[str, Any]:
+async def record_overdue(
+    tenant: str, assignment_id: str, deadline: int, now: int | None = None
+) -> dict[str, Any]:
     """Record and announce that the assignment missed `deadline`, unless it no longer can."""
     doc = await AssignmentDoc.find_one({"tenant": tenant, "_id": assignment_id})
     if doc is None:
@@ -46,7 +48,9 @@ async def record_overdue(tenant: str, assignment_id: str, deadline: int, now: in
     now = now_ms() if now is None else now
     if not is_overdue(doc.status, deadline, now):
         if now <= deadline:  # woken early (clock skew between processes)
-            raise RetryLater("deadline not reached yet", after_seconds=(deadline - now) / 1000 + 0.01)
+            raise RetryLater(
+                "deadline not reached yet", after_seconds=(deadline - now) / 1000 + 0.01
+            )
         return {"skipped": doc.status.value}
     entry = {"at": now, "actor": None, "kind": "overdue", "from_status": doc.status.value, "to_status": doc.status.value,
              "from_assignees": [], "to_assignees": list(doc.assignees), "reason": ""}  # fmt: skip
@@ -58,16 +62,25 @@ async def record_overdue(tenant: str, assignment_id: str, deadline: int, now: in
     )  # fmt: skip
     if raw is None:
         raise RetryLater("the assignment changed meanwhile; check again")
-    data = {"status": doc.status.value, "topic_id": doc.topic_id, "assignees": list(doc.assignees), "deadline": deadline}
+    data = {
+        "status": doc.status.value,
+        "topic_id": doc.topic_id,
+        "assignees": list(doc.assignees),
+        "deadline": deadline,
+    }
     await audit(tenant, ACTOR, KIND, "assignment", doc.id, data)
     await publish(tenant, "assignment", KIND, doc.id, None, data)
     return {"overdue": doc.id}
 
 
 async def _handle(job: JobDoc) -> dict[str, object]:
-    return await record_overdue(job.tenant, str(job.payload["assignment_id"]), int(job.payload["deadline"]))
+    return await record_overdue(
+        job.tenant, str(job.payload["assignment_id"]), int(job.payload["deadline"])
+    )
 
 
 def overdue_consumer() -> Consumer:
     """The worker's consumer of overdue checks (no outbox events: jobs are enqueued directly)."""
-    return Consumer(CONSUMER, (), _handle, RetryPolicy(max_attempts=20, base_seconds=1, cap_seconds=300))
+    return Consumer(
+        CONSUMER, (), _handle, RetryPolicy(max_attempts=20, base_seconds=1, cap_seconds=300)
+    )

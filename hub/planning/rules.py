@@ -102,9 +102,15 @@ ASSIGNMENT_MOVES: dict[tuple[AssignmentStatus, AssignmentAction], AssignmentStat
     (S.IN_PROGRESS, AssignmentAction.FILE): S.FILED,
     (S.DISPATCHED, AssignmentAction.DECLINE): S.DECLINED,
     (S.ACCEPTED, AssignmentAction.DECLINE): S.DECLINED,
-    **{(s, AssignmentAction.CANCEL): S.CANCELLED for s in (S.DISPATCHED, S.ACCEPTED, S.IN_PROGRESS, S.DECLINED)},
+    **{
+        (s, AssignmentAction.CANCEL): S.CANCELLED
+        for s in (S.DISPATCHED, S.ACCEPTED, S.IN_PROGRESS, S.DECLINED)
+    },
     # 改派: the new assignees start again from dispatched
-    **{(s, AssignmentAction.REASSIGN): S.DISPATCHED for s in (S.DISPATCHED, S.ACCEPTED, S.IN_PROGRESS, S.DECLINED)},
+    **{
+        (s, AssignmentAction.REASSIGN): S.DISPATCHED
+        for s in (S.DISPATCHED, S.ACCEPTED, S.IN_PROGRESS, S.DECLINED)
+    },
 }
 
 #: Assignments someone still has to work on (or reassign): everything but filed/cancelled.
@@ -112,7 +118,14 @@ OPEN_ASSIGNMENT = frozenset({S.DISPATCHED, S.ACCEPTED, S.IN_PROGRESS, S.DECLINED
 #: Assignments that staff a topic: somebody works on it, or has filed it.
 STAFFING_ASSIGNMENT = frozenset({S.DISPATCHED, S.ACCEPTED, S.IN_PROGRESS, S.FILED})
 #: Moves the assignee makes; the rest (cancel, reassign) are the dispatcher's.
-ASSIGNEE_ACTIONS = frozenset({AssignmentAction.ACCEPT, AssignmentAction.START, AssignmentAction.FILE, AssignmentAction.DECLINE})
+ASSIGNEE_ACTIONS = frozenset(
+    {
+        AssignmentAction.ACCEPT,
+        AssignmentAction.START,
+        AssignmentAction.FILE,
+        AssignmentAction.DECLINE,
+    }
+)
 #: Moves that need a reason.
 REASON_ACTIONS = frozenset({LeadAction.REJECT, TopicAction.REJECT, TopicAction.CANCEL, AssignmentAction.DECLINE,
                             AssignmentAction.CANCEL, AssignmentAction.REASSIGN})  # fmt: skip
@@ -159,7 +172,11 @@ def require_reason(what: str, action: StrEnum, reason: str | None) -> str:
     """The trimmed reason, or PLANNING_REASON_REQUIRED when the move needs one and it is blank."""
     text = (reason or "").strip()
     if action in REASON_ACTIONS and not text:
-        raise HubError(PlanningCodes.REASON_REQUIRED, action=action.value, action_zh=action_zh(what, action) + WHAT[what])
+        raise HubError(
+            PlanningCodes.REASON_REQUIRED,
+            action=action.value,
+            action_zh=action_zh(what, action) + WHAT[what],
+        )
     return text
 
 
@@ -170,7 +187,9 @@ def move_lead(status: LeadStatus, action: LeadAction, reason: str | None = None)
     return new
 
 
-def check_merge(lead_id: str, target_id: str, target_status: LeadStatus, target_merged_into: str | None) -> None:
+def check_merge(
+    lead_id: str, target_id: str, target_status: LeadStatus, target_merged_into: str | None
+) -> None:
     """A lead merges into another open (new or accepted) lead of the same center."""
     if lead_id == target_id:
         raise HubError(PlanningCodes.MERGE_INTO_ITSELF)
@@ -185,12 +204,21 @@ def check_linkable_leads(leads: Mapping[str, LeadStatus | None]) -> None:
     """Only accepted leads are linked to a topic (None: no such lead in the center)."""
     for lead_id, status in leads.items():
         if status is None:
-            raise HubError(PlanningCodes.LEAD_NOT_ACCEPTED, lead=lead_id, status="missing", status_zh="不存在")
+            raise HubError(
+                PlanningCodes.LEAD_NOT_ACCEPTED, lead=lead_id, status="missing", status_zh="不存在"
+            )
         if status != LeadStatus.ACCEPTED:
-            raise HubError(PlanningCodes.LEAD_NOT_ACCEPTED, lead=lead_id, status=status.value, status_zh=ZH[status.value])
+            raise HubError(
+                PlanningCodes.LEAD_NOT_ACCEPTED,
+                lead=lead_id,
+                status=status.value,
+                status_zh=ZH[status.value],
+            )
 
 
-def move_topic(status: TopicStatus, action: TopicAction, reason: str | None = None, open_assignments: int = 0) -> TopicStatus:
+def move_topic(
+    status: TopicStatus, action: TopicAction, reason: str | None = None, open_assignments: int = 0
+) -> TopicStatus:
     """proposed → approved | rejected (reason) | cancelled; approved → done | cancelled.
 
     A topic is closed (done, cancelled) only when none of its assignments is open.
@@ -210,7 +238,9 @@ def check_channels(planned: Iterable[str], known: Collection[str] | None) -> lis
     for name in planned:
         name = name.strip()
         if known is not None and name not in known:
-            raise HubError(PlanningCodes.UNKNOWN_CHANNEL, channel=name, known=", ".join(sorted(known)) or "-")
+            raise HubError(
+                PlanningCodes.UNKNOWN_CHANNEL, channel=name, known=", ".join(sorted(known)) or "-"
+            )
         if name not in out:
             out.append(name)
     return out
@@ -240,7 +270,9 @@ def check_deadline(deadline: int, now: int) -> int:
     return deadline
 
 
-def may_move(actor: str | None, assignees: Collection[str], dispatcher: bool, action: AssignmentAction) -> None:
+def may_move(
+    actor: str | None, assignees: Collection[str], dispatcher: bool, action: AssignmentAction
+) -> None:
     """The assignee's moves are theirs (or an editor's on their behalf); the dispatcher's
     moves (cancel, reassign) are gated by role at the API."""
     if dispatcher:
@@ -251,7 +283,9 @@ def may_move(actor: str | None, assignees: Collection[str], dispatcher: bool, ac
                    action_zh=action_zh("assignment", action))  # fmt: skip
 
 
-def move_assignment(status: AssignmentStatus, action: AssignmentAction, reason: str | None = None) -> AssignmentStatus:
+def move_assignment(
+    status: AssignmentStatus, action: AssignmentAction, reason: str | None = None
+) -> AssignmentStatus:
     """dispatched → accepted → in_progress → filed; declined (reason) from dispatched or
     accepted; cancelled (reason) and reassigned (reason, back to dispatched) while open."""
     new = _move("assignment", ASSIGNMENT_MOVES, status, action)

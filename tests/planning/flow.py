@@ -21,9 +21,22 @@ FILE = "mutation($id: ID!, $s: ID!) { fileAssignment(id: $id, storyId: $s) { id 
 CREATE_STORY = "mutation($i: CreateStoryInput!) { createStory(input: $i) { id version status } }"
 
 
-async def gql(http: httpx.AsyncClient, headers: Mapping[str, str], query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+def as_headers(who: Any) -> dict[str, str]:
+    """Request headers from a headers mapping, or from a client holding a `token`
+    (`tests.conftest.GraphQLClient`)."""
+    token = getattr(who, "token", None)
+    if token is not None:
+        return {"authorization": f"Bearer {token}"}
+    return dict(who)
+
+
+async def gql(
+    http: httpx.AsyncClient, headers: Any, query: str, variables: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """One GraphQL call that must succeed; the errors are in the assertion message otherwise."""
-    response = await http.post("/graphql", json={"query": query, "variables": variables or {}}, headers=dict(headers))
+    response = await http.post(
+        "/graphql", json={"query": query, "variables": variables or {}}, headers=as_headers(headers)
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert not body.get("errors"), body["errors"]
@@ -32,7 +45,7 @@ async def gql(http: httpx.AsyncClient, headers: Mapping[str, str], query: str, v
 
 async def plan_and_file(
     http: httpx.AsyncClient,
-    headers_by_role: Mapping[str, Mapping[str, str]],
+    headers_by_role: Mapping[str, Any],
     title: str,
     body: str,
     *,
@@ -41,7 +54,8 @@ async def plan_and_file(
 ) -> dict[str, Any]:
     """Take a story from a citizen's tip to a filed draft, driven only through GraphQL.
 
-    `headers_by_role` holds request headers (e.g. `{"authorization": "Bearer …"}`) for
+    `headers_by_role` holds request headers (e.g. `{"authorization": "Bearer …"}`, or a
+    `GraphQLClient`) for
     "editor" (triages, approves, dispatches: an editor-level role) and "reporter" (proposes
     the topic, takes the assignment, writes and files the story); "tipster" (who records
     the lead) defaults to the reporter. Returns the ids: lead_id, topic_id, assignment_id,
@@ -49,9 +63,30 @@ async def plan_and_file(
     """
     editor, reporter = headers_by_role["editor"], headers_by_role["reporter"]
     tipster = headers_by_role.get("tipster", reporter)
-    lead = (await gql(http, tipster, CREATE_LEAD, {"i": {"title": title, "source": "CITIZEN", "description": body[:500]}}))["createLead"]
+    lead = (
+        await gql(
+            http,
+            tipster,
+            CREATE_LEAD,
+            {"i": {"title": title, "source": "CITIZEN", "description": body[:500]}},
+        )
+    )["createLead"]
     await gql(http, editor, ACCEPT_LEAD, {"id": lead["id"]})
-    topic = (await gql(http, reporter, PROPOSE, {"i": {"title": title, "summary": body[:200], "channels": list(channels), "leadIds": [lead["id"]]}}))["proposeTopic"]
+    topic = (
+        await gql(
+            http,
+            reporter,
+            PROPOSE,
+            {
+                "i": {
+                    "title": title,
+                    "summary": body[:200],
+                    "channels": list(channels),
+                    "leadIds": [lead["id"]],
+                }
+            },
+        )
+    )["proposeTopic"]
     await gql(http, editor, APPROVE, {"id": topic["id"]})
     reporter_id = (await gql(http, reporter, "{ me { subject } }"))["me"]["subject"]
     due = deadline or datetime.now(UTC) + timedelta(days=1)
@@ -59,8 +94,17 @@ async def plan_and_file(
                                                            "deadline": due.isoformat(), "note": "请今日完稿"}}))["dispatchAssignment"]  # fmt: skip
     await gql(http, reporter, ACCEPT, {"id": assignment["id"]})
     await gql(http, reporter, START, {"id": assignment["id"]})
-    story = (await gql(http, reporter, CREATE_STORY, {"i": {"title": title, "bodyText": body, "channels": list(channels)}}))["createStory"]
-    filed = (await gql(http, reporter, FILE, {"id": assignment["id"], "s": story["id"]}))["fileAssignment"]
+    story = (
+        await gql(
+            http,
+            reporter,
+            CREATE_STORY,
+            {"i": {"title": title, "bodyText": body, "channels": list(channels)}},
+        )
+    )["createStory"]
+    filed = (await gql(http, reporter, FILE, {"id": assignment["id"], "s": story["id"]}))[
+        "fileAssignment"
+    ]
     assert filed == {"id": assignment["id"], "status": "FILED", "storyId": story["id"]}
     return {
         "lead_id": lead["id"],

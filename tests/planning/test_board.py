@@ -46,7 +46,11 @@ def test_a_team_assignment_counts_for_every_member_and_late_people_come_first() 
     assert [a.id for a in bob.late] == ["a3"] and bob.counts == {"dispatched": 1, "in_progress": 1}
     assert [a.id for a in board.people[1].open] == ["a2", "a1"]
     assert [a.id for a in board.late] == ["a3"]
-    assert board.counts["filed"] == 7 and board.counts["cancelled"] == 0 and board.counts["dispatched"] == 2
+    assert (
+        board.counts["filed"] == 7
+        and board.counts["cancelled"] == 0
+        and board.counts["dispatched"] == 2
+    )
 
 
 def test_declined_work_waits_apart_and_does_not_staff_its_topic() -> None:

@@ -77,7 +77,9 @@ def test_only_accepted_leads_are_linked_to_topics() -> None:
 
 def test_topics_are_approved_or_rejected_then_done_or_cancelled() -> None:
     assert move_topic(TopicStatus.PROPOSED, TopicAction.APPROVE) == TopicStatus.APPROVED
-    assert move_topic(TopicStatus.PROPOSED, TopicAction.REJECT, "与上周重复") == TopicStatus.REJECTED
+    assert (
+        move_topic(TopicStatus.PROPOSED, TopicAction.REJECT, "与上周重复") == TopicStatus.REJECTED
+    )
     assert move_topic(TopicStatus.APPROVED, TopicAction.COMPLETE) == TopicStatus.DONE
     assert move_topic(TopicStatus.APPROVED, TopicAction.CANCEL, "活动取消") == TopicStatus.CANCELLED
     with pytest.raises(HubError) as exc:
@@ -96,7 +98,12 @@ def test_assignments_move_dispatched_accepted_in_progress_filed_and_nothing_skip
     for action, expected in ((A.ACCEPT, S.ACCEPTED), (A.START, S.IN_PROGRESS), (A.FILE, S.FILED)):
         status = move_assignment(status, action)
         assert status == expected
-    for status, action in ((S.DISPATCHED, A.START), (S.DISPATCHED, A.FILE), (S.ACCEPTED, A.FILE), (S.IN_PROGRESS, A.DECLINE)):
+    for status, action in (
+        (S.DISPATCHED, A.START),
+        (S.DISPATCHED, A.FILE),
+        (S.ACCEPTED, A.FILE),
+        (S.IN_PROGRESS, A.DECLINE),
+    ):
         with pytest.raises(HubError) as exc:
             move_assignment(status, action, "理由")
         assert code(exc) == "PLANNING_WRONG_STATE"
@@ -104,7 +111,9 @@ def test_assignments_move_dispatched_accepted_in_progress_filed_and_nothing_skip
         assert not any(s == final for s, _ in ASSIGNMENT_MOVES)
 
 
-def test_declining_cancelling_and_reassigning_need_reasons_and_reassignment_restarts_at_dispatched() -> None:
+def test_declining_cancelling_and_reassigning_need_reasons_and_reassignment_restarts_at_dispatched() -> (
+    None
+):
     for action in (A.DECLINE, A.CANCEL, A.REASSIGN):
         with pytest.raises(HubError) as exc:
             move_assignment(S.DISPATCHED, action, "")
@@ -118,12 +127,19 @@ def test_declining_cancelling_and_reassigning_need_reasons_and_reassignment_rest
     assert code(exc) == "ASSIGNMENT_SAME_ASSIGNEES"
 
 
-def test_only_an_assignee_or_a_dispatcher_moves_an_assignment_and_only_a_dispatcher_cancels() -> None:
+def test_only_an_assignee_or_a_dispatcher_moves_an_assignment_and_only_a_dispatcher_cancels() -> (
+    None
+):
     may_move("alice", ["alice", "bob"], False, A.ACCEPT)
     may_move("bob", ["alice", "bob"], False, A.FILE)
     may_move("editor", ["alice"], True, A.START)
     may_move("editor", ["alice"], True, A.CANCEL)
-    for actor, action in (("carol", A.ACCEPT), ("alice", A.CANCEL), ("alice", A.REASSIGN), (None, A.ACCEPT)):
+    for actor, action in (
+        ("carol", A.ACCEPT),
+        ("alice", A.CANCEL),
+        ("alice", A.REASSIGN),
+        (None, A.ACCEPT),
+    ):
         with pytest.raises(HubError) as exc:
             may_move(actor, ["alice", "bob"], False, action)
         assert code(exc) == "ASSIGNMENT_NOT_ASSIGNEE" and exc.value.http_status == 403
