@@ -348,7 +348,11 @@ class PlanningStore:
         q: dict[str, Any] = {"tenant": self.tenant, "topic_id": {"$in": sorted(set(topic_ids))}}
         if statuses is not None:
             q["status"] = {"$in": sorted(s.value for s in statuses)}
-        return await AssignmentDoc.find(q).sort([("created_at", SortDirection.ASCENDING)]).to_list()
+        return (
+            await AssignmentDoc.find(q)
+            .sort([("created_at", SortDirection.ASCENDING), ("_id", SortDirection.ASCENDING)])
+            .to_list()
+        )
 
     async def assignments_for_stories(self, story_ids: Iterable[str]) -> dict[str, AssignmentDoc]:
         docs = await AssignmentDoc.find(

@@ -555,3 +555,109 @@ async def test_a_tipsters_contact_is_newsroom_only(http: httpx.AsyncClient) -> N
     )["lead"]["contact"] == "王先生 13900000000"
     listing = await errors(http, correspondent, "{ leads { edges { node { id } } } }", {})
     assert listing["code"] == "FORBIDDEN"
+
+
+async def approved_topic(http: httpx.AsyncClient, editor: dict[str, str], **extra: Any) -> str:
+    propose = "mutation($i: ProposeTopicInput!) { proposeTopic(input: $i) { id } }"
+    topic = (await gql(http, editor, propose, {"i": {"title": "选题", **extra}}))["proposeTopic"][
+        "id"
+    ]
+    await gql(http, editor, "mutation($id: ID!) { approveTopic(id: $id) { id } }", {"id": topic})
+    return str(topic)
+
+
+DISPATCH = "mutation($i: DispatchAssignmentInput!) { dispatchAssignment(input: $i) { id } }"
+
+
+async def test_two_people_moving_one_assignment_at_once_let_exactly_one_through(
+    http: httpx.AsyncClient,
+) -> None:
+    tenant = await make_tenant("plan")
+    editor, _ = await person(http, tenant, "editor")
+    reporter, reporter_id = await person(http, tenant, "reporter")
+    topic = await approved_topic(http, editor)
+    aid = (
+        await gql(
+            http,
+            editor,
+            DISPATCH,
+            {"i": {"topicId": topic, "assignees": [reporter_id], "deadline": soon(hours=2)}},
+        )
+    )["dispatchAssignment"]["id"]
+    accept = {
+        "query": "mutation($id: ID!) { acceptAssignment(id: $id) { id } }",
+        "variables": {"id": aid},
+    }
+    results = await asyncio.gather(
+        *(http.post("/graphql", json=accept, headers=h) for h in (reporter, editor, reporter))
+    )
+    bodies = [r.json() for r in results]
+    assert sum(1 for b in bodies if not b.get("errors")) == 1, bodies
+    codes = {b["errors"][0]["extensions"]["code"] for b in bodies if b.get("errors")}
+    assert codes <= {"PLANNING_CONFLICT", "PLANNING_WRONG_STATE"}
+    history = (await gql(http, editor, ASSIGNMENT, {"id": aid}))["assignment"]["history"]
+    assert [h["kind"] for h in history] == ["dispatch", "accept"]
+
+
+async def test_a_topic_plans_a_column_and_each_reporter_lists_their_own_assignments(
+    http: httpx.AsyncClient,
+) -> None:
+    from hub.store.catalog import ColumnRepository
+    from hub.store.documents import ColumnDoc
+    from tests.e2e.identity_helpers import system
+
+    tenant = await make_tenant("plan")
+    column = await ColumnRepository(system(tenant)).add(
+        ColumnDoc(tenant=tenant, name="民生", slug="minsheng")
+    )
+    editor, _ = await person(http, tenant, "editor")
+    alice, alice_id = await person(http, tenant, "reporter")
+    _, bob_id = await person(http, tenant, "reporter")
+    topic = await approved_topic(http, editor, columnId=column.id, channels=["app", "xuexi"])
+    planned = (
+        await gql(
+            http,
+            alice,
+            "query($id: ID!) { topic(id: $id) { columnId channels status } }",
+            {"id": topic},
+        )
+    )["topic"]
+    assert planned == {"columnId": column.id, "channels": ["app", "xuexi"], "status": "APPROVED"}
+    mine = await gql(
+        http,
+        editor,
+        DISPATCH,
+        {
+            "i": {
+                "topicId": topic,
+                "assignees": [alice_id],
+                "kind": "PHOTO",
+                "deadline": soon(hours=2),
+            }
+        },
+    )
+    await gql(
+        http,
+        editor,
+        DISPATCH,
+        {"i": {"topicId": topic, "assignees": [bob_id], "deadline": soon(hours=2)}},
+    )
+    listed = await gql(
+        http,
+        alice,
+        "{ assignments(filter: {mine: true}) { edges { node { id kind assignees { id } } } } }",
+    )
+    assert [e["node"]["id"] for e in listed["assignments"]["edges"]] == [
+        mine["dispatchAssignment"]["id"]
+    ]
+    assert listed["assignments"]["edges"][0]["node"]["kind"] == "PHOTO"
+    of_topic = (await gql(http, editor, "query($t: ID!) { assignments(filter: {topicId: $t, status: DISPATCHED}) { edges { node { id } } } }",
+                          {"t": topic}))  # fmt: skip
+    assert len(of_topic["assignments"]["edges"]) == 2
+    on_topic = await gql(
+        http,
+        editor,
+        "query($id: ID!) { topic(id: $id) { assignments { assigneeIds } } }",
+        {"id": topic},
+    )
+    assert [a["assigneeIds"] for a in on_topic["topic"]["assignments"]] == [[alice_id], [bob_id]]
