@@ -88,8 +88,10 @@ class DispatchDesk(PlanningStore):
             note=clean_text("note", note), created_by=actor, created_at=now, updated_at=now,
         )  # fmt: skip
         doc.history = {k.removeprefix("history."): v for k, v in self._entry(doc, entry).items()}
-        await doc.insert()
+        # the deadline job first: a crash in between leaves a job that finds nothing, never
+        # an assignment without its deadline check
         await overdue.schedule(self.tenant, doc.id, deadline)
+        await doc.insert()
         await self._announce(
             doc, "dispatch", None, {"assignees": people, "kind": kind.value, "deadline": deadline}
         )
@@ -157,11 +159,12 @@ class DispatchDesk(PlanningStore):
             "reason": text,
             **self._entry(doc, entry),
         }
-        if deadline is not None:
+        if deadline is not None and deadline != doc.deadline:
             fields["deadline"] = deadline
+            await overdue.schedule(
+                self.tenant, doc.id, deadline
+            )  # a lost race leaves a job that skips
         stored = await self._cas(doc, fields)
-        if stored.deadline != doc.deadline:
-            await overdue.schedule(self.tenant, stored.id, stored.deadline)
         await self._announce(
             stored,
             "reassign",
