@@ -19,6 +19,8 @@ from hub.planning import rules
 from hub.planning.dispatch import DispatchDesk
 from hub.planning.documents import AssignmentDoc, LeadDoc, TopicDoc
 from hub.planning.store import Page, PlanningStore
+from hub.store.documents import StoryDoc
+from hub.store.stories import StoryRepository
 
 LeadSourceEnum = strawberry.enum(
     rules.LeadSource, name="LeadSource", description="线索来源: 群众报料, 部门, 通讯员, 舆情监测"
@@ -46,7 +48,7 @@ DEFAULT_PAGE = 20
 
 # ---- per-request loaders ---------------------------------------------------------------
 class Loaders:
-    def __init__(self, store: PlanningStore) -> None:
+    def __init__(self, store: PlanningStore, stories: StoryRepository) -> None:
         async def topics(ids: list[str]) -> list[TopicDoc | None]:
             found = await store.topics_by_id(ids)
             return [found.get(i) for i in ids]
@@ -67,6 +69,11 @@ class Loaders:
             found = await store.users_by_id(ids)
             return [found.get(i) for i in ids]
 
+        async def story_docs(ids: list[str]) -> list[StoryDoc | None]:
+            found = await stories.get_many(ids)  # the caller's visibility rules apply
+            return [found.get(i) for i in ids]
+
+        self.story: DataLoader[str, StoryDoc | None] = DataLoader(load_fn=story_docs)
         self.topic: DataLoader[str, TopicDoc | None] = DataLoader(load_fn=topics)
         self.lead: DataLoader[str, LeadDoc | None] = DataLoader(load_fn=leads)
         self.of_topic: DataLoader[str, list[AssignmentDoc]] = DataLoader(load_fn=of_topics)
@@ -82,7 +89,7 @@ def planning_store(info: Info[Context, None]) -> DispatchDesk:
 def loaders(info: Info[Context, None]) -> Loaders:
     found = getattr(info.context, "_planning_loaders", None)
     if found is None:
-        found = Loaders(planning_store(info))
+        found = Loaders(planning_store(info), info.context.stories)
         setattr(info.context, "_planning_loaders", found)  # noqa: B010 - one set per request
     return found
 
@@ -269,7 +276,7 @@ class Assignment:
     async def story(self, info: Info[Context, None]) -> Story | None:
         if not self.story_id:
             return None
-        doc = await info.context.stories.get(str(self.story_id))
+        doc = await loaders(info).story.load(str(self.story_id))
         return Story.from_doc(doc) if doc else None
 
 

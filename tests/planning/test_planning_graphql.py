@@ -15,7 +15,7 @@ from tests.e2e.identity_helpers import make_tenant, make_user, sign_in
 from tests.planning.flow import gql, plan_and_file
 
 ASSIGNMENT = """query($id: ID!) { assignment(id: $id) { id status overdue storyId reason assigneeIds
-  history { kind actor fromStatus toStatus fromAssignees toAssignees reason } topic { id title status } } }"""
+  history { kind actor fromStatus toStatus fromAssignees toAssignees reason } topic { id title status } story { id title } } }"""
 STORY = "query($id: ID!) { story(id: $id) { id status title assignment { id status topic { id title leads { id status } } } } }"
 
 
@@ -76,6 +76,9 @@ async def test_a_seed_article_goes_from_lead_to_a_filed_draft_through_graphql(
     assert story["assignment"]["topic"]["id"] == ids["topic_id"]
     assert story["assignment"]["topic"]["leads"] == [{"id": ids["lead_id"], "status": "ACCEPTED"}]
     a = (await gql(http, editor, ASSIGNMENT, {"id": ids["assignment_id"]}))["assignment"]
+    assert (
+        a["story"] == {"id": ids["story_id"], "title": title} and a["topic"]["status"] == "APPROVED"
+    )
     assert [(h["kind"], h["toStatus"]) for h in a["history"]] == [
         ("dispatch", "DISPATCHED"),
         ("accept", "ACCEPTED"),
