@@ -431,6 +431,17 @@ async def test_only_the_assignee_or_an_editor_moves_an_assignment_and_reassignme
     assert final["code"] == "PLANNING_WRONG_STATE" and "无(已结束)" in final["message_zh"]
 
 
+def planning_reads(counter: CommandCounter) -> int:
+    """Reads of planning's collections and users (the hub's own background reads, such as
+    its signing-key refresh, are not the board's)."""
+    return sum(
+        1
+        for command, coll in counter.targets
+        if command in ("find", "aggregate", "getMore", "count")
+        and (coll.startswith("planning_") or coll == "users")
+    )
+
+
 async def test_the_dispatch_board_shows_load_lateness_unstaffed_topics_and_waiting_leads_in_few_reads(
     http: httpx.AsyncClient, command_counter: CommandCounter
 ) -> None:
@@ -477,8 +488,9 @@ async def test_the_dispatch_board_shows_load_lateness_unstaffed_topics_and_waiti
       counts { status count } } }"""
     command_counter.clear()
     board = (await gql(http, editor, board_q))["dispatchBoard"]
-    reads = command_counter.reads()
-    assert reads <= 10, command_counter.targets
+    reads = planning_reads(command_counter)
+    first_targets = list(command_counter.targets)
+    assert reads <= 8, command_counter.targets
     assert board["people"][0]["person"]["id"] == people[2][1]  # late work first
     assert all(p["person"]["displayName"] for p in board["people"])
     assert sum(len(p["open"]) for p in board["people"]) == 13
@@ -511,7 +523,7 @@ async def test_the_dispatch_board_shows_load_lateness_unstaffed_topics_and_waiti
     command_counter.clear()
     bigger = (await gql(http, editor, board_q))["dispatchBoard"]
     assert len(bigger["people"]) == 6 and bigger["unstaffedTopics"] == []
-    assert command_counter.reads() == reads, command_counter.targets
+    assert planning_reads(command_counter) == reads, (first_targets, command_counter.targets)
 
 
 async def test_another_center_sees_and_moves_nothing_of_this_centers_planning(
