@@ -10,6 +10,9 @@ from typing import Any
 
 import httpx
 
+from tests.conftest import seed_files
+from tests.e2e.identity_helpers import make_user, sign_in
+
 CREATE_LEAD = "mutation($i: CreateLeadInput!) { createLead(input: $i) { id status } }"
 ACCEPT_LEAD = "mutation($id: ID!) { acceptLead(id: $id) { id status } }"
 PROPOSE = "mutation($i: ProposeTopicInput!) { proposeTopic(input: $i) { id status } }"
@@ -28,6 +31,11 @@ def as_headers(who: Any) -> dict[str, str]:
     if token is not None:
         return {"authorization": f"Bearer {token}"}
     return dict(who)
+
+
+#: An assignment with its history, topic and story (for the tests).
+ASSIGNMENT = """query($id: ID!) { assignment(id: $id) { id status overdue storyId reason assigneeIds
+  history { kind actor fromStatus toStatus fromAssignees toAssignees reason } topic { id title status } story { id title } } }"""
 
 
 async def gql(
@@ -114,3 +122,39 @@ async def plan_and_file(
         "story_version": story["version"],
         "reporter_id": reporter_id,
     }
+
+
+# ---- helpers of the planning tests ----------------------------------------------------
+async def person(http: httpx.AsyncClient, tenant: str, *grants: str) -> tuple[dict[str, str], str]:
+    """Request headers of a signed-in user holding `grants`, and the user's id."""
+    name = await make_user(tenant, *grants)
+    headers = {"authorization": f"Bearer {(await sign_in(http, name))['access_token']}"}
+    return headers, (await gql(http, headers, "{ me { subject } }"))["me"]["subject"]
+
+
+async def errors(
+    http: httpx.AsyncClient, headers: dict[str, str], query: str, variables: dict[str, Any]
+) -> dict[str, Any]:
+    """The one error a refused call gives: its code and both texts."""
+    response = await http.post(
+        "/graphql", json={"query": query, "variables": variables}, headers=headers
+    )
+    body = response.json()
+    assert body.get("errors"), body
+    ext = body["errors"][0]["extensions"]
+    assert ext["message_zh"] and ext["message_en"] and ext["message_zh"] != ext["message_en"]
+    return ext
+
+
+def seed(prefix: str) -> tuple[str, str]:
+    title, _, body = (
+        next(p for p in seed_files() if p.name.startswith(prefix))
+        .read_text(encoding="utf-8")
+        .lstrip()
+        .partition("\n")
+    )
+    return title.strip(), body.strip()
+
+
+def soon(**kw: float) -> str:
+    return (datetime.now(UTC) + timedelta(**kw)).isoformat()

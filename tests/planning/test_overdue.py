@@ -17,8 +17,7 @@ from hub.jobs.documents import JobDoc
 from hub.planning.documents import AssignmentDoc
 from hub.planning.overdue import CONSUMER
 from tests.conftest import drain_hub
-from tests.planning.flow import gql
-from tests.planning.test_planning_graphql import person
+from tests.planning.flow import gql, person
 
 DISPATCH = (
     "mutation($i: DispatchAssignmentInput!) { dispatchAssignment(input: $i) { id deadline } }"
