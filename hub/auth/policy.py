@@ -93,6 +93,32 @@ POLICY: dict[str, Rule] = {
     "Mutation.configureOidcProvider": R(A.USER_MANAGE),
     "Mutation.offerStory": R(A.SHARE_OFFER),
     "Mutation.takeSharedStory": R(A.SHARE_TAKE),
+    # planning (策、采): leads, topics, assignments, 指挥调度
+    "Query.lead": R(A.PLANNING_READ),
+    "Query.leads": R(A.PLANNING_READ),
+    "Query.topic": R(A.PLANNING_READ),
+    "Query.topics": R(A.PLANNING_READ),
+    "Query.assignment": R(A.PLANNING_READ),
+    "Query.assignments": R(A.PLANNING_READ),
+    "Query.dispatchBoard": R(A.PLANNING_READ),
+    "Mutation.createLead": R(A.LEAD_SUBMIT),
+    "Mutation.acceptLead": R(A.LEAD_TRIAGE),
+    "Mutation.mergeLead": R(A.LEAD_TRIAGE),
+    "Mutation.rejectLead": R(A.LEAD_TRIAGE),
+    "Mutation.proposeTopic": R(A.TOPIC_PROPOSE),
+    "Mutation.approveTopic": R(A.TOPIC_APPROVE),
+    "Mutation.rejectTopic": R(A.TOPIC_APPROVE),
+    "Mutation.completeTopic": R(A.TOPIC_APPROVE),
+    "Mutation.cancelTopic": R(A.TOPIC_APPROVE),
+    "Mutation.dispatchAssignment": R(A.ASSIGNMENT_DISPATCH),
+    "Mutation.cancelAssignment": R(A.ASSIGNMENT_DISPATCH),
+    "Mutation.reassignAssignment": R(A.ASSIGNMENT_DISPATCH),
+    "Mutation.acceptAssignment": R(A.ASSIGNMENT_WORK),  # the store checks: the assignee, or a dispatcher
+    "Mutation.startAssignment": R(A.ASSIGNMENT_WORK),
+    "Mutation.fileAssignment": R(A.ASSIGNMENT_WORK),
+    "Mutation.declineAssignment": R(A.ASSIGNMENT_WORK),
+    "Lead.contact": R(A.PLANNING_READ, Mode.HIDE),  # a tipster's contact is newsroom-only
+    "Story.assignment": R(A.PLANNING_READ, Mode.HIDE),
     # field-level rules
     "Story.revisions": R(A.STORY_READ_DRAFT),  # old revisions are unpublished text
     "User.email": R(A.USER_MANAGE, Mode.HIDE),

@@ -58,6 +58,14 @@ class Action(StrEnum):
     TENANT_MANAGE = "tenant.manage"  # platform level
     KEYS_ROTATE = "keys.rotate"  # platform level
     SELF_READ = "self.read"  # who am I
+    # planning (策、采): leads 线索, topics 选题, assignments 派单, the dispatch board
+    PLANNING_READ = "planning.read"  # leads (with contacts), topics, assignments, 指挥调度
+    LEAD_SUBMIT = "lead.submit"  # 报料: record a lead
+    LEAD_TRIAGE = "lead.triage"  # accept, merge, reject leads
+    TOPIC_PROPOSE = "topic.propose"
+    TOPIC_APPROVE = "topic.approve"  # approve, reject, complete, cancel topics
+    ASSIGNMENT_WORK = "assignment.work"  # an assignee's moves (only on their own assignments)
+    ASSIGNMENT_DISPATCH = "assignment.dispatch"  # 派单, 改派, 撤销, and any assignee's move
 
 
 A = Action
@@ -87,6 +95,16 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     | {A.STORY_PUBLISH, A.CHANNEL_OPERATE, A.REVIEW_DECIDE, A.TENANT_MANAGE, A.KEYS_ROTATE},
 }
 
+# planning (策、采): newsroom staff plan and take assignments; editor-level roles decide
+_PLAN_STAFF = frozenset({A.PLANNING_READ, A.LEAD_SUBMIT, A.TOPIC_PROPOSE, A.ASSIGNMENT_WORK})
+_PLAN_EDITOR = _PLAN_STAFF | {A.LEAD_TRIAGE, A.TOPIC_APPROVE, A.ASSIGNMENT_DISPATCH}
+for _role, _extra in {
+    Role.REPORTER: _PLAN_STAFF, Role.REVIEWER: _PLAN_STAFF, Role.EDITOR: _PLAN_EDITOR,
+    Role.CHIEF_EDITOR: _PLAN_EDITOR, Role.ADMIN: _PLAN_EDITOR, Role.PLATFORM_ADMIN: _PLAN_EDITOR,
+    Role.CORRESPONDENT: frozenset({A.LEAD_SUBMIT}), Role.ACCOUNT_OPERATOR: frozenset({A.LEAD_SUBMIT}),
+}.items():  # fmt: skip
+    ROLE_ACTIONS[_role] = ROLE_ACTIONS[_role] | _extra
+
 #: Extra actions a reviewer gets at a given stage: 终审 signs the story off for publishing.
 STAGE_ACTIONS: dict[ReviewStage, frozenset[Action]] = {
     ReviewStage.FIRST: frozenset(),
@@ -103,6 +121,9 @@ SCOPE_ACTIONS: dict[str, frozenset[Action]] = {
     "share": _SHARING,
     "admin": _CENTER_ADMIN | {A.TENANT_MANAGE, A.KEYS_ROTATE, A.USER_READ},
 }
+# planning: reading is stories:read, every planning change is stories:write
+SCOPE_ACTIONS["stories:read"] = SCOPE_ACTIONS["stories:read"] | {A.PLANNING_READ}
+SCOPE_ACTIONS["stories:write"] = SCOPE_ACTIONS["stories:write"] | (_PLAN_EDITOR - {A.PLANNING_READ})
 ALL_SCOPES = frozenset(SCOPE_ACTIONS)
 
 #: The most a partner or integration client can ever do: never drafts, never admin.

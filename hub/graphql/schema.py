@@ -172,10 +172,12 @@ def query_parts() -> tuple[type, ...]:
     from hub.graphql.distribution import DistributionQuery
     from hub.graphql.identity import IdentityQuery
     from hub.graphql.media import MediaQuery
+    from hub.graphql.planning import PlanningQuery  # planning
     from hub.graphql.search import SearchQuery
     from hub.graphql.workflow import WorkflowQuery
 
-    return (ContentQuery, DistributionQuery, SearchQuery, MediaQuery, IdentityQuery, WorkflowQuery)
+    return (ContentQuery, DistributionQuery, SearchQuery, MediaQuery, IdentityQuery, WorkflowQuery,
+            PlanningQuery)  # fmt: skip
 
 
 def mutation_parts() -> tuple[type, ...]:
@@ -183,10 +185,12 @@ def mutation_parts() -> tuple[type, ...]:
     from hub.graphql.distribution import DistributionMutation
     from hub.graphql.identity import IdentityMutation
     from hub.graphql.media import MediaMutation
+    from hub.graphql.planning import PlanningMutation  # planning
     from hub.graphql.search import SearchMutation
     from hub.graphql.workflow import WorkflowMutation
 
-    return (ContentMutation, DistributionMutation, SearchMutation, MediaMutation, IdentityMutation, WorkflowMutation)
+    return (ContentMutation, DistributionMutation, SearchMutation, MediaMutation, IdentityMutation, WorkflowMutation,
+            PlanningMutation)  # fmt: skip
 
 
 class HubSchema(strawberry.Schema):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Annotated, overload
+from typing import TYPE_CHECKING, Annotated, overload
 
 import strawberry
 from strawberry.scalars import JSON
@@ -15,6 +15,9 @@ from hub.domain import html as body_html
 from hub.domain.story import StoryContent, StoryStatus, StoryType
 from hub.graphql.context import Context
 from hub.store.documents import AssetDoc, ColumnDoc, RevisionDoc, StoryDoc
+
+if TYPE_CHECKING:
+    from hub.graphql.planning_types import Assignment
 
 StoryTypeEnum = strawberry.enum(StoryType, name="StoryType", description="稿件类型: article, 图集, video, audio, live, 专题")
 StoryStatusEnum = strawberry.enum(StoryStatus, name="StoryStatus", description="稿件状态")
@@ -221,6 +224,14 @@ class Story(Content):
     async def revisions(self, info: Info[Context, None]) -> list[Revision]:
         docs = await info.context.stories.revisions(str(self.id))
         return [Revision.from_doc(d) for d in docs]
+
+    @strawberry.field(description="派单: the assignment this story was filed for (newsroom only; null if none)")
+    async def assignment(
+        self, info: Info[Context, None]
+    ) -> Annotated[Assignment, strawberry.lazy("hub.graphql.planning_types")] | None:
+        from hub.graphql.planning_types import assignment_for_story  # planning
+
+        return await assignment_for_story(info, str(self.id))
 
 
 @strawberry.type(description="版本: an immutable saved state of a story")

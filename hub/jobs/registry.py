@@ -19,6 +19,10 @@ def builtin_consumers(state: Any) -> list[Consumer]:
     search = getattr(state, "search", None)
     if search is not None:
         consumers.append(search_consumer(search))
+    # planning: the durable deadline check of assignments (超期)
+    from hub.planning.overdue import overdue_consumer
+
+    consumers.append(overdue_consumer())
     return consumers
 
 

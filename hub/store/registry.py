@@ -12,6 +12,7 @@ def document_models() -> list[type[Document]]:
     from hub.identity.documents import IDENTITY_MODELS
     from hub.jobs.documents import JobDoc
     from hub.media.documents import MEDIA_MODELS
+    from hub.planning.documents import PLANNING_MODELS  # planning
     from hub.search.lexicon import SearchLexiconDoc
     from hub.store.documents import CORE_MODELS
     from hub.transports.token_store import PlatformTokenDoc
@@ -20,4 +21,5 @@ def document_models() -> list[type[Document]]:
 
     models: list[type[Document]] = [*CORE_MODELS, JobDoc, PublicationDoc, FeedItemDoc, SearchLexiconDoc, *MEDIA_MODELS, *IDENTITY_MODELS, ChannelConfigDoc, ReviewRoundDoc, WordListDoc]
     models.append(PlatformTokenDoc)
+    models += PLANNING_MODELS  # planning
     return models

@@ -105,6 +105,30 @@ PROBES: dict[str, list[tuple[str, dict[str, str]]]] = {
                                {"n": "fresh"})],
     "offerStory": [("mutation($s: ID!, $to: ID!) { offerStory(storyId: $s, toTenant: $to) { id storyId toTenant } }", {"s": "story", "to": "tenant"})],
     "takeSharedStory": [("mutation($g: ID!) { takeSharedStory(grantId: $g) { id title body } }", {"g": "grant"})],
+    # planning (策、采): leads carry the creator's tenant marker; ids from other tenants find nothing
+    "createLead": [('mutation($t: String!) { createLead(input: {title: $t, source: CITIZEN, contact: "138"}) { id title contact } }', {"t": "new_title"})],
+    "lead": [("query($id: ID!) { lead(id: $id) { id title contact topics { title } } }", {"id": "story"})],
+    "leads": [("{ leads(first: 50) { edges { node { id title contact mergedFromIds } } } }", {})],
+    "acceptLead": [("mutation($id: ID!) { acceptLead(id: $id) { id title } }", {"id": "story"})],
+    "mergeLead": [("mutation($id: ID!, $to: ID!) { mergeLead(id: $id, intoId: $to) { id title } }", {"id": "story", "to": "story"})],
+    "rejectLead": [('mutation($id: ID!) { rejectLead(id: $id, reason: "重复") { id title } }', {"id": "story"})],
+    "proposeTopic": [('mutation($t: String!) { proposeTopic(input: {title: $t}) { id title } }', {"t": "new_title"})],
+    "topic": [("query($id: ID!) { topic(id: $id) { id title leads { title } assignments { id } } }", {"id": "story"})],
+    "topics": [("{ topics(first: 50) { edges { node { id title proposer } } } }", {})],
+    "approveTopic": [("mutation($id: ID!) { approveTopic(id: $id) { id title } }", {"id": "story"})],
+    "rejectTopic": [('mutation($id: ID!) { rejectTopic(id: $id, reason: "不合适") { id title } }', {"id": "story"})],
+    "completeTopic": [("mutation($id: ID!) { completeTopic(id: $id) { id title } }", {"id": "story"})],
+    "cancelTopic": [('mutation($id: ID!) { cancelTopic(id: $id, reason: "取消") { id title } }', {"id": "story"})],
+    "dispatchAssignment": [('mutation($id: ID!) { dispatchAssignment(input: {topicId: $id, assignees: ["x"], deadline: "2099-01-01T00:00:00Z"}) { id } }', {"id": "story"})],
+    "assignment": [("query($id: ID!) { assignment(id: $id) { id topic { title } story { title } assignees { displayName } } }", {"id": "story"})],
+    "assignments": [("{ assignments(first: 50) { edges { node { id topic { title } assignees { id displayName } } } } }", {})],
+    "acceptAssignment": [("mutation($id: ID!) { acceptAssignment(id: $id) { id } }", {"id": "story"})],
+    "startAssignment": [("mutation($id: ID!) { startAssignment(id: $id) { id } }", {"id": "story"})],
+    "fileAssignment": [("mutation($id: ID!) { fileAssignment(id: $id, storyId: $id) { id story { title } } }", {"id": "story"})],
+    "declineAssignment": [('mutation($id: ID!) { declineAssignment(id: $id, reason: "忙") { id } }', {"id": "story"})],
+    "cancelAssignment": [('mutation($id: ID!) { cancelAssignment(id: $id, reason: "取消") { id } }', {"id": "story"})],
+    "reassignAssignment": [('mutation($id: ID!) { reassignAssignment(id: $id, assignees: ["x"], reason: "改派") { id } }', {"id": "story"})],
+    "dispatchBoard": [("{ dispatchBoard { people { person { id displayName } } unstaffedTopics { title } leadsAwaitingTriage { title contact } } }", {})],
 }
 
 
@@ -215,7 +239,7 @@ def operations(draw: st.DrawFn, world: World) -> tuple[Actor, str, str, dict[str
     return actor, field_name, query, variables
 
 
-SWEEP = ["stories", "users", "auditLog", "shareOffers", "accounts"]
+SWEEP = ["stories", "users", "auditLog", "shareOffers", "accounts", "leads", "topics"]  # planning: leads, topics
 
 
 async def check(http: httpx.AsyncClient, world: World, actor: Actor, field_name: str, query: str, variables: dict[str, Any]) -> None:

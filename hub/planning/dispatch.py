@@ -1,0 +1,225 @@
+"""派单 and 指挥调度, stored: dispatching, the assignee's moves, 改派, the board.
+
+Reads and the shared write helpers are `PlanningStore`'s; every change here is also
+announced on the bus (topic `assignment`) after it is stored, and audited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict
+from typing import Any
+
+from beanie.odm.enums import SortDirection
+
+from hub.domain.permissions import Action, permits
+from hub.errors import HubError, invalid
+from hub.events.bus import publish
+from hub.identity.documents import UserDoc
+from hub.ids import new_id, now_ms
+from hub.planning import overdue
+from hub.planning.board import Board, build_board
+from hub.planning.documents import AssignmentDoc, LeadDoc, TopicDoc
+from hub.planning.errors import PlanningCodes
+from hub.planning.rules import (
+    OPEN_ASSIGNMENT,
+    STAFFING_ASSIGNMENT,
+    AssignmentAction,
+    AssignmentKind,
+    AssignmentStatus,
+    HistoryEntry,
+    LeadStatus,
+    TopicStatus,
+    check_assignees,
+    check_deadline,
+    check_dispatchable,
+    check_reassign,
+    may_move,
+    move_assignment,
+)
+from hub.planning.store import PlanningStore, clean_text
+from hub.store.stories import StoryRepository
+
+#: The bus topic assignment changes are announced on.
+BUS_TOPIC = "assignment"
+
+
+class DispatchDesk(PlanningStore):
+    """The planning store plus the moves of assignments and the dispatch board."""
+
+    def _dispatcher(self) -> bool:
+        return permits(self.scope.principal, Action.ASSIGNMENT_DISPATCH)
+
+    async def _known_users(self, ids: Iterable[str]) -> set[str]:
+        wanted = sorted({i.strip() for i in ids})
+        docs = await UserDoc.find({"tenant": self.tenant, "_id": {"$in": wanted}}).to_list()
+        return {d.id for d in docs if not d.disabled}
+
+    @staticmethod
+    def _entry(doc: AssignmentDoc, entry: HistoryEntry) -> dict[str, Any]:
+        """The `$set` that appends `entry` to the timeline (the CAS on version keeps keys unique)."""
+        value = {
+            **asdict(entry),
+            "from_assignees": list(entry.from_assignees),
+            "to_assignees": list(entry.to_assignees),
+        }
+        return {f"history.{len(doc.history) + 1:06d}": value}
+
+    async def dispatch(
+        self,
+        topic_id: str,
+        assignees: Iterable[str],
+        kind: AssignmentKind,
+        deadline: int,
+        note: str | None,
+    ) -> AssignmentDoc:
+        """派单: a task on an approved topic for a reporter or a team, due at `deadline`."""
+        actor = self._writer()
+        topic = await self._require(TopicDoc, topic_id)
+        check_dispatchable(topic.title, topic.status)
+        wanted = list(assignees)
+        people = check_assignees(wanted, await self._known_users(wanted))
+        now = now_ms()
+        check_deadline(deadline, now)
+        entry = HistoryEntry(at=now, actor=actor, kind="dispatch", from_status=None, to_status=AssignmentStatus.DISPATCHED.value,
+                             to_assignees=tuple(people))  # fmt: skip
+        doc = AssignmentDoc(
+            id=new_id(), tenant=self.tenant, topic_id=topic_id, assignees=people, kind=kind, deadline=deadline,
+            note=clean_text("note", note), created_by=actor, created_at=now, updated_at=now,
+        )  # fmt: skip
+        doc.history = {k.removeprefix("history."): v for k, v in self._entry(doc, entry).items()}
+        # the deadline job first: a crash in between leaves a job that finds nothing, never
+        # an assignment without its deadline check
+        await overdue.schedule(self.tenant, doc.id, deadline)
+        await doc.insert()
+        await self._announce(
+            doc, "dispatch", None, {"assignees": people, "kind": kind.value, "deadline": deadline}
+        )
+        return doc
+
+    async def move_assignment(
+        self,
+        assignment_id: str,
+        action: AssignmentAction,
+        reason: str | None = None,
+        story_id: str | None = None,
+    ) -> AssignmentDoc:
+        """接单 / 开始采写 / 交稿 (with a story) / 拒单 (reason) / 撤销 (reason)."""
+        actor = self._writer()
+        doc = await self._require(AssignmentDoc, assignment_id)
+        may_move(actor, doc.assignees, self._dispatcher(), action)
+        new = move_assignment(doc.status, action, reason)
+        text = clean_text("reason", reason)
+        fields: dict[str, Any] = {"status": new.value}
+        details: dict[str, Any] = {}
+        if text:
+            fields["reason"] = text
+        if action == AssignmentAction.FILE:
+            if not story_id:
+                raise invalid("storyId", "交稿时必须指定稿件", "filing needs the story")
+            story = await StoryRepository(self.scope, self.max_body_chars).require(story_id)
+            taken = (await self.assignments_for_stories([story_id])).get(story_id)
+            if taken is not None and taken.id != doc.id:
+                raise HubError(PlanningCodes.STORY_TAKEN, story=story_id, other=taken.id)
+            fields["story_id"] = story_id
+            details = {
+                "story_id": story_id,
+                "story_version": story.version,
+                "content_hash": story.content_hash,
+            }
+        entry = HistoryEntry(at=now_ms(), actor=actor, kind=action.value, from_status=doc.status.value, to_status=new.value,
+                             reason=text)  # fmt: skip
+        stored = await self._cas(doc, {**fields, **self._entry(doc, entry)})
+        await self._announce(stored, action.value, doc.status, {"reason": text, **details})
+        return stored
+
+    async def reassign(
+        self,
+        assignment_id: str,
+        assignees: Iterable[str],
+        reason: str | None,
+        deadline: int | None = None,
+    ) -> AssignmentDoc:
+        """改派: new assignees (and optionally a new deadline); the history keeps who, when, why."""
+        actor = self._writer()
+        doc = await self._require(AssignmentDoc, assignment_id)
+        may_move(actor, doc.assignees, self._dispatcher(), AssignmentAction.REASSIGN)
+        new = move_assignment(doc.status, AssignmentAction.REASSIGN, reason)
+        wanted = list(assignees)
+        people = check_assignees(wanted, await self._known_users(wanted))
+        check_reassign(doc.assignees, people)
+        if deadline is not None and deadline != doc.deadline:
+            check_deadline(deadline, now_ms())
+        text = clean_text("reason", reason)
+        entry = HistoryEntry(at=now_ms(), actor=actor, kind="reassign", from_status=doc.status.value, to_status=new.value,
+                             from_assignees=tuple(doc.assignees), to_assignees=tuple(people), reason=text)  # fmt: skip
+        fields: dict[str, Any] = {
+            "status": new.value,
+            "assignees": people,
+            "reason": text,
+            **self._entry(doc, entry),
+        }
+        if deadline is not None and deadline != doc.deadline:
+            fields["deadline"] = deadline
+            await overdue.schedule(
+                self.tenant, doc.id, deadline
+            )  # a lost race leaves a job that skips
+        stored = await self._cas(doc, fields)
+        await self._announce(
+            stored,
+            "reassign",
+            doc.status,
+            {"reason": text, "from_assignees": doc.assignees, "assignees": people},
+        )
+        return stored
+
+    async def _announce(
+        self,
+        doc: AssignmentDoc,
+        action: str,
+        before: AssignmentStatus | None,
+        details: dict[str, Any],
+    ) -> None:
+        """Audit, then the bus event (after the change is stored)."""
+        data = {"from": before.value if before else None, "status": doc.status.value, "topic_id": doc.topic_id,
+                "assignees": list(doc.assignees), "deadline": doc.deadline, **details}  # fmt: skip
+        await self._audit(f"assignment.{action}", "assignment", doc.id, data)
+        kind = (
+            "assignment.dispatched"
+            if action == "dispatch"
+            else f"assignment.{'reassigned' if action == 'reassign' else doc.status.value}"
+        )
+        await publish(self.tenant, BUS_TOPIC, kind, doc.id, self.actor, data)
+
+    # ---- 指挥调度 the dispatch board -------------------------------------------------
+    async def board(
+        self, lead_limit: int = 100
+    ) -> tuple[Board[AssignmentDoc, TopicDoc], list[LeadDoc], int, dict[str, UserDoc]]:
+        """Everything the command center watches, in seven reads whatever the numbers."""
+        now = now_ms()
+        open_docs = await AssignmentDoc.find(
+            {"tenant": self.tenant, "status": {"$in": sorted(s.value for s in OPEN_ASSIGNMENT)}}
+        ).to_list()
+        topics = await TopicDoc.find(
+            {"tenant": self.tenant, "status": TopicStatus.APPROVED.value}
+        ).to_list()
+        filed = await AssignmentDoc.get_pymongo_collection().find(
+            {"tenant": self.tenant, "topic_id": {"$in": [t.id for t in topics]},
+             "status": {"$in": sorted(s.value for s in STAFFING_ASSIGNMENT - OPEN_ASSIGNMENT)}},
+            {"topic_id": 1},
+        ).to_list()  # fmt: skip
+        counted = await (await AssignmentDoc.get_pymongo_collection().aggregate(
+            [{"$match": {"tenant": self.tenant}}, {"$group": {"_id": "$status", "n": {"$sum": 1}}}]
+        )).to_list()  # fmt: skip
+        counts = {str(r["_id"]): int(r["n"]) for r in counted}
+        waiting = await LeadDoc.find({"tenant": self.tenant, "status": LeadStatus.NEW.value}).sort(
+            [("received_at", SortDirection.ASCENDING)]).limit(lead_limit).to_list()  # fmt: skip
+        waiting_count = len(waiting)
+        if waiting_count == lead_limit:
+            counted = await (await LeadDoc.get_pymongo_collection().aggregate(
+                [{"$match": {"tenant": self.tenant, "status": LeadStatus.NEW.value}}, {"$count": "n"}]
+            )).to_list()  # fmt: skip
+            waiting_count = int(counted[0]["n"]) if counted else 0
+        board = build_board(open_docs, topics, (str(f["topic_id"]) for f in filed), counts, now)
+        users = await self.users_by_id({u for a in open_docs for u in a.assignees})
+        return board, waiting, waiting_count, users

@@ -1,0 +1,370 @@
+"""Leads, topics and assignments, stored: every read filters by the caller's tenant,
+every change is validated by `rules` first and written as one compare-and-set on the
+document's `version`, then audited (actor) and, for assignments, announced on the bus.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from beanie.odm.enums import SortDirection
+from pymongo import ReturnDocument
+
+from hub.audit.log import append as audit
+from hub.errors import Codes, HubError, invalid
+from hub.identity.documents import UserDoc
+from hub.ids import now_ms
+from hub.planning.documents import AssignmentDoc, LeadDoc, TopicDoc
+from hub.planning.errors import PlanningCodes
+from hub.planning.rules import (
+    OPEN_ASSIGNMENT,
+    AssignmentStatus,
+    LeadAction,
+    LeadSource,
+    LeadStatus,
+    TopicAction,
+    TopicStatus,
+    check_channels,
+    check_linkable_leads,
+    check_merge,
+    move_lead,
+    move_topic,
+)
+from hub.store import cursor as cursors
+from hub.store.catalog import ColumnRepository
+from hub.store.documents import TenantDocument
+from hub.store.scope import Scope
+
+D = TypeVar("D", bound=TenantDocument)
+WHAT = {
+    LeadDoc: ("线索", "lead"),
+    TopicDoc: ("选题", "topic"),
+    AssignmentDoc: ("派单", "assignment"),
+}
+MAX_TEXT = {
+    "title": 200,
+    "description": 10_000,
+    "summary": 10_000,
+    "note": 2_000,
+    "contact": 200,
+    "reason": 1_000,
+}
+
+
+@dataclass(frozen=True)
+class Page(Generic[D]):
+    items: list[D]
+    cursors: list[str]
+    has_next: bool
+
+
+def clean_text(field: str, value: str | None, required: bool = False) -> str:
+    text = (value or "").strip()
+    if required and not text:
+        raise invalid(field, "不能为空", "must not be empty")
+    if len(text) > MAX_TEXT[field]:
+        raise invalid(
+            field,
+            f"不能超过 {MAX_TEXT[field]} 个字符",
+            f"must be at most {MAX_TEXT[field]} characters",
+        )
+    return text
+
+
+def _not_found(model: type[TenantDocument], doc_id: str) -> HubError:
+    zh, en = WHAT[model]
+    return HubError(Codes.NOT_FOUND, what_zh=zh, what_en=en, id=doc_id)
+
+
+class PlanningStore:
+    """One caller's view of its center's planning. The tenant is added to every query here."""
+
+    def __init__(self, scope: Scope, max_body_chars: int = 200_000) -> None:
+        self.scope = scope
+        self.max_body_chars = max_body_chars
+
+    @property
+    def tenant(self) -> str:
+        return self.scope.tenant
+
+    @property
+    def actor(self) -> str | None:
+        return self.scope.actor
+
+    def _writer(self) -> str:
+        if self.scope.anonymous:
+            raise HubError(Codes.UNAUTHENTICATED)
+        return str(self.scope.actor)
+
+    # ---- generic reads and writes --------------------------------------------------
+    async def _get(self, model: type[D], doc_id: str) -> D | None:
+        return await model.find_one({"tenant": self.tenant, "_id": doc_id})
+
+    async def _require(self, model: type[D], doc_id: str) -> D:
+        doc = await self._get(model, doc_id)
+        if doc is None:
+            raise _not_found(model, doc_id)
+        return doc
+
+    async def _many(self, model: type[D], ids: Iterable[str]) -> dict[str, D]:
+        wanted = sorted(set(ids))
+        if not wanted:
+            return {}
+        docs = await model.find({"tenant": self.tenant, "_id": {"$in": wanted}}).to_list()
+        return {d.id: d for d in docs}
+
+    async def _cas(self, doc: D, fields: dict[str, Any]) -> D:
+        """Set `fields` if nobody changed `doc` since it was read; PLANNING_CONFLICT otherwise."""
+        model = type(doc)
+        raw = await model.get_pymongo_collection().find_one_and_update(
+            {"_id": doc.id, "tenant": self.tenant, "version": doc.version},
+            {"$set": {**fields, "updated_at": now_ms()}, "$inc": {"version": 1}},
+            return_document=ReturnDocument.AFTER,
+        )
+        if raw is None:
+            zh, en = WHAT[model]
+            raise HubError(PlanningCodes.CONFLICT, what_zh=zh, what_en=en)
+        return model.model_validate(raw)
+
+    async def _page(
+        self, model: type[D], q: dict[str, Any], key: str, first: int, after: str | None
+    ) -> Page[D]:
+        """Newest first on (`key`, _id), with opaque cursors."""
+        q = {"tenant": self.tenant, **q}
+        if after:
+            value, doc_id = cursors.decode(after, key)
+            q = {"$and": [q, cursors.after_filter(key, value, doc_id)]}
+        docs = (
+            await model.find(q)
+            .sort([(key, SortDirection.DESCENDING), ("_id", SortDirection.DESCENDING)])
+            .limit(first + 1)
+            .to_list()
+        )
+        page = docs[:first]
+        return Page(
+            page, [cursors.encode(key, getattr(d, key), d.id) for d in page], len(docs) > first
+        )
+
+    async def _audit(
+        self, action: str, target_type: str, target_id: str, details: dict[str, Any]
+    ) -> None:
+        await audit(self.tenant, self.actor, action, target_type, target_id, details)
+
+    # ---- 线索 leads ------------------------------------------------------------------
+    async def lead(self, lead_id: str) -> LeadDoc | None:
+        return await self._get(LeadDoc, lead_id)
+
+    async def leads_by_id(self, ids: Iterable[str]) -> dict[str, LeadDoc]:
+        return await self._many(LeadDoc, ids)
+
+    async def leads(
+        self,
+        first: int,
+        after: str | None,
+        status: LeadStatus | None = None,
+        source: LeadSource | None = None,
+    ) -> Page[LeadDoc]:
+        q: dict[str, Any] = {}
+        if status is not None:
+            q["status"] = status.value
+        if source is not None:
+            q["source"] = source.value
+        return await self._page(LeadDoc, q, "received_at", first, after)
+
+    async def create_lead(
+        self,
+        title: str,
+        description: str | None,
+        source: LeadSource,
+        contact: str | None,
+        received_at: int | None,
+    ) -> LeadDoc:
+        actor = self._writer()
+        now = now_ms()
+        doc = LeadDoc(
+            tenant=self.tenant, title=clean_text("title", title, required=True), description=clean_text("description", description),
+            source=source, contact=clean_text("contact", contact) or None, received_at=received_at or now,
+            created_by=actor, updated_at=now,
+        )  # fmt: skip
+        await doc.insert()
+        await self._audit("lead.create", "lead", doc.id, {"source": source.value})
+        return doc
+
+    async def accept_lead(self, lead_id: str) -> LeadDoc:
+        return await self._triage(lead_id, LeadAction.ACCEPT, None)
+
+    async def reject_lead(self, lead_id: str, reason: str | None) -> LeadDoc:
+        return await self._triage(lead_id, LeadAction.REJECT, reason)
+
+    async def _triage(self, lead_id: str, action: LeadAction, reason: str | None) -> LeadDoc:
+        self._writer()
+        doc = await self._require(LeadDoc, lead_id)
+        new = move_lead(doc.status, action, clean_text("reason", reason))
+        stored = await self._cas(doc, {"status": new.value, "reason": clean_text("reason", reason) or None,
+                                       "triaged_by": self.actor, "triaged_at": now_ms()})  # fmt: skip
+        await self._audit(
+            f"lead.{action.value}",
+            "lead",
+            lead_id,
+            {"from": doc.status.value, "to": new.value, "reason": stored.reason},
+        )
+        return stored
+
+    async def merge_lead(self, lead_id: str, into: str) -> tuple[LeadDoc, LeadDoc]:
+        """合并: `lead_id` becomes merged into `into`; both keep the link."""
+        self._writer()
+        doc = await self._require(LeadDoc, lead_id)
+        new = move_lead(doc.status, LeadAction.MERGE)
+        target = await self._require(LeadDoc, into) if into != lead_id else doc
+        check_merge(lead_id, into, target.status, target.merged_into)
+        now = now_ms()
+        coll = LeadDoc.get_pymongo_collection()
+        # the target first, only while it is still open: a merge never points at a closed lead
+        linked = await coll.find_one_and_update(
+            {
+                "_id": into,
+                "tenant": self.tenant,
+                "status": {"$in": [LeadStatus.NEW.value, LeadStatus.ACCEPTED.value]},
+            },
+            {"$set": {f"merged_from.{lead_id}": now, "updated_at": now}, "$inc": {"version": 1}},
+            return_document=ReturnDocument.AFTER,
+        )
+        if linked is None:
+            raise HubError(PlanningCodes.CONFLICT, what_zh="目标线索", what_en="target lead")
+        try:
+            stored = await self._cas(
+                doc,
+                {
+                    "status": new.value,
+                    "merged_into": into,
+                    "triaged_by": self.actor,
+                    "triaged_at": now,
+                },
+            )
+        except HubError:
+            await coll.update_one(
+                {"_id": into, "tenant": self.tenant}, {"$unset": {f"merged_from.{lead_id}": ""}}
+            )
+            raise
+        await self._audit(
+            "lead.merge", "lead", lead_id, {"from": doc.status.value, "to": new.value, "into": into}
+        )
+        return stored, LeadDoc.model_validate(linked)
+
+    # ---- 选题 topics -----------------------------------------------------------------
+    async def topic(self, topic_id: str) -> TopicDoc | None:
+        return await self._get(TopicDoc, topic_id)
+
+    async def topics_by_id(self, ids: Iterable[str]) -> dict[str, TopicDoc]:
+        return await self._many(TopicDoc, ids)
+
+    async def topics(
+        self, first: int, after: str | None, status: TopicStatus | None = None
+    ) -> Page[TopicDoc]:
+        return await self._page(
+            TopicDoc, {"status": status.value} if status else {}, "created_at", first, after
+        )
+
+    async def propose_topic(
+        self, title: str, summary: str | None, channels: Iterable[str], known_channels: Collection[str] | None,
+        column_id: str | None, lead_ids: Iterable[str],
+    ) -> TopicDoc:  # fmt: skip
+        """选题申报: validated in full (channels, column, accepted leads) before anything is written."""
+        actor = self._writer()
+        planned = check_channels(channels, known_channels)
+        if column_id and await ColumnRepository(self.scope).get(column_id) is None:
+            raise HubError(PlanningCodes.UNKNOWN_COLUMN, column=column_id)
+        wanted = list(dict.fromkeys(lead_ids))
+        found = await self.leads_by_id(wanted)
+        check_linkable_leads({i: found[i].status if i in found else None for i in wanted})
+        now = now_ms()
+        doc = TopicDoc(
+            tenant=self.tenant, title=clean_text("title", title, required=True), summary=clean_text("summary", summary),
+            channels=planned, column_id=column_id or None, lead_ids=wanted, proposer=actor, created_at=now, updated_at=now,
+        )  # fmt: skip
+        await doc.insert()
+        if wanted:  # the leads' side of the link
+            await LeadDoc.get_pymongo_collection().update_many(
+                {"tenant": self.tenant, "_id": {"$in": wanted}},
+                {"$set": {f"topic_ids.{doc.id}": now, "updated_at": now}, "$inc": {"version": 1}},
+            )
+        await self._audit(
+            "topic.propose",
+            "topic",
+            doc.id,
+            {"channels": planned, "column_id": doc.column_id, "lead_ids": wanted},
+        )
+        return doc
+
+    async def decide_topic(
+        self, topic_id: str, action: TopicAction, reason: str | None = None
+    ) -> TopicDoc:
+        """批准 / 否决 (reason) / 完成 / 撤销 (reason) a topic."""
+        self._writer()
+        doc = await self._require(TopicDoc, topic_id)
+        open_count = 0
+        if action in (TopicAction.COMPLETE, TopicAction.CANCEL):
+            open_count = len(await self.assignments_of_topics([topic_id], OPEN_ASSIGNMENT))
+        new = move_topic(doc.status, action, reason, open_count)
+        now = now_ms()
+        fields: dict[str, Any] = {"status": new.value}
+        if text := clean_text("reason", reason):
+            fields["reason"] = text
+        if action in (TopicAction.APPROVE, TopicAction.REJECT):
+            fields.update(decided_by=self.actor, decided_at=now)
+        else:
+            fields.update(closed_by=self.actor, closed_at=now)
+        stored = await self._cas(doc, fields)
+        await self._audit(
+            f"topic.{action.value}",
+            "topic",
+            topic_id,
+            {"from": doc.status.value, "to": new.value, "reason": fields.get("reason")},
+        )
+        return stored
+
+    # ---- 派单 assignments ------------------------------------------------------------
+    async def assignment(self, assignment_id: str) -> AssignmentDoc | None:
+        return await self._get(AssignmentDoc, assignment_id)
+
+    async def assignments(
+        self, first: int, after: str | None, topic_id: str | None = None, assignee: str | None = None,
+        status: AssignmentStatus | None = None,
+    ) -> Page[AssignmentDoc]:  # fmt: skip
+        q: dict[str, Any] = {}
+        if topic_id:
+            q["topic_id"] = topic_id
+        if assignee:
+            q["assignees"] = {"$all": [assignee]}
+        if status is not None:
+            q["status"] = status.value
+        return await self._page(AssignmentDoc, q, "created_at", first, after)
+
+    async def assignments_of_topics(
+        self, topic_ids: Iterable[str], statuses: Collection[AssignmentStatus] | None = None
+    ) -> list[AssignmentDoc]:
+        q: dict[str, Any] = {"tenant": self.tenant, "topic_id": {"$in": sorted(set(topic_ids))}}
+        if statuses is not None:
+            q["status"] = {"$in": sorted(s.value for s in statuses)}
+        return (
+            await AssignmentDoc.find(q)
+            .sort([("created_at", SortDirection.ASCENDING), ("_id", SortDirection.ASCENDING)])
+            .to_list()
+        )
+
+    async def assignments_for_stories(self, story_ids: Iterable[str]) -> dict[str, AssignmentDoc]:
+        docs = await AssignmentDoc.find(
+            {"tenant": self.tenant, "story_id": {"$in": sorted(set(story_ids))}}
+        ).to_list()
+        return {str(d.story_id): d for d in docs}
+
+    async def users_by_id(self, ids: Iterable[str]) -> dict[str, UserDoc]:
+        wanted = sorted(set(ids))
+        if not wanted:
+            return {}
+        return {
+            d.id: d
+            for d in await UserDoc.find({"tenant": self.tenant, "_id": {"$in": wanted}}).to_list()
+        }
