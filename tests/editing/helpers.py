@@ -11,7 +11,9 @@ from tests.e2e.identity_helpers import make_user, sign_in
 
 CREATE = "mutation($i: CreateStoryInput!) { createStory(input: $i) { id version title } }"
 UPDATE = "mutation($i: UpdateStoryInput!) { updateStory(input: $i) { id version title } }"
-ACQUIRE = "mutation($id: ID!) { acquireStoryLock(storyId: $id) { storyId holder holderName expiresAt } }"
+ACQUIRE = (
+    "mutation($id: ID!) { acquireStoryLock(storyId: $id) { storyId holder holderName expiresAt } }"
+)
 STORY = "query($id: ID!) { story(id: $id) { version title } }"
 
 
@@ -30,8 +32,12 @@ async def user(http: httpx.AsyncClient, tenant: str, *grants: str) -> User:
     return User(c, (await c("{ me { subject } }"))["me"]["subject"], name, token)
 
 
-async def story(u: User, title: str = "岚溪镇秋收", body: str = "今年秋收,岚溪镇稻谷亩产再创新高。") -> str:
-    return str((await u.client(CREATE, {"i": {"title": title, "bodyText": body}}))["createStory"]["id"])
+async def story(
+    u: User, title: str = "岚溪镇秋收", body: str = "今年秋收,岚溪镇稻谷亩产再创新高。"
+) -> str:
+    return str(
+        (await u.client(CREATE, {"i": {"title": title, "bodyText": body}}))["createStory"]["id"]
+    )
 
 
 async def version(u: User, sid: str) -> int:
@@ -40,4 +46,6 @@ async def version(u: User, sid: str) -> int:
 
 async def edit(u: User, sid: str, **fields: object) -> dict[str, object]:
     v = await version(u, sid)
-    return dict((await u.client(UPDATE, {"i": {"id": sid, "expectedVersion": v, **fields}}))["updateStory"])
+    return dict(
+        (await u.client(UPDATE, {"i": {"id": sid, "expectedVersion": v, **fields}}))["updateStory"]
+    )

@@ -18,7 +18,9 @@ from tests.editing.helpers import ACQUIRE, UPDATE, edit, story, user, version
 
 RELEASE = "mutation($id: ID!) { releaseStoryLock(storyId: $id) }"
 RENEW = "mutation($id: ID!) { renewStoryLock(storyId: $id, seconds: 600) { expiresAt } }"
-TAKE = 'mutation($id: ID!) { takeOverStoryLock(storyId: $id, reason: "急稿,需立即修改") { holder } }'
+TAKE = (
+    'mutation($id: ID!) { takeOverStoryLock(storyId: $id, reason: "急稿,需立即修改") { holder } }'
+)
 LOCK = "query($id: ID!) { storyLock(storyId: $id) { holder holderName } }"
 NOTES = "{ myNotifications { kind text storyId read } }"
 
@@ -28,16 +30,22 @@ async def test_a_lock_refuses_other_editors_writes_until_released(http: httpx.As
     a = await user(http, tenant, "editor")
     b = await user(http, tenant, "editor")
     sid = await story(a)
-    assert (await edit(b, sid, title="无锁时照常可改"))["title"] == "无锁时照常可改"  # no lock: editable as before
+    assert (await edit(b, sid, title="无锁时照常可改"))[
+        "title"
+    ] == "无锁时照常可改"  # no lock: editable as before
 
     lock = (await a.client(ACQUIRE, {"id": sid}))["acquireStoryLock"]
     assert lock["holder"] == a.id and a.username in lock["holderName"]
     assert (await b.client(LOCK, {"id": sid}))["storyLock"]["holder"] == a.id
 
-    refused = await b.client.errors(UPDATE, {"i": {"id": sid, "expectedVersion": await version(b, sid), "title": "抢改"}})
+    refused = await b.client.errors(
+        UPDATE, {"i": {"id": sid, "expectedVersion": await version(b, sid), "title": "抢改"}}
+    )
     err = refused[0]
     assert err["extensions"]["code"] == "STORY_LOCKED"
-    assert a.username in err["message"] and "北京时间" in err["message"] and "接管" in err["message"]
+    assert (
+        a.username in err["message"] and "北京时间" in err["message"] and "接管" in err["message"]
+    )
     restore = "mutation($id: ID!, $v: Int!) { restoreRevision(id: $id, number: 1, expectedVersion: $v) { id } }"
     refused = await b.client.errors(restore, {"id": sid, "v": await version(b, sid)})
     assert refused[0]["extensions"]["code"] == "STORY_LOCKED"
@@ -55,7 +63,9 @@ async def test_a_lock_refuses_other_editors_writes_until_released(http: httpx.As
     assert "story.lock.acquired" in actions and "story.lock.release" in actions
 
 
-async def test_takeover_needs_signing_rights_while_live_and_notifies_the_holder(http: httpx.AsyncClient) -> None:
+async def test_takeover_needs_signing_rights_while_live_and_notifies_the_holder(
+    http: httpx.AsyncClient,
+) -> None:
     tenant = await make_tenant()
     a = await user(http, tenant, "editor")
     b = await user(http, tenant, "editor")
@@ -63,15 +73,24 @@ async def test_takeover_needs_signing_rights_while_live_and_notifies_the_holder(
     sid = await story(a)
     await a.client(ACQUIRE, {"id": sid})
     refused = await b.client.errors(TAKE, {"id": sid})
-    assert refused[0]["extensions"]["code"] == "LOCK_TAKEOVER_FORBIDDEN" and a.username in refused[0]["message"]
+    assert (
+        refused[0]["extensions"]["code"] == "LOCK_TAKEOVER_FORBIDDEN"
+        and a.username in refused[0]["message"]
+    )
 
     assert (await chief.client(TAKE, {"id": sid}))["takeOverStoryLock"]["holder"] == chief.id
     notes = (await a.client(NOTES))["myNotifications"]
-    assert notes[0]["kind"] == "lock_taken_over" and notes[0]["storyId"] == sid and "急稿" in notes[0]["text"]
+    assert (
+        notes[0]["kind"] == "lock_taken_over"
+        and notes[0]["storyId"] == sid
+        and "急稿" in notes[0]["text"]
+    )
     assert not notes[0]["read"]
-    assert (await a.client.errors(UPDATE, {"i": {"id": sid, "expectedVersion": await version(a, sid), "title": "x"}}))[0][
-        "extensions"
-    ]["code"] == "STORY_LOCKED"
+    assert (
+        await a.client.errors(
+            UPDATE, {"i": {"id": sid, "expectedVersion": await version(a, sid), "title": "x"}}
+        )
+    )[0]["extensions"]["code"] == "STORY_LOCKED"
     read = "mutation { markNotificationsRead }"
     assert (await a.client(read))["markNotificationsRead"] == 1
     assert (await a.client("{ myNotifications(unreadOnly: true) { id } }"))["myNotifications"] == []
@@ -83,14 +102,23 @@ async def test_an_expired_lock_may_be_taken_by_anyone_who_may_edit(http: httpx.A
     b = await user(http, tenant, "reporter")
     sid = await story(a)
     await a.client(ACQUIRE, {"id": sid})
-    await StoryLockDoc.get_pymongo_collection().update_one({"_id": sid}, {"$set": {"expires_at": now_ms() - 1}})
+    await StoryLockDoc.get_pymongo_collection().update_one(
+        {"_id": sid}, {"$set": {"expires_at": now_ms() - 1}}
+    )
     assert (await edit(b, sid, title="过期锁不再拦截"))["title"] == "过期锁不再拦截"
     assert (await b.client(TAKE, {"id": sid}))["takeOverStoryLock"]["holder"] == b.id
     assert (await a.client.errors(RENEW, {"id": sid}))[0]["extensions"]["code"] == "LOCK_NOT_HELD"
 
 
 def _scope(tenant: str, actor: str) -> Scope:
-    return Scope(tenant, actor, public_only=False, kind=PrincipalKind.USER, user_id=actor, grants=(Grant(Role.EDITOR),))
+    return Scope(
+        tenant,
+        actor,
+        public_only=False,
+        kind=PrincipalKind.USER,
+        user_id=actor,
+        grants=(Grant(Role.EDITOR),),
+    )
 
 
 async def test_two_editors_racing_for_a_lock_exactly_one_wins(http: httpx.AsyncClient) -> None:
@@ -100,7 +128,9 @@ async def test_two_editors_racing_for_a_lock_exactly_one_wins(http: httpx.AsyncC
         sid = await story(a)
         for attempt in range(2):
             racers = [_scope(tenant, f"racer-{i}") for i in range(4)]
-            results = await asyncio.gather(*(locks.acquire(s, sid, 60) for s in racers), return_exceptions=True)
+            results = await asyncio.gather(
+                *(locks.acquire(s, sid, 60) for s in racers), return_exceptions=True
+            )
             won = [r for r in results if isinstance(r, StoryLockDoc)]
             lost = [r for r in results if isinstance(r, HubError)]
             assert len(won) == 1 and len(lost) == 3, results
@@ -116,7 +146,9 @@ async def test_two_editors_racing_over_http_exactly_one_wins(http: httpx.AsyncCl
     a = await user(http, tenant, "editor")
     b = await user(http, tenant, "editor")
     sid = await story(a)
-    ra, rb = await asyncio.gather(a.client.raw(ACQUIRE, {"id": sid}), b.client.raw(ACQUIRE, {"id": sid}))
+    ra, rb = await asyncio.gather(
+        a.client.raw(ACQUIRE, {"id": sid}), b.client.raw(ACQUIRE, {"id": sid})
+    )
     bodies = [ra.json(), rb.json()]
     assert sorted("errors" in body for body in bodies) == [False, True], bodies
     loser = next(body for body in bodies if "errors" in body)
