@@ -265,8 +265,9 @@ class _Tail:
             self.woken.set()  # more to read
 
 
-def advance(cursor: _Cursor, now: float, grace: float = GAP_GRACE_SECONDS) -> None:
+def advance(cursor: _Cursor, now: float, grace: float | None = None) -> None:
     """Move `low` over the handled numbers; past a gap once it is older than `grace`."""
+    grace = GAP_GRACE_SECONDS if grace is None else grace
     while cursor.low + 1 in cursor.seen:
         cursor.low += 1
         cursor.seen.discard(cursor.low)

@@ -6,7 +6,8 @@ way as the `Authorization` header. Refusals close the socket with the protocol's
 codes: 4401 no or bad token (and subscribing before `connection_ack`), 4403 a
 signed-in caller without the right to watch the newsroom, 4400 malformed messages,
 4406 a client not speaking graphql-transport-ws, 4408 no `connection_init` in time,
-4409 a repeated subscription id, 4429 a second `connection_init`. Only subscriptions
+4409 a repeated subscription id, 4429 a second `connection_init`; a socket whose
+token expires or is revoked (sign-out) is closed with 4401. Only subscriptions
 run here: queries and mutations go over HTTP. Errors keep the hub's shape.
 """
 
@@ -47,6 +48,7 @@ class Connection:
         self.operations: dict[str, asyncio.Task[None]] = {}
         self.send_lock = asyncio.Lock()
         self.closed = False
+        self.watch: asyncio.Task[None] | None = None
 
     async def send(self, message: dict[str, Any]) -> None:
         if self.closed:
@@ -81,6 +83,10 @@ class Connection:
             pass
         finally:
             watchdog.cancel()
+            if self.watch is not None:
+                self.watch.cancel()
+                with contextlib.suppress(BaseException):
+                    await self.watch
             for task in list(self.operations.values()):
                 task.cancel()
             for task in list(self.operations.values()):
@@ -135,7 +141,19 @@ class Connection:
         if scope.anonymous or not permits(scope.principal, Action.STORY_READ_DRAFT):
             await self.close(4403, "Forbidden")
         self.scope = scope
+        self.watch = asyncio.create_task(self._recheck(header))
         await self.send({"type": "connection_ack"})
+
+    async def _recheck(self, header: str) -> None:
+        """A socket lives no longer than its token: expired or revoked (sign-out) closes it."""
+        settings = self.state.settings
+        while not self.closed:
+            await asyncio.sleep(max(0.5, settings.key_refresh_seconds))
+            try:
+                scope_for_authorization(header, settings, getattr(self.state, "auth", None))
+            except HubError as exc:
+                with contextlib.suppress(_Closed):
+                    await self.close(4401, f"Unauthorized: {exc.code}")
 
     async def subscribe(self, message: dict[str, Any]) -> None:
         if self.scope is None:

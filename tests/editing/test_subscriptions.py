@@ -180,3 +180,14 @@ async def test_unauthenticated_and_unentitled_callers_are_refused(
         )
         error = await receive(ws)  # queries and mutations go over HTTP
         assert error["type"] == "error" and error["payload"][0]["extensions"]["code"]
+
+
+async def test_signing_out_closes_the_socket(hub_url: str, http: httpx.AsyncClient) -> None:
+    tenant = await make_tenant()
+    watcher = await user(http, tenant, "editor")
+    cm, ws = await subscribed(hub_url, watcher.token, tenant)
+    try:
+        assert (await watcher.client("mutation { signOut }"))["signOut"]
+        assert await closed_with(ws) == 4401
+    finally:
+        await cm.__aexit__(None, None, None)
