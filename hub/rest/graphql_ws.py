@@ -74,8 +74,8 @@ class Connection:
                     break
                 try:
                     message = json.loads(text)
-                except ValueError:
-                    await self.close(4400, "Invalid message: not JSON")
+                except (ValueError, TypeError):  # not JSON, or a binary frame
+                    await self.close(4400, "Invalid message: not JSON text")
                 if not isinstance(message, dict) or not isinstance(message.get("type"), str):
                     await self.close(4400, "Invalid message: no type")
                 await self.handle(message)

@@ -191,3 +191,26 @@ async def test_signing_out_closes_the_socket(hub_url: str, http: httpx.AsyncClie
         assert await closed_with(ws) == 4401
     finally:
         await cm.__aexit__(None, None, None)
+
+
+async def test_protocol_violations_close_with_their_codes(hub_url: str) -> None:
+    dev = {"authorization": f"Bearer {DEV_TOKEN}"}
+    async with socket(hub_url, dev) as ws:
+        assert (await receive(ws))["type"] == "connection_ack"
+        await ws.send(json.dumps({"type": "connection_init", "payload": dev}))
+        assert await closed_with(ws) == 4429
+    async with socket(hub_url, dev) as ws:
+        assert (await receive(ws))["type"] == "connection_ack"
+        await ws.send("not json")
+        assert await closed_with(ws) == 4400
+    async with socket(hub_url, dev) as ws:
+        assert (await receive(ws))["type"] == "connection_ack"
+        await ws.send(b"\x00binary")
+        assert await closed_with(ws) == 4400
+    async with socket(hub_url, dev) as ws:
+        assert (await receive(ws))["type"] == "connection_ack"
+        for _ in range(2):
+            await ws.send(
+                json.dumps({"id": "same", "type": "subscribe", "payload": {"query": SUBSCRIBE}})
+            )
+        assert await closed_with(ws) == 4409
