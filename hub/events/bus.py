@@ -183,13 +183,23 @@ class _Tail:
 
     async def add(self, listener: _Listener) -> None:
         if listener.tenant not in self.cursors:
-            raw = await CounterDoc.get_pymongo_collection().find_one(
-                {"_id": counter_id(listener.tenant), "tenant": listener.tenant}
-            )
-            self.cursors.setdefault(listener.tenant, _Cursor(int(raw["value"]) if raw else 0))
+            low = await self.head(listener.tenant)
+            self.cursors.setdefault(listener.tenant, _Cursor(low))
         self.listeners.setdefault(listener.tenant, set()).add(listener)
         if self.task is None or self.task.done():
             self.task = self.loop.create_task(self.run(), name="newsroom-bus-tail")
+
+    @staticmethod
+    async def head(tenant: str) -> int:
+        """The tenant's last claimed number (listening starts after it); -1 if the store is away."""
+        try:
+            raw = await CounterDoc.get_pymongo_collection().find_one(
+                {"_id": counter_id(tenant), "tenant": tenant}
+            )
+        except Exception:
+            log.warning("bus.store_unreachable", tenant=tenant, exc_info=True)
+            return -1
+        return int(raw["value"]) if raw else 0
 
     def remove(self, listener: _Listener) -> None:
         group = self.listeners.get(listener.tenant)
@@ -236,6 +246,9 @@ class _Tail:
     async def poll(self, tenant: str) -> None:
         cursor = self.cursors.get(tenant)
         if cursor is None:
+            return
+        if cursor.low < 0:  # the store was away when listening began: start from now
+            cursor.low = await self.head(tenant)
             return
         raw = (
             await NewsroomEventDoc.get_pymongo_collection()
