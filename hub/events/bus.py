@@ -123,16 +123,57 @@ async def publish(
         tail.wake()
 
 
-async def listen(tenant: str, topics: Collection[str]) -> AsyncIterator[NewsroomEvent]:
-    """Events of `tenant` on `topics`, published after this call, until the caller stops."""
+async def listen(
+    tenant: str, topics: Collection[str], after: int | None = None
+) -> AsyncIterator[NewsroomEvent]:
+    """Events of `tenant` on `topics`, published after this call, until the caller stops.
+
+    With `after` (a `seq` the caller saw last, e.g. before a reconnect), the stored events
+    after it come first (those still kept: see the retention), then the live ones."""
     tail = _tail()
     listener = _Listener(tenant, frozenset(topics), asyncio.Queue(QUEUE_LIMIT))
     await tail.add(listener)
     try:
+        if after is not None:
+            cursor = tail.cursors.get(tenant)
+            if cursor is not None and cursor.low >= 0:
+                # the tail hands this listener every number above `low` not yet in `seen`
+                handled = {n for n in cursor.seen if n > after}
+                for event in await _stored(tenant, after, cursor.low, topics):
+                    yield event
+                for event in await _stored(
+                    tenant, cursor.low, max(handled, default=cursor.low), topics
+                ):
+                    if event.seq in handled:
+                        yield event
         while True:
             yield await listener.queue.get()
     finally:
         tail.remove(listener)
+
+
+async def _stored(
+    tenant: str, above: int, upto: int, topics: Collection[str]
+) -> list[NewsroomEvent]:
+    """Stored events of `tenant` with `above < seq <= upto` on `topics`, in order."""
+    if upto <= above:
+        return []
+    q = {"tenant": tenant, "seq": {"$gt": above, "$lte": upto}, "topic": {"$in": list(topics)}}
+    docs = await NewsroomEventDoc.get_pymongo_collection().find(q).sort([("seq", 1)]).to_list()
+    return [_event(tenant, d) for d in docs]
+
+
+def _event(tenant: str, doc: Mapping[str, Any]) -> NewsroomEvent:
+    return NewsroomEvent(
+        tenant=tenant,
+        topic=str(doc["topic"]),
+        kind=str(doc["kind"]),
+        subject_id=str(doc["subject_id"]),
+        actor=doc.get("actor"),
+        data=dict(doc.get("data") or {}),
+        at=int(doc.get("at") or 0),
+        seq=int(doc["seq"]),
+    )
 
 
 def listener_count(tenant: str) -> int:
@@ -262,17 +303,7 @@ class _Tail:
             if seq in cursor.seen or seq <= cursor.low:
                 continue
             cursor.seen.add(seq)
-            event = NewsroomEvent(
-                tenant=tenant,
-                topic=str(doc["topic"]),
-                kind=str(doc["kind"]),
-                subject_id=str(doc["subject_id"]),
-                actor=doc.get("actor"),
-                data=dict(doc.get("data") or {}),
-                at=int(doc.get("at") or 0),
-                seq=seq,
-            )
-            self.deliver(event)
+            self.deliver(_event(tenant, doc))
         advance(cursor, time.monotonic())
         if len(raw) == BATCH:
             self.woken.set()  # more to read

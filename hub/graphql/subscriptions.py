@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from datetime import datetime
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 from strawberry.scalars import JSON
@@ -58,12 +59,20 @@ class NewsroomSubscription:
         description="实时动态: events of the given topics (all when omitted) as they happen"
     )
     async def newsroom_events(
-        self, info: Info[Context, None], topics: list[NewsroomTopic] | None = None
+        self,
+        info: Info[Context, None],
+        topics: list[NewsroomTopic] | None = None,
+        after: Annotated[
+            int | None,
+            strawberry.argument(
+                description="resume after this `seq` (the last one seen before a reconnect)"
+            ),
+        ] = None,
     ) -> AsyncGenerator[NewsroomEventType, None]:
         scope = info.context.scope
         authorize(scope, Action.STORY_READ_DRAFT)
         if story_visibility(scope.principal).reach != Reach.ALL:
             raise refusal(scope, Action.STORY_READ_DRAFT)
         wanted = [t.value for t in topics] if topics else list(bus.TOPICS)
-        async for event in bus.listen(scope.tenant, wanted):
+        async for event in bus.listen(scope.tenant, wanted, after):
             yield NewsroomEventType.from_bus(event)

@@ -214,3 +214,31 @@ async def test_protocol_violations_close_with_their_codes(hub_url: str) -> None:
                 json.dumps({"id": "same", "type": "subscribe", "payload": {"query": SUBSCRIBE}})
             )
         assert await closed_with(ws) == 4409
+
+
+async def test_a_reconnecting_subscriber_resumes_after_the_last_event_it_saw(
+    hub_url: str, http: httpx.AsyncClient
+) -> None:
+    tenant = await make_tenant()
+    watcher = await user(http, tenant, "editor")
+    editor = await user(http, tenant, "editor")
+    sid = await story(editor)
+    cm, ws = await subscribed(hub_url, watcher.token, tenant, ["STORY_LOCK"])
+    try:
+        await editor.client(ACQUIRE, {"id": sid})
+        last = (await receive(ws))["payload"]["data"]["newsroomEvents"]["seq"]
+    finally:
+        await cm.__aexit__(None, None, None)
+    # while disconnected: a comment (another topic) and the lock released
+    await bus.publish(tenant, "comment", "comment.created", sid, editor.id, {})
+    await editor.client("mutation($id: ID!) { releaseStoryLock(storyId: $id) }", {"id": sid})
+    async with socket(hub_url, {"authorization": f"Bearer {watcher.token}"}) as ws:
+        assert (await receive(ws))["type"] == "connection_ack"
+        query = {"query": SUBSCRIBE.replace("$t: [NewsroomTopic!]", "$t: [NewsroomTopic!], $a: Int").replace(
+            "topics: $t", "topics: $t, after: $a"), "variables": {"t": ["STORY_LOCK"], "a": last}}  # fmt: skip
+        await ws.send(json.dumps({"id": "2", "type": "subscribe", "payload": query}))
+        missed = (await receive(ws))["payload"]["data"]["newsroomEvents"]
+        assert (missed["kind"], missed["seq"]) == ("lock.released", last + 2)
+        await editor.client(ACQUIRE, {"id": sid})
+        live = (await receive(ws))["payload"]["data"]["newsroomEvents"]
+        assert (live["kind"], live["seq"]) == ("lock.acquired", last + 3)
