@@ -201,7 +201,8 @@ class CommentService:
                 "mentions": sorted(doc.mentions.values())}  # fmt: skip
         await publish(self.scope.tenant, TOPIC, kind, doc.story_id, self.scope.actor, data)
         await append(self.scope.tenant, self.scope.actor, f"story.{kind}", "story", doc.story_id,
-                     {"comment_id": doc.id, "thread_id": doc.thread_id, "mentions": sorted(doc.mentions)})  # fmt: skip
+                     {"comment_id": doc.id, "thread_id": doc.thread_id, "mentions": sorted(doc.mentions),
+                      **await people.story_state(self.scope.tenant, doc.story_id)})  # fmt: skip
 
     async def _notify(self, doc: CommentDoc, found: dict[str, str]) -> None:
         excerpt = doc.text if len(doc.text) <= 80 else doc.text[:79] + "…"

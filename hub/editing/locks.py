@@ -115,7 +115,14 @@ async def release(scope: Scope, story_id: str) -> StoryLockDoc:
             await publish(
                 scope.tenant, TOPIC, "lock.released", story_id, actor, {"previous_holder": actor}
             )
-            await append(scope.tenant, actor, "story.lock.release", "story", story_id, {})
+            await append(
+                scope.tenant,
+                actor,
+                "story.lock.release",
+                "story",
+                story_id,
+                await people.story_state(scope.tenant, story_id),
+            )
             return won
     raise HubError(EditingCodes.LOCK_CONTENDED, story_id=story_id)
 
@@ -152,7 +159,8 @@ async def _announce(
     if move == LockMove.RENEW:
         return  # a heartbeat: announced, not audited
     await append(scope.tenant, actor, f"story.{kind}", "story", lock.id,
-                 {"expires_at": lock.expires_at, "previous_holder": previous, "reason": reason})  # fmt: skip
+                 {"expires_at": lock.expires_at, "previous_holder": previous, "reason": reason,
+                  **await people.story_state(scope.tenant, lock.id)})  # fmt: skip
     if move == LockMove.TAKE_OVER and previous:
         text = f"{lock.holder_name or actor} 接管了你正在编辑的稿件的编辑锁" + (
             f":{reason}" if reason else ""

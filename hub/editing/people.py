@@ -1,8 +1,10 @@
-"""Names of the people editing: a user id shown as the name colleagues know."""
+"""Names of the people editing (a user id shown as the name colleagues know), and the
+story facts their audit entries record."""
 
 from __future__ import annotations
 
 from hub.identity.documents import UserDoc
+from hub.store.documents import StoryDoc
 
 
 async def display_name(tenant: str, actor: str | None) -> str | None:
@@ -21,3 +23,11 @@ async def users_by_name(tenant: str, usernames: list[str]) -> dict[str, str]:
         return {}
     found = await UserDoc.find({"tenant": tenant, "username": {"$in": usernames}}).to_list()
     return {u.username: u.id for u in found if not u.disabled}
+
+
+async def story_state(tenant: str, story_id: str) -> dict[str, object]:
+    """What an audit entry about a story records of it: revision and content hash."""
+    raw = await StoryDoc.get_pymongo_collection().find_one(
+        {"_id": story_id, "tenant": tenant}, {"revision": 1, "content_hash": 1}
+    )
+    return {"revision": raw.get("revision"), "content_hash": raw.get("content_hash")} if raw else {}

@@ -11,6 +11,7 @@ from hub.domain.permissions import Grant, PrincipalKind, Role
 from hub.editing import locks
 from hub.editing.documents import StoryLockDoc
 from hub.errors import HubError
+from hub.events import bus
 from hub.ids import now_ms
 from hub.store.scope import Scope
 from tests.e2e.identity_helpers import make_tenant
@@ -59,8 +60,11 @@ async def test_a_lock_refuses_other_editors_writes_until_released(http: httpx.As
     assert (await b.client(LOCK, {"id": sid}))["storyLock"] is None
     assert (await edit(b, sid, title="释放后可改"))["title"] == "释放后可改"
 
-    actions = [e.action for e in await entries(tenant, 50)]
-    assert "story.lock.acquired" in actions and "story.lock.release" in actions
+    logged = {e.action: e for e in await entries(tenant, 50)}
+    assert "story.lock.acquired" in logged and "story.lock.release" in logged
+    assert logged["story.lock.acquired"].actor == a.id and logged["story.lock.acquired"].details[
+        "content_hash"
+    ].startswith("sha256:")
 
 
 async def test_takeover_needs_signing_rights_while_live_and_notifies_the_holder(
@@ -78,7 +82,17 @@ async def test_takeover_needs_signing_rights_while_live_and_notifies_the_holder(
         and a.username in refused[0]["message"]
     )
 
+    events = bus.listen(tenant, ["story_lock"])
+    pending = asyncio.ensure_future(asyncio.wait_for(anext(events), 10))
+    for _ in range(500):
+        if bus.listener_count(tenant):
+            break
+        await asyncio.sleep(0.01)
     assert (await chief.client(TAKE, {"id": sid}))["takeOverStoryLock"]["holder"] == chief.id
+    event = await pending
+    await events.aclose()
+    assert (event.kind, event.subject_id, event.actor) == ("lock.taken_over", sid, chief.id)
+    assert event.data["previous_holder"] == a.id and event.data["reason"] == "急稿,需立即修改"
     notes = (await a.client(NOTES))["myNotifications"]
     assert (
         notes[0]["kind"] == "lock_taken_over"
