@@ -41,6 +41,7 @@ TOPICS = ("story_lock", "assignment", "review_queue", "story", "comment")
 GAP_GRACE_SECONDS = 2.0
 QUEUE_LIMIT = 1_000
 BATCH = 500
+CLEANUP_EVERY = 500
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,9 @@ async def publish(
         return
     for tail in list(_tails.values()):
         tail.wake()
+    if seq % CLEANUP_EVERY == 0:  # retention also where no process subscribes
+        with contextlib.suppress(Exception):
+            await cleanup(tenant=tenant)
 
 
 async def listen(
@@ -181,10 +185,15 @@ def listener_count(tenant: str) -> int:
     return sum(len(t.listeners.get(tenant, ())) for t in _tails.values())
 
 
-async def cleanup(now: int | None = None) -> int:
-    """Delete stored events older than the retention (any process may; idempotent)."""
+async def cleanup(now: int | None = None, tenant: str | None = None) -> int:
+    """Delete stored events older than the retention, of one tenant or all (any process
+    may; idempotent). Tails clean all now and then; publishing cleans its tenant every
+    `CLEANUP_EVERY` events."""
     cutoff = (now if now is not None else now_ms()) - config.retention_seconds * 1000
-    result = await NewsroomEventDoc.get_pymongo_collection().delete_many({"at": {"$lt": cutoff}})
+    q: dict[str, Any] = {"at": {"$lt": cutoff}}
+    if tenant is not None:
+        q["tenant"] = tenant
+    result = await NewsroomEventDoc.get_pymongo_collection().delete_many(q)
     return int(result.deleted_count)
 
 

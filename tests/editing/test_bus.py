@@ -65,9 +65,18 @@ async def test_a_number_whose_writer_died_is_skipped_after_the_grace(
     await events.aclose()
 
 
-async def test_old_events_are_cleaned_up(hub_url: str) -> None:
-    tenant = await make_tenant()
+async def test_old_events_are_cleaned_up(hub_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    tenant, other = await make_tenant(), await make_tenant()
     await bus.publish(tenant, "story", "story.updated", "s3", "a")
+    await bus.publish(other, "story", "story.updated", "s4", "a")
     old = now_ms() + bus.config.retention_seconds * 1000 + 1_000
+    assert await bus.cleanup(now=old, tenant=tenant) == 1
+    assert await NewsroomEventDoc.find({"tenant": tenant}).to_list() == []
     assert await bus.cleanup(now=old) >= 1
+    assert await NewsroomEventDoc.find({"tenant": other}).to_list() == []
+
+    monkeypatch.setattr(bus, "CLEANUP_EVERY", 2)  # publishing cleans its tenant now and then
+    monkeypatch.setattr(bus.config, "retention_seconds", -1)  # everything is old
+    await bus.publish(tenant, "story", "story.updated", "s5", "a")  # seq 2
+    await asyncio.sleep(0.01)
     assert await NewsroomEventDoc.find({"tenant": tenant}).to_list() == []
