@@ -182,9 +182,10 @@ class CommentService:
         return doc
 
     async def _mentions(self, text: str) -> tuple[dict[str, str], list[str]]:
+        """(user id → username of the users mentioned, names that are no user here)."""
         names = mentions(text)
         found = await people.users_by_name(self.scope.tenant, names)
-        return found, [n for n in names if n not in found]
+        return {uid: name for name, uid in found.items()}, [n for n in names if n not in found]
 
     async def _cas(self, doc: CommentDoc, fields: dict[str, Any]) -> CommentDoc:
         raw = await CommentDoc.get_pymongo_collection().find_one_and_update(
@@ -198,7 +199,7 @@ class CommentService:
 
     async def _announce(self, doc: CommentDoc, kind: str) -> None:
         data = {"comment_id": doc.id, "thread_id": doc.thread_id, "story_id": doc.story_id,
-                "mentions": sorted(doc.mentions.values())}  # fmt: skip
+                "mentions": sorted(doc.mentions)}  # fmt: skip
         await publish(self.scope.tenant, TOPIC, kind, doc.story_id, self.scope.actor, data)
         await append(self.scope.tenant, self.scope.actor, f"story.{kind}", "story", doc.story_id,
                      {"comment_id": doc.id, "thread_id": doc.thread_id, "mentions": sorted(doc.mentions),
@@ -206,7 +207,7 @@ class CommentService:
 
     async def _notify(self, doc: CommentDoc, found: dict[str, str]) -> None:
         excerpt = doc.text if len(doc.text) <= 80 else doc.text[:79] + "…"
-        for username, user_id in found.items():
+        for user_id, username in found.items():
             if user_id == doc.author:
                 continue  # mentioning oneself notifies nobody
             note = await notifications.notify(

@@ -1,7 +1,7 @@
 """Stored documents of editing: locks, comments, notifications, proofreading rounds.
 
 Every one carries `tenant`; no arrays of sub-documents (nx-27017 mangles pushed ones):
-a comment's replies are comments of their own, mentions a map keyed by username.
+a comment's replies are comments of their own, mentions a map keyed by user id.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ class StoryLockDoc(TenantDocument):
 
 class CommentDoc(TenantDocument):
     """批注: a comment on a story. A reply carries its thread's root in `thread_id`
-    (a root's `thread_id` is its own id). `mentions` maps username → user id."""
+    (a root's `thread_id` is its own id). `mentions` maps user id → username
+    (ids as keys: usernames may hold dots, which field names must not)."""
 
     story_id: str
     thread_id: str

@@ -104,7 +104,7 @@ class Comment:
         return Comment(
             id=strawberry.ID(doc.id), story_id=strawberry.ID(doc.story_id), thread_id=strawberry.ID(doc.thread_id),
             parent_id=strawberry.ID(doc.parent_id) if doc.parent_id else None, author=doc.author,
-            author_name=doc.author_name, text=doc.text, anchor=anchor, mentions=sorted(doc.mentions),
+            author_name=doc.author_name, text=doc.text, anchor=anchor, mentions=sorted(doc.mentions.values()),
             unknown_mentions=list(doc.unknown_mentions), resolved=bool(doc.resolved_at), resolved_by=doc.resolved_by,
             resolved_at=ms_to_dt(doc.resolved_at or None), deleted=bool(doc.deleted_at),
             created_at=ms_to_dt(doc.created_at), edited_at=ms_to_dt(doc.edited_at or None), _replies=replies,

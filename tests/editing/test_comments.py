@@ -5,7 +5,11 @@ from __future__ import annotations
 import httpx
 
 from hub.audit.log import entries
-from tests.e2e.identity_helpers import make_tenant
+from hub.domain.permissions import Grant
+from hub.editing.documents import NotificationDoc
+from hub.identity.directory import UserRepository
+from hub.ids import new_id
+from tests.e2e.identity_helpers import make_tenant, system
 from tests.editing.helpers import story, user
 
 ADD = """mutation($i: AddCommentInput!) { addComment(input: $i) {
@@ -135,3 +139,23 @@ async def test_comment_refusals_are_clear(http: httpx.AsyncClient) -> None:
     assert (await outsider.client.errors(RESOLVE, {"id": ok["id"], "r": True}))[0]["extensions"][
         "code"
     ] == "NOT_FOUND"
+
+
+async def test_a_username_with_dots_is_mentioned_and_notified(http: httpx.AsyncClient) -> None:
+    tenant = await make_tenant()
+    a = await user(http, tenant, "editor")
+    dotted = f"li.ming.{new_id()[-8:]}"
+    mentioned = await UserRepository(system(tenant)).create(
+        dotted, "李明", None, [Grant.parse("editor")]
+    )
+    sid = await story(a)
+    made = (await a.client(ADD, {"i": {"storyId": sid, "text": f"请 @{dotted}。核对"}}))[
+        "addComment"
+    ]
+    assert made["mentions"] == [dotted] and made["unknownMentions"] == []
+    edited = (await a.client(EDIT, {"id": made["id"], "t": f"@{dotted} 再核对"}))["editComment"]
+    assert edited["mentions"] == [dotted]
+    notes = await NotificationDoc.find({"tenant": tenant, "user_id": mentioned.id}).to_list()
+    assert [(n.kind, n.comment_id) for n in notes] == [
+        ("mention", made["id"])
+    ]  # an edit does not notify twice
