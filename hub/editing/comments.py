@@ -194,7 +194,7 @@ class CommentService:
             return_document=ReturnDocument.AFTER,
         )
         if raw is None:
-            raise HubError(Codes.VERSION_CONFLICT, current=doc.version + 1, expected=doc.version)
+            raise HubError(EditingCodes.COMMENT_CONFLICT, comment_id=doc.id)
         return CommentDoc.model_validate(raw)
 
     async def _announce(self, doc: CommentDoc, kind: str) -> None:

@@ -54,6 +54,12 @@ class EditingCodes:
     COMMENT_DELETED = ErrorKind(
         "COMMENT_DELETED", "这条批注已删除,不能再修改或回复。", "The comment was deleted."
     )
+    COMMENT_CONFLICT = ErrorKind(
+        "COMMENT_CONFLICT",
+        "这条批注刚被他人修改(如已解决或已删除),请刷新后再操作。",
+        "The comment was changed at the same moment (resolved or deleted); reload and try again.",
+        409,
+    )
     PROOF_ROUND_OPEN = ErrorKind(
         "PROOF_ROUND_OPEN",
         "{label}尚未完成(校对人 {proofreader}),请先完成当前校次再开始下一校。",
