@@ -17,12 +17,13 @@ from hub.auth import oauth, oidc
 from hub.auth.state import running as auth_running
 from hub.distribution.wiring import build_distribution
 from hub.errors import HubError
+from hub.events import bus
 from hub.graphql.schema import build_schema
 from hub.jobs.registry import builtin_consumers
 from hub.jobs.service import running_worker
 from hub.logging import configure_logging
 from hub.readcache import Generations, ResponseCache, polling
-from hub.rest import graphql, health
+from hub.rest import graphql, graphql_ws, health
 from hub.rest import media as media_rest
 from hub.rest.responses import http_error_handler, hub_error_handler, internal_error_handler
 from hub.search.service import SearchService, build_engine
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None, command_listeners: list[Command
         )
     uri = settings.mongodb_uri
     generations = Generations()
+    bus.configure(settings.events_poll_seconds, settings.events_retention_seconds)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -77,7 +79,7 @@ def create_app(settings: Settings | None = None, command_listeners: list[Command
             await database.close()
 
     app = Litestar(
-        route_handlers=[graphql.graphql_post, graphql.graphql_get, health.healthz, health.readyz, health.metrics,
+        route_handlers=[graphql.graphql_post, graphql.graphql_get, graphql_ws.graphql_ws, health.healthz, health.readyz, health.metrics,
                         *media_rest.ROUTES, oauth.token, oauth.revoke, oauth.jwks, oidc.oidc_login, oidc.oidc_callback],
         lifespan=[lifespan],
         state=_state(settings, generations),

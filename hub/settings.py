@@ -116,6 +116,14 @@ class Settings(BaseSettings):
     )
     public_base_url: str = Field("", description="public URL prefix of the app's story pages")
 
+    # editing (编): edit locks, comments, live newsroom events
+    edit_lock_seconds: int = Field(300, description="how long an edit lock lasts without a renewal (heartbeat)")
+    comment_max_chars: int = Field(2_000, description="longest comment (批注) on a story (characters)")
+    events_poll_seconds: float = Field(
+        0.5, description="how often a process with subscribers reads events stored by other processes"
+    )
+    events_retention_seconds: int = Field(86_400, description="how long stored newsroom events are kept")
+
     worker_in_process: bool = Field(
         True, description="run the background worker inside the API process (single-process mode)"
     )

@@ -119,6 +119,23 @@ POLICY: dict[str, Rule] = {
     "Mutation.declineAssignment": R(A.ASSIGNMENT_WORK),
     "Lead.contact": R(A.PLANNING_READ, Mode.HIDE),  # a tipster's contact is newsroom-only
     "Story.assignment": R(A.PLANNING_READ, Mode.HIDE),
+    # editing (编): locks, comments, notifications, 三校, live events
+    "Query.storyLock": R(A.STORY_READ_DRAFT),
+    "Query.comments": R(A.STORY_READ_DRAFT),
+    "Query.myNotifications": R(A.SELF_READ),
+    "Query.proofRounds": R(A.STORY_READ_DRAFT),
+    "Mutation.acquireStoryLock": R(A.STORY_EDIT),
+    "Mutation.renewStoryLock": R(A.STORY_EDIT),
+    "Mutation.releaseStoryLock": R(A.STORY_EDIT),
+    "Mutation.takeOverStoryLock": R(A.STORY_EDIT),  # a live lock: STORY_PUBLISH too (hub/editing/locks.py)
+    "Mutation.addComment": R(A.STORY_READ_DRAFT),  # reviewers comment too; visibility in the repository
+    "Mutation.editComment": R(A.STORY_READ_DRAFT),  # own comments only
+    "Mutation.deleteComment": R(A.STORY_READ_DRAFT),  # own comments only
+    "Mutation.resolveComment": R(A.STORY_EDIT),
+    "Mutation.markNotificationsRead": R(A.SELF_READ),
+    "Mutation.startProofRound": R(A.STORY_EDIT),
+    "Mutation.completeProofRound": R(A.STORY_EDIT),
+    "Subscription.newsroomEvents": R(A.STORY_READ_DRAFT),  # and tenant-wide draft reach
     # field-level rules
     "Story.revisions": R(A.STORY_READ_DRAFT),  # old revisions are unpublished text
     "User.email": R(A.USER_MANAGE, Mode.HIDE),

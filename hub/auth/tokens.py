@@ -67,7 +67,13 @@ def scope_from_claims(claims: dict[str, Any]) -> Scope:
 
 
 def scope_for_request(request: Request[Any, Any, Any], settings: Settings) -> Scope:
-    header = request.headers.get("authorization")
+    auth = getattr(request.app.state, "auth", None)
+    return scope_for_authorization(request.headers.get("authorization"), settings, auth)
+
+
+def scope_for_authorization(header: str | None, settings: Settings, auth: Any) -> Scope:
+    """The scope an `Authorization` value stands for (HTTP header, or a websocket's
+    connection_init payload); `auth` is the running hub's AuthState (keys, revocations)."""
     if not header:
         return Scope(tenant=settings.default_tenant, actor=None, public_only=True)
     scheme, _, token = header.partition(" ")
@@ -77,7 +83,6 @@ def scope_for_request(request: Request[Any, Any, Any], settings: Settings) -> Sc
     expected = settings.effective_dev_token if settings.development else None
     if expected is not None and hmac.compare_digest(token.encode(), expected.encode()):
         return dev_scope(settings)
-    auth = getattr(request.app.state, "auth", None)
     if auth is None or token.count(".") != 2:
         raise HubError(Codes.UNAUTHENTICATED)
     claims = verify(auth.ring, settings, token)

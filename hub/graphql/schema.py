@@ -170,27 +170,52 @@ class ContentMutation:
 def query_parts() -> tuple[type, ...]:
     """Every subsystem's query type; their fields make up `Query`."""
     from hub.graphql.distribution import DistributionQuery
+    from hub.graphql.editing import EditingQuery
     from hub.graphql.identity import IdentityQuery
     from hub.graphql.media import MediaQuery
     from hub.graphql.planning import PlanningQuery  # planning
     from hub.graphql.search import SearchQuery
     from hub.graphql.workflow import WorkflowQuery
 
-    return (ContentQuery, DistributionQuery, SearchQuery, MediaQuery, IdentityQuery, WorkflowQuery,
-            PlanningQuery)  # fmt: skip
+    return (
+        ContentQuery,
+        DistributionQuery,
+        SearchQuery,
+        MediaQuery,
+        IdentityQuery,
+        WorkflowQuery,
+        PlanningQuery,
+        EditingQuery,
+    )
 
 
 def mutation_parts() -> tuple[type, ...]:
     """Every subsystem's mutation type; their fields make up `Mutation`."""
     from hub.graphql.distribution import DistributionMutation
+    from hub.graphql.editing import EditingMutation
     from hub.graphql.identity import IdentityMutation
     from hub.graphql.media import MediaMutation
     from hub.graphql.planning import PlanningMutation  # planning
     from hub.graphql.search import SearchMutation
     from hub.graphql.workflow import WorkflowMutation
 
-    return (ContentMutation, DistributionMutation, SearchMutation, MediaMutation, IdentityMutation, WorkflowMutation,
-            PlanningMutation)  # fmt: skip
+    return (
+        ContentMutation,
+        DistributionMutation,
+        SearchMutation,
+        MediaMutation,
+        IdentityMutation,
+        WorkflowMutation,
+        PlanningMutation,
+        EditingMutation,
+    )
+
+
+def subscription_parts() -> tuple[type, ...]:
+    """Every subsystem's subscription type (served over websockets: hub/rest/graphql_ws.py)."""
+    from hub.graphql.subscriptions import NewsroomSubscription
+
+    return (NewsroomSubscription,)
 
 
 class HubSchema(strawberry.Schema):
@@ -210,6 +235,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     return HubSchema(
         query=merge_types("Query", query_parts()),
         mutation=merge_types("Mutation", mutation_parts()),
+        subscription=merge_types("Subscription", subscription_parts()),
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
             lambda: AddValidationRules([limits_rule]),

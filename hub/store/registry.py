@@ -8,6 +8,8 @@ from beanie import Document
 def document_models() -> list[type[Document]]:
     from hub.distribution.channel_config import ChannelConfigDoc
     from hub.distribution.documents import PublicationDoc
+    from hub.editing.documents import EDITING_MODELS
+    from hub.events.documents import NewsroomEventDoc
     from hub.feeds.store import FeedItemDoc
     from hub.identity.documents import IDENTITY_MODELS
     from hub.jobs.documents import JobDoc
@@ -22,4 +24,6 @@ def document_models() -> list[type[Document]]:
     models: list[type[Document]] = [*CORE_MODELS, JobDoc, PublicationDoc, FeedItemDoc, SearchLexiconDoc, *MEDIA_MODELS, *IDENTITY_MODELS, ChannelConfigDoc, ReviewRoundDoc, WordListDoc]
     models.append(PlatformTokenDoc)
     models += PLANNING_MODELS  # planning
+    # editing: locks, comments, notifications, proofreading rounds; the newsroom event log
+    models += [*EDITING_MODELS, NewsroomEventDoc]
     return models

@@ -21,6 +21,7 @@ from pymongo.errors import DuplicateKeyError
 from hub.audit.log import record_story
 from hub.domain.permissions import Reach, story_visibility, write_reach
 from hub.domain.story import StoryContent, StoryStatus, StoryType, build_content
+from hub.editing.guard import check_unlocked
 from hub.errors import Codes, HubError, invalid
 from hub.ids import new_id, now_ms
 from hub.media.assets import AssetStore
@@ -236,6 +237,7 @@ class StoryRepository:
         self._require_writer()
         current = await self._require_any(story_id)
         self._check_version(current, expected_version)
+        await check_unlocked(self.scope, story_id)  # edit lock (hub/editing)
         merged = current.content().model_dump()
         if "body_text" in changes:
             merged.pop("body", None)
@@ -251,6 +253,7 @@ class StoryRepository:
         self._require_writer()
         current = await self._require_any(story_id)
         self._check_version(current, expected_version)
+        await check_unlocked(self.scope, story_id)  # edit lock (hub/editing)
         old = await self.revision(story_id, number)
         doc = await self._save(current, old.content, restored_from=number)
         await record_story(self.scope.tenant, self.scope.actor, "story.restore", doc)

@@ -129,6 +129,23 @@ PROBES: dict[str, list[tuple[str, dict[str, str]]]] = {
     "cancelAssignment": [('mutation($id: ID!) { cancelAssignment(id: $id, reason: "取消") { id } }', {"id": "story"})],
     "reassignAssignment": [('mutation($id: ID!) { reassignAssignment(id: $id, assignees: ["x"], reason: "改派") { id } }', {"id": "story"})],
     "dispatchBoard": [("{ dispatchBoard { people { person { id displayName } } unstaffedTopics { title } leadsAwaitingTriage { title contact } } }", {})],
+    # editing
+    "storyLock": [("query($id: ID!) { storyLock(storyId: $id) { storyId holder holderName } }", {"id": "story"})],
+    "comments": [("query($id: ID!) { comments(storyId: $id) { id text authorName mentions replies { text authorName } } }", {"id": "story"})],
+    "myNotifications": [("{ myNotifications { id kind text storyId } }", {})],
+    "proofRounds": [("query($id: ID!) { proofRounds(storyId: $id) { number proofreaderName changes { field deletions { text } } } }", {"id": "story"})],
+    "acquireStoryLock": [("mutation($id: ID!) { acquireStoryLock(storyId: $id, seconds: 30) { holder holderName } }", {"id": "story"})],
+    "renewStoryLock": [("mutation($id: ID!) { renewStoryLock(storyId: $id, seconds: 30) { holder holderName } }", {"id": "story"})],
+    "releaseStoryLock": [("mutation($id: ID!) { releaseStoryLock(storyId: $id) }", {"id": "story"})],
+    "takeOverStoryLock": [('mutation($id: ID!) { takeOverStoryLock(storyId: $id, reason: "急", seconds: 30) { holder holderName } }', {"id": "story"})],
+    "addComment": [('mutation($id: ID!) { addComment(input: {storyId: $id, text: "请 @nobody 核实"}) { id text authorName unknownMentions } }', {"id": "story"}),
+                   ('mutation($id: ID!) { addComment(input: {storyId: $id, text: "回复", replyTo: $id}) { id text } }', {"id": "story"})],
+    "editComment": [('mutation($id: ID!) { editComment(id: $id, text: "改") { id text } }', {"id": "story"})],
+    "deleteComment": [("mutation($id: ID!) { deleteComment(id: $id) { id text } }", {"id": "story"})],
+    "resolveComment": [("mutation($id: ID!) { resolveComment(id: $id) { id text resolved } }", {"id": "story"})],
+    "markNotificationsRead": [("mutation { markNotificationsRead }", {})],
+    "startProofRound": [("mutation($id: ID!) { startProofRound(storyId: $id) { number proofreaderName } }", {"id": "story"})],
+    "completeProofRound": [("mutation($id: ID!) { completeProofRound(storyId: $id) { number proofreaderName changes { field } } }", {"id": "story"})],
 }
 
 

@@ -1,0 +1,170 @@
+"""Edit locks on stories: acquire (with expiry), renew (heartbeat), release, take over.
+
+The rules are `hub/editing/rules.py`; this module stores them. A story's lock is one
+document (`_id` = story id): the first acquisition inserts it (the unique `_id`
+decides a race), every later change is a compare-and-set on its `version`, so of
+two editors racing exactly one wins and the other is refused with the winner's name.
+Each change is announced on the bus (topic `story_lock`) and audited (renewals, which
+are heartbeats, are announced but not audited); a takeover also leaves a stored
+notice for the previous holder.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from hub.audit.log import append
+from hub.domain.permissions import Action, permits
+from hub.editing import notifications, people
+from hub.editing.documents import StoryLockDoc
+from hub.editing.errors import EditingCodes
+from hub.editing.guard import clock, locked_error
+from hub.editing.rules import LockMove, LockView, lock_move
+from hub.errors import HubError, invalid
+from hub.events.bus import publish
+from hub.ids import now_ms
+from hub.store.scope import Scope
+from hub.store.stories import StoryRepository
+
+TOPIC = "story_lock"
+ATTEMPTS = 5
+MAX_SECONDS = 3_600
+
+
+def may_take_over(scope: Scope) -> bool:
+    """Who may take a live lock from a colleague: those who may 签发 (chief editor,
+    final reviewer, administrator)."""
+    return permits(scope.principal, Action.STORY_PUBLISH)
+
+
+async def current(scope: Scope, story_id: str) -> StoryLockDoc | None:
+    return await StoryLockDoc.find_one({"_id": story_id, "tenant": scope.tenant})
+
+
+def _actor(scope: Scope) -> str:
+    stories = StoryRepository(scope)
+    return stories._require_writer()
+
+
+async def acquire(
+    scope: Scope,
+    story_id: str,
+    seconds: int,
+    *,
+    takeover: bool = False,
+    renew_only: bool = False,
+    reason: str = "",
+) -> StoryLockDoc:
+    """Take (or renew, or with `takeover` take over) the lock of `story_id` for `seconds`."""
+    actor = _actor(scope)
+    if not 10 <= seconds <= MAX_SECONDS:
+        raise invalid(
+            "seconds",
+            f"锁定时长须在 10 到 {MAX_SECONDS} 秒之间",
+            f"must be between 10 and {MAX_SECONDS}",
+        )
+    await StoryRepository(scope)._require_any(story_id)  # exists, and the caller may write it
+    name = await people.display_name(scope.tenant, actor)
+    for _ in range(ATTEMPTS):
+        now = now_ms()
+        lock = await current(scope, story_id)
+        view = LockView(lock.holder, lock.expires_at) if lock else None
+        move = lock_move(view, actor, now, takeover, may_take_over(scope))
+        if renew_only and move != LockMove.RENEW:
+            raise HubError(EditingCodes.LOCK_NOT_HELD, story_id=story_id)
+        if move == LockMove.REFUSE:
+            assert lock is not None
+            raise locked_error(lock)
+        if move == LockMove.REFUSE_TAKEOVER:
+            assert lock is not None
+            raise HubError(EditingCodes.LOCK_TAKEOVER_FORBIDDEN, holder=lock.holder_name or lock.holder or "",
+                           until=clock(lock.expires_at), story_id=story_id)  # fmt: skip
+        fields: dict[str, Any] = {
+            "holder": actor,
+            "holder_name": name,
+            "renewed_at": now,
+            "expires_at": now + seconds * 1000,
+        }
+        if move != LockMove.RENEW:
+            fields["acquired_at"] = now
+        won = await _write(scope, story_id, lock, fields)
+        if won is None:
+            continue  # someone else changed the lock between our read and write: decide again
+        previous = (
+            lock.holder if lock and move in (LockMove.TAKE_OVER, LockMove.TAKE_EXPIRED) else None
+        )
+        await _announce(scope, won, move, previous, reason)
+        return won
+    raise HubError(EditingCodes.LOCK_CONTENDED, story_id=story_id)
+
+
+async def release(scope: Scope, story_id: str) -> StoryLockDoc:
+    """Give the lock back (only its holder may)."""
+    actor = _actor(scope)
+    for _ in range(ATTEMPTS):
+        lock = await current(scope, story_id)
+        if lock is None or lock.holder != actor:
+            raise HubError(EditingCodes.LOCK_NOT_HELD, story_id=story_id)
+        won = await _write(
+            scope, story_id, lock, {"holder": None, "holder_name": None, "expires_at": 0}
+        )
+        if won is not None:
+            await publish(
+                scope.tenant, TOPIC, "lock.released", story_id, actor, {"previous_holder": actor}
+            )
+            await append(
+                scope.tenant,
+                actor,
+                "story.lock.release",
+                "story",
+                story_id,
+                await people.story_state(scope.tenant, story_id),
+            )
+            return won
+    raise HubError(EditingCodes.LOCK_CONTENDED, story_id=story_id)
+
+
+async def _write(
+    scope: Scope, story_id: str, lock: StoryLockDoc | None, fields: dict[str, Any]
+) -> StoryLockDoc | None:
+    """Insert the first lock, or compare-and-set on `version`; None: lost a race."""
+    if lock is None:
+        doc = StoryLockDoc(id=story_id, tenant=scope.tenant, **fields)
+        try:
+            await doc.insert()
+        except DuplicateKeyError:
+            return None
+        return doc
+    raw = await StoryLockDoc.get_pymongo_collection().find_one_and_update(
+        {"_id": story_id, "tenant": scope.tenant, "version": lock.version},
+        {"$set": fields, "$inc": {"version": 1}},
+        return_document=ReturnDocument.AFTER,
+    )
+    return None if raw is None else StoryLockDoc.model_validate(raw)
+
+
+async def _announce(
+    scope: Scope, lock: StoryLockDoc, move: LockMove, previous: str | None, reason: str
+) -> None:
+    actor = scope.actor
+    kind = {LockMove.RENEW: "lock.renewed", LockMove.TAKE_OVER: "lock.taken_over"}.get(
+        move, "lock.acquired"
+    )
+    data = {"holder": lock.holder, "holder_name": lock.holder_name, "expires_at": lock.expires_at,
+            "previous_holder": previous, "reason": reason}  # fmt: skip
+    await publish(scope.tenant, TOPIC, kind, lock.id, actor, data)
+    if move == LockMove.RENEW:
+        return  # a heartbeat: announced, not audited
+    await append(scope.tenant, actor, f"story.{kind}", "story", lock.id,
+                 {"expires_at": lock.expires_at, "previous_holder": previous, "reason": reason,
+                  **await people.story_state(scope.tenant, lock.id)})  # fmt: skip
+    if move == LockMove.TAKE_OVER and previous:
+        text = f"{lock.holder_name or actor} 接管了你正在编辑的稿件的编辑锁" + (
+            f":{reason}" if reason else ""
+        )
+        await notifications.notify(
+            scope.tenant, previous, "lock_taken_over", text, story_id=lock.id, actor=actor
+        )
