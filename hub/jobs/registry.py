@@ -19,6 +19,9 @@ def builtin_consumers(state: Any) -> list[Consumer]:
     search = getattr(state, "search", None)
     if search is not None:
         consumers.append(search_consumer(search))
+    from hub.workflow.rounds import consumers as review_consumers  # review: scheduled publication
+
+    consumers.extend(review_consumers())
     return consumers
 
 

@@ -14,8 +14,11 @@ def document_models() -> list[type[Document]]:
     from hub.media.documents import MEDIA_MODELS
     from hub.search.lexicon import SearchLexiconDoc
     from hub.store.documents import CORE_MODELS
+    from hub.workflow.actions import PendingActionDoc
+    from hub.workflow.chains import ReviewChainDoc
     from hub.workflow.rounds import ReviewRoundDoc
-    from hub.workflow.wordlists import WordListDoc
+    from hub.workflow.wordlists import FindingAckDoc, WordListDoc
 
     models: list[type[Document]] = [*CORE_MODELS, JobDoc, PublicationDoc, FeedItemDoc, SearchLexiconDoc, *MEDIA_MODELS, *IDENTITY_MODELS, ChannelConfigDoc, ReviewRoundDoc, WordListDoc]
+    models += [ReviewChainDoc, FindingAckDoc, PendingActionDoc]  # review
     return models
