@@ -108,7 +108,7 @@ def register_checks(pm: pluggy.PluginManager) -> None:
 def run_checks(
     pm: pluggy.PluginManager, story: StoryInput, config: Mapping[str, Any]
 ) -> list[Finding]:
-    """Every implementation's findings, concatenated (built-ins first)."""
+    """Every implementation's findings, concatenated in registration order."""
     register_checks(pm)
     results = pm.hook.check_story(story=story, config=config)
     return [f for result in reversed(results) for f in result or ()]
