@@ -74,7 +74,11 @@ def validated(fields: dict[str, Any], known_channels: set[str] | None) -> Review
 
 
 async def list_chains(tenant: str) -> list[ReviewChainDoc]:
-    return await ReviewChainDoc.find({"tenant": tenant}).sort([("updated_at", SortDirection.ASCENDING)]).to_list()
+    return (
+        await ReviewChainDoc.find({"tenant": tenant})
+        .sort([("updated_at", SortDirection.ASCENDING)])
+        .to_list()
+    )
 
 
 async def domain_chains(tenant: str) -> list[ReviewChain]:

@@ -66,6 +66,7 @@ DEFAULT_CHAIN = ReviewChain(
 )
 
 SCHEDULER = "review.publish_at"  # the job consumer of scheduled publication
+REENTER = "review.reenter"  # follows edits that sent a story back to review
 EVENT_SCHEDULE = "story.schedule"  # a state change distribution does not act on
 
 
@@ -457,9 +458,22 @@ async def publish_due(job: JobDoc) -> dict[str, object]:
     return {"approved": story_id}
 
 
+async def reenter_after_edit(job: JobDoc) -> dict[str, object]:
+    """An edit sent a story back to review (`story.updated` with `review_from`): move its
+    round to the new revision now, so the review queue (and its subscribers) see it at
+    once rather than when the round is next read."""
+    if not job.payload.get("data", {}).get("review_from"):
+        return {"skipped": "no review"}
+    doc = await current(job.tenant, str(job.payload["story_id"]))
+    return {"round": doc.status.value if doc else None}
+
+
 def consumers() -> list[Consumer]:
-    """The review workflow's job consumers (scheduled publication)."""
-    return [Consumer(SCHEDULER, (), publish_due)]
+    """The review workflow's job consumers: scheduled publication, re-review after edits."""
+    return [
+        Consumer(SCHEDULER, (), publish_due),
+        Consumer(REENTER, ("story.updated",), reenter_after_edit),
+    ]
 
 
 # ---- the review queue ----------------------------------------------------------------

@@ -116,7 +116,12 @@ def check_config(tenant: str, doc: WordListDoc | None) -> dict[str, Any]:
 
 def _keyed(found: sdk.Finding, texts: Mapping[str, str]) -> Finding:
     context = ""
-    if found.field is not None and found.field in texts and found.start is not None and found.end is not None:
+    if (
+        found.field is not None
+        and found.field in texts
+        and found.start is not None
+        and found.end is not None
+    ):
         text = texts[found.field]
         context = (
             text[max(0, found.start - CONTEXT) : found.start]

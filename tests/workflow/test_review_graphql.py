@@ -140,6 +140,7 @@ async def test_takedown_and_correction_are_reviewed_by_the_stage_the_chain_names
         await chief(SIGN, {"id": sid, "d": "APPROVE", "o": "同意更正"})
         await drain_hub(hub_app)
         assert {(p.action.value, p.revision) for p in await pubs(tenant, sid)} >= {("publish", 1), ("correct", 2)}
+        assert {p.approval.get("correction") for p in await pubs(tenant, sid) if p.action.value == "correct"} == {"原稿数字有误,已更正"}
 
         # 撤稿: not in one step; a request signed by 终审, never by the one who asked
         v = await version(reporter, sid)
@@ -188,3 +189,36 @@ async def test_a_return_is_announced_and_the_returned_story_leaves_the_queue(htt
     assert [(e.kind, e.data.get("reason")) for e in events] == [("review.returned", "数据需核实")]
     assert (await first("{ reviewQueue { storyId } }"))["reviewQueue"] == []
     refused(await reporter.errors("{ reviewQueue { storyId } }"), "FORBIDDEN")
+
+
+async def test_an_edit_after_approval_is_announced_to_the_review_queue_without_anyone_reading_the_round(
+    http: httpx.AsyncClient, hub_app: Any
+) -> None:
+    tenant = await make_tenant()
+    admin, _ = await client(http, tenant, "admin")
+    reporter, _ = await client(http, tenant, "reporter")
+    chief, _ = await client(http, tenant, "chief_editor")
+    await admin(CHAIN, {"i": {"name": "终审", "stages": CHIEF_ONLY}})
+    sid = (await reporter(CREATE, {"i": {"title": "已签发稿", "bodyText": "一"}}))["createStory"]["id"]
+    await reporter(SUBMIT, {"id": sid, "v": 1})
+    await chief(SIGN, {"id": sid, "d": "APPROVE", "o": "签发"})
+    await drain_hub(hub_app)
+    events: list[NewsroomEvent] = []
+
+    async def collect() -> None:
+        async for event in listen(tenant, ["review_queue"]):
+            events.append(event)
+
+    listener = asyncio.create_task(collect())
+    await asyncio.sleep(0)
+    try:
+        await reporter("mutation($i: UpdateStoryInput!) { updateStory(input: $i) { version } }",
+                       {"i": {"id": sid, "expectedVersion": await version(reporter, sid), "bodyText": "二"}})  # fmt: skip
+        await drain_hub(hub_app)  # the outbox consumer moves the round, not a reader
+        await asyncio.sleep(0)
+    finally:
+        listener.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await listener
+    assert [(e.kind, e.data.get("stage")) for e in events] == [("review.reentered", "终审")]
+    assert [q["storyId"] for q in (await chief("{ reviewQueue { storyId } }"))["reviewQueue"]] == [sid]
