@@ -317,15 +317,16 @@ class WorkflowMutation:
     @strawberry.mutation(
         description="审稿: sign the current stage (初审/复审/终审) with a decision and an opinion; the "
         "final approval is 签发 and hands exactly this revision to distribution (now, or at its scheduled "
-        "time). `expectedRevision`: the revision you reviewed; refused as stale if the story changed since."
+        "time). `expectedRevision`: the revision you reviewed; refused as stale if the story changed since. "
+        "`publishAt`: 签发 with a scheduled publication time (定时发布)."
     )
     async def sign_off(
         self, info: Info[Context, None], story_id: strawberry.ID, decision: DecisionEnum, opinion: str = "",  # type: ignore[valid-type]
-        expected_revision: int | None = None,
+        expected_revision: int | None = None, publish_at: datetime | None = None,
     ) -> ReviewRound:  # fmt: skip
         scope = info.context.scope
         _, doc = await rounds.sign_off(info.context.stories, scope.principal, str(story_id), Decision(decision), opinion,
-                                       _pm(info), expected_revision)  # fmt: skip
+                                       _pm(info), expected_revision, _ms(publish_at, "publishAt"))  # fmt: skip
         return ReviewRound.from_doc(doc)
 
     @strawberry.mutation(

@@ -260,8 +260,10 @@ async def sign_off(
     opinion: str,
     pm: pluggy.PluginManager,
     expected_revision: int | None = None,
+    publish_at: int | None = None,
 ) -> tuple[StoryDoc, ReviewRoundDoc]:
-    """审稿单: the caller signs the current stage; the last approval is the 签发."""
+    """审稿单: the caller signs the current stage; the last approval is the 签发.
+    `publish_at` (ms, future) schedules the publication with the sign-off."""
     scope = repo.scope
     story = await repo.require(story_id)
     existing = await current(scope.tenant, story_id, story)
@@ -272,6 +274,8 @@ async def sign_off(
         raise HubError(
             ReviewCodes.STALE_REVISION, submitted=expected_revision, current=story.revision
         )
+    if publish_at is not None and publish_at <= now_ms():
+        raise HubError(ReviewCodes.BAD_TIME, what="发布时间 / publication time")
     found = await wordlists.findings(pm, scope.tenant, story)
     last = rnd.status == RoundStatus.IN_REVIEW and rnd.stage_index == len(rnd.chain.stages) - 1
     if last and decision == Decision.APPROVE:
@@ -282,12 +286,12 @@ async def sign_off(
         findings=found,
     )  # fmt: skip
     stage = rnd.chain.stages[rnd.stage_index]
-    stored = await _store(scope.tenant, story_id, signed, existing.seq)
+    extra = {"publish_at": publish_at} if publish_at is not None and decision == Decision.APPROVE else {}
+    stored = await _store(scope.tenant, story_id, signed, existing.seq, **extra)
     action = "story.review.return" if decision == Decision.RETURN else "story.review.approve"
     await audit(scope, action, story, stage=stage.key, stage_name=stage.name, opinion=opinion)
-    if (
-        signed.status == RoundStatus.APPROVED
-    ):  # 签发: distribution takes this revision, now or at its time
+    if signed.status == RoundStatus.APPROVED:
+        # 签发: distribution takes this revision, now or at its scheduled time
         story, stored = await _approved(repo, story, stored)
     elif signed.status == RoundStatus.RETURNED:
         story = await repo.set_status(

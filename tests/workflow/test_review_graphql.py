@@ -83,9 +83,11 @@ async def test_a_scheduled_story_is_handed_over_at_its_time_with_its_embargo_and
     at = time.time() * 1000 + 2500
     embargo = time.time() * 1000 + 3_600_000
     await chief(SCHEDULE, {"id": sid, "at": iso(at), "e": iso(embargo)})
-    await chief(SCHEDULE, {"id": other, "at": iso(at)})
+    assert (await chief(SIGN, {"id": sid, "d": "APPROVE", "o": "签发,定时发布"}))["signOff"]["status"] == "approved"
+    sign_at = "mutation($id: ID!, $at: DateTime) { signOff(storyId: $id, decision: APPROVE, opinion: \"签发\", publishAt: $at) { status publishAt } }"
+    refused(await chief.errors(sign_at, {"id": other, "at": iso(time.time() * 1000 - 1)}), "REVIEW_BAD_TIME")
+    assert (await chief(sign_at, {"id": other, "at": iso(at)}))["signOff"]["status"] == "approved"  # 签发 with a time
     for story in (sid, other):
-        assert (await chief(SIGN, {"id": story, "d": "APPROVE", "o": "签发,定时发布"}))["signOff"]["status"] == "approved"
         assert await status(reporter, story) == "SCHEDULED"
     await reporter("mutation($i: UpdateStoryInput!) { updateStory(input: $i) { version } }",
                    {"i": {"id": other, "expectedVersion": await version(reporter, other), "title": "改了"}})  # fmt: skip
