@@ -92,6 +92,15 @@ async def check_direct_takedown(
         raise HubError(ReviewCodes.TAKEDOWN_NEEDS_REVIEW)
 
 
+async def _drop_schedule(tenant: str, story_id: str) -> None:
+    """A story taken down before its scheduled time must not be published at that time."""
+    rnd = await rounds._raw(tenant, story_id)
+    if rnd is not None and rnd.publish_at and not rnd.handed_over:
+        await rounds.ReviewRoundDoc.get_pymongo_collection().update_one(
+            {"_id": story_id, "tenant": tenant}, {"$set": {"publish_at": None}}
+        )
+
+
 async def pending(tenant: str, story_id: str) -> PendingActionDoc | None:
     return await PendingActionDoc.find_one(
         {"tenant": tenant, "_id": f"{story_id}:{ActionKind.TAKEDOWN.value}"}
@@ -115,7 +124,9 @@ async def request_takedown(
             raise _forbidden(
                 "撤稿需要发布权限(或由审核流程审批)", "a takedown needs publishing rights"
             )
-        return await repo.request_takedown(story_id, expected_version, reason), None
+        doc = await repo.request_takedown(story_id, expected_version, reason)
+        await _drop_schedule(scope.tenant, story_id)
+        return doc, None
     prior = await pending(scope.tenant, story_id)
     if prior is not None and prior.status == "pending":
         raise HubError(ReviewCodes.ACTION_PENDING, what="撤稿 / takedown")
@@ -168,6 +179,7 @@ async def sign_takedown(
                        stage=stage.key, opinion=opinion, requested_by=doc.requested_by)  # fmt: skip
     if status == "approved":
         story = await repo.request_takedown(story_id, story.version, doc.reason)
+        await _drop_schedule(scope.tenant, story_id)
     await rounds.announce(scope, f"takedown.{status}", story_id, stage=stage.name)
     return story, PendingActionDoc.model_validate(raw)
 

@@ -75,8 +75,9 @@ async def test_a_scheduled_story_is_handed_over_at_its_time_with_its_embargo_and
     await admin(CHAIN, {"i": {"name": "终审", "stages": CHIEF_ONLY}})
     sid = (await reporter(CREATE, {"i": {"title": "定时稿", "bodyText": "正文"}}))["createStory"]["id"]
     other = (await reporter(CREATE, {"i": {"title": "定时后又改", "bodyText": "正文"}}))["createStory"]["id"]
+    gone = (await reporter(CREATE, {"i": {"title": "定时后撤稿", "bodyText": "正文"}}))["createStory"]["id"]
     refused(await chief.errors(SCHEDULE, {"id": sid, "at": iso(time.time() * 1000 + 5000)}), "REVIEW_NOT_SCHEDULABLE")
-    for story in (sid, other):
+    for story in (sid, other, gone):
         await reporter(SUBMIT, {"id": story, "v": 1})
     refused(await chief.errors(SCHEDULE, {"id": sid, "at": iso(time.time() * 1000 - 1000)}), "REVIEW_BAD_TIME")
 
@@ -87,8 +88,11 @@ async def test_a_scheduled_story_is_handed_over_at_its_time_with_its_embargo_and
     sign_at = "mutation($id: ID!, $at: DateTime) { signOff(storyId: $id, decision: APPROVE, opinion: \"签发\", publishAt: $at) { status publishAt } }"
     refused(await chief.errors(sign_at, {"id": other, "at": iso(time.time() * 1000 - 1)}), "REVIEW_BAD_TIME")
     assert (await chief(sign_at, {"id": other, "at": iso(at)}))["signOff"]["status"] == "approved"  # 签发 with a time
-    for story in (sid, other):
+    assert (await chief(sign_at, {"id": gone, "at": iso(at)}))["signOff"]["status"] == "approved"
+    for story in (sid, other, gone):
         assert await status(reporter, story) == "SCHEDULED"
+    takedown = "mutation($id: ID!, $v: Int!) { requestTakedown(storyId: $id, expectedVersion: $v, reason: \"撤回\") { takenDown } }"
+    assert (await chief(takedown, {"id": gone, "v": await version(reporter, gone)}))["requestTakedown"]["takenDown"]
     await reporter("mutation($i: UpdateStoryInput!) { updateStory(input: $i) { version } }",
                    {"i": {"id": other, "expectedVersion": await version(reporter, other), "title": "改了"}})  # fmt: skip
     assert await status(reporter, other) == "IN_REVIEW"
@@ -105,6 +109,7 @@ async def test_a_scheduled_story_is_handed_over_at_its_time_with_its_embargo_and
     log = (await admin("{ auditLog(first: 100) { action targetId } }"))["auditLog"]
     assert {"action": "story.schedule.skipped", "targetId": other} in log
     assert {"action": "story.schedule.published", "targetId": sid} in log
+    assert await pubs(tenant, gone) == [] and {"action": "story.schedule.skipped", "targetId": gone} in log
 
 
 async def test_takedown_and_correction_are_reviewed_by_the_stage_the_chain_names(http: httpx.AsyncClient, hub_app: Any) -> None:
