@@ -83,8 +83,9 @@ PROBES: dict[str, list[tuple[str, dict[str, str]]]] = {
     "setSensitiveWords": [('mutation { setSensitiveWords(words: [{text: "违禁词"}]) }', {})],
     # review: chains, findings, schedule/embargo, reviewed takedown and correction, queue
     "reviewChains": [("{ reviewChains { id name stages { role } channels } }", {})],
-    "createReviewChain": [('mutation { createReviewChain(input: {name: "审核", stages: [{key: "f", name: "终审", role: "chief_editor"}]}) { id name } }', {})],
-    "updateReviewChain": [('mutation($id: ID!) { updateReviewChain(id: $id, input: {name: "改", stages: [{key: "f", name: "终审", role: "chief_editor"}]}) { id name } }', {"id": "story"})],
+    # (limited to a column no story uses: a chain for "any" story would change other tests' tenants)
+    "createReviewChain": [('mutation { createReviewChain(input: {name: "审核", columns: ["probe-no-such-column"], stages: [{key: "f", name: "终审", role: "chief_editor"}]}) { id name } }', {})],
+    "updateReviewChain": [('mutation($id: ID!) { updateReviewChain(id: $id, input: {name: "改", columns: ["probe-no-such-column"], stages: [{key: "f", name: "终审", role: "chief_editor"}]}) { id name } }', {"id": "story"})],
     "deleteReviewChain": [("mutation($id: ID!) { deleteReviewChain(id: $id) }", {"id": "story"})],
     "acknowledgeFinding": [('mutation($id: ID!) { acknowledgeFinding(storyId: $id, key: "SENSITIVE_WORD:body:0", note: "已核实") { key match } }', {"id": "story"})],
     "schedulePublication": [('mutation($id: ID!) { schedulePublication(storyId: $id, at: "2099-01-01T00:00:00Z") { storyId publishAt } }', {"id": "story"})],
