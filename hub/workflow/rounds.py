@@ -286,7 +286,11 @@ async def sign_off(
         findings=found,
     )  # fmt: skip
     stage = rnd.chain.stages[rnd.stage_index]
-    extra = {"publish_at": publish_at} if publish_at is not None and decision == Decision.APPROVE else {}
+    extra = (
+        {"publish_at": publish_at}
+        if publish_at is not None and decision == Decision.APPROVE
+        else {}
+    )
     stored = await _store(scope.tenant, story_id, signed, existing.seq, **extra)
     action = "story.review.return" if decision == Decision.RETURN else "story.review.approve"
     await audit(scope, action, story, stage=stage.key, stage_name=stage.name, opinion=opinion)

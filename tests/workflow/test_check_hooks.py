@@ -22,8 +22,15 @@ def story(**kw: Any) -> StoryInput:
     return story_input(content, tenant="t", story_id="s", revision_id="s:1")
 
 
-def config(words: list[dict[str, Any]], version: str = "t:1", sources: Sequence[str] = ()) -> dict[str, Any]:
-    return {"tenant": "t", "sensitive_words": words, "word_list_version": version, "allowed_sources": list(sources)}
+def config(
+    words: list[dict[str, Any]], version: str = "t:1", sources: Sequence[str] = ()
+) -> dict[str, Any]:
+    return {
+        "tenant": "t",
+        "sensitive_words": words,
+        "word_list_version": version,
+        "allowed_sources": list(sources),
+    }
 
 
 class HeadlineLength:
@@ -33,7 +40,15 @@ class HeadlineLength:
     def check_story(self, story: StoryInput) -> Sequence[Finding]:
         if len(story.title) <= 30:
             return []
-        return [Finding("HEADLINE_LONG", "标题超过 30 字", "headline over 30 characters", blocking=False, field="title")]
+        return [
+            Finding(
+                "HEADLINE_LONG",
+                "标题超过 30 字",
+                "headline over 30 characters",
+                blocking=False,
+                field="title",
+            )
+        ]
 
 
 class ChannelWithACheck:
@@ -41,7 +56,12 @@ class ChannelWithACheck:
 
     @hookimpl
     def describe(self) -> ChannelInfo:
-        return ChannelInfo(name="checking", title_zh="检查频道", title_en="checking", transport=TransportKind.FILE_DROP)
+        return ChannelInfo(
+            name="checking",
+            title_zh="检查频道",
+            title_en="checking",
+            transport=TransportKind.FILE_DROP,
+        )
 
     @hookimpl
     def check_story(self, story: StoryInput, config: Mapping[str, Any]) -> Sequence[Finding]:
@@ -70,7 +90,9 @@ def test_the_builtin_checks_and_other_plugins_answer_check_story_on_the_channel_
 
 def test_the_word_list_is_compiled_once_per_version_and_a_seed_scan_is_fast() -> None:
     plugin = SensitiveWords()
-    words = [{"text": f"词{i:05d}号", "level": "block"} for i in range(20_000)] + [{"text": "内部消息", "level": "warn"}]
+    words = [{"text": f"词{i:05d}号", "level": "block"} for i in range(20_000)] + [
+        {"text": "内部消息", "level": "warn"}
+    ]
     seeds = [story(title="稿", body=p.read_text(encoding="utf-8")) for p in seed_files()]
     plugin.check_story(seeds[0], config(words, "t:1"))
     started = time.perf_counter()

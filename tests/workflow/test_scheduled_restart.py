@@ -33,7 +33,9 @@ def hub_process(tmp_path: Path) -> Iterator[HubProcess]:
         hub.cleanup()
 
 
-async def test_a_scheduled_story_publishes_on_time_across_a_hub_restart(hub_process: HubProcess) -> None:
+async def test_a_scheduled_story_publishes_on_time_across_a_hub_restart(
+    hub_process: HubProcess,
+) -> None:
     hub = hub_process
     await asyncio.to_thread(hub.start)
     call = hub.graphql
@@ -41,7 +43,9 @@ async def test_a_scheduled_story_publishes_on_time_across_a_hub_restart(hub_proc
     sid = (await asyncio.to_thread(call, CREATE))["createStory"]["id"]  # type: ignore[index]
     await asyncio.to_thread(call, SUBMIT, {"id": sid})
     at = time.time() + 25
-    await asyncio.to_thread(call, SCHEDULE, {"id": sid, "at": datetime.fromtimestamp(at, tz=UTC).isoformat()})
+    await asyncio.to_thread(
+        call, SCHEDULE, {"id": sid, "at": datetime.fromtimestamp(at, tz=UTC).isoformat()}
+    )
     assert (await asyncio.to_thread(call, SIGN, {"id": sid}))["signOff"] == {"status": "approved"}
     assert (await asyncio.to_thread(call, STORY, {"id": sid}))["story"]["status"] == "SCHEDULED"  # type: ignore[index]
 
