@@ -52,6 +52,20 @@ POLICY: dict[str, Rule] = {
     "Mutation.signOff": R(A.REVIEW_DECIDE),
     "Query.storyChecks": R(A.STORY_READ_DRAFT),
     "Mutation.setSensitiveWords": R(A.ACCOUNT_MANAGE),  # center administrators
+    # review chains, findings, schedule/embargo, reviewed takedown and correction, queue
+    "Query.reviewChains": R(A.STORY_READ_DRAFT),
+    "Mutation.createReviewChain": R(A.ACCOUNT_MANAGE),  # center administrators configure review
+    "Mutation.updateReviewChain": R(A.ACCOUNT_MANAGE),
+    "Mutation.deleteReviewChain": R(A.ACCOUNT_MANAGE),
+    "Mutation.acknowledgeFinding": R(A.STORY_EDIT),  # blocking findings: chief editor/admin (checked inside)
+    "Mutation.schedulePublication": R(A.STORY_PUBLISH),
+    "Mutation.cancelScheduledPublication": R(A.STORY_PUBLISH),
+    "Mutation.setEmbargo": R(A.STORY_PUBLISH),
+    "Mutation.requestTakedown": R(A.STORY_EDIT),  # without a takedown stage: publishing rights (inside)
+    "Mutation.signTakedown": R(A.REVIEW_DECIDE),
+    "Mutation.correctStory": R(A.STORY_EDIT),  # without a correction stage: publishing rights (inside)
+    "Query.reviewQueue": R(A.REVIEW_DECIDE),
+    "Query.takedownRequest": R(A.STORY_READ_DRAFT),
     # distribution: 签发 (stand-in until review chains) and 撤稿 need publishing rights
     "Query.channels": R(A.STORY_READ_DRAFT),
     "Query.publications": R(A.STORY_READ_DRAFT),

@@ -172,6 +172,10 @@ class Distribution:
         if data.get("urgent"):  # 应急广播 urgent path: only the channels it was confirmed for
             targets = [c for c in targets if c in set(data.get("only_channels") or ())]
             approval = {"urgent": True, "approvers": list(data.get("approvers") or [])}
+        if data.get("embargo_until"):  # review: 禁发 until then (ms); feeds and partners must respect it
+            approval["embargo_until"] = int(data["embargo_until"])
+        if data.get("correction"):  # review: the 更正说明 of an approved correction
+            approval["correction"] = str(data["correction"])
         unknown = [c for c in targets if c not in self.channels.names()]
         earlier = {p.channel: p for p in await pubs.of_story(tenant, story_id) if p.state in _REACHED and p.action != Action.RETRACT}
         planned = []
@@ -462,6 +466,10 @@ def _metadata(content_metadata: Mapping[str, Any], approval: Mapping[str, Any]) 
     else:
         meta["urgent"] = False
         meta.pop("dual_control_approvers", None)
+    if approval.get("embargo_until"):  # review: the embargo end (ms) of the approved revision
+        meta["embargo_until"] = int(approval["embargo_until"])
+    if approval.get("correction"):  # review: 更正说明, for channels that show it
+        meta["correction_note"] = str(approval["correction"])
     return meta
 
 

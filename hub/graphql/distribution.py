@@ -22,6 +22,7 @@ from hub.graphql.context import Context
 from hub.graphql.types import Story, ms_to_dt
 from hub.jobs import queue
 from hub.jobs.documents import JobDoc
+from hub.workflow import actions, rounds
 
 
 @strawberry.type(description="渠道: a loaded channel plugin")
@@ -194,18 +195,23 @@ class DistributionQuery:
 @strawberry.type
 class DistributionMutation:
     @strawberry.mutation(
-        description="签发 stand-in: approve the current revision for distribution to its planned "
-        "channels. The review-chain workflow replaces this with sign-offs (三审)."
+        description="签发 in one step: hand the current revision to distribution. Refused when the story "
+        "has a review round not approved on this revision, or was never submitted but a configured review "
+        "chain applies to it (use submitForReview / signOff)."
     )
     async def approve_story(self, info: Info[Context, None], id: strawberry.ID, expected_version: int) -> Story:
         repo = info.context.stories
-        doc = await repo.set_status(str(id), expected_version, StoryStatus.APPROVED)
+        # review: refused (REVIEW_NOT_APPROVED / REVIEW_CHAIN_REQUIRED) where it would bypass a chain
+        data = await rounds.check_direct(repo, str(id), info.context.settings.default_channels)
+        doc = await repo.set_status(str(id), expected_version, StoryStatus.APPROVED, data)
+        await rounds.mark_handed_over(repo.scope.tenant, str(id))
         return Story.from_doc(doc)
 
     @strawberry.mutation(description="撤稿: take the story down on every channel it reached")
     async def takedown_story(
         self, info: Info[Context, None], id: strawberry.ID, expected_version: int, reason: str
     ) -> Story:
+        await actions.check_direct_takedown(info.context.stories, str(id), info.context.settings.default_channels)  # review
         doc = await info.context.stories.request_takedown(str(id), expected_version, reason)
         return Story.from_doc(doc)
 

@@ -23,6 +23,9 @@ def builtin_consumers(state: Any) -> list[Consumer]:
     from hub.planning.overdue import overdue_consumer
 
     consumers.append(overdue_consumer())
+    from hub.workflow.rounds import consumers as review_consumers  # review: scheduled publication
+
+    consumers.extend(review_consumers())
     return consumers
 
 

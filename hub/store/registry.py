@@ -18,12 +18,15 @@ def document_models() -> list[type[Document]]:
     from hub.search.lexicon import SearchLexiconDoc
     from hub.store.documents import CORE_MODELS
     from hub.transports.token_store import PlatformTokenDoc
+    from hub.workflow.actions import PendingActionDoc
+    from hub.workflow.chains import ReviewChainDoc
     from hub.workflow.rounds import ReviewRoundDoc
-    from hub.workflow.wordlists import WordListDoc
+    from hub.workflow.wordlists import FindingAckDoc, WordListDoc
 
     models: list[type[Document]] = [*CORE_MODELS, JobDoc, PublicationDoc, FeedItemDoc, SearchLexiconDoc, *MEDIA_MODELS, *IDENTITY_MODELS, ChannelConfigDoc, ReviewRoundDoc, WordListDoc]
     models.append(PlatformTokenDoc)
     models += PLANNING_MODELS  # planning
     # editing: locks, comments, notifications, proofreading rounds; the newsroom event log
     models += [*EDITING_MODELS, NewsroomEventDoc]
+    models += [ReviewChainDoc, FindingAckDoc, PendingActionDoc]  # review
     return models

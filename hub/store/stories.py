@@ -28,6 +28,7 @@ from hub.media.assets import AssetStore
 from hub.store import cursor as cursors
 from hub.store.documents import CounterDoc, OutboxEntry, PublishedStoryDoc, RevisionDoc, StoryDoc
 from hub.store.scope import Scope
+from hub.workflow.review import status_after_edit
 
 ORDER_KEYS = {"updated_at", "published_at"}
 
@@ -320,17 +321,20 @@ class StoryRepository:
     async def _save(self, current: StoryDoc, content: StoryContent, restored_from: int | None) -> StoryDoc:
         actor = self.scope.actor
         new_hash = content.content_hash()
+        # 三审: an edit during review or after approval sends the story back to review
+        reenter = status_after_edit(current.status) if new_hash != current.content_hash else None
         event = OutboxEntry(
             kind=EVENT_UPDATED,
             version=current.version + 1,
             revision=current.revision + 1,
-            data={"restored_from": restored_from} if restored_from else {},
+            data={**({"restored_from": restored_from} if restored_from else {}), **({"review_from": current.status.value} if reenter else {})},
         )
         raw = await self._coll.find_one_and_update(
             {"_id": current.id, "tenant": self.scope.tenant, "version": current.version},
             {
                 "$set": {
                     **content.model_dump(mode="json"),
+                    **({"status": reenter} if reenter else {}),
                     "content_hash": new_hash,
                     "updated_at": now_ms(),
                     "updated_by": actor,

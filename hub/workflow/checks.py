@@ -1,7 +1,7 @@
 """Checks before sign-off: sensitive words, source rules, proofreading hints. No I/O.
 
-Each check returns `Finding`s with the field and character offsets, so the console can
-underline them. Texts are folded to simplified Chinese first (a word listed in
+Each check returns `ronghub_sdk.Finding`s with the field and character offsets, so the
+console can underline them. They run as `check_story` plugins (hub/workflow/plugins.py). Texts are folded to simplified Chinese first (a word listed in
 simplified is also caught when written in traditional characters), and separators
 inserted between the characters of a word (敏 感, 敏.感) do not hide it.
 """
@@ -12,13 +12,28 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any, Protocol
 
 import ahocorasick_rs
+from ronghub_sdk import Finding
 
 from hub.domain.chinese import fold_aligned
 from hub.domain.html import html_to_text
-from hub.domain.story import StoryContent
-from hub.workflow.review import Finding
+
+
+class Checked(Protocol):
+    """What a check reads: StoryContent and ronghub_sdk.StoryInput both have it."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def subtitle(self) -> str | None: ...
+    @property
+    def summary(self) -> str | None: ...
+    @property
+    def body(self) -> str: ...
+    @property
+    def source(self) -> Any: ...
 
 
 class Level(StrEnum):
@@ -50,7 +65,9 @@ class WordList:
         self.words = by_text
         self._keys = list(by_text)
         self._matcher = (
-            ahocorasick_rs.AhoCorasick(self._keys, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
+            ahocorasick_rs.AhoCorasick(
+                self._keys, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest
+            )
             if self._keys
             else None
         )
@@ -68,7 +85,8 @@ class WordList:
         return out
 
 
-def _fields(content: StoryContent) -> Mapping[str, str]:
+def field_texts(content: Checked) -> Mapping[str, str]:
+    """The plain texts the checks read, by field (offsets of findings refer to these)."""
     return {
         "title": content.title,
         "subtitle": content.subtitle or "",
@@ -77,15 +95,19 @@ def _fields(content: StoryContent) -> Mapping[str, str]:
     }
 
 
-def sensitive_words(content: StoryContent, words: WordList) -> list[Finding]:
+def sensitive_words(content: Checked, words: WordList) -> list[Finding]:
     findings = []
-    for field, text in _fields(content).items():
+    for field, text in field_texts(content).items():
         for start, end, w in words.scan(text):
             hit = text[start:end]
             findings.append(
                 Finding(
                     code="SENSITIVE_WORD",
-                    message=f"「{hit}」在敏感词表中" + (f",建议改为「{w.suggestion}」" if w.suggestion else "") + (f"({w.note})" if w.note else ""),
+                    message_zh=f"「{hit}」在敏感词表中"
+                    + (f",建议改为「{w.suggestion}」" if w.suggestion else "")
+                    + (f"({w.note})" if w.note else ""),
+                    message_en=f"'{hit}' is on the sensitive-word list"
+                    + (f"; suggested: '{w.suggestion}'" if w.suggestion else ""),
                     blocking=w.level == Level.BLOCK,
                     field=field,
                     start=start,
@@ -104,20 +126,27 @@ class SourceRules:
     allowed_sources: frozenset[str] = frozenset()  # empty: any named source
 
 
-def source_rules(content: StoryContent, rules: SourceRules) -> list[Finding]:
+def source_rules(content: Checked, rules: SourceRules) -> list[Finding]:
     src = content.source
     if not src.reprint:
         return []
     findings = []
-    required = {"source_name": "来源", "original_author": "原作者", "original_title": "原标题"}
-    for attr, label in required.items():
+    required = {"source_name": ("来源", "source"), "original_author": ("原作者", "original author"),
+                "original_title": ("原标题", "original title")}  # fmt: skip
+    for attr, (label, label_en) in required.items():
         if not (getattr(src, attr) or "").strip():
-            findings.append(Finding("SOURCE_FIELD_MISSING", f"转载稿件必须填写{label}", True, field=f"source.{attr}"))
-    if src.source_name and rules.allowed_sources and src.source_name.strip() not in rules.allowed_sources:
+            findings.append(Finding("SOURCE_FIELD_MISSING", f"转载稿件必须填写{label}", f"a reprint (转载) needs its {label_en}",
+                                    True, field=f"source.{attr}"))  # fmt: skip
+    if (
+        src.source_name
+        and rules.allowed_sources
+        and src.source_name.strip() not in rules.allowed_sources
+    ):
         findings.append(
             Finding(
                 "SOURCE_NOT_ALLOWED",
                 f"「{src.source_name}」不在本中心允许转载的来源名单中",
+                f"'{src.source_name}' is not among the center's allowed reprint sources",
                 True,
                 field="source.source_name",
                 match=src.source_name,
@@ -138,12 +167,21 @@ MISUSED: dict[str, str] = {
 _HINTS = WordList(Word(k, Level.WARN, v) for k, v in MISUSED.items())
 
 
-def proofreading_hints(content: StoryContent) -> list[Finding]:
+def proofreading_hints(content: Checked) -> list[Finding]:
     findings = []
-    for field, text in _fields(content).items():
+    for field, text in field_texts(content).items():
         for start, end, w in _HINTS.scan(text):
             findings.append(
-                Finding("PROOFREAD_HINT", f"「{text[start:end]}」疑为别字,应为「{w.suggestion}」", False,
-                        field=field, start=start, end=end, match=text[start:end], suggestion=w.suggestion)
+                Finding(
+                    "PROOFREAD_HINT",
+                    f"「{text[start:end]}」疑为别字,应为「{w.suggestion}」",
+                    f"'{text[start:end]}' looks misused; standard form: '{w.suggestion}'",
+                    False,
+                    field=field,
+                    start=start,
+                    end=end,
+                    match=text[start:end],
+                    suggestion=w.suggestion,
+                )
             )
     return findings

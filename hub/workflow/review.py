@@ -9,10 +9,12 @@ configured stage. No person signs two stages of one round. The last approval is 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from hub.domain.permissions import Grant
 from hub.errors import HubError
 from hub.workflow.errors import ReviewCodes
 
@@ -45,6 +47,11 @@ class ReviewChain:
     columns: frozenset[str] = frozenset()
     channels: frozenset[str] = frozenset()
     reenter_stage: int = 0  # where an edit after sign-off sends the story back
+    # 撤稿 / 更正: the stage that must sign a takedown (None: no review, a publisher acts
+    # alone) and where a correction re-enters review (None: approved by the publisher)
+    takedown_stage: int | None = None
+    correction_stage: int | None = None
+    proof_rounds: int = 0  # 三校: proofreading rounds required before 签发 (0: not required)
 
     def __post_init__(self) -> None:
         if not self.stages:
@@ -52,7 +59,21 @@ class ReviewChain:
         if len({s.key for s in self.stages}) != len(self.stages):
             raise HubError(ReviewCodes.BAD_CHAIN, reason="审级标识重复 / duplicate stage keys")
         if not 0 <= self.reenter_stage < len(self.stages):
-            raise HubError(ReviewCodes.BAD_CHAIN, reason="重审起点超出范围 / reenter_stage out of range")
+            raise HubError(
+                ReviewCodes.BAD_CHAIN, reason="重审起点超出范围 / reenter_stage out of range"
+            )
+        for name, value in (
+            ("takedown_stage", self.takedown_stage),
+            ("correction_stage", self.correction_stage),
+        ):
+            if value is not None and not 0 <= value < len(self.stages):
+                raise HubError(
+                    ReviewCodes.BAD_CHAIN, reason=f"{name} 超出审级范围 / {name} out of range"
+                )
+        if not 0 <= self.proof_rounds <= 3:
+            raise HubError(
+                ReviewCodes.BAD_CHAIN, reason="校次应在 0 到 3 之间(三校) / proof_rounds must be 0..3"
+            )
 
     def specificity(self) -> int:
         return (2 if self.columns else 0) + (1 if self.channels else 0)
@@ -70,7 +91,21 @@ THREE_STAGE = (
 )
 
 
-def choose_chain(chains: Iterable[ReviewChain], column: str | None, channels: Collection[str]) -> ReviewChain:
+def check_stage_roles(chain: ReviewChain) -> None:
+    """Every stage names a role that exists (e.g. reviewer:first, chief_editor), held
+    tenant-wide: a role of one 融媒号 account cannot sign for the center."""
+    for stage in chain.stages:
+        try:
+            grant = Grant.parse(stage.role)
+        except ValueError:
+            raise HubError(ReviewCodes.UNKNOWN_ROLE, stage=stage.name, role=stage.role) from None
+        if grant.account_id is not None:
+            raise HubError(ReviewCodes.UNKNOWN_ROLE, stage=stage.name, role=stage.role)
+
+
+def choose_chain(
+    chains: Iterable[ReviewChain], column: str | None, channels: Collection[str]
+) -> ReviewChain:
     """The most specific chain that applies (column and channels > column > channels > any)."""
     matching = [c for c in chains if c.applies(column, channels)]
     if not matching:
@@ -104,10 +139,34 @@ class Finding:
     end: int | None = None
     match: str | None = None
     suggestion: str | None = None
+    key: str = ""  # stable while the matched text and its surroundings stay (see finding_key)
+    message_en: str = ""
+    acknowledged_by: str | None = None
 
     @property
     def open(self) -> bool:
         return self.blocking and not self.resolved
+
+
+def finding_key(code: str, field: str | None, match: str | None, context: str = "") -> str:
+    """A finding's stable key: its check, field, matched text and a few characters around
+    it. An unrelated edit keeps the key (and an acknowledgement of it); an edit of the
+    matched text or right next to it makes a new key, so the finding comes back."""
+    raw = "\x1f".join((code, field or "", match or "", context))
+    return f"{code}:{field or '-'}:{hashlib.sha256(raw.encode()).hexdigest()[:16]}"
+
+
+#: Who may acknowledge (accept) a blocking finding: the 总编辑 or a center administrator,
+#: tenant-wide. Warnings may be acknowledged by anyone who may edit the story.
+BLOCKING_ACK_ROLES = frozenset({"chief_editor", "admin", "platform_admin"})
+
+
+def check_acknowledge(finding: Finding, roles: Collection[str], note: str) -> None:
+    """Refuse an acknowledgement the caller may not give (or gives without a reason)."""
+    if finding.blocking and not (BLOCKING_ACK_ROLES & set(roles)):
+        raise HubError(ReviewCodes.ACK_NEEDS_CHIEF, message=finding.message)
+    if finding.blocking and not note.strip():
+        raise HubError(ReviewCodes.ACK_NOTE_REQUIRED)
 
 
 @dataclass(frozen=True)
@@ -171,10 +230,19 @@ def sign(
     if decision == Decision.RETURN:
         if not opinion.strip():
             raise HubError(ReviewCodes.REASON_REQUIRED)
-        return replace(rnd, status=RoundStatus.RETURNED, signoffs=(*rnd.signoffs, record), return_reason=opinion)
+        return replace(
+            rnd,
+            status=RoundStatus.RETURNED,
+            signoffs=(*rnd.signoffs, record),
+            return_reason=opinion,
+        )
     open_findings = [f for f in findings if f.open]
     if open_findings:
-        raise HubError(ReviewCodes.UNRESOLVED_FINDINGS, count=len(open_findings), first=open_findings[0].message)
+        raise HubError(
+            ReviewCodes.UNRESOLVED_FINDINGS,
+            count=len(open_findings),
+            first=open_findings[0].message,
+        )
     last = rnd.stage_index == len(rnd.chain.stages) - 1
     return replace(
         rnd,
@@ -184,7 +252,9 @@ def sign(
     )
 
 
-def after_edit(rnd: ReviewRound, revision: int, content_hash: str) -> ReviewRound:
+def after_edit(
+    rnd: ReviewRound, revision: int, content_hash: str, restart_at: int | None = None
+) -> ReviewRound:
     """An edit during or after review: sign-offs on the old content stop counting.
 
     The round restarts on the new revision at the chain's re-entry stage (or where it
@@ -195,17 +265,99 @@ def after_edit(rnd: ReviewRound, revision: int, content_hash: str) -> ReviewRoun
     if content_hash == rnd.content_hash or rnd.status == RoundStatus.RETURNED:
         return rnd
     reached = rnd.stage_index if rnd.status == RoundStatus.IN_REVIEW else len(rnd.chain.stages)
-    restart = min(rnd.chain.reenter_stage, reached)
+    restart = min(rnd.chain.reenter_stage if restart_at is None else restart_at, reached)
     keep_keys = {s.key for s in rnd.chain.stages[:restart]}
     kept = tuple(
         replace(s, revision=revision, content_hash=content_hash)
         for s in rnd.signoffs
         if s.stage in keep_keys and s.decision == Decision.APPROVE
     )
-    return ReviewRound(chain=rnd.chain, revision=revision, content_hash=content_hash, stage_index=restart, signoffs=kept)
+    return ReviewRound(
+        chain=rnd.chain,
+        revision=revision,
+        content_hash=content_hash,
+        stage_index=restart,
+        signoffs=kept,
+    )
 
 
 def require_publishable(rnd: ReviewRound | None, revision: int, content_hash: str) -> None:
     """Publishing needs a 签发 on exactly this revision's content."""
-    if rnd is None or rnd.status != RoundStatus.APPROVED or rnd.content_hash != content_hash or rnd.revision != revision:
+    if (
+        rnd is None
+        or rnd.status != RoundStatus.APPROVED
+        or rnd.content_hash != content_hash
+        or rnd.revision != revision
+    ):
         raise HubError(ReviewCodes.NOT_APPROVED)
+
+
+#: Story states an edit sends back to review (an edit after 签发, or during review).
+REENTER_ON_EDIT = frozenset({"in_review", "approved", "scheduled", "published"})
+
+
+def status_after_edit(status: str) -> str | None:
+    """The story state after a content edit: back to review (`in_review`) if it was in
+    review, approved, scheduled or published; unchanged (None) otherwise."""
+    return "in_review" if str(status) in REENTER_ON_EDIT else None
+
+
+def check_direct_approval(
+    rnd: ReviewRound | None, chain_configured: bool, revision: int, content_hash: str
+) -> None:
+    """The one-step 签发 (`approveStory`) may not bypass a chain: a story with a review
+    round needs that round approved on exactly this revision; a story never submitted
+    may be approved directly only where no configured chain applies to it."""
+    if rnd is not None:
+        require_publishable(rnd, revision, content_hash)
+    elif chain_configured:
+        raise HubError(ReviewCodes.CHAIN_REQUIRED)
+
+
+def check_proof_rounds(chain: ReviewChain, completed: int | None) -> None:
+    """三校 before 签发: `completed` None means the count is not available (not required)."""
+    if chain.proof_rounds and completed is not None and completed < chain.proof_rounds:
+        raise HubError(
+            ReviewCodes.PROOF_ROUNDS_MISSING, required=chain.proof_rounds, done=completed
+        )
+
+
+def may_sign_next(rnd: ReviewRound, reviewer: str, roles: Collection[str]) -> bool:
+    """For the review queue: the caller could sign the round's current stage."""
+    stage = rnd.current_stage
+    return stage is not None and stage.role in roles and reviewer not in rnd.signers()
+
+
+class ActionKind(StrEnum):
+    TAKEDOWN = "takedown"  # 撤稿
+    CORRECTION = "correction"  # 更正
+
+
+@dataclass(frozen=True)
+class PendingAction:
+    """A takedown waiting for the chain's named stage to sign it."""
+
+    kind: ActionKind
+    stage: int
+    requested_by: str
+    reason: str
+
+
+def sign_action(
+    action: PendingAction,
+    chain: ReviewChain,
+    *,
+    reviewer: str,
+    roles: Collection[str],
+    decision: Decision,
+    opinion: str,
+) -> SignOff:
+    """One sign-off on a pending takedown: the stage's role, and never the requester."""
+    stage = chain.stages[action.stage]
+    if stage.role not in roles:
+        raise HubError(ReviewCodes.WRONG_ROLE, stage=stage.name, role=stage.role)
+    if reviewer == action.requested_by:
+        raise HubError(ReviewCodes.OWN_REQUEST)
+    if decision == Decision.RETURN and not opinion.strip():
+        raise HubError(ReviewCodes.REASON_REQUIRED)
+    return SignOff(stage.key, decision, reviewer, 0, "", opinion)

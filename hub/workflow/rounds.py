@@ -1,27 +1,40 @@
-"""三审 review rounds, stored: submit for review, sign off stage by stage, 签发.
+"""三审 review rounds, stored: submit for review, sign off stage by stage, 签发, schedule.
 
 The rules are `hub/workflow/review.py` (plain code); this module stores a story's
 current round and applies them with the caller's real roles. Every sign-off records
 the reviewer and the revision's content hash; the final one approves (签发) exactly
-that revision, which hands it to distribution through the story's outbox event.
+that revision, which hands it to distribution through the story's outbox event (now,
+or at the scheduled time through a durable job, `review.publish_at`).
+
+An edit of the story during review or after approval flips its state back to
+`in_review` in the same write (hub/store/stories.py); the round follows the new
+revision (`after_edit`, re-entering at the chain's stage) the next time it is read.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import asdict
 from typing import Any, ClassVar
 
+import pluggy
+import structlog
 from pydantic import Field
 from pymongo import IndexModel, ReturnDocument
 
-from hub.audit.log import record_story
+from hub.audit.log import append
 from hub.domain.permissions import Principal, Role
 from hub.domain.story import StoryStatus
 from hub.errors import HubError
+from hub.events.bus import publish
 from hub.ids import now_ms
+from hub.jobs import queue
+from hub.jobs.consumers import Consumer
+from hub.jobs.documents import JobDoc
 from hub.store.documents import StoryDoc, TenantDocument
+from hub.store.scope import Scope
 from hub.store.stories import StoryRepository
-from hub.workflow import wordlists
+from hub.workflow import chains, wordlists
 from hub.workflow.errors import ReviewCodes
 from hub.workflow.review import (
     Decision,
@@ -31,9 +44,15 @@ from hub.workflow.review import (
     SignOff,
     Stage,
     after_edit,
+    check_direct_approval,
+    check_proof_rounds,
+    choose_chain,
+    may_sign_next,
     sign,
     submit,
 )
+
+log = structlog.get_logger(__name__)
 
 #: The default chain: 初审, 复审, 终审 (the chief editor may sign 终审 too).
 DEFAULT_CHAIN = ReviewChain(
@@ -46,10 +65,18 @@ DEFAULT_CHAIN = ReviewChain(
     ),
 )
 
+SCHEDULER = "review.publish_at"  # the job consumer of scheduled publication
+REENTER = "review.reenter"  # follows edits that sent a story back to review
+EVENT_SCHEDULE = "story.schedule"  # a state change distribution does not act on
+
 
 class ReviewRoundDoc(TenantDocument):
     """A story's current review round (`_id` = story id). Sign-offs are a map keyed by
-    sequence (nx-27017 mangles pushed sub-documents); `seq` is the compare-and-set key."""
+    sequence (nx-27017 mangles pushed sub-documents); `seq` is the compare-and-set key.
+
+    `publish_at` is the scheduled time of publication (ms), `embargo_until` the embargo
+    handed to distribution with the approval; `handed_over` says the approval event has
+    been emitted (distribution has the revision)."""
 
     chain: dict[str, Any]
     revision: int
@@ -60,6 +87,10 @@ class ReviewRoundDoc(TenantDocument):
     return_reason: str | None = None
     seq: int = 0
     updated_at: int = Field(default_factory=now_ms)
+    publish_at: int | None = None
+    embargo_until: int | None = None
+    handed_over: bool = False
+    correction_note: str | None = None
 
     class Settings:
         name = "review_rounds"
@@ -74,39 +105,45 @@ def review_roles(principal: Principal) -> set[str]:
     return roles
 
 
-def _to_domain(doc: ReviewRoundDoc) -> ReviewRound:
-    c = doc.chain
-    chain = ReviewChain(id=c["id"], name=c["name"], stages=tuple(Stage(**s) for s in c["stages"]),
-                        reenter_stage=int(c.get("reenter_stage", 0)))  # fmt: skip
-    signoffs = tuple(SignOff(**{**v, "decision": Decision(v["decision"])}) for _, v in sorted(doc.signoffs.items()))
-    return ReviewRound(chain=chain, revision=doc.revision, content_hash=doc.content_hash, stage_index=doc.stage_index,
-                       status=doc.status, signoffs=signoffs, return_reason=doc.return_reason)  # fmt: skip
+def to_domain(doc: ReviewRoundDoc) -> ReviewRound:
+    signoffs = tuple(
+        SignOff(**{**v, "decision": Decision(v["decision"])})
+        for _, v in sorted(doc.signoffs.items())
+    )
+    return ReviewRound(chain=chains.to_domain(doc.chain), revision=doc.revision, content_hash=doc.content_hash,
+                       stage_index=doc.stage_index, status=RoundStatus(doc.status), signoffs=signoffs,
+                       return_reason=doc.return_reason)  # fmt: skip
 
 
 def _fields(rnd: ReviewRound) -> dict[str, Any]:
-    chain = {"id": rnd.chain.id, "name": rnd.chain.name, "reenter_stage": rnd.chain.reenter_stage,
-             "stages": [asdict(s) for s in rnd.chain.stages]}  # fmt: skip
     return {
-        "chain": chain, "revision": rnd.revision, "content_hash": rnd.content_hash, "stage_index": rnd.stage_index,
-        "status": rnd.status.value, "return_reason": rnd.return_reason, "updated_at": now_ms(),
+        "chain": chains.snapshot(rnd.chain), "revision": rnd.revision, "content_hash": rnd.content_hash,
+        "stage_index": rnd.stage_index, "status": rnd.status.value, "return_reason": rnd.return_reason, "updated_at": now_ms(),
         "signoffs": {f"{i:03d}": {**asdict(s), "decision": s.decision.value} for i, s in enumerate(rnd.signoffs)},
     }  # fmt: skip
 
 
-async def current(tenant: str, story_id: str) -> ReviewRoundDoc | None:
+async def _raw(tenant: str, story_id: str) -> ReviewRoundDoc | None:
     return await ReviewRoundDoc.find_one({"tenant": tenant, "_id": story_id})
 
 
-async def _store(tenant: str, story_id: str, rnd: ReviewRound, expected_seq: int | None) -> ReviewRoundDoc:
+async def _store(
+    tenant: str, story_id: str, rnd: ReviewRound | None, expected_seq: int | None, **extra: Any
+) -> ReviewRoundDoc:
+    """Write the round (and `extra` fields) if it is still at `expected_seq` (None: a new round)."""
     coll = ReviewRoundDoc.get_pymongo_collection()
-    fields = _fields(rnd)
+    fields = {**(_fields(rnd) if rnd is not None else {}), **extra}
     if expected_seq is None:
         doc = ReviewRoundDoc(id=story_id, tenant=tenant, seq=1, **fields)
-        await coll.replace_one({"_id": story_id, "tenant": tenant}, doc.model_dump(by_alias=True, mode="json"), upsert=True)
+        await coll.replace_one(
+            {"_id": story_id, "tenant": tenant},
+            doc.model_dump(by_alias=True, mode="json"),
+            upsert=True,
+        )
         return doc
     raw = await coll.find_one_and_update(
         {"_id": story_id, "tenant": tenant, "seq": expected_seq},
-        {"$set": {**fields, "seq": expected_seq + 1}},
+        {"$set": {**fields, "seq": expected_seq + 1, "updated_at": now_ms()}},
         return_document=ReturnDocument.AFTER,
     )
     if raw is None:  # another reviewer acted at the same moment
@@ -114,38 +151,353 @@ async def _store(tenant: str, story_id: str, rnd: ReviewRound, expected_seq: int
     return ReviewRoundDoc.model_validate(raw)
 
 
-async def submit_for_review(repo: StoryRepository, story_id: str, expected_version: int) -> tuple[StoryDoc, ReviewRoundDoc]:
+async def audit(scope: Scope, action: str, story: StoryDoc, **details: Any) -> None:
+    """An audit entry about the story with actor, version and content hash (and `details`)."""
+    await append(scope.tenant, scope.actor, action, "story", story.id,
+                 {"version": story.version, "status": str(story.status.value), "content_hash": story.content_hash,
+                  "revision": story.revision, **details})  # fmt: skip
+
+
+async def announce(scope: Scope, kind: str, story_id: str, **data: Any) -> None:
+    """Tell the review queue's subscribers (bus topic `review_queue`); never fails a change."""
+    try:
+        await publish(scope.tenant, "review_queue", kind, story_id, scope.actor, data)
+    except Exception:  # the change is stored; a listener's trouble is not the caller's
+        log.exception("review.announce_failed", kind=kind, story=story_id)
+
+
+async def current(
+    tenant: str, story_id: str, story: StoryDoc | None = None
+) -> ReviewRoundDoc | None:
+    """The story's round, following the story's current revision: an edit since the round
+    was stored restarts it at the chain's re-entry stage (sign-offs on old content stop
+    counting). Returned rounds are left to the reporter's next submission."""
+    doc = await _raw(tenant, story_id)
+    if doc is None:
+        return None
+    if story is None:
+        story = await StoryDoc.find_one({"tenant": tenant, "_id": story_id})
+    if (
+        story is None
+        or story.content_hash == doc.content_hash
+        or doc.status == RoundStatus.RETURNED
+    ):
+        return doc
+    moved = after_edit(to_domain(doc), story.revision, story.content_hash)
+    try:
+        stored = await _store(tenant, story_id, moved, doc.seq, handed_over=False)
+    except HubError:  # someone else synced it first
+        return await _raw(tenant, story_id)
+    await append(tenant, story.updated_by, "story.review.reenter", "story", story_id,
+                 {"stage": moved.chain.stages[moved.stage_index].key, "revision": story.revision,
+                  "content_hash": story.content_hash, "version": story.version})  # fmt: skip
+    await announce(
+        Scope(tenant, story.updated_by),
+        "review.reentered",
+        story_id,
+        stage=moved.chain.stages[moved.stage_index].name,
+    )
+    return stored
+
+
+async def _chain_for(
+    tenant: str, story: StoryDoc, default_channels: Collection[str]
+) -> tuple[ReviewChain, bool]:
+    """The tenant's chain for this story (and whether a configured one applied)."""
+    configured = await chains.domain_chains(tenant)
+    chosen = choose_chain(configured, story.column_id, story.channels or list(default_channels))
+    if chosen.id == "default" and not any(c.id == "default" for c in configured):
+        return DEFAULT_CHAIN, False
+    return chosen, True
+
+
+async def submit_for_review(
+    repo: StoryRepository,
+    story_id: str,
+    expected_version: int,
+    default_channels: Collection[str] = ("app",),
+) -> tuple[StoryDoc, ReviewRoundDoc]:
     """送审: start a round on the current revision (or continue one after an edit)."""
     story = await repo.require(story_id)
-    existing = await current(repo.scope.tenant, story_id)
-    if existing is not None and existing.status != RoundStatus.RETURNED:
-        rnd = after_edit(_to_domain(existing), story.revision, story.content_hash)
+    existing = await current(repo.scope.tenant, story_id, story)
+    if existing is not None and existing.status == RoundStatus.IN_REVIEW:
+        rnd = to_domain(existing)
     else:
-        rnd = submit(DEFAULT_CHAIN, story.revision, story.content_hash)
+        chain, _ = await _chain_for(repo.scope.tenant, story, default_channels)
+        rnd = submit(chain, story.revision, story.content_hash)
     doc = await repo.set_status(story_id, expected_version, StoryStatus.IN_REVIEW)
-    stored = await _store(repo.scope.tenant, story_id, rnd, None)
+    keep = (
+        {"publish_at": existing.publish_at, "embargo_until": existing.embargo_until}
+        if existing
+        else {}
+    )
+    stored = await _store(repo.scope.tenant, story_id, rnd, None, **keep)
+    await audit(
+        repo.scope,
+        "story.review.submit",
+        doc,
+        chain=rnd.chain.name,
+        stage=rnd.chain.stages[rnd.stage_index].key,
+    )
+    await announce(
+        repo.scope, "review.submitted", story_id, stage=rnd.chain.stages[rnd.stage_index].name
+    )
     return doc, stored
 
 
+async def proof_rounds_completed(tenant: str, story_id: str) -> int | None:
+    """三校 done on the story (hub/editing/proofreading.py)."""
+    from hub.editing.proofreading import completed_proof_rounds
+
+    return await completed_proof_rounds(tenant, story_id)
+
+
 async def sign_off(
-    repo: StoryRepository, principal: Principal, story_id: str, decision: Decision, opinion: str
+    repo: StoryRepository,
+    principal: Principal,
+    story_id: str,
+    decision: Decision,
+    opinion: str,
+    pm: pluggy.PluginManager,
+    expected_revision: int | None = None,
+    publish_at: int | None = None,
 ) -> tuple[StoryDoc, ReviewRoundDoc]:
-    """审稿单: the caller signs the current stage; the last approval is the 签发."""
+    """审稿单: the caller signs the current stage; the last approval is the 签发.
+    `publish_at` (ms, future) schedules the publication with the sign-off."""
+    scope = repo.scope
     story = await repo.require(story_id)
-    existing = await current(repo.scope.tenant, story_id)
+    existing = await current(scope.tenant, story_id, story)
     if existing is None:
         raise HubError(ReviewCodes.NOT_IN_REVIEW, status=story.status.value)
-    found = await wordlists.findings(repo.scope.tenant, story.content())
-    rnd = sign(
-        _to_domain(existing), reviewer=repo.scope.actor or "", roles=review_roles(principal), decision=decision,
+    rnd = to_domain(existing)
+    if expected_revision is not None and expected_revision != story.revision:
+        raise HubError(
+            ReviewCodes.STALE_REVISION, submitted=expected_revision, current=story.revision
+        )
+    if publish_at is not None and publish_at <= now_ms():
+        raise HubError(ReviewCodes.BAD_TIME, what="发布时间 / publication time")
+    found = await wordlists.findings(pm, scope.tenant, story)
+    last = rnd.status == RoundStatus.IN_REVIEW and rnd.stage_index == len(rnd.chain.stages) - 1
+    if last and decision == Decision.APPROVE:
+        check_proof_rounds(rnd.chain, await proof_rounds_completed(scope.tenant, story_id))
+    signed = sign(
+        rnd, reviewer=scope.actor or "", roles=review_roles(principal), decision=decision,
         current_revision=story.revision, current_hash=story.content_hash, opinion=opinion, at=now_ms(),
         findings=found,
     )  # fmt: skip
-    stored = await _store(repo.scope.tenant, story_id, rnd, existing.seq)
+    stage = rnd.chain.stages[rnd.stage_index]
+    extra = (
+        {"publish_at": publish_at}
+        if publish_at is not None and decision == Decision.APPROVE
+        else {}
+    )
+    stored = await _store(scope.tenant, story_id, signed, existing.seq, **extra)
     action = "story.review.return" if decision == Decision.RETURN else "story.review.approve"
-    await record_story(repo.scope.tenant, repo.scope.actor, action, story)
-    if rnd.status == RoundStatus.APPROVED:  # 签发: distribution takes this revision
-        story = await repo.set_status(story_id, story.version, StoryStatus.APPROVED, {"signed_revision": rnd.revision})
-    elif rnd.status == RoundStatus.RETURNED:
-        story = await repo.set_status(story_id, story.version, StoryStatus.DRAFT, {"returned": opinion})
+    await audit(scope, action, story, stage=stage.key, stage_name=stage.name, opinion=opinion)
+    if signed.status == RoundStatus.APPROVED:
+        # 签发: distribution takes this revision, now or at its scheduled time
+        story, stored = await _approved(repo, story, stored)
+    elif signed.status == RoundStatus.RETURNED:
+        story = await repo.set_status(
+            story_id, story.version, StoryStatus.DRAFT, {"returned": opinion}
+        )
+        await announce(scope, "review.returned", story_id, stage=stage.name, reason=opinion)
+    else:
+        await announce(
+            scope,
+            "review.signed",
+            story_id,
+            stage=stage.name,
+            next=signed.chain.stages[signed.stage_index].name,
+        )
     return story, stored
+
+
+def approval_data(doc: ReviewRoundDoc, **extra: Any) -> dict[str, Any]:
+    """What the approval event (story.status → approved) carries to distribution.
+
+    `embargo_until` (ms since the epoch, or absent): partners and feeds must not make
+    the item public before it; `correction` is the 更正说明 of a correction."""
+    data: dict[str, Any] = {
+        "signed_revision": doc.revision,
+        "content_hash": doc.content_hash,
+        **extra,
+    }
+    if doc.embargo_until:
+        data["embargo_until"] = doc.embargo_until
+    if doc.correction_note:
+        data["correction"] = doc.correction_note
+    return data
+
+
+async def _approved(
+    repo: StoryRepository, story: StoryDoc, rnd: ReviewRoundDoc
+) -> tuple[StoryDoc, ReviewRoundDoc]:
+    scope = repo.scope
+    if rnd.publish_at and rnd.publish_at > now_ms():
+        story = await _hold(repo, story, StoryStatus.SCHEDULED, rnd)
+        await audit(scope, "story.review.signed_and_scheduled", story, publish_at=rnd.publish_at)
+        await announce(scope, "review.approved", story.id, publish_at=rnd.publish_at)
+        return story, rnd
+    story = await repo.set_status(story.id, story.version, StoryStatus.APPROVED, approval_data(rnd))
+    rnd = await _store(
+        scope.tenant, story.id, None, rnd.seq, handed_over=True, correction_note=None
+    )
+    await announce(scope, "review.approved", story.id)
+    return story, rnd
+
+
+async def _hold(
+    repo: StoryRepository, story: StoryDoc, status: StoryStatus, rnd: ReviewRoundDoc
+) -> StoryDoc:
+    """Approved but not handed to distribution: `scheduled` (with its job) or `approved`
+    (held, after a cancelled schedule). The event is not `story.status`, so nothing ships."""
+    data = {"from": story.status.value, "to": status.value, "publish_at": rnd.publish_at}
+    story = await repo.emit(story.id, story.version, EVENT_SCHEDULE, data, {"status": status.value})
+    if status == StoryStatus.SCHEDULED and rnd.publish_at:
+        await queue.enqueue(repo.scope.tenant, SCHEDULER, "story.publish_at", f"{story.id}:{rnd.publish_at}:{rnd.seq}",
+                            {"story_id": story.id, "publish_at": rnd.publish_at}, ready_at=rnd.publish_at)  # fmt: skip
+    return story
+
+
+async def check_direct(
+    repo: StoryRepository, story_id: str, default_channels: Collection[str] = ("app",)
+) -> dict[str, Any]:
+    """`approveStory` (one-step 签发) may not bypass a chain (see check_direct_approval);
+    returns the approval event's data (the round's embargo, correction note)."""
+    story = await repo.require(story_id)
+    rnd = await current(repo.scope.tenant, story_id, story)
+    _, configured = await _chain_for(repo.scope.tenant, story, default_channels)
+    check_direct_approval(
+        to_domain(rnd) if rnd else None, configured, story.revision, story.content_hash
+    )
+    return approval_data(rnd) if rnd else {}
+
+
+async def mark_handed_over(tenant: str, story_id: str) -> None:
+    """After a direct approval of an approved round: the schedule, if any, is spent."""
+    await ReviewRoundDoc.get_pymongo_collection().update_one(
+        {"_id": story_id, "tenant": tenant},
+        {"$set": {"handed_over": True, "correction_note": None}},
+    )
+
+
+# ---- scheduled publication and embargo ----------------------------------------------
+
+
+async def schedule(
+    repo: StoryRepository, story_id: str, at: int | None, embargo_until: int | None = None
+) -> tuple[StoryDoc, ReviewRoundDoc]:
+    """定时发布: publish at `at` (ms) once approved; None cancels (the story stays approved,
+    held, until scheduled again or approved directly). Rescheduling replaces the time."""
+    scope = repo.scope
+    now = now_ms()
+    if at is not None and at <= now:
+        raise HubError(ReviewCodes.BAD_TIME, what="发布时间 / publication time")
+    story = await repo.require(story_id)
+    rnd = await current(scope.tenant, story_id, story)
+    if (
+        rnd is None
+        or rnd.handed_over
+        or rnd.status == RoundStatus.RETURNED
+        or (
+            rnd.status == RoundStatus.APPROVED
+            and story.status not in (StoryStatus.SCHEDULED, StoryStatus.APPROVED)
+        )
+    ):
+        raise HubError(ReviewCodes.NOT_SCHEDULABLE, status=story.status.value)
+    extra: dict[str, Any] = {"publish_at": at}
+    if embargo_until is not None:
+        extra["embargo_until"] = embargo_until or None
+    stored = await _store(scope.tenant, story_id, None, rnd.seq, **extra)
+    if rnd.status == RoundStatus.APPROVED:
+        story = await _hold(
+            repo, story, StoryStatus.SCHEDULED if at else StoryStatus.APPROVED, stored
+        )
+    await audit(scope, "story.schedule" if at else "story.schedule.cancel", story, publish_at=at,
+                embargo_until=stored.embargo_until)  # fmt: skip
+    await announce(scope, "review.scheduled", story_id, publish_at=at)
+    return story, stored
+
+
+async def set_embargo(repo: StoryRepository, story_id: str, until: int | None) -> ReviewRoundDoc:
+    """禁发期: partners and feeds must not make the approved revision public before `until`."""
+    scope = repo.scope
+    if until is not None and until <= now_ms():
+        raise HubError(ReviewCodes.BAD_TIME, what="禁发截止时间 / embargo end")
+    story = await repo.require(story_id)
+    rnd = await current(scope.tenant, story_id, story)
+    if rnd is None or rnd.handed_over or rnd.status == RoundStatus.RETURNED:
+        raise HubError(ReviewCodes.NOT_SCHEDULABLE, status=story.status.value)
+    stored = await _store(scope.tenant, story_id, None, rnd.seq, embargo_until=until)
+    await audit(scope, "story.embargo", story, embargo_until=until)
+    return stored
+
+
+async def publish_due(job: JobDoc) -> dict[str, object]:
+    """The scheduled time has come: emit the approval distribution handles, if the story is
+    still scheduled for this time with the approved content; otherwise log and skip."""
+    tenant, story_id, at = job.tenant, str(job.payload["story_id"]), int(job.payload["publish_at"])
+    scope = Scope(tenant, "scheduler", public_only=False)
+    repo = StoryRepository(scope)
+    story = await StoryDoc.find_one({"tenant": tenant, "_id": story_id})
+    rnd = await _raw(tenant, story_id)
+    reason = None
+    if story is None or rnd is None:
+        reason = "story or round missing"
+    elif rnd.publish_at != at or rnd.handed_over:
+        reason = "rescheduled or cancelled"
+    elif story.status != StoryStatus.SCHEDULED:
+        reason = f"story is {story.status.value}"
+    elif rnd.status != RoundStatus.APPROVED or rnd.content_hash != story.content_hash:
+        reason = "content changed since approval"
+    if reason is not None:
+        log.info("review.schedule_skipped", story=story_id, publish_at=at, reason=reason)
+        if story is not None:
+            await audit(scope, "story.schedule.skipped", story, publish_at=at, reason=reason)
+        return {"skipped": reason}
+    assert story is not None and rnd is not None
+    story = await repo.set_status(
+        story_id, story.version, StoryStatus.APPROVED, approval_data(rnd, scheduled_at=at)
+    )
+    await _store(tenant, story_id, None, rnd.seq, handed_over=True, correction_note=None)
+    await audit(scope, "story.schedule.published", story, publish_at=at)
+    await announce(scope, "review.published", story_id, publish_at=at)
+    return {"approved": story_id}
+
+
+async def reenter_after_edit(job: JobDoc) -> dict[str, object]:
+    """An edit sent a story back to review (`story.updated` with `review_from`): move its
+    round to the new revision now, so the review queue (and its subscribers) see it at
+    once rather than when the round is next read."""
+    if not job.payload.get("data", {}).get("review_from"):
+        return {"skipped": "no review"}
+    doc = await current(job.tenant, str(job.payload["story_id"]))
+    return {"round": doc.status.value if doc else None}
+
+
+def consumers() -> list[Consumer]:
+    """The review workflow's job consumers: scheduled publication, re-review after edits."""
+    return [
+        Consumer(SCHEDULER, (), publish_due),
+        Consumer(REENTER, ("story.updated",), reenter_after_edit),
+    ]
+
+
+# ---- the review queue ----------------------------------------------------------------
+
+
+async def review_queue(scope: Scope, limit: int = 200) -> list[ReviewRoundDoc]:
+    """Stories waiting at a stage the caller may sign (and has not signed in this round)."""
+    roles = review_roles(scope.principal)
+    stories = (
+        await StoryDoc.find({"tenant": scope.tenant, "status": StoryStatus.IN_REVIEW.value})
+        .limit(limit)
+        .to_list()
+    )
+    out = []
+    for story in stories:
+        rnd = await current(scope.tenant, story.id, story)
+        if rnd is not None and may_sign_next(to_domain(rnd), scope.actor or "", roles):
+            out.append(rnd)
+    return out

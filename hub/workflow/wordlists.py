@@ -1,27 +1,28 @@
-"""A center's sensitive-word list (敏感词表), stored, and the checks run on a story."""
+"""A center's sensitive-word list (敏感词表), stored; the checks run on a story (through
+the `check_story` hook) and editors' acknowledgements of their findings."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any, ClassVar
 
+import pluggy
+import ronghub_sdk as sdk
 from pydantic import Field
 from pymongo import IndexModel
+from ronghub_sdk import hookspecs
 
-from hub.domain.story import StoryContent
-from hub.errors import invalid
+from hub.audit.log import append
+from hub.channels.story_input import story_input
+from hub.errors import HubError, invalid
 from hub.ids import now_ms
-from hub.store.documents import TenantDocument
+from hub.store.documents import RevisionDoc, StoryDoc, TenantDocument
 from hub.store.scope import Scope
-from hub.workflow.checks import (
-    Level,
-    SourceRules,
-    Word,
-    WordList,
-    proofreading_hints,
-    sensitive_words,
-    source_rules,
-)
-from hub.workflow.review import Finding
+from hub.workflow.checks import Level, field_texts
+from hub.workflow.errors import ReviewCodes
+from hub.workflow.plugins import run_checks
+from hub.workflow.review import Finding, check_acknowledge, finding_key
 
 MAX_WORDS = 50_000
 
@@ -39,10 +40,9 @@ class WordListDoc(TenantDocument):
         indexes: ClassVar[list[Any]] = [IndexModel([("tenant", 1)])]
 
 
-_compiled: dict[tuple[str, int], WordList] = {}  # (tenant, updated_at) -> matcher
-
-
-async def save(scope: Scope, words: list[dict[str, Any]], allowed_sources: list[str]) -> WordListDoc:
+async def save(
+    scope: Scope, words: list[dict[str, Any]], allowed_sources: list[str]
+) -> WordListDoc:
     if len(words) > MAX_WORDS:
         raise invalid("words", f"词表最多 {MAX_WORDS} 个词", f"at most {MAX_WORDS} words")
     clean = []
@@ -52,11 +52,17 @@ async def save(scope: Scope, words: list[dict[str, Any]], allowed_sources: list[
             continue
         level = str(w.get("level") or Level.BLOCK.value)
         if level not in {lv.value for lv in Level}:
-            raise invalid("level", "级别应为 block(拦截)或 warn(提示)", "level must be block or warn")
-        clean.append({"text": text, "level": level, "suggestion": w.get("suggestion"), "note": w.get("note")})
+            raise invalid(
+                "level", "级别应为 block(拦截)或 warn(提示)", "level must be block or warn"
+            )
+        clean.append(
+            {"text": text, "level": level, "suggestion": w.get("suggestion"), "note": w.get("note")}
+        )
     doc = WordListDoc(id=scope.tenant, tenant=scope.tenant, words=clean,
                       allowed_sources=[s.strip() for s in allowed_sources if s.strip()], updated_by=scope.actor)  # fmt: skip
     await doc.save()
+    await append(scope.tenant, scope.actor, "review.word_list.save", "word_list", scope.tenant,
+                 {"words": len(clean), "allowed_sources": len(doc.allowed_sources)})  # fmt: skip
     return doc
 
 
@@ -64,12 +70,117 @@ async def get(tenant: str) -> WordListDoc | None:
     return await WordListDoc.find_one({"tenant": tenant, "_id": tenant})
 
 
-async def findings(tenant: str, content: StoryContent) -> list[Finding]:
-    """Every check's findings on `content` with the center's own list and sources."""
+class FindingAckDoc(TenantDocument):
+    """An editor's acknowledgement of one finding (`_id` = `{story_id}:{key}`): kept while
+    the finding's key stands (the matched text and its surroundings unchanged)."""
+
+    story_id: str
+    key: str
+    note: str = ""
+    by: str | None = None
+    content_hash: str  # the revision it was acknowledged on
+    blocking: bool = False
+    at: int = Field(default_factory=now_ms)
+
+    class Settings:
+        name = "finding_acks"
+        indexes: ClassVar[list[Any]] = [IndexModel([("tenant", 1), ("story_id", 1)])]
+
+
+_default_pm: pluggy.PluginManager | None = None
+
+
+def plugin_manager(services: Any) -> pluggy.PluginManager:
+    """The channel plugin manager of the running hub (checks are hooks on it); outside a
+    hub (unit tests, CLI) a manager with the hook specs and the built-in checks only."""
+    global _default_pm
+    distribution = getattr(services, "distribution", None)
+    if distribution is not None:
+        pm: pluggy.PluginManager = distribution.channels.pm
+        return pm
+    if _default_pm is None:
+        _default_pm = pluggy.PluginManager(hookspecs.PROJECT)
+        _default_pm.add_hookspecs(hookspecs)
+    return _default_pm
+
+
+def check_config(tenant: str, doc: WordListDoc | None) -> dict[str, Any]:
+    """The `config` of the `check_story` hook for a center."""
+    return {
+        "tenant": tenant,
+        "sensitive_words": list(doc.words) if doc else [],
+        "word_list_version": f"{tenant}:{doc.updated_at}" if doc else f"{tenant}:none",
+        "allowed_sources": list(doc.allowed_sources) if doc else [],
+    }
+
+
+def _keyed(found: sdk.Finding, texts: Mapping[str, str]) -> Finding:
+    context = ""
+    if (
+        found.field is not None
+        and found.field in texts
+        and found.start is not None
+        and found.end is not None
+    ):
+        text = texts[found.field]
+        context = (
+            text[max(0, found.start - CONTEXT) : found.start]
+            + "|"
+            + text[found.end : found.end + CONTEXT]
+        )
+    return Finding(
+        code=found.code, message=found.message_zh, message_en=found.message_en, blocking=found.blocking,
+        field=found.field, start=found.start, end=found.end, match=found.match, suggestion=found.suggestion,
+        key=finding_key(found.code, found.field, found.match, context),
+    )  # fmt: skip
+
+
+CONTEXT = 6  # characters either side of a match that belong to its key
+
+
+async def findings(pm: pluggy.PluginManager, tenant: str, story: StoryDoc) -> list[Finding]:
+    """Every check's findings on the story's current content, each with its stable key and
+    marked resolved when acknowledged. Keys repeated in one field (the same word twice in
+    the same surroundings) are numbered so each stays distinct."""
     doc = await get(tenant)
-    key = (tenant, doc.updated_at if doc else 0)
-    if key not in _compiled:
-        words = [Word(w["text"], Level(w["level"]), w.get("suggestion"), w.get("note")) for w in (doc.words if doc else [])]
-        _compiled[key] = WordList(words)
-    rules = SourceRules(frozenset(doc.allowed_sources) if doc else frozenset())
-    return [*sensitive_words(content, _compiled[key]), *source_rules(content, rules), *proofreading_hints(content)]
+    content = story.content()
+    data = story_input(content, tenant=tenant, story_id=story.id, revision_id=RevisionDoc.make_id(story.id, story.revision),
+                       revision_number=story.revision)  # fmt: skip
+    texts = field_texts(content)
+    raw = run_checks(pm, data, check_config(tenant, doc))
+    acks = {
+        a.key: a
+        for a in await FindingAckDoc.find({"tenant": tenant, "story_id": story.id}).to_list()
+    }
+    out: list[Finding] = []
+    seen: dict[str, int] = {}
+    for f in raw:
+        keyed = _keyed(f, texts)
+        n = seen.get(keyed.key, 0)
+        seen[keyed.key] = n + 1
+        if n:
+            keyed = replace(keyed, key=f"{keyed.key}.{n}")
+        ack = acks.get(keyed.key)
+        out.append(replace(keyed, resolved=True, acknowledged_by=ack.by) if ack else keyed)
+    return out
+
+
+async def acknowledge(
+    pm: pluggy.PluginManager, scope: Scope, roles: set[str], story: StoryDoc, key: str, note: str
+) -> Finding:
+    """确认: accept one finding of the current revision (blocking ones: chief editor only)."""
+    found = next((f for f in await findings(pm, scope.tenant, story) if f.key == key), None)
+    if found is None:
+        raise HubError(ReviewCodes.FINDING_NOT_FOUND, key=key)
+    check_acknowledge(found, roles, note)
+    ack = FindingAckDoc(id=f"{story.id}:{key}", tenant=scope.tenant, story_id=story.id, key=key, note=note.strip(),
+                        by=scope.actor, content_hash=story.content_hash, blocking=found.blocking)  # fmt: skip
+    await FindingAckDoc.get_pymongo_collection().replace_one(
+        {"_id": ack.id, "tenant": scope.tenant},
+        ack.model_dump(by_alias=True, mode="json"),
+        upsert=True,
+    )
+    await append(scope.tenant, scope.actor, "story.finding.acknowledge", "story", story.id,
+                 {"key": key, "code": found.code, "blocking": found.blocking, "note": note.strip(),
+                  "content_hash": story.content_hash, "version": story.version})  # fmt: skip
+    return replace(found, resolved=True, acknowledged_by=scope.actor)

@@ -143,6 +143,29 @@ class Problem:
         return self.severity == Severity.ERROR
 
 
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One result of a story check (`check_story` hook) before sign-off: a sensitive
+    word, a missing 转载 source field, a probable misused word.
+
+    `code` is stable (e.g. "SENSITIVE_WORD"); `blocking` findings stop sign-off until
+    they are fixed or acknowledged by the chief editor, the others are shown as hints.
+    `field` is the story field ("title", "body", "source.source_name" ...); `start` and
+    `end` are character offsets in that field's plain text when the check matched text,
+    so an editor's console can underline it.
+    """
+
+    code: str
+    message_zh: str
+    message_en: str = ""
+    blocking: bool = True
+    field: str | None = None
+    start: int | None = None
+    end: int | None = None
+    match: str | None = None
+    suggestion: str | None = None
+
+
 class StatusState(StrEnum):
     ACCEPTED = "accepted"  # the platform took it; not yet visible
     UNDER_REVIEW = "under_review"

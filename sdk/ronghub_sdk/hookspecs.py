@@ -19,6 +19,7 @@ from ronghub_sdk._types import (
     ChannelInfo,
     Checkpoints,
     DeliveryResult,
+    Finding,
     Metrics,
     PlatformStatus,
     Problem,
@@ -161,6 +162,22 @@ def assemble_edition(  # type: ignore[empty-body]
     YYYY-MM-DD. The result is validated and delivered like any variant."""
 
 
+@hookspec
+def check_story(story: StoryInput, config: Mapping[str, Any]) -> Sequence[Finding]:  # type: ignore[empty-body]
+    """Check a story's current revision before sign-off (审稿) and return its findings.
+
+    Unlike the channel hooks this one is called on *every* plugin that implements it
+    (the hub's built-in checks: sensitive words, source rules, proofreading hints, and
+    any channel or check plugin); the results are concatenated. `story` is the
+    revision under review (not yet approved: `approved_by` is None). `config` is the
+    center's check configuration: `sensitive_words` (a list of {text, level
+    "block"|"warn", suggestion, note}), `word_list_version` (changes whenever the list
+    does, for caching compiled matchers), `allowed_sources` (转载 sources) and `tenant`.
+    Return an empty sequence when nothing is found. Pure and fast: no network, no files;
+    it runs on every `storyChecks` query and every sign-off.
+    """
+
+
 HOOK_NAMES: tuple[str, ...] = (
     "describe",
     "render",
@@ -172,5 +189,10 @@ HOOK_NAMES: tuple[str, ...] = (
     "retract",
     "correct",
     "assemble_edition",
+    "check_story",
 )
-ASYNC_HOOKS: frozenset[str] = frozenset({"deliver", "poll_status", "fetch_metrics", "retract", "correct"})
+#: Entry-point group of plugins that only contribute checks (`check_story`), no channel.
+CHECKS_ENTRY_POINT_GROUP = "ronghub.checks"
+ASYNC_HOOKS: frozenset[str] = frozenset(
+    {"deliver", "poll_status", "fetch_metrics", "retract", "correct"}
+)

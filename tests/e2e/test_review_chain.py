@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -14,7 +15,8 @@ from tests.e2e.identity_helpers import make_tenant, make_user, sign_in
 CREATE = "mutation($i: CreateStoryInput!) { createStory(input: $i) { id version } }"
 SUBMIT = "mutation($id: ID!, $v: Int!) { submitForReview(id: $id, expectedVersion: $v) { status currentStage { name } } }"
 SIGN = "mutation($id: ID!, $d: ReviewDecision!, $o: String!) { signOff(storyId: $id, decision: $d, opinion: $o) { status currentStage { name } signOffs { stage reviewer contentHash } } }"
-STORY = "query($id: ID!) { story(id: $id) { version status revision: contentHash } }"
+SIGN_AT = "mutation($id: ID!, $d: ReviewDecision!, $o: String!, $r: Int) { signOff(storyId: $id, decision: $d, opinion: $o, expectedRevision: $r) { status currentStage { name } signOffs { stage reviewer contentHash } } }"
+ROUND = "query($id: ID!) { reviewRound(storyId: $id) { status revision contentHash currentStage { name } signOffs { stage reviewer } } }"
 
 
 async def client(http: httpx.AsyncClient, tenant: str, *grants: str) -> tuple[GraphQLClient, str]:
@@ -55,18 +57,21 @@ async def test_a_seed_article_goes_through_three_reviewers_to_approval(http: htt
     assert published is not None and published.title == title.strip() and published.revision == 1
 
 
-async def test_an_edit_during_review_is_refused_at_sign_off_until_resubmitted(http: httpx.AsyncClient) -> None:
+async def test_an_edit_during_review_re_enters_it_and_a_stale_sign_off_is_refused(http: httpx.AsyncClient) -> None:
     tenant = await make_tenant()
     reporter, _ = await client(http, tenant, "reporter")
     first, _ = await client(http, tenant, "reviewer:first")
+    second, _ = await client(http, tenant, "reviewer:second")
     sid = (await reporter(CREATE, {"i": {"title": "送审稿", "bodyText": "一"}}))["createStory"]["id"]
     await reporter(SUBMIT, {"id": sid, "v": 1})
+    await first(SIGN_AT, {"id": sid, "d": "APPROVE", "o": "同意", "r": 1})
     await reporter("mutation($i: UpdateStoryInput!) { updateStory(input: $i) { version } }",
                    {"i": {"id": sid, "expectedVersion": await version(reporter, sid), "bodyText": "二"}})  # fmt: skip
-    stale = await first.errors(SIGN, {"id": sid, "d": "APPROVE", "o": "同意"})
-    assert stale[0]["extensions"]["code"] == "REVIEW_STALE_REVISION"
-    await reporter(SUBMIT, {"id": sid, "v": await version(reporter, sid)})
-    assert (await first(SIGN, {"id": sid, "d": "APPROVE", "o": "同意"}))["signOff"]["currentStage"] == {"name": "复审"}
+    stale = await second.errors(SIGN_AT, {"id": sid, "d": "APPROVE", "o": "同意", "r": 1})
+    assert stale[0]["extensions"]["code"] == "REVIEW_STALE_REVISION" and stale[0]["extensions"]["message_en"]
+    rnd = (await reporter(ROUND, {"id": sid}))["reviewRound"]
+    assert rnd["revision"] == 2 and rnd["currentStage"] == {"name": "初审"} and rnd["signOffs"] == []  # 初审 again
+    assert (await first(SIGN_AT, {"id": sid, "d": "APPROVE", "o": "同意", "r": 2}))["signOff"]["currentStage"] == {"name": "复审"}
 
 
 async def test_returning_needs_a_reason_and_sends_the_story_back_to_draft(http: httpx.AsyncClient) -> None:
@@ -113,5 +118,104 @@ async def test_a_reprint_without_its_source_fields_cannot_be_signed(http: httpx.
     first, _ = await client(http, tenant, "reviewer:first")
     sid = (await reporter(CREATE, {"i": {"title": "转载稿", "bodyText": "正文", "source": {"reprint": True, "sourceName": "某日报"}}}))["createStory"]["id"]
     await reporter(SUBMIT, {"id": sid, "v": 1})
-    refused = await first.errors(SIGN, {"id": sid, "d": "APPROVE", "o": "同意"})
-    assert refused[0]["extensions"]["code"] == "REVIEW_UNRESOLVED_FINDINGS" and "原作者" in refused[0]["message"]
+    errors = await first.errors(SIGN, {"id": sid, "d": "APPROVE", "o": "同意"})
+    assert "原作者" in refused(errors, "REVIEW_UNRESOLVED_FINDINGS")["message_zh"]
+
+
+CHAIN = """mutation($i: ReviewChainInput!) { createReviewChain(input: $i) { id name stages { key name role } reenterStage } }"""
+THREE = [{"key": "first", "name": "初审", "role": "reviewer:first"}, {"key": "second", "name": "复审", "role": "reviewer:second"},
+         {"key": "final", "name": "终审", "role": "chief_editor"}]  # fmt: skip
+CHECKS = "query($id: ID!) { storyChecks(id: $id) { key code blocking acknowledged acknowledgedBy match } }"
+ACK = "mutation($id: ID!, $k: String!, $n: String!) { acknowledgeFinding(storyId: $id, key: $k, note: $n) { key acknowledged } }"
+UPDATE = "mutation($i: UpdateStoryInput!) { updateStory(input: $i) { version status } }"
+APPROVE = "mutation($id: ID!, $v: Int!) { approveStory(id: $id, expectedVersion: $v) { status } }"
+QUEUE = "{ reviewQueue { storyId currentStage { name } } }"
+
+
+def refused(errors: list[dict[str, Any]], code: str) -> dict[str, Any]:
+    """The error carries the code, a Chinese message (for the editor) and an English one."""
+    ext = errors[0]["extensions"]
+    assert ext["code"] == code, errors
+    assert ext["message_zh"] and ext["message_en"] and ext["message_zh"] != ext["message_en"]
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in ext["message_zh"])
+    return ext
+
+
+async def test_acceptance_a_seed_article_through_a_configured_chain_with_checks_reentry_and_audit(
+    http: httpx.AsyncClient, hub_app: Any
+) -> None:
+    tenant = await make_tenant()
+    admin, _ = await client(http, tenant, "admin")
+    reporter, reporter_id = await client(http, tenant, "reporter")
+    first, first_id = await client(http, tenant, "reviewer:first", "reviewer:second")
+    second, second_id = await client(http, tenant, "reviewer:second")
+    chief, chief_id = await client(http, tenant, "chief_editor")
+
+    # the center configures its chain (an edit after sign-off re-enters at 复审) and its word list
+    bad = await admin.errors(CHAIN, {"i": {"name": "错", "stages": [{"key": "x", "name": "初审", "role": "reviewer:fourth"}]}})
+    assert "reviewer:fourth" in refused(bad, "REVIEW_UNKNOWN_ROLE")["message_zh"]
+    chain = (await admin(CHAIN, {"i": {"name": "三审三校", "stages": THREE, "reenterStage": 1}}))["createReviewChain"]
+    assert [s["name"] for s in chain["stages"]] == ["初审", "复审", "终审"]
+    await admin('mutation { setSensitiveWords(words: [{text: "内部消息", suggestion: "据了解"}]) }')
+
+    # draft: a seed article (the planning part, lead → topic → assignment, joins in front of this)
+    title, _, body = seed_files()[1].read_text(encoding="utf-8").lstrip().partition("\n")
+    body = body.strip() + "\n据内部消息,工作仍在推进。"
+    sid = (await reporter(CREATE, {"i": {"title": title.strip(), "bodyText": body}}))["createStory"]["id"]
+    assert refused(await chief.errors(APPROVE, {"id": sid, "v": 1}), "REVIEW_CHAIN_REQUIRED")  # no bypass
+    submitted = (await reporter(SUBMIT, {"id": sid, "v": 1}))["submitForReview"]
+    assert submitted == {"status": "in_review", "currentStage": {"name": "初审"}}
+
+    # the sensitive word blocks sign-off until the chief editor acknowledges it
+    finding = next(c for c in (await reporter(CHECKS, {"id": sid}))["storyChecks"] if c["code"] == "SENSITIVE_WORD")
+    assert finding["blocking"] and not finding["acknowledged"] and finding["match"] == "内部消息"
+    assert "内部消息" in refused(await first.errors(SIGN, {"id": sid, "d": "APPROVE", "o": "同意"}), "REVIEW_UNRESOLVED_FINDINGS")["message_zh"]
+    refused(await reporter.errors(ACK, {"id": sid, "k": finding["key"], "n": "我觉得可以"}), "REVIEW_ACK_NEEDS_CHIEF")
+    refused(await chief.errors(ACK, {"id": sid, "k": finding["key"], "n": " "}), "REVIEW_ACK_NOTE_REQUIRED")
+    assert (await chief(ACK, {"id": sid, "k": finding["key"], "n": "信息来源已核实,可以使用"}))["acknowledgeFinding"]["acknowledged"]
+
+    # 初审 → 复审 → 终审 with three different people; wrong role and a second stage refused
+    assert {q["storyId"] for q in (await first(QUEUE))["reviewQueue"]} == {sid}
+    assert (await second(QUEUE))["reviewQueue"] == []  # 初审 is not second's stage
+    assert "初审" in refused(await chief.errors(SIGN, {"id": sid, "d": "APPROVE", "o": "同意"}), "REVIEW_WRONG_ROLE")["message_zh"]
+    await first(SIGN, {"id": sid, "d": "APPROVE", "o": "导语清楚"})
+    twice = refused(await first.errors(SIGN, {"id": sid, "d": "APPROVE", "o": "我再签复审"}), "REVIEW_SAME_PERSON")
+    assert "初审" in twice["message_zh"] and "No person may sign two stages" in twice["message_en"]
+    await second(SIGN, {"id": sid, "d": "APPROVE", "o": "事实无误"})
+    done = (await chief(SIGN, {"id": sid, "d": "APPROVE", "o": "签发"}))["signOff"]
+    assert done["status"] == "approved" and [s["reviewer"] for s in done["signOffs"]] == [first_id, second_id, chief_id]
+    signed_hash = done["signOffs"][0]["contentHash"]
+    await drain_hub(hub_app)
+    assert (await reporter("query($id: ID!) { story(id: $id) { status } }", {"id": sid}))["story"]["status"] == "PUBLISHED"
+
+    # an edit after 终审 sends it back to review (at 复审, as configured); publishing is refused
+    v = await version(reporter, sid)
+    edited = (await reporter(UPDATE, {"i": {"id": sid, "expectedVersion": v, "title": title.strip() + "(修订)"}}))["updateStory"]
+    assert edited["status"] == "IN_REVIEW"
+    rnd = (await reporter(ROUND, {"id": sid}))["reviewRound"]
+    assert rnd["currentStage"] == {"name": "复审"} and rnd["revision"] == 2 and [s["reviewer"] for s in rnd["signOffs"]] == [first_id]
+    assert refused(await chief.errors(APPROVE, {"id": sid, "v": edited["version"]}), "REVIEW_NOT_APPROVED")
+    await drain_hub(hub_app)
+    public = await StoryRepository(Scope(tenant)).get(sid)
+    assert public is not None and public.revision == 1  # the unreviewed edit is not public
+    assert all(c["acknowledged"] for c in (await reporter(CHECKS, {"id": sid}))["storyChecks"] if c["blocking"])  # title edit: ack holds
+
+    await second(SIGN_AT, {"id": sid, "d": "APPROVE", "o": "同意", "r": 2})
+    await chief(SIGN_AT, {"id": sid, "d": "APPROVE", "o": "签发", "r": 2})
+    await drain_hub(hub_app)
+    public = await StoryRepository(Scope(tenant)).get(sid)
+    assert public is not None and public.revision == 2
+
+    # the audit log shows every step with actor and content hash
+    log = (await admin("{ auditLog(first: 100) { action actor targetId details } }"))["auditLog"]
+    entries = [{**e, "details": json.loads(e["details"]) if isinstance(e["details"], str) else e["details"]}
+               for e in reversed(log) if e["targetId"] == sid]  # fmt: skip
+    steps = [(e["action"], e["actor"]) for e in entries]
+    for step in [("story.create", reporter_id), ("story.review.submit", reporter_id), ("story.finding.acknowledge", chief_id),
+                 ("story.review.approve", first_id), ("story.review.approve", second_id), ("story.review.approve", chief_id),
+                 ("story.update", reporter_id), ("story.review.reenter", reporter_id)]:  # fmt: skip
+        assert step in steps, (step, steps)
+    assert all(e["details"].get("content_hash", "").startswith("sha256:") for e in entries)
+    approvals = [e for e in entries if e["action"] == "story.review.approve"]
+    assert [e["details"]["stage"] for e in approvals] == ["first", "second", "final", "second", "final"]
+    assert {e["details"]["content_hash"] for e in approvals[:3]} == {signed_hash}

@@ -26,7 +26,7 @@ def test_a_listed_word_is_found_with_field_and_offsets() -> None:
         ("title", 3, 6, "违禁词", True),
         ("body", 4, 7, "违禁词", True),
     ]
-    assert "规范用语" in found[0].message
+    assert "规范用语" in found[0].message_zh
 
 
 def test_traditional_characters_and_inserted_separators_do_not_hide_a_word() -> None:

@@ -7,15 +7,25 @@ import pytest
 from hub.errors import HubError
 from hub.workflow.review import (
     THREE_STAGE,
+    ActionKind,
     Decision,
     Finding,
+    PendingAction,
     ReviewChain,
     RoundStatus,
     Stage,
     after_edit,
+    check_acknowledge,
+    check_direct_approval,
+    check_proof_rounds,
+    check_stage_roles,
     choose_chain,
+    finding_key,
+    may_sign_next,
     require_publishable,
     sign,
+    sign_action,
+    status_after_edit,
     submit,
 )
 
@@ -137,3 +147,87 @@ def test_a_chain_needs_stages_with_distinct_keys() -> None:
         ReviewChain(id="x", name="x", stages=())
     with pytest.raises(HubError):
         ReviewChain(id="x", name="x", stages=(THREE_STAGE[0], THREE_STAGE[0]))
+
+
+# ---- chains, re-entry, direct approval, takedown sign-off, findings ------------------
+
+
+
+def code(fn, *args, **kw) -> str:  # type: ignore[no-untyped-def]
+    with pytest.raises(HubError) as caught:
+        fn(*args, **kw)
+    return caught.value.code
+
+
+def approve_all(chain: ReviewChain, people: list[str]):  # type: ignore[no-untyped-def]
+    rnd = submit(chain, 1, "h1")
+    for who in people:
+        rnd = sign(rnd, reviewer=who, roles=ROLES[who], decision=Decision.APPROVE, current_revision=1, current_hash="h1")
+    return rnd
+
+
+def test_chain_fields_are_range_checked_and_stage_roles_must_exist() -> None:
+    assert code(ReviewChain, id="x", name="x", stages=THREE_STAGE, takedown_stage=3) == "REVIEW_BAD_CHAIN"
+    assert code(ReviewChain, id="x", name="x", stages=THREE_STAGE, correction_stage=-1) == "REVIEW_BAD_CHAIN"
+    assert code(ReviewChain, id="x", name="x", stages=THREE_STAGE, proof_rounds=4) == "REVIEW_BAD_CHAIN"
+    check_stage_roles(CHAIN)  # reviewer:first, reviewer:second, chief_editor
+    for role in ("reviewer", "reviewer:fourth", "boss", "editor@acc1"):
+        bad = ReviewChain(id="x", name="x", stages=(Stage("a", "初审", role),))
+        assert code(check_stage_roles, bad) == "REVIEW_UNKNOWN_ROLE"
+
+
+def test_an_edit_sends_review_and_approved_states_back_to_review_only() -> None:
+    assert [status_after_edit(s) for s in ("in_review", "approved", "scheduled", "published")] == ["in_review"] * 4
+    assert [status_after_edit(s) for s in ("draft", "retracted")] == [None, None]
+
+
+def test_a_correction_restarts_at_its_own_stage_keeping_earlier_approvals() -> None:
+    rnd = approve_all(CHAIN, ["li", "wang", "zhao"])
+    corrected = after_edit(rnd, 2, "h2", restart_at=2)
+    assert corrected.stage_index == 2 and [s.reviewer for s in corrected.signoffs] == ["li", "wang"]
+    assert {s.content_hash for s in corrected.signoffs} == {"h2"}
+
+
+def test_direct_approval_never_bypasses_a_chain() -> None:
+    check_direct_approval(None, False, 1, "h1")  # never submitted, no configured chain: the stand-in
+    assert code(check_direct_approval, None, True, 1, "h1") == "REVIEW_CHAIN_REQUIRED"
+    assert code(check_direct_approval, submit(CHAIN, 1, "h1"), False, 1, "h1") == "REVIEW_NOT_APPROVED"
+    approved = approve_all(CHAIN, ["li", "wang", "zhao"])
+    check_direct_approval(approved, True, 1, "h1")
+    assert code(check_direct_approval, approved, True, 2, "h2") == "REVIEW_NOT_APPROVED"
+
+
+def test_proof_rounds_are_enforced_only_when_counted() -> None:
+    chain = ReviewChain(id="x", name="x", stages=THREE_STAGE, proof_rounds=3)
+    check_proof_rounds(chain, None)  # not counted: not required
+    check_proof_rounds(chain, 3)
+    assert code(check_proof_rounds, chain, 2) == "REVIEW_PROOF_ROUNDS_MISSING"
+    check_proof_rounds(CHAIN, 0)
+
+
+def test_the_queue_shows_a_round_to_whoever_may_sign_its_stage() -> None:
+    rnd = sign(submit(CHAIN, 1, "h1"), reviewer="multi", roles=ROLES["multi"], decision=Decision.APPROVE,
+               current_revision=1, current_hash="h1")  # fmt: skip
+    assert may_sign_next(rnd, "wang", ROLES["wang"])
+    assert not may_sign_next(rnd, "multi", ROLES["multi"])  # signed 初审 already
+    assert not may_sign_next(rnd, "li", ROLES["li"])
+
+
+def test_a_takedown_is_signed_by_the_named_stage_and_not_by_its_requester() -> None:
+    chain = ReviewChain(id="x", name="x", stages=THREE_STAGE, takedown_stage=2)
+    action = PendingAction(ActionKind.TAKEDOWN, 2, "zhao", "核实有误")
+    assert code(sign_action, action, chain, reviewer="zhao", roles=ROLES["zhao"], decision=Decision.APPROVE, opinion="") == "REVIEW_OWN_REQUEST"
+    assert code(sign_action, action, chain, reviewer="li", roles=ROLES["li"], decision=Decision.APPROVE, opinion="") == "REVIEW_WRONG_ROLE"
+    assert code(sign_action, action, chain, reviewer="multi", roles=ROLES["multi"], decision=Decision.RETURN, opinion=" ") == "REVIEW_REASON_REQUIRED"
+    assert sign_action(action, chain, reviewer="multi", roles=ROLES["multi"], decision=Decision.APPROVE, opinion="同意").stage == "final"
+
+
+def test_a_finding_key_survives_unrelated_edits_and_blocking_ones_need_the_chief() -> None:
+    key = finding_key("SENSITIVE_WORD", "body", "内部消息", "据|,工作")
+    assert key == finding_key("SENSITIVE_WORD", "body", "内部消息", "据|,工作")
+    assert key != finding_key("SENSITIVE_WORD", "body", "内部消息", "听说|,工作")  # edited next to it
+    blocking = Finding("SENSITIVE_WORD", "「内部消息」在敏感词表中", True, key=key)
+    assert code(check_acknowledge, blocking, {"reporter", "reviewer:final"}, "可以") == "REVIEW_ACK_NEEDS_CHIEF"
+    assert code(check_acknowledge, blocking, {"chief_editor"}, " ") == "REVIEW_ACK_NOTE_REQUIRED"
+    check_acknowledge(blocking, {"chief_editor"}, "已核实")
+    check_acknowledge(Finding("PROOFREAD_HINT", "别字", False), {"reporter"}, "")

@@ -1,0 +1,334 @@
+"""Review over GraphQL against the real hub: chains chosen per channel, scheduled
+publication and embargo, reviewed takedown and correction, review-queue events."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from hub.distribution.documents import PublicationDoc
+from hub.events.bus import NewsroomEvent, listen
+from tests.conftest import GraphQLClient, drain_hub
+from tests.e2e.identity_helpers import make_tenant
+from tests.e2e.test_review_chain import CHAIN, CREATE, SIGN, SUBMIT, THREE, client, refused, version
+
+STORY = "query($id: ID!) { story(id: $id) { version status } }"
+ROUND = "query($id: ID!) { reviewRound(storyId: $id) { chain status currentStage { name } publishAt embargoUntil handedOver correctionNote } }"
+SCHEDULE = "mutation($id: ID!, $at: DateTime!, $e: DateTime) { schedulePublication(storyId: $id, at: $at, embargoUntil: $e) { publishAt embargoUntil } }"
+CHIEF_ONLY = [{"key": "final", "name": "终审", "role": "chief_editor"}]
+
+
+def iso(ms: float) -> str:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat()
+
+
+async def status(c: GraphQLClient, sid: str) -> str:
+    return str((await c(STORY, {"id": sid}))["story"]["status"])
+
+
+async def pubs(tenant: str, sid: str) -> list[PublicationDoc]:
+    return await PublicationDoc.find({"tenant": tenant, "story_id": sid}).to_list()
+
+
+async def test_chains_are_validated_listed_changed_and_chosen_by_target_channel(
+    http: httpx.AsyncClient,
+) -> None:
+    tenant = await make_tenant()
+    admin, _ = await client(http, tenant, "admin")
+    reporter, _ = await client(http, tenant, "reporter")
+    bad_channel = await admin.errors(
+        CHAIN, {"i": {"name": "x", "stages": CHIEF_ONLY, "channels": ["no-such-channel"]}}
+    )
+    assert "no-such-channel" in refused(bad_channel, "REVIEW_BAD_CHAIN")["message_zh"]
+    refused(
+        await admin.errors(CHAIN, {"i": {"name": "x", "stages": CHIEF_ONLY, "takedownStage": 3}}),
+        "REVIEW_BAD_CHAIN",
+    )
+    refused(await reporter.errors(CHAIN, {"i": {"name": "x", "stages": CHIEF_ONLY}}), "FORBIDDEN")
+
+    anything = (await admin(CHAIN, {"i": {"name": "三审", "stages": THREE}}))["createReviewChain"]
+    wechat = (
+        await admin(
+            CHAIN, {"i": {"name": "微信快审", "stages": CHIEF_ONLY, "channels": ["wechat"]}}
+        )
+    )["createReviewChain"]
+    renamed = await admin("mutation($id: ID!, $i: ReviewChainInput!) { updateReviewChain(id: $id, input: $i) { name channels } }",
+                          {"id": wechat["id"], "i": {"name": "微信终审", "stages": CHIEF_ONLY, "channels": ["wechat"]}})  # fmt: skip
+    assert renamed["updateReviewChain"] == {"name": "微信终审", "channels": ["wechat"]}
+    listed = (
+        await reporter("{ reviewChains { id name stages { role } takedownStage proofRounds } }")
+    )["reviewChains"]
+    assert {c["name"] for c in listed} == {"三审", "微信终审"}
+
+    to_wechat = (
+        await reporter(
+            CREATE, {"i": {"title": "公众号稿", "bodyText": "正文", "channels": ["wechat"]}}
+        )
+    )["createStory"]["id"]
+    to_app = (await reporter(CREATE, {"i": {"title": "客户端稿", "bodyText": "正文"}}))[
+        "createStory"
+    ]["id"]
+    await reporter(SUBMIT, {"id": to_wechat, "v": 1})
+    await reporter(SUBMIT, {"id": to_app, "v": 1})
+    assert (await reporter(ROUND, {"id": to_wechat}))["reviewRound"]["chain"] == "微信终审"
+    assert (await reporter(ROUND, {"id": to_app}))["reviewRound"]["chain"] == "三审"
+
+    # a chain changed or deleted later does not change a round under way (it is a snapshot)
+    assert (
+        await admin("mutation($id: ID!) { deleteReviewChain(id: $id) }", {"id": anything["id"]})
+    )["deleteReviewChain"]
+    assert (await reporter(ROUND, {"id": to_app}))["reviewRound"]["currentStage"] == {
+        "name": "初审"
+    }
+    refused(
+        await admin.errors(
+            "mutation($id: ID!) { deleteReviewChain(id: $id) }", {"id": anything["id"]}
+        ),
+        "REVIEW_CHAIN_NOT_FOUND",
+    )
+
+
+async def test_a_scheduled_story_is_handed_over_at_its_time_with_its_embargo_and_an_edit_stops_it(
+    http: httpx.AsyncClient, hub_app: Any
+) -> None:
+    tenant = await make_tenant()
+    admin, _ = await client(http, tenant, "admin")
+    reporter, _ = await client(http, tenant, "reporter")
+    chief, _ = await client(http, tenant, "chief_editor")
+    await admin(CHAIN, {"i": {"name": "终审", "stages": CHIEF_ONLY}})
+    sid = (await reporter(CREATE, {"i": {"title": "定时稿", "bodyText": "正文"}}))["createStory"][
+        "id"
+    ]
+    other = (await reporter(CREATE, {"i": {"title": "定时后又改", "bodyText": "正文"}}))[
+        "createStory"
+    ]["id"]
+    gone = (await reporter(CREATE, {"i": {"title": "定时后撤稿", "bodyText": "正文"}}))[
+        "createStory"
+    ]["id"]
+    refused(
+        await chief.errors(SCHEDULE, {"id": sid, "at": iso(time.time() * 1000 + 5000)}),
+        "REVIEW_NOT_SCHEDULABLE",
+    )
+    for story in (sid, other, gone):
+        await reporter(SUBMIT, {"id": story, "v": 1})
+    refused(
+        await chief.errors(SCHEDULE, {"id": sid, "at": iso(time.time() * 1000 - 1000)}),
+        "REVIEW_BAD_TIME",
+    )
+
+    at = time.time() * 1000 + 6000  # room for the steps below on a loaded machine
+    embargo = time.time() * 1000 + 3_600_000
+    await chief(SCHEDULE, {"id": sid, "at": iso(at), "e": iso(embargo)})
+    assert (await chief(SIGN, {"id": sid, "d": "APPROVE", "o": "签发,定时发布"}))["signOff"][
+        "status"
+    ] == "approved"
+    sign_at = 'mutation($id: ID!, $at: DateTime) { signOff(storyId: $id, decision: APPROVE, opinion: "签发", publishAt: $at) { status publishAt } }'
+    refused(
+        await chief.errors(sign_at, {"id": other, "at": iso(time.time() * 1000 - 1)}),
+        "REVIEW_BAD_TIME",
+    )
+    assert (await chief(sign_at, {"id": other, "at": iso(at)}))["signOff"][
+        "status"
+    ] == "approved"  # 签发 with a time
+    assert (await chief(sign_at, {"id": gone, "at": iso(at)}))["signOff"]["status"] == "approved"
+    for story in (sid, other, gone):
+        assert await status(reporter, story) == "SCHEDULED"
+    takedown = 'mutation($id: ID!, $v: Int!) { requestTakedown(storyId: $id, expectedVersion: $v, reason: "撤回") { takenDown } }'
+    assert (await chief(takedown, {"id": gone, "v": await version(reporter, gone)}))[
+        "requestTakedown"
+    ]["takenDown"]
+    await reporter("mutation($i: UpdateStoryInput!) { updateStory(input: $i) { version } }",
+                   {"i": {"id": other, "expectedVersion": await version(reporter, other), "title": "改了"}})  # fmt: skip
+    assert await status(reporter, other) == "IN_REVIEW"
+
+    await drain_hub(hub_app)
+    assert (
+        await status(reporter, sid) == "SCHEDULED" and await pubs(tenant, sid) == []
+    )  # not before its time
+    await asyncio.sleep(max(0.0, (at - time.time() * 1000) / 1000) + 0.2)
+    await drain_hub(hub_app)
+    assert await status(reporter, sid) == "PUBLISHED"
+    published = await pubs(tenant, sid)
+    assert published and all(p.approval.get("embargo_until") == int(embargo) for p in published)
+    assert (await reporter(ROUND, {"id": sid}))["reviewRound"]["handedOver"] is True
+    assert (
+        await status(reporter, other) == "IN_REVIEW" and await pubs(tenant, other) == []
+    )  # edited: not published
+    log = (await admin("{ auditLog(first: 100) { action targetId } }"))["auditLog"]
+    assert {"action": "story.schedule.skipped", "targetId": other} in log
+    assert {"action": "story.schedule.published", "targetId": sid} in log
+    assert (
+        await pubs(tenant, gone) == []
+        and {"action": "story.schedule.skipped", "targetId": gone} in log
+    )
+
+
+async def test_takedown_and_correction_are_reviewed_by_the_stage_the_chain_names(
+    http: httpx.AsyncClient, hub_app: Any
+) -> None:
+    tenant = await make_tenant()
+    admin, _ = await client(http, tenant, "admin")
+    reporter, _ = await client(http, tenant, "reporter")
+    first, _ = await client(http, tenant, "reviewer:first")
+    chief, _ = await client(http, tenant, "chief_editor")
+    chief2, _ = await client(http, tenant, "chief_editor")
+    stages = [{"key": "first", "name": "初审", "role": "reviewer:first"}, *CHIEF_ONLY]
+    await admin(
+        CHAIN, {"i": {"name": "两审", "stages": stages, "takedownStage": 1, "correctionStage": 1}}
+    )
+
+    events: list[NewsroomEvent] = []
+
+    async def collect() -> None:
+        async for event in listen(tenant, ["review_queue"]):
+            events.append(event)
+
+    listener = asyncio.create_task(collect())
+    await asyncio.sleep(0)
+    try:
+        sid = (await reporter(CREATE, {"i": {"title": "原稿", "bodyText": "原文"}}))["createStory"][
+            "id"
+        ]
+        await reporter(SUBMIT, {"id": sid, "v": 1})
+        await first(SIGN, {"id": sid, "d": "APPROVE", "o": "同意"})
+        await chief(SIGN, {"id": sid, "d": "APPROVE", "o": "签发"})
+        await drain_hub(hub_app)
+        assert await status(reporter, sid) == "PUBLISHED"
+
+        # 更正: the edit re-enters at 终审 (the correction stage), with its 更正说明
+        correct = "mutation($i: UpdateStoryInput!, $n: String!) { correctStory(input: $i, note: $n) { status currentStage { name } correctionNote } }"
+        refused(
+            await reporter.errors(
+                correct,
+                {
+                    "i": {"id": sid, "expectedVersion": await version(reporter, sid), "title": "x"},
+                    "n": " ",
+                },
+            ),
+            "INVALID_INPUT",
+        )
+        fixed = (await reporter(correct, {"i": {"id": sid, "expectedVersion": await version(reporter, sid), "bodyText": "更正后的原文"},
+                                          "n": "原稿数字有误,已更正"}))["correctStory"]  # fmt: skip
+        assert fixed == {
+            "status": "in_review",
+            "currentStage": {"name": "终审"},
+            "correctionNote": "原稿数字有误,已更正",
+        }
+        await chief(SIGN, {"id": sid, "d": "APPROVE", "o": "同意更正"})
+        await drain_hub(hub_app)
+        assert {(p.action.value, p.revision) for p in await pubs(tenant, sid)} >= {
+            ("publish", 1),
+            ("correct", 2),
+        }
+        assert {
+            p.approval.get("correction")
+            for p in await pubs(tenant, sid)
+            if p.action.value == "correct"
+        } == {"原稿数字有误,已更正"}
+
+        # 撤稿: not in one step; a request signed by 终审, never by the one who asked
+        v = await version(reporter, sid)
+        direct = 'mutation($id: ID!, $v: Int!) { takedownStory(id: $id, expectedVersion: $v, reason: "有误") { id } }'
+        refused(await chief.errors(direct, {"id": sid, "v": v}), "REVIEW_TAKEDOWN_NEEDS_REVIEW")
+        request = 'mutation($id: ID!, $v: Int!) { requestTakedown(storyId: $id, expectedVersion: $v, reason: "当事人投诉,核实有误") { takenDown request { status stage { name } } } }'
+        asked = (await chief(request, {"id": sid, "v": v}))["requestTakedown"]
+        assert asked == {
+            "takenDown": False,
+            "request": {"status": "pending", "stage": {"name": "终审"}},
+        }
+        refused(await chief.errors(request, {"id": sid, "v": v}), "REVIEW_ACTION_PENDING")
+        sign = 'mutation($id: ID!, $d: ReviewDecision!) { signTakedown(storyId: $id, decision: $d, opinion: "同意撤稿") { status signOff { reviewer } } }'
+        refused(await chief.errors(sign, {"id": sid, "d": "APPROVE"}), "REVIEW_OWN_REQUEST")
+        refused(await first.errors(sign, {"id": sid, "d": "APPROVE"}), "REVIEW_WRONG_ROLE")
+        assert (await chief2(sign, {"id": sid, "d": "APPROVE"}))["signTakedown"][
+            "status"
+        ] == "approved"
+        await drain_hub(hub_app)
+        assert any(p.action.value == "retract" for p in await pubs(tenant, sid))
+    finally:
+        listener.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await listener
+    kinds = [e.kind for e in events if e.subject_id == sid]
+    for kind in (
+        "review.submitted",
+        "review.signed",
+        "review.approved",
+        "takedown.requested",
+        "takedown.approved",
+    ):
+        assert kind in kinds, kinds
+    assert all(e.topic == "review_queue" and e.tenant == tenant for e in events)
+
+
+async def test_a_return_is_announced_and_the_returned_story_leaves_the_queue(
+    http: httpx.AsyncClient,
+) -> None:
+    tenant = await make_tenant()
+    reporter, _ = await client(http, tenant, "reporter")
+    first, _ = await client(http, tenant, "reviewer:first")
+    sid = (await reporter(CREATE, {"i": {"title": "退回稿", "bodyText": "一"}}))["createStory"][
+        "id"
+    ]
+    await reporter(SUBMIT, {"id": sid, "v": 1})
+    assert [q["storyId"] for q in (await first("{ reviewQueue { storyId } }"))["reviewQueue"]] == [
+        sid
+    ]
+    events: list[NewsroomEvent] = []
+
+    async def collect() -> None:
+        async for event in listen(tenant, ["review_queue"]):
+            events.append(event)
+
+    listener = asyncio.create_task(collect())
+    await asyncio.sleep(0)
+    await first(SIGN, {"id": sid, "d": "RETURN", "o": "数据需核实"})
+    await asyncio.sleep(0)
+    listener.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await listener
+    assert [(e.kind, e.data.get("reason")) for e in events] == [("review.returned", "数据需核实")]
+    assert (await first("{ reviewQueue { storyId } }"))["reviewQueue"] == []
+    refused(await reporter.errors("{ reviewQueue { storyId } }"), "FORBIDDEN")
+
+
+async def test_an_edit_after_approval_is_announced_to_the_review_queue_without_anyone_reading_the_round(
+    http: httpx.AsyncClient, hub_app: Any
+) -> None:
+    tenant = await make_tenant()
+    admin, _ = await client(http, tenant, "admin")
+    reporter, _ = await client(http, tenant, "reporter")
+    chief, _ = await client(http, tenant, "chief_editor")
+    await admin(CHAIN, {"i": {"name": "终审", "stages": CHIEF_ONLY}})
+    sid = (await reporter(CREATE, {"i": {"title": "已签发稿", "bodyText": "一"}}))["createStory"][
+        "id"
+    ]
+    await reporter(SUBMIT, {"id": sid, "v": 1})
+    await chief(SIGN, {"id": sid, "d": "APPROVE", "o": "签发"})
+    await drain_hub(hub_app)
+    events: list[NewsroomEvent] = []
+
+    async def collect() -> None:
+        async for event in listen(tenant, ["review_queue"]):
+            events.append(event)
+
+    listener = asyncio.create_task(collect())
+    await asyncio.sleep(0)
+    try:
+        await reporter("mutation($i: UpdateStoryInput!) { updateStory(input: $i) { version } }",
+                       {"i": {"id": sid, "expectedVersion": await version(reporter, sid), "bodyText": "二"}})  # fmt: skip
+        await drain_hub(hub_app)  # the outbox consumer moves the round, not a reader
+        await asyncio.sleep(0)
+    finally:
+        listener.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await listener
+    assert [(e.kind, e.data.get("stage")) for e in events] == [("review.reentered", "终审")]
+    assert [q["storyId"] for q in (await chief("{ reviewQueue { storyId } }"))["reviewQueue"]] == [
+        sid
+    ]
