@@ -332,3 +332,24 @@ async def test_an_edit_after_approval_is_announced_to_the_review_queue_without_a
     assert [q["storyId"] for q in (await chief("{ reviewQueue { storyId } }"))["reviewQueue"]] == [
         sid
     ]
+
+
+async def test_a_chain_requiring_proofreading_rounds_refuses_签发_until_they_are_done(
+    http: httpx.AsyncClient,
+) -> None:
+    """三审三校: the chain says how many 校次 come before the sign-off; the count is the
+    editing subsystem's completed proofreading rounds."""
+    tenant = await make_tenant()
+    admin, _ = await client(http, tenant, "admin")
+    reporter, _ = await client(http, tenant, "reporter")
+    chief, _ = await client(http, tenant, "chief_editor")
+    refused(await admin.errors(CHAIN, {"i": {"name": "x", "stages": CHIEF_ONLY, "proofRounds": 4}}), "REVIEW_BAD_CHAIN")
+    await admin(CHAIN, {"i": {"name": "一校后签发", "stages": CHIEF_ONLY, "proofRounds": 1}})
+    sid = (await reporter(CREATE, {"i": {"title": "校对稿", "bodyText": "正文有错别子"}}))["createStory"]["id"]
+    await reporter(SUBMIT, {"id": sid, "v": 1})
+    missing = refused(await chief.errors(SIGN, {"id": sid, "d": "APPROVE", "o": "同意"}), "REVIEW_PROOF_ROUNDS_MISSING")
+    assert "校" in missing["message_zh"]
+    await reporter("mutation($id: ID!) { startProofRound(storyId: $id) { number } }", {"id": sid})
+    await reporter("mutation($id: ID!) { completeProofRound(storyId: $id) { number } }", {"id": sid})
+    signed = (await chief(SIGN, {"id": sid, "d": "APPROVE", "o": "同意"}))["signOff"]
+    assert signed["status"] == "approved"
