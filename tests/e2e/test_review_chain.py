@@ -11,6 +11,7 @@ from hub.store.scope import Scope
 from hub.store.stories import StoryRepository
 from tests.conftest import GraphQLClient, drain_hub, seed_files
 from tests.e2e.identity_helpers import make_tenant, make_user, sign_in
+from tests.planning.flow import plan_and_file
 
 CREATE = "mutation($i: CreateStoryInput!) { createStory(input: $i) { id version } }"
 SUBMIT = "mutation($id: ID!, $v: Int!) { submitForReview(id: $id, expectedVersion: $v) { status currentStage { name } } }"
@@ -158,12 +159,15 @@ async def test_acceptance_a_seed_article_through_a_configured_chain_with_checks_
     assert [s["name"] for s in chain["stages"]] == ["初审", "复审", "终审"]
     await admin('mutation { setSensitiveWords(words: [{text: "内部消息", suggestion: "据了解"}]) }')
 
-    # draft: a seed article (the planning part, lead → topic → assignment, joins in front of this)
+    # 策、采: a citizen's tip on a seed article becomes a lead, an approved topic, an
+    # assignment, and the reporter's draft filed against it (tests/planning/flow.py)
     title, _, body = seed_files()[1].read_text(encoding="utf-8").lstrip().partition("\n")
     body = body.strip() + "\n据内部消息,工作仍在推进。"
-    sid = (await reporter(CREATE, {"i": {"title": title.strip(), "bodyText": body}}))["createStory"]["id"]
-    assert refused(await chief.errors(APPROVE, {"id": sid, "v": 1}), "REVIEW_CHAIN_REQUIRED")  # no bypass
-    submitted = (await reporter(SUBMIT, {"id": sid, "v": 1}))["submitForReview"]
+    editor, _ = await client(http, tenant, "editor")
+    planned = await plan_and_file(http, {"editor": editor, "reporter": reporter}, title.strip(), body)
+    sid, v0 = planned["story_id"], planned["story_version"]
+    assert refused(await chief.errors(APPROVE, {"id": sid, "v": v0}), "REVIEW_CHAIN_REQUIRED")  # no bypass
+    submitted = (await reporter(SUBMIT, {"id": sid, "v": v0}))["submitForReview"]
     assert submitted == {"status": "in_review", "currentStage": {"name": "初审"}}
 
     # the sensitive word blocks sign-off until the chief editor acknowledges it
@@ -219,3 +223,12 @@ async def test_acceptance_a_seed_article_through_a_configured_chain_with_checks_
     approvals = [e for e in entries if e["action"] == "story.review.approve"]
     assert [e["details"]["stage"] for e in approvals] == ["first", "second", "final", "second", "final"]
     assert {e["details"]["content_hash"] for e in approvals[:3]} == {signed_hash}
+    # ... and the planning steps before it, each with its actor; the 指挥调度 view shows the
+    # assignment filed with its story, now published
+    planning_ids = {planned["lead_id"], planned["topic_id"], planned["assignment_id"]}
+    planning_steps = [e["action"] for e in reversed(log) if e["targetId"] in planning_ids]
+    assert planning_steps[:2] == ["lead.create", "lead.accept"] and "topic.approve" in planning_steps
+    assert planning_steps[-1].startswith("assignment.") and len(planning_steps) >= 7
+    filed = (await editor("query($id: ID!) { assignment(id: $id) { status story { id status } } }",
+                          {"id": planned["assignment_id"]}))["assignment"]  # fmt: skip
+    assert filed == {"status": "FILED", "story": {"id": sid, "status": "PUBLISHED"}}
