@@ -23,6 +23,7 @@ from hub.domain.permissions import Reach, story_visibility, write_reach
 from hub.domain.story import StoryContent, StoryStatus, StoryType, build_content
 from hub.editing.guard import check_unlocked
 from hub.errors import Codes, HubError, invalid
+from hub.events import bus
 from hub.ids import new_id, now_ms
 from hub.media.assets import AssetStore
 from hub.store import cursor as cursors
@@ -231,6 +232,7 @@ class StoryRepository:
         await self.ensure_head_revision(doc)
         await AssetStore(self.scope).attach(doc.id, used_assets(doc))
         await record_story(self.scope.tenant, actor, "story.create", doc)
+        await _announce(self.scope.tenant, actor, "story.create", doc)
         return doc
 
     async def update(self, story_id: str, expected_version: int, changes: dict[str, Any]) -> StoryDoc:
@@ -247,6 +249,7 @@ class StoryRepository:
         content = build_content(merged, self.max_body_chars, stored_body=untouched_body)
         doc = await self._save(current, content, restored_from=None)
         await record_story(self.scope.tenant, self.scope.actor, "story.update", doc)
+        await _announce(self.scope.tenant, self.scope.actor, "story.update", doc)
         return doc
 
     async def restore(self, story_id: str, number: int, expected_version: int) -> StoryDoc:
@@ -258,6 +261,7 @@ class StoryRepository:
         old = await self.revision(story_id, number)
         doc = await self._save(current, old.content, restored_from=number)
         await record_story(self.scope.tenant, self.scope.actor, "story.restore", doc)
+        await _announce(self.scope.tenant, self.scope.actor, "story.restore", doc)
         return doc
 
     async def set_status(
@@ -274,6 +278,7 @@ class StoryRepository:
             current, expected_version, EVENT_STATUS, {"from": current.status.value, "to": status.value, **(data or {})}, fields
         )
         await record_story(self.scope.tenant, self.scope.actor, f"story.status.{status.value}", doc)
+        await _announce(self.scope.tenant, self.scope.actor, f"story.status.{status.value}", doc)
         return doc
 
     async def request_takedown(self, story_id: str, expected_version: int, reason: str) -> StoryDoc:
@@ -284,6 +289,7 @@ class StoryRepository:
         current = await self._require_any(story_id)
         doc = await self._emit(current, expected_version, EVENT_TAKEDOWN, {"reason": reason}, {})
         await record_story(self.scope.tenant, self.scope.actor, "story.takedown", doc)
+        await _announce(self.scope.tenant, self.scope.actor, "story.takedown", doc)
         return doc
 
     async def emit(
@@ -384,6 +390,12 @@ class StoryRepository:
 
 def _outbox(*events: OutboxEntry) -> dict[str, OutboxEntry]:
     return {e.id: e for e in events}
+
+
+async def _announce(tenant: str, actor: str | None, action: str, doc: StoryDoc) -> None:
+    """Tell live newsroom screens (GraphQL subscriptions, topic `story`) after the write."""
+    await bus.publish(tenant, "story", action, doc.id, actor,
+                      {"version": doc.version, "revision": doc.revision, "status": doc.status.value})  # fmt: skip
 
 
 def used_assets(doc: StoryDoc) -> set[str]:
