@@ -93,6 +93,11 @@ POLICY: dict[str, Rule] = {
     "Mutation.configureOidcProvider": R(A.USER_MANAGE),
     "Mutation.offerStory": R(A.SHARE_OFFER),
     "Mutation.takeSharedStory": R(A.SHARE_TAKE),
+    # feeds: partner subscriptions (a client its own, admins their tenant's clients')
+    "Query.feedSubscriptions": R(A.FEED_MANAGE),
+    "Mutation.createFeedSubscription": R(A.FEED_MANAGE),
+    "Mutation.updateFeedSubscription": R(A.FEED_MANAGE),
+    "Mutation.disableFeedSubscription": R(A.FEED_MANAGE),
     # field-level rules
     "Story.revisions": R(A.STORY_READ_DRAFT),  # old revisions are unpublished text
     "User.email": R(A.USER_MANAGE, Mode.HIDE),
