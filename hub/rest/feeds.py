@@ -230,10 +230,10 @@ def _operation(fmt: str) -> type[Operation]:
             self.parameters = [
                 Parameter(name="subscription_id", param_in="path", required=True, schema=_STR,
                           description="the subscription's id (from createFeedSubscription)"),
-                Parameter(name="after", param_in="query", required=False, schema=_STR,
+                Parameter(name="after", param_in="query", required=False, schema=Schema(type=OpenAPIType.STRING, pattern=r"^[0-9]{1,18}$"),
                           description="cursor: a sequence number from a previous page (`cursor`, `next_url`, "
                           "Link rel=next, Ronghub-Cursor); 0 or absent: from the beginning. Digits only."),
-                Parameter(name="limit", param_in="query", required=False, schema=_STR,
+                Parameter(name="limit", param_in="query", required=False, schema=Schema(type=OpenAPIType.STRING, pattern=r"^[0-9]{1,3}$"),
                           description=f"items per page, 1–{MAX_LIMIT} (default {DEFAULT_LIMIT}). Digits only."),
                 Parameter(name="Authorization", param_in="header", required=False, schema=_STR,
                           description="`Bearer <access token>` from POST /oauth/token, grant_type=client_credentials "
