@@ -14,7 +14,9 @@ from hub.feeds.subscriptions import Selection
 from tests.e2e.cli_helpers import ronghub
 
 
-async def test_rotate_key_from_the_shell_is_published(store_uri: str, db_name: str, http: httpx.AsyncClient) -> None:
+async def test_rotate_key_from_the_shell_is_published(
+    store_uri: str, db_name: str, http: httpx.AsyncClient
+) -> None:
     code, out = await ronghub(store_uri, db_name, "feeds", "rotate-key", "--now")
     assert code == 0, out
     kid = re.search(r"partner signing key (\S+),", out)
@@ -38,14 +40,18 @@ def test_selection_rules() -> None:
     assert not sel.selects(entry(feed="xuexi"))  # channels default to the app
     assert Selection(tenants=("t1",), channels=()).selects(entry(feed="xuexi"))
     by_column = Selection(tenants=("t1",), columns=("news",))
-    assert by_column.selects(entry(column_slug="news")) and by_column.selects(entry(column_id="news"))
+    assert by_column.selects(entry(column_slug="news")) and by_column.selects(
+        entry(column_id="news")
+    )
     assert not by_column.selects(entry(column_id="c2", column_slug="sports"))
     tags = Selection(tenants=("t1",), tags=("农业", "天气"))
     assert tags.selects(entry(tags=["天气"])) and not tags.selects(entry(tags=["体育"]))
     types = Selection(tenants=("t1",), types=("video",))
     assert types.selects(entry(type="video")) and not types.selects(entry(type="article"))
     assert Selection(tenants=()).problems(None)
-    assert "unknown story types" in " ".join(Selection(tenants=("t1",), types=("podcast",)).problems(None))
+    assert "unknown story types" in " ".join(
+        Selection(tenants=("t1",), types=("podcast",)).problems(None)
+    )
     assert Selection(tenants=("t1",), tags=(" ",)).problems(None)
 
 
@@ -53,7 +59,9 @@ def test_etag_validators() -> None:
     found = pages.Read([entry()], 5, False)
     tag = pages.etag("s", 1, "rss", 0, 50, found)
     assert tag.startswith('W/"')
-    assert tag != pages.etag("s", 2, "rss", 0, 50, found) != pages.etag("s", 1, "atom", 0, 50, found)
+    assert (
+        tag != pages.etag("s", 2, "rss", 0, 50, found) != pages.etag("s", 1, "atom", 0, 50, found)
+    )
     assert pages.matches(tag, tag) and pages.matches(tag.removeprefix("W/"), tag)
     assert pages.matches(f'"x", {tag}', tag) and pages.matches("*", tag)
     assert not pages.matches(None, tag) and not pages.matches('"other"', tag)
