@@ -223,7 +223,10 @@ async def items_after(seq: int, *, tenants: Collection[str], limit: int) -> list
 
 async def _present(after: int, upto: int) -> int:
     """How many numbers in (after, upto] exist (every tenant)."""
-    pipeline: list[dict[str, Any]] = [{"$match": {"seq": {"$gt": after, "$lte": upto}}}, {"$count": "n"}]
+    pipeline: list[dict[str, Any]] = [
+        {"$match": {"seq": {"$gt": after, "$lte": upto}}},
+        {"$count": "n"},
+    ]
     found = await FeedItemDoc.get_pymongo_collection().aggregate(pipeline)
     rows = await found.to_list()
     return int(rows[0]["n"]) if rows else 0

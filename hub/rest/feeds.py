@@ -80,7 +80,7 @@ async def _signed(
     headers: dict[str, str], algorithm: str = "ed25519",
 ) -> Response[bytes]:  # fmt: skip
     signed = sign_response(
-        status=status, content_type=content_type, body=body, method=request.method, target_uri=str(request.url),
+        status=status, content_type=content_type, body=body, method=request.method, target_uri=target_uri(request, settings),
         signers=await signers_for(settings, algorithm), created=int(time.time()),
     )  # fmt: skip
     return Response(
@@ -89,14 +89,23 @@ async def _signed(
     )  # fmt: skip
 
 
+def target_uri(request: Request[Any, Any, Any], settings: Settings) -> str:
+    """The request's absolute URL as the partner sent it: behind a proxy, RONGHUB_PUBLIC_URL
+    (scheme and host) with the request's path and query; else the URL the hub received."""
+    if not settings.public_url:
+        return str(request.url)
+    query = request.url.query
+    return settings.public_url.rstrip("/") + request.url.path + (f"?{query}" if query else "")
+
+
 def _error_body(err: HubError) -> bytes:
     return json.dumps(
         {"errors": [{"message": err.message_zh, "extensions": err.as_dict()}]}, ensure_ascii=False
     ).encode()
 
 
-def _url(request: Request[Any, Any, Any], **query: int) -> str:
-    base = str(request.url).split("?", 1)[0]
+def _url(request: Request[Any, Any, Any], settings: Settings, **query: int) -> str:
+    base = target_uri(request, settings).split("?", 1)[0]
     return f"{base}?{urlencode(query)}"
 
 
@@ -130,14 +139,14 @@ async def serve_feed(
             sub.selection.to_selection(), _tenants(settings, scope.tenant, sub), after, limit
         )
         tag = pages.etag(sub.id, sub.version, fmt, after, limit, found)
-        next_url = _url(request, after=found.cursor, limit=limit)
+        next_url = _url(request, settings, after=found.cursor, limit=limit)
         headers = {"ETag": tag, "Cache-Control": CACHE_CONTROL, "Link": f'<{next_url}>; rel="next"',
                    "Ronghub-Cursor": str(found.cursor), "Vary": "Authorization"}  # fmt: skip
         content_type = render.CONTENT_TYPES[fmt]
         if pages.matches(request.headers.get("if-none-match"), tag):
             return await _signed(request, settings, 304, content_type, b"", headers, algorithm)
         page = render.Page(
-            subscription_id=sub.id, title=sub.name, self_url=_url(request, after=after, limit=limit),
+            subscription_id=sub.id, title=sub.name, self_url=_url(request, settings, after=after, limit=limit),
             home_url=settings.public_base_url or settings.base_url, after=after, cursor=found.cursor,
             more=found.more, next_url=next_url, items=await pages.page_items(found.items, media_service(settings).url),
         )  # fmt: skip
