@@ -16,11 +16,13 @@ routes, errors and 304 included, is signed (RFC 9421; see hub/feeds/signing.py).
 from __future__ import annotations
 
 import json
+import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+import structlog
 from litestar import Request, Response, get
 from litestar.datastructures import State
 from litestar.openapi.spec import (
@@ -46,6 +48,7 @@ from hub.feeds.subscriptions import FeedFormat, SubscriptionDoc, get_subscriptio
 from hub.media.service import media_service
 from hub.settings import Settings
 
+log = structlog.get_logger(__name__)
 TAGS = ["feeds"]
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -152,7 +155,13 @@ async def serve_feed(
         )  # fmt: skip
         body = render.RENDERERS[fmt](page)
         return await _signed(request, settings, 200, content_type, body, headers, algorithm)
-    except HubError as err:
+    except Exception as exc:  # answered like the app's handler, but signed
+        if isinstance(exc, HubError):
+            err = exc
+        else:
+            ref = secrets.token_hex(6)
+            log.error("feeds.internal_error", ref=ref, path=request.url.path, exc_info=exc)
+            err = HubError(Codes.INTERNAL, ref=ref)
         headers = {"Cache-Control": "no-store"}
         if err.http_status == 401:
             headers["WWW-Authenticate"] = 'Bearer realm="ronghub-feeds"'
@@ -266,6 +275,7 @@ def _operation(fmt: str) -> type[Operation]:
                 "404": _error("FEED_SUBSCRIPTION_NOT_FOUND (unknown, or another client's) or "
                               "FEED_FORMAT_NOT_SUBSCRIBED"),
                 "410": _error("FEED_SUBSCRIPTION_DISABLED"),
+                "500": _error("INTERNAL: an unexpected failure; `details.ref` names the log entry (signed too)"),
             }  # fmt: skip
 
     return FeedOperation

@@ -190,3 +190,20 @@ def test_the_signature_base_follows_rfc_9421() -> None:
         headers["Signature-Input"].startswith('sig1=("@status"')
         and ", sig2=(" in headers["Signature-Input"]
     )
+
+
+async def test_an_unexpected_failure_is_a_signed_500(
+    http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hub.feeds import pages
+
+    partner = await make_partner(http)
+    sub = await subscribe(http, partner)
+
+    async def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("store hiccup")
+
+    monkeypatch.setattr(pages, "read", broken)
+    r = await http.get(f"/feeds/{sub['id']}/feed.json", headers=partner.headers)
+    assert r.status_code == 500 and r.json()["errors"][0]["extensions"]["code"] == "INTERNAL"
+    library_verify(r, JwksResolver(await _jwks(http)))
