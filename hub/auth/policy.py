@@ -150,6 +150,11 @@ POLICY: dict[str, Rule] = {
     "Mutation.startProofRound": R(A.STORY_EDIT),
     "Mutation.completeProofRound": R(A.STORY_EDIT),
     "Subscription.newsroomEvents": R(A.STORY_READ_DRAFT),  # and tenant-wide draft reach
+    # feeds: partner subscriptions (a client its own, admins their tenant's clients')
+    "Query.feedSubscriptions": R(A.FEED_MANAGE),
+    "Mutation.createFeedSubscription": R(A.FEED_MANAGE),
+    "Mutation.updateFeedSubscription": R(A.FEED_MANAGE),
+    "Mutation.disableFeedSubscription": R(A.FEED_MANAGE),
     # field-level rules
     "Story.revisions": R(A.STORY_READ_DRAFT),  # old revisions are unpublished text
     "User.email": R(A.USER_MANAGE, Mode.HIDE),

@@ -171,6 +171,7 @@ def query_parts() -> tuple[type, ...]:
     """Every subsystem's query type; their fields make up `Query`."""
     from hub.graphql.distribution import DistributionQuery
     from hub.graphql.editing import EditingQuery
+    from hub.graphql.feeds import FeedsQuery
     from hub.graphql.identity import IdentityQuery
     from hub.graphql.media import MediaQuery
     from hub.graphql.planning import PlanningQuery  # planning
@@ -186,6 +187,7 @@ def query_parts() -> tuple[type, ...]:
         WorkflowQuery,
         PlanningQuery,
         EditingQuery,
+        FeedsQuery,
     )
 
 
@@ -193,6 +195,7 @@ def mutation_parts() -> tuple[type, ...]:
     """Every subsystem's mutation type; their fields make up `Mutation`."""
     from hub.graphql.distribution import DistributionMutation
     from hub.graphql.editing import EditingMutation
+    from hub.graphql.feeds import FeedsMutation
     from hub.graphql.identity import IdentityMutation
     from hub.graphql.media import MediaMutation
     from hub.graphql.planning import PlanningMutation  # planning
@@ -208,6 +211,7 @@ def mutation_parts() -> tuple[type, ...]:
         WorkflowMutation,
         PlanningMutation,
         EditingMutation,
+        FeedsMutation,
     )
 
 

@@ -26,6 +26,10 @@ def builtin_consumers(state: Any) -> list[Consumer]:
     from hub.workflow.rounds import consumers as review_consumers  # review: scheduled publication
 
     consumers.extend(review_consumers())
+    # feeds
+    from hub.feeds.log import embargo_consumer
+
+    consumers.append(embargo_consumer())
     return consumers
 
 

@@ -10,7 +10,7 @@ def document_models() -> list[type[Document]]:
     from hub.distribution.documents import PublicationDoc
     from hub.editing.documents import EDITING_MODELS
     from hub.events.documents import NewsroomEventDoc
-    from hub.feeds.store import FeedItemDoc
+    from hub.feeds.models import FEEDS_MODELS
     from hub.identity.documents import IDENTITY_MODELS
     from hub.jobs.documents import JobDoc
     from hub.media.documents import MEDIA_MODELS
@@ -23,7 +23,7 @@ def document_models() -> list[type[Document]]:
     from hub.workflow.rounds import ReviewRoundDoc
     from hub.workflow.wordlists import FindingAckDoc, WordListDoc
 
-    models: list[type[Document]] = [*CORE_MODELS, JobDoc, PublicationDoc, FeedItemDoc, SearchLexiconDoc, *MEDIA_MODELS, *IDENTITY_MODELS, ChannelConfigDoc, ReviewRoundDoc, WordListDoc]
+    models: list[type[Document]] = [*CORE_MODELS, JobDoc, PublicationDoc, *FEEDS_MODELS, SearchLexiconDoc, *MEDIA_MODELS, *IDENTITY_MODELS, ChannelConfigDoc, ReviewRoundDoc, WordListDoc]
     models.append(PlatformTokenDoc)
     models += PLANNING_MODELS  # planning
     # editing: locks, comments, notifications, proofreading rounds; the newsroom event log

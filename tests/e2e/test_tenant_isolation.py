@@ -162,6 +162,12 @@ PROBES: dict[str, list[tuple[str, dict[str, str]]]] = {
     "markNotificationsRead": [("mutation { markNotificationsRead }", {})],
     "startProofRound": [("mutation($id: ID!) { startProofRound(storyId: $id) { number proofreaderName } }", {"id": "story"})],
     "completeProofRound": [("mutation($id: ID!) { completeProofRound(storyId: $id) { number proofreaderName changes { field } } }", {"id": "story"})],
+    # feeds
+    "feedSubscriptions": [("{ feedSubscriptions { id clientId name selection { tenants } } }", {})],
+    "createFeedSubscription": [('mutation($t: ID!) { createFeedSubscription(name: "MK", selection: {tenants: [$t]}) { id selection { tenants } } }',
+                                {"t": "tenant"})],
+    "updateFeedSubscription": [('mutation($id: ID!) { updateFeedSubscription(id: $id, expectedVersion: 1, name: "改") { id name } }', {"id": "story"})],
+    "disableFeedSubscription": [("mutation($id: ID!) { disableFeedSubscription(id: $id, expectedVersion: 1) { id } }", {"id": "story"})],
 }
 
 
