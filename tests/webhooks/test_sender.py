@@ -139,3 +139,20 @@ async def test_one_attempt_reports_status_retry_after_and_refused_connections() 
         down = await send_signed(client, base + "/hook", body, headers)  # server stopped: refused
     assert down.status is None and down.error and not down.blocked
     assert classify(down.status).verdict is Verdict.FAILED
+
+
+def test_sm2_entry_verifies_with_the_sdk_and_refuses_tampering() -> None:
+    from hub.feeds.webhooks.sm2 import generate_keypair, sign_sm2
+
+    private, public = generate_keypair()
+    body = encode_payload({"type": "story.published", "data": {"标题": "政务"}})
+    now = int(time.time())
+    sm2_entry = sign_sm2(private, public, f"g1.{now}.".encode() + body)
+    headers = webhook_headers("g1", now, sign_webhook([SECRET], "g1", now, body, extra=[sm2_entry]))
+    assert WebhookVerifier(sm2_public_keys=[public]).verify(headers, body).scheme == "sm2"
+    assert WebhookVerifier(sm2_public_keys=["04" + public]).verify(headers, body).scheme == "sm2"
+    assert Webhook(SECRET).verify(body, headers)  # the standard library skips the extra entry
+    with pytest.raises(InvalidSignature):
+        WebhookVerifier(sm2_public_keys=[public]).verify(headers, body + b" ")
+    with pytest.raises(InvalidSignature):
+        WebhookVerifier(sm2_public_keys=[generate_keypair()[1]]).verify(headers, body)

@@ -8,6 +8,9 @@ space-separated list of `<version>,<base64 signature>`. The signed content is
   endpoint is created or its secret rotated).
 - `v1a`: Ed25519 with the hub's partner signing keys (`whpk_<base64>` public keys, or the
   JWKS at `https://<hub>/feeds/jwks.json`).
+- `sm2` (optional, for government partners): SM2 over SM3(Z_A ‖ content), Z_A with the
+  default id `1234567812345678`; the value is base64 of r‖s (64 bytes); the endpoint's SM2
+  public key (128 hex digits, x‖y) is shown on the endpoint. Needs `ronghub-sdk[sm2]`.
 
 During a rotation the hub sends several signatures; one valid signature is enough.
 A delivery is refused when no signature matches (tampered body, wrong key), when its
@@ -47,7 +50,7 @@ from ronghub_sdk.verify.keys import AsyncKeySource, KeySource, StaticKeys, Verif
 from ronghub_sdk.verify.replay import AsyncSeenIds, MemorySeenIds, SeenIds
 
 SECRET_PREFIX = "whsec_"
-SUPPORTED = ("v1", "v1a")
+SUPPORTED = ("v1", "v1a", "sm2")
 
 
 @dataclass(frozen=True)
@@ -122,10 +125,29 @@ def _parse(headers: Mapping[str, str], body: bytes, tolerance_s: float, now: flo
     return _Parsed(message_id, timestamp, f"{message_id}.{timestamp}.".encode() + body, signatures)
 
 
-def _match(parsed: _Parsed, secrets: Sequence[bytes], keys: Sequence[VerifyKey]) -> str:
+def _sm2_verifies(public_hex: str, signature: bytes, content: bytes) -> bool:
+    try:
+        from gmssl import sm2
+    except ImportError as exc:  # pragma: no cover - depends on the installed extra
+        raise RuntimeError("SM2 verification needs gmssl: pip install 'ronghub-sdk[sm2]'") from exc
+    if len(signature) != 64:
+        return False
+    crypt = sm2.CryptSM2(private_key="", public_key=public_hex)
+    return bool(crypt.verify_with_sm3(signature.hex(), content))
+
+
+def _match(
+    parsed: _Parsed,
+    secrets: Sequence[bytes],
+    keys: Sequence[VerifyKey],
+    sm2_keys: Sequence[str] = (),
+) -> str:
     offered = {version for version, _ in parsed.signatures}
     for version, signature in parsed.signatures:
-        if version == "v1":
+        if version == "sm2":
+            if any(_sm2_verifies(k, signature, parsed.signed) for k in sm2_keys):
+                return "sm2"
+        elif version == "v1":
             for secret in secrets:
                 expected = hmac.new(secret, parsed.signed, hashlib.sha256).digest()
                 if hmac.compare_digest(expected, signature):
@@ -152,11 +174,13 @@ class _Base:
         *,
         secrets: Iterable[str | bytes] = (),
         public_keys: Iterable[Any] = (),
+        sm2_public_keys: Iterable[str] = (),
         tolerance_s: float = 300.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._secrets = [secret_bytes(s) for s in secrets]
         self._static = StaticKeys(public_keys)
+        self._sm2 = [k.lower()[2:] if len(k) == 130 else k.lower() for k in sm2_public_keys]
         self.tolerance_s = tolerance_s
         self.clock = clock
 
@@ -176,17 +200,22 @@ class WebhookVerifier(_Base):
         *,
         secrets: Iterable[str | bytes] = (),
         public_keys: Iterable[Any] = (),
+        sm2_public_keys: Iterable[str] = (),
         keys: KeySource | None = None,
         tolerance_s: float = 300.0,
         seen: SeenIds | bool | None = True,
         clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__(
-            secrets=secrets, public_keys=public_keys, tolerance_s=tolerance_s, clock=clock
+            secrets=secrets,
+            public_keys=public_keys,
+            sm2_public_keys=sm2_public_keys,
+            tolerance_s=tolerance_s,
+            clock=clock,
         )
         self._keys = keys
         self.seen: SeenIds | None = MemorySeenIds() if seen is True else (seen or None)
-        if not self._secrets and not self._static.keys() and keys is None:
+        if not self._secrets and not self._static.keys() and not self._sm2 and keys is None:
             raise ValueError("give at least one secret, public key or key source")
 
     def verify(self, headers: Mapping[str, str], body: bytes) -> WebhookMessage:
@@ -194,7 +223,7 @@ class WebhookVerifier(_Base):
         keys = self._static.keys()
         if self._keys is not None and any(v == "v1a" for v, _ in parsed.signatures):
             keys += self._keys.keys(None)
-        scheme = _match(parsed, self._secrets, keys)
+        scheme = _match(parsed, self._secrets, keys, self._sm2)
         if self.seen is not None and self.seen.seen(parsed.id, self.replay_ttl_s):
             raise ReplayedMessage(f"webhook-id {parsed.id} was already accepted")
         return WebhookMessage(parsed.id, parsed.timestamp, scheme, body)
@@ -208,19 +237,24 @@ class AsyncWebhookVerifier(_Base):
         *,
         secrets: Iterable[str | bytes] = (),
         public_keys: Iterable[Any] = (),
+        sm2_public_keys: Iterable[str] = (),
         keys: AsyncKeySource | KeySource | None = None,
         tolerance_s: float = 300.0,
         seen: SeenIds | AsyncSeenIds | bool | None = True,
         clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__(
-            secrets=secrets, public_keys=public_keys, tolerance_s=tolerance_s, clock=clock
+            secrets=secrets,
+            public_keys=public_keys,
+            sm2_public_keys=sm2_public_keys,
+            tolerance_s=tolerance_s,
+            clock=clock,
         )
         self._keys = keys
         self.seen: SeenIds | AsyncSeenIds | None = (
             MemorySeenIds() if seen is True else (seen or None)
         )
-        if not self._secrets and not self._static.keys() and keys is None:
+        if not self._secrets and not self._static.keys() and not self._sm2 and keys is None:
             raise ValueError("give at least one secret, public key or key source")
 
     async def verify(self, headers: Mapping[str, str], body: bytes) -> WebhookMessage:
@@ -229,7 +263,7 @@ class AsyncWebhookVerifier(_Base):
         if self._keys is not None and any(v == "v1a" for v, _ in parsed.signatures):
             fetched = self._keys.keys(None)
             keys += await fetched if inspect.isawaitable(fetched) else fetched
-        scheme = _match(parsed, self._secrets, keys)
+        scheme = _match(parsed, self._secrets, keys, self._sm2)
         if self.seen is not None:
             repeated = self.seen.seen(parsed.id, self.replay_ttl_s)
             if await repeated if inspect.isawaitable(repeated) else repeated:
