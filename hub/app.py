@@ -22,6 +22,7 @@ from hub.jobs.registry import builtin_consumers
 from hub.jobs.service import running_worker
 from hub.logging import configure_logging
 from hub.readcache import Generations, ResponseCache, polling
+from hub.rest import feeds as feeds_rest
 from hub.rest import graphql, health
 from hub.rest import media as media_rest
 from hub.rest.responses import http_error_handler, hub_error_handler, internal_error_handler
@@ -78,7 +79,8 @@ def create_app(settings: Settings | None = None, command_listeners: list[Command
 
     app = Litestar(
         route_handlers=[graphql.graphql_post, graphql.graphql_get, health.healthz, health.readyz, health.metrics,
-                        *media_rest.ROUTES, oauth.token, oauth.revoke, oauth.jwks, oidc.oidc_login, oidc.oidc_callback],
+                        *media_rest.ROUTES, oauth.token, oauth.revoke, oauth.jwks, oidc.oidc_login, oidc.oidc_callback,
+                        *feeds_rest.ROUTES],  # feeds
         lifespan=[lifespan],
         state=_state(settings, generations),
         exception_handlers={

@@ -141,6 +141,15 @@ def _add_identity_commands() -> None:
 _add_identity_commands()
 
 
+def _add_feeds_commands() -> None:  # feeds
+    from hub.feeds.cli import feeds
+
+    main.add_command(feeds)
+
+
+_add_feeds_commands()
+
+
 @main.command("plugins")
 def plugins_cmd() -> None:
     """List the channel plugins that loaded (versions, hooks) and those that failed."""

@@ -106,6 +106,9 @@ class Settings(BaseSettings):
         30, description="a rotated key is published this long before it signs, so every process knows it"
     )
     key_refresh_seconds: float = Field(2.0, description="how often a process re-reads keys and revocations")
+    feed_key_overlap_seconds: int = Field(
+        86_400, description="after a partner signing key rotation, how long the old key keeps signing beside the new one"
+    )
     login_max_failures: int = Field(5, description="failed sign-ins before the account is locked")
     login_lockout_seconds: int = Field(900, description="how long a locked account stays locked")
     password_memory_kib: int = Field(65_536, description="argon2id memory cost of new password hashes")

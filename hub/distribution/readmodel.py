@@ -14,6 +14,7 @@ from ronghub_sdk import PermanentDeliveryError
 
 from hub.domain.story import StoryStatus
 from hub.errors import HubError
+from hub.feeds import log as feed_log
 from hub.ids import now_ms
 from hub.store.documents import PublishedStoryDoc, RevisionDoc, StoryDoc
 from hub.store.scope import Scope
@@ -63,12 +64,19 @@ class ReadModelStore:
             **content,
         )
         await doc.save()  # upsert: the same revision published twice is the same document
+        url = f"{self.public_base_url}/stories/{story_id}"
+        # partners: the story as published enters the partner item log (idempotent)
+        await feed_log.put_story(
+            tenant, feed_log.APP_FEED, story_id, rev.content, revision=rev.number, content_hash=rev.content_hash,
+            published_at=doc.published_at, updated_at=now, canonical_url=url if self.public_base_url else None,
+        )  # fmt: skip
         await self._set_story_status(tenant, story_id, StoryStatus.PUBLISHED)
         await self._changed(tenant)
-        return f"{self.public_base_url}/stories/{story_id}"
+        return url
 
     async def unpublish(self, tenant: str, story_id: str, reason: str) -> None:
         await PublishedStoryDoc.get_pymongo_collection().delete_one({"tenant": tenant, "_id": story_id})
+        await feed_log.withdraw(tenant, feed_log.APP_FEED, story_id, reason)  # partners see the takedown
         await self._set_story_status(tenant, story_id, StoryStatus.RETRACTED, {"reason": reason})
         await self._changed(tenant)
 

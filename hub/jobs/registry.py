@@ -19,6 +19,10 @@ def builtin_consumers(state: Any) -> list[Consumer]:
     search = getattr(state, "search", None)
     if search is not None:
         consumers.append(search_consumer(search))
+    # feeds
+    from hub.feeds.log import embargo_consumer
+
+    consumers.append(embargo_consumer())
     return consumers
 
 

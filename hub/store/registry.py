@@ -8,7 +8,7 @@ from beanie import Document
 def document_models() -> list[type[Document]]:
     from hub.distribution.channel_config import ChannelConfigDoc
     from hub.distribution.documents import PublicationDoc
-    from hub.feeds.store import FeedItemDoc
+    from hub.feeds.models import FEEDS_MODELS
     from hub.identity.documents import IDENTITY_MODELS
     from hub.jobs.documents import JobDoc
     from hub.media.documents import MEDIA_MODELS
@@ -17,5 +17,5 @@ def document_models() -> list[type[Document]]:
     from hub.workflow.rounds import ReviewRoundDoc
     from hub.workflow.wordlists import WordListDoc
 
-    models: list[type[Document]] = [*CORE_MODELS, JobDoc, PublicationDoc, FeedItemDoc, SearchLexiconDoc, *MEDIA_MODELS, *IDENTITY_MODELS, ChannelConfigDoc, ReviewRoundDoc, WordListDoc]
+    models: list[type[Document]] = [*CORE_MODELS, JobDoc, PublicationDoc, *FEEDS_MODELS, SearchLexiconDoc, *MEDIA_MODELS, *IDENTITY_MODELS, ChannelConfigDoc, ReviewRoundDoc, WordListDoc]
     return models

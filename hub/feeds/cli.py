@@ -1,0 +1,47 @@
+"""`ronghub feeds …`: partner feed operations from the shell."""
+
+from __future__ import annotations
+
+import click
+
+from hub.settings import Settings
+
+
+@click.group("feeds")
+def feeds() -> None:
+    """Partner feeds and webhooks: signing keys."""
+
+
+@feeds.command("rotate-key")
+@click.option(
+    "--now",
+    "immediate",
+    is_flag=True,
+    help="sign with the new key at once (single-process deployments)",
+)
+def rotate_key(immediate: bool) -> None:
+    """Add a new partner signing key (Ed25519). It is published in /feeds/jwks.json at
+    once, signs after RONGHUB_KEY_ACTIVATION_SECONDS, and the old key keeps signing beside
+    it for RONGHUB_FEED_KEY_OVERLAP_SECONDS."""
+    from hub.audit.log import append
+    from hub.feeds.keys import rotate
+    from hub.identity.cli import CLI_ACTOR, _run, out
+
+    async def work(settings: Settings) -> tuple[str, int]:
+        key = await rotate(settings, immediate=immediate)
+        from hub.feeds.documents import FeedKeyDoc
+
+        doc = await FeedKeyDoc.find_one({"tenant": settings.platform_tenant, "_id": key.kid})
+        at = doc.activates_at if doc else 0
+        await append(
+            settings.platform_tenant,
+            CLI_ACTOR,
+            "feeds.rotate_key",
+            "feed_signing_key",
+            key.kid,
+            {"activates_at": at},
+        )
+        return key.kid, at
+
+    kid, at = _run(work)
+    out.print(f"new partner signing key {kid}, signs from {at} (ms since epoch)")

@@ -1,0 +1,334 @@
+"""The partner item log: every item partners can read, across every tenant, in one
+global sequence, so one cursor covers a subscription that spans several centers.
+
+Each put or withdrawal of an item appends an entry (`FeedItemDoc`) whose `seq` is the
+next number of the global sequence. The number is claimed by inserting the entry with
+`_id = seq` (zero-padded): a writer reads the highest number, tries the next one and
+moves on if another writer took it. So an entry is visible from the moment its number
+exists and number n+1 can only be taken once n exists: the log has no holes that fill
+later, and a reader that remembers the last number it saw misses nothing and sees
+nothing twice, however many writers append meanwhile. (A counter would hand out
+numbers before the entries were written, and a reader could pass a number whose entry
+arrived later.) `items_after` still stops at the first hole it meets, as a guard.
+
+Embargo: an item whose embargo lies in the future is held as pending (`FeedPendingDoc`)
+and a durable job (`feeds.embargo`, ready at the embargo time) appends it when it
+lifts; it gets its number then, so cursors that moved on meanwhile still see it.
+
+Items come from the channels' pull feeds (`StoredFeed`, e.g. 学习强国) and from the
+app channel (`put_story`/`withdraw`, called when a story reaches or leaves the public
+read model: publish, correction, takedown). Feed name = the channel's name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from beanie.odm.enums import SortDirection
+from pydantic import Field
+from pymongo import IndexModel
+from pymongo.errors import DuplicateKeyError
+
+from hub.domain.retry import RetryPolicy
+from hub.domain.story import StoryContent
+from hub.feeds.content import ItemContent, snapshot
+from hub.ids import now_ms
+from hub.jobs import queue
+from hub.jobs.consumers import Consumer, RetryLater
+from hub.jobs.documents import JobDoc
+from hub.store.documents import RevisionDoc, TenantDocument
+
+APP_FEED = "app"
+EMBARGO_CONSUMER = "feeds.embargo"
+_APPEND_ATTEMPTS = 1_000
+
+
+class PubStatus(StrEnum):
+    USABLE = "usable"
+    CANCELED = "canceled"
+
+
+class FeedItemDoc(TenantDocument):
+    """One entry of the partner item log (`_id` = the zero-padded global `seq`)."""
+
+    seq: int
+    feed: str  # the channel: app, xuexi, …
+    item_id: str  # the channel's id of the item (the story id for every built-in channel)
+    story_id: str
+    pubstatus: PubStatus = PubStatus.USABLE
+    content: ItemContent
+    item: dict[str, Any] = Field(
+        default_factory=dict
+    )  # the channel's own item (e.g. xuexi's JSON Feed item)
+    reason: str | None = None  # why it was withdrawn
+    embargo_until: int | None = None  # ms; the entry was appended when it lifted
+    appended_at: int = Field(default_factory=now_ms)
+
+    class Settings:
+        name = "feed_items"
+        indexes: ClassVar[list[Any]] = [
+            IndexModel([("seq", 1)], unique=True),
+            IndexModel([("tenant", 1), ("seq", 1)]),
+            IndexModel([("tenant", 1), ("feed", 1), ("item_id", 1), ("seq", 1)]),
+        ]
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.pubstatus == PubStatus.CANCELED
+
+    @property
+    def key(self) -> str:
+        """The item's identity across its versions: tenant, feed and item id."""
+        return f"{self.tenant}:{self.feed}:{self.item_id}"
+
+    @staticmethod
+    def make_id(seq: int) -> str:
+        return f"{seq:012d}"
+
+
+class FeedPendingDoc(TenantDocument):
+    """An item waiting for its embargo (`_id` = `{tenant}:{feed}:{item_id}`)."""
+
+    feed: str
+    item_id: str
+    story_id: str
+    content: ItemContent
+    item: dict[str, Any] = Field(default_factory=dict)
+    embargo_until: int
+    created_at: int = Field(default_factory=now_ms)
+
+    class Settings:
+        name = "feed_pending"
+
+
+def pending_id(tenant: str, feed: str, item_id: str) -> str:
+    return f"{tenant}:{feed}:{item_id}"
+
+
+async def latest(tenant: str, feed: str, item_id: str) -> FeedItemDoc | None:
+    """The newest entry of one item, if partners have seen it."""
+    return await FeedItemDoc.find_one(
+        {"tenant": tenant, "feed": feed, "item_id": item_id},
+        sort=[("seq", SortDirection.DESCENDING)],
+    )
+
+
+async def head_seq() -> int:
+    """The highest number of the global sequence (0 if the log is empty)."""
+    # the one query without a tenant: the sequence is global (only the number is read)
+    raw = await FeedItemDoc.get_pymongo_collection().find_one(
+        {}, sort=[("seq", -1)], projection={"seq": 1}
+    )
+    return int(raw["seq"]) if raw else 0
+
+
+async def _append(fields: dict[str, Any]) -> FeedItemDoc:
+    for _ in range(_APPEND_ATTEMPTS):
+        seq = await head_seq() + 1
+        doc = FeedItemDoc(id=FeedItemDoc.make_id(seq), seq=seq, appended_at=now_ms(), **fields)
+        try:
+            await doc.insert()
+        except DuplicateKeyError:
+            continue  # another writer took this number: try the next
+        return doc
+    raise RuntimeError("could not claim a partner log number")
+
+
+def _same(entry: FeedItemDoc | None, content: ItemContent, item: Mapping[str, Any]) -> bool:
+    return (
+        entry is not None
+        and entry.pubstatus == PubStatus.USABLE
+        and entry.content.model_dump() == content.model_dump()
+        and entry.item == dict(item)
+    )
+
+
+async def put(
+    tenant: str,
+    feed: str,
+    item_id: str,
+    content: ItemContent,
+    *,
+    story_id: str | None = None,
+    item: Mapping[str, Any] | None = None,
+    embargo_until: int | None = None,
+) -> FeedItemDoc | None:
+    """Add or update an item. Appends an entry now (returned), or holds it until
+    `embargo_until` (None returned). Putting the same content again appends nothing."""
+    item = dict(item or {})
+    story_id = story_id or item_id
+    pid = pending_id(tenant, feed, item_id)
+    if embargo_until is not None and embargo_until > now_ms():
+        pending = FeedPendingDoc(
+            id=pid, tenant=tenant, feed=feed, item_id=item_id, story_id=story_id, content=content, item=item,
+            embargo_until=embargo_until,
+        )  # fmt: skip
+        await pending.save()
+        await queue.enqueue(
+            tenant, EMBARGO_CONSUMER, "feeds.embargo", f"{pid}:{embargo_until}",
+            {"pending_id": pid, "embargo_until": embargo_until}, ready_at=embargo_until,
+        )  # fmt: skip
+        return None
+    await FeedPendingDoc.get_pymongo_collection().delete_one({"_id": pid, "tenant": tenant})
+    last = await latest(tenant, feed, item_id)
+    if _same(last, content, item):
+        return last
+    return await _append({
+        "tenant": tenant, "feed": feed, "item_id": item_id, "story_id": story_id,
+        "pubstatus": PubStatus.USABLE, "content": content, "item": item, "embargo_until": embargo_until,
+    })  # fmt: skip
+
+
+async def withdraw(tenant: str, feed: str, item_id: str, reason: str) -> FeedItemDoc | None:
+    """Withdraw an item: a `canceled` entry (with the last content) if partners saw it;
+    a pending (embargoed) version is dropped. Withdrawing twice appends once."""
+    await FeedPendingDoc.get_pymongo_collection().delete_one(
+        {"_id": pending_id(tenant, feed, item_id), "tenant": tenant}
+    )
+    last = await latest(tenant, feed, item_id)
+    if last is None or last.pubstatus == PubStatus.CANCELED:
+        return last
+    return await _append({
+        "tenant": tenant, "feed": feed, "item_id": item_id, "story_id": last.story_id,
+        "pubstatus": PubStatus.CANCELED, "content": last.content, "item": last.item, "reason": reason,
+    })  # fmt: skip
+
+
+async def items_after(seq: int, *, tenants: Collection[str], limit: int) -> list[FeedItemDoc]:
+    """Entries numbered above `seq` of the given tenants, ascending, at most `limit`.
+
+    The scan reads the global sequence and stops at the first hole (a number claimed
+    but not readable yet), so a cursor never passes an entry it has not seen.
+    """
+    wanted = set(tenants)
+    if not wanted or limit <= 0:
+        return []
+    out: list[FeedItemDoc] = []
+    expected = seq + 1
+    batch = max(limit, 50)
+    while len(out) < limit:
+        rows = (
+            await FeedItemDoc.find({"seq": {"$gt": expected - 1}})
+            .sort([("seq", SortDirection.ASCENDING)])
+            .limit(batch)
+            .to_list()
+        )
+        for row in rows:
+            if row.seq != expected:
+                return out  # a hole: stop before it
+            expected += 1
+            if row.tenant in wanted:
+                out.append(row)
+                if len(out) >= limit:
+                    return out
+        if len(rows) < batch:
+            return out
+    return out
+
+
+# -- the app channel: stories as they reach or leave the public read model -----------------
+
+
+def parse_time_ms(value: Any) -> int | None:
+    """An embargo time as stored: ms since epoch (int) or ISO 8601 text."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return int(value)
+    try:
+        return int(datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp() * 1000)
+    except ValueError:
+        return None
+
+
+async def embargo_of(
+    tenant: str, story_id: str, revision: int, metadata: Mapping[str, Any] | None = None
+) -> int | None:
+    """The embargo of a story's revision: `embargo_until` from its approval/publication
+    data (set by the review workflow) or from the content's metadata."""
+    from hub.distribution.documents import PublicationDoc
+
+    found: list[int] = []
+    for pub in await PublicationDoc.find(
+        {"tenant": tenant, "story_id": story_id, "revision": revision}
+    ).to_list():
+        for source in (pub.approval, pub.variant, pub.delivery):
+            value = parse_time_ms((source or {}).get("embargo_until"))
+            if value is not None:
+                found.append(value)
+    value = parse_time_ms((metadata or {}).get("embargo_until"))
+    if value is not None:
+        found.append(value)
+    return max(found) if found else None
+
+
+async def put_story(
+    tenant: str,
+    feed: str,
+    story_id: str,
+    content: StoryContent,
+    *,
+    revision: int,
+    content_hash: str,
+    published_at: int | None,
+    updated_at: int | None,
+    canonical_url: str | None,
+    item: Mapping[str, Any] | None = None,
+) -> FeedItemDoc | None:
+    """Put a story's revision into the log (embargo read from its approval data)."""
+    snap = await snapshot(
+        tenant, content, revision=revision, content_hash=content_hash, published_at=published_at,
+        updated_at=updated_at, canonical_url=canonical_url,
+    )  # fmt: skip
+    embargo = await embargo_of(tenant, story_id, revision, content.metadata)
+    return await put(
+        tenant, feed, story_id, snap, story_id=story_id, item=item, embargo_until=embargo
+    )
+
+
+async def revision_content(tenant: str, revision_id: str) -> RevisionDoc | None:
+    return await RevisionDoc.find_one({"tenant": tenant, "_id": revision_id})
+
+
+# -- the embargo job -------------------------------------------------------------------------
+
+
+async def release_pending(tenant: str, pid: str, embargo_until: int) -> FeedItemDoc | None:
+    """Append a pending item whose embargo has lifted (no-op if it changed meanwhile)."""
+    pending = await FeedPendingDoc.find_one({"tenant": tenant, "_id": pid})
+    if pending is None or pending.embargo_until != embargo_until:
+        return None  # withdrawn, released already, or re-embargoed (its own job handles it)
+    wait_ms = pending.embargo_until - now_ms()
+    if wait_ms > 0:
+        raise RetryLater("embargo not lifted yet", after_seconds=wait_ms / 1000)
+    last = await latest(tenant, pending.feed, pending.item_id)
+    entry = last
+    if not _same(last, pending.content, pending.item):
+        entry = await _append({
+            "tenant": tenant, "feed": pending.feed, "item_id": pending.item_id, "story_id": pending.story_id,
+            "pubstatus": PubStatus.USABLE, "content": pending.content, "item": pending.item,
+            "embargo_until": pending.embargo_until,
+        })  # fmt: skip
+    await FeedPendingDoc.get_pymongo_collection().delete_one(
+        {"_id": pid, "tenant": tenant, "embargo_until": embargo_until}
+    )
+    return entry
+
+
+def embargo_consumer() -> Consumer:
+    """The durable job that appends an embargoed item when its embargo lifts."""
+
+    async def handle(job: JobDoc) -> dict[str, object]:
+        entry = await release_pending(
+            job.tenant, str(job.payload["pending_id"]), int(job.payload["embargo_until"])
+        )
+        return {"seq": entry.seq if entry else None}
+
+    return Consumer(
+        EMBARGO_CONSUMER, (), handle, RetryPolicy(max_attempts=50, base_seconds=1, cap_seconds=60)
+    )
