@@ -92,6 +92,9 @@ class Settings(BaseSettings):
         "the endpoint is disabled when the last attempt fails",
     )
     webhook_retry_jitter: float = Field(0.1, description="random spread of each retry wait (fraction)")
+    webhook_poll_seconds: float = Field(
+        5.0, description="how often a caught-up webhook endpoint looks for new items (story events wake it sooner)"
+    )
     # identity: tokens, keys, sign-in (see hub/auth/)
     jwt_issuer: str = Field("ronghub", description="`iss` of access tokens")
     jwt_audience: str = Field("ronghub-api", description="`aud` of access tokens")

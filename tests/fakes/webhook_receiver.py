@@ -33,6 +33,7 @@ class WebhookReceiver:
     """Keeps verified pushes by webhook-id (a repeat id is acknowledged, not stored twice).
 
     `script` answers the first requests: an int status, or (status, retry-after value).
+    `secret` may be set after the server started (an endpoint's secret is shown on create).
     """
 
     secret: str
@@ -47,9 +48,6 @@ class WebhookReceiver:
     v1a_verified: int = 0
 
     def app(self) -> Litestar:
-        verifier = Webhook(self.secret)
-        sdk = WebhookVerifier(public_keys=self.public_keys, seen=None) if self.public_keys else None
-
         @post("/hook", status_code=200)
         async def hook(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
             self.attempts += 1
@@ -60,6 +58,13 @@ class WebhookReceiver:
                 headers = {"retry-after": retry_after} if retry_after is not None else {}
                 return Response({"error": "busy"}, status_code=status, headers=headers)
             headers = dict(request.headers)
+            # built per request: the secret may be set after the server started (shown on create)
+            verifier = Webhook(self.secret)
+            sdk = (
+                WebhookVerifier(public_keys=self.public_keys, seen=None)
+                if self.public_keys
+                else None
+            )
             try:
                 payload = verifier.verify(body, headers)
                 if sdk is not None:
