@@ -26,6 +26,7 @@ class Arrival:
     payload: Any
     at: float
     headers: dict[str, str]
+    body: bytes
 
 
 @dataclass
@@ -74,7 +75,7 @@ class WebhookReceiver:
                 self.rejected += 1
                 return Response({"error": "bad signature"}, status_code=401)
             message_id = request.headers["webhook-id"]
-            self.arrivals.append(Arrival(message_id, payload, time.time(), headers))
+            self.arrivals.append(Arrival(message_id, payload, time.time(), headers, body))
             self.received.setdefault(message_id, payload)
             return Response({"ok": True, "id": message_id}, status_code=200)
 
