@@ -175,7 +175,12 @@ def query_parts() -> tuple[type, ...]:
     from hub.graphql.search import SearchQuery
     from hub.graphql.workflow import WorkflowQuery
 
-    return (ContentQuery, DistributionQuery, SearchQuery, MediaQuery, IdentityQuery, WorkflowQuery)
+    parts: tuple[type, ...] = (ContentQuery, DistributionQuery, SearchQuery, MediaQuery, IdentityQuery, WorkflowQuery)
+    # webhooks
+    from hub.graphql.webhooks import WebhooksQuery
+
+    parts += (WebhooksQuery,)
+    return parts
 
 
 def mutation_parts() -> tuple[type, ...]:
@@ -186,7 +191,12 @@ def mutation_parts() -> tuple[type, ...]:
     from hub.graphql.search import SearchMutation
     from hub.graphql.workflow import WorkflowMutation
 
-    return (ContentMutation, DistributionMutation, SearchMutation, MediaMutation, IdentityMutation, WorkflowMutation)
+    parts: tuple[type, ...] = (ContentMutation, DistributionMutation, SearchMutation, MediaMutation, IdentityMutation, WorkflowMutation)
+    # webhooks
+    from hub.graphql.webhooks import WebhooksMutation
+
+    parts += (WebhooksMutation,)
+    return parts
 
 
 class HubSchema(strawberry.Schema):
