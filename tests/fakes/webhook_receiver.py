@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,11 +47,14 @@ class WebhookReceiver:
     attempts: int = 0
     rejected: int = 0
     v1a_verified: int = 0
+    on_request: Callable[[], Awaitable[None]] | None = None  # runs first on every request
 
     def app(self) -> Litestar:
         @post("/hook", status_code=200)
         async def hook(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
             self.attempts += 1
+            if self.on_request is not None:
+                await self.on_request()
             body = await request.body()
             if self.script:
                 step = self.script.pop(0)

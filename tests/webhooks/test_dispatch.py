@@ -234,3 +234,33 @@ async def test_real_deliveries_through_the_sdk_verifier(partner: Partner) -> Non
         WebhookVerifier(public_keys=jwks, clock=lambda: time.time() + 301).verify(
             arrival.headers, arrival.body
         )
+
+
+async def test_an_edit_during_a_run_does_not_break_the_chain(partner: Partner) -> None:
+    """An administrator rotating the secret while the dispatcher delivers: the run picks up
+    the stored endpoint again and goes on; later items still arrive."""
+    receiver = WebhookReceiver("")
+    rotated: list[str] = []
+
+    async def rotate_once() -> None:
+        if not rotated:
+            _, secret = await partner.endpoints.rotate_secret(endpoint_id, keep_old_seconds=600)
+            rotated.append(secret)
+
+    receiver.on_request = rotate_once
+    async with serve_on(receiver.app()) as base:
+        ep, receiver.secret = await partner.endpoints.create(
+            str(partner.subscription.id), base + "/hook"
+        )
+        endpoint_id = str(ep.id)
+        for n in range(3):
+            await log.put(partner.tenant, "app", f"e{n}", content(str(n)))
+        await partner.fast_forward(endpoint_id)
+        await partner.run()
+        assert [p["data"]["story_id"] for p in receiver.payloads()] == ["e0", "e1", "e2"]
+        await log.put(partner.tenant, "app", "e3", content("3"))
+        assert await partner.fast_forward(endpoint_id) is not None  # the chain is alive
+        receiver.secret = rotated[0]
+        await partner.run()
+    assert [p["data"]["story_id"] for p in receiver.payloads()] == ["e0", "e1", "e2", "e3"]
+    assert receiver.rejected == 0

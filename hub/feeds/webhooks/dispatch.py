@@ -21,6 +21,7 @@ from typing import Any
 import structlog
 from pymongo.errors import DuplicateKeyError
 
+from hub.audit.log import append as audit
 from hub.auth.keys import decrypt_text
 from hub.domain.retry import RetryPolicy
 from hub.feeds.keys import signing_keys
@@ -56,6 +57,7 @@ log = structlog.get_logger(__name__)
 CONSUMER = "webhooks.dispatch"
 REPLAY_CONSUMER = "webhooks.replay"
 WAKE_CONSUMER = "webhooks.wake"
+SYSTEM_ACTOR = "system:webhooks"
 BATCH = 25  # items delivered by one run before it hands over to the next
 RUN_BUDGET_S = 30.0
 
@@ -128,6 +130,41 @@ async def move(
     saved = await save(ep, tick=tick, **changes)
     if saved is not None:
         return saved.model_copy(update={"tick": tick})
+    return None
+
+
+async def _reload(ep: WebhookEndpointDoc) -> WebhookEndpointDoc | None:
+    """The stored endpoint if the chain is still ours (same tick), else None (stale)."""
+    fresh = await WebhookEndpointDoc.find_one({"_id": ep.id, "tenant": ep.tenant})
+    return fresh if fresh is not None and fresh.tick == ep.tick and fresh.enabled else None
+
+
+async def save_ours(ep: WebhookEndpointDoc, **changes: Any) -> WebhookEndpointDoc | None:
+    """`save` for the running chain: an administrator's change of other fields (URL,
+    description, a rotated secret) only bumps the version, so reload and write again."""
+    for _ in range(10):
+        saved = await save(ep, **changes)
+        if saved is not None:
+            return saved
+        fresh = await _reload(ep)
+        if fresh is None:
+            return None
+        ep = fresh
+    return None
+
+
+async def move_ours(
+    ep: WebhookEndpointDoc, *, ready_at: int | None, poll: bool = False, **changes: Any
+) -> WebhookEndpointDoc | None:
+    """`move` for the running chain, retried over concurrent edits like `save_ours`."""
+    for _ in range(10):
+        moved = await move(ep, ready_at=ready_at, poll=poll, **changes)
+        if moved is not None:
+            return moved
+        fresh = await _reload(ep)
+        if fresh is None:
+            return None
+        ep = fresh
     return None
 
 
@@ -295,7 +332,7 @@ class Dispatcher:
             return {"stale": True}
         subscription = await get_subscription(ep.tenant, ep.subscription_id)
         if subscription is None or subscription.disabled:
-            await move(
+            await move_ours(
                 ep,
                 ready_at=None,
                 **disabled_fields(DisabledReason.SUBSCRIPTION, "订阅已停用或删除"),
@@ -317,7 +354,7 @@ class Dispatcher:
                 if head is None:
                     more = len(entries) >= BATCH
                     ready = now if more else now + int(self.settings.webhook_poll_seconds * 1000)
-                    await move(
+                    await move_ours(
                         ep,
                         ready_at=ready,
                         poll=not more,
@@ -330,14 +367,14 @@ class Dispatcher:
                 common = {"last_status": result.status, "last_error": result.error}
                 if outcome.verdict is Verdict.DELIVERED:
                     sent += 1
-                    saved = await save(
+                    saved = await save_ours(
                         ep, cursor=head.seq, attempt=0, next_attempt_at=None, **common
                     )
                     if saved is None:
                         return {"sent": sent, "stale": True}
                     ep = saved
                     if sent >= BATCH or time.monotonic() - started > RUN_BUDGET_S:
-                        await move(ep, ready_at=now_ms())
+                        await move_ours(ep, ready_at=now_ms())
                         return {"sent": sent, "cursor": ep.cursor}
                     continue
                 return await self._failed(ep, head, cursor, outcome, result, delivery, sent, common)
@@ -369,7 +406,7 @@ class Dispatcher:
             delivery.next_attempt_at = None
             await delivery.save()
             note = result.error or (f"HTTP {result.status}" if result.status else None)
-            await move(
+            await move_ours(
                 ep,
                 ready_at=None,
                 cursor=cursor,
@@ -378,12 +415,27 @@ class Dispatcher:
                 **disabled_fields(reason, note),
             )
             log.warning("webhooks.disabled", endpoint=ep.id, reason=reason.value, seq=head.seq)
+            await audit(
+                ep.tenant,
+                SYSTEM_ACTOR,
+                "webhook.disabled",
+                "webhook_endpoint",
+                str(ep.id),
+                {
+                    "reason": reason.value,
+                    "seq": head.seq,
+                    "status": result.status,
+                    "error": result.error,
+                },
+            )
             return {"sent": sent, "disabled": reason.value}
         assert wait is not None
         due = now_ms() + int(wait * 1000)
         delivery.next_attempt_at = due
         await delivery.save()
-        await move(ep, ready_at=due, cursor=cursor, attempt=failures, next_attempt_at=due, **common)
+        await move_ours(
+            ep, ready_at=due, cursor=cursor, attempt=failures, next_attempt_at=due, **common
+        )
         return {"sent": sent, "retry_at": due, "failures": failures}
 
     # -- replay of one delivery, and waking idle endpoints --------------------------------
