@@ -58,6 +58,7 @@ class Action(StrEnum):
     TENANT_MANAGE = "tenant.manage"  # platform level
     KEYS_ROTATE = "keys.rotate"  # platform level
     SELF_READ = "self.read"  # who am I
+    FEED_MANAGE = "feed.manage"  # feeds: partner subscriptions (a client its own, admins their clients')
 
 
 A = Action
@@ -108,6 +109,14 @@ ALL_SCOPES = frozenset(SCOPE_ACTIONS)
 #: The most a partner or integration client can ever do: never drafts, never admin.
 CLIENT_ACTIONS = frozenset({*PUBLIC_ACTIONS, A.STORY_CREATE, A.STORY_EDIT, A.SHARE_READ})
 CLIENT_SCOPES = frozenset({"stories:read", "stories:write"})
+
+# feeds: center and platform admins manage their clients' subscriptions; a partner
+# client (scope stories:read) manages and reads its own
+for _role in (Role.ADMIN, Role.PLATFORM_ADMIN):
+    ROLE_ACTIONS[_role] = ROLE_ACTIONS[_role] | {A.FEED_MANAGE}
+SCOPE_ACTIONS["stories:read"] = SCOPE_ACTIONS["stories:read"] | {A.FEED_MANAGE}
+SCOPE_ACTIONS["admin"] = SCOPE_ACTIONS["admin"] | {A.FEED_MANAGE}
+CLIENT_ACTIONS = CLIENT_ACTIONS | {A.FEED_MANAGE}
 
 
 class PrincipalKind(StrEnum):

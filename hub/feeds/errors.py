@@ -52,3 +52,9 @@ class FeedCodes:
         "Invalid subscription: {reason}",
         400,
     )
+    SUBSCRIPTION_CHANGED = ErrorKind(
+        "FEED_SUBSCRIPTION_CHANGED",
+        "订阅已被修改(当前版本 {current},你修改的是版本 {expected}),请刷新后再改。",
+        "The subscription changed meanwhile (current version {current}, you edited {expected}); reload and retry.",
+        409,
+    )

@@ -176,6 +176,10 @@ def query_parts() -> tuple[type, ...]:
     from hub.graphql.workflow import WorkflowQuery
 
     parts: tuple[type, ...] = (ContentQuery, DistributionQuery, SearchQuery, MediaQuery, IdentityQuery, WorkflowQuery)
+    # feeds
+    from hub.graphql.feeds import FeedsQuery
+
+    parts += (FeedsQuery,)
     # webhooks
     from hub.graphql.webhooks import WebhooksQuery
 
@@ -192,6 +196,10 @@ def mutation_parts() -> tuple[type, ...]:
     from hub.graphql.workflow import WorkflowMutation
 
     parts: tuple[type, ...] = (ContentMutation, DistributionMutation, SearchMutation, MediaMutation, IdentityMutation, WorkflowMutation)
+    # feeds
+    from hub.graphql.feeds import FeedsMutation
+
+    parts += (FeedsMutation,)
     # webhooks
     from hub.graphql.webhooks import WebhooksMutation
 

@@ -105,6 +105,12 @@ PROBES: dict[str, list[tuple[str, dict[str, str]]]] = {
                                {"n": "fresh"})],
     "offerStory": [("mutation($s: ID!, $to: ID!) { offerStory(storyId: $s, toTenant: $to) { id storyId toTenant } }", {"s": "story", "to": "tenant"})],
     "takeSharedStory": [("mutation($g: ID!) { takeSharedStory(grantId: $g) { id title body } }", {"g": "grant"})],
+    # feeds
+    "feedSubscriptions": [("{ feedSubscriptions { id clientId name selection { tenants } } }", {})],
+    "createFeedSubscription": [('mutation($t: ID!) { createFeedSubscription(name: "MK", selection: {tenants: [$t]}) { id selection { tenants } } }',
+                                {"t": "tenant"})],
+    "updateFeedSubscription": [('mutation($id: ID!) { updateFeedSubscription(id: $id, expectedVersion: 1, name: "改") { id name } }', {"id": "story"})],
+    "disableFeedSubscription": [("mutation($id: ID!) { disableFeedSubscription(id: $id, expectedVersion: 1) { id } }", {"id": "story"})],
     # webhooks (ids from other tenants' pools: must be "not found", never another tenant's endpoint)
     "webhookEndpoints": [("{ webhookEndpoints { id url subscriptionId cursor } }", {})],
     "webhookEndpoint": [("query($id: ID!) { webhookEndpoint(id: $id) { id url } }", {"id": "story"})],

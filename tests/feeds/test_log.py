@@ -81,7 +81,9 @@ async def test_embargo_holds_the_item_until_the_job_appends_it(hub_app: object) 
     held = await log.put(tenant, "app", "s1", content(), embargo_until=now_ms() + 400)
     assert held is None
     assert await log.items_after(before, tenants=[tenant], limit=10) == []
-    assert await FeedPendingDoc.find_one({"tenant": tenant, "_id": log.pending_id(tenant, "app", "s1")})
+    assert await FeedPendingDoc.find_one(
+        {"tenant": tenant, "_id": log.pending_id(tenant, "app", "s1")}
+    )
     job = await JobDoc.find_one({"tenant": tenant, "consumer": log.EMBARGO_CONSUMER})
     assert job is not None and job.ready_at >= now_ms()
     other = await log.put(tenant, "app", "s2", content("其他"))  # appended meanwhile
@@ -127,10 +129,17 @@ async def test_partner_keys_rotate_with_overlap_and_publish_jwks(hub_settings: S
     assert len(first) >= 1
     key = first[0]
     jwk = key.public_jwk
-    assert jwk["kty"] == "OKP" and jwk["crv"] == "Ed25519" and jwk["alg"] == "EdDSA" and jwk["use"] == "sig"
+    assert (
+        jwk["kty"] == "OKP"
+        and jwk["crv"] == "Ed25519"
+        and jwk["alg"] == "EdDSA"
+        and jwk["use"] == "sig"
+    )
     assert jwk["kid"] == key.kid == keys.thumbprint(jwk)
     # RFC 7638 §3.1 style: the thumbprint of the canonical members only
-    pub = Ed25519PublicKey.from_public_bytes(__import__("base64").urlsafe_b64decode(jwk["x"] + "=="))
+    pub = Ed25519PublicKey.from_public_bytes(
+        __import__("base64").urlsafe_b64decode(jwk["x"] + "==")
+    )
     pub.verify(key.private.sign(b"x"), b"x")
 
     later = await keys.rotate(hub_settings)  # activates after key_activation_seconds
@@ -140,7 +149,9 @@ async def test_partner_keys_rotate_with_overlap_and_publish_jwks(hub_settings: S
 
     newest = await keys.rotate(hub_settings, immediate=True)
     signing = await keys.signing_keys(hub_settings)
-    assert signing[0].kid == newest.kid and len(signing) >= 2  # old keys keep signing for the overlap
+    assert (
+        signing[0].kid == newest.kid and len(signing) >= 2
+    )  # old keys keep signing for the overlap
     published = [k["kid"] for k in (await keys.jwks(hub_settings))["keys"]]
     assert newest.kid == published[0] and key.kid in published
     stored = await keys.FeedKeyDoc.find_one({"_id": newest.kid})

@@ -44,6 +44,7 @@ class WebhookEndpointDoc(TenantDocument):
     """
 
     subscription_id: str
+    client_id: str | None = None  # the subscription's partner client (who may manage it too)
     url: str
     description: str = ""
     secrets: list[EndpointSecret] = Field(default_factory=list)

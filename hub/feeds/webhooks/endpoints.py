@@ -16,6 +16,7 @@ from beanie.odm.enums import SortDirection
 
 from hub.audit.log import append as audit
 from hub.auth.keys import encrypt_text
+from hub.domain.permissions import PrincipalKind
 from hub.errors import HubError
 from hub.feeds.log import head_seq
 from hub.feeds.subscriptions import SignatureAlgorithm, get_subscription
@@ -54,6 +55,14 @@ class WebhookEndpoints:
     def tenant(self) -> str:
         return self.scope.tenant
 
+    def _mine(self) -> dict[str, Any]:
+        """The filter of what this caller may manage: the tenant's endpoints; for a partner
+        client only those of its own subscriptions."""
+        q: dict[str, Any] = {"tenant": self.tenant}
+        if self.scope.kind == PrincipalKind.CLIENT:
+            q["client_id"] = self.scope.client_id or "-"
+        return q
+
     async def _audit(self, action: str, ep: WebhookEndpointDoc, **details: Any) -> None:
         await audit(self.tenant, self.scope.actor, action, "webhook_endpoint", str(ep.id), details)
 
@@ -85,13 +94,13 @@ class WebhookEndpoints:
         return text
 
     async def get(self, endpoint_id: str) -> WebhookEndpointDoc:
-        ep = await WebhookEndpointDoc.find_one({"_id": endpoint_id, "tenant": self.tenant})
+        ep = await WebhookEndpointDoc.find_one({"_id": endpoint_id, **self._mine()})
         if ep is None:
             raise HubError(WebhookCodes.ENDPOINT_NOT_FOUND, id=endpoint_id)
         return ep
 
     async def all(self, subscription_id: str | None = None) -> list[WebhookEndpointDoc]:
-        q: dict[str, Any] = {"tenant": self.tenant}
+        q = self._mine()
         if subscription_id:
             q["subscription_id"] = subscription_id
         return (
@@ -109,7 +118,8 @@ class WebhookEndpoints:
     ) -> tuple[WebhookEndpointDoc, str]:
         """A new endpoint receiving the subscription's items from now on; returns it and its secret."""
         subscription = await get_subscription(self.tenant, subscription_id)
-        if subscription is None:
+        client = self.scope.client_id if self.scope.kind == PrincipalKind.CLIENT else None
+        if subscription is None or (client is not None and subscription.client_id != client):
             raise HubError(WebhookCodes.SUBSCRIPTION_NOT_FOUND, id=subscription_id)
         url = await self.check_url(url)
         text = self._description(description)
@@ -123,6 +133,7 @@ class WebhookEndpoints:
             id=new_id(),
             tenant=self.tenant,
             subscription_id=subscription_id,
+            client_id=subscription.client_id,
             url=url,
             description=text,
             secrets=[
