@@ -40,6 +40,7 @@ from hub.transports.outbound import (
 
 PREFIX = "whsec_"
 THROTTLED = {429, 502, 503, 504}
+EXCERPT_BYTES = 4_096
 
 
 def _key(secret: str) -> bytes:
@@ -132,16 +133,20 @@ async def send_signed(
         return int((time.perf_counter() - started) * 1000)
 
     try:
-        response = await client.post(url, content=body, headers=dict(headers))
+        async with client.stream("POST", url, content=body, headers=dict(headers)) as response:
+            excerpt = b""
+            async for chunk in response.aiter_bytes():  # read a receiver's answer up to 4 KiB
+                excerpt += chunk
+                if len(excerpt) >= EXCERPT_BYTES:
+                    break
     except BlockedAddress as exc:
         return Attempt(None, None, took(), exc.reason_en, blocked=True)
     except httpx.TimeoutException as exc:
         return Attempt(None, None, took(), f"timeout: {type(exc).__name__}")
     except httpx.HTTPError as exc:
         return Attempt(None, None, took(), f"{type(exc).__name__}: {exc}"[:500])
-    return Attempt(
-        response.status_code, response.headers.get("retry-after"), took(), None, response.text[:500]
-    )
+    text = excerpt[:EXCERPT_BYTES].decode("utf-8", "replace")[:500]
+    return Attempt(response.status_code, response.headers.get("retry-after"), took(), None, text)
 
 
 def webhook_headers(

@@ -264,3 +264,30 @@ async def test_an_edit_during_a_run_does_not_break_the_chain(partner: Partner) -
         await partner.run()
     assert [p["data"]["story_id"] for p in receiver.payloads()] == ["e0", "e1", "e2", "e3"]
     assert receiver.rejected == 0
+
+
+async def test_story_events_wake_a_caught_up_endpoint_and_a_disabled_subscription_stops_it(
+    partner: Partner,
+) -> None:
+    from hub.feeds.webhooks.dispatch import wake
+    from hub.feeds.webhooks.documents import DisabledReason
+
+    receiver = WebhookReceiver("")
+    async with serve_on(receiver.app()) as base:
+        ep, receiver.secret = await partner.endpoints.create(
+            str(partner.subscription.id), base + "/hook"
+        )
+        endpoint_id = str(ep.id)
+        await partner.run()  # nothing yet: the endpoint polls again in webhook_poll_seconds
+        ahead = await partner.fast_forward(endpoint_id)
+        assert ahead is not None and ahead > 0
+        await partner.run()  # caught up again; the next poll is in the future
+        await log.put(partner.tenant, "app", "w1", content("一"))
+        assert await wake() >= 1  # what a story event does (webhooks.wake consumer)
+        await partner.run()
+        assert [p["data"]["story_id"] for p in receiver.payloads()] == ["w1"]
+        await partner.subscription.set({"disabled_at": 1})
+        assert await wake() >= 1
+        await partner.run()
+    stored = await partner.endpoints.get(endpoint_id)
+    assert not stored.enabled and stored.disabled_reason == DisabledReason.SUBSCRIPTION
