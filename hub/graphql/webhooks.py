@@ -49,8 +49,8 @@ class WebhookEndpoint:
     last_status: int | None
     last_error: str | None
     secrets: list[WebhookSecretInfo]
-    sm2_public_key: str | None = strawberry.field(
-        description="SM2 public key (hex x‖y) when sm2 signatures are on"
+    sm2: bool = strawberry.field(
+        description="also signed with the hub's SM2 key (sm2 entry; key in /feeds/jwks.json)"
     )
     version: int
     created_at: datetime
@@ -80,7 +80,7 @@ class WebhookEndpoint:
                 )
                 for s in doc.secrets
             ],
-            sm2_public_key=doc.sm2_public,
+            sm2=doc.sm2,
             version=doc.version,
             created_at=ms_to_dt(doc.created_at),
             updated_at=ms_to_dt(doc.updated_at),

@@ -147,3 +147,25 @@ async def test_partner_client_manages_its_endpoint_and_verifies_deliveries(
     assert message.scheme == "v1a" and message.payload["data"]["content"]["title"] == "推送给合作方"
     with pytest.raises(ReplayedMessage):
         await verifier.verify(arrival.headers, arrival.body)
+
+
+async def test_sm2_signed_feed_verifies_with_the_jwks(
+    http: httpx.AsyncClient, hub_url: str, drain: Any
+) -> None:
+    partner = await make_partner(http, prefix="sdk")
+    sub = await subscribe(http, partner, alg="sm2")
+    await publish(http, partner, "政务公开")
+    await drain()
+    response = await http.get(f"/feeds/{sub['id']}/feed.json", headers=partner.headers)
+    assert response.status_code == 200 and 'alg="sm2-sm3"' in response.headers["signature-input"]
+    verifier = AsyncFeedVerifier(AsyncJwksClient(hub_url + "/feeds/jwks.json", client=http))
+    signature = await verifier.verify_response(response)
+    assert signature.label == "sig1"
+    with pytest.raises(DigestMismatch):
+        await verifier.verify(
+            status=200,
+            method="GET",
+            target_uri=str(response.request.url),
+            headers=response.headers,
+            body=response.content[:-1],
+        )

@@ -21,7 +21,7 @@ from tests.webhooks.conftest import Partner, make_partner
 
 CREATE = """mutation($s: ID!, $url: String!) {
   createWebhookEndpoint(input: {subscriptionId: $s, url: $url, description: "省台"}) {
-    secret endpoint { id url enabled cursor secrets { id expiresAt } sm2PublicKey }
+    secret endpoint { id url enabled cursor secrets { id expiresAt } sm2 }
   }
 }"""
 DELIVERIES = """query($id: ID!) { webhookDeliveries(endpointId: $id) {
@@ -83,7 +83,7 @@ async def test_endpoint_lifecycle_over_graphql(
         ]
         secret, ep = created["secret"], created["endpoint"]
         receiver.secret = secret
-        assert secret.startswith("whsec_") and ep["enabled"] and ep["sm2PublicKey"] is None
+        assert secret.startswith("whsec_") and ep["enabled"] and ep["sm2"] is False
         listed = (await admin("{ webhookEndpoints { id url secrets { id } } }"))["webhookEndpoints"]
         assert [e["id"] for e in listed] == [ep["id"]] and secret not in str(listed)  # shown once
 
@@ -203,10 +203,10 @@ async def test_only_center_admins_manage_endpoints_and_tenants_stay_apart(
     assert errors[0]["extensions"]["code"] == "WEBHOOK_SUBSCRIPTION_NOT_FOUND"
 
 
-async def test_sm2_endpoint_signs_with_its_own_key(
+async def test_sm2_endpoint_signs_with_the_hubs_sm2_key(
     http: httpx.AsyncClient, loopback: Settings, drain: Any
 ) -> None:
-    from ronghub_sdk.verify import WebhookVerifier
+    from ronghub_sdk.verify import StaticKeys, WebhookVerifier
 
     partner = await make_partner(loopback)
     receiver = WebhookReceiver("")
@@ -214,15 +214,16 @@ async def test_sm2_endpoint_signs_with_its_own_key(
         ep, receiver.secret = await partner.endpoints.create(
             str(partner.subscription.id), base + "/hook", sm2=True
         )
-        assert ep.sm2_public and len(ep.sm2_public) == 128
+        assert ep.sm2
         await log.put(partner.tenant, "app", "gov1", content("政务"))
         await partner.fast_forward(str(ep.id))
         await drain()
     arrival = receiver.arrivals[0]
     assert [e.split(",")[0] for e in arrival.headers["webhook-signature"].split()][-1] == "sm2"
-    assert (
-        WebhookVerifier(sm2_public_keys=[ep.sm2_public])
-        .verify(arrival.headers, arrival.body)
-        .scheme
-        == "sm2"
+    jwks = (await http.get("/feeds/jwks.json")).json()
+    sm2_only = {"keys": [k for k in jwks["keys"] if k.get("crv") == "SM2"]}
+    assert len(sm2_only["keys"]) == 1
+    verified = WebhookVerifier(keys=StaticKeys.from_jwks(sm2_only)).verify(
+        arrival.headers, arrival.body
     )
+    assert verified.scheme == "sm2"

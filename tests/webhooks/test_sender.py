@@ -8,7 +8,7 @@ import time
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from ronghub_sdk.verify import InvalidSignature, WebhookVerifier
+from ronghub_sdk.verify import InvalidSignature, StaticKeys, WebhookVerifier
 from standardwebhooks.webhooks import Webhook
 
 from hub.feeds.webhooks.schedule import Verdict, classify
@@ -142,17 +142,21 @@ async def test_one_attempt_reports_status_retry_after_and_refused_connections() 
 
 
 def test_sm2_entry_verifies_with_the_sdk_and_refuses_tampering() -> None:
-    from hub.feeds.webhooks.sm2 import generate_keypair, sign_sm2
+    import base64 as b64
 
-    private, public = generate_keypair()
+    from hub.feeds import sm2
+
+    private, public = sm2.new_key()
     body = encode_payload({"type": "story.published", "data": {"标题": "政务"}})
     now = int(time.time())
-    sm2_entry = sign_sm2(private, public, f"g1.{now}.".encode() + body)
-    headers = webhook_headers("g1", now, sign_webhook([SECRET], "g1", now, body, extra=[sm2_entry]))
+    entry = "sm2," + b64.b64encode(sm2.sign(f"g1.{now}.".encode() + body, private, public)).decode()
+    headers = webhook_headers("g1", now, sign_webhook([SECRET], "g1", now, body, extra=[entry]))
     assert WebhookVerifier(sm2_public_keys=[public]).verify(headers, body).scheme == "sm2"
     assert WebhookVerifier(sm2_public_keys=["04" + public]).verify(headers, body).scheme == "sm2"
+    jwks = {"keys": [sm2.jwk(public)]}  # as /feeds/jwks.json publishes it
+    assert WebhookVerifier(keys=StaticKeys.from_jwks(jwks)).verify(headers, body).scheme == "sm2"
     assert Webhook(SECRET).verify(body, headers)  # the standard library skips the extra entry
     with pytest.raises(InvalidSignature):
         WebhookVerifier(sm2_public_keys=[public]).verify(headers, body + b" ")
     with pytest.raises(InvalidSignature):
-        WebhookVerifier(sm2_public_keys=[generate_keypair()[1]]).verify(headers, body)
+        WebhookVerifier(sm2_public_keys=[sm2.new_key()[1]]).verify(headers, body)

@@ -15,6 +15,7 @@ so at most one chain runs per endpoint whatever crashes in between.
 
 from __future__ import annotations
 
+import base64
 import time
 from typing import Any
 
@@ -24,6 +25,7 @@ from pymongo.errors import DuplicateKeyError
 from hub.audit.log import append as audit
 from hub.auth.keys import decrypt_text
 from hub.domain.retry import RetryPolicy
+from hub.feeds import sm2 as feeds_sm2
 from hub.feeds.keys import signing_keys
 from hub.feeds.log import FeedItemDoc, items_after
 from hub.feeds.subscriptions import get_subscription
@@ -37,7 +39,6 @@ from hub.feeds.webhooks.documents import (
     WebhookEndpointDoc,
 )
 from hub.feeds.webhooks.schedule import Outcome, RetrySchedule, Verdict, classify, next_wait
-from hub.feeds.webhooks.sm2 import sign_sm2
 from hub.ids import now_ms
 from hub.jobs import queue
 from hub.jobs.consumers import Consumer, PermanentFailure, RetryLater
@@ -243,11 +244,10 @@ class Dispatcher:
         timestamp = int(time.time())
         keys = [k.private for k in await signing_keys(self.settings)]
         extra = []
-        if ep.sm2_public and ep.sm2_private_enc:
-            private = decrypt_text(self.settings, ep.sm2_private_enc)
-            extra.append(
-                sign_sm2(private, ep.sm2_public, f"{message_id}.{timestamp}.".encode() + body)
-            )
+        if ep.sm2:
+            signer = await feeds_sm2.signer(self.settings)
+            content = f"{message_id}.{timestamp}.".encode() + body
+            extra.append("sm2," + base64.b64encode(signer.sign(content)).decode())
         signature = sign_webhook(
             secrets, message_id, timestamp, body, ed25519_keys=keys, extra=extra
         )

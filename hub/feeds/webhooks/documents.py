@@ -48,8 +48,7 @@ class WebhookEndpointDoc(TenantDocument):
     url: str
     description: str = ""
     secrets: list[EndpointSecret] = Field(default_factory=list)
-    sm2_public: str | None = None
-    sm2_private_enc: str | None = None
+    sm2: bool = False  # also sign with the hub's SM2 key (`sm2,` entry; key in /feeds/jwks.json)
     state: EndpointState = EndpointState.ENABLED
     disabled_reason: DisabledReason | None = None
     disabled_note: str | None = None

@@ -18,6 +18,7 @@ from hub.audit.log import append as audit
 from hub.auth.keys import encrypt_text
 from hub.domain.permissions import PrincipalKind
 from hub.errors import HubError
+from hub.feeds import sm2 as feeds_sm2
 from hub.feeds.log import head_seq
 from hub.feeds.subscriptions import SignatureAlgorithm, get_subscription
 from hub.feeds.webhooks import dispatch
@@ -29,7 +30,6 @@ from hub.feeds.webhooks.documents import (
     WebhookEndpointDoc,
 )
 from hub.feeds.webhooks.errors import WebhookCodes
-from hub.feeds.webhooks.sm2 import generate_keypair
 from hub.ids import new_id, now_ms
 from hub.jobs import queue
 from hub.settings import Settings
@@ -128,7 +128,8 @@ class WebhookEndpoints:
         use_sm2 = (
             sm2 if sm2 is not None else subscription.signature_algorithm == SignatureAlgorithm.SM2
         )
-        sm2_private, sm2_public = generate_keypair() if use_sm2 else (None, None)
+        if use_sm2:
+            await feeds_sm2.signer(self.settings)  # creates and publishes the hub's SM2 key
         ep = WebhookEndpointDoc(
             id=new_id(),
             tenant=self.tenant,
@@ -141,8 +142,7 @@ class WebhookEndpoints:
                     id=new_id(), secret_enc=encrypt_text(self.settings, secret), created_at=now
                 )
             ],
-            sm2_public=sm2_public,
-            sm2_private_enc=encrypt_text(self.settings, sm2_private) if sm2_private else None,
+            sm2=use_sm2,
             cursor=await head_seq(),
             created_by=self.scope.actor,
             created_at=now,

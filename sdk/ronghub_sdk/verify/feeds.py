@@ -48,6 +48,7 @@ from ronghub_sdk.verify.keys import AsyncKeySource, KeySource, VerifyKey
 
 TAG = "ronghub-feed"
 ALG = "ed25519"
+ALGS = ("ed25519", "sm2-sm3")  # sm2-sm3: subscriptions of government partners that chose SM2
 COVERED: tuple[tuple[str, bool], ...] = (
     ("@status", False),
     ("content-type", False),
@@ -71,6 +72,7 @@ class FeedSignature:
 class _Candidate:
     label: str
     kid: str
+    alg: str
     created: int
     expires: int
     base: bytes
@@ -180,8 +182,9 @@ def _candidates(
             if covered != COVERED:
                 raise ProfileMismatch(f"{label} covers {covered}, expected {COVERED}")
             params = member.params
-            if params.get("alg") != ALG:
-                raise ProfileMismatch(f"{label} alg is {params.get('alg')!r}, expected {ALG!r}")
+            alg = params.get("alg")
+            if alg not in ALGS:
+                raise ProfileMismatch(f"{label} alg is {alg!r}, expected one of {ALGS}")
             if params.get("tag") != tag:
                 raise ProfileMismatch(f"{label} tag is {params.get('tag')!r}, expected {tag!r}")
             kid, created, expires = (
@@ -205,7 +208,7 @@ def _candidates(
             base = signature_base(
                 member, status=status, method=method, target_uri=target_uri, headers=headers
             )
-            candidates.append(_Candidate(label, kid, created, expires, base, signature))
+            candidates.append(_Candidate(label, kid, str(alg), created, expires, base, signature))
         except VerificationError as exc:
             errors.append(exc)
     if not candidates and not errors:
@@ -214,7 +217,9 @@ def _candidates(
 
 
 def _check(candidate: _Candidate, keys: list[VerifyKey]) -> FeedSignature:
-    if any(k.verifies(candidate.signature, candidate.base) for k in keys):
+    if any(
+        k.alg == candidate.alg and k.verifies(candidate.signature, candidate.base) for k in keys
+    ):
         return FeedSignature(candidate.label, candidate.kid, candidate.created, candidate.expires)
     raise InvalidSignature(
         f"{candidate.label} (keyid {candidate.kid}) does not verify: response changed or wrong key"

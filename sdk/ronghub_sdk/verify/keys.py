@@ -31,12 +31,22 @@ PUBLIC_PREFIX = "whpk_"
 
 @dataclass(frozen=True)
 class VerifyKey:
-    """One Ed25519 public key; `kid` is None for a bare `whpk_` key."""
+    """One public key: Ed25519 (`public`), or SM2 (`sm2_hex`, x‖y as 128 hex digits).
+    `kid` is None for a bare `whpk_` or hex key."""
 
     kid: str | None
-    public: Ed25519PublicKey
+    public: Ed25519PublicKey | None = None
+    sm2_hex: str | None = None
+
+    @property
+    def alg(self) -> str:
+        return "sm2-sm3" if self.sm2_hex else "ed25519"
 
     def verifies(self, signature: bytes, message: bytes) -> bool:
+        if self.sm2_hex is not None:
+            return sm2_verifies(self.sm2_hex, signature, message)
+        if self.public is None or len(signature) != 64:
+            return False
         try:
             self.public.verify(signature, message)
         except _CryptoInvalid:
@@ -44,12 +54,49 @@ class VerifyKey:
         return True
 
 
+def sm2_verifies(public_hex: str, signature: bytes, message: bytes) -> bool:
+    """SM2 over SM3(Z_A ‖ message), Z_A with the default id 1234567812345678; r‖s, 64 bytes."""
+    try:
+        from gmssl import sm2
+    except ImportError as exc:  # pragma: no cover - depends on the installed extra
+        raise RuntimeError("SM2 verification needs gmssl: pip install 'ronghub-sdk[sm2]'") from exc
+    if len(signature) != 64 or len(public_hex) != 128:
+        return False
+    try:
+        return bool(
+            sm2.CryptSM2(private_key="00" * 32, public_key=public_hex).verify_with_sm3(
+                signature.hex(), message
+            )
+        )
+    except (ValueError, TypeError):
+        return False
+
+
+def sm2_key(public_hex: str, kid: str | None = None) -> VerifyKey:
+    """An SM2 public key from hex x‖y (a leading 04 is dropped)."""
+    text = public_hex.strip().lower()
+    if len(text) == 130 and text.startswith("04"):
+        text = text[2:]
+    if len(text) != 128:
+        raise ValueError("an SM2 public key is 64 bytes x‖y (128 hex digits)")
+    bytes.fromhex(text)
+    return VerifyKey(kid, sm2_hex=text)
+
+
 def _b64url(value: str) -> bytes:
     return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
 
 
 def key_from_jwk(jwk: Mapping[str, Any]) -> VerifyKey:
-    """An Ed25519 JWK (`kty` OKP, `crv` Ed25519) as a key; ValueError for anything else."""
+    """An Ed25519 JWK (`kty` OKP, `crv` Ed25519) or an SM2 one (`kty` EC, `crv` SM2) as a
+    key; ValueError for anything else."""
+    if jwk.get("kty") == "EC" and jwk.get("crv") == "SM2":
+        try:
+            raw = _b64url(str(jwk["x"])) + _b64url(str(jwk["y"]))
+        except (KeyError, binascii.Error, ValueError) as exc:
+            raise ValueError("SM2 JWK needs base64url x and y") from exc
+        kid = jwk.get("kid")
+        return sm2_key(raw.hex(), str(kid) if kid is not None else None)
     if jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519" or not isinstance(jwk.get("x"), str):
         raise ValueError("not an Ed25519 public JWK")
     try:
@@ -59,7 +106,9 @@ def key_from_jwk(jwk: Mapping[str, Any]) -> VerifyKey:
     if len(raw) != 32:
         raise ValueError("an Ed25519 public key has 32 bytes")
     kid = jwk.get("kid")
-    return VerifyKey(str(kid) if kid is not None else None, Ed25519PublicKey.from_public_bytes(raw))
+    return VerifyKey(
+        str(kid) if kid is not None else None, public=Ed25519PublicKey.from_public_bytes(raw)
+    )
 
 
 def parse_public_key(value: str | Mapping[str, Any] | Ed25519PublicKey | VerifyKey) -> VerifyKey:
@@ -67,7 +116,7 @@ def parse_public_key(value: str | Mapping[str, Any] | Ed25519PublicKey | VerifyK
     if isinstance(value, VerifyKey):
         return value
     if isinstance(value, Ed25519PublicKey):
-        return VerifyKey(None, value)
+        return VerifyKey(None, public=value)
     if isinstance(value, Mapping):
         return key_from_jwk(value)
     text = value.strip()
@@ -79,11 +128,11 @@ def parse_public_key(value: str | Mapping[str, Any] | Ed25519PublicKey | VerifyK
         raise ValueError("a whpk_ key is standard base64") from exc
     if len(raw) != 32:
         raise ValueError("an Ed25519 public key has 32 bytes")
-    return VerifyKey(None, Ed25519PublicKey.from_public_bytes(raw))
+    return VerifyKey(None, public=Ed25519PublicKey.from_public_bytes(raw))
 
 
 def keys_from_jwks(document: Mapping[str, Any]) -> list[VerifyKey]:
-    """The Ed25519 keys of a JWKS document; keys of other types are skipped."""
+    """The Ed25519 and SM2 keys of a JWKS document; keys of other types are skipped."""
     raw_keys = document.get("keys")
     if not isinstance(raw_keys, list):
         raise ValueError("a JWKS has a `keys` list")

@@ -9,8 +9,9 @@ space-separated list of `<version>,<base64 signature>`. The signed content is
 - `v1a`: Ed25519 with the hub's partner signing keys (`whpk_<base64>` public keys, or the
   JWKS at `https://<hub>/feeds/jwks.json`).
 - `sm2` (optional, for government partners): SM2 over SM3(Z_A ‖ content), Z_A with the
-  default id `1234567812345678`; the value is base64 of r‖s (64 bytes); the endpoint's SM2
-  public key (128 hex digits, x‖y) is shown on the endpoint. Needs `ronghub-sdk[sm2]`.
+  default id `1234567812345678`; the value is base64 of r‖s (64 bytes); the key is the
+  hub's SM2 key in the same JWKS (`kty` EC, `crv` SM2, x and y), or give it as 128 hex
+  digits x‖y in `sm2_public_keys`. Needs `ronghub-sdk[sm2]`.
 
 During a rotation the hub sends several signatures; one valid signature is enough.
 A delivery is refused when no signature matches (tampered body, wrong key), when its
@@ -46,7 +47,7 @@ from ronghub_sdk.verify.errors import (
     ReplayedMessage,
     StaleTimestamp,
 )
-from ronghub_sdk.verify.keys import AsyncKeySource, KeySource, StaticKeys, VerifyKey
+from ronghub_sdk.verify.keys import AsyncKeySource, KeySource, StaticKeys, VerifyKey, sm2_key
 from ronghub_sdk.verify.replay import AsyncSeenIds, MemorySeenIds, SeenIds
 
 SECRET_PREFIX = "whsec_"
@@ -125,27 +126,11 @@ def _parse(headers: Mapping[str, str], body: bytes, tolerance_s: float, now: flo
     return _Parsed(message_id, timestamp, f"{message_id}.{timestamp}.".encode() + body, signatures)
 
 
-def _sm2_verifies(public_hex: str, signature: bytes, content: bytes) -> bool:
-    try:
-        from gmssl import sm2
-    except ImportError as exc:  # pragma: no cover - depends on the installed extra
-        raise RuntimeError("SM2 verification needs gmssl: pip install 'ronghub-sdk[sm2]'") from exc
-    if len(signature) != 64:
-        return False
-    crypt = sm2.CryptSM2(private_key="", public_key=public_hex)
-    return bool(crypt.verify_with_sm3(signature.hex(), content))
-
-
-def _match(
-    parsed: _Parsed,
-    secrets: Sequence[bytes],
-    keys: Sequence[VerifyKey],
-    sm2_keys: Sequence[str] = (),
-) -> str:
+def _match(parsed: _Parsed, secrets: Sequence[bytes], keys: Sequence[VerifyKey]) -> str:
     offered = {version for version, _ in parsed.signatures}
     for version, signature in parsed.signatures:
         if version == "sm2":
-            if any(_sm2_verifies(k, signature, parsed.signed) for k in sm2_keys):
+            if any(k.sm2_hex and k.verifies(signature, parsed.signed) for k in keys):
                 return "sm2"
         elif version == "v1":
             for secret in secrets:
@@ -154,7 +139,7 @@ def _match(
                     return "v1"
         elif version == "v1a":
             for key in keys:
-                if len(signature) == 64 and key.verifies(signature, parsed.signed):
+                if key.public is not None and key.verifies(signature, parsed.signed):
                     return "v1a"
     usable = offered & set(SUPPORTED)
     if not usable:
@@ -163,7 +148,7 @@ def _match(
         )
     if "v1" in usable and not secrets and "v1a" not in usable:
         raise InvalidSignature("only v1 signatures offered but no secret configured")
-    if "v1a" in usable and not keys and "v1" not in usable:
+    if "v1a" in usable and not any(k.public for k in keys) and "v1" not in usable:
         raise InvalidSignature("only v1a signatures offered but no public key configured")
     raise InvalidSignature("no signature matches: body changed or signed with another key/secret")
 
@@ -180,7 +165,7 @@ class _Base:
     ) -> None:
         self._secrets = [secret_bytes(s) for s in secrets]
         self._static = StaticKeys(public_keys)
-        self._sm2 = [k.lower()[2:] if len(k) == 130 else k.lower() for k in sm2_public_keys]
+        self._static = StaticKeys([*self._static.keys(), *(sm2_key(k) for k in sm2_public_keys)])
         self.tolerance_s = tolerance_s
         self.clock = clock
 
@@ -215,15 +200,15 @@ class WebhookVerifier(_Base):
         )
         self._keys = keys
         self.seen: SeenIds | None = MemorySeenIds() if seen is True else (seen or None)
-        if not self._secrets and not self._static.keys() and not self._sm2 and keys is None:
+        if not self._secrets and not self._static.keys() and keys is None:
             raise ValueError("give at least one secret, public key or key source")
 
     def verify(self, headers: Mapping[str, str], body: bytes) -> WebhookMessage:
         parsed = _parse(headers, body, self.tolerance_s, self.clock())
         keys = self._static.keys()
-        if self._keys is not None and any(v == "v1a" for v, _ in parsed.signatures):
+        if self._keys is not None and any(v in ("v1a", "sm2") for v, _ in parsed.signatures):
             keys += self._keys.keys(None)
-        scheme = _match(parsed, self._secrets, keys, self._sm2)
+        scheme = _match(parsed, self._secrets, keys)
         if self.seen is not None and self.seen.seen(parsed.id, self.replay_ttl_s):
             raise ReplayedMessage(f"webhook-id {parsed.id} was already accepted")
         return WebhookMessage(parsed.id, parsed.timestamp, scheme, body)
@@ -254,16 +239,16 @@ class AsyncWebhookVerifier(_Base):
         self.seen: SeenIds | AsyncSeenIds | None = (
             MemorySeenIds() if seen is True else (seen or None)
         )
-        if not self._secrets and not self._static.keys() and not self._sm2 and keys is None:
+        if not self._secrets and not self._static.keys() and keys is None:
             raise ValueError("give at least one secret, public key or key source")
 
     async def verify(self, headers: Mapping[str, str], body: bytes) -> WebhookMessage:
         parsed = _parse(headers, body, self.tolerance_s, self.clock())
         keys = self._static.keys()
-        if self._keys is not None and any(v == "v1a" for v, _ in parsed.signatures):
+        if self._keys is not None and any(v in ("v1a", "sm2") for v, _ in parsed.signatures):
             fetched = self._keys.keys(None)
             keys += await fetched if inspect.isawaitable(fetched) else fetched
-        scheme = _match(parsed, self._secrets, keys, self._sm2)
+        scheme = _match(parsed, self._secrets, keys)
         if self.seen is not None:
             repeated = self.seen.seen(parsed.id, self.replay_ttl_s)
             if await repeated if inspect.isawaitable(repeated) else repeated:
