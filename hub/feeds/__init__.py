@@ -1,1 +1,2 @@
-"""Partner feeds: the stored items of pull feeds (学习强国 …) and, later, their endpoints."""
+"""Partner feeds: the partner item log, subscriptions, signed pull feeds and the
+partner signing keys (webhooks live in hub/feeds/webhooks). Guide: docs/feeds.md."""

@@ -108,8 +108,9 @@ def published_at(doc: FeedKeyDoc, now: int, overlap_seconds: int) -> bool:
 
 async def rotate(settings: Settings, immediate: bool = False) -> PartnerKey:
     """Add a new signing key: published now, signing after `key_activation_seconds` (at
-    once if `immediate` or if no key signs yet). Earlier keys stop signing
-    `feed_key_overlap_seconds` after the new one starts."""
+    once if `immediate` or if no key signs yet). The key signing until now keeps signing
+    for `feed_key_overlap_seconds` after the new one starts; older or never-active keys
+    stop when it starts. So at most two keys sign at any time."""
     private = Ed25519PrivateKey.generate()
     jwk = public_jwk(private.public_key())
     now = now_ms()
@@ -123,8 +124,13 @@ async def rotate(settings: Settings, immediate: bool = False) -> PartnerKey:
         private_enc=encrypt_text(settings, _pem(private)), created_at=now, activates_at=activates,
     )  # fmt: skip
     await doc.insert()
-    retire = activates + settings.feed_key_overlap_seconds * 1000
+    # the key that signs newest keeps signing beside the new one for the overlap; any
+    # older ones stop when the new one starts (so at most two sign at a time)
+    overlap_until = activates + settings.feed_key_overlap_seconds * 1000
+    signing = [d for d in docs if signs_at(d, now)]
+    newest = max(signing, key=lambda d: (d.activates_at, d.created_at), default=None)
     for old in docs:
+        retire = overlap_until if old is newest else min(activates, old.retired_at or activates)
         if old.retired_at is None or old.retired_at > retire:
             await FeedKeyDoc.get_pymongo_collection().update_one(
                 {"_id": old.id, "tenant": settings.platform_tenant},

@@ -200,33 +200,48 @@ async def withdraw(tenant: str, feed: str, item_id: str, reason: str) -> FeedIte
 async def items_after(seq: int, *, tenants: Collection[str], limit: int) -> list[FeedItemDoc]:
     """Entries numbered above `seq` of the given tenants, ascending, at most `limit`.
 
-    The scan reads the global sequence and stops at the first hole (a number claimed
-    but not readable yet), so a cursor never passes an entry it has not seen.
+    One indexed query on (tenant, seq); then a guard: the numbers between `seq` and the
+    last one returned must all exist (counted across tenants), otherwise the page stops
+    before the first hole (a number claimed but not readable yet), so a cursor never
+    passes an entry it has not seen.
     """
-    wanted = set(tenants)
+    wanted = sorted(set(tenants))
     if not wanted or limit <= 0:
         return []
-    out: list[FeedItemDoc] = []
-    expected = seq + 1
-    batch = max(limit, 50)
-    while len(out) < limit:
-        rows = (
-            await FeedItemDoc.find({"seq": {"$gt": expected - 1}})
-            .sort([("seq", SortDirection.ASCENDING)])
-            .limit(batch)
-            .to_list()
-        )
-        for row in rows:
-            if row.seq != expected:
-                return out  # a hole: stop before it
-            expected += 1
-            if row.tenant in wanted:
-                out.append(row)
-                if len(out) >= limit:
-                    return out
-        if len(rows) < batch:
-            return out
-    return out
+    query = {"tenant": {"$in": wanted}, "seq": {"$gt": seq}}
+    rows = (
+        await FeedItemDoc.find(query)
+        .sort([("seq", SortDirection.ASCENDING)])
+        .limit(limit)
+        .to_list()
+    )
+    if not rows or await _present(seq, rows[-1].seq) == rows[-1].seq - seq:
+        return rows
+    hole = await _first_hole(seq, rows[-1].seq)
+    return [r for r in rows if r.seq < hole]
+
+
+async def _present(after: int, upto: int) -> int:
+    """How many numbers in (after, upto] exist (every tenant)."""
+    pipeline: list[dict[str, Any]] = [
+        {"$match": {"seq": {"$gt": after, "$lte": upto}}},
+        {"$count": "n"},
+    ]
+    found = await FeedItemDoc.get_pymongo_collection().aggregate(pipeline)
+    rows = await found.to_list()
+    return int(rows[0]["n"]) if rows else 0
+
+
+async def _first_hole(after: int, upto: int) -> int:
+    expected = after + 1
+    cursor = FeedItemDoc.get_pymongo_collection().find(
+        {"seq": {"$gt": after, "$lte": upto}}, projection={"seq": 1}, sort=[("seq", 1)]
+    )
+    async for raw in cursor:
+        if int(raw["seq"]) != expected:
+            return expected
+        expected += 1
+    return expected
 
 
 # -- the app channel: stories as they reach or leave the public read model -----------------

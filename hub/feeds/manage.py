@@ -136,10 +136,19 @@ async def create(
         tenant=scope.tenant, client_id=client.id, name=name, selection=SelectionDoc.of(sel), formats=fmts,
         signature_algorithm=algorithm, created_by=scope.actor,
     )  # fmt: skip
+    await _ensure_key(settings, algorithm)
     await doc.insert()
     await append(scope.tenant, scope.actor, "feeds.subscription.create", "feed_subscription", doc.id,
                  {"client_id": client.id, "tenants": list(sel.tenants), "formats": [f.value for f in fmts]})  # fmt: skip
     return doc
+
+
+async def _ensure_key(settings: Settings, algorithm: SignatureAlgorithm) -> None:
+    """An SM2 subscription's key exists (and is in the JWKS) before its first response."""
+    if algorithm == SignatureAlgorithm.SM2:
+        from hub.feeds import sm2
+
+        await sm2.signer(settings)
 
 
 def _algorithm(value: str) -> SignatureAlgorithm:
@@ -194,6 +203,7 @@ async def update(
         changes["name"] = name.strip()
     if signature_algorithm is not None:
         changes["signature_algorithm"] = _algorithm(signature_algorithm).value
+        await _ensure_key(settings, _algorithm(signature_algorithm))
     if enabled is not None:
         changes["disabled_at"] = None if enabled else (doc.disabled_at or now_ms())
     return await _write(scope, doc, expected_version, changes, "feeds.subscription.update")

@@ -16,11 +16,13 @@ routes, errors and 304 included, is signed (RFC 9421; see hub/feeds/signing.py).
 from __future__ import annotations
 
 import json
+import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+import structlog
 from litestar import Request, Response, get
 from litestar.datastructures import State
 from litestar.openapi.spec import (
@@ -46,6 +48,7 @@ from hub.feeds.subscriptions import FeedFormat, SubscriptionDoc, get_subscriptio
 from hub.media.service import media_service
 from hub.settings import Settings
 
+log = structlog.get_logger(__name__)
 TAGS = ["feeds"]
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -80,7 +83,7 @@ async def _signed(
     headers: dict[str, str], algorithm: str = "ed25519",
 ) -> Response[bytes]:  # fmt: skip
     signed = sign_response(
-        status=status, content_type=content_type, body=body, method=request.method, target_uri=str(request.url),
+        status=status, content_type=content_type, body=body, method=request.method, target_uri=target_uri(request, settings),
         signers=await signers_for(settings, algorithm), created=int(time.time()),
     )  # fmt: skip
     return Response(
@@ -89,14 +92,23 @@ async def _signed(
     )  # fmt: skip
 
 
+def target_uri(request: Request[Any, Any, Any], settings: Settings) -> str:
+    """The request's absolute URL as the partner sent it: behind a proxy, RONGHUB_PUBLIC_URL
+    (scheme and host) with the request's path and query; else the URL the hub received."""
+    if not settings.public_url:
+        return str(request.url)
+    query = request.url.query
+    return settings.public_url.rstrip("/") + request.url.path + (f"?{query}" if query else "")
+
+
 def _error_body(err: HubError) -> bytes:
     return json.dumps(
         {"errors": [{"message": err.message_zh, "extensions": err.as_dict()}]}, ensure_ascii=False
     ).encode()
 
 
-def _url(request: Request[Any, Any, Any], **query: int) -> str:
-    base = str(request.url).split("?", 1)[0]
+def _url(request: Request[Any, Any, Any], settings: Settings, **query: int) -> str:
+    base = target_uri(request, settings).split("?", 1)[0]
     return f"{base}?{urlencode(query)}"
 
 
@@ -130,20 +142,26 @@ async def serve_feed(
             sub.selection.to_selection(), _tenants(settings, scope.tenant, sub), after, limit
         )
         tag = pages.etag(sub.id, sub.version, fmt, after, limit, found)
-        next_url = _url(request, after=found.cursor, limit=limit)
+        next_url = _url(request, settings, after=found.cursor, limit=limit)
         headers = {"ETag": tag, "Cache-Control": CACHE_CONTROL, "Link": f'<{next_url}>; rel="next"',
                    "Ronghub-Cursor": str(found.cursor), "Vary": "Authorization"}  # fmt: skip
         content_type = render.CONTENT_TYPES[fmt]
         if pages.matches(request.headers.get("if-none-match"), tag):
             return await _signed(request, settings, 304, content_type, b"", headers, algorithm)
         page = render.Page(
-            subscription_id=sub.id, title=sub.name, self_url=_url(request, after=after, limit=limit),
+            subscription_id=sub.id, title=sub.name, self_url=_url(request, settings, after=after, limit=limit),
             home_url=settings.public_base_url or settings.base_url, after=after, cursor=found.cursor,
             more=found.more, next_url=next_url, items=await pages.page_items(found.items, media_service(settings).url),
         )  # fmt: skip
         body = render.RENDERERS[fmt](page)
         return await _signed(request, settings, 200, content_type, body, headers, algorithm)
-    except HubError as err:
+    except Exception as exc:  # answered like the app's handler, but signed
+        if isinstance(exc, HubError):
+            err = exc
+        else:
+            ref = secrets.token_hex(6)
+            log.error("feeds.internal_error", ref=ref, path=request.url.path, exc_info=exc)
+            err = HubError(Codes.INTERNAL, ref=ref)
         headers = {"Cache-Control": "no-store"}
         if err.http_status == 401:
             headers["WWW-Authenticate"] = 'Bearer realm="ronghub-feeds"'
@@ -230,10 +248,10 @@ def _operation(fmt: str) -> type[Operation]:
             self.parameters = [
                 Parameter(name="subscription_id", param_in="path", required=True, schema=_STR,
                           description="the subscription's id (from createFeedSubscription)"),
-                Parameter(name="after", param_in="query", required=False, schema=_STR,
+                Parameter(name="after", param_in="query", required=False, schema=Schema(type=OpenAPIType.STRING, pattern=r"^[0-9]{1,18}$"),
                           description="cursor: a sequence number from a previous page (`cursor`, `next_url`, "
                           "Link rel=next, Ronghub-Cursor); 0 or absent: from the beginning. Digits only."),
-                Parameter(name="limit", param_in="query", required=False, schema=_STR,
+                Parameter(name="limit", param_in="query", required=False, schema=Schema(type=OpenAPIType.STRING, pattern=r"^[0-9]{1,3}$"),
                           description=f"items per page, 1–{MAX_LIMIT} (default {DEFAULT_LIMIT}). Digits only."),
                 Parameter(name="Authorization", param_in="header", required=False, schema=_STR,
                           description="`Bearer <access token>` from POST /oauth/token, grant_type=client_credentials "
@@ -257,6 +275,7 @@ def _operation(fmt: str) -> type[Operation]:
                 "404": _error("FEED_SUBSCRIPTION_NOT_FOUND (unknown, or another client's) or "
                               "FEED_FORMAT_NOT_SUBSCRIBED"),
                 "410": _error("FEED_SUBSCRIPTION_DISABLED"),
+                "500": _error("INTERNAL: an unexpected failure; `details.ref` names the log entry (signed too)"),
             }  # fmt: skip
 
     return FeedOperation

@@ -130,3 +130,50 @@ async def test_etag_gives_a_signed_304(http: httpx.AsyncClient, drain: Any) -> N
     verify_ed25519(again, await jwks(http))
     other = await http.get(url, headers={**partner.headers, "if-none-match": 'W/"nope"'})
     assert other.status_code == 200
+
+
+async def test_a_correction_is_a_new_entry_of_the_same_item(
+    http: httpx.AsyncClient, drain: Any
+) -> None:
+    partner = await make_partner(http)
+    sub = await subscribe(http, partner)
+    story = await publish(http, partner, "初版标题")
+    await drain()
+    url = f"/feeds/{sub['id']}/feed.json"
+    first = (await http.get(url, headers=partner.headers)).json()
+    cursor = first["_ronghub"]["cursor"]
+    version = (
+        await gql(
+            http, partner.admin, "query($id: ID!) { story(id: $id) { version } }", {"id": story}
+        )
+    )["data"]["story"]["version"]
+    edited = await gql(http, partner.admin, 'mutation($id: ID!, $v: Int!) { updateStory(input: {id: $id, expectedVersion: $v, title: "更正后的标题"}) { version } }',
+                       {"id": story, "v": version})  # fmt: skip
+    assert "errors" not in edited, edited
+    approved = await gql(http, partner.admin, "mutation($id: ID!, $v: Int!) { approveStory(id: $id, expectedVersion: $v) { id } }",
+                         {"id": story, "v": edited["data"]["updateStory"]["version"]})  # fmt: skip
+    assert "errors" not in approved, approved
+    await drain()
+    later = (await http.get(url, params={"after": cursor}, headers=partner.headers)).json()
+    [item] = later["items"]
+    assert item["id"] == first["items"][0]["id"] and item["title"] == "更正后的标题"
+    assert item["_ronghub"]["revision"] > first["items"][0]["_ronghub"]["revision"]
+
+
+async def test_a_subscription_to_the_xuexi_channel_reads_its_pull_feed(
+    http: httpx.AsyncClient, drain: Any
+) -> None:
+    partner = await make_partner(http)
+    sub = await subscribe(http, partner, selection={"channels": ["xuexi"]})
+    body = "学习强国稿件正文。" * 10
+    created = await gql(http, partner.admin, """mutation($b: String!) { createStory(input: {title: "强国号供稿", bodyText: $b,
+        channels: ["app", "xuexi"], source: {sourceName: "县融媒体中心"}}) { id version } }""", {"b": body})  # fmt: skip
+    assert "errors" not in created, created
+    story = created["data"]["createStory"]
+    approved = await gql(http, partner.admin, "mutation($id: ID!, $v: Int!) { approveStory(id: $id, expectedVersion: $v) { id } }",
+                         {"id": story["id"], "v": story["version"]})  # fmt: skip
+    assert "errors" not in approved, approved
+    await drain()
+    doc = (await http.get(f"/feeds/{sub['id']}/feed.json", headers=partner.headers)).json()
+    assert [(i["_ronghub"]["feed"], i["title"]) for i in doc["items"]] == [("xuexi", "强国号供稿")]
+    assert doc["items"][0]["_ronghub"]["source"]["source_name"] == "县融媒体中心"

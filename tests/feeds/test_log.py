@@ -165,3 +165,22 @@ async def test_jwks_endpoint(http: object, hub_url: str) -> None:
     r = await http.get(f"{hub_url}/feeds/jwks.json")
     assert r.status_code == 200 and "max-age" in r.headers["cache-control"]
     assert r.json()["keys"][0]["kty"] == "OKP"
+
+
+async def test_a_reader_stops_before_a_hole_until_it_fills() -> None:
+    """The guard of items_after: a number claimed but not readable yet is never passed."""
+    tenant = "fh-" + new_id()
+    first = await log.put(tenant, "app", "a", content("一"))
+    assert first is not None
+    # simulate a writer that took first.seq+1 but whose entry is not visible yet: the
+    # next entry lands at first.seq+2
+    late = FeedItemDoc(id=FeedItemDoc.make_id(first.seq + 2), seq=first.seq + 2, tenant=tenant, feed="app",
+                       item_id="c", story_id="c", content=content("三"))  # fmt: skip
+    await late.insert()
+    rows = await log.items_after(first.seq - 1, tenants=[tenant], limit=10)
+    assert [r.item_id for r in rows] == ["a"]
+    middle = FeedItemDoc(id=FeedItemDoc.make_id(first.seq + 1), seq=first.seq + 1, tenant="fh-other-" + new_id(),
+                         feed="app", item_id="b", story_id="b", content=content("二"))  # fmt: skip
+    await middle.insert()
+    rows = await log.items_after(first.seq - 1, tenants=[tenant], limit=10)
+    assert [r.item_id for r in rows] == ["a", "c"]
