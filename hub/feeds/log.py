@@ -137,11 +137,19 @@ async def _append(fields: dict[str, Any]) -> FeedItemDoc:
     raise RuntimeError("could not claim a partner log number")
 
 
+def _essence(content: ItemContent) -> dict[str, Any]:
+    """What makes a new version: not the times of a re-delivery, not renditions made since."""
+    data = content.model_dump(exclude={"updated_at", "published_at"})
+    for m in data["media"]:
+        m.pop("renditions", None)
+    return data
+
+
 def _same(entry: FeedItemDoc | None, content: ItemContent, item: Mapping[str, Any]) -> bool:
     return (
         entry is not None
         and entry.pubstatus == PubStatus.USABLE
-        and entry.content.model_dump() == content.model_dump()
+        and _essence(entry.content) == _essence(content)
         and entry.item == dict(item)
     )
 

@@ -15,7 +15,8 @@ from typing import Any
 from pymongo import ReturnDocument
 
 from hub.audit.log import append
-from hub.domain.permissions import PrincipalKind
+from hub.auth.policy import refusal
+from hub.domain.permissions import Action, PrincipalKind, permits
 from hub.errors import HubError
 from hub.feeds.errors import FeedCodes
 from hub.feeds.subscriptions import (
@@ -168,10 +169,20 @@ async def _mine(scope: Scope, subscription_id: str) -> SubscriptionDoc:
     return doc
 
 
-async def visible(scope: Scope, client_id: str | None = None) -> list[SubscriptionDoc]:
-    """The subscriptions the caller may see: a client its own, admins their tenant's."""
+async def visible(
+    scope: Scope, settings: Settings, client_id: str | None = None, tenant: str | None = None
+) -> list[SubscriptionDoc]:
+    """The subscriptions the caller may see: a client its own, admins their tenant's; the
+    platform admin (platform tenant, tenant.manage) any center's, naming it."""
     if scope.kind == PrincipalKind.CLIENT:
         return await list_subscriptions(scope.tenant, scope.client_id)
+    if tenant is not None and tenant != scope.tenant:
+        platform_admin = scope.tenant == settings.platform_tenant and permits(
+            scope.principal, Action.TENANT_MANAGE
+        )
+        if not platform_admin:
+            raise refusal(scope, Action.TENANT_MANAGE)
+        return await list_subscriptions(tenant, client_id)
     return await list_subscriptions(scope.tenant, client_id)
 
 

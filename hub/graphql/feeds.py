@@ -88,15 +88,15 @@ def _selection(value: FeedSelectionInput | None) -> dict[str, list[str] | None]:
 @strawberry.type
 class FeedsQuery:
     @strawberry.field(
-        description="合作方订阅: a client's own subscriptions; admins: their tenant's (optionally one client's)"
+        description="合作方订阅: a client's own subscriptions; admins: their tenant's (optionally one client's); "
+        "the platform admin may name another center (`tenant`)"
     )
     async def feed_subscriptions(
-        self, info: Info[Context, None], client_id: str | None = None
+        self, info: Info[Context, None], client_id: str | None = None, tenant: str | None = None
     ) -> list[FeedSubscription]:
-        return [
-            FeedSubscription.from_doc(d)
-            for d in await manage.visible(info.context.scope, client_id)
-        ]
+        ctx = info.context
+        found = await manage.visible(ctx.scope, ctx.settings, client_id, tenant)
+        return [FeedSubscription.from_doc(d) for d in found]
 
 
 @strawberry.type

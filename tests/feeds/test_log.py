@@ -184,3 +184,18 @@ async def test_a_reader_stops_before_a_hole_until_it_fills() -> None:
     await middle.insert()
     rows = await log.items_after(first.seq - 1, tenants=[tenant], limit=10)
     assert [r.item_id for r in rows] == ["a", "c"]
+
+
+async def test_delivering_the_same_revision_again_appends_nothing() -> None:
+    tenant = "fr-" + new_id()
+    first = await log.put(
+        tenant, "app", "s", ItemContent(title="一", revision=1, content_hash="h1", updated_at=1)
+    )
+    again = await log.put(
+        tenant, "app", "s", ItemContent(title="一", revision=1, content_hash="h1", updated_at=2)
+    )
+    assert first is not None and again is not None and again.seq == first.seq
+    changed = await log.put(
+        tenant, "app", "s", ItemContent(title="一", revision=2, content_hash="h2", updated_at=3)
+    )
+    assert changed is not None and changed.seq > first.seq

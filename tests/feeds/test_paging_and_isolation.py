@@ -216,3 +216,27 @@ async def test_a_platform_client_reads_several_centers_with_one_cursor(
         'mutation { createFeedSubscription(name: "x", selection: {tenants: ["no-such-center"]}) { id } }',
     )
     assert body["errors"][0]["extensions"]["code"] == "FEED_TENANT_NOT_ALLOWED"
+
+
+async def test_only_the_platform_admin_lists_another_centers_subscriptions(
+    http: httpx.AsyncClient, hub_settings: Settings
+) -> None:
+    from hub.identity import directory
+    from tests.e2e.identity_helpers import make_user, sign_in
+
+    a = await make_partner(http, prefix="la")
+    b = await make_partner(http, prefix="lb")
+    sub = await subscribe(http, a)
+    query = "query($t: String) { feedSubscriptions(tenant: $t) { id clientId } }"
+    refused = await gql(http, b.admin, query, {"t": a.tenant})
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    platform = hub_settings.platform_tenant
+    if await TenantDoc.find_one({"_id": platform}) is None:
+        await directory.create_tenant(platform, "省级平台", actor="test")
+    boss = {
+        "authorization": f"Bearer {(await sign_in(http, await make_user(platform, 'platform_admin')))['access_token']}"
+    }
+    listed = await gql(http, boss, query, {"t": a.tenant})
+    assert [s["id"] for s in listed["data"]["feedSubscriptions"]] == [sub["id"]]
+    own = await gql(http, a.headers, query, {"t": b.tenant})  # a client always gets its own only
+    assert [s["id"] for s in own["data"]["feedSubscriptions"]] == [sub["id"]]
