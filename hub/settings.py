@@ -79,6 +79,22 @@ class Settings(BaseSettings):
     outbound_allow_loopback: bool = Field(
         False, description="let transports call loopback addresses (tests with local platform fakes)"
     )
+    # webhooks (hub/feeds/webhooks, hub/transports/outbound.py)
+    outbound_allow_networks: list[str] = Field(
+        default_factory=list,
+        description="CIDR ranges outbound calls may reach although private (e.g. a partner's "
+        "intranet); empty allows only public addresses",
+    )
+    webhook_timeout_s: float = Field(10.0, description="how long one webhook delivery attempt may take")
+    webhook_retry_schedule_s: list[float] = Field(
+        default_factory=lambda: [0.0, 5.0, 300.0, 1_800.0, 7_200.0, 18_000.0, 36_000.0, 36_000.0],
+        description="waits before each webhook delivery attempt (Standard Webhooks schedule); "
+        "the endpoint is disabled when the last attempt fails",
+    )
+    webhook_retry_jitter: float = Field(0.1, description="random spread of each retry wait (fraction)")
+    webhook_poll_seconds: float = Field(
+        5.0, description="how often a caught-up webhook endpoint looks for new items (story events wake it sooner)"
+    )
     # identity: tokens, keys, sign-in (see hub/auth/)
     jwt_issuer: str = Field("ronghub", description="`iss` of access tokens")
     jwt_audience: str = Field("ronghub-api", description="`aud` of access tokens")

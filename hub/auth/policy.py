@@ -155,6 +155,17 @@ POLICY: dict[str, Rule] = {
     "Mutation.createFeedSubscription": R(A.FEED_MANAGE),
     "Mutation.updateFeedSubscription": R(A.FEED_MANAGE),
     "Mutation.disableFeedSubscription": R(A.FEED_MANAGE),
+    # webhooks: like subscriptions (a partner client its own endpoints, admins their tenant's)
+    "Query.webhookEndpoints": R(A.FEED_MANAGE),
+    "Query.webhookEndpoint": R(A.FEED_MANAGE),
+    "Query.webhookDeliveries": R(A.FEED_MANAGE),
+    "Mutation.createWebhookEndpoint": R(A.FEED_MANAGE),
+    "Mutation.updateWebhookEndpoint": R(A.FEED_MANAGE),
+    "Mutation.disableWebhookEndpoint": R(A.FEED_MANAGE),
+    "Mutation.enableWebhookEndpoint": R(A.FEED_MANAGE),
+    "Mutation.rotateWebhookSecret": R(A.FEED_MANAGE),
+    "Mutation.replayWebhookDelivery": R(A.FEED_MANAGE),
+    "Mutation.replayWebhookEndpoint": R(A.FEED_MANAGE),
     # field-level rules
     "Story.revisions": R(A.STORY_READ_DRAFT),  # old revisions are unpublished text
     "User.email": R(A.USER_MANAGE, Mode.HIDE),

@@ -176,6 +176,7 @@ def query_parts() -> tuple[type, ...]:
     from hub.graphql.media import MediaQuery
     from hub.graphql.planning import PlanningQuery  # planning
     from hub.graphql.search import SearchQuery
+    from hub.graphql.webhooks import WebhooksQuery
     from hub.graphql.workflow import WorkflowQuery
 
     return (
@@ -188,6 +189,7 @@ def query_parts() -> tuple[type, ...]:
         PlanningQuery,
         EditingQuery,
         FeedsQuery,
+        WebhooksQuery,
     )
 
 
@@ -200,6 +202,7 @@ def mutation_parts() -> tuple[type, ...]:
     from hub.graphql.media import MediaMutation
     from hub.graphql.planning import PlanningMutation  # planning
     from hub.graphql.search import SearchMutation
+    from hub.graphql.webhooks import WebhooksMutation
     from hub.graphql.workflow import WorkflowMutation
 
     return (
@@ -212,6 +215,7 @@ def mutation_parts() -> tuple[type, ...]:
         PlanningMutation,
         EditingMutation,
         FeedsMutation,
+        WebhooksMutation,
     )
 
 

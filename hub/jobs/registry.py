@@ -30,6 +30,12 @@ def builtin_consumers(state: Any) -> list[Consumer]:
     from hub.feeds.log import embargo_consumer
 
     consumers.append(embargo_consumer())
+    # webhooks
+    settings = getattr(state, "settings", None)
+    if settings is not None:
+        from hub.feeds.webhooks.dispatch import Dispatcher
+
+        consumers.extend(Dispatcher(settings).consumers())
     return consumers
 
 

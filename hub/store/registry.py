@@ -11,6 +11,7 @@ def document_models() -> list[type[Document]]:
     from hub.editing.documents import EDITING_MODELS
     from hub.events.documents import NewsroomEventDoc
     from hub.feeds.models import FEEDS_MODELS
+    from hub.feeds.webhooks.documents import WEBHOOK_MODELS  # webhooks
     from hub.identity.documents import IDENTITY_MODELS
     from hub.jobs.documents import JobDoc
     from hub.media.documents import MEDIA_MODELS
@@ -29,4 +30,5 @@ def document_models() -> list[type[Document]]:
     # editing: locks, comments, notifications, proofreading rounds; the newsroom event log
     models += [*EDITING_MODELS, NewsroomEventDoc]
     models += [ReviewChainDoc, FindingAckDoc, PendingActionDoc]  # review
+    models += WEBHOOK_MODELS  # webhooks
     return models

@@ -10,6 +10,7 @@ from ronghub_sdk import PermanentDeliveryError, TransportKind
 from hub.settings import Settings
 from hub.transports.feed import UnconfiguredFeed
 from hub.transports.file_drop import DirectoryDrop
+from hub.transports.outbound import OutboundPolicy
 from hub.transports.platform_api import PlatformApiClient, TokenConfig
 from hub.transports.webhook import WebhookSender
 
@@ -46,6 +47,7 @@ def build_transport(
         return WebhookSender(
             _required(section, "url"), list(section.get("secrets") or []),
             timeout_s=float(section.get("timeout_s", 10.0)), allow_loopback=loopback,
+            policy=OutboundPolicy.from_settings(settings),
         )  # fmt: skip
     if kind is TransportKind.FILE_DROP:
         return DirectoryDrop(_required(section, "directory"))

@@ -1,8 +1,21 @@
-"""Refuse outbound calls to private, loopback and link-local addresses (SSRF guard).
+"""Refuse outbound calls to private, loopback, link-local and metadata addresses (SSRF guard).
 
-Base URLs come from configuration a center's administrator edits; without this check a
-URL such as http://169.254.169.254/ would let a channel read the host's metadata
-service. Tests run platform fakes on 127.0.0.1, so loopback can be allowed by setting.
+Base URLs and webhook endpoints come from people outside the hub's operators (a center's
+administrator, a partner); without this check a URL such as http://169.254.169.254/ would
+let them read the host's metadata service or reach internal systems. Only globally
+routable unicast addresses are allowed: private (10/8, 172.16/12, 192.168/16, fc00::/7),
+loopback, link-local (169.254/16 with the cloud metadata services, fe80::/10), shared
+address space (100.64/10, where Alibaba Cloud's 100.100.100.200 lives), reserved,
+documentation, multicast and unspecified addresses are refused, also when wrapped in an
+IPv4-mapped IPv6 address.
+
+The check runs twice: when a URL is saved (`check_outbound_url`, a clear error for the
+person typing it) and when the connection is opened (`guarded_transport`: the host is
+resolved once, every address checked, and the connection goes to a checked address, so a
+DNS answer that changes in between — DNS rebinding — cannot slip through).
+
+Tests run receivers on 127.0.0.1: `allow_loopback` (setting `outbound_allow_loopback`)
+or explicit networks (`outbound_allow_networks`) open exactly those ranges.
 """
 
 from __future__ import annotations
@@ -10,38 +23,180 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import typing
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+import httpcore
+import httpx
 from ronghub_sdk import PermanentDeliveryError
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+# not covered by `is_global` in every Python version, named here to be sure
+METADATA = (
+    ipaddress.ip_network("169.254.169.254/32"),  # AWS, GCP, Azure, Tencent, Huawei
+    ipaddress.ip_network("100.100.100.200/32"),  # Alibaba Cloud
+    ipaddress.ip_network("fd00:ec2::254/128"),  # AWS IPv6
+)
 
 
 class BlockedAddress(PermanentDeliveryError):
     """The configured URL points into a private or otherwise forbidden network."""
 
 
-def _forbidden(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, allow_loopback: bool) -> bool:
-    if ip.is_loopback:
-        return not allow_loopback
-    return ip.is_private or ip.is_link_local or ip.is_multicast or ip.is_reserved or ip.is_unspecified
+@dataclass(frozen=True)
+class OutboundPolicy:
+    """Which addresses outbound calls may reach besides the public internet."""
+
+    allow_loopback: bool = False
+    allow_networks: tuple[IPNetwork, ...] = field(default_factory=tuple)
+
+    @classmethod
+    def of(
+        cls, *, allow_loopback: bool = False, allow_networks: Iterable[str] = ()
+    ) -> OutboundPolicy:
+        return cls(
+            allow_loopback, tuple(ipaddress.ip_network(n, strict=False) for n in allow_networks)
+        )
+
+    @classmethod
+    def from_settings(cls, settings: typing.Any) -> OutboundPolicy:
+        return cls.of(
+            allow_loopback=bool(getattr(settings, "outbound_allow_loopback", False)),
+            allow_networks=getattr(settings, "outbound_allow_networks", ()) or (),
+        )
+
+    def forbidden(self, ip: IPAddress) -> bool:
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        if any(ip in net for net in self.allow_networks if net.version == ip.version):
+            return False
+        if ip.is_loopback:
+            return not self.allow_loopback
+        if any(ip in net for net in METADATA if net.version == ip.version):
+            return True
+        return not ip.is_global or ip.is_multicast or ip.is_reserved or ip.is_unspecified
 
 
-async def check_outbound_url(url: str, *, allow_loopback: bool = False) -> None:
-    """Raise BlockedAddress unless every address `url`'s host resolves to is public."""
+def _forbidden(ip: IPAddress, allow_loopback: bool) -> bool:
+    return OutboundPolicy(allow_loopback).forbidden(ip)
+
+
+def _refusal(host: str, ip: IPAddress) -> BlockedAddress:
+    return BlockedAddress(
+        f"配置的地址 {host} 指向内网、本机或云平台元数据地址({ip}),出于安全考虑不允许访问,请改为对方的公网地址。",
+        f"{host} resolves to a private, loopback, link-local or metadata address ({ip}); refused.",
+    )
+
+
+async def resolve_checked(host: str, port: int, policy: OutboundPolicy) -> list[IPAddress]:
+    """Every address `host` resolves to, all allowed by `policy`, or BlockedAddress."""
+    try:
+        addresses: list[IPAddress] = [ipaddress.ip_address(host.strip("[]"))]
+    except ValueError:
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(
+                host, port, type=socket.SOCK_STREAM
+            )
+        except OSError as exc:
+            raise BlockedAddress(
+                f"无法解析域名 {host},请检查地址是否正确。", f"cannot resolve {host}: {exc}"
+            ) from exc
+        addresses = list(
+            dict.fromkeys(ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos)
+        )
+    if not addresses:
+        raise BlockedAddress(f"无法解析域名 {host},请检查地址是否正确。", f"{host} has no address")
+    for ip in addresses:
+        if policy.forbidden(ip):
+            raise _refusal(host, ip)
+    return addresses
+
+
+async def check_outbound_url(
+    url: str, *, allow_loopback: bool = False, policy: OutboundPolicy | None = None
+) -> None:
+    """Raise BlockedAddress unless `url` is http(s) and every address its host resolves to is allowed."""
+    policy = policy or OutboundPolicy(allow_loopback)
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise BlockedAddress(f"地址 {url} 不是 http(s) 地址", f"{url} is not an http(s) URL")
-    host = parts.hostname
+    if parts.username or parts.password:
+        raise BlockedAddress(
+            f"地址 {url} 不能包含用户名或密码", f"{url} must not carry credentials"
+        )
     try:
-        addresses = [ipaddress.ip_address(host)]
-    except ValueError:
-        try:
-            infos = await asyncio.get_running_loop().getaddrinfo(host, parts.port or 443, type=socket.SOCK_STREAM)
-        except OSError as exc:
-            raise BlockedAddress(f"无法解析域名 {host}", f"cannot resolve {host}: {exc}") from exc
-        addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
-    for ip in addresses:
-        if _forbidden(ip, allow_loopback):
-            raise BlockedAddress(
-                f"配置的地址 {host} 指向内网或本机({ip}),出于安全考虑不允许访问,请改为平台的公网地址。",
-                f"{host} resolves to a private or loopback address ({ip}); refused.",
-            )
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:
+        raise BlockedAddress(f"地址 {url} 的端口不正确", f"{url} has an invalid port") from exc
+    await resolve_checked(parts.hostname, port, policy)
+
+
+class _GuardedBackend(httpcore.AsyncNetworkBackend):
+    """Resolves, checks and connects to a checked address (TLS still verifies the host name)."""
+
+    def __init__(
+        self, policy: OutboundPolicy, inner: httpcore.AsyncNetworkBackend | None = None
+    ) -> None:
+        self.policy = policy
+        self.inner = inner or httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109 (httpcore interface)
+        local_address: str | None = None,
+        socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        addresses = await resolve_checked(host, port, self.policy)
+        last: Exception | None = None
+        for ip in addresses:
+            try:
+                return await self.inner.connect_tcp(
+                    str(ip), port, timeout, local_address, socket_options
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                last = exc
+        assert last is not None
+        raise last
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,  # noqa: ASYNC109 (httpcore interface)
+        socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise BlockedAddress("不允许连接本机套接字", "unix sockets are not an outbound target")
+
+    async def sleep(self, seconds: float) -> None:
+        await self.inner.sleep(seconds)
+
+
+class GuardedTransport(httpx.AsyncHTTPTransport):
+    """An httpx transport whose every connection passes `policy` (no proxies, no env)."""
+
+    def __init__(self, policy: OutboundPolicy, *, http2: bool = False) -> None:
+        super().__init__(http2=http2, trust_env=False)
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(trust_env=False),
+            http1=True,
+            http2=http2,
+            network_backend=_GuardedBackend(policy),
+        )
+
+
+def guarded_client(
+    policy: OutboundPolicy, *, timeout_s: float = 10.0, **kwargs: typing.Any
+) -> httpx.AsyncClient:
+    """An AsyncClient that refuses forbidden addresses at connect time and follows no redirects."""
+    return httpx.AsyncClient(
+        transport=GuardedTransport(policy),
+        timeout=timeout_s,
+        follow_redirects=False,
+        trust_env=False,
+        **kwargs,
+    )

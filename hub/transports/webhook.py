@@ -1,9 +1,18 @@
-"""Signed webhook push (Standard Webhooks 1.0, `v1` = HMAC-SHA256).
+"""Signed webhook push (Standard Webhooks 1.0).
 
 Headers: `webhook-id` (the idempotency key: receivers remember it), `webhook-timestamp`
-(Unix seconds, so a captured request cannot be replayed later) and `webhook-signature`
-(space-separated, one `v1,<base64>` per secret, so old and new secrets sign together
-while a receiver rotates). The signed string is `{id}.{timestamp}.{body}`.
+(Unix seconds, so a captured request cannot be replayed later) and `webhook-signature`:
+space-separated `<version>,<base64>` entries over `{id}.{timestamp}.{body}`:
+
+- `v1`: HMAC-SHA256 with a `whsec_` secret (one entry per secret, so old and new secrets
+  sign together while a receiver rotates);
+- `v1a`: Ed25519 with the hub's partner signing keys (one entry per active key during a
+  key rotation); receivers verify with the public keys of the hub's JWKS.
+
+`send_signed` makes one attempt and reports what happened without raising (the
+subscription dispatcher classifies it, see hub/feeds/webhooks/schedule.py);
+`WebhookSender.push` is the channel transport, which raises the SDK's delivery errors.
+Every request goes through the SSRF guard (hub/transports/outbound.py) at connect time.
 """
 
 from __future__ import annotations
@@ -14,16 +23,24 @@ import hmac
 import json
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ronghub_sdk import PermanentDeliveryError, TransientDeliveryError
 from ronghub_sdk.transports import PushReceipt
 
-from hub.transports.outbound import check_outbound_url
+from hub.transports.outbound import (
+    BlockedAddress,
+    OutboundPolicy,
+    check_outbound_url,
+    guarded_client,
+)
 
 PREFIX = "whsec_"
 THROTTLED = {429, 502, 503, 504}
+EXCERPT_BYTES = 4_096
 
 
 def _key(secret: str) -> bytes:
@@ -33,16 +50,46 @@ def _key(secret: str) -> bytes:
     return raw
 
 
-def sign_webhook(secrets: Sequence[str], message_id: str, timestamp: int, body: bytes) -> str:
-    """The `webhook-signature` header value: one `v1,<sig>` per secret, space-separated."""
-    signed = f"{message_id}.{timestamp}.".encode() + body
-    return " ".join(
-        "v1," + base64.b64encode(hmac.new(_key(s), signed, hashlib.sha256).digest()).decode() for s in secrets
-    )
+def signed_content(message_id: str, timestamp: int, body: bytes) -> bytes:
+    return f"{message_id}.{timestamp}.".encode() + body
+
+
+def sign_v1(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
+    digest = hmac.new(
+        _key(secret), signed_content(message_id, timestamp, body), hashlib.sha256
+    ).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+def sign_v1a(key: Ed25519PrivateKey, message_id: str, timestamp: int, body: bytes) -> str:
+    return "v1a," + base64.b64encode(key.sign(signed_content(message_id, timestamp, body))).decode()
+
+
+def sign_webhook(
+    secrets: Sequence[str],
+    message_id: str,
+    timestamp: int,
+    body: bytes,
+    *,
+    ed25519_keys: Sequence[Ed25519PrivateKey] = (),
+    extra: Sequence[str] = (),
+) -> str:
+    """The `webhook-signature` value: `v1` per secret, `v1a` per key, then `extra` entries."""
+    entries = [sign_v1(s, message_id, timestamp, body) for s in secrets]
+    entries += [sign_v1a(k, message_id, timestamp, body) for k in ed25519_keys]
+    entries += list(extra)
+    if not entries:
+        raise ValueError("a webhook needs at least one secret or signing key")
+    return " ".join(entries)
 
 
 def verify_webhook(
-    secret: str, headers: Mapping[str, str], body: bytes, *, tolerance_s: int = 300, now: float | None = None
+    secret: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    tolerance_s: int = 300,
+    now: float | None = None,
 ) -> bool:
     """True when one of the `v1` signatures matches and the timestamp is within tolerance."""
     try:
@@ -53,8 +100,68 @@ def verify_webhook(
         return False
     if abs((now if now is not None else time.time()) - timestamp) > tolerance_s:
         return False
-    expected = sign_webhook([secret], message_id, timestamp, body)
+    expected = sign_v1(secret, message_id, timestamp, body)
     return any(hmac.compare_digest(expected, sig) for sig in offered if sig.startswith("v1,"))
+
+
+def encode_payload(payload: Any) -> bytes:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One POST to a receiver: its status (None: no answer), Retry-After, time taken."""
+
+    status: int | None
+    retry_after: str | None
+    duration_ms: int
+    error: str | None = None
+    response_excerpt: str = ""
+    blocked: bool = False  # refused by the SSRF guard: no request was sent
+
+
+async def send_signed(
+    client: httpx.AsyncClient,
+    url: str,
+    body: bytes,
+    headers: Mapping[str, str],
+) -> Attempt:
+    """POST `body` with `headers` once; never raises for network trouble or refusals."""
+    started = time.perf_counter()
+
+    def took() -> int:
+        return int((time.perf_counter() - started) * 1000)
+
+    try:
+        async with client.stream("POST", url, content=body, headers=dict(headers)) as response:
+            excerpt = b""
+            async for chunk in response.aiter_bytes():  # read a receiver's answer up to 4 KiB
+                excerpt += chunk
+                if len(excerpt) >= EXCERPT_BYTES:
+                    break
+    except BlockedAddress as exc:
+        return Attempt(None, None, took(), exc.reason_en, blocked=True)
+    except httpx.TimeoutException as exc:
+        return Attempt(None, None, took(), f"timeout: {type(exc).__name__}")
+    except httpx.HTTPError as exc:
+        return Attempt(None, None, took(), f"{type(exc).__name__}: {exc}"[:500])
+    text = excerpt[:EXCERPT_BYTES].decode("utf-8", "replace")[:500]
+    return Attempt(response.status_code, response.headers.get("retry-after"), took(), None, text)
+
+
+def webhook_headers(
+    message_id: str, timestamp: int, signature: str, event: str | None = None
+) -> dict[str, str]:
+    headers = {
+        "content-type": "application/json",
+        "user-agent": "Ronghub-Webhooks/1.0",
+        "webhook-id": message_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": signature,
+    }
+    if event:
+        headers["ronghub-event"] = event
+    return headers
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -65,7 +172,7 @@ def _retry_after(response: httpx.Response) -> float | None:
 
 
 class WebhookSender:
-    """A WebhookPush to one endpoint, signed with the configured secrets."""
+    """A WebhookPush to one endpoint (a channel's transport), signed with the configured secrets."""
 
     def __init__(
         self,
@@ -74,35 +181,40 @@ class WebhookSender:
         *,
         timeout_s: float = 10.0,
         allow_loopback: bool = False,
+        policy: OutboundPolicy | None = None,
+        ed25519_keys: Sequence[Ed25519PrivateKey] = (),
         client: httpx.AsyncClient | None = None,
     ) -> None:
-        if not secrets:
+        if not secrets and not ed25519_keys:
             raise ValueError("a webhook needs at least one secret")
         for s in secrets:
             _key(s)
         self.url = url
         self.secrets = list(secrets)
+        self.ed25519_keys = list(ed25519_keys)
         self.timeout_s = timeout_s
         self.allow_loopback = allow_loopback
+        self.policy = policy or OutboundPolicy(allow_loopback)
         self._client = client
 
     async def push(self, payload: Any, *, message_id: str, event: str) -> PushReceipt:
         """POST `payload` as signed JSON; 2xx is success, 410/4xx permanent, 429/5xx retry."""
-        await check_outbound_url(self.url, allow_loopback=self.allow_loopback)
-        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        await check_outbound_url(self.url, policy=self.policy)
+        body = encode_payload(payload)
         timestamp = int(time.time())
-        headers = {
-            "content-type": "application/json",
-            "webhook-id": message_id,
-            "webhook-timestamp": str(timestamp),
-            "webhook-signature": sign_webhook(self.secrets, message_id, timestamp, body),
-            "ronghub-event": event,
-        }
-        client = self._client or httpx.AsyncClient(timeout=self.timeout_s)
+        signature = sign_webhook(
+            self.secrets, message_id, timestamp, body, ed25519_keys=self.ed25519_keys
+        )
+        headers = webhook_headers(message_id, timestamp, signature, event)
+        client = self._client or guarded_client(self.policy, timeout_s=self.timeout_s)
         try:
             response = await client.post(self.url, content=body, headers=headers)
+        except BlockedAddress:
+            raise
         except httpx.HTTPError as exc:
-            raise TransientDeliveryError("推送接收方暂时无法连接,稍后自动重试", f"push failed: {exc!r}") from exc
+            raise TransientDeliveryError(
+                "推送接收方暂时无法连接,稍后自动重试", f"push failed: {exc!r}"
+            ) from exc
         finally:
             if self._client is None:
                 await client.aclose()

@@ -168,6 +168,18 @@ PROBES: dict[str, list[tuple[str, dict[str, str]]]] = {
                                 {"t": "tenant"})],
     "updateFeedSubscription": [('mutation($id: ID!) { updateFeedSubscription(id: $id, expectedVersion: 1, name: "改") { id name } }', {"id": "story"})],
     "disableFeedSubscription": [("mutation($id: ID!) { disableFeedSubscription(id: $id, expectedVersion: 1) { id } }", {"id": "story"})],
+    # webhooks (ids from other tenants' pools: must be "not found", never another tenant's endpoint)
+    "webhookEndpoints": [("{ webhookEndpoints { id url subscriptionId cursor } }", {})],
+    "webhookEndpoint": [("query($id: ID!) { webhookEndpoint(id: $id) { id url } }", {"id": "story"})],
+    "webhookDeliveries": [("query($id: ID!) { webhookDeliveries(endpointId: $id) { id seq storyId } }", {"id": "story"})],
+    "createWebhookEndpoint": [('mutation($s: ID!) { createWebhookEndpoint(input: {subscriptionId: $s, url: "https://93.184.216.34/hook"}) { secret endpoint { id } } }',
+                               {"s": "story"})],
+    "updateWebhookEndpoint": [('mutation($id: ID!) { updateWebhookEndpoint(id: $id, description: "改") { id url } }', {"id": "story"})],
+    "disableWebhookEndpoint": [("mutation($id: ID!) { disableWebhookEndpoint(id: $id) { id enabled } }", {"id": "story"})],
+    "enableWebhookEndpoint": [("mutation($id: ID!) { enableWebhookEndpoint(id: $id) { id enabled } }", {"id": "story"})],
+    "rotateWebhookSecret": [("mutation($id: ID!) { rotateWebhookSecret(id: $id) { secret endpoint { id } } }", {"id": "story"})],
+    "replayWebhookDelivery": [("mutation($id: ID!) { replayWebhookDelivery(id: $id) { id seq } }", {"id": "story"})],
+    "replayWebhookEndpoint": [("mutation($id: ID!) { replayWebhookEndpoint(id: $id, fromSeq: 1) { id cursor } }", {"id": "story"})],
 }
 
 

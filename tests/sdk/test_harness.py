@@ -32,7 +32,9 @@ class NoticeBoard:
     @hookimpl
     def render(self, story: Any, overrides: dict[str, Any]) -> Variant:
         fields = {"title": story.title, **overrides}
-        return Variant("board", story.story_id, story.revision_id, fields, overridden=tuple(overrides))
+        return Variant(
+            "board", story.story_id, story.revision_id, fields, overridden=tuple(overrides)
+        )
 
     @hookimpl
     def validate(self, variant: Variant, config: dict[str, Any]) -> list[Problem]:
@@ -42,7 +44,9 @@ class NoticeBoard:
         return []
 
     @hookimpl
-    async def deliver(self, variant: Variant, transport: Any, idempotency_key: str) -> DeliveryResult:
+    async def deliver(
+        self, variant: Variant, transport: Any, idempotency_key: str
+    ) -> DeliveryResult:
         path = await transport.write(idempotency_key + ".txt", variant.fields["title"].encode())
         return DeliveryResult(idempotency_key, PlatformStatus(StatusState.LIVE), url=path)
 
@@ -86,10 +90,17 @@ async def test_recording_api_splits_uploads_into_parts() -> None:
     async def complete(upload_id: str) -> str:
         return upload_id + ":done"
 
-    done = await api.upload_chunked(b"x" * 25, chunk_size=10, init=init, part=part, complete=complete)
+    done = await api.upload_chunked(
+        b"x" * 25, chunk_size=10, init=init, part=part, complete=complete
+    )
     assert done == "u1:done" and parts == [(1, 10), (2, 10), (3, 5)]
 
 
 def test_sdk_exports_exactly_its_public_surface() -> None:
-    exported = {n for n in dir(ronghub_sdk) if not n.startswith("_")} - {"hookspecs", "transports", "testing"}
+    exported = {n for n in dir(ronghub_sdk) if not n.startswith("_")} - {
+        "hookspecs",
+        "transports",
+        "testing",
+        "verify",
+    }
     assert exported == set(ronghub_sdk.__all__) - {"__version__"}

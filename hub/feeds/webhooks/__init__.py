@@ -1,0 +1,1 @@
+"""Webhook endpoints for partner subscriptions: Standard Webhooks push, in log order."""
