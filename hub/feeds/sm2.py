@@ -19,9 +19,10 @@ import base64
 import contextlib
 import hashlib
 import json
+import secrets
 from typing import Any
 
-from gmssl import func, sm2
+from gmssl import sm2
 from pymongo.errors import DuplicateKeyError
 
 from hub.auth.keys import decrypt_text, encrypt_text
@@ -32,6 +33,19 @@ from hub.settings import Settings
 
 ALG = "sm2-sm3"
 
+
+
+#: The order of the SM2 curve's base point (GB/T 32918.5).
+SM2_N = 0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFF7203DF6B21C6052B53BBF40939D54123
+
+
+def secure_scalar_hex() -> str:
+    """A uniformly random scalar in [1, n-1] as 64 hex digits, from the OS's CSPRNG.
+
+    Used for private keys and for every signature's nonce: gmssl's own `func.random_hex`
+    draws from Python's `random` (Mersenne Twister), whose output can be predicted from
+    earlier output, and a predictable SM2 nonce gives away the private key."""
+    return format(secrets.randbelow(SM2_N - 1) + 1, "064x")
 
 def _crypt(private_hex: str, public_hex: str) -> sm2.CryptSM2:
     return sm2.CryptSM2(private_key=private_hex, public_key=public_hex)
@@ -54,7 +68,7 @@ def verify(data: bytes, signature: bytes, public_hex: str) -> bool:
 def sign(data: bytes, private_hex: str, public_hex: str) -> bytes:
     crypt = _crypt(private_hex, public_hex)
     for _ in range(32):
-        sig = crypt.sign_with_sm3(data, func.random_hex(crypt.para_len))
+        sig = crypt.sign_with_sm3(data, secure_scalar_hex())
         if sig and len(sig) == 128 and verify(data, bytes.fromhex(sig), public_hex):
             return bytes.fromhex(sig)
     raise RuntimeError("SM2 signing failed repeatedly")
@@ -62,7 +76,7 @@ def sign(data: bytes, private_hex: str, public_hex: str) -> bytes:
 
 def new_key() -> tuple[str, str]:
     for _ in range(32):
-        private = func.random_hex(64)
+        private = secure_scalar_hex()
         public = public_for(private)
         if len(public) == 128:
             try:

@@ -11,9 +11,21 @@ from __future__ import annotations
 
 import base64
 import binascii
+import secrets
 
-from gmssl import func, sm2
+from gmssl import sm2
 
+#: The order of the SM2 curve's base point (GB/T 32918.5).
+SM2_N = 0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFF7203DF6B21C6052B53BBF40939D54123
+
+
+def secure_scalar_hex() -> str:
+    """A uniformly random scalar in [1, n-1] as 64 hex digits, from the OS's CSPRNG.
+
+    Used for private keys and for every signature's nonce: gmssl's own `func.random_hex`
+    draws from Python's `random` (Mersenne Twister), whose output can be predicted from
+    earlier output, and a predictable SM2 nonce gives away the private key."""
+    return format(secrets.randbelow(SM2_N - 1) + 1, "064x")
 
 def _crypt(private_key_hex: str, public_key_hex: str) -> sm2.CryptSM2:
     return sm2.CryptSM2(private_key=private_key_hex, public_key=public_key_hex)
@@ -28,7 +40,7 @@ def public_key_for(private_key_hex: str) -> str:
 def new_private_key() -> str:
     """A fresh random SM2 private key (hex) with a usable public key."""
     for _ in range(32):
-        key = func.random_hex(64)
+        key = secure_scalar_hex()
         public = public_key_for(key)
         if isinstance(public, str) and len(public) == 128 and _round_trips(key, public):
             return key
@@ -40,7 +52,7 @@ def _round_trips(key: str, public: str) -> bool:
     probe = b"ronghub-sm2-probe"
     return any(
         verify(probe, base64.b64encode(bytes.fromhex(sig)).decode(), public)
-        for sig in (crypt.sign_with_sm3(probe, func.random_hex(crypt.para_len)) for _ in range(4))
+        for sig in (crypt.sign_with_sm3(probe, secure_scalar_hex()) for _ in range(4))
         if sig and len(sig) == 128
     )
 
@@ -50,7 +62,7 @@ def sign(data: bytes, private_key_hex: str) -> str:
     public = public_key_for(private_key_hex)
     crypt = _crypt(private_key_hex, public)
     for _ in range(32):
-        signature_hex = crypt.sign_with_sm3(data, func.random_hex(crypt.para_len))
+        signature_hex = crypt.sign_with_sm3(data, secure_scalar_hex())
         if signature_hex and len(signature_hex) == 128:
             signature = base64.b64encode(bytes.fromhex(signature_hex)).decode()
             if verify(data, signature, public):
