@@ -13,7 +13,9 @@ from standardwebhooks.webhooks import Webhook
 
 from hub.feeds import keys, log
 from hub.feeds.content import ItemContent
+from hub.feeds.webhooks import dispatch
 from hub.feeds.webhooks.documents import DeliveryState, WebhookDeliveryDoc, WebhookEndpointDoc
+from hub.jobs.documents import JobDoc
 from tests.fakes.webhook_receiver import WebhookReceiver, serve_on
 from tests.webhooks.conftest import Partner
 
@@ -291,3 +293,20 @@ async def test_story_events_wake_a_caught_up_endpoint_and_a_disabled_subscriptio
         await partner.run()
     stored = await partner.endpoints.get(endpoint_id)
     assert not stored.enabled and stored.disabled_reason == DisabledReason.SUBSCRIPTION
+
+
+async def test_an_endpoint_whose_run_was_lost_is_healed_by_the_next_wake(partner: Partner) -> None:
+    """A crash between saving an endpoint and scheduling its first run must not leave it
+    silent: the next wake (any story event) gives it a run again."""
+    receiver = WebhookReceiver("", public_keys=await public_jwks(partner))
+    async with serve_on(receiver.app()) as base:
+        ep, secret = await partner.endpoints.create(str(partner.subscription.id), base + "/hook")
+        receiver.secret = secret
+        await JobDoc.get_pymongo_collection().delete_many({"consumer": dispatch.CONSUMER, "payload.endpoint_id": str(ep.id)})
+        await log.put(partner.tenant, "app", "s1", content("丢失的调度"))
+        await partner.run()
+        assert receiver.payloads() == []  # nothing runs for it
+        assert await dispatch.heal() >= 1
+        await partner.fast_forward(str(ep.id))
+        await partner.run()
+    assert [p["data"]["content"]["title"] for p in receiver.payloads()] == ["丢失的调度"]

@@ -250,6 +250,10 @@ async def test_takedown_and_correction_are_reviewed_by_the_stage_the_chain_names
         ] == "approved"
         await drain_hub(hub_app)
         assert any(p.action.value == "retract" for p in await pubs(tenant, sid))
+        for _ in range(100):  # the bus hands stored events to listeners asynchronously
+            if any(e.kind == "takedown.approved" for e in events):
+                break
+            await asyncio.sleep(0.05)
     finally:
         listener.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -288,7 +292,11 @@ async def test_a_return_is_announced_and_the_returned_story_leaves_the_queue(
     listener = asyncio.create_task(collect())
     await asyncio.sleep(0)
     await first(SIGN, {"id": sid, "d": "RETURN", "o": "数据需核实"})
-    await asyncio.sleep(0)
+    for _ in range(100):  # the bus hands stored events to listeners asynchronously
+        if events:
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.2)  # and nothing else follows
     listener.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await listener
@@ -323,7 +331,11 @@ async def test_an_edit_after_approval_is_announced_to_the_review_queue_without_a
         await reporter("mutation($i: UpdateStoryInput!) { updateStory(input: $i) { version } }",
                        {"i": {"id": sid, "expectedVersion": await version(reporter, sid), "bodyText": "二"}})  # fmt: skip
         await drain_hub(hub_app)  # the outbox consumer moves the round, not a reader
-        await asyncio.sleep(0)
+        for _ in range(100):  # the bus hands stored events to listeners asynchronously
+            if events:
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.2)  # and nothing else follows
     finally:
         listener.cancel()
         with contextlib.suppress(asyncio.CancelledError):

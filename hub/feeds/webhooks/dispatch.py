@@ -462,8 +462,27 @@ class Dispatcher:
         return {"woken": await wake()}
 
 
+async def heal() -> int:
+    """Give a run to every enabled endpoint that has none open.
+
+    An endpoint's runs form a chain (each schedules the next); a crash between saving a
+    new endpoint and scheduling its first run would leave it without one, silently.
+    Every wake checks for that, so the chain is back within one story event."""
+    open_ids = {
+        str(j["payload"]["endpoint_id"])
+        async for j in _jobs().find({"consumer": CONSUMER, "open": True}, {"payload": 1})
+    }
+    healed = 0
+    async for ep in _endpoints().find({"state": EndpointState.ENABLED.value}, {"tenant": 1, "tick": 1}):
+        if str(ep["_id"]) not in open_ids:
+            await schedule_run(ep["tenant"], str(ep["_id"]), int(ep.get("tick") or 0), now_ms(), poll=True)
+            healed += 1
+    return healed
+
+
 async def wake() -> int:
     """Run idle (caught-up) endpoints' next poll now: new items go out without waiting."""
+    await heal()
     res = await _jobs().update_many(
         {
             "consumer": CONSUMER,
