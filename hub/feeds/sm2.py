@@ -8,9 +8,8 @@ encrypted at rest) is published in /feeds/jwks.json as
 `{"kty": "EC", "crv": "SM2", "x", "y", "alg": "SM2-SM3", "use": "sig", "kid"}` with
 `kid` its RFC 7638 thumbprint (members crv, kty, x, y).
 
-gmssl 3.2's point multiplication occasionally yields no point: keys are drawn until
-they round-trip and each signature is checked before it leaves the hub (as in
-plugins/emergency/signing.py).
+The primitives (CSPRNG nonces, keys that round-trip, signatures checked before they
+leave) are `ronghub_sdk.sm2`, shared with the 应急广播 plugin and the partner SDK.
 """
 
 from __future__ import annotations
@@ -19,11 +18,10 @@ import base64
 import contextlib
 import hashlib
 import json
-import secrets
 from typing import Any
 
-from gmssl import sm2
 from pymongo.errors import DuplicateKeyError
+from ronghub_sdk.sm2 import new_key, sign
 
 from hub.auth.keys import decrypt_text, encrypt_text
 from hub.feeds.documents import FeedKeyDoc
@@ -32,59 +30,6 @@ from hub.feeds.signing import Signer
 from hub.settings import Settings
 
 ALG = "sm2-sm3"
-
-
-
-#: The order of the SM2 curve's base point (GB/T 32918.5).
-SM2_N = 0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFF7203DF6B21C6052B53BBF40939D54123
-
-
-def secure_scalar_hex() -> str:
-    """A uniformly random scalar in [1, n-1] as 64 hex digits, from the OS's CSPRNG.
-
-    Used for private keys and for every signature's nonce: gmssl's own `func.random_hex`
-    draws from Python's `random` (Mersenne Twister), whose output can be predicted from
-    earlier output, and a predictable SM2 nonce gives away the private key."""
-    return format(secrets.randbelow(SM2_N - 1) + 1, "064x")
-
-def _crypt(private_hex: str, public_hex: str) -> sm2.CryptSM2:
-    return sm2.CryptSM2(private_key=private_hex, public_key=public_hex)
-
-
-def public_for(private_hex: str) -> str:
-    out = _crypt(private_hex, "")._kg(int(private_hex, 16), sm2.default_ecc_table["g"])
-    return out if isinstance(out, str) else ""
-
-
-def verify(data: bytes, signature: bytes, public_hex: str) -> bool:
-    if len(public_hex) != 128 or len(signature) != 64:
-        return False
-    try:
-        return bool(_crypt("00" * 32, public_hex).verify_with_sm3(signature.hex(), data))
-    except (ValueError, TypeError):
-        return False
-
-
-def sign(data: bytes, private_hex: str, public_hex: str) -> bytes:
-    crypt = _crypt(private_hex, public_hex)
-    for _ in range(32):
-        sig = crypt.sign_with_sm3(data, secure_scalar_hex())
-        if sig and len(sig) == 128 and verify(data, bytes.fromhex(sig), public_hex):
-            return bytes.fromhex(sig)
-    raise RuntimeError("SM2 signing failed repeatedly")
-
-
-def new_key() -> tuple[str, str]:
-    for _ in range(32):
-        private = secure_scalar_hex()
-        public = public_for(private)
-        if len(public) == 128:
-            try:
-                sign(b"ronghub-sm2-probe", private, public)
-            except RuntimeError:
-                continue
-            return private, public
-    raise RuntimeError("could not draw an SM2 key")
 
 
 def jwk(public_hex: str) -> dict[str, Any]:

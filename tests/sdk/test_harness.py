@@ -102,5 +102,6 @@ def test_sdk_exports_exactly_its_public_surface() -> None:
         "transports",
         "testing",
         "verify",
+        "sm2",
     }
     assert exported == set(ronghub_sdk.__all__) - {"__version__"}

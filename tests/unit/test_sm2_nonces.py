@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import random
 
-from hub.feeds import sm2 as feed_sm2
+from ronghub_sdk import sm2 as feed_sm2
+
 from plugins.emergency import signing as broadcast_sm2
 
 
-def test_feed_signatures_do_not_depend_on_pythons_random_state() -> None:
+def test_signatures_and_keys_do_not_depend_on_pythons_random_state() -> None:
     private, public = feed_sm2.new_key()
     random.seed(1)
     first = feed_sm2.sign(b"feed", private, public)
@@ -36,4 +37,4 @@ def test_broadcast_signatures_do_not_depend_on_pythons_random_state() -> None:
 
 def test_scalars_are_in_the_curve_order_range() -> None:
     for value in (int(feed_sm2.secure_scalar_hex(), 16) for _ in range(200)):
-        assert 1 <= value < feed_sm2.SM2_N
+        assert 1 <= value < feed_sm2.N

@@ -56,20 +56,9 @@ class VerifyKey:
 
 def sm2_verifies(public_hex: str, signature: bytes, message: bytes) -> bool:
     """SM2 over SM3(Z_A ‖ message), Z_A with the default id 1234567812345678; r‖s, 64 bytes."""
-    try:
-        from gmssl import sm2
-    except ImportError as exc:  # pragma: no cover - depends on the installed extra
-        raise RuntimeError("SM2 verification needs gmssl: pip install 'ronghub-sdk[sm2]'") from exc
-    if len(signature) != 64 or len(public_hex) != 128:
-        return False
-    try:
-        return bool(
-            sm2.CryptSM2(private_key="00" * 32, public_key=public_hex).verify_with_sm3(
-                signature.hex(), message
-            )
-        )
-    except (ValueError, TypeError):
-        return False
+    from ronghub_sdk import sm2
+
+    return sm2.verify(message, signature, public_hex)
 
 
 def sm2_key(public_hex: str, kid: str | None = None) -> VerifyKey:

@@ -1,0 +1,83 @@
+"""SM2 signatures over SM3 digests (GB/T 32918, GY/T 389), for plugins, the hub and
+partners alike: the one place Ronghub touches `gmssl` (the `sm2` extra).
+
+A signature is SM2 over SM3(Z_A ‖ data), Z_A with the default user id
+`1234567812345678`, as the 64 bytes r‖s. Keys are hex: the private scalar (64 digits)
+and the public point x‖y (128 digits).
+
+Two things about gmssl 3.2 that this module takes care of:
+- its `func.random_hex` draws from Python's `random` (Mersenne Twister), whose output
+  can be predicted from earlier output; a predictable nonce gives away the private
+  key. Keys and nonces here come from the OS's CSPRNG (`secrets`), uniform in [1, n-1];
+- its point multiplication occasionally yields no point (about 1 in 100 draws): keys
+  are drawn until they round-trip, and every signature is verified before it is
+  returned, so a bad draw never leaves the process.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+#: The order of the SM2 curve's base point (GB/T 32918.5).
+N = 0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFF7203DF6B21C6052B53BBF40939D54123
+_PROBE = b"ronghub-sm2-probe"
+
+
+def _gmssl_sm2() -> Any:
+    try:
+        from gmssl import sm2
+    except ImportError as exc:  # pragma: no cover - depends on the installed extra
+        raise RuntimeError("SM2 needs gmssl: pip install 'ronghub-sdk[sm2]'") from exc
+    return sm2
+
+
+def secure_scalar_hex() -> str:
+    """A uniformly random scalar in [1, n-1] as 64 hex digits, from the OS's CSPRNG."""
+    return format(secrets.randbelow(N - 1) + 1, "064x")
+
+
+def _crypt(private_hex: str, public_hex: str) -> Any:
+    return _gmssl_sm2().CryptSM2(private_key=private_hex, public_key=public_hex)
+
+
+def public_key(private_hex: str) -> str:
+    """The public point x‖y (128 hex digits) of a private key; "" if gmssl yields none."""
+    sm2 = _gmssl_sm2()
+    out = _crypt(private_hex, "")._kg(int(private_hex, 16), sm2.default_ecc_table["g"])
+    return out if isinstance(out, str) and len(out) == 128 else ""
+
+
+def verify(data: bytes, signature: bytes, public_hex: str) -> bool:
+    """True when `signature` (r‖s, 64 bytes) is a valid signature of `data` under the key."""
+    if not isinstance(public_hex, str) or len(public_hex) != 128 or len(signature) != 64:
+        return False
+    try:
+        return bool(_crypt("00" * 32, public_hex).verify_with_sm3(signature.hex(), data))
+    except (ValueError, TypeError):
+        return False
+
+
+def sign(data: bytes, private_hex: str, public_hex: str | None = None) -> bytes:
+    """The signature (r‖s, 64 bytes) of `data`, checked against the public key."""
+    public = public_hex or public_key(private_hex)
+    crypt = _crypt(private_hex, public)
+    for _ in range(32):
+        sig = crypt.sign_with_sm3(data, secure_scalar_hex())
+        if sig and len(sig) == 128 and verify(data, bytes.fromhex(sig), public):
+            return bytes.fromhex(sig)
+    raise RuntimeError("SM2 signing failed repeatedly (is the key pair consistent?)")
+
+
+def new_key() -> tuple[str, str]:
+    """A fresh key pair (private hex, public hex) that signs and verifies."""
+    for _ in range(32):
+        private = secure_scalar_hex()
+        public = public_key(private)
+        if public:
+            try:
+                sign(_PROBE, private, public)
+            except RuntimeError:
+                continue
+            return private, public
+    raise RuntimeError("could not draw an SM2 key")
