@@ -19,16 +19,25 @@ def feeds() -> None:
     is_flag=True,
     help="sign with the new key at once (single-process deployments)",
 )
-def rotate_key(immediate: bool) -> None:
-    """Add a new partner signing key (Ed25519). It is published in /feeds/jwks.json at
-    once, signs after RONGHUB_KEY_ACTIVATION_SECONDS, and the old key keeps signing beside
-    it for RONGHUB_FEED_KEY_OVERLAP_SECONDS."""
+@click.option(
+    "--alg",
+    type=click.Choice(["ed25519", "sm2"]),
+    default="ed25519",
+    show_default=True,
+    help="which key: Ed25519 (every partner) or SM2/SM3 (subscriptions and endpoints that chose SM2)",
+)
+def rotate_key(immediate: bool, alg: str) -> None:
+    """Add a new partner signing key (Ed25519, or SM2 with --alg sm2). It is published in
+    /feeds/jwks.json at once, signs after RONGHUB_KEY_ACTIVATION_SECONDS, and the old key
+    keeps signing beside it for RONGHUB_FEED_KEY_OVERLAP_SECONDS."""
     from hub.audit.log import append
-    from hub.feeds.keys import rotate
+    from hub.feeds.keys import ED25519, SM2, rotate
     from hub.identity.cli import CLI_ACTOR, _run, out
 
+    key_alg = SM2 if alg == "sm2" else ED25519
+
     async def work(settings: Settings) -> tuple[str, int]:
-        key = await rotate(settings, immediate=immediate)
+        key = await rotate(settings, immediate=immediate, alg=key_alg)
         from hub.feeds.documents import FeedKeyDoc
 
         doc = await FeedKeyDoc.find_one({"tenant": settings.platform_tenant, "_id": key.kid})
@@ -39,9 +48,9 @@ def rotate_key(immediate: bool) -> None:
             "feeds.rotate_key",
             "feed_signing_key",
             key.kid,
-            {"activates_at": at},
+            {"activates_at": at, "alg": key_alg},
         )
         return key.kid, at
 
     kid, at = _run(work)
-    out.print(f"new partner signing key {kid}, signs from {at} (ms since epoch)")
+    out.print(f"new partner signing key {kid} ({key_alg}), signs from {at} (ms since epoch)")

@@ -1,5 +1,10 @@
-"""Partner signing keys: Ed25519 pairs that sign feed responses (RFC 9421) and webhook
+"""Partner signing keys: the pairs that sign feed responses (RFC 9421) and webhook
 deliveries, encrypted at rest, rotated with an activation delay, published as JWKS.
+
+Two kinds of key, rotated the same way: Ed25519 (RFC 9421 `ed25519`, webhook `v1a`; the
+default) and SM2/SM3 (`sm2-sm3`, webhook `sm2`; for government partners, see
+hub/feeds/sm2.py). A kind says how to make a pair, how to publish its public half and
+how to sign; everything else here is common.
 
 Like the token keys (hub/auth/keys.py): the kid is the RFC 7638 thumbprint of the public
 JWK, the private half is stored encrypted (`encrypt_text`). `rotate` adds a key that is
@@ -16,18 +21,21 @@ import base64
 import hashlib
 import json
 import time
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hub.auth.keys import decrypt_text, encrypt_text
 from hub.feeds.documents import FeedKeyDoc as FeedKeyDoc
 from hub.ids import now_ms
 from hub.settings import Settings
 
-ALG = "ed25519"  # the RFC 9421 algorithm name; JWK alg is "EdDSA"
+ED25519 = "ed25519"  # the RFC 9421 algorithm name; JWK alg is "EdDSA"
+SM2 = "sm2-sm3"
+ALG = ED25519
 JWKS_CACHE_SECONDS = 300
 
 
@@ -35,65 +43,111 @@ def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def thumbprint(jwk: dict[str, Any]) -> str:
-    """RFC 7638 JWK thumbprint (SHA-256, base64url) of an OKP key: members crv, kty, x."""
-    members = {k: jwk[k] for k in ("crv", "kty", "x")}
+def thumbprint(members: dict[str, Any]) -> str:
+    """RFC 7638 JWK thumbprint (SHA-256, base64url) of the required members given."""
     canonical = json.dumps(members, separators=(",", ":"), sort_keys=True).encode()
     return b64url(hashlib.sha256(canonical).digest())
 
 
-def public_jwk(public: Ed25519PublicKey) -> dict[str, Any]:
-    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    jwk: dict[str, Any] = {"kty": "OKP", "crv": "Ed25519", "x": b64url(raw)}
-    return {**jwk, "kid": thumbprint(jwk), "alg": "EdDSA", "use": "sig"}
+class KeyKind(Protocol):
+    """How one algorithm makes, publishes and uses a key pair."""
+
+    alg: str
+
+    def generate(self) -> tuple[str, dict[str, Any]]:
+        """A new pair: the private half as text (stored encrypted) and the public JWK
+        with its `kid`."""
+        ...
+
+    def signer(self, private: str, public_jwk: dict[str, Any]) -> Callable[[bytes], bytes]:
+        """The signing function of a stored pair."""
+        ...
+
+
+class _Ed25519:
+    alg = ED25519
+
+    def generate(self) -> tuple[str, dict[str, Any]]:
+        private = Ed25519PrivateKey.generate()
+        raw = private.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
+        jwk: dict[str, Any] = {"kty": "OKP", "crv": "Ed25519", "x": b64url(raw)}
+        pem = private.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ).decode()  # fmt: skip
+        return pem, {**jwk, "kid": thumbprint(jwk), "alg": "EdDSA", "use": "sig"}
+
+    def signer(self, private: str, public_jwk: dict[str, Any]) -> Callable[[bytes], bytes]:
+        key = serialization.load_pem_private_key(private.encode(), password=None)
+        assert isinstance(key, Ed25519PrivateKey)
+        return key.sign
+
+
+def kind(alg: str) -> KeyKind:
+    if alg == ED25519:
+        return _Ed25519()
+    if alg == SM2:
+        from hub.feeds.sm2 import KIND
+
+        return KIND
+    raise ValueError(f"unknown partner key algorithm {alg!r}")
 
 
 @dataclass(frozen=True)
 class PartnerKey:
     kid: str
-    private: Ed25519PrivateKey
+    alg: str
     public_jwk: dict[str, Any]
+    signs: Callable[[bytes], bytes] = field(repr=False)
+
+    def sign(self, data: bytes) -> bytes:
+        return self.signs(data)
 
 
-def _pem(key: Ed25519PrivateKey) -> str:
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
+@dataclass
+class _Read:
+    docs: list[FeedKeyDoc]
+    at: float
+    tenant: str
 
 
 class _Cache:
-    """Decrypted keys by kid, and the key documents re-read every `key_refresh_seconds`."""
+    """Usable keys by kid, and each algorithm's key documents, re-read every
+    `key_refresh_seconds`."""
 
     def __init__(self) -> None:
         self.loaded: dict[str, PartnerKey] = {}
-        self.docs: list[FeedKeyDoc] = []
-        self.read_at = 0.0
-        self.tenant = ""
+        self.reads: dict[str, _Read] = {}
 
 
 _cache = _Cache()
 
 
 def _forget() -> None:
-    _cache.read_at = 0.0
+    _cache.reads.clear()
 
 
-async def _docs(settings: Settings) -> list[FeedKeyDoc]:
-    fresh = time.monotonic() - _cache.read_at < settings.key_refresh_seconds
-    if fresh and _cache.tenant == settings.platform_tenant:
-        return _cache.docs
-    docs = await FeedKeyDoc.find({"tenant": settings.platform_tenant, "alg": ALG}).to_list()
-    _cache.docs, _cache.read_at, _cache.tenant = docs, time.monotonic(), settings.platform_tenant
+async def _docs(settings: Settings, alg: str) -> list[FeedKeyDoc]:
+    read = _cache.reads.get(alg)
+    if (
+        read is not None
+        and read.tenant == settings.platform_tenant
+        and time.monotonic() - read.at < settings.key_refresh_seconds
+    ):
+        return read.docs
+    docs = await FeedKeyDoc.find({"tenant": settings.platform_tenant, "alg": alg}).to_list()
+    _cache.reads[alg] = _Read(docs, time.monotonic(), settings.platform_tenant)
     return docs
 
 
 def _load(settings: Settings, doc: FeedKeyDoc) -> PartnerKey:
     known = _cache.loaded.get(doc.id)
     if known is None:
-        pem = decrypt_text(settings, doc.private_enc).encode()
-        private = serialization.load_pem_private_key(pem, password=None)
-        assert isinstance(private, Ed25519PrivateKey)
-        known = PartnerKey(doc.id, private, dict(doc.public_jwk))
+        private = decrypt_text(settings, doc.private_enc)
+        signs = kind(doc.alg).signer(private, dict(doc.public_jwk))
+        known = PartnerKey(doc.id, doc.alg, dict(doc.public_jwk), signs)
         _cache.loaded[doc.id] = known
     return known
 
@@ -106,22 +160,22 @@ def published_at(doc: FeedKeyDoc, now: int, overlap_seconds: int) -> bool:
     return doc.retired_at is None or doc.retired_at + overlap_seconds * 1000 > now
 
 
-async def rotate(settings: Settings, immediate: bool = False) -> PartnerKey:
-    """Add a new signing key: published now, signing after `key_activation_seconds` (at
-    once if `immediate` or if no key signs yet). The key signing until now keeps signing
-    for `feed_key_overlap_seconds` after the new one starts; older or never-active keys
-    stop when it starts. So at most two keys sign at any time."""
-    private = Ed25519PrivateKey.generate()
-    jwk = public_jwk(private.public_key())
+async def rotate(settings: Settings, immediate: bool = False, alg: str = ED25519) -> PartnerKey:
+    """Add a new signing key of `alg`: published now, signing after
+    `key_activation_seconds` (at once if `immediate` or if no key of `alg` signs yet). The
+    key signing until now keeps signing for `feed_key_overlap_seconds` after the new one
+    starts; older or never-active keys stop when it starts. So at most two keys of an
+    algorithm sign at any time."""
+    private, jwk = kind(alg).generate()
     now = now_ms()
-    docs = await FeedKeyDoc.find({"tenant": settings.platform_tenant, "alg": ALG}).to_list()
+    docs = await FeedKeyDoc.find({"tenant": settings.platform_tenant, "alg": alg}).to_list()
     any_signing = any(signs_at(d, now) for d in docs)
     activates = (
         now if (immediate or not any_signing) else now + settings.key_activation_seconds * 1000
     )
     doc = FeedKeyDoc(
-        id=jwk["kid"], tenant=settings.platform_tenant, alg=ALG, public_jwk=jwk,
-        private_enc=encrypt_text(settings, _pem(private)), created_at=now, activates_at=activates,
+        id=jwk["kid"], tenant=settings.platform_tenant, alg=alg, public_jwk=jwk,
+        private_enc=encrypt_text(settings, private), created_at=now, activates_at=activates,
     )  # fmt: skip
     await doc.insert()
     # the key that signs newest keeps signing beside the new one for the overlap; any
@@ -137,31 +191,39 @@ async def rotate(settings: Settings, immediate: bool = False) -> PartnerKey:
                 {"$set": {"retired_at": retire}},
             )
     _forget()
-    return PartnerKey(doc.id, private, jwk)
+    return _load(settings, doc)
 
 
-async def signing_keys(settings: Settings) -> list[PartnerKey]:
-    """The keys that sign now, newest first: one, or two during a rotation. Creates the
-    first key if there is none."""
+async def signing_keys(settings: Settings, alg: str = ED25519) -> list[PartnerKey]:
+    """The keys of `alg` that sign now, newest first: one, or two during a rotation.
+    Creates the first key of `alg` if there is none (so an SM2 key exists from the first
+    subscription or endpoint that asks for SM2)."""
     now = now_ms()
-    docs = [d for d in await _docs(settings) if signs_at(d, now)]
+    docs = [d for d in await _docs(settings, alg) if signs_at(d, now)]
     if not docs:
         _forget()
-        docs = [d for d in await _docs(settings) if signs_at(d, now)]
+        docs = [d for d in await _docs(settings, alg) if signs_at(d, now)]
         if not docs:
-            await rotate(settings, immediate=True)
-            docs = [d for d in await _docs(settings) if signs_at(d, now_ms())]
+            await rotate(settings, immediate=True, alg=alg)
+            docs = [d for d in await _docs(settings, alg) if signs_at(d, now_ms())]
     docs.sort(key=lambda d: (d.activates_at, d.created_at), reverse=True)
     return [_load(settings, d) for d in docs]
 
 
 async def jwks(settings: Settings) -> dict[str, Any]:
     """The public JWK Set partners verify with: keys that sign, will sign soon, or signed
-    recently (OKP/Ed25519, alg EdDSA, use sig), the most recently created first."""
-    await signing_keys(settings)  # there is always at least one
+    recently. Ed25519 keys (OKP, alg EdDSA; there is always one) come first, then SM2 keys
+    (EC/SM2, alg SM2-SM3) if SM2 was ever asked for; within each, the most recently
+    created first."""
+    await signing_keys(settings)  # there is always at least one Ed25519 key
     now = now_ms()
-    docs = [
-        d for d in await _docs(settings) if published_at(d, now, settings.feed_key_overlap_seconds)
-    ]
-    docs.sort(key=lambda d: (d.created_at, d.activates_at), reverse=True)
-    return {"keys": [dict(d.public_jwk) for d in docs]}
+    out: list[dict[str, Any]] = []
+    for alg in (ED25519, SM2):
+        docs = [
+            d
+            for d in await _docs(settings, alg)
+            if published_at(d, now, settings.feed_key_overlap_seconds)
+        ]
+        docs.sort(key=lambda d: (d.created_at, d.activates_at), reverse=True)
+        out += [dict(d.public_jwk) for d in docs]
+    return {"keys": out}

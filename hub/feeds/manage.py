@@ -147,9 +147,9 @@ async def create(
 async def _ensure_key(settings: Settings, algorithm: SignatureAlgorithm) -> None:
     """An SM2 subscription's key exists (and is in the JWKS) before its first response."""
     if algorithm == SignatureAlgorithm.SM2:
-        from hub.feeds import sm2
+        from hub.feeds import keys
 
-        await sm2.signer(settings)
+        await keys.signing_keys(settings, keys.SM2)
 
 
 def _algorithm(value: str) -> SignatureAlgorithm:

@@ -1,5 +1,5 @@
-"""Which keys sign a response: the partner Ed25519 keys, or SM2 for subscriptions that
-chose it (government partners)."""
+"""Which keys sign a response: the partner Ed25519 keys, or the SM2 keys for
+subscriptions that chose SM2 (government partners). Both rotate (hub/feeds/keys.py)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,6 @@ from hub.settings import Settings
 
 
 async def signers_for(settings: Settings, algorithm: str = "ed25519") -> list[Signer]:
-    """The signers of a response, newest key first."""
-    if algorithm == "sm2":
-        from hub.feeds import sm2
-
-        return [await sm2.signer(settings)]
-    return [Signer(k.kid, keys.ALG, k.private.sign) for k in await keys.signing_keys(settings)]
+    """The signers of a response, newest key first (two during a rotation)."""
+    alg = keys.SM2 if algorithm == "sm2" else keys.ED25519
+    return [Signer(k.kid, k.alg, k.sign) for k in await keys.signing_keys(settings, alg)]

@@ -1,10 +1,11 @@
-"""SM2/SM3 response signatures for partners that require the national algorithms.
+"""SM2/SM3 partner keys, for government partners that require the national algorithms.
 
-A subscription with `signature_algorithm: sm2` gets `alg="sm2-sm3"` signatures: SM2
-over SM3(Z ‖ signature base), Z computed with the default user id
-`1234567812345678` (GB/T 32918), the signature the 64 bytes r‖s, base64 in the
-`Signature` field. The key (one per platform, created on first use, private half
-encrypted at rest) is published in /feeds/jwks.json as
+A subscription with `signature_algorithm: sm2` gets `alg="sm2-sm3"` feed signatures, and
+a webhook endpoint with `sm2` an `sm2,` entry: SM2 over SM3(Z ‖ signed content), Z with
+the default user id `1234567812345678` (GB/T 32918), the signature the 64 bytes r‖s. The
+keys (platform-wide, the first made on first use, private half encrypted at rest) are
+rotated like the Ed25519 ones (hub/feeds/keys.py, `ronghub feeds rotate-key --alg sm2`)
+and published in /feeds/jwks.json as
 `{"kty": "EC", "crv": "SM2", "x", "y", "alg": "SM2-SM3", "use": "sig", "kid"}` with
 `kid` its RFC 7638 thumbprint (members crv, kty, x, y).
 
@@ -15,37 +16,18 @@ leave) are `ronghub_sdk.sm2`, shared with the 应急广播 plugin and the partne
 from __future__ import annotations
 
 import base64
-import contextlib
-import hashlib
-import json
+from collections.abc import Callable
 from typing import Any
 
-from pymongo.errors import DuplicateKeyError
 from ronghub_sdk.sm2 import new_key, sign
 
-from hub.auth.keys import decrypt_text, encrypt_text
-from hub.feeds.documents import FeedKeyDoc
-from hub.feeds.keys import b64url
-from hub.feeds.signing import Signer
-from hub.settings import Settings
-
-ALG = "sm2-sm3"
+from hub.feeds.keys import SM2, b64url, thumbprint
 
 
 def jwk(public_hex: str) -> dict[str, Any]:
     raw = bytes.fromhex(public_hex)
     members = {"crv": "SM2", "kty": "EC", "x": b64url(raw[:32]), "y": b64url(raw[32:])}
-    canonical = json.dumps(members, separators=(",", ":"), sort_keys=True).encode()
-    kid = b64url(hashlib.sha256(canonical).digest())
-    return {
-        "kty": "EC",
-        "crv": "SM2",
-        "x": members["x"],
-        "y": members["y"],
-        "kid": kid,
-        "alg": "SM2-SM3",
-        "use": "sig",
-    }
+    return {**members, "kid": thumbprint(members), "alg": "SM2-SM3", "use": "sig"}
 
 
 def public_hex_of(key: dict[str, Any]) -> str:
@@ -55,40 +37,18 @@ def public_hex_of(key: dict[str, Any]) -> str:
     ).hex()
 
 
-_loaded: dict[str, tuple[str, str, str]] = {}  # platform tenant -> (kid, private, public)
+class _Sm2:
+    """The SM2 key kind of hub/feeds/keys.py: private scalar as hex, public x‖y as JWK."""
 
+    alg = SM2
 
-async def _key(settings: Settings, create: bool) -> tuple[str, str, str] | None:
-    known = _loaded.get(settings.platform_tenant)
-    if known is not None:
-        return known
-    doc = await FeedKeyDoc.find_one({"tenant": settings.platform_tenant, "alg": ALG})
-    if doc is None:
-        if not create:
-            return None
+    def generate(self) -> tuple[str, dict[str, Any]]:
         private, public = new_key()
-        key = jwk(public)
-        doc = FeedKeyDoc(id=key["kid"], tenant=settings.platform_tenant, alg=ALG, public_jwk=key,
-                         private_enc=encrypt_text(settings, private))  # fmt: skip
-        with contextlib.suppress(DuplicateKeyError):
-            await doc.insert()
-        doc = await FeedKeyDoc.find_one({"tenant": settings.platform_tenant, "alg": ALG})
-        assert doc is not None
-    private = decrypt_text(settings, doc.private_enc)
-    found = (doc.id, private, public_hex_of(doc.public_jwk))
-    _loaded[settings.platform_tenant] = found
-    return found
+        return private, jwk(public)
+
+    def signer(self, private: str, public_jwk: dict[str, Any]) -> Callable[[bytes], bytes]:
+        public = public_hex_of(public_jwk)
+        return lambda data: sign(data, private, public)
 
 
-async def signer(settings: Settings) -> Signer:
-    """The SM2 signer (the key is created on first use)."""
-    found = await _key(settings, create=True)
-    assert found is not None
-    kid, private, public = found
-    return Signer(kid, ALG, lambda data: sign(data, private, public))
-
-
-async def published(settings: Settings) -> list[dict[str, Any]]:
-    """The SM2 public key as a JWK, if one exists."""
-    doc = await FeedKeyDoc.find_one({"tenant": settings.platform_tenant, "alg": ALG})
-    return [dict(doc.public_jwk)] if doc else []
+KIND = _Sm2()

@@ -328,9 +328,6 @@ class _JwksOperation(Operation):
 async def feeds_jwks(request: Request[Any, Any, Any], state: State) -> Response[bytes]:
     settings: Settings = state.settings
     doc = await keys.jwks(settings)
-    from hub.feeds import sm2
-
-    doc["keys"] += await sm2.published(settings)
     body = json.dumps(doc, separators=(",", ":")).encode()
     return await _signed(request, settings, 200, "application/jwk-set+json", body,
                          {"Cache-Control": f"public, max-age={keys.JWKS_CACHE_SECONDS}"})  # fmt: skip

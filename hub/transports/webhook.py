@@ -24,10 +24,9 @@ import json
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ronghub_sdk import PermanentDeliveryError, TransientDeliveryError
 from ronghub_sdk.transports import PushReceipt
 
@@ -61,7 +60,13 @@ def sign_v1(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
     return "v1," + base64.b64encode(digest).decode()
 
 
-def sign_v1a(key: Ed25519PrivateKey, message_id: str, timestamp: int, body: bytes) -> str:
+class Signs(Protocol):
+    """A private key that signs (an `Ed25519PrivateKey`, or a hub partner key)."""
+
+    def sign(self, data: bytes, /) -> bytes: ...
+
+
+def sign_v1a(key: Signs, message_id: str, timestamp: int, body: bytes) -> str:
     return "v1a," + base64.b64encode(key.sign(signed_content(message_id, timestamp, body))).decode()
 
 
@@ -71,7 +76,7 @@ def sign_webhook(
     timestamp: int,
     body: bytes,
     *,
-    ed25519_keys: Sequence[Ed25519PrivateKey] = (),
+    ed25519_keys: Sequence[Signs] = (),
     extra: Sequence[str] = (),
 ) -> str:
     """The `webhook-signature` value: `v1` per secret, `v1a` per key, then `extra` entries."""
@@ -182,7 +187,7 @@ class WebhookSender:
         timeout_s: float = 10.0,
         allow_loopback: bool = False,
         policy: OutboundPolicy | None = None,
-        ed25519_keys: Sequence[Ed25519PrivateKey] = (),
+        ed25519_keys: Sequence[Signs] = (),
         client: httpx.AsyncClient | None = None,
     ) -> None:
         if not secrets and not ed25519_keys:

@@ -14,19 +14,30 @@ from hub.feeds.subscriptions import Selection
 from tests.e2e.cli_helpers import ronghub
 
 
+async def _published(http: httpx.AsyncClient, kid: str) -> dict[str, object]:
+    for _ in range(50):  # the hub re-reads keys every key_refresh_seconds
+        keys = (await http.get("/feeds/jwks.json")).json()["keys"]
+        found = [k for k in keys if k["kid"] == kid]
+        if found:
+            return dict(found[0])
+        await asyncio.sleep(0.1)
+    raise AssertionError("the rotated key was not published")
+
+
 async def test_rotate_key_from_the_shell_is_published(
     store_uri: str, db_name: str, http: httpx.AsyncClient
 ) -> None:
     code, out = await ronghub(store_uri, db_name, "feeds", "rotate-key", "--now")
     assert code == 0, out
-    kid = re.search(r"partner signing key (\S+),", out)
+    kid = re.search(r"partner signing key (\S+) \(ed25519\),", out)
     assert kid is not None, out
-    for _ in range(50):  # the hub re-reads keys every key_refresh_seconds
-        keys = (await http.get("/feeds/jwks.json")).json()["keys"]
-        if any(k["kid"] == kid.group(1) for k in keys):
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError("the rotated key was not published")
+    assert (await _published(http, kid.group(1)))["kty"] == "OKP"
+
+    code, out = await ronghub(store_uri, db_name, "feeds", "rotate-key", "--now", "--alg", "sm2")
+    assert code == 0, out
+    kid = re.search(r"partner signing key (\S+) \(sm2-sm3\),", out)
+    assert kid is not None, out
+    assert (await _published(http, kid.group(1)))["crv"] == "SM2"
 
 
 def entry(tenant: str = "t1", feed: str = "app", **content: object) -> FeedItemDoc:

@@ -140,19 +140,13 @@ async def test_during_rotation_both_keys_sign(
     verify_ed25519(r, only_old, label="sig2")
 
 
-async def test_sm2_subscriptions_are_signed_with_sm2_sm3(
-    http: httpx.AsyncClient, drain: Any
-) -> None:
-    partner = await make_partner(http)
-    sub = await subscribe(http, partner, alg="sm2")
-    assert sub["signatureAlgorithm"] == "sm2"
-    r = await http.get(f"/feeds/{sub['id']}/feed.ninjs.json", headers=partner.headers)
-    assert r.status_code == 200
+def sm2_verify(r: httpx.Response, jwks: dict[str, Any], label: str, tamper: bytes = b"") -> str:
+    """Checks one `sm2-sm3` signature of a response with gmssl (not our SM2 module) and the
+    JWKS key its keyid names; returns the keyid."""
     inputs = http_sfv.Dictionary()
     inputs.parse(r.headers["signature-input"].encode())
-    params = inputs["sig1"]
+    params = inputs[label]
     assert params.params["alg"] == "sm2-sm3"
-    jwks = await _jwks(http)
     key = next(k for k in jwks["keys"] if k["kid"] == params.params["keyid"])
     assert (key["kty"], key["crv"], key["alg"]) == ("EC", "SM2", "SM2-SM3")
     public = (
@@ -163,10 +157,52 @@ async def test_sm2_subscriptions_are_signed_with_sm2_sm3(
     lines = ['"@status": 200', f'"content-type": {r.headers["content-type"]}',
              f'"content-digest": {content_digest(r.content)}', '"@method";req: GET',
              f'"@target-uri";req: {r.request.url}', f'"@signature-params": {params}']  # fmt: skip
-    base = "\n".join(lines).encode()
+    base = "\n".join(lines).encode() + tamper
     crypt = gm_sm2.CryptSM2(private_key="00" * 32, public_key=public)
-    assert crypt.verify_with_sm3(sigs["sig1"].value.hex(), base)
-    assert not crypt.verify_with_sm3(sigs["sig1"].value.hex(), base + b"x")
+    assert crypt.verify_with_sm3(sigs[label].value.hex(), base)
+    return str(params.params["keyid"])
+
+
+async def test_sm2_subscriptions_are_signed_with_sm2_sm3(
+    http: httpx.AsyncClient, drain: Any
+) -> None:
+    partner = await make_partner(http)
+    sub = await subscribe(http, partner, alg="sm2")
+    assert sub["signatureAlgorithm"] == "sm2"
+    r = await http.get(f"/feeds/{sub['id']}/feed.ninjs.json", headers=partner.headers)
+    assert r.status_code == 200
+    jwks = await _jwks(http)
+    sm2_verify(r, jwks, "sig1")
+    with pytest.raises(AssertionError):
+        sm2_verify(r, jwks, "sig1", tamper=b"x")
+
+
+async def test_the_sm2_key_rotates_with_an_overlap_like_the_ed25519_one(
+    http: httpx.AsyncClient, hub_settings: Settings, drain: Any
+) -> None:
+    partner = await make_partner(http)
+    sub = await subscribe(http, partner, alg="sm2")  # makes the first SM2 key
+    before = (await keys.signing_keys(hub_settings, keys.SM2))[0]
+    ed_before = [k.kid for k in await keys.signing_keys(hub_settings)]
+    new = await keys.rotate(hub_settings, immediate=True, alg=keys.SM2)
+    assert new.alg == keys.SM2 and new.kid != before.kid
+    # the Ed25519 keys are untouched by an SM2 rotation
+    assert [k.kid for k in await keys.signing_keys(hub_settings)] == ed_before
+    jwks = await _jwks(http)
+    kinds = [(k["kty"], k["kid"]) for k in jwks["keys"]]
+    sm2_kids = [kid for kty, kid in kinds if kty == "EC"]
+    assert sm2_kids[:2] == [new.kid, before.kid]
+    assert all(kty == "OKP" for kty, _ in kinds[: len(kinds) - len(sm2_kids)])  # Ed25519 first
+    r = await http.get(f"/feeds/{sub['id']}/feed.json", headers=partner.headers)
+    assert r.status_code == 200
+    inputs = http_sfv.Dictionary()
+    inputs.parse(r.headers["signature-input"].encode())
+    assert list(inputs) == ["sig1", "sig2"]
+    assert sm2_verify(r, jwks, "sig1") == new.kid
+    assert sm2_verify(r, jwks, "sig2") == before.kid
+    # a partner that only has the old key still verifies during the overlap
+    only_old = {"keys": [k for k in jwks["keys"] if k["kid"] == before.kid]}
+    assert sm2_verify(r, only_old, "sig2") == before.kid
 
 
 def test_the_signature_base_follows_rfc_9421() -> None:

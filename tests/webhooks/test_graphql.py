@@ -207,6 +207,9 @@ async def test_sm2_endpoint_signs_with_the_hubs_sm2_key(
     http: httpx.AsyncClient, loopback: Settings, drain: Any
 ) -> None:
     from ronghub_sdk.verify import StaticKeys, WebhookVerifier
+    from ronghub_sdk.verify.errors import InvalidSignature
+
+    from hub.feeds import keys
 
     partner = await make_partner(loopback)
     receiver = WebhookReceiver("")
@@ -215,15 +218,31 @@ async def test_sm2_endpoint_signs_with_the_hubs_sm2_key(
             str(partner.subscription.id), base + "/hook", sm2=True
         )
         assert ep.sm2
+        signing = [k.kid for k in await keys.signing_keys(loopback, keys.SM2)]
         await log.put(partner.tenant, "app", "gov1", content("政务"))
         await partner.fast_forward(str(ep.id))
         await drain()
-    arrival = receiver.arrivals[0]
-    assert [e.split(",")[0] for e in arrival.headers["webhook-signature"].split()][-1] == "sm2"
+        # an SM2 key rotation: during the overlap every delivery carries one `sm2` entry
+        # per key, new key first, and a partner holding either key verifies
+        new = await keys.rotate(loopback, immediate=True, alg=keys.SM2)
+        await log.put(partner.tenant, "app", "gov2", content("政务二"))
+        await partner.fast_forward(str(ep.id))
+        await drain()
     jwks = (await http.get("/feeds/jwks.json")).json()
-    sm2_only = {"keys": [k for k in jwks["keys"] if k.get("crv") == "SM2"]}
-    assert len(sm2_only["keys"]) == 1
-    verified = WebhookVerifier(keys=StaticKeys.from_jwks(sm2_only)).verify(
-        arrival.headers, arrival.body
-    )
-    assert verified.scheme == "sm2"
+
+    def only(*kids: str) -> WebhookVerifier:
+        return WebhookVerifier(
+            keys=StaticKeys.from_jwks({"keys": [k for k in jwks["keys"] if k["kid"] in kids]})
+        )
+
+    first, second = receiver.arrivals
+    schemes = [e.split(",")[0] for e in first.headers["webhook-signature"].split()]
+    assert schemes.count("sm2") == len(signing) and schemes[-1] == "sm2"
+    assert only(*signing).verify(first.headers, first.body).scheme == "sm2"
+
+    entries = second.headers["webhook-signature"].split()
+    assert [e.split(",")[0] for e in entries].count("sm2") == 2
+    assert only(new.kid).verify(second.headers, second.body).scheme == "sm2"
+    assert only(signing[0]).verify(second.headers, second.body).scheme == "sm2"
+    with pytest.raises(InvalidSignature):
+        only(new.kid).verify(first.headers, first.body)  # the new key did not sign the first

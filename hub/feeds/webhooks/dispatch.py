@@ -25,8 +25,7 @@ from pymongo.errors import DuplicateKeyError
 from hub.audit.log import append as audit
 from hub.auth.keys import decrypt_text
 from hub.domain.retry import RetryPolicy
-from hub.feeds import sm2 as feeds_sm2
-from hub.feeds.keys import signing_keys
+from hub.feeds.keys import SM2, signing_keys
 from hub.feeds.log import FeedItemDoc, items_after
 from hub.feeds.subscriptions import get_subscription
 from hub.feeds.webhooks import events
@@ -50,6 +49,7 @@ from hub.transports.webhook import (
     encode_payload,
     send_signed,
     sign_webhook,
+    signed_content,
     webhook_headers,
 )
 
@@ -242,12 +242,12 @@ class Dispatcher:
             if s.expires_at is None or s.expires_at > now
         ]
         timestamp = int(time.time())
-        keys = [k.private for k in await signing_keys(self.settings)]
+        keys = await signing_keys(self.settings)
         extra = []
-        if ep.sm2:
-            signer = await feeds_sm2.signer(self.settings)
-            content = f"{message_id}.{timestamp}.".encode() + body
-            extra.append("sm2," + base64.b64encode(signer.sign(content)).decode())
+        if ep.sm2:  # one `sm2` entry per SM2 key that signs now (two during a rotation)
+            content = signed_content(message_id, timestamp, body)
+            for key in await signing_keys(self.settings, SM2):
+                extra.append("sm2," + base64.b64encode(key.sign(content)).decode())
         signature = sign_webhook(
             secrets, message_id, timestamp, body, ed25519_keys=keys, extra=extra
         )

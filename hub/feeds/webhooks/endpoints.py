@@ -18,7 +18,7 @@ from hub.audit.log import append as audit
 from hub.auth.keys import encrypt_text
 from hub.domain.permissions import PrincipalKind
 from hub.errors import HubError
-from hub.feeds import sm2 as feeds_sm2
+from hub.feeds.keys import SM2, signing_keys
 from hub.feeds.log import head_seq
 from hub.feeds.subscriptions import SignatureAlgorithm, get_subscription
 from hub.feeds.webhooks import dispatch
@@ -129,7 +129,7 @@ class WebhookEndpoints:
             sm2 if sm2 is not None else subscription.signature_algorithm == SignatureAlgorithm.SM2
         )
         if use_sm2:
-            await feeds_sm2.signer(self.settings)  # creates and publishes the hub's SM2 key
+            await signing_keys(self.settings, SM2)  # creates and publishes the hub's SM2 key
         ep = WebhookEndpointDoc(
             id=new_id(),
             tenant=self.tenant,
