@@ -133,6 +133,7 @@ POLICY: dict[str, Rule] = {
     "Mutation.declineAssignment": R(A.ASSIGNMENT_WORK),
     "Lead.contact": R(A.PLANNING_READ, Mode.HIDE),  # a tipster's contact is newsroom-only
     "Story.assignment": R(A.PLANNING_READ, Mode.HIDE),
+    "Story.lock": R(A.STORY_READ_DRAFT, Mode.HIDE),  # who is editing: newsroom only
     # editing (编): locks, comments, notifications, 三校, live events
     "Query.storyLock": R(A.STORY_READ_DRAFT),
     "Query.comments": R(A.STORY_READ_DRAFT),

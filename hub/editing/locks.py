@@ -44,6 +44,16 @@ async def current(scope: Scope, story_id: str) -> StoryLockDoc | None:
     return await StoryLockDoc.find_one({"_id": story_id, "tenant": scope.tenant})
 
 
+async def live_locks(scope: Scope, story_ids: list[str], now: int) -> dict[str, StoryLockDoc]:
+    """The live locks of several stories (one read), by story id; expired ones are left out."""
+    if not story_ids:
+        return {}
+    docs = await StoryLockDoc.find(
+        {"_id": {"$in": list(dict.fromkeys(story_ids))}, "tenant": scope.tenant}
+    ).to_list()
+    return {d.id: d for d in docs if LockView(d.holder, d.expires_at).live(now)}
+
+
 def _actor(scope: Scope) -> str:
     stories = StoryRepository(scope)
     return stories._require_writer()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
+from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from hub.editing import comments as comment_store
@@ -194,6 +195,22 @@ def _service(info: Info[Context, None]) -> comment_store.CommentService:
 
 def _seconds(info: Info[Context, None], seconds: int | None) -> int:
     return seconds if seconds is not None else info.context.settings.edit_lock_seconds
+
+
+async def lock_for_story(info: Info[Context, None], story_id: str) -> StoryLock | None:
+    """Story.lock: the story's live edit lock, batched per request (one read for a page)."""
+    loader = getattr(info.context, "_lock_loader", None)
+    if loader is None:
+        scope = info.context.scope
+
+        async def load(ids: list[str]) -> list[StoryLockDoc | None]:
+            found = await locks.live_locks(scope, ids, now_ms())
+            return [found.get(i) for i in ids]
+
+        loader = DataLoader(load_fn=load)
+        setattr(info.context, "_lock_loader", loader)  # noqa: B010 - one per request
+    doc = await loader.load(story_id)
+    return StoryLock.from_doc(doc) if doc is not None else None
 
 
 @strawberry.type

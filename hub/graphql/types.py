@@ -17,6 +17,7 @@ from hub.graphql.context import Context
 from hub.store.documents import AssetDoc, ColumnDoc, RevisionDoc, StoryDoc
 
 if TYPE_CHECKING:
+    from hub.graphql.editing import StoryLock
     from hub.graphql.planning_types import Assignment
 
 StoryTypeEnum = strawberry.enum(StoryType, name="StoryType", description="稿件类型: article, 图集, video, audio, live, 专题")
@@ -232,6 +233,14 @@ class Story(Content):
         from hub.graphql.planning_types import assignment_for_story  # planning
 
         return await assignment_for_story(info, str(self.id))
+
+    @strawberry.field(description="编辑锁: who is editing the story now (newsroom only; null if nobody holds a live lock)")
+    async def lock(
+        self, info: Info[Context, None]
+    ) -> Annotated[StoryLock, strawberry.lazy("hub.graphql.editing")] | None:
+        from hub.graphql.editing import lock_for_story  # editing
+
+        return await lock_for_story(info, str(self.id))
 
 
 @strawberry.type(description="版本: an immutable saved state of a story")

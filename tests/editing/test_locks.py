@@ -14,6 +14,7 @@ from hub.errors import HubError
 from hub.events import bus
 from hub.ids import now_ms
 from hub.store.scope import Scope
+from tests.conftest import CommandCounter
 from tests.e2e.identity_helpers import make_tenant
 from tests.editing.helpers import ACQUIRE, UPDATE, edit, story, user, version
 
@@ -176,3 +177,34 @@ async def test_locks_are_per_tenant(http: httpx.AsyncClient) -> None:
     errors = await other.client.errors(ACQUIRE, {"id": sid})
     assert errors[0]["extensions"]["code"] == "NOT_FOUND"
     assert (await other.client.errors(LOCK, {"id": sid}))[0]["extensions"]["code"] == "NOT_FOUND"
+
+
+async def test_a_story_list_shows_who_is_editing_each_story_in_one_read(
+    http: httpx.AsyncClient, command_counter: CommandCounter
+) -> None:
+    """Story.lock: a desk's story list shows the live locks (batched: one read of the locks
+    for the whole page); an expired lock shows as none."""
+    tenant = await make_tenant()
+    a = await user(http, tenant, "editor")
+    b = await user(http, tenant, "editor")
+    held, expired, free = await story(a, "持锁稿"), await story(a, "过期稿"), await story(a, "无锁稿")
+    await a.client(ACQUIRE, {"id": held})
+    await b.client(ACQUIRE, {"id": expired})
+    await StoryLockDoc.get_pymongo_collection().update_one(
+        {"_id": expired}, {"$set": {"expires_at": now_ms() - 1}}
+    )
+    page = "{ stories(first: 50) { edges { node { id lock { storyId holder holderName } } } } }"
+    command_counter.clear()
+    nodes = {
+        e["node"]["id"]: e["node"]["lock"]
+        for e in (await b.client(page))["stories"]["edges"]
+    }
+    assert command_counter.targets.count(("find", "story_locks")) == 1
+    assert nodes[held] == {"storyId": held, "holder": a.id, "holderName": nodes[held]["holderName"]}
+    assert a.username in nodes[held]["holderName"]
+    assert nodes[expired] is None and nodes[free] is None
+    # the single-story query agrees
+    one = "query($id: ID!) { story(id: $id) { lock { holder } } }"
+    assert (await b.client(one, {"id": held}))["story"]["lock"]["holder"] == a.id
+    await a.client(RELEASE, {"id": held})
+    assert (await b.client(one, {"id": held}))["story"]["lock"] is None
