@@ -109,6 +109,10 @@ class Settings(BaseSettings):
         30, description="a rotated key is published this long before it signs, so every process knows it"
     )
     key_refresh_seconds: float = Field(2.0, description="how often a process re-reads keys and revocations")
+    audit_recovery_seconds: float = Field(
+        30.0,
+        description="a story change whose writer died before appending its audit entry gets it appended this long after the change",
+    )
     feed_key_overlap_seconds: int = Field(
         86_400, description="after a partner signing key rotation, how long the old key keeps signing beside the new one"
     )

@@ -23,8 +23,11 @@ _FIELDS = ("tenant", "seq", "at", "actor", "action", "target_type", "target_id",
 
 
 def canonical(entry: dict[str, Any]) -> bytes:
-    """The bytes an entry's hash covers: its fields (not `hash`, not `_id`) as canonical JSON."""
+    """The bytes an entry's hash covers: its fields (not `hash`, not `_id`) as canonical JSON;
+    `key` only where the entry has one (entries written before keys existed keep their hash)."""
     body = {k: entry.get(k) for k in _FIELDS}
+    if entry.get("key") is not None:
+        body["key"] = entry["key"]
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
@@ -47,8 +50,10 @@ async def append(
     target_type: str,
     target_id: str | None = None,
     details: dict[str, Any] | None = None,
+    key: str | None = None,
 ) -> dict[str, Any]:
-    """Add one entry to `tenant`'s chain and return it."""
+    """Add one entry to `tenant`'s chain and return it. `key` names the change the
+    entry records (hashed with it), so a recovery can tell whether it was written."""
     for _ in range(100):
         head = await _coll().find_one({"tenant": tenant}, sort=[("seq", -1)])
         seq = int(head["seq"]) + 1 if head else 1
@@ -62,6 +67,7 @@ async def append(
             "target_id": target_id,
             "details": details or {},
             "prev_hash": head["hash"] if head else GENESIS,
+            **({"key": key} if key else {}),
         }
         entry["hash"] = entry_hash(entry)
         try:
@@ -95,16 +101,32 @@ async def tenants_with_entries() -> list[str]:
     return sorted(str(r["_id"]) for r in rows)
 
 
-async def record_story(scope_tenant: str, actor: str | None, action: str, doc: Any) -> None:
-    """The audit entry of a story state change (called by the story repository)."""
-    await append(
-        scope_tenant,
-        actor,
-        action,
-        "story",
-        doc.id,
-        {"version": doc.version, "status": str(getattr(doc.status, "value", doc.status)), "content_hash": doc.content_hash},
-    )
+def story_audit(
+    actor: str | None, action: str, story_id: str, version: int, status: Any, content_hash: str
+) -> dict[str, Any]:
+    """The audit entry of a story change, as stored in the change's outbox event."""
+    return {"actor": actor, "action": action, "target_id": story_id,
+            "details": {"version": version, "status": str(getattr(status, "value", status)), "content_hash": content_hash}}  # fmt: skip
+
+
+async def record_story(tenant: str, event: Any) -> None:
+    """Append the audit entry a story change carries in its outbox event (`event.audit`),
+    keyed by the event's id: right after the change, by the writer. If the writer died
+    before this, hub/audit/recover.py appends it from the stored event instead."""
+    audit = event.audit
+    await append(tenant, audit["actor"], audit["action"], "story", audit["target_id"], audit["details"], key=event.id)
+
+
+async def record_story_state(tenant: str, actor: str | None, action: str, doc: Any) -> None:
+    """An extra audit entry about a story's current state (e.g. the urgent path's
+    confirmation beside its status change)."""
+    await append(tenant, actor, action, "story", doc.id,
+                 {"version": doc.version, "status": str(getattr(doc.status, "value", doc.status)), "content_hash": doc.content_hash})  # fmt: skip
+
+
+async def has_key(tenant: str, key: str) -> bool:
+    """Whether an entry appended with `key` exists (the recovery's duplicate check)."""
+    return await _coll().find_one({"tenant": tenant, "key": key}, {"_id": 1}) is not None
 
 
 async def verify(tenant: str) -> tuple[int, list[Problem]]:

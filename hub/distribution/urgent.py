@@ -8,7 +8,7 @@ the dual-control approvers the channel records. Both steps are in the audit log.
 
 from __future__ import annotations
 
-from hub.audit.log import record_story
+from hub.audit.log import record_story_state
 from hub.domain.story import StoryStatus
 from hub.errors import ErrorKind, HubError
 from hub.ids import now_ms
@@ -52,9 +52,8 @@ async def request_urgent(repo: StoryRepository, story_id: str, expected_version:
         raise HubError(UrgentCodes.NOT_PLANNED)
     request = {"requested_by": repo.scope.actor, "reason": reason, "at": now_ms(),
                "revision": story.revision, "content_hash": story.content_hash}  # fmt: skip
-    doc = await repo.emit(story_id, expected_version, EVENT_URGENT_REQUESTED, {"reason": reason}, {"urgent": request})
-    await record_story(repo.scope.tenant, repo.scope.actor, "story.urgent.requested", doc)
-    return doc
+    return await repo.emit(story_id, expected_version, EVENT_URGENT_REQUESTED, {"reason": reason}, {"urgent": request},
+                           audit_action="story.urgent.requested")  # fmt: skip
 
 
 async def confirm_urgent(repo: StoryRepository, story_id: str, expected_version: int) -> StoryDoc:
@@ -72,5 +71,5 @@ async def confirm_urgent(repo: StoryRepository, story_id: str, expected_version:
         story_id, expected_version, StoryStatus.APPROVED,
         {"urgent": True, "only_channels": [EMERGENCY], "approvers": approvers, "reason": request.get("reason")},
     )  # fmt: skip
-    await record_story(repo.scope.tenant, repo.scope.actor, "story.urgent.confirmed", doc)
+    await record_story_state(repo.scope.tenant, repo.scope.actor, "story.urgent.confirmed", doc)
     return doc

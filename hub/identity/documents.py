@@ -169,10 +169,14 @@ class AuditEntryDoc(TenantDocument):
     details: dict[str, Any] = Field(default_factory=dict)
     prev_hash: str
     hash: str
+    key: str | None = None  # the change recorded (a story's outbox event id), hashed when set
 
     class Settings:
         name = "audit_log"
-        indexes: ClassVar[list[Any]] = [IndexModel([("tenant", 1), ("seq", pymongo.DESCENDING)])]
+        indexes: ClassVar[list[Any]] = [
+            IndexModel([("tenant", 1), ("seq", pymongo.DESCENDING)]),
+            IndexModel([("tenant", 1), ("key", 1)]),
+        ]
 
 
 class OidcProviderDoc(TenantDocument):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from hub.domain.retry import RetryPolicy
 from hub.jobs.documents import JobDoc
@@ -38,6 +39,9 @@ class Consumer:
 
     `kinds` are event kinds or prefixes ending in '.' (e.g. "story."). Any other
     exception from the handler counts as transient (retried with backoff).
+    `applies`, if given, further picks the events (by the relayed payload); `delay_seconds`
+    makes the job due that long after the event (a safety net that should find its work
+    already done, like the audit recovery).
     """
 
     name: str
@@ -45,6 +49,12 @@ class Consumer:
     handler: Handler
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     lease_seconds: float = 60.0
+    applies: Callable[[dict[str, Any]], bool] | None = None
+    delay_seconds: float = 0.0
 
     def wants(self, kind: str) -> bool:
         return any(kind == k or (k.endswith(".") and kind.startswith(k)) for k in self.kinds)
+
+    def takes(self, kind: str, payload: dict[str, Any]) -> bool:
+        """Whether the relay makes a job of this event for this consumer."""
+        return self.wants(kind) and (self.applies is None or self.applies(payload))

@@ -32,6 +32,10 @@ def builtin_consumers(state: Any) -> list[Consumer]:
     consumers.append(embargo_consumer())
     # webhooks
     settings = getattr(state, "settings", None)
+    # audit: the entry of a story change whose writer died before appending it
+    from hub.audit.recover import recover_consumer
+
+    consumers.append(recover_consumer(settings.audit_recovery_seconds if settings is not None else 30.0))
     if settings is not None:
         from hub.feeds.webhooks.dispatch import Dispatcher
 

@@ -27,10 +27,12 @@ async def relay_story(doc: StoryDoc, consumers: Sequence[Consumer]) -> int:
             "revision": entry.revision,
             "data": entry.data,
             "at": entry.created_at,
+            **({"audit": entry.audit} if entry.audit else {}),
         }
         for consumer in consumers:
-            if consumer.wants(entry.kind):
-                created += await queue.enqueue(doc.tenant, consumer.name, entry.kind, entry_id, payload)
+            if consumer.takes(entry.kind, payload):
+                due = entry.created_at + int(consumer.delay_seconds * 1000) if consumer.delay_seconds else None
+                created += await queue.enqueue(doc.tenant, consumer.name, entry.kind, entry_id, payload, ready_at=due)
     coll = StoryDoc.get_pymongo_collection()
     cleared = await coll.update_one(
         {"_id": doc.id, "version": doc.version},

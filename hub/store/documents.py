@@ -106,6 +106,9 @@ class OutboxEntry(BaseModel):
     revision: int
     created_at: int = Field(default_factory=now_ms)
     data: dict[str, Any] = Field(default_factory=dict)
+    # the audit entry of this change (actor, action, details), stored with the change: the
+    # writer appends it at once, and `audit.recover` appends it if the writer died first
+    audit: dict[str, Any] | None = None
 
 
 class StoryDoc(TenantDocument):

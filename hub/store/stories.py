@@ -18,7 +18,7 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
-from hub.audit.log import record_story
+from hub.audit.log import record_story, story_audit
 from hub.domain.permissions import Reach, story_visibility, write_reach
 from hub.domain.story import StoryContent, StoryStatus, StoryType, build_content
 from hub.editing.guard import check_unlocked
@@ -213,13 +213,16 @@ class StoryRepository:
         if reach.reach == Reach.NONE:
             raise HubError(Codes.FORBIDDEN, reason_zh="你没有撰写稿件的权限", reason_en="you may not write stories")
         account_id = min(reach.account_ids) if reach.reach == Reach.ACCOUNTS else None
+        story_id = new_id()
+        created = OutboxEntry(kind=EVENT_CREATED, version=1, revision=1,
+                              audit=story_audit(actor, "story.create", story_id, 1, StoryStatus.DRAFT, content.content_hash()))  # fmt: skip
         doc = StoryDoc(
-            id=new_id(),
+            id=story_id,
             account_id=account_id,
             tenant=self.scope.tenant,
             version=1,
             revision=1,
-            outbox=_outbox(OutboxEntry(kind=EVENT_CREATED, version=1, revision=1)),
+            outbox=_outbox(created),
             has_outbox=True,
             content_hash=content.content_hash(),
             created_at=now,
@@ -231,7 +234,7 @@ class StoryRepository:
         await doc.insert()
         await self.ensure_head_revision(doc)
         await AssetStore(self.scope).attach(doc.id, used_assets(doc))
-        await record_story(self.scope.tenant, actor, "story.create", doc)
+        await record_story(self.scope.tenant, created)
         await _announce(self.scope.tenant, actor, "story.create", doc)
         return doc
 
@@ -247,8 +250,7 @@ class StoryRepository:
         merged.update(changes)
         untouched_body = "body" not in changes and "body_text" not in changes
         content = build_content(merged, self.max_body_chars, stored_body=untouched_body)
-        doc = await self._save(current, content, restored_from=None)
-        await record_story(self.scope.tenant, self.scope.actor, "story.update", doc)
+        doc = await self._save(current, content, restored_from=None, action="story.update")
         await _announce(self.scope.tenant, self.scope.actor, "story.update", doc)
         return doc
 
@@ -259,8 +261,7 @@ class StoryRepository:
         self._check_version(current, expected_version)
         await check_unlocked(self.scope, story_id)  # edit lock (hub/editing)
         old = await self.revision(story_id, number)
-        doc = await self._save(current, old.content, restored_from=number)
-        await record_story(self.scope.tenant, self.scope.actor, "story.restore", doc)
+        doc = await self._save(current, old.content, restored_from=number, action="story.restore")
         await _announce(self.scope.tenant, self.scope.actor, "story.restore", doc)
         return doc
 
@@ -275,9 +276,9 @@ class StoryRepository:
         if status == StoryStatus.PUBLISHED and current.published_at is None:
             fields["published_at"] = now_ms()
         doc = await self._emit(
-            current, expected_version, EVENT_STATUS, {"from": current.status.value, "to": status.value, **(data or {})}, fields
+            current, expected_version, EVENT_STATUS, {"from": current.status.value, "to": status.value, **(data or {})}, fields,
+            audit_action=f"story.status.{status.value}",
         )
-        await record_story(self.scope.tenant, self.scope.actor, f"story.status.{status.value}", doc)
         await _announce(self.scope.tenant, self.scope.actor, f"story.status.{status.value}", doc)
         return doc
 
@@ -287,25 +288,31 @@ class StoryRepository:
         if not reason.strip():
             raise invalid("reason", "撤稿必须填写原因", "a takedown needs a reason")
         current = await self._require_any(story_id)
-        doc = await self._emit(current, expected_version, EVENT_TAKEDOWN, {"reason": reason}, {})
-        await record_story(self.scope.tenant, self.scope.actor, "story.takedown", doc)
+        doc = await self._emit(current, expected_version, EVENT_TAKEDOWN, {"reason": reason}, {}, audit_action="story.takedown")
         await _announce(self.scope.tenant, self.scope.actor, "story.takedown", doc)
         return doc
 
     async def emit(
-        self, story_id: str, expected_version: int, kind: str, data: dict[str, Any], fields: dict[str, Any]
+        self, story_id: str, expected_version: int, kind: str, data: dict[str, Any], fields: dict[str, Any],
+        audit_action: str | None = None,
     ) -> StoryDoc:
         """A state change of another subsystem (e.g. the urgent broadcast path): `fields` set
-        and the event appended in one compare-and-set on the version."""
-        return await self._emit(await self._require_any(story_id), expected_version, kind, data, fields)
+        and the event appended in one compare-and-set on the version; with `audit_action`
+        its audit entry is stored with it (see `_emit`)."""
+        return await self._emit(await self._require_any(story_id), expected_version, kind, data, fields, audit_action)
 
     async def _emit(
-        self, current: StoryDoc, expected_version: int, kind: str, data: dict[str, Any], fields: dict[str, Any]
+        self, current: StoryDoc, expected_version: int, kind: str, data: dict[str, Any], fields: dict[str, Any],
+        audit_action: str | None = None,
     ) -> StoryDoc:
-        """One compare-and-set: apply `fields`, bump the version, append the event."""
+        """One compare-and-set: apply `fields`, bump the version, append the event. With
+        `audit_action`, the audit entry travels in the event and is appended right after
+        (so a crash in between cannot lose it: hub/audit/recover.py)."""
         actor = self._require_writer()
         self._check_version(current, expected_version)
-        event = OutboxEntry(kind=kind, version=current.version + 1, revision=current.revision, data=data)
+        status = StoryStatus(fields.get("status", current.status))
+        audit = story_audit(actor, audit_action, current.id, current.version + 1, status, current.content_hash) if audit_action else None
+        event = OutboxEntry(kind=kind, version=current.version + 1, revision=current.revision, data=data, audit=audit)
         raw = await self._coll.find_one_and_update(
             {"_id": current.id, "tenant": self.scope.tenant, "version": expected_version},
             {
@@ -322,9 +329,11 @@ class StoryRepository:
         )
         if raw is None:
             await self._raise_conflict(current.id, expected_version)
+        if audit is not None:
+            await record_story(self.scope.tenant, event)
         return StoryDoc.model_validate(raw)
 
-    async def _save(self, current: StoryDoc, content: StoryContent, restored_from: int | None) -> StoryDoc:
+    async def _save(self, current: StoryDoc, content: StoryContent, restored_from: int | None, action: str) -> StoryDoc:
         actor = self.scope.actor
         new_hash = content.content_hash()
         # 三审: an edit during review or after approval sends the story back to review
@@ -334,6 +343,7 @@ class StoryRepository:
             version=current.version + 1,
             revision=current.revision + 1,
             data={**({"restored_from": restored_from} if restored_from else {}), **({"review_from": current.status.value} if reenter else {})},
+            audit=story_audit(actor, action, current.id, current.version + 1, StoryStatus(reenter or current.status), new_hash),
         )
         raw = await self._coll.find_one_and_update(
             {"_id": current.id, "tenant": self.scope.tenant, "version": current.version},
@@ -354,6 +364,7 @@ class StoryRepository:
         if raw is None:
             await self._raise_conflict(current.id, current.version)
         doc = StoryDoc.model_validate(raw)
+        await record_story(self.scope.tenant, event)
         await self.ensure_head_revision(doc, restored_from=restored_from)
         await AssetStore(self.scope).sync_story(doc.id, used_assets(current), used_assets(doc))
         return doc
