@@ -120,6 +120,10 @@ POLICY: dict[str, Rule] = {
     "Mutation.mergeLead": R(A.LEAD_TRIAGE),
     "Mutation.rejectLead": R(A.LEAD_TRIAGE),
     "Mutation.proposeTopic": R(A.TOPIC_PROPOSE),
+    # edits and lead links: the proposer (own, while proposed) or topic.approve (checked inside)
+    "Mutation.updateTopic": R(A.TOPIC_PROPOSE),
+    "Mutation.linkLeadsToTopic": R(A.TOPIC_PROPOSE),
+    "Mutation.unlinkLeadFromTopic": R(A.TOPIC_PROPOSE),
     "Mutation.approveTopic": R(A.TOPIC_APPROVE),
     "Mutation.rejectTopic": R(A.TOPIC_APPROVE),
     "Mutation.completeTopic": R(A.TOPIC_APPROVE),

@@ -7,6 +7,7 @@ Rules live in `hub/planning/rules.py`, storage in `hub/planning/store.py` and
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
@@ -31,6 +32,7 @@ from hub.graphql.planning_types import (
     TopicConnection,
     TopicEdge,
     TopicStatusEnum,
+    UpdateTopicInput,
     Workload,
     loaders,
     page_info,
@@ -161,6 +163,43 @@ class PlanningMutation:
             input.title, input.summary, input.channels, _known_channels(info), str(input.column_id) if input.column_id else None,
             [str(i) for i in input.lead_ids],
         )  # fmt: skip
+        return Topic.from_doc(doc)
+
+    @strawberry.mutation(
+        description="修改选题 while proposed or approved: the proposer while proposed, editor-level roles "
+        "any open topic; PLANNING_CONFLICT if expectedVersion is stale"
+    )
+    async def update_topic(
+        self, info: Info[Context, None], id: strawberry.ID, input: UpdateTopicInput, expected_version: int
+    ) -> Topic:  # fmt: skip
+        changes: dict[str, Any] = {}
+        if input.title is not strawberry.UNSET:
+            changes["title"] = input.title
+        if input.summary is not strawberry.UNSET:
+            changes["summary"] = input.summary
+        if input.channels is not strawberry.UNSET:
+            changes["channels"] = list(input.channels or [])
+        if input.column_id is not strawberry.UNSET:
+            changes["column_id"] = str(input.column_id) if input.column_id else None
+        doc = await planning_store(info).update_topic(str(id), expected_version, changes, _known_channels(info))
+        return Topic.from_doc(doc)
+
+    @strawberry.mutation(
+        description="关联线索: accepted leads join an open topic; leads already linked stay as they are"
+    )
+    async def link_leads_to_topic(
+        self, info: Info[Context, None], topic_id: strawberry.ID, lead_ids: list[strawberry.ID],
+        expected_version: int | None = None,
+    ) -> Topic:  # fmt: skip
+        doc = await planning_store(info).link_leads(str(topic_id), [str(i) for i in lead_ids], expected_version)
+        return Topic.from_doc(doc)
+
+    @strawberry.mutation(description="取消关联: a lead leaves an open topic (both sides)")
+    async def unlink_lead_from_topic(
+        self, info: Info[Context, None], topic_id: strawberry.ID, lead_id: strawberry.ID,
+        expected_version: int | None = None,
+    ) -> Topic:  # fmt: skip
+        doc = await planning_store(info).unlink_lead(str(topic_id), str(lead_id), expected_version)
         return Topic.from_doc(doc)
 
     @strawberry.mutation(description="批准选题 (editor-level roles)")

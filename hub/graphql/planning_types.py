@@ -172,7 +172,8 @@ class Topic:
     closed_by: str | None
     closed_at: datetime | None
     created_at: datetime
-    version: int
+    updated_at: datetime
+    version: int = strawberry.field(description="pass it back as expectedVersion (updateTopic, linkLeadsToTopic, unlinkLeadFromTopic)")
 
     @staticmethod
     def from_doc(doc: TopicDoc) -> Topic:
@@ -181,7 +182,7 @@ class Topic:
             column_id=strawberry.ID(doc.column_id) if doc.column_id else None, lead_ids=_ids(doc.lead_ids),
             proposer=doc.proposer, status=doc.status, reason=doc.reason, decided_by=doc.decided_by,
             decided_at=ms_to_dt(doc.decided_at), closed_by=doc.closed_by, closed_at=ms_to_dt(doc.closed_at),
-            created_at=ms_to_dt(doc.created_at), version=doc.version,
+            created_at=ms_to_dt(doc.created_at), updated_at=ms_to_dt(doc.updated_at), version=doc.version,
         )  # fmt: skip
 
     @strawberry.field(description="线索 behind this topic")
@@ -404,6 +405,20 @@ class ProposeTopicInput:
     column_id: strawberry.ID | None = None
     lead_ids: list[strawberry.ID] = strawberry.field(
         default_factory=list, description="accepted leads behind it"
+    )
+
+
+@strawberry.input(
+    description="修改选题: fields left out stay as they are; null clears summary and column"
+)
+class UpdateTopicInput:
+    title: str | None = strawberry.UNSET
+    summary: str | None = strawberry.UNSET
+    channels: list[str] | None = strawberry.field(
+        default=strawberry.UNSET, description="planned channels, replacing the current ones"
+    )
+    column_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="planned column (栏目)"
     )
 
 

@@ -28,8 +28,8 @@ class PlanningCodes:
     )
     LEAD_NOT_ACCEPTED = ErrorKind(
         "LEAD_NOT_ACCEPTED",
-        "线索{lead}当前为「{status_zh}」,只有已采纳的线索可以关联选题,请先采纳该线索。",
-        "Lead {lead} is {status}; only accepted leads can be linked to a topic. Accept it first.",
+        "线索{lead}当前为「{status_zh}」,只有已采纳的线索可以关联选题{hint_zh}。",
+        "Lead {lead} is {status}; only accepted leads can be linked to a topic{hint_en}.",
         409,
     )
     UNKNOWN_CHANNEL = ErrorKind(
@@ -53,6 +53,13 @@ class PlanningCodes:
         "选题还有 {count} 项未完成的派单,请先完成或撤销这些派单,再{action_zh}选题。",
         "The topic still has {count} open assignments; file or cancel them before you {action} it.",
         409,
+    )
+    TOPIC_EDIT_FORBIDDEN = ErrorKind(
+        "TOPIC_EDIT_FORBIDDEN",
+        "选题「{title}」当前为「{status_zh}」,只有提出人(待审期间)或编辑、总编辑、管理员可以{action_zh};请联系编辑处理。",
+        "Only the proposer (while it is proposed) or an editor, chief editor or admin may {action} "
+        "the topic '{title}', which is {status}.",
+        403,
     )
     NOT_ASSIGNEE = ErrorKind(
         "ASSIGNMENT_NOT_ASSIGNEE",

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TypeVar
 
-from hub.errors import HubError
+from hub.errors import Codes, HubError
 from hub.planning.errors import PlanningCodes
 
 
@@ -52,6 +52,14 @@ class TopicAction(StrEnum):
     REJECT = "reject"
     COMPLETE = "complete"
     CANCEL = "cancel"
+
+
+class TopicEdit(StrEnum):
+    """Changes to an open topic that keep its status."""
+
+    UPDATE = "update"  # title, summary, planned channels, column
+    LINK_LEADS = "link_leads"
+    UNLINK_LEAD = "unlink_lead"
 
 
 # ---- 派单 assignments ----------------------------------------------------------------
@@ -126,6 +134,8 @@ ASSIGNEE_ACTIONS = frozenset(
         AssignmentAction.DECLINE,
     }
 )
+#: Topics still being planned or worked on: they may be edited and get leads linked.
+OPEN_TOPIC = frozenset({TopicStatus.PROPOSED, TopicStatus.APPROVED})
 #: Moves that need a reason.
 REASON_ACTIONS = frozenset({LeadAction.REJECT, TopicAction.REJECT, TopicAction.CANCEL, AssignmentAction.DECLINE,
                             AssignmentAction.CANCEL, AssignmentAction.REASSIGN})  # fmt: skip
@@ -138,6 +148,7 @@ ZH: dict[str, str] = {
     # actions
     "accept": "采纳", "merge": "合并", "reject": "退回", "approve": "批准", "complete": "完成",
     "cancel": "撤销", "start": "开始采写", "file": "交稿", "decline": "拒单", "reassign": "改派",
+    "update": "修改", "link_leads": "关联线索", "unlink_lead": "取消关联线索",
 }  # fmt: skip
 ACCEPT_ASSIGNMENT_ZH = "接单"
 WHAT = {"lead": "线索", "topic": "选题", "assignment": "派单"}
@@ -155,16 +166,20 @@ St = TypeVar("St", bound=StrEnum)
 Ac = TypeVar("Ac", bound=StrEnum)
 
 
+def _wrong_state(what: str, status: StrEnum, action: StrEnum, allowed: Iterable[StrEnum]) -> HubError:
+    moves = list(allowed)
+    return HubError(
+        PlanningCodes.WRONG_STATE, what_zh=WHAT[what], what_en=what, status=status.value,
+        status_zh=ZH.get(status.value, status.value), action=action.value, action_zh=action_zh(what, action),
+        allowed=", ".join(a.value for a in moves) or "nothing (final)",
+        allowed_zh="、".join(action_zh(what, a) for a in moves) or "无(已结束)",
+    )  # fmt: skip
+
+
 def _move(what: str, table: Mapping[tuple[St, Ac], St], status: St, action: Ac) -> St:
     new = table.get((status, action))
     if new is None:
-        allowed = [a for (s, a) in table if s == status]
-        raise HubError(
-            PlanningCodes.WRONG_STATE, what_zh=WHAT[what], what_en=what, status=status.value,
-            status_zh=ZH.get(status.value, status.value), action=action.value, action_zh=action_zh(what, action),
-            allowed=", ".join(a.value for a in allowed) or "nothing (final)",
-            allowed_zh="、".join(action_zh(what, a) for a in allowed) or "无(已结束)",
-        )  # fmt: skip
+        raise _wrong_state(what, status, action, [a for (s, a) in table if s == status])
     return new
 
 
@@ -200,20 +215,25 @@ def check_merge(
                        status_zh=ZH[target_status.value], hint_zh=hint_zh, hint_en=hint_en)  # fmt: skip
 
 
-def check_linkable_leads(leads: Mapping[str, LeadStatus | None]) -> None:
-    """Only accepted leads are linked to a topic (None: no such lead in the center)."""
+def check_linkable_leads(
+    leads: Mapping[str, LeadStatus | None], merged_into: Mapping[str, str | None] | None = None
+) -> None:
+    """Only accepted leads are linked to a topic. None: no such lead in the center, which
+    is NOT_FOUND (a lead of another center looks the same); `merged_into` names where a
+    merged lead went, so that the editor can link that one instead."""
     for lead_id, status in leads.items():
         if status is None:
-            raise HubError(
-                PlanningCodes.LEAD_NOT_ACCEPTED, lead=lead_id, status="missing", status_zh="不存在"
-            )
-        if status != LeadStatus.ACCEPTED:
-            raise HubError(
-                PlanningCodes.LEAD_NOT_ACCEPTED,
-                lead=lead_id,
-                status=status.value,
-                status_zh=ZH[status.value],
-            )
+            raise HubError(Codes.NOT_FOUND, what_zh="线索", what_en="lead", id=lead_id)
+        if status == LeadStatus.ACCEPTED:
+            continue
+        if status == LeadStatus.NEW:
+            hint_zh, hint_en = ",请先采纳该线索", ". Accept it first"
+        elif status == LeadStatus.MERGED and (into := (merged_into or {}).get(lead_id)):
+            hint_zh, hint_en = f",它已合并到线索 {into},请改为关联那条线索", f". It was merged into {into}; link that lead instead"
+        else:
+            hint_zh, hint_en = ",它不能再被采纳,请另选已采纳的线索", ". It cannot be accepted any more; choose an accepted lead"
+        raise HubError(PlanningCodes.LEAD_NOT_ACCEPTED, lead=lead_id, status=status.value, status_zh=ZH[status.value],
+                       hint_zh=hint_zh, hint_en=hint_en)  # fmt: skip
 
 
 def move_topic(
@@ -229,6 +249,23 @@ def move_topic(
         raise HubError(PlanningCodes.TOPIC_HAS_OPEN_ASSIGNMENTS, count=open_assignments, action=action.value,
                        action_zh=action_zh("topic", action))  # fmt: skip
     return new
+
+
+def may_edit_topic(
+    edit: TopicEdit, status: TopicStatus, title: str, actor: str | None, proposer: str | None, approver: bool
+) -> None:
+    """Who may change an open topic (edit it, link or unlink leads), and when.
+
+    Only open topics (proposed, approved) change; a closed one is PLANNING_WRONG_STATE.
+    Those who may approve topics (editor, chief editor, admin) change any open topic; the
+    proposer changes their own while it is proposed (once approved it is the editors').
+    """
+    if status not in OPEN_TOPIC:
+        raise _wrong_state("topic", status, edit, [a for (s, a) in TOPIC_MOVES if s == status])
+    if approver or (actor is not None and actor == proposer and status == TopicStatus.PROPOSED):
+        return
+    raise HubError(PlanningCodes.TOPIC_EDIT_FORBIDDEN, title=title, status=status.value, status_zh=ZH[status.value],
+                   action=edit.value, action_zh=action_zh("topic", edit))  # fmt: skip
 
 
 def check_channels(planned: Iterable[str], known: Collection[str] | None) -> list[str]:

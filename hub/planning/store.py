@@ -13,6 +13,7 @@ from beanie.odm.enums import SortDirection
 from pymongo import ReturnDocument
 
 from hub.audit.log import append as audit
+from hub.domain.permissions import Action, permits
 from hub.errors import Codes, HubError, invalid
 from hub.identity.documents import UserDoc
 from hub.ids import now_ms
@@ -25,10 +26,12 @@ from hub.planning.rules import (
     LeadSource,
     LeadStatus,
     TopicAction,
+    TopicEdit,
     TopicStatus,
     check_channels,
     check_linkable_leads,
     check_merge,
+    may_edit_topic,
     move_lead,
     move_topic,
 )
@@ -274,22 +277,16 @@ class PlanningStore:
         """选题申报: validated in full (channels, column, accepted leads) before anything is written."""
         actor = self._writer()
         planned = check_channels(channels, known_channels)
-        if column_id and await ColumnRepository(self.scope).get(column_id) is None:
-            raise HubError(PlanningCodes.UNKNOWN_COLUMN, column=column_id)
+        await self._check_column(column_id)
         wanted = list(dict.fromkeys(lead_ids))
-        found = await self.leads_by_id(wanted)
-        check_linkable_leads({i: found[i].status if i in found else None for i in wanted})
+        await self._linkable(wanted)
         now = now_ms()
         doc = TopicDoc(
             tenant=self.tenant, title=clean_text("title", title, required=True), summary=clean_text("summary", summary),
             channels=planned, column_id=column_id or None, lead_ids=wanted, proposer=actor, created_at=now, updated_at=now,
         )  # fmt: skip
         await doc.insert()
-        if wanted:  # the leads' side of the link
-            await LeadDoc.get_pymongo_collection().update_many(
-                {"tenant": self.tenant, "_id": {"$in": wanted}},
-                {"$set": {f"topic_ids.{doc.id}": now, "updated_at": now}, "$inc": {"version": 1}},
-            )
+        await self._link_leads_side(doc.id, wanted, now)
         await self._audit(
             "topic.propose",
             "topic",
@@ -323,6 +320,104 @@ class PlanningStore:
             topic_id,
             {"from": doc.status.value, "to": new.value, "reason": fields.get("reason")},
         )
+        return stored
+
+    # ---- changes to an open topic: edits, linked leads ------------------------------
+    def _approver(self) -> bool:
+        return permits(self.scope.principal, Action.TOPIC_APPROVE)
+
+    async def _check_column(self, column_id: str | None) -> None:
+        if column_id and await ColumnRepository(self.scope).get(column_id) is None:
+            raise HubError(PlanningCodes.UNKNOWN_COLUMN, column=column_id)
+
+    async def _linkable(self, lead_ids: list[str]) -> None:
+        """Every lead is an accepted lead of this center (rules.check_linkable_leads)."""
+        found = await self.leads_by_id(lead_ids)
+        check_linkable_leads({i: found[i].status if i in found else None for i in lead_ids},
+                             {i: d.merged_into for i, d in found.items()})  # fmt: skip
+
+    async def _link_leads_side(self, topic_id: str, lead_ids: list[str], now: int) -> None:
+        """The leads' side of a link: `topic_ids.<topic>` on each (a $set of its own key, so
+        links to other topics made meanwhile never conflict with it)."""
+        if lead_ids:
+            await LeadDoc.get_pymongo_collection().update_many(
+                {"tenant": self.tenant, "_id": {"$in": lead_ids}},
+                {"$set": {f"topic_ids.{topic_id}": now, "updated_at": now}, "$inc": {"version": 1}},
+            )
+
+    async def _open_topic(
+        self, topic_id: str, edit: TopicEdit, expected_version: int | None
+    ) -> TopicDoc:
+        """The topic, if the caller may `edit` it now and (if given) it is still at
+        `expected_version`."""
+        actor = self._writer()
+        doc = await self._require(TopicDoc, topic_id)
+        may_edit_topic(edit, doc.status, doc.title, actor, doc.proposer, self._approver())
+        if expected_version is not None and expected_version != doc.version:
+            raise HubError(PlanningCodes.CONFLICT, what_zh="选题", what_en="topic")
+        return doc
+
+    async def update_topic(
+        self, topic_id: str, expected_version: int, changes: dict[str, Any],
+        known_channels: Collection[str] | None,
+    ) -> TopicDoc:  # fmt: skip
+        """修改选题 while it is open: `changes` holds the given ones of title, summary,
+        channels, column_id (None clears summary and column). Audited with before and after."""
+        doc = await self._open_topic(topic_id, TopicEdit.UPDATE, expected_version)
+        wanted: dict[str, Any] = {}
+        if "title" in changes:
+            wanted["title"] = clean_text("title", changes["title"], required=True)
+        if "summary" in changes:
+            wanted["summary"] = clean_text("summary", changes["summary"])
+        if "channels" in changes:
+            wanted["channels"] = check_channels(changes["channels"] or [], known_channels)
+        if "column_id" in changes:
+            wanted["column_id"] = changes["column_id"] or None
+            if wanted["column_id"] != doc.column_id:
+                await self._check_column(wanted["column_id"])
+        fields = {k: v for k, v in wanted.items() if getattr(doc, k) != v}
+        if not fields:
+            return doc  # nothing changes: no new version, no audit entry
+        stored = await self._cas(doc, fields)
+        await self._audit("topic.update", "topic", topic_id, {"status": doc.status.value, "version": stored.version,
+                          "changes": {k: {"from": getattr(doc, k), "to": v} for k, v in fields.items()}})  # fmt: skip
+        return stored
+
+    async def link_leads(
+        self, topic_id: str, lead_ids: Iterable[str], expected_version: int | None = None
+    ) -> TopicDoc:
+        """关联线索: accepted leads join an open topic (both sides keep the link). Leads
+        already linked are left as they are; if all are, nothing is written."""
+        wanted = list(dict.fromkeys(str(i).strip() for i in lead_ids if str(i).strip()))
+        if not wanted:
+            raise invalid("leadIds", "请至少选择一条线索", "name at least one lead")
+        doc = await self._open_topic(topic_id, TopicEdit.LINK_LEADS, expected_version)
+        new = [i for i in wanted if i not in doc.lead_ids]
+        if not new:
+            return doc
+        await self._linkable(new)
+        stored = await self._cas(doc, {"lead_ids": [*doc.lead_ids, *new]})
+        await self._link_leads_side(topic_id, new, now_ms())
+        await self._audit("topic.leads_linked", "topic", topic_id,
+                          {"lead_ids": new, "linked": stored.lead_ids, "version": stored.version})  # fmt: skip
+        return stored
+
+    async def unlink_lead(
+        self, topic_id: str, lead_id: str, expected_version: int | None = None
+    ) -> TopicDoc:
+        """取消关联: the lead leaves the topic (both sides). A lead of the center that is not
+        linked leaves nothing to do; an unknown id is NOT_FOUND."""
+        doc = await self._open_topic(topic_id, TopicEdit.UNLINK_LEAD, expected_version)
+        if lead_id not in doc.lead_ids:
+            await self._require(LeadDoc, lead_id)
+            return doc
+        stored = await self._cas(doc, {"lead_ids": [i for i in doc.lead_ids if i != lead_id]})
+        await LeadDoc.get_pymongo_collection().update_one(
+            {"_id": lead_id, "tenant": self.tenant},
+            {"$unset": {f"topic_ids.{topic_id}": ""}, "$set": {"updated_at": now_ms()}, "$inc": {"version": 1}},
+        )  # fmt: skip
+        await self._audit("topic.lead_unlinked", "topic", topic_id,
+                          {"lead_id": lead_id, "linked": stored.lead_ids, "version": stored.version})  # fmt: skip
         return stored
 
     # ---- 派单 assignments ------------------------------------------------------------

@@ -13,6 +13,7 @@ from hub.planning.rules import (
     LeadAction,
     LeadStatus,
     TopicAction,
+    TopicEdit,
     TopicStatus,
     check_assignees,
     check_channels,
@@ -22,6 +23,7 @@ from hub.planning.rules import (
     check_merge,
     check_reassign,
     is_overdue,
+    may_edit_topic,
     may_move,
     move_assignment,
     move_lead,
@@ -69,10 +71,33 @@ def test_a_lead_merges_only_into_another_open_lead() -> None:
 
 def test_only_accepted_leads_are_linked_to_topics() -> None:
     check_linkable_leads({"a": LeadStatus.ACCEPTED})
-    for status in (LeadStatus.NEW, LeadStatus.MERGED, LeadStatus.REJECTED, None):
+    check_linkable_leads({})
+    for status in (LeadStatus.NEW, LeadStatus.MERGED, LeadStatus.REJECTED):
         with pytest.raises(HubError) as exc:
             check_linkable_leads({"a": LeadStatus.ACCEPTED, "b": status})
         assert code(exc) == "LEAD_NOT_ACCEPTED" and "b" in exc.value.message_en
+        assert exc.value.http_status == 409
+
+
+def test_a_refused_lead_says_what_to_do_instead() -> None:
+    with pytest.raises(HubError) as exc:
+        check_linkable_leads({"b": LeadStatus.NEW})
+    assert "待处理" in exc.value.message_zh and "请先采纳该线索" in exc.value.message_zh
+    with pytest.raises(HubError) as exc:
+        check_linkable_leads({"b": LeadStatus.MERGED}, {"b": "target-7"})
+    assert "已合并" in exc.value.message_zh and "合并到线索 target-7" in exc.value.message_zh
+    assert "target-7" in exc.value.message_en
+    with pytest.raises(HubError) as exc:
+        check_linkable_leads({"b": LeadStatus.REJECTED}, {"b": None})
+    assert "未采用" in exc.value.message_zh and "另选已采纳的线索" in exc.value.message_zh
+    assert "先采纳" not in exc.value.message_zh  # a rejected lead cannot be accepted any more
+
+
+def test_an_unknown_lead_is_not_found_like_a_lead_of_another_center() -> None:
+    with pytest.raises(HubError) as exc:
+        check_linkable_leads({"a": LeadStatus.ACCEPTED, "elsewhere": None})
+    assert code(exc) == "NOT_FOUND" and exc.value.http_status == 404
+    assert "找不到线索" in exc.value.message_zh and "elsewhere" in exc.value.message_zh
 
 
 def test_topics_are_approved_or_rejected_then_done_or_cancelled() -> None:
@@ -180,3 +205,36 @@ def test_assignees_deadlines_and_topics_are_checked_before_dispatch() -> None:
     with pytest.raises(HubError) as exc:
         check_dispatchable("选题", TopicStatus.PROPOSED)
     assert code(exc) == "TOPIC_NOT_APPROVED" and "待审" in exc.value.message_zh
+
+
+def test_approvers_change_any_open_topic_and_the_proposer_their_own_while_proposed() -> None:
+    for edit in TopicEdit:
+        for status in (TopicStatus.PROPOSED, TopicStatus.APPROVED):
+            may_edit_topic(edit, status, "选题", "editor", "alice", approver=True)
+        may_edit_topic(edit, TopicStatus.PROPOSED, "选题", "alice", "alice", approver=False)
+    refused = (
+        (TopicStatus.APPROVED, "alice"),  # approved: the editors' now
+        (TopicStatus.PROPOSED, "bob"),  # somebody else's proposal
+        (TopicStatus.PROPOSED, None),  # nobody
+    )
+    for status, actor in refused:
+        with pytest.raises(HubError) as exc:
+            may_edit_topic(TopicEdit.UPDATE, status, "乡村振兴", actor, "alice", approver=False)
+        assert code(exc) == "TOPIC_EDIT_FORBIDDEN" and exc.value.http_status == 403
+        assert "乡村振兴" in exc.value.message_zh and "提出人" in exc.value.message_zh
+    with pytest.raises(HubError) as exc:
+        may_edit_topic(TopicEdit.LINK_LEADS, TopicStatus.PROPOSED, "选题", "bob", None, approver=False)
+    assert code(exc) == "TOPIC_EDIT_FORBIDDEN" and "关联线索" in exc.value.message_zh
+
+
+def test_closed_topics_do_not_change_whoever_asks() -> None:
+    for status in (TopicStatus.REJECTED, TopicStatus.DONE, TopicStatus.CANCELLED):
+        for edit in TopicEdit:
+            for actor, approver in (("editor", True), ("alice", False)):
+                with pytest.raises(HubError) as exc:
+                    may_edit_topic(edit, status, "选题", actor, "alice", approver)
+                assert code(exc) == "PLANNING_WRONG_STATE" and exc.value.http_status == 409
+                assert "无(已结束)" in exc.value.message_zh
+    with pytest.raises(HubError) as exc:
+        may_edit_topic(TopicEdit.UNLINK_LEAD, TopicStatus.DONE, "选题", "editor", "alice", True)
+    assert "已完成" in exc.value.message_zh and "取消关联线索" in exc.value.message_zh
