@@ -2,10 +2,10 @@
 
 A story change stores its audit entry in its outbox event, in the same compare-and-set
 as the change (hub/store/stories.py), and the writer appends it to the chain right
-after. If the writer dies in between, the change is stored and its entry is not: the
-relay gives every audited event a job of this consumer, due `audit_recovery_seconds`
-after the change, which appends the entry from the stored event unless an entry with the
-event's key is already there. A recovered entry says so (`details.recovered`) and keeps
+after. If the writer dies in between, the change is stored and its entry is not. So
+the relay gives every audited event whose entry it does not find (yet) a job of this
+consumer, due `audit_recovery_seconds` after the change, which appends the entry from
+the stored event unless an entry with the event's key is there by then. A recovered entry says so (`details.recovered`) and keeps
 the time of the change (`details.happened_at`); it stands in the chain where it was
 appended, after entries written meanwhile.
 
@@ -36,6 +36,11 @@ async def recover(job: JobDoc) -> dict[str, Any]:
     return {"recovered": key}
 
 
+async def missing(tenant: str, payload: dict[str, Any]) -> bool:
+    """Asked by the relay: no job when the writer's entry is there already (the usual case)."""
+    return not await has_key(tenant, str(payload["event_id"]))
+
+
 def recover_consumer(delay_seconds: float) -> Consumer:
     return Consumer(
         CONSUMER,
@@ -44,4 +49,5 @@ def recover_consumer(delay_seconds: float) -> Consumer:
         RetryPolicy(max_attempts=50, base_seconds=1, cap_seconds=300),
         applies=lambda payload: bool(payload.get("audit")),
         delay_seconds=delay_seconds,
+        needed=missing,
     )

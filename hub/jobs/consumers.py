@@ -40,8 +40,8 @@ class Consumer:
     `kinds` are event kinds or prefixes ending in '.' (e.g. "story."). Any other
     exception from the handler counts as transient (retried with backoff).
     `applies`, if given, further picks the events (by the relayed payload); `delay_seconds`
-    makes the job due that long after the event (a safety net that should find its work
-    already done, like the audit recovery).
+    makes the job due that long after the event and `needed(tenant, payload)` lets the
+    relay skip a job whose work is done already (a safety net like the audit recovery).
     """
 
     name: str
@@ -51,6 +51,8 @@ class Consumer:
     lease_seconds: float = 60.0
     applies: Callable[[dict[str, Any]], bool] | None = None
     delay_seconds: float = 0.0
+    # asked by the relay before it makes the job: False when the work is done already
+    needed: Callable[[str, dict[str, Any]], Awaitable[bool]] | None = None
 
     def wants(self, kind: str) -> bool:
         return any(kind == k or (k.endswith(".") and kind.startswith(k)) for k in self.kinds)

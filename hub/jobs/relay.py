@@ -31,6 +31,8 @@ async def relay_story(doc: StoryDoc, consumers: Sequence[Consumer]) -> int:
         }
         for consumer in consumers:
             if consumer.takes(entry.kind, payload):
+                if consumer.needed is not None and not await consumer.needed(doc.tenant, payload):
+                    continue
                 due = entry.created_at + int(consumer.delay_seconds * 1000) if consumer.delay_seconds else None
                 created += await queue.enqueue(doc.tenant, consumer.name, entry.kind, entry_id, payload, ready_at=due)
     coll = StoryDoc.get_pymongo_collection()
