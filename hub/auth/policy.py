@@ -136,6 +136,8 @@ POLICY: dict[str, Rule] = {
     "Mutation.fileAssignment": R(A.ASSIGNMENT_WORK),
     "Mutation.declineAssignment": R(A.ASSIGNMENT_WORK),
     "Lead.contact": R(A.PLANNING_READ, Mode.HIDE),  # a tipster's contact is newsroom-only
+    "Lead.triagedBy": R(A.PLANNING_READ, Mode.HIDE),  # who triaged, and why it was rejected:
+    "Lead.rejectReason": R(A.PLANNING_READ, Mode.HIDE),  # newsroom-only (a submitting client resends)
     "Story.assignment": R(A.PLANNING_READ, Mode.HIDE),
     "Story.lock": R(A.STORY_READ_DRAFT, Mode.HIDE),  # who is editing: newsroom only
     # editing (编): locks, comments, notifications, 三校, live events

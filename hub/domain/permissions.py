@@ -125,11 +125,14 @@ SCOPE_ACTIONS: dict[str, frozenset[Action]] = {
 # planning: reading is stories:read, every planning change is stories:write
 SCOPE_ACTIONS["stories:read"] = SCOPE_ACTIONS["stories:read"] | {A.PLANNING_READ}
 SCOPE_ACTIONS["stories:write"] = SCOPE_ACTIONS["stories:write"] | (_PLAN_EDITOR - {A.PLANNING_READ})
+# 报料 from outside the newsroom: the center's app backend (citizens' tips), 舆情监测 and
+# department systems send leads as clients; they never read planning
+SCOPE_ACTIONS["leads:submit"] = frozenset({A.LEAD_SUBMIT})
 ALL_SCOPES = frozenset(SCOPE_ACTIONS)
 
 #: The most a partner or integration client can ever do: never drafts, never admin.
-CLIENT_ACTIONS = frozenset({*PUBLIC_ACTIONS, A.STORY_CREATE, A.STORY_EDIT, A.SHARE_READ})
-CLIENT_SCOPES = frozenset({"stories:read", "stories:write"})
+CLIENT_ACTIONS = frozenset({*PUBLIC_ACTIONS, A.STORY_CREATE, A.STORY_EDIT, A.SHARE_READ, A.LEAD_SUBMIT})
+CLIENT_SCOPES = frozenset({"stories:read", "stories:write", "leads:submit"})
 
 # feeds: center and platform admins manage their clients' subscriptions; a partner
 # client (scope stories:read) manages and reads its own

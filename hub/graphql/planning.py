@@ -137,7 +137,7 @@ class PlanningMutation:
     @strawberry.mutation(description="报料: record a new lead")
     async def create_lead(self, info: Info[Context, None], input: CreateLeadInput) -> Lead:
         doc = await planning_store(info).create_lead(input.title, input.description, rules.LeadSource(input.source), input.contact,
-                                             dt_to_ms(input.received_at))  # fmt: skip
+                                             dt_to_ms(input.received_at), input.external_id)  # fmt: skip
         return Lead.from_doc(doc)
 
     @strawberry.mutation(description="采纳线索")

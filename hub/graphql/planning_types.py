@@ -11,6 +11,7 @@ import strawberry
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
+from hub.domain.permissions import Action, permits
 from hub.graphql.context import Context
 from hub.graphql.types import PageInfo, Story, dt_to_ms, ms_to_dt
 from hub.identity.documents import UserDoc
@@ -132,8 +133,9 @@ class Lead:
         description="leads merged into this one"
     )
     topic_ids: list[strawberry.ID]
-    created_by: str | None
-    triaged_by: str | None
+    created_by: str | None = strawberry.field(description="the user, or the client (app backend, 舆情监测), that recorded it")
+    external_id: str | None = strawberry.field(description="the submitting system's id for the tip")
+    triaged_by: str | None = strawberry.field(description="newsroom only")
     triaged_at: datetime | None
     version: int
 
@@ -145,11 +147,13 @@ class Lead:
             reject_reason=doc.reason if doc.status == rules.LeadStatus.REJECTED else None,
             merged_into_id=strawberry.ID(doc.merged_into) if doc.merged_into else None,
             merged_from_ids=_ids(doc.merged_from), topic_ids=_ids(doc.topic_ids), created_by=doc.created_by,
-            triaged_by=doc.triaged_by, triaged_at=ms_to_dt(doc.triaged_at), version=doc.version,
+            external_id=doc.external_id, triaged_by=doc.triaged_by, triaged_at=ms_to_dt(doc.triaged_at), version=doc.version,
         )  # fmt: skip
 
-    @strawberry.field(description="选题 made from this lead")
+    @strawberry.field(description="选题 made from this lead (newsroom only: empty for a submitting client)")
     async def topics(self, info: Info[Context, None]) -> list[Topic]:
+        if not permits(info.context.scope.principal, Action.PLANNING_READ):
+            return []  # an app backend or 舆情监测 client sees its tip, not the newsroom's plans
         docs = await loaders(info).topic.load_many([str(i) for i in self.topic_ids])
         return [Topic.from_doc(d) for d in docs if d is not None]
 
@@ -392,6 +396,11 @@ class CreateLeadInput:
     contact: str | None = strawberry.field(default=None, description="报料人联系方式")
     received_at: datetime | None = strawberry.field(
         default=None, description="when the tip came in (default: now)"
+    )
+    external_id: str | None = strawberry.field(
+        default=None,
+        description="the submitting system's id for this tip (app 报料 number, 舆情监测 alert id): "
+        "sent again, the lead already recorded from the same submitter is returned",
     )
 
 

@@ -27,7 +27,8 @@ class LeadDoc(TenantDocument):
     merged_into: str | None = None
     merged_from: dict[str, int] = Field(default_factory=dict)  # lead id -> when it was merged in
     topic_ids: dict[str, int] = Field(default_factory=dict)  # topic id -> when it was linked
-    created_by: str | None = None
+    created_by: str | None = None  # a user, or the client (app backend, 舆情监测) that sent it
+    external_id: str | None = None  # the submitting system's id for the tip (idempotent resend)
     triaged_by: str | None = None
     triaged_at: int | None = None
     updated_at: int = Field(default_factory=now_ms)

@@ -5,12 +5,14 @@ document's `version`, then audited (actor) and, for assignments, announced on th
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from beanie.odm.enums import SortDirection
 from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
 
 from hub.audit.log import append as audit
 from hub.domain.permissions import Action, permits
@@ -53,6 +55,7 @@ MAX_TEXT = {
     "note": 2_000,
     "contact": 200,
     "reason": 1_000,
+    "external_id": 200,
 }
 
 
@@ -183,16 +186,31 @@ class PlanningStore:
         source: LeadSource,
         contact: str | None,
         received_at: int | None,
+        external_id: str | None = None,
     ) -> LeadDoc:
+        """Record a tip. With `external_id` (the submitting system's own id for it: the
+        app's 报料 number, a 舆情监测 alert id) sending it again returns the lead already
+        recorded from that submitter instead of a second one."""
         actor = self._writer()
         now = now_ms()
+        external = clean_text("external_id", external_id) or None
         doc = LeadDoc(
             tenant=self.tenant, title=clean_text("title", title, required=True), description=clean_text("description", description),
             source=source, contact=clean_text("contact", contact) or None, received_at=received_at or now,
-            created_by=actor, updated_at=now,
+            created_by=actor, updated_at=now, external_id=external,
         )  # fmt: skip
-        await doc.insert()
-        await self._audit("lead.create", "lead", doc.id, {"source": source.value})
+        if external is not None:  # the id is derived from (tenant, submitter, external id)
+            digest = hashlib.sha256(f"{self.tenant}\x00{actor}\x00{external}".encode()).hexdigest()
+            doc.id = "lx" + digest[:30]
+        try:
+            await doc.insert()
+        except DuplicateKeyError:
+            known = await self._get(LeadDoc, doc.id)
+            if known is None:  # pragma: no cover - an id of another tenant cannot be derived
+                raise
+            return known
+        await self._audit("lead.create", "lead", doc.id,
+                          {"source": source.value, **({"external_id": external} if external else {})})  # fmt: skip
         return doc
 
     async def accept_lead(self, lead_id: str) -> LeadDoc:
