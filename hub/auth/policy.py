@@ -177,7 +177,7 @@ POLICY: dict[str, Rule] = {
     "Story.revisions": R(A.STORY_READ_DRAFT),  # old revisions are unpublished text
     "User.email": R(A.USER_MANAGE, Mode.HIDE),
     "User.grants": R(A.USER_READ, Mode.HIDE),
-    # "Story.reviewOpinions": R(A.REVIEW_OPINION_READ, Mode.HIDE)  ← when the workflow adds it
+    "SignOffRecord.opinion": R(A.REVIEW_OPINION_READ, Mode.HIDE),  # 审稿意见: newsroom only
 }
 
 DEFAULT_QUERY = Rule(A.STORY_READ_PUBLISHED)

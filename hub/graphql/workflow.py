@@ -92,7 +92,10 @@ class SignOffRecord:
     reviewer: str
     revision: int
     content_hash: str
-    opinion: str
+    opinion: str | None = strawberry.field(
+        description="审稿意见 (newsroom only: null for 融媒号 operators and correspondents; a "
+        "return's reason is `ReviewRound.returnReason`, which they see)"
+    )
     at: datetime | None
 
 

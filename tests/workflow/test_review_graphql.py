@@ -365,3 +365,33 @@ async def test_a_chain_requiring_proofreading_rounds_refuses_签发_until_they_a
     await reporter("mutation($id: ID!) { completeProofRound(storyId: $id) { number } }", {"id": sid})
     signed = (await chief(SIGN, {"id": sid, "d": "APPROVE", "o": "同意"}))["signOff"]
     assert signed["status"] == "approved"
+
+
+async def test_review_opinions_are_newsroom_only_but_a_return_reason_reaches_the_account(
+    http: httpx.AsyncClient,
+) -> None:
+    """审稿意见 are the newsroom's: a 融媒号 operator whose story is under review sees who
+    signed and when, not the opinions; the reason a story was sent back reaches them."""
+    from tests.e2e.identity_helpers import make_account
+
+    tenant = await make_tenant()
+    admin, _ = await client(http, tenant, "admin")
+    await admin(CHAIN, {"i": {"name": "三审", "stages": THREE}})
+    town = await make_account(tenant)
+    operator, _ = await client(http, tenant, f"account_operator@{town}")
+    first, _ = await client(http, tenant, "reviewer:first")
+    editor, _ = await client(http, tenant, "editor")
+    sid = (await operator(CREATE, {"i": {"title": "镇里秋收", "bodyText": "稻谷丰收。"}}))["createStory"]["id"]
+    await operator(SUBMIT, {"id": sid, "v": 1})
+    await first(SIGN, {"id": sid, "d": "APPROVE", "o": "内部:导语偏长,下一级再看"})
+    signed = "query($id: ID!) { reviewRound(storyId: $id) { returnReason signOffs { stage reviewer opinion } } }"
+    seen = (await operator(signed, {"id": sid}))["reviewRound"]
+    assert [s["stage"] for s in seen["signOffs"]] == ["first"] and seen["signOffs"][0]["opinion"] is None
+    newsroom = (await editor(signed, {"id": sid}))["reviewRound"]
+    assert newsroom["signOffs"][0]["opinion"] == "内部:导语偏长,下一级再看"
+
+    second, _ = await client(http, tenant, "reviewer:second")
+    await second(SIGN, {"id": sid, "d": "RETURN", "o": "请补充稻谷产量的数据来源"})
+    returned = (await operator(signed, {"id": sid}))["reviewRound"]
+    assert returned["returnReason"] == "请补充稻谷产量的数据来源"
+    assert all(s["opinion"] is None for s in returned["signOffs"])
