@@ -28,11 +28,12 @@ def store_for(settings: Settings) -> Iterator[Settings]:
         yield settings.model_copy(update={"mongodb_uri": store.uri})
 
 
-def uvicorn_config(app: Any, host: str, port: int) -> uvicorn.Config:
+def uvicorn_config(app: Any, host: str, port: int, trusted_proxies: list[str] | None = None) -> uvicorn.Config:
     """The HTTP server settings of `ronghub serve` (the benchmarks' bare endpoint uses them too).
 
     One process; uvloop and httptools (dependencies) when importable; no access log,
-    which would cost more per request than a cached read.
+    which would cost more per request than a cached read. X-Forwarded-For/-Proto are
+    believed from RONGHUB_TRUSTED_PROXIES only (uvicorn by default trusts 127.0.0.1).
     """
     return uvicorn.Config(
         app,
@@ -43,6 +44,8 @@ def uvicorn_config(app: Any, host: str, port: int) -> uvicorn.Config:
         access_log=False,
         loop="auto",
         http="auto",
+        proxy_headers=bool(trusted_proxies),
+        forwarded_allow_ips=list(trusted_proxies or []),
     )
 
 
@@ -56,7 +59,7 @@ def serve(
         if before is not None:
             asyncio.run(before(ready))
         app = create_app(ready)
-        server = uvicorn.Server(uvicorn_config(app, ready.host, ready.port))
+        server = uvicorn.Server(uvicorn_config(app, ready.host, ready.port, ready.trusted_proxies))
         if banner is not None:
             banner(ready)
         server.run()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -108,13 +108,34 @@ class Settings(BaseSettings):
     key_activation_seconds: int = Field(
         30, description="a rotated key is published this long before it signs, so every process knows it"
     )
-    key_refresh_seconds: float = Field(2.0, description="how often a process re-reads keys and revocations")
+    key_refresh_seconds: float = Field(
+        2.0,
+        description="how often a process re-reads keys, revocations and ended sessions: a sign-out, "
+        "disable or grant change made in another process applies within this time",
+    )
     audit_recovery_seconds: float = Field(
         30.0,
         description="a story change whose writer died before appending its audit entry gets it appended this long after the change",
     )
     feed_key_overlap_seconds: int = Field(
         86_400, description="after a partner signing key rotation, how long the old key keeps signing beside the new one"
+    )
+    token_rate_limit_ip: str = Field(
+        "30/minute;300/hour",
+        description="password and client_credentials requests to /oauth/token per client address "
+        "(`limits` notation, e.g. `10/minute` or `5/30 seconds`, several joined by `;`); empty: no limit",
+    )
+    token_rate_limit_username: str = Field(
+        "10/minute;60/hour", description="password-grant requests per username (notation as above); empty: no limit"
+    )
+    token_rate_limit_client: str = Field(
+        "20/minute", description="client_credentials requests per client_id (notation as above); empty: no limit"
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="addresses or CIDR ranges of reverse proxies whose X-Forwarded-For (client address) "
+        'and X-Forwarded-Proto the hub believes, as JSON, e.g. ["10.0.0.0/8"]; empty: none, the '
+        "connecting peer is the client",
     )
     login_max_failures: int = Field(5, description="failed sign-ins before the account is locked")
     login_lockout_seconds: int = Field(900, description="how long a locked account stays locked")
@@ -150,6 +171,24 @@ class Settings(BaseSettings):
     worker_in_process: bool = Field(
         True, description="run the background worker inside the API process (single-process mode)"
     )
+
+    @field_validator("token_rate_limit_ip", "token_rate_limit_username", "token_rate_limit_client")
+    @classmethod
+    def _rate_limit_notation(cls, value: str) -> str:
+        if value.strip():
+            from limits import parse_many
+
+            parse_many(value)  # ValueError names the bad notation at start-up
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        import ipaddress
+
+        for net in value:
+            ipaddress.ip_network(net, strict=False)
+        return value
 
     @property
     def development(self) -> bool:

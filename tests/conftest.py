@@ -99,6 +99,10 @@ def hub_settings(store_uri: str, db_name: str, tmp_path_factory: pytest.TempPath
         worker_in_process=False,  # tests drive workers explicitly
         password_memory_kib=1_024,  # argon2 at test cost; production keeps the default
         password_time_cost=1,
+        # many tests sign in quickly from 127.0.0.1: the limiter's own tests use tight limits
+        token_rate_limit_ip="100000/minute",
+        token_rate_limit_username="100000/minute",
+        token_rate_limit_client="100000/minute",
     )
 
 
@@ -111,7 +115,9 @@ def hub_app(hub_settings: Settings, command_counter: CommandCounter) -> Litestar
 async def hub_url(hub_app: Litestar, hub_settings: Settings) -> AsyncIterator[str]:
     """A real uvicorn server running the hub, in this test session's event loop."""
     app = hub_app
-    config = uvicorn.Config(app, host="127.0.0.1", port=hub_settings.port, log_level="warning", lifespan="on")
+    # proxy headers as the hub decides (RONGHUB_TRUSTED_PROXIES), not uvicorn's 127.0.0.1 default
+    config = uvicorn.Config(app, host="127.0.0.1", port=hub_settings.port, log_level="warning", lifespan="on",
+                            proxy_headers=False)
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     for _ in range(200):

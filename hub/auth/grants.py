@@ -3,6 +3,8 @@
 Refresh tokens rotate: each use marks the presented token used and issues the next
 one in the same family (the session, `sid`). Presenting a used token again means it
 was copied, so the whole family is revoked, including its live access tokens.
+Tokens carry the user's session epoch: once the user's moves on (grant change,
+disable, password change or reset, revokeUserSessions) they are refused.
 """
 
 from __future__ import annotations
@@ -18,13 +20,19 @@ from pymongo import ReturnDocument
 from hub.audit.log import append
 from hub.auth.jwt import issue
 from hub.auth.state import AuthState
-from hub.domain.permissions import ALL_SCOPES
-from hub.errors import HubError
-from hub.identity.directory import client_for_sign_in, user_for_sign_in
+from hub.domain.permissions import ALL_SCOPES, PrincipalKind
+from hub.errors import Codes, HubError
+from hub.identity.directory import (
+    UserRepository,
+    check_password,
+    client_for_sign_in,
+    user_for_sign_in,
+)
 from hub.identity.documents import RefreshTokenDoc, UserDoc
 from hub.identity.errors import AuthCodes
 from hub.identity.passwords import locks_out, verify_secret_async
 from hub.ids import new_id, now_ms
+from hub.store.scope import Scope
 
 
 @dataclass
@@ -65,11 +73,12 @@ async def user_tokens(state: AuthState, user: UserDoc, scopes: list[str], family
     access, _ = issue(
         state.ring, settings, subject=user.id, tenant=user.tenant, kind="user",
         grants=[g.to_domain().label() for g in user.grants], scopes=scopes, session_id=family,
+        epoch=user.session_epoch,
     )
     refresh = secrets.token_urlsafe(32)
     await RefreshTokenDoc(
         id=_digest(refresh), tenant=user.tenant, family=family, user_id=user.id, scopes=scopes,
-        expires_at=now_ms() + settings.refresh_token_seconds * 1000,
+        epoch=user.session_epoch, expires_at=now_ms() + settings.refresh_token_seconds * 1000,
     ).insert()
     return TokenResponse(access, settings.access_token_seconds, scopes, refresh)
 
@@ -125,13 +134,22 @@ async def refresh_grant(state: AuthState, token: str, scope: str | None) -> Toke
         old = await coll.find_one({"_id": _digest(token)})
         if old is not None and old.get("used_at") is not None and not old.get("revoked"):
             await revoke_family(state, str(old["tenant"]), str(old["family"]), reason="reuse")
+        elif old is not None and old.get("revoked") and await _epoch_moved(old):
+            raise HubError(AuthCodes.SESSION_ENDED)  # say why: roles, password or status changed
         raise HubError(AuthCodes.INVALID_GRANT)
     used = RefreshTokenDoc.model_validate(raw)
     user = await UserDoc.find_one({"_id": used.user_id, "tenant": used.tenant})
     if user is None or user.disabled or used.family in state.revoked_sid:
         raise HubError(AuthCodes.INVALID_GRANT)
+    if used.epoch != user.session_epoch:  # also a token inserted while the epoch moved
+        raise HubError(AuthCodes.SESSION_ENDED)
     scopes = requested_scopes(scope, set(used.scopes))
     return await user_tokens(state, user, scopes, used.family)  # fresh grants from the store
+
+
+async def _epoch_moved(raw: dict[str, Any]) -> bool:
+    user = await UserDoc.find_one({"_id": raw.get("user_id"), "tenant": raw.get("tenant")})
+    return user is not None and user.session_epoch != int(raw.get("epoch", 0))
 
 
 async def revoke_family(state: AuthState, tenant: str, family: str, reason: str) -> None:
@@ -162,3 +180,24 @@ async def client_credentials_grant(state: AuthState, client_id: str, secret: str
     )
     await append(client.tenant, client.id, "signin.client", "client", client.id, {"scope": " ".join(scopes)})
     return TokenResponse(access, state.settings.access_token_seconds, scopes)
+
+
+async def change_password(state: AuthState, scope: Scope, current: str, new: str) -> UserDoc:
+    """A signed-in user changes their own password. The current one is checked like a
+    sign-in (wrong ones count towards the lockout, a locked account is refused), so a
+    stolen access token cannot be used to guess it. Every session of the user ends,
+    the current one included: they sign in again with the new password."""
+    if scope.user_id is None or scope.kind != PrincipalKind.USER:
+        raise HubError(Codes.FORBIDDEN, reason_zh="只有用户可以修改自己的密码", reason_en="only users have passwords",
+                       action="self.password")  # fmt: skip
+    user = await UserDoc.find_one({"_id": scope.user_id, "tenant": scope.tenant})
+    if user is None:
+        raise HubError(Codes.NOT_FOUND, what_zh="用户", what_en="user", id=scope.user_id)
+    now = now_ms()
+    if user.locked_until > now:
+        raise HubError(AuthCodes.ACCOUNT_LOCKED, minutes=max(1, (user.locked_until - now + 59_999) // 60_000))
+    check_password(new)
+    if not await verify_secret_async(user.password_hash, current):
+        await _count_failure(state, user, now)
+        raise HubError(AuthCodes.WRONG_PASSWORD)
+    return await UserRepository(scope).set_password(user.id, new, action="user.password_change")

@@ -2,7 +2,9 @@
 
 Claims: iss, aud, sub, exp, iat, nbf, jti, `tid` (tenant), `knd` (user or client),
 `grants` (role labels, see `Grant.label`), `scope` (OAuth scopes, space separated)
-and, for users, `sid` (the session: the refresh-token family).
+and, for users, `sid` (the session: the refresh-token family) and `sep` (the user's
+session epoch at issue: a token of an older epoch than the user's is refused, which is
+what makes trusting `grants` from the token safe after a grant change).
 Every refusal is a 401 with its own hub code, so clients can tell expiry from forgery.
 """
 
@@ -39,6 +41,7 @@ def issue(
     grants: list[str],
     scopes: list[str],
     session_id: str | None = None,
+    epoch: int | None = None,
     lifetime: int | None = None,
     now: int | None = None,
 ) -> tuple[str, dict[str, Any]]:
@@ -60,6 +63,8 @@ def issue(
     }
     if session_id:
         claims["sid"] = session_id
+    if epoch is not None:
+        claims["sep"] = epoch
     token = jwt.encode({"alg": ALG, "kid": key.kid, "typ": "at+jwt"}, claims, key, algorithms=[ALG])
     return token, claims
 

@@ -15,13 +15,18 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import State
 
 from hub.auth import grants
+from hub.auth.ratelimit import TokenLimiter
 from hub.errors import Codes, HubError
 from hub.identity.errors import AuthCodes
+from hub.rest.openapi_docs import TokenOperation
 
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 _RFC_ERRORS = {
     "INVALID_GRANT": "invalid_grant",
     "ACCOUNT_LOCKED": "invalid_grant",
+    "SESSION_ENDED": "invalid_grant",
+    # RFC 6749 has no token-endpoint code for this; the registry's "try again later" one
+    "RATE_LIMITED": "temporarily_unavailable",
     "INVALID_CLIENT": "invalid_client",
     "UNSUPPORTED_GRANT_TYPE": "unsupported_grant_type",
     "INVALID_SCOPE": "invalid_scope",
@@ -30,18 +35,30 @@ _RFC_ERRORS = {
 }
 
 
+# at the token endpoint an ended session is a refused grant (RFC 6749 §5.2), not a 401
+_STATUS = {"SESSION_ENDED": 400}
+
+
 def oauth_error(err: HubError) -> Response[Any]:
     body = {"error": _RFC_ERRORS.get(err.code, "invalid_request"), "error_description": err.message_en, **err.as_dict()}
     headers = dict(_NO_STORE)
     if err.code == "INVALID_CLIENT":
         headers["WWW-Authenticate"] = 'Basic realm="ronghub"'
-    return Response(body, status_code=err.http_status, headers=headers, media_type="application/json")
+    if err.code == "RATE_LIMITED":
+        headers["Retry-After"] = str(err.details["seconds"])
+    status = _STATUS.get(err.code, err.http_status)
+    return Response(body, status_code=status, headers=headers, media_type="application/json")
 
 
 def _basic(request: Request[Any, Any, Any]) -> tuple[str, str] | None:
     """client_secret_basic (RFC 6749 §2.3.1), via authlib's parser."""
     user, password = extract_basic_authorization({"Authorization": request.headers.get("authorization", "")})
     return (user, password) if user and password else None
+
+
+def _address(request: Request[Any, Any, Any], limiter: TokenLimiter) -> str:
+    peer = request.client.host if request.client else None
+    return limiter.address(peer, request.headers.getall("x-forwarded-for", []))
 
 
 def _required(form: dict[str, str], *names: str) -> list[str]:
@@ -56,18 +73,23 @@ def _required(form: dict[str, str], *names: str) -> list[str]:
     summary="OAuth2 token endpoint",
     description="grant_type=password (staff), refresh_token (rotating) or client_credentials "
     "(partners and integrations; HTTP Basic or client_id/client_secret in the body). "
-    "Form-encoded (RFC 6749). Returns a short-lived ES256 JWT access token.",
+    "Form-encoded (RFC 6749). Returns a short-lived ES256 JWT access token. The password and "
+    "client_credentials grants are rate limited per client address, per username and per "
+    "client_id (429 with Retry-After).",
     tags=["auth"],
     status_code=200,
+    operation_class=TokenOperation,
 )
 async def token(request: Request[Any, Any, Any], state: State) -> Response[Any]:
     auth = state.auth
+    limiter = auth.limiter
     try:
         form = {k: str(v) for k, v in (await request.form()).items()}
         grant_type = form.get("grant_type", "")
         scope = form.get("scope")
         if grant_type == "password":
             username, password = _required(form, "username", "password")
+            await limiter.enforce(ip=_address(request, limiter), username=username.strip().lower())
             result = await grants.password_grant(auth, username, password, scope)
         elif grant_type == "refresh_token":
             (refresh,) = _required(form, "refresh_token")
@@ -76,6 +98,7 @@ async def token(request: Request[Any, Any, Any], state: State) -> Response[Any]:
             creds = _basic(request) or (form.get("client_id", ""), form.get("client_secret", ""))
             if not creds[0] or not creds[1]:
                 raise HubError(AuthCodes.INVALID_CLIENT)
+            await limiter.enforce(ip=_address(request, limiter), client=creds[0])
             result = await grants.client_credentials_grant(auth, creds[0], creds[1], scope)
         else:
             raise HubError(AuthCodes.UNSUPPORTED_GRANT, grant_type=grant_type or "(none)")

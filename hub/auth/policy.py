@@ -102,6 +102,11 @@ POLICY: dict[str, Rule] = {
     "Mutation.createAccount": R(A.ACCOUNT_MANAGE),
     "Mutation.createUser": R(A.USER_MANAGE),
     "Mutation.setUserGrants": R(A.USER_MANAGE),
+    "Mutation.disableUser": R(A.USER_MANAGE),
+    "Mutation.enableUser": R(A.USER_MANAGE),
+    "Mutation.resetUserPassword": R(A.USER_MANAGE),  # a platform admin's: TENANT_MANAGE too (resolver)
+    "Mutation.revokeUserSessions": R(A.USER_MANAGE),
+    "Mutation.changePassword": R(A.SELF_READ),  # own password; the current one is checked
     "Mutation.createClient": R(A.CLIENT_MANAGE),
     "Mutation.signOut": R(A.SELF_READ),
     "Mutation.configureOidcProvider": R(A.USER_MANAGE),

@@ -3,11 +3,15 @@
 - No Authorization header: the anonymous public read model of the default tenant.
 - `Bearer <JWT>` from /oauth/token: the user's or client's tenant, grants and OAuth
   scopes; expired, forged, foreign (issuer/audience), revoked or unknown-key tokens
-  are each refused with their own 401 code.
+  are each refused with their own 401 code, and so are user tokens issued before the
+  user's sessions ended (SESSION_ENDED: grants changed, disabled, password changed or
+  reset, sessions revoked). The grants are read from the token; that is safe because
+  any grant change ends the sessions it was issued in.
 - The development token (RONGHUB_DEV_TOKEN; `dev-token` by default) acts as an admin
   of the default tenant, in development mode only.
 A token that is present but wrong is refused: never silently treated as anonymous.
-Synchronous on purpose: keys and revocations are held in memory (`AuthState`).
+Synchronous on purpose: keys, revocations and ended sessions are held in memory
+(`AuthState`); the anonymous path returns before any of it.
 """
 
 from __future__ import annotations
@@ -88,4 +92,10 @@ def scope_for_authorization(header: str | None, settings: Settings, auth: Any) -
     claims = verify(auth.ring, settings, token)
     if auth.is_revoked(claims.get("jti"), claims.get("sid")):
         raise HubError(AuthCodes.TOKEN_REVOKED)
+    if claims.get("knd") != "client":
+        epoch = claims.get("sep", 0)
+        if not isinstance(epoch, int):
+            raise HubError(AuthCodes.TOKEN_INVALID)
+        if not auth.session_current(str(claims["tid"]), str(claims["sub"]), epoch):
+            raise HubError(AuthCodes.SESSION_ENDED)
     return scope_from_claims(claims)

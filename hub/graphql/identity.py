@@ -189,6 +189,24 @@ def _check_assignable(ctx: Context, grants: list[Grant]) -> None:
         authorize(ctx.scope, Action.TENANT_MANAGE)
 
 
+async def _managing(ctx: Context, user_id: str) -> directory.UserRepository:
+    """The repository to change `user_id` with. A platform administrator's account is
+    changed by platform administrators only (a center admin must not reset their password)."""
+    repo = directory.UserRepository(ctx.scope)
+    user = await repo.get(user_id)
+    if user is not None and any(g.role == Role.PLATFORM_ADMIN for g in user.domain_grants()):
+        authorize(ctx.scope, Action.TENANT_MANAGE)
+    return repo
+
+
+def _sessions_ended(ctx: Context, doc: UserDoc) -> User:
+    """The user's sessions ended: refuse their older tokens in this process at once
+    (other processes re-read within RONGHUB_KEY_REFRESH_SECONDS)."""
+    if ctx.auth is not None:
+        ctx.auth.sessions_ended(doc.tenant, doc.id, doc.session_epoch, doc.sessions_ended_at)
+    return User.from_doc(doc)
+
+
 @strawberry.type
 class IdentityQuery:
     @strawberry.field(description="Who am I: tenant, grants and token scopes")
@@ -257,11 +275,49 @@ class IdentityMutation:
         repo = directory.UserRepository(_in_tenant(ctx, str(input.tenant) if input.tenant else None))
         return User.from_doc(await repo.create(input.username, input.display_name, input.password, grants, input.email))
 
-    @strawberry.mutation(description="Replace a user's grants (takes effect at the user's next token)")
+    @strawberry.mutation(description="Replace a user's grants. The user's sessions end at once (their "
+                         "tokens are refused with SESSION_ENDED); the next sign-in carries the new grants.")
     async def set_user_grants(self, info: Info[Context, None], user_id: strawberry.ID, grants: list[str]) -> User:
+        ctx = info.context
         parsed = directory.parse_grants(grants)
-        _check_assignable(info.context, parsed)
-        return User.from_doc(await directory.UserRepository(info.context.scope).set_grants(str(user_id), parsed))
+        _check_assignable(ctx, parsed)
+        repo = await _managing(ctx, str(user_id))
+        return _sessions_ended(ctx, await repo.set_grants(str(user_id), parsed))
+
+    @strawberry.mutation(description="Disable a user: no sign-in, and every session ends at once")
+    async def disable_user(self, info: Info[Context, None], user_id: strawberry.ID) -> User:
+        ctx = info.context
+        repo = await _managing(ctx, str(user_id))
+        return _sessions_ended(ctx, await repo.set_disabled(str(user_id), True))
+
+    @strawberry.mutation(description="Enable a disabled user again (they sign in anew)")
+    async def enable_user(self, info: Info[Context, None], user_id: strawberry.ID) -> User:
+        repo = await _managing(info.context, str(user_id))
+        return User.from_doc(await repo.set_disabled(str(user_id), False))
+
+    @strawberry.mutation(description="Set a new password for a user (and clear a lockout); every session of "
+                         "the user ends")
+    async def reset_user_password(self, info: Info[Context, None], user_id: strawberry.ID, password: str) -> User:
+        ctx = info.context
+        repo = await _managing(ctx, str(user_id))
+        return _sessions_ended(ctx, await repo.set_password(str(user_id), password))
+
+    @strawberry.mutation(description="Sign a user out everywhere: their access and refresh tokens stop working")
+    async def revoke_user_sessions(self, info: Info[Context, None], user_id: strawberry.ID) -> User:
+        ctx = info.context
+        repo = await _managing(ctx, str(user_id))
+        return _sessions_ended(ctx, await repo.end_sessions(str(user_id)))
+
+    @strawberry.mutation(description="Change your own password. Wrong current passwords count towards the "
+                         "lockout. Every session ends, this one too: sign in again with the new password.")
+    async def change_password(self, info: Info[Context, None], current_password: str, new_password: str) -> bool:
+        ctx = info.context
+        if ctx.auth is None:
+            raise HubError(Codes.UNAUTHENTICATED)
+        from hub.auth.grants import change_password
+
+        _sessions_ended(ctx, await change_password(ctx.auth, ctx.scope, current_password, new_password))
+        return True
 
     @strawberry.mutation(description="Create a partner/integration OAuth client (client_credentials)")
     async def create_client(self, info: Info[Context, None], name: str, scopes: list[str]) -> ClientCredentials:

@@ -134,6 +134,72 @@ def user_create(tenant_id: str, username: str, display_name: str, grants: tuple[
     out.print(f"user {username} ({user_id}) in {tenant_id}: {', '.join(grants) or 'no roles'}")
 
 
+def _change_user(tenant_id: str, username: str, change: str, password: str | None = None) -> tuple[str, int]:
+    """Disable/enable a user, reset their password or end their sessions, by username.
+    A running hub refuses the user's older tokens within RONGHUB_KEY_REFRESH_SECONDS."""
+    from hub.errors import Codes, HubError
+    from hub.identity.directory import UserRepository
+
+    async def work(settings: Settings) -> tuple[str, int]:
+        repo = UserRepository(_scope(tenant_id))
+        found = await repo.by_username(username)
+        if found is None:
+            raise HubError(Codes.NOT_FOUND, what_zh="用户", what_en="user", id=username)
+        if change == "disable":
+            doc = await repo.set_disabled(found.id, True)
+        elif change == "enable":
+            doc = await repo.set_disabled(found.id, False)
+        elif change == "password":
+            assert password is not None
+            doc = await repo.set_password(found.id, password)
+        else:
+            doc = await repo.end_sessions(found.id)
+        return doc.id, doc.session_epoch
+
+    try:
+        return _run(work)
+    except Exception as exc:
+        _fail(exc)
+        raise
+
+
+@user.command("revoke-sessions")
+@click.option("--tenant", "tenant_id", required=True)
+@click.option("--username", required=True)
+def user_revoke_sessions(tenant_id: str, username: str) -> None:
+    """Sign a user out everywhere: their access and refresh tokens stop working."""
+    user_id, epoch = _change_user(tenant_id, username, "revoke")
+    out.print(f"sessions of {username} ({user_id}) ended (session epoch {epoch})")
+
+
+@user.command("disable")
+@click.option("--tenant", "tenant_id", required=True)
+@click.option("--username", required=True)
+def user_disable(tenant_id: str, username: str) -> None:
+    """Disable a user: no sign-in, every session ends."""
+    user_id, epoch = _change_user(tenant_id, username, "disable")
+    out.print(f"user {username} ({user_id}) disabled; sessions ended (session epoch {epoch})")
+
+
+@user.command("enable")
+@click.option("--tenant", "tenant_id", required=True)
+@click.option("--username", required=True)
+def user_enable(tenant_id: str, username: str) -> None:
+    """Enable a disabled user again."""
+    user_id, _ = _change_user(tenant_id, username, "enable")
+    out.print(f"user {username} ({user_id}) enabled")
+
+
+@user.command("reset-password")
+@click.option("--tenant", "tenant_id", required=True)
+@click.option("--username", required=True)
+@click.password_option("--password", confirmation_prompt=False, envvar="RONGHUB_USER_PASSWORD")
+def user_reset_password(tenant_id: str, username: str, password: str) -> None:
+    """Set a new password (clears a lockout); every session of the user ends."""
+    user_id, epoch = _change_user(tenant_id, username, "password", password)
+    out.print(f"password of {username} ({user_id}) reset; sessions ended (session epoch {epoch})")
+
+
 @click.group("client")
 def client() -> None:
     """OAuth clients of partners and integrations."""

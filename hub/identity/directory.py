@@ -10,14 +10,16 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Iterable
+from typing import Any
 
 from beanie.odm.enums import SortDirection
+from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from hub.audit.log import append
 from hub.domain.permissions import CLIENT_SCOPES, Grant, Role
 from hub.errors import Codes, HubError, invalid
-from hub.identity.documents import AccountDoc, ClientDoc, GrantDoc, UserDoc
+from hub.identity.documents import AccountDoc, ClientDoc, GrantDoc, RefreshTokenDoc, UserDoc
 from hub.identity.passwords import hash_secret_async
 from hub.ids import new_id, now_ms
 from hub.store.catalog import TenantRepository
@@ -90,8 +92,8 @@ class UserRepository(TenantRepository[UserDoc]):
     ) -> UserDoc:
         if not _USERNAME.match(username):
             raise invalid("username", "用户名只能用小写字母、数字和 . _ -(2-63 位)", "use 2-63 lower-case letters, digits, . _ -")
-        if password is not None and len(password) < 8:
-            raise invalid("password", "密码至少 8 位", "at least 8 characters")
+        if password is not None:
+            check_password(password)
         docs = await self._check_grants(grants)
         doc = UserDoc(
             id=new_id(),
@@ -112,24 +114,71 @@ class UserRepository(TenantRepository[UserDoc]):
         )
         return doc
 
-    async def set_grants(self, user_id: str, grants: Iterable[Grant]) -> UserDoc:
-        """Replace a user's grants (a permission change: audited)."""
+    async def _require(self, user_id: str) -> UserDoc:
         user = await self.get(user_id)
         if user is None:
             raise HubError(Codes.NOT_FOUND, what_zh="用户", what_en="user", id=user_id)
+        return user
+
+    async def _end_sessions(self, user_id: str, changes: dict[str, Any], action: str, details: dict[str, Any]) -> UserDoc:
+        """Apply `changes` and move the user's session epoch in one update, revoke the
+        user's refresh tokens, audit `action`. Tokens issued before are refused from
+        now on (in other processes within `key_refresh_seconds`; the caller applies it
+        to its own process with `AuthState.sessions_ended`)."""
+        now = now_ms()
+        raw = await UserDoc.get_pymongo_collection().find_one_and_update(
+            {"_id": user_id, "tenant": self.scope.tenant},
+            {"$set": {**changes, "sessions_ended_at": now, "updated_at": now}, "$inc": {"session_epoch": 1}},
+            return_document=ReturnDocument.AFTER,
+        )
+        if raw is None:
+            raise HubError(Codes.NOT_FOUND, what_zh="用户", what_en="user", id=user_id)
+        revoked = await RefreshTokenDoc.get_pymongo_collection().update_many(
+            {"tenant": self.scope.tenant, "user_id": user_id, "revoked": False}, {"$set": {"revoked": True}}
+        )
+        user = UserDoc.model_validate(raw)
+        await append(
+            self.scope.tenant, self.scope.actor, action, "user", user_id,
+            {**details, "session_epoch": user.session_epoch, "refresh_tokens_revoked": revoked.modified_count},
+        )
+        return user
+
+    async def set_grants(self, user_id: str, grants: Iterable[Grant]) -> UserDoc:
+        """Replace a user's grants (a permission change: audited). The user's sessions
+        end: tokens carrying the old grants are refused."""
+        user = await self._require(user_id)
         docs = await self._check_grants(grants)
         before = [g.to_domain().label() for g in user.grants]
-        await UserDoc.get_pymongo_collection().update_one(
-            {"_id": user_id, "tenant": self.scope.tenant},
-            {"$set": {"grants": [d.model_dump(mode="json") for d in docs], "updated_at": now_ms()}},
-        )
         after = [g.to_domain().label() for g in docs]
-        await append(
-            self.scope.tenant, self.scope.actor, "user.grants", "user", user_id, {"before": before, "after": after}
+        return await self._end_sessions(
+            user_id, {"grants": [d.model_dump(mode="json") for d in docs]}, "user.grants", {"before": before, "after": after}
         )
-        refreshed = await self.get(user_id)
-        assert refreshed is not None
-        return refreshed
+
+    async def set_disabled(self, user_id: str, disabled: bool) -> UserDoc:
+        """Disable a user (no sign-in; every session ends at once) or enable them again."""
+        if disabled:
+            if user_id == self.scope.user_id:
+                raise invalid("userId", "不能停用自己的账号", "you cannot disable your own account")
+            return await self._end_sessions(user_id, {"disabled": True}, "user.disable", {})
+        await self._require(user_id)
+        await UserDoc.get_pymongo_collection().update_one(
+            {"_id": user_id, "tenant": self.scope.tenant}, {"$set": {"disabled": False, "updated_at": now_ms()}}
+        )
+        await append(self.scope.tenant, self.scope.actor, "user.enable", "user", user_id, {})
+        return await self._require(user_id)
+
+    async def set_password(self, user_id: str, password: str, action: str = "user.password_reset") -> UserDoc:
+        """A new password (reset by an administrator, or changed by the user): the lockout
+        is cleared and every session of the user ends."""
+        check_password(password)
+        hashed = await hash_secret_async(password)
+        return await self._end_sessions(
+            user_id, {"password_hash": hashed, "failed_logins": 0, "locked_until": 0}, action, {}
+        )
+
+    async def end_sessions(self, user_id: str) -> UserDoc:
+        """Sign the user out everywhere: access and refresh tokens stop working."""
+        return await self._end_sessions(user_id, {}, "user.sessions_revoke", {})
 
 
 class ClientRepository(TenantRepository[ClientDoc]):
@@ -160,6 +209,11 @@ async def user_for_sign_in(username: str) -> UserDoc | None:
 async def client_for_sign_in(client_id: str) -> ClientDoc | None:
     """The one cross-tenant client read: client ids are unique hub-wide."""
     return await ClientDoc.find_one({"_id": client_id})
+
+
+def check_password(password: str) -> None:
+    if len(password) < 8:
+        raise invalid("password", "密码至少 8 位", "at least 8 characters")
 
 
 def parse_grants(labels: Iterable[str]) -> list[Grant]:

@@ -55,6 +55,10 @@ class UserDoc(TenantDocument):
     disabled: bool = False
     failed_logins: int = 0
     locked_until: int = 0
+    # Moved by grant changes, disabling, password changes/resets and revokeUserSessions:
+    # tokens issued in an older epoch are refused (see hub/auth/state.py).
+    session_epoch: int = 0
+    sessions_ended_at: int = 0  # when session_epoch last moved (ms); 0: never
     created_at: int = Field(default_factory=now_ms)
     updated_at: int = Field(default_factory=now_ms)
 
@@ -63,6 +67,7 @@ class UserDoc(TenantDocument):
         indexes: ClassVar[list[Any]] = [
             IndexModel([("username", 1)], unique=True),
             IndexModel([("tenant", 1), ("created_at", 1)]),
+            IndexModel([("sessions_ended_at", pymongo.DESCENDING)]),
         ]
 
     def domain_grants(self) -> tuple[Grant, ...]:
@@ -105,6 +110,7 @@ class RefreshTokenDoc(TenantDocument):
 
     family: str  # = the session id carried as `sid` in access tokens
     user_id: str
+    epoch: int = 0  # the user's session epoch at sign-in: refused once the user's moves on
     scopes: list[str] = Field(default_factory=list)
     created_at: int = Field(default_factory=now_ms)
     expires_at: int

@@ -36,6 +36,25 @@ class AuthCodes:
         "The access token names an unknown or withdrawn signing key; sign in again.",
         401,
     )
+    SESSION_ENDED = ErrorKind(
+        "SESSION_ENDED",
+        "登录已失效,请重新登录(账号的权限、密码或状态已变更,或管理员结束了登录会话)。",
+        "Your sign-in is no longer valid: the account's roles, password or status changed, "
+        "or an administrator ended its sessions; sign in again.",
+        401,
+    )
+    RATE_LIMITED = ErrorKind(
+        "RATE_LIMITED",
+        "登录请求过于频繁(按{what_zh}计),请在 {seconds} 秒后重试。",
+        "Too many sign-in requests (per {what_en}); try again in {seconds} seconds.",
+        429,
+    )
+    WRONG_PASSWORD = ErrorKind(
+        "WRONG_PASSWORD",
+        "当前密码不正确。",
+        "The current password is wrong.",
+        400,
+    )
     INVALID_GRANT = ErrorKind(
         "INVALID_GRANT",
         "用户名或密码不正确,或刷新令牌无效。",

@@ -13,7 +13,9 @@ from typing import Annotated, Any
 
 from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import (
+    OpenAPIHeader,
     OpenAPIMediaType,
+    OpenAPIResponse,
     OpenAPIType,
     Operation,
     Parameter,
@@ -156,3 +158,87 @@ class GraphQLGetOperation(Operation):
         ok = self.responses.get("200") if self.responses else None
         if ok is not None and not isinstance(ok, dict) and getattr(ok, "content", None) is not None:
             ok.content["text/html"] = OpenAPIMediaType(schema=_STRING)  # type: ignore[union-attr,index]
+
+
+# ---- POST /oauth/token (RFC 6749): form in, OAuth2 JSON out ------------------------------
+
+_FORM_FIELD = {
+    "grant_type": Schema(type=OpenAPIType.STRING, enum=["password", "refresh_token", "client_credentials"],
+                         description="which grant"),
+    "username": Schema(type=OpenAPIType.STRING, description="password grant: the user's username"),
+    "password": Schema(type=OpenAPIType.STRING, description="password grant: the user's password"),
+    "refresh_token": Schema(type=OpenAPIType.STRING, description="refresh_token grant: the last refresh token"),
+    "client_id": Schema(type=OpenAPIType.STRING, description="client_credentials without HTTP Basic"),
+    "client_secret": Schema(type=OpenAPIType.STRING, description="client_credentials without HTTP Basic"),
+    "scope": Schema(type=OpenAPIType.STRING, description="space-separated scopes to narrow the token to "
+                    "(stories:read stories:write share admin); default: all the grant allows"),
+}  # fmt: skip
+_TOKEN = Schema(
+    type=OpenAPIType.OBJECT, title="TokenResponse", required=["access_token", "token_type", "expires_in", "scope"],
+    description="RFC 6749 §5.1. `refresh_token` for users only (password and refresh_token grants).",
+    properties={
+        "access_token": Schema(type=OpenAPIType.STRING, description="ES256 JWT; send as `Authorization: Bearer …`"),
+        "token_type": Schema(type=OpenAPIType.STRING, enum=["Bearer"]),
+        "expires_in": Schema(type=OpenAPIType.INTEGER, description="seconds (RONGHUB_ACCESS_TOKEN_SECONDS)"),
+        "scope": Schema(type=OpenAPIType.STRING, description="the token's scopes, space separated"),
+        "refresh_token": Schema(type=OpenAPIType.STRING, description="single use: each refresh returns the next one"),
+    },
+)  # fmt: skip
+OAUTH_ERROR = Schema(
+    type=OpenAPIType.OBJECT, title="OAuthError", required=["error", "code", "message_zh", "message_en"],
+    description="RFC 6749 §5.2 fields (`error`, `error_description`) and the hub's (`code`, `message`, "
+    "`message_zh`, `message_en`, `details`).",
+    properties={
+        "error": Schema(type=OpenAPIType.STRING, enum=[
+            "invalid_request", "invalid_client", "invalid_grant", "unsupported_grant_type", "invalid_scope",
+            "temporarily_unavailable"]),
+        "error_description": Schema(type=OpenAPIType.STRING, description="English text"),
+        "code": Schema(type=OpenAPIType.STRING, description="the hub's stable code, e.g. INVALID_GRANT, RATE_LIMITED"),
+        "message": Schema(type=OpenAPIType.STRING, description="the Chinese message (same as message_zh)"),
+        "message_zh": Schema(type=OpenAPIType.STRING),
+        "message_en": Schema(type=OpenAPIType.STRING),
+        "details": Schema(type=OpenAPIType.OBJECT, description="e.g. {seconds, limit} of RATE_LIMITED"),
+    },
+)  # fmt: skip
+_NO_STORE_HEADERS = {
+    "Cache-Control": OpenAPIHeader(schema=_STRING, description="no-store"),
+    "Pragma": OpenAPIHeader(schema=_STRING, description="no-cache"),
+}
+
+
+def _oauth_error(description: str, **headers: OpenAPIHeader) -> OpenAPIResponse:
+    return OpenAPIResponse(description=description, headers={**_NO_STORE_HEADERS, **headers},
+                           content={"application/json": OpenAPIMediaType(schema=OAUTH_ERROR)})  # fmt: skip
+
+
+@dataclass
+class TokenOperation(Operation):
+    """POST /oauth/token: the form it reads, the token it returns, every refusal (429 included)."""
+
+    def __post_init__(self) -> None:
+        self.request_body = RequestBody(
+            content={"application/x-www-form-urlencoded": OpenAPIMediaType(schema=Schema(
+                type=OpenAPIType.OBJECT, title="TokenRequest", required=["grant_type"], properties=dict(_FORM_FIELD)))},
+            description="Form-encoded (RFC 6749 §4.3, §6, §4.4). Clients may authenticate with HTTP Basic instead "
+            "of client_id/client_secret.",
+            required=True,
+        )  # fmt: skip
+        self.responses = {
+            "200": OpenAPIResponse(description="A token", headers=dict(_NO_STORE_HEADERS),
+                                   content={"application/json": OpenAPIMediaType(schema=_TOKEN)}),
+            "400": _oauth_error(
+                "invalid_request (BAD_REQUEST: a field is missing), invalid_grant (INVALID_GRANT: wrong username "
+                "or password, or a used/unknown refresh token; ACCOUNT_LOCKED; SESSION_ENDED: the refresh token's "
+                "session ended because the user's roles, password or status changed), unsupported_grant_type, "
+                "invalid_scope"),
+            "401": _oauth_error("invalid_client (INVALID_CLIENT): wrong client_id or secret", **{
+                "WWW-Authenticate": OpenAPIHeader(schema=_STRING, description='Basic realm="ronghub"')}),
+            "429": _oauth_error(
+                "RATE_LIMITED (error temporarily_unavailable): too many password or client_credentials requests "
+                "from this client address, for this username or for this client_id "
+                "(RONGHUB_TOKEN_RATE_LIMIT_*). Wait `Retry-After` seconds; `details.limit` names the limit "
+                "(ip, username, client) and `details.seconds` repeats the wait.",
+                **{"Retry-After": OpenAPIHeader(
+                    schema=Schema(type=OpenAPIType.STRING, pattern=r"^[1-9][0-9]*$"), required=True,
+                    description="seconds until the request would be accepted")}),
+        }

@@ -41,7 +41,8 @@ async def test_content_and_permission_changes_form_one_chain_admins_can_read(htt
     assert story_actions == ["story.create", "story.update", "story.restore", "story.status.approved"]
     assert "signin" in actions and "user.create" in actions and actions[-1] == "user.grants"
     grants_change = json.loads(entries[0]["details"])
-    assert grants_change == {"before": ["reporter"], "after": ["editor"]}
+    # a grant change ends the user's sessions: the epoch moved once, no refresh token was live
+    assert grants_change == {"before": ["reporter"], "after": ["editor"], "session_epoch": 1, "refresh_tokens_revoked": 0}
     seqs = [e["seq"] for e in entries]
     assert seqs == list(range(len(entries), 0, -1))
     for newer, older in itertools.pairwise(entries):

@@ -115,6 +115,12 @@ PROBES: dict[str, list[tuple[str, dict[str, str]]]] = {
     "createUser": [('mutation($n: String!, $t: ID) { createUser(input: {username: $n, displayName: "新人", password: "long enough 1", tenant: $t}) { id username } }',
                     {"n": "fresh", "t": "tenant"})],
     "setUserGrants": [('mutation($u: ID!) { setUserGrants(userId: $u, grants: ["reporter"]) { id username } }', {"u": "fresh"})],
+    # ending sessions: ids nobody has (a real one would sign the shared actors out mid-test)
+    "disableUser": [("mutation($u: ID!) { disableUser(userId: $u) { id username } }", {"u": "fresh"})],
+    "enableUser": [("mutation($u: ID!) { enableUser(userId: $u) { id username } }", {"u": "fresh"})],
+    "resetUserPassword": [('mutation($u: ID!) { resetUserPassword(userId: $u, password: "long enough 1") { id username } }', {"u": "fresh"})],
+    "revokeUserSessions": [("mutation($u: ID!) { revokeUserSessions(userId: $u) { id username } }", {"u": "fresh"})],
+    "changePassword": [('mutation { changePassword(currentPassword: "not the password", newPassword: "long enough 2") }', {})],
     "createClient": [('mutation { createClient(name: "合作方", scopes: ["stories:read"]) { clientId } }', {})],
     "signOut": [("mutation { signOut }", {})],
     "configureOidcProvider": [('mutation($n: String!) { configureOidcProvider(name: $n, issuer: "http://127.0.0.1:9", clientId: "c", clientSecret: "s") { name loginPath } }',
