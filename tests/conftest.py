@@ -140,6 +140,23 @@ async def run_until_idle(worker: Worker, idle_passes: int = 3) -> None:
         await asyncio.sleep(0.005)
 
 
+async def bus_listening(tenant: str, before: int = 0) -> None:
+    """Wait until this process's newsroom bus has more than `before` listeners for `tenant`.
+
+    `listen()` is a generator: it registers only once it runs, after reading the tenant's
+    last event number from the store, and hands on the events published after that. A
+    test that starts a listening task and publishes must wait for this, not for one loop
+    turn (which is not enough when the store answers slowly)."""
+    from hub.events import bus
+
+    deadline = asyncio.get_running_loop().time() + 60
+    while True:
+        if bus.listener_count(tenant) > before:
+            return
+        assert asyncio.get_running_loop().time() < deadline, f"no bus listener for {tenant} within 60 s"
+        await asyncio.sleep(0.01)
+
+
 async def drain_hub(app: Litestar) -> None:
     """Run the hub's own background work (outbox relay, distribution) until it is idle."""
     await run_until_idle(Worker(builtin_consumers(app.state), idle_sleep=0))

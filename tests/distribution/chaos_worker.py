@@ -1,12 +1,18 @@
 """A worker process for the kill test: the real Worker and Distribution engine, with the
-chaos channel registered in code. Usage: python -m tests.distribution.chaos_worker URI DB PREFIX PLATFORM_URL"""
+chaos channel registered in code. Usage: python -m tests.distribution.chaos_worker URI DB PREFIX PLATFORM_URL
+
+Stdout carries one line, "ready"; logs go to stderr (nobody reads a full stdout pipe, and a
+worker blocked writing to it would stall). Every consumer's lease is one second, so the
+job of a killed worker is taken over at once, whatever step it was at."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import sys
 
 import httpx
+import structlog
 from ronghub_sdk import TransportKind
 
 from hub.channels.manager import ChannelManager
@@ -19,6 +25,7 @@ from tests.distribution.chaos_channel import ChaosNet
 
 
 async def main(uri: str, db: str, prefix: str, platform_url: str) -> None:
+    structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))
     await connect(uri, db)
     manager = ChannelManager()
     manager.register(ChaosNet())
@@ -30,7 +37,8 @@ async def main(uri: str, db: str, prefix: str, platform_url: str) -> None:
         policy=RetryPolicy(max_attempts=50, base_seconds=0.05, cap_seconds=0.2),
     )  # fmt: skip
     print("ready", flush=True)
-    await Worker(engine.consumers(), idle_sleep=0.05).run(asyncio.Event())
+    consumers = [dataclasses.replace(c, lease_seconds=1.0) for c in engine.consumers()]
+    await Worker(consumers, idle_sleep=0.05).run(asyncio.Event())
 
 
 if __name__ == "__main__":

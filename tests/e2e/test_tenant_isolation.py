@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
+from graphql import parse, validate
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -176,7 +177,7 @@ PROBES: dict[str, list[tuple[str, dict[str, str]]]] = {
     "completeProofRound": [("mutation($id: ID!) { completeProofRound(storyId: $id) { number proofreaderName changes { field } } }", {"id": "story"})],
     # feeds
     "feedSubscriptions": [("{ feedSubscriptions { id clientId name selection { tenants } } }", {})],
-    "createFeedSubscription": [('mutation($t: ID!) { createFeedSubscription(name: "MK", selection: {tenants: [$t]}) { id selection { tenants } } }',
+    "createFeedSubscription": [('mutation($t: String!) { createFeedSubscription(name: "MK", selection: {tenants: [$t]}) { id selection { tenants } } }',
                                 {"t": "tenant"})],
     "updateFeedSubscription": [('mutation($id: ID!) { updateFeedSubscription(id: $id, expectedVersion: 1, name: "改") { id name } }', {"id": "story"})],
     "disableFeedSubscription": [("mutation($id: ID!) { disableFeedSubscription(id: $id, expectedVersion: 1) { id } }", {"id": "story"})],
@@ -205,6 +206,19 @@ def test_every_root_field_has_a_probe_and_a_policy() -> None:
     names = {r.split(".", 1)[1] for r in roots}
     assert names - set(PROBES) == set(), "add probes for these root fields"
     assert {r for r in roots if r not in POLICY} == set(), "add policy entries for these root fields"
+
+
+def test_every_probe_matches_the_schema() -> None:
+    """A probe the schema refuses never reaches its resolver: it would test nothing (and,
+    asked anonymously, fail only when hypothesis happens to draw it)."""
+    schema = build_schema(Settings())._schema  # type: ignore[attr-defined]
+    invalid = {
+        field_name: [e.message for e in errors]
+        for field_name, probes in PROBES.items()
+        for query, _ in probes
+        if (errors := validate(schema, parse(query)))
+    }
+    assert invalid == {}
 
 
 @pytest.fixture
@@ -312,6 +326,7 @@ async def check(http: httpx.AsyncClient, world: World, actor: Actor, field_name:
     body = response.json()
     codes = [e["extensions"]["code"] for e in body.get("errors", [])]
     assert "INTERNAL" not in codes, (actor.name, field_name, body)
+    assert "GRAPHQL_VALIDATION" not in codes, (actor.name, field_name, body)  # the probe reached its resolver
     if actor.token is None and query.lstrip().startswith("mutation"):
         assert codes == ["UNAUTHENTICATED"], (field_name, body)
     allowed = await allowed_markers(world, actor.tenant_index)

@@ -18,7 +18,7 @@ from websockets.exceptions import ConnectionClosed
 
 from hub.events import bus
 from hub.settings import Settings
-from tests.conftest import DEV_TOKEN
+from tests.conftest import DEV_TOKEN, bus_listening
 from tests.e2e.identity_helpers import make_tenant
 from tests.editing.helpers import ACQUIRE, story, user
 
@@ -57,11 +57,7 @@ async def subscribed(hub_url: str, token: str, tenant: str, topics: list[str] | 
             }
         )
     )
-    for _ in range(200):  # the hub runs in this process: wait until the listener is in place
-        if bus.listener_count(tenant) > before:
-            break
-        await asyncio.sleep(0.02)
-    assert bus.listener_count(tenant) > before
+    await bus_listening(tenant, before)  # the hub runs in this process: its listener is in place
     return cm, ws
 
 
@@ -104,11 +100,12 @@ async def test_a_lock_taken_by_another_user_reaches_the_subscriber_of_that_cente
     finally:
         await cm.__aexit__(None, None, None)
         await cm2.__aexit__(None, None, None)
-    for _ in range(100):
+    deadline = asyncio.get_running_loop().time() + 30  # the hub notices the closed socket in its own time
+    while True:
         if bus.listener_count(tenant) == 0:
-            break
+            break  # closing the socket ends the subscription
+        assert asyncio.get_running_loop().time() < deadline, "the subscription outlived its socket"
         await asyncio.sleep(0.02)
-    assert bus.listener_count(tenant) == 0  # closing the socket ends the subscription
 
 
 async def test_events_published_by_another_process_arrive(

@@ -13,6 +13,7 @@ from hub.events.bus import NewsroomEvent, listen
 from hub.ids import new_id
 from hub.store.scope import Scope
 from hub.store.stories import StoryRepository
+from tests.conftest import bus_listening
 
 pytestmark = pytest.mark.usefixtures("hub_url")
 
@@ -27,7 +28,7 @@ async def test_each_story_change_is_announced_after_it_is_stored() -> None:
             seen.append(event)
 
     task = asyncio.create_task(collect())
-    await asyncio.sleep(0)
+    await bus_listening(tenant)
     try:
         doc = await repo.create({"title": "暴雨预警", "body_text": "正文"})
         doc = await repo.update(doc.id, doc.version, {"title": "暴雨橙色预警"})

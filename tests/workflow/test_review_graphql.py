@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 
 from hub.distribution.documents import PublicationDoc
-from hub.events.bus import NewsroomEvent, listen
-from tests.conftest import GraphQLClient, drain_hub
+from hub.events.bus import NewsroomEvent, listen, listener_count
+from tests.conftest import GraphQLClient, bus_listening, drain_hub
 from tests.e2e.identity_helpers import make_tenant
 from tests.e2e.test_review_chain import CHAIN, CREATE, SIGN, SUBMIT, THREE, client, refused, version
 
@@ -188,8 +188,9 @@ async def test_takedown_and_correction_are_reviewed_by_the_stage_the_chain_names
         async for event in listen(tenant, ["review_queue"]):
             events.append(event)
 
+    before = listener_count(tenant)
     listener = asyncio.create_task(collect())
-    await asyncio.sleep(0)
+    await bus_listening(tenant, before)
     try:
         sid = (await reporter(CREATE, {"i": {"title": "原稿", "bodyText": "原文"}}))["createStory"][
             "id"
@@ -289,8 +290,9 @@ async def test_a_return_is_announced_and_the_returned_story_leaves_the_queue(
         async for event in listen(tenant, ["review_queue"]):
             events.append(event)
 
+    before = listener_count(tenant)
     listener = asyncio.create_task(collect())
-    await asyncio.sleep(0)
+    await bus_listening(tenant, before)
     await first(SIGN, {"id": sid, "d": "RETURN", "o": "数据需核实"})
     for _ in range(100):  # the bus hands stored events to listeners asynchronously
         if events:
@@ -325,8 +327,9 @@ async def test_an_edit_after_approval_is_announced_to_the_review_queue_without_a
         async for event in listen(tenant, ["review_queue"]):
             events.append(event)
 
+    before = listener_count(tenant)
     listener = asyncio.create_task(collect())
-    await asyncio.sleep(0)
+    await bus_listening(tenant, before)
     try:
         await reporter("mutation($i: UpdateStoryInput!) { updateStory(input: $i) { version } }",
                        {"i": {"id": sid, "expectedVersion": await version(reporter, sid), "bodyText": "二"}})  # fmt: skip
