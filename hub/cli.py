@@ -150,6 +150,15 @@ def _add_feeds_commands() -> None:  # feeds
 _add_feeds_commands()
 
 
+def _add_media_commands() -> None:
+    from hub.media.cli import media
+
+    main.add_command(media)
+
+
+_add_media_commands()
+
+
 @main.command("plugins")
 def plugins_cmd() -> None:
     """List the channel plugins that loaded (versions, hooks) and those that failed."""

@@ -9,14 +9,20 @@ within `poll_interval` seconds, when a background task re-reads the counters.
 Keys are the request's raw bytes (the POST body, or the GET query string), so a hit
 costs a dict lookup: no JSON decoding, no GraphQL parsing. Clients that send the same
 query spelled differently just get separate entries.
+
+A response that carries signed media URLs also has a deadline (`serve_until`): the
+earliest of its URLs' expiries less a margin. Past it the entry is a miss, so the next
+reader gets freshly signed URLs although nothing was published; every URL the cache
+serves is still valid for at least the margin.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import structlog
 
@@ -26,6 +32,14 @@ from hub.store.stories import read_model_counter_id
 log = structlog.get_logger(__name__)
 
 CacheKey = tuple[str, str, bytes]
+
+
+def serve_until(earliest_url_expiry: float | None, margin_seconds: float) -> float | None:
+    """Until when (unix seconds) a response may be served from the cache: `margin_seconds`
+    before its earliest signed URL expires; None (no limit) when it carries no URL."""
+    if earliest_url_expiry is None:
+        return None
+    return earliest_url_expiry - margin_seconds
 
 
 class Generations:
@@ -72,12 +86,16 @@ class Generations:
 
 
 class ResponseCache:
-    """A bounded LRU of encoded responses, valid while their generation is current."""
+    """A bounded LRU of encoded responses, valid while their generation is current and
+    their deadline (if any) has not passed."""
 
-    def __init__(self, generations: Generations, max_entries: int) -> None:
+    def __init__(
+        self, generations: Generations, max_entries: int, clock: Callable[[], float] = time.time
+    ) -> None:
         self.generations = generations
         self.max_entries = max_entries
-        self._entries: OrderedDict[CacheKey, tuple[int, bytes]] = OrderedDict()
+        self.clock = clock
+        self._entries: OrderedDict[CacheKey, tuple[int, bytes, float | None]] = OrderedDict()
         # (key, generation) -> the answer being computed now, for identical requests to share
         self.inflight: dict[tuple[CacheKey, int], asyncio.Future[bytes | None]] = {}
         self.hits = 0
@@ -91,14 +109,19 @@ class ResponseCache:
     def get(self, key: CacheKey) -> bytes | None:
         entry = self._entries.get(key)
         if entry is not None and entry[0] == self.generations.get(key[0]):
-            self._entries.move_to_end(key)
-            self.hits += 1
-            return entry[1]
+            if entry[2] is None or self.clock() < entry[2]:
+                self._entries.move_to_end(key)
+                self.hits += 1
+                return entry[1]
+            del self._entries[key]  # its URLs would expire too soon
         self.misses += 1
         return None
 
-    def put(self, key: CacheKey, generation: int, body: bytes) -> None:
-        self._entries[key] = (generation, body)
+    def put(self, key: CacheKey, generation: int, body: bytes, until: float | None = None) -> None:
+        """Keep `body` for `generation`; with `until` (unix seconds) only until then."""
+        if until is not None and self.clock() >= until:
+            return  # would never be served: its URLs expire within the margin
+        self._entries[key] = (generation, body, until)
         self._entries.move_to_end(key)
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)

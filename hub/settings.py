@@ -52,6 +52,18 @@ class Settings(BaseSettings):
         "generated key in the data folder",
     )
     media_url_ttl_seconds: int = Field(3_600, description="how long a signed media URL stays valid")
+    media_url_bucket_seconds: int = Field(
+        60,
+        ge=1,
+        description="signed media URL expiries (filesystem backend) are rounded up to a multiple "
+        "of this, so links signed close together are identical and cacheable",
+    )
+    media_upload_abandon_seconds: int = Field(
+        86_400,
+        ge=1,
+        description="a resumable or direct upload untouched this long expires: its received "
+        "data is removed, and unfinished writes this old are aborted",
+    )
     public_url: str | None = Field(
         None, description="the hub's public base URL for links it hands out; unset: http://host:port"
     )
@@ -145,6 +157,13 @@ class Settings(BaseSettings):
     demo_password: str = Field("ronghub-demo", description="password of the demo users (`ronghub demo`)")
 
     read_cache_entries: int = Field(2_048, description="cached anonymous GraphQL responses")
+    read_cache_url_margin_seconds: int = Field(
+        600,
+        ge=0,
+        description="a cached anonymous response stops being served this long before the "
+        "first signed media URL in it expires, so every URL served stays valid at least "
+        "this long (at or above RONGHUB_MEDIA_URL_TTL_SECONDS, responses with URLs are not cached)",
+    )
 
     channel_config: dict[str, dict[str, Any]] = Field(
         default_factory=dict,

@@ -40,6 +40,10 @@ def builtin_consumers(state: Any) -> list[Consumer]:
         from hub.feeds.webhooks.dispatch import Dispatcher
 
         consumers.extend(Dispatcher(settings).consumers())
+        # media: the cleanup of abandoned uploads and unfinished writes
+        from hub.media.gc import gc_consumer
+
+        consumers.append(gc_consumer(settings))
     return consumers
 
 

@@ -11,6 +11,7 @@ import os
 import re
 import tempfile
 from collections.abc import AsyncIterable, AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -36,6 +37,29 @@ def check_key(key: str) -> str:
     if not _KEY.match(key) or any(part in (".", "..") for part in key.split("/")):
         raise ValueError(f"invalid blob key: {key!r}")
     return key
+
+
+def check_prefix(prefix: str) -> str:
+    """A scan prefix: a valid key followed by `/`."""
+    if not prefix.endswith("/"):
+        raise ValueError(f"a blob prefix ends with '/': {prefix!r}")
+    check_key(prefix[:-1])
+    return prefix
+
+
+@dataclass(frozen=True)
+class BlobEntry:
+    """What `BlobStore.scan` finds under a prefix: a stored blob, or a write that has not
+    finished (in progress, or left behind by a process that died mid-write)."""
+
+    key: str
+    size: int
+    modified: float
+    """Unix seconds of its last known activity: when the blob was stored; for an
+    unfinished write, its last write (filesystem) or its start (S3)."""
+    partial: str | None = None
+    """For an unfinished write, the backend's handle on it (the filesystem's temporary
+    file name, S3's multipart UploadId); None for a stored blob."""
 
 
 @runtime_checkable
@@ -78,6 +102,17 @@ class BlobStore(Protocol):
 
     def local_path(self, key: str) -> Path | None:
         """The blob as a local file, when the backend has one (filesystem); else None."""
+        ...
+
+    def scan(self, prefix: str, partial_only: bool = False) -> AsyncIterator[BlobEntry]:
+        """The blobs and unfinished writes whose keys start with `prefix` (a folder: it
+        ends with `/`), in no particular order; only the unfinished writes with
+        `partial_only` (cheap on S3, where they are listed apart)."""
+        ...
+
+    async def discard(self, entry: BlobEntry) -> None:
+        """Remove what `scan` found: delete the blob, or abort the unfinished write (its
+        bytes are freed; the writer, if still running, fails). Idempotent."""
         ...
 
 

@@ -32,7 +32,8 @@ class UploadDoc(TenantDocument):
 
     `received` is the byte count stored so far: a client that lost its connection asks
     for it and continues from there. Each part is recorded by a compare-and-set on
-    `received`, so a repeated or racing part never counts twice.
+    `received`, so a repeated or racing part never counts twice. An upload untouched
+    for RONGHUB_MEDIA_UPLOAD_ABANDON_SECONDS is expired by the media cleanup (gc.py).
     """
 
     filename: str | None = None
@@ -41,7 +42,7 @@ class UploadDoc(TenantDocument):
     # "offset:size:key" text: the embedded store keeps a `$push`ed sub-document as a
     # JSON string, so parts are pushed as plain strings (UploadPart.encode/decode)
     parts: list[str] = Field(default_factory=list)
-    status: str = "open"  # open | completing | completed | aborted
+    status: str = "open"  # open | completing | completed | aborted | expired
     # "parts": PUT to the hub in parts; "direct": one PUT to a presigned S3 URL (staging_key)
     mode: str = "parts"
     staging_key: str | None = None
@@ -50,7 +51,8 @@ class UploadDoc(TenantDocument):
     meta: dict[str, str] = Field(default_factory=dict)  # title, alt, credit... for the asset
     created_by: str | None = None
     created_at: int = Field(default_factory=now_ms)
-    updated_at: int = Field(default_factory=now_ms)
+    updated_at: int = Field(default_factory=now_ms)  # last touched: created, a part starting or stored, completing
+    expired_at: int | None = None
 
     def part_list(self) -> list[UploadPart]:
         return sorted((UploadPart.decode(p) for p in self.parts), key=lambda p: p.offset)

@@ -58,6 +58,13 @@ class MediaCodes:
         "The upload is not complete: {received} of {size} bytes received.",
         409,
     )
+    UPLOAD_EXPIRED = ErrorKind(
+        "UPLOAD_EXPIRED",
+        "上传已过期:{idle_zh}没有继续,已收到的部分已被清理。请重新上传。",
+        "The upload has expired: nothing arrived for {idle_en} and the parts received "
+        "were removed. Start the upload again.",
+        410,
+    )
     DIRECT_UPLOAD_UNAVAILABLE = ErrorKind(
         "DIRECT_UPLOAD_UNAVAILABLE",
         "直传对象存储仅在使用 S3/MinIO 时可用,请改用分片上传。",

@@ -2,13 +2,17 @@
 
 boto3 is synchronous, so every call runs in a worker thread. Uploads larger than one
 part go up as an S3 multipart upload (memory stays at one part); a failed upload is
-aborted so no half object appears. Downloads are ranged GETs read chunk by chunk.
+aborted so no half object appears. A process that dies mid-upload cannot abort it: the
+multipart upload stays (invisible, but stored and billed) until `discard` aborts what
+`scan` lists. Downloads are ranged GETs read chunk by chunk.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
+import time
 from collections.abc import AsyncIterable, AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +21,15 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from hub.media.blobs import DEFAULT_CHUNK, BlobNotFound, check_key, split_range
+from hub.media.blobs import (
+    DEFAULT_CHUNK,
+    BlobEntry,
+    BlobNotFound,
+    check_key,
+    check_prefix,
+    split_range,
+)
+from hub.media.signing import note_expiry
 
 MIN_PART = 5 * 1024 * 1024  # S3's smallest part (except the last)
 DEFAULT_PART = 8 * 1024 * 1024
@@ -26,6 +38,10 @@ DEFAULT_PART = 8 * 1024 * 1024
 def _missing(err: ClientError) -> bool:
     code = str(err.response.get("Error", {}).get("Code", ""))
     return code in ("404", "NoSuchKey", "NotFound")
+
+
+def _no_upload(err: ClientError) -> bool:
+    return str(err.response.get("Error", {}).get("Code", "")) in ("404", "NoSuchUpload")
 
 
 class S3BlobStore:
@@ -181,8 +197,72 @@ class S3BlobStore:
         params: dict[str, Any] = {"Bucket": self.bucket, "Key": key}
         if content_type:
             params["ResponseContentType"] = content_type
-        return str(
+        # S3 counts ExpiresIn from X-Amz-Date: the signing time in whole seconds, never
+        # before this second, so the URL lives at least until the time noted below
+        signed_from = math.floor(time.time())
+        url = str(
             await asyncio.to_thread(
                 self.client.generate_presigned_url, "get_object", Params=params, ExpiresIn=ttl_seconds
             )
         )
+        note_expiry(signed_from + ttl_seconds)
+        return url
+
+    async def scan(self, prefix: str, partial_only: bool = False) -> AsyncIterator[BlobEntry]:
+        check_prefix(prefix)
+        await self.ensure_bucket()
+        if not partial_only:
+            token: dict[str, Any] = {}
+            while True:
+                page = await self._call("list_objects_v2", Bucket=self.bucket, Prefix=prefix, **token)
+                for obj in page.get("Contents", []):
+                    yield BlobEntry(obj["Key"], int(obj["Size"]), obj["LastModified"].timestamp())
+                if not page.get("IsTruncated"):
+                    break
+                token = {"ContinuationToken": page["NextContinuationToken"]}
+        markers: dict[str, Any] = {}
+        while True:
+            page = await self._call("list_multipart_uploads", Bucket=self.bucket, Prefix=prefix, **markers)
+            for upload in page.get("Uploads", []):
+                size = await self._parts_size(upload["Key"], upload["UploadId"])
+                if size is not None:
+                    yield BlobEntry(upload["Key"], size, upload["Initiated"].timestamp(), upload["UploadId"])
+            if not page.get("IsTruncated"):
+                break
+            markers = {"KeyMarker": page["NextKeyMarker"], "UploadIdMarker": page["NextUploadIdMarker"]}
+
+    async def _parts_size(self, key: str, upload_id: str) -> int | None:
+        """Bytes stored by an unfinished multipart upload (None: it is gone)."""
+        total, marker = 0, 0
+        while True:
+            try:
+                page = await self._call(
+                    "list_parts", Bucket=self.bucket, Key=key, UploadId=upload_id, PartNumberMarker=marker
+                )
+            except ClientError as err:
+                if _no_upload(err):
+                    return None
+                raise
+            total += sum(int(part["Size"]) for part in page.get("Parts", []))
+            if not page.get("IsTruncated"):
+                return total
+            marker = int(page["NextPartNumberMarker"])
+
+    async def discard(self, entry: BlobEntry) -> None:
+        check_key(entry.key)
+        await self.ensure_bucket()
+        if entry.partial is None:
+            await self._call("delete_object", Bucket=self.bucket, Key=entry.key)
+            return
+        # A part still being uploaded may land after the abort (AbortMultipartUpload's
+        # documentation): abort until S3 no longer knows the upload.
+        for _ in range(3):
+            try:
+                await self._call("abort_multipart_upload", Bucket=self.bucket, Key=entry.key, UploadId=entry.partial)
+            except ClientError as err:
+                if not _no_upload(err):
+                    raise
+            if await self._parts_size(entry.key, entry.partial) is None:
+                return
+            await asyncio.sleep(0.5)
+        # still there: the next sweep finds it again

@@ -14,6 +14,7 @@ from typing import Any
 
 from hub.errors import HubError
 from hub.ids import new_id
+from hub.media import gc
 from hub.media.assets import AssetStore
 from hub.media.blobs import BlobNotFound, BlobStore, materialized, read_all
 from hub.media.errors import MediaCodes
@@ -65,7 +66,7 @@ def blob_store_for(settings: Settings) -> BlobStore:
             settings.s3_access_key,
             settings.s3_secret_key,
         )
-    return FilesystemBlobStore(settings.blob_dir, url_secret(settings))
+    return FilesystemBlobStore(settings.blob_dir, url_secret(settings), settings.media_url_bucket_seconds)
 
 
 class MediaService:
@@ -81,6 +82,9 @@ class MediaService:
         """Store one streamed file as a new asset (sniffed, size-limited, hashed, probed)."""
         assets = AssetStore(scope)
         assets._writer()
+        # a process that dies mid-write leaves an unfinished write: the cleanup's sweep
+        # (scheduled first, so it exists whatever happens next) frees it
+        await gc.schedule_for_upload(self.settings, scope.tenant)
         asset_id = new_id()
         key = original_key(scope.tenant, asset_id)
         ingest = Ingest(chunks, self.settings.media_max_upload_bytes, filename)

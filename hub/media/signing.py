@@ -1,21 +1,63 @@
-"""The hub's own signed, expiring media URLs (filesystem backend).
+"""The hub's own signed, expiring media URLs (filesystem backend), and the record of
+when the URLs handed out in one response expire.
 
 A URL is `/media/blobs/{key}?exp={unix seconds}&sig={hex}` where `sig` is
 HMAC-SHA256 over the path and the expiry with a key from settings. Pure functions;
 the caller passes the clock, so expiry is testable without waiting.
+
+Every backend's `signed_url` reports its URL's expiry with `note_expiry`; code that
+keeps a response for later (the anonymous GraphQL cache) collects them with
+`collect_expiries()` and must not serve the response once the earliest has passed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import math
+from collections.abc import Iterator
+from contextvars import ContextVar
 from urllib.parse import quote
 
 from hub.errors import HubError
 from hub.media.errors import MediaCodes
 
 BLOB_ROUTE = "/media/blobs/"
+DEFAULT_BUCKET_SECONDS = 60
+
+
+class Expiries:
+    """The expiries of the signed URLs handed out while collecting."""
+
+    def __init__(self) -> None:
+        self.earliest: float | None = None
+
+    def note(self, at: float) -> None:
+        if self.earliest is None or at < self.earliest:
+            self.earliest = at
+
+
+_COLLECTING: ContextVar[Expiries | None] = ContextVar("media_url_expiries", default=None)
+
+
+@contextlib.contextmanager
+def collect_expiries() -> Iterator[Expiries]:
+    """Collect the expiry of every signed URL made in this context (and the tasks it
+    starts, which inherit the context) while the block runs."""
+    found = Expiries()
+    token = _COLLECTING.set(found)
+    try:
+        yield found
+    finally:
+        _COLLECTING.reset(token)
+
+
+def note_expiry(at: float) -> None:
+    """A signed URL valid until `at` (unix seconds, or earlier) was just made."""
+    found = _COLLECTING.get()
+    if found is not None:
+        found.note(at)
 
 
 def blob_path(key: str) -> str:
@@ -28,7 +70,7 @@ def _mac(secret: bytes, path: str, expires: int) -> str:
     return hmac.new(secret, message, hashlib.sha256).hexdigest()
 
 
-def expiry(now: float, ttl_seconds: int, bucket_seconds: int = 60) -> int:
+def expiry(now: float, ttl_seconds: int, bucket_seconds: int = DEFAULT_BUCKET_SECONDS) -> int:
     """An expiry at least `ttl_seconds` ahead, rounded up to a bucket.
 
     Rounding makes URLs signed within the same bucket identical, so caches (the

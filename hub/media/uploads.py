@@ -4,7 +4,9 @@ Each part is streamed into its own blob and then recorded by a compare-and-set o
 upload's `received` count, so a part that broke off midway leaves no trace and a
 client that reconnects asks `GET /media/uploads/{id}` where to resume. `complete`
 streams the parts in order into the asset's original (sniffing and hashing on the
-way), then drops them. Completing twice returns the same asset.
+way), then drops them. Completing twice returns the same asset. An upload left
+untouched for RONGHUB_MEDIA_UPLOAD_ABANDON_SECONDS is expired by the media cleanup
+(gc.py): its parts are removed and every later request about it gets UPLOAD_EXPIRED.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from pymongo import ReturnDocument
 
 from hub.errors import Codes, HubError, invalid
 from hub.ids import new_id, now_ms
+from hub.media import gc
 from hub.media.assets import AssetStore
 from hub.media.blobs import BlobNotFound
+from hub.media.cleanup import COMPLETING_LEASE_MS, idle_text, upload_prefix
 from hub.media.documents import UploadDoc, UploadPart
 from hub.media.errors import MediaCodes
 from hub.media.ingest import Ingest
@@ -29,11 +33,14 @@ from hub.media.sniff import SNIFF_BYTES, identify
 from hub.store.documents import AssetDoc
 from hub.store.scope import Scope
 
-COMPLETING_LEASE_MS = 10 * 60 * 1000  # a crashed `complete` may be retried after this
-
 
 def _not_found(upload_id: str) -> HubError:
     return HubError(Codes.NOT_FOUND, what_zh="上传任务", what_en="upload", id=upload_id)
+
+
+def expired(upload_id: str, abandon_seconds: int) -> HubError:
+    idle_zh, idle_en = idle_text(abandon_seconds)
+    return HubError(MediaCodes.UPLOAD_EXPIRED, id=upload_id, idle_zh=idle_zh, idle_en=idle_en)
 
 
 class ResumableUploads:
@@ -53,6 +60,8 @@ class ResumableUploads:
             raise invalid("size", "文件大小必须大于 0", "size must be positive")
         if size > limit:
             raise HubError(MediaCodes.MEDIA_TOO_LARGE, limit=limit)
+        # the cleanup is scheduled before anything is stored, so nothing can outlive it
+        await gc.schedule_for_upload(self.media.settings, self.scope.tenant)
         doc = UploadDoc(
             id=new_id(),
             tenant=self.scope.tenant,
@@ -71,7 +80,7 @@ class ResumableUploads:
         if not isinstance(store, S3BlobStore):
             raise HubError(MediaCodes.DIRECT_UPLOAD_UNAVAILABLE)
         doc = await self.create(size, filename, meta)
-        staging = f"t/{self.scope.tenant}/uploads/{doc.id}/direct"
+        staging = upload_prefix(self.scope.tenant, doc.id) + "direct"
         await self._coll.update_one({"_id": doc.id}, {"$set": {"mode": "direct", "staging_key": staging}})
         doc.mode, doc.staging_key = "direct", staging
         return doc, await store.signed_put_url(staging, self.media.settings.media_url_ttl_seconds, size)
@@ -81,14 +90,27 @@ class ResumableUploads:
         if doc.mode != "direct" or doc.staging_key is None or doc.status != "open":
             return doc
         with contextlib.suppress(BlobNotFound):
-            doc.received = await self.media.store.size(doc.staging_key)
-            await self._coll.update_one({"_id": doc.id, "status": "open"}, {"$set": {"received": doc.received}})
+            received = await self.media.store.size(doc.staging_key)
+            if received != doc.received:  # bytes arrived: the upload is alive
+                doc.received, doc.updated_at = received, now_ms()
+                await self._coll.update_one(
+                    {"_id": doc.id, "tenant": doc.tenant, "status": "open"},
+                    {"$set": {"received": doc.received, "updated_at": doc.updated_at}},
+                )
         return doc
 
-    async def get(self, upload_id: str) -> UploadDoc:
+    async def _find(self, upload_id: str) -> UploadDoc:
         doc = await UploadDoc.find_one({"tenant": self.scope.tenant, "_id": upload_id})
         if doc is None or doc.status == "aborted":
             raise _not_found(upload_id)
+        return doc
+
+    async def get(self, upload_id: str) -> UploadDoc:
+        """The upload (NOT_FOUND when unknown or aborted, UPLOAD_EXPIRED when the cleanup
+        expired it: the client must start again)."""
+        doc = await self._find(upload_id)
+        if doc.status == "expired":
+            raise expired(upload_id, self.media.settings.media_upload_abandon_seconds)
         return await self._arrived(doc)
 
     async def put_part(self, upload_id: str, offset: int, chunks: AsyncIterable[bytes]) -> UploadDoc:
@@ -98,11 +120,24 @@ class ResumableUploads:
             raise invalid("offset", "此上传为直传对象存储,请使用返回的上传链接", "this upload goes straight to S3: use its upload URL")
         if doc.status != "open" or offset != doc.received:
             raise HubError(MediaCodes.UPLOAD_OFFSET_MISMATCH, received=doc.received, offset=offset)
+        # a part on its way touches the upload, so the cleanup leaves it alone meanwhile
+        touched = await self._coll.update_one(
+            {"_id": upload_id, "tenant": self.scope.tenant, "status": "open", "received": offset},
+            {"$set": {"updated_at": now_ms()}},
+        )
+        if touched.matched_count == 0:
+            now = await self.get(upload_id)  # expired, or another part arrived first
+            raise HubError(MediaCodes.UPLOAD_OFFSET_MISMATCH, received=now.received, offset=offset)
         limit = min(self.media.settings.media_max_part_bytes, doc.size - offset)
         source = _checked_head(chunks, doc.filename, doc.size) if offset == 0 else chunks
         ingest = Ingest(source, limit, sniff=False)
-        key = f"t/{self.scope.tenant}/uploads/{upload_id}/{offset:013d}-{secrets.token_hex(4)}"
-        await self.media.store.put(key, ingest)
+        key = f"{upload_prefix(self.scope.tenant, upload_id)}{offset:013d}-{secrets.token_hex(4)}"
+        try:
+            await self.media.store.put(key, ingest)
+        except Exception:
+            if (await self._find(upload_id)).status == "expired":  # the cleanup took it meanwhile
+                raise expired(upload_id, self.media.settings.media_upload_abandon_seconds) from None
+            raise
         if ingest.size == 0:
             await self.media.store.delete(key)
             return doc
@@ -151,18 +186,23 @@ class ResumableUploads:
                 self.scope, asset_id, key, ingest.media_type, ingest.size, ingest.sha256, doc.filename, doc.meta
             )
         except BaseException:
-            await self._coll.update_one({"_id": upload_id, "tenant": self.scope.tenant}, {"$set": {"status": "open"}})
+            # back to open for a retry, unless the cleanup has taken it meanwhile
+            await self._coll.update_one(
+                {"_id": upload_id, "tenant": self.scope.tenant, "status": "completing"}, {"$set": {"status": "open"}}
+            )
             raise
         await self._coll.update_one(
-            {"_id": upload_id, "tenant": self.scope.tenant},
+            {"_id": upload_id, "tenant": self.scope.tenant, "status": "completing"},
             {"$set": {"status": "completed", "updated_at": now_ms(), "parts": []}},
         )
         await self._drop_parts(doc)
         return asset
 
     async def abort(self, upload_id: str) -> None:
-        """Give up an upload and free its parts."""
-        doc = await self.get(upload_id)
+        """Give up an upload and free its parts (an expired one has none left)."""
+        doc = await self._find(upload_id)
+        if doc.status == "expired":
+            return
         if doc.status == "completed":
             raise invalid("id", "上传已完成,不能取消", "the upload is already complete")
         await self._coll.update_one(

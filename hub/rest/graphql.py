@@ -27,6 +27,8 @@ from hub.auth.tokens import scope_for_request
 from hub.errors import Codes, HubError
 from hub.graphql.context import Context
 from hub.graphql.errors import shape_error
+from hub.media.signing import collect_expiries
+from hub.readcache import serve_until
 from hub.rest.openapi_docs import (
     GRAPHQL_GET_RESPONSES,
     GRAPHQL_RESPONSES,
@@ -71,7 +73,7 @@ async def _execute(
     cache = state.response_cache
     run = (state, scope, query, variables, operation, allow_mutation)
     if not scope.anonymous:
-        encoded, _ = await _run(*run)
+        encoded, _, _ = await _run(*run)
         await cache.generations.refresh(scope.tenant)  # see our own writes at once
         return Response(encoded, media_type=_JSON)
 
@@ -93,14 +95,14 @@ async def _execute(
         if shared is not None:
             _CACHED.inc()
             return Response(shared, media_type=_JSON)
-        encoded, _ = await _run(*run)  # the first one failed: answer for ourselves
+        encoded, _, _ = await _run(*run)  # the first one failed: answer for ourselves
         return Response(encoded, media_type=_JSON)
     future: asyncio.Future[bytes | None] = asyncio.get_running_loop().create_future()
     cache.inflight[flight] = future
     try:
-        encoded, ok = await _run(*run)
+        encoded, ok, url_expiry = await _run(*run)
         if ok:
-            cache.put(key, generation, encoded)
+            cache.put(key, generation, encoded, serve_until(url_expiry, settings.read_cache_url_margin_seconds))
         future.set_result(encoded if ok else None)
     finally:
         del cache.inflight[flight]
@@ -111,17 +113,19 @@ async def _execute(
 
 async def _run(
     state: State, scope: Scope, query: str, variables: Any, operation: str | None, allow_mutation: bool
-) -> tuple[bytes, bool]:
-    """Execute one operation: the encoded response and whether it had no errors."""
+) -> tuple[bytes, bool, float | None]:
+    """Execute one operation: the encoded response, whether it had no errors, and when
+    the first signed media URL in it expires (None: it has none)."""
     started = time.perf_counter()
     try:
-        result = await state.schema.execute(
-            query,
-            variable_values=variables,
-            context_value=Context(scope=scope, settings=state.settings, services=state, auth=getattr(state, "auth", None)),
-            operation_name=operation,
-            allowed_operation_types=None if allow_mutation else _QUERY_ONLY,
-        )
+        with collect_expiries() as expiries:
+            result = await state.schema.execute(
+                query,
+                variable_values=variables,
+                context_value=Context(scope=scope, settings=state.settings, services=state, auth=getattr(state, "auth", None)),
+                operation_name=operation,
+                allowed_operation_types=None if allow_mutation else _QUERY_ONLY,
+            )
     except InvalidOperationTypeError:
         raise HubError(Codes.BAD_REQUEST, reason="GET 只能用于查询,修改请用 POST / mutations need POST") from None
     except CannotGetOperationTypeError as exc:
@@ -133,7 +137,7 @@ async def _run(
         # (it returns early on some pre-execution failures) must not go out raw.
         body["errors"] = [shape_error(e).formatted for e in result.errors]
     (_ERROR if result.errors else _OK).inc()
-    return _encode(body), not result.errors
+    return _encode(body), not result.errors, expiries.earliest
 
 
 def _query_only() -> Any:

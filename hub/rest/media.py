@@ -75,7 +75,7 @@ class UploadOut:
     id: str
     size: int
     received: int
-    status: str = field(metadata={"description": "open, completing or completed"})
+    status: str = field(metadata={"description": "open, completing or completed (an expired upload answers UPLOAD_EXPIRED)"})
     asset_id: str | None
     filename: str | None
 
@@ -215,7 +215,8 @@ async def upload(
     summary="Start a resumable upload (large video)",
     description="Declare the size; then PUT the parts in order to /media/uploads/{id}/parts?offset=N "
     "and POST /media/uploads/{id}/complete. After a lost connection, GET the upload and "
-    "continue from `received`.",
+    "continue from `received`. An upload untouched for RONGHUB_MEDIA_UPLOAD_ABANDON_SECONDS (default "
+    "24 hours) expires: its parts are removed and later requests get UPLOAD_EXPIRED (410).",
     tags=TAGS,
     status_code=201,
     responses={401: _error("UNAUTHENTICATED"), 413: _error("MEDIA_TOO_LARGE")},
@@ -250,7 +251,12 @@ async def create_direct_upload(request: Request[Any, Any, Any], state: State, da
     return DirectUploadOut(upload=_upload_out(doc), put_url=url)
 
 
-@get("/media/uploads/{upload_id:str}", summary="A resumable upload's progress", tags=TAGS, responses={404: _error("NOT_FOUND")})
+@get(
+    "/media/uploads/{upload_id:str}",
+    summary="A resumable upload's progress",
+    tags=TAGS,
+    responses={404: _error("NOT_FOUND"), 410: _error("UPLOAD_EXPIRED: start the upload again")},
+)
 async def upload_status(request: Request[Any, Any, Any], state: State, upload_id: FromPath[str]) -> UploadOut:
     scope = _writer(request, state)
     return _upload_out(await ResumableUploads(media_service(state.settings), scope).get(upload_id))
@@ -269,6 +275,7 @@ async def upload_status(request: Request[Any, Any, Any], state: State, upload_id
     responses={
         404: _error("NOT_FOUND"),
         409: _error("UPLOAD_OFFSET_MISMATCH"),
+        410: _error("UPLOAD_EXPIRED: start the upload again"),
         413: _error("MEDIA_TOO_LARGE"),
         415: _error("MEDIA_TYPE_UNSUPPORTED or MEDIA_TYPE_MISMATCH (first part)"),
     },
@@ -285,7 +292,12 @@ async def upload_part(request: Request[Any, Any, Any], state: State, upload_id: 
     summary="Finish a resumable upload: the asset",
     tags=TAGS,
     status_code=201,
-    responses={409: _error("UPLOAD_INCOMPLETE"), 415: _error("MEDIA_TYPE_MISMATCH"), 422: _error("MEDIA_UNREADABLE")},
+    responses={
+        409: _error("UPLOAD_INCOMPLETE"),
+        410: _error("UPLOAD_EXPIRED: start the upload again"),
+        415: _error("MEDIA_TYPE_MISMATCH"),
+        422: _error("MEDIA_UNREADABLE"),
+    },
 )
 async def complete_upload(request: Request[Any, Any, Any], state: State, upload_id: FromPath[str]) -> AssetOut:
     scope = _writer(request, state)

@@ -8,6 +8,7 @@ import hashlib
 import os
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -186,3 +187,79 @@ async def test_signed_url_carries_the_requested_lifetime(store: BlobStore) -> No
     else:
         assert now + 600 <= int(query["exp"][0]) <= now + 660
         assert len(query["sig"][0]) == 64
+
+
+# ---- what the media cleanup (hub/media/gc.py) relies on -----------------------------------
+
+
+async def test_scan_lists_the_blobs_under_a_prefix_and_discard_removes_them(store: BlobStore) -> None:
+    folder = f"contract/{new_id()}/"
+    inside = {folder + "x.bin": b"x" * 10, folder + "deeper/y.bin": b"y" * 2000}
+    outside = f"contract/{new_id()}/z.bin"
+    for k, data in [*inside.items(), (outside, b"z")]:
+        await store.put(k, iterate(data))
+    before = time.time()
+    found = [e async for e in store.scan(folder)]
+    assert {(e.key, e.size, e.partial) for e in found} == {(k, len(v), None) for k, v in inside.items()}
+    assert all(abs(e.modified - before) < 120 for e in found)  # the store's clock, seconds
+    assert [e async for e in store.scan(folder, partial_only=True)] == []
+    for entry in found:
+        await store.discard(entry)
+        await store.discard(entry)  # idempotent
+    assert [e async for e in store.scan(folder)] == []
+    assert await store.exists(outside)
+    with pytest.raises(ValueError):
+        [e async for e in store.scan(folder.rstrip("/"))]  # a prefix is a folder
+
+
+async def test_unfinished_write_is_listed_and_discarding_it_makes_the_write_fail(store: BlobStore) -> None:
+    """What a process that dies mid-upload leaves (an S3 multipart upload, a temporary
+    file) is visible to `scan` while it exists; `discard` frees it."""
+    folder = f"contract/{new_id()}/"
+    k = folder + "original"
+    await store.put(folder + "done.bin", iterate(b"done"))
+    release = asyncio.Event()
+
+    async def stalls() -> AsyncIterator[bytes]:
+        yield b"\x00" * (MIN_PART + 10)  # one whole S3 part goes up, then the client stalls
+        await release.wait()
+
+    writing = asyncio.create_task(store.put(k, stalls()))
+    partial = []
+    for _ in range(200):
+        partial = [e async for e in store.scan(folder, partial_only=True)]
+        if partial:
+            break
+        await asyncio.sleep(0.05)
+    assert [(e.key, e.partial is not None) for e in partial] == [(k, True)]
+    assert {e.key for e in [e async for e in store.scan(folder)]} == {k, folder + "done.bin"}
+
+    await store.discard(partial[0])
+    assert [e async for e in store.scan(folder, partial_only=True)] == []
+    release.set()
+    with pytest.raises(Exception):  # noqa: B017 - each backend fails in its own way
+        await writing
+    assert not await store.exists(k)
+    assert await store.exists(folder + "done.bin")
+
+
+async def test_signed_url_reports_an_expiry_it_does_not_outlive(store: BlobStore) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    from hub.media.signing import collect_expiries
+
+    k = key()
+    await store.put(k, iterate(b"x"))
+    with collect_expiries() as found:
+        url = await store.signed_url(k, 600)
+        await store.signed_url(k, 900)
+    assert found.earliest is not None
+    query = parse_qs(urlsplit(url).query)
+    if store.backend == "s3":
+        signed = datetime.strptime(query["X-Amz-Date"][0], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC).timestamp()
+        assert signed + 600 - 1 <= found.earliest <= signed + 600  # the noted time is never later
+    else:
+        assert found.earliest == int(query["exp"][0])
+    with collect_expiries() as nothing:
+        pass
+    assert nothing.earliest is None

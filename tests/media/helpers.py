@@ -9,6 +9,8 @@ from pathlib import Path
 import av
 from PIL import Image
 
+from hub.media.s3 import MIN_PART, S3BlobStore
+
 AUTH = {"authorization": "Bearer test-dev-token"}
 
 
@@ -36,3 +38,15 @@ def tiny_video(path: Path, width: int = 64, height: int = 48, frames: int = 24, 
         for packet in stream.encode():
             container.mux(packet)
     return path
+
+
+def s3_store(settings: dict[str, str]) -> S3BlobStore:
+    """The S3 backend on moto's server (the `moto_s3` fixture), with the smallest parts."""
+    return S3BlobStore(
+        settings["s3_endpoint"],
+        settings["s3_bucket"],
+        settings["s3_region"],
+        settings.get("s3_access_key"),
+        settings.get("s3_secret_key"),
+        part_size=MIN_PART,
+    )

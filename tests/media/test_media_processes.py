@@ -8,8 +8,11 @@ import contextlib
 import hashlib
 import io
 import json
+import os
+import signal
 import socket
 import threading
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -133,3 +136,67 @@ async def test_oversized_upload_is_cut_at_the_limit_without_growing_server_memor
         assert growth_mb < 20, f"server peak memory grew by {growth_mb:.1f} MB while refusing a {limit // MB} MB-limited upload"
         leftovers = [p for p in (tmp_path / "blobs").rglob("*") if p.is_file()]
         assert len(leftovers) == 1  # the warm-up image only: no partial or temporary file
+
+
+async def test_upload_abandoned_across_a_restart_is_expired_by_its_scheduled_sweep(
+    store_uri: str, moto_s3: dict[str, str], tmp_path: Path
+) -> None:
+    """A hub dies in the middle of a part (its S3 multipart upload left behind); another
+    hub, started later on the same store, expires the upload when its sweep is due and
+    aborts the multipart upload. The due time lives in the store, not in a process."""
+    from pymongo import AsyncMongoClient
+
+    from hub.ids import new_id
+    from hub.media.cleanup import upload_prefix
+    from tests.media.helpers import s3_store
+
+    db = "ronghub_gc_" + new_id()[-8:]
+    settings = {**moto_s3, "mongodb_db": db, "media_upload_abandon_seconds": "6"}
+    s3 = s3_store(moto_s3)
+    head = tiny_video(tmp_path / "head.mp4").read_bytes()
+    first_part = head + b"\x00" * (9 * MB - len(head))  # more than one 8 MB S3 part
+
+    with hub_process(store_uri, tmp_path, **settings) as hub:
+        async with httpx.AsyncClient(base_url=hub.url, timeout=60) as http:
+            created = await http.post("/media/uploads/resumable", json={"size": 20 * MB, "filename": "long.mp4"}, headers=AUTH)
+            upload_id = created.json()["id"]
+            prefix = upload_prefix("default", upload_id)
+            stalled = asyncio.Event()
+
+            async def body() -> AsyncIterator[bytes]:
+                yield first_part
+                await stalled.wait()
+
+            sending = asyncio.create_task(
+                http.put(f"/media/uploads/{upload_id}/parts", params={"offset": 0}, content=body(), headers=AUTH)
+            )
+            for _ in range(300):
+                if [e async for e in s3.scan(prefix, partial_only=True)]:
+                    break
+                await asyncio.sleep(0.05)
+            os.kill(hub.pid, signal.SIGKILL)
+            stalled.set()  # the client finds the connection gone once it sends again
+            with contextlib.suppress(httpx.HTTPError):
+                await asyncio.wait_for(sending, 30)
+
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(store_uri)
+    try:
+        stored = client[db]
+        assert (await stored["media_uploads"].find_one({"_id": upload_id}) or {})["status"] == "open"
+        job = await stored["jobs"].find_one({"consumer": "media.gc", "open": True})
+        assert job is not None  # the sweep waits in the store
+        assert len([e async for e in s3.scan(prefix, partial_only=True)]) == 1
+
+        with hub_process(store_uri, tmp_path, **settings) as hub:
+            async with httpx.AsyncClient(base_url=hub.url, timeout=60) as http:
+                for _ in range(150):
+                    status = await http.get(f"/media/uploads/{upload_id}", headers=AUTH)
+                    if status.status_code != 200:
+                        break
+                    await asyncio.sleep(0.2)
+                assert status.status_code == 410, status.text
+                assert status.json()["errors"][0]["extensions"]["code"] == "UPLOAD_EXPIRED"
+        assert [e async for e in s3.scan(prefix)] == []  # the multipart upload was aborted
+        assert (await stored["jobs"].find_one({"_id": job["_id"]}) or {})["state"] == "done"
+    finally:
+        await client.close()

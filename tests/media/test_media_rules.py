@@ -181,3 +181,85 @@ def test_gov_portal_images_need_alt_text() -> None:
         check_gov_alt([with_alt, without])
     assert caught.value.code == "ALT_TEXT_REQUIRED" and "b" in caught.value.message_zh
     assert missing_alt([with_alt, without, video]) == ["b"]
+
+
+# ---- the media cleanup's rules (hub/media/cleanup.py) ------------------------------------
+DAY_MS = 86_400_000
+
+
+def test_open_upload_is_abandoned_only_after_the_idle_time() -> None:
+    from hub.media.cleanup import abandoned_at, is_abandoned
+
+    assert not is_abandoned("open", 1_000, 1_000 + DAY_MS, DAY_MS)
+    assert is_abandoned("open", 1_000, 1_001 + DAY_MS, DAY_MS)
+    assert abandoned_at("open", 1_000, DAY_MS) == 1_001 + DAY_MS
+    for closed in ("completed", "aborted", "expired"):
+        assert not is_abandoned(closed, 0, 10 * DAY_MS, DAY_MS)
+        assert abandoned_at(closed, 0, DAY_MS) is None
+
+
+def test_a_completing_upload_keeps_at_least_the_lease_of_a_running_complete() -> None:
+    from hub.media.cleanup import COMPLETING_LEASE_MS, is_abandoned
+
+    assert is_abandoned("open", 0, 2_000, 1_000)
+    assert not is_abandoned("completing", 0, 2_000, 1_000)  # a slow join is not a crash
+    assert is_abandoned("completing", 0, COMPLETING_LEASE_MS + 1, 1_000)
+
+
+def test_leftovers_never_include_a_live_uploads_parts_or_anything_recent() -> None:
+    from hub.media.blobs import BlobEntry
+    from hub.media.cleanup import UploadUse, leftovers
+
+    part = BlobEntry("t/c/uploads/u/0000000000000-aa", 10, 100.0)
+    stray = BlobEntry("t/c/uploads/u/0000000000000-bb", 10, 100.0)  # lost its race, not deleted
+    writing = BlobEntry("t/c/uploads/u/0000000000010-cc", 5, 100.0, partial="upload-id")
+    recent = BlobEntry("t/c/uploads/u/0000000000020-dd", 5, 500.0)
+    entries = [part, stray, writing, recent]
+    live = UploadUse("open", frozenset({part.key}))
+    assert leftovers(entries, live, cutoff=200.0) == [stray, writing]
+    assert leftovers(entries, UploadUse("completing", frozenset({part.key})), cutoff=200.0) == [stray, writing]
+    for closed in (UploadUse("completed", frozenset()), UploadUse("expired", frozenset({part.key})), None):
+        assert leftovers(entries, closed, cutoff=200.0) == [part, stray, writing]
+    assert leftovers(entries, None, cutoff=50.0) == []
+
+
+def test_keys_are_told_apart_by_their_upload_folder() -> None:
+    from hub.media.cleanup import upload_id_of, upload_prefix
+
+    assert upload_id_of(upload_prefix("c1", "u9") + "direct", "c1") == "u9"
+    assert upload_id_of("t/c1/uploads/u9", "c1") is None
+    assert upload_id_of("t/c1/a/x/original", "c1") is None
+    assert upload_id_of("t/c2/uploads/u9/direct", "c1") is None
+
+
+@given(st.integers(0, 10**13), st.integers(1_000, 10**9), st.one_of(st.none(), st.integers(0, 10**13)))
+def test_sweep_slot_is_a_multiple_at_or_after_the_due_time_and_after_the_running_one(due: int, granularity: int, after: int | None) -> None:
+    from hub.media.cleanup import sweep_slot
+
+    slot = sweep_slot(due, granularity, after)
+    assert slot % granularity == 0 and slot >= due
+    if after is not None:
+        assert slot > after
+    if after is None or after < due:
+        assert slot - due < granularity
+
+
+def test_uploads_close_together_share_one_sweep() -> None:
+    from hub.media.cleanup import sweep_granularity_ms, sweep_slot
+
+    granularity = sweep_granularity_ms(DAY_MS)
+    assert granularity == 3_600_000  # hourly at the default of a day
+    start = 1_800_000_000_000
+    slots = {sweep_slot(start + s * 1000 + DAY_MS, granularity) for s in range(0, 600, 7)}
+    assert len(slots) <= 2
+    assert sweep_granularity_ms(3_000) == 1_000
+
+
+@pytest.mark.parametrize(
+    ("seconds", "zh", "en"),
+    [(86_400, "24 小时", "24 hours"), (172_800, "2 天", "2 days"), (3_600, "1 小时", "1 hour"), (5_400, "90 分钟", "90 minutes"), (7, "7 秒", "7 seconds")],
+)
+def test_the_idle_time_reads_as_an_editor_would_say_it(seconds: int, zh: str, en: str) -> None:
+    from hub.media.cleanup import idle_text
+
+    assert idle_text(seconds) == (zh, en)
