@@ -22,13 +22,14 @@ from hub.auth.jwt import issue
 from hub.auth.state import AuthState
 from hub.domain.permissions import ALL_SCOPES, PrincipalKind
 from hub.errors import Codes, HubError
+from hub.identity import client_rules
 from hub.identity.directory import (
     UserRepository,
     check_password,
     client_for_sign_in,
     user_for_sign_in,
 )
-from hub.identity.documents import RefreshTokenDoc, UserDoc
+from hub.identity.documents import ClientDoc, PreviousClientSecret, RefreshTokenDoc, UserDoc
 from hub.identity.errors import AuthCodes
 from hub.identity.passwords import locks_out, verify_secret_async
 from hub.ids import new_id, now_ms
@@ -169,17 +170,46 @@ async def revoke_refresh_token(state: AuthState, token: str) -> None:
 
 
 async def client_credentials_grant(state: AuthState, client_id: str, secret: str, scope: str | None) -> TokenResponse:
+    """A partner's or integration's token. The current secret is checked first, then the
+    replaced ones still in their rotation overlap. A disabled client is told so only when
+    its secret is right (CLIENT_DISABLED); a wrong secret is INVALID_CLIENT either way."""
     client = await client_for_sign_in(client_id)
     ok = await verify_secret_async(client.secret_hash if client else None, secret)  # same work either way
-    if client is None or client.disabled or not ok:
+    now = now_ms()
+    previous: PreviousClientSecret | None = None
+    if client is not None and not ok:
+        for old in client_rules.live(client.previous_secrets, now):
+            if await verify_secret_async(old.secret_hash, secret):
+                ok, previous = True, old
+                break
+    if client is None or not ok:
         raise HubError(AuthCodes.INVALID_CLIENT)
+    if client.disabled:
+        raise HubError(AuthCodes.CLIENT_DISABLED)
     scopes = requested_scopes(scope, set(client.scopes))
     access, _ = issue(
         state.ring, state.settings, subject=client.id, tenant=client.tenant, kind="client",
-        grants=[], scopes=scopes,
+        grants=[], scopes=scopes, epoch=client.session_epoch,
     )
-    await append(client.tenant, client.id, "signin.client", "client", client.id, {"scope": " ".join(scopes)})
+    details: dict[str, Any] = {"scope": " ".join(scopes)}
+    if previous is not None:
+        details["secret"] = "previous"
+        await _mark_previous_use(client, previous, now)
+    await append(client.tenant, client.id, "signin.client", "client", client.id, details)
     return TokenResponse(access, state.settings.access_token_seconds, scopes)
+
+
+async def _mark_previous_use(client: ClientDoc, used: PreviousClientSecret, now: int) -> None:
+    """Note when a replaced secret was last used (so an admin sees whether the partner has
+    switched), at most once a minute; skipped if a rotation changed the secrets meanwhile."""
+    if not client_rules.should_mark_use(used.last_used_at, now):
+        return
+    marked = [p.model_copy(update={"last_used_at": now}) if p.secret_hash == used.secret_hash else p
+              for p in client.previous_secrets]  # fmt: skip
+    await ClientDoc.get_pymongo_collection().update_one(
+        {"_id": client.id, "tenant": client.tenant, "secret_hash": client.secret_hash},
+        {"$set": {"previous_secrets": [p.model_dump() for p in marked]}},
+    )
 
 
 async def change_password(state: AuthState, scope: Scope, current: str, new: str) -> UserDoc:

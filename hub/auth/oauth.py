@@ -28,6 +28,7 @@ _RFC_ERRORS = {
     # RFC 6749 has no token-endpoint code for this; the registry's "try again later" one
     "RATE_LIMITED": "temporarily_unavailable",
     "INVALID_CLIENT": "invalid_client",
+    "CLIENT_DISABLED": "invalid_client",  # the right secret of a disabled client
     "UNSUPPORTED_GRANT_TYPE": "unsupported_grant_type",
     "INVALID_SCOPE": "invalid_scope",
     "BAD_REQUEST": "invalid_request",
@@ -42,7 +43,7 @@ _STATUS = {"SESSION_ENDED": 400}
 def oauth_error(err: HubError) -> Response[Any]:
     body = {"error": _RFC_ERRORS.get(err.code, "invalid_request"), "error_description": err.message_en, **err.as_dict()}
     headers = dict(_NO_STORE)
-    if err.code == "INVALID_CLIENT":
+    if err.code in ("INVALID_CLIENT", "CLIENT_DISABLED"):
         headers["WWW-Authenticate"] = 'Basic realm="ronghub"'
     if err.code == "RATE_LIMITED":
         headers["Retry-After"] = str(err.details["seconds"])
@@ -75,7 +76,8 @@ def _required(form: dict[str, str], *names: str) -> list[str]:
     "(partners and integrations; HTTP Basic or client_id/client_secret in the body). "
     "Form-encoded (RFC 6749). Returns a short-lived ES256 JWT access token. The password and "
     "client_credentials grants are rate limited per client address, per username and per "
-    "client_id (429 with Retry-After).",
+    "client_id (429 with Retry-After). A disabled client's right secret is refused with 401 "
+    "invalid_client, code CLIENT_DISABLED.",
     tags=["auth"],
     status_code=200,
     operation_class=TokenOperation,

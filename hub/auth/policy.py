@@ -108,6 +108,11 @@ POLICY: dict[str, Rule] = {
     "Mutation.revokeUserSessions": R(A.USER_MANAGE),
     "Mutation.changePassword": R(A.SELF_READ),  # own password; the current one is checked
     "Mutation.createClient": R(A.CLIENT_MANAGE),
+    # client lifecycle: center admins their center's clients; the platform admin any (`tenant`: resolver)
+    "Query.clients": R(A.CLIENT_MANAGE),
+    "Mutation.rotateClientSecret": R(A.CLIENT_MANAGE),
+    "Mutation.disableClient": R(A.CLIENT_MANAGE),
+    "Mutation.enableClient": R(A.CLIENT_MANAGE),
     "Mutation.signOut": R(A.SELF_READ),
     "Mutation.configureOidcProvider": R(A.USER_MANAGE),
     "Mutation.offerStory": R(A.SHARE_OFFER),

@@ -10,6 +10,12 @@ change, disabling, a password change or reset and `revokeUserSessions`; user tok
 carry the epoch they were issued in (`sep`). Only users whose epoch moved within the
 last access-token lifetime (plus a margin) can have a live stale token, so only those
 are kept here (`ended`): checking a token is one dict look-up, no store read.
+
+Clients (client_credentials) have the same mechanism: a client's epoch moves when it is
+disabled and when its secret is rotated with `endSessions`; client tokens carry `sep`
+too, and `clients` holds the clients whose epoch moved recently, with whether they are
+disabled now (which only decides the refusal's code: CLIENT_DISABLED or
+CLIENT_SESSION_ENDED).
 """
 
 from __future__ import annotations
@@ -22,8 +28,10 @@ import structlog
 
 from hub.auth.keys import KeyRing, ensure_signing_key
 from hub.auth.ratelimit import TokenLimiter
+from hub.errors import ErrorKind
 from hub.identity import passwords
-from hub.identity.documents import RevocationDoc, UserDoc
+from hub.identity.documents import ClientDoc, RevocationDoc, UserDoc
+from hub.identity.errors import AuthCodes
 from hub.ids import now_ms
 from hub.settings import Settings
 
@@ -38,6 +46,8 @@ class AuthState:
         self.revoked_sid: set[str] = set()
         # (tenant, user id) -> (current session epoch, when it moved, ms)
         self.ended: dict[tuple[str, str], tuple[int, int]] = {}
+        # (tenant, client id) -> (current session epoch, when it moved (ms), disabled now)
+        self.clients: dict[tuple[str, str], tuple[int, int, bool]] = {}
         self.limiter = TokenLimiter(settings)
 
     def _horizon(self) -> int:
@@ -60,6 +70,20 @@ class AuthState:
             if at > horizon and epoch > found.get(key, (-1, 0))[0]:
                 found[key] = (epoch, at)
         self.ended = found
+        await self._refresh_clients(horizon)
+
+    async def _refresh_clients(self, horizon: int) -> None:
+        cursor = ClientDoc.get_pymongo_collection().find(
+            {"sessions_ended_at": {"$gt": horizon}},
+            {"tenant": 1, "session_epoch": 1, "sessions_ended_at": 1, "disabled": 1},
+        )
+        found = {(str(d["tenant"]), str(d["_id"])): (int(d.get("session_epoch", 0)), int(d["sessions_ended_at"]),
+                                                     bool(d.get("disabled")))
+                 async for d in cursor}  # fmt: skip
+        for key, (epoch, at, disabled) in self.clients.items():
+            if at > horizon and epoch > found.get(key, (-1, 0, False))[0]:
+                found[key] = (epoch, at, disabled)
+        self.clients = found
 
     def is_revoked(self, jti: str | None, sid: str | None) -> bool:
         return (jti is not None and jti in self.revoked_jti) or (sid is not None and sid in self.revoked_sid)
@@ -74,6 +98,20 @@ class AuthState:
         known = self.ended.get((tenant, user_id))
         if known is None or epoch > known[0]:
             self.ended[(tenant, user_id)] = (epoch, at)
+
+    def client_refusal(self, tenant: str, client_id: str, epoch: int) -> ErrorKind | None:
+        """Why a client token of `epoch` is refused (None: it is not): the client was
+        disabled, or its sessions ended (secret rotated with endSessions) after it was issued."""
+        known = self.clients.get((tenant, client_id))
+        if known is None or epoch >= known[0]:
+            return None
+        return AuthCodes.CLIENT_DISABLED if known[2] else AuthCodes.CLIENT_SESSION_ENDED
+
+    def client_changed(self, tenant: str, client_id: str, epoch: int, at: int, disabled: bool) -> None:
+        """Apply a client's epoch move or status change made through this process at once."""
+        known = self.clients.get((tenant, client_id))
+        if known is None or epoch >= known[0]:
+            self.clients[(tenant, client_id)] = (epoch, max(at, known[1] if known else 0), disabled)
 
     async def revoke(self, tenant: str, kind: str, value: str) -> None:
         """Revoke an access token (`jti`) or a whole session (`sid`) everywhere."""

@@ -6,7 +6,9 @@
   are each refused with their own 401 code, and so are user tokens issued before the
   user's sessions ended (SESSION_ENDED: grants changed, disabled, password changed or
   reset, sessions revoked). The grants are read from the token; that is safe because
-  any grant change ends the sessions it was issued in.
+  any grant change ends the sessions it was issued in. Client tokens of a client
+  disabled since (CLIENT_DISABLED) or whose sessions were ended by a secret rotation
+  (CLIENT_SESSION_ENDED) are refused the same way.
 - The development token (RONGHUB_DEV_TOKEN; `dev-token` by default) acts as an admin
   of the default tenant, in development mode only.
 A token that is present but wrong is refused: never silently treated as anonymous.
@@ -92,10 +94,13 @@ def scope_for_authorization(header: str | None, settings: Settings, auth: Any) -
     claims = verify(auth.ring, settings, token)
     if auth.is_revoked(claims.get("jti"), claims.get("sid")):
         raise HubError(AuthCodes.TOKEN_REVOKED)
-    if claims.get("knd") != "client":
-        epoch = claims.get("sep", 0)
-        if not isinstance(epoch, int):
-            raise HubError(AuthCodes.TOKEN_INVALID)
-        if not auth.session_current(str(claims["tid"]), str(claims["sub"]), epoch):
-            raise HubError(AuthCodes.SESSION_ENDED)
+    epoch = claims.get("sep", 0)
+    if not isinstance(epoch, int) or isinstance(epoch, bool):
+        raise HubError(AuthCodes.TOKEN_INVALID)
+    if claims.get("knd") == "client":
+        refused = auth.client_refusal(str(claims["tid"]), str(claims["sub"]), epoch)
+        if refused is not None:
+            raise HubError(refused)
+    elif not auth.session_current(str(claims["tid"]), str(claims["sub"]), epoch):
+        raise HubError(AuthCodes.SESSION_ENDED)
     return scope_from_claims(claims)

@@ -46,6 +46,12 @@ class FeedCodes:
         "No partner client {client_id}.",
         404,
     )
+    CLIENT_DISABLED = ErrorKind(
+        "FEED_CLIENT_DISABLED",
+        "合作方客户端 {client_id} 已停用,不能新建或修改其订阅:请先启用合作方(enableClient)。",
+        "Partner client {client_id} is disabled; enable it (enableClient) before changing its subscriptions.",
+        409,
+    )
     INVALID_SUBSCRIPTION = ErrorKind(
         "FEED_INVALID_SUBSCRIPTION",
         "订阅设置有误:{reason}",

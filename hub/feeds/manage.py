@@ -56,8 +56,10 @@ async def _client(scope: Scope, client_id: str | None) -> ClientDoc:
             reason="请指定合作方客户端 clientId / clientId is required",
         )
     found = await ClientDoc.find_one({"tenant": scope.tenant, "_id": client_id})
-    if found is None or found.disabled:
+    if found is None:
         raise HubError(FeedCodes.CLIENT_NOT_FOUND, client_id=client_id)
+    if found.disabled:
+        raise HubError(FeedCodes.CLIENT_DISABLED, client_id=client_id)
     return found
 
 

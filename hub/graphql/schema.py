@@ -169,6 +169,7 @@ class ContentMutation:
 
 def query_parts() -> tuple[type, ...]:
     """Every subsystem's query type; their fields make up `Query`."""
+    from hub.graphql.clients import ClientsQuery
     from hub.graphql.distribution import DistributionQuery
     from hub.graphql.editing import EditingQuery
     from hub.graphql.feeds import FeedsQuery
@@ -185,6 +186,7 @@ def query_parts() -> tuple[type, ...]:
         SearchQuery,
         MediaQuery,
         IdentityQuery,
+        ClientsQuery,
         WorkflowQuery,
         PlanningQuery,
         EditingQuery,
@@ -195,6 +197,7 @@ def query_parts() -> tuple[type, ...]:
 
 def mutation_parts() -> tuple[type, ...]:
     """Every subsystem's mutation type; their fields make up `Mutation`."""
+    from hub.graphql.clients import ClientsMutation
     from hub.graphql.distribution import DistributionMutation
     from hub.graphql.editing import EditingMutation
     from hub.graphql.feeds import FeedsMutation
@@ -211,6 +214,7 @@ def mutation_parts() -> tuple[type, ...]:
         SearchMutation,
         MediaMutation,
         IdentityMutation,
+        ClientsMutation,
         WorkflowMutation,
         PlanningMutation,
         EditingMutation,

@@ -37,7 +37,7 @@ class WebhookEndpoint:
     description: str
     enabled: bool
     disabled_reason: str | None = strawberry.field(
-        description="manual, gone (410), failing, blocked, subscription"
+        description="manual, gone (410), failing, blocked, subscription, client (the partner client is disabled: resumes when it is enabled)"
     )
     disabled_note: str | None
     disabled_at: datetime | None

@@ -225,6 +225,101 @@ def client_create(tenant_id: str, name: str, scopes: tuple[str, ...]) -> None:
     out.print(f"client_secret={secret}")
 
 
+def _in_center(tenant_id: str, work: Callable[[Any], Awaitable[T]]) -> T:
+    """Run `work` with the center's system scope: clients are looked up in that center only
+    (another center's is NOT_FOUND). After a change, a running hub refuses the client's
+    older tokens within RONGHUB_KEY_REFRESH_SECONDS."""
+
+    async def go(settings: Settings) -> T:
+        return await work(_scope(tenant_id))
+
+    try:
+        return _run(go)
+    except Exception as exc:
+        _fail(exc)
+        raise
+
+
+def _when(ms: int | None) -> str:
+    from datetime import UTC, datetime
+
+    return "-" if ms is None else datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+
+
+@client.command("list")
+@click.option("--tenant", "tenant_id", required=True)
+def client_list(tenant_id: str) -> None:
+    """List a center's clients: status, scopes, secret rotation, feed use. Never a secret."""
+    from rich.table import Table
+
+    from hub.identity import clients
+
+    views = _in_center(tenant_id, clients.list_clients)
+    table = Table("client_id", "name", "scopes", "status", "created", "secret rotated", "old secret until",
+                  "subscriptions", "webhooks (paused)", "disabled reason")  # fmt: skip
+    for v in views:
+        d, u = v.doc, v.usage
+        old = max((p.expires_at for p in d.previous_secrets), default=None)
+        table.add_row(d.id, d.name, " ".join(d.scopes), "disabled" if d.disabled else "active", _when(d.created_at),
+                      _when(d.secret_rotated_at), _when(old), str(u.feed_subscriptions),
+                      f"{u.webhook_endpoints} ({u.webhook_endpoints_paused})", d.disabled_reason or "")  # fmt: skip
+    out.print(table)
+    out.print(f"{len(views)} client(s) in {tenant_id}")
+
+
+@client.command("rotate-secret")
+@click.option("--tenant", "tenant_id", required=True)
+@click.option("--client-id", required=True)
+@click.option("--keep-old-seconds", type=click.IntRange(0, 7 * 86_400), default=0, show_default=True,
+              help="the old secret keeps working this long (at most 7 days), so the partner can deploy the new one")
+@click.option("--end-sessions", is_flag=True, help="also refuse the tokens already issued (only with --keep-old-seconds 0)")
+def client_rotate_secret(tenant_id: str, client_id: str, keep_old_seconds: int, end_sessions: bool) -> None:
+    """Give a client a new secret; prints it (shown once)."""
+    from hub.identity import clients
+
+    async def work(scope: Any) -> tuple[Any, str]:
+        return await clients.rotate_secret(scope, client_id, keep_old_seconds, end_sessions)
+
+    view, secret = _in_center(tenant_id, work)
+    out.print(f"client_id={view.doc.id}")
+    out.print(f"client_secret={secret}")
+    old = [p.expires_at for p in view.doc.previous_secrets if p.retired_at == view.doc.secret_rotated_at]
+    console.print(f"old secret accepted until {_when(max(old))}" if old else "old secret refused from now on")
+    if end_sessions:
+        console.print(f"tokens issued before are refused (session epoch {view.doc.session_epoch})")
+
+
+@client.command("disable")
+@click.option("--tenant", "tenant_id", required=True)
+@click.option("--client-id", required=True)
+@click.option("--reason", required=True, help="why (audited), e.g. 密钥泄露 or 合作到期")
+def client_disable(tenant_id: str, client_id: str, reason: str) -> None:
+    """Cut a partner off: no tokens, its tokens and feeds refused, webhook deliveries paused."""
+    from hub.identity import clients
+
+    async def work(scope: Any) -> Any:
+        return await clients.disable(scope, client_id, reason)
+
+    view = _in_center(tenant_id, work)
+    out.print(f"client {view.doc.id} ({view.doc.name}) disabled; tokens refused (session epoch "
+              f"{view.doc.session_epoch}); {view.usage.webhook_endpoints_paused} webhook endpoint(s) paused")  # fmt: skip
+
+
+@client.command("enable")
+@click.option("--tenant", "tenant_id", required=True)
+@click.option("--client-id", required=True)
+def client_enable(tenant_id: str, client_id: str) -> None:
+    """Enable a disabled client; its paused webhook endpoints resume in order."""
+    from hub.identity import clients
+
+    async def work(scope: Any) -> Any:
+        return await clients.enable(scope, client_id)
+
+    view = _in_center(tenant_id, work)
+    out.print(f"client {view.doc.id} ({view.doc.name}) enabled; "
+              f"{view.usage.webhook_endpoints_enabled} webhook endpoint(s) delivering")  # fmt: skip
+
+
 @click.group("keys")
 def keys() -> None:
     """Token-signing keys."""

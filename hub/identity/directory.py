@@ -19,7 +19,9 @@ from pymongo.errors import DuplicateKeyError
 from hub.audit.log import append
 from hub.domain.permissions import CLIENT_SCOPES, Grant, Role
 from hub.errors import Codes, HubError, invalid
+from hub.identity import client_rules
 from hub.identity.documents import AccountDoc, ClientDoc, GrantDoc, RefreshTokenDoc, UserDoc
+from hub.identity.errors import AuthCodes
 from hub.identity.passwords import hash_secret_async
 from hub.ids import new_id, now_ms
 from hub.store.catalog import TenantRepository
@@ -199,6 +201,66 @@ class ClientRepository(TenantRepository[ClientDoc]):
         await self.add(doc)
         await append(self.scope.tenant, self.scope.actor, "client.create", "client", doc.id, {"name": name, "scopes": wanted})
         return doc, secret
+
+    async def require(self, client_id: str) -> ClientDoc:
+        """The client of this tenant; NOT_FOUND for unknown ids and other tenants' clients alike."""
+        client = await self.get(client_id)
+        if client is None:
+            raise HubError(Codes.NOT_FOUND, what_zh="合作方客户端", what_en="client", id=client_id)
+        return client
+
+    async def rotate_secret(self, client_id: str, keep_old_seconds: int = 0, end_sessions: bool = False) -> tuple[ClientDoc, str]:
+        """A new secret (returned once, stored hashed); the replaced one is accepted for
+        `keep_old_seconds` more (see client_rules). `end_sessions` (only with 0) moves the
+        client's session epoch: the tokens it holds are refused too. Not audited here (the
+        caller adds what else it did)."""
+        client_rules.check_rotation(keep_old_seconds, end_sessions)
+        secret = secrets.token_urlsafe(32)
+        hashed = await hash_secret_async(secret)
+        coll = ClientDoc.get_pymongo_collection()
+        for _ in range(5):  # compare-and-set on the current secret: two rotations never lose one
+            client = await self.require(client_id)
+            now = now_ms()
+            kept = client_rules.after_rotation(client.secret_hash, client.previous_secrets, now, keep_old_seconds)
+            changes: dict[str, Any] = {"secret_hash": hashed, "previous_secrets": [k.model_dump() for k in kept],
+                                       "secret_rotated_at": now, "updated_at": now}  # fmt: skip
+            update: dict[str, Any] = {"$set": changes}
+            if end_sessions:
+                changes["sessions_ended_at"] = now
+                update["$inc"] = {"session_epoch": 1}
+            raw = await coll.find_one_and_update(
+                {"_id": client_id, "tenant": self.scope.tenant, "secret_hash": client.secret_hash},
+                update, return_document=ReturnDocument.AFTER,
+            )  # fmt: skip
+            if raw is not None:
+                return ClientDoc.model_validate(raw), secret
+        raise HubError(AuthCodes.CLIENT_CHANGED, id=client_id)
+
+    async def set_disabled(self, client_id: str, reason: str | None) -> tuple[ClientDoc, bool]:
+        """Disable the client (`reason` given: its session epoch moves, so its tokens are
+        refused) or enable it again (None: old tokens stay refused). Returns the client and
+        whether anything changed (disabling a disabled client keeps the first reason)."""
+        now = now_ms()
+        coll = ClientDoc.get_pymongo_collection()
+        if reason is not None:
+            text = client_rules.check_reason(reason)
+            raw = await coll.find_one_and_update(
+                {"_id": client_id, "tenant": self.scope.tenant, "disabled": False},
+                {"$set": {"disabled": True, "disabled_at": now, "disabled_by": self.scope.actor, "disabled_reason": text,
+                          "sessions_ended_at": now, "updated_at": now},
+                 "$inc": {"session_epoch": 1}},
+                return_document=ReturnDocument.AFTER,
+            )  # fmt: skip
+        else:
+            raw = await coll.find_one_and_update(
+                {"_id": client_id, "tenant": self.scope.tenant, "disabled": True},
+                {"$set": {"disabled": False, "disabled_at": None, "disabled_by": None, "disabled_reason": None,
+                          "updated_at": now}},
+                return_document=ReturnDocument.AFTER,
+            )  # fmt: skip
+        if raw is None:
+            return await self.require(client_id), False
+        return ClientDoc.model_validate(raw), True
 
 
 async def user_for_sign_in(username: str) -> UserDoc | None:

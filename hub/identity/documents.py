@@ -74,18 +74,42 @@ class UserDoc(TenantDocument):
         return tuple(g.to_domain() for g in self.grants)
 
 
+class PreviousClientSecret(BaseModel):
+    """A client secret replaced by a rotation that is still accepted until `expires_at`
+    (the overlap a partner needs to deploy the new one). Only its argon2 hash is kept."""
+
+    secret_hash: str
+    retired_at: int  # when it stopped being the current secret (ms)
+    expires_at: int  # refused from then on (ms)
+    last_used_at: int | None = None  # last token obtained with it (at most once a minute)
+
+
 class ClientDoc(TenantDocument):
     """An OAuth2 client of a partner platform or an integration (client_credentials).
-    `_id` is the client_id; only the argon2 hash of the secret is kept."""
+    `_id` is the client_id; only the argon2 hashes of its secrets are kept."""
 
     name: str
     secret_hash: str
     scopes: list[str] = Field(default_factory=list)
+    previous_secrets: list[PreviousClientSecret] = Field(default_factory=list)
+    secret_rotated_at: int | None = None
     disabled: bool = False
+    disabled_at: int | None = None
+    disabled_by: str | None = None
+    disabled_reason: str | None = None
+    # Moved by disabling and by a secret rotation that ends sessions: client tokens carry
+    # the epoch they were issued in (`sep`) and older ones are refused (hub/auth/state.py).
+    session_epoch: int = 0
+    sessions_ended_at: int = 0  # when session_epoch last moved (ms); 0: never
     created_at: int = Field(default_factory=now_ms)
+    updated_at: int = Field(default_factory=now_ms)
 
     class Settings:
         name = "oauth_clients"
+        indexes: ClassVar[list[Any]] = [
+            IndexModel([("tenant", 1), ("created_at", 1)]),
+            IndexModel([("sessions_ended_at", pymongo.DESCENDING)]),
+        ]
 
 
 class SigningKeyDoc(TenantDocument):

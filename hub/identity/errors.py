@@ -73,6 +73,26 @@ class AuthCodes:
         "Client authentication failed (wrong client_id or secret).",
         401,
     )
+    CLIENT_DISABLED = ErrorKind(
+        "CLIENT_DISABLED",
+        "合作方账号已停用:不能再获取或使用访问令牌,请联系融媒体中心管理员。",
+        "This partner client has been disabled: it can no longer obtain or use access tokens; "
+        "contact the media center's administrator.",
+        401,
+    )
+    CLIENT_SESSION_ENDED = ErrorKind(
+        "CLIENT_SESSION_ENDED",
+        "合作方访问令牌已失效(管理员更换了密钥并结束了已签发的令牌,或曾停用该合作方),请用当前密钥重新获取令牌。",
+        "This client access token is no longer valid (the secret was rotated and issued tokens ended, "
+        "or the client was disabled meanwhile); get a new token with the current secret.",
+        401,
+    )
+    CLIENT_CHANGED = ErrorKind(
+        "CLIENT_CHANGED",
+        "合作方客户端 {id} 刚被他人修改(例如同时更换了密钥),请刷新后重试。",
+        "Client {id} was changed meanwhile (e.g. its secret was rotated at the same time); reload and retry.",
+        409,
+    )
     UNSUPPORTED_GRANT = ErrorKind(
         "UNSUPPORTED_GRANT_TYPE",
         "不支持的授权类型:{grant_type}。",

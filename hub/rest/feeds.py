@@ -45,6 +45,8 @@ from hub.feeds.errors import FeedCodes
 from hub.feeds.signers import signers_for
 from hub.feeds.signing import sign_response
 from hub.feeds.subscriptions import FeedFormat, SubscriptionDoc, get_subscription
+from hub.identity.documents import ClientDoc
+from hub.identity.errors import AuthCodes
 from hub.media.service import media_service
 from hub.settings import Settings
 
@@ -123,6 +125,11 @@ async def serve_feed(
             raise HubError(Codes.UNAUTHENTICATED)
         if scope.kind != PrincipalKind.CLIENT:
             raise HubError(FeedCodes.PARTNER_ONLY)
+        # the token check refuses a disabled client's tokens (other processes within
+        # key_refresh_seconds); reading the client here makes feeds stop at once everywhere
+        client = await ClientDoc.find_one({"_id": scope.client_id, "tenant": scope.tenant})
+        if client is None or client.disabled:
+            raise HubError(AuthCodes.CLIENT_DISABLED)
         sub = await get_subscription(scope.tenant, subscription_id)
         if sub is None or sub.client_id != scope.client_id:
             raise HubError(FeedCodes.SUBSCRIPTION_NOT_FOUND, subscription_id=subscription_id)
@@ -270,7 +277,8 @@ def _operation(fmt: str) -> type[Operation]:
                                        "Content-Digest of the empty body", headers=ok_headers),
                 "400": _error("FEED_BAD_CURSOR (after is not a non-negative integer) or BAD_REQUEST (limit)"),
                 "401": _error("UNAUTHENTICATED (no or malformed Authorization), TOKEN_EXPIRED, TOKEN_INVALID, "
-                              "TOKEN_WRONG_AUDIENCE, TOKEN_REVOKED, TOKEN_UNKNOWN_KEY"),
+                              "TOKEN_WRONG_AUDIENCE, TOKEN_REVOKED, TOKEN_UNKNOWN_KEY, CLIENT_DISABLED (the partner "
+                              "client was disabled), CLIENT_SESSION_ENDED (its secret was rotated with endSessions)"),
                 "403": _error("FEED_PARTNER_ONLY: the token is not a partner client's"),
                 "404": _error("FEED_SUBSCRIPTION_NOT_FOUND (unknown, or another client's) or "
                               "FEED_FORMAT_NOT_SUBSCRIBED"),

@@ -231,7 +231,9 @@ class TokenOperation(Operation):
                 "or password, or a used/unknown refresh token; ACCOUNT_LOCKED; SESSION_ENDED: the refresh token's "
                 "session ended because the user's roles, password or status changed), unsupported_grant_type, "
                 "invalid_scope"),
-            "401": _oauth_error("invalid_client (INVALID_CLIENT): wrong client_id or secret", **{
+            "401": _oauth_error("invalid_client (INVALID_CLIENT): wrong client_id or secret (a secret replaced by "
+                                "rotateClientSecret works until its overlap ends); invalid_client (CLIENT_DISABLED): "
+                                "the right secret of a disabled client (disableClient)", **{
                 "WWW-Authenticate": OpenAPIHeader(schema=_STRING, description='Basic realm="ronghub"')}),
             "429": _oauth_error(
                 "RATE_LIMITED (error temporarily_unavailable): too many password or client_credentials requests "

@@ -45,6 +45,7 @@ class World:
     stories: list[tuple[int, int, str]]  # (tenant index, n, id)
     users: dict[int, set[str]] = field(default_factory=dict)  # usernames per tenant
     grant_ids: list[str] = field(default_factory=list)
+    clients: dict[int, str] = field(default_factory=dict)  # the partner client per tenant
 
 
 CREATE_STORY = 'mutation($t: String!) { createStory(input: {title: $t, bodyText: "正文"}) { id title body } }'
@@ -124,6 +125,17 @@ PROBES: dict[str, list[tuple[str, dict[str, str]]]] = {
     "changePassword": [('mutation { changePassword(currentPassword: "not the password", newPassword: "long enough 2") }', {})],
     "createClient": [('mutation { createClient(name: "合作方", scopes: ["stories:read"]) { clientId } }', {})],
     "signOut": [("mutation { signOut }", {})],
+    # client lifecycle: the world's clients are named with their tenant's marker (MK{i}N)
+    "clients": [("{ clients { id name status scopes feedSubscriptionCount webhookEndpointCount } }", {}),
+                ("query($t: ID) { clients(tenant: $t) { id name disabledReason } }", {"t": "tenant"})],
+    # rotating keeps live tokens (no endSessions): any tenant's client, the caller's own included
+    "rotateClientSecret": [("mutation($c: ID!) { rotateClientSecret(clientId: $c) { clientSecret client { id name } } }",
+                            {"c": "client"})],
+    # disabling the caller's own client would end a shared actor's token: other centers' only,
+    # which must be NOT_FOUND (a disabled partner actor would then fail every later request)
+    "disableClient": [('mutation($c: ID!) { disableClient(clientId: $c, reason: "停用") { id name status } }',
+                       {"c": "other_client"})],
+    "enableClient": [("mutation($c: ID!) { enableClient(clientId: $c) { id name status } }", {"c": "other_client"})],
     "configureOidcProvider": [('mutation($n: String!) { configureOidcProvider(name: $n, issuer: "http://127.0.0.1:9", clientId: "c", clientSecret: "s") { name loginPath } }',
                                {"n": "fresh"})],
     "offerStory": [("mutation($s: ID!, $to: ID!) { offerStory(storyId: $s, toTenant: $to) { id storyId toTenant } }", {"s": "story", "to": "tenant"})],
@@ -227,6 +239,7 @@ async def world(http: httpx.AsyncClient, hub_settings: Settings, drain: Any) -> 
     actors: list[Actor] = [Actor("anonymous", None, None), Actor("dev", 0, DEV_TOKEN)]
     stories: list[tuple[int, int, str]] = []
     users: dict[int, set[str]] = {}
+    clients: dict[int, str] = {}
     for i in (1, 2, 3):
         tenant = await make_tenant(f"iso{i}")
         tenants.append(tenant)
@@ -246,8 +259,10 @@ async def world(http: httpx.AsyncClient, hub_settings: Settings, drain: Any) -> 
                 await http.post("/graphql", headers=headers, json={
                     "query": "mutation($id: ID!) { approveStory(id: $id, expectedVersion: 1) { id } }", "variables": {"id": sid}})
         client = await http.post("/graphql", headers=headers, json={
-            "query": 'mutation { createClient(name: "partner", scopes: ["stories:read", "stories:write"]) { clientId clientSecret } }'})
+            "query": 'mutation($n: String!) { createClient(name: $n, scopes: ["stories:read", "stories:write"]) { clientId clientSecret } }',
+            "variables": {"n": f"MK{i}N partner"}})
         creds = client.json()["data"]["createClient"]
+        clients[i] = creds["clientId"]
         tok = await token_request(http, {"grant_type": "client_credentials"}, auth=(creds["clientId"], creds["clientSecret"]))
         actors.append(Actor(f"t{i}:partner", i, tok.json()["access_token"]))
     # one standing offer: tenant 1's story 1 to tenant 2
@@ -257,7 +272,7 @@ async def world(http: httpx.AsyncClient, hub_settings: Settings, drain: Any) -> 
         "variables": {"s": stories[1][2], "to": tenants[2]}})
     grant_id = offer.json()["data"]["offerStory"]["id"]
     await drain()  # approvals distributed: public copies, publications, search index
-    return World(tenants, [a for a in actors if "signOut" not in a.name], stories, users, [grant_id])
+    return World(tenants, [a for a in actors if "signOut" not in a.name], stories, users, [grant_id], clients)
 
 
 async def allowed_markers(world: World, index: int | None) -> set[tuple[int, int]]:
@@ -310,13 +325,17 @@ def operations(draw: st.DrawFn, world: World) -> tuple[Actor, str, str, dict[str
         elif pool == "marker":  # search for any tenant's marker text
             t, n, _ = draw(st.sampled_from(world.stories))
             variables[var] = f"MK{t}S{n}"
+        elif pool == "client":  # any tenant's partner client, or an unknown id
+            variables[var] = draw(st.sampled_from([*world.clients.values(), "c-no-such-client"]))
+        elif pool == "other_client":  # another tenant's partner client, or an unknown id
+            variables[var] = draw(st.sampled_from([c for t, c in world.clients.items() if t != own] + ["c-no-such-client"]))
         elif pool == "publication":  # any tenant's app publication
             _, _, sid = draw(st.sampled_from(world.stories))
             variables[var] = f"{sid}:1:app:publish"
     return actor, field_name, query, variables
 
 
-SWEEP = ["stories", "users", "auditLog", "shareOffers", "accounts", "leads", "topics"]  # planning: leads, topics
+SWEEP = ["stories", "users", "auditLog", "shareOffers", "accounts", "leads", "topics", "clients"]  # planning: leads, topics
 
 
 async def check(http: httpx.AsyncClient, world: World, actor: Actor, field_name: str, query: str, variables: dict[str, Any]) -> None:

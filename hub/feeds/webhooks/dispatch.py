@@ -38,6 +38,7 @@ from hub.feeds.webhooks.documents import (
     WebhookEndpointDoc,
 )
 from hub.feeds.webhooks.schedule import Outcome, RetrySchedule, Verdict, classify, next_wait
+from hub.identity.documents import ClientDoc
 from hub.ids import now_ms
 from hub.jobs import queue
 from hub.jobs.consumers import Consumer, PermanentFailure, RetryLater
@@ -338,6 +339,10 @@ class Dispatcher:
                 **disabled_fields(DisabledReason.SUBSCRIPTION, "订阅已停用或删除"),
             )
             return {"disabled": "subscription"}
+        partner = await ClientDoc.find_one({"_id": subscription.client_id, "tenant": ep.tenant})
+        if partner is not None and partner.disabled:  # disableClient pauses it too; this closes the races
+            await move_ours(ep, ready_at=None, **disabled_fields(DisabledReason.CLIENT, partner.disabled_reason))
+            return {"disabled": "client"}
         selection = subscription.selection.to_selection()
         started = time.monotonic()
         sent = 0

@@ -23,6 +23,7 @@ class DisabledReason(StrEnum):
     FAILING = "failing"  # the retry schedule was exhausted on one item
     BLOCKED = "blocked"  # the URL resolved to a forbidden address at send time
     SUBSCRIPTION = "subscription"  # the subscription was disabled or removed
+    CLIENT = "client"  # the partner client was disabled: paused, resumed when it is enabled
 
 
 class EndpointSecret(BaseModel):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import secrets as pysecrets
+from collections.abc import Callable
 from typing import Any
 
 from beanie.odm.enums import SortDirection
@@ -20,7 +21,7 @@ from hub.domain.permissions import PrincipalKind
 from hub.errors import HubError
 from hub.feeds.keys import SM2, signing_keys
 from hub.feeds.log import head_seq
-from hub.feeds.subscriptions import SignatureAlgorithm, get_subscription
+from hub.feeds.subscriptions import SignatureAlgorithm, get_subscription, list_subscriptions
 from hub.feeds.webhooks import dispatch
 from hub.feeds.webhooks.documents import (
     DisabledReason,
@@ -30,6 +31,7 @@ from hub.feeds.webhooks.documents import (
     WebhookEndpointDoc,
 )
 from hub.feeds.webhooks.errors import WebhookCodes
+from hub.identity.documents import ClientDoc
 from hub.ids import new_id, now_ms
 from hub.jobs import queue
 from hub.settings import Settings
@@ -121,6 +123,7 @@ class WebhookEndpoints:
         client = self.scope.client_id if self.scope.kind == PrincipalKind.CLIENT else None
         if subscription is None or (client is not None and subscription.client_id != client):
             raise HubError(WebhookCodes.SUBSCRIPTION_NOT_FOUND, id=subscription_id)
+        await refuse_if_client_disabled(self.tenant, subscription.client_id)
         url = await self.check_url(url)
         text = self._description(description)
         secret = new_secret()
@@ -198,6 +201,7 @@ class WebhookEndpoints:
     async def enable(self, endpoint_id: str) -> WebhookEndpointDoc:
         """Enable (or restart) the endpoint: delivery resumes with the first undelivered item."""
         ep = await self.get(endpoint_id)
+        await refuse_if_client_disabled(self.tenant, await _client_of(ep))
         await self.check_url(ep.url)
         saved = await self._write(
             ep,
@@ -289,3 +293,75 @@ class WebhookEndpoints:
         )
         await self._audit("webhook.replay", ep, delivery_id=delivery_id, seq=delivery.seq)
         return delivery
+
+
+# -- a partner client disabled and enabled again (hub/identity/clients.py) -------------------
+
+
+async def _client_of(ep: WebhookEndpointDoc) -> str | None:
+    if ep.client_id:
+        return ep.client_id
+    subscription = await get_subscription(ep.tenant, ep.subscription_id)
+    return subscription.client_id if subscription else None
+
+
+async def refuse_if_client_disabled(tenant: str, client_id: str | None) -> None:
+    """WEBHOOK_CLIENT_DISABLED if the endpoint's partner client is disabled: its endpoints
+    stay paused until the client is enabled."""
+    if client_id is None:
+        return
+    client = await ClientDoc.find_one({"_id": client_id, "tenant": tenant})
+    if client is not None and client.disabled:
+        raise HubError(WebhookCodes.CLIENT_DISABLED, client_id=client_id)
+
+
+async def client_endpoints(tenant: str, client_id: str) -> list[WebhookEndpointDoc]:
+    """The endpoints of the client's subscriptions, oldest first."""
+    subscriptions = [str(s.id) for s in await list_subscriptions(tenant, client_id)]
+    q = {"tenant": tenant, "$or": [{"client_id": client_id}, {"subscription_id": {"$in": subscriptions}}]}
+    return await WebhookEndpointDoc.find(q).sort([("created_at", SortDirection.ASCENDING)]).to_list()
+
+
+async def _move_until_done(
+    ep: WebhookEndpointDoc, wanted: Callable[[WebhookEndpointDoc], bool], ready_at: int | None, **changes: Any
+) -> bool:
+    """Move `ep` with `changes` while `wanted(ep)` holds, over concurrent moves by its
+    running chain (compare-and-set on version and tick). True if this call moved it."""
+    for _ in range(20):
+        if not wanted(ep):
+            return False
+        if await dispatch.move(ep, ready_at=ready_at, **changes) is not None:
+            return True
+        fresh = await WebhookEndpointDoc.find_one({"_id": ep.id, "tenant": ep.tenant})
+        if fresh is None:
+            return False
+        ep = fresh
+    raise HubError(WebhookCodes.CONFLICT)
+
+
+async def pause_client(tenant: str, client_id: str, note: str | None) -> list[str]:
+    """Pause every enabled endpoint of the client (disabled, reason `client`): no delivery
+    until `resume_client`; each keeps its cursor, so nothing is dropped. A run in flight
+    stops at its next write (the tick moved); the item it was sending goes again on resume
+    with the same webhook-id. Returns the ids paused."""
+    paused = []
+    fields = dispatch.disabled_fields(DisabledReason.CLIENT, note)
+    for ep in await client_endpoints(tenant, client_id):
+        if await _move_until_done(ep, lambda e: e.enabled, None, **fields):
+            paused.append(str(ep.id))
+    return paused
+
+
+def _paused_by_client(ep: WebhookEndpointDoc) -> bool:
+    return not ep.enabled and ep.disabled_reason == DisabledReason.CLIENT
+
+
+async def resume_client(tenant: str, client_id: str) -> list[str]:
+    """Enable again the endpoints `pause_client` paused (those disabled for another reason
+    stay disabled): each resumes with its first undelivered item, in log order."""
+    resumed = []
+    for ep in await client_endpoints(tenant, client_id):
+        if await _move_until_done(ep, _paused_by_client, now_ms(), state=EndpointState.ENABLED, disabled_reason=None,
+                                  disabled_note=None, disabled_at=None, attempt=0, next_attempt_at=None):  # fmt: skip
+            resumed.append(str(ep.id))
+    return resumed

@@ -46,3 +46,10 @@ class WebhookCodes:
         "Invalid webhook setting: {reason_en}",
         400,
     )
+    CLIENT_DISABLED = ErrorKind(
+        "WEBHOOK_CLIENT_DISABLED",
+        "合作方客户端 {client_id} 已停用,其推送已暂停:请先启用合作方(enableClient),推送会从暂停处按顺序继续。",
+        "Partner client {client_id} is disabled and its deliveries are paused; enable the client "
+        "(enableClient) and they resume in order.",
+        409,
+    )
