@@ -11,11 +11,12 @@ from typing import Any, ClassVar
 from pydantic import Field
 from pymongo import IndexModel
 
+from hub.audit.fields import AuditPendingFields, pending_index
 from hub.ids import now_ms
 from hub.store.documents import TenantDocument
 
 
-class StoryLockDoc(TenantDocument):
+class StoryLockDoc(TenantDocument, AuditPendingFields):
     """A story's edit lock (`_id` = story id). `holder` None: free. Every change is a
     compare-and-set on `version`; the first lock of a story is an insert (unique `_id`)."""
 
@@ -28,7 +29,7 @@ class StoryLockDoc(TenantDocument):
 
     class Settings:
         name = "story_locks"
-        indexes: ClassVar[list[Any]] = [IndexModel([("tenant", 1), ("holder", 1)])]
+        indexes: ClassVar[list[Any]] = [pending_index(), IndexModel([("tenant", 1), ("holder", 1)])]
 
 
 class CommentDoc(TenantDocument):

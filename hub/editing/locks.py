@@ -5,8 +5,9 @@ document (`_id` = story id): the first acquisition inserts it (the unique `_id`
 decides a race), every later change is a compare-and-set on its `version`, so of
 two editors racing exactly one wins and the other is refused with the winner's name.
 Each change is announced on the bus (topic `story_lock`) and audited (renewals, which
-are heartbeats, are announced but not audited); a takeover also leaves a stored
-notice for the previous holder.
+are heartbeats, are announced but not audited): the audit entry travels in the lock's
+own write (insert or compare-and-set, hub/audit/pending.py) and is appended right after.
+A takeover also leaves a stored notice for the previous holder.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from hub.audit.log import append
+from hub.audit import pending
 from hub.domain.permissions import Action, permits
 from hub.editing import notifications, people
 from hub.editing.documents import StoryLockDoc
@@ -100,14 +101,21 @@ async def acquire(
         }
         if move != LockMove.RENEW:
             fields["acquired_at"] = now
-        won = await _write(scope, story_id, lock, fields)
-        if won is None:
-            continue  # someone else changed the lock between our read and write: decide again
         previous = (
             lock.holder if lock and move in (LockMove.TAKE_OVER, LockMove.TAKE_EXPIRED) else None
         )
-        await _announce(scope, won, move, previous, reason)
-        return won
+        entry = None
+        if move != LockMove.RENEW:  # renewals are heartbeats: not audited
+            entry = await pending.prepare(
+                scope.tenant, actor, f"story.{_kind(move)}", "story", story_id,
+                {"expires_at": fields["expires_at"], "previous_holder": previous, "reason": reason,
+                 **await people.story_state(scope.tenant, story_id)},
+            )  # fmt: skip
+        won = await _write(scope, story_id, lock, fields, entry)
+        if won is None:
+            continue  # someone else changed the lock between our read and write: decide again
+        await _announce(scope, won, move, previous, reason, entry)
+        return pending.without(won, entry) if entry else won
     raise HubError(EditingCodes.LOCK_CONTENDED, story_id=story_id)
 
 
@@ -118,59 +126,62 @@ async def release(scope: Scope, story_id: str) -> StoryLockDoc:
         lock = await current(scope, story_id)
         if lock is None or lock.holder != actor:
             raise HubError(EditingCodes.LOCK_NOT_HELD, story_id=story_id)
+        entry = await pending.prepare(scope.tenant, actor, "story.lock.release", "story", story_id,
+                                      await people.story_state(scope.tenant, story_id))  # fmt: skip
         won = await _write(
-            scope, story_id, lock, {"holder": None, "holder_name": None, "expires_at": 0}
+            scope, story_id, lock, {"holder": None, "holder_name": None, "expires_at": 0}, entry
         )
         if won is not None:
             await publish(
                 scope.tenant, TOPIC, "lock.released", story_id, actor, {"previous_holder": actor}
             )
-            await append(
-                scope.tenant,
-                actor,
-                "story.lock.release",
-                "story",
-                story_id,
-                await people.story_state(scope.tenant, story_id),
-            )
-            return won
+            await pending.settle(StoryLockDoc, story_id, entry)
+            return pending.without(won, entry)
     raise HubError(EditingCodes.LOCK_CONTENDED, story_id=story_id)
 
 
 async def _write(
-    scope: Scope, story_id: str, lock: StoryLockDoc | None, fields: dict[str, Any]
-) -> StoryLockDoc | None:
-    """Insert the first lock, or compare-and-set on `version`; None: lost a race."""
+    scope: Scope, story_id: str, lock: StoryLockDoc | None, fields: dict[str, Any],
+    entry: pending.Pending | None = None,
+) -> StoryLockDoc | None:  # fmt: skip
+    """Insert the first lock, or compare-and-set on `version`, with the change's audit
+    `entry` (if any) in the same write; None: lost a race (nothing written)."""
     if lock is None:
         doc = StoryLockDoc(id=story_id, tenant=scope.tenant, **fields)
+        if entry is not None:
+            entry.on_doc(doc)
         try:
             await doc.insert()
         except DuplicateKeyError:
             return None
         return doc
+    update: dict[str, Any] = {"$set": fields, "$inc": {"version": 1}}
     raw = await StoryLockDoc.get_pymongo_collection().find_one_and_update(
         {"_id": story_id, "tenant": scope.tenant, "version": lock.version},
-        {"$set": fields, "$inc": {"version": 1}},
+        entry.into(update) if entry is not None else update,
         return_document=ReturnDocument.AFTER,
     )
     return None if raw is None else StoryLockDoc.model_validate(raw)
 
 
-async def _announce(
-    scope: Scope, lock: StoryLockDoc, move: LockMove, previous: str | None, reason: str
-) -> None:
-    actor = scope.actor
-    kind = {LockMove.RENEW: "lock.renewed", LockMove.TAKE_OVER: "lock.taken_over"}.get(
+def _kind(move: LockMove) -> str:
+    return {LockMove.RENEW: "lock.renewed", LockMove.TAKE_OVER: "lock.taken_over"}.get(
         move, "lock.acquired"
     )
+
+
+async def _announce(
+    scope: Scope, lock: StoryLockDoc, move: LockMove, previous: str | None, reason: str,
+    entry: pending.Pending | None,
+) -> None:  # fmt: skip
+    actor = scope.actor
+    kind = _kind(move)
     data = {"holder": lock.holder, "holder_name": lock.holder_name, "expires_at": lock.expires_at,
             "previous_holder": previous, "reason": reason}  # fmt: skip
     await publish(scope.tenant, TOPIC, kind, lock.id, actor, data)
-    if move == LockMove.RENEW:
+    if entry is None:
         return  # a heartbeat: announced, not audited
-    await append(scope.tenant, actor, f"story.{kind}", "story", lock.id,
-                 {"expires_at": lock.expires_at, "previous_holder": previous, "reason": reason,
-                  **await people.story_state(scope.tenant, lock.id)})  # fmt: skip
+    await pending.settle(StoryLockDoc, lock.id, entry)
     if move == LockMove.TAKE_OVER and previous:
         text = f"{lock.holder_name or actor} 接管了你正在编辑的稿件的编辑锁" + (
             f":{reason}" if reason else ""

@@ -35,7 +35,12 @@ def builtin_consumers(state: Any) -> list[Consumer]:
     # audit: the entry of a story change whose writer died before appending it
     from hub.audit.recover import recover_consumer
 
-    consumers.append(recover_consumer(settings.audit_recovery_seconds if settings is not None else 30.0))
+    recovery_seconds = settings.audit_recovery_seconds if settings is not None else 30.0
+    consumers.append(recover_consumer(recovery_seconds))
+    # audit: entries other changes carry in their documents (hub/audit/pending.py)
+    from hub.audit.pending import pending_consumer
+
+    consumers.append(pending_consumer(recovery_seconds))
     if settings is not None:
         from hub.feeds.webhooks.dispatch import Dispatcher
 

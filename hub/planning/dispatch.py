@@ -1,7 +1,8 @@
 """派单 and 指挥调度, stored: dispatching, the assignee's moves, 改派, the board.
 
 Reads and the shared write helpers are `PlanningStore`'s; every change here is also
-announced on the bus (topic `assignment`) after it is stored, and audited.
+announced on the bus (topic `assignment`) after it is stored, and audited: the audit
+entry travels in the change's own write (hub/audit/pending.py) and is appended right after.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from beanie.odm.enums import SortDirection
 
+from hub.audit import pending
 from hub.domain.permissions import Action, permits
 from hub.errors import HubError, invalid
 from hub.events.bus import publish
@@ -56,7 +58,7 @@ class DispatchDesk(PlanningStore):
         return {d.id for d in docs if not d.disabled}
 
     @staticmethod
-    def _entry(doc: AssignmentDoc, entry: HistoryEntry) -> dict[str, Any]:
+    def _history(doc: AssignmentDoc, entry: HistoryEntry) -> dict[str, Any]:
         """The `$set` that appends `entry` to the timeline (the CAS on version keeps keys unique)."""
         value = {
             **asdict(entry),
@@ -87,15 +89,15 @@ class DispatchDesk(PlanningStore):
             id=new_id(), tenant=self.tenant, topic_id=topic_id, assignees=people, kind=kind, deadline=deadline,
             note=clean_text("note", note), created_by=actor, created_at=now, updated_at=now,
         )  # fmt: skip
-        doc.history = {k.removeprefix("history."): v for k, v in self._entry(doc, entry).items()}
+        doc.history = {k.removeprefix("history."): v for k, v in self._history(doc, entry).items()}
         # the deadline job first: a crash in between leaves a job that finds nothing, never
         # an assignment without its deadline check
         await overdue.schedule(self.tenant, doc.id, deadline)
-        await doc.insert()
-        await self._announce(
-            doc, "dispatch", None, {"assignees": people, "kind": kind.value, "deadline": deadline}
-        )
-        return doc
+        data = self._data(doc, None, {"assignees": people, "kind": kind.value, "deadline": deadline})
+        audit = await self._entry("assignment.dispatch", "assignment", doc.id, data)
+        await audit.on_doc(doc).insert()
+        await self._announce(doc, "dispatch", data, audit)
+        return self._settled(doc, audit)
 
     async def move_assignment(
         self,
@@ -129,9 +131,11 @@ class DispatchDesk(PlanningStore):
             }
         entry = HistoryEntry(at=now_ms(), actor=actor, kind=action.value, from_status=doc.status.value, to_status=new.value,
                              reason=text)  # fmt: skip
-        stored = await self._cas(doc, {**fields, **self._entry(doc, entry)})
-        await self._announce(stored, action.value, doc.status, {"reason": text, **details})
-        return stored
+        data = self._data(doc, doc.status, {"reason": text, **details}, status=new)
+        audit = await self._entry(f"assignment.{action.value}", "assignment", doc.id, data)
+        stored = await self._cas(doc, {**fields, **self._history(doc, entry)}, audit)
+        await self._announce(stored, action.value, data, audit)
+        return self._settled(stored, audit)
 
     async def reassign(
         self,
@@ -157,33 +161,36 @@ class DispatchDesk(PlanningStore):
             "status": new.value,
             "assignees": people,
             "reason": text,
-            **self._entry(doc, entry),
+            **self._history(doc, entry),
         }
         if deadline is not None and deadline != doc.deadline:
             fields["deadline"] = deadline
             await overdue.schedule(
                 self.tenant, doc.id, deadline
             )  # a lost race leaves a job that skips
-        stored = await self._cas(doc, fields)
-        await self._announce(
-            stored,
-            "reassign",
-            doc.status,
-            {"reason": text, "from_assignees": doc.assignees, "assignees": people},
-        )
-        return stored
+        data = self._data(doc, doc.status, {"reason": text, "from_assignees": doc.assignees, "assignees": people},
+                          status=new, assignees=people, deadline=fields.get("deadline", doc.deadline))  # fmt: skip
+        audit = await self._entry("assignment.reassign", "assignment", doc.id, data)
+        stored = await self._cas(doc, fields, audit)
+        await self._announce(stored, "reassign", data, audit)
+        return self._settled(stored, audit)
+
+    @staticmethod
+    def _data(
+        doc: AssignmentDoc, before: AssignmentStatus | None, details: dict[str, Any], *,
+        status: AssignmentStatus | None = None, assignees: list[str] | None = None, deadline: int | None = None,
+    ) -> dict[str, Any]:  # fmt: skip
+        """What the audit entry and the bus event say about the change: the assignment as
+        it will be stored (`status`, `assignees`, `deadline` where the change sets them)."""
+        return {"from": before.value if before else None, "status": (status or doc.status).value, "topic_id": doc.topic_id,
+                "assignees": list(assignees if assignees is not None else doc.assignees),
+                "deadline": deadline if deadline is not None else doc.deadline, **details}  # fmt: skip
 
     async def _announce(
-        self,
-        doc: AssignmentDoc,
-        action: str,
-        before: AssignmentStatus | None,
-        details: dict[str, Any],
+        self, doc: AssignmentDoc, action: str, data: dict[str, Any], entry: pending.Pending
     ) -> None:
-        """Audit, then the bus event (after the change is stored)."""
-        data = {"from": before.value if before else None, "status": doc.status.value, "topic_id": doc.topic_id,
-                "assignees": list(doc.assignees), "deadline": doc.deadline, **details}  # fmt: skip
-        await self._audit(f"assignment.{action}", "assignment", doc.id, data)
+        """After the change is stored: its carried audit entry, then the bus event."""
+        await self._settle(doc, entry)
         kind = (
             "assignment.dispatched"
             if action == "dispatch"

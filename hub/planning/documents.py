@@ -9,12 +9,13 @@ from typing import Any, ClassVar
 from pydantic import Field
 from pymongo import IndexModel
 
+from hub.audit.fields import AuditPendingFields, pending_index
 from hub.ids import now_ms
 from hub.planning.rules import AssignmentKind, AssignmentStatus, LeadSource, LeadStatus, TopicStatus
 from hub.store.documents import TenantDocument
 
 
-class LeadDoc(TenantDocument):
+class LeadDoc(TenantDocument, AuditPendingFields):
     """线索: a tip as received, and its triage."""
 
     title: str
@@ -37,12 +38,13 @@ class LeadDoc(TenantDocument):
     class Settings:
         name = "planning_leads"
         indexes: ClassVar[list[Any]] = [
+            pending_index(),
             IndexModel([("tenant", 1), ("received_at", -1)]),
             IndexModel([("tenant", 1), ("status", 1), ("received_at", -1)]),
         ]
 
 
-class TopicDoc(TenantDocument):
+class TopicDoc(TenantDocument, AuditPendingFields):
     """选题: a planned story, its channels and column, the leads behind it, its approval."""
 
     title: str
@@ -64,12 +66,13 @@ class TopicDoc(TenantDocument):
     class Settings:
         name = "planning_topics"
         indexes: ClassVar[list[Any]] = [
+            pending_index(),
             IndexModel([("tenant", 1), ("created_at", -1)]),
             IndexModel([("tenant", 1), ("status", 1), ("created_at", -1)]),
         ]
 
 
-class AssignmentDoc(TenantDocument):
+class AssignmentDoc(TenantDocument, AuditPendingFields):
     """派单: a topic's task for a reporter or a team (several users), with its timeline.
 
     `history` maps a zero-padded sequence to one `HistoryEntry` (status changes,
@@ -95,6 +98,7 @@ class AssignmentDoc(TenantDocument):
     class Settings:
         name = "planning_assignments"
         indexes: ClassVar[list[Any]] = [
+            pending_index(),
             IndexModel([("tenant", 1), ("status", 1), ("deadline", 1)]),
             IndexModel([("tenant", 1), ("topic_id", 1)]),
             IndexModel([("tenant", 1), ("story_id", 1)]),
@@ -102,4 +106,4 @@ class AssignmentDoc(TenantDocument):
         ]
 
 
-PLANNING_MODELS = [LeadDoc, TopicDoc, AssignmentDoc]
+PLANNING_MODELS: list[type[TenantDocument]] = [LeadDoc, TopicDoc, AssignmentDoc]

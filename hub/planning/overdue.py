@@ -4,7 +4,7 @@ Dispatching (or moving the deadline by a reassignment) enqueues one job per
 (assignment, deadline) with `ready_at` just after the deadline, so the due time lives
 in the store and survives restarts. The handler re-reads the assignment: if it is still
 open at that deadline, it records the lateness once (`overdue_deadline`, a history
-line, the audit log) and publishes `assignment.overdue` on the bus.
+line, the audit log: its entry carried in the same write) and publishes `assignment.overdue` on the bus.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 from pymongo import ReturnDocument
 
-from hub.audit.log import append as audit
+from hub.audit import pending
 from hub.domain.retry import RetryPolicy
 from hub.events.bus import publish
 from hub.ids import now_ms
@@ -54,21 +54,22 @@ async def record_overdue(
         return {"skipped": doc.status.value}
     entry = {"at": now, "actor": None, "kind": "overdue", "from_status": doc.status.value, "to_status": doc.status.value,
              "from_assignees": [], "to_assignees": list(doc.assignees), "reason": ""}  # fmt: skip
-    raw = await AssignmentDoc.get_pymongo_collection().find_one_and_update(
-        {"_id": doc.id, "tenant": tenant, "version": doc.version},
-        {"$set": {"overdue_deadline": deadline, "updated_at": now, f"history.{len(doc.history) + 1:06d}": entry},
-         "$inc": {"version": 1}},
-        return_document=ReturnDocument.AFTER,
-    )  # fmt: skip
-    if raw is None:
-        raise RetryLater("the assignment changed meanwhile; check again")
     data = {
         "status": doc.status.value,
         "topic_id": doc.topic_id,
         "assignees": list(doc.assignees),
         "deadline": deadline,
     }
-    await audit(tenant, ACTOR, KIND, "assignment", doc.id, data)
+    carried = await pending.prepare(tenant, ACTOR, KIND, "assignment", doc.id, data)
+    raw = await AssignmentDoc.get_pymongo_collection().find_one_and_update(
+        {"_id": doc.id, "tenant": tenant, "version": doc.version},
+        carried.into({"$set": {"overdue_deadline": deadline, "updated_at": now, f"history.{len(doc.history) + 1:06d}": entry},
+                      "$inc": {"version": 1}}),
+        return_document=ReturnDocument.AFTER,
+    )  # fmt: skip
+    if raw is None:
+        raise RetryLater("the assignment changed meanwhile; check again")
+    await pending.settle(AssignmentDoc, doc.id, carried)
     await publish(tenant, "assignment", KIND, doc.id, None, data)
     return {"overdue": doc.id}
 

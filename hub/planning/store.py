@@ -1,6 +1,8 @@
 """Leads, topics and assignments, stored: every read filters by the caller's tenant,
 every change is validated by `rules` first and written as one compare-and-set on the
-document's `version`, then audited (actor) and, for assignments, announced on the bus.
+document's `version`, carrying its audit entry (actor) in the same write
+(hub/audit/pending.py), which is appended right after; assignments are then announced
+on the bus.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from beanie.odm.enums import SortDirection
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from hub.audit import pending
 from hub.audit.log import append as audit
 from hub.domain.permissions import Action, permits
 from hub.errors import Codes, HubError, invalid
@@ -43,7 +46,7 @@ from hub.store.documents import TenantDocument
 from hub.store.scope import Scope
 
 D = TypeVar("D", bound=TenantDocument)
-WHAT = {
+WHAT: dict[type[TenantDocument], tuple[str, str]] = {
     LeadDoc: ("线索", "lead"),
     TopicDoc: ("选题", "topic"),
     AssignmentDoc: ("派单", "assignment"),
@@ -121,12 +124,14 @@ class PlanningStore:
         docs = await model.find({"tenant": self.tenant, "_id": {"$in": wanted}}).to_list()
         return {d.id: d for d in docs}
 
-    async def _cas(self, doc: D, fields: dict[str, Any]) -> D:
-        """Set `fields` if nobody changed `doc` since it was read; PLANNING_CONFLICT otherwise."""
+    async def _cas(self, doc: D, fields: dict[str, Any], entry: pending.Pending | None = None) -> D:
+        """Set `fields` if nobody changed `doc` since it was read; PLANNING_CONFLICT otherwise.
+        `entry` (the change's audit entry) is stored with them; then `_settle` it."""
         model = type(doc)
+        update: dict[str, Any] = {"$set": {**fields, "updated_at": now_ms()}, "$inc": {"version": 1}}
         raw = await model.get_pymongo_collection().find_one_and_update(
             {"_id": doc.id, "tenant": self.tenant, "version": doc.version},
-            {"$set": {**fields, "updated_at": now_ms()}, "$inc": {"version": 1}},
+            entry.into(update) if entry is not None else update,
             return_document=ReturnDocument.AFTER,
         )
         if raw is None:
@@ -156,7 +161,23 @@ class PlanningStore:
     async def _audit(
         self, action: str, target_type: str, target_id: str, details: dict[str, Any]
     ) -> None:
+        """An audit entry appended on its own (for changes that carry none)."""
         await audit(self.tenant, self.actor, action, target_type, target_id, details)
+
+    async def _entry(
+        self, action: str, target_type: str, target_id: str, details: dict[str, Any]
+    ) -> pending.Pending:
+        """The audit entry a change carries in its write (`_cas`, or `on_doc` for an insert)."""
+        return await pending.prepare(self.tenant, self.actor, action, target_type, target_id, details)
+
+    async def _settle(self, doc: TenantDocument, entry: pending.Pending) -> None:
+        """After the write: append the carried entry, then take it off the document."""
+        await pending.settle(type(doc), doc.id, entry)
+
+    @staticmethod
+    def _settled(doc: D, entry: pending.Pending) -> D:
+        """The returned document as stored after `_settle` (the entry taken off)."""
+        return pending.without(doc, entry)
 
     # ---- 线索 leads ------------------------------------------------------------------
     async def lead(self, lead_id: str) -> LeadDoc | None:
@@ -202,16 +223,17 @@ class PlanningStore:
         if external is not None:  # the id is derived from (tenant, submitter, external id)
             digest = hashlib.sha256(f"{self.tenant}\x00{actor}\x00{external}".encode()).hexdigest()
             doc.id = "lx" + digest[:30]
+        entry = await self._entry("lead.create", "lead", doc.id,
+                                  {"source": source.value, **({"external_id": external} if external else {})})  # fmt: skip
         try:
-            await doc.insert()
+            await entry.on_doc(doc).insert()
         except DuplicateKeyError:
             known = await self._get(LeadDoc, doc.id)
             if known is None:  # pragma: no cover - an id of another tenant cannot be derived
                 raise
             return known
-        await self._audit("lead.create", "lead", doc.id,
-                          {"source": source.value, **({"external_id": external} if external else {})})  # fmt: skip
-        return doc
+        await self._settle(doc, entry)
+        return self._settled(doc, entry)
 
     async def accept_lead(self, lead_id: str) -> LeadDoc:
         return await self._triage(lead_id, LeadAction.ACCEPT, None)
@@ -223,15 +245,13 @@ class PlanningStore:
         self._writer()
         doc = await self._require(LeadDoc, lead_id)
         new = move_lead(doc.status, action, clean_text("reason", reason))
-        stored = await self._cas(doc, {"status": new.value, "reason": clean_text("reason", reason) or None,
-                                       "triaged_by": self.actor, "triaged_at": now_ms()})  # fmt: skip
-        await self._audit(
-            f"lead.{action.value}",
-            "lead",
-            lead_id,
-            {"from": doc.status.value, "to": new.value, "reason": stored.reason},
-        )
-        return stored
+        text = clean_text("reason", reason) or None
+        entry = await self._entry(f"lead.{action.value}", "lead", lead_id,
+                                  {"from": doc.status.value, "to": new.value, "reason": text})  # fmt: skip
+        stored = await self._cas(doc, {"status": new.value, "reason": text,
+                                       "triaged_by": self.actor, "triaged_at": now_ms()}, entry)  # fmt: skip
+        await self._settle(stored, entry)
+        return self._settled(stored, entry)
 
     async def merge_lead(self, lead_id: str, into: str) -> tuple[LeadDoc, LeadDoc]:
         """合并: `lead_id` becomes merged into `into`; both keep the link."""
@@ -254,6 +274,8 @@ class PlanningStore:
         )
         if linked is None:
             raise HubError(PlanningCodes.CONFLICT, what_zh="目标线索", what_en="target lead")
+        # the merged lead's write decides the merge: it carries the audit entry
+        entry = await self._entry("lead.merge", "lead", lead_id, {"from": doc.status.value, "to": new.value, "into": into})
         try:
             stored = await self._cas(
                 doc,
@@ -263,16 +285,15 @@ class PlanningStore:
                     "triaged_by": self.actor,
                     "triaged_at": now,
                 },
+                entry,
             )
         except HubError:
             await coll.update_one(
                 {"_id": into, "tenant": self.tenant}, {"$unset": {f"merged_from.{lead_id}": ""}}
             )
             raise
-        await self._audit(
-            "lead.merge", "lead", lead_id, {"from": doc.status.value, "to": new.value, "into": into}
-        )
-        return stored, LeadDoc.model_validate(linked)
+        await self._settle(stored, entry)
+        return self._settled(stored, entry), LeadDoc.model_validate(linked)
 
     # ---- 选题 topics -----------------------------------------------------------------
     async def topic(self, topic_id: str) -> TopicDoc | None:
@@ -303,15 +324,12 @@ class PlanningStore:
             tenant=self.tenant, title=clean_text("title", title, required=True), summary=clean_text("summary", summary),
             channels=planned, column_id=column_id or None, lead_ids=wanted, proposer=actor, created_at=now, updated_at=now,
         )  # fmt: skip
-        await doc.insert()
+        entry = await self._entry("topic.propose", "topic", doc.id,
+                                  {"channels": planned, "column_id": doc.column_id, "lead_ids": wanted})  # fmt: skip
+        await entry.on_doc(doc).insert()  # the topic's insert decides it and carries the entry
         await self._link_leads_side(doc.id, wanted, now)
-        await self._audit(
-            "topic.propose",
-            "topic",
-            doc.id,
-            {"channels": planned, "column_id": doc.column_id, "lead_ids": wanted},
-        )
-        return doc
+        await self._settle(doc, entry)
+        return self._settled(doc, entry)
 
     async def decide_topic(
         self, topic_id: str, action: TopicAction, reason: str | None = None
@@ -331,14 +349,11 @@ class PlanningStore:
             fields.update(decided_by=self.actor, decided_at=now)
         else:
             fields.update(closed_by=self.actor, closed_at=now)
-        stored = await self._cas(doc, fields)
-        await self._audit(
-            f"topic.{action.value}",
-            "topic",
-            topic_id,
-            {"from": doc.status.value, "to": new.value, "reason": fields.get("reason")},
-        )
-        return stored
+        entry = await self._entry(f"topic.{action.value}", "topic", topic_id,
+                                  {"from": doc.status.value, "to": new.value, "reason": fields.get("reason")})  # fmt: skip
+        stored = await self._cas(doc, fields, entry)
+        await self._settle(stored, entry)
+        return self._settled(stored, entry)
 
     # ---- changes to an open topic: edits, linked leads ------------------------------
     def _approver(self) -> bool:
@@ -396,10 +411,11 @@ class PlanningStore:
         fields = {k: v for k, v in wanted.items() if getattr(doc, k) != v}
         if not fields:
             return doc  # nothing changes: no new version, no audit entry
-        stored = await self._cas(doc, fields)
-        await self._audit("topic.update", "topic", topic_id, {"status": doc.status.value, "version": stored.version,
-                          "changes": {k: {"from": getattr(doc, k), "to": v} for k, v in fields.items()}})  # fmt: skip
-        return stored
+        entry = await self._entry("topic.update", "topic", topic_id, {"status": doc.status.value, "version": doc.version + 1,
+                                  "changes": {k: {"from": getattr(doc, k), "to": v} for k, v in fields.items()}})  # fmt: skip
+        stored = await self._cas(doc, fields, entry)
+        await self._settle(stored, entry)
+        return self._settled(stored, entry)
 
     async def link_leads(
         self, topic_id: str, lead_ids: Iterable[str], expected_version: int | None = None
@@ -414,11 +430,13 @@ class PlanningStore:
         if not new:
             return doc
         await self._linkable(new)
-        stored = await self._cas(doc, {"lead_ids": [*doc.lead_ids, *new]})
+        linked = [*doc.lead_ids, *new]
+        entry = await self._entry("topic.leads_linked", "topic", topic_id,
+                                  {"lead_ids": new, "linked": linked, "version": doc.version + 1})  # fmt: skip
+        stored = await self._cas(doc, {"lead_ids": linked}, entry)
         await self._link_leads_side(topic_id, new, now_ms())
-        await self._audit("topic.leads_linked", "topic", topic_id,
-                          {"lead_ids": new, "linked": stored.lead_ids, "version": stored.version})  # fmt: skip
-        return stored
+        await self._settle(stored, entry)
+        return self._settled(stored, entry)
 
     async def unlink_lead(
         self, topic_id: str, lead_id: str, expected_version: int | None = None
@@ -429,14 +447,16 @@ class PlanningStore:
         if lead_id not in doc.lead_ids:
             await self._require(LeadDoc, lead_id)
             return doc
-        stored = await self._cas(doc, {"lead_ids": [i for i in doc.lead_ids if i != lead_id]})
+        linked = [i for i in doc.lead_ids if i != lead_id]
+        entry = await self._entry("topic.lead_unlinked", "topic", topic_id,
+                                  {"lead_id": lead_id, "linked": linked, "version": doc.version + 1})  # fmt: skip
+        stored = await self._cas(doc, {"lead_ids": linked}, entry)
         await LeadDoc.get_pymongo_collection().update_one(
             {"_id": lead_id, "tenant": self.tenant},
             {"$unset": {f"topic_ids.{topic_id}": ""}, "$set": {"updated_at": now_ms()}, "$inc": {"version": 1}},
         )  # fmt: skip
-        await self._audit("topic.lead_unlinked", "topic", topic_id,
-                          {"lead_id": lead_id, "linked": stored.lead_ids, "version": stored.version})  # fmt: skip
-        return stored
+        await self._settle(stored, entry)
+        return self._settled(stored, entry)
 
     # ---- 派单 assignments ------------------------------------------------------------
     async def assignment(self, assignment_id: str) -> AssignmentDoc | None:

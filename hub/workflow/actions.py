@@ -10,6 +10,10 @@ chain's `correction_stage` and, once approved, the approval event (carrying the 
 makes distribution send a correction to every channel that had the story. Without a
 correction stage a publisher's correction is approved at once (unless a blocking
 finding stands: then it waits in review like any edit).
+
+A request, a signature and an immediate correction approval carry their audit entry in
+their own write (hub/audit/pending.py); a correction sent back to review is audited after
+its two writes (the round, then the story's status).
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ import pluggy
 from pydantic import Field
 from pymongo import IndexModel, ReturnDocument
 
+from hub.audit import pending as pending_audit
+from hub.audit.fields import AuditPendingFields, pending_index
 from hub.domain.permissions import Action, Principal, permits
 from hub.domain.story import StoryStatus
 from hub.errors import Codes, HubError, invalid
@@ -44,7 +50,7 @@ from hub.workflow.review import (
 )
 
 
-class PendingActionDoc(TenantDocument):
+class PendingActionDoc(TenantDocument, AuditPendingFields):
     """The story's latest takedown request (`_id` = `{story_id}:takedown`)."""
 
     story_id: str
@@ -60,7 +66,7 @@ class PendingActionDoc(TenantDocument):
 
     class Settings:
         name = "review_actions"
-        indexes: ClassVar[list[Any]] = [IndexModel([("tenant", 1), ("status", 1)])]
+        indexes: ClassVar[list[Any]] = [pending_index(), IndexModel([("tenant", 1), ("status", 1)])]
 
 
 def _forbidden(reason_zh: str, reason_en: str) -> HubError:
@@ -135,14 +141,14 @@ async def request_takedown(
         stage=chain.takedown_stage, chain=chains.snapshot(chain), requested_by=scope.actor or "", reason=reason.strip(),
         content_hash=story.content_hash,
     )  # fmt: skip
-    await PendingActionDoc.get_pymongo_collection().replace_one(
-        {"_id": doc.id, "tenant": scope.tenant},
-        doc.model_dump(by_alias=True, mode="json"),
-        upsert=True,
-    )
-    await rounds.audit(
+    carried = await rounds.entry(
         scope, "story.takedown.request", story, reason=doc.reason, stage=chain.stages[doc.stage].key
     )
+    body = doc.model_dump(by_alias=True, mode="json", exclude={"id", *rounds._CARRIED})
+    await PendingActionDoc.get_pymongo_collection().update_one(  # replaces the request, keeps carried entries
+        {"_id": doc.id, "tenant": scope.tenant}, carried.into({"$set": body}), upsert=True
+    )
+    await pending_audit.settle(PendingActionDoc, doc.id, carried)
     await rounds.announce(scope, "takedown.requested", story_id, stage=chain.stages[doc.stage].name)
     return story, doc
 
@@ -162,26 +168,27 @@ async def sign_takedown(
                          decision=decision, opinion=opinion)  # fmt: skip
     record = replace(record, revision=story.revision, content_hash=story.content_hash, at=now_ms())
     status = "approved" if decision == Decision.APPROVE else "returned"
+    stage = chain.stages[doc.stage]
+    carried = await rounds.entry(scope, f"story.takedown.{'approve' if status == 'approved' else 'return'}", story,
+                                 stage=stage.key, opinion=opinion, requested_by=doc.requested_by)  # fmt: skip
     raw = await PendingActionDoc.get_pymongo_collection().find_one_and_update(
         {"_id": doc.id, "tenant": scope.tenant, "status": "pending"},
-        {
+        carried.into({
             "$set": {
                 "status": status,
                 "signoff": {**asdict(record), "decision": record.decision.value},
             }
-        },
+        }),
         return_document=ReturnDocument.AFTER,
-    )
+    )  # fmt: skip
     if raw is None:
         raise HubError(ReviewCodes.NO_PENDING_ACTION, what="撤稿 / takedown")
-    stage = chain.stages[doc.stage]
-    await rounds.audit(scope, f"story.takedown.{'approve' if status == 'approved' else 'return'}", story,
-                       stage=stage.key, opinion=opinion, requested_by=doc.requested_by)  # fmt: skip
+    await pending_audit.settle(PendingActionDoc, doc.id, carried)
     if status == "approved":
         story = await repo.request_takedown(story_id, story.version, doc.reason)
         await _drop_schedule(scope.tenant, story_id)
     await rounds.announce(scope, f"takedown.{status}", story_id, stage=stage.name)
-    return story, PendingActionDoc.model_validate(raw)
+    return story, pending_audit.without(PendingActionDoc.model_validate(raw), carried)
 
 
 async def correct_story(
@@ -224,8 +231,9 @@ async def correct_story(
                 RoundStatus.APPROVED,
                 (signed,),
             )
-            stored = await rounds._store(scope.tenant, story_id, rnd, None, correction_note=note)
-            await rounds.audit(scope, "story.correction.approve", story, note=note)
+            carried = await rounds.entry(scope, "story.correction.approve", story, note=note)
+            stored = await rounds._store(scope.tenant, story_id, rnd, None, carried, correction_note=note)
+            await rounds.settle(story_id, carried)
             return await rounds._approved(repo, story, stored)
         rnd = submit(chain, story.revision, story.content_hash)
     elif existing is not None and existing.status != RoundStatus.RETURNED:

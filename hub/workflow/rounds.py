@@ -9,6 +9,11 @@ or at the scheduled time through a durable job, `review.publish_at`).
 An edit of the story during review or after approval flips its state back to
 `in_review` in the same write (hub/store/stories.py); the round follows the new
 revision (`after_edit`, re-entering at the chain's stage) the next time it is read.
+
+A change of the round carries its audit entry in the round's own write (`_store`,
+hub/audit/pending.py), appended right after (`settle`); entries about a change that
+is the story's write (the hold of a scheduled approval, a correction's return to review)
+are appended after it.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ import structlog
 from pydantic import Field
 from pymongo import IndexModel, ReturnDocument
 
+from hub.audit import pending
+from hub.audit.fields import AuditPendingFields, pending_index
 from hub.audit.log import append
 from hub.domain.permissions import Principal, Role
 from hub.domain.story import StoryStatus
@@ -70,7 +77,7 @@ REENTER = "review.reenter"  # follows edits that sent a story back to review
 EVENT_SCHEDULE = "story.schedule"  # a state change distribution does not act on
 
 
-class ReviewRoundDoc(TenantDocument):
+class ReviewRoundDoc(TenantDocument, AuditPendingFields):
     """A story's current review round (`_id` = story id). Sign-offs are a map keyed by
     sequence (nx-27017 mangles pushed sub-documents); `seq` is the compare-and-set key.
 
@@ -94,7 +101,7 @@ class ReviewRoundDoc(TenantDocument):
 
     class Settings:
         name = "review_rounds"
-        indexes: ClassVar[list[Any]] = [IndexModel([("tenant", 1), ("status", 1)])]
+        indexes: ClassVar[list[Any]] = [pending_index(), IndexModel([("tenant", 1), ("status", 1)])]
 
 
 def review_roles(principal: Principal) -> set[str]:
@@ -127,35 +134,59 @@ async def _raw(tenant: str, story_id: str) -> ReviewRoundDoc | None:
     return await ReviewRoundDoc.find_one({"tenant": tenant, "_id": story_id})
 
 
+_CARRIED = (pending.PENDING, pending.FLAG, pending.REV)
+
+
 async def _store(
-    tenant: str, story_id: str, rnd: ReviewRound | None, expected_seq: int | None, **extra: Any
-) -> ReviewRoundDoc:
-    """Write the round (and `extra` fields) if it is still at `expected_seq` (None: a new round)."""
+    tenant: str, story_id: str, rnd: ReviewRound | None, expected_seq: int | None,
+    entry: pending.Pending | None = None, **extra: Any,
+) -> ReviewRoundDoc:  # fmt: skip
+    """Write the round (and `extra` fields) if it is still at `expected_seq` (None: a new
+    round, replacing the old one but for audit entries it still carries), with the
+    change's audit `entry` (then `settle` it)."""
     coll = ReviewRoundDoc.get_pymongo_collection()
     fields = {**(_fields(rnd) if rnd is not None else {}), **extra}
     if expected_seq is None:
         doc = ReviewRoundDoc(id=story_id, tenant=tenant, seq=1, **fields)
-        await coll.replace_one(
+        body = doc.model_dump(by_alias=True, mode="json", exclude={"id", *_CARRIED})
+        update: dict[str, Any] = {"$set": body}
+        await coll.update_one(
             {"_id": story_id, "tenant": tenant},
-            doc.model_dump(by_alias=True, mode="json"),
+            entry.into(update) if entry is not None else update,
             upsert=True,
         )
         return doc
+    update = {"$set": {**fields, "seq": expected_seq + 1, "updated_at": now_ms()}}
     raw = await coll.find_one_and_update(
         {"_id": story_id, "tenant": tenant, "seq": expected_seq},
-        {"$set": {**fields, "seq": expected_seq + 1, "updated_at": now_ms()}},
+        entry.into(update) if entry is not None else update,
         return_document=ReturnDocument.AFTER,
     )
     if raw is None:  # another reviewer acted at the same moment
         raise HubError(ReviewCodes.NOT_IN_REVIEW, status="changed")
-    return ReviewRoundDoc.model_validate(raw)
+    doc = ReviewRoundDoc.model_validate(raw)
+    return pending.without(doc, entry) if entry is not None else doc
+
+
+def _story_details(story: StoryDoc, details: dict[str, Any]) -> dict[str, Any]:
+    return {"version": story.version, "status": str(story.status.value), "content_hash": story.content_hash,
+            "revision": story.revision, **details}  # fmt: skip
 
 
 async def audit(scope: Scope, action: str, story: StoryDoc, **details: Any) -> None:
-    """An audit entry about the story with actor, version and content hash (and `details`)."""
-    await append(scope.tenant, scope.actor, action, "story", story.id,
-                 {"version": story.version, "status": str(story.status.value), "content_hash": story.content_hash,
-                  "revision": story.revision, **details})  # fmt: skip
+    """An audit entry about the story with actor, version and content hash (and `details`),
+    appended on its own (for changes that carry none)."""
+    await append(scope.tenant, scope.actor, action, "story", story.id, _story_details(story, details))
+
+
+async def entry(scope: Scope, action: str, story: StoryDoc, **details: Any) -> pending.Pending:
+    """The same entry, to be carried in the change's write (`_store`) and then `settle`d."""
+    return await pending.prepare(scope.tenant, scope.actor, action, "story", story.id, _story_details(story, details))
+
+
+async def settle(story_id: str, carried: pending.Pending) -> None:
+    """After the round's write: append the entry it carries, then take it off."""
+    await pending.settle(ReviewRoundDoc, story_id, carried)
 
 
 async def announce(scope: Scope, kind: str, story_id: str, **data: Any) -> None:
@@ -184,13 +215,14 @@ async def current(
     ):
         return doc
     moved = after_edit(to_domain(doc), story.revision, story.content_hash)
+    carried = await pending.prepare(tenant, story.updated_by, "story.review.reenter", "story", story_id,
+                                    {"stage": moved.chain.stages[moved.stage_index].key, "revision": story.revision,
+                                     "content_hash": story.content_hash, "version": story.version})  # fmt: skip
     try:
-        stored = await _store(tenant, story_id, moved, doc.seq, handed_over=False)
+        stored = await _store(tenant, story_id, moved, doc.seq, carried, handed_over=False)
     except HubError:  # someone else synced it first
         return await _raw(tenant, story_id)
-    await append(tenant, story.updated_by, "story.review.reenter", "story", story_id,
-                 {"stage": moved.chain.stages[moved.stage_index].key, "revision": story.revision,
-                  "content_hash": story.content_hash, "version": story.version})  # fmt: skip
+    await settle(story_id, carried)
     await announce(
         Scope(tenant, story.updated_by),
         "review.reentered",
@@ -231,14 +263,10 @@ async def submit_for_review(
         if existing
         else {}
     )
-    stored = await _store(repo.scope.tenant, story_id, rnd, None, **keep)
-    await audit(
-        repo.scope,
-        "story.review.submit",
-        doc,
-        chain=rnd.chain.name,
-        stage=rnd.chain.stages[rnd.stage_index].key,
-    )
+    carried = await entry(repo.scope, "story.review.submit", doc, chain=rnd.chain.name,
+                          stage=rnd.chain.stages[rnd.stage_index].key)  # fmt: skip
+    stored = await _store(repo.scope.tenant, story_id, rnd, None, carried, **keep)
+    await settle(story_id, carried)
     await announce(
         repo.scope, "review.submitted", story_id, stage=rnd.chain.stages[rnd.stage_index].name
     )
@@ -291,9 +319,10 @@ async def sign_off(
         if publish_at is not None and decision == Decision.APPROVE
         else {}
     )
-    stored = await _store(scope.tenant, story_id, signed, existing.seq, **extra)
     action = "story.review.return" if decision == Decision.RETURN else "story.review.approve"
-    await audit(scope, action, story, stage=stage.key, stage_name=stage.name, opinion=opinion)
+    carried = await entry(scope, action, story, stage=stage.key, stage_name=stage.name, opinion=opinion)
+    stored = await _store(scope.tenant, story_id, signed, existing.seq, carried, **extra)
+    await settle(story_id, carried)
     if signed.status == RoundStatus.APPROVED:
         # 签发: distribution takes this revision, now or at its scheduled time
         story, stored = await _approved(repo, story, stored)
@@ -409,13 +438,18 @@ async def schedule(
     extra: dict[str, Any] = {"publish_at": at}
     if embargo_until is not None:
         extra["embargo_until"] = embargo_until or None
-    stored = await _store(scope.tenant, story_id, None, rnd.seq, **extra)
-    if rnd.status == RoundStatus.APPROVED:
+    action = "story.schedule" if at else "story.schedule.cancel"
+    if rnd.status == RoundStatus.APPROVED:  # two writes (round, then the story's hold): audited after both
+        stored = await _store(scope.tenant, story_id, None, rnd.seq, **extra)
         story = await _hold(
             repo, story, StoryStatus.SCHEDULED if at else StoryStatus.APPROVED, stored
         )
-    await audit(scope, "story.schedule" if at else "story.schedule.cancel", story, publish_at=at,
-                embargo_until=stored.embargo_until)  # fmt: skip
+        await audit(scope, action, story, publish_at=at, embargo_until=stored.embargo_until)
+    else:  # the round's write alone: it carries the entry
+        embargo = extra.get("embargo_until", rnd.embargo_until)
+        carried = await entry(scope, action, story, publish_at=at, embargo_until=embargo)
+        stored = await _store(scope.tenant, story_id, None, rnd.seq, carried, **extra)
+        await settle(story_id, carried)
     await announce(scope, "review.scheduled", story_id, publish_at=at)
     return story, stored
 
@@ -429,8 +463,9 @@ async def set_embargo(repo: StoryRepository, story_id: str, until: int | None) -
     rnd = await current(scope.tenant, story_id, story)
     if rnd is None or rnd.handed_over or rnd.status == RoundStatus.RETURNED:
         raise HubError(ReviewCodes.NOT_SCHEDULABLE, status=story.status.value)
-    stored = await _store(scope.tenant, story_id, None, rnd.seq, embargo_until=until)
-    await audit(scope, "story.embargo", story, embargo_until=until)
+    carried = await entry(scope, "story.embargo", story, embargo_until=until)
+    stored = await _store(scope.tenant, story_id, None, rnd.seq, carried, embargo_until=until)
+    await settle(story_id, carried)
     return stored
 
 
@@ -460,8 +495,9 @@ async def publish_due(job: JobDoc) -> dict[str, object]:
     story = await repo.set_status(
         story_id, story.version, StoryStatus.APPROVED, approval_data(rnd, scheduled_at=at)
     )
-    await _store(tenant, story_id, None, rnd.seq, handed_over=True, correction_note=None)
-    await audit(scope, "story.schedule.published", story, publish_at=at)
+    carried = await entry(scope, "story.schedule.published", story, publish_at=at)
+    await _store(tenant, story_id, None, rnd.seq, carried, handed_over=True, correction_note=None)
+    await settle(story_id, carried)
     await announce(scope, "review.published", story_id, publish_at=at)
     return {"approved": story_id}
 

@@ -13,7 +13,8 @@ from pydantic import Field
 from pymongo import IndexModel
 from ronghub_sdk import hookspecs
 
-from hub.audit.log import append
+from hub.audit import pending
+from hub.audit.fields import AuditPendingFields, pending_index
 from hub.channels.story_input import story_input
 from hub.errors import HubError, invalid
 from hub.ids import now_ms
@@ -27,7 +28,7 @@ from hub.workflow.review import Finding, check_acknowledge, finding_key
 MAX_WORDS = 50_000
 
 
-class WordListDoc(TenantDocument):
+class WordListDoc(TenantDocument, AuditPendingFields):
     """One center's list (`_id` = tenant) and its allowed 转载 sources."""
 
     words: list[dict[str, Any]] = Field(default_factory=list)  # {text, level, suggestion, note}
@@ -37,7 +38,7 @@ class WordListDoc(TenantDocument):
 
     class Settings:
         name = "word_lists"
-        indexes: ClassVar[list[Any]] = [IndexModel([("tenant", 1)])]
+        indexes: ClassVar[list[Any]] = [pending_index(), IndexModel([("tenant", 1)])]
 
 
 async def save(
@@ -60,17 +61,27 @@ async def save(
         )
     doc = WordListDoc(id=scope.tenant, tenant=scope.tenant, words=clean,
                       allowed_sources=[s.strip() for s in allowed_sources if s.strip()], updated_by=scope.actor)  # fmt: skip
-    await doc.save()
-    await append(scope.tenant, scope.actor, "review.word_list.save", "word_list", scope.tenant,
-                 {"words": len(clean), "allowed_sources": len(doc.allowed_sources)})  # fmt: skip
+    carried = await pending.prepare(scope.tenant, scope.actor, "review.word_list.save", "word_list", scope.tenant,
+                                    {"words": len(clean), "allowed_sources": len(doc.allowed_sources)})  # fmt: skip
+    await _replace(WordListDoc, doc, carried)
     return doc
+
+
+async def _replace(model: type[TenantDocument], doc: TenantDocument, carried: pending.Pending) -> None:
+    """Store `doc` in place of the one with its id (an upsert), with the change's audit
+    entry in the same write (entries the old one still carries stay); then append it."""
+    body = doc.model_dump(by_alias=True, mode="json", exclude={"id", pending.PENDING, pending.FLAG, pending.REV})
+    await model.get_pymongo_collection().update_one(
+        {"_id": doc.id, "tenant": doc.tenant}, carried.into({"$set": body}), upsert=True
+    )
+    await pending.settle(model, doc.id, carried)
 
 
 async def get(tenant: str) -> WordListDoc | None:
     return await WordListDoc.find_one({"tenant": tenant, "_id": tenant})
 
 
-class FindingAckDoc(TenantDocument):
+class FindingAckDoc(TenantDocument, AuditPendingFields):
     """An editor's acknowledgement of one finding (`_id` = `{story_id}:{key}`): kept while
     the finding's key stands (the matched text and its surroundings unchanged)."""
 
@@ -84,7 +95,7 @@ class FindingAckDoc(TenantDocument):
 
     class Settings:
         name = "finding_acks"
-        indexes: ClassVar[list[Any]] = [IndexModel([("tenant", 1), ("story_id", 1)])]
+        indexes: ClassVar[list[Any]] = [pending_index(), IndexModel([("tenant", 1), ("story_id", 1)])]
 
 
 _default_pm: pluggy.PluginManager | None = None
@@ -175,12 +186,8 @@ async def acknowledge(
     check_acknowledge(found, roles, note)
     ack = FindingAckDoc(id=f"{story.id}:{key}", tenant=scope.tenant, story_id=story.id, key=key, note=note.strip(),
                         by=scope.actor, content_hash=story.content_hash, blocking=found.blocking)  # fmt: skip
-    await FindingAckDoc.get_pymongo_collection().replace_one(
-        {"_id": ack.id, "tenant": scope.tenant},
-        ack.model_dump(by_alias=True, mode="json"),
-        upsert=True,
-    )
-    await append(scope.tenant, scope.actor, "story.finding.acknowledge", "story", story.id,
-                 {"key": key, "code": found.code, "blocking": found.blocking, "note": note.strip(),
-                  "content_hash": story.content_hash, "version": story.version})  # fmt: skip
+    carried = await pending.prepare(scope.tenant, scope.actor, "story.finding.acknowledge", "story", story.id,
+                                    {"key": key, "code": found.code, "blocking": found.blocking, "note": note.strip(),
+                                     "content_hash": story.content_hash, "version": story.version})  # fmt: skip
+    await _replace(FindingAckDoc, ack, carried)
     return replace(found, resolved=True, acknowledged_by=scope.actor)
