@@ -127,7 +127,8 @@ class Settings(BaseSettings):
     )
     audit_recovery_seconds: float = Field(
         30.0,
-        description="a story change whose writer died before appending its audit entry gets it appended this long after the change",
+        description="an audited change (a story's, a review round's, a lock's, planning's...) whose writer died before "
+        "appending its audit entry gets it appended about this long after the change",
     )
     feed_key_overlap_seconds: int = Field(
         86_400, description="after a partner signing key rotation, how long the old key keeps signing beside the new one"

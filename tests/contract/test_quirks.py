@@ -102,3 +102,30 @@ async def test_nx27017_uses_the_compound_index_only_for_eq_equalities(db: AsyncD
     assert "USING INDEX" not in await plan({"tenant": "a", "column_id": "c1"})
     # a range on _id (the one-filter cursor's tie arm) also falls back to a scan
     assert "USING INDEX" not in await plan({"tenant": {"$eq": "a"}, "_id": {"$lt": "z"}})
+
+
+async def test_an_emptied_map_is_told_by_a_counter_not_by_equality(db: AsyncDatabase) -> None:  # type: ignore[type-arg]
+    """Quirk: on nx-27017 `{m: {}}` also matches documents whose map `m` is not empty (and
+    `$eq`/`$in` with a document argument are refused). Portable form (hub/audit/pending.py):
+    a counter bumped by every addition; the flag is cleared by a compare-and-set on it after
+    an `$unset` that returned the map empty."""
+    coll = db["pending_" + new_id()[-6:]]
+    await coll.insert_one({"_id": "d", "tenant": "a", "m": {}, "flag": True, "rev": 0})
+    await coll.update_one({"_id": "d"}, {"$set": {"m.k1": {"x": 1}, "flag": True}, "$inc": {"rev": 1}})
+    after = await coll.find_one_and_update(
+        {"_id": "d"}, {"$unset": {"m.k1": ""}}, projection={"m": 1, "rev": 1}, return_document=ReturnDocument.AFTER
+    )
+    assert after is not None and after["m"] == {} and after["rev"] == 1
+    # another writer adds an entry before the flag is cleared: the clear must not apply
+    await coll.update_one({"_id": "d"}, {"$set": {"m.k2": {"x": 2}, "flag": True}, "$inc": {"rev": 1}})
+    cleared = await coll.update_one({"_id": "d", "rev": after["rev"]}, {"$set": {"flag": False}})
+    assert cleared.matched_count == 0
+    raw = await coll.find_one({"_id": "d"})
+    assert raw is not None and raw["flag"] and list(raw["m"]) == ["k2"]
+
+
+@only_embedded
+async def test_nx27017_empty_map_equality_matches_full_maps(db: AsyncDatabase) -> None:  # type: ignore[type-arg]
+    coll = db["quirk_" + new_id()[-6:]]
+    await coll.insert_one({"_id": "full", "m": {"k": {"x": 1}}})
+    assert [d["_id"] for d in await coll.find({"m": {}}).to_list()] == ["full"]  # MongoDB: none
