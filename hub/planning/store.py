@@ -17,7 +17,6 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from hub.audit import pending
-from hub.audit.log import append as audit
 from hub.domain.permissions import Action, permits
 from hub.errors import Codes, HubError, invalid
 from hub.identity.documents import UserDoc
@@ -157,12 +156,6 @@ class PlanningStore:
         return Page(
             page, [cursors.encode(key, getattr(d, key), d.id) for d in page], len(docs) > first
         )
-
-    async def _audit(
-        self, action: str, target_type: str, target_id: str, details: dict[str, Any]
-    ) -> None:
-        """An audit entry appended on its own (for changes that carry none)."""
-        await audit(self.tenant, self.actor, action, target_type, target_id, details)
 
     async def _entry(
         self, action: str, target_type: str, target_id: str, details: dict[str, Any]
