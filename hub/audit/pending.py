@@ -49,6 +49,8 @@ CONSUMER = "audit.pending"
 KIND = "audit.pending"
 #: sweeps of a tenant are at most this far apart while it writes (one job per slot)
 SLOT_MS = 10_000
+#: flagged documents one sweep reads per collection (read first, then changed)
+BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -167,7 +169,10 @@ async def sweep(tenant: str, older_than_s: float, now: int | None = None) -> Swe
     report = SweepReport([], [], 0, None)
     for model in swept_models():
         coll = model.get_pymongo_collection()
-        async for raw in coll.find({FLAG: {"$eq": True}, "tenant": {"$eq": tenant}}, {PENDING: 1, REV: 1}):
+        found = await coll.find({FLAG: {"$eq": True}, "tenant": {"$eq": tenant}}, {PENDING: 1, REV: 1}).limit(BATCH).to_list()
+        if len(found) == BATCH:  # more than one sweep's worth: the next sweep comes at once
+            report.next_due = now
+        for raw in found:
             done: list[str] = []
             for key, entry in sorted((raw.get(PENDING) or {}).items()):
                 at = int(entry.get("at") or 0)
