@@ -37,8 +37,9 @@ async def recover(job: JobDoc) -> dict[str, Any]:
 
 
 async def missing(tenant: str, payload: dict[str, Any]) -> bool:
-    """Asked by the relay: no job when the writer's entry is there already (the usual case)."""
-    return not await has_key(tenant, str(payload["event_id"]))
+    """Asked by the relay: a job only for an audited event whose entry the writer has not
+    appended yet (usually it has)."""
+    return bool(payload.get("audit")) and not await has_key(tenant, str(payload["event_id"]))
 
 
 def recover_consumer(delay_seconds: float) -> Consumer:
@@ -47,7 +48,6 @@ def recover_consumer(delay_seconds: float) -> Consumer:
         ("story.",),
         recover,
         RetryPolicy(max_attempts=50, base_seconds=1, cap_seconds=300),
-        applies=lambda payload: bool(payload.get("audit")),
         delay_seconds=delay_seconds,
         needed=missing,
     )

@@ -39,9 +39,10 @@ class Consumer:
 
     `kinds` are event kinds or prefixes ending in '.' (e.g. "story."). Any other
     exception from the handler counts as transient (retried with backoff).
-    `applies`, if given, further picks the events (by the relayed payload); `delay_seconds`
-    makes the job due that long after the event and `needed(tenant, payload)` lets the
-    relay skip a job whose work is done already (a safety net like the audit recovery).
+    `needed(tenant, payload)`, if given, is asked by the relay before it makes a job:
+    False skips the event (not this consumer's, or its work is done already);
+    `delay_seconds` makes the job due that long after the event (a safety net like the
+    audit recovery).
     """
 
     name: str
@@ -49,14 +50,8 @@ class Consumer:
     handler: Handler
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     lease_seconds: float = 60.0
-    applies: Callable[[dict[str, Any]], bool] | None = None
     delay_seconds: float = 0.0
-    # asked by the relay before it makes the job: False when the work is done already
     needed: Callable[[str, dict[str, Any]], Awaitable[bool]] | None = None
 
     def wants(self, kind: str) -> bool:
         return any(kind == k or (k.endswith(".") and kind.startswith(k)) for k in self.kinds)
-
-    def takes(self, kind: str, payload: dict[str, Any]) -> bool:
-        """Whether the relay makes a job of this event for this consumer."""
-        return self.wants(kind) and (self.applies is None or self.applies(payload))
