@@ -52,7 +52,8 @@ def _seconds(iso: str) -> float:
     return datetime.fromisoformat(iso).timestamp()
 
 
-def _pct(samples: list[float], q: float) -> float:
+def percentile(samples: list[float], q: float) -> float:
+    """The q-quantile of `samples` (nearest rank), as every bench reports it."""
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
@@ -146,11 +147,11 @@ async def run(n: int, workdir: Path, console: Console) -> dict[str, Any]:
         "failed": failures,
         "approval_to_all_delivered_ms": {
             "p50": round(statistics.median(latencies) * 1000, 1) if latencies else None,
-            "p95": round(_pct(latencies, 0.95) * 1000, 1) if latencies else None,
+            "p95": round(percentile(latencies, 0.95) * 1000, 1) if latencies else None,
         },
         "approval_to_live_everywhere_ms": {
             "p50": round(statistics.median(to_live) * 1000, 1) if to_live else None,
-            "p95": round(_pct(to_live, 0.95) * 1000, 1) if to_live else None,
+            "p95": round(percentile(to_live, 0.95) * 1000, 1) if to_live else None,
             "note": "includes the platforms' review, followed by status polls every 5 s × 1.5ⁿ",
         },
         "stories_per_second_per_worker": round(len(done_at) / (last - first), 2) if done_at else 0.0,

@@ -27,6 +27,7 @@ from typing import Any
 import httpx
 from rich.console import Console
 
+from bench.fanout import percentile
 from bench.procs import child
 from hub.embedded.store import free_port
 from tests.fakes.webhook_receiver import WebhookReceiver, serve_on
@@ -36,11 +37,6 @@ FORMATS = ("feed.json", "feed.ninjs.json", "rss.xml", "atom.xml")
 PAGE = 50
 CREATE = "mutation($i: CreateStoryInput!) { createStory(input: $i) { id version } }"
 APPROVE = "mutation($id: ID!, $v: Int!) { approveStory(id: $id, expectedVersion: $v) { status } }"
-
-
-def _pct(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 async def _gql(http: httpx.AsyncClient, query: str, variables: dict[str, Any] | None = None, headers: Any = None) -> dict[str, Any]:
@@ -100,7 +96,7 @@ async def run(n: int, workdir: Path, console: Console) -> dict[str, Any]:
                     times.append((time.perf_counter() - t0) * 1000)
                     if r.status_code != 200 or "signature" not in r.headers:
                         raise RuntimeError(f"{fmt}: {r.status_code} {r.text[:200]}")
-                pages[fmt] = {"p50_ms": round(statistics.median(times), 1), "p95_ms": round(_pct(times, 0.95), 1)}
+                pages[fmt] = {"p50_ms": round(statistics.median(times), 1), "p95_ms": round(percentile(times, 0.95), 1)}
             etag_r = await http.get(feed, params={"after": 0, "limit": PAGE}, headers=partner)
             t0 = time.perf_counter()
             not_modified = await http.get(feed, params={"after": 0, "limit": PAGE},
