@@ -397,4 +397,4 @@ async def test_review_opinions_are_newsroom_only_but_a_return_reason_reaches_the
     await second(SIGN, {"id": sid, "d": "RETURN", "o": "请补充稻谷产量的数据来源"})
     returned = (await operator(signed, {"id": sid}))["reviewRound"]
     assert returned["returnReason"] == "请补充稻谷产量的数据来源"
-    assert all(s["opinion"] is None for s in returned["signOffs"])
+    assert returned["signOffs"] and all(s["opinion"] is None for s in returned["signOffs"])
