@@ -64,6 +64,17 @@ class Codes:
         "查询使用了 {count} 个别名,超过上限 {limit}。",
         "The query uses {count} aliases, more than the limit of {limit}.",
     )
+    FIELD_REPEATED = ErrorKind(
+        "FIELD_REPEATED",
+        "字段 {field} 在同一层被选取了 {count} 次(含片段展开),超过上限 {limit},请去掉重复的字段或片段。",
+        "The field {field} is selected {count} times in one selection (fragments included), "
+        "more than the limit of {limit}.",
+    )
+    INTROSPECTION_DISABLED = ErrorKind(
+        "INTROSPECTION_DISABLED",
+        "本服务未开放接口结构查询(__schema、__type),请使用发布的接口定义文件 schema.graphql。",
+        "Introspection (__schema, __type) is disabled here; use the published schema.graphql.",
+    )
     TOO_MANY_TOKENS = ErrorKind(
         "TOO_MANY_TOKENS",
         "查询语句过长(超过 {limit} 个记号),请精简查询。",
@@ -74,6 +85,11 @@ class Codes:
         "请求内容过大(上限 {limit} 字节)。",
         "The request body is larger than the limit of {limit} bytes.",
         413,
+    )
+    JSON_TOO_DEEP = ErrorKind(
+        "JSON_TOO_DEEP",
+        "请求中的 JSON 嵌套超过 {limit} 层,请减少嵌套。",
+        "The JSON in the request is nested more than {limit} levels deep.",
     )
     BODY_TOO_LONG = ErrorKind(
         "BODY_TOO_LONG",

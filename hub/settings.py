@@ -84,6 +84,17 @@ class Settings(BaseSettings):
     graphql_max_aliases: int = Field(30, description="most aliases in one GraphQL document")
     graphql_max_cost: int = Field(10_000, description="highest estimated cost of one operation")
     graphql_max_page: int = Field(100, description="largest `first` on a connection")
+    graphql_max_introspection_depth: int = Field(
+        20,
+        description="deepest selection through `__schema`/`__type` (the standard introspection "
+        "query of GraphiQL and code generators is 15 deep)",
+    )
+    graphql_max_repeats: int = Field(
+        30, description="most times one field (response name) may be selected in one selection, fragments included"
+    )
+    graphql_introspection: bool | None = Field(
+        None, description="answer `__schema`/`__type` introspection; unset: only in development"
+    )
 
     plugins: str | None = Field(
         None, description="comma list of channel plugins (entry-point names) to load; unset loads all"
@@ -213,6 +224,10 @@ class Settings(BaseSettings):
     @property
     def development(self) -> bool:
         return self.env == "development"
+
+    @property
+    def introspection(self) -> bool:
+        return self.development if self.graphql_introspection is None else self.graphql_introspection
 
     @property
     def effective_dev_token(self) -> str | None:

@@ -10,7 +10,7 @@ import dataclasses
 from typing import Any
 
 import strawberry
-from strawberry.extensions import AddValidationRules, MaxTokensLimiter
+from strawberry.extensions import MaxTokensLimiter
 from strawberry.tools import merge_types
 from strawberry.types import Info
 
@@ -19,7 +19,7 @@ from hub.domain import diff as domain_diff
 from hub.errors import invalid
 from hub.graphql.context import Context
 from hub.graphql.errors import ShapeErrors
-from hub.graphql.limits import Limits, make_limits_rule
+from hub.graphql.limits import Limits, make_limits_extension
 from hub.graphql.types import (
     Column,
     CreateStoryInput,
@@ -242,15 +242,17 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         max_aliases=settings.graphql_max_aliases,
         max_cost=settings.graphql_max_cost,
         max_page=settings.graphql_max_page,
+        max_introspection_depth=settings.graphql_max_introspection_depth,
+        max_repeats=settings.graphql_max_repeats,
+        introspection=settings.introspection,
     )
-    limits_rule = make_limits_rule(limits)
     return HubSchema(
         query=merge_types("Query", query_parts()),
         mutation=merge_types("Mutation", mutation_parts()),
         subscription=merge_types("Subscription", subscription_parts()),
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
-            lambda: AddValidationRules([limits_rule]),
+            make_limits_extension(limits),  # before graphql-core's validation, which it can skip
             ShapeErrors,
             Authorize,
         ],

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from graphql import get_introspection_query, parse, specified_rules, validate
 
-from hub.graphql.limits import LIST_ESTIMATE, Limits, make_limits_rule
+from hub.graphql.limits import LIST_ESTIMATE, Limits, check
 from hub.graphql.schema import build_schema
 from hub.settings import Settings
 
@@ -28,15 +28,22 @@ def measure(query: str, **overrides: Any) -> dict[str, Any] | None:
         max_aliases=overrides.get("max_aliases", SETTINGS.graphql_max_aliases),
         max_cost=overrides.get("max_cost", SETTINGS.graphql_max_cost),
         max_page=SETTINGS.graphql_max_page,
+        max_introspection_depth=overrides.get("max_introspection_depth", SETTINGS.graphql_max_introspection_depth),
+        max_repeats=overrides.get("max_repeats", SETTINGS.graphql_max_repeats),
+        introspection=overrides.get("introspection", True),
     )
-    errors = validate(SCHEMA, parse(query), [*specified_rules, make_limits_rule(limits)])
-    assert all(e.extensions for e in errors) or not errors, [e.message for e in errors]
-    return errors[0].extensions["details"] if errors else None
+    document = parse(query)
+    error = check(SCHEMA, document, limits)
+    if error is None:
+        assert validate(SCHEMA, document, specified_rules) == []
+        return None
+    assert error.extensions
+    return dict(error.extensions["details"], code=error.extensions["code"])
 
 
 def cost(query: str) -> int:
     details = measure(query, max_cost=0)
-    assert details is not None
+    assert details is not None and details["code"] == "QUERY_TOO_COSTLY"
     return int(details["cost"])
 
 
@@ -83,3 +90,93 @@ def test_revisions_of_a_hundred_stories_in_several_aliases_are_too_costly() -> N
     assert measure(f"{{ a: {page} }}") is None
     refused = measure(f"{{ a: {page} b: {page} c: {page} }}")
     assert refused is not None and refused["cost"] > SETTINGS.graphql_max_cost
+
+
+# ---- hostile documents: measured in linear time, refused with a code ----------------
+def fan_out(levels: int, on: str = "Story", leaf: str = "id title") -> str:
+    """Each fragment spreads the previous one twice: 2^levels copies of `leaf` in ~40 bytes a level."""
+    parts = [f"fragment F0 on {on} {{ {leaf} }}"]
+    parts += [f"fragment F{i} on {on} {{ ...F{i - 1} ...F{i - 1} }}" for i in range(1, levels + 1)]
+    return "\n".join(parts)
+
+
+def timed_measure(query: str, **overrides: Any) -> dict[str, Any] | None:
+    import time
+
+    started = time.perf_counter()
+    details = measure(query, **overrides)
+    assert time.perf_counter() - started < 2.0, "the limits check must be linear in the document"
+    return details
+
+
+@pytest.mark.parametrize("levels", [30, 200])
+def test_a_fragment_fan_out_is_too_costly_at_once(levels: int) -> None:
+    query = "{ stories { edges { node { ...F%d } } } }\n" % levels + fan_out(levels)
+    details = timed_measure(query)
+    assert details is not None and details["code"] == "QUERY_TOO_COSTLY"
+    assert details["cost"] > 2**30
+
+
+def test_a_fan_out_on_the_query_type_is_too_costly_at_once() -> None:
+    details = timed_measure("{ ...F40 }\n" + fan_out(40, on="Query", leaf="columns { id }"))
+    assert details is not None and details["code"] == "QUERY_TOO_COSTLY"
+
+
+def test_a_fan_out_inside_introspection_is_too_costly_at_once() -> None:
+    details = timed_measure("{ __schema { types { ...F40 } } }\n" + fan_out(40, on="__Type", leaf="name"))
+    assert details is not None and details["code"] == "QUERY_TOO_COSTLY"
+
+
+def test_a_field_repeated_beyond_the_limit_is_refused_naming_it() -> None:
+    n = SETTINGS.graphql_max_repeats + 1
+    details = timed_measure("{ " + "columns { id } " * n + "}")
+    assert details == {"code": "FIELD_REPEATED", "field": "columns", "count": n, "limit": SETTINGS.graphql_max_repeats}
+    assert measure("{ " + "columns { id } " * (n - 1) + "}") is None
+
+
+def test_repetition_through_fragments_is_counted() -> None:
+    details = timed_measure("{ stories(first: 1) { edges { node { ...F5 } } } }\n" + fan_out(5, leaf="id"))
+    assert details is not None and details["code"] == "FIELD_REPEATED" and details["count"] == 32
+
+
+def test_introspection_counts_towards_its_own_depth_limit() -> None:
+    chain = "fields { type { " + "ofType { " * 20 + "name" + " }" * 20 + " } }"
+    details = timed_measure('{ __type(name: "Story") { ' + chain + " } }")
+    assert details is not None and details["code"] == "QUERY_TOO_DEEP"
+    assert details == {"code": "QUERY_TOO_DEEP", "depth": 24, "limit": SETTINGS.graphql_max_introspection_depth}
+    assert measure('{ __type(name: "Story") { ' + chain + " } }", max_introspection_depth=24) is None
+
+
+def test_introspection_deeper_than_the_data_limit_passes_within_its_own() -> None:
+    chain = "fields { type { " + "ofType { " * 8 + "name" + " }" * 8 + " } }"  # 12 deep: more than max_depth 10
+    assert SETTINGS.graphql_max_depth < 12 <= SETTINGS.graphql_max_introspection_depth
+    assert measure('{ __type(name: "Story") { ' + chain + " } }") is None
+
+
+def test_introspection_is_refused_when_disabled_but_typename_is_not() -> None:
+    details = measure("{ __schema { queryType { name } } }", introspection=False)
+    assert details == {"code": "INTROSPECTION_DISABLED"}
+    details = measure('query { ...Q } fragment Q on Query { __type(name: "Story") { name } }', introspection=False)
+    assert details == {"code": "INTROSPECTION_DISABLED"}
+    assert measure("{ __typename columns { __typename id } }", introspection=False) is None
+
+
+def test_a_long_fragment_chain_does_not_exhaust_the_stack() -> None:
+    n = 1_500
+    parts = ["{ columns { ...F%d } }" % n, "fragment F0 on Column { id }"]
+    parts += [f"fragment F{i} on Column {{ ...F{i - 1} }}" for i in range(1, n + 1)]
+    document = parse("\n".join(parts))
+    limits = Limits(max_depth=10, max_aliases=30, max_cost=10_000, max_page=100)
+    assert check(SCHEMA, document, limits) is None
+
+
+def test_fragment_cycles_are_left_to_validation_without_hanging() -> None:
+    query = "{ columns { ...A } } fragment A on Column { id ...B } fragment B on Column { name ...A }"
+    limits = Limits(max_depth=10, max_aliases=30, max_cost=10_000, max_page=100)
+    assert check(SCHEMA, parse(query), limits) is None
+    assert validate(SCHEMA, parse(query), specified_rules)  # NoFragmentCyclesRule
+
+
+def test_a_huge_page_literal_is_a_big_cost_not_a_bignum() -> None:
+    details = timed_measure("{ stories(first: %s) { edges { node { id } } } }" % ("9" * 5000))
+    assert details is not None and details["code"] == "QUERY_TOO_COSTLY"
