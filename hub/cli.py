@@ -31,7 +31,8 @@ def _urls(settings: Settings) -> None:
     console.print(f"  OpenAPI   {base}/schema")
     console.print(f"  Health    {base}/healthz   {base}/readyz   {base}/metrics")
     console.print(f"  Data      {settings.data_dir.resolve()}")
-    if settings.effective_dev_token:
+    # The development token works only in development; elsewhere it is neither shown nor accepted.
+    if settings.development and settings.effective_dev_token:
         console.print(f"  Token     Authorization: Bearer {settings.effective_dev_token}  (development)")
     console.print("  Ctrl-C 停止 / to stop")
 

@@ -91,6 +91,12 @@ class Codes:
         "请求中的 JSON 嵌套超过 {limit} 层,请减少嵌套。",
         "The JSON in the request is nested more than {limit} levels deep.",
     )
+    UNSUPPORTED_MEDIA_TYPE = ErrorKind(
+        "UNSUPPORTED_MEDIA_TYPE",
+        "请求内容类型 {content_type} 不受支持,请以 application/json 发送。",
+        "The content type {content_type} is not supported; send application/json.",
+        415,
+    )
     BODY_TOO_LONG = ErrorKind(
         "BODY_TOO_LONG",
         "正文有 {length} 个字符,超过上限 {limit},请拆分稿件或删减内容。",

@@ -28,12 +28,16 @@ def store_for(settings: Settings) -> Iterator[Settings]:
         yield settings.model_copy(update={"mongodb_uri": store.uri})
 
 
-def uvicorn_config(app: Any, host: str, port: int, trusted_proxies: list[str] | None = None) -> uvicorn.Config:
+def uvicorn_config(
+    app: Any, host: str, port: int, trusted_proxies: list[str] | None = None, max_message_bytes: int | None = None
+) -> uvicorn.Config:
     """The HTTP server settings of `ronghub serve` (the benchmarks' bare endpoint uses them too).
 
     One process; uvloop and httptools (dependencies) when importable; no access log,
     which would cost more per request than a cached read. X-Forwarded-For/-Proto are
     believed from RONGHUB_TRUSTED_PROXIES only (uvicorn by default trusts 127.0.0.1).
+    A websocket message may be as large as an HTTP body (RONGHUB_MAX_REQUEST_BYTES),
+    not uvicorn's default of 16 MiB.
     """
     return uvicorn.Config(
         app,
@@ -46,6 +50,7 @@ def uvicorn_config(app: Any, host: str, port: int, trusted_proxies: list[str] | 
         http="auto",
         proxy_headers=bool(trusted_proxies),
         forwarded_allow_ips=list(trusted_proxies or []),
+        **({"ws_max_size": max_message_bytes} if max_message_bytes else {}),
     )
 
 
@@ -59,7 +64,7 @@ def serve(
         if before is not None:
             asyncio.run(before(ready))
         app = create_app(ready)
-        server = uvicorn.Server(uvicorn_config(app, ready.host, ready.port, ready.trusted_proxies))
+        server = uvicorn.Server(uvicorn_config(app, ready.host, ready.port, ready.trusted_proxies, ready.max_request_bytes))
         if banner is not None:
             banner(ready)
         server.run()

@@ -77,6 +77,12 @@ class Settings(BaseSettings):
         "in development it defaults to 'dev-token'",
     )
 
+    metrics_token: str | None = Field(
+        None,
+        description="bearer token the Prometheus scraper sends to /metrics; required in production "
+        "(unset there, /metrics refuses everyone), optional in development (unset: open)",
+    )
+
     max_request_bytes: int = Field(2_000_000, description="largest HTTP request body")
     max_body_chars: int = Field(200_000, description="longest story body (characters)")
     graphql_max_depth: int = Field(10, description="deepest GraphQL selection")

@@ -22,6 +22,7 @@ from litestar.datastructures import State
 from prometheus_client import Counter, Histogram
 from strawberry.http.ides import get_graphql_ide_html
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types.graphql import OperationType
 
 from hub.auth.tokens import scope_for_request
 from hub.errors import Codes, HubError
@@ -35,6 +36,7 @@ from hub.rest.openapi_docs import (
     GraphQLGetOperation,
     GraphQLPostOperation,
 )
+from hub.rest.jsonbody import decode, is_json_media_type
 from hub.rest.responses import error_response
 from hub.store.scope import Scope
 
@@ -124,9 +126,13 @@ async def _run(
                 variable_values=variables,
                 context_value=Context(scope=scope, settings=state.settings, services=state, auth=getattr(state, "auth", None)),
                 operation_name=operation,
-                allowed_operation_types=None if allow_mutation else _QUERY_ONLY,
+                allowed_operation_types=_QUERY_AND_MUTATION if allow_mutation else _QUERY_ONLY,
             )
-    except InvalidOperationTypeError:
+    except InvalidOperationTypeError as exc:
+        if exc.operation_type == _SUBSCRIPTION:
+            raise HubError(
+                Codes.BAD_REQUEST, reason="订阅请通过 WebSocket(graphql-transport-ws)/ subscriptions need the websocket"
+            ) from None
         raise HubError(Codes.BAD_REQUEST, reason="GET 只能用于查询,修改请用 POST / mutations need POST") from None
     except CannotGetOperationTypeError as exc:
         raise HubError(Codes.BAD_REQUEST, reason=f"找不到要执行的操作 / {exc.as_http_error_reason()}") from None
@@ -140,13 +146,9 @@ async def _run(
     return _encode(body), not result.errors, expiries.earliest
 
 
-def _query_only() -> Any:
-    from strawberry.types.graphql import OperationType
-
-    return {OperationType.QUERY}
-
-
-_QUERY_ONLY = _query_only()
+_QUERY_ONLY = {OperationType.QUERY}
+_QUERY_AND_MUTATION = {OperationType.QUERY, OperationType.MUTATION}  # subscriptions: websocket only
+_SUBSCRIPTION = OperationType.SUBSCRIPTION
 
 
 @post(
@@ -161,11 +163,11 @@ _QUERY_ONLY = _query_only()
     operation_class=GraphQLPostOperation,
 )
 async def graphql_post(request: Request[Any, Any, Any], state: State) -> Response[Any]:
+    content_type = request.headers.get("content-type")
+    if not is_json_media_type(content_type):
+        return error_response(HubError(Codes.UNSUPPORTED_MEDIA_TYPE, content_type=content_type[:100]))
     raw = await request.body()
-    try:
-        payload = msgspec.json.decode(raw)
-    except msgspec.DecodeError:
-        return _bad_request("请求体不是合法的 JSON / the body is not valid JSON")
+    payload = decode(raw)
     return await _execute(state, request, payload, allow_mutation=True, raw=("POST", raw))
 
 
@@ -186,10 +188,7 @@ async def graphql_get(request: Request[Any, Any, Any], state: State) -> Response
         return _bad_request("缺少 query 参数 / missing 'query' parameter")
     payload: dict[str, Any] = {"query": params.get("query"), "operationName": params.get("operationName")}
     if params.get("variables"):
-        try:
-            payload["variables"] = msgspec.json.decode(params["variables"])
-        except msgspec.DecodeError:
-            return _bad_request("variables 不是合法的 JSON / 'variables' is not valid JSON")
+        payload["variables"] = decode(params["variables"], "variables")
     return await _execute(state, request, payload, allow_mutation=False, raw=("GET", request.scope["query_string"]))
 
 
@@ -218,17 +217,20 @@ class CachedReads:
         if scope["type"] != "http" or scope["path"] != self.path:
             return await self.app(scope, receive, send)
         length = -1
+        content_type = None
         for name, value in scope["headers"]:
             if name == b"authorization":
                 return await self.app(scope, receive, send)
             if name == b"content-length":
                 length = int(value) if value.isdigit() else -1
+            elif name == b"content-type":
+                content_type = value.decode("latin-1")
         method = scope["method"]
         if method == "GET":
             if await self._answer(("GET", scope["query_string"]), send):
                 return None
             return await self.app(scope, receive, send)
-        if method != "POST" or not 0 <= length <= self.max_body:
+        if method != "POST" or not 0 <= length <= self.max_body or not is_json_media_type(content_type):
             return await self.app(scope, receive, send)
         chunks = []
         while True:

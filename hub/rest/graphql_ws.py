@@ -4,9 +4,11 @@ Authenticated like HTTP: the `connection_init` payload carries the bearer token
 (`{"authorization": "Bearer <token>"}`, or `{"token": "<token>"}`), checked the same
 way as the `Authorization` header. Refusals close the socket with the protocol's
 codes: 4401 no or bad token (and subscribing before `connection_ack`), 4403 a
-signed-in caller without the right to watch the newsroom, 4400 malformed messages,
+signed-in caller without the right to watch the newsroom, 4400 malformed messages
+(not JSON, or nested deeper than the JSON limit),
 4406 a client not speaking graphql-transport-ws, 4408 no `connection_init` in time,
-4409 a repeated subscription id, 4429 a second `connection_init`; a socket whose
+4409 a repeated subscription id, 4413 a message larger than RONGHUB_MAX_REQUEST_BYTES,
+4429 a second `connection_init`; a socket whose
 token expires or is revoked (sign-out) is closed with 4401. Only subscriptions
 run here: queries and mutations go over HTTP. Errors keep the hub's shape.
 """
@@ -28,6 +30,7 @@ from hub.domain.permissions import Action, permits
 from hub.errors import HubError
 from hub.graphql.context import Context
 from hub.graphql.errors import shape_error
+from hub.rest.jsonbody import decode
 from hub.store.scope import Scope
 
 PROTOCOL = "graphql-transport-ws"
@@ -72,10 +75,12 @@ class Connection:
                     text = await self.socket.receive_text()
                 except WebSocketDisconnect:
                     break
+                if isinstance(text, str) and len(text) > self.state.settings.max_request_bytes:
+                    await self.close(4413, "Message too large")
                 try:
-                    message = json.loads(text)
-                except (ValueError, TypeError):  # not JSON, or a binary frame
-                    await self.close(4400, "Invalid message: not JSON text")
+                    message = decode(text, "message")
+                except (HubError, TypeError):  # not JSON, too deeply nested, or a binary frame
+                    await self.close(4400, "Invalid message: not JSON text, or nested too deeply")
                 if not isinstance(message, dict) or not isinstance(message.get("type"), str):
                     await self.close(4400, "Invalid message: no type")
                 await self.handle(message)

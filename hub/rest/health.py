@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
 from litestar import Request, Response, get
@@ -9,7 +10,7 @@ from litestar.datastructures import State
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from hub.errors import Codes, HubError
-from hub.rest.openapi_docs import HEALTHZ_RESPONSES, READYZ_RESPONSES
+from hub.rest.openapi_docs import HEALTHZ_RESPONSES, METRICS_RESPONSES, READYZ_RESPONSES
 from hub.rest.responses import error_response
 
 
@@ -37,11 +38,26 @@ async def readyz(state: State) -> Response[Any]:
 @get(
     "/metrics",
     summary="Prometheus metrics",
-    description="Counters and histograms in the Prometheus text exposition format, for scraping.",
+    description="Counters and histograms in the Prometheus text exposition format, for scraping. "
+    "With RONGHUB_METRICS_TOKEN set (required in production) only with `Authorization: Bearer <token>`.",
     tags=["operations"],
     media_type=CONTENT_TYPE_LATEST,
     sync_to_thread=False,
+    responses=METRICS_RESPONSES,
 )
-def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
-    """Metrics in the Prometheus text format."""
+def metrics(request: Request[Any, Any, Any], state: State) -> Response[Any]:
+    """Metrics in the Prometheus text format, for the scraper holding the metrics token."""
+    if not metrics_allowed(request.headers.get("authorization"), state.settings):
+        return error_response(HubError(Codes.UNAUTHENTICATED), 401)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+def metrics_allowed(header: str | None, settings: Any) -> bool:
+    """Open in development without a token; otherwise only the metrics token opens it
+    (in production without RONGHUB_METRICS_TOKEN nothing does: counters and paths are
+    no business of the public internet)."""
+    token = settings.metrics_token
+    if not token:
+        return bool(settings.development)
+    scheme, _, given = (header or "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())

@@ -90,12 +90,19 @@ GRAPHQL_RESPONSES: dict[int, ResponseSpec] = {
         "conflicts, permissions) also come back with status 200, in `errors`.",
         generate_examples=False,
     ),
-    400: _error("BAD_REQUEST: the body is not JSON, or `query`/`variables`/`operationName` are malformed"),
+    400: _error(
+        "BAD_REQUEST: the body is not JSON, or `query`/`variables`/`operationName` are malformed, or the "
+        "operation is a subscription (websocket only); JSON_TOO_DEEP: the JSON nests more than 64 levels"
+    ),
     401: _error("UNAUTHENTICATED: an Authorization header was sent but the token is not valid"),
     413: _error("REQUEST_TOO_LARGE: the body is larger than RONGHUB_MAX_REQUEST_BYTES"),
+    415: _error("UNSUPPORTED_MEDIA_TYPE: a content type other than application/json"),
     500: _error("INTERNAL: an unexpected failure; `details.ref` names the log entry"),
 }
-GRAPHQL_GET_RESPONSES = {code: spec for code, spec in GRAPHQL_RESPONSES.items() if code != 413}
+GRAPHQL_GET_RESPONSES = {code: spec for code, spec in GRAPHQL_RESPONSES.items() if code not in (413, 415)}
+METRICS_RESPONSES: dict[int, ResponseSpec] = {
+    401: _error("UNAUTHENTICATED: RONGHUB_METRICS_TOKEN is set (always in production) and the bearer token differs"),
+}
 READYZ_RESPONSES: dict[int, ResponseSpec] = {
     200: ResponseSpec(data_container=Readiness, description="Ready", generate_examples=False),
     503: _error("STORE_UNAVAILABLE: the document store does not answer"),
