@@ -26,6 +26,7 @@ from hub.readcache import Generations, ResponseCache, polling
 from hub.rest import feeds as feeds_rest
 from hub.rest import graphql, graphql_ws, health
 from hub.rest import media as media_rest
+from hub.rest.jsonbody import HubRequest
 from hub.rest.responses import http_error_handler, hub_error_handler, internal_error_handler
 from hub.search.service import SearchService, build_engine
 from hub.search.service import install as install_search
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None, command_listeners: list[Command
             Exception: internal_error_handler,
         },
         request_max_body_size=settings.max_request_bytes,
+        request_class=HubRequest,  # REST JSON bodies: nesting-bounded
         openapi_config=openapi_config(),
         debug=False,
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
+from litestar import Request
 
 from hub.errors import Codes, HubError
 
@@ -57,3 +58,17 @@ def is_json_media_type(content_type: str | None) -> bool:
         return True
     media = content_type.split(";", 1)[0].strip().lower()
     return media in JSON_TYPES or media.endswith("+json")
+
+
+class HubRequest(Request[Any, Any, Any]):
+    """litestar's Request whose JSON body (the `data` of REST handlers) is nesting-bounded:
+    litestar itself lets msgspec's RecursionError through as a 500."""
+
+    async def json(self) -> Any:
+        try:
+            value = await super().json()
+        except RecursionError:
+            raise HubError(Codes.JSON_TOO_DEEP, limit=MAX_DEPTH) from None
+        if depth_exceeds(value, MAX_DEPTH):
+            raise HubError(Codes.JSON_TOO_DEEP, limit=MAX_DEPTH)
+        return value
