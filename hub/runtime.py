@@ -50,7 +50,7 @@ def uvicorn_config(
         http="auto",
         proxy_headers=bool(trusted_proxies),
         forwarded_allow_ips=list(trusted_proxies or []),
-        **({"ws_max_size": max_message_bytes} if max_message_bytes else {}),
+        ws_max_size=max_message_bytes or 16 * 1024 * 1024,  # uvicorn's own default otherwise
     )
 
 

@@ -15,7 +15,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RONGHUB_", extra="ignore")
 
     env: Literal["development", "production"] = Field(
-        "development", description="development enables GraphiQL and the development token"
+        "development",
+        description="development enables GraphiQL, introspection, an open /metrics and the development token",
     )
     data_dir: Path = Field(Path(".ronghub"), description="where embedded backends keep data")
     host: str = Field("127.0.0.1", description="address the HTTP server binds")

@@ -156,7 +156,7 @@ class _Measurer:
             for s in pending.pop().selections:
                 if isinstance(s, FragmentSpreadNode):
                     yield s.name.value
-                elif s.selection_set is not None:  # fields and inline fragments
+                elif isinstance(s, FieldNode | InlineFragmentNode) and s.selection_set is not None:
                     pending.append(s.selection_set)
 
     # -- one selection set ------------------------------------------------------------

@@ -30,13 +30,13 @@ from hub.graphql.context import Context
 from hub.graphql.errors import shape_error
 from hub.media.signing import collect_expiries
 from hub.readcache import serve_until
+from hub.rest.jsonbody import decode, is_json_media_type
 from hub.rest.openapi_docs import (
     GRAPHQL_GET_RESPONSES,
     GRAPHQL_RESPONSES,
     GraphQLGetOperation,
     GraphQLPostOperation,
 )
-from hub.rest.jsonbody import decode, is_json_media_type
 from hub.rest.responses import error_response
 from hub.store.scope import Scope
 
@@ -165,7 +165,7 @@ _SUBSCRIPTION = OperationType.SUBSCRIPTION
 async def graphql_post(request: Request[Any, Any, Any], state: State) -> Response[Any]:
     content_type = request.headers.get("content-type")
     if not is_json_media_type(content_type):
-        return error_response(HubError(Codes.UNSUPPORTED_MEDIA_TYPE, content_type=content_type[:100]))
+        return error_response(HubError(Codes.UNSUPPORTED_MEDIA_TYPE, content_type=(content_type or "")[:100]))
     raw = await request.body()
     payload = decode(raw)
     return await _execute(state, request, payload, allow_mutation=True, raw=("POST", raw))

@@ -45,7 +45,7 @@ async def readyz(state: State) -> Response[Any]:
     sync_to_thread=False,
     responses=METRICS_RESPONSES,
 )
-def metrics(request: Request[Any, Any, Any], state: State) -> Response[Any]:
+def metrics(request: Request[Any, Any, Any], state: State) -> Response[bytes]:
     """Metrics in the Prometheus text format, for the scraper holding the metrics token."""
     if not metrics_allowed(request.headers.get("authorization"), state.settings):
         return error_response(HubError(Codes.UNAUTHENTICATED), 401)

@@ -47,6 +47,13 @@ def test_hub_services_get_the_settings_for_real_servers(compose: dict[str, Any],
     assert unknown == [], f"not settings of the hub: {unknown}"
 
 
+def test_the_api_requires_a_metrics_token_and_keeps_introspection_off(compose: dict[str, Any]) -> None:
+    env = _env(compose["services"]["hub-api"])
+    assert env["RONGHUB_METRICS_TOKEN"].startswith("${RONGHUB_METRICS_TOKEN:?")
+    assert "RONGHUB_GRAPHQL_INTROSPECTION" not in env
+    assert "RONGHUB_METRICS_TOKEN=" in (DOCKER / ".env.example").read_text()
+
+
 def test_api_is_health_checked_on_readyz_and_waits_for_its_servers(compose: dict[str, Any]) -> None:
     api = compose["services"]["hub-api"]
     assert api["command"] == ["ronghub", "serve"]

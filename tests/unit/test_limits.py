@@ -111,7 +111,7 @@ def timed_measure(query: str, **overrides: Any) -> dict[str, Any] | None:
 
 @pytest.mark.parametrize("levels", [30, 200])
 def test_a_fragment_fan_out_is_too_costly_at_once(levels: int) -> None:
-    query = "{ stories { edges { node { ...F%d } } } }\n" % levels + fan_out(levels)
+    query = f"{{ stories {{ edges {{ node {{ ...F{levels} }} }} }} }}\n" + fan_out(levels)
     details = timed_measure(query)
     assert details is not None and details["code"] == "QUERY_TOO_COSTLY"
     assert details["cost"] > 2**30
@@ -163,7 +163,7 @@ def test_introspection_is_refused_when_disabled_but_typename_is_not() -> None:
 
 def test_a_long_fragment_chain_does_not_exhaust_the_stack() -> None:
     n = 1_500
-    parts = ["{ columns { ...F%d } }" % n, "fragment F0 on Column { id }"]
+    parts = [f"{{ columns {{ ...F{n} }} }}", "fragment F0 on Column { id }"]
     parts += [f"fragment F{i} on Column {{ ...F{i - 1} }}" for i in range(1, n + 1)]
     document = parse("\n".join(parts))
     limits = Limits(max_depth=10, max_aliases=30, max_cost=10_000, max_page=100)
@@ -178,5 +178,5 @@ def test_fragment_cycles_are_left_to_validation_without_hanging() -> None:
 
 
 def test_a_huge_page_literal_is_a_big_cost_not_a_bignum() -> None:
-    details = timed_measure("{ stories(first: %s) { edges { node { id } } } }" % ("9" * 5000))
+    details = timed_measure("{ stories(first: " + "9" * 5000 + ") { edges { node { id } } } }")
     assert details is not None and details["code"] == "QUERY_TOO_COSTLY"
