@@ -51,7 +51,7 @@ def test_graphql_endpoint_documents_request_responses_and_error_shape(rendered: 
     body = post["requestBody"]["content"]["application/json"]["schema"]
     assert body["required"] == ["query"]
     assert set(body["properties"]) == {"query", "variables", "operationName"}
-    assert set(post["responses"]) == {"200", "400", "401", "413", "500"}
+    assert set(post["responses"]) == {"200", "400", "401", "413", "415", "500"}
     schemas = spec["components"]["schemas"]
     assert set(schemas["GraphQLResponse"]["properties"]) == {"data", "errors"}
     assert set(schemas["ErrorExtensions"]["properties"]) == {"code", "message", "message_zh", "message_en", "details"}
