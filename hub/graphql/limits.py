@@ -20,8 +20,10 @@ variable, or the argument's default when it is left out. Any other list of objec
 cost 1 each without multipliers (they are answered from memory). Fragments count as
 if written out where they are spread.
 
-Repetition: one response name selected more than `max_repeats` times in one selection
-set (fragments flattened) is refused; graphql-core compares such fields pairwise.
+Repetition: one response name selected more than `max_repeats` times in one selection,
+fragments written out and same-named fields' sub-selections merged as execution merges
+them, is refused: graphql-core compares such fields pairwise. It is checked by writing
+the operation out, which is safe only once its cost (at least 1 a field) has passed.
 Token limits are enforced by the parser (strawberry's MaxTokensLimiter).
 """
 
@@ -86,8 +88,6 @@ class Measure:
     introspection_depth: int = 0
     """deepest path through `__schema`/`__type`"""
     cost: int = 0
-    names: tuple[tuple[str, int], ...] = ()
-    """how often each response name is selected at this level (for repetition)"""
 
 
 _EMPTY = Measure()
@@ -116,7 +116,6 @@ class _Measurer:
             if isinstance(d, FragmentDefinitionNode):
                 self.fragments.setdefault(d.name.value, d)
         self.memo: dict[tuple[str, bool], Measure] = {}
-        self.repeated: _Refused | None = None
 
     # -- fragments, once each, dependencies first -------------------------------------
     def measure_fragments(self) -> None:
@@ -124,7 +123,7 @@ class _Measurer:
             frag = self.fragments[name]
             parent = self._condition(frag, None)
             for paged in (False, True):
-                self.memo[(name, paged)] = self.selection(frag.selection_set, parent, paged, frag)
+                self.memo[(name, paged)] = self.selection(frag.selection_set, parent, paged)
 
     def _dependency_order(self) -> list[str]:
         """Fragments with the ones they spread first (iterative: chains can be long).
@@ -160,10 +159,9 @@ class _Measurer:
                     pending.append(s.selection_set)
 
     # -- one selection set ------------------------------------------------------------
-    def selection(self, sel: SelectionSetNode, parent: _Parent, paged: bool, where: Node) -> Measure:
+    def selection(self, sel: SelectionSetNode, parent: _Parent, paged: bool) -> Measure:
         """`paged`: sel belongs to a paged field, whose `edges` list the page size bounds."""
         aliases = depth = idepth = cost = 0
-        names: dict[str, int] = {}
 
         def merge(m: Measure) -> None:
             nonlocal aliases, depth, idepth, cost
@@ -171,28 +169,18 @@ class _Measurer:
             depth = max(depth, m.depth)
             idepth = max(idepth, m.introspection_depth)
             cost = _add(cost, m.cost)
-            for n, c in m.names:
-                names[n] = _add(names.get(n, 0), c)
 
         for s in sel.selections:
             if isinstance(s, FieldNode):
                 merge(self.field(s, parent, paged))
             elif isinstance(s, InlineFragmentNode):
-                merge(self.selection(s.selection_set, self._condition(s, parent), paged, s))
+                merge(self.selection(s.selection_set, self._condition(s, parent), paged))
             elif isinstance(s, FragmentSpreadNode):
                 merge(self.memo.get((s.name.value, paged), _EMPTY))  # unknown or cyclic: another rule's job
-        worst = max(names.items(), key=lambda kv: kv[1], default=None)
-        if worst is not None and worst[1] > self.limits.max_repeats and self.repeated is None:
-            # reported after the operation limits: a fan-out is first of all too costly
-            self.repeated = _Refused(
-                HubError(Codes.FIELD_REPEATED, field=worst[0][:100], count=min(worst[1], 10**9), limit=self.limits.max_repeats),
-                where,
-            )
-        return Measure(aliases, depth, idepth, cost, tuple(names.items()))
+        return Measure(aliases, depth, idepth, cost)
 
     def field(self, f: FieldNode, parent: _Parent, paged: bool) -> Measure:
         name = f.name.value
-        response = f.alias.value if f.alias else name
         alias = 1 if f.alias else 0
         if name in INTROSPECTION_ROOTS and not self.limits.introspection:
             raise _Refused(HubError(Codes.INTROSPECTION_DISABLED), f)
@@ -204,20 +192,19 @@ class _Measurer:
                 0 if name in INTROSPECTION_ROOTS else 1,
                 1 + max(inner.depth, inner.introspection_depth) if name in INTROSPECTION_ROOTS else 0,
                 _add(1, inner.cost),
-                ((response, 1),),
             )
         definition = None
         if isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
             definition = parent.fields.get(name)
         if f.selection_set is None:
-            return Measure(alias, 1, 0, 1, ((response, 1),))
+            return Measure(alias, 1, 0, 1)
         child: _Parent = None
         if definition is not None:
             named = get_named_type(definition.type)
             if isinstance(named, GraphQLObjectType | GraphQLInterfaceType | GraphQLUnionType):
                 child = named
         page = self._page(f, definition)
-        inner = self.selection(f.selection_set, child, page is not None, f)
+        inner = self.selection(f.selection_set, child, page is not None)
         if page is not None:
             multiplier = page
         elif not paged and definition is not None and isinstance(get_nullable_type(definition.type), GraphQLList):
@@ -229,15 +216,14 @@ class _Measurer:
             1 + inner.depth,
             1 + inner.introspection_depth if inner.introspection_depth else 0,
             _add(1, _mul(inner.cost, multiplier)),
-            ((response, 1),),
         )
 
     def _introspection(self, f: FieldNode) -> Measure:
         """Inside introspection every path counts towards the introspection depth."""
         assert f.selection_set is not None
         # The parent type only matters for data fields' page sizes: introspection has none.
-        m = self.selection(f.selection_set, None, False, f)
-        return Measure(m.aliases, 0, max(m.depth, m.introspection_depth), m.cost, m.names)
+        m = self.selection(f.selection_set, None, False)
+        return Measure(m.aliases, 0, max(m.depth, m.introspection_depth), m.cost)
 
     def _condition(self, frag: InlineFragmentNode | FragmentDefinitionNode, parent: _Parent) -> _Parent:
         if frag.type_condition is None:
@@ -268,6 +254,48 @@ class _Measurer:
         }.get(op.operation)
 
 
+class _Repeats:
+    """Same-named fields merged as execution merges them, level by level: graphql-core's
+    OverlappingFieldsCanBeMergedRule compares each group's fields, and their merged
+    sub-selections, pairwise, so a group may not exceed `limit` fields."""
+
+    def __init__(self, fragments: dict[str, FragmentDefinitionNode], limit: int, budget: int) -> None:
+        self.fragments = fragments
+        self.limit = limit
+        self.budget = budget + 1  # fields written out; the cost check bounds it already
+
+    def group(self, selections: list[tuple[SelectionSetNode, frozenset[str]]]) -> None:
+        """`selections`: the sub-selections merged into one, each with the fragments it is inside of."""
+        by_name: dict[str, list[tuple[FieldNode, frozenset[str]]]] = {}
+        for sel, inside in selections:
+            for f, within in self._fields(sel, inside):
+                by_name.setdefault(f.alias.value if f.alias else f.name.value, []).append((f, within))
+        for name, fields in by_name.items():
+            if len(fields) > self.limit:
+                err = HubError(Codes.FIELD_REPEATED, field=name[:100], count=len(fields), limit=self.limit)
+                raise _Refused(err, fields[self.limit][0])
+            children = [(f.selection_set, within) for f, within in fields if f.selection_set is not None]
+            if children:
+                self.group(children)
+
+    def _fields(self, sel: SelectionSetNode, inside: frozenset[str]) -> Iterator[tuple[FieldNode, frozenset[str]]]:
+        pending: list[tuple[SelectionSetNode, frozenset[str]]] = [(sel, inside)]
+        while pending:
+            current, within = pending.pop()
+            for s in current.selections:
+                if isinstance(s, FieldNode):
+                    self.budget -= 1
+                    if self.budget < 0:  # unreachable after the cost check; a guard all the same
+                        raise _Refused(HubError(Codes.QUERY_TOO_COSTLY, cost=_CAP, limit=self.budget), s)
+                    yield s, within
+                elif isinstance(s, InlineFragmentNode):
+                    pending.append((s.selection_set, within))
+                elif isinstance(s, FragmentSpreadNode):
+                    frag = self.fragments.get(s.name.value)
+                    if frag is not None and s.name.value not in within:  # cycles: NoFragmentCyclesRule's job
+                        pending.append((frag.selection_set, within | {s.name.value}))
+
+
 def check(schema: GraphQLSchema, document: DocumentNode, limits: Limits) -> GraphQLError | None:
     """The first limit the document's operations break, as a coded error, or None."""
     measurer = _Measurer(schema, document, limits)
@@ -276,7 +304,7 @@ def check(schema: GraphQLSchema, document: DocumentNode, limits: Limits) -> Grap
         for op in document.definitions:
             if not isinstance(op, OperationDefinitionNode):
                 continue
-            m = measurer.selection(op.selection_set, measurer.root(op), False, op)
+            m = measurer.selection(op.selection_set, measurer.root(op), False)
             if m.aliases > limits.max_aliases:
                 raise _Refused(HubError(Codes.TOO_MANY_ALIASES, count=m.aliases, limit=limits.max_aliases), op)
             if m.depth > limits.max_depth:
@@ -288,8 +316,9 @@ def check(schema: GraphQLSchema, document: DocumentNode, limits: Limits) -> Grap
                 )
             if m.cost > limits.max_cost:
                 raise _Refused(HubError(Codes.QUERY_TOO_COSTLY, cost=m.cost, limit=limits.max_cost), op)
-        if measurer.repeated is not None:
-            raise measurer.repeated
+            # Only now, with the written-out operation known to be small (every field
+            # costs at least 1), is it safe to write it out.
+            _Repeats(measurer.fragments, limits.max_repeats, limits.max_cost).group([(op.selection_set, frozenset())])
     except _Refused as refused:
         err = refused.error
         return GraphQLError(err.message_zh, nodes=[refused.node], extensions=err.as_dict())

@@ -180,3 +180,19 @@ def test_fragment_cycles_are_left_to_validation_without_hanging() -> None:
 def test_a_huge_page_literal_is_a_big_cost_not_a_bignum() -> None:
     details = timed_measure("{ stories(first: " + "9" * 5000 + ") { edges { node { id } } } }")
     assert details is not None and details["code"] == "QUERY_TOO_COSTLY"
+
+
+def test_same_named_fields_merge_their_sub_selections_before_counting() -> None:
+    """Execution (and graphql-core's pairwise check) merges `columns { id }` twice into one
+    `columns` selecting `id` twice: 2 x 20 ids is over the limit though no selection set is."""
+    query = "{ columns { ...C } columns { ...C } } fragment C on Column { " + "id " * 20 + "}"
+    details = timed_measure(query)
+    assert details == {"code": "FIELD_REPEATED", "field": "id", "count": 40, "limit": SETTINGS.graphql_max_repeats}
+    assert measure("{ columns { ...C } columns { ...C } } fragment C on Column { " + "id " * 15 + "}") is None
+
+
+def test_a_fragment_cycle_through_nested_fields_is_left_to_validation() -> None:
+    query = '{ __type(name: "Story") { ...T } } fragment T on __Type { name ofType { ...T } }'
+    limits = Limits(max_depth=10, max_aliases=30, max_cost=10_000, max_page=100)
+    assert check(SCHEMA, parse(query), limits) is None
+    assert validate(SCHEMA, parse(query), specified_rules)
