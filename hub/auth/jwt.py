@@ -73,7 +73,7 @@ def _header(token: str) -> dict[str, Any]:
     try:
         head = token.split(".")[0]
         data = json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
-    except (ValueError, IndexError) as exc:
+    except (ValueError, IndexError, RecursionError) as exc:  # RecursionError: a forged "[[[[..." header
         raise HubError(AuthCodes.TOKEN_INVALID) from exc
     if not isinstance(data, dict):
         raise HubError(AuthCodes.TOKEN_INVALID)

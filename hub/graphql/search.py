@@ -111,7 +111,7 @@ def _offset(after: str | None) -> int:
         kind, offset = json.loads(base64.urlsafe_b64decode(after + "=" * (-len(after) % 4)))
         if kind == "search" and isinstance(offset, int) and offset >= 0:
             return offset + 1
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):  # RecursionError: a tampered "[[[[..." cursor
         pass
     raise invalid("after", "翻页游标无效,请从第一页重新开始", "invalid cursor; start again from the first page")
 
