@@ -59,6 +59,13 @@ def bombs(settings: Settings) -> dict[str, tuple[str, str]]:
             "TOO_MANY_TOKENS",
         ),
         "huge-number-literal": ("{ stories(first: " + "9" * 5_000 + ") { edges { cursor } } }", "QUERY_TOO_COSTLY"),
+        "huge-int-argument": ('{ revision(storyId: "x", number: ' + "9" * 5_000 + ") { number } }", "GRAPHQL_VALIDATION"),
+        "huge-variable-int": ('query($n: Int = ' + "9" * 5_000 + ') { revision(storyId: "x", number: $n) { number } }', "GRAPHQL_VALIDATION"),
+        "huge-float-argument": (
+            "{ stories(filter: {since: " + "9" * 5_000 + ".5e999999}) { edges { cursor } } }",
+            "GRAPHQL_VALIDATION",
+        ),
+        "huge-string-literal": ('{ story(id: "' + "长" * 90_000 + '") { id } __type(name: 5) { name } }', "GRAPHQL_VALIDATION"),
         "huge-page": ("{ stories(first: 100000000) { edges { node { id } } } }", "QUERY_TOO_COSTLY"),
         "long-field-name": ("{ " + "x" * 100_000 + " }", "GRAPHQL_VALIDATION"),
         "many-variables": (

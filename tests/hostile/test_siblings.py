@@ -7,7 +7,7 @@ import base64
 
 import httpx
 
-from tests.hostile.helpers import coded, refused
+from tests.hostile.helpers import coded
 
 
 def _b64(raw: bytes) -> str:
