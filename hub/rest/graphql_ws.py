@@ -170,6 +170,8 @@ class Connection:
             or not op_id
             or not isinstance(payload, dict)
             or not isinstance(payload.get("query"), str)
+            or not isinstance(payload.get("operationName"), str | None)
+            or not isinstance(payload.get("variables"), dict | None)
         ):
             await self.close(4400, "Invalid subscribe message")
         if op_id in self.operations:
@@ -199,7 +201,7 @@ class Connection:
         variables = payload.get("variables")
         stream = await self.state.schema.subscribe(
             payload["query"],
-            variable_values=variables if isinstance(variables, dict) else None,
+            variable_values=variables,
             context_value=context,
             operation_name=payload.get("operationName"),
         )

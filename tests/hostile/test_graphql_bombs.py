@@ -169,3 +169,29 @@ async def test_a_deeply_nested_websocket_message_closes_with_4400(hub_url: str) 
         with pytest.raises(ConnectionClosed) as closed:
             await asyncio.wait_for(ws.recv(), BOUND)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4400
+
+
+@pytest.mark.parametrize("payload", [{"operationName": ["x"]}, {"variables": [1, 2]}, {"operationName": {"a": 1}}])
+async def test_a_malformed_subscribe_payload_closes_with_4400(hub_url: str, payload: dict[str, Any]) -> None:
+    from websockets.exceptions import ConnectionClosed
+
+    url = hub_url.replace("http://", "ws://") + "/graphql"
+    async with connect(url, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
+        await ws.send(json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {DEV_TOKEN}"}}))
+        assert json.loads(await asyncio.wait_for(ws.recv(), BOUND))["type"] == "connection_ack"
+        subscribe = {"query": "subscription { newsroomEvents { kind } }", **payload}
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": subscribe}))
+        with pytest.raises(ConnectionClosed) as closed:
+            await asyncio.wait_for(ws.recv(), BOUND)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4400
+
+
+async def test_a_websocket_message_over_the_size_limit_closes_with_4413(hub_url: str, hub_settings: Settings) -> None:
+    from websockets.exceptions import ConnectionClosed
+
+    url = hub_url.replace("http://", "ws://") + "/graphql"
+    async with connect(url, subprotocols=["graphql-transport-ws"], max_size=None) as ws:  # type: ignore[list-item]
+        await ws.send(json.dumps({"type": "connection_init", "payload": {"pad": "x" * (hub_settings.max_request_bytes + 1)}}))
+        with pytest.raises(ConnectionClosed) as closed:
+            await asyncio.wait_for(ws.recv(), BOUND)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4413
