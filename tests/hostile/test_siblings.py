@@ -7,7 +7,7 @@ import base64
 
 import httpx
 
-from tests.hostile.helpers import coded
+from tests.hostile.helpers import BOUND, coded
 
 
 def _b64(raw: bytes) -> str:
@@ -36,3 +36,20 @@ async def test_a_token_with_a_deeply_nested_header_is_unauthenticated_not_a_500(
     response = await http.post("/graphql", json={"query": "{ columns { id } }"}, headers={"authorization": f"Bearer {forged}"})
     assert response.status_code == 401, response.text[:300]
     assert response.json()["errors"][0]["extensions"]["code"] in ("TOKEN_INVALID", "UNAUTHENTICATED")
+
+
+async def test_a_search_filter_with_a_huge_list_is_refused_quickly(http: httpx.AsyncClient) -> None:
+    import time
+
+    from hub.graphql.search import MAX_FILTER_VALUES
+
+    tags = [f"t{i}" for i in range(30_000)]
+    query = "query($t: [String!]) { search(query: \"县\", filter: {tags: $t}) { totalCount } }"
+    started = time.perf_counter()
+    response = await http.post("/graphql", json={"query": query, "variables": {"t": tags}})
+    ext = coded(response.json()["errors"][0], "INVALID_INPUT")
+    assert (ext["details"]["count"], ext["details"]["limit"]) == (30_000, MAX_FILTER_VALUES)
+    assert "filter.tags" in ext["message_en"]
+    assert time.perf_counter() - started < BOUND
+    few = await http.post("/graphql", json={"query": query, "variables": {"t": tags[:MAX_FILTER_VALUES]}})
+    assert "errors" not in few.json(), few.text[:300]
