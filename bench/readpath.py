@@ -85,13 +85,16 @@ def miss_bodies(seeded: Seeded, limit: int) -> list[str]:
     return bodies[:limit]
 
 
+METRICS_TOKEN = "bench-only-metrics-token"
+
+
 def _counter(metrics: str, outcome: str) -> float:
     m = re.search(r'^ronghub_graphql_requests_total\{outcome="' + outcome + r'"\} (\S+)$', metrics, re.M)
     return float(m.group(1)) if m else 0.0
 
 
 def _cache_counts(base: str) -> dict[str, float]:
-    text = httpx.get(f"{base}/metrics", timeout=10).text
+    text = httpx.get(f"{base}/metrics", headers={"authorization": f"Bearer {METRICS_TOKEN}"}, timeout=10).text
     return {k: _counter(text, k) for k in ("cached", "ok", "error")}
 
 
@@ -218,6 +221,7 @@ def run_read_path(opts: Options) -> dict[str, Any]:
             "RONGHUB_ENV": "production",
             "RONGHUB_KEY_ENCRYPTION_SECRET": "bench-only-key-encryption-secret",
             "RONGHUB_DEV_TOKEN": TOKEN,
+            "RONGHUB_METRICS_TOKEN": METRICS_TOKEN,  # production: /metrics needs it
             "RONGHUB_DEFAULT_TENANT": TENANT,
             "RONGHUB_HOST": "127.0.0.1",
             "RONGHUB_PORT": str(hub_port),
