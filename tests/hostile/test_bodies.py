@@ -101,10 +101,12 @@ async def test_json_content_types_and_none_are_accepted(http: httpx.AsyncClient,
         b'{"query": ["{ columns { id } }"]}',
         b'{"query": "   "}',
         b"\x00" * 1_000,
+        b'{"query": "{ columns { id } }", "variables": {"v": ' + b"9" * 200_000 + b"}}",
     ],
     ids=[
         "invalid-utf8", "truncated-utf8", "truncated-json", "bom", "utf16", "string", "number", "null", "bool",
         "empty-array", "batch", "two-documents", "operation-name-not-string", "query-list", "blank-query", "nul-bytes",
+        "huge-number",
     ],
 )
 async def test_a_malformed_body_is_a_coded_400(http: httpx.AsyncClient, body: bytes) -> None:
