@@ -54,6 +54,7 @@ def bombs(settings: Settings) -> dict[str, tuple[str, str]]:
         "field-duplication-at-the-limit": ("{ " + "columns { id } " * (repeats - 1) + "columns { id @skip(if: 5) } }", "GRAPHQL_VALIDATION"),
         "directive-flood": ("{ columns { id " + "@include(if: true) " * 250 + "} }", "GRAPHQL_VALIDATION"),
         "directive-flood-past-tokens": ("{ columns { id " + "@include(if: true) " * 2_000 + "} }", "TOO_MANY_TOKENS"),
+        "comment-flood": ("{ __typename }" + "\n#" * 50_000, "TOO_MANY_TOKENS"),
         "huge-list-literal": (
             "{ stories(filter: {tag: [" + ", ".join('"t"' for _ in range(5_000)) + "]}) { edges { cursor } } }",
             "TOO_MANY_TOKENS",
