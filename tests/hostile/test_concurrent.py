@@ -44,6 +44,9 @@ async def test_normal_reads_stay_fast_while_bombs_run(http: httpx.AsyncClient, h
     storm = [bomb(name, n) for n in range(3) for name in chosen] + [deep(n) for n in range(5)]
     reads = [timed_read() for _ in range(5)]
     results = await asyncio.gather(*reads, *storm)
-    assert max(results[: len(reads)]) < BOUND, f"normal reads took {results[: len(reads)]}"
+    # The test client and the hub share one event loop, so a read also waits for the
+    # client's side of every bomb: twice the single-request bound. One bomb that still
+    # expanded (an 18-level fan-out took 16 s) is far beyond it.
+    assert max(results[: len(reads)]) < 2 * BOUND, f"normal reads took {results[: len(reads)]}"
     assert time.perf_counter() - started < 3 * BOUND, "the bombs together must not take long either"
 
