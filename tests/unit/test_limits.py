@@ -196,3 +196,22 @@ def test_a_fragment_cycle_through_nested_fields_is_left_to_validation() -> None:
     limits = Limits(max_depth=10, max_aliases=30, max_cost=10_000, max_page=100)
     assert check(SCHEMA, parse(query), limits) is None
     assert validate(SCHEMA, parse(query), specified_rules)
+
+
+def test_a_refusal_skips_graphql_cores_validation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """graphql-core's own rules expand fragments too: they must not see a refused document
+    (a strawberry upgrade that ran them first would bring the fan-out back)."""
+    import strawberry.schema.schema as strawberry_schema
+
+    from hub.graphql.context import Context
+    from hub.store.scope import Scope
+
+    def must_not_run(*_: Any) -> list[Any]:
+        raise AssertionError("validation ran on a refused document")
+
+    monkeypatch.setattr(strawberry_schema, "validate_document", must_not_run)
+    schema = build_schema(SETTINGS)
+    context = Context(scope=Scope(tenant="t", actor=None, public_only=True), settings=SETTINGS)
+    query = "{ stories { edges { node { ...F30 } } } }\n" + fan_out(30)
+    result = schema.execute_sync(query, context_value=context)
+    assert [e.extensions["code"] for e in result.errors or []] == ["QUERY_TOO_COSTLY"]
