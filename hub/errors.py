@@ -75,6 +75,11 @@ class Codes:
         "本服务未开放接口结构查询(__schema、__type),请使用发布的接口定义文件 schema.graphql。",
         "Introspection (__schema, __type) is disabled here; use the published schema.graphql.",
     )
+    TOO_MANY_SUBSCRIPTIONS = ErrorKind(
+        "TOO_MANY_SUBSCRIPTIONS",
+        "一个连接最多同时订阅 {limit} 项,请先结束不再需要的订阅。",
+        "At most {limit} subscriptions may run on one connection; complete one first.",
+    )
     TOO_MANY_TOKENS = ErrorKind(
         "TOO_MANY_TOKENS",
         "查询语句过长(超过 {limit} 个记号),请精简查询。",

@@ -27,7 +27,7 @@ from strawberry.types.execution import ExecutionResult, PreExecutionError
 
 from hub.auth.tokens import scope_for_authorization
 from hub.domain.permissions import Action, permits
-from hub.errors import HubError
+from hub.errors import Codes, HubError
 from hub.graphql.context import Context
 from hub.graphql.errors import shape_error
 from hub.rest.jsonbody import decode
@@ -177,8 +177,9 @@ class Connection:
         if op_id in self.operations:
             await self.close(4409, f"Subscriber for {op_id} already exists")
         if len(self.operations) >= MAX_OPERATIONS:
+            err = HubError(Codes.TOO_MANY_SUBSCRIPTIONS, limit=MAX_OPERATIONS)
             await self.send(
-                {"id": op_id, "type": "error", "payload": [{"message": "too many subscriptions"}]}
+                {"id": op_id, "type": "error", "payload": [{"message": err.message_zh, "extensions": err.as_dict()}]}
             )
             return
         task = asyncio.create_task(self.operate(op_id, payload))

@@ -196,3 +196,19 @@ async def test_a_websocket_message_over_the_size_limit_closes_with_4413(hub_url:
         with pytest.raises(ConnectionClosed) as closed:
             await asyncio.wait_for(ws.recv(), BOUND)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4413
+
+
+async def test_subscriptions_beyond_the_per_connection_limit_are_refused_with_a_code(hub_url: str) -> None:
+    from hub.rest.graphql_ws import MAX_OPERATIONS
+
+    url = hub_url.replace("http://", "ws://") + "/graphql"
+    async with connect(url, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
+        await ws.send(json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {DEV_TOKEN}"}}))
+        assert json.loads(await asyncio.wait_for(ws.recv(), BOUND))["type"] == "connection_ack"
+        for n in range(MAX_OPERATIONS + 1):
+            subscribe = {"query": "subscription { newsroomEvents { kind } }"}
+            await ws.send(json.dumps({"id": str(n), "type": "subscribe", "payload": subscribe}))
+        message = json.loads(await asyncio.wait_for(ws.recv(), BOUND))
+    assert message["type"] == "error" and message["id"] == str(MAX_OPERATIONS), message
+    ext = coded(message["payload"][0], "TOO_MANY_SUBSCRIPTIONS")
+    assert ext["details"] == {"limit": MAX_OPERATIONS}
