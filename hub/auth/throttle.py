@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from beanie.odm.enums import SortDirection
@@ -46,6 +45,7 @@ def policy_of(settings: Settings) -> rules.Policy:
 
 
 def counter_of(raw: dict[str, Any] | None) -> rules.Counter:
+    """The rules' view of a stored counter (a field never set counts as 0)."""
     if raw is None:
         return rules.Counter()
     return rules.Counter(
@@ -64,6 +64,7 @@ class SignInThrottle:
         self.policy = policy_of(settings)
         self.platform = settings.platform_tenant
         self.clock = clock
+        self._swept = 0.0
 
     def _coll(self) -> Any:
         return SignInThrottleDoc.get_pymongo_collection()
@@ -81,9 +82,16 @@ class SignInThrottle:
         if seconds > 0:
             raise HubError(AuthCodes.SIGN_IN_THROTTLED, seconds=seconds)
 
-    def _expiry(self, now: float, *, success: bool = False) -> datetime:
-        keep = self.policy.known_address_seconds if success else self.policy.forget_seconds
-        return datetime.fromtimestamp(now + keep, UTC)
+    def _expiry(self, at: float, keep: float) -> int:
+        return int((at + keep) * 1000)
+
+    async def _sweep(self, now: float) -> None:
+        """Drop counters that no longer matter, at most once a minute per process (a TTL index
+        would do it, but the embedded store keeps upserted dates as strings)."""
+        if now - self._swept < 60:
+            return
+        self._swept = now
+        await self._coll().delete_many({"expire_at": {"$lt": int(now * 1000)}})
 
     async def _count(self, doc_id: str, kind: str, name: str, address: str | None, owner: Owner | None,
                      now: float) -> rules.Counter:  # fmt: skip
@@ -96,18 +104,23 @@ class SignInThrottle:
             {
                 "$inc": {"failures": 1},
                 "$set": {"kind": kind, "name": name, "address": address, "last_failure_at": now_ms,
-                         "tenant": owner.tenant if owner else self.platform, "owner_id": owner.id if owner else None},
-                "$setOnInsert": {"last_success_at": 0},
-                "$max": {"expire_at": self._expiry(now)},
+                         "tenant": owner.tenant if owner else self.platform, "owner_id": owner.id if owner else None,
+                         "expire_at": self._expiry(now, self.policy.forget_seconds)},
             },
             upsert=True,
             return_document=ReturnDocument.AFTER,
         )
-        return counter_of(raw)
+        counter = counter_of(raw)
+        if counter.last_success:  # keep a known address known for its whole time
+            kept = self._expiry(counter.last_success, self.policy.known_address_seconds)
+            if kept > self._expiry(now, self.policy.forget_seconds):
+                await self._coll().update_one({"_id": doc_id}, {"$set": {"expire_at": kept}})
+        return counter
 
     async def failed(self, kind: str, name: str, address: str, owner: Owner | None) -> int:
         """Count one failed attempt; the seconds the next one from this address must wait."""
         now = self.clock()
+        await self._sweep(now)
         pair_id, name_id = _ids(kind, name, address)
         pair = await self._count(pair_id, kind, name, address, owner, now)
         whole = await self._count(name_id, kind, name, None, owner, now)
@@ -122,9 +135,9 @@ class SignInThrottle:
             {"_id": pair_id},
             {
                 "$set": {"kind": kind, "name": name, "address": address, "failures": 0,
-                         "last_success_at": int(now * 1000), "tenant": owner.tenant, "owner_id": owner.id},
-                "$setOnInsert": {"last_failure_at": 0},
-                "$max": {"expire_at": self._expiry(now, success=True)},
+                         "last_success_at": int(now * 1000), "tenant": owner.tenant, "owner_id": owner.id,
+                         "expire_at": self._expiry(now, max(self.policy.known_address_seconds,
+                                                            self.policy.forget_seconds))},
             },
             upsert=True,
         )

@@ -4,7 +4,6 @@ platform tenant (settings.platform_tenant), so the rule holds for them too.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, ClassVar
 
 import pymongo
@@ -165,7 +164,7 @@ class SignInThrottleDoc(TenantDocument):
     `kind` is `user` (username) or `client` (client_id). Names nobody has are counted too
     (so answers do not tell which exist): those documents belong to the platform tenant,
     the others to the owner's tenant with `owner_id` set, which is what admins see.
-    The store drops a document at `expire_at` (TTL index), once it no longer matters."""
+    Documents past `expire_at` (ms) no longer matter and are swept by the throttle."""
 
     kind: str
     name: str
@@ -174,14 +173,14 @@ class SignInThrottleDoc(TenantDocument):
     failures: int = 0
     last_failure_at: int = 0  # ms; 0: never
     last_success_at: int = 0  # ms; pairs only
-    expire_at: datetime
+    expire_at: int = 0  # ms
 
     class Settings:
         name = "sign_in_throttles"
         indexes: ClassVar[list[Any]] = [
             IndexModel([("tenant", 1), ("last_failure_at", pymongo.DESCENDING)]),
             IndexModel([("kind", 1), ("name", 1)]),
-            IndexModel([("expire_at", 1)], expireAfterSeconds=0),
+            IndexModel([("expire_at", 1)]),
         ]
 
 

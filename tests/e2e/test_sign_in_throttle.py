@@ -20,7 +20,7 @@ from litestar import Litestar
 from hub.auth.ratelimit import TokenLimiter
 from hub.auth.throttle import SignInThrottle
 from hub.identity import passwords
-from hub.identity.documents import AuditEntryDoc, UserDoc
+from hub.identity.documents import AuditEntryDoc, SignInThrottleDoc, UserDoc
 from hub.settings import Settings
 from tests.conftest import GraphQLClient
 from tests.e2e.identity_helpers import PASSWORD, make_tenant, make_user, sign_in, token_request, uid
@@ -218,3 +218,13 @@ async def test_wrong_client_secrets_from_elsewhere_do_not_keep_the_partner_out(
     assert mine[:3] == (429, "1", "SIGN_IN_THROTTLED")
     ok = await token_request(http, client_grant(client["clientId"], client["clientSecret"]), **at("203.0.113.70"))
     assert ok.status_code == 200, ok.text
+
+
+async def test_counters_that_no_longer_matter_are_swept(http: httpx.AsyncClient, throttled: Throttled) -> None:
+    clock = throttled(signin_forget_seconds=600)
+    old = uid("nobody")
+    await token_request(http, password(old, "guess"), **at("198.51.100.80"))
+    assert await SignInThrottleDoc.find({"name": old}).count() == 2  # per (name, address) and per name
+    clock.now += 700
+    await token_request(http, password(uid("nobody"), "guess"), **at("198.51.100.80"))
+    assert await SignInThrottleDoc.find({"name": old}).count() == 0
