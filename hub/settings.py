@@ -44,7 +44,14 @@ class Settings(BaseSettings):
     )
     media_max_part_bytes: int = Field(64_000_000, description="largest part of a resumable upload")
     media_max_image_pixels: int = Field(
-        100_000_000, description="largest image (width x height) renditions will decode"
+        40_000_000, ge=1, description="largest picture (width x height) accepted and decoded: larger images (and "
+        "videos with a larger frame) are refused at upload with IMAGE_TOO_LARGE; a decoded picture takes 4 bytes a pixel",
+    )
+    media_max_image_frames: int = Field(
+        1_000, ge=1, description="most frames an animated GIF, PNG or WebP may have (IMAGE_TOO_MANY_FRAMES above)"
+    )
+    media_max_concurrent_decodes: int = Field(
+        2, ge=1, description="pictures decoded at once per hub process (renditions, probing uploads); more wait",
     )
     media_url_key: str | None = Field(
         None,
