@@ -4,8 +4,8 @@ Each case runs in a fresh process: it reads a PNG of 81 or 36 megapixels (noise 
 so it is not trivially small; made beforehand), then asks for six `large` renditions of it concurrently and
 reports the process's peak RSS and its RSS a moment after the renditions finished.
 
-- `unbounded`: what the hub did before: six threads decode at once (budget 100 MP),
-  nothing given back;
+- `unbounded`: what the hub did before (`legacy_render`, the old code): six threads
+  decode at once (budget 100 MP), nothing given back;
 - `gated`: the hub now: the process's DecodeGate (RONGHUB_MEDIA_MAX_CONCURRENT_DECODES,
   2) and the pixel budget (RONGHUB_MEDIA_MAX_IMAGE_PIXELS, 40 MP), freed memory returned.
 
@@ -24,10 +24,10 @@ import sys
 import tempfile
 import time
 
-from PIL import Image
+from PIL import Image, ImageOps
 
 from hub.media.decoding import DecodeGate, limit_pillow
-from hub.media.renditions import PRESETS, render
+from hub.media.renditions import FORMATS, PRESETS, Spec, render, target_size
 from hub.settings import Settings
 
 
@@ -53,10 +53,26 @@ def big_png(megapixels: float) -> bytes:
     return out.getvalue()
 
 
+def legacy_render(data: bytes, spec: Spec, focal: tuple[float, float], max_pixels: int) -> bytes:
+    """`render` as it was before the decode limits (for the `unbounded` baseline): the whole
+    picture decoded, transposed into a copy, resized with LANCZOS in one step."""
+    with Image.open(io.BytesIO(data)) as opened:
+        if opened.width * opened.height > max_pixels:
+            raise ValueError("image too large")
+        opened.seek(0)
+        img = ImageOps.exif_transpose(opened)
+    size = target_size(img.width, img.height, spec)
+    if size != img.size:
+        img = img.resize(size, Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    img.save(out, FORMATS[spec.fmt][0], quality=spec.quality)
+    return out.getvalue()
+
+
 async def six(data: bytes, case: str) -> list[str]:
     spec, focal = PRESETS["large"], (0.5, 0.5)
     if case == "unbounded":
-        jobs = [asyncio.to_thread(render, data, spec, focal, 100_000_000) for _ in range(6)]
+        jobs = [asyncio.to_thread(legacy_render, data, spec, focal, 100_000_000) for _ in range(6)]
     else:
         settings = Settings()
         limit_pillow(settings.media_max_image_pixels)
