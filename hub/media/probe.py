@@ -51,9 +51,14 @@ def probe_image(path: Path, max_pixels: int, max_frames: int = 1_000) -> Probe:
 def probe_av(path: Path, max_pixels: int | None = None) -> Probe:
     """Duration, dimensions and codec of a video or audio file, read with PyAV (which
     decodes a few frames to find them: callers run it through the DecodeGate). A video
-    whose frame is over `max_pixels` is refused (IMAGE_TOO_LARGE)."""
+    whose frame is over `max_pixels` is refused (IMAGE_TOO_LARGE, or MEDIA_UNREADABLE when
+    FFmpeg, held to `max_pixels`, could not find the size at all)."""
+    # FFmpeg decodes a few frames to find the streams' parameters: its own `max_pixels`
+    # keeps it from allocating frames over the budget (it then reports no frame size)
+    options = [{"max_pixels": str(max_pixels)}] * 16 if max_pixels is not None else []
     try:
-        with av.open(str(path)) as container:
+        # (PyAV's stub says list[str]; it takes one option dict per stream)
+        with av.open(str(path), stream_options=options) as container:  # type: ignore[arg-type]
             duration = container.duration  # in av.time_base units (microseconds)
             video = next(iter(container.streams.video), None)
             audio = next(iter(container.streams.audio), None)
@@ -65,6 +70,9 @@ def probe_av(path: Path, max_pixels: int | None = None) -> Probe:
                 ctx = video.codec_context
                 if max_pixels is not None and ctx.width and ctx.height:
                     check_size(ctx.width, ctx.height, max_pixels)
+                elif max_pixels is not None:  # over FFmpeg's max_pixels, or no size at all
+                    raise HubError(MediaCodes.MEDIA_UNREADABLE,
+                                   reason="无法读取视频画面尺寸(或画面过大) / no readable frame size (or too large)")
                 return Probe(
                     width=ctx.width or None,
                     height=ctx.height or None,
