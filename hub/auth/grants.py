@@ -100,16 +100,14 @@ async def password_grant(state: AuthState, username: str, password: str, scope: 
     await state.throttle.check("user", name, address)
     user = await user_for_sign_in(username)
     ok = await verify_secret_async(user.password_hash if user else None, password)  # same work either way
-    owner = Owner(user.tenant, user.id) if user is not None else None
     if user is None or not ok or user.disabled:
-        wait = await state.throttle.failed("user", name, address, owner)
+        wait = await state.throttle.failed("user", name, address, Owner(user.tenant, user.id) if user else None)
         if user is not None:  # not awaited: the refusal must not take longer than for an unknown name
             state.after_response(append(user.tenant, None, "signin.failed", "user", user.id,
                                         {"address": address, "wait_seconds": wait}))  # fmt: skip
         raise HubError(AuthCodes.INVALID_GRANT)
-    assert owner is not None
     scopes = requested_scopes(scope, set(ALL_SCOPES))
-    await state.throttle.succeeded("user", name, address, owner)
+    await state.throttle.succeeded("user", name, address, Owner(user.tenant, user.id))
     family = new_id()
     await append(user.tenant, user.id, "signin", "user", user.id,
                  {"session": family, "scope": " ".join(scopes), "address": address})  # fmt: skip
