@@ -45,7 +45,14 @@ class Settings(BaseSettings):
     )
     media_max_part_bytes: int = Field(64_000_000, description="largest part of a resumable upload")
     media_max_image_pixels: int = Field(
-        100_000_000, description="largest image (width x height) renditions will decode"
+        40_000_000, ge=1, description="largest picture (width x height) accepted and decoded: larger images (and "
+        "videos with a larger frame) are refused at upload with IMAGE_TOO_LARGE; a decoded picture takes 4 bytes a pixel",
+    )
+    media_max_image_frames: int = Field(
+        1_000, ge=1, description="most frames an animated GIF, PNG or WebP may have (IMAGE_TOO_MANY_FRAMES above)"
+    )
+    media_max_concurrent_decodes: int = Field(
+        2, ge=1, description="pictures decoded at once per hub process (renditions, probing uploads); more wait",
     )
     media_url_key: str | None = Field(
         None,
@@ -154,13 +161,8 @@ class Settings(BaseSettings):
     token_rate_limit_ip: str = Field(
         "30/minute;300/hour",
         description="password and client_credentials requests to /oauth/token per client address "
-        "(`limits` notation, e.g. `10/minute` or `5/30 seconds`, several joined by `;`); empty: no limit",
-    )
-    token_rate_limit_username: str = Field(
-        "10/minute;60/hour", description="password-grant requests per username (notation as above); empty: no limit"
-    )
-    token_rate_limit_client: str = Field(
-        "20/minute", description="client_credentials requests per client_id (notation as above); empty: no limit"
+        "(`limits` notation, e.g. `10/minute` or `5/30 seconds`, several joined by `;`); empty: no limit. "
+        "Failed sign-ins per username or client_id are throttled by the RONGHUB_SIGNIN_* settings",
     )
     trusted_proxies: list[str] = Field(
         default_factory=list,
@@ -168,8 +170,24 @@ class Settings(BaseSettings):
         'and X-Forwarded-Proto the hub believes, as JSON, e.g. ["10.0.0.0/8"]; empty: none, the '
         "connecting peer is the client",
     )
-    login_max_failures: int = Field(5, description="failed sign-ins before the account is locked")
-    login_lockout_seconds: int = Field(900, description="how long a locked account stays locked")
+    signin_free_failures_per_address: int = Field(
+        5, ge=1, description="failed sign-ins of one username (or client_id) from one client address before "
+        "each further attempt from there must wait (1, 2, 4 … seconds, see RONGHUB_SIGNIN_DELAY_*)",
+    )
+    signin_free_failures_per_name: int = Field(
+        100, ge=1, description="failed sign-ins of one username (or client_id) from all addresses together "
+        "before attempts from addresses it has not signed in from recently must wait too",
+    )
+    signin_delay_base_seconds: float = Field(1.0, gt=0, description="the first delay after the free failures; each "
+                                             "further failure doubles it")
+    signin_delay_max_seconds: float = Field(900.0, gt=0, description="the longest delay between sign-in attempts")
+    signin_forget_seconds: float = Field(
+        86_400.0, gt=0, description="failed sign-ins older than this (counted from the last one) no longer count"
+    )
+    signin_known_address_seconds: float = Field(
+        30 * 86_400.0, ge=0, description="after a successful sign-in, how long that address stays exempt from the "
+        "per-username ceiling (someone guessing from elsewhere does not keep the user out)",
+    )
     password_memory_kib: int = Field(65_536, description="argon2id memory cost of new password hashes")
     password_time_cost: int = Field(3, description="argon2id passes of new password hashes")
     platform_tenant: str = Field("platform", description="tenant id of the provincial platform itself")
@@ -210,7 +228,7 @@ class Settings(BaseSettings):
         True, description="run the background worker inside the API process (single-process mode)"
     )
 
-    @field_validator("token_rate_limit_ip", "token_rate_limit_username", "token_rate_limit_client")
+    @field_validator("token_rate_limit_ip")
     @classmethod
     def _rate_limit_notation(cls, value: str) -> str:
         if value.strip():

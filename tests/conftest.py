@@ -101,8 +101,6 @@ def hub_settings(store_uri: str, db_name: str, tmp_path_factory: pytest.TempPath
         password_time_cost=1,
         # many tests sign in quickly from 127.0.0.1: the limiter's own tests use tight limits
         token_rate_limit_ip="100000/minute",
-        token_rate_limit_username="100000/minute",
-        token_rate_limit_client="100000/minute",
     )
 
 

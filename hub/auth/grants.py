@@ -20,6 +20,7 @@ from pymongo import ReturnDocument
 from hub.audit.log import append
 from hub.auth.jwt import issue
 from hub.auth.state import AuthState
+from hub.auth.throttle import Owner
 from hub.domain.permissions import ALL_SCOPES, PrincipalKind
 from hub.errors import Codes, HubError
 from hub.identity import client_rules
@@ -31,7 +32,7 @@ from hub.identity.directory import (
 )
 from hub.identity.documents import ClientDoc, PreviousClientSecret, RefreshTokenDoc, UserDoc
 from hub.identity.errors import AuthCodes
-from hub.identity.passwords import locks_out, verify_secret_async
+from hub.identity.passwords import verify_secret_async
 from hub.ids import new_id, now_ms
 from hub.store.scope import Scope
 
@@ -84,43 +85,33 @@ async def user_tokens(state: AuthState, user: UserDoc, scopes: list[str], family
     return TokenResponse(access, settings.access_token_seconds, scopes, refresh)
 
 
-async def password_grant(state: AuthState, username: str, password: str, scope: str | None) -> TokenResponse:
-    """Staff sign-in. Wrong passwords count towards a lockout; a locked account is
-    refused even with the right password until the lockout ends."""
+def sign_in_name(username: str) -> str:
+    """The name failed attempts are counted under (usernames are lower-case)."""
+    return username.strip().lower()
+
+
+async def password_grant(state: AuthState, username: str, password: str, scope: str | None, address: str) -> TokenResponse:
+    """Staff sign-in. Unknown usernames, wrong passwords and disabled accounts get the
+    same answer after the same work (the hash is checked against a dummy for unknown
+    names); failures earn growing delays (SIGN_IN_THROTTLED, hub/auth/throttle.py)
+    counted alike for names that exist and names that do not. The user learns of
+    failures through the audit log (`signin.failed`) and admins through signInAttempts."""
+    name = sign_in_name(username)
+    await state.throttle.check("user", name, address)
     user = await user_for_sign_in(username)
-    now = now_ms()
-    if user is not None and user.locked_until > now:
-        minutes = max(1, (user.locked_until - now + 59_999) // 60_000)
-        await append(user.tenant, user.id, "signin.locked", "user", user.id, {})
-        raise HubError(AuthCodes.ACCOUNT_LOCKED, minutes=minutes)
-    ok = await verify_secret_async(user.password_hash if user else None, password)
+    ok = await verify_secret_async(user.password_hash if user else None, password)  # same work either way
     if user is None or not ok or user.disabled:
-        if user is not None:
-            await _count_failure(state, user, now)
+        wait = await state.throttle.failed("user", name, address, Owner(user.tenant, user.id) if user else None)
+        if user is not None:  # not awaited: the refusal must not take longer than for an unknown name
+            state.after_response(append(user.tenant, None, "signin.failed", "user", user.id,
+                                        {"address": address, "wait_seconds": wait}))  # fmt: skip
         raise HubError(AuthCodes.INVALID_GRANT)
     scopes = requested_scopes(scope, set(ALL_SCOPES))
-    await UserDoc.get_pymongo_collection().update_one(
-        {"_id": user.id, "tenant": user.tenant}, {"$set": {"failed_logins": 0, "locked_until": 0}}
-    )
+    await state.throttle.succeeded("user", name, address, Owner(user.tenant, user.id))
     family = new_id()
-    await append(user.tenant, user.id, "signin", "user", user.id, {"session": family, "scope": " ".join(scopes)})
+    await append(user.tenant, user.id, "signin", "user", user.id,
+                 {"session": family, "scope": " ".join(scopes), "address": address})  # fmt: skip
     return await user_tokens(state, user, scopes, family)
-
-
-async def _count_failure(state: AuthState, user: UserDoc, now: int) -> None:
-    """One more failed sign-in, counted atomically; enough of them lock the account."""
-    settings = state.settings
-    coll = UserDoc.get_pymongo_collection()
-    raw = await coll.find_one_and_update(
-        {"_id": user.id, "tenant": user.tenant}, {"$inc": {"failed_logins": 1}}, return_document=ReturnDocument.AFTER
-    )
-    locked = raw is not None and locks_out(int(raw["failed_logins"]), settings.login_max_failures)
-    if locked:
-        await coll.update_one(
-            {"_id": user.id, "tenant": user.tenant},
-            {"$set": {"failed_logins": 0, "locked_until": now + settings.login_lockout_seconds * 1000}},
-        )
-    await append(user.tenant, user.id, "signin.failed", "user", user.id, {"locked": locked})
 
 
 async def refresh_grant(state: AuthState, token: str, scope: str | None) -> TokenResponse:
@@ -169,10 +160,15 @@ async def revoke_refresh_token(state: AuthState, token: str) -> None:
         await revoke_family(state, str(old["tenant"]), str(old["family"]), reason="revoked")
 
 
-async def client_credentials_grant(state: AuthState, client_id: str, secret: str, scope: str | None) -> TokenResponse:
+async def client_credentials_grant(
+    state: AuthState, client_id: str, secret: str, scope: str | None, address: str
+) -> TokenResponse:
     """A partner's or integration's token. The current secret is checked first, then the
     replaced ones still in their rotation overlap. A disabled client is told so only when
-    its secret is right (CLIENT_DISABLED); a wrong secret is INVALID_CLIENT either way."""
+    its secret is right (CLIENT_DISABLED); a wrong secret is INVALID_CLIENT either way.
+    Wrong secrets are throttled like wrong passwords (per client_id and address, and per
+    client_id), so nobody keeps a partner out by sending its client_id."""
+    await state.throttle.check("client", client_id, address)
     client = await client_for_sign_in(client_id)
     ok = await verify_secret_async(client.secret_hash if client else None, secret)  # same work either way
     now = now_ms()
@@ -183,7 +179,9 @@ async def client_credentials_grant(state: AuthState, client_id: str, secret: str
                 ok, previous = True, old
                 break
     if client is None or not ok:
+        await state.throttle.failed("client", client_id, address, Owner(client.tenant, client.id) if client else None)
         raise HubError(AuthCodes.INVALID_CLIENT)
+    await state.throttle.succeeded("client", client_id, address, Owner(client.tenant, client.id))
     if client.disabled:
         raise HubError(AuthCodes.CLIENT_DISABLED)
     scopes = requested_scopes(scope, set(client.scopes))
@@ -214,20 +212,22 @@ async def _mark_previous_use(client: ClientDoc, used: PreviousClientSecret, now:
 
 async def change_password(state: AuthState, scope: Scope, current: str, new: str) -> UserDoc:
     """A signed-in user changes their own password. The current one is checked like a
-    sign-in (wrong ones count towards the lockout, a locked account is refused), so a
-    stolen access token cannot be used to guess it. Every session of the user ends,
-    the current one included: they sign in again with the new password."""
+    sign-in: wrong ones are counted by the sign-in throttle (per session, standing in for
+    the address, and per username), so a stolen access token cannot be used to guess it.
+    Every session of the user ends, the current one included: they sign in again with
+    the new password."""
     if scope.user_id is None or scope.kind != PrincipalKind.USER:
         raise HubError(Codes.FORBIDDEN, reason_zh="只有用户可以修改自己的密码", reason_en="only users have passwords",
                        action="self.password")  # fmt: skip
     user = await UserDoc.find_one({"_id": scope.user_id, "tenant": scope.tenant})
     if user is None:
         raise HubError(Codes.NOT_FOUND, what_zh="用户", what_en="user", id=scope.user_id)
-    now = now_ms()
-    if user.locked_until > now:
-        raise HubError(AuthCodes.ACCOUNT_LOCKED, minutes=max(1, (user.locked_until - now + 59_999) // 60_000))
+    name, where = sign_in_name(user.username), f"session:{scope.session_id or scope.token_id}"
+    await state.throttle.check("user", name, where)
     check_password(new)
     if not await verify_secret_async(user.password_hash, current):
-        await _count_failure(state, user, now)
+        wait = await state.throttle.failed("user", name, where, Owner(user.tenant, user.id))
+        await append(user.tenant, user.id, "signin.failed", "user", user.id,
+                     {"address": where, "wait_seconds": wait, "via": "change_password"})  # fmt: skip
         raise HubError(AuthCodes.WRONG_PASSWORD)
     return await UserRepository(scope).set_password(user.id, new, action="user.password_change")

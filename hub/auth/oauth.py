@@ -23,10 +23,10 @@ from hub.rest.openapi_docs import TokenOperation
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 _RFC_ERRORS = {
     "INVALID_GRANT": "invalid_grant",
-    "ACCOUNT_LOCKED": "invalid_grant",
     "SESSION_ENDED": "invalid_grant",
     # RFC 6749 has no token-endpoint code for this; the registry's "try again later" one
     "RATE_LIMITED": "temporarily_unavailable",
+    "SIGN_IN_THROTTLED": "temporarily_unavailable",
     "INVALID_CLIENT": "invalid_client",
     "CLIENT_DISABLED": "invalid_client",  # the right secret of a disabled client
     "UNSUPPORTED_GRANT_TYPE": "unsupported_grant_type",
@@ -45,7 +45,7 @@ def oauth_error(err: HubError) -> Response[Any]:
     headers = dict(_NO_STORE)
     if err.code in ("INVALID_CLIENT", "CLIENT_DISABLED"):
         headers["WWW-Authenticate"] = 'Basic realm="ronghub"'
-    if err.code == "RATE_LIMITED":
+    if err.code in ("RATE_LIMITED", "SIGN_IN_THROTTLED"):
         headers["Retry-After"] = str(err.details["seconds"])
     status = _STATUS.get(err.code, err.http_status)
     return Response(body, status_code=status, headers=headers, media_type="application/json")
@@ -75,9 +75,11 @@ def _required(form: dict[str, str], *names: str) -> list[str]:
     description="grant_type=password (staff), refresh_token (rotating) or client_credentials "
     "(partners and integrations; HTTP Basic or client_id/client_secret in the body). "
     "Form-encoded (RFC 6749). Returns a short-lived ES256 JWT access token. The password and "
-    "client_credentials grants are rate limited per client address, per username and per "
-    "client_id (429 with Retry-After). A disabled client's right secret is refused with 401 "
-    "invalid_client, code CLIENT_DISABLED.",
+    "client_credentials grants are rate limited per client address (429 RATE_LIMITED with "
+    "Retry-After); failed attempts per username or client_id earn growing delays (429 "
+    "SIGN_IN_THROTTLED with Retry-After), counted alike whether the name exists or not. "
+    "Unknown usernames, wrong passwords and disabled users get the same invalid_grant. A "
+    "disabled client's right secret is refused with 401 invalid_client, code CLIENT_DISABLED.",
     tags=["auth"],
     status_code=200,
     operation_class=TokenOperation,
@@ -91,8 +93,9 @@ async def token(request: Request[Any, Any, Any], state: State) -> Response[Any]:
         scope = form.get("scope")
         if grant_type == "password":
             username, password = _required(form, "username", "password")
-            await limiter.enforce(ip=_address(request, limiter), username=username.strip().lower())
-            result = await grants.password_grant(auth, username, password, scope)
+            address = _address(request, limiter)
+            await limiter.enforce(ip=address)
+            result = await grants.password_grant(auth, username, password, scope, address)
         elif grant_type == "refresh_token":
             (refresh,) = _required(form, "refresh_token")
             result = await grants.refresh_grant(auth, refresh, scope)
@@ -100,8 +103,9 @@ async def token(request: Request[Any, Any, Any], state: State) -> Response[Any]:
             creds = _basic(request) or (form.get("client_id", ""), form.get("client_secret", ""))
             if not creds[0] or not creds[1]:
                 raise HubError(AuthCodes.INVALID_CLIENT)
-            await limiter.enforce(ip=_address(request, limiter), client=creds[0])
-            result = await grants.client_credentials_grant(auth, creds[0], creds[1], scope)
+            address = _address(request, limiter)
+            await limiter.enforce(ip=address)
+            result = await grants.client_credentials_grant(auth, creds[0], creds[1], scope, address)
         else:
             raise HubError(AuthCodes.UNSUPPORTED_GRANT, grant_type=grant_type or "(none)")
     except HubError as err:

@@ -95,6 +95,7 @@ POLICY: dict[str, Rule] = {
     "Query.accounts": R(A.TENANT_READ),
     "Query.users": R(A.USER_READ),
     "Query.auditLog": R(A.AUDIT_READ),
+    "Query.signInAttempts": R(A.AUDIT_READ),
     "Query.shareOffers": R(A.SHARE_READ),
     "Query.sharedStory": R(A.SHARE_READ),
     "Query.outgoingShares": R(A.SHARE_OFFER),

@@ -1,14 +1,17 @@
-"""Rate limits of the token endpoint (`limits`, moving window, kept in process memory).
+"""Rate limit of the token endpoint per client address (`limits`, moving window, kept
+in process memory).
 
-The grants that check a secret with argon2 are limited: `password` per client address
-and per username, `client_credentials` per client address and per client_id. The
-refresh grant is not (its tokens are 256-bit random and cheap to check, and a newsroom
-behind one NAT address refreshes often). A refused request is not counted, so a flood
-does not extend the wait: a client that waits `Retry-After` seconds gets through.
+The grants that check a secret with argon2 (`password`, `client_credentials`) are
+limited per client address: this bounds the work one source can cause and guessing
+across many names from one address. The refresh grant is not (its tokens are 256-bit
+random and cheap to check, and a newsroom behind one NAT address refreshes often). A
+refused request is not counted, so a flood does not extend the wait: a client that
+waits `Retry-After` seconds gets through.
 
-Limits are per hub process: with N API processes a client gets up to N times the
-configured rate. The per-account lockout (`login_max_failures`) is stored and holds
-across processes; these limits bound the work (and guesses) one source can cause.
+There is no request limit per username or client_id: anyone could use one to keep its
+owner out. Failed attempts per name are throttled instead (hub/auth/throttle.py,
+stored, holding across processes). This limit is per hub process: with N API
+processes a client gets up to N times the configured rate.
 
 The client address is the TCP peer unless the peer is a trusted proxy
 (`RONGHUB_TRUSTED_PROXIES`): then the right-most X-Forwarded-For entry that is not a
@@ -34,7 +37,7 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 UNKNOWN = "unknown"
 
 # what each limited key is called in the error's details and messages
-KEY_LABELS = {"ip": ("客户端地址", "client address"), "username": ("用户名", "username"), "client": ("客户端", "client")}
+KEY_LABELS = {"ip": ("客户端地址", "client address")}
 
 
 def networks(entries: Iterable[str]) -> list[Network]:
@@ -79,11 +82,7 @@ class TokenLimiter:
     """The token endpoint's limits for one process (built from the settings)."""
 
     def __init__(self, settings: Settings) -> None:
-        self.limits: dict[str, list[RateLimitItem]] = {
-            "ip": _items(settings.token_rate_limit_ip),
-            "username": _items(settings.token_rate_limit_username),
-            "client": _items(settings.token_rate_limit_client),
-        }
+        self.limits: dict[str, list[RateLimitItem]] = {"ip": _items(settings.token_rate_limit_ip)}
         self.trusted = networks(settings.trusted_proxies)
         self._window = MovingWindowRateLimiter(MemoryStorage())
 

@@ -1,6 +1,7 @@
 """What a hub process keeps in memory to check tokens without a store round trip:
 the key ring, the revocation list and the users whose sessions ended recently,
-re-read every `key_refresh_seconds`; and the token endpoint's rate limiter.
+re-read every `key_refresh_seconds`; the token endpoint's rate limiter and the
+failed-sign-in throttle.
 
 A revocation made through this process applies at once; one made elsewhere (another
 process, the CLI) applies within the refresh interval.
@@ -22,12 +23,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
+from typing import Any
 
 import structlog
 
 from hub.auth.keys import KeyRing, ensure_signing_key
 from hub.auth.ratelimit import TokenLimiter
+from hub.auth.throttle import SignInThrottle
 from hub.errors import ErrorKind
 from hub.identity import passwords
 from hub.identity.documents import ClientDoc, RevocationDoc, UserDoc
@@ -49,6 +52,25 @@ class AuthState:
         # (tenant, client id) -> (current session epoch, when it moved (ms), disabled now)
         self.clients: dict[tuple[str, str], tuple[int, int, bool]] = {}
         self.limiter = TokenLimiter(settings)
+        self.throttle = SignInThrottle(settings)
+        self._after: set[asyncio.Task[object]] = set()
+
+    def after_response(self, work: Coroutine[Any, Any, object]) -> None:
+        """Run `work` (an audit entry of a failed sign-in) without the caller waiting for
+        it: a refusal for a real user then takes as long as one for an unknown name."""
+        task = asyncio.create_task(work)
+        self._after.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[object]) -> None:
+        self._after.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("auth.after_response_failed", exc_info=task.exception())
+
+    async def settled(self) -> None:
+        """Wait until the work started by `after_response` has finished."""
+        while self._after:
+            await asyncio.gather(*self._after, return_exceptions=True)
 
     def _horizon(self) -> int:
         """Older than this, every access token a change could concern has expired."""
@@ -142,3 +164,4 @@ async def running(settings: Settings) -> AsyncIterator[AuthState]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        await state.settled()

@@ -7,7 +7,8 @@ only add checks that depend on arguments (e.g. acting in another tenant).
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 import strawberry
 from strawberry.types import Info
@@ -19,7 +20,13 @@ from hub.errors import Codes, HubError, invalid
 from hub.graphql.context import Context
 from hub.graphql.types import Story, ms_to_dt
 from hub.identity import directory
-from hub.identity.documents import AccountDoc, AuditEntryDoc, ShareGrantDoc, UserDoc
+from hub.identity.documents import (
+    AccountDoc,
+    AuditEntryDoc,
+    ShareGrantDoc,
+    SignInThrottleDoc,
+    UserDoc,
+)
 from hub.identity.sharing import ShareRepository
 from hub.store.catalog import TenantDirectory
 from hub.store.documents import TenantDoc
@@ -114,6 +121,56 @@ class AuditEntry:
             details=json.dumps(doc.details, ensure_ascii=False, sort_keys=True),
             prev_hash=doc.prev_hash, hash=doc.hash,
         )
+
+
+@strawberry.type(description="Failed sign-ins of one username from one client address (`session:…`: wrong "
+                         "current passwords given to changePassword in that session)")
+class SignInAddress:
+    address: str
+    failures: int = strawberry.field(description="failures since the last success from here (forgotten after "
+                                     "RONGHUB_SIGNIN_FORGET_SECONDS without one)")
+    last_failure_at: datetime | None
+    last_success_at: datetime | None
+    throttled_until: datetime | None = strawberry.field(description="attempts from here wait until then; null: not "
+                                                        "throttled")
+
+
+@strawberry.type(description="Recent failed sign-ins of one username: how many, from where, whether throttled")
+class SignInAttempts:
+    user_id: strawberry.ID | None = strawberry.field(description="null: a username nobody has (platform tenant only)")
+    username: str
+    failures: int = strawberry.field(description="failures from every address together")
+    last_failure_at: datetime | None
+    throttled_until: datetime | None = strawberry.field(
+        description="the per-username ceiling: until then attempts wait unless they come from an address the user "
+        "signed in from recently; null: not reached")
+    addresses: list[SignInAddress]
+
+    @staticmethod
+    def group(docs: list[SignInThrottleDoc], until: Callable[[SignInThrottleDoc], float], now: float,
+              first: int) -> list[SignInAttempts]:  # fmt: skip
+        """The counters (newest failure first) as one entry per username, at most `first`."""
+
+        def when(seconds: float) -> datetime | None:
+            return datetime.fromtimestamp(seconds, UTC) if seconds > now else None
+
+        out: dict[str, SignInAttempts] = {}
+        for doc in docs:
+            entry = out.get(doc.name)
+            if entry is None:
+                if len(out) == first:
+                    continue
+                entry = out[doc.name] = SignInAttempts(
+                    user_id=strawberry.ID(doc.owner_id) if doc.owner_id else None, username=doc.name, failures=0,
+                    last_failure_at=None, throttled_until=None, addresses=[])  # fmt: skip
+            if doc.address is None:
+                entry.failures, entry.throttled_until = doc.failures, when(until(doc))
+                entry.last_failure_at = ms_to_dt(doc.last_failure_at or None)
+            else:
+                entry.addresses.append(SignInAddress(
+                    address=doc.address, failures=doc.failures, last_failure_at=ms_to_dt(doc.last_failure_at or None),
+                    last_success_at=ms_to_dt(doc.last_success_at or None), throttled_until=when(until(doc))))  # fmt: skip
+        return list(out.values())
 
 
 @strawberry.type(description="稿件共享/上报: a story offered by one center to another or to the platform")
@@ -242,6 +299,18 @@ class IdentityQuery:
         docs = await audit.entries(info.context.scope.tenant, first, before_seq)
         return [AuditEntry.from_doc(d) for d in docs]
 
+    @strawberry.field(description="Recent failed sign-ins per username of the center, newest first, with the "
+                      "addresses they came from and whether attempts are being delayed (admins). Failed sign-ins are "
+                      "also in the audit log (signin.failed).")
+    async def sign_in_attempts(self, info: Info[Context, None], first: int = 50) -> list[SignInAttempts]:
+        ctx = info.context
+        if not 0 < first <= ctx.settings.graphql_max_page:
+            raise invalid("first", "每页条数超出范围", "page size out of range")
+        if ctx.auth is None:
+            return []
+        throttle = ctx.auth.throttle
+        return SignInAttempts.group(await throttle.recent(ctx.scope.tenant), throttle.until, throttle.clock(), first)
+
     @strawberry.field(description="Stories other centers offered to this one (稿件共享)")
     async def share_offers(self, info: Info[Context, None]) -> list[ShareGrant]:
         return [ShareGrant.from_doc(g) for g in await ShareRepository(info.context.scope).incoming()]
@@ -295,8 +364,8 @@ class IdentityMutation:
         repo = await _managing(info.context, str(user_id))
         return User.from_doc(await repo.set_disabled(str(user_id), False))
 
-    @strawberry.mutation(description="Set a new password for a user (and clear a lockout); every session of "
-                         "the user ends")
+    @strawberry.mutation(description="Set a new password for a user; every session of the user ends and the "
+                         "failed sign-ins counted for the username are forgotten")
     async def reset_user_password(self, info: Info[Context, None], user_id: strawberry.ID, password: str) -> User:
         ctx = info.context
         repo = await _managing(ctx, str(user_id))
@@ -308,8 +377,9 @@ class IdentityMutation:
         repo = await _managing(ctx, str(user_id))
         return _sessions_ended(ctx, await repo.end_sessions(str(user_id)))
 
-    @strawberry.mutation(description="Change your own password. Wrong current passwords count towards the "
-                         "lockout. Every session ends, this one too: sign in again with the new password.")
+    @strawberry.mutation(description="Change your own password. Wrong current passwords count as failed sign-ins "
+                         "(SIGN_IN_THROTTLED after a few). Every session ends, this one too: sign in again with the "
+                         "new password.")
     async def change_password(self, info: Info[Context, None], current_password: str, new_password: str) -> bool:
         ctx = info.context
         if ctx.auth is None:

@@ -195,7 +195,7 @@ def user_enable(tenant_id: str, username: str) -> None:
 @click.option("--username", required=True)
 @click.password_option("--password", confirmation_prompt=False, envvar="RONGHUB_USER_PASSWORD")
 def user_reset_password(tenant_id: str, username: str, password: str) -> None:
-    """Set a new password (clears a lockout); every session of the user ends."""
+    """Set a new password (forgets the failed sign-ins counted for the username); every session of the user ends."""
     user_id, epoch = _change_user(tenant_id, username, "password", password)
     out.print(f"password of {username} ({user_id}) reset; sessions ended (session epoch {epoch})")
 

@@ -20,7 +20,14 @@ from hub.audit.log import append
 from hub.domain.permissions import CLIENT_SCOPES, Grant, Role
 from hub.errors import Codes, HubError, invalid
 from hub.identity import client_rules
-from hub.identity.documents import AccountDoc, ClientDoc, GrantDoc, RefreshTokenDoc, UserDoc
+from hub.identity.documents import (
+    AccountDoc,
+    ClientDoc,
+    GrantDoc,
+    RefreshTokenDoc,
+    SignInThrottleDoc,
+    UserDoc,
+)
 from hub.identity.errors import AuthCodes
 from hub.identity.passwords import hash_secret_async
 from hub.ids import new_id, now_ms
@@ -170,13 +177,14 @@ class UserRepository(TenantRepository[UserDoc]):
         return await self._require(user_id)
 
     async def set_password(self, user_id: str, password: str, action: str = "user.password_reset") -> UserDoc:
-        """A new password (reset by an administrator, or changed by the user): the lockout
-        is cleared and every session of the user ends."""
+        """A new password (reset by an administrator, or changed by the user): every session
+        of the user ends and the failed sign-ins counted for the username are forgotten
+        (guesses at the old password do not delay the new one)."""
         check_password(password)
         hashed = await hash_secret_async(password)
-        return await self._end_sessions(
-            user_id, {"password_hash": hashed, "failed_logins": 0, "locked_until": 0}, action, {}
-        )
+        user = await self._end_sessions(user_id, {"password_hash": hashed}, action, {})
+        await SignInThrottleDoc.get_pymongo_collection().delete_many({"kind": "user", "name": user.username})
+        return user
 
     async def end_sessions(self, user_id: str) -> UserDoc:
         """Sign the user out everywhere: access and refresh tokens stop working."""

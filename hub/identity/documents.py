@@ -53,8 +53,6 @@ class UserDoc(TenantDocument):
     password_hash: str | None = None
     grants: list[GrantDoc] = Field(default_factory=list)
     disabled: bool = False
-    failed_logins: int = 0
-    locked_until: int = 0
     # Moved by grant changes, disabling, password changes/resets and revokeUserSessions:
     # tokens issued in an older epoch are refused (see hub/auth/state.py).
     session_epoch: int = 0
@@ -160,6 +158,32 @@ class RevocationDoc(TenantDocument):
         indexes: ClassVar[list[Any]] = [IndexModel([("expires_at", pymongo.DESCENDING)])]
 
 
+class SignInThrottleDoc(TenantDocument):
+    """Failed sign-ins counted for one name (`address` None) or one (name, address) pair
+    (see hub/identity/throttle_rules.py). `_id` is `{kind}:{name}` or `{kind}:{name}|{address}`;
+    `kind` is `user` (username) or `client` (client_id). Names nobody has are counted too
+    (so answers do not tell which exist): those documents belong to the platform tenant,
+    the others to the owner's tenant with `owner_id` set, which is what admins see.
+    Documents past `expire_at` (ms) no longer matter and are swept by the throttle."""
+
+    kind: str
+    name: str
+    address: str | None = None
+    owner_id: str | None = None
+    failures: int = 0
+    last_failure_at: int = 0  # ms; 0: never
+    last_success_at: int = 0  # ms; pairs only
+    expire_at: int = 0  # ms
+
+    class Settings:
+        name = "sign_in_throttles"
+        indexes: ClassVar[list[Any]] = [
+            IndexModel([("tenant", 1), ("last_failure_at", pymongo.DESCENDING)]),
+            IndexModel([("kind", 1), ("name", 1)]),
+            IndexModel([("expire_at", 1)]),
+        ]
+
+
 class ShareGrantDoc(TenantDocument):
     """稿件共享/上报: center `tenant` offers story `story_id` to `to_tenant` (another center
     or the platform). The taker may read the offered story while the grant is open and
@@ -247,6 +271,7 @@ IDENTITY_MODELS: list[type[Document]] = [
     SigningKeyDoc,
     RefreshTokenDoc,
     RevocationDoc,
+    SignInThrottleDoc,
     ShareGrantDoc,
     AuditEntryDoc,
 ]

@@ -61,11 +61,12 @@ class AuthCodes:
         "Wrong username or password, or an invalid refresh token.",
         400,
     )
-    ACCOUNT_LOCKED = ErrorKind(
-        "ACCOUNT_LOCKED",
-        "连续登录失败次数过多,账号已锁定,请在 {minutes} 分钟后重试或联系管理员。",
-        "Too many failed sign-ins: the account is locked for {minutes} more minutes.",
-        400,
+    SIGN_IN_THROTTLED = ErrorKind(
+        "SIGN_IN_THROTTLED",
+        "该用户名(或客户端)近期登录失败次数过多,请在 {seconds} 秒后重试;如非本人操作,请联系管理员。",
+        "Too many failed sign-ins for this name recently; try again in {seconds} seconds. "
+        "If that was not you, tell an administrator.",
+        429,
     )
     INVALID_CLIENT = ErrorKind(
         "INVALID_CLIENT",

@@ -1,4 +1,4 @@
-"""Password and client-secret hashing (argon2id) and the sign-in lockout rule."""
+"""Password and client-secret hashing (argon2id)."""
 
 from __future__ import annotations
 
@@ -46,8 +46,3 @@ def verify_secret(stored: str | None, secret: str) -> bool:
 
 def needs_rehash(stored: str) -> bool:
     return _hasher.check_needs_rehash(stored)
-
-
-def locks_out(failures: int, max_failures: int) -> bool:
-    """Whether this many consecutive failed sign-ins lock the account."""
-    return failures >= max_failures

@@ -95,6 +95,19 @@ class MediaCodes:
         "Renditions can only be made from images, not {media_kind}.",
         400,
     )
+    IMAGE_TOO_LARGE = ErrorKind(
+        "IMAGE_TOO_LARGE",
+        "图片(或视频画面)过大:约 {megapixels} 百万像素,超过上限 {limit} 百万像素。请缩小尺寸后重新上传。",
+        "The picture is too large: {megapixels} megapixels, over the limit of {limit} megapixels. "
+        "Scale it down and upload it again.",
+        422,
+    )
+    IMAGE_TOO_MANY_FRAMES = ErrorKind(
+        "IMAGE_TOO_MANY_FRAMES",
+        "动图帧数过多:超过上限 {limit} 帧。请减少帧数,或改为视频上传。",
+        "The animated image has more than {limit} frames; reduce them or upload it as a video.",
+        422,
+    )
     MEDIA_UNREADABLE = ErrorKind(
         "MEDIA_UNREADABLE",
         "文件已损坏或无法解析:{reason}",

@@ -12,6 +12,7 @@ import av
 from PIL import Image
 
 from hub.errors import HubError
+from hub.media.decoding import check_frames, check_size, open_image
 from hub.media.errors import MediaCodes
 
 _ROTATED = {5, 6, 7, 8}  # EXIF orientations that swap width and height
@@ -26,19 +27,18 @@ class Probe:
     codec: str | None = None
 
 
-def probe_image(path: Path, max_pixels: int) -> Probe:
-    """An image's displayed size (EXIF rotation applied); refuses damaged or huge images."""
+def probe_image(path: Path, max_pixels: int, max_frames: int = 1_000) -> Probe:
+    """An image's displayed size (EXIF rotation applied); refuses damaged images, and huge
+    ones or animations with too many frames (IMAGE_TOO_LARGE, IMAGE_TOO_MANY_FRAMES) from
+    their headers, before anything is decoded."""
     try:
-        with Image.open(path) as img:
+        with open_image(path) as img:
             width, height = img.size
-            if width * height > max_pixels:
-                raise HubError(
-                    MediaCodes.MEDIA_UNREADABLE,
-                    reason=f"图片过大 {width}x{height} / image too large ({width}x{height})",
-                )
-            img.verify()  # reads the whole file without decoding it: catches truncated data
-        with Image.open(path) as img:  # verify() leaves the image unusable: open again
+            check_size(width, height, max_pixels)
             orientation = img.getexif().get(_ORIENTATION, 1)
+            check_frames(img, max_frames)
+        with Image.open(path) as img:  # the checks moved the image on: open again
+            img.verify()  # reads the whole file without decoding it: catches truncated data
     except HubError:
         raise
     except Exception as exc:
@@ -48,10 +48,17 @@ def probe_image(path: Path, max_pixels: int) -> Probe:
     return Probe(width=width, height=height, codec=None)
 
 
-def probe_av(path: Path) -> Probe:
-    """Duration, dimensions and codec of a video or audio file, read with PyAV."""
+def probe_av(path: Path, max_pixels: int | None = None) -> Probe:
+    """Duration, dimensions and codec of a video or audio file, read with PyAV (which
+    decodes a few frames to find them: callers run it through the DecodeGate). A video
+    whose frame is over `max_pixels` is refused (IMAGE_TOO_LARGE, or MEDIA_UNREADABLE when
+    FFmpeg, held to `max_pixels`, could not find the size at all)."""
+    # FFmpeg decodes a few frames to find the streams' parameters: its own `max_pixels`
+    # keeps it from allocating frames over the budget (it then reports no frame size)
+    options = [{"max_pixels": str(max_pixels)}] * 16 if max_pixels is not None else []
     try:
-        with av.open(str(path)) as container:
+        # (PyAV's stub says list[str]; it takes one option dict per stream)
+        with av.open(str(path), stream_options=options) as container:  # type: ignore[arg-type]
             duration = container.duration  # in av.time_base units (microseconds)
             video = next(iter(container.streams.video), None)
             audio = next(iter(container.streams.audio), None)
@@ -61,6 +68,11 @@ def probe_av(path: Path) -> Probe:
                     duration = int(stream.duration * stream.time_base * av.time_base)
             if video is not None:
                 ctx = video.codec_context
+                if max_pixels is not None and ctx.width and ctx.height:
+                    check_size(ctx.width, ctx.height, max_pixels)
+                elif max_pixels is not None:  # over FFmpeg's max_pixels, or no size at all
+                    raise HubError(MediaCodes.MEDIA_UNREADABLE,
+                                   reason="无法读取视频画面尺寸(或画面过大) / no readable frame size (or too large)")
                 return Probe(
                     width=ctx.width or None,
                     height=ctx.height or None,
@@ -72,15 +84,17 @@ def probe_av(path: Path) -> Probe:
                     duration_ms=None if duration is None else int(duration * 1000 // av.time_base),
                     codec=audio.codec_context.name,
                 )
+    except HubError:
+        raise
     except Exception as exc:
         raise HubError(MediaCodes.MEDIA_UNREADABLE, reason=type(exc).__name__) from None
     raise HubError(MediaCodes.MEDIA_UNREADABLE, reason="没有音视频流 / no audio or video stream")
 
 
-def probe(path: Path, kind: str, max_pixels: int) -> Probe:
+def probe(path: Path, kind: str, max_pixels: int, max_frames: int = 1_000) -> Probe:
     """Probe by kind; documents (PDF) carry no dimensions."""
     if kind == "image":
-        return probe_image(path, max_pixels)
+        return probe_image(path, max_pixels, max_frames)
     if kind in ("video", "audio"):
-        return probe_av(path)
+        return probe_av(path, max_pixels)
     return Probe()

@@ -3,17 +3,20 @@
 A spec is a named preset (the channel covers) or `w=,h=,fit=,fmt=,q=` pairs. The
 spec, the asset's focal point and the asset id make the blob key, so a rendition is
 made once and then served from the blob store. The geometry is plain arithmetic
-(`crop_box`), tested without images; `render` does the Pillow work (sync).
+(`crop_box`, `decode_scale`), tested without images; `render` does the Pillow work
+(sync; the service runs it through hub/media/decoding.py's DecodeGate).
 """
 
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass
 
 from PIL import Image, ImageOps
 
 from hub.errors import HubError
+from hub.media.decoding import check_frames, check_size, open_image
 from hub.media.errors import MediaCodes
 
 FORMATS = {"jpeg": ("JPEG", "jpg", "image/jpeg"), "png": ("PNG", "png", "image/png"), "webp": ("WEBP", "webp", "image/webp")}
@@ -120,13 +123,38 @@ def target_size(width: int, height: int, spec: Spec) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def render(data: bytes, spec: Spec, focal: tuple[float, float], max_pixels: int) -> bytes:
-    """Make the rendition of an image given as bytes (sync: run it in a thread)."""
-    with Image.open(io.BytesIO(data)) as opened:
-        if opened.width * opened.height > max_pixels:
-            raise HubError(MediaCodes.MEDIA_UNREADABLE, reason="图片过大 / image too large")
+_ROTATED = {5, 6, 7, 8}  # EXIF orientations that swap width and height
+_ORIENTATION = 0x0112
+
+
+def decode_scale(width: int, height: int, spec: Spec, focal: tuple[float, float]) -> float:
+    """The smallest scale (<= 1) of the displayed image that still gives the rendition its
+    full resolution: what a JPEG may be decoded at (`Image.draft`, 1/2 to 1/8)."""
+    if spec.fit == "crop":
+        assert spec.width and spec.height
+        left, top, right, bottom = crop_box(width, height, spec.width / spec.height, *focal)
+        return min(1.0, max(spec.width / (right - left), spec.height / (bottom - top)))
+    w, h = target_size(width, height, spec)
+    return min(1.0, max(w / width, h / height))
+
+
+def render(data: bytes, spec: Spec, focal: tuple[float, float], max_pixels: int, max_frames: int = 1_000) -> bytes:
+    """Make the rendition of an image given as bytes (sync: run it through the DecodeGate).
+    The size and frame count are checked from the headers before anything is decoded; a
+    JPEG is decoded at the smallest DCT scale that still covers the rendition."""
+    with open_image(io.BytesIO(data)) as opened:
+        check_size(opened.width, opened.height, max_pixels)
+        check_frames(opened, max_frames)
         opened.seek(0)  # the first frame of an animation
-        img = ImageOps.exif_transpose(opened)
+        if opened.format == "JPEG":
+            rotated = opened.getexif().get(_ORIENTATION, 1) in _ROTATED
+            shown = (opened.height, opened.width) if rotated else opened.size
+            scale = decode_scale(*shown, spec, focal)
+            if scale < 1.0:
+                opened.draft("RGB", (math.ceil(opened.width * scale), math.ceil(opened.height * scale)))
+        opened.load()
+        ImageOps.exif_transpose(opened, in_place=True)  # a copy would double the decoded picture
+        img: Image.Image = opened
     if spec.fit == "crop":
         assert spec.width and spec.height
         box = crop_box(img.width, img.height, spec.width / spec.height, *focal)
@@ -136,7 +164,8 @@ def render(data: bytes, spec: Spec, focal: tuple[float, float], max_pixels: int)
     else:
         size = target_size(img.width, img.height, spec)
     if size != img.size:
-        img = img.resize(size, Image.Resampling.LANCZOS)
+        # a box reduction first keeps LANCZOS' intermediate picture small (and quick)
+        img = img.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
     fmt = FORMATS[spec.fmt][0]
     if fmt == "JPEG" and img.mode != "RGB":
         img = _flatten(img)

@@ -4,7 +4,6 @@ URLs, delete). One per settings object (`media_service`)."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import secrets
@@ -17,6 +16,7 @@ from hub.ids import new_id
 from hub.media import gc
 from hub.media.assets import AssetStore
 from hub.media.blobs import BlobNotFound, BlobStore, materialized, read_all
+from hub.media.decoding import gate_for, limit_pillow
 from hub.media.errors import MediaCodes
 from hub.media.fs import FilesystemBlobStore
 from hub.media.ingest import Ingest
@@ -74,6 +74,9 @@ class MediaService:
         self.settings = settings
         self.store = store or blob_store_for(settings)
         self.secret = url_secret(settings) if self.store.backend == "filesystem" else b""
+        # every decode of this process waits for a place (hub/media/decoding.py)
+        self.gate = gate_for(settings.media_max_concurrent_decodes)
+        limit_pillow(settings.media_max_image_pixels)
 
     # ---- taking in files -----------------------------------------------------------
     async def upload(
@@ -106,7 +109,8 @@ class MediaService:
         """Probe a stored original and record its asset; a file that cannot be read is removed."""
         try:
             async with materialized(self.store, key, "." + media_type.extension) as path:
-                found = await asyncio.to_thread(probe, path, media_type.kind, self.settings.media_max_image_pixels)
+                found = await self.gate.run(probe, path, media_type.kind, self.settings.media_max_image_pixels,
+                                            self.settings.media_max_image_frames)  # fmt: skip
         except BaseException:
             await self.store.delete(key)
             raise
@@ -140,7 +144,8 @@ class MediaService:
         if await self.store.exists(key):
             return key, spec.mime
         original = await read_all(self.store, asset.blob_key, self.settings.media_max_upload_bytes)
-        data = await asyncio.to_thread(render, original, spec, focal, self.settings.media_max_image_pixels)
+        data = await self.gate.run(render, original, spec, focal, self.settings.media_max_image_pixels,
+                                   self.settings.media_max_image_frames)  # fmt: skip
         await self.store.put(key, _once(data), spec.mime)
         await AssetStore(scope).add_rendition(asset.id, key)
         return key, spec.mime

@@ -189,7 +189,7 @@ def _body(request: Request[Any, Any, Any]) -> AsyncIterator[bytes]:
         401: _error("UNAUTHENTICATED"),
         413: _error("MEDIA_TOO_LARGE: stopped as soon as the limit was passed"),
         415: _error("MEDIA_TYPE_UNSUPPORTED or MEDIA_TYPE_MISMATCH"),
-        422: _error("MEDIA_UNREADABLE"),
+        422: _error("MEDIA_UNREADABLE, IMAGE_TOO_LARGE (over RONGHUB_MEDIA_MAX_IMAGE_PIXELS), IMAGE_TOO_MANY_FRAMES"),
     },
 )
 async def upload(
@@ -296,7 +296,7 @@ async def upload_part(request: Request[Any, Any, Any], state: State, upload_id: 
         409: _error("UPLOAD_INCOMPLETE"),
         410: _error("UPLOAD_EXPIRED: start the upload again"),
         415: _error("MEDIA_TYPE_MISMATCH"),
-        422: _error("MEDIA_UNREADABLE"),
+        422: _error("MEDIA_UNREADABLE, IMAGE_TOO_LARGE (over RONGHUB_MEDIA_MAX_IMAGE_PIXELS), IMAGE_TOO_MANY_FRAMES"),
     },
 )
 async def complete_upload(request: Request[Any, Any, Any], state: State, upload_id: FromPath[str]) -> AssetOut:

@@ -204,7 +204,7 @@ OAUTH_ERROR = Schema(
         "message": Schema(type=OpenAPIType.STRING, description="the Chinese message (same as message_zh)"),
         "message_zh": Schema(type=OpenAPIType.STRING),
         "message_en": Schema(type=OpenAPIType.STRING),
-        "details": Schema(type=OpenAPIType.OBJECT, description="e.g. {seconds, limit} of RATE_LIMITED"),
+        "details": Schema(type=OpenAPIType.OBJECT, description="e.g. {seconds, limit} of RATE_LIMITED, {seconds} of SIGN_IN_THROTTLED"),
     },
 )  # fmt: skip
 _NO_STORE_HEADERS = {
@@ -235,7 +235,7 @@ class TokenOperation(Operation):
                                    content={"application/json": OpenAPIMediaType(schema=_TOKEN)}),
             "400": _oauth_error(
                 "invalid_request (BAD_REQUEST: a field is missing), invalid_grant (INVALID_GRANT: wrong username "
-                "or password, or a used/unknown refresh token; ACCOUNT_LOCKED; SESSION_ENDED: the refresh token's "
+                "or password, an unknown or disabled user — one answer for all of them —, or a used/unknown refresh token; SESSION_ENDED: the refresh token's "
                 "session ended because the user's roles, password or status changed), unsupported_grant_type, "
                 "invalid_scope"),
             "401": _oauth_error("invalid_client (INVALID_CLIENT): wrong client_id or secret (a secret replaced by "
@@ -243,10 +243,11 @@ class TokenOperation(Operation):
                                 "the right secret of a disabled client (disableClient)", **{
                 "WWW-Authenticate": OpenAPIHeader(schema=_STRING, description='Basic realm="ronghub"')}),
             "429": _oauth_error(
-                "RATE_LIMITED (error temporarily_unavailable): too many password or client_credentials requests "
-                "from this client address, for this username or for this client_id "
-                "(RONGHUB_TOKEN_RATE_LIMIT_*). Wait `Retry-After` seconds; `details.limit` names the limit "
-                "(ip, username, client) and `details.seconds` repeats the wait.",
+                "error temporarily_unavailable. RATE_LIMITED: too many password or client_credentials requests "
+                "from this client address (RONGHUB_TOKEN_RATE_LIMIT_IP; `details.limit` is ip). SIGN_IN_THROTTLED: "
+                "too many failed sign-ins for this username or client_id from this address, or from everywhere "
+                "(RONGHUB_SIGNIN_*), the same whether the name exists or not. Wait `Retry-After` seconds; "
+                "`details.seconds` repeats the wait.",
                 **{"Retry-After": OpenAPIHeader(
                     schema=Schema(type=OpenAPIType.STRING, pattern=r"^[1-9][0-9]*$"), required=True,
                     description="seconds until the request would be accepted")}),

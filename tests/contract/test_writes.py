@@ -178,3 +178,26 @@ async def test_a_unique_index_still_refuses_duplicates_after_a_store_restart(sto
     finally:
         if store is not None:
             await asyncio.to_thread(store.stop)
+
+
+async def test_an_upserted_throttle_counter_increments_and_expired_ones_are_swept(
+    db: AsyncDatabase,  # type: ignore[type-arg]
+) -> None:
+    """What hub/auth/throttle.py sends: $inc + $set, upserted, with the document after; a
+    stale counter reset by a range-filtered update; `_id` $in; the sweep by `expire_at`.
+    (A date set by an upsert comes back as a string from the embedded store, so the
+    throttle keeps milliseconds and sweeps itself instead of a TTL index.)"""
+    coll = db[_coll_name("throttle")]
+    expiry = 5_000
+    update = {"$inc": {"failures": 1}, "$set": {"tenant": "platform", "last_failure_at": 1_000, "expire_at": expiry}}
+    first = await coll.find_one_and_update({"_id": "user:li"}, update, upsert=True, return_document=ReturnDocument.AFTER)
+    assert first is not None and first["failures"] == 1 and first["expire_at"] == expiry
+    second = await coll.find_one_and_update({"_id": "user:li"}, update, upsert=True, return_document=ReturnDocument.AFTER)
+    assert second is not None and second["failures"] == 2
+    reset = await coll.update_one({"_id": "user:li", "last_failure_at": {"$lt": 2_000}}, {"$set": {"failures": 0}})
+    assert reset.modified_count == 1
+    found = [d["_id"] async for d in coll.find({"_id": {"$in": ["user:li", "user:li|1.2.3.4"]}})]
+    assert found == ["user:li"]
+    await coll.insert_one({"_id": "user:wang", "expire_at": 9_000})
+    await coll.delete_many({"expire_at": {"$lt": 6_000}})
+    assert [d["_id"] async for d in coll.find({})] == ["user:wang"]

@@ -64,6 +64,7 @@ PROBES: dict[str, list[tuple[str, dict[str, str]]]] = {
     "accounts": [("{ accounts { id name } }", {})],
     "users": [("{ users { id username displayName email grants { label } } }", {})],
     "auditLog": [("{ auditLog(first: 100) { action actor targetId details } }", {})],
+    "signInAttempts": [("{ signInAttempts { userId username failures addresses { address failures } } }", {})],
     "shareOffers": [("{ shareOffers { id storyId fromTenant } }", {})],
     "outgoingShares": [("{ outgoingShares { id storyId toTenant takenStoryId } }", {})],
     "sharedStory": [("query($g: ID!) { sharedStory(grantId: $g) { title body grant { storyId } } }", {"g": "grant"})],
@@ -249,6 +250,8 @@ async def world(http: httpx.AsyncClient, hub_settings: Settings, drain: Any) -> 
             names[role] = await make_user(tenant, role, email=f"{role}@t{i}.example")
             actors.append(Actor(f"t{i}:{role}", i, (await sign_in(http, names[role]))["access_token"]))
         users[i] = set(names.values())
+        # a failed sign-in, so signInAttempts has something of each tenant to leak
+        await token_request(http, {"grant_type": "password", "username": names["reporter"], "password": "wrong password"})
         admin = next(a for a in actors if a.name == f"t{i}:admin")
         headers = {"authorization": f"Bearer {admin.token}"}
         for n in range(3):
@@ -335,7 +338,7 @@ def operations(draw: st.DrawFn, world: World) -> tuple[Actor, str, str, dict[str
     return actor, field_name, query, variables
 
 
-SWEEP = ["stories", "users", "auditLog", "shareOffers", "accounts", "leads", "topics", "clients"]  # planning: leads, topics
+SWEEP = ["stories", "users", "auditLog", "signInAttempts", "shareOffers", "accounts", "leads", "topics", "clients"]  # planning: leads, topics
 
 
 async def check(http: httpx.AsyncClient, world: World, actor: Actor, field_name: str, query: str, variables: dict[str, Any]) -> None:

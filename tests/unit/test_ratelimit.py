@@ -42,32 +42,32 @@ def test_without_trusted_proxies_forwarded_for_is_ignored() -> None:
 
 
 def test_bad_limits_and_networks_fail_at_start_up() -> None:
-    with pytest.raises(ValidationError, match="token_rate_limit_username"):
-        Settings(token_rate_limit_username="5 per fortnight")
+    with pytest.raises(ValidationError, match="token_rate_limit_ip"):
+        Settings(token_rate_limit_ip="5 per fortnight")
     with pytest.raises(ValidationError, match="trusted_proxies"):
         Settings(trusted_proxies=["10.0.0.0/33"])
     assert Settings(token_rate_limit_ip="", trusted_proxies=["192.168.0.0/16", "::1"]).token_rate_limit_ip == ""
 
 
 async def test_a_refusal_names_the_limit_and_the_wait_and_is_not_counted() -> None:
-    limiter = TokenLimiter(Settings(token_rate_limit_ip="100/minute", token_rate_limit_username="2/2 seconds"))
+    limiter = TokenLimiter(Settings(token_rate_limit_ip="2/2 seconds"))
     for _ in range(2):
-        await limiter.enforce(ip="1.2.3.4", username="li")
+        await limiter.enforce(ip="1.2.3.4")
     with pytest.raises(HubError) as refused:
-        await limiter.enforce(ip="1.2.3.4", username="li")
+        await limiter.enforce(ip="1.2.3.4")
     err = refused.value
     assert err.code == "RATE_LIMITED" and err.http_status == 429
-    assert err.details["limit"] == "username" and 1 <= err.details["seconds"] <= 2
-    assert "用户名" in err.message_zh and f"{err.details['seconds']} 秒后重试" in err.message_zh
-    await limiter.enforce(ip="1.2.3.4", username="wang")  # another user is not held up
+    assert err.details["limit"] == "ip" and 1 <= err.details["seconds"] <= 2
+    assert "客户端地址" in err.message_zh and f"{err.details['seconds']} 秒后重试" in err.message_zh
+    await limiter.enforce(ip="1.2.3.5")  # another address is not held up
     await asyncio.sleep(err.details["seconds"])
-    await limiter.enforce(ip="1.2.3.4", username="li")  # refusals did not extend the wait
+    await limiter.enforce(ip="1.2.3.4")  # refusals did not extend the wait
 
 
 async def test_an_empty_limit_does_not_limit() -> None:
-    limiter = TokenLimiter(Settings(token_rate_limit_ip="", token_rate_limit_client=""))
+    limiter = TokenLimiter(Settings(token_rate_limit_ip=""))
     for _ in range(200):
-        await limiter.enforce(ip="1.2.3.4", client="c-1")
+        await limiter.enforce(ip="1.2.3.4")
 
 
 def test_ronghub_serve_gives_uvicorn_the_trusted_proxies_and_nothing_by_default() -> None:
