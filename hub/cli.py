@@ -36,7 +36,40 @@ def _urls(settings: Settings) -> None:
     console.print("  Ctrl-C 停止 / to stop")
 
 
-@click.group()
+def failure_line(exc: BaseException) -> str | None:
+    """One line (Chinese / English) for a failure an operator can act on, or None (a bug:
+    let its traceback show). Covers a refused operation (HubError, e.g. the search index
+    held by a running hub), an embedded store that cannot start (the data folder is in
+    use) and a store that does not answer."""
+    from pymongo.errors import ConnectionFailure
+
+    from hub.embedded.store import EmbeddedStoreError
+    from hub.errors import Codes, HubError
+
+    if isinstance(exc, ConnectionFailure):
+        exc = HubError(Codes.STORE_UNAVAILABLE)
+    if isinstance(exc, HubError):
+        return f"{exc.code} {exc.message_zh} / {exc.message_en}"
+    if isinstance(exc, EmbeddedStoreError):
+        return str(exc).strip().splitlines()[0]
+    return None
+
+
+class _Commands(click.Group):
+    """Every command ends a known failure with one clear line and exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            line = failure_line(exc)
+            if line is None:
+                raise
+            console.print(line, markup=False, highlight=False)
+            sys.exit(2)
+
+
+@click.group(cls=_Commands)
 @click.version_option(__version__, prog_name="ronghub")
 def main() -> None:
     """Ronghub (融汇): the content hub for converged media centers."""
@@ -114,9 +147,9 @@ def worker() -> None:
 def seed_demo_cmd() -> None:
     """Write the demo center into the configured store (without serving)."""
     from hub.demo.seed import seed_demo
-    from hub.runtime import store_for
+    from hub.runtime import command_store
 
-    with store_for(Settings()) as settings:
+    with command_store(Settings()) as settings:
         console.print(f"{asyncio.run(seed_demo(settings))} stories created")
         asyncio.run(_print_demo_users(settings))
 
