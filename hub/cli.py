@@ -238,7 +238,8 @@ def plugin_new(name: str, directory: Path) -> None:
 @click.option("--clear", is_flag=True, help="empty the center's index first (search is partial meanwhile)")
 @click.option("--batch", type=int, default=500, show_default=True, help="stories per index write")
 def reindex(tenant: str | None, clear: bool, batch: int) -> None:
-    """Rebuild the search index from the stored stories (stop a running hub first)."""
+    """Rebuild the search index from the stored stories (with the embedded index: stop a
+    running hub first; it indexes every change itself)."""
     from hub.search.cli import run_reindex
 
     sys.exit(run_reindex(Settings(), tenant, clear, batch, console))

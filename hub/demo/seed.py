@@ -4,6 +4,9 @@ Safe to run on every start: columns are matched by slug and stories by title, so
 second run (or a run after one that was interrupted half-way) creates only what is
 missing and never duplicates. The tenant document is written last; once it exists
 the whole seeding is skipped with a single read.
+
+Every write goes through the repositories, so its outbox entries reach every consumer
+the hub runs (distribution, search, audit, ...), as for any other change.
 """
 
 from __future__ import annotations
