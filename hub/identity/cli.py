@@ -51,7 +51,7 @@ def _fail(exc: Exception) -> None:
     from hub.errors import HubError
 
     if isinstance(exc, HubError):
-        console.print(f"[red]{exc.code}[/red] {exc.message_zh} / {exc.message_en}")
+        console.print(f"[red]{exc.code}[/red] {exc.message_zh} / {exc.message_en}", soft_wrap=True)  # one line
         sys.exit(2)
     raise exc
 
