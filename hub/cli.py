@@ -37,7 +37,40 @@ def _urls(settings: Settings) -> None:
     console.print("  Ctrl-C 停止 / to stop")
 
 
-@click.group()
+def failure_line(exc: BaseException) -> str | None:
+    """One line (Chinese / English) for a failure an operator can act on, or None (a bug:
+    let its traceback show). Covers a refused operation (HubError, e.g. the search index
+    held by a running hub), an embedded store that cannot start (the data folder is in
+    use) and a store that does not answer."""
+    from pymongo.errors import ConnectionFailure
+
+    from hub.embedded.store import EmbeddedStoreError
+    from hub.errors import Codes, HubError
+
+    if isinstance(exc, ConnectionFailure):
+        exc = HubError(Codes.STORE_UNAVAILABLE)
+    if isinstance(exc, HubError):
+        return f"{exc.code} {exc.message_zh} / {exc.message_en}"
+    if isinstance(exc, EmbeddedStoreError):
+        return str(exc).strip().splitlines()[0]
+    return None
+
+
+class _Commands(click.Group):
+    """Every command ends a known failure with one clear line and exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            line = failure_line(exc)
+            if line is None:
+                raise
+            console.print(line, markup=False, highlight=False)
+            sys.exit(2)
+
+
+@click.group(cls=_Commands)
 @click.version_option(__version__, prog_name="ronghub")
 def main() -> None:
     """Ronghub (融汇): the content hub for converged media centers."""
@@ -115,9 +148,9 @@ def worker() -> None:
 def seed_demo_cmd() -> None:
     """Write the demo center into the configured store (without serving)."""
     from hub.demo.seed import seed_demo
-    from hub.runtime import store_for
+    from hub.runtime import command_store
 
-    with store_for(Settings()) as settings:
+    with command_store(Settings()) as settings:
         console.print(f"{asyncio.run(seed_demo(settings))} stories created")
         asyncio.run(_print_demo_users(settings))
 
@@ -206,7 +239,8 @@ def plugin_new(name: str, directory: Path) -> None:
 @click.option("--clear", is_flag=True, help="empty the center's index first (search is partial meanwhile)")
 @click.option("--batch", type=int, default=500, show_default=True, help="stories per index write")
 def reindex(tenant: str | None, clear: bool, batch: int) -> None:
-    """Rebuild the search index from the stored stories (stop a running hub first)."""
+    """Rebuild the search index from the stored stories (with the embedded index: stop a
+    running hub first; it indexes every change itself)."""
     from hub.search.cli import run_reindex
 
     sys.exit(run_reindex(Settings(), tenant, clear, batch, console))

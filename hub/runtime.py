@@ -13,7 +13,7 @@ from typing import Any
 import uvicorn
 
 from hub.app import create_app
-from hub.embedded.store import EmbeddedStore
+from hub.embedded.store import EmbeddedStore, running_store_uri
 from hub.settings import Settings
 
 
@@ -26,6 +26,21 @@ def store_for(settings: Settings) -> Iterator[Settings]:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     with EmbeddedStore(settings.store_dir, avoid_ports=frozenset({settings.port})) as store:
         yield settings.model_copy(update={"mongodb_uri": store.uri})
+
+
+@contextlib.contextmanager
+def command_store(settings: Settings) -> Iterator[Settings]:
+    """Settings with a MongoDB URI for an admin command (`ronghub audit verify`, `media gc`,
+    `client list`, `reindex`, ...): the configured server; else the embedded store of a
+    hub running on this data folder (its record, store/store.json, names the port), so
+    the command works beside the running hub; else an embedded store started for it."""
+    if not settings.mongodb_uri:
+        uri = running_store_uri(settings.store_dir)
+        if uri is not None:
+            yield settings.model_copy(update={"mongodb_uri": uri})
+            return
+    with store_for(settings) as ready:
+        yield ready
 
 
 def uvicorn_config(

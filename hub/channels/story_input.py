@@ -22,7 +22,9 @@ def story_input(
     assets: Sequence[Asset] = (),
     metadata: Mapping[str, Any] | None = None,
 ) -> StoryInput:
-    """An approved revision as channel plugins see it (plain values, no pydantic)."""
+    """A revision as plugins see it (plain values, no pydantic). `metadata` defaults to the
+    revision's own; channels get it with the approval's facts from
+    hub/distribution/render_input.py, the one builder of a channel's render input."""
     src = content.source
     loc = content.location
     return StoryInput(
@@ -53,5 +55,5 @@ def story_input(
         location=Place(loc.name, loc.latitude, loc.longitude) if loc else None,
         approved_at_ms=approved_at_ms,
         approved_by=approved_by,
-        metadata=dict(metadata or {}),
+        metadata=dict(content.metadata if metadata is None else metadata),
     )

@@ -4,22 +4,34 @@ Safe to run on every start: columns are matched by slug and stories by title, so
 second run (or a run after one that was interrupted half-way) creates only what is
 missing and never duplicates. The tenant document is written last; once it exists
 the whole seeding is skipped with a single read.
+
+Every write goes through the repositories, so its outbox entries reach every consumer
+the hub runs (distribution, search, audit, ...), as for any other change.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import structlog
+
 from hub.demo.content import CENTER_NAME, COLUMNS, STORIES
 from hub.distribution.wiring import build_distribution
 from hub.domain.story import StoryStatus
+from hub.errors import HubError
+from hub.jobs.registry import builtin_consumers
+from hub.jobs.runner import WorkerState
 from hub.jobs.worker import Worker
+from hub.search.errors import SearchCodes
+from hub.search.service import SearchService, build_engine
 from hub.settings import Settings
 from hub.store.catalog import AssetRepository, ColumnRepository, TenantDirectory
 from hub.store.database import connect
 from hub.store.documents import AssetDoc, ColumnDoc, StoryDoc
 from hub.store.scope import Scope
 from hub.store.stories import StoryRepository
+
+log = structlog.get_logger(__name__)
 
 DEMO_ACTOR = "demo-seed"
 _NOT_CONTENT = ("column", "publish", "assets")
@@ -36,7 +48,7 @@ async def seed_demo(settings: Settings) -> int:
             return 0
         column_ids = await _ensure_columns(scope)
         created = await _ensure_stories(scope, settings, column_ids)
-        await _distribute(settings)
+        await _distribute(settings, database)
         # The tenant document last: its presence means the demo is complete.
         await tenants.ensure(CENTER_NAME)
         return created
@@ -85,10 +97,27 @@ async def _ensure_stories(scope: Scope, settings: Settings, column_ids: dict[str
     return created
 
 
-async def _distribute(settings: Settings) -> None:
-    """Run the distribution engine until the approvals are delivered, so the demo opens
-    with its stories live in the app (and their publication records in the ledger)."""
-    engine = build_distribution(settings)
-    worker = Worker(engine.consumers(), idle_sleep=0)
-    while await worker.run_once():
-        pass
+async def _distribute(settings: Settings, database: Any) -> None:
+    """Run the hub's background work on the seeded writes until it is idle, with every
+    consumer the hub runs: the outbox entries reach distribution (the approved stories go
+    live in the app, with their publication records), search (the demo is searchable at
+    once), audit and the others, exactly as for any write. When another process holds
+    the search index (a hub running on this data folder), nothing runs here: the outbox
+    stays for that hub's worker, which relays it to every consumer."""
+    state = WorkerState(settings=settings, database=database, distribution=build_distribution(settings))
+    search = SearchService(build_engine(settings))
+    try:
+        try:
+            await search.start()
+        except HubError as err:
+            if err.code != SearchCodes.SEARCH_INDEX_BUSY.code:
+                raise
+            log.info("demo.seed_left_to_running_hub", reason=err.message_en)
+            return
+        state.search = search
+        worker = Worker(builtin_consumers(state), idle_sleep=0)
+        while await worker.run_once():
+            pass
+    finally:
+        await search.close()
+        await state.distribution.aclose()

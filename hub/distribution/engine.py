@@ -11,7 +11,6 @@ says, and deliveries carry the publication's idempotency key.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
@@ -23,19 +22,25 @@ from ronghub_sdk import (
     DeliveryResult,
     PermanentDeliveryError,
     PlatformStatus,
-    RenderContext,
     StatusState,
     TransientDeliveryError,
-    Variant,
 )
 
 from hub.channels.manager import ChannelManager
-from hub.channels.story_input import story_input
 from hub.distribution import publications as pubs
 from hub.distribution.channel_config import deep_merge
 from hub.distribution.checkpoints import StoredCheckpoints
 from hub.distribution.documents import PublicationDoc
-from hub.distribution.states import DELIVERED, Action, PubState, can_move
+from hub.distribution.render_input import (
+    REACHED,
+    approval_of,
+    render,
+    render_input,
+    standing,
+)
+from hub.distribution.render_input import variant_data as _variant_data
+from hub.distribution.render_input import variant_from as _variant_from
+from hub.distribution.states import Action, PubState, can_move
 from hub.distribution.transports import TransportProvider
 from hub.domain.retry import RetryPolicy
 from hub.domain.story import StoryStatus
@@ -45,7 +50,7 @@ from hub.jobs import queue
 from hub.jobs.consumers import Consumer, PermanentFailure, RetryLater
 from hub.jobs.documents import JobDoc
 from hub.store.catalog import AssetRepository
-from hub.store.documents import CounterDoc, RevisionDoc
+from hub.store.documents import RevisionDoc
 from hub.store.scope import Scope
 from hub.store.stories import EVENT_TAKEDOWN
 
@@ -60,7 +65,7 @@ _STATUS_TO_STATE = {
     StatusState.REJECTED: PubState.REJECTED,
     StatusState.REMOVED: PubState.RETRACTED,
 }
-_REACHED = DELIVERED | {PubState.LIVE}
+_REACHED = REACHED
 
 REPORTS_UNSUPPORTED = ErrorKind(
     "CHANNEL_NO_STATUS_REPORTS", "「{channel}」渠道不接收平台回报。", "The {channel} channel takes no status reports."
@@ -168,16 +173,11 @@ class Distribution:
         if rev is None:
             raise PermanentFailure(f"approved revision {revision} of {story_id} not found")
         targets = [c for c in (rev.content.channels or self.default_channels)]
-        approval: dict[str, Any] = {}
         if data.get("urgent"):  # 应急广播 urgent path: only the channels it was confirmed for
             targets = [c for c in targets if c in set(data.get("only_channels") or ())]
-            approval = {"urgent": True, "approvers": list(data.get("approvers") or [])}
-        if data.get("embargo_until"):  # review: 禁发 until then (ms); feeds and partners must respect it
-            approval["embargo_until"] = int(data["embargo_until"])
-        if data.get("correction"):  # review: the 更正说明 of an approved correction
-            approval["correction"] = str(data["correction"])
+        approval = approval_of(data)
         unknown = [c for c in targets if c not in self.channels.names()]
-        earlier = {p.channel: p for p in await pubs.of_story(tenant, story_id) if p.state in _REACHED and p.action != Action.RETRACT}
+        earlier = await standing(tenant, story_id)
         planned = []
         for channel in targets:
             if channel in unknown:
@@ -244,16 +244,11 @@ class Distribution:
         if rev is None:
             pub = await pubs.move(pub, PubState.FAILED, actor=ACTOR, last_error="revision missing")
             raise PermanentFailure("revision missing")
-        story = story_input(rev.content, tenant=pub.tenant, story_id=pub.story_id, revision_id=rev.id,
-                            revision_number=rev.number, approved_at_ms=rev.created_at,
-                            assets=await self.assets_for(pub.tenant, rev.content),
-                            metadata=_metadata(rev.content.metadata, pub.approval))  # fmt: skip
-        previous = await self._previous_variant(pub)
-        context = RenderContext(now_ms=now_ms(), sequence_fn=self._sequence_fn(pub.tenant))
-        variant, problems = await asyncio.to_thread(
-            self.channels.preview, pub.channel, story, config=await self.config_for(pub.tenant, pub.channel),
-            overrides=pub.overrides, previous=previous, context=context,
+        inp = await render_input(
+            self, tenant=pub.tenant, story_id=pub.story_id, rev=rev, channel=pub.channel, overrides=pub.overrides,
+            approval=pub.approval, replaces=pub.replaces, take_numbers=True,
         )  # fmt: skip
+        variant, problems = await render(self, inp)
         problem_data = [asdict(p) | {"severity": p.severity.value} for p in problems]
         blocking = [p for p in problems if p.blocking]
         if blocking:
@@ -280,30 +275,6 @@ class Distribution:
                 duration_s=doc.duration_ms / 1000 if doc.duration_ms else None,
             ))  # fmt: skip
         return out
-
-    async def _previous_variant(self, pub: PublicationDoc) -> Variant | None:
-        if not pub.replaces:
-            return None
-        prior = await pubs.get(pub.replaces)
-        return _variant_from(prior.variant) if prior and prior.variant else None
-
-    def _sequence_fn(self, tenant: str) -> Any:
-        loop = asyncio.get_running_loop()
-
-        async def next_value(key: str) -> int:
-            raw = await CounterDoc.get_pymongo_collection().find_one_and_update(
-                {"_id": f"{tenant}:seq:{key}", "tenant": tenant},
-                {"$inc": {"value": 1}},
-                upsert=True,
-                return_document=True,
-            )
-            assert raw is not None  # upsert with the document after: always returned
-            return int(raw["value"])
-
-        def sequence(key: str) -> int:  # called by render, which runs in a thread
-            return asyncio.run_coroutine_threadsafe(next_value(key), loop).result(timeout=30)
-
-        return sequence
 
     async def _deliver(self, pub: PublicationDoc, job: JobDoc) -> PublicationDoc:
         info = self.channels.info(pub.channel)
@@ -453,35 +424,3 @@ class Distribution:
         await pubs.set_metrics(pub, data)
         await self._schedule_metrics(pub, int(job.payload.get("n", 1)) + 1)
         return {"metrics": {k: v for k, v in data.items() if k != "details"}}
-
-
-def _metadata(content_metadata: Mapping[str, Any], approval: Mapping[str, Any]) -> dict[str, Any]:
-    """The story's metadata as a channel sees it. On the urgent path the two people who
-    actually requested and confirmed the broadcast are the dual-control approvers (never
-    names typed into the story); otherwise the broadcast is not urgent (full chain)."""
-    meta = dict(content_metadata)
-    if approval.get("urgent"):
-        meta["urgent"] = True
-        meta["dual_control_approvers"] = list(approval.get("approvers") or [])
-    else:
-        meta["urgent"] = False
-        meta.pop("dual_control_approvers", None)
-    if approval.get("embargo_until"):  # review: the embargo end (ms) of the approved revision
-        meta["embargo_until"] = int(approval["embargo_until"])
-    if approval.get("correction"):  # review: 更正说明, for channels that show it
-        meta["correction_note"] = str(approval["correction"])
-    return meta
-
-
-def _variant_data(v: Variant) -> dict[str, Any]:
-    return {"channel": v.channel, "story_id": v.story_id, "revision_id": v.revision_id, "tenant": v.tenant,
-            "fields": dict(v.fields), "overridden": list(v.overridden), "flags": dict(v.flags),
-            "assets": [asdict(a) for a in v.assets]}  # fmt: skip
-
-
-def _variant_from(data: Mapping[str, Any]) -> Variant:
-    return Variant(
-        channel=data["channel"], story_id=data["story_id"], revision_id=data["revision_id"], tenant=data.get("tenant", ""),
-        fields=dict(data.get("fields") or {}), overridden=tuple(data.get("overridden") or ()), flags=dict(data.get("flags") or {}),
-        assets=tuple(Asset(**a) for a in data.get("assets") or ()),
-    )  # fmt: skip

@@ -3,7 +3,6 @@ and the editor's actions (签发 stand-in, 撤稿, replay)."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -12,8 +11,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from hub.channels.story_input import story_input
-from hub.distribution import channel_config, urgent
+from hub.distribution import channel_config, render_input, urgent
 from hub.distribution import publications as pubs
 from hub.distribution.documents import PublicationDoc
 from hub.domain.story import StoryStatus
@@ -176,16 +174,15 @@ class DistributionQuery:
         rev = await repo.revision(story.id, story.revision)
         engine = _engine(info)
         targets = channels or list(rev.content.channels) or list(engine.default_channels)
-        data = story_input(rev.content, tenant=story.tenant, story_id=story.id, revision_id=rev.id, revision_number=rev.number)
+        pending = await rounds.pending_approval(story.tenant, story.id)
         out = []
         for name in targets:
             engine.channels.get(name)  # unknown → CHANNEL_UNKNOWN
-            variant, problems = await asyncio.to_thread(
-                engine.channels.preview, name, data, config=await engine.config_for(story.tenant, name),
-                overrides=rev.content.channel_overrides.get(name, {}),
-            )  # fmt: skip
+            # the same input delivery renders from (hub/distribution/render_input.py)
+            inp = await render_input.preview_input(engine, story.tenant, story.id, rev, name, pending)
+            variant, problems = await render_input.render(engine, inp)
             out.append(VariantPreview(
-                channel=name, fields=variant.fields, overridden=list(variant.overridden),
+                channel=name, fields=JSON(variant.fields), overridden=list(variant.overridden),
                 problems=[VariantProblem(**{**asdict(p), "severity": p.severity.value}, blocking=p.blocking) for p in problems],
                 deliverable=not any(p.blocking for p in problems),
             ))  # fmt: skip

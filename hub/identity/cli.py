@@ -23,7 +23,7 @@ CLI_ACTOR = "cli"
 
 
 def _run(work: Callable[[Settings], Awaitable[T]]) -> T:
-    from hub.runtime import store_for
+    from hub.runtime import command_store
     from hub.store.database import connect
 
     async def go(settings: Settings) -> T:
@@ -37,7 +37,7 @@ def _run(work: Callable[[Settings], Awaitable[T]]) -> T:
         finally:
             await database.close()
 
-    with store_for(Settings()) as settings:
+    with command_store(Settings()) as settings:
         return asyncio.run(go(settings))
 
 
@@ -51,7 +51,7 @@ def _fail(exc: Exception) -> None:
     from hub.errors import HubError
 
     if isinstance(exc, HubError):
-        console.print(f"[red]{exc.code}[/red] {exc.message_zh} / {exc.message_en}")
+        console.print(f"[red]{exc.code}[/red] {exc.message_zh} / {exc.message_en}", soft_wrap=True)  # one line
         sys.exit(2)
     raise exc
 

@@ -1,5 +1,6 @@
-"""The consumers this deployment runs. Every worker process must run the same list:
-the relay creates jobs only for consumers it knows."""
+"""The consumers this deployment runs. Every worker process must know the same list:
+the relay creates jobs only for consumers it knows (those it runs, and those another
+process runs, `consumers_elsewhere`)."""
 
 from __future__ import annotations
 
@@ -50,6 +51,15 @@ def builtin_consumers(state: Any) -> list[Consumer]:
 
         consumers.append(gc_consumer(settings))
     return consumers
+
+
+def consumers_elsewhere(state: Any) -> list[Consumer]:
+    """Consumers of the deployment that this process does not run but whose jobs its relay
+    must create: without a search service here (a `ronghub worker` beside a hub with the
+    embedded index, whose one writer is the API process), the API process indexes."""
+    if getattr(state, "search", None) is None:
+        return [search_consumer(None)]
+    return []
 
 
 def search_consumer(search: Any) -> Consumer:

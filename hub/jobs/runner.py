@@ -11,7 +11,7 @@ from rich.console import Console
 
 from hub.distribution.wiring import build_distribution
 from hub.embedded.store import running_store_uri
-from hub.jobs.registry import builtin_consumers
+from hub.jobs.registry import builtin_consumers, consumers_elsewhere
 from hub.jobs.service import running_worker
 from hub.logging import configure_logging
 from hub.search.service import SearchService, build_engine
@@ -53,7 +53,7 @@ async def _work(settings: Settings, uri: str) -> None:
             "is updated by the API process's in-process worker; use Meilisearch to index from workers."
         )
     try:
-        async with running_worker(builtin_consumers(state)) as worker:
+        async with running_worker(builtin_consumers(state), relay_also=consumers_elsewhere(state)) as worker:
             console.print(f"worker {worker.owner} 已启动 / started: {', '.join(c.name for c in worker.consumers)}")
             await stop.wait()
     finally:

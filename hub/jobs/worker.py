@@ -21,17 +21,23 @@ log = structlog.get_logger(__name__)
 class Worker:
     """Runs consumers' jobs. Any number of workers may run against the same store."""
 
-    def __init__(self, consumers: Sequence[Consumer], idle_sleep: float = 0.2, owner: str | None = None) -> None:
-        names = [c.name for c in consumers]
+    def __init__(
+        self, consumers: Sequence[Consumer], idle_sleep: float = 0.2, owner: str | None = None,
+        relay_also: Sequence[Consumer] = (),
+    ) -> None:  # fmt: skip
+        names = [c.name for c in [*consumers, *relay_also]]
         if len(set(names)) != len(names):
             raise ValueError(f"duplicate consumer names: {names}")
         self.consumers = list(consumers)
+        # consumers another process runs (e.g. the embedded search index's one writer, the
+        # API process): the relay clears the outbox, so it must make their jobs too
+        self.relay_also = list(relay_also)
         self.idle_sleep = idle_sleep
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{new_id()[-6:]}"
 
     async def run_once(self) -> int:
         """One pass: relay pending events, then run every ready job once. Returns jobs run."""
-        await relay.sweep(self.consumers)
+        await relay.sweep([*self.consumers, *self.relay_also])
         ran = 0
         for consumer in self.consumers:
             while True:

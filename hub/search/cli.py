@@ -52,13 +52,13 @@ async def reindex(settings: Settings, tenant: str | None, clear: bool, batch: in
 
 def run_reindex(settings: Settings, tenant: str | None, clear: bool, batch: int, console: Console) -> int:
     """The command's body: embedded store if needed, then reindex; returns an exit code."""
-    from hub.runtime import store_for
+    from hub.runtime import command_store
 
     try:
-        with store_for(settings) as ready:
+        with command_store(settings) as ready:
             count = asyncio.run(reindex(ready, tenant, clear, batch, console))
-    except HubError as err:
-        console.print(f"[red]{err.message_zh}[/red]\n{err.message_en}")
+    except HubError as err:  # e.g. SEARCH_INDEX_BUSY: the running hub holds the embedded index
+        console.print(f"{err.code} {err.message_zh} / {err.message_en}", markup=False, highlight=False)
         return 1
     console.print(f"{count} 篇稿件已编入索引 / stories indexed")
     return 0

@@ -342,6 +342,13 @@ async def sign_off(
     return story, stored
 
 
+async def pending_approval(tenant: str, story_id: str) -> dict[str, Any]:
+    """What approving the story now would hand to distribution (its round's embargo and
+    更正说明), read without syncing the round (a preview must not write)."""
+    doc = await _raw(tenant, story_id)
+    return approval_data(doc) if doc is not None else {}
+
+
 def approval_data(doc: ReviewRoundDoc, **extra: Any) -> dict[str, Any]:
     """What the approval event (story.status → approved) carries to distribution.
 

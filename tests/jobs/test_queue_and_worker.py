@@ -186,3 +186,26 @@ async def test_a_future_job_waits_for_its_due_time() -> None:
     assert await queue.enqueue(tenant, c.name, "story.scheduled", "k1", {"x": 1}, ready_at=now_ms() + 60_000)
     assert await queue.claim(c.name, "w", 1000) is None
     assert not await queue.enqueue(tenant, c.name, "story.scheduled", "k1", {"x": 2})
+
+
+async def test_a_worker_makes_the_jobs_of_consumers_another_process_runs_and_leaves_them_to_it() -> None:
+    stories = repo()
+    doc = await stories.create({"title": "旁路", "body_text": "x"})
+    mine, elsewhere = Recorder(), Recorder()
+    here, there = consumer(mine), consumer(elsewhere)
+    await Worker([here], relay_also=[there]).run_once()
+    assert [p["event"] for p in mine.seen if p["story_id"] == doc.id] == ["story.created"]
+    left = await JobDoc.find({"consumer": there.name, "payload.story_id": doc.id}).to_list()
+    assert [(j.state, j.payload["event"]) for j in left] == [(JobState.PENDING, "story.created")] and not elsewhere.seen
+    await Worker([there]).run_once()  # the other process
+    assert [p["event"] for p in elsewhere.seen if p["story_id"] == doc.id] == ["story.created"]
+
+
+def test_a_worker_process_without_the_search_index_still_relays_story_events_to_search() -> None:
+    from hub.jobs.registry import builtin_consumers, consumers_elsewhere
+    from hub.jobs.runner import WorkerState
+
+    state = WorkerState(settings=None, database=None, distribution=None)  # type: ignore[arg-type]
+    assert "search.index" not in [c.name for c in builtin_consumers(state)]
+    assert [c.name for c in consumers_elsewhere(state)] == ["search.index"]
+    assert consumers_elsewhere(WorkerState(settings=None, database=None, distribution=None, search=object())) == []  # type: ignore[arg-type]

@@ -104,3 +104,23 @@ def test_the_word_list_is_compiled_once_per_version_and_a_seed_scan_is_fast() ->
     assert per_scan_ms < 20, per_scan_ms  # 20,000 words: one automaton pass per field
     plugin.check_story(seeds[0], config(words[:10], "t:2"))
     assert plugin.compilations == 2  # a new list version compiles again
+
+
+class DocumentNumberCheck:
+    """An outside check on the story's metadata (a 政务公开 item needs its 发文字号)."""
+
+    @hookimpl
+    def check_story(self, story: StoryInput) -> Sequence[Finding]:
+        if "gov_site" in story.metadata.get("needs", ()) and not story.metadata.get("document_number"):
+            return [Finding("DOC_NUMBER_MISSING", "缺少发文字号", "no document number", blocking=False)]
+        return []
+
+
+def test_a_check_plugin_sees_the_story_s_metadata() -> None:
+    manager = ChannelManager()
+    manager.pm.register(DocumentNumberCheck())
+    numbered = story(metadata={"needs": ["gov_site"], "document_number": "示政办发〔2026〕1号"})
+    assert numbered.metadata["document_number"] == "示政办发〔2026〕1号"
+    assert run_checks(manager.pm, numbered, config([])) == []
+    missing = story(metadata={"needs": ["gov_site"]})
+    assert [f.code for f in run_checks(manager.pm, missing, config([]))] == ["DOC_NUMBER_MISSING"]
