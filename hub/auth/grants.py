@@ -17,7 +17,7 @@ from typing import Any
 from authlib.oauth2.rfc6749.util import scope_to_list
 from pymongo import ReturnDocument
 
-from hub.audit.log import append
+from hub.audit.deferred import record
 from hub.auth.jwt import issue
 from hub.auth.state import AuthState
 from hub.domain.permissions import ALL_SCOPES, PrincipalKind
@@ -91,7 +91,7 @@ async def password_grant(state: AuthState, username: str, password: str, scope: 
     now = now_ms()
     if user is not None and user.locked_until > now:
         minutes = max(1, (user.locked_until - now + 59_999) // 60_000)
-        await append(user.tenant, user.id, "signin.locked", "user", user.id, {})
+        await record(user.tenant, user.id, "signin.locked", "user", user.id, {})
         raise HubError(AuthCodes.ACCOUNT_LOCKED, minutes=minutes)
     ok = await verify_secret_async(user.password_hash if user else None, password)
     if user is None or not ok or user.disabled:
@@ -103,7 +103,7 @@ async def password_grant(state: AuthState, username: str, password: str, scope: 
         {"_id": user.id, "tenant": user.tenant}, {"$set": {"failed_logins": 0, "locked_until": 0}}
     )
     family = new_id()
-    await append(user.tenant, user.id, "signin", "user", user.id, {"session": family, "scope": " ".join(scopes)})
+    await record(user.tenant, user.id, "signin", "user", user.id, {"session": family, "scope": " ".join(scopes)})
     return await user_tokens(state, user, scopes, family)
 
 
@@ -120,7 +120,7 @@ async def _count_failure(state: AuthState, user: UserDoc, now: int) -> None:
             {"_id": user.id, "tenant": user.tenant},
             {"$set": {"failed_logins": 0, "locked_until": now + settings.login_lockout_seconds * 1000}},
         )
-    await append(user.tenant, user.id, "signin.failed", "user", user.id, {"locked": locked})
+    await record(user.tenant, user.id, "signin.failed", "user", user.id, {"locked": locked})
 
 
 async def refresh_grant(state: AuthState, token: str, scope: str | None) -> TokenResponse:
@@ -159,7 +159,7 @@ async def revoke_family(state: AuthState, tenant: str, family: str, reason: str)
         {"family": family, "tenant": tenant}, {"$set": {"revoked": True}}
     )
     await state.revoke(tenant, "sid", family)
-    await append(tenant, None, "session.revoke", "session", family, {"reason": reason})
+    await record(tenant, None, "session.revoke", "session", family, {"reason": reason})
 
 
 async def revoke_refresh_token(state: AuthState, token: str) -> None:
@@ -195,7 +195,7 @@ async def client_credentials_grant(state: AuthState, client_id: str, secret: str
     if previous is not None:
         details["secret"] = "previous"
         await _mark_previous_use(client, previous, now)
-    await append(client.tenant, client.id, "signin.client", "client", client.id, details)
+    await record(client.tenant, client.id, "signin.client", "client", client.id, details)
     return TokenResponse(access, state.settings.access_token_seconds, scopes)
 
 

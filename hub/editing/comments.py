@@ -16,7 +16,7 @@ from typing import Any
 from beanie.odm.enums import SortDirection
 from pymongo import ReturnDocument
 
-from hub.audit.log import append
+from hub.audit.deferred import record
 from hub.editing import notifications, people
 from hub.editing.documents import CommentDoc
 from hub.editing.errors import EditingCodes
@@ -201,7 +201,7 @@ class CommentService:
         data = {"comment_id": doc.id, "thread_id": doc.thread_id, "story_id": doc.story_id,
                 "mentions": sorted(doc.mentions)}  # fmt: skip
         await publish(self.scope.tenant, TOPIC, kind, doc.story_id, self.scope.actor, data)
-        await append(self.scope.tenant, self.scope.actor, f"story.{kind}", "story", doc.story_id,
+        await record(self.scope.tenant, self.scope.actor, f"story.{kind}", "story", doc.story_id,
                      {"comment_id": doc.id, "thread_id": doc.thread_id, "mentions": sorted(doc.mentions),
                       **await people.story_state(self.scope.tenant, doc.story_id)})  # fmt: skip
 

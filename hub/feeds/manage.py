@@ -14,7 +14,7 @@ from typing import Any
 
 from pymongo import ReturnDocument
 
-from hub.audit.log import append
+from hub.audit.deferred import record
 from hub.auth.policy import refusal
 from hub.domain.permissions import Action, PrincipalKind, permits
 from hub.errors import HubError
@@ -141,7 +141,7 @@ async def create(
     )  # fmt: skip
     await _ensure_key(settings, algorithm)
     await doc.insert()
-    await append(scope.tenant, scope.actor, "feeds.subscription.create", "feed_subscription", doc.id,
+    await record(scope.tenant, scope.actor, "feeds.subscription.create", "feed_subscription", doc.id,
                  {"client_id": client.id, "tenants": list(sel.tenants), "formats": [f.value for f in fmts]})  # fmt: skip
     return doc
 
@@ -243,6 +243,6 @@ async def _write(
             expected=expected,
             current=current.version if current else "?",
         )
-    await append(scope.tenant, scope.actor, action, "feed_subscription", doc.id,
+    await record(scope.tenant, scope.actor, action, "feed_subscription", doc.id,
                  {k: v for k, v in changes.items() if k != "updated_at"})  # fmt: skip
     return SubscriptionDoc.model_validate(raw)

@@ -6,6 +6,7 @@ from beanie import Document
 
 
 def document_models() -> list[type[Document]]:
+    from hub.audit.deferred import AuditDeferredDoc
     from hub.distribution.channel_config import ChannelConfigDoc
     from hub.distribution.documents import PublicationDoc
     from hub.editing.documents import EDITING_MODELS
@@ -31,4 +32,5 @@ def document_models() -> list[type[Document]]:
     models += [*EDITING_MODELS, NewsroomEventDoc]
     models += [ReviewChainDoc, FindingAckDoc, PendingActionDoc]  # review
     models += WEBHOOK_MODELS  # webhooks
+    models.append(AuditDeferredDoc)  # audit entries left for the sweep (hub/audit/deferred.py)
     return models

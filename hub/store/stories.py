@@ -10,9 +10,11 @@ the head, which holds the same content (`ensure_head_revision`).
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
 
+import structlog
 from beanie.odm.enums import SortDirection
 from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
@@ -30,6 +32,8 @@ from hub.store import cursor as cursors
 from hub.store.documents import CounterDoc, OutboxEntry, PublishedStoryDoc, RevisionDoc, StoryDoc
 from hub.store.scope import Scope
 from hub.workflow.review import status_after_edit
+
+log = structlog.get_logger(__name__)
 
 ORDER_KEYS = {"updated_at", "published_at"}
 
@@ -232,8 +236,8 @@ class StoryRepository:
             **_content_fields(content),
         )
         await doc.insert()
-        await self.ensure_head_revision(doc)
-        await AssetStore(self.scope).attach(doc.id, used_assets(doc))
+        await _after_commit("revision", self.ensure_head_revision(doc), doc.id)
+        await _after_commit("assets", AssetStore(self.scope).attach(doc.id, used_assets(doc)), doc.id)
         await record_story(self.scope.tenant, created)
         await _announce(self.scope.tenant, actor, "story.create", doc)
         return doc
@@ -365,8 +369,8 @@ class StoryRepository:
             await self._raise_conflict(current.id, current.version)
         doc = StoryDoc.model_validate(raw)
         await record_story(self.scope.tenant, event)
-        await self.ensure_head_revision(doc, restored_from=restored_from)
-        await AssetStore(self.scope).sync_story(doc.id, used_assets(current), used_assets(doc))
+        await _after_commit("revision", self.ensure_head_revision(doc, restored_from=restored_from), doc.id)
+        await _after_commit("assets", AssetStore(self.scope).sync_story(doc.id, used_assets(current), used_assets(doc)), doc.id)
         return doc
 
     async def _require_any(self, story_id: str) -> StoryDoc:
@@ -401,6 +405,18 @@ class StoryRepository:
 
 def _outbox(*events: OutboxEntry) -> dict[str, OutboxEntry]:
     return {e.id: e for e in events}
+
+
+async def _after_commit(step: str, work: Coroutine[Any, Any, None], story_id: str) -> None:
+    """A step after the story's compare-and-set: the change is committed, so a failure here
+    is logged and healed later, never the client's error (a client that retries a stored
+    change makes it twice). The revision snapshot is written again from the head when it
+    is read (`ensure_head_revision`); asset references are read from the stories
+    themselves (`AssetStore.users`); the audit entry has `record_story`'s recovery."""
+    try:
+        await work
+    except Exception:
+        log.warning("story.after_commit_failed", step=step, story=story_id, exc_info=True)
 
 
 async def _announce(tenant: str, actor: str | None, action: str, doc: StoryDoc) -> None:
