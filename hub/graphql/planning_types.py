@@ -402,6 +402,11 @@ class CreateLeadInput:
         description="the submitting system's id for this tip (app 报料 number, 舆情监测 alert id): "
         "sent again, the lead already recorded from the same submitter is returned",
     )
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="your own id for this create (e.g. a UUID; per user, 1-200 characters): sent again with the same "
+        "input it returns the object already made, never a second one; with other input IDEMPOTENCY_KEY_REUSED",
+    )
 
 
 @strawberry.input(description="选题申报")
@@ -414,6 +419,11 @@ class ProposeTopicInput:
     column_id: strawberry.ID | None = None
     lead_ids: list[strawberry.ID] = strawberry.field(
         default_factory=list, description="accepted leads behind it"
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="your own id for this create (e.g. a UUID; per user, 1-200 characters): sent again with the same "
+        "input it returns the object already made, never a second one; with other input IDEMPOTENCY_KEY_REUSED",
     )
 
 
@@ -440,3 +450,8 @@ class DispatchAssignmentInput:
     deadline: datetime
     kind: AssignmentKindEnum = rules.AssignmentKind.TEXT  # type: ignore[valid-type]
     note: str | None = None
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="your own id for this create (e.g. a UUID; per user, 1-200 characters): sent again with the same "
+        "input it returns the object already made, never a second one; with other input IDEMPOTENCY_KEY_REUSED",
+    )

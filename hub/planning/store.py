@@ -201,10 +201,12 @@ class PlanningStore:
         contact: str | None,
         received_at: int | None,
         external_id: str | None = None,
+        lead_id: str | None = None,
     ) -> LeadDoc:
         """Record a tip. With `external_id` (the submitting system's own id for it: the
         app's 报料 number, a 舆情监测 alert id) sending it again returns the lead already
-        recorded from that submitter instead of a second one."""
+        recorded from that submitter instead of a second one. `lead_id` (an idempotent
+        create's) is the id of a lead without `external_id`."""
         actor = self._writer()
         now = now_ms()
         external = clean_text("external_id", external_id) or None
@@ -213,6 +215,8 @@ class PlanningStore:
             source=source, contact=clean_text("contact", contact) or None, received_at=received_at or now,
             created_by=actor, updated_at=now, external_id=external,
         )  # fmt: skip
+        if lead_id is not None:
+            doc.id = lead_id
         if external is not None:  # the id is derived from (tenant, submitter, external id)
             digest = hashlib.sha256(f"{self.tenant}\x00{actor}\x00{external}".encode()).hexdigest()
             doc.id = "lx" + digest[:30]
@@ -304,9 +308,10 @@ class PlanningStore:
 
     async def propose_topic(
         self, title: str, summary: str | None, channels: Iterable[str], known_channels: Collection[str] | None,
-        column_id: str | None, lead_ids: Iterable[str],
+        column_id: str | None, lead_ids: Iterable[str], topic_id: str | None = None,
     ) -> TopicDoc:  # fmt: skip
-        """选题申报: validated in full (channels, column, accepted leads) before anything is written."""
+        """选题申报: validated in full (channels, column, accepted leads) before anything is written.
+        With `topic_id` (an idempotent create's), a topic already there raises DuplicateKeyError."""
         actor = self._writer()
         planned = check_channels(channels, known_channels)
         await self._check_column(column_id)
@@ -317,6 +322,8 @@ class PlanningStore:
             tenant=self.tenant, title=clean_text("title", title, required=True), summary=clean_text("summary", summary),
             channels=planned, column_id=column_id or None, lead_ids=wanted, proposer=actor, created_at=now, updated_at=now,
         )  # fmt: skip
+        if topic_id is not None:
+            doc.id = topic_id
         entry = await self._entry("topic.propose", "topic", doc.id,
                                   {"channels": planned, "column_id": doc.column_id, "lead_ids": wanted})  # fmt: skip
         await entry.on_doc(doc).insert()  # the topic's insert decides it and carries the entry
