@@ -40,6 +40,7 @@ from hub.planning.rules import (
     move_topic,
 )
 from hub.store import cursor as cursors
+from hub.store.after_commit import after_commit
 from hub.store.catalog import ColumnRepository
 from hub.store.documents import TenantDocument
 from hub.store.scope import Scope
@@ -327,7 +328,9 @@ class PlanningStore:
         entry = await self._entry("topic.propose", "topic", doc.id,
                                   {"channels": planned, "column_id": doc.column_id, "lead_ids": wanted})  # fmt: skip
         await entry.on_doc(doc).insert()  # the topic's insert decides it and carries the entry
-        await self._link_leads_side(doc.id, wanted, now)
+        # the topic is stored and names its leads (the deciding write): the leads' mirror of
+        # the link follows and cannot turn the stored topic into an error (it is logged)
+        await after_commit("topic.link_leads", self._link_leads_side(doc.id, wanted, now), topic=doc.id)
         await self._settle(doc, entry)
         return self._settled(doc, entry)
 
@@ -434,7 +437,7 @@ class PlanningStore:
         entry = await self._entry("topic.leads_linked", "topic", topic_id,
                                   {"lead_ids": new, "linked": linked, "version": doc.version + 1})  # fmt: skip
         stored = await self._cas(doc, {"lead_ids": linked}, entry)
-        await self._link_leads_side(topic_id, new, now_ms())
+        await after_commit("topic.link_leads", self._link_leads_side(topic_id, new, now_ms()), topic=topic_id)
         await self._settle(stored, entry)
         return self._settled(stored, entry)
 
@@ -451,10 +454,11 @@ class PlanningStore:
         entry = await self._entry("topic.lead_unlinked", "topic", topic_id,
                                   {"lead_id": lead_id, "linked": linked, "version": doc.version + 1})  # fmt: skip
         stored = await self._cas(doc, {"lead_ids": linked}, entry)
-        await LeadDoc.get_pymongo_collection().update_one(
+        unlink = LeadDoc.get_pymongo_collection().update_one(
             {"_id": lead_id, "tenant": self.tenant},
             {"$unset": {f"topic_ids.{topic_id}": ""}, "$set": {"updated_at": now_ms()}, "$inc": {"version": 1}},
         )  # fmt: skip
+        await after_commit("topic.unlink_lead", unlink, topic=topic_id, lead=lead_id)  # the lead's mirror, as in link
         await self._settle(stored, entry)
         return self._settled(stored, entry)
 
