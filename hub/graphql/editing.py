@@ -16,7 +16,7 @@ from hub.editing.rules import FieldTrack, LockView, round_label
 from hub.graphql.context import Context
 from hub.graphql.types import FieldChange, ms_to_dt
 from hub.ids import now_ms
-from hub.store.idempotency import create_once
+from hub.store.idempotency import IDEMPOTENCY_KEY_HELP, create_once
 
 
 @strawberry.type(description="编辑锁: who is editing a story, until when")
@@ -62,11 +62,7 @@ class AddCommentInput:
     reply_to: strawberry.ID | None = strawberry.field(
         default=None, description="a comment of the thread to reply in"
     )
-    idempotency_key: str | None = strawberry.field(
-        default=None,
-        description="your own id for this create (e.g. a UUID; per user, 1-200 characters): sent again with the same "
-        "input it returns the object already made, never a second one; with other input IDEMPOTENCY_KEY_REUSED",
-    )
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY_HELP)
 
 
 @strawberry.type(description="批注: a comment on a story, with its thread of replies")

@@ -21,6 +21,7 @@ from hub.planning.dispatch import DispatchDesk
 from hub.planning.documents import AssignmentDoc, LeadDoc, TopicDoc
 from hub.planning.store import Page, PlanningStore
 from hub.store.documents import StoryDoc
+from hub.store.idempotency import IDEMPOTENCY_KEY_HELP
 from hub.store.stories import StoryRepository
 
 LeadSourceEnum = strawberry.enum(
@@ -402,11 +403,7 @@ class CreateLeadInput:
         description="the submitting system's id for this tip (app 报料 number, 舆情监测 alert id): "
         "sent again, the lead already recorded from the same submitter is returned",
     )
-    idempotency_key: str | None = strawberry.field(
-        default=None,
-        description="your own id for this create (e.g. a UUID; per user, 1-200 characters): sent again with the same "
-        "input it returns the object already made, never a second one; with other input IDEMPOTENCY_KEY_REUSED",
-    )
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY_HELP)
 
 
 @strawberry.input(description="选题申报")
@@ -420,11 +417,7 @@ class ProposeTopicInput:
     lead_ids: list[strawberry.ID] = strawberry.field(
         default_factory=list, description="accepted leads behind it"
     )
-    idempotency_key: str | None = strawberry.field(
-        default=None,
-        description="your own id for this create (e.g. a UUID; per user, 1-200 characters): sent again with the same "
-        "input it returns the object already made, never a second one; with other input IDEMPOTENCY_KEY_REUSED",
-    )
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY_HELP)
 
 
 @strawberry.input(
@@ -450,8 +443,4 @@ class DispatchAssignmentInput:
     deadline: datetime
     kind: AssignmentKindEnum = rules.AssignmentKind.TEXT  # type: ignore[valid-type]
     note: str | None = None
-    idempotency_key: str | None = strawberry.field(
-        default=None,
-        description="your own id for this create (e.g. a UUID; per user, 1-200 characters): sent again with the same "
-        "input it returns the object already made, never a second one; with other input IDEMPOTENCY_KEY_REUSED",
-    )
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY_HELP)

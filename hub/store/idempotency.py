@@ -40,6 +40,12 @@ T = TypeVar("T")
 
 MAX_KEY_CHARS = 200
 
+#: how the `idempotencyKey` input of every create is described in the schema
+IDEMPOTENCY_KEY_HELP = (
+    "your own id for this create (e.g. a UUID; per user, 1-200 characters): sent again with the same "
+    "input it returns the object already made, never a second one; with other input IDEMPOTENCY_KEY_REUSED"
+)
+
 #: what each operation is called in the refusal (Chinese)
 OPERATIONS_ZH = {"createStory": "新建稿件", "createLead": "新建线索", "proposeTopic": "选题申报",
                  "dispatchAssignment": "派单", "addComment": "批注", "createFeedSubscription": "新建订阅"}  # fmt: skip

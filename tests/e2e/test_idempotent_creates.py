@@ -15,6 +15,8 @@ from hub.ids import new_id
 from hub.store.documents import StoryDoc
 from hub.store.idempotency import IdempotencyKeyDoc
 from tests.e2e.identity_helpers import make_tenant
+from tests.feeds.helpers import gql as raw_gql
+from tests.feeds.helpers import make_partner
 from tests.planning.flow import errors, gql, person
 
 CREATE = "mutation($i: CreateStoryInput!) { createStory(input: $i) { id version title } }"
@@ -128,3 +130,16 @@ async def test_planning_creates_and_comments_sent_twice_return_the_same_object(h
         counts[field] = len((await gql(http, editor, query))[field]["edges"])
     comments = (await gql(http, editor, "query($id: ID!) { comments(storyId: $id) { id } }", {"id": story}))["comments"]
     assert counts == {"leads": 1, "topics": 1, "assignments": 1} and len(comments) == 1
+
+
+async def test_a_partner_subscribing_twice_at_once_with_one_key_gets_one_subscription(http: httpx.AsyncClient) -> None:
+    partner = await make_partner(http)
+    query = 'mutation($k: String!) { createFeedSubscription(name: "合作方订阅", idempotencyKey: $k) { id } }'
+    key = str(new_id())
+    answers = await asyncio.gather(*(raw_gql(http, partner.headers, query, {"k": key}) for _ in range(4)))
+    assert len({a["data"]["createFeedSubscription"]["id"] for a in answers}) == 1, answers
+    listed = await raw_gql(http, partner.headers, "{ feedSubscriptions { id } }")
+    assert len(listed["data"]["feedSubscriptions"]) == 1, listed
+    other = await raw_gql(http, partner.headers, 'mutation($k: String!) { createFeedSubscription(name: "另一个", idempotencyKey: $k) { id } }',
+                          {"k": key})  # fmt: skip
+    assert other["errors"][0]["extensions"]["code"] == "IDEMPOTENCY_KEY_REUSED"
