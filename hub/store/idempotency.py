@@ -48,7 +48,8 @@ IDEMPOTENCY_KEY_HELP = (
 
 #: what each operation is called in the refusal (Chinese)
 OPERATIONS_ZH = {"createStory": "新建稿件", "createLead": "新建线索", "proposeTopic": "选题申报",
-                 "dispatchAssignment": "派单", "addComment": "批注", "createFeedSubscription": "新建订阅"}  # fmt: skip
+                 "dispatchAssignment": "派单", "addComment": "批注", "createFeedSubscription": "新建订阅",
+                 "uploadAsset": "上传"}  # fmt: skip
 
 
 class IdempotencyKeyDoc(TenantDocument):
@@ -91,13 +92,14 @@ class Claim:
     first: bool  # this request inserted the claim
 
 
-async def claim(scope: Scope, operation: str, key: str, print_: str) -> Claim:
-    """Claim `key` for this input, or find who did; refuses another input."""
+async def claim(scope: Scope, operation: str, key: str, print_: str, target: str | None = None) -> Claim:
+    """Claim `key` for this input (for the object id `target`, default a new one), or find
+    who did; refuses another input."""
     if scope.actor is None:
         raise HubError(Codes.UNAUTHENTICATED)
     cid = claim_id(scope.tenant, scope.actor, operation, check_key(key))
     coll = IdempotencyKeyDoc.get_pymongo_collection()
-    target = new_id()
+    target = target or new_id()
     try:
         await coll.insert_one({"_id": cid, "tenant": scope.tenant, "actor": scope.actor, "operation": operation,
                                "key": key, "fingerprint": print_, "target_id": target, "created_at": now_ms()})  # fmt: skip
@@ -106,7 +108,7 @@ async def claim(scope: Scope, operation: str, key: str, print_: str) -> Claim:
         pass
     raw = await coll.find_one({"_id": cid, "tenant": scope.tenant})
     if raw is None:  # given back by a refused first request just now: claim it afresh
-        return await claim(scope, operation, key, print_)
+        return await claim(scope, operation, key, print_, target)
     if raw["fingerprint"] != print_:
         raise HubError(Codes.IDEMPOTENCY_KEY_REUSED, key=key, operation=operation,
                        operation_zh=OPERATIONS_ZH.get(operation, operation))  # fmt: skip
