@@ -85,7 +85,8 @@ async def run(writers: int, updates: int, workdir: Path, hub_path: str | None, c
     if hub_path:
         env["PYTHONPATH"] = hub_path
     cmd = [sys.executable, "-m", "hub.cli"]
-    with child([*cmd, "serve"], env, workdir / "serve.log", base + "/readyz"):
+    # `python -m` puts the working directory first on the path: run in the checkout measured
+    with child([*cmd, "serve"], env, workdir / "serve.log", base + "/readyz", cwd=hub_path):
         limits = httpx.Limits(max_connections=writers + 8, max_keepalive_connections=writers + 8)
         async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as http:
             tokens = [await _signed_in_editor(http, i) for i in range(USERS)]
@@ -94,7 +95,7 @@ async def run(writers: int, updates: int, workdir: Path, hub_path: str | None, c
             await asyncio.gather(*(writer(http, tokens[i % USERS], i, updates, tally) for i in range(writers)))
             elapsed = time.perf_counter() - started
     # after the server has stopped: the command starts the embedded store on the same folder
-    verify = await asyncio.to_thread(subprocess.run, [*cmd, "audit", "verify"], env={**os.environ, **env},
+    verify = await asyncio.to_thread(subprocess.run, [*cmd, "audit", "verify"], env={**os.environ, **env}, cwd=hub_path,
                                      capture_output=True, text=True, timeout=300)  # fmt: skip
     failed = sum(v for k, v in tally.codes.items() if k in ("INTERNAL", "TRANSPORT", "UNCODED"))
     result = {
@@ -103,7 +104,7 @@ async def run(writers: int, updates: int, workdir: Path, hub_path: str | None, c
         "p50_ms": round(percentile(tally.latencies, 0.50) * 1000, 1), "p99_ms": round(percentile(tally.latencies, 0.99) * 1000, 1),
         "max_ms": round(max(tally.latencies) * 1000, 1), "seconds": round(elapsed, 1),
         "audit_verify_exit": verify.returncode, "audit_verify": (verify.stdout + verify.stderr).strip()[-500:],
-        "hub": hub_path or "this checkout",
+        "hub": hub_path or "this checkout", "hub_module": _hub_file(cmd, env, hub_path),
     }  # fmt: skip
     console.print_json(json.dumps(result, ensure_ascii=False))
     return result
@@ -122,6 +123,13 @@ async def _signed_in_editor(http: httpx.AsyncClient, i: int) -> str:
     token = await http.post("/oauth/token", data={"grant_type": "password", "username": username, "password": PASSWORD})
     assert token.status_code == 200, token.text
     return str(token.json()["access_token"])
+
+
+def _hub_file(cmd: list[str], env: dict[str, str], cwd: str | None) -> str:
+    """Where the measured server's `hub` package came from (proof of the checkout measured)."""
+    probe = subprocess.run([cmd[0], "-c", "import hub; print(hub.__file__)"], env={**os.environ, **env}, cwd=cwd,
+                           capture_output=True, text=True, timeout=60)  # fmt: skip
+    return probe.stdout.strip()
 
 
 def main() -> dict[str, Any]:
