@@ -65,8 +65,8 @@ BACKOFF_CAP_SECONDS = 0.25
 
 
 class AppendGaveUp(RuntimeError):
-    """Other writers kept taking the next number for longer than the budget (or the
-    store refused): the entry is not in the chain; whoever carries it appends it later."""
+    """Other processes kept taking the next number for longer than the budget: the entry
+    is not in the chain; whatever carries it (outbox event, pending entry) appends it later."""
 
 
 def _coll() -> Any:
