@@ -30,7 +30,9 @@ log = structlog.get_logger(__name__)
 
 class AuditDeferredDoc(TenantDocument, AuditPendingFields):
     """An audit entry whose append failed after its change was committed; swept like any
-    document with pending entries (empty once its entry is in the chain)."""
+    document with pending entries, and deleted by the sweep once its entry is in the chain."""
+
+    drop_when_settled: ClassVar[bool] = True
 
     class Settings:
         name = "audit_deferred"

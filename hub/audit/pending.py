@@ -202,6 +202,8 @@ async def sweep(tenant: str, older_than_s: float, now: int | None = None) -> Swe
                 done.append(key)
             if done or not raw.get(PENDING):
                 await _unset(coll, tenant, raw["_id"], done)
+                if getattr(model, "drop_when_settled", False):  # a mere carrier: gone once its entries are in
+                    await coll.delete_one({"_id": raw["_id"], "tenant": tenant, FLAG: False})
     return report
 
 

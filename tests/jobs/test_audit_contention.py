@@ -122,6 +122,7 @@ async def test_a_change_without_a_carrier_whose_append_fails_leaves_its_entry_fo
     assert entry.details["why"] == "回来了" and entry.details["recovered"] is True
     checked, problems = await audit_log.verify(tenant)
     assert checked == 2 and problems == []
+    assert await AuditDeferredDoc.find({"tenant": tenant}).to_list() == []  # the carrier is gone
     assert (await pending.sweep(tenant, older_than_s=0)).recovered == []  # nothing twice
 
 
