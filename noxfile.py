@@ -70,7 +70,7 @@ def openapi(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Every benchmark (`python -m bench.run`: read path, fan-out, search, partner feeds and webhooks); results go to .bench/."""
+    """Every benchmark (`python -m bench.run`: read path, fan-out, search, partner feeds and webhooks, concurrent writers); results go to .bench/."""
     if not ((ROOT / "bench" / "run.py").exists() or (ROOT / "bench" / "run" / "__init__.py").exists()):
         session.skip("no benchmarks yet: bench/run.py does not exist in this checkout")
     _install_project(session)

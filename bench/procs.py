@@ -27,10 +27,13 @@ def wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: floa
 
 
 @contextlib.contextmanager
-def child(cmd: list[str], env: dict[str, str], log: Path, ready_url: str) -> Iterator[subprocess.Popen[bytes]]:
-    """Run `cmd` with its output in `log`; yield once `ready_url` answers; SIGTERM it after."""
+def child(
+    cmd: list[str], env: dict[str, str], log: Path, ready_url: str, cwd: str | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run `cmd` (in `cwd`) with its output in `log`; yield once `ready_url` answers; SIGTERM it after."""
     with open(log, "ab") as out:
-        proc = subprocess.Popen(cmd, env={**os.environ, **env}, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, env={**os.environ, **env}, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out,
+                                stderr=subprocess.STDOUT)  # fmt: skip
     try:
         wait_ready(ready_url, proc, log)
         yield proc

@@ -38,8 +38,10 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--miss-requests", type=int, default=d.miss_requests, help="uncached requests to sample")
     p.add_argument("--python-load", action="store_true", help="use bench.pyload even if wrk is there")
     p.add_argument("--out", type=Path, default=OUT, help="folder for the JSON results")
-    p.add_argument("--also", nargs="*", default=["fanout", "search_bench", "partners"], choices=["fanout", "search_bench", "partners"],
-                   help="further benchmarks in the same run (fan-out: RONGHUB_BENCH_FANOUT_N; search: RONGHUB_BENCH_SEARCH_N; partners: RONGHUB_BENCH_PARTNER_N)")
+    p.add_argument("--also", nargs="*", default=["fanout", "search_bench", "partners", "writers"],
+                   choices=["fanout", "search_bench", "partners", "writers"],
+                   help="further benchmarks in the same run (fan-out: RONGHUB_BENCH_FANOUT_N; search: RONGHUB_BENCH_SEARCH_N; "
+                        "partners: RONGHUB_BENCH_PARTNER_N; concurrent writers: RONGHUB_BENCH_WRITERS, RONGHUB_BENCH_UPDATES)")
     return p.parse_args(argv)
 
 

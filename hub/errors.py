@@ -127,6 +127,13 @@ class Codes:
     NOT_FOUND = ErrorKind(
         "NOT_FOUND", "找不到{what_zh}({id})。", "No {what_en} with id {id}.", 404
     )
+    IDEMPOTENCY_KEY_REUSED = ErrorKind(
+        "IDEMPOTENCY_KEY_REUSED",
+        "幂等键 {key} 已用于另一次内容不同的{operation_zh}请求;重试时请原样提交,新建请换一个新的幂等键。",
+        "The idempotency key {key} was already used for a different {operation} request; retry with the same "
+        "input, or use a new key for a new object.",
+        422,
+    )
     VERSION_CONFLICT = ErrorKind(
         "VERSION_CONFLICT",
         "稿件已被他人修改(当前版本 {current},你编辑的是版本 {expected}),请刷新后再改。",

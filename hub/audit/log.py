@@ -3,20 +3,38 @@
 Sequence numbers are claimed by inserting `_id = {tenant}:{seq:012d}`: the store's
 unique `_id` makes the claim atomic, and a writer that loses the race re-reads the
 head and tries the next number. Nothing updates or deletes entries.
+
+Within a process the appends of one tenant take turns (one lock per tenant and event
+loop): they would only race each other for the same number, and under a burst of
+writers (64 at once) most attempts lost and some writers ran out of tries. Appends of
+other processes can still take a number first: then the appender backs off (exponential,
+full jitter) and tries again until `APPEND_BUDGET_SECONDS` have passed, and raises
+`AppendGaveUp`. A change that is already committed never reports that to its client:
+its entry travels with the change (the story's outbox event, `audit_pending` on the
+document, or an `audit_deferred` document) and recovery appends it later
+(hub/audit/recover.py, hub/audit/pending.py).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import random
+import time
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import structlog
 from beanie.odm.enums import SortDirection
 from pymongo.errors import DuplicateKeyError
 
 from hub.identity.documents import AuditEntryDoc
 from hub.ids import now_ms
+
+log = structlog.get_logger(__name__)
 
 GENESIS = "0" * 64
 _FIELDS = ("tenant", "seq", "at", "actor", "action", "target_type", "target_id", "details", "prev_hash")
@@ -39,8 +57,34 @@ def entry_id(tenant: str, seq: int) -> str:
     return f"{tenant}:{seq:012d}"
 
 
+#: how long one append keeps trying while other processes take the numbers it wanted
+APPEND_BUDGET_SECONDS = 5.0
+#: backoff between tries after another process won a number: full jitter up to base * 2^n, capped
+BACKOFF_BASE_SECONDS = 0.002
+BACKOFF_CAP_SECONDS = 0.25
+
+
+class AppendGaveUp(RuntimeError):
+    """Other processes kept taking the next number for longer than the budget: the entry
+    is not in the chain; whatever carries it (outbox event, pending entry) appends it later."""
+
+
 def _coll() -> Any:
     return AuditEntryDoc.get_pymongo_collection()
+
+
+# (database, tenant) -> lock, per event loop (an asyncio lock belongs to one loop)
+_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, str], asyncio.Lock]] = weakref.WeakKeyDictionary()
+
+
+def _tenant_lock(tenant: str) -> asyncio.Lock:
+    per_loop = _locks.setdefault(asyncio.get_running_loop(), {})
+    return per_loop.setdefault((_coll().database.name, tenant), asyncio.Lock())
+
+
+def backoff(attempt: int, rand: Callable[[], float] = random.random) -> float:
+    """Seconds to wait before try `attempt` + 1 (full jitter: uniform in [0, cap])."""
+    return rand() * min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt)
 
 
 async def append(
@@ -53,8 +97,26 @@ async def append(
     key: str | None = None,
 ) -> dict[str, Any]:
     """Add one entry to `tenant`'s chain and return it. `key` names the change the
-    entry records (hashed with it), so a recovery can tell whether it was written."""
-    for _ in range(100):
+    entry records (hashed with it), so a recovery can tell whether it was written.
+    Raises `AppendGaveUp` when other processes kept winning for `APPEND_BUDGET_SECONDS`."""
+    async with _tenant_lock(tenant):
+        return await _append_turn(tenant, actor, action, target_type, target_id, details, key)
+
+
+async def _append_turn(
+    tenant: str,
+    actor: str | None,
+    action: str,
+    target_type: str,
+    target_id: str | None,
+    details: dict[str, Any] | None,
+    key: str | None,
+    clock: Callable[[], float] = time.monotonic,
+) -> dict[str, Any]:
+    """This process's turn for `tenant`: only other processes can take a number now."""
+    deadline = clock() + APPEND_BUDGET_SECONDS
+    attempt = 0
+    while True:
         head = await _coll().find_one({"tenant": tenant}, sort=[("seq", -1)])
         seq = int(head["seq"]) + 1 if head else 1
         entry: dict[str, Any] = {
@@ -73,9 +135,14 @@ async def append(
         try:
             await _coll().insert_one({"_id": entry_id(tenant, seq), **entry})
         except DuplicateKeyError:
-            continue  # another writer took this number; chain onto theirs
+            # another process took this number: chain onto theirs, after a pause that
+            # spreads the processes apart (they all saw the same head)
+            if clock() >= deadline:
+                raise AppendGaveUp(f"could not append to the audit log of {tenant}") from None
+            await asyncio.sleep(backoff(attempt))
+            attempt += 1
+            continue
         return entry
-    raise RuntimeError(f"could not append to the audit log of {tenant}")
 
 
 async def entries(tenant: str, first: int, before_seq: int | None = None) -> list[AuditEntryDoc]:
@@ -112,15 +179,21 @@ def story_audit(
 async def record_story(tenant: str, event: Any) -> None:
     """Append the audit entry a story change carries in its outbox event (`event.audit`),
     keyed by the event's id: right after the change, by the writer. If the writer died
-    before this, hub/audit/recover.py appends it from the stored event instead."""
+    before this, or the append cannot be done now, hub/audit/recover.py appends it from
+    the stored event instead. Never raises: the change is committed."""
     audit = event.audit
-    await append(tenant, audit["actor"], audit["action"], "story", audit["target_id"], audit["details"], key=event.id)
+    try:
+        await append(tenant, audit["actor"], audit["action"], "story", audit["target_id"], audit["details"], key=event.id)
+    except Exception:  # the change is committed: never an error to its client
+        log.warning("audit.append_deferred", tenant=tenant, key=event.id, action=audit["action"], exc_info=True)
 
 
 async def record_story_state(tenant: str, actor: str | None, action: str, doc: Any) -> None:
     """An extra audit entry about a story's current state (e.g. the urgent path's
-    confirmation beside its status change)."""
-    await append(tenant, actor, action, "story", doc.id,
+    confirmation beside its status change), after the change; never raises."""
+    from hub.audit.deferred import record
+
+    await record(tenant, actor, action, "story", doc.id,
                  {"version": doc.version, "status": str(getattr(doc.status, "value", doc.status)), "content_hash": doc.content_hash})  # fmt: skip
 
 

@@ -137,11 +137,20 @@ async def _unset(coll: Any, tenant: str, doc_id: Any, keys: list[str]) -> None:
         )
 
 
-async def settle(model: type[Document], doc_id: Any, pending: Pending) -> dict[str, Any]:
-    """After the write: append the entry (keyed), then take it off the document."""
-    entry = await append(pending.tenant, pending.actor, pending.action, pending.target_type,
-                         pending.target_id, pending.details, key=pending.key)  # fmt: skip
-    await _unset(model.get_pymongo_collection(), pending.tenant, doc_id, [pending.key])
+async def settle(model: type[Document], doc_id: Any, pending: Pending) -> dict[str, Any] | None:
+    """After the write: append the entry (keyed), then take it off the document. Never
+    raises (the change is committed): an entry that cannot be appended now stays on the
+    document for the sweep, which `prepare` scheduled; then None."""
+    try:
+        entry = await append(pending.tenant, pending.actor, pending.action, pending.target_type,
+                             pending.target_id, pending.details, key=pending.key)  # fmt: skip
+    except Exception:
+        log.warning("audit.append_deferred", tenant=pending.tenant, key=pending.key, action=pending.action, exc_info=True)
+        return None
+    try:
+        await _unset(model.get_pymongo_collection(), pending.tenant, doc_id, [pending.key])
+    except Exception:  # the entry is in the chain; the sweep finds its key there and unsets it
+        log.warning("audit.unset_failed", tenant=pending.tenant, key=pending.key, exc_info=True)
     return entry
 
 
@@ -193,6 +202,8 @@ async def sweep(tenant: str, older_than_s: float, now: int | None = None) -> Swe
                 done.append(key)
             if done or not raw.get(PENDING):
                 await _unset(coll, tenant, raw["_id"], done)
+                if getattr(model, "drop_when_settled", False):  # a mere carrier: gone once its entries are in
+                    await coll.delete_one({"_id": raw["_id"], "tenant": tenant, FLAG: False})
     return report
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from authlib.oauth2.rfc6749.util import scope_to_list
 from pymongo import ReturnDocument
 
-from hub.audit.log import append
+from hub.audit.deferred import record
 from hub.auth.jwt import issue
 from hub.auth.state import AuthState
 from hub.auth.throttle import Owner
@@ -103,13 +103,13 @@ async def password_grant(state: AuthState, username: str, password: str, scope: 
     if user is None or not ok or user.disabled:
         wait = await state.throttle.failed("user", name, address, Owner(user.tenant, user.id) if user else None)
         if user is not None:  # not awaited: the refusal must not take longer than for an unknown name
-            state.after_response(append(user.tenant, None, "signin.failed", "user", user.id,
+            state.after_response(record(user.tenant, None, "signin.failed", "user", user.id,
                                         {"address": address, "wait_seconds": wait}))  # fmt: skip
         raise HubError(AuthCodes.INVALID_GRANT)
     scopes = requested_scopes(scope, set(ALL_SCOPES))
     await state.throttle.succeeded("user", name, address, Owner(user.tenant, user.id))
     family = new_id()
-    await append(user.tenant, user.id, "signin", "user", user.id,
+    await record(user.tenant, user.id, "signin", "user", user.id,
                  {"session": family, "scope": " ".join(scopes), "address": address})  # fmt: skip
     return await user_tokens(state, user, scopes, family)
 
@@ -150,7 +150,7 @@ async def revoke_family(state: AuthState, tenant: str, family: str, reason: str)
         {"family": family, "tenant": tenant}, {"$set": {"revoked": True}}
     )
     await state.revoke(tenant, "sid", family)
-    await append(tenant, None, "session.revoke", "session", family, {"reason": reason})
+    await record(tenant, None, "session.revoke", "session", family, {"reason": reason})
 
 
 async def revoke_refresh_token(state: AuthState, token: str) -> None:
@@ -193,7 +193,7 @@ async def client_credentials_grant(
     if previous is not None:
         details["secret"] = "previous"
         await _mark_previous_use(client, previous, now)
-    await append(client.tenant, client.id, "signin.client", "client", client.id, details)
+    await record(client.tenant, client.id, "signin.client", "client", client.id, details)
     return TokenResponse(access, state.settings.access_token_seconds, scopes)
 
 
@@ -227,7 +227,7 @@ async def change_password(state: AuthState, scope: Scope, current: str, new: str
     check_password(new)
     if not await verify_secret_async(user.password_hash, current):
         wait = await state.throttle.failed("user", name, where, Owner(user.tenant, user.id))
-        await append(user.tenant, user.id, "signin.failed", "user", user.id,
+        await record(user.tenant, user.id, "signin.failed", "user", user.id,
                      {"address": where, "wait_seconds": wait, "via": "change_password"})  # fmt: skip
         raise HubError(AuthCodes.WRONG_PASSWORD)
     return await UserRepository(scope).set_password(user.id, new, action="user.password_change")

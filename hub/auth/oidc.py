@@ -26,7 +26,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 from pymongo import ReturnDocument
 
-from hub.audit.log import append
+from hub.audit.deferred import record
 from hub.auth.grants import TokenResponse, user_tokens
 from hub.auth.keys import decrypt_text, encrypt_text
 from hub.auth.oauth import oauth_error
@@ -60,7 +60,7 @@ async def configure_provider(
     await OidcProviderDoc.get_pymongo_collection().replace_one(
         {"_id": doc.id, "tenant": scope.tenant}, doc.model_dump(by_alias=True), upsert=True
     )
-    await append(scope.tenant, scope.actor, "oidc.configure", "oidc_provider", doc.id, {"issuer": doc.issuer})
+    await record(scope.tenant, scope.actor, "oidc.configure", "oidc_provider", doc.id, {"issuer": doc.issuer})
     return doc
 
 
@@ -143,7 +143,7 @@ async def finish(state: AuthState, login_state: str, code: str) -> TokenResponse
     if user is None or user.disabled:
         raise _fail("本中心没有使用该邮箱的用户,请联系管理员", "no user of this tenant has that email")
     family = new_id()
-    await append(login.tenant, user.id, "signin.oidc", "user", user.id,
+    await record(login.tenant, user.id, "signin.oidc", "user", user.id,
                  {"session": family, "provider": provider.id, "sub": str(claims["sub"])})
     return await user_tokens(state, user, sorted(ALL_SCOPES), family)
 

@@ -16,7 +16,7 @@ from typing import Any
 from beanie.odm.enums import SortDirection
 from pymongo import ReturnDocument
 
-from hub.audit.log import append
+from hub.audit.deferred import record
 from hub.editing import notifications, people
 from hub.editing.documents import CommentDoc
 from hub.editing.errors import EditingCodes
@@ -24,6 +24,7 @@ from hub.editing.rules import ANCHOR_FIELDS, anchor_text, check_anchor, clean_te
 from hub.errors import Codes, HubError, invalid
 from hub.events.bus import publish
 from hub.ids import new_id, now_ms
+from hub.store.after_commit import after_commit
 from hub.store.scope import Scope
 from hub.store.stories import StoryRepository
 
@@ -60,6 +61,13 @@ class CommentService:
             raise HubError(EditingCodes.COMMENT_TOO_LONG, length=len(cleaned), limit=self.max_chars)
         return cleaned
 
+    async def find(self, comment_id: str) -> CommentDoc | None:
+        """The comment, None if there is none (or its story is not the caller's to see)."""
+        try:
+            return await self.get(comment_id)
+        except HubError:
+            return None
+
     async def get(self, comment_id: str) -> CommentDoc:
         doc = await CommentDoc.find_one({"_id": comment_id, "tenant": self.scope.tenant})
         if doc is None:
@@ -82,8 +90,11 @@ class CommentService:
         return docs
 
     async def add(
-        self, story_id: str, text: str, anchor: Anchor | None = None, reply_to: str | None = None
+        self, story_id: str, text: str, anchor: Anchor | None = None, reply_to: str | None = None,
+        comment_id: str | None = None,
     ) -> CommentDoc:
+        """A comment (id `comment_id`, an idempotent create's, or a new one); one already
+        there with that id raises DuplicateKeyError."""
         actor = self._actor
         cleaned = self._text(text)
         story = await self.stories.require(story_id)
@@ -116,7 +127,7 @@ class CommentService:
             fields = {"anchor_field": anchor.field, "anchor_start": anchor.start, "anchor_end": anchor.end,
                       "anchor_quote": anchor.quote, "anchor_revision": story.revision}  # fmt: skip
         found, unknown = await self._mentions(cleaned)
-        comment_id = new_id()
+        comment_id = comment_id or new_id()
         doc = CommentDoc(
             id=comment_id, tenant=self.scope.tenant, story_id=story_id, thread_id=thread_id or comment_id,
             parent_id=reply_to, author=actor, author_name=await people.display_name(self.scope.tenant, actor),
@@ -124,8 +135,10 @@ class CommentService:
         )  # fmt: skip
         await doc.insert()
         kind = "comment.replied" if reply_to else "comment.created"
-        await self._announce(doc, kind)
-        await self._notify(doc, found)
+        # the comment is stored: its announcement, audit entry and mention notices follow and
+        # cannot turn it into an error (a retry would post it twice)
+        await after_commit("comment.announce", self._announce(doc, kind), comment=doc.id)
+        await after_commit("comment.notify", self._notify(doc, found), comment=doc.id)
         return doc
 
     async def edit(self, comment_id: str, text: str) -> CommentDoc:
@@ -201,7 +214,7 @@ class CommentService:
         data = {"comment_id": doc.id, "thread_id": doc.thread_id, "story_id": doc.story_id,
                 "mentions": sorted(doc.mentions)}  # fmt: skip
         await publish(self.scope.tenant, TOPIC, kind, doc.story_id, self.scope.actor, data)
-        await append(self.scope.tenant, self.scope.actor, f"story.{kind}", "story", doc.story_id,
+        await record(self.scope.tenant, self.scope.actor, f"story.{kind}", "story", doc.story_id,
                      {"comment_id": doc.id, "thread_id": doc.thread_id, "mentions": sorted(doc.mentions),
                       **await people.story_state(self.scope.tenant, doc.story_id)})  # fmt: skip
 

@@ -15,7 +15,7 @@ from beanie.odm.enums import SortDirection
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from hub.audit.log import append
+from hub.audit.deferred import record
 from hub.editing import people
 from hub.editing.documents import ProofRoundDoc
 from hub.editing.errors import EditingCodes
@@ -82,7 +82,7 @@ async def start(scope: Scope, story_id: str, note: str = "") -> ProofRoundDoc:
         raise _open_error(raced or doc) from None
     await publish(scope.tenant, TOPIC, "proof.started", story_id, actor, {"number": number, "label": round_label(number),
                                                                            "base_revision": story.revision})  # fmt: skip
-    await append(scope.tenant, actor, "story.proof.start", "story", story_id,
+    await record(scope.tenant, actor, "story.proof.start", "story", story_id,
                  {"round": number, "base_revision": story.revision, "content_hash": story.content_hash})  # fmt: skip
     return doc
 
@@ -120,7 +120,7 @@ async def complete(scope: Scope, story_id: str, note: str | None = None) -> Proo
     summary = {"number": doc.number, "label": round_label(doc.number), "base_revision": doc.base_revision,
                "final_revision": doc.final_revision, "fields": sorted(stats)}  # fmt: skip
     await publish(scope.tenant, TOPIC, "proof.completed", story_id, actor, summary)
-    await append(scope.tenant, actor, "story.proof.complete", "story", story_id,
+    await record(scope.tenant, actor, "story.proof.complete", "story", story_id,
                  {**summary, "content_hash": final.content_hash})  # fmt: skip
     return doc
 

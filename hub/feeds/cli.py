@@ -30,7 +30,7 @@ def rotate_key(immediate: bool, alg: str) -> None:
     """Add a new partner signing key (Ed25519, or SM2 with --alg sm2). It is published in
     /feeds/jwks.json at once, signs after RONGHUB_KEY_ACTIVATION_SECONDS, and the old key
     keeps signing beside it for RONGHUB_FEED_KEY_OVERLAP_SECONDS."""
-    from hub.audit.log import append
+    from hub.audit.deferred import record
     from hub.feeds.keys import ED25519, SM2, rotate
     from hub.identity.cli import CLI_ACTOR, _run, out
 
@@ -42,7 +42,7 @@ def rotate_key(immediate: bool, alg: str) -> None:
 
         doc = await FeedKeyDoc.find_one({"tenant": settings.platform_tenant, "_id": key.kid})
         at = doc.activates_at if doc else 0
-        await append(
+        await record(
             settings.platform_tenant,
             CLI_ACTOR,
             "feeds.rotate_key",

@@ -14,7 +14,7 @@ from typing import Any
 
 from pymongo import ReturnDocument
 
-from hub.audit.log import append
+from hub.audit.deferred import record
 from hub.auth.policy import refusal
 from hub.domain.permissions import Action, PrincipalKind, permits
 from hub.errors import HubError
@@ -115,7 +115,10 @@ async def create(
     selection: dict[str, Any],
     formats: list[str] | None,
     signature_algorithm: str = "ed25519",
+    subscription_id: str | None = None,
 ) -> SubscriptionDoc:
+    """A new subscription (id `subscription_id`, an idempotent create's, or a new one); one
+    already there with that id raises DuplicateKeyError."""
     client = await _client(scope, client_id)
     sel_changes = dict(selection)
     if not sel_changes.get("tenants"):
@@ -139,9 +142,11 @@ async def create(
         tenant=scope.tenant, client_id=client.id, name=name, selection=SelectionDoc.of(sel), formats=fmts,
         signature_algorithm=algorithm, created_by=scope.actor,
     )  # fmt: skip
+    if subscription_id is not None:
+        doc.id = subscription_id
     await _ensure_key(settings, algorithm)
     await doc.insert()
-    await append(scope.tenant, scope.actor, "feeds.subscription.create", "feed_subscription", doc.id,
+    await record(scope.tenant, scope.actor, "feeds.subscription.create", "feed_subscription", doc.id,
                  {"client_id": client.id, "tenants": list(sel.tenants), "formats": [f.value for f in fmts]})  # fmt: skip
     return doc
 
@@ -162,6 +167,14 @@ def _algorithm(value: str) -> SignatureAlgorithm:
             FeedCodes.INVALID_SUBSCRIPTION,
             reason=f"未知签名算法 / unknown signature algorithm {value}",
         ) from None
+
+
+async def find(scope: Scope, subscription_id: str) -> SubscriptionDoc | None:
+    """The caller's subscription, None if there is none it may see."""
+    try:
+        return await _mine(scope, subscription_id)
+    except HubError:
+        return None
 
 
 async def _mine(scope: Scope, subscription_id: str) -> SubscriptionDoc:
@@ -243,6 +256,6 @@ async def _write(
             expected=expected,
             current=current.version if current else "?",
         )
-    await append(scope.tenant, scope.actor, action, "feed_subscription", doc.id,
+    await record(scope.tenant, scope.actor, action, "feed_subscription", doc.id,
                  {k: v for k, v in changes.items() if k != "updated_at"})  # fmt: skip
     return SubscriptionDoc.model_validate(raw)

@@ -20,6 +20,7 @@ from hub.graphql.context import Context
 from hub.graphql.types import Story, ms_to_dt
 from hub.jobs import queue
 from hub.jobs.documents import JobDoc
+from hub.store.after_commit import after_commit
 from hub.workflow import actions, rounds
 
 
@@ -201,7 +202,9 @@ class DistributionMutation:
         # review: refused (REVIEW_NOT_APPROVED / REVIEW_CHAIN_REQUIRED) where it would bypass a chain
         data = await rounds.check_direct(repo, str(id), info.context.settings.default_channels)
         doc = await repo.set_status(str(id), expected_version, StoryStatus.APPROVED, data)
-        await rounds.mark_handed_over(repo.scope.tenant, str(id))
+        # the approval is committed; a schedule this leaves unspent is skipped when due (the
+        # story is no longer `scheduled`: rounds.publish_due), so a failure here is logged
+        await after_commit("review.handed_over", rounds.mark_handed_over(repo.scope.tenant, str(id)), story=str(id))
         return Story.from_doc(doc)
 
     @strawberry.mutation(description="撤稿: take the story down on every channel it reached")

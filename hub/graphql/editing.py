@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 import strawberry
@@ -15,6 +16,7 @@ from hub.editing.rules import FieldTrack, LockView, round_label
 from hub.graphql.context import Context
 from hub.graphql.types import FieldChange, ms_to_dt
 from hub.ids import now_ms
+from hub.store.idempotency import IDEMPOTENCY_KEY_HELP, create_once
 
 
 @strawberry.type(description="编辑锁: who is editing a story, until when")
@@ -60,6 +62,7 @@ class AddCommentInput:
     reply_to: strawberry.ID | None = strawberry.field(
         default=None, description="a comment of the thread to reply in"
     )
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY_HELP)
 
 
 @strawberry.type(description="批注: a comment on a story, with its thread of replies")
@@ -311,9 +314,14 @@ class EditingMutation:
         if input.anchor is not None:
             a = input.anchor
             anchor = comment_store.Anchor(field=a.field, start=a.start, end=a.end, quote=a.quote)
-        doc = await _service(info).add(
-            str(input.story_id), input.text, anchor, str(input.reply_to) if input.reply_to else None
-        )
+        service = _service(info)
+        values = {k: v for k, v in dataclasses.asdict(input).items() if k != "idempotency_key"}
+        doc = await create_once(
+            info.context.scope, "addComment", input.idempotency_key, values,
+            lambda comment_id: service.add(str(input.story_id), input.text, anchor, str(input.reply_to) if input.reply_to else None,
+                                           comment_id=comment_id),
+            service.find,
+        )  # fmt: skip
         return Comment.from_doc(doc, [])
 
     @strawberry.mutation(description="修改自己的批注")

@@ -7,6 +7,7 @@ center admin manages its clients' (and the platform admin the platform's clients
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -15,6 +16,7 @@ from hub.feeds import manage
 from hub.feeds.subscriptions import SubscriptionDoc
 from hub.graphql.context import Context
 from hub.graphql.types import ms_to_dt
+from hub.store.idempotency import IDEMPOTENCY_KEY_HELP, create_once
 
 
 @strawberry.type(
@@ -112,11 +114,18 @@ class FeedsMutation:
         formats: list[str] | None = None,
         client_id: str | None = None,
         signature_algorithm: str = "ed25519",
+        idempotency_key: Annotated[str | None, strawberry.argument(description=IDEMPOTENCY_KEY_HELP)] = None,
     ) -> FeedSubscription:
         ctx = info.context
-        doc = await manage.create(
-            ctx.scope, ctx.settings, client_id=client_id, name=name, selection=_selection(selection), formats=formats,
-            signature_algorithm=signature_algorithm,
+        sel = _selection(selection)
+        values = {"name": name, "selection": sel, "formats": formats, "client_id": client_id, "signature_algorithm": signature_algorithm}
+        doc = await create_once(
+            ctx.scope, "createFeedSubscription", idempotency_key, values,
+            lambda subscription_id: manage.create(
+                ctx.scope, ctx.settings, client_id=client_id, name=name, selection=sel, formats=formats,
+                signature_algorithm=signature_algorithm, subscription_id=subscription_id,
+            ),
+            lambda subscription_id: manage.find(ctx.scope, subscription_id),
         )  # fmt: skip
         return FeedSubscription.from_doc(doc)
 

@@ -6,6 +6,7 @@ Rules live in `hub/planning/rules.py`, storage in `hub/planning/store.py` and
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import Any
 
@@ -42,6 +43,7 @@ from hub.graphql.planning_types import (
 from hub.graphql.types import Cursor, dt_to_ms, ms_to_dt
 from hub.planning import rules
 from hub.store import stories as story_store
+from hub.store.idempotency import create_once
 
 
 def _known_channels(info: Info[Context, None]) -> list[str] | None:
@@ -132,12 +134,22 @@ class PlanningQuery:
         )  # fmt: skip
 
 
+def _key_input(input: Any) -> dict[str, Any]:
+    """An input's fields as an idempotency key stands for them (the key itself left out)."""
+    return {k: v for k, v in dataclasses.asdict(input).items() if k != "idempotency_key"}
+
+
 @strawberry.type(description="派单 and its moves")
 class PlanningMutation:
     @strawberry.mutation(description="报料: record a new lead")
     async def create_lead(self, info: Info[Context, None], input: CreateLeadInput) -> Lead:
-        doc = await planning_store(info).create_lead(input.title, input.description, rules.LeadSource(input.source), input.contact,
-                                             dt_to_ms(input.received_at), input.external_id)  # fmt: skip
+        store = planning_store(info)
+        doc = await create_once(
+            info.context.scope, "createLead", input.idempotency_key, _key_input(input),
+            lambda lead_id: store.create_lead(input.title, input.description, rules.LeadSource(input.source), input.contact,
+                                              dt_to_ms(input.received_at), input.external_id, lead_id=lead_id),
+            store.lead,
+        )  # fmt: skip
         return Lead.from_doc(doc)
 
     @strawberry.mutation(description="采纳线索")
@@ -159,9 +171,14 @@ class PlanningMutation:
 
     @strawberry.mutation(description="选题申报: planned channels and column, linked accepted leads")
     async def propose_topic(self, info: Info[Context, None], input: ProposeTopicInput) -> Topic:
-        doc = await planning_store(info).propose_topic(
-            input.title, input.summary, input.channels, _known_channels(info), str(input.column_id) if input.column_id else None,
-            [str(i) for i in input.lead_ids],
+        store = planning_store(info)
+        doc = await create_once(
+            info.context.scope, "proposeTopic", input.idempotency_key, _key_input(input),
+            lambda topic_id: store.propose_topic(
+                input.title, input.summary, input.channels, _known_channels(info), str(input.column_id) if input.column_id else None,
+                [str(i) for i in input.lead_ids], topic_id=topic_id,
+            ),
+            store.topic,
         )  # fmt: skip
         return Topic.from_doc(doc)
 
@@ -236,8 +253,13 @@ class PlanningMutation:
     async def dispatch_assignment(
         self, info: Info[Context, None], input: DispatchAssignmentInput
     ) -> Assignment:
-        doc = await planning_store(info).dispatch(str(input.topic_id), [str(a) for a in input.assignees], rules.AssignmentKind(input.kind),
-                                          dt_to_ms(input.deadline) or 0, input.note)  # fmt: skip
+        store = planning_store(info)
+        doc = await create_once(
+            info.context.scope, "dispatchAssignment", input.idempotency_key, _key_input(input),
+            lambda assignment_id: store.dispatch(str(input.topic_id), [str(a) for a in input.assignees], rules.AssignmentKind(input.kind),
+                                                 dt_to_ms(input.deadline) or 0, input.note, assignment_id=assignment_id),
+            store.assignment,
+        )  # fmt: skip
         return Assignment.from_doc(doc)
 
     @strawberry.mutation(description="接单 (the assignee, or an editor)")

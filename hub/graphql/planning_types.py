@@ -21,6 +21,7 @@ from hub.planning.dispatch import DispatchDesk
 from hub.planning.documents import AssignmentDoc, LeadDoc, TopicDoc
 from hub.planning.store import Page, PlanningStore
 from hub.store.documents import StoryDoc
+from hub.store.idempotency import IDEMPOTENCY_KEY_HELP
 from hub.store.stories import StoryRepository
 
 LeadSourceEnum = strawberry.enum(
@@ -402,6 +403,7 @@ class CreateLeadInput:
         description="the submitting system's id for this tip (app 报料 number, 舆情监测 alert id): "
         "sent again, the lead already recorded from the same submitter is returned",
     )
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY_HELP)
 
 
 @strawberry.input(description="选题申报")
@@ -415,6 +417,7 @@ class ProposeTopicInput:
     lead_ids: list[strawberry.ID] = strawberry.field(
         default_factory=list, description="accepted leads behind it"
     )
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY_HELP)
 
 
 @strawberry.input(
@@ -440,3 +443,4 @@ class DispatchAssignmentInput:
     deadline: datetime
     kind: AssignmentKindEnum = rules.AssignmentKind.TEXT  # type: ignore[valid-type]
     note: str | None = None
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY_HELP)

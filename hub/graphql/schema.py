@@ -38,6 +38,7 @@ from hub.graphql.types import (
 )
 from hub.settings import Settings
 from hub.store import stories as story_store
+from hub.store.idempotency import create_once
 
 DEFAULT_PAGE = 20
 
@@ -136,12 +137,14 @@ class ContentQuery:
 class ContentMutation:
     @strawberry.mutation(description="新建稿件 (revision 1)")
     async def create_story(self, info: Info[Context, None], input: CreateStoryInput) -> Story:
-        fields = _input_fields(input)
+        fields = _input_fields(input, skip=("idempotency_key",))
         if fields.get("body") is None:
             fields.pop("body", None)
         if fields.get("body_text") is None:
             fields.pop("body_text", None)
-        doc = await info.context.stories.create(fields)
+        stories = info.context.stories
+        doc = await create_once(info.context.scope, "createStory", input.idempotency_key, fields,
+                                lambda story_id: stories.create(fields, story_id=story_id), stories.get)  # fmt: skip
         return Story.from_doc(doc)
 
     @strawberry.mutation(description="修改稿件; fails with VERSION_CONFLICT if expectedVersion is stale")

@@ -15,6 +15,7 @@ from hub.domain import html as body_html
 from hub.domain.story import StoryContent, StoryStatus, StoryType
 from hub.graphql.context import Context
 from hub.store.documents import AssetDoc, ColumnDoc, RevisionDoc, StoryDoc
+from hub.store.idempotency import IDEMPOTENCY_KEY_HELP
 
 if TYPE_CHECKING:
     from hub.graphql.editing import StoryLock
@@ -369,6 +370,7 @@ class CreateStoryInput:
     channels: list[str] = strawberry.field(default_factory=list, description="planned channels; empty: the center's defaults")
     channel_overrides: JSON | None = strawberry.field(default=None, description='e.g. {"douyin": {"text": "…"}}')
     metadata: JSON | None = None
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY_HELP)
 
 
 @strawberry.input(description="Changes to a story; fields left out stay as they are, null clears.")

@@ -329,12 +329,12 @@ def keys() -> None:
 @click.option("--now", "immediate", is_flag=True, help="sign with the new key at once (single-process deployments)")
 def keys_rotate(immediate: bool) -> None:
     """Add a new signing key; old keys verify until their tokens expire."""
-    from hub.audit.log import append
+    from hub.audit.deferred import record
     from hub.auth.keys import rotate
 
     async def work(settings: Settings) -> tuple[str, int]:
         doc = await rotate(settings, immediate=immediate)
-        await append(settings.platform_tenant, CLI_ACTOR, "keys.rotate", "signing_key", doc.id, {"activates_at": doc.activates_at})
+        await record(settings.platform_tenant, CLI_ACTOR, "keys.rotate", "signing_key", doc.id, {"activates_at": doc.activates_at})
         return doc.id, doc.activates_at
 
     kid, at = _run(work)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hub.audit.log import append
+from hub.audit.deferred import record
 from hub.feeds.subscriptions import SubscriptionDoc
 from hub.feeds.webhooks import endpoints as webhooks
 from hub.feeds.webhooks.documents import DisabledReason, EndpointState, WebhookEndpointDoc
@@ -90,7 +90,7 @@ async def rotate_secret(
     already issued stay valid until they expire, unless `end_sessions` (with 0)."""
     doc, secret = await ClientRepository(scope).rotate_secret(client_id, keep_old_seconds, end_sessions)
     until = max((p.expires_at for p in doc.previous_secrets if p.retired_at == doc.secret_rotated_at), default=None)
-    await append(scope.tenant, scope.actor, "client.rotate_secret", "client", doc.id, {
+    await record(scope.tenant, scope.actor, "client.rotate_secret", "client", doc.id, {
         "keep_old_seconds": keep_old_seconds, "old_secret_expires_at": until, "end_sessions": end_sessions,
         "session_epoch": doc.session_epoch, "previous_secrets": len(doc.previous_secrets),
     })  # fmt: skip
@@ -104,7 +104,7 @@ async def disable(scope: Scope, client_id: str, reason: str) -> ClientView:
     doc, changed = await repo.set_disabled(client_id, reason)
     paused = await webhooks.pause_client(scope.tenant, doc.id, f"合作方已停用:{doc.disabled_reason or ''}")
     if changed or paused:
-        await append(scope.tenant, scope.actor, "client.disable", "client", doc.id, {
+        await record(scope.tenant, scope.actor, "client.disable", "client", doc.id, {
             "reason": doc.disabled_reason, "session_epoch": doc.session_epoch, "webhook_endpoints_paused": paused,
             "already_disabled": not changed,
         })  # fmt: skip
@@ -117,7 +117,7 @@ async def enable(scope: Scope, client_id: str) -> ClientView:
     doc, changed = await ClientRepository(scope).set_disabled(client_id, None)
     resumed = await webhooks.resume_client(scope.tenant, doc.id) if not doc.disabled else []
     if changed or resumed:
-        await append(scope.tenant, scope.actor, "client.enable", "client", doc.id, {
+        await record(scope.tenant, scope.actor, "client.enable", "client", doc.id, {
             "webhook_endpoints_resumed": resumed, "already_enabled": not changed,
         })  # fmt: skip
     return await _view(doc)

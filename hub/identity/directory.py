@@ -16,7 +16,7 @@ from beanie.odm.enums import SortDirection
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from hub.audit.log import append
+from hub.audit.deferred import record
 from hub.domain.permissions import CLIENT_SCOPES, Grant, Role
 from hub.errors import Codes, HubError, invalid
 from hub.identity import client_rules
@@ -47,7 +47,7 @@ async def create_tenant(tenant_id: str, name: str, actor: str | None, kind: str 
         await doc.insert()
     except DuplicateKeyError as exc:
         raise invalid("id", f"中心 {tenant_id} 已存在", f"tenant {tenant_id} exists") from exc
-    await append(tenant_id, actor, "tenant.create", "tenant", tenant_id, {"name": name, "kind": kind})
+    await record(tenant_id, actor, "tenant.create", "tenant", tenant_id, {"name": name, "kind": kind})
     return doc
 
 
@@ -68,7 +68,7 @@ class AccountRepository(TenantRepository[AccountDoc]):
             await self.add(doc)
         except DuplicateKeyError as exc:
             raise invalid("name", f"融媒号「{name}」已存在", f"account {name} exists") from exc
-        await append(self.scope.tenant, self.scope.actor, "account.create", "account", doc.id, {"name": name})
+        await record(self.scope.tenant, self.scope.actor, "account.create", "account", doc.id, {"name": name})
         return doc
 
 
@@ -117,7 +117,7 @@ class UserRepository(TenantRepository[UserDoc]):
             await doc.insert()
         except DuplicateKeyError as exc:
             raise invalid("username", f"用户名 {username} 已被使用", f"username {username} is taken") from exc
-        await append(
+        await record(
             self.scope.tenant, self.scope.actor, "user.create", "user", doc.id,
             {"username": username, "grants": [g.to_domain().label() for g in docs]},
         )
@@ -146,7 +146,7 @@ class UserRepository(TenantRepository[UserDoc]):
             {"tenant": self.scope.tenant, "user_id": user_id, "revoked": False}, {"$set": {"revoked": True}}
         )
         user = UserDoc.model_validate(raw)
-        await append(
+        await record(
             self.scope.tenant, self.scope.actor, action, "user", user_id,
             {**details, "session_epoch": user.session_epoch, "refresh_tokens_revoked": revoked.modified_count},
         )
@@ -173,7 +173,7 @@ class UserRepository(TenantRepository[UserDoc]):
         await UserDoc.get_pymongo_collection().update_one(
             {"_id": user_id, "tenant": self.scope.tenant}, {"$set": {"disabled": False, "updated_at": now_ms()}}
         )
-        await append(self.scope.tenant, self.scope.actor, "user.enable", "user", user_id, {})
+        await record(self.scope.tenant, self.scope.actor, "user.enable", "user", user_id, {})
         return await self._require(user_id)
 
     async def set_password(self, user_id: str, password: str, action: str = "user.password_reset") -> UserDoc:
@@ -207,7 +207,7 @@ class ClientRepository(TenantRepository[ClientDoc]):
         hashed = await hash_secret_async(secret)
         doc = ClientDoc(id="c-" + new_id().lower(), tenant=self.scope.tenant, name=name, secret_hash=hashed, scopes=wanted)
         await self.add(doc)
-        await append(self.scope.tenant, self.scope.actor, "client.create", "client", doc.id, {"name": name, "scopes": wanted})
+        await record(self.scope.tenant, self.scope.actor, "client.create", "client", doc.id, {"name": name, "scopes": wanted})
         return doc, secret
 
     async def require(self, client_id: str) -> ClientDoc:

@@ -14,7 +14,7 @@ from typing import Any
 from beanie.odm.enums import SortDirection
 from pymongo import ReturnDocument
 
-from hub.audit.log import append
+from hub.audit.deferred import record
 from hub.errors import Codes, HubError, invalid
 from hub.identity.documents import ShareGrantDoc
 from hub.ids import now_ms
@@ -46,7 +46,7 @@ class ShareRepository:
             offered_by=self.scope.actor, source_version=story.version,
         )
         await grant.insert()
-        await append(self.scope.tenant, self.scope.actor, "share.offer", "story", story.id,
+        await record(self.scope.tenant, self.scope.actor, "share.offer", "story", story.id,
                      {"grant": grant.id, "to": to_tenant, "version": story.version})
         return grant
 
@@ -99,6 +99,6 @@ class ShareRepository:
             {"_id": grant.id, "to_tenant": self.scope.tenant}, {"$set": {"taken_story_id": copy.id}}
         )
         details = {"grant": grant.id, "from": grant.tenant, "story": grant.story_id, "version": grant.source_version, "copy": copy.id}
-        await append(self.scope.tenant, self.scope.actor, "share.take", "story", copy.id, details)
-        await append(grant.tenant, self.scope.actor, "share.taken", "story", grant.story_id, {**details, "by": self.scope.tenant})
+        await record(self.scope.tenant, self.scope.actor, "share.take", "story", copy.id, details)
+        await record(grant.tenant, self.scope.actor, "share.taken", "story", grant.story_id, {**details, "by": self.scope.tenant})
         return copy

@@ -11,6 +11,8 @@ from collections.abc import AsyncIterable, AsyncIterator
 from pathlib import Path
 from typing import Any
 
+from pymongo.errors import DuplicateKeyError
+
 from hub.errors import HubError
 from hub.ids import new_id
 from hub.media import gc
@@ -25,6 +27,7 @@ from hub.media.renditions import parse_spec, render
 from hub.media.s3 import S3BlobStore
 from hub.media.sniff import MediaType, sniff
 from hub.settings import Settings
+from hub.store import idempotency
 from hub.store.documents import AssetDoc
 from hub.store.scope import Scope
 
@@ -80,11 +83,19 @@ class MediaService:
 
     # ---- taking in files -----------------------------------------------------------
     async def upload(
-        self, scope: Scope, chunks: AsyncIterable[bytes], filename: str | None, meta: dict[str, Any]
+        self, scope: Scope, chunks: AsyncIterable[bytes], filename: str | None, meta: dict[str, Any],
+        idempotency_key: str | None = None,
     ) -> AssetDoc:
-        """Store one streamed file as a new asset (sniffed, size-limited, hashed, probed)."""
+        """Store one streamed file as a new asset (sniffed, size-limited, hashed, probed).
+
+        With `idempotency_key` (hub/store/idempotency.py) the key is claimed once the bytes
+        are in, with their checksum in the input it stands for: the same file and metadata
+        sent again return the asset already made (the second copy of the bytes is removed),
+        another file under the same key is IDEMPOTENCY_KEY_REUSED."""
         assets = AssetStore(scope)
         assets._writer()
+        if idempotency_key is not None:
+            idempotency.check_key(idempotency_key)
         # a process that dies mid-write leaves an unfinished write: the cleanup's sweep
         # (scheduled first, so it exists whatever happens next) frees it
         await gc.schedule_for_upload(self.settings, scope.tenant)
@@ -93,7 +104,30 @@ class MediaService:
         ingest = Ingest(chunks, self.settings.media_max_upload_bytes, filename)
         await self.store.put(key, ingest)
         assert ingest.media_type is not None
-        return await self.finish(scope, asset_id, key, ingest.media_type, ingest.size, ingest.sha256, filename, meta)
+        if idempotency_key is None:
+            return await self.finish(scope, asset_id, key, ingest.media_type, ingest.size, ingest.sha256, filename, meta)
+        values = {"filename": filename, "meta": meta, "size": ingest.size, "sha256": ingest.sha256}
+        try:
+            found = await idempotency.claim(scope, "uploadAsset", idempotency_key, idempotency.fingerprint(values), asset_id)
+            existing = None if found.first else await assets.get(found.target_id)
+        except BaseException:
+            await self.store.delete(key)
+            raise
+        if existing is not None:  # sent before: these bytes are a second copy
+            await self.store.delete(key)
+            return existing
+        try:  # the first (or the first died before recording its asset: these bytes do)
+            return await self.finish(scope, found.target_id, key, ingest.media_type, ingest.size, ingest.sha256, filename, meta)
+        except HubError:  # unreadable: the bytes are gone (`finish`), the key is given back
+            if await assets.get(found.target_id) is None:
+                await idempotency.release(scope, found)
+            raise
+        except DuplicateKeyError:  # a simultaneous request recorded it first
+            await self.store.delete(key)
+            existing = await assets.get(found.target_id)
+            if existing is None:
+                raise
+            return existing
 
     async def finish(
         self,

@@ -74,8 +74,10 @@ class DispatchDesk(PlanningStore):
         kind: AssignmentKind,
         deadline: int,
         note: str | None,
+        assignment_id: str | None = None,
     ) -> AssignmentDoc:
-        """派单: a task on an approved topic for a reporter or a team, due at `deadline`."""
+        """派单: a task on an approved topic for a reporter or a team, due at `deadline`.
+        With `assignment_id` (an idempotent create's), one already there raises DuplicateKeyError."""
         actor = self._writer()
         topic = await self._require(TopicDoc, topic_id)
         check_dispatchable(topic.title, topic.status)
@@ -86,7 +88,7 @@ class DispatchDesk(PlanningStore):
         entry = HistoryEntry(at=now, actor=actor, kind="dispatch", from_status=None, to_status=AssignmentStatus.DISPATCHED.value,
                              to_assignees=tuple(people))  # fmt: skip
         doc = AssignmentDoc(
-            id=new_id(), tenant=self.tenant, topic_id=topic_id, assignees=people, kind=kind, deadline=deadline,
+            id=assignment_id or new_id(), tenant=self.tenant, topic_id=topic_id, assignees=people, kind=kind, deadline=deadline,
             note=clean_text("note", note), created_by=actor, created_at=now, updated_at=now,
         )  # fmt: skip
         doc.history = {k.removeprefix("history."): v for k, v in self._history(doc, entry).items()}

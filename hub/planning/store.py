@@ -40,6 +40,7 @@ from hub.planning.rules import (
     move_topic,
 )
 from hub.store import cursor as cursors
+from hub.store.after_commit import after_commit
 from hub.store.catalog import ColumnRepository
 from hub.store.documents import TenantDocument
 from hub.store.scope import Scope
@@ -201,10 +202,12 @@ class PlanningStore:
         contact: str | None,
         received_at: int | None,
         external_id: str | None = None,
+        lead_id: str | None = None,
     ) -> LeadDoc:
         """Record a tip. With `external_id` (the submitting system's own id for it: the
         app's 报料 number, a 舆情监测 alert id) sending it again returns the lead already
-        recorded from that submitter instead of a second one."""
+        recorded from that submitter instead of a second one. `lead_id` (an idempotent
+        create's) is the id of a lead without `external_id`."""
         actor = self._writer()
         now = now_ms()
         external = clean_text("external_id", external_id) or None
@@ -213,6 +216,8 @@ class PlanningStore:
             source=source, contact=clean_text("contact", contact) or None, received_at=received_at or now,
             created_by=actor, updated_at=now, external_id=external,
         )  # fmt: skip
+        if lead_id is not None:
+            doc.id = lead_id
         if external is not None:  # the id is derived from (tenant, submitter, external id)
             digest = hashlib.sha256(f"{self.tenant}\x00{actor}\x00{external}".encode()).hexdigest()
             doc.id = "lx" + digest[:30]
@@ -304,9 +309,10 @@ class PlanningStore:
 
     async def propose_topic(
         self, title: str, summary: str | None, channels: Iterable[str], known_channels: Collection[str] | None,
-        column_id: str | None, lead_ids: Iterable[str],
+        column_id: str | None, lead_ids: Iterable[str], topic_id: str | None = None,
     ) -> TopicDoc:  # fmt: skip
-        """选题申报: validated in full (channels, column, accepted leads) before anything is written."""
+        """选题申报: validated in full (channels, column, accepted leads) before anything is written.
+        With `topic_id` (an idempotent create's), a topic already there raises DuplicateKeyError."""
         actor = self._writer()
         planned = check_channels(channels, known_channels)
         await self._check_column(column_id)
@@ -317,10 +323,14 @@ class PlanningStore:
             tenant=self.tenant, title=clean_text("title", title, required=True), summary=clean_text("summary", summary),
             channels=planned, column_id=column_id or None, lead_ids=wanted, proposer=actor, created_at=now, updated_at=now,
         )  # fmt: skip
+        if topic_id is not None:
+            doc.id = topic_id
         entry = await self._entry("topic.propose", "topic", doc.id,
                                   {"channels": planned, "column_id": doc.column_id, "lead_ids": wanted})  # fmt: skip
         await entry.on_doc(doc).insert()  # the topic's insert decides it and carries the entry
-        await self._link_leads_side(doc.id, wanted, now)
+        # the topic is stored and names its leads (the deciding write): the leads' mirror of
+        # the link follows and cannot turn the stored topic into an error (it is logged)
+        await after_commit("topic.link_leads", self._link_leads_side(doc.id, wanted, now), topic=doc.id)
         await self._settle(doc, entry)
         return self._settled(doc, entry)
 
@@ -427,7 +437,7 @@ class PlanningStore:
         entry = await self._entry("topic.leads_linked", "topic", topic_id,
                                   {"lead_ids": new, "linked": linked, "version": doc.version + 1})  # fmt: skip
         stored = await self._cas(doc, {"lead_ids": linked}, entry)
-        await self._link_leads_side(topic_id, new, now_ms())
+        await after_commit("topic.link_leads", self._link_leads_side(topic_id, new, now_ms()), topic=topic_id)
         await self._settle(stored, entry)
         return self._settled(stored, entry)
 
@@ -444,10 +454,11 @@ class PlanningStore:
         entry = await self._entry("topic.lead_unlinked", "topic", topic_id,
                                   {"lead_id": lead_id, "linked": linked, "version": doc.version + 1})  # fmt: skip
         stored = await self._cas(doc, {"lead_ids": linked}, entry)
-        await LeadDoc.get_pymongo_collection().update_one(
+        unlink = LeadDoc.get_pymongo_collection().update_one(
             {"_id": lead_id, "tenant": self.tenant},
             {"$unset": {f"topic_ids.{topic_id}": ""}, "$set": {"updated_at": now_ms()}, "$inc": {"version": 1}},
         )  # fmt: skip
+        await after_commit("topic.unlink_lead", unlink, topic=topic_id, lead=lead_id)  # the lead's mirror, as in link
         await self._settle(stored, entry)
         return self._settled(stored, entry)
 

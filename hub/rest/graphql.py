@@ -38,6 +38,7 @@ from hub.rest.openapi_docs import (
     GraphQLPostOperation,
 )
 from hub.rest.responses import error_response
+from hub.store.after_commit import after_commit
 from hub.store.scope import Scope
 
 REQUESTS = Counter("ronghub_graphql_requests_total", "GraphQL requests", ["outcome"])
@@ -76,7 +77,9 @@ async def _execute(
     run = (state, scope, query, variables, operation, allow_mutation)
     if not scope.anonymous:
         encoded, _, _ = await _run(*run)
-        await cache.generations.refresh(scope.tenant)  # see our own writes at once
+        # see our own writes at once; the answer stands if this read fails (a mutation in it
+        # is committed), the generation is then re-read by the next poll
+        await after_commit("readcache.refresh", cache.generations.refresh(scope.tenant), tenant=scope.tenant)
         return Response(encoded, media_type=_JSON)
 
     key = cache.key(scope.tenant, *raw)

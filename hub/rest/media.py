@@ -179,7 +179,9 @@ def _body(request: Request[Any, Any, Any]) -> AsyncIterator[bytes]:
     description="The raw file is the request body (any Content-Type). Its type is read from "
     "its first bytes, not its name: JPEG, PNG, WebP, GIF, MP4/MOV, WebM, MP3, M4A, PDF. A "
     "`filename` whose extension names another type is refused (MEDIA_TYPE_MISMATCH). "
-    "Needs the newsroom token.",
+    "Needs the newsroom token. An `Idempotency-Key` header (your own id, e.g. a UUID) makes a "
+    "retry safe: the same file and metadata sent again with it return the asset already made; "
+    "another file under the same key is IDEMPOTENCY_KEY_REUSED (422).",
     tags=TAGS,
     status_code=201,
     request_max_body_size=None,  # limited by RONGHUB_MEDIA_MAX_UPLOAD_BYTES while streaming
@@ -189,7 +191,7 @@ def _body(request: Request[Any, Any, Any]) -> AsyncIterator[bytes]:
         401: _error("UNAUTHENTICATED"),
         413: _error("MEDIA_TOO_LARGE: stopped as soon as the limit was passed"),
         415: _error("MEDIA_TYPE_UNSUPPORTED or MEDIA_TYPE_MISMATCH"),
-        422: _error("MEDIA_UNREADABLE, IMAGE_TOO_LARGE (over RONGHUB_MEDIA_MAX_IMAGE_PIXELS), IMAGE_TOO_MANY_FRAMES"),
+        422: _error("MEDIA_UNREADABLE, IMAGE_TOO_LARGE (over RONGHUB_MEDIA_MAX_IMAGE_PIXELS), IMAGE_TOO_MANY_FRAMES, IDEMPOTENCY_KEY_REUSED"),
     },
 )
 async def upload(
@@ -206,7 +208,7 @@ async def upload(
     media = media_service(state.settings)
     _announced_over(request, state.settings.media_max_upload_bytes)
     meta = {"title": title, "alt": alt, "credit": credit, "copyright": copyright, "caption": caption}
-    doc = await media.upload(scope, _body(request), filename, meta)
+    doc = await media.upload(scope, _body(request), filename, meta, request.headers.get("idempotency-key"))
     return await to_out(media, doc)
 
 

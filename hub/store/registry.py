@@ -6,6 +6,7 @@ from beanie import Document
 
 
 def document_models() -> list[type[Document]]:
+    from hub.audit.deferred import AuditDeferredDoc
     from hub.distribution.channel_config import ChannelConfigDoc
     from hub.distribution.documents import PublicationDoc
     from hub.editing.documents import EDITING_MODELS
@@ -18,6 +19,7 @@ def document_models() -> list[type[Document]]:
     from hub.planning.documents import PLANNING_MODELS  # planning
     from hub.search.lexicon import SearchLexiconDoc
     from hub.store.documents import CORE_MODELS
+    from hub.store.idempotency import IdempotencyKeyDoc
     from hub.transports.token_store import PlatformTokenDoc
     from hub.workflow.actions import PendingActionDoc
     from hub.workflow.chains import ReviewChainDoc
@@ -31,4 +33,6 @@ def document_models() -> list[type[Document]]:
     models += [*EDITING_MODELS, NewsroomEventDoc]
     models += [ReviewChainDoc, FindingAckDoc, PendingActionDoc]  # review
     models += WEBHOOK_MODELS  # webhooks
+    models.append(IdempotencyKeyDoc)  # idempotent creates (hub/store/idempotency.py)
+    models.append(AuditDeferredDoc)  # audit entries left for the sweep (hub/audit/deferred.py)
     return models

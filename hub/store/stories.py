@@ -27,6 +27,7 @@ from hub.events import bus
 from hub.ids import new_id, now_ms
 from hub.media.assets import AssetStore
 from hub.store import cursor as cursors
+from hub.store.after_commit import after_commit
 from hub.store.documents import CounterDoc, OutboxEntry, PublishedStoryDoc, RevisionDoc, StoryDoc
 from hub.store.scope import Scope
 from hub.workflow.review import status_after_edit
@@ -205,7 +206,10 @@ class StoryRepository:
         assert self.scope.actor is not None
         return self.scope.actor
 
-    async def create(self, fields: dict[str, Any]) -> StoryDoc:
+    async def create(self, fields: dict[str, Any], story_id: str | None = None) -> StoryDoc:
+        """A new story (id `story_id`, given by an idempotent create, or a new one); a
+        story with that id already there raises DuplicateKeyError before anything else
+        is written."""
         actor = self._require_writer()
         content = build_content(fields, self.max_body_chars)
         now = now_ms()
@@ -213,7 +217,7 @@ class StoryRepository:
         if reach.reach == Reach.NONE:
             raise HubError(Codes.FORBIDDEN, reason_zh="你没有撰写稿件的权限", reason_en="you may not write stories")
         account_id = min(reach.account_ids) if reach.reach == Reach.ACCOUNTS else None
-        story_id = new_id()
+        story_id = story_id or new_id()
         created = OutboxEntry(kind=EVENT_CREATED, version=1, revision=1,
                               audit=story_audit(actor, "story.create", story_id, 1, StoryStatus.DRAFT, content.content_hash()))  # fmt: skip
         doc = StoryDoc(
@@ -232,8 +236,10 @@ class StoryRepository:
             **_content_fields(content),
         )
         await doc.insert()
-        await self.ensure_head_revision(doc)
-        await AssetStore(self.scope).attach(doc.id, used_assets(doc))
+        # after the commit: the revision is healed from the head when read (`ensure_head_revision`),
+        # asset references from the stories themselves (`AssetStore.users`)
+        await after_commit("story.revision", self.ensure_head_revision(doc), story=doc.id)
+        await after_commit("story.assets", AssetStore(self.scope).attach(doc.id, used_assets(doc)), story=doc.id)
         await record_story(self.scope.tenant, created)
         await _announce(self.scope.tenant, actor, "story.create", doc)
         return doc
@@ -365,8 +371,9 @@ class StoryRepository:
             await self._raise_conflict(current.id, current.version)
         doc = StoryDoc.model_validate(raw)
         await record_story(self.scope.tenant, event)
-        await self.ensure_head_revision(doc, restored_from=restored_from)
-        await AssetStore(self.scope).sync_story(doc.id, used_assets(current), used_assets(doc))
+        # after the commit: healed later, as in `create`
+        await after_commit("story.revision", self.ensure_head_revision(doc, restored_from=restored_from), story=doc.id)
+        await after_commit("story.assets", AssetStore(self.scope).sync_story(doc.id, used_assets(current), used_assets(doc)), story=doc.id)
         return doc
 
     async def _require_any(self, story_id: str) -> StoryDoc:

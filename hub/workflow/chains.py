@@ -13,7 +13,7 @@ from beanie.odm.enums import SortDirection
 from pydantic import Field
 from pymongo import IndexModel
 
-from hub.audit.log import append
+from hub.audit.deferred import record
 from hub.errors import HubError
 from hub.ids import new_id, now_ms
 from hub.store.documents import TenantDocument
@@ -108,7 +108,7 @@ async def save(
         doc.model_dump(by_alias=True, mode="json"),
         upsert=True,
     )
-    await append(scope.tenant, scope.actor, "review.chain.update" if chain_id else "review.chain.create",
+    await record(scope.tenant, scope.actor, "review.chain.update" if chain_id else "review.chain.create",
                  "review_chain", cid, data)  # fmt: skip
     return doc
 
@@ -118,4 +118,4 @@ async def delete(scope: Scope, chain_id: str) -> None:
     await ReviewChainDoc.get_pymongo_collection().delete_one(
         {"_id": chain_id, "tenant": scope.tenant}
     )
-    await append(scope.tenant, scope.actor, "review.chain.delete", "review_chain", chain_id, {})
+    await record(scope.tenant, scope.actor, "review.chain.delete", "review_chain", chain_id, {})

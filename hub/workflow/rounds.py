@@ -28,8 +28,8 @@ from pydantic import Field
 from pymongo import IndexModel, ReturnDocument
 
 from hub.audit import pending
+from hub.audit.deferred import record
 from hub.audit.fields import AuditPendingFields, pending_index
-from hub.audit.log import append
 from hub.domain.permissions import Principal, Role
 from hub.domain.story import StoryStatus
 from hub.errors import HubError
@@ -176,7 +176,7 @@ def _story_details(story: StoryDoc, details: dict[str, Any]) -> dict[str, Any]:
 async def audit(scope: Scope, action: str, story: StoryDoc, **details: Any) -> None:
     """An audit entry about the story with actor, version and content hash (and `details`),
     appended on its own (for changes that carry none)."""
-    await append(scope.tenant, scope.actor, action, "story", story.id, _story_details(story, details))
+    await record(scope.tenant, scope.actor, action, "story", story.id, _story_details(story, details))
 
 
 async def entry(scope: Scope, action: str, story: StoryDoc, **details: Any) -> pending.Pending:

@@ -201,3 +201,47 @@ async def test_an_upserted_throttle_counter_increments_and_expired_ones_are_swep
     await coll.insert_one({"_id": "user:wang", "expire_at": 9_000})
     await coll.delete_many({"expire_at": {"$lt": 6_000}})
     assert [d["_id"] async for d in coll.find({})] == ["user:wang"]
+
+
+async def test_simultaneous_inserts_of_one_id_from_several_connections_have_exactly_one_winner(
+    db: AsyncDatabase, store_uri: str  # type: ignore[type-arg]
+) -> None:
+    """Idempotent creates (hub/store/idempotency.py) claim a key, and then create the object,
+    by inserting a chosen `_id`; the audit log claims its sequence numbers the same way.
+    Sixteen inserts of each id at once over four connections: one lands, the others raise
+    DuplicateKeyError, and the stored document is the winner's."""
+    name = _coll_name("claims")
+    clients = [client_for(store_uri) for _ in range(4)]
+    try:
+        colls = [c[db.name][name] for c in clients]
+        for round_ in range(5):
+            doc_id = f"ik-{round_}"
+
+            async def insert(i: int, doc_id: str = doc_id) -> int | None:
+                try:
+                    await colls[i % 4].insert_one({"_id": doc_id, "tenant": "a", "writer": i})
+                except DuplicateKeyError as exc:
+                    assert exc.code == 11000
+                    return None
+                return i
+
+            results = await asyncio.gather(*(insert(i) for i in range(16)))
+            winners = [r for r in results if r is not None]
+            assert len(winners) == 1, results
+            stored = await db[name].find_one({"_id": doc_id})
+            assert stored is not None and stored["writer"] == winners[0]
+        assert len(await db[name].find({}).to_list()) == 5
+    finally:
+        for c in clients:
+            await c.close()
+
+
+async def test_delete_one_on_id_and_a_second_field_leaves_a_document_whose_field_differs(db: AsyncDatabase) -> None:  # type: ignore[type-arg]
+    """A refused idempotent create gives its key back only if the claim still names its
+    target (`delete_one({_id, tenant, target_id})`)."""
+    coll = db[_coll_name("claims")]
+    await coll.insert_one({"_id": "ik-1", "tenant": "a", "target_id": "t2"})
+    gone = await coll.delete_one({"_id": "ik-1", "tenant": "a", "target_id": "t1"})
+    assert gone.deleted_count == 0 and await coll.find_one({"_id": "ik-1"}) is not None
+    gone = await coll.delete_one({"_id": "ik-1", "tenant": "a", "target_id": "t2"})
+    assert gone.deleted_count == 1 and await coll.find_one({"_id": "ik-1"}) is None

@@ -22,7 +22,7 @@ def curl_examples() -> list[tuple[bool, dict]]:
 
 async def test_readme_query_create_and_publish_examples_work(http, drain) -> None:
     examples = curl_examples()
-    assert [token for token, _ in examples] == [False, True, True]
+    assert [token for token, _ in examples] == [False, True, True, True]
     public, editor = GraphQLClient(http, None), GraphQLClient(http, DEV_TOKEN)
 
     data = await public(examples[0][1]["query"])
@@ -38,3 +38,7 @@ async def test_readme_query_create_and_publish_examples_work(http, drain) -> Non
     await drain()  # the hub's worker distributes it (the app channel publishes it)
     live = await public("query($id: ID!) { story(id: $id) { status publishedAt } }", {"id": created["id"]})
     assert live["story"]["status"] == "PUBLISHED" and live["story"]["publishedAt"]
+
+    retried = examples[3][1]  # a create with an idempotency key, sent twice: one story
+    first, again = [(await editor(retried["query"], retried["variables"]))["createStory"] for _ in range(2)]
+    assert first == again

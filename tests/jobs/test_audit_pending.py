@@ -31,7 +31,7 @@ from tests.e2e.identity_helpers import make_tenant, system
 pytestmark = pytest.mark.usefixtures("hub_url")  # Beanie is initialised by the hub
 
 
-class WriterDied(Exception):
+class WriterDied(BaseException):  # a crash: nothing the writer handles
     pass
 
 

@@ -22,7 +22,7 @@ from typing import Any
 import structlog
 from pymongo.errors import DuplicateKeyError
 
-from hub.audit.log import append as audit
+from hub.audit.deferred import record as audit
 from hub.auth.keys import decrypt_text
 from hub.domain.retry import RetryPolicy
 from hub.feeds.keys import SM2, signing_keys

@@ -15,7 +15,7 @@ from typing import Any
 
 from beanie.odm.enums import SortDirection
 
-from hub.audit.log import append as audit
+from hub.audit.deferred import record as audit
 from hub.auth.keys import encrypt_text
 from hub.domain.permissions import PrincipalKind
 from hub.errors import HubError

@@ -1,0 +1,133 @@
+"""The audit log under contention: a burst of appends to one tenant all land in one intact
+chain, appends of other processes are waited out (backoff with jitter), and a committed
+change whose append cannot be done now is still a success; its entry comes later."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from pymongo.errors import DuplicateKeyError
+
+from hub.audit import deferred, pending
+from hub.audit import log as audit_log
+from hub.audit.deferred import AuditDeferredDoc
+from hub.audit.log import AppendGaveUp
+from hub.store.scope import Scope
+from hub.store.stories import StoryRepository
+from tests.e2e.identity_helpers import make_tenant
+from tests.jobs.test_audit_recovery import run_recovery, story_entries
+
+pytestmark = pytest.mark.usefixtures("hub_url")  # Beanie is initialised by the hub
+
+
+async def test_a_burst_of_300_appends_to_one_tenant_all_land_in_one_intact_chain() -> None:
+    tenant = await make_tenant()
+    entries = await asyncio.gather(
+        *(audit_log.append(tenant, f"writer-{i}", "story.update", "story", f"s{i}", {"n": i}) for i in range(300))
+    )
+    assert sorted(e["details"]["n"] for e in entries) == list(range(300))
+    checked, problems = await audit_log.verify(tenant)
+    assert checked == 301 and problems == []  # with the tenant's own creation
+
+
+async def test_appends_racing_another_process_back_off_and_all_land_in_one_chain() -> None:
+    """`_append_turn` without the lock is what another process does."""
+    tenant = await make_tenant()
+    here = [audit_log.append(tenant, "here", "a", "story", str(i)) for i in range(30)]
+    there = [audit_log._append_turn(tenant, "there", "a", "story", str(i), None, None) for i in range(30)]
+    done = await asyncio.gather(*here, *there)
+    assert len({e["seq"] for e in done}) == 60
+    checked, problems = await audit_log.verify(tenant)
+    assert checked == 61 and problems == []
+
+
+def test_backoff_is_full_jitter_below_an_exponential_step_with_a_cap() -> None:
+    assert audit_log.backoff(0, rand=lambda: 1.0) == audit_log.BACKOFF_BASE_SECONDS
+    assert audit_log.backoff(3, rand=lambda: 1.0) == audit_log.BACKOFF_BASE_SECONDS * 8
+    assert audit_log.backoff(3, rand=lambda: 0.0) == 0.0
+    assert audit_log.backoff(40, rand=lambda: 1.0) == audit_log.BACKOFF_CAP_SECONDS
+
+
+async def test_an_append_that_keeps_losing_gives_up_when_its_budget_is_spent(monkeypatch: pytest.MonkeyPatch) -> None:
+    tenant = await make_tenant()
+    real = audit_log._coll()
+
+    class AlwaysTaken:
+        database = real.database
+
+        async def find_one(self, *a: Any, **kw: Any) -> Any:
+            return await real.find_one(*a, **kw)
+
+        async def insert_one(self, doc: dict[str, Any]) -> None:
+            raise DuplicateKeyError("taken", 11000)
+
+    monkeypatch.setattr(audit_log, "_coll", lambda: AlwaysTaken())
+    monkeypatch.setattr(audit_log, "backoff", lambda attempt: 0.0)
+    now = [0.0]
+
+    def clock() -> float:
+        now[0] += 1.0  # every look at the clock is a second later
+        return now[0]
+
+    with pytest.raises(AppendGaveUp):
+        await audit_log._append_turn(tenant, "a", "x", "story", None, None, None, clock=clock)
+    assert now[0] >= audit_log.APPEND_BUDGET_SECONDS
+
+
+class StoreRefused(Exception):
+    pass
+
+
+async def refuse(*args: Any, **kwargs: Any) -> None:
+    raise StoreRefused
+
+
+async def test_story_writes_whose_append_fails_succeed_and_recovery_appends_their_entries(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tenant = await make_tenant()
+    stories = StoryRepository(Scope(tenant=tenant, actor="editor-1", public_only=False))
+    monkeypatch.setattr(audit_log, "append", refuse)
+    doc = await stories.create({"title": "县城秋收", "body_text": "稻谷丰收。"})  # no error: it is stored
+    doc = await stories.update(doc.id, doc.version, {"title": "县城秋收(更新)"})
+    monkeypatch.undo()
+    assert doc.version == 2
+    assert await story_entries(tenant, doc.id) == []
+
+    await run_recovery(doc.id)
+    entries = await story_entries(tenant, doc.id)
+    assert [(e.action, e.details["recovered"]) for e in entries] == [("story.create", True), ("story.update", True)]
+    checked, problems = await audit_log.verify(tenant)
+    assert checked == 3 and problems == []
+
+
+async def test_a_change_without_a_carrier_whose_append_fails_leaves_its_entry_for_the_sweep(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tenant = await make_tenant()
+    monkeypatch.setattr(deferred, "append", refuse)
+    assert await deferred.record(tenant, "admin-1", "user.enable", "user", "u-1", {"why": "回来了"}) is None
+    monkeypatch.undo()
+    waiting = await AuditDeferredDoc.find({"tenant": tenant}).to_list()
+    assert len(waiting) == 1 and waiting[0].has_audit_pending
+
+    early = await pending.sweep(tenant, older_than_s=3600)  # its writer's time has not run out
+    assert early.recovered == [] and early.waiting == 1
+    report = await pending.sweep(tenant, older_than_s=0)
+    assert report.recovered == [waiting[0].id]
+    [entry] = [e for e in await audit_log.entries(tenant, 10) if e.action == "user.enable"]
+    assert entry.key == waiting[0].id and entry.actor == "admin-1" and entry.target_id == "u-1"
+    assert entry.details["why"] == "回来了" and entry.details["recovered"] is True
+    checked, problems = await audit_log.verify(tenant)
+    assert checked == 2 and problems == []
+    assert await AuditDeferredDoc.find({"tenant": tenant}).to_list() == []  # the carrier is gone
+    assert (await pending.sweep(tenant, older_than_s=0)).recovered == []  # nothing twice
+
+
+async def test_a_change_without_a_carrier_is_recorded_at_once_when_the_append_works() -> None:
+    tenant = await make_tenant()
+    entry = await deferred.record(tenant, "admin-1", "user.enable", "user", "u-1", {})
+    assert entry is not None and entry["key"] and entry["seq"] == 2
+    assert await AuditDeferredDoc.find({"tenant": tenant}).to_list() == []
