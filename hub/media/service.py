@@ -12,6 +12,7 @@ from collections.abc import AsyncIterable, AsyncIterator
 from pathlib import Path
 from typing import Any
 
+from hub.domain.names import check_path
 from hub.errors import HubError
 from hub.ids import new_id
 from hub.media import gc
@@ -80,6 +81,7 @@ class MediaService:
         self, scope: Scope, chunks: AsyncIterable[bytes], filename: str | None, meta: dict[str, Any]
     ) -> AssetDoc:
         """Store one streamed file as a new asset (sniffed, size-limited, hashed, probed)."""
+        check_path("filename", filename)
         assets = AssetStore(scope)
         assets._writer()
         # a process that dies mid-write leaves an unfinished write: the cleanup's sweep

@@ -18,6 +18,7 @@ from typing import Any
 
 from pymongo import ReturnDocument
 
+from hub.domain.names import check_path
 from hub.errors import Codes, HubError, invalid
 from hub.ids import new_id, now_ms
 from hub.media import gc
@@ -55,6 +56,7 @@ class ResumableUploads:
 
     async def create(self, size: int, filename: str | None, meta: dict[str, Any]) -> UploadDoc:
         """Start an upload of `size` bytes (refused at once when over the limit)."""
+        check_path("filename", filename)
         limit = self.media.settings.media_max_resumable_bytes
         if size <= 0:
             raise invalid("size", "文件大小必须大于 0", "size must be positive")
