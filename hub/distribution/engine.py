@@ -37,6 +37,7 @@ from hub.distribution.checkpoints import StoredCheckpoints
 from hub.distribution.documents import PublicationDoc
 from hub.distribution.states import DELIVERED, Action, PubState, can_move
 from hub.distribution.transports import TransportProvider
+from hub.domain.plaintext import readable, readable_values
 from hub.domain.retry import RetryPolicy
 from hub.domain.story import StoryStatus
 from hub.errors import ErrorKind, HubError
@@ -252,7 +253,7 @@ class Distribution:
         context = RenderContext(now_ms=now_ms(), sequence_fn=self._sequence_fn(pub.tenant))
         variant, problems = await asyncio.to_thread(
             self.channels.preview, pub.channel, story, config=await self.config_for(pub.tenant, pub.channel),
-            overrides=pub.overrides, previous=previous, context=context,
+            overrides=readable_values(pub.overrides), previous=previous, context=context,
         )  # fmt: skip
         problem_data = [asdict(p) | {"severity": p.severity.value} for p in problems]
         blocking = [p for p in problems if p.blocking]
@@ -276,7 +277,7 @@ class Distribution:
                 continue
             out.append(Asset(
                 id=doc.id, kind=doc.kind, url=await self.media_urls(doc.blob_key, doc.mime), mime=doc.mime or "application/octet-stream",
-                size=doc.size or 0, alt=doc.alt, width=doc.width, height=doc.height,
+                size=doc.size or 0, alt=readable(doc.alt), width=doc.width, height=doc.height,
                 duration_s=doc.duration_ms / 1000 if doc.duration_ms else None,
             ))  # fmt: skip
         return out

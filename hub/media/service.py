@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.domain.names import check_path
+from hub.domain.plaintext import check_plain_text
 from hub.errors import HubError
 from hub.ids import new_id
 from hub.media import gc
@@ -82,6 +83,7 @@ class MediaService:
     ) -> AssetDoc:
         """Store one streamed file as a new asset (sniffed, size-limited, hashed, probed)."""
         check_path("filename", filename)
+        check_meta(meta)
         assets = AssetStore(scope)
         assets._writer()
         # a process that dies mid-write leaves an unfinished write: the cleanup's sweep
@@ -177,6 +179,13 @@ class MediaService:
 
 async def _once(data: bytes) -> AsyncIterator[bytes]:
     yield data
+
+
+def check_meta(meta: dict[str, Any]) -> None:
+    """The descriptive fields given with an upload (alt, caption …) are plain text."""
+    for k, v in meta.items():
+        if k in META_FIELDS and v is not None:
+            check_plain_text(k, str(v))
 
 
 def _clean_name(filename: str | None) -> str | None:
