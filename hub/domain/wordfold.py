@@ -25,6 +25,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import compress
 
 import regex
 
@@ -39,6 +40,7 @@ _UNSPACED = regex.compile(
 
 
 _DIGIT = regex.compile(r"\p{Nd}")
+_NON_DIGITS = regex.compile(r"\P{Nd}+")
 
 
 @lru_cache(maxsize=65_536)
@@ -76,15 +78,19 @@ class Folded:
 
 def fold_text(text: str) -> tuple[Folded, Folded]:
     """The text as matched by words without digits, and by words with digits."""
-    pieces = [fold_char(ch) for ch in text]
-    origin = tuple(i for i, piece in enumerate(pieces) for _ in piece)
-    folded = fold_aligned("".join(pieces))
-    with_digits = Folded(folded, origin)
+    pieces = list(map(fold_char, text))
+    joined = "".join(pieces)
+    origin = list(compress(range(len(text)), pieces))  # C speed: most pieces are one character
+    if len(origin) != len(joined):
+        origin = [i for i, piece in enumerate(pieces) for _ in piece]
+    folded = fold_aligned(joined)
+    with_digits = Folded(folded, tuple(origin))
     if not _DIGIT.search(folded):  # the common case: one stream serves both
         return with_digits, with_digits
-    keep = [i for i, c in enumerate(folded) if not is_digit(c)]
-    letters = Folded("".join(folded[i] for i in keep), tuple(origin[i] for i in keep))
-    return letters, with_digits
+    kept: list[int] = []
+    for m in _NON_DIGITS.finditer(folded):
+        kept.extend(origin[m.start() : m.end()])
+    return Folded(_DIGIT.sub("", folded), tuple(kept)), with_digits
 
 
 def fold_word(word: str) -> str:
