@@ -1,9 +1,10 @@
 """Names that reach a file system or a header: upload file names, media file names, the
 directory of a file-drop channel.
 
-A NUL byte ends a C string: `a.jpg\0.php` is one name to Python and `a.jpg` to the C
+A NUL byte ends a C string: `a.jpg<NUL>.php` is one name to Python and `a.jpg` to the C
 library below it, and the other control characters (CR, LF …) split headers such as
-Content-Disposition. Such names are refused with a coded error, not cleaned silently.
+Content-Disposition if one is ever built from it. Such names are refused with a coded
+error, not cleaned silently.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ console can underline them. They run as `check_story` plugins (hub/workflow/plug
 simplified is also caught when written in traditional characters), and disguises do not
 hide a word: invisible characters, full-width and compatibility forms, case, combining
 marks, and separators (spaces, punctuation, symbols, emoji, digits) inserted between its
-characters (敏 感, 敏.感, 敏\u200d感, ＭＩＧ, m.i.g) — hub/domain/wordfold.py.
+characters (敏 感, 敏.感, 敏<ZWJ>感, ＭＩＧ, m.i.g) — hub/domain/wordfold.py.
 """
 
 from __future__ import annotations
