@@ -5,8 +5,9 @@ The domain applies the rule to what it owns (story content, media descriptions);
 extension applies the same rule to every other text a mutation stores (names, notes,
 reasons, opinions, comments, descriptions …), so a field added later cannot miss it.
 Exempt are the arguments with a rule of their own: HTML bodies (`body`: UNSAFE_HTML),
-text kept exactly and escaped into HTML (`bodyText`), secrets, URLs (the outbound guard)
-and channel settings (checked when saved).
+text kept exactly and escaped into HTML (`bodyText`), secrets, URLs (the outbound guard),
+channel settings (checked when saved) and a comment anchor's `quote` (it must equal the
+body's text, which may itself quote markup as text).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from hub.domain.plaintext import check_plain_text
 
 EXEMPT = frozenset({
     "body", "bodyText", "password", "currentPassword", "newPassword", "clientSecret", "secret",
-    "url", "config", "expectedVersion",
+    "url", "config", "quote",
 })  # fmt: skip
 
 
