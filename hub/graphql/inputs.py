@@ -20,7 +20,7 @@ from strawberry.extensions import SchemaExtension
 from hub.domain.plaintext import check_plain_text
 
 EXEMPT = frozenset({
-    "body", "bodyText", "password", "currentPassword", "newPassword", "clientSecret", "secret",
+    "body", "bodyText", "password", "currentPassword", "newPassword", "clientSecret",
     "url", "config", "quote",
 })  # fmt: skip
 

@@ -63,3 +63,17 @@ def test_channels_receive_stored_plain_texts_without_their_markup() -> None:
     stored = StoryContent.model_validate({"title": "标题", "byline": XSS, "tags": [XSS], "source": {"original_author": XSS}})
     story = story_input(stored, tenant="t", story_id="s", revision_id="r", metadata={"发文机关": XSS})
     assert (story.byline, story.tags, story.source.original_author, story.metadata) == ("记者", ("记者",), "记者", {"发文机关": "记者"})
+
+
+def test_every_text_argument_of_a_mutation_is_checked_except_the_named_ones() -> None:
+    from pathlib import Path
+
+    from hub.graphql.inputs import EXEMPT, check_arguments
+
+    with pytest.raises(HubError) as caught:
+        check_arguments({"input": {"title": "ok", "lead": {"notes": ["fine", XSS]}}, "name": "x"})
+    assert "input.lead.notes.1" in caught.value.message_en
+    check_arguments({"input": {"body": "<script>x</script>", "bodyText": XSS}, "password": XSS, "n": 1, "j": None})
+    schema = (Path(__file__).parents[2] / "openapi" / "schema.graphql").read_text(encoding="utf-8")
+    stale = {name for name in EXEMPT if f"{name}:" not in schema and f"{name}(" not in schema}
+    assert not stale, stale  # every exemption names a real argument or input field
