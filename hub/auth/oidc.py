@@ -38,6 +38,13 @@ from hub.identity.errors import AuthCodes
 from hub.ids import new_id, now_ms
 from hub.settings import Settings
 from hub.store.scope import Scope
+from hub.transports.outbound import (
+    BlockedAddress,
+    OutboundPolicy,
+    UnresolvableHost,
+    check_outbound_url,
+    guarded_client,
+)
 
 LOGIN_TTL_MS = 10 * 60 * 1000
 ID_TOKEN_ALGS = ["ES256", "RS256", "PS256", "Ed25519", "EdDSA"]
@@ -53,6 +60,12 @@ async def configure_provider(
     """Add or replace a provider of the scope's tenant (audited)."""
     if not issuer.startswith(("https://", "http://")):
         raise invalid("issuer", "签发方须为 http(s) 地址", "the issuer must be an http(s) URL")
+    try:  # the hub fetches from the issuer: not into its own networks (a name not resolving yet may wait)
+        await check_outbound_url(issuer, policy=OutboundPolicy.from_settings(settings))
+    except UnresolvableHost:
+        pass
+    except BlockedAddress as exc:
+        raise invalid("issuer", exc.reason_zh, exc.reason_en) from exc
     doc = OidcProviderDoc(
         id=f"{scope.tenant}:{name}", tenant=scope.tenant, name=name, issuer=issuer.rstrip("/"),
         client_id=client_id, client_secret_enc=encrypt_text(settings, client_secret),
@@ -64,24 +77,30 @@ async def configure_provider(
     return doc
 
 
+def _client(settings: Settings) -> httpx.AsyncClient:
+    """Discovery, token and key requests go through the outbound guard (the issuer and the
+    endpoints its document names are configured by a center, not by the operators)."""
+    return guarded_client(OutboundPolicy.from_settings(settings), timeout_s=10)
+
+
 async def _discover(http: httpx.AsyncClient, issuer: str) -> dict[str, Any]:
     try:
         response = await http.get(f"{issuer}/.well-known/openid-configuration")
         response.raise_for_status()
         meta = response.json()
-    except (httpx.HTTPError, ValueError) as exc:
+    except (httpx.HTTPError, ValueError, BlockedAddress) as exc:
         raise _fail("无法读取身份提供方的配置", "cannot read the provider's discovery document") from exc
     if meta.get("issuer", "").rstrip("/") != issuer:
         raise _fail("身份提供方的签发方与配置不符", "the provider's issuer does not match the configuration")
     return meta
 
 
-async def start(tenant: str, name: str, redirect_uri: str) -> str:
+async def start(tenant: str, name: str, redirect_uri: str, settings: Settings) -> str:
     """Record a login in flight and return the provider's authorization URL."""
     provider = await OidcProviderDoc.find_one({"_id": f"{tenant}:{name}", "tenant": tenant})
     if provider is None:
         raise _fail("本中心未配置该身份提供方", "no such provider for this tenant")
-    async with httpx.AsyncClient(timeout=10) as http:
+    async with _client(settings) as http:
         meta = await _discover(http, provider.issuer)
     login = OidcLoginDoc(
         id=generate_token(40), tenant=tenant, provider_id=provider.id, nonce=generate_token(32),
@@ -123,7 +142,7 @@ async def finish(state: AuthState, login_state: str, code: str) -> TokenResponse
     provider = await OidcProviderDoc.find_one({"_id": login.provider_id, "tenant": login.tenant})
     if provider is None:
         raise _fail("身份提供方已被删除", "the provider was removed")
-    async with httpx.AsyncClient(timeout=10) as http:
+    async with _client(state.settings) as http:
         meta = await _discover(http, provider.issuer)
         try:
             tokens = await http.post(meta["token_endpoint"], data={
@@ -133,7 +152,7 @@ async def finish(state: AuthState, login_state: str, code: str) -> TokenResponse
             tokens.raise_for_status()
             id_token = tokens.json()["id_token"]
             keys = KeySet.import_key_set((await http.get(meta["jwks_uri"])).json())
-        except (httpx.HTTPError, ValueError, KeyError) as exc:
+        except (httpx.HTTPError, ValueError, KeyError, BlockedAddress) as exc:
             raise _fail("向身份提供方换取令牌失败", "the code exchange with the provider failed") from exc
     claims = _verify_id_token(id_token, keys, provider, login.nonce)
     email = claims.get("email")
@@ -153,7 +172,7 @@ async def oidc_login(
     request: Request[Any, Any, Any], state: State, tenant: FromPath[str], provider: FromPath[str]
 ) -> Response[Any]:
     try:
-        url = await start(tenant, provider, str(request.url_for("oidc_callback")))
+        url = await start(tenant, provider, str(request.url_for("oidc_callback")), state.auth.settings)
     except HubError as err:
         return oauth_error(err)
     return Redirect(url, status_code=302)

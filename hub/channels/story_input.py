@@ -7,6 +7,7 @@ from typing import Any
 
 from ronghub_sdk import Asset, Place, Source, StoryInput
 
+from hub.domain.plaintext import readable, readable_values
 from hub.domain.story import StoryContent
 
 
@@ -22,7 +23,8 @@ def story_input(
     assets: Sequence[Asset] = (),
     metadata: Mapping[str, Any] | None = None,
 ) -> StoryInput:
-    """A revision as plugins see it (plain values, no pydantic). `metadata` defaults to the
+    """A revision as plugins see it (plain values, no pydantic). Plain texts stored before
+    the plain-text rule reach channels without their script markup. `metadata` defaults to the
     revision's own; channels get it with the approval's facts from
     hub/distribution/render_input.py, the one builder of a channel's render input."""
     src = content.source
@@ -32,28 +34,28 @@ def story_input(
         story_id=story_id,
         revision_id=revision_id,
         revision_number=revision_number,
-        title=content.title,
-        subtitle=content.subtitle,
-        summary=content.summary,
+        title=readable(content.title),
+        subtitle=readable(content.subtitle),
+        summary=readable(content.summary),
         body=content.body,
         body_text=content.body_text,
         type=str(content.type),
         column_id=content.column_id,
-        tags=tuple(content.tags),
+        tags=tuple(readable(t) for t in content.tags),
         cover_asset_id=content.cover_asset_id,
         asset_ids=tuple(content.asset_ids),
         assets=tuple(assets),
-        byline=content.byline,
+        byline=readable(content.byline),
         source=Source(
-            source_name=src.source_name,
-            original_author=src.original_author,
-            original_title=src.original_title,
-            responsible_editor=src.responsible_editor,
+            source_name=readable(src.source_name),
+            original_author=readable(src.original_author),
+            original_title=readable(src.original_title),
+            responsible_editor=readable(src.responsible_editor),
             reprint=src.reprint,
         ),
         language=content.language,
-        location=Place(loc.name, loc.latitude, loc.longitude) if loc else None,
+        location=Place(readable(loc.name), loc.latitude, loc.longitude) if loc else None,
         approved_at_ms=approved_at_ms,
         approved_by=approved_by,
-        metadata=dict(content.metadata if metadata is None else metadata),
+        metadata=readable_values(dict(content.metadata if metadata is None else metadata)),
     )

@@ -17,16 +17,30 @@ from pydantic import Field
 from pymongo import IndexModel
 
 from hub.auth.keys import decrypt_text, encrypt_text
-from hub.errors import invalid
+from hub.domain.names import check_path
+from hub.errors import ErrorKind, HubError, invalid
 from hub.ids import now_ms
 from hub.settings import Settings
 from hub.store.documents import TenantDocument
 from hub.store.scope import Scope
+from hub.transports.outbound import (
+    BlockedAddress,
+    OutboundPolicy,
+    UnresolvableHost,
+    check_outbound_url,
+)
 
 SECRET_SECTIONS = ("credentials", "signing")
 SECRET_TRANSPORT_KEYS = ("secrets", "token", "client_secret", "password")
 REDACTED = "******"
 SECRET_PATHS = "_secret_paths"  # recorded in the stored public part, for redaction
+
+
+URL_BLOCKED = ErrorKind(
+    "CHANNEL_URL_BLOCKED",
+    "渠道设置 {field} 的地址 {url} 不能使用:{reason_zh}请填写平台可从公网访问的 http(s) 地址。",
+    "Channel setting {field} ({url}) is refused: {reason_en}",
+)
 
 
 class ChannelConfigDoc(TenantDocument):
@@ -88,6 +102,7 @@ async def save(scope: Scope, settings: Settings, channel: str, config: Mapping[s
     """Replace the center's settings for `channel` (secrets encrypted)."""
     if not isinstance(config, Mapping):
         raise invalid("config", "渠道设置应为 JSON 对象", "the channel configuration must be an object")
+    await check_transport(settings, config)
     public, secret = split_secrets(config)
     public[SECRET_PATHS] = sorted(
         [k for k in secret if k != "transport"] + [f"transport.{k}" for k in secret.get("transport", {})]
@@ -102,6 +117,31 @@ async def save(scope: Scope, settings: Settings, channel: str, config: Mapping[s
     )
     await doc.save()
     return doc
+
+
+async def check_transport(settings: Settings, config: Mapping[str, Any]) -> None:
+    """Refuse, when saved, a transport address delivery would refuse: a URL (`url`,
+    `base_url`, any `…_url`) into a private, loopback or reserved network, and a
+    directory with a NUL byte. A host name that does not resolve yet is accepted; every
+    connection checks it again (hub/transports/outbound.py)."""
+    section = config.get("transport")
+    if not isinstance(section, Mapping):
+        return
+    policy = OutboundPolicy.from_settings(settings)
+    for key, value in section.items():
+        if key == "directory" and isinstance(value, str):
+            check_path(f"transport.{key}", value)
+        if not (key == "url" or str(key).endswith("_url")):
+            continue
+        if not isinstance(value, str):
+            raise invalid(f"transport.{key}", "应为 http(s) 地址", "must be an http(s) URL")
+        try:
+            await check_outbound_url(value.strip(), policy=policy)
+        except UnresolvableHost:
+            continue
+        except BlockedAddress as exc:
+            raise HubError(URL_BLOCKED, field=f"transport.{key}", url=value, reason_zh=exc.reason_zh,
+                           reason_en=exc.reason_en) from exc  # fmt: skip
 
 
 async def get(tenant: str, channel: str) -> ChannelConfigDoc | None:

@@ -42,6 +42,7 @@ from hub.distribution.render_input import variant_data as _variant_data
 from hub.distribution.render_input import variant_from as _variant_from
 from hub.distribution.states import Action, PubState, can_move
 from hub.distribution.transports import TransportProvider
+from hub.domain.plaintext import readable
 from hub.domain.retry import RetryPolicy
 from hub.domain.story import StoryStatus
 from hub.errors import ErrorKind, HubError
@@ -271,7 +272,7 @@ class Distribution:
                 continue
             out.append(Asset(
                 id=doc.id, kind=doc.kind, url=await self.media_urls(doc.blob_key, doc.mime), mime=doc.mime or "application/octet-stream",
-                size=doc.size or 0, alt=doc.alt, width=doc.width, height=doc.height,
+                size=doc.size or 0, alt=readable(doc.alt), width=doc.width, height=doc.height,
                 duration_s=doc.duration_ms / 1000 if doc.duration_ms else None,
             ))  # fmt: skip
         return out

@@ -33,6 +33,7 @@ from hub.channels.story_input import story_input
 from hub.distribution import publications as pubs
 from hub.distribution.documents import PublicationDoc
 from hub.distribution.states import DELIVERED, Action, PubState
+from hub.domain.plaintext import readable_values
 from hub.ids import now_ms
 from hub.store.documents import CounterDoc, RevisionDoc
 
@@ -114,7 +115,7 @@ async def render_input(
     previous = variant_from(prior.variant) if prior is not None and prior.variant else None
     context = RenderContext(now_ms=now_ms(), sequence_fn=_sequence_fn(tenant, take_numbers))
     config = await engine.config_for(tenant, channel)
-    return RenderInput(channel, story, config, dict(overrides), previous, context)
+    return RenderInput(channel, story, config, readable_values(dict(overrides)), previous, context)
 
 
 async def render(engine: Distribution, inp: RenderInput) -> tuple[Variant, list[Problem]]:

@@ -53,6 +53,35 @@ class _ActiveContentFinder(HTMLParser):
     handle_startendtag = handle_starttag
 
 
+class _TextAttributes(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[str, str]] = []
+        self._seen: dict[str, int] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        n = self._seen.get(tag, 0)
+        self._seen[tag] = n + 1
+        for name, value in attrs:
+            if name in TEXT_ATTRS and value:
+                self.found.append((f"{tag}[{n}].{name}", value))
+
+    handle_startendtag = handle_starttag
+
+
+TEXT_ATTRS = ("alt", "title")  # attributes readers see (alt when an image fails, title on hover)
+
+
+def text_attributes(body: str) -> list[tuple[str, str]]:
+    """("img[0].alt", text) for every alt/title attribute of `body`, in order (decoded)."""
+    if "<" not in body:
+        return []
+    finder = _TextAttributes()
+    finder.feed(body)
+    finder.close()
+    return finder.found
+
+
 def find_active_content(body: str) -> list[str]:
     """Script tags, event handlers and script URLs in `body`, in order, without repeats."""
     finder = _ActiveContentFinder()

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hub.domain import html as body_html
+from hub.domain.plaintext import check_plain_text, check_plain_values
 from hub.errors import Codes, HubError, invalid
 
 
@@ -93,6 +94,9 @@ TITLE_MAX = 200
 SUBTITLE_MAX = 200
 SUMMARY_MAX = 1_000
 TAG_MAX = 32
+BYLINE_MAX = 200
+SOURCE_MAX = 200  # 来源, 原作者, 原标题, 责任编辑, place names
+SOURCE_FIELDS = ("source_name", "original_author", "original_title", "responsible_editor")
 TAGS_MAX = 30
 
 
@@ -115,9 +119,7 @@ def _check_text(field: str, value: str | None, limit: int, required: bool = Fals
         raise invalid(field, "不能为空", "must not be blank")
     if len(value) > limit:
         raise invalid(field, f"最多 {limit} 个字符,现有 {len(value)} 个", f"at most {limit} characters, got {len(value)}")
-    if "<" in value and body_html.find_active_content(value):
-        raise invalid(field, "不能包含脚本代码", "must not contain script markup")
-    return value
+    return check_plain_text(field, value)
 
 
 def _reason(error: Any) -> tuple[str, str]:
@@ -170,11 +172,23 @@ def build_content(fields: dict[str, Any], max_body_chars: int, *, stored_body: b
     overrides = data.get("channel_overrides") or {}
     if not isinstance(overrides, dict) or not all(isinstance(v, dict) for v in overrides.values()):
         raise invalid("channelOverrides", "应为「渠道 → {字段: 值}」的对象", "must map channel → {field: value}")
+    check_plain_values("channelOverrides", overrides)
     data["channel_overrides"] = overrides
     metadata = data.get("metadata") or {}
     if not isinstance(metadata, dict):
         raise invalid("metadata", "应为「名称 → 值」的对象", "must be an object of name → value")
+    check_plain_values("metadata", metadata)
     data["metadata"] = metadata
+    data["byline"] = _check_text("byline", data.get("byline"), BYLINE_MAX)
+    source = data.get("source")
+    for attr in SOURCE_FIELDS:
+        value = source.get(attr) if isinstance(source, dict) else getattr(source, attr, None)
+        if isinstance(value, str):
+            _check_text(f"source.{attr}", value, SOURCE_MAX)
+    location = data.get("location")
+    name = location.get("name") if isinstance(location, dict) else getattr(location, "name", None)
+    if isinstance(name, str):
+        _check_text("location.name", name, SOURCE_MAX)
     try:
         return StoryContent.model_validate(data)
     except ValidationError as exc:

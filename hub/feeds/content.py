@@ -12,8 +12,9 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
+from hub.domain.plaintext import readable
 from hub.domain.story import StoryContent
 from hub.store.documents import AssetDoc, ColumnDoc
 
@@ -34,6 +35,8 @@ class MediaRef(BaseModel):
     blob_key: str | None = None
     renditions: dict[str, str] = Field(default_factory=dict)  # rendition name -> blob key
 
+    _plain = field_validator("caption", "alt", "credit")(lambda v: readable(v))
+
 
 class SourceRef(BaseModel):
     source_name: str | None = None  # 来源
@@ -41,6 +44,10 @@ class SourceRef(BaseModel):
     original_title: str | None = None  # 原标题
     responsible_editor: str | None = None  # 责任编辑
     reprint: bool = False  # 转载
+
+    _plain = field_validator("source_name", "original_author", "original_title", "responsible_editor")(
+        lambda v: readable(v)
+    )
 
 
 class ItemContent(BaseModel):
@@ -65,6 +72,11 @@ class ItemContent(BaseModel):
     updated_at: int | None = None  # ms
     revision: int | None = None
     content_hash: str | None = None
+
+    # plain texts: every format (RSS, Atom, JSON Feed, ninjs, webhooks) and every stored
+    # snapshot read back pass the plain-text rule's reading (hub/domain/plaintext.py)
+    _plain = field_validator("title", "subtitle", "summary", "byline", "column_name")(lambda v: readable(v))
+    _plain_lists = field_validator("authors", "tags")(lambda v: [readable(x) for x in v])
 
 
 def authors_of(byline: str | None) -> list[str]:

@@ -14,6 +14,7 @@ extension; `cursor` is where the next read starts (`after=cursor`).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -206,10 +207,15 @@ def ninjs(page: Page) -> bytes:
 # -- RSS 2.0 and Atom 1.0 with Media RSS -----------------------------------------------------
 
 
+# characters XML 1.0 forbids; ElementTree writes them as they are, and one of them makes
+# the whole document unreadable to every partner's parser
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-    el = ET.SubElement(parent, tag, {k.rstrip("_"): v for k, v in attrs.items()})
+    el = ET.SubElement(parent, tag, {k.rstrip("_"): _NOT_XML.sub("", v) for k, v in attrs.items()})
     if text is not None:
-        el.text = text
+        el.text = _NOT_XML.sub("", text)
     return el
 
 

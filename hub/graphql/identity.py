@@ -16,6 +16,7 @@ from strawberry.types import Info
 from hub.audit import log as audit
 from hub.auth.policy import authorize
 from hub.domain.permissions import STAGE_LABELS, Action, Grant, Role
+from hub.domain.plaintext import readable
 from hub.errors import Codes, HubError, invalid
 from hub.graphql.context import Context
 from hub.graphql.types import Story, ms_to_dt
@@ -323,7 +324,8 @@ class IdentityQuery:
     async def shared_story(self, info: Info[Context, None], grant_id: strawberry.ID) -> SharedStory:
         grant, rev = await ShareRepository(info.context.scope).shared_revision(str(grant_id))
         c = rev.content
-        return SharedStory(grant=ShareGrant.from_doc(grant), title=c.title, body=c.body, summary=c.summary, byline=c.byline)
+        return SharedStory(grant=ShareGrant.from_doc(grant), title=readable(c.title), body=c.body,
+                           summary=readable(c.summary), byline=readable(c.byline))  # fmt: skip
 
 
 @strawberry.type

@@ -19,6 +19,7 @@ from hub.domain import diff as domain_diff
 from hub.errors import invalid
 from hub.graphql.context import Context
 from hub.graphql.errors import ShapeErrors
+from hub.graphql.inputs import PlainTextInputs
 from hub.graphql.limits import Limits, make_limits_extension
 from hub.graphql.types import (
     Column,
@@ -257,6 +258,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
             make_limits_extension(limits),  # before graphql-core's validation, which it can skip
             ShapeErrors,
+            PlainTextInputs,  # listed before Authorize: it runs after it (who, then what)
             Authorize,
         ],
     )

@@ -12,7 +12,8 @@ from strawberry.types import Info
 
 from hub.domain import diff as domain_diff
 from hub.domain import html as body_html
-from hub.domain.story import StoryContent, StoryStatus, StoryType
+from hub.domain.plaintext import readable, readable_values
+from hub.domain.story import SOURCE_FIELDS, StoryContent, StoryStatus, StoryType
 from hub.graphql.context import Context
 from hub.store.documents import AssetDoc, ColumnDoc, RevisionDoc, StoryDoc
 from hub.store.idempotency import IDEMPOTENCY_KEY_HELP
@@ -99,13 +100,13 @@ class Asset:
             id=strawberry.ID(doc.id),
             kind=doc.kind,
             uri=doc.uri,
-            title=doc.title,
-            alt=doc.alt,
-            credit=doc.credit,
-            copyright=doc.copyright,
-            caption=doc.caption,
+            title=readable(doc.title),
+            alt=readable(doc.alt),
+            credit=readable(doc.credit),
+            copyright=readable(doc.copyright),
+            caption=readable(doc.caption),
             mime=doc.mime,
-            filename=doc.filename,
+            filename=readable(doc.filename),
             size=doc.size,
             checksum=doc.checksum,
             width=doc.width,
@@ -158,20 +159,23 @@ class Content:
 
 
 def _content_kwargs(c: StoryContent) -> dict[str, object]:
+    """Plain-text fields as they may be shown (`readable`: values stored before the
+    plain-text rule lose their script markup); the body is sanitised HTML already."""
+    src = c.source
     return {
         "type": c.type,
-        "title": c.title,
-        "subtitle": c.subtitle,
-        "summary": c.summary,
+        "title": readable(c.title),
+        "subtitle": readable(c.subtitle),
+        "summary": readable(c.summary),
         "body": c.body,
-        "tags": list(c.tags),
-        "byline": c.byline,
-        "source": Source(**c.source.model_dump()),
+        "tags": [readable(t) for t in c.tags],
+        "byline": readable(c.byline),
+        "source": Source(**{**src.model_dump(), **{f: readable(getattr(src, f)) for f in SOURCE_FIELDS}}),
         "language": c.language,
-        "location": Location(**c.location.model_dump()) if c.location else None,
+        "location": Location(**{**c.location.model_dump(), "name": readable(c.location.name)}) if c.location else None,
         "channels": list(c.channels),
-        "channel_overrides": c.channel_overrides,
-        "metadata": c.metadata,
+        "channel_overrides": readable_values(c.channel_overrides),
+        "metadata": readable_values(c.metadata),
     }
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from pymongo import ReturnDocument
 
+from hub.domain.plaintext import check_plain_text
 from hub.errors import Codes, HubError, invalid
 from hub.ids import now_ms
 from hub.media.errors import MediaCodes
@@ -110,7 +111,7 @@ class AssetStore:
                 value = str(value).strip()
                 if len(value) > MAX_TEXT:
                     raise invalid(name, f"不能超过 {MAX_TEXT} 个字符", f"at most {MAX_TEXT} characters")
-                value = value or None
+                value = check_plain_text(name, value) or None
             fields[name] = value
         fields["updated_at"] = now_ms()
         raw = await self._coll.find_one_and_update(

@@ -13,6 +13,8 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
+from hub.domain.names import check_path
+from hub.domain.plaintext import check_plain_text
 from hub.errors import HubError
 from hub.ids import new_id
 from hub.media import gc
@@ -92,6 +94,8 @@ class MediaService:
         are in, with their checksum in the input it stands for: the same file and metadata
         sent again return the asset already made (the second copy of the bytes is removed),
         another file under the same key is IDEMPOTENCY_KEY_REUSED."""
+        check_path("filename", filename)
+        check_meta(meta)
         assets = AssetStore(scope)
         assets._writer()
         if idempotency_key is not None:
@@ -214,6 +218,13 @@ class MediaService:
 
 async def _once(data: bytes) -> AsyncIterator[bytes]:
     yield data
+
+
+def check_meta(meta: dict[str, Any]) -> None:
+    """The descriptive fields given with an upload (alt, caption …) are plain text."""
+    for k, v in meta.items():
+        if k in META_FIELDS and v is not None:
+            check_plain_text(k, str(v))
 
 
 def _clean_name(filename: str | None) -> str | None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from pymongo import ReturnDocument
 
+from hub.domain.names import check_path
 from hub.errors import Codes, HubError, invalid
 from hub.ids import new_id, now_ms
 from hub.media import gc
@@ -28,7 +29,7 @@ from hub.media.documents import UploadDoc, UploadPart
 from hub.media.errors import MediaCodes
 from hub.media.ingest import Ingest
 from hub.media.s3 import S3BlobStore
-from hub.media.service import META_FIELDS, MediaService, original_key
+from hub.media.service import META_FIELDS, MediaService, check_meta, original_key
 from hub.media.sniff import SNIFF_BYTES, identify
 from hub.store.documents import AssetDoc
 from hub.store.scope import Scope
@@ -55,6 +56,8 @@ class ResumableUploads:
 
     async def create(self, size: int, filename: str | None, meta: dict[str, Any]) -> UploadDoc:
         """Start an upload of `size` bytes (refused at once when over the limit)."""
+        check_path("filename", filename)
+        check_meta(meta)
         limit = self.media.settings.media_max_resumable_bytes
         if size <= 0:
             raise invalid("size", "文件大小必须大于 0", "size must be positive")

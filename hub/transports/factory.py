@@ -41,6 +41,7 @@ def build_transport(
             credentials=dict(config.get("credentials") or {}),
             timeout_s=float(section.get("timeout_s", 15.0)),
             allow_loopback=loopback,
+            policy=OutboundPolicy.from_settings(settings),
             store=token_store,
         )
     if kind is TransportKind.WEBHOOK:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import re
 import socket
 import typing
 from collections.abc import Iterable
@@ -41,10 +42,45 @@ METADATA = (
     ipaddress.ip_network("100.100.100.200/32"),  # Alibaba Cloud
     ipaddress.ip_network("fd00:ec2::254/128"),  # AWS IPv6
 )
+# IANA special-purpose ranges that are not globally reachable (RFC 6890 and its updates),
+# listed so the answer does not depend on the Python version's `is_global` table
+NOT_GLOBAL = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+        "172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24", "192.31.196.0/24", "192.52.193.0/24",
+        "192.88.99.0/24", "192.168.0.0/16", "192.175.48.0/24", "198.18.0.0/15",
+        "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
+        "::/128", "::1/128", "::/96", "::ffff:0:0/96", "::ffff:0:0:0/96", "100::/64",
+        "2001::/23", "2001:db8::/32", "2002::/16", "3fff::/20", "5f00::/16", "64:ff9b::/96",
+        "64:ff9b:1::/48", "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8",
+    )
+)  # fmt: skip
+# IPv6 ranges that carry an IPv4 address: the IPv4 address is what is reached
+NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052 well-known prefix, v4 in the low 32 bits
+TEREDO = ipaddress.ip_network("2001::/32")  # tunnels to an obfuscated client address: refused
+
+
+def embedded_ipv4(ip: IPAddress) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address stands for (mapped, NAT64, 6to4). The deprecated
+    IPv4-compatible form ::a.b.c.d is not unwrapped: ::/96 is refused whatever it holds."""
+    if not isinstance(ip, ipaddress.IPv6Address):
+        return None
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip in NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFF_FFFF)
+    return None
 
 
 class BlockedAddress(PermanentDeliveryError):
     """The configured URL points into a private or otherwise forbidden network."""
+
+
+class UnresolvableHost(BlockedAddress):
+    """The host name has no address now (a save may accept it: delivery checks again)."""
 
 
 @dataclass(frozen=True)
@@ -70,13 +106,15 @@ class OutboundPolicy:
         )
 
     def forbidden(self, ip: IPAddress) -> bool:
-        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-            ip = ip.ipv4_mapped
+        """An IPv6 address wrapping an IPv4 one (::ffff:a.b.c.d, NAT64 64:ff9b::/96, 6to4
+        2002::/16) is judged by the IPv4 address it reaches; Teredo (2001::/32), the
+        local-use NAT64 prefix (64:ff9b:1::/48) and IPv4-compatible ::a.b.c.d are refused."""
+        ip = embedded_ipv4(ip) or ip
         if any(ip in net for net in self.allow_networks if net.version == ip.version):
             return False
         if ip.is_loopback:
             return not self.allow_loopback
-        if any(ip in net for net in METADATA if net.version == ip.version):
+        if any(ip in net for net in (*METADATA, *NOT_GLOBAL) if net.version == ip.version):
             return True
         return not ip.is_global or ip.is_multicast or ip.is_reserved or ip.is_unspecified
 
@@ -86,30 +124,69 @@ def _forbidden(ip: IPAddress, allow_loopback: bool) -> bool:
 
 
 def _refusal(host: str, ip: IPAddress) -> BlockedAddress:
+    wrapped = embedded_ipv4(ip)
+    if wrapped is not None:  # name what is really reached
+        return BlockedAddress(
+            f"配置的地址 {host} 经 IPv6 封装指向 {wrapped}(内网、本机或保留地址),出于安全考虑不允许访问,请改为对方的公网地址。",
+            f"{host} wraps {wrapped}, a private, loopback or reserved address; refused.",
+        )
     return BlockedAddress(
         f"配置的地址 {host} 指向内网、本机或云平台元数据地址({ip}),出于安全考虑不允许访问,请改为对方的公网地址。",
         f"{host} resolves to a private, loopback, link-local or metadata address ({ip}); refused.",
     )
 
 
+_NUMERIC_HOST = re.compile(r"^(0x[0-9a-f]*|[0-9]+)(\.(0x[0-9a-f]*|[0-9]+)){0,3}\.?$", re.IGNORECASE)
+
+
+def ip_literal(host: str) -> IPAddress | None:
+    """The address a host written as an address stands for, or None for a name.
+
+    Besides dotted quads and [IPv6], resolvers accept the inet_aton forms: 2130706433,
+    0x7f000001, 0177.0.0.1, 127.1 all mean 127.0.0.1; they are read here, not left to the
+    resolver, so a check never depends on how the platform's C library reads them.
+    """
+    host = host.strip()
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if ":" in host:
+        try:
+            return ipaddress.IPv6Address(host.split("%", 1)[0])
+        except ValueError as exc:
+            raise BlockedAddress(f"地址 {host} 不是有效的 IPv6 地址", f"{host} is not a valid IPv6 address") from exc
+    if not _NUMERIC_HOST.match(host):
+        return None
+    parts = [int(p, 16) if p[:2].lower() == "0x" else int(p, 8) if len(p) > 1 and p[0] == "0" else int(p)
+             for p in host.rstrip(".").split(".")]  # fmt: skip
+    limits = [256] * (len(parts) - 1) + [256 ** (5 - len(parts))]
+    if any(not 0 <= p < lim for p, lim in zip(parts, limits, strict=True)):
+        raise BlockedAddress(f"地址 {host} 不是有效的 IPv4 地址", f"{host} is not a valid IPv4 address")
+    value = 0
+    for p in parts[:-1]:
+        value = value * 256 + p
+    value = value * 256 ** (5 - len(parts)) + parts[-1]
+    return ipaddress.IPv4Address(value)
+
+
 async def resolve_checked(host: str, port: int, policy: OutboundPolicy) -> list[IPAddress]:
     """Every address `host` resolves to, all allowed by `policy`, or BlockedAddress."""
-    try:
-        addresses: list[IPAddress] = [ipaddress.ip_address(host.strip("[]"))]
-    except ValueError:
+    literal = ip_literal(host)
+    if literal is not None:
+        addresses: list[IPAddress] = [literal]
+    else:
         try:
             infos = await asyncio.get_running_loop().getaddrinfo(
                 host, port, type=socket.SOCK_STREAM
             )
         except OSError as exc:
-            raise BlockedAddress(
+            raise UnresolvableHost(
                 f"无法解析域名 {host},请检查地址是否正确。", f"cannot resolve {host}: {exc}"
             ) from exc
         addresses = list(
             dict.fromkeys(ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos)
         )
     if not addresses:
-        raise BlockedAddress(f"无法解析域名 {host},请检查地址是否正确。", f"{host} has no address")
+        raise UnresolvableHost(f"无法解析域名 {host},请检查地址是否正确。", f"{host} has no address")
     for ip in addresses:
         if policy.forbidden(ip):
             raise _refusal(host, ip)

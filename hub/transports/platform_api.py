@@ -21,7 +21,7 @@ import httpx
 from ronghub_sdk import PermanentDeliveryError, TransientDeliveryError
 from ronghub_sdk.transports import ApiResponse
 
-from hub.transports.outbound import check_outbound_url
+from hub.transports.outbound import OutboundPolicy, check_outbound_url, guarded_client
 from hub.transports.token_store import TokenState
 
 
@@ -80,6 +80,8 @@ class PlatformApiClient:
     timeout_s: float = 15.0
     allow_loopback: bool = False
     client: httpx.AsyncClient | None = None
+    # the deployment's outbound policy (allowed networks too); None: allow_loopback only
+    policy: OutboundPolicy | None = None
     store: TokenStore | None = None
     _state: TokenState = field(default_factory=TokenState)
     _rejected: str | None = None  # an access token the platform called expired
@@ -89,9 +91,13 @@ class PlatformApiClient:
         self.base_url = self.base_url.rstrip("/")
         self._state.refresh_token = self.credentials.get("refresh_token")
 
+    def _policy(self) -> OutboundPolicy:
+        return self.policy or OutboundPolicy(self.allow_loopback)
+
     def _http(self) -> httpx.AsyncClient:
+        # guarded: the address checked is the address connected to (no DNS rebinding)
         if self.client is None:
-            self.client = httpx.AsyncClient(timeout=self.timeout_s)
+            self.client = guarded_client(self._policy(), timeout_s=self.timeout_s)
         return self.client
 
     async def aclose(self) -> None:
@@ -170,7 +176,7 @@ class PlatformApiClient:
 
     async def _send(self, method: str, path: str, **kwargs: Any) -> ApiResponse:
         url = path if urlsplit(path).scheme else self.base_url + path
-        await check_outbound_url(url, allow_loopback=self.allow_loopback)
+        await check_outbound_url(url, policy=self._policy())
         try:
             response = await self._http().request(method, url, **kwargs)
         except httpx.TimeoutException as exc:
@@ -249,7 +255,7 @@ class PlatformApiClient:
         parts = urlsplit(url)
         if parts.scheme == "file":
             return await asyncio.to_thread(Path(parts.path).read_bytes)
-        await check_outbound_url(url, allow_loopback=self.allow_loopback)
+        await check_outbound_url(url, policy=self._policy())
         try:
             response = await self._http().get(url)
         except httpx.HTTPError as exc:

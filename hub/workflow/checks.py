@@ -2,13 +2,14 @@
 
 Each check returns `ronghub_sdk.Finding`s with the field and character offsets, so the
 console can underline them. They run as `check_story` plugins (hub/workflow/plugins.py). Texts are folded to simplified Chinese first (a word listed in
-simplified is also caught when written in traditional characters), and separators
-inserted between the characters of a word (敏 感, 敏.感) do not hide it.
+simplified is also caught when written in traditional characters), and disguises do not
+hide a word: invisible characters, full-width and compatibility forms, case, combining
+marks, and separators (spaces, punctuation, symbols, emoji, digits) inserted between its
+characters (敏 感, 敏.感, 敏<ZWJ>感, ＭＩＧ, m.i.g) — hub/domain/wordfold.py.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -17,8 +18,8 @@ from typing import Any, Protocol
 import ahocorasick_rs
 from ronghub_sdk import Finding
 
-from hub.domain.chinese import fold_aligned
-from hub.domain.html import html_to_text
+from hub.domain.html import html_to_text, text_attributes
+from hub.domain.wordfold import fold_text, fold_word, has_digits, stands_alone, whole_words_only
 
 
 class Checked(Protocol):
@@ -49,55 +50,107 @@ class Word:
     note: str | None = None
 
 
-# Characters people slip between the characters of a word to dodge filters.
-_SEPARATORS = re.compile(r"[\s\u200b-\u200f\u2060\ufeff·.,,。、_\-*/\\|~`'\"]")
-
-
 class WordList:
-    """A compiled, tenant-specific word list (Aho-Corasick, leftmost-longest)."""
+    """A compiled, tenant-specific word list (Aho-Corasick over folded text, see
+    hub/domain/wordfold.py). Overlapping candidates are all found, the ones glued to
+    other letters (a Latin word inside a longer word) dropped, then the leftmost-longest
+    of the rest kept."""
 
     def __init__(self, words: Iterable[Word]) -> None:
         by_text: dict[str, Word] = {}
         for w in words:
-            key = _SEPARATORS.sub("", fold_aligned(w.text.strip()))
+            key = fold_word(w.text.strip())
             if key:
                 by_text[key] = w
         self.words = by_text
-        self._keys = list(by_text)
-        self._matcher = (
-            ahocorasick_rs.AhoCorasick(
-                self._keys, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest
-            )
-            if self._keys
-            else None
-        )
+        letters = [k for k in by_text if not has_digits(k)]
+        digits = [k for k in by_text if has_digits(k)]
+        self._matchers = [(keys, _automaton(keys)) for keys in (letters, digits)]
 
     def scan(self, text: str) -> list[tuple[int, int, Word]]:
         """(start, end, word) in `text`'s own offsets."""
-        if self._matcher is None or not text:
+        if not self.words or not text:
             return []
-        folded = fold_aligned(text)
-        kept = [i for i, ch in enumerate(folded) if not _SEPARATORS.fullmatch(ch)]
-        compact = "".join(folded[i] for i in kept)
-        out = []
-        for idx, start, end in self._matcher.find_matches_as_indexes(compact):
-            out.append((kept[start], kept[end - 1] + 1, self.words[self._keys[idx]]))
+        candidates: list[tuple[int, int, str]] = []
+        for folded, (keys, matcher) in zip(fold_text(text), self._matchers, strict=True):
+            if matcher is None:
+                continue
+            for idx, start, end in matcher.find_matches_as_indexes(folded.text, overlapping=True):
+                key = keys[idx]
+                o_start, o_end = folded.span(start, end)
+                if whole_words_only(key) and not stands_alone(text, o_start, o_end):
+                    continue
+                candidates.append((o_start, o_end, key))
+        out: list[tuple[int, int, Word]] = []
+        taken = 0
+        for start, end, key in sorted(candidates, key=lambda c: (c[0], c[0] - c[1])):
+            if start >= taken:
+                out.append((start, end, self.words[key]))
+                taken = end
         return out
 
 
-def field_texts(content: Checked) -> Mapping[str, str]:
-    """The plain texts the checks read, by field (offsets of findings refer to these)."""
-    return {
+def _automaton(keys: list[str]) -> ahocorasick_rs.AhoCorasick | None:
+    return ahocorasick_rs.AhoCorasick(keys, matchkind=ahocorasick_rs.MatchKind.Standard) if keys else None
+
+
+def field_texts(
+    content: Checked, asset_texts: Mapping[str, Mapping[str, str | None]] | None = None
+) -> dict[str, str]:
+    """Every plain text a reader or a platform sees, by field path (offsets of findings
+    refer to these): title, subtitle, summary, body (its text, then the alt/title of its
+    elements), byline, tags, source fields, metadata values, per-channel overrides and
+    the captions, alt texts, titles and credits of its media (`asset_texts`, by asset id).
+    Empty texts are left out, except the four main fields (kept for stable keys)."""
+    texts: dict[str, str] = {
         "title": content.title,
         "subtitle": content.subtitle or "",
         "summary": content.summary or "",
-        "body": html_to_text(content.body),
     }
+    texts.update(_html_texts("body", content.body))
+    texts["byline"] = getattr(content, "byline", None) or ""
+    for i, tag in enumerate(getattr(content, "tags", ()) or ()):
+        texts[f"tags.{i}"] = tag
+    source = content.source
+    for attr in ("source_name", "original_author", "original_title", "responsible_editor"):
+        texts[f"source.{attr}"] = getattr(source, attr, None) or ""
+    _values(texts, "metadata", getattr(content, "metadata", None) or {})
+    _values(texts, "channel_overrides", getattr(content, "channel_overrides", None) or {})
+    for asset in getattr(content, "assets", ()) or ():
+        texts[f"assets.{asset.id}.alt"] = asset.alt or ""
+    for asset_id, fields in (asset_texts or {}).items():
+        for name, value in fields.items():
+            texts[f"assets.{asset_id}.{name}"] = value or ""
+    keep = {"title", "subtitle", "summary", "body"}
+    return {k: v for k, v in texts.items() if v or k in keep}
 
 
-def sensitive_words(content: Checked, words: WordList) -> list[Finding]:
+def _html_texts(field: str, markup: str) -> dict[str, str]:
+    out = {field: html_to_text(markup)}
+    for name, value in text_attributes(markup):
+        out[f"{field}.{name}"] = value
+    return out
+
+
+def _values(texts: dict[str, str], path: str, value: Any) -> None:
+    """The strings of a JSON value (metadata, overrides), by dotted path; strings that
+    hold markup are read as HTML (their text and their elements' alt/title)."""
+    if isinstance(value, str):
+        texts.update(_html_texts(path, value) if "<" in value else {path: value})
+    elif isinstance(value, Mapping):
+        for k, v in value.items():
+            _values(texts, f"{path}.{k}", v)
+    elif isinstance(value, list | tuple):
+        for i, v in enumerate(value):
+            _values(texts, f"{path}.{i}", v)
+
+
+def sensitive_words(
+    content: Checked, words: WordList, texts: Mapping[str, str] | None = None
+) -> list[Finding]:
+    """Findings of the listed words in `texts` (by default `field_texts(content)`)."""
     findings = []
-    for field, text in field_texts(content).items():
+    for field, text in (field_texts(content) if texts is None else texts).items():
         for start, end, w in words.scan(text):
             hit = text[start:end]
             findings.append(
@@ -167,9 +220,9 @@ MISUSED: dict[str, str] = {
 _HINTS = WordList(Word(k, Level.WARN, v) for k, v in MISUSED.items())
 
 
-def proofreading_hints(content: Checked) -> list[Finding]:
+def proofreading_hints(content: Checked, texts: Mapping[str, str] | None = None) -> list[Finding]:
     findings = []
-    for field, text in field_texts(content).items():
+    for field, text in (field_texts(content) if texts is None else texts).items():
         for start, end, w in _HINTS.scan(text):
             findings.append(
                 Finding(

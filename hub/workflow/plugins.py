@@ -65,7 +65,7 @@ class SensitiveWords:
 
     @hookimpl
     def check_story(self, story: StoryInput, config: Mapping[str, Any]) -> Sequence[Finding]:
-        return sensitive_words(story, self.word_list(config))
+        return sensitive_words(story, self.word_list(config), config.get("texts"))
 
 
 class SourceRulesCheck:
@@ -80,8 +80,8 @@ class ProofreadingHints:
     """校对提示: common misused words (别字), never blocking."""
 
     @hookimpl
-    def check_story(self, story: StoryInput) -> Sequence[Finding]:
-        return proofreading_hints(story)
+    def check_story(self, story: StoryInput, config: Mapping[str, Any]) -> Sequence[Finding]:
+        return proofreading_hints(story, config.get("texts"))
 
 
 BUILTIN = {"check.sensitive_words": SensitiveWords, "check.source_rules": SourceRulesCheck,

@@ -18,6 +18,7 @@ from hub.audit.fields import AuditPendingFields, pending_index
 from hub.channels.story_input import story_input
 from hub.errors import HubError, invalid
 from hub.ids import now_ms
+from hub.store.catalog import AssetRepository
 from hub.store.documents import RevisionDoc, StoryDoc, TenantDocument
 from hub.store.scope import Scope
 from hub.workflow.checks import Level, field_texts
@@ -115,9 +116,13 @@ def plugin_manager(services: Any) -> pluggy.PluginManager:
     return _default_pm
 
 
-def check_config(tenant: str, doc: WordListDoc | None) -> dict[str, Any]:
-    """The `config` of the `check_story` hook for a center."""
+def check_config(
+    tenant: str, doc: WordListDoc | None, texts: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The `config` of the `check_story` hook for a center (`texts`: every text of the
+    story a reader or platform sees, by field, see checks.field_texts)."""
     return {
+        **({"texts": dict(texts)} if texts is not None else {}),
         "tenant": tenant,
         "sensitive_words": list(doc.words) if doc else [],
         "word_list_version": f"{tenant}:{doc.updated_at}" if doc else f"{tenant}:none",
@@ -156,9 +161,9 @@ async def findings(pm: pluggy.PluginManager, tenant: str, story: StoryDoc) -> li
     doc = await get(tenant)
     content = story.content()
     data = story_input(content, tenant=tenant, story_id=story.id, revision_id=RevisionDoc.make_id(story.id, story.revision),
-                       revision_number=story.revision)  # fmt: skip
-    texts = field_texts(content)
-    raw = run_checks(pm, data, check_config(tenant, doc))
+                       revision_number=story.revision, metadata=content.metadata)  # fmt: skip
+    texts = field_texts(content, await asset_texts(tenant, content))
+    raw = run_checks(pm, data, check_config(tenant, doc, texts))
     acks = {
         a.key: a
         for a in await FindingAckDoc.find({"tenant": tenant, "story_id": story.id}).to_list()
@@ -174,6 +179,18 @@ async def findings(pm: pluggy.PluginManager, tenant: str, story: StoryDoc) -> li
         ack = acks.get(keyed.key)
         out.append(replace(keyed, resolved=True, acknowledged_by=ack.by) if ack else keyed)
     return out
+
+
+ASSET_TEXTS = ("caption", "alt", "title", "credit", "copyright")
+
+
+async def asset_texts(tenant: str, content: Any) -> dict[str, dict[str, str | None]]:
+    """What readers see of the story's media (captions, alt texts …), by asset id."""
+    ids = list(dict.fromkeys([*([content.cover_asset_id] if content.cover_asset_id else []), *content.asset_ids]))
+    if not ids:
+        return {}
+    found = await AssetRepository(Scope(tenant, "review", public_only=False)).get_many(ids)
+    return {i: {f: getattr(found[i], f, None) for f in ASSET_TEXTS} for i in ids if i in found}
 
 
 async def acknowledge(

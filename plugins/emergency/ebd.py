@@ -8,6 +8,7 @@ Auxiliary}}. MsgType 1 asks to broadcast, 2 cancels an earlier EBM (RelatedEBM).
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from typing import Any
@@ -17,10 +18,15 @@ MSG_BROADCAST = "1"
 MSG_CANCEL = "2"
 
 
+# characters XML 1.0 forbids: ElementTree writes them, and the gateway's parser refuses
+# the whole message (a control character pasted into the body text would stop the alert)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _sub(parent: ET.Element, tag: str, text: Any = None) -> ET.Element:
     el = ET.SubElement(parent, tag)
     if text is not None:
-        el.text = str(text)
+        el.text = _NOT_XML.sub("", str(text))
     return el
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from html import escape
+from html import escape, unescape
 from typing import Any
 
 from ronghub_sdk import Asset
@@ -25,7 +25,8 @@ def with_alt_text(body: str, assets: Sequence[Asset]) -> str:
     by_url = {a.url: a for a in assets}
 
     def fix(match: re.Match[str]) -> str:
-        attrs = dict(_ATTR.findall(match.group(1)))
+        # values as written in the (sanitised) body are escaped already: read them as text
+        attrs = {k: unescape(v) for k, v in _ATTR.findall(match.group(1))}
         if attrs.get("alt", "").strip():
             return match.group(0)
         asset = by_id.get(attrs.get("data-asset-id", "")) or by_url.get(attrs.get("src", ""))

@@ -172,7 +172,11 @@ def check_story(story: StoryInput, config: Mapping[str, Any]) -> Sequence[Findin
     revision under review (not yet approved: `approved_by` is None). `config` is the
     center's check configuration: `sensitive_words` (a list of {text, level
     "block"|"warn", suggestion, note}), `word_list_version` (changes whenever the list
-    does, for caching compiled matchers), `allowed_sources` (转载 sources) and `tenant`.
+    does, for caching compiled matchers), `allowed_sources` (转载 sources), `tenant`, and
+    (from the hub) `texts`: every plain text of the story a reader or a platform sees, by
+    field path ("title", "body", "body.img[0].alt", "byline", "tags.0", "source.source_name",
+    "metadata.…", "channel_overrides.<channel>.…", "assets.<id>.caption" …); a check that
+    reads text should read all of these, and report findings with these field names.
     Return an empty sequence when nothing is found. Pure and fast: no network, no files;
     it runs on every `storyChecks` query and every sign-off.
     """

@@ -77,3 +77,13 @@ async def test_delivery_without_a_signing_key_is_a_permanent_failure(tmp_path: P
                        transport=DirectoryDrop(tmp_path))  # fmt: skip
     with pytest.raises(PermanentDeliveryError, match="signing key"):
         await h.adeliver(h.render(CONFIRMED))
+
+
+def test_a_control_character_in_the_text_does_not_make_the_message_unreadable() -> None:
+    from plugins.emergency.ebd import ebd_xml
+
+    fields = {"ebd_id": "1", "src_ebrid": "s", "dest_ebrid": "d", "sent_time": "2026-01-01 00:00:00", "ebm_id": "m",
+              "title": "暴雨\x0b预警", "desc": "请\x01注意\x00防范"}  # fmt: skip
+    root = ET.fromstring(ebd_xml(fields))
+    assert root.findtext("EBM/MsgContent/MsgTitle") == "暴雨预警"
+    assert root.findtext("EBM/MsgContent/MsgDesc") == "请注意防范"

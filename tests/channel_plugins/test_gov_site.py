@@ -77,3 +77,13 @@ def test_body_images_without_alt_get_the_alt_text_of_their_asset() -> None:
     story = replace(ARTICLE, body=ARTICLE.body.replace('alt="新建成的青石桥横跨清溪河,两岸有行人走过" ', ""))
     variant = ChannelHarness(gov, CONFIG).check(story)
     assert 'alt="新建成的青石桥横跨清溪河,两岸有行人走过"' in variant.get("html")
+
+
+def test_an_alt_text_given_to_an_image_is_escaped_once_and_the_other_attributes_are_kept() -> None:
+    from ronghub_sdk import Asset
+
+    from plugins.gov_site.page import with_alt_text
+
+    body = '<img src="https://x.cn/a.png?a=1&amp;b=2" data-asset-id="a1">'
+    html = with_alt_text(body, [Asset(id="a1", kind="image", url="u", alt='图 "说" <b onclick=x>')])
+    assert html == '<img src="https://x.cn/a.png?a=1&amp;b=2" data-asset-id="a1" alt="图 &quot;说&quot; &lt;b onclick=x&gt;">'

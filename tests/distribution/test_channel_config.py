@@ -9,6 +9,7 @@ from hub.distribution import channel_config
 from hub.distribution import publications as pubs
 from hub.distribution.channel_config import ChannelConfigDoc
 from hub.distribution.states import PubState
+from hub.errors import HubError
 from hub.ids import new_id
 from hub.settings import Settings
 from hub.store.scope import Scope
@@ -69,3 +70,37 @@ async def test_over_graphql_settings_are_masked_and_unknown_channels_refused(edi
     assert data["effective"]["limits"]["title_max"] == 28 and data["updatedBy"]
     errors = await editor.errors('mutation { configureChannel(channel: "fax", config: {}) { config } }')
     assert errors[0]["extensions"]["code"] == "CHANNEL_UNKNOWN"
+
+
+@pytest.mark.parametrize(
+    ("transport", "field"),
+    [({"base_url": "http://127.0.0.1:8080/api"}, "transport.base_url"), ({"url": "http://[2002:a00:1::]/hook"}, "transport.url"),
+     ({"token_url": "http://2130706433/token"}, "transport.token_url"), ({"base_url": "http://169.254.169.254/"}, "transport.base_url")],
+)  # fmt: skip
+async def test_a_channel_address_into_a_private_network_is_refused_when_saved(transport: dict[str, str], field: str) -> None:
+    scope = Scope("cfg-" + new_id(), actor="operator", public_only=False)
+    with pytest.raises(HubError) as caught:
+        await channel_config.save(scope, SETTINGS, "wechat", {"transport": transport})
+    assert caught.value.kind.code == "CHANNEL_URL_BLOCKED" and field in caught.value.message_zh
+    assert await channel_config.get(scope.tenant, "wechat") is None
+
+
+async def test_the_loopback_setting_lets_local_stand_ins_be_configured() -> None:
+    scope = Scope("cfg-" + new_id(), actor="operator", public_only=False)
+    local = Settings(mongodb_uri="mongodb://unused", outbound_allow_loopback=True)
+    await channel_config.save(scope, local, "wechat", {"transport": {"base_url": "http://127.0.0.1:8080/api"}})
+    with pytest.raises(HubError):
+        await channel_config.save(scope, local, "wechat", {"transport": {"base_url": "http://10.0.0.1/api"}})
+
+
+async def test_a_file_drop_directory_with_a_nul_byte_is_refused(editor: GraphQLClient) -> None:
+    errors = await editor.errors(
+        'mutation($c: JSON!) { configureChannel(channel: "sms", config: $c) { config } }',
+        {"c": {"transport": {"directory": "/srv/drop\u0000/../etc"}}},
+    )
+    assert errors[0]["extensions"]["code"] == "BAD_FILE_NAME"
+    errors = await editor.errors(
+        'mutation($c: JSON!) { configureChannel(channel: "wechat", config: $c) { config } }',
+        {"c": {"transport": {"base_url": "http://[::ffff:169.254.169.254]/"}}},
+    )
+    assert errors[0]["extensions"]["code"] == "CHANNEL_URL_BLOCKED"

@@ -7,13 +7,15 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from hub.settings import Settings
 from tests.conftest import GraphQLClient
 from tests.e2e.identity_helpers import make_tenant, make_user, sign_in
 from tests.e2e.oidc_provider import Provider, running_provider
 
 
 @pytest.fixture
-async def idp(hub_url: str) -> AsyncIterator[Provider]:
+async def idp(hub_url: str, hub_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Provider]:
+    monkeypatch.setattr(hub_settings, "outbound_allow_loopback", True)  # the stand-in listens on 127.0.0.1
     async for provider in running_provider():
         yield provider
 
@@ -63,3 +65,14 @@ async def test_oidc_sign_in_is_refused_when_the_id_token_does_not_check_out(
     answer, _ = await through_provider(http, login)
     assert answer.status_code == 401 and answer.json()["code"] == "OIDC_FAILED", answer.text
     assert answer.json()["message_zh"].startswith("外部统一身份认证登录失败")
+
+
+@pytest.mark.parametrize("issuer", ["http://127.0.0.1:9/", "http://169.254.169.254", "http://[::ffff:10.0.0.1]/idp", "http://2130706433/"])
+async def test_an_issuer_inside_the_hubs_networks_is_refused(http: httpx.AsyncClient, issuer: str) -> None:
+    tenant = await make_tenant("sso")
+    admin = GraphQLClient(http, (await sign_in(http, await make_user(tenant, "admin")))["access_token"])
+    errors = await admin.errors(
+        "mutation($i: String!) { configureOidcProvider(name: \"p\", issuer: $i, clientId: \"c\", clientSecret: \"s\") { loginPath } }",
+        {"i": issuer},
+    )
+    assert errors[0]["extensions"]["code"] == "INVALID_INPUT" and "issuer" in errors[0]["extensions"]["message_en"]

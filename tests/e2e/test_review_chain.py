@@ -232,3 +232,43 @@ async def test_acceptance_a_seed_article_through_a_configured_chain_with_checks_
     filed = (await editor("query($id: ID!) { assignment(id: $id) { status story { id status } } }",
                           {"id": planned["assignment_id"]}))["assignment"]  # fmt: skip
     assert filed == {"status": "FILED", "story": {"id": sid, "status": "PUBLISHED"}}
+
+
+async def test_a_disguised_sensitive_word_in_byline_tags_overrides_or_metadata_stops_sign_off(
+    http: httpx.AsyncClient,
+) -> None:
+    tenant = await make_tenant()
+    admin, _ = await client(http, tenant, "admin")
+    reporter, _ = await client(http, tenant, "reporter")
+    first, _ = await client(http, tenant, "reviewer:first")
+    await admin('mutation { setSensitiveWords(words: [{text: "内部消息"}]) }')
+    story = {"title": "防汛通知", "bodyText": "正文", "byline": "记者 内\u200b部\u00ad消息", "tags": ["內部·消息"],
+             "channelOverrides": {"douyin": {"text": "ＩＮ 内部😀消息"}}, "metadata": {"发文机关": "内\u202e部消\u2066息"}}  # fmt: skip
+    sid = (await reporter(CREATE, {"i": story}))["createStory"]["id"]
+    checks = (await reporter("query($id: ID!) { storyChecks(id: $id) { code field match blocking } }", {"id": sid}))["storyChecks"]
+    assert {(c["field"], c["match"]) for c in checks if c["code"] == "SENSITIVE_WORD"} == {
+        ("byline", "内\u200b部\u00ad消息"), ("tags.0", "內部·消息"), ("channel_overrides.douyin.text", "内部😀消息"),
+        ("metadata.发文机关", "内\u202e部消\u2066息"),
+    }  # fmt: skip
+    await reporter(SUBMIT, {"id": sid, "v": 1})
+    refused(await first.errors(SIGN, {"id": sid, "d": "APPROVE", "o": "同意"}), "REVIEW_UNRESOLVED_FINDINGS")
+
+
+async def test_a_sensitive_word_in_a_media_caption_or_an_image_alt_is_found(http: httpx.AsyncClient) -> None:
+    from tests.media.helpers import image_bytes
+
+    tenant = await make_tenant()
+    admin, _ = await client(http, tenant, "admin")
+    reporter, _ = await client(http, tenant, "reporter")
+    await admin('mutation { setSensitiveWords(words: [{text: "内部消息"}]) }')
+    token = reporter.token
+    uploaded = await http.post("/media/uploads", content=image_bytes(), headers={"authorization": f"Bearer {token}"},
+                               params={"filename": "a.png", "caption": "图为内部·消息发布现场"})  # fmt: skip
+    assert uploaded.status_code == 201, uploaded.text
+    asset_id = uploaded.json()["id"]
+    body = f'<p>正文</p><img src="asset:{asset_id}" data-asset-id="{asset_id}" alt="內部 消息">'
+    sid = (await reporter(CREATE, {"i": {"title": "图片稿", "body": body, "coverAssetId": asset_id}}))["createStory"]["id"]
+    checks = (await reporter("query($id: ID!) { storyChecks(id: $id) { code field match } }", {"id": sid}))["storyChecks"]
+    assert {(c["field"], c["match"]) for c in checks if c["code"] == "SENSITIVE_WORD"} == {
+        (f"assets.{asset_id}.caption", "内部·消息"), ("body.img[0].alt", "內部 消息"),
+    }  # fmt: skip

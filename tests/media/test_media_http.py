@@ -246,3 +246,11 @@ async def test_announced_oversized_upload_is_refused_before_reading(hub_url: str
     head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 30)
     writer.close()
     assert head.startswith(b"HTTP/1.1 413")
+
+
+@pytest.mark.parametrize("filename", ["a.png\x00.php", "evil\r\nX-Injected: 1.png", "a\x00"])
+async def test_a_file_name_with_a_nul_byte_or_a_control_character_is_refused(http: httpx.AsyncClient, filename: str) -> None:
+    response = await upload(http, image_bytes(), filename)
+    assert response.status_code == 400 and code_of(response) == "BAD_FILE_NAME"
+    resumable = await http.post("/media/uploads/resumable", json={"size": 100, "filename": filename}, headers=AUTH)
+    assert resumable.status_code == 400 and code_of(resumable) == "BAD_FILE_NAME"
