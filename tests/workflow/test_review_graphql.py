@@ -101,55 +101,68 @@ async def test_a_scheduled_story_is_handed_over_at_its_time_with_its_embargo_and
     reporter, _ = await client(http, tenant, "reporter")
     chief, _ = await client(http, tenant, "chief_editor")
     await admin(CHAIN, {"i": {"name": "终审", "stages": CHIEF_ONLY}})
-    sid = (await reporter(CREATE, {"i": {"title": "定时稿", "bodyText": "正文"}}))["createStory"][
-        "id"
-    ]
-    other = (await reporter(CREATE, {"i": {"title": "定时后又改", "bodyText": "正文"}}))[
-        "createStory"
-    ]["id"]
-    gone = (await reporter(CREATE, {"i": {"title": "定时后撤稿", "bodyText": "正文"}}))[
-        "createStory"
-    ]["id"]
-    refused(
-        await chief.errors(SCHEDULE, {"id": sid, "at": iso(time.time() * 1000 + 5000)}),
-        "REVIEW_NOT_SCHEDULABLE",
-    )
-    for story in (sid, other, gone):
-        await reporter(SUBMIT, {"id": story, "v": 1})
-    refused(
-        await chief.errors(SCHEDULE, {"id": sid, "at": iso(time.time() * 1000 - 1000)}),
-        "REVIEW_BAD_TIME",
-    )
+    # The scheduled time must outlast the steps up to "not before its time"; a machine too
+    # loaded for that makes those checks meaningless, not failed: then the scenario runs
+    # again with twice the room.
+    def late(at: float) -> bool:
+        return time.time() * 1000 > at - 500
 
-    at = time.time() * 1000 + 6000  # room for the steps below on a loaded machine
-    embargo = time.time() * 1000 + 3_600_000
-    await chief(SCHEDULE, {"id": sid, "at": iso(at), "e": iso(embargo)})
-    assert (await chief(SIGN, {"id": sid, "d": "APPROVE", "o": "签发,定时发布"}))["signOff"][
-        "status"
-    ] == "approved"
-    sign_at = 'mutation($id: ID!, $at: DateTime) { signOff(storyId: $id, decision: APPROVE, opinion: "签发", publishAt: $at) { status publishAt } }'
-    refused(
-        await chief.errors(sign_at, {"id": other, "at": iso(time.time() * 1000 - 1)}),
-        "REVIEW_BAD_TIME",
-    )
-    assert (await chief(sign_at, {"id": other, "at": iso(at)}))["signOff"][
-        "status"
-    ] == "approved"  # 签发 with a time
-    assert (await chief(sign_at, {"id": gone, "at": iso(at)}))["signOff"]["status"] == "approved"
-    for story in (sid, other, gone):
-        assert await status(reporter, story) == "SCHEDULED"
-    takedown = 'mutation($id: ID!, $v: Int!) { requestTakedown(storyId: $id, expectedVersion: $v, reason: "撤回") { takenDown } }'
-    assert (await chief(takedown, {"id": gone, "v": await version(reporter, gone)}))[
-        "requestTakedown"
-    ]["takenDown"]
-    await reporter("mutation($i: UpdateStoryInput!) { updateStory(input: $i) { version } }",
-                   {"i": {"id": other, "expectedVersion": await version(reporter, other), "title": "改了"}})  # fmt: skip
-    assert await status(reporter, other) == "IN_REVIEW"
+    for window in (6, 12, 24, 48):
+        sid = (await reporter(CREATE, {"i": {"title": "定时稿", "bodyText": "正文"}}))["createStory"][
+            "id"
+        ]
+        other = (await reporter(CREATE, {"i": {"title": "定时后又改", "bodyText": "正文"}}))[
+            "createStory"
+        ]["id"]
+        gone = (await reporter(CREATE, {"i": {"title": "定时后撤稿", "bodyText": "正文"}}))[
+            "createStory"
+        ]["id"]
+        refused(
+            await chief.errors(SCHEDULE, {"id": sid, "at": iso(time.time() * 1000 + 5000)}),
+            "REVIEW_NOT_SCHEDULABLE",
+        )
+        for story in (sid, other, gone):
+            await reporter(SUBMIT, {"id": story, "v": 1})
+        refused(
+            await chief.errors(SCHEDULE, {"id": sid, "at": iso(time.time() * 1000 - 1000)}),
+            "REVIEW_BAD_TIME",
+        )
 
-    await drain_hub(hub_app)
-    assert (
-        await status(reporter, sid) == "SCHEDULED" and await pubs(tenant, sid) == []
-    )  # not before its time
+        at = time.time() * 1000 + window * 1000
+        embargo = time.time() * 1000 + 3_600_000
+        await chief(SCHEDULE, {"id": sid, "at": iso(at), "e": iso(embargo)})
+        assert (await chief(SIGN, {"id": sid, "d": "APPROVE", "o": "签发,定时发布"}))["signOff"][
+            "status"
+        ] == "approved"
+        sign_at = 'mutation($id: ID!, $at: DateTime) { signOff(storyId: $id, decision: APPROVE, opinion: "签发", publishAt: $at) { status publishAt } }'
+        refused(
+            await chief.errors(sign_at, {"id": other, "at": iso(time.time() * 1000 - 1)}),
+            "REVIEW_BAD_TIME",
+        )
+        assert (await chief(sign_at, {"id": other, "at": iso(at)}))["signOff"][
+            "status"
+        ] == "approved"  # 签发 with a time
+        assert (await chief(sign_at, {"id": gone, "at": iso(at)}))["signOff"]["status"] == "approved"
+        states = [await status(reporter, story) for story in (sid, other, gone)]
+        if late(at):  # read first, then judged only if it was read before the time
+            continue
+        assert states == ["SCHEDULED"] * 3
+        takedown = 'mutation($id: ID!, $v: Int!) { requestTakedown(storyId: $id, expectedVersion: $v, reason: "撤回") { takenDown } }'
+        assert (await chief(takedown, {"id": gone, "v": await version(reporter, gone)}))[
+            "requestTakedown"
+        ]["takenDown"]
+        await reporter("mutation($i: UpdateStoryInput!) { updateStory(input: $i) { version } }",
+                       {"i": {"id": other, "expectedVersion": await version(reporter, other), "title": "改了"}})  # fmt: skip
+        assert await status(reporter, other) == "IN_REVIEW"
+
+        await drain_hub(hub_app)
+        held = (await status(reporter, sid), await pubs(tenant, sid))
+        if late(at):
+            continue
+        assert held == ("SCHEDULED", [])  # not before its time
+        break
+    else:
+        raise AssertionError("the machine never got through the steps within 48 s of the scheduled time")
     await asyncio.sleep(max(0.0, (at - time.time() * 1000) / 1000) + 0.2)
     await drain_hub(hub_app)
     assert await status(reporter, sid) == "PUBLISHED"
