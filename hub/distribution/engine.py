@@ -12,11 +12,12 @@ says, and deliveries carry the publication's idempotency key.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from typing import Any
 
 import structlog
+from pymongo.errors import PyMongoError
 from ronghub_sdk import (
     Asset,
     Capability,
@@ -29,23 +30,25 @@ from ronghub_sdk import (
     Variant,
 )
 
+from hub.channels.errors import ChannelCodes
 from hub.channels.manager import ChannelManager
 from hub.channels.story_input import story_input
 from hub.distribution import publications as pubs
 from hub.distribution.channel_config import deep_merge
 from hub.distribution.checkpoints import StoredCheckpoints
 from hub.distribution.documents import PublicationDoc
-from hub.distribution.states import DELIVERED, Action, PubState, can_move
+from hub.distribution.states import DELIVERED, TERMINAL, Action, PubState, can_move
 from hub.distribution.transports import TransportProvider
+from hub.domain import release
 from hub.domain.retry import RetryPolicy
 from hub.domain.story import StoryStatus
 from hub.errors import ErrorKind, HubError
 from hub.ids import now_ms
 from hub.jobs import queue
-from hub.jobs.consumers import Consumer, PermanentFailure, RetryLater
+from hub.jobs.consumers import Consumer, Deferred, PermanentFailure, RetryLater
 from hub.jobs.documents import JobDoc
 from hub.store.catalog import AssetRepository
-from hub.store.documents import CounterDoc, RevisionDoc
+from hub.store.documents import CounterDoc, RevisionDoc, StoryDoc
 from hub.store.scope import Scope
 from hub.store.stories import EVENT_TAKEDOWN
 
@@ -121,6 +124,7 @@ class Distribution:
         media_urls: Any = None,  # async (blob_key, mime) -> URL, from the media service
         tenant_config: Any = None,  # async (tenant, channel) -> the center's own settings
         metrics_after_s: tuple[float, ...] = METRICS_AFTER_S,
+        clock: Callable[[], int] = now_ms,  # ms; tests pass their own to move time without waiting
     ) -> None:
         self.channels = channels
         self.transports = transports
@@ -133,6 +137,7 @@ class Distribution:
         self.media_urls = media_urls
         self.tenant_config = tenant_config
         self.metrics_after_s = metrics_after_s
+        self.clock = clock
         self.plan_name, self.deliver_name, self.poll_name = (f"{prefix}.plan", f"{prefix}.deliver", f"{prefix}.poll")
         self.metrics_name = f"{prefix}.metrics"
 
@@ -219,6 +224,10 @@ class Distribution:
             raise PermanentFailure(f"publication {job.payload['publication_id']} not found")
         for _ in range(8):  # each pass moves one step; a stale move reloads
             try:
+                if pub.action != Action.RETRACT and pub.state not in TERMINAL and pub.state not in _REACHED:
+                    refused = await self._refuse_if_not_sendable(pub)  # before rendering issues numbers
+                    if refused is not None:
+                        return refused
                 if pub.state == PubState.FAILED:  # replayed from dead letter
                     pub = await pubs.move(pub, PubState.PLANNED, actor=ACTOR, note="重新投递 / replay")
                 elif pub.state == PubState.PLANNED and pub.action == Action.RETRACT:
@@ -231,11 +240,53 @@ class Distribution:
                     pub = await self._deliver(pub, job)
                 else:
                     return {"state": pub.state.value}
+            except _Refused as refused:
+                return refused.result
             except pubs.StaleTransition:
                 reloaded = await pubs.get(pub.id)
                 assert reloaded is not None
                 pub = reloaded
         return {"state": pub.state.value}
+
+    # ---- the send-time check ----------------------------------------------------------
+    async def sendable(self, pub: PublicationDoc) -> release.Refusal | None:
+        """Why `pub` must not be sent now (its story was taken down, or a later approval
+        superseded its revision for this channel), or None. Takedowns always may."""
+        if pub.action == Action.RETRACT:
+            return None
+        story = await StoryDoc.find_one({"tenant": pub.tenant, "_id": pub.story_id})
+        if story is None:
+            return release.Refusal(release.ReleaseCodes.NOT_APPROVED, {"revision": pub.revision, "channel": pub.channel})
+        return release.refusal(story.release, pub.channel, pub.revision, self.default_channels)
+
+    async def _refuse_if_not_sendable(self, pub: PublicationDoc) -> dict[str, Any] | None:
+        """Cancel `pub` with the reason in its ledger when it must not be sent; raise
+        Deferred while an embargo (禁发期) holds it. None: go on."""
+        refusal = await self.sendable(pub)
+        if refusal is None:
+            story = await StoryDoc.find_one({"tenant": pub.tenant, "_id": pub.story_id})
+            until = release.hold_until(story.release if story else None, pub.channel, self.default_channels, self.clock())
+            if until is not None:
+                raise Deferred(f"禁发期至 {until} / embargoed until {until}", until)
+            return None
+        await pubs.move(pub, PubState.CANCELLED, actor=ACTOR, note=refusal.message_zh, last_error=refusal.message_zh,
+                        evidence={"code": refusal.code, "reason_en": refusal.message_en})  # fmt: skip
+        log.info("distribution.send_refused", publication=pub.id, code=refusal.code)
+        return {"refused": refusal.code}
+
+    async def _retract_if_withdrawn_meanwhile(self, pub: PublicationDoc) -> None:
+        """A takedown recorded while this send was on its way found nothing to take down
+        here yet: take this item down now (the same retract publication the takedown plans)."""
+        if pub.state not in _REACHED:
+            return
+        story = await StoryDoc.find_one({"tenant": pub.tenant, "_id": pub.story_id})
+        if story is None or not release.withdrawn(story.release, release.approval_for(story.release, pub.channel, self.default_channels)):
+            return
+        retract = await pubs.plan(
+            tenant=pub.tenant, story_id=pub.story_id, revision=pub.revision, revision_id=pub.revision_id,
+            channel=pub.channel, action=Action.RETRACT, replaces=pub.id, overrides={"reason": "撤稿 / taken down"},
+        )  # fmt: skip
+        await queue.enqueue(pub.tenant, self.deliver_name, "publication", retract.id, {"publication_id": retract.id})
 
     async def _render(self, pub: PublicationDoc) -> PublicationDoc:
         if pub.state == PubState.PLANNED:
@@ -249,11 +300,19 @@ class Distribution:
                             assets=await self.assets_for(pub.tenant, rev.content),
                             metadata=_metadata(rev.content.metadata, pub.approval))  # fmt: skip
         previous = await self._previous_variant(pub)
-        context = RenderContext(now_ms=now_ms(), sequence_fn=self._sequence_fn(pub.tenant))
-        variant, problems = await asyncio.to_thread(
-            self.channels.preview, pub.channel, story, config=await self.config_for(pub.tenant, pub.channel),
-            overrides=pub.overrides, previous=previous, context=context,
-        )  # fmt: skip
+        context = RenderContext(now_ms=self.clock(), sequence_fn=self._sequence_fn(pub.tenant))
+        try:
+            variant, problems = await asyncio.to_thread(
+                self.channels.preview, pub.channel, story, config=await self.config_for(pub.tenant, pub.channel),
+                overrides=pub.overrides, previous=previous, context=context,
+            )  # fmt: skip
+        except PyMongoError:
+            raise  # the store (a sequence number): transient, retried
+        except Exception as exc:  # a plugin that cannot render this revision will not on a retry either
+            error = HubError(ChannelCodes.CHANNEL_PLUGIN_FAILED, channel=pub.channel, hook="render", reason=_describe(exc))
+            await pubs.move(pub, PubState.FAILED, actor=ACTOR, note=error.message_zh, last_error=error.message_zh,
+                            evidence={"code": error.code, "reason_en": error.message_en})  # fmt: skip
+            raise PermanentFailure(error.message_zh) from exc
         problem_data = [asdict(p) | {"severity": p.severity.value} for p in problems]
         blocking = [p for p in problems if p.blocking]
         if blocking:
@@ -308,8 +367,13 @@ class Distribution:
     async def _deliver(self, pub: PublicationDoc, job: JobDoc) -> PublicationDoc:
         info = self.channels.info(pub.channel)
         config = await self.config_for(pub.tenant, pub.channel)
-        transport = self.transports.get(info.transport, pub.channel, config, pub.tenant)
         try:
+            transport = self.transports.get(info.transport, pub.channel, config, pub.tenant)
+            if pub.action != Action.RETRACT:
+                # the one check every send passes, right before the platform is called
+                refused = await self._refuse_if_not_sendable(pub)
+                if refused is not None:
+                    raise _Refused(refused)
             if pub.action == Action.RETRACT:
                 prior = await pubs.get(pub.replaces or "")
                 if prior is None:
@@ -340,7 +404,17 @@ class Distribution:
             await pubs.move(pub, PubState.FAILED, actor=ACTOR, note=exc.reason_zh, last_error=exc.reason_zh,
                             evidence={"platform_code": exc.platform_code, "reason_en": exc.reason_en})  # fmt: skip
             raise PermanentFailure(exc.reason_zh) from exc
-        return await self._record_result(pub, result, info)
+        except (_Refused, Deferred, PyMongoError, pubs.StaleTransition):
+            raise
+        except Exception as exc:  # a plugin's own bug: permanent for this publication, never an endless retry
+            error = HubError(ChannelCodes.CHANNEL_PLUGIN_FAILED, channel=pub.channel, hook=pub.action.value, reason=_describe(exc))
+            await pubs.move(pub, PubState.FAILED, actor=ACTOR, note=error.message_zh, last_error=error.message_zh,
+                            evidence={"code": error.code, "reason_en": error.message_en})  # fmt: skip
+            raise PermanentFailure(error.message_zh) from exc
+        pub = await self._record_result(pub, result, info)
+        if pub.action != Action.RETRACT:
+            await self._retract_if_withdrawn_meanwhile(pub)
+        return pub
 
     async def _record_result(self, pub: PublicationDoc, result: DeliveryResult, info: Any) -> PublicationDoc:
         to = PubState.RETRACTED if pub.action == Action.RETRACT else _STATUS_TO_STATE[result.status.state]
@@ -453,6 +527,18 @@ class Distribution:
         await pubs.set_metrics(pub, data)
         await self._schedule_metrics(pub, int(job.payload.get("n", 1)) + 1)
         return {"metrics": {k: v for k, v in data.items() if k != "details"}}
+
+
+class _Refused(Exception):
+    """The send-time check refused the publication (already cancelled, reason in its ledger)."""
+
+    def __init__(self, result: dict[str, Any]) -> None:
+        super().__init__(str(result))
+        self.result = result
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:300]
 
 
 def _metadata(content_metadata: Mapping[str, Any], approval: Mapping[str, Any]) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from hub.audit.log import record_story, story_audit
+from hub.domain import release
 from hub.domain.permissions import Reach, story_visibility, write_reach
 from hub.domain.story import StoryContent, StoryStatus, StoryType, build_content
 from hub.editing.guard import check_unlocked
@@ -270,9 +271,27 @@ class StoryRepository:
     ) -> StoryDoc:
         """Change the state only (no new content revision), with the same version check.
 
-        `data` is added to the outbox event (e.g. the approved revision and its plan)."""
+        `data` is added to the outbox event (e.g. the approved revision and its plan). An
+        approval (签发) records what each channel may now receive (`release`) in the same
+        write; approving again the revision already approved (and not taken down) for its
+        whole plan, while it is approved or published, changes nothing (no new version,
+        no event): see docs/distribution.md."""
         current = await self._require_any(story_id)
         fields: dict[str, Any] = {"status": status.value}
+        if status == StoryStatus.APPROVED:
+            data = data or {}
+            urgent = bool(data.get("urgent"))
+            channels = list(data.get("only_channels") or ()) if urgent else list(current.channels)
+            if (
+                not urgent
+                and current.status in (StoryStatus.APPROVED, StoryStatus.PUBLISHED)
+                and release.unchanged_approval(current.release, current.revision, channels)
+            ):
+                self._check_version(current, expected_version)
+                return current
+            embargo = data.get("embargo_until")
+            fields.update(release.approval_fields(channels=channels, revision=current.revision, version=expected_version + 1,
+                                                  embargo_until=int(embargo) if embargo else None))  # fmt: skip
         if status == StoryStatus.PUBLISHED and current.published_at is None:
             fields["published_at"] = now_ms()
         doc = await self._emit(
@@ -288,7 +307,9 @@ class StoryRepository:
         if not reason.strip():
             raise invalid("reason", "撤稿必须填写原因", "a takedown needs a reason")
         current = await self._require_any(story_id)
-        doc = await self._emit(current, expected_version, EVENT_TAKEDOWN, {"reason": reason}, {}, audit_action="story.takedown")
+        # recorded with the event: from now on no send of an earlier approval goes out
+        withdrawn = release.takedown_fields(expected_version + 1)
+        doc = await self._emit(current, expected_version, EVENT_TAKEDOWN, {"reason": reason}, withdrawn, audit_action="story.takedown")
         await _announce(self.scope.tenant, self.scope.actor, "story.takedown", doc)
         return doc
 
