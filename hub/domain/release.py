@@ -71,11 +71,11 @@ class Refusal:
 
     @property
     def message_zh(self) -> str:
-        return self.kind.message_zh.format(**self.params)
+        return self.kind.zh.format(**self.params)
 
     @property
     def message_en(self) -> str:
-        return self.kind.message_en.format(**self.params)
+        return self.kind.en.format(**self.params)
 
 
 def approval_fields(
@@ -85,6 +85,11 @@ def approval_fields(
     `channels` (empty: the default channels)."""
     entry = {"revision": revision, "version": version, "embargo_until": embargo_until}
     return {f"release.approvals.{c}": entry for c in (channels or (DEFAULT_KEY,))}
+
+
+def embargo_fields(release: Mapping[str, Any], until: int | None) -> dict[str, Any]:
+    """The `$set` fields moving the embargo of every standing approval to `until`."""
+    return {f"release.approvals.{k}.embargo_until": until for k in (release.get("approvals") or {})}
 
 
 def takedown_fields(version: int) -> dict[str, Any]:

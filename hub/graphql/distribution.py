@@ -17,7 +17,7 @@ from hub.distribution import channel_config, urgent
 from hub.distribution import publications as pubs
 from hub.distribution.documents import PublicationDoc
 from hub.domain.story import StoryStatus
-from hub.errors import invalid
+from hub.errors import HubError, invalid
 from hub.graphql.context import Context
 from hub.graphql.types import Story, ms_to_dt
 from hub.jobs import queue
@@ -253,8 +253,14 @@ class DistributionMutation:
         await channel_config.save(info.context.scope, info.context.settings, channel, config)
         return await _channel_settings(info, channel)
 
-    @strawberry.mutation(description="重新投递: send a failed publication (dead letter) again")
+    @strawberry.mutation(
+        description="重新投递: send a failed publication (dead letter) again. Refused (PUBLICATION_WITHDRAWN, "
+        "PUBLICATION_SUPERSEDED) when the story was taken down or a later revision was approved for the channel"
+    )
     async def replay_publication(self, info: Info[Context, None], id: strawberry.ID) -> Publication:
         pub = await pubs.PublicationRepository(info.context.scope).get(str(id))
+        refusal = await _engine(info).sendable(pub)  # the worker checks again right before it sends
+        if refusal is not None:
+            raise HubError(refusal.kind, **refusal.params)
         await queue.replay(info.context.scope, JobDoc.make_id(_engine(info).deliver_name, pub.id))
         return Publication.from_doc(pub)

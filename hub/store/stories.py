@@ -38,6 +38,7 @@ EVENT_CREATED = "story.created"
 EVENT_UPDATED = "story.updated"  # content changed: a new revision
 EVENT_STATUS = "story.status"  # state changed (data: from, to)
 EVENT_TAKEDOWN = "story.takedown"  # 撤稿 requested (data: reason)
+EVENT_EMBARGO = "story.embargo"  # 禁发期 moved after hand-over (data: embargo_until); sends re-check it
 
 
 @dataclass(frozen=True)
@@ -312,6 +313,19 @@ class StoryRepository:
         doc = await self._emit(current, expected_version, EVENT_TAKEDOWN, {"reason": reason}, withdrawn, audit_action="story.takedown")
         await _announce(self.scope.tenant, self.scope.actor, "story.takedown", doc)
         return doc
+
+    async def move_embargo(self, story_id: str, until: int | None) -> StoryDoc:
+        """禁发期 moved (or lifted) after the approval was handed to distribution: every
+        approval's embargo becomes `until`, so a send due under the old one waits again."""
+        for _ in range(5):  # a concurrent change bumps the version: re-read and retry
+            current = await self._require_any(story_id)
+            try:
+                return await self._emit(current, current.version, EVENT_EMBARGO, {"embargo_until": until},
+                                        release.embargo_fields(current.release, until), audit_action="story.embargo.moved")  # fmt: skip
+            except HubError as exc:
+                if exc.code != Codes.VERSION_CONFLICT.code:
+                    raise
+        raise HubError(Codes.VERSION_CONFLICT, current=current.version, expected=current.version)
 
     async def emit(
         self, story_id: str, expected_version: int, kind: str, data: dict[str, Any], fields: dict[str, Any],
