@@ -39,7 +39,7 @@ from hub.distribution.checkpoints import StoredCheckpoints
 from hub.distribution.documents import PublicationDoc
 from hub.distribution.states import DELIVERED, TERMINAL, Action, PubState, can_move
 from hub.distribution.transports import TransportProvider
-from hub.domain import release
+from hub.domain import payloads, release
 from hub.domain.retry import RetryPolicy
 from hub.domain.story import StoryStatus
 from hub.errors import ErrorKind, HubError
@@ -71,6 +71,11 @@ REPORTS_UNSUPPORTED = ErrorKind(
 REPORT_NOT_FOR_THIS = ErrorKind(
     "STATUS_REPORT_MISMATCH", "这份平台回报说的不是发布记录 {id} 的稿件。", "The report is not about publication {id}."
 )
+REPORT_INVALID = ErrorKind(
+    "STATUS_REPORT_INVALID",
+    "平台回报无法处理:{reason_zh}。发布记录没有改动,请核对回报内容后重新提交。",
+    "The status report cannot be applied: {reason_en}. Nothing was changed.",
+)
 REPORT_NOT_APPLICABLE = ErrorKind(
     "STATUS_REPORT_NOT_APPLICABLE",
     "发布记录当前为「{current}」,不能按回报改为「{reported}」。",
@@ -80,9 +85,9 @@ REPORT_NOT_APPLICABLE = ErrorKind(
 
 
 def _status_data(status: PlatformStatus) -> dict[str, Any]:
-    data = asdict(status)
+    data = payloads.storable(asdict(status))  # a platform's own large integers are kept as text
     data["state"] = status.state.value
-    return data
+    return dict(data)
 
 
 def _delivery_from(pub: PublicationDoc) -> DeliveryResult:
@@ -100,7 +105,8 @@ def _delivery_from(pub: PublicationDoc) -> DeliveryResult:
 
 
 def _delivery_data(result: DeliveryResult) -> dict[str, Any]:
-    return {"external_id": result.external_id, "url": result.url, "details": dict(result.details), "status": _status_data(result.status)}
+    return {"external_id": result.external_id, "url": result.url, "details": payloads.storable(dict(result.details)),
+            "status": _status_data(result.status)}  # fmt: skip
 
 
 #: When to fetch a live item's counts: 1 h, 6 h, 1 day, 3 days and 7 days after it went live.
@@ -460,7 +466,17 @@ class Distribution:
         采用), read by the channel's `receive_status` hook and recorded in the ledger."""
         if not self.channels.implements(pub.channel, "receive_status"):
             raise HubError(REPORTS_UNSUPPORTED, channel=pub.channel)
-        status = self.channels.receive_status(pub.channel, _delivery_from(pub), report, config=await self.config_for(pub.tenant, pub.channel))
+        bad = payloads.out_of_range(report)
+        if bad is not None:  # refused before anything is read or written
+            raise HubError(REPORT_INVALID, reason_zh=f"字段 {bad} 的值超出可保存的范围(整数须在 ±2^63 以内)",
+                           reason_en=f"{bad} cannot be stored (integers must fit in 64 bits)")  # fmt: skip
+        config = await self.config_for(pub.tenant, pub.channel)
+        try:
+            status = self.channels.receive_status(pub.channel, _delivery_from(pub), report, config=config)
+        except PermanentDeliveryError as exc:  # the plugin's own words on what is wrong with the report
+            raise HubError(REPORT_INVALID, reason_zh=exc.reason_zh, reason_en=exc.reason_en) from exc
+        except (TypeError, ValueError, KeyError) as exc:
+            raise HubError(REPORT_INVALID, reason_zh="回报内容的字段或类型不对", reason_en=_describe(exc)) from exc
         if status is None:
             raise HubError(REPORT_NOT_FOR_THIS, id=pub.id)
         to = _STATUS_TO_STATE[status.state]
@@ -523,7 +539,7 @@ class Distribution:
         except TransientDeliveryError as exc:
             raise RetryLater(exc.reason_zh, exc.retry_after_s) from exc
         data = {"views": m.views, "likes": m.likes, "comments": m.comments, "shares": m.shares,
-                "fetched_at": m.fetched_at_ms or now_ms(), "details": dict(m.details)}  # fmt: skip
+                "fetched_at": m.fetched_at_ms or now_ms(), "details": payloads.storable(dict(m.details))}  # fmt: skip
         await pubs.set_metrics(pub, data)
         await self._schedule_metrics(pub, int(job.payload.get("n", 1)) + 1)
         return {"metrics": {k: v for k, v in data.items() if k != "details"}}
@@ -561,7 +577,7 @@ def _metadata(content_metadata: Mapping[str, Any], approval: Mapping[str, Any]) 
 
 def _variant_data(v: Variant) -> dict[str, Any]:
     return {"channel": v.channel, "story_id": v.story_id, "revision_id": v.revision_id, "tenant": v.tenant,
-            "fields": dict(v.fields), "overridden": list(v.overridden), "flags": dict(v.flags),
+            "fields": payloads.storable(dict(v.fields)), "overridden": list(v.overridden), "flags": payloads.storable(dict(v.flags)),
             "assets": [asdict(a) for a in v.assets]}  # fmt: skip
 
 
