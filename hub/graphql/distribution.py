@@ -244,12 +244,16 @@ class DistributionMutation:
 
     @strawberry.mutation(
         description="渠道设置: replace this center's settings for a channel (accounts, endpoints, limits); "
-        "credentials and signing keys are stored encrypted and never returned"
+        "credentials and signing keys are stored encrypted and never returned. Checked against the channel's "
+        "declared schema (over the defaults and deployment settings) when saved: CHANNEL_CONFIG_INVALID names the key"
     )
     async def configure_channel(self, info: Info[Context, None], channel: str, config: JSON) -> ChannelSettings:
-        _engine(info).channels.get(channel)
+        engine = _engine(info)
+        engine.channels.get(channel)
         if not isinstance(config, dict):
             raise invalid("config", "渠道设置应为 JSON 对象", "the channel configuration must be an object")
+        effective = engine.channels.config(channel, channel_config.deep_merge(engine.channel_config.get(channel, {}), config))
+        channel_config.check(channel, engine.channels.info(channel).config_schema, effective)  # CHANNEL_CONFIG_INVALID
         await channel_config.save(info.context.scope, info.context.settings, channel, config)
         return await _channel_settings(info, channel)
 
