@@ -13,7 +13,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from hub.channels.story_input import story_input
-from hub.distribution import channel_config, urgent
+from hub.distribution import channel_config, precheck, urgent
 from hub.distribution import publications as pubs
 from hub.distribution.documents import PublicationDoc
 from hub.domain.story import StoryStatus
@@ -197,12 +197,17 @@ class DistributionMutation:
     @strawberry.mutation(
         description="签发 in one step: hand the current revision to distribution. Refused when the story "
         "has a review round not approved on this revision, or was never submitted but a configured review "
-        "chain applies to it (use submitForReview / signOff)."
+        "chain applies to it (use submitForReview / signOff), and when a planned channel would refuse the "
+        "revision (APPROVAL_CHANNEL_PROBLEMS, every problem in details.problems). Approving the revision "
+        "already approved and published again changes nothing."
     )
     async def approve_story(self, info: Info[Context, None], id: strawberry.ID, expected_version: int) -> Story:
         repo = info.context.stories
         # review: refused (REVIEW_NOT_APPROVED / REVIEW_CHAIN_REQUIRED) where it would bypass a chain
         data = await rounds.check_direct(repo, str(id), info.context.settings.default_channels)
+        story = await repo.require(str(id))
+        # what the channels' validate can know is refused now (APPROVAL_CHANNEL_PROBLEMS), not after
+        await precheck.refuse_undeliverable(_engine(info), await repo.revision(story.id, story.revision), data)
         doc = await repo.set_status(str(id), expected_version, StoryStatus.APPROVED, data)
         await rounds.mark_handed_over(repo.scope.tenant, str(id))
         return Story.from_doc(doc)

@@ -104,3 +104,22 @@ async def test_channel_settings_that_break_the_schema_are_refused_naming_the_key
     assert ext["code"] == "CHANNEL_CONFIG_INVALID" and key in ext["message_zh"] and key in ext["message_en"]
     shown = (await editor('query($ch: String!) { channelSettings(channel: $ch) { config } }', {"ch": channel}))
     assert shown["channelSettings"]["config"] != config  # nothing was saved
+
+
+APPROVE = "mutation($id: ID!, $v: Int!) { approveStory(id: $id, expectedVersion: $v) { status } }"
+
+
+async def test_approving_a_story_a_channel_would_refuse_is_refused_with_every_problem(editor: GraphQLClient) -> None:
+    meta = {"event_type": "11B03", "severity": "严重", "area_codes": ["330100"], "valid_hours": 2}
+    story = (await editor(
+        "mutation($i: CreateStoryInput!) { createStory(input: $i) { id version } }",
+        {"i": {"title": "暴雨预警", "bodyText": "请沿河群众立即转移。", "channels": ["emergency", "app"], "metadata": meta}},
+    ))["createStory"]  # fmt: skip
+    errors = await editor.errors(APPROVE, {"id": story["id"], "v": story["version"]})
+    ext = errors[0]["extensions"]
+    assert ext["code"] == "APPROVAL_CHANNEL_PROBLEMS" and "应急广播" not in ext["message_en"]
+    assert "emergency" in ext["message_zh"]
+    found = {(p["channel"], p["code"]) for p in ext["details"]["problems"]}
+    assert ("emergency", "EMERGENCY_SEVERITY") in found and not any(c == "app" for c, _ in found)
+    status = await editor("query($id: ID!) { story(id: $id) { status version } }", {"id": story["id"]})
+    assert status["story"] == {"status": "DRAFT", "version": story["version"]}

@@ -77,6 +77,9 @@ async def test_one_approved_seed_story_reaches_every_built_in_channel(
             "emergency": {"src_ebrid": "10433010000000000010101", "transport": {"directory": str(tmp_path / "ebd")},
                           "signing": {"private_key_hex": signing.new_private_key(), "cert_sn": "SN1"}},
         }  # fmt: skip
+        for name, settings_of_channel in config.items():  # the center's settings: 签发 checks the variants with them
+            await editor("mutation($ch: String!, $c: JSON!) { configureChannel(channel: $ch, config: $c) { channel } }",
+                         {"ch": name, "c": settings_of_channel})  # fmt: skip
         settings = hub_settings.model_copy(update={"outbound_allow_loopback": True})
         engine = Distribution(
             load_channels(None), build_transports(settings), channel_config=config, prefix="all" + new_id()[-6:],
