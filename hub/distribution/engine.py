@@ -457,12 +457,17 @@ class Distribution:
         except pubs.StaleTransition:
             log.info("distribution.retire_stale", publication=prior.id)
 
+    def poll_delay_s(self, n: int) -> float:
+        """Seconds from the previous answer to poll number `n` (1-based): `poll_interval_s`
+        growing by half each time, from the 11th on every `poll_interval_s` × 1.5^10, and
+        never more than an hour (documented in sdk/README.md, "When poll_status is called")."""
+        return min(self.poll_interval_s * (1.5 ** min(n - 1, 10)), 3_600.0)
+
     async def _schedule_poll(self, pub: PublicationDoc, n: int) -> None:
         if n > self.max_polls:
             return
-        delay = min(self.poll_interval_s * (1.5 ** min(n - 1, 10)), 3_600)
         await queue.enqueue(pub.tenant, self.poll_name, "publication.poll", f"{pub.id}:poll:{n}",
-                            {"publication_id": pub.id, "n": n}, ready_at=now_ms() + int(delay * 1000))  # fmt: skip
+                            {"publication_id": pub.id, "n": n}, ready_at=self.clock() + int(self.poll_delay_s(n) * 1000))  # fmt: skip
 
     # ---- following the platform ------------------------------------------------------
     async def receive_report(self, pub: PublicationDoc, report: Mapping[str, Any], actor: str) -> PublicationDoc:
