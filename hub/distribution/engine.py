@@ -501,11 +501,15 @@ class Distribution:
             return {"skipped": pub.state.value if pub else "missing"}
         info = self.channels.info(pub.channel)
         config = await self.config_for(pub.tenant, pub.channel)
-        transport = self.transports.get(info.transport, pub.channel, config, pub.tenant)
         try:
+            transport = self.transports.get(info.transport, pub.channel, config, pub.tenant)
             status = await self.channels.poll_status(pub.channel, _delivery_from(pub), transport=transport, config=config)
         except TransientDeliveryError as exc:
             raise RetryLater(exc.reason_zh, exc.retry_after_s) from exc
+        except PyMongoError:
+            raise
+        except Exception as exc:  # the item is delivered: following it stops, visibly (dead letter)
+            raise PermanentFailure(f"poll_status: {_describe(exc)}") from exc
         to = _STATUS_TO_STATE[status.state]
         if to != pub.state and not can_move(pub.state, to):
             # e.g. "under review" after we recorded "accepted": a platform's status may lag
@@ -542,11 +546,15 @@ class Distribution:
             return {"skipped": pub.state.value if pub else "missing"}
         info = self.channels.info(pub.channel)
         config = await self.config_for(pub.tenant, pub.channel)
-        transport = self.transports.get(info.transport, pub.channel, config, pub.tenant)
         try:
+            transport = self.transports.get(info.transport, pub.channel, config, pub.tenant)
             m = await self.channels.fetch_metrics(pub.channel, _delivery_from(pub), transport=transport, config=config)
         except TransientDeliveryError as exc:
             raise RetryLater(exc.reason_zh, exc.retry_after_s) from exc
+        except PyMongoError:
+            raise
+        except Exception as exc:
+            raise PermanentFailure(f"fetch_metrics: {_describe(exc)}") from exc
         data = {"views": m.views, "likes": m.likes, "comments": m.comments, "shares": m.shares,
                 "fetched_at": m.fetched_at_ms or now_ms(), "details": payloads.storable(dict(m.details))}  # fmt: skip
         await pubs.set_metrics(pub, data)
