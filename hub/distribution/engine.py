@@ -93,7 +93,9 @@ def _status_data(status: PlatformStatus) -> dict[str, Any]:
 
 def _delivery_from(pub: PublicationDoc) -> DeliveryResult:
     d = pub.delivery
-    st = d.get("status") or {}
+    # the platform's latest word (a poll or a report since the delivery), e.g. the article_id
+    # WeChat gives only once published, which its takedown needs
+    st = pub.platform_status or d.get("status") or {}
     status = PlatformStatus(
         state=StatusState(st.get("state", StatusState.ACCEPTED.value)),
         reason_zh=st.get("reason_zh"),
