@@ -19,7 +19,7 @@ from hub.distribution.documents import PublicationDoc
 from hub.domain.story import StoryStatus
 from hub.errors import HubError, invalid
 from hub.graphql.context import Context
-from hub.graphql.types import Story, ms_to_dt
+from hub.graphql.types import Long, Story, ms_to_dt
 from hub.jobs import queue
 from hub.jobs.documents import JobDoc
 from hub.workflow import actions, rounds
@@ -69,10 +69,10 @@ class LedgerEntry:
 
 @strawberry.type(description="传播效果: a platform's counts for one delivered item")
 class PublicationMetrics:
-    views: int | None
-    likes: int | None
-    comments: int | None
-    shares: int | None
+    views: Long | None  # a viral item passes 2^31
+    likes: Long | None
+    comments: Long | None
+    shares: Long | None
     fetched_at: datetime | None
 
     @staticmethod

@@ -11,6 +11,7 @@ from typing import Any
 
 import strawberry
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter
+from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import Info
 
@@ -21,10 +22,12 @@ from hub.graphql.context import Context
 from hub.graphql.errors import ShapeErrors
 from hub.graphql.limits import Limits, make_limits_rule
 from hub.graphql.types import (
+    LONG,
     Column,
     CreateStoryInput,
     Cursor,
     FieldChange,
+    Long,
     PageInfo,
     Revision,
     Story,
@@ -245,6 +248,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     )
     limits_rule = make_limits_rule(limits)
     return HubSchema(
+        config=StrawberryConfig(scalar_map={Long: LONG}),
         query=merge_types("Query", query_parts()),
         mutation=merge_types("Mutation", mutation_parts()),
         subscription=merge_types("Subscription", subscription_parts()),

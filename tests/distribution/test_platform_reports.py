@@ -65,3 +65,19 @@ async def test_a_report_that_cannot_be_applied_is_refused_and_changes_nothing(
     assert "没有改动" in errors[0]["extensions"]["message_zh"]
     [read] = (await editor(READ, {"id": story_id}))["publications"]
     assert read["state"] == "accepted" and len(read["ledger"]) == 3
+
+
+async def test_counts_and_sizes_beyond_32_bits_read_back_over_graphql(editor: GraphQLClient, hub_settings: Settings) -> None:
+    from hub.store.documents import AssetDoc
+
+    story_id, pub_id = await _submitted_to_xuexi(editor, hub_settings)
+    pub = await pubs.get(pub_id)
+    assert pub is not None
+    await pubs.set_metrics(pub, {"views": 3_000_000_000, "likes": 7, "comments": None, "shares": 2**40, "fetched_at": REPORTED_AT})
+    [read] = (await editor("query($id: ID!) { publications(storyId: $id) { metrics { views likes comments shares } } }",
+                           {"id": story_id}))["publications"]  # fmt: skip
+    assert read["metrics"] == {"views": 3_000_000_000, "likes": 7, "comments": None, "shares": 2**40}
+    video = AssetDoc(tenant=hub_settings.default_tenant, kind="video", uri="asset:big", mime="video/mp4", size=4 * 2**30)
+    await video.insert()
+    found = (await editor("query($id: ID!) { asset(id: $id) { size } }", {"id": video.id}))["asset"]
+    assert found == {"size": 4 * 2**30}
