@@ -231,10 +231,16 @@ class DistributionMutation:
 
     @strawberry.mutation(
         description="应急广播 urgent path, step 2: a second person confirms; the requested content is "
-        "approved for the emergency channel only"
+        "approved for the emergency channel only (refused with APPROVAL_CHANNEL_PROBLEMS while the channel "
+        "would refuse it)"
     )
     async def confirm_urgent_broadcast(self, info: Info[Context, None], id: strawberry.ID, expected_version: int) -> Story:
-        return Story.from_doc(await urgent.confirm_urgent(info.context.stories, str(id), expected_version))
+        repo = info.context.stories
+
+        async def deliverable(story: Any, data: dict[str, Any]) -> None:  # APPROVAL_CHANNEL_PROBLEMS
+            await precheck.refuse_undeliverable(_engine(info), await repo.revision(story.id, story.revision), data)
+
+        return Story.from_doc(await urgent.confirm_urgent(repo, str(id), expected_version, before_approval=deliverable))
 
     @strawberry.mutation(
         description="平台回报: record what a platform reported about a delivered item (e.g. 学习强国 "
