@@ -205,7 +205,7 @@ class Settings(BaseSettings):
     channel_config: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         description="per-channel configuration as JSON, merged over each plugin's defaults "
-        '(base URLs, credentials, limits), e.g. {"wechat": {"base_url": "..."}}',
+        '(base URLs, credentials, limits), e.g. {"wechat": {"transport": {"base_url": "..."}}}',
     )
     default_channels: list[str] = Field(
         default_factory=lambda: ["app"], description="channels a story goes to when its plan names none"

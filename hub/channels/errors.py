@@ -24,7 +24,7 @@ class ChannelCodes:
     )
     CHANNEL_PLUGIN_FAILED = ErrorKind(
         "CHANNEL_PLUGIN_FAILED",
-        "渠道插件 {channel} 在执行“{hook}”时出错,已记录,请联系技术人员。",
+        "渠道插件 {channel} 在执行“{hook}”时出错,已记录,不再自动重试;请联系技术人员检查插件或稿件数据后重新投递。",
         "Channel plugin {channel} failed in {hook}: {reason}",
         500,
     )

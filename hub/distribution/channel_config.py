@@ -13,10 +13,12 @@ import json
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+import jsonschema
 from pydantic import Field
 from pymongo import IndexModel
 
 from hub.auth.keys import decrypt_text, encrypt_text
+from hub.domain import payloads
 from hub.domain.names import check_path
 from hub.errors import ErrorKind, HubError, invalid
 from hub.ids import now_ms
@@ -34,6 +36,12 @@ SECRET_SECTIONS = ("credentials", "signing")
 SECRET_TRANSPORT_KEYS = ("secrets", "token", "client_secret", "password")
 REDACTED = "******"
 SECRET_PATHS = "_secret_paths"  # recorded in the stored public part, for redaction
+
+CONFIG_INVALID = ErrorKind(
+    "CHANNEL_CONFIG_INVALID",
+    "「{channel}」渠道设置中的 {key} 不符合要求:{reason}。设置未保存,请按渠道说明修改后再提交。",
+    "The {channel} settings are invalid at {key}: {reason}. Nothing was saved.",
+)
 
 
 URL_BLOCKED = ErrorKind(
@@ -96,6 +104,29 @@ def redacted(doc: ChannelConfigDoc) -> dict[str, Any]:
         else:
             out[head] = REDACTED
     return out
+
+
+def check(channel: str, schema: Mapping[str, Any], effective: Mapping[str, Any]) -> None:
+    """Refuse settings that do not match the plugin's declared `config_schema`, checked on
+    the configuration as deliveries will see it (defaults ← deployment ← this center), so
+    a required key may come from any of the three. Names the first wrong key."""
+    bad = payloads.out_of_range(effective)
+    if bad is not None:
+        raise HubError(CONFIG_INVALID, channel=channel, key=bad, reason="数值超出可保存的范围 / cannot be stored")
+    if not schema:
+        return
+    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(effective), key=lambda e: list(e.absolute_path))
+    if not errors:
+        return
+    first = errors[0]
+    path = ".".join(str(p) for p in first.absolute_path)
+    if first.validator == "required":  # the missing key is in the message, not the path
+        missing = next((k for k in first.validator_value if k not in (first.instance or {})), "")
+        path = f"{path}.{missing}" if path else str(missing)
+        reason = "缺少必填项 / required"
+    else:
+        reason = f"{first.validator}: {first.message}"[:200]
+    raise HubError(CONFIG_INVALID, channel=channel, key=path or "(整体 / whole)", reason=reason)
 
 
 async def save(scope: Scope, settings: Settings, channel: str, config: Mapping[str, Any]) -> ChannelConfigDoc:

@@ -11,11 +11,12 @@ says, and deliveries carry the publication's idempotency key.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from typing import Any
 
 import structlog
+from pymongo.errors import PyMongoError
 from ronghub_sdk import (
     Asset,
     Capability,
@@ -24,8 +25,10 @@ from ronghub_sdk import (
     PlatformStatus,
     StatusState,
     TransientDeliveryError,
+    TransportKind,
 )
 
+from hub.channels.errors import ChannelCodes
 from hub.channels.manager import ChannelManager
 from hub.distribution import publications as pubs
 from hub.distribution.channel_config import deep_merge
@@ -40,18 +43,19 @@ from hub.distribution.render_input import (
 )
 from hub.distribution.render_input import variant_data as _variant_data
 from hub.distribution.render_input import variant_from as _variant_from
-from hub.distribution.states import Action, PubState, can_move
+from hub.distribution.states import TERMINAL, Action, PubState, can_move
 from hub.distribution.transports import TransportProvider
+from hub.domain import payloads, release
 from hub.domain.plaintext import readable
 from hub.domain.retry import RetryPolicy
 from hub.domain.story import StoryStatus
 from hub.errors import ErrorKind, HubError
 from hub.ids import now_ms
 from hub.jobs import queue
-from hub.jobs.consumers import Consumer, PermanentFailure, RetryLater
+from hub.jobs.consumers import Consumer, Deferred, PermanentFailure, RetryLater
 from hub.jobs.documents import JobDoc
 from hub.store.catalog import AssetRepository
-from hub.store.documents import RevisionDoc
+from hub.store.documents import RevisionDoc, StoryDoc
 from hub.store.scope import Scope
 from hub.store.stories import EVENT_TAKEDOWN
 
@@ -74,6 +78,11 @@ REPORTS_UNSUPPORTED = ErrorKind(
 REPORT_NOT_FOR_THIS = ErrorKind(
     "STATUS_REPORT_MISMATCH", "这份平台回报说的不是发布记录 {id} 的稿件。", "The report is not about publication {id}."
 )
+REPORT_INVALID = ErrorKind(
+    "STATUS_REPORT_INVALID",
+    "平台回报无法处理:{reason_zh}。发布记录没有改动,请核对回报内容后重新提交。",
+    "The status report cannot be applied: {reason_en}. Nothing was changed.",
+)
 REPORT_NOT_APPLICABLE = ErrorKind(
     "STATUS_REPORT_NOT_APPLICABLE",
     "发布记录当前为「{current}」,不能按回报改为「{reported}」。",
@@ -83,14 +92,16 @@ REPORT_NOT_APPLICABLE = ErrorKind(
 
 
 def _status_data(status: PlatformStatus) -> dict[str, Any]:
-    data = asdict(status)
+    data = payloads.storable(asdict(status))  # a platform's own large integers are kept as text
     data["state"] = status.state.value
-    return data
+    return dict(data)
 
 
 def _delivery_from(pub: PublicationDoc) -> DeliveryResult:
     d = pub.delivery
-    st = d.get("status") or {}
+    # the platform's latest word (a poll or a report since the delivery), e.g. the article_id
+    # WeChat gives only once published, which its takedown needs
+    st = pub.platform_status or d.get("status") or {}
     status = PlatformStatus(
         state=StatusState(st.get("state", StatusState.ACCEPTED.value)),
         reason_zh=st.get("reason_zh"),
@@ -103,7 +114,8 @@ def _delivery_from(pub: PublicationDoc) -> DeliveryResult:
 
 
 def _delivery_data(result: DeliveryResult) -> dict[str, Any]:
-    return {"external_id": result.external_id, "url": result.url, "details": dict(result.details), "status": _status_data(result.status)}
+    return {"external_id": result.external_id, "url": result.url, "details": payloads.storable(dict(result.details)),
+            "status": _status_data(result.status)}  # fmt: skip
 
 
 #: When to fetch a live item's counts: 1 h, 6 h, 1 day, 3 days and 7 days after it went live.
@@ -127,6 +139,7 @@ class Distribution:
         media_urls: Any = None,  # async (blob_key, mime) -> URL, from the media service
         tenant_config: Any = None,  # async (tenant, channel) -> the center's own settings
         metrics_after_s: tuple[float, ...] = METRICS_AFTER_S,
+        clock: Callable[[], int] = now_ms,  # ms; tests pass their own to move time without waiting
     ) -> None:
         self.channels = channels
         self.transports = transports
@@ -139,6 +152,7 @@ class Distribution:
         self.media_urls = media_urls
         self.tenant_config = tenant_config
         self.metrics_after_s = metrics_after_s
+        self.clock = clock
         self.plan_name, self.deliver_name, self.poll_name = (f"{prefix}.plan", f"{prefix}.deliver", f"{prefix}.poll")
         self.metrics_name = f"{prefix}.metrics"
 
@@ -220,6 +234,10 @@ class Distribution:
             raise PermanentFailure(f"publication {job.payload['publication_id']} not found")
         for _ in range(8):  # each pass moves one step; a stale move reloads
             try:
+                if pub.action != Action.RETRACT and pub.state not in TERMINAL and pub.state not in _REACHED:
+                    refused = await self._refuse_if_not_sendable(pub)  # before rendering issues numbers
+                    if refused is not None:
+                        return refused
                 if pub.state == PubState.FAILED:  # replayed from dead letter
                     pub = await pubs.move(pub, PubState.PLANNED, actor=ACTOR, note="重新投递 / replay")
                 elif pub.state == PubState.PLANNED and pub.action == Action.RETRACT:
@@ -232,11 +250,56 @@ class Distribution:
                     pub = await self._deliver(pub, job)
                 else:
                     return {"state": pub.state.value}
+            except _Refused as refused:
+                return refused.result
             except pubs.StaleTransition:
                 reloaded = await pubs.get(pub.id)
                 assert reloaded is not None
                 pub = reloaded
         return {"state": pub.state.value}
+
+    # ---- the send-time check ----------------------------------------------------------
+    async def sendable(self, pub: PublicationDoc) -> release.Refusal | None:
+        """Why `pub` must not be sent now (its story was taken down, or a later approval
+        superseded its revision for this channel), or None. Takedowns always may."""
+        if pub.action == Action.RETRACT:
+            return None
+        story = await StoryDoc.find_one({"tenant": pub.tenant, "_id": pub.story_id})
+        if story is None:
+            return release.Refusal(release.ReleaseCodes.NOT_APPROVED, {"revision": pub.revision, "channel": pub.channel})
+        return release.refusal(story.release, pub.channel, pub.revision, self.default_channels)
+
+    async def _refuse_if_not_sendable(self, pub: PublicationDoc) -> dict[str, Any] | None:
+        """Cancel `pub` with the reason in its ledger when it must not be sent; raise
+        Deferred while an embargo (禁发期) holds it back from an outside platform (the job
+        runs again when it ends, and then checks the embargo as it is by then). None: go on."""
+        refusal = await self.sendable(pub)
+        if refusal is None:
+            if self.channels.info(pub.channel).transport == TransportKind.READ_MODEL:
+                return None  # the center's own app publishes at once; its partner log holds embargoed items itself
+            story = await StoryDoc.find_one({"tenant": pub.tenant, "_id": pub.story_id})
+            until = release.hold_until(story.release if story else None, pub.channel, self.default_channels, self.clock())
+            if until is not None:
+                raise Deferred(f"禁发期至 {until} / embargoed until {until}", until)
+            return None
+        await pubs.move(pub, PubState.CANCELLED, actor=ACTOR, note=refusal.message_zh, last_error=refusal.message_zh,
+                        evidence={"code": refusal.code, "reason_en": refusal.message_en})  # fmt: skip
+        log.info("distribution.send_refused", publication=pub.id, code=refusal.code)
+        return {"refused": refusal.code}
+
+    async def _retract_if_withdrawn_meanwhile(self, pub: PublicationDoc) -> None:
+        """A takedown recorded while this send was on its way found nothing to take down
+        here yet: take this item down now (the same retract publication the takedown plans)."""
+        if pub.state not in _REACHED:
+            return
+        story = await StoryDoc.find_one({"tenant": pub.tenant, "_id": pub.story_id})
+        if story is None or not release.withdrawn(story.release, release.approval_for(story.release, pub.channel, self.default_channels)):
+            return
+        retract = await pubs.plan(
+            tenant=pub.tenant, story_id=pub.story_id, revision=pub.revision, revision_id=pub.revision_id,
+            channel=pub.channel, action=Action.RETRACT, replaces=pub.id, overrides={"reason": "撤稿 / taken down"},
+        )  # fmt: skip
+        await queue.enqueue(pub.tenant, self.deliver_name, "publication", retract.id, {"publication_id": retract.id})
 
     async def _render(self, pub: PublicationDoc) -> PublicationDoc:
         if pub.state == PubState.PLANNED:
@@ -249,7 +312,15 @@ class Distribution:
             self, tenant=pub.tenant, story_id=pub.story_id, rev=rev, channel=pub.channel, overrides=pub.overrides,
             approval=pub.approval, replaces=pub.replaces, take_numbers=True,
         )  # fmt: skip
-        variant, problems = await render(self, inp)
+        try:
+            variant, problems = await render(self, inp)
+        except PyMongoError:
+            raise  # the store (a sequence number): transient, retried
+        except Exception as exc:  # a plugin that cannot render this revision will not on a retry either
+            error = HubError(ChannelCodes.CHANNEL_PLUGIN_FAILED, channel=pub.channel, hook="render", reason=_describe(exc))
+            await pubs.move(pub, PubState.FAILED, actor=ACTOR, note=error.message_zh, last_error=error.message_zh,
+                            evidence={"code": error.code, "reason_en": error.message_en})  # fmt: skip
+            raise PermanentFailure(error.message_zh) from exc
         problem_data = [asdict(p) | {"severity": p.severity.value} for p in problems]
         blocking = [p for p in problems if p.blocking]
         if blocking:
@@ -280,8 +351,13 @@ class Distribution:
     async def _deliver(self, pub: PublicationDoc, job: JobDoc) -> PublicationDoc:
         info = self.channels.info(pub.channel)
         config = await self.config_for(pub.tenant, pub.channel)
-        transport = self.transports.get(info.transport, pub.channel, config, pub.tenant)
         try:
+            transport = self.transports.get(info.transport, pub.channel, config, pub.tenant)
+            if pub.action != Action.RETRACT:
+                # the one check every send passes, right before the platform is called
+                refused = await self._refuse_if_not_sendable(pub)
+                if refused is not None:
+                    raise _Refused(refused)
             if pub.action == Action.RETRACT:
                 prior = await pubs.get(pub.replaces or "")
                 if prior is None:
@@ -312,7 +388,17 @@ class Distribution:
             await pubs.move(pub, PubState.FAILED, actor=ACTOR, note=exc.reason_zh, last_error=exc.reason_zh,
                             evidence={"platform_code": exc.platform_code, "reason_en": exc.reason_en})  # fmt: skip
             raise PermanentFailure(exc.reason_zh) from exc
-        return await self._record_result(pub, result, info)
+        except (_Refused, Deferred, PyMongoError, pubs.StaleTransition):
+            raise
+        except Exception as exc:  # a plugin's own bug: permanent for this publication, never an endless retry
+            error = HubError(ChannelCodes.CHANNEL_PLUGIN_FAILED, channel=pub.channel, hook=pub.action.value, reason=_describe(exc))
+            await pubs.move(pub, PubState.FAILED, actor=ACTOR, note=error.message_zh, last_error=error.message_zh,
+                            evidence={"code": error.code, "reason_en": error.message_en})  # fmt: skip
+            raise PermanentFailure(error.message_zh) from exc
+        pub = await self._record_result(pub, result, info)
+        if pub.action != Action.RETRACT:
+            await self._retract_if_withdrawn_meanwhile(pub)
+        return pub
 
     async def _record_result(self, pub: PublicationDoc, result: DeliveryResult, info: Any) -> PublicationDoc:
         to = PubState.RETRACTED if pub.action == Action.RETRACT else _STATUS_TO_STATE[result.status.state]
@@ -345,12 +431,17 @@ class Distribution:
         except pubs.StaleTransition:
             log.info("distribution.retire_stale", publication=prior.id)
 
+    def poll_delay_s(self, n: int) -> float:
+        """Seconds from the previous answer to poll number `n` (1-based): `poll_interval_s`
+        growing by half each time, from the 11th on every `poll_interval_s` × 1.5^10, and
+        never more than an hour (documented in sdk/README.md, "When poll_status is called")."""
+        return min(self.poll_interval_s * (1.5 ** min(n - 1, 10)), 3_600.0)
+
     async def _schedule_poll(self, pub: PublicationDoc, n: int) -> None:
         if n > self.max_polls:
             return
-        delay = min(self.poll_interval_s * (1.5 ** min(n - 1, 10)), 3_600)
         await queue.enqueue(pub.tenant, self.poll_name, "publication.poll", f"{pub.id}:poll:{n}",
-                            {"publication_id": pub.id, "n": n}, ready_at=now_ms() + int(delay * 1000))  # fmt: skip
+                            {"publication_id": pub.id, "n": n}, ready_at=self.clock() + int(self.poll_delay_s(n) * 1000))  # fmt: skip
 
     # ---- following the platform ------------------------------------------------------
     async def receive_report(self, pub: PublicationDoc, report: Mapping[str, Any], actor: str) -> PublicationDoc:
@@ -358,7 +449,17 @@ class Distribution:
         采用), read by the channel's `receive_status` hook and recorded in the ledger."""
         if not self.channels.implements(pub.channel, "receive_status"):
             raise HubError(REPORTS_UNSUPPORTED, channel=pub.channel)
-        status = self.channels.receive_status(pub.channel, _delivery_from(pub), report, config=await self.config_for(pub.tenant, pub.channel))
+        bad = payloads.out_of_range(report)
+        if bad is not None:  # refused before anything is read or written
+            raise HubError(REPORT_INVALID, reason_zh=f"字段 {bad} 的值超出可保存的范围(整数须在 ±2^63 以内)",
+                           reason_en=f"{bad} cannot be stored (integers must fit in 64 bits)")  # fmt: skip
+        config = await self.config_for(pub.tenant, pub.channel)
+        try:
+            status = self.channels.receive_status(pub.channel, _delivery_from(pub), report, config=config)
+        except PermanentDeliveryError as exc:  # the plugin's own words on what is wrong with the report
+            raise HubError(REPORT_INVALID, reason_zh=exc.reason_zh, reason_en=exc.reason_en) from exc
+        except (TypeError, ValueError, KeyError) as exc:
+            raise HubError(REPORT_INVALID, reason_zh="回报内容的字段或类型不对", reason_en=_describe(exc)) from exc
         if status is None:
             raise HubError(REPORT_NOT_FOR_THIS, id=pub.id)
         to = _STATUS_TO_STATE[status.state]
@@ -374,11 +475,15 @@ class Distribution:
             return {"skipped": pub.state.value if pub else "missing"}
         info = self.channels.info(pub.channel)
         config = await self.config_for(pub.tenant, pub.channel)
-        transport = self.transports.get(info.transport, pub.channel, config, pub.tenant)
         try:
+            transport = self.transports.get(info.transport, pub.channel, config, pub.tenant)
             status = await self.channels.poll_status(pub.channel, _delivery_from(pub), transport=transport, config=config)
         except TransientDeliveryError as exc:
             raise RetryLater(exc.reason_zh, exc.retry_after_s) from exc
+        except PyMongoError:
+            raise
+        except Exception as exc:  # the item is delivered: following it stops, visibly (dead letter)
+            raise PermanentFailure(f"poll_status: {_describe(exc)}") from exc
         to = _STATUS_TO_STATE[status.state]
         if to != pub.state and not can_move(pub.state, to):
             # e.g. "under review" after we recorded "accepted": a platform's status may lag
@@ -415,13 +520,29 @@ class Distribution:
             return {"skipped": pub.state.value if pub else "missing"}
         info = self.channels.info(pub.channel)
         config = await self.config_for(pub.tenant, pub.channel)
-        transport = self.transports.get(info.transport, pub.channel, config, pub.tenant)
         try:
+            transport = self.transports.get(info.transport, pub.channel, config, pub.tenant)
             m = await self.channels.fetch_metrics(pub.channel, _delivery_from(pub), transport=transport, config=config)
         except TransientDeliveryError as exc:
             raise RetryLater(exc.reason_zh, exc.retry_after_s) from exc
+        except PyMongoError:
+            raise
+        except Exception as exc:
+            raise PermanentFailure(f"fetch_metrics: {_describe(exc)}") from exc
         data = {"views": m.views, "likes": m.likes, "comments": m.comments, "shares": m.shares,
-                "fetched_at": m.fetched_at_ms or now_ms(), "details": dict(m.details)}  # fmt: skip
+                "fetched_at": m.fetched_at_ms or now_ms(), "details": payloads.storable(dict(m.details))}  # fmt: skip
         await pubs.set_metrics(pub, data)
         await self._schedule_metrics(pub, int(job.payload.get("n", 1)) + 1)
         return {"metrics": {k: v for k, v in data.items() if k != "details"}}
+
+
+class _Refused(Exception):
+    """The send-time check refused the publication (already cancelled, reason in its ledger)."""
+
+    def __init__(self, result: dict[str, Any]) -> None:
+        super().__init__(str(result))
+        self.result = result
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:300]

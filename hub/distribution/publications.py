@@ -91,6 +91,15 @@ async def set_metrics(pub: PublicationDoc, metrics: dict[str, Any]) -> None:
     )
 
 
+async def move_embargo(tenant: str, story_id: str, until: int | None) -> None:
+    """Keep the story's publications' copy of the embargo (read by the partner log) in step
+    with a moved embargo; sends themselves re-check the story's own record."""
+    await PublicationDoc.get_pymongo_collection().update_many(
+        {"tenant": tenant, "story_id": story_id, "action": {"$in": [Action.PUBLISH.value, Action.CORRECT.value]}},
+        {"$set": {"approval.embargo_until": until}},
+    )
+
+
 async def get(pub_id: str) -> PublicationDoc | None:
     return await PublicationDoc.get(pub_id)
 

@@ -44,6 +44,9 @@ class ReadModelStore:
                 f"找不到要发布的稿件版本 {revision_id}", f"no revision {revision_id} of story {story_id}"
             )
         existing = await PublishedStoryDoc.find_one({"tenant": tenant, "_id": story_id})
+        # the story is marked published first, so the public copy carries the version the
+        # newsroom sees afterwards: both views show the same number until someone edits
+        story = await self._set_story_status(tenant, story_id, StoryStatus.PUBLISHED) or story
         now = now_ms()
         content = rev.content.model_dump()
         content["tags"] = list(rev.content.tags)
@@ -70,7 +73,6 @@ class ReadModelStore:
             tenant, feed_log.APP_FEED, story_id, rev.content, revision=rev.number, content_hash=rev.content_hash,
             published_at=doc.published_at, updated_at=now, canonical_url=url if self.public_base_url else None,
         )  # fmt: skip
-        await self._set_story_status(tenant, story_id, StoryStatus.PUBLISHED)
         await self._changed(tenant)
         return url
 
@@ -81,15 +83,19 @@ class ReadModelStore:
         await self._changed(tenant)
 
     @staticmethod
-    async def _set_story_status(tenant: str, story_id: str, status: StoryStatus, data: dict[str, Any] | None = None) -> None:
+    async def _set_story_status(
+        tenant: str, story_id: str, status: StoryStatus, data: dict[str, Any] | None = None
+    ) -> StoryDoc | None:
+        """The story in `status` (set unless it is already), as stored afterwards."""
         repo = StoryRepository(Scope(tenant, ACTOR, public_only=False))
+        story = None
         for _ in range(_STATUS_RETRIES):  # concurrent edits bump the version: re-read and retry
             story = await StoryDoc.find_one({"tenant": tenant, "_id": story_id})
             if story is None or story.status == status:
-                return
+                return story
             try:
-                await repo.set_status(story_id, story.version, status, data)
-                return
+                return await repo.set_status(story_id, story.version, status, data)
             except HubError as exc:
                 if exc.code != "VERSION_CONFLICT":
                     raise
+        return story

@@ -33,8 +33,8 @@ from hub.channels.story_input import story_input
 from hub.distribution import publications as pubs
 from hub.distribution.documents import PublicationDoc
 from hub.distribution.states import DELIVERED, Action, PubState
+from hub.domain import payloads
 from hub.domain.plaintext import readable_values
-from hub.ids import now_ms
 from hub.store.documents import CounterDoc, RevisionDoc
 
 if TYPE_CHECKING:
@@ -113,7 +113,7 @@ async def render_input(
     )  # fmt: skip
     prior = await pubs.get(replaces) if replaces else None
     previous = variant_from(prior.variant) if prior is not None and prior.variant else None
-    context = RenderContext(now_ms=now_ms(), sequence_fn=_sequence_fn(tenant, take_numbers))
+    context = RenderContext(now_ms=engine.clock(), sequence_fn=_sequence_fn(tenant, take_numbers))
     config = await engine.config_for(tenant, channel)
     return RenderInput(channel, story, config, readable_values(dict(overrides)), previous, context)
 
@@ -176,7 +176,8 @@ def _sequence_fn(tenant: str, take: bool) -> Any:
 def variant_data(v: Variant) -> dict[str, Any]:
     """A variant as a publication stores it."""
     return {"channel": v.channel, "story_id": v.story_id, "revision_id": v.revision_id, "tenant": v.tenant,
-            "fields": dict(v.fields), "overridden": list(v.overridden), "flags": dict(v.flags),
+            "fields": payloads.storable(dict(v.fields)), "overridden": list(v.overridden),
+            "flags": payloads.storable(dict(v.flags)),
             "assets": [asdict(a) for a in v.assets]}  # fmt: skip
 
 

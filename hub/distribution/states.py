@@ -4,9 +4,13 @@ One publication per (story, approved revision, channel, action):
 
     planned → rendering → validated → delivering → submitted → accepted | rejected | failed
     accepted → live → retracted;  any pre-delivery state may fail;  failed → planned (replay)
+    planned | rendering | validated | delivering | failed → cancelled
 
 `rejected` and `failed` end a publication; a replay of a failed one starts it again
-from `planned` (delivery is idempotent, so nothing is sent twice). A takedown is a
+from `planned` (delivery is idempotent, so nothing is sent twice). `cancelled` ends a
+publication that must not be sent any more (its story was taken down, a later approval
+superseded its revision): the send-time check (hub/distribution/sendable.py) moves it
+there, and its ledger entry says why. A takedown is a
 publication of its own (action retract) that needs no variant: planned → delivering →
 retracted; the publication it takes down moves to retracted with it.
 """
@@ -29,6 +33,7 @@ class PubState(StrEnum):
     FAILED = "failed"  # we gave up (dead letter)
     LIVE = "live"
     RETRACTED = "retracted"
+    CANCELLED = "cancelled"  # never sent: withdrawn or superseded before it went out (reason in the ledger)
 
 
 class Action(StrEnum):
@@ -38,19 +43,21 @@ class Action(StrEnum):
 
 
 TRANSITIONS: dict[PubState, frozenset[PubState]] = {
-    PubState.PLANNED: frozenset({PubState.RENDERING, PubState.DELIVERING, PubState.FAILED}),
-    PubState.RENDERING: frozenset({PubState.VALIDATED, PubState.FAILED, PubState.PLANNED}),
-    PubState.VALIDATED: frozenset({PubState.DELIVERING, PubState.FAILED}),
-    PubState.DELIVERING: frozenset({PubState.SUBMITTED, PubState.ACCEPTED, PubState.LIVE, PubState.REJECTED, PubState.FAILED, PubState.RETRACTED}),
+    PubState.PLANNED: frozenset({PubState.RENDERING, PubState.DELIVERING, PubState.FAILED, PubState.CANCELLED}),
+    PubState.RENDERING: frozenset({PubState.VALIDATED, PubState.FAILED, PubState.PLANNED, PubState.CANCELLED}),
+    PubState.VALIDATED: frozenset({PubState.DELIVERING, PubState.FAILED, PubState.CANCELLED}),
+    PubState.DELIVERING: frozenset({PubState.SUBMITTED, PubState.ACCEPTED, PubState.LIVE, PubState.REJECTED, PubState.FAILED,
+                                    PubState.RETRACTED, PubState.CANCELLED}),
     PubState.SUBMITTED: frozenset({PubState.ACCEPTED, PubState.REJECTED, PubState.LIVE, PubState.FAILED}),
     PubState.ACCEPTED: frozenset({PubState.LIVE, PubState.REJECTED, PubState.RETRACTED}),
     PubState.LIVE: frozenset({PubState.RETRACTED}),
     PubState.REJECTED: frozenset(),
-    PubState.FAILED: frozenset({PubState.PLANNED}),
+    PubState.FAILED: frozenset({PubState.PLANNED, PubState.CANCELLED}),
     PubState.RETRACTED: frozenset(),
+    PubState.CANCELLED: frozenset(),
 }  # fmt: skip
 
-TERMINAL = frozenset({PubState.REJECTED, PubState.RETRACTED})
+TERMINAL = frozenset({PubState.REJECTED, PubState.RETRACTED, PubState.CANCELLED})
 DELIVERED = frozenset({PubState.SUBMITTED, PubState.ACCEPTED, PubState.LIVE})
 
 BAD_TRANSITION = ErrorKind(

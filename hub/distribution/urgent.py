@@ -8,6 +8,9 @@ the dual-control approvers the channel records. Both steps are in the audit log.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from hub.audit.log import record_story_state
 from hub.domain.story import StoryStatus
 from hub.errors import ErrorKind, HubError
@@ -56,8 +59,12 @@ async def request_urgent(repo: StoryRepository, story_id: str, expected_version:
                            audit_action="story.urgent.requested")  # fmt: skip
 
 
-async def confirm_urgent(repo: StoryRepository, story_id: str, expected_version: int) -> StoryDoc:
-    """Second person: confirm; the requested content is approved for the emergency channel."""
+async def confirm_urgent(
+    repo: StoryRepository, story_id: str, expected_version: int,
+    before_approval: Callable[[StoryDoc, dict[str, Any]], Awaitable[None]] | None = None,
+) -> StoryDoc:  # fmt: skip
+    """Second person: confirm; the requested content is approved for the emergency channel.
+    `before_approval(story, approval data)` may refuse it (the channel's validation)."""
     story = await repo.require(story_id)
     request = story.urgent
     if not request:
@@ -67,9 +74,9 @@ async def confirm_urgent(repo: StoryRepository, story_id: str, expected_version:
     if request.get("content_hash") != story.content_hash:
         raise HubError(UrgentCodes.CHANGED)
     approvers = [request["requested_by"], repo.scope.actor]
-    doc = await repo.set_status(
-        story_id, expected_version, StoryStatus.APPROVED,
-        {"urgent": True, "only_channels": [EMERGENCY], "approvers": approvers, "reason": request.get("reason")},
-    )  # fmt: skip
+    data = {"urgent": True, "only_channels": [EMERGENCY], "approvers": approvers, "reason": request.get("reason")}
+    if before_approval is not None:
+        await before_approval(story, data)
+    doc = await repo.set_status(story_id, expected_version, StoryStatus.APPROVED, data)
     await record_story_state(repo.scope.tenant, repo.scope.actor, "story.urgent.confirmed", doc)
     return doc

@@ -321,6 +321,24 @@ async def revision_content(tenant: str, revision_id: str) -> RevisionDoc | None:
 # -- the embargo job -------------------------------------------------------------------------
 
 
+async def move_embargo(tenant: str, story_id: str, until: int | None) -> int:
+    """The story's held items now wait for `until` (None or past: released at once by
+    their job); the job due at the old time finds the change and does nothing. Returns
+    how many held items moved."""
+    moved = 0
+    for pending in await FeedPendingDoc.find({"tenant": tenant, "story_id": story_id}).to_list():
+        due = until if until is not None else now_ms()
+        await FeedPendingDoc.get_pymongo_collection().update_one(
+            {"_id": pending.id, "tenant": tenant}, {"$set": {"embargo_until": due}}
+        )
+        await queue.enqueue(
+            tenant, EMBARGO_CONSUMER, "feeds.embargo", f"{pending.id}:{due}",
+            {"pending_id": pending.id, "embargo_until": due}, ready_at=due,
+        )  # fmt: skip
+        moved += 1
+    return moved
+
+
 async def release_pending(tenant: str, pid: str, embargo_until: int) -> FeedItemDoc | None:
     """Append a pending item whose embargo has lifted (no-op if it changed meanwhile)."""
     pending = await FeedPendingDoc.find_one({"tenant": tenant, "_id": pid})

@@ -11,13 +11,13 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from hub.distribution import channel_config, render_input, urgent
+from hub.distribution import channel_config, precheck, render_input, urgent
 from hub.distribution import publications as pubs
 from hub.distribution.documents import PublicationDoc
 from hub.domain.story import StoryStatus
-from hub.errors import invalid
+from hub.errors import HubError, invalid
 from hub.graphql.context import Context
-from hub.graphql.types import Story, ms_to_dt
+from hub.graphql.types import Long, Story, ms_to_dt
 from hub.jobs import queue
 from hub.jobs.documents import JobDoc
 from hub.store.after_commit import after_commit
@@ -68,10 +68,10 @@ class LedgerEntry:
 
 @strawberry.type(description="传播效果: a platform's counts for one delivered item")
 class PublicationMetrics:
-    views: int | None
-    likes: int | None
-    comments: int | None
-    shares: int | None
+    views: Long | None  # a viral item passes 2^31
+    likes: Long | None
+    comments: Long | None
+    shares: Long | None
     fetched_at: datetime | None
 
     @staticmethod
@@ -195,12 +195,17 @@ class DistributionMutation:
     @strawberry.mutation(
         description="签发 in one step: hand the current revision to distribution. Refused when the story "
         "has a review round not approved on this revision, or was never submitted but a configured review "
-        "chain applies to it (use submitForReview / signOff)."
+        "chain applies to it (use submitForReview / signOff), and when a planned channel would refuse the "
+        "revision (APPROVAL_CHANNEL_PROBLEMS, every problem in details.problems). Approving the revision "
+        "already approved and published again changes nothing."
     )
     async def approve_story(self, info: Info[Context, None], id: strawberry.ID, expected_version: int) -> Story:
         repo = info.context.stories
         # review: refused (REVIEW_NOT_APPROVED / REVIEW_CHAIN_REQUIRED) where it would bypass a chain
         data = await rounds.check_direct(repo, str(id), info.context.settings.default_channels)
+        story = await repo.require(str(id))
+        # what the channels' validate can know is refused now (APPROVAL_CHANNEL_PROBLEMS), not after
+        await precheck.refuse_undeliverable(_engine(info), await repo.revision(story.id, story.revision), data)
         doc = await repo.set_status(str(id), expected_version, StoryStatus.APPROVED, data)
         # the approval is committed; a schedule this leaves unspent is skipped when due (the
         # story is no longer `scheduled`: rounds.publish_due), so a failure here is logged
@@ -226,10 +231,16 @@ class DistributionMutation:
 
     @strawberry.mutation(
         description="应急广播 urgent path, step 2: a second person confirms; the requested content is "
-        "approved for the emergency channel only"
+        "approved for the emergency channel only (refused with APPROVAL_CHANNEL_PROBLEMS while the channel "
+        "would refuse it)"
     )
     async def confirm_urgent_broadcast(self, info: Info[Context, None], id: strawberry.ID, expected_version: int) -> Story:
-        return Story.from_doc(await urgent.confirm_urgent(info.context.stories, str(id), expected_version))
+        repo = info.context.stories
+
+        async def deliverable(story: Any, data: dict[str, Any]) -> None:  # APPROVAL_CHANNEL_PROBLEMS
+            await precheck.refuse_undeliverable(_engine(info), await repo.revision(story.id, story.revision), data)
+
+        return Story.from_doc(await urgent.confirm_urgent(repo, str(id), expected_version, before_approval=deliverable))
 
     @strawberry.mutation(
         description="平台回报: record what a platform reported about a delivered item (e.g. 学习强国 "
@@ -244,17 +255,27 @@ class DistributionMutation:
 
     @strawberry.mutation(
         description="渠道设置: replace this center's settings for a channel (accounts, endpoints, limits); "
-        "credentials and signing keys are stored encrypted and never returned"
+        "credentials and signing keys are stored encrypted and never returned. Checked against the channel's "
+        "declared schema (over the defaults and deployment settings) when saved: CHANNEL_CONFIG_INVALID names the key"
     )
     async def configure_channel(self, info: Info[Context, None], channel: str, config: JSON) -> ChannelSettings:
-        _engine(info).channels.get(channel)
+        engine = _engine(info)
+        engine.channels.get(channel)
         if not isinstance(config, dict):
             raise invalid("config", "渠道设置应为 JSON 对象", "the channel configuration must be an object")
+        effective = engine.channels.config(channel, channel_config.deep_merge(engine.channel_config.get(channel, {}), config))
+        channel_config.check(channel, engine.channels.info(channel).config_schema, effective)  # CHANNEL_CONFIG_INVALID
         await channel_config.save(info.context.scope, info.context.settings, channel, config)
         return await _channel_settings(info, channel)
 
-    @strawberry.mutation(description="重新投递: send a failed publication (dead letter) again")
+    @strawberry.mutation(
+        description="重新投递: send a failed publication (dead letter) again. Refused (PUBLICATION_WITHDRAWN, "
+        "PUBLICATION_SUPERSEDED) when the story was taken down or a later revision was approved for the channel"
+    )
     async def replay_publication(self, info: Info[Context, None], id: strawberry.ID) -> Publication:
         pub = await pubs.PublicationRepository(info.context.scope).get(str(id))
+        refusal = await _engine(info).sendable(pub)  # the worker checks again right before it sends
+        if refusal is not None:
+            raise HubError(refusal.kind, **refusal.params)
         await queue.replay(info.context.scope, JobDoc.make_id(_engine(info).deliver_name, pub.id))
         return Publication.from_doc(pub)

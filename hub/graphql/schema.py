@@ -11,6 +11,7 @@ from typing import Any
 
 import strawberry
 from strawberry.extensions import MaxTokensLimiter
+from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import Info
 
@@ -22,10 +23,12 @@ from hub.graphql.errors import ShapeErrors
 from hub.graphql.inputs import PlainTextInputs
 from hub.graphql.limits import Limits, make_limits_extension
 from hub.graphql.types import (
+    LONG,
     Column,
     CreateStoryInput,
     Cursor,
     FieldChange,
+    Long,
     PageInfo,
     Revision,
     Story,
@@ -251,6 +254,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         introspection=settings.introspection,
     )
     return HubSchema(
+        config=StrawberryConfig(scalar_map={Long: LONG}),
         query=merge_types("Query", query_parts()),
         mutation=merge_types("Mutation", mutation_parts()),
         subscription=merge_types("Subscription", subscription_parts()),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, overload
+from typing import TYPE_CHECKING, Annotated, NewType, overload
 
 import strawberry
 from strawberry.scalars import JSON
@@ -40,6 +40,17 @@ def dt_to_ms(dt: datetime | None) -> int | None:
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
     return int(dt.timestamp() * 1000)
+
+
+#: An integer that may exceed GraphQL's 32-bit Int (byte sizes, a platform's counts);
+#: the schema maps it to the `Long` scalar (LONG, in build_schema's scalar_map).
+Long = NewType("Long", int)
+LONG = strawberry.scalar(
+    name="Long",
+    serialize=int,
+    parse_value=int,
+    description="An integer that may exceed 32 bits (up to 2^63 − 1), as a JSON number: byte sizes, a platform's counts",
+)
 
 
 @strawberry.type(description="来源信息: 来源, 原作者, 原标题, 责任编辑, 转载")
@@ -82,7 +93,7 @@ class Asset:
     caption: str | None = strawberry.field(description="图片说明")
     mime: str | None
     filename: str | None
-    size: int | None = strawberry.field(description="bytes")
+    size: Long | None = strawberry.field(description="bytes (videos pass 2^31)")
     checksum: str | None = strawberry.field(description="sha256 of the original, hex")
     width: int | None
     height: int | None
@@ -107,7 +118,7 @@ class Asset:
             caption=readable(doc.caption),
             mime=doc.mime,
             filename=readable(doc.filename),
-            size=doc.size,
+            size=Long(doc.size) if doc.size is not None else None,
             checksum=doc.checksum,
             width=doc.width,
             height=doc.height,

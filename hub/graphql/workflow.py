@@ -11,11 +11,14 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from hub.distribution import precheck
+from hub.distribution import publications as pubs
 from hub.errors import invalid
+from hub.feeds import log as feed_log
 from hub.graphql.context import Context
 from hub.graphql.types import UpdateStoryInput, dt_to_ms, ms_to_dt
 from hub.workflow import actions, chains, rounds, wordlists
-from hub.workflow.review import Decision
+from hub.workflow.review import Decision, RoundStatus
 from hub.workflow.review import Finding as DomainFinding
 
 DecisionEnum = strawberry.enum(
@@ -217,6 +220,20 @@ def _known_channels(info: Info[Context, None]) -> set[str] | None:
     return set(distribution.channels.names()) if distribution is not None else None
 
 
+async def _refuse_undeliverable_signoff(info: Info[Context, None], story_id: str) -> None:
+    """The sign-off that would be the 签发 (the round's last stage) is refused when a planned
+    channel would refuse the revision (APPROVAL_CHANNEL_PROBLEMS); earlier stages sign on."""
+    distribution = getattr(info.context.services, "distribution", None)
+    repo = info.context.stories
+    story = await repo.require(story_id)
+    rnd = await rounds.current(repo.scope.tenant, story_id, story)
+    if distribution is None or rnd is None or rnd.status != RoundStatus.IN_REVIEW:
+        return
+    if rnd.stage_index != len(rounds.to_domain(rnd).chain.stages) - 1 or rnd.content_hash != story.content_hash:
+        return  # not the last stage, or stale: the sign-off itself refuses that
+    await precheck.refuse_undeliverable(distribution, await repo.revision(story_id, story.revision), rounds.approval_data(rnd))
+
+
 def _ms(dt: datetime | None, name: str) -> int | None:
     ms = dt_to_ms(dt)
     if ms is not None and ms < 0:
@@ -328,6 +345,8 @@ class WorkflowMutation:
         expected_revision: int | None = None, publish_at: datetime | None = None,
     ) -> ReviewRound:  # fmt: skip
         scope = info.context.scope
+        if Decision(decision) == Decision.APPROVE:
+            await _refuse_undeliverable_signoff(info, str(story_id))
         _, doc = await rounds.sign_off(info.context.stories, scope.principal, str(story_id), Decision(decision), opinion,
                                        _pm(info), expected_revision, _ms(publish_at, "publishAt"))  # fmt: skip
         return ReviewRound.from_doc(doc)
@@ -373,12 +392,17 @@ class WorkflowMutation:
         return ReviewRound.from_doc(doc)
 
     @strawberry.mutation(
-        description="禁发期: set (or clear with null) the embargo handed to distribution with the approval"
+        description="禁发期: set (or clear with null) the embargo handed to distribution with the approval; "
+        "after the approval went out it moves the embargo of every send not yet made (outside platforms, "
+        "partner feeds): a send due under the old embargo waits for the new one"
     )
     async def set_embargo(
         self, info: Info[Context, None], story_id: strawberry.ID, until: datetime | None = None
     ) -> ReviewRound:
         doc = await rounds.set_embargo(info.context.stories, str(story_id), _ms(until, "until"))
+        if doc.handed_over:  # moved after distribution took the approval: its waiting sends follow
+            await pubs.move_embargo(doc.tenant, str(story_id), doc.embargo_until)
+            await feed_log.move_embargo(doc.tenant, str(story_id), doc.embargo_until)
         return ReviewRound.from_doc(doc)
 
     @strawberry.mutation(

@@ -30,6 +30,16 @@ class PermanentFailure(Exception):
         self.reason = reason
 
 
+class Deferred(Exception):
+    """Not yet: run the job again at `until_ms` (e.g. an embargo still holds). Not a
+    failure: the attempt is not counted and nothing is dead-lettered."""
+
+    def __init__(self, reason: str, until_ms: int) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.until_ms = until_ms
+
+
 Handler = Callable[[JobDoc], Awaitable[dict[str, object] | None]]
 
 

@@ -133,6 +133,21 @@ async def fail(
     return state
 
 
+async def defer(job: JobDoc, until_ms: int, reason: str) -> None:
+    """Put the job back to run at `until_ms`, giving back the attempt its claim counted."""
+    now = now_ms()
+    res = await _coll().update_one(
+        _mine(job),
+        {
+            "$set": {"state": JobState.PENDING.value, "ready_at": until_ms, "last_error": reason[:2_000],
+                     "updated_at": now, "lease_owner": None},
+            "$inc": {"attempts": -1},
+        },
+    )  # fmt: skip
+    if res.matched_count == 0:
+        raise LeaseLost(job.id)
+
+
 async def dead_letters(scope: Scope, consumer: str | None = None, limit: int = 100) -> list[JobDoc]:
     q: dict[str, Any] = {"tenant": scope.tenant, "state": JobState.DEAD.value}
     if consumer:

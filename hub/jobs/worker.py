@@ -12,7 +12,7 @@ import structlog
 
 from hub.ids import new_id
 from hub.jobs import queue, relay
-from hub.jobs.consumers import Consumer, PermanentFailure, RetryLater
+from hub.jobs.consumers import Consumer, Deferred, PermanentFailure, RetryLater
 from hub.jobs.documents import JobDoc
 
 log = structlog.get_logger(__name__)
@@ -70,6 +70,9 @@ class Worker:
             await self._record_failure(consumer, job, exc.reason, permanent=True)
         except RetryLater as exc:
             await self._record_failure(consumer, job, exc.reason, retry_after=exc.after_seconds)
+        except Deferred as exc:
+            with contextlib.suppress(queue.LeaseLost):
+                await queue.defer(job, exc.until_ms, exc.reason)
         except queue.LeaseLost:
             log.warning("worker.lease_lost", job=job.id)
         except Exception as exc:

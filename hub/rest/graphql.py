@@ -49,7 +49,18 @@ _OK = REQUESTS.labels("ok")
 _ERROR = REQUESTS.labels("error")
 
 _JSON = "application/json"
-_encode = msgspec.json.Encoder().encode
+
+
+def _int_like(value: Any) -> Any:
+    """msgspec encodes `int` but not its subclasses: BSON's Int64 (how PyMongo reads back
+    integers above 2^31 kept in free-form JSON fields, e.g. a platform's report) goes out
+    as the plain integer it is."""
+    if isinstance(value, int):
+        return int(value)
+    raise NotImplementedError(f"cannot encode {type(value).__name__}")
+
+
+_encode = msgspec.json.Encoder(enc_hook=_int_like).encode
 
 
 def _bad_request(reason: str) -> Response[Any]:

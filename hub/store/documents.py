@@ -142,6 +142,9 @@ class StoryDoc(TenantDocument):
     metadata: dict[str, Any] = Field(default_factory=dict)
     # 应急广播 urgent path: the first person's request, waiting for a second to confirm
     urgent: dict[str, Any] | None = None
+    # what each channel may receive: approvals per channel and the last takedown, written
+    # with the approval/takedown event (hub/domain/release.py); checked at every send
+    release: dict[str, Any] = Field(default_factory=dict)
     # bookkeeping
     created_at: int = Field(default_factory=now_ms)
     updated_at: int = Field(default_factory=now_ms)

@@ -19,6 +19,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from hub.audit.log import record_story, story_audit
+from hub.domain import release
 from hub.domain.permissions import Reach, story_visibility, write_reach
 from hub.domain.story import StoryContent, StoryStatus, StoryType, build_content
 from hub.editing.guard import check_unlocked
@@ -38,6 +39,7 @@ EVENT_CREATED = "story.created"
 EVENT_UPDATED = "story.updated"  # content changed: a new revision
 EVENT_STATUS = "story.status"  # state changed (data: from, to)
 EVENT_TAKEDOWN = "story.takedown"  # 撤稿 requested (data: reason)
+EVENT_EMBARGO = "story.embargo"  # 禁发期 moved after hand-over (data: embargo_until); sends re-check it
 
 
 @dataclass(frozen=True)
@@ -276,9 +278,27 @@ class StoryRepository:
     ) -> StoryDoc:
         """Change the state only (no new content revision), with the same version check.
 
-        `data` is added to the outbox event (e.g. the approved revision and its plan)."""
+        `data` is added to the outbox event (e.g. the approved revision and its plan). An
+        approval (签发) records what each channel may now receive (`release`) in the same
+        write; approving again the revision already approved (and not taken down) for its
+        whole plan, while it is approved or published, changes nothing (no new version,
+        no event): see docs/distribution.md."""
         current = await self._require_any(story_id)
         fields: dict[str, Any] = {"status": status.value}
+        if status == StoryStatus.APPROVED:
+            data = data or {}
+            urgent = bool(data.get("urgent"))
+            channels = list(data.get("only_channels") or ()) if urgent else list(current.channels)
+            if (
+                not urgent
+                and current.status in (StoryStatus.APPROVED, StoryStatus.PUBLISHED)
+                and release.unchanged_approval(current.release, current.revision, channels)
+            ):
+                self._check_version(current, expected_version)
+                return current
+            embargo = data.get("embargo_until")
+            fields.update(release.approval_fields(channels=channels, revision=current.revision, version=expected_version + 1,
+                                                  embargo_until=int(embargo) if embargo else None))  # fmt: skip
         if status == StoryStatus.PUBLISHED and current.published_at is None:
             fields["published_at"] = now_ms()
         doc = await self._emit(
@@ -294,9 +314,24 @@ class StoryRepository:
         if not reason.strip():
             raise invalid("reason", "撤稿必须填写原因", "a takedown needs a reason")
         current = await self._require_any(story_id)
-        doc = await self._emit(current, expected_version, EVENT_TAKEDOWN, {"reason": reason}, {}, audit_action="story.takedown")
+        # recorded with the event: from now on no send of an earlier approval goes out
+        withdrawn = release.takedown_fields(expected_version + 1)
+        doc = await self._emit(current, expected_version, EVENT_TAKEDOWN, {"reason": reason}, withdrawn, audit_action="story.takedown")
         await _announce(self.scope.tenant, self.scope.actor, "story.takedown", doc)
         return doc
+
+    async def move_embargo(self, story_id: str, until: int | None) -> StoryDoc:
+        """禁发期 moved (or lifted) after the approval was handed to distribution: every
+        approval's embargo becomes `until`, so a send due under the old one waits again."""
+        for _ in range(5):  # a concurrent change bumps the version: re-read and retry
+            current = await self._require_any(story_id)
+            try:
+                return await self._emit(current, current.version, EVENT_EMBARGO, {"embargo_until": until},
+                                        release.embargo_fields(current.release, until), audit_action="story.embargo.moved")  # fmt: skip
+            except HubError as exc:
+                if exc.code != Codes.VERSION_CONFLICT.code:
+                    raise
+        raise HubError(Codes.VERSION_CONFLICT, current=current.version, expected=current.version)
 
     async def emit(
         self, story_id: str, expected_version: int, kind: str, data: dict[str, Any], fields: dict[str, Any],

@@ -462,14 +462,20 @@ async def schedule(
 
 
 async def set_embargo(repo: StoryRepository, story_id: str, until: int | None) -> ReviewRoundDoc:
-    """禁发期: partners and feeds must not make the approved revision public before `until`."""
+    """禁发期: partners and feeds must not make the approved revision public before `until`.
+    After the approval went to distribution it moves the embargo of the sends not yet
+    made (a send due under the old embargo waits for the new one)."""
     scope = repo.scope
     if until is not None and until <= now_ms():
         raise HubError(ReviewCodes.BAD_TIME, what="禁发截止时间 / embargo end")
     story = await repo.require(story_id)
     rnd = await current(scope.tenant, story_id, story)
-    if rnd is None or rnd.handed_over or rnd.status == RoundStatus.RETURNED:
+    if rnd is None or rnd.status == RoundStatus.RETURNED:
         raise HubError(ReviewCodes.NOT_SCHEDULABLE, status=story.status.value)
+    if rnd.handed_over:  # distribution has the approval: move its embargo where every send re-checks it
+        if rnd.status != RoundStatus.APPROVED or story.status not in (StoryStatus.APPROVED, StoryStatus.PUBLISHED):
+            raise HubError(ReviewCodes.NOT_SCHEDULABLE, status=story.status.value)
+        await repo.move_embargo(story_id, until)
     carried = await entry(scope, "story.embargo", story, embargo_until=until)
     stored = await _store(scope.tenant, story_id, None, rnd.seq, carried, embargo_until=until)
     await settle(story_id, carried)

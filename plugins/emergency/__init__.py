@@ -54,6 +54,20 @@ def _time(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def _whole(value: Any) -> Any:
+    """A whole number from metadata typed by hand (3, "3", 3.0); anything else unchanged,
+    so `validate` can name it (render never fails on a value an editor typed)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return value
+
+
 def _id(ebrid: str, serial: int) -> str:
     return f"01{ebrid}{serial:016d}"
 
@@ -77,7 +91,9 @@ def render(story: StoryInput, config: Mapping[str, Any], overrides: Mapping[str,
     """An EBM asking to broadcast; its EBD/EBM ids come from a durable sequence."""
     meta = story.metadata
     start_ms = story.approved_at_ms or context.now_ms
-    hours = int(meta.get("valid_hours") or 6)
+    hours = _whole(meta.get("valid_hours") or 6)
+    if not isinstance(hours, int):  # validate names the bad value; the message times assume 6 h meanwhile
+        hours = 6
     ebrid = config["src_ebrid"]
     serial = context.sequence(f"emergency:ebd:{ebrid}")
     fields = {
@@ -88,8 +104,8 @@ def render(story: StoryInput, config: Mapping[str, Any], overrides: Mapping[str,
         "sender_code": meta.get("sender_code") or config["sender_code"],
         "sent_time": _time(start_ms), "start_time": _time(start_ms),
         "end_time": (datetime.fromtimestamp(start_ms / 1000, UTC) + timedelta(hours=hours)).strftime("%Y-%m-%d %H:%M:%S"),
-        "event_type": meta.get("event_type") or "", "severity": int(meta.get("severity") or 4),
-        "valid_hours": hours, "language_code": "zho", "title": story.title,
+        "event_type": meta.get("event_type") or "", "severity": _whole(meta.get("severity") or 4),
+        "valid_hours": _whole(meta.get("valid_hours") or 6), "language_code": "zho", "title": story.title,
         "desc": story.summary or first_chars(story.body_text, config["limits"]["desc_max"]),
         "area_codes": list(meta.get("area_codes") or []),
     }  # fmt: skip
@@ -116,9 +132,14 @@ def validate(variant: Variant, config: Mapping[str, Any]) -> list[Problem]:
         found.append(problem("EMERGENCY_AREA_CODE_FORMAT", "area_codes",
                              f"区域编码 {'、'.join(map(str, bad))} 不符合 GB/T 2260(6 位或 12 位数字)。",
                              f"area codes {bad} are not GB/T 2260 codes."))  # fmt: skip
-    if f.get("severity") not in (1, 2, 3, 4):
-        found.append(problem("EMERGENCY_SEVERITY", "severity", "事件级别须为 1(特别重大)至 4(一般)。", "severity must be 1..4."))
-    if int(f.get("valid_hours") or 0) > limits["valid_hours_max"]:
+    if isinstance(f.get("severity"), bool) or f.get("severity") not in (1, 2, 3, 4):
+        found.append(problem("EMERGENCY_SEVERITY", "severity", f"事件级别须为 1(特别重大)至 4(一般),现为“{f.get('severity')}”。",
+                             "severity must be 1..4."))  # fmt: skip
+    hours = f.get("valid_hours")
+    if not isinstance(hours, int) or isinstance(hours, bool) or hours < 1:
+        found.append(problem("EMERGENCY_VALID_HOURS", "valid_hours", f"播发有效期(小时)须为正整数,现为“{hours}”。",
+                             "valid_hours must be a positive whole number."))  # fmt: skip
+    elif hours > limits["valid_hours_max"]:
         found.append(problem("EMERGENCY_TOO_LONG_VALID", "end_time", f"播发有效期不超过 {limits['valid_hours_max']} 小时。",
                              "the broadcast is valid for too long."))  # fmt: skip
     approvers = (variant.flags.get("dual_control") or {}).get("approvers") or []

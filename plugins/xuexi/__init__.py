@@ -17,6 +17,7 @@ from ronghub_sdk import (
     Capability,
     ChannelInfo,
     DeliveryResult,
+    PermanentDeliveryError,
     PlatformStatus,
     Problem,
     StatusState,
@@ -48,12 +49,30 @@ class AdoptionRecord:
     reason: str | None = None  # why it was not adopted
 
 
+def _refuse(zh: str, en: str) -> PermanentDeliveryError:
+    return PermanentDeliveryError(zh, en, platform_code="bad_report")
+
+
+def _text(report: Mapping[str, Any], key: str) -> str | None:
+    value = report.get(key)
+    if value is not None and not isinstance(value, str):
+        raise _refuse(f"{key} 应为文字", f"{key} must be a string")
+    return value
+
+
 def adoption_record(report: Mapping[str, Any]) -> AdoptionRecord:
-    """Parse an operator's report {item_id, adopted, reported_at_ms, url?, column?, reason?}."""
+    """Parse an operator's report {item_id, adopted, reported_at_ms, url?, column?, reason?}.
+
+    `reported_at_ms` is milliseconds since the epoch (an integer, 0 or absent: unknown);
+    a report that does not have this shape raises PermanentDeliveryError (the hub refuses it)."""
+    if "adopted" not in report or not isinstance(report["adopted"], bool):
+        raise _refuse("adopted 应为 true 或 false", "adopted must be true or false")
+    at = report.get("reported_at_ms") or 0
+    if isinstance(at, bool) or not isinstance(at, int) or at < 0:
+        raise _refuse("reported_at_ms 应为毫秒时间戳(非负整数)", "reported_at_ms must be a non-negative integer (ms)")
     return AdoptionRecord(
-        item_id=str(report["item_id"]), adopted=bool(report["adopted"]),
-        reported_at_ms=int(report.get("reported_at_ms") or 0), url=report.get("url"),
-        channel_name=report.get("column"), reason=report.get("reason"),
+        item_id=str(report["item_id"]), adopted=report["adopted"], reported_at_ms=at, url=_text(report, "url"),
+        channel_name=_text(report, "column"), reason=_text(report, "reason"),
     )  # fmt: skip
 
 

@@ -101,7 +101,12 @@ def poll_status(  # type: ignore[empty-body]
     transport: Any,
 ) -> Awaitable[PlatformStatus]:
     """*Async.* Ask the platform what became of a delivered item (accepted, under
-    review, rejected with reason, live, removed). Set `final` when polling can stop."""
+    review, rejected with reason, live, removed). Set `final` when polling can stop.
+
+    Called for channels declaring `Capability.POLL_STATUS` while the item is submitted or
+    accepted and its last status was not final: poll n is due `poll_interval_s` × 1.5^(n−1)
+    seconds after the previous answer (the factor stops at 1.5^10, no wait over an hour;
+    5 s, 7.5 s, 11.25 s … by default), at most 200 times (sdk/README.md)."""
 
 
 @hookspec(firstresult=True)
@@ -112,7 +117,9 @@ def receive_status(
 ) -> PlatformStatus | None:
     """Turn a status report the platform (or its operators) sent to the hub into a
     status, e.g. a 学习强国 adoption (采用) report. Return None when the report is not
-    about this delivery. Pure: the hub has already authenticated the report."""
+    about this delivery; raise PermanentDeliveryError (with a Chinese reason) when it is
+    but cannot be read: the hub then refuses it and changes nothing. Pure: the hub has
+    already authenticated the report."""
 
 
 @hookspec(firstresult=True)

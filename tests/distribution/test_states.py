@@ -22,9 +22,9 @@ def test_the_happy_path_is_allowed_step_by_step() -> None:
 
 
 def test_ended_publications_cannot_move_and_failed_ones_only_replay() -> None:
-    for state in (PubState.REJECTED, PubState.RETRACTED):
+    for state in (PubState.REJECTED, PubState.RETRACTED, PubState.CANCELLED):
         assert TRANSITIONS[state] == frozenset()
-    assert TRANSITIONS[PubState.FAILED] == frozenset({PubState.PLANNED})
+    assert TRANSITIONS[PubState.FAILED] == frozenset({PubState.PLANNED, PubState.CANCELLED})
 
 
 def test_skipping_delivery_is_refused_with_a_clear_error() -> None:

@@ -125,3 +125,23 @@ async def test_over_graphql_one_token_cannot_both_request_and_confirm(editor: Gr
         {"id": created["id"], "v": requested["version"]},
     )
     assert errors[0]["extensions"]["code"] == "URGENT_SAME_PERSON"
+
+
+async def test_an_urgent_broadcast_the_channel_would_refuse_is_not_confirmed(tmp_path: Path) -> None:
+    from hub.distribution import precheck
+    from hub.store.documents import StoryDoc
+
+    first, second = repos()
+    doc = await first.create({"title": "暴雨橙色预警", "body_text": "请沿河群众立即转移。", "channels": ["emergency"],
+                              "metadata": {**ALERT_META, "severity": "很严重"}})  # fmt: skip
+    requested = await request_urgent(first, doc.id, 1, "暴雨")
+    engine = engine_for(tmp_path)
+
+    async def deliverable(story: StoryDoc, data: dict[str, object]) -> None:
+        await precheck.refuse_undeliverable(engine, await second.revision(story.id, story.revision), data)
+
+    with pytest.raises(HubError) as err:
+        await confirm_urgent(second, doc.id, requested.version, before_approval=deliverable)
+    assert err.value.code == "APPROVAL_CHANNEL_PROBLEMS"
+    assert [p["code"] for p in err.value.details["problems"]] == ["EMERGENCY_SEVERITY"]  # dual control is satisfied
+    assert (await second.require(doc.id)).status.value == "draft"

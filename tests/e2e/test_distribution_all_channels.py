@@ -19,6 +19,7 @@ import httpx
 from ronghub_sdk import TransportKind
 
 from hub.channels import load_channels
+from hub.distribution import channel_config
 from hub.distribution import publications as pubs
 from hub.distribution.engine import Distribution
 from hub.distribution.states import PubState
@@ -28,6 +29,7 @@ from hub.ids import new_id
 from hub.jobs.worker import Worker
 from hub.media.service import media_service
 from hub.settings import Settings
+from hub.store.scope import Scope
 from plugins.emergency import signing
 from tests.conftest import GraphQLClient, run_until_idle, seed_files
 from tests.fakes import douyin as dy
@@ -78,6 +80,9 @@ async def test_one_approved_seed_story_reaches_every_built_in_channel(
                           "signing": {"private_key_hex": signing.new_private_key(), "cert_sn": "SN1"}},
         }  # fmt: skip
         settings = hub_settings.model_copy(update={"outbound_allow_loopback": True})
+        center = Scope(hub_settings.default_tenant, "operator", public_only=False)
+        for name, settings_of_channel in config.items():  # the center's settings: 签发 checks the variants with them
+            await channel_config.save(center, settings, name, settings_of_channel)
         engine = Distribution(
             load_channels(None), build_transports(settings), channel_config=config, prefix="all" + new_id()[-6:],
             poll_interval_s=0.02, media_urls=media_service(hub_settings).url,
