@@ -46,7 +46,13 @@ def openapi_config() -> OpenAPIConfig:
     )
 
 
-def create_app(settings: Settings | None = None, command_listeners: list[CommandListener] | None = None) -> Litestar:
+def create_app(
+    settings: Settings | None = None,
+    command_listeners: list[CommandListener] | None = None,
+    store: Any = None,
+) -> Litestar:
+    """The hub; `store` is the embedded store's supervisor (hub/embedded/supervisor.py) when
+    this process runs one: /readyz and /healthz report its state."""
     settings = settings or Settings()
     configure_logging(settings)
     if not settings.mongodb_uri:
@@ -60,7 +66,7 @@ def create_app(settings: Settings | None = None, command_listeners: list[Command
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        database = await connect(uri, settings.mongodb_db, command_listeners)
+        database = await connect(uri, settings.mongodb_db, command_listeners, settings.store_timeout_seconds)
         app.state.database = database
         search = SearchService(build_engine(settings))
         await search.start()
@@ -84,7 +90,7 @@ def create_app(settings: Settings | None = None, command_listeners: list[Command
                         *media_rest.ROUTES, oauth.token, oauth.revoke, oauth.jwks, oidc.oidc_login, oidc.oidc_callback,
                         *feeds_rest.ROUTES],  # feeds
         lifespan=[lifespan],
-        state=_state(settings, generations),
+        state=_state(settings, generations, store),
         exception_handlers={
             HubError: hub_error_handler,
             HTTPException: http_error_handler,
@@ -101,12 +107,13 @@ def create_app(settings: Settings | None = None, command_listeners: list[Command
     return app
 
 
-def _state(settings: Settings, generations: Generations) -> Any:
+def _state(settings: Settings, generations: Generations, store: Any) -> Any:
     from litestar.datastructures import State
 
     return State(
         {
             "settings": settings,
+            "store_supervisor": store,
             # publishing in this process advances this process's cache generation at once
             "distribution": build_distribution(settings, on_read_model_change=generations.advance),
             "schema": build_schema(settings),

@@ -14,6 +14,7 @@ import uvicorn
 
 from hub.app import create_app
 from hub.embedded.store import EmbeddedStore
+from hub.embedded.supervisor import RestartPolicy, StoreSupervisor
 from hub.settings import Settings
 
 
@@ -28,7 +29,31 @@ def store_for(settings: Settings) -> Iterator[Settings]:
         yield settings.model_copy(update={"mongodb_uri": store.uri})
 
 
-def uvicorn_config(app: Any, host: str, port: int, trusted_proxies: list[str] | None = None) -> uvicorn.Config:
+@contextlib.contextmanager
+def supervised_store_for(settings: Settings) -> Iterator[tuple[Settings, StoreSupervisor | None]]:
+    """As `store_for`, for a long-running hub: an embedded store is watched and restarted
+    when it dies (hub/embedded/supervisor.py); the supervisor is yielded for /readyz."""
+    if settings.mongodb_uri:
+        yield settings, None
+        return
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = EmbeddedStore(settings.store_dir, avoid_ports=frozenset({settings.port}))
+    with StoreSupervisor(store, restart_policy(settings)) as supervisor:
+        yield settings.model_copy(update={"mongodb_uri": supervisor.uri}), supervisor
+
+
+def restart_policy(settings: Settings) -> RestartPolicy:
+    return RestartPolicy(
+        limit=settings.store_restart_limit,
+        first_delay=settings.store_restart_delay_seconds,
+        max_delay=settings.store_restart_max_delay_seconds,
+        stable_after=settings.store_stable_seconds,
+    )
+
+
+def uvicorn_config(
+    app: Any, host: str, port: int, trusted_proxies: list[str] | None = None, shutdown_grace: int | None = None
+) -> uvicorn.Config:
     """The HTTP server settings of `ronghub serve` (the benchmarks' bare endpoint uses them too).
 
     One process; uvloop and httptools (dependencies) when importable; no access log,
@@ -46,6 +71,9 @@ def uvicorn_config(app: Any, host: str, port: int, trusted_proxies: list[str] | 
         http="auto",
         proxy_headers=bool(trusted_proxies),
         forwarded_allow_ips=list(trusted_proxies or []),
+        # requests still running this long after SIGTERM are cut off (else a request
+        # waiting on a dead store, or an open subscription, holds the shutdown up)
+        timeout_graceful_shutdown=shutdown_grace,
     )
 
 
@@ -55,11 +83,13 @@ def serve(
     banner: Callable[[Settings], None] | None = None,
 ) -> None:
     """Start (embedded store,) optional set-up, then uvicorn until SIGINT/SIGTERM."""
-    with _signals_unwind(), store_for(settings) as ready:
+    with _signals_unwind(), supervised_store_for(settings) as (ready, supervisor):
         if before is not None:
             asyncio.run(before(ready))
-        app = create_app(ready)
-        server = uvicorn.Server(uvicorn_config(app, ready.host, ready.port, ready.trusted_proxies))
+        app = create_app(ready, store=supervisor)
+        server = uvicorn.Server(
+            uvicorn_config(app, ready.host, ready.port, ready.trusted_proxies, ready.shutdown_grace_seconds)
+        )
         if banner is not None:
             banner(ready)
         server.run()

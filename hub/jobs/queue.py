@@ -133,6 +133,22 @@ async def fail(
     return state
 
 
+async def release(job: JobDoc, after_ms: int) -> None:
+    """Give a claimed job back without counting its attempt: it was cut short by an
+    outage (the store went away, the disk was full), not by its own failure, so an
+    outage never uses up a job's retries or dead-letters it."""
+    now = now_ms()
+    res = await _coll().update_one(
+        _mine(job),
+        {
+            "$set": {"state": JobState.PENDING.value, "ready_at": now + after_ms, "lease_owner": None, "updated_at": now},
+            "$inc": {"attempts": -1},
+        },
+    )
+    if res.matched_count == 0:
+        raise LeaseLost(job.id)
+
+
 async def dead_letters(scope: Scope, consumer: str | None = None, limit: int = 100) -> list[JobDoc]:
     q: dict[str, Any] = {"tenant": scope.tenant, "state": JobState.DEAD.value}
     if consumer:
