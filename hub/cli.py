@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from hub import __version__
 from hub.settings import Settings
@@ -36,7 +37,21 @@ def _urls(settings: Settings) -> None:
     console.print("  Ctrl-C 停止 / to stop")
 
 
-@click.group()
+class _Commands(click.Group):
+    """Every command: an embedded store that cannot start (disk full, folder in use...)
+    is reported as its one plain message and exit code 1, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from hub.embedded.store import EmbeddedStoreError
+
+        try:
+            return super().invoke(ctx)
+        except EmbeddedStoreError as exc:
+            console.print(f"[red]{escape(str(exc))}[/red]")
+            sys.exit(1)
+
+
+@click.group(cls=_Commands)
 @click.version_option(__version__, prog_name="ronghub")
 def main() -> None:
     """Ronghub (融汇): the content hub for converged media centers."""

@@ -13,7 +13,7 @@ from typing import Any
 import uvicorn
 
 from hub.app import create_app
-from hub.embedded.store import EmbeddedStore
+from hub.embedded.store import EmbeddedStore, unwritable
 from hub.embedded.supervisor import RestartPolicy, StoreSupervisor
 from hub.settings import Settings
 
@@ -24,9 +24,16 @@ def store_for(settings: Settings) -> Iterator[Settings]:
     if settings.mongodb_uri:
         yield settings
         return
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    make_data_dir(settings)
     with EmbeddedStore(settings.store_dir, avoid_ports=frozenset({settings.port})) as store:
         yield settings.model_copy(update={"mongodb_uri": store.uri})
+
+
+def make_data_dir(settings: Settings) -> None:
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a full disk or no permission: one plain line (hub/cli.py)
+        raise unwritable(settings.data_dir, exc) from None
 
 
 @contextlib.contextmanager
@@ -36,7 +43,7 @@ def supervised_store_for(settings: Settings) -> Iterator[tuple[Settings, StoreSu
     if settings.mongodb_uri:
         yield settings, None
         return
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    make_data_dir(settings)
     store = EmbeddedStore(settings.store_dir, avoid_ports=frozenset({settings.port}))
     with StoreSupervisor(store, restart_policy(settings)) as supervisor:
         yield settings.model_copy(update={"mongodb_uri": supervisor.uri}), supervisor

@@ -38,7 +38,7 @@ class EmbeddedStoreError(RuntimeError):
     """The embedded store could not be started; the message says why and what to do."""
 
 
-def _unwritable(path: Path, exc: OSError) -> EmbeddedStoreError:
+def unwritable(path: Path, exc: OSError) -> EmbeddedStoreError:
     """One plain line for a file the start could not write (a full disk, most often)."""
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return EmbeddedStoreError(
@@ -257,7 +257,7 @@ class EmbeddedStore:
         try:
             return self._start(port, abort)
         except OSError as exc:
-            raise _unwritable(Path(exc.filename or self.store_dir), exc) from None
+            raise unwritable(Path(exc.filename or self.store_dir), exc) from None
 
     def _start(self, port: int | None, abort: Callable[[], bool] | None) -> str:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -296,7 +296,7 @@ class EmbeddedStore:
         except OSError as exc:
             self.stop()
             self.record_path.with_suffix(".tmp").unlink(missing_ok=True)
-            raise _unwritable(self.record_path, exc) from None
+            raise unwritable(self.record_path, exc) from None
         self._wait_healthy(abort)
         log.info("embedded_store.started", pid=self._proc.pid, port=self.port, dir=str(self.data_dir))
         return self.uri
@@ -313,7 +313,7 @@ class EmbeddedStore:
                 code = self._proc.returncode
                 tail = (self.store_dir / "nx.stdout.log").read_text(errors="replace")[-2000:]
                 if _disk_full_text(tail) or _no_room(self.store_dir):
-                    raise _unwritable(self.store_dir, OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)))
+                    raise unwritable(self.store_dir, OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)))
                 raise EmbeddedStoreError(
                     f"内嵌数据库启动失败 / the embedded store exited with code {code}:\n{tail}"
                 )

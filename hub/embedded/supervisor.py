@@ -75,7 +75,7 @@ class StoreSupervisor:
         self.failures = 0  # restarts in a row (reset once the store has stayed up)
         self.restarts = 0  # successful restarts since the hub started
         self.last_exit: int | None = None
-        self.changed = threading.Condition()  # notified on every state change (tests wait on it)
+        self.changed = threading.Condition(threading.RLock())  # notified on every state change (tests wait on it)
 
     @property
     def uri(self) -> str:
@@ -147,10 +147,13 @@ class StoreSupervisor:
                 try:
                     self.store.start(port=port, abort=self._stopping.is_set)
                 except EmbeddedStoreError as exc:
+                    if self._stopping.is_set():
+                        return False
                     log.error("embedded_store.restart_failed", attempt=self.failures, error=str(exc)[:500])
                     continue
             self._up_since = self.clock()
-            self.restarts += 1
             log.warning("embedded_store.restarted", attempt=self.failures, pid=self.store.pid, port=port)
-            self._set(StoreState.RUNNING)
+            with self.changed:
+                self.restarts += 1
+                self._set(StoreState.RUNNING)
             return True

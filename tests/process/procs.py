@@ -50,9 +50,10 @@ def kill_pid(pid: int) -> None:
 class HubProcess:
     """`ronghub serve` on its own data folder and port, with the embedded store."""
 
-    def __init__(self, data_dir: Path, token: str) -> None:
+    def __init__(self, data_dir: Path, token: str, env: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir
         self.token = token
+        self.extra_env = dict(env or {})  # more RONGHUB_* settings for this hub
         self.port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -72,6 +73,7 @@ class HubProcess:
             RONGHUB_DEV_TOKEN=self.token,
             RONGHUB_ENV="development",
         )
+        env.update(self.extra_env)
         log = open(self.data_dir.parent / f"hub-{self.port}.log", "ab")  # noqa: SIM115 - owned by the child
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "hub.cli", "serve"], env=env, stdout=log, stderr=subprocess.STDOUT,
