@@ -21,7 +21,7 @@ def healthz(state: State) -> Response[Any]:
     supervisor = state.get("store_supervisor")
     if supervisor is not None and supervisor.state == StoreState.FAILED:
         return error_response(HubError(Codes.STORE_UNAVAILABLE, **_store_details(supervisor)), 503)
-    return Response({"status": "ok"})
+    return Response({"status": "ok"}, status_code=200)
 
 
 def _store_details(supervisor: Any) -> dict[str, Any]:
@@ -44,7 +44,7 @@ async def readyz(state: State) -> Response[Any]:
         await state.database.ping()
     except Exception:
         return error_response(HubError(Codes.STORE_UNAVAILABLE), 503)
-    return Response({"status": "ready", "store": "ok"})
+    return Response({"status": "ready", "store": "ok"}, status_code=200)
 
 
 @get(
