@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
@@ -33,6 +34,12 @@ from hub.settings import Settings
 from hub.store.database import connect
 
 READ_MODEL_POLL_SECONDS = 1.0
+STORE_CUTOFF_SECONDS = 2.0  # at shutdown, store calls still waiting this long are cut off
+
+
+async def _close_later(database: Any, seconds: float) -> None:
+    await asyncio.sleep(seconds)
+    await database.close()
 
 
 def openapi_config() -> OpenAPIConfig:
@@ -72,6 +79,7 @@ def create_app(
         await search.start()
         app.state.search = search
         install_search(search)
+        cutoff: asyncio.Task[None] | None = None
         try:
             async with contextlib.AsyncExitStack() as stack:
                 await stack.enter_async_context(polling(generations, READ_MODEL_POLL_SECONDS))
@@ -79,7 +87,13 @@ def create_app(
                 if settings.worker_in_process:
                     await stack.enter_async_context(running_worker(builtin_consumers(app.state)))
                 yield
+                # Shutting down. Work still waiting on the store after a short grace (a
+                # store that is away, a job stuck on it) is cut off by closing the client:
+                # its calls end at once instead of after the store timeout.
+                cutoff = asyncio.create_task(_close_later(database, STORE_CUTOFF_SECONDS))
         finally:
+            if cutoff is not None:
+                cutoff.cancel()
             await app.state.distribution.aclose()
             install_search(None)
             await search.close()

@@ -36,6 +36,7 @@ from hub.rest.openapi_docs import (
     GraphQLPostOperation,
 )
 from hub.rest.responses import error_response
+from hub.store.outages import as_outage
 from hub.store.scope import Scope
 
 REQUESTS = Counter("ronghub_graphql_requests_total", "GraphQL requests", ["outcome"])
@@ -74,7 +75,12 @@ async def _execute(
     run = (state, scope, query, variables, operation, allow_mutation)
     if not scope.anonymous:
         encoded, _, _ = await _run(*run)
-        await cache.generations.refresh(scope.tenant)  # see our own writes at once
+        try:
+            await cache.generations.refresh(scope.tenant)  # see our own writes at once
+        except Exception as exc:
+            # the answer stands (a write it reports is stored); the poll catches up later
+            if as_outage(exc) is None:
+                raise
         return Response(encoded, media_type=_JSON)
 
     key = cache.key(scope.tenant, *raw)
