@@ -78,7 +78,7 @@ def test_rest_answers_an_outage_with_its_status_and_a_retry_after() -> None:
     from hub.rest.responses import internal_error_handler
 
     class _Req:
-        class url:  # noqa: N801 - the shape of litestar's request.url
+        class url:
             path = "/media/uploads"
 
     response = internal_error_handler(_Req(), AutoReconnect("closed"))  # type: ignore[arg-type]
