@@ -55,6 +55,7 @@ class HubProcess:
         self.token = token
         self.extra_env = dict(env or {})  # more RONGHUB_* settings for this hub
         self.port = free_port()
+        self.log_path = data_dir.parent / f"hub-{self.port}.log"
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -74,7 +75,7 @@ class HubProcess:
             RONGHUB_ENV="development",
         )
         env.update(self.extra_env)
-        log = open(self.data_dir.parent / f"hub-{self.port}.log", "ab")  # noqa: SIM115 - owned by the child
+        log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "hub.cli", "serve"], env=env, stdout=log, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -93,7 +94,7 @@ class HubProcess:
         wait_until(ready, timeout, "the hub's /readyz")
 
     def log_tail(self) -> str:
-        return (self.data_dir.parent / f"hub-{self.port}.log").read_text(errors="replace")[-3000:]
+        return self.log_path.read_text(errors="replace")[-3000:]
 
     def kill(self) -> None:
         """SIGKILL: no shutdown code runs in the hub."""
