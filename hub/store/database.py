@@ -45,5 +45,9 @@ async def connect(
         appname="ronghub",
     )
     db = client[db_name]
-    await init_beanie(database=db, document_models=document_models())
+    try:
+        await init_beanie(database=db, document_models=document_models())
+    except BaseException:  # e.g. the store does not answer: do not leave the client open
+        await client.close()
+        raise
     return Database(client=client, db=db, listeners=list(listeners or []))

@@ -91,3 +91,18 @@ def test_rest_answers_an_outage_with_its_status_and_a_retry_after() -> None:
 
 def test_a_hub_error_of_another_kind_is_not_an_outage() -> None:
     assert as_outage(HubError(Codes.NOT_FOUND, what_zh="稿件", what_en="story", id="x")) is None
+
+
+async def test_a_mongodb_server_that_does_not_answer_fails_within_the_store_timeout_as_store_unavailable() -> None:
+    import time
+
+    from hub.embedded.store import free_port
+    from hub.store.database import connect
+
+    started = time.monotonic()
+    with pytest.raises(Exception) as caught:
+        await connect(f"mongodb://127.0.0.1:{free_port()}/?directConnection=true", "nowhere", timeout_s=0.5)
+    took = time.monotonic() - started
+    assert took < 10, f"took {took:.1f}s; PyMongo's own default would wait 30 s"  # generous bound on a busy machine
+    found = as_outage(caught.value)
+    assert found is not None and found.code == "STORE_UNAVAILABLE"
