@@ -17,8 +17,10 @@ from hub.errors import Codes, HubError
 
 # ENOSPC: no space left; EDQUOT: the user's quota is used up (the same to an editor).
 DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
-# What SQLite (SQLITE_FULL), and so nx-27017 over the wire, says when its disk is full.
-_STORE_FULL_TEXT = "database or disk is full"
+# What SQLite (SQLITE_FULL), and so nx-27017 over the wire, says when its disk is full;
+# and ENOSPC as libraries that do not raise OSError put it (Rust's io::Error: the
+# tantivy search index).
+_FULL_TEXTS = ("database or disk is full", "No space left on device", "(os error 28)")
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:
@@ -36,7 +38,10 @@ def disk_full(exc: BaseException) -> bool:
     for e in _chain(exc):
         if isinstance(e, OSError) and e.errno in DISK_FULL_ERRNOS:
             return True
-        if isinstance(e, PyMongoError) and _STORE_FULL_TEXT in f"{e} {getattr(e, 'details', '')}":
+        if isinstance(e, OSError):
+            continue  # its errno says it all (ENOSPC above)
+        text = f"{e} {getattr(e, 'details', '')}" if isinstance(e, PyMongoError) else str(e)
+        if any(t in text for t in _FULL_TEXTS):
             return True
     return False
 

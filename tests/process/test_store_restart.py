@@ -114,6 +114,10 @@ def test_while_the_store_is_down_requests_get_store_unavailable_and_readiness_re
     ext = body["errors"][0]["extensions"]
     assert ext["code"] == "STORE_UNAVAILABLE", body
     assert ext["message_zh"] and ext["message_en"]
+    # an anonymous read the cache cannot answer: a GraphQL error like any other (status 200)
+    anonymous = httpx.post(hub.url + "/graphql", json={"query": "{ stories(first: 1) { edges { node { id } } } }"}, timeout=30)
+    assert anonymous.status_code == 200, anonymous.text
+    assert {e["extensions"]["code"] for e in anonymous.json()["errors"]} == {"STORE_UNAVAILABLE"}
     wait_until(lambda: _status(hub.url + "/readyz") == 200, 60, "/readyz after the restart")
     created = _mutation(hub, "恢复后写入")
     assert "errors" not in created, created

@@ -106,3 +106,8 @@ async def test_a_mongodb_server_that_does_not_answer_fails_within_the_store_time
     assert took < 10, f"took {took:.1f}s; PyMongo's own default would wait 30 s"  # generous bound on a busy machine
     found = as_outage(caught.value)
     assert found is not None and found.code == "STORE_UNAVAILABLE"
+
+
+def test_a_full_disk_reported_as_text_by_the_search_index_is_storage_full() -> None:
+    found = as_outage(ValueError("Failed to commit: An IO error occurred: 'No space left on device (os error 28)'"))
+    assert found is not None and found.code == "STORAGE_FULL"
