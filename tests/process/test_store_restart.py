@@ -181,5 +181,5 @@ def test_sigterm_is_honoured_within_seconds_whatever_the_store_does(
     hub.proc = None
     print(f"SIGTERM with {state}: exit {code} after {took:.2f}s")
     assert code == 0
-    assert took < 12, f"SIGTERM took {took:.1f}s"  # a few seconds: the grace for requests, then out
+    assert took < 15, f"SIGTERM took {took:.1f}s"  # seconds: the 5 s grace for requests, then out (bound generous)
     assert not store_pids(hub.store_data)
