@@ -74,11 +74,15 @@ def waits() -> list[float]:
     return []
 
 
-def supervised(store: FakeStore, waits: list[float], clock: Clock | None = None, **policy: float) -> StoreSupervisor:
+def supervised(
+    store: FakeStore, waits: list[float], clock: Clock | None = None, states: list[StoreState] | None = None, **policy: float
+) -> StoreSupervisor:
     stopping = threading.Event()
 
-    def wait(seconds: float) -> bool:  # record the backoff instead of sleeping it
+    def wait(seconds: float) -> bool:  # record the backoff (and the state) instead of sleeping
         waits.append(seconds)
+        if states is not None:
+            states.append(sup.state)
         return stopping.is_set()
 
     sup = StoreSupervisor(store, RestartPolicy(**policy), clock=clock or Clock(), wait=wait)  # type: ignore[arg-type]
@@ -117,15 +121,15 @@ def test_failed_restarts_back_off_then_fail_liveness_and_recover_later(
     waits: list[float], cleanup: list[StoreSupervisor]
 ) -> None:
     store = FakeStore(failing_starts=4)
-    sup = supervised(store, waits, limit=3, first_delay=1.0, max_delay=3.0)
+    seen: list[StoreState] = []
+    sup = supervised(store, waits, states=seen, limit=3, first_delay=1.0, max_delay=3.0)
     cleanup.append(sup)
     sup.start()
-    seen: list[StoreState] = []
     store.kill()
-    until(sup, lambda: seen.append(sup.state) or sup.restarts == 1)
+    until(sup, lambda: sup.restarts == 1)
     # three failed restarts (1, 2, 3 s), then FAILED; it keeps trying at the longest wait
     assert waits == [1.0, 2.0, 3.0, 3.0, 3.0]
-    assert StoreState.FAILED in seen
+    assert seen == [StoreState.RESTARTING] * 3 + [StoreState.FAILED] * 2
     assert sup.state == StoreState.RUNNING  # the fifth try worked: live again
     assert len(store.starts) == 6
 
