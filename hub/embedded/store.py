@@ -38,6 +38,10 @@ class EmbeddedStoreError(RuntimeError):
     """The embedded store could not be started; the message says why and what to do."""
 
 
+# Why a file of the store could not be written: full disk, quota, permissions, read-only.
+_UNWRITABLE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS})
+
+
 def unwritable(path: Path, exc: OSError) -> EmbeddedStoreError:
     """One plain line for a file the start could not write (a full disk, most often)."""
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
@@ -257,6 +261,8 @@ class EmbeddedStore:
         try:
             return self._start(port, abort)
         except OSError as exc:
+            if exc.errno not in _UNWRITABLE:
+                raise
             raise unwritable(Path(exc.filename or self.store_dir), exc) from None
 
     def _start(self, port: int | None, abort: Callable[[], bool] | None) -> str:
