@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
@@ -34,6 +35,12 @@ from hub.settings import Settings
 from hub.store.database import connect
 
 READ_MODEL_POLL_SECONDS = 1.0
+STORE_CUTOFF_SECONDS = 2.0  # at shutdown, store calls still waiting this long are cut off
+
+
+async def _close_later(database: Any, seconds: float) -> None:
+    await asyncio.sleep(seconds)
+    await database.close()
 
 
 def openapi_config() -> OpenAPIConfig:
@@ -47,7 +54,13 @@ def openapi_config() -> OpenAPIConfig:
     )
 
 
-def create_app(settings: Settings | None = None, command_listeners: list[CommandListener] | None = None) -> Litestar:
+def create_app(
+    settings: Settings | None = None,
+    command_listeners: list[CommandListener] | None = None,
+    store: Any = None,
+) -> Litestar:
+    """The hub; `store` is the embedded store's supervisor (hub/embedded/supervisor.py) when
+    this process runs one: /readyz and /healthz report its state."""
     settings = settings or Settings()
     configure_logging(settings)
     if not settings.mongodb_uri:
@@ -61,12 +74,13 @@ def create_app(settings: Settings | None = None, command_listeners: list[Command
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        database = await connect(uri, settings.mongodb_db, command_listeners)
+        database = await connect(uri, settings.mongodb_db, command_listeners, settings.store_timeout_seconds)
         app.state.database = database
         search = SearchService(build_engine(settings))
         await search.start()
         app.state.search = search
         install_search(search)
+        cutoff: asyncio.Task[None] | None = None
         try:
             async with contextlib.AsyncExitStack() as stack:
                 await stack.enter_async_context(polling(generations, READ_MODEL_POLL_SECONDS))
@@ -74,7 +88,13 @@ def create_app(settings: Settings | None = None, command_listeners: list[Command
                 if settings.worker_in_process:
                     await stack.enter_async_context(running_worker(builtin_consumers(app.state)))
                 yield
+                # Shutting down. Work still waiting on the store after a short grace (a
+                # store that is away, a job stuck on it) is cut off by closing the client:
+                # its calls end at once instead of after the store timeout.
+                cutoff = asyncio.create_task(_close_later(database, STORE_CUTOFF_SECONDS))
         finally:
+            if cutoff is not None:
+                cutoff.cancel()
             await app.state.distribution.aclose()
             install_search(None)
             await search.close()
@@ -85,7 +105,7 @@ def create_app(settings: Settings | None = None, command_listeners: list[Command
                         *media_rest.ROUTES, oauth.token, oauth.revoke, oauth.jwks, oidc.oidc_login, oidc.oidc_callback,
                         *feeds_rest.ROUTES],  # feeds
         lifespan=[lifespan],
-        state=_state(settings, generations),
+        state=_state(settings, generations, store),
         exception_handlers={
             HubError: hub_error_handler,
             HTTPException: http_error_handler,
@@ -103,12 +123,13 @@ def create_app(settings: Settings | None = None, command_listeners: list[Command
     return app
 
 
-def _state(settings: Settings, generations: Generations) -> Any:
+def _state(settings: Settings, generations: Generations, store: Any) -> Any:
     from litestar.datastructures import State
 
     return State(
         {
             "settings": settings,
+            "store_supervisor": store,
             # publishing in this process advances this process's cache generation at once
             "distribution": build_distribution(settings, on_read_model_change=generations.advance),
             "schema": build_schema(settings),

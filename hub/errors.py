@@ -153,6 +153,12 @@ class Codes:
         "The document store is unavailable; try again later.",
         503,
     )
+    STORAGE_FULL = ErrorKind(
+        "STORAGE_FULL",
+        "服务器存储空间已满,本次内容未保存。请联系技术人员清理磁盘后重试。",
+        "The server's storage is full; nothing was saved. Ask an operator to free disk space, then try again.",
+        507,
+    )
 
 
 class _SafeDict(dict[str, Any]):

@@ -26,6 +26,7 @@ from collections.abc import AsyncIterator, Callable
 
 import structlog
 
+from hub.shutdown import cancel_and_wait
 from hub.store.documents import CounterDoc
 from hub.store.stories import read_model_counter_id
 
@@ -134,6 +135,4 @@ async def polling(generations: Generations, interval: float) -> AsyncIterator[No
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await cancel_and_wait(task)

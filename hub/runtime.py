@@ -13,7 +13,8 @@ from typing import Any
 import uvicorn
 
 from hub.app import create_app
-from hub.embedded.store import EmbeddedStore, running_store_uri
+from hub.embedded.store import EmbeddedStore, running_store_uri, unwritable
+from hub.embedded.supervisor import RestartPolicy, StoreSupervisor
 from hub.settings import Settings
 
 
@@ -23,7 +24,7 @@ def store_for(settings: Settings) -> Iterator[Settings]:
     if settings.mongodb_uri:
         yield settings
         return
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    make_data_dir(settings)
     with EmbeddedStore(settings.store_dir, avoid_ports=frozenset({settings.port})) as store:
         yield settings.model_copy(update={"mongodb_uri": store.uri})
 
@@ -43,8 +44,42 @@ def command_store(settings: Settings) -> Iterator[Settings]:
         yield ready
 
 
+def make_data_dir(settings: Settings) -> None:
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a full disk or no permission: one plain line (hub/cli.py)
+        raise unwritable(settings.data_dir, exc) from None
+
+
+@contextlib.contextmanager
+def supervised_store_for(settings: Settings) -> Iterator[tuple[Settings, StoreSupervisor | None]]:
+    """As `store_for`, for a long-running hub: an embedded store is watched and restarted
+    when it dies (hub/embedded/supervisor.py); the supervisor is yielded for /readyz."""
+    if settings.mongodb_uri:
+        yield settings, None
+        return
+    make_data_dir(settings)
+    store = EmbeddedStore(settings.store_dir, avoid_ports=frozenset({settings.port}))
+    with StoreSupervisor(store, restart_policy(settings)) as supervisor:
+        yield settings.model_copy(update={"mongodb_uri": supervisor.uri}), supervisor
+
+
+def restart_policy(settings: Settings) -> RestartPolicy:
+    return RestartPolicy(
+        limit=settings.store_restart_limit,
+        first_delay=settings.store_restart_delay_seconds,
+        max_delay=settings.store_restart_max_delay_seconds,
+        stable_after=settings.store_stable_seconds,
+    )
+
+
 def uvicorn_config(
-    app: Any, host: str, port: int, trusted_proxies: list[str] | None = None, max_message_bytes: int | None = None
+    app: Any,
+    host: str,
+    port: int,
+    trusted_proxies: list[str] | None = None,
+    max_message_bytes: int | None = None,
+    shutdown_grace: int | None = None,
 ) -> uvicorn.Config:
     """The HTTP server settings of `ronghub serve` (the benchmarks' bare endpoint uses them too).
 
@@ -66,6 +101,9 @@ def uvicorn_config(
         proxy_headers=bool(trusted_proxies),
         forwarded_allow_ips=list(trusted_proxies or []),
         ws_max_size=max_message_bytes or 16 * 1024 * 1024,  # uvicorn's own default otherwise
+        # requests still running this long after SIGTERM are cut off (else a request
+        # waiting on a dead store, or an open subscription, holds the shutdown up)
+        timeout_graceful_shutdown=shutdown_grace,
     )
 
 
@@ -75,11 +113,15 @@ def serve(
     banner: Callable[[Settings], None] | None = None,
 ) -> None:
     """Start (embedded store,) optional set-up, then uvicorn until SIGINT/SIGTERM."""
-    with _signals_unwind(), store_for(settings) as ready:
+    with _signals_unwind(), supervised_store_for(settings) as (ready, supervisor):
         if before is not None:
             asyncio.run(before(ready))
-        app = create_app(ready)
-        server = uvicorn.Server(uvicorn_config(app, ready.host, ready.port, ready.trusted_proxies, ready.max_request_bytes))
+        app = create_app(ready, store=supervisor)
+        config = uvicorn_config(
+            app, ready.host, ready.port, ready.trusted_proxies,
+            max_message_bytes=ready.max_request_bytes, shutdown_grace=ready.shutdown_grace_seconds,
+        )  # fmt: skip
+        server = uvicorn.Server(config)
         if banner is not None:
             banner(ready)
         server.run()

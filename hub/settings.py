@@ -26,6 +26,29 @@ class Settings(BaseSettings):
         None, description="MongoDB URI; unset starts the embedded store (nx-27017)"
     )
     mongodb_db: str = Field("ronghub", description="database name")
+    store_timeout_seconds: float = Field(
+        5.0,
+        gt=0,
+        description="how long a store call waits for the store (server selection, connecting) before it "
+        "fails with STORE_UNAVAILABLE; a restarted embedded store is usually back within it",
+    )
+    store_restart_limit: int = Field(
+        5, ge=1, description="failed restarts in a row of the embedded store before /healthz fails (503)"
+    )
+    store_restart_delay_seconds: float = Field(
+        0.5, ge=0, description="wait before the first restart of a dead embedded store; doubles per failed restart"
+    )
+    store_restart_max_delay_seconds: float = Field(
+        10.0, ge=0, description="longest wait between restarts of the embedded store"
+    )
+    store_stable_seconds: float = Field(
+        60.0, ge=0, description="an embedded store up this long has its count of failed restarts cleared"
+    )
+    shutdown_grace_seconds: int = Field(
+        5,
+        ge=0,
+        description="on SIGTERM/SIGINT, how long requests in flight may finish before they are cut off",
+    )
 
     meili_url: str | None = Field(None, description="Meilisearch URL; unset uses the embedded engine")
     meili_key: str | None = Field(None, description="Meilisearch API key")

@@ -8,9 +8,15 @@ raises an exception instead, so every `with` block unwinds and the command exits
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import signal
 from collections.abc import Iterator
+from typing import Any
+
+import structlog
+
+log = structlog.get_logger(__name__)
 
 
 class Stopped(Exception):
@@ -31,3 +37,26 @@ def stop_cleanly_on_signals() -> Iterator[None]:
         pass
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+async def cancel_and_wait(task: asyncio.Task[Any], grace: float = 0.0, give_up_after: float = 5.0) -> None:
+    """End a background task: let it finish on its own for `grace` seconds, then cancel it
+    until it is done, waiting at most `give_up_after` seconds more.
+
+    One `cancel()` is not enough: on Python 3.11 `asyncio.wait_for` can swallow a
+    cancellation that arrives as its inner future completes, and PyMongo's server
+    selection waits in such a `wait_for` in a loop. With the store gone, a polling task
+    cancelled once at shutdown went on polling, and the hub ignored SIGTERM for good.
+    """
+    if grace > 0 and not task.done():
+        await asyncio.wait({task}, timeout=grace)
+    deadline = asyncio.get_running_loop().time() + give_up_after
+    while not task.done():
+        task.cancel()
+        remaining = deadline - asyncio.get_running_loop().time()
+        if remaining <= 0:
+            log.warning("shutdown.task_abandoned", task=task.get_name())
+            return
+        await asyncio.wait({task}, timeout=min(0.1, remaining))
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("shutdown.task_failed", task=task.get_name(), exc_info=task.exception())

@@ -37,6 +37,7 @@ from hub.identity.documents import ClientDoc, RevocationDoc, UserDoc
 from hub.identity.errors import AuthCodes
 from hub.ids import now_ms
 from hub.settings import Settings
+from hub.shutdown import cancel_and_wait
 
 log = structlog.get_logger(__name__)
 
@@ -161,7 +162,5 @@ async def running(settings: Settings) -> AsyncIterator[AuthState]:
     try:
         yield state
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await cancel_and_wait(task)
         await state.settled()

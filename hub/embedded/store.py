@@ -10,13 +10,16 @@ gets a parent-death signal, so it usually goes down with a killed hub by itself.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +36,24 @@ _PR_SET_PDEATHSIG = 1
 
 class EmbeddedStoreError(RuntimeError):
     """The embedded store could not be started; the message says why and what to do."""
+
+
+# Why a file of the store could not be written: full disk, quota, permissions, read-only.
+_UNWRITABLE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS})
+
+
+def unwritable(path: Path, exc: OSError) -> EmbeddedStoreError:
+    """One plain line for a file the start could not write (a full disk, most often)."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return EmbeddedStoreError(
+            f"磁盘已满,无法写入 {path},内嵌数据库未启动。请清理磁盘空间后再启动。"
+            f" / The disk is full: could not write {path}, so the embedded store did not start. "
+            "Free some disk space and start again."
+        )
+    return EmbeddedStoreError(
+        f"无法写入 {path}({exc.strerror}),内嵌数据库未启动。"
+        f" / Could not write {path} ({exc.strerror}), so the embedded store did not start."
+    )
 
 
 @dataclass(frozen=True)
@@ -141,6 +162,19 @@ def _set_parent_death_signal() -> None:  # runs in the child between fork and ex
         pass
 
 
+def _disk_full_text(log_tail: str) -> bool:
+    """The store's own output says it stopped on a full disk (its pid file, its log...)."""
+    return "No space left on device" in log_tail or "database or disk is full" in log_tail
+
+
+def _no_room(path: Path) -> bool:
+    """Less than a page or so is free where the store writes (it could not write its log)."""
+    try:
+        return shutil.disk_usage(path).free < 64 * 1024
+    except OSError:
+        return False
+
+
 def running_store_uri(store_dir: Path, host: str = "127.0.0.1") -> str | None:
     """The URI of the embedded store a running hub owns for this data folder, if any."""
     record = StoreRecord.read(store_dir.resolve() / RECORD)
@@ -221,11 +255,21 @@ class EmbeddedStore:
             )
         self.pid_file.unlink(missing_ok=True)
 
-    def start(self) -> str:
+    def start(self, port: int | None = None, abort: Callable[[], bool] | None = None) -> str:
+        """Start the store and wait until it answers; on `port` if given (a restart keeps
+        its port, so the hub's open client finds it again). `abort()` true ends the wait."""
+        try:
+            return self._start(port, abort)
+        except OSError as exc:
+            if exc.errno not in _UNWRITABLE:
+                raise
+            raise unwritable(Path(exc.filename or self.store_dir), exc) from None
+
+    def _start(self, port: int | None, abort: Callable[[], bool] | None) -> str:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.reap_orphan()
         self.clear_stale_pid_file()
-        self.port = free_port(self.host, self.avoid_ports)
+        self.port = port or free_port(self.host, self.avoid_ports)
         cmd = [
             sys.executable,
             "-m",
@@ -251,22 +295,33 @@ class EmbeddedStore:
             start_new_session=True,
         )
         log_out.close()
-        StoreRecord(
-            self._proc.pid, self.port, os.getpid(), str(self.data_dir), _start_time(os.getpid())
-        ).write(self.record_path)
-        self._wait_healthy()
+        try:
+            StoreRecord(
+                self._proc.pid, self.port, os.getpid(), str(self.data_dir), _start_time(os.getpid())
+            ).write(self.record_path)
+        except OSError as exc:
+            self.stop()
+            self.record_path.with_suffix(".tmp").unlink(missing_ok=True)
+            raise unwritable(self.record_path, exc) from None
+        self._wait_healthy(abort)
         log.info("embedded_store.started", pid=self._proc.pid, port=self.port, dir=str(self.data_dir))
         return self.uri
 
-    def _wait_healthy(self) -> None:
+    def _wait_healthy(self, abort: Callable[[], bool] | None = None) -> None:
         assert self._proc is not None
         deadline = time.monotonic() + self.startup_timeout
         last: Exception | None = None
         while time.monotonic() < deadline:
+            if abort is not None and abort():
+                self.stop()
+                raise EmbeddedStoreError("内嵌数据库启动已取消 / the embedded store's start was called off")
             if self._proc.poll() is not None:
+                code = self._proc.returncode
                 tail = (self.store_dir / "nx.stdout.log").read_text(errors="replace")[-2000:]
+                if _disk_full_text(tail) or _no_room(self.store_dir):
+                    raise unwritable(self.store_dir, OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)))
                 raise EmbeddedStoreError(
-                    f"内嵌数据库启动失败 / the embedded store exited with code {self._proc.returncode}:\n{tail}"
+                    f"内嵌数据库启动失败 / the embedded store exited with code {code}:\n{tail}"
                 )
             try:
                 client: MongoClient[dict[str, Any]] = MongoClient(self.uri, serverSelectionTimeoutMS=500)
@@ -278,6 +333,16 @@ class EmbeddedStore:
                 time.sleep(0.1)
         self.stop()
         raise EmbeddedStoreError(f"the embedded store did not answer within {self.startup_timeout}s: {last}")
+
+    def wait(self) -> int | None:
+        """Block until the store process exits; its exit code (None: none was running)."""
+        proc = self._proc
+        return None if proc is None else proc.wait()
+
+    @property
+    def pid(self) -> int | None:
+        proc = self._proc
+        return None if proc is None else proc.pid
 
     def stop(self) -> None:
         if self._proc is not None:

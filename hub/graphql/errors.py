@@ -1,7 +1,8 @@
 """Turning every GraphQL error into the hub's shape: code, Chinese and English text.
 
 Known errors (HubError) pass through; syntax and schema-validation errors get a code
-and a Chinese explanation; anything else is masked to INTERNAL with a reference that
+and a Chinese explanation; an outage (store away, disk full) gets STORE_UNAVAILABLE or
+STORAGE_FULL; anything else is masked to INTERNAL with a reference that
 is logged together with the stack trace.
 """
 
@@ -17,6 +18,7 @@ from pydantic import ValidationError
 from strawberry.extensions import SchemaExtension
 
 from hub.errors import Codes, HubError, invalid
+from hub.store.outages import as_outage
 
 log = structlog.get_logger(__name__)
 
@@ -58,6 +60,10 @@ def shape_error(error: GraphQLError) -> GraphQLError:
         if msg.startswith("Syntax Error"):
             return _hub(error, HubError(Codes.GRAPHQL_SYNTAX, reason=msg))
         return _hub(error, HubError(Codes.GRAPHQL_VALIDATION, reason=msg))
+    outage = as_outage(original)
+    if outage is not None:  # the store is away or the disk is full: not a bug, no stack trace
+        log.warning("graphql.outage", code=outage.code, path=error.path, error=str(original)[:300])
+        return _hub(error, outage)
     ref = secrets.token_hex(6)
     log.error("graphql.internal_error", ref=ref, path=error.path, exc_info=original)
     return _hub(error, HubError(Codes.INTERNAL, ref=ref))

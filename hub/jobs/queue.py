@@ -133,19 +133,23 @@ async def fail(
     return state
 
 
-async def defer(job: JobDoc, until_ms: int, reason: str) -> None:
-    """Put the job back to run at `until_ms`, giving back the attempt its claim counted."""
+async def defer(job: JobDoc, until_ms: int, reason: str | None) -> None:
+    """Put the job back to run at `until_ms`, giving back the attempt its claim counted
+    (`reason`, when given, is kept as its last error)."""
     now = now_ms()
-    res = await _coll().update_one(
-        _mine(job),
-        {
-            "$set": {"state": JobState.PENDING.value, "ready_at": until_ms, "last_error": reason[:2_000],
-                     "updated_at": now, "lease_owner": None},
-            "$inc": {"attempts": -1},
-        },
-    )  # fmt: skip
+    fields: dict[str, Any] = {"state": JobState.PENDING.value, "ready_at": until_ms, "updated_at": now, "lease_owner": None}
+    if reason is not None:
+        fields["last_error"] = reason[:2_000]
+    res = await _coll().update_one(_mine(job), {"$set": fields, "$inc": {"attempts": -1}})
     if res.matched_count == 0:
         raise LeaseLost(job.id)
+
+
+async def release(job: JobDoc, after_ms: int) -> None:
+    """Give a claimed job back without counting its attempt: it was cut short by an
+    outage (the store went away, the disk was full), not by its own failure, so an
+    outage never uses up a job's retries or dead-letters it."""
+    await defer(job, now_ms() + after_ms, None)
 
 
 async def dead_letters(scope: Scope, consumer: str | None = None, limit: int = 100) -> list[JobDoc]:

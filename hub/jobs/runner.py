@@ -36,7 +36,7 @@ def run_worker_process(settings: Settings) -> int:
 
 
 async def _work(settings: Settings, uri: str) -> None:
-    database = await connect(uri, settings.mongodb_db)
+    database = await connect(uri, settings.mongodb_db, timeout_s=settings.store_timeout_seconds)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

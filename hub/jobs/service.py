@@ -8,6 +8,9 @@ from collections.abc import AsyncIterator, Sequence
 
 from hub.jobs.consumers import Consumer
 from hub.jobs.worker import Worker
+from hub.shutdown import cancel_and_wait
+
+STOP_GRACE_SECONDS = 2.0
 
 
 @contextlib.asynccontextmanager
@@ -23,4 +26,6 @@ async def running_worker(
         yield worker
     finally:
         stop.set()
-        await task
+        # a pass in progress may finish (its job completes); one stuck on a store that is
+        # away is cancelled: its job's lease runs out and the job is claimed again
+        await cancel_and_wait(task, grace=STOP_GRACE_SECONDS)

@@ -1,4 +1,10 @@
-"""The worker loop: relay the outbox, claim jobs, run handlers, record outcomes."""
+"""The worker loop: relay the outbox, claim jobs, run handlers, record outcomes.
+
+An outage (the store does not answer, the disk is full) is nobody's fault: a job it
+cuts short is given back without counting the attempt (or, if the store cannot even
+take that, its lease runs out and it is claimed again), and the loop waits with a
+growing pause instead of logging a stack trace five times a second.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +20,13 @@ from hub.ids import new_id
 from hub.jobs import queue, relay
 from hub.jobs.consumers import Consumer, Deferred, PermanentFailure, RetryLater
 from hub.jobs.documents import JobDoc
+from hub.store.outages import as_outage
 
 log = structlog.get_logger(__name__)
+
+# After an outage: how long a job cut short waits, and the longest pause between passes.
+OUTAGE_RETRY_MS = 2_000
+MAX_OUTAGE_PAUSE = 5.0
 
 
 class Worker:
@@ -51,15 +62,27 @@ class Worker:
     async def run(self, stop: asyncio.Event) -> None:
         """Work until `stop` is set; a failing pass is logged and the loop goes on."""
         log.info("worker.started", owner=self.owner, consumers=[c.name for c in self.consumers])
+        outages = 0
         while not stop.is_set():
+            pause = self.idle_sleep
             try:
                 ran = await self.run_once()
-            except Exception:
-                log.exception("worker.pass_failed")
+                if outages:
+                    log.info("worker.store_back", passes_missed=outages)
+                outages = 0
+            except Exception as exc:
                 ran = 0
+                outage = as_outage(exc)
+                if outage is None:
+                    log.exception("worker.pass_failed")
+                else:
+                    if outages == 0:
+                        log.warning("worker.outage", code=outage.code, error=str(exc)[:300])
+                    outages += 1
+                    pause = min(MAX_OUTAGE_PAUSE, self.idle_sleep * 2**outages)
             if ran == 0:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), self.idle_sleep)
+                    await asyncio.wait_for(stop.wait(), pause)
 
     async def _run(self, consumer: Consumer, job: JobDoc) -> None:
         lease_ms = int(consumer.lease_seconds * 1000)
@@ -76,8 +99,12 @@ class Worker:
         except queue.LeaseLost:
             log.warning("worker.lease_lost", job=job.id)
         except Exception as exc:
-            log.warning("worker.job_failed", job=job.id, exc_info=True)
-            await self._record_failure(consumer, job, f"{type(exc).__name__}: {exc}")
+            outage = as_outage(exc)
+            if outage is not None:
+                await self._give_back(job, outage.code)
+            else:
+                log.warning("worker.job_failed", job=job.id, exc_info=True)
+                await self._record_failure(consumer, job, f"{type(exc).__name__}: {exc}")
         else:
             with contextlib.suppress(queue.LeaseLost):
                 await queue.complete(job, dict(result or {}))
@@ -94,8 +121,26 @@ class Worker:
             log.info("worker.job_failed", job=job.id, state=state.value, reason=reason[:200])
 
     @staticmethod
+    async def _give_back(job: JobDoc, code: str) -> None:
+        """Return a job an outage cut short, its attempt not counted."""
+        log.warning("worker.job_outage", job=job.id, code=code)
+        try:
+            await queue.release(job, OUTAGE_RETRY_MS)
+        except queue.LeaseLost:
+            pass
+        except Exception as exc:
+            if as_outage(exc) is None:
+                raise
+            # the store is still away: the lease runs out and the job is claimed again
+
+    @staticmethod
     async def _heartbeat(job: JobDoc, lease_ms: int) -> None:
         with contextlib.suppress(queue.LeaseLost):
             while True:
                 await asyncio.sleep(lease_ms / 3000)
-                await queue.heartbeat(job, lease_ms)
+                try:
+                    await queue.heartbeat(job, lease_ms)
+                except Exception as exc:
+                    if as_outage(exc) is None:
+                        raise
+                    # the store is away for now: keep beating, the lease may yet hold

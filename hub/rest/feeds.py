@@ -49,6 +49,7 @@ from hub.identity.documents import ClientDoc
 from hub.identity.errors import AuthCodes
 from hub.media.service import media_service
 from hub.settings import Settings
+from hub.store.outages import as_outage
 
 log = structlog.get_logger(__name__)
 TAGS = ["feeds"]
@@ -165,6 +166,9 @@ async def serve_feed(
     except Exception as exc:  # answered like the app's handler, but signed
         if isinstance(exc, HubError):
             err = exc
+        elif (outage := as_outage(exc)) is not None:  # store away or disk full: not a bug
+            log.warning("feeds.outage", code=outage.code, path=request.url.path)
+            err = outage
         else:
             ref = secrets.token_hex(6)
             log.error("feeds.internal_error", ref=ref, path=request.url.path, exc_info=exc)

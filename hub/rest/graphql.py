@@ -39,6 +39,7 @@ from hub.rest.openapi_docs import (
 )
 from hub.rest.responses import error_response
 from hub.store.after_commit import after_commit
+from hub.store.outages import as_outage
 from hub.store.scope import Scope
 
 REQUESTS = Counter("ronghub_graphql_requests_total", "GraphQL requests", ["outcome"])
@@ -100,7 +101,15 @@ async def _execute(
         return Response(hit, media_type=_JSON)
     generation = cache.generations.get(scope.tenant)
     if generation is None:
-        generation = await cache.generations.refresh(scope.tenant)
+        try:
+            generation = await cache.generations.refresh(scope.tenant)
+        except Exception as exc:
+            if as_outage(exc) is None:
+                raise
+            # the store is away: answer uncached (its resolvers report STORE_UNAVAILABLE
+            # as GraphQL errors, like every other error of an operation)
+            encoded, _, _ = await _run(*run)
+            return Response(encoded, media_type=_JSON)
 
     # Single flight: after a publish every reader of a page misses at once; the first
     # computes it and the others (same request, same generation) wait for its bytes.

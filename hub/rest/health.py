@@ -9,15 +9,24 @@ from litestar import Request, Response, get
 from litestar.datastructures import State
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from hub.embedded.supervisor import StoreState
 from hub.errors import Codes, HubError
 from hub.rest.openapi_docs import HEALTHZ_RESPONSES, METRICS_RESPONSES, READYZ_RESPONSES
 from hub.rest.responses import error_response
 
 
 @get("/healthz", summary="Liveness", tags=["operations"], sync_to_thread=False, responses=HEALTHZ_RESPONSES)
-def healthz() -> dict[str, str]:
-    """The process is up. Does not touch the store."""
-    return {"status": "ok"}
+def healthz(state: State) -> Response[Any]:
+    """The process is up. Does not touch the store; fails (503) only when this process's
+    embedded store could not be restarted, so that restarting the hub is the cure."""
+    supervisor = state.get("store_supervisor")
+    if supervisor is not None and supervisor.state == StoreState.FAILED:
+        return error_response(HubError(Codes.STORE_UNAVAILABLE, **_store_details(supervisor)), 503)
+    return Response({"status": "ok"}, status_code=200)
+
+
+def _store_details(supervisor: Any) -> dict[str, Any]:
+    return {"store": str(supervisor.state), "restarts": supervisor.restarts, "failures": supervisor.failures}
 
 
 @get(
@@ -27,12 +36,16 @@ def healthz() -> dict[str, str]:
     responses=READYZ_RESPONSES,
 )
 async def readyz(state: State) -> Response[Any]:
-    """Ready to serve: the document store answers a ping."""
+    """Ready to serve: the document store answers a ping (and an embedded one is not
+    being restarted)."""
+    supervisor = state.get("store_supervisor")
+    if supervisor is not None and supervisor.state != StoreState.RUNNING:
+        return error_response(HubError(Codes.STORE_UNAVAILABLE, **_store_details(supervisor)), 503)
     try:
         await state.database.ping()
     except Exception:
         return error_response(HubError(Codes.STORE_UNAVAILABLE), 503)
-    return Response({"status": "ready", "store": "ok"})
+    return Response({"status": "ready", "store": "ok"}, status_code=200)
 
 
 @get(

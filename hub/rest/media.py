@@ -35,7 +35,7 @@ from hub.media.documents import UploadDoc
 from hub.media.errors import MediaCodes
 from hub.media.service import MediaService, media_service
 from hub.media.uploads import ResumableUploads
-from hub.rest.responses import error_response
+from hub.rest.responses import hub_error_handler, internal_error_handler
 from hub.store.documents import AssetDoc
 from hub.store.scope import Scope
 
@@ -161,12 +161,19 @@ def _announced_over(request: Request[Any, Any, Any], limit: int) -> None:
 def _closing_error(_: Request[Any, Any, Any], exc: HubError) -> Response[Any]:
     """Errors of body-reading routes close the connection: otherwise the server would
     keep reading (and discarding) the rest of a refused upload to reuse the connection."""
-    response = error_response(exc)
+    response = hub_error_handler(_, exc)
     response.headers["connection"] = "close"
     return response
 
 
-CLOSE_ON_ERROR: dict[int | type[Exception], Any] = {HubError: _closing_error}
+def _closing_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """The same for other failures, e.g. a full disk under the blobs (STORAGE_FULL)."""
+    response = internal_error_handler(request, exc)
+    response.headers["connection"] = "close"
+    return response
+
+
+CLOSE_ON_ERROR: dict[int | type[Exception], Any] = {HubError: _closing_error, Exception: _closing_unexpected}
 
 
 def _body(request: Request[Any, Any, Any]) -> AsyncIterator[bytes]:
@@ -192,6 +199,8 @@ def _body(request: Request[Any, Any, Any]) -> AsyncIterator[bytes]:
         413: _error("MEDIA_TOO_LARGE: stopped as soon as the limit was passed"),
         415: _error("MEDIA_TYPE_UNSUPPORTED or MEDIA_TYPE_MISMATCH"),
         422: _error("MEDIA_UNREADABLE, IMAGE_TOO_LARGE (over RONGHUB_MEDIA_MAX_IMAGE_PIXELS), IMAGE_TOO_MANY_FRAMES, IDEMPOTENCY_KEY_REUSED"),
+        503: _error("STORE_UNAVAILABLE: try again in a few seconds (Retry-After)"),
+        507: _error("STORAGE_FULL: the server's disk is full; nothing was kept"),
     },
 )
 async def upload(
@@ -280,6 +289,7 @@ async def upload_status(request: Request[Any, Any, Any], state: State, upload_id
         410: _error("UPLOAD_EXPIRED: start the upload again"),
         413: _error("MEDIA_TOO_LARGE"),
         415: _error("MEDIA_TYPE_UNSUPPORTED or MEDIA_TYPE_MISMATCH (first part)"),
+        507: _error("STORAGE_FULL: the server's disk is full; the part was not kept, send it again later"),
     },
 )
 async def upload_part(request: Request[Any, Any, Any], state: State, upload_id: FromPath[str], offset: FromQuery[int]) -> UploadOut:

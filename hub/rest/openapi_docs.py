@@ -105,10 +105,17 @@ METRICS_RESPONSES: dict[int, ResponseSpec] = {
 }
 READYZ_RESPONSES: dict[int, ResponseSpec] = {
     200: ResponseSpec(data_container=Readiness, description="Ready", generate_examples=False),
-    503: _error("STORE_UNAVAILABLE: the document store does not answer"),
+    503: _error(
+        "STORE_UNAVAILABLE: the document store does not answer, or the embedded store is being "
+        "restarted (`details.store`: restarting | failed)"
+    ),
 }
 HEALTHZ_RESPONSES: dict[int, ResponseSpec] = {
     200: ResponseSpec(data_container=Liveness, description="Alive", generate_examples=False),
+    503: _error(
+        "STORE_UNAVAILABLE: the embedded store died and RONGHUB_STORE_RESTART_LIMIT restarts in a row "
+        "failed (`details.store` = failed): restart the hub"
+    ),
 }
 
 _STRING = Schema(type=OpenAPIType.STRING)

@@ -10,8 +10,12 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException
 
 from hub.errors import Codes, HubError
+from hub.store.outages import as_outage
 
 log = structlog.get_logger(__name__)
+
+# A restarted embedded store answers again within seconds; a full disk needs a person.
+RETRY_AFTER_SECONDS = 5
 
 
 def error_response(err: HubError, status: int | None = None) -> Response[Any]:
@@ -22,7 +26,16 @@ def error_response(err: HubError, status: int | None = None) -> Response[Any]:
     )
 
 
+def outage_response(err: HubError) -> Response[Any]:
+    """An outage's answer: its status, and when a client may try again."""
+    response = error_response(err)
+    response.headers["retry-after"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def hub_error_handler(_: Request[Any, Any, Any], exc: HubError) -> Response[Any]:
+    if exc.kind in (Codes.STORE_UNAVAILABLE, Codes.STORAGE_FULL):
+        return outage_response(exc)
     return error_response(exc)
 
 
@@ -38,6 +51,10 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
 
 
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    outage = as_outage(exc)
+    if outage is not None:  # the store is away or the disk is full: say so, no stack trace
+        log.warning("http.outage", code=outage.code, path=request.url.path, error=str(exc)[:300])
+        return outage_response(outage)
     ref = secrets.token_hex(6)
     log.error("http.internal_error", ref=ref, path=request.url.path, exc_info=exc)
     return error_response(HubError(Codes.INTERNAL, ref=ref), 500)

@@ -27,15 +27,27 @@ class Database:
         await self.client.close()
 
 
-async def connect(uri: str, db_name: str, listeners: list[CommandListener] | None = None) -> Database:
-    """Open the client, register documents and create their indexes."""
+async def connect(
+    uri: str, db_name: str, listeners: list[CommandListener] | None = None, timeout_s: float = 5.0
+) -> Database:
+    """Open the client, register documents and create their indexes.
+
+    `timeout_s` bounds how long a call waits for the store to be found and connected
+    (PyMongo waits 30 s and 20 s by default): when the store is away a request fails
+    with STORE_UNAVAILABLE after that long instead of hanging.
+    """
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
         uri,
         tz_aware=True,
-        serverSelectionTimeoutMS=5_000,
+        serverSelectionTimeoutMS=int(timeout_s * 1000),
+        connectTimeoutMS=int(timeout_s * 1000),
         event_listeners=listeners or [],
         appname="ronghub",
     )
     db = client[db_name]
-    await init_beanie(database=db, document_models=document_models())
+    try:
+        await init_beanie(database=db, document_models=document_models())
+    except BaseException:  # e.g. the store does not answer: do not leave the client open
+        await client.close()
+        raise
     return Database(client=client, db=db, listeners=list(listeners or []))

@@ -209,3 +209,49 @@ def test_a_worker_process_without_the_search_index_still_relays_story_events_to_
     assert "search.index" not in [c.name for c in builtin_consumers(state)]
     assert [c.name for c in consumers_elsewhere(state)] == ["search.index"]
     assert consumers_elsewhere(WorkerState(settings=None, database=None, distribution=None, search=object())) == []  # type: ignore[arg-type]
+
+
+async def test_a_store_outage_in_a_handler_never_uses_up_the_jobs_retries() -> None:
+    from pymongo.errors import AutoReconnect, ServerSelectionTimeoutError
+
+    outages = [AutoReconnect("connection closed"), ServerSelectionTimeoutError("no server"), AutoReconnect("x")]
+    done = []
+
+    async def handler(job: JobDoc) -> None:
+        if outages:
+            raise outages.pop(0)
+        done.append(job.id)
+
+    # two attempts allowed: three outages in a row would dead-letter it if they counted
+    c = consumer(handler, policy=RetryPolicy(max_attempts=2, base_seconds=0.001, cap_seconds=0.001))
+    doc = await repo().create({"title": "断库", "body_text": "x"})
+    await relay_only(doc.id, [c])
+    worker = Worker([c])
+    for _ in range(3):
+        await worker.run_once()
+        job = (await JobDoc.find({"consumer": c.name}).to_list())[0]
+        assert job.state == JobState.PENDING and job.open and job.attempts == 0
+        assert job.last_error is None  # an outage is not the job's failure
+        await JobDoc.get_pymongo_collection().update_one({"_id": job.id}, {"$set": {"ready_at": now_ms()}})
+    await worker.run_once()
+    job = (await JobDoc.find({"consumer": c.name}).to_list())[0]
+    assert job.state == JobState.DONE and done == [job.id]
+
+
+async def test_a_full_disk_in_a_handler_gives_the_job_back_too() -> None:
+    import errno
+
+    calls = 0
+
+    async def handler(job: JobDoc) -> None:
+        nonlocal calls
+        calls += 1
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    c = consumer(handler, policy=RetryPolicy(max_attempts=1))
+    doc = await repo().create({"title": "满盘", "body_text": "x"})
+    await relay_only(doc.id, [c])
+    await Worker([c]).run_once()
+    job = (await JobDoc.find({"consumer": c.name}).to_list())[0]
+    assert calls == 1
+    assert job.state == JobState.PENDING and job.attempts == 0  # not dead after its only attempt

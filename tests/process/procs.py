@@ -50,10 +50,12 @@ def kill_pid(pid: int) -> None:
 class HubProcess:
     """`ronghub serve` on its own data folder and port, with the embedded store."""
 
-    def __init__(self, data_dir: Path, token: str) -> None:
+    def __init__(self, data_dir: Path, token: str, env: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir
         self.token = token
+        self.extra_env = dict(env or {})  # more RONGHUB_* settings for this hub
         self.port = free_port()
+        self.log_path = data_dir.parent / f"hub-{self.port}.log"
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -72,7 +74,8 @@ class HubProcess:
             RONGHUB_DEV_TOKEN=self.token,
             RONGHUB_ENV="development",
         )
-        log = open(self.data_dir.parent / f"hub-{self.port}.log", "ab")  # noqa: SIM115 - owned by the child
+        env.update(self.extra_env)
+        log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "hub.cli", "serve"], env=env, stdout=log, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -91,7 +94,7 @@ class HubProcess:
         wait_until(ready, timeout, "the hub's /readyz")
 
     def log_tail(self) -> str:
-        return (self.data_dir.parent / f"hub-{self.port}.log").read_text(errors="replace")[-3000:]
+        return self.log_path.read_text(errors="replace")[-3000:]
 
     def kill(self) -> None:
         """SIGKILL: no shutdown code runs in the hub."""

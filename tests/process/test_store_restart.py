@@ -1,0 +1,185 @@
+"""A killed embedded store comes back: the supervisor with a real nx-27017, and a real hub
+process whose store is killed (readiness, error codes, liveness, shutdown in every state)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from pymongo import MongoClient
+
+from hub.embedded.store import EmbeddedStore
+from hub.embedded.supervisor import RestartPolicy, StoreState, StoreSupervisor
+from tests.process.procs import HubProcess, kill_pid, store_pids, wait_until
+
+pytestmark = pytest.mark.slow
+
+CREATE = "mutation($i: CreateStoryInput!) { createStory(input: $i) { id version } }"
+READ = "query($id: ID!) { story(id: $id) { title } }"
+
+
+def test_a_killed_store_is_restarted_on_its_data_and_port_and_the_open_client_carries_on(tmp_path: Path) -> None:
+    store = EmbeddedStore(tmp_path / "store")
+    with StoreSupervisor(store, RestartPolicy(first_delay=0.1)) as sup:
+        client: MongoClient[dict[str, Any]] = MongoClient(sup.uri, serverSelectionTimeoutMS=20_000)
+        with client:
+            client.ronghub.things.insert_one({"_id": "before", "tenant": "t"})
+            first = store_pids(store.data_dir)
+            assert len(first) == 1
+            kill_pid(first[0])
+            with sup.changed:
+                assert sup.changed.wait_for(lambda: sup.restarts == 1, 30), sup.state
+            assert sup.state == StoreState.RUNNING
+            again = store_pids(store.data_dir)
+            assert len(again) == 1 and again != first
+            # the same client (same port) reads what was written before and writes on
+            assert client.ronghub.things.find_one({"_id": "before"}) is not None
+            client.ronghub.things.insert_one({"_id": "after", "tenant": "t"})
+    wait_until(lambda: not store_pids(store.data_dir), 30, "the store to stop with its supervisor")
+
+
+def _occupy(port: int) -> socket.socket:
+    """Listen on `port` so a restarted store cannot bind it (its restarts fail)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            sock.bind(("127.0.0.1", port))
+            break
+        except OSError:
+            assert time.monotonic() < deadline, f"port {port} stayed busy"
+            time.sleep(0.05)
+    sock.listen(1)
+    return sock
+
+
+@pytest.fixture
+def hubs(tmp_path: Path) -> Iterator[list[HubProcess]]:
+    started: list[HubProcess] = []
+    yield started
+    for hub in started:
+        hub.cleanup()
+
+
+def new_hub(hubs: list[HubProcess], tmp_path: Path, **env: str) -> HubProcess:
+    data = tmp_path / f"data{len(hubs)}"
+    data.mkdir()
+    hub = HubProcess(data, token="restart-token", env=env)
+    hubs.append(hub)
+    hub.start()
+    return hub
+
+
+def _status(url: str) -> int:
+    try:
+        return httpx.get(url, timeout=5).status_code
+    except httpx.HTTPError:
+        return 0
+
+
+def _mutation(hub: HubProcess, title: str) -> dict[str, Any]:
+    response = httpx.post(
+        hub.url + "/graphql",
+        json={"query": CREATE, "variables": {"i": {"title": title, "bodyText": "正文"}}},
+        headers={"authorization": f"Bearer {hub.token}"},
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def _store_port(hub: HubProcess) -> int:
+    import json
+
+    return int(json.loads((hub.data_dir / "store" / "store.json").read_text())["port"])
+
+
+def test_while_the_store_is_down_requests_get_store_unavailable_and_readiness_returns_after(
+    hubs: list[HubProcess], tmp_path: Path
+) -> None:
+    # the first restart waits 3 s, and store calls give up after 0.5 s: requests in between fail
+    hub = new_hub(hubs, tmp_path, RONGHUB_STORE_RESTART_DELAY_SECONDS="3", RONGHUB_STORE_TIMEOUT_SECONDS="0.5")
+    kill_pid(store_pids(hub.store_data)[0])
+    wait_until(lambda: _status(hub.url + "/readyz") == 503, 10, "/readyz to report the dead store")
+    assert _status(hub.url + "/healthz") == 200  # restarting is not a reason to kill the hub
+    body = _mutation(hub, "断库时写入")
+    ext = body["errors"][0]["extensions"]
+    assert ext["code"] == "STORE_UNAVAILABLE", body
+    assert ext["message_zh"] and ext["message_en"]
+    # an anonymous read the cache cannot answer: a GraphQL error like any other (status 200)
+    anonymous = httpx.post(hub.url + "/graphql", json={"query": "{ stories(first: 1) { edges { node { id } } } }"}, timeout=30)
+    assert anonymous.status_code == 200, anonymous.text
+    assert {e["extensions"]["code"] for e in anonymous.json()["errors"]} == {"STORE_UNAVAILABLE"}
+    wait_until(lambda: _status(hub.url + "/readyz") == 200, 60, "/readyz after the restart")
+    created = _mutation(hub, "恢复后写入")
+    assert "errors" not in created, created
+    assert hub.graphql(READ, {"id": created["data"]["createStory"]["id"]})["story"] == {"title": "恢复后写入"}
+
+
+def test_a_store_that_cannot_be_restarted_fails_liveness_until_it_is_back(
+    hubs: list[HubProcess], tmp_path: Path
+) -> None:
+    hub = new_hub(
+        hubs, tmp_path,
+        RONGHUB_STORE_RESTART_LIMIT="2", RONGHUB_STORE_RESTART_DELAY_SECONDS="0.2",
+        RONGHUB_STORE_RESTART_MAX_DELAY_SECONDS="0.5", RONGHUB_STORE_TIMEOUT_SECONDS="0.5",
+    )  # fmt: skip
+    port = _store_port(hub)
+    kill_pid(store_pids(hub.store_data)[0])
+    blocker = _occupy(port)  # every restart now fails to bind
+    try:
+        wait_until(lambda: _status(hub.url + "/healthz") == 503, 60, "/healthz to fail after the restart limit")
+        assert _status(hub.url + "/readyz") == 503
+    finally:
+        blocker.close()
+    # it keeps trying: with the port free again the store comes back and the hub is live
+    wait_until(lambda: _status(hub.url + "/healthz") == 200, 60, "/healthz after the store came back")
+    wait_until(lambda: _status(hub.url + "/readyz") == 200, 60, "/readyz after the store came back")
+
+
+@pytest.mark.parametrize("state", ["store dead, restarting", "restarts failing", "request in flight"])
+def test_sigterm_is_honoured_within_seconds_whatever_the_store_does(
+    hubs: list[HubProcess], tmp_path: Path, state: str
+) -> None:
+    hub = new_hub(
+        hubs, tmp_path,
+        RONGHUB_STORE_RESTART_DELAY_SECONDS="30", RONGHUB_STORE_RESTART_MAX_DELAY_SECONDS="30",
+        RONGHUB_STORE_TIMEOUT_SECONDS="20",
+    )  # fmt: skip
+    blocker = None
+    port = _store_port(hub)
+    kill_pid(store_pids(hub.store_data)[0])
+    if state == "restarts failing":
+        blocker = _occupy(port)
+    in_flight = None
+    if state == "request in flight":  # a write waiting (20 s) for the store
+        import threading
+
+        in_flight = threading.Thread(target=lambda: httpx.post(
+            hub.url + "/graphql", json={"query": CREATE, "variables": {"i": {"title": "t", "bodyText": "b"}}},
+            headers={"authorization": f"Bearer {hub.token}"}, timeout=60,
+        ), daemon=True)  # fmt: skip
+        in_flight.start()
+    wait_until(lambda: _status(hub.url + "/readyz") == 503, 10, "/readyz to report the dead store")
+    try:
+        assert hub.proc is not None
+        started = time.monotonic()
+        os.kill(hub.proc.pid, signal.SIGTERM)
+        code = hub.proc.wait(timeout=60)
+        took = time.monotonic() - started
+    finally:
+        if blocker is not None:
+            blocker.close()
+    hub.proc = None
+    print(f"SIGTERM with {state}: exit {code} after {took:.2f}s")
+    assert code == 0
+    assert took < 15, f"SIGTERM took {took:.1f}s"  # seconds: the 5 s grace for requests, then out (bound generous)
+    assert not store_pids(hub.store_data)
