@@ -27,6 +27,8 @@ class Load:
     url: str
     bodies: list[str]
     headers: dict[str, str]
+    tags: list[str] | None = None  # bench.pyload only: figures per tag (e.g. "read", "write")
+    check_errors: bool = False  # bench.pyload only: a GraphQL `errors` member counts as an error
 
 
 @dataclass
@@ -41,6 +43,7 @@ class LoadResult:
     p99_ms: float
     max_ms: float
     errors: int
+    by_tag: dict[str, dict[str, float]] | None = None
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)

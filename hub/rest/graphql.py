@@ -76,7 +76,10 @@ async def _execute(
     run = (state, scope, query, variables, operation, allow_mutation)
     if not scope.anonymous:
         encoded, _, _ = await _run(*run)
-        await cache.generations.refresh(scope.tenant)  # see our own writes at once
+        # See our own writes at once. Only a document with a mutation can write, and a
+        # mutation cannot be written without the word: reads skip this round trip.
+        if allow_mutation and "mutation" in query:
+            await cache.generations.refresh(scope.tenant)
         return Response(encoded, media_type=_JSON)
 
     key = cache.key(scope.tenant, *raw)

@@ -60,6 +60,19 @@ def eq(value: Any) -> dict[str, Any]:
     return {"$eq": value}
 
 
+def within(window: dict[str, Any], value: Any) -> bool:
+    """Whether `value` satisfies a range filter of `$gt`/`$gte`/`$lt`/`$lte` bounds."""
+    try:
+        return (
+            ("$gt" not in window or value > window["$gt"])
+            and ("$gte" not in window or value >= window["$gte"])
+            and ("$lt" not in window or value < window["$lt"])
+            and ("$lte" not in window or value <= window["$lte"])
+        )
+    except TypeError:  # a cursor value of another type than the bounds: no document has it
+        return False
+
+
 #: At most this many documents sharing one key value are read to resume inside them.
 TIE_GROUP_MAX = 5_000
 
@@ -77,9 +90,14 @@ async def page_after(
     value, doc_id = decode(after, key)
     current = q.get(key)
     window: dict[str, Any] = dict(current) if isinstance(current, dict) else {}
-    tie_q = {**q, key: {**window, "$eq": value}}
-    ties = await model.find(tie_q).sort([("_id", SortDirection.DESCENDING)]).limit(TIE_GROUP_MAX).to_list()
-    docs = [d for d in ties if str(d.id) < doc_id][:limit]
+    docs: list[Any] = []
+    if within(window, value):
+        # The equality alone: next to a range on the same key (the window, e.g. the
+        # published-only `$gt: 0`) SQLite seeks on the range and reads the whole
+        # column (47 ms against 0.9 ms at 10,000 stories). The window already holds.
+        tie_q = {**q, key: {"$eq": value}}
+        ties = await model.find(tie_q).sort([("_id", SortDirection.DESCENDING)]).limit(TIE_GROUP_MAX).to_list()
+        docs = [d for d in ties if str(d.id) < doc_id][:limit]
     if len(docs) < limit:
         below = window.get("$lt")
         rest_q = {**q, key: {**window, "$lt": value if below is None else min(below, value)}}

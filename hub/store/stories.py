@@ -111,8 +111,33 @@ class StoryRepository:
         """Anonymous readers read the public read model; the newsroom reads the heads."""
         return PublishedStoryDoc if self.scope.public_only else StoryDoc
 
+    def _indexed_base(self) -> dict[str, Any]:
+        """`_base` with `$eq` equalities: the embedded store then reads its indexes instead of
+        testing every candidate for array elements (hub/store/cursor.py). Not for `$in` on
+        `_id`: beside `$eq` equalities it picks a worse index (20 ids: 95 ms against 7 ms)."""
+        return {k: cursors.eq(v) if k in ("tenant", "status") else v for k, v in self._base().items()}
+
     async def get(self, story_id: str) -> StoryDoc | None:
-        return await self._model.find_one({**self._base(), "_id": story_id})
+        # by id at 10,000 stories: 0.14 ms with `$eq` equalities, 1.5 ms with plain ones;
+        # with the visibility `$or` beside `_id` the embedded store scans all (1.3 s), so
+        # that rule is checked on the one document found instead (`_visible`, the same rule)
+        q = self._indexed_base()
+        limited = q.pop("$or", None) is not None
+        doc = await self._model.find_one({**q, "_id": story_id})
+        if doc is not None and limited and not self._visible(doc):
+            return None
+        return doc
+
+    def _visible(self, doc: StoryDoc) -> bool:
+        """The `$or` of `_base` for one document: published, or within the caller's reach."""
+        if doc.status == StoryStatus.PUBLISHED:
+            return True
+        vis = story_visibility(self.scope.principal)
+        if vis.reach == Reach.ACCOUNTS:
+            return doc.account_id in vis.account_ids
+        if vis.reach == Reach.OWN:
+            return doc.created_by == self.scope.actor
+        return vis.reach == Reach.ALL
 
     async def require(self, story_id: str) -> StoryDoc:
         doc = await self.get(story_id)
@@ -129,9 +154,8 @@ class StoryRepository:
     ) -> Page:
         if order not in ORDER_KEYS:
             raise ValueError(order)
-        # `$eq` equalities keep the embedded store on the compound indexes (hub/store/cursor.py);
-        # lookups by `_id` keep plain ones, which let it choose the `_id` index
-        q = {k: cursors.eq(v) if k in ("tenant", "status") else v for k, v in self._base().items()}
+        # `$eq` equalities keep the embedded store on the compound indexes (hub/store/cursor.py)
+        q = self._indexed_base()
         if flt.column_id is not None:
             q["column_id"] = cursors.eq(flt.column_id)
         if flt.type is not None:
