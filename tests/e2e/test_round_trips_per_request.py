@@ -17,6 +17,7 @@ from hub.store import cursor as cursors
 from hub.store.catalog import AssetRepository, ColumnRepository
 from hub.store.documents import AssetDoc, ColumnDoc, PublishedStoryDoc
 from hub.store.scope import Scope
+from hub.store.stories import StoryRepository
 from tests.conftest import DEV_TOKEN, CommandCounter, GraphQLClient, drain_hub
 
 STORY = "query($id: ID!) { story(id: $id) { id title body column { name } cover { uri } } }"
@@ -50,9 +51,18 @@ async def column_of_six(hub_url: str, hub_settings: Settings, hub_app: Litestar)
     return column.id, ids
 
 
+# What the measured paths touch. Left out: the background polls that may fall inside a
+# measured request (auth state: users, revocations, clients, signing keys) and so the
+# audit's signing-key lookup (hub/audit, counted by its own tests).
+COUNTED = {"stories", "published_stories", "columns", "assets", "revisions", "counters", "audit_log",
+           "newsroom_events", "story_locks"}  # fmt: skip
+
+
 def _polled(target: tuple[str, str], flt: Any) -> bool:
-    """The read cache's background poll of every known tenant's generation (once a second,
-    hub/readcache.py `refresh_all`), which may fall inside a measured request."""
+    """Not part of the request: another collection, or the read cache's background poll of
+    every known tenant's generation (once a second, hub/readcache.py `refresh_all`)."""
+    if target[1] not in COUNTED:
+        return True
     return target == ("find", "counters") and isinstance(flt, dict) and isinstance(flt.get("_id"), dict)
 
 
@@ -63,16 +73,25 @@ async def _trips(counter: CommandCounter, client: GraphQLClient, query: str, var
 
 
 async def test_a_story_by_id_costs_one_find_for_it_and_one_per_related_collection(
-    public: GraphQLClient, editor: GraphQLClient, command_counter: CommandCounter, column_of_six: tuple[str, list[str]]
+    public: GraphQLClient, editor: GraphQLClient, command_counter: CommandCounter, column_of_six: tuple[str, list[str]],
+    hub_app: Litestar,
 ) -> None:
     _, ids = column_of_six
+    hub_app.state.column_cache.forget_tenant(hub_app.state.settings.default_tenant)
     anonymous, data = await _trips(command_counter, public, STORY, {"id": ids[0]})
     assert data["story"]["column"]["name"] == "栏目往返" and data["story"]["cover"]["uri"].startswith("asset:")
     assert anonymous == Counter({("find", "published_stories"): 1, ("find", "columns"): 1, ("find", "assets"): 1})
-    # signed in: the head, and no read-model generation refresh after a read
+    # signed in: the head; the column is known by now (hub/store/catalog.py ColumnCache),
+    # and no read-model generation refresh follows a read
     signed_in, data = await _trips(command_counter, editor, STORY, {"id": ids[1]})
-    assert data["story"]["cover"]["uri"].startswith("asset:")
-    assert signed_in == Counter({("find", "stories"): 1, ("find", "columns"): 1, ("find", "assets"): 1})
+    assert data["story"]["column"]["name"] == "栏目往返" and data["story"]["cover"]["uri"].startswith("asset:")
+    assert signed_in == Counter({("find", "stories"): 1, ("find", "assets"): 1})
+    # published content moved on (here or in another process): columns are read again
+    tenant = hub_app.state.settings.default_tenant
+    bumped = await StoryRepository(Scope(tenant=tenant, actor="dev", public_only=False)).bump_read_model()
+    hub_app.state.response_cache.generations.advance(tenant, bumped)
+    again, _ = await _trips(command_counter, editor, STORY, {"id": ids[1]})
+    assert again == Counter({("find", "stories"): 1, ("find", "columns"): 1, ("find", "assets"): 1})
 
 
 async def test_a_column_page_costs_one_find_first_and_two_after_a_cursor(
@@ -80,12 +99,12 @@ async def test_a_column_page_costs_one_find_first_and_two_after_a_cursor(
 ) -> None:
     column_id, _ = column_of_six
     first, data = await _trips(command_counter, public, PAGE, {"n": 2, "col": column_id})
-    assert first == Counter({("find", "published_stories"): 1, ("find", "columns"): 1, ("find", "assets"): 1})
+    assert first - Counter({("find", "columns"): 1}) == Counter({("find", "published_stories"): 1, ("find", "assets"): 1})
     after = data["stories"]["pageInfo"]["endCursor"]  # type: ignore[index]
     later, data = await _trips(command_counter, public, PAGE, {"n": 2, "col": column_id, "after": after})
     assert len(data["stories"]["edges"]) == 2  # type: ignore[index]
     # one range up to the cursor's key value, stepping over the cursor (hub/store/cursor.py)
-    assert later == Counter({("find", "published_stories"): 1, ("find", "columns"): 1, ("find", "assets"): 1})
+    assert later == Counter({("find", "published_stories"): 1, ("find", "assets"): 1})  # the column is known
 
 
 async def test_a_page_after_a_cursor_in_a_large_tie_group_reads_the_group_then_the_rest(
@@ -120,9 +139,9 @@ async def test_writes_cost_a_fixed_number_of_round_trips(
 
 
 # Measured when pinned (issue 15), bounds so that writes cannot quietly grow:
-# createStory: insert story, revision, audit entry, newsroom event; audit chain head and
-# signing key; the newsroom event counter; the read-model generation refresh (2 finds on counters).
-CREATE_TRIPS = 9
-# updateStory: the head, its edit lock, the compare-and-set, revision, audit (3), event (2),
+# createStory: insert story, revision, audit entry, newsroom event; the audit chain head;
+# the newsroom event counter; the read-model generation refresh (2 finds on counters).
+CREATE_TRIPS = 8
+# updateStory: the head, its edit lock, the compare-and-set, revision, audit (2), event (2),
 # the read-model generation refresh.
-UPDATE_TRIPS = 10
+UPDATE_TRIPS = 9
