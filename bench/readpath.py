@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 import re
 import sys
@@ -36,7 +37,7 @@ import httpx
 from bench import load as loads
 from bench.procs import child
 from bench.seed import Seeded, seed_stories
-from hub.embedded.store import free_port
+from hub.embedded.store import RECORD, StoreRecord, free_port
 from hub.runtime import store_for
 from hub.settings import Settings
 from hub.store import cursor as cursors
@@ -161,6 +162,23 @@ def _check_page(body: bytes, what: str) -> dict[str, Any]:
     return data
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_per_request(pids: dict[str, int], before: dict[str, float], requests: int) -> dict[str, float]:
+    """CPU milliseconds each process spent per request: on a shared machine the figure
+    that does not depend on how much CPU the others left over."""
+    return {name: round((cpu_seconds(pid) - before[name]) * 1000 / max(requests, 1), 2) for name, pid in pids.items()}
+
+
+def _store_pid(data_dir: Path) -> int | None:
+    record = StoreRecord.read(data_dir / "store" / RECORD)
+    return record.pid if record else None
+
+
 def _measure(
     wrk: str | None,
     load: loads.Load,
@@ -169,27 +187,42 @@ def _measure(
     connections: int,
     timeout: float = 5.0,
     warmup: loads.Load | None = None,
+    pids: dict[str, int] | None = None,
 ) -> dict[str, Any]:
     loads.run(wrk, warmup or load, connections, opts.warmup, opts.threads, timeout)  # discarded
     before = _drained(hub, timeout) if hub else None
+    pids = pids or {}
+    cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
     result = loads.run(wrk, load, connections, opts.duration, opts.threads, timeout).as_dict()
     result["connections"] = connections
     if hub and before:
-        after = _cache_counts(hub)
+        # the requests still in flight when the client stopped are finished (and their CPU
+        # spent) before counting: CPU per request divides by what the hub answered
+        after = _drained(hub, timeout)
+        if pids:
+            answered = sum(after.values()) - sum(before.values())
+            result["cpu_ms_per_request"] = _cpu_per_request(pids, cpu_before, int(answered))
         hits = after["cached"] - before["cached"]
         executed = after["ok"] + after["error"] - before["ok"] - before["error"]
         result["cache_hits"] = int(hits)
         result["cache_misses"] = int(executed)
         result["hit_ratio"] = round(hits / (hits + executed), 4) if hits + executed else None
+    elif pids:
+        result["cpu_ms_per_request"] = _cpu_per_request(pids, cpu_before, int(result["requests"]))  # type: ignore[arg-type]
     return result
 
 
-def _cold(wrk: str | None, url: str, hub: str, bodies: list[str], opts: Options) -> dict[str, Any]:
+def _cold(wrk: str | None, url: str, hub: str, bodies: list[str], opts: Options, pids: dict[str, int]) -> dict[str, Any]:
     """Distinct requests at full concurrency on a fresh hub: warm-up on the first tenth of
     `bodies`, measured on the rest (each once unless the run outlasts them: see hit ratio)."""
     split = max(1, len(bodies) // 10)
     return _measure(wrk, loads.Load(url, bodies[split:], {}), opts, hub, opts.connections,
-                    warmup=loads.Load(url, bodies[:split], {}))  # fmt: skip
+                    warmup=loads.Load(url, bodies[:split], {}), pids=pids)  # fmt: skip
+
+
+def _pids(hub_proc: Any, data_dir: Path) -> dict[str, int]:
+    store = _store_pid(data_dir)
+    return {"hub": hub_proc.pid, **({"store": store} if store else {})}
 
 
 def _median(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -239,7 +272,7 @@ def run_read_path(opts: Options) -> dict[str, Any]:
         print("starting the hub (ronghub serve) …", file=sys.stderr)
         misses = miss_bodies(seeded, limit=opts.stories)
         stories = story_bodies(seeded)
-        with child(hub_cmd, env, tmp / "hub.log", f"{hub}/readyz"):
+        with child(hub_cmd, env, tmp / "hub.log", f"{hub}/readyz") as hub_proc:
             column_id = seeded.column_ids[1]
             body = json.dumps({"query": column_page_query(column_id)})
             page = httpx.post(f"{hub}/graphql", content=body, headers={"content-type": "application/json"}, timeout=30)
@@ -250,7 +283,7 @@ def run_read_path(opts: Options) -> dict[str, Any]:
                     raise RuntimeError(f"a sample request answered with errors: {checked}")
             (tmp / "page.json").write_bytes(page.content)
             bare_cmd = [sys.executable, "-m", "bench.bare", "--port", str(bare_port), "--body", str(tmp / "page.json")]
-            with child(bare_cmd, {}, tmp / "bare.log", f"{bare}/healthz"):
+            with child(bare_cmd, {}, tmp / "bare.log", f"{bare}/healthz") as bare_proc:
                 same = httpx.post(f"{bare}/graphql", content=body, timeout=10).content == page.content
                 if not same:
                     raise RuntimeError("the bare endpoint does not serve the hub's bytes")
@@ -258,24 +291,31 @@ def run_read_path(opts: Options) -> dict[str, Any]:
                 hub_runs: list[dict[str, Any]] = []
                 for n in range(opts.rounds):
                     print(f"round {n + 1}/{opts.rounds}: bare endpoint, hub (cached) …", file=sys.stderr)
-                    bare_runs.append(_measure(wrk, loads.Load(f"{bare}/graphql", [body], {}), opts, None, opts.connections))
-                    hub_runs.append(_measure(wrk, loads.Load(f"{hub}/graphql", [body], {}), opts, hub, opts.connections))
+                    bare_runs.append(_measure(wrk, loads.Load(f"{bare}/graphql", [body], {}), opts, None, opts.connections,
+                                              pids={"bare": bare_proc.pid}))  # fmt: skip
+                    hub_runs.append(_measure(wrk, loads.Load(f"{hub}/graphql", [body], {}), opts, hub, opts.connections,
+                                             pids=_pids(hub_proc, data_dir)))  # fmt: skip
         cold: dict[str, dict[str, Any]] = {}
         for name, bodies in (("story_by_id_cold", stories), ("page_cursor_cold", misses)):
             print(f"{name}: a fresh hub, {opts.connections} connections, distinct requests …", file=sys.stderr)
-            with child(hub_cmd, env, tmp / f"hub-{name}.log", f"{hub}/readyz"):
-                cold[name] = _cold(wrk, f"{hub}/graphql", hub, bodies, opts)
+            with child(hub_cmd, env, tmp / f"hub-{name}.log", f"{hub}/readyz") as hub_proc:
+                cold[name] = _cold(wrk, f"{hub}/graphql", hub, bodies, opts, _pids(hub_proc, data_dir))
         if opts.mix:
             print("newsroom mix: a fresh hub (development mode, dev token), bench.pyload …", file=sys.stderr)
             dev_env = {**env, "RONGHUB_ENV": "development"}
-            with child(hub_cmd, dev_env, tmp / "hub-mix.log", f"{hub}/readyz"):
+            with child(hub_cmd, dev_env, tmp / "hub-mix.log", f"{hub}/readyz") as hub_proc:
                 mix, tags = mix_bodies(seeded)
                 auth = {"authorization": f"Bearer {TOKEN}"}
                 load = loads.Load(f"{hub}/graphql", mix, auth, tags=tags, check_errors=True)
                 loads.run(None, loads.Load(f"{hub}/graphql", [b for b, t in zip(mix, tags, strict=True) if t == "read"], auth),
                           opts.connections, opts.warmup, opts.threads)  # fmt: skip
-                cold["newsroom_mix"] = {**loads.run(None, load, opts.connections, opts.duration, opts.threads, 30.0).as_dict(),
-                                        "connections": opts.connections}  # fmt: skip
+                pids = _pids(hub_proc, data_dir)
+                before = _drained(hub, 30.0)
+                cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+                mixed = loads.run(None, load, opts.connections, opts.duration, opts.threads, 30.0).as_dict()
+                answered = sum(_drained(hub, 30.0).values()) - sum(before.values())
+                cold["newsroom_mix"] = {**mixed, "connections": opts.connections,
+                                        "cpu_ms_per_request": _cpu_per_request(pids, cpu_before, int(answered))}  # fmt: skip
     scenarios = {"bare": _median(bare_runs), "hub_cached": _median(hub_runs), **cold}
     bare_rps = scenarios["bare"]["rps"]
     ratio = scenarios["hub_cached"]["rps"] / bare_rps

@@ -45,7 +45,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
 
 def _table(result: dict[str, Any]) -> Table:
     table = Table(title=result["what"], title_justify="left")
-    for col in ("scenario", "tool", "conns", "req/s", "p50 ms", "p90 ms", "p99 ms", "errors", "cache hit ratio", "vs bare"):
+    for col in ("scenario", "tool", "conns", "req/s", "p50 ms", "p90 ms", "p99 ms", "errors", "cache hit ratio", "vs bare", "CPU ms/req"):
         table.add_column(col, justify="left" if col == "scenario" else "right")
     bare_rps = result["scenarios"]["bare"]["rps"]
     for name, s in result["scenarios"].items():
@@ -61,10 +61,11 @@ def _table(result: dict[str, Any]) -> Table:
             str(s["errors"]),
             "—" if hit is None else f"{hit:.1%}",
             f"{s['rps'] / bare_rps:.3f}",
+            " ".join(f"{k} {v:g}" for k, v in (s.get("cpu_ms_per_request") or {}).items()),
         )
         for tag, t in (s.get("by_tag") or {}).items():
             table.add_row(f"  {name}: {tag}", "", "", f"{t['rps']:,.1f}", f"{t['p50_ms']:.2f}", f"p95 {t['p95_ms']:.0f}",
-                          f"{t['p99_ms']:.2f}", str(t["errors"]), "", "")  # fmt: skip
+                          f"{t['p99_ms']:.2f}", str(t["errors"]), "", "", "")  # fmt: skip
     return table
 
 
