@@ -71,7 +71,8 @@ def _lua_string(text: str) -> str:
 
 
 def _wrk_script(load: Load) -> str:
-    headers = "\n".join(f"wrk.headers[{_lua_string(k)}] = {_lua_string(v)}" for k, v in load.headers.items())
+    # a space inside the brackets: `t[[==[k]==]]` would be read as a call of t with a long string
+    headers = "\n".join(f"wrk.headers[ {_lua_string(k)} ] = {_lua_string(v)}" for k, v in load.headers.items())
     lines = ['wrk.method = "POST"', 'wrk.headers["Content-Type"] = "application/json"', headers]
     if len(load.bodies) == 1:
         # A static request: wrk formats it once, which is what a cache-friendly client looks like.
