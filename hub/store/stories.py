@@ -173,7 +173,11 @@ class StoryRepository:
             window["$lt"] = flt.until
         if window:
             q[order] = window
-        docs = await cursors.page_after(self._model, q, order, after, first + 1)
+        alternatives = q.pop("$or", None)
+        if alternatives is None:
+            docs = await cursors.page_after(self._model, q, order, after, first + 1)
+        else:
+            docs = await self._page_of_alternatives(q, alternatives, order, after, first + 1)
         has_next = len(docs) > first
         docs = docs[:first]
         return Page(
@@ -182,6 +186,28 @@ class StoryRepository:
             has_next=has_next,
             has_previous=after is not None,
         )
+
+    async def _page_of_alternatives(
+        self, q: dict[str, Any], alternatives: list[dict[str, Any]], order: str, after: str | None, limit: int
+    ) -> list[StoryDoc]:
+        """A page of `q` AND any of `alternatives` (the visibility `$or` of `_base`).
+
+        Beside an `$or` the embedded store reads every story of the tenant (1.1-1.3 s at
+        10,000): each alternative is paged on its own index instead ((tenant, created_by |
+        account_id, updated_at); an account list is one equality per account) and the
+        pages are merged. Each holds the first `limit` of its part after the cursor, so
+        the first `limit` of their union are the page."""
+        branches: list[dict[str, Any]] = []
+        for alt in alternatives:
+            for part in _equalities(alt):
+                branch = dict(q)
+                if all(branch.setdefault(k, v) == v for k, v in part.items()):  # else: contradicts the filter
+                    branches.append(branch)
+        found: dict[str, StoryDoc] = {}
+        for branch in branches:
+            for doc in await cursors.page_after(self._model, branch, order, after, limit):
+                found[doc.id] = doc
+        return sorted(found.values(), key=lambda d: (getattr(d, order), d.id), reverse=True)[:limit]
 
     # ---- revisions ---------------------------------------------------------------
     async def revisions(self, story_id: str) -> list[RevisionDoc]:
@@ -421,6 +447,15 @@ class StoryRepository:
         )
         assert raw is not None  # upsert with the document after: always returned
         return int(raw["value"])
+
+
+def _equalities(alternative: dict[str, Any]) -> list[dict[str, Any]]:
+    """One alternative of the visibility `$or` as index-friendly `$eq` filters: an `$in`
+    list becomes one filter per value."""
+    [(field, value)] = alternative.items()
+    if isinstance(value, dict) and set(value) == {"$in"}:
+        return [{field: cursors.eq(v)} for v in value["$in"]]
+    return [{field: cursors.eq(value)}]
 
 
 def _outbox(*events: OutboxEntry) -> dict[str, OutboxEntry]:
