@@ -146,8 +146,12 @@ class StoryRepository:
         return doc
 
     async def get_many(self, ids: list[str]) -> dict[str, StoryDoc]:
-        docs = await self._model.find({**self._base(), "_id": {"$in": list(set(ids))}}).to_list()
-        return {d.id: d for d in docs}
+        # plain equalities beside `$in` (hub/store/cursor.py), and the visibility `$or` checked
+        # here as in `get`: beside it the embedded store reads the whole tenant
+        q = self._base()
+        limited = q.pop("$or", None) is not None
+        docs = await self._model.find({**q, "_id": {"$in": list(set(ids))}}).to_list()
+        return {d.id: d for d in docs if not limited or self._visible(d)}
 
     async def page(
         self, flt: StoryFilter, first: int, after: str | None, order: str = "updated_at"

@@ -86,6 +86,11 @@ async def test_a_correspondent_pages_published_and_own_stories_without_an_or_fil
     story_filters = [f for (c, coll_name), f in zip(command_counter.targets, command_counter.filters, strict=True)
                      if c == "find" and coll_name == "stories"]  # fmt: skip
     assert story_filters and not any("$or" in str(f) for f in story_filters)
+    # by id, one or many: the same rule, also without an `$or`
+    command_counter.clear()
+    assert sorted(await own.get_many([*published, *others_drafts, *my_drafts])) == sorted([*published, *my_drafts])
+    assert await own.get(others_drafts[0]) is None and await own.get(my_drafts[0]) is not None
+    assert not any("$or" in str(f) for f in command_counter.filters)
     # a status filter keeps to its branch: only my drafts
     drafts = await own.page(StoryFilter(status=StoryStatus.DRAFT), first=10, after=None)
     assert sorted(d.id for d in drafts.items) == sorted(my_drafts)
