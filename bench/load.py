@@ -27,6 +27,8 @@ class Load:
     url: str
     bodies: list[str]
     headers: dict[str, str]
+    tags: list[str] | None = None  # bench.pyload only: figures per tag (e.g. "read", "write")
+    check_errors: bool = False  # bench.pyload only: a GraphQL `errors` member counts as an error
 
 
 @dataclass
@@ -41,6 +43,7 @@ class LoadResult:
     p99_ms: float
     max_ms: float
     errors: int
+    by_tag: dict[str, dict[str, float]] | None = None
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -68,7 +71,8 @@ def _lua_string(text: str) -> str:
 
 
 def _wrk_script(load: Load) -> str:
-    headers = "\n".join(f"wrk.headers[{_lua_string(k)}] = {_lua_string(v)}" for k, v in load.headers.items())
+    # a space inside the brackets: `t[[==[k]==]]` would be read as a call of t with a long string
+    headers = "\n".join(f"wrk.headers[ {_lua_string(k)} ] = {_lua_string(v)}" for k, v in load.headers.items())
     lines = ['wrk.method = "POST"', 'wrk.headers["Content-Type"] = "application/json"', headers]
     if len(load.bodies) == 1:
         # A static request: wrk formats it once, which is what a cache-friendly client looks like.

@@ -32,6 +32,7 @@ from hub.rest.responses import http_error_handler, hub_error_handler, internal_e
 from hub.search.service import SearchService, build_engine
 from hub.search.service import install as install_search
 from hub.settings import Settings
+from hub.store.catalog import ColumnCache
 from hub.store.database import connect
 
 READ_MODEL_POLL_SECONDS = 1.0
@@ -126,6 +127,9 @@ def create_app(
 def _state(settings: Settings, generations: Generations, store: Any) -> Any:
     from litestar.datastructures import State
 
+    column_cache = ColumnCache()
+    generations.on_advance.append(column_cache.forget_tenant)
+
     return State(
         {
             "settings": settings,
@@ -134,5 +138,6 @@ def _state(settings: Settings, generations: Generations, store: Any) -> Any:
             "distribution": build_distribution(settings, on_read_model_change=generations.advance),
             "schema": build_schema(settings),
             "response_cache": ResponseCache(generations, settings.read_cache_entries),
+            "column_cache": column_cache,
         }
     )

@@ -48,6 +48,8 @@ class Generations:
 
     def __init__(self) -> None:
         self._known: dict[str, int] = {}
+        # called with the tenant when its generation moves on (caches of published content)
+        self.on_advance: list[Callable[[str], None]] = []
 
     def get(self, tenant: str) -> int | None:
         return self._known.get(tenant)
@@ -57,8 +59,12 @@ class Generations:
 
         Generations only grow, so an older value read late never wins.
         """
-        if value > self._known.get(tenant, -1):
+        before = self._known.get(tenant)
+        if before is None or value > before:
             self._known[tenant] = value
+            if before is not None:
+                for listener in self.on_advance:
+                    listener(tenant)
 
     async def refresh(self, tenant: str) -> int:
         raw = await CounterDoc.get_pymongo_collection().find_one({"_id": read_model_counter_id(tenant)})

@@ -129,6 +129,9 @@ class Settings(BaseSettings):
     graphql_max_repeats: int = Field(
         30, description="most times one field (response name) may be selected in one selection, fragments included"
     )
+    graphql_document_cache_entries: int = Field(
+        500, ge=0, description="parsed and checked GraphQL documents kept by their text (0: none)"
+    )
     graphql_introspection: bool | None = Field(
         None, description="answer `__schema`/`__type` introspection; unset: only in development"
     )

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from strawberry.dataloader import DataLoader
 
 from hub.settings import Settings
-from hub.store.catalog import AssetRepository, ColumnRepository, TenantRepository
+from hub.store.catalog import AssetRepository, ColumnCache, ColumnRepository, TenantRepository
 from hub.store.documents import AssetDoc, ColumnDoc, TenantDocument
 from hub.store.scope import Scope
 from hub.store.stories import StoryRepository
@@ -19,6 +19,17 @@ D = TypeVar("D", bound=TenantDocument)
 def _batch_loader(repo: TenantRepository[D]) -> DataLoader[str, D | None]:
     async def load(ids: list[str]) -> list[D | None]:
         found = await repo.get_many(ids)
+        return [found.get(i) for i in ids]
+
+    return DataLoader(load_fn=load)
+
+
+def _column_loader(repo: ColumnRepository, cache: ColumnCache | None) -> DataLoader[str, ColumnDoc | None]:
+    if cache is None:
+        return _batch_loader(repo)
+
+    async def load(ids: list[str]) -> list[ColumnDoc | None]:
+        found = await cache.get_many(repo, ids)
         return [found.get(i) for i in ids]
 
     return DataLoader(load_fn=load)
@@ -40,5 +51,6 @@ class Context:
         self.stories = StoryRepository(self.scope, self.settings.max_body_chars)
         self.columns = ColumnRepository(self.scope)
         self.assets = AssetRepository(self.scope)
-        self.column_loader = _batch_loader(self.columns)
+        # the app's in-process column cache when running in one (hub/store/catalog.py)
+        self.column_loader = _column_loader(self.columns, getattr(self.services, "column_cache", None))
         self.asset_loader = _batch_loader(self.assets)

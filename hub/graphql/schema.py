@@ -19,6 +19,7 @@ from hub.auth.policy import Authorize
 from hub.domain import diff as domain_diff
 from hub.errors import invalid
 from hub.graphql.context import Context
+from hub.graphql.document_cache import DocumentCache, make_document_cache_extension
 from hub.graphql.errors import ShapeErrors
 from hub.graphql.inputs import PlainTextInputs
 from hub.graphql.limits import Limits, make_limits_extension
@@ -259,6 +260,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         mutation=merge_types("Mutation", mutation_parts()),
         subscription=merge_types("Subscription", subscription_parts()),
         extensions=[
+            # first: a known text skips parsing, the token limit, the limits and validation
+            make_document_cache_extension(DocumentCache(settings.graphql_document_cache_entries)),
             lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
             make_limits_extension(limits),  # before graphql-core's validation, which it can skip
             ShapeErrors,

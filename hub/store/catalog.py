@@ -47,6 +47,36 @@ class ColumnRepository(TenantRepository[ColumnDoc]):
         return await ColumnDoc.find_one({"tenant": self.scope.tenant, "slug": slug})
 
 
+class ColumnCache:
+    """Columns by (tenant, id), kept in the process: every page and story read names its
+    column, and columns are written once (`ColumnRepository.add`; nothing edits them).
+
+    Should columns become editable, the edit must advance the tenant's read-model
+    generation (as every change anonymous responses show must, or the response cache
+    would keep the old name): `forget_tenant` is called then, here as in every process
+    within the generation poll. Bounded: when full it starts again empty."""
+
+    def __init__(self, max_entries: int = 10_000) -> None:
+        self.max_entries = max_entries
+        self._docs: dict[tuple[str, str], ColumnDoc] = {}
+
+    def forget_tenant(self, tenant: str) -> None:
+        for key in [k for k in self._docs if k[0] == tenant]:
+            del self._docs[key]
+
+    async def get_many(self, repo: ColumnRepository, ids: list[str]) -> dict[str, ColumnDoc]:
+        tenant = repo.scope.tenant
+        found = {i: doc for i in ids if (doc := self._docs.get((tenant, i))) is not None}
+        missing = [i for i in ids if i not in found]
+        if missing:
+            loaded = await repo.get_many(missing)
+            if len(self._docs) + len(loaded) > self.max_entries:
+                self._docs.clear()
+            self._docs.update({(tenant, i): doc for i, doc in loaded.items()})
+            found.update(loaded)
+        return found
+
+
 class AssetRepository(TenantRepository[AssetDoc]):
     model = AssetDoc
 

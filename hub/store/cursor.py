@@ -6,9 +6,11 @@ equality in the filter is written `{"$eq": v}` (a plain `{f: v}` also matches ar
 elements, which it translates into a sub-query that no index serves) and when the
 filter has no `$or` and no range on `_id`. Measured over 10,000 stories: a column page
 took 126 ms with plain equalities and 2.3 ms with `$eq`; the `$or` cursor filter took
-580-720 ms. So `page_after` reads a page after a cursor as two index-served queries:
-the rest of the cursor's tie group (same key value, filtered by `_id` here), then
-everything strictly below the key value. Both are also plain MongoDB, so the
+580-720 ms. So `page_after` reads a page after a cursor with index-served queries: one
+range up to and including the cursor's key value (skipping, here, the tie group's
+documents at or above the cursor's id), and only when that tie group is larger than a
+few documents, the rest of the tie group (same key value, filtered by `_id` here) and
+then everything strictly below the key value. All are plain MongoDB, so the
 production path is unchanged in meaning.
 """
 
@@ -60,6 +62,23 @@ def eq(value: Any) -> dict[str, Any]:
     return {"$eq": value}
 
 
+def within(window: dict[str, Any], value: Any) -> bool:
+    """Whether `value` satisfies a range filter of `$gt`/`$gte`/`$lt`/`$lte` bounds."""
+    try:
+        return (
+            ("$gt" not in window or value > window["$gt"])
+            and ("$gte" not in window or value >= window["$gte"])
+            and ("$lt" not in window or value < window["$lt"])
+            and ("$lte" not in window or value <= window["$lte"])
+        )
+    except TypeError:  # a cursor value of another type than the bounds: no document has it
+        return False
+
+
+#: A page after a cursor reads this many more than it needs, to step over the part of the
+#: cursor's tie group at or above the cursor in the same query.
+RANGE_SLACK = 4
+
 #: At most this many documents sharing one key value are read to resume inside them.
 TIE_GROUP_MAX = 5_000
 
@@ -77,9 +96,25 @@ async def page_after(
     value, doc_id = decode(after, key)
     current = q.get(key)
     window: dict[str, Any] = dict(current) if isinstance(current, dict) else {}
-    tie_q = {**q, key: {**window, "$eq": value}}
-    ties = await model.find(tie_q).sort([("_id", SortDirection.DESCENDING)]).limit(TIE_GROUP_MAX).to_list()
-    docs = [d for d in ties if str(d.id) < doc_id][:limit]
+    inside = within(window, value)
+    if inside:
+        # Usually the cursor's tie group is the cursor's own document: one range query up
+        # to and including the key value reads it and what follows; what it must skip (the
+        # tie group's part at or above the cursor's id) comes first. Only when more than
+        # RANGE_SLACK documents had to be skipped is the tie group read on its own below.
+        lower = {k: v for k, v in window.items() if k not in ("$lt", "$lte")}
+        fetched = await model.find({**q, key: {**lower, "$lte": value}}).sort(order).limit(limit + RANGE_SLACK).to_list()
+        docs = [d for d in fetched if not (getattr(d, key) == value and str(d.id) >= doc_id)]
+        if len(docs) >= limit or len(fetched) < limit + RANGE_SLACK:
+            return docs[:limit]
+    docs = []
+    if inside:
+        # The equality alone: next to a range on the same key (the window, e.g. the
+        # published-only `$gt: 0`) SQLite seeks on the range and reads the whole
+        # column (47 ms against 0.9 ms at 10,000 stories). The window already holds.
+        tie_q = {**q, key: {"$eq": value}}
+        ties = await model.find(tie_q).sort([("_id", SortDirection.DESCENDING)]).limit(TIE_GROUP_MAX).to_list()
+        docs = [d for d in ties if str(d.id) < doc_id][:limit]
     if len(docs) < limit:
         below = window.get("$lt")
         rest_q = {**q, key: {**window, "$lt": value if below is None else min(below, value)}}

@@ -114,8 +114,33 @@ class StoryRepository:
         """Anonymous readers read the public read model; the newsroom reads the heads."""
         return PublishedStoryDoc if self.scope.public_only else StoryDoc
 
+    def _indexed_base(self) -> dict[str, Any]:
+        """`_base` with `$eq` equalities: the embedded store then reads its indexes instead of
+        testing every candidate for array elements (hub/store/cursor.py). Not for `$in` on
+        `_id`: beside `$eq` equalities it picks a worse index (20 ids: 95 ms against 7 ms)."""
+        return {k: cursors.eq(v) if k in ("tenant", "status") else v for k, v in self._base().items()}
+
     async def get(self, story_id: str) -> StoryDoc | None:
-        return await self._model.find_one({**self._base(), "_id": story_id})
+        # by id at 10,000 stories: 0.14 ms with `$eq` equalities, 1.5 ms with plain ones;
+        # with the visibility `$or` beside `_id` the embedded store scans all (1.3 s), so
+        # that rule is checked on the one document found instead (`_visible`, the same rule)
+        q = self._indexed_base()
+        limited = q.pop("$or", None) is not None
+        doc = await self._model.find_one({**q, "_id": story_id})
+        if doc is not None and limited and not self._visible(doc):
+            return None
+        return doc
+
+    def _visible(self, doc: StoryDoc) -> bool:
+        """The `$or` of `_base` for one document: published, or within the caller's reach."""
+        if doc.status == StoryStatus.PUBLISHED:
+            return True
+        vis = story_visibility(self.scope.principal)
+        if vis.reach == Reach.ACCOUNTS:
+            return doc.account_id in vis.account_ids
+        if vis.reach == Reach.OWN:
+            return doc.created_by == self.scope.actor
+        return vis.reach == Reach.ALL
 
     async def require(self, story_id: str) -> StoryDoc:
         doc = await self.get(story_id)
@@ -124,17 +149,20 @@ class StoryRepository:
         return doc
 
     async def get_many(self, ids: list[str]) -> dict[str, StoryDoc]:
-        docs = await self._model.find({**self._base(), "_id": {"$in": list(set(ids))}}).to_list()
-        return {d.id: d for d in docs}
+        # plain equalities beside `$in` (hub/store/cursor.py), and the visibility `$or` checked
+        # here as in `get`: beside it the embedded store reads the whole tenant
+        q = self._base()
+        limited = q.pop("$or", None) is not None
+        docs = await self._model.find({**q, "_id": {"$in": list(set(ids))}}).to_list()
+        return {d.id: d for d in docs if not limited or self._visible(d)}
 
     async def page(
         self, flt: StoryFilter, first: int, after: str | None, order: str = "updated_at"
     ) -> Page:
         if order not in ORDER_KEYS:
             raise ValueError(order)
-        # `$eq` equalities keep the embedded store on the compound indexes (hub/store/cursor.py);
-        # lookups by `_id` keep plain ones, which let it choose the `_id` index
-        q = {k: cursors.eq(v) if k in ("tenant", "status") else v for k, v in self._base().items()}
+        # `$eq` equalities keep the embedded store on the compound indexes (hub/store/cursor.py)
+        q = self._indexed_base()
         if flt.column_id is not None:
             q["column_id"] = cursors.eq(flt.column_id)
         if flt.type is not None:
@@ -152,7 +180,11 @@ class StoryRepository:
             window["$lt"] = flt.until
         if window:
             q[order] = window
-        docs = await cursors.page_after(self._model, q, order, after, first + 1)
+        alternatives = q.pop("$or", None)
+        if alternatives is None:
+            docs = await cursors.page_after(self._model, q, order, after, first + 1)
+        else:
+            docs = await self._page_of_alternatives(q, alternatives, order, after, first + 1)
         has_next = len(docs) > first
         docs = docs[:first]
         return Page(
@@ -161,6 +193,28 @@ class StoryRepository:
             has_next=has_next,
             has_previous=after is not None,
         )
+
+    async def _page_of_alternatives(
+        self, q: dict[str, Any], alternatives: list[dict[str, Any]], order: str, after: str | None, limit: int
+    ) -> list[StoryDoc]:
+        """A page of `q` AND any of `alternatives` (the visibility `$or` of `_base`).
+
+        Beside an `$or` the embedded store reads every story of the tenant (1.1-1.3 s at
+        10,000): each alternative is paged on its own index instead ((tenant, created_by |
+        account_id, updated_at); an account list is one equality per account) and the
+        pages are merged. Each holds the first `limit` of its part after the cursor, so
+        the first `limit` of their union are the page."""
+        branches: list[dict[str, Any]] = []
+        for alt in alternatives:
+            for part in _equalities(alt):
+                branch = dict(q)
+                if all(branch.setdefault(k, v) == v for k, v in part.items()):  # else: contradicts the filter
+                    branches.append(branch)
+        found: dict[str, StoryDoc] = {}
+        for branch in branches:
+            for doc in await cursors.page_after(self._model, branch, order, after, limit):
+                found[doc.id] = doc
+        return sorted(found.values(), key=lambda d: (getattr(d, order), d.id), reverse=True)[:limit]
 
     # ---- revisions ---------------------------------------------------------------
     async def revisions(self, story_id: str) -> list[RevisionDoc]:
@@ -439,6 +493,15 @@ class StoryRepository:
         )
         assert raw is not None  # upsert with the document after: always returned
         return int(raw["value"])
+
+
+def _equalities(alternative: dict[str, Any]) -> list[dict[str, Any]]:
+    """One alternative of the visibility `$or` as index-friendly `$eq` filters: an `$in`
+    list becomes one filter per value."""
+    [(field, value)] = alternative.items()
+    if isinstance(value, dict) and set(value) == {"$in"}:
+        return [{field: cursors.eq(v)} for v in value["$in"]]
+    return [{field: cursors.eq(value)}]
 
 
 def _outbox(*events: OutboxEntry) -> dict[str, OutboxEntry]:

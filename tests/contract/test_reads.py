@@ -123,3 +123,24 @@ async def test_match_then_count_aggregation_counts_and_zero_reads_as_zero(db: As
 async def test_ping_answers_ok(db: AsyncDatabase) -> None:  # type: ignore[type-arg]
     reply = await db.command("ping")
     assert float(reply["ok"]) == 1.0
+
+
+async def test_eq_equalities_beside_an_id_find_only_that_tenants_published_document(db: AsyncDatabase) -> None:  # type: ignore[type-arg]
+    # StoryRepository.get: `$eq` equalities (index-served on the embedded store) and the id
+    mine, draft, theirs = story("a", status="published"), story("a", status="draft"), story("b", status="published")
+    coll = await _stories(db, [mine, draft, theirs])
+    q = {"tenant": cursors.eq("a"), "status": cursors.eq("published")}
+    assert (await coll.find_one({**q, "_id": mine["_id"]}))["_id"] == mine["_id"]
+    assert await coll.find_one({**q, "_id": draft["_id"]}) is None
+    assert await coll.find_one({**q, "_id": theirs["_id"]}) is None
+
+
+async def test_the_tie_query_reads_one_key_value_newest_id_first(db: AsyncDatabase) -> None:  # type: ignore[type-arg]
+    # cursor.page_after's first query: equality on the sort key alone, sorted by `_id`
+    ties = [story("a", status="published", column_id="c1", published_at=5_000) for _ in range(4)]
+    others = [story("a", status="published", column_id="c1", published_at=at) for at in (4_999, 5_001)]
+    coll = await _stories(db, [*ties, *others, story("b", status="published", column_id="c1", published_at=5_000)])
+    q = {"tenant": cursors.eq("a"), "status": cursors.eq("published"), "column_id": cursors.eq("c1"),
+         "published_at": cursors.eq(5_000)}  # fmt: skip
+    found = await coll.find(q).sort([("_id", -1)]).limit(10).to_list()
+    assert [d["_id"] for d in found] == sorted((d["_id"] for d in ties), reverse=True)

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import pytest
 
+from hub.domain.permissions import Grant, PrincipalKind, Role
+from hub.domain.story import StoryStatus
 from hub.ids import new_id
 from hub.store.documents import StoryDoc
 from hub.store.scope import Scope
 from hub.store.stories import StoryFilter, StoryRepository
+from tests.conftest import CommandCounter
 
 pytestmark = pytest.mark.usefixtures("hub_url")
 
@@ -51,3 +54,43 @@ async def test_a_time_window_still_bounds_pages_after_a_cursor() -> None:
     first = await repo.page(window, first=2, after=None)
     rest = await repo.page(window, first=2, after=first.cursors[-1])
     assert [d.id for d in first.items + rest.items] == [ids[3], ids[2], ids[1]] and not rest.has_next
+
+
+async def test_a_correspondent_pages_published_and_own_stories_without_an_or_filter(command_counter: CommandCounter) -> None:
+    tenant = "keyset-" + new_id()
+    system = StoryRepository(Scope(tenant, actor="editor", public_only=False))
+    mine = Scope(tenant, actor="u-corr", public_only=False, kind=PrincipalKind.USER, user_id="u-corr",
+                 grants=(Grant(Role.CORRESPONDENT),))  # fmt: skip
+    own = StoryRepository(mine)
+    coll = StoryDoc.get_pymongo_collection()
+    published = [(await system.create({"title": f"已发{i}", "body_text": "正文"})).id for i in range(5)]
+    await coll.update_many({"_id": {"$in": published}}, {"$set": {"status": "published"}})
+    others_drafts = [(await system.create({"title": f"他人草稿{i}", "body_text": "正文"})).id for i in range(3)]
+    my_drafts = [(await own.create({"title": f"我的草稿{i}", "body_text": "正文"})).id for i in range(4)]
+    for n, story_id in enumerate([*published, *others_drafts, *my_drafts]):  # interleaved times, one tie
+        await coll.update_one({"_id": story_id}, {"$set": {"updated_at": 1_000 + (n * 7) % 12 + (n == 3)}})
+    docs = await coll.find({"_id": {"$in": [*published, *my_drafts]}}).to_list()
+    expected = [d["_id"] for d in sorted(docs, key=lambda d: (d["updated_at"], d["_id"]), reverse=True)]
+
+    command_counter.clear()
+    seen: list[str] = []
+    after = None
+    while True:
+        page = await own.page(StoryFilter(), first=3, after=after)
+        seen += [d.id for d in page.items]
+        if not page.has_next:
+            break
+        after = page.cursors[-1]
+    assert seen == expected and not set(seen) & set(others_drafts)
+    # every read index-served: no `$or` reaches the store (it reads the whole tenant)
+    story_filters = [f for (c, coll_name), f in zip(command_counter.targets, command_counter.filters, strict=True)
+                     if c == "find" and coll_name == "stories"]  # fmt: skip
+    assert story_filters and not any("$or" in str(f) for f in story_filters)
+    # by id, one or many: the same rule, also without an `$or`
+    command_counter.clear()
+    assert sorted(await own.get_many([*published, *others_drafts, *my_drafts])) == sorted([*published, *my_drafts])
+    assert await own.get(others_drafts[0]) is None and await own.get(my_drafts[0]) is not None
+    assert not any("$or" in str(f) for f in command_counter.filters)
+    # a status filter keeps to its branch: only my drafts
+    drafts = await own.page(StoryFilter(status=StoryStatus.DRAFT), first=10, after=None)
+    assert sorted(d.id for d in drafts.items) == sorted(my_drafts)

@@ -35,6 +35,21 @@ def test_miss_requests_are_distinct_full_pages_after_real_cursors() -> None:
 def test_the_wrk_script_reports_its_figures_as_one_json_line() -> None:
     script = _wrk_script(Load("http://127.0.0.1:1/graphql", ['{"query":"{ a }"}'], {"x-bench": "1"}))
     assert 'wrk.body = [====[{"query":"{ a }"}]====]' in script
-    assert 'wrk.headers[[====[x-bench]====]] = [====[1]====]' in script
+    assert 'wrk.headers[ [====[x-bench]====] ] = [====[1]====]' in script  # `[[` would open a string
     line = 'BENCH_JSON {"requests": 3, "p99": 1500}'
     assert _parse("Running 1s test\n" + line + "\n") == {"requests": 3, "p99": 1500}
+
+
+def test_story_requests_are_one_per_story_and_the_mix_is_seven_reads_to_three_writes() -> None:
+    from bench.readpath import mix_bodies, story_bodies
+
+    seeded = Seeded(tenant="t", column_ids=["a", "b"])
+    seeded.stories = [("ab"[i % 2], 1_000 + i, f"s{i:03d}") for i in range(100)]
+    stories = story_bodies(seeded)
+    assert len(stories) == len(set(stories)) == 100
+    assert {json.loads(b)["variables"]["id"] for b in stories} == {s for _, _, s in seeded.stories}
+    bodies, tags = mix_bodies(seeded, count=2_000)
+    assert len(bodies) == len(tags) == 2_000
+    writes = [b for b, t in zip(bodies, tags, strict=True) if t == "write"]
+    assert 0.27 < len(writes) / 2_000 < 0.33
+    assert all(json.loads(b)["query"].startswith("mutation") for b in writes)

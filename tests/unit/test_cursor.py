@@ -57,3 +57,11 @@ def test_after_filter_selects_strictly_after_in_descending_order() -> None:
     assert cursor.after_filter("updated_at", 5, "b") == {
         "$or": [{"updated_at": {"$lt": 5}}, {"updated_at": 5, "_id": {"$lt": "b"}}]
     }
+
+
+def test_within_a_window_of_bounds() -> None:
+    assert cursor.within({}, 5)
+    assert cursor.within({"$gt": 0, "$lt": 10}, 5)
+    assert not cursor.within({"$gt": 5}, 5) and cursor.within({"$gte": 5}, 5)
+    assert not cursor.within({"$lt": 5}, 5) and cursor.within({"$lte": 5}, 5)
+    assert not cursor.within({"$gt": 0}, "a string")  # of another type: nothing has it

@@ -42,3 +42,15 @@ def test_a_response_whose_urls_expire_within_the_margin_is_not_kept() -> None:
     key = ResponseCache.key("c", "GET", b"q")
     cache.put(key, 1, b"body", until=999.0)
     assert cache.get(key) is None
+
+
+def test_a_generation_moving_on_tells_its_listeners_once_per_advance() -> None:
+    generations = Generations()
+    told: list[str] = []
+    generations.on_advance.append(told.append)
+    generations.advance("t", 3)  # first seen: nothing cached can be older
+    generations.advance("t", 3)
+    generations.advance("t", 2)
+    assert told == []
+    generations.advance("t", 4)
+    assert told == ["t"]
