@@ -5,6 +5,7 @@ and the review queue."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 from datetime import datetime
 from typing import Any
 
@@ -220,7 +221,15 @@ def _known_channels(info: Info[Context, None]) -> set[str] | None:
     return set(distribution.channels.names()) if distribution is not None else None
 
 
-async def _refuse_undeliverable_signoff(info: Info[Context, None], story_id: str) -> None:
+def _approval_check(info: Info[Context, None]) -> rounds.ApprovalCheck | None:
+    """What a channel's validate can know refuses an approval (APPROVAL_CHANNEL_PROBLEMS):
+    given to the workflow's approvals that are not a sign-off (a correction approved at
+    once, the schedule of a held approval)."""
+    distribution = getattr(info.context.services, "distribution", None)
+    return functools.partial(precheck.refuse_undeliverable, distribution) if distribution is not None else None
+
+
+async def _refuse_undeliverable_signoff(info: Info[Context, None], story_id: str, publish_at: int | None = None) -> None:
     """The sign-off that would be the 签发 (the round's last stage) is refused when a planned
     channel would refuse the revision (APPROVAL_CHANNEL_PROBLEMS); earlier stages sign on."""
     distribution = getattr(info.context.services, "distribution", None)
@@ -231,7 +240,10 @@ async def _refuse_undeliverable_signoff(info: Info[Context, None], story_id: str
         return
     if rnd.stage_index != len(rounds.to_domain(rnd).chain.stages) - 1 or rnd.content_hash != story.content_hash:
         return  # not the last stage, or stale: the sign-off itself refuses that
-    await precheck.refuse_undeliverable(distribution, await repo.revision(story_id, story.revision), rounds.approval_data(rnd))
+    # with the time it is scheduled for (a sign-off with publishAt, or a schedule set during review)
+    at = publish_at or rnd.publish_at
+    data = rounds.approval_data(rnd, scheduled_at=at) if at else rounds.approval_data(rnd)
+    await precheck.refuse_undeliverable(distribution, await repo.revision(story_id, story.revision), data)
 
 
 def _ms(dt: datetime | None, name: str) -> int | None:
@@ -346,7 +358,7 @@ class WorkflowMutation:
     ) -> ReviewRound:  # fmt: skip
         scope = info.context.scope
         if Decision(decision) == Decision.APPROVE:
-            await _refuse_undeliverable_signoff(info, str(story_id))
+            await _refuse_undeliverable_signoff(info, str(story_id), _ms(publish_at, "publishAt"))
         _, doc = await rounds.sign_off(info.context.stories, scope.principal, str(story_id), Decision(decision), opinion,
                                        _pm(info), expected_revision, _ms(publish_at, "publishAt"))  # fmt: skip
         return ReviewRound.from_doc(doc)
@@ -377,9 +389,8 @@ class WorkflowMutation:
         at: datetime,
         embargo_until: datetime | None = None,
     ) -> ReviewRound:
-        _, doc = await rounds.schedule(
-            info.context.stories, str(story_id), _ms(at, "at"), _ms(embargo_until, "embargoUntil")
-        )
+        _, doc = await rounds.schedule(info.context.stories, str(story_id), _ms(at, "at"),
+                                       _ms(embargo_until, "embargoUntil"), _approval_check(info))  # fmt: skip
         return ReviewRound.from_doc(doc)
 
     @strawberry.mutation(
@@ -450,5 +461,5 @@ class WorkflowMutation:
             raise invalid("input", "没有要修改的内容", "nothing to change")
         scope = info.context.scope
         _, doc = await actions.correct_story(info.context.stories, scope.principal, str(input.id), input.expected_version,
-                                             changes, note, _pm(info), _defaults(info))  # fmt: skip
+                                             changes, note, _pm(info), _defaults(info), _approval_check(info))  # fmt: skip
         return ReviewRound.from_doc(doc)

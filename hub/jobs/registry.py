@@ -4,6 +4,7 @@ process runs, `consumers_elsewhere`)."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from hub.domain.retry import RetryPolicy
@@ -26,7 +27,12 @@ def builtin_consumers(state: Any) -> list[Consumer]:
     consumers.append(overdue_consumer())
     from hub.workflow.rounds import consumers as review_consumers  # review: scheduled publication
 
-    consumers.extend(review_consumers())
+    check = None
+    if distribution is not None:  # a due hand-over is re-checked by the channels (APPROVAL_CHANNEL_PROBLEMS)
+        from hub.distribution.precheck import refuse_undeliverable
+
+        check = functools.partial(refuse_undeliverable, distribution)
+    consumers.extend(review_consumers(check))
     # feeds
     from hub.feeds.log import embargo_consumer
 

@@ -306,15 +306,30 @@ class StoryRepository:
         current = await self._require_any(story_id)
         self._check_version(current, expected_version)
         await check_unlocked(self.scope, story_id)  # edit lock (hub/editing)
+        content = self._changed_content(current, changes)
+        doc = await self._save(current, content, restored_from=None, action="story.update")
+        await _announce(self.scope.tenant, self.scope.actor, "story.update", doc)
+        return doc
+
+    def _changed_content(self, current: StoryDoc, changes: dict[str, Any]) -> StoryContent:
         merged = current.content().model_dump()
         if "body_text" in changes:
             merged.pop("body", None)
         merged.update(changes)
         untouched_body = "body" not in changes and "body_text" not in changes
-        content = build_content(merged, self.max_body_chars, stored_body=untouched_body)
-        doc = await self._save(current, content, restored_from=None, action="story.update")
-        await _announce(self.scope.tenant, self.scope.actor, "story.update", doc)
-        return doc
+        return build_content(merged, self.max_body_chars, stored_body=untouched_body)
+
+    async def preview_update(self, story_id: str, changes: dict[str, Any]) -> RevisionDoc:
+        """The revision `update(story_id, ..., changes)` would make, not stored: what a
+        correction approved at once is checked against before anything is written."""
+        actor = self._require_writer()
+        current = await self._require_any(story_id)
+        content = self._changed_content(current, changes)
+        return RevisionDoc(
+            id=RevisionDoc.make_id(story_id, current.revision + 1), tenant=current.tenant, story_id=story_id,
+            number=current.revision + 1, content=content, content_hash=content.content_hash(), created_at=now_ms(),
+            author=actor,
+        )  # fmt: skip
 
     async def restore(self, story_id: str, number: int, expected_version: int) -> StoryDoc:
         """Make an old revision's content the new head (a new revision; history is kept)."""

@@ -194,9 +194,12 @@ async def sign_takedown(
 async def correct_story(
     repo: StoryRepository, principal: Principal, story_id: str, expected_version: int, changes: dict[str, Any],
     note: str, pm: pluggy.PluginManager, default_channels: Collection[str] = ("app",),
+    before_approval: rounds.ApprovalCheck | None = None,
 ) -> tuple[StoryDoc, rounds.ReviewRoundDoc]:  # fmt: skip
     """更正: edit a published story with a 更正说明; reviewed from the chain's correction
-    stage (or approved at once by a publisher when the chain has none)."""
+    stage (or approved at once by a publisher when the chain has none). A correction
+    approved at once is first checked by `before_approval` on the revision the edit would
+    make, so a refusal (a channel would refuse it) leaves the story as it was."""
     scope = repo.scope
     if not note.strip():
         raise invalid("note", "更正必须填写更正说明", "a correction needs a note (更正说明)")
@@ -208,9 +211,17 @@ async def correct_story(
         raise _forbidden(
             "更正需要发布权限(或由审核流程审批)", "a correction needs publishing rights"
         )
-    story = await repo.update(story_id, expected_version, changes)
     existing = await rounds._raw(scope.tenant, story_id)
     note = note.strip()
+    if chain.correction_stage is None and before_approval is not None:
+        # before the edit is written: the check sees the revision it would make. (Open findings
+        # would send it to review instead, whose 签发 is checked the same way: refused now either way.)
+        preview = await repo.preview_update(story_id, changes)
+        data: dict[str, Any] = {"signed_revision": preview.number, "content_hash": preview.content_hash, "correction": note}
+        if existing is not None and existing.embargo_until:
+            data["embargo_until"] = existing.embargo_until
+        await before_approval(preview, data)
+    story = await repo.update(story_id, expected_version, changes)
     if chain.correction_stage is None:
         found = await wordlists.findings(pm, scope.tenant, story)
         if not any(f.open for f in found):

@@ -18,7 +18,7 @@ are appended after it.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import asdict
 from typing import Any, ClassVar
 
@@ -38,7 +38,7 @@ from hub.ids import now_ms
 from hub.jobs import queue
 from hub.jobs.consumers import Consumer
 from hub.jobs.documents import JobDoc
-from hub.store.documents import StoryDoc, TenantDocument
+from hub.store.documents import RevisionDoc, StoryDoc, TenantDocument
 from hub.store.scope import Scope
 from hub.store.stories import StoryRepository
 from hub.workflow import chains, wordlists
@@ -73,6 +73,10 @@ DEFAULT_CHAIN = ReviewChain(
 )
 
 SCHEDULER = "review.publish_at"  # the job consumer of scheduled publication
+
+#: Refuses an approval a planned channel would refuse (distribution's precheck, given by
+#: the caller so the workflow does not depend on distribution): (revision, approval data).
+ApprovalCheck = Callable[[RevisionDoc, dict[str, Any]], Awaitable[None]]
 REENTER = "review.reenter"  # follows edits that sent a story back to review
 EVENT_SCHEDULE = "story.schedule"  # a state change distribution does not act on
 
@@ -422,10 +426,13 @@ async def mark_handed_over(tenant: str, story_id: str) -> None:
 
 
 async def schedule(
-    repo: StoryRepository, story_id: str, at: int | None, embargo_until: int | None = None
-) -> tuple[StoryDoc, ReviewRoundDoc]:
+    repo: StoryRepository, story_id: str, at: int | None, embargo_until: int | None = None,
+    before_approval: ApprovalCheck | None = None,
+) -> tuple[StoryDoc, ReviewRoundDoc]:  # fmt: skip
     """定时发布: publish at `at` (ms) once approved; None cancels (the story stays approved,
-    held, until scheduled again or approved directly). Rescheduling replaces the time."""
+    held, until scheduled again or approved directly). Rescheduling replaces the time.
+    Scheduling an approved (held) story commits its hand-over: `before_approval` may refuse
+    it (a story still in review is checked by the sign-off that approves it)."""
     scope = repo.scope
     now = now_ms()
     if at is not None and at <= now:
@@ -446,6 +453,12 @@ async def schedule(
     if embargo_until is not None:
         extra["embargo_until"] = embargo_until or None
     action = "story.schedule" if at else "story.schedule.cancel"
+    if at and rnd.status == RoundStatus.APPROVED and before_approval is not None:
+        data = approval_data(rnd, scheduled_at=at)
+        if "embargo_until" in extra:  # the embargo this call sets (None: lifted)
+            data.pop("embargo_until", None)
+            data.update({"embargo_until": extra["embargo_until"]} if extra["embargo_until"] else {})
+        await before_approval(await repo.revision(story_id, story.revision), data)
     if rnd.status == RoundStatus.APPROVED:  # two writes (round, then the story's hold): audited after both
         stored = await _store(scope.tenant, story_id, None, rnd.seq, **extra)
         story = await _hold(
@@ -482,9 +495,14 @@ async def set_embargo(repo: StoryRepository, story_id: str, until: int | None) -
     return stored
 
 
-async def publish_due(job: JobDoc) -> dict[str, object]:
+async def publish_due(job: JobDoc, before_approval: ApprovalCheck | None = None) -> dict[str, object]:
     """The scheduled time has come: emit the approval distribution handles, if the story is
-    still scheduled for this time with the approved content; otherwise log and skip."""
+    still scheduled for this time with the approved content; otherwise log and skip.
+
+    The channels are asked again (`before_approval`): their settings may have changed since
+    the 签发. A refusal hands nothing over and is never silent: the story is held `approved`
+    with its schedule spent (approveStory or a new schedule hands it over once fixed), an
+    audit entry `story.schedule.refused` names every problem and the review queue hears it."""
     tenant, story_id, at = job.tenant, str(job.payload["story_id"]), int(job.payload["publish_at"])
     scope = Scope(tenant, "scheduler", public_only=False)
     repo = StoryRepository(scope)
@@ -505,14 +523,34 @@ async def publish_due(job: JobDoc) -> dict[str, object]:
             await audit(scope, "story.schedule.skipped", story, publish_at=at, reason=reason)
         return {"skipped": reason}
     assert story is not None and rnd is not None
+    data = approval_data(rnd, scheduled_at=at)
+    if before_approval is not None:
+        try:
+            await before_approval(await repo.revision(story_id, story.revision), data)
+        except HubError as exc:
+            return await _refused_when_due(repo, story, rnd, at, exc)
     story = await repo.set_status(
-        story_id, story.version, StoryStatus.APPROVED, approval_data(rnd, scheduled_at=at)
+        story_id, story.version, StoryStatus.APPROVED, data
     )
     carried = await entry(scope, "story.schedule.published", story, publish_at=at)
     await _store(tenant, story_id, None, rnd.seq, carried, handed_over=True, correction_note=None)
     await settle(story_id, carried)
     await announce(scope, "review.published", story_id, publish_at=at)
     return {"approved": story_id}
+
+
+async def _refused_when_due(
+    repo: StoryRepository, story: StoryDoc, rnd: ReviewRoundDoc, at: int, exc: HubError
+) -> dict[str, object]:
+    """A due hand-over a channel refuses: held `approved`, schedule spent, audited, announced."""
+    scope = repo.scope
+    problems = exc.details.get("problems") or [{"code": exc.code, "message_zh": exc.message_zh, "message_en": exc.message_en}]
+    log.warning("review.schedule_refused", story=story.id, publish_at=at, code=exc.code, problems=len(problems))
+    stored = await _store(scope.tenant, story.id, None, rnd.seq, publish_at=None)
+    story = await _hold(repo, story, StoryStatus.APPROVED, stored)
+    await audit(scope, "story.schedule.refused", story, publish_at=at, code=exc.code, reason=exc.message_zh, problems=problems)
+    await announce(scope, "review.schedule_refused", story.id, publish_at=at, code=exc.code, reason=exc.message_zh)
+    return {"refused": exc.code, "problems": len(problems)}
 
 
 async def reenter_after_edit(job: JobDoc) -> dict[str, object]:
@@ -525,10 +563,15 @@ async def reenter_after_edit(job: JobDoc) -> dict[str, object]:
     return {"round": doc.status.value if doc else None}
 
 
-def consumers() -> list[Consumer]:
-    """The review workflow's job consumers: scheduled publication, re-review after edits."""
+def consumers(before_approval: ApprovalCheck | None = None) -> list[Consumer]:
+    """The review workflow's job consumers: scheduled publication (re-checked by
+    `before_approval` when due), re-review after edits."""
+
+    async def due(job: JobDoc) -> dict[str, object]:
+        return await publish_due(job, before_approval)
+
     return [
-        Consumer(SCHEDULER, (), publish_due),
+        Consumer(SCHEDULER, (), due),
         Consumer(REENTER, ("story.updated",), reenter_after_edit),
     ]
 
