@@ -380,7 +380,9 @@ class WorkflowMutation:
 
     @strawberry.mutation(
         description="定时发布: hand the approved revision to distribution at `at` (set during review, or on an "
-        "approved story not yet handed over; again to reschedule). Optional embargo for partners."
+        "approved story not yet handed over; again to reschedule). Optional embargo for partners. On an approved "
+        "story refused with APPROVAL_CHANNEL_PROBLEMS while a planned channel would refuse it; checked again when "
+        "due (refused then: held approved, audited story.schedule.refused)."
     )
     async def schedule_publication(
         self,
@@ -449,7 +451,8 @@ class WorkflowMutation:
 
     @strawberry.mutation(
         description="更正: edit a published story with a 更正说明; it is reviewed from the chain's correction "
-        "stage and, once approved, sent as a correction to every channel that had it"
+        "stage and, once approved, sent as a correction to every channel that had it. Approved at once (no "
+        "correction stage): refused with APPROVAL_CHANNEL_PROBLEMS, nothing written, while a channel would refuse it"
     )
     async def correct_story(
         self, info: Info[Context, None], input: UpdateStoryInput, note: str
