@@ -89,11 +89,11 @@ async def _execute(
     run = (state, scope, query, variables, operation, allow_mutation)
     if not scope.anonymous:
         encoded, _, _ = await _run(*run)
-        # see our own writes at once (only a document with a mutation can write, and a mutation
-        # cannot be written without the word: reads skip this round trip); the answer stands
-        # if this read fails (a mutation in it is committed): the next poll re-reads it
-        if allow_mutation and "mutation" in query:
-            await after_commit("readcache.refresh", cache.generations.refresh(scope.tenant), tenant=scope.tenant)
+        # see our own writes at once, and keep this process's generation as fresh as the
+        # newsroom's last request (a read too: skipping it left anonymous pages cached under
+        # a generation the next write then moved past); the answer stands if this read
+        # fails (a mutation in it is committed): the next poll re-reads it
+        await after_commit("readcache.refresh", cache.generations.refresh(scope.tenant), tenant=scope.tenant)
         return Response(encoded, media_type=_JSON)
 
     key = cache.key(scope.tenant, *raw)
