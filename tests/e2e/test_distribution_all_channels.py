@@ -39,6 +39,20 @@ from tests.fakes.webhook_receiver import WebhookReceiver
 from tests.media.helpers import AUTH, image_bytes, tiny_video
 
 SECRET = "whsec_" + base64.b64encode(b"r" * 32).decode()
+
+
+def stand_in_config(dy_url: str, wx_url: str, portal_url: str, tmp_path: Path) -> dict[str, dict[str, Any]]:
+    """Each channel's center settings pointing at its local stand-in (抖音, WeChat, the
+    portal's webhook receiver, file drops for 手机报 and 应急广播)."""
+    return {
+        "douyin": {"transport": {"base_url": dy_url},
+                   "credentials": {"client_key": dy.CLIENT_KEY, "open_id": dy.OPEN_ID, "refresh_token": dy.REFRESH_TOKEN}},
+        "wechat": {"transport": {"base_url": wx_url}, "credentials": {"appid": wx.APPID, "secret": wx.SECRET}},
+        "gov_site": {"org_code": "00250436X", "transport": {"url": portal_url + "/hook", "secrets": [SECRET]}},
+        "sms": {"transport": {"directory": str(tmp_path / "sms")}},
+        "emergency": {"src_ebrid": "10433010000000000010101", "transport": {"directory": str(tmp_path / "ebd")},
+                      "signing": {"private_key_hex": signing.new_private_key(), "cert_sn": "SN1"}},
+    }  # fmt: skip
 CHANNELS = ["app", "douyin", "wechat", "xuexi", "gov_site", "sms", "emergency"]
 CREATE = "mutation($i: CreateStoryInput!) { createStory(input: $i) { id version } }"
 APPROVE = "mutation($id: ID!, $v: Int!) { approveStory(id: $id, expectedVersion: $v) { status } }"
@@ -70,15 +84,7 @@ async def test_one_approved_seed_story_reaches_every_built_in_channel(
 
     fake_douyin, fake_wechat, portal = dy.FakeDouyin(min_chunk_bytes=1), wx.FakeWeChat(), WebhookReceiver(SECRET)
     async with serve(fake_douyin.app()) as dy_url, serve(fake_wechat.app()) as wx_url, serve(portal.app()) as portal_url:
-        config: dict[str, dict[str, Any]] = {
-            "douyin": {"transport": {"base_url": dy_url},
-                       "credentials": {"client_key": dy.CLIENT_KEY, "open_id": dy.OPEN_ID, "refresh_token": dy.REFRESH_TOKEN}},
-            "wechat": {"transport": {"base_url": wx_url}, "credentials": {"appid": wx.APPID, "secret": wx.SECRET}},
-            "gov_site": {"org_code": "00250436X", "transport": {"url": portal_url + "/hook", "secrets": [SECRET]}},
-            "sms": {"transport": {"directory": str(tmp_path / "sms")}},
-            "emergency": {"src_ebrid": "10433010000000000010101", "transport": {"directory": str(tmp_path / "ebd")},
-                          "signing": {"private_key_hex": signing.new_private_key(), "cert_sn": "SN1"}},
-        }  # fmt: skip
+        config = stand_in_config(dy_url, wx_url, portal_url, tmp_path)
         settings = hub_settings.model_copy(update={"outbound_allow_loopback": True})
         center = Scope(hub_settings.default_tenant, "operator", public_only=False)
         for name, settings_of_channel in config.items():  # the center's settings: 签发 checks the variants with them

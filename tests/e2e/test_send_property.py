@@ -43,9 +43,8 @@ from hub.settings import Settings
 from hub.store.documents import AssetDoc, PublishedStoryDoc, StoryDoc
 from hub.store.scope import Scope
 from hub.store.stories import StoryRepository
-from plugins.emergency import signing
 from tests.conftest import run_until_idle
-from tests.e2e.test_distribution_all_channels import SECRET, upload
+from tests.e2e.test_distribution_all_channels import SECRET, stand_in_config, upload
 from tests.fakes import douyin as dy
 from tests.fakes import wechat as wx
 from tests.fakes.base import server_error
@@ -88,15 +87,7 @@ async def platforms(http: httpx.AsyncClient, tmp_path: Path) -> AsyncIterator[Pl
     cover, video = assets
     douyin, wechat, portal = dy.FakeDouyin(min_chunk_bytes=1), wx.FakeWeChat(), WebhookReceiver(SECRET)
     async with serve(douyin.app()) as dy_url, serve(wechat.app()) as wx_url, serve(portal.app()) as portal_url:
-        config: dict[str, dict[str, Any]] = {
-            "douyin": {"transport": {"base_url": dy_url},
-                       "credentials": {"client_key": dy.CLIENT_KEY, "open_id": dy.OPEN_ID, "refresh_token": dy.REFRESH_TOKEN}},
-            "wechat": {"transport": {"base_url": wx_url}, "credentials": {"appid": wx.APPID, "secret": wx.SECRET}},
-            "gov_site": {"org_code": "00250436X", "transport": {"url": portal_url + "/hook", "secrets": [SECRET]}},
-            "sms": {"transport": {"directory": str(tmp_path / "sms")}},
-            "emergency": {"src_ebrid": "10433010000000000010101", "transport": {"directory": str(tmp_path / "ebd")},
-                          "signing": {"private_key_hex": signing.new_private_key(), "cert_sn": "SN1"}},
-        }  # fmt: skip
+        config = stand_in_config(dy_url, wx_url, portal_url, tmp_path)
         yield Platforms(douyin, wechat, portal, tmp_path, config, cover, video, tenant)
 
 
