@@ -32,7 +32,7 @@ from hub.identity.directory import (
 )
 from hub.identity.documents import ClientDoc, PreviousClientSecret, RefreshTokenDoc, UserDoc
 from hub.identity.errors import AuthCodes
-from hub.identity.passwords import verify_secret_async
+from hub.identity.passwords import hash_secret_async, needs_rehash, verify_secret_async
 from hub.ids import new_id, now_ms
 from hub.store.scope import Scope
 
@@ -108,10 +108,23 @@ async def password_grant(state: AuthState, username: str, password: str, scope: 
         raise HubError(AuthCodes.INVALID_GRANT)
     scopes = requested_scopes(scope, set(ALL_SCOPES))
     await state.throttle.succeeded("user", name, address, Owner(user.tenant, user.id))
+    if user.password_hash and needs_rehash(user.password_hash):
+        state.after_response(_upgrade_hash(user, password))
     family = new_id()
     await record(user.tenant, user.id, "signin", "user", user.id,
                  {"session": family, "scope": " ".join(scopes), "address": address})  # fmt: skip
     return await user_tokens(state, user, scopes, family)
+
+
+async def _upgrade_hash(user: UserDoc, password: str) -> None:
+    """Re-hash a password made with older argon2 parameters, now that we hold it in clear
+    (the only moment we do). Written only if the stored hash is still the one we checked,
+    so a password change in between wins; not audited: the password itself is unchanged."""
+    fresh = await hash_secret_async(password)
+    await UserDoc.get_pymongo_collection().update_one(
+        {"_id": user.id, "tenant": user.tenant, "password_hash": user.password_hash},
+        {"$set": {"password_hash": fresh}},
+    )
 
 
 async def refresh_grant(state: AuthState, token: str, scope: str | None) -> TokenResponse:

@@ -14,7 +14,7 @@ def _t2s() -> opencc.OpenCC:
 
 def fold(text: str) -> str:
     """Traditional → simplified (opencc t2s)."""
-    return _t2s().convert(text)
+    return str(_t2s().convert(text))
 
 
 def fold_aligned(text: str) -> str:

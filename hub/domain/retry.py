@@ -22,7 +22,7 @@ class RetryPolicy:
         """
         if attempt < 1:
             raise ValueError("attempt is 1-based")
-        step = min(self.cap_seconds, self.base_seconds * 2 ** (attempt - 1))
+        step = min(self.cap_seconds, self.base_seconds * 2.0 ** (attempt - 1))
         r = (rng or random).random()
         return step / 2 + r * step / 2
 

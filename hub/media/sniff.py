@@ -114,10 +114,3 @@ def identify(head: bytes, filename: str | None) -> MediaType:
         )
     return detected
 
-
-def by_extension(ext: str) -> MediaType | None:
-    """The format a stored key's extension stands for (keys carry the canonical one)."""
-    for t in ALL_TYPES:
-        if t.extension == ext:
-            return t
-    return None

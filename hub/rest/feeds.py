@@ -229,7 +229,6 @@ _NINJS_SCHEMA = Schema(
     properties={"items": Schema(type=OpenAPIType.ARRAY, items=Schema(type=OpenAPIType.OBJECT)),
                 "next_url": _STR, "_ronghub": Schema(type=OpenAPIType.OBJECT)},
 )  # fmt: skip
-_XML = Schema(type=OpenAPIType.STRING, description="XML")
 BODIES = {
     "json_feed": ("application/feed+json", _JSON_FEED_SCHEMA),
     "ninjs": ("application/json", _NINJS_SCHEMA),

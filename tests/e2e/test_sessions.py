@@ -199,3 +199,23 @@ async def test_the_cli_ends_sessions_in_a_running_hub_within_the_refresh_interva
     assert (await sign_in(http, name, NEW_PASSWORD))["access_token"]
     code, out = await ronghub(store_uri, db_name, "user", "disable", "--tenant", tenant, "--username", "nobody-at-all")
     assert code == 2 and "NOT_FOUND" in out
+
+
+async def test_a_password_hashed_with_older_argon2_parameters_is_rehashed_at_sign_in(http: httpx.AsyncClient) -> None:
+    from argon2 import PasswordHasher
+
+    from hub.identity.passwords import needs_rehash
+
+    tenant = await make_tenant()
+    name = await make_user(tenant, "reporter")
+    old = PasswordHasher(memory_cost=2_048, time_cost=2).hash(PASSWORD)  # parameters of an older release
+    await UserDoc.get_pymongo_collection().update_one({"username": name}, {"$set": {"password_hash": old}})
+    assert needs_rehash(old)
+
+    await sign_in(http, name)
+    deadline = time.monotonic() + 30  # the upgrade runs after the response; end as soon as it landed
+    while (stored := (await UserDoc.find_one({"username": name})).password_hash) == old:  # type: ignore[union-attr]
+        assert time.monotonic() < deadline, "the hash was never upgraded"
+        await asyncio.sleep(0.02)
+    assert stored is not None and stored != old and not needs_rehash(stored)
+    assert (await sign_in(http, name))["access_token"]  # the same password still signs in
