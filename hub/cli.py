@@ -195,10 +195,11 @@ _add_media_commands()
 
 @main.command("plugins")
 def plugins_cmd() -> None:
-    """List the channel plugins that loaded (versions, hooks) and those that failed."""
+    """List the channel and check plugins that loaded (versions, hooks) and those that failed."""
     from rich.table import Table
 
     from hub.channels import load_channels
+    from hub.workflow.plugins import register_checks
 
     manager = load_channels(Settings().plugins)
     table = Table(title="渠道插件 / channel plugins")
@@ -210,6 +211,13 @@ def plugins_cmd() -> None:
             name, ch.info.title_zh, ch.version, str(ch.info.transport), ch.distribution or ch.source, " ".join(ch.hooks)
         )
     Console().print(table)
+    register_checks(manager)
+    checks = Table(title="检查插件 / check plugins (check_story)")
+    for column in ("名称 name", "版本 version", "来源 source"):
+        checks.add_column(column)
+    for check in manager.checks.values():
+        checks.add_row(check.name, check.version or "-", check.distribution or check.source)
+    Console().print(checks)
     for failure in manager.failures:
         console.print(f"[red]未加载 / skipped[/red] {failure.source}: {failure.error}")
 

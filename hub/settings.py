@@ -137,7 +137,7 @@ class Settings(BaseSettings):
     )
 
     plugins: str | None = Field(
-        None, description="comma list of channel plugins (entry-point names) to load; unset loads all"
+        None, description="comma list of channel and check plugins (entry-point names) to load; unset loads all (the built-in checks always load)"
     )
     outbound_allow_loopback: bool = Field(
         False, description="let transports call loopback addresses (tests with local platform fakes)"

@@ -5,6 +5,11 @@ Plugins come from the entry-point group `ronghub.channels` (the built-ins under
 A plugin that fails to import, register or describe itself is recorded in `failures`
 and skipped; the others load. `only` (RONGHUB_PLUGINS) limits loading to named entry
 points. Each hook is called on exactly one plugin through a pluggy subset caller.
+
+Check plugins (`ronghub.checks`, the `check_story` hook) come through the same door:
+`discover_checks` loads them onto the same plugin manager, records the broken ones in the
+same `failures` and honours the same `only`; `checks` lists what loaded (the built-in
+checks, registered by hub.workflow.plugins, included).
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from ronghub_sdk import (
     hookspecs,
     merge_config,
 )
+from ronghub_sdk.hookspecs import CHECKS_ENTRY_POINT_GROUP
 
 from hub.channels.errors import ChannelCodes
 from hub.errors import HubError
@@ -48,6 +54,16 @@ class LoadedChannel:
     distribution: str | None
     version: str
     hooks: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedCheck:
+    """A check plugin (`check_story`) that loaded."""
+
+    name: str  # the plugin's name on the manager, "check.<entry point name>"
+    source: str  # entry point "name = module", "built-in" or "registered"
+    distribution: str | None
+    version: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +88,7 @@ class ChannelManager:
     pm: pluggy.PluginManager = field(default_factory=lambda: _new_pm())
     channels: dict[str, LoadedChannel] = field(default_factory=dict)
     failures: list[LoadFailure] = field(default_factory=list)
+    checks: dict[str, LoadedCheck] = field(default_factory=dict)
     _callers: dict[tuple[str, str], Any] = field(default_factory=dict)
 
     # -- loading ------------------------------------------------------------------
@@ -136,10 +153,53 @@ class ChannelManager:
         self._callers.clear()
         return loaded
 
+    def discover_checks(self, only: Iterable[str] | None = None, eps: Iterable[EntryPoint] | None = None) -> None:
+        """Load every `ronghub.checks` entry point (or those named in `only`) onto this
+        manager; a broken one is recorded in `failures` like a broken channel."""
+        wanted = frozenset(only) if only is not None else None
+        for ep in eps if eps is not None else entry_points(group=CHECKS_ENTRY_POINT_GROUP):
+            if wanted is not None and ep.name not in wanted:
+                continue
+            source = f"{ep.name} = {ep.value}"
+            try:
+                plugin = ep.load()
+            except Exception as exc:  # a broken check must not stop review
+                self._fail(source, exc)
+                continue
+            dist = getattr(ep, "dist", None)
+            self.register_check(
+                plugin, name=f"check.{ep.name}", source=source,
+                distribution=dist.name if dist else None, version=dist.version if dist else None,
+            )  # fmt: skip
+
+    def register_check(
+        self, plugin: Any, *, name: str, source: str = "registered",
+        distribution: str | None = None, version: str | None = None,
+    ) -> LoadedCheck | None:  # fmt: skip
+        """Register one check plugin; None (and a failure) when it is broken: it fails to
+        register, implements a hook that has no spec, or implements no `check_story`."""
+        try:
+            self.pm.register(plugin, name=name)
+        except Exception as exc:
+            self._fail(source, exc)
+            return None
+        callers = self.pm.get_hookcallers(plugin) or ()
+        unknown = sorted(c.name for c in callers if not c.has_spec())
+        problem = (f"implements unknown hooks: {', '.join(unknown)}" if unknown
+                   else None if any(c.name == "check_story" for c in callers)
+                   else "implements no check_story hook")  # fmt: skip
+        if problem is not None:
+            self.pm.unregister(plugin)
+            self._fail(source, TypeError(problem))
+            return None
+        loaded = LoadedCheck(name=name, source=source, distribution=distribution, version=version)
+        self.checks[name] = loaded
+        return loaded
+
     def _fail(self, source: str, exc: BaseException) -> None:
         error = f"{type(exc).__name__}: {exc}"
         self.failures.append(LoadFailure(source, error))
-        log.warning("channel plugin skipped", source=source, error=error)
+        log.warning("plugin skipped", source=source, error=error)
 
     def _others(self, plugin: Any) -> list[Any]:
         return [p for p in self.pm.get_plugins() if p is not plugin]
@@ -309,5 +369,9 @@ def _new_pm() -> pluggy.PluginManager:
 
 
 def load_channels(plugins_setting: str | None) -> ChannelManager:
-    """The hub's channel manager, limited by the RONGHUB_PLUGINS setting."""
-    return ChannelManager.discover(parse_only(plugins_setting))
+    """The hub's channel manager with its channel and check plugins, both limited by the
+    RONGHUB_PLUGINS setting (the built-in checks are part of review and always load)."""
+    only = parse_only(plugins_setting)
+    manager = ChannelManager.discover(only)
+    manager.discover_checks(only)
+    return manager

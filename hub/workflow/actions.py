@@ -22,12 +22,12 @@ from collections.abc import Collection
 from dataclasses import asdict, replace
 from typing import Any, ClassVar
 
-import pluggy
 from pydantic import Field
 from pymongo import IndexModel, ReturnDocument
 
 from hub.audit import pending as pending_audit
 from hub.audit.fields import AuditPendingFields, pending_index
+from hub.channels.manager import ChannelManager
 from hub.domain.permissions import Action, Principal, permits
 from hub.domain.story import StoryStatus
 from hub.errors import Codes, HubError, invalid
@@ -193,7 +193,7 @@ async def sign_takedown(
 
 async def correct_story(
     repo: StoryRepository, principal: Principal, story_id: str, expected_version: int, changes: dict[str, Any],
-    note: str, pm: pluggy.PluginManager, default_channels: Collection[str] = ("app",),
+    note: str, pm: ChannelManager, default_channels: Collection[str] = ("app",),
     before_approval: rounds.ApprovalCheck | None = None,
 ) -> tuple[StoryDoc, rounds.ReviewRoundDoc]:  # fmt: skip
     """更正: edit a published story with a 更正说明; reviewed from the chain's correction

@@ -1,8 +1,9 @@
 """The built-in checks as `check_story` plugins on the channel plugin manager.
 
-`register_checks(pm)` adds them (once) to the pluggy manager the channels use, with any
-plugins of the `ronghub.checks` entry-point group; `run_checks(pm, ...)` calls the hook
-on every implementation and concatenates the findings. The sensitive-word plugin keeps
+`register_checks(manager)` adds them (once) to the channel plugin manager, which also
+loads the plugins of the `ronghub.checks` entry-point group (ChannelManager.discover_checks:
+failures recorded, RONGHUB_PLUGINS honoured); `run_checks(manager, ...)` calls the hook on
+every implementation and concatenates the findings. The sensitive-word plugin keeps
 the compiled Aho-Corasick automaton per word-list version, so a check is one scan.
 """
 
@@ -10,14 +11,11 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from importlib.metadata import entry_points
 from typing import Any
 
-import pluggy
-import structlog
 from ronghub_sdk import Finding, StoryInput, hookimpl
-from ronghub_sdk.hookspecs import CHECKS_ENTRY_POINT_GROUP
 
+from hub.channels.manager import ChannelManager
 from hub.workflow.checks import (
     Level,
     SourceRules,
@@ -27,8 +25,6 @@ from hub.workflow.checks import (
     sensitive_words,
     source_rules,
 )
-
-log = structlog.get_logger(__name__)
 
 CACHE_SIZE = 64  # compiled lists kept (one per center and list version)
 
@@ -88,27 +84,16 @@ BUILTIN = {"check.sensitive_words": SensitiveWords, "check.source_rules": Source
            "check.proofreading_hints": ProofreadingHints}  # fmt: skip
 
 
-def register_checks(pm: pluggy.PluginManager) -> None:
-    """Register the built-in checks and the `ronghub.checks` plugins once on `pm`."""
-    if pm.get_plugin("check.sensitive_words") is not None:
+def register_checks(manager: ChannelManager) -> None:
+    """Register the built-in checks once on the channel manager (source "built-in")."""
+    if manager.pm.get_plugin("check.sensitive_words") is not None:
         return
     for name, cls in BUILTIN.items():
-        pm.register(cls(), name=name)
-    for ep in entry_points(group=CHECKS_ENTRY_POINT_GROUP):
-        try:
-            pm.register(ep.load(), name=f"check.{ep.name}")
-        except Exception as exc:  # a broken check plugin must not stop review
-            log.warning(
-                "check plugin skipped",
-                source=f"{ep.name} = {ep.value}",
-                error=f"{type(exc).__name__}: {exc}",
-            )
+        manager.register_check(cls(), name=name, source="built-in")
 
 
-def run_checks(
-    pm: pluggy.PluginManager, story: StoryInput, config: Mapping[str, Any]
-) -> list[Finding]:
+def run_checks(manager: ChannelManager, story: StoryInput, config: Mapping[str, Any]) -> list[Finding]:
     """Every implementation's findings, concatenated in registration order."""
-    register_checks(pm)
-    results = pm.hook.check_story(story=story, config=config)
+    register_checks(manager)
+    results = manager.pm.hook.check_story(story=story, config=config)
     return [f for result in reversed(results) for f in result or ()]

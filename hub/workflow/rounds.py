@@ -22,7 +22,6 @@ from collections.abc import Awaitable, Callable, Collection
 from dataclasses import asdict
 from typing import Any, ClassVar
 
-import pluggy
 import structlog
 from pydantic import Field
 from pymongo import IndexModel, ReturnDocument
@@ -30,6 +29,7 @@ from pymongo import IndexModel, ReturnDocument
 from hub.audit import pending
 from hub.audit.deferred import record
 from hub.audit.fields import AuditPendingFields, pending_index
+from hub.channels.manager import ChannelManager
 from hub.domain.permissions import Principal, Role
 from hub.domain.story import StoryStatus
 from hub.errors import HubError
@@ -290,7 +290,7 @@ async def sign_off(
     story_id: str,
     decision: Decision,
     opinion: str,
-    pm: pluggy.PluginManager,
+    pm: ChannelManager,
     expected_revision: int | None = None,
     publish_at: int | None = None,
 ) -> tuple[StoryDoc, ReviewRoundDoc]:

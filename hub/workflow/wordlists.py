@@ -7,14 +7,13 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, ClassVar
 
-import pluggy
 import ronghub_sdk as sdk
 from pydantic import Field
 from pymongo import IndexModel
-from ronghub_sdk import hookspecs
 
 from hub.audit import pending
 from hub.audit.fields import AuditPendingFields, pending_index
+from hub.channels.manager import ChannelManager
 from hub.channels.story_input import story_input
 from hub.errors import HubError, invalid
 from hub.ids import now_ms
@@ -99,21 +98,21 @@ class FindingAckDoc(TenantDocument, AuditPendingFields):
         indexes: ClassVar[list[Any]] = [pending_index(), IndexModel([("tenant", 1), ("story_id", 1)])]
 
 
-_default_pm: pluggy.PluginManager | None = None
+_default_manager: ChannelManager | None = None
 
 
-def plugin_manager(services: Any) -> pluggy.PluginManager:
+def plugin_manager(services: Any) -> ChannelManager:
     """The channel plugin manager of the running hub (checks are hooks on it); outside a
-    hub (unit tests, CLI) a manager with the hook specs and the built-in checks only."""
-    global _default_pm
+    hub (unit tests, CLI) a manager with the installed check plugins and the built-ins."""
+    global _default_manager
     distribution = getattr(services, "distribution", None)
     if distribution is not None:
-        pm: pluggy.PluginManager = distribution.channels.pm
-        return pm
-    if _default_pm is None:
-        _default_pm = pluggy.PluginManager(hookspecs.PROJECT)
-        _default_pm.add_hookspecs(hookspecs)
-    return _default_pm
+        manager: ChannelManager = distribution.channels
+        return manager
+    if _default_manager is None:
+        _default_manager = ChannelManager()
+        _default_manager.discover_checks()
+    return _default_manager
 
 
 def check_config(
@@ -154,7 +153,7 @@ def _keyed(found: sdk.Finding, texts: Mapping[str, str]) -> Finding:
 CONTEXT = 6  # characters either side of a match that belong to its key
 
 
-async def findings(pm: pluggy.PluginManager, tenant: str, story: StoryDoc) -> list[Finding]:
+async def findings(pm: ChannelManager, tenant: str, story: StoryDoc) -> list[Finding]:
     """Every check's findings on the story's current content, each with its stable key and
     marked resolved when acknowledged. Keys repeated in one field (the same word twice in
     the same surroundings) are numbered so each stays distinct."""
@@ -194,7 +193,7 @@ async def asset_texts(tenant: str, content: Any) -> dict[str, dict[str, str | No
 
 
 async def acknowledge(
-    pm: pluggy.PluginManager, scope: Scope, roles: set[str], story: StoryDoc, key: str, note: str
+    pm: ChannelManager, scope: Scope, roles: set[str], story: StoryDoc, key: str, note: str
 ) -> Finding:
     """确认: accept one finding of the current revision (blocking ones: chief editor only)."""
     found = next((f for f in await findings(pm, scope.tenant, story) if f.key == key), None)

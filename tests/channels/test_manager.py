@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 from importlib.metadata import EntryPoint
 
 import pytest
 from click.testing import CliRunner
 from ronghub_sdk import ENTRY_POINT_GROUP
+from ronghub_sdk.hookspecs import CHECKS_ENTRY_POINT_GROUP
 from ronghub_sdk.testing import ARTICLE
 
 from hub.channels.manager import ChannelManager, load_channels, parse_only
 from hub.cli import main
 from hub.errors import HubError
+from hub.workflow.plugins import BUILTIN, register_checks, run_checks
 from tests.channels.hookcov import covers
 
 MOD = "tests.channels.toy_plugins"
@@ -97,3 +100,48 @@ def test_plugins_command_lists_loaded_channels_with_versions_and_hooks(monkeypat
     assert result.exit_code == 0, result.output
     assert "wechat" in result.output and "sms" in result.output and "douyin" not in result.output
     assert "deliver" in result.output and "0.1.0" in result.output
+
+
+def check_ep(name: str, target: str) -> EntryPoint:
+    return EntryPoint(name=name, value=f"{MOD}:{target}", group=CHECKS_ENTRY_POINT_GROUP)
+
+
+CHECKS = [
+    check_ep("headline", "headline_check"),
+    EntryPoint(name="gone_check", value="tests.channels.no_such_module", group=CHECKS_ENTRY_POINT_GROUP),
+    check_ep("nohook", "check_without_hook"),
+    check_ep("misspelt_check", "check_misspelt"),
+]
+
+
+def test_check_plugins_load_through_the_channel_manager_and_broken_ones_are_recorded() -> None:
+    manager = ChannelManager.discover(eps=GOOD)
+    manager.discover_checks(eps=CHECKS)
+    assert list(manager.checks) == ["check.headline"]
+    errors = {f.source.split(" = ")[0]: f.error for f in manager.failures}
+    assert set(errors) == {"gone_check", "nohook", "misspelt_check"}
+    assert "ModuleNotFoundError" in errors["gone_check"]
+    assert "no check_story" in errors["nohook"] and "check_stroy" in errors["misspelt_check"]
+    assert manager.names() == ["alpha", "beta"]  # a broken check leaves the channels alone
+    register_checks(manager)
+    assert set(BUILTIN) <= set(manager.checks) and manager.checks["check.sensitive_words"].source == "built-in"
+    long_title = dataclasses.replace(ARTICLE, title="一个超过二十个字的标题" * 3)
+    codes = [f.code for f in run_checks(manager, long_title, {"sensitive_words": []})]
+    assert "HEADLINE_LONG" in codes
+
+
+def test_ronghub_plugins_limits_check_plugins_too_but_never_the_built_in_checks() -> None:
+    manager = ChannelManager.discover(parse_only("alpha,headline"), eps=GOOD)
+    manager.discover_checks(parse_only("alpha"), eps=CHECKS)
+    assert manager.checks == {} and manager.failures == []  # not named: not even imported
+    manager.discover_checks(parse_only("headline"), eps=CHECKS)
+    assert list(manager.checks) == ["check.headline"]
+    register_checks(manager)
+    assert set(BUILTIN) <= set(manager.checks)
+
+
+def test_plugins_command_lists_the_check_plugins() -> None:
+    result = CliRunner().invoke(main, ["plugins"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert "check plugins" in result.output
+    assert all(name in result.output for name in BUILTIN)

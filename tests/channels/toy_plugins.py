@@ -63,3 +63,36 @@ class _NotChannelInfo:
 
 
 not_channel_info = _NotChannelInfo()
+
+
+class _HeadlineCheck:
+    """A check plugin: flags titles over 20 characters."""
+
+    @hookimpl
+    def check_story(self, story: Any) -> list[Any]:
+        from ronghub_sdk import Finding
+
+        return [Finding("HEADLINE_LONG", "标题过长", "headline too long", blocking=False)] if len(story.title) > 20 else []
+
+
+headline_check = _HeadlineCheck()
+
+
+class _CheckNoHook:
+    """Declared as a check but implements no check_story."""
+
+    @hookimpl
+    def describe(self) -> ChannelInfo:
+        return _info("not_a_check")
+
+
+check_without_hook = _CheckNoHook()
+
+
+class _CheckMisspelt:
+    @hookimpl
+    def check_stroy(self, story: Any) -> list[Any]:
+        return []
+
+
+check_misspelt = _CheckMisspelt()

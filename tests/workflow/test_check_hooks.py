@@ -72,14 +72,14 @@ class ChannelWithACheck:
 def test_the_builtin_checks_and_other_plugins_answer_check_story_on_the_channel_manager() -> None:
     manager = ChannelManager()
     assert manager.register(ChannelWithACheck()) is not None
-    register_checks(manager.pm)
-    register_checks(manager.pm)  # once only
+    register_checks(manager)
+    register_checks(manager)  # once only
     manager.pm.register(HeadlineLength())
     assert all(manager.pm.get_plugin(name) is not None for name in BUILTIN)
 
     reprint = story(title="这是一个很长很长很长很长很长很长很长很长很长很长的标题,内部消息", body="<p>再接再励</p>",
                     source=SourceInfo(reprint=True, source_name="某报"))  # fmt: skip
-    found = run_checks(manager.pm, reprint, config([{"text": "内部消息", "level": "block"}]))
+    found = run_checks(manager, reprint, config([{"text": "内部消息", "level": "block"}]))
     codes = [f.code for f in found]
     assert codes == ["CHANNEL_NOTE", "SENSITIVE_WORD", "SOURCE_FIELD_MISSING", "SOURCE_FIELD_MISSING",
                      "PROOFREAD_HINT", "HEADLINE_LONG"]  # in registration order  # fmt: skip
@@ -121,6 +121,6 @@ def test_a_check_plugin_sees_the_story_s_metadata() -> None:
     manager.pm.register(DocumentNumberCheck())
     numbered = story(metadata={"needs": ["gov_site"], "document_number": "示政办发〔2026〕1号"})
     assert numbered.metadata["document_number"] == "示政办发〔2026〕1号"
-    assert run_checks(manager.pm, numbered, config([])) == []
+    assert run_checks(manager, numbered, config([])) == []
     missing = story(metadata={"needs": ["gov_site"]})
-    assert [f.code for f in run_checks(manager.pm, missing, config([]))] == ["DOC_NUMBER_MISSING"]
+    assert [f.code for f in run_checks(manager, missing, config([]))] == ["DOC_NUMBER_MISSING"]
