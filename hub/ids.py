@@ -1,4 +1,4 @@
-"""Identifiers: sortable string ids (ULID text), never ObjectId (see STORAGE.md)."""
+"""Identifiers: sortable string ids (ULID text), never ObjectId (see docs/storage.md)."""
 
 from __future__ import annotations
 

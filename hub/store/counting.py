@@ -1,6 +1,6 @@
 """Counting documents the portable way: a `[$match, $count]` aggregation.
 
-`count_documents` (and Beanie's `.count()`) is O(N) on the embedded store (STORAGE.md).
+`count_documents` (and Beanie's `.count()`) is O(N) on the embedded store (docs/storage.md).
 `$count` over no documents yields no row on MongoDB but `{n: 0}` on nx-27017; this
 helper reads both as 0, so callers never see the difference.
 """

@@ -1,6 +1,6 @@
 """Stored documents. Every one carries `tenant`; ids are strings; times are integer ms.
 
-Keeps to the portable subset of STORAGE.md: no ObjectId outside `_id`, no Link/DBRef,
+Keeps to the portable subset in docs/storage.md: no ObjectId outside `_id`, no Link/DBRef,
 no `use_revision` (an explicit integer `version` instead), no UUID/Decimal values.
 """
 

@@ -1,6 +1,6 @@
 """douyin: 抖音 open platform (video or images, chunked upload, create, status polling).
 
-Protocol (CHANNELS.md): OAuth refresh `/oauth/refresh_token/`; upload `/video/upload/`
+Protocol (docs/platforms.md): OAuth refresh `/oauth/refresh_token/`; upload `/video/upload/`
 or, above the chunk threshold, `/video/part/init|upload|complete/`; create
 `/video/create/` with `text` (hashtags inline) -> `item_id`; images `/image/upload/` +
 `/image/create/`; status `/video/data/` (1 live, 2 not suitable for public, 4 under

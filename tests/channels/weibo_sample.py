@@ -1,5 +1,5 @@
 """A third-party channel plugin as an outside author writes it against the SDK alone:
-微博 `statuses/share` with the story's cover picture (CHANNELS.md). Render names the
+微博 `statuses/share` with the story's cover picture (docs/platforms.md). Render names the
 cover it will post (`pic_asset_id`); deliver uploads that picture, then shares."""
 
 from __future__ import annotations

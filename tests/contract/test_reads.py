@@ -104,7 +104,7 @@ async def test_the_cursor_or_filter_pages_through_ties_without_gaps_or_repeats(d
 
 
 async def test_match_then_count_aggregation_counts_and_zero_reads_as_zero(db: AsyncDatabase) -> None:  # type: ignore[type-arg]
-    """Counts use `[$match, $count]`, never count_documents (O(N) on nx-27017, STORAGE.md).
+    """Counts use `[$match, $count]`, never count_documents (O(N) on nx-27017, docs/storage.md).
 
     Quirk: over no documents MongoDB returns no row, nx-27017 returns `{n: 0}`;
     hub.store.counting.count reads both as 0.
