@@ -34,6 +34,8 @@ from hub.search.service import install as install_search
 from hub.settings import Settings
 from hub.store.catalog import ColumnCache
 from hub.store.database import connect
+from hub.wenzheng.clock import SystemClock
+from hub.wenzheng.limits import IntakeLimiter
 
 READ_MODEL_POLL_SECONDS = 1.0
 STORE_CUTOFF_SECONDS = 2.0  # at shutdown, store calls still waiting this long are cut off
@@ -139,5 +141,8 @@ def _state(settings: Settings, generations: Generations, store: Any) -> Any:
             "schema": build_schema(settings),
             "response_cache": ResponseCache(generations, settings.read_cache_entries),
             "column_cache": column_cache,
+            # 问政: its clock (deadlines, reminders; tests put a manual one here) and intake limits
+            "wenzheng_clock": SystemClock(),
+            "wenzheng_limiter": IntakeLimiter(settings.wenzheng_rate_limit_client, settings.wenzheng_rate_limit_contact),
         }
     )
