@@ -73,7 +73,9 @@ async def compute_figures(wz: WenzhengStore, start: int, end: int, at: int) -> w
 def qa_body(doc: QuestionDoc) -> tuple[str, str]:
     """The Q&A item's title and HTML: the question and every answer, personal data masked."""
     text = masking.mask(doc.text)
-    title = "【问政】" + (text.replace("\n", " ")[:40] + ("…" if len(text) > 40 else ""))
+    flat = text.replace("\n", " ")
+    # list titles are short on every channel (the app: 40 characters)
+    title = "【问政】" + (flat[:30] + "…" if len(flat) > 31 else flat)
     parts = [f"<h2>群众提问</h2><p>{html.escape(text)}</p>"]
     if doc.place:
         parts.append(f"<p>地点:{html.escape(masking.mask(doc.place))}</p>")
