@@ -206,6 +206,23 @@ PROBES: dict[str, list[tuple[str, dict[str, str]]]] = {
     "rotateWebhookSecret": [("mutation($id: ID!) { rotateWebhookSecret(id: $id) { secret endpoint { id } } }", {"id": "story"})],
     "replayWebhookDelivery": [("mutation($id: ID!) { replayWebhookDelivery(id: $id) { id seq } }", {"id": "story"})],
     "replayWebhookEndpoint": [("mutation($id: ID!) { replayWebhookEndpoint(id: $id, fromSeq: 1) { id cursor } }", {"id": "story"})],
+    # 问政: questions carry the submitting tenant's marker; ids and tracking numbers from other
+    # tenants find nothing (the story pool stands in for foreign ids)
+    "submitWenzhengQuestion": [('mutation($t: String!) { submitWenzhengQuestion(input: {text: $t, contactPhone: "13800000000"}) { trackingNumber question { id text contact { phone } } } }',
+                                {"t": "new_title"})],
+    "wenzhengQuestion": [("query($id: ID!) { wenzhengQuestion(id: $id) { id text publicText forwards { departmentName } } }", {"id": "story"})],
+    "wenzhengQuestions": [("{ wenzhengQuestions(first: 50) { edges { node { id text publicText contact { phone } createdBy } } } }", {})],
+    "trackWenzhengQuestion": [('query($t: String!) { trackWenzhengQuestion(trackingNumber: $t, checkCode: "ABCDEFGH") { text status } }', {"t": "marker"})],
+    "wenzhengFigures": [("{ wenzhengFigures { total { received forwarded } byDepartment { key name } byCategory { key } } }", {})],
+    "wenzhengSettings": [("{ wenzhengSettings { defaultWorkingDays columnId channels } }", {})],
+    "screenWenzhengQuestion": [('mutation($id: ID!) { screenWenzhengQuestion(id: $id, decision: REJECT, reason: "重复") { id text } }', {"id": "story"})],
+    "forwardWenzhengQuestion": [("mutation($id: ID!) { forwardWenzhengQuestion(id: $id, departmentIds: [$id]) { id text } }", {"id": "story"})],
+    "handleWenzhengForward": [('mutation($id: ID!) { handleWenzhengForward(questionId: $id, forwardId: "001", action: ACCEPT) { id text } }', {"id": "story"})],
+    "sendWenzhengAnswerToReview": [("mutation($id: ID!) { sendWenzhengAnswerToReview(id: $id) { id text storyId } }", {"id": "story"})],
+    "releaseWenzhengAnswer": [("mutation($id: ID!) { releaseWenzhengAnswer(id: $id) { id text } }", {"id": "story"})],
+    "rateWenzhengAnswer": [('mutation($t: String!) { rateWenzhengAnswer(trackingNumber: $t, checkCode: "ABCDEFGH", score: 5) { text } }', {"t": "marker"})],
+    "reopenWenzhengQuestion": [('mutation($t: String!) { reopenWenzhengQuestion(trackingNumber: $t, checkCode: "ABCDEFGH", reason: "没解决") { text } }', {"t": "marker"})],
+    "configureWenzheng": [('mutation { configureWenzheng(input: {defaultWorkingDays: 5, holidays: ["2026-10-01"]}) { defaultWorkingDays columnId } }', {})],
 }
 
 
@@ -262,7 +279,7 @@ async def world(http: httpx.AsyncClient, hub_settings: Settings, drain: Any) -> 
                 await http.post("/graphql", headers=headers, json={
                     "query": "mutation($id: ID!) { approveStory(id: $id, expectedVersion: 1) { id } }", "variables": {"id": sid}})
         client = await http.post("/graphql", headers=headers, json={
-            "query": 'mutation($n: String!) { createClient(name: $n, scopes: ["stories:read", "stories:write"]) { clientId clientSecret } }',
+            "query": 'mutation($n: String!) { createClient(name: $n, scopes: ["stories:read", "stories:write", "wenzheng:submit"]) { clientId clientSecret } }',
             "variables": {"n": f"MK{i}N partner"}})
         creds = client.json()["data"]["createClient"]
         clients[i] = creds["clientId"]
@@ -338,7 +355,8 @@ def operations(draw: st.DrawFn, world: World) -> tuple[Actor, str, str, dict[str
     return actor, field_name, query, variables
 
 
-SWEEP = ["stories", "users", "auditLog", "signInAttempts", "shareOffers", "accounts", "leads", "topics", "clients"]  # planning: leads, topics
+SWEEP = ["stories", "users", "auditLog", "signInAttempts", "shareOffers", "accounts", "leads", "topics", "clients",  # planning: leads, topics
+         "wenzhengQuestions"]  # 问政
 
 
 async def check(http: httpx.AsyncClient, world: World, actor: Actor, field_name: str, query: str, variables: dict[str, Any]) -> None:
