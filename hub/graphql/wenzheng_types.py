@@ -120,13 +120,13 @@ class WenzhengQuestion:
         return WenzhengQuestion(
             id=strawberry.ID(doc.id), tracking_number=doc.tracking_number, text=doc.text, public_text=masking.mask(doc.text),
             category=doc.category, place=doc.place, images=list(doc.images), public=doc.public, status=doc.status,
-            status_zh=STATUS_ZH[doc.status], findings=list(doc.findings), reject_reason=doc.reason,
+            status_zh=STATUS_ZH[doc.status], findings=JSON(list(doc.findings)), reject_reason=doc.reason,
             merged_into_id=strawberry.ID(doc.merged_into) if doc.merged_into else None,
             merged_from_ids=[strawberry.ID(i) for i in sorted(doc.merged_from)],
             lead_id=strawberry.ID(doc.lead_id) if doc.lead_id else None, screened_by=doc.screened_by,
             forwards=[WenzhengForward.make(k, f, now) for k, f in sorted(doc.forwards.items())],
             history=[WenzhengHistoryLine(at=ms_to_dt(h["at"]), kind=h["kind"], actor=h.get("actor"),
-                                         details={k: v for k, v in h.items() if k not in ("at", "kind", "actor")})
+                                         details=JSON({k: v for k, v in h.items() if k not in ("at", "kind", "actor")}))
                      for _, h in sorted(doc.history.items())],
             story_id=strawberry.ID(doc.story_id) if doc.story_id else None, replied_at=ms_to_dt(doc.replied_at),
             rating=doc.rating, rating_comment=doc.rating_comment, reopen_reason=doc.reopen_reason,
@@ -276,6 +276,6 @@ class WenzhengSettings:
 
     @staticmethod
     def from_doc(doc: WenzhengSettingsDoc) -> WenzhengSettings:
-        return WenzhengSettings(default_working_days=doc.default_days, by_category=dict(doc.days_by_category),
+        return WenzhengSettings(default_working_days=doc.default_days, by_category=JSON(dict(doc.days_by_category)),
                                 reminder_hours=doc.reminder_hours, holidays=list(doc.holidays), workdays=list(doc.workdays),
                                 column_id=strawberry.ID(doc.column_id) if doc.column_id else None, channels=list(doc.channels))  # fmt: skip

@@ -2,6 +2,7 @@
 
 ```
 question  received ──accept──> accepted ──forward──> forwarded ──answer──> answered
+             │ (forward: accepted and forwarded in one step)
              ├──merge (into)──> merged                  │  (a department's answer)
              ├──reject (reason)──> rejected             │ every open forward rerouted:
              └──to_lead──> lead                         └──────────> accepted (forward again)
@@ -70,8 +71,8 @@ Q, QA = QuestionStatus, QuestionAction
 F, FA = ForwardStatus, ForwardAction
 
 QUESTION_MOVES: dict[QuestionStatus, dict[QuestionAction, QuestionStatus]] = {
-    Q.RECEIVED: {QA.ACCEPT: Q.ACCEPTED, QA.MERGE: Q.MERGED, QA.REJECT: Q.REJECTED, QA.TO_LEAD: Q.LEAD,
-                 QA.FORWARD: Q.FORWARDED},  # fmt: skip
+    # forwarding a received question accepts it in the same step
+    Q.RECEIVED: {QA.ACCEPT: Q.ACCEPTED, QA.MERGE: Q.MERGED, QA.REJECT: Q.REJECTED, QA.TO_LEAD: Q.LEAD, QA.FORWARD: Q.FORWARDED},
     Q.ACCEPTED: {QA.FORWARD: Q.FORWARDED, QA.MERGE: Q.MERGED, QA.REJECT: Q.REJECTED, QA.TO_LEAD: Q.LEAD},
     Q.FORWARDED: {QA.FORWARD: Q.FORWARDED, QA.ANSWER: Q.ANSWERED, QA.ALL_REROUTED: Q.ACCEPTED},
     Q.ANSWERED: {QA.ANSWER: Q.ANSWERED, QA.SEND_TO_REVIEW: Q.IN_REVIEW},
@@ -81,7 +82,7 @@ QUESTION_MOVES: dict[QuestionStatus, dict[QuestionAction, QuestionStatus]] = {
     Q.REJECTED: {},
     Q.MERGED: {},
     Q.LEAD: {},
-}
+}  # fmt: skip
 
 FORWARD_MOVES: dict[ForwardStatus, dict[ForwardAction, ForwardStatus]] = {
     F.PENDING: {FA.ACCEPT: F.ACCEPTED, FA.REROUTE: F.REROUTED, FA.ASK_MORE: F.INFO_REQUESTED, FA.ANSWER: F.ANSWERED},

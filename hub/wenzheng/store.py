@@ -189,7 +189,7 @@ class WenzhengStore:
         now = self.clock.now_ms()
         day = sla.local_day(now).strftime("%Y%m%d")
         findings = [*word_findings, *({"code": "PERSONAL_DATA", "kind": k.value} for k in masking.kinds(sub.text))]
-        for attempt in range(5):
+        for _attempt in range(5):
             doc = QuestionDoc(
                 tenant=self.tenant, tracking_number=intake.tracking_number(day), check_code=intake.check_code(),
                 created_by=actor, external_id=sub.external_id, fingerprint=sub.fingerprint(), text=sub.text,

@@ -97,7 +97,7 @@ async def test_a_question_goes_from_the_app_to_a_published_masked_answer_and_the
 ) -> None:
     c = await center(http)
     tenant, app, editor, chief = c["tenant"], c["app"], c["editor"], c["chief"]
-    housing, urban, education = c["depts"]
+    housing, urban, _education = c["depts"]
     op_housing, op_urban, op_education = c["operators"]
     feed = (await c["partner"]("""mutation($t: String!) { createFeedSubscription(name: "省平台", selection: {tenants: [$t],
         columns: ["wenzheng"]}) { id } }""", {"t": tenant}))["createFeedSubscription"]["id"]  # fmt: skip
