@@ -27,6 +27,7 @@ from hub.readcache import Generations, ResponseCache, polling
 from hub.rest import feeds as feeds_rest
 from hub.rest import graphql, graphql_ws, health
 from hub.rest import media as media_rest
+from hub.rest import wenzheng as wenzheng_rest
 from hub.rest.jsonbody import HubRequest
 from hub.rest.responses import http_error_handler, hub_error_handler, internal_error_handler
 from hub.search.service import SearchService, build_engine
@@ -106,7 +107,8 @@ def create_app(
     app = Litestar(
         route_handlers=[graphql.graphql_post, graphql.graphql_get, graphql_ws.graphql_ws, health.healthz, health.readyz, health.metrics,
                         *media_rest.ROUTES, oauth.token, oauth.revoke, oauth.jwks, oidc.oidc_login, oidc.oidc_callback,
-                        *feeds_rest.ROUTES],  # feeds
+                        *feeds_rest.ROUTES,  # feeds
+                        *wenzheng_rest.ROUTES],  # 问政: figures as CSV / XLSX
         lifespan=[lifespan],
         state=_state(settings, generations, store),
         exception_handlers={

@@ -7,11 +7,14 @@ it by tracking number and rates it; the figures match."""
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
+import openpyxl
 import pytest
 from litestar import Litestar
 
@@ -192,6 +195,23 @@ async def test_a_question_goes_from_the_app_to_a_published_masked_answer_and_the
     assert depts[urban] == {"key": urban, "received": 1, "answered": 1, "onTimeRate": 0.0, "overdueNow": 0}
     assert depts[housing]["answered"] == 0 and depts[housing]["onTimeRate"] is None
     assert figs["byCategory"] == [{"key": "城建", "received": 1, "answered": 1}]
+    # the export has the same numbers (CSV and XLSX)
+    params = {"since": iso(MONDAY_9AM - HOUR), "until": iso(clock.now_ms())}
+    auth = {"authorization": f"Bearer {editor.token}"}
+    r = await http.get("/wenzheng/figures.csv", params=params, headers=auth)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv"), r.text
+    table = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    center_row = dict(zip(table[0], table[1], strict=True))
+    assert (center_row["scope"], center_row["received"], center_row["answered"], center_row["on_time_rate"]) == ("center", "1", "1", "0.0")
+    assert {row[1] for row in table if row[0] == "department"} == {housing, urban}
+    r = await http.get("/wenzheng/figures.xlsx", params=params, headers=auth)
+    assert r.status_code == 200, r.text
+    sheet = openpyxl.load_workbook(io.BytesIO(r.content)).active
+    assert sheet is not None
+    cells = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert cells[1][3] == "收到" and cells[2][:4] == ["center", None, "合计", 1]
+    assert (await http.get("/wenzheng/figures.csv", params=params, headers={"authorization": f"Bearer {op_urban.token}"})).status_code == 403
+    assert (await http.get("/wenzheng/figures.csv", params=params)).status_code == 401
     # the app shows the same figures
     assert (await app(FIGURES, {"s": iso(MONDAY_9AM - HOUR), "u": iso(clock.now_ms())}))["wenzhengFigures"]["total"] == figs["total"]
 
