@@ -65,13 +65,13 @@ class WenzhengCodes:
     NOT_CONFIGURED = ErrorKind(
         "WENZHENG_NOT_CONFIGURED",
         "本中心尚未设置问政(办理时限、问政栏目),请管理员先完成设置。",
-        "问政 is not configured for this center (time limits, column); an administrator must set it up first.",
+        "Citizen questions (wenzheng) are not configured for this center (time limits, column); an administrator must set them up first.",
         409,
     )
     BAD_CONFIG = ErrorKind(
         "WENZHENG_BAD_CONFIG",
         "问政设置有误:{reason_zh}",
-        "The 问政 settings are invalid: {reason_en}",
+        "The citizen-question (wenzheng) settings are invalid: {reason_en}",
     )
     RATE_LIMITED = ErrorKind(
         "WENZHENG_RATE_LIMITED",
