@@ -149,9 +149,12 @@ class WenzhengMutation:
                 return SubmittedWenzhengQuestion(tracking_number=known.tracking_number, check_code=known.check_code,
                                                  created=False, question=question(info, known))  # fmt: skip
         limiter = getattr(info.context.services, "wenzheng_limiter", None)
+        keys = (f"{scope.tenant}:{scope.actor}", contact_key(scope.tenant, sub.contact.get("phone"), sub.contact.get("name")))
         if limiter is not None:
-            await limiter.enforce(f"{scope.tenant}:{scope.actor}", contact_key(scope.tenant, sub.contact.get("phone"), sub.contact.get("name")))
+            await limiter.check(*keys)
         doc, created = await wz.submit(sub, await word_findings(scope.tenant, sub.text))
+        if limiter is not None and created:
+            await limiter.count(*keys)
         return SubmittedWenzhengQuestion(tracking_number=doc.tracking_number, check_code=doc.check_code, created=created,
                                          question=question(info, doc))  # fmt: skip
 

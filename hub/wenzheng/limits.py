@@ -1,6 +1,9 @@
 """Rate limits of 问政 intake: per submitting client and per citizen contact (moving
 windows, in process memory like the token endpoint's; with N API processes a sender gets
-up to N times the rate). A refused question is not counted."""
+up to N times the rate). Only questions recorded are counted: a refused one or a resend
+of one already recorded (racing resends included) uses up nothing. `check` runs before the
+write and `count` after it, so concurrent new questions may pass a limit by the few that
+were checked at the same moment."""
 
 from __future__ import annotations
 
@@ -37,16 +40,22 @@ class IntakeLimiter:
         self.clock = clock
         self._window = MovingWindowRateLimiter(MemoryStorage())
 
-    async def enforce(self, client: str, contact: str | None) -> None:
-        """Check every limit first, then count: a refused question uses up nothing."""
-        keys = [("client", client)] + ([("contact", contact)] if contact else [])
-        for which, value in keys:
+    @staticmethod
+    def _keys(client: str, contact: str | None) -> list[tuple[str, str]]:
+        return [("client", client)] + ([("contact", contact)] if contact else [])
+
+    async def check(self, client: str, contact: str | None) -> None:
+        """WENZHENG_RATE_LIMITED (with the seconds to wait) at the first exhausted limit."""
+        for which, value in self._keys(client, contact):
             for item in self.limits[which]:
                 if not await self._window.test(item, which, value):
                     stats = await self._window.get_window_stats(item, which, value)
                     zh, en = LABELS[which]
                     raise HubError(WenzhengCodes.RATE_LIMITED, seconds=max(1, math.ceil(stats.reset_time - self.clock())),
                                    what_zh=zh, what_en=en, limit=which)  # fmt: skip
-        for which, value in keys:
+
+    async def count(self, client: str, contact: str | None) -> None:
+        """One recorded question against every limit."""
+        for which, value in self._keys(client, contact):
             for item in self.limits[which]:
                 await self._window.hit(item, which, value)
