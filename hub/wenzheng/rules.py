@@ -49,6 +49,7 @@ class QuestionAction(StrEnum):
     SEND_TO_REVIEW = "send_to_review"
     REPLY = "reply"
     REOPEN = "reopen"
+    RATE = "rate"  # 满意度: no change of status
 
 
 class ForwardStatus(StrEnum):
@@ -77,7 +78,7 @@ QUESTION_MOVES: dict[QuestionStatus, dict[QuestionAction, QuestionStatus]] = {
     Q.FORWARDED: {QA.FORWARD: Q.FORWARDED, QA.ANSWER: Q.ANSWERED, QA.ALL_REROUTED: Q.ACCEPTED},
     Q.ANSWERED: {QA.ANSWER: Q.ANSWERED, QA.SEND_TO_REVIEW: Q.IN_REVIEW},
     Q.IN_REVIEW: {QA.REPLY: Q.REPLIED},
-    Q.REPLIED: {QA.REOPEN: Q.REOPENED},
+    Q.REPLIED: {QA.REOPEN: Q.REOPENED, QA.RATE: Q.REPLIED},
     Q.REOPENED: {QA.FORWARD: Q.FORWARDED, QA.REJECT: Q.REJECTED},
     Q.REJECTED: {},
     Q.MERGED: {},
@@ -105,7 +106,7 @@ STATUS_ZH = {
 QUESTION_ACTION_ZH = {
     QA.ACCEPT: "受理", QA.MERGE: "合并", QA.REJECT: "不予受理", QA.TO_LEAD: "转为新闻线索", QA.FORWARD: "转交",
     QA.ANSWER: "答复", QA.ALL_REROUTED: "退回中心", QA.SEND_TO_REVIEW: "送审答复", QA.REPLY: "回复群众",
-    QA.REOPEN: "追问",
+    QA.REOPEN: "追问", QA.RATE: "评价",
 }  # fmt: skip
 FORWARD_STATUS_ZH = {
     F.PENDING: "待签收", F.ACCEPTED: "办理中", F.INFO_REQUESTED: "待群众补充", F.REROUTED: "已申请改派",

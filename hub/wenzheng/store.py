@@ -383,8 +383,7 @@ class WenzhengStore:
         """The citizen's 满意度 for the answer (once per answer)."""
         doc = await self._tracked(tracking_number, check_code)
         check_rating(score)
-        if doc.status != QuestionStatus.REPLIED:
-            move_question(doc.status, QuestionAction.REOPEN)  # names what the status allows
+        move_question(doc.status, QuestionAction.RATE)  # only a replied question; the error names what is allowed
         if doc.rating is not None and (doc.rated_at or 0) >= (doc.replied_at or 0):
             raise HubError(WenzhengCodes.ALREADY_RATED)
         text = intake.clean("comment", comment, multiline=True) or None

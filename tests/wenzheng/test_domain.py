@@ -66,6 +66,13 @@ def test_the_first_answer_answers_the_question_and_all_reroutes_send_it_back() -
     assert after_forward_change(Q.FORWARDED, [F.REROUTED, F.ACCEPTED]) is None
 
 
+def test_only_a_replied_question_is_rated_and_rating_keeps_its_status() -> None:
+    assert move_question(Q.REPLIED, QA.RATE) == Q.REPLIED
+    with pytest.raises(HubError) as e:
+        move_question(Q.FORWARDED, QA.RATE)
+    assert "评价" in e.value.message_zh and "rate" in e.value.message_en
+
+
 def test_ratings_are_one_to_five() -> None:
     assert check_rating(5) == 5
     for bad in (0, 6, -1):
