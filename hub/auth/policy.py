@@ -198,6 +198,7 @@ POLICY: dict[str, Rule] = {
     "Mutation.releaseWenzhengAnswer": R(A.REVIEW_DECIDE),  # a private answer: reviewed by who may decide reviews
     "Mutation.rateWenzhengAnswer": R(A.WENZHENG_SUBMIT),  # relayed by the app for the citizen
     "Mutation.reopenWenzhengQuestion": R(A.WENZHENG_SUBMIT),
+    "Mutation.supplementWenzhengQuestion": R(A.WENZHENG_SUBMIT),
     "Mutation.configureWenzheng": R(A.ACCOUNT_MANAGE),  # center administrators
     "WenzhengQuestion.contact": R(A.WENZHENG_SCREEN, Mode.HIDE),  # the citizen's contact: screeners only
     # field-level rules

@@ -232,6 +232,12 @@ class WenzhengMutation:
     ) -> WenzhengCitizenView:
         return WenzhengCitizenView.from_doc(await store(info).rate(tracking_number, check_code, score, comment))
 
+    @strawberry.mutation(description="补充材料: the citizen's reply to a department's request (infoRequests), relayed by the app")
+    async def supplement_wenzheng_question(
+        self, info: Info[Context, None], tracking_number: str, check_code: str, forward_id: strawberry.ID, text: str
+    ) -> WenzhengCitizenView:
+        return WenzhengCitizenView.from_doc(await store(info).supplement(tracking_number, check_code, str(forward_id), text))
+
     @strawberry.mutation(description="追问: the citizen reopens the question once, with a reason, relayed by the app")
     async def reopen_wenzheng_question(
         self, info: Info[Context, None], tracking_number: str, check_code: str, reason: str

@@ -182,6 +182,13 @@ class WenzhengCitizenAnswer:
     answered_at: datetime
 
 
+@strawberry.type(description="a department's request for more, as the citizen sees it")
+class WenzhengInfoRequest:
+    forward_id: strawberry.ID
+    department_name: str
+    request: str
+
+
 @strawberry.type(description="what the citizen sees with the tracking number and check code")
 class WenzhengCitizenView:
     tracking_number: str
@@ -191,7 +198,7 @@ class WenzhengCitizenView:
     category: str
     received_at: datetime
     reject_reason: str | None
-    info_requests: list[str] = strawberry.field(description="what a department asked the citizen to add")
+    info_requests: list[WenzhengInfoRequest] = strawberry.field(description="what departments asked the citizen to add (answer with supplementWenzhengQuestion)")
     answers: list[WenzhengCitizenAnswer] = strawberry.field(description="the reviewed answers (once replied)")
     replied_at: datetime | None
     rating: int | None
@@ -207,7 +214,8 @@ class WenzhengCitizenView:
         return WenzhengCitizenView(
             tracking_number=doc.tracking_number, status=doc.status, status_zh=STATUS_ZH[doc.status], text=doc.text,
             category=doc.category, received_at=ms_to_dt(doc.received_at), reject_reason=doc.reason,
-            info_requests=[f["info_request"] for _, f in sorted(doc.forwards.items())
+            info_requests=[WenzhengInfoRequest(forward_id=strawberry.ID(k), department_name=f.get("department_name") or "",
+                                               request=f["info_request"]) for k, f in sorted(doc.forwards.items())
                            if f.get("info_request") and f["status"] == ForwardStatus.INFO_REQUESTED.value],
             answers=answers, replied_at=ms_to_dt(doc.replied_at), rating=doc.rating,
             can_rate=doc.status == QuestionStatus.REPLIED and not (doc.rating is not None and (doc.rated_at or 0) >= (doc.replied_at or 0)),

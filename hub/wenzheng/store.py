@@ -141,10 +141,6 @@ class WenzhengStore:
         """Every question of the center received in [since, until) (figures)."""
         return await QuestionDoc.find({"tenant": self.tenant, "received_at": {"$gte": since, "$lt": until}}).to_list()
 
-    async def open_forwarded(self) -> list[QuestionDoc]:
-        """Questions with forwards possibly still open (for 'overdue now')."""
-        return await QuestionDoc.find({"tenant": self.tenant, "status": {"$in": [QuestionStatus.FORWARDED.value, QuestionStatus.ANSWERED.value]}}).to_list()  # fmt: skip
-
     # ---- the citizen's door: tracking number + check code ----------------------------------
     async def track(self, tracking_number: str, check_code: str) -> QuestionDoc | None:
         """The question with this number if the code is its code; None otherwise (a wrong code
@@ -390,6 +386,21 @@ class WenzhengStore:
         fields: dict[str, Any] = {"rating": score, "rating_comment": text, "rated_at": self.clock.now_ms(),
                                   **self._line(doc, "rate", self.scope.actor, score=score)}  # fmt: skip
         return await self._cas(doc, fields, await self._entry("wenzheng.rate", doc.id, {"score": score}))
+
+    async def supplement(self, tracking_number: str, check_code: str, forward_id: str, text: str) -> QuestionDoc:
+        """补充材料: the citizen's reply to a department's request, relayed by the app; the
+        forward goes back to work."""
+        doc = await self._tracked(tracking_number, check_code)
+        fwd = doc.forwards.get(forward_id)
+        if fwd is None:
+            raise HubError(Codes.NOT_FOUND, what_zh="转交记录", what_en="forward", id=forward_id)
+        clean = intake.clean("answer", text, multiline=True)
+        new = move_forward(ForwardStatus(fwd["status"]), ForwardAction.SUPPLEMENT, fwd["department_name"], clean)
+        key = f"forwards.{forward_id}"
+        fields: dict[str, Any] = {f"{key}.status": new.value, f"{key}.supplement": clean,
+                                  **self._line(doc, "forward.supplement", self.scope.actor, forward=forward_id, text=clean)}  # fmt: skip
+        entry = await self._entry("wenzheng.forward.supplement", doc.id, {"forward": forward_id, "department": fwd["department"]})
+        return await self._cas(doc, fields, entry)
 
     async def reopen(self, tracking_number: str, check_code: str, reason: str) -> QuestionDoc:
         """追问: once, with a reason; the question goes back to the center."""

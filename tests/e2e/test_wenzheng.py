@@ -252,3 +252,24 @@ async def test_nothing_fires_before_its_time_by_the_wenzheng_clock(
     await run_due(hub_app, c["tenant"], clock, drain)
     state = (await c["editor"](QUESTION, {"id": qid}))["wenzhengQuestion"]
     assert state["forwards"][0]["remindedAt"] is None and state["forwards"][0]["escalatedAt"] is None
+
+
+async def test_a_department_asks_the_citizen_for_more_and_the_app_relays_the_reply(
+    http: httpx.AsyncClient, clock: ManualClock
+) -> None:
+    c = await center(http)
+    app, dept, op = c["app"], c["depts"][1], c["operators"][1]
+    sent = (await app(SUBMIT, {"i": {"text": "小区门口路灯坏了", "public": True}}))["submitWenzhengQuestion"]
+    qid, number, code = sent["question"]["id"], sent["trackingNumber"], sent["checkCode"]
+    fid = (await c["editor"]("mutation($id: ID!, $d: [ID!]!) { forwardWenzhengQuestion(id: $id, departmentIds: $d) { forwards { id } } }",
+                             {"id": qid, "d": [dept]}))["forwardWenzhengQuestion"]["forwards"][0]["id"]  # fmt: skip
+    await op(HANDLE, {"q": qid, "f": fid, "a": "ASK_MORE", "t": "请提供小区名称和路灯编号"})
+    view = (await app("query($n: String!, $c: String!) { trackWenzhengQuestion(trackingNumber: $n, checkCode: $c) { infoRequests { forwardId departmentName request } } }",
+                      {"n": number, "c": code}))["trackWenzhengQuestion"]  # fmt: skip
+    assert view["infoRequests"] == [{"forwardId": fid, "departmentName": "县城管局", "request": "请提供小区名称和路灯编号"}]
+    supplement = "mutation($n: String!, $c: String!, $f: ID!) { supplementWenzhengQuestion(trackingNumber: $n, checkCode: $c, forwardId: $f, text: \"幸福小区,编号 A-17\") { infoRequests { request } } }"
+    assert (await app(supplement, {"n": number, "c": code, "f": fid}))["supplementWenzhengQuestion"]["infoRequests"] == []
+    state = (await op("query($id: ID!) { wenzhengQuestion(id: $id) { forwards { status supplement } } }", {"id": qid}))["wenzhengQuestion"]
+    assert state["forwards"] == [{"status": "ACCEPTED", "supplement": "幸福小区,编号 A-17"}]
+    again = await app.errors(supplement, {"n": number, "c": code, "f": fid})
+    assert again[0]["extensions"]["code"] == "WENZHENG_FORWARD_WRONG_STATE"
