@@ -273,3 +273,39 @@ async def test_a_department_asks_the_citizen_for_more_and_the_app_relays_the_rep
     assert state["forwards"] == [{"status": "ACCEPTED", "supplement": "幸福小区,编号 A-17"}]
     again = await app.errors(supplement, {"n": number, "c": code, "f": fid})
     assert again[0]["extensions"]["code"] == "WENZHENG_FORWARD_WRONG_STATE"
+
+
+async def test_screening_rejects_with_a_reason_the_citizen_sees_merges_and_turns_questions_into_leads(
+    http: httpx.AsyncClient, clock: ManualClock
+) -> None:
+    c = await center(http)
+    app, editor = c["app"], c["editor"]
+
+    async def ask(text: str) -> dict[str, Any]:
+        return dict((await app(SUBMIT, {"i": {"text": text, "contactName": "李先生", "contactPhone": "13900001111"}}))["submitWenzhengQuestion"])
+
+    screen = """mutation($id: ID!, $d: WenzhengScreenDecision!, $r: String, $into: ID) {
+      screenWenzhengQuestion(id: $id, decision: $d, reason: $r, intoId: $into) { status rejectReason mergedIntoId leadId } }"""
+    rejected, first, dup, tip = await ask("广告推销"), await ask("河道垃圾多"), await ask("河道垃圾很多"), await ask("老街要拆迁了吗")
+    errors = await editor.errors(screen, {"id": rejected["question"]["id"], "d": "REJECT"})
+    assert errors[0]["extensions"]["code"] == "WENZHENG_REASON_REQUIRED"
+    await editor(screen, {"id": rejected["question"]["id"], "d": "REJECT", "r": "与政务无关,不予受理"})
+    seen = (await app(TRACK, {"n": rejected["trackingNumber"], "c": rejected["checkCode"]}))["trackWenzhengQuestion"]
+    assert seen["status"] == "REJECTED"
+    view = (await app("query($n: String!, $c: String!) { trackWenzhengQuestion(trackingNumber: $n, checkCode: $c) { rejectReason } }",
+                      {"n": rejected["trackingNumber"], "c": rejected["checkCode"]}))["trackWenzhengQuestion"]  # fmt: skip
+    assert view["rejectReason"] == "与政务无关,不予受理"
+
+    merged = (await editor(screen, {"id": dup["question"]["id"], "d": "MERGE", "into": first["question"]["id"]}))["screenWenzhengQuestion"]
+    assert merged["status"] == "MERGED" and merged["mergedIntoId"] == first["question"]["id"]
+    target = (await editor("query($id: ID!) { wenzhengQuestion(id: $id) { mergedFromIds } }", {"id": first["question"]["id"]}))
+    assert target["wenzhengQuestion"]["mergedFromIds"] == [dup["question"]["id"]]
+
+    lead = (await editor(screen, {"id": tip["question"]["id"], "d": "TO_LEAD"}))["screenWenzhengQuestion"]
+    assert lead["status"] == "LEAD" and lead["leadId"]
+    newsroom = (await editor("query($id: ID!) { lead(id: $id) { title source contact } }", {"id": lead["leadId"]}))["lead"]
+    assert newsroom == {"title": "老街要拆迁了吗", "source": "CITIZEN", "contact": "李先生 13900001111"}
+    again = await editor.errors(screen, {"id": tip["question"]["id"], "d": "ACCEPT"})
+    assert again[0]["extensions"]["code"] == "WENZHENG_WRONG_STATE"
+    figs = (await editor(FIGURES, {"s": iso(MONDAY_9AM - HOUR), "u": iso(clock.now_ms() + HOUR)}))["wenzhengFigures"]["total"]
+    assert (figs["received"], figs["screenedOut"], figs["forwarded"], figs["answerRate"]) == (4, 3, 0, None)
