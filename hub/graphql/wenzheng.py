@@ -215,9 +215,14 @@ class WenzhengMutation:
                 raise HubError(WenzhengCodes.NOT_CONFIGURED)
             title, body = qa_body(doc)
             repo = info.context.stories
-            story = await repo.create({"title": title, "body": body, "column_id": config.column_id, "channels": list(config.channels),
-                                       "tags": ["问政", *([doc.category] if doc.category else [])],
-                                       "metadata": {"wenzheng_question": doc.id}})  # fmt: skip
+            existing = await repo.get(doc.story_id) if doc.story_id else None
+            if existing is not None:
+                # after a 追问: the same Q&A item, edited; it re-enters the chain and goes out as a correction
+                story = await repo.update(existing.id, existing.version, {"title": title, "body": body})
+            else:
+                story = await repo.create({"title": title, "body": body, "column_id": config.column_id, "channels": list(config.channels),
+                                           "tags": ["问政", *([doc.category] if doc.category else [])],
+                                           "metadata": {"wenzheng_question": doc.id}})  # fmt: skip
             await rounds.submit_for_review(repo, story.id, story.version, list(info.context.settings.default_channels))
             story_id = story.id
         return question(info, await wz.send_to_review(str(id), story_id))

@@ -278,7 +278,7 @@ class WenzhengStore:
                 "forwarded_at": now, "forwarded_by": actor, "days": days, "deadline": due,
                 "remind_at": sla.reminder_at(now, due, rules), "reminded_at": None, "escalated_at": None,
                 "note": intake.clean("reason", note), "answer": None, "answered_at": None, "answered_by": None,
-                "reason": None, "info_request": None, "supplement": None,
+                "reason": None, "info_request": None, "supplement": None, "round": _round(doc),
             }  # fmt: skip
             made.append((fid, d, due, fields[f"forwards.{fid}"]["remind_at"]))
         fields["departments"] = sorted(set(doc.departments) | set(wanted))
@@ -318,7 +318,9 @@ class WenzhengStore:
         elif action == ForwardAction.ANSWER:
             fields.update({f"{key}.answer": text, f"{key}.answered_at": now, f"{key}.answered_by": actor,
                            f"{key}.late": now > int(fwd["deadline"])})  # fmt: skip
-        statuses = [ForwardStatus(new if k == forward_id else f["status"]) for k, f in doc.forwards.items()]
+        # only this round's forwards decide (after a 追问, the first round's answers are history)
+        statuses = [ForwardStatus(new if k == forward_id else f["status"]) for k, f in doc.forwards.items()
+                    if int(f.get("round") or 0) == _round(doc)]  # fmt: skip
         follow = after_forward_change(doc.status, statuses)
         if follow is not None:
             fields["status"] = move_question(doc.status, follow).value
@@ -431,6 +433,11 @@ class WenzhengStore:
         await record(self.tenant, actor, "wenzheng.configure", "wenzheng_settings", self.tenant,
                      {k: v for k, v in fields.items() if k != "holidays"} | {"holidays": len(fields.get("holidays") or [])})  # fmt: skip
         return doc
+
+
+def _round(doc: QuestionDoc) -> int:
+    """0 for the first handling, 1 after the citizen's 追问."""
+    return 1 if doc.reopened_at is not None else 0
 
 
 def day_of(ms: int) -> str:

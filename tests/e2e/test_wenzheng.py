@@ -309,3 +309,38 @@ async def test_screening_rejects_with_a_reason_the_citizen_sees_merges_and_turns
     assert again[0]["extensions"]["code"] == "WENZHENG_WRONG_STATE"
     figs = (await editor(FIGURES, {"s": iso(MONDAY_9AM - HOUR), "u": iso(clock.now_ms() + HOUR)}))["wenzhengFigures"]["total"]
     assert (figs["received"], figs["screenedOut"], figs["forwarded"], figs["answerRate"]) == (4, 3, 0, None)
+
+
+async def test_a_reopened_question_is_handled_again_and_its_qa_item_is_corrected_not_duplicated(
+    http: httpx.AsyncClient, clock: ManualClock, drain: Any
+) -> None:
+    c = await center(http)
+    app, editor, chief = c["app"], c["editor"], c["chief"]
+    dept, op = c["depts"][1], c["operators"][1]
+    sent = (await app(SUBMIT, {"i": {"text": "公园厕所没水", "public": True}}))["submitWenzhengQuestion"]
+    qid, number, code = sent["question"]["id"], sent["trackingNumber"], sent["checkCode"]
+    forward = "mutation($id: ID!, $d: [ID!]!) { forwardWenzhengQuestion(id: $id, departmentIds: $d) { status forwards { id status } } }"
+    review = "mutation($id: ID!) { sendWenzhengAnswerToReview(id: $id) { status storyId } }"
+    sign = 'mutation($id: ID!) { signOff(storyId: $id, decision: APPROVE, opinion: "同意") { status } }'
+
+    async def handled(answer: str) -> str:
+        fwd = (await editor(forward, {"id": qid, "d": [dept]}))["forwardWenzhengQuestion"]["forwards"][-1]["id"]
+        await op(HANDLE, {"q": qid, "f": fwd, "a": "ACCEPT"})
+        state = (await editor("query($id: ID!) { wenzhengQuestion(id: $id) { status } }", {"id": qid}))["wenzhengQuestion"]
+        assert state["status"] == "FORWARDED"  # an earlier round's answer does not count for this one
+        await op(HANDLE, {"q": qid, "f": fwd, "a": "ANSWER", "t": answer})
+        story = (await editor(review, {"id": qid}))["sendWenzhengAnswerToReview"]["storyId"]
+        await chief(sign, {"id": story})
+        await drain()
+        return str(story)
+
+    first_story = await handled("已恢复供水")
+    await app('mutation($n: String!, $c: String!) { reopenWenzhengQuestion(trackingNumber: $n, checkCode: $c, reason: "第二天又停水了") { status } }',
+              {"n": number, "c": code})  # fmt: skip
+    second_story = await handled("已更换水泵,供水稳定")
+    assert second_story == first_story
+    seen = (await app(TRACK, {"n": number, "c": code}))["trackWenzhengQuestion"]
+    assert seen["status"] == "REPLIED" and [a["answer"] for a in seen["answers"]] == ["已恢复供水", "已更换水泵,供水稳定"]
+    assert seen["canRate"] and not seen["canReopen"]
+    body = (await c["partner"]("query($id: ID!) { story(id: $id) { body } }", {"id": first_story}))["story"]["body"]
+    assert "已更换水泵" in body
