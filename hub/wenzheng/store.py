@@ -19,6 +19,7 @@ from pymongo.errors import DuplicateKeyError
 from hub.audit import pending
 from hub.domain.permissions import Action, PrincipalKind, permits
 from hub.errors import Codes, HubError
+from hub.events.bus import publish
 from hub.identity.documents import AccountDoc
 from hub.store import cursor as cursors
 from hub.store.scope import Scope
@@ -175,7 +176,11 @@ class WenzhengStore:
         if raw is None:
             raise HubError(WenzhengCodes.CONFLICT)
         await pending.settle(QuestionDoc, doc.id, entry)
-        return pending.without(QuestionDoc.model_validate(raw), entry)
+        stored = pending.without(QuestionDoc.model_validate(raw), entry)
+        # live screening queues and inboxes: every stored change on the bus (after the write)
+        await publish(self.tenant, "wenzheng", entry.action, doc.id, entry.actor,
+                      {**entry.details, "status": stored.status.value, "departments": list(stored.departments)})  # fmt: skip
+        return stored
 
     async def submit(self, sub: intake.Submission, word_findings: list[dict[str, Any]]) -> tuple[QuestionDoc, bool]:
         """Record a citizen's question; (question, created). With an external id, a resend

@@ -344,3 +344,41 @@ async def test_a_reopened_question_is_handled_again_and_its_qa_item_is_corrected
     assert seen["canRate"] and not seen["canReopen"]
     body = (await c["partner"]("query($id: ID!) { story(id: $id) { body } }", {"id": first_story}))["story"]["body"]
     assert "已更换水泵" in body
+
+
+async def test_changes_and_escalations_are_announced_on_the_wenzheng_topic(
+    http: httpx.AsyncClient, hub_app: Litestar, clock: ManualClock, drain: Any
+) -> None:
+    import asyncio
+    import contextlib
+
+    from hub.events.bus import NewsroomEvent, listen, listener_count
+    from tests.conftest import bus_listening
+
+    c = await center(http)
+    seen: list[NewsroomEvent] = []
+
+    async def collect() -> None:
+        async for event in listen(c["tenant"], ["wenzheng"]):
+            seen.append(event)
+
+    before = listener_count(c["tenant"])
+    task = asyncio.create_task(collect())
+    await bus_listening(c["tenant"], before)
+    try:
+        qid = (await c["app"](SUBMIT, {"i": {"text": "桥面裂缝"}}))["submitWenzhengQuestion"]["question"]["id"]
+        await c["editor"]("mutation($id: ID!, $d: [ID!]!) { forwardWenzhengQuestion(id: $id, departmentIds: $d) { status } }",
+                          {"id": qid, "d": [c["depts"][0]]})  # fmt: skip
+        clock.advance(30 * 24 * HOUR)
+        await run_due(hub_app, c["tenant"], clock, drain)
+        deadline = asyncio.get_running_loop().time() + 30
+        while {"wenzheng.forward", "wenzheng.escalated"} - {e.kind for e in seen}:
+            assert asyncio.get_running_loop().time() < deadline, [e.kind for e in seen]
+            await asyncio.sleep(0.02)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    forwarded = next(e for e in seen if e.kind == "wenzheng.forward")
+    assert forwarded.subject_id == qid and forwarded.data["departments"] == [c["depts"][0]]
+    assert [e.kind for e in seen].count("wenzheng.escalated") == 1
