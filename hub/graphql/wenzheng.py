@@ -67,7 +67,7 @@ def period(info: Info[Context, None], since: datetime | None, until: datetime | 
 
 async def compute_figures(wz: WenzhengStore, start: int, end: int, at: int) -> wz_figures.Figures:
     docs = await wz.in_period(start, end)
-    return wz_figures.compute((d.model_dump() for d in docs), at)
+    return wz_figures.compute(docs, at)
 
 
 def qa_body(doc: QuestionDoc) -> tuple[str, str]:

@@ -51,7 +51,7 @@ async def _figures(request: Request[Any, Any, Any], state: State, since: str | N
     if start >= end or end - start > MAX_PERIOD_MS:
         raise invalid("since", "统计区间应在 1 毫秒到 400 天之间", "the period must be at most 400 days and not empty")
     docs = await WenzhengStore(scope, clock).in_period(start, end)
-    return wz_figures.compute((d.model_dump() for d in docs), clock.now_ms()), f"{day_of(start)}_{day_of(end)}"
+    return wz_figures.compute(docs, clock.now_ms()), f"{day_of(start)}_{day_of(end)}"
 
 
 @get("/wenzheng/figures.csv", tags=TAGS, summary="问政 figures as CSV")
