@@ -150,3 +150,19 @@ async def test_a_department_cannot_act_on_another_departments_forward_and_a_citi
     reopen = 'mutation($n: String!, $c: String!) { reopenWenzhengQuestion(trackingNumber: $n, checkCode: $c, reason: "鱼还在") { status canReopen } }'
     assert (await app(reopen, {"n": number, "c": code}))["reopenWenzhengQuestion"] == {"status": "REOPENED", "canReopen": False}
     coded((await app.errors(reopen, {"n": number, "c": code}))[0], "WENZHENG_REOPEN_USED")
+
+
+async def test_oversized_forwards_and_calendars_and_bad_dates_are_refused(center: dict[str, Any]) -> None:
+    qid = (await center["app"](SUBMIT, {"i": {"text": "噪音扰民"}}))["submitWenzhengQuestion"]["question"]["id"]
+    many = [f"dept-{i}" for i in range(21)]
+    response, seconds = await timed(center["editor"].raw(
+        "mutation($id: ID!, $d: [ID!]!) { forwardWenzhengQuestion(id: $id, departmentIds: $d) { status } }", {"id": qid, "d": many}))
+    assert coded(response.json()["errors"][0], "INVALID_INPUT")["details"]["field"] == "departmentIds" and seconds < BOUND
+    unknown = await center["editor"].errors("mutation($id: ID!) { forwardWenzhengQuestion(id: $id, departmentIds: [\"nope\"]) { status } }", {"id": qid})
+    coded(unknown[0], "WENZHENG_UNKNOWN_DEPARTMENT")
+    configure = "mutation($h: [String!]!, $d: Int!) { configureWenzheng(input: {defaultWorkingDays: $d, holidays: $h}) { columnId } }"
+    admin = center["admin"]
+    coded((await admin.errors(configure, {"h": ["2026-02-30"], "d": 5}))[0], "WENZHENG_BAD_CONFIG")
+    coded((await admin.errors(configure, {"h": [], "d": 0}))[0], "WENZHENG_BAD_CONFIG")
+    days = [f"20{y:02d}-01-{d:02d}" for y in range(10, 99) for d in range(1, 29)]
+    coded((await admin.errors(configure, {"h": days, "d": 5}))[0], "INVALID_INPUT")

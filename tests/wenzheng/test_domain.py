@@ -197,3 +197,32 @@ def test_the_csv_export_neutralises_formulas() -> None:
     figs = figures.compute([{"status": "forwarded", "category": "=HYPERLINK(1)", "forwards": {}}], now=0)
     text = figures.as_csv(figs)
     assert "'=HYPERLINK(1)" in text and text.splitlines()[0].startswith("scope,key,name,received")
+
+
+# ---- deadlines and limits ------------------------------------------------------------------
+def test_a_reminder_is_due_at_its_time_and_an_escalation_only_after_the_deadline() -> None:
+    from hub.wenzheng.deadlines import ESCALATE, REMIND, is_due
+
+    assert is_due(REMIND, 100, 100) and not is_due(REMIND, 100, 99)
+    assert not is_due(ESCALATE, 100, 100) and is_due(ESCALATE, 100, 101)
+
+
+async def test_the_intake_limiter_counts_only_what_it_is_told_and_names_the_limit() -> None:
+    from hub.wenzheng.limits import IntakeLimiter, contact_key
+
+    limiter = IntakeLimiter("3/minute", "1/hour")
+    phone = contact_key("t", "１３８ 0000 0001", None)
+    assert phone == contact_key("t", "+86 138-0000-0001", "别名") == "t:p:13800000001"
+    assert contact_key("t", None, " 王女士 ") == "t:n:王女士" and contact_key("t", "", "") is None
+    await limiter.check("app", phone)
+    await limiter.check("app", phone)  # checking alone uses nothing up
+    await limiter.count("app", phone)
+    with pytest.raises(HubError) as e:
+        await limiter.check("app", phone)
+    assert e.value.code == "WENZHENG_RATE_LIMITED" and e.value.details["limit"] == "contact" and e.value.details["seconds"] >= 1
+    for _ in range(2):
+        await limiter.count("app", None)
+    with pytest.raises(HubError) as e:
+        await limiter.check("app", contact_key("t", "13900000000", None))
+    assert e.value.details["limit"] == "client"
+    await IntakeLimiter("", "").check("app", phone)  # empty notation: no limit
