@@ -304,13 +304,29 @@ class WenzhengStore:
     async def handle(self, question_id: str, forward_id: str, action: ForwardAction, text: str | None) -> QuestionDoc:
         """A department's move on its forward: accept, ask to re-route (reason), ask the citizen
         for more, or answer. Its operators act on their own department's forwards; center
-        staff who screen may act on a department's behalf."""
+        staff who screen may act on a department's behalf. Departments acting at the same
+        moment on their own forwards do not conflict: a lost compare-and-set is re-read and
+        re-checked (a few times) before WENZHENG_CONFLICT reaches anyone."""
+        for attempt in range(4):
+            try:
+                return await self._handle_once(question_id, forward_id, action, text)
+            except HubError as e:
+                if e.code != WenzhengCodes.CONFLICT.code or attempt == 3:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _handles(self, department: str) -> bool:
+        p = self.scope.principal
+        mine = {g.account_id for g in p.grants if g.account_id and A.WENZHENG_HANDLE in g.actions()}
+        return department in mine or permits(p, A.WENZHENG_SCREEN)
+
+    async def _handle_once(self, question_id: str, forward_id: str, action: ForwardAction, text: str | None) -> QuestionDoc:
         actor = self._actor()
         doc = await self.require(question_id)
         fwd = doc.forwards.get(forward_id)
         if fwd is None:
             raise HubError(Codes.NOT_FOUND, what_zh="转交记录", what_en="forward", id=forward_id)
-        if fwd["department"] not in self.scope.account_ids and not permits(self.scope.principal, A.WENZHENG_SCREEN):
+        if not self._handles(fwd["department"]):
             raise HubError(WenzhengCodes.NOT_YOUR_DEPARTMENT)
         text = intake.clean("answer", text, multiline=True) or None
         new = move_forward(ForwardStatus(fwd["status"]), action, fwd["department_name"], text)

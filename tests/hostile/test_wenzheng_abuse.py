@@ -166,3 +166,18 @@ async def test_oversized_forwards_and_calendars_and_bad_dates_are_refused(center
     coded((await admin.errors(configure, {"h": [], "d": 0}))[0], "WENZHENG_BAD_CONFIG")
     days = [f"20{y:02d}-01-{d:02d}" for y in range(10, 99) for d in range(1, 29)]
     coded((await admin.errors(configure, {"h": days, "d": 5}))[0], "INVALID_INPUT")
+
+
+async def test_departments_answering_at_the_same_moment_both_succeed(http: httpx.AsyncClient, center: dict[str, Any]) -> None:
+    tenant, editor = center["tenant"], center["editor"]
+    depts = [await make_account(tenant, f"单位{i}") for i in range(4)]
+    ops = [await user(http, tenant, f"account_operator@{d}") for d in depts]
+    qid = (await center["app"](SUBMIT, {"i": {"text": "路口信号灯故障"}}))["submitWenzhengQuestion"]["question"]["id"]
+    fwd = (await editor("mutation($id: ID!, $d: [ID!]!) { forwardWenzhengQuestion(id: $id, departmentIds: $d) { forwards { id departmentId } } }",
+                        {"id": qid, "d": depts}))["forwardWenzhengQuestion"]["forwards"]  # fmt: skip
+    ids = {f["departmentId"]: f["id"] for f in fwd}
+    handle = "mutation($q: ID!, $f: ID!, $t: String) { handleWenzhengForward(questionId: $q, forwardId: $f, action: ANSWER, text: $t) { status } }"
+    answers = await asyncio.gather(*(op.raw(handle, {"q": qid, "f": ids[d], "t": f"{d} 已处理"}) for op, d in zip(ops, depts, strict=True)))
+    assert all("errors" not in r.json() for r in answers), [r.json() for r in answers]
+    state = (await editor("query($id: ID!) { wenzhengQuestion(id: $id) { status forwards { status } } }", {"id": qid}))["wenzhengQuestion"]
+    assert state["status"] == "ANSWERED" and {f["status"] for f in state["forwards"]} == {"ANSWERED"}
