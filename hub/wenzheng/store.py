@@ -135,7 +135,7 @@ class WenzhengStore:
             clauses.append(cursors.after_filter("received_at", value, doc_id))
         flt = clauses[0] if len(clauses) == 1 else {"$and": clauses}
         docs = await QuestionDoc.find(flt).sort([("received_at", SortDirection.DESCENDING), ("_id", SortDirection.DESCENDING)]).limit(first + 1).to_list()  # fmt: skip
-        page = [await self._synced(d) for d in docs[:first]]
+        page = await self._synced_many(docs[:first])
         return Page(page, [cursors.encode("received_at", d.received_at, d.id) for d in page], len(docs) > first)
 
     async def in_period(self, since: int, until: int) -> list[dict[str, Any]]:
@@ -378,15 +378,23 @@ class WenzhengStore:
         return await self._cas(doc, fields, await self._entry("wenzheng.reply", doc.id, {"how": how}, actor=actor))
 
     async def _synced(self, doc: QuestionDoc) -> QuestionDoc:
-        """A public question in review follows its Q&A item: once the 问政 chain has approved
-        it (签发), the citizen has the answer (the round-follows-the-story pattern of review)."""
-        if doc.status != QuestionStatus.IN_REVIEW or not doc.story_id:
-            return doc
+        return (await self._synced_many([doc]))[0]
+
+    async def _synced_many(self, docs: list[QuestionDoc]) -> list[QuestionDoc]:
+        """Public questions in review follow their Q&A items: once the 问政 chain has approved
+        one (签发), the citizen has the answer (the round-follows-the-story pattern of review).
+        The items of a page are read in one query."""
+        waiting = {d.story_id: d for d in docs if d.status == QuestionStatus.IN_REVIEW and d.story_id}
+        if not waiting:
+            return docs
         from hub.store.documents import StoryDoc
 
-        story = await StoryDoc.find_one({"tenant": self.tenant, "_id": doc.story_id})
-        if story is None or story.status.value not in ("approved", "published"):
-            return doc
+        coll = StoryDoc.get_pymongo_collection()
+        approved = {str(s["_id"]) async for s in coll.find({"tenant": self.tenant, "_id": {"$in": sorted(waiting)},
+                                                             "status": {"$in": ["approved", "published"]}}, {"_id": 1})}  # fmt: skip
+        return [await self._reply_published(d) if d.story_id in approved else d for d in docs]
+
+    async def _reply_published(self, doc: QuestionDoc) -> QuestionDoc:
         try:
             return await self.reply(doc, "system:wenzheng", "published")
         except HubError as e:
