@@ -143,11 +143,10 @@ class WenzhengMutation:
         sub = intake.submission(input.text, input.category, input.place, input.images, input.contact_name,
                                 input.contact_phone, input.contact_address, input.public, input.external_id)  # fmt: skip
         wz = store(info)
-        if sub.external_id is not None:  # a resend is answered without counting against the limits
-            known = await QuestionDoc.find_one({"tenant": scope.tenant, "created_by": scope.actor, "external_id": sub.external_id})
-            if known is not None and known.fingerprint == sub.fingerprint():
-                return SubmittedWenzhengQuestion(tracking_number=known.tracking_number, check_code=known.check_code,
-                                                 created=False, question=question(info, known))  # fmt: skip
+        known = await wz.resent(sub)  # a resend is answered without counting against the limits
+        if known is not None:
+            return SubmittedWenzhengQuestion(tracking_number=known.tracking_number, check_code=known.check_code,
+                                             created=False, question=question(info, known))  # fmt: skip
         limiter = getattr(info.context.services, "wenzheng_limiter", None)
         keys = (f"{scope.tenant}:{scope.actor}", contact_key(scope.tenant, sub.contact.get("phone"), sub.contact.get("name")))
         if limiter is not None:

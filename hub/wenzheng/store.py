@@ -204,8 +204,7 @@ class WenzhengStore:
                 public=sub.public, findings=findings, received_at=now, updated_at=now,
             )  # fmt: skip
             if sub.external_id is not None:
-                digest = hashlib.sha256(f"{self.tenant}\x00{actor}\x00{sub.external_id}".encode()).hexdigest()
-                doc.id = "wz" + digest[:30]
+                doc.id = derived_id(self.tenant, actor, sub.external_id)
             entry = await self._entry("wenzheng.submit", doc.id, {"tracking_number": doc.tracking_number, "category": sub.category,
                                                                    "public": sub.public, "external_id": sub.external_id})  # fmt: skip
             try:
@@ -220,6 +219,14 @@ class WenzhengStore:
             await pending.settle(QuestionDoc, doc.id, entry)
             return pending.without(doc, entry), True
         raise HubError(Codes.INTERNAL, ref="wenzheng-tracking-number")  # pragma: no cover - 31^6 numbers a day
+
+    async def resent(self, sub: intake.Submission) -> QuestionDoc | None:
+        """The question this client already recorded under `sub`'s external id, if it is the
+        same question (found by its derived id: no scan)."""
+        if sub.external_id is None:
+            return None
+        known = await QuestionDoc.find_one({"tenant": self.tenant, "_id": derived_id(self.tenant, self._actor(), sub.external_id)})
+        return known if known is not None and known.fingerprint == sub.fingerprint() else None
 
     async def screen(self, question_id: str, action: QuestionAction, reason: str | None = None,
                      into_id: str | None = None, lead_id: str | None = None) -> QuestionDoc:  # fmt: skip
@@ -468,6 +475,12 @@ class WenzhengStore:
         await record(self.tenant, actor, "wenzheng.configure", "wenzheng_settings", self.tenant,
                      {k: v for k, v in fields.items() if k != "holidays"} | {"holidays": len(fields.get("holidays") or [])})  # fmt: skip
         return doc
+
+
+def derived_id(tenant: str, client: str, external_id: str) -> str:
+    """A question's id from (center, submitting client, its external id): two resends racing
+    make the same id, and the store keeps one."""
+    return "wz" + hashlib.sha256(f"{tenant}\x00{client}\x00{external_id}".encode()).hexdigest()[:30]
 
 
 def _round(doc: QuestionDoc) -> int:
