@@ -27,6 +27,7 @@ from hub.readcache import Generations, ResponseCache, polling
 from hub.rest import feeds as feeds_rest
 from hub.rest import graphql, graphql_ws, health
 from hub.rest import media as media_rest
+from hub.rest import wenzheng as wenzheng_rest
 from hub.rest.jsonbody import HubRequest
 from hub.rest.responses import http_error_handler, hub_error_handler, internal_error_handler
 from hub.search.service import SearchService, build_engine
@@ -34,6 +35,8 @@ from hub.search.service import install as install_search
 from hub.settings import Settings
 from hub.store.catalog import ColumnCache
 from hub.store.database import connect
+from hub.wenzheng.clock import SystemClock
+from hub.wenzheng.limits import IntakeLimiter
 
 READ_MODEL_POLL_SECONDS = 1.0
 STORE_CUTOFF_SECONDS = 2.0  # at shutdown, store calls still waiting this long are cut off
@@ -104,7 +107,8 @@ def create_app(
     app = Litestar(
         route_handlers=[graphql.graphql_post, graphql.graphql_get, graphql_ws.graphql_ws, health.healthz, health.readyz, health.metrics,
                         *media_rest.ROUTES, oauth.token, oauth.revoke, oauth.jwks, oidc.oidc_login, oidc.oidc_callback,
-                        *feeds_rest.ROUTES],  # feeds
+                        *feeds_rest.ROUTES,  # feeds
+                        *wenzheng_rest.ROUTES],  # 问政: figures as CSV / XLSX
         lifespan=[lifespan],
         state=_state(settings, generations, store),
         exception_handlers={
@@ -139,5 +143,8 @@ def _state(settings: Settings, generations: Generations, store: Any) -> Any:
             "schema": build_schema(settings),
             "response_cache": ResponseCache(generations, settings.read_cache_entries),
             "column_cache": column_cache,
+            # 问政: its clock (deadlines, reminders; tests put a manual one here) and intake limits
+            "wenzheng_clock": SystemClock(),
+            "wenzheng_limiter": IntakeLimiter(settings.wenzheng_rate_limit_client, settings.wenzheng_rate_limit_contact),
         }
     )

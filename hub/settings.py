@@ -190,6 +190,14 @@ class Settings(BaseSettings):
         "(`limits` notation, e.g. `10/minute` or `5/30 seconds`, several joined by `;`); empty: no limit. "
         "Failed sign-ins per username or client_id are throttled by the RONGHUB_SIGNIN_* settings",
     )
+    wenzheng_rate_limit_client: str = Field(
+        "120/minute;5000/day",
+        description="问政 questions one app client (OAuth client) may submit (`limits` notation); empty: no limit",
+    )
+    wenzheng_rate_limit_contact: str = Field(
+        "5/hour;20/day",
+        description="问政 questions per citizen contact (phone, else name), across clients (`limits` notation); empty: no limit",
+    )
     trusted_proxies: list[str] = Field(
         default_factory=list,
         description="addresses or CIDR ranges of reverse proxies whose X-Forwarded-For (client address) "
@@ -254,7 +262,7 @@ class Settings(BaseSettings):
         True, description="run the background worker inside the API process (single-process mode)"
     )
 
-    @field_validator("token_rate_limit_ip")
+    @field_validator("token_rate_limit_ip", "wenzheng_rate_limit_client", "wenzheng_rate_limit_contact")
     @classmethod
     def _rate_limit_notation(cls, value: str) -> str:
         if value.strip():

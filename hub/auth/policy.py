@@ -184,6 +184,23 @@ POLICY: dict[str, Rule] = {
     "Mutation.rotateWebhookSecret": R(A.FEED_MANAGE),
     "Mutation.replayWebhookDelivery": R(A.FEED_MANAGE),
     "Mutation.replayWebhookEndpoint": R(A.FEED_MANAGE),
+    # 问政 / 投诉信箱 (the store narrows reads: staff all, departments theirs, the app its own)
+    "Query.wenzhengQuestion": R(A.WENZHENG_READ),
+    "Query.wenzhengQuestions": R(A.WENZHENG_READ),
+    "Query.trackWenzhengQuestion": R(A.TENANT_READ),  # anyone with the tracking number and check code
+    "Query.wenzhengFigures": R(A.WENZHENG_FIGURES),
+    "Query.wenzhengSettings": R(A.WENZHENG_READ),
+    "Mutation.submitWenzhengQuestion": R(A.WENZHENG_SUBMIT),
+    "Mutation.screenWenzhengQuestion": R(A.WENZHENG_SCREEN),
+    "Mutation.forwardWenzhengQuestion": R(A.WENZHENG_SCREEN),
+    "Mutation.handleWenzhengForward": R(A.WENZHENG_HANDLE),  # own department's forwards (store), or a screener
+    "Mutation.sendWenzhengAnswerToReview": R(A.WENZHENG_SCREEN),
+    "Mutation.releaseWenzhengAnswer": R(A.REVIEW_DECIDE),  # a private answer: reviewed by who may decide reviews
+    "Mutation.rateWenzhengAnswer": R(A.WENZHENG_SUBMIT),  # relayed by the app for the citizen
+    "Mutation.reopenWenzhengQuestion": R(A.WENZHENG_SUBMIT),
+    "Mutation.supplementWenzhengQuestion": R(A.WENZHENG_SUBMIT),
+    "Mutation.configureWenzheng": R(A.ACCOUNT_MANAGE),  # center administrators
+    "WenzhengQuestion.contact": R(A.WENZHENG_SCREEN, Mode.HIDE),  # the citizen's contact: screeners only
     # field-level rules
     "Story.revisions": R(A.STORY_READ_DRAFT),  # old revisions are unpublished text
     "User.email": R(A.USER_MANAGE, Mode.HIDE),

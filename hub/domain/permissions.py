@@ -67,6 +67,12 @@ class Action(StrEnum):
     ASSIGNMENT_WORK = "assignment.work"  # an assignee's moves (only on their own assignments)
     ASSIGNMENT_DISPATCH = "assignment.dispatch"  # 派单, 改派, 撤销, and any assignee's move
     FEED_MANAGE = "feed.manage"  # feeds: partner subscriptions (a client its own, admins their clients')
+    # 问政 / 投诉信箱: citizens' questions (docs/wenzheng.md)
+    WENZHENG_SUBMIT = "wenzheng.submit"  # the app backend: submit, and the citizen's rating and 追问
+    WENZHENG_READ = "wenzheng.read"  # read questions (staff: all; department operators: their department's)
+    WENZHENG_SCREEN = "wenzheng.screen"  # 筛查, 转交, 送审, release private answers
+    WENZHENG_HANDLE = "wenzheng.handle"  # a department's moves on its forwards
+    WENZHENG_FIGURES = "wenzheng.figures"  # the figures and their export
 
 
 A = Action
@@ -141,6 +147,25 @@ for _role in (Role.ADMIN, Role.PLATFORM_ADMIN):
 SCOPE_ACTIONS["stories:read"] = SCOPE_ACTIONS["stories:read"] | {A.FEED_MANAGE}
 SCOPE_ACTIONS["admin"] = SCOPE_ACTIONS["admin"] | {A.FEED_MANAGE}
 CLIENT_ACTIONS = CLIENT_ACTIONS | {A.FEED_MANAGE}
+
+# 问政: newsroom staff read; editor-level roles screen, forward and send answers to review;
+# a department's 融媒号 operators read and handle their department's forwards; the app
+# backend (scope wenzheng:submit) submits for citizens, relays their ratings and 追问, and
+# shows the figures
+_WZ_STAFF = frozenset({A.WENZHENG_READ})
+_WZ_EDITOR = frozenset({A.WENZHENG_READ, A.WENZHENG_SCREEN, A.WENZHENG_HANDLE, A.WENZHENG_FIGURES})
+for _role, _extra in {
+    Role.REPORTER: _WZ_STAFF, Role.REVIEWER: _WZ_STAFF | {A.WENZHENG_FIGURES}, Role.EDITOR: _WZ_EDITOR,
+    Role.CHIEF_EDITOR: _WZ_EDITOR, Role.ADMIN: _WZ_EDITOR, Role.PLATFORM_ADMIN: _WZ_EDITOR,
+    Role.ACCOUNT_OPERATOR: frozenset({A.WENZHENG_READ, A.WENZHENG_HANDLE}),
+}.items():  # fmt: skip
+    ROLE_ACTIONS[_role] = ROLE_ACTIONS[_role] | _extra
+SCOPE_ACTIONS["stories:read"] = SCOPE_ACTIONS["stories:read"] | {A.WENZHENG_READ, A.WENZHENG_FIGURES}
+SCOPE_ACTIONS["stories:write"] = SCOPE_ACTIONS["stories:write"] | {A.WENZHENG_SCREEN, A.WENZHENG_HANDLE}
+SCOPE_ACTIONS["wenzheng:submit"] = frozenset({A.WENZHENG_SUBMIT, A.WENZHENG_FIGURES})
+ALL_SCOPES = frozenset(SCOPE_ACTIONS)
+CLIENT_ACTIONS = CLIENT_ACTIONS | {A.WENZHENG_SUBMIT, A.WENZHENG_FIGURES}
+CLIENT_SCOPES = CLIENT_SCOPES | {"wenzheng:submit"}
 
 
 class PrincipalKind(StrEnum):

@@ -36,7 +36,7 @@ from hub.store.documents import CounterDoc
 log = structlog.get_logger(__name__)
 
 #: Topics a front-end can subscribe to.
-TOPICS = ("story_lock", "assignment", "review_queue", "story", "comment")
+TOPICS = ("story_lock", "assignment", "review_queue", "story", "comment", "wenzheng")
 
 GAP_GRACE_SECONDS = 2.0
 QUEUE_LIMIT = 1_000

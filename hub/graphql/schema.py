@@ -186,6 +186,7 @@ def query_parts() -> tuple[type, ...]:
     from hub.graphql.planning import PlanningQuery  # planning
     from hub.graphql.search import SearchQuery
     from hub.graphql.webhooks import WebhooksQuery
+    from hub.graphql.wenzheng import WenzhengQuery  # 问政
     from hub.graphql.workflow import WorkflowQuery
 
     return (
@@ -200,6 +201,7 @@ def query_parts() -> tuple[type, ...]:
         EditingQuery,
         FeedsQuery,
         WebhooksQuery,
+        WenzhengQuery,
     )
 
 
@@ -214,6 +216,7 @@ def mutation_parts() -> tuple[type, ...]:
     from hub.graphql.planning import PlanningMutation  # planning
     from hub.graphql.search import SearchMutation
     from hub.graphql.webhooks import WebhooksMutation
+    from hub.graphql.wenzheng import WenzhengMutation  # 问政
     from hub.graphql.workflow import WorkflowMutation
 
     return (
@@ -228,6 +231,7 @@ def mutation_parts() -> tuple[type, ...]:
         EditingMutation,
         FeedsMutation,
         WebhooksMutation,
+        WenzhengMutation,
     )
 
 

@@ -31,6 +31,7 @@ class NewsroomTopic(Enum):
     REVIEW_QUEUE = "review_queue"
     STORY = "story"
     COMMENT = "comment"
+    WENZHENG = "wenzheng"  # 问政: reminders and escalations
 
 
 @strawberry.type(name="NewsroomEvent", description="a live newsroom event of the caller's center")

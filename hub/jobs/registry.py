@@ -25,6 +25,11 @@ def builtin_consumers(state: Any) -> list[Consumer]:
     from hub.planning.overdue import overdue_consumer
 
     consumers.append(overdue_consumer())
+    # 问政: reminders before and escalation after a department's deadline, on the 问政 clock
+    from hub.wenzheng.clock import clock_of
+    from hub.wenzheng.deadlines import deadlines_consumer
+
+    consumers.append(deadlines_consumer(clock_of(state)))
     from hub.workflow.rounds import consumers as review_consumers  # review: scheduled publication
 
     check = None

@@ -21,6 +21,7 @@ def document_models() -> list[type[Document]]:
     from hub.store.documents import CORE_MODELS
     from hub.store.idempotency import IdempotencyKeyDoc
     from hub.transports.token_store import PlatformTokenDoc
+    from hub.wenzheng.documents import WENZHENG_MODELS  # 问政
     from hub.workflow.actions import PendingActionDoc
     from hub.workflow.chains import ReviewChainDoc
     from hub.workflow.rounds import ReviewRoundDoc
@@ -34,5 +35,6 @@ def document_models() -> list[type[Document]]:
     models += [ReviewChainDoc, FindingAckDoc, PendingActionDoc]  # review
     models += WEBHOOK_MODELS  # webhooks
     models.append(IdempotencyKeyDoc)  # idempotent creates (hub/store/idempotency.py)
+    models += WENZHENG_MODELS  # 问政: questions and the center's settings
     models.append(AuditDeferredDoc)  # audit entries left for the sweep (hub/audit/deferred.py)
     return models

@@ -46,6 +46,7 @@ class World:
     users: dict[int, set[str]] = field(default_factory=dict)  # usernames per tenant
     grant_ids: list[str] = field(default_factory=list)
     clients: dict[int, str] = field(default_factory=dict)  # the partner client per tenant
+    questions: list[tuple[int, str, str, str]] = field(default_factory=list)  # 问政: (tenant, id, tracking number, check code)
 
 
 CREATE_STORY = 'mutation($t: String!) { createStory(input: {title: $t, bodyText: "正文"}) { id title body } }'
@@ -206,6 +207,25 @@ PROBES: dict[str, list[tuple[str, dict[str, str]]]] = {
     "rotateWebhookSecret": [("mutation($id: ID!) { rotateWebhookSecret(id: $id) { secret endpoint { id } } }", {"id": "story"})],
     "replayWebhookDelivery": [("mutation($id: ID!) { replayWebhookDelivery(id: $id) { id seq } }", {"id": "story"})],
     "replayWebhookEndpoint": [("mutation($id: ID!) { replayWebhookEndpoint(id: $id, fromSeq: 1) { id cursor } }", {"id": "story"})],
+    # 问政: each tenant's app submitted a question with its marker (MK{i}N); ids, tracking numbers and
+    # check codes are drawn from every tenant (a right code of another tenant must still find nothing)
+    "submitWenzhengQuestion": [('mutation($t: String!) { submitWenzhengQuestion(input: {text: $t, contactPhone: "13800000000"}) { trackingNumber question { id text contact { phone } } } }',
+                                {"t": "new_title"})],
+    "wenzhengQuestion": [("query($id: ID!) { wenzhengQuestion(id: $id) { id text publicText contact { phone } forwards { departmentName } } }", {"id": "question"})],
+    "wenzhengQuestions": [("{ wenzhengQuestions(first: 50) { edges { node { id text publicText contact { phone } createdBy } } } }", {})],
+    "trackWenzhengQuestion": [("query($t: String!, $c: String!) { trackWenzhengQuestion(trackingNumber: $t, checkCode: $c) { text status } }", {"t": "tracking"})],
+    "wenzhengFigures": [("{ wenzhengFigures { total { received forwarded } byDepartment { key name } byCategory { key } } }", {})],
+    "wenzhengSettings": [("{ wenzhengSettings { defaultWorkingDays columnId channels } }", {})],
+    "screenWenzhengQuestion": [("mutation($id: ID!) { screenWenzhengQuestion(id: $id, decision: ACCEPT) { id text } }", {"id": "question"})],
+    "forwardWenzhengQuestion": [("mutation($id: ID!) { forwardWenzhengQuestion(id: $id, departmentIds: [$id]) { id text } }", {"id": "question"})],
+    "handleWenzhengForward": [('mutation($id: ID!) { handleWenzhengForward(questionId: $id, forwardId: "001", action: ACCEPT) { id text } }', {"id": "question"})],
+    "sendWenzhengAnswerToReview": [("mutation($id: ID!) { sendWenzhengAnswerToReview(id: $id) { id text storyId } }", {"id": "question"})],
+    "releaseWenzhengAnswer": [("mutation($id: ID!) { releaseWenzhengAnswer(id: $id) { id text } }", {"id": "question"})],
+    "rateWenzhengAnswer": [("mutation($t: String!, $c: String!) { rateWenzhengAnswer(trackingNumber: $t, checkCode: $c, score: 5) { text } }", {"t": "tracking"})],
+    "reopenWenzhengQuestion": [('mutation($t: String!, $c: String!) { reopenWenzhengQuestion(trackingNumber: $t, checkCode: $c, reason: "没解决") { text } }', {"t": "tracking"})],
+    "supplementWenzhengQuestion": [('mutation($t: String!, $c: String!) { supplementWenzhengQuestion(trackingNumber: $t, checkCode: $c, forwardId: "001", text: "补充") { text } }',
+                                    {"t": "tracking"})],
+    "configureWenzheng": [('mutation { configureWenzheng(input: {defaultWorkingDays: 5, holidays: ["2026-10-01"]}) { defaultWorkingDays columnId } }', {})],
 }
 
 
@@ -241,6 +261,7 @@ async def world(http: httpx.AsyncClient, hub_settings: Settings, drain: Any) -> 
     stories: list[tuple[int, int, str]] = []
     users: dict[int, set[str]] = {}
     clients: dict[int, str] = {}
+    questions: list[tuple[int, str, str, str]] = []
     for i in (1, 2, 3):
         tenant = await make_tenant(f"iso{i}")
         tenants.append(tenant)
@@ -262,12 +283,17 @@ async def world(http: httpx.AsyncClient, hub_settings: Settings, drain: Any) -> 
                 await http.post("/graphql", headers=headers, json={
                     "query": "mutation($id: ID!) { approveStory(id: $id, expectedVersion: 1) { id } }", "variables": {"id": sid}})
         client = await http.post("/graphql", headers=headers, json={
-            "query": 'mutation($n: String!) { createClient(name: $n, scopes: ["stories:read", "stories:write"]) { clientId clientSecret } }',
+            "query": 'mutation($n: String!) { createClient(name: $n, scopes: ["stories:read", "stories:write", "wenzheng:submit"]) { clientId clientSecret } }',
             "variables": {"n": f"MK{i}N partner"}})
         creds = client.json()["data"]["createClient"]
         clients[i] = creds["clientId"]
         tok = await token_request(http, {"grant_type": "client_credentials"}, auth=(creds["clientId"], creds["clientSecret"]))
         actors.append(Actor(f"t{i}:partner", i, tok.json()["access_token"]))
+        asked = await http.post("/graphql", headers={"authorization": f"Bearer {tok.json()['access_token']}"}, json={
+            "query": 'mutation($t: String!) { submitWenzhengQuestion(input: {text: $t}) { trackingNumber checkCode question { id } } }',
+            "variables": {"t": f"MK{i}N 问政"}})
+        q = asked.json()["data"]["submitWenzhengQuestion"]
+        questions.append((i, q["question"]["id"], q["trackingNumber"], q["checkCode"]))
     # one standing offer: tenant 1's story 1 to tenant 2
     t1_editor = next(a for a in actors if a.name == "t1:editor")
     offer = await http.post("/graphql", headers={"authorization": f"Bearer {t1_editor.token}"}, json={
@@ -275,7 +301,7 @@ async def world(http: httpx.AsyncClient, hub_settings: Settings, drain: Any) -> 
         "variables": {"s": stories[1][2], "to": tenants[2]}})
     grant_id = offer.json()["data"]["offerStory"]["id"]
     await drain()  # approvals distributed: public copies, publications, search index
-    return World(tenants, [a for a in actors if "signOut" not in a.name], stories, users, [grant_id], clients)
+    return World(tenants, [a for a in actors if "signOut" not in a.name], stories, users, [grant_id], clients, questions)
 
 
 async def allowed_markers(world: World, index: int | None) -> set[tuple[int, int]]:
@@ -332,13 +358,19 @@ def operations(draw: st.DrawFn, world: World) -> tuple[Actor, str, str, dict[str
             variables[var] = draw(st.sampled_from([*world.clients.values(), "c-no-such-client"]))
         elif pool == "other_client":  # another tenant's partner client, or an unknown id
             variables[var] = draw(st.sampled_from([c for t, c in world.clients.items() if t != own] + ["c-no-such-client"]))
+        elif pool == "question":  # any tenant's 问政 question
+            variables[var] = draw(st.sampled_from(world.questions))[1]
+        elif pool == "tracking":  # any tenant's tracking number with its right check code
+            _, _, number, code = draw(st.sampled_from(world.questions))
+            variables[var], variables["c"] = number, code
         elif pool == "publication":  # any tenant's app publication
             _, _, sid = draw(st.sampled_from(world.stories))
             variables[var] = f"{sid}:1:app:publish"
     return actor, field_name, query, variables
 
 
-SWEEP = ["stories", "users", "auditLog", "signInAttempts", "shareOffers", "accounts", "leads", "topics", "clients"]  # planning: leads, topics
+SWEEP = ["stories", "users", "auditLog", "signInAttempts", "shareOffers", "accounts", "leads", "topics", "clients",  # planning: leads, topics
+         "wenzhengQuestions"]  # 问政
 
 
 async def check(http: httpx.AsyncClient, world: World, actor: Actor, field_name: str, query: str, variables: dict[str, Any]) -> None:
@@ -370,3 +402,27 @@ async def test_no_response_carries_another_tenants_data_unless_shared(
     # then the last caller reads everything it can list: effects of the writes show here
     for field_name in SWEEP:
         await check(http, world, actor, field_name, PROBES[field_name][0][0], {})
+
+
+async def test_every_wenzheng_field_is_tried_by_each_kind_of_caller_on_every_tenants_questions(
+    http: httpx.AsyncClient, world: World
+) -> None:
+    """问政 on top of the random sample: every new root field, asked by tenant 1's admin,
+    editor, 融媒号 operator, partner app and an anonymous caller, with each tenant's question
+    id or tracking number and right check code: nothing of tenants 2 and 3 comes back."""
+    callers = [a for a in world.actors if a.name in ("anonymous", "t1:admin", "t1:editor", "t1:partner")
+               or a.name.startswith("t1:account_operator@")]  # fmt: skip
+    assert len(callers) == 5
+    for field_name in sorted(f for f in PROBES if "enzheng" in f):
+        for query, pools in PROBES[field_name]:
+            for _, qid, number, code in world.questions:
+                variables: dict[str, Any] = {}
+                for var, pool in pools.items():
+                    if pool == "question":
+                        variables[var] = qid
+                    elif pool == "tracking":
+                        variables[var], variables["c"] = number, code
+                    elif pool == "new_title":
+                        variables[var] = "MK1N"
+                for actor in callers:
+                    await check(http, world, actor, field_name, query, variables)
