@@ -169,6 +169,7 @@ class Browser:
             self.wait(lambda w=size[0]: self.driver.execute_script("return window.innerWidth") <= w, f"width {size[0]}")
             if ready is not None:
                 self.wait(ready, f"{name} ready at {label}")
+            self.driver.execute_script("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0)")
             path = ARTIFACTS / f"{name}-{label}.png"
             self.driver.save_screenshot(str(path))
             written.append(path)
