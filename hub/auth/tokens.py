@@ -25,6 +25,7 @@ from typing import Any
 from litestar import Request
 
 from hub.auth.jwt import verify
+from hub.console.session import CSRF_HEADER, authorization_from_cookie
 from hub.domain.permissions import Grant, PrincipalKind, Reach, Role, story_visibility
 from hub.errors import Codes, HubError
 from hub.identity.errors import AuthCodes
@@ -78,8 +79,6 @@ def scope_for_request(request: Request[Any, Any, Any], settings: Settings) -> Sc
     auth = getattr(request.app.state, "auth", None)
     header = request.headers.get("authorization")
     if not header:
-        from hub.console.session import CSRF_HEADER, authorization_from_cookie
-
         header = authorization_from_cookie(request.cookies, request.method, request.headers.get(CSRF_HEADER), settings)
     return scope_for_authorization(header, settings, auth)
 

@@ -54,7 +54,9 @@ class Browser:
                      f"--window-size={DESKTOP[0]},{DESKTOP[1]}"):
             options.add_argument(flag)
         options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
-        self.driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+        options.add_experimental_option("prefs", {"intl.accept_languages": "zh-CN,zh"})
+        service = Service(CHROMEDRIVER, env={**os.environ, "LANGUAGE": "zh_CN:zh", "LANG": "zh_CN.UTF-8"})
+        self.driver = webdriver.Chrome(service=service, options=options)
         self.driver.set_window_size(*DESKTOP)
         self.requests: list[dict[str, str]] = []  # every request seen so far: url, type
         self.driver.get("about:blank")

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
 from tests.browser.harness import DEMO_PASSWORD, PHONE, Browser
@@ -177,7 +178,8 @@ def test_a_version_conflict_is_shown_and_resolved_by_keeping_my_edit(browser: Br
     browser.wait(lambda: browser.find("#f-body").get_attribute("contenteditable") == "true", "editable again")
     body = browser.find("#f-body")
     body.click()
-    body.send_keys("\n" + SEED_PARAGRAPHS[1])
+    body.send_keys(Keys.CONTROL, Keys.END)  # the caret at the end: a new paragraph after the first
+    body.send_keys(Keys.ENTER, SEED_PARAGRAPHS[1])
     browser.wait_text("版本冲突", "#conflict")
     browser.wait_text("总编改过的标题", "#conflict")  # both versions side by side
     check_page(browser, "03-conflict")

@@ -152,3 +152,27 @@ def _sid(response: httpx.Response) -> str:
     sid = unverified_session_id(response.cookies[ACCESS_COOKIE])
     assert sid
     return sid
+
+
+async def test_the_websocket_takes_the_cookie_only_with_its_csrf_value_in_connection_init(http: httpx.AsyncClient, hub_url: str) -> None:
+    import asyncio
+    import json
+
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import ConnectionClosed
+
+    _, csrf, response = await signed_in(http)
+    url = hub_url.replace("http://", "ws://") + "/graphql"
+    headers = {"cookie": cookie_header(response)}
+
+    async def first_answer(payload: dict[str, Any]) -> Any:
+        async with connect(url, subprotocols=["graphql-transport-ws"], additional_headers=headers) as ws:  # type: ignore[list-item]
+            await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
+            try:
+                return json.loads(await asyncio.wait_for(ws.recv(), 10))["type"]
+            except ConnectionClosed as closed:
+                return closed.rcvd.code if closed.rcvd else None
+
+    assert await first_answer({"csrf": csrf}) == "connection_ack"
+    assert await first_answer({"csrf": "forged"}) == 4403
+    assert await first_answer({}) == 4401  # the cookie alone is not enough

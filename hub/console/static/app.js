@@ -60,7 +60,10 @@
     if (!data.me.subject) return showLogin();
     me = data.me;
     $("#top").hidden = false;
-    $("#who").textContent = (data.tenant ? data.tenant.name + " · " : "") + me.grants.map((g) => g.label).join("、");
+    const ROLE = { reporter: "记者", editor: "编辑", reviewer: "审核", chief_editor: "总编辑", channel_operator: "渠道运营",
+      account_operator: "融媒号运营", admin: "管理员", platform_admin: "平台管理员", correspondent: "通讯员" };
+    $("#who").textContent = (data.tenant ? data.tenant.name + " · " : "") +
+      me.grants.map((g) => (g.stageLabel ? g.stageLabel : "") + (ROLE[g.role] || g.label)).join("、");
     $$("[data-need]").forEach((a) => { a.hidden = !can[a.dataset.need](); });
     if (!stopLive) stopLive = Hub.live(null, (ev) => document.dispatchEvent(new CustomEvent("newsroom", { detail: ev })));
     route();
