@@ -227,7 +227,7 @@
       '<label class="inline"><input type="checkbox" id="f-reprint"' + (s.source.reprint ? " checked" : "") + ">转载</label></fieldset>" +
       '<fieldset><legend>发布渠道</legend>' + d.channels.map((c) => '<label class="inline"><input type="checkbox" name="channel" value="' + esc(c.name) + '"' +
         (s.channels.includes(c.name) ? " checked" : "") + ">" + esc(c.titleZh) + "</label>").join("") + "</fieldset>" +
-      '<fieldset><legend>渠道专用文本</legend><label for="f-douyin">抖音短文案</label><textarea id="f-douyin">' + esc(((s.channelOverrides || {}).douyin || {}).summary || "") + "</textarea>" +
+      '<fieldset><legend>渠道专用文本</legend><label for="f-douyin">抖音短文案</label><textarea id="f-douyin">' + esc(((s.channelOverrides || {}).douyin || {}).text || "") + "</textarea>" +
       '<label for="f-wechat">公众号摘要</label><textarea id="f-wechat">' + esc(((s.channelOverrides || {}).wechat || {}).digest || "") + "</textarea></fieldset>" +
       "</form>" +
       '<aside class="card"><h2>封面</h2><div id="cover">' + coverHtml(s.cover) + '</div><label for="f-cover">上传封面图</label><input type="file" id="f-cover" accept="image/*">' +
@@ -248,7 +248,7 @@
     });
     function overrides() {
       const o = {};
-      if ($("#f-douyin").value.trim()) o.douyin = { summary: $("#f-douyin").value.trim() };
+      if ($("#f-douyin").value.trim()) o.douyin = { text: $("#f-douyin").value.trim() };
       if ($("#f-wechat").value.trim()) o.wechat = { digest: $("#f-wechat").value.trim() };
       return o;
     }
