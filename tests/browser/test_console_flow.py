@@ -147,6 +147,10 @@ def test_reporter_files_a_draft_with_a_cover_for_app_and_xuexi(browser: Browser,
     browser.click_text("标题")  # the toolbar turns the paragraph into a heading and back
     browser.click_text("段落")
     browser.fill("#f-source", "青山镇融媒体中心")
+    browser.fill("#f-wechat", "泌阳融媒的改革经验")  # the 公众号 digest, a per-channel text
+    browser.fill("#comment-text", "@demo-chief 请看一下导语")
+    browser.click("#comment-form button[type=submit]")
+    browser.wait_text("请看一下导语", "#comments")
     for channel in ("app", "xuexi"):
         box = browser.find(f"input[name=channel][value={channel}]")
         if not box.is_selected():
@@ -156,9 +160,12 @@ def test_reporter_files_a_draft_with_a_cover_for_app_and_xuexi(browser: Browser,
     browser.driver.find_element(By.CSS_SELECTOR, "#f-cover").send_keys(str(cover))
     browser.find("#cover img.cover")
     browser.wait_text("已保存", "#save-state")
-    story = api(browser, "demo-reporter1", "query($id: ID!) { story(id: $id) { channels cover { id } body summary source { sourceName } assignment { id } } }",
-                {"id": STATE["story"]})["story"]
+    story = api(browser, "demo-reporter1", "query($id: ID!) { story(id: $id) { channels channelOverrides cover { id } body summary source { sourceName } assignment { id } }"
+                " comments(storyId: $id) { mentions } }", {"id": STATE["story"]})
+    assert story["comments"][0]["mentions"]  # the @mention reached the chief editor
+    story = story["story"]
     assert sorted(story["channels"]) == ["app", "xuexi"] and story["cover"] and story["assignment"]
+    assert story["channelOverrides"]["wechat"]["digest"] == "泌阳融媒的改革经验"
     assert "移动优先" in story["body"] and story["source"]["sourceName"] == "青山镇融媒体中心"
     check_page(browser, "02-editor")
 

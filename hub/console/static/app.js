@@ -233,7 +233,9 @@
       '<aside class="card"><h2>封面</h2><div id="cover">' + coverHtml(s.cover) + '</div><label for="f-cover">上传封面图</label><input type="file" id="f-cover" accept="image/*">' +
       '<p class="status-line" id="save-state" role="status">版本 ' + version + " · " + esc(STATUS[s.status] || s.status) + "</p>" +
       '<div class="row"><button type="button" id="save">保存</button><button type="button" id="submit" class="secondary">送审</button></div>' +
-      '<p><a href="#/preview/' + esc(id) + '">多渠道预览</a> · <a href="#/publish/' + esc(id) + '">发布情况</a></p></aside></div>');
+      '<p><a href="#/preview/' + esc(id) + '">多渠道预览</a> · <a href="#/publish/' + esc(id) + '">发布情况</a></p>' +
+      '<h2>批注</h2><div id="comments"></div><form id="comment-form"><label for="comment-text">批注(用 @用户名 提醒同事)</label>' +
+      '<textarea id="comment-text"></textarea><div class="row"><button type="submit" class="secondary">发表批注</button></div></form></aside></div>');
 
     const body = $("#f-body");
     const state = $("#save-state");
@@ -328,6 +330,23 @@
     }
     bindFocal(s.cover);
 
+    async function loadComments() {
+      const cs = (await Hub.gql("query($id: ID!) { comments(storyId: $id, includeResolved: false) { id authorName author text createdAt unknownMentions replies { authorName text } } }", { id })).comments;
+      $("#comments").innerHTML = list(cs, (c) => "<strong>" + esc(c.authorName || c.author) + "</strong>:" + esc(c.text) + ' <span class="muted">' + esc(when(c.createdAt)) + "</span>" +
+        (c.unknownMentions.length ? ' <span class="late">找不到用户:' + esc(c.unknownMentions.join("、")) + "</span>" : "") +
+        c.replies.map((r) => "<div>↳ " + esc(r.authorName || "") + ":" + esc(r.text) + "</div>").join(""));
+    }
+    $("#comment-form").addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const text = $("#comment-text").value.trim(); if (!text) return;
+      try { await Hub.gql("mutation($i: AddCommentInput!) { addComment(input: $i) { id } }", { i: { storyId: id, text } }); $("#comment-text").value = ""; await loadComments(); }
+      catch (err) { failed(err); }
+    });
+    await loadComments();
+    const onComment = (e) => { if (e.detail.topic === "comment" && e.detail.subjectId === id) loadComments(); };
+    document.addEventListener("newsroom", onComment);
+    leaveHooks.push(() => document.removeEventListener("newsroom", onComment));
+
     // 编辑锁: taken on opening, renewed while the page is open, released on leaving
     const editable = (on) => {
       readOnly = !on;
@@ -395,8 +414,10 @@
       (r ? '<p class="banner info">' + esc(STATUS[r.status] || r.status) + (r.currentStage ? " · 当前:" + esc(r.currentStage.name) : "") + " · 第 " + r.revision + " 版</p>" : "") +
       '<div class="cols"><article class="card article"><h2>' + esc(s.title) + "</h2>" + (s.subtitle ? "<p><strong>" + esc(s.subtitle) + "</strong></p>" : "") +
       (s.cover ? '<img src="' + esc(s.cover.url) + '" alt="封面">' : "") + (s.summary ? '<p class="muted">' + esc(s.summary) + "</p>" : "") + s.body + "</article>" +
-      '<aside class="card"><h2>审核意见</h2>' + (d.storyChecks.length ? '<ul>' + d.storyChecks.map((c) => '<li class="' + (c.blocking ? "late" : "") + '">' + esc(c.message) + "</li>").join("") + "</ul>" : "") +
+      '<aside class="card"><h2>审核意见</h2>' + (d.storyChecks.length ? "<h3>检查发现</h3><ul>" + d.storyChecks.map((c) => '<li class="' + (c.blocking && !c.acknowledged ? "late" : "") + '">' +
+        (c.match ? "<mark>" + esc(c.match) + "</mark> " : "") + esc(c.message) + (c.acknowledged ? "(已确认)" : ' <button type="button" class="secondary" data-ack="' + esc(c.key) + '">确认</button>') + "</li>").join("") + "</ul>" : "") +
       '<label for="opinion">意见</label><textarea id="opinion"></textarea>' +
+      (isFinal ? '<label for="publish-at">定时发布(可选)</label><input type="datetime-local" id="publish-at">' : "") +
       '<div class="row"><button type="button" id="approve">' + (isFinal ? "签发" : "通过") + '</button><button type="button" id="return" class="secondary">退回</button></div>' +
       "<h2>签审记录</h2>" + list(r ? r.signOffs : [], (o) => esc(o.stage) + " " + (o.decision === "approve" || o.decision === "APPROVE" ? "通过" : "退回") + ":" + esc(o.opinion || "") + ' <span class="muted">' + esc(when(o.at)) + "</span>") +
       "<h2>修改对比</h2>" + (revs.length > 1 ? '<div class="row"><label for="diff-from" class="inline">从第</label><select id="diff-from">' + revs.map((n) => "<option" + (n === revs[revs.length - 2] ? " selected" : "") + ">" + n + "</option>").join("") +
@@ -404,12 +425,15 @@
       "</aside></div>");
     async function decide(decision) {
       try {
-        const out = (await Hub.gql("mutation($id: ID!, $d: ReviewDecision!, $o: String!, $r: Int) { signOff(storyId: $id, decision: $d, opinion: $o, expectedRevision: $r) { status currentStage { name } } }",
-          { id, d: decision, o: $("#opinion").value, r: r ? r.revision : null })).signOff;
-        toast(decision === "RETURN" ? "已退回" : out.status === "approved" ? "已签发" : "已通过,转" + (out.currentStage ? out.currentStage.name : ""));
+        const out = (await Hub.gql("mutation($id: ID!, $d: ReviewDecision!, $o: String!, $r: Int, $p: DateTime) { signOff(storyId: $id, decision: $d, opinion: $o, expectedRevision: $r, publishAt: $p) { status currentStage { name } } }",
+          { id, d: decision, o: $("#opinion").value, r: r ? r.revision : null, p: $("#publish-at") && $("#publish-at").value ? new Date($("#publish-at").value).toISOString() : null })).signOff;
+        toast(decision === "RETURN" ? "已退回" : ["approved", "scheduled"].includes(out.status) ? "已签发" : "已通过,转" + (out.currentStage ? out.currentStage.name : ""));
         location.hash = "#/review";
       } catch (err) { failed(err); }
     }
+    $$("[data-ack]").forEach((b) => b.addEventListener("click", async () => {
+      try { await Hub.gql("mutation($id: ID!, $k: String!) { acknowledgeFinding(storyId: $id, key: $k) { acknowledged } }", { id, k: b.dataset.ack }); toast("已确认"); route(); } catch (err) { failed(err); }
+    }));
     $("#approve").addEventListener("click", () => decide("APPROVE"));
     $("#return").addEventListener("click", () => { if (!$("#opinion").value.trim()) { toast("退回请填写意见"); $("#opinion").focus(); return; } decide("RETURN"); });
     if ($("#diff")) $("#diff").addEventListener("click", async () => {
