@@ -10,12 +10,12 @@ from typing import Any
 from litestar import Litestar
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from pymongo.monitoring import CommandListener
 
 from hub import __version__
 from hub.auth import oauth, oidc
 from hub.auth.state import running as auth_running
+from hub.console.routes import console_routes
 from hub.distribution.wiring import build_distribution
 from hub.errors import HubError
 from hub.events import bus
@@ -24,10 +24,11 @@ from hub.jobs.registry import builtin_consumers
 from hub.jobs.service import running_worker
 from hub.logging import configure_logging
 from hub.readcache import Generations, ResponseCache, polling
+from hub.rest import assets, graphql, graphql_ws, health
 from hub.rest import feeds as feeds_rest
-from hub.rest import graphql, graphql_ws, health
 from hub.rest import media as media_rest
 from hub.rest import wenzheng as wenzheng_rest
+from hub.rest.assets import LocalScalar
 from hub.rest.jsonbody import HubRequest
 from hub.rest.responses import http_error_handler, hub_error_handler, internal_error_handler
 from hub.search.service import SearchService, build_engine
@@ -54,7 +55,7 @@ def openapi_config() -> OpenAPIConfig:
         description="The content hub for converged media centers. GraphQL at /graphql; "
         "operations endpoints; partner feeds and uploads as they are added.",
         path="/schema",
-        render_plugins=[ScalarRenderPlugin()],
+        render_plugins=[LocalScalar()],
     )
 
 
@@ -108,7 +109,9 @@ def create_app(
         route_handlers=[graphql.graphql_post, graphql.graphql_get, graphql_ws.graphql_ws, health.healthz, health.readyz, health.metrics,
                         *media_rest.ROUTES, oauth.token, oauth.revoke, oauth.jwks, oidc.oidc_login, oidc.oidc_callback,
                         *feeds_rest.ROUTES,  # feeds
-                        *wenzheng_rest.ROUTES],  # 问政: figures as CSV / XLSX
+                        *wenzheng_rest.ROUTES,  # 问政: figures as CSV / XLSX
+                        assets.router(),  # GraphiQL's and the OpenAPI page's assets, served locally
+                        *(console_routes() if settings.console_enabled else [])],
         lifespan=[lifespan],
         state=_state(settings, generations, store),
         exception_handlers={

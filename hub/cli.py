@@ -29,6 +29,8 @@ def _urls(settings: Settings) -> None:
     console.print(f"[bold]Ronghub {__version__}[/bold] 已启动 / is running")
     console.print(f"  GraphQL   {base}/graphql" + ("   (GraphiQL in a browser)" if settings.development else ""))
     console.print(f"  OpenAPI   {base}/schema")
+    if settings.console_enabled:
+        console.print(f"  编辑台    {base}/console/   (融汇编辑台, the newsroom console)")
     console.print(f"  Health    {base}/healthz   {base}/readyz   {base}/metrics")
     console.print(f"  Data      {settings.data_dir.resolve()}")
     # The development token works only in development; elsewhere it is neither shown nor accepted.

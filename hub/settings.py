@@ -136,6 +136,10 @@ class Settings(BaseSettings):
         None, description="answer `__schema`/`__type` introspection; unset: only in development"
     )
 
+    console_enabled: bool = Field(
+        True, description="serve the newsroom console (融汇编辑台) at /console/ and accept its session cookie"
+    )
+
     plugins: str | None = Field(
         None, description="comma list of channel and check plugins (entry-point names) to load; unset loads all (the built-in checks always load)"
     )

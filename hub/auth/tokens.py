@@ -25,6 +25,7 @@ from typing import Any
 from litestar import Request
 
 from hub.auth.jwt import verify
+from hub.console.session import CSRF_HEADER, authorization_from_cookie
 from hub.domain.permissions import Grant, PrincipalKind, Reach, Role, story_visibility
 from hub.errors import Codes, HubError
 from hub.identity.errors import AuthCodes
@@ -73,8 +74,13 @@ def scope_from_claims(claims: dict[str, Any]) -> Scope:
 
 
 def scope_for_request(request: Request[Any, Any, Any], settings: Settings) -> Scope:
+    """The Authorization header's scope; without one, the console's session cookie's
+    (only together with its CSRF header, see hub/console/session.py)."""
     auth = getattr(request.app.state, "auth", None)
-    return scope_for_authorization(request.headers.get("authorization"), settings, auth)
+    header = request.headers.get("authorization")
+    if not header:
+        header = authorization_from_cookie(request.cookies, request.method, request.headers.get(CSRF_HEADER), settings)
+    return scope_for_authorization(header, settings, auth)
 
 
 def scope_for_authorization(header: str | None, settings: Settings, auth: Any) -> Scope:

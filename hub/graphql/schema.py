@@ -93,6 +93,7 @@ class ContentQuery:
                 tag=flt.tag,
                 since=dt_to_ms(flt.since),
                 until=dt_to_ms(flt.until),
+                created_by=(ctx.scope.actor or "") if flt.mine else None,
             ),
             first=first,
             after=after,

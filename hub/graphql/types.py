@@ -348,6 +348,7 @@ class StoryFilter:
     tag: str | None = None
     since: datetime | None = strawberry.field(default=None, description="on the order's time, inclusive")
     until: datetime | None = strawberry.field(default=None, description="on the order's time, exclusive")
+    mine: bool = strawberry.field(default=False, description="我的稿件: only stories the caller created")
 
 
 @strawberry.input(description="来源信息")

@@ -20,16 +20,17 @@ import msgspec
 from litestar import Request, Response, get, post
 from litestar.datastructures import State
 from prometheus_client import Counter, Histogram
-from strawberry.http.ides import get_graphql_ide_html
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
 from hub.auth.tokens import scope_for_request
+from hub.console.session import CSRF_HEADER, has_session_cookie
 from hub.errors import Codes, HubError
 from hub.graphql.context import Context
 from hub.graphql.errors import shape_error
 from hub.media.signing import collect_expiries
 from hub.readcache import serve_until
+from hub.rest.assets import graphiql_html
 from hub.rest.jsonbody import decode, is_json_media_type
 from hub.rest.openapi_docs import (
     GRAPHQL_GET_RESPONSES,
@@ -209,7 +210,7 @@ async def graphql_get(request: Request[Any, Any, Any], state: State) -> Response
     params = request.query_params
     if "query" not in params:
         if state.settings.development and "text/html" in request.headers.get("accept", ""):
-            return Response(get_graphql_ide_html(), media_type="text/html")
+            return Response(graphiql_html(), media_type="text/html")
         return _bad_request("缺少 query 参数 / missing 'query' parameter")
     payload: dict[str, Any] = {"query": params.get("query"), "operationName": params.get("operationName")}
     if params.get("variables"):
@@ -218,12 +219,14 @@ async def graphql_get(request: Request[Any, Any, Any], state: State) -> Response
 
 
 _HEADERS = [(b"content-type", b"application/json")]
+CSRF_HEADER_BYTES = CSRF_HEADER.encode()
 
 
 class CachedReads:
     """ASGI wrapper answering cached anonymous /graphql requests before litestar routes them.
 
-    Only requests without an `authorization` header are looked up, with the same key
+    Only requests without an `authorization` header (nor the console's session cookie
+    or CSRF header) are looked up, with the same key
     the handlers store under (tenant, method, raw body or query string), so a hit is
     byte-for-byte what the handler would have returned for the current generation.
     A POST body is read here only when its declared length is within the limit; on a
@@ -244,8 +247,8 @@ class CachedReads:
         length = -1
         content_type = None
         for name, value in scope["headers"]:
-            if name == b"authorization":
-                return await self.app(scope, receive, send)
+            if name == b"authorization" or name == CSRF_HEADER_BYTES or (name == b"cookie" and has_session_cookie(value)):
+                return await self.app(scope, receive, send)  # signed in (token or console session)
             if name == b"content-length":
                 length = int(value) if value.isdigit() else -1
             elif name == b"content-type":

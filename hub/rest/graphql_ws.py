@@ -2,7 +2,8 @@
 
 Authenticated like HTTP: the `connection_init` payload carries the bearer token
 (`{"authorization": "Bearer <token>"}`, or `{"token": "<token>"}`), checked the same
-way as the `Authorization` header. Refusals close the socket with the protocol's
+way as the `Authorization` header; the console sends `{"csrf": "<value>"}` instead and is
+authenticated by its session cookie (sent with the handshake) when the value matches. Refusals close the socket with the protocol's
 codes: 4401 no or bad token (and subscribing before `connection_ack`), 4403 a
 signed-in caller without the right to watch the newsroom, 4400 malformed messages
 (not JSON, or nested deeper than the JSON limit),
@@ -26,6 +27,7 @@ from litestar.exceptions import WebSocketDisconnect
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 
 from hub.auth.tokens import scope_for_authorization
+from hub.console.session import authorization_from_cookie
 from hub.domain.permissions import Action, permits
 from hub.errors import Codes, HubError
 from hub.graphql.context import Context
@@ -133,6 +135,15 @@ class Connection:
         header = payload.get("authorization") or payload.get("Authorization")
         if not header and payload.get("token"):
             header = f"Bearer {payload['token']}"
+        if not header and isinstance(payload.get("csrf"), str):
+            # the console: its session cookie came with the handshake, the CSRF value in
+            # the payload proves the page is the console's own (hub/console/session.py)
+            try:
+                header = authorization_from_cookie(
+                    self.socket.cookies, "POST", payload["csrf"], self.state.settings
+                )
+            except HubError as exc:
+                await self.close(4403, f"Forbidden: {exc.code}")
         if not isinstance(header, str) or not header:
             await self.close(
                 4401, "Unauthorized: send the bearer token in the connection_init payload"

@@ -50,6 +50,7 @@ class StoryFilter:
     tag: str | None = None
     since: int | None = None  # ms, inclusive, on the order key
     until: int | None = None  # ms, exclusive
+    created_by: str | None = None  # the author's actor id (我的稿件)
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,8 @@ class StoryRepository:
             if q.get("status", cursors.eq(flt.status.value)) != cursors.eq(flt.status.value):
                 return Page([], [], False, after is not None)  # the caller may only see published ones
             q["status"] = cursors.eq(flt.status.value)
+        if flt.created_by is not None:
+            q["created_by"] = cursors.eq(flt.created_by)
         if flt.tag is not None:
             q["tags"] = {"$all": [flt.tag]}  # plain equality on an indexed array fails on nx-27017
         window: dict[str, int] = {"$gt": 0} if order == "published_at" else {}

@@ -134,6 +134,7 @@ def test_demo_serves_stories_anonymously_and_sigterm_stops_its_store(tmp_path: P
         assert not process_exited(store_pid)
         out = demo.output()
         assert f"{demo.url}/graphql" in out and f"{demo.url}/readyz" in out
+        assert f"{demo.url}/console/" in out  # 融汇编辑台 starts with the demo, no extra step
         assert str(data_dir.resolve()) in out
     assert demo.proc.returncode == 0, demo.output()
     deadline = time.monotonic() + 15

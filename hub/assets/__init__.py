@@ -1,0 +1,1 @@
+"""Browser assets the hub serves itself (vendored, see vendor/README.md): nothing from CDNs."""

@@ -1,0 +1,294 @@
+"""融汇编辑台 end to end in headless Chromium against a real `ronghub demo`.
+
+The newsroom's whole path through the console's UI: a lead becomes a topic and an
+assignment (指挥调度, the chief editor), the reporter accepts it and files a draft with
+a cover for the app and 学习强国, three reviewers sign 初审 → 复审 → 终审(签发) each in
+their own signed-in session, and the story goes live on both channels. Along the way a
+version conflict and a lock takeover are shown and resolved, and a reporter is kept out
+of the review and admin pages. Every page is photographed at desktop and phone width
+(tests/output/console/), checked with axe-core, and every request the browser made is
+checked: nothing outside the hub, and scripts call only the public doors.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select
+
+from tests.browser.harness import DEMO_PASSWORD, PHONE, Browser
+from tests.conftest import seed_files
+from tests.media.helpers import image_bytes
+
+pytestmark = pytest.mark.slow
+
+# what the console's scripts may call (fetch / XHR / websocket): the public GraphQL API, the
+# media endpoints and the console's own session door
+PUBLIC_DOORS = ("/graphql", "/media/", "/console/session")
+STATE: dict[str, Any] = {}
+SEED_TEXT = next(p for p in seed_files() if p.name.startswith("003")).read_text(encoding="utf-8")
+SEED_TITLE = "泌阳融媒:创新机制 融赢未来"
+SEED_PARAGRAPHS = [line.strip() for line in SEED_TEXT.splitlines() if line.strip().startswith(("泌阳县融媒体中心", "2、"))][:2]
+assert SEED_TITLE in SEED_TEXT and len(SEED_PARAGRAPHS) == 2  # what one step hands the next (the tests of this module run in order)
+
+
+def api(browser: Browser, username: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Another client of the hub (a colleague's app) acting beside the browser."""
+    tokens = STATE.setdefault("tokens", {})
+    if username not in tokens:
+        r = httpx.post(f"{browser.base_url}/oauth/token", data={"grant_type": "password", "username": username, "password": DEMO_PASSWORD})
+        assert r.status_code == 200, r.text
+        tokens[username] = r.json()["access_token"]
+    r = httpx.post(f"{browser.base_url}/graphql", json={"query": query, "variables": variables or {}},
+                   headers={"authorization": f"Bearer {tokens[username]}"}, timeout=30)
+    body = r.json()
+    assert not body.get("errors"), body
+    return dict(body["data"])
+
+
+def check_page(browser: Browser, name: str) -> None:
+    """Screenshots at both widths, no sideways scrolling on a phone, no axe violations."""
+    browser.screenshots(name)
+    browser.driver.set_window_size(*PHONE)
+    try:
+        browser.wait(lambda: browser.horizontal_overflow() <= 0, f"{name}: no horizontal scrolling at phone width", 10)
+    finally:
+        browser.driver.set_window_size(1280, 800)
+    violations = browser.axe()
+    assert violations == [], f"{name}: {violations}"
+
+
+def select_text(browser: Browser, css: str, contains: str) -> None:
+    def chosen() -> bool:
+        select = Select(browser.find(css))
+        for option in select.options:
+            if contains in option.text:
+                select.select_by_visible_text(option.text)
+                return bool(select.first_selected_option.text == option.text)
+        return False
+
+    browser.wait(chosen, f"option {contains!r} in {css}")
+
+
+def test_login_page_is_chinese_labelled_and_accessible(browser: Browser) -> None:
+    browser.go("")
+    browser.find("#login-user")
+    assert "融汇编辑台" in browser.driver.title and "用户名" in browser.text() and "密码" in browser.text()
+    check_page(browser, "00-login")
+    browser.fill("#login-user", "demo-reporter1")
+    browser.fill("#login-pass", "wrong-password")
+    browser.click("#login button[type=submit]")
+    browser.wait_text("用户名或密码不正确")
+    assert "ronghub_console" not in browser.cookie_names()
+
+
+def test_chief_editor_turns_a_lead_into_a_topic_and_dispatches_it(browser: Browser) -> None:
+    browser.sign_in("demo-chief")
+    browser.click_text("指挥调度", "a")
+    browser.find("#lead-title")
+    lead = f"青山镇暴雨报料 {int(time.time())}"
+    STATE["lead"] = lead
+    browser.fill("#lead-title", lead)
+    browser.click("#lead button[type=submit]")
+    browser.wait_text(lead, ".board")
+    accept = browser.wait(lambda: next((b for b in browser.driver.find_elements(By.CSS_SELECTOR, "[data-accept]")
+                                       if lead in b.find_element(By.XPATH, "..").text), None), "采纳 button")
+    accept.click()
+    browser.wait_text("已采纳", "#toast")
+    browser.settled()
+    topic = f"暴雨过后青山镇的重建 {int(time.time())}"
+    STATE["topic"] = topic
+    browser.fill("#topic-title", topic)
+    select_text(browser, "#topic-lead", lead)
+    browser.click("#topic button[type=submit]")
+    browser.wait_text("已报题", "#toast")
+    browser.settled()
+    approve = browser.wait(lambda: next((b for b in browser.driver.find_elements(By.CSS_SELECTOR, "[data-approve]")
+                                        if topic in b.find_element(By.XPATH, "..").text), None), "批准 button")
+    approve.click()
+    browser.wait_text("选题已批准", "#toast")
+    browser.settled()
+    select_text(browser, "#as-topic", topic)
+    select_text(browser, "#as-user", "demo-reporter1")
+    browser.driver.execute_script(
+        "const d = document.querySelector('#as-deadline'); d.value = arguments[0]; d.dispatchEvent(new Event('input'))",
+        time.strftime("%Y-%m-%dT%H:%M", time.localtime(time.time() + 86_400)))
+    browser.click("#assign button[type=submit]")
+    browser.wait_text("已派单", "#toast")
+    check_page(browser, "07-dispatch")
+    browser.sign_out()
+
+
+def test_reporter_files_a_draft_with_a_cover_for_app_and_xuexi(browser: Browser, tmp_path: Path) -> None:
+    browser.sign_in("demo-reporter1")
+    browser.wait_text(STATE["topic"], "section")  # 我的派单, with its deadline
+    browser.wait_text("截止", "section")
+    browser.click("[data-accept-assignment]")
+    browser.click("[data-start-assignment]")
+    check_page(browser, "01-home")
+    browser.click("[data-assignment]")
+    browser.fill("#new-title", SEED_TITLE)
+    browser.click("#new button[type=submit]")
+    browser.find("#f-body")
+    STATE["story"] = browser.driver.current_url.rsplit("/", 1)[1]
+    browser.wait_text("你正在编辑", "#lock-banner")
+    browser.fill("#f-subtitle", "泌阳县融媒体中心的改革实践")
+    browser.fill("#f-summary", "泌阳县融媒体中心挂牌以来,突出“融”的理念,实施“移动优先”战略。")
+    body = browser.find("#f-body")
+    body.click()
+    body.send_keys(SEED_PARAGRAPHS[0])
+    browser.click_text("标题")  # the toolbar turns the paragraph into a heading and back
+    browser.click_text("段落")
+    browser.fill("#f-source", "青山镇融媒体中心")
+    browser.fill("#f-wechat", "泌阳融媒的改革经验")  # the 公众号 digest, a per-channel text
+    browser.fill("#comment-text", "@demo-chief 请看一下导语")
+    browser.click("#comment-form button[type=submit]")
+    browser.wait_text("请看一下导语", "#comments")
+    for channel in ("app", "xuexi"):
+        box = browser.find(f"input[name=channel][value={channel}]")
+        if not box.is_selected():
+            box.click()
+    cover = tmp_path / "cover.jpg"
+    cover.write_bytes(image_bytes("JPEG", (940, 400)))
+    browser.driver.find_element(By.CSS_SELECTOR, "#f-cover").send_keys(str(cover))
+    browser.find("#cover img.cover")
+    browser.wait_text("已保存", "#save-state")
+    story = api(browser, "demo-reporter1", "query($id: ID!) { story(id: $id) { channels channelOverrides cover { id } body summary source { sourceName } assignment { id } }"
+                " comments(storyId: $id) { mentions } }", {"id": STATE["story"]})
+    assert story["comments"][0]["mentions"]  # the @mention reached the chief editor
+    story = story["story"]
+    assert sorted(story["channels"]) == ["app", "xuexi"] and story["cover"] and story["assignment"]
+    assert story["channelOverrides"]["wechat"]["digest"] == "泌阳融媒的改革经验"
+    assert "移动优先" in story["body"] and story["source"]["sourceName"] == "青山镇融媒体中心"
+    check_page(browser, "02-editor")
+
+
+def test_a_version_conflict_is_shown_and_resolved_by_keeping_my_edit(browser: Browser) -> None:
+    sid = STATE["story"]
+    # a colleague with the right to take the lock changes the title meanwhile
+    version = api(browser, "demo-chief", "query($id: ID!) { story(id: $id) { version } }", {"id": sid})["story"]["version"]
+    api(browser, "demo-chief", "mutation($id: ID!) { takeOverStoryLock(storyId: $id, reason: \"改标题\") { holder } }", {"id": sid})
+    api(browser, "demo-chief", "mutation($i: UpdateStoryInput!) { updateStory(input: $i) { version } }",
+        {"i": {"id": sid, "expectedVersion": version, "title": "总编改过的标题"}})
+    api(browser, "demo-chief", "mutation($id: ID!) { releaseStoryLock(storyId: $id) }", {"id": sid})
+    lock = "query($id: ID!) { storyLock(storyId: $id) { holderName } }"
+    # the reporter's page saw the lock go and come free (live events) and took it back
+    browser.wait(lambda: (api(browser, "demo-chief", lock, {"id": sid})["storyLock"] or {}).get("holderName", "").startswith("示例记者甲"),
+                 "the reporter's page re-took the lock")
+    browser.wait(lambda: browser.find("#f-body").get_attribute("contenteditable") == "true", "editable again")
+    body = browser.find("#f-body")
+    body.click()
+    body.send_keys(Keys.CONTROL, Keys.END)  # the caret at the end: a new paragraph after the first
+    body.send_keys(Keys.ENTER, SEED_PARAGRAPHS[1])
+    browser.wait_text("版本冲突", "#conflict")
+    browser.wait_text("总编改过的标题", "#conflict")  # both versions side by side
+    check_page(browser, "03-conflict")
+    browser.click("#keep-mine")
+    browser.wait_text("已保存", "#save-state")
+    story = api(browser, "demo-chief", "query($id: ID!) { story(id: $id) { title body } }", {"id": sid})["story"]
+    assert story["title"] == SEED_TITLE and "互联互通" in story["body"]
+    browser.click("#submit")
+    browser.wait_text("初审", "#save-state")
+    browser.route("#/review")
+    browser.wait_text("无权访问")  # a reporter: no review page
+    browser.route("#/admin")
+    browser.wait_text("无权访问")
+    nav = browser.find("#nav").text
+    assert "审核" not in nav and "管理" not in nav
+    browser.sign_out()
+
+
+@pytest.mark.parametrize(("reviewer", "button", "next_stage"), [
+    ("demo-review1", "通过", "复审"), ("demo-review2", "通过", "终审"), ("demo-review3", "签发", None)])
+def test_three_reviewers_sign_in_turn_each_in_their_own_session(browser: Browser, reviewer: str, button: str, next_stage: str | None) -> None:
+    sid = STATE["story"]
+    browser.sign_in(reviewer)
+    browser.wait_text("待我审核")
+    browser.click_text("审核", "a")
+    browser.find(f'a[href="#/review/{sid}"]')
+    if reviewer == "demo-review1":
+        check_page(browser, "05-review-queue")
+    browser.click(f'a[href="#/review/{sid}"]')
+    browser.find("#opinion")
+    browser.wait_text(SEED_TITLE, "article")
+    browser.fill("#opinion", f"{reviewer} 同意")
+    if reviewer == "demo-review3":
+        check_page(browser, "05-review")
+    browser.click_text(button)
+    browser.wait_text("已签发" if next_stage is None else f"已通过,转{next_stage}", "#toast")
+    browser.wait(lambda: browser.driver.current_url.endswith("#/review"), "back at the queue")
+    browser.settled()
+    assert not browser.driver.find_elements(By.CSS_SELECTOR, f'a[href="#/review/{sid}"]')  # left my queue
+    round_ = api(browser, "demo-chief", "query($id: ID!) { reviewRound(storyId: $id) { status currentStage { name } } }", {"id": sid})["reviewRound"]
+    if next_stage:
+        assert round_["currentStage"]["name"] == next_stage
+    else:
+        assert round_["status"] == "approved"
+    browser.sign_out()
+
+
+def test_published_on_app_and_xuexi_as_the_publish_page_shows(browser: Browser) -> None:
+    sid = STATE["story"]
+    browser.sign_in("demo-reporter1")
+
+    def both_live() -> bool:
+        browser.driver.refresh()  # a fresh look each time
+        browser.find("table")
+        rows = {r.get_attribute("data-channel"): r.text for r in browser.driver.find_elements(By.CSS_SELECTOR, "tr[data-channel]")}
+        # 学习强国 pulls its feed: accepted = the item is in the feed it fetches
+        return "已上线" in rows.get("app", "") and any(s in rows.get("xuexi", "") for s in ("已上线", "平台已接收"))
+
+    browser.route(f"#/publish/{sid}")
+    browser.wait(both_live, "app and 学习强国 live")
+    check_page(browser, "06-publish")
+    browser.route(f"#/preview/{sid}")
+    browser.find(".preview.xuexi")
+    check_page(browser, "04-preview")
+    browser.route("#/search")
+    browser.fill("#q", "泌阳")
+    browser.click("#search button[type=submit]")
+    browser.wait_text("共 ", "#results")
+    check_page(browser, "08-search")
+    browser.sign_out()
+
+
+def test_a_lock_held_elsewhere_is_shown_and_taken_over_by_the_chief_editor(browser: Browser) -> None:
+    sid = api(browser, "demo-reporter2", "mutation { createStory(input: {title: \"乙的稿件\", bodyText: \"正文\"}) { id } }")["createStory"]["id"]
+    api(browser, "demo-reporter2", "mutation($id: ID!) { acquireStoryLock(storyId: $id) { holder } }", {"id": sid})
+    browser.sign_in("demo-chief")
+    browser.route(f"#/story/{sid}")
+    browser.wait_text("正在编辑此稿", "#lock-banner")
+    assert not browser.find("#f-title").is_enabled()  # read-only while someone else holds it
+    check_page(browser, "02-editor-locked")
+    browser.fill("#takeover-reason", "记者外出,总编接手")
+    browser.click("#takeover")
+    browser.wait_text("你正在编辑", "#lock-banner")
+    assert browser.find("#f-title").is_enabled()
+    lock = api(browser, "demo-reporter2", "query($id: ID!) { storyLock(storyId: $id) { holderName } }", {"id": sid})["storyLock"]
+    assert lock is not None and lock["holderName"].startswith("示例总编辑")
+    browser.route("#/")
+    browser.sign_out()
+
+
+def test_admin_page_for_an_administrator(browser: Browser) -> None:
+    browser.sign_in("demo-admin")
+    browser.click_text("管理", "a")
+    browser.wait_text("demo-reporter1", "table")
+    check_page(browser, "09-admin")
+    browser.sign_out()
+
+
+def test_nothing_was_loaded_from_outside_the_hub_and_scripts_called_only_public_doors(browser: Browser) -> None:
+    assert browser.foreign_requests() == []
+    scripted = [r for r in browser.requests if r["type"] in ("Fetch", "XHR", "WebSocket", "EventSource", "Ping")]
+    assert scripted, "the console made no API calls at all?"
+    paths = {urlsplit(r["url"]).path for r in scripted}
+    assert all(p.startswith(PUBLIC_DOORS) for p in paths), sorted(paths)
+    assert "/graphql" in paths and "/media/uploads" in paths
