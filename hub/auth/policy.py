@@ -112,6 +112,8 @@ POLICY: dict[str, Rule] = {
     # client lifecycle: center admins their center's clients; the platform admin any (`tenant`: resolver)
     "Query.clients": R(A.CLIENT_MANAGE),
     "Mutation.rotateClientSecret": R(A.CLIENT_MANAGE),
+    "Query.persistedDocuments": R(A.CLIENT_MANAGE),  # trusted documents (hub/graphql/persisted.py)
+    "Mutation.registerPersistedDocuments": R(A.CLIENT_MANAGE),
     "Mutation.disableClient": R(A.CLIENT_MANAGE),
     "Mutation.enableClient": R(A.CLIENT_MANAGE),
     "Mutation.signOut": R(A.SELF_READ),

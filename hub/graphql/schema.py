@@ -183,6 +183,7 @@ def query_parts() -> tuple[type, ...]:
     from hub.graphql.feeds import FeedsQuery
     from hub.graphql.identity import IdentityQuery
     from hub.graphql.media import MediaQuery
+    from hub.graphql.persisted_api import PersistedQuery
     from hub.graphql.planning import PlanningQuery  # planning
     from hub.graphql.search import SearchQuery
     from hub.graphql.webhooks import WebhooksQuery
@@ -200,6 +201,7 @@ def query_parts() -> tuple[type, ...]:
         EditingQuery,
         FeedsQuery,
         WebhooksQuery,
+        PersistedQuery,
     )
 
 
@@ -211,6 +213,7 @@ def mutation_parts() -> tuple[type, ...]:
     from hub.graphql.feeds import FeedsMutation
     from hub.graphql.identity import IdentityMutation
     from hub.graphql.media import MediaMutation
+    from hub.graphql.persisted_api import PersistedMutation
     from hub.graphql.planning import PlanningMutation  # planning
     from hub.graphql.search import SearchMutation
     from hub.graphql.webhooks import WebhooksMutation
@@ -228,6 +231,7 @@ def mutation_parts() -> tuple[type, ...]:
         EditingMutation,
         FeedsMutation,
         WebhooksMutation,
+        PersistedMutation,
     )
 
 

@@ -35,4 +35,7 @@ def document_models() -> list[type[Document]]:
     models += WEBHOOK_MODELS  # webhooks
     models.append(IdempotencyKeyDoc)  # idempotent creates (hub/store/idempotency.py)
     models.append(AuditDeferredDoc)  # audit entries left for the sweep (hub/audit/deferred.py)
+    from hub.graphql.persisted import PERSISTED_MODELS
+
+    models += PERSISTED_MODELS  # trusted documents per client (hub/graphql/persisted.py)
     return models
