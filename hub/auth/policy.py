@@ -43,6 +43,8 @@ POLICY: dict[str, Rule] = {
     "Query.revision": R(A.STORY_READ_DRAFT),
     "Query.diffStory": R(A.STORY_READ_DRAFT),
     "Query.columns": R(A.COLUMN_READ),
+    "Query.node": R(A.STORY_READ_PUBLISHED),  # Relay: each type's repository decides what is seen
+    "Query.nodes": R(A.STORY_READ_PUBLISHED),
     "Mutation.createStory": R(A.STORY_CREATE),
     "Mutation.updateStory": R(A.STORY_EDIT),
     "Mutation.restoreRevision": R(A.STORY_EDIT),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, NewType, overload
@@ -69,8 +70,17 @@ class Location:
     longitude: float | None
 
 
+@strawberry.interface(
+    description="Relay Global Object Identification: an object that `node(id:)` refetches by its `id`. "
+    "Ids are opaque and unique across types; an id of another center, or one the caller may not see, "
+    "resolves to null."
+)
+class Node:
+    id: strawberry.ID
+
+
 @strawberry.type(description="栏目")
-class Column:
+class Column(Node):
     id: strawberry.ID
     name: str
     slug: str
@@ -82,7 +92,7 @@ class Column:
 
 
 @strawberry.type(description="媒体资源: an uploaded image, video, audio or document")
-class Asset:
+class Asset(Node):
     id: strawberry.ID
     kind: str = strawberry.field(description="image, video, audio or document")
     uri: str
@@ -191,7 +201,7 @@ def _content_kwargs(c: StoryContent) -> dict[str, object]:
 
 
 @strawberry.type(description="稿件")
-class Story(Content):
+class Story(Content, Node):
     id: strawberry.ID
     version: int = strawberry.field(description="the head revision's number; pass it back as expectedVersion")
     status: StoryStatusEnum  # type: ignore[valid-type]
@@ -332,6 +342,12 @@ class StoryEdge:
 class StoryConnection:
     edges: list[StoryEdge]
     page_info: PageInfo
+    counter: strawberry.Private[Callable[[], Awaitable[int | None]] | None] = None
+
+    @strawberry.field(description="how many stories the list holds over all pages (one count, made only when "
+                      "asked for); null where it is not cheap (newsroom roles limited to their own stories or accounts)")
+    async def total_count(self) -> int | None:
+        return None if self.counter is None else await self.counter()
 
 
 @strawberry.enum(description="Order of a story list (newest first)")

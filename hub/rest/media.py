@@ -8,7 +8,6 @@ are read chunk by chunk from `request.stream()` and never held whole in memory.
 from __future__ import annotations
 
 import hashlib
-
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field

@@ -10,6 +10,7 @@ Every seeded story carries a marker `MK{tenant}S{n}`; created ones `MK{tenant}N`
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -58,6 +59,10 @@ PROBES: dict[str, list[tuple[str, dict[str, str]]]] = {
     "revision": [("query($id: ID!) { revision(storyId: $id, number: 1) { title body } }", {"id": "story"})],
     "diffStory": [("query($id: ID!) { diffStory(id: $id, fromRevision: 1, toRevision: 1) { storyId changes { before after } } }", {"id": "story"})],
     "columns": [("{ columns { id name } }", {})],
+    # Relay: any tenant's story id (or an asset's, column's) through node/nodes
+    "node": [("query($id: ID!) { node(id: $id) { id ... on Story { title body } } }", {"id": "story"})],
+    "nodes": [("query($id: ID!, $other: ID!) { nodes(ids: [$id, $other]) { id ... on Story { title body } } }",
+               {"id": "story", "other": "story"})],
     "me": [("{ me { tenantId kind grants { label } } }", {})],
     "tenant": [("{ tenant { id name } }", {})],
     "tenants": [("{ tenants { id name } }", {})],
@@ -127,6 +132,10 @@ PROBES: dict[str, list[tuple[str, dict[str, str]]]] = {
     "createClient": [('mutation { createClient(name: "合作方", scopes: ["stories:read"]) { clientId } }', {})],
     "signOut": [("mutation { signOut }", {})],
     # client lifecycle: the world's clients are named with their tenant's marker (MK{i}N)
+    # trusted documents of any tenant's client (another center's client: NOT_FOUND)
+    "persistedDocuments": [("query($c: ID!) { persistedDocuments(clientId: $c) { id clientId text } }", {"c": "client"})],
+    "registerPersistedDocuments": [("mutation($c: ID!, $m: JSON!) { registerPersistedDocuments(clientId: $c, manifest: $m) { clientId documents } }",
+                                    {"c": "client", "m": "manifest"})],
     "clients": [("{ clients { id name status scopes feedSubscriptionCount webhookEndpointCount } }", {}),
                 ("query($t: ID) { clients(tenant: $t) { id name disabledReason } }", {"t": "tenant"})],
     # rotating keeps live tokens (no endSessions): any tenant's client, the caller's own included
@@ -332,6 +341,9 @@ def operations(draw: st.DrawFn, world: World) -> tuple[Actor, str, str, dict[str
             variables[var] = draw(st.sampled_from([*world.clients.values(), "c-no-such-client"]))
         elif pool == "other_client":  # another tenant's partner client, or an unknown id
             variables[var] = draw(st.sampled_from([c for t, c in world.clients.items() if t != own] + ["c-no-such-client"]))
+        elif pool == "manifest":  # a persisted-documents manifest naming the caller's tenant
+            text = f"{{ columns {{ id }} }} # MK{own}N"
+            variables[var] = {hashlib.sha256(text.encode()).hexdigest(): text}
         elif pool == "publication":  # any tenant's app publication
             _, _, sid = draw(st.sampled_from(world.stories))
             variables[var] = f"{sid}:1:app:publish"
