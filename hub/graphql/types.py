@@ -149,12 +149,15 @@ class Asset(Node):
 
     @strawberry.field(
         description="signed URL of a rendition (衍生图), made on first use: a preset "
-        "(wechat-cover, wechat-square, douyin-vertical, thumb, large) or w=,h=,fit=,fmt=,q="
+        "(wechat-cover 900×383 crop JPEG, wechat-square 500×500 crop JPEG, douyin-vertical 1080×1920 crop JPEG, "
+        "thumb within 320×320 WebP, large within 1600×1600 WebP) or, for the newsroom only, w=,h=,fit=crop|inside,"
+        "fmt=jpeg|png|webp,q=. Anonymous readers may use the presets only. Null when there is no picture to "
+        "render (not an image, no file, or its file cannot be read): one bad image never empties a page."
     )
-    async def rendition_url(self, info: Info[Context, None], spec: str) -> str:
-        from hub.graphql.media import rendition_url_for
+    async def rendition_url(self, info: Info[Context, None], spec: str) -> str | None:
+        from hub.graphql.media import rendition_url_or_none
 
-        return await rendition_url_for(info, str(self.id), spec)
+        return await rendition_url_or_none(info, self, spec)
 
 
 @strawberry.interface(description="The editable content of a story, as saved in a revision")
