@@ -172,6 +172,7 @@ POLICY: dict[str, Rule] = {
     "Mutation.startProofRound": R(A.STORY_EDIT),
     "Mutation.completeProofRound": R(A.STORY_EDIT),
     "Subscription.newsroomEvents": R(A.STORY_READ_DRAFT),  # and tenant-wide draft reach
+    "Subscription.liveStory": R(A.STORY_READ_PUBLISHED),  # 图文直播: the public copy only
     # feeds: partner subscriptions (a client its own, admins their tenant's clients')
     "Query.feedSubscriptions": R(A.FEED_MANAGE),
     "Mutation.createFeedSubscription": R(A.FEED_MANAGE),

@@ -253,9 +253,10 @@ def mutation_parts() -> tuple[type, ...]:
 
 def subscription_parts() -> tuple[type, ...]:
     """Every subsystem's subscription type (served over websockets: hub/rest/graphql_ws.py)."""
+    from hub.graphql.live import LiveSubscription
     from hub.graphql.subscriptions import NewsroomSubscription
 
-    return (NewsroomSubscription,)
+    return (NewsroomSubscription, LiveSubscription)
 
 
 class HubSchema(strawberry.Schema):
