@@ -27,7 +27,7 @@ from hub.jobs.service import running_worker
 from hub.logging import configure_logging
 from hub.readcache import Generations, ResponseCache, polling
 from hub.rest import feeds as feeds_rest
-from hub.rest import graphql, graphql_ws, health
+from hub.rest import graphql, graphql_ws, health, preview
 from hub.rest import media as media_rest
 from hub.rest.jsonbody import HubRequest
 from hub.rest.responses import http_error_handler, hub_error_handler, internal_error_handler
@@ -106,7 +106,8 @@ def create_app(
     app = Litestar(
         route_handlers=[graphql.graphql_post, graphql.graphql_get, graphql_ws.graphql_ws, health.healthz, health.readyz, health.metrics,
                         *media_rest.ROUTES, oauth.token, oauth.revoke, oauth.jwks, oidc.oidc_login, oidc.oidc_callback,
-                        *feeds_rest.ROUTES],  # feeds
+                        *feeds_rest.ROUTES,  # feeds
+                        preview.preview_page],  # shared draft previews
         lifespan=[lifespan],
         state=_state(settings, generations, store),
         exception_handlers={

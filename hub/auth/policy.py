@@ -43,6 +43,12 @@ POLICY: dict[str, Rule] = {
     "Query.revision": R(A.STORY_READ_DRAFT),
     "Query.diffStory": R(A.STORY_READ_DRAFT),
     "Query.columns": R(A.COLUMN_READ),
+    # links: public URLs, the center's pattern, draft previews (the token is the permission)
+    "Query.storyPreview": R(A.STORY_READ_PUBLISHED),
+    "Query.siteUrlPattern": R(A.STORY_READ_PUBLISHED),
+    "Mutation.setSiteUrlPattern": R(A.ACCOUNT_MANAGE),
+    "Mutation.createPreviewLink": R(A.STORY_READ_DRAFT),
+    "Mutation.revokePreviewLinks": R(A.STORY_EDIT),
     "Query.node": R(A.STORY_READ_PUBLISHED),  # Relay: each type's repository decides what is seen
     "Query.nodes": R(A.STORY_READ_PUBLISHED),
     "Mutation.createStory": R(A.STORY_CREATE),

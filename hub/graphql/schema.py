@@ -196,6 +196,7 @@ def query_parts() -> tuple[type, ...]:
     from hub.graphql.editing import EditingQuery
     from hub.graphql.feeds import FeedsQuery
     from hub.graphql.identity import IdentityQuery
+    from hub.graphql.links import LinksQuery
     from hub.graphql.media import MediaQuery
     from hub.graphql.node import NodeQuery
     from hub.graphql.persisted_api import PersistedQuery
@@ -218,6 +219,7 @@ def query_parts() -> tuple[type, ...]:
         WebhooksQuery,
         PersistedQuery,
         NodeQuery,
+        LinksQuery,
     )
 
 
@@ -228,6 +230,7 @@ def mutation_parts() -> tuple[type, ...]:
     from hub.graphql.editing import EditingMutation
     from hub.graphql.feeds import FeedsMutation
     from hub.graphql.identity import IdentityMutation
+    from hub.graphql.links import LinksMutation
     from hub.graphql.media import MediaMutation
     from hub.graphql.persisted_api import PersistedMutation
     from hub.graphql.planning import PlanningMutation  # planning
@@ -248,6 +251,7 @@ def mutation_parts() -> tuple[type, ...]:
         FeedsMutation,
         WebhooksMutation,
         PersistedMutation,
+        LinksMutation,
     )
 
 

@@ -231,6 +231,13 @@ class Story(Content, Node):
             **_content_kwargs(doc.content()),  # type: ignore[arg-type]
         )
 
+    @strawberry.field(description="公开链接: the published story's URL on the center's site (its site pattern, "
+                      "setSiteUrlPattern); null until published or without a pattern")
+    async def url(self, info: Info[Context, None]) -> str | None:
+        from hub.graphql.links import story_url_for
+
+        return await story_url_for(info, self)
+
     @strawberry.field(description="栏目")
     async def column(self, info: Info[Context, None]) -> Column | None:
         if self.column_id is None:

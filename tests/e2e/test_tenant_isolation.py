@@ -53,12 +53,19 @@ CREATE_STORY = 'mutation($t: String!) { createStory(input: {title: $t, bodyText:
 
 # One probe (or more) per root field; `{...}` names the argument pool each variable draws from.
 PROBES: dict[str, list[tuple[str, dict[str, str]]]] = {
-    "stories": [("{ stories(first: 50) { edges { node { id title body status } } } }", {}),
+    "stories": [("{ stories(first: 50) { totalCount edges { node { id title body status url } } } }", {}),
                 ('{ stories(first: 50, filter: {status: DRAFT}) { edges { node { id title } } } }', {})],
     "story": [("query($id: ID!) { story(id: $id) { id title body revisions { title body } } }", {"id": "story"})],
     "revision": [("query($id: ID!) { revision(storyId: $id, number: 1) { title body } }", {"id": "story"})],
     "diffStory": [("query($id: ID!) { diffStory(id: $id, fromRevision: 1, toRevision: 1) { storyId changes { before after } } }", {"id": "story"})],
     "columns": [("{ columns { id name } }", {})],
+    # links: story URLs, the center's pattern, draft previews (a genuine token is a deliberate share:
+    # probed with forged ones; making one for another center's story is NOT_FOUND)
+    "siteUrlPattern": [("{ siteUrlPattern }", {})],
+    "setSiteUrlPattern": [('mutation { setSiteUrlPattern(pattern: "https://news.example.cn/{column}/{id}.html") }', {})],
+    "createPreviewLink": [("mutation($id: ID!) { createPreviewLink(storyId: $id) { url token expiresAt } }", {"id": "story"})],
+    "revokePreviewLinks": [("mutation($id: ID!) { revokePreviewLinks(storyId: $id) }", {"id": "story"})],
+    "storyPreview": [("query($t: String!) { storyPreview(token: $t) { id title body url } }", {"t": "fresh"})],
     # Relay: any tenant's story id (or an asset's, column's) through node/nodes
     "node": [("query($id: ID!) { node(id: $id) { id ... on Story { title body } } }", {"id": "story"})],
     "nodes": [("query($id: ID!, $other: ID!) { nodes(ids: [$id, $other]) { id ... on Story { title body } } }",
