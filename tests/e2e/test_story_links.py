@@ -3,6 +3,7 @@ expiring, revocable preview links of drafts."""
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -114,7 +115,7 @@ async def test_only_someone_who_sees_the_draft_can_make_its_preview_link(editor:
 async def test_a_preview_answer_is_never_cached_nor_cacheable(editor: GraphQLClient, http: httpx.AsyncClient) -> None:
     draft = (await editor(CREATE, {"t": "不缓存的预览"}))["createStory"]
     token = (await editor(LINK, {"id": draft["id"]}))["createPreviewLink"]["token"]
-    params = {"query": PREVIEW, "variables": '{"t": "%s"}' % token}
+    params = {"query": PREVIEW, "variables": json.dumps({"t": token})}
     first = await http.get("/graphql", params=params)
     assert first.json()["data"]["storyPreview"]["title"] == "不缓存的预览"
     assert first.headers["cache-control"] == "private, no-store"
