@@ -30,7 +30,7 @@ from hub.graphql.context import Context
 from hub.graphql.errors import shape_error
 from hub.media.signing import collect_expiries
 from hub.readcache import serve_until
-from hub.rest.http_cache import PRIVATE, VARY, etag_for, etag_matches, public_cache_control
+from hub.rest.http_cache import PRIVATE, VARY, VARY_CORS, etag_for, etag_matches, public_cache_control
 from hub.rest.jsonbody import decode, is_json_media_type
 from hub.rest.openapi_docs import (
     GRAPHQL_GET_RESPONSES,
@@ -302,6 +302,8 @@ class CachedReads:
         length = -1
         content_type = None
         if_none_match = None
+        if self.cross_origin:
+            send = self._varying(send)
         for name, value in scope["headers"]:
             if name == b"authorization" or (name == b"origin" and self.cross_origin):
                 return await self.app(scope, receive, send)
@@ -339,6 +341,20 @@ class CachedReads:
             return await receive()
 
         return await self.app(scope, replay, send)
+
+    @staticmethod
+    def _varying(send: Any) -> Any:
+        """With CORS, every answer varies on Origin too (litestar's CORS middleware replaces
+        `Vary` with `Origin` on allowed origins only): a CDN must neither hand an answer made
+        for one origin to another nor an anonymous one to a signed-in caller."""
+
+        async def wrapped(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"vary"]
+                message = {**message, "headers": [*headers, (b"vary", VARY_CORS.encode())]}
+            await send(message)
+
+        return wrapped
 
     async def _answer(self, raw: tuple[str, bytes], send: Any, if_none_match: str | None) -> bool:
         hit = self.cache.lookup(self.cache.key(self.tenant, *raw))

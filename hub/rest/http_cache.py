@@ -21,6 +21,8 @@ import hashlib
 PRIVATE = "private, no-store"
 #: What an anonymous answer varies on: a token makes it a newsroom answer (never shared).
 VARY = "Authorization"
+#: With CORS on, the allow-origin header differs per Origin as well.
+VARY_CORS = "Authorization, Origin"
 
 
 def etag_for(generation: int, body: bytes) -> str:

@@ -161,8 +161,12 @@ async def test_cors_answers_only_the_allowed_origins_without_credentials(
             assert allowed.headers["access-control-allow-origin"] == "https://www.example.cn"
             assert "etag" in allowed.headers.get("access-control-expose-headers", "").lower()
             assert "etag" in allowed.headers
+            assert allowed.headers["vary"] == "Authorization, Origin"
         other = await client.get("/graphql", params=query, headers={"origin": "https://evil.example"})
         assert "access-control-allow-origin" not in other.headers
+        assert other.headers["vary"] == "Authorization, Origin"
+        same_origin = await client.get("/graphql", params=query)  # no Origin: the fast path
+        assert same_origin.headers["vary"] == "Authorization, Origin"
         refused = await client.options("/graphql", headers={
             "origin": "https://evil.example", "access-control-request-method": "POST"})  # fmt: skip
         assert refused.status_code == 400
