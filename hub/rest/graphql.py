@@ -30,7 +30,14 @@ from hub.graphql.context import Context
 from hub.graphql.errors import shape_error
 from hub.media.signing import collect_expiries
 from hub.readcache import serve_until
-from hub.rest.http_cache import PRIVATE, VARY, VARY_CORS, etag_for, etag_matches, public_cache_control
+from hub.rest.http_cache import (
+    PRIVATE,
+    VARY,
+    VARY_CORS,
+    etag_for,
+    etag_matches,
+    public_cache_control,
+)
 from hub.rest.jsonbody import decode, is_json_media_type
 from hub.rest.openapi_docs import (
     GRAPHQL_GET_RESPONSES,
