@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from litestar import Litestar
+from litestar.config.cors import CORSConfig
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from pymongo.monitoring import CommandListener
@@ -19,12 +20,13 @@ from hub.console.routes import console_routes
 from hub.distribution.wiring import build_distribution
 from hub.errors import HubError
 from hub.events import bus
+from hub.graphql.persisted import PersistedDocuments
 from hub.graphql.schema import build_schema
 from hub.jobs.registry import builtin_consumers
 from hub.jobs.service import running_worker
 from hub.logging import configure_logging
 from hub.readcache import Generations, ResponseCache, polling
-from hub.rest import assets, graphql, graphql_ws, health
+from hub.rest import assets, graphql, graphql_ws, health, preview
 from hub.rest import feeds as feeds_rest
 from hub.rest import media as media_rest
 from hub.rest import wenzheng as wenzheng_rest
@@ -111,7 +113,9 @@ def create_app(
                         *feeds_rest.ROUTES,  # feeds
                         *wenzheng_rest.ROUTES,  # 问政: figures as CSV / XLSX
                         assets.router(),  # GraphiQL's and the OpenAPI page's assets, served locally
-                        *(console_routes() if settings.console_enabled else [])],
+                        *(console_routes() if settings.console_enabled else []),
+
+                        preview.preview_page],  # shared draft previews
         lifespan=[lifespan],
         state=_state(settings, generations, store),
         exception_handlers={
@@ -122,13 +126,29 @@ def create_app(
         request_max_body_size=settings.max_request_bytes,
         request_class=HubRequest,  # REST JSON bodies: nesting-bounded
         openapi_config=openapi_config(),
+        cors_config=cors_config(settings),
         debug=False,
     )
-    if app.cors_config is None:  # the fast path answers before any middleware would run
-        app.asgi_handler = graphql.CachedReads(
-            app.asgi_handler, app.state.response_cache, settings.default_tenant, settings.max_request_bytes
-        )
+    # the fast path answers before any middleware would run: with CORS on, requests with
+    # an Origin header go through litestar's CORS middleware instead
+    app.asgi_handler = graphql.CachedReads(
+        app.asgi_handler, app.state.response_cache, settings, cross_origin=app.cors_config is not None
+    )
     return app
+
+
+def cors_config(settings: Settings) -> CORSConfig | None:
+    """CORS for the allowed origins of settings (none: no CORS headers at all)."""
+    if not settings.cors_allow_origins:
+        return None
+    return CORSConfig(
+        allow_origins=list(settings.cors_allow_origins),
+        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["authorization", "content-type", "if-none-match"],
+        expose_headers=["etag", "retry-after"],
+        allow_credentials=settings.cors_allow_credentials,
+        max_age=settings.cors_max_age_seconds,
+    )
 
 
 def _state(settings: Settings, generations: Generations, store: Any) -> Any:
@@ -145,6 +165,7 @@ def _state(settings: Settings, generations: Generations, store: Any) -> Any:
             "distribution": build_distribution(settings, on_read_model_change=generations.advance),
             "schema": build_schema(settings),
             "response_cache": ResponseCache(generations, settings.read_cache_entries),
+            "persisted": PersistedDocuments(settings.graphql_trusted_documents, settings.graphql_apq_entries),
             "column_cache": column_cache,
             # 问政: its clock (deadlines, reminders; tests put a manual one here) and intake limits
             "wenzheng_clock": SystemClock(),

@@ -26,6 +26,7 @@ from collections.abc import AsyncIterator, Callable
 
 import structlog
 
+from hub.rest.http_cache import etag_for
 from hub.shutdown import cancel_and_wait
 from hub.store.documents import CounterDoc
 from hub.store.stories import read_model_counter_id
@@ -33,6 +34,8 @@ from hub.store.stories import read_model_counter_id
 log = structlog.get_logger(__name__)
 
 CacheKey = tuple[str, str, bytes]
+#: A served entry: its bytes, its ETag (hub/rest/http_cache.py) and its deadline (or None).
+Hit = tuple[bytes, str, float | None]
 
 
 def serve_until(earliest_url_expiry: float | None, margin_seconds: float) -> float | None:
@@ -102,9 +105,10 @@ class ResponseCache:
         self.generations = generations
         self.max_entries = max_entries
         self.clock = clock
-        self._entries: OrderedDict[CacheKey, tuple[int, bytes, float | None]] = OrderedDict()
-        # (key, generation) -> the answer being computed now, for identical requests to share
-        self.inflight: dict[tuple[CacheKey, int], asyncio.Future[bytes | None]] = {}
+        self._entries: OrderedDict[CacheKey, tuple[int, bytes, float | None, str]] = OrderedDict()
+        # (key, generation) -> the answer being computed now (bytes, deadline), for identical
+        # requests to share
+        self.inflight: dict[tuple[CacheKey, int], asyncio.Future[tuple[bytes, float | None] | None]] = {}
         self.hits = 0
         self.misses = 0
 
@@ -114,12 +118,17 @@ class ResponseCache:
         return (tenant, method, raw)
 
     def get(self, key: CacheKey) -> bytes | None:
+        hit = self.lookup(key)
+        return None if hit is None else hit[0]
+
+    def lookup(self, key: CacheKey) -> Hit | None:
+        """The current entry of `key` with its ETag and deadline, or None."""
         entry = self._entries.get(key)
         if entry is not None and entry[0] == self.generations.get(key[0]):
             if entry[2] is None or self.clock() < entry[2]:
                 self._entries.move_to_end(key)
                 self.hits += 1
-                return entry[1]
+                return entry[1], entry[3], entry[2]
             del self._entries[key]  # its URLs would expire too soon
         self.misses += 1
         return None
@@ -128,7 +137,7 @@ class ResponseCache:
         """Keep `body` for `generation`; with `until` (unix seconds) only until then."""
         if until is not None and self.clock() >= until:
             return  # would never be served: its URLs expire within the margin
-        self._entries[key] = (generation, body, until)
+        self._entries[key] = (generation, body, until, etag_for(generation, body))
         self._entries.move_to_end(key)
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)

@@ -240,6 +240,43 @@ class Settings(BaseSettings):
         "this long (at or above RONGHUB_MEDIA_URL_TTL_SECONDS, responses with URLs are not cached)",
     )
 
+    http_cache_max_age_seconds: int = Field(
+        30,
+        ge=0,
+        description="anonymous GET /graphql answers: `Cache-Control: public, max-age` for CDNs and "
+        "browsers (shorter when the answer carries signed media URLs); revalidation with the ETag "
+        "is cheap (a 304)",
+    )
+    http_cache_stale_while_revalidate_seconds: int = Field(
+        60, ge=0, description="`stale-while-revalidate` of anonymous GET /graphql answers"
+    )
+    cors_allow_origins: list[str] = Field(
+        default_factory=list,
+        description='origins (scheme://host[:port]) whose browser pages may call the hub, as JSON, e.g. '
+        '["https://www.example.cn"]; empty: no CORS headers',
+    )
+    cors_allow_credentials: bool = Field(
+        False, description="CORS: allow cookies/credentials from the allowed origins (bearer tokens need not)"
+    )
+    cors_max_age_seconds: int = Field(600, ge=0, description="CORS: how long browsers keep a preflight answer")
+    graphql_trusted_documents: Literal["off", "anonymous", "all"] = Field(
+        "off",
+        description="run only registered persisted documents (registerPersistedDocuments): off, for "
+        "anonymous callers, or for all callers",
+    )
+    graphql_apq_entries: int = Field(
+        2_000, ge=0, description="automatic persisted queries (Apollo APQ) remembered per process; 0: APQ off"
+    )
+    site_url_pattern: str | None = Field(
+        None,
+        description="a published story's public URL (`Story.url`), e.g. "
+        "https://news.example.cn/{column}/{yyyy}{mm}{dd}/{id}.html; placeholders: id, column, yyyy, mm, dd, "
+        "tenant; a center's own pattern (setSiteUrlPattern) wins; unset: no URL",
+    )
+    preview_link_ttl_seconds: int = Field(
+        86_400, ge=60, le=30 * 86_400, description="how long a shared draft preview link stays valid at most"
+    )
+
     channel_config: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         description="per-channel configuration as JSON, merged over each plugin's defaults "

@@ -43,6 +43,14 @@ POLICY: dict[str, Rule] = {
     "Query.revision": R(A.STORY_READ_DRAFT),
     "Query.diffStory": R(A.STORY_READ_DRAFT),
     "Query.columns": R(A.COLUMN_READ),
+    # links: public URLs, the center's pattern, draft previews (the token is the permission)
+    "Query.storyPreview": R(A.STORY_READ_PUBLISHED),
+    "Query.siteUrlPattern": R(A.STORY_READ_PUBLISHED),
+    "Mutation.setSiteUrlPattern": R(A.ACCOUNT_MANAGE),
+    "Mutation.createPreviewLink": R(A.STORY_READ_DRAFT),
+    "Mutation.revokePreviewLinks": R(A.STORY_EDIT),
+    "Query.node": R(A.STORY_READ_PUBLISHED),  # Relay: each type's repository decides what is seen
+    "Query.nodes": R(A.STORY_READ_PUBLISHED),
     "Mutation.createStory": R(A.STORY_CREATE),
     "Mutation.updateStory": R(A.STORY_EDIT),
     "Mutation.restoreRevision": R(A.STORY_EDIT),
@@ -112,6 +120,8 @@ POLICY: dict[str, Rule] = {
     # client lifecycle: center admins their center's clients; the platform admin any (`tenant`: resolver)
     "Query.clients": R(A.CLIENT_MANAGE),
     "Mutation.rotateClientSecret": R(A.CLIENT_MANAGE),
+    "Query.persistedDocuments": R(A.CLIENT_MANAGE),  # trusted documents (hub/graphql/persisted.py)
+    "Mutation.registerPersistedDocuments": R(A.CLIENT_MANAGE),
     "Mutation.disableClient": R(A.CLIENT_MANAGE),
     "Mutation.enableClient": R(A.CLIENT_MANAGE),
     "Mutation.signOut": R(A.SELF_READ),
@@ -168,6 +178,7 @@ POLICY: dict[str, Rule] = {
     "Mutation.startProofRound": R(A.STORY_EDIT),
     "Mutation.completeProofRound": R(A.STORY_EDIT),
     "Subscription.newsroomEvents": R(A.STORY_READ_DRAFT),  # and tenant-wide draft reach
+    "Subscription.liveStory": R(A.STORY_READ_PUBLISHED),  # 图文直播: the public copy only
     # feeds: partner subscriptions (a client its own, admins their tenant's clients')
     "Query.feedSubscriptions": R(A.FEED_MANAGE),
     "Mutation.createFeedSubscription": R(A.FEED_MANAGE),

@@ -11,17 +11,20 @@ the hub runs (distribution, search, audit, ...), as for any other change.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import structlog
 
 from hub.demo.content import CENTER_NAME, COLUMNS, STORIES
+from hub.demo.pictures import demo_picture
 from hub.distribution.wiring import build_distribution
 from hub.domain.story import StoryStatus
 from hub.errors import HubError
 from hub.jobs.registry import builtin_consumers
 from hub.jobs.runner import WorkerState
 from hub.jobs.worker import Worker
+from hub.media.service import MediaService
 from hub.search.errors import SearchCodes
 from hub.search.service import SearchService, build_engine
 from hub.settings import Settings
@@ -81,10 +84,7 @@ async def _ensure_stories(scope: Scope, settings: Settings, column_ids: dict[str
         if doc is None:
             fields: dict[str, Any] = {k: v for k, v in item.items() if k not in _NOT_CONTENT}
             fields["column_id"] = column_ids[item["column"]]
-            asset_ids = [
-                (await assets.add(AssetDoc(tenant=scope.tenant, **asset))).id
-                for asset in item.get("assets", ())
-            ]
+            asset_ids = [await _add_asset(scope, settings, assets, asset) for asset in item.get("assets", ())]
             if asset_ids:
                 fields["asset_ids"] = asset_ids
                 fields["cover_asset_id"] = asset_ids[0]
@@ -95,6 +95,21 @@ async def _ensure_stories(scope: Scope, settings: Settings, column_ids: dict[str
         if item.get("publish", True) and doc.status not in (StoryStatus.APPROVED, StoryStatus.PUBLISHED):
             await stories.set_status(doc.id, doc.version, StoryStatus.APPROVED)
     return created
+
+
+async def _add_asset(scope: Scope, settings: Settings, assets: AssetRepository, asset: dict[str, Any]) -> str:
+    """A demo asset: pictures get a real file (drawn now, hub/demo/pictures.py) uploaded as
+    an editor would, so covers and renditions work; other kinds stay descriptions only."""
+    if asset["kind"] != "image":
+        return (await assets.add(AssetDoc(tenant=scope.tenant, **asset))).id
+    name = asset["uri"].rsplit("/", 1)[-1]
+    data = demo_picture(name.rsplit(".", 1)[0])
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield data
+
+    meta = {k: asset[k] for k in ("title", "alt", "credit") if asset.get(k)}
+    return (await MediaService(settings).upload(scope, chunks(), name, meta)).id
 
 
 async def _distribute(settings: Settings, database: Any) -> None:

@@ -14,6 +14,7 @@ from ronghub_sdk import PermanentDeliveryError
 
 from hub.domain.story import StoryStatus
 from hub.errors import HubError
+from hub.events import bus
 from hub.feeds import log as feed_log
 from hub.ids import now_ms
 from hub.store.documents import PublishedStoryDoc, RevisionDoc, StoryDoc
@@ -21,6 +22,9 @@ from hub.store.scope import Scope
 from hub.store.stories import StoryRepository
 
 ACTOR = "channel:app"
+#: Bus events (topic `story`) when a story's public copy is written or removed.
+LIVE_PUBLISHED = "story.public_updated"
+LIVE_UNPUBLISHED = "story.public_removed"
 _STATUS_RETRIES = 5
 
 
@@ -31,10 +35,12 @@ class ReadModelStore:
         self.public_base_url = public_base_url.rstrip("/")
         self.on_change = on_change  # told (tenant, new generation) after each change
 
-    async def _changed(self, tenant: str) -> None:
+    async def _changed(self, tenant: str, story_id: str, kind: str) -> None:
         generation = await StoryRepository(Scope(tenant, ACTOR, public_only=False)).bump_read_model()
         if self.on_change is not None:
             self.on_change(tenant, generation)
+        # live screens (liveStory, newsroomEvents topic STORY): the public copy changed
+        await bus.publish(tenant, "story", kind, story_id, ACTOR, {"generation": generation})
 
     async def publish(self, tenant: str, story_id: str, revision_id: str, fields: Mapping[str, Any]) -> str:
         rev = await RevisionDoc.find_one({"tenant": tenant, "_id": revision_id, "story_id": story_id})
@@ -73,14 +79,14 @@ class ReadModelStore:
             tenant, feed_log.APP_FEED, story_id, rev.content, revision=rev.number, content_hash=rev.content_hash,
             published_at=doc.published_at, updated_at=now, canonical_url=url if self.public_base_url else None,
         )  # fmt: skip
-        await self._changed(tenant)
+        await self._changed(tenant, story_id, LIVE_PUBLISHED)
         return url
 
     async def unpublish(self, tenant: str, story_id: str, reason: str) -> None:
         await PublishedStoryDoc.get_pymongo_collection().delete_one({"tenant": tenant, "_id": story_id})
         await feed_log.withdraw(tenant, feed_log.APP_FEED, story_id, reason)  # partners see the takedown
         await self._set_story_status(tenant, story_id, StoryStatus.RETRACTED, {"reason": reason})
-        await self._changed(tenant)
+        await self._changed(tenant, story_id, LIVE_UNPUBLISHED)
 
     @staticmethod
     async def _set_story_status(

@@ -127,6 +127,12 @@ async def publish(
             await cleanup(tenant=tenant)
 
 
+async def head(tenant: str) -> int:
+    """The tenant's last event number now (-1 if the store is away): pass it as `after`
+    to `listen` to miss nothing published after this call, even before listening starts."""
+    return await _Tail.head(tenant)
+
+
 async def listen(
     tenant: str, topics: Collection[str], after: int | None = None
 ) -> AsyncIterator[NewsroomEvent]:

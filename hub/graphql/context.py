@@ -8,8 +8,14 @@ from typing import Any, TypeVar
 from strawberry.dataloader import DataLoader
 
 from hub.settings import Settings
-from hub.store.catalog import AssetRepository, ColumnCache, ColumnRepository, TenantRepository
-from hub.store.documents import AssetDoc, ColumnDoc, TenantDocument
+from hub.store.catalog import (
+    AssetRepository,
+    ColumnCache,
+    ColumnRepository,
+    TenantDirectory,
+    TenantRepository,
+)
+from hub.store.documents import AssetDoc, ColumnDoc, TenantDoc, TenantDocument
 from hub.store.scope import Scope
 from hub.store.stories import StoryRepository
 
@@ -46,6 +52,7 @@ class Context:
     assets: AssetRepository = field(init=False)
     column_loader: DataLoader[str, ColumnDoc | None] = field(init=False)
     asset_loader: DataLoader[str, AssetDoc | None] = field(init=False)
+    tenant_loader: DataLoader[str, TenantDoc | None] = field(init=False)  # the caller's center (site pattern)
 
     def __post_init__(self) -> None:
         self.stories = StoryRepository(self.scope, self.settings.max_body_chars)
@@ -54,3 +61,4 @@ class Context:
         # the app's in-process column cache when running in one (hub/store/catalog.py)
         self.column_loader = _column_loader(self.columns, getattr(self.services, "column_cache", None))
         self.asset_loader = _batch_loader(self.assets)
+        self.tenant_loader = _batch_loader(TenantDirectory(self.scope))

@@ -7,7 +7,7 @@ modules and list them in `query_parts()` / `mutation_parts()`; the schema merges
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.extensions import MaxTokensLimiter
@@ -69,7 +69,9 @@ def _input_fields(data: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
 
 @strawberry.type
 class ContentQuery:
-    @strawberry.field(description="稿件列表 (Relay connection, newest first)")
+    @strawberry.field(description="稿件列表 (Relay connection, newest first). Forward: `first`/`after`; "
+                      "backward: `last`/`before` (the page right before `before`, or the oldest page), "
+                      "still newest first within the page. `after` and `before` together are refused.")
     async def stories(
         self,
         info: Info[Context, None],
@@ -77,30 +79,42 @@ class ContentQuery:
         after: Cursor | None = None,
         filter: StoryFilter | None = None,
         order: StoryOrder | None = None,
+        last: int | None = None,
+        before: Annotated[str | None, strawberry.argument(description="startCursor of the next page")] = None,
     ) -> StoryConnection:
         ctx = info.context
+        if after is not None and before is not None:
+            raise invalid("before", "after 与 before 不能同时使用", "after and before cannot be combined")
+        backward = last is not None or before is not None
+        size = last if last is not None else first
+        if last is not None:
+            story_store.check_page_size(last, ctx.settings.graphql_max_page, "last")
         story_store.check_page_size(first, ctx.settings.graphql_max_page)
         flt = filter or StoryFilter()
         if order is None:
             order_key = "published_at" if ctx.scope.public_only else "updated_at"
         else:
             order_key = order.value if isinstance(order, StoryOrder) else str(order)
+        flt_store = story_store.StoryFilter(
+            column_id=str(flt.column_id) if flt.column_id else None,
+            type=flt.type,
+            status=flt.status,
+            tag=flt.tag,
+            since=dt_to_ms(flt.since),
+            until=dt_to_ms(flt.until),
+            created_by=(ctx.scope.actor or "") if flt.mine else None,
+        )
         page = await ctx.stories.page(
-            story_store.StoryFilter(
-                column_id=str(flt.column_id) if flt.column_id else None,
-                type=flt.type,
-                status=flt.status,
-                tag=flt.tag,
-                since=dt_to_ms(flt.since),
-                until=dt_to_ms(flt.until),
-                created_by=(ctx.scope.actor or "") if flt.mine else None,
-            ),
-            first=first,
+            flt_store,
+            first=size,
             after=after,
             order=order_key,
+            before=before,
+            backward=backward,
         )
         edges = [StoryEdge(cursor=c, node=Story.from_doc(d)) for d, c in zip(page.items, page.cursors, strict=True)]
         return StoryConnection(
+            counter=lambda: ctx.stories.count(flt_store, order_key),
             edges=edges,
             page_info=PageInfo(
                 has_next_page=page.has_next,
@@ -183,7 +197,10 @@ def query_parts() -> tuple[type, ...]:
     from hub.graphql.editing import EditingQuery
     from hub.graphql.feeds import FeedsQuery
     from hub.graphql.identity import IdentityQuery
+    from hub.graphql.links import LinksQuery
     from hub.graphql.media import MediaQuery
+    from hub.graphql.node import NodeQuery
+    from hub.graphql.persisted_api import PersistedQuery
     from hub.graphql.planning import PlanningQuery  # planning
     from hub.graphql.search import SearchQuery
     from hub.graphql.webhooks import WebhooksQuery
@@ -203,6 +220,9 @@ def query_parts() -> tuple[type, ...]:
         FeedsQuery,
         WebhooksQuery,
         WenzhengQuery,
+        PersistedQuery,
+        NodeQuery,
+        LinksQuery,
     )
 
 
@@ -213,7 +233,9 @@ def mutation_parts() -> tuple[type, ...]:
     from hub.graphql.editing import EditingMutation
     from hub.graphql.feeds import FeedsMutation
     from hub.graphql.identity import IdentityMutation
+    from hub.graphql.links import LinksMutation
     from hub.graphql.media import MediaMutation
+    from hub.graphql.persisted_api import PersistedMutation
     from hub.graphql.planning import PlanningMutation  # planning
     from hub.graphql.search import SearchMutation
     from hub.graphql.webhooks import WebhooksMutation
@@ -233,14 +255,17 @@ def mutation_parts() -> tuple[type, ...]:
         FeedsMutation,
         WebhooksMutation,
         WenzhengMutation,
+        PersistedMutation,
+        LinksMutation,
     )
 
 
 def subscription_parts() -> tuple[type, ...]:
     """Every subsystem's subscription type (served over websockets: hub/rest/graphql_ws.py)."""
+    from hub.graphql.live import LiveSubscription
     from hub.graphql.subscriptions import NewsroomSubscription
 
-    return (NewsroomSubscription,)
+    return (NewsroomSubscription, LiveSubscription)
 
 
 class HubSchema(strawberry.Schema):

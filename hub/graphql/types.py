@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, NewType, overload
@@ -69,8 +70,17 @@ class Location:
     longitude: float | None
 
 
+@strawberry.interface(
+    description="Relay Global Object Identification: an object that `node(id:)` refetches by its `id`. "
+    "Ids are opaque and unique across types; an id of another center, or one the caller may not see, "
+    "resolves to null."
+)
+class Node:
+    id: strawberry.ID
+
+
 @strawberry.type(description="栏目")
-class Column:
+class Column(Node):
     id: strawberry.ID
     name: str
     slug: str
@@ -82,7 +92,7 @@ class Column:
 
 
 @strawberry.type(description="媒体资源: an uploaded image, video, audio or document")
-class Asset:
+class Asset(Node):
     id: strawberry.ID
     kind: str = strawberry.field(description="image, video, audio or document")
     uri: str
@@ -139,12 +149,15 @@ class Asset:
 
     @strawberry.field(
         description="signed URL of a rendition (衍生图), made on first use: a preset "
-        "(wechat-cover, wechat-square, douyin-vertical, thumb, large) or w=,h=,fit=,fmt=,q="
+        "(wechat-cover 900×383 crop JPEG, wechat-square 500×500 crop JPEG, douyin-vertical 1080×1920 crop JPEG, "
+        "thumb within 320×320 WebP, large within 1600×1600 WebP) or, for the newsroom only, w=,h=,fit=crop|inside,"
+        "fmt=jpeg|png|webp,q=. Anonymous readers may use the presets only. Null when there is no picture to "
+        "render (not an image, no file, or its file cannot be read): one bad image never empties a page."
     )
-    async def rendition_url(self, info: Info[Context, None], spec: str) -> str:
-        from hub.graphql.media import rendition_url_for
+    async def rendition_url(self, info: Info[Context, None], spec: str) -> str | None:
+        from hub.graphql.media import rendition_url_or_none
 
-        return await rendition_url_for(info, str(self.id), spec)
+        return await rendition_url_or_none(info, self, spec)
 
 
 @strawberry.interface(description="The editable content of a story, as saved in a revision")
@@ -191,7 +204,7 @@ def _content_kwargs(c: StoryContent) -> dict[str, object]:
 
 
 @strawberry.type(description="稿件")
-class Story(Content):
+class Story(Content, Node):
     id: strawberry.ID
     version: int = strawberry.field(description="the head revision's number; pass it back as expectedVersion")
     status: StoryStatusEnum  # type: ignore[valid-type]
@@ -217,6 +230,13 @@ class Story(Content):
             asset_ids=list(doc.asset_ids),
             **_content_kwargs(doc.content()),  # type: ignore[arg-type]
         )
+
+    @strawberry.field(description="公开链接: the published story's URL on the center's site (its site pattern, "
+                      "setSiteUrlPattern); null until published or without a pattern")
+    async def url(self, info: Info[Context, None]) -> str | None:
+        from hub.graphql.links import story_url_for
+
+        return await story_url_for(info, self)
 
     @strawberry.field(description="栏目")
     async def column(self, info: Info[Context, None]) -> Column | None:
@@ -332,6 +352,12 @@ class StoryEdge:
 class StoryConnection:
     edges: list[StoryEdge]
     page_info: PageInfo
+    counter: strawberry.Private[Callable[[], Awaitable[int | None]] | None] = None
+
+    @strawberry.field(description="how many stories the list holds over all pages (one count, made only when "
+                      "asked for); null where it is not cheap (newsroom roles limited to their own stories or accounts)")
+    async def total_count(self) -> int | None:
+        return None if self.counter is None else await self.counter()
 
 
 @strawberry.enum(description="Order of a story list (newest first)")

@@ -60,6 +60,13 @@ def note_expiry(at: float) -> None:
         found.note(at)
 
 
+def uncacheable() -> None:
+    """The response being made must not be kept by the anonymous cache, a CDN or a browser
+    (e.g. a draft preview, which changes and is revoked without a publication): recorded as
+    a URL that expired at the epoch, so its deadline has always passed."""
+    note_expiry(0.0)
+
+
 def blob_path(key: str) -> str:
     """The URL path that serves a blob key (key segments are percent-encoded)."""
     return BLOB_ROUTE + quote(key, safe="/")

@@ -31,6 +31,14 @@ from hub.graphql.errors import shape_error
 from hub.media.signing import collect_expiries
 from hub.readcache import serve_until
 from hub.rest.assets import graphiql_html
+from hub.rest.http_cache import (
+    PRIVATE,
+    VARY,
+    VARY_CORS,
+    etag_for,
+    etag_matches,
+    public_cache_control,
+)
 from hub.rest.jsonbody import decode, is_json_media_type
 from hub.rest.openapi_docs import (
     GRAPHQL_GET_RESPONSES,
@@ -69,15 +77,39 @@ def _bad_request(reason: str) -> Response[Any]:
     return error_response(HubError(Codes.BAD_REQUEST, reason=reason), 400)
 
 
+def _private(body: bytes) -> Response[Any]:
+    return Response(body, media_type=_JSON, headers={"cache-control": PRIVATE})
+
+
+def public_headers(settings: Any, etag: str, until: float | None, now: float) -> dict[str, str]:
+    """The caching headers of an anonymous GET answer (hub/rest/http_cache.py)."""
+    control = public_cache_control(
+        settings.http_cache_max_age_seconds,
+        settings.http_cache_stale_while_revalidate_seconds,
+        until,
+        now,
+        settings.read_cache_url_margin_seconds,
+    )
+    return {"etag": etag, "cache-control": control, "vary": VARY}
+
+
+def _public(request: Request[Any, Any, Any], state: State, body: bytes, etag: str, until: float | None) -> Response[Any]:
+    headers = public_headers(state.settings, etag, until, state.response_cache.clock())
+    if etag_matches(request.headers.get("if-none-match"), etag):
+        return Response(b"", status_code=304, headers=headers)
+    return Response(body, media_type=_JSON, headers=headers)
+
+
 async def _execute(
     state: State, request: Request[Any, Any, Any], payload: Any, allow_mutation: bool, raw: tuple[str, bytes]
 ) -> Response[Any]:
     if not isinstance(payload, dict):
         return _bad_request("请求体应为 JSON 对象 / the body must be a JSON object")
-    query = payload.get("query")
     variables = payload.get("variables")
     operation = payload.get("operationName")
-    if not isinstance(query, str) or not query.strip():
+    persisted = payload.get("documentId") is not None or payload.get("extensions") is not None
+    query = payload.get("query")
+    if not persisted and (not isinstance(query, str) or not query.strip()):
         return _bad_request("缺少 query 字段 / missing 'query'")
     if variables is not None and not isinstance(variables, dict):
         return _bad_request("variables 应为 JSON 对象 / 'variables' must be an object")
@@ -86,6 +118,15 @@ async def _execute(
 
     settings = state.settings
     scope = scope_for_request(request, settings)
+    try:
+        payload = await state.persisted.resolve(scope.tenant, scope.anonymous, payload)
+    except HubError as exc:
+        # a GraphQL error with status 200, as every error of an operation (Apollo's clients
+        # look for PERSISTED_QUERY_NOT_FOUND in the body to resend with the text)
+        return _private(_encode({"data": None, "errors": [{"message": exc.message_zh, "extensions": exc.as_dict()}]}))
+    query = payload.get("query")
+    if not isinstance(query, str) or not query.strip():
+        return _bad_request("缺少 query 字段 / missing 'query'")
     cache = state.response_cache
     run = (state, scope, query, variables, operation, allow_mutation)
     if not scope.anonymous:
@@ -95,13 +136,15 @@ async def _execute(
         # a generation the next write then moved past); the answer stands if this read
         # fails (a mutation in it is committed): the next poll re-reads it
         await after_commit("readcache.refresh", cache.generations.refresh(scope.tenant), tenant=scope.tenant)
-        return Response(encoded, media_type=_JSON)
+        return _private(encoded)
 
+    # Only GET answers may be kept by browsers and CDNs (a POST is never cached by them).
+    shareable = raw[0] == "GET"
     key = cache.key(scope.tenant, *raw)
-    hit = cache.get(key)
+    hit = cache.lookup(key)
     if hit is not None:
         _CACHED.inc()
-        return Response(hit, media_type=_JSON)
+        return _public(request, state, hit[0], hit[1], hit[2]) if shareable else _private(hit[0])
     generation = cache.generations.get(scope.tenant)
     if generation is None:
         try:
@@ -112,7 +155,7 @@ async def _execute(
             # the store is away: answer uncached (its resolvers report STORE_UNAVAILABLE
             # as GraphQL errors, like every other error of an operation)
             encoded, _, _ = await _run(*run)
-            return Response(encoded, media_type=_JSON)
+            return _private(encoded)
 
     # Single flight: after a publish every reader of a page misses at once; the first
     # computes it and the others (same request, same generation) wait for its bytes.
@@ -122,21 +165,33 @@ async def _execute(
         shared = await asyncio.shield(pending)
         if shared is not None:
             _CACHED.inc()
-            return Response(shared, media_type=_JSON)
+            return _answer(request, state, shareable, shared[0], generation, shared[1])
         encoded, _, _ = await _run(*run)  # the first one failed: answer for ourselves
-        return Response(encoded, media_type=_JSON)
-    future: asyncio.Future[bytes | None] = asyncio.get_running_loop().create_future()
+        return _private(encoded)
+    future: asyncio.Future[tuple[bytes, float | None] | None] = asyncio.get_running_loop().create_future()
     cache.inflight[flight] = future
+    until: float | None = None
     try:
         encoded, ok, url_expiry = await _run(*run)
         if ok:
-            cache.put(key, generation, encoded, serve_until(url_expiry, settings.read_cache_url_margin_seconds))
-        future.set_result(encoded if ok else None)
+            until = serve_until(url_expiry, settings.read_cache_url_margin_seconds)
+            cache.put(key, generation, encoded, until)
+        future.set_result((encoded, until) if ok else None)
     finally:
         del cache.inflight[flight]
         if not future.done():
             future.set_result(None)
-    return Response(encoded, media_type=_JSON)
+    if not ok:
+        return _private(encoded)  # errors (an outage among them) are not for keeping
+    return _answer(request, state, shareable, encoded, generation, until)
+
+
+def _answer(
+    request: Request[Any, Any, Any], state: State, shareable: bool, body: bytes, generation: int, until: float | None
+) -> Response[Any]:
+    if not shareable:
+        return _private(body)
+    return _public(request, state, body, etag_for(generation, body), until)
 
 
 async def _run(
@@ -208,18 +263,23 @@ async def graphql_post(request: Request[Any, Any, Any], state: State) -> Respons
 )
 async def graphql_get(request: Request[Any, Any, Any], state: State) -> Response[Any]:
     params = request.query_params
-    if "query" not in params:
+    if "query" not in params and "documentId" not in params and "extensions" not in params:
         if state.settings.development and "text/html" in request.headers.get("accept", ""):
             return Response(graphiql_html(), media_type="text/html")
         return _bad_request("缺少 query 参数 / missing 'query' parameter")
     payload: dict[str, Any] = {"query": params.get("query"), "operationName": params.get("operationName")}
     if params.get("variables"):
         payload["variables"] = decode(params["variables"], "variables")
+    if params.get("documentId"):
+        payload["documentId"] = params["documentId"]
+    if params.get("extensions"):
+        payload["extensions"] = decode(params["extensions"], "extensions")
     return await _execute(state, request, payload, allow_mutation=False, raw=("GET", request.scope["query_string"]))
 
 
 _HEADERS = [(b"content-type", b"application/json")]
 CSRF_HEADER_BYTES = CSRF_HEADER.encode()
+_PRIVATE_HEADERS = [*_HEADERS, (b"cache-control", PRIVATE.encode())]
 
 
 class CachedReads:
@@ -228,17 +288,22 @@ class CachedReads:
     Only requests without an `authorization` header (nor the console's session cookie
     or CSRF header) are looked up, with the same key
     the handlers store under (tenant, method, raw body or query string), so a hit is
-    byte-for-byte what the handler would have returned for the current generation.
+    byte-for-byte what the handler would have returned for the current generation,
+    with the same caching headers (and a 304 for a matching `If-None-Match`).
     A POST body is read here only when its declared length is within the limit; on a
-    miss it is handed on unchanged. Install it outermost only when nothing else must
-    touch every response (e.g. no CORS middleware).
+    miss it is handed on unchanged. With CORS configured (`cross_origin`), requests
+    carrying an `Origin` header go through litestar, whose CORS middleware answers them.
     """
 
-    def __init__(self, app: Any, cache: Any, tenant: str, max_body: int, path: str = "/graphql") -> None:
+    def __init__(
+        self, app: Any, cache: Any, settings: Any, cross_origin: bool = False, path: str = "/graphql"
+    ) -> None:
         self.app = app
         self.cache = cache
-        self.tenant = tenant
-        self.max_body = max_body
+        self.settings = settings
+        self.tenant = settings.default_tenant
+        self.max_body = settings.max_request_bytes
+        self.cross_origin = cross_origin
         self.path = path
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
@@ -246,16 +311,22 @@ class CachedReads:
             return await self.app(scope, receive, send)
         length = -1
         content_type = None
+        if_none_match = None
+        if self.cross_origin:
+            send = self._varying(send)
         for name, value in scope["headers"]:
-            if name == b"authorization" or name == CSRF_HEADER_BYTES or (name == b"cookie" and has_session_cookie(value)):
-                return await self.app(scope, receive, send)  # signed in (token or console session)
+            if (name == b"authorization" or name == CSRF_HEADER_BYTES or (name == b"cookie" and has_session_cookie(value))
+                    or (name == b"origin" and self.cross_origin)):  # fmt: skip
+                return await self.app(scope, receive, send)  # signed in (token or console session), or CORS
             if name == b"content-length":
                 length = int(value) if value.isdigit() else -1
             elif name == b"content-type":
                 content_type = value.decode("latin-1")
+            elif name == b"if-none-match":
+                if_none_match = value.decode("latin-1")
         method = scope["method"]
         if method == "GET":
-            if await self._answer(("GET", scope["query_string"]), send):
+            if await self._answer(("GET", scope["query_string"]), send, if_none_match):
                 return None
             return await self.app(scope, receive, send)
         if method != "POST" or not 0 <= length <= self.max_body or not is_json_media_type(content_type):
@@ -269,7 +340,7 @@ class CachedReads:
             if not message.get("more_body", False):
                 break
         body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-        if await self._answer(("POST", body), send):
+        if await self._answer(("POST", body), send, None):
             return None
         replayed = False
 
@@ -282,17 +353,37 @@ class CachedReads:
 
         return await self.app(scope, replay, send)
 
-    async def _answer(self, raw: tuple[str, bytes], send: Any) -> bool:
-        hit = self.cache.get(self.cache.key(self.tenant, *raw))
+    @staticmethod
+    def _varying(send: Any) -> Any:
+        """With CORS, every answer varies on Origin too (litestar's CORS middleware replaces
+        `Vary` with `Origin` on allowed origins only): a CDN must neither hand an answer made
+        for one origin to another nor an anonymous one to a signed-in caller."""
+
+        async def wrapped(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"vary"]
+                message = {**message, "headers": [*headers, (b"vary", VARY_CORS.encode())]}
+            await send(message)
+
+        return wrapped
+
+    async def _answer(self, raw: tuple[str, bytes], send: Any, if_none_match: str | None) -> bool:
+        hit = self.cache.lookup(self.cache.key(self.tenant, *raw))
         if hit is None:
             return False
         _CACHED.inc()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [*_HEADERS, (b"content-length", str(len(hit)).encode())],
-            }
-        )
-        await send({"type": "http.response.body", "body": hit, "more_body": False})
+        body, etag, until = hit
+        status = 200
+        if raw[0] == "GET":
+            headers = [*_HEADERS] + [
+                (k.encode(), v.encode()) for k, v in public_headers(self.settings, etag, until, self.cache.clock()).items()
+            ]
+            if etag_matches(if_none_match, etag):
+                status, body = 304, b""
+                headers = headers[1:]
+        else:
+            headers = [*_PRIVATE_HEADERS]
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body, "more_body": False})
         return True

@@ -3,8 +3,10 @@
 Authenticated like HTTP: the `connection_init` payload carries the bearer token
 (`{"authorization": "Bearer <token>"}`, or `{"token": "<token>"}`), checked the same
 way as the `Authorization` header; the console sends `{"csrf": "<value>"}` instead and is
-authenticated by its session cookie (sent with the handshake) when the value matches. Refusals close the socket with the protocol's
-codes: 4401 no or bad token (and subscribing before `connection_ack`), 4403 a
+authenticated by its session cookie (sent with the handshake) when the value matches.
+Without either the socket is an anonymous reader's, for public subscriptions (`liveStory`)
+only. Refusals close the socket with the protocol's
+codes: 4401 a bad token (and subscribing before `connection_ack`), 4403 a
 signed-in caller without the right to watch the newsroom, 4400 malformed messages
 (not JSON, or nested deeper than the JSON limit),
 4406 a client not speaking graphql-transport-ws, 4408 no `connection_init` in time,
@@ -144,10 +146,16 @@ class Connection:
                 )
             except HubError as exc:
                 await self.close(4403, f"Forbidden: {exc.code}")
-        if not isinstance(header, str) or not header:
-            await self.close(
-                4401, "Unauthorized: send the bearer token in the connection_init payload"
-            )
+            if not header:
+                await self.close(4401, "Unauthorized: the console's session cookie is missing")
+        if header is not None and (not isinstance(header, str) or not header):
+            await self.close(4401, "Unauthorized: send the bearer token in the connection_init payload")
+        if header is None:
+            # an anonymous reader: public subscriptions only (liveStory); the others refuse
+            # it with UNAUTHENTICATED when subscribed to
+            self.scope = scope_for_authorization(None, self.state.settings, None)
+            await self.send({"type": "connection_ack"})
+            return
         try:
             scope = scope_for_authorization(
                 header, self.state.settings, getattr(self.state, "auth", None)
@@ -240,7 +248,7 @@ class Connection:
 
 @websocket("/graphql")
 async def graphql_ws(socket: WebSocket[Any, Any, Any], state: State) -> None:
-    """graphql-transport-ws: subscriptions (newsroomEvents) for signed-in newsroom staff."""
+    """graphql-transport-ws: newsroomEvents for signed-in newsroom staff, liveStory for everyone."""
     offered = socket.scope.get("subprotocols") or []
     if PROTOCOL not in offered:
         await socket.accept()

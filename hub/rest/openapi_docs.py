@@ -99,7 +99,14 @@ GRAPHQL_RESPONSES: dict[int, ResponseSpec] = {
     415: _error("UNSUPPORTED_MEDIA_TYPE: a content type other than application/json"),
     500: _error("INTERNAL: an unexpected failure; `details.ref` names the log entry"),
 }
-GRAPHQL_GET_RESPONSES = {code: spec for code, spec in GRAPHQL_RESPONSES.items() if code not in (413, 415)}
+GRAPHQL_GET_RESPONSES: dict[int, ResponseSpec] = {
+    **{code: spec for code, spec in GRAPHQL_RESPONSES.items() if code not in (413, 415)},
+    304: ResponseSpec(
+        data_container=None,
+        description="Not Modified: an anonymous read whose `If-None-Match` names its current ETag (no body)",
+        generate_examples=False,
+    ),
+}
 METRICS_RESPONSES: dict[int, ResponseSpec] = {
     401: _error("UNAUTHENTICATED: RONGHUB_METRICS_TOKEN is set (always in production) and the bearer token differs"),
 }
@@ -122,8 +129,8 @@ _STRING = Schema(type=OpenAPIType.STRING)
 GRAPHQL_REQUEST = Schema(
     type=OpenAPIType.OBJECT,
     title="GraphQLRequest",
-    description="A GraphQL request (GraphQL over HTTP).",
-    required=["query"],
+    description="A GraphQL request (GraphQL over HTTP). `query`, or instead a registered `documentId`, "
+    "or Apollo's `extensions.persistedQuery`.",
     properties={
         "query": Schema(
             type=OpenAPIType.STRING,
@@ -138,6 +145,16 @@ GRAPHQL_REQUEST = Schema(
         "operationName": Schema(
             type=[OpenAPIType.STRING, OpenAPIType.NULL],
             description="which operation to run when the document has several",
+        ),
+        "documentId": Schema(
+            type=OpenAPIType.STRING,
+            description="a trusted document's id (`<sha256 hex>` or `sha256:<hex>`) from a registered "
+            "persisted-documents manifest, instead of `query`",
+        ),
+        "extensions": Schema(
+            type=OpenAPIType.OBJECT,
+            description='Apollo APQ: `{"persistedQuery": {"version": 1, "sha256Hash": "<hex>"}}`',
+            additional_properties=Schema(),
         ),
     },
 )
@@ -168,6 +185,12 @@ class GraphQLGetOperation(Operation):
                       description="JSON object with the variables"),
             Parameter(name="operationName", param_in="query", required=False, schema=_STRING,
                       description="which operation to run"),
+            Parameter(name="documentId", param_in="query", required=False, schema=_STRING,
+                      description="a registered trusted document's id (`<sha256 hex>` or `sha256:<hex>`), instead of query"),
+            Parameter(name="extensions", param_in="query", required=False, schema=_STRING,
+                      description='JSON; Apollo APQ: {"persistedQuery": {"version": 1, "sha256Hash": "<hex>"}}'),
+            Parameter(name="If-None-Match", param_in="header", required=False, schema=_STRING,
+                      description="the ETag of an anonymous answer kept earlier: 304 while it is current"),
         ]  # fmt: skip
         ok = self.responses.get("200") if self.responses else None
         if ok is not None and not isinstance(ok, dict) and getattr(ok, "content", None) is not None:

@@ -31,23 +31,23 @@ def encode(key: str, value: Any, doc_id: str) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def _invalid() -> HubError:
-    return invalid("after", "翻页游标无效,请从第一页重新开始", "invalid cursor; start again from the first page")
+def _invalid(field: str = "after") -> HubError:
+    return invalid(field, "翻页游标无效,请从第一页重新开始", "invalid cursor; start again from the first page")
 
 
-def decode(cursor: str, key: str) -> tuple[Any, str]:
-    """The (value, id) a cursor of `key` points after; a clear INVALID_INPUT if tampered."""
+def decode(cursor: str, key: str, field: str = "after") -> tuple[Any, str]:
+    """The (value, id) a cursor of `key` points at; a clear INVALID_INPUT on `field` if tampered."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         k, value, doc_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, TypeError, RecursionError) as exc:  # RecursionError: "[[[[..." payloads
-        raise _invalid() from exc
+        raise _invalid(field) from exc
     # The value goes into the query as is: only a plain scalar may come back (a tampered
     # object such as {"$ne": null} would be read as an operator).
     if not isinstance(value, int | float | str) or isinstance(value, bool) or not isinstance(doc_id, str):
-        raise _invalid()
+        raise _invalid(field)
     if k != key:
-        raise invalid("after", "翻页游标与排序方式不符,请从第一页重新开始", "the cursor belongs to another ordering")
+        raise invalid(field, "翻页游标与排序方式不符,请从第一页重新开始", "the cursor belongs to another ordering")
     return value, doc_id
 
 
@@ -120,3 +120,36 @@ async def page_after(
         rest_q = {**q, key: {**window, "$lt": value if below is None else min(below, value)}}
         docs += await model.find(rest_q).sort(order).limit(limit - len(docs)).to_list()
     return docs
+
+
+async def page_before(
+    model: type[Document], q: dict[str, Any], key: str, before: str | None, limit: int
+) -> list[Any]:
+    """Up to `limit` documents of `q` right before the cursor (the last `limit` without
+    one), in descending (key, _id) order like every page: Relay's `last`/`before`.
+
+    Read in ascending order from the cursor: the rest of its tie group (same key value,
+    larger id), then everything strictly above the key value, both index-served."""
+    ascending = [(key, SortDirection.ASCENDING), ("_id", SortDirection.ASCENDING)]
+    if before is None:
+        oldest: list[Any] = await model.find(q).sort(ascending).limit(limit).to_list()
+        return oldest[::-1]
+    value, doc_id = decode(before, key, "before")
+    current = q.get(key)
+    window: dict[str, Any] = dict(current) if isinstance(current, dict) else {}
+    docs: list[Any] = []
+    if within(window, value):
+        tie_q = {**q, key: {"$eq": value}}
+        ties = await model.find(tie_q).sort([("_id", SortDirection.ASCENDING)]).limit(TIE_GROUP_MAX).to_list()
+        docs = [d for d in ties if str(d.id) > doc_id][:limit]
+    if len(docs) < limit:
+        rest = dict(window)
+        try:
+            above_lower = all(b not in window or value >= window[b] for b in ("$gt", "$gte"))
+        except TypeError:  # a cursor value of another type than the bounds: no document has it
+            return docs[::-1]
+        if above_lower:  # the cursor's value is then the strictest lower bound
+            rest.pop("$gte", None)
+            rest["$gt"] = value
+        docs += await model.find({**q, key: rest}).sort(ascending).limit(limit - len(docs)).to_list()
+    return docs[::-1]

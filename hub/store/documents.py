@@ -32,6 +32,8 @@ class TenantDoc(TenantDocument):
     name: str
     created_at: int = Field(default_factory=now_ms)
     kind: str = "center"  # center (融媒体中心) | platform (the provincial platform itself)
+    # the center's public story URLs (hub/domain/permalink.py); None: RONGHUB_SITE_URL_PATTERN
+    site_url_pattern: str | None = None
 
     class Settings:
         name = "tenants"

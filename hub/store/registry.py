@@ -37,4 +37,9 @@ def document_models() -> list[type[Document]]:
     models.append(IdempotencyKeyDoc)  # idempotent creates (hub/store/idempotency.py)
     models += WENZHENG_MODELS  # 问政: questions and the center's settings
     models.append(AuditDeferredDoc)  # audit entries left for the sweep (hub/audit/deferred.py)
+    from hub.editing.preview_links import PREVIEW_MODELS
+    from hub.graphql.persisted import PERSISTED_MODELS
+
+    models += PERSISTED_MODELS  # trusted documents per client (hub/graphql/persisted.py)
+    models += PREVIEW_MODELS  # revoked draft preview links (hub/editing/preview_links.py)
     return models

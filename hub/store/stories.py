@@ -158,10 +158,14 @@ class StoryRepository:
         return {d.id: d for d in docs if not limited or self._visible(d)}
 
     async def page(
-        self, flt: StoryFilter, first: int, after: str | None, order: str = "updated_at"
+        self, flt: StoryFilter, first: int, after: str | None, order: str = "updated_at",
+        before: str | None = None, backward: bool = False,
     ) -> Page:
+        """A page of `first` after `after`; `backward` (Relay's `last`/`before`): the `first`
+        right before `before` (the last ones without it), in the same newest-first order."""
         if order not in ORDER_KEYS:
             raise ValueError(order)
+        backward = backward or before is not None
         # `$eq` equalities keep the embedded store on the compound indexes (hub/store/cursor.py)
         q = self._indexed_base()
         if flt.column_id is not None:
@@ -170,7 +174,8 @@ class StoryRepository:
             q["type"] = cursors.eq(flt.type.value)
         if flt.status is not None:
             if q.get("status", cursors.eq(flt.status.value)) != cursors.eq(flt.status.value):
-                return Page([], [], False, after is not None)  # the caller may only see published ones
+                # the caller may only see published ones
+                return Page([], [], before is not None, after is not None)
             q["status"] = cursors.eq(flt.status.value)
         if flt.created_by is not None:
             q["created_by"] = cursors.eq(flt.created_by)
@@ -184,21 +189,49 @@ class StoryRepository:
         if window:
             q[order] = window
         alternatives = q.pop("$or", None)
+        cursor = before if backward else after
         if alternatives is None:
-            docs = await cursors.page_after(self._model, q, order, after, first + 1)
+            read = cursors.page_before if backward else cursors.page_after
+            docs = await read(self._model, q, order, cursor, first + 1)
         else:
-            docs = await self._page_of_alternatives(q, alternatives, order, after, first + 1)
-        has_next = len(docs) > first
-        docs = docs[:first]
+            docs = await self._page_of_alternatives(q, alternatives, order, cursor, first + 1, backward)
+        more = len(docs) > first
+        # backward, the extra one (farthest from the cursor: the newest) comes first
+        docs = docs[max(0, len(docs) - first) :] if backward else docs[:first]
         return Page(
             items=docs,
             cursors=[cursors.encode(order, getattr(d, order), d.id) for d in docs],
-            has_next=has_next,
-            has_previous=after is not None,
+            has_next=before is not None if backward else more,
+            has_previous=more if backward else after is not None,
         )
 
+    async def count(self, flt: StoryFilter, order: str) -> int | None:
+        """How many stories the list of `flt` holds, where one index-served count answers
+        it: not below tenant-wide roles (their visibility rule would need a count per part
+        and the overlap of the parts)."""
+        q = self._indexed_base()
+        if "$or" in q:
+            return None
+        for name, value in (("column_id", flt.column_id), ("type", flt.type), ("status", flt.status)):
+            if value is not None:
+                wanted = cursors.eq(getattr(value, "value", value))
+                if name == "status" and q.get("status", wanted) != wanted:
+                    return 0
+                q[name] = wanted
+        if flt.tag is not None:
+            q["tags"] = {"$all": [flt.tag]}
+        window: dict[str, int] = {"$gt": 0} if order == "published_at" else {}
+        if flt.since is not None:
+            window["$gte"] = flt.since
+        if flt.until is not None:
+            window["$lt"] = flt.until
+        if window:
+            q[order] = window
+        return await self._model.get_pymongo_collection().count_documents(q)
+
     async def _page_of_alternatives(
-        self, q: dict[str, Any], alternatives: list[dict[str, Any]], order: str, after: str | None, limit: int
+        self, q: dict[str, Any], alternatives: list[dict[str, Any]], order: str, after: str | None, limit: int,
+        backward: bool = False,
     ) -> list[StoryDoc]:
         """A page of `q` AND any of `alternatives` (the visibility `$or` of `_base`).
 
@@ -214,10 +247,13 @@ class StoryRepository:
                 if all(branch.setdefault(k, v) == v for k, v in part.items()):  # else: contradicts the filter
                     branches.append(branch)
         found: dict[str, StoryDoc] = {}
+        read = cursors.page_before if backward else cursors.page_after
         for branch in branches:
-            for doc in await cursors.page_after(self._model, branch, order, after, limit):
+            for doc in await read(self._model, branch, order, after, limit):
                 found[doc.id] = doc
-        return sorted(found.values(), key=lambda d: (getattr(d, order), d.id), reverse=True)[:limit]
+        ranked = sorted(found.values(), key=lambda d: (getattr(d, order), d.id), reverse=True)
+        # backward: the `limit` nearest the cursor are the last ones of the union
+        return ranked[-limit:] if backward else ranked[:limit]
 
     # ---- revisions ---------------------------------------------------------------
     async def revisions(self, story_id: str) -> list[RevisionDoc]:
@@ -544,6 +580,6 @@ def _content_fields(content: StoryContent) -> dict[str, Any]:
     return data
 
 
-def check_page_size(first: int, limit: int) -> None:
+def check_page_size(first: int, limit: int, field: str = "first") -> None:
     if first < 0 or first > limit:
-        raise invalid("first", f"每页条数须在 0 到 {limit} 之间", f"must be between 0 and {limit}")
+        raise invalid(field, f"每页条数须在 0 到 {limit} 之间", f"must be between 0 and {limit}")

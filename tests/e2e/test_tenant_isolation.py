@@ -10,6 +10,7 @@ Every seeded story carries a marker `MK{tenant}S{n}`; created ones `MK{tenant}N`
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -53,12 +54,23 @@ CREATE_STORY = 'mutation($t: String!) { createStory(input: {title: $t, bodyText:
 
 # One probe (or more) per root field; `{...}` names the argument pool each variable draws from.
 PROBES: dict[str, list[tuple[str, dict[str, str]]]] = {
-    "stories": [("{ stories(first: 50) { edges { node { id title body status } } } }", {}),
+    "stories": [("{ stories(first: 50) { totalCount edges { node { id title body status url } } } }", {}),
                 ('{ stories(first: 50, filter: {status: DRAFT}) { edges { node { id title } } } }', {})],
     "story": [("query($id: ID!) { story(id: $id) { id title body revisions { title body } } }", {"id": "story"})],
     "revision": [("query($id: ID!) { revision(storyId: $id, number: 1) { title body } }", {"id": "story"})],
     "diffStory": [("query($id: ID!) { diffStory(id: $id, fromRevision: 1, toRevision: 1) { storyId changes { before after } } }", {"id": "story"})],
     "columns": [("{ columns { id name } }", {})],
+    # links: story URLs, the center's pattern, draft previews (a genuine token is a deliberate share:
+    # probed with forged ones; making one for another center's story is NOT_FOUND)
+    "siteUrlPattern": [("{ siteUrlPattern }", {})],
+    "setSiteUrlPattern": [('mutation { setSiteUrlPattern(pattern: "https://news.example.cn/{column}/{id}.html") }', {})],
+    "createPreviewLink": [("mutation($id: ID!) { createPreviewLink(storyId: $id) { url token expiresAt } }", {"id": "story"})],
+    "revokePreviewLinks": [("mutation($id: ID!) { revokePreviewLinks(storyId: $id) }", {"id": "story"})],
+    "storyPreview": [("query($t: String!) { storyPreview(token: $t) { id title body url } }", {"t": "fresh"})],
+    # Relay: any tenant's story id (or an asset's, column's) through node/nodes
+    "node": [("query($id: ID!) { node(id: $id) { id ... on Story { title body } } }", {"id": "story"})],
+    "nodes": [("query($id: ID!, $other: ID!) { nodes(ids: [$id, $other]) { id ... on Story { title body } } }",
+               {"id": "story", "other": "story"})],
     "me": [("{ me { tenantId kind grants { label } } }", {})],
     "tenant": [("{ tenant { id name } }", {})],
     "tenants": [("{ tenants { id name } }", {})],
@@ -128,6 +140,10 @@ PROBES: dict[str, list[tuple[str, dict[str, str]]]] = {
     "createClient": [('mutation { createClient(name: "合作方", scopes: ["stories:read"]) { clientId } }', {})],
     "signOut": [("mutation { signOut }", {})],
     # client lifecycle: the world's clients are named with their tenant's marker (MK{i}N)
+    # trusted documents of any tenant's client (another center's client: NOT_FOUND)
+    "persistedDocuments": [("query($c: ID!) { persistedDocuments(clientId: $c) { id clientId text } }", {"c": "client"})],
+    "registerPersistedDocuments": [("mutation($c: ID!, $m: JSON!) { registerPersistedDocuments(clientId: $c, manifest: $m) { clientId documents } }",
+                                    {"c": "client", "m": "manifest"})],
     "clients": [("{ clients { id name status scopes feedSubscriptionCount webhookEndpointCount } }", {}),
                 ("query($t: ID) { clients(tenant: $t) { id name disabledReason } }", {"t": "tenant"})],
     # rotating keeps live tokens (no endSessions): any tenant's client, the caller's own included
@@ -363,6 +379,9 @@ def operations(draw: st.DrawFn, world: World) -> tuple[Actor, str, str, dict[str
         elif pool == "tracking":  # any tenant's tracking number with its right check code
             _, _, number, code = draw(st.sampled_from(world.questions))
             variables[var], variables["c"] = number, code
+        elif pool == "manifest":  # a persisted-documents manifest naming the caller's tenant
+            text = f"{{ columns {{ id }} }} # MK{own}N"
+            variables[var] = {hashlib.sha256(text.encode()).hexdigest(): text}
         elif pool == "publication":  # any tenant's app publication
             _, _, sid = draw(st.sampled_from(world.stories))
             variables[var] = f"{sid}:1:app:publish"

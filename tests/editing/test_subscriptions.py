@@ -150,8 +150,11 @@ async def closed_with(ws: ClientConnection) -> int | None:
 async def test_unauthenticated_and_unentitled_callers_are_refused(
     hub_url: str, http: httpx.AsyncClient
 ) -> None:
-    async with socket(hub_url) as ws:  # no token
-        assert await closed_with(ws) == 4401
+    async with socket(hub_url) as ws:  # no token: an anonymous reader, public subscriptions only
+        assert (await receive(ws))["type"] == "connection_ack"
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE}}))
+        error = await receive(ws)
+        assert error["type"] == "error" and error["payload"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     async with socket(hub_url, {"authorization": "Bearer not-a-token"}) as ws:
         assert await closed_with(ws) == 4401
     async with connect(ws_url(hub_url), subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]

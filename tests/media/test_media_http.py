@@ -254,3 +254,19 @@ async def test_a_file_name_with_a_nul_byte_or_a_control_character_is_refused(htt
     assert response.status_code == 400 and code_of(response) == "BAD_FILE_NAME"
     resumable = await http.post("/media/uploads/resumable", json={"size": 100, "filename": filename}, headers=AUTH)
     assert resumable.status_code == 400 and code_of(resumable) == "BAD_FILE_NAME"
+
+
+async def test_a_rendition_url_is_cacheable_by_a_cdn_and_revalidates_with_its_etag(
+    http: httpx.AsyncClient, editor: GraphQLClient
+) -> None:
+    asset = (await upload(http, image_bytes("PNG", (320, 240)), "cdn.png")).json()
+    url = (await editor(RENDITION, {"id": asset["id"], "spec": "thumb"}))["renditionUrl"]
+    async with httpx.AsyncClient() as anonymous:
+        got = await anonymous.get(url)
+        assert got.status_code == 200
+        control = got.headers["cache-control"]
+        assert control.startswith("public, max-age=") and control.endswith(", immutable")
+        exp = int(url.split("exp=")[1].split("&")[0])
+        assert 0 < int(control.split("max-age=")[1].split(",")[0]) <= exp - int(time.time()) + 1
+        again = await anonymous.get(url, headers={"if-none-match": got.headers["etag"]})
+        assert again.status_code == 304 and again.content == b""

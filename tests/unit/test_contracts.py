@@ -49,14 +49,16 @@ def test_graphql_endpoint_documents_request_responses_and_error_shape(rendered: 
     spec = json.loads(rendered["openapi.json"])
     post = spec["paths"]["/graphql"]["post"]
     body = post["requestBody"]["content"]["application/json"]["schema"]
-    assert body["required"] == ["query"]
-    assert set(body["properties"]) == {"query", "variables", "operationName"}
+    assert "required" not in body  # `query`, or a documentId, or an APQ hash
+    assert set(body["properties"]) == {"query", "variables", "operationName", "documentId", "extensions"}
     assert set(post["responses"]) == {"200", "400", "401", "413", "415", "500"}
     schemas = spec["components"]["schemas"]
     assert set(schemas["GraphQLResponse"]["properties"]) == {"data", "errors"}
     assert set(schemas["ErrorExtensions"]["properties"]) == {"code", "message", "message_zh", "message_en", "details"}
     get = spec["paths"]["/graphql"]["get"]
-    assert {p["name"] for p in get["parameters"]} == {"query", "variables", "operationName"}
+    assert {p["name"] for p in get["parameters"]} == {
+        "query", "variables", "operationName", "documentId", "extensions", "If-None-Match"}
+    assert "304" in get["responses"]
 
 
 def test_operations_endpoints_are_documented(rendered: dict[str, str]) -> None:
