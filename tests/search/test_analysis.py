@@ -72,7 +72,9 @@ def test_built_in_synonyms_go_both_ways() -> None:
 def test_one_wrong_character_phrases_skip_the_broken_bigrams() -> None:
     phrases = analysis.one_typo_phrases("融媒休中心")
     assert [(0, "融媒"), (3, "中心")] in phrases  # 休 replaced
-    assert analysis.one_typo_phrases("融媒体") == []
+    # three characters keep one bigram (消费卷 for 消费券 still finds 消费); two keep none
+    assert analysis.one_typo_phrases("消费卷") == [[(1, "费卷")], [(0, "消费")]]
+    assert analysis.one_typo_phrases("融媒") == []
 
 
 def test_suggestion_keys_offer_a_word_by_characters_pinyin_and_initials() -> None:
