@@ -285,7 +285,7 @@ class TantivyEngine:
         self.root = directory
         self.directory = directory / f"tantivy-v{SCHEMA_VERSION}"
         # an index of an older version sits beside a new, empty one: the hub rebuilds
-        # this one from the store and then removes the old (see hub/search/rebuild.py)
+        # this one from the store, then removes the old (hub/search/rebuild.py)
         self.needs_rebuild = False
         self.heap_bytes = heap_bytes
         self.schema = build_schema()
@@ -298,8 +298,17 @@ class TantivyEngine:
     async def start(self) -> None:
         await asyncio.to_thread(self._open)
 
+    @property
+    def rebuild_marker(self) -> Path:
+        # beside the index directory, not in it (tantivy owns that directory's files)
+        return self.root / f"tantivy-v{SCHEMA_VERSION}.rebuild"
+
     def _open(self) -> None:
-        self.needs_rebuild = not self.directory.exists() and bool(self.stale_directories())
+        if not self.directory.exists() and self.stale_directories():
+            # written before the new index exists: a rebuild cut short is redone next start
+            self.root.mkdir(parents=True, exist_ok=True)
+            self.rebuild_marker.write_text("index of an older schema version found; rebuilding from the store\n")
+        self.needs_rebuild = self.rebuild_marker.exists()
         self.directory.mkdir(parents=True, exist_ok=True)
         self._index = tantivy.Index(self.schema, path=str(self.directory), reuse=True)
         try:
@@ -321,6 +330,8 @@ class TantivyEngine:
         def run() -> None:
             for p in self.stale_directories():
                 shutil.rmtree(p, ignore_errors=True)
+
+            self.rebuild_marker.unlink(missing_ok=True)
 
         await asyncio.to_thread(run)
         self.needs_rebuild = False
