@@ -5,7 +5,7 @@
 
 The judged queries are in bench/search_eval.toml (our own wording, judged by reading
 the stories). The corpus is the demo center's stories (hub/demo/content.py) and the
-five seed articles (RONGHUB_SEEDS_DIR, default ../shared/seeds next to the checkout),
+five seed articles (RONGHUB_SEEDS_DIR, else the shared/seeds found above the checkout),
 indexed into a temporary embedded engine exactly as the hub indexes published stories.
 
 MRR: 1/rank of the first story judged relevant (grade ≥ 1) within the first ten, else 0.
@@ -51,8 +51,11 @@ def load_queries(path: Path = QUERIES) -> list[Judged]:
 
 
 def seeds_dir() -> Path:
+    """RONGHUB_SEEDS_DIR, else the nearest shared/seeds above the checkout (main or a worktree)."""
     configured = os.environ.get("RONGHUB_SEEDS_DIR")
-    return Path(configured) if configured else ROOT.parent.parent / "shared" / "seeds"
+    if configured:
+        return Path(configured)
+    return next((p / "shared" / "seeds" for p in ROOT.parents if (p / "shared" / "seeds").is_dir()), ROOT.parent / "shared" / "seeds")
 
 
 # ---- metrics (pure) -------------------------------------------------------------------

@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import pairwise
@@ -418,12 +417,12 @@ def _unit_kind(text: str) -> str:
 # Words a question is made of that say nothing about which story answers it. Single
 # characters (的, 了, 在, 去, 能 ...) need no list: in a long query every lone character
 # is optional (see `_mark_optional`).
-QUESTION_WORDS = frozenset(
-    """怎么 怎样 怎么样 如何 什么 哪里 哪儿 哪些 哪个 哪家 几点 几时 几号 多少 多少钱 多久 多长时间
-    为什么 为啥 是否 能否 能不能 会不会 可不可以 是不是 有没有 要不要 可以 需要 应该 请问 一下
-    一共 比较 时候 什么时候 我们 咱们 你们 他们 这个 那个 这些 那些 一些 还是 或者 以及 还有
-    还能 能够 怎么办 了吗 的话 一般 不会 不能 能不能 多大""".split()
-)
+QUESTION_WORDS = frozenset((
+    "怎么", "怎样", "怎么样", "如何", "什么", "哪里", "哪儿", "哪些", "哪个", "哪家", "几点", "几时", "几号", "多少", "多少钱", "多久", "多长时间",
+    "为什么", "为啥", "是否", "能否", "能不能", "会不会", "可不可以", "是不是", "有没有", "要不要", "可以", "需要", "应该", "请问", "一下", "一共",
+    "比较", "时候", "什么时候", "我们", "咱们", "你们", "他们", "这个", "那个", "这些", "那些", "一些", "还是", "或者", "以及", "还有", "还能",
+    "能够", "怎么办", "了吗", "的话", "一般", "不会", "不能", "多大",
+))
 
 
 def _mark_optional(units: list[QueryUnit]) -> list[QueryUnit]:

@@ -226,7 +226,7 @@ class QueryBuilder:
         words = [u for u in plan.units if u.kind in ("cjk", "phrase") and not u.optional and len(u.text) > 1]
         for a, b in pairwise(words):
             ga, gb = analysis.gram_phrase(a.text), analysis.gram_phrase(b.text)
-            terms = [*enumerate(ga), *((len(a.text) + i, g) for i, g in enumerate(gb))]
+            terms: list[str | tuple[int, str]] = [*enumerate(ga), *((len(a.text) + i, g) for i, g in enumerate(gb))]
             out.append(Query.boost_query(Query.phrase_query(self.schema, "grams", terms, slop=PROXIMITY_SLOP), 1.0))
         return out
 

@@ -176,7 +176,14 @@ async def test_taiwan_words_find_mainland_stories_and_back(service: SearchServic
     assert await ids(service, scope, "計程車") == ["taxi"]
     assert await ids(service, scope, "软件") == ["soft"]
     assert await ids(service, scope, "網路直播") == ["net"]
-    assert await ids(service, scope, "的士") == ["taxi"]  # Hong Kong (a built-in synonym)
+
+
+async def test_hong_kong_words_find_mainland_stories(service: SearchService) -> None:
+    needs(service, "synonyms")  # 的士: OpenCC's hk2s converts characters only; a built-in synonym
+    tenant = "t-" + new_id()
+    await index(service, [doc(tenant, "taxi", "出租车爱心送考"), doc(tenant, "bus", "接驳公交开通")])
+    assert await ids(service, Scope(tenant), "的士") == ["taxi"]
+    assert await ids(service, Scope(tenant), "巴士") == ["bus"]
 
 
 async def test_a_name_as_a_whole_ranks_above_its_parts(service: SearchService) -> None:
