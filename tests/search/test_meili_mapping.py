@@ -3,9 +3,9 @@ runs against a real one when RONGHUB_MEILI_URL is set)."""
 
 from __future__ import annotations
 
+from hub.search import analysis
 from hub.search.analysis import Lexicon, plan_query
 from hub.search.documents import analyze_document
-from hub.search import analysis
 from hub.search.meili_engine import code, filter_expression, matching_strategy, query_text, to_meili
 from hub.search.port import SearchDocument, SearchFilter, SearchRequest
 from hub.store.scope import Scope
