@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from meilisearch_python_sdk import AsyncClient
 from meilisearch_python_sdk.errors import MeilisearchCommunicationError
+from meilisearch_python_sdk.models.search import SearchParams
 from meilisearch_python_sdk.models.settings import MeilisearchSettings, TypoTolerance
 
 from hub.errors import HubError
@@ -259,14 +260,20 @@ class MeiliEngine:
         )
 
     async def spellings(self, scope: Scope, words: Sequence[str]) -> dict[str, str]:
+        if not words:
+            return {}
         flt = f"tenant = {_quote(scope.tenant)} AND audience = {_quote(audience_of(scope))}"
+        # one round trip tells which words no story of the scope uses (usually none)
+        counts = await self.client.multi_search([
+            SearchParams(index_uid=self.index_uid, query="", filter=f"{flt} AND vocab = {_quote(analysis.vocab_key(w))}", limit=1)
+            for w in words
+        ])
+        unknown = [w for w, r in zip(words, counts, strict=True) if not getattr(r, "estimated_total_hits", 0)]
         out: dict[str, str] = {}
-        for word in words:
+        for word in unknown:
             key = analysis.joined_pinyin(word) + analysis.SUGGEST_SEP
             res = await self._index().facet_search(facet_name="vocab", facet_query=key, filter=flt, limit=20)
             found = [(h.value.split(analysis.SUGGEST_SEP, 1)[1], h.count) for h in res.facet_hits if h.value.startswith(key)]
-            if any(w == word for w, _ in found):
-                continue  # a word the stories use is never corrected
             best = analysis.likely_spelling(word, found)
             if best is not None:
                 out[word] = best
