@@ -48,6 +48,7 @@ from hub.store.scope import Scope
 SCHEMA_VERSION = 3
 WS = "whitespace"
 FACET_SIZE = 30
+MAX_BOOSTED = 8  # runs and word pairs boosted (a pasted paragraph must not cost more)
 PROXIMITY_SLOP = 4  # characters allowed between two neighbouring query words
 WORD_MATCHED = 5.0  # score for each word of a long query a story matches
 TIE = 1e-4  # scores this close are a tie, broken by recency
@@ -204,7 +205,7 @@ class QueryBuilder:
     def relaxed(self, plan: QueryPlan) -> Query | None:
         """Every required word, each also matched by one of its parts (手艺人 by 手艺)."""
         words = [u for u in plan.required if u.kind == "cjk" and u.subwords]
-        if not words:
+        if not words or len(plan.required) > MAX_BOOSTED:  # a pasted paragraph is no compound typo
             return None
         parts = []
         for u in plan.required:
@@ -218,13 +219,13 @@ class QueryBuilder:
         as phrases (a name as a whole above its parts; in the head above the body), and
         each two neighbouring words close together (proximity)."""
         out: list[Query] = []
-        for r in plan.runs:
+        for r in plan.runs[:MAX_BOOSTED]:
             if len(r.text) >= 3:
                 grams = analysis.gram_phrase(r.text)
                 out.append(Query.boost_query(self.phrase("grams", grams), 2.0))
                 out.append(Query.boost_query(self.phrase("head", grams), 3.0))
         words = [u for u in plan.units if u.kind in ("cjk", "phrase") and not u.optional and len(u.text) > 1]
-        for a, b in pairwise(words):
+        for a, b in list(pairwise(words))[:MAX_BOOSTED]:
             ga, gb = analysis.gram_phrase(a.text), analysis.gram_phrase(b.text)
             terms: list[str | tuple[int, str]] = [*enumerate(ga), *((len(a.text) + i, g) for i, g in enumerate(gb))]
             out.append(Query.boost_query(Query.phrase_query(self.schema, "grams", terms, slop=PROXIMITY_SLOP), 1.0))
