@@ -219,8 +219,9 @@ class QueryBuilder:
         as phrases (a name as a whole above its parts; in the head above the body), and
         each two neighbouring words close together (proximity)."""
         out: list[Query] = []
+        single = {u.text for u in plan.units}
         for r in plan.runs[:MAX_BOOSTED]:
-            if len(r.text) >= 3:
+            if len(r.text) >= 3 and r.text not in single:  # a one-word run: the word's own phrase is there
                 grams = analysis.gram_phrase(r.text)
                 out.append(Query.boost_query(self.phrase("grams", grams), 2.0))
                 out.append(Query.boost_query(self.phrase("head", grams), 3.0))
@@ -441,13 +442,16 @@ class TantivyEngine:
         return await asyncio.to_thread(self._suggest, scope, prefix, limit)
 
     async def spellings(self, scope: Scope, words: Sequence[str]) -> dict[str, str]:
-        return await asyncio.to_thread(self._spellings, scope, words)
-
-    def _spellings(self, scope: Scope, words: Sequence[str]) -> dict[str, str]:
+        # a term dictionary lookup per word (microseconds): no worker thread unless a word
+        # is unknown, which is rare
         searcher = self.index.searcher()
-        unknown = [w for w in words if searcher.doc_freq("words", w) == 0]  # a term lookup each
+        unknown = [w for w in words if searcher.doc_freq("words", w) == 0]
         if not unknown:
             return {}
+        return await asyncio.to_thread(self._spellings, scope, unknown)
+
+    def _spellings(self, scope: Scope, unknown: Sequence[str]) -> dict[str, str]:
+        searcher = self.index.searcher()
         flt = Query.boolean_query([
             (Occur.Must, self.queries.term("tenant", scope.tenant)),
             (Occur.Must, self.queries.term("audience", audience_of(scope))),
