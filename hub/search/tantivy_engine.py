@@ -220,11 +220,17 @@ class QueryBuilder:
         each two neighbouring words close together (proximity)."""
         out: list[Query] = []
         single = {u.text for u in plan.units}
+        # a short query already requires all its words: the body-wide phrase and proximity
+        # boosts (the costly ones, on the bigrams of every story) are for long queries
+        long = len(plan.required) > 2
         for r in plan.runs[:MAX_BOOSTED]:
             if len(r.text) >= 3 and r.text not in single:  # a one-word run: the word's own phrase is there
                 grams = analysis.gram_phrase(r.text)
-                out.append(Query.boost_query(self.phrase("grams", grams), 2.0))
+                if long:
+                    out.append(Query.boost_query(self.phrase("grams", grams), 2.0))
                 out.append(Query.boost_query(self.phrase("head", grams), 3.0))
+        if not long:
+            return out
         words = [u for u in plan.units if u.kind in ("cjk", "phrase") and not u.optional and len(u.text) > 1]
         for a, b in list(pairwise(words))[:MAX_BOOSTED]:
             ga, gb = analysis.gram_phrase(a.text), analysis.gram_phrase(b.text)
