@@ -451,7 +451,10 @@ class TantivyEngine:
         # a term dictionary lookup per word (microseconds): no worker thread unless a word
         # is unknown, which is rare
         searcher = self.index.searcher()
-        unknown = [w for w in words if searcher.doc_freq("words", w) == 0]
+        unknown = [
+            w for w in words
+            if searcher.doc_freq("words", w) == 0 and searcher.doc_freq("vocab", analysis.vocab_key(w)) == 0
+        ]
         if not unknown:
             return {}
         return await asyncio.to_thread(self._spellings, scope, unknown)
