@@ -75,3 +75,10 @@ def bench(session: nox.Session) -> None:
         session.skip("no benchmarks yet: bench/run.py does not exist in this checkout")
     _install_project(session)
     session.run("python", "-m", "bench.run", *session.posargs)
+
+
+@nox.session(name="search-eval")
+def search_eval(session: nox.Session) -> None:
+    """Search relevance: MRR and nDCG@5 per query class over the judged queries in bench/search_eval.toml (demo stories + seed articles)."""
+    _install_project(session)
+    session.run("python", "-m", "bench.search_eval", *session.posargs)

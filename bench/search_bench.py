@@ -57,6 +57,9 @@ FILLERS = [
 NUMBERS = ["三", "五", "十二", "二十", "一百", "三百余", "两千多", "1.5万"]
 COLUMNS = ["要闻", "民生", "经济", "城事", "人文", "图集", "专题", "通知"]
 TYPES = ["article", "article", "article", "gallery", "video", "audio", "live", "special"]
+# one character replaced by another of the same sound (防讯 for 防汛, 疫描 for 疫苗, ...)
+HOMOPHONES = ["防讯抗旱", "疫描接种", "消防演炼", "招商引姿", "非遗传成", "垃圾分内", "道路改照"]
+REGIONAL = ["計程車", "網路直播 農產品", "公車線路", "資訊 便民措施", "影片 文化節"]
 STATUSES = ["published"] * 7 + ["draft", "in_review", "approved"]
 TAGS = [*TOPICS[:10], "政务公开", "便民服务", "基层动态", "视频新闻", "图片新闻"]
 
@@ -114,6 +117,10 @@ async def _queries(service: SearchService, rng: random.Random) -> dict[str, dict
     public = Scope(TENANTS[0])
     words = [*TOPICS, *PLACES, *(o.removeprefix("区") for o in ORGS)]
     phrases = [f'"{rng.choice(PLACES)}{rng.choice(ORGS)}"' for _ in range(QUERIES_PER_KIND)]
+    questions = [
+        f"{rng.choice(PLACES)}的{rng.choice(TOPICS)}{rng.choice(['什么时候', '在哪里', '怎么'])}{rng.choice(VERBS)}{rng.choice(OBJECTS)}"
+        for _ in range(QUERIES_PER_KIND)
+    ]
     return {
         "word": _ms(await _timed(QUERIES_PER_KIND, lambda i: service.search(public, rng.choice(words), facets=False))),
         "phrase": _ms(await _timed(QUERIES_PER_KIND, lambda i: service.search(public, phrases[i], facets=False))),
@@ -131,6 +138,12 @@ async def _queries(service: SearchService, rng: random.Random) -> dict[str, dict
         ),
         "facets": _ms(await _timed(QUERIES_PER_KIND, lambda i: service.search(newsroom, rng.choice(words), facets=True))),
         "pinyin_initials": _ms(await _timed(QUERIES_PER_KIND, lambda i: service.search(public, "xczx", facets=False))),
+        # long questions (question words optional, most words required, phrase and
+        # proximity boosts), homophone typos (vocabulary lookup, then the corrected
+        # query) and Taiwan wording (a second reading)
+        "question": _ms(await _timed(QUERIES_PER_KIND, lambda i: service.search(public, questions[i], facets=False))),
+        "homophone": _ms(await _timed(QUERIES_PER_KIND, lambda i: service.search(public, rng.choice(HOMOPHONES), facets=False))),
+        "regional": _ms(await _timed(QUERIES_PER_KIND, lambda i: service.search(public, rng.choice(REGIONAL), facets=False))),
         "suggest": _ms(await _timed(QUERIES_PER_KIND, lambda i: service.suggest(public, rng.choice(["xiang", "乡村", "fx", "岚溪"])))),
     }
 

@@ -33,6 +33,7 @@ from hub.rest import wenzheng as wenzheng_rest
 from hub.rest.assets import LocalScalar
 from hub.rest.jsonbody import HubRequest
 from hub.rest.responses import http_error_handler, hub_error_handler, internal_error_handler
+from hub.search.rebuild import start_rebuild
 from hub.search.service import SearchService, build_engine
 from hub.search.service import install as install_search
 from hub.settings import Settings
@@ -87,6 +88,8 @@ def create_app(
         await search.start()
         app.state.search = search
         install_search(search)
+        # an index of an older schema version is rebuilt from the store in the background
+        rebuild = start_rebuild(search.engine, search.reindex)
         cutoff: asyncio.Task[None] | None = None
         try:
             async with contextlib.AsyncExitStack() as stack:
@@ -102,6 +105,9 @@ def create_app(
         finally:
             if cutoff is not None:
                 cutoff.cancel()
+            if rebuild is not None:
+                rebuild.cancel()
+                await asyncio.gather(rebuild, return_exceptions=True)
             await app.state.distribution.aclose()
             install_search(None)
             await search.close()

@@ -92,6 +92,10 @@ class SearchConnection:
     total_count: int
     facets: list[SearchFacet]
     typo_tolerant: bool = strawberry.field(description="true when nothing matched exactly and these are near matches")
+    did_you_mean: str | None = strawberry.field(
+        default=None,
+        description="你要找的是不是: the query with homophone typos (同音别字) corrected; these results are for it",
+    )
 
 
 @strawberry.type(description="输入提示")
@@ -198,6 +202,7 @@ class SearchQuery:
                 for name, values in page.facets.items()
             ],
             typo_tolerant=page.typo_tolerant,
+            did_you_mean=page.did_you_mean,
         )
 
     @strawberry.field(description="输入提示: words starting with the prefix (汉字或拼音)")

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import pairwise
 
@@ -31,6 +31,12 @@ from pypinyin import Style, lazy_pinyin
 from pypinyin.pinyin_dict import pinyin_dict
 
 _T2S = opencc.OpenCC("t2s")
+# Regional vocabulary: Hong Kong variant characters to OpenCC's standard, then Taiwan
+# words to mainland ones (計程車 → 出租车, 網路 → 网络, 軟體 → 软件). Phrase conversion
+# can also turn a mainland word written in traditional characters into another word
+# (執行 → 运行), so it is an extra reading next to `fold`, never a replacement.
+_HK2T = opencc.OpenCC("hk2t")
+_TW2SP = opencc.OpenCC("tw2sp")
 
 MAX_QUERY_CHARS = 200
 
@@ -62,6 +68,11 @@ def fold(text: str) -> str:
     return _T2S.convert(unicodedata.normalize("NFKC", text)).lower()
 
 
+def regional(text: str) -> str:
+    """`fold` with Taiwan and Hong Kong vocabulary converted to mainland words."""
+    return _TW2SP.convert(_HK2T.convert(unicodedata.normalize("NFKC", text))).lower()
+
+
 @lru_cache(maxsize=65_536)
 def fold_char(ch: str) -> str:
     """One character folded to exactly one character (for offset-preserving highlighting)."""
@@ -90,7 +101,10 @@ DEFAULT_SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("医保", "医疗保险"),
     ("高铁", "高速铁路"),
     ("新闻发布会", "发布会"),
-    ("公交", "公共汽车"),
+    ("公交", "公共汽车", "巴士"),
+    # Hong Kong words OpenCC's hk2s leaves alone (it converts characters, not words)
+    ("出租车", "的士", "计程车"),
+    ("食堂", "饭堂"),
 )
 
 
@@ -273,6 +287,26 @@ class Analyzed:
     syllables: list[str]
     initials: list[str]
     word_pinyin: list[str]
+    # the text's distinct CJK words (and adjacent short pairs), for homophone correction
+    vocab: list[str] = field(default_factory=list)
+
+
+_CLAUSES = re.compile(r"[^\w]+")
+
+
+def regional_extra(text: str, folded: str) -> str:
+    """The clauses whose regional reading differs from the folded one, in that reading.
+
+    Indexed after the text, so 計程車 in a document is found as 出租车 too, while the
+    folded reading stays (a mainland word in traditional characters keeps its meaning).
+    """
+    converted = regional(text)
+    if converted == folded:
+        return ""
+    a, b = _CLAUSES.split(folded), _CLAUSES.split(converted)
+    if len(a) != len(b):  # conversion never moves punctuation; if it did, take it all
+        return converted
+    return " ".join(y for x, y in zip(a, b, strict=True) if x != y)
 
 
 def analyze(text: str, lexicon: Lexicon = DEFAULT_LEXICON) -> Analyzed:
@@ -282,13 +316,33 @@ def analyze(text: str, lexicon: Lexicon = DEFAULT_LEXICON) -> Analyzed:
     top = maximal(tokens)
     sylls = syllables(top)
     toks = [t[0] for t in tokens]
+    gram_list = grams(folded)
+    extra = regional_extra(text, folded)
+    if extra:
+        extra_tokens = segment(extra, lexicon)
+        toks += [t[0] for t in extra_tokens]
+        gram_list += grams(extra)
+        top_extra = maximal(extra_tokens)
+    else:
+        top_extra = []
     return Analyzed(
         words=toks,
-        grams=grams(folded),
+        grams=gram_list,
         syllables=sylls,
         initials=initials(sylls),
         word_pinyin=word_pinyin(toks) + pair_pinyin(top),
+        vocab=vocabulary(toks, top + top_extra),
     )
+
+
+def vocabulary(toks: Iterable[str], top: list[Token]) -> list[str]:
+    """Distinct CJK words of two or more characters, plus adjacent pairs of up to four
+    characters (消费|券 → 消费券), so a homophone of a compound has a word to become."""
+    out = {t for t in toks if len(t) > 1 and all_cjk(t)}
+    for a, b in pairwise(top):
+        if a[2] == b[1] and len(a[0]) + len(b[0]) <= 4 and all_cjk(a[0]) and all_cjk(b[0]):
+            out.add(a[0] + b[0])
+    return sorted(out)
 
 
 def pair_pinyin(top: list[Token]) -> list[str]:
@@ -313,6 +367,9 @@ class QueryUnit:
     subwords: tuple[str, ...] = ()
     synonyms: tuple[str, ...] = ()
     syllables: tuple[str, ...] = ()  # for cjk (homophones) and latin (pinyin) units
+    # a question or function word (怎么, 哪里, 吗) or a lone character in a long query:
+    # it adds to the score where it matches but is never required
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -320,18 +377,29 @@ class QueryPlan:
     units: tuple[QueryUnit, ...]
     # the query's whole CJK runs (before segmentation): what typo tolerance works on
     runs: tuple[QueryUnit, ...] = ()
+    # other readings of the same query (its Taiwan / Hong Kong words converted): a
+    # story matching any reading matches
+    alternatives: tuple[QueryPlan, ...] = ()
 
     @property
     def empty(self) -> bool:
         return not self.units
 
+    @property
+    def required(self) -> tuple[QueryUnit, ...]:
+        return tuple(u for u in self.units if not u.optional)
+
     def needles(self) -> list[str]:
         """Folded strings a highlighter should mark."""
         out: list[str] = []
         for u in self.units:
+            if u.optional:
+                continue
             out.append(u.text)
             out.extend(u.synonyms)
             out.extend(s for s in u.subwords if len(s) > 1)
+        for alt in self.alternatives:
+            out.extend(alt.needles())
         return sorted(set(out), key=len, reverse=True)
 
 
@@ -346,8 +414,42 @@ def _unit_kind(text: str) -> str:
     return "other"
 
 
-def plan_query(text: str, lexicon: Lexicon = DEFAULT_LEXICON) -> QueryPlan:
-    """Fold and cut a query the way documents are cut; quoted parts are exact phrases."""
+# Words a question is made of that say nothing about which story answers it. Single
+# characters (的, 了, 在, 去, 能 ...) need no list: in a long query every lone character
+# is optional (see `_mark_optional`).
+QUESTION_WORDS = frozenset((
+    "怎么", "怎样", "怎么样", "如何", "什么", "哪里", "哪儿", "哪些", "哪个", "哪家", "几点", "几时", "几号", "多少", "多少钱", "多久", "多长时间",
+    "为什么", "为啥", "是否", "能否", "能不能", "会不会", "可不可以", "是不是", "有没有", "要不要", "可以", "需要", "应该", "请问", "一下", "一共",
+    "比较", "时候", "什么时候", "我们", "咱们", "你们", "他们", "这个", "那个", "这些", "那些", "一些", "还是", "或者", "以及", "还有", "还能",
+    "能够", "怎么办", "了吗", "的话", "一般", "不会", "不能", "多大",
+))
+
+
+def _mark_optional(units: list[QueryUnit]) -> list[QueryUnit]:
+    """Question words are optional; so is a lone character once the query is long
+    (has a question word or two other words), unless nothing else would be left."""
+    cjk = [u for u in units if u.kind == "cjk"]
+    question = any(u.text in QUESTION_WORDS for u in cjk)
+    words = [u for u in cjk if len(u.text) > 1 and u.text not in QUESTION_WORDS]
+    long = question or len(words) >= 2
+
+    def optional(u: QueryUnit) -> bool:
+        if u.kind != "cjk":
+            return False
+        return u.text in QUESTION_WORDS or (long and len(u.text) == 1)
+
+    marked = [replace(u, optional=True) if optional(u) else u for u in units]
+    if all(u.optional for u in marked):
+        return units
+    return marked
+
+
+def plan_query(text: str, lexicon: Lexicon = DEFAULT_LEXICON, reading: Callable[[str], str] | None = None) -> QueryPlan:
+    """Fold and cut a query the way documents are cut; quoted parts are exact phrases.
+
+    `reading` replaces `fold` (e.g. `regional`, for the query's regional reading).
+    """
+    fold = reading or globals()["fold"]
     text = text[:MAX_QUERY_CHARS]
     units: list[QueryUnit] = []
     runs: list[QueryUnit] = []
@@ -387,16 +489,16 @@ def plan_query(text: str, lexicon: Lexicon = DEFAULT_LEXICON) -> QueryPlan:
         if (u.text, u.kind) not in seen:
             seen.add((u.text, u.kind))
             unique.append(u)
-    return QueryPlan(units=tuple(unique), runs=tuple(runs))
+    return QueryPlan(units=tuple(_mark_optional(unique)), runs=tuple(runs))
 
 
 def one_typo_phrases(word: str) -> list[list[tuple[int, str]]]:
     """Bigram phrases (with offsets) that match `word` with any one character replaced.
 
     Replacing character i breaks bigrams i-1 and i; the rest keep their positions.
-    Only for words of four or more characters (shorter ones would match too much).
+    Only for words of three or more characters (shorter ones would match too much).
     """
-    if len(word) < 4:
+    if len(word) < 3:
         return []
     bigrams = gram_phrase(word)
     out = []
@@ -421,3 +523,40 @@ def suggestion_keys(word: str) -> list[str]:
         keys.add("".join(sylls))
         keys.add("".join(s[0] for s in sylls if s))
     return [f"{k}{SUGGEST_SEP}{word}" for k in sorted(keys)]
+
+
+def vocab_key(word: str) -> str:
+    """The index term of a vocabulary word: its joined pinyin, SUGGEST_SEP, the word."""
+    return f"{joined_pinyin(word)}{SUGGEST_SEP}{word}"
+
+
+def spelling_candidates(plan: QueryPlan) -> list[str]:
+    """Query words worth checking for a homophone typo: every required CJK word of two
+    or more characters, and a lone character joined to its neighbour (消费|卷)."""
+    out: list[str] = []
+    units = [u for u in plan.units if u.kind == "cjk"]
+    for u in units:
+        if len(u.text) > 1 and not u.optional and not u.synonyms and u.text not in out:
+            out.append(u.text)
+    for a, b in pairwise(units):
+        if (len(a.text) == 1) != (len(b.text) == 1) and len(a.text) + len(b.text) <= 3:
+            joined = a.text + b.text
+            if joined not in out and joined not in QUESTION_WORDS:
+                out.append(joined)
+    return out[:8]
+
+
+def likely_spelling(word: str, candidates: Iterable[tuple[str, int]]) -> str | None:
+    """The homophone a mistyped word most likely meant: same pinyin (the candidates
+    are), at least one character in common (一个字打错), then the most used."""
+    best: tuple[int, int, str] | None = None
+    for cand, count in candidates:
+        if cand == word or count <= 0 or len(cand) != len(word):
+            continue
+        shared = sum(a == b for a, b in zip(cand, word, strict=True))
+        if shared == 0:
+            continue
+        key = (shared, count, cand)
+        if best is None or key > best:
+            best = key
+    return best[2] if best else None

@@ -44,7 +44,11 @@ async def reindex(settings: Settings, tenant: str | None, clear: bool, batch: in
                 rate = done / max(time.perf_counter() - started, 1e-6)
                 progress.update(task, completed=done, total=total, rate=f"{rate:,.0f}")
 
-            return await service.reindex(tenant=tenant, batch=batch, clear=clear, progress=report)
+            count = await service.reindex(tenant=tenant, batch=batch, clear=clear, progress=report)
+        forget = getattr(service.engine, "forget_stale", None)
+        if tenant is None and getattr(service.engine, "needs_rebuild", False) and forget is not None:
+            await forget()  # every story is in the new index: the old version's is not needed
+        return count
     finally:
         await service.close()
         await database.close()

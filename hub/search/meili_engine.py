@@ -6,21 +6,30 @@ codes for our own tokens: each CJK bigram becomes one Latin-looking word (`g` + 
 so a phrase of codes is our bigram phrase (infix, traditional folded away), and the
 pinyin fields carry our syllables and joined word pinyin. Original text is stored
 for our own highlighter. Every search filters by tenant (and published when public).
+
+Relevance, as far as Meilisearch allows (the contract suite skips the rest, see
+`missing`): the head field (title, summary, tags) is searched before the body
+(attribute rule); question words are left out of the query, and a long query drops its
+most frequent words first (matchingStrategy frequency) instead of requiring them all;
+Taiwan / Hong Kong words are indexed in their mainland reading too, and a query whose
+first reading finds nothing is tried in its regional one; homophone corrections come
+from a `vocab` facet (pinyin → word); recency is the last ranking rule (a tie-breaker).
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from meilisearch_python_sdk import AsyncClient
 from meilisearch_python_sdk.errors import MeilisearchCommunicationError
+from meilisearch_python_sdk.models.search import SearchParams
 from meilisearch_python_sdk.models.settings import MeilisearchSettings, TypoTolerance
 
 from hub.errors import HubError
 from hub.search import analysis, highlight
-from hub.search.analysis import QueryUnit
+from hub.search.analysis import QueryPlan, QueryUnit
 from hub.search.errors import SearchCodes
 from hub.search.port import (
     AUDIENCES,
@@ -39,6 +48,8 @@ from hub.store.scope import Scope
 
 CODED = ("grams", "chars", "title_grams")
 SEARCHABLE = ["title_grams", "grams", "chars", "words", "py", "pyw"]
+# Meilisearch's default order, then recency only where everything else ties
+RANKING_RULES = ["words", "typo", "proximity", "attribute", "sort", "exactness", "published_at:desc"]
 TASK_TIMEOUT_MS = 60_000
 
 
@@ -62,7 +73,8 @@ def to_meili(a: AnalyzedDocument) -> dict[str, Any]:
         "title": d.title,
         "summary": d.summary,
         "body": d.body,
-        "title_grams": " ".join(code(g) for g in a.title.grams),
+        # title, summary and tags: searched before the body (the attribute ranking rule)
+        "title_grams": " ".join(code(g) for g in (a.head_grams or a.title.grams)),
         "grams": " ".join(code(g) for g in a.text.grams),
         "chars": " ".join(code(c) for c in chars),
         "words": " ".join(w for w in a.text.words if w.isascii()),
@@ -71,6 +83,7 @@ def to_meili(a: AnalyzedDocument) -> dict[str, Any]:
         # cannot do our char-level initials phrase, so give it whole-word keys
         "pyw": " ".join([*a.text.word_pinyin, *_word_initials(a.text.words)]),
         "sugg": [k for w in a.suggestions for k in analysis.suggestion_keys(w)],
+        "vocab": [analysis.vocab_key(w) for w in a.text.vocab],
         "column": d.column,
         "type": d.type,
         "status": d.status,
@@ -116,15 +129,20 @@ def _unit_terms(u: QueryUnit) -> str:
     return u.text
 
 
-def query_text(request: SearchRequest) -> str:
-    """Our plan as a Meilisearch query: every unit must match (matchingStrategy all)."""
-    plan = request.plan
+def query_text(request: SearchRequest, plan: QueryPlan | None = None) -> str:
+    """Our plan as a Meilisearch query: its required units (question words left out)."""
+    plan = plan or request.plan
     if request.typo_tolerant:
         # homophones: the runs' syllables as phrases; Latin words get Meilisearch's own typos
         parts = [u.text for u in plan.units if u.kind not in ("cjk", "phrase")]
         parts += ['"' + " ".join(r.syllables) + '"' for r in plan.runs if r.syllables]
         return " ".join(parts)
-    return " ".join(_unit_terms(u) for u in plan.units)
+    return " ".join(_unit_terms(u) for u in plan.required)
+
+
+def matching_strategy(plan: QueryPlan) -> Literal["all", "frequency"]:
+    """Short queries need every word; long ones drop their most frequent words first."""
+    return "frequency" if len(plan.required) >= 3 else "all"
 
 
 class MeiliEngine:
@@ -132,7 +150,13 @@ class MeiliEngine:
 
     name = "meilisearch"
     # what this engine cannot do that the embedded one can (the contract suite skips them)
-    missing = frozenset({"synonyms", "one_wrong_character", "initials_infix"})
+    missing = frozenset({
+        "synonyms",  # ours are per tenant and expanded at query time; Meilisearch's are per index
+        "one_wrong_character",
+        "initials_infix",
+        "long_query_ranking",  # matchingStrategy frequency is close, not the same ranking (unmeasured)
+        "field_weights",  # the attribute rule orders by field, after words/typo/proximity
+    })
 
     def __init__(self, url: str, key: str | None, index_uid: str = "stories") -> None:
         self.url = url
@@ -147,8 +171,9 @@ class MeiliEngine:
             task = await index.update_settings(
                 MeilisearchSettings(
                     searchable_attributes=SEARCHABLE,
-                    filterable_attributes=["tenant", "audience", "sugg", *FACET_FIELDS, "published_at", "updated_at"],
+                    filterable_attributes=["tenant", "audience", "sugg", "vocab", *FACET_FIELDS, "published_at", "updated_at"],
                     sortable_attributes=["published_at", "updated_at"],
+                    ranking_rules=RANKING_RULES,
                     typo_tolerance=TypoTolerance(enabled=True, disable_on_attributes=list(CODED)),
                 )
             )
@@ -197,17 +222,11 @@ class MeiliEngine:
         return int(res.total_hits or 0)
 
     async def search(self, scope: Scope, request: SearchRequest) -> SearchPage:
-        sort = None if request.sort == SortOrder.RELEVANCE else [f"{request.sort.value}:desc"]
-        res = await self._index().search(
-            query_text(request),
-            offset=request.offset,
-            limit=request.limit,
-            filter=filter_expression(scope, request.filter),
-            facets=list(FACET_FIELDS) if request.facets else None,
-            sort=sort,
-            matching_strategy="all",
-            attributes_to_retrieve=["id", "title", "summary", "body"],
-        )
+        res = await self._search(scope, request, request.plan)
+        for alternative in request.plan.alternatives:  # the regional reading, if the first found nothing
+            if res.estimated_total_hits or request.typo_tolerant:
+                break
+            res = await self._search(scope, request, alternative)
         hits = [
             SearchHit(
                 id=h["id"],
@@ -226,6 +245,39 @@ class MeiliEngine:
         return SearchPage(
             hits=hits, total=int(res.estimated_total_hits or 0), facets=facets, typo_tolerant=request.typo_tolerant
         )
+
+    async def _search(self, scope: Scope, request: SearchRequest, plan: QueryPlan) -> Any:
+        sort = None if request.sort == SortOrder.RELEVANCE else [f"{request.sort.value}:desc"]
+        return await self._index().search(
+            query_text(request, plan),
+            offset=request.offset,
+            limit=request.limit,
+            filter=filter_expression(scope, request.filter),
+            facets=list(FACET_FIELDS) if request.facets else None,
+            sort=sort,
+            matching_strategy="all" if request.typo_tolerant else matching_strategy(plan),
+            attributes_to_retrieve=["id", "title", "summary", "body"],
+        )
+
+    async def spellings(self, scope: Scope, words: Sequence[str]) -> dict[str, str]:
+        if not words:
+            return {}
+        flt = f"tenant = {_quote(scope.tenant)} AND audience = {_quote(audience_of(scope))}"
+        # one round trip tells which words no story of the scope uses (usually none)
+        counts = await self.client.multi_search([
+            SearchParams(index_uid=self.index_uid, query="", filter=f"{flt} AND vocab = {_quote(analysis.vocab_key(w))}", limit=1)
+            for w in words
+        ])
+        unknown = [w for w, r in zip(words, counts, strict=True) if not getattr(r, "estimated_total_hits", 0)]
+        out: dict[str, str] = {}
+        for word in unknown:
+            key = analysis.joined_pinyin(word) + analysis.SUGGEST_SEP
+            res = await self._index().facet_search(facet_name="vocab", facet_query=key, filter=flt, limit=20)
+            found = [(h.value.split(analysis.SUGGEST_SEP, 1)[1], h.count) for h in res.facet_hits if h.value.startswith(key)]
+            best = analysis.likely_spelling(word, found)
+            if best is not None:
+                out[word] = best
+        return out
 
     async def suggest(self, scope: Scope, prefix: str, limit: int) -> list[Suggestion]:
         key = analysis.fold(prefix).strip().replace(" ", "")

@@ -57,6 +57,7 @@ class AnalyzedDocument:
     title: Analyzed
     text: Analyzed  # title + summary + tags + body
     suggestions: tuple[str, ...]  # folded words a prefix should offer
+    head_grams: list[str] = field(default_factory=list)  # bigrams of title + summary + tags (weighted above the body)
 
 
 class SortOrder(StrEnum):
@@ -116,6 +117,7 @@ class SearchPage:
     total: int
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     typo_tolerant: bool = False  # true if the results came from the tolerant pass
+    did_you_mean: str | None = None  # the query with homophone typos corrected, if it was
 
 
 @dataclass(frozen=True)
@@ -157,3 +159,7 @@ class SearchEngine(Protocol):
 
     async def remove_audience(self, tenant: str, ids: Sequence[str], audience: str) -> None:
         """Remove these stories' documents of one audience only (e.g. public after 撤稿)."""
+
+    async def spellings(self, scope: Scope, words: Sequence[str]) -> dict[str, str]:
+        """For query words no story uses: the scope's most used word with the same pinyin."""
+        ...

@@ -9,6 +9,7 @@ writes to the index from inside the story repository (no dual writes).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -145,7 +146,14 @@ class SearchService:
         """One page of the scope's matches; a typo-tolerant second pass if none match."""
         if offset + limit > MAX_OFFSET:
             raise HubError(SearchCodes.SEARCH_TOO_DEEP, limit=MAX_OFFSET)
-        plan = analysis.plan_query(text, await self.lexicons.get(scope.tenant))
+        lexicon = await self.lexicons.get(scope.tenant)
+        plan = with_regional_reading(text, lexicon)
+        did_you_mean = None
+        if not plan.empty:
+            fixes = await self.spellings(scope, plan)
+            if fixes:
+                plan = with_regional_reading(text, lexicon, fixes)
+                did_you_mean = _fixed(analysis.fold(text[: analysis.MAX_QUERY_CHARS]), fixes)
         request = SearchRequest(plan=plan, filter=filter or SearchFilter(), sort=sort, offset=offset, limit=limit, facets=facets)
         page = await self.engine.search(scope, request)
         if page.total == 0 and not plan.empty:
@@ -153,13 +161,39 @@ class SearchService:
                 plan=plan, filter=request.filter, sort=sort, offset=offset, limit=limit, facets=facets, typo_tolerant=True
             )
             page = await self.engine.search(scope, tolerant)
-        return page
+        return replace(page, did_you_mean=did_you_mean) if did_you_mean else page
+
+    async def spellings(self, scope: Scope, plan: analysis.QueryPlan) -> dict[str, str]:
+        """Homophone typos (同音别字: 竹鞭 for 竹编) in the query, each with the word the
+        scope's stories use. Only words no story uses are replaced."""
+        candidates = [w for p in (plan, *plan.alternatives) for w in analysis.spelling_candidates(p)]
+        if not candidates:
+            return {}
+        return await self.engine.spellings(scope, list(dict.fromkeys(candidates)))
 
     async def suggest(self, scope: Scope, prefix: str, limit: int = 10) -> list[Suggestion]:
         """Words for a search box as the user types (Chinese or pinyin prefixes)."""
         if not prefix.strip():
             return []
         return await self.engine.suggest(scope, prefix[:50], limit)
+
+
+def with_regional_reading(text: str, lexicon: analysis.Lexicon, fixes: dict[str, str] | None = None) -> analysis.QueryPlan:
+    """The query's plan, with its Taiwan / Hong Kong reading as an alternative if it
+    differs; `fixes` (wrong word → right word) applied to both readings."""
+    text = text[: analysis.MAX_QUERY_CHARS]
+    folded, converted = analysis.fold(text), analysis.regional(text)
+    plan = analysis.plan_query(_fixed(folded, fixes or {}), lexicon)
+    if converted == folded:
+        return plan
+    alternative = analysis.plan_query(_fixed(converted, fixes or {}), lexicon, reading=analysis.regional)
+    return replace(plan, alternatives=(alternative,))
+
+
+def _fixed(text: str, fixes: dict[str, str]) -> str:
+    for wrong, right in sorted(fixes.items(), key=lambda kv: -len(kv[0])):
+        text = text.replace(wrong, right)
+    return text
 
 
 async def _count(match: dict[str, Any]) -> int:

@@ -14,8 +14,10 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import shutil
 import threading
 from collections.abc import Sequence
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +26,7 @@ from tantivy import Occur, Query
 
 from hub.errors import HubError
 from hub.search import analysis, highlight
-from hub.search.analysis import QueryUnit
+from hub.search.analysis import QueryPlan, QueryUnit
 from hub.search.errors import SearchCodes
 from hub.search.port import (
     AUDIENCES,
@@ -40,19 +42,27 @@ from hub.search.port import (
 )
 from hub.store.scope import Scope
 
-SCHEMA_VERSION = 2  # 2: audience (newsroom / public)
+# 2: audience (newsroom / public); 3: head (title + summary bigrams), vocab (homophone
+# correction), regional readings in words and grams. A new version opens a new directory
+# and the hub rebuilds it from the store (see `needs_rebuild`).
+SCHEMA_VERSION = 3
 WS = "whitespace"
 FACET_SIZE = 30
+MAX_BOOSTED = 8  # runs and word pairs boosted (a pasted paragraph must not cost more)
+PROXIMITY_SLOP = 4  # characters allowed between two neighbouring query words
+WORD_MATCHED = 5.0  # score for each word of a long query a story matches
+TIE = 1e-4  # scores this close are a tie, broken by recency
 
 
 def build_schema() -> tantivy.Schema:
     sb = tantivy.SchemaBuilder()
     for name in ("key", "tenant", "id", "audience"):
         sb.add_text_field(name, stored=name == "id", tokenizer_name="raw", index_option="basic")
-    for name in ("title_w", "words", "grams", "py", "pyi"):
+    for name in ("title_w", "words", "grams", "head", "py", "pyi"):
         sb.add_text_field(name, tokenizer_name=WS, index_option="position")
     sb.add_text_field("pyw", tokenizer_name=WS, index_option="freq")
     sb.add_text_field("sugg", tokenizer_name="raw", index_option="basic")
+    sb.add_text_field("vocab", tokenizer_name="raw", index_option="basic")
     for name in FACET_FIELDS:
         sb.add_text_field(name, tokenizer_name="raw", index_option="basic", fast=True)
     for name in ("published_at", "updated_at"):
@@ -82,6 +92,9 @@ def to_tantivy(a: AnalyzedDocument) -> tantivy.Document:
     doc.add_text("py", _join(a.text.syllables))
     doc.add_text("pyi", _join(a.text.initials))
     doc.add_text("pyw", _join(a.text.word_pinyin))
+    doc.add_text("head", _join(a.head_grams))
+    for word in a.text.vocab:
+        doc.add_text("vocab", analysis.vocab_key(word))
     for word in a.suggestions:
         for term in analysis.suggestion_keys(word):
             doc.add_text("sugg", term)
@@ -142,10 +155,13 @@ class QueryBuilder:
         return out
 
     def cjk_word(self, text: str) -> list[Query]:
-        """A CJK word as a whole token (title counts more) or as an infix anywhere."""
+        """A CJK word as a whole token or as an infix anywhere; the title and summary
+        (head) count more than the body."""
         alts = [Query.boost_query(self.term("title_w", text), 3.0), Query.boost_query(self.term("words", text), 2.0)]
         if len(text) > 1:
-            alts.append(self.phrase("grams", analysis.gram_phrase(text)))
+            grams = analysis.gram_phrase(text)
+            alts.append(self.phrase("grams", grams))
+            alts.append(Query.boost_query(self.phrase("head", grams), 2.0))
         else:
             c = re.escape(text)
             alts.append(Query.regex_query(self.schema, "grams", f"{c}.|.{c}|{c}"))
@@ -155,6 +171,7 @@ class QueryBuilder:
         alts: list[Query] = []
         if u.kind == "phrase":
             alts.append(self.phrase("grams", analysis.gram_phrase(u.text)))
+            alts.append(Query.boost_query(self.phrase("head", analysis.gram_phrase(u.text)), 2.0))
         elif u.kind == "cjk":
             alts += self.cjk_word(u.text)
             for s in u.synonyms:
@@ -172,6 +189,11 @@ class QueryBuilder:
                     alts.append(Query.boost_query(Query.fuzzy_term_query(self.schema, "words", u.text, 1), 0.5))
         return self.any_of(alts)
 
+    def optional_unit(self, u: QueryUnit) -> Query:
+        """A question word or lone character: a little score where it is a word of the
+        story, never required (no infix regex: it would cost more than it tells)."""
+        return Query.boost_query(self.any_of([self.term("title_w", u.text), self.term("words", u.text)]), 0.2)
+
     def run(self, r: QueryUnit) -> Query:
         """A whole CJK run of the query, tolerating a homophone or one wrong character."""
         alts = self.cjk_word(r.text)
@@ -180,6 +202,63 @@ class QueryBuilder:
         alts += [Query.boost_query(self.phrase("grams", p), 0.3) for p in analysis.one_typo_phrases(r.text)]
         return self.any_of(alts)
 
+    def relaxed(self, plan: QueryPlan) -> Query | None:
+        """Every required word, each also matched by one of its parts (手艺人 by 手艺)."""
+        words = [u for u in plan.required if u.kind == "cjk" and u.subwords]
+        if not words or len(plan.required) > MAX_BOOSTED:  # a pasted paragraph is no compound typo
+            return None
+        parts = []
+        for u in plan.required:
+            alts = [self.unit(u, True)]
+            alts += [Query.boost_query(self.any_of(self.cjk_word(s)), 0.5) for s in u.subwords if len(s) > 1]
+            parts.append(self.any_of(alts))
+        return Query.boolean_query([(Occur.Must, p) for p in parts])
+
+    def boosts(self, plan: QueryPlan) -> list[Query]:
+        """What ranks a story above another that matches as well: the query's whole runs
+        as phrases (a name as a whole above its parts; in the head above the body), and
+        each two neighbouring words close together (proximity)."""
+        out: list[Query] = []
+        single = {u.text for u in plan.units}
+        # a short query already requires all its words: the body-wide phrase and proximity
+        # boosts (the costly ones, on the bigrams of every story) are for long queries
+        long = len(plan.required) > 2
+        for r in plan.runs[:MAX_BOOSTED]:
+            if len(r.text) >= 3 and r.text not in single:  # a one-word run: the word's own phrase is there
+                grams = analysis.gram_phrase(r.text)
+                if long:
+                    out.append(Query.boost_query(self.phrase("grams", grams), 2.0))
+                out.append(Query.boost_query(self.phrase("head", grams), 3.0))
+        if not long:
+            return out
+        words = [u for u in plan.units if u.kind in ("cjk", "phrase") and not u.optional and len(u.text) > 1]
+        for a, b in list(pairwise(words))[:MAX_BOOSTED]:
+            ga, gb = analysis.gram_phrase(a.text), analysis.gram_phrase(b.text)
+            terms: list[str | tuple[int, str]] = [*enumerate(ga), *((len(a.text) + i, g) for i, g in enumerate(gb))]
+            out.append(Query.boost_query(Query.phrase_query(self.schema, "grams", terms, slop=PROXIMITY_SLOP), 1.0))
+        return out
+
+    def strict(self, plan: QueryPlan) -> Query | None:
+        """Every word of a short query must match; in a long one (three or more words
+        besides question words) most must, and the ranking sorts out the rest."""
+        required = [self.unit(u, False) for u in plan.required]
+        if not required:
+            return None
+        if len(required) <= 2:
+            core = Query.boolean_query([(Occur.Must, q) for q in required])
+        else:
+            # a story matching more of the words ranks first (a fixed amount per word
+            # matched), whatever the weights of the words it matches
+            core = Query.boolean_query(
+                [(Occur.Should, Query.boolean_query([(Occur.Must, q), (Occur.Must, Query.const_score_query(q, WORD_MATCHED))]))
+                 for q in required],
+                minimum_number_should_match=max(1, len(required) - 2),
+            )
+        extra = [self.optional_unit(u) for u in plan.units if u.optional and u.kind == "cjk"] + self.boosts(plan)
+        if not extra:
+            return core
+        return Query.boolean_query([(Occur.Must, core), *((Occur.Should, q) for q in extra)])
+
     def text(self, request: SearchRequest) -> Query | None:
         plan = request.plan
         if plan.empty:
@@ -187,9 +266,14 @@ class QueryBuilder:
         if request.typo_tolerant:
             parts = [self.unit(u, True) for u in plan.units if u.kind != "cjk"]
             parts += [self.run(r) for r in plan.runs]
-        else:
-            parts = [self.unit(u, False) for u in plan.units]
-        return Query.boolean_query([(Occur.Must, p) for p in parts])
+            tolerant = Query.boolean_query([(Occur.Must, p) for p in parts])
+            relaxed = self.relaxed(plan)
+            return self.any_of([tolerant, relaxed] if relaxed is not None else [tolerant])
+        readings = [q for q in (self.strict(p) for p in (plan, *plan.alternatives)) if q is not None]
+        if not readings:
+            return None
+        # the best reading counts, not their sum (a story in both would count twice)
+        return readings[0] if len(readings) == 1 else Query.disjunction_max_query(readings)
 
     def build(self, scope: Scope, request: SearchRequest) -> Query:
         filters = self.scope_filter(scope, request)
@@ -206,7 +290,11 @@ class TantivyEngine:
     name = "tantivy"
 
     def __init__(self, directory: Path, heap_bytes: int = 50_000_000) -> None:
+        self.root = directory
         self.directory = directory / f"tantivy-v{SCHEMA_VERSION}"
+        # an index of an older version sits beside a new, empty one: the hub rebuilds
+        # this one from the store, then removes the old (hub/search/rebuild.py)
+        self.needs_rebuild = False
         self.heap_bytes = heap_bytes
         self.schema = build_schema()
         self.queries = QueryBuilder(self.schema)
@@ -218,7 +306,17 @@ class TantivyEngine:
     async def start(self) -> None:
         await asyncio.to_thread(self._open)
 
+    @property
+    def rebuild_marker(self) -> Path:
+        # beside the index directory, not in it (tantivy owns that directory's files)
+        return self.root / f"tantivy-v{SCHEMA_VERSION}.rebuild"
+
     def _open(self) -> None:
+        if not self.directory.exists() and self.stale_directories():
+            # written before the new index exists: a rebuild cut short is redone next start
+            self.root.mkdir(parents=True, exist_ok=True)
+            self.rebuild_marker.write_text("index of an older schema version found; rebuilding from the store\n")
+        self.needs_rebuild = self.rebuild_marker.exists()
         self.directory.mkdir(parents=True, exist_ok=True)
         self._index = tantivy.Index(self.schema, path=str(self.directory), reuse=True)
         try:
@@ -227,6 +325,24 @@ class TantivyEngine:
             if "LockBusy" in str(exc):
                 raise HubError(SearchCodes.SEARCH_INDEX_BUSY) from exc
             raise
+
+    def stale_directories(self) -> list[Path]:
+        """Index directories of other schema versions."""
+        if not self.root.is_dir():
+            return []
+        return sorted(p for p in self.root.glob("tantivy-v*") if p.is_dir() and p != self.directory)
+
+    async def forget_stale(self) -> None:
+        """Remove the older versions' directories (after the rebuild)."""
+
+        def run() -> None:
+            for p in self.stale_directories():
+                shutil.rmtree(p, ignore_errors=True)
+
+            self.rebuild_marker.unlink(missing_ok=True)
+
+        await asyncio.to_thread(run)
+        self.needs_rebuild = False
 
     async def close(self) -> None:
         def _close() -> None:
@@ -301,14 +417,17 @@ class TantivyEngine:
         if request.sort != SortOrder.RELEVANCE:
             kwargs["order_by_field"] = request.sort.value
         result = searcher.search(query, request.limit, **kwargs)
+        found = [(float(score), searcher.doc(address).to_dict()) for score, address in result.hits]
+        if request.sort == SortOrder.RELEVANCE:
+            # recency only breaks ties: equal scores, newest first
+            found.sort(key=lambda f: (-round(f[0] / TIE), -int(f[1]["published_at"][0])))
         hits = []
-        for score, address in result.hits:
-            stored = searcher.doc(address).to_dict()
+        for score, stored in found:
             title, summary, body = json.loads(stored["display"][0])
             hits.append(
                 SearchHit(
                     id=stored["id"][0],
-                    score=float(score),
+                    score=score,
                     highlights=highlight.story_highlights(request.plan, title, summary, body),
                 )
             )
@@ -327,6 +446,33 @@ class TantivyEngine:
 
     async def suggest(self, scope: Scope, prefix: str, limit: int) -> list[Suggestion]:
         return await asyncio.to_thread(self._suggest, scope, prefix, limit)
+
+    async def spellings(self, scope: Scope, words: Sequence[str]) -> dict[str, str]:
+        # a term dictionary lookup per word (microseconds): no worker thread unless a word
+        # is unknown, which is rare
+        searcher = self.index.searcher()
+        unknown = [
+            w for w in words
+            if searcher.doc_freq("words", w) == 0 and searcher.doc_freq("vocab", analysis.vocab_key(w)) == 0
+        ]
+        if not unknown:
+            return {}
+        return await asyncio.to_thread(self._spellings, scope, unknown)
+
+    def _spellings(self, scope: Scope, unknown: Sequence[str]) -> dict[str, str]:
+        searcher = self.index.searcher()
+        flt = Query.boolean_query([
+            (Occur.Must, self.queries.term("tenant", scope.tenant)),
+            (Occur.Must, self.queries.term("audience", audience_of(scope))),
+        ])
+        out: dict[str, str] = {}
+        for word in unknown:
+            key = analysis.joined_pinyin(word) + analysis.SUGGEST_SEP
+            terms = searcher.terms_with_prefix("vocab", key, filter_query=flt, limit=20)
+            best = analysis.likely_spelling(word, ((t.split(analysis.SUGGEST_SEP, 1)[1], n) for t, n in terms))
+            if best is not None:
+                out[word] = best
+        return out
 
     def _suggest(self, scope: Scope, prefix: str, limit: int) -> list[Suggestion]:
         key = analysis.fold(prefix).strip().replace(" ", "")

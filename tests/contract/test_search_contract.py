@@ -112,7 +112,7 @@ async def test_infix_query_finds_a_compound_word(service: SearchService, seeds: 
 async def test_homophone_typo_finds_the_right_word(service: SearchService, seeds: Scope) -> None:
     page = await service.search(seeds, "昆都伦")  # 伦 for 仑
     assert [h.id for h in page.hits] == ["002"]
-    assert page.typo_tolerant
+    assert page.did_you_mean == "昆都仑"
 
 
 async def test_one_wrong_character_finds_the_right_word(service: SearchService, seeds: Scope) -> None:
@@ -138,6 +138,81 @@ async def test_suggestions_complete_chinese_and_pinyin_prefixes(service: SearchS
 
 
 # ---- behaviour on small documents ------------------------------------------------------
+
+
+async def test_question_words_are_not_required_and_the_answer_ranks_first(service: SearchService) -> None:
+    needs(service, "long_query_ranking")
+    tenant = "t-" + new_id()
+    await index(service, [
+        doc(tenant, "answer", "区图书馆城市书房开放", summary="24 小时开放,刷身份证入内", updated_at=1, published_at=1),
+        doc(tenant, "other", "晚上广场舞扰民怎么办", body="晚上几点以后不能放音乐", updated_at=2, published_at=2),
+    ])
+    assert (await ids(service, Scope(tenant), "图书馆晚上几点关门"))[0] == "answer"
+
+
+async def test_a_homophone_typo_is_corrected_and_offered_as_did_you_mean(service: SearchService) -> None:
+    tenant = "t-" + new_id()
+    await index(service, [doc(tenant, "a", "翠屏山下的竹编人"), doc(tenant, "b", "竹林小径")])
+    page = await service.search(Scope(tenant), "竹鞭手艺")  # 鞭 for 编 (zhubian)
+    assert [h.id for h in page.hits] == ["a"]
+    assert page.did_you_mean == "竹编手艺"
+
+
+async def test_a_known_word_is_never_corrected(service: SearchService) -> None:
+    tenant = "t-" + new_id()
+    await index(service, [doc(tenant, "a", "竹编技艺"), doc(tenant, "b", "竹鞭笋")])
+    page = await service.search(Scope(tenant), "竹鞭")
+    assert [h.id for h in page.hits] == ["b"] and page.did_you_mean is None
+
+
+async def test_taiwan_words_find_mainland_stories_and_back(service: SearchService) -> None:
+    tenant = "t-" + new_id()
+    await index(service, [
+        doc(tenant, "taxi", "出租车爱心送考"),
+        doc(tenant, "soft", "區公所導入新軟體"),  # Taiwan wording in the story
+        doc(tenant, "net", "网络直播带货"),
+    ])
+    scope = Scope(tenant)
+    assert await ids(service, scope, "計程車") == ["taxi"]
+    assert await ids(service, scope, "软件") == ["soft"]
+    assert await ids(service, scope, "網路直播") == ["net"]
+
+
+async def test_hong_kong_words_find_mainland_stories(service: SearchService) -> None:
+    needs(service, "synonyms")  # 的士: OpenCC's hk2s converts characters only; a built-in synonym
+    tenant = "t-" + new_id()
+    await index(service, [doc(tenant, "taxi", "出租车爱心送考"), doc(tenant, "bus", "接驳公交开通")])
+    assert await ids(service, Scope(tenant), "的士") == ["taxi"]
+    assert await ids(service, Scope(tenant), "巴士") == ["bus"]
+
+
+async def test_a_name_as_a_whole_ranks_above_its_parts(service: SearchService) -> None:
+    tenant = "t-" + new_id()
+    await index(service, [
+        doc(tenant, "parts", "人民医院门诊楼改造", body="区里发热病人增多,门诊延长时间", published_at=2, updated_at=2),
+        doc(tenant, "whole", "冬季就医提示", body="区人民医院发热门诊24小时开放", published_at=1, updated_at=1),
+    ])
+    assert (await ids(service, Scope(tenant), "区人民医院发热门诊"))[0] == "whole"
+
+
+async def test_title_and_summary_weigh_more_than_the_body(service: SearchService) -> None:
+    needs(service, "field_weights")
+    tenant = "t-" + new_id()
+    await index(service, [
+        doc(tenant, "body", "本周要闻", body="另有消息:城市书房将延长开放", published_at=2, updated_at=2),
+        doc(tenant, "summary", "本周看点", summary="城市书房延长开放", published_at=1, updated_at=1),
+    ])
+    assert await ids(service, Scope(tenant), "城市书房") == ["summary", "body"]
+
+
+async def test_recency_only_breaks_ties(service: SearchService) -> None:
+    tenant = "t-" + new_id()
+    await index(service, [
+        doc(tenant, "old", "防汛演练", published_at=1, updated_at=1),
+        doc(tenant, "new", "防汛演练", published_at=2, updated_at=2),
+        doc(tenant, "newest-weaker", "演练通知", body="防汛", published_at=3, updated_at=3),
+    ])
+    assert await ids(service, Scope(tenant), "防汛演练") == ["new", "old", "newest-weaker"]
 
 
 async def test_infix_finds_the_compound_it_is_part_of(service: SearchService) -> None:

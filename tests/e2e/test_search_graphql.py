@@ -34,7 +34,7 @@ APPROVE = """mutation($id: ID!, $v: Int!) { approveStory(id: $id, expectedVersio
 SEARCH = """
 query($q: String!, $filter: SearchFilter, $first: Int, $after: String, $sort: SearchSort) {
   search(query: $q, filter: $filter, first: $first, after: $after, sort: $sort) {
-    totalCount typoTolerant
+    totalCount typoTolerant didYouMean
     edges { cursor node { score story { id title status } highlights { field fragments } } }
     pageInfo { hasNextPage endCursor }
     facets { field values { value count } }
@@ -89,6 +89,14 @@ async def test_search_pages_with_cursors(editor: GraphQLClient, hub_settings: Se
     ids = [e["node"]["story"]["id"] for e in page1["edges"] + page2["edges"]]
     assert ids == list(reversed(made))
     assert page1["pageInfo"]["hasNextPage"] and not page2["pageInfo"]["hasNextPage"]
+
+
+async def test_a_homophone_typo_comes_back_with_did_you_mean(editor: GraphQLClient, hub_settings: Settings) -> None:
+    marker = "别字" + new_id()[-6:].lower()
+    story = await save(editor, hub_settings.default_tenant, True, title="翠屏山下的竹编人", tags=[marker])
+    data = (await editor(SEARCH, {"q": "竹鞭手艺", "filter": {"tags": [marker]}}))["search"]
+    assert data["didYouMean"] == "竹编手艺"
+    assert [e["node"]["story"]["id"] for e in data["edges"]] == [story]
 
 
 async def test_suggest_completes_pinyin_prefixes(editor: GraphQLClient, hub_settings: Settings) -> None:

@@ -72,9 +72,45 @@ def test_built_in_synonyms_go_both_ways() -> None:
 def test_one_wrong_character_phrases_skip_the_broken_bigrams() -> None:
     phrases = analysis.one_typo_phrases("融媒休中心")
     assert [(0, "融媒"), (3, "中心")] in phrases  # 休 replaced
-    assert analysis.one_typo_phrases("融媒体") == []
+    # three characters keep one bigram (消费卷 for 消费券 still finds 消费); two keep none
+    assert analysis.one_typo_phrases("消费卷") == [[(1, "费卷")], [(0, "消费")]]
+    assert analysis.one_typo_phrases("融媒") == []
 
 
 def test_suggestion_keys_offer_a_word_by_characters_pinyin_and_initials() -> None:
     keys = {k.split(analysis.SUGGEST_SEP)[0] for k in analysis.suggestion_keys("湘乡")}
     assert keys == {"湘乡", "xiangxiang", "xx"}
+
+
+def test_question_words_and_lone_characters_of_a_long_query_are_optional() -> None:
+    plan = analysis.plan_query("消费券在哪里领")
+    assert [u.text for u in plan.required] == ["消费"]
+    assert {u.text for u in plan.units if u.optional} == {"券", "在", "哪里", "领"}
+    # a short query keeps its lone characters (昆都伦 may be cut 昆都|伦), and a query of
+    # question words only keeps them all
+    assert all(not u.optional for u in analysis.plan_query("昆都 伦").units)
+    assert all(not u.optional for u in analysis.plan_query("怎么").units)
+
+
+def test_taiwan_and_hong_kong_words_read_as_mainland_words() -> None:
+    assert analysis.regional("計程車與網路軟體") == "出租车与网络软件"
+    assert analysis.fold("計程車") == "计程车"  # folding alone converts characters only
+
+
+def test_only_the_clauses_a_regional_reading_changes_are_indexed_again() -> None:
+    text = "高考期間,計程車愛心送考。天氣晴"
+    assert analysis.regional_extra(text, analysis.fold(text)) == "出租车爱心送考"
+    assert analysis.regional_extra("天气晴", "天气晴") == ""
+    assert "出租车" in analysis.analyze(text).words
+
+
+def test_a_homophone_must_share_a_character_and_the_most_used_wins() -> None:
+    assert analysis.likely_spelling("元霄", [("院校", 9), ("元宵", 2)]) == "元宵"
+    assert analysis.likely_spelling("的士", [("第十", 5)]) is None
+    assert analysis.likely_spelling("竹鞭", [("竹鞭", 3)]) is None
+
+
+def test_spelling_candidates_are_required_words_and_a_lone_character_with_its_neighbour() -> None:
+    assert analysis.spelling_candidates(analysis.plan_query("竹鞭手艺人")) == ["竹鞭", "手艺人"]
+    assert "消费卷" in analysis.spelling_candidates(analysis.plan_query("消费卷"))
+    assert "哪里" not in analysis.spelling_candidates(analysis.plan_query("竹鞭在哪里买"))
