@@ -65,7 +65,8 @@ def _address(request: Request[Any, Any, Any], limiter: TokenLimiter) -> str:
 def _required(form: dict[str, str], *names: str) -> list[str]:
     missing = [n for n in names if not form.get(n)]
     if missing:
-        raise HubError(Codes.BAD_REQUEST, reason=f"缺少参数 / missing {', '.join(missing)}")
+        raise HubError(Codes.BAD_REQUEST, reason_zh=f"缺少参数 {'、'.join(missing)}",
+                       reason_en=f"missing {', '.join(missing)}")
     return [form[n] for n in names]
 
 
