@@ -27,7 +27,9 @@ from hub.readcache import Generations, ResponseCache, polling
 from hub.rest import feeds as feeds_rest
 from hub.rest import graphql, graphql_ws, health
 from hub.rest import media as media_rest
+from hub.rest.allow import AllowHeaders
 from hub.rest.jsonbody import HubRequest
+from hub.rest.openapi_docs import finish_openapi
 from hub.rest.responses import http_error_handler, hub_error_handler, internal_error_handler
 from hub.search.service import SearchService, build_engine
 from hub.search.service import install as install_search
@@ -101,11 +103,13 @@ def create_app(
             await search.close()
             await database.close()
 
+    allow = AllowHeaders()
     app = Litestar(
         route_handlers=[graphql.graphql_post, graphql.graphql_get, graphql_ws.graphql_ws, health.healthz, health.readyz, health.metrics,
                         *media_rest.ROUTES, oauth.token, oauth.revoke, oauth.jwks, oidc.oidc_login, oidc.oidc_callback,
                         *feeds_rest.ROUTES],  # feeds
         lifespan=[lifespan],
+        before_send=[allow],
         state=_state(settings, generations, store),
         exception_handlers={
             HubError: hub_error_handler,
@@ -117,6 +121,8 @@ def create_app(
         openapi_config=openapi_config(),
         debug=False,
     )
+    allow.learn(app)
+    finish_openapi(app.openapi_schema)  # built now, before /schema first serves it
     if app.cors_config is None:  # the fast path answers before any middleware would run
         app.asgi_handler = graphql.CachedReads(
             app.asgi_handler, app.state.response_cache, settings.default_tenant, settings.max_request_bytes

@@ -48,6 +48,8 @@ def oauth_error(err: HubError) -> Response[Any]:
     if err.code in ("RATE_LIMITED", "SIGN_IN_THROTTLED"):
         headers["Retry-After"] = str(err.details["seconds"])
     status = _STATUS.get(err.code, err.http_status)
+    if status == 401 and "WWW-Authenticate" not in headers:  # RFC 9110 §15.5.2: a 401 names a scheme
+        headers["WWW-Authenticate"] = 'Bearer realm="ronghub"'
     return Response(body, status_code=status, headers=headers, media_type="application/json")
 
 

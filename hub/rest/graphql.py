@@ -76,6 +76,8 @@ async def _execute(
     query = payload.get("query")
     variables = payload.get("variables")
     operation = payload.get("operationName")
+    if operation == "":  # names no operation (graphql-http reads it so)
+        operation = None
     if not isinstance(query, str) or not query.strip():
         return _bad_request("缺少 query 字段", "missing 'query'")
     if variables is not None and not isinstance(variables, dict):
@@ -213,7 +215,7 @@ async def graphql_get(request: Request[Any, Any, Any], state: State) -> Response
     if "query" not in params:
         if state.settings.development and "text/html" in request.headers.get("accept", ""):
             return Response(get_graphql_ide_html(), media_type="text/html")
-        return _bad_request("缺少 query 参数 / missing 'query' parameter")
+        return _bad_request("缺少 query 参数", "missing 'query' parameter")
     payload: dict[str, Any] = {"query": params.get("query"), "operationName": params.get("operationName")}
     if params.get("variables"):
         payload["variables"] = decode(params["variables"], ("variables ", "variables"))
