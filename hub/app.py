@@ -25,7 +25,7 @@ from hub.jobs.service import running_worker
 from hub.logging import configure_logging
 from hub.readcache import Generations, ResponseCache, polling
 from hub.rest import feeds as feeds_rest
-from hub.rest import graphql, graphql_ws, health
+from hub.rest import graphql, graphql_ws, health, home
 from hub.rest import media as media_rest
 from hub.rest.allow import AllowHeaders
 from hub.rest.jsonbody import HubRequest
@@ -105,7 +105,7 @@ def create_app(
 
     allow = AllowHeaders()
     app = Litestar(
-        route_handlers=[graphql.graphql_post, graphql.graphql_get, graphql_ws.graphql_ws, health.healthz, health.readyz, health.metrics,
+        route_handlers=[home.home, graphql.graphql_post, graphql.graphql_get, graphql_ws.graphql_ws, health.healthz, health.readyz, health.metrics,
                         *media_rest.ROUTES, oauth.token, oauth.revoke, oauth.jwks, oidc.oidc_login, oidc.oidc_callback,
                         *feeds_rest.ROUTES],  # feeds
         lifespan=[lifespan],

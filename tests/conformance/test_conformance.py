@@ -108,3 +108,14 @@ async def test_access_tokens_are_typed_at_jwt_and_name_their_client(http: httpx.
 @given(st.from_regex(SPEC_PATTERN, fullmatch=True))
 def test_every_rendition_spec_the_document_allows_is_one_the_hub_reads(spec: str) -> None:
     parse_spec(spec)
+
+
+async def test_the_front_page_links_the_console_graphiql_openapi_health_and_docs(http: httpx.AsyncClient) -> None:
+    page = await http.get("/", headers={"accept": "text/html"})
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    for href in ('href="/console/"', 'href="/graphql"', 'href="/schema"', 'href="/schema/openapi.json"',
+                 'href="/healthz"', 'href="/readyz"', "docs/partners.md"):  # fmt: skip
+        assert href in page.text, href
+    assert "GraphiQL" in page.text  # the test hub runs in development
+    listed = (await http.get("/", headers={"accept": "application/json"})).json()
+    assert {link["href"] for link in listed["links"]} >= {"/console/", "/graphql", "/schema", "/healthz"}
