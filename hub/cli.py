@@ -24,9 +24,13 @@ def _settings(host: str | None, port: int | None) -> Settings:
     return Settings(**overrides)  # type: ignore[arg-type]
 
 
-def _urls(settings: Settings) -> None:
+def _urls(settings: Settings, center: str | None = None) -> None:
     base = f"http://{settings.host}:{settings.port}"
     console.print(f"[bold]Ronghub {__version__}[/bold] 已启动 / is running")
+    # the center anonymous reads and the development token use: `--tenant` of the admin commands
+    named = f"{center} " if center else ""
+    console.print(f"  Center    {named}(tenant {settings.default_tenant})  中心 / the default center")
+    console.print(f"  Home      {base}/   Console {base}/console/")
     console.print(f"  GraphQL   {base}/graphql" + ("   (GraphiQL in a browser)" if settings.development else ""))
     console.print(f"  OpenAPI   {base}/schema")
     console.print(f"  Health    {base}/healthz   {base}/readyz   {base}/metrics")
@@ -93,6 +97,7 @@ def serve(host: str | None, port: int | None) -> None:
 @click.option("--port", type=int, help="port to bind (RONGHUB_PORT)")
 def demo(host: str | None, port: int | None) -> None:
     """Start the hub with the demo center 示例区融媒体中心 and its stories."""
+    from hub.demo.content import CENTER_NAME
     from hub.demo.seed import seed_demo
     from hub.runtime import serve as run
     from hub.shutdown import stop_cleanly_on_signals
@@ -107,7 +112,7 @@ def demo(host: str | None, port: int | None) -> None:
         await _print_demo_users(settings)
 
     with stop_cleanly_on_signals():
-        run(_settings(host, port), before=before, banner=_urls)
+        run(_settings(host, port), before=before, banner=lambda s: _urls(s, CENTER_NAME))
 
 
 @main.command()
