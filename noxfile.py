@@ -1,4 +1,4 @@
-"""Developer sessions: `nox -s tests|lint|typecheck|openapi|bench` (`nox -l` lists them).
+"""Developer sessions: `nox -s tests|lint|typecheck|openapi|bench|build` (`nox -l` lists them).
 
 Plain `venv` virtualenvs under .nox/, reused between runs; the project is installed
 into a session's virtualenv again only when pyproject.toml or sdk/pyproject.toml
@@ -75,3 +75,13 @@ def bench(session: nox.Session) -> None:
         session.skip("no benchmarks yet: bench/run.py does not exist in this checkout")
     _install_project(session)
     session.run("python", "-m", "bench.run", *session.posargs)
+
+
+@nox.session
+def build(session: nox.Session) -> None:
+    """Wheels of both distributions, ronghub-sdk (sdk/) and ronghub (.), into dist/.
+
+    Then `pip install --find-links dist ronghub-sdk` (plugin authors, partners) or
+    `pip install --find-links dist ronghub` (the hub, which pulls in the SDK)."""
+    out = str(ROOT / "dist")
+    session.run("python", "-m", "pip", "wheel", "--no-deps", "--wheel-dir", out, str(ROOT / "sdk"), str(ROOT))

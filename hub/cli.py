@@ -229,14 +229,16 @@ def plugin_group() -> None:
 @click.option("--dir", "directory", type=click.Path(path_type=Path), default=Path("."), show_default=True)
 def plugin_new(name: str, directory: Path) -> None:
     """Scaffold an installable channel plugin package NAME with a passing test."""
-    from hub.channels.scaffold import scaffold
+    from hub.channels.scaffold import NEXT_STEPS, scaffold
 
     try:
         root = scaffold(name, directory)
     except (ValueError, FileExistsError) as exc:
         console.print(f"[red]{exc}[/red]")
         sys.exit(2)
-    console.print(f"created {root}  —  cd there, `pip install -e '.[test]'`, then `pytest`")
+    console.print(f"已创建 / created {root}", markup=False)
+    console.print(f"下一步 / next:  cd {root} && {NEXT_STEPS}", markup=False)
+    console.print("(ronghub-sdk 需已安装或可找到 / must be installed or findable: see its README.md)", markup=False)
 
 
 @main.command()

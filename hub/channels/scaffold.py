@@ -117,23 +117,51 @@ def test_a_long_title_is_reported_in_chinese() -> None:
     assert problems and "标题最多 3 个字" in problems[0].message_zh
 '''
 
+# The one way to install and test a new plugin: printed by `ronghub plugin new` and
+# written into its README (a test holds them equal).
+NEXT_STEPS = "pip install -e '.[test]' && pytest"
+
 README = '''# ronghub-channel-{dist}
 
-A Ronghub channel plugin. Install it next to the hub (`pip install -e .`); the hub
-finds it through the `ronghub.channels` entry point. `ronghub plugins` lists it.
+A Ronghub channel plugin (docs/plugins.md in the hub's source is the guide).
 
-Test without a hub: `pip install -e '.[test]' && pytest`.
+Test without a hub:
+
+    {next_steps}
+
+`ronghub-sdk` must be installed or findable: until it is on your package index, build its
+wheel in a Ronghub checkout (`nox -s build`) and add `--find-links <checkout>/dist`.
+
+Install it next to the hub (the same `pip install -e .` in the hub's environment); the hub
+finds it through the `ronghub.channels` entry point and `ronghub plugins` lists it.
 '''
+
+
+def builtin_channels() -> set[str]:
+    """The channels the hub ships (the `plugins` package): a plugin may not take their names."""
+    import pkgutil
+
+    import plugins
+
+    return {m.name for m in pkgutil.iter_modules(plugins.__path__) if not m.name.startswith("_")}
 
 
 def scaffold(name: str, directory: Path) -> Path:
     """Write the package for channel `name` under `directory`; returns its root."""
     if not NAME.match(name):
-        raise ValueError("a channel name is lower-case letters, digits and _ (2-41 characters), starting with a letter")
+        raise ValueError(
+            "渠道名只能用小写字母、数字和下划线(2–41 个字符,字母开头) / a channel name is lower-case letters, "
+            "digits and _ (2-41 characters), starting with a letter"
+        )
+    if name in builtin_channels():
+        raise ValueError(
+            f"“{name}”是融汇自带的渠道,请换一个名字 / {name!r} is a built-in channel of the hub; "
+            "choose another name (two plugins with one name cannot both load)"
+        )
     root = directory / f"ronghub-channel-{name.replace('_', '-')}"
     if root.exists():
-        raise FileExistsError(f"{root} already exists")
-    values = {"name": name, "dist": name.replace("_", "-"), "upper": name.upper()}
+        raise FileExistsError(f"{root} 已存在 / already exists")
+    values = {"name": name, "dist": name.replace("_", "-"), "upper": name.upper(), "next_steps": NEXT_STEPS}
     files = {
         "pyproject.toml": PYPROJECT,
         f"ronghub_channel_{name}/__init__.py": MODULE,
