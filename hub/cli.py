@@ -29,15 +29,16 @@ def _urls(settings: Settings, center: str | None = None) -> None:
     console.print(f"[bold]Ronghub {__version__}[/bold] 已启动 / is running")
     # the center anonymous reads and the development token use: `--tenant` of the admin commands
     named = f"{center} " if center else ""
-    console.print(f"  Center    {named}(tenant {settings.default_tenant})  中心 / the default center")
-    console.print(f"  Home      {base}/   Console {base}/console/")
-    console.print(f"  GraphQL   {base}/graphql" + ("   (GraphiQL in a browser)" if settings.development else ""))
-    console.print(f"  OpenAPI   {base}/schema")
-    console.print(f"  Health    {base}/healthz   {base}/readyz   {base}/metrics")
-    console.print(f"  Data      {settings.data_dir.resolve()}")
+    console.print(f"  Center    {named}(tenant {settings.default_tenant})  默认中心 / the default center")
+    console.print(f"  Home      {base}/   Console {base}/console/  首页与控制台 / home and console")
+    console.print(f"  GraphQL   {base}/graphql   "
+                  + ("(浏览器中为 GraphiQL / GraphiQL in a browser)" if settings.development else "查询接口 / the API"))
+    console.print(f"  OpenAPI   {base}/schema  接口文档 / API reference")
+    console.print(f"  Health    {base}/healthz   {base}/readyz   {base}/metrics  健康检查 / health")
+    console.print(f"  Data      {settings.data_dir.resolve()}  数据目录 / data folder")
     # The development token works only in development; elsewhere it is neither shown nor accepted.
     if settings.development and settings.effective_dev_token:
-        console.print(f"  Token     Authorization: Bearer {settings.effective_dev_token}  (development)")
+        console.print(f"  Token     Authorization: Bearer {settings.effective_dev_token}  (开发令牌 / development)")
     console.print("  Ctrl-C 停止 / to stop")
 
 
@@ -131,9 +132,9 @@ def openapi(check: bool, out: Path) -> None:
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
-            console.print(f"wrote {path}")
+            console.print(f"已写入 / wrote {path}")
     if drift:
-        console.print(f"[red]out of date:[/red] {', '.join(drift)} — run `ronghub openapi`")
+        console.print(f"[red]已过期 / out of date:[/red] {', '.join(drift)} — 请运行 / run `ronghub openapi`")
         sys.exit(1)
 
 
@@ -156,7 +157,7 @@ def seed_demo_cmd() -> None:
     from hub.runtime import command_store
 
     with command_store(Settings()) as settings:
-        console.print(f"{asyncio.run(seed_demo(settings))} stories created")
+        console.print(f"{asyncio.run(seed_demo(settings))} 篇示例稿件已写入 / stories created")
         asyncio.run(_print_demo_users(settings))
 
 
@@ -167,7 +168,7 @@ async def _print_demo_users(settings: Settings) -> None:
     console.print("示例用户 / demo users (密码 password: RONGHUB_DEMO_PASSWORD, default 'ronghub-demo'):")
     for demo, grants in users:
         console.print(f"  {demo.username:<16} {demo.display_name:<12} {', '.join(grants)}")
-    console.print("  sign in: POST /oauth/token grant_type=password&username=…&password=…")
+    console.print("  登录 / sign in: POST /oauth/token grant_type=password&username=…&password=…")
 
 
 def _add_identity_commands() -> None:
