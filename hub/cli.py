@@ -200,13 +200,24 @@ _add_media_commands()
 
 
 @main.command("plugins")
-def plugins_cmd() -> None:
+@click.option("--json", "as_json", is_flag=True, help="the plugins and the failures as JSON")
+def plugins_cmd(as_json: bool) -> None:
     """List the channel plugins that loaded (versions, hooks) and those that failed."""
+    import json
+
     from rich.table import Table
 
     from hub.channels import load_channels
 
     manager = load_channels(Settings().plugins)
+    if as_json:
+        loaded = [{"channel": n, "title_zh": manager.get(n).info.title_zh, "version": manager.get(n).version,
+                   "transport": str(manager.get(n).info.transport),
+                   "source": manager.get(n).distribution or manager.get(n).source, "hooks": list(manager.get(n).hooks)}
+                  for n in manager.names()]  # fmt: skip
+        failed = [{"source": f.source, "error": str(f.error)} for f in manager.failures]
+        click.echo(json.dumps({"plugins": loaded, "failures": failed}, ensure_ascii=False, indent=2))
+        return
     table = Table(title="渠道插件 / channel plugins")
     for column in ("渠道 channel", "名称 title", "版本 version", "传输 transport", "来源 source", "hooks"):
         table.add_column(column)

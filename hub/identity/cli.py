@@ -296,10 +296,10 @@ def client_list(tenant_id: str, as_json: bool) -> None:
         click.echo(json.dumps({"tenant": tenant_id, "clients": rows}, ensure_ascii=False, indent=2))
         return
     # 80 columns: ids never cut, names fold; scopes and rotation times are in --json
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True, padding=(0, 1))
     table.add_column("client_id", no_wrap=True)
-    table.add_column("名称 name", overflow="fold")
-    for header in ("状态 status", "创建 created", "订阅/推送 feeds"):
+    table.add_column("名称\nname", overflow="fold", ratio=1)  # two-line headers leave the name room
+    for header in ("状态\nstatus", "创建\ncreated", "订阅/推送\nfeeds"):
         table.add_column(header, no_wrap=True)
     for v in views:
         d, u = v.doc, v.usage

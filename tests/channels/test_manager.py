@@ -97,3 +97,14 @@ def test_plugins_command_lists_loaded_channels_with_versions_and_hooks(monkeypat
     assert result.exit_code == 0, result.output
     assert "wechat" in result.output and "sms" in result.output and "douyin" not in result.output
     assert "deliver" in result.output and "0.1.0" in result.output
+
+
+def test_plugins_command_gives_json_on_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    monkeypatch.setenv("RONGHUB_PLUGINS", "wechat,sms")
+    result = CliRunner().invoke(main, ["plugins", "--json"])
+    assert result.exit_code == 0, result.output
+    listed = json.loads(result.output)
+    assert {p["channel"] for p in listed["plugins"]} == {"sms", "wechat"}
+    assert all("deliver" in p["hooks"] and p["version"] for p in listed["plugins"])
