@@ -51,6 +51,7 @@ from ronghub_sdk import (
     Variant,
     hookimpl,
 )
+from ronghub_sdk.transports import safe_file_name
 
 NAME = "{name}"
 DEFAULTS: dict[str, Any] = {{"limits": {{"title_max": 40}}}}
@@ -87,8 +88,9 @@ def validate(variant: Variant, config: Mapping[str, Any]) -> list[Problem]:
 
 @hookimpl
 async def deliver(variant: Variant, transport: Any, idempotency_key: str) -> DeliveryResult:
-    """Write the variant as JSON; the idempotency key names the file, so retries overwrite."""
-    name = f"{{idempotency_key}}.json"
+    """Write the variant as JSON; the idempotency key names the file, so retries overwrite
+    (made safe: the hub's keys contain colons, which file names may not)."""
+    name = safe_file_name(idempotency_key) + ".json"
     path = await transport.write(name, json.dumps(variant.fields, ensure_ascii=False).encode())
     return DeliveryResult(name, PlatformStatus(StatusState.ACCEPTED, final=True), url=path)
 '''
@@ -107,7 +109,8 @@ def test_every_sample_story_renders_validates_and_delivers() -> None:
     harness = ChannelHarness(plugin)
     for story in sample_stories():
         variant = harness.check(story)
-        result = harness.deliver(variant, idempotency_key=story.story_id)
+        # the hub's keys look like this one: tenant, story, revision, channel, action
+        result = harness.deliver(variant, idempotency_key=f"ronghub:{{story.tenant}}:{{story.story_id}}:1:town:publish")
         assert json.loads(harness.transport.files[result.external_id])["title"] == story.title
 
 

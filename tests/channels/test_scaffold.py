@@ -22,7 +22,7 @@ def test_scaffolded_plugin_passes_its_generated_test_and_loads_as_a_channel(tmp_
     root = tmp_path / "ronghub-channel-town-board"
     meta = tomllib.loads((root / "pyproject.toml").read_text())
     assert meta["project"]["entry-points"]["ronghub.channels"] == {"town_board": "ronghub_channel_town_board"}
-    env = {**os.environ, "PYTHONPATH": str(root)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", str(root), str(root / "tests")],
         cwd=root, env=env, capture_output=True, text=True, timeout=120,

@@ -119,3 +119,17 @@ def test_the_sdk_ships_its_type_information() -> None:
     from pathlib import Path
 
     assert (Path(ronghub_sdk.__file__).parent / "py.typed").is_file()
+
+
+def test_the_memory_file_drop_refuses_names_the_hubs_file_drop_refuses() -> None:
+    import asyncio
+
+    from ronghub_sdk.transports import SAFE_FILE_NAME, safe_file_name
+
+    drop = MemoryFileDrop()
+    key = "ronghub:t-1:01abc:1:town:publish"
+    with pytest.raises(ronghub_sdk.PermanentDeliveryError, match="unsafe file name"):
+        asyncio.run(drop.write(key + ".json", b"{}"))
+    assert SAFE_FILE_NAME.match(safe_file_name(key) + ".json")
+    asyncio.run(drop.write(safe_file_name(key) + ".json", b"{}"))
+    assert list(drop.files) == ["ronghub_t-1_01abc_1_town_publish.json"]
