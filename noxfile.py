@@ -1,4 +1,4 @@
-"""Developer sessions: `nox -s tests|lint|typecheck|openapi|bench` (`nox -l` lists them).
+"""Developer sessions: `nox -s tests|lint|typecheck|openapi|bench|build` (`nox -l` lists them).
 
 Plain `venv` virtualenvs under .nox/, reused between runs; the project is installed
 into a session's virtualenv again only when pyproject.toml or sdk/pyproject.toml
@@ -82,3 +82,13 @@ def search_eval(session: nox.Session) -> None:
     """Search relevance: MRR and nDCG@5 per query class over the judged queries in bench/search_eval.toml (demo stories + seed articles)."""
     _install_project(session)
     session.run("python", "-m", "bench.search_eval", *session.posargs)
+
+
+@nox.session
+def build(session: nox.Session) -> None:
+    """Wheels of both distributions, ronghub-sdk (sdk/) and ronghub (.), into dist/.
+
+    Then `pip install --find-links dist ronghub-sdk` (plugin authors, partners) or
+    `pip install --find-links dist ronghub` (the hub, which pulls in the SDK)."""
+    out = str(ROOT / "dist")
+    session.run("python", "-m", "pip", "wheel", "--no-deps", "--wheel-dir", out, str(ROOT / "sdk"), str(ROOT))

@@ -26,12 +26,14 @@ from hub.jobs.registry import builtin_consumers
 from hub.jobs.service import running_worker
 from hub.logging import configure_logging
 from hub.readcache import Generations, ResponseCache, polling
-from hub.rest import assets, graphql, graphql_ws, health, preview
+from hub.rest import assets, graphql, graphql_ws, health, home, preview
 from hub.rest import feeds as feeds_rest
 from hub.rest import media as media_rest
 from hub.rest import wenzheng as wenzheng_rest
+from hub.rest.allow import AllowHeaders
 from hub.rest.assets import LocalScalar
 from hub.rest.jsonbody import HubRequest
+from hub.rest.openapi_docs import finish_openapi
 from hub.rest.responses import http_error_handler, hub_error_handler, internal_error_handler
 from hub.search.rebuild import start_rebuild
 from hub.search.service import SearchService, build_engine
@@ -113,16 +115,17 @@ def create_app(
             await search.close()
             await database.close()
 
+    allow = AllowHeaders()
     app = Litestar(
-        route_handlers=[graphql.graphql_post, graphql.graphql_get, graphql_ws.graphql_ws, health.healthz, health.readyz, health.metrics,
+        route_handlers=[home.home, graphql.graphql_post, graphql.graphql_get, graphql_ws.graphql_ws, health.healthz, health.readyz, health.metrics,
                         *media_rest.ROUTES, oauth.token, oauth.revoke, oauth.jwks, oidc.oidc_login, oidc.oidc_callback,
                         *feeds_rest.ROUTES,  # feeds
                         *wenzheng_rest.ROUTES,  # 问政: figures as CSV / XLSX
                         assets.router(),  # GraphiQL's and the OpenAPI page's assets, served locally
                         *(console_routes() if settings.console_enabled else []),
-
                         preview.preview_page],  # shared draft previews
         lifespan=[lifespan],
+        before_send=[allow],
         state=_state(settings, generations, store),
         exception_handlers={
             HubError: hub_error_handler,
@@ -135,6 +138,8 @@ def create_app(
         cors_config=cors_config(settings),
         debug=False,
     )
+    allow.learn(app)
+    finish_openapi(app.openapi_schema)  # built now, before /schema first serves it
     # the fast path answers before any middleware would run: with CORS on, requests with
     # an Origin header go through litestar's CORS middleware instead
     app.asgi_handler = graphql.CachedReads(

@@ -24,18 +24,23 @@ def _settings(host: str | None, port: int | None) -> Settings:
     return Settings(**overrides)  # type: ignore[arg-type]
 
 
-def _urls(settings: Settings) -> None:
+def _urls(settings: Settings, center: str | None = None) -> None:
     base = f"http://{settings.host}:{settings.port}"
     console.print(f"[bold]Ronghub {__version__}[/bold] 已启动 / is running")
-    console.print(f"  GraphQL   {base}/graphql" + ("   (GraphiQL in a browser)" if settings.development else ""))
-    console.print(f"  OpenAPI   {base}/schema")
+    # the center anonymous reads and the development token use: `--tenant` of the admin commands
+    named = f"{center} " if center else ""
+    console.print(f"  Center    {named}(tenant {settings.default_tenant})  默认中心 / the default center")
+    console.print(f"  Home      {base}/  首页 / home")
     if settings.console_enabled:
-        console.print(f"  编辑台    {base}/console/   (融汇编辑台, the newsroom console)")
-    console.print(f"  Health    {base}/healthz   {base}/readyz   {base}/metrics")
-    console.print(f"  Data      {settings.data_dir.resolve()}")
+        console.print(f"  编辑台    {base}/console/  融汇编辑台 / the newsroom console")
+    console.print(f"  GraphQL   {base}/graphql   "
+                  + ("(浏览器中为 GraphiQL / GraphiQL in a browser)" if settings.development else "查询接口 / the API"))
+    console.print(f"  OpenAPI   {base}/schema  接口文档 / API reference")
+    console.print(f"  Health    {base}/healthz   {base}/readyz   {base}/metrics  健康检查 / health")
+    console.print(f"  Data      {settings.data_dir.resolve()}  数据目录 / data folder")
     # The development token works only in development; elsewhere it is neither shown nor accepted.
     if settings.development and settings.effective_dev_token:
-        console.print(f"  Token     Authorization: Bearer {settings.effective_dev_token}  (development)")
+        console.print(f"  Token     Authorization: Bearer {settings.effective_dev_token}  (开发令牌 / development)")
     console.print("  Ctrl-C 停止 / to stop")
 
 
@@ -95,6 +100,7 @@ def serve(host: str | None, port: int | None) -> None:
 @click.option("--port", type=int, help="port to bind (RONGHUB_PORT)")
 def demo(host: str | None, port: int | None) -> None:
     """Start the hub with the demo center 示例区融媒体中心 and its stories."""
+    from hub.demo.content import CENTER_NAME
     from hub.demo.seed import seed_demo
     from hub.runtime import serve as run
     from hub.shutdown import stop_cleanly_on_signals
@@ -109,7 +115,7 @@ def demo(host: str | None, port: int | None) -> None:
         await _print_demo_users(settings)
 
     with stop_cleanly_on_signals():
-        run(_settings(host, port), before=before, banner=_urls)
+        run(_settings(host, port), before=before, banner=lambda s: _urls(s, CENTER_NAME))
 
 
 @main.command()
@@ -128,9 +134,9 @@ def openapi(check: bool, out: Path) -> None:
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
-            console.print(f"wrote {path}")
+            console.print(f"已写入 / wrote {path}")
     if drift:
-        console.print(f"[red]out of date:[/red] {', '.join(drift)} — run `ronghub openapi`")
+        console.print(f"[red]已过期 / out of date:[/red] {', '.join(drift)} — 请运行 / run `ronghub openapi`")
         sys.exit(1)
 
 
@@ -153,7 +159,7 @@ def seed_demo_cmd() -> None:
     from hub.runtime import command_store
 
     with command_store(Settings()) as settings:
-        console.print(f"{asyncio.run(seed_demo(settings))} stories created")
+        console.print(f"{asyncio.run(seed_demo(settings))} 篇示例稿件已写入 / stories created")
         asyncio.run(_print_demo_users(settings))
 
 
@@ -164,7 +170,7 @@ async def _print_demo_users(settings: Settings) -> None:
     console.print("示例用户 / demo users (密码 password: RONGHUB_DEMO_PASSWORD, default 'ronghub-demo'):")
     for demo, grants in users:
         console.print(f"  {demo.username:<16} {demo.display_name:<12} {', '.join(grants)}")
-    console.print("  sign in: POST /oauth/token grant_type=password&username=…&password=…")
+    console.print("  登录 / sign in: POST /oauth/token grant_type=password&username=…&password=…")
 
 
 def _add_identity_commands() -> None:
@@ -196,14 +202,28 @@ _add_media_commands()
 
 
 @main.command("plugins")
-def plugins_cmd() -> None:
+@click.option("--json", "as_json", is_flag=True, help="the plugins and the failures as JSON")
+def plugins_cmd(as_json: bool) -> None:
     """List the channel and check plugins that loaded (versions, hooks) and those that failed."""
+    import json
+
     from rich.table import Table
 
     from hub.channels import load_channels
     from hub.workflow.plugins import register_checks
 
     manager = load_channels(Settings().plugins)
+    register_checks(manager)
+    if as_json:
+        loaded = [{"channel": n, "title_zh": manager.get(n).info.title_zh, "version": manager.get(n).version,
+                   "transport": str(manager.get(n).info.transport),
+                   "source": manager.get(n).distribution or manager.get(n).source, "hooks": list(manager.get(n).hooks)}
+                  for n in manager.names()]  # fmt: skip
+        check_rows = [{"name": c.name, "version": c.version, "source": c.distribution or c.source}
+                      for c in manager.checks.values()]  # fmt: skip
+        failed = [{"source": f.source, "error": str(f.error)} for f in manager.failures]
+        click.echo(json.dumps({"plugins": loaded, "checks": check_rows, "failures": failed}, ensure_ascii=False, indent=2))
+        return
     table = Table(title="渠道插件 / channel plugins")
     for column in ("渠道 channel", "名称 title", "版本 version", "传输 transport", "来源 source", "hooks"):
         table.add_column(column)
@@ -213,7 +233,6 @@ def plugins_cmd() -> None:
             name, ch.info.title_zh, ch.version, str(ch.info.transport), ch.distribution or ch.source, " ".join(ch.hooks)
         )
     Console().print(table)
-    register_checks(manager)
     checks = Table(title="检查插件 / check plugins (check_story)")
     for column in ("名称 name", "版本 version", "来源 source"):
         checks.add_column(column)
@@ -234,14 +253,16 @@ def plugin_group() -> None:
 @click.option("--dir", "directory", type=click.Path(path_type=Path), default=Path("."), show_default=True)
 def plugin_new(name: str, directory: Path) -> None:
     """Scaffold an installable channel plugin package NAME with a passing test."""
-    from hub.channels.scaffold import scaffold
+    from hub.channels.scaffold import NEXT_STEPS, scaffold
 
     try:
         root = scaffold(name, directory)
     except (ValueError, FileExistsError) as exc:
         console.print(f"[red]{exc}[/red]")
         sys.exit(2)
-    console.print(f"created {root}  —  cd there, `pip install -e '.[test]'`, then `pytest`")
+    console.print(f"已创建 / created {root}", markup=False)
+    console.print(f"下一步 / next:  cd {root} && {NEXT_STEPS}", markup=False)
+    console.print("(ronghub-sdk 需已安装或可找到 / must be installed or findable: see its README.md)", markup=False)
 
 
 @main.command()

@@ -38,16 +38,32 @@ def all_kinds() -> list[ErrorKind]:
 
 
 class Codes:
-    """The stable error codes. Messages may use `{placeholders}` filled from details."""
+    """The stable error codes. Messages may use `{placeholders}` filled from details.
 
-    BAD_REQUEST = ErrorKind("BAD_REQUEST", "请求格式不正确:{reason}", "Malformed request: {reason}")
+    `message_zh` is Chinese and `message_en` English, nothing mixed: a placeholder both
+    texts use carries a language-neutral value (an id, a number, a name, a code); free
+    text comes as a pair, `reason_zh` for the Chinese and `reason_en` for the English
+    (tests/unit/test_error_texts.py walks every code and every call that raises one).
+    """
+
+    BAD_REQUEST = ErrorKind(
+        "BAD_REQUEST", "请求格式不正确:{reason_zh}", "Malformed request: {reason_en}"
+    )
+    METHOD_NOT_ALLOWED = ErrorKind(
+        "METHOD_NOT_ALLOWED",
+        "此地址不接受 {method} 请求,可用的方法见响应头 Allow({allow})。",
+        "{method} is not allowed here; the Allow header lists the methods that are ({allow}).",
+        405,
+    )
     GRAPHQL_SYNTAX = ErrorKind(
-        "GRAPHQL_SYNTAX", "查询语句有语法错误:{reason}", "GraphQL syntax error: {reason}"
+        "GRAPHQL_SYNTAX",
+        "查询语句有语法错误{where_zh},请检查括号、引号和字段名。",
+        "GraphQL syntax error: {reason_en}",
     )
     GRAPHQL_VALIDATION = ErrorKind(
         "GRAPHQL_VALIDATION",
-        "查询与接口定义不符(字段或参数名称、类型有误):{reason}",
-        "The query does not match the schema: {reason}",
+        "查询与接口定义不符(字段或参数名称、类型有误){where_zh},请对照 schema.graphql 修改。",
+        "The query does not match the schema: {reason_en}",
     )
     QUERY_TOO_DEEP = ErrorKind(
         "QUERY_TOO_DEEP",

@@ -1,6 +1,8 @@
 """Issuing and checking access tokens (JWT, ES256, with `kid`).
 
-Claims: iss, aud, sub, exp, iat, nbf, jti, `tid` (tenant), `knd` (user or client),
+Claims: iss, aud, sub, exp, iat, nbf, jti, `client_id` (RFC 9068 §2.2: the partner's own
+client id for client_credentials; `NEWSROOM_CLIENT_ID` for staff, who sign in through the
+hub's own tools with the password grant or OIDC), `tid` (tenant), `knd` (user or client),
 `grants` (role labels, see `Grant.label`), `scope` (OAuth scopes, space separated)
 and, for users, `sid` (the session: the refresh-token family) and `sep` (the user's
 session epoch at issue: a token of an older epoch than the user's is refused, which is
@@ -30,6 +32,9 @@ from hub.identity.errors import AuthCodes
 from hub.ids import new_id
 from hub.settings import Settings
 
+# the client staff tokens are issued to: the hub's own newsroom tools (no client secret)
+NEWSROOM_CLIENT_ID = "ronghub-newsroom"
+
 
 def issue(
     ring: KeyRing,
@@ -56,6 +61,7 @@ def issue(
         "nbf": issued - 5,
         "exp": issued + (settings.access_token_seconds if lifetime is None else lifetime),
         "jti": new_id(),
+        "client_id": subject if kind == "client" else NEWSROOM_CLIENT_ID,
         "tid": tenant,
         "knd": kind,
         "grants": grants,

@@ -48,6 +48,8 @@ def oauth_error(err: HubError) -> Response[Any]:
     if err.code in ("RATE_LIMITED", "SIGN_IN_THROTTLED"):
         headers["Retry-After"] = str(err.details["seconds"])
     status = _STATUS.get(err.code, err.http_status)
+    if status == 401 and "WWW-Authenticate" not in headers:  # RFC 9110 §15.5.2: a 401 names a scheme
+        headers["WWW-Authenticate"] = 'Bearer realm="ronghub"'
     return Response(body, status_code=status, headers=headers, media_type="application/json")
 
 
@@ -65,7 +67,8 @@ def _address(request: Request[Any, Any, Any], limiter: TokenLimiter) -> str:
 def _required(form: dict[str, str], *names: str) -> list[str]:
     missing = [n for n in names if not form.get(n)]
     if missing:
-        raise HubError(Codes.BAD_REQUEST, reason=f"缺少参数 / missing {', '.join(missing)}")
+        raise HubError(Codes.BAD_REQUEST, reason_zh=f"缺少参数 {'、'.join(missing)}",
+                       reason_en=f"missing {', '.join(missing)}")
     return [form[n] for n in names]
 
 

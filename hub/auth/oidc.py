@@ -36,6 +36,7 @@ from hub.errors import HubError, invalid
 from hub.identity.documents import OidcLoginDoc, OidcProviderDoc, UserDoc
 from hub.identity.errors import AuthCodes
 from hub.ids import new_id, now_ms
+from hub.rest.openapi_docs import OidcCallbackOperation, OidcLoginOperation
 from hub.settings import Settings
 from hub.store.scope import Scope
 from hub.transports.outbound import (
@@ -167,7 +168,8 @@ async def finish(state: AuthState, login_state: str, code: str) -> TokenResponse
     return await user_tokens(state, user, sorted(ALL_SCOPES), family)
 
 
-@get("/oidc/{tenant:str}/{provider:str}/login", summary="Start OIDC sign-in (redirects to the provider)", tags=["auth"])
+@get("/oidc/{tenant:str}/{provider:str}/login", summary="Start OIDC sign-in (redirects to the provider)", tags=["auth"],
+     operation_class=OidcLoginOperation)
 async def oidc_login(
     request: Request[Any, Any, Any], state: State, tenant: FromPath[str], provider: FromPath[str]
 ) -> Response[Any]:
@@ -178,7 +180,8 @@ async def oidc_login(
     return Redirect(url, status_code=302)
 
 
-@get("/oidc/callback", name="oidc_callback", summary="OIDC redirect target: returns hub tokens", tags=["auth"])
+@get("/oidc/callback", name="oidc_callback", summary="OIDC redirect target: returns hub tokens", tags=["auth"],
+     operation_class=OidcCallbackOperation)
 async def oidc_callback(request: Request[Any, Any, Any], state: State) -> Response[Any]:
     params = request.query_params
     if params.get("error"):

@@ -51,6 +51,7 @@ from ronghub_sdk import (
     Variant,
     hookimpl,
 )
+from ronghub_sdk.transports import safe_file_name
 
 NAME = "{name}"
 DEFAULTS: dict[str, Any] = {{"limits": {{"title_max": 40}}}}
@@ -87,8 +88,9 @@ def validate(variant: Variant, config: Mapping[str, Any]) -> list[Problem]:
 
 @hookimpl
 async def deliver(variant: Variant, transport: Any, idempotency_key: str) -> DeliveryResult:
-    """Write the variant as JSON; the idempotency key names the file, so retries overwrite."""
-    name = f"{{idempotency_key}}.json"
+    """Write the variant as JSON; the idempotency key names the file, so retries overwrite
+    (made safe: the hub's keys contain colons, which file names may not)."""
+    name = safe_file_name(idempotency_key) + ".json"
     path = await transport.write(name, json.dumps(variant.fields, ensure_ascii=False).encode())
     return DeliveryResult(name, PlatformStatus(StatusState.ACCEPTED, final=True), url=path)
 '''
@@ -107,7 +109,8 @@ def test_every_sample_story_renders_validates_and_delivers() -> None:
     harness = ChannelHarness(plugin)
     for story in sample_stories():
         variant = harness.check(story)
-        result = harness.deliver(variant, idempotency_key=story.story_id)
+        # the hub's keys look like this one: tenant, story, revision, channel, action
+        result = harness.deliver(variant, idempotency_key=f"ronghub:{{story.tenant}}:{{story.story_id}}:1:town:publish")
         assert json.loads(harness.transport.files[result.external_id])["title"] == story.title
 
 
@@ -117,23 +120,51 @@ def test_a_long_title_is_reported_in_chinese() -> None:
     assert problems and "标题最多 3 个字" in problems[0].message_zh
 '''
 
+# The one way to install and test a new plugin: printed by `ronghub plugin new` and
+# written into its README (a test holds them equal).
+NEXT_STEPS = "pip install -e '.[test]' && pytest"
+
 README = '''# ronghub-channel-{dist}
 
-A Ronghub channel plugin. Install it next to the hub (`pip install -e .`); the hub
-finds it through the `ronghub.channels` entry point. `ronghub plugins` lists it.
+A Ronghub channel plugin (docs/plugins.md in the hub's source is the guide).
 
-Test without a hub: `pip install -e '.[test]' && pytest`.
+Test without a hub:
+
+    {next_steps}
+
+`ronghub-sdk` must be installed or findable: until it is on your package index, build its
+wheel in a Ronghub checkout (`nox -s build`) and add `--find-links <checkout>/dist`.
+
+Install it next to the hub (the same `pip install -e .` in the hub's environment); the hub
+finds it through the `ronghub.channels` entry point and `ronghub plugins` lists it.
 '''
+
+
+def builtin_channels() -> set[str]:
+    """The channels the hub ships (the `plugins` package): a plugin may not take their names."""
+    import pkgutil
+
+    import plugins
+
+    return {m.name for m in pkgutil.iter_modules(plugins.__path__) if not m.name.startswith("_")}
 
 
 def scaffold(name: str, directory: Path) -> Path:
     """Write the package for channel `name` under `directory`; returns its root."""
     if not NAME.match(name):
-        raise ValueError("a channel name is lower-case letters, digits and _ (2-41 characters), starting with a letter")
+        raise ValueError(
+            "渠道名只能用小写字母、数字和下划线(2–41 个字符,字母开头) / a channel name is lower-case letters, "
+            "digits and _ (2-41 characters), starting with a letter"
+        )
+    if name in builtin_channels():
+        raise ValueError(
+            f"“{name}”是融汇自带的渠道,请换一个名字 / {name!r} is a built-in channel of the hub; "
+            "choose another name (two plugins with one name cannot both load)"
+        )
     root = directory / f"ronghub-channel-{name.replace('_', '-')}"
     if root.exists():
-        raise FileExistsError(f"{root} already exists")
-    values = {"name": name, "dist": name.replace("_", "-"), "upper": name.upper()}
+        raise FileExistsError(f"{root} 已存在 / already exists")
+    values = {"name": name, "dist": name.replace("_", "-"), "upper": name.upper(), "next_steps": NEXT_STEPS}
     files = {
         "pyproject.toml": PYPROJECT,
         f"ronghub_channel_{name}/__init__.py": MODULE,

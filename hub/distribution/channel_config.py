@@ -39,8 +39,8 @@ SECRET_PATHS = "_secret_paths"  # recorded in the stored public part, for redact
 
 CONFIG_INVALID = ErrorKind(
     "CHANNEL_CONFIG_INVALID",
-    "「{channel}」渠道设置中的 {key} 不符合要求:{reason}。设置未保存,请按渠道说明修改后再提交。",
-    "The {channel} settings are invalid at {key}: {reason}. Nothing was saved.",
+    "「{channel}」渠道设置中的 {key} 不符合要求:{reason_zh}。设置未保存,请按渠道说明修改后再提交。",
+    "The {channel} settings are invalid at {key}: {reason_en}. Nothing was saved.",
 )
 
 
@@ -112,7 +112,8 @@ def check(channel: str, schema: Mapping[str, Any], effective: Mapping[str, Any])
     a required key may come from any of the three. Names the first wrong key."""
     bad = payloads.out_of_range(effective)
     if bad is not None:
-        raise HubError(CONFIG_INVALID, channel=channel, key=bad, reason="数值超出可保存的范围 / cannot be stored")
+        raise HubError(CONFIG_INVALID, channel=channel, key=bad, reason_zh="数值超出可保存的范围",
+                       reason_en="the number cannot be stored")
     if not schema:
         return
     errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(effective), key=lambda e: list(e.absolute_path))
@@ -123,10 +124,11 @@ def check(channel: str, schema: Mapping[str, Any], effective: Mapping[str, Any])
     if first.validator == "required":  # the missing key is in the message, not the path
         missing = next((k for k in first.validator_value if k not in (first.instance or {})), "")
         path = f"{path}.{missing}" if path else str(missing)
-        reason = "缺少必填项 / required"
-    else:
-        reason = f"{first.validator}: {first.message}"[:200]
-    raise HubError(CONFIG_INVALID, channel=channel, key=path or "(整体 / whole)", reason=reason)
+        reason_zh, reason_en = "缺少必填项", "required"
+    else:  # jsonschema says it in English; the Chinese names the rule the value breaks
+        reason_zh = f"不满足规则 {first.validator}"
+        reason_en = f"{first.validator}: {first.message}"[:200]
+    raise HubError(CONFIG_INVALID, channel=channel, key=path or "/", reason_zh=reason_zh, reason_en=reason_en)
 
 
 async def save(scope: Scope, settings: Settings, channel: str, config: Mapping[str, Any]) -> ChannelConfigDoc:

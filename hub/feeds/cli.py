@@ -53,4 +53,6 @@ def rotate_key(immediate: bool, alg: str) -> None:
         return key.kid, at
 
     kid, at = _run(work)
-    out.print(f"new partner signing key {kid} ({key_alg}), signs from {at} (ms since epoch)")
+    from hub.identity.cli import _when
+
+    out.print(f"新的合作方签名密钥 / new partner signing key {kid} ({key_alg}), 启用于 / signs from {_when(at)}")

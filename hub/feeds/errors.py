@@ -54,8 +54,8 @@ class FeedCodes:
     )
     INVALID_SUBSCRIPTION = ErrorKind(
         "FEED_INVALID_SUBSCRIPTION",
-        "订阅设置有误:{reason}",
-        "Invalid subscription: {reason}",
+        "订阅设置有误:{reason_zh}",
+        "Invalid subscription: {reason_en}",
         400,
     )
     SUBSCRIPTION_CHANGED = ErrorKind(

@@ -53,7 +53,7 @@ async def _client(scope: Scope, client_id: str | None) -> ClientDoc:
     if not client_id:
         raise HubError(
             FeedCodes.INVALID_SUBSCRIPTION,
-            reason="请指定合作方客户端 clientId / clientId is required",
+            reason_zh="请指定合作方客户端 clientId", reason_en="clientId is required",
         )
     found = await ClientDoc.find_one({"tenant": scope.tenant, "_id": client_id})
     if found is None:
@@ -68,9 +68,10 @@ async def _check(
 ) -> None:
     problems = selection.problems(None)
     if not formats:
-        problems.append("至少选择一种格式 / choose at least one format")
+        problems.append(("至少选择一种格式", "choose at least one format"))
     if problems:
-        raise HubError(FeedCodes.INVALID_SUBSCRIPTION, reason="; ".join(problems))
+        raise HubError(FeedCodes.INVALID_SUBSCRIPTION, reason_zh=";".join(zh for zh, _ in problems),
+                       reason_en="; ".join(en for _, en in problems))
     allowed = await allowed_tenants(settings, client)
     for tenant in selection.tenants:
         if allowed is not None and tenant not in allowed:
@@ -81,7 +82,7 @@ async def _check(
             raise HubError(
                 FeedCodes.TENANT_NOT_ALLOWED,
                 tenant=tenant,
-                allowed="已存在的中心 / existing tenants",
+                allowed="*",
             )
 
 
@@ -92,7 +93,7 @@ def _formats(values: Iterable[str] | None) -> list[FeedFormat]:
             fmt = FeedFormat(v)
         except ValueError:
             raise HubError(
-                FeedCodes.INVALID_SUBSCRIPTION, reason=f"未知格式 / unknown format {v}"
+                FeedCodes.INVALID_SUBSCRIPTION, reason_zh=f"未知格式 {v}", reason_en=f"unknown format {v}"
             ) from None
         if fmt not in out:
             out.append(fmt)
@@ -130,13 +131,14 @@ async def create(
     if not name or len(name) > 200:
         raise HubError(
             FeedCodes.INVALID_SUBSCRIPTION,
-            reason="名称须为 1–200 个字符 / name must be 1-200 characters",
+            reason_zh="名称须为 1–200 个字符", reason_en="name must be 1-200 characters",
         )
     algorithm = _algorithm(signature_algorithm)
     if len(await list_subscriptions(scope.tenant, client.id)) >= MAX_SUBSCRIPTIONS_PER_CLIENT:
         raise HubError(
             FeedCodes.INVALID_SUBSCRIPTION,
-            reason=f"每个客户端最多 {MAX_SUBSCRIPTIONS_PER_CLIENT} 个订阅",
+            reason_zh=f"每个客户端最多 {MAX_SUBSCRIPTIONS_PER_CLIENT} 个订阅",
+            reason_en=f"at most {MAX_SUBSCRIPTIONS_PER_CLIENT} subscriptions per client",
         )
     doc = SubscriptionDoc(
         tenant=scope.tenant, client_id=client.id, name=name, selection=SelectionDoc.of(sel), formats=fmts,
@@ -165,7 +167,7 @@ def _algorithm(value: str) -> SignatureAlgorithm:
     except ValueError:
         raise HubError(
             FeedCodes.INVALID_SUBSCRIPTION,
-            reason=f"未知签名算法 / unknown signature algorithm {value}",
+            reason_zh=f"未知签名算法 {value}", reason_en=f"unknown signature algorithm {value}",
         ) from None
 
 
@@ -224,7 +226,7 @@ async def update(
         if not name.strip() or len(name) > 200:
             raise HubError(
                 FeedCodes.INVALID_SUBSCRIPTION,
-                reason="名称须为 1–200 个字符 / name must be 1-200 characters",
+                reason_zh="名称须为 1–200 个字符", reason_en="name must be 1-200 characters",
             )
         changes["name"] = name.strip()
     if signature_algorithm is not None:

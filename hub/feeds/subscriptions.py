@@ -70,23 +70,24 @@ class Selection:
             return False
         return not (self.types and c.type not in self.types)
 
-    def problems(self, allowed_tenants: Collection[str] | None) -> list[str]:
-        """Why this selection cannot be saved (empty: it can). `allowed_tenants` None: any."""
-        out: list[str] = []
+    def problems(self, allowed_tenants: Collection[str] | None) -> list[tuple[str, str]]:
+        """Why this selection cannot be saved, as (Chinese, English) pairs (empty: it can).
+        `allowed_tenants` None: any."""
+        out: list[tuple[str, str]] = []
         if not self.tenants:
-            out.append("至少选择一个中心 / select at least one tenant")
+            out.append(("至少选择一个中心", "select at least one tenant"))
         for name, values in (("tenants", self.tenants), ("columns", self.columns), ("tags", self.tags),
                              ("types", self.types), ("channels", self.channels)):  # fmt: skip
             if len(values) > MAX_LIST:
-                out.append(f"{name} 最多 {MAX_LIST} 项 / at most {MAX_LIST} {name}")
+                out.append((f"{name} 最多 {MAX_LIST} 项", f"at most {MAX_LIST} {name}"))
             if any(not v.strip() for v in values):
-                out.append(f"{name} 不能含空值 / {name} may not contain empty values")
+                out.append((f"{name} 不能含空值", f"{name} may not contain empty values"))
         from hub.domain.story import StoryType
 
         known = {t.value for t in StoryType}
         bad = [t for t in self.types if t not in known]
         if bad:
-            out.append(f"未知稿件类型 / unknown story types: {', '.join(bad)}")
+            out.append((f"未知稿件类型 {'、'.join(bad)}", f"unknown story types: {', '.join(bad)}"))
         return out
 
 

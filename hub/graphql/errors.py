@@ -39,7 +39,7 @@ def _hub(error: GraphQLError, err: HubError) -> GraphQLError:
 def _from_pydantic(exc: ValidationError) -> HubError:
     first = exc.errors()[0]
     field = ".".join(str(p) for p in first.get("loc", ())) or "input"
-    return invalid(field, f"取值不正确({first.get('msg')})", str(first.get("msg")))
+    return invalid(field, "取值不正确", str(first.get("msg")))
 
 
 def shape_error(error: GraphQLError) -> GraphQLError:
@@ -57,9 +57,11 @@ def shape_error(error: GraphQLError) -> GraphQLError:
         msg = error.message
         if m := _TOKENS.search(msg):
             return _hub(error, HubError(Codes.TOO_MANY_TOKENS, limit=int(m.group(1))))
-        if msg.startswith("Syntax Error"):
-            return _hub(error, HubError(Codes.GRAPHQL_SYNTAX, reason=msg))
-        return _hub(error, HubError(Codes.GRAPHQL_VALIDATION, reason=msg))
+        # graphql-core words its complaint in English: the Chinese text points at the place
+        where = error.locations[0] if error.locations else None
+        where_zh = f"(第 {where.line} 行第 {where.column} 列)" if where else ""
+        kind = Codes.GRAPHQL_SYNTAX if msg.startswith("Syntax Error") else Codes.GRAPHQL_VALIDATION
+        return _hub(error, HubError(kind, where_zh=where_zh, reason_en=msg))
     outage = as_outage(original)
     if outage is not None:  # the store is away or the disk is full: not a bug, no stack trace
         log.warning("graphql.outage", code=outage.code, path=error.path, error=str(original)[:300])

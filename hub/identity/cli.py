@@ -82,7 +82,7 @@ def create_platform_admin(username: str, display_name: str, password: str) -> No
         user_id = _run(work)
     except Exception as exc:
         _fail(exc)
-    out.print(f"platform admin {username} ({user_id})")
+    out.print(f"平台管理员已创建 / platform admin {username} ({user_id})")
 
 
 @click.group("tenant")
@@ -104,7 +104,7 @@ def tenant_create(tenant_id: str, name: str) -> None:
         _run(work)
     except Exception as exc:
         _fail(exc)
-    out.print(f"tenant {tenant_id} {name}")
+    out.print(f"中心已创建 / tenant {tenant_id} {name}")
 
 
 @click.group("user")
@@ -131,7 +131,7 @@ def user_create(tenant_id: str, username: str, display_name: str, grants: tuple[
         user_id = _run(work)
     except Exception as exc:
         _fail(exc)
-    out.print(f"user {username} ({user_id}) in {tenant_id}: {', '.join(grants) or 'no roles'}")
+    out.print(f"用户已创建 / user {username} ({user_id}) in {tenant_id}: {', '.join(grants) or '无角色 no roles'}")
 
 
 def _change_user(tenant_id: str, username: str, change: str, password: str | None = None) -> tuple[str, int]:
@@ -169,7 +169,7 @@ def _change_user(tenant_id: str, username: str, change: str, password: str | Non
 def user_revoke_sessions(tenant_id: str, username: str) -> None:
     """Sign a user out everywhere: their access and refresh tokens stop working."""
     user_id, epoch = _change_user(tenant_id, username, "revoke")
-    out.print(f"sessions of {username} ({user_id}) ended (session epoch {epoch})")
+    out.print(f"会话已结束 / sessions of {username} ({user_id}) ended (session epoch {epoch})")
 
 
 @user.command("disable")
@@ -178,7 +178,7 @@ def user_revoke_sessions(tenant_id: str, username: str) -> None:
 def user_disable(tenant_id: str, username: str) -> None:
     """Disable a user: no sign-in, every session ends."""
     user_id, epoch = _change_user(tenant_id, username, "disable")
-    out.print(f"user {username} ({user_id}) disabled; sessions ended (session epoch {epoch})")
+    out.print(f"用户已停用 / user {username} ({user_id}) disabled; sessions ended (session epoch {epoch})")
 
 
 @user.command("enable")
@@ -187,7 +187,7 @@ def user_disable(tenant_id: str, username: str) -> None:
 def user_enable(tenant_id: str, username: str) -> None:
     """Enable a disabled user again."""
     user_id, _ = _change_user(tenant_id, username, "enable")
-    out.print(f"user {username} ({user_id}) enabled")
+    out.print(f"用户已启用 / user {username} ({user_id}) enabled")
 
 
 @user.command("reset-password")
@@ -197,7 +197,7 @@ def user_enable(tenant_id: str, username: str) -> None:
 def user_reset_password(tenant_id: str, username: str, password: str) -> None:
     """Set a new password (forgets the failed sign-ins counted for the username); every session of the user ends."""
     user_id, epoch = _change_user(tenant_id, username, "password", password)
-    out.print(f"password of {username} ({user_id}) reset; sessions ended (session epoch {epoch})")
+    out.print(f"密码已重置 / password of {username} ({user_id}) reset; sessions ended (session epoch {epoch})")
 
 
 @click.group("client")
@@ -246,25 +246,70 @@ def _when(ms: int | None) -> str:
     return "-" if ms is None else datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M:%SZ")
 
 
+def _iso(ms: int | None) -> str | None:
+    from datetime import UTC, datetime
+
+    return None if ms is None else datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat().replace("+00:00", "Z")
+
+
+def _day(ms: int | None) -> str:
+    from datetime import UTC, datetime
+
+    return "-" if ms is None else datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d")
+
+
+async def _existing_center(tenant_id: str) -> None:
+    """NOT_FOUND naming the center, rather than an empty answer for a mistyped --tenant."""
+    from hub.errors import Codes, HubError
+    from hub.store.documents import TenantDoc
+
+    if await TenantDoc.find_one({"_id": tenant_id, "tenant": tenant_id}) is None:
+        raise HubError(Codes.NOT_FOUND, what_zh="中心", what_en="center", id=tenant_id)
+
+
 @client.command("list")
 @click.option("--tenant", "tenant_id", required=True)
-def client_list(tenant_id: str) -> None:
+@click.option("--json", "as_json", is_flag=True, help="every field as JSON (times in ISO 8601, UTC)")
+def client_list(tenant_id: str, as_json: bool) -> None:
     """List a center's clients: status, scopes, secret rotation, feed use. Never a secret."""
+    import json
+
+    from rich import box
     from rich.table import Table
 
     from hub.identity import clients
 
-    views = _in_center(tenant_id, clients.list_clients)
-    table = Table("client_id", "name", "scopes", "status", "created", "secret rotated", "old secret until",
-                  "subscriptions", "webhooks (paused)", "disabled reason")  # fmt: skip
+    async def work(scope: Any) -> Any:
+        await _existing_center(tenant_id)
+        return await clients.list_clients(scope)
+
+    views = _in_center(tenant_id, work)
+    if as_json:
+        rows = [{
+            "client_id": v.doc.id, "name": v.doc.name, "scopes": list(v.doc.scopes),
+            "status": "disabled" if v.doc.disabled else "active", "disabled_reason": v.doc.disabled_reason,
+            "created_at": _iso(v.doc.created_at), "secret_rotated_at": _iso(v.doc.secret_rotated_at),
+            "old_secret_until": _iso(max((p.expires_at for p in v.doc.previous_secrets), default=None)),
+            "feed_subscriptions": v.usage.feed_subscriptions, "webhook_endpoints": v.usage.webhook_endpoints,
+            "webhook_endpoints_paused": v.usage.webhook_endpoints_paused,
+        } for v in views]  # fmt: skip
+        click.echo(json.dumps({"tenant": tenant_id, "clients": rows}, ensure_ascii=False, indent=2))
+        return
+    # 80 columns: ids never cut, names fold; scopes and rotation times are in --json
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True, padding=(0, 1))
+    table.add_column("client_id", no_wrap=True)
+    table.add_column("名称\nname", overflow="fold", ratio=1)  # two-line headers leave the name room
+    for header in ("状态\nstatus", "创建\ncreated", "订阅/推送\nfeeds"):
+        table.add_column(header, no_wrap=True)
     for v in views:
         d, u = v.doc, v.usage
-        old = max((p.expires_at for p in d.previous_secrets), default=None)
-        table.add_row(d.id, d.name, " ".join(d.scopes), "disabled" if d.disabled else "active", _when(d.created_at),
-                      _when(d.secret_rotated_at), _when(old), str(u.feed_subscriptions),
-                      f"{u.webhook_endpoints} ({u.webhook_endpoints_paused})", d.disabled_reason or "")  # fmt: skip
+        table.add_row(d.id, d.name, "停用 disabled" if d.disabled else "有效 active", _day(d.created_at),
+                      f"{u.feed_subscriptions}/{u.webhook_endpoints}")  # fmt: skip
     out.print(table)
-    out.print(f"{len(views)} client(s) in {tenant_id}")
+    for v in views:
+        if v.doc.disabled:
+            out.print(f"停用原因 / disabled: {v.doc.id} {v.doc.disabled_reason or '-'}")
+    out.print(f"共 {len(views)} 个客户端 / {len(views)} client(s) in {tenant_id}")
 
 
 @client.command("rotate-secret")
@@ -284,9 +329,10 @@ def client_rotate_secret(tenant_id: str, client_id: str, keep_old_seconds: int, 
     out.print(f"client_id={view.doc.id}")
     out.print(f"client_secret={secret}")
     old = [p.expires_at for p in view.doc.previous_secrets if p.retired_at == view.doc.secret_rotated_at]
-    console.print(f"old secret accepted until {_when(max(old))}" if old else "old secret refused from now on")
+    console.print(f"旧密钥继续有效至 / old secret accepted until {_when(max(old))}" if old
+                  else "旧密钥即刻失效 / old secret refused from now on")
     if end_sessions:
-        console.print(f"tokens issued before are refused (session epoch {view.doc.session_epoch})")
+        console.print(f"此前签发的令牌已失效 / tokens issued before are refused (session epoch {view.doc.session_epoch})")
 
 
 @client.command("disable")
@@ -301,7 +347,7 @@ def client_disable(tenant_id: str, client_id: str, reason: str) -> None:
         return await clients.disable(scope, client_id, reason)
 
     view = _in_center(tenant_id, work)
-    out.print(f"client {view.doc.id} ({view.doc.name}) disabled; tokens refused (session epoch "
+    out.print(f"客户端已停用 / client {view.doc.id} ({view.doc.name}) disabled; tokens refused (session epoch "
               f"{view.doc.session_epoch}); {view.usage.webhook_endpoints_paused} webhook endpoint(s) paused")  # fmt: skip
 
 
@@ -316,7 +362,7 @@ def client_enable(tenant_id: str, client_id: str) -> None:
         return await clients.enable(scope, client_id)
 
     view = _in_center(tenant_id, work)
-    out.print(f"client {view.doc.id} ({view.doc.name}) enabled; "
+    out.print(f"客户端已启用 / client {view.doc.id} ({view.doc.name}) enabled; "
               f"{view.usage.webhook_endpoints_enabled} webhook endpoint(s) delivering")  # fmt: skip
 
 
@@ -338,7 +384,7 @@ def keys_rotate(immediate: bool) -> None:
         return doc.id, doc.activates_at
 
     kid, at = _run(work)
-    out.print(f"new signing key {kid}, signs from {at} (ms since epoch)")
+    out.print(f"新签名密钥 / new signing key {kid}, 启用于 / signs from {_when(at)}")
 
 
 @click.group("audit")
@@ -361,11 +407,11 @@ def audit_verify(tenant_id: str | None) -> None:
     for name, count, problems in results:
         if problems:
             broken = True
-            out.print(f"[red]BROKEN[/red] {name}: {count} entries, {len(problems)} problem(s)")
+            out.print(f"[red]已损坏 BROKEN[/red] {name}: {count} 条 entries, {len(problems)} 处问题 problem(s)")
             for p in problems:
                 out.print(f"  {p}")
         else:
-            out.print(f"ok {name}: {count} entries")
+            out.print(f"ok {name}: {count} entries 条,校验通过 / verified")
     if broken:
         sys.exit(1)
 

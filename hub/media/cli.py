@@ -42,7 +42,8 @@ def gc_command(dry_run: bool, tenants: tuple[str, ...], older_than: int | None) 
 
     reports = _run(work)
     now = now_ms()
-    verb = ("would expire", "would finish", "would remove", "would abort") if dry_run else ("expired", "finished", "removed", "aborted")
+    verb = (("将过期 would expire", "将完成 would finish", "将删除 would remove", "将中止 would abort") if dry_run
+            else ("已过期 expired", "已完成 finished", "已删除 removed", "已中止 aborted"))  # fmt: skip
     uploads = blobs = size = 0
     for report in reports:
         for docs, word in ((report.expired, verb[0]), (report.finished, verb[1])):
@@ -50,13 +51,14 @@ def gc_command(dry_run: bool, tenants: tuple[str, ...], older_than: int | None) 
                 idle_h = (now - doc.updated_at) / 3_600_000
                 out.print(
                     f"{report.tenant}  {word} upload {doc.id} ({doc.status}, {doc.received}/{doc.size} bytes, "
-                    f"untouched {idle_h:.1f} h)"
+                    f"未动 untouched {idle_h:.1f} h)"
                 )
         for entry in report.blobs:
-            word = verb[2] if entry.partial is None else f"{verb[3]} unfinished write"
-            out.print(f"{report.tenant}  {word} {entry.key} ({entry.size} bytes)")
+            word = verb[2] if entry.partial is None else f"{verb[3]} 未写完 unfinished write"
+            out.print(f"{report.tenant}  {word} {entry.key} ({entry.size} 字节 bytes)")
         uploads += len(report.expired) + len(report.finished)
         blobs += len(report.blobs)
         size += report.bytes
     done = "待清理 / to clean up" if dry_run else "已清理 / cleaned up"
-    out.print(f"{done}: {uploads} uploads, {blobs} files, {size} bytes in {len(reports)} centers")
+    out.print(f"{done}: 上传 {uploads} 个, 文件 {blobs} 个, {size} 字节, {len(reports)} 个中心 / "
+              f"{uploads} uploads, {blobs} files, {size} bytes in {len(reports)} centers")

@@ -85,8 +85,8 @@ class MediaCodes:
     )
     RENDITION_SPEC_INVALID = ErrorKind(
         "RENDITION_SPEC_INVALID",
-        "衍生图规格无效:{reason}",
-        "Invalid rendition spec: {reason}",
+        "衍生图规格无效:{reason_zh}",
+        "Invalid rendition spec: {reason_en}",
         400,
     )
     RENDITION_UNSUPPORTED = ErrorKind(
@@ -110,7 +110,7 @@ class MediaCodes:
     )
     MEDIA_UNREADABLE = ErrorKind(
         "MEDIA_UNREADABLE",
-        "文件已损坏或无法解析:{reason}",
-        "The file is damaged or cannot be read: {reason}",
+        "文件已损坏或无法解析:{reason_zh}",
+        "The file is damaged or cannot be read: {reason_en}",
         422,
     )

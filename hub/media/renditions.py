@@ -60,7 +60,7 @@ PRESETS: dict[str, Spec] = {
 
 
 def _bad(reason_zh: str, reason_en: str) -> HubError:
-    return HubError(MediaCodes.RENDITION_SPEC_INVALID, reason=f"{reason_zh} / {reason_en}")
+    return HubError(MediaCodes.RENDITION_SPEC_INVALID, reason_zh=reason_zh, reason_en=reason_en)
 
 
 def _int(name: str, value: str, low: int, high: int) -> int:

@@ -145,7 +145,7 @@ async def serve_feed(
         after = _parse_int(raw_after, 0, 0, None, HubError(FeedCodes.BAD_CURSOR, after=raw_after))
         raw_limit = q.get("limit")
         limit = _parse_int(raw_limit, DEFAULT_LIMIT, 1, MAX_LIMIT,
-                           HubError(Codes.BAD_REQUEST, reason=f"limit 应为 1–{MAX_LIMIT} / limit must be 1-{MAX_LIMIT}"))  # fmt: skip
+                           HubError(Codes.BAD_REQUEST, reason_zh=f"limit 应为 1–{MAX_LIMIT}", reason_en=f"limit must be 1-{MAX_LIMIT}"))  # fmt: skip
         found = await pages.read(
             sub.selection.to_selection(), _tenants(settings, scope.tenant, sub), after, limit
         )

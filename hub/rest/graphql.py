@@ -73,8 +73,8 @@ def _int_like(value: Any) -> Any:
 _encode = msgspec.json.Encoder(enc_hook=_int_like).encode
 
 
-def _bad_request(reason: str) -> Response[Any]:
-    return error_response(HubError(Codes.BAD_REQUEST, reason=reason), 400)
+def _bad_request(reason_zh: str, reason_en: str) -> Response[Any]:
+    return error_response(HubError(Codes.BAD_REQUEST, reason_zh=reason_zh, reason_en=reason_en), 400)
 
 
 def _private(body: bytes) -> Response[Any]:
@@ -104,17 +104,19 @@ async def _execute(
     state: State, request: Request[Any, Any, Any], payload: Any, allow_mutation: bool, raw: tuple[str, bytes]
 ) -> Response[Any]:
     if not isinstance(payload, dict):
-        return _bad_request("请求体应为 JSON 对象 / the body must be a JSON object")
+        return _bad_request("请求体应为 JSON 对象", "the body must be a JSON object")
     variables = payload.get("variables")
     operation = payload.get("operationName")
+    if operation == "":  # names no operation (graphql-http reads it so)
+        operation = None
     persisted = payload.get("documentId") is not None or payload.get("extensions") is not None
     query = payload.get("query")
     if not persisted and (not isinstance(query, str) or not query.strip()):
-        return _bad_request("缺少 query 字段 / missing 'query'")
+        return _bad_request("缺少 query 字段", "missing 'query'")
     if variables is not None and not isinstance(variables, dict):
-        return _bad_request("variables 应为 JSON 对象 / 'variables' must be an object")
+        return _bad_request("variables 应为 JSON 对象", "'variables' must be an object")
     if operation is not None and not isinstance(operation, str):
-        return _bad_request("operationName 应为字符串 / 'operationName' must be a string")
+        return _bad_request("operationName 应为字符串", "'operationName' must be a string")
 
     settings = state.settings
     scope = scope_for_request(request, settings)
@@ -126,7 +128,7 @@ async def _execute(
         return _private(_encode({"data": None, "errors": [{"message": exc.message_zh, "extensions": exc.as_dict()}]}))
     query = payload.get("query")
     if not isinstance(query, str) or not query.strip():
-        return _bad_request("缺少 query 字段 / missing 'query'")
+        return _bad_request("缺少 query 字段", "missing 'query'")
     cache = state.response_cache
     run = (state, scope, query, variables, operation, allow_mutation)
     if not scope.anonymous:
@@ -212,11 +214,14 @@ async def _run(
     except InvalidOperationTypeError as exc:
         if exc.operation_type == _SUBSCRIPTION:
             raise HubError(
-                Codes.BAD_REQUEST, reason="订阅请通过 WebSocket(graphql-transport-ws)/ subscriptions need the websocket"
+                Codes.BAD_REQUEST, reason_zh="订阅请通过 WebSocket(graphql-transport-ws)",
+                reason_en="subscriptions need the websocket (graphql-transport-ws)",
             ) from None
-        raise HubError(Codes.BAD_REQUEST, reason="GET 只能用于查询,修改请用 POST / mutations need POST") from None
+        raise HubError(Codes.BAD_REQUEST, reason_zh="GET 只能用于查询,修改请用 POST", reason_en="mutations need POST") from None
     except CannotGetOperationTypeError as exc:
-        raise HubError(Codes.BAD_REQUEST, reason=f"找不到要执行的操作 / {exc.as_http_error_reason()}") from None
+        raise HubError(
+            Codes.BAD_REQUEST, reason_zh="找不到要执行的操作(请检查 operationName)", reason_en=exc.as_http_error_reason()
+        ) from None
     LATENCY.observe(time.perf_counter() - started)
     body: dict[str, Any] = {"data": result.data}
     if result.errors:
@@ -266,14 +271,14 @@ async def graphql_get(request: Request[Any, Any, Any], state: State) -> Response
     if "query" not in params and "documentId" not in params and "extensions" not in params:
         if state.settings.development and "text/html" in request.headers.get("accept", ""):
             return Response(graphiql_html(), media_type="text/html")
-        return _bad_request("缺少 query 参数 / missing 'query' parameter")
+        return _bad_request("缺少 query 参数", "missing 'query' parameter")
     payload: dict[str, Any] = {"query": params.get("query"), "operationName": params.get("operationName")}
     if params.get("variables"):
-        payload["variables"] = decode(params["variables"], "variables")
+        payload["variables"] = decode(params["variables"], ("variables ", "variables"))
     if params.get("documentId"):
         payload["documentId"] = params["documentId"]
     if params.get("extensions"):
-        payload["extensions"] = decode(params["extensions"], "extensions")
+        payload["extensions"] = decode(params["extensions"], ("extensions ", "extensions"))
     return await _execute(state, request, payload, allow_mutation=False, raw=("GET", request.scope["query_string"]))
 
 

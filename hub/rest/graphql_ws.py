@@ -82,7 +82,7 @@ class Connection:
                 if isinstance(text, str) and len(text) > self.state.settings.max_request_bytes:
                     await self.close(4413, "Message too large")
                 try:
-                    message = decode(text, "message")
+                    message = decode(text, ("消息", "the message"))
                 except (HubError, TypeError):  # not JSON, too deeply nested, or a binary frame
                     await self.close(4400, "Invalid message: not JSON text, or nested too deeply")
                 if not isinstance(message, dict) or not isinstance(message.get("type"), str):

@@ -12,7 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from hub.embedded.supervisor import StoreState
 from hub.errors import Codes, HubError
 from hub.rest.openapi_docs import HEALTHZ_RESPONSES, METRICS_RESPONSES, READYZ_RESPONSES
-from hub.rest.responses import error_response
+from hub.rest.responses import bearer_challenge, error_response
 
 
 @get("/healthz", summary="Liveness", tags=["operations"], sync_to_thread=False, responses=HEALTHZ_RESPONSES)
@@ -61,7 +61,9 @@ async def readyz(state: State) -> Response[Any]:
 def metrics(request: Request[Any, Any, Any], state: State) -> Response[bytes]:
     """Metrics in the Prometheus text format, for the scraper holding the metrics token."""
     if not metrics_allowed(request.headers.get("authorization"), state.settings):
-        return error_response(HubError(Codes.UNAUTHENTICATED), 401)
+        response = error_response(HubError(Codes.UNAUTHENTICATED), 401)
+        response.headers["www-authenticate"] = bearer_challenge(request)
+        return response
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 

@@ -22,12 +22,14 @@ MAX_DEPTH = 64
 JSON_TYPES = ("application/json", "application/graphql-response+json")
 
 
-def decode(raw: bytes | str, what: str = "请求体 / the body") -> Any:
+def decode(raw: bytes | str, what: tuple[str, str] = ("请求体", "the body")) -> Any:
     """`raw` as JSON, or a HubError: BAD_REQUEST if it is not JSON, JSON_TOO_DEEP if too nested."""
     try:
         value = msgspec.json.decode(raw)
     except msgspec.DecodeError:
-        raise HubError(Codes.BAD_REQUEST, reason=f"{what} 不是合法的 JSON / is not valid JSON") from None
+        raise HubError(
+            Codes.BAD_REQUEST, reason_zh=f"{what[0]}不是合法的 JSON", reason_en=f"{what[1]} is not valid JSON"
+        ) from None
     except RecursionError:
         raise HubError(Codes.JSON_TOO_DEEP, limit=MAX_DEPTH) from None
     if depth_exceeds(value, MAX_DEPTH):

@@ -11,7 +11,7 @@ import hashlib
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, Response, delete, get, post, put
 from litestar.datastructures import State
@@ -24,7 +24,7 @@ from litestar.openapi.spec import (
     RequestBody,
     Schema,
 )
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, JSONBody, Parameter
 from litestar.response import Stream
 
 from hub.auth.tokens import scope_for_request
@@ -34,9 +34,11 @@ from hub.media.assets import AssetStore
 from hub.media.blobs import BlobNotFound
 from hub.media.documents import UploadDoc
 from hub.media.errors import MediaCodes
+from hub.media.renditions import PRESETS
 from hub.media.service import MediaService, media_service
 from hub.media.uploads import ResumableUploads
 from hub.rest.http_cache import etag_matches
+from hub.rest.openapi_docs import ErrorResponse
 from hub.rest.responses import hub_error_handler, internal_error_handler
 from hub.store.documents import AssetDoc
 from hub.store.scope import Scope
@@ -82,15 +84,21 @@ class UploadOut:
     filename: str | None
 
 
+# What the document promises about the text fields (the service checks them itself and
+# answers BAD_FILE_NAME or INVALID_INPUT): no control characters.
+_NAME = Annotated[str | None, Parameter(schema_extra={"pattern": "^[^\\x00-\\x1f\\x7f]*$"})]
+_TEXT = Annotated[str | None, Parameter(schema_extra={"pattern": "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\ufffe\\uffff]*$"})]
+
+
 @dataclass
 class CreateUploadIn:
-    size: int = field(metadata={"description": "the file's total size in bytes"})
-    filename: str | None = None
-    title: str | None = None
-    alt: str | None = None
-    credit: str | None = None
-    copyright: str | None = None
-    caption: str | None = None
+    size: Annotated[int, Parameter(ge=1)] = field(metadata={"description": "the file's total size in bytes"})
+    filename: _NAME = None
+    title: _TEXT = None
+    alt: _TEXT = None
+    credit: _TEXT = None
+    copyright: _TEXT = None
+    caption: _TEXT = None
 
 
 @dataclass
@@ -100,13 +108,13 @@ class LinkOut:
     spec: str
 
 
-def _octet_stream_operation(description: str) -> type[Operation]:
+def _octet_stream_operation(description: str, required: bool = True) -> type[Operation]:
     @dataclass
     class RawBodyOperation(Operation):
         def __post_init__(self) -> None:
             self.request_body = RequestBody(
                 content={"application/octet-stream": OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY))},
-                required=True,
+                required=required,
                 description=description,
             )
 
@@ -114,7 +122,20 @@ def _octet_stream_operation(description: str) -> type[Operation]:
 
 
 def _error(codes: str) -> ResponseSpec:
-    return ResponseSpec(data_container=dict[str, Any], description=codes, generate_examples=False)
+    return ResponseSpec(data_container=ErrorResponse, description=codes, generate_examples=False)
+
+
+_SIDE = "(?:[1-9][0-9]{0,2}|[1-3][0-9]{3}|40[0-8][0-9]|409[0-6])"  # 1..MAX_SIDE (4096)
+_TAIL = "(?:,fmt=(?:jpeg|png|webp))?(?:,q=(?:[1-9][0-9]?|100))?"
+SPEC_PATTERN = (
+    f"^(?:{'|'.join(PRESETS)}"
+    f"|(?:w={_SIDE}(?:,h={_SIDE})?|h={_SIDE})(?:,fit=inside)?{_TAIL}"
+    f"|w={_SIDE},h={_SIDE},fit=crop{_TAIL})$"
+)
+
+# every door but the signed blob URLs needs the newsroom's token
+_TOKEN = {401: _error("UNAUTHENTICATED: no token, or not a valid one"),
+          403: _error("FORBIDDEN: the token may not write media (e.g. a partner's token)")}  # fmt: skip
 
 
 async def to_out(media: MediaService, doc: AssetDoc) -> AssetOut:
@@ -197,7 +218,7 @@ def _body(request: Request[Any, Any, Any]) -> AsyncIterator[bytes]:
     exception_handlers=CLOSE_ON_ERROR,
     operation_class=_octet_stream_operation("the file's bytes"),
     responses={
-        401: _error("UNAUTHENTICATED"),
+        **_TOKEN,
         413: _error("MEDIA_TOO_LARGE: stopped as soon as the limit was passed"),
         415: _error("MEDIA_TYPE_UNSUPPORTED or MEDIA_TYPE_MISMATCH"),
         422: _error("MEDIA_UNREADABLE, IMAGE_TOO_LARGE (over RONGHUB_MEDIA_MAX_IMAGE_PIXELS), IMAGE_TOO_MANY_FRAMES, IDEMPOTENCY_KEY_REUSED"),
@@ -208,12 +229,12 @@ def _body(request: Request[Any, Any, Any]) -> AsyncIterator[bytes]:
 async def upload(
     request: Request[Any, Any, Any],
     state: State,
-    filename: FromQuery[str | None] = None,
-    title: FromQuery[str | None] = None,
-    alt: FromQuery[str | None] = None,
-    credit: FromQuery[str | None] = None,
-    copyright: FromQuery[str | None] = None,
-    caption: FromQuery[str | None] = None,
+    filename: _NAME = None,
+    title: _TEXT = None,
+    alt: _TEXT = None,
+    credit: _TEXT = None,
+    copyright: _TEXT = None,
+    caption: _TEXT = None,
 ) -> AssetOut:
     scope = _writer(request, state)
     media = media_service(state.settings)
@@ -232,7 +253,7 @@ async def upload(
     "24 hours) expires: its parts are removed and later requests get UPLOAD_EXPIRED (410).",
     tags=TAGS,
     status_code=201,
-    responses={401: _error("UNAUTHENTICATED"), 413: _error("MEDIA_TOO_LARGE")},
+    responses={**_TOKEN, 413: _error("MEDIA_TOO_LARGE")},
 )
 async def create_upload(request: Request[Any, Any, Any], state: State, data: JSONBody[CreateUploadIn]) -> UploadOut:
     scope = _writer(request, state)
@@ -255,7 +276,7 @@ class DirectUploadOut:
     "any upload. On the filesystem backend: DIRECT_UPLOAD_UNAVAILABLE (use the resumable upload).",
     tags=TAGS,
     status_code=201,
-    responses={401: _error("UNAUTHENTICATED"), 409: _error("DIRECT_UPLOAD_UNAVAILABLE"), 413: _error("MEDIA_TOO_LARGE")},
+    responses={**_TOKEN, 409: _error("DIRECT_UPLOAD_UNAVAILABLE"), 413: _error("MEDIA_TOO_LARGE")},
 )
 async def create_direct_upload(request: Request[Any, Any, Any], state: State, data: JSONBody[CreateUploadIn]) -> DirectUploadOut:
     scope = _writer(request, state)
@@ -268,7 +289,7 @@ async def create_direct_upload(request: Request[Any, Any, Any], state: State, da
     "/media/uploads/{upload_id:str}",
     summary="A resumable upload's progress",
     tags=TAGS,
-    responses={404: _error("NOT_FOUND"), 410: _error("UPLOAD_EXPIRED: start the upload again")},
+    responses={**_TOKEN, 404: _error("NOT_FOUND"), 410: _error("UPLOAD_EXPIRED: start the upload again")},
 )
 async def upload_status(request: Request[Any, Any, Any], state: State, upload_id: FromPath[str]) -> UploadOut:
     scope = _writer(request, state)
@@ -284,8 +305,9 @@ async def upload_status(request: Request[Any, Any, Any], state: State, upload_id
     tags=TAGS,
     request_max_body_size=None,  # limited by RONGHUB_MEDIA_MAX_PART_BYTES while streaming
     exception_handlers=CLOSE_ON_ERROR,
-    operation_class=_octet_stream_operation("the part's bytes"),
+    operation_class=_octet_stream_operation("the part's bytes (an empty part changes nothing)", required=False),
     responses={
+        **_TOKEN,
         404: _error("NOT_FOUND"),
         409: _error("UPLOAD_OFFSET_MISMATCH"),
         410: _error("UPLOAD_EXPIRED: start the upload again"),
@@ -294,7 +316,8 @@ async def upload_status(request: Request[Any, Any, Any], state: State, upload_id
         507: _error("STORAGE_FULL: the server's disk is full; the part was not kept, send it again later"),
     },
 )
-async def upload_part(request: Request[Any, Any, Any], state: State, upload_id: FromPath[str], offset: FromQuery[int]) -> UploadOut:
+async def upload_part(request: Request[Any, Any, Any], state: State, upload_id: FromPath[str],
+                      offset: Annotated[int, Parameter(ge=0)]) -> UploadOut:
     scope = _writer(request, state)
     _announced_over(request, state.settings.media_max_part_bytes)
     doc = await ResumableUploads(media_service(state.settings), scope).put_part(upload_id, offset, _body(request))
@@ -307,6 +330,8 @@ async def upload_part(request: Request[Any, Any, Any], state: State, upload_id: 
     tags=TAGS,
     status_code=201,
     responses={
+        **_TOKEN,
+        404: _error("NOT_FOUND"),
         409: _error("UPLOAD_INCOMPLETE"),
         410: _error("UPLOAD_EXPIRED: start the upload again"),
         415: _error("MEDIA_TYPE_MISMATCH"),
@@ -319,13 +344,19 @@ async def complete_upload(request: Request[Any, Any, Any], state: State, upload_
     return await to_out(media, await ResumableUploads(media, scope).complete(upload_id))
 
 
-@delete("/media/uploads/{upload_id:str}", summary="Abandon a resumable upload", tags=TAGS, status_code=204)
+@delete(
+    "/media/uploads/{upload_id:str}",
+    summary="Abandon a resumable upload",
+    tags=TAGS,
+    status_code=204,
+    responses={**_TOKEN, 404: _error("NOT_FOUND")},
+)
 async def abort_upload(request: Request[Any, Any, Any], state: State, upload_id: FromPath[str]) -> None:
     scope = _writer(request, state)
     await ResumableUploads(media_service(state.settings), scope).abort(upload_id)
 
 
-@get("/media/assets/{asset_id:str}", summary="An asset", tags=TAGS, responses={404: _error("NOT_FOUND")})
+@get("/media/assets/{asset_id:str}", summary="An asset", tags=TAGS, responses={**_TOKEN, 404: _error("NOT_FOUND")})
 async def get_asset(request: Request[Any, Any, Any], state: State, asset_id: FromPath[str]) -> AssetOut:
     scope = _writer(request, state)
     media = media_service(state.settings)
@@ -337,7 +368,7 @@ async def get_asset(request: Request[Any, Any, Any], state: State, asset_id: Fro
     summary="Delete an asset no story uses",
     tags=TAGS,
     status_code=204,
-    responses={404: _error("NOT_FOUND"), 409: _error("ASSET_IN_USE")},
+    responses={**_TOKEN, 404: _error("NOT_FOUND"), 409: _error("ASSET_IN_USE")},
 )
 async def delete_asset(request: Request[Any, Any, Any], state: State, asset_id: FromPath[str]) -> None:
     scope = _writer(request, state)
@@ -350,9 +381,16 @@ async def delete_asset(request: Request[Any, Any, Any], state: State, asset_id: 
     description="`spec` is a preset (wechat-cover 2.35:1, wechat-square 1:1, douyin-vertical 9:16, "
     "thumb, large) or `w=800,h=450,fit=crop,fmt=webp,q=80`. Crops centre on the asset's focal point.",
     tags=TAGS,
-    responses={400: _error("RENDITION_SPEC_INVALID or RENDITION_UNSUPPORTED"), 404: _error("NOT_FOUND")},
+    responses={**_TOKEN, 400: _error("RENDITION_SPEC_INVALID or RENDITION_UNSUPPORTED"), 404: _error("NOT_FOUND")},
 )
-async def rendition(request: Request[Any, Any, Any], state: State, asset_id: FromPath[str], spec: FromPath[str]) -> LinkOut:
+async def rendition(
+    request: Request[Any, Any, Any],
+    state: State,
+    asset_id: FromPath[str],
+    # documented, not enforced here: parse_spec also reads the pairs in another order
+    spec: Annotated[str, Parameter(description="a preset, or w=,h=,fit=,fmt=,q= in this order",
+                                   schema_extra={"pattern": SPEC_PATTERN})],
+) -> LinkOut:
     scope = _writer(request, state)
     media = media_service(state.settings)
     asset = await AssetStore(scope).require(asset_id)

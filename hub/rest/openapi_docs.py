@@ -13,12 +13,14 @@ from typing import Annotated, Any
 
 from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import (
+    OpenAPI,
     OpenAPIHeader,
     OpenAPIMediaType,
     OpenAPIResponse,
     OpenAPIType,
     Operation,
     Parameter,
+    Reference,
     RequestBody,
     Schema,
 )
@@ -134,7 +136,9 @@ GRAPHQL_REQUEST = Schema(
     properties={
         "query": Schema(
             type=OpenAPIType.STRING,
-            description="the GraphQL document",
+            min_length=1,
+            pattern=r"\S",
+            description="the GraphQL document (not blank)",
             examples=["{ stories(first: 5) { edges { node { id title } } } }"],
         ),
         "variables": Schema(
@@ -179,9 +183,12 @@ class GraphQLGetOperation(Operation):
 
     def __post_init__(self) -> None:
         self.parameters = [
-            Parameter(name="query", param_in="query", required=False, schema=_STRING,
+            Parameter(name="query", param_in="query", required=True,
+                      schema=Schema(type=OpenAPIType.STRING, min_length=1, pattern=r"\S"),
                       description="the GraphQL document (queries only); without it a browser gets GraphiQL in development"),
-            Parameter(name="variables", param_in="query", required=False, schema=_STRING,
+            Parameter(name="variables", param_in="query", required=False,
+                      content={"application/json": OpenAPIMediaType(
+                          schema=Schema(type=OpenAPIType.OBJECT, additional_properties=Schema()))},
                       description="JSON object with the variables"),
             Parameter(name="operationName", param_in="query", required=False, schema=_STRING,
                       description="which operation to run"),
@@ -210,6 +217,23 @@ _FORM_FIELD = {
     "scope": Schema(type=OpenAPIType.STRING, description="space-separated scopes to narrow the token to "
                     "(stories:read stories:write share admin); default: all the grant allows"),
 }  # fmt: skip
+
+
+def _grant(grant: str, *required: str) -> Schema:
+    """One grant's form: its own fields required (an empty field counts as missing)."""
+    fields: dict[str, Schema | Reference] = {
+        k: Schema(type=v.type, description=v.description, min_length=1) for k, v in _FORM_FIELD.items()
+    }
+    fields["grant_type"] = Schema(type=OpenAPIType.STRING, enum=[grant], description="which grant")
+    return Schema(type=OpenAPIType.OBJECT, title=f"TokenRequest_{grant}", required=["grant_type", *required],
+                  properties=fields)
+
+
+TOKEN_REQUEST = Schema(
+    title="TokenRequest",
+    one_of=[_grant("password", "username", "password"), _grant("refresh_token", "refresh_token"),
+            _grant("client_credentials")],
+)
 _TOKEN = Schema(
     type=OpenAPIType.OBJECT, title="TokenResponse", required=["access_token", "token_type", "expires_in", "scope"],
     description="RFC 6749 §5.1. `refresh_token` for users only (password and refresh_token grants).",
@@ -254,8 +278,7 @@ class TokenOperation(Operation):
 
     def __post_init__(self) -> None:
         self.request_body = RequestBody(
-            content={"application/x-www-form-urlencoded": OpenAPIMediaType(schema=Schema(
-                type=OpenAPIType.OBJECT, title="TokenRequest", required=["grant_type"], properties=dict(_FORM_FIELD)))},
+            content={"application/x-www-form-urlencoded": OpenAPIMediaType(schema=TOKEN_REQUEST)},
             description="Form-encoded (RFC 6749 §4.3, §6, §4.4). Clients may authenticate with HTTP Basic instead "
             "of client_id/client_secret.",
             required=True,
@@ -282,3 +305,51 @@ class TokenOperation(Operation):
                     schema=Schema(type=OpenAPIType.STRING, pattern=r"^[1-9][0-9]*$"), required=True,
                     description="seconds until the request would be accepted")}),
         }
+
+
+@dataclass
+class OidcLoginOperation(Operation):
+    """GET /oidc/{tenant}/{provider}/login: a redirect, or the OAuth-style refusal."""
+
+    def __post_init__(self) -> None:
+        self.responses = {
+            "302": OpenAPIResponse(description="To the identity provider's sign-in page", headers={
+                "Location": OpenAPIHeader(schema=_STRING, description="the provider's authorization URL")}),
+            "401": _oauth_error("OIDC_FAILED: no such provider for this center, or the provider cannot be reached"),
+        }  # fmt: skip
+
+
+@dataclass
+class OidcCallbackOperation(Operation):
+    """GET /oidc/callback: the hub's tokens, or the OAuth-style refusal."""
+
+    def __post_init__(self) -> None:
+        self.responses = {
+            "200": OpenAPIResponse(description="The hub's tokens for the signed-in user", headers=dict(_NO_STORE_HEADERS),
+                                   content={"application/json": OpenAPIMediaType(schema=_TOKEN)}),
+            "401": _oauth_error("OIDC_FAILED: the provider refused, or the login state is unknown, used or expired"),
+        }  # fmt: skip
+
+
+# ---- the whole document ---------------------------------------------------------------------
+
+# litestar documents its own parameter check as a `ValidationException` body; the hub answers
+# those refusals with its error envelope (hub/rest/responses.py), so the document says that.
+_LITESTAR_400 = "Bad request syntax or unsupported method"
+ERROR_ENVELOPE = Reference(ref="#/components/schemas/ErrorResponse")
+
+
+def finish_openapi(openapi: OpenAPI) -> OpenAPI:
+    """What every operation shares, applied once to the generated document."""
+    for path_item in (openapi.paths or {}).values():
+        for method in ("get", "put", "post", "delete", "patch"):
+            operation = getattr(path_item, method, None)
+            if operation is None or not operation.responses:
+                continue
+            bad = operation.responses.get("400")
+            if isinstance(bad, OpenAPIResponse) and bad.description == _LITESTAR_400:
+                operation.responses["400"] = OpenAPIResponse(
+                    description="BAD_REQUEST: a parameter or the body does not match this document",
+                    content={"application/json": OpenAPIMediaType(schema=ERROR_ENVELOPE)},
+                )
+    return openapi

@@ -33,10 +33,33 @@ def outage_response(err: HubError) -> Response[Any]:
     return response
 
 
-def hub_error_handler(_: Request[Any, Any, Any], exc: HubError) -> Response[Any]:
+def bearer_challenge(request: Request[Any, Any, Any]) -> str:
+    """RFC 6750 §3: the challenge of a 401; `error` only when a token was sent and refused."""
+    if request.headers.get("authorization"):
+        return 'Bearer realm="ronghub", error="invalid_token"'
+    return 'Bearer realm="ronghub"'
+
+
+def hub_error_handler(request: Request[Any, Any, Any], exc: HubError) -> Response[Any]:
     if exc.kind in (Codes.STORE_UNAVAILABLE, Codes.STORAGE_FULL):
         return outage_response(exc)
-    return error_response(exc)
+    response = error_response(exc)
+    if response.status_code == 401:
+        response.headers["www-authenticate"] = bearer_challenge(request)
+    return response
+
+
+# litestar's own refusals (its `detail` is English): what to tell an editor in Chinese
+_REFUSED_ZH = {
+    400: "请求参数不符合接口定义,请对照接口文档(/schema)修改",
+    401: "缺少有效的身份凭证",
+    403: "没有权限",
+    406: "无法以请求的格式作答",
+    409: "与当前数据冲突",
+    415: "不支持的请求内容类型",
+    422: "请求内容无法处理",
+    429: "请求过于频繁",
+}
 
 
 def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
@@ -47,7 +70,19 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
         return error_response(HubError(Codes.NOT_FOUND, what_zh="页面", what_en="route", id=request.url.path), 404)
     if exc.status_code >= 500:
         return internal_error_handler(request, exc)
-    return error_response(HubError(Codes.BAD_REQUEST, reason=str(exc.detail)), exc.status_code)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:  # RFC 9110 §15.5.6: a 405 names the methods that are allowed
+        allow = headers.get("allow") or headers.get("Allow") or ""
+        response = error_response(HubError(Codes.METHOD_NOT_ALLOWED, method=request.method, allow=allow), 405)
+    else:
+        reason_zh = _REFUSED_ZH.get(exc.status_code, "请求无法处理")
+        response = error_response(
+            HubError(Codes.BAD_REQUEST, reason_zh=reason_zh, reason_en=str(exc.detail)), exc.status_code
+        )
+    response.headers.update(headers)
+    if exc.status_code == 401 and "www-authenticate" not in {k.lower() for k in headers}:
+        response.headers["www-authenticate"] = bearer_challenge(request)
+    return response
 
 
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import secrets
 from pathlib import Path
 
 from ronghub_sdk import PermanentDeliveryError
+from ronghub_sdk.transports import SAFE_FILE_NAME
 
-_SAFE_NAME = re.compile(r"^[\w\u4e00-\u9fff][\w.\-\u4e00-\u9fff]{0,200}$")
+_SAFE_NAME = SAFE_FILE_NAME  # one rule for the hub and the SDK's MemoryFileDrop
 
 
 class DirectoryDrop:

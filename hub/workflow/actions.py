@@ -135,7 +135,7 @@ async def request_takedown(
         return doc, None
     prior = await pending(scope.tenant, story_id)
     if prior is not None and prior.status == "pending":
-        raise HubError(ReviewCodes.ACTION_PENDING, what="撤稿 / takedown")
+        raise HubError(ReviewCodes.ACTION_PENDING, what_zh="撤稿", what_en="takedown")
     doc = PendingActionDoc(
         id=f"{story_id}:{ActionKind.TAKEDOWN.value}", tenant=scope.tenant, story_id=story_id, kind=ActionKind.TAKEDOWN.value,
         stage=chain.takedown_stage, chain=chains.snapshot(chain), requested_by=scope.actor or "", reason=reason.strip(),
@@ -161,7 +161,7 @@ async def sign_takedown(
     story = await repo.require(story_id)
     doc = await pending(scope.tenant, story_id)
     if doc is None or doc.status != "pending":
-        raise HubError(ReviewCodes.NO_PENDING_ACTION, what="撤稿 / takedown")
+        raise HubError(ReviewCodes.NO_PENDING_ACTION, what_zh="撤稿", what_en="takedown")
     chain = chains.to_domain(doc.chain)
     action = PendingAction(ActionKind(doc.kind), doc.stage, doc.requested_by, doc.reason)
     record = sign_action(action, chain, reviewer=scope.actor or "", roles=rounds.review_roles(principal),
@@ -182,7 +182,7 @@ async def sign_takedown(
         return_document=ReturnDocument.AFTER,
     )  # fmt: skip
     if raw is None:
-        raise HubError(ReviewCodes.NO_PENDING_ACTION, what="撤稿 / takedown")
+        raise HubError(ReviewCodes.NO_PENDING_ACTION, what_zh="撤稿", what_en="takedown")
     await pending_audit.settle(PendingActionDoc, doc.id, carried)
     if status == "approved":
         story = await repo.request_takedown(story_id, story.version, doc.reason)
@@ -202,10 +202,10 @@ async def correct_story(
     make, so a refusal (a channel would refuse it) leaves the story as it was."""
     scope = repo.scope
     if not note.strip():
-        raise invalid("note", "更正必须填写更正说明", "a correction needs a note (更正说明)")
+        raise invalid("note", "更正必须填写更正说明", "a correction needs a note")
     story = await repo.require(story_id)
     if story.published_at is None:
-        raise HubError(ReviewCodes.NOT_PUBLISHED, what="更正 / correct")
+        raise HubError(ReviewCodes.NOT_PUBLISHED, what_zh="更正", what_en="correct")
     chain = await _chain(repo, story, default_channels)
     if chain.correction_stage is None and not permits(principal, Action.STORY_PUBLISH):
         raise _forbidden(

@@ -66,10 +66,11 @@ def validated(fields: dict[str, Any], known_channels: set[str] | None) -> Review
     unknown = sorted(chain.channels - known_channels) if known_channels is not None else []
     if unknown:
         raise HubError(
-            ReviewCodes.BAD_CHAIN, reason=f"未知渠道 / unknown channels: {', '.join(unknown)}"
+            ReviewCodes.BAD_CHAIN, reason_zh=f"未知渠道 {'、'.join(unknown)}",
+            reason_en=f"unknown channels: {', '.join(unknown)}",
         )
     if not chain.name.strip():
-        raise HubError(ReviewCodes.BAD_CHAIN, reason="名称不能为空 / name is required")
+        raise HubError(ReviewCodes.BAD_CHAIN, reason_zh="名称不能为空", reason_en="name is required")
     return chain
 
 

@@ -34,8 +34,8 @@ class ReviewCodes:
     )
     UNRESOLVED_FINDINGS = ErrorKind(
         "REVIEW_UNRESOLVED_FINDINGS",
-        "稿件还有 {count} 个未处理的检查问题({first}),请先修改或确认后再签审。",
-        "The story has {count} unresolved check findings ({first}); fix or acknowledge them before signing.",
+        "稿件还有 {count} 个未处理的检查问题({first_zh}),请先修改或确认后再签审。",
+        "The story has {count} unresolved check findings ({first_en}); fix or acknowledge them before signing.",
         409,
     )
     NOT_APPROVED = ErrorKind(
@@ -45,7 +45,7 @@ class ReviewCodes:
         409,
     )
     BAD_CHAIN = ErrorKind(
-        "REVIEW_BAD_CHAIN", "审核流程配置有误:{reason}", "Invalid review chain: {reason}"
+        "REVIEW_BAD_CHAIN", "审核流程配置有误:{reason_zh}", "Invalid review chain: {reason_en}"
     )
     UNKNOWN_ROLE = ErrorKind(
         "REVIEW_UNKNOWN_ROLE",
@@ -75,8 +75,8 @@ class ReviewCodes:
     )
     ACK_NEEDS_CHIEF = ErrorKind(
         "REVIEW_ACK_NEEDS_CHIEF",
-        "拦截级问题({message})只能由总编辑或中心管理员确认放行,请修改稿件或请总编辑处理。",
-        "A blocking finding ({message}) may only be accepted by the chief editor or a center admin.",
+        "拦截级问题({finding_zh})只能由总编辑或中心管理员确认放行,请修改稿件或请总编辑处理。",
+        "A blocking finding ({finding_en}) may only be accepted by the chief editor or a center admin.",
         403,
     )
     ACK_NOTE_REQUIRED = ErrorKind(
@@ -92,14 +92,14 @@ class ReviewCodes:
     )
     NO_PENDING_ACTION = ErrorKind(
         "REVIEW_NO_PENDING_ACTION",
-        "稿件没有待审批的{what}申请。",
-        "The story has no pending {what} request.",
+        "稿件没有待审批的{what_zh}申请。",
+        "The story has no pending {what_en} request.",
         404,
     )
     ACTION_PENDING = ErrorKind(
         "REVIEW_ACTION_PENDING",
-        "稿件已有待审批的{what}申请,请等它处理完。",
-        "A {what} request is already pending.",
+        "稿件已有待审批的{what_zh}申请,请等它处理完。",
+        "A {what_en} request is already pending.",
         409,
     )
     TAKEDOWN_NEEDS_REVIEW = ErrorKind(
@@ -115,10 +115,10 @@ class ReviewCodes:
         409,
     )
     BAD_TIME = ErrorKind(
-        "REVIEW_BAD_TIME", "{what}必须是将来的时间。", "{what} must be in the future."
+        "REVIEW_BAD_TIME", "{what_zh}必须是将来的时间。", "The {what_en} must be in the future."
     )
     NOT_PUBLISHED = ErrorKind(
         "REVIEW_NOT_PUBLISHED",
-        "稿件尚未发布,不能{what};请直接修改或撤回送审。",
-        "The story is not published; nothing to {what}.",
+        "稿件尚未发布,不能{what_zh};请直接修改或撤回送审。",
+        "The story is not published; nothing to {what_en}.",
     )

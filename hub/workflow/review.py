@@ -55,12 +55,12 @@ class ReviewChain:
 
     def __post_init__(self) -> None:
         if not self.stages:
-            raise HubError(ReviewCodes.BAD_CHAIN, reason="至少需要一个审级 / at least one stage")
+            raise HubError(ReviewCodes.BAD_CHAIN, reason_zh="至少需要一个审级", reason_en="at least one stage")
         if len({s.key for s in self.stages}) != len(self.stages):
-            raise HubError(ReviewCodes.BAD_CHAIN, reason="审级标识重复 / duplicate stage keys")
+            raise HubError(ReviewCodes.BAD_CHAIN, reason_zh="审级标识重复", reason_en="duplicate stage keys")
         if not 0 <= self.reenter_stage < len(self.stages):
             raise HubError(
-                ReviewCodes.BAD_CHAIN, reason="重审起点超出范围 / reenter_stage out of range"
+                ReviewCodes.BAD_CHAIN, reason_zh="重审起点超出范围", reason_en="reenter_stage out of range"
             )
         for name, value in (
             ("takedown_stage", self.takedown_stage),
@@ -68,11 +68,11 @@ class ReviewChain:
         ):
             if value is not None and not 0 <= value < len(self.stages):
                 raise HubError(
-                    ReviewCodes.BAD_CHAIN, reason=f"{name} 超出审级范围 / {name} out of range"
+                    ReviewCodes.BAD_CHAIN, reason_zh=f"{name} 超出审级范围", reason_en=f"{name} out of range"
                 )
         if not 0 <= self.proof_rounds <= 3:
             raise HubError(
-                ReviewCodes.BAD_CHAIN, reason="校次应在 0 到 3 之间(三校) / proof_rounds must be 0..3"
+                ReviewCodes.BAD_CHAIN, reason_zh="校次应在 0 到 3 之间(三校)", reason_en="proof_rounds must be 0..3"
             )
 
     def specificity(self) -> int:
@@ -164,7 +164,8 @@ BLOCKING_ACK_ROLES = frozenset({"chief_editor", "admin", "platform_admin"})
 def check_acknowledge(finding: Finding, roles: Collection[str], note: str) -> None:
     """Refuse an acknowledgement the caller may not give (or gives without a reason)."""
     if finding.blocking and not (BLOCKING_ACK_ROLES & set(roles)):
-        raise HubError(ReviewCodes.ACK_NEEDS_CHIEF, message=finding.message)
+        raise HubError(ReviewCodes.ACK_NEEDS_CHIEF, finding_zh=finding.message,
+                       finding_en=finding.message_en or finding.code)
     if finding.blocking and not note.strip():
         raise HubError(ReviewCodes.ACK_NOTE_REQUIRED)
 
@@ -241,7 +242,8 @@ def sign(
         raise HubError(
             ReviewCodes.UNRESOLVED_FINDINGS,
             count=len(open_findings),
-            first=open_findings[0].message,
+            first_zh=open_findings[0].message,
+            first_en=open_findings[0].message_en or open_findings[0].code,
         )
     last = rnd.stage_index == len(rnd.chain.stages) - 1
     return replace(

@@ -307,7 +307,7 @@ async def sign_off(
             ReviewCodes.STALE_REVISION, submitted=expected_revision, current=story.revision
         )
     if publish_at is not None and publish_at <= now_ms():
-        raise HubError(ReviewCodes.BAD_TIME, what="发布时间 / publication time")
+        raise HubError(ReviewCodes.BAD_TIME, what_zh="发布时间", what_en="publication time")
     found = await wordlists.findings(pm, scope.tenant, story)
     last = rnd.status == RoundStatus.IN_REVIEW and rnd.stage_index == len(rnd.chain.stages) - 1
     if last and decision == Decision.APPROVE:
@@ -436,7 +436,7 @@ async def schedule(
     scope = repo.scope
     now = now_ms()
     if at is not None and at <= now:
-        raise HubError(ReviewCodes.BAD_TIME, what="发布时间 / publication time")
+        raise HubError(ReviewCodes.BAD_TIME, what_zh="发布时间", what_en="publication time")
     story = await repo.require(story_id)
     rnd = await current(scope.tenant, story_id, story)
     if (
@@ -480,7 +480,7 @@ async def set_embargo(repo: StoryRepository, story_id: str, until: int | None) -
     made (a send due under the old embargo waits for the new one)."""
     scope = repo.scope
     if until is not None and until <= now_ms():
-        raise HubError(ReviewCodes.BAD_TIME, what="禁发截止时间 / embargo end")
+        raise HubError(ReviewCodes.BAD_TIME, what_zh="禁发截止时间", what_en="embargo end")
     story = await repo.require(story_id)
     rnd = await current(scope.tenant, story_id, story)
     if rnd is None or rnd.status == RoundStatus.RETURNED:

@@ -4,7 +4,7 @@ Channel plugins implement the hooks in `ronghub_sdk.hookspecs` with `@hookimpl`,
 and return the plain values below, and are tested with `ronghub_sdk.testing`.
 """
 
-from ronghub_sdk._config import limit, merge_config
+from ronghub_sdk._config import ConfigError, limit, merge_config
 from ronghub_sdk._errors import DeliveryError, PermanentDeliveryError, TransientDeliveryError
 from ronghub_sdk._types import (
     ApprovedRevision,
@@ -39,6 +39,7 @@ __all__ = [
     "Capability",
     "ChannelInfo",
     "Checkpoints",
+    "ConfigError",
     "DeliveryError",
     "DeliveryResult",
     "Finding",

@@ -17,6 +17,28 @@ def merge_config(defaults: Mapping[str, Any], overrides: Mapping[str, Any] | Non
     return merged
 
 
+class ConfigError(LookupError):
+    """A configuration lacks what a plugin reads from it; the message says what and why."""
+
+
 def limit(config: Mapping[str, Any], name: str) -> Any:
-    """One limit from the `limits` section of a merged configuration."""
-    return config["limits"][name]
+    """One limit from the `limits` section of a merged configuration.
+
+    The hub passes hooks the merged configuration (`describe().defaults` under the
+    center's settings), so a limit the defaults declare is always there; a test that
+    builds its own config should merge it the same way (`merge_config`, or
+    `ChannelHarness(plugin, config=...)`, which does)."""
+    limits = config.get("limits") if isinstance(config, Mapping) else None
+    if not isinstance(limits, Mapping):
+        raise ConfigError(
+            f"limit({name!r}): the configuration has no 'limits' section; declare the limit in "
+            "describe().defaults['limits'] and pass the merged configuration "
+            "(merge_config(defaults, settings)), not the center's settings alone"
+        )
+    if name not in limits:
+        known = ", ".join(sorted(map(str, limits))) or "none"
+        raise ConfigError(
+            f"limit({name!r}): no such limit in config['limits'] (it has: {known}); "
+            "declare it in describe().defaults['limits']"
+        )
+    return limits[name]

@@ -202,6 +202,22 @@ HOOK_NAMES: tuple[str, ...] = (
     "assemble_edition",
     "check_story",
 )
+#: How firmly each hook's signature and contract are kept. *stable*: changed only with a
+#: new major version of ronghub-sdk, after a deprecation period. *experimental*: may still
+#: change in a minor version (the CHANGELOG says how); pin the SDK's minor version.
+HOOK_STABILITY: dict[str, str] = {
+    "describe": "stable",
+    "render": "stable",
+    "validate": "stable",
+    "deliver": "stable",
+    "poll_status": "stable",
+    "fetch_metrics": "stable",
+    "retract": "stable",
+    "correct": "stable",
+    "receive_status": "experimental",
+    "assemble_edition": "experimental",
+    "check_story": "experimental",
+}
 #: Entry-point group of plugins that only contribute checks (`check_story`), no channel.
 CHECKS_ENTRY_POINT_GROUP = "ronghub.checks"
 ASYNC_HOOKS: frozenset[str] = frozenset(

@@ -7,6 +7,7 @@ only, so it runs the same against both.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
@@ -92,9 +93,21 @@ class PullFeed(Protocol):
         ...
 
 
+#: The names a FileDrop accepts: letters, digits, `_`, `.`, `-` and Chinese characters, no
+#: path separators, no `:` (the hub's idempotency keys have colons: do not use one as is).
+SAFE_FILE_NAME = re.compile(r"^[\w\u4e00-\u9fff][\w.\-\u4e00-\u9fff]{0,200}$")
+
+
+def safe_file_name(text: str) -> str:
+    """`text` with every character a FileDrop refuses replaced by `_` (e.g. an idempotency key)."""
+    cleaned = re.sub(r"[^\w.\-\u4e00-\u9fff]", "_", text).replace("..", "__")[:200]
+    return cleaned if SAFE_FILE_NAME.match(cleaned) else "_" + cleaned[:199]
+
+
 @runtime_checkable
 class FileDrop(Protocol):
-    """Atomic file writes into a configured directory (a pickup folder)."""
+    """Atomic file writes into a configured directory (a pickup folder). Names must match
+    `SAFE_FILE_NAME` (`safe_file_name` makes one); others raise PermanentDeliveryError."""
 
     async def write(self, name: str, content: bytes) -> str:
         """Write `content` as `name` atomically (no reader sees half a file); returns its path."""

@@ -145,3 +145,12 @@ def test_plugins_command_lists_the_check_plugins() -> None:
     assert result.exit_code == 0, result.output
     assert "check plugins" in result.output
     assert all(name in result.output for name in BUILTIN)
+def test_plugins_command_gives_json_on_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    monkeypatch.setenv("RONGHUB_PLUGINS", "wechat,sms")
+    result = CliRunner().invoke(main, ["plugins", "--json"])
+    assert result.exit_code == 0, result.output
+    listed = json.loads(result.output)
+    assert {p["channel"] for p in listed["plugins"]} == {"sms", "wechat"}
+    assert all("deliver" in p["hooks"] and p["version"] for p in listed["plugins"])

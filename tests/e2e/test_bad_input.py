@@ -29,6 +29,9 @@ def check_error(error: dict[str, Any], code: str) -> dict[str, Any]:
     assert ext["message_zh"] and ext["message_en"], error
     assert error["message"] == ext["message_zh"]
     assert not PLACEHOLDER.search(ext["message_zh"] + ext["message_en"]), "unfilled placeholder"
+    # the hub's own words are English; values it quotes back ('…', "…") are the caller's
+    unquoted = re.sub(r"'[^']*'|\"[^\"]*\"", "", ext["message_en"])
+    assert not re.search(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]", unquoted), "Chinese in message_en"
     return ext
 
 

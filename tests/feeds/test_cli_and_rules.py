@@ -61,7 +61,7 @@ def test_selection_rules() -> None:
     assert types.selects(entry(type="video")) and not types.selects(entry(type="article"))
     assert Selection(tenants=()).problems(None)
     assert "unknown story types" in " ".join(
-        Selection(tenants=("t1",), types=("podcast",)).problems(None)
+        en for _, en in Selection(tenants=("t1",), types=("podcast",)).problems(None)
     )
     assert Selection(tenants=("t1",), tags=(" ",)).problems(None)
 

@@ -298,6 +298,6 @@ async def test_media_gc_command_lists_with_dry_run_then_expires(hub_url: str, hu
 
     code, out = await ronghub(store_uri, db_name, "media", "gc", "--tenant", scope.tenant, env=env)
     assert code == 0, out
-    assert f"expired upload {stale.id}" in out and "1 uploads" in out
+    assert f"expired upload {stale.id}" in out and "1 uploads" in out and "上传 1 个" in out
     assert (await UploadDoc.find_one({"_id": stale.id})).status == "expired"  # type: ignore[union-attr]
     assert not await media.store.exists(part)

@@ -105,3 +105,31 @@ def test_sdk_exports_exactly_its_public_surface() -> None:
         "sm2",
     }
     assert exported == set(ronghub_sdk.__all__) - {"__version__"}
+
+
+def test_limit_names_what_is_missing_instead_of_a_bare_key_error() -> None:
+    with pytest.raises(ronghub_sdk.ConfigError, match=r"no 'limits' section.*merge_config"):
+        ronghub_sdk.limit({"transport": {}}, "title_max")
+    with pytest.raises(ronghub_sdk.ConfigError, match=r"no such limit.*it has: body_max"):
+        ronghub_sdk.limit({"limits": {"body_max": 5}}, "title_max")
+    assert ronghub_sdk.limit({"limits": {"title_max": 5}}, "title_max") == 5
+
+
+def test_the_sdk_ships_its_type_information() -> None:
+    from pathlib import Path
+
+    assert (Path(ronghub_sdk.__file__).parent / "py.typed").is_file()
+
+
+def test_the_memory_file_drop_refuses_names_the_hubs_file_drop_refuses() -> None:
+    import asyncio
+
+    from ronghub_sdk.transports import SAFE_FILE_NAME, safe_file_name
+
+    drop = MemoryFileDrop()
+    key = "ronghub:t-1:01abc:1:town:publish"
+    with pytest.raises(ronghub_sdk.PermanentDeliveryError, match="unsafe file name"):
+        asyncio.run(drop.write(key + ".json", b"{}"))
+    assert SAFE_FILE_NAME.match(safe_file_name(key) + ".json")
+    asyncio.run(drop.write(safe_file_name(key) + ".json", b"{}"))
+    assert list(drop.files) == ["ronghub_t-1_01abc_1_town_publish.json"]

@@ -26,6 +26,17 @@ class DisabledReason(StrEnum):
     CLIENT = "client"  # the partner client was disabled: paused, resumed when it is enabled
 
 
+# how an editor reads each reason (the English text shows the code itself)
+DISABLED_REASON_ZH = {
+    DisabledReason.MANUAL: "管理员停用",
+    DisabledReason.GONE: "接收方回复 410 Gone",
+    DisabledReason.FAILING: "重试用尽仍未送达",
+    DisabledReason.BLOCKED: "地址解析到了禁止访问的网络",
+    DisabledReason.SUBSCRIPTION: "订阅已停用或删除",
+    DisabledReason.CLIENT: "合作方客户端已停用",
+}
+
+
 class EndpointSecret(BaseModel):
     """One `whsec_` secret, encrypted; signs until `expires_at` (None: until rotated)."""
 

@@ -24,6 +24,7 @@ from hub.feeds.log import head_seq
 from hub.feeds.subscriptions import SignatureAlgorithm, get_subscription, list_subscriptions
 from hub.feeds.webhooks import dispatch
 from hub.feeds.webhooks.documents import (
+    DISABLED_REASON_ZH,
     DisabledReason,
     EndpointSecret,
     EndpointState,
@@ -257,7 +258,8 @@ class WebhookEndpoints:
                 reason_en=f"fromSeq must be between 1 and {ep.cursor + 1}",
             )
         if not ep.enabled:
-            raise HubError(WebhookCodes.ENDPOINT_DISABLED, reason=ep.disabled_reason or "")
+            raise HubError(WebhookCodes.ENDPOINT_DISABLED, reason=ep.disabled_reason or "",
+                           reason_zh=DISABLED_REASON_ZH.get(ep.disabled_reason, "已停用") if ep.disabled_reason else "已停用")
         saved = await self._write(
             ep, ready_at=now_ms(), cursor=from_seq - 1, attempt=0, next_attempt_at=None
         )
@@ -283,7 +285,8 @@ class WebhookEndpoints:
             raise HubError(WebhookCodes.DELIVERY_NOT_FOUND, id=delivery_id)
         ep = await self.get(delivery.endpoint_id)
         if not ep.enabled:
-            raise HubError(WebhookCodes.ENDPOINT_DISABLED, reason=ep.disabled_reason or "")
+            raise HubError(WebhookCodes.ENDPOINT_DISABLED, reason=ep.disabled_reason or "",
+                           reason_zh=DISABLED_REASON_ZH.get(ep.disabled_reason, "已停用") if ep.disabled_reason else "已停用")
         await queue.enqueue(
             self.tenant,
             dispatch.REPLAY_CONSUMER,

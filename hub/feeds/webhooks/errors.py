@@ -36,7 +36,7 @@ class WebhookCodes:
     )
     ENDPOINT_DISABLED = ErrorKind(
         "WEBHOOK_ENDPOINT_DISABLED",
-        "推送地址已停用({reason}),请先启用后再重新推送。",
+        "推送地址已停用({reason_zh}),请先启用后再重新推送。",
         "The webhook endpoint is disabled ({reason}); enable it before replaying.",
         409,
     )

@@ -126,7 +126,12 @@ class MemoryFileDrop:
     files: dict[str, bytes] = field(default_factory=dict)
 
     async def write(self, name: str, content: bytes) -> str:
-        """Keep the file."""
+        """Keep the file; a name the hub's file drop would refuse is refused here too."""
+        from ronghub_sdk._errors import PermanentDeliveryError
+        from ronghub_sdk.transports import SAFE_FILE_NAME
+
+        if not SAFE_FILE_NAME.match(name) or ".." in name:
+            raise PermanentDeliveryError(f"文件名 {name!r} 不合法", f"unsafe file name {name!r}")
         self.files[name] = content
         return "memory://" + name
 
