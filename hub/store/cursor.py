@@ -12,6 +12,11 @@ documents at or above the cursor's id), and only when that tie group is larger t
 few documents, the rest of the tie group (same key value, filtered by `_id` here) and
 then everything strictly below the key value. All are plain MongoDB, so the
 production path is unchanged in meaning.
+
+Pages read whole documents on purpose: nx-27017 applies a projection in Python after
+reading the whole document, so leaving out the body made it dearer (a page of 25 at
+10,000 stories: 3.4 ms of store CPU whole, 5.4 ms without body and outbox, 4.9 ms with
+only the list fields), while the hub's decoding saved little (1.33 against 1.14 ms).
 """
 
 from __future__ import annotations
