@@ -29,6 +29,7 @@ class Load:
     headers: dict[str, str]
     tags: list[str] | None = None  # bench.pyload only: figures per tag (e.g. "read", "write")
     check_errors: bool = False  # bench.pyload only: a GraphQL `errors` member counts as an error
+    paths: list[str] | None = None  # wrk only: GET these paths (with the query) of `url`'s host, cycled
 
 
 @dataclass
@@ -73,6 +74,8 @@ def _lua_string(text: str) -> str:
 def _wrk_script(load: Load) -> str:
     # a space inside the brackets: `t[[==[k]==]]` would be read as a call of t with a long string
     headers = "\n".join(f"wrk.headers[ {_lua_string(k)} ] = {_lua_string(v)}" for k, v in load.headers.items())
+    if load.paths:
+        return _wrk_get_script(load, headers)
     lines = ['wrk.method = "POST"', 'wrk.headers["Content-Type"] = "application/json"', headers]
     if len(load.bodies) == 1:
         # A static request: wrk formats it once, which is what a cache-friendly client looks like.
@@ -92,7 +95,33 @@ def _wrk_script(load: Load) -> str:
             "  return wrk.format(nil, nil, nil, bodies[i + 1])",
             "end",
         ]
-    lines += [
+    return "\n".join([*lines, *_wrk_done()]) + "\n"
+
+
+def _wrk_get_script(load: Load, headers: str) -> str:
+    """GET requests cycling over `load.paths` (each thread from its own offset)."""
+    assert load.paths
+    lines = [
+        'wrk.method = "GET"',
+        headers,
+        "local paths = {",
+        *(f"  {_lua_string(p)}," for p in load.paths),
+        "}",
+        "local n = #paths",
+        "local threads = 0",
+        "setup = function(thread) thread:set('tid', threads); threads = threads + 1 end",
+        "local i = 0",
+        "init = function(args) i = ((tonumber(tid) or 0) * 997) % n end",
+        "request = function()",
+        "  i = (i + 1) % n",
+        '  return wrk.format("GET", paths[i + 1])',
+        "end",
+    ]
+    return "\n".join([*lines, *_wrk_done()]) + "\n"
+
+
+def _wrk_done() -> list[str]:
+    return [
         "done = function(summary, latency, requests)",
         "  local e = summary.errors",
         '  io.write(string.format("' + MARK + '{\\"requests\\":%d,\\"duration_us\\":%d,'
@@ -102,7 +131,6 @@ def _wrk_script(load: Load) -> str:
         "    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max))",
         "end",
     ]
-    return "\n".join(lines) + "\n"
 
 
 def _parse(stdout: str) -> dict[str, float]:

@@ -27,14 +27,19 @@ from typing import Any
 import httpx
 from rich.console import Console
 
+from bench import load as loads
 from bench.fanout import percentile
 from bench.procs import child
+from bench.readpath import _store_pid, cpu_seconds
 from hub.embedded.store import free_port
 from tests.fakes.webhook_receiver import WebhookReceiver, serve_on
 
 TOKEN = "bench-token"
 FORMATS = ("feed.json", "feed.ninjs.json", "rss.xml", "atom.xml")
 PAGE = 50
+CONNECTIONS = 16  # partner feed pages at concurrency (issue 15: ≥ 300 req/s at 16 connections)
+DURATION_S = float(os.environ.get("RONGHUB_BENCH_PARTNER_SECONDS", "10"))
+WARMUP_S = 3.0
 CREATE = "mutation($i: CreateStoryInput!) { createStory(input: $i) { id version } }"
 APPROVE = "mutation($id: ID!, $v: Int!) { approveStory(id: $id, expectedVersion: $v) { status } }"
 
@@ -54,7 +59,7 @@ async def run(n: int, workdir: Path, console: Console) -> dict[str, Any]:
         "RONGHUB_WORKER_IN_PROCESS": "false", "RONGHUB_OUTBOUND_ALLOW_LOOPBACK": "true", "RONGHUB_PUBLIC_URL": base,
     }  # fmt: skip
     ronghub = str(Path(sys.executable).with_name("ronghub"))
-    with child([ronghub, "serve"], env, workdir / "serve.log", base + "/readyz"), \
+    with child([ronghub, "serve"], env, workdir / "serve.log", base + "/readyz") as serve, \
          child([ronghub, "worker"], env, workdir / "worker.log", base + "/healthz"):  # fmt: skip
         async with httpx.AsyncClient(base_url=base, headers={"authorization": f"Bearer {TOKEN}"}, timeout=60) as http:
             creds = (await _gql(http, 'mutation { createClient(name: "基准合作方", scopes: ["stories:read"]) { clientId clientSecret } }'))["createClient"]
@@ -97,6 +102,9 @@ async def run(n: int, workdir: Path, console: Console) -> dict[str, Any]:
                     if r.status_code != 200 or "signature" not in r.headers:
                         raise RuntimeError(f"{fmt}: {r.status_code} {r.text[:200]}")
                 pages[fmt] = {"p50_ms": round(statistics.median(times), 1), "p95_ms": round(percentile(times, 0.95), 1)}
+            every_start = [0, *seqs[: max(0, len(seqs) - PAGE)]]
+            concurrent = _concurrent_pages(base, f"/feeds/{sub}/feed.json", every_start, partner,
+                                           {"hub": serve.pid, "store": _store_pid(workdir / "data")})  # fmt: skip
             etag_r = await http.get(feed, params={"after": 0, "limit": PAGE}, headers=partner)
             t0 = time.perf_counter()
             not_modified = await http.get(feed, params={"after": 0, "limit": PAGE},
@@ -122,6 +130,7 @@ async def run(n: int, workdir: Path, console: Console) -> dict[str, Any]:
     return {
         "stories": n,
         "feed_page_of_50_ms": pages,
+        "feed_page_of_50_concurrent": concurrent,
         "feed_not_modified_ms": round(not_modified_ms, 1),
         "webhooks": {
             "delivered": len(receiver.received),
@@ -134,6 +143,24 @@ async def run(n: int, workdir: Path, console: Console) -> dict[str, Any]:
     }
 
 
+def _concurrent_pages(base: str, path: str, starts: list[int], headers: dict[str, str], pids: dict[str, int | None]) -> dict[str, Any]:
+    """Signed JSON Feed pages of 50 after distinct cursors, CONNECTIONS at once with wrk
+    (warm-up first), with the CPU milliseconds per page of the hub and the store."""
+    wrk = loads.find_wrk()
+    if wrk is None:
+        return {"skipped": "wrk is not available (the concurrent row needs it)"}
+    load = loads.Load(base + path, [], headers, paths=[f"{path}?after={a}&limit={PAGE}" for a in starts])
+    loads.run(wrk, load, CONNECTIONS, WARMUP_S, 1)
+    known = {name: pid for name, pid in pids.items() if pid}
+    before = {name: cpu_seconds(pid) for name, pid in known.items()}
+    result = loads.run(wrk, load, CONNECTIONS, DURATION_S, 1).as_dict()
+    served = max(int(result["requests"]), 1)  # type: ignore[call-overload]
+    result["connections"] = CONNECTIONS
+    result["cursors"] = len(starts)
+    result["cpu_ms_per_request"] = {name: round((cpu_seconds(pid) - before[name]) * 1000 / served, 2) for name, pid in known.items()}
+    return result
+
+
 def main() -> dict[str, Any]:
     n = int(os.environ.get("RONGHUB_BENCH_PARTNER_N", "200"))
     console = Console(stderr=True)
@@ -143,6 +170,10 @@ def main() -> dict[str, Any]:
     pages = ", ".join(f"{f} p50 {v['p50_ms']} / p95 {v['p95_ms']} ms" for f, v in result["feed_page_of_50_ms"].items())
     hooks = result["webhooks"]
     console.print(f"feeds (signed, {PAGE} items a page): {pages}; 304: {result['feed_not_modified_ms']} ms")
+    c = result["feed_page_of_50_concurrent"]
+    if "rps" in c:
+        console.print(f"feed.json pages of {PAGE} at {c['connections']} connections: {c['rps']} req/s, p50 {c['p50_ms']} ms, "
+                      f"p99 {c['p99_ms']} ms, {c['errors']} errors, CPU ms/req {c['cpu_ms_per_request']}")  # fmt: skip
     console.print(f"webhooks: {hooks['delivered']}/{n} delivered in order={hooks['in_log_order']}, "
                   f"{hooks['deliveries_per_second']} deliveries/s per worker process")  # fmt: skip
     return result

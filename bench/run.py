@@ -120,6 +120,11 @@ def main(argv: list[str] | None = None) -> int:
         f"{opts.connections} connections: {'MET' if targets['met'] else 'NOT MET'}"
     )
     console.print("vs bare: " + ", ".join(f"{k} {v:.4f}" for k, v in ratios.items()))
+    feed = (others.get("partners") or {}).get("feed_page_of_50_concurrent") or {}
+    if "rps" in feed:
+        console.print(f"partner feed.json pages of 50 at {feed['connections']} connections: {feed['rps']:,.1f} req/s, "
+                      f"p99 {feed['p99_ms']:.1f} ms, {feed['errors']} errors, vs bare {feed['rps'] / read_path['scenarios']['bare']['rps']:.4f}, "
+                      f"CPU ms/req {feed['cpu_ms_per_request']}")  # fmt: skip
     console.print(f"load average {report['machine']['loadavg_before']} → {report['machine']['loadavg_after']} on {report['machine']['cpus']} CPUs")
     for note in read_path["notes"]:
         console.print(f"[yellow]note:[/yellow] {note}")

@@ -12,6 +12,7 @@ from typing import Any
 
 import uvicorn
 
+from hub import heap
 from hub.app import create_app
 from hub.embedded.store import EmbeddedStore, running_store_uri, unwritable
 from hub.embedded.supervisor import RestartPolicy, StoreSupervisor
@@ -124,6 +125,7 @@ def serve(
         server = uvicorn.Server(config)
         if banner is not None:
             banner(ready)
+        heap.settle()  # the app is built: what exists now lives as long as the process
         server.run()
 
 

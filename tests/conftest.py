@@ -41,16 +41,19 @@ class CommandCounter(monitoring.CommandListener):
         self.commands: list[str] = []
         self.targets: list[tuple[str, str]] = []  # (command, collection), e.g. ("find", "assets")
         self.filters: list[Any] = []  # each command's `filter` (None if it has none)
+        self.limits: list[Any] = []  # each command's `limit` (None if it has none)
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         self.commands.append(event.command_name)
         self.targets.append((event.command_name, str(event.command.get(event.command_name, ""))))
         self.filters.append(event.command.get("filter"))
+        self.limits.append(event.command.get("limit"))
 
     def clear(self) -> None:
         self.commands.clear()
         self.targets.clear()
         self.filters.clear()
+        self.limits.clear()
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         pass

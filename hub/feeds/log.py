@@ -216,7 +216,9 @@ async def items_after(seq: int, *, tenants: Collection[str], limit: int) -> list
     wanted = sorted(set(tenants))
     if not wanted or limit <= 0:
         return []
-    query = {"tenant": {"$in": wanted}, "seq": {"$gt": seq}}
+    # one tenant (every center's own partner): an `$eq` the embedded store reads from the
+    # (tenant, seq) index (hub/store/cursor.py); several: `$in`
+    query = {"tenant": {"$eq": wanted[0]} if len(wanted) == 1 else {"$in": wanted}, "seq": {"$gt": seq}}
     rows = (
         await FeedItemDoc.find(query)
         .sort([("seq", SortDirection.ASCENDING)])

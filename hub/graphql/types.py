@@ -182,9 +182,10 @@ class Content:
         return body_html.html_to_text(self.body)
 
 
-def _content_kwargs(c: StoryContent) -> dict[str, object]:
+def _content_kwargs(c: StoryContent | StoryDoc) -> dict[str, object]:
     """Plain-text fields as they may be shown (`readable`: values stored before the
-    plain-text rule lose their script markup); the body is sanitised HTML already."""
+    plain-text rule lose their script markup); the body is sanitised HTML already.
+    A story head carries the same fields with the same types as its content."""
     src = c.source
     return {
         "type": c.type,
@@ -228,7 +229,8 @@ class Story(Content, Node):
             column_id=doc.column_id,
             cover_asset_id=doc.cover_asset_id,
             asset_ids=list(doc.asset_ids),
-            **_content_kwargs(doc.content()),  # type: ignore[arg-type]
+            # the head's own fields: validated when it was read, so not again as a StoryContent
+            **_content_kwargs(doc),  # type: ignore[arg-type]
         )
 
     @strawberry.field(description="公开链接: the published story's URL on the center's site (its site pattern, "

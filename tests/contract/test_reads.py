@@ -144,3 +144,14 @@ async def test_the_tie_query_reads_one_key_value_newest_id_first(db: AsyncDataba
          "published_at": cursors.eq(5_000)}  # fmt: skip
     found = await coll.find(q).sort([("_id", -1)]).limit(10).to_list()
     assert [d["_id"] for d in found] == sorted((d["_id"] for d in ties), reverse=True)
+
+
+async def test_the_feed_log_page_of_one_tenant_reads_its_entries_above_a_number_in_order(db: AsyncDatabase) -> None:  # type: ignore[type-arg]
+    # hub/feeds/log.py items_after: one tenant as `$eq` beside a range on seq (index (tenant, seq)),
+    # the same entries as the `$in` form several tenants use
+    coll = db["feed_items_" + new_id()[-6:]]
+    await coll.create_index([("tenant", 1), ("seq", 1)])
+    await coll.insert_many([{"_id": f"{n:012d}", "seq": n, "tenant": "ab"[n % 2]} for n in range(1, 21)])
+    with_eq = await coll.find({"tenant": {"$eq": "a"}, "seq": {"$gt": 5}}).sort([("seq", 1)]).limit(4).to_list()
+    with_in = await coll.find({"tenant": {"$in": ["a"]}, "seq": {"$gt": 5}}).sort([("seq", 1)]).limit(4).to_list()
+    assert [d["seq"] for d in with_eq] == [d["seq"] for d in with_in] == [6, 8, 10, 12]

@@ -105,6 +105,9 @@ async def test_a_column_page_costs_one_find_first_and_two_after_a_cursor(
     assert len(data["stories"]["edges"]) == 2  # type: ignore[index]
     # one range up to the cursor's key value, stepping over the cursor (hub/store/cursor.py)
     assert later == Counter({("find", "published_stories"): 1, ("find", "assets"): 1})  # the column is known
+    # and it reads the page, one more (is there a next page?) and the cursor's own document
+    limits = [n for t, n in zip(command_counter.targets, command_counter.limits, strict=True) if t == ("find", "published_stories")]
+    assert limits == [2 + 2]
 
 
 async def test_a_page_after_a_cursor_in_a_large_tie_group_reads_the_group_then_the_rest(
@@ -116,7 +119,7 @@ async def test_a_page_after_a_cursor_in_a_large_tie_group_reads_the_group_then_t
         # all six share one publication time: the cursor's group is larger than the slack
         await coll.update_many({"_id": {"$in": ids}}, {"$set": {"published_at": 2_000}})
         newest = sorted(ids, reverse=True)
-        # a page of 1 after the fifth of six: the range read (1 + 1 + slack 4) is all skipped
+        # a page of 1 after the fifth of six: the range read (1 + 1 + slack 1) is all skipped
         # stories but one, so the tie group and then what lies below it are read
         after = cursors.encode("published_at", 2_000, newest[4])
         trips, data = await _trips(command_counter, public, PAGE, {"n": 1, "col": column_id, "after": after})

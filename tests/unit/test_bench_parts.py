@@ -53,3 +53,14 @@ def test_story_requests_are_one_per_story_and_the_mix_is_seven_reads_to_three_wr
     writes = [b for b, t in zip(bodies, tags, strict=True) if t == "write"]
     assert 0.27 < len(writes) / 2_000 < 0.33
     assert all(json.loads(b)["query"].startswith("mutation") for b in writes)
+
+
+def test_the_wrk_script_of_paths_gets_each_path_with_the_headers() -> None:
+    load = Load("http://127.0.0.1:1/feeds/s/feed.json", [], {"authorization": "Bearer t"},
+                paths=["/feeds/s/feed.json?after=0&limit=50", "/feeds/s/feed.json?after=7&limit=50"])  # fmt: skip
+    script = _wrk_script(load)
+    assert 'wrk.method = "GET"' in script and "wrk.body" not in script
+    assert "[====[/feeds/s/feed.json?after=7&limit=50]====]," in script
+    assert 'return wrk.format("GET", paths[i + 1])' in script
+    assert "wrk.headers[ [====[authorization]====] ] = [====[Bearer t]====]" in script
+    assert "BENCH_JSON" in script  # the same one-line report

@@ -8,6 +8,8 @@ import strawberry
 
 from hub.auth.policy import POLICY, Mode, Rule, make_authorizer, rule_for
 from hub.domain.permissions import Action, Grant, PrincipalKind, ReviewStage, Role
+from hub.graphql.schema import GuardedMiddleware, HubSchema, build_schema, guarded_field
+from hub.settings import Settings
 from hub.store.scope import Scope
 
 
@@ -34,7 +36,8 @@ POLICY_WITH_OPINIONS = {
     "Query.draft": Rule(Action.STORY_READ_DRAFT),
     "Draft.reviewOpinions": Rule(Action.REVIEW_OPINION_READ, Mode.HIDE),
 }
-schema = strawberry.Schema(query=Query, extensions=[make_authorizer(POLICY_WITH_OPINIONS)])
+schema = HubSchema(query=Query, extensions=[make_authorizer(POLICY_WITH_OPINIONS)],
+                   guarded=lambda t, f: guarded_field(t, f, POLICY_WITH_OPINIONS))  # fmt: skip
 
 
 def as_user(*grants: Grant) -> Ctx:
@@ -63,3 +66,18 @@ def test_unlisted_root_fields_get_safe_defaults() -> None:
     assert rule_for("Mutation", "somethingNew") == Rule(Action.STORY_EDIT)
     assert rule_for("Query", "somethingNew") == Rule(Action.STORY_READ_PUBLISHED)
     assert rule_for("Story", "title") is None
+
+
+def test_the_authorizer_wraps_root_fields_and_the_fields_the_policy_names_only() -> None:
+    built = build_schema(Settings(mongodb_uri="mongodb://127.0.0.1:1"))
+    types = built._schema.type_map
+    manager = built._get_middleware_manager(built.get_extensions())
+    assert isinstance(manager, GuardedMiddleware)
+
+    def wrapped(type_name: str, field_name: str) -> bool:
+        resolver = types[type_name].fields[field_name].resolve  # type: ignore[union-attr]
+        return manager.get_field_resolver(resolver) is not resolver
+
+    assert wrapped("Query", "story") and wrapped("Mutation", "createStory") and wrapped("Query", "columns")
+    assert wrapped("User", "grants") and wrapped("SignOffRecord", "opinion")  # field-level rules
+    assert not wrapped("Story", "title") and not wrapped("Story", "column") and not wrapped("Asset", "uri")
