@@ -16,6 +16,8 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from litestar import Litestar
 from pymongo import monitoring
 
@@ -32,6 +34,13 @@ SEEDS = Path(os.environ["RONGHUB_SEEDS_DIR"]) if os.environ.get("RONGHUB_SEEDS_D
     Path(__file__).resolve().parents[1].parent / "shared" / "seeds",
 )
 DEV_TOKEN = "test-dev-token"
+
+# The suite must pass on a busy machine: no test fails because generating or running an
+# example took longer than hypothesis expects (time limits are not what these tests check).
+hypothesis_settings.register_profile(
+    "ronghub", deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
+hypothesis_settings.load_profile("ronghub")
 
 
 class CommandCounter(monitoring.CommandListener):
