@@ -133,7 +133,7 @@ def _session_body(settings: Settings, access: str, expires_in: int) -> dict[str,
     return {"csrf": csrf_token(settings, unverified_session_id(access) or ""), "expiresIn": expires_in}
 
 
-@post(SESSION_PATH, summary="Console sign-in (cookie session)", tags=["console"], status_code=200,
+@post(SESSION_PATH, summary="Console sign-in (cookie session)", tags=["console"], status_code=200, include_in_schema=False,
       description="JSON {username, password}: the password grant of /oauth/token, with the tokens set as "
       "HttpOnly SameSite=Strict cookies for the console; returns the CSRF value for the X-Ronghub-CSRF header.")
 async def sign_in(request: Request[Any, Any, Any], state: State) -> Response[Any]:
@@ -167,7 +167,7 @@ def _refused(err: HubError, cookies: list[Cookie] | None = None) -> Response[Any
     return response
 
 
-@post(f"{SESSION_PATH}/refresh", summary="Console session refresh", tags=["console"], status_code=200,
+@post(f"{SESSION_PATH}/refresh", summary="Console session refresh", tags=["console"], status_code=200, include_in_schema=False,
       description="With the X-Ronghub-CSRF header: rotates the refresh cookie and sets a new access cookie.")
 async def refresh(request: Request[Any, Any, Any], state: State) -> Response[Any]:
     settings: Settings = state.settings
@@ -188,7 +188,7 @@ async def refresh(request: Request[Any, Any, Any], state: State) -> Response[Any
                     cookies=_cookies(request, settings, result.access_token, result.refresh_token), media_type="application/json")
 
 
-@post(f"{SESSION_PATH}/end", summary="Console sign-out", tags=["console"], status_code=200,
+@post(f"{SESSION_PATH}/end", summary="Console sign-out", tags=["console"], status_code=200, include_in_schema=False,
       description="With the X-Ronghub-CSRF header: revokes the session (its refresh tokens and live access "
       "tokens) and clears the cookies.")
 async def sign_out(request: Request[Any, Any, Any], state: State) -> Response[Any]:

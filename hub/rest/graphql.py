@@ -113,6 +113,14 @@ async def _execute(
     query = payload.get("query")
     if not persisted and (not isinstance(query, str) or not query.strip()):
         return _bad_request("缺少 query 字段", "missing 'query'")
+    if query is not None and not isinstance(query, str):
+        return _bad_request("query 应为字符串", "'query' must be a string")
+    document_id = payload.get("documentId")
+    if document_id is not None and (not isinstance(document_id, str) or not document_id.strip()):
+        return _bad_request("documentId 应为非空字符串", "'documentId' must be a non-empty string")
+    extensions = payload.get("extensions")
+    if extensions is not None and not isinstance(extensions, dict):
+        return _bad_request("extensions 应为 JSON 对象", "'extensions' must be an object")
     if variables is not None and not isinstance(variables, dict):
         return _bad_request("variables 应为 JSON 对象", "'variables' must be an object")
     if operation is not None and not isinstance(operation, str):

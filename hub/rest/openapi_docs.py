@@ -85,6 +85,19 @@ def _error(description: str) -> ResponseSpec:
     return ResponseSpec(data_container=ErrorResponse, description=description, generate_examples=False)
 
 
+def error_spec(description: str) -> ResponseSpec:
+    """An error answer in the hub's envelope, for a route's `responses`."""
+    return _error(description)
+
+
+# The errors of a signed-in file download (CSV/XLSX exports and the like).
+EXPORT_ERRORS: dict[int, ResponseSpec] = {
+    400: _error("INVALID_INPUT: a parameter is malformed"),
+    401: _error("UNAUTHENTICATED, TOKEN_EXPIRED, …: no valid bearer token"),
+    403: _error("FORBIDDEN: the caller may not read these figures"),
+}
+
+
 GRAPHQL_RESPONSES: dict[int, ResponseSpec] = {
     200: ResponseSpec(
         data_container=GraphQLResponse,
@@ -194,8 +207,10 @@ class GraphQLGetOperation(Operation):
                       description="which operation to run"),
             Parameter(name="documentId", param_in="query", required=False, schema=_STRING,
                       description="a registered trusted document's id (`<sha256 hex>` or `sha256:<hex>`), instead of query"),
-            Parameter(name="extensions", param_in="query", required=False, schema=_STRING,
-                      description='JSON; Apollo APQ: {"persistedQuery": {"version": 1, "sha256Hash": "<hex>"}}'),
+            Parameter(name="extensions", param_in="query", required=False,
+                      content={"application/json": OpenAPIMediaType(
+                          schema=Schema(type=OpenAPIType.OBJECT, additional_properties=Schema()))},
+                      description='JSON object; Apollo APQ: {"persistedQuery": {"version": 1, "sha256Hash": "<hex>"}}'),
             Parameter(name="If-None-Match", param_in="header", required=False, schema=_STRING,
                       description="the ETag of an anonymous answer kept earlier: 304 while it is current"),
         ]  # fmt: skip

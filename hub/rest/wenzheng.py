@@ -21,12 +21,14 @@ from hub.auth.policy import authorize
 from hub.auth.tokens import scope_for_request
 from hub.domain.permissions import Action
 from hub.errors import invalid
+from hub.rest.openapi_docs import EXPORT_ERRORS
 from hub.wenzheng import export
 from hub.wenzheng import figures as wz_figures
 from hub.wenzheng.clock import clock_of
 from hub.wenzheng.store import WenzhengStore, day_of
 
 TAGS = ["wenzheng"]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_PERIOD_MS = 400 * 86_400_000
 
 
@@ -54,25 +56,25 @@ async def _figures(request: Request[Any, Any, Any], state: State, since: str | N
     return wz_figures.compute(docs, clock.now_ms()), f"{day_of(start)}_{day_of(end)}"
 
 
-@get("/wenzheng/figures.csv", tags=TAGS, summary="问政 figures as CSV")
+@get("/wenzheng/figures.csv", tags=TAGS, summary="问政 figures as CSV", media_type="text/csv", responses=EXPORT_ERRORS)
 async def figures_csv(
     request: Request[Any, Any, Any], state: State,
     since: str | None = Parameter(default=None, description="ISO 8601; default: 30 days before `until`"),
     until: str | None = Parameter(default=None, description="ISO 8601; default: now"),
 ) -> Response[bytes]:  # fmt: skip
     figs, period = await _figures(request, state, since, until)
-    return Response(("\ufeff" + wz_figures.as_csv(figs)).encode(), media_type="text/csv; charset=utf-8",
+    return Response(("\ufeff" + wz_figures.as_csv(figs)).encode(), media_type="text/csv",
                     headers={"content-disposition": f'attachment; filename="wenzheng_{period}.csv"', "cache-control": "private, no-store"})  # fmt: skip
 
 
-@get("/wenzheng/figures.xlsx", tags=TAGS, summary="问政 figures as XLSX")
+@get("/wenzheng/figures.xlsx", tags=TAGS, summary="问政 figures as XLSX", media_type=XLSX, responses=EXPORT_ERRORS)
 async def figures_xlsx(
     request: Request[Any, Any, Any], state: State,
     since: str | None = Parameter(default=None, description="ISO 8601; default: 30 days before `until`"),
     until: str | None = Parameter(default=None, description="ISO 8601; default: now"),
 ) -> Response[bytes]:  # fmt: skip
     figs, period = await _figures(request, state, since, until)
-    return Response(export.as_xlsx(figs, period), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return Response(export.as_xlsx(figs, period), media_type=XLSX,
                     headers={"content-disposition": f'attachment; filename="wenzheng_{period}.xlsx"', "cache-control": "private, no-store"})  # fmt: skip
 
 

@@ -14,7 +14,7 @@ class WenzhengCodes:
     FORWARD_WRONG_STATE = ErrorKind(
         "WENZHENG_FORWARD_WRONG_STATE",
         "转交给「{department}」的办理当前为「{status_zh}」,不能{action_zh}。此状态下可以:{allowed_zh}。",
-        "The forward to {department} is {status}; it cannot be {action}. Allowed now: {allowed}.",
+        'The forward to "{department}" is {status}; it cannot be {action}. Allowed now: {allowed}.',
         409,
     )
     REASON_REQUIRED = ErrorKind(
@@ -37,12 +37,12 @@ class WenzhengCodes:
     UNKNOWN_DEPARTMENT = ErrorKind(
         "WENZHENG_UNKNOWN_DEPARTMENT",
         "承办单位 {department} 不是本中心的融媒号,请从本中心的单位中选择。",
-        "{department} is not a department account of this center; pick one of its accounts.",
+        "\"{department}\" is not a department account of this center; pick one of its accounts.",
     )
     ALREADY_FORWARDED = ErrorKind(
         "WENZHENG_ALREADY_FORWARDED",
         "这条问政已转交「{department}」且仍在办理中,不能重复转交。",
-        "The question is already open with {department}; it cannot be forwarded there twice.",
+        "The question is already open with \"{department}\"; it cannot be forwarded there twice.",
         409,
     )
     ALREADY_RATED = ErrorKind(

@@ -32,7 +32,7 @@ def test_the_production_banner_never_mentions_the_development_token(monkeypatch:
 
 
 def test_the_development_banner_shows_the_development_token(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert "Bearer dev-token  (development)" in banner(Settings(env="development"), monkeypatch)
+    assert "Bearer dev-token  (开发令牌 / development)" in banner(Settings(env="development"), monkeypatch)
 
 
 def _run(settings: Settings, query: str) -> Any:
