@@ -58,7 +58,7 @@ READS = {
     "review_queue": "query { reviewQueue { storyId status currentStage { key name } } }",
     "search": 'query { search(query: "社区", first: 20) { edges { node { score story { id title } } } } }',
 }  # fmt: skip
-WRITE_SHARE = 0.30
+WRITE_SHARE = float(os.environ.get("RONGHUB_BENCH_NEWSROOM_WRITE_SHARE", "0.30"))  # 1.0: writes only (profiling)
 # targets of issue 15
 TARGET_RPS, TARGET_WRITE_P99_MS, TARGET_READ_P99_MS = 200.0, 500.0, 200.0
 
