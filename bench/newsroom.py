@@ -160,9 +160,10 @@ async def client(conn: Conn, n: int, story: dict[str, Any], stop: float, tally: 
     return story
 
 
-async def _per_op(conn: Conn, story: dict[str, Any], pids: dict[str, int], n: int = 30) -> dict[str, dict[str, float]]:
+async def _per_op(conn: Conn, story: dict[str, Any], pids: dict[str, int], n: int = 30) -> tuple[dict[str, dict[str, float]], dict[str, Any]]:
     """CPU ms of the hub and the store per request of each kind, one request at a time
-    (RONGHUB_BENCH_NEWSROOM_PER_OP=1): where the mix's CPU goes."""
+    (RONGHUB_BENCH_NEWSROOM_PER_OP=1): where the mix's CPU goes. Also the client's story
+    as the updates left it."""
     out: dict[str, dict[str, float]] = {}
     ops: list[tuple[str, str]] = [(op, q) for op, q in READS.items()] + [("createStory", CREATE), ("updateStory", UPDATE)]
     for op, query in ops:
@@ -180,7 +181,7 @@ async def _per_op(conn: Conn, story: dict[str, Any], pids: dict[str, int], n: in
                 story = body["data"][op]
         await asyncio.sleep(1.5)  # what the writes left behind (relay, search indexing) lands here
         out[op] = {name: round((cpu_seconds(pid) - before[name]) * 1000 / n, 2) for name, pid in pids.items()}
-    return out
+    return out, story
 
 
 def _profile(pids: dict[str, int], seconds: float) -> list[subprocess.Popen[bytes]]:
@@ -224,7 +225,9 @@ async def measure(base: str, port: int, clients: int, warmup: float, seconds: fl
             status, body = await conn.post(CREATE, {"i": {"title": f"编辑部稿件 {n}", "bodyText": "社区服务示例正文。"}})
             assert status == 200 and not body.get("errors"), body
             own.append(body["data"]["createStory"])
-        per_op = await _per_op(conns[0], own[0], pids) if os.environ.get("RONGHUB_BENCH_NEWSROOM_PER_OP") else None
+        per_op = None
+        if os.environ.get("RONGHUB_BENCH_NEWSROOM_PER_OP"):
+            per_op, own[0] = await _per_op(conns[0], own[0], pids)
         stop = time.perf_counter() + warmup
         own = list(await asyncio.gather(*(client(c, n, own[n], stop, None, n) for n, c in enumerate(conns))))
         tally = Tally()
