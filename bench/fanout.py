@@ -6,7 +6,12 @@ third-party platforms are the local stand-ins the tests use (抖音, WeChat, a p
 webhook receiver), here in this process on loopback. N stories with a cover image and a
 video, each planned for all seven built-in channels, are approved at once; the bench
 polls their publications and reports approval-to-all-delivered p50/p95 and the
-sustained stories per second of the single worker process.
+sustained stories per second of the single worker process. Before the burst,
+RONGHUB_BENCH_FANOUT_IDLE (10) stories are approved one at a time on an idle queue
+(each waited for): approval-to-all-delivered p50/p95 of a lone story. The CPU the
+worker, the API process and the store spent per publication of the burst is reported
+beside it (from /proc: the figure a shared machine does not distort), and with
+RONGHUB_BENCH_PROFILE=<folder> py-spy records the worker and the store during the burst.
 
 `python -m bench.fanout` (N from RONGHUB_BENCH_FANOUT_N, default 40).
 """
@@ -58,7 +63,46 @@ def percentile(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def run(n: int, workdir: Path, console: Console) -> dict[str, Any]:
+async def _ledgers(workdir: Path, story_ids: list[str]) -> dict[str, tuple[int | None, int | None, list[str]]]:
+    """story id -> (epoch ms all channels were delivered, ... were live, errors), from the
+    ledgers of the stories' publications."""
+    from pymongo import AsyncMongoClient
+
+    from bench.readpath import RECORD, StoreRecord
+
+    record = StoreRecord.read(workdir / "data" / "store" / RECORD)
+    assert record is not None
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(f"mongodb://127.0.0.1:{record.port}/")
+    try:
+        rows = await client["ronghub"]["publications"].find({"story_id": {"$in": story_ids}},
+                                                             {"story_id": 1, "channel": 1, "state": 1, "last_error": 1,
+                                                              "ledger": 1}).to_list()  # fmt: skip
+    finally:
+        await client.close()
+    by_story: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_story.setdefault(row["story_id"], []).append(row)
+    out: dict[str, tuple[int | None, int | None, list[str]]] = {}
+    for story_id, pubs in by_story.items():
+        errors = [f"{p['channel']}: {p.get('last_error')}" for p in pubs if p["state"] in ("failed", "rejected")]
+        reached: dict[str, list[int | None]] = {"delivered": [], "live": []}
+        for p in pubs:
+            times = sorted((e["at"], e["to_state"]) for e in (p.get("ledger") or {}).values())
+            reached["delivered"].append(next((at for at, state in times if state in DELIVERED), None))
+            reached["live"].append(next((at for at, state in times if state in LIVE), None))
+        full = len({p["channel"] for p in pubs}) == len(CHANNELS)
+        delivered, live = (max(v) if full and None not in v else None for v in (reached["delivered"], reached["live"]))  # type: ignore[type-var]
+        out[story_id] = (delivered, live, errors)
+    return out
+
+
+def _cpu(pids: dict[str, int]) -> dict[str, float]:
+    from bench.readpath import cpu_seconds
+
+    return {name: cpu_seconds(pid) for name, pid in pids.items()}
+
+
+async def run(n: int, workdir: Path, console: Console, idle: int = 0) -> dict[str, Any]:
     fake_douyin, fake_wechat, portal = dy.FakeDouyin(min_chunk_bytes=1), wx.FakeWeChat(), WebhookReceiver(SECRET)
     async with serve(fake_douyin.app()) as dy_url, serve(fake_wechat.app()) as wx_url, serve(portal.app()) as portal_url:
         config = {
@@ -96,7 +140,7 @@ async def run(n: int, workdir: Path, console: Console) -> dict[str, Any]:
                 cover = await upload(image_bytes("JPEG", (940, 400)), "cover.jpg")
                 video = await upload(tiny_video(workdir / "v.mp4").read_bytes(), "clip.mp4")
                 stories = []
-                for i in range(n):
+                for i in range(n + idle):
                     created = (await gql(CREATE, {"i": {
                         "title": f"示例区防汛演练第{i}场", "bodyText": "示例区今天举行防汛应急演练,各街道同步参与。\n" * 5,
                         "summary": "示例区举行防汛应急演练。", "tags": ["防汛"], "source": {"sourceName": "示例区融媒体中心"},
@@ -107,28 +151,54 @@ async def run(n: int, workdir: Path, console: Console) -> dict[str, Any]:
                     }}))["createStory"]  # fmt: skip
                     stories.append(created)
                 console.print(f"  {n} stories created; starting one worker process and approving all")
-                with child([ronghub, "worker"], {**env}, workdir / "worker.log", base + "/healthz"):
+                with child([ronghub, "worker"], {**env}, workdir / "worker.log", base + "/healthz") as worker:
+                    from bench.newsroom import _profile
+                    from bench.readpath import _store_pid
+
+                    store_pid = _store_pid(workdir / "data")
+                    pids = {"worker": worker.pid, **({"store": store_pid} if store_pid else {})}
+                    lone: list[float] = []
+                    lone_failed: dict[str, list[str]] = {}
+                    wall_ms = time.time() * 1000 - time.perf_counter() * 1000  # perf_counter -> epoch ms
+                    for s in stories[n:]:  # one at a time, the queue idle
+                        await gql(APPROVE, {"id": s["id"], "v": s["version"]})
+                        t0 = time.perf_counter()
+                        delivered, errors = None, []
+                        while time.perf_counter() - t0 < 120 and delivered is None and not errors:
+                            await asyncio.sleep(0.05)
+                            delivered, _, errors = (await _ledgers(workdir, [s["id"]])).get(s["id"], (None, None, []))
+                        if delivered is not None:
+                            lone.append(delivered / 1000 - wall_ms / 1000 - t0)
+                        else:
+                            lone_failed[s["id"]] = errors or ["not delivered within 120 s"]
+                    stories = stories[:n]
+                    await asyncio.sleep(1.0)  # what the lone stories left (status polls) settles
+                    cpu_before = _cpu(pids)
+                    profilers = _profile(pids, 20)
                     approved_at: dict[str, float] = {}
                     for s in stories:
                         await gql(APPROVE, {"id": s["id"], "v": s["version"]})
                         approved_at[s["id"]] = time.perf_counter()
+                    # when each story was delivered everywhere, from the publications' own ledgers
+                    # (read straight from the store, one query per look: polling every story
+                    # through the API would load the processes measured)
                     done_at: dict[str, float] = {}
                     live_at: dict[str, float] = {}
                     failures: dict[str, list[str]] = {}
                     deadline = time.perf_counter() + 600
-                    while len(live_at) + len(failures) < n and time.perf_counter() < deadline:
-                        for s in stories:
-                            if s["id"] in live_at or s["id"] in failures:
-                                continue
-                            pubs = (await gql(PUBS, {"id": s["id"]}))["publications"]
-                            now = time.perf_counter()
-                            if any(p["state"] in ("failed", "rejected") for p in pubs):
-                                failures[s["id"]] = [f"{p['channel']}: {p['lastError']}" for p in pubs if p["lastError"]]
-                            elif len(pubs) == len(CHANNELS) and all(p["state"] in DELIVERED for p in pubs):
-                                done_at.setdefault(s["id"], now)
-                                if all(p["state"] in LIVE for p in pubs):
-                                    live_at[s["id"]] = now
-                        await asyncio.sleep(0.05)
+                    while len(done_at) + len(failures) < n and time.perf_counter() < deadline:
+                        await asyncio.sleep(0.2)
+                        for story_id, (delivered, live, errors) in (await _ledgers(workdir, [s["id"] for s in stories])).items():
+                            if errors:
+                                failures.setdefault(story_id, errors)
+                            if delivered is not None:
+                                done_at.setdefault(story_id, delivered / 1000 - wall_ms / 1000)
+                            if live is not None:
+                                live_at.setdefault(story_id, live / 1000 - wall_ms / 1000)
+                    burst_end = time.perf_counter()
+                    cpu_burst = {k: v - cpu_before[k] for k, v in _cpu(pids).items()}
+                    for profiler in profilers:
+                        profiler.wait(timeout=60)
                     # where the time goes: planned → delivered, per channel (from the ledgers)
                     per_channel: dict[str, list[float]] = {}
                     for s in stories[: min(10, n)]:
@@ -140,7 +210,14 @@ async def run(n: int, workdir: Path, console: Console) -> dict[str, Any]:
     latencies = [done_at[i] - approved_at[i] for i in done_at]
     to_live = [live_at[i] - approved_at[i] for i in live_at]
     first, last = min(approved_at.values()), max(done_at.values(), default=time.perf_counter())
+    publications = max(1, len(done_at) * len(CHANNELS))
     return {
+        "lone_story": {"stories": len(lone), "failed": lone_failed,
+                       "approval_to_all_delivered_ms": {"p50": round(statistics.median(lone) * 1000, 1) if lone else None,
+                                                        "p95": round(percentile(lone, 0.95) * 1000, 1) if lone else None}},
+        "burst_cpu_ms_per_publication": {k: round(v * 1000 / publications, 2) for k, v in cpu_burst.items()},
+        "burst_cpu_percent": {k: round(v * 100 / max(burst_end - first, 1e-9), 1) for k, v in cpu_burst.items()},
+        "loadavg": [round(x, 2) for x in os.getloadavg()],
         "stories": n,
         "channels": CHANNELS,
         "delivered": len(done_at),
@@ -152,7 +229,8 @@ async def run(n: int, workdir: Path, console: Console) -> dict[str, Any]:
         "approval_to_live_everywhere_ms": {
             "p50": round(statistics.median(to_live) * 1000, 1) if to_live else None,
             "p95": round(percentile(to_live, 0.95) * 1000, 1) if to_live else None,
-            "note": "includes the platforms' review, followed by status polls every 5 s × 1.5ⁿ",
+            "note": "of the stories live everywhere by the time all were delivered (the platforms' review is followed by status polls every 5 s × 1.5ⁿ)",
+            "stories": len(to_live),
         },
         "stories_per_second_per_worker": round(len(done_at) / (last - first), 2) if done_at else 0.0,
         "publications_per_second_per_worker": round(len(done_at) * len(CHANNELS) / (last - first), 1) if done_at else 0.0,
@@ -163,12 +241,16 @@ async def run(n: int, workdir: Path, console: Console) -> dict[str, Any]:
 
 def main() -> dict[str, Any]:
     n = int(os.environ.get("RONGHUB_BENCH_FANOUT_N", "40"))
+    idle = int(os.environ.get("RONGHUB_BENCH_FANOUT_IDLE", "10"))
     console = Console(stderr=True)
     console.print(f"[bold]fan-out bench[/bold]: {n} stories × {len(CHANNELS)} channels, one worker process")
     with tempfile.TemporaryDirectory(prefix="ronghub-fanout-") as tmp:
-        result = asyncio.run(run(n, Path(tmp), console))
+        result = asyncio.run(run(n, Path(tmp), console, idle))
     lat = result["approval_to_all_delivered_ms"]
     live = result["approval_to_live_everywhere_ms"]
+    alone = result["lone_story"]["approval_to_all_delivered_ms"]
+    console.print(f"a lone story (idle queue): approval → all {len(CHANNELS)} channels delivered p50 {alone['p50']} ms, "
+                  f"p95 {alone['p95']} ms; burst CPU ms per publication {result['burst_cpu_ms_per_publication']}")
     console.print(
         f"approval → all {len(CHANNELS)} channels delivered: p50 {lat['p50']} ms, p95 {lat['p95']} ms "
         f"(live everywhere after platform review: p50 {live['p50']} ms, p95 {live['p95']} ms); "

@@ -6,10 +6,14 @@ head and tries the next number. Nothing updates or deletes entries.
 
 Within a process the appends of one tenant take turns (one lock per tenant and event
 loop): they would only race each other for the same number, and under a burst of
-writers (64 at once) most attempts lost and some writers ran out of tries. Appends of
-other processes can still take a number first: then the appender backs off (exponential,
-full jitter) and tries again until `APPEND_BUDGET_SECONDS` have passed, and raises
-`AppendGaveUp`. A change that is already committed never reports that to its client:
+writers (64 at once) most attempts lost and some writers ran out of tries. Taking turns
+one entry at a time made every write of a tenant wait for all appends before it (two
+round trips each: at 64 writers, seconds), so a turn appends every entry waiting by
+then (group commit): one head read and one ordered `insert_many` of consecutive
+numbers, each entry chained onto the one before it. Appends of other processes can
+still take a number first: the entries before it are in, the rest are chained again
+onto the new head after a back-off (exponential, full jitter) until
+`APPEND_BUDGET_SECONDS` have passed; then the rest raise `AppendGaveUp`. A change that is already committed never reports that to its client:
 its entry travels with the change (the story's outbox event, `audit_pending` on the
 document, or an `audit_deferred` document) and recovery appends it later
 (hub/audit/recover.py, hub/audit/pending.py).
@@ -29,7 +33,7 @@ from typing import Any
 
 import structlog
 from beanie.odm.enums import SortDirection
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from hub.identity.documents import AuditEntryDoc
 from hub.ids import now_ms
@@ -87,6 +91,18 @@ def backoff(attempt: int, rand: Callable[[], float] = random.random) -> float:
     return rand() * min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt)
 
 
+@dataclass
+class _Request:
+    """One caller's entry waiting for its turn; `done` carries the stored entry (or the error)."""
+
+    fields: dict[str, Any]
+    done: asyncio.Future[dict[str, Any]]
+
+
+# (database, tenant) -> entries waiting for the next turn, per event loop
+_waiting: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, str], list[_Request]]] = weakref.WeakKeyDictionary()
+
+
 async def append(
     tenant: str,
     actor: str | None,
@@ -98,9 +114,31 @@ async def append(
 ) -> dict[str, Any]:
     """Add one entry to `tenant`'s chain and return it. `key` names the change the
     entry records (hashed with it), so a recovery can tell whether it was written.
-    Raises `AppendGaveUp` when other processes kept winning for `APPEND_BUDGET_SECONDS`."""
+    Raises `AppendGaveUp` when other processes kept winning for `APPEND_BUDGET_SECONDS`.
+
+    The entry joins the ones waiting for the tenant's turn; whoever gets the turn
+    appends them all, so a caller usually finds its entry written when the lock is its."""
+    fields = {"actor": actor, "action": action, "target_type": target_type, "target_id": target_id,
+              "details": details or {}, **({"key": key} if key else {})}  # fmt: skip
+    request = _Request(fields, asyncio.get_running_loop().create_future())
+    waiting = _waiting.setdefault(asyncio.get_running_loop(), {}).setdefault((_coll().database.name, tenant), [])
+    waiting.append(request)
     async with _tenant_lock(tenant):
-        return await _append_turn(tenant, actor, action, target_type, target_id, details, key)
+        if not request.done.done():
+            batch = list(waiting)
+            waiting.clear()
+            try:
+                await _append_many_turn(tenant, batch)
+            except BaseException as exc:
+                # the store failed, or this caller was cancelled, half-way: whether the entries
+                # in flight got in is unknown, so they are not tried again here; each caller
+                # hears of it and its change's carrier (outbox event, pending entry) has the
+                # entry appended by the recovery, which looks for its key first
+                for other in batch:
+                    if other is not request and not other.done.done():
+                        other.done.set_exception(AppendGaveUp(f"the turn appending to the audit log of {tenant} failed: {exc!r}"))
+                raise
+    return request.done.result()
 
 
 async def _append_turn(
@@ -113,36 +151,71 @@ async def _append_turn(
     key: str | None,
     clock: Callable[[], float] = time.monotonic,
 ) -> dict[str, Any]:
-    """This process's turn for `tenant`: only other processes can take a number now."""
+    """One entry appended without taking the turn: what another process does."""
+    fields = {"actor": actor, "action": action, "target_type": target_type, "target_id": target_id,
+              "details": details or {}, **({"key": key} if key else {})}  # fmt: skip
+    request = _Request(fields, asyncio.get_running_loop().create_future())
+    await _append_many_turn(tenant, [request], clock)
+    return request.done.result()
+
+
+def _chained(tenant: str, head: dict[str, Any] | None, batch: list[_Request]) -> list[dict[str, Any]]:
+    """The batch's entries numbered after `head`, each chained onto the one before."""
+    seq = int(head["seq"]) if head else 0
+    prev = head["hash"] if head else GENESIS
+    at = now_ms()
+    out = []
+    for request in batch:
+        seq += 1
+        entry: dict[str, Any] = {"tenant": tenant, "seq": seq, "at": at, "prev_hash": prev, **request.fields}
+        entry["hash"] = prev = entry_hash(entry)
+        out.append(entry)
+    return out
+
+
+async def _insert(entries: list[dict[str, Any]]) -> int:
+    """Insert in order, stopping at the first number another process took: how many got in."""
+    docs = [{"_id": entry_id(e["tenant"], e["seq"]), **e} for e in entries]
+    if len(docs) == 1:
+        try:
+            await _coll().insert_one(docs[0])
+        except DuplicateKeyError:
+            return 0
+        return 1
+    try:
+        await _coll().insert_many(docs, ordered=True)
+    except BulkWriteError as exc:
+        errors = exc.details.get("writeErrors") or []
+        if not errors or any(e.get("code") != 11000 for e in errors):
+            raise
+        return int(errors[0].get("index", 0))  # ordered: everything before the first error is in
+    return len(docs)
+
+
+async def _append_many_turn(
+    tenant: str, batch: list[_Request], clock: Callable[[], float] = time.monotonic
+) -> None:
+    """This process's turn for `tenant`: append the batch (only other processes can take a
+    number now). Every request ends done: with its stored entry, or `AppendGaveUp`."""
     deadline = clock() + APPEND_BUDGET_SECONDS
     attempt = 0
-    while True:
+    while batch:
         head = await _coll().find_one({"tenant": tenant}, sort=[("seq", -1)])
-        seq = int(head["seq"]) + 1 if head else 1
-        entry: dict[str, Any] = {
-            "tenant": tenant,
-            "seq": seq,
-            "at": now_ms(),
-            "actor": actor,
-            "action": action,
-            "target_type": target_type,
-            "target_id": target_id,
-            "details": details or {},
-            "prev_hash": head["hash"] if head else GENESIS,
-            **({"key": key} if key else {}),
-        }
-        entry["hash"] = entry_hash(entry)
-        try:
-            await _coll().insert_one({"_id": entry_id(tenant, seq), **entry})
-        except DuplicateKeyError:
-            # another process took this number: chain onto theirs, after a pause that
-            # spreads the processes apart (they all saw the same head)
-            if clock() >= deadline:
-                raise AppendGaveUp(f"could not append to the audit log of {tenant}") from None
-            await asyncio.sleep(backoff(attempt))
-            attempt += 1
-            continue
-        return entry
+        entries = _chained(tenant, head, batch)
+        inserted = await _insert(entries)
+        for request, entry in zip(batch[:inserted], entries[:inserted], strict=True):
+            request.done.set_result(entry)
+        batch = batch[inserted:]
+        if not batch:
+            return
+        # another process took the next number: chain onto theirs, after a pause that
+        # spreads the processes apart (they all saw the same head)
+        if clock() >= deadline:
+            for request in batch:
+                request.done.set_exception(AppendGaveUp(f"could not append to the audit log of {tenant}"))
+            return
+        await asyncio.sleep(backoff(attempt))
+        attempt += 1
 
 
 async def entries(tenant: str, first: int, before_seq: int | None = None) -> list[AuditEntryDoc]:

@@ -52,7 +52,9 @@ class Consumer:
     `needed(tenant, payload)`, if given, is asked by the relay before it makes a job:
     False skips the event (not this consumer's, or its work is done already);
     `delay_seconds` makes the job due that long after the event (a safety net like the
-    audit recovery).
+    audit recovery). `concurrency`: how many of its jobs one worker runs at once (jobs
+    that wait on a platform, e.g. deliveries; each job is leased on its own, as if other
+    workers ran them); 1 keeps them one after the other.
     """
 
     name: str
@@ -62,6 +64,7 @@ class Consumer:
     lease_seconds: float = 60.0
     delay_seconds: float = 0.0
     needed: Callable[[str, dict[str, Any]], Awaitable[bool]] | None = None
+    concurrency: int = 1
 
     def wants(self, kind: str) -> bool:
         return any(kind == k or (k.endswith(".") and kind.startswith(k)) for k in self.kinds)

@@ -51,12 +51,40 @@ class Worker:
         await relay.sweep([*self.consumers, *self.relay_also])
         ran = 0
         for consumer in self.consumers:
+            ran += await self._drain(consumer)
+        return ran
+
+    async def _drain(self, consumer: Consumer) -> int:
+        """Run `consumer`'s ready jobs, up to `consumer.concurrency` at once: a free slot
+        claims the next one while the others run. Returns jobs run."""
+        slots = asyncio.Semaphore(max(1, consumer.concurrency))
+        running: set[asyncio.Task[None]] = set()
+
+        def finished(task: asyncio.Task[None]) -> None:
+            running.discard(task)
+            slots.release()
+
+        ran = 0
+        try:
             while True:
+                await slots.acquire()
                 job = await queue.claim(consumer.name, self.owner, int(consumer.lease_seconds * 1000))
                 if job is None:
+                    slots.release()
                     break
-                await self._run(consumer, job)
+                task = asyncio.create_task(self._run(consumer, job))
+                running.add(task)
+                task.add_done_callback(finished)
                 ran += 1
+        except (asyncio.CancelledError, KeyboardInterrupt, SystemExit):
+            # the worker is stopping: the jobs running end as a lone job would (cancelled,
+            # their leases run out); a store that went away while claiming lets them finish
+            for task in list(running):
+                task.cancel()
+            raise
+        finally:
+            if running:
+                await asyncio.gather(*running, return_exceptions=True)
         return ran
 
     async def run(self, stop: asyncio.Event) -> None:

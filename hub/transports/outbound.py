@@ -21,9 +21,11 @@ or explicit networks (`outbound_allow_networks`) open exactly those ranges.
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import re
 import socket
+import ssl
 import typing
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -253,13 +255,22 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
         await self.inner.sleep(seconds)
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """The one verifying TLS context of the process (certifi's CA bundle, no environment).
+    Building one loads and parses the CA bundle, 10-20 ms of CPU: a client made per
+    delivery built two (half the distribution worker's CPU in a fan-out burst); an
+    `SSLContext` is safe to share between connections, clients and threads."""
+    return httpx.create_ssl_context(trust_env=False)
+
+
 class GuardedTransport(httpx.AsyncHTTPTransport):
     """An httpx transport whose every connection passes `policy` (no proxies, no env)."""
 
     def __init__(self, policy: OutboundPolicy, *, http2: bool = False) -> None:
-        super().__init__(http2=http2, trust_env=False)
+        super().__init__(verify=_tls_context(), http2=http2, trust_env=False)
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
+            ssl_context=_tls_context(),
             http1=True,
             http2=http2,
             network_backend=_GuardedBackend(policy),

@@ -38,6 +38,7 @@ from hub.ids import now_ms
 from hub.jobs import queue
 from hub.jobs.consumers import Consumer
 from hub.jobs.documents import JobDoc
+from hub.store import cursor as cursors
 from hub.store.documents import RevisionDoc, StoryDoc, TenantDocument
 from hub.store.scope import Scope
 from hub.store.stories import StoryRepository
@@ -207,7 +208,13 @@ async def current(
     """The story's round, following the story's current revision: an edit since the round
     was stored restarts it at the chain's re-entry stage (sign-offs on old content stop
     counting). Returned rounds are left to the reporter's next submission."""
-    doc = await _raw(tenant, story_id)
+    return await _following(tenant, story_id, story, await _raw(tenant, story_id))
+
+
+async def _following(
+    tenant: str, story_id: str, story: StoryDoc | None, doc: ReviewRoundDoc | None
+) -> ReviewRoundDoc | None:
+    """`current` once the stored round `doc` has been read."""
     if doc is None:
         return None
     if story is None:
@@ -582,14 +589,18 @@ def consumers(before_approval: ApprovalCheck | None = None) -> list[Consumer]:
 async def review_queue(scope: Scope, limit: int = 200) -> list[ReviewRoundDoc]:
     """Stories waiting at a stage the caller may sign (and has not signed in this round)."""
     roles = review_roles(scope.principal)
+    # `$eq` equalities: the embedded store serves them from the (tenant, status, …) index;
+    # plain ones made it test every story of the tenant (hub/store/cursor.py)
     stories = (
-        await StoryDoc.find({"tenant": scope.tenant, "status": StoryStatus.IN_REVIEW.value})
+        await StoryDoc.find({"tenant": cursors.eq(scope.tenant), "status": cursors.eq(StoryStatus.IN_REVIEW.value)})
         .limit(limit)
         .to_list()
     )
+    # the stories' rounds in one read, not one per story
+    stored = {d.id: d for d in await ReviewRoundDoc.find({"tenant": scope.tenant, "_id": {"$in": [s.id for s in stories]}}).to_list()} if stories else {}
     out = []
     for story in stories:
-        rnd = await current(scope.tenant, story.id, story)
+        rnd = await _following(scope.tenant, story.id, story, stored.get(story.id))
         if rnd is not None and may_sign_next(to_domain(rnd), scope.actor or "", roles):
             out.append(rnd)
     return out

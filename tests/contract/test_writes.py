@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from hub.embedded.store import EmbeddedStore
 from hub.ids import new_id
@@ -245,3 +245,20 @@ async def test_delete_one_on_id_and_a_second_field_leaves_a_document_whose_field
     assert gone.deleted_count == 0 and await coll.find_one({"_id": "ik-1"}) is not None
     gone = await coll.delete_one({"_id": "ik-1", "tenant": "a", "target_id": "t2"})
     assert gone.deleted_count == 1 and await coll.find_one({"_id": "ik-1"}) is None
+
+
+async def test_an_ordered_insert_many_stops_at_the_first_taken_id_and_names_its_index(db: AsyncDatabase) -> None:  # type: ignore[type-arg]
+    """The audit log's group commit (hub/audit/log.py): consecutive entries in one ordered
+    insert; when another process took a number, the ones before it are in, none after it,
+    and the error's index says how many got in."""
+    coll = db[_coll_name("audit_log")]
+    await coll.insert_one({"_id": "t:000000000003", "tenant": "t", "seq": 3, "by": "other"})
+    docs = [{"_id": f"t:{seq:012d}", "tenant": "t", "seq": seq, "by": "here"} for seq in range(1, 6)]
+    with pytest.raises(BulkWriteError) as caught:
+        await coll.insert_many(docs, ordered=True)
+    [error] = caught.value.details["writeErrors"]
+    assert (error["code"], error["index"]) == (11000, 2)
+    stored = await coll.find({"tenant": "t"}).sort("seq", 1).to_list()
+    assert [(d["seq"], d["by"]) for d in stored] == [(1, "here"), (2, "here"), (3, "other")]
+    await coll.insert_many([{"_id": f"t:{seq:012d}", "tenant": "t", "seq": seq, "by": "here"} for seq in (4, 5)], ordered=True)
+    assert [d["seq"] for d in await coll.find({"tenant": "t"}).sort("seq", 1).to_list()] == [1, 2, 3, 4, 5]

@@ -3,6 +3,8 @@ letter, replay, poll, correct and take down, with the ledger as evidence."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 from ronghub_sdk import TransportKind
 
@@ -22,7 +24,7 @@ from hub.store.documents import StoryDoc
 from hub.store.scope import Scope
 from hub.store.stories import StoryRepository
 from tests.channels.hookcov import covers
-from tests.conftest import run_until_idle
+from tests.conftest import CommandCounter, run_until_idle
 from tests.distribution.channels_for_tests import Paper, Platform, Wall
 
 pytestmark = pytest.mark.usefixtures("hub_url")
@@ -214,3 +216,28 @@ async def test_a_live_item_s_counts_are_fetched_on_schedule_and_no_longer_once_t
     )  # the hour has passed
     await rig.drain()
     assert rig.platform.metrics_fetches == 2  # taken down: the platform is not asked again
+
+
+async def test_a_delivery_reads_its_story_once_per_send_check_and_the_channel_settings_once(
+    rig: Rig, command_counter: CommandCounter
+) -> None:
+    """Store round trips of one publication (issue 15: a burst is bound by them)."""
+    asked: list[tuple[str, str]] = []
+
+    async def center_settings(tenant: str, channel: str) -> dict[str, object]:
+        asked.append((tenant, channel))
+        return {}
+
+    rig.engine.tenant_config = center_settings
+    story = await rig.approve(await rig.story(["wall"]))
+    command_counter.clear()
+    await rig.drain()
+    assert (await rig.publications(story.id))[("wall", "publish")].state == PubState.LIVE
+    reads = Counter(
+        coll for (cmd, coll), flt in zip(command_counter.targets, command_counter.filters, strict=True)
+        if cmd == "find" and isinstance(flt, dict) and (flt.get("_id") == story.id or flt.get("tenant") == rig.scope.tenant)
+    )  # fmt: skip
+    # the check before rendering, the one right before the send (each read the story twice),
+    # the takedown look after it, and marking the story published (read, then its set_status)
+    assert reads["stories"] == 5, reads
+    assert asked == [(rig.scope.tenant, "wall")]  # rendering and sending share one read of the center's settings

@@ -43,6 +43,60 @@ async def test_appends_racing_another_process_back_off_and_all_land_in_one_chain
     assert checked == 61 and problems == []
 
 
+class Counting:
+    """The audit collection, counting the writes of the appends."""
+
+    def __init__(self, real: Any, refuse_many: bool = False) -> None:
+        self.real, self.database, self.refuse_many = real, real.database, refuse_many
+        self.inserts = 0
+
+    async def find_one(self, *a: Any, **kw: Any) -> Any:
+        return await self.real.find_one(*a, **kw)
+
+    async def insert_one(self, doc: dict[str, Any]) -> Any:
+        self.inserts += 1
+        return await self.real.insert_one(doc)
+
+    async def insert_many(self, docs: list[dict[str, Any]], **kw: Any) -> Any:
+        self.inserts += 1
+        if self.refuse_many:
+            raise StoreRefused
+        return await self.real.insert_many(docs, **kw)
+
+
+async def test_a_burst_of_appends_to_one_tenant_is_written_in_a_few_inserts_not_one_per_entry(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tenant = await make_tenant()
+    counting = Counting(audit_log._coll())
+    monkeypatch.setattr(audit_log, "_coll", lambda: counting)
+    entries = await asyncio.gather(*(audit_log.append(tenant, f"w{i}", "story.update", "story", f"s{i}", key=f"k{i}") for i in range(64)))
+    monkeypatch.undo()
+    assert counting.inserts <= 3  # the first caller's turn, then everyone who queued meanwhile
+    assert sorted(e["key"] for e in entries) == sorted(f"k{i}" for i in range(64))
+    assert len({e["seq"] for e in entries}) == 64
+    checked, problems = await audit_log.verify(tenant)
+    assert checked == 65 and problems == []
+
+
+async def test_a_turn_the_store_refuses_fails_every_append_in_it_and_the_next_turn_works(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tenant = await make_tenant()
+    await audit_log.append(tenant, "a", "first", "story")
+    counting = Counting(audit_log._coll(), refuse_many=True)
+    monkeypatch.setattr(audit_log, "_coll", lambda: counting)
+    outcomes = await asyncio.gather(*(audit_log.append(tenant, "a", "x", "story", str(i)) for i in range(10)),
+                                    return_exceptions=True)  # fmt: skip
+    monkeypatch.undo()
+    assert outcomes[0] is not None and not isinstance(outcomes[0], BaseException)  # a turn of its own (one entry)
+    assert all(isinstance(o, (StoreRefused, AppendGaveUp)) for o in outcomes[1:])  # nobody left waiting
+    entry = await audit_log.append(tenant, "a", "after", "story")
+    assert entry["seq"] == 4  # the tenant's creation, "first", the lone turn, this one
+    checked, problems = await audit_log.verify(tenant)
+    assert checked == 4 and problems == []
+
+
 def test_backoff_is_full_jitter_below_an_exponential_step_with_a_cap() -> None:
     assert audit_log.backoff(0, rand=lambda: 1.0) == audit_log.BACKOFF_BASE_SECONDS
     assert audit_log.backoff(3, rand=lambda: 1.0) == audit_log.BACKOFF_BASE_SECONDS * 8

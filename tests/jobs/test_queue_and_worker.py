@@ -255,3 +255,27 @@ async def test_a_full_disk_in_a_handler_gives_the_job_back_too() -> None:
     job = (await JobDoc.find({"consumer": c.name}).to_list())[0]
     assert calls == 1
     assert job.state == JobState.PENDING and job.attempts == 0  # not dead after its only attempt
+
+
+async def test_a_consumer_with_concurrency_has_that_many_jobs_running_at_once_and_all_complete() -> None:
+    tenant = "jobs-" + new_id()
+    active, peak, done = [0], [0], []
+    full = asyncio.Event()
+
+    async def handler(job: JobDoc) -> dict[str, Any]:
+        active[0] += 1
+        peak[0] = max(peak[0], active[0])
+        if active[0] == 4:
+            full.set()
+        await asyncio.wait_for(full.wait(), 5)  # released once four run side by side
+        active[0] -= 1
+        done.append(job.key)
+        return {"ok": True}
+
+    c = Consumer(name="test-" + new_id(), kinds=(), handler=handler, concurrency=4)
+    for n in range(10):
+        await queue.enqueue(tenant, c.name, "publication", f"p{n}", {})
+    assert await Worker([c]).run_once() == 10
+    assert peak[0] == 4 and sorted(done) == sorted(f"p{n}" for n in range(10))
+    left = await JobDoc.find({"consumer": c.name, "open": True}).to_list()
+    assert left == []

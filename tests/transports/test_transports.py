@@ -110,3 +110,15 @@ async def test_build_transport_makes_each_kind_from_configuration(tmp_path: Path
         build_transport("platform_api", {}, settings)
     with pytest.raises(PermanentDeliveryError):
         await UnconfiguredFeed().put_item("x", {})
+
+
+def test_guarded_clients_share_one_verifying_tls_context() -> None:
+    """Building a TLS context parses the CA bundle (10-20 ms of CPU); a client is made per
+    delivery, so they share the process's one (still verifying host names)."""
+    import ssl
+
+    from hub.transports.outbound import OutboundPolicy, guarded_client
+
+    contexts = [guarded_client(OutboundPolicy(False))._transport._pool._ssl_context for _ in range(3)]  # type: ignore[attr-defined]
+    assert contexts[0] is contexts[1] is contexts[2]
+    assert contexts[0].verify_mode == ssl.CERT_REQUIRED and contexts[0].check_hostname

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,7 +14,7 @@ import httpx
 
 from hub.distribution.documents import PublicationDoc
 from hub.events.bus import NewsroomEvent, listen, listener_count
-from tests.conftest import GraphQLClient, bus_listening, drain_hub
+from tests.conftest import CommandCounter, GraphQLClient, bus_listening, drain_hub
 from tests.e2e.identity_helpers import make_tenant
 from tests.e2e.test_review_chain import CHAIN, CREATE, SIGN, SUBMIT, THREE, client, refused, version
 
@@ -411,3 +412,25 @@ async def test_review_opinions_are_newsroom_only_but_a_return_reason_reaches_the
     returned = (await operator(signed, {"id": sid}))["reviewRound"]
     assert returned["returnReason"] == "请补充稻谷产量的数据来源"
     assert returned["signOffs"] and all(s["opinion"] is None for s in returned["signOffs"])
+
+
+async def test_the_review_queue_costs_one_read_of_stories_and_one_of_rounds_however_long_it_is(
+    http: httpx.AsyncClient, command_counter: CommandCounter
+) -> None:
+    tenant = await make_tenant()
+    reporter, _ = await client(http, tenant, "reporter")
+    first, _ = await client(http, tenant, "reviewer:first")
+    ids = []
+    for n in range(3):
+        sid = (await reporter(CREATE, {"i": {"title": f"待审{n}", "bodyText": "一"}}))["createStory"]["id"]
+        await reporter(SUBMIT, {"id": sid, "v": 1})
+        ids.append(sid)
+    command_counter.clear()
+    queue = (await first("{ reviewQueue { storyId } }"))["reviewQueue"]
+    assert sorted(q["storyId"] for q in queue) == sorted(ids)
+    reads = Counter(
+        coll for (cmd, coll), flt in zip(command_counter.targets, command_counter.filters, strict=True)
+        if cmd == "find" and coll in ("stories", "review_rounds") and isinstance(flt, dict) and flt.get("tenant") is not None
+        and tenant in str(flt.get("tenant"))
+    )  # fmt: skip
+    assert reads == Counter({"stories": 1, "review_rounds": 1})
