@@ -23,10 +23,12 @@ from hub.graphql.schema import build_schema
 from hub.jobs.registry import builtin_consumers
 from hub.jobs.service import running_worker
 from hub.logging import configure_logging
+from hub.reach.reads import ReadCounter
 from hub.readcache import Generations, ResponseCache, polling
 from hub.rest import feeds as feeds_rest
 from hub.rest import graphql, graphql_ws, health
 from hub.rest import media as media_rest
+from hub.rest import reach as reach_rest
 from hub.rest.jsonbody import HubRequest
 from hub.rest.responses import http_error_handler, hub_error_handler, internal_error_handler
 from hub.search.service import SearchService, build_engine
@@ -86,6 +88,7 @@ def create_app(
             async with contextlib.AsyncExitStack() as stack:
                 await stack.enter_async_context(polling(generations, READ_MODEL_POLL_SECONDS))
                 app.state.auth = await stack.enter_async_context(auth_running(settings))
+                await stack.enter_async_context(app.state.read_counter.running(settings.reach_flush_seconds))
                 if settings.worker_in_process:
                     await stack.enter_async_context(running_worker(builtin_consumers(app.state)))
                 yield
@@ -104,7 +107,8 @@ def create_app(
     app = Litestar(
         route_handlers=[graphql.graphql_post, graphql.graphql_get, graphql_ws.graphql_ws, health.healthz, health.readyz, health.metrics,
                         *media_rest.ROUTES, oauth.token, oauth.revoke, oauth.jwks, oidc.oidc_login, oidc.oidc_callback,
-                        *feeds_rest.ROUTES],  # feeds
+                        *feeds_rest.ROUTES,  # feeds
+                        *reach_rest.ROUTES],  # 传播效果 and 绩效: beacon, exports, charts
         lifespan=[lifespan],
         state=_state(settings, generations, store),
         exception_handlers={
@@ -119,7 +123,8 @@ def create_app(
     )
     if app.cors_config is None:  # the fast path answers before any middleware would run
         app.asgi_handler = graphql.CachedReads(
-            app.asgi_handler, app.state.response_cache, settings.default_tenant, settings.max_request_bytes
+            app.asgi_handler, app.state.response_cache, settings.default_tenant, settings.max_request_bytes,
+            counter=app.state.read_counter,
         )
     return app
 
@@ -138,6 +143,8 @@ def _state(settings: Settings, generations: Generations, store: Any) -> Any:
             "distribution": build_distribution(settings, on_read_model_change=generations.advance),
             "schema": build_schema(settings),
             "response_cache": ResponseCache(generations, settings.read_cache_entries),
+            # 传播效果: the app's anonymous reads, buffered and flushed (hub/reach/reads.py)
+            "read_counter": ReadCounter(enabled=settings.reach_count_reads),
             "column_cache": column_cache,
         }
     )

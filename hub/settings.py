@@ -8,6 +8,8 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from hub.reach.schedule import COLLECTION_SCHEDULE_S
+
 
 class Settings(BaseSettings):
     """Every setting of the hub. See the configuration table in README.md."""
@@ -237,10 +239,17 @@ class Settings(BaseSettings):
         default_factory=lambda: ["app"], description="channels a story goes to when its plan names none"
     )
     metrics_after_s: list[float] = Field(
-        default_factory=lambda: [3_600.0, 21_600.0, 86_400.0, 259_200.0, 604_800.0],
-        description="when to fetch a live item's counts (传播效果) from its platform, in seconds after it went live",
+        default_factory=lambda: list(COLLECTION_SCHEDULE_S),
+        description="when to fetch a delivered item's counts (传播效果) from its platform, in seconds after it "
+        "was delivered for good (default: 5, 15, 30 min, 1, 2, 4, 8, 12 h, 1, 2, 3, 5, 7, 14, 21, 30 days)",
     )
     public_base_url: str = Field("", description="public URL prefix of the app's story pages")
+    reach_count_reads: bool = Field(
+        True, description="count anonymous reads of published stories (传播效果 of the app; no personal data kept)"
+    )
+    reach_flush_seconds: float = Field(
+        5.0, gt=0, description="how often the buffered read counts are written to the store"
+    )
 
     # editing (编): edit locks, comments, live newsroom events
     edit_lock_seconds: int = Field(300, description="how long an edit lock lasts without a renewal (heartbeat)")

@@ -41,6 +41,7 @@ from hub.graphql.types import (
     UpdateStoryInput,
     dt_to_ms,
 )
+from hub.reach import reads
 from hub.settings import Settings
 from hub.store import stories as story_store
 from hub.store.idempotency import create_once
@@ -112,6 +113,8 @@ class ContentQuery:
     @strawberry.field(description="一篇稿件; null if it does not exist or is not visible to you")
     async def story(self, info: Info[Context, None], id: strawberry.ID) -> Story | None:
         doc = await info.context.stories.get(str(id))
+        if doc is not None and info.context.scope.anonymous:
+            reads.note_read(doc.id)  # 传播效果: the app's anonymous reads (hub/reach/reads.py)
         return Story.from_doc(doc) if doc else None
 
     @strawberry.field(description="一个版本")
@@ -184,6 +187,7 @@ def query_parts() -> tuple[type, ...]:
     from hub.graphql.identity import IdentityQuery
     from hub.graphql.media import MediaQuery
     from hub.graphql.planning import PlanningQuery  # planning
+    from hub.graphql.reach import ReachQuery  # 传播效果 and 绩效
     from hub.graphql.search import SearchQuery
     from hub.graphql.webhooks import WebhooksQuery
     from hub.graphql.workflow import WorkflowQuery
@@ -200,6 +204,7 @@ def query_parts() -> tuple[type, ...]:
         EditingQuery,
         FeedsQuery,
         WebhooksQuery,
+        ReachQuery,
     )
 
 
@@ -212,6 +217,7 @@ def mutation_parts() -> tuple[type, ...]:
     from hub.graphql.identity import IdentityMutation
     from hub.graphql.media import MediaMutation
     from hub.graphql.planning import PlanningMutation  # planning
+    from hub.graphql.reach import ReachMutation  # 绩效 rules
     from hub.graphql.search import SearchMutation
     from hub.graphql.webhooks import WebhooksMutation
     from hub.graphql.workflow import WorkflowMutation
@@ -228,6 +234,7 @@ def mutation_parts() -> tuple[type, ...]:
         EditingMutation,
         FeedsMutation,
         WebhooksMutation,
+        ReachMutation,
     )
 
 

@@ -28,7 +28,9 @@ from hub.auth.tokens import scope_for_request
 from hub.errors import Codes, HubError
 from hub.graphql.context import Context
 from hub.graphql.errors import shape_error
+from hub.ids import now_ms
 from hub.media.signing import collect_expiries
+from hub.reach import reads
 from hub.readcache import serve_until
 from hub.rest.jsonbody import decode, is_json_media_type
 from hub.rest.openapi_docs import (
@@ -97,9 +99,13 @@ async def _execute(
         return Response(encoded, media_type=_JSON)
 
     key = cache.key(scope.tenant, *raw)
+    counter = getattr(state, "read_counter", None)
+    agent = request.headers.get("user-agent")
     hit = cache.get(key)
     if hit is not None:
         _CACHED.inc()
+        if counter is not None:
+            counter.cached_hit(scope.tenant, key, agent, now_ms())
         return Response(hit, media_type=_JSON)
     generation = cache.generations.get(scope.tenant)
     if generation is None:
@@ -112,7 +118,26 @@ async def _execute(
             # as GraphQL errors, like every other error of an operation)
             encoded, _, _ = await _run(*run)
             return Response(encoded, media_type=_JSON)
+    if counter is not None:
+        return await _counted(counter, cache, key, scope.tenant, agent, generation, run)
+    return await _single_flight(cache, key, generation, run)
 
+
+async def _counted(counter: Any, cache: Any, key: Any, tenant: str, agent: str | None, generation: int, run: Any) -> Response[Any]:
+    """The anonymous answer, with the stories it read counted (and remembered with its
+    cache key, so later cache hits count them too)."""
+    with reads.collecting() as seen:
+        response = await _single_flight(cache, key, generation, run)
+    counter.remember(key, seen)
+    if seen:
+        counter.read(tenant, seen, agent, now_ms())
+    elif cache.get(key) is not None:  # answered by another request's flight
+        counter.cached_hit(tenant, key, agent, now_ms())
+    return response
+
+
+async def _single_flight(cache: Any, key: Any, generation: int, run: Any) -> Response[Any]:
+    settings = run[0].settings
     # Single flight: after a publish every reader of a page misses at once; the first
     # computes it and the others (same request, same generation) wait for its bytes.
     flight = (key, generation)
@@ -231,8 +256,11 @@ class CachedReads:
     touch every response (e.g. no CORS middleware).
     """
 
-    def __init__(self, app: Any, cache: Any, tenant: str, max_body: int, path: str = "/graphql") -> None:
+    def __init__(
+        self, app: Any, cache: Any, tenant: str, max_body: int, path: str = "/graphql", counter: Any = None
+    ) -> None:
         self.app = app
+        self.counter = counter
         self.cache = cache
         self.tenant = tenant
         self.max_body = max_body
@@ -242,17 +270,19 @@ class CachedReads:
         if scope["type"] != "http" or scope["path"] != self.path:
             return await self.app(scope, receive, send)
         length = -1
-        content_type = None
+        content_type = agent = None
         for name, value in scope["headers"]:
             if name == b"authorization":
                 return await self.app(scope, receive, send)
-            if name == b"content-length":
+            if name == b"user-agent":
+                agent = value.decode("latin-1")
+            elif name == b"content-length":
                 length = int(value) if value.isdigit() else -1
             elif name == b"content-type":
                 content_type = value.decode("latin-1")
         method = scope["method"]
         if method == "GET":
-            if await self._answer(("GET", scope["query_string"]), send):
+            if await self._answer(("GET", scope["query_string"]), send, agent):
                 return None
             return await self.app(scope, receive, send)
         if method != "POST" or not 0 <= length <= self.max_body or not is_json_media_type(content_type):
@@ -266,7 +296,7 @@ class CachedReads:
             if not message.get("more_body", False):
                 break
         body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-        if await self._answer(("POST", body), send):
+        if await self._answer(("POST", body), send, agent):
             return None
         replayed = False
 
@@ -279,11 +309,14 @@ class CachedReads:
 
         return await self.app(scope, replay, send)
 
-    async def _answer(self, raw: tuple[str, bytes], send: Any) -> bool:
-        hit = self.cache.get(self.cache.key(self.tenant, *raw))
+    async def _answer(self, raw: tuple[str, bytes], send: Any, agent: str | None = None) -> bool:
+        key = self.cache.key(self.tenant, *raw)
+        hit = self.cache.get(key)
         if hit is None:
             return False
         _CACHED.inc()
+        if self.counter is not None:  # 传播效果: a cached story page is still a read
+            self.counter.cached_hit(self.tenant, key, agent, now_ms())
         await send(
             {
                 "type": "http.response.start",

@@ -17,6 +17,7 @@ def document_models() -> list[type[Document]]:
     from hub.jobs.documents import JobDoc
     from hub.media.documents import MEDIA_MODELS
     from hub.planning.documents import PLANNING_MODELS  # planning
+    from hub.reach.documents import REACH_MODELS  # 传播效果 and 绩效
     from hub.search.lexicon import SearchLexiconDoc
     from hub.store.documents import CORE_MODELS
     from hub.store.idempotency import IdempotencyKeyDoc
@@ -35,4 +36,5 @@ def document_models() -> list[type[Document]]:
     models += WEBHOOK_MODELS  # webhooks
     models.append(IdempotencyKeyDoc)  # idempotent creates (hub/store/idempotency.py)
     models.append(AuditDeferredDoc)  # audit entries left for the sweep (hub/audit/deferred.py)
+    models += REACH_MODELS  # 传播效果 and 绩效 (hub/reach/documents.py)
     return models

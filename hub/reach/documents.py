@@ -1,0 +1,109 @@
+"""Stored 传播效果 and 绩效 documents (every one carries its tenant).
+
+- `reach_buckets`: one document per publication per day (China time), holding that
+  day's points (one per scheduled fetch), the latest counts and the day's growth: a
+  bucketed time series, ~20 points per publication in its first day, one a day later.
+- `reach_story_months`: the rollup per story per month: growth per metric in total,
+  per channel and per day, plus the story's column and people (for top stories,
+  per-person figures and reports). `seen` names the points already added, so a
+  retried job never adds one twice.
+- `app_reads`: the app's anonymous read counts per story per hour.
+- `scoring_rules`: a center's 绩效 rules, one document per version (never changed).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import Field
+from pymongo import IndexModel
+
+from hub.ids import now_ms
+from hub.store.documents import TenantDocument
+
+
+class ReachBucketDoc(TenantDocument):
+    """`_id` = "{publication id}:{day}"."""
+
+    publication_id: str
+    story_id: str
+    channel: str
+    day: str
+    month: str
+    column_id: str | None = None
+    points: list[dict[str, Any]] = Field(default_factory=list)  # {slot, at, values}
+    slots: list[int] = Field(default_factory=list)
+    latest: dict[str, Any] = Field(default_factory=dict)
+    gain: dict[str, int] = Field(default_factory=dict)
+
+    class Settings:
+        name = "reach_buckets"
+        indexes: ClassVar[list[Any]] = [
+            IndexModel([("tenant", 1), ("story_id", 1), ("day", 1)]),
+            IndexModel([("tenant", 1), ("day", 1)]),
+        ]
+
+
+class ReachStoryMonthDoc(TenantDocument):
+    """`_id` = "{tenant}:{story id}:{month}"."""
+
+    story_id: str
+    month: str
+    title: str = ""
+    column_id: str | None = None
+    people: dict[str, str | None] = Field(default_factory=dict)  # role -> user (reporter, editor, reviewer)
+    totals: dict[str, int] = Field(default_factory=dict)
+    channels: dict[str, dict[str, int]] = Field(default_factory=dict)
+    days: dict[str, dict[str, int]] = Field(default_factory=dict)
+    seen: list[str] = Field(default_factory=list)
+
+    class Settings:
+        name = "reach_story_months"
+        indexes: ClassVar[list[Any]] = [
+            IndexModel([("tenant", 1), ("month", 1), ("totals.views", -1)]),
+            IndexModel([("tenant", 1), ("month", 1), ("totals.likes", -1)]),
+            IndexModel([("tenant", 1), ("month", 1), ("totals.shares", -1)]),
+        ]
+
+
+class AppReadDoc(TenantDocument):
+    """`_id` = "{tenant}:{story id}:{hour}"; no reader, address or device is stored."""
+
+    story_id: str
+    hour: str
+    reads: int = 0
+    completions: int = 0
+    beacons: int = 0
+    dwell_ms: int = 0
+
+    class Settings:
+        name = "app_reads"
+        indexes: ClassVar[list[Any]] = [IndexModel([("tenant", 1), ("story_id", 1), ("hour", 1)])]
+
+
+class ScoringRulesDoc(TenantDocument):
+    """`_id` = "{tenant}:rules:{version}"; a new version for every save."""
+
+    version: int
+    rules: dict[str, Any]
+    created_at: int = Field(default_factory=now_ms)
+    created_by: str | None = None
+
+    class Settings:
+        name = "scoring_rules"
+        indexes: ClassVar[list[Any]] = [IndexModel([("tenant", 1), ("version", -1)], unique=True)]
+
+
+class MetricsRateDoc(TenantDocument):
+    """Fetches made of one channel in one minute (a platform's rate limit, shared by
+    every worker process). `_id` = "{tenant}:{channel}:{minute}"."""
+
+    fetches: int = 0
+    at: int = Field(default_factory=now_ms)
+
+    class Settings:
+        name = "reach_rate"
+        indexes: ClassVar[list[Any]] = [IndexModel([("at", 1)], expireAfterSeconds=600)]
+
+
+REACH_MODELS: list[type[TenantDocument]] = [ReachBucketDoc, ReachStoryMonthDoc, AppReadDoc, ScoringRulesDoc, MetricsRateDoc]
