@@ -56,13 +56,13 @@ async def record_point(
     day, month = day_of(at_ms), month_of(at_ms)
     point = {"slot": slot, "at": at_ms, "values": values}
     bucket_id = f"{publication_id}:{day}"
-    update: dict[str, Any] = {"$push": {"points": point}, "$addToSet": {"slots": slot}, "$set": {"latest": values}}
+    update: dict[str, Any] = {"$addToSet": {"slots": slot}, "$set": {f"points.{slot}": point, "latest": values}}
     if gain:
         update["$inc"] = {f"gain.{k}": v for k, v in gain.items()}
     await _guarded(
         ReachBucketDoc.get_pymongo_collection(), bucket_id, {"slots": {"$ne": slot}}, update,
         {"_id": bucket_id, "tenant": tenant, "publication_id": publication_id, "story_id": story_id, "channel": channel,
-         "day": day, "month": month, "column_id": story.column_id, "points": [point], "slots": [slot], "latest": values,
+         "day": day, "month": month, "column_id": story.column_id, "points": {str(slot): point}, "slots": [slot], "latest": values,
          "gain": gain},
     )  # fmt: skip
     seen = f"{publication_id}:{slot}"

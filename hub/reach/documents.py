@@ -31,7 +31,9 @@ class ReachBucketDoc(TenantDocument):
     day: str
     month: str
     column_id: str | None = None
-    points: list[dict[str, Any]] = Field(default_factory=list)  # {slot, at, values}
+    # slot -> {slot, at, values}: a map, set by key (the embedded store keeps a
+    # subdocument pushed onto an array as a JSON string)
+    points: dict[str, dict[str, Any]] = Field(default_factory=dict)
     slots: list[int] = Field(default_factory=list)
     latest: dict[str, Any] = Field(default_factory=dict)
     gain: dict[str, int] = Field(default_factory=dict)

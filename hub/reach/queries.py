@@ -75,7 +75,7 @@ async def story_reach(tenant: str, story_id: str) -> list[ChannelSeries]:
     async for b in cursor:
         series = out.setdefault(b["channel"], ChannelSeries(b["channel"]))
         series.days.append((b["day"], dict(b.get("gain") or {}), dict(b.get("latest") or {})))
-        series.points.extend({"at": p["at"], "values": p["values"]} for p in sorted(b.get("points") or [], key=lambda p: p["at"]))
+        series.points.extend({"at": p["at"], "values": p["values"]} for p in sorted((b.get("points") or {}).values(), key=lambda p: p["at"]))
         series.latest = dict(b.get("latest") or {})
     return [out[k] for k in sorted(out)]
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import State
+from litestar.params import FromQuery
 
 from hub.auth.tokens import scope_for_request
 from hub.domain.permissions import Action, permits
@@ -49,7 +50,7 @@ async def beacon(request: Request[Any, Any, Any], state: State) -> None:
     return None
 
 
-async def _report(request: Request[Any, Any, Any], state: State, month: str, version: int | None) -> report.MonthlyReport:
+async def _report(request: Request[Any, Any, Any], state: State, month: FromQuery[str], version: int | None) -> report.MonthlyReport:
     scope = _allowed(request, state, Action.USER_READ)
     return await report.monthly_report(scope.tenant, month, version)
 
@@ -60,14 +61,14 @@ def _download(body: bytes, media_type: str, filename: str) -> Response[bytes]:
 
 @get("/reach/reports.xlsx", summary="Monthly 绩效 report as XLSX", tags=TAGS,
      description="Sheets 人员, 部门, 稿件; the title row names the month and rule version. Needs user.read.")  # fmt: skip
-async def report_xlsx(request: Request[Any, Any, Any], state: State, month: str, version: int | None = None) -> Response[bytes]:
+async def report_xlsx(request: Request[Any, Any, Any], state: State, month: FromQuery[str], version: FromQuery[int | None] = None) -> Response[bytes]:
     r = await _report(request, state, month, version)
     return _download(export.to_xlsx(r), XLSX, f"performance-{r.month}-v{r.rules_version}.xlsx")
 
 
 @get("/reach/reports.csv", summary="Monthly 绩效 report as CSV (per person)", tags=TAGS,
      description="UTF-8 with BOM; the first row names the month and rule version. Needs user.read.")  # fmt: skip
-async def report_csv(request: Request[Any, Any, Any], state: State, month: str, version: int | None = None) -> Response[bytes]:
+async def report_csv(request: Request[Any, Any, Any], state: State, month: FromQuery[str], version: FromQuery[int | None] = None) -> Response[bytes]:
     r = await _report(request, state, month, version)
     return _download(export.to_csv(r), "text/csv; charset=utf-8", f"performance-{r.month}-v{r.rules_version}.csv")
 
@@ -76,8 +77,8 @@ def _svg(text: str) -> Response[bytes]:
     return Response(text.encode("utf-8"), media_type=SVG, headers={"cache-control": "private, max-age=60"})
 
 
-@get("/reach/charts/story/{story_id:str}.svg", summary="A story's reach over time per channel (SVG)", tags=TAGS)
-async def chart_story(request: Request[Any, Any, Any], state: State, story_id: str, metric: str = "views") -> Response[bytes]:
+@get("/reach/charts/story.svg", summary="A story's reach over time per channel (SVG)", tags=TAGS)
+async def chart_story(request: Request[Any, Any, Any], state: State, story_id: FromQuery[str], metric: FromQuery[str] = "views") -> Response[bytes]:
     scope = _allowed(request, state, Action.STORY_READ_DRAFT)
     queries.metric(metric)
     series = await queries.story_reach(scope.tenant, story_id)
@@ -86,8 +87,8 @@ async def chart_story(request: Request[Any, Any, Any], state: State, story_id: s
 
 
 @get("/reach/charts/top.svg", summary="Top stories of a period (SVG)", tags=TAGS)
-async def chart_top(request: Request[Any, Any, Any], state: State, month: str | None = None, first_day: str | None = None,
-                    last_day: str | None = None, metric: str = "views", limit: int = 10) -> Response[bytes]:  # fmt: skip
+async def chart_top(request: Request[Any, Any, Any], state: State, month: FromQuery[str | None] = None, first_day: FromQuery[str | None] = None,
+                    last_day: FromQuery[str | None] = None, metric: FromQuery[str] = "views", limit: FromQuery[int] = 10) -> Response[bytes]:  # fmt: skip
     scope = _allowed(request, state, Action.STORY_READ_DRAFT)
     p = queries.period(month, first_day, last_day)
     rows = await queries.top_stories(scope.tenant, p, metric, limit)
@@ -95,8 +96,8 @@ async def chart_top(request: Request[Any, Any, Any], state: State, month: str | 
 
 
 @get("/reach/charts/channels.svg", summary="The channel mix of a period (SVG)", tags=TAGS)
-async def chart_channels(request: Request[Any, Any, Any], state: State, month: str | None = None, first_day: str | None = None,
-                         last_day: str | None = None, metric: str = "views") -> Response[bytes]:  # fmt: skip
+async def chart_channels(request: Request[Any, Any, Any], state: State, month: FromQuery[str | None] = None, first_day: FromQuery[str | None] = None,
+                         last_day: FromQuery[str | None] = None, metric: FromQuery[str] = "views") -> Response[bytes]:  # fmt: skip
     scope = _allowed(request, state, Action.STORY_READ_DRAFT)
     queries.metric(metric)
     p = queries.period(month, first_day, last_day)
@@ -105,8 +106,8 @@ async def chart_channels(request: Request[Any, Any, Any], state: State, month: s
 
 
 @get("/reach/charts/person.svg", summary="A person's month: their stories' reach (SVG)", tags=TAGS)
-async def chart_person(request: Request[Any, Any, Any], state: State, person: str, month: str,
-                       metric: str = "views") -> Response[bytes]:  # fmt: skip
+async def chart_person(request: Request[Any, Any, Any], state: State, person: FromQuery[str], month: FromQuery[str],
+                       metric: FromQuery[str] = "views") -> Response[bytes]:  # fmt: skip
     scope = _allowed(request, state, Action.USER_READ)
     queries.metric(metric)
     queries.period(month)
