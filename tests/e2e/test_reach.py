@@ -25,18 +25,20 @@ from hub.distribution.wiring import build_transports
 from hub.ids import new_id, now_ms
 from hub.jobs.documents import JobDoc, JobState
 from hub.jobs.worker import Worker
+from hub.media.service import media_service
 from hub.reach.documents import ReachBucketDoc
 from hub.reach.schedule import month_of
 from hub.settings import Settings
 from hub.store.documents import StoryDoc
 from hub.store.scope import Scope
 from tests.conftest import DEV_TOKEN, GraphQLClient, run_until_idle
-from tests.e2e.test_distribution_all_channels import CHANNELS, SECRET, stand_in_config
+from tests.e2e.test_distribution_all_channels import CHANNELS, SECRET, stand_in_config, upload
 from tests.fakes import douyin as dy
 from tests.fakes import wechat as wx
 from tests.fakes.base import server_error
 from tests.fakes.server import serve
 from tests.fakes.webhook_receiver import WebhookReceiver
+from tests.media.helpers import image_bytes, tiny_video
 
 CREATE = "mutation($i: CreateStoryInput!) { createStory(input: $i) { id version } }"
 APPROVE = "mutation($id: ID!, $v: Int!) { approveStory(id: $id, expectedVersion: $v) { status } }"
@@ -91,10 +93,6 @@ async def test_scheduled_collection_reach_outage_rules_and_export(
     http: httpx.AsyncClient, editor: GraphQLClient, hub_settings: Settings, hub_app: Any, tmp_path: Path
 ) -> None:
     tenant = hub_settings.default_tenant
-    video = None  # 抖音 text-only items are refused by its validation: give the stories a video
-    from tests.e2e.test_distribution_all_channels import upload
-    from tests.media.helpers import image_bytes, tiny_video
-
     cover = await upload(http, image_bytes("JPEG", (940, 400)), "cover.jpg", alt="现场")
     video = await upload(http, tiny_video(tmp_path / "v.mp4").read_bytes(), "clip.mp4", alt="现场视频")
     ids = []
@@ -111,8 +109,6 @@ async def test_scheduled_collection_reach_outage_rules_and_export(
         center = Scope(tenant, "operator", public_only=False)
         for name, section in config.items():
             await channel_config.save(center, settings, name, section)
-        from hub.media.service import media_service
-
         engine = Distribution(
             load_channels(None), build_transports(settings), channel_config=config, prefix=prefix, poll_interval_s=0.02,
             media_urls=media_service(hub_settings).url, metrics_after_s=(300.0, 900.0, 1_800.0, 3_600.0), clock=clock,
@@ -123,7 +119,7 @@ async def test_scheduled_collection_reach_outage_rules_and_export(
                 await editor(APPROVE, {"id": s["id"], "v": s["version"]})
             await run_until_idle(worker, idle_passes=5)  # delivered everywhere, polls done
             found = {sid: {p.channel: p for p in await pubs.of_story(tenant, sid)} for sid in (s["id"] for s in ids)}
-            for sid, by_channel in found.items():
+            for by_channel in found.values():
                 assert sorted(by_channel) == sorted(CHANNELS)
                 assert all(p.state in (PubState.LIVE, PubState.ACCEPTED) for p in by_channel.values()), {
                     c: (p.state, p.last_error) for c, p in by_channel.items()}
