@@ -241,7 +241,7 @@ class Settings(BaseSettings):
     metrics_after_s: list[float] = Field(
         default_factory=lambda: list(COLLECTION_SCHEDULE_S),
         description="when to fetch a delivered item's counts (传播效果) from its platform, in seconds after it "
-        "was delivered for good (default: 5, 15, 30 min, 1, 2, 4, 8, 12 h, 1, 2, 3, 5, 7, 14, 21, 30 days)",
+        "was delivered for good (by default often while fresh, rarely after, for 30 days: docs/reach.md)",
     )
     public_base_url: str = Field("", description="public URL prefix of the app's story pages")
     reach_count_reads: bool = Field(
