@@ -3,8 +3,10 @@ bucket and its story's monthly rollup, exactly once even when a job is retried.
 
 Order matters for retries: bucket, then rollup, then the publication's latest counts.
 The growth of a point is worked out from the publication's latest counts, which are
-written last, so a retried job computes the same growth, and the guards (`slots` on
-the bucket, `seen` on the rollup) keep each write from happening twice.
+written last, so a retried job computes the same growth, and the guards (the point's key
+in the bucket's `points`, in the rollup's `seen`) keep each write from happening twice.
+(Guards are `$exists` on a map key: the embedded store answers `$ne` against an array
+as if it compared the whole array, so an array guard let a retry through.)
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ async def record_point(
     if gain:
         update["$inc"] = {f"gain.{k}": v for k, v in gain.items()}
     await _guarded(
-        ReachBucketDoc.get_pymongo_collection(), bucket_id, {"slots": {"$ne": slot}}, update,
+        ReachBucketDoc.get_pymongo_collection(), bucket_id, {f"points.{slot}": {"$exists": False}}, update,
         {"_id": bucket_id, "tenant": tenant, "publication_id": publication_id, "story_id": story_id, "channel": channel,
          "day": day, "month": month, "column_id": story.column_id, "points": {str(slot): point}, "slots": [slot], "latest": values,
          "gain": gain},
@@ -73,13 +75,13 @@ async def record_point(
         inc[f"channels.{channel}.{k}"] = v
         inc[f"days.{day}.{k}"] = v
     facts = {"title": story.title, "column_id": story.column_id, "people": dict(story.people)}
-    roll_update: dict[str, Any] = {"$push": {"seen": seen}, "$set": facts}
+    roll_update: dict[str, Any] = {"$set": {**facts, f"seen.{seen}": 1}}
     if inc:
         roll_update["$inc"] = inc
     await _guarded(
-        ReachStoryMonthDoc.get_pymongo_collection(), roll_id, {"seen": {"$ne": seen}}, roll_update,
+        ReachStoryMonthDoc.get_pymongo_collection(), roll_id, {f"seen.{seen}": {"$exists": False}}, roll_update,
         {"_id": roll_id, "tenant": tenant, "story_id": story_id, "month": month, **facts, "totals": dict(gain),
-         "channels": {channel: dict(gain)}, "days": {day: dict(gain)}, "seen": [seen]},
+         "channels": {channel: dict(gain)}, "days": {day: dict(gain)}, "seen": {seen: 1}},
     )  # fmt: skip
     return gain
 

@@ -5,7 +5,7 @@
   bucketed time series, ~20 points per publication in its first day, one a day later.
 - `reach_story_months`: the rollup per story per month: growth per metric in total,
   per channel and per day, plus the story's column and people (for top stories,
-  per-person figures and reports). `seen` names the points already added, so a
+  per-person figures and reports). `seen` keys the points already added, so a
   retried job never adds one twice.
 - `app_reads`: the app's anonymous read counts per story per hour.
 - `scoring_rules`: a center's 绩效 rules, one document per version (never changed).
@@ -57,7 +57,7 @@ class ReachStoryMonthDoc(TenantDocument):
     totals: dict[str, int] = Field(default_factory=dict)
     channels: dict[str, dict[str, int]] = Field(default_factory=dict)
     days: dict[str, dict[str, int]] = Field(default_factory=dict)
-    seen: list[str] = Field(default_factory=list)
+    seen: dict[str, int] = Field(default_factory=dict)  # "{publication id}:{slot}" of every point added
 
     class Settings:
         name = "reach_story_months"
