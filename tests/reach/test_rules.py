@@ -3,6 +3,7 @@ growth, bot filtering, beacons, the read buffer, scoring rules and charts."""
 
 from __future__ import annotations
 
+from itertools import pairwise
 from xml.etree import ElementTree
 
 import pytest
@@ -13,14 +14,22 @@ from hub.reach import charts, measures, scoring
 from hub.reach.bots import is_bot
 from hub.reach.queries import period
 from hub.reach.reads import ReadCounter, check_beacon
-from hub.reach.schedule import COLLECTION_SCHEDULE_S, day_of, due_after_s, hour_of, month_bounds_ms, month_days, month_of
+from hub.reach.schedule import (
+    COLLECTION_SCHEDULE_S,
+    day_of,
+    due_after_s,
+    hour_of,
+    month_bounds_ms,
+    month_days,
+    month_of,
+)
 
 # 2026-11-30 23:30 China time = 15:30 UTC
 LATE_NOVEMBER_MS = 1_796_052_600_000
 
 
 def test_fetches_are_frequent_while_fresh_and_rare_after_and_end_after_a_month() -> None:
-    gaps = [b - a for a, b in zip(COLLECTION_SCHEDULE_S, COLLECTION_SCHEDULE_S[1:], strict=False)]
+    gaps = [b - a for a, b in pairwise(COLLECTION_SCHEDULE_S)]
     assert due_after_s(1) == 300 and due_after_s(4) == 3_600
     assert sum(1 for s in COLLECTION_SCHEDULE_S if s <= 3_600) == 4 and gaps == sorted(gaps)  # never denser later
     assert due_after_s(len(COLLECTION_SCHEDULE_S)) == 30 * 86_400 and due_after_s(len(COLLECTION_SCHEDULE_S) + 1) is None
