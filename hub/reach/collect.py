@@ -1,12 +1,14 @@
-"""Recording a publication's counts: one point per scheduled fetch, into its day's
-bucket and its story's monthly rollup, exactly once even when a job is retried.
+"""Recording a publication's counts: one point per scheduled fetch, into its series
+(the curve), its monthly bucket (growth per day) and its story's monthly rollup,
+exactly once even when a job is retried.
 
-Order matters for retries: bucket, then rollup, then the publication's latest counts.
-The growth of a point is worked out from the publication's latest counts, which are
-written last, so a retried job computes the same growth, and the guards (the point's key
-in the bucket's `points`, in the rollup's `seen`) keep each write from happening twice.
-(Guards are `$exists` on a map key: the embedded store answers `$ne` against an array
-as if it compared the whole array, so an array guard let a retry through.)
+Order matters for retries: series, bucket, rollup, then the publication's latest
+counts. The growth of a point is worked out from the publication's latest counts,
+which are written last, so a retried job computes the same growth, and each document's
+guard (the point's key in the series; the last fetch added in the bucket and, per
+publication, in the rollup) keeps each write from happening twice. Guards are map keys
+and integers: the embedded store answers `$ne` against an array as if it compared the
+whole array, so an array guard let a retry through.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 from pymongo.errors import DuplicateKeyError
 
 from hub.reach import measures
-from hub.reach.documents import MetricsRateDoc, ReachBucketDoc, ReachStoryMonthDoc
+from hub.reach.documents import MetricsRateDoc, ReachBucketDoc, ReachSeriesDoc, ReachStoryMonthDoc
 from hub.reach.schedule import day_of, month_of
 
 
@@ -30,16 +32,18 @@ class StoryFacts:
     people: dict[str, str | None] = field(default_factory=dict)
 
 
-async def _guarded(coll: Any, doc_id: str, guard: dict[str, Any], update: dict[str, Any], new_doc: dict[str, Any]) -> bool:
-    """Apply `update` unless `guard` says it was applied; insert `new_doc` when there is
-    no document yet. True when this call wrote. (No upsert with a `$ne` filter: the
-    embedded store and MongoDB need not agree on what such an upsert inserts.)"""
+async def _guarded(coll: Any, doc_id: str, guards: list[dict[str, Any]], update: dict[str, Any], new_doc: dict[str, Any]) -> bool:
+    """Apply `update` to the document if one of `guards` holds (each says "this point is
+    not in it yet"); insert `new_doc` when there is no document. True when this call
+    wrote. (No upsert with such filters: the embedded store and MongoDB need not agree on
+    what it inserts; no `$or`: the embedded store may scan for it.)"""
     for _ in range(3):
-        res = await coll.update_one({"_id": doc_id, **guard}, update)
-        if res.matched_count:
-            return True
+        for guard in guards:
+            res = await coll.update_one({"_id": doc_id, **guard}, update)
+            if res.matched_count:
+                return True
         if await coll.find_one({"_id": doc_id}, {"_id": 1}) is not None:
-            return False  # exists, and the guard says this point is in it
+            return False  # exists, and the guards say this point is in it
         try:
             await coll.insert_one(new_doc)
             return True
@@ -48,40 +52,47 @@ async def _guarded(coll: Any, doc_id: str, guard: dict[str, Any], update: dict[s
     return False
 
 
+def _after(field: str, slot: int) -> list[dict[str, Any]]:
+    """Guards: `field` (the last fetch added) is before `slot`, or not there yet."""
+    return [{field: {"$lt": slot}}, {field: {"$exists": False}}]
+
+
 async def record_point(
     *, tenant: str, publication_id: str, story_id: str, channel: str, slot: int, at_ms: int,
     previous: dict[str, Any], values: dict[str, Any], story: StoryFacts,
 ) -> dict[str, int]:  # fmt: skip
     """Record fetch number `slot` of a publication (its counts `values` at `at_ms`);
-    returns the growth since `previous` (the publication's latest counts before it)."""
+    returns the growth since `previous` (the publication's latest counts before it).
+    A publication's fetches come one after another (the next is stored only when one
+    succeeds), so "the last fetch added" is a sufficient retry guard per document."""
     gain = measures.growth(previous, values)
     day, month = day_of(at_ms), month_of(at_ms)
     point = {"slot": slot, "at": at_ms, "values": values}
-    bucket_id = f"{publication_id}:{day}"
-    update: dict[str, Any] = {"$addToSet": {"slots": slot}, "$set": {f"points.{slot}": point, "latest": values}}
-    if gain:
-        update["$inc"] = {f"gain.{k}": v for k, v in gain.items()}
+    doc_id = f"{publication_id}:{month}"
     await _guarded(
-        ReachBucketDoc.get_pymongo_collection(), bucket_id, {f"points.{slot}": {"$exists": False}}, update,
-        {"_id": bucket_id, "tenant": tenant, "publication_id": publication_id, "story_id": story_id, "channel": channel,
-         "day": day, "month": month, "column_id": story.column_id, "points": {str(slot): point}, "slots": [slot], "latest": values,
-         "gain": gain},
+        ReachSeriesDoc.get_pymongo_collection(), doc_id, [{f"points.{slot}": {"$exists": False}}],
+        {"$set": {f"points.{slot}": point}},
+        {"_id": doc_id, "tenant": tenant, "publication_id": publication_id, "story_id": story_id, "channel": channel,
+         "month": month, "points": {str(slot): point}},
     )  # fmt: skip
-    seen = f"{publication_id}:{slot}"
-    roll_id = f"{tenant}:{story_id}:{month}"
-    inc: dict[str, int] = {}
-    for k, v in gain.items():
-        inc[f"totals.{k}"] = v
-        inc[f"channels.{channel}.{k}"] = v
-        inc[f"days.{day}.{k}"] = v
-    facts = {"title": story.title, "column_id": story.column_id, "people": dict(story.people)}
-    roll_update: dict[str, Any] = {"$set": {**facts, f"seen.{seen}": 1}}
-    if inc:
-        roll_update["$inc"] = inc
+    bucket: dict[str, Any] = {"$set": {"latest": values, "last_slot": slot}}
+    if gain:
+        bucket["$inc"] = {**{f"gain.{k}": v for k, v in gain.items()}, **{f"days.{day}.{k}": v for k, v in gain.items()}}
     await _guarded(
-        ReachStoryMonthDoc.get_pymongo_collection(), roll_id, {f"seen.{seen}": {"$exists": False}}, roll_update,
+        ReachBucketDoc.get_pymongo_collection(), doc_id, _after("last_slot", slot), bucket,
+        {"_id": doc_id, "tenant": tenant, "publication_id": publication_id, "story_id": story_id, "channel": channel,
+         "month": month, "column_id": story.column_id, "last_slot": slot, "latest": values, "gain": dict(gain),
+         "days": {day: dict(gain)}},
+    )  # fmt: skip
+    roll_id = f"{tenant}:{story_id}:{month}"
+    facts = {"title": story.title, "column_id": story.column_id, "people": dict(story.people)}
+    roll: dict[str, Any] = {"$set": {**facts, f"rolled.{publication_id}": slot}}
+    if gain:
+        roll["$inc"] = {**{f"totals.{k}": v for k, v in gain.items()}, **{f"channels.{channel}.{k}": v for k, v in gain.items()}}
+    await _guarded(
+        ReachStoryMonthDoc.get_pymongo_collection(), roll_id, _after(f"rolled.{publication_id}", slot), roll,
         {"_id": roll_id, "tenant": tenant, "story_id": story_id, "month": month, **facts, "totals": dict(gain),
-         "channels": {channel: dict(gain)}, "days": {day: dict(gain)}, "seen": {seen: 1}},
+         "channels": {channel: dict(gain)}, "rolled": {publication_id: slot}},
     )  # fmt: skip
     return gain
 

@@ -1,12 +1,13 @@
 """Stored 传播效果 and 绩效 documents (every one carries its tenant).
 
-- `reach_buckets`: one document per publication per day (China time), holding that
-  day's points (one per scheduled fetch), the latest counts and the day's growth: a
-  bucketed time series, ~20 points per publication in its first day, one a day later.
-- `reach_story_months`: the rollup per story per month: growth per metric in total,
-  per channel and per day, plus the story's column and people (for top stories,
-  per-person figures and reports). `seen` keys the points already added, so a
-  retried job never adds one twice.
+- `reach_series`: one document per publication per month holding its points (one
+  per scheduled fetch, at most 16 in a publication's life by default): the curve.
+- `reach_buckets`: one small document per publication per month: its growth per day
+  (China time) and its latest counts: totals over any period.
+- `reach_story_months`: the rollup per story per month: growth in total and per
+  channel, plus the story's title, column and people (for top stories, per-person
+  figures and reports).
+Documents are kept small and few per query: the embedded store reads whole documents.
 - `app_reads`: the app's anonymous read counts per story per hour.
 - `scoring_rules`: a center's 绩效 rules, one document per version (never changed).
 """
@@ -22,32 +23,49 @@ from hub.ids import now_ms
 from hub.store.documents import TenantDocument
 
 
-class ReachBucketDoc(TenantDocument):
-    """`_id` = "{publication id}:{day}"."""
+class ReachSeriesDoc(TenantDocument):
+    """The points of one publication in one month (the reach curve). `_id` =
+    "{publication id}:{month}"; `points` maps the fetch number to {slot, at, values}
+    (a map set by key: the embedded store keeps a subdocument pushed onto an array as a
+    JSON string)."""
 
     publication_id: str
     story_id: str
     channel: str
-    day: str
+    month: str
+    points: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    class Settings:
+        name = "reach_series"
+        indexes: ClassVar[list[Any]] = [IndexModel([("tenant", 1), ("story_id", 1), ("month", 1)])]
+
+
+class ReachBucketDoc(TenantDocument):
+    """One publication's growth in one month, per day (`days.<YYYY-MM-DD>.<counter>`),
+    and its latest counts: small, for totals over any period. `_id` =
+    "{publication id}:{month}"; `last_slot` is the last fetch added (the retry guard)."""
+
+    publication_id: str
+    story_id: str
+    channel: str
     month: str
     column_id: str | None = None
-    # slot -> {slot, at, values}: a map, set by key (the embedded store keeps a
-    # subdocument pushed onto an array as a JSON string)
-    points: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    slots: list[int] = Field(default_factory=list)
+    last_slot: int = 0
     latest: dict[str, Any] = Field(default_factory=dict)
     gain: dict[str, int] = Field(default_factory=dict)
+    days: dict[str, dict[str, int]] = Field(default_factory=dict)
 
     class Settings:
         name = "reach_buckets"
         indexes: ClassVar[list[Any]] = [
-            IndexModel([("tenant", 1), ("story_id", 1), ("day", 1)]),
-            IndexModel([("tenant", 1), ("day", 1)]),
+            IndexModel([("tenant", 1), ("month", 1)]),
+            IndexModel([("tenant", 1), ("story_id", 1), ("month", 1)]),
         ]
 
 
 class ReachStoryMonthDoc(TenantDocument):
-    """`_id` = "{tenant}:{story id}:{month}"."""
+    """`_id` = "{tenant}:{story id}:{month}"; `rolled` holds, per publication, the last
+    fetch added (the retry guard: a publication's fetches come one after another)."""
 
     story_id: str
     month: str
@@ -56,8 +74,7 @@ class ReachStoryMonthDoc(TenantDocument):
     people: dict[str, str | None] = Field(default_factory=dict)  # role -> user (reporter, editor, reviewer)
     totals: dict[str, int] = Field(default_factory=dict)
     channels: dict[str, dict[str, int]] = Field(default_factory=dict)
-    days: dict[str, dict[str, int]] = Field(default_factory=dict)
-    seen: dict[str, int] = Field(default_factory=dict)  # "{publication id}:{slot}" of every point added
+    rolled: dict[str, int] = Field(default_factory=dict)
 
     class Settings:
         name = "reach_story_months"
@@ -108,4 +125,4 @@ class MetricsRateDoc(TenantDocument):
         indexes: ClassVar[list[Any]] = [IndexModel([("at", 1)], expireAfterSeconds=600)]
 
 
-REACH_MODELS: list[type[TenantDocument]] = [ReachBucketDoc, ReachStoryMonthDoc, AppReadDoc, ScoringRulesDoc, MetricsRateDoc]
+REACH_MODELS: list[type[TenantDocument]] = [ReachSeriesDoc, ReachBucketDoc, ReachStoryMonthDoc, AppReadDoc, ScoringRulesDoc, MetricsRateDoc]

@@ -15,9 +15,16 @@ from hub.distribution.documents import PublicationDoc
 from hub.distribution.states import Action, PubState
 from hub.errors import HubError
 from hub.reach import measures
-from hub.reach.documents import ReachBucketDoc, ReachStoryMonthDoc
+from hub.reach.documents import ReachBucketDoc, ReachSeriesDoc, ReachStoryMonthDoc
 from hub.reach.errors import ReachCodes
-from hub.reach.schedule import day_start_ms, days_between, month_days, parse_month, valid_day
+from hub.reach.schedule import (
+    day_of,
+    day_start_ms,
+    days_between,
+    month_days,
+    parse_month,
+    valid_day,
+)
 
 DELIVERED = (PubState.ACCEPTED, PubState.LIVE, PubState.REJECTED, PubState.RETRACTED)
 MAX_PERIOD_DAYS = 366
@@ -71,13 +78,24 @@ class ChannelSeries:
 async def story_reach(tenant: str, story_id: str) -> list[ChannelSeries]:
     """The story's reach over time on each channel: its points and daily growth."""
     out: dict[str, ChannelSeries] = {}
-    cursor = ReachBucketDoc.get_pymongo_collection().find({"tenant": tenant, "story_id": story_id}).sort("day", 1)
-    async for b in cursor:
+    async for doc in ReachSeriesDoc.get_pymongo_collection().find({"tenant": tenant, "story_id": story_id}).sort("month", 1):
+        series = out.setdefault(doc["channel"], ChannelSeries(doc["channel"]))
+        series.points.extend({"at": p["at"], "values": p["values"]} for p in (doc.get("points") or {}).values())
+    async for b in ReachBucketDoc.get_pymongo_collection().find({"tenant": tenant, "story_id": story_id}).sort("month", 1):
         series = out.setdefault(b["channel"], ChannelSeries(b["channel"]))
-        series.days.append((b["day"], dict(b.get("gain") or {}), dict(b.get("latest") or {})))
-        series.points.extend({"at": p["at"], "values": p["values"]} for p in sorted((b.get("points") or {}).values(), key=lambda p: p["at"]))
+        series.days.extend((day, dict(gain), {}) for day, gain in sorted((b.get("days") or {}).items()))
         series.latest = dict(b.get("latest") or {})
+    for series in out.values():
+        series.points.sort(key=lambda p: p["at"])
+        series.days.sort(key=lambda d: d[0])
+        ends = _day_ends(series.points)
+        series.days = [(day, gain, ends.get(day, {})) for day, gain, _ in series.days]
     return [out[k] for k in sorted(out)]
+
+
+def _day_ends(points: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The counts at the end of each day (its last point)."""
+    return {day_of(p["at"]): p["values"] for p in points}
 
 
 def totals_of(series: list[ChannelSeries]) -> dict[str, int]:
@@ -103,19 +121,24 @@ async def top_stories(tenant: str, p: Period, by: str, limit: int) -> list[Ranke
     limit = max(1, min(limit, 100))
     if p.month:
         cursor = (ReachStoryMonthDoc.get_pymongo_collection()
-                  .find({"tenant": tenant, "month": p.month}, {"seen": 0, "days": 0})
+                  .find({"tenant": tenant, "month": p.month}, {"rolled": 0})
                   .sort([(f"totals.{by}", -1), ("_id", 1)]).limit(limit))  # fmt: skip
         return [Ranked(d["story_id"], d.get("title", ""), int((d.get("totals") or {}).get(by, 0)), dict(d.get("totals") or {}),
                        dict(d.get("channels") or {})) async for d in cursor]  # fmt: skip
-    pipeline: list[dict[str, Any]] = [
-        {"$match": {"tenant": tenant, "day": {"$gte": p.first, "$lte": p.last}}},
-        {"$group": {"_id": "$story_id", "value": {"$sum": f"$gain.{by}"}}},
-        {"$sort": {"value": -1, "_id": 1}},
-        {"$limit": limit},
-    ]
-    rows = [r async for r in await ReachBucketDoc.get_pymongo_collection().aggregate(pipeline)]
-    titles = await _titles(tenant, [r["_id"] for r in rows], p)
-    return [Ranked(r["_id"], titles.get(r["_id"], ""), int(r["value"] or 0), {by: int(r["value"] or 0)}, {}) for r in rows]
+    sums: dict[str, int] = {}
+    async for b in _buckets(tenant, p, {"story_id": 1, "days": 1}):
+        for day, gain in (b.get("days") or {}).items():
+            if p.first <= day <= p.last and by in gain:
+                sums[b["story_id"]] = sums.get(b["story_id"], 0) + int(gain[by])
+    rows = sorted(sums.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+    titles = await _titles(tenant, [sid for sid, _ in rows], p)
+    return [Ranked(sid, titles.get(sid, ""), value, {by: value}, {}) for sid, value in rows]
+
+
+def _buckets(tenant: str, p: Period, projection: dict[str, int]) -> Any:
+    """The monthly buckets that overlap the period (the days outside it are skipped by the caller)."""
+    months = sorted({day[:7] for day in days_between(p.first, p.last)})
+    return ReachBucketDoc.get_pymongo_collection().find({"tenant": tenant, "month": {"$in": months}}, projection)
 
 
 async def _titles(tenant: str, story_ids: list[str], p: Period) -> dict[str, str]:
@@ -128,14 +151,13 @@ async def _titles(tenant: str, story_ids: list[str], p: Period) -> dict[str, str
 
 async def totals_by(tenant: str, p: Period, key: str) -> list[tuple[str | None, dict[str, int]]]:
     """Growth during the period per channel (`key` "channel") or per column ("column_id")."""
-    group: dict[str, Any] = {"_id": f"${key}"}
-    for name in measures.COUNTERS:
-        group[name] = {"$sum": f"$gain.{name}"}
-    rows = await ReachBucketDoc.get_pymongo_collection().aggregate(
-        [{"$match": {"tenant": tenant, "day": {"$gte": p.first, "$lte": p.last}}}, {"$group": group}]
-    )  # an async cursor
-    out = [(r["_id"], {n: int(r.get(n) or 0) for n in measures.COUNTERS}) async for r in rows]
-    return sorted(out, key=lambda kv: (-kv[1].get("views", 0), str(kv[0])))
+    out: dict[str | None, dict[str, int]] = {}
+    async for b in _buckets(tenant, p, {key: 1, "days": 1}):
+        row = out.setdefault(b.get(key), dict.fromkeys(measures.COUNTERS, 0))
+        for day, gain in (b.get("days") or {}).items():
+            if p.first <= day <= p.last:
+                measures.add(row, gain)
+    return sorted(out.items(), key=lambda kv: (-kv[1].get("views", 0), str(kv[0])))
 
 
 @dataclass
@@ -185,7 +207,7 @@ async def person_reach(tenant: str, person: str, month: str) -> list[PersonStory
     found: dict[str, PersonStory] = {}
     coll = ReachStoryMonthDoc.get_pymongo_collection()
     for role in ROLES:  # one equality query per role (an $or reads the whole tenant on the embedded store)
-        async for d in coll.find({"tenant": tenant, "month": month, f"people.{role}": person}, {"seen": 0, "days": 0}):
+        async for d in coll.find({"tenant": tenant, "month": month, f"people.{role}": person}, {"rolled": 0}):
             entry = found.setdefault(d["story_id"], PersonStory(d["story_id"], d.get("title", ""), [],
                                                                 dict(d.get("totals") or {}), dict(d.get("channels") or {})))  # fmt: skip
             entry.roles.append(role)

@@ -26,7 +26,7 @@ from hub.ids import new_id, now_ms
 from hub.jobs.documents import JobDoc, JobState
 from hub.jobs.worker import Worker
 from hub.media.service import media_service
-from hub.reach.documents import ReachBucketDoc
+from hub.reach.documents import ReachSeriesDoc
 from hub.reach.schedule import month_of
 from hub.settings import Settings
 from hub.store.documents import StoryDoc
@@ -177,8 +177,8 @@ async def test_scheduled_collection_reach_outage_rules_and_export(
     # every scheduled period of every publication has its point: 抖音's outage lost none
     for sid in (a, b):
         for channel, pub in found[sid].items():
-            buckets = await ReachBucketDoc.find({"tenant": tenant, "publication_id": pub.id}).to_list()
-            slots = sorted(s for bucket in buckets for s in bucket.slots)
+            series = await ReachSeriesDoc.find({"tenant": tenant, "publication_id": pub.id}).to_list()
+            slots = sorted(int(s) for doc in series for s in doc.points)
             # four collections ran; 抖音's second fetch waited for the platform and ran on recovery
             assert slots == ([1, 2, 3] if channel == "douyin" else [1, 2, 3, 4]), (channel, slots)
 

@@ -9,7 +9,7 @@ import pytest
 from hub.ids import new_id
 from hub.jobs.documents import JobDoc, JobState
 from hub.reach.collect import StoryFacts, record_point, take_rate_slot
-from hub.reach.documents import AppReadDoc, ReachBucketDoc, ReachStoryMonthDoc
+from hub.reach.documents import AppReadDoc, ReachBucketDoc, ReachSeriesDoc, ReachStoryMonthDoc
 from hub.reach.reads import ReadCounter, read_counts
 from hub.reach.schedule import day_of, month_of
 from tests.distribution.test_engine import Rig
@@ -27,10 +27,13 @@ async def test_a_retried_point_is_recorded_once_in_its_bucket_and_its_rollup() -
         assert gain == {"views": 100}
     await record_point(tenant=tenant, publication_id=f"{story}:douyin", story_id=story, channel="douyin", slot=2,
                        at_ms=AT + 60_000, previous={"views": 100}, values={"views": 160, "likes": 4}, story=facts)  # fmt: skip
-    bucket = await ReachBucketDoc.get(f"{story}:douyin:{day_of(AT)}")
-    assert bucket is not None and bucket.tenant == tenant
-    assert sorted(bucket.slots) == [1, 2] and bucket.gain == {"views": 160, "likes": 4} and bucket.latest == {"views": 160, "likes": 4}
-    assert [bucket.points[k]["values"]["views"] for k in sorted(bucket.points)] == [100, 160]
+    series = await ReachSeriesDoc.get(f"{story}:douyin:{month_of(AT)}")
+    assert series is not None and series.tenant == tenant
+    assert [series.points[k]["values"]["views"] for k in sorted(series.points)] == [100, 160]
+    bucket = await ReachBucketDoc.get(f"{story}:douyin:{month_of(AT)}")
+    assert bucket is not None and bucket.tenant == tenant and bucket.last_slot == 2
+    assert bucket.gain == {"views": 160, "likes": 4} and bucket.latest == {"views": 160, "likes": 4}
+    assert bucket.days == {day_of(AT): {"views": 160, "likes": 4}}
     roll = await ReachStoryMonthDoc.get(f"{tenant}:{story}:{month_of(AT)}")
     assert roll is not None and roll.totals == {"views": 160, "likes": 4} and roll.channels == {"douyin": {"views": 160, "likes": 4}}
     assert roll.people == {"reporter": "li"} and roll.column_id == "col-1"
