@@ -76,26 +76,24 @@ class ChannelSeries:
 
 
 async def story_reach(tenant: str, story_id: str) -> list[ChannelSeries]:
-    """The story's reach over time on each channel: its points and daily growth."""
+    """The story's reach over time on each channel: its points, and each day's growth
+    and closing counts worked out from them (one indexed query: the curve is hot)."""
     out: dict[str, ChannelSeries] = {}
-    async for doc in ReachSeriesDoc.get_pymongo_collection().find({"tenant": tenant, "story_id": story_id}).sort("month", 1):
+    async for doc in ReachSeriesDoc.get_pymongo_collection().find({"tenant": tenant, "story_id": story_id}):
         series = out.setdefault(doc["channel"], ChannelSeries(doc["channel"]))
         series.points.extend({"at": p["at"], "values": p["values"]} for p in (doc.get("points") or {}).values())
-    async for b in ReachBucketDoc.get_pymongo_collection().find({"tenant": tenant, "story_id": story_id}).sort("month", 1):
-        series = out.setdefault(b["channel"], ChannelSeries(b["channel"]))
-        series.days.extend((day, dict(gain), {}) for day, gain in sorted((b.get("days") or {}).items()))
-        series.latest = dict(b.get("latest") or {})
     for series in out.values():
         series.points.sort(key=lambda p: p["at"])
-        series.days.sort(key=lambda d: d[0])
-        ends = _day_ends(series.points)
-        series.days = [(day, gain, ends.get(day, {})) for day, gain, _ in series.days]
+        previous: dict[str, Any] = {}
+        by_day: dict[str, tuple[dict[str, int], dict[str, Any]]] = {}
+        for p in series.points:
+            gain, _ = by_day.setdefault(day_of(p["at"]), ({}, {}))
+            measures.add(gain, measures.growth(previous, p["values"]))
+            by_day[day_of(p["at"])] = (gain, p["values"])
+            previous = p["values"]
+        series.days = [(day, gain, end) for day, (gain, end) in sorted(by_day.items())]
+        series.latest = dict(previous)
     return [out[k] for k in sorted(out)]
-
-
-def _day_ends(points: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """The counts at the end of each day (its last point)."""
-    return {day_of(p["at"]): p["values"] for p in points}
 
 
 def totals_of(series: list[ChannelSeries]) -> dict[str, int]:
