@@ -120,7 +120,7 @@ async def run(pubs: int, points: int, workdir: Path) -> dict[str, Any]:
                 "top_stories_month": await _timed("topStories(month, views, 10)", 200,
                                                   lambda: queries.top_stories(TENANT, month, "views", 10)),
                 "story_reach_curve": await _timed("storyReach(story) (5 channels, 100 points each)", 200,
-                                                  lambda: queries.story_reach(TENANT, rng.choice(stories))),
+                                                  lambda: queries.story_reach(TENANT, rng.choice(stories), [MONTH])),
                 "top_stories_week": await _timed("topStories(7 days, views, 10) ($group)", 10,
                                                  lambda: queries.top_stories(TENANT, week, "views", 10)),
                 "reach_by_channel_month": await _timed("reachByChannel(month) ($group)", 10,

@@ -188,8 +188,8 @@ def _tenant(info: Info[Context, None]) -> str:
 class ReachQuery:
     @strawberry.field(description="传播效果: a story's reach over time on each channel, and its totals")
     async def story_reach(self, info: Info[Context, None], story_id: strawberry.ID) -> StoryReach:
-        await info.context.stories.require(str(story_id))  # not found / not visible: refused like the story itself
-        series = await queries.story_reach(_tenant(info), str(story_id))
+        story = await info.context.stories.require(str(story_id))  # not found / not visible: refused like the story itself
+        series = await queries.story_reach(_tenant(info), story.id, queries.months_since(story.created_at, now_ms()))
         return StoryReach(
             story_id=story_id, totals=ReachFigures.of(queries.totals_of(series)),
             channels=[ChannelReach(

@@ -22,6 +22,7 @@ from hub.reach.schedule import (
     day_start_ms,
     days_between,
     month_days,
+    month_of,
     parse_month,
     valid_day,
 )
@@ -75,11 +76,35 @@ class ChannelSeries:
     points: list[dict[str, Any]] = field(default_factory=list)  # {at, values}, in time order
 
 
-async def story_reach(tenant: str, story_id: str) -> list[ChannelSeries]:
-    """The story's reach over time on each channel: its points, and each day's growth
-    and closing counts worked out from them (one indexed query: the curve is hot)."""
+MAX_CURVE_MONTHS = 24
+
+
+def months_since(first_ms: int, now_ms: int, limit: int = MAX_CURVE_MONTHS) -> list[str]:
+    """Every month (YYYY-MM) from the one of `first_ms` to the one of `now_ms`, the last
+    `limit` at most."""
+    first, last = month_of(first_ms), month_of(now_ms)
+    months = []
+    year, mon = parse_month(first)
+    while f"{year:04d}-{mon:02d}" <= last:
+        months.append(f"{year:04d}-{mon:02d}")
+        year, mon = (year + 1, 1) if mon == 12 else (year, mon + 1)
+    return months[-limit:]
+
+
+async def story_reach(tenant: str, story_id: str, months: list[str]) -> list[ChannelSeries]:
+    """The story's reach over time on each channel in `months`: its points, and each
+    day's growth and closing counts worked out from them. Two lookups by `_id` (the
+    story's monthly rollups name its publications; their series follow): the curve is
+    hot, and the embedded store answers `_id` lookups from its primary key where it
+    scans for a secondary index's equality."""
+    rollups = ReachStoryMonthDoc.get_pymongo_collection().find(
+        {"_id": {"$in": [f"{tenant}:{story_id}:{m}" for m in months]}, "tenant": tenant}, {"rolled": 1, "month": 1}
+    )
+    ids = [f"{pub}:{r['month']}" async for r in rollups for pub in (r.get("rolled") or {})]
     out: dict[str, ChannelSeries] = {}
-    async for doc in ReachSeriesDoc.get_pymongo_collection().find({"tenant": tenant, "story_id": story_id}):
+    if not ids:
+        return []
+    async for doc in ReachSeriesDoc.get_pymongo_collection().find({"_id": {"$in": ids}, "tenant": tenant}):
         series = out.setdefault(doc["channel"], ChannelSeries(doc["channel"]))
         series.points.extend({"at": p["at"], "values": p["values"]} for p in (doc.get("points") or {}).values())
     for series in out.values():

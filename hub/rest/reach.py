@@ -18,6 +18,7 @@ from hub.reach import reads as reach_reads
 from hub.rest.jsonbody import decode
 from hub.store.documents import PublishedStoryDoc
 from hub.store.scope import Scope
+from hub.store.stories import StoryRepository
 
 TAGS = ["reach"]
 SVG = "image/svg+xml"
@@ -81,7 +82,8 @@ def _svg(text: str) -> Response[bytes]:
 async def chart_story(request: Request[Any, Any, Any], state: State, story_id: FromQuery[str], metric: FromQuery[str] = "views") -> Response[bytes]:
     scope = _allowed(request, state, Action.STORY_READ_DRAFT)
     queries.metric(metric)
-    series = await queries.story_reach(scope.tenant, story_id)
+    story = await StoryRepository(scope).require(story_id)
+    series = await queries.story_reach(scope.tenant, story.id, queries.months_since(story.created_at, now_ms()))
     lines = {s.channel: [(p["at"], float(p["values"].get(metric, 0))) for p in s.points if metric in p["values"]] for s in series}
     return _svg(charts.line_chart(f"传播趋势 {metric}", {k: v for k, v in lines.items() if v}))
 

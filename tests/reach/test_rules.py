@@ -12,7 +12,7 @@ from ronghub_sdk import Metrics
 from hub.errors import HubError
 from hub.reach import charts, measures, scoring
 from hub.reach.bots import is_bot
-from hub.reach.queries import period
+from hub.reach.queries import months_since, period
 from hub.reach.reads import ReadCounter, check_beacon
 from hub.reach.schedule import (
     COLLECTION_SCHEDULE_S,
@@ -55,6 +55,12 @@ def test_a_period_is_a_month_or_checked_days() -> None:
         with pytest.raises(HubError) as err:
             period(**bad)
         assert err.value.code == "REACH_PERIOD_INVALID"
+
+
+def test_a_story_s_curve_covers_the_months_since_it_was_created_at_most_two_years() -> None:
+    assert months_since(LATE_NOVEMBER_MS, LATE_NOVEMBER_MS + 3_600_000) == ["2026-11", "2026-12"]
+    assert months_since(LATE_NOVEMBER_MS, LATE_NOVEMBER_MS) == ["2026-11"]
+    assert months_since(LATE_NOVEMBER_MS - 800 * 86_400_000, LATE_NOVEMBER_MS)[0] == "2024-12"  # the last 24
 
 
 def test_growth_is_the_difference_from_the_previous_point_and_adds_up_to_the_latest_count() -> None:
