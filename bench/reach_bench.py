@@ -62,8 +62,12 @@ def _docs(pubs: int, points: int, seed: int = 7) -> tuple[list[dict[str, Any]], 
                                           "title": f"稿件 {story}", "column_id": f"c{rng.randrange(8)}",
                                           "people": {"reporter": f"u{rng.randrange(60)}", "editor": f"u{rng.randrange(60)}"},
                                           "totals": {}, "channels": {}, "rolled": {}})  # fmt: skip
-        s = {"_id": f"{pub}:{MONTH}", "tenant": TENANT, "publication_id": pub, "story_id": story, "channel": channel, "month": MONTH,
-             "points": {}}  # fmt: skip
+        if p % len(CHANNELS) == 0:
+            series.append({"_id": f"{TENANT}:{story}:{MONTH}", "tenant": TENANT, "story_id": story, "month": MONTH,
+                           "channels": {}, "points": {}})  # fmt: skip
+        s = series[-1]
+        s["channels"][pub] = channel
+        s["points"][pub] = {}
         b = {"_id": f"{pub}:{MONTH}", "tenant": TENANT, "publication_id": pub, "story_id": story, "channel": channel, "month": MONTH,
              "column_id": roll["column_id"], "last_slot": 0, "latest": {}, "gain": {}, "days": {}}  # fmt: skip
         for slot, at in enumerate(_times(month_start, points, rng), start=1):
@@ -71,14 +75,13 @@ def _docs(pubs: int, points: int, seed: int = 7) -> tuple[list[dict[str, Any]], 
             values = {"views": int(scale * 100 * frac), "likes": int(scale * 3 * frac), "shares": int(scale * frac)}
             gain = measures.growth(previous, values)
             previous = values
-            s["points"][str(slot)] = {"slot": slot, "at": at, "values": values}
+            s["points"][pub][str(slot)] = {"slot": slot, "at": at, "values": values}
             b["last_slot"], b["latest"] = slot, values
             measures.add(b["gain"], gain)
             measures.add(b["days"].setdefault(day_of(at), {}), gain)
             measures.add(roll["totals"], gain)
             measures.add(roll["channels"].setdefault(channel, {}), gain)
             roll["rolled"][pub] = slot
-        series.append(s)
         buckets.append(b)
     return series, buckets, list(rollups.values())
 

@@ -68,13 +68,14 @@ async def record_point(
     gain = measures.growth(previous, values)
     day, month = day_of(at_ms), month_of(at_ms)
     point = {"slot": slot, "at": at_ms, "values": values}
-    doc_id = f"{publication_id}:{month}"
+    series_id = f"{tenant}:{story_id}:{month}"
     await _guarded(
-        ReachSeriesDoc.get_pymongo_collection(), doc_id, [{f"points.{slot}": {"$exists": False}}],
-        {"$set": {f"points.{slot}": point}},
-        {"_id": doc_id, "tenant": tenant, "publication_id": publication_id, "story_id": story_id, "channel": channel,
-         "month": month, "points": {str(slot): point}},
+        ReachSeriesDoc.get_pymongo_collection(), series_id, [{f"points.{publication_id}.{slot}": {"$exists": False}}],
+        {"$set": {f"points.{publication_id}.{slot}": point, f"channels.{publication_id}": channel}},
+        {"_id": series_id, "tenant": tenant, "story_id": story_id, "month": month, "channels": {publication_id: channel},
+         "points": {publication_id: {str(slot): point}}},
     )  # fmt: skip
+    doc_id = f"{publication_id}:{month}"
     bucket: dict[str, Any] = {"$set": {"latest": values, "last_slot": slot}}
     if gain:
         bucket["$inc"] = {**{f"gain.{k}": v for k, v in gain.items()}, **{f"days.{day}.{k}": v for k, v in gain.items()}}

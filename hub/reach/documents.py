@@ -1,7 +1,7 @@
 """Stored 传播效果 and 绩效 documents (every one carries its tenant).
 
-- `reach_series`: one document per publication per month holding its points (one
-  per scheduled fetch, at most 16 in a publication's life by default): the curve.
+- `reach_series`: one document per story per month holding its publications' points
+  (one per scheduled fetch, at most 16 in a publication's life by default): the curve.
 - `reach_buckets`: one small document per publication per month: its growth per day
   (China time) and its latest counts: totals over any period.
 - `reach_story_months`: the rollup per story per month: growth in total and per
@@ -24,20 +24,19 @@ from hub.store.documents import TenantDocument
 
 
 class ReachSeriesDoc(TenantDocument):
-    """The points of one publication in one month (the reach curve). `_id` =
-    "{publication id}:{month}"; `points` maps the fetch number to {slot, at, values}
-    (a map set by key: the embedded store keeps a subdocument pushed onto an array as a
-    JSON string)."""
+    """The points of one story's publications in one month (the reach curve). `_id` =
+    "{tenant}:{story id}:{month}" (read by `_id`: the embedded store answers that from
+    its primary key); `points.<publication id>.<fetch number>` = {slot, at, values} (a
+    map set by key: the embedded store keeps a subdocument pushed onto an array as a
+    JSON string); `channels.<publication id>` = its channel."""
 
-    publication_id: str
     story_id: str
-    channel: str
     month: str
-    points: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    channels: dict[str, str] = Field(default_factory=dict)
+    points: dict[str, dict[str, dict[str, Any]]] = Field(default_factory=dict)
 
     class Settings:
         name = "reach_series"
-        indexes: ClassVar[list[Any]] = [IndexModel([("tenant", 1), ("story_id", 1), ("month", 1)])]
 
 
 class ReachBucketDoc(TenantDocument):

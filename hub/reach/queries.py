@@ -93,20 +93,16 @@ def months_since(first_ms: int, now_ms: int, limit: int = MAX_CURVE_MONTHS) -> l
 
 async def story_reach(tenant: str, story_id: str, months: list[str]) -> list[ChannelSeries]:
     """The story's reach over time on each channel in `months`: its points, and each
-    day's growth and closing counts worked out from them. Two lookups by `_id` (the
-    story's monthly rollups name its publications; their series follow): the curve is
-    hot, and the embedded store answers `_id` lookups from its primary key where it
-    scans for a secondary index's equality."""
-    rollups = ReachStoryMonthDoc.get_pymongo_collection().find(
-        {"_id": {"$in": [f"{tenant}:{story_id}:{m}" for m in months]}, "tenant": tenant}, {"rolled": 1, "month": 1}
-    )
-    ids = [f"{pub}:{r['month']}" async for r in rollups for pub in (r.get("rolled") or {})]
+    day's growth and closing counts worked out from them. One lookup by `_id` (a series
+    document per story per month): the curve is hot, and the embedded store answers
+    `_id` lookups from its primary key where it scans for a secondary index's equality."""
     out: dict[str, ChannelSeries] = {}
-    if not ids:
-        return []
+    ids = [f"{tenant}:{story_id}:{m}" for m in months]
     async for doc in ReachSeriesDoc.get_pymongo_collection().find({"_id": {"$in": ids}, "tenant": tenant}):
-        series = out.setdefault(doc["channel"], ChannelSeries(doc["channel"]))
-        series.points.extend({"at": p["at"], "values": p["values"]} for p in (doc.get("points") or {}).values())
+        channels = doc.get("channels") or {}
+        for pub, points in (doc.get("points") or {}).items():
+            series = out.setdefault(channels.get(pub, pub), ChannelSeries(channels.get(pub, pub)))
+            series.points.extend({"at": p["at"], "values": p["values"]} for p in points.values())
     for series in out.values():
         series.points.sort(key=lambda p: p["at"])
         previous: dict[str, Any] = {}

@@ -27,9 +27,10 @@ async def test_a_retried_point_is_recorded_once_in_its_bucket_and_its_rollup() -
         assert gain == {"views": 100}
     await record_point(tenant=tenant, publication_id=f"{story}:douyin", story_id=story, channel="douyin", slot=2,
                        at_ms=AT + 60_000, previous={"views": 100}, values={"views": 160, "likes": 4}, story=facts)  # fmt: skip
-    series = await ReachSeriesDoc.get(f"{story}:douyin:{month_of(AT)}")
-    assert series is not None and series.tenant == tenant
-    assert [series.points[k]["values"]["views"] for k in sorted(series.points)] == [100, 160]
+    series = await ReachSeriesDoc.get(f"{tenant}:{story}:{month_of(AT)}")
+    assert series is not None and series.tenant == tenant and series.channels == {f"{story}:douyin": "douyin"}
+    points = series.points[f"{story}:douyin"]
+    assert [points[k]["values"]["views"] for k in sorted(points)] == [100, 160]
     bucket = await ReachBucketDoc.get(f"{story}:douyin:{month_of(AT)}")
     assert bucket is not None and bucket.tenant == tenant and bucket.last_slot == 2
     assert bucket.gain == {"views": 160, "likes": 4} and bucket.latest == {"views": 160, "likes": 4}
