@@ -144,7 +144,7 @@ def _state(settings: Settings, generations: Generations, store: Any) -> Any:
             "schema": build_schema(settings),
             "response_cache": ResponseCache(generations, settings.read_cache_entries),
             # 传播效果: the app's anonymous reads, buffered and flushed (hub/reach/reads.py)
-            "read_counter": ReadCounter(enabled=settings.reach_count_reads),
+            "read_counter": ReadCounter(enabled=settings.reach_count_reads, remembered=settings.read_cache_entries),
             "column_cache": column_cache,
         }
     )
