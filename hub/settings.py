@@ -248,7 +248,8 @@ class Settings(BaseSettings):
         True, description="count anonymous reads of published stories (传播效果 of the app; no personal data kept)"
     )
     reach_flush_seconds: float = Field(
-        5.0, gt=0, description="how often the buffered read counts are written to the store"
+        30.0, gt=0, description="how often the buffered read counts are written to the store (a crash loses at most "
+        "this long of counts; shorter means more writes competing with reads)"
     )
 
     # editing (编): edit locks, comments, live newsroom events

@@ -9,7 +9,9 @@ Counting never slows the read path: a read adds one to a dict in memory (no I/O,
 await), and a background task writes the sums every `reach_flush_seconds` as one
 unordered bulk of `$inc` upserts. A cached anonymous answer (hub/rest/graphql.py) is
 counted too: the stories a cached answer contains are remembered with its cache key.
-A crash loses at most one flush interval of counts; a failed flush keeps its counts
+A crash loses at most one flush interval of counts (30 s by default: a longer
+interval folds more reads of a story into one write, which matters on a store that
+serves the read path too); a failed flush keeps its counts
 for the next one.
 """
 
