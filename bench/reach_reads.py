@@ -56,7 +56,7 @@ def main() -> dict[str, Any]:
                 flag = "true" if mode == "on" else "false"
                 with child([sys.executable, "-m", "hub.cli", "serve"], {**env, "RONGHUB_REACH_COUNT_READS": flag},
                            tmp / f"hub-{mode}-{i}.log", f"{hub}/readyz"):  # fmt: skip
-                    loads.run(wrk, load, connections, 3.0, 2)  # warm-up: every story once into the cache
+                    loads.run(wrk, load, connections, duration, 2)  # warm-up as long as the run: the stories into the cache
                     result = loads.run(wrk, load, connections, duration, 2).as_dict()
                     runs[mode].append(result)
                     print(f"round {i + 1} counting {mode:<3} {result['rps']:>8.0f} req/s  p50 {result['p50_ms']:.2f} ms  "
