@@ -8,6 +8,7 @@ agent is not counted either (every real browser and the app's WebView send one).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _BOT = re.compile(
     r"bot\b|bot/|spider|crawl|slurp|baiduspider|sogou|360spider|yisouspider|bytespider|petalbot|"
@@ -17,6 +18,7 @@ _BOT = re.compile(
 )
 
 
+@lru_cache(maxsize=4_096)  # user agents repeat: the regex runs once per distinct one (it is on the read path)
 def is_bot(user_agent: str | None) -> bool:
     """True when the user agent is missing or names something that is not a person."""
     if not user_agent or not user_agent.strip():

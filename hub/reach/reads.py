@@ -78,12 +78,14 @@ class ReadCounter:
 
     def __init__(self, enabled: bool = True, remembered: int = 4_096) -> None:
         self.enabled = enabled
-        self.pending: dict[tuple[str, str, str], list[int]] = {}  # (tenant, story, hour) -> reads, completions, beacons, dwell
+        # (tenant, story, hour number) -> reads, completions, beacons, dwell; the hour is an
+        # integer here (cheap on the read path) and becomes its bucket name when flushed
+        self.pending: dict[tuple[str, str, int], list[int]] = {}
         self._cached: OrderedDict[Any, tuple[str, ...]] = OrderedDict()
         self._remembered = remembered
 
     def _add(self, tenant: str, story_id: str, now_ms: int, reads: int, done: int, beacons: int, dwell: int) -> None:
-        key = (tenant, story_id, hour_of(now_ms))
+        key = (tenant, story_id, now_ms // 3_600_000)
         row = self.pending.get(key)
         if row is None:
             self.pending[key] = [reads, done, beacons, dwell]
@@ -129,9 +131,9 @@ class ReadCounter:
         batch, self.pending = self.pending, {}
         ops = [
             UpdateOne(
-                {"_id": f"{tenant}:{story}:{hour}"},
+                {"_id": f"{tenant}:{story}:{hour_of(hour * 3_600_000)}"},
                 {"$inc": {"reads": r, "completions": c, "beacons": b, "dwell_ms": d},
-                 "$setOnInsert": {"tenant": tenant, "story_id": story, "hour": hour}},
+                 "$setOnInsert": {"tenant": tenant, "story_id": story, "hour": hour_of(hour * 3_600_000)}},
                 upsert=True,
             )
             for (tenant, story, hour), (r, c, b, d) in batch.items()
