@@ -25,10 +25,12 @@ from hub.graphql.schema import build_schema
 from hub.jobs.registry import builtin_consumers
 from hub.jobs.service import running_worker
 from hub.logging import configure_logging
+from hub.reach.reads import ReadCounter
 from hub.readcache import Generations, ResponseCache, polling
 from hub.rest import assets, graphql, graphql_ws, health, home, preview
 from hub.rest import feeds as feeds_rest
 from hub.rest import media as media_rest
+from hub.rest import reach as reach_rest
 from hub.rest import wenzheng as wenzheng_rest
 from hub.rest.allow import AllowHeaders
 from hub.rest.assets import LocalScalar
@@ -97,6 +99,7 @@ def create_app(
             async with contextlib.AsyncExitStack() as stack:
                 await stack.enter_async_context(polling(generations, READ_MODEL_POLL_SECONDS))
                 app.state.auth = await stack.enter_async_context(auth_running(settings))
+                await stack.enter_async_context(app.state.read_counter.running(settings.reach_flush_seconds))
                 if settings.worker_in_process:
                     await stack.enter_async_context(running_worker(builtin_consumers(app.state)))
                 yield
@@ -123,7 +126,8 @@ def create_app(
                         *wenzheng_rest.ROUTES,  # 问政: figures as CSV / XLSX
                         assets.router(),  # GraphiQL's and the OpenAPI page's assets, served locally
                         *(console_routes() if settings.console_enabled else []),
-                        preview.preview_page],  # shared draft previews
+                        preview.preview_page,  # shared draft previews
+                        *reach_rest.ROUTES],  # 传播效果 and 绩效: beacon, exports, charts
         lifespan=[lifespan],
         before_send=[allow],
         state=_state(settings, generations, store),
@@ -143,7 +147,8 @@ def create_app(
     # the fast path answers before any middleware would run: with CORS on, requests with
     # an Origin header go through litestar's CORS middleware instead
     app.asgi_handler = graphql.CachedReads(
-        app.asgi_handler, app.state.response_cache, settings, cross_origin=app.cors_config is not None
+        app.asgi_handler, app.state.response_cache, settings, cross_origin=app.cors_config is not None,
+        counter=app.state.read_counter,
     )
     return app
 
@@ -177,6 +182,8 @@ def _state(settings: Settings, generations: Generations, store: Any) -> Any:
             "schema": build_schema(settings),
             "response_cache": ResponseCache(generations, settings.read_cache_entries),
             "persisted": PersistedDocuments(settings.graphql_trusted_documents, settings.graphql_apq_entries),
+            # 传播效果: the app's anonymous reads, buffered and flushed (hub/reach/reads.py)
+            "read_counter": ReadCounter(enabled=settings.reach_count_reads, remembered=settings.read_cache_entries),
             "column_cache": column_cache,
             # 问政: its clock (deadlines, reminders; tests put a manual one here) and intake limits
             "wenzheng_clock": SystemClock(),

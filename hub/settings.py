@@ -8,6 +8,8 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from hub.reach.schedule import COLLECTION_SCHEDULE_S
+
 
 class Settings(BaseSettings):
     """Every setting of the hub. See the configuration table in README.md."""
@@ -286,10 +288,18 @@ class Settings(BaseSettings):
         default_factory=lambda: ["app"], description="channels a story goes to when its plan names none"
     )
     metrics_after_s: list[float] = Field(
-        default_factory=lambda: [3_600.0, 21_600.0, 86_400.0, 259_200.0, 604_800.0],
-        description="when to fetch a live item's counts (传播效果) from its platform, in seconds after it went live",
+        default_factory=lambda: list(COLLECTION_SCHEDULE_S),
+        description="when to fetch a delivered item's counts (传播效果) from its platform, in seconds after it "
+        "was delivered for good (by default often while fresh, rarely after, for 30 days: docs/reach.md)",
     )
     public_base_url: str = Field("", description="public URL prefix of the app's story pages")
+    reach_count_reads: bool = Field(
+        True, description="count anonymous reads of published stories (传播效果 of the app; no personal data kept)"
+    )
+    reach_flush_seconds: float = Field(
+        30.0, gt=0, description="how often the buffered read counts are written to the store (a crash loses at most "
+        "this long of counts; shorter means more writes competing with reads)"
+    )
 
     # editing (编): edit locks, comments, live newsroom events
     edit_lock_seconds: int = Field(300, description="how long an edit lock lasts without a renewal (heartbeat)")

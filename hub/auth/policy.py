@@ -77,6 +77,16 @@ POLICY: dict[str, Rule] = {
     # distribution: 签发 (stand-in until review chains) and 撤稿 need publishing rights
     "Query.channels": R(A.STORY_READ_DRAFT),
     "Query.publications": R(A.STORY_READ_DRAFT),
+    # 传播效果: newsroom staff read reach; people's figures and 绩效 are for chief editors and admins
+    "Query.storyReach": R(A.STORY_READ_DRAFT),
+    "Query.topStories": R(A.STORY_READ_DRAFT),
+    "Query.reachByChannel": R(A.STORY_READ_DRAFT),
+    "Query.reachByColumn": R(A.STORY_READ_DRAFT),
+    "Query.xuexiAdoption": R(A.STORY_READ_DRAFT),
+    "Query.personReach": R(A.USER_READ),
+    "Query.scoringRules": R(A.USER_READ),
+    "Query.performanceReport": R(A.USER_READ),
+    "Mutation.saveScoringRules": R(A.ACCOUNT_MANAGE),
     "Query.previewStory": R(A.STORY_READ_DRAFT),
     "Mutation.approveStory": R(A.STORY_PUBLISH),
     "Mutation.takedownStory": R(A.STORY_PUBLISH),

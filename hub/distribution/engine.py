@@ -56,6 +56,9 @@ from hub.ids import now_ms
 from hub.jobs import queue
 from hub.jobs.consumers import Consumer, Deferred, PermanentFailure, RetryLater
 from hub.jobs.documents import JobDoc
+from hub.reach.collect import StoryFacts, record_point, take_rate_slot
+from hub.reach.measures import values_of
+from hub.reach.schedule import COLLECTION_SCHEDULE_S
 from hub.store.catalog import AssetRepository
 from hub.store.documents import RevisionDoc, StoryDoc
 from hub.store.scope import Scope
@@ -120,8 +123,11 @@ def _delivery_data(result: DeliveryResult) -> dict[str, Any]:
             "status": _status_data(result.status)}  # fmt: skip
 
 
-#: When to fetch a live item's counts: 1 h, 6 h, 1 day, 3 days and 7 days after it went live.
-METRICS_AFTER_S: tuple[float, ...] = (3_600, 6 * 3_600, 86_400, 3 * 86_400, 7 * 86_400)
+#: When to fetch a delivered item's counts (hub/reach/schedule.py: often while fresh, rarely after).
+METRICS_AFTER_S: tuple[float, ...] = COLLECTION_SCHEDULE_S
+#: Fetching counts never gives up on a platform that is down (a lost fetch would be a
+#: lost period): it backs off to one try an hour and goes on until the platform answers.
+METRICS_POLICY = RetryPolicy(max_attempts=100_000, base_seconds=30.0, cap_seconds=3_600.0)
 
 
 #: Publications one worker delivers (and polls) at once. Each waits mostly on its platform,
@@ -152,6 +158,7 @@ class Distribution:
         media_urls: Any = None,  # async (blob_key, mime) -> URL, from the media service
         tenant_config: Any = None,  # async (tenant, channel) -> the center's own settings
         metrics_after_s: tuple[float, ...] = METRICS_AFTER_S,
+        metrics_policy: RetryPolicy | None = None,
         clock: Callable[[], int] = now_ms,  # ms; tests pass their own to move time without waiting
         concurrency: int = DELIVERY_CONCURRENCY,
     ) -> None:
@@ -166,6 +173,7 @@ class Distribution:
         self.media_urls = media_urls
         self.tenant_config = tenant_config
         self.metrics_after_s = metrics_after_s
+        self.metrics_policy = metrics_policy or METRICS_POLICY
         self.clock = clock
         self.concurrency = concurrency
         self.plan_name, self.deliver_name, self.poll_name = (f"{prefix}.plan", f"{prefix}.deliver", f"{prefix}.poll")
@@ -177,7 +185,7 @@ class Distribution:
             Consumer(self.deliver_name, (), self.handle_deliver, self.policy, lease_seconds=self.lease_seconds,
                      concurrency=self.concurrency),
             Consumer(self.poll_name, (), self.handle_poll, self.policy, concurrency=self.concurrency),
-            Consumer(self.metrics_name, (), self.handle_metrics, self.policy, concurrency=self.concurrency),
+            Consumer(self.metrics_name, (), self.handle_metrics, self.metrics_policy, concurrency=self.concurrency),
         ]
 
     async def aclose(self) -> None:
@@ -451,7 +459,10 @@ class Distribution:
             await self._retire_prior(pub, "已被更正版本替换 / replaced by a correction", unless_same_item=True)
         if to in (PubState.SUBMITTED, PubState.ACCEPTED) and not result.status.final and Capability.POLL_STATUS in info.capabilities:
             await self._schedule_poll(pub, 1)
-        if to == PubState.LIVE:
+        if to == PubState.LIVE or (to == PubState.ACCEPTED and Capability.POLL_STATUS not in info.capabilities
+                                   and pub.action != Action.RETRACT):  # fmt: skip
+            # delivered for good: live, or accepted by a channel that reports no more
+            # (学习强国 投稿 waiting for 采用, 手机报 and 应急广播 handed over)
             await self._schedule_metrics(pub, 1)
         return pub
 
@@ -540,23 +551,32 @@ class Distribution:
             await self._schedule_poll(pub, int(job.payload.get("n", 1)) + 1)
         return {"state": pub.state.value}
 
-    # ---- 传播效果: the platform's counts, fetched on a schedule after going live ----------
+    # ---- 传播效果: the platform's counts, fetched on a schedule after delivery -----------
     async def _schedule_metrics(self, pub: PublicationDoc, n: int) -> None:
-        """Fetch counts `metrics_after_s[n-1]` seconds after the item went live (a stored
-        due time: the schedule survives restarts), for channels that report them."""
+        """Fetch counts `metrics_after_s[n-1]` seconds after the item was delivered for good
+        (a stored due time: the schedule survives restarts), for channels that report them."""
         if n > len(self.metrics_after_s) or not self.channels.implements(pub.channel, "fetch_metrics"):
             return
-        live_at = next((e.at for e in reversed(pub.entries()) if e.to_state == PubState.LIVE), now_ms())
+        since = next((e.at for e in pub.entries() if e.to_state in (PubState.LIVE, PubState.ACCEPTED)), self.clock())
         await queue.enqueue(pub.tenant, self.metrics_name, "publication.metrics", f"{pub.id}:metrics:{n}",
                             {"publication_id": pub.id, "n": n},
-                            ready_at=live_at + int(self.metrics_after_s[n - 1] * 1000))  # fmt: skip
+                            ready_at=since + int(self.metrics_after_s[n - 1] * 1000))  # fmt: skip
 
     async def handle_metrics(self, job: JobDoc) -> dict[str, Any]:
+        """One scheduled fetch: ask the platform, record the point (hub/reach/collect.py),
+        store the next fetch. Any failure but a permanent one is retried with backoff and
+        never given up (METRICS_POLICY), so an outage delays points but loses none."""
         pub = await pubs.get(job.payload["publication_id"])
-        if pub is None or pub.state != PubState.LIVE:  # taken down or replaced: stop following
+        if pub is None or pub.state not in (PubState.LIVE, PubState.ACCEPTED):  # taken down or replaced: stop
             return {"skipped": pub.state.value if pub else "missing"}
+        n = int(job.payload.get("n", 1))
         info = self.channels.info(pub.channel)
         config = await self.config_for(pub.tenant, pub.channel)
+        per_minute = int((config.get("metrics") or {}).get("per_minute") or 0)
+        if per_minute > 0:  # the platform's rate limit, shared by every worker
+            wait_s = await take_rate_slot(pub.tenant, pub.channel, per_minute, self.clock())
+            if wait_s is not None:
+                raise Deferred("rate limit", self.clock() + int(wait_s * 1000))
         try:
             transport = self.transports.get(info.transport, pub.channel, config, pub.tenant)
             m = await self.channels.fetch_metrics(pub.channel, _delivery_from(pub), transport=transport, config=config)
@@ -564,13 +584,36 @@ class Distribution:
             raise RetryLater(exc.reason_zh, exc.retry_after_s) from exc
         except PyMongoError:
             raise
-        except Exception as exc:
-            raise PermanentFailure(f"fetch_metrics: {_describe(exc)}") from exc
-        data = {"views": m.views, "likes": m.likes, "comments": m.comments, "shares": m.shares,
-                "fetched_at": m.fetched_at_ms or now_ms(), "details": payloads.storable(dict(m.details))}  # fmt: skip
+        except PermanentDeliveryError as exc:
+            raise PermanentFailure(f"fetch_metrics: {exc.reason_zh}") from exc
+        except Exception as exc:  # a platform that is down or answers nonsense for a while: try again later
+            raise RetryLater(f"fetch_metrics: {_describe(exc)}") from exc
+        values = values_of(m)
+        at = self.clock()
+        previous = {k: v for k, v in (pub.metrics or {}).items() if k not in ("fetched_at", "details", "slot")}
+        gain = await record_point(
+            tenant=pub.tenant, publication_id=pub.id, story_id=pub.story_id, channel=pub.channel, slot=n, at_ms=at,
+            previous=previous, values=values, story=await _story_facts(pub),
+        )  # fmt: skip
+        data = {**values, "fetched_at": at, "slot": n, "details": payloads.storable(dict(m.details))}
         await pubs.set_metrics(pub, data)
-        await self._schedule_metrics(pub, int(job.payload.get("n", 1)) + 1)
-        return {"metrics": {k: v for k, v in data.items() if k != "details"}}
+        await self._schedule_metrics(pub, n + 1)
+        return {"metrics": values, "gain": gain}
+
+
+async def _story_facts(pub: PublicationDoc) -> StoryFacts:
+    """The story's title, column and people for the reach rollups: the reporter who
+    created it, the editor who wrote the published revision, the person who signed it
+    off (the publication's first ledger entry)."""
+    story = await StoryDoc.find_one({"tenant": pub.tenant, "_id": pub.story_id})
+    rev = await RevisionDoc.find_one({"tenant": pub.tenant, "_id": pub.revision_id})
+    entries = pub.entries()
+    reviewer = entries[0].actor if entries and not entries[0].actor.startswith(("system", "channel:")) else None
+    return StoryFacts(
+        title=(rev.content.title if rev else story.title if story else ""),
+        column_id=(rev.content.column_id if rev else story.column_id if story else None),
+        people={"reporter": story.created_by if story else None, "editor": rev.author if rev else None, "reviewer": reviewer},
+    )  # fmt: skip
 
 
 class _Refused(Exception):

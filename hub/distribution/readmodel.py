@@ -17,6 +17,7 @@ from hub.errors import HubError
 from hub.events import bus
 from hub.feeds import log as feed_log
 from hub.ids import now_ms
+from hub.reach import reads as reach_reads
 from hub.store.documents import PublishedStoryDoc, RevisionDoc, StoryDoc
 from hub.store.scope import Scope
 from hub.store.stories import StoryRepository
@@ -87,6 +88,10 @@ class ReadModelStore:
         await feed_log.withdraw(tenant, feed_log.APP_FEED, story_id, reason)  # partners see the takedown
         await self._set_story_status(tenant, story_id, StoryStatus.RETRACTED, {"reason": reason})
         await self._changed(tenant, story_id, LIVE_UNPUBLISHED)
+
+    async def read_counts(self, tenant: str, story_id: str) -> Mapping[str, int]:
+        """The app's anonymous read counts of the story (hub/reach/reads.py)."""
+        return await reach_reads.read_counts(tenant, story_id)
 
     @staticmethod
     async def _set_story_status(

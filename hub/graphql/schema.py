@@ -43,6 +43,7 @@ from hub.graphql.types import (
     UpdateStoryInput,
     dt_to_ms,
 )
+from hub.reach import reads
 from hub.settings import Settings
 from hub.store import stories as story_store
 from hub.store.idempotency import create_once
@@ -129,6 +130,8 @@ class ContentQuery:
     @strawberry.field(description="一篇稿件; null if it does not exist or is not visible to you")
     async def story(self, info: Info[Context, None], id: strawberry.ID) -> Story | None:
         doc = await info.context.stories.get(str(id))
+        if doc is not None and info.context.scope.anonymous:
+            reads.note_read(doc.id)  # 传播效果: the app's anonymous reads (hub/reach/reads.py)
         return Story.from_doc(doc) if doc else None
 
     @strawberry.field(description="一个版本")
@@ -204,6 +207,7 @@ def query_parts() -> tuple[type, ...]:
     from hub.graphql.node import NodeQuery
     from hub.graphql.persisted_api import PersistedQuery
     from hub.graphql.planning import PlanningQuery  # planning
+    from hub.graphql.reach import ReachQuery  # 传播效果 and 绩效
     from hub.graphql.search import SearchQuery
     from hub.graphql.webhooks import WebhooksQuery
     from hub.graphql.wenzheng import WenzhengQuery  # 问政
@@ -225,6 +229,7 @@ def query_parts() -> tuple[type, ...]:
         PersistedQuery,
         NodeQuery,
         LinksQuery,
+        ReachQuery,
     )
 
 
@@ -239,6 +244,7 @@ def mutation_parts() -> tuple[type, ...]:
     from hub.graphql.media import MediaMutation
     from hub.graphql.persisted_api import PersistedMutation
     from hub.graphql.planning import PlanningMutation  # planning
+    from hub.graphql.reach import ReachMutation  # 绩效 rules
     from hub.graphql.search import SearchMutation
     from hub.graphql.webhooks import WebhooksMutation
     from hub.graphql.wenzheng import WenzhengMutation  # 问政
@@ -259,6 +265,7 @@ def mutation_parts() -> tuple[type, ...]:
         WenzhengMutation,
         PersistedMutation,
         LinksMutation,
+        ReachMutation,
     )
 
 

@@ -28,7 +28,9 @@ from hub.console.session import CSRF_HEADER, has_session_cookie
 from hub.errors import Codes, HubError
 from hub.graphql.context import Context
 from hub.graphql.errors import shape_error
+from hub.ids import now_ms
 from hub.media.signing import collect_expiries
+from hub.reach import reads
 from hub.readcache import serve_until
 from hub.rest.assets import graphiql_html
 from hub.rest.http_cache import (
@@ -151,9 +153,13 @@ async def _execute(
     # Only GET answers may be kept by browsers and CDNs (a POST is never cached by them).
     shareable = raw[0] == "GET"
     key = cache.key(scope.tenant, *raw)
+    counter = getattr(state, "read_counter", None)
+    agent = request.headers.get("user-agent")
     hit = cache.lookup(key)
     if hit is not None:
         _CACHED.inc()
+        if counter is not None:  # 传播效果: a cached story page is still a read
+            counter.cached_hit(scope.tenant, key, agent, now_ms())
         return _public(request, state, hit[0], hit[1], hit[2]) if shareable else _private(hit[0])
     generation = cache.generations.get(scope.tenant)
     if generation is None:
@@ -166,7 +172,30 @@ async def _execute(
             # as GraphQL errors, like every other error of an operation)
             encoded, _, _ = await _run(*run)
             return _private(encoded)
+    flight = (request, state, shareable, cache, key, generation, run)
+    if counter is not None:
+        return await _counted(counter, scope.tenant, agent, flight)
+    return await _single_flight(*flight)
 
+
+async def _counted(counter: Any, tenant: str, agent: str | None, flight: tuple[Any, ...]) -> Response[Any]:
+    """The anonymous answer, with the stories it read counted (and remembered with its
+    cache key, so later cache hits count them too)."""
+    cache, key = flight[3], flight[4]
+    with reads.collecting() as seen:
+        response = await _single_flight(*flight)
+    counter.remember(key, seen)
+    if seen:
+        counter.read(tenant, seen, agent, now_ms())
+    elif cache.get(key) is not None:  # answered by another request's flight
+        counter.cached_hit(tenant, key, agent, now_ms())
+    return response
+
+
+async def _single_flight(
+    request: Request[Any, Any, Any], state: State, shareable: bool, cache: Any, key: Any, generation: int, run: Any
+) -> Response[Any]:
+    settings = state.settings
     # Single flight: after a publish every reader of a page misses at once; the first
     # computes it and the others (same request, same generation) wait for its bytes.
     flight = (key, generation)
@@ -309,9 +338,11 @@ class CachedReads:
     """
 
     def __init__(
-        self, app: Any, cache: Any, settings: Any, cross_origin: bool = False, path: str = "/graphql"
+        self, app: Any, cache: Any, settings: Any, cross_origin: bool = False, path: str = "/graphql",
+        counter: Any = None,
     ) -> None:
         self.app = app
+        self.counter = counter
         self.cache = cache
         self.settings = settings
         self.tenant = settings.default_tenant
@@ -323,7 +354,7 @@ class CachedReads:
         if scope["type"] != "http" or scope["path"] != self.path:
             return await self.app(scope, receive, send)
         length = -1
-        content_type = None
+        content_type = agent = None
         if_none_match = None
         if self.cross_origin:
             send = self._varying(send)
@@ -331,7 +362,9 @@ class CachedReads:
             if (name == b"authorization" or name == CSRF_HEADER_BYTES or (name == b"cookie" and has_session_cookie(value))
                     or (name == b"origin" and self.cross_origin)):  # fmt: skip
                 return await self.app(scope, receive, send)  # signed in (token or console session), or CORS
-            if name == b"content-length":
+            if name == b"user-agent":
+                agent = value.decode("latin-1")
+            elif name == b"content-length":
                 length = int(value) if value.isdigit() else -1
             elif name == b"content-type":
                 content_type = value.decode("latin-1")
@@ -339,7 +372,7 @@ class CachedReads:
                 if_none_match = value.decode("latin-1")
         method = scope["method"]
         if method == "GET":
-            if await self._answer(("GET", scope["query_string"]), send, if_none_match):
+            if await self._answer(("GET", scope["query_string"]), send, if_none_match, agent):
                 return None
             return await self.app(scope, receive, send)
         if method != "POST" or not 0 <= length <= self.max_body or not is_json_media_type(content_type):
@@ -353,7 +386,7 @@ class CachedReads:
             if not message.get("more_body", False):
                 break
         body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-        if await self._answer(("POST", body), send, None):
+        if await self._answer(("POST", body), send, None, agent):
             return None
         replayed = False
 
@@ -380,11 +413,14 @@ class CachedReads:
 
         return wrapped
 
-    async def _answer(self, raw: tuple[str, bytes], send: Any, if_none_match: str | None) -> bool:
-        hit = self.cache.lookup(self.cache.key(self.tenant, *raw))
+    async def _answer(self, raw: tuple[str, bytes], send: Any, if_none_match: str | None, agent: str | None = None) -> bool:
+        key = self.cache.key(self.tenant, *raw)
+        hit = self.cache.lookup(key)
         if hit is None:
             return False
         _CACHED.inc()
+        if self.counter is not None:  # 传播效果: a cached story page is still a read
+            self.counter.cached_hit(self.tenant, key, agent, now_ms())
         body, etag, until = hit
         status = 200
         if raw[0] == "GET":

@@ -17,6 +17,7 @@ def document_models() -> list[type[Document]]:
     from hub.jobs.documents import JobDoc
     from hub.media.documents import MEDIA_MODELS
     from hub.planning.documents import PLANNING_MODELS  # planning
+    from hub.reach.documents import REACH_MODELS  # 传播效果 and 绩效
     from hub.search.lexicon import SearchLexiconDoc
     from hub.store.documents import CORE_MODELS
     from hub.store.idempotency import IdempotencyKeyDoc
@@ -42,4 +43,5 @@ def document_models() -> list[type[Document]]:
 
     models += PERSISTED_MODELS  # trusted documents per client (hub/graphql/persisted.py)
     models += PREVIEW_MODELS  # revoked draft preview links (hub/editing/preview_links.py)
+    models += REACH_MODELS  # 传播效果 and 绩效 (hub/reach/documents.py)
     return models

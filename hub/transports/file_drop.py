@@ -57,3 +57,11 @@ class DirectoryDrop:
         except FileNotFoundError:
             return False
         return True
+
+    async def read(self, name: str) -> bytes | None:
+        """A file the far side left here (a receipt), or None when there is none."""
+        target = self._target(name)
+        try:
+            return await asyncio.to_thread(target.read_bytes)
+        except FileNotFoundError:
+            return None

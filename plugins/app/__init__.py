@@ -13,6 +13,7 @@ from ronghub_sdk import (
     Capability,
     ChannelInfo,
     DeliveryResult,
+    Metrics,
     PlatformStatus,
     Problem,
     StatusState,
@@ -36,7 +37,7 @@ def describe() -> ChannelInfo:
         name=NAME, title_zh="本中心客户端", title_en="The center's own app",
         transport=TransportKind.READ_MODEL,
         capabilities=frozenset({Capability.TEXT, Capability.IMAGES, Capability.VIDEO, Capability.RETRACT,
-                                Capability.CORRECT, Capability.POLL_STATUS}),
+                                Capability.CORRECT, Capability.POLL_STATUS, Capability.METRICS}),
         defaults=DEFAULTS,
         config_schema={"type": "object", "properties": {"limits": {"type": "object", "properties": {
             k: {"type": "integer", "minimum": 1} for k in DEFAULTS["limits"]}}}},
@@ -97,3 +98,13 @@ async def retract(delivery: DeliveryResult, transport: ReadModel, reason: str) -
 async def correct(variant: Variant, transport: ReadModel) -> DeliveryResult:
     """Publish the corrected revision in place (same URL)."""
     return await deliver(variant, transport)
+
+
+@hookimpl
+async def fetch_metrics(delivery: DeliveryResult, transport: ReadModel) -> Metrics:
+    """The app's own anonymous reads (bots left out) and, from the app's beacons, the
+    share of readers who read to the end."""
+    counts = await transport.read_counts(delivery.details.get("tenant", ""), delivery.external_id)
+    beacons = int(counts.get("beacons", 0))
+    rate = int(counts.get("completions", 0)) / beacons if beacons else None
+    return Metrics(views=int(counts.get("reads", 0)), completion_rate=rate, details=dict(counts))

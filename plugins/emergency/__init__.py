@@ -16,17 +16,20 @@ import tarfile
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from xml.etree import ElementTree
 
 from ronghub_sdk import (
     Capability,
     ChannelInfo,
     DeliveryResult,
+    Metrics,
     PermanentDeliveryError,
     PlatformStatus,
     Problem,
     RenderContext,
     StatusState,
     StoryInput,
+    TransientDeliveryError,
     TransportKind,
     Variant,
     hookimpl,
@@ -77,7 +80,8 @@ def describe() -> ChannelInfo:
     """The 应急广播 channel."""
     return ChannelInfo(
         name=NAME, title_zh="应急广播", title_en="Emergency broadcast", transport=TransportKind.FILE_DROP,
-        capabilities=frozenset({Capability.TEXT, Capability.DUAL_CONTROL, Capability.RETRACT, Capability.CORRECT}),
+        capabilities=frozenset({Capability.TEXT, Capability.DUAL_CONTROL, Capability.RETRACT, Capability.CORRECT,
+                                Capability.METRICS}),
         defaults=DEFAULTS, version="0.1.0", overridable=("title", "desc", "area_codes", "severity", "end_time"),
         config_schema={"type": "object", "required": ["src_ebrid", "signing", "transport"], "properties": {
             "signing": {"type": "object", "required": ["private_key_hex", "cert_sn"]},
@@ -179,6 +183,25 @@ async def deliver(variant: Variant, config: Mapping[str, Any], transport: FileDr
     path = await transport.write(name, data)
     return DeliveryResult(variant.get("ebm_id"), PlatformStatus(StatusState.ACCEPTED, final=True), url=path,
                           details={"ebd_id": variant.get("ebd_id"), "fields": dict(variant.fields)})  # fmt: skip
+
+
+@hookimpl
+async def fetch_metrics(delivery: DeliveryResult, transport: FileDrop) -> Metrics:
+    """The broadcast platform's state response (播发状态反馈, EBMStateResponse) the
+    gateway leaves as `EBDS_<EBDID>.xml`: `Coverage/ResBrdStat` "terminals,played"
+    and `Coverage/CoverageRate`. Terminals that played it are its reach."""
+    raw = await transport.read(f"EBDS_{delivery.details.get('ebd_id')}.xml")
+    if raw is None:
+        raise TransientDeliveryError("应急广播平台尚未反馈播发状态,稍后再取", "no state response yet")
+    try:
+        root = ElementTree.fromstring(raw)
+        stat = (root.findtext(".//Coverage/ResBrdStat") or "").split(",")
+        terminals, played = int(stat[0]), int(stat[1])
+        rate = root.findtext(".//Coverage/CoverageRate")
+    except (ElementTree.ParseError, ValueError, IndexError) as exc:
+        raise TransientDeliveryError("应急广播播发状态反馈无法读取,稍后再取", f"unreadable state response: {exc}") from exc
+    return Metrics(views=played, completion_rate=float(rate) if rate else None,
+                   details={"terminals": terminals, "played": played, "state": root.findtext(".//BrdStateCode")})  # fmt: skip
 
 
 def _follow_up(delivery: DeliveryResult, idempotency_key: str, fields: Mapping[str, Any], msg_type: str) -> dict[str, Any]:

@@ -8,6 +8,8 @@ Standard Webhooks signed push to the CMS import URL.
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -16,11 +18,13 @@ from ronghub_sdk import (
     Capability,
     ChannelInfo,
     DeliveryResult,
+    Metrics,
     PlatformStatus,
     Problem,
     RenderContext,
     StatusState,
     StoryInput,
+    TransientDeliveryError,
     TransportKind,
     Variant,
     hookimpl,
@@ -60,7 +64,8 @@ def describe() -> ChannelInfo:
     """The 政府网站 channel."""
     return ChannelInfo(
         name=NAME, title_zh="政府网站", title_en="Government portal", transport=TransportKind.WEBHOOK,
-        capabilities=frozenset({Capability.TEXT, Capability.IMAGES, Capability.RETRACT, Capability.CORRECT}),
+        capabilities=frozenset({Capability.TEXT, Capability.IMAGES, Capability.RETRACT, Capability.CORRECT,
+                                Capability.METRICS}),
         defaults=DEFAULTS, version="0.1.0", overridable=OVERRIDABLE,
         config_schema={"type": "object", "required": ["org_code", "transport"], "properties": {
             "org_code": {"type": "string", "pattern": "^[0-9A-Z]{9}$"},
@@ -154,6 +159,22 @@ async def deliver(variant: Variant, config: Mapping[str, Any], transport: Webhoo
     url = config["url_template"].format(index_no=index_no) if config.get("url_template") else None
     return DeliveryResult(index_no, PlatformStatus(StatusState.LIVE, final=True), url=url,
                           details={"site_id": variant.get("site_id"), "story_id": variant.story_id})  # fmt: skip
+
+
+@hookimpl
+async def fetch_metrics(delivery: DeliveryResult, transport: WebhookPush) -> Metrics:
+    """Page views from the portal: a signed `stats` request to the same CMS interface,
+    answered with {"views": n} (the 集约化 platform's 访问量 for the 索引号)."""
+    ask = {"action": "stats", "index_no": delivery.external_id, "story_id": delivery.details.get("story_id")}
+    receipt = await transport.push(ask, message_id=f"stats-{delivery.external_id}-{time.time_ns()}", event="gov_site.stats")
+    try:
+        answer = json.loads(receipt.body or "{}")
+    except ValueError as exc:
+        raise TransientDeliveryError("政府网站返回的访问量无法读取,稍后再取", "unreadable stats answer") from exc
+    views = answer.get("views") if isinstance(answer, dict) else None
+    if isinstance(views, bool) or not isinstance(views, int):
+        raise TransientDeliveryError("政府网站暂未返回访问量,稍后再取", "no views in the stats answer")
+    return Metrics(views=views)
 
 
 @hookimpl

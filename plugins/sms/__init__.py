@@ -7,6 +7,7 @@ Delivery drops the text as a file into the operator's pickup directory.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -15,10 +16,12 @@ from ronghub_sdk import (
     Capability,
     ChannelInfo,
     DeliveryResult,
+    Metrics,
     PlatformStatus,
     Problem,
     StatusState,
     StoryInput,
+    TransientDeliveryError,
     TransportKind,
     Variant,
     hookimpl,
@@ -56,7 +59,7 @@ def describe() -> ChannelInfo:
     """The 手机报 channel."""
     return ChannelInfo(
         name=NAME, title_zh="手机报", title_en="SMS digest", transport=TransportKind.FILE_DROP,
-        capabilities=frozenset({Capability.TEXT, Capability.EDITIONS, Capability.RETRACT}),
+        capabilities=frozenset({Capability.TEXT, Capability.EDITIONS, Capability.RETRACT, Capability.METRICS}),
         defaults=DEFAULTS, version="0.1.0", overridable=("text",),
         config_schema={"type": "object", "properties": {
             "transport": {"type": "object", "required": ["directory"]}, "limits": {"type": "object"}}},
@@ -114,6 +117,22 @@ async def deliver(variant: Variant, transport: FileDrop) -> DeliveryResult:
     name = f"{variant.story_id}.txt"
     path = await transport.write(name, (variant.get("text") or "").encode("utf-8"))
     return DeliveryResult(name, PlatformStatus(StatusState.ACCEPTED, final=True), url=path)
+
+
+@hookimpl
+async def fetch_metrics(delivery: DeliveryResult, transport: FileDrop) -> Metrics:
+    """The operator's delivery receipt (回执) `<file>.receipt.json`, {"sent": n,
+    "delivered": m}, left beside the dropped text: messages delivered are its reach.
+    No receipt yet: nothing new (TransientDeliveryError, fetched again later)."""
+    raw = await transport.read(f"{delivery.external_id}.receipt.json")
+    if raw is None:
+        raise TransientDeliveryError("手机报运营方尚未回执,稍后再取", "no delivery receipt yet")
+    try:
+        receipt = json.loads(raw)
+        delivered, sent = int(receipt["delivered"]), int(receipt.get("sent", receipt["delivered"]))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise TransientDeliveryError("手机报回执格式不对,稍后再取", f"unreadable receipt: {exc}") from exc
+    return Metrics(views=delivered, details={"sent": sent, "delivered": delivered})
 
 
 @hookimpl

@@ -10,6 +10,7 @@ Pushing to followers (群发) is a separate action and is not done here.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,6 +20,7 @@ from ronghub_sdk import (
     ChannelInfo,
     Checkpoints,
     DeliveryResult,
+    Metrics,
     PermanentDeliveryError,
     PlatformStatus,
     Problem,
@@ -72,7 +74,7 @@ def describe() -> ChannelInfo:
     return ChannelInfo(
         name=NAME, title_zh="微信公众号", title_en="WeChat official account", transport=TransportKind.PLATFORM_API,
         capabilities=frozenset({Capability.TEXT, Capability.IMAGES, Capability.POLL_STATUS, Capability.RETRACT,
-                                Capability.CORRECT}),
+                                Capability.CORRECT, Capability.METRICS}),
         defaults=DEFAULTS, version="0.1.0",
         overridable=("title", "author", "digest", "thumb_media_id", "content_source_url"),
         config_schema={"type": "object", "required": ["credentials"], "properties": {
@@ -189,6 +191,25 @@ async def poll_status(delivery: DeliveryResult, config: Mapping[str, Any], trans
         details["fail_idx"] = body["fail_idx"]
     return PlatformStatus(state, reason_zh=reason, reason_en=reason and f"publish_status {code}",
                           platform_code=str(code), final=final, details=details)  # fmt: skip
+
+
+@hookimpl
+async def fetch_metrics(delivery: DeliveryResult, config: Mapping[str, Any], transport: PlatformApi) -> Metrics:
+    """datacube/getarticletotal: 阅读 (int_page_read_count), 分享 (share_count), 收藏
+    (add_to_fav_count) of the published article, cumulative; an article the answer does
+    not list yet (the platform's figures lag) reports nothing new (TransientDeliveryError)."""
+    article_id = delivery.details.get("article_id") or delivery.status.details.get("article_id")
+    if not article_id:
+        raise TransientDeliveryError("文章尚未发布完成,稍后再取数据", "no article_id yet; poll until published")
+    day = time.strftime("%Y-%m-%d")
+    body = ok(await transport.call("POST", "/datacube/getarticletotal", json={"begin_date": day, "end_date": day}),
+              config, "查询图文数据")  # fmt: skip
+    entry = next((e for e in body.get("list") or [] if str(e.get("msgid", "")).rsplit("_", 1)[0] == article_id), None)
+    if entry is None or not entry.get("details"):
+        raise TransientDeliveryError("微信尚未给出这篇文章的数据,稍后再取", f"no figures for {article_id} yet")
+    d = entry["details"][-1]
+    return Metrics(views=d.get("int_page_read_count"), shares=d.get("share_count"), favorites=d.get("add_to_fav_count"),
+                   details={k: v for k, v in d.items() if isinstance(v, int)})  # fmt: skip
 
 
 @hookimpl

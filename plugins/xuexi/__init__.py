@@ -17,6 +17,7 @@ from ronghub_sdk import (
     Capability,
     ChannelInfo,
     DeliveryResult,
+    Metrics,
     PermanentDeliveryError,
     PlatformStatus,
     Problem,
@@ -47,6 +48,8 @@ class AdoptionRecord:
     url: str | None = None
     channel_name: str | None = None  # the 学习强国 column that adopted it
     reason: str | None = None  # why it was not adopted
+    score: int | None = None  # the points the adoption earned (学习强国 积分), when reported
+    views: int | None = None  # reads on 学习强国, when reported
 
 
 def _refuse(zh: str, en: str) -> PermanentDeliveryError:
@@ -73,7 +76,17 @@ def adoption_record(report: Mapping[str, Any]) -> AdoptionRecord:
     return AdoptionRecord(
         item_id=str(report["item_id"]), adopted=report["adopted"], reported_at_ms=at, url=_text(report, "url"),
         channel_name=_text(report, "column"), reason=_text(report, "reason"),
+        score=_count(report, "score"), views=_count(report, "views"),
     )  # fmt: skip
+
+
+def _count(report: Mapping[str, Any], key: str) -> int | None:
+    value = report.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise _refuse(f"{key} 应为非负整数", f"{key} must be a non-negative integer")
+    return value
 
 
 @hookimpl
@@ -82,7 +95,7 @@ def describe() -> ChannelInfo:
     return ChannelInfo(
         name=NAME, title_zh="学习强国", title_en="Xuexi Qiangguo", transport=TransportKind.PULL_FEED,
         capabilities=frozenset({Capability.TEXT, Capability.IMAGES, Capability.RECEIVE_STATUS, Capability.RETRACT,
-                                Capability.CORRECT}),
+                                Capability.CORRECT, Capability.METRICS}),
         defaults=DEFAULTS, version="0.1.0", overridable=("title", "summary"),
         config_schema={"type": "object", "properties": {"account_name": {"type": "string"},
                                                         "limits": {"type": "object"}}},
@@ -158,6 +171,16 @@ def receive_status(delivery: DeliveryResult, report: Mapping[str, Any]) -> Platf
         return PlatformStatus(StatusState.LIVE, platform_code="adopted", final=True, details=asdict(record))
     return PlatformStatus(StatusState.REJECTED, reason_zh=record.reason or "未被采用", reason_en="not adopted",
                           platform_code="not_adopted", final=True, details=asdict(record))  # fmt: skip
+
+
+@hookimpl
+async def fetch_metrics(delivery: DeliveryResult) -> Metrics:
+    """投稿 and 采用: what the operators last reported about the item (adopted or not yet,
+    the score and reads they gave). 学习强国 has no API to ask; the report is the source."""
+    details = delivery.status.details
+    adopted = delivery.status.platform_code == "adopted"
+    return Metrics(views=details.get("views") if adopted else None, adopted=adopted,
+                   score=(details.get("score") or 0) if adopted else 0, details={"submitted": 1})  # fmt: skip
 
 
 @hookimpl

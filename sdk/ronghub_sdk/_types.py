@@ -198,7 +198,15 @@ class DeliveryResult:
 
 @dataclass(frozen=True, slots=True)
 class Metrics:
-    """Counts a platform reports for one delivered item (absent counts are None)."""
+    """Counts a platform reports for one delivered item (absent counts are None).
+
+    Counts are cumulative since the item went out (the hub works out each period's
+    growth itself): `views` is the channel's reach in its own unit (app and 公众号
+    reads, 抖音 plays, portal page views, 手机报 messages delivered, 应急广播
+    terminals that played it); `favorites` 收藏; `completion_rate` the share of
+    readers or viewers who finished (0.0-1.0, a rate, not summed); `adopted` and
+    `score` the 学习强国 采用 and its points. `details` keeps the platform's own fields.
+    """
 
     views: int | None = None
     likes: int | None = None
@@ -206,6 +214,10 @@ class Metrics:
     shares: int | None = None
     fetched_at_ms: int = 0
     details: dict[str, Any] = field(default_factory=dict)
+    favorites: int | None = None
+    completion_rate: float | None = None
+    adopted: bool | None = None
+    score: int | None = None
 
 
 class Capability(StrEnum):

@@ -128,8 +128,17 @@ def fetch_metrics(  # type: ignore[empty-body]
     config: Mapping[str, Any],
     transport: Any,
 ) -> Awaitable[Metrics]:
-    """*Async.* Fetch the platform's counts (views, likes, comments, shares) for a
-    delivered item."""
+    """*Async.* Fetch the platform's **cumulative** counts for a delivered item (views
+    in the channel's own unit, likes, comments, shares, favorites, completion rate,
+    学习强国 adoption and score; None for what the platform does not report).
+
+    Called on a stored schedule once the item is delivered for good (LIVE, or ACCEPTED
+    on a channel that does not poll): 5, 15, 30 min, 1, 2, 4, 8, 12 h, then 1, 2, 3, 5,
+    7, 14, 21, 30 days by default (`RONGHUB_METRICS_AFTER_S`). Raise
+    TransientDeliveryError when the figures are not there yet or the platform is busy:
+    the fetch is retried with backoff and never given up, so an outage loses no period.
+    Raise PermanentDeliveryError to stop following the item. The hub works out each
+    period's growth from successive answers (sdk/README.md, docs/reach.md)."""
 
 
 @hookspec(firstresult=True)

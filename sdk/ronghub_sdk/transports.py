@@ -117,6 +117,10 @@ class FileDrop(Protocol):
         """Delete a dropped file if it is still there; True when it was."""
         ...
 
+    async def read(self, name: str) -> bytes | None:
+        """A file the far side left in the directory (a receipt, 回执), or None."""
+        ...
+
 
 @runtime_checkable
 class ReadModel(Protocol):
@@ -128,4 +132,9 @@ class ReadModel(Protocol):
 
     async def unpublish(self, tenant: str, story_id: str, reason: str) -> None:
         """Take the story out of the public read model (撤稿)."""
+        ...
+
+    async def read_counts(self, tenant: str, story_id: str) -> Mapping[str, int]:
+        """The app's anonymous read counts of the story so far: `reads`, `completions`,
+        `beacons` (reads whose dwell was reported) and `dwell_ms` (their total)."""
         ...

@@ -24,10 +24,15 @@ from hypothesis import strategies as st
 
 from hub.graphql.schema import build_schema
 from hub.identity.documents import ShareGrantDoc
+from hub.ids import now_ms
+from hub.reach.collect import StoryFacts, record_point
+from hub.reach.schedule import month_of
 from hub.settings import Settings
+from hub.store.documents import StoryDoc
 from tests.conftest import DEV_TOKEN
 from tests.e2e.identity_helpers import make_account, make_tenant, make_user, sign_in, token_request
 
+MONTH = month_of(now_ms())
 MARKER = re.compile(r"MK(\d)(?:S(\d+)|N)")
 ROLES = ["admin", "chief_editor", "editor", "reporter", "reviewer:final", "channel_operator", "correspondent"]
 
@@ -116,6 +121,19 @@ PROBES: dict[str, list[tuple[str, dict[str, str]]]] = {
     "replayPublication": [("mutation($id: ID!) { replayPublication(id: $id) { id storyId } }", {"id": "publication"})],
     "channels": [("{ channels { name titleZh } }", {})],
     "publications": [("query($id: ID!) { publications(storyId: $id) { id storyId channel ledger { evidence } } }", {"id": "story"})],
+    # 传播效果 and 绩效 (each tenant's published story has a recorded point: see `world`)
+    "storyReach": [("query($id: ID!) { storyReach(storyId: $id) { storyId totals { views } channels { channel latest { views } } } }",
+                    {"id": "story"})],
+    "topStories": [(f'{{ topStories(month: "{MONTH}") {{ storyId title value channels }} }}', {}),
+                   (f'{{ topStories(firstDay: "{MONTH}-01", lastDay: "{MONTH}-20") {{ storyId title value }} }}', {})],
+    "reachByChannel": [(f'{{ reachByChannel(month: "{MONTH}") {{ key figures {{ views }} }} }}', {})],
+    "reachByColumn": [(f'{{ reachByColumn(month: "{MONTH}") {{ key figures {{ views }} }} }}', {})],
+    "xuexiAdoption": [(f'{{ xuexiAdoption(month: "{MONTH}") {{ submitted adopted rate }} }}', {})],
+    "personReach": [(f'query($p: String!) {{ personReach(person: $p, month: "{MONTH}") {{ stories items {{ storyId title roles }} }} }}',
+                     {"p": "fresh"})],
+    "scoringRules": [("{ scoringRules { version name rules createdBy } }", {})],
+    "saveScoringRules": [('mutation { saveScoringRules(rules: {name: "绩效规则", role_weights: {reporter: 1}}) { version name createdBy } }', {})],
+    "performanceReport": [(f'{{ performanceReport(month: "{MONTH}") {{ rulesVersion people {{ person points }} pieces {{ storyId title people }} }} }}', {})],
     "previewStory": [("query($id: ID!) { previewStory(id: $id) { channel fields } }", {"id": "story"})],
     "search": [('{ search(query: "正文") { edges { node { story { id title body } highlights { fragments } } } } }', {}),
                ("query($t: String!) { search(query: $t) { edges { node { story { id title } } } } }", {"t": "marker"})],
@@ -318,6 +336,13 @@ async def world(http: httpx.AsyncClient, hub_settings: Settings, drain: Any) -> 
     grant_id = offer.json()["data"]["offerStory"]["id"]
     await drain()  # approvals distributed: public copies, publications, search index
     return World(tenants, [a for a in actors if "signOut" not in a.name], stories, users, [grant_id], clients, questions)
+    for t, n, sid in stories:  # 传播效果: a recorded point of each tenant's published story
+        story = await StoryDoc.find_one({"tenant": tenants[t], "_id": sid})
+        if n == 0 and story is not None:
+            await record_point(tenant=tenants[t], publication_id=f"{sid}:app", story_id=sid, channel="app", slot=1,
+                               at_ms=now_ms(), previous={}, values={"views": 10 + t},
+                               story=StoryFacts(story.title, story.column_id, {"reporter": story.created_by}))  # fmt: skip
+    return World(tenants, [a for a in actors if "signOut" not in a.name], stories, users, [grant_id], clients)
 
 
 async def allowed_markers(world: World, index: int | None) -> set[tuple[int, int]]:

@@ -39,6 +39,7 @@ class FakeDouyin(FakePlatform):
     images: dict[str, bytes] = field(default_factory=dict)
     items: dict[str, dict[str, Any]] = field(default_factory=dict)
     review: list[int] = field(default_factory=lambda: [4, 1])  # statuses /video/data/ reports, in order
+    stats: dict[str, dict[str, int]] = field(default_factory=dict)  # item_id -> statistics (a test grows them)
 
     def expire_tokens(self) -> None:
         """Every issued access token stops working."""
@@ -156,8 +157,8 @@ class FakeDouyin(FakePlatform):
                 listed.append({
                     "item_id": item_id, "title": item.get("text"), "video_status": status, "is_reviewed": status != 4,
                     "share_url": f"https://www.iesdouyin.com/share/video/{item_id}/" if status == 1 else "",
-                    "statistics": {"play_count": 1200, "digg_count": 88, "comment_count": 9, "share_count": 4,
-                                   "forward_count": 2, "download_count": 0},
+                    "statistics": fake.stats.get(item_id) or {"play_count": 1200, "digg_count": 88, "comment_count": 9,
+                                                               "share_count": 4, "forward_count": 2, "download_count": 0},
                 })  # fmt: skip
             return envelope(list=listed)
 

@@ -35,6 +35,8 @@ class FakeWeChat(FakePlatform):
     publishes: dict[str, dict[str, Any]] = field(default_factory=dict)
     articles: dict[str, str] = field(default_factory=dict)  # article_id -> media_id (live)
     outcome: list[int] = field(default_factory=lambda: [1, 0])  # publish_status by successive gets
+    # article_id -> datacube counts (int_page_read_count, share_count, add_to_fav_count ...); a test grows them
+    article_stats: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def expire_tokens(self) -> None:
         """Every issued token stops working (errcode 40001 next time)."""
@@ -148,7 +150,17 @@ class FakeWeChat(FakePlatform):
                 return err(53600, "article_id invalid")
             return err(0, "ok")
 
-        handlers = [token, uploadimg, add_material, draft_add, submit, publish_get, publish_delete]
+        @post("/datacube/getarticletotal", status_code=200)
+        async def article_total(request: Request[Any, Any, Any]) -> Any:
+            # the 图文群发总数据 answer: one entry per article (msgid "<article>_<index>"), its
+            # cumulative counts in `details`
+            if failed := await fake.scripted("/datacube/getarticletotal") or authorised(request):
+                return failed
+            day = (await request.json()).get("end_date")
+            return {"list": [{"ref_date": day, "msgid": f"{article_id}_1", "details": [{"stat_date": day, **counts}]}
+                             for article_id, counts in fake.article_stats.items() if article_id in fake.articles]}  # fmt: skip
+
+        handlers = [token, uploadimg, add_material, draft_add, submit, publish_get, publish_delete, article_total]
         return Litestar(handlers, debug=False)
 
     def external_images_in_drafts(self) -> list[str]:

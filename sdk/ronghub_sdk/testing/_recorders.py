@@ -139,6 +139,10 @@ class MemoryFileDrop:
         """Forget the file."""
         return self.files.pop(name, None) is not None
 
+    async def read(self, name: str) -> bytes | None:
+        """A file put here by the test (a receipt), or None."""
+        return self.files.get(name)
+
 
 @dataclass
 class MemoryReadModel:
@@ -147,6 +151,7 @@ class MemoryReadModel:
     base_url: str = "https://app.example.org/s/"
     published: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     removed: dict[tuple[str, str], str] = field(default_factory=dict)
+    counts: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
 
     async def publish(self, tenant: str, story_id: str, revision_id: str, fields: Mapping[str, Any]) -> str:
         """Publish (or replace) the story's fields."""
@@ -158,6 +163,10 @@ class MemoryReadModel:
         """Take the story out."""
         self.published.pop((tenant, story_id), None)
         self.removed[(tenant, story_id)] = reason
+
+    async def read_counts(self, tenant: str, story_id: str) -> Mapping[str, int]:
+        """Counts the test set in `counts` (none: zero reads)."""
+        return self.counts.get((tenant, story_id), {"reads": 0})
 
 
 def recorder_for(kind: TransportKind) -> Any:
