@@ -192,8 +192,12 @@ def test_a_version_conflict_is_shown_and_resolved_by_keeping_my_edit(browser: Br
     check_page(browser, "03-conflict")
     browser.click("#keep-mine")
     browser.wait_text("已保存", "#save-state")
-    story = api(browser, "demo-chief", "query($id: ID!) { story(id: $id) { title body } }", {"id": sid})["story"]
-    assert story["title"] == SEED_TITLE and "互联互通" in story["body"]
+
+    def mine_saved() -> bool:  # the save lands after the page says so only if it raced an autosave
+        story = api(browser, "demo-chief", "query($id: ID!) { story(id: $id) { title body } }", {"id": sid})["story"]
+        return bool(story["title"] == SEED_TITLE and "互联互通" in story["body"])
+
+    browser.wait(mine_saved, "my edit (the seed title and the new paragraph) is what the hub keeps")
     browser.click("#submit")
     browser.wait_text("初审", "#save-state")
     browser.route("#/review")
