@@ -13,6 +13,7 @@ else (and every miss) goes through the handlers below, which fill the cache.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from typing import Any
 
@@ -73,6 +74,8 @@ def _int_like(value: Any) -> Any:
 
 
 _encode = msgspec.json.Encoder(enc_hook=_int_like).encode
+_SHA256 = re.compile("[0-9a-fA-F]{64}")
+_DOCUMENT_ID = re.compile("(?:sha256:)?[0-9a-fA-F]{64}")
 
 
 def _bad_request(reason_zh: str, reason_en: str) -> Response[Any]:
@@ -115,14 +118,20 @@ async def _execute(
     query = payload.get("query")
     if not persisted and (not isinstance(query, str) or not query.strip()):
         return _bad_request("缺少 query 字段", "missing 'query'")
-    if query is not None and not isinstance(query, str):
-        return _bad_request("query 应为字符串", "'query' must be a string")
+    if query is not None and (not isinstance(query, str) or not query.strip()):
+        return _bad_request("query 应为非空字符串", "'query' must be a non-blank string")
     document_id = payload.get("documentId")
-    if document_id is not None and (not isinstance(document_id, str) or not document_id.strip()):
-        return _bad_request("documentId 应为非空字符串", "'documentId' must be a non-empty string")
+    if document_id is not None and not (isinstance(document_id, str) and _DOCUMENT_ID.fullmatch(document_id)):
+        return _bad_request("documentId 应为 64 位十六进制的 sha256(可带 sha256: 前缀)",
+                            "'documentId' must be a sha256 of 64 hex digits (optionally prefixed sha256:)")  # fmt: skip
     extensions = payload.get("extensions")
     if extensions is not None and not isinstance(extensions, dict):
         return _bad_request("extensions 应为 JSON 对象", "'extensions' must be an object")
+    apq = extensions.get("persistedQuery") if extensions else None
+    if apq is not None and not (isinstance(apq, dict) and isinstance(apq.get("sha256Hash"), str)
+                                and _SHA256.fullmatch(apq["sha256Hash"])):  # fmt: skip
+        return _bad_request("extensions.persistedQuery 应带 64 位十六进制的 sha256Hash",
+                            "extensions.persistedQuery needs a sha256Hash of 64 hex digits")  # fmt: skip
     if variables is not None and not isinstance(variables, dict):
         return _bad_request("variables 应为 JSON 对象", "'variables' must be an object")
     if operation is not None and not isinstance(operation, str):

@@ -141,14 +141,24 @@ HEALTHZ_RESPONSES: dict[int, ResponseSpec] = {
 }
 
 _STRING = Schema(type=OpenAPIType.STRING)
+DOCUMENT_ID_PATTERN = "^(sha256:)?[0-9a-fA-F]{64}$"
 GRAPHQL_REQUEST = Schema(
     type=OpenAPIType.OBJECT,
     title="GraphQLRequest",
     description="A GraphQL request (GraphQL over HTTP). `query`, or instead a registered `documentId`, "
     "or Apollo's `extensions.persistedQuery`.",
+    # one of: the document's text, a registered document's id, or Apollo's APQ extension
+    any_of=[
+        Schema(required=["query"], properties={"query": Schema(type=OpenAPIType.STRING)}),
+        Schema(required=["documentId"], properties={"documentId": Schema(type=OpenAPIType.STRING)}),
+        Schema(required=["extensions"], properties={"extensions": Schema(
+            type=OpenAPIType.OBJECT, required=["persistedQuery"], properties={"persistedQuery": Schema(
+                type=OpenAPIType.OBJECT, required=["sha256Hash"],
+                properties={"sha256Hash": Schema(type=OpenAPIType.STRING, pattern="^[0-9a-fA-F]{64}$")})})}),
+    ],
     properties={
         "query": Schema(
-            type=OpenAPIType.STRING,
+            type=[OpenAPIType.STRING, OpenAPIType.NULL],
             min_length=1,
             pattern=r"\S",
             description="the GraphQL document (not blank)",
@@ -164,12 +174,13 @@ GRAPHQL_REQUEST = Schema(
             description="which operation to run when the document has several",
         ),
         "documentId": Schema(
-            type=OpenAPIType.STRING,
+            type=[OpenAPIType.STRING, OpenAPIType.NULL],
+            pattern=DOCUMENT_ID_PATTERN,
             description="a trusted document's id (`<sha256 hex>` or `sha256:<hex>`) from a registered "
             "persisted-documents manifest, instead of `query`",
         ),
         "extensions": Schema(
-            type=OpenAPIType.OBJECT,
+            type=[OpenAPIType.OBJECT, OpenAPIType.NULL],
             description='Apollo APQ: `{"persistedQuery": {"version": 1, "sha256Hash": "<hex>"}}`',
             additional_properties=Schema(),
         ),
@@ -190,6 +201,31 @@ class GraphQLPostOperation(Operation):
         )
 
 
+BEACON_REQUEST = Schema(
+    type=OpenAPIType.OBJECT,
+    title="ReadBeacon",
+    required=["story_id"],
+    properties={
+        "story_id": Schema(type=OpenAPIType.STRING, min_length=1, max_length=64, description="the story read"),
+        "dwell_ms": Schema(type=OpenAPIType.INTEGER, minimum=0, description="time on the story (ms)"),
+        "completed": Schema(type=OpenAPIType.BOOLEAN, description="read to the end"),
+    },
+)
+
+
+@dataclass
+class BeaconOperation(Operation):
+    """POST /reach/beacon: the JSON body the handler reads itself (any declared content type:
+    navigator.sendBeacon sends text/plain)."""
+
+    def __post_init__(self) -> None:
+        self.request_body = RequestBody(
+            content={"application/json": OpenAPIMediaType(schema=BEACON_REQUEST)},
+            description="Nothing about the reader is kept; a story that is not published is ignored.",
+            required=True,
+        )
+
+
 @dataclass
 class GraphQLGetOperation(Operation):
     """GET /graphql: queries in the URL (cacheable); GraphiQL for browsers in development."""
@@ -205,7 +241,8 @@ class GraphQLGetOperation(Operation):
                       description="JSON object with the variables"),
             Parameter(name="operationName", param_in="query", required=False, schema=_STRING,
                       description="which operation to run"),
-            Parameter(name="documentId", param_in="query", required=False, schema=_STRING,
+            Parameter(name="documentId", param_in="query", required=False,
+                      schema=Schema(type=OpenAPIType.STRING, pattern=DOCUMENT_ID_PATTERN),
                       description="a registered trusted document's id (`<sha256 hex>` or `sha256:<hex>`), instead of query"),
             Parameter(name="extensions", param_in="query", required=False,
                       content={"application/json": OpenAPIMediaType(

@@ -16,11 +16,16 @@ from hub.ids import now_ms
 from hub.reach import charts, export, queries, report
 from hub.reach import reads as reach_reads
 from hub.rest.jsonbody import decode
+from hub.rest.openapi_docs import EXPORT_ERRORS, BeaconOperation, error_spec
 from hub.store.documents import PublishedStoryDoc
 from hub.store.scope import Scope
 from hub.store.stories import StoryRepository
 
 TAGS = ["reach"]
+# the errors of the exports and charts: a malformed period or metric (REACH_PERIOD_INVALID,
+# REACH_METRIC_UNKNOWN), no token, no right, an unknown story
+ERRORS = {**EXPORT_ERRORS, 400: error_spec("REACH_PERIOD_INVALID, REACH_METRIC_UNKNOWN, SCORING_RULES_*: a parameter is malformed"),
+          404: error_spec("NOT_FOUND: no such story, or no rules yet")}  # fmt: skip
 SVG = "image/svg+xml"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_BEACON_BYTES = 2_048
@@ -36,13 +41,14 @@ def _allowed(request: Request[Any, Any, Any], state: State, action: Action) -> S
 
 
 @post("/reach/beacon", summary="Report a read's dwell and completion (the app)", tags=TAGS, status_code=204,
+      operation_class=BeaconOperation, responses={400: error_spec("REACH_BEACON_INVALID, BAD_REQUEST, JSON_TOO_DEEP: a malformed beacon")},
       description="Anonymous; the app sends it when a reader leaves a story (navigator.sendBeacon, any content "
       "type): JSON {story_id, dwell_ms, completed}. Nothing about the reader is kept; crawlers are ignored. "
       "REACH_BEACON_INVALID for a malformed body; a story that is not published is ignored.")  # fmt: skip
 async def beacon(request: Request[Any, Any, Any], state: State) -> None:
     raw = await request.body()
     if len(raw) > MAX_BEACON_BYTES:
-        raise HubError(Codes.BAD_REQUEST, reason="信标过大 / beacon too large")
+        raise HubError(Codes.BAD_REQUEST, reason_zh="信标过大", reason_en="the beacon is too large")
     story_id, dwell, completed = reach_reads.check_beacon(decode(raw))
     tenant = scope_for_request(request, state.settings).tenant
     if await PublishedStoryDoc.get_pymongo_collection().find_one({"tenant": tenant, "_id": story_id}, {"_id": 1}) is None:
@@ -60,25 +66,25 @@ def _download(body: bytes, media_type: str, filename: str) -> Response[bytes]:
     return Response(body, media_type=media_type, headers={"content-disposition": f'attachment; filename="{filename}"'})
 
 
-@get("/reach/reports.xlsx", summary="Monthly 绩效 report as XLSX", tags=TAGS,
+@get("/reach/reports.xlsx", summary="Monthly 绩效 report as XLSX", tags=TAGS, media_type=XLSX, responses=ERRORS,
      description="Sheets 人员, 部门, 稿件; the title row names the month and rule version. Needs user.read.")  # fmt: skip
 async def report_xlsx(request: Request[Any, Any, Any], state: State, month: FromQuery[str], version: FromQuery[int | None] = None) -> Response[bytes]:
     r = await _report(request, state, month, version)
     return _download(export.to_xlsx(r), XLSX, f"performance-{r.month}-v{r.rules_version}.xlsx")
 
 
-@get("/reach/reports.csv", summary="Monthly 绩效 report as CSV (per person)", tags=TAGS,
+@get("/reach/reports.csv", summary="Monthly 绩效 report as CSV (per person)", tags=TAGS, media_type="text/csv", responses=ERRORS,
      description="UTF-8 with BOM; the first row names the month and rule version. Needs user.read.")  # fmt: skip
 async def report_csv(request: Request[Any, Any, Any], state: State, month: FromQuery[str], version: FromQuery[int | None] = None) -> Response[bytes]:
     r = await _report(request, state, month, version)
-    return _download(export.to_csv(r), "text/csv; charset=utf-8", f"performance-{r.month}-v{r.rules_version}.csv")
+    return _download(export.to_csv(r), "text/csv", f"performance-{r.month}-v{r.rules_version}.csv")
 
 
 def _svg(text: str) -> Response[bytes]:
     return Response(text.encode("utf-8"), media_type=SVG, headers={"cache-control": "private, max-age=60"})
 
 
-@get("/reach/charts/story.svg", summary="A story's reach over time per channel (SVG)", tags=TAGS)
+@get("/reach/charts/story.svg", media_type=SVG, responses=ERRORS, summary="A story's reach over time per channel (SVG)", tags=TAGS)
 async def chart_story(request: Request[Any, Any, Any], state: State, story_id: FromQuery[str], metric: FromQuery[str] = "views") -> Response[bytes]:
     scope = _allowed(request, state, Action.STORY_READ_DRAFT)
     queries.metric(metric)
@@ -88,7 +94,7 @@ async def chart_story(request: Request[Any, Any, Any], state: State, story_id: F
     return _svg(charts.line_chart(f"传播趋势 {metric}", {k: v for k, v in lines.items() if v}))
 
 
-@get("/reach/charts/top.svg", summary="Top stories of a period (SVG)", tags=TAGS)
+@get("/reach/charts/top.svg", media_type=SVG, responses=ERRORS, summary="Top stories of a period (SVG)", tags=TAGS)
 async def chart_top(request: Request[Any, Any, Any], state: State, month: FromQuery[str | None] = None, first_day: FromQuery[str | None] = None,
                     last_day: FromQuery[str | None] = None, metric: FromQuery[str] = "views", limit: FromQuery[int] = 10) -> Response[bytes]:  # fmt: skip
     scope = _allowed(request, state, Action.STORY_READ_DRAFT)
@@ -97,7 +103,7 @@ async def chart_top(request: Request[Any, Any, Any], state: State, month: FromQu
     return _svg(charts.bar_chart(f"传播排行 {p.first}~{p.last} {metric}", [(r.title or r.story_id, r.value) for r in rows]))
 
 
-@get("/reach/charts/channels.svg", summary="The channel mix of a period (SVG)", tags=TAGS)
+@get("/reach/charts/channels.svg", media_type=SVG, responses=ERRORS, summary="The channel mix of a period (SVG)", tags=TAGS)
 async def chart_channels(request: Request[Any, Any, Any], state: State, month: FromQuery[str | None] = None, first_day: FromQuery[str | None] = None,
                          last_day: FromQuery[str | None] = None, metric: FromQuery[str] = "views") -> Response[bytes]:  # fmt: skip
     scope = _allowed(request, state, Action.STORY_READ_DRAFT)
@@ -107,7 +113,7 @@ async def chart_channels(request: Request[Any, Any, Any], state: State, month: F
     return _svg(charts.pie_chart(f"渠道构成 {p.first}~{p.last} {metric}", [(str(k), v.get(metric, 0)) for k, v in rows]))
 
 
-@get("/reach/charts/person.svg", summary="A person's month: their stories' reach (SVG)", tags=TAGS)
+@get("/reach/charts/person.svg", media_type=SVG, responses=ERRORS, summary="A person's month: their stories' reach (SVG)", tags=TAGS)
 async def chart_person(request: Request[Any, Any, Any], state: State, person: FromQuery[str], month: FromQuery[str],
                        metric: FromQuery[str] = "views") -> Response[bytes]:  # fmt: skip
     scope = _allowed(request, state, Action.USER_READ)
