@@ -185,7 +185,9 @@ class Distribution:
             Consumer(self.deliver_name, (), self.handle_deliver, self.policy, lease_seconds=self.lease_seconds,
                      concurrency=self.concurrency),
             Consumer(self.poll_name, (), self.handle_poll, self.policy, concurrency=self.concurrency),
-            Consumer(self.metrics_name, (), self.handle_metrics, self.metrics_policy, concurrency=self.concurrency),
+            # counts one at a time: a fetch records growth against the point before it, so two
+            # fetches of one publication side by side could file a period twice or not at all
+            Consumer(self.metrics_name, (), self.handle_metrics, self.metrics_policy),
         ]
 
     async def aclose(self) -> None:

@@ -10,7 +10,10 @@ channel's business; the client never interprets it beyond the token-expired code
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import time
+import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,6 +73,21 @@ def dig(value: Any, path: str) -> Any:
     return value
 
 
+# One refresh at a time per platform account in this process: deliveries run side by side
+# (hub/jobs/worker.py), each with its own client, and two refreshes with the same refresh
+# token would have the platform rotate it under the second (douyin: refresh_token 无效).
+_ACCOUNT_LOCKS: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+
+def _account_lock(base_url: str, credentials: Mapping[str, str]) -> asyncio.Lock:
+    key = hashlib.sha256(json.dumps([base_url, dict(credentials)], sort_keys=True).encode()).hexdigest()
+    lock = _ACCOUNT_LOCKS.get(key)
+    if lock is None:
+        lock = asyncio.Lock()
+        _ACCOUNT_LOCKS[key] = lock
+    return lock
+
+
 @dataclass
 class PlatformApiClient:
     """A PlatformApi (see ronghub_sdk.transports) over httpx."""
@@ -85,11 +103,12 @@ class PlatformApiClient:
     store: TokenStore | None = None
     _state: TokenState = field(default_factory=TokenState)
     _rejected: str | None = None  # an access token the platform called expired
-    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _lock: asyncio.Lock = field(init=False)
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
         self._state.refresh_token = self.credentials.get("refresh_token")
+        self._lock = _account_lock(self.base_url, self.credentials)
 
     def _policy(self) -> OutboundPolicy:
         return self.policy or OutboundPolicy(self.allow_loopback)

@@ -118,6 +118,29 @@ async def test_douyin_rotated_refresh_token_survives_a_restart_and_is_shared_by_
     await other_worker.aclose()
 
 
+@pytest.mark.usefixtures("hub_url")
+async def test_deliveries_side_by_side_refresh_one_account_s_token_once(douyin: Any, tmp_path: Path) -> None:
+    """A worker runs deliveries side by side, each with its own client: they must not both
+    spend the same refresh token (the platform rotates it on the first: 'refresh_token 无效')."""
+    import asyncio
+
+    fake, config = douyin
+    tenant = "tokens-" + new_id()
+    story = materialize(VIDEO, tmp_path, {"vid-market": 2000})
+    variant = MANAGER.render("douyin", story, config=config)
+    clients = [transport_for(MANAGER, "douyin", config,
+                             token_store=StoredTokens(SETTINGS, tenant, "douyin", config["credentials"]))
+               for _ in range(4)]  # fmt: skip
+    results = await asyncio.gather(*(
+        MANAGER.deliver("douyin", variant, transport=c, idempotency_key=f"side-{i}", config=config)
+        for i, c in enumerate(clients)
+    ))  # fmt: skip
+    assert len(results) == 4 and len(fake.items) == 4
+    assert fake.token_refreshes == 1  # one refresh, the others took its token
+    for c in clients:
+        await c.aclose()
+
+
 async def test_douyin_rate_limit_and_timeout_are_transient_then_delivery_succeeds(douyin: Any, tmp_path: Path) -> None:
     fake, config = douyin
     story = materialize(VIDEO, tmp_path, {"vid-market": 2000})

@@ -175,7 +175,7 @@ def test_seeding_after_an_interrupted_run_completes_without_duplicates(store_uri
         assert done.returncode == 0, done.stderr
         return done.stderr + done.stdout
 
-    assert f"{len(STORIES)} stories created" in seed()
+    assert f"{len(STORIES)} 篇示例稿件已写入 / stories created" in seed()
     with MongoClient(store_uri, serverSelectionTimeoutMS=5_000) as client:
         # Simulate a run killed before its last step: the tenant marker is missing
         # and one story was never approved (so never distributed nor published).
@@ -188,7 +188,7 @@ def test_seeding_after_an_interrupted_run_completes_without_duplicates(store_uri
         client[db]["jobs"].delete_many({"_id": {"$regex": f"^distribution\\.[a-z]+:{one['_id']}"}})
         client[db]["published_stories"].delete_many({"_id": one["_id"]})
 
-        assert "0 stories created" in seed()
+        assert "0 篇示例稿件已写入 / stories created" in seed()
         assert _count(client, db, "stories", {"tenant": "default"}) == len(STORIES)
         published = _count(client, db, "stories", {"tenant": "default", "status": "published"})
         assert published == sum(1 for s in STORIES if s.get("publish", True))

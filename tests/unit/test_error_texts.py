@@ -37,7 +37,7 @@ NEUTRAL = {
     "media_kind", "megapixels", "method", "offset", "other", "proofreader", "received", "ref", "reported",
     "required", "revision", "role", "scope", "seconds", "signed_stage", "size", "stage", "status", "story",
     "submitted", "subscription_id", "target", "tenant", "title", "topic", "topics", "until", "url", "user",
-    "column", "found", "department", "document_id", "external_id",
+    "column", "found", "department", "document_id", "external_id", "metric", "version",
 }  # fmt: skip
 
 
