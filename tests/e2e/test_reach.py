@@ -31,6 +31,7 @@ from hub.reach.schedule import month_of
 from hub.settings import Settings
 from hub.store.documents import StoryDoc
 from hub.store.scope import Scope
+from hub.transports.token_store import PlatformTokenDoc
 from tests.conftest import DEV_TOKEN, GraphQLClient, run_until_idle
 from tests.e2e.test_distribution_all_channels import CHANNELS, SECRET, stand_in_config, upload
 from tests.fakes import douyin as dy
@@ -105,6 +106,9 @@ async def test_scheduled_collection_reach_outage_rules_and_export(
     month = month_of(clock())
     async with serve(fake_douyin.app()) as dy_url, serve(fake_wechat.app()) as wx_url, serve(portal.app()) as portal_url:
         config = stand_in_config(dy_url, wx_url, portal_url, tmp_path)
+        # new stand-ins are new platforms: the tokens an earlier test's 抖音 stand-in issued
+        # to this (shared) center's account mean nothing to them
+        await PlatformTokenDoc.get_pymongo_collection().delete_many({"tenant": tenant})
         settings = hub_settings.model_copy(update={"outbound_allow_loopback": True})
         center = Scope(tenant, "operator", public_only=False)
         for name, section in config.items():
