@@ -137,6 +137,8 @@ async def test_deliveries_side_by_side_refresh_one_account_s_token_once(douyin: 
     ))  # fmt: skip
     assert len(results) == 4 and len(fake.items) == 4
     assert fake.token_refreshes == 1  # one refresh, the others took its token
+    # and no client spent the refresh token again (each would be refused: refresh_token 无效)
+    assert fake.calls["/oauth/refresh_token/"] == 1
     for c in clients:
         await c.aclose()
 
