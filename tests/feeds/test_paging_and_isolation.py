@@ -201,8 +201,12 @@ async def test_a_platform_client_reads_several_centers_with_one_cursor(
                                      { id selection { tenants } } }""", {"t": [a.tenant, b.tenant]})  # fmt: skip
     assert "errors" not in body, body
     sub = body["data"]["createFeedSubscription"]
+    # drained one by one: the feed is in delivery order, and the workers may deliver
+    # two approved stories in either order
     await publish(http, a, "甲稿")
+    await drain()
     await publish(http, c, "丙稿")  # not selected
+    await drain()
     await publish(http, b, "乙稿")
     await drain()
     items, _ = await read_all(http, f"/feeds/{sub['id']}/feed.json", headers)
