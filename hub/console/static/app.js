@@ -562,5 +562,14 @@
     });
   }
 
-  start();
+  // Pages in other files (console/*.js, loaded after this one) add their routes here;
+  // they get the same helpers the pages in this file use.
+  window.Console = {
+    register(re, nav, fn) { routes.push([re, nav, fn]); },
+    can, page, denied, esc, when, toast, failed, route, serial, onNewsroom, $, $$, STATUS, PUB_STATE,
+    me: () => me,
+    onLeave(fn) { leaveHooks.push(fn); },
+  };
+  // Deferred page scripts run before DOMContentLoaded: every route is registered by then.
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start); else start();
 })();
