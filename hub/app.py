@@ -41,6 +41,7 @@ from hub.search.rebuild import start_rebuild
 from hub.search.service import SearchService, build_engine
 from hub.search.service import install as install_search
 from hub.settings import Settings
+from hub.store import idempotency
 from hub.store.catalog import ColumnCache
 from hub.store.database import connect
 from hub.wenzheng.clock import SystemClock
@@ -83,6 +84,7 @@ def create_app(
     uri = settings.mongodb_uri
     generations = Generations()
     bus.configure(settings.events_poll_seconds, settings.events_retention_seconds)
+    idempotency.configure(settings.idempotency_key_retention_seconds)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

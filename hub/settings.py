@@ -308,6 +308,9 @@ class Settings(BaseSettings):
         0.5, description="how often a process with subscribers reads events stored by other processes"
     )
     events_retention_seconds: int = Field(86_400, description="how long stored newsroom events are kept")
+    idempotency_key_retention_seconds: int = Field(
+        86_400, ge=60, description="how long an idempotencyKey names its create; after that the key is free again"
+    )
 
     worker_in_process: bool = Field(
         True, description="run the background worker inside the API process (single-process mode)"

@@ -17,7 +17,15 @@ So two simultaneous requests with one key make one object, whichever finishes fi
 without waiting on each other and without relying on transaction isolation (which the
 embedded store lacks). A create refused before anything was written (bad input, no
 permission) gives the key back, so the client can correct its input and send it again
-with the same key. Keys are kept (no expiry yet); one is a small document.
+with the same key.
+
+Keys are kept for a retention window (`RONGHUB_IDEMPOTENCY_KEY_RETENTION_SECONDS`, a day
+by default, as payment APIs do): a retry inside it is answered as above; after it the key
+is free again and names a new create. An expired claim is treated as absent when read
+(so the window holds to the millisecond whatever the sweep does), and every
+`SWEEP_EVERY`th first claim in a process deletes the tenant's expired claims (an
+indexed range delete: no TTL index, which the embedded store keeps only on dates set by
+inserts, and no background task).
 """
 
 from __future__ import annotations
@@ -39,11 +47,27 @@ from hub.store.scope import Scope
 T = TypeVar("T")
 
 MAX_KEY_CHARS = 200
+SWEEP_EVERY = 200
+
+
+@dataclass
+class KeyConfig:
+    retention_seconds: int = 86_400
+
+
+config = KeyConfig()
+_claims_since_sweep = 0
+
+
+def configure(retention_seconds: int) -> None:
+    """Set from the hub's settings at start-up (hub/app.py)."""
+    config.retention_seconds = retention_seconds
 
 #: how the `idempotencyKey` input of every create is described in the schema
 IDEMPOTENCY_KEY_HELP = (
     "your own id for this create (e.g. a UUID; per user, 1-200 characters): sent again with the same "
-    "input it returns the object already made, never a second one; with other input IDEMPOTENCY_KEY_REUSED"
+    "input it returns the object already made, never a second one; with other input IDEMPOTENCY_KEY_REUSED. "
+    "A key is kept for the hub's retention window (a day by default), then names a new create"
 )
 
 #: what each operation is called in the refusal (Chinese)
@@ -64,7 +88,10 @@ class IdempotencyKeyDoc(TenantDocument):
 
     class Settings:
         name = "idempotency_keys"
-        indexes: ClassVar[list[Any]] = [IndexModel([("tenant", 1), ("actor", 1)])]
+        indexes: ClassVar[list[Any]] = [
+            IndexModel([("tenant", 1), ("actor", 1)]),
+            IndexModel([("tenant", 1), ("created_at", 1)]),  # the sweep of expired claims
+        ]
 
 
 def claim_id(tenant: str, actor: str, operation: str, key: str) -> str:
@@ -100,19 +127,43 @@ async def claim(scope: Scope, operation: str, key: str, print_: str, target: str
     cid = claim_id(scope.tenant, scope.actor, operation, check_key(key))
     coll = IdempotencyKeyDoc.get_pymongo_collection()
     target = target or new_id()
+    now = now_ms()
     try:
         await coll.insert_one({"_id": cid, "tenant": scope.tenant, "actor": scope.actor, "operation": operation,
-                               "key": key, "fingerprint": print_, "target_id": target, "created_at": now_ms()})  # fmt: skip
+                               "key": key, "fingerprint": print_, "target_id": target, "created_at": now})  # fmt: skip
+        await _maybe_sweep(scope.tenant, now)
         return Claim(cid, target, True)
     except DuplicateKeyError:
         pass
     raw = await coll.find_one({"_id": cid, "tenant": scope.tenant})
     if raw is None:  # given back by a refused first request just now: claim it afresh
         return await claim(scope, operation, key, print_, target)
+    if int(raw["created_at"]) < now - config.retention_seconds * 1000:
+        # past its window: the key is free again (only this expired claim is removed; a
+        # request that renewed it meanwhile keeps its own)
+        await coll.delete_one({"_id": cid, "tenant": scope.tenant, "created_at": raw["created_at"]})
+        return await claim(scope, operation, key, print_, target)
     if raw["fingerprint"] != print_:
         raise HubError(Codes.IDEMPOTENCY_KEY_REUSED, key=key, operation=operation,
                        operation_zh=OPERATIONS_ZH.get(operation, operation))  # fmt: skip
     return Claim(cid, str(raw["target_id"]), False)
+
+
+async def sweep(tenant: str, now: int | None = None) -> int:
+    """Delete the tenant's claims past the retention window; how many went."""
+    cutoff = (now if now is not None else now_ms()) - config.retention_seconds * 1000
+    result = await IdempotencyKeyDoc.get_pymongo_collection().delete_many(
+        {"tenant": tenant, "created_at": {"$lt": cutoff}}
+    )
+    return int(result.deleted_count)
+
+
+async def _maybe_sweep(tenant: str, now: int) -> None:
+    global _claims_since_sweep
+    _claims_since_sweep += 1
+    if _claims_since_sweep >= SWEEP_EVERY:
+        _claims_since_sweep = 0
+        await sweep(tenant, now)
 
 
 async def release(scope: Scope, found: Claim) -> None:

@@ -143,3 +143,43 @@ async def test_a_partner_subscribing_twice_at_once_with_one_key_gets_one_subscri
     other = await raw_gql(http, partner.headers, 'mutation($k: String!) { createFeedSubscription(name: "另一个", idempotencyKey: $k) { id } }',
                           {"k": key})  # fmt: skip
     assert other["errors"][0]["extensions"]["code"] == "IDEMPOTENCY_KEY_REUSED"
+
+
+async def test_a_key_names_its_create_for_the_retention_window_and_is_free_after_it(http: httpx.AsyncClient) -> None:
+    from hub.store import idempotency
+
+    tenant = await make_tenant()
+    editor, _ = await person(http, tenant, "editor")
+    story = {"title": "过了保留期的重试", "bodyText": "正文。", "idempotencyKey": str(new_id())}
+    first = (await gql(http, editor, CREATE, {"i": story}))["createStory"]
+    window_ms = idempotency.config.retention_seconds * 1000
+    coll = IdempotencyKeyDoc.get_pymongo_collection()
+    # the claim is a millisecond inside its window: still the same story
+    await coll.update_many({"tenant": tenant}, {"$inc": {"created_at": -(window_ms - 60_000)}})
+    assert (await gql(http, editor, CREATE, {"i": story}))["createStory"]["id"] == first["id"]
+    # past the window: the key is free again and names a new create
+    await coll.update_many({"tenant": tenant}, {"$inc": {"created_at": -120_000}})
+    second = (await gql(http, editor, CREATE, {"i": story}))["createStory"]
+    assert second["id"] != first["id"]
+    assert sorted(s.id for s in await stories_titled(tenant, "过了保留期的重试")) == sorted([first["id"], second["id"]])
+    # and the renewed claim holds for the new story
+    assert (await gql(http, editor, CREATE, {"i": story}))["createStory"]["id"] == second["id"]
+
+
+async def test_the_sweep_removes_only_the_tenant_s_expired_claims(http: httpx.AsyncClient) -> None:
+    from hub.ids import now_ms
+    from hub.store import idempotency
+
+    tenant, other = await make_tenant(), await make_tenant()
+    now = now_ms()
+    old = now - idempotency.config.retention_seconds * 1000 - 1
+    coll = IdempotencyKeyDoc.get_pymongo_collection()
+    base = {"actor": "u", "operation": "createStory", "key": "k", "fingerprint": "f", "target_id": "x"}
+    await coll.insert_many([
+        {**base, "_id": f"ik-old-{tenant}", "tenant": tenant, "created_at": old},
+        {**base, "_id": f"ik-new-{tenant}", "tenant": tenant, "created_at": now},
+        {**base, "_id": f"ik-old-{other}", "tenant": other, "created_at": old},
+    ])  # fmt: skip
+    assert await idempotency.sweep(tenant, now) == 1
+    left = [d["_id"] async for d in coll.find({"tenant": {"$in": [tenant, other]}})]
+    assert sorted(left) == sorted([f"ik-new-{tenant}", f"ik-old-{other}"])
