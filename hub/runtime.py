@@ -71,6 +71,9 @@ def restart_policy(settings: Settings) -> RestartPolicy:
         first_delay=settings.store_restart_delay_seconds,
         max_delay=settings.store_restart_max_delay_seconds,
         stable_after=settings.store_stable_seconds,
+        probe_every=settings.store_probe_seconds,
+        probe_timeout=settings.store_probe_timeout_seconds,
+        probe_misses=settings.store_probe_misses,
     )
 
 

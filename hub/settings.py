@@ -46,6 +46,15 @@ class Settings(BaseSettings):
     store_stable_seconds: float = Field(
         60.0, ge=0, description="an embedded store up this long has its count of failed restarts cleared"
     )
+    store_probe_seconds: float = Field(
+        10.0, ge=0, description="how often the embedded store is pinged to find one that hangs while alive (0: never)"
+    )
+    store_probe_timeout_seconds: float = Field(
+        10.0, gt=0, description="how long each ping of the embedded store may take"
+    )
+    store_probe_misses: int = Field(
+        3, ge=1, description="unanswered pings in a row after which a hung embedded store is killed and restarted"
+    )
     shutdown_grace_seconds: int = Field(
         5,
         ge=0,

@@ -334,6 +334,29 @@ class EmbeddedStore:
         self.stop()
         raise EmbeddedStoreError(f"the embedded store did not answer within {self.startup_timeout}s: {last}")
 
+    def ping(self, timeout: float) -> bool:
+        """Whether the running store answers a ping within `timeout` seconds (a stopped or
+        deadlocked process still accepts connections, so only an answer counts)."""
+        if self.port is None:
+            return False
+        ms = max(1, int(timeout * 1000))
+        try:
+            client: MongoClient[dict[str, Any]] = MongoClient(
+                self.uri, serverSelectionTimeoutMS=ms, connectTimeoutMS=ms, socketTimeoutMS=ms
+            )
+            with client:
+                client.admin.command("ping")
+            return True
+        except PyMongoError:
+            return False
+
+    def kill(self) -> None:
+        """SIGKILL the store process (a hung one ignores SIGTERM); its watcher then restarts it."""
+        proc = self._proc
+        if proc is not None and proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(proc.pid, signal.SIGKILL)
+
     def wait(self) -> int | None:
         """Block until the store process exits; its exit code (None: none was running)."""
         proc = self._proc

@@ -10,6 +10,14 @@ row the store is `failed` and /healthz answers 503, so an orchestrator restarts 
 whole hub (the watcher keeps trying at `max_delay` meanwhile). A store that stays up
 for `stable_after` seconds clears the count. `stop()` ends all of it within about a
 second whatever the state, so SIGTERM is honoured while the store is down.
+
+A store can also hang while alive (stopped, deadlocked, stuck in a loop): the process
+is there, so waiting on it notices nothing, and every request would wait for its
+timeout forever after. A prober thread pings the running store every `probe_every`
+seconds; after `probe_misses` unanswered pings in a row (each allowed `probe_timeout`)
+it kills the store with SIGKILL, and the watcher restarts it as above. The bar is high
+on purpose (30 s without a single answer by default): a store merely busy with a long
+sort still answers a ping in between.
 """
 
 from __future__ import annotations
@@ -35,6 +43,9 @@ class RestartPolicy:
     first_delay: float = 0.5
     max_delay: float = 10.0
     stable_after: float = 60.0
+    probe_every: float = 10.0  # 0: no probing
+    probe_timeout: float = 10.0
+    probe_misses: int = 3
 
     def delay(self, attempt: int) -> float:
         """Seconds to wait before restart number `attempt` (1-based) of a row."""
@@ -62,12 +73,18 @@ class StoreSupervisor:
         policy: RestartPolicy | None = None,
         clock: Callable[[], float] = time.monotonic,
         wait: Callable[[float], bool] | None = None,
+        probe: Callable[[], bool] | None = None,
+        probe_wait: Callable[[float], bool] | None = None,
     ) -> None:
         self.store = store
         self.policy = policy or RestartPolicy()
         self.clock = clock
         self._stopping = threading.Event()
         self._wait = wait or self._stopping.wait
+        self._probe = probe or (lambda: bool(self.store.ping(self.policy.probe_timeout)))
+        self._probe_wait = probe_wait or self._stopping.wait
+        self._prober: threading.Thread | None = None
+        self.hangs = 0  # hung stores killed (for a restart) since the hub started
         self._lock = threading.Lock()  # start and stop of the child never overlap
         self._thread: threading.Thread | None = None
         self._up_since = 0.0
@@ -89,6 +106,9 @@ class StoreSupervisor:
         self._set(StoreState.RUNNING)
         self._thread = threading.Thread(target=self._watch, name="embedded-store-supervisor", daemon=True)
         self._thread.start()
+        if self.policy.probe_every > 0:
+            self._prober = threading.Thread(target=self._probe_loop, name="embedded-store-prober", daemon=True)
+            self._prober.start()
         return uri
 
     def stop(self, timeout: float = 5.0) -> None:
@@ -96,8 +116,9 @@ class StoreSupervisor:
         self._stopping.set()
         with self._lock:
             self.store.stop()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout)
+        for thread in (self._thread, self._prober):
+            if thread is not None and thread is not threading.current_thread():
+                thread.join(timeout)
         self._set(StoreState.STOPPED)
 
     def __enter__(self) -> StoreSupervisor:
@@ -157,3 +178,25 @@ class StoreSupervisor:
                 self.restarts += 1
                 self._set(StoreState.RUNNING)
             return True
+
+    # ---- the prober thread --------------------------------------------------------
+
+    def _probe_loop(self) -> None:
+        misses = 0
+        while not self._probe_wait(self.policy.probe_every):
+            if self.state != StoreState.RUNNING or self._probe():
+                misses = 0
+                continue
+            misses += 1
+            log.warning("embedded_store.unanswered", misses=misses, pid=self.store.pid)
+            if misses < self.policy.probe_misses:
+                continue
+            misses = 0
+            with self._lock:  # never while a restart is starting a new child
+                if self._stopping.is_set():
+                    return
+                log.error("embedded_store.hung", pid=self.store.pid, killing=True)
+                self.store.kill()
+            with self.changed:
+                self.hangs += 1
+                self.changed.notify_all()

@@ -45,6 +45,27 @@ def test_a_killed_store_is_restarted_on_its_data_and_port_and_the_open_client_ca
     wait_until(lambda: not store_pids(store.data_dir), 30, "the store to stop with its supervisor")
 
 
+def test_a_store_that_hangs_while_alive_is_killed_and_restarted_and_the_open_client_carries_on(
+    tmp_path: Path,
+) -> None:
+    store = EmbeddedStore(tmp_path / "store")
+    policy = RestartPolicy(first_delay=0.1, probe_every=0.2, probe_timeout=0.5, probe_misses=3)
+    with StoreSupervisor(store, policy) as sup:
+        client: MongoClient[dict[str, Any]] = MongoClient(sup.uri, serverSelectionTimeoutMS=30_000)
+        with client:
+            client.ronghub.things.insert_one({"_id": "before", "tenant": "t"})
+            first = store_pids(store.data_dir)
+            assert len(first) == 1
+            os.kill(first[0], signal.SIGSTOP)  # alive, holding its port, answering nothing
+            with sup.changed:
+                assert sup.changed.wait_for(lambda: sup.hangs == 1 and sup.restarts == 1, 60), sup.state
+            again = store_pids(store.data_dir)
+            assert len(again) == 1 and again != first
+            assert client.ronghub.things.find_one({"_id": "before"}) is not None
+            client.ronghub.things.insert_one({"_id": "after", "tenant": "t"})
+    wait_until(lambda: not store_pids(store.data_dir), 30, "the store to stop with its supervisor")
+
+
 def _occupy(port: int) -> socket.socket:
     """Listen on `port` so a restarted store cannot bind it (its restarts fail)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -168,3 +168,81 @@ def test_stop_while_restarting_ends_promptly_and_starts_nothing() -> None:
 def test_the_restart_delay_doubles_up_to_its_cap() -> None:
     policy = RestartPolicy(first_delay=0.5, max_delay=4.0)
     assert [policy.delay(n) for n in range(1, 7)] == [0.5, 1.0, 2.0, 4.0, 4.0, 4.0]
+
+
+class Ticks:
+    """The prober's waits: each `tick()` lets it probe once; `stop()` ends it."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._pending = 0
+        self._stopped = False
+        self.taken = 0
+
+    def wait(self, seconds: float) -> bool:
+        with self._cond:
+            self._cond.wait_for(lambda: self._pending > 0 or self._stopped)
+            if self._stopped:
+                return True
+            self._pending -= 1
+            self.taken += 1
+            self._cond.notify_all()
+            return False
+
+    def tick(self, n: int = 1) -> None:
+        with self._cond:
+            self._pending += n
+            self._cond.notify_all()
+            assert self._cond.wait_for(lambda: self._pending == 0, BOUND)
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopped = True
+            self._cond.notify_all()
+
+
+def probed(store: FakeStore, answers: list[bool], ticks: Ticks, **policy: float) -> StoreSupervisor:
+    def probe() -> bool:
+        return answers.pop(0) if answers else True
+
+    sup = StoreSupervisor(store, RestartPolicy(probe_misses=3, first_delay=0, **policy),  # type: ignore[arg-type]
+                          clock=Clock(), wait=lambda s: False, probe=probe, probe_wait=ticks.wait)  # fmt: skip
+    original_stop = sup.stop
+
+    def stop(timeout: float = 5.0) -> None:
+        ticks.stop()
+        original_stop(timeout)
+
+    sup.stop = stop  # type: ignore[method-assign]
+    return sup
+
+
+def test_a_store_that_stops_answering_while_alive_is_killed_and_restarted(cleanup: list[StoreSupervisor]) -> None:
+    store, ticks = FakeStore(), Ticks()
+    sup = probed(store, [False, False, False], ticks)
+    cleanup.append(sup)
+    sup.start()
+    ticks.tick(2)  # two pings unanswered: not yet
+    assert sup.hangs == 0 and store.starts == [None]
+    ticks.tick()  # the third in a row: killed, and the watcher starts it again on its port
+    until(sup, lambda: sup.hangs == 1 and sup.restarts == 1 and sup.state == StoreState.RUNNING)
+    assert store.starts == [None, 41234]
+
+
+def test_an_answer_between_missed_pings_starts_the_count_afresh(cleanup: list[StoreSupervisor]) -> None:
+    store, ticks = FakeStore(), Ticks()
+    sup = probed(store, [False, False, True, False, False, True], ticks)
+    cleanup.append(sup)
+    sup.start()
+    ticks.tick(8)
+    assert sup.hangs == 0 and sup.restarts == 0 and store.starts == [None]
+
+
+def test_probing_can_be_turned_off() -> None:
+    store = FakeStore()
+    sup = StoreSupervisor(store, RestartPolicy(probe_every=0), clock=Clock(), wait=lambda s: False)  # type: ignore[arg-type]
+    sup.start()
+    try:
+        assert sup._prober is None
+    finally:
+        sup.stop()
