@@ -12,13 +12,14 @@ from typing import Any
 
 from ronghub_sdk import PermanentDeliveryError
 
+from hub.domain import permalink
 from hub.domain.story import StoryStatus
 from hub.errors import HubError
 from hub.events import bus
 from hub.feeds import log as feed_log
 from hub.ids import now_ms
 from hub.reach import reads as reach_reads
-from hub.store.documents import PublishedStoryDoc, RevisionDoc, StoryDoc
+from hub.store.documents import ColumnDoc, PublishedStoryDoc, RevisionDoc, StoryDoc, TenantDoc
 from hub.store.scope import Scope
 from hub.store.stories import StoryRepository
 
@@ -32,9 +33,26 @@ _STATUS_RETRIES = 5
 class ReadModelStore:
     """Implements `ronghub_sdk.transports.ReadModel` on the hub's store."""
 
-    def __init__(self, public_base_url: str = "", on_change: Callable[[str, int], None] | None = None) -> None:
+    def __init__(
+        self,
+        public_base_url: str = "",
+        on_change: Callable[[str, int], None] | None = None,
+        site_url_pattern: str | None = None,
+    ) -> None:
         self.public_base_url = public_base_url.rstrip("/")
         self.on_change = on_change  # told (tenant, new generation) after each change
+        self.site_url_pattern = site_url_pattern  # the deployment's; a center's own comes first
+
+    async def canonical_url(self, tenant: str, story_id: str, column_id: str | None, published_at: int) -> str | None:
+        """Where readers find the story, for partners (feeds' `url`, ninjs canonical-url):
+        the center's site page by its pattern (as `Story.url`), else the hub's public
+        API address, else None."""
+        center = await TenantDoc.find_one({"_id": tenant})
+        pattern = permalink.usable(center.site_url_pattern if center else None) or permalink.usable(self.site_url_pattern)
+        if pattern is not None:
+            column = await ColumnDoc.find_one({"tenant": tenant, "_id": column_id}) if column_id else None
+            return permalink.story_url(pattern, story_id, column.slug if column else None, published_at, tenant)
+        return f"{self.public_base_url}/stories/{story_id}" if self.public_base_url else None
 
     async def _changed(self, tenant: str, story_id: str, kind: str) -> None:
         generation = await StoryRepository(Scope(tenant, ACTOR, public_only=False)).bump_read_model()
@@ -75,10 +93,11 @@ class ReadModelStore:
         )
         await doc.save()  # upsert: the same revision published twice is the same document
         url = f"{self.public_base_url}/stories/{story_id}"
+        canonical = await self.canonical_url(tenant, story_id, rev.content.column_id, doc.published_at or now)
         # partners: the story as published enters the partner item log (idempotent)
         await feed_log.put_story(
             tenant, feed_log.APP_FEED, story_id, rev.content, revision=rev.number, content_hash=rev.content_hash,
-            published_at=doc.published_at, updated_at=now, canonical_url=url if self.public_base_url else None,
+            published_at=doc.published_at, updated_at=now, canonical_url=canonical,
         )  # fmt: skip
         await self._changed(tenant, story_id, LIVE_PUBLISHED)
         return url

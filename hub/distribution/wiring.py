@@ -24,7 +24,9 @@ def build_transports(settings: Settings, on_read_model_change: Callable[[str, in
     """One transport per (channel, tenant), kept for the process's life: API clients hold
     their OAuth tokens and connection pools across deliveries."""
     provider = TransportProvider()
-    read_model = ReadModelStore(settings.public_base_url, on_change=on_read_model_change)
+    read_model = ReadModelStore(
+        settings.public_base_url, on_change=on_read_model_change, site_url_pattern=settings.site_url_pattern
+    )
     cache = provider.cache
 
     def factory(kind: TransportKind) -> Any:

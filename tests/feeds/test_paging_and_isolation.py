@@ -244,3 +244,21 @@ async def test_only_the_platform_admin_lists_another_centers_subscriptions(
     assert [s["id"] for s in listed["data"]["feedSubscriptions"]] == [sub["id"]]
     own = await gql(http, a.headers, query, {"t": b.tenant})  # a client always gets its own only
     assert [s["id"] for s in own["data"]["feedSubscriptions"]] == [sub["id"]]
+
+
+async def test_a_feed_item_links_the_center_s_site_page_when_the_center_has_a_pattern(
+    http: httpx.AsyncClient, drain: Any
+) -> None:
+    partner = await make_partner(http, prefix="fu")
+    sub = await subscribe(http, partner, formats=["json_feed", "ninjs"])
+    pattern = "https://news.example.cn/{yyyy}/{mm}{dd}/{id}.html"
+    body = await gql(http, partner.admin, "mutation($p: String) { setSiteUrlPattern(pattern: $p) }", {"p": pattern})
+    assert "errors" not in body, body
+    story_id = await publish(http, partner, "有站点地址的稿件")
+    await drain()
+    url = (await gql(http, partner.admin, "query($id: ID!) { story(id: $id) { url } }", {"id": story_id}))["data"]["story"]["url"]
+    assert url and url.startswith("https://news.example.cn/") and url.endswith(f"/{story_id}.html")
+    items, _ = await read_all(http, f"/feeds/{sub['id']}/feed.json", partner.headers)
+    assert [i["url"] for i in items] == [url]  # the same address as Story.url
+    ninjs = (await http.get(f"/feeds/{sub['id']}/feed.ninjs.json", headers=partner.headers)).json()
+    assert {"role": "canonical-url", "value": url} in ninjs["items"][0]["altids"]
