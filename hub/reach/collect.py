@@ -98,6 +98,9 @@ async def record_point(
     return gain
 
 
+RATE_KEEP_MS = 10 * 60_000
+
+
 async def take_rate_slot(tenant: str, channel: str, per_minute: int, now: int) -> float | None:
     """Count one fetch against the channel's per-minute limit; None when it may go
     ahead, else the seconds until the next minute (the job waits that long)."""
@@ -105,9 +108,13 @@ async def take_rate_slot(tenant: str, channel: str, per_minute: int, now: int) -
     doc_id = f"{tenant}:{channel}:{minute}"
     coll = MetricsRateDoc.get_pymongo_collection()
     res = await coll.find_one_and_update(
-        {"_id": doc_id}, {"$inc": {"fetches": 1}, "$setOnInsert": {"tenant": tenant, "at": now}}, upsert=True,
+        {"_id": doc_id}, {"$inc": {"fetches": 1}, "$set": {"tenant": tenant}, "$min": {"at": now}}, upsert=True,
         return_document=True,
     )  # fmt: skip
+    if res is not None and int(res.get("fetches", 0)) == 1:
+        # the first fetch of a minute clears the tenant's minutes gone by (a TTL index
+        # would not: MongoDB expires only BSON dates, and these are milliseconds)
+        await coll.delete_many({"tenant": {"$eq": tenant}, "at": {"$lt": now - RATE_KEEP_MS}})
     if res is not None and int(res.get("fetches", 0)) > per_minute:
         return ((minute + 1) * 60_000 - now) / 1000 + 0.001
     return None

@@ -121,7 +121,7 @@ class MetricsRateDoc(TenantDocument):
 
     class Settings:
         name = "reach_rate"
-        indexes: ClassVar[list[Any]] = [IndexModel([("at", 1)], expireAfterSeconds=600)]
+        indexes: ClassVar[list[Any]] = [IndexModel([("tenant", 1), ("at", 1)])]  # the sweep of minutes gone by
 
 
 REACH_MODELS: list[type[TenantDocument]] = [ReachSeriesDoc, ReachBucketDoc, ReachStoryMonthDoc, AppReadDoc, ScoringRulesDoc, MetricsRateDoc]

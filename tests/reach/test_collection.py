@@ -50,6 +50,21 @@ async def test_a_platform_s_rate_limit_is_shared_and_resets_each_minute() -> Non
     assert await take_rate_slot(tenant, "douyin", 2, minute + 15_000) is None  # each channel its own limit
 
 
+async def test_minutes_gone_by_of_the_rate_limit_are_cleared_by_a_new_minute_s_first_fetch() -> None:
+    from hub.reach.documents import MetricsRateDoc
+
+    tenant = "reach-" + new_id()
+    minute = AT - AT % 60_000
+    for m in range(3):
+        await take_rate_slot(tenant, "wechat", 5, minute + m * 60_000)
+    assert len(await MetricsRateDoc.find({"tenant": tenant}).to_list()) == 3  # all within ten minutes
+    await take_rate_slot(tenant, "wechat", 5, minute + 13 * 60_000)  # minutes 0-2 are over ten minutes old
+    later = await take_rate_slot(tenant, "wechat", 5, minute + 13 * 60_000 + 1)  # not the first: no sweep
+    assert later is None
+    kept = await MetricsRateDoc.find({"tenant": tenant}).to_list()
+    assert [d.id for d in kept] == [f"{tenant}:wechat:{minute // 60_000 + 13}"]
+
+
 async def test_a_fetch_over_the_rate_limit_waits_without_using_up_an_attempt() -> None:
     rig = Rig(metrics_after_s=(0.0,))
     rig.engine.channel_config = {"wall": {"metrics": {"per_minute": 1}}}
