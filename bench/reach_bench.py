@@ -29,7 +29,7 @@ from hub.reach import measures, queries
 from hub.reach.collect import StoryFacts, record_point
 from hub.reach.documents import ReachBucketDoc, ReachSeriesDoc, ReachStoryMonthDoc
 from hub.reach.schedule import day_of, day_start_ms
-from hub.store.database import connect
+from hub.wiring import connect
 
 TENANT = "bench"
 MONTH = "2026-11"

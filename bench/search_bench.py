@@ -152,8 +152,8 @@ async def _lag(service: SearchService, data_dir: Path) -> dict[str, float]:
     """Save through the repository, index through the outbox's entry point, search."""
     from hub.embedded.store import EmbeddedStore
     from hub.search import service as search_service
-    from hub.store.database import connect
     from hub.store.stories import StoryRepository
+    from hub.wiring import connect
 
     with EmbeddedStore(data_dir / "store") as store:
         database = await connect(store.uri, "bench_search")

@@ -14,10 +14,10 @@ from hub.demo.content import COLUMNS
 from hub.domain.story import StoryStatus, build_content
 from hub.ids import new_id
 from hub.settings import Settings
-from hub.store.database import connect
 from hub.store.documents import AssetDoc, ColumnDoc, PublishedStoryDoc, StoryDoc, TenantDoc
 from hub.store.scope import Scope
 from hub.store.stories import StoryRepository
+from hub.wiring import connect
 
 SEED_ACTOR = "bench-seed"
 BATCH = 1_000

@@ -22,7 +22,6 @@ from hub.errors import HubError
 from hub.events import bus
 from hub.graphql.persisted import PersistedDocuments
 from hub.graphql.schema import build_schema
-from hub.jobs.registry import builtin_consumers
 from hub.jobs.service import running_worker
 from hub.logging import configure_logging
 from hub.reach.reads import ReadCounter
@@ -43,9 +42,9 @@ from hub.search.service import install as install_search
 from hub.settings import Settings
 from hub.store import idempotency
 from hub.store.catalog import ColumnCache
-from hub.store.database import connect
 from hub.wenzheng.clock import SystemClock
 from hub.wenzheng.limits import IntakeLimiter
+from hub.wiring import builtin_consumers, connect
 
 READ_MODEL_POLL_SECONDS = 1.0
 STORE_CUTOFF_SECONDS = 2.0  # at shutdown, store calls still waiting this long are cut off

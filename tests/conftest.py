@@ -24,9 +24,9 @@ from pymongo import monitoring
 from hub.app import create_app
 from hub.embedded.store import EmbeddedStore, free_port
 from hub.ids import new_id
-from hub.jobs.registry import builtin_consumers
 from hub.jobs.worker import Worker
 from hub.settings import Settings
+from hub.wiring import builtin_consumers
 
 # RONGHUB_SEEDS_DIR, else /work/shared/seeds found from /work/main and from worktrees alike.
 SEEDS = Path(os.environ["RONGHUB_SEEDS_DIR"]) if os.environ.get("RONGHUB_SEEDS_DIR") else next(

@@ -261,15 +261,6 @@ async def record_story(tenant: str, event: Any) -> None:
         log.warning("audit.append_deferred", tenant=tenant, key=event.id, action=audit["action"], exc_info=True)
 
 
-async def record_story_state(tenant: str, actor: str | None, action: str, doc: Any) -> None:
-    """An extra audit entry about a story's current state (e.g. the urgent path's
-    confirmation beside its status change), after the change; never raises."""
-    from hub.audit.deferred import record
-
-    await record(tenant, actor, action, "story", doc.id,
-                 {"version": doc.version, "status": str(getattr(doc.status, "value", doc.status)), "content_hash": doc.content_hash})  # fmt: skip
-
-
 async def has_key(tenant: str, key: str) -> bool:
     """Whether an entry appended with `key` exists (the recovery's duplicate check)."""
     return await _coll().find_one({"tenant": tenant, "key": key}, {"_id": 1}) is not None

@@ -30,6 +30,7 @@ from typing import Any
 
 import structlog
 from beanie import Document
+from beanie.exceptions import CollectionWasNotInitialized
 from pymongo import ReturnDocument
 
 from hub.audit.fields import FLAG, PENDING, REV, AuditPendingFields, pending_index
@@ -156,11 +157,25 @@ async def settle(model: type[Document], doc_id: Any, pending: Pending) -> dict[s
 
 # ---- the sweep -----------------------------------------------------------------------------
 def swept_models() -> list[type[Document]]:
-    """Every stored model whose documents can carry pending entries (the registry: a model
-    registers by mixing in `AuditPendingFields`)."""
-    from hub.store.registry import document_models
+    """Every stored model whose documents can carry pending entries: a model registers by
+    mixing in `AuditPendingFields`, and counts once the store has registered it (the
+    composition root, `hub.wiring.document_models`, does so for every model at start)."""
+    found: dict[str, type[Document]] = {}
+    todo: list[type] = list(AuditPendingFields.__subclasses__())
+    while todo:
+        model = todo.pop()
+        todo.extend(model.__subclasses__())
+        if issubclass(model, Document) and _registered(model):
+            found[f"{model.__module__}.{model.__qualname__}"] = model
+    return [found[name] for name in sorted(found)]
 
-    return [m for m in document_models() if issubclass(m, AuditPendingFields)]
+
+def _registered(model: type[Document]) -> bool:
+    try:
+        model.get_settings()
+    except CollectionWasNotInitialized:
+        return False
+    return True
 
 
 @dataclass

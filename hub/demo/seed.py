@@ -21,7 +21,6 @@ from hub.demo.pictures import demo_picture
 from hub.distribution.wiring import build_distribution
 from hub.domain.story import StoryStatus
 from hub.errors import HubError
-from hub.jobs.registry import builtin_consumers
 from hub.jobs.runner import WorkerState
 from hub.jobs.worker import Worker
 from hub.media.service import MediaService
@@ -29,10 +28,10 @@ from hub.search.errors import SearchCodes
 from hub.search.service import SearchService, build_engine
 from hub.settings import Settings
 from hub.store.catalog import AssetRepository, ColumnRepository, TenantDirectory
-from hub.store.database import connect
 from hub.store.documents import AssetDoc, ColumnDoc, StoryDoc
 from hub.store.scope import Scope
 from hub.store.stories import StoryRepository
+from hub.wiring import builtin_consumers, connect
 
 log = structlog.get_logger(__name__)
 

@@ -12,8 +12,8 @@ from hub.domain.permissions import Grant
 from hub.identity.directory import AccountRepository, UserRepository
 from hub.identity.documents import AccountDoc, UserDoc
 from hub.settings import Settings
-from hub.store.database import connect
 from hub.store.scope import Scope
+from hub.wiring import connect
 
 DEMO_ACTOR = "demo-seed"
 TOWN_ACCOUNT = "青山镇融媒号"

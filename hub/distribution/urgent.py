@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from hub.audit.log import record_story_state
+from hub.audit.deferred import record_story_state
 from hub.domain.story import StoryStatus
 from hub.errors import ErrorKind, HubError
 from hub.ids import now_ms

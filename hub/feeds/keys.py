@@ -17,51 +17,26 @@ partner holding either key verifies. A retired key stays in the JWKS for another
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hub.auth.keys import decrypt_text, encrypt_text
 from hub.feeds.documents import FeedKeyDoc as FeedKeyDoc
+from hub.feeds.keykinds import ED25519 as ED25519
+from hub.feeds.keykinds import SM2 as SM2
+from hub.feeds.keykinds import KeyKind, b64url
+from hub.feeds.keykinds import thumbprint as thumbprint
+from hub.feeds.sm2 import KIND as SM2_KIND
 from hub.ids import now_ms
 from hub.settings import Settings
 
-ED25519 = "ed25519"  # the RFC 9421 algorithm name; JWK alg is "EdDSA"
-SM2 = "sm2-sm3"
 ALG = ED25519
 JWKS_CACHE_SECONDS = 300
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def thumbprint(members: dict[str, Any]) -> str:
-    """RFC 7638 JWK thumbprint (SHA-256, base64url) of the required members given."""
-    canonical = json.dumps(members, separators=(",", ":"), sort_keys=True).encode()
-    return b64url(hashlib.sha256(canonical).digest())
-
-
-class KeyKind(Protocol):
-    """How one algorithm makes, publishes and uses a key pair."""
-
-    alg: str
-
-    def generate(self) -> tuple[str, dict[str, Any]]:
-        """A new pair: the private half as text (stored encrypted) and the public JWK
-        with its `kid`."""
-        ...
-
-    def signer(self, private: str, public_jwk: dict[str, Any]) -> Callable[[bytes], bytes]:
-        """The signing function of a stored pair."""
-        ...
 
 
 class _Ed25519:
@@ -89,9 +64,7 @@ def kind(alg: str) -> KeyKind:
     if alg == ED25519:
         return _Ed25519()
     if alg == SM2:
-        from hub.feeds.sm2 import KIND
-
-        return KIND
+        return SM2_KIND
     raise ValueError(f"unknown partner key algorithm {alg!r}")
 
 

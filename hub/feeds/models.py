@@ -1,4 +1,4 @@
-"""Every document the feeds subsystem stores (registered in hub/store/registry.py)."""
+"""Every document the feeds subsystem stores (registered in hub/wiring.py)."""
 
 from __future__ import annotations
 

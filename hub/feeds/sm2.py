@@ -21,7 +21,7 @@ from typing import Any
 
 from ronghub_sdk.sm2 import new_key, sign
 
-from hub.feeds.keys import SM2, b64url, thumbprint
+from hub.feeds.keykinds import SM2, b64url, thumbprint
 
 
 def jwk(public_hex: str) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from hub.editing import locks, notifications, proofreading
 from hub.editing.documents import CommentDoc, NotificationDoc, ProofRoundDoc, StoryLockDoc
 from hub.editing.rules import FieldTrack, LockView, round_label
 from hub.graphql.context import Context
-from hub.graphql.types import FieldChange, ms_to_dt
+from hub.graphql.types import FieldChange, ms_to_dt, story_link
 from hub.ids import now_ms
 from hub.store.idempotency import IDEMPOTENCY_KEY_HELP, create_once
 
@@ -200,6 +200,7 @@ def _seconds(info: Info[Context, None], seconds: int | None) -> int:
     return seconds if seconds is not None else info.context.settings.edit_lock_seconds
 
 
+@story_link("lock")
 async def lock_for_story(info: Info[Context, None], story_id: str) -> StoryLock | None:
     """Story.lock: the story's live edit lock, batched per request (one read for a page)."""
     loader = getattr(info.context, "_lock_loader", None)

@@ -8,13 +8,17 @@ Exempt are the arguments with a rule of their own: HTML bodies (`body`: UNSAFE_H
 text kept exactly and escaped into HTML (`bodyText`), secrets, URLs (the outbound guard),
 channel settings (checked when saved) and a comment anchor's `quote` (it must equal the
 body's text, which may itself quote markup as text).
+
+`input_fields` turns a GraphQL input object into the domain's plain values.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import strawberry
 from strawberry.extensions import SchemaExtension
 
 from hub.domain.plaintext import check_plain_text
@@ -51,3 +55,22 @@ class PlainTextInputs(SchemaExtension):
         if info.parent_type.name == "Mutation":
             check_arguments(kwargs)
         return _next(root, info, *args, **kwargs)
+
+
+def input_fields(data: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Given (not UNSET) input fields as plain values, in the domain's names."""
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(data):
+        if f.name in skip:
+            continue
+        value = getattr(data, f.name)
+        if value is strawberry.UNSET:
+            continue
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            value = dataclasses.asdict(value)
+        elif isinstance(value, list):
+            value = [str(v) for v in value]
+        out[f.name] = value
+    if "source" in out and out["source"] is None:
+        out["source"] = {}
+    return out

@@ -15,7 +15,7 @@ from hub.domain import permalink
 from hub.editing import preview_links
 from hub.errors import Codes, HubError, invalid
 from hub.graphql.context import Context
-from hub.graphql.types import Story, dt_to_ms, ms_to_dt
+from hub.graphql.types import Story, ms_to_dt
 from hub.ids import now_ms
 from hub.media.service import url_secret
 from hub.media.signing import uncacheable
@@ -23,21 +23,6 @@ from hub.store.documents import StoryDoc, TenantDoc
 
 if TYPE_CHECKING:
     from hub.settings import Settings
-
-
-async def story_url_for(info: Info[Context, None], story: Story) -> str | None:
-    """`Story.url`: None until the story is published, or when the center has no pattern."""
-    ctx = info.context
-    if story.published_at is None:
-        return None
-    center = await ctx.tenant_loader.load(ctx.scope.tenant)
-    pattern = permalink.usable(center.site_url_pattern if center else None) or permalink.usable(ctx.settings.site_url_pattern)
-    if pattern is None:
-        return None
-    column = await ctx.column_loader.load(story.column_id) if story.column_id else None
-    published = dt_to_ms(story.published_at)
-    assert published is not None
-    return permalink.story_url(pattern, str(story.id), column.slug if column else None, published, ctx.scope.tenant)
 
 
 def preview_key(settings: Settings) -> bytes:

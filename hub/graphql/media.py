@@ -5,22 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-import structlog
 from strawberry.types import Info
 
 from hub.errors import Codes, HubError, invalid
 from hub.graphql.context import Context
 from hub.graphql.types import Asset, Cursor, PageInfo
+from hub.graphql.urls import rendition_url_for
 from hub.media.assets import AssetStore
-from hub.media.blobs import BlobNotFound
-from hub.media.errors import MediaCodes
-from hub.media.renditions import PRESETS
 from hub.media.service import media_service
 from hub.store.scope import Scope
 
 DEFAULT_PAGE = 20
 
-log = structlog.get_logger(__name__)
 
 
 def _editor(info: Info[Context, None]) -> Scope:
@@ -28,50 +24,6 @@ def _editor(info: Info[Context, None]) -> Scope:
     if scope.anonymous:
         raise HubError(Codes.UNAUTHENTICATED)
     return scope
-
-
-async def original_url(info: Info[Context, None], asset: Asset) -> str | None:
-    if asset.blob_key is None:
-        return None
-    return await media_service(info.context.settings).url(asset.blob_key, asset.mime)
-
-
-async def rendition_url_for(info: Info[Context, None], asset_id: str, spec: str) -> str:
-    """Anonymous readers (assets of published stories) may ask for presets only, so they
-    cannot make the hub render and store arbitrary sizes."""
-    scope = info.context.scope
-    if scope.anonymous and spec not in PRESETS:
-        raise invalid("spec", f"匿名访问只能使用预设规格:{', '.join(PRESETS)}", f"anonymous readers may use presets only: {', '.join(PRESETS)}")
-    media = media_service(info.context.settings)
-    asset = await AssetStore(scope).require(asset_id)
-    key, mime = await media.rendition(scope, asset, spec)
-    return await media.url(key, mime)
-
-
-#: The picture itself is missing or bad: the field is null (logged), not an error.
-_NO_PICTURE = {MediaCodes.RENDITION_UNSUPPORTED.code, MediaCodes.MEDIA_UNREADABLE.code,
-               MediaCodes.IMAGE_TOO_LARGE.code, MediaCodes.IMAGE_TOO_MANY_FRAMES.code}  # fmt: skip
-
-
-async def rendition_url_or_none(info: Info[Context, None], asset: Asset, spec: str) -> str | None:
-    """`Asset.renditionUrl`: a rendition's URL, or None when the asset has no picture to
-    render (a video, an asset without a file, a file gone or unreadable). A spec the
-    caller may not use is still an error, on this field only (it is nullable)."""
-    scope = info.context.scope
-    if scope.anonymous and spec not in PRESETS:
-        raise invalid("spec", f"匿名访问只能使用预设规格:{', '.join(PRESETS)}", f"anonymous readers may use presets only: {', '.join(PRESETS)}")
-    if asset.kind != "image" or asset.blob_key is None:
-        return None
-    try:
-        return await rendition_url_for(info, str(asset.id), spec)
-    except BlobNotFound:
-        log.warning("media.rendition_original_missing", asset=str(asset.id), key=asset.blob_key)
-        return None
-    except HubError as err:
-        if err.code not in _NO_PICTURE:
-            raise
-        log.warning("media.rendition_failed", asset=str(asset.id), code=err.code)
-        return None
 
 
 @strawberry.type

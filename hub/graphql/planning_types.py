@@ -13,7 +13,7 @@ from strawberry.types import Info
 
 from hub.domain.permissions import Action, permits
 from hub.graphql.context import Context
-from hub.graphql.types import PageInfo, Story, dt_to_ms, ms_to_dt
+from hub.graphql.types import PageInfo, Story, dt_to_ms, ms_to_dt, story_link
 from hub.identity.documents import UserDoc
 from hub.ids import now_ms
 from hub.planning import rules
@@ -286,6 +286,7 @@ class Assignment:
         return Story.from_doc(doc) if doc else None
 
 
+@story_link("assignment")
 async def assignment_for_story(info: Info[Context, None], story_id: str) -> Assignment | None:
     """Story.assignment: the assignment a story was filed for (batched per request)."""
     doc = await loaders(info).of_story.load(story_id)

@@ -6,7 +6,6 @@ modules and list them in `query_parts()` / `mutation_parts()`; the schema merges
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
@@ -23,7 +22,7 @@ from hub.errors import invalid
 from hub.graphql.context import Context
 from hub.graphql.document_cache import DocumentCache, make_document_cache_extension
 from hub.graphql.errors import ShapeErrors
-from hub.graphql.inputs import PlainTextInputs
+from hub.graphql.inputs import PlainTextInputs, input_fields
 from hub.graphql.limits import Limits, make_limits_extension
 from hub.graphql.types import (
     LONG,
@@ -49,25 +48,6 @@ from hub.store import stories as story_store
 from hub.store.idempotency import create_once
 
 DEFAULT_PAGE = 20
-
-
-def _input_fields(data: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Given (not UNSET) input fields as plain values, in the domain's names."""
-    out: dict[str, Any] = {}
-    for f in dataclasses.fields(data):
-        if f.name in skip:
-            continue
-        value = getattr(data, f.name)
-        if value is strawberry.UNSET:
-            continue
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            value = dataclasses.asdict(value)
-        elif isinstance(value, list):
-            value = [str(v) for v in value]
-        out[f.name] = value
-    if "source" in out and out["source"] is None:
-        out["source"] = {}
-    return out
 
 
 @strawberry.type
@@ -162,7 +142,7 @@ class ContentQuery:
 class ContentMutation:
     @strawberry.mutation(description="新建稿件 (revision 1)")
     async def create_story(self, info: Info[Context, None], input: CreateStoryInput) -> Story:
-        fields = _input_fields(input, skip=("idempotency_key",))
+        fields = input_fields(input, skip=("idempotency_key",))
         if fields.get("body") is None:
             fields.pop("body", None)
         if fields.get("body_text") is None:
@@ -174,7 +154,7 @@ class ContentMutation:
 
     @strawberry.mutation(description="修改稿件; fails with VERSION_CONFLICT if expectedVersion is stale")
     async def update_story(self, info: Info[Context, None], input: UpdateStoryInput) -> Story:
-        changes = _input_fields(input, skip=("id", "expected_version"))
+        changes = input_fields(input, skip=("id", "expected_version"))
         for required in ("title", "type", "language"):
             if required in changes and changes[required] is None:
                 raise invalid(required, "不能为空", "must not be null")

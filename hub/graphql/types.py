@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, NewType, overload
+from typing import TYPE_CHECKING, Annotated, Any, NewType, TypeVar, overload
 
 import strawberry
 from strawberry.scalars import JSON
@@ -16,6 +16,7 @@ from hub.domain import html as body_html
 from hub.domain.plaintext import readable, readable_values
 from hub.domain.story import SOURCE_FIELDS, StoryContent, StoryStatus, StoryType
 from hub.graphql.context import Context
+from hub.graphql.urls import original_url, rendition_url_or_none, story_url_for
 from hub.store.documents import AssetDoc, ColumnDoc, RevisionDoc, StoryDoc
 from hub.store.idempotency import IDEMPOTENCY_KEY_HELP
 
@@ -33,6 +34,32 @@ def ms_to_dt(ms: int) -> datetime: ...
 def ms_to_dt(ms: int | None) -> datetime | None: ...
 def ms_to_dt(ms: int | None) -> datetime | None:
     return None if ms is None else datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+_Resolver = TypeVar("_Resolver", bound=Callable[..., Awaitable[Any]])
+
+#: Resolvers of Story fields whose types live in a subsystem's module (派单 in
+#: planning_types, 编辑锁 in editing), which imports this one: each registers its resolver
+#: here when it is imported (`story_link`), and the field names its type lazily, so this
+#: module imports no subsystem back. The schema imports both before it is built.
+_STORY_LINKS: dict[str, Callable[[Info[Context, None], str], Awaitable[object]]] = {}
+
+
+def story_link(field: str) -> Callable[[_Resolver], _Resolver]:
+    """Register the resolver of `Story.<field>` (given the request and the story's id)."""
+
+    def register(resolver: _Resolver) -> _Resolver:
+        _STORY_LINKS[field] = resolver
+        return resolver
+
+    return register
+
+
+async def _linked(field: str, info: Info[Context, None], story_id: str) -> Any:
+    resolver = _STORY_LINKS.get(field)
+    if resolver is None:  # a wiring mistake, not a request's: the module was never imported
+        raise RuntimeError(f"Story.{field} has no registered resolver (hub.graphql.types.story_link)")
+    return await resolver(info, story_id)
 
 
 def dt_to_ms(dt: datetime | None) -> int | None:
@@ -143,8 +170,6 @@ class Asset(Node):
 
     @strawberry.field(description="signed, expiring URL of the original (no token needed to fetch it)")
     async def url(self, info: Info[Context, None]) -> str | None:
-        from hub.graphql.media import original_url
-
         return await original_url(info, self)
 
     @strawberry.field(
@@ -155,8 +180,6 @@ class Asset(Node):
         "render (not an image, no file, or its file cannot be read): one bad image never empties a page."
     )
     async def rendition_url(self, info: Info[Context, None], spec: str) -> str | None:
-        from hub.graphql.media import rendition_url_or_none
-
         return await rendition_url_or_none(info, self, spec)
 
 
@@ -236,8 +259,6 @@ class Story(Content, Node):
     @strawberry.field(description="公开链接: the published story's URL on the center's site (its site pattern, "
                       "setSiteUrlPattern); null until published or without a pattern")
     async def url(self, info: Info[Context, None]) -> str | None:
-        from hub.graphql.links import story_url_for
-
         return await story_url_for(info, self)
 
     @strawberry.field(description="栏目")
@@ -268,17 +289,13 @@ class Story(Content, Node):
     async def assignment(
         self, info: Info[Context, None]
     ) -> Annotated[Assignment, strawberry.lazy("hub.graphql.planning_types")] | None:
-        from hub.graphql.planning_types import assignment_for_story  # planning
-
-        return await assignment_for_story(info, str(self.id))
+        return await _linked("assignment", info, str(self.id))  # hub/graphql/planning_types.py
 
     @strawberry.field(description="编辑锁: who is editing the story now (newsroom only; null if nobody holds a live lock)")
     async def lock(
         self, info: Info[Context, None]
     ) -> Annotated[StoryLock, strawberry.lazy("hub.graphql.editing")] | None:
-        from hub.graphql.editing import lock_for_story  # editing
-
-        return await lock_for_story(info, str(self.id))
+        return await _linked("lock", info, str(self.id))  # hub/graphql/editing.py
 
 
 @strawberry.type(description="版本: an immutable saved state of a story")

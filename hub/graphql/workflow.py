@@ -17,6 +17,7 @@ from hub.distribution import publications as pubs
 from hub.errors import invalid
 from hub.feeds import log as feed_log
 from hub.graphql.context import Context
+from hub.graphql.inputs import input_fields
 from hub.graphql.types import UpdateStoryInput, dt_to_ms, ms_to_dt
 from hub.workflow import actions, chains, rounds, wordlists
 from hub.workflow.review import Decision, RoundStatus
@@ -457,9 +458,7 @@ class WorkflowMutation:
     async def correct_story(
         self, info: Info[Context, None], input: UpdateStoryInput, note: str
     ) -> ReviewRound:
-        from hub.graphql.schema import _input_fields
-
-        changes = _input_fields(input, skip=("id", "expected_version"))
+        changes = input_fields(input, skip=("id", "expected_version"))
         if not changes:
             raise invalid("input", "没有要修改的内容", "nothing to change")
         scope = info.context.scope

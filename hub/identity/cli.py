@@ -24,7 +24,7 @@ CLI_ACTOR = "cli"
 
 def _run(work: Callable[[Settings], Awaitable[T]]) -> T:
     from hub.runtime import command_store
-    from hub.store.database import connect
+    from hub.wiring import connect
 
     async def go(settings: Settings) -> T:
         from hub.identity import passwords

@@ -11,12 +11,11 @@ from rich.console import Console
 
 from hub.distribution.wiring import build_distribution
 from hub.embedded.store import running_store_uri
-from hub.jobs.registry import builtin_consumers, consumers_elsewhere
 from hub.jobs.service import running_worker
 from hub.logging import configure_logging
 from hub.search.service import SearchService, build_engine
 from hub.settings import Settings
-from hub.store.database import connect
+from hub.wiring import builtin_consumers, connect, consumers_elsewhere
 
 console = Console(stderr=True)
 

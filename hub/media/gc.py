@@ -221,14 +221,13 @@ async def tenants_to_sweep() -> list[str]:
 
 
 # ---- the job ---------------------------------------------------------------------------------
-def gc_consumer(settings: Settings) -> Consumer:
-    """The worker's consumer of sweep jobs (enqueued directly, not from the outbox)."""
+def gc_consumer(settings: Settings, media: MediaService) -> Consumer:
+    """The worker's consumer of sweep jobs (enqueued directly, not from the outbox), sweeping
+    through `media` (the composition root hands it the service of these settings)."""
 
     async def handle(job: JobDoc) -> dict[str, object]:
-        from hub.media.service import media_service
-
         try:
-            report = await sweep(media_service(settings), job.tenant)
+            report = await sweep(media, job.tenant)
         finally:  # even after a failed sweep the chain goes on
             due = await next_due(job.tenant, settings.media_upload_abandon_seconds * 1000)
             if due is not None:

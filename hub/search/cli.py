@@ -18,7 +18,7 @@ from rich.progress import (
 from hub.errors import HubError
 from hub.search.service import SearchService, build_engine
 from hub.settings import Settings
-from hub.store.database import connect
+from hub.wiring import connect
 
 
 async def reindex(settings: Settings, tenant: str | None, clear: bool, batch: int, console: Console) -> int:

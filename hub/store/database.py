@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from beanie import init_beanie
+from beanie import Document, init_beanie
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.monitoring import CommandListener
-
-from hub.store.registry import document_models
 
 
 @dataclass
@@ -28,9 +27,14 @@ class Database:
 
 
 async def connect(
-    uri: str, db_name: str, listeners: list[CommandListener] | None = None, timeout_s: float = 5.0
+    uri: str,
+    db_name: str,
+    models: Sequence[type[Document]],
+    listeners: list[CommandListener] | None = None,
+    timeout_s: float = 5.0,
 ) -> Database:
-    """Open the client, register documents and create their indexes.
+    """Open the client, register `models` and create their indexes (the hub's list is
+    `hub.wiring.document_models`; `hub.wiring.connect` passes it).
 
     `timeout_s` bounds how long a call waits for the store to be found and connected
     (PyMongo waits 30 s and 20 s by default): when the store is away a request fails
@@ -46,7 +50,7 @@ async def connect(
     )
     db = client[db_name]
     try:
-        await init_beanie(database=db, document_models=document_models())
+        await init_beanie(database=db, document_models=list(models))
     except BaseException:  # e.g. the store does not answer: do not leave the client open
         await client.close()
         raise

@@ -20,7 +20,7 @@ from hub.distribution.engine import Distribution
 from hub.distribution.transports import TransportProvider
 from hub.domain.retry import RetryPolicy
 from hub.jobs.worker import Worker
-from hub.store.database import connect
+from hub.wiring import connect
 from tests.distribution.chaos_channel import ChaosNet
 
 

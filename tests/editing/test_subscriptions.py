@@ -118,7 +118,7 @@ async def test_events_published_by_another_process_arrive(
         f"""
         import asyncio
         from hub.events.bus import publish
-        from hub.store.database import connect
+        from hub.wiring import connect
 
         async def main():
             db = await connect({hub_settings.mongodb_uri!r}, {hub_settings.mongodb_db!r})

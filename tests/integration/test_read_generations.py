@@ -12,7 +12,7 @@ from hub.settings import Settings
 
 BUMP = """
 import asyncio, sys
-from hub.store.database import connect
+from hub.wiring import connect
 from hub.store.scope import Scope
 from hub.store.stories import StoryRepository
 

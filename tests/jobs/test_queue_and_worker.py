@@ -202,8 +202,8 @@ async def test_a_worker_makes_the_jobs_of_consumers_another_process_runs_and_lea
 
 
 def test_a_worker_process_without_the_search_index_still_relays_story_events_to_search() -> None:
-    from hub.jobs.registry import builtin_consumers, consumers_elsewhere
     from hub.jobs.runner import WorkerState
+    from hub.wiring import builtin_consumers, consumers_elsewhere
 
     state = WorkerState(settings=None, database=None, distribution=None)  # type: ignore[arg-type]
     assert "search.index" not in [c.name for c in builtin_consumers(state)]

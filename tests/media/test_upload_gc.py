@@ -249,14 +249,14 @@ async def test_starting_uploads_schedules_one_sweep_and_each_sweep_the_next(hub_
     assert first.created_at + DAY_MS < due <= second.created_at + DAY_MS + 3_600_000
 
     await untouched_for(first.id, DAY_MS + 1_000)
-    result = await gc.gc_consumer(hub_settings).handler(jobs[0])
+    result = await gc.gc_consumer(hub_settings, media_service(hub_settings)).handler(jobs[0])
     assert result is not None and result["expired"] == [first.id]
     later = [j for j in await sweep_jobs(scope.tenant) if j.id != jobs[0].id]
     assert len(later) == 1  # the second upload is still live: the chain goes on
     assert later[0].ready_at > due and later[0].ready_at >= second.updated_at + DAY_MS
 
     await uploads.abort(second.id)
-    assert (await gc.gc_consumer(hub_settings).handler(later[0])) is not None
+    assert (await gc.gc_consumer(hub_settings, media_service(hub_settings)).handler(later[0])) is not None
     assert len(await sweep_jobs(scope.tenant)) == 2  # no live upload: no next sweep
 
 

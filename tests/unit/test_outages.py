@@ -97,7 +97,7 @@ async def test_a_mongodb_server_that_does_not_answer_fails_within_the_store_time
     import time
 
     from hub.embedded.store import free_port
-    from hub.store.database import connect
+    from hub.wiring import connect
 
     started = time.monotonic()
     with pytest.raises(Exception) as caught:
