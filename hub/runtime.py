@@ -84,6 +84,7 @@ def uvicorn_config(
     trusted_proxies: list[str] | None = None,
     max_message_bytes: int | None = None,
     shutdown_grace: int | None = None,
+    keep_alive: int = 75,
 ) -> uvicorn.Config:
     """The HTTP server settings of `ronghub serve` (the benchmarks' bare endpoint uses them too).
 
@@ -91,7 +92,10 @@ def uvicorn_config(
     which would cost more per request than a cached read. X-Forwarded-For/-Proto are
     believed from RONGHUB_TRUSTED_PROXIES only (uvicorn by default trusts 127.0.0.1).
     A websocket message may be as large as an HTTP body (RONGHUB_MAX_REQUEST_BYTES),
-    not uvicorn's default of 16 MiB.
+    not uvicorn's default of 16 MiB. An idle connection stays open `keep_alive` seconds
+    (RONGHUB_HTTP_KEEP_ALIVE_SECONDS), not uvicorn's 5: with 5, a client pool expiring
+    idle connections after 5 s too (httpx) sends on a connection the server is closing
+    and gets a transport error.
     """
     return uvicorn.Config(
         app,
@@ -108,7 +112,17 @@ def uvicorn_config(
         # requests still running this long after SIGTERM are cut off (else a request
         # waiting on a dead store, or an open subscription, holds the shutdown up)
         timeout_graceful_shutdown=shutdown_grace,
+        timeout_keep_alive=keep_alive,
     )
+
+
+def serve_config(app: Any, settings: Settings) -> uvicorn.Config:
+    """`uvicorn_config` from the hub's settings."""
+    return uvicorn_config(
+        app, settings.host, settings.port, settings.trusted_proxies,
+        max_message_bytes=settings.max_request_bytes, shutdown_grace=settings.shutdown_grace_seconds,
+        keep_alive=settings.http_keep_alive_seconds,
+    )  # fmt: skip
 
 
 def serve(
@@ -121,11 +135,7 @@ def serve(
         if before is not None:
             asyncio.run(before(ready))
         app = create_app(ready, store=supervisor)
-        config = uvicorn_config(
-            app, ready.host, ready.port, ready.trusted_proxies,
-            max_message_bytes=ready.max_request_bytes, shutdown_grace=ready.shutdown_grace_seconds,
-        )  # fmt: skip
-        server = uvicorn.Server(config)
+        server = uvicorn.Server(serve_config(app, ready))
         if banner is not None:
             banner(ready)
         heap.settle()  # the app is built: what exists now lives as long as the process

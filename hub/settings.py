@@ -60,6 +60,13 @@ class Settings(BaseSettings):
         ge=0,
         description="on SIGTERM/SIGINT, how long requests in flight may finish before they are cut off",
     )
+    http_keep_alive_seconds: int = Field(
+        75,
+        ge=1,
+        description="how long the HTTP server keeps an idle connection open for the next request; longer than "
+        "the clients' own pool expiry (httpx 5 s, nginx upstream 60 s), so a client never sends on a connection "
+        "the server is closing (uvicorn's own 5 s equals httpx's and broke requests at random)",
+    )
 
     meili_url: str | None = Field(None, description="Meilisearch URL; unset uses the embedded engine")
     meili_key: str | None = Field(None, description="Meilisearch API key")

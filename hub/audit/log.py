@@ -37,6 +37,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from hub.identity.documents import AuditEntryDoc
 from hub.ids import now_ms
+from hub.store.cursor import eq
 
 log = structlog.get_logger(__name__)
 
@@ -200,7 +201,9 @@ async def _append_many_turn(
     deadline = clock() + APPEND_BUDGET_SECONDS
     attempt = 0
     while batch:
-        head = await _coll().find_one({"tenant": tenant}, sort=[("seq", -1)])
+        # `$eq`: the embedded store answers a plain equality by scanning the whole log and
+        # sorting it (168 ms of store CPU per append at 54k entries, against 1 ms)
+        head = await _coll().find_one({"tenant": eq(tenant)}, sort=[("seq", -1)])
         entries = _chained(tenant, head, batch)
         inserted = await _insert(entries)
         for request, entry in zip(batch[:inserted], entries[:inserted], strict=True):
@@ -220,7 +223,7 @@ async def _append_many_turn(
 
 async def entries(tenant: str, first: int, before_seq: int | None = None) -> list[AuditEntryDoc]:
     """Newest first; `before_seq` pages backwards."""
-    q: dict[str, Any] = {"tenant": tenant}
+    q: dict[str, Any] = {"tenant": eq(tenant)}
     if before_seq is not None:
         q["seq"] = {"$lt": before_seq}
     return await AuditEntryDoc.find(q).sort([("seq", SortDirection.DESCENDING)]).limit(first).to_list()
@@ -263,7 +266,7 @@ async def record_story(tenant: str, event: Any) -> None:
 
 async def has_key(tenant: str, key: str) -> bool:
     """Whether an entry appended with `key` exists (the recovery's duplicate check)."""
-    return await _coll().find_one({"tenant": tenant, "key": key}, {"_id": 1}) is not None
+    return await _coll().find_one({"tenant": eq(tenant), "key": eq(key)}, {"_id": 1}) is not None
 
 
 async def verify(tenant: str) -> tuple[int, list[Problem]]:
@@ -272,7 +275,7 @@ async def verify(tenant: str) -> tuple[int, list[Problem]]:
     prev = GENESIS
     expected = 1
     count = 0
-    async for raw in _coll().find({"tenant": tenant}).sort([("seq", 1)]):
+    async for raw in _coll().find({"tenant": eq(tenant)}).sort([("seq", 1)]):
         count += 1
         name = str(raw.get("_id"))
         seq = raw.get("seq")

@@ -45,7 +45,7 @@ from hub.distribution.render_input import (
 )
 from hub.distribution.render_input import variant_data as _variant_data
 from hub.distribution.render_input import variant_from as _variant_from
-from hub.distribution.states import TERMINAL, Action, PubState, can_move
+from hub.distribution.states import Action, PubState, can_move
 from hub.distribution.transports import TransportProvider
 from hub.domain import payloads, release
 from hub.domain.plaintext import readable
@@ -60,6 +60,7 @@ from hub.reach.collect import StoryFacts, record_point, take_rate_slot
 from hub.reach.measures import values_of
 from hub.reach.schedule import COLLECTION_SCHEDULE_S
 from hub.store.catalog import AssetRepository
+from hub.store.cursor import eq
 from hub.store.documents import RevisionDoc, StoryDoc
 from hub.store.scope import Scope
 from hub.store.stories import EVENT_TAKEDOWN
@@ -276,8 +277,10 @@ class Distribution:
             raise PermanentFailure(f"publication {job.payload['publication_id']} not found")
         for _ in range(8):  # each pass moves one step; a stale move reloads
             try:
-                if pub.action != Action.RETRACT and pub.state not in TERMINAL and pub.state not in _REACHED:
-                    refused = await self._refuse_if_not_sendable(pub)  # before rendering issues numbers
+                if pub.action != Action.RETRACT and pub.state in (PubState.PLANNED, PubState.RENDERING):
+                    # before rendering issues numbers; past it, `_deliver` checks right before
+                    # the send (checking at every step read the story four times a send)
+                    refused = await self._refuse_if_not_sendable(pub)
                     if refused is not None:
                         return refused
                 if pub.state == PubState.FAILED:  # replayed from dead letter
@@ -306,7 +309,7 @@ class Distribution:
         superseded its revision for this channel), or None. Takedowns always may."""
         if pub.action == Action.RETRACT:
             return None
-        return self._refusal(pub, await StoryDoc.find_one({"tenant": pub.tenant, "_id": pub.story_id}))
+        return self._refusal(pub, await StoryDoc.find_one({"_id": pub.story_id, "tenant": eq(pub.tenant)}))
 
     def _refusal(self, pub: PublicationDoc, story: StoryDoc | None) -> release.Refusal | None:
         """`sendable` once the story has been read."""
@@ -320,7 +323,7 @@ class Distribution:
         runs again when it ends, and then checks the embargo as it is by then). None: go on."""
         own_app = self.channels.info(pub.channel).transport == TransportKind.READ_MODEL
         # the story read once for both checks (it was read twice, and this runs twice per send)
-        story = None if pub.action == Action.RETRACT and own_app else await StoryDoc.find_one({"tenant": pub.tenant, "_id": pub.story_id})
+        story = None if pub.action == Action.RETRACT and own_app else await StoryDoc.find_one({"_id": pub.story_id, "tenant": eq(pub.tenant)})
         refusal = None if pub.action == Action.RETRACT else self._refusal(pub, story)
         if refusal is None:
             if own_app:
@@ -339,7 +342,7 @@ class Distribution:
         here yet: take this item down now (the same retract publication the takedown plans)."""
         if pub.state not in _REACHED:
             return
-        story = await StoryDoc.find_one({"tenant": pub.tenant, "_id": pub.story_id})
+        story = await StoryDoc.find_one({"_id": pub.story_id, "tenant": eq(pub.tenant)})
         if story is None or not release.withdrawn(story.release, release.approval_for(story.release, pub.channel, self.default_channels)):
             return
         retract = await pubs.plan(
@@ -607,7 +610,7 @@ async def _story_facts(pub: PublicationDoc) -> StoryFacts:
     """The story's title, column and people for the reach rollups: the reporter who
     created it, the editor who wrote the published revision, the person who signed it
     off (the publication's first ledger entry)."""
-    story = await StoryDoc.find_one({"tenant": pub.tenant, "_id": pub.story_id})
+    story = await StoryDoc.find_one({"_id": pub.story_id, "tenant": eq(pub.tenant)})
     rev = await RevisionDoc.find_one({"tenant": pub.tenant, "_id": pub.revision_id})
     entries = pub.entries()
     reviewer = entries[0].actor if entries and not entries[0].actor.startswith(("system", "channel:")) else None

@@ -13,6 +13,7 @@ from hub.distribution.documents import LedgerEntry, PublicationDoc
 from hub.distribution.states import Action, PubState, publication_id, require_move
 from hub.errors import Codes, HubError
 from hub.ids import now_ms
+from hub.store.cursor import eq
 from hub.store.scope import Scope
 
 
@@ -95,7 +96,7 @@ async def move_embargo(tenant: str, story_id: str, until: int | None) -> None:
     """Keep the story's publications' copy of the embargo (read by the partner log) in step
     with a moved embargo; sends themselves re-check the story's own record."""
     await PublicationDoc.get_pymongo_collection().update_many(
-        {"tenant": tenant, "story_id": story_id, "action": {"$in": [Action.PUBLISH.value, Action.CORRECT.value]}},
+        {"tenant": eq(tenant), "story_id": eq(story_id), "action": {"$in": [Action.PUBLISH.value, Action.CORRECT.value]}},
         {"$set": {"approval.embargo_until": until}},
     )
 
@@ -105,7 +106,7 @@ async def get(pub_id: str) -> PublicationDoc | None:
 
 
 async def of_story(tenant: str, story_id: str) -> list[PublicationDoc]:
-    return await PublicationDoc.find({"tenant": tenant, "story_id": story_id}).sort([("created_at", SortDirection.ASCENDING)]).to_list()
+    return await PublicationDoc.find({"tenant": eq(tenant), "story_id": eq(story_id)}).sort([("created_at", SortDirection.ASCENDING)]).to_list()
 
 
 class PublicationRepository:

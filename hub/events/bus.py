@@ -31,6 +31,7 @@ from pymongo import ReturnDocument
 
 from hub.events.documents import NewsroomEventDoc
 from hub.ids import now_ms
+from hub.store.cursor import eq
 from hub.store.documents import CounterDoc
 
 log = structlog.get_logger(__name__)
@@ -168,7 +169,7 @@ async def _stored(
     """Stored events of `tenant` with `above < seq <= upto` on `topics`, in order."""
     if upto <= above:
         return []
-    q = {"tenant": tenant, "seq": {"$gt": above, "$lte": upto}, "topic": {"$in": list(topics)}}
+    q = {"tenant": eq(tenant), "seq": {"$gt": above, "$lte": upto}, "topic": {"$in": list(topics)}}
     docs = await NewsroomEventDoc.get_pymongo_collection().find(q).sort([("seq", 1)]).to_list()
     return [_event(tenant, d) for d in docs]
 
@@ -308,7 +309,7 @@ class _Tail:
             return
         raw = (
             await NewsroomEventDoc.get_pymongo_collection()
-            .find({"tenant": tenant, "seq": {"$gt": cursor.low}})
+            .find({"tenant": eq(tenant), "seq": {"$gt": cursor.low}})  # on the (tenant, seq) index
             .sort([("seq", 1)])
             .limit(BATCH)
             .to_list()

@@ -39,6 +39,7 @@ from hub.ids import now_ms
 from hub.jobs import queue
 from hub.jobs.consumers import Consumer, RetryLater
 from hub.jobs.documents import JobDoc
+from hub.store.cursor import eq
 from hub.store.documents import RevisionDoc, TenantDocument
 
 APP_FEED = "app"
@@ -111,7 +112,7 @@ def pending_id(tenant: str, feed: str, item_id: str) -> str:
 async def latest(tenant: str, feed: str, item_id: str) -> FeedItemDoc | None:
     """The newest entry of one item, if partners have seen it."""
     return await FeedItemDoc.find_one(
-        {"tenant": tenant, "feed": feed, "item_id": item_id},
+        {"tenant": eq(tenant), "feed": eq(feed), "item_id": eq(item_id)},
         sort=[("seq", SortDirection.DESCENDING)],
     )
 
@@ -280,7 +281,7 @@ async def embargo_of(
 
     found: list[int] = []
     for pub in await PublicationDoc.find(
-        {"tenant": tenant, "story_id": story_id, "revision": revision}
+        {"tenant": eq(tenant), "story_id": eq(story_id), "revision": eq(revision)}
     ).to_list():
         for source in (pub.approval, pub.variant, pub.delivery):
             value = parse_time_ms((source or {}).get("embargo_until"))

@@ -18,6 +18,7 @@ from hub.domain.retry import RetryPolicy
 from hub.errors import Codes, HubError
 from hub.ids import now_ms
 from hub.jobs.documents import JobDoc, JobState
+from hub.store.cursor import eq
 from hub.store.scope import Scope
 
 
@@ -54,11 +55,21 @@ async def enqueue(
     return True
 
 
+def ready_filter(consumer: str, now: int) -> dict[str, Any]:
+    """`consumer`'s jobs due by `now` (pending, or running with an expired lease).
+
+    `$eq`: with plain equalities the embedded store scans every job ever made (the
+    collection keeps finished ones) on every claim, and a worker claims once per consumer
+    per pass: 131 ms at 20,000 jobs, against 7.5 ms on the (consumer, open, ready_at) index.
+    """
+    return {"consumer": eq(consumer), "open": eq(True), "ready_at": {"$lte": now}}
+
+
 async def claim(consumer: str, owner: str, lease_ms: int) -> JobDoc | None:
     """Atomically take the oldest ready job of `consumer` (or one whose lease expired)."""
     now = now_ms()
     raw = await _coll().find_one_and_update(
-        {"consumer": consumer, "open": True, "ready_at": {"$lte": now}},
+        ready_filter(consumer, now),
         {
             "$set": {
                 "state": JobState.RUNNING.value,

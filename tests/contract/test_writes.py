@@ -8,7 +8,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from pymongo import ReturnDocument
+from pymongo import IndexModel, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
@@ -262,3 +262,45 @@ async def test_an_ordered_insert_many_stops_at_the_first_taken_id_and_names_its_
     assert [(d["seq"], d["by"]) for d in stored] == [(1, "here"), (2, "here"), (3, "other")]
     await coll.insert_many([{"_id": f"t:{seq:012d}", "tenant": "t", "seq": seq, "by": "here"} for seq in (4, 5)], ordered=True)
     assert [d["seq"] for d in await coll.find({"tenant": "t"}).sort("seq", 1).to_list()] == [1, 2, 3, 4, 5]
+
+
+async def test_a_claim_takes_the_oldest_due_job_of_its_consumer_on_its_index(db: AsyncDatabase) -> None:  # type: ignore[type-arg]
+    """The worker's claim (hub/jobs/queue.py): `$eq` equalities, a range on the due time,
+    oldest first; only open jobs of the one consumer, never one not yet due. On the
+    embedded store the (consumer, open, ready_at) index answers it (plain equalities
+    scanned every job ever made, on every claim of every consumer)."""
+    from hub.jobs.queue import ready_filter
+
+    coll = db[_coll_name("jobs")]
+    await coll.create_indexes([IndexModel([("consumer", 1), ("open", 1), ("ready_at", 1)])])
+    await coll.insert_many([
+        {"_id": "done", "consumer": "c", "open": False, "ready_at": 1},
+        {"_id": "other", "consumer": "d", "open": True, "ready_at": 2},
+        {"_id": "later", "consumer": "c", "open": True, "ready_at": 50},
+        {"_id": "due", "consumer": "c", "open": True, "ready_at": 10},
+        {"_id": "future", "consumer": "c", "open": True, "ready_at": 1_000},
+    ])  # fmt: skip
+    taken = [
+        await coll.find_one_and_update(ready_filter("c", 100), {"$set": {"ready_at": 10_000}}, sort=[("ready_at", 1)],
+                                       return_document=ReturnDocument.AFTER)
+        for _ in range(3)
+    ]  # fmt: skip
+    assert [t["_id"] if t else None for t in taken] == ["due", "later", None]
+    if embedded():
+        plan = await coll.find(ready_filter("c", 100)).sort([("ready_at", 1)]).limit(1).explain()
+        assert "USING INDEX" in str(plan["queryPlanner"]["winningPlan"]), plan
+
+
+async def test_the_audit_head_is_the_highest_number_of_the_tenant_on_its_index(db: AsyncDatabase) -> None:  # type: ignore[type-arg]
+    """The audit append's head read (hub/audit/log.py): `{tenant: {$eq}}` sorted by seq
+    descending gives the tenant's newest entry, however the tenants' entries interleave."""
+    coll = db[_coll_name("audit_log")]
+    await coll.create_indexes([IndexModel([("tenant", 1), ("seq", -1)]), IndexModel([("tenant", 1), ("key", 1)])])
+    await coll.insert_many([{"_id": f"{t}:{seq}", "tenant": t, "seq": seq, "key": f"k{seq}"}
+                            for seq in range(1, 40) for t in ("a", "b") if (seq % 3 == 0) == (t == "a")])  # fmt: skip
+    head = await coll.find_one({"tenant": {"$eq": "a"}}, sort=[("seq", -1)])
+    assert head is not None and head["seq"] == 39
+    head = await coll.find_one({"tenant": {"$eq": "b"}}, sort=[("seq", -1)])
+    assert head is not None and head["seq"] == 38
+    assert await coll.find_one({"tenant": {"$eq": "c"}}, sort=[("seq", -1)]) is None
+    assert await coll.find_one({"tenant": {"$eq": "a"}, "key": {"$eq": "k6"}}, {"_id": 1}) == {"_id": "a:6"}
