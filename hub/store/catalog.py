@@ -6,6 +6,7 @@ from typing import Generic, TypeVar
 
 from beanie.odm.enums import SortDirection
 
+from hub.store.coalesce import coalescer, filter_key
 from hub.store.documents import AssetDoc, ColumnDoc, TenantDoc, TenantDocument
 from hub.store.scope import Scope
 
@@ -24,11 +25,15 @@ class TenantRepository(Generic[D]):
         return await self.model.find_one({"tenant": self.scope.tenant, "_id": doc_id})
 
     async def get_many(self, ids: list[str]) -> dict[str, D]:
-        """One round trip for any number of ids (what DataLoaders call)."""
-        if not ids:
-            return {}
-        docs = await self.model.find({"tenant": self.scope.tenant, "_id": {"$in": list(set(ids))}}).to_list()
-        return {d.id: d for d in docs}
+        """One round trip for any number of ids (what DataLoaders call), shared with other
+        requests' reads of the same kind."""
+        model, flt = self.model, {"tenant": self.scope.tenant}
+
+        async def fetch(batch: list[str]) -> dict[str, D]:
+            return {d.id: d for d in await model.find({**flt, "_id": {"$in": batch}}).to_list()}
+
+        # with other requests' reads of the same tenant's documents (hub/store/coalesce.py)
+        return await coalescer().get_many(filter_key(model, flt), ids, fetch)
 
     async def add(self, doc: D) -> D:
         if doc.tenant != self.scope.tenant:

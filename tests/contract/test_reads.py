@@ -52,6 +52,18 @@ async def test_in_on_id_returns_only_the_tenants_existing_documents(db: AsyncDat
     assert sorted(d["_id"] for d in found) == sorted([docs[0]["_id"], docs[3]["_id"]])
 
 
+async def test_in_on_id_beside_the_tenant_and_status_finds_only_that_tenants_published_documents(db: AsyncDatabase) -> None:  # type: ignore[type-arg]
+    # StoryRepository.get, reads of concurrent requests joined (hub/store/coalesce.py):
+    # plain equalities and an `$in` of many ids, answered through the story indexes
+    mine = [story("a", status="published") for _ in range(40)]
+    draft, theirs = story("a", status="draft"), story("b", status="published")
+    coll = await _stories(db, [*mine, draft, theirs])
+    wanted = [d["_id"] for d in mine[::2]] + [draft["_id"], theirs["_id"], "missing-id"]
+    found = await coll.find({"tenant": "a", "status": "published", "_id": {"$in": wanted}}).to_list()
+    assert sorted(d["_id"] for d in found) == sorted(d["_id"] for d in mine[::2])
+    assert all(d == next(m for m in mine if m["_id"] == d["_id"]) for d in found)  # whole documents
+
+
 async def test_equality_filters_sort_and_limit_give_the_newest_first(db: AsyncDatabase) -> None:  # type: ignore[type-arg]
     docs = [
         story("a", status="published", published_at=1000 + i, column_id="c1" if i % 2 else "c2")
@@ -126,7 +138,7 @@ async def test_ping_answers_ok(db: AsyncDatabase) -> None:  # type: ignore[type-
 
 
 async def test_eq_equalities_beside_an_id_find_only_that_tenants_published_document(db: AsyncDatabase) -> None:  # type: ignore[type-arg]
-    # StoryRepository.get: `$eq` equalities (index-served on the embedded store) and the id
+    # `$eq` equalities (index-served on the embedded store, as in StoryRepository pages) and the id
     mine, draft, theirs = story("a", status="published"), story("a", status="draft"), story("b", status="published")
     coll = await _stories(db, [mine, draft, theirs])
     q = {"tenant": cursors.eq("a"), "status": cursors.eq("published")}
