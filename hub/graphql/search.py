@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from enum import Enum
 from typing import Any
 
 import strawberry
 from strawberry.types import Info
+from strawberry.types.nodes import SelectedField, Selection
 
 from hub.errors import Codes, HubError, invalid
 from hub.graphql.context import Context
@@ -154,6 +156,24 @@ def _filter(f: SearchFilter | None) -> port.SearchFilter:
     )
 
 
+def _asks(info: Info[Context, None], *path: str) -> bool:
+    """True if the query selects the field at `path` below this one (fragments
+    included; a field under @skip or @include counts as selected)."""
+    return any(_reaches(f.selections, path) for f in info.selected_fields)
+
+
+def _reaches(selections: Sequence[Selection], path: Sequence[str]) -> bool:
+    if not path:
+        return True
+    for sel in selections:
+        if isinstance(sel, SelectedField):
+            if sel.name == path[0] and _reaches(sel.selections, path[1:]):
+                return True
+        elif _reaches(sel.selections, path):  # a fragment spread or an inline fragment
+            return True
+    return False
+
+
 @strawberry.type
 class SearchQuery:
     @strawberry.field(description="全文搜索 (简繁通搜、拼音、首字母、错字容错), with facets and highlights")
@@ -169,9 +189,12 @@ class SearchQuery:
         ctx = info.context
         story_store.check_page_size(first, ctx.settings.graphql_max_page)
         offset = _offset(after)
+        # facets and highlights cost the most after the search itself: only when asked for
         page = await search_service.current().search(
-            ctx.scope, query, _filter(filter), port.SortOrder(sort.value), limit=first, offset=offset
-        )
+            ctx.scope, query, _filter(filter), port.SortOrder(sort.value), limit=first, offset=offset,
+            facets=_asks(info, "facets"),
+            highlights=_asks(info, "edges", "node", "highlights"),
+        )  # fmt: skip
         stories = await ctx.stories.get_many([h.id for h in page.hits])
         edges = []
         for i, hit in enumerate(page.hits):

@@ -231,7 +231,9 @@ class MeiliEngine:
             SearchHit(
                 id=h["id"],
                 score=0.0,
-                highlights=highlight.story_highlights(request.plan, h.get("title", ""), h.get("summary", ""), h.get("body", "")),
+                highlights=highlight.story_highlights(request.plan, h.get("title", ""), h.get("summary", ""), h.get("body", ""))
+                if request.highlights
+                else [],
             )
             for h in res.hits
         ]

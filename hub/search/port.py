@@ -89,6 +89,7 @@ class SearchRequest:
     offset: int = 0
     limit: int = 20
     facets: bool = True
+    highlights: bool = True  # marked fragments of each hit (only for the page returned)
     typo_tolerant: bool = False  # the engine's second pass when the strict one finds nothing
 
 

@@ -142,8 +142,11 @@ class SearchService:
         limit: int = 20,
         offset: int = 0,
         facets: bool = True,
+        highlights: bool = True,
     ) -> SearchPage:
-        """One page of the scope's matches; a typo-tolerant second pass if none match."""
+        """One page of the scope's matches; a typo-tolerant second pass if none match.
+
+        `facets` and `highlights`: compute them (a caller that shows neither saves both)."""
         if offset + limit > MAX_OFFSET:
             raise HubError(SearchCodes.SEARCH_TOO_DEEP, limit=MAX_OFFSET)
         lexicon = await self.lexicons.get(scope.tenant)
@@ -154,13 +157,13 @@ class SearchService:
             if fixes:
                 plan = with_regional_reading(text, lexicon, fixes)
                 did_you_mean = _fixed(analysis.fold(text[: analysis.MAX_QUERY_CHARS]), fixes)
-        request = SearchRequest(plan=plan, filter=filter or SearchFilter(), sort=sort, offset=offset, limit=limit, facets=facets)
+        request = SearchRequest(
+            plan=plan, filter=filter or SearchFilter(), sort=sort, offset=offset, limit=limit, facets=facets,
+            highlights=highlights,
+        )  # fmt: skip
         page = await self.engine.search(scope, request)
         if page.total == 0 and not plan.empty:
-            tolerant = SearchRequest(
-                plan=plan, filter=request.filter, sort=sort, offset=offset, limit=limit, facets=facets, typo_tolerant=True
-            )
-            page = await self.engine.search(scope, tolerant)
+            page = await self.engine.search(scope, replace(request, typo_tolerant=True))
         return replace(page, did_you_mean=did_you_mean) if did_you_mean else page
 
     async def spellings(self, scope: Scope, plan: analysis.QueryPlan) -> dict[str, str]:

@@ -33,6 +33,7 @@ from hub.search.port import (
     FACET_FIELDS,
     AnalyzedDocument,
     FacetValue,
+    Highlight,
     SearchHit,
     SearchPage,
     SearchRequest,
@@ -423,14 +424,11 @@ class TantivyEngine:
             found.sort(key=lambda f: (-round(f[0] / TIE), -int(f[1]["published_at"][0])))
         hits = []
         for score, stored in found:
-            title, summary, body = json.loads(stored["display"][0])
-            hits.append(
-                SearchHit(
-                    id=stored["id"][0],
-                    score=score,
-                    highlights=highlight.story_highlights(request.plan, title, summary, body),
-                )
-            )
+            marks: list[Highlight] = []
+            if request.highlights:
+                title, summary, body = json.loads(stored["display"][0])
+                marks = highlight.story_highlights(request.plan, title, summary, body)
+            hits.append(SearchHit(id=stored["id"][0], score=score, highlights=marks))
         facets = self._facets(searcher, query) if request.facets else {}
         total = int(getattr(result, "count", 0) or 0)  # the stubs lack `count`; it is there
         return SearchPage(hits=hits, total=total, facets=facets, typo_tolerant=request.typo_tolerant)

@@ -279,6 +279,17 @@ async def test_facets_count_the_matches_per_value(service: SearchService) -> Non
     assert facets["type"] == {"article": 1, "gallery": 1, "live": 1}
 
 
+async def test_facets_and_highlights_only_when_asked_for(service: SearchService) -> None:
+    tenant = "t-" + new_id()
+    await index(service, [doc(tenant, "1", "文化节开幕", body="文化节在岚溪镇开幕", column="news")])
+    bare = await service.search(Scope(tenant), "文化节", facets=False, highlights=False)
+    assert [h.id for h in bare.hits] == ["1"] and bare.total == 1
+    assert bare.facets == {} and bare.hits[0].highlights == []
+    full = await service.search(Scope(tenant), "文化节")
+    assert full.facets["column"][0].value == "news"
+    assert any("<em>文化节</em>" in f for h in full.hits[0].highlights for f in h.fragments)
+
+
 async def test_filters_and_time_sort(service: SearchService) -> None:
     tenant = "t-" + new_id()
     await index(service, [

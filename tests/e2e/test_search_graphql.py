@@ -80,6 +80,36 @@ async def test_search_finds_traditional_text_with_highlights_and_facets(
     assert [e["node"]["story"]["id"] for e in anonymous["edges"]] == [published]
 
 
+FRAGMENTS = """
+query($q: String!, $filter: SearchFilter) {
+  search(query: $q, filter: $filter) { ...Found }
+}
+fragment Found on SearchConnection {
+  totalCount
+  edges { node { story { id } ... on SearchResult { highlights { field fragments } } } }
+  ... on SearchConnection { facets { field values { value count } } }
+}"""
+BARE = """query($q: String!, $filter: SearchFilter) {
+  search(query: $q, filter: $filter) { totalCount edges { node { story { id } } } }
+}"""
+
+
+async def test_facets_and_highlights_asked_for_through_fragments_are_there(
+    editor: GraphQLClient, hub_settings: Settings
+) -> None:
+    marker = "片段" + new_id()[-6:].lower()
+    story = await save(editor, hub_settings.default_tenant, True, title="岚溪镇文化节开幕", tags=[marker])
+    variables = {"q": "文化节", "filter": {"tags": [marker]}}
+    data = (await editor(FRAGMENTS, variables))["search"]
+    assert [e["node"]["story"]["id"] for e in data["edges"]] == [story]
+    assert any("<em>文化节</em>" in f for h in data["edges"][0]["node"]["highlights"] for f in h["fragments"])
+    facets = {f["field"]: {v["value"]: v["count"] for v in f["values"]} for f in data["facets"]}
+    assert facets["tags"][marker] == 1
+    # a query that selects neither still finds the same story
+    bare = (await editor(BARE, variables))["search"]
+    assert bare["totalCount"] == 1 and [e["node"]["story"]["id"] for e in bare["edges"]] == [story]
+
+
 async def test_search_pages_with_cursors(editor: GraphQLClient, hub_settings: Settings) -> None:
     marker = "分页" + new_id()[-6:].lower()
     made = [await save(editor, hub_settings.default_tenant, True, title=f"社区公告第{i}期", tags=[marker]) for i in range(3)]
