@@ -207,6 +207,7 @@ def plugins_cmd(as_json: bool) -> None:
     """List the channel and check plugins that loaded (versions, hooks) and those that failed."""
     import json
 
+    from rich import box
     from rich.table import Table
 
     from hub.channels import load_channels
@@ -224,18 +225,23 @@ def plugins_cmd(as_json: bool) -> None:
         failed = [{"source": f.source, "error": str(f.error)} for f in manager.failures]
         click.echo(json.dumps({"plugins": loaded, "checks": check_rows, "failures": failed}, ensure_ascii=False, indent=2))
         return
-    table = Table(title="渠道插件 / channel plugins")
-    for column in ("渠道 channel", "名称 title", "版本 version", "传输 transport", "来源 source", "hooks"):
-        table.add_column(column)
+    # 80 columns: names, versions and transports never cut; titles, sources and hooks fold
+    table = Table(title="渠道插件 / channel plugins", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1))
+    for column in ("渠道\nchannel", "版本\nversion", "传输\ntransport"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("名称\ntitle", overflow="fold", ratio=1)
+    table.add_column("来源\nsource", overflow="fold", ratio=1)
+    table.add_column("钩子\nhooks", overflow="fold", min_width=16, ratio=2)
     for name in manager.names():
         ch = manager.get(name)
         table.add_row(
-            name, ch.info.title_zh, ch.version, str(ch.info.transport), ch.distribution or ch.source, " ".join(ch.hooks)
+            name, ch.version, str(ch.info.transport), ch.info.title_zh, ch.distribution or ch.source, " ".join(ch.hooks)
         )
     Console().print(table)
-    checks = Table(title="检查插件 / check plugins (check_story)")
-    for column in ("名称 name", "版本 version", "来源 source"):
-        checks.add_column(column)
+    checks = Table(title="检查插件 / check plugins (check_story)", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1))
+    checks.add_column("名称\nname", overflow="fold", ratio=2)
+    for column in ("版本\nversion", "来源\nsource"):
+        checks.add_column(column, overflow="fold", ratio=1)
     for check in manager.checks.values():
         checks.add_row(check.name, check.version or "-", check.distribution or check.source)
     Console().print(checks)

@@ -19,7 +19,13 @@ LINKS: list[tuple[str, str, str]] = [
     ("/healthz", "存活检查", "Liveness"),
     ("/readyz", "就绪检查", "Readiness"),
 ]
-GUIDES = "docs/partners.md, docs/plugins.md, docs/operations.md"
+# (file in the source tree, Chinese, English): one guide per kind of reader
+GUIDES: list[tuple[str, str, str]] = [
+    ("docs/frontend.md", "前端开发", "front-end teams"),
+    ("docs/partners.md", "合作方", "partners"),
+    ("docs/plugins.md", "渠道插件作者", "plugin authors"),
+    ("docs/operations.md", "运维", "operators"),
+]
 
 
 def links(development: bool) -> list[dict[str, str]]:
@@ -35,6 +41,7 @@ def render_page(development: bool) -> str:
         f'{html.escape(link["title_en"])}</a> <code>{html.escape(link["href"])}</code></li>'
         for link in links(development)
     )
+    guides = "; ".join(f"{html.escape(zh)} / {html.escape(en)} <code>{html.escape(path)}</code>" for path, zh, en in GUIDES)
     return f"""<!doctype html>
 <html lang="zh-CN">
 <head><meta charset="utf-8"><title>融汇 Ronghub {__version__}</title>
@@ -45,7 +52,7 @@ def render_page(development: bool) -> str:
   <ul>
 {items}
   </ul>
-  <p>使用指南 / guides: <code>{GUIDES}</code>(源码中 / in the source tree)</p>
+  <p>使用指南(源码中)/ guides in the source tree: {guides}</p>
 </body>
 </html>
 """
@@ -57,5 +64,6 @@ def home(request: Request[Any, Any, Any], state: State) -> Response[Any]:
     development = bool(state.settings.development)
     accept = request.headers.get("accept", "")
     if "application/json" in accept and "text/html" not in accept:
-        return Response({"name": "ronghub", "version": __version__, "links": links(development)})
+        guides = [{"path": path, "title_zh": zh, "title_en": en} for path, zh, en in GUIDES]
+        return Response({"name": "ronghub", "version": __version__, "links": links(development), "guides": guides})
     return Response(render_page(development), media_type="text/html")

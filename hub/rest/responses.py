@@ -72,7 +72,8 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
         return internal_error_handler(request, exc)
     headers = dict(exc.headers or {})
     if exc.status_code == 405:  # RFC 9110 §15.5.6: a 405 names the methods that are allowed
-        allow = headers.get("allow") or headers.get("Allow") or ""
+        allow = http_methods(headers.pop("allow", None) or headers.pop("Allow", None) or "")
+        headers["allow"] = allow
         response = error_response(HubError(Codes.METHOD_NOT_ALLOWED, method=request.method, allow=allow), 405)
     else:
         reason_zh = _REFUSED_ZH.get(exc.status_code, "请求无法处理")
@@ -83,6 +84,13 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
     if exc.status_code == 401 and "www-authenticate" not in {k.lower() for k in headers}:
         response.headers["www-authenticate"] = bearer_challenge(request)
     return response
+
+
+def http_methods(allow: str) -> str:
+    """litestar's Allow of a path with a websocket route too (/graphql) names `websocket`,
+    which is no HTTP method (RFC 9110 §10.2.1): only the methods, sorted."""
+    methods = {m.strip().upper() for m in allow.split(",")} - {"", "WEBSOCKET", "ASGI"}
+    return ", ".join(sorted(methods))
 
 
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:

@@ -154,3 +154,22 @@ def test_plugins_command_gives_json_on_request(monkeypatch: pytest.MonkeyPatch) 
     listed = json.loads(result.output)
     assert {p["channel"] for p in listed["plugins"]} == {"sms", "wechat"}
     assert all("deliver" in p["hooks"] and p["version"] for p in listed["plugins"])
+
+
+def test_plugins_table_fits_80_columns_without_cutting_a_name_or_a_hook(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rich.cells import cell_len
+
+    from hub.channels import load_channels
+    from hub.settings import Settings
+
+    monkeypatch.setenv("COLUMNS", "80")
+    result = CliRunner().invoke(main, ["plugins"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert max(cell_len(line) for line in lines) <= 80, result.output
+    assert "…" not in result.output, result.output
+    words = set(result.output.split())
+    manager = load_channels(Settings().plugins)
+    for name in manager.names():
+        loaded = manager.get(name)
+        assert {name, loaded.version, str(loaded.info.transport), *loaded.hooks} <= words, name

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,6 +17,7 @@ from hub.media.renditions import parse_spec
 from hub.rest.media import SPEC_PATTERN
 from tests.feeds.helpers import make_partner
 
+ROOT = Path(__file__).resolve().parents[2]
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 
 
@@ -37,9 +39,10 @@ def _claims(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
 async def test_a_method_a_path_does_not_take_is_a_405_naming_the_allowed_ones(http: httpx.AsyncClient) -> None:
     response = await http.request("TRACE", "/graphql")
     assert response.status_code == 405
-    assert set(response.headers["allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
+    assert response.headers["allow"] == "GET, OPTIONS, POST"  # its websocket route is no HTTP method
     ext = _only_error(response)
     assert ext["code"] == "METHOD_NOT_ALLOWED" and ext["details"]["method"] == "TRACE"
+    assert ext["details"]["allow"] == "GET, OPTIONS, POST" and "websocket" not in ext["message_en"]
 
 
 async def test_options_lists_every_method_of_the_path_not_only_the_first_handlers(http: httpx.AsyncClient) -> None:
@@ -119,3 +122,6 @@ async def test_the_front_page_links_the_console_graphiql_openapi_health_and_docs
     assert "GraphiQL" in page.text  # the test hub runs in development
     listed = (await http.get("/", headers={"accept": "application/json"})).json()
     assert {link["href"] for link in listed["links"]} >= {"/console/", "/graphql", "/schema", "/healthz"}
+    guides = [g["path"] for g in listed["guides"]]  # one per kind of reader, each a real file
+    assert {"docs/frontend.md", "docs/partners.md", "docs/plugins.md", "docs/operations.md"} <= set(guides)
+    assert all((ROOT / path).is_file() and path in page.text for path in guides), guides

@@ -3,7 +3,8 @@
 GraphQL Code Generator (client-preset, persisted documents) runs against the SDL in
 openapi/, TypeScript compiles the client in strict mode, the build's persisted-documents
 manifest is registered for a client, and the compiled client reads (GET with documentId,
-ETag revalidation, paging both ways, node), signs in and writes against the running hub.
+ETag revalidation, paging both ways, node), signs in and writes against the running hub;
+its live reader follows a story (liveStory over graphql-ws) through an update and a takedown.
 
 Without `node` and `npm` the test is skipped with that reason. The first run installs the
 pinned packages (`npm ci`, package-lock.json, about 300 packages / 110 MB, ~1 min from
@@ -26,7 +27,7 @@ from hub.ids import new_id
 from hub.settings import Settings
 from tests.conftest import GraphQLClient
 from tests.e2e.identity_helpers import PASSWORD, make_user
-from tests.e2e.test_read_cache import published
+from tests.e2e.test_read_cache import APPROVE, UPDATE, published
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "frontend"
 STEP_TIMEOUT = 900  # npm ci on a cold cache, tsc on a busy 2-core machine
@@ -85,3 +86,41 @@ async def _node(example: Path, env: dict[str, str]) -> str:
     stdout, stderr = await asyncio.wait_for(proc.communicate(), STEP_TIMEOUT)
     assert proc.returncode == 0, f"node dist/smoke.js failed:\n{stdout.decode()[-3000:]}\n{stderr.decode()[-3000:]}"
     return stdout.decode()
+
+
+TAKEDOWN = 'mutation($id: ID!, $v: Int!) { takedownStory(id: $id, expectedVersion: $v, reason: "直播结束") { id } }'
+
+
+async def test_the_typescript_live_reader_follows_a_story_through_an_update_and_its_takedown(
+    built_example: Path, hub_url: str, editor: GraphQLClient, drain: Any
+) -> None:
+    import asyncio
+
+    story = await published(editor, "图文直播:开幕", "fe-live-" + new_id()[-8:], drain)
+    proc = await asyncio.create_subprocess_exec(
+        "node", "dist/follow.js", cwd=built_example, env={**os.environ, "HUB_URL": hub_url, "HUB_STORY": story["id"]},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdout is not None
+
+    async def message() -> Any:
+        line = await asyncio.wait_for(proc.stdout.readline(), STEP_TIMEOUT)  # type: ignore[union-attr]
+        assert line, (await proc.stderr.read()).decode()[-3000:]  # type: ignore[union-attr]
+        return json.loads(line)["story"]
+
+    try:
+        assert (await message())["title"] == "图文直播:开幕"  # subscribed: the story as published now
+        edited = (await editor(UPDATE, {"input": {"id": story["id"], "expectedVersion": story["version"],
+                                                  "title": "图文直播:决赛"}}))["updateStory"]  # fmt: skip
+        await editor(APPROVE, {"id": story["id"], "v": edited["version"]})
+        await drain()
+        assert (await message())["title"] == "图文直播:决赛"
+        now = (await editor("query($id: ID!) { story(id: $id) { version } }", {"id": story["id"]}))["story"]
+        await editor(TAKEDOWN, {"id": story["id"], "v": now["version"]})
+        await drain()
+        assert await message() is None
+        assert await asyncio.wait_for(proc.wait(), STEP_TIMEOUT) == 0  # it disposes of its socket and ends
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()

@@ -30,3 +30,9 @@ export const RenameStory = graphql(`
     updateStory(input: { id: $id, expectedVersion: $version, title: $title }) { id version }
   }
 `);
+
+export const LiveStory = graphql(`
+  subscription LiveStory($id: ID!) {
+    liveStory(id: $id) { id title version }
+  }
+`);
