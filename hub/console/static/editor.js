@@ -137,8 +137,8 @@
       const theirs = (await Hub.gql("query($id: ID!) { story(id: $id) { title body version } }", { id })).story;
       const mine = collect();
       $("#conflict").innerHTML = '<section class="banner bad" role="alert" aria-labelledby="conflict-h"><h2 id="conflict-h">版本冲突</h2><p>' + esc(err.message) + "</p>" +
-        '<div class="conflict"><div class="card"><h3>我的修改</h3><p><strong>' + esc(mine.title) + "</strong></p><div>" + mine.body + "</div></div>" +
-        '<div class="card"><h3>最新版本(版本 ' + theirs.version + ')</h3><p><strong>' + esc(theirs.title) + "</strong></p><div>" + theirs.body + "</div></div></div>" +
+        '<div class="conflict"><div class="card" tabindex="0" role="region" aria-label="我的修改"><h3>我的修改</h3><p><strong>' + esc(mine.title) + "</strong></p><div>" + mine.body + "</div></div>" +
+        '<div class="card" tabindex="0" role="region" aria-label="最新版本"><h3>最新版本(版本 ' + theirs.version + ')</h3><p><strong>' + esc(theirs.title) + "</strong></p><div>" + theirs.body + "</div></div></div>" +
         '<div class="row"><button type="button" id="keep-mine">保留我的修改(覆盖最新版本)</button><button type="button" id="take-theirs" class="secondary">放弃我的修改,载入最新版本</button></div></section>';
       $("#keep-mine").focus();
       $("#keep-mine").addEventListener("click", async () => { version = theirs.version; $("#conflict").innerHTML = ""; if (correcting) await correct(); else await save(Object.assign(mine, { expectedVersion: theirs.version })); });
