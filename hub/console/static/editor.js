@@ -82,6 +82,7 @@
       '<textarea id="comment-text"></textarea><div class="row"><button type="submit" class="secondary">发表批注</button></div></form></aside></div>' + pickerHtml());
 
     const body = $("#f-body");
+    freshPictures(body).catch(() => {});
     const state = $("#save-state");
     const setState = (text) => { state.textContent = text; };
     const collect = () => ({
@@ -356,6 +357,18 @@
       }).join("") + "</details>";
     }).join("");
   }
+
+  // Library pictures keep their asset id; the signed URL they were inserted with expires, so
+  // a page showing a body asks for the current one (channels get theirs from the hub).
+  async function freshPictures(root) {
+    const imgs = $$("img[data-asset-id]", root);
+    const ids = Array.from(new Set(imgs.map((i) => i.dataset.assetId)));
+    if (!ids.length) return;
+    const found = (await Hub.gql("query($ids: [ID!]!) { nodes(ids: $ids) { ... on Asset { id url } } }", { ids })).nodes;
+    const url = Object.fromEntries(found.filter(Boolean).map((a) => [a.id, a.url]));
+    imgs.forEach((i) => { if (url[i.dataset.assetId]) i.src = url[i.dataset.assetId]; });
+  }
+  C.freshPictures = freshPictures;
 
   // 检查发现 in the body: every occurrence of each matched text, by the CSS Custom Highlight API
   function markFindings(root, matches) {

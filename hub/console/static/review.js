@@ -63,6 +63,7 @@
         '</select><label for="diff-to" class="inline">版到第</label><select id="diff-to">' + options(to) + '</select><button type="button" id="diff" class="secondary">对比</button></div>' +
         '<div id="diff-out" aria-labelledby="h-diff" role="region"></div>' : '<p class="muted">只有一个版本</p>') +
       "</aside></div>");
+    C.freshPictures($("article")).catch(() => {});
     async function decide(decision) {
       try {
         if (decision === "APPROVE" && isFinal && (iso("#embargo") || r.embargoUntil)) {
