@@ -74,6 +74,7 @@ POLICY: dict[str, Rule] = {
     "Mutation.correctStory": R(A.STORY_EDIT),  # without a correction stage: publishing rights (inside)
     "Query.reviewQueue": R(A.REVIEW_DECIDE),
     "Query.takedownRequest": R(A.STORY_READ_DRAFT),
+    "Query.takedownQueue": R(A.REVIEW_DECIDE),
     # distribution: 签发 (stand-in until review chains) and 撤稿 need publishing rights
     "Query.channels": R(A.STORY_READ_DRAFT),
     "Query.publications": R(A.STORY_READ_DRAFT),

@@ -7,6 +7,7 @@ from typing import Any
 
 from ronghub_sdk import Asset, Place, Source, StoryInput
 
+from hub.domain.html import with_asset_urls
 from hub.domain.plaintext import readable, readable_values
 from hub.domain.story import StoryContent
 
@@ -26,7 +27,8 @@ def story_input(
     """A revision as plugins see it (plain values, no pydantic). Plain texts stored before
     the plain-text rule reach channels without their script markup. `metadata` defaults to the
     revision's own; channels get it with the approval's facts from
-    hub/distribution/render_input.py, the one builder of a channel's render input."""
+    hub/distribution/render_input.py, the one builder of a channel's render input. Library
+    pictures in the body point at their asset's URL as signed for this render."""
     src = content.source
     loc = content.location
     return StoryInput(
@@ -37,7 +39,7 @@ def story_input(
         title=readable(content.title),
         subtitle=readable(content.subtitle),
         summary=readable(content.summary),
-        body=content.body,
+        body=with_asset_urls(content.body, {a.id: a.url for a in assets}),
         body_text=content.body_text,
         type=str(content.type),
         column_id=content.column_id,

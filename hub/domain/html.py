@@ -115,3 +115,29 @@ def html_to_text(body: str) -> str:
     if "<" not in body:
         return html.unescape(body)
     return html.unescape(_TAG.sub("", _BLOCK_END.sub("\n", body)))
+
+
+_IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_ASSET_ID = re.compile(r'\sdata-asset-id="([^"]*)"', re.IGNORECASE)
+_SRC = re.compile(r'\ssrc="[^"]*"', re.IGNORECASE)
+
+
+def with_asset_urls(body: str, urls: dict[str, str]) -> str:
+    """The body with each `<img data-asset-id=…>` of a known asset pointing at `urls[id]`.
+
+    An editor inserts a library picture with the URL it was shown (signed, expiring); the
+    asset id is what lasts, so a channel is given the asset's URL as signed for this render
+    (the same one it finds among the story's assets). Other images stay as written."""
+    if "data-asset-id" not in body or not urls:
+        return body
+
+    def point(match: re.Match[str]) -> str:
+        tag = match.group(0)
+        found = _ASSET_ID.search(tag)
+        url = urls.get(html.unescape(found.group(1))) if found else None
+        if url is None:
+            return tag
+        src = f' src="{html.escape(url, quote=True)}"'
+        return _SRC.sub(lambda _: src, tag, count=1) if _SRC.search(tag) else tag[:4] + src + tag[4:]
+
+    return _IMG_TAG.sub(point, body)

@@ -284,6 +284,11 @@ class WorkflowQuery:
     async def review_queue(self, info: Info[Context, None]) -> list[ReviewRound]:
         return [ReviewRound.from_doc(d) for d in await rounds.review_queue(info.context.scope)]
 
+    @strawberry.field(description="待审撤稿: pending takedown requests at a stage the caller may sign, oldest first")
+    async def takedown_queue(self, info: Info[Context, None]) -> list[TakedownRequest]:
+        docs = await actions.takedown_queue(info.context.scope)
+        return [TakedownRequest.from_doc(d) for d in docs]
+
     @strawberry.field(description="撤稿申请: the story's latest takedown request (null if none)")
     async def takedown_request(
         self, info: Info[Context, None], story_id: strawberry.ID

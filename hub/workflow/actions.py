@@ -22,6 +22,7 @@ from collections.abc import Collection
 from dataclasses import asdict, replace
 from typing import Any, ClassVar
 
+from beanie import SortDirection
 from pydantic import Field
 from pymongo import IndexModel, ReturnDocument
 
@@ -32,7 +33,9 @@ from hub.domain.permissions import Action, Principal, permits
 from hub.domain.story import StoryStatus
 from hub.errors import Codes, HubError, invalid
 from hub.ids import now_ms
+from hub.store import cursor as cursors
 from hub.store.documents import StoryDoc, TenantDocument
+from hub.store.scope import Scope
 from hub.store.stories import StoryRepository
 from hub.workflow import chains, rounds, wordlists
 from hub.workflow.errors import ReviewCodes
@@ -45,6 +48,7 @@ from hub.workflow.review import (
     RoundStatus,
     SignOff,
     after_edit,
+    may_sign_action,
     sign_action,
     submit,
 )
@@ -111,6 +115,19 @@ async def pending(tenant: str, story_id: str) -> PendingActionDoc | None:
     return await PendingActionDoc.find_one(
         {"tenant": tenant, "_id": f"{story_id}:{ActionKind.TAKEDOWN.value}"}
     )
+
+
+async def takedown_queue(scope: Scope, limit: int = 200) -> list[PendingActionDoc]:
+    """待审撤稿: the pending takedowns of the caller's center at a stage the caller may sign."""
+    roles = rounds.review_roles(scope.principal)
+    docs = await PendingActionDoc.find(
+        {"tenant": cursors.eq(scope.tenant), "status": cursors.eq("pending")}
+    ).sort([("created_at", SortDirection.ASCENDING)]).limit(limit).to_list()
+    return [
+        d for d in docs
+        if may_sign_action(PendingAction(ActionKind(d.kind), d.stage, d.requested_by, d.reason),
+                           chains.to_domain(d.chain), scope.actor or "", roles)
+    ]  # fmt: skip
 
 
 async def request_takedown(

@@ -345,6 +345,11 @@ class PendingAction:
     reason: str
 
 
+def may_sign_action(action: PendingAction, chain: ReviewChain, reviewer: str, roles: Collection[str]) -> bool:
+    """For the takedown queue: the caller could sign the pending action (as sign_action checks)."""
+    return 0 <= action.stage < len(chain.stages) and chain.stages[action.stage].role in roles and reviewer != action.requested_by
+
+
 def sign_action(
     action: PendingAction,
     chain: ReviewChain,

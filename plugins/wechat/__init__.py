@@ -10,6 +10,8 @@ Pushing to followers (群发) is a separate action and is not done here.
 from __future__ import annotations
 
 import hashlib
+import html
+import re
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -136,7 +138,11 @@ async def _rehost(variant: Variant, config: Mapping[str, Any], api: PlatformApi,
             return str(ok(r, config, "转存图片")["url"])
 
         hosted[src] = await done.once("img-" + hashlib.sha256(src.encode()).hexdigest()[:32], upload)
-    return IMG_SRC.sub(lambda m: m.group(1) + hosted.get(m.group(2), m.group(2)) + m.group(3), content)
+    def rehosted(m: re.Match[str]) -> str:
+        url = hosted.get(html.unescape(m.group(2)))
+        return m.group(0) if url is None else m.group(1) + html.escape(url, quote=True) + m.group(3)
+
+    return IMG_SRC.sub(rehosted, content)
 
 
 async def _thumb(variant: Variant, config: Mapping[str, Any], api: PlatformApi) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -20,8 +21,10 @@ def default_digest(content: str, n: int) -> str:
 
 
 def external_images(content: str, hosted: list[str]) -> list[str]:
-    """Image URLs in the content that are not on WeChat's image hosts (must be re-hosted)."""
-    return [src for _, src, _ in IMG_SRC.findall(content) if urlsplit(src).hostname not in hosted]
+    """Image URLs in the content that are not on WeChat's image hosts (must be re-hosted), as
+    URLs (the attribute's entities decoded: a signed URL's `&` is `&amp;` in the HTML)."""
+    srcs = [html.unescape(src) for _, src, _ in IMG_SRC.findall(content)]
+    return [src for src in srcs if urlsplit(src).hostname not in hosted]
 
 
 def check(variant: Variant, config: Mapping[str, Any]) -> list[Problem]:

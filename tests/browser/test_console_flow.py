@@ -77,6 +77,12 @@ def select_text(browser: Browser, css: str, contains: str) -> None:
     browser.wait(chosen, f"option {contains!r} in {css}")
 
 
+def set_deadline(browser: Browser) -> None:
+    browser.driver.execute_script(
+        "const d = document.querySelector('#as-deadline'); d.value = arguments[0]; d.dispatchEvent(new Event('input'))",
+        time.strftime("%Y-%m-%dT%H:%M", time.localtime(time.time() + 86_400)))
+
+
 def test_login_page_is_chinese_labelled_and_accessible(browser: Browser) -> None:
     browser.go("")
     browser.find("#login-user")
@@ -117,11 +123,29 @@ def test_chief_editor_turns_a_lead_into_a_topic_and_dispatches_it(browser: Brows
     browser.settled()
     select_text(browser, "#as-topic", topic)
     select_text(browser, "#as-user", "demo-reporter1")
-    browser.driver.execute_script(
-        "const d = document.querySelector('#as-deadline'); d.value = arguments[0]; d.dispatchEvent(new Event('input'))",
-        time.strftime("%Y-%m-%dT%H:%M", time.localtime(time.time() + 86_400)))
+    set_deadline(browser)
     browser.click("#assign button[type=submit]")
     browser.wait_text("已派单", "#toast")
+    browser.settled()
+    # a second reporter on the same topic, then 改派 to the first: a dialog, a reason, a new deadline
+    select_text(browser, "#as-topic", topic)
+    select_text(browser, "#as-user", "demo-reporter2")
+    set_deadline(browser)
+    browser.click("#assign button[type=submit]")
+    second = browser.wait(lambda: next((b for b in browser.driver.find_elements(By.CSS_SELECTOR, "[data-reassign]")
+                                       if topic in b.find_element(By.XPATH, "..").text and "示例记者乙" in b.find_element(By.XPATH, "..").text), None), "改派 button")
+    assignment = second.get_attribute("data-reassign")
+    second.click()
+    browser.find("#reassign-dialog[open]")
+    check_page(browser, "07-dispatch-reassign")
+    select_text(browser, "#ra-user", "demo-reporter1")
+    browser.fill("#ra-reason", "乙在外地采访,改由甲负责")
+    browser.click("#reassign button[type=submit]")
+    browser.wait_text("已改派", "#toast")
+    moved = api(browser, "demo-chief", "query($id: ID!) { assignment(id: $id) { assignees { displayName } history { reason } } }", {"id": assignment})["assignment"]
+    assert [p["displayName"] for p in moved["assignees"]] == ["示例记者甲"], moved
+    assert any(h["reason"] == "乙在外地采访,改由甲负责" for h in moved["history"]), moved
+    browser.settled()
     check_page(browser, "07-dispatch")
     browser.sign_out()
 
@@ -146,8 +170,20 @@ def test_reporter_files_a_draft_with_a_cover_for_app_and_xuexi(browser: Browser,
     body.send_keys(SEED_PARAGRAPHS[0])
     browser.click_text("标题")  # the toolbar turns the paragraph into a heading and back
     browser.click_text("段落")
+    # a picture from the media library (uploaded into it from the picker) with its caption
+    picture = tmp_path / "building.png"
+    picture.write_bytes(image_bytes("PNG", (640, 360)))
+    browser.click_text("插图")
+    browser.find("#picker[open]")
+    browser.driver.find_element(By.CSS_SELECTOR, "#picker-upload").send_keys(str(picture))
+    browser.find('#picker-list [aria-selected="true"]')
+    check_page(browser, "02-editor-media")
+    browser.fill("#picker-caption", "泌阳县融媒体中心演播室")
+    browser.click("#picker-ok")
+    browser.wait_text("泌阳县融媒体中心演播室", "#f-body figure figcaption")
     browser.fill("#f-source", "青山镇融媒体中心")
-    browser.fill("#f-wechat", "泌阳融媒的改革经验")  # the 公众号 digest, a per-channel text
+    browser.click('details[data-channel="wechat"] > summary')  # not a chosen channel: its texts are folded
+    browser.fill("#ov-wechat-digest", "泌阳融媒的改革经验")  # the 公众号 digest, a per-channel text
     browser.fill("#comment-text", "@demo-chief 请看一下导语")
     browser.click("#comment-form button[type=submit]")
     browser.wait_text("请看一下导语", "#comments")
@@ -160,13 +196,17 @@ def test_reporter_files_a_draft_with_a_cover_for_app_and_xuexi(browser: Browser,
     browser.driver.find_element(By.CSS_SELECTOR, "#f-cover").send_keys(str(cover))
     browser.find("#cover img.cover")
     browser.wait_text("已保存", "#save-state")
-    story = api(browser, "demo-reporter1", "query($id: ID!) { story(id: $id) { channels channelOverrides cover { id } body summary source { sourceName } assignment { id } }"
+    story = api(browser, "demo-reporter1", "query($id: ID!) { story(id: $id) { channels channelOverrides cover { id } body summary source { sourceName } assignment { id } assets { id caption } }"
                 " comments(storyId: $id) { mentions } }", {"id": STATE["story"]})
     assert story["comments"][0]["mentions"]  # the @mention reached the chief editor
     story = story["story"]
     assert sorted(story["channels"]) == ["app", "xuexi"] and story["cover"] and story["assignment"]
     assert story["channelOverrides"]["wechat"]["digest"] == "泌阳融媒的改革经验"
     assert "移动优先" in story["body"] and story["source"]["sourceName"] == "青山镇融媒体中心"
+    assert "<figcaption>泌阳县融媒体中心演播室</figcaption>" in story["body"] and "data-asset-id" in story["body"]
+    assert any(a["id"] != story["cover"]["id"] for a in story["assets"])  # the body's picture is one of the story's assets
+    browser.find("#cover .focal-dot")  # the cover's focal point, with the crops the channels will cut
+    browser.find('#cover img[alt="公众号封面裁切"]')
     check_page(browser, "02-editor")
 
 
@@ -222,6 +262,9 @@ def test_three_reviewers_sign_in_turn_each_in_their_own_session(browser: Browser
     browser.click(f'a[href="#/review/{sid}"]')
     browser.find("#opinion")
     browser.wait_text(SEED_TITLE, "article")
+    if reviewer == "demo-review1":  # the revisions before submission, compared with the hunks marked
+        browser.find("#diff-out .change")
+        assert browser.driver.find_elements(By.CSS_SELECTOR, "#diff-out ins, #diff-out del")
     browser.fill("#opinion", f"{reviewer} 同意")
     if reviewer == "demo-review3":
         check_page(browser, "05-review")
@@ -253,13 +296,48 @@ def test_published_on_app_and_xuexi_as_the_publish_page_shows(browser: Browser) 
     browser.wait(both_live, "app and 学习强国 live")
     check_page(browser, "06-publish")
     browser.route(f"#/preview/{sid}")
-    browser.find(".preview.xuexi")
+    browser.find(".preview.xuexi .xuexi-bar")  # each platform drawn in its own shape
+    browser.find(".preview.app .app-item")
+    assert not browser.driver.find_elements(By.CSS_SELECTOR, ".preview.douyin")  # only the chosen channels
     check_page(browser, "04-preview")
     browser.route("#/search")
     browser.fill("#q", "泌阳")
     browser.click("#search button[type=submit]")
     browser.wait_text("共 ", "#results")
+    browser.click('[data-facet="status"][data-value="published"]')  # a facet narrows the results
+
+    def narrowed() -> bool:
+        chip = browser.driver.find_element(By.CSS_SELECTOR, '[data-facet="status"][data-value="published"]')
+        return chip.get_attribute("aria-pressed") == "true" and not browser.driver.find_elements(By.CSS_SELECTOR, '[data-facet="status"]:not([data-value="published"])')
+
+    browser.wait(narrowed, "only published stories once the facet is pressed")
+    assert SEED_TITLE in browser.find("#results").text
     check_page(browser, "08-search")
+    browser.sign_out()
+
+
+def test_a_correction_of_the_published_story_goes_out_as_a_correction(browser: Browser) -> None:
+    sid = STATE["story"]
+    browser.sign_in("demo-chief")
+    browser.route(f"#/story/{sid}")
+    browser.wait_text("此稿已发布", "aside")
+    browser.wait_text("你正在编辑", "#lock-banner")
+    browser.fill("#f-subtitle", "泌阳县融媒体中心的改革实践(更正)")
+    browser.wait_text("有未提交的更正", "#save-state")  # nothing saved on its own
+    browser.click("#save")
+    browser.wait_text("请填写更正说明", "#toast")
+    browser.fill("#correction-note", "副标题补充“更正”字样")
+    browser.click("#save")
+    browser.wait_text("更正已提交", "#save-state")
+    # a publisher's correction with no correction stage in the chain is approved at once and
+    # handed to distribution as 更正 on every planned channel
+    story = api(browser, "demo-chief", "query($id: ID!) { story(id: $id) { subtitle } }", {"id": sid})["story"]
+    assert story["subtitle"].endswith("(更正)"), story
+    browser.route(f"#/publish/{sid}")
+    browser.wait(lambda: "(更正)" in browser.find("table").text, "the correction's publications")
+    actions = api(browser, "demo-chief", "query($id: ID!) { publications(storyId: $id) { channel action } }", {"id": sid})["publications"]
+    assert {p["channel"] for p in actions if p["action"] == "correct"} == {"app", "xuexi"}, actions
+    browser.route("#/")
     browser.sign_out()
 
 
@@ -277,6 +355,19 @@ def test_a_lock_held_elsewhere_is_shown_and_taken_over_by_the_chief_editor(brows
     assert browser.find("#f-title").is_enabled()
     lock = api(browser, "demo-reporter2", "query($id: ID!) { storyLock(storyId: $id) { holderName } }", {"id": sid})["storyLock"]
     assert lock is not None and lock["holderName"].startswith("示例总编辑")
+    # 一校: the chief proofreads; the change shows as tracked (修订痕迹) when the round closes
+    browser.click("#proof-start")
+    browser.wait_text("一校", "#proof")
+    body = browser.find("#f-body")
+    body.click()
+    body.send_keys(Keys.CONTROL, Keys.END)
+    body.send_keys("(校)")
+    browser.wait_text("已保存", "#save-state")
+    browser.click("#proof-done")
+    browser.wait(lambda: any("(校)" in x.text for x in browser.driver.find_elements(By.CSS_SELECTOR, "#proof ins")), "the tracked insertion")
+    rounds = api(browser, "demo-reporter2", "query($id: ID!) { proofRounds(storyId: $id) { status changes { field insertedChars } } }", {"id": sid})["proofRounds"]
+    assert rounds[0]["status"] == "completed" and any(c["field"] == "body" and c["insertedChars"] >= 3 for c in rounds[0]["changes"]), rounds
+    check_page(browser, "02-editor-proof")
     browser.route("#/")
     browser.sign_out()
 

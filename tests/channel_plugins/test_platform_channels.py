@@ -9,6 +9,8 @@ from ronghub_sdk.testing import ARTICLE, POLICY, VIDEO, ChannelHarness
 
 import plugins.douyin as douyin
 import plugins.wechat as wechat
+from hub.channels.story_input import story_input
+from hub.domain.story import StoryContent
 
 
 def test_douyin_text_carries_hashtags_and_the_video_is_chosen() -> None:
@@ -64,3 +66,17 @@ def test_wechat_needs_a_cover_and_jpg_png_images_under_1mb() -> None:
 def test_wechat_strips_scripts_from_the_content() -> None:
     story = replace(ARTICLE, body=ARTICLE.body + "<script>alert(1)</script>")
     assert "<script" not in ChannelHarness(wechat).check(story).get("content")
+
+
+def test_wechat_finds_a_library_picture_whose_signed_url_has_entities_in_the_html() -> None:
+    signed = "https://hub.example/media/blobs/a/img-bridge/original?exp=2&sig=abc"
+    story = replace(ARTICLE, body='<p>桥</p><figure><img src="https://hub.example/old?exp=1&amp;sig=x" alt="桥" data-asset-id="img-bridge"></figure>',
+                    assets=(replace(ARTICLE.assets[0], url=signed),))
+    unresolved = ChannelHarness(wechat).render(story)
+    assert "WECHAT_IMAGE_UNKNOWN" in {p.code for p in ChannelHarness(wechat).validate(unresolved)}  # a stale URL is not the asset's
+    # the hub points the picture at the URL signed for this render (hub/channels/story_input.py)
+    content = StoryContent(title=story.title, body=story.body, cover_asset_id=story.cover_asset_id, asset_ids=("img-bridge",))
+    built = story_input(content, tenant="t", story_id="s", revision_id="s:1", assets=story.assets)
+    assert 'src="https://hub.example/media/blobs/a/img-bridge/original?exp=2&amp;sig=abc"' in built.body
+    h = ChannelHarness(wechat)
+    assert "WECHAT_IMAGE_UNKNOWN" not in {p.code for p in h.validate(h.render(replace(story, body=built.body)))}

@@ -118,6 +118,7 @@ PROBES: dict[str, list[tuple[str, dict[str, str]]]] = {
                       {"id": "story", "t": "update_title"})],
     "reviewQueue": [("{ reviewQueue { storyId chain currentStage { name } } }", {})],
     "takedownRequest": [("query($id: ID!) { takedownRequest(storyId: $id) { storyId reason requestedBy } }", {"id": "story"})],
+    "takedownQueue": [("{ takedownQueue { storyId reason requestedBy stage { name } } }", {})],
     "replayPublication": [("mutation($id: ID!) { replayPublication(id: $id) { id storyId } }", {"id": "publication"})],
     "channels": [("{ channels { name titleZh } }", {})],
     "publications": [("query($id: ID!) { publications(storyId: $id) { id storyId channel ledger { evidence } } }", {"id": "story"})],

@@ -86,3 +86,23 @@ def test_any_text_survives_the_round_trip(text: str) -> None:
 def test_html_to_text_puts_blocks_on_their_own_lines_and_decodes_entities() -> None:
     assert html.html_to_text("<p>一&nbsp;二</p><p>三&lt;四</p>") == "一\xa0二\n三<四\n"
     assert html.html_to_text("一<br>二<br/>三") == "一\n二\n三"
+
+
+def test_library_pictures_point_at_the_url_signed_for_this_render() -> None:
+    stored = html.sanitize(
+        '<figure><img src="https://hub.example/media/a1?exp=1&amp;sig=old" alt="演播室" data-asset-id="a1">'
+        "<figcaption>演播室</figcaption></figure>"
+        '<p><img src="https://elsewhere.example/x.png" alt="外链"><img alt="无地址" data-asset-id="a2"></p>'
+    )
+    out = html.with_asset_urls(stored, {"a1": "https://hub.example/media/a1?exp=2&sig=new", "a2": "https://hub.example/media/a2?sig=b"})
+    assert 'src="https://hub.example/media/a1?exp=2&amp;sig=new"' in out and "sig=old" not in out
+    assert 'src="https://elsewhere.example/x.png"' in out  # not a library picture: as written
+    assert '<img src="https://hub.example/media/a2?sig=b" alt="无地址" data-asset-id="a2">' in out  # had no src
+    assert html.sanitize(out) == out  # still a body the hub would store as it is
+    assert html.with_asset_urls(stored, {}) == stored
+    assert html.with_asset_urls(stored, {"zz": "https://hub.example/z"}) == stored  # an asset not in the body
+
+
+def test_a_url_cannot_break_out_of_its_attribute() -> None:
+    out = html.with_asset_urls('<img src="x" data-asset-id="a1">', {"a1": 'https://h.example/a"><script>alert(1)</script>'})
+    assert html.find_active_content(out) == [] and "&quot;&gt;&lt;script&gt;" in out

@@ -257,12 +257,19 @@ async def test_takedown_and_correction_are_reviewed_by_the_stage_the_chain_names
             "request": {"status": "pending", "stage": {"name": "终审"}},
         }
         refused(await chief.errors(request, {"id": sid, "v": v}), "REVIEW_ACTION_PENDING")
+        # 待审撤稿: in the queue of those who may sign it, not of the one who asked nor of 初审
+        queue = "{ takedownQueue { storyId reason requestedBy stage { name } } }"
+        waiting = (await chief2(queue, {}))["takedownQueue"]
+        assert [(t["storyId"], t["reason"], t["stage"]["name"]) for t in waiting] == [(sid, "当事人投诉,核实有误", "终审")]
+        assert (await chief(queue, {}))["takedownQueue"] == [] and (await first(queue, {}))["takedownQueue"] == []
+        refused(await reporter.errors(queue, {}), "FORBIDDEN")
         sign = 'mutation($id: ID!, $d: ReviewDecision!) { signTakedown(storyId: $id, decision: $d, opinion: "同意撤稿") { status signOff { reviewer } } }'
         refused(await chief.errors(sign, {"id": sid, "d": "APPROVE"}), "REVIEW_OWN_REQUEST")
         refused(await first.errors(sign, {"id": sid, "d": "APPROVE"}), "REVIEW_WRONG_ROLE")
         assert (await chief2(sign, {"id": sid, "d": "APPROVE"}))["signTakedown"][
             "status"
         ] == "approved"
+        assert (await chief2(queue, {}))["takedownQueue"] == []  # signed: no longer waiting
         await drain_hub(hub_app)
         assert any(p.action.value == "retract" for p in await pubs(tenant, sid))
         for _ in range(100):  # the bus hands stored events to listeners asynchronously

@@ -21,6 +21,7 @@ from hub.workflow.review import (
     check_stage_roles,
     choose_chain,
     finding_key,
+    may_sign_action,
     may_sign_next,
     require_publishable,
     sign,
@@ -220,6 +221,15 @@ def test_a_takedown_is_signed_by_the_named_stage_and_not_by_its_requester() -> N
     assert code(sign_action, action, chain, reviewer="li", roles=ROLES["li"], decision=Decision.APPROVE, opinion="") == "REVIEW_WRONG_ROLE"
     assert code(sign_action, action, chain, reviewer="multi", roles=ROLES["multi"], decision=Decision.RETURN, opinion=" ") == "REVIEW_REASON_REQUIRED"
     assert sign_action(action, chain, reviewer="multi", roles=ROLES["multi"], decision=Decision.APPROVE, opinion="同意").stage == "final"
+    # the takedown queue shows it to exactly those sign_action would let sign
+    for who in ("zhao", "li", "multi"):
+        try:
+            sign_action(action, chain, reviewer=who, roles=ROLES[who], decision=Decision.APPROVE, opinion="同意")
+            allowed = True
+        except HubError:
+            allowed = False
+        assert may_sign_action(action, chain, who, ROLES[who]) is allowed, who
+    assert not may_sign_action(PendingAction(ActionKind.TAKEDOWN, 5, "zhao", "x"), chain, "multi", ROLES["multi"])  # a stage the chain no longer has
 
 
 def test_a_finding_key_survives_unrelated_edits_and_blocking_ones_need_the_chief() -> None:
