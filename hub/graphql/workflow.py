@@ -201,6 +201,31 @@ class SensitiveWordInput:
     note: str | None = None
 
 
+@strawberry.type(description="A word of the center's sensitive-word list")
+class SensitiveWord:
+    text: str
+    level: str = strawberry.field(description="block (拦截) or warn (提示)")
+    suggestion: str | None
+    note: str | None
+
+
+@strawberry.type(description="敏感词表: the center's words and its allowed 转载 sources, as setSensitiveWords saved them")
+class SensitiveWordList:
+    words: list[SensitiveWord]
+    allowed_sources: list[str]
+    updated_at: datetime | None = strawberry.field(description="null: never saved (no words)")
+    updated_by: str | None
+
+    @staticmethod
+    def from_doc(doc: wordlists.WordListDoc | None) -> SensitiveWordList:
+        if doc is None:
+            return SensitiveWordList(words=[], allowed_sources=[], updated_at=None, updated_by=None)
+        words = [SensitiveWord(text=w["text"], level=w.get("level") or "block", suggestion=w.get("suggestion"),
+                               note=w.get("note")) for w in doc.words]  # fmt: skip
+        return SensitiveWordList(words=words, allowed_sources=list(doc.allowed_sources),
+                                 updated_at=ms_to_dt(doc.updated_at), updated_by=doc.updated_by)  # fmt: skip
+
+
 def _pm(info: Info[Context, None]) -> Any:
     return wordlists.plugin_manager(info.context.services)
 
@@ -278,6 +303,10 @@ class WorkflowQuery:
         return [
             ReviewChain.from_doc(d) for d in await chains.list_chains(info.context.scope.tenant)
         ]
+
+    @strawberry.field(description="敏感词表: the center's sensitive words and allowed 转载 sources (center administrators)")
+    async def sensitive_words(self, info: Info[Context, None]) -> SensitiveWordList:
+        return SensitiveWordList.from_doc(await wordlists.get(info.context.scope.tenant))
 
     @strawberry.field(description="待审稿件: stories waiting at a stage the caller may sign")
     async def review_queue(self, info: Info[Context, None]) -> list[ReviewRound]:
