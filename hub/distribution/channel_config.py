@@ -119,7 +119,8 @@ def unmask(config: Mapping[str, Any], stored: Mapping[str, Any]) -> dict[str, An
     transport = out.get("transport")
     if isinstance(transport, Mapping):
         kept = dict(transport)
-        stored_transport = stored.get("transport") if isinstance(stored.get("transport"), Mapping) else {}
+        found = stored.get("transport")
+        stored_transport: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
         for key in SECRET_TRANSPORT_KEYS:
             if kept.get(key) == REDACTED:
                 if key not in stored_transport:

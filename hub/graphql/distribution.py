@@ -278,10 +278,10 @@ class DistributionMutation:
         if not isinstance(config, dict):
             raise invalid("config", "渠道设置应为 JSON 对象", "the channel configuration must be an object")
         # a secret sent back as the mask keeps the stored one (a form never sees secrets)
-        config = channel_config.unmask(config, await channel_config.load(info.context.scope.tenant, channel, info.context.settings))
-        effective = engine.channels.config(channel, channel_config.deep_merge(engine.channel_config.get(channel, {}), config))
+        given = channel_config.unmask(config, await channel_config.load(info.context.scope.tenant, channel, info.context.settings))
+        effective = engine.channels.config(channel, channel_config.deep_merge(engine.channel_config.get(channel, {}), given))
         channel_config.check(channel, engine.channels.info(channel).config_schema, effective)  # CHANNEL_CONFIG_INVALID
-        await channel_config.save(info.context.scope, info.context.settings, channel, config)
+        await channel_config.save(info.context.scope, info.context.settings, channel, given)
         return await _channel_settings(info, channel)
 
     @strawberry.mutation(

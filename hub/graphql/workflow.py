@@ -44,7 +44,8 @@ class ReviewStageInput:
 
 
 @strawberry.type(
-    description="审核流程: a center's review chain for some columns and/or target channels (empty = any)"
+    description="审核流程: a center's review chain for some story types, columns and/or target channels (empty = "
+    "any); submitForReview picks the most specific that applies (type > column > channels)"
 )
 class ReviewChain:
     id: strawberry.ID
@@ -52,6 +53,7 @@ class ReviewChain:
     stages: list[ReviewStage]
     columns: list[str]
     channels: list[str]
+    types: list[str] = strawberry.field(description="story types (article, gallery, video, audio, live, special)")
     reenter_stage: int = strawberry.field(
         description="index of the stage an edit after sign-off re-enters at"
     )
@@ -70,7 +72,7 @@ class ReviewChain:
     def from_doc(doc: chains.ReviewChainDoc) -> ReviewChain:
         return ReviewChain(
             id=strawberry.ID(doc.id), name=doc.name, stages=[ReviewStage(**s) for s in doc.stages], columns=list(doc.columns),
-            channels=list(doc.channels), reenter_stage=doc.reenter_stage, takedown_stage=doc.takedown_stage,
+            channels=list(doc.channels), types=list(doc.types), reenter_stage=doc.reenter_stage, takedown_stage=doc.takedown_stage,
             correction_stage=doc.correction_stage, proof_rounds=doc.proof_rounds, updated_at=ms_to_dt(doc.updated_at),
         )  # fmt: skip
 
@@ -81,6 +83,7 @@ class ReviewChainInput:
     stages: list[ReviewStageInput]
     columns: list[str] | None = None
     channels: list[str] | None = None
+    types: list[str] | None = strawberry.field(default=None, description="story types it is for (empty: any)")
     reenter_stage: int = 0
     takedown_stage: int | None = None
     correction_stage: int | None = None
@@ -238,6 +241,7 @@ def _chain_fields(input: ReviewChainInput) -> dict[str, Any]:
     data = dataclasses.asdict(input)
     data["columns"] = data["columns"] or []
     data["channels"] = data["channels"] or []
+    data["types"] = data["types"] or []
     return data
 
 

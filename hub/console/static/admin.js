@@ -20,6 +20,7 @@
   ];
   const STAGE_ROLES = [["reviewer:first", "初审审核员"], ["reviewer:second", "复审审核员"], ["reviewer:final", "终审审核员"],
     ["chief_editor", "总编辑"], ["editor", "编辑"], ["admin", "中心管理员"]];
+  const STORY_TYPES = [["article", "图文"], ["gallery", "图集"], ["video", "视频"], ["audio", "音频"], ["live", "直播"], ["special", "专题"]];
   const SCOPES = [["stories:read", "读取稿件与订阅"], ["stories:write", "投稿"], ["leads:submit", "报送线索"], ["wenzheng:submit", "问政提交"]];
   const FORMATS = [["json_feed", "JSON Feed"], ["ninjs", "ninjs"], ["rss", "RSS"], ["atom", "Atom"]];
   const DELIVERY = { pending: "待重试", delivered: "已送达", failed: "未送达" };
@@ -115,21 +116,23 @@
 
   // ---------------------------------------------------------------- 审核流程
   async function chains(id) {
-    const d = await gql("{ reviewChains { id name stages { key name role } columns channels reenterStage takedownStage correctionStage proofRounds updatedAt } columns { id name } channels { name titleZh } }");
+    const d = await gql("{ reviewChains { id name stages { key name role } columns channels types reenterStage takedownStage correctionStage proofRounds updatedAt } columns { id name } channels { name titleZh } }");
     const colName = Object.fromEntries(d.columns.map((c) => [c.id, c.name]));
     const chName = Object.fromEntries(d.channels.map((c) => [c.name, c.titleZh]));
     const roleName = (r) => (STAGE_ROLES.find(([v]) => v === r) || [0, r])[1];
+    const typeName = (t) => (STORY_TYPES.find(([v]) => v === t) || [0, t])[1];
     const rows = d.reviewChains.map((c) => '<tr data-chain="' + esc(c.name) + '"><td>' + esc(c.name) + "</td><td>" + c.stages.map((s) => esc(s.name) + "(" + esc(roleName(s.role)) + ")").join(" → ") +
-      "</td><td>" + esc(c.columns.map((x) => colName[x] || x).join("、") || "全部") + "</td><td>" + esc(c.channels.map((x) => chName[x] || x).join("、") || "全部") +
+      "</td><td>" + esc(c.types.map(typeName).join("、") || "全部") + "</td><td>" + esc(c.columns.map((x) => colName[x] || x).join("、") || "全部") + "</td><td>" + esc(c.channels.map((x) => chName[x] || x).join("、") || "全部") +
       '</td><td><a href="#/admin/chains/' + esc(c.id) + '" aria-label="修改 ' + esc(c.name) + '">修改</a></td></tr>');
     const chain = id ? d.reviewChains.find((c) => c.id === id) : null;
     const c = chain || { name: "", stages: [{ key: "first", name: "初审", role: "reviewer:first" }, { key: "second", name: "复审", role: "reviewer:second" }, { key: "final", name: "终审", role: "chief_editor" }],
-      columns: [], channels: [], reenterStage: 0, takedownStage: null, correctionStage: null, proofRounds: 0 };
-    shell("chains", '<p class="muted">送审时按栏目与发布渠道选用最具体的流程;没有适用的流程时使用默认的三审(初审、复审、终审)。</p>' +
-      '<section class="card">' + table("本中心的审核流程", ["名称", "审级与签发人", "栏目", "渠道", "操作"], rows) + "</section>" +
+      columns: [], channels: [], types: [], reenterStage: 0, takedownStage: null, correctionStage: null, proofRounds: 0 };
+    shell("chains", '<p class="muted">送审时按稿件类型、栏目与发布渠道选用最具体的流程(类型优先于栏目,栏目优先于渠道);没有适用的流程时使用默认的三审(初审、复审、终审)。</p>' +
+      '<section class="card">' + table("本中心的审核流程", ["名称", "审级与签发人", "稿件类型", "栏目", "渠道", "操作"], rows) + "</section>" +
       '<section class="card" aria-labelledby="h-chain"><h2 id="h-chain">' + (chain ? "修改流程:" + esc(chain.name) : "新建审核流程") + '</h2><form id="chain">' +
       '<label for="ch-name">流程名称</label><input type="text" id="ch-name" required value="' + esc(c.name) + '">' +
       '<fieldset><legend>审级(按顺序,每级由谁签发)</legend><ol id="stages"></ol><div class="row"><button type="button" id="add-stage" class="secondary">增加一级</button></div></fieldset>' +
+      checks("ch-type", STORY_TYPES, c.types, "适用稿件类型(不选为全部)") +
       checks("ch-col", d.columns.map((x) => [x.id, x.name]), c.columns, "适用栏目(不选为全部)") +
       checks("ch-chan", d.channels.map((x) => [x.name, x.titleZh]), c.channels, "适用渠道(不选为全部)") +
       '<label for="ch-reenter">签发后修改,从哪一级重审</label><select id="ch-reenter"></select>' +
@@ -156,7 +159,7 @@
     $("#chain").addEventListener("submit", (e) => {
       e.preventDefault(); readStages();
       const n = (sel) => ($(sel).value === "" ? null : +$(sel).value);
-      const input = { name: $("#ch-name").value.trim(), stages, columns: checked("ch-col"), channels: checked("ch-chan"),
+      const input = { name: $("#ch-name").value.trim(), stages, types: checked("ch-type"), columns: checked("ch-col"), channels: checked("ch-chan"),
         reenterStage: n("#ch-reenter") || 0, takedownStage: n("#ch-takedown"), correctionStage: n("#ch-correction"), proofRounds: +$("#ch-proof").value };
       if (chain) act("mutation($id: ID!, $i: ReviewChainInput!) { updateReviewChain(id: $id, input: $i) { id } }", { id: chain.id, i: input }, "审核流程已保存");
       else act("mutation($i: ReviewChainInput!) { createReviewChain(input: $i) { id } }", { i: input }, "审核流程已创建", () => { location.hash = "#/admin/chains"; return C.route(); });
