@@ -60,6 +60,7 @@ POLICY: dict[str, Rule] = {
     "Mutation.signOff": R(A.REVIEW_DECIDE),
     "Query.storyChecks": R(A.STORY_READ_DRAFT),
     "Mutation.setSensitiveWords": R(A.ACCOUNT_MANAGE),  # center administrators
+    "Query.sensitiveWords": R(A.ACCOUNT_MANAGE),  # the list itself is for those who keep it
     # review chains, findings, schedule/embargo, reviewed takedown and correction, queue
     "Query.reviewChains": R(A.STORY_READ_DRAFT),
     "Mutation.createReviewChain": R(A.ACCOUNT_MANAGE),  # center administrators configure review
@@ -77,6 +78,7 @@ POLICY: dict[str, Rule] = {
     "Query.takedownQueue": R(A.REVIEW_DECIDE),
     # distribution: 签发 (stand-in until review chains) and 撤稿 need publishing rights
     "Query.channels": R(A.STORY_READ_DRAFT),
+    "Query.pluginFailures": R(A.CHANNEL_OPERATE),  # deployment-wide: which plugins did not load
     "Query.publications": R(A.STORY_READ_DRAFT),
     # 传播效果: newsroom staff read reach; people's figures and 绩效 are for chief editors and admins
     "Query.storyReach": R(A.STORY_READ_DRAFT),
@@ -206,6 +208,7 @@ POLICY: dict[str, Rule] = {
     "Mutation.rotateWebhookSecret": R(A.FEED_MANAGE),
     "Mutation.replayWebhookDelivery": R(A.FEED_MANAGE),
     "Mutation.replayWebhookEndpoint": R(A.FEED_MANAGE),
+    "Mutation.sendWebhookTestEvent": R(A.FEED_MANAGE),
     # 问政 / 投诉信箱 (the store narrows reads: staff all, departments theirs, the app its own)
     "Query.wenzhengQuestion": R(A.WENZHENG_READ),
     "Query.wenzhengQuestions": R(A.WENZHENG_READ),

@@ -106,6 +106,30 @@ def redacted(doc: ChannelConfigDoc) -> dict[str, Any]:
     return out
 
 
+def unmask(config: Mapping[str, Any], stored: Mapping[str, Any]) -> dict[str, Any]:
+    """`config` with every secret sent back as the mask (what the API showed) replaced by
+    the stored value, so a form that never saw a secret can save the other settings and
+    keep it. A mask with nothing stored behind it is refused (nothing to keep)."""
+    out = dict(config)
+    for key in SECRET_SECTIONS:
+        if out.get(key) == REDACTED:
+            if key not in stored:
+                raise invalid(key, "没有已保存的密钥可沿用,请填写", "no stored secret to keep: fill it in")
+            out[key] = stored[key]
+    transport = out.get("transport")
+    if isinstance(transport, Mapping):
+        kept = dict(transport)
+        found = stored.get("transport")
+        stored_transport: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
+        for key in SECRET_TRANSPORT_KEYS:
+            if kept.get(key) == REDACTED:
+                if key not in stored_transport:
+                    raise invalid(f"transport.{key}", "没有已保存的密钥可沿用,请填写", "no stored secret to keep: fill it in")
+                kept[key] = stored_transport[key]
+        out["transport"] = kept
+    return out
+
+
 def check(channel: str, schema: Mapping[str, Any], effective: Mapping[str, Any]) -> None:
     """Refuse settings that do not match the plugin's declared `config_schema`, checked on
     the configuration as deliveries will see it (defaults ← deployment ← this center), so

@@ -34,6 +34,14 @@ class Channel:
     capabilities: list[str]
     limits: JSON
     overridable: list[str]
+    config_schema: JSON = strawberry.field(description="渠道设置的 JSON Schema the plugin declares: configureChannel "
+                                           "checks a center's settings against it (a console builds its form from it)")
+
+
+@strawberry.type(description="插件加载失败: a channel or check plugin that did not load, and why")
+class PluginFailure:
+    source: str = strawberry.field(description="entry point `name = module`, or where it was registered")
+    error: str = strawberry.field(description="the exception it raised (type: message)")
 
 
 @strawberry.type(description="A problem a channel found in a variant")
@@ -151,9 +159,14 @@ class DistributionQuery:
             out.append(Channel(
                 name=name, title_zh=ch.info.title_zh, title_en=ch.info.title_en, transport=ch.info.transport.value,
                 version=ch.version, capabilities=sorted(c.value for c in ch.info.capabilities),
-                limits=ch.info.limits, overridable=list(ch.info.overridable),
+                limits=ch.info.limits, overridable=list(ch.info.overridable), config_schema=JSON(ch.info.config_schema),
             ))  # fmt: skip
         return out
+
+    @strawberry.field(description="插件加载失败: channel and check plugins the hub skipped at start (the others "
+                      "run without them); empty when all loaded. The same list as `ronghub plugins`.")
+    def plugin_failures(self, info: Info[Context, None]) -> list[PluginFailure]:
+        return [PluginFailure(source=f.source, error=f.error) for f in _engine(info).channels.failures]
 
     @strawberry.field(description="渠道设置: this center's settings for a channel (secrets masked)")
     async def channel_settings(self, info: Info[Context, None], channel: str) -> ChannelSettings:
@@ -255,7 +268,8 @@ class DistributionMutation:
 
     @strawberry.mutation(
         description="渠道设置: replace this center's settings for a channel (accounts, endpoints, limits); "
-        "credentials and signing keys are stored encrypted and never returned. Checked against the channel's "
+        "credentials and signing keys are stored encrypted and never returned (sent back as the mask `******`, a "
+        "secret section or transport secret keeps its stored value). Checked against the channel's "
         "declared schema (over the defaults and deployment settings) when saved: CHANNEL_CONFIG_INVALID names the key"
     )
     async def configure_channel(self, info: Info[Context, None], channel: str, config: JSON) -> ChannelSettings:
@@ -263,9 +277,11 @@ class DistributionMutation:
         engine.channels.get(channel)
         if not isinstance(config, dict):
             raise invalid("config", "渠道设置应为 JSON 对象", "the channel configuration must be an object")
-        effective = engine.channels.config(channel, channel_config.deep_merge(engine.channel_config.get(channel, {}), config))
+        # a secret sent back as the mask keeps the stored one (a form never sees secrets)
+        given = channel_config.unmask(config, await channel_config.load(info.context.scope.tenant, channel, info.context.settings))
+        effective = engine.channels.config(channel, channel_config.deep_merge(engine.channel_config.get(channel, {}), given))
         channel_config.check(channel, engine.channels.info(channel).config_schema, effective)  # CHANNEL_CONFIG_INVALID
-        await channel_config.save(info.context.scope, info.context.settings, channel, config)
+        await channel_config.save(info.context.scope, info.context.settings, channel, given)
         return await _channel_settings(info, channel)
 
     @strawberry.mutation(

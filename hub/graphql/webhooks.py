@@ -120,7 +120,8 @@ class WebhookAttempt:
         )
 
 
-@strawberry.type(description="推送记录: one log item sent to one endpoint; id = the webhook-id")
+@strawberry.type(description="推送记录: one log item sent to one endpoint; id = the webhook-id. A test event "
+                 "(sendWebhookTestEvent) has eventType webhook.test, seq 0 and no story")
 class WebhookDelivery:
     id: strawberry.ID
     endpoint_id: strawberry.ID
@@ -128,7 +129,7 @@ class WebhookDelivery:
     event_type: str
     story_id: str
     state: str = strawberry.field(
-        description="pending (will retry), delivered, failed (endpoint disabled)"
+        description="pending (will retry), delivered, failed (endpoint disabled; a test event: it did not arrive)"
     )
     attempts: list[WebhookAttempt]
     next_attempt_at: datetime | None
@@ -247,6 +248,15 @@ class WebhooksMutation:
         self, info: Info[Context, None], id: strawberry.ID
     ) -> WebhookDelivery:
         return WebhookDelivery.from_doc(await _repo(info).replay_delivery(str(id)))
+
+    @strawberry.mutation(
+        description="发送测试事件: a signed `webhook.test` event (no story) sent now; the answer is its delivery "
+        "(delivered, or failed with the status or error), also in the delivery log with seq 0. The endpoint's "
+        "cursor and retries are untouched; allowed on a disabled endpoint, not while the partner client is "
+        "disabled (WEBHOOK_CLIENT_DISABLED). At most one per endpoint every 10 seconds (WEBHOOK_TEST_TOO_SOON)."
+    )
+    async def send_webhook_test_event(self, info: Info[Context, None], id: strawberry.ID) -> WebhookDelivery:
+        return WebhookDelivery.from_doc(await _repo(info).send_test(str(id)))
 
     @strawberry.mutation(
         description="从某序号起重新推送: every selected item from log number fromSeq on, in order"

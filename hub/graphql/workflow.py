@@ -45,7 +45,8 @@ class ReviewStageInput:
 
 
 @strawberry.type(
-    description="审核流程: a center's review chain for some columns and/or target channels (empty = any)"
+    description="审核流程: a center's review chain for some story types, columns and/or target channels (empty = "
+    "any); submitForReview picks the most specific that applies (type > column > channels)"
 )
 class ReviewChain:
     id: strawberry.ID
@@ -53,6 +54,7 @@ class ReviewChain:
     stages: list[ReviewStage]
     columns: list[str]
     channels: list[str]
+    types: list[str] = strawberry.field(description="story types (article, gallery, video, audio, live, special)")
     reenter_stage: int = strawberry.field(
         description="index of the stage an edit after sign-off re-enters at"
     )
@@ -71,7 +73,7 @@ class ReviewChain:
     def from_doc(doc: chains.ReviewChainDoc) -> ReviewChain:
         return ReviewChain(
             id=strawberry.ID(doc.id), name=doc.name, stages=[ReviewStage(**s) for s in doc.stages], columns=list(doc.columns),
-            channels=list(doc.channels), reenter_stage=doc.reenter_stage, takedown_stage=doc.takedown_stage,
+            channels=list(doc.channels), types=list(doc.types), reenter_stage=doc.reenter_stage, takedown_stage=doc.takedown_stage,
             correction_stage=doc.correction_stage, proof_rounds=doc.proof_rounds, updated_at=ms_to_dt(doc.updated_at),
         )  # fmt: skip
 
@@ -82,6 +84,7 @@ class ReviewChainInput:
     stages: list[ReviewStageInput]
     columns: list[str] | None = None
     channels: list[str] | None = None
+    types: list[str] | None = strawberry.field(default=None, description="story types it is for (empty: any)")
     reenter_stage: int = 0
     takedown_stage: int | None = None
     correction_stage: int | None = None
@@ -202,6 +205,31 @@ class SensitiveWordInput:
     note: str | None = None
 
 
+@strawberry.type(description="A word of the center's sensitive-word list")
+class SensitiveWord:
+    text: str
+    level: str = strawberry.field(description="block (拦截) or warn (提示)")
+    suggestion: str | None
+    note: str | None
+
+
+@strawberry.type(description="敏感词表: the center's words and its allowed 转载 sources, as setSensitiveWords saved them")
+class SensitiveWordList:
+    words: list[SensitiveWord]
+    allowed_sources: list[str]
+    updated_at: datetime | None = strawberry.field(description="null: never saved (no words)")
+    updated_by: str | None
+
+    @staticmethod
+    def from_doc(doc: wordlists.WordListDoc | None) -> SensitiveWordList:
+        if doc is None:
+            return SensitiveWordList(words=[], allowed_sources=[], updated_at=None, updated_by=None)
+        words = [SensitiveWord(text=w["text"], level=w.get("level") or "block", suggestion=w.get("suggestion"),
+                               note=w.get("note")) for w in doc.words]  # fmt: skip
+        return SensitiveWordList(words=words, allowed_sources=list(doc.allowed_sources),
+                                 updated_at=ms_to_dt(doc.updated_at), updated_by=doc.updated_by)  # fmt: skip
+
+
 def _pm(info: Info[Context, None]) -> Any:
     return wordlists.plugin_manager(info.context.services)
 
@@ -214,6 +242,7 @@ def _chain_fields(input: ReviewChainInput) -> dict[str, Any]:
     data = dataclasses.asdict(input)
     data["columns"] = data["columns"] or []
     data["channels"] = data["channels"] or []
+    data["types"] = data["types"] or []
     return data
 
 
@@ -279,6 +308,10 @@ class WorkflowQuery:
         return [
             ReviewChain.from_doc(d) for d in await chains.list_chains(info.context.scope.tenant)
         ]
+
+    @strawberry.field(description="敏感词表: the center's sensitive words and allowed 转载 sources (center administrators)")
+    async def sensitive_words(self, info: Info[Context, None]) -> SensitiveWordList:
+        return SensitiveWordList.from_doc(await wordlists.get(info.context.scope.tenant))
 
     @strawberry.field(description="待审稿件: stories waiting at a stage the caller may sign")
     async def review_queue(self, info: Info[Context, None]) -> list[ReviewRound]:

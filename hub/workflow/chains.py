@@ -1,4 +1,4 @@
-"""A center's review chains (审核流程), stored: per column and per set of target channels.
+"""A center's review chains (审核流程), stored: per story type, column and set of target channels.
 
 `submitForReview` picks the most specific chain that applies (`choose_chain`) and
 snapshots it into the round, so changing a chain never changes a review under way.
@@ -14,6 +14,7 @@ from pydantic import Field
 from pymongo import IndexModel
 
 from hub.audit.deferred import record
+from hub.domain.story import StoryType
 from hub.errors import HubError
 from hub.ids import new_id, now_ms
 from hub.store.documents import TenantDocument
@@ -27,6 +28,7 @@ class ReviewChainDoc(TenantDocument):
     stages: list[dict[str, str]]  # {key, name, role}
     columns: list[str] = Field(default_factory=list)
     channels: list[str] = Field(default_factory=list)
+    types: list[str] = Field(default_factory=list)
     reenter_stage: int = 0
     takedown_stage: int | None = None
     correction_stage: int | None = None
@@ -44,6 +46,7 @@ def to_domain(doc: ReviewChainDoc | dict[str, Any]) -> ReviewChain:
     return ReviewChain(
         id=str(d["id"]), name=d["name"], stages=tuple(Stage(**s) for s in d["stages"]),
         columns=frozenset(d.get("columns") or ()), channels=frozenset(d.get("channels") or ()),
+        types=frozenset(d.get("types") or ()),
         reenter_stage=int(d.get("reenter_stage") or 0), takedown_stage=d.get("takedown_stage"),
         correction_stage=d.get("correction_stage"), proof_rounds=int(d.get("proof_rounds") or 0),
     )  # fmt: skip
@@ -53,7 +56,8 @@ def snapshot(chain: ReviewChain) -> dict[str, Any]:
     """The chain as stored in a round (plain JSON)."""
     return {
         "id": chain.id, "name": chain.name, "stages": [asdict(s) for s in chain.stages],
-        "columns": sorted(chain.columns), "channels": sorted(chain.channels), "reenter_stage": chain.reenter_stage,
+        "columns": sorted(chain.columns), "channels": sorted(chain.channels), "types": sorted(chain.types),
+        "reenter_stage": chain.reenter_stage,
         "takedown_stage": chain.takedown_stage, "correction_stage": chain.correction_stage,
         "proof_rounds": chain.proof_rounds,
     }  # fmt: skip
@@ -68,6 +72,12 @@ def validated(fields: dict[str, Any], known_channels: set[str] | None) -> Review
         raise HubError(
             ReviewCodes.BAD_CHAIN, reason_zh=f"未知渠道 {'、'.join(unknown)}",
             reason_en=f"unknown channels: {', '.join(unknown)}",
+        )
+    types = sorted(chain.types - {t.value for t in StoryType})
+    if types:
+        raise HubError(
+            ReviewCodes.BAD_CHAIN, reason_zh=f"未知稿件类型 {'、'.join(types)}",
+            reason_en=f"unknown story types: {', '.join(types)}",
         )
     if not chain.name.strip():
         raise HubError(ReviewCodes.BAD_CHAIN, reason_zh="名称不能为空", reason_en="name is required")

@@ -39,13 +39,14 @@ class Stage:
 
 @dataclass(frozen=True)
 class ReviewChain:
-    """A tenant's review policy for some columns and/or target channels (empty = any)."""
+    """A tenant's review policy for some story types, columns and/or target channels (empty = any)."""
 
     id: str
     name: str
     stages: tuple[Stage, ...]
     columns: frozenset[str] = frozenset()
     channels: frozenset[str] = frozenset()
+    types: frozenset[str] = frozenset()  # story types (article, video, live …): a 快讯 or 视频 chain
     reenter_stage: int = 0  # where an edit after sign-off sends the story back
     # 撤稿 / 更正: the stage that must sign a takedown (None: no review, a publisher acts
     # alone) and where a correction re-enters review (None: approved by the publisher)
@@ -76,9 +77,13 @@ class ReviewChain:
             )
 
     def specificity(self) -> int:
-        return (2 if self.columns else 0) + (1 if self.channels else 0)
+        """Story type weighs most, then column, then channels: a video chain holds for a
+        video in any column; a column's chain for the column's other stories."""
+        return (4 if self.types else 0) + (2 if self.columns else 0) + (1 if self.channels else 0)
 
-    def applies(self, column: str | None, channels: Collection[str]) -> bool:
+    def applies(self, column: str | None, channels: Collection[str], story_type: str | None = None) -> bool:
+        if self.types and story_type not in self.types:
+            return False
         if self.columns and column not in self.columns:
             return False
         return not (self.channels and not (self.channels & set(channels)))
@@ -104,10 +109,10 @@ def check_stage_roles(chain: ReviewChain) -> None:
 
 
 def choose_chain(
-    chains: Iterable[ReviewChain], column: str | None, channels: Collection[str]
+    chains: Iterable[ReviewChain], column: str | None, channels: Collection[str], story_type: str | None = None
 ) -> ReviewChain:
-    """The most specific chain that applies (column and channels > column > channels > any)."""
-    matching = [c for c in chains if c.applies(column, channels)]
+    """The most specific chain that applies (type > column > channels > any, see specificity)."""
+    matching = [c for c in chains if c.applies(column, channels, story_type)]
     if not matching:
         return ReviewChain(id="default", name="三审三校", stages=THREE_STAGE)
     return max(matching, key=lambda c: (c.specificity(), c.id))

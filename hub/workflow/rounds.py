@@ -248,7 +248,7 @@ async def _chain_for(
 ) -> tuple[ReviewChain, bool]:
     """The tenant's chain for this story (and whether a configured one applied)."""
     configured = await chains.domain_chains(tenant)
-    chosen = choose_chain(configured, story.column_id, story.channels or list(default_channels))
+    chosen = choose_chain(configured, story.column_id, story.channels or list(default_channels), str(story.type))
     if chosen.id == "default" and not any(c.id == "default" for c in configured):
         return DEFAULT_CHAIN, False
     return chosen, True

@@ -3,6 +3,7 @@ and masked in the API, and each center's deliveries use its own settings."""
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from hub.distribution import channel_config
@@ -104,3 +105,37 @@ async def test_a_file_drop_directory_with_a_nul_byte_is_refused(editor: GraphQLC
         {"c": {"transport": {"base_url": "http://[::ffff:169.254.169.254]/"}}},
     )
     assert errors[0]["extensions"]["code"] == "CHANNEL_URL_BLOCKED"
+
+
+def test_a_masked_secret_is_the_stored_one_and_a_mask_with_nothing_behind_it_is_refused() -> None:
+    stored = {"credentials": {"appid": "wx", "secret": "s"}, "transport": {"base_url": "https://a.example", "token": "t"}}
+    back = {"credentials": channel_config.REDACTED, "transport": {"base_url": "https://b.example", "token": channel_config.REDACTED},
+            "limits": {"title_max": 20}}  # fmt: skip
+    assert channel_config.unmask(back, stored) == {
+        "credentials": {"appid": "wx", "secret": "s"}, "transport": {"base_url": "https://b.example", "token": "t"},
+        "limits": {"title_max": 20}}  # fmt: skip
+    assert channel_config.unmask({"credentials": {"appid": "new"}}, stored) == {"credentials": {"appid": "new"}}  # replaced
+    assert channel_config.unmask({"limits": {}}, stored) == {"limits": {}}  # left out: gone, as before
+    for config in ({"signing": channel_config.REDACTED}, {"transport": {"token": channel_config.REDACTED}}):
+        with pytest.raises(HubError) as caught:
+            channel_config.unmask(config, stored if "transport" not in config else {"transport": {}})
+        assert caught.value.kind.code == "INVALID_INPUT" and "请填写" in caught.value.message_zh
+
+
+async def test_a_form_saves_the_settings_it_was_shown_and_the_secrets_stay(http: httpx.AsyncClient) -> None:
+    from tests.e2e.identity_helpers import make_tenant, make_user, sign_in
+
+    tenant = await make_tenant("cfg")
+    admin = GraphQLClient(http, (await sign_in(http, await make_user(tenant, "admin")))["access_token"])
+    save = "mutation($c: JSON!) { configureChannel(channel: \"wechat\", config: $c) { config effective } }"
+    shown = (await admin(save, {"c": {"credentials": {"appid": "wx-9", "secret": "kept-secret"}, "limits": {"title_max": 28}}}))
+    config = shown["configureChannel"]["config"]
+    assert config["credentials"] == channel_config.REDACTED
+    config["limits"] = {"title_max": 30}  # the form changes a limit and sends back what it was shown
+    again = (await admin(save, {"c": config}))["configureChannel"]
+    assert again["effective"]["limits"]["title_max"] == 30 and again["config"]["credentials"] == channel_config.REDACTED
+    loaded = await channel_config.load(tenant, "wechat", SETTINGS)
+    assert loaded["credentials"] == {"appid": "wx-9", "secret": "kept-secret"}
+    errors = await admin.errors(save, {"c": {"signing": channel_config.REDACTED}})  # nothing stored to keep
+    assert errors[0]["extensions"]["code"] == "INVALID_INPUT" and "signing" in str(errors[0])
+    assert (await channel_config.load(tenant, "wechat", SETTINGS))["limits"] == {"title_max": 30}  # unchanged

@@ -64,7 +64,7 @@ def process_exited(pid: int) -> bool:
 class Demo:
     """One `ronghub demo` process on a data folder."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, extra_env: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -72,7 +72,7 @@ class Demo:
         with open(self.log, "wb") as out:
             self.proc = subprocess.Popen(
                 [ronghub_command(), "demo", "--port", str(self.port)],
-                env=child_env(data_dir=str(data_dir), dev_token=TOKEN),
+                env={**child_env(data_dir=str(data_dir), dev_token=TOKEN), **(extra_env or {})},
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,

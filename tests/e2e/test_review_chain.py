@@ -272,3 +272,20 @@ async def test_a_sensitive_word_in_a_media_caption_or_an_image_alt_is_found(http
     assert {(c["field"], c["match"]) for c in checks if c["code"] == "SENSITIVE_WORD"} == {
         (f"assets.{asset_id}.caption", "内部·消息"), ("body.img[0].alt", "內部 消息"),
     }  # fmt: skip
+
+
+async def test_a_chain_for_a_story_type_is_the_one_its_stories_go_through(http: httpx.AsyncClient) -> None:
+    tenant = await make_tenant()
+    admin, _ = await client(http, tenant, "admin")
+    editor, _ = await client(http, tenant, "editor")
+    bad = await admin.errors(CHAIN, {"i": {"name": "错", "stages": THREE, "types": ["video", "podcast"]}})
+    assert "podcast" in refused(bad, "REVIEW_BAD_CHAIN")["message_zh"]
+    assert (await admin("{ reviewChains { id } }"))["reviewChains"] == []  # nothing half-written
+    one = [{"key": "final", "name": "终审", "role": "chief_editor"}]
+    made = (await admin("mutation($i: ReviewChainInput!) { createReviewChain(input: $i) { id types } }",
+                        {"i": {"name": "视频一审", "stages": one, "types": ["video", "live"]}}))["createReviewChain"]  # fmt: skip
+    assert sorted(made["types"]) == ["live", "video"]
+    for story_type, stage in (("VIDEO", "终审"), ("ARTICLE", "初审")):
+        sid = (await editor(CREATE, {"i": {"title": f"{story_type} 稿", "bodyText": "正文", "type": story_type}}))["createStory"]["id"]
+        submitted = (await editor(SUBMIT, {"id": sid, "v": await version(editor, sid)}))["submitForReview"]
+        assert submitted["currentStage"]["name"] == stage, story_type

@@ -101,7 +101,10 @@ PROBES: dict[str, list[tuple[str, dict[str, str]]]] = {
     "submitForReview": [("mutation($id: ID!) { submitForReview(id: $id, expectedVersion: 1) { storyId status } }", {"id": "story"})],
     "signOff": [('mutation($id: ID!) { signOff(storyId: $id, decision: APPROVE, opinion: "同意") { storyId status } }', {"id": "story"})],
     "storyChecks": [("query($id: ID!) { storyChecks(id: $id) { code match } }", {"id": "story"})],
-    "setSensitiveWords": [('mutation { setSensitiveWords(words: [{text: "违禁词"}]) }', {})],
+    "setSensitiveWords": [('mutation($t: String!) { setSensitiveWords(words: [{text: "违禁词"}, {text: $t, level: "warn"}]) }',
+                           {"t": "new_title"})],
+    # the list as saved: each tenant's words carry its marker (MK{i}N, set by setSensitiveWords probes)
+    "sensitiveWords": [("{ sensitiveWords { words { text level note } allowedSources updatedBy } }", {})],
     # review: chains, findings, schedule/embargo, reviewed takedown and correction, queue
     "reviewChains": [("{ reviewChains { id name stages { role } channels } }", {})],
     # (limited to a column no story uses: a chain for "any" story would change other tests' tenants)
@@ -120,7 +123,8 @@ PROBES: dict[str, list[tuple[str, dict[str, str]]]] = {
     "takedownRequest": [("query($id: ID!) { takedownRequest(storyId: $id) { storyId reason requestedBy } }", {"id": "story"})],
     "takedownQueue": [("{ takedownQueue { storyId reason requestedBy stage { name } } }", {})],
     "replayPublication": [("mutation($id: ID!) { replayPublication(id: $id) { id storyId } }", {"id": "publication"})],
-    "channels": [("{ channels { name titleZh } }", {})],
+    "channels": [("{ channels { name titleZh configSchema } }", {})],
+    "pluginFailures": [("{ pluginFailures { source error } }", {})],
     "publications": [("query($id: ID!) { publications(storyId: $id) { id storyId channel ledger { evidence } } }", {"id": "story"})],
     # 传播效果 and 绩效 (each tenant's published story has a recorded point: see `world`)
     "storyReach": [("query($id: ID!) { storyReach(storyId: $id) { storyId totals { views } channels { channel latest { views } } } }",
@@ -241,6 +245,7 @@ PROBES: dict[str, list[tuple[str, dict[str, str]]]] = {
     "enableWebhookEndpoint": [("mutation($id: ID!) { enableWebhookEndpoint(id: $id) { id enabled } }", {"id": "story"})],
     "rotateWebhookSecret": [("mutation($id: ID!) { rotateWebhookSecret(id: $id) { secret endpoint { id } } }", {"id": "story"})],
     "replayWebhookDelivery": [("mutation($id: ID!) { replayWebhookDelivery(id: $id) { id seq } }", {"id": "story"})],
+    "sendWebhookTestEvent": [("mutation($id: ID!) { sendWebhookTestEvent(id: $id) { id endpointId state } }", {"id": "story"})],
     "replayWebhookEndpoint": [("mutation($id: ID!) { replayWebhookEndpoint(id: $id, fromSeq: 1) { id cursor } }", {"id": "story"})],
     # 问政: each tenant's app submitted a question with its marker (MK{i}N); ids, tracking numbers and
     # check codes are drawn from every tenant (a right code of another tenant must still find nothing)
@@ -415,7 +420,8 @@ def operations(draw: st.DrawFn, world: World) -> tuple[Actor, str, str, dict[str
 
 
 SWEEP = ["stories", "users", "auditLog", "signInAttempts", "shareOffers", "accounts", "leads", "topics", "clients",  # planning: leads, topics
-         "wenzhengQuestions"]  # 问政
+         "wenzhengQuestions",  # 问政
+         "sensitiveWords"]
 
 
 async def check(http: httpx.AsyncClient, world: World, actor: Actor, field_name: str, query: str, variables: dict[str, Any]) -> None:

@@ -241,3 +241,15 @@ def test_a_finding_key_survives_unrelated_edits_and_blocking_ones_need_the_chief
     assert code(check_acknowledge, blocking, {"chief_editor"}, " ") == "REVIEW_ACK_NOTE_REQUIRED"
     check_acknowledge(blocking, {"chief_editor"}, "已核实")
     check_acknowledge(Finding("PROOFREAD_HINT", "别字", False), {"reporter"}, "")
+
+
+def test_a_story_types_chain_outweighs_a_columns() -> None:
+    column = ReviewChain(id="b", name="要闻", stages=THREE_STAGE, columns=frozenset({"yaowen"}))
+    video = ReviewChain(id="v", name="视频", stages=(Stage("final", "终审", "chief_editor"),), types=frozenset({"video", "live"}))
+    brief = ReviewChain(id="k", name="要闻快讯", stages=THREE_STAGE, types=frozenset({"article"}), columns=frozenset({"yaowen"}))
+    chains = [column, video, brief]
+    assert choose_chain(chains, "yaowen", ["app"], "video").id == "v"  # type > column
+    assert choose_chain(chains, "minsheng", ["app"], "live").id == "v"
+    assert choose_chain(chains, "yaowen", ["app"], "article").id == "k"  # type and column > type
+    assert choose_chain(chains, "yaowen", ["app"], "gallery").id == "b"
+    assert choose_chain(chains, "yaowen", ["app"]).id == "b"  # no type given: type chains do not apply

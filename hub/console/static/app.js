@@ -77,7 +77,6 @@
   // ---------------------------------------------------------------- routing
   const routes = [
     [/^#?\/?$/, "home", home],
-    [/^#\/admin$/, "admin", admin],
   ];
   // Renders run one after another: a slower earlier one (a live refresh) never paints over
   // a later one with older data.
@@ -162,35 +161,6 @@
     const out = {};
     await Promise.all(ids.map(async (id) => { try { const s = (await Hub.gql("query($id: ID!) { story(id: $id) { title } }", { id })).story; if (s) out[id] = s.title; } catch (e) { /* shown by id */ } }));
     return out;
-  }
-
-  // ---------------------------------------------------------------- 管理
-  async function admin() {
-    if (!can.admin()) return denied();
-    const d = await Hub.gql("{ users { id username displayName disabled grants { label } } reviewChains { id name stages { name } channels } channels { name titleZh } }");
-    page("管理", '<div class="grid"><section class="card"><h2>用户与角色</h2><div class="scroll" tabindex="0" role="region" aria-label="表格,可左右滚动"><table><thead><tr><th scope="col">用户名</th><th scope="col">姓名</th><th scope="col">角色</th><th scope="col">状态</th></tr></thead><tbody>' +
-      d.users.map((u) => "<tr><td>" + esc(u.username) + "</td><td>" + esc(u.displayName) + "</td><td>" + esc((u.grants || []).map((g) => g.label).join("、")) + "</td><td>" + (u.disabled ? "已停用" : "正常") + "</td></tr>").join("") + "</tbody></table></div>" +
-      '<form id="new-user"><h3>新建用户</h3><label for="nu-name">用户名</label><input type="text" id="nu-name" required><label for="nu-display">姓名</label><input type="text" id="nu-display" required>' +
-      '<label for="nu-pass">初始密码</label><input type="password" id="nu-pass" autocomplete="new-password" required><label for="nu-grants">角色(如 reporter, reviewer:first,用逗号分隔)</label><input type="text" id="nu-grants">' +
-      '<div class="row"><button type="submit">创建</button></div></form></section>' +
-      '<section class="card"><h2>审核流程</h2>' + list(d.reviewChains, (c) => esc(c.name) + ":" + c.stages.map((s) => esc(s.name)).join(" → ")) +
-      "<h2>渠道</h2>" + list(d.channels, (c) => esc(c.titleZh) + ' <span class="muted">' + esc(c.name) + "</span>") +
-      '<form id="words"><h2>敏感词</h2><label for="words-list">敏感词(每行一个)</label><textarea id="words-list"></textarea><div class="row"><button type="submit">保存敏感词</button></div></form></section></div>');
-    $("#new-user").addEventListener("submit", async (e) => {
-      e.preventDefault();
-      try {
-        await Hub.gql("mutation($i: CreateUserInput!) { createUser(input: $i) { id } }", { i: { username: $("#nu-name").value, displayName: $("#nu-display").value, password: $("#nu-pass").value,
-          grants: $("#nu-grants").value.split(/[,,]/).map((g) => g.trim()).filter(Boolean) } });
-        toast("用户已创建"); route();
-      } catch (err) { failed(err); }
-    });
-    $("#words").addEventListener("submit", async (e) => {
-      e.preventDefault();
-      try {
-        const n = (await Hub.gql("mutation($w: [SensitiveWordInput!]!) { setSensitiveWords(words: $w) }", { w: $("#words-list").value.split("\n").map((t) => t.trim()).filter(Boolean).map((text) => ({ text })) })).setSensitiveWords;
-        toast("已保存 " + n + " 个敏感词");
-      } catch (err) { failed(err); }
-    });
   }
 
   // Pages in other files (console/*.js, loaded after this one) add their routes here;

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from beanie.odm.enums import SortDirection
+from pymongo.errors import DuplicateKeyError
 
 from hub.audit.deferred import record as audit
 from hub.auth.keys import encrypt_text
@@ -22,9 +23,11 @@ from hub.errors import HubError
 from hub.feeds.keys import SM2, signing_keys
 from hub.feeds.log import head_seq
 from hub.feeds.subscriptions import SignatureAlgorithm, get_subscription, list_subscriptions
-from hub.feeds.webhooks import dispatch
+from hub.feeds.webhooks import dispatch, events
 from hub.feeds.webhooks.documents import (
     DISABLED_REASON_ZH,
+    DeliveryAttempt,
+    DeliveryState,
     DisabledReason,
     EndpointSecret,
     EndpointState,
@@ -32,27 +35,42 @@ from hub.feeds.webhooks.documents import (
     WebhookEndpointDoc,
 )
 from hub.feeds.webhooks.errors import WebhookCodes
+from hub.feeds.webhooks.schedule import Verdict, classify
 from hub.identity.documents import ClientDoc
 from hub.ids import new_id, now_ms
 from hub.jobs import queue
 from hub.settings import Settings
 from hub.store.scope import Scope
-from hub.transports.outbound import BlockedAddress, OutboundPolicy, check_outbound_url
+from hub.transports.outbound import (
+    BlockedAddress,
+    OutboundPolicy,
+    check_outbound_url,
+    guarded_client,
+)
+from hub.transports.webhook import encode_payload, send_signed
 
 MAX_URL = 2_000
 MAX_DESCRIPTION = 500
 MAX_SECRETS = 3  # the newest and up to two still in their overlap
 DEFAULT_OVERLAP_S = 86_400
+TEST_INTERVAL_S = 10  # at most one test event per endpoint in each such window
 
 
 def new_secret() -> str:
     return "whsec_" + base64.b64encode(pysecrets.token_bytes(32)).decode()
 
 
+def probe_window(at_ms: int) -> tuple[int, int]:
+    """The test-event window `at_ms` falls in, and the whole seconds until the next one (>= 1)."""
+    window = at_ms // (TEST_INTERVAL_S * 1000)
+    return window, max(1, -(-((window + 1) * TEST_INTERVAL_S * 1000 - at_ms) // 1000))
+
+
 class WebhookEndpoints:
-    def __init__(self, scope: Scope, settings: Settings) -> None:
+    def __init__(self, scope: Scope, settings: Settings, clock: Callable[[], int] = now_ms) -> None:
         self.scope = scope
         self.settings = settings
+        self.clock = clock  # the test-event window's time (tests pass a fixed one)
 
     @property
     def tenant(self) -> str:
@@ -284,6 +302,9 @@ class WebhookEndpoints:
         if delivery is None:
             raise HubError(WebhookCodes.DELIVERY_NOT_FOUND, id=delivery_id)
         ep = await self.get(delivery.endpoint_id)
+        if delivery.event_type == events.TEST:
+            raise HubError(WebhookCodes.BAD_INPUT, reason_zh="测试事件不能重新推送,请再发送一次测试事件。",
+                           reason_en="a test event is not replayed; send a new test event")  # fmt: skip
         if not ep.enabled:
             raise HubError(WebhookCodes.ENDPOINT_DISABLED, reason=ep.disabled_reason or "",
                            reason_zh=DISABLED_REASON_ZH.get(ep.disabled_reason, "已停用") if ep.disabled_reason else "已停用")
@@ -295,6 +316,41 @@ class WebhookEndpoints:
             {"delivery_id": delivery_id},
         )
         await self._audit("webhook.replay", ep, delivery_id=delivery_id, seq=delivery.seq)
+        return delivery
+
+    async def send_test(self, endpoint_id: str) -> WebhookDeliveryDoc:
+        """Send a signed `webhook.test` event to the endpoint now and record the attempt in
+        its delivery log (seq 0: outside the partner log; the cursor and retry state stay).
+        Works on a disabled endpoint too (check the receiver before enabling it), not while
+        the partner client is disabled. At most one per endpoint per TEST_INTERVAL_S window:
+        the delivery's id names the window and is claimed before anything is sent."""
+        ep = await self.get(endpoint_id)
+        await refuse_if_client_disabled(self.tenant, await _client_of(ep))
+        now = self.clock()
+        window, wait = probe_window(now)
+        message_id = f"msg_{ep.id}_test_{window}"
+        delivery = WebhookDeliveryDoc(id=message_id, tenant=self.tenant, endpoint_id=str(ep.id), seq=0,
+                                      event_type=events.TEST, story_id="", item_key="test")  # fmt: skip
+        try:
+            await delivery.insert()
+        except DuplicateKeyError:
+            raise HubError(WebhookCodes.TEST_TOO_SOON, seconds=wait) from None
+        body = encode_payload(events.test_payload(self.tenant, str(ep.id), ep.subscription_id, now))
+        dispatcher = dispatch.Dispatcher(self.settings)
+        headers = await dispatcher.headers_for(ep, message_id, body, events.TEST)
+        async with guarded_client(dispatcher.policy, timeout_s=self.settings.webhook_timeout_s) as client:
+            result = await send_signed(client, ep.url, body, headers)
+        outcome = classify(result.status, result.retry_after)
+        delivered = outcome.verdict is Verdict.DELIVERED and not result.blocked
+        at = now_ms()
+        attempt = DeliveryAttempt(n=1, at=at, status_code=result.status, duration_ms=result.duration_ms,
+                                  error=result.error, verdict="blocked" if result.blocked else outcome.verdict.value)  # fmt: skip
+        delivery.attempts = [attempt]
+        delivery.state = DeliveryState.DELIVERED if delivered else DeliveryState.FAILED
+        delivery.delivered_at = at if delivered else None
+        delivery.updated_at = at
+        await delivery.save()
+        await self._audit("webhook.test", ep, delivery_id=message_id, status=result.status, verdict=attempt.verdict)
         return delivery
 
 

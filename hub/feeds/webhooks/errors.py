@@ -40,6 +40,12 @@ class WebhookCodes:
         "The webhook endpoint is disabled ({reason}); enable it before replaying.",
         409,
     )
+    TEST_TOO_SOON = ErrorKind(
+        "WEBHOOK_TEST_TOO_SOON",
+        "刚刚已向这个推送地址发送过测试事件,请 {seconds} 秒后再试。",
+        "A test event was sent to this endpoint moments ago; try again in {seconds} seconds.",
+        429,
+    )
     BAD_INPUT = ErrorKind(
         "WEBHOOK_BAD_INPUT",
         "推送设置有误:{reason_zh}",

@@ -5,6 +5,10 @@
      "data": {"seq", "tenant", "feed", "item_id", "story_id", "pubstatus", "reason",
               "embargo_until", "content": {...}, "item": {...}}}
 
+A test event (`sendWebhookTestEvent`) is `{"type": "webhook.test", "timestamp": …, "data":
+{"test": true, "tenant", "endpoint_id", "subscription_id", "message"}}`: signed like the
+others, outside the log (no seq), so a receiver can check its URL and verification.
+
 `published`: the first usable entry of an item (or the first after a withdrawal);
 `updated`: a later usable entry (a correction, 更正); `withdrawn`: a canceled entry (撤稿).
 """
@@ -16,6 +20,7 @@ from typing import Any, Protocol
 
 from hub.feeds.content import ItemContent
 
+TEST = "webhook.test"  # sendWebhookTestEvent: no story, nothing in the partner log
 PUBLISHED = "story.published"
 UPDATED = "story.updated"
 WITHDRAWN = "story.withdrawn"
@@ -62,5 +67,21 @@ def payload(entry: _Entry, kind: str) -> dict[str, Any]:
             "embargo_until": entry.embargo_until,
             "content": entry.content.model_dump(mode="json"),
             "item": entry.item,
+        },
+    }
+
+
+def test_payload(tenant: str, endpoint_id: str, subscription_id: str, at_ms: int) -> dict[str, Any]:
+    """The body of a test event sent to one endpoint at `at_ms`."""
+    at = datetime.fromtimestamp(at_ms / 1000, tz=UTC)
+    return {
+        "type": TEST,
+        "timestamp": at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "data": {
+            "test": True,
+            "tenant": tenant,
+            "endpoint_id": endpoint_id,
+            "subscription_id": subscription_id,
+            "message": "融汇测试事件:收到即说明推送地址与签名校验正常。",
         },
     }
