@@ -42,7 +42,8 @@ from hub.search.service import install as install_search
 from hub.settings import Settings
 from hub.store import idempotency
 from hub.store.catalog import ColumnCache
-from hub.wenzheng.clock import SystemClock
+from hub.wenzheng import deadlines as wenzheng_deadlines
+from hub.wenzheng.clock import clock_for
 from hub.wenzheng.limits import IntakeLimiter
 from hub.wiring import builtin_consumers, connect
 
@@ -103,6 +104,7 @@ def create_app(
                 await stack.enter_async_context(app.state.read_counter.running(settings.reach_flush_seconds))
                 if settings.worker_in_process:
                     await stack.enter_async_context(running_worker(builtin_consumers(app.state)))
+                    await stack.enter_async_context(wenzheng_deadlines.following(app.state.wenzheng_clock))
                 yield
                 # Shutting down. Work still waiting on the store after a short grace (a
                 # store that is away, a job stuck on it) is cut off by closing the client:
@@ -187,7 +189,7 @@ def _state(settings: Settings, generations: Generations, store: Any) -> Any:
             "read_counter": ReadCounter(enabled=settings.reach_count_reads, remembered=settings.read_cache_entries),
             "column_cache": column_cache,
             # 问政: its clock (deadlines, reminders; tests put a manual one here) and intake limits
-            "wenzheng_clock": SystemClock(),
+            "wenzheng_clock": clock_for(settings.wenzheng_clock_file),
             "wenzheng_limiter": IntakeLimiter(settings.wenzheng_rate_limit_client, settings.wenzheng_rate_limit_contact),
         }
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hub.reach.schedule import COLLECTION_SCHEDULE_S
@@ -220,6 +220,11 @@ class Settings(BaseSettings):
         "5/hour;20/day",
         description="问政 questions per citizen contact (phone, else name), across clients (`limits` notation); empty: no limit",
     )
+    wenzheng_clock_file: Path | None = Field(
+        None,
+        description="development and tests only (refused in production): a file holding the time 问政 "
+        "deadlines, reminders and escalations run on (ISO 8601 with offset, or epoch ms); unset: the wall clock",
+    )
     trusted_proxies: list[str] = Field(
         default_factory=list,
         description="addresses or CIDR ranges of reverse proxies whose X-Forwarded-For (client address) "
@@ -349,6 +354,15 @@ class Settings(BaseSettings):
         for net in value:
             ipaddress.ip_network(net, strict=False)
         return value
+
+    @model_validator(mode="after")
+    def _test_clock_not_in_production(self) -> Settings:
+        if self.wenzheng_clock_file is not None and self.env == "production":
+            raise ValueError(
+                "RONGHUB_WENZHENG_CLOCK_FILE 只用于开发和测试,生产环境不得设置 / "
+                "RONGHUB_WENZHENG_CLOCK_FILE is for development and tests; it is refused in production"
+            )
+        return self
 
     @property
     def development(self) -> bool:

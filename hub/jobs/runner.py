@@ -15,6 +15,8 @@ from hub.jobs.service import running_worker
 from hub.logging import configure_logging
 from hub.search.service import SearchService, build_engine
 from hub.settings import Settings
+from hub.wenzheng import deadlines as wenzheng_deadlines
+from hub.wenzheng.clock import clock_for
 from hub.wiring import builtin_consumers, connect, consumers_elsewhere
 
 console = Console(stderr=True)
@@ -40,7 +42,8 @@ async def _work(settings: Settings, uri: str) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    state = WorkerState(settings=settings, database=database, distribution=build_distribution(settings))
+    state = WorkerState(settings=settings, database=database, distribution=build_distribution(settings),
+                        wenzheng_clock=clock_for(settings.wenzheng_clock_file))  # fmt: skip
     if settings.meili_url:
         # Meilisearch takes writes from any process; the embedded tantivy index has one
         # writer, the API process, whose in-process worker then does the indexing.
@@ -54,7 +57,8 @@ async def _work(settings: Settings, uri: str) -> None:
     try:
         async with running_worker(builtin_consumers(state), relay_also=consumers_elsewhere(state)) as worker:
             console.print(f"worker {worker.owner} 已启动 / started: {', '.join(c.name for c in worker.consumers)}")
-            await stop.wait()
+            async with wenzheng_deadlines.following(state.wenzheng_clock):
+                await stop.wait()
     finally:
         await state.distribution.aclose()
         if state.search is not None:
@@ -70,3 +74,4 @@ class WorkerState:
     database: Any
     distribution: Any
     search: Any = None
+    wenzheng_clock: Any = None  # 问政 deadlines' clock (None: the wall clock)

@@ -9,11 +9,18 @@ open it records the reminder or the escalation once (a forward field, a history 
 audit entry in the same write) and announces it on the bus (`wenzheng` topic).
 
 `wake(tenant, clock)` makes every job the 问政 clock says is due ready now: the hook for a
-clock that was moved (tests move a manual clock instead of sleeping).
+clock that was moved (tests move a manual clock instead of sleeping). A worker whose clock
+is a file (`RONGHUB_WENZHENG_CLOCK_FILE`, development and tests) runs `following(clock)`:
+it wakes the due jobs of every center when it starts and whenever the file's time changes,
+so a hub restarted after its clock moved fires what fell due while it was away.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
 from pymongo import ReturnDocument
@@ -24,8 +31,12 @@ from hub.events.bus import publish
 from hub.ids import now_ms
 from hub.jobs import queue
 from hub.jobs.consumers import Consumer, Deferred, RetryLater
-from hub.jobs.documents import JobDoc
-from hub.wenzheng.clock import SYSTEM, Clock
+from hub.jobs.documents import JobDoc, JobState
+from hub.shutdown import cancel_and_wait
+from hub.wenzheng.clock import SYSTEM, Clock, FileClock
+
+log = logging.getLogger(__name__)
+FOLLOW_SECONDS = 0.5  # how often a worker looks at a file clock
 
 CONSUMER = "wenzheng.deadlines"
 ACTOR = "system:wenzheng"
@@ -48,6 +59,45 @@ async def wake(tenant: str, clock: Clock) -> int:
         {"$set": {"ready_at": now_ms()}},
     )
     return int(res.modified_count)
+
+
+async def wake_all(clock: Clock) -> int:
+    """`wake` for every center (the worker's sweep after its clock moved): pending jobs only,
+    a running one keeps its lease."""
+    res = await JobDoc.get_pymongo_collection().update_many(
+        {"consumer": CONSUMER, "open": True, "state": JobState.PENDING.value, "payload.due": {"$lte": clock.now_ms()}},
+        {"$set": {"ready_at": now_ms()}},
+    )
+    return int(res.modified_count)
+
+
+@contextlib.asynccontextmanager
+async def following(clock: Clock) -> AsyncIterator[None]:
+    """While the block runs: wake due jobs at once and whenever a file clock's time changes.
+    Any other clock is the wall clock the jobs' wake-up times are written in: nothing to do."""
+    if not isinstance(clock, FileClock):
+        yield
+        return
+
+    async def follow() -> None:
+        seen: int | None = None
+        while True:
+            at = clock.now_ms() if clock.path.exists() else None
+            if at is not None and at != seen:
+                try:
+                    woken = await wake_all(clock)
+                    seen = at
+                    if woken:
+                        log.info("wenzheng clock at %s: %d reminder/escalation jobs due", at, woken)
+                except Exception:  # the store away for a moment: try again on the next look
+                    log.warning("wenzheng clock: waking due jobs failed; retrying", exc_info=True)
+            await asyncio.sleep(FOLLOW_SECONDS)
+
+    task = asyncio.create_task(follow())
+    try:
+        yield
+    finally:
+        await cancel_and_wait(task)
 
 
 def is_due(kind: str, due: int, now: int) -> bool:

@@ -1,11 +1,12 @@
 /* 融汇编辑台 — the only place that talks to the hub: the public GraphQL API (/graphql, its
-   newsroomEvents subscription), the media upload endpoint (/media/uploads) and the
-   console's cookie session (/console/session). No token ever reaches this script: the
+   newsroomEvents subscription), the media upload endpoint (/media/uploads), the 问政
+   figures' export (/wenzheng/figures.csv|.xlsx) and the console's cookie session (/console/session). No token ever reaches this script: the
    session cookie is HttpOnly; the CSRF value from the readable cookie goes in a header. */
 "use strict";
 
 const Hub = (() => {
-  const ENDPOINTS = Object.freeze({ graphql: "/graphql", upload: "/media/uploads", session: "/console/session" });
+  const ENDPOINTS = Object.freeze({ graphql: "/graphql", upload: "/media/uploads", session: "/console/session",
+    wenzhengFigures: "/wenzheng/figures" });
 
   class ApiError extends Error {
     constructor(code, message, details) { super(message); this.code = code; this.details = details || {}; }
@@ -68,6 +69,15 @@ const Hub = (() => {
     return body;
   }
 
+  // The 问政 figures as a file (format csv or xlsx), with the session: its bytes and name.
+  async function wenzhengFigures(format, params) {
+    if (!["csv", "xlsx"].includes(format)) throw new ApiError("INVALID_INPUT", "导出格式应为 CSV 或 Excel");
+    const response = await send(ENDPOINTS.wenzhengFigures + "." + format + "?" + new URLSearchParams(params || {}), { method: "GET" });
+    if (!response.ok) throw firstError(await response.json().catch(() => ({})), response.status);
+    const m = (response.headers.get("content-disposition") || "").match(/filename="([^"]+)"/);
+    return { blob: await response.blob(), filename: m ? m[1] : "wenzheng." + format };
+  }
+
   async function signIn(username, password) {
     const response = await fetch(ENDPOINTS.session, {
       method: "POST", credentials: "same-origin", headers: { "content-type": "application/json" },
@@ -112,6 +122,6 @@ const Hub = (() => {
     return () => { stopped = true; if (socket) socket.close(); };
   }
 
-  return { gql, upload, signIn, signOut, live, refresh, ApiError, ENDPOINTS,
+  return { gql, upload, wenzhengFigures, signIn, signOut, live, refresh, ApiError, ENDPOINTS,
            set onSignedOut(fn) { onSignedOut = fn; } };
 })();

@@ -29,6 +29,7 @@
     review: () => ["reviewer", "chief_editor", "admin"].some((r) => roles().has(r)),
     admin: () => ["admin", "platform_admin"].some((r) => roles().has(r)),
     dispatch: () => ["editor", "chief_editor", "admin"].some((r) => roles().has(r)),
+    plan: () => ["reporter", "reviewer", "editor", "chief_editor", "admin", "platform_admin"].some((r) => roles().has(r)),
   };
   function denied() { page("无权访问", '<p class="banner bad">你的账号没有访问此页面的权限。如需使用,请联系中心管理员。</p><p><a href="#/">返回工作台</a></p>'); }
 
@@ -125,22 +126,23 @@
 
   // ---------------------------------------------------------------- 工作台
   async function home() {
-    const q = "{ assignments(first: 50, filter: {mine: true}) { edges { node { id deadline status overdue note kind topic { title } storyId } } }" +
+    const plans = can.plan();  // a 融媒号 operator or correspondent has no assignments
+    const q = "{ " + (plans ? "assignments(first: 50, filter: {mine: true}) { edges { node { id deadline status overdue note kind topic { title } storyId } } }" : "") +
       " stories(first: 20, filter: {mine: true}) { edges { node { id title status updatedAt version } } }" +
       " myNotifications(first: 20) { id kind text storyId createdAt read } }";
     const d = await Hub.gql(q);
     const queue = can.review() ? (await Hub.gql("{ reviewQueue { storyId currentStage { name } revision } }")).reviewQueue : null;
     const titles = queue && queue.length ? await storyTitles(queue.map((r) => r.storyId)) : {};
-    const assignments = d.assignments.edges.map((e) => e.node).filter((a) => !["FILED", "CANCELLED", "DECLINED"].includes(a.status));
+    const assignments = (plans ? d.assignments.edges : []).map((e) => e.node).filter((a) => !["FILED", "CANCELLED", "DECLINED"].includes(a.status));
     page("工作台",
       '<div class="grid">' +
-      '<section class="card" aria-labelledby="h-assign"><h2 id="h-assign">我的派单</h2>' + list(assignments, (a) =>
+      (plans ? '<section class="card" aria-labelledby="h-assign"><h2 id="h-assign">我的派单</h2>' : "") + (plans ? list(assignments, (a) =>
         esc(a.topic ? a.topic.title : a.note) + ' <span class="' + (a.overdue ? "late" : "muted") + '">截止 ' + esc(when(a.deadline)) +
         (a.overdue ? "(已逾期)" : "") + "</span> · " + esc(ASSIGN[a.status] || a.status) +
         (a.storyId ? ' · <a href="#/story/' + esc(a.storyId) + '">稿件</a>'
           : a.status === "DISPATCHED" ? ' <button type="button" class="secondary" data-accept-assignment="' + esc(a.id) + '">接单</button>'
           : a.status === "ACCEPTED" ? ' <button type="button" class="secondary" data-start-assignment="' + esc(a.id) + '">开始采写</button>'
-          : ' · <a href="#/story/new" data-assignment="' + esc(a.id) + '">写稿</a>')) + "</section>" +
+          : ' · <a href="#/story/new" data-assignment="' + esc(a.id) + '">写稿</a>')) + "</section>" : "") +
       '<section class="card" aria-labelledby="h-drafts"><h2 id="h-drafts">我的稿件</h2>' + list(d.stories.edges.map((e) => e.node), (s) =>
         '<a href="#/story/' + esc(s.id) + '">' + esc(s.title) + "</a> <span class=\"muted\">" + esc(STATUS[s.status] || s.status) + " · " + esc(when(s.updatedAt)) + "</span>") + "</section>" +
       (queue ? '<section class="card" aria-labelledby="h-queue"><h2 id="h-queue">待我审核</h2>' + list(queue, (r) =>
