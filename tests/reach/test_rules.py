@@ -63,15 +63,20 @@ def test_a_story_s_curve_covers_the_months_since_it_was_created_at_most_two_year
     assert months_since(LATE_NOVEMBER_MS - 800 * 86_400_000, LATE_NOVEMBER_MS)[0] == "2024-12"  # the last 24
 
 
-def test_growth_is_the_difference_from_the_previous_point_and_adds_up_to_the_latest_count() -> None:
+def test_growth_is_the_rise_from_the_previous_point_and_a_platform_s_correction_is_kept_apart() -> None:
     points = [{"views": 100, "likes": 5}, {"views": 250, "likes": 4}, {"views": 900, "likes": 9, "shares": 2}]
-    total: dict[str, int] = {}
+    gained: dict[str, int] = {}
+    taken: dict[str, int] = {}
     previous: dict[str, int] = {}
     for p in points:
-        measures.add(total, measures.growth(previous, p))
+        measures.add(gained, measures.growth(previous, p))
+        measures.add(taken, measures.corrections(previous, p))
         previous = p
-    assert total == {"views": 900, "likes": 9, "shares": 2}
-    assert measures.growth({"views": 250, "likes": 5}, {"views": 250, "likes": 4}) == {"views": 0, "likes": -1}
+    assert gained == {"views": 900, "likes": 10, "shares": 2} and taken == {"likes": 1}
+    assert {k: gained[k] - taken.get(k, 0) for k in gained} == previous  # growth − corrections = the latest count
+    assert measures.growth({"views": 250, "likes": 5}, {"views": 250, "likes": 4}) == {"views": 0, "likes": 0}
+    assert measures.corrections({"views": 250, "likes": 5}, {"views": 250, "likes": 4}) == {"likes": 1}
+    assert measures.corrections({}, {"views": 3}) == {}
 
 
 def test_metrics_keep_only_what_the_platform_reported() -> None:
