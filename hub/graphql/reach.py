@@ -75,6 +75,7 @@ class RankedStory:
     value: Long
     totals: ReachFigures
     channels: JSON
+    people: JSON = strawberry.field(description="role → person (reporter, editor, reviewer); {} for a period other than a month")
 
 
 @strawberry.type(description="Growth in a period for one channel or column")
@@ -211,7 +212,7 @@ class ReachQuery:
         p = queries.period(month, first_day, last_day)
         rows = await queries.top_stories(_tenant(info), p, metric, limit)
         return [RankedStory(story_id=strawberry.ID(r.story_id), title=r.title, value=Long(r.value),
-                            totals=ReachFigures.of(r.totals), channels=JSON(r.channels)) for r in rows]  # fmt: skip
+                            totals=ReachFigures.of(r.totals), channels=JSON(r.channels), people=JSON(r.people)) for r in rows]  # fmt: skip
 
     @strawberry.field(description="各渠道合计: growth per channel in a month or from..to days")
     async def reach_by_channel(

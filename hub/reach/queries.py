@@ -135,6 +135,7 @@ class Ranked:
     value: int
     totals: dict[str, int]
     channels: dict[str, dict[str, int]]
+    people: dict[str, str | None] = field(default_factory=dict)  # role -> person (a whole month's ranking)
 
 
 async def top_stories(tenant: str, p: Period, by: str, limit: int) -> list[Ranked]:
@@ -146,7 +147,7 @@ async def top_stories(tenant: str, p: Period, by: str, limit: int) -> list[Ranke
                   .find({"tenant": tenant, "month": p.month}, {"rolled": 0})
                   .sort([(f"totals.{by}", -1), ("_id", 1)]).limit(limit))  # fmt: skip
         return [Ranked(d["story_id"], d.get("title", ""), int((d.get("totals") or {}).get(by, 0)), dict(d.get("totals") or {}),
-                       dict(d.get("channels") or {})) async for d in cursor]  # fmt: skip
+                       dict(d.get("channels") or {}), dict(d.get("people") or {})) async for d in cursor]  # fmt: skip
     sums: dict[str, int] = {}
     async for b in _buckets(tenant, p, {"story_id": 1, "days": 1}):
         for day, gain in (b.get("days") or {}).items():

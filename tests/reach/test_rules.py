@@ -208,3 +208,29 @@ def test_charts_are_well_formed_svg_with_escaped_text() -> None:
         assert "<script>" not in svg
     assert charts.bar_chart("排行", [("老街", 120_000)]).count("<rect") == 2  # background and one bar
     assert "12万" in charts.bar_chart("排行", [("老街", 120_000)])
+
+
+def test_a_chart_as_png_is_the_svg_drawn_at_twice_its_size() -> None:
+    import io
+
+    from PIL import Image
+
+    from hub.reach import png
+
+    def drawn(svg: str) -> Image.Image:
+        return Image.open(io.BytesIO(png.svg_to_png(svg))).convert("RGB")
+
+    pie = drawn(charts.pie_chart("渠道", [("app", 3), ("douyin", 1)]))
+    assert pie.size == (charts.W * 2, charts.H * 2)
+    cx, cy = 220 * 2, (charts.H / 2 + 10) * 2
+    assert pie.getpixel((int(cx + 40), int(cy - 200))) == (0xC0, 0x39, 0x2B)  # app's three quarters: from 12 o'clock, clockwise
+    assert pie.getpixel((int(cx - 200), int(cy - 40))) == (0x29, 0x80, 0xB9)  # douyin's quarter: the top left
+    bars = drawn(charts.bar_chart("排行", [("老街", 100), ("新城", 50)]))
+    row = [bars.getpixel((x, (charts.TOP + 11) * 2)) for x in range(bars.size[0])]
+    longest = sum(1 for p in row if p == (0x29, 0x80, 0xB9))
+    row2 = [bars.getpixel((x, (charts.TOP + 26 + 11) * 2)) for x in range(bars.size[0])]
+    assert longest > 0 and abs(sum(1 for p in row2 if p == (0x29, 0x80, 0xB9)) * 2 - longest) <= 4  # 50 is half of 100
+    line = drawn(charts.line_chart("趋势", {"douyin": [(LATE_NOVEMBER_MS, 10), (LATE_NOVEMBER_MS + 60_000, 30)]}))
+    assert any(line.getpixel((x, y)) == (0xC0, 0x39, 0x2B) for x in range(200, 1000, 3) for y in range(100, 640, 3))
+    empty = drawn(charts.bar_chart("空", []))
+    assert empty.getextrema() != ((255, 255), (255, 255), (255, 255))  # the title and "no data" are drawn
