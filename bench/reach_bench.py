@@ -27,7 +27,7 @@ from bench.fanout import percentile
 from hub.embedded.store import EmbeddedStore
 from hub.reach import measures, queries
 from hub.reach.collect import StoryFacts, record_point
-from hub.reach.documents import ReachBucketDoc, ReachSeriesDoc, ReachStoryMonthDoc
+from hub.reach.documents import ReachBucketDoc, ReachDayDoc, ReachSeriesDoc, ReachStoryMonthDoc
 from hub.reach.schedule import day_of, day_start_ms
 from hub.wiring import connect
 
@@ -45,13 +45,14 @@ def _times(start: int, n: int, rng: random.Random) -> list[int]:
     return early + late
 
 
-def _docs(pubs: int, points: int, seed: int = 7) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
-    """Series, buckets and rollups as `record_point` leaves them."""
+def _docs(pubs: int, points: int, seed: int = 7) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Series, buckets, rollups and the tenant's days as `record_point` leaves them."""
     rng = random.Random(seed)
     month_start = day_start_ms(f"{MONTH}-01")
     series: list[dict[str, Any]] = []
     buckets: list[dict[str, Any]] = []
     rollups: dict[str, dict[str, Any]] = {}
+    days: dict[str, dict[str, Any]] = {}
     for p in range(pubs):
         story = f"s{p // len(CHANNELS):05d}"
         channel = CHANNELS[p % len(CHANNELS)]
@@ -82,8 +83,14 @@ def _docs(pubs: int, points: int, seed: int = 7) -> tuple[list[dict[str, Any]], 
             measures.add(roll["totals"], gain)
             measures.add(roll["channels"].setdefault(channel, {}), gain)
             roll["rolled"][pub] = slot
+            day = days.setdefault(f"{day_of(at)}:{channel}", {"_id": f"{TENANT}:{day_of(at)}:{channel}", "tenant": TENANT, "day": day_of(at),
+                                                              "month": MONTH, "channel": channel, "gain": {}, "corrections": {},
+                                                              "columns": {}, "rolled": {}})  # fmt: skip
+            measures.add(day["gain"], gain)
+            measures.add(day["columns"].setdefault(roll["column_id"], {}), gain)
+            day["rolled"][pub] = slot
         buckets.append(b)
-    return series, buckets, list(rollups.values())
+    return series, buckets, list(rollups.values()), list(days.values())
 
 
 async def _timed(label: str, runs: int, call: Any) -> dict[str, float]:
@@ -104,12 +111,13 @@ async def run(pubs: int, points: int, workdir: Path) -> dict[str, Any]:
         db = await connect(store.uri, "reach_bench", timeout_s=30)
         try:
             started = time.perf_counter()
-            series, buckets, rollups = _docs(pubs, points)
-            out["series_docs"], out["bucket_docs"], out["rollup_docs"] = len(series), len(buckets), len(rollups)
+            series, buckets, rollups, days = _docs(pubs, points)
+            out["series_docs"], out["bucket_docs"], out["rollup_docs"], out["day_docs"] = len(series), len(buckets), len(rollups), len(days)
             print(f"generated {pubs * points:,} points → {len(series):,} series and {len(buckets):,} monthly buckets, "
-                  f"{len(rollups):,} story-month rollups in {time.perf_counter() - started:.1f} s", flush=True)  # fmt: skip
+                  f"{len(rollups):,} story-month rollups, {len(days):,} channel days in {time.perf_counter() - started:.1f} s", flush=True)  # fmt: skip
             started = time.perf_counter()
-            for coll, docs in ((ReachSeriesDoc.get_pymongo_collection(), series), (ReachBucketDoc.get_pymongo_collection(), buckets)):
+            for coll, docs in ((ReachSeriesDoc.get_pymongo_collection(), series), (ReachBucketDoc.get_pymongo_collection(), buckets),
+                               (ReachDayDoc.get_pymongo_collection(), days)):
                 for i in range(0, len(docs), 1_000):
                     await coll.insert_many(docs[i:i + 1_000], ordered=False)
             await ReachStoryMonthDoc.get_pymongo_collection().insert_many(rollups, ordered=False)
@@ -126,8 +134,10 @@ async def run(pubs: int, points: int, workdir: Path) -> dict[str, Any]:
                                                   lambda: queries.story_reach(TENANT, rng.choice(stories), [MONTH])),
                 "top_stories_week": await _timed("topStories(7 days, views, 10) (bucket scan)", 3,
                                                  lambda: queries.top_stories(TENANT, week, "views", 10)),
-                "reach_by_channel_month": await _timed("reachByChannel(month) (bucket scan)", 3,
+                "reach_by_channel_month": await _timed("reachByChannel(month) (channel days)", 20,
                                                        lambda: queries.totals_by(TENANT, month, "channel")),
+                "reach_by_column_week": await _timed("reachByColumn(7 days) (channel days)", 20,
+                                                     lambda: queries.totals_by(TENANT, week, "column_id")),
                 "person_reach_month": await _timed("personReach(person, month)", 20,
                                                    lambda: queries.person_reach(TENANT, f"u{rng.randrange(60)}", MONTH)),
             }  # fmt: skip
@@ -143,7 +153,7 @@ async def run(pubs: int, points: int, workdir: Path) -> dict[str, Any]:
                 times.append((time.perf_counter() - started) * 1000)
                 previous = values
             out["record_point"] = {"p50_ms": round(percentile(times, 0.5), 2), "p95_ms": round(percentile(times, 0.95), 2), "runs": 200}
-            print(f"  {'record_point (bucket + rollup)':<44} p50 {out['record_point']['p50_ms']:>8.2f} ms   "
+            print(f"  {'record_point (series, bucket, rollup, day)':<44} p50 {out['record_point']['p50_ms']:>8.2f} ms   "
                   f"p95 {out['record_point']['p95_ms']:>8.2f} ms", flush=True)  # fmt: skip
         finally:
             await db.close()

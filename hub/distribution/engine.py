@@ -575,6 +575,9 @@ class Distribution:
         if pub is None or pub.state not in (PubState.LIVE, PubState.ACCEPTED):  # taken down or replaced: stop
             return {"skipped": pub.state.value if pub else "missing"}
         n = int(job.payload.get("n", 1))
+        if int((pub.metrics or {}).get("slot") or 0) >= n:  # recorded to the end already (a re-run): go on
+            await self._schedule_metrics(pub, n + 1)
+            return {"skipped": f"fetch {n} recorded"}
         info = self.channels.info(pub.channel)
         config = await self.config_for(pub.tenant, pub.channel)
         per_minute = int((config.get("metrics") or {}).get("per_minute") or 0)
@@ -596,14 +599,14 @@ class Distribution:
         values = values_of(m)
         at = self.clock()
         previous = {k: v for k, v in (pub.metrics or {}).items() if k not in ("fetched_at", "details", "slot")}
-        gain = await record_point(
+        point = await record_point(
             tenant=pub.tenant, publication_id=pub.id, story_id=pub.story_id, channel=pub.channel, slot=n, at_ms=at,
             previous=previous, values=values, story=await _story_facts(pub),
         )  # fmt: skip
-        data = {**values, "fetched_at": at, "slot": n, "details": payloads.storable(dict(m.details))}
+        data = {**point.values, "fetched_at": point.at_ms, "slot": n, "details": payloads.storable(dict(m.details))}
         await pubs.set_metrics(pub, data)
         await self._schedule_metrics(pub, n + 1)
-        return {"metrics": values, "gain": gain}
+        return {"metrics": point.values, "gain": point.gain, "corrections": point.corrections}
 
 
 async def _story_facts(pub: PublicationDoc) -> StoryFacts:

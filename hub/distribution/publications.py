@@ -86,10 +86,13 @@ async def move(
 
 
 async def set_metrics(pub: PublicationDoc, metrics: dict[str, Any]) -> None:
-    """Keep the platform's latest counts (传播效果) on the publication; not a transition."""
-    await PublicationDoc.get_pymongo_collection().update_one(
-        {"_id": pub.id, "tenant": pub.tenant}, {"$set": {"metrics": metrics}}
-    )
+    """Keep the platform's latest counts (传播效果) on the publication; not a transition.
+    Never over later counts: a fetch (`metrics.slot`) older than the stored one is not kept."""
+    coll = PublicationDoc.get_pymongo_collection()
+    slot = int(metrics.get("slot") or 0)
+    for guard in ({"metrics.slot": {"$lte": slot}}, {"metrics.slot": {"$exists": False}}):
+        if (await coll.update_one({"_id": pub.id, "tenant": pub.tenant, **guard}, {"$set": {"metrics": metrics}})).matched_count:
+            return
 
 
 async def move_embargo(tenant: str, story_id: str, until: int | None) -> None:

@@ -45,11 +45,12 @@ class ReachPoint:
     figures: ReachFigures
 
 
-@strawberry.type(description="One day of a channel: growth that day and the counts at its end")
+@strawberry.type(description="One day of a channel: growth that day, the counts at its end, and what the platform took back")
 class ReachDay:
     day: str
     gain: ReachFigures
     latest: ReachFigures
+    corrections: ReachFigures = strawberry.field(description="平台更正: counts the platform lowered that day (kept apart from growth)")
 
 
 @strawberry.type(description="A story on one channel over time")
@@ -74,12 +75,15 @@ class RankedStory:
     value: Long
     totals: ReachFigures
     channels: JSON
+    people: JSON = strawberry.field(description="role → person (reporter, editor, reviewer); {} for a period other than a month")
 
 
 @strawberry.type(description="Growth in a period for one channel or column")
 class ReachTotal:
     key: str | None = strawberry.field(description="the channel name, or the column id (null: no column)")
     figures: ReachFigures
+    corrections: ReachFigures | None = strawberry.field(
+        default=None, description="平台更正: what the channel's platform took back in the period (per channel only)")
 
 
 @strawberry.type(description="学习强国 投稿 and 采用 in a period")
@@ -194,7 +198,8 @@ class ReachQuery:
             story_id=story_id, totals=ReachFigures.of(queries.totals_of(series)),
             channels=[ChannelReach(
                 channel=s.channel, latest=ReachFigures.of(s.latest),
-                days=[ReachDay(day=d, gain=ReachFigures.of(g), latest=ReachFigures.of(latest)) for d, g, latest in s.days],
+                days=[ReachDay(day=d, gain=ReachFigures.of(g), latest=ReachFigures.of(latest), corrections=ReachFigures.of(taken))
+                      for d, g, latest, taken in s.days],
                 points=[ReachPoint(at=ms_to_dt(p["at"]), figures=ReachFigures.of(p["values"])) for p in s.points],
             ) for s in series],
         )  # fmt: skip
@@ -207,14 +212,16 @@ class ReachQuery:
         p = queries.period(month, first_day, last_day)
         rows = await queries.top_stories(_tenant(info), p, metric, limit)
         return [RankedStory(story_id=strawberry.ID(r.story_id), title=r.title, value=Long(r.value),
-                            totals=ReachFigures.of(r.totals), channels=JSON(r.channels)) for r in rows]  # fmt: skip
+                            totals=ReachFigures.of(r.totals), channels=JSON(r.channels), people=JSON(r.people)) for r in rows]  # fmt: skip
 
     @strawberry.field(description="各渠道合计: growth per channel in a month or from..to days")
     async def reach_by_channel(
         self, info: Info[Context, None], month: str | None = None, first_day: str | None = None, last_day: str | None = None
     ) -> list[ReachTotal]:
-        rows = await queries.totals_by(_tenant(info), queries.period(month, first_day, last_day), "channel")
-        return [ReachTotal(key=k, figures=ReachFigures.of(v)) for k, v in rows]
+        p = queries.period(month, first_day, last_day)
+        rows = await queries.totals_by(_tenant(info), p, "channel")
+        taken = await queries.corrections_by_channel(_tenant(info), p)
+        return [ReachTotal(key=k, figures=ReachFigures.of(v), corrections=ReachFigures.of(taken.get(str(k), {}))) for k, v in rows]
 
     @strawberry.field(description="各栏目合计: growth per column in a month or from..to days")
     async def reach_by_column(

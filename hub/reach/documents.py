@@ -7,6 +7,8 @@
 - `reach_story_months`: the rollup per story per month: growth in total and per
   channel, plus the story's title, column and people (for top stories, per-person
   figures and reports).
+- `reach_days`: the tenant's growth per day per channel (and per column on that
+  channel): totals over any period read one small document per day and channel.
 Documents are kept small and few per query: the embedded store reads whole documents.
 - `app_reads`: the app's anonymous read counts per story per hour.
 - `scoring_rules`: a center's 绩效 rules, one document per version (never changed).
@@ -52,6 +54,7 @@ class ReachBucketDoc(TenantDocument):
     last_slot: int = 0
     latest: dict[str, Any] = Field(default_factory=dict)
     gain: dict[str, int] = Field(default_factory=dict)
+    corrections: dict[str, int] = Field(default_factory=dict)  # what the platform took back this month
     days: dict[str, dict[str, int]] = Field(default_factory=dict)
 
     class Settings:
@@ -72,6 +75,7 @@ class ReachStoryMonthDoc(TenantDocument):
     column_id: str | None = None
     people: dict[str, str | None] = Field(default_factory=dict)  # role -> user (reporter, editor, reviewer)
     totals: dict[str, int] = Field(default_factory=dict)
+    corrections: dict[str, int] = Field(default_factory=dict)  # what the platforms took back this month
     channels: dict[str, dict[str, int]] = Field(default_factory=dict)
     rolled: dict[str, int] = Field(default_factory=dict)
 
@@ -82,6 +86,26 @@ class ReachStoryMonthDoc(TenantDocument):
             IndexModel([("tenant", 1), ("month", 1), ("totals.likes", -1)]),
             IndexModel([("tenant", 1), ("month", 1), ("totals.shares", -1)]),
         ]
+
+
+class ReachDayDoc(TenantDocument):
+    """The tenant's growth on one channel on one day (China time). `_id` =
+    "{tenant}:{day}:{channel}"; `gain` and `corrections` per counter, `columns.<column
+    id or "~">` growth per column; `rolled.<publication id>` = the last fetch of that
+    publication added (the retry guard: a publication's fetches come one after
+    another), so the document holds one key per publication fetched that day."""
+
+    day: str
+    month: str
+    channel: str
+    gain: dict[str, int] = Field(default_factory=dict)
+    corrections: dict[str, int] = Field(default_factory=dict)
+    columns: dict[str, dict[str, int]] = Field(default_factory=dict)
+    rolled: dict[str, int] = Field(default_factory=dict)
+
+    class Settings:
+        name = "reach_days"
+        indexes: ClassVar[list[Any]] = [IndexModel([("tenant", 1), ("day", 1)])]
 
 
 class AppReadDoc(TenantDocument):
@@ -124,4 +148,4 @@ class MetricsRateDoc(TenantDocument):
         indexes: ClassVar[list[Any]] = [IndexModel([("tenant", 1), ("at", 1)])]  # the sweep of minutes gone by
 
 
-REACH_MODELS: list[type[TenantDocument]] = [ReachSeriesDoc, ReachBucketDoc, ReachStoryMonthDoc, AppReadDoc, ScoringRulesDoc, MetricsRateDoc]
+REACH_MODELS: list[type[TenantDocument]] = [ReachSeriesDoc, ReachBucketDoc, ReachStoryMonthDoc, ReachDayDoc, AppReadDoc, ScoringRulesDoc, MetricsRateDoc]

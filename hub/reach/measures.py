@@ -1,9 +1,10 @@
 """Which counts the hub keeps and how a period's growth is worked out.
 
 Platforms report cumulative counts. Each fetch is a point; the growth it records is
-its difference from the previous point (negative when a platform takes likes back),
-so the sum of a publication's growth over every period equals its latest count and
-no period is counted twice.
+its rise from the previous point. A lower count than before is the platform's
+correction (likes taken back, bot views removed): it is kept apart as a correction
+(a positive amount taken back), never a negative growth, so a day's or a story's
+growth is what it gained, and growth − corrections = the latest count.
 """
 
 from __future__ import annotations
@@ -36,10 +37,20 @@ def values_of(m: Metrics) -> dict[str, Any]:
     return out
 
 
-def growth(previous: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, int]:
-    """Each counter's growth from the previous point to this one (absent before: from 0;
-    absent now: no growth recorded)."""
+def change(previous: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, int]:
+    """Each counter's change from the previous point to this one (absent before: from 0;
+    absent now: nothing recorded); negative when the platform corrected a count."""
     return {k: int(current[k]) - int(previous.get(k) or 0) for k in COUNTERS if k in current}
+
+
+def growth(previous: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, int]:
+    """What each counter gained from the previous point (0 where it fell)."""
+    return {k: max(0, v) for k, v in change(previous, current).items()}
+
+
+def corrections(previous: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, int]:
+    """What the platform took back, per counter that fell (a positive amount)."""
+    return {k: -v for k, v in change(previous, current).items() if v < 0}
 
 
 def add(into: dict[str, int], more: Mapping[str, int]) -> dict[str, int]:

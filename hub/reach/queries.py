@@ -1,9 +1,10 @@
 """Reading 传播效果: a story's reach over time, top stories, totals, 学习强国 投稿/采用,
 a person's output and reach. Every query takes the tenant first and filters on it.
 
-Periods are day buckets (China time) from `first` to `last`, both included; a whole
-month is answered from the monthly rollups (an indexed sort), any other period from
-the daily buckets.
+Periods are day buckets (China time) from `first` to `last`, both included. Top
+stories of a whole month are answered from the monthly rollups (an indexed sort), of
+any other period from the publications' monthly buckets; totals per channel or column
+from the tenant's days (one document per day and channel).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from hub.distribution.documents import PublicationDoc
 from hub.distribution.states import Action, PubState
 from hub.errors import HubError
 from hub.reach import measures
-from hub.reach.documents import ReachBucketDoc, ReachSeriesDoc, ReachStoryMonthDoc
+from hub.reach.collect import NO_COLUMN
+from hub.reach.documents import ReachBucketDoc, ReachDayDoc, ReachSeriesDoc, ReachStoryMonthDoc
 from hub.reach.errors import ReachCodes
 from hub.reach.schedule import (
     day_of,
@@ -72,7 +74,7 @@ def metric(name: str) -> str:
 class ChannelSeries:
     channel: str
     latest: dict[str, Any] = field(default_factory=dict)
-    days: list[tuple[str, dict[str, int], dict[str, Any]]] = field(default_factory=list)  # (day, gain, latest)
+    days: list[tuple[str, dict[str, int], dict[str, Any], dict[str, int]]] = field(default_factory=list)  # (day, gain, latest, corrections)
     points: list[dict[str, Any]] = field(default_factory=list)  # {at, values}, in time order
 
 
@@ -106,13 +108,14 @@ async def story_reach(tenant: str, story_id: str, months: list[str]) -> list[Cha
     for series in out.values():
         series.points.sort(key=lambda p: p["at"])
         previous: dict[str, Any] = {}
-        by_day: dict[str, tuple[dict[str, int], dict[str, Any]]] = {}
+        by_day: dict[str, tuple[dict[str, int], dict[str, Any], dict[str, int]]] = {}
         for p in series.points:
-            gain, _ = by_day.setdefault(day_of(p["at"]), ({}, {}))
+            gain, _, taken = by_day.setdefault(day_of(p["at"]), ({}, {}, {}))
             measures.add(gain, measures.growth(previous, p["values"]))
-            by_day[day_of(p["at"])] = (gain, p["values"])
+            measures.add(taken, measures.corrections(previous, p["values"]))
+            by_day[day_of(p["at"])] = (gain, p["values"], taken)
             previous = p["values"]
-        series.days = [(day, gain, end) for day, (gain, end) in sorted(by_day.items())]
+        series.days = [(day, gain, end, taken) for day, (gain, end, taken) in sorted(by_day.items())]
         series.latest = dict(previous)
     return [out[k] for k in sorted(out)]
 
@@ -132,6 +135,7 @@ class Ranked:
     value: int
     totals: dict[str, int]
     channels: dict[str, dict[str, int]]
+    people: dict[str, str | None] = field(default_factory=dict)  # role -> person (a whole month's ranking)
 
 
 async def top_stories(tenant: str, p: Period, by: str, limit: int) -> list[Ranked]:
@@ -143,7 +147,7 @@ async def top_stories(tenant: str, p: Period, by: str, limit: int) -> list[Ranke
                   .find({"tenant": tenant, "month": p.month}, {"rolled": 0})
                   .sort([(f"totals.{by}", -1), ("_id", 1)]).limit(limit))  # fmt: skip
         return [Ranked(d["story_id"], d.get("title", ""), int((d.get("totals") or {}).get(by, 0)), dict(d.get("totals") or {}),
-                       dict(d.get("channels") or {})) async for d in cursor]  # fmt: skip
+                       dict(d.get("channels") or {}), dict(d.get("people") or {})) async for d in cursor]  # fmt: skip
     sums: dict[str, int] = {}
     async for b in _buckets(tenant, p, {"story_id": 1, "days": 1}):
         for day, gain in (b.get("days") or {}).items():
@@ -169,14 +173,31 @@ async def _titles(tenant: str, story_ids: list[str], p: Period) -> dict[str, str
 
 
 async def totals_by(tenant: str, p: Period, key: str) -> list[tuple[str | None, dict[str, int]]]:
-    """Growth during the period per channel (`key` "channel") or per column ("column_id")."""
+    """Growth during the period per channel (`key` "channel") or per column ("column_id"),
+    from the tenant's days (one small document per day and channel)."""
     out: dict[str | None, dict[str, int]] = {}
-    async for b in _buckets(tenant, p, {key: 1, "days": 1}):
-        row = out.setdefault(b.get(key), dict.fromkeys(measures.COUNTERS, 0))
-        for day, gain in (b.get("days") or {}).items():
-            if p.first <= day <= p.last:
-                measures.add(row, gain)
+    cursor = ReachDayDoc.get_pymongo_collection().find(
+        {"tenant": tenant, "day": {"$gte": p.first, "$lte": p.last}}, {"channel": 1, "gain": 1, "columns": 1}
+    )
+    async for d in cursor:
+        if key == "channel":
+            measures.add(out.setdefault(d["channel"], dict.fromkeys(measures.COUNTERS, 0)), d.get("gain") or {})
+            continue
+        for column, gain in (d.get("columns") or {}).items():
+            measures.add(out.setdefault(None if column == NO_COLUMN else column, dict.fromkeys(measures.COUNTERS, 0)), gain)
     return sorted(out.items(), key=lambda kv: (-kv[1].get("views", 0), str(kv[0])))
+
+
+async def corrections_by_channel(tenant: str, p: Period) -> dict[str, dict[str, int]]:
+    """What the platforms took back during the period, per channel (kept apart from growth)."""
+    out: dict[str, dict[str, int]] = {}
+    cursor = ReachDayDoc.get_pymongo_collection().find(
+        {"tenant": tenant, "day": {"$gte": p.first, "$lte": p.last}}, {"channel": 1, "corrections": 1}
+    )
+    async for d in cursor:
+        if d.get("corrections"):
+            measures.add(out.setdefault(d["channel"], {}), d["corrections"])
+    return out
 
 
 @dataclass

@@ -133,7 +133,8 @@ class ReadCounter:
             UpdateOne(
                 {"_id": f"{tenant}:{story}:{hour_of(hour * 3_600_000)}"},
                 {"$inc": {"reads": r, "completions": c, "beacons": b, "dwell_ms": d},
-                 "$setOnInsert": {"tenant": tenant, "story_id": story, "hour": hour_of(hour * 3_600_000)}},
+                 # $set, not $setOnInsert: nx-27017 drops $setOnInsert on some upserts (find_one_and_update)
+                 "$set": {"tenant": tenant, "story_id": story, "hour": hour_of(hour * 3_600_000)}},
                 upsert=True,
             )
             for (tenant, story, hour), (r, c, b, d) in batch.items()

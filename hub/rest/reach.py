@@ -13,7 +13,7 @@ from hub.auth.tokens import scope_for_request
 from hub.domain.permissions import Action, permits
 from hub.errors import Codes, HubError
 from hub.ids import now_ms
-from hub.reach import charts, export, queries, report
+from hub.reach import charts, export, png, queries, report
 from hub.reach import reads as reach_reads
 from hub.rest.jsonbody import decode
 from hub.rest.openapi_docs import EXPORT_ERRORS, BeaconOperation, error_spec
@@ -80,47 +80,53 @@ async def report_csv(request: Request[Any, Any, Any], state: State, month: FromQ
     return _download(export.to_csv(r), "text/csv", f"performance-{r.month}-v{r.rules_version}.csv")
 
 
-def _svg(text: str) -> Response[bytes]:
+def _svg(text: str, request: Request[Any, Any, Any]) -> Response[bytes]:
+    """The chart as SVG, or as PNG when the address ends in .png (drawn by hub/reach/png.py)."""
+    if request.url.path.endswith(".png"):
+        return Response(png.svg_to_png(text), media_type="image/png", headers={"cache-control": "private, max-age=60"})
     return Response(text.encode("utf-8"), media_type=SVG, headers={"cache-control": "private, max-age=60"})
 
 
-@get("/reach/charts/story.svg", media_type=SVG, responses=ERRORS, summary="A story's reach over time per channel (SVG)", tags=TAGS)
+PNG_NOTE = "SVG; the same chart as PNG at the .png address (twice the size, for what cannot show SVG)."
+
+
+@get(["/reach/charts/story.svg", "/reach/charts/story.png"], media_type=SVG, responses=ERRORS, description=PNG_NOTE, summary="A story's reach over time per channel (SVG)", tags=TAGS)
 async def chart_story(request: Request[Any, Any, Any], state: State, story_id: FromQuery[str], metric: FromQuery[str] = "views") -> Response[bytes]:
     scope = _allowed(request, state, Action.STORY_READ_DRAFT)
     queries.metric(metric)
     story = await StoryRepository(scope).require(story_id)
     series = await queries.story_reach(scope.tenant, story.id, queries.months_since(story.created_at, now_ms()))
     lines = {s.channel: [(p["at"], float(p["values"].get(metric, 0))) for p in s.points if metric in p["values"]] for s in series}
-    return _svg(charts.line_chart(f"传播趋势 {metric}", {k: v for k, v in lines.items() if v}))
+    return _svg(request=request, text=charts.line_chart(f"传播趋势 {metric}", {k: v for k, v in lines.items() if v}))
 
 
-@get("/reach/charts/top.svg", media_type=SVG, responses=ERRORS, summary="Top stories of a period (SVG)", tags=TAGS)
+@get(["/reach/charts/top.svg", "/reach/charts/top.png"], media_type=SVG, responses=ERRORS, description=PNG_NOTE, summary="Top stories of a period (SVG)", tags=TAGS)
 async def chart_top(request: Request[Any, Any, Any], state: State, month: FromQuery[str | None] = None, first_day: FromQuery[str | None] = None,
                     last_day: FromQuery[str | None] = None, metric: FromQuery[str] = "views", limit: FromQuery[int] = 10) -> Response[bytes]:  # fmt: skip
     scope = _allowed(request, state, Action.STORY_READ_DRAFT)
     p = queries.period(month, first_day, last_day)
     rows = await queries.top_stories(scope.tenant, p, metric, limit)
-    return _svg(charts.bar_chart(f"传播排行 {p.first}~{p.last} {metric}", [(r.title or r.story_id, r.value) for r in rows]))
+    return _svg(request=request, text=charts.bar_chart(f"传播排行 {p.first}~{p.last} {metric}", [(r.title or r.story_id, r.value) for r in rows]))
 
 
-@get("/reach/charts/channels.svg", media_type=SVG, responses=ERRORS, summary="The channel mix of a period (SVG)", tags=TAGS)
+@get(["/reach/charts/channels.svg", "/reach/charts/channels.png"], media_type=SVG, responses=ERRORS, description=PNG_NOTE, summary="The channel mix of a period (SVG)", tags=TAGS)
 async def chart_channels(request: Request[Any, Any, Any], state: State, month: FromQuery[str | None] = None, first_day: FromQuery[str | None] = None,
                          last_day: FromQuery[str | None] = None, metric: FromQuery[str] = "views") -> Response[bytes]:  # fmt: skip
     scope = _allowed(request, state, Action.STORY_READ_DRAFT)
     queries.metric(metric)
     p = queries.period(month, first_day, last_day)
     rows = await queries.totals_by(scope.tenant, p, "channel")
-    return _svg(charts.pie_chart(f"渠道构成 {p.first}~{p.last} {metric}", [(str(k), v.get(metric, 0)) for k, v in rows]))
+    return _svg(request=request, text=charts.pie_chart(f"渠道构成 {p.first}~{p.last} {metric}", [(str(k), v.get(metric, 0)) for k, v in rows]))
 
 
-@get("/reach/charts/person.svg", media_type=SVG, responses=ERRORS, summary="A person's month: their stories' reach (SVG)", tags=TAGS)
+@get(["/reach/charts/person.svg", "/reach/charts/person.png"], media_type=SVG, responses=ERRORS, description=PNG_NOTE, summary="A person's month: their stories' reach (SVG)", tags=TAGS)
 async def chart_person(request: Request[Any, Any, Any], state: State, person: FromQuery[str], month: FromQuery[str],
                        metric: FromQuery[str] = "views") -> Response[bytes]:  # fmt: skip
     scope = _allowed(request, state, Action.USER_READ)
     queries.metric(metric)
     queries.period(month)
     items = await queries.person_reach(scope.tenant, person, month)
-    return _svg(charts.bar_chart(f"{person} {month} {metric}", [(i.title or i.story_id, i.totals.get(metric, 0)) for i in items]))
+    return _svg(request=request, text=charts.bar_chart(f"{person} {month} {metric}", [(i.title or i.story_id, i.totals.get(metric, 0)) for i in items]))
 
 
 ROUTES = [beacon, report_xlsx, report_csv, chart_story, chart_top, chart_channels, chart_person]

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 from openpyxl import load_workbook
+from PIL import Image
 
 from hub.channels import load_channels
 from hub.distribution import channel_config
@@ -256,4 +257,9 @@ async def test_scheduled_collection_reach_outage_rules_and_export(
     assert f"规则第 {v1} 版" in csv_text
     svg = await http.get(f"/reach/charts/story.svg?story_id={a}", headers={"authorization": f"Bearer {DEV_TOKEN}"})
     assert svg.headers["content-type"].startswith("image/svg+xml") and "<polyline" in svg.text and "douyin" in svg.text
+    for chart in (f"story.png?story_id={a}", f"top.png?month={month}", f"channels.png?month={month}"):  # the same charts as PNG
+        drawn = await http.get(f"/reach/charts/{chart}", headers={"authorization": f"Bearer {DEV_TOKEN}"})
+        assert drawn.status_code == 200 and drawn.headers["content-type"] == "image/png", (chart, drawn.text[:200])
+        assert Image.open(io.BytesIO(drawn.content)).size[0] == 2 * 720
+    assert (await http.get(f"/reach/charts/top.png?month={month}")).status_code == 401
     assert (await http.get(f"/reach/reports.xlsx?month={month}")).status_code == 401

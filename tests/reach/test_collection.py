@@ -8,8 +8,15 @@ import pytest
 
 from hub.ids import new_id
 from hub.jobs.documents import JobDoc, JobState
+from hub.reach import queries
 from hub.reach.collect import StoryFacts, record_point, take_rate_slot
-from hub.reach.documents import AppReadDoc, ReachBucketDoc, ReachSeriesDoc, ReachStoryMonthDoc
+from hub.reach.documents import (
+    AppReadDoc,
+    ReachBucketDoc,
+    ReachDayDoc,
+    ReachSeriesDoc,
+    ReachStoryMonthDoc,
+)
 from hub.reach.reads import ReadCounter, read_counts
 from hub.reach.schedule import day_of, month_of
 from tests.distribution.test_engine import Rig
@@ -22,9 +29,9 @@ async def test_a_retried_point_is_recorded_once_in_its_bucket_and_its_rollup() -
     tenant, story = "reach-" + new_id(), new_id()
     facts = StoryFacts("防汛演练", "col-1", {"reporter": "li"})
     for _ in range(2):  # the job ran twice (a crash after writing, before finishing)
-        gain = await record_point(tenant=tenant, publication_id=f"{story}:douyin", story_id=story, channel="douyin", slot=1,
-                                  at_ms=AT, previous={}, values={"views": 100}, story=facts)  # fmt: skip
-        assert gain == {"views": 100}
+        point = await record_point(tenant=tenant, publication_id=f"{story}:douyin", story_id=story, channel="douyin", slot=1,
+                                   at_ms=AT, previous={}, values={"views": 100}, story=facts)  # fmt: skip
+        assert point.gain == {"views": 100} and point.corrections == {}
     await record_point(tenant=tenant, publication_id=f"{story}:douyin", story_id=story, channel="douyin", slot=2,
                        at_ms=AT + 60_000, previous={"views": 100}, values={"views": 160, "likes": 4}, story=facts)  # fmt: skip
     series = await ReachSeriesDoc.get(f"{tenant}:{story}:{month_of(AT)}")
@@ -38,6 +45,67 @@ async def test_a_retried_point_is_recorded_once_in_its_bucket_and_its_rollup() -
     roll = await ReachStoryMonthDoc.get(f"{tenant}:{story}:{month_of(AT)}")
     assert roll is not None and roll.totals == {"views": 160, "likes": 4} and roll.channels == {"douyin": {"views": 160, "likes": 4}}
     assert roll.people == {"reporter": "li"} and roll.column_id == "col-1"
+    daily = await ReachDayDoc.get(f"{tenant}:{day_of(AT)}:douyin")
+    assert daily is not None and daily.gain == {"views": 160, "likes": 4} and daily.columns == {"col-1": {"views": 160, "likes": 4}}
+
+
+async def _record(tenant: str, pub: str, channel: str, slot: int, at: int, previous: dict[str, int], values: dict[str, int],
+                  column: str | None = "col-1") -> dict[str, int]:  # fmt: skip
+    point = await record_point(tenant=tenant, publication_id=pub, story_id=pub.split(":")[0], channel=channel, slot=slot,
+                               at_ms=at, previous=previous, values=values, story=StoryFacts("稿", column, {}))  # fmt: skip
+    return point.values
+
+
+async def test_a_re_run_of_a_whole_collection_does_not_double_a_day() -> None:
+    tenant, s1, s2 = "reach-" + new_id(), new_id(), new_id()  # publication ids are unique across tenants
+    counts = [{"views": 100}, {"views": 300}, {"views": 700}]
+    for _ in range(2):  # the collection ran once, then once more from its first fetch
+        previous: dict[str, int] = {}
+        for slot, values in enumerate(counts, start=1):
+            previous = await _record(tenant, f"{s1}:wechat", "wechat", slot, AT + slot * 3_600_000, previous, values)
+    await _record(tenant, f"{s2}:wechat", "wechat", 1, AT + 3_600_000, {}, {"views": 50}, column=None)
+    days = {d.day: d for d in await ReachDayDoc.find({"tenant": tenant}).to_list()}
+    assert {day: d.gain for day, d in days.items()} == {"2026-12-01": {"views": 750}}  # 100 + 200 + 400 + 50, once
+    assert days["2026-12-01"].rolled == {f"{s1}:wechat": 3, f"{s2}:wechat": 1}
+    month = queries.period("2026-12")
+    assert await queries.totals_by(tenant, month, "channel") == [("wechat", {**dict.fromkeys(queries.measures.COUNTERS, 0), "views": 750})]
+    by_column = dict(await queries.totals_by(tenant, month, "column_id"))
+    assert by_column["col-1"]["views"] == 700 and by_column[None]["views"] == 50
+    other = "reach-" + new_id()
+    assert await queries.totals_by(other, month, "channel") == []  # another tenant sees none of it
+
+
+async def test_a_retried_fetch_records_the_point_the_first_attempt_stored_not_the_platform_s_newer_counts() -> None:
+    tenant, s1 = "reach-" + new_id(), new_id()  # publication ids are unique across tenants
+    await _record(tenant, f"{s1}:douyin", "douyin", 1, AT, {}, {"views": 100})
+    # fetch 2 stored its point, then the worker died; the retry finds the platform at 900
+    await record_point(tenant=tenant, publication_id=f"{s1}:douyin", story_id=s1, channel="douyin", slot=2, at_ms=AT + 60_000,
+                       previous={"views": 100}, values={"views": 400}, story=StoryFacts())  # fmt: skip
+    retry = await record_point(tenant=tenant, publication_id=f"{s1}:douyin", story_id=s1, channel="douyin", slot=2,
+                               at_ms=AT + 86_400_000, previous={"views": 100}, values={"views": 900}, story=StoryFacts())  # fmt: skip
+    assert retry.values == {"views": 400} and retry.at_ms == AT + 60_000 and retry.gain == {"views": 300}
+    await _record(tenant, f"{s1}:douyin", "douyin", 3, AT + 2 * 86_400_000, retry.values, {"views": 1_000})
+    bucket_nov = await ReachBucketDoc.get(f"{s1}:douyin:{month_of(AT)}")
+    bucket_dec = await ReachBucketDoc.get(f"{s1}:douyin:{month_of(AT + 2 * 86_400_000)}")
+    assert bucket_nov is not None and bucket_dec is not None
+    assert bucket_nov.gain["views"] + bucket_dec.gain["views"] == 1_000  # nothing lost between the two attempts
+
+
+async def test_a_platform_s_correction_is_kept_apart_from_growth() -> None:
+    tenant, s1 = "reach-" + new_id(), new_id()  # publication ids are unique across tenants
+    previous = await _record(tenant, f"{s1}:douyin", "douyin", 1, AT + 3_600_000, {}, {"views": 5_000, "likes": 80})
+    previous = await _record(tenant, f"{s1}:douyin", "douyin", 2, AT + 7_200_000, previous, {"views": 4_200, "likes": 90})  # bot views removed
+    await _record(tenant, f"{s1}:douyin", "douyin", 3, AT + 9_000_000, previous, {"views": 4_500, "likes": 90})
+    roll = await ReachStoryMonthDoc.get(f"{tenant}:{s1}:2026-12")
+    assert roll is not None and roll.totals == {"views": 5_300, "likes": 90} and roll.corrections == {"views": 800}
+    bucket = await ReachBucketDoc.get(f"{s1}:douyin:2026-12")
+    assert bucket is not None and bucket.days["2026-12-01"]["views"] == 5_300 and bucket.corrections == {"views": 800}
+    assert bucket.gain["views"] - bucket.corrections["views"] == bucket.latest["views"]
+    daily = await ReachDayDoc.get(f"{tenant}:2026-12-01:douyin")
+    assert daily is not None and daily.gain["views"] == 5_300 and daily.corrections == {"views": 800}
+    assert await queries.corrections_by_channel(tenant, queries.period("2026-12")) == {"douyin": {"views": 800}}
+    (series,) = await queries.story_reach(tenant, s1, ["2026-12"])
+    assert [(day, gain["views"], taken) for day, gain, _, taken in series.days] == [("2026-12-01", 5_300, {"views": 800})]
 
 
 async def test_a_platform_s_rate_limit_is_shared_and_resets_each_minute() -> None:

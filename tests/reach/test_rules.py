@@ -63,15 +63,20 @@ def test_a_story_s_curve_covers_the_months_since_it_was_created_at_most_two_year
     assert months_since(LATE_NOVEMBER_MS - 800 * 86_400_000, LATE_NOVEMBER_MS)[0] == "2024-12"  # the last 24
 
 
-def test_growth_is_the_difference_from_the_previous_point_and_adds_up_to_the_latest_count() -> None:
+def test_growth_is_the_rise_from_the_previous_point_and_a_platform_s_correction_is_kept_apart() -> None:
     points = [{"views": 100, "likes": 5}, {"views": 250, "likes": 4}, {"views": 900, "likes": 9, "shares": 2}]
-    total: dict[str, int] = {}
+    gained: dict[str, int] = {}
+    taken: dict[str, int] = {}
     previous: dict[str, int] = {}
     for p in points:
-        measures.add(total, measures.growth(previous, p))
+        measures.add(gained, measures.growth(previous, p))
+        measures.add(taken, measures.corrections(previous, p))
         previous = p
-    assert total == {"views": 900, "likes": 9, "shares": 2}
-    assert measures.growth({"views": 250, "likes": 5}, {"views": 250, "likes": 4}) == {"views": 0, "likes": -1}
+    assert gained == {"views": 900, "likes": 10, "shares": 2} and taken == {"likes": 1}
+    assert {k: gained[k] - taken.get(k, 0) for k in gained} == previous  # growth − corrections = the latest count
+    assert measures.growth({"views": 250, "likes": 5}, {"views": 250, "likes": 4}) == {"views": 0, "likes": 0}
+    assert measures.corrections({"views": 250, "likes": 5}, {"views": 250, "likes": 4}) == {"likes": 1}
+    assert measures.corrections({}, {"views": 3}) == {}
 
 
 def test_metrics_keep_only_what_the_platform_reported() -> None:
@@ -203,3 +208,29 @@ def test_charts_are_well_formed_svg_with_escaped_text() -> None:
         assert "<script>" not in svg
     assert charts.bar_chart("排行", [("老街", 120_000)]).count("<rect") == 2  # background and one bar
     assert "12万" in charts.bar_chart("排行", [("老街", 120_000)])
+
+
+def test_a_chart_as_png_is_the_svg_drawn_at_twice_its_size() -> None:
+    import io
+
+    from PIL import Image
+
+    from hub.reach import png
+
+    def drawn(svg: str) -> Image.Image:
+        return Image.open(io.BytesIO(png.svg_to_png(svg))).convert("RGB")
+
+    pie = drawn(charts.pie_chart("渠道", [("app", 3), ("douyin", 1)]))
+    assert pie.size == (charts.W * 2, charts.H * 2)
+    cx, cy = 220 * 2, (charts.H / 2 + 10) * 2
+    assert pie.getpixel((int(cx + 40), int(cy - 200))) == (0xC0, 0x39, 0x2B)  # app's three quarters: from 12 o'clock, clockwise
+    assert pie.getpixel((int(cx - 200), int(cy - 40))) == (0x29, 0x80, 0xB9)  # douyin's quarter: the top left
+    bars = drawn(charts.bar_chart("排行", [("老街", 100), ("新城", 50)]))
+    row = [bars.getpixel((x, (charts.TOP + 11) * 2)) for x in range(bars.size[0])]
+    longest = sum(1 for p in row if p == (0x29, 0x80, 0xB9))
+    row2 = [bars.getpixel((x, (charts.TOP + 26 + 11) * 2)) for x in range(bars.size[0])]
+    assert longest > 0 and abs(sum(1 for p in row2 if p == (0x29, 0x80, 0xB9)) * 2 - longest) <= 4  # 50 is half of 100
+    line = drawn(charts.line_chart("趋势", {"douyin": [(LATE_NOVEMBER_MS, 10), (LATE_NOVEMBER_MS + 60_000, 30)]}))
+    assert any(line.getpixel((x, y)) == (0xC0, 0x39, 0x2B) for x in range(200, 1000, 3) for y in range(100, 640, 3))
+    empty = drawn(charts.bar_chart("空", []))
+    assert empty.getextrema() != ((255, 255), (255, 255), (255, 255))  # the title and "no data" are drawn
