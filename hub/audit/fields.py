@@ -11,6 +11,7 @@ from pymongo import IndexModel
 PENDING = "audit_pending"
 FLAG = "has_audit_pending"
 REV = "audit_pending_rev"
+CARRIED_FIELDS = (PENDING, FLAG, REV)  # left out when a writer replaces a document's fields
 
 
 class AuditPendingFields(BaseModel):

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from hub.audit import pending
+from hub.audit.writes import audited_update
 from hub.domain.permissions import Action, permits
 from hub.editing import notifications, people
 from hub.editing.documents import StoryLockDoc
@@ -155,13 +155,10 @@ async def _write(
         except DuplicateKeyError:
             return None
         return doc
-    update: dict[str, Any] = {"$set": fields, "$inc": {"version": 1}}
-    raw = await StoryLockDoc.get_pymongo_collection().find_one_and_update(
-        {"_id": story_id, "tenant": scope.tenant, "version": lock.version},
-        entry.into(update) if entry is not None else update,
-        return_document=ReturnDocument.AFTER,
-    )
-    return None if raw is None else StoryLockDoc.model_validate(raw)
+    return await audited_update(
+        StoryLockDoc, {"_id": story_id, "tenant": scope.tenant, "version": lock.version},
+        {"$set": fields, "$inc": {"version": 1}}, entry,
+    )  # fmt: skip
 
 
 def _kind(move: LockMove) -> str:

@@ -17,6 +17,7 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from hub.audit import pending
+from hub.audit.writes import audited_update
 from hub.domain.permissions import Action, permits
 from hub.errors import Codes, HubError, invalid
 from hub.identity.documents import UserDoc
@@ -128,16 +129,14 @@ class PlanningStore:
         """Set `fields` if nobody changed `doc` since it was read; PLANNING_CONFLICT otherwise.
         `entry` (the change's audit entry) is stored with them; then `_settle` it."""
         model = type(doc)
-        update: dict[str, Any] = {"$set": {**fields, "updated_at": now_ms()}, "$inc": {"version": 1}}
-        raw = await model.get_pymongo_collection().find_one_and_update(
-            {"_id": doc.id, "tenant": self.tenant, "version": doc.version},
-            entry.into(update) if entry is not None else update,
-            return_document=ReturnDocument.AFTER,
-        )
-        if raw is None:
+        stored = await audited_update(
+            model, {"_id": doc.id, "tenant": self.tenant, "version": doc.version},
+            {"$set": {**fields, "updated_at": now_ms()}, "$inc": {"version": 1}}, entry,
+        )  # fmt: skip
+        if stored is None:
             zh, en = WHAT[model]
             raise HubError(PlanningCodes.CONFLICT, what_zh=zh, what_en=en)
-        return model.model_validate(raw)
+        return stored
 
     async def _page(
         self, model: type[D], q: dict[str, Any], key: str, first: int, after: str | None

@@ -24,10 +24,10 @@ from typing import Any, ClassVar
 
 from beanie import SortDirection
 from pydantic import Field
-from pymongo import IndexModel, ReturnDocument
+from pymongo import IndexModel
 
-from hub.audit import pending as pending_audit
-from hub.audit.fields import AuditPendingFields, pending_index
+from hub.audit.fields import CARRIED_FIELDS, AuditPendingFields, pending_index
+from hub.audit.writes import audited_update, audited_upsert, settled
 from hub.channels.manager import ChannelManager
 from hub.domain.permissions import Action, Principal, permits
 from hub.domain.story import StoryStatus
@@ -83,7 +83,7 @@ async def _chain(
     rnd = await rounds.current(repo.scope.tenant, story.id, story)
     if rnd is not None:
         return rounds.to_domain(rnd).chain
-    chain, _ = await rounds._chain_for(repo.scope.tenant, story, default_channels)
+    chain, _ = await rounds.chain_for(repo.scope.tenant, story, default_channels)
     return chain
 
 
@@ -104,7 +104,7 @@ async def check_direct_takedown(
 
 async def _drop_schedule(tenant: str, story_id: str) -> None:
     """A story taken down before its scheduled time must not be published at that time."""
-    rnd = await rounds._raw(tenant, story_id)
+    rnd = await rounds.round_of(tenant, story_id)
     if rnd is not None and rnd.publish_at and not rnd.handed_over:
         await rounds.ReviewRoundDoc.get_pymongo_collection().update_one(
             {"_id": story_id, "tenant": tenant}, {"$set": {"publish_at": None}}
@@ -161,11 +161,10 @@ async def request_takedown(
     carried = await rounds.entry(
         scope, "story.takedown.request", story, reason=doc.reason, stage=chain.stages[doc.stage].key
     )
-    body = doc.model_dump(by_alias=True, mode="json", exclude={"id", *rounds._CARRIED})
-    await PendingActionDoc.get_pymongo_collection().update_one(  # replaces the request, keeps carried entries
-        {"_id": doc.id, "tenant": scope.tenant}, carried.into({"$set": body}), upsert=True
-    )
-    await pending_audit.settle(PendingActionDoc, doc.id, carried)
+    body = doc.model_dump(by_alias=True, mode="json", exclude={"id", *CARRIED_FIELDS})
+    # replaces the request, keeps the entries it still carries
+    await audited_upsert(PendingActionDoc, {"_id": doc.id, "tenant": scope.tenant}, body, carried)
+    await settled(doc, carried)
     await rounds.announce(scope, "takedown.requested", story_id, stage=chain.stages[doc.stage].name)
     return story, doc
 
@@ -188,24 +187,18 @@ async def sign_takedown(
     stage = chain.stages[doc.stage]
     carried = await rounds.entry(scope, f"story.takedown.{'approve' if status == 'approved' else 'return'}", story,
                                  stage=stage.key, opinion=opinion, requested_by=doc.requested_by)  # fmt: skip
-    raw = await PendingActionDoc.get_pymongo_collection().find_one_and_update(
-        {"_id": doc.id, "tenant": scope.tenant, "status": "pending"},
-        carried.into({
-            "$set": {
-                "status": status,
-                "signoff": {**asdict(record), "decision": record.decision.value},
-            }
-        }),
-        return_document=ReturnDocument.AFTER,
+    signed = await audited_update(
+        PendingActionDoc, {"_id": doc.id, "tenant": scope.tenant, "status": "pending"},
+        {"$set": {"status": status, "signoff": {**asdict(record), "decision": record.decision.value}}}, carried,
     )  # fmt: skip
-    if raw is None:
+    if signed is None:
         raise HubError(ReviewCodes.NO_PENDING_ACTION, what_zh="撤稿", what_en="takedown")
-    await pending_audit.settle(PendingActionDoc, doc.id, carried)
+    signed = await settled(signed, carried)
     if status == "approved":
         story = await repo.request_takedown(story_id, story.version, doc.reason)
         await _drop_schedule(scope.tenant, story_id)
     await rounds.announce(scope, f"takedown.{status}", story_id, stage=stage.name)
-    return story, pending_audit.without(PendingActionDoc.model_validate(raw), carried)
+    return story, signed
 
 
 async def correct_story(
@@ -228,7 +221,7 @@ async def correct_story(
         raise _forbidden(
             "更正需要发布权限(或由审核流程审批)", "a correction needs publishing rights"
         )
-    existing = await rounds._raw(scope.tenant, story_id)
+    existing = await rounds.round_of(scope.tenant, story_id)
     note = note.strip()
     if chain.correction_stage is None and before_approval is not None:
         # before the edit is written: the check sees the revision it would make. (Open findings
@@ -260,9 +253,9 @@ async def correct_story(
                 (signed,),
             )
             carried = await rounds.entry(scope, "story.correction.approve", story, note=note)
-            stored = await rounds._store(scope.tenant, story_id, rnd, None, carried, correction_note=note)
+            stored = await rounds.store_round(scope.tenant, story_id, rnd, None, carried, correction_note=note)
             await rounds.settle(story_id, carried)
-            return await rounds._approved(repo, story, stored)
+            return await rounds.hand_over(repo, story, stored)
         rnd = submit(chain, story.revision, story.content_hash)
     elif existing is not None and existing.status != RoundStatus.RETURNED:
         rnd = after_edit(
@@ -275,7 +268,7 @@ async def correct_story(
         rnd = replace(
             submit(chain, story.revision, story.content_hash), stage_index=chain.correction_stage
         )
-    stored = await rounds._store(
+    stored = await rounds.store_round(
         scope.tenant, story_id, rnd, None, correction_note=note, handed_over=False
     )
     if story.status != StoryStatus.IN_REVIEW:

@@ -24,11 +24,12 @@ from typing import Any, ClassVar
 
 import structlog
 from pydantic import Field
-from pymongo import IndexModel, ReturnDocument
+from pymongo import IndexModel
 
 from hub.audit import pending
 from hub.audit.deferred import record
-from hub.audit.fields import AuditPendingFields, pending_index
+from hub.audit.fields import CARRIED_FIELDS, AuditPendingFields, pending_index
+from hub.audit.writes import audited_update, audited_upsert
 from hub.channels.manager import ChannelManager
 from hub.domain.permissions import Principal, Role
 from hub.domain.story import StoryStatus
@@ -135,42 +136,31 @@ def _fields(rnd: ReviewRound) -> dict[str, Any]:
     }  # fmt: skip
 
 
-async def _raw(tenant: str, story_id: str) -> ReviewRoundDoc | None:
+async def round_of(tenant: str, story_id: str) -> ReviewRoundDoc | None:
+    """The story's review round as stored (None: never submitted)."""
     return await ReviewRoundDoc.find_one({"tenant": tenant, "_id": story_id})
 
 
-_CARRIED = (pending.PENDING, pending.FLAG, pending.REV)
-
-
-async def _store(
+async def store_round(
     tenant: str, story_id: str, rnd: ReviewRound | None, expected_seq: int | None,
     entry: pending.Pending | None = None, **extra: Any,
 ) -> ReviewRoundDoc:  # fmt: skip
     """Write the round (and `extra` fields) if it is still at `expected_seq` (None: a new
     round, replacing the old one but for audit entries it still carries), with the
     change's audit `entry` (then `settle` it)."""
-    coll = ReviewRoundDoc.get_pymongo_collection()
     fields = {**(_fields(rnd) if rnd is not None else {}), **extra}
     if expected_seq is None:
         doc = ReviewRoundDoc(id=story_id, tenant=tenant, seq=1, **fields)
-        body = doc.model_dump(by_alias=True, mode="json", exclude={"id", *_CARRIED})
-        update: dict[str, Any] = {"$set": body}
-        await coll.update_one(
-            {"_id": story_id, "tenant": tenant},
-            entry.into(update) if entry is not None else update,
-            upsert=True,
-        )
+        body = doc.model_dump(by_alias=True, mode="json", exclude={"id", *CARRIED_FIELDS})
+        await audited_upsert(ReviewRoundDoc, {"_id": story_id, "tenant": tenant}, body, entry)
         return doc
-    update = {"$set": {**fields, "seq": expected_seq + 1, "updated_at": now_ms()}}
-    raw = await coll.find_one_and_update(
-        {"_id": story_id, "tenant": tenant, "seq": expected_seq},
-        entry.into(update) if entry is not None else update,
-        return_document=ReturnDocument.AFTER,
-    )
-    if raw is None:  # another reviewer acted at the same moment
+    stored = await audited_update(
+        ReviewRoundDoc, {"_id": story_id, "tenant": tenant, "seq": expected_seq},
+        {"$set": {**fields, "seq": expected_seq + 1, "updated_at": now_ms()}}, entry,
+    )  # fmt: skip
+    if stored is None:  # another reviewer acted at the same moment
         raise HubError(ReviewCodes.NOT_IN_REVIEW, status="changed")
-    doc = ReviewRoundDoc.model_validate(raw)
-    return pending.without(doc, entry) if entry is not None else doc
+    return pending.without(stored, entry) if entry is not None else stored
 
 
 def _story_details(story: StoryDoc, details: dict[str, Any]) -> dict[str, Any]:
@@ -208,7 +198,7 @@ async def current(
     """The story's round, following the story's current revision: an edit since the round
     was stored restarts it at the chain's re-entry stage (sign-offs on old content stop
     counting). Returned rounds are left to the reporter's next submission."""
-    return await _following(tenant, story_id, story, await _raw(tenant, story_id))
+    return await _following(tenant, story_id, story, await round_of(tenant, story_id))
 
 
 async def _following(
@@ -230,9 +220,9 @@ async def _following(
                                     {"stage": moved.chain.stages[moved.stage_index].key, "revision": story.revision,
                                      "content_hash": story.content_hash, "version": story.version})  # fmt: skip
     try:
-        stored = await _store(tenant, story_id, moved, doc.seq, carried, handed_over=False)
+        stored = await store_round(tenant, story_id, moved, doc.seq, carried, handed_over=False)
     except HubError:  # someone else synced it first
-        return await _raw(tenant, story_id)
+        return await round_of(tenant, story_id)
     await settle(story_id, carried)
     await announce(
         Scope(tenant, story.updated_by),
@@ -243,7 +233,7 @@ async def _following(
     return stored
 
 
-async def _chain_for(
+async def chain_for(
     tenant: str, story: StoryDoc, default_channels: Collection[str]
 ) -> tuple[ReviewChain, bool]:
     """The tenant's chain for this story (and whether a configured one applied)."""
@@ -266,7 +256,7 @@ async def submit_for_review(
     if existing is not None and existing.status == RoundStatus.IN_REVIEW:
         rnd = to_domain(existing)
     else:
-        chain, _ = await _chain_for(repo.scope.tenant, story, default_channels)
+        chain, _ = await chain_for(repo.scope.tenant, story, default_channels)
         rnd = submit(chain, story.revision, story.content_hash)
     doc = await repo.set_status(story_id, expected_version, StoryStatus.IN_REVIEW)
     keep = (
@@ -276,7 +266,7 @@ async def submit_for_review(
     )
     carried = await entry(repo.scope, "story.review.submit", doc, chain=rnd.chain.name,
                           stage=rnd.chain.stages[rnd.stage_index].key)  # fmt: skip
-    stored = await _store(repo.scope.tenant, story_id, rnd, None, carried, **keep)
+    stored = await store_round(repo.scope.tenant, story_id, rnd, None, carried, **keep)
     await settle(story_id, carried)
     await announce(
         repo.scope, "review.submitted", story_id, stage=rnd.chain.stages[rnd.stage_index].name
@@ -332,11 +322,11 @@ async def sign_off(
     )
     action = "story.review.return" if decision == Decision.RETURN else "story.review.approve"
     carried = await entry(scope, action, story, stage=stage.key, stage_name=stage.name, opinion=opinion)
-    stored = await _store(scope.tenant, story_id, signed, existing.seq, carried, **extra)
+    stored = await store_round(scope.tenant, story_id, signed, existing.seq, carried, **extra)
     await settle(story_id, carried)
     if signed.status == RoundStatus.APPROVED:
         # 签发: distribution takes this revision, now or at its scheduled time
-        story, stored = await _approved(repo, story, stored)
+        story, stored = await hand_over(repo, story, stored)
     elif signed.status == RoundStatus.RETURNED:
         story = await repo.set_status(
             story_id, story.version, StoryStatus.DRAFT, {"returned": opinion}
@@ -356,7 +346,7 @@ async def sign_off(
 async def pending_approval(tenant: str, story_id: str) -> dict[str, Any]:
     """What approving the story now would hand to distribution (its round's embargo and
     更正说明), read without syncing the round (a preview must not write)."""
-    doc = await _raw(tenant, story_id)
+    doc = await round_of(tenant, story_id)
     return approval_data(doc) if doc is not None else {}
 
 
@@ -377,9 +367,11 @@ def approval_data(doc: ReviewRoundDoc, **extra: Any) -> dict[str, Any]:
     return data
 
 
-async def _approved(
+async def hand_over(
     repo: StoryRepository, story: StoryDoc, rnd: ReviewRoundDoc
 ) -> tuple[StoryDoc, ReviewRoundDoc]:
+    """The round is approved: hold the story for its publish time (`scheduled`) or hand it
+    to distribution now (`approved`), and close the round."""
     scope = repo.scope
     if rnd.publish_at and rnd.publish_at > now_ms():
         story = await _hold(repo, story, StoryStatus.SCHEDULED, rnd)
@@ -387,7 +379,7 @@ async def _approved(
         await announce(scope, "review.approved", story.id, publish_at=rnd.publish_at)
         return story, rnd
     story = await repo.set_status(story.id, story.version, StoryStatus.APPROVED, approval_data(rnd))
-    rnd = await _store(
+    rnd = await store_round(
         scope.tenant, story.id, None, rnd.seq, handed_over=True, correction_note=None
     )
     await announce(scope, "review.approved", story.id)
@@ -414,7 +406,7 @@ async def check_direct(
     returns the approval event's data (the round's embargo, correction note)."""
     story = await repo.require(story_id)
     rnd = await current(repo.scope.tenant, story_id, story)
-    _, configured = await _chain_for(repo.scope.tenant, story, default_channels)
+    _, configured = await chain_for(repo.scope.tenant, story, default_channels)
     check_direct_approval(
         to_domain(rnd) if rnd else None, configured, story.revision, story.content_hash
     )
@@ -467,7 +459,7 @@ async def schedule(
             data.update({"embargo_until": extra["embargo_until"]} if extra["embargo_until"] else {})
         await before_approval(await repo.revision(story_id, story.revision), data)
     if rnd.status == RoundStatus.APPROVED:  # two writes (round, then the story's hold): audited after both
-        stored = await _store(scope.tenant, story_id, None, rnd.seq, **extra)
+        stored = await store_round(scope.tenant, story_id, None, rnd.seq, **extra)
         story = await _hold(
             repo, story, StoryStatus.SCHEDULED if at else StoryStatus.APPROVED, stored
         )
@@ -475,7 +467,7 @@ async def schedule(
     else:  # the round's write alone: it carries the entry
         embargo = extra.get("embargo_until", rnd.embargo_until)
         carried = await entry(scope, action, story, publish_at=at, embargo_until=embargo)
-        stored = await _store(scope.tenant, story_id, None, rnd.seq, carried, **extra)
+        stored = await store_round(scope.tenant, story_id, None, rnd.seq, carried, **extra)
         await settle(story_id, carried)
     await announce(scope, "review.scheduled", story_id, publish_at=at)
     return story, stored
@@ -497,7 +489,7 @@ async def set_embargo(repo: StoryRepository, story_id: str, until: int | None) -
             raise HubError(ReviewCodes.NOT_SCHEDULABLE, status=story.status.value)
         await repo.move_embargo(story_id, until)
     carried = await entry(scope, "story.embargo", story, embargo_until=until)
-    stored = await _store(scope.tenant, story_id, None, rnd.seq, carried, embargo_until=until)
+    stored = await store_round(scope.tenant, story_id, None, rnd.seq, carried, embargo_until=until)
     await settle(story_id, carried)
     return stored
 
@@ -514,7 +506,7 @@ async def publish_due(job: JobDoc, before_approval: ApprovalCheck | None = None)
     scope = Scope(tenant, "scheduler", public_only=False)
     repo = StoryRepository(scope)
     story = await StoryDoc.find_one({"tenant": tenant, "_id": story_id})
-    rnd = await _raw(tenant, story_id)
+    rnd = await round_of(tenant, story_id)
     reason = None
     if story is None or rnd is None:
         reason = "story or round missing"
@@ -540,7 +532,7 @@ async def publish_due(job: JobDoc, before_approval: ApprovalCheck | None = None)
         story_id, story.version, StoryStatus.APPROVED, data
     )
     carried = await entry(scope, "story.schedule.published", story, publish_at=at)
-    await _store(tenant, story_id, None, rnd.seq, carried, handed_over=True, correction_note=None)
+    await store_round(tenant, story_id, None, rnd.seq, carried, handed_over=True, correction_note=None)
     await settle(story_id, carried)
     await announce(scope, "review.published", story_id, publish_at=at)
     return {"approved": story_id}
@@ -553,7 +545,7 @@ async def _refused_when_due(
     scope = repo.scope
     problems = exc.details.get("problems") or [{"code": exc.code, "message_zh": exc.message_zh, "message_en": exc.message_en}]
     log.warning("review.schedule_refused", story=story.id, publish_at=at, code=exc.code, problems=len(problems))
-    stored = await _store(scope.tenant, story.id, None, rnd.seq, publish_at=None)
+    stored = await store_round(scope.tenant, story.id, None, rnd.seq, publish_at=None)
     story = await _hold(repo, story, StoryStatus.APPROVED, stored)
     await audit(scope, "story.schedule.refused", story, publish_at=at, code=exc.code, reason=exc.message_zh, problems=problems)
     await announce(scope, "review.schedule_refused", story.id, publish_at=at, code=exc.code, reason=exc.message_zh)

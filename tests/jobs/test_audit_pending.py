@@ -79,7 +79,7 @@ async def test_a_sign_off_whose_writer_dies_is_recovered_once(monkeypatch: pytes
         await rounds.sign_off(StoryRepository(scope), scope.principal, story_id, Decision.APPROVE, "同意", pm)
     monkeypatch.undo()
 
-    stored = await rounds._raw(tenant, story_id)
+    stored = await rounds.round_of(tenant, story_id)
     assert stored is not None and stored.stage_index == 1 and stored.status == RoundStatus.IN_REVIEW
     assert stored.has_audit_pending and len(stored.audit_pending) == 1
     assert "story.review.approve" not in [e.action for e in await entries_about(tenant, story_id)]
@@ -92,7 +92,7 @@ async def test_a_sign_off_whose_writer_dies_is_recovered_once(monkeypatch: pytes
     assert len(signed) == 1 and signed[0].key == key and signed[0].actor == "reviewer-first"
     assert signed[0].details["recovered"] is True and signed[0].details["stage"] == "first"
     assert signed[0].details["happened_at"] <= now_ms() and signed[0].details["opinion"] == "同意"
-    after = await rounds._raw(tenant, story_id)
+    after = await rounds.round_of(tenant, story_id)
     assert after is not None and after.audit_pending == {} and not after.has_audit_pending
     await assert_chain_sound(tenant)
 
@@ -219,4 +219,29 @@ async def test_the_sweep_job_is_scheduled_before_the_change_and_recovers_from_th
     await queue.complete(job, result)
     created = [e for e in reversed(await audit_log.entries(tenant, 50)) if e.action == "lead.create"]
     assert len(created) == 1 and created[0].details["recovered"] is True
+    await assert_chain_sound(tenant)
+
+
+async def test_an_audited_update_carries_its_entry_and_settled_appends_it_once() -> None:
+    """hub/audit/writes.py: the one way an audited single-document change is written."""
+    from hub.audit.writes import audited_update, settled
+    from hub.editing.documents import StoryLockDoc
+
+    tenant = await make_tenant()
+    lock = StoryLockDoc(id=new_id(), tenant=tenant, holder="u-1", holder_name="甲", expires_at=now_ms() + 60_000)
+    await lock.insert()
+    entry = await pending.prepare(tenant, "u-2", "story.lock.taken_over", "story", lock.id, {"reason": "接班"})
+    lost = await audited_update(StoryLockDoc, {"_id": lock.id, "tenant": tenant, "version": lock.version + 5},
+                                {"$set": {"holder": "u-2"}}, entry)  # fmt: skip
+    assert lost is None  # the compare-and-set did not match: nothing written, nothing carried
+    assert await flagged(StoryLockDoc, tenant) == []
+    won = await audited_update(StoryLockDoc, {"_id": lock.id, "tenant": tenant, "version": lock.version},
+                               {"$set": {"holder": "u-2"}, "$inc": {"version": 1}}, entry)  # fmt: skip
+    assert won is not None and won.holder == "u-2" and entry.key in won.audit_pending and won.has_audit_pending
+    assert [d["_id"] for d in await flagged(StoryLockDoc, tenant)] == [lock.id]  # the entry waits on the document
+    done = await settled(won, entry)
+    assert done.audit_pending == {} and not done.has_audit_pending
+    assert await flagged(StoryLockDoc, tenant) == []
+    assert [(e.action, e.key) for e in await entries_about(tenant, lock.id)] == [("story.lock.taken_over", entry.key)]
+    assert (await pending.sweep(tenant, older_than_s=0)).recovered == []  # nothing twice
     await assert_chain_sound(tenant)
