@@ -104,7 +104,7 @@ def center(browser: Browser) -> None:
     }
     for n, (key, (text, category, public)) in enumerate(questions.items()):
         contact = ("王女士", PHONE) if key == "main" else (f"市民{n}", f"139{STAMP[-4:]}{n:04d}")  # each citizen's own limit
-        sent = gql(browser, STATE["app"], SUBMIT, {"i": {"text": f"{text}({STAMP})", "category": category, "public": public,
+        sent = gql(browser, STATE["app"], SUBMIT, {"i": {"text": f"{text}(第{STAMP[-4:]}号)", "category": category, "public": public,
                                                          "contactName": contact[0], "contactPhone": contact[1], "externalId": f"{key}-{STAMP}"}})
         STATE[key] = {**sent["submitWenzhengQuestion"]["question"], "checkCode": sent["submitWenzhengQuestion"]["checkCode"]}  # fmt: skip
     # two questions reach the departments through the API: one to 住建局 only (the 城管局
