@@ -38,7 +38,7 @@ QUESTION = """query($id: ID!) { wenzhengQuestion(id: $id) { status statusZh reje
 
 def gql(browser: Browser, token: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
     r = httpx.post(f"{browser.base_url}/graphql", json={"query": query, "variables": variables or {}},
-                   headers={"authorization": f"Bearer {token}"}, timeout=30)  # fmt: skip
+                   headers={"authorization": f"Bearer {token}"}, timeout=120)  # fmt: skip
     body = r.json()
     assert not body.get("errors"), body
     return dict(body["data"])
@@ -47,7 +47,7 @@ def gql(browser: Browser, token: str, query: str, variables: dict[str, Any] | No
 def token(browser: Browser, username: str) -> str:
     tokens = STATE.setdefault("tokens", {})
     if username not in tokens:
-        r = httpx.post(f"{browser.base_url}/oauth/token", data={"grant_type": "password", "username": username, "password": DEMO_PASSWORD})
+        r = httpx.post(f"{browser.base_url}/oauth/token", data={"grant_type": "password", "username": username, "password": DEMO_PASSWORD}, timeout=120)
         assert r.status_code == 200, r.text
         tokens[username] = r.json()["access_token"]
     return str(tokens[username])
@@ -91,7 +91,7 @@ def center(browser: Browser) -> None:
             "username": STATE[f"{key}-user"], "displayName": f"{name}办事员", "password": DEMO_PASSWORD, "grants": [f"account_operator@{dept['id']}"]}})
     creds = admin('mutation { createClient(name: "县融媒APP", scopes: ["wenzheng:submit"]) { clientId clientSecret } }')["createClient"]
     r = httpx.post(f"{browser.base_url}/oauth/token", data={"grant_type": "client_credentials", "scope": "wenzheng:submit"},
-                   auth=(creds["clientId"], creds["clientSecret"]), timeout=30)  # fmt: skip
+                   auth=(creds["clientId"], creds["clientSecret"]), timeout=120)  # fmt: skip
     assert r.status_code == 200, r.text
     STATE["app"] = r.json()["access_token"]
     questions = {
@@ -104,7 +104,7 @@ def center(browser: Browser) -> None:
     }
     for n, (key, (text, category, public)) in enumerate(questions.items()):
         contact = ("王女士", PHONE) if key == "main" else (f"市民{n}", f"139{STAMP[-4:]}{n:04d}")  # each citizen's own limit
-        sent = gql(browser, STATE["app"], SUBMIT, {"i": {"text": f"{text}({STAMP})", "category": category, "public": public,
+        sent = gql(browser, STATE["app"], SUBMIT, {"i": {"text": f"{text}(第{STAMP[-4:]}号)", "category": category, "public": public,
                                                          "contactName": contact[0], "contactPhone": contact[1], "externalId": f"{key}-{STAMP}"}})
         STATE[key] = {**sent["submitWenzhengQuestion"]["question"], "checkCode": sent["submitWenzhengQuestion"]["checkCode"]}  # fmt: skip
     # two questions reach the departments through the API: one to 住建局 only (the 城管局
