@@ -43,14 +43,14 @@
     (chosen.includes(v) ? " checked" : "") + ">" + esc(label) + "</label>").join("") + "</fieldset>";
   const checked = (name) => $$('input[name="' + name + '"]:checked', $("#main")).map((x) => x.value);
   const lines = (text) => text.split(/\r?\n|[,,]/).map((t) => t.trim()).filter(Boolean);
-  const secretBanner = (what, secret) => '<div class="banner warn" role="alert" id="secret-once"><p><strong>' + esc(what) +
+  const secretBanner = (what, secret) => '<div class="banner warn" role="alert" id="secret-once" tabindex="-1"><p><strong>' + esc(what) +
     "</strong>只显示这一次,请立即复制保存(离开此页后无法再查看):</p><p><code id=\"new-secret\">" + esc(secret) + "</code></p></div>";
 
   async function act(q, v, msg, after) {
     try { const out = await gql(q, v); toast(msg); await (after ? after(out) : C.route()); return out; } catch (err) { C.failed(err); return null; }
   }
   function shell(section, html) {
-    const tabs = '<nav class="row" aria-label="管理分类">' + SECTIONS.map(([k, label]) =>
+    const tabs = '<nav class="row admin-tabs" aria-label="管理分类">' + SECTIONS.map(([k, label]) =>
       '<a href="#/admin/' + k + '" class="button' + (k === section ? '" aria-current="page"' : ' secondary"') + ">" + esc(label) + "</a>").join("") + "</nav>";
     const title = (SECTIONS.find(([k]) => k === section) || [0, ""])[1];
     C.page("管理 · " + title, tabs + html);
@@ -284,15 +284,15 @@
     const d = await gql("{ clients { id name scopes status createdAt secretRotatedAt disabledReason disabledBy feedSubscriptionCount webhookEndpointCount previousSecrets { expiresAt } } }");
     const scopeText = (s) => s.map((x) => (SCOPES.find(([v]) => v === x) || [0, x])[1]).join("、");
     const rows = d.clients.map((c) => '<tr data-client="' + esc(c.name) + '"><td>' + esc(c.name) + "</td><td><code>" + esc(c.id) + "</code></td><td>" + esc(scopeText(c.scopes)) + "</td><td>" +
-      (c.status === "disabled" ? '<span class="late">已停用</span>' : "启用") + "</td><td>" + c.feedSubscriptionCount + " / " + c.webhookEndpointCount +
+      (c.status === "DISABLED" ? '<span class="late">已停用</span>' : "启用") + "</td><td>" + c.feedSubscriptionCount + " / " + c.webhookEndpointCount +
       '</td><td><a href="#/admin/clients/' + esc(c.id) + '" aria-label="管理 ' + esc(c.name) + '">管理</a></td></tr>');
     const client = id ? d.clients.find((c) => c.id === id) : null;
     const panel = client ? '<section class="card" aria-labelledby="h-client"><h2 id="h-client">' + esc(client.name) + "</h2><p>客户端编号 <code>" + esc(client.id) + "</code>;建立于 " + esc(when(client.createdAt)) +
         (client.secretRotatedAt ? ";上次更换密钥 " + esc(when(client.secretRotatedAt)) : "") + "</p>" +
-        (client.status === "disabled" ? '<p class="banner bad">已停用:' + esc(client.disabledReason || "") + "</p>" : "") +
+        (client.status === "DISABLED" ? '<p class="banner bad">已停用:' + esc(client.disabledReason || "") + "</p>" : "") +
         '<form id="rotate"><label for="rotate-keep">旧密钥继续有效</label><select id="rotate-keep"><option value="0">立即失效</option><option value="86400" selected>1 天</option><option value="604800">7 天</option></select>' +
         '<div class="row"><button type="submit">更换密钥</button></div></form>' +
-        (client.status === "disabled" ? '<div class="row"><button type="button" id="enable-client">启用</button></div>'
+        (client.status === "DISABLED" ? '<div class="row"><button type="button" id="enable-client">启用</button></div>'
           : '<form id="disable-client"><label for="disable-reason">停用原因</label><input type="text" id="disable-reason" required><div class="row"><button type="submit" class="secondary">停用此客户端</button></div></form>') +
         '<p><a href="#/admin/clients">返回客户端列表</a></p></section>'
       : '<section class="card" aria-labelledby="h-new-client"><h2 id="h-new-client">新建合作方客户端</h2><form id="new-client">' +
@@ -328,7 +328,7 @@
       "</td><td>" + esc(s.signatureAlgorithm === "sm2" ? "SM2(国密)" : "Ed25519") + "</td><td>" + (s.enabled ? "启用" : '<span class="late">已停用</span>') + "</td><td>" +
       s.feedPaths.map((p) => "<code>" + esc(p) + "</code>").join("<br>") + '</td><td><button type="button" class="secondary" data-toggle-sub="' + esc(s.id) + '" data-version="' + s.version + '" data-enabled="' + s.enabled + '">' +
       (s.enabled ? "停用" : "启用") + "</button></td></tr>");
-    const active = d.clients.filter((c) => c.status !== "disabled");
+    const active = d.clients.filter((c) => c.status !== "DISABLED");
     shell("feeds", '<section class="card">' + table("合作方订阅", ["名称", "合作方", "格式", "签名", "状态", "订阅地址", "操作"], rows) + "</section>" +
       '<section class="card" aria-labelledby="h-new-sub"><h2 id="h-new-sub">新建订阅</h2>' + (active.length ? '<form id="new-sub">' +
         '<label for="ns-client">合作方客户端</label><select id="ns-client">' + active.map((c) => '<option value="' + esc(c.id) + '">' + esc(c.name) + "</option>").join("") + "</select>" +
