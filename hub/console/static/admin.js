@@ -46,6 +46,8 @@
   const secretBanner = (what, secret) => '<div class="banner warn" role="alert" id="secret-once" tabindex="-1"><p><strong>' + esc(what) +
     "</strong>只显示这一次,请立即复制保存(离开此页后无法再查看):</p><p><code id=\"new-secret\">" + esc(secret) + "</code></p></div>";
 
+  const who = (list, id) => ((list || []).find((u) => u.id === id) || { displayName: id || "" }).displayName;
+
   async function act(q, v, msg, after) {
     try { const out = await gql(q, v); toast(msg); await (after ? after(out) : C.route()); return out; } catch (err) { C.failed(err); return null; }
   }
@@ -170,10 +172,11 @@
 
   // ---------------------------------------------------------------- 敏感词
   async function words() {
-    const w = (await gql("{ sensitiveWords { words { text level suggestion note } allowedSources updatedAt updatedBy } }")).sensitiveWords;
+    const d = await gql("{ sensitiveWords { words { text level suggestion note } allowedSources updatedAt updatedBy } users { id displayName } }");
+    const w = d.sensitiveWords;
     const text = (level) => w.words.filter((x) => x.level === level).map((x) => x.text + (x.suggestion ? " => " + x.suggestion : "")).join("\n");
     shell("words", '<form id="words" class="card"><p class="muted">每行一个词;可写“词 => 建议用语”。' +
-      (w.updatedAt ? "上次保存:" + esc(when(w.updatedAt)) + (w.updatedBy ? "(" + esc(w.updatedBy) + ")" : "") : "尚未设置敏感词。") + "</p>" +
+      (w.updatedAt ? "上次保存:" + esc(when(w.updatedAt)) + (w.updatedBy ? "(" + esc(who(d.users, w.updatedBy)) + ")" : "") : "尚未设置敏感词。") + "</p>" +
       '<div class="grid"><div><label for="words-block">拦截词(命中须修改或由总编辑确认后才能签发)</label><textarea id="words-block" rows="10">' + esc(text("block")) + "</textarea></div>" +
       '<div><label for="words-warn">提示词(提醒编辑注意)</label><textarea id="words-warn" rows="10">' + esc(text("warn")) + "</textarea></div></div>" +
       '<label for="words-sources">允许转载的来源(每行一个)</label><textarea id="words-sources" rows="4">' + esc(w.allowedSources.join("\n")) + "</textarea>" +
@@ -266,9 +269,10 @@
       '</td><td><a href="#/admin/channels/' + esc(c.name) + '" aria-label="设置' + esc(c.titleZh) + '">设置</a></td></tr>');
     const ch = name ? d.channels.find((c) => c.name === name) : null;
     if (!ch) { shell("channels", failures + '<section class="card">' + table("已加载的渠道", ["渠道", "传输方式", "版本", "操作"], rows) + "</section>"); return; }
-    const s = (await gql("query($c: String!) { channelSettings(channel: $c) { config effective updatedAt updatedBy } }", { c: ch.name })).channelSettings;
+    const got = await gql("query($c: String!) { channelSettings(channel: $c) { config effective updatedAt updatedBy } users { id displayName } }", { c: ch.name });
+    const s = got.channelSettings;
     shell("channels", failures + '<section class="card" aria-labelledby="h-cfg"><h2 id="h-cfg">' + esc(ch.titleZh) + " 渠道设置</h2>" +
-      '<p class="muted">本中心的设置覆盖部署默认值;留空使用默认值。' + (s.updatedAt ? "上次保存:" + esc(when(s.updatedAt)) + "(" + esc(s.updatedBy || "") + ")" : "本中心尚未设置。") + "</p>" +
+      '<p class="muted">本中心的设置覆盖部署默认值;留空使用默认值。' + (s.updatedAt ? "上次保存:" + esc(when(s.updatedAt)) + "(" + esc(who(got.users, s.updatedBy)) + ")" : "本中心尚未设置。") + "</p>" +
       '<form id="channel-config">' + fields(ch.configSchema || {}, s.config || {}, s.effective || {}, []) +
       '<div class="row"><button type="submit">保存设置</button><a href="#/admin/channels">返回渠道列表</a></div></form></section>');
     $("#channel-config").addEventListener("submit", (e) => {
