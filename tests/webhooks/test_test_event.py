@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import pytest
 from standardwebhooks.webhooks import Webhook
 
 from hub.audit import log as audit
@@ -129,3 +130,17 @@ async def test_another_centers_endpoint_and_a_reporter_get_nothing(http: httpx.A
         assert (await reporter.errors(SEND, {"id": ep["id"]}))[0]["extensions"]["code"] == "FORBIDDEN"
         assert (await admin.errors(SEND, {"id": "x" * 5000}))[0]["extensions"]["code"] == "WEBHOOK_ENDPOINT_NOT_FOUND"
     assert receiver.arrivals == [] and receiver.attempts == 0
+
+
+async def test_a_receiver_address_that_turned_private_is_blocked_and_nothing_is_sent(
+    http: httpx.AsyncClient, loopback: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tenant = await make_tenant("wht")
+    admin = await admin_client(http, tenant, "admin")
+    receiver = WebhookReceiver("")
+    async with serve_on(receiver.app()) as base:
+        ep = (await admin(CREATE, {"s": await subscription_in(tenant), "url": base + "/hook"}))["createWebhookEndpoint"]["endpoint"]
+        monkeypatch.setattr(loopback, "outbound_allow_loopback", False)  # the address is no longer allowed at send time
+        sent = (await admin(SEND, {"id": ep["id"]}))["sendWebhookTestEvent"]
+    assert sent["state"] == "failed" and sent["attempts"][0]["verdict"] == "blocked" and sent["attempts"][0]["statusCode"] is None
+    assert receiver.attempts == 0

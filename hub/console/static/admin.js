@@ -43,14 +43,16 @@
     (chosen.includes(v) ? " checked" : "") + ">" + esc(label) + "</label>").join("") + "</fieldset>";
   const checked = (name) => $$('input[name="' + name + '"]:checked', $("#main")).map((x) => x.value);
   const lines = (text) => text.split(/\r?\n|[,,]/).map((t) => t.trim()).filter(Boolean);
-  const secretBanner = (what, secret) => '<div class="banner warn" role="alert" id="secret-once"><p><strong>' + esc(what) +
+  const secretBanner = (what, secret) => '<div class="banner warn" role="alert" id="secret-once" tabindex="-1"><p><strong>' + esc(what) +
     "</strong>只显示这一次,请立即复制保存(离开此页后无法再查看):</p><p><code id=\"new-secret\">" + esc(secret) + "</code></p></div>";
+
+  const who = (list, id) => ((list || []).find((u) => u.id === id) || { displayName: id || "" }).displayName;
 
   async function act(q, v, msg, after) {
     try { const out = await gql(q, v); toast(msg); await (after ? after(out) : C.route()); return out; } catch (err) { C.failed(err); return null; }
   }
   function shell(section, html) {
-    const tabs = '<nav class="row" aria-label="管理分类">' + SECTIONS.map(([k, label]) =>
+    const tabs = '<nav class="row admin-tabs" aria-label="管理分类">' + SECTIONS.map(([k, label]) =>
       '<a href="#/admin/' + k + '" class="button' + (k === section ? '" aria-current="page"' : ' secondary"') + ">" + esc(label) + "</a>").join("") + "</nav>";
     const title = (SECTIONS.find(([k]) => k === section) || [0, ""])[1];
     C.page("管理 · " + title, tabs + html);
@@ -170,10 +172,11 @@
 
   // ---------------------------------------------------------------- 敏感词
   async function words() {
-    const w = (await gql("{ sensitiveWords { words { text level suggestion note } allowedSources updatedAt updatedBy } }")).sensitiveWords;
+    const d = await gql("{ sensitiveWords { words { text level suggestion note } allowedSources updatedAt updatedBy } users { id displayName } }");
+    const w = d.sensitiveWords;
     const text = (level) => w.words.filter((x) => x.level === level).map((x) => x.text + (x.suggestion ? " => " + x.suggestion : "")).join("\n");
     shell("words", '<form id="words" class="card"><p class="muted">每行一个词;可写“词 => 建议用语”。' +
-      (w.updatedAt ? "上次保存:" + esc(when(w.updatedAt)) + (w.updatedBy ? "(" + esc(w.updatedBy) + ")" : "") : "尚未设置敏感词。") + "</p>" +
+      (w.updatedAt ? "上次保存:" + esc(when(w.updatedAt)) + (w.updatedBy ? "(" + esc(who(d.users, w.updatedBy)) + ")" : "") : "尚未设置敏感词。") + "</p>" +
       '<div class="grid"><div><label for="words-block">拦截词(命中须修改或由总编辑确认后才能签发)</label><textarea id="words-block" rows="10">' + esc(text("block")) + "</textarea></div>" +
       '<div><label for="words-warn">提示词(提醒编辑注意)</label><textarea id="words-warn" rows="10">' + esc(text("warn")) + "</textarea></div></div>" +
       '<label for="words-sources">允许转载的来源(每行一个)</label><textarea id="words-sources" rows="4">' + esc(w.allowedSources.join("\n")) + "</textarea>" +
@@ -266,9 +269,10 @@
       '</td><td><a href="#/admin/channels/' + esc(c.name) + '" aria-label="设置' + esc(c.titleZh) + '">设置</a></td></tr>');
     const ch = name ? d.channels.find((c) => c.name === name) : null;
     if (!ch) { shell("channels", failures + '<section class="card">' + table("已加载的渠道", ["渠道", "传输方式", "版本", "操作"], rows) + "</section>"); return; }
-    const s = (await gql("query($c: String!) { channelSettings(channel: $c) { config effective updatedAt updatedBy } }", { c: ch.name })).channelSettings;
+    const got = await gql("query($c: String!) { channelSettings(channel: $c) { config effective updatedAt updatedBy } users { id displayName } }", { c: ch.name });
+    const s = got.channelSettings;
     shell("channels", failures + '<section class="card" aria-labelledby="h-cfg"><h2 id="h-cfg">' + esc(ch.titleZh) + " 渠道设置</h2>" +
-      '<p class="muted">本中心的设置覆盖部署默认值;留空使用默认值。' + (s.updatedAt ? "上次保存:" + esc(when(s.updatedAt)) + "(" + esc(s.updatedBy || "") + ")" : "本中心尚未设置。") + "</p>" +
+      '<p class="muted">本中心的设置覆盖部署默认值;留空使用默认值。' + (s.updatedAt ? "上次保存:" + esc(when(s.updatedAt)) + "(" + esc(who(got.users, s.updatedBy)) + ")" : "本中心尚未设置。") + "</p>" +
       '<form id="channel-config">' + fields(ch.configSchema || {}, s.config || {}, s.effective || {}, []) +
       '<div class="row"><button type="submit">保存设置</button><a href="#/admin/channels">返回渠道列表</a></div></form></section>');
     $("#channel-config").addEventListener("submit", (e) => {
@@ -284,15 +288,15 @@
     const d = await gql("{ clients { id name scopes status createdAt secretRotatedAt disabledReason disabledBy feedSubscriptionCount webhookEndpointCount previousSecrets { expiresAt } } }");
     const scopeText = (s) => s.map((x) => (SCOPES.find(([v]) => v === x) || [0, x])[1]).join("、");
     const rows = d.clients.map((c) => '<tr data-client="' + esc(c.name) + '"><td>' + esc(c.name) + "</td><td><code>" + esc(c.id) + "</code></td><td>" + esc(scopeText(c.scopes)) + "</td><td>" +
-      (c.status === "disabled" ? '<span class="late">已停用</span>' : "启用") + "</td><td>" + c.feedSubscriptionCount + " / " + c.webhookEndpointCount +
+      (c.status === "DISABLED" ? '<span class="late">已停用</span>' : "启用") + "</td><td>" + c.feedSubscriptionCount + " / " + c.webhookEndpointCount +
       '</td><td><a href="#/admin/clients/' + esc(c.id) + '" aria-label="管理 ' + esc(c.name) + '">管理</a></td></tr>');
     const client = id ? d.clients.find((c) => c.id === id) : null;
     const panel = client ? '<section class="card" aria-labelledby="h-client"><h2 id="h-client">' + esc(client.name) + "</h2><p>客户端编号 <code>" + esc(client.id) + "</code>;建立于 " + esc(when(client.createdAt)) +
         (client.secretRotatedAt ? ";上次更换密钥 " + esc(when(client.secretRotatedAt)) : "") + "</p>" +
-        (client.status === "disabled" ? '<p class="banner bad">已停用:' + esc(client.disabledReason || "") + "</p>" : "") +
+        (client.status === "DISABLED" ? '<p class="banner bad">已停用:' + esc(client.disabledReason || "") + "</p>" : "") +
         '<form id="rotate"><label for="rotate-keep">旧密钥继续有效</label><select id="rotate-keep"><option value="0">立即失效</option><option value="86400" selected>1 天</option><option value="604800">7 天</option></select>' +
         '<div class="row"><button type="submit">更换密钥</button></div></form>' +
-        (client.status === "disabled" ? '<div class="row"><button type="button" id="enable-client">启用</button></div>'
+        (client.status === "DISABLED" ? '<div class="row"><button type="button" id="enable-client">启用</button></div>'
           : '<form id="disable-client"><label for="disable-reason">停用原因</label><input type="text" id="disable-reason" required><div class="row"><button type="submit" class="secondary">停用此客户端</button></div></form>') +
         '<p><a href="#/admin/clients">返回客户端列表</a></p></section>'
       : '<section class="card" aria-labelledby="h-new-client"><h2 id="h-new-client">新建合作方客户端</h2><form id="new-client">' +
@@ -328,7 +332,7 @@
       "</td><td>" + esc(s.signatureAlgorithm === "sm2" ? "SM2(国密)" : "Ed25519") + "</td><td>" + (s.enabled ? "启用" : '<span class="late">已停用</span>') + "</td><td>" +
       s.feedPaths.map((p) => "<code>" + esc(p) + "</code>").join("<br>") + '</td><td><button type="button" class="secondary" data-toggle-sub="' + esc(s.id) + '" data-version="' + s.version + '" data-enabled="' + s.enabled + '">' +
       (s.enabled ? "停用" : "启用") + "</button></td></tr>");
-    const active = d.clients.filter((c) => c.status !== "disabled");
+    const active = d.clients.filter((c) => c.status !== "DISABLED");
     shell("feeds", '<section class="card">' + table("合作方订阅", ["名称", "合作方", "格式", "签名", "状态", "订阅地址", "操作"], rows) + "</section>" +
       '<section class="card" aria-labelledby="h-new-sub"><h2 id="h-new-sub">新建订阅</h2>' + (active.length ? '<form id="new-sub">' +
         '<label for="ns-client">合作方客户端</label><select id="ns-client">' + active.map((c) => '<option value="' + esc(c.id) + '">' + esc(c.name) + "</option>").join("") + "</select>" +
