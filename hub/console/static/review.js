@@ -18,11 +18,14 @@
   // ---------------------------------------------------------------- 审核
   async function reviewQueue() {
     if (!can.review()) return denied();
-    const q = (await Hub.gql("{ reviewQueue { storyId revision currentStage { name } chain publishAt embargoUntil correctionNote } }")).reviewQueue;
-    const titles = await storyTitles(q.map((r) => r.storyId));
-    page("审核", '<section class="card"><h2>待我审核</h2>' + list(q, (r) => '<a href="#/review/' + esc(r.storyId) + '">' + esc(titles[r.storyId] || r.storyId) + "</a> <span class=\"muted\">" +
+    const d = await Hub.gql("{ reviewQueue { storyId revision currentStage { name } chain publishAt embargoUntil correctionNote } takedownQueue { storyId reason stage { name } } }");
+    const q = d.reviewQueue; const t = d.takedownQueue;
+    const titles = await storyTitles(Array.from(new Set([...q, ...t].map((r) => r.storyId))));
+    page("审核", '<div class="grid"><section class="card" aria-labelledby="h-queue"><h2 id="h-queue">待我审核</h2>' + list(q, (r) => '<a href="#/review/' + esc(r.storyId) + '">' + esc(titles[r.storyId] || r.storyId) + "</a> <span class=\"muted\">" +
       esc(r.currentStage ? r.currentStage.name : "") + " · 第 " + r.revision + " 版" + (r.correctionNote ? " · 更正" : "") +
-      (r.publishAt ? " · 定时 " + esc(when(r.publishAt)) : "") + (r.embargoUntil ? " · 禁发至 " + esc(when(r.embargoUntil)) : "") + "</span>") + "</section>");
+      (r.publishAt ? " · 定时 " + esc(when(r.publishAt)) : "") + (r.embargoUntil ? " · 禁发至 " + esc(when(r.embargoUntil)) : "") + "</span>") + "</section>" +
+      '<section class="card" aria-labelledby="h-takedowns"><h2 id="h-takedowns">待审撤稿</h2>' + list(t, (r) => '<a href="#/review/' + esc(r.storyId) + '">' + esc(titles[r.storyId] || r.storyId) + "</a> <span class=\"muted\">" +
+      esc(r.stage.name) + " · 理由:" + esc(r.reason) + "</span>") + "</section></div>");
     onNewsroom(reviewQueue);
   }
 
