@@ -13,6 +13,7 @@ checked: nothing outside the hub, and scripts call only the public doors.
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -379,6 +380,31 @@ def test_a_takedown_goes_through_the_stage_the_chain_names(browser: Browser) -> 
 
     browser.wait(retracted, "the takedown handed to app and 学习强国")
     assert api(browser, "demo-review3", "{ takedownQueue { storyId } }")["takedownQueue"] == []
+    browser.route("#/")
+    browser.sign_out()
+
+
+def test_签发_with_a_publication_time_and_an_embargo_schedules_the_story(browser: Browser) -> None:
+    sid = api(browser, "demo-reporter2", 'mutation { createStory(input: {title: "区人大常委会召开第十次会议", bodyText: "会议审议了有关报告。"}) { id } }')["createStory"]["id"]
+    api(browser, "demo-reporter2", "mutation($id: ID!) { submitForReview(id: $id, expectedVersion: 1) { status } }", {"id": sid})
+    for reviewer in ("demo-review1", "demo-review2"):
+        api(browser, reviewer, 'mutation($id: ID!) { signOff(storyId: $id, decision: APPROVE, opinion: "同意") { status } }', {"id": sid})
+    publish_at = time.time() + 2 * 86_400
+    browser.sign_in("demo-review3")
+    browser.route(f"#/review/{sid}")
+    browser.find("#publish-at")
+    for css, at in (("#publish-at", publish_at), ("#embargo", publish_at + 3_600)):
+        browser.driver.execute_script("const d = document.querySelector(arguments[0]); d.value = arguments[1]; d.dispatchEvent(new Event('input'))",
+                                      css, time.strftime("%Y-%m-%dT%H:%M", time.localtime(at)))
+    browser.fill("#opinion", "同意,按计划发布")
+    browser.click_text("签发")
+    browser.wait_text("已签发,定时发布", "#toast")
+    got = api(browser, "demo-chief", "query($id: ID!) { reviewRound(storyId: $id) { status publishAt embargoUntil } story(id: $id) { status } }", {"id": sid})
+    round_ = got["reviewRound"]
+    assert got["story"]["status"] == "SCHEDULED" and round_["status"] == "approved", got
+    at = datetime.fromisoformat(round_["publishAt"]).timestamp()
+    until = datetime.fromisoformat(round_["embargoUntil"]).timestamp()
+    assert abs(at - publish_at) < 60 and abs(until - (publish_at + 3_600)) < 60, round_  # to the minute the form takes
     browser.route("#/")
     browser.sign_out()
 

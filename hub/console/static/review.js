@@ -61,7 +61,7 @@
           '<label for="embargo">禁发至(可选,合作方在此之前不得公开)</label><input type="datetime-local" id="embargo" value="' + esc(local(r.embargoUntil)) + '">' : "") +
         '<div class="row"><button type="button" id="approve">' + (isFinal ? "签发" : "通过") + '</button><button type="button" id="return" class="secondary">退回</button></div>'
         : '<p class="muted">此稿当前不在待审状态</p>') +
-      "<h2>签审记录</h2>" + list(r ? r.signOffs : [], (o) => esc(o.stage) + " " + esc(DECISION[o.decision] || o.decision) + ":" + esc(o.opinion || "") + ' <span class="muted">第 ' + o.revision + " 版 · " + esc(when(o.at)) + "</span>") +
+      "<h2>签审记录</h2>" + list(r ? r.signOffs : [], (o) => esc((r.stages.find((x) => x.key === o.stage) || { name: o.stage }).name) + " " + esc(DECISION[o.decision] || o.decision) + ":" + esc(o.opinion || "") + ' <span class="muted">第 ' + o.revision + " 版 · " + esc(when(o.at)) + "</span>") +
       '<h2 id="h-diff">修改对比</h2>' + (revs.length > 1 ? '<div class="row"><label for="diff-from" class="inline">从第</label><select id="diff-from">' + options(from) +
         '</select><label for="diff-to" class="inline">版到第</label><select id="diff-to">' + options(to) + '</select><button type="button" id="diff" class="secondary">对比</button></div>' +
         '<div id="diff-out" aria-labelledby="h-diff" role="region"></div>' : '<p class="muted">只有一个版本</p>') +
@@ -72,9 +72,9 @@
         if (decision === "APPROVE" && isFinal && (iso("#embargo") || r.embargoUntil)) {
           await Hub.gql("mutation($id: ID!, $u: DateTime) { setEmbargo(storyId: $id, until: $u) { embargoUntil } }", { id, u: iso("#embargo") });
         }
-        const out = (await Hub.gql("mutation($id: ID!, $d: ReviewDecision!, $o: String!, $r: Int, $p: DateTime) { signOff(storyId: $id, decision: $d, opinion: $o, expectedRevision: $r, publishAt: $p) { status currentStage { name } } }",
+        const out = (await Hub.gql("mutation($id: ID!, $d: ReviewDecision!, $o: String!, $r: Int, $p: DateTime) { signOff(storyId: $id, decision: $d, opinion: $o, expectedRevision: $r, publishAt: $p) { status publishAt currentStage { name } } }",
           { id, d: decision, o: $("#opinion").value, r: r ? r.revision : null, p: isFinal ? iso("#publish-at") : null })).signOff;
-        toast(decision === "RETURN" ? "已退回" : out.status === "scheduled" ? "已签发,定时发布" : out.status === "approved" || out.status === "published" ? "已签发" : "已通过,转" + (out.currentStage ? out.currentStage.name : ""));
+        toast(decision === "RETURN" ? "已退回" : out.publishAt ? "已签发,定时发布 " + when(out.publishAt) : out.status === "approved" || out.status === "published" ? "已签发" : "已通过,转" + (out.currentStage ? out.currentStage.name : ""));
         location.hash = "#/review";
       } catch (err) { failed(err); }
     }
