@@ -336,6 +336,16 @@ def test_a_correction_of_the_published_story_goes_out_as_a_correction(browser: B
     browser.route(f"#/story/{sid}")
     browser.wait_text("此稿已发布", "aside")
     browser.wait_text("你正在编辑", "#lock-banner")
+    # the reporter's 批注 answered in its thread, then resolved (it leaves the open list)
+    browser.click("#comments [data-reply]")
+    browser.wait_text("回复 示例记者甲", "#comment-reply")
+    browser.fill("#comment-text", "导语已改好")
+    browser.click("#comment-form button[type=submit]")
+    browser.wait_text("导语已改好", "#comments")
+    browser.click("#comments [data-resolve]")
+    browser.wait_text("暂无", "#comments")
+    thread = api(browser, "demo-chief", "query($id: ID!) { comments(storyId: $id) { text resolved replies { text } } }", {"id": sid})["comments"]
+    assert [(c["resolved"], [r["text"] for r in c["replies"]]) for c in thread] == [(True, ["导语已改好"])], thread
     browser.fill("#f-subtitle", "泌阳县融媒体中心的改革实践(更正)")
     browser.wait_text("有未提交的更正", "#save-state")  # nothing saved on its own
     browser.click("#save")
