@@ -148,13 +148,17 @@
       (queue ? '<section class="card" aria-labelledby="h-queue"><h2 id="h-queue">待我审核</h2>' + list(queue, (r) =>
         '<a href="#/review/' + esc(r.storyId) + '">' + esc(titles[r.storyId] || r.storyId) + "</a> <span class=\"muted\">" + esc(r.currentStage ? r.currentStage.name : "") + "</span>") + "</section>" : "") +
       '<section class="card" aria-labelledby="h-notes"><h2 id="h-notes">通知与@提及</h2>' + list(d.myNotifications, (n) =>
-        (n.read ? "" : "<strong>新</strong> ") + esc(n.text) + (n.storyId ? ' <a href="#/story/' + esc(n.storyId) + '">查看</a>' : "") + ' <span class="muted">' + esc(when(n.createdAt)) + "</span>") + "</section>" +
+        (n.read ? "" : "<strong>新</strong> ") + esc(n.text) + (n.storyId ? ' <a href="#/story/' + esc(n.storyId) + '">查看</a>' : "") + ' <span class="muted">' + esc(when(n.createdAt)) + "</span>") +
+        (d.myNotifications.some((n) => !n.read) ? '<div class="row"><button type="button" class="secondary" id="notes-read">全部标为已读</button></div>' : "") + "</section>" +
       "</div>");
     const move = (attr, m, msg) => $$("[" + attr + "]").forEach((b) => b.addEventListener("click", async () => {
       try { await Hub.gql("mutation($id: ID!) { " + m + "(id: $id) { id } }", { id: b.getAttribute(attr) }); toast(msg); route(); } catch (err) { failed(err); }
     }));
     move("data-accept-assignment", "acceptAssignment", "已接单");
     move("data-start-assignment", "startAssignment", "已开始采写");
+    if ($("#notes-read")) $("#notes-read").addEventListener("click", async () => {
+      try { await Hub.gql("mutation { markNotificationsRead }"); toast("通知已标为已读"); route(); } catch (err) { failed(err); }
+    });
     $$("[data-assignment]").forEach((a) => a.addEventListener("click", (e) => { e.preventDefault(); sessionStorage.setItem("assignment", a.dataset.assignment); location.hash = "#/story/new"; }));
     onNewsroom(home);
   }

@@ -78,7 +78,7 @@
       '<p><a href="#/preview/' + esc(id) + '">多渠道预览</a> · <a href="#/publish/' + esc(id) + '">发布情况</a></p>' +
       '<section aria-labelledby="h-checks"><h2 id="h-checks">检查发现</h2><div id="checks"></div></section>' +
       '<section aria-labelledby="h-proof"><h2 id="h-proof">三校</h2><div id="proof"></div></section>' +
-      '<h2>批注</h2><div id="comments"></div><form id="comment-form"><label for="comment-text">批注(用 @用户名 提醒同事)</label>' +
+      '<h2>批注</h2><div id="comments"></div><form id="comment-form"><p id="comment-reply" class="muted" aria-live="polite"></p><label for="comment-text">批注(用 @用户名 提醒同事)</label>' +
       '<textarea id="comment-text"></textarea><div class="row"><button type="submit" class="secondary">发表批注</button></div></form></aside></div>' + pickerHtml());
 
     const body = $("#f-body");
@@ -247,12 +247,27 @@
       const cs = (await Hub.gql("query($id: ID!) { comments(storyId: $id, includeResolved: false) { id authorName author text createdAt unknownMentions replies { authorName text } } }", { id })).comments;
       $("#comments").innerHTML = list(cs, (c) => "<strong>" + esc(c.authorName || c.author) + "</strong>:" + esc(c.text) + ' <span class="muted">' + esc(when(c.createdAt)) + "</span>" +
         (c.unknownMentions.length ? ' <span class="late">找不到用户:' + esc(c.unknownMentions.join("、")) + "</span>" : "") +
-        c.replies.map((r) => "<div>↳ " + esc(r.authorName || "") + ":" + esc(r.text) + "</div>").join(""));
+        c.replies.map((r) => "<div>↳ " + esc(r.authorName || "") + ":" + esc(r.text) + "</div>").join("") +
+        '<div class="row"><button type="button" class="secondary" data-reply="' + esc(c.id) + '" data-who="' + esc(c.authorName || c.author) + '">回复</button>' +
+        '<button type="button" class="secondary" data-resolve="' + esc(c.id) + '">标为已解决</button></div>');
+      $$("#comments [data-reply]").forEach((b) => b.addEventListener("click", () => {
+        replyTo = b.dataset.reply;
+        $("#comment-reply").innerHTML = "回复 " + esc(b.dataset.who) + ' <button type="button" class="secondary" id="reply-cancel">取消回复</button>';
+        $("#reply-cancel").addEventListener("click", () => { replyTo = null; $("#comment-reply").textContent = ""; });
+        $("#comment-text").focus();
+      }));
+      $$("#comments [data-resolve]").forEach((b) => b.addEventListener("click", async () => {
+        try { await Hub.gql("mutation($id: ID!) { resolveComment(id: $id) { id } }", { id: b.dataset.resolve }); toast("批注已解决"); await loadComments(); } catch (err) { failed(err); }
+      }));
     }
+    let replyTo = null;
     $("#comment-form").addEventListener("submit", async (e) => {
       e.preventDefault();
       const text = $("#comment-text").value.trim(); if (!text) return;
-      try { await Hub.gql("mutation($i: AddCommentInput!) { addComment(input: $i) { id } }", { i: { storyId: id, text } }); $("#comment-text").value = ""; await loadComments(); }
+      try {
+        await Hub.gql("mutation($i: AddCommentInput!) { addComment(input: $i) { id } }", { i: { storyId: id, text, replyTo } });
+        $("#comment-text").value = ""; replyTo = null; $("#comment-reply").textContent = ""; await loadComments();
+      }
       catch (err) { failed(err); }
     });
     await loadComments();

@@ -18,11 +18,14 @@
   // ---------------------------------------------------------------- 审核
   async function reviewQueue() {
     if (!can.review()) return denied();
-    const q = (await Hub.gql("{ reviewQueue { storyId revision currentStage { name } chain publishAt embargoUntil correctionNote } }")).reviewQueue;
-    const titles = await storyTitles(q.map((r) => r.storyId));
-    page("审核", '<section class="card"><h2>待我审核</h2>' + list(q, (r) => '<a href="#/review/' + esc(r.storyId) + '">' + esc(titles[r.storyId] || r.storyId) + "</a> <span class=\"muted\">" +
+    const d = await Hub.gql("{ reviewQueue { storyId revision currentStage { name } chain publishAt embargoUntil correctionNote } takedownQueue { storyId reason stage { name } } }");
+    const q = d.reviewQueue; const t = d.takedownQueue;
+    const titles = await storyTitles(Array.from(new Set([...q, ...t].map((r) => r.storyId))));
+    page("审核", '<div class="grid"><section class="card" aria-labelledby="h-queue"><h2 id="h-queue">待我审核</h2>' + list(q, (r) => '<a href="#/review/' + esc(r.storyId) + '">' + esc(titles[r.storyId] || r.storyId) + "</a> <span class=\"muted\">" +
       esc(r.currentStage ? r.currentStage.name : "") + " · 第 " + r.revision + " 版" + (r.correctionNote ? " · 更正" : "") +
-      (r.publishAt ? " · 定时 " + esc(when(r.publishAt)) : "") + (r.embargoUntil ? " · 禁发至 " + esc(when(r.embargoUntil)) : "") + "</span>") + "</section>");
+      (r.publishAt ? " · 定时 " + esc(when(r.publishAt)) : "") + (r.embargoUntil ? " · 禁发至 " + esc(when(r.embargoUntil)) : "") + "</span>") + "</section>" +
+      '<section class="card" aria-labelledby="h-takedowns"><h2 id="h-takedowns">待审撤稿</h2>' + list(t, (r) => '<a href="#/review/' + esc(r.storyId) + '">' + esc(titles[r.storyId] || r.storyId) + "</a> <span class=\"muted\">" +
+      esc(r.stage.name) + " · 理由:" + esc(r.reason) + "</span>") + "</section></div>");
     onNewsroom(reviewQueue);
   }
 
@@ -58,7 +61,7 @@
           '<label for="embargo">禁发至(可选,合作方在此之前不得公开)</label><input type="datetime-local" id="embargo" value="' + esc(local(r.embargoUntil)) + '">' : "") +
         '<div class="row"><button type="button" id="approve">' + (isFinal ? "签发" : "通过") + '</button><button type="button" id="return" class="secondary">退回</button></div>'
         : '<p class="muted">此稿当前不在待审状态</p>') +
-      "<h2>签审记录</h2>" + list(r ? r.signOffs : [], (o) => esc(o.stage) + " " + esc(DECISION[o.decision] || o.decision) + ":" + esc(o.opinion || "") + ' <span class="muted">第 ' + o.revision + " 版 · " + esc(when(o.at)) + "</span>") +
+      "<h2>签审记录</h2>" + list(r ? r.signOffs : [], (o) => esc((r.stages.find((x) => x.key === o.stage) || { name: o.stage }).name) + " " + esc(DECISION[o.decision] || o.decision) + ":" + esc(o.opinion || "") + ' <span class="muted">第 ' + o.revision + " 版 · " + esc(when(o.at)) + "</span>") +
       '<h2 id="h-diff">修改对比</h2>' + (revs.length > 1 ? '<div class="row"><label for="diff-from" class="inline">从第</label><select id="diff-from">' + options(from) +
         '</select><label for="diff-to" class="inline">版到第</label><select id="diff-to">' + options(to) + '</select><button type="button" id="diff" class="secondary">对比</button></div>' +
         '<div id="diff-out" aria-labelledby="h-diff" role="region"></div>' : '<p class="muted">只有一个版本</p>') +
@@ -69,9 +72,9 @@
         if (decision === "APPROVE" && isFinal && (iso("#embargo") || r.embargoUntil)) {
           await Hub.gql("mutation($id: ID!, $u: DateTime) { setEmbargo(storyId: $id, until: $u) { embargoUntil } }", { id, u: iso("#embargo") });
         }
-        const out = (await Hub.gql("mutation($id: ID!, $d: ReviewDecision!, $o: String!, $r: Int, $p: DateTime) { signOff(storyId: $id, decision: $d, opinion: $o, expectedRevision: $r, publishAt: $p) { status currentStage { name } } }",
+        const out = (await Hub.gql("mutation($id: ID!, $d: ReviewDecision!, $o: String!, $r: Int, $p: DateTime) { signOff(storyId: $id, decision: $d, opinion: $o, expectedRevision: $r, publishAt: $p) { status publishAt currentStage { name } } }",
           { id, d: decision, o: $("#opinion").value, r: r ? r.revision : null, p: isFinal ? iso("#publish-at") : null })).signOff;
-        toast(decision === "RETURN" ? "已退回" : out.status === "scheduled" ? "已签发,定时发布" : out.status === "approved" || out.status === "published" ? "已签发" : "已通过,转" + (out.currentStage ? out.currentStage.name : ""));
+        toast(decision === "RETURN" ? "已退回" : out.publishAt ? "已签发,定时发布 " + when(out.publishAt) : out.status === "approved" || out.status === "published" ? "已签发" : "已通过,转" + (out.currentStage ? out.currentStage.name : ""));
         location.hash = "#/review";
       } catch (err) { failed(err); }
     }
