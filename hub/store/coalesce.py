@@ -148,7 +148,13 @@ async def find_by_ids(model: Any, flt: Mapping[str, Any], ids: Iterable[str]) ->
     async def fetch(batch: list[str]) -> dict[str, Any]:
         return {d.id: d for d in await model.find({**fixed, "_id": {"$in": batch}}).to_list()}
 
-    return await coalescer().get_many(filter_key(model, fixed), ids, fetch)
+    key = filter_key(model, fixed)
+    try:
+        hash(key)
+    except TypeError:  # an operator in the filter (not plain equalities): a find of its own
+        wanted = list(dict.fromkeys(ids))
+        return await fetch(wanted) if wanted else {}
+    return await coalescer().get_many(key, ids, fetch)
 
 
 async def find_by_id(model: Any, flt: Mapping[str, Any], doc_id: str) -> Any:
