@@ -58,9 +58,11 @@ async def run(n: int, workdir: Path, console: Console) -> dict[str, Any]:
         "RONGHUB_DATA_DIR": str(workdir / "data"), "RONGHUB_PORT": str(port), "RONGHUB_DEV_TOKEN": TOKEN,
         "RONGHUB_WORKER_IN_PROCESS": "false", "RONGHUB_OUTBOUND_ALLOW_LOOPBACK": "true", "RONGHUB_PUBLIC_URL": base,
     }  # fmt: skip
-    ronghub = str(Path(sys.executable).with_name("ronghub"))
-    with child([ronghub, "serve"], env, workdir / "serve.log", base + "/readyz") as serve, \
-         child([ronghub, "worker"], env, workdir / "worker.log", base + "/healthz"):  # fmt: skip
+    # `python -m hub.cli` from the working directory: the checkout being measured (the
+    # `ronghub` script runs whichever checkout the venv was installed from)
+    ronghub = [sys.executable, "-m", "hub.cli"]
+    with child([*ronghub, "serve"], env, workdir / "serve.log", base + "/readyz") as serve, \
+         child([*ronghub, "worker"], env, workdir / "worker.log", base + "/healthz"):  # fmt: skip
         async with httpx.AsyncClient(base_url=base, headers={"authorization": f"Bearer {TOKEN}"}, timeout=60) as http:
             creds = (await _gql(http, 'mutation { createClient(name: "基准合作方", scopes: ["stories:read"]) { clientId clientSecret } }'))["createClient"]
             tok = await http.post("/oauth/token", data={"grant_type": "client_credentials"},

@@ -23,6 +23,7 @@ from pymongo import IndexModel
 
 from hub.feeds.content import ItemContent
 from hub.ids import now_ms
+from hub.store.coalesce import find_by_id
 from hub.store.documents import TenantDocument
 
 
@@ -138,7 +139,9 @@ class SubscriptionDoc(TenantDocument):
 
 
 async def get_subscription(tenant: str, subscription_id: str) -> SubscriptionDoc | None:
-    return await SubscriptionDoc.find_one({"tenant": tenant, "_id": subscription_id})
+    # with concurrent requests' reads of the tenant's subscriptions (hub/store/coalesce.py)
+    found: SubscriptionDoc | None = await find_by_id(SubscriptionDoc, {"tenant": tenant}, subscription_id)
+    return found
 
 
 async def list_subscriptions(tenant: str, client_id: str | None = None) -> list[SubscriptionDoc]:

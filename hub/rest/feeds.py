@@ -49,6 +49,7 @@ from hub.identity.documents import ClientDoc
 from hub.identity.errors import AuthCodes
 from hub.media.service import media_service
 from hub.settings import Settings
+from hub.store.coalesce import find_by_id
 from hub.store.outages import as_outage
 
 log = structlog.get_logger(__name__)
@@ -128,7 +129,9 @@ async def serve_feed(
             raise HubError(FeedCodes.PARTNER_ONLY)
         # the token check refuses a disabled client's tokens (other processes within
         # key_refresh_seconds); reading the client here makes feeds stop at once everywhere
-        client = await ClientDoc.find_one({"_id": scope.client_id, "tenant": scope.tenant})
+        client: ClientDoc | None = (
+            await find_by_id(ClientDoc, {"tenant": scope.tenant}, scope.client_id) if scope.client_id else None
+        )
         if client is None or client.disabled:
             raise HubError(AuthCodes.CLIENT_DISABLED)
         sub = await get_subscription(scope.tenant, subscription_id)

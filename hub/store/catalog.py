@@ -6,7 +6,7 @@ from typing import Generic, TypeVar
 
 from beanie.odm.enums import SortDirection
 
-from hub.store.coalesce import coalescer, filter_key
+from hub.store.coalesce import find_by_id, find_by_ids
 from hub.store.documents import AssetDoc, ColumnDoc, TenantDoc, TenantDocument
 from hub.store.scope import Scope
 
@@ -22,18 +22,14 @@ class TenantRepository(Generic[D]):
         self.scope = scope
 
     async def get(self, doc_id: str) -> D | None:
-        return await self.model.find_one({"tenant": self.scope.tenant, "_id": doc_id})
+        found: D | None = await find_by_id(self.model, {"tenant": self.scope.tenant}, doc_id)
+        return found
 
     async def get_many(self, ids: list[str]) -> dict[str, D]:
         """One round trip for any number of ids (what DataLoaders call), shared with other
         requests' reads of the same kind."""
-        model, flt = self.model, {"tenant": self.scope.tenant}
-
-        async def fetch(batch: list[str]) -> dict[str, D]:
-            return {d.id: d for d in await model.find({**flt, "_id": {"$in": batch}}).to_list()}
-
         # with other requests' reads of the same tenant's documents (hub/store/coalesce.py)
-        return await coalescer().get_many(filter_key(model, flt), ids, fetch)
+        return await find_by_ids(self.model, {"tenant": self.scope.tenant}, ids)
 
     async def add(self, doc: D) -> D:
         if doc.tenant != self.scope.tenant:

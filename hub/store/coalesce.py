@@ -39,7 +39,9 @@ MAX_IN_FLIGHT = 2
 class _Batch:
     fetch: Fetch
     ids: set[str] = field(default_factory=set)
-    future: asyncio.Future[Mapping[str, Any]] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    future: asyncio.Future[Mapping[str, Any]] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
     scheduled: bool = False
 
 
@@ -117,7 +119,9 @@ class Coalescer:
                 self._schedule(key, waiting)
 
 
-_BY_LOOP: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Coalescer] = weakref.WeakKeyDictionary()
+_BY_LOOP: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Coalescer] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def coalescer() -> Coalescer:
@@ -132,3 +136,27 @@ def coalescer() -> Coalescer:
 def filter_key(model: type, flt: Mapping[str, Any]) -> tuple[Any, ...]:
     """A batch key: the document class and a filter of plain equalities (the tenant …)."""
     return (model, *sorted(flt.items()))
+
+
+async def find_by_ids(model: Any, flt: Mapping[str, Any], ids: Iterable[str]) -> dict[str, Any]:
+    """`model`'s documents of `ids` (those that exist) under `flt`, plain equalities that
+    must include the tenant: one `{**flt, _id: {$in: …}}` find with concurrent reads of
+    the same model and filter. Keep `$eq` out of `flt`: beside an `$in` on `_id` the
+    embedded store then picks a worse index (20 ids: 95 ms against 7 ms)."""
+    fixed = dict(flt)
+
+    async def fetch(batch: list[str]) -> dict[str, Any]:
+        return {d.id: d for d in await model.find({**fixed, "_id": {"$in": batch}}).to_list()}
+
+    key = filter_key(model, fixed)
+    try:
+        hash(key)
+    except TypeError:  # an operator in the filter (not plain equalities): a find of its own
+        wanted = list(dict.fromkeys(ids))
+        return await fetch(wanted) if wanted else {}
+    return await coalescer().get_many(key, ids, fetch)
+
+
+async def find_by_id(model: Any, flt: Mapping[str, Any], doc_id: str) -> Any:
+    """One document by id under `flt` (see `find_by_ids`), or None."""
+    return (await find_by_ids(model, flt, (doc_id,))).get(doc_id)

@@ -4,6 +4,7 @@ here (issue 15: every round trip is paid by every uncached request)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from typing import Any
 
@@ -92,6 +93,24 @@ async def test_a_story_by_id_costs_one_find_for_it_and_one_per_related_collectio
     hub_app.state.response_cache.generations.advance(tenant, bumped)
     again, _ = await _trips(command_counter, editor, STORY, {"id": ids[1]})
     assert again == Counter({("find", "stories"): 1, ("find", "columns"): 1, ("find", "assets"): 1, ("find", "counters"): 1})
+
+
+async def test_concurrent_stories_by_id_share_their_finds(
+    http: httpx.AsyncClient, command_counter: CommandCounter, column_of_six: tuple[str, list[str]],
+) -> None:
+    # distinct uncached reads at once (a shared article opened by many): their stories and
+    # covers are read with `$in` finds joined across requests (hub/store/coalesce.py)
+    _, ids = column_of_six
+    reads = [*ids, *ids, *ids, *ids]  # 24 requests, each a distinct document text (cache misses)
+    bodies = [{"query": STORY + " " * n, "variables": {"id": story_id}} for n, story_id in enumerate(reads)]
+    command_counter.clear()
+    answers = await asyncio.gather(*(http.post("/graphql", json=b) for b in bodies))
+    data = [a.json()["data"]["story"] for a in answers]
+    assert [d["id"] for d in data] == reads and all(d["cover"]["uri"].startswith("asset:") for d in data)
+    finds = Counter(t for t, f in zip(command_counter.targets, command_counter.filters, strict=True) if not _polled(t, f))
+    # (how many share one find depends on timing; that they share is what is pinned)
+    assert finds[("find", "published_stories")] < len(reads), finds
+    assert finds[("find", "assets")] < len(reads), finds
 
 
 async def test_a_column_page_costs_one_find_first_and_two_after_a_cursor(
