@@ -72,7 +72,7 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
         return internal_error_handler(request, exc)
     headers = dict(exc.headers or {})
     if exc.status_code == 405:  # RFC 9110 §15.5.6: a 405 names the methods that are allowed
-        allow = http_methods(headers.pop("allow", None) or headers.pop("Allow", None) or "")
+        allow = http_methods(headers.pop("allow", "") or headers.pop("Allow", ""))
         headers["allow"] = allow
         response = error_response(HubError(Codes.METHOD_NOT_ALLOWED, method=request.method, allow=allow), 405)
     else:
