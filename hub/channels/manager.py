@@ -74,6 +74,14 @@ class LoadFailure:
     error: str
 
 
+HUB_DISTRIBUTION = "ronghub"  # the distribution whose entry points are the built-in channels
+
+
+def _distribution(ep: EntryPoint) -> str | None:
+    dist = getattr(ep, "dist", None)
+    return dist.name if dist else None
+
+
 def parse_only(value: str | None) -> frozenset[str] | None:
     """RONGHUB_PLUGINS: a comma list of entry-point names; empty or unset means all."""
     if not value or not value.strip():
@@ -100,7 +108,11 @@ class ChannelManager:
         """Load every `ronghub.channels` entry point (or those named in `only`)."""
         manager = cls()
         wanted = frozenset(only) if only is not None else None
-        for ep in eps if eps is not None else entry_points(group=hookspecs.ENTRY_POINT_GROUP):
+        found = list(eps if eps is not None else entry_points(group=hookspecs.ENTRY_POINT_GROUP))
+        # the hub's own channels first, whatever order the environment lists them in: an
+        # outside plugin naming itself like one of them is then the one refused
+        found.sort(key=lambda ep: _distribution(ep) != HUB_DISTRIBUTION)
+        for ep in found:
             if wanted is not None and ep.name not in wanted:
                 continue
             source = f"{ep.name} = {ep.value}"
@@ -139,7 +151,13 @@ class ChannelManager:
             if not isinstance(info, ChannelInfo):
                 raise TypeError(f"describe() returned {type(info).__name__}, not ChannelInfo")
             if info.name in self.channels:
-                raise ValueError(f"channel {info.name} is already provided by {self.channels[info.name].source}")
+                taken = self.channels[info.name]
+                if taken.distribution == HUB_DISTRIBUTION:
+                    raise ValueError(
+                        f"“{info.name}”是融汇自带的渠道,此插件未加载,请换一个名字 / {info.name!r} is a built-in "
+                        "channel of the hub; this plugin was not loaded: choose another name"
+                    )
+                raise ValueError(f"channel {info.name} is already provided by {taken.source}")
         except Exception as exc:
             self.pm.unregister(plugin)
             self._fail(source, exc)

@@ -16,8 +16,8 @@ from rich.console import Console
 
 from hub.settings import Settings
 
-console = Console(stderr=True)
-out = Console()
+console = Console(stderr=True, soft_wrap=True)  # ids, keys and URLs stay on one line for copy-paste
+out = Console(soft_wrap=True)  # tables still fit the terminal
 T = TypeVar("T")
 CLI_ACTOR = "cli"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from importlib.metadata import EntryPoint
+from importlib.metadata import EntryPoint, entry_points
 
 import pytest
 from click.testing import CliRunner
@@ -173,3 +173,14 @@ def test_plugins_table_fits_80_columns_without_cutting_a_name_or_a_hook(monkeypa
     for name in manager.names():
         loaded = manager.get(name)
         assert {name, loaded.version, str(loaded.info.transport), *loaded.hooks} <= words, name
+
+
+def test_an_outside_plugin_named_like_a_built_in_channel_is_refused_whatever_the_load_order() -> None:
+    installed = list(entry_points(group=ENTRY_POINT_GROUP))
+    lookalike = ep("wechat", "wechat_lookalike")
+    for eps in ([lookalike, *installed], [*installed, lookalike]):
+        manager = ChannelManager.discover(eps=eps)
+        assert manager.get("wechat").distribution == "ronghub"  # the hub's own, never the lookalike
+        (failure,) = manager.failures
+        assert failure.source == f"wechat = {MOD}:wechat_lookalike"
+        assert "融汇自带的渠道" in failure.error and "is a built-in channel of the hub" in failure.error

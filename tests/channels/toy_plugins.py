@@ -96,3 +96,6 @@ class _CheckMisspelt:
 
 
 check_misspelt = _CheckMisspelt()
+
+
+wechat_lookalike = Toy("wechat")  # an outside plugin naming itself like a built-in channel

@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 
 from tests.e2e.cli_helpers import ronghub
+from tests.e2e.identity_helpers import make_tenant
 from tests.feeds.helpers import make_partner
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,3 +81,13 @@ def test_every_line_the_commands_print_is_in_chinese_and_english() -> None:
     assert len(literals) > 30
     one_language = [f"{where}: {text!r}" for where, text in literals if not CJK.search(text)]
     assert not one_language, "\n".join(one_language)
+
+
+async def test_a_long_line_is_not_cut_in_two_at_80_columns(http: httpx.AsyncClient, store_uri: str, db_name: str) -> None:
+    """A message stays one line (both languages, ids and keys whole for copy-paste); the
+    terminal wraps it, not the command. Only tables are laid out to the width."""
+    tenant = await make_tenant("gc80")
+    code, out = await ronghub(store_uri, db_name, "media", "gc", "--dry-run", "--tenant", tenant, env={"COLUMNS": "80"})
+    assert code == 0, out
+    (line,) = [line for line in out.splitlines() if line.strip()]
+    assert len(line) > 80 and CJK.search(line) and "uploads" in line and "to clean up" in line, out
