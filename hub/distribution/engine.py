@@ -11,7 +11,9 @@ says, and deliveries carry the publication's idempotency key.
 
 from __future__ import annotations
 
+import asyncio
 import copy
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import asdict
@@ -136,6 +138,8 @@ METRICS_POLICY = RetryPolicy(max_attempts=100_000, base_seconds=30.0, cap_second
 #: lone story's seven channels took seven platform calls in a row; each is its own leased
 #: job (as with several workers), so they need no more coordination side by side.
 DELIVERY_CONCURRENCY = 8
+#: revisions kept in memory for rendering (a story's channels render the same one)
+REVISIONS_KEPT = 64
 
 #: the channel configurations one delivery job has read, (tenant, channel) -> config:
 #: rendering and sending both need it, and each read is a store round trip and a decryption
@@ -179,6 +183,8 @@ class Distribution:
         self.concurrency = concurrency
         self.plan_name, self.deliver_name, self.poll_name = (f"{prefix}.plan", f"{prefix}.deliver", f"{prefix}.poll")
         self.metrics_name = f"{prefix}.metrics"
+        self._revisions: OrderedDict[tuple[str, str], RevisionDoc] = OrderedDict()
+        self._reading: dict[tuple[str, str], asyncio.Future[RevisionDoc | None]] = {}
 
     def consumers(self) -> list[Consumer]:
         return [
@@ -354,7 +360,7 @@ class Distribution:
     async def _render(self, pub: PublicationDoc) -> PublicationDoc:
         if pub.state == PubState.PLANNED:
             pub = await pubs.move(pub, PubState.RENDERING, actor=ACTOR)
-        rev = await RevisionDoc.find_one({"tenant": pub.tenant, "_id": pub.revision_id})
+        rev = await self._revision(pub.tenant, pub.revision_id)
         if rev is None:
             pub = await pubs.move(pub, PubState.FAILED, actor=ACTOR, last_error="revision missing")
             raise PermanentFailure("revision missing")
@@ -378,7 +384,31 @@ class Distribution:
             await pubs.move(pub, PubState.FAILED, actor=ACTOR, note=reason, evidence={"problems": problem_data},
                             problems=problem_data, last_error=reason)  # fmt: skip
             raise PermanentFailure(reason)
-        return await pubs.move(pub, PubState.VALIDATED, actor=ACTOR, variant=_variant_data(variant), problems=problem_data)
+        # validated and on to delivering in one write (the send is checked right before it)
+        return await pubs.move(pub, PubState.VALIDATED, actor=ACTOR, variant=_variant_data(variant), problems=problem_data,
+                               then=PubState.DELIVERING)  # fmt: skip
+
+    async def _revision(self, tenant: str, revision_id: str) -> RevisionDoc | None:
+        """A revision to render, read once for all of a story's channels: revisions are
+        written once and never changed, so the few most recent are kept, and deliveries
+        side by side share the one read in flight (each delivery of a fan-out read the
+        same revision: a store round trip per channel)."""
+        key = (tenant, revision_id)
+        rev = self._revisions.get(key)
+        if rev is not None:
+            self._revisions.move_to_end(key)
+            return rev.model_copy(deep=True)  # each render has its own
+        reading = self._reading.get(key)
+        if reading is None:
+            reading = self._reading[key] = asyncio.ensure_future(RevisionDoc.find_one({"_id": revision_id, "tenant": eq(tenant)}))
+            reading.add_done_callback(lambda _: self._reading.pop(key, None))
+        rev = await asyncio.shield(reading)
+        if rev is None:
+            return None
+        self._revisions[key] = rev
+        while len(self._revisions) > REVISIONS_KEPT:
+            self._revisions.popitem(last=False)
+        return rev.model_copy(deep=True)
 
     async def assets_for(self, tenant: str, content: Any) -> list[Asset]:
         """The revision's media as channels fetch it: signed, expiring URLs (none without media)."""

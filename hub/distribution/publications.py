@@ -68,16 +68,27 @@ async def move(
     actor: str,
     note: str | None = None,
     evidence: dict[str, Any] | None = None,
+    then: PubState | None = None,
     **fields: Any,
 ) -> PublicationDoc:
-    """Move to `to`, recording the ledger entry atomically. Raises StaleTransition."""
+    """Move to `to`, recording the ledger entry atomically. Raises StaleTransition.
+
+    `then`: a further step taken in the same write, with its own ledger entry (a rendered
+    variant goes on to delivering: one store round trip instead of two per publication)."""
     require_move(pub.state, to)
     seq = pub.seq + 1
     now = now_ms()
     entry = LedgerEntry(seq=seq, at=now, from_state=pub.state, to_state=to, actor=actor, note=note, evidence=evidence or {})
+    ledger = {f"ledger.{seq:04d}": entry.model_dump(mode="json")}
+    state = to
+    if then is not None:
+        require_move(to, then)
+        seq += 1
+        ledger[f"ledger.{seq:04d}"] = LedgerEntry(seq=seq, at=now, from_state=to, to_state=then, actor=actor).model_dump(mode="json")
+        state = then
     raw = await PublicationDoc.get_pymongo_collection().find_one_and_update(
         {"_id": pub.id, "seq": pub.seq},
-        {"$set": {"state": to.value, "seq": seq, "updated_at": now, f"ledger.{seq:04d}": entry.model_dump(mode="json"), **fields}},
+        {"$set": {"state": state.value, "seq": seq, "updated_at": now, **ledger, **fields}},
         return_document=ReturnDocument.AFTER,
     )
     if raw is None:

@@ -17,6 +17,7 @@ from pymongo.errors import DuplicateKeyError
 from hub.domain.retry import RetryPolicy
 from hub.errors import Codes, HubError
 from hub.ids import now_ms
+from hub.jobs import wakeup
 from hub.jobs.documents import JobDoc, JobState
 from hub.store.cursor import eq
 from hub.store.scope import Scope
@@ -52,6 +53,7 @@ async def enqueue(
         await doc.insert()
     except DuplicateKeyError:
         return False
+    wakeup.notify()
     return True
 
 

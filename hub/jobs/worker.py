@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import structlog
 
 from hub.ids import new_id
-from hub.jobs import queue, relay
+from hub.jobs import queue, relay, wakeup
 from hub.jobs.consumers import Consumer, Deferred, PermanentFailure, RetryLater
 from hub.jobs.documents import JobDoc
 from hub.store.outages import as_outage
@@ -45,6 +45,7 @@ class Worker:
         self.relay_also = list(relay_also)
         self.idle_sleep = idle_sleep
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{new_id()[-6:]}"
+        self.idle = False  # in the pause between passes that found nothing to do
 
     async def run_once(self) -> int:
         """One pass: relay pending events, then run every ready job once. Returns jobs run."""
@@ -91,6 +92,7 @@ class Worker:
         """Work until `stop` is set; a failing pass is logged and the loop goes on."""
         log.info("worker.started", owner=self.owner, consumers=[c.name for c in self.consumers])
         outages = 0
+        woken = wakeup.waiter()  # work made in this process ends an idle pause at once
         while not stop.is_set():
             pause = self.idle_sleep
             try:
@@ -108,9 +110,15 @@ class Worker:
                         log.warning("worker.outage", code=outage.code, error=str(exc)[:300])
                     outages += 1
                     pause = min(MAX_OUTAGE_PAUSE, self.idle_sleep * 2**outages)
-            if ran == 0:
+            if ran == 0 and outages:  # the store is away: the backoff holds, whatever is made
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), pause)
+            elif ran == 0:
+                self.idle = True
+                try:
+                    await wakeup.pause(stop, woken, pause)
+                finally:
+                    self.idle = False
 
     async def _run(self, consumer: Consumer, job: JobDoc) -> None:
         lease_ms = int(consumer.lease_seconds * 1000)

@@ -26,6 +26,7 @@ from hub.editing.guard import check_unlocked
 from hub.errors import Codes, HubError, invalid
 from hub.events import bus
 from hub.ids import new_id, now_ms
+from hub.jobs import wakeup
 from hub.media.assets import AssetStore
 from hub.store import cursor as cursors
 from hub.store.after_commit import after_commit
@@ -333,6 +334,7 @@ class StoryRepository:
             **_content_fields(content),
         )
         await doc.insert()
+        wakeup.notify()
         # after the commit: the revision is healed from the head when read (`ensure_head_revision`),
         # asset references from the stories themselves (`AssetStore.users`)
         await after_commit("story.revision", self.ensure_head_revision(doc), story=doc.id)
@@ -480,6 +482,7 @@ class StoryRepository:
         )
         if raw is None:
             await self._raise_conflict(current.id, expected_version)
+        wakeup.notify()  # an event in the outbox: this process's idle workers relay it now
         if audit is not None:
             await record_story(self.scope.tenant, event)
         return StoryDoc.model_validate(raw)
@@ -514,6 +517,7 @@ class StoryRepository:
         )
         if raw is None:
             await self._raise_conflict(current.id, current.version)
+        wakeup.notify()
         doc = StoryDoc.model_validate(raw)
         await record_story(self.scope.tenant, event)
         # after the commit: healed later, as in `create`

@@ -279,3 +279,39 @@ async def test_a_consumer_with_concurrency_has_that_many_jobs_running_at_once_an
     assert peak[0] == 4 and sorted(done) == sorted(f"p{n}" for n in range(10))
     left = await JobDoc.find({"consumer": c.name, "open": True}).to_list()
     assert left == []
+
+
+async def test_an_idle_worker_is_woken_by_a_story_event_or_a_job_made_in_its_process() -> None:
+    """No idle pause between an approval and its deliveries (issue 15): a worker that
+    would look again only after a minute takes the work made in its process at once."""
+    seen = asyncio.Event()
+    woke: list[str] = []
+
+    async def handle(job: JobDoc) -> dict[str, Any]:
+        woke.append(job.kind)
+        seen.set()
+        return {}
+
+    c = consumer(handle)
+    worker = Worker([c], idle_sleep=60)
+    stop = asyncio.Event()
+    r = repo()
+    running = asyncio.create_task(worker.run(stop))
+    try:
+        for _ in range(12_000):  # until its first pass is over and it idles (2 min at most)
+            if worker.idle:
+                break
+            await asyncio.sleep(0.01)
+        assert worker.idle
+        started = asyncio.get_running_loop().time()
+        await r.create({"title": "唤醒", "body_text": "正文"})
+        await asyncio.wait_for(seen.wait(), 30)  # far less than the minute's pause
+        seen.clear()
+        await queue.enqueue(r.scope.tenant, c.name, "direct", new_id())
+        await asyncio.wait_for(seen.wait(), 30)
+        assert woke == ["story.created", "direct"]
+        assert asyncio.get_running_loop().time() - started < 30
+    finally:
+        stop.set()
+        await running
+
