@@ -28,14 +28,15 @@ def wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: floa
 
 @contextlib.contextmanager
 def child(
-    cmd: list[str], env: dict[str, str], log: Path, ready_url: str, cwd: str | None = None
+    cmd: list[str], env: dict[str, str], log: Path, ready_url: str, cwd: str | None = None, ready_timeout: float = 90.0
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """Run `cmd` (in `cwd`) with its output in `log`; yield once `ready_url` answers; SIGTERM it after."""
+    """Run `cmd` (in `cwd`) with its output in `log`; yield once `ready_url` answers
+    (within `ready_timeout` seconds); SIGTERM it after."""
     with open(log, "ab") as out:
         proc = subprocess.Popen(cmd, env={**os.environ, **env}, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out,
                                 stderr=subprocess.STDOUT)  # fmt: skip
     try:
-        wait_ready(ready_url, proc, log)
+        wait_ready(ready_url, proc, log, ready_timeout)
         yield proc
     finally:
         if proc.poll() is None:
