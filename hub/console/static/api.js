@@ -68,6 +68,13 @@ const Hub = (() => {
     return body;
   }
 
+  // A picture the hub draws (e.g. /reach/charts/*.svg), fetched with the session: an object URL for <img>.
+  async function image(url) {
+    const response = await send(url, { method: "GET" });
+    if (!response.ok) throw firstError(await response.json().catch(() => ({})), response.status);
+    return URL.createObjectURL(await response.blob());
+  }
+
   async function signIn(username, password) {
     const response = await fetch(ENDPOINTS.session, {
       method: "POST", credentials: "same-origin", headers: { "content-type": "application/json" },
@@ -112,6 +119,6 @@ const Hub = (() => {
     return () => { stopped = true; if (socket) socket.close(); };
   }
 
-  return { gql, upload, signIn, signOut, live, refresh, ApiError, ENDPOINTS,
+  return { gql, upload, image, signIn, signOut, live, refresh, ApiError, ENDPOINTS,
            set onSignedOut(fn) { onSignedOut = fn; } };
 })();
