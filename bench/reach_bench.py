@@ -79,11 +79,12 @@ def _docs(pubs: int, points: int, seed: int = 7) -> tuple[list[dict[str, Any]], 
             s["points"][pub][str(slot)] = {"slot": slot, "at": at, "values": values}
             b["last_slot"], b["latest"] = slot, values
             measures.add(b["gain"], gain)
-            measures.add(b["days"].setdefault(day_of(at), {}), gain)
+            measures.add(b["days"].setdefault(day_of(at), {}), gain)  # the bucket's day (China time)
             measures.add(roll["totals"], gain)
             measures.add(roll["channels"].setdefault(channel, {}), gain)
             roll["rolled"][pub] = slot
-            day = days.setdefault(f"{day_of(at)}:{channel}", {"_id": f"{TENANT}:{day_of(at)}:{channel}", "tenant": TENANT, "day": day_of(at),
+            d = day_of(at)
+            day = days.setdefault(f"{d}:{channel}", {"_id": f"{TENANT}:{d}:{channel}", "tenant": TENANT, "day": d,
                                                               "month": MONTH, "channel": channel, "gain": {}, "corrections": {},
                                                               "columns": {}, "rolled": {}})  # fmt: skip
             measures.add(day["gain"], gain)
@@ -118,8 +119,8 @@ async def run(pubs: int, points: int, workdir: Path) -> dict[str, Any]:
             started = time.perf_counter()
             for coll, docs in ((ReachSeriesDoc.get_pymongo_collection(), series), (ReachBucketDoc.get_pymongo_collection(), buckets),
                                (ReachDayDoc.get_pymongo_collection(), days)):
-                for i in range(0, len(docs), 1_000):
-                    await coll.insert_many(docs[i:i + 1_000], ordered=False)
+                for i in range(0, len(docs), 100):  # ~4 MB of series a batch: 1,000 timed out on a busy machine
+                    await coll.insert_many(docs[i:i + 100], ordered=False)
             await ReachStoryMonthDoc.get_pymongo_collection().insert_many(rollups, ordered=False)
             out["load_s"] = round(time.perf_counter() - started, 1)
             print(f"stored in {out['load_s']} s", flush=True)

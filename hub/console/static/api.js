@@ -78,6 +78,13 @@ const Hub = (() => {
     return { blob: await response.blob(), filename: m ? m[1] : "wenzheng." + format };
   }
 
+  // A picture the hub draws (e.g. /reach/charts/*.svg), fetched with the session: an object URL for <img>.
+  async function image(url) {
+    const response = await send(url, { method: "GET" });
+    if (!response.ok) throw firstError(await response.json().catch(() => ({})), response.status);
+    return URL.createObjectURL(await response.blob());
+  }
+
   async function signIn(username, password) {
     const response = await fetch(ENDPOINTS.session, {
       method: "POST", credentials: "same-origin", headers: { "content-type": "application/json" },
@@ -122,6 +129,6 @@ const Hub = (() => {
     return () => { stopped = true; if (socket) socket.close(); };
   }
 
-  return { gql, upload, wenzhengFigures, signIn, signOut, live, refresh, ApiError, ENDPOINTS,
+  return { gql, upload, image, wenzhengFigures, signIn, signOut, live, refresh, ApiError, ENDPOINTS,
            set onSignedOut(fn) { onSignedOut = fn; } };
 })();
