@@ -57,7 +57,6 @@ TRANSITIONS: dict[PubState, frozenset[PubState]] = {
     PubState.CANCELLED: frozenset(),
 }  # fmt: skip
 
-TERMINAL = frozenset({PubState.REJECTED, PubState.RETRACTED, PubState.CANCELLED})
 DELIVERED = frozenset({PubState.SUBMITTED, PubState.ACCEPTED, PubState.LIVE})
 
 BAD_TRANSITION = ErrorKind(

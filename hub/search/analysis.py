@@ -56,10 +56,6 @@ def all_cjk(text: str) -> bool:
     return _CJK_ONLY.fullmatch(text) is not None
 
 
-def _is_word_char(ch: str) -> bool:
-    return ch.isalnum()  # true for CJK ideographs as well as letters and digits
-
-
 # ---- folding -------------------------------------------------------------------------
 
 
@@ -181,11 +177,8 @@ def maximal(tokens: list[Token]) -> list[Token]:
     return out
 
 
-_CJK_RUN = _CJK_ONLY
-
-
 def cjk_runs(folded: str) -> list[str]:
-    return _CJK_RUN.findall(folded)
+    return _CJK_ONLY.findall(folded)
 
 
 def grams(folded: str) -> list[str]:
