@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymongo import ReturnDocument
-
 from hub.audit import pending
+from hub.audit.writes import audited_update, settled
 from hub.domain.retry import RetryPolicy
 from hub.events.bus import publish
 from hub.ids import now_ms
@@ -61,15 +60,15 @@ async def record_overdue(
         "deadline": deadline,
     }
     carried = await pending.prepare(tenant, ACTOR, KIND, "assignment", doc.id, data)
-    raw = await AssignmentDoc.get_pymongo_collection().find_one_and_update(
-        {"_id": doc.id, "tenant": tenant, "version": doc.version},
-        carried.into({"$set": {"overdue_deadline": deadline, "updated_at": now, f"history.{len(doc.history) + 1:06d}": entry},
-                      "$inc": {"version": 1}}),
-        return_document=ReturnDocument.AFTER,
+    changed = await audited_update(
+        AssignmentDoc, {"_id": doc.id, "tenant": tenant, "version": doc.version},
+        {"$set": {"overdue_deadline": deadline, "updated_at": now, f"history.{len(doc.history) + 1:06d}": entry},
+         "$inc": {"version": 1}},
+        carried,
     )  # fmt: skip
-    if raw is None:
+    if changed is None:
         raise RetryLater("the assignment changed meanwhile; check again")
-    await pending.settle(AssignmentDoc, doc.id, carried)
+    await settled(changed, carried)
     await publish(tenant, "assignment", KIND, doc.id, None, data)
     return {"overdue": doc.id}
 

@@ -23,9 +23,8 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-from pymongo import ReturnDocument
-
 from hub.audit import pending
+from hub.audit.writes import audited_update, settled
 from hub.domain.retry import RetryPolicy
 from hub.events.bus import publish
 from hub.ids import now_ms
@@ -126,15 +125,14 @@ async def run(tenant: str, question_id: str, forward_id: str, kind: str, due: in
     data = {"forward": forward_id, "department": fwd["department"], "deadline": fwd["deadline"], "at": now}
     carried = await pending.prepare(tenant, ACTOR, action, "wenzheng_question", doc.id, data)
     line = {"at": now, "kind": kind, "actor": ACTOR, "forward": forward_id, "department": fwd["department"]}
-    raw = await QuestionDoc.get_pymongo_collection().find_one_and_update(
-        {"_id": doc.id, "tenant": tenant, "version": doc.version},
-        carried.into({"$set": {f"forwards.{forward_id}.{field}": now, f"history.{len(doc.history) + 1:06d}": line},
-                      "$inc": {"version": 1}}),
-        return_document=ReturnDocument.AFTER,
+    changed = await audited_update(
+        QuestionDoc, {"_id": doc.id, "tenant": tenant, "version": doc.version},
+        {"$set": {f"forwards.{forward_id}.{field}": now, f"history.{len(doc.history) + 1:06d}": line}, "$inc": {"version": 1}},
+        carried,
     )  # fmt: skip
-    if raw is None:
+    if changed is None:
         raise RetryLater("the question changed meanwhile; check again")
-    await pending.settle(QuestionDoc, doc.id, carried)
+    await settled(changed, carried)
     await publish(tenant, "wenzheng", action, doc.id, None, data)
     return {kind: f"{doc.id}:{forward_id}"}
 

@@ -13,10 +13,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from beanie.odm.enums import SortDirection
-from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from hub.audit import pending
+from hub.audit.writes import audited_update, settled
 from hub.domain.permissions import Action, PrincipalKind, permits
 from hub.errors import Codes, HubError
 from hub.events.bus import publish
@@ -174,15 +174,13 @@ class WenzhengStore:
         return {f"history.{len(doc.history) + 1:06d}": {"at": self.clock.now_ms(), "kind": kind, "actor": actor, **extra}}
 
     async def _cas(self, doc: QuestionDoc, fields: dict[str, Any], entry: pending.Pending) -> QuestionDoc:
-        update: dict[str, Any] = {"$set": {**fields, "updated_at": self.clock.now_ms()}, "$inc": {"version": 1}}
-        raw = await QuestionDoc.get_pymongo_collection().find_one_and_update(
-            {"_id": doc.id, "tenant": self.tenant, "version": doc.version}, entry.into(update),
-            return_document=ReturnDocument.AFTER,
+        changed = await audited_update(
+            QuestionDoc, {"_id": doc.id, "tenant": self.tenant, "version": doc.version},
+            {"$set": {**fields, "updated_at": self.clock.now_ms()}, "$inc": {"version": 1}}, entry,
         )  # fmt: skip
-        if raw is None:
+        if changed is None:
             raise HubError(WenzhengCodes.CONFLICT)
-        await pending.settle(QuestionDoc, doc.id, entry)
-        stored = pending.without(QuestionDoc.model_validate(raw), entry)
+        stored = await settled(changed, entry)
         # live screening queues and inboxes: every stored change on the bus (after the write)
         await publish(self.tenant, "wenzheng", entry.action, doc.id, entry.actor,
                       {**entry.details, "status": stored.status.value, "departments": list(stored.departments)})  # fmt: skip

@@ -12,7 +12,8 @@ from pydantic import Field
 from pymongo import IndexModel
 
 from hub.audit import pending
-from hub.audit.fields import AuditPendingFields, pending_index
+from hub.audit.fields import CARRIED_FIELDS, AuditPendingFields, pending_index
+from hub.audit.writes import audited_upsert, settled
 from hub.channels.manager import ChannelManager
 from hub.channels.story_input import story_input
 from hub.errors import HubError, invalid
@@ -70,11 +71,9 @@ async def save(
 async def _replace(model: type[TenantDocument], doc: TenantDocument, carried: pending.Pending) -> None:
     """Store `doc` in place of the one with its id (an upsert), with the change's audit
     entry in the same write (entries the old one still carries stay); then append it."""
-    body = doc.model_dump(by_alias=True, mode="json", exclude={"id", pending.PENDING, pending.FLAG, pending.REV})
-    await model.get_pymongo_collection().update_one(
-        {"_id": doc.id, "tenant": doc.tenant}, carried.into({"$set": body}), upsert=True
-    )
-    await pending.settle(model, doc.id, carried)
+    body = doc.model_dump(by_alias=True, mode="json", exclude={"id", *CARRIED_FIELDS})
+    await audited_upsert(model, {"_id": doc.id, "tenant": doc.tenant}, body, carried)
+    await settled(doc, carried)
 
 
 async def get(tenant: str) -> WordListDoc | None:
