@@ -50,7 +50,7 @@ from hub.wenzheng.documents import WENZHENG_MODELS
 from hub.workflow.actions import PendingActionDoc
 from hub.workflow.chains import ReviewChainDoc
 from hub.workflow.rounds import ReviewRoundDoc
-from hub.workflow.rounds import consumers as review_consumers
+from hub.workflow.scheduling import consumers as review_consumers
 from hub.workflow.wordlists import FindingAckDoc, WordListDoc
 
 

@@ -221,7 +221,7 @@ class DistributionMutation:
         await precheck.refuse_undeliverable(_engine(info), await repo.revision(story.id, story.revision), data)
         doc = await repo.set_status(str(id), expected_version, StoryStatus.APPROVED, data)
         # the approval is committed; a schedule this leaves unspent is skipped when due (the
-        # story is no longer `scheduled`: rounds.publish_due), so a failure here is logged
+        # story is no longer `scheduled`: scheduling.publish_due), so a failure here is logged
         await after_commit("review.handed_over", rounds.mark_handed_over(repo.scope.tenant, str(id)), story=str(id))
         return Story.from_doc(doc)
 

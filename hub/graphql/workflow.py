@@ -19,9 +19,10 @@ from hub.feeds import log as feed_log
 from hub.graphql.context import Context
 from hub.graphql.inputs import input_fields
 from hub.graphql.types import UpdateStoryInput, dt_to_ms, ms_to_dt
-from hub.workflow import actions, chains, rounds, wordlists
+from hub.workflow import actions, chains, rounds, scheduling, wordlists
 from hub.workflow.review import Decision, RoundStatus
 from hub.workflow.review import Finding as DomainFinding
+from hub.workflow.review_queue import review_queue as waiting_for
 
 DecisionEnum = strawberry.enum(
     Decision, name="ReviewDecision", description="approve, or return (退回) with a reason"
@@ -315,7 +316,7 @@ class WorkflowQuery:
 
     @strawberry.field(description="待审稿件: stories waiting at a stage the caller may sign")
     async def review_queue(self, info: Info[Context, None]) -> list[ReviewRound]:
-        return [ReviewRound.from_doc(d) for d in await rounds.review_queue(info.context.scope)]
+        return [ReviewRound.from_doc(d) for d in await waiting_for(info.context.scope)]
 
     @strawberry.field(description="待审撤稿: pending takedown requests at a stage the caller may sign, oldest first")
     async def takedown_queue(self, info: Info[Context, None]) -> list[TakedownRequest]:
@@ -430,7 +431,7 @@ class WorkflowMutation:
         at: datetime,
         embargo_until: datetime | None = None,
     ) -> ReviewRound:
-        _, doc = await rounds.schedule(info.context.stories, str(story_id), _ms(at, "at"),
+        _, doc = await scheduling.schedule(info.context.stories, str(story_id), _ms(at, "at"),
                                        _ms(embargo_until, "embargoUntil"), _approval_check(info))  # fmt: skip
         return ReviewRound.from_doc(doc)
 
@@ -440,7 +441,7 @@ class WorkflowMutation:
     async def cancel_scheduled_publication(
         self, info: Info[Context, None], story_id: strawberry.ID
     ) -> ReviewRound:
-        _, doc = await rounds.schedule(info.context.stories, str(story_id), None)
+        _, doc = await scheduling.schedule(info.context.stories, str(story_id), None)
         return ReviewRound.from_doc(doc)
 
     @strawberry.mutation(
@@ -451,7 +452,7 @@ class WorkflowMutation:
     async def set_embargo(
         self, info: Info[Context, None], story_id: strawberry.ID, until: datetime | None = None
     ) -> ReviewRound:
-        doc = await rounds.set_embargo(info.context.stories, str(story_id), _ms(until, "until"))
+        doc = await scheduling.set_embargo(info.context.stories, str(story_id), _ms(until, "until"))
         if doc.handed_over:  # moved after distribution took the approval: its waiting sends follow
             await pubs.move_embargo(doc.tenant, str(story_id), doc.embargo_until)
             await feed_log.move_embargo(doc.tenant, str(story_id), doc.embargo_until)
