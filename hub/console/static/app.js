@@ -177,6 +177,11 @@
     me: () => me,
     onLeave(fn) { leaveHooks.push(fn); },
   };
-  // Deferred page scripts run before DOMContentLoaded: every route is registered by then.
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start); else start();
+  // Start once every page script has run: deferred scripts all run before DOMContentLoaded,
+  // but while they run readyState is already "interactive" (not "loading"), so it cannot
+  // tell; a script added after the page loaded starts at once.
+  let started = false;
+  const go = () => { if (!started) { started = true; start(); } };
+  if (document.readyState === "complete") go();
+  else { document.addEventListener("DOMContentLoaded", go); window.addEventListener("load", go); }
 })();
