@@ -151,9 +151,9 @@ async def build(n: int, data_dir: Path, console: Console) -> Built:
     """Write N stories to the embedded store and index them (both audiences), as the hub would."""
     from hub.runtime import store_for
     from hub.settings import Settings
-    from hub.store.database import connect
     from hub.store.documents import ColumnDoc, PublishedStoryDoc, StoryDoc, TenantDoc
     from hub.store.stories import StoryRepository
+    from hub.wiring import connect
 
     rng = random.Random(7)
     t2s = opencc.OpenCC("s2t")

@@ -28,13 +28,13 @@ from typing import Any
 from bench.fanout import percentile
 from hub.embedded.store import EmbeddedStore
 from hub.ids import new_id
-from hub.store.database import connect
 from hub.store.scope import Scope
 from hub.wenzheng import figures
 from hub.wenzheng.documents import QuestionDoc
 from hub.wenzheng.rules import ForwardStatus, QuestionStatus
 from hub.wenzheng.sla import CENTER_TZ
 from hub.wenzheng.store import WenzhengStore
+from hub.wiring import connect
 
 TENANT = "bench"
 HOUR = 3_600_000

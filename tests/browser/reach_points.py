@@ -14,7 +14,7 @@ from pathlib import Path
 from hub.embedded.store import running_store_uri
 from hub.reach.collect import StoryFacts, record_point
 from hub.settings import Settings
-from hub.store.database import connect
+from hub.wiring import connect
 
 
 async def main() -> None:
