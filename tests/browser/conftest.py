@@ -34,17 +34,17 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         running.terminate()
 
 
-def wait_ready(demo: Demo) -> None:
+def wait_ready(demo: Demo, seconds: float = READY_SECONDS) -> None:
     """Like Demo.wait_ready, with more room: the demo seeds 37 stories and its users first,
     and the browser tests run beside the rest of the suite on a busy machine."""
-    deadline = time.monotonic() + READY_SECONDS
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         assert demo.proc.poll() is None, f"ronghub demo exited early:\n{demo.output()}"
         with contextlib.suppress(httpx.HTTPError):
             if httpx.get(f"{demo.url}/readyz", timeout=2).status_code == 200:
                 return
         time.sleep(0.2)
-    raise AssertionError(f"/readyz did not answer within {READY_SECONDS}s:\n{demo.output()}")
+    raise AssertionError(f"/readyz did not answer within {seconds}s:\n{demo.output()}")
 
 
 @pytest.fixture(scope="module")

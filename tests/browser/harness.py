@@ -231,3 +231,15 @@ def browser_for(base_url: str) -> Iterator[Browser]:
         yield browser
     finally:
         browser.close()
+
+
+def check_page(browser: Browser, name: str, ready: Callable[[], Any] | None = None) -> None:
+    """Screenshots at both widths, no sideways scrolling on a phone, no axe violations."""
+    browser.screenshots(name, ready)
+    browser.driver.set_window_size(*PHONE)
+    try:
+        browser.wait(lambda: browser.horizontal_overflow() <= 0, f"{name}: no horizontal scrolling at phone width", 10)
+    finally:
+        browser.driver.set_window_size(*DESKTOP)
+    violations = browser.axe()
+    assert violations == [], f"{name}: {violations}"

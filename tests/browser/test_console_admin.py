@@ -27,8 +27,8 @@ from standardwebhooks.webhooks import Webhook
 
 from hub.embedded.store import free_port
 from tests.browser.conftest import wait_ready
-from tests.browser.harness import DEMO_PASSWORD, Browser
-from tests.browser.test_console_flow import PUBLIC_DOORS, check_page
+from tests.browser.harness import DEMO_PASSWORD, Browser, check_page
+from tests.browser.test_console_flow import PUBLIC_DOORS
 from tests.e2e.test_demo_cli import Demo
 from tests.fakes.webhook_receiver import WebhookReceiver
 

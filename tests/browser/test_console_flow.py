@@ -24,7 +24,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
-from tests.browser.harness import DEMO_PASSWORD, PHONE, Browser
+from tests.browser.harness import DEMO_PASSWORD, Browser, check_page
 from tests.conftest import seed_files
 from tests.media.helpers import image_bytes
 
@@ -56,18 +56,6 @@ def api(browser: Browser, username: str, query: str, variables: dict[str, Any] |
         del tokens[username]
     assert not body.get("errors"), body
     return dict(body["data"])
-
-
-def check_page(browser: Browser, name: str) -> None:
-    """Screenshots at both widths, no sideways scrolling on a phone, no axe violations."""
-    browser.screenshots(name)
-    browser.driver.set_window_size(*PHONE)
-    try:
-        browser.wait(lambda: browser.horizontal_overflow() <= 0, f"{name}: no horizontal scrolling at phone width", 10)
-    finally:
-        browser.driver.set_window_size(1280, 800)
-    violations = browser.axe()
-    assert violations == [], f"{name}: {violations}"
 
 
 def select_text(browser: Browser, css: str, contains: str) -> None:

@@ -20,8 +20,7 @@ import httpx
 import pytest
 from selenium.webdriver.common.by import By
 
-from tests.browser.harness import DEMO_PASSWORD, Browser
-from tests.browser.test_console_flow import check_page
+from tests.browser.harness import DEMO_PASSWORD, Browser, check_page
 
 pytestmark = pytest.mark.slow
 

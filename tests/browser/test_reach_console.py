@@ -13,7 +13,6 @@ with axe-core; every request stays on the hub and scripts call only public doors
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import subprocess
@@ -29,7 +28,14 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 from hub.embedded.store import free_port
-from tests.browser.harness import DEMO_PASSWORD, PHONE, Browser, browser_for, chromium_available
+from tests.browser.conftest import wait_ready
+from tests.browser.harness import (
+    DEMO_PASSWORD,
+    Browser,
+    browser_for,
+    check_page,
+    chromium_available,
+)
 from tests.e2e.test_demo_cli import TOKEN, Demo, child_env, ronghub_command
 
 pytestmark = pytest.mark.slow
@@ -71,15 +77,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         # seeding commits the search index story by story: on a shared, busy machine that
         # took over six minutes, so the bound is wider than the console tests' (the wait
         # ends as soon as /readyz answers)
-        deadline = time.monotonic() + READY_SECONDS
-        while time.monotonic() < deadline:
-            assert running.proc.poll() is None, f"ronghub demo exited early:\n{running.output()}"
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{running.url}/readyz", timeout=2).status_code == 200:
-                    break
-            time.sleep(0.5)
-        else:
-            raise AssertionError(f"/readyz did not answer within {READY_SECONDS}s:\n{running.output()}")
+        wait_ready(running, READY_SECONDS)
         yield running
     finally:
         running.terminate()
@@ -112,18 +110,6 @@ def wait_for(condition: Any, what: str, seconds: float = 180.0) -> Any:
             return got
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.5)
-
-
-def check_page(browser: Browser, name: str, ready: Any) -> None:
-    """Screenshots at both widths, no sideways scrolling on a phone, no axe violations."""
-    browser.screenshots(name, ready)
-    browser.driver.set_window_size(*PHONE)
-    try:
-        browser.wait(lambda: browser.horizontal_overflow() <= 0, f"{name}: no horizontal scrolling at phone width", 10)
-    finally:
-        browser.driver.set_window_size(1280, 800)
-    violations = browser.axe()
-    assert violations == [], f"{name}: {violations}"
 
 
 def charts_drawn(browser: Browser, at_least: int) -> bool:
