@@ -36,7 +36,9 @@ def _install_project(session: nox.Session) -> None:
 
 def _dev_requirement(name: str) -> str:
     """The dev extra's pin for one tool, so lint uses the same ruff as everyone else."""
-    dev = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["dev"]
+    dev = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"][
+        "dev"
+    ]
     return next(req for req in dev if req.lower().startswith(name))
 
 
@@ -49,9 +51,10 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff check with the configuration in pyproject.toml."""
+    """ruff check and ruff format --check with the configuration in pyproject.toml."""
     session.install(_dev_requirement("ruff"))
     session.run("ruff", "check", *(session.posargs or ["."]))
+    session.run("ruff", "format", "--check", *(session.posargs or ["."]))
 
 
 @nox.session
@@ -71,7 +74,9 @@ def openapi(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Every benchmark (`python -m bench.run`: read path, fan-out, search, partner feeds and webhooks, concurrent writers); results go to .bench/."""
-    if not ((ROOT / "bench" / "run.py").exists() or (ROOT / "bench" / "run" / "__init__.py").exists()):
+    if not (
+        (ROOT / "bench" / "run.py").exists() or (ROOT / "bench" / "run" / "__init__.py").exists()
+    ):
         session.skip("no benchmarks yet: bench/run.py does not exist in this checkout")
     _install_project(session)
     session.run("python", "-m", "bench.run", *session.posargs)
@@ -91,4 +96,14 @@ def build(session: nox.Session) -> None:
     Then `pip install --find-links dist ronghub-sdk` (plugin authors, partners) or
     `pip install --find-links dist ronghub` (the hub, which pulls in the SDK)."""
     out = str(ROOT / "dist")
-    session.run("python", "-m", "pip", "wheel", "--no-deps", "--wheel-dir", out, str(ROOT / "sdk"), str(ROOT))
+    session.run(
+        "python",
+        "-m",
+        "pip",
+        "wheel",
+        "--no-deps",
+        "--wheel-dir",
+        out,
+        str(ROOT / "sdk"),
+        str(ROOT),
+    )

@@ -63,7 +63,9 @@ def percentile(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def _ledgers(workdir: Path, story_ids: list[str]) -> dict[str, tuple[int | None, int | None, list[str]]]:
+async def _ledgers(
+    workdir: Path, story_ids: list[str]
+) -> dict[str, tuple[int | None, int | None, list[str]]]:
     """story id -> (epoch ms all channels were delivered, ... were live, errors), from the
     ledgers of the stories' publications."""
     from pymongo import AsyncMongoClient
@@ -72,11 +74,18 @@ async def _ledgers(workdir: Path, story_ids: list[str]) -> dict[str, tuple[int |
 
     record = StoreRecord.read(workdir / "data" / "store" / RECORD)
     assert record is not None
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(f"mongodb://127.0.0.1:{record.port}/")
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        f"mongodb://127.0.0.1:{record.port}/"
+    )
     try:
-        rows = await client["ronghub"]["publications"].find({"story_id": {"$in": story_ids}},
-                                                             {"story_id": 1, "channel": 1, "state": 1, "last_error": 1,
-                                                              "ledger": 1}).to_list()  # fmt: skip
+        rows = (
+            await client["ronghub"]["publications"]
+            .find(
+                {"story_id": {"$in": story_ids}},
+                {"story_id": 1, "channel": 1, "state": 1, "last_error": 1, "ledger": 1},
+            )
+            .to_list()
+        )
     finally:
         await client.close()
     by_story: dict[str, list[dict[str, Any]]] = {}
@@ -84,14 +93,23 @@ async def _ledgers(workdir: Path, story_ids: list[str]) -> dict[str, tuple[int |
         by_story.setdefault(row["story_id"], []).append(row)
     out: dict[str, tuple[int | None, int | None, list[str]]] = {}
     for story_id, pubs in by_story.items():
-        errors = [f"{p['channel']}: {p.get('last_error')}" for p in pubs if p["state"] in ("failed", "rejected")]
+        errors = [
+            f"{p['channel']}: {p.get('last_error')}"
+            for p in pubs
+            if p["state"] in ("failed", "rejected")
+        ]
         reached: dict[str, list[int | None]] = {"delivered": [], "live": []}
         for p in pubs:
             times = sorted((e["at"], e["to_state"]) for e in (p.get("ledger") or {}).values())
-            reached["delivered"].append(next((at for at, state in times if state in DELIVERED), None))
+            reached["delivered"].append(
+                next((at for at, state in times if state in DELIVERED), None)
+            )
             reached["live"].append(next((at for at, state in times if state in LIVE), None))
         full = len({p["channel"] for p in pubs}) == len(CHANNELS)
-        delivered, live = (max(v) if full and None not in v else None for v in (reached["delivered"], reached["live"]))  # type: ignore[type-var]
+        delivered, live = (
+            max(v) if full and None not in v else None
+            for v in (reached["delivered"], reached["live"])
+        )  # type: ignore[type-var]
         out[story_id] = (delivered, live, errors)
     return out
 
@@ -103,37 +121,68 @@ def _cpu(pids: dict[str, int]) -> dict[str, float]:
 
 
 async def run(n: int, workdir: Path, console: Console, idle: int = 0) -> dict[str, Any]:
-    fake_douyin, fake_wechat, portal = dy.FakeDouyin(min_chunk_bytes=1), wx.FakeWeChat(), WebhookReceiver(SECRET)
-    async with serve(fake_douyin.app()) as dy_url, serve(fake_wechat.app()) as wx_url, serve(portal.app()) as portal_url:
+    fake_douyin, fake_wechat, portal = (
+        dy.FakeDouyin(min_chunk_bytes=1),
+        wx.FakeWeChat(),
+        WebhookReceiver(SECRET),
+    )
+    async with (
+        serve(fake_douyin.app()) as dy_url,
+        serve(fake_wechat.app()) as wx_url,
+        serve(portal.app()) as portal_url,
+    ):
         config = {
-            "douyin": {"transport": {"base_url": dy_url},
-                       "credentials": {"client_key": dy.CLIENT_KEY, "open_id": dy.OPEN_ID, "refresh_token": dy.REFRESH_TOKEN}},
-            "wechat": {"transport": {"base_url": wx_url}, "credentials": {"appid": wx.APPID, "secret": wx.SECRET}},
-            "gov_site": {"org_code": "00250436X", "transport": {"url": portal_url + "/hook", "secrets": [SECRET]}},
+            "douyin": {
+                "transport": {"base_url": dy_url},
+                "credentials": {
+                    "client_key": dy.CLIENT_KEY,
+                    "open_id": dy.OPEN_ID,
+                    "refresh_token": dy.REFRESH_TOKEN,
+                },
+            },
+            "wechat": {
+                "transport": {"base_url": wx_url},
+                "credentials": {"appid": wx.APPID, "secret": wx.SECRET},
+            },
+            "gov_site": {
+                "org_code": "00250436X",
+                "transport": {"url": portal_url + "/hook", "secrets": [SECRET]},
+            },
             "sms": {"transport": {"directory": str(workdir / "sms")}},
-            "emergency": {"src_ebrid": "10433010000000000010101", "transport": {"directory": str(workdir / "ebd")},
-                          "signing": {"private_key_hex": signing.new_private_key(), "cert_sn": "SN1"}},
-        }  # fmt: skip
+            "emergency": {
+                "src_ebrid": "10433010000000000010101",
+                "transport": {"directory": str(workdir / "ebd")},
+                "signing": {"private_key_hex": signing.new_private_key(), "cert_sn": "SN1"},
+            },
+        }
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         env = {
-            "RONGHUB_DATA_DIR": str(workdir / "data"), "RONGHUB_PORT": str(port), "RONGHUB_DEV_TOKEN": TOKEN,
-            "RONGHUB_WORKER_IN_PROCESS": "false", "RONGHUB_OUTBOUND_ALLOW_LOOPBACK": "true",
-            "RONGHUB_CHANNEL_CONFIG": json.dumps(config), "RONGHUB_PUBLIC_URL": base,
-        }  # fmt: skip
+            "RONGHUB_DATA_DIR": str(workdir / "data"),
+            "RONGHUB_PORT": str(port),
+            "RONGHUB_DEV_TOKEN": TOKEN,
+            "RONGHUB_WORKER_IN_PROCESS": "false",
+            "RONGHUB_OUTBOUND_ALLOW_LOOPBACK": "true",
+            "RONGHUB_CHANNEL_CONFIG": json.dumps(config),
+            "RONGHUB_PUBLIC_URL": base,
+        }
         ronghub = str(Path(sys.executable).with_name("ronghub"))
         with child([ronghub, "serve"], env, workdir / "serve.log", base + "/readyz"):
             auth = {"authorization": f"Bearer {TOKEN}"}
             async with httpx.AsyncClient(base_url=base, headers=auth, timeout=60) as http:
 
                 async def gql(query: str, variables: dict[str, Any]) -> dict[str, Any]:
-                    body = (await http.post("/graphql", json={"query": query, "variables": variables})).json()
+                    body = (
+                        await http.post("/graphql", json={"query": query, "variables": variables})
+                    ).json()
                     if body.get("errors"):
                         raise RuntimeError(body["errors"])
                     return body["data"]
 
                 async def upload(data: bytes, name: str) -> str:
-                    r = await http.post("/media/uploads", content=data, params={"filename": name, "alt": "现场"})
+                    r = await http.post(
+                        "/media/uploads", content=data, params={"filename": name, "alt": "现场"}
+                    )
                     r.raise_for_status()
                     return str(r.json()["id"])
 
@@ -141,17 +190,41 @@ async def run(n: int, workdir: Path, console: Console, idle: int = 0) -> dict[st
                 video = await upload(tiny_video(workdir / "v.mp4").read_bytes(), "clip.mp4")
                 stories = []
                 for i in range(n + idle):
-                    created = (await gql(CREATE, {"i": {
-                        "title": f"示例区防汛演练第{i}场", "bodyText": "示例区今天举行防汛应急演练,各街道同步参与。\n" * 5,
-                        "summary": "示例区举行防汛应急演练。", "tags": ["防汛"], "source": {"sourceName": "示例区融媒体中心"},
-                        "coverAssetId": cover, "assetIds": [cover, video], "channels": CHANNELS,
-                        "channelOverrides": {"douyin": {"text": f"防汛演练第{i}场 #防汛"}},
-                        "metadata": {"issuing_agency": "示例区应急管理局", "topic": "综合政务", "event_type": "11B03",
-                                     "severity": 3, "area_codes": ["330100000000"], "dual_control_approvers": ["甲", "乙"]},
-                    }}))["createStory"]  # fmt: skip
+                    created = (
+                        await gql(
+                            CREATE,
+                            {
+                                "i": {
+                                    "title": f"示例区防汛演练第{i}场",
+                                    "bodyText": "示例区今天举行防汛应急演练,各街道同步参与。\n" * 5,
+                                    "summary": "示例区举行防汛应急演练。",
+                                    "tags": ["防汛"],
+                                    "source": {"sourceName": "示例区融媒体中心"},
+                                    "coverAssetId": cover,
+                                    "assetIds": [cover, video],
+                                    "channels": CHANNELS,
+                                    "channelOverrides": {
+                                        "douyin": {"text": f"防汛演练第{i}场 #防汛"}
+                                    },
+                                    "metadata": {
+                                        "issuing_agency": "示例区应急管理局",
+                                        "topic": "综合政务",
+                                        "event_type": "11B03",
+                                        "severity": 3,
+                                        "area_codes": ["330100000000"],
+                                        "dual_control_approvers": ["甲", "乙"],
+                                    },
+                                }
+                            },
+                        )
+                    )["createStory"]
                     stories.append(created)
-                console.print(f"  {n} stories created; starting one worker process and approving all")
-                with child([ronghub, "worker"], {**env}, workdir / "worker.log", base + "/healthz") as worker:
+                console.print(
+                    f"  {n} stories created; starting one worker process and approving all"
+                )
+                with child(
+                    [ronghub, "worker"], {**env}, workdir / "worker.log", base + "/healthz"
+                ) as worker:
                     from bench.newsroom import _profile
                     from bench.readpath import _store_pid
 
@@ -159,14 +232,18 @@ async def run(n: int, workdir: Path, console: Console, idle: int = 0) -> dict[st
                     pids = {"worker": worker.pid, **({"store": store_pid} if store_pid else {})}
                     lone: list[float] = []
                     lone_failed: dict[str, list[str]] = {}
-                    wall_ms = time.time() * 1000 - time.perf_counter() * 1000  # perf_counter -> epoch ms
+                    wall_ms = (
+                        time.time() * 1000 - time.perf_counter() * 1000
+                    )  # perf_counter -> epoch ms
                     for s in stories[n:]:  # one at a time, the queue idle
                         await gql(APPROVE, {"id": s["id"], "v": s["version"]})
                         t0 = time.perf_counter()
                         delivered, errors = None, []
                         while time.perf_counter() - t0 < 120 and delivered is None and not errors:
                             await asyncio.sleep(0.05)
-                            delivered, _, errors = (await _ledgers(workdir, [s["id"]])).get(s["id"], (None, None, []))
+                            delivered, _, errors = (await _ledgers(workdir, [s["id"]])).get(
+                                s["id"], (None, None, [])
+                            )
                         if delivered is not None:
                             lone.append(delivered / 1000 - wall_ms / 1000 - t0)
                         else:
@@ -188,7 +265,9 @@ async def run(n: int, workdir: Path, console: Console, idle: int = 0) -> dict[st
                     deadline = time.perf_counter() + 600
                     while len(done_at) + len(failures) < n and time.perf_counter() < deadline:
                         await asyncio.sleep(0.2)
-                        for story_id, (delivered, live, errors) in (await _ledgers(workdir, [s["id"] for s in stories])).items():
+                        for story_id, (delivered, live, errors) in (
+                            await _ledgers(workdir, [s["id"] for s in stories])
+                        ).items():
                             if errors:
                                 failures.setdefault(story_id, errors)
                             if delivered is not None:
@@ -204,19 +283,33 @@ async def run(n: int, workdir: Path, console: Console, idle: int = 0) -> dict[st
                     for s in stories[: min(10, n)]:
                         for p in (await gql(PUBS, {"id": s["id"]}))["publications"]:
                             times = {e["toState"]: e["at"] for e in p["ledger"]}
-                            end = next((times[k] for k in ("submitted", "accepted", "live") if k in times), None)
+                            end = next(
+                                (times[k] for k in ("submitted", "accepted", "live") if k in times),
+                                None,
+                            )
                             if end and "planned" in times:
-                                per_channel.setdefault(p["channel"], []).append(_seconds(end) - _seconds(times["planned"]))
+                                per_channel.setdefault(p["channel"], []).append(
+                                    _seconds(end) - _seconds(times["planned"])
+                                )
     latencies = [done_at[i] - approved_at[i] for i in done_at]
     to_live = [live_at[i] - approved_at[i] for i in live_at]
     first, last = min(approved_at.values()), max(done_at.values(), default=time.perf_counter())
     publications = max(1, len(done_at) * len(CHANNELS))
     return {
-        "lone_story": {"stories": len(lone), "failed": lone_failed,
-                       "approval_to_all_delivered_ms": {"p50": round(statistics.median(lone) * 1000, 1) if lone else None,
-                                                        "p95": round(percentile(lone, 0.95) * 1000, 1) if lone else None}},
-        "burst_cpu_ms_per_publication": {k: round(v * 1000 / publications, 2) for k, v in cpu_burst.items()},
-        "burst_cpu_percent": {k: round(v * 100 / max(burst_end - first, 1e-9), 1) for k, v in cpu_burst.items()},
+        "lone_story": {
+            "stories": len(lone),
+            "failed": lone_failed,
+            "approval_to_all_delivered_ms": {
+                "p50": round(statistics.median(lone) * 1000, 1) if lone else None,
+                "p95": round(percentile(lone, 0.95) * 1000, 1) if lone else None,
+            },
+        },
+        "burst_cpu_ms_per_publication": {
+            k: round(v * 1000 / publications, 2) for k, v in cpu_burst.items()
+        },
+        "burst_cpu_percent": {
+            k: round(v * 100 / max(burst_end - first, 1e-9), 1) for k, v in cpu_burst.items()
+        },
         "loadavg": [round(x, 2) for x in os.getloadavg()],
         "stories": n,
         "channels": CHANNELS,
@@ -232,9 +325,17 @@ async def run(n: int, workdir: Path, console: Console, idle: int = 0) -> dict[st
             "note": "of the stories live everywhere by the time all were delivered (the platforms' review is followed by status polls every 5 s × 1.5ⁿ)",
             "stories": len(to_live),
         },
-        "stories_per_second_per_worker": round(len(done_at) / (last - first), 2) if done_at else 0.0,
-        "publications_per_second_per_worker": round(len(done_at) * len(CHANNELS) / (last - first), 1) if done_at else 0.0,
-        "planned_to_delivered_ms_p50_by_channel": {c: round(statistics.median(v) * 1000, 1) for c, v in sorted(per_channel.items())},
+        "stories_per_second_per_worker": round(len(done_at) / (last - first), 2)
+        if done_at
+        else 0.0,
+        "publications_per_second_per_worker": round(
+            len(done_at) * len(CHANNELS) / (last - first), 1
+        )
+        if done_at
+        else 0.0,
+        "planned_to_delivered_ms_p50_by_channel": {
+            c: round(statistics.median(v) * 1000, 1) for c, v in sorted(per_channel.items())
+        },
         "notes": ["one worker process; platform stand-ins run in the bench process on loopback"],
     }
 
@@ -243,14 +344,18 @@ def main() -> dict[str, Any]:
     n = int(os.environ.get("RONGHUB_BENCH_FANOUT_N", "40"))
     idle = int(os.environ.get("RONGHUB_BENCH_FANOUT_IDLE", "10"))
     console = Console(stderr=True)
-    console.print(f"[bold]fan-out bench[/bold]: {n} stories × {len(CHANNELS)} channels, one worker process")
+    console.print(
+        f"[bold]fan-out bench[/bold]: {n} stories × {len(CHANNELS)} channels, one worker process"
+    )
     with tempfile.TemporaryDirectory(prefix="ronghub-fanout-") as tmp:
         result = asyncio.run(run(n, Path(tmp), console, idle))
     lat = result["approval_to_all_delivered_ms"]
     live = result["approval_to_live_everywhere_ms"]
     alone = result["lone_story"]["approval_to_all_delivered_ms"]
-    console.print(f"a lone story (idle queue): approval → all {len(CHANNELS)} channels delivered p50 {alone['p50']} ms, "
-                  f"p95 {alone['p95']} ms; burst CPU ms per publication {result['burst_cpu_ms_per_publication']}")
+    console.print(
+        f"a lone story (idle queue): approval → all {len(CHANNELS)} channels delivered p50 {alone['p50']} ms, "
+        f"p95 {alone['p95']} ms; burst CPU ms per publication {result['burst_cpu_ms_per_publication']}"
+    )
     console.print(
         f"approval → all {len(CHANNELS)} channels delivered: p50 {lat['p50']} ms, p95 {lat['p95']} ms "
         f"(live everywhere after platform review: p50 {live['p50']} ms, p95 {live['p95']} ms); "

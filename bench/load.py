@@ -29,7 +29,9 @@ class Load:
     headers: dict[str, str]
     tags: list[str] | None = None  # bench.pyload only: figures per tag (e.g. "read", "write")
     check_errors: bool = False  # bench.pyload only: a GraphQL `errors` member counts as an error
-    paths: list[str] | None = None  # wrk only: GET these paths (with the query) of `url`'s host, cycled
+    paths: list[str] | None = (
+        None  # wrk only: GET these paths (with the query) of `url`'s host, cycled
+    )
 
 
 @dataclass
@@ -58,7 +60,11 @@ def find_wrk(install: bool = True) -> str | None:
     if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
         print("wrk not found: installing it with apt-get (Debian package 'wrk') …", file=sys.stderr)
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        for cmd in (["apt-get", "install", "-y", "-qq", "wrk"], ["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "wrk"]):
+        for cmd in (
+            ["apt-get", "install", "-y", "-qq", "wrk"],
+            ["apt-get", "update", "-qq"],
+            ["apt-get", "install", "-y", "-qq", "wrk"],
+        ):
             done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
             if cmd[1] == "install" and done.returncode == 0:
                 break
@@ -73,7 +79,9 @@ def _lua_string(text: str) -> str:
 
 def _wrk_script(load: Load) -> str:
     # a space inside the brackets: `t[[==[k]==]]` would be read as a call of t with a long string
-    headers = "\n".join(f"wrk.headers[ {_lua_string(k)} ] = {_lua_string(v)}" for k, v in load.headers.items())
+    headers = "\n".join(
+        f"wrk.headers[ {_lua_string(k)} ] = {_lua_string(v)}" for k, v in load.headers.items()
+    )
     if load.paths:
         return _wrk_get_script(load, headers)
     lines = ['wrk.method = "POST"', 'wrk.headers["Content-Type"] = "application/json"', headers]
@@ -136,17 +144,31 @@ def _wrk_done() -> list[str]:
 def _parse(stdout: str) -> dict[str, float]:
     for line in stdout.splitlines():
         if line.startswith(MARK):
-            return json.loads(line[len(MARK):])
+            return json.loads(line[len(MARK) :])
     raise RuntimeError(f"the load generator printed no result:\n{stdout[-2000:]}")
 
 
-def run_wrk(wrk: str, load: Load, connections: int, duration: float, threads: int, timeout: float = 5.0) -> LoadResult:
+def run_wrk(
+    wrk: str, load: Load, connections: int, duration: float, threads: int, timeout: float = 5.0
+) -> LoadResult:
     """One bounded wrk run against `load.url`."""
     with tempfile.TemporaryDirectory(prefix="ronghub-wrk-") as tmp:
         script = Path(tmp) / "load.lua"
         script.write_text(_wrk_script(load), encoding="utf-8")
-        cmd = [wrk, f"-t{threads}", f"-c{connections}", f"-d{duration:g}s", "--timeout", f"{timeout:g}s", "-s", str(script), load.url]
-        done = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=duration + timeout + 60)
+        cmd = [
+            wrk,
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{duration:g}s",
+            "--timeout",
+            f"{timeout:g}s",
+            "-s",
+            str(script),
+            load.url,
+        ]
+        done = subprocess.run(
+            cmd, capture_output=True, text=True, check=False, timeout=duration + timeout + 60
+        )
     if done.returncode != 0:
         raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
     raw = _parse(done.stdout)
@@ -172,15 +194,34 @@ def run_python(load: Load, connections: int, duration: float, timeout: float = 5
     with tempfile.TemporaryDirectory(prefix="ronghub-pyload-") as tmp:
         spec = Path(tmp) / "load.json"
         spec.write_text(json.dumps(asdict(load), ensure_ascii=False), encoding="utf-8")
-        cmd = [sys.executable, "-m", "bench.pyload", "--spec", str(spec), "--connections", str(connections), "--duration", f"{duration:g}"]
-        done = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=duration + timeout + 60)
+        cmd = [
+            sys.executable,
+            "-m",
+            "bench.pyload",
+            "--spec",
+            str(spec),
+            "--connections",
+            str(connections),
+            "--duration",
+            f"{duration:g}",
+        ]
+        done = subprocess.run(
+            cmd, capture_output=True, text=True, check=False, timeout=duration + timeout + 60
+        )
     if done.returncode != 0:
         raise RuntimeError(f"bench.pyload failed ({done.returncode}): {done.stderr}")
     raw = _parse(done.stdout)
-    return LoadResult(tool="bench.pyload", command=" ".join(cmd[:3]) + " …" , **raw)  # type: ignore[arg-type]
+    return LoadResult(tool="bench.pyload", command=" ".join(cmd[:3]) + " …", **raw)  # type: ignore[arg-type]
 
 
-def run(wrk: str | None, load: Load, connections: int, duration: float, threads: int, timeout: float = 5.0) -> LoadResult:
+def run(
+    wrk: str | None,
+    load: Load,
+    connections: int,
+    duration: float,
+    threads: int,
+    timeout: float = 5.0,
+) -> LoadResult:
     """One bounded closed-loop run with wrk if given, else with bench.pyload."""
     if wrk:
         return run_wrk(wrk, load, connections, duration, threads, timeout)

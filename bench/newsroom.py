@@ -52,13 +52,17 @@ PASSWORD = "bench newsroom 42"
 CREATE = "mutation($i: CreateStoryInput!) { createStory(input: $i) { id version } }"
 UPDATE = "mutation($i: UpdateStoryInput!) { updateStory(input: $i) { id version } }"
 READS = {
-    "drafts": ("query { stories(first: 20, filter: {status: DRAFT}) { edges { node { id title version updatedAt } } "
-               "pageInfo { endCursor hasNextPage } } }"),
+    "drafts": (
+        "query { stories(first: 20, filter: {status: DRAFT}) { edges { node { id title version updatedAt } } "
+        "pageInfo { endCursor hasNextPage } } }"
+    ),
     "list": "query { stories(first: 20) { edges { node { id title status updatedAt column { name } } } pageInfo { endCursor } } }",
     "review_queue": "query { reviewQueue { storyId status currentStage { key name } } }",
     "search": 'query { search(query: "社区", first: 20) { edges { node { score story { id title } } } } }',
-}  # fmt: skip
-WRITE_SHARE = float(os.environ.get("RONGHUB_BENCH_NEWSROOM_WRITE_SHARE", "0.30"))  # 1.0: writes only (profiling)
+}
+WRITE_SHARE = float(
+    os.environ.get("RONGHUB_BENCH_NEWSROOM_WRITE_SHARE", "0.30")
+)  # 1.0: writes only (profiling)
 # targets of issue 15
 TARGET_RPS, TARGET_WRITE_P99_MS, TARGET_READ_P99_MS = 200.0, 500.0, 200.0
 
@@ -68,13 +72,19 @@ class Conn:
 
     def __init__(self, host: str, port: int, token: str) -> None:
         self.host, self.port = host, port
-        self.head = (f"POST /graphql HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
-                     f"Authorization: Bearer {token}\r\n")  # fmt: skip
+        self.head = (
+            f"POST /graphql HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
+            f"Authorization: Bearer {token}\r\n"
+        )
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
-    async def post(self, query: str, variables: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
-        data = json.dumps({"query": query, "variables": variables or {}}, ensure_ascii=False).encode()
+    async def post(
+        self, query: str, variables: dict[str, Any] | None = None
+    ) -> tuple[int, dict[str, Any]]:
+        data = json.dumps(
+            {"query": query, "variables": variables or {}}, ensure_ascii=False
+        ).encode()
         request = self.head.encode() + f"Content-Length: {len(data)}\r\n\r\n".encode() + data
         first = b""
         for _ in range(2):  # once more on a new connection when the server closed an idle one
@@ -118,7 +128,9 @@ class Tally:
             self.messages[message[:160]] += 1
 
 
-async def client(conn: Conn, n: int, story: dict[str, Any], stop: float, tally: Tally | None, seed: int) -> dict[str, Any]:
+async def client(
+    conn: Conn, n: int, story: dict[str, Any], stop: float, tally: Tally | None, seed: int
+) -> dict[str, Any]:
     """One editor's loop until `stop`; returns its own story (id, version) for the next phase."""
     rnd = random.Random(seed)
     i = 0
@@ -127,12 +139,24 @@ async def client(conn: Conn, n: int, story: dict[str, Any], stop: float, tally: 
         roll = rnd.random()
         if roll < WRITE_SHARE / 2:
             kind, op, query = "write", "updateStory", UPDATE
-            variables: dict[str, Any] = {"i": {"id": story["id"], "expectedVersion": story["version"],
-                                               "title": f"编辑部改稿 {n}.{i}", "summary": f"第{i}次修改。"}}  # fmt: skip
+            variables: dict[str, Any] = {
+                "i": {
+                    "id": story["id"],
+                    "expectedVersion": story["version"],
+                    "title": f"编辑部改稿 {n}.{i}",
+                    "summary": f"第{i}次修改。",
+                }
+            }
         elif roll < WRITE_SHARE:
             kind, op, query = "write", "createStory", CREATE
-            variables = {"i": {"title": f"编辑部新稿 {n}.{i}", "summary": "示例摘要。", "bodyText": "社区服务示例正文。" * 40,
-                               "tags": ["压测"]}}  # fmt: skip
+            variables = {
+                "i": {
+                    "title": f"编辑部新稿 {n}.{i}",
+                    "summary": "示例摘要。",
+                    "bodyText": "社区服务示例正文。" * 40,
+                    "tags": ["压测"],
+                }
+            }
         else:
             kind = "read"
             op = rnd.choice(list(READS))
@@ -151,7 +175,13 @@ async def client(conn: Conn, n: int, story: dict[str, Any], stop: float, tally: 
             ext = (errors or [{}])[0].get("extensions") or {}
             code = str(ext.get("code", f"HTTP_{status}"))
             if tally is not None:
-                tally.add(kind, op, elapsed, code, f"{op} {code}: {ext.get('message_en') or (errors or [{}])[0].get('message')}")
+                tally.add(
+                    kind,
+                    op,
+                    elapsed,
+                    code,
+                    f"{op} {code}: {ext.get('message_en') or (errors or [{}])[0].get('message')}",
+                )
             continue
         if tally is not None:
             tally.add(kind, op, elapsed, "ok")
@@ -160,19 +190,36 @@ async def client(conn: Conn, n: int, story: dict[str, Any], stop: float, tally: 
     return story
 
 
-async def _per_op(conn: Conn, story: dict[str, Any], pids: dict[str, int], n: int = 30) -> tuple[dict[str, dict[str, float]], dict[str, Any]]:
+async def _per_op(
+    conn: Conn, story: dict[str, Any], pids: dict[str, int], n: int = 30
+) -> tuple[dict[str, dict[str, float]], dict[str, Any]]:
     """CPU ms of the hub and the store per request of each kind, one request at a time
     (RONGHUB_BENCH_NEWSROOM_PER_OP=1): where the mix's CPU goes. Also the client's story
     as the updates left it."""
     out: dict[str, dict[str, float]] = {}
-    ops: list[tuple[str, str]] = [(op, q) for op, q in READS.items()] + [("createStory", CREATE), ("updateStory", UPDATE)]
+    ops: list[tuple[str, str]] = [(op, q) for op, q in READS.items()] + [
+        ("createStory", CREATE),
+        ("updateStory", UPDATE),
+    ]
     for op, query in ops:
         before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         for i in range(n):
             if op == "updateStory":
-                variables: dict[str, Any] = {"i": {"id": story["id"], "expectedVersion": story["version"], "title": f"逐个 {i}"}}
+                variables: dict[str, Any] = {
+                    "i": {
+                        "id": story["id"],
+                        "expectedVersion": story["version"],
+                        "title": f"逐个 {i}",
+                    }
+                }
             elif op == "createStory":
-                variables = {"i": {"title": f"逐个新稿 {i}", "bodyText": "社区服务示例正文。" * 40, "tags": ["压测"]}}
+                variables = {
+                    "i": {
+                        "title": f"逐个新稿 {i}",
+                        "bodyText": "社区服务示例正文。" * 40,
+                        "tags": ["压测"],
+                    }
+                }
             else:
                 variables = {}
             status, body = await conn.post(query, variables)
@@ -180,7 +227,10 @@ async def _per_op(conn: Conn, story: dict[str, Any], pids: dict[str, int], n: in
             if op == "updateStory":
                 story = body["data"][op]
         await asyncio.sleep(1.5)  # what the writes left behind (relay, search indexing) lands here
-        out[op] = {name: round((cpu_seconds(pid) - before[name]) * 1000 / n, 2) for name, pid in pids.items()}
+        out[op] = {
+            name: round((cpu_seconds(pid) - before[name]) * 1000 / n, 2)
+            for name, pid in pids.items()
+        }
     return out, story
 
 
@@ -191,9 +241,28 @@ def _profile(pids: dict[str, int], seconds: float) -> list[subprocess.Popen[byte
         return []
     spy = Path(sys.executable).with_name("py-spy")
     Path(folder).mkdir(parents=True, exist_ok=True)
-    return [subprocess.Popen([str(spy), "record", "-p", str(pid), "-d", str(int(seconds)), "-r", "50", "-f", "raw",
-                              "--nonblocking", "-o", str(Path(folder) / f"{name}.raw")],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for name, pid in pids.items()]  # fmt: skip
+    return [
+        subprocess.Popen(
+            [
+                str(spy),
+                "record",
+                "-p",
+                str(pid),
+                "-d",
+                str(int(seconds)),
+                "-r",
+                "50",
+                "-f",
+                "raw",
+                "--nonblocking",
+                "-o",
+                str(Path(folder) / f"{name}.raw"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for name, pid in pids.items()
+    ]
 
 
 def _ms(values: list[float], q: float) -> float:
@@ -204,39 +273,59 @@ async def _sign_in(http: httpx.AsyncClient, i: int) -> str:
     username = f"bench-newsroom-{i}"
     response = await http.post(
         "/graphql",
-        json={"query": "mutation($i: CreateUserInput!) { createUser(input: $i) { id } }",
-              "variables": {"i": {"username": username, "displayName": f"编辑 {i}", "password": PASSWORD,
-                                  "grants": ["editor", "reviewer:first"]}}},
+        json={
+            "query": "mutation($i: CreateUserInput!) { createUser(input: $i) { id } }",
+            "variables": {
+                "i": {
+                    "username": username,
+                    "displayName": f"编辑 {i}",
+                    "password": PASSWORD,
+                    "grants": ["editor", "reviewer:first"],
+                }
+            },
+        },
         headers={"authorization": f"Bearer {TOKEN}"},
-    )  # fmt: skip
+    )
     assert not response.json().get("errors"), response.text
-    token = await http.post("/oauth/token", data={"grant_type": "password", "username": username, "password": PASSWORD})
+    token = await http.post(
+        "/oauth/token", data={"grant_type": "password", "username": username, "password": PASSWORD}
+    )
     assert token.status_code == 200, token.text
     return str(token.json()["access_token"])
 
 
-async def measure(base: str, port: int, clients: int, warmup: float, seconds: float, pids: dict[str, int]) -> dict[str, Any]:
+async def measure(
+    base: str, port: int, clients: int, warmup: float, seconds: float, pids: dict[str, int]
+) -> dict[str, Any]:
     async with httpx.AsyncClient(base_url=base, timeout=60) as http:
         tokens = [await _sign_in(http, i) for i in range(USERS)]
     conns = [Conn("127.0.0.1", port, tokens[i % USERS]) for i in range(clients)]
     try:
         own = []
         for n, conn in enumerate(conns):  # every client starts with a draft of its own
-            status, body = await conn.post(CREATE, {"i": {"title": f"编辑部稿件 {n}", "bodyText": "社区服务示例正文。"}})
+            status, body = await conn.post(
+                CREATE, {"i": {"title": f"编辑部稿件 {n}", "bodyText": "社区服务示例正文。"}}
+            )
             assert status == 200 and not body.get("errors"), body
             own.append(body["data"]["createStory"])
         per_op = None
         if os.environ.get("RONGHUB_BENCH_NEWSROOM_PER_OP"):
             per_op, own[0] = await _per_op(conns[0], own[0], pids)
         stop = time.perf_counter() + warmup
-        own = list(await asyncio.gather(*(client(c, n, own[n], stop, None, n) for n, c in enumerate(conns))))
+        own = list(
+            await asyncio.gather(
+                *(client(c, n, own[n], stop, None, n) for n, c in enumerate(conns))
+            )
+        )
         tally = Tally()
         load_before = os.getloadavg()
         cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         profilers = _profile(pids, seconds)
         started = time.perf_counter()
         stop = started + seconds
-        await asyncio.gather(*(client(c, n, own[n], stop, tally, 1000 + n) for n, c in enumerate(conns)))
+        await asyncio.gather(
+            *(client(c, n, own[n], stop, tally, 1000 + n) for n, c in enumerate(conns))
+        )
         elapsed = time.perf_counter() - started
         cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
         load_after = os.getloadavg()
@@ -250,32 +339,69 @@ async def measure(base: str, port: int, clients: int, warmup: float, seconds: fl
     reads, writes = tally.latencies["read"], tally.latencies["write"]
     rps = requests / elapsed
     return {
-        "clients": clients, "connections": clients, "seconds": round(elapsed, 1), "requests": requests,
-        "rps": round(rps, 1), "errors": errors, "codes": dict(tally.codes), "messages": dict(tally.messages.most_common(5)),
-        "read": {"count": len(reads), "p50_ms": _ms(reads, 0.5), "p95_ms": _ms(reads, 0.95), "p99_ms": _ms(reads, 0.99)},
-        "write": {"count": len(writes), "p50_ms": _ms(writes, 0.5), "p95_ms": _ms(writes, 0.95), "p99_ms": _ms(writes, 0.99)},
-        "by_op": {op: {"count": len(v), "p50_ms": _ms(v, 0.5), "p99_ms": _ms(v, 0.99)} for op, v in sorted(tally.by_op.items())},
-        "cpu_ms_per_request": {name: round(s * 1000 / max(requests, 1), 2) for name, s in cpu.items()},
+        "clients": clients,
+        "connections": clients,
+        "seconds": round(elapsed, 1),
+        "requests": requests,
+        "rps": round(rps, 1),
+        "errors": errors,
+        "codes": dict(tally.codes),
+        "messages": dict(tally.messages.most_common(5)),
+        "read": {
+            "count": len(reads),
+            "p50_ms": _ms(reads, 0.5),
+            "p95_ms": _ms(reads, 0.95),
+            "p99_ms": _ms(reads, 0.99),
+        },
+        "write": {
+            "count": len(writes),
+            "p50_ms": _ms(writes, 0.5),
+            "p95_ms": _ms(writes, 0.95),
+            "p99_ms": _ms(writes, 0.99),
+        },
+        "by_op": {
+            op: {"count": len(v), "p50_ms": _ms(v, 0.5), "p99_ms": _ms(v, 0.99)}
+            for op, v in sorted(tally.by_op.items())
+        },
+        "cpu_ms_per_request": {
+            name: round(s * 1000 / max(requests, 1), 2) for name, s in cpu.items()
+        },
         "cpu_percent": {name: round(s * 100 / elapsed, 1) for name, s in cpu.items()},
-        "loadavg_before": [round(x, 2) for x in load_before], "loadavg_after": [round(x, 2) for x in load_after],
+        "loadavg_before": [round(x, 2) for x in load_before],
+        "loadavg_after": [round(x, 2) for x in load_after],
         **({"per_op_cpu_ms": per_op} if per_op else {}),
-        "targets": {"rps_at_least": TARGET_RPS, "write_p99_ms_at_most": TARGET_WRITE_P99_MS,
-                    "read_p99_ms_at_most": TARGET_READ_P99_MS, "errors": 0,
-                    "met": rps >= TARGET_RPS and errors == 0 and _ms(writes, 0.99) <= TARGET_WRITE_P99_MS
-                    and _ms(reads, 0.99) <= TARGET_READ_P99_MS},
-    }  # fmt: skip
+        "targets": {
+            "rps_at_least": TARGET_RPS,
+            "write_p99_ms_at_most": TARGET_WRITE_P99_MS,
+            "read_p99_ms_at_most": TARGET_READ_P99_MS,
+            "errors": 0,
+            "met": rps >= TARGET_RPS
+            and errors == 0
+            and _ms(writes, 0.99) <= TARGET_WRITE_P99_MS
+            and _ms(reads, 0.99) <= TARGET_READ_P99_MS,
+        },
+    }
 
 
-def run(stories: int, clients: int, warmup: float, seconds: float, workdir: Path, hub_path: str | None) -> dict[str, Any]:
+def run(
+    stories: int, clients: int, warmup: float, seconds: float, workdir: Path, hub_path: str | None
+) -> dict[str, Any]:
     data_dir = workdir / "data"
     settings = Settings(data_dir=data_dir, default_tenant=TENANT, mongodb_uri=None)
     with store_for(settings) as ready:
         asyncio.run(seed_stories(ready, stories))
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {"RONGHUB_DATA_DIR": str(data_dir), "RONGHUB_MONGODB_URI": "", "RONGHUB_PORT": str(port),
-           "RONGHUB_HOST": "127.0.0.1", "RONGHUB_DEV_TOKEN": TOKEN, "RONGHUB_ENV": "development",
-           "RONGHUB_DEFAULT_TENANT": TENANT, "RONGHUB_LOG_LEVEL": "warning"}  # fmt: skip
+    env = {
+        "RONGHUB_DATA_DIR": str(data_dir),
+        "RONGHUB_MONGODB_URI": "",
+        "RONGHUB_PORT": str(port),
+        "RONGHUB_HOST": "127.0.0.1",
+        "RONGHUB_DEV_TOKEN": TOKEN,
+        "RONGHUB_ENV": "development",
+        "RONGHUB_DEFAULT_TENANT": TENANT,
+        "RONGHUB_LOG_LEVEL": "warning",
+    }
     if hub_path:
         env["PYTHONPATH"] = hub_path
     cmd = [sys.executable, "-m", "hub.cli"]
@@ -283,10 +409,22 @@ def run(stories: int, clients: int, warmup: float, seconds: float, workdir: Path
         store = _store_pid(data_dir)
         pids = {"hub": proc.pid, **({"store": store} if store else {})}
         result = asyncio.run(measure(base, port, clients, warmup, seconds, pids))
-    verify = subprocess.run([*cmd, "audit", "verify"], env={**os.environ, **env}, cwd=hub_path, capture_output=True,
-                            text=True, timeout=300)  # fmt: skip
-    result.update({"stories": stories, "audit_verify_exit": verify.returncode,
-                   "audit_verify": (verify.stdout + verify.stderr).strip()[-300:], "hub": hub_path or "this checkout"})  # fmt: skip
+    verify = subprocess.run(
+        [*cmd, "audit", "verify"],
+        env={**os.environ, **env},
+        cwd=hub_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    result.update(
+        {
+            "stories": stories,
+            "audit_verify_exit": verify.returncode,
+            "audit_verify": (verify.stdout + verify.stderr).strip()[-300:],
+            "hub": hub_path or "this checkout",
+        }
+    )
     return result
 
 
@@ -295,9 +433,14 @@ def main() -> dict[str, Any]:
     clients = int(os.environ.get("RONGHUB_BENCH_NEWSROOM_CLIENTS", "64"))
     seconds = float(os.environ.get("RONGHUB_BENCH_NEWSROOM_SECONDS", "20"))
     warmup = float(os.environ.get("RONGHUB_BENCH_NEWSROOM_WARMUP", "5"))
-    print(f"newsroom mix: {stories} stories, {clients} signed-in clients, {seconds:g} s …", file=sys.stderr)
+    print(
+        f"newsroom mix: {stories} stories, {clients} signed-in clients, {seconds:g} s …",
+        file=sys.stderr,
+    )
     with tempfile.TemporaryDirectory(prefix="ronghub-newsroom-") as tmp:
-        result = run(stories, clients, warmup, seconds, Path(tmp), os.environ.get("RONGHUB_BENCH_HUB_PATH"))
+        result = run(
+            stories, clients, warmup, seconds, Path(tmp), os.environ.get("RONGHUB_BENCH_HUB_PATH")
+        )
     Console().print_json(json.dumps(result, ensure_ascii=False))
     return result
 

@@ -44,8 +44,17 @@ CREATE = "mutation($i: CreateStoryInput!) { createStory(input: $i) { id version 
 APPROVE = "mutation($id: ID!, $v: Int!) { approveStory(id: $id, expectedVersion: $v) { status } }"
 
 
-async def _gql(http: httpx.AsyncClient, query: str, variables: dict[str, Any] | None = None, headers: Any = None) -> dict[str, Any]:
-    body = (await http.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)).json()
+async def _gql(
+    http: httpx.AsyncClient,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    headers: Any = None,
+) -> dict[str, Any]:
+    body = (
+        await http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
+    ).json()
     if body.get("errors"):
         raise RuntimeError(body["errors"])
     return body["data"]
@@ -55,27 +64,60 @@ async def run(n: int, workdir: Path, console: Console) -> dict[str, Any]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {
-        "RONGHUB_DATA_DIR": str(workdir / "data"), "RONGHUB_PORT": str(port), "RONGHUB_DEV_TOKEN": TOKEN,
-        "RONGHUB_WORKER_IN_PROCESS": "false", "RONGHUB_OUTBOUND_ALLOW_LOOPBACK": "true", "RONGHUB_PUBLIC_URL": base,
-    }  # fmt: skip
+        "RONGHUB_DATA_DIR": str(workdir / "data"),
+        "RONGHUB_PORT": str(port),
+        "RONGHUB_DEV_TOKEN": TOKEN,
+        "RONGHUB_WORKER_IN_PROCESS": "false",
+        "RONGHUB_OUTBOUND_ALLOW_LOOPBACK": "true",
+        "RONGHUB_PUBLIC_URL": base,
+    }
     # `python -m hub.cli` from the working directory: the checkout being measured (the
     # `ronghub` script runs whichever checkout the venv was installed from)
     ronghub = [sys.executable, "-m", "hub.cli"]
-    with child([*ronghub, "serve"], env, workdir / "serve.log", base + "/readyz") as serve, \
-         child([*ronghub, "worker"], env, workdir / "worker.log", base + "/healthz"):  # fmt: skip
-        async with httpx.AsyncClient(base_url=base, headers={"authorization": f"Bearer {TOKEN}"}, timeout=60) as http:
-            creds = (await _gql(http, 'mutation { createClient(name: "基准合作方", scopes: ["stories:read"]) { clientId clientSecret } }'))["createClient"]
-            tok = await http.post("/oauth/token", data={"grant_type": "client_credentials"},
-                                  auth=(creds["clientId"], creds["clientSecret"]))  # fmt: skip
+    with (
+        child([*ronghub, "serve"], env, workdir / "serve.log", base + "/readyz") as serve,
+        child([*ronghub, "worker"], env, workdir / "worker.log", base + "/healthz"),
+    ):
+        async with httpx.AsyncClient(
+            base_url=base, headers={"authorization": f"Bearer {TOKEN}"}, timeout=60
+        ) as http:
+            creds = (
+                await _gql(
+                    http,
+                    'mutation { createClient(name: "基准合作方", scopes: ["stories:read"]) { clientId clientSecret } }',
+                )
+            )["createClient"]
+            tok = await http.post(
+                "/oauth/token",
+                data={"grant_type": "client_credentials"},
+                auth=(creds["clientId"], creds["clientSecret"]),
+            )
             tok.raise_for_status()
             partner = {"authorization": f"Bearer {tok.json()['access_token']}"}
-            sub = (await _gql(http, 'mutation { createFeedSubscription(name: "基准订阅") { id } }', headers=partner))["createFeedSubscription"]["id"]
+            sub = (
+                await _gql(
+                    http,
+                    'mutation { createFeedSubscription(name: "基准订阅") { id } }',
+                    headers=partner,
+                )
+            )["createFeedSubscription"]["id"]
 
             console.print(f"  approving {n} stories for the app channel …")
             for i in range(n):
-                s = (await _gql(http, CREATE, {"i": {"title": f"示例区民生实事第{i}项", "summary": "示例摘要。",
-                                                   "bodyText": "街道、社区与各部门协同推进各项民生工作。\n" * 20,
-                                                   "tags": ["民生"]}}))["createStory"]  # fmt: skip
+                s = (
+                    await _gql(
+                        http,
+                        CREATE,
+                        {
+                            "i": {
+                                "title": f"示例区民生实事第{i}项",
+                                "summary": "示例摘要。",
+                                "bodyText": "街道、社区与各部门协同推进各项民生工作。\n" * 20,
+                                "tags": ["民生"],
+                            }
+                        },
+                    )
+                )["createStory"]
                 await _gql(http, APPROVE, {"id": s["id"], "v": s["version"]})
             feed = f"/feeds/{sub}/feed.json"
             seqs: list[int] = []
@@ -99,31 +141,58 @@ async def run(n: int, workdir: Path, console: Console) -> dict[str, Any]:
                 times = []
                 for after in starts:
                     t0 = time.perf_counter()
-                    r = await http.get(f"/feeds/{sub}/{fmt}", params={"after": after, "limit": PAGE}, headers=partner)
+                    r = await http.get(
+                        f"/feeds/{sub}/{fmt}",
+                        params={"after": after, "limit": PAGE},
+                        headers=partner,
+                    )
                     times.append((time.perf_counter() - t0) * 1000)
                     if r.status_code != 200 or "signature" not in r.headers:
                         raise RuntimeError(f"{fmt}: {r.status_code} {r.text[:200]}")
-                pages[fmt] = {"p50_ms": round(statistics.median(times), 1), "p95_ms": round(percentile(times, 0.95), 1)}
+                pages[fmt] = {
+                    "p50_ms": round(statistics.median(times), 1),
+                    "p95_ms": round(percentile(times, 0.95), 1),
+                }
             every_start = [0, *seqs[: max(0, len(seqs) - PAGE)]]
-            concurrent = _concurrent_pages(base, f"/feeds/{sub}/feed.json", every_start, partner,
-                                           {"hub": serve.pid, "store": _store_pid(workdir / "data")})  # fmt: skip
+            concurrent = _concurrent_pages(
+                base,
+                f"/feeds/{sub}/feed.json",
+                every_start,
+                partner,
+                {"hub": serve.pid, "store": _store_pid(workdir / "data")},
+            )
             etag_r = await http.get(feed, params={"after": 0, "limit": PAGE}, headers=partner)
             t0 = time.perf_counter()
-            not_modified = await http.get(feed, params={"after": 0, "limit": PAGE},
-                                          headers={**partner, "if-none-match": etag_r.headers["etag"]})  # fmt: skip
+            not_modified = await http.get(
+                feed,
+                params={"after": 0, "limit": PAGE},
+                headers={**partner, "if-none-match": etag_r.headers["etag"]},
+            )
             not_modified_ms = (time.perf_counter() - t0) * 1000
             if not_modified.status_code != 304:
                 raise RuntimeError(f"If-None-Match: expected 304, got {not_modified.status_code}")
 
             jwks = (await http.get("/feeds/jwks.json")).json()["keys"]
-            receiver = WebhookReceiver("", public_keys=[k for k in jwks if k.get("crv") == "Ed25519"])
+            receiver = WebhookReceiver(
+                "", public_keys=[k for k in jwks if k.get("crv") == "Ed25519"]
+            )
             async with serve_on(receiver.app()) as hook_base:
-                created = (await _gql(http, "mutation($i: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $i) { endpoint { id } secret } }",
-                                      {"i": {"subscriptionId": sub, "url": hook_base + "/hook"}}, headers=partner))["createWebhookEndpoint"]  # fmt: skip
+                created = (
+                    await _gql(
+                        http,
+                        "mutation($i: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $i) { endpoint { id } secret } }",
+                        {"i": {"subscriptionId": sub, "url": hook_base + "/hook"}},
+                        headers=partner,
+                    )
+                )["createWebhookEndpoint"]
                 receiver.secret = created["secret"]
                 t0 = time.perf_counter()
-                await _gql(http, "mutation($id: ID!, $s: Int!) { replayWebhookEndpoint(id: $id, fromSeq: $s) { id } }",
-                           {"id": created["endpoint"]["id"], "s": min(seqs)}, headers=partner)  # fmt: skip
+                await _gql(
+                    http,
+                    "mutation($id: ID!, $s: Int!) { replayWebhookEndpoint(id: $id, fromSeq: $s) { id } }",
+                    {"id": created["endpoint"]["id"], "s": min(seqs)},
+                    headers=partner,
+                )
                 deadline = time.monotonic() + 600
                 while len(receiver.received) < n and time.monotonic() < deadline:  # noqa: ASYNC110 (the receiver has no event to wait on)
                     await asyncio.sleep(0.05)
@@ -141,17 +210,23 @@ async def run(n: int, workdir: Path, console: Console) -> dict[str, Any]:
             "v1a_verified": receiver.v1a_verified,
             "deliveries_per_second": round(len(receiver.received) / elapsed, 1) if elapsed else 0.0,
         },
-        "notes": ["one worker process; the receiver verifies v1 and v1a on every delivery, in the bench process"],
+        "notes": [
+            "one worker process; the receiver verifies v1 and v1a on every delivery, in the bench process"
+        ],
     }
 
 
-def _concurrent_pages(base: str, path: str, starts: list[int], headers: dict[str, str], pids: dict[str, int | None]) -> dict[str, Any]:
+def _concurrent_pages(
+    base: str, path: str, starts: list[int], headers: dict[str, str], pids: dict[str, int | None]
+) -> dict[str, Any]:
     """Signed JSON Feed pages of 50 after distinct cursors, CONNECTIONS at once with wrk
     (warm-up first), with the CPU milliseconds per page of the hub and the store."""
     wrk = loads.find_wrk()
     if wrk is None:
         return {"skipped": "wrk is not available (the concurrent row needs it)"}
-    load = loads.Load(base + path, [], headers, paths=[f"{path}?after={a}&limit={PAGE}" for a in starts])
+    load = loads.Load(
+        base + path, [], headers, paths=[f"{path}?after={a}&limit={PAGE}" for a in starts]
+    )
     loads.run(wrk, load, CONNECTIONS, WARMUP_S, 1)
     known = {name: pid for name, pid in pids.items() if pid}
     before = {name: cpu_seconds(pid) for name, pid in known.items()}
@@ -159,25 +234,39 @@ def _concurrent_pages(base: str, path: str, starts: list[int], headers: dict[str
     served = max(int(result["requests"]), 1)  # type: ignore[call-overload]
     result["connections"] = CONNECTIONS
     result["cursors"] = len(starts)
-    result["cpu_ms_per_request"] = {name: round((cpu_seconds(pid) - before[name]) * 1000 / served, 2) for name, pid in known.items()}
+    result["cpu_ms_per_request"] = {
+        name: round((cpu_seconds(pid) - before[name]) * 1000 / served, 2)
+        for name, pid in known.items()
+    }
     return result
 
 
 def main() -> dict[str, Any]:
     n = int(os.environ.get("RONGHUB_BENCH_PARTNER_N", "200"))
     console = Console(stderr=True)
-    console.print(f"[bold]partner bench[/bold]: {n} stories, signed feed pages of {PAGE}, webhook replay")
+    console.print(
+        f"[bold]partner bench[/bold]: {n} stories, signed feed pages of {PAGE}, webhook replay"
+    )
     with tempfile.TemporaryDirectory(prefix="ronghub-partners-") as tmp:
         result = asyncio.run(run(n, Path(tmp), console))
-    pages = ", ".join(f"{f} p50 {v['p50_ms']} / p95 {v['p95_ms']} ms" for f, v in result["feed_page_of_50_ms"].items())
+    pages = ", ".join(
+        f"{f} p50 {v['p50_ms']} / p95 {v['p95_ms']} ms"
+        for f, v in result["feed_page_of_50_ms"].items()
+    )
     hooks = result["webhooks"]
-    console.print(f"feeds (signed, {PAGE} items a page): {pages}; 304: {result['feed_not_modified_ms']} ms")
+    console.print(
+        f"feeds (signed, {PAGE} items a page): {pages}; 304: {result['feed_not_modified_ms']} ms"
+    )
     c = result["feed_page_of_50_concurrent"]
     if "rps" in c:
-        console.print(f"feed.json pages of {PAGE} at {c['connections']} connections: {c['rps']} req/s, p50 {c['p50_ms']} ms, "
-                      f"p99 {c['p99_ms']} ms, {c['errors']} errors, CPU ms/req {c['cpu_ms_per_request']}")  # fmt: skip
-    console.print(f"webhooks: {hooks['delivered']}/{n} delivered in order={hooks['in_log_order']}, "
-                  f"{hooks['deliveries_per_second']} deliveries/s per worker process")  # fmt: skip
+        console.print(
+            f"feed.json pages of {PAGE} at {c['connections']} connections: {c['rps']} req/s, p50 {c['p50_ms']} ms, "
+            f"p99 {c['p99_ms']} ms, {c['errors']} errors, CPU ms/req {c['cpu_ms_per_request']}"
+        )
+    console.print(
+        f"webhooks: {hooks['delivered']}/{n} delivered in order={hooks['in_log_order']}, "
+        f"{hooks['deliveries_per_second']} deliveries/s per worker process"
+    )
     return result
 
 

@@ -18,23 +18,38 @@ def wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: floa
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"{proc.args!r} exited with {proc.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
+            raise RuntimeError(
+                f"{proc.args!r} exited with {proc.returncode}:\n{log.read_text(errors='replace')[-3000:]}"
+            )
         with contextlib.suppress(httpx.HTTPError):
             if httpx.get(url, timeout=2).status_code == 200:
                 return
         time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer within {timeout}s:\n{log.read_text(errors='replace')[-3000:]}")
+    raise RuntimeError(
+        f"{url} did not answer within {timeout}s:\n{log.read_text(errors='replace')[-3000:]}"
+    )
 
 
 @contextlib.contextmanager
 def child(
-    cmd: list[str], env: dict[str, str], log: Path, ready_url: str, cwd: str | None = None, ready_timeout: float = 90.0
+    cmd: list[str],
+    env: dict[str, str],
+    log: Path,
+    ready_url: str,
+    cwd: str | None = None,
+    ready_timeout: float = 90.0,
 ) -> Iterator[subprocess.Popen[bytes]]:
     """Run `cmd` (in `cwd`) with its output in `log`; yield once `ready_url` answers
     (within `ready_timeout` seconds); SIGTERM it after."""
     with open(log, "ab") as out:
-        proc = subprocess.Popen(cmd, env={**os.environ, **env}, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out,
-                                stderr=subprocess.STDOUT)  # fmt: skip
+        proc = subprocess.Popen(
+            cmd,
+            env={**os.environ, **env},
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
         wait_ready(ready_url, proc, log, ready_timeout)
         yield proc

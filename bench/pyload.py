@@ -30,15 +30,25 @@ def _requests(spec: dict[str, object]) -> tuple[str, int, list[bytes]]:
     out = []
     for body in spec["bodies"]:  # type: ignore[attr-defined]
         data = str(body).encode()
-        head = f"POST {url.path or '/'} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        head = f"POST {url.path or '/'} HTTP/1.1\r\n" + "".join(
+            f"{k}: {v}\r\n" for k, v in headers.items()
+        )
         out.append(head.encode() + f"Content-Length: {len(data)}\r\n\r\n".encode() + data)
     return host, port, out
 
 
 async def _connection(
-    host: str, port: int, reqs: list[bytes], offset: int, stop: float, lat: list[float], errors: list[int],
-    tags: list[str] | None = None, by_tag: dict[str, list[float]] | None = None,
-    tag_errors: dict[str, int] | None = None, check_errors: bool = False,
+    host: str,
+    port: int,
+    reqs: list[bytes],
+    offset: int,
+    stop: float,
+    lat: list[float],
+    errors: list[int],
+    tags: list[str] | None = None,
+    by_tag: dict[str, list[float]] | None = None,
+    tag_errors: dict[str, int] | None = None,
+    check_errors: bool = False,
 ) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     i = offset
@@ -60,7 +70,9 @@ async def _connection(
             body = await reader.readexactly(length)
             took = time.perf_counter() - started
             lat.append(took)
-            failed = not status_line.startswith(b"HTTP/1.1 2") or (check_errors and b'"errors"' in body)
+            failed = not status_line.startswith(b"HTTP/1.1 2") or (
+                check_errors and b'"errors"' in body
+            )
             if failed:
                 errors[0] += 1
             if tags is not None and by_tag is not None and tag_errors is not None:
@@ -85,8 +97,19 @@ async def _main(spec: dict[str, object], connections: int, duration: float) -> d
     stop = started + duration
     results = await asyncio.gather(
         *(
-            _connection(host, port, reqs, c * 997, stop, lat, errors, tags, by_tag, tag_errors,  # type: ignore[arg-type]
-                        bool(spec.get("check_errors")))
+            _connection(
+                host,
+                port,
+                reqs,
+                c * 997,
+                stop,
+                lat,
+                errors,
+                tags,
+                by_tag,
+                tag_errors,  # type: ignore[arg-type]
+                bool(spec.get("check_errors")),
+            )
             for c in range(connections)
         ),
         return_exceptions=True,
@@ -106,8 +129,14 @@ async def _main(spec: dict[str, object], connections: int, duration: float) -> d
     }
     if tags is not None:
         out["by_tag"] = {
-            tag: {"requests": len(ls), "rps": round(len(ls) / elapsed, 1), "p50_ms": _pct(sorted(ls), 0.5),
-                  "p95_ms": _pct(sorted(ls), 0.95), "p99_ms": _pct(sorted(ls), 0.99), "errors": tag_errors.get(tag, 0)}
+            tag: {
+                "requests": len(ls),
+                "rps": round(len(ls) / elapsed, 1),
+                "p50_ms": _pct(sorted(ls), 0.5),
+                "p95_ms": _pct(sorted(ls), 0.95),
+                "p99_ms": _pct(sorted(ls), 0.99),
+                "errors": tag_errors.get(tag, 0),
+            }
             for tag, ls in by_tag.items()
         }
     return out

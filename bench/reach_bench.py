@@ -45,7 +45,9 @@ def _times(start: int, n: int, rng: random.Random) -> list[int]:
     return early + late
 
 
-def _docs(pubs: int, points: int, seed: int = 7) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+def _docs(
+    pubs: int, points: int, seed: int = 7
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     """Series, buckets, rollups and the tenant's days as `record_point` leaves them."""
     rng = random.Random(seed)
     month_start = day_start_ms(f"{MONTH}-01")
@@ -59,34 +61,81 @@ def _docs(pubs: int, points: int, seed: int = 7) -> tuple[list[dict[str, Any]], 
         pub = f"{story}:{channel}"
         scale = rng.lognormvariate(6, 2)
         previous: dict[str, int] = {}
-        roll = rollups.setdefault(story, {"_id": f"{TENANT}:{story}:{MONTH}", "tenant": TENANT, "story_id": story, "month": MONTH,
-                                          "title": f"稿件 {story}", "column_id": f"c{rng.randrange(8)}",
-                                          "people": {"reporter": f"u{rng.randrange(60)}", "editor": f"u{rng.randrange(60)}"},
-                                          "totals": {}, "channels": {}, "rolled": {}})  # fmt: skip
+        roll = rollups.setdefault(
+            story,
+            {
+                "_id": f"{TENANT}:{story}:{MONTH}",
+                "tenant": TENANT,
+                "story_id": story,
+                "month": MONTH,
+                "title": f"稿件 {story}",
+                "column_id": f"c{rng.randrange(8)}",
+                "people": {"reporter": f"u{rng.randrange(60)}", "editor": f"u{rng.randrange(60)}"},
+                "totals": {},
+                "channels": {},
+                "rolled": {},
+            },
+        )
         if p % len(CHANNELS) == 0:
-            series.append({"_id": f"{TENANT}:{story}:{MONTH}", "tenant": TENANT, "story_id": story, "month": MONTH,
-                           "channels": {}, "points": {}})  # fmt: skip
+            series.append(
+                {
+                    "_id": f"{TENANT}:{story}:{MONTH}",
+                    "tenant": TENANT,
+                    "story_id": story,
+                    "month": MONTH,
+                    "channels": {},
+                    "points": {},
+                }
+            )
         s = series[-1]
         s["channels"][pub] = channel
         s["points"][pub] = {}
-        b = {"_id": f"{pub}:{MONTH}", "tenant": TENANT, "publication_id": pub, "story_id": story, "channel": channel, "month": MONTH,
-             "column_id": roll["column_id"], "last_slot": 0, "latest": {}, "gain": {}, "days": {}}  # fmt: skip
+        b = {
+            "_id": f"{pub}:{MONTH}",
+            "tenant": TENANT,
+            "publication_id": pub,
+            "story_id": story,
+            "channel": channel,
+            "month": MONTH,
+            "column_id": roll["column_id"],
+            "last_slot": 0,
+            "latest": {},
+            "gain": {},
+            "days": {},
+        }
         for slot, at in enumerate(_times(month_start, points, rng), start=1):
-            frac = 1 - 0.9 ** slot
-            values = {"views": int(scale * 100 * frac), "likes": int(scale * 3 * frac), "shares": int(scale * frac)}
+            frac = 1 - 0.9**slot
+            values = {
+                "views": int(scale * 100 * frac),
+                "likes": int(scale * 3 * frac),
+                "shares": int(scale * frac),
+            }
             gain = measures.growth(previous, values)
             previous = values
             s["points"][pub][str(slot)] = {"slot": slot, "at": at, "values": values}
             b["last_slot"], b["latest"] = slot, values
             measures.add(b["gain"], gain)
-            measures.add(b["days"].setdefault(day_of(at), {}), gain)  # the bucket's day (China time)
+            measures.add(
+                b["days"].setdefault(day_of(at), {}), gain
+            )  # the bucket's day (China time)
             measures.add(roll["totals"], gain)
             measures.add(roll["channels"].setdefault(channel, {}), gain)
             roll["rolled"][pub] = slot
             d = day_of(at)
-            day = days.setdefault(f"{d}:{channel}", {"_id": f"{TENANT}:{d}:{channel}", "tenant": TENANT, "day": d,
-                                                              "month": MONTH, "channel": channel, "gain": {}, "corrections": {},
-                                                              "columns": {}, "rolled": {}})  # fmt: skip
+            day = days.setdefault(
+                f"{d}:{channel}",
+                {
+                    "_id": f"{TENANT}:{d}:{channel}",
+                    "tenant": TENANT,
+                    "day": d,
+                    "month": MONTH,
+                    "channel": channel,
+                    "gain": {},
+                    "corrections": {},
+                    "columns": {},
+                    "rolled": {},
+                },
+            )
             measures.add(day["gain"], gain)
             measures.add(day["columns"].setdefault(roll["column_id"], {}), gain)
             day["rolled"][pub] = slot
@@ -101,7 +150,11 @@ async def _timed(label: str, runs: int, call: Any) -> dict[str, float]:
         started = time.perf_counter()
         await call()
         times.append((time.perf_counter() - started) * 1000)
-    row = {"p50_ms": round(percentile(times, 0.5), 2), "p95_ms": round(percentile(times, 0.95), 2), "runs": runs}
+    row = {
+        "p50_ms": round(percentile(times, 0.5), 2),
+        "p95_ms": round(percentile(times, 0.95), 2),
+        "runs": runs,
+    }
     print(f"  {label:<44} p50 {row['p50_ms']:>8.2f} ms   p95 {row['p95_ms']:>8.2f} ms", flush=True)
     return row
 
@@ -113,14 +166,27 @@ async def run(pubs: int, points: int, workdir: Path) -> dict[str, Any]:
         try:
             started = time.perf_counter()
             series, buckets, rollups, days = _docs(pubs, points)
-            out["series_docs"], out["bucket_docs"], out["rollup_docs"], out["day_docs"] = len(series), len(buckets), len(rollups), len(days)
-            print(f"generated {pubs * points:,} points → {len(series):,} series and {len(buckets):,} monthly buckets, "
-                  f"{len(rollups):,} story-month rollups, {len(days):,} channel days in {time.perf_counter() - started:.1f} s", flush=True)  # fmt: skip
+            out["series_docs"], out["bucket_docs"], out["rollup_docs"], out["day_docs"] = (
+                len(series),
+                len(buckets),
+                len(rollups),
+                len(days),
+            )
+            print(
+                f"generated {pubs * points:,} points → {len(series):,} series and {len(buckets):,} monthly buckets, "
+                f"{len(rollups):,} story-month rollups, {len(days):,} channel days in {time.perf_counter() - started:.1f} s",
+                flush=True,
+            )
             started = time.perf_counter()
-            for coll, docs in ((ReachSeriesDoc.get_pymongo_collection(), series), (ReachBucketDoc.get_pymongo_collection(), buckets),
-                               (ReachDayDoc.get_pymongo_collection(), days)):
-                for i in range(0, len(docs), 100):  # ~4 MB of series a batch: 1,000 timed out on a busy machine
-                    await coll.insert_many(docs[i:i + 100], ordered=False)
+            for coll, docs in (
+                (ReachSeriesDoc.get_pymongo_collection(), series),
+                (ReachBucketDoc.get_pymongo_collection(), buckets),
+                (ReachDayDoc.get_pymongo_collection(), days),
+            ):
+                for i in range(
+                    0, len(docs), 100
+                ):  # ~4 MB of series a batch: 1,000 timed out on a busy machine
+                    await coll.insert_many(docs[i : i + 100], ordered=False)
             await ReachStoryMonthDoc.get_pymongo_collection().insert_many(rollups, ordered=False)
             out["load_s"] = round(time.perf_counter() - started, 1)
             print(f"stored in {out['load_s']} s", flush=True)
@@ -129,33 +195,66 @@ async def run(pubs: int, points: int, workdir: Path) -> dict[str, Any]:
             month = queries.period(MONTH)
             week = queries.period(first=f"{MONTH}-08", last=f"{MONTH}-14")
             out["queries"] = {
-                "top_stories_month": await _timed("topStories(month, views, 10)", 200,
-                                                  lambda: queries.top_stories(TENANT, month, "views", 10)),
-                "story_reach_curve": await _timed("storyReach(story) (5 channels × 100 points)", 200,
-                                                  lambda: queries.story_reach(TENANT, rng.choice(stories), [MONTH])),
-                "top_stories_week": await _timed("topStories(7 days, views, 10) (bucket scan)", 3,
-                                                 lambda: queries.top_stories(TENANT, week, "views", 10)),
-                "reach_by_channel_month": await _timed("reachByChannel(month) (channel days)", 20,
-                                                       lambda: queries.totals_by(TENANT, month, "channel")),
-                "reach_by_column_week": await _timed("reachByColumn(7 days) (channel days)", 20,
-                                                     lambda: queries.totals_by(TENANT, week, "column_id")),
-                "person_reach_month": await _timed("personReach(person, month)", 20,
-                                                   lambda: queries.person_reach(TENANT, f"u{rng.randrange(60)}", MONTH)),
-            }  # fmt: skip
+                "top_stories_month": await _timed(
+                    "topStories(month, views, 10)",
+                    200,
+                    lambda: queries.top_stories(TENANT, month, "views", 10),
+                ),
+                "story_reach_curve": await _timed(
+                    "storyReach(story) (5 channels × 100 points)",
+                    200,
+                    lambda: queries.story_reach(TENANT, rng.choice(stories), [MONTH]),
+                ),
+                "top_stories_week": await _timed(
+                    "topStories(7 days, views, 10) (bucket scan)",
+                    3,
+                    lambda: queries.top_stories(TENANT, week, "views", 10),
+                ),
+                "reach_by_channel_month": await _timed(
+                    "reachByChannel(month) (channel days)",
+                    20,
+                    lambda: queries.totals_by(TENANT, month, "channel"),
+                ),
+                "reach_by_column_week": await _timed(
+                    "reachByColumn(7 days) (channel days)",
+                    20,
+                    lambda: queries.totals_by(TENANT, week, "column_id"),
+                ),
+                "person_reach_month": await _timed(
+                    "personReach(person, month)",
+                    20,
+                    lambda: queries.person_reach(TENANT, f"u{rng.randrange(60)}", MONTH),
+                ),
+            }
             times = []
             facts = StoryFacts("采样", "c1", {"reporter": "u1"})
             previous: dict[str, int] = {}
             for slot in range(1, 201):
                 values = {"views": slot * 10, "likes": slot}
                 started = time.perf_counter()
-                await record_point(tenant=TENANT, publication_id="sample:app", story_id="sample", channel="app", slot=slot,
-                                   at_ms=day_start_ms(f"{MONTH}-20") + slot * 60_000, previous=previous, values=values,
-                                   story=facts)  # fmt: skip
+                await record_point(
+                    tenant=TENANT,
+                    publication_id="sample:app",
+                    story_id="sample",
+                    channel="app",
+                    slot=slot,
+                    at_ms=day_start_ms(f"{MONTH}-20") + slot * 60_000,
+                    previous=previous,
+                    values=values,
+                    story=facts,
+                )
                 times.append((time.perf_counter() - started) * 1000)
                 previous = values
-            out["record_point"] = {"p50_ms": round(percentile(times, 0.5), 2), "p95_ms": round(percentile(times, 0.95), 2), "runs": 200}
-            print(f"  {'record_point (series, bucket, rollup, day)':<44} p50 {out['record_point']['p50_ms']:>8.2f} ms   "
-                  f"p95 {out['record_point']['p95_ms']:>8.2f} ms", flush=True)  # fmt: skip
+            out["record_point"] = {
+                "p50_ms": round(percentile(times, 0.5), 2),
+                "p95_ms": round(percentile(times, 0.95), 2),
+                "runs": 200,
+            }
+            print(
+                f"  {'record_point (series, bucket, rollup, day)':<44} p50 {out['record_point']['p50_ms']:>8.2f} ms   "
+                f"p95 {out['record_point']['p95_ms']:>8.2f} ms",
+                flush=True,
+            )
         finally:
             await db.close()
     return out
@@ -167,7 +266,9 @@ def main() -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="reach-bench-") as tmp:
         result = asyncio.run(run(pubs, points, Path(tmp)))
     q = result["queries"]
-    result["targets_met"] = q["top_stories_month"]["p95_ms"] <= 50 and q["story_reach_curve"]["p95_ms"] <= 50
+    result["targets_met"] = (
+        q["top_stories_month"]["p95_ms"] <= 50 and q["story_reach_curve"]["p95_ms"] <= 50
+    )
     print(json.dumps(result, ensure_ascii=False, indent=1))
     return result
 

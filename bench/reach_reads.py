@@ -35,7 +35,9 @@ AGENT = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.
 
 
 def _warm(hub: str, bodies: list[str]) -> None:
-    with httpx.Client(timeout=30, headers={"content-type": "application/json", "user-agent": AGENT}) as client:
+    with httpx.Client(
+        timeout=30, headers={"content-type": "application/json", "user-agent": AGENT}
+    ) as client:
         for body in bodies:
             client.post(f"{hub}/graphql", content=body).raise_for_status()
 
@@ -53,28 +55,56 @@ def main() -> dict[str, Any]:
             seeded = asyncio.run(seed_stories(ready, stories))
         port = free_port()
         hub = f"http://127.0.0.1:{port}"
-        env = {"RONGHUB_DATA_DIR": str(tmp / "data"), "RONGHUB_MONGODB_URI": "", "RONGHUB_ENV": "production",
-               "RONGHUB_KEY_ENCRYPTION_SECRET": "bench-only-key-encryption-secret", "RONGHUB_DEV_TOKEN": TOKEN,
-               "RONGHUB_METRICS_TOKEN": METRICS_TOKEN, "RONGHUB_DEFAULT_TENANT": TENANT, "RONGHUB_HOST": "127.0.0.1",
-               "RONGHUB_PORT": str(port)}  # fmt: skip
-        load = loads.Load(f"{hub}/graphql", story_bodies(seeded), {"content-type": "application/json", "user-agent": AGENT})
+        env = {
+            "RONGHUB_DATA_DIR": str(tmp / "data"),
+            "RONGHUB_MONGODB_URI": "",
+            "RONGHUB_ENV": "production",
+            "RONGHUB_KEY_ENCRYPTION_SECRET": "bench-only-key-encryption-secret",
+            "RONGHUB_DEV_TOKEN": TOKEN,
+            "RONGHUB_METRICS_TOKEN": METRICS_TOKEN,
+            "RONGHUB_DEFAULT_TENANT": TENANT,
+            "RONGHUB_HOST": "127.0.0.1",
+            "RONGHUB_PORT": str(port),
+        }
+        load = loads.Load(
+            f"{hub}/graphql",
+            story_bodies(seeded),
+            {"content-type": "application/json", "user-agent": AGENT},
+        )
         runs: dict[str, list[dict[str, Any]]] = {"on": [], "off": []}
         for i in range(rounds):
             for mode in ("on", "off"):
                 flag = "true" if mode == "on" else "false"
-                with child([sys.executable, "-m", "hub.cli", "serve"], {**env, "RONGHUB_REACH_COUNT_READS": flag},
-                           tmp / f"hub-{mode}-{i}.log", f"{hub}/readyz"):  # fmt: skip
-                    _warm(hub, load.bodies)  # every story into the response cache once (a busy machine's warm-up run may not reach them all)
+                with child(
+                    [sys.executable, "-m", "hub.cli", "serve"],
+                    {**env, "RONGHUB_REACH_COUNT_READS": flag},
+                    tmp / f"hub-{mode}-{i}.log",
+                    f"{hub}/readyz",
+                ):
+                    _warm(
+                        hub, load.bodies
+                    )  # every story into the response cache once (a busy machine's warm-up run may not reach them all)
                     loads.run(wrk, load, connections, duration, 2)  # warm-up as long as the run
                     result = loads.run(wrk, load, connections, duration, 2).as_dict()
                     runs[mode].append(result)
-                    print(f"round {i + 1} counting {mode:<3} {result['rps']:>8.0f} req/s  p50 {result['p50_ms']:.2f} ms  "
-                          f"p99 {result['p99_ms']:.2f} ms  errors {result['errors']}", flush=True)  # fmt: skip
+                    print(
+                        f"round {i + 1} counting {mode:<3} {result['rps']:>8.0f} req/s  p50 {result['p50_ms']:.2f} ms  "
+                        f"p99 {result['p99_ms']:.2f} ms  errors {result['errors']}",
+                        flush=True,
+                    )
     chosen = {mode: sorted(rs, key=lambda r: r["rps"])[len(rs) // 2] for mode, rs in runs.items()}
     ratio = chosen["on"]["rps"] / chosen["off"]["rps"] if chosen["off"]["rps"] else 0.0
-    out = {"stories": stories, "connections": connections, "duration_s": duration, "tool": chosen["on"]["tool"],
-           "on": chosen["on"], "off": chosen["off"], "rounds_rps": {m: [r["rps"] for r in rs] for m, rs in runs.items()},
-           "on_over_off": round(ratio, 3), "target_met": ratio >= 0.9}  # fmt: skip
+    out = {
+        "stories": stories,
+        "connections": connections,
+        "duration_s": duration,
+        "tool": chosen["on"]["tool"],
+        "on": chosen["on"],
+        "off": chosen["off"],
+        "rounds_rps": {m: [r["rps"] for r in rs] for m, rs in runs.items()},
+        "on_over_off": round(ratio, 3),
+        "target_met": ratio >= 0.9,
+    }
     print(json.dumps(out, indent=1))
     return out
 

@@ -95,12 +95,23 @@ def mix_bodies(seeded: Seeded, count: int = 1_000) -> tuple[list[str], list[str]
             bodies.append(json.dumps({"query": STORY_QUERY, "variables": {"id": rnd.choice(ids)}}))
             tags.append("read")
         elif roll < 0.7:
-            bodies.append(json.dumps({"query": NEWSROOM_PAGE, "variables": {"c": rnd.choice(seeded.column_ids)}}))
+            bodies.append(
+                json.dumps(
+                    {"query": NEWSROOM_PAGE, "variables": {"c": rnd.choice(seeded.column_ids)}}
+                )
+            )
             tags.append("read")
         else:
-            fields = {"title": f"压测新稿{n}", "summary": "示例摘要。", "bodyText": "示例正文。" * 50,
-                      "columnId": rnd.choice(seeded.column_ids), "tags": ["压测"]}  # fmt: skip
-            bodies.append(json.dumps({"query": CREATE, "variables": {"i": fields}}, ensure_ascii=False))
+            fields = {
+                "title": f"压测新稿{n}",
+                "summary": "示例摘要。",
+                "bodyText": "示例正文。" * 50,
+                "columnId": rnd.choice(seeded.column_ids),
+                "tags": ["压测"],
+            }
+            bodies.append(
+                json.dumps({"query": CREATE, "variables": {"i": fields}}, ensure_ascii=False)
+            )
             tags.append("write")
     return bodies, tags
 
@@ -121,7 +132,9 @@ def miss_bodies(seeded: Seeded, limit: int) -> list[str]:
         items.sort()  # oldest first: skip the oldest PAGE_SIZE, whose next pages are short
         for at, story_id in items[PAGE_SIZE:]:
             after = cursors.encode("published_at", at, story_id)
-            bodies.append(json.dumps({"query": MISS_QUERY, "variables": {"c": column_id, "a": after}}))
+            bodies.append(
+                json.dumps({"query": MISS_QUERY, "variables": {"c": column_id, "a": after}})
+            )
     random.Random(7).shuffle(bodies)
     return bodies[:limit]
 
@@ -130,12 +143,16 @@ METRICS_TOKEN = "bench-only-metrics-token"
 
 
 def _counter(metrics: str, outcome: str) -> float:
-    m = re.search(r'^ronghub_graphql_requests_total\{outcome="' + outcome + r'"\} (\S+)$', metrics, re.M)
+    m = re.search(
+        r'^ronghub_graphql_requests_total\{outcome="' + outcome + r'"\} (\S+)$', metrics, re.M
+    )
     return float(m.group(1)) if m else 0.0
 
 
 def _cache_counts(base: str) -> dict[str, float]:
-    text = httpx.get(f"{base}/metrics", headers={"authorization": f"Bearer {METRICS_TOKEN}"}, timeout=10).text
+    text = httpx.get(
+        f"{base}/metrics", headers={"authorization": f"Bearer {METRICS_TOKEN}"}, timeout=10
+    ).text
     return {k: _counter(text, k) for k in ("cached", "ok", "error")}
 
 
@@ -157,7 +174,9 @@ def _check_page(body: bytes, what: str) -> dict[str, Any]:
     if data.get("errors"):
         raise RuntimeError(f"{what} answered with errors: {data['errors']}")
     edges = data["data"]["stories"]["edges"]
-    if len(edges) != PAGE_SIZE or not all(e["node"]["cover"] and e["node"]["column"] for e in edges):
+    if len(edges) != PAGE_SIZE or not all(
+        e["node"]["cover"] and e["node"]["column"] for e in edges
+    ):
         raise RuntimeError(f"{what} is not a full page with columns and covers: {body[:500]!r}")
     return data
 
@@ -168,10 +187,15 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _cpu_per_request(pids: dict[str, int], before: dict[str, float], requests: int) -> dict[str, float]:
+def _cpu_per_request(
+    pids: dict[str, int], before: dict[str, float], requests: int
+) -> dict[str, float]:
     """CPU milliseconds each process spent per request: on a shared machine the figure
     that does not depend on how much CPU the others left over."""
-    return {name: round((cpu_seconds(pid) - before[name]) * 1000 / max(requests, 1), 2) for name, pid in pids.items()}
+    return {
+        name: round((cpu_seconds(pid) - before[name]) * 1000 / max(requests, 1), 2)
+        for name, pid in pids.items()
+    }
 
 
 def _store_pid(data_dir: Path) -> int | None:
@@ -212,12 +236,21 @@ def _measure(
     return result
 
 
-def _cold(wrk: str | None, url: str, hub: str, bodies: list[str], opts: Options, pids: dict[str, int]) -> dict[str, Any]:
+def _cold(
+    wrk: str | None, url: str, hub: str, bodies: list[str], opts: Options, pids: dict[str, int]
+) -> dict[str, Any]:
     """Distinct requests at full concurrency on a fresh hub: warm-up on the first tenth of
     `bodies`, measured on the rest (each once unless the run outlasts them: see hit ratio)."""
     split = max(1, len(bodies) // 10)
-    return _measure(wrk, loads.Load(url, bodies[split:], {}), opts, hub, opts.connections,
-                    warmup=loads.Load(url, bodies[:split], {}), pids=pids)  # fmt: skip
+    return _measure(
+        wrk,
+        loads.Load(url, bodies[split:], {}),
+        opts,
+        hub,
+        opts.connections,
+        warmup=loads.Load(url, bodies[:split], {}),
+        pids=pids,
+    )
 
 
 def _pids(hub_proc: Any, data_dir: Path) -> dict[str, int]:
@@ -275,47 +308,113 @@ def run_read_path(opts: Options) -> dict[str, Any]:
         with child(hub_cmd, env, tmp / "hub.log", f"{hub}/readyz") as hub_proc:
             column_id = seeded.column_ids[1]
             body = json.dumps({"query": column_page_query(column_id)})
-            page = httpx.post(f"{hub}/graphql", content=body, headers={"content-type": "application/json"}, timeout=30)
+            page = httpx.post(
+                f"{hub}/graphql",
+                content=body,
+                headers={"content-type": "application/json"},
+                timeout=30,
+            )
             _check_page(page.content, "the hub's column page")
-            for sample in (misses[-1], stories[-1]):  # the last ones: the measured runs hardly reach them
-                checked = json.loads(httpx.post(f"{hub}/graphql", content=sample, headers={"content-type": "application/json"}, timeout=30).content)
+            for sample in (
+                misses[-1],
+                stories[-1],
+            ):  # the last ones: the measured runs hardly reach them
+                checked = json.loads(
+                    httpx.post(
+                        f"{hub}/graphql",
+                        content=sample,
+                        headers={"content-type": "application/json"},
+                        timeout=30,
+                    ).content
+                )
                 if checked.get("errors") or not checked.get("data"):
                     raise RuntimeError(f"a sample request answered with errors: {checked}")
             (tmp / "page.json").write_bytes(page.content)
-            bare_cmd = [sys.executable, "-m", "bench.bare", "--port", str(bare_port), "--body", str(tmp / "page.json")]
+            bare_cmd = [
+                sys.executable,
+                "-m",
+                "bench.bare",
+                "--port",
+                str(bare_port),
+                "--body",
+                str(tmp / "page.json"),
+            ]
             with child(bare_cmd, {}, tmp / "bare.log", f"{bare}/healthz") as bare_proc:
-                same = httpx.post(f"{bare}/graphql", content=body, timeout=10).content == page.content
+                same = (
+                    httpx.post(f"{bare}/graphql", content=body, timeout=10).content == page.content
+                )
                 if not same:
                     raise RuntimeError("the bare endpoint does not serve the hub's bytes")
                 bare_runs: list[dict[str, Any]] = []
                 hub_runs: list[dict[str, Any]] = []
                 for n in range(opts.rounds):
-                    print(f"round {n + 1}/{opts.rounds}: bare endpoint, hub (cached) …", file=sys.stderr)
-                    bare_runs.append(_measure(wrk, loads.Load(f"{bare}/graphql", [body], {}), opts, None, opts.connections,
-                                              pids={"bare": bare_proc.pid}))  # fmt: skip
-                    hub_runs.append(_measure(wrk, loads.Load(f"{hub}/graphql", [body], {}), opts, hub, opts.connections,
-                                             pids=_pids(hub_proc, data_dir)))  # fmt: skip
+                    print(
+                        f"round {n + 1}/{opts.rounds}: bare endpoint, hub (cached) …",
+                        file=sys.stderr,
+                    )
+                    bare_runs.append(
+                        _measure(
+                            wrk,
+                            loads.Load(f"{bare}/graphql", [body], {}),
+                            opts,
+                            None,
+                            opts.connections,
+                            pids={"bare": bare_proc.pid},
+                        )
+                    )
+                    hub_runs.append(
+                        _measure(
+                            wrk,
+                            loads.Load(f"{hub}/graphql", [body], {}),
+                            opts,
+                            hub,
+                            opts.connections,
+                            pids=_pids(hub_proc, data_dir),
+                        )
+                    )
         cold: dict[str, dict[str, Any]] = {}
         for name, bodies in (("story_by_id_cold", stories), ("page_cursor_cold", misses)):
-            print(f"{name}: a fresh hub, {opts.connections} connections, distinct requests …", file=sys.stderr)
+            print(
+                f"{name}: a fresh hub, {opts.connections} connections, distinct requests …",
+                file=sys.stderr,
+            )
             with child(hub_cmd, env, tmp / f"hub-{name}.log", f"{hub}/readyz") as hub_proc:
-                cold[name] = _cold(wrk, f"{hub}/graphql", hub, bodies, opts, _pids(hub_proc, data_dir))
+                cold[name] = _cold(
+                    wrk, f"{hub}/graphql", hub, bodies, opts, _pids(hub_proc, data_dir)
+                )
         if opts.mix:
-            print("newsroom mix: a fresh hub (development mode, dev token), bench.pyload …", file=sys.stderr)
+            print(
+                "newsroom mix: a fresh hub (development mode, dev token), bench.pyload …",
+                file=sys.stderr,
+            )
             dev_env = {**env, "RONGHUB_ENV": "development"}
             with child(hub_cmd, dev_env, tmp / "hub-mix.log", f"{hub}/readyz") as hub_proc:
                 mix, tags = mix_bodies(seeded)
                 auth = {"authorization": f"Bearer {TOKEN}"}
                 load = loads.Load(f"{hub}/graphql", mix, auth, tags=tags, check_errors=True)
-                loads.run(None, loads.Load(f"{hub}/graphql", [b for b, t in zip(mix, tags, strict=True) if t == "read"], auth),
-                          opts.connections, opts.warmup, opts.threads)  # fmt: skip
+                loads.run(
+                    None,
+                    loads.Load(
+                        f"{hub}/graphql",
+                        [b for b, t in zip(mix, tags, strict=True) if t == "read"],
+                        auth,
+                    ),
+                    opts.connections,
+                    opts.warmup,
+                    opts.threads,
+                )
                 pids = _pids(hub_proc, data_dir)
                 before = _drained(hub, 30.0)
                 cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
-                mixed = loads.run(None, load, opts.connections, opts.duration, opts.threads, 30.0).as_dict()
+                mixed = loads.run(
+                    None, load, opts.connections, opts.duration, opts.threads, 30.0
+                ).as_dict()
                 answered = sum(_drained(hub, 30.0).values()) - sum(before.values())
-                cold["newsroom_mix"] = {**mixed, "connections": opts.connections,
-                                        "cpu_ms_per_request": _cpu_per_request(pids, cpu_before, int(answered))}  # fmt: skip
+                cold["newsroom_mix"] = {
+                    **mixed,
+                    "connections": opts.connections,
+                    "cpu_ms_per_request": _cpu_per_request(pids, cpu_before, int(answered)),
+                }
     scenarios = {"bare": _median(bare_runs), "hub_cached": _median(hub_runs), **cold}
     bare_rps = scenarios["bare"]["rps"]
     ratio = scenarios["hub_cached"]["rps"] / bare_rps

@@ -77,9 +77,14 @@ async def six(data: bytes, case: str) -> list[str]:
         settings = Settings()
         limit_pillow(settings.media_max_image_pixels)
         gate = DecodeGate(settings.media_max_concurrent_decodes)
-        jobs = [gate.run(render, data, spec, focal, settings.media_max_image_pixels) for _ in range(6)]
+        jobs = [
+            gate.run(render, data, spec, focal, settings.media_max_image_pixels) for _ in range(6)
+        ]
     results = await asyncio.gather(*jobs, return_exceptions=True)
-    return [r.code if hasattr(r, "code") else ("ok" if isinstance(r, bytes) else repr(r)) for r in results]
+    return [
+        r.code if hasattr(r, "code") else ("ok" if isinstance(r, bytes) else repr(r))
+        for r in results
+    ]
 
 
 def one(case: str, path: str) -> dict[str, object]:
@@ -92,9 +97,16 @@ def one(case: str, path: str) -> dict[str, object]:
     outcomes = asyncio.run(six(data, case))
     seconds = time.perf_counter() - started
     time.sleep(0.5)
-    return {"case": case, "megapixels": megapixels, "png_mb": round(len(data) / 2**20, 1),
-            "rss_before_mb": round(before), "peak_rss_mb": round(rss_mb("VmHWM")),
-            "rss_after_mb": round(rss_mb()), "seconds": round(seconds, 1), "outcomes": outcomes}  # fmt: skip
+    return {
+        "case": case,
+        "megapixels": megapixels,
+        "png_mb": round(len(data) / 2**20, 1),
+        "rss_before_mb": round(before),
+        "peak_rss_mb": round(rss_mb("VmHWM")),
+        "rss_after_mb": round(rss_mb()),
+        "seconds": round(seconds, 1),
+        "outcomes": outcomes,
+    }
 
 
 def main() -> None:
@@ -111,7 +123,10 @@ def main() -> None:
             with open(path, "wb") as f:
                 f.write(big_png(megapixels))
             for case in ("unbounded", "gated"):
-                subprocess.run([sys.executable, "-m", "bench.rendition_rss", "--case", case, "--png", path], check=True)
+                subprocess.run(
+                    [sys.executable, "-m", "bench.rendition_rss", "--case", case, "--png", path],
+                    check=True,
+                )
 
 
 if __name__ == "__main__":

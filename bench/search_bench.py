@@ -67,20 +67,93 @@ BUILT = "search-bench.json"  # in the data directory: what was built there
 LAG_SAMPLES = 20
 TENANTS = ("bench-a", "bench-b", "bench-c")
 
-PLACES = ["示例区", "岚溪镇", "青禾乡", "石桥村", "云塘街道", "北湖社区", "南岭镇", "白鹭湾", "东坪村", "西溪工业园"]
-ORGS = ["区融媒体中心", "区卫健委", "区教育局", "区交通局", "区应急管理局", "区文旅局", "镇政府", "村委会", "区人民医院", "区税务局"]
-TOPICS = [
-    "乡村振兴", "防汛抗旱", "垃圾分类", "疫苗接种", "医疗保险", "道路改造", "文化节", "消防演练", "农产品直播",
-    "老旧小区改造", "义务教育", "公交线路", "志愿服务", "安全生产", "环境整治", "招商引资", "就业招聘", "非遗传承",
+PLACES = [
+    "示例区",
+    "岚溪镇",
+    "青禾乡",
+    "石桥村",
+    "云塘街道",
+    "北湖社区",
+    "南岭镇",
+    "白鹭湾",
+    "东坪村",
+    "西溪工业园",
 ]
-VERBS = ["召开", "开展", "启动", "推进", "完成", "发布", "举办", "部署", "检查", "表彰", "调研", "落实"]
+ORGS = [
+    "区融媒体中心",
+    "区卫健委",
+    "区教育局",
+    "区交通局",
+    "区应急管理局",
+    "区文旅局",
+    "镇政府",
+    "村委会",
+    "区人民医院",
+    "区税务局",
+]
+TOPICS = [
+    "乡村振兴",
+    "防汛抗旱",
+    "垃圾分类",
+    "疫苗接种",
+    "医疗保险",
+    "道路改造",
+    "文化节",
+    "消防演练",
+    "农产品直播",
+    "老旧小区改造",
+    "义务教育",
+    "公交线路",
+    "志愿服务",
+    "安全生产",
+    "环境整治",
+    "招商引资",
+    "就业招聘",
+    "非遗传承",
+]
+VERBS = [
+    "召开",
+    "开展",
+    "启动",
+    "推进",
+    "完成",
+    "发布",
+    "举办",
+    "部署",
+    "检查",
+    "表彰",
+    "调研",
+    "落实",
+]
 OBJECTS = [
-    "专题会议", "工作方案", "现场推进会", "培训活动", "宣传周", "检查行动", "惠民政策", "建设项目", "服务窗口",
-    "便民措施", "应急预案", "示范点", "待处理事项", "群众来信", "问题清单", "督查通报",
+    "专题会议",
+    "工作方案",
+    "现场推进会",
+    "培训活动",
+    "宣传周",
+    "检查行动",
+    "惠民政策",
+    "建设项目",
+    "服务窗口",
+    "便民措施",
+    "应急预案",
+    "示范点",
+    "待处理事项",
+    "群众来信",
+    "问题清单",
+    "督查通报",
 ]
 FILLERS = [
-    "据了解", "截至目前", "下一步", "会上", "活动现场", "记者从有关部门获悉", "工作人员介绍", "居民纷纷表示",
-    "按照统一部署", "在各方共同努力下",
+    "据了解",
+    "截至目前",
+    "下一步",
+    "会上",
+    "活动现场",
+    "记者从有关部门获悉",
+    "工作人员介绍",
+    "居民纷纷表示",
+    "按照统一部署",
+    "在各方共同努力下",
 ]
 NUMBERS = ["三", "五", "十二", "二十", "一百", "三百余", "两千多", "1.5万"]
 COLUMNS = ["要闻", "民生", "经济", "城事", "人文", "图集", "专题", "通知"]
@@ -159,33 +232,56 @@ async def build(n: int, data_dir: Path, console: Console) -> Built:
     t2s = opencc.OpenCC("s2t")
     settings = Settings(data_dir=data_dir, default_tenant=TENANTS[0], mongodb_uri=None)
     built = Built(n=n, index_seconds=0.0, store_seconds=0.0)
-    service = SearchService(TantivyEngine(data_dir / "search", heap_bytes=200_000_000), Lexicons(use_store=False))
+    service = SearchService(
+        TantivyEngine(data_dir / "search", heap_bytes=200_000_000), Lexicons(use_store=False)
+    )
     with store_for(settings) as ready:
         assert ready.mongodb_uri
         database = await connect(ready.mongodb_uri, ready.mongodb_db)
         await service.start()
         try:
             for tenant in TENANTS:
-                columns = [ColumnDoc(tenant=tenant, name=name, slug=f"c{k}", position=k) for k, name in enumerate(COLUMNS)]
+                columns = [
+                    ColumnDoc(tenant=tenant, name=name, slug=f"c{k}", position=k)
+                    for k, name in enumerate(COLUMNS)
+                ]
                 await ColumnDoc.insert_many(columns)
                 built.columns[tenant] = {c.name: c.id for c in columns}
-                await TenantDoc(id=tenant, tenant=tenant, name=f"{tenant} 融媒体中心(压测)").insert()
+                await TenantDoc(
+                    id=tenant, tenant=tenant, name=f"{tenant} 融媒体中心(压测)"
+                ).insert()
             for lo in range(0, n, BATCH):
                 heads: list[StoryDoc] = []
                 public: list[PublishedStoryDoc] = []
                 for i in range(lo, min(n, lo + BATCH)):
                     f = make_story(rng, i, t2s)
                     content = build_content(
-                        {"title": f["title"], "summary": f["summary"], "body_text": f["body_text"], "tags": f["tags"],
-                         "column_id": built.columns[f["tenant"]][f["column"]], "type": f["type"]},
+                        {
+                            "title": f["title"],
+                            "summary": f["summary"],
+                            "body_text": f["body_text"],
+                            "tags": f["tags"],
+                            "column_id": built.columns[f["tenant"]][f["column"]],
+                            "type": f["type"],
+                        },
                         200_000,
-                    )  # fmt: skip
+                    )
                     doc = StoryDoc(
-                        id=new_id(), tenant=f["tenant"], status=StoryStatus(f["status"]),
-                        content_hash=content.content_hash(), created_at=f["updated_at"], updated_at=f["updated_at"],
-                        published_at=f["published_at"], created_by="bench", updated_by="bench",
-                        **{**content.model_dump(), "tags": list(content.tags), "asset_ids": list(content.asset_ids)},
-                    )  # fmt: skip
+                        id=new_id(),
+                        tenant=f["tenant"],
+                        status=StoryStatus(f["status"]),
+                        content_hash=content.content_hash(),
+                        created_at=f["updated_at"],
+                        updated_at=f["updated_at"],
+                        published_at=f["published_at"],
+                        created_by="bench",
+                        updated_by="bench",
+                        **{
+                            **content.model_dump(),
+                            "tags": list(content.tags),
+                            "asset_ids": list(content.asset_ids),
+                        },
+                    )
                     heads.append(doc)
                     if doc.status == StoryStatus.PUBLISHED:
                         public.append(PublishedStoryDoc(**doc.model_dump()))
@@ -208,7 +304,9 @@ async def build(n: int, data_dir: Path, console: Console) -> Built:
                 if (lo // BATCH) % 10 == 0:
                     console.print(f"  built {min(n, lo + BATCH):,}/{n:,}")
             for tenant in TENANTS:
-                await StoryRepository(Scope(tenant, actor="bench", public_only=False)).bump_read_model()
+                await StoryRepository(
+                    Scope(tenant, actor="bench", public_only=False)
+                ).bump_read_model()
         finally:
             await service.close()
             await database.close()
@@ -255,10 +353,13 @@ def kinds(rng: random.Random) -> list[Kind]:
         # long questions (question words optional, most words required, phrase and
         # proximity boosts), homophone typos (vocabulary lookup, then the corrected
         # query) and Taiwan wording (a second reading)
-        Kind("question", [
-            f"{rng.choice(PLACES)}的{rng.choice(TOPICS)}{rng.choice(['什么时候', '在哪里', '怎么'])}{rng.choice(VERBS)}{rng.choice(OBJECTS)}"
-            for _ in range(n)
-        ]),
+        Kind(
+            "question",
+            [
+                f"{rng.choice(PLACES)}的{rng.choice(TOPICS)}{rng.choice(['什么时候', '在哪里', '怎么'])}{rng.choice(VERBS)}{rng.choice(OBJECTS)}"
+                for _ in range(n)
+            ],
+        ),
         Kind("homophone", [rng.choice(HOMOPHONES) for _ in range(n)]),
         Kind("regional", [rng.choice(REGIONAL) for _ in range(n)]),
     ]
@@ -277,7 +378,9 @@ async def _timed(n: int, make: Callable[[int], Awaitable[Any]]) -> tuple[list[fl
     return out, results
 
 
-async def engine_queries(data_dir: Path, built: Built, rng: random.Random) -> dict[str, dict[str, float]]:
+async def engine_queries(
+    data_dir: Path, built: Built, rng: random.Random
+) -> dict[str, dict[str, float]]:
     """Each kind through the search service in this process (CPU: this process's)."""
     service = SearchService(TantivyEngine(data_dir / "search"), Lexicons(use_store=False))
     await service.start()
@@ -291,19 +394,27 @@ async def engine_queries(data_dir: Path, built: Built, rng: random.Random) -> di
             texts = kind.texts[WARMUP:]
 
             def one(i: int, kind: Kind = kind, texts: list[str] = texts) -> Awaitable[Any]:
-                flt = SearchFilter(columns=(rng.choice(columns),), statuses=("published", "draft")) if kind.filtered else None
+                flt = (
+                    SearchFilter(columns=(rng.choice(columns),), statuses=("published", "draft"))
+                    if kind.filtered
+                    else None
+                )
                 sort = SortOrder.PUBLISHED_AT if kind.filtered else SortOrder.RELEVANCE
-                return service.search(public if kind.public else newsroom, texts[i], flt, sort, facets=kind.facets)
+                return service.search(
+                    public if kind.public else newsroom, texts[i], flt, sort, facets=kind.facets
+                )
 
             cpu = time.process_time()
             samples, pages = await _timed(len(texts), one)
             out[kind.name] = {
-                **_ms(samples), "cpu_ms": _cpu_ms(cpu, len(texts)),
+                **_ms(samples),
+                "cpu_ms": _cpu_ms(cpu, len(texts)),
                 "mean_matches": round(statistics.fmean(p.total for p in pages), 1),
-            }  # fmt: skip
+            }
         cpu = time.process_time()
         samples, _ = await _timed(
-            QUERIES_PER_KIND, lambda i: service.suggest(public, rng.choice(["xiang", "乡村", "fx", "岚溪"]))
+            QUERIES_PER_KIND,
+            lambda i: service.suggest(public, rng.choice(["xiang", "乡村", "fx", "岚溪"])),
         )
         out["suggest"] = {**_ms(samples), "cpu_ms": _cpu_ms(cpu, QUERIES_PER_KIND)}
         return out
@@ -332,7 +443,9 @@ def graphql_body(kind: Kind, text: str, column: str | None) -> bytes:
     return json.dumps({"query": query, "variables": variables}, ensure_ascii=False).encode()
 
 
-def graphql_queries(data_dir: Path, built: Built, rng: random.Random, console: Console) -> dict[str, dict[str, float]]:
+def graphql_queries(
+    data_dir: Path, built: Built, rng: random.Random, console: Console
+) -> dict[str, dict[str, float]]:
     """Each kind over HTTP against `ronghub serve` on the built data directory."""
     from bench.procs import child
     from bench.readpath import cpu_seconds
@@ -353,7 +466,13 @@ def graphql_queries(data_dir: Path, built: Built, rng: random.Random, console: C
     columns = list(built.columns[TENANTS[0]].values())
     out: dict[str, dict[str, float]] = {}
     # a busy shared machine can take minutes to start a hub on a large data directory
-    with child([sys.executable, "-m", "hub.cli", "serve"], env, data_dir / "hub.log", f"{base}/readyz", ready_timeout=600) as proc:
+    with child(
+        [sys.executable, "-m", "hub.cli", "serve"],
+        env,
+        data_dir / "hub.log",
+        f"{base}/readyz",
+        ready_timeout=600,
+    ) as proc:
         record = StoreRecord.read(data_dir / "store" / RECORD)
         pids = [proc.pid, *([record.pid] if record else [])]
         # the hub's background work (job worker polls, store housekeeping) spends CPU while
@@ -387,10 +506,11 @@ def graphql_queries(data_dir: Path, built: Built, rng: random.Random, console: C
                 spent = sum(cpu_seconds(p) for p in pids) - cpu
                 net = spent - idle_rate * sum(samples)
                 out[kind.name] = {
-                    **_ms(samples), "cpu_ms": round(spent * 1000 / len(samples), 2),
+                    **_ms(samples),
+                    "cpu_ms": round(spent * 1000 / len(samples), 2),
                     "cpu_ms_net_of_idle": round(max(0.0, net) * 1000 / len(samples), 2),
                     "mean_matches": round(statistics.fmean(totals), 1),
-                }  # fmt: skip
+                }
                 console.print(f"  graphql {kind.name}: {out[kind.name]}")
     return out
 
@@ -417,9 +537,13 @@ async def _lag(workdir: Path) -> dict[str, float]:
             for i in range(LAG_SAMPLES):
                 word = f"测{i}试{i}"
                 started = time.perf_counter()
-                story = await repo.create({"title": f"延迟样本{word}", "body_text": "示例区今日天气晴"})
+                story = await repo.create(
+                    {"title": f"延迟样本{word}", "body_text": "示例区今日天气晴"}
+                )
                 await search_service.handle_story_changed(tenant, story.id)
-                page = await service.search(Scope(tenant, actor="bench", public_only=False), f"延迟样本{word}", facets=False)
+                page = await service.search(
+                    Scope(tenant, actor="bench", public_only=False), f"延迟样本{word}", facets=False
+                )
                 assert page.total >= 1, "a saved story was not searchable"
                 samples.append(time.perf_counter() - started)
             return _ms(samples)
@@ -432,7 +556,9 @@ async def _lag(workdir: Path) -> dict[str, float]:
 def _check_populated(name: str, figures: dict[str, float], n: int) -> None:
     # ten matches on average from 2,000 stories up (a quick run on fewer asks for fewer)
     if "mean_matches" in figures and figures["mean_matches"] < min(10, n // 200):
-        raise RuntimeError(f"the {name} queries match almost nothing ({figures}): the bench would measure an empty index")
+        raise RuntimeError(
+            f"the {name} queries match almost nothing ({figures}): the bench would measure an empty index"
+        )
 
 
 def run(n: int, data_dir: Path, console: Console) -> dict[str, Any]:
@@ -467,23 +593,46 @@ def main() -> dict[str, Any]:
     n = int(os.environ.get("RONGHUB_BENCH_SEARCH_N", DEFAULT_N))
     keep = os.environ.get("RONGHUB_BENCH_SEARCH_DIR")
     console = Console(stderr=True, width=max(140, Console(stderr=True).width))
-    console.print(f"[bold]search bench[/bold]: {n:,} synthetic stories, embedded tantivy, GraphQL over HTTP")
+    console.print(
+        f"[bold]search bench[/bold]: {n:,} synthetic stories, embedded tantivy, GraphQL over HTTP"
+    )
     if keep:
         results = run(n, Path(keep), console)
     else:
         with tempfile.TemporaryDirectory(prefix="ronghub-search-bench-") as tmp:
             results = run(n, Path(tmp), console)
-    table = Table(title=f"search: {n:,} stories, {results['index_docs_per_second']:,} stories/s indexing, load {results['loadavg']}")
+    table = Table(
+        title=f"search: {n:,} stories, {results['index_docs_per_second']:,} stories/s indexing, load {results['loadavg']}"
+    )
     table.add_column("measure")
-    for col in ("matches", "engine p50", "engine p95", "engine CPU", "GraphQL p50", "GraphQL p95", "GraphQL CPU", "GraphQL CPU net"):
+    for col in (
+        "matches",
+        "engine p50",
+        "engine p95",
+        "engine CPU",
+        "GraphQL p50",
+        "GraphQL p95",
+        "GraphQL CPU",
+        "GraphQL CPU net",
+    ):
         table.add_column(col + (" ms" if col != "matches" else ""), justify="right")
     for name, e in results["queries"].items():
         g = results["graphql"].get(name, {})
-        table.add_row(name, str(e.get("mean_matches", "")), str(e["p50_ms"]), str(e["p95_ms"]), str(e["cpu_ms"]),
-                      str(g.get("p50_ms", "")), str(g.get("p95_ms", "")), str(g.get("cpu_ms", "")),
-                      str(g.get("cpu_ms_net_of_idle", "")))  # fmt: skip
+        table.add_row(
+            name,
+            str(e.get("mean_matches", "")),
+            str(e["p50_ms"]),
+            str(e["p95_ms"]),
+            str(e["cpu_ms"]),
+            str(g.get("p50_ms", "")),
+            str(g.get("p95_ms", "")),
+            str(g.get("cpu_ms", "")),
+            str(g.get("cpu_ms_net_of_idle", "")),
+        )
     lag = results["save_to_searchable"]
-    table.add_row("save → searchable", "", str(lag["p50_ms"]), str(lag["p95_ms"]), "", "", "", "", "")
+    table.add_row(
+        "save → searchable", "", str(lag["p50_ms"]), str(lag["p95_ms"]), "", "", "", "", ""
+    )
     console.print(table)
     return results
 

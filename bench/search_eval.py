@@ -47,7 +47,9 @@ class Judged:
 def load_queries(path: Path = QUERIES) -> list[Judged]:
     """The judged queries of the TOML file."""
     data = tomllib.loads(path.read_text(encoding="utf-8"))
-    return [Judged(cls=q["class"], query=q["q"], relevant=dict(q["relevant"])) for q in data["query"]]
+    return [
+        Judged(cls=q["class"], query=q["q"], relevant=dict(q["relevant"])) for q in data["query"]
+    ]
 
 
 def seeds_dir() -> Path:
@@ -55,13 +57,18 @@ def seeds_dir() -> Path:
     configured = os.environ.get("RONGHUB_SEEDS_DIR")
     if configured:
         return Path(configured)
-    return next((p / "shared" / "seeds" for p in ROOT.parents if (p / "shared" / "seeds").is_dir()), ROOT.parent / "shared" / "seeds")
+    return next(
+        (p / "shared" / "seeds" for p in ROOT.parents if (p / "shared" / "seeds").is_dir()),
+        ROOT.parent / "shared" / "seeds",
+    )
 
 
 # ---- metrics (pure) -------------------------------------------------------------------
 
 
-def reciprocal_rank(ranked: Sequence[str], relevant: Mapping[str, int], depth: int = DEPTH) -> float:
+def reciprocal_rank(
+    ranked: Sequence[str], relevant: Mapping[str, int], depth: int = DEPTH
+) -> float:
     """1/rank of the first relevant story in the first `depth`, else 0."""
     for i, key in enumerate(ranked[:depth], start=1):
         if relevant.get(key, 0) > 0:
@@ -89,7 +96,9 @@ def corpus() -> list[tuple[str, str, str, str, tuple[str, ...]]]:
     out = []
     for s in STORIES:
         summary = " ".join(p for p in (s.get("subtitle"), s.get("summary")) if p)
-        out.append((s["title"], s["title"], summary, s.get("body_text", ""), tuple(s.get("tags", ()))))
+        out.append(
+            (s["title"], s["title"], summary, s.get("body_text", ""), tuple(s.get("tags", ())))
+        )
     for path in sorted(seeds_dir().glob("0*.txt")):
         first, _, rest = path.read_text(encoding="utf-8").lstrip("\n").partition("\n")
         out.append((f"seed:{path.name[:3]}", first.strip()[:200], "", rest, ()))
@@ -114,14 +123,23 @@ async def evaluate(queries: Sequence[Judged]) -> dict[str, Any]:
         await service.start()
         try:
             ids = {f"s{i:03d}": d[0] for i, d in enumerate(docs)}
-            await service.index_documents([
-                SearchDocument(
-                    tenant=TENANT, id=f"s{i:03d}", title=title, summary=summary, body=body, tags=tags,
-                    status="published", audience="public",
-                    published_at=1_700_000_000_000 + i * 60_000, updated_at=1_700_000_000_000 + i * 60_000,
-                )
-                for i, (_, title, summary, body, tags) in enumerate(docs)
-            ])
+            await service.index_documents(
+                [
+                    SearchDocument(
+                        tenant=TENANT,
+                        id=f"s{i:03d}",
+                        title=title,
+                        summary=summary,
+                        body=body,
+                        tags=tags,
+                        status="published",
+                        audience="public",
+                        published_at=1_700_000_000_000 + i * 60_000,
+                        updated_at=1_700_000_000_000 + i * 60_000,
+                    )
+                    for i, (_, title, summary, body, tags) in enumerate(docs)
+                ]
+            )
             scope = Scope(tenant=TENANT)
             rows = []
             for q in queries:
@@ -129,11 +147,17 @@ async def evaluate(queries: Sequence[Judged]) -> dict[str, Any]:
                 page = await service.search(scope, q.query, limit=DEPTH, facets=False)
                 ms = (time.perf_counter() - started) * 1000
                 ranked = [ids[h.id] for h in page.hits]
-                rows.append({
-                    "class": q.cls, "query": q.query, "ranked": ranked,
-                    "rr": reciprocal_rank(ranked, q.relevant), "ndcg5": ndcg(ranked, q.relevant),
-                    "ms": ms, "did_you_mean": getattr(page, "did_you_mean", None),
-                })
+                rows.append(
+                    {
+                        "class": q.cls,
+                        "query": q.query,
+                        "ranked": ranked,
+                        "rr": reciprocal_rank(ranked, q.relevant),
+                        "ndcg5": ndcg(ranked, q.relevant),
+                        "ms": ms,
+                        "did_you_mean": getattr(page, "did_you_mean", None),
+                    }
+                )
         finally:
             await service.close()
     return summarise(rows)
@@ -160,8 +184,12 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(prog="search-eval", description=__doc__.splitlines()[0])
-    parser.add_argument("--json", type=Path, help="also write the figures (and every query's ranking) here")
-    parser.add_argument("--misses", action="store_true", help="list the queries whose first hit is not relevant")
+    parser.add_argument(
+        "--json", type=Path, help="also write the figures (and every query's ranking) here"
+    )
+    parser.add_argument(
+        "--misses", action="store_true", help="list the queries whose first hit is not relevant"
+    )
     args = parser.parse_args(argv)
     result = asyncio.run(evaluate(load_queries()))
 
@@ -177,11 +205,16 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     table.add_row("overall", str(o["n"]), f"{o['mrr']:.3f}", f"{o['ndcg5']:.3f}", style="bold")
     console = Console()
     console.print(table)
-    console.print(f"query p95 {o['p95_ms']:.1f} ms (small corpus; see bench/search_bench.py for 100k)")
+    console.print(
+        f"query p95 {o['p95_ms']:.1f} ms (small corpus; see bench/search_bench.py for 100k)"
+    )
     if args.misses:
         for r in result["rows"]:
             if r["rr"] < 1.0:
-                console.print(f"[{r['class']}] {r['query']} rr={r['rr']:.2f} → {r['ranked'][:3]}", markup=False)
+                console.print(
+                    f"[{r['class']}] {r['query']} rr={r['rr']:.2f} → {r['ranked'][:3]}",
+                    markup=False,
+                )
     if args.json:
         args.json.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     return result

@@ -48,7 +48,9 @@ def _fields(i: int, column_id: str, cover_id: str) -> dict[str, object]:
     }
 
 
-async def seed_stories(settings: Settings, count: int = 10_000, max_body_chars: int = 200_000) -> Seeded:
+async def seed_stories(
+    settings: Settings, count: int = 10_000, max_body_chars: int = 200_000
+) -> Seeded:
     """Write the tenant, 8 columns, `count` cover assets and `count` published stories."""
     assert settings.mongodb_uri, "seed_stories needs a store (use hub.runtime.store_for)"
     database = await connect(settings.mongodb_uri, settings.mongodb_db)
@@ -66,7 +68,9 @@ async def seed_stories(settings: Settings, count: int = 10_000, max_body_chars: 
             stories: list[StoryDoc] = []
             for i in range(start, min(start + BATCH, count)):
                 column_id = seeded.column_ids[i % len(columns)]
-                cover = AssetDoc(tenant=tenant, uri=f"asset://bench/cover-{i}.jpg", title=f"封面{i}")
+                cover = AssetDoc(
+                    tenant=tenant, uri=f"asset://bench/cover-{i}.jpg", title=f"封面{i}"
+                )
                 content = build_content(_fields(i, column_id, cover.id), max_body_chars)
                 at = T0_MS + i * 60_000
                 doc = StoryDoc(
@@ -80,7 +84,11 @@ async def seed_stories(settings: Settings, count: int = 10_000, max_body_chars: 
                     published_at=at,
                     created_by=SEED_ACTOR,
                     updated_by=SEED_ACTOR,
-                    **{**content.model_dump(), "tags": list(content.tags), "asset_ids": list(content.asset_ids)},
+                    **{
+                        **content.model_dump(),
+                        "tags": list(content.tags),
+                        "asset_ids": list(content.asset_ids),
+                    },
                 )
                 assets.append(cover)
                 stories.append(doc)
@@ -88,7 +96,9 @@ async def seed_stories(settings: Settings, count: int = 10_000, max_body_chars: 
             await AssetDoc.insert_many(assets)
             await StoryDoc.insert_many(stories)
             # the public read model, as the app channel would have written it on approval
-            await PublishedStoryDoc.insert_many([PublishedStoryDoc(**s.model_dump()) for s in stories])
+            await PublishedStoryDoc.insert_many(
+                [PublishedStoryDoc(**s.model_dump()) for s in stories]
+            )
         await StoryRepository(scope).bump_read_model()
         await TenantDoc(id=tenant, tenant=tenant, name="示例区融媒体中心(压测)").insert()
         return seeded

@@ -29,12 +29,26 @@ from hub.store.scope import Scope
 
 
 async def measure(uri: str, data_dir: Path, rounds: int) -> dict[str, list[float]]:
-    settings = Settings(mongodb_uri=uri, mongodb_db="bench_" + new_id()[-8:], data_dir=data_dir,
-                        worker_in_process=False, token_rate_limit_ip="",
-                        signin_free_failures_per_address=100_000, signin_free_failures_per_name=100_000)  # fmt: skip
+    settings = Settings(
+        mongodb_uri=uri,
+        mongodb_db="bench_" + new_id()[-8:],
+        data_dir=data_dir,
+        worker_in_process=False,
+        token_rate_limit_ip="",
+        signin_free_failures_per_address=100_000,
+        signin_free_failures_per_name=100_000,
+    )
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="on", proxy_headers=False))  # fmt: skip
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(settings),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="on",
+            proxy_headers=False,
+        )
+    )
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():
@@ -46,14 +60,24 @@ async def measure(uri: str, data_dir: Path, rounds: int) -> dict[str, list[float
         await directory.create_tenant(tenant, "bench", actor="bench")
         name = "u-" + new_id()[-8:].lower()
         scope = Scope(tenant=tenant, actor="bench", public_only=False)
-        await directory.UserRepository(scope).create(name, "bench", "correct horse 42", [Grant.parse("reporter")])
+        await directory.UserRepository(scope).create(
+            name, "bench", "correct horse 42", [Grant.parse("reporter")]
+        )
         for n in range(rounds + 3):  # the first rounds warm up
             for label, username in (("unknown username", f"nobody-{n}"), ("wrong password", name)):
                 started = time.perf_counter()
-                response = await http.post("/oauth/token", data={"grant_type": "password", "username": username,
-                                                                 "password": "wrong password"})  # fmt: skip
+                response = await http.post(
+                    "/oauth/token",
+                    data={
+                        "grant_type": "password",
+                        "username": username,
+                        "password": "wrong password",
+                    },
+                )
                 elapsed = (time.perf_counter() - started) * 1000
-                assert response.status_code == 400 and response.json()["code"] == "INVALID_GRANT", response.text
+                assert response.status_code == 400 and response.json()["code"] == "INVALID_GRANT", (
+                    response.text
+                )
                 if n >= 3:
                     times[label].append(elapsed)
     server.should_exit = True
@@ -69,8 +93,10 @@ def main() -> None:
         times = asyncio.run(measure(store.uri, Path(tmp) / "data", args.rounds))
     for label, values in times.items():
         values.sort()
-        print(f"{label:17} n={len(values)} median={statistics.median(values):.1f} ms "
-              f"p90={values[int(len(values) * 0.9) - 1]:.1f} ms mean={statistics.fmean(values):.1f} ms")
+        print(
+            f"{label:17} n={len(values)} median={statistics.median(values):.1f} ms "
+            f"p90={values[int(len(values) * 0.9) - 1]:.1f} ms mean={statistics.fmean(values):.1f} ms"
+        )
 
 
 if __name__ == "__main__":

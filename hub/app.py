@@ -88,7 +88,9 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        database = await connect(uri, settings.mongodb_db, command_listeners, settings.store_timeout_seconds)
+        database = await connect(
+            uri, settings.mongodb_db, command_listeners, settings.store_timeout_seconds
+        )
         app.state.database = database
         search = SearchService(build_engine(settings))
         await search.start()
@@ -101,10 +103,14 @@ def create_app(
             async with contextlib.AsyncExitStack() as stack:
                 await stack.enter_async_context(polling(generations, READ_MODEL_POLL_SECONDS))
                 app.state.auth = await stack.enter_async_context(auth_running(settings))
-                await stack.enter_async_context(app.state.read_counter.running(settings.reach_flush_seconds))
+                await stack.enter_async_context(
+                    app.state.read_counter.running(settings.reach_flush_seconds)
+                )
                 if settings.worker_in_process:
                     await stack.enter_async_context(running_worker(builtin_consumers(app.state)))
-                    await stack.enter_async_context(wenzheng_deadlines.following(app.state.wenzheng_clock))
+                    await stack.enter_async_context(
+                        wenzheng_deadlines.following(app.state.wenzheng_clock)
+                    )
                 yield
                 # Shutting down. Work still waiting on the store after a short grace (a
                 # store that is away, a job stuck on it) is cut off by closing the client:
@@ -123,14 +129,27 @@ def create_app(
 
     allow = AllowHeaders()
     app = Litestar(
-        route_handlers=[home.home, graphql.graphql_post, graphql.graphql_get, graphql_ws.graphql_ws, health.healthz, health.readyz, health.metrics,
-                        *media_rest.ROUTES, oauth.token, oauth.revoke, oauth.jwks, oidc.oidc_login, oidc.oidc_callback,
-                        *feeds_rest.ROUTES,  # feeds
-                        *wenzheng_rest.ROUTES,  # 问政: figures as CSV / XLSX
-                        assets.router(),  # GraphiQL's and the OpenAPI page's assets, served locally
-                        *(console_routes() if settings.console_enabled else []),
-                        preview.preview_page,  # shared draft previews
-                        *reach_rest.ROUTES],  # 传播效果 and 绩效: beacon, exports, charts
+        route_handlers=[
+            home.home,
+            graphql.graphql_post,
+            graphql.graphql_get,
+            graphql_ws.graphql_ws,
+            health.healthz,
+            health.readyz,
+            health.metrics,
+            *media_rest.ROUTES,
+            oauth.token,
+            oauth.revoke,
+            oauth.jwks,
+            oidc.oidc_login,
+            oidc.oidc_callback,
+            *feeds_rest.ROUTES,  # feeds
+            *wenzheng_rest.ROUTES,  # 问政: figures as CSV / XLSX
+            assets.router(),  # GraphiQL's and the OpenAPI page's assets, served locally
+            *(console_routes() if settings.console_enabled else []),
+            preview.preview_page,  # shared draft previews
+            *reach_rest.ROUTES,
+        ],  # 传播效果 and 绩效: beacon, exports, charts
         lifespan=[lifespan],
         before_send=[allow],
         state=_state(settings, generations, store),
@@ -150,7 +169,10 @@ def create_app(
     # the fast path answers before any middleware would run: with CORS on, requests with
     # an Origin header go through litestar's CORS middleware instead
     app.asgi_handler = graphql.CachedReads(
-        app.asgi_handler, app.state.response_cache, settings, cross_origin=app.cors_config is not None,
+        app.asgi_handler,
+        app.state.response_cache,
+        settings,
+        cross_origin=app.cors_config is not None,
         counter=app.state.read_counter,
     )
     return app
@@ -184,12 +206,18 @@ def _state(settings: Settings, generations: Generations, store: Any) -> Any:
             "distribution": build_distribution(settings, on_read_model_change=generations.advance),
             "schema": build_schema(settings),
             "response_cache": ResponseCache(generations, settings.read_cache_entries),
-            "persisted": PersistedDocuments(settings.graphql_trusted_documents, settings.graphql_apq_entries),
+            "persisted": PersistedDocuments(
+                settings.graphql_trusted_documents, settings.graphql_apq_entries
+            ),
             # 传播效果: the app's anonymous reads, buffered and flushed (hub/reach/reads.py)
-            "read_counter": ReadCounter(enabled=settings.reach_count_reads, remembered=settings.read_cache_entries),
+            "read_counter": ReadCounter(
+                enabled=settings.reach_count_reads, remembered=settings.read_cache_entries
+            ),
             "column_cache": column_cache,
             # 问政: its clock (deadlines, reminders; tests put a manual one here) and intake limits
             "wenzheng_clock": clock_for(settings.wenzheng_clock_file),
-            "wenzheng_limiter": IntakeLimiter(settings.wenzheng_rate_limit_client, settings.wenzheng_rate_limit_contact),
+            "wenzheng_limiter": IntakeLimiter(
+                settings.wenzheng_rate_limit_client, settings.wenzheng_rate_limit_contact
+            ),
         }
     )

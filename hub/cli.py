@@ -29,18 +29,28 @@ def _urls(settings: Settings, center: str | None = None) -> None:
     console.print(f"[bold]Ronghub {__version__}[/bold] 已启动 / is running")
     # the center anonymous reads and the development token use: `--tenant` of the admin commands
     named = f"{center} " if center else ""
-    console.print(f"  Center    {named}(tenant {settings.default_tenant})  默认中心 / the default center")
+    console.print(
+        f"  Center    {named}(tenant {settings.default_tenant})  默认中心 / the default center"
+    )
     console.print(f"  Home      {base}/  首页 / home")
     if settings.console_enabled:
         console.print(f"  编辑台    {base}/console/  融汇编辑台 / the newsroom console")
-    console.print(f"  GraphQL   {base}/graphql   "
-                  + ("(浏览器中为 GraphiQL / GraphiQL in a browser)" if settings.development else "查询接口 / the API"))
+    console.print(
+        f"  GraphQL   {base}/graphql   "
+        + (
+            "(浏览器中为 GraphiQL / GraphiQL in a browser)"
+            if settings.development
+            else "查询接口 / the API"
+        )
+    )
     console.print(f"  OpenAPI   {base}/schema  接口文档 / API reference")
     console.print(f"  Health    {base}/healthz   {base}/readyz   {base}/metrics  健康检查 / health")
     console.print(f"  Data      {settings.data_dir.resolve()}  数据目录 / data folder")
     # The development token works only in development; elsewhere it is neither shown nor accepted.
     if settings.development and settings.effective_dev_token:
-        console.print(f"  Token     Authorization: Bearer {settings.effective_dev_token}  (开发令牌 / development)")
+        console.print(
+            f"  Token     Authorization: Bearer {settings.effective_dev_token}  (开发令牌 / development)"
+        )
     console.print("  Ctrl-C 停止 / to stop")
 
 
@@ -119,7 +129,9 @@ def demo(host: str | None, port: int | None) -> None:
 
 
 @main.command()
-@click.option("--check", is_flag=True, help="fail if the files differ from the code instead of writing")
+@click.option(
+    "--check", is_flag=True, help="fail if the files differ from the code instead of writing"
+)
 @click.option("--out", type=click.Path(path_type=Path), default=Path("openapi"), show_default=True)
 def openapi(check: bool, out: Path) -> None:
     """Write openapi/openapi.json and openapi/schema.graphql from the code."""
@@ -136,7 +148,9 @@ def openapi(check: bool, out: Path) -> None:
             path.write_text(text)
             console.print(f"已写入 / wrote {path}")
     if drift:
-        console.print(f"[red]已过期 / out of date:[/red] {', '.join(drift)} — 请运行 / run `ronghub openapi`")
+        console.print(
+            f"[red]已过期 / out of date:[/red] {', '.join(drift)} — 请运行 / run `ronghub openapi`"
+        )
         sys.exit(1)
 
 
@@ -167,7 +181,9 @@ async def _print_demo_users(settings: Settings) -> None:
     from hub.demo.users import seed_demo_users
 
     users = await seed_demo_users(settings)
-    console.print("示例用户 / demo users (密码 password: RONGHUB_DEMO_PASSWORD, default 'ronghub-demo'):")
+    console.print(
+        "示例用户 / demo users (密码 password: RONGHUB_DEMO_PASSWORD, default 'ronghub-demo'):"
+    )
     for demo, grants in users:
         console.print(f"  {demo.username:<16} {demo.display_name:<12} {', '.join(grants)}")
     console.print("  登录 / sign in: POST /oauth/token grant_type=password&username=…&password=…")
@@ -216,17 +232,34 @@ def plugins_cmd(as_json: bool) -> None:
     manager = load_channels(Settings().plugins)
     register_checks(manager)
     if as_json:
-        loaded = [{"channel": n, "title_zh": manager.get(n).info.title_zh, "version": manager.get(n).version,
-                   "transport": str(manager.get(n).info.transport),
-                   "source": manager.get(n).distribution or manager.get(n).source, "hooks": list(manager.get(n).hooks)}
-                  for n in manager.names()]  # fmt: skip
-        check_rows = [{"name": c.name, "version": c.version, "source": c.distribution or c.source}
-                      for c in manager.checks.values()]  # fmt: skip
+        loaded = [
+            {
+                "channel": n,
+                "title_zh": manager.get(n).info.title_zh,
+                "version": manager.get(n).version,
+                "transport": str(manager.get(n).info.transport),
+                "source": manager.get(n).distribution or manager.get(n).source,
+                "hooks": list(manager.get(n).hooks),
+            }
+            for n in manager.names()
+        ]
+        check_rows = [
+            {"name": c.name, "version": c.version, "source": c.distribution or c.source}
+            for c in manager.checks.values()
+        ]
         failed = [{"source": f.source, "error": str(f.error)} for f in manager.failures]
-        click.echo(json.dumps({"plugins": loaded, "checks": check_rows, "failures": failed}, ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                {"plugins": loaded, "checks": check_rows, "failures": failed},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return
     # 80 columns: names, versions and transports never cut; titles, sources and hooks fold
-    table = Table(title="渠道插件 / channel plugins", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1))
+    table = Table(
+        title="渠道插件 / channel plugins", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1)
+    )
     for column in ("渠道\nchannel", "版本\nversion", "传输\ntransport"):
         table.add_column(column, no_wrap=True)
     table.add_column("名称\ntitle", overflow="fold", ratio=1)
@@ -235,10 +268,20 @@ def plugins_cmd(as_json: bool) -> None:
     for name in manager.names():
         ch = manager.get(name)
         table.add_row(
-            name, ch.version, str(ch.info.transport), ch.info.title_zh, ch.distribution or ch.source, " ".join(ch.hooks)
+            name,
+            ch.version,
+            str(ch.info.transport),
+            ch.info.title_zh,
+            ch.distribution or ch.source,
+            " ".join(ch.hooks),
         )
     Console().print(table)
-    checks = Table(title="检查插件 / check plugins (check_story)", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1))
+    checks = Table(
+        title="检查插件 / check plugins (check_story)",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        padding=(0, 1),
+    )
     checks.add_column("名称\nname", overflow="fold", ratio=2)
     for column in ("版本\nversion", "来源\nsource"):
         checks.add_column(column, overflow="fold", ratio=1)
@@ -256,7 +299,9 @@ def plugin_group() -> None:
 
 @plugin_group.command("new")
 @click.argument("name")
-@click.option("--dir", "directory", type=click.Path(path_type=Path), default=Path("."), show_default=True)
+@click.option(
+    "--dir", "directory", type=click.Path(path_type=Path), default=Path("."), show_default=True
+)
 def plugin_new(name: str, directory: Path) -> None:
     """Scaffold an installable channel plugin package NAME with a passing test."""
     from hub.channels.scaffold import NEXT_STEPS, scaffold
@@ -268,12 +313,17 @@ def plugin_new(name: str, directory: Path) -> None:
         sys.exit(2)
     console.print(f"已创建 / created {root}", markup=False)
     console.print(f"下一步 / next:  cd {root} && {NEXT_STEPS}", markup=False)
-    console.print("(ronghub-sdk 需已安装或可找到 / must be installed or findable: see its README.md)", markup=False)
+    console.print(
+        "(ronghub-sdk 需已安装或可找到 / must be installed or findable: see its README.md)",
+        markup=False,
+    )
 
 
 @main.command()
 @click.option("--tenant", help="only this center's stories (default: every center)")
-@click.option("--clear", is_flag=True, help="empty the center's index first (search is partial meanwhile)")
+@click.option(
+    "--clear", is_flag=True, help="empty the center's index first (search is partial meanwhile)"
+)
 @click.option("--batch", type=int, default=500, show_default=True, help="stories per index write")
 def reindex(tenant: str | None, clear: bool, batch: int) -> None:
     """Rebuild the search index from the stored stories (with the embedded index: stop a

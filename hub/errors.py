@@ -140,9 +140,7 @@ class Codes:
     FORBIDDEN = ErrorKind(
         "FORBIDDEN", "没有权限执行此操作:{reason_zh}", "Not allowed: {reason_en}", 403
     )
-    NOT_FOUND = ErrorKind(
-        "NOT_FOUND", "找不到{what_zh}({id})。", "No {what_en} with id {id}.", 404
-    )
+    NOT_FOUND = ErrorKind("NOT_FOUND", "找不到{what_zh}({id})。", "No {what_en} with id {id}.", 404)
     IDEMPOTENCY_KEY_REUSED = ErrorKind(
         "IDEMPOTENCY_KEY_REUSED",
         "幂等键 {key} 已用于另一次内容不同的{operation_zh}请求;重试时请原样提交,新建请换一个新的幂等键。",

@@ -70,7 +70,9 @@ class Generations:
                     listener(tenant)
 
     async def refresh(self, tenant: str) -> int:
-        raw = await CounterDoc.get_pymongo_collection().find_one({"_id": read_model_counter_id(tenant)})
+        raw = await CounterDoc.get_pymongo_collection().find_one(
+            {"_id": read_model_counter_id(tenant)}
+        )
         self.advance(tenant, int(raw["value"]) if raw else 0)
         return self._known[tenant]
 
@@ -108,7 +110,9 @@ class ResponseCache:
         self._entries: OrderedDict[CacheKey, tuple[int, bytes, float | None, str]] = OrderedDict()
         # (key, generation) -> the answer being computed now (bytes, deadline), for identical
         # requests to share
-        self.inflight: dict[tuple[CacheKey, int], asyncio.Future[tuple[bytes, float | None] | None]] = {}
+        self.inflight: dict[
+            tuple[CacheKey, int], asyncio.Future[tuple[bytes, float | None] | None]
+        ] = {}
         self.hits = 0
         self.misses = 0
 

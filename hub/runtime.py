@@ -119,10 +119,14 @@ def uvicorn_config(
 def serve_config(app: Any, settings: Settings) -> uvicorn.Config:
     """`uvicorn_config` from the hub's settings."""
     return uvicorn_config(
-        app, settings.host, settings.port, settings.trusted_proxies,
-        max_message_bytes=settings.max_request_bytes, shutdown_grace=settings.shutdown_grace_seconds,
+        app,
+        settings.host,
+        settings.port,
+        settings.trusted_proxies,
+        max_message_bytes=settings.max_request_bytes,
+        shutdown_grace=settings.shutdown_grace_seconds,
         keep_alive=settings.http_keep_alive_seconds,
-    )  # fmt: skip
+    )
 
 
 def serve(

@@ -35,25 +35,35 @@ class Settings(BaseSettings):
         "fails with STORE_UNAVAILABLE; a restarted embedded store is usually back within it",
     )
     store_restart_limit: int = Field(
-        5, ge=1, description="failed restarts in a row of the embedded store before /healthz fails (503)"
+        5,
+        ge=1,
+        description="failed restarts in a row of the embedded store before /healthz fails (503)",
     )
     store_restart_delay_seconds: float = Field(
-        0.5, ge=0, description="wait before the first restart of a dead embedded store; doubles per failed restart"
+        0.5,
+        ge=0,
+        description="wait before the first restart of a dead embedded store; doubles per failed restart",
     )
     store_restart_max_delay_seconds: float = Field(
         10.0, ge=0, description="longest wait between restarts of the embedded store"
     )
     store_stable_seconds: float = Field(
-        60.0, ge=0, description="an embedded store up this long has its count of failed restarts cleared"
+        60.0,
+        ge=0,
+        description="an embedded store up this long has its count of failed restarts cleared",
     )
     store_probe_seconds: float = Field(
-        10.0, ge=0, description="how often the embedded store is pinged to find one that hangs while alive (0: never)"
+        10.0,
+        ge=0,
+        description="how often the embedded store is pinged to find one that hangs while alive (0: never)",
     )
     store_probe_timeout_seconds: float = Field(
         10.0, gt=0, description="how long each ping of the embedded store may take"
     )
     store_probe_misses: int = Field(
-        3, ge=1, description="unanswered pings in a row after which a hung embedded store is killed and restarted"
+        3,
+        ge=1,
+        description="unanswered pings in a row after which a hung embedded store is killed and restarted",
     )
     shutdown_grace_seconds: int = Field(
         5,
@@ -68,11 +78,15 @@ class Settings(BaseSettings):
         "the server is closing (uvicorn's own 5 s equals httpx's and broke requests at random)",
     )
 
-    meili_url: str | None = Field(None, description="Meilisearch URL; unset uses the embedded engine")
+    meili_url: str | None = Field(
+        None, description="Meilisearch URL; unset uses the embedded engine"
+    )
     meili_key: str | None = Field(None, description="Meilisearch API key")
     meili_index: str = Field("stories", description="Meilisearch index holding the stories")
 
-    s3_endpoint: str | None = Field(None, description="S3/MinIO endpoint; unset uses the filesystem")
+    s3_endpoint: str | None = Field(
+        None, description="S3/MinIO endpoint; unset uses the filesystem"
+    )
     s3_bucket: str = Field("ronghub", description="S3 bucket for media")
     s3_region: str = Field("us-east-1", description="S3 region")
     s3_access_key: str | None = Field(None, description="S3 access key id")
@@ -86,14 +100,20 @@ class Settings(BaseSettings):
     )
     media_max_part_bytes: int = Field(64_000_000, description="largest part of a resumable upload")
     media_max_image_pixels: int = Field(
-        40_000_000, ge=1, description="largest picture (width x height) accepted and decoded: larger images (and "
+        40_000_000,
+        ge=1,
+        description="largest picture (width x height) accepted and decoded: larger images (and "
         "videos with a larger frame) are refused at upload with IMAGE_TOO_LARGE; a decoded picture takes 4 bytes a pixel",
     )
     media_max_image_frames: int = Field(
-        1_000, ge=1, description="most frames an animated GIF, PNG or WebP may have (IMAGE_TOO_MANY_FRAMES above)"
+        1_000,
+        ge=1,
+        description="most frames an animated GIF, PNG or WebP may have (IMAGE_TOO_MANY_FRAMES above)",
     )
     media_max_concurrent_decodes: int = Field(
-        2, ge=1, description="pictures decoded at once per hub process (renditions, probing uploads); more wait",
+        2,
+        ge=1,
+        description="pictures decoded at once per hub process (renditions, probing uploads); more wait",
     )
     media_url_key: str | None = Field(
         None,
@@ -114,7 +134,8 @@ class Settings(BaseSettings):
         "data is removed, and unfinished writes this old are aborted",
     )
     public_url: str | None = Field(
-        None, description="the hub's public base URL for links it hands out; unset: http://host:port"
+        None,
+        description="the hub's public base URL for links it hands out; unset: http://host:port",
     )
 
     default_tenant: str = Field(
@@ -145,7 +166,8 @@ class Settings(BaseSettings):
         "query of GraphiQL and code generators is 15 deep)",
     )
     graphql_max_repeats: int = Field(
-        30, description="most times one field (response name) may be selected in one selection, fragments included"
+        30,
+        description="most times one field (response name) may be selected in one selection, fragments included",
     )
     graphql_document_cache_entries: int = Field(
         500, ge=0, description="parsed and checked GraphQL documents kept by their text (0: none)"
@@ -155,14 +177,17 @@ class Settings(BaseSettings):
     )
 
     console_enabled: bool = Field(
-        True, description="serve the newsroom console (融汇编辑台) at /console/ and accept its session cookie"
+        True,
+        description="serve the newsroom console (融汇编辑台) at /console/ and accept its session cookie",
     )
 
     plugins: str | None = Field(
-        None, description="comma list of channel and check plugins (entry-point names) to load; unset loads all (the built-in checks always load)"
+        None,
+        description="comma list of channel and check plugins (entry-point names) to load; unset loads all (the built-in checks always load)",
     )
     outbound_allow_loopback: bool = Field(
-        False, description="let transports call loopback addresses (tests with local platform fakes)"
+        False,
+        description="let transports call loopback addresses (tests with local platform fakes)",
     )
     # webhooks (hub/feeds/webhooks, hub/transports/outbound.py)
     outbound_allow_networks: list[str] = Field(
@@ -170,15 +195,20 @@ class Settings(BaseSettings):
         description="CIDR ranges outbound calls may reach although private (e.g. a partner's "
         "intranet); empty allows only public addresses",
     )
-    webhook_timeout_s: float = Field(10.0, description="how long one webhook delivery attempt may take")
+    webhook_timeout_s: float = Field(
+        10.0, description="how long one webhook delivery attempt may take"
+    )
     webhook_retry_schedule_s: list[float] = Field(
         default_factory=lambda: [0.0, 5.0, 300.0, 1_800.0, 7_200.0, 18_000.0, 36_000.0, 36_000.0],
         description="waits before each webhook delivery attempt (Standard Webhooks schedule); "
         "the endpoint is disabled when the last attempt fails",
     )
-    webhook_retry_jitter: float = Field(0.1, description="random spread of each retry wait (fraction)")
+    webhook_retry_jitter: float = Field(
+        0.1, description="random spread of each retry wait (fraction)"
+    )
     webhook_poll_seconds: float = Field(
-        5.0, description="how often a caught-up webhook endpoint looks for new items (story events wake it sooner)"
+        5.0,
+        description="how often a caught-up webhook endpoint looks for new items (story events wake it sooner)",
     )
     # identity: tokens, keys, sign-in (see hub/auth/)
     jwt_issuer: str = Field("ronghub", description="`iss` of access tokens")
@@ -191,7 +221,8 @@ class Settings(BaseSettings):
         "development falls back to a fixed, insecure value",
     )
     key_activation_seconds: int = Field(
-        30, description="a rotated key is published this long before it signs, so every process knows it"
+        30,
+        description="a rotated key is published this long before it signs, so every process knows it",
     )
     key_refresh_seconds: float = Field(
         2.0,
@@ -204,7 +235,8 @@ class Settings(BaseSettings):
         "appending its audit entry gets it appended about this long after the change",
     )
     feed_key_overlap_seconds: int = Field(
-        86_400, description="after a partner signing key rotation, how long the old key keeps signing beside the new one"
+        86_400,
+        description="after a partner signing key rotation, how long the old key keeps signing beside the new one",
     )
     token_rate_limit_ip: str = Field(
         "30/minute;300/hour",
@@ -232,27 +264,46 @@ class Settings(BaseSettings):
         "connecting peer is the client",
     )
     signin_free_failures_per_address: int = Field(
-        5, ge=1, description="failed sign-ins of one username (or client_id) from one client address before "
+        5,
+        ge=1,
+        description="failed sign-ins of one username (or client_id) from one client address before "
         "each further attempt from there must wait (1, 2, 4 … seconds, see RONGHUB_SIGNIN_DELAY_*)",
     )
     signin_free_failures_per_name: int = Field(
-        100, ge=1, description="failed sign-ins of one username (or client_id) from all addresses together "
+        100,
+        ge=1,
+        description="failed sign-ins of one username (or client_id) from all addresses together "
         "before attempts from addresses it has not signed in from recently must wait too",
     )
-    signin_delay_base_seconds: float = Field(1.0, gt=0, description="the first delay after the free failures; each "
-                                             "further failure doubles it")
-    signin_delay_max_seconds: float = Field(900.0, gt=0, description="the longest delay between sign-in attempts")
+    signin_delay_base_seconds: float = Field(
+        1.0,
+        gt=0,
+        description="the first delay after the free failures; each further failure doubles it",
+    )
+    signin_delay_max_seconds: float = Field(
+        900.0, gt=0, description="the longest delay between sign-in attempts"
+    )
     signin_forget_seconds: float = Field(
-        86_400.0, gt=0, description="failed sign-ins older than this (counted from the last one) no longer count"
+        86_400.0,
+        gt=0,
+        description="failed sign-ins older than this (counted from the last one) no longer count",
     )
     signin_known_address_seconds: float = Field(
-        30 * 86_400.0, ge=0, description="after a successful sign-in, how long that address stays exempt from the "
+        30 * 86_400.0,
+        ge=0,
+        description="after a successful sign-in, how long that address stays exempt from the "
         "per-username ceiling (someone guessing from elsewhere does not keep the user out)",
     )
-    password_memory_kib: int = Field(65_536, description="argon2id memory cost of new password hashes")
+    password_memory_kib: int = Field(
+        65_536, description="argon2id memory cost of new password hashes"
+    )
     password_time_cost: int = Field(3, description="argon2id passes of new password hashes")
-    platform_tenant: str = Field("platform", description="tenant id of the provincial platform itself")
-    demo_password: str = Field("ronghub-demo", description="password of the demo users (`ronghub demo`)")
+    platform_tenant: str = Field(
+        "platform", description="tenant id of the provincial platform itself"
+    )
+    demo_password: str = Field(
+        "ronghub-demo", description="password of the demo users (`ronghub demo`)"
+    )
 
     read_cache_entries: int = Field(2_048, description="cached anonymous GraphQL responses")
     read_cache_url_margin_seconds: int = Field(
@@ -275,20 +326,25 @@ class Settings(BaseSettings):
     )
     cors_allow_origins: list[str] = Field(
         default_factory=list,
-        description='origins (scheme://host[:port]) whose browser pages may call the hub, as JSON, e.g. '
+        description="origins (scheme://host[:port]) whose browser pages may call the hub, as JSON, e.g. "
         '["https://www.example.cn"]; empty: no CORS headers',
     )
     cors_allow_credentials: bool = Field(
-        False, description="CORS: allow cookies/credentials from the allowed origins (bearer tokens need not)"
+        False,
+        description="CORS: allow cookies/credentials from the allowed origins (bearer tokens need not)",
     )
-    cors_max_age_seconds: int = Field(600, ge=0, description="CORS: how long browsers keep a preflight answer")
+    cors_max_age_seconds: int = Field(
+        600, ge=0, description="CORS: how long browsers keep a preflight answer"
+    )
     graphql_trusted_documents: Literal["off", "anonymous", "all"] = Field(
         "off",
         description="run only registered persisted documents (registerPersistedDocuments): off, for "
         "anonymous callers, or for all callers",
     )
     graphql_apq_entries: int = Field(
-        2_000, ge=0, description="automatic persisted queries (Apollo APQ) remembered per process; 0: APQ off"
+        2_000,
+        ge=0,
+        description="automatic persisted queries (Apollo APQ) remembered per process; 0: APQ off",
     )
     site_url_pattern: str | None = Field(
         None,
@@ -297,7 +353,10 @@ class Settings(BaseSettings):
         "tenant; a center's own pattern (setSiteUrlPattern) wins; unset: no URL",
     )
     preview_link_ttl_seconds: int = Field(
-        86_400, ge=60, le=30 * 86_400, description="how long a shared draft preview link stays valid at most"
+        86_400,
+        ge=60,
+        le=30 * 86_400,
+        description="how long a shared draft preview link stays valid at most",
     )
 
     channel_config: dict[str, dict[str, Any]] = Field(
@@ -306,7 +365,8 @@ class Settings(BaseSettings):
         '(base URLs, credentials, limits), e.g. {"wechat": {"transport": {"base_url": "..."}}}',
     )
     default_channels: list[str] = Field(
-        default_factory=lambda: ["app"], description="channels a story goes to when its plan names none"
+        default_factory=lambda: ["app"],
+        description="channels a story goes to when its plan names none",
     )
     metrics_after_s: list[float] = Field(
         default_factory=lambda: list(COLLECTION_SCHEDULE_S),
@@ -315,29 +375,43 @@ class Settings(BaseSettings):
     )
     public_base_url: str = Field("", description="public URL prefix of the app's story pages")
     reach_count_reads: bool = Field(
-        True, description="count anonymous reads of published stories (传播效果 of the app; no personal data kept)"
+        True,
+        description="count anonymous reads of published stories (传播效果 of the app; no personal data kept)",
     )
     reach_flush_seconds: float = Field(
-        30.0, gt=0, description="how often the buffered read counts are written to the store (a crash loses at most "
-        "this long of counts; shorter means more writes competing with reads)"
+        30.0,
+        gt=0,
+        description="how often the buffered read counts are written to the store (a crash loses at most "
+        "this long of counts; shorter means more writes competing with reads)",
     )
 
     # editing (编): edit locks, comments, live newsroom events
-    edit_lock_seconds: int = Field(300, description="how long an edit lock lasts without a renewal (heartbeat)")
-    comment_max_chars: int = Field(2_000, description="longest comment (批注) on a story (characters)")
-    events_poll_seconds: float = Field(
-        0.5, description="how often a process with subscribers reads events stored by other processes"
+    edit_lock_seconds: int = Field(
+        300, description="how long an edit lock lasts without a renewal (heartbeat)"
     )
-    events_retention_seconds: int = Field(86_400, description="how long stored newsroom events are kept")
+    comment_max_chars: int = Field(
+        2_000, description="longest comment (批注) on a story (characters)"
+    )
+    events_poll_seconds: float = Field(
+        0.5,
+        description="how often a process with subscribers reads events stored by other processes",
+    )
+    events_retention_seconds: int = Field(
+        86_400, description="how long stored newsroom events are kept"
+    )
     idempotency_key_retention_seconds: int = Field(
-        86_400, ge=60, description="how long an idempotencyKey names its create; after that the key is free again"
+        86_400,
+        ge=60,
+        description="how long an idempotencyKey names its create; after that the key is free again",
     )
 
     worker_in_process: bool = Field(
         True, description="run the background worker inside the API process (single-process mode)"
     )
 
-    @field_validator("token_rate_limit_ip", "wenzheng_rate_limit_client", "wenzheng_rate_limit_contact")
+    @field_validator(
+        "token_rate_limit_ip", "wenzheng_rate_limit_client", "wenzheng_rate_limit_contact"
+    )
     @classmethod
     def _rate_limit_notation(cls, value: str) -> str:
         if value.strip():
@@ -370,7 +444,9 @@ class Settings(BaseSettings):
 
     @property
     def introspection(self) -> bool:
-        return self.development if self.graphql_introspection is None else self.graphql_introspection
+        return (
+            self.development if self.graphql_introspection is None else self.graphql_introspection
+        )
 
     @property
     def effective_dev_token(self) -> str | None:

@@ -39,7 +39,9 @@ def stop_cleanly_on_signals() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-async def cancel_and_wait(task: asyncio.Task[Any], grace: float = 0.0, give_up_after: float = 5.0) -> None:
+async def cancel_and_wait(
+    task: asyncio.Task[Any], grace: float = 0.0, give_up_after: float = 5.0
+) -> None:
     """End a background task: let it finish on its own for `grace` seconds, then cancel it
     until it is done, waiting at most `give_up_after` seconds more.
 

@@ -88,7 +88,9 @@ async def connect(
     uri: str, db_name: str, listeners: list[CommandListener] | None = None, timeout_s: float = 5.0
 ) -> database.Database:
     """Open the store with every document of the hub registered (`hub.store.database.connect`)."""
-    return await database.connect(uri, db_name, document_models(), listeners=listeners, timeout_s=timeout_s)
+    return await database.connect(
+        uri, db_name, document_models(), listeners=listeners, timeout_s=timeout_s
+    )
 
 
 def builtin_consumers(state: Any) -> list[Consumer]:
@@ -102,17 +104,25 @@ def builtin_consumers(state: Any) -> list[Consumer]:
     search = getattr(state, "search", None)
     if search is not None:
         consumers.append(search_consumer(search))
-    consumers.append(overdue_consumer())  # planning: the durable deadline check of assignments (超期)
+    consumers.append(
+        overdue_consumer()
+    )  # planning: the durable deadline check of assignments (超期)
     # 问政: reminders before and escalation after a department's deadline, on the 问政 clock
     consumers.append(deadlines_consumer(clock_of(state)))
     # review: scheduled publication; a due hand-over is re-checked by the channels (APPROVAL_CHANNEL_PROBLEMS)
-    check = functools.partial(refuse_undeliverable, distribution) if distribution is not None else None
+    check = (
+        functools.partial(refuse_undeliverable, distribution) if distribution is not None else None
+    )
     consumers.extend(review_consumers(check))
     consumers.append(embargo_consumer())  # feeds
     settings = getattr(state, "settings", None)
     recovery_seconds = settings.audit_recovery_seconds if settings is not None else 30.0
-    consumers.append(recover_consumer(recovery_seconds))  # audit: a story change whose writer died before appending
-    consumers.append(pending_consumer(recovery_seconds))  # audit: entries other changes carry (hub/audit/pending.py)
+    consumers.append(
+        recover_consumer(recovery_seconds)
+    )  # audit: a story change whose writer died before appending
+    consumers.append(
+        pending_consumer(recovery_seconds)
+    )  # audit: entries other changes carry (hub/audit/pending.py)
     if settings is not None:
         consumers.extend(Dispatcher(settings).consumers())  # webhooks
         # media: the cleanup of abandoned uploads and unfinished writes

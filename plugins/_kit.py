@@ -14,14 +14,23 @@ _WS = re.compile(r"\s+")
 
 
 def make_variant(
-    channel: str, story: StoryInput, fields: dict[str, Any], overrides: Mapping[str, Any], **flags: Any
+    channel: str,
+    story: StoryInput,
+    fields: dict[str, Any],
+    overrides: Mapping[str, Any],
+    **flags: Any,
 ) -> Variant:
     """A variant with the editor's overrides applied over the rendered fields."""
     return Variant(
-        channel=channel, story_id=story.story_id, revision_id=story.revision_id,
-        fields={**fields, **dict(overrides)}, tenant=story.tenant,
-        overridden=tuple(sorted(overrides)), flags=dict(flags), assets=story.assets,
-    )  # fmt: skip
+        channel=channel,
+        story_id=story.story_id,
+        revision_id=story.revision_id,
+        fields={**fields, **dict(overrides)},
+        tenant=story.tenant,
+        overridden=tuple(sorted(overrides)),
+        flags=dict(flags),
+        assets=story.assets,
+    )
 
 
 def problem(code: str, field: str, zh: str, en: str, warning: bool = False) -> Problem:
@@ -35,16 +44,19 @@ def too_long(code: str, field: str, label_zh: str, value: str | None, limit: int
     if n <= limit:
         return None
     return problem(
-        code, field,
+        code,
+        field,
         f"{label_zh}最多 {limit} 个字,现有 {n} 个,请删减 {n - limit} 个字。",
         f"{field} is limited to {limit} characters; it has {n}.",
-    )  # fmt: skip
+    )
 
 
 def required(code: str, field: str, label_zh: str, value: Any) -> Problem | None:
     """A problem when a required value is missing or blank."""
-    if value is None or (isinstance(value, str | list | tuple) and not value) or (
-        isinstance(value, str) and not value.strip()
+    if (
+        value is None
+        or (isinstance(value, str | list | tuple) and not value)
+        or (isinstance(value, str) and not value.strip())
     ):
         return problem(code, field, f"{label_zh}不能为空,请填写。", f"{field} is required.")
     return None

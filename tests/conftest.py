@@ -29,16 +29,26 @@ from hub.settings import Settings
 from hub.wiring import builtin_consumers
 
 # RONGHUB_SEEDS_DIR, else /work/shared/seeds found from /work/main and from worktrees alike.
-SEEDS = Path(os.environ["RONGHUB_SEEDS_DIR"]) if os.environ.get("RONGHUB_SEEDS_DIR") else next(
-    (p / "shared" / "seeds" for p in Path(__file__).resolve().parents if (p / "shared" / "seeds").is_dir()),
-    Path(__file__).resolve().parents[1].parent / "shared" / "seeds",
+SEEDS = (
+    Path(os.environ["RONGHUB_SEEDS_DIR"])
+    if os.environ.get("RONGHUB_SEEDS_DIR")
+    else next(
+        (
+            p / "shared" / "seeds"
+            for p in Path(__file__).resolve().parents
+            if (p / "shared" / "seeds").is_dir()
+        ),
+        Path(__file__).resolve().parents[1].parent / "shared" / "seeds",
+    )
 )
 DEV_TOKEN = "test-dev-token"
 
 # The suite must pass on a busy machine: no test fails because generating or running an
 # example took longer than hypothesis expects (time limits are not what these tests check).
 hypothesis_settings.register_profile(
-    "ronghub", deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+    "ronghub",
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 hypothesis_settings.load_profile("ronghub")
 
@@ -101,7 +111,9 @@ def command_counter() -> CommandCounter:
 
 
 @pytest.fixture(scope="session")
-def hub_settings(store_uri: str, db_name: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def hub_settings(
+    store_uri: str, db_name: str, tmp_path_factory: pytest.TempPathFactory
+) -> Settings:
     return Settings(
         mongodb_uri=store_uri,
         mongodb_db=db_name,
@@ -135,8 +147,14 @@ async def hub_url(hub_app: Litestar, hub_settings: Settings) -> AsyncIterator[st
     """A real uvicorn server running the hub, in this test session's event loop."""
     app = hub_app
     # proxy headers as the hub decides (RONGHUB_TRUSTED_PROXIES), not uvicorn's 127.0.0.1 default
-    config = uvicorn.Config(app, host="127.0.0.1", port=hub_settings.port, log_level="warning", lifespan="on",
-                            proxy_headers=False)
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=hub_settings.port,
+        log_level="warning",
+        lifespan="on",
+        proxy_headers=False,
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     for _ in range(200):
@@ -172,7 +190,9 @@ async def bus_listening(tenant: str, before: int = 0) -> None:
     while True:
         if bus.listener_count(tenant) > before:
             return
-        assert asyncio.get_running_loop().time() < deadline, f"no bus listener for {tenant} within 60 s"
+        assert asyncio.get_running_loop().time() < deadline, (
+            f"no bus listener for {tenant} within 60 s"
+        )
         await asyncio.sleep(0.01)
 
 
@@ -194,9 +214,13 @@ class GraphQLClient:
         self.http = http
         self.token = token
 
-    async def raw(self, query: str, variables: dict[str, Any] | None = None, **kw: Any) -> httpx.Response:
+    async def raw(
+        self, query: str, variables: dict[str, Any] | None = None, **kw: Any
+    ) -> httpx.Response:
         headers = {"authorization": f"Bearer {self.token}"} if self.token else {}
-        return await self.http.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers, **kw)
+        return await self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers, **kw
+        )
 
     async def __call__(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         response = await self.raw(query, variables)
@@ -205,7 +229,9 @@ class GraphQLClient:
         assert "errors" not in body, body["errors"]
         return body["data"]
 
-    async def errors(self, query: str, variables: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    async def errors(
+        self, query: str, variables: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
         response = await self.raw(query, variables)
         body = response.json()
         assert body.get("errors"), f"expected errors, got {body}"

@@ -74,14 +74,33 @@ async def defer(
 
     try:
         await pending.schedule(tenant, at)
-        carried = pending.Pending(tenant, key, actor, action, target_type, target_id, dict(details or {}), at)
+        carried = pending.Pending(
+            tenant, key, actor, action, target_type, target_id, dict(details or {}), at
+        )
         await carried.on_doc(AuditDeferredDoc(id=key, tenant=tenant)).insert()
     except Exception:
-        log.error("audit.entry_lost", tenant=tenant, action=action, key=key, target_id=target_id, exc_info=True)
+        log.error(
+            "audit.entry_lost",
+            tenant=tenant,
+            action=action,
+            key=key,
+            target_id=target_id,
+            exc_info=True,
+        )
 
 
 async def record_story_state(tenant: str, actor: str | None, action: str, doc: Any) -> None:
     """An extra audit entry about a story's current state (e.g. the urgent path's
     confirmation beside its status change), after the change; never raises."""
-    await record(tenant, actor, action, "story", doc.id,
-                 {"version": doc.version, "status": str(getattr(doc.status, "value", doc.status)), "content_hash": doc.content_hash})  # fmt: skip
+    await record(
+        tenant,
+        actor,
+        action,
+        "story",
+        doc.id,
+        {
+            "version": doc.version,
+            "status": str(getattr(doc.status, "value", doc.status)),
+            "content_hash": doc.content_hash,
+        },
+    )

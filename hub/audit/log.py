@@ -42,7 +42,17 @@ from hub.store.cursor import eq
 log = structlog.get_logger(__name__)
 
 GENESIS = "0" * 64
-_FIELDS = ("tenant", "seq", "at", "actor", "action", "target_type", "target_id", "details", "prev_hash")
+_FIELDS = (
+    "tenant",
+    "seq",
+    "at",
+    "actor",
+    "action",
+    "target_type",
+    "target_id",
+    "details",
+    "prev_hash",
+)
 
 
 def canonical(entry: dict[str, Any]) -> bytes:
@@ -79,7 +89,9 @@ def _coll() -> Any:
 
 
 # (database, tenant) -> lock, per event loop (an asyncio lock belongs to one loop)
-_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, str], asyncio.Lock]] = weakref.WeakKeyDictionary()
+_locks: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, dict[tuple[str, str], asyncio.Lock]
+] = weakref.WeakKeyDictionary()
 
 
 def _tenant_lock(tenant: str) -> asyncio.Lock:
@@ -101,7 +113,9 @@ class _Request:
 
 
 # (database, tenant) -> entries waiting for the next turn, per event loop
-_waiting: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, str], list[_Request]]] = weakref.WeakKeyDictionary()
+_waiting: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, dict[tuple[str, str], list[_Request]]
+] = weakref.WeakKeyDictionary()
 
 
 async def append(
@@ -119,10 +133,18 @@ async def append(
 
     The entry joins the ones waiting for the tenant's turn; whoever gets the turn
     appends them all, so a caller usually finds its entry written when the lock is its."""
-    fields = {"actor": actor, "action": action, "target_type": target_type, "target_id": target_id,
-              "details": details or {}, **({"key": key} if key else {})}  # fmt: skip
+    fields = {
+        "actor": actor,
+        "action": action,
+        "target_type": target_type,
+        "target_id": target_id,
+        "details": details or {},
+        **({"key": key} if key else {}),
+    }
     request = _Request(fields, asyncio.get_running_loop().create_future())
-    waiting = _waiting.setdefault(asyncio.get_running_loop(), {}).setdefault((_coll().database.name, tenant), [])
+    waiting = _waiting.setdefault(asyncio.get_running_loop(), {}).setdefault(
+        (_coll().database.name, tenant), []
+    )
     waiting.append(request)
     async with _tenant_lock(tenant):
         if not request.done.done():
@@ -137,7 +159,11 @@ async def append(
                 # entry appended by the recovery, which looks for its key first
                 for other in batch:
                     if other is not request and not other.done.done():
-                        other.done.set_exception(AppendGaveUp(f"the turn appending to the audit log of {tenant} failed: {exc!r}"))
+                        other.done.set_exception(
+                            AppendGaveUp(
+                                f"the turn appending to the audit log of {tenant} failed: {exc!r}"
+                            )
+                        )
                 raise
     return request.done.result()
 
@@ -153,14 +179,22 @@ async def _append_turn(
     clock: Callable[[], float] = time.monotonic,
 ) -> dict[str, Any]:
     """One entry appended without taking the turn: what another process does."""
-    fields = {"actor": actor, "action": action, "target_type": target_type, "target_id": target_id,
-              "details": details or {}, **({"key": key} if key else {})}  # fmt: skip
+    fields = {
+        "actor": actor,
+        "action": action,
+        "target_type": target_type,
+        "target_id": target_id,
+        "details": details or {},
+        **({"key": key} if key else {}),
+    }
     request = _Request(fields, asyncio.get_running_loop().create_future())
     await _append_many_turn(tenant, [request], clock)
     return request.done.result()
 
 
-def _chained(tenant: str, head: dict[str, Any] | None, batch: list[_Request]) -> list[dict[str, Any]]:
+def _chained(
+    tenant: str, head: dict[str, Any] | None, batch: list[_Request]
+) -> list[dict[str, Any]]:
     """The batch's entries numbered after `head`, each chained onto the one before."""
     seq = int(head["seq"]) if head else 0
     prev = head["hash"] if head else GENESIS
@@ -168,7 +202,13 @@ def _chained(tenant: str, head: dict[str, Any] | None, batch: list[_Request]) ->
     out = []
     for request in batch:
         seq += 1
-        entry: dict[str, Any] = {"tenant": tenant, "seq": seq, "at": at, "prev_hash": prev, **request.fields}
+        entry: dict[str, Any] = {
+            "tenant": tenant,
+            "seq": seq,
+            "at": at,
+            "prev_hash": prev,
+            **request.fields,
+        }
         entry["hash"] = prev = entry_hash(entry)
         out.append(entry)
     return out
@@ -215,7 +255,9 @@ async def _append_many_turn(
         # spreads the processes apart (they all saw the same head)
         if clock() >= deadline:
             for request in batch:
-                request.done.set_exception(AppendGaveUp(f"could not append to the audit log of {tenant}"))
+                request.done.set_exception(
+                    AppendGaveUp(f"could not append to the audit log of {tenant}")
+                )
             return
         await asyncio.sleep(backoff(attempt))
         attempt += 1
@@ -226,7 +268,9 @@ async def entries(tenant: str, first: int, before_seq: int | None = None) -> lis
     q: dict[str, Any] = {"tenant": eq(tenant)}
     if before_seq is not None:
         q["seq"] = {"$lt": before_seq}
-    return await AuditEntryDoc.find(q).sort([("seq", SortDirection.DESCENDING)]).limit(first).to_list()
+    return (
+        await AuditEntryDoc.find(q).sort([("seq", SortDirection.DESCENDING)]).limit(first).to_list()
+    )
 
 
 @dataclass(frozen=True)
@@ -248,8 +292,16 @@ def story_audit(
     actor: str | None, action: str, story_id: str, version: int, status: Any, content_hash: str
 ) -> dict[str, Any]:
     """The audit entry of a story change, as stored in the change's outbox event."""
-    return {"actor": actor, "action": action, "target_id": story_id,
-            "details": {"version": version, "status": str(getattr(status, "value", status)), "content_hash": content_hash}}  # fmt: skip
+    return {
+        "actor": actor,
+        "action": action,
+        "target_id": story_id,
+        "details": {
+            "version": version,
+            "status": str(getattr(status, "value", status)),
+            "content_hash": content_hash,
+        },
+    }
 
 
 async def record_story(tenant: str, event: Any) -> None:
@@ -259,9 +311,23 @@ async def record_story(tenant: str, event: Any) -> None:
     the stored event instead. Never raises: the change is committed."""
     audit = event.audit
     try:
-        await append(tenant, audit["actor"], audit["action"], "story", audit["target_id"], audit["details"], key=event.id)
+        await append(
+            tenant,
+            audit["actor"],
+            audit["action"],
+            "story",
+            audit["target_id"],
+            audit["details"],
+            key=event.id,
+        )
     except Exception:  # the change is committed: never an error to its client
-        log.warning("audit.append_deferred", tenant=tenant, key=event.id, action=audit["action"], exc_info=True)
+        log.warning(
+            "audit.append_deferred",
+            tenant=tenant,
+            key=event.id,
+            action=audit["action"],
+            exc_info=True,
+        )
 
 
 async def has_key(tenant: str, key: str) -> bool:
@@ -280,7 +346,12 @@ async def verify(tenant: str) -> tuple[int, list[Problem]]:
         name = str(raw.get("_id"))
         seq = raw.get("seq")
         if seq != expected:
-            problems.append(Problem(name, f"sequence {seq} where {expected} was expected (entry missing or renumbered)"))
+            problems.append(
+                Problem(
+                    name,
+                    f"sequence {seq} where {expected} was expected (entry missing or renumbered)",
+                )
+            )
         if raw.get("prev_hash") != prev:
             problems.append(Problem(name, "prev_hash does not match the previous entry's hash"))
         if entry_hash(raw) != raw.get("hash"):

@@ -43,8 +43,18 @@ from hub.jobs.documents import JobDoc
 
 log = structlog.get_logger(__name__)
 
-__all__ = ["FLAG", "PENDING", "REV", "AuditPendingFields", "Pending", "pending_consumer", "pending_index", "prepare",
-           "settle", "sweep"]  # fmt: skip
+__all__ = [
+    "FLAG",
+    "PENDING",
+    "REV",
+    "AuditPendingFields",
+    "Pending",
+    "pending_consumer",
+    "pending_index",
+    "prepare",
+    "settle",
+    "sweep",
+]
 
 CONSUMER = "audit.pending"
 KIND = "audit.pending"
@@ -68,8 +78,14 @@ class Pending:
     at: int
 
     def stored(self) -> dict[str, Any]:
-        return {"actor": self.actor, "action": self.action, "target_type": self.target_type,
-                "target_id": self.target_id, "details": self.details, "at": self.at}  # fmt: skip
+        return {
+            "actor": self.actor,
+            "action": self.action,
+            "target_type": self.target_type,
+            "target_id": self.target_id,
+            "details": self.details,
+            "at": self.at,
+        }
 
     def into(self, update: dict[str, Any]) -> dict[str, Any]:
         """`update` (a MongoDB update document) plus this entry, the flag and the rev bump."""
@@ -103,7 +119,9 @@ async def schedule(tenant: str, due: int) -> int:
     slot = _slot_after(due)
     memo = (JobDoc.get_pymongo_collection().database.name, tenant)
     if _scheduled.get(memo) != slot:
-        await queue.enqueue(tenant, CONSUMER, KIND, f"{tenant}:{slot}", {"slot": slot}, ready_at=slot)
+        await queue.enqueue(
+            tenant, CONSUMER, KIND, f"{tenant}:{slot}", {"slot": slot}, ready_at=slot
+        )
         _scheduled[memo] = slot
     return slot
 
@@ -120,7 +138,9 @@ async def prepare(
     crash right after the write still has one coming."""
     now = now_ms()
     await schedule(tenant, now)
-    return Pending(tenant, new_id(), actor, action, target_type, target_id, dict(details or {}), now)
+    return Pending(
+        tenant, new_id(), actor, action, target_type, target_id, dict(details or {}), now
+    )
 
 
 async def _unset(coll: Any, tenant: str, doc_id: Any, keys: list[str]) -> None:
@@ -143,10 +163,23 @@ async def settle(model: type[Document], doc_id: Any, pending: Pending) -> dict[s
     raises (the change is committed): an entry that cannot be appended now stays on the
     document for the sweep, which `prepare` scheduled; then None."""
     try:
-        entry = await append(pending.tenant, pending.actor, pending.action, pending.target_type,
-                             pending.target_id, pending.details, key=pending.key)  # fmt: skip
+        entry = await append(
+            pending.tenant,
+            pending.actor,
+            pending.action,
+            pending.target_type,
+            pending.target_id,
+            pending.details,
+            key=pending.key,
+        )
     except Exception:
-        log.warning("audit.append_deferred", tenant=pending.tenant, key=pending.key, action=pending.action, exc_info=True)
+        log.warning(
+            "audit.append_deferred",
+            tenant=pending.tenant,
+            key=pending.key,
+            action=pending.action,
+            exc_info=True,
+        )
         return None
     try:
         await _unset(model.get_pymongo_collection(), pending.tenant, doc_id, [pending.key])
@@ -193,7 +226,11 @@ async def sweep(tenant: str, older_than_s: float, now: int | None = None) -> Swe
     report = SweepReport([], [], 0, None)
     for model in swept_models():
         coll = model.get_pymongo_collection()
-        found = await coll.find({FLAG: {"$eq": True}, "tenant": {"$eq": tenant}}, {PENDING: 1, REV: 1}).limit(BATCH).to_list()
+        found = (
+            await coll.find({FLAG: {"$eq": True}, "tenant": {"$eq": tenant}}, {PENDING: 1, REV: 1})
+            .limit(BATCH)
+            .to_list()
+        )
         if len(found) == BATCH:  # more than one sweep's worth: the next sweep comes at once
             report.next_due = now
         for raw in found:
@@ -209,15 +246,29 @@ async def sweep(tenant: str, older_than_s: float, now: int | None = None) -> Swe
                     report.present.append(key)
                 else:
                     details = {**(entry.get("details") or {}), "recovered": True, "happened_at": at}
-                    await append(tenant, entry.get("actor"), str(entry["action"]), str(entry["target_type"]),
-                                 entry.get("target_id"), details, key=key)  # fmt: skip
+                    await append(
+                        tenant,
+                        entry.get("actor"),
+                        str(entry["action"]),
+                        str(entry["target_type"]),
+                        entry.get("target_id"),
+                        details,
+                        key=key,
+                    )
                     report.recovered.append(key)
-                    log.warning("audit.recovered", tenant=tenant, key=key, action=entry["action"],
-                                collection=coll.name)  # fmt: skip
+                    log.warning(
+                        "audit.recovered",
+                        tenant=tenant,
+                        key=key,
+                        action=entry["action"],
+                        collection=coll.name,
+                    )
                 done.append(key)
             if done or not raw.get(PENDING):
                 await _unset(coll, tenant, raw["_id"], done)
-                if getattr(model, "drop_when_settled", False):  # a mere carrier: gone once its entries are in
+                if getattr(
+                    model, "drop_when_settled", False
+                ):  # a mere carrier: gone once its entries are in
                     await coll.delete_one({"_id": raw["_id"], "tenant": tenant, FLAG: False})
     return report
 
@@ -231,12 +282,22 @@ def pending_consumer(recovery_seconds: float) -> Consumer:
         if report.next_due is not None:
             await schedule(job.tenant, max(report.next_due, slot))
         await JobDoc.get_pymongo_collection().delete_many(  # keep the queue small
-            {"consumer": CONSUMER, "tenant": job.tenant, "open": False, "payload.slot": {"$lt": slot}}
+            {
+                "consumer": CONSUMER,
+                "tenant": job.tenant,
+                "open": False,
+                "payload.slot": {"$lt": slot},
+            }
         )
-        return {"recovered": report.recovered[:100], "present": len(report.present), "waiting": report.waiting}
+        return {
+            "recovered": report.recovered[:100],
+            "present": len(report.present),
+            "waiting": report.waiting,
+        }
 
-    return Consumer(CONSUMER, (), handle, RetryPolicy(max_attempts=50, base_seconds=1, cap_seconds=300))
-
+    return Consumer(
+        CONSUMER, (), handle, RetryPolicy(max_attempts=50, base_seconds=1, cap_seconds=300)
+    )
 
 
 def without(doc: Any, entry: Pending) -> Any:

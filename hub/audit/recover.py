@@ -32,7 +32,9 @@ async def recover(job: JobDoc) -> dict[str, Any]:
     if await has_key(job.tenant, key):
         return {"present": key}
     details = {**audit["details"], "recovered": True, "happened_at": job.payload.get("at")}
-    await append(job.tenant, audit["actor"], audit["action"], "story", audit["target_id"], details, key=key)
+    await append(
+        job.tenant, audit["actor"], audit["action"], "story", audit["target_id"], details, key=key
+    )
     return {"recovered": key}
 
 

@@ -32,7 +32,9 @@ async def audited_update(
     """Apply `update` (with `entry`, if any) to the one document `filter` matches, as a
     compare-and-set: the document after the write, or None when nothing matched."""
     raw = await model.get_pymongo_collection().find_one_and_update(
-        filter, entry.into(update) if entry is not None else update, return_document=ReturnDocument.AFTER
+        filter,
+        entry.into(update) if entry is not None else update,
+        return_document=ReturnDocument.AFTER,
     )
     return None if raw is None else model.model_validate(raw)
 

@@ -70,17 +70,30 @@ def requested_scopes(raw: str | None, allowed: frozenset[str] | set[str]) -> lis
     return sorted(wanted)
 
 
-async def user_tokens(state: AuthState, user: UserDoc, scopes: list[str], family: str) -> TokenResponse:
+async def user_tokens(
+    state: AuthState, user: UserDoc, scopes: list[str], family: str
+) -> TokenResponse:
     settings = state.settings
     access, _ = issue(
-        state.ring, settings, subject=user.id, tenant=user.tenant, kind="user",
-        grants=[g.to_domain().label() for g in user.grants], scopes=scopes, session_id=family,
+        state.ring,
+        settings,
+        subject=user.id,
+        tenant=user.tenant,
+        kind="user",
+        grants=[g.to_domain().label() for g in user.grants],
+        scopes=scopes,
+        session_id=family,
         epoch=user.session_epoch,
     )
     refresh = secrets.token_urlsafe(32)
     await RefreshTokenDoc(
-        id=_digest(refresh), tenant=user.tenant, family=family, user_id=user.id, scopes=scopes,
-        epoch=user.session_epoch, expires_at=now_ms() + settings.refresh_token_seconds * 1000,
+        id=_digest(refresh),
+        tenant=user.tenant,
+        family=family,
+        user_id=user.id,
+        scopes=scopes,
+        epoch=user.session_epoch,
+        expires_at=now_ms() + settings.refresh_token_seconds * 1000,
     ).insert()
     return TokenResponse(access, settings.access_token_seconds, scopes, refresh)
 
@@ -90,7 +103,9 @@ def sign_in_name(username: str) -> str:
     return username.strip().lower()
 
 
-async def password_grant(state: AuthState, username: str, password: str, scope: str | None, address: str) -> TokenResponse:
+async def password_grant(
+    state: AuthState, username: str, password: str, scope: str | None, address: str
+) -> TokenResponse:
     """Staff sign-in. Unknown usernames, wrong passwords and disabled accounts get the
     same answer after the same work (the hash is checked against a dummy for unknown
     names); failures earn growing delays (SIGN_IN_THROTTLED, hub/auth/throttle.py)
@@ -99,20 +114,40 @@ async def password_grant(state: AuthState, username: str, password: str, scope: 
     name = sign_in_name(username)
     await state.throttle.check("user", name, address)
     user = await user_for_sign_in(username)
-    ok = await verify_secret_async(user.password_hash if user else None, password)  # same work either way
+    ok = await verify_secret_async(
+        user.password_hash if user else None, password
+    )  # same work either way
     if user is None or not ok or user.disabled:
-        wait = await state.throttle.failed("user", name, address, Owner(user.tenant, user.id) if user else None)
-        if user is not None:  # not awaited: the refusal must not take longer than for an unknown name
-            state.after_response(record(user.tenant, None, "signin.failed", "user", user.id,
-                                        {"address": address, "wait_seconds": wait}))  # fmt: skip
+        wait = await state.throttle.failed(
+            "user", name, address, Owner(user.tenant, user.id) if user else None
+        )
+        if (
+            user is not None
+        ):  # not awaited: the refusal must not take longer than for an unknown name
+            state.after_response(
+                record(
+                    user.tenant,
+                    None,
+                    "signin.failed",
+                    "user",
+                    user.id,
+                    {"address": address, "wait_seconds": wait},
+                )
+            )
         raise HubError(AuthCodes.INVALID_GRANT)
     scopes = requested_scopes(scope, set(ALL_SCOPES))
     await state.throttle.succeeded("user", name, address, Owner(user.tenant, user.id))
     if user.password_hash and needs_rehash(user.password_hash):
         state.after_response(_upgrade_hash(user, password))
     family = new_id()
-    await record(user.tenant, user.id, "signin", "user", user.id,
-                 {"session": family, "scope": " ".join(scopes), "address": address})  # fmt: skip
+    await record(
+        user.tenant,
+        user.id,
+        "signin",
+        "user",
+        user.id,
+        {"session": family, "scope": " ".join(scopes), "address": address},
+    )
     return await user_tokens(state, user, scopes, family)
 
 
@@ -183,7 +218,9 @@ async def client_credentials_grant(
     client_id), so nobody keeps a partner out by sending its client_id."""
     await state.throttle.check("client", client_id, address)
     client = await client_for_sign_in(client_id)
-    ok = await verify_secret_async(client.secret_hash if client else None, secret)  # same work either way
+    ok = await verify_secret_async(
+        client.secret_hash if client else None, secret
+    )  # same work either way
     now = now_ms()
     previous: PreviousClientSecret | None = None
     if client is not None and not ok:
@@ -192,15 +229,23 @@ async def client_credentials_grant(
                 ok, previous = True, old
                 break
     if client is None or not ok:
-        await state.throttle.failed("client", client_id, address, Owner(client.tenant, client.id) if client else None)
+        await state.throttle.failed(
+            "client", client_id, address, Owner(client.tenant, client.id) if client else None
+        )
         raise HubError(AuthCodes.INVALID_CLIENT)
     await state.throttle.succeeded("client", client_id, address, Owner(client.tenant, client.id))
     if client.disabled:
         raise HubError(AuthCodes.CLIENT_DISABLED)
     scopes = requested_scopes(scope, set(client.scopes))
     access, _ = issue(
-        state.ring, state.settings, subject=client.id, tenant=client.tenant, kind="client",
-        grants=[], scopes=scopes, epoch=client.session_epoch,
+        state.ring,
+        state.settings,
+        subject=client.id,
+        tenant=client.tenant,
+        kind="client",
+        grants=[],
+        scopes=scopes,
+        epoch=client.session_epoch,
     )
     details: dict[str, Any] = {"scope": " ".join(scopes)}
     if previous is not None:
@@ -215,8 +260,10 @@ async def _mark_previous_use(client: ClientDoc, used: PreviousClientSecret, now:
     switched), at most once a minute; skipped if a rotation changed the secrets meanwhile."""
     if not client_rules.should_mark_use(used.last_used_at, now):
         return
-    marked = [p.model_copy(update={"last_used_at": now}) if p.secret_hash == used.secret_hash else p
-              for p in client.previous_secrets]  # fmt: skip
+    marked = [
+        p.model_copy(update={"last_used_at": now}) if p.secret_hash == used.secret_hash else p
+        for p in client.previous_secrets
+    ]
     await ClientDoc.get_pymongo_collection().update_one(
         {"_id": client.id, "tenant": client.tenant, "secret_hash": client.secret_hash},
         {"$set": {"previous_secrets": [p.model_dump() for p in marked]}},
@@ -230,8 +277,12 @@ async def change_password(state: AuthState, scope: Scope, current: str, new: str
     Every session of the user ends, the current one included: they sign in again with
     the new password."""
     if scope.user_id is None or scope.kind != PrincipalKind.USER:
-        raise HubError(Codes.FORBIDDEN, reason_zh="只有用户可以修改自己的密码", reason_en="only users have passwords",
-                       action="self.password")  # fmt: skip
+        raise HubError(
+            Codes.FORBIDDEN,
+            reason_zh="只有用户可以修改自己的密码",
+            reason_en="only users have passwords",
+            action="self.password",
+        )
     user = await UserDoc.find_one({"_id": scope.user_id, "tenant": scope.tenant})
     if user is None:
         raise HubError(Codes.NOT_FOUND, what_zh="用户", what_en="user", id=scope.user_id)
@@ -240,7 +291,13 @@ async def change_password(state: AuthState, scope: Scope, current: str, new: str
     check_password(new)
     if not await verify_secret_async(user.password_hash, current):
         wait = await state.throttle.failed("user", name, where, Owner(user.tenant, user.id))
-        await record(user.tenant, user.id, "signin.failed", "user", user.id,
-                     {"address": where, "wait_seconds": wait, "via": "change_password"})  # fmt: skip
+        await record(
+            user.tenant,
+            user.id,
+            "signin.failed",
+            "user",
+            user.id,
+            {"address": where, "wait_seconds": wait, "via": "change_password"},
+        )
         raise HubError(AuthCodes.WRONG_PASSWORD)
     return await UserRepository(scope).set_password(user.id, new, action="user.password_change")

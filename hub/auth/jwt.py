@@ -79,7 +79,11 @@ def _header(token: str) -> dict[str, Any]:
     try:
         head = token.split(".")[0]
         data = json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
-    except (ValueError, IndexError, RecursionError) as exc:  # RecursionError: a forged "[[[[..." header
+    except (
+        ValueError,
+        IndexError,
+        RecursionError,
+    ) as exc:  # RecursionError: a forged "[[[[..." header
         raise HubError(AuthCodes.TOKEN_INVALID) from exc
     if not isinstance(data, dict):
         raise HubError(AuthCodes.TOKEN_INVALID)
@@ -115,7 +119,9 @@ def verify(ring: KeyRing, settings: Settings, token: str) -> dict[str, Any]:
         raise HubError(AuthCodes.TOKEN_EXPIRED) from exc
     except (InvalidClaimError, MissingClaimError, JoseError) as exc:
         raise HubError(AuthCodes.TOKEN_INVALID) from exc
-    if claims.get("iss") != settings.jwt_issuer or not _aud_ok(claims.get("aud"), settings.jwt_audience):
+    if claims.get("iss") != settings.jwt_issuer or not _aud_ok(
+        claims.get("aud"), settings.jwt_audience
+    ):
         raise HubError(AuthCodes.TOKEN_WRONG_AUDIENCE)
     return claims
 

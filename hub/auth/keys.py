@@ -58,14 +58,18 @@ async def rotate(settings: Settings, immediate: bool = False) -> SigningKeyDoc:
     now = now_ms()
     keys = await SigningKeyDoc.find({"tenant": settings.platform_tenant}).to_list()
     any_active = any(k.activates_at <= now for k in keys)
-    activates = now if (immediate or not any_active) else now + settings.key_activation_seconds * 1000
+    activates = (
+        now if (immediate or not any_active) else now + settings.key_activation_seconds * 1000
+    )
     public = {**key.as_dict(private=False), "kid": kid, "alg": ALG, "use": "sig"}
     doc = SigningKeyDoc(
         id=kid,
         tenant=settings.platform_tenant,
         alg=ALG,
         public_jwk=public,
-        private_enc=encrypt_private(settings, ECKey.import_key(key.as_pem(private=True), {"kid": kid})),
+        private_enc=encrypt_private(
+            settings, ECKey.import_key(key.as_pem(private=True), {"kid": kid})
+        ),
         created_at=now,
         activates_at=activates,
     )
@@ -73,7 +77,8 @@ async def rotate(settings: Settings, immediate: bool = False) -> SigningKeyDoc:
     for old in keys:
         if old.retired_at is None:
             await SigningKeyDoc.get_pymongo_collection().update_one(
-                {"_id": old.id, "tenant": settings.platform_tenant}, {"$set": {"retired_at": activates}}
+                {"_id": old.id, "tenant": settings.platform_tenant},
+                {"$set": {"retired_at": activates}},
             )
     return doc
 
@@ -111,14 +116,19 @@ class KeyRing:
                 known.doc = d
                 entries[d.id] = known
                 continue
-            entries[d.id] = _Entry(d, ECKey.import_key(d.public_jwk), decrypt_private(self.settings, d))
+            entries[d.id] = _Entry(
+                d, ECKey.import_key(d.public_jwk), decrypt_private(self.settings, d)
+            )
         self._entries = entries
 
     def signing_key(self) -> ECKey:
         now = now_ms()
         ready = [
-            e for e in self._entries.values()
-            if e.doc.activates_at <= now and (e.doc.retired_at is None or e.doc.retired_at > now) and e.private
+            e
+            for e in self._entries.values()
+            if e.doc.activates_at <= now
+            and (e.doc.retired_at is None or e.doc.retired_at > now)
+            and e.private
         ]
         if not ready:
             raise RuntimeError("no signing key is active: run `ronghub keys rotate`")

@@ -41,21 +41,29 @@ _STATUS = {"SESSION_ENDED": 400}
 
 
 def oauth_error(err: HubError) -> Response[Any]:
-    body = {"error": _RFC_ERRORS.get(err.code, "invalid_request"), "error_description": err.message_en, **err.as_dict()}
+    body = {
+        "error": _RFC_ERRORS.get(err.code, "invalid_request"),
+        "error_description": err.message_en,
+        **err.as_dict(),
+    }
     headers = dict(_NO_STORE)
     if err.code in ("INVALID_CLIENT", "CLIENT_DISABLED"):
         headers["WWW-Authenticate"] = 'Basic realm="ronghub"'
     if err.code in ("RATE_LIMITED", "SIGN_IN_THROTTLED"):
         headers["Retry-After"] = str(err.details["seconds"])
     status = _STATUS.get(err.code, err.http_status)
-    if status == 401 and "WWW-Authenticate" not in headers:  # RFC 9110 §15.5.2: a 401 names a scheme
+    if (
+        status == 401 and "WWW-Authenticate" not in headers
+    ):  # RFC 9110 §15.5.2: a 401 names a scheme
         headers["WWW-Authenticate"] = 'Bearer realm="ronghub"'
     return Response(body, status_code=status, headers=headers, media_type="application/json")
 
 
 def _basic(request: Request[Any, Any, Any]) -> tuple[str, str] | None:
     """client_secret_basic (RFC 6749 §2.3.1), via authlib's parser."""
-    user, password = extract_basic_authorization({"Authorization": request.headers.get("authorization", "")})
+    user, password = extract_basic_authorization(
+        {"Authorization": request.headers.get("authorization", "")}
+    )
     return (user, password) if user and password else None
 
 
@@ -67,8 +75,11 @@ def _address(request: Request[Any, Any, Any], limiter: TokenLimiter) -> str:
 def _required(form: dict[str, str], *names: str) -> list[str]:
     missing = [n for n in names if not form.get(n)]
     if missing:
-        raise HubError(Codes.BAD_REQUEST, reason_zh=f"缺少参数 {'、'.join(missing)}",
-                       reason_en=f"missing {', '.join(missing)}")
+        raise HubError(
+            Codes.BAD_REQUEST,
+            reason_zh=f"缺少参数 {'、'.join(missing)}",
+            reason_en=f"missing {', '.join(missing)}",
+        )
     return [form[n] for n in names]
 
 
@@ -138,4 +149,8 @@ async def revoke(request: Request[Any, Any, Any], state: State) -> Response[Any]
     tags=["auth"],
 )
 async def jwks(state: State) -> Response[Any]:
-    return Response(state.auth.ring.jwks(), headers={"Cache-Control": "max-age=60"}, media_type="application/json")
+    return Response(
+        state.auth.ring.jwks(),
+        headers={"Cache-Control": "max-age=60"},
+        media_type="application/json",
+    )

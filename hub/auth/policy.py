@@ -66,13 +66,19 @@ POLICY: dict[str, Rule] = {
     "Mutation.createReviewChain": R(A.ACCOUNT_MANAGE),  # center administrators configure review
     "Mutation.updateReviewChain": R(A.ACCOUNT_MANAGE),
     "Mutation.deleteReviewChain": R(A.ACCOUNT_MANAGE),
-    "Mutation.acknowledgeFinding": R(A.STORY_EDIT),  # blocking findings: chief editor/admin (checked inside)
+    "Mutation.acknowledgeFinding": R(
+        A.STORY_EDIT
+    ),  # blocking findings: chief editor/admin (checked inside)
     "Mutation.schedulePublication": R(A.STORY_PUBLISH),
     "Mutation.cancelScheduledPublication": R(A.STORY_PUBLISH),
     "Mutation.setEmbargo": R(A.STORY_PUBLISH),
-    "Mutation.requestTakedown": R(A.STORY_EDIT),  # without a takedown stage: publishing rights (inside)
+    "Mutation.requestTakedown": R(
+        A.STORY_EDIT
+    ),  # without a takedown stage: publishing rights (inside)
     "Mutation.signTakedown": R(A.REVIEW_DECIDE),
-    "Mutation.correctStory": R(A.STORY_EDIT),  # without a correction stage: publishing rights (inside)
+    "Mutation.correctStory": R(
+        A.STORY_EDIT
+    ),  # without a correction stage: publishing rights (inside)
     "Query.reviewQueue": R(A.REVIEW_DECIDE),
     "Query.takedownRequest": R(A.STORY_READ_DRAFT),
     "Query.takedownQueue": R(A.REVIEW_DECIDE),
@@ -126,7 +132,9 @@ POLICY: dict[str, Rule] = {
     "Mutation.setUserGrants": R(A.USER_MANAGE),
     "Mutation.disableUser": R(A.USER_MANAGE),
     "Mutation.enableUser": R(A.USER_MANAGE),
-    "Mutation.resetUserPassword": R(A.USER_MANAGE),  # a platform admin's: TENANT_MANAGE too (resolver)
+    "Mutation.resetUserPassword": R(
+        A.USER_MANAGE
+    ),  # a platform admin's: TENANT_MANAGE too (resolver)
     "Mutation.revokeUserSessions": R(A.USER_MANAGE),
     "Mutation.changePassword": R(A.SELF_READ),  # own password; the current one is checked
     "Mutation.createClient": R(A.CLIENT_MANAGE),
@@ -165,13 +173,17 @@ POLICY: dict[str, Rule] = {
     "Mutation.dispatchAssignment": R(A.ASSIGNMENT_DISPATCH),
     "Mutation.cancelAssignment": R(A.ASSIGNMENT_DISPATCH),
     "Mutation.reassignAssignment": R(A.ASSIGNMENT_DISPATCH),
-    "Mutation.acceptAssignment": R(A.ASSIGNMENT_WORK),  # the store checks: the assignee, or a dispatcher
+    "Mutation.acceptAssignment": R(
+        A.ASSIGNMENT_WORK
+    ),  # the store checks: the assignee, or a dispatcher
     "Mutation.startAssignment": R(A.ASSIGNMENT_WORK),
     "Mutation.fileAssignment": R(A.ASSIGNMENT_WORK),
     "Mutation.declineAssignment": R(A.ASSIGNMENT_WORK),
     "Lead.contact": R(A.PLANNING_READ, Mode.HIDE),  # a tipster's contact is newsroom-only
     "Lead.triagedBy": R(A.PLANNING_READ, Mode.HIDE),  # who triaged, and why it was rejected:
-    "Lead.rejectReason": R(A.PLANNING_READ, Mode.HIDE),  # newsroom-only (a submitting client resends)
+    "Lead.rejectReason": R(
+        A.PLANNING_READ, Mode.HIDE
+    ),  # newsroom-only (a submitting client resends)
     "Story.assignment": R(A.PLANNING_READ, Mode.HIDE),
     "Story.lock": R(A.STORY_READ_DRAFT, Mode.HIDE),  # who is editing: newsroom only
     # editing (编): locks, comments, notifications, 三校, live events
@@ -182,8 +194,12 @@ POLICY: dict[str, Rule] = {
     "Mutation.acquireStoryLock": R(A.STORY_EDIT),
     "Mutation.renewStoryLock": R(A.STORY_EDIT),
     "Mutation.releaseStoryLock": R(A.STORY_EDIT),
-    "Mutation.takeOverStoryLock": R(A.STORY_EDIT),  # a live lock: STORY_PUBLISH too (hub/editing/locks.py)
-    "Mutation.addComment": R(A.STORY_READ_DRAFT),  # reviewers comment too; visibility in the repository
+    "Mutation.takeOverStoryLock": R(
+        A.STORY_EDIT
+    ),  # a live lock: STORY_PUBLISH too (hub/editing/locks.py)
+    "Mutation.addComment": R(
+        A.STORY_READ_DRAFT
+    ),  # reviewers comment too; visibility in the repository
     "Mutation.editComment": R(A.STORY_READ_DRAFT),  # own comments only
     "Mutation.deleteComment": R(A.STORY_READ_DRAFT),  # own comments only
     "Mutation.resolveComment": R(A.STORY_EDIT),
@@ -212,20 +228,28 @@ POLICY: dict[str, Rule] = {
     # 问政 / 投诉信箱 (the store narrows reads: staff all, departments theirs, the app its own)
     "Query.wenzhengQuestion": R(A.WENZHENG_READ),
     "Query.wenzhengQuestions": R(A.WENZHENG_READ),
-    "Query.trackWenzhengQuestion": R(A.TENANT_READ),  # anyone with the tracking number and check code
+    "Query.trackWenzhengQuestion": R(
+        A.TENANT_READ
+    ),  # anyone with the tracking number and check code
     "Query.wenzhengFigures": R(A.WENZHENG_FIGURES),
     "Query.wenzhengSettings": R(A.WENZHENG_READ),
     "Mutation.submitWenzhengQuestion": R(A.WENZHENG_SUBMIT),
     "Mutation.screenWenzhengQuestion": R(A.WENZHENG_SCREEN),
     "Mutation.forwardWenzhengQuestion": R(A.WENZHENG_SCREEN),
-    "Mutation.handleWenzhengForward": R(A.WENZHENG_HANDLE),  # own department's forwards (store), or a screener
+    "Mutation.handleWenzhengForward": R(
+        A.WENZHENG_HANDLE
+    ),  # own department's forwards (store), or a screener
     "Mutation.sendWenzhengAnswerToReview": R(A.WENZHENG_SCREEN),
-    "Mutation.releaseWenzhengAnswer": R(A.REVIEW_DECIDE),  # a private answer: reviewed by who may decide reviews
+    "Mutation.releaseWenzhengAnswer": R(
+        A.REVIEW_DECIDE
+    ),  # a private answer: reviewed by who may decide reviews
     "Mutation.rateWenzhengAnswer": R(A.WENZHENG_SUBMIT),  # relayed by the app for the citizen
     "Mutation.reopenWenzhengQuestion": R(A.WENZHENG_SUBMIT),
     "Mutation.supplementWenzhengQuestion": R(A.WENZHENG_SUBMIT),
     "Mutation.configureWenzheng": R(A.ACCOUNT_MANAGE),  # center administrators
-    "WenzhengQuestion.contact": R(A.WENZHENG_SCREEN, Mode.HIDE),  # the citizen's contact: screeners only
+    "WenzhengQuestion.contact": R(
+        A.WENZHENG_SCREEN, Mode.HIDE
+    ),  # the citizen's contact: screeners only
     # field-level rules
     "Story.revisions": R(A.STORY_READ_DRAFT),  # old revisions are unpublished text
     "User.email": R(A.USER_MANAGE, Mode.HIDE),
@@ -266,7 +290,9 @@ def make_authorizer(policy: Mapping[str, Rule] = POLICY) -> type[SchemaExtension
     """A schema extension applying `policy` (tests pass their own table)."""
 
     class Authorize(SchemaExtension):
-        def resolve(self, _next: Callable[..., Any], root: Any, info: Any, *args: Any, **kwargs: Any) -> Any:
+        def resolve(
+            self, _next: Callable[..., Any], root: Any, info: Any, *args: Any, **kwargs: Any
+        ) -> Any:
             rule = rule_for(info.parent_type.name, info.field_name, policy)
             if rule is not None:
                 scope: Scope = info.context.scope

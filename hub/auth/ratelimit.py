@@ -56,11 +56,15 @@ def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
         return None
 
 
-def _trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address | None, trusted: Sequence[Network]) -> bool:
+def _trusted(
+    address: ipaddress.IPv4Address | ipaddress.IPv6Address | None, trusted: Sequence[Network]
+) -> bool:
     return address is not None and any(address in net for net in trusted)
 
 
-def client_address(peer: str | None, forwarded_for: Sequence[str], trusted: Sequence[Network]) -> str:
+def client_address(
+    peer: str | None, forwarded_for: Sequence[str], trusted: Sequence[Network]
+) -> str:
     """Who is asking: the peer, or behind trusted proxies the address they name."""
     if not peer:
         return UNKNOWN
@@ -99,4 +103,6 @@ class TokenLimiter:
                 stats = await self._window.get_window_stats(item, which, value)
                 seconds = max(1, math.ceil(stats.reset_time - time.time()))
                 zh, en = KEY_LABELS[which]
-                raise HubError(AuthCodes.RATE_LIMITED, seconds=seconds, limit=which, what_zh=zh, what_en=en)
+                raise HubError(
+                    AuthCodes.RATE_LIMITED, seconds=seconds, limit=which, what_zh=zh, what_en=en
+                )

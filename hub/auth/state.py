@@ -84,10 +84,16 @@ class AuthState:
         self.revoked_sid = {d.value for d in docs if d.kind == "sid"}
         horizon = self._horizon()
         cursor = UserDoc.get_pymongo_collection().find(
-            {"sessions_ended_at": {"$gt": horizon}}, {"tenant": 1, "session_epoch": 1, "sessions_ended_at": 1}
+            {"sessions_ended_at": {"$gt": horizon}},
+            {"tenant": 1, "session_epoch": 1, "sessions_ended_at": 1},
         )
-        found = {(str(d["tenant"]), str(d["_id"])): (int(d["session_epoch"]), int(d["sessions_ended_at"]))
-                 async for d in cursor}  # fmt: skip
+        found = {
+            (str(d["tenant"]), str(d["_id"])): (
+                int(d["session_epoch"]),
+                int(d["sessions_ended_at"]),
+            )
+            async for d in cursor
+        }
         # epochs only grow: keep what this process noted meanwhile (a read started before it)
         for key, (epoch, at) in self.ended.items():
             if at > horizon and epoch > found.get(key, (-1, 0))[0]:
@@ -100,16 +106,23 @@ class AuthState:
             {"sessions_ended_at": {"$gt": horizon}},
             {"tenant": 1, "session_epoch": 1, "sessions_ended_at": 1, "disabled": 1},
         )
-        found = {(str(d["tenant"]), str(d["_id"])): (int(d.get("session_epoch", 0)), int(d["sessions_ended_at"]),
-                                                     bool(d.get("disabled")))
-                 async for d in cursor}  # fmt: skip
+        found = {
+            (str(d["tenant"]), str(d["_id"])): (
+                int(d.get("session_epoch", 0)),
+                int(d["sessions_ended_at"]),
+                bool(d.get("disabled")),
+            )
+            async for d in cursor
+        }
         for key, (epoch, at, disabled) in self.clients.items():
             if at > horizon and epoch > found.get(key, (-1, 0, False))[0]:
                 found[key] = (epoch, at, disabled)
         self.clients = found
 
     def is_revoked(self, jti: str | None, sid: str | None) -> bool:
-        return (jti is not None and jti in self.revoked_jti) or (sid is not None and sid in self.revoked_sid)
+        return (jti is not None and jti in self.revoked_jti) or (
+            sid is not None and sid in self.revoked_sid
+        )
 
     def session_current(self, tenant: str, user_id: str, epoch: int) -> bool:
         """False if the user's sessions ended after a token of `epoch` was issued."""
@@ -130,7 +143,9 @@ class AuthState:
             return None
         return AuthCodes.CLIENT_DISABLED if known[2] else AuthCodes.CLIENT_SESSION_ENDED
 
-    def client_changed(self, tenant: str, client_id: str, epoch: int, at: int, disabled: bool) -> None:
+    def client_changed(
+        self, tenant: str, client_id: str, epoch: int, at: int, disabled: bool
+    ) -> None:
         """Apply a client's epoch move or status change made through this process at once."""
         known = self.clients.get((tenant, client_id))
         if known is None or epoch >= known[0]:

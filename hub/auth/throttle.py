@@ -69,7 +69,9 @@ class SignInThrottle:
     def _coll(self) -> Any:
         return SignInThrottleDoc.get_pymongo_collection()
 
-    async def _counters(self, kind: str, name: str, address: str) -> tuple[rules.Counter, rules.Counter]:
+    async def _counters(
+        self, kind: str, name: str, address: str
+    ) -> tuple[rules.Counter, rules.Counter]:
         pair_id, name_id = _ids(kind, name, address)
         found = {d["_id"]: d async for d in self._coll().find({"_id": {"$in": [pair_id, name_id]}})}
         return counter_of(found.get(pair_id)), counter_of(found.get(name_id))
@@ -93,19 +95,34 @@ class SignInThrottle:
         self._swept = now
         await self._coll().delete_many({"expire_at": {"$lt": int(now * 1000)}})
 
-    async def _count(self, doc_id: str, kind: str, name: str, address: str | None, owner: Owner | None,
-                     now: float) -> rules.Counter:  # fmt: skip
+    async def _count(
+        self,
+        doc_id: str,
+        kind: str,
+        name: str,
+        address: str | None,
+        owner: Owner | None,
+        now: float,
+    ) -> rules.Counter:
         now_ms = int(now * 1000)
         forget_before = now_ms - int(self.policy.forget_seconds * 1000)
         # a counter whose last failure is forgotten starts again
-        await self._coll().update_one({"_id": doc_id, "last_failure_at": {"$lt": forget_before}}, {"$set": {"failures": 0}})
+        await self._coll().update_one(
+            {"_id": doc_id, "last_failure_at": {"$lt": forget_before}}, {"$set": {"failures": 0}}
+        )
         raw = await self._coll().find_one_and_update(
             {"_id": doc_id},
             {
                 "$inc": {"failures": 1},
-                "$set": {"kind": kind, "name": name, "address": address, "last_failure_at": now_ms,
-                         "tenant": owner.tenant if owner else self.platform, "owner_id": owner.id if owner else None,
-                         "expire_at": self._expiry(now, self.policy.forget_seconds)},
+                "$set": {
+                    "kind": kind,
+                    "name": name,
+                    "address": address,
+                    "last_failure_at": now_ms,
+                    "tenant": owner.tenant if owner else self.platform,
+                    "owner_id": owner.id if owner else None,
+                    "expire_at": self._expiry(now, self.policy.forget_seconds),
+                },
             },
             upsert=True,
             return_document=ReturnDocument.AFTER,
@@ -134,10 +151,18 @@ class SignInThrottle:
         await self._coll().update_one(
             {"_id": pair_id},
             {
-                "$set": {"kind": kind, "name": name, "address": address, "failures": 0,
-                         "last_success_at": int(now * 1000), "tenant": owner.tenant, "owner_id": owner.id,
-                         "expire_at": self._expiry(now, max(self.policy.known_address_seconds,
-                                                            self.policy.forget_seconds))},
+                "$set": {
+                    "kind": kind,
+                    "name": name,
+                    "address": address,
+                    "failures": 0,
+                    "last_success_at": int(now * 1000),
+                    "tenant": owner.tenant,
+                    "owner_id": owner.id,
+                    "expire_at": self._expiry(
+                        now, max(self.policy.known_address_seconds, self.policy.forget_seconds)
+                    ),
+                },
             },
             upsert=True,
         )
@@ -147,9 +172,16 @@ class SignInThrottle:
         free = self.policy.free_per_name if doc.address is None else self.policy.free_per_address
         return rules.blocked_until(counter_of(doc.model_dump()), free, self.clock(), self.policy)
 
-    async def recent(self, tenant: str, kind: str = "user", limit: int = 1_000) -> list[SignInThrottleDoc]:
+    async def recent(
+        self, tenant: str, kind: str = "user", limit: int = 1_000
+    ) -> list[SignInThrottleDoc]:
         """The tenant's counters with a failure that still counts, newest failure first."""
         since = int((self.clock() - self.policy.forget_seconds) * 1000)
-        return await SignInThrottleDoc.find(
-            {"tenant": tenant, "kind": kind, "last_failure_at": {"$gt": since}}
-        ).sort([("last_failure_at", SortDirection.DESCENDING)]).limit(limit).to_list()
+        return (
+            await SignInThrottleDoc.find(
+                {"tenant": tenant, "kind": kind, "last_failure_at": {"$gt": since}}
+            )
+            .sort([("last_failure_at", SortDirection.DESCENDING)])
+            .limit(limit)
+            .to_list()
+        )

@@ -79,7 +79,9 @@ def scope_for_request(request: Request[Any, Any, Any], settings: Settings) -> Sc
     auth = getattr(request.app.state, "auth", None)
     header = request.headers.get("authorization")
     if not header:
-        header = authorization_from_cookie(request.cookies, request.method, request.headers.get(CSRF_HEADER), settings)
+        header = authorization_from_cookie(
+            request.cookies, request.method, request.headers.get(CSRF_HEADER), settings
+        )
     return scope_for_authorization(header, settings, auth)
 
 

@@ -21,8 +21,10 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "plugins.md"
 def _signature(name: str) -> str:
     fn = getattr(hookspecs, name)
     sig = inspect.signature(fn)
-    params = ", ".join(f"{p.name}: {p.annotation}" if p.annotation is not p.empty else p.name
-                       for p in sig.parameters.values())  # fmt: skip
+    params = ", ".join(
+        f"{p.name}: {p.annotation}" if p.annotation is not p.empty else p.name
+        for p in sig.parameters.values()
+    )
     ret = sig.return_annotation
     prefix = "async def" if name in hookspecs.ASYNC_HOOKS else "def"
     if name in hookspecs.ASYNC_HOOKS and isinstance(ret, str) and ret.startswith("Awaitable["):
@@ -36,8 +38,11 @@ def render_reference() -> str:
     for name in hookspecs.HOOK_NAMES:
         fn = getattr(hookspecs, name)
         opts = getattr(fn, "ronghub_spec", {}) or {}
-        calls = ("one plugin: the channel's own" if opts.get("firstresult")
-                 else "every plugin that implements it; results concatenated")  # fmt: skip
+        calls = (
+            "one plugin: the channel's own"
+            if opts.get("firstresult")
+            else "every plugin that implements it; results concatenated"
+        )
         parts += [
             f"### `{name}`",
             "",
@@ -71,7 +76,10 @@ def main(argv: list[str]) -> int:
         return 1
     if "--check" in argv:
         if block != fresh:
-            print(f"{DOC}: the hook reference is stale; run `python -m hub.channels.hookdocs`", file=sys.stderr)
+            print(
+                f"{DOC}: the hook reference is stale; run `python -m hub.channels.hookdocs`",
+                file=sys.stderr,
+            )
             return 1
         return 0
     DOC.write_text(text.replace(block, fresh), encoding="utf-8")

@@ -123,10 +123,11 @@ class ChannelManager:
                 continue
             dist = getattr(ep, "dist", None)
             manager.register(
-                plugin, source=source,
+                plugin,
+                source=source,
                 distribution=dist.name if dist else None,
                 version=dist.version if dist else None,
-            )  # fmt: skip
+            )
         return manager
 
     def register(
@@ -164,14 +165,21 @@ class ChannelManager:
             return None
         hooks = tuple(sorted(c.name for c in self.pm.get_hookcallers(plugin) or ()))
         loaded = LoadedChannel(
-            name=info.name, info=info, plugin=plugin, source=source, distribution=distribution,
-            version=version or info.version, hooks=hooks,
-        )  # fmt: skip
+            name=info.name,
+            info=info,
+            plugin=plugin,
+            source=source,
+            distribution=distribution,
+            version=version or info.version,
+            hooks=hooks,
+        )
         self.channels[info.name] = loaded
         self._callers.clear()
         return loaded
 
-    def discover_checks(self, only: Iterable[str] | None = None, eps: Iterable[EntryPoint] | None = None) -> None:
+    def discover_checks(
+        self, only: Iterable[str] | None = None, eps: Iterable[EntryPoint] | None = None
+    ) -> None:
         """Load every `ronghub.checks` entry point (or those named in `only`) onto this
         manager; a broken one is recorded in `failures` like a broken channel."""
         wanted = frozenset(only) if only is not None else None
@@ -186,14 +194,22 @@ class ChannelManager:
                 continue
             dist = getattr(ep, "dist", None)
             self.register_check(
-                plugin, name=f"check.{ep.name}", source=source,
-                distribution=dist.name if dist else None, version=dist.version if dist else None,
-            )  # fmt: skip
+                plugin,
+                name=f"check.{ep.name}",
+                source=source,
+                distribution=dist.name if dist else None,
+                version=dist.version if dist else None,
+            )
 
     def register_check(
-        self, plugin: Any, *, name: str, source: str = "registered",
-        distribution: str | None = None, version: str | None = None,
-    ) -> LoadedCheck | None:  # fmt: skip
+        self,
+        plugin: Any,
+        *,
+        name: str,
+        source: str = "registered",
+        distribution: str | None = None,
+        version: str | None = None,
+    ) -> LoadedCheck | None:
         """Register one check plugin; None (and a failure) when it is broken: it fails to
         register, implements a hook that has no spec, or implements no `check_story`."""
         try:
@@ -203,9 +219,13 @@ class ChannelManager:
             return None
         callers = self.pm.get_hookcallers(plugin) or ()
         unknown = sorted(c.name for c in callers if not c.has_spec())
-        problem = (f"implements unknown hooks: {', '.join(unknown)}" if unknown
-                   else None if any(c.name == "check_story" for c in callers)
-                   else "implements no check_story hook")  # fmt: skip
+        problem = (
+            f"implements unknown hooks: {', '.join(unknown)}"
+            if unknown
+            else None
+            if any(c.name == "check_story" for c in callers)
+            else "implements no check_story hook"
+        )
         if problem is not None:
             self.pm.unregister(plugin)
             self._fail(source, TypeError(problem))
@@ -282,17 +302,27 @@ class ChannelManager:
         for name in overrides or {}:
             if name not in info.overridable:
                 raise HubError(
-                    ChannelCodes.CHANNEL_FIELD_NOT_OVERRIDABLE, channel=channel, field=name,
+                    ChannelCodes.CHANNEL_FIELD_NOT_OVERRIDABLE,
+                    channel=channel,
+                    field=name,
                     allowed=", ".join(info.overridable) or "-",
-                )  # fmt: skip
+                )
         return self._caller(channel, "render")(
-            story=story, config=self.config(channel, config), overrides=dict(overrides or {}),
-            previous=previous, context=context or RenderContext(),
-        )  # fmt: skip
+            story=story,
+            config=self.config(channel, config),
+            overrides=dict(overrides or {}),
+            previous=previous,
+            context=context or RenderContext(),
+        )
 
-    def validate(self, channel: str, variant: Variant, *, config: Mapping[str, Any] | None = None) -> list[Problem]:
+    def validate(
+        self, channel: str, variant: Variant, *, config: Mapping[str, Any] | None = None
+    ) -> list[Problem]:
         """Every problem the channel finds in the variant (empty: deliverable)."""
-        return list(self._caller(channel, "validate")(variant=variant, config=self.config(channel, config)) or [])
+        return list(
+            self._caller(channel, "validate")(variant=variant, config=self.config(channel, config))
+            or []
+        )
 
     def preview(
         self,
@@ -311,69 +341,126 @@ class ChannelManager:
         return variant, self.validate(channel, variant, config=config)
 
     async def deliver(
-        self, channel: str, variant: Variant, *, transport: Any, idempotency_key: str,
-        config: Mapping[str, Any] | None = None, checkpoints: Checkpoints | None = None,
-    ) -> DeliveryResult:  # fmt: skip
+        self,
+        channel: str,
+        variant: Variant,
+        *,
+        transport: Any,
+        idempotency_key: str,
+        config: Mapping[str, Any] | None = None,
+        checkpoints: Checkpoints | None = None,
+    ) -> DeliveryResult:
         """Publish a variant; raises Transient/PermanentDeliveryError from the plugin.
         `checkpoints` carries the steps an earlier attempt of this delivery completed."""
         return await self._call_async(
-            channel, "deliver", variant=variant, config=self.config(channel, config),
-            transport=transport, idempotency_key=idempotency_key,
+            channel,
+            "deliver",
+            variant=variant,
+            config=self.config(channel, config),
+            transport=transport,
+            idempotency_key=idempotency_key,
             checkpoints=checkpoints if checkpoints is not None else Checkpoints(),
-        )  # fmt: skip
+        )
 
     async def poll_status(
-        self, channel: str, delivery: DeliveryResult, *, transport: Any,
+        self,
+        channel: str,
+        delivery: DeliveryResult,
+        *,
+        transport: Any,
         config: Mapping[str, Any] | None = None,
-    ) -> PlatformStatus:  # fmt: skip
+    ) -> PlatformStatus:
         """What the platform now says about a delivered item."""
         return await self._call_async(
-            channel, "poll_status", delivery=delivery, config=self.config(channel, config), transport=transport
+            channel,
+            "poll_status",
+            delivery=delivery,
+            config=self.config(channel, config),
+            transport=transport,
         )
 
     def receive_status(
-        self, channel: str, delivery: DeliveryResult, report: Mapping[str, Any], *,
+        self,
+        channel: str,
+        delivery: DeliveryResult,
+        report: Mapping[str, Any],
+        *,
         config: Mapping[str, Any] | None = None,
-    ) -> PlatformStatus | None:  # fmt: skip
+    ) -> PlatformStatus | None:
         """A status from a report sent to the hub (e.g. 学习强国 adoption)."""
         return self._caller(channel, "receive_status")(
             delivery=delivery, report=report, config=self.config(channel, config)
         )
 
     async def fetch_metrics(
-        self, channel: str, delivery: DeliveryResult, *, transport: Any,
+        self,
+        channel: str,
+        delivery: DeliveryResult,
+        *,
+        transport: Any,
         config: Mapping[str, Any] | None = None,
-    ) -> Metrics:  # fmt: skip
+    ) -> Metrics:
         """The platform's counts for a delivered item."""
         return await self._call_async(
-            channel, "fetch_metrics", delivery=delivery, config=self.config(channel, config), transport=transport
+            channel,
+            "fetch_metrics",
+            delivery=delivery,
+            config=self.config(channel, config),
+            transport=transport,
         )
 
     async def retract(
-        self, channel: str, delivery: DeliveryResult, *, transport: Any, idempotency_key: str,
-        reason: str, config: Mapping[str, Any] | None = None,
-    ) -> DeliveryResult:  # fmt: skip
+        self,
+        channel: str,
+        delivery: DeliveryResult,
+        *,
+        transport: Any,
+        idempotency_key: str,
+        reason: str,
+        config: Mapping[str, Any] | None = None,
+    ) -> DeliveryResult:
         """Take a delivered item down (撤稿)."""
         return await self._call_async(
-            channel, "retract", delivery=delivery, config=self.config(channel, config),
-            transport=transport, idempotency_key=idempotency_key, reason=reason,
-        )  # fmt: skip
+            channel,
+            "retract",
+            delivery=delivery,
+            config=self.config(channel, config),
+            transport=transport,
+            idempotency_key=idempotency_key,
+            reason=reason,
+        )
 
     async def correct(
-        self, channel: str, variant: Variant, delivery: DeliveryResult, *, transport: Any,
-        idempotency_key: str, config: Mapping[str, Any] | None = None, checkpoints: Checkpoints | None = None,
-    ) -> DeliveryResult:  # fmt: skip
+        self,
+        channel: str,
+        variant: Variant,
+        delivery: DeliveryResult,
+        *,
+        transport: Any,
+        idempotency_key: str,
+        config: Mapping[str, Any] | None = None,
+        checkpoints: Checkpoints | None = None,
+    ) -> DeliveryResult:
         """Replace a delivered item with a corrected revision's variant (更正)."""
         return await self._call_async(
-            channel, "correct", variant=variant, delivery=delivery, config=self.config(channel, config),
-            transport=transport, idempotency_key=idempotency_key,
+            channel,
+            "correct",
+            variant=variant,
+            delivery=delivery,
+            config=self.config(channel, config),
+            transport=transport,
+            idempotency_key=idempotency_key,
             checkpoints=checkpoints if checkpoints is not None else Checkpoints(),
-        )  # fmt: skip
+        )
 
     def assemble_edition(
-        self, channel: str, variants: Sequence[Variant], edition_date: str, *,
+        self,
+        channel: str,
+        variants: Sequence[Variant],
+        edition_date: str,
+        *,
         config: Mapping[str, Any] | None = None,
-    ) -> Variant:  # fmt: skip
+    ) -> Variant:
         """One edition (手机报) from several stories' variants."""
         return self._caller(channel, "assemble_edition")(
             variants=list(variants), config=self.config(channel, config), edition_date=edition_date

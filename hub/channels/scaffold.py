@@ -7,7 +7,7 @@ from pathlib import Path
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
 
-PYPROJECT = '''[build-system]
+PYPROJECT = """[build-system]
 requires = ["hatchling>=1.25"]
 build-backend = "hatchling.build"
 
@@ -26,7 +26,7 @@ test = ["pytest>=8"]
 
 [tool.hatch.build.targets.wheel]
 packages = ["ronghub_channel_{name}"]
-'''
+"""
 
 MODULE = '''"""{name}: a Ronghub channel plugin (describe, render, validate, deliver).
 
@@ -124,7 +124,7 @@ def test_a_long_title_is_reported_in_chinese() -> None:
 # written into its README (a test holds them equal).
 NEXT_STEPS = "pip install -e '.[test]' && pytest"
 
-README = '''# ronghub-channel-{dist}
+README = """# ronghub-channel-{dist}
 
 A Ronghub channel plugin (docs/plugins.md in the hub's source is the guide).
 
@@ -137,7 +137,7 @@ wheel in a Ronghub checkout (`nox -s build`) and add `--find-links <checkout>/di
 
 Install it next to the hub (the same `pip install -e .` in the hub's environment); the hub
 finds it through the `ronghub.channels` entry point and `ronghub plugins` lists it.
-'''
+"""
 
 
 def builtin_channels() -> set[str]:
@@ -164,7 +164,12 @@ def scaffold(name: str, directory: Path) -> Path:
     root = directory / f"ronghub-channel-{name.replace('_', '-')}"
     if root.exists():
         raise FileExistsError(f"{root} 已存在 / already exists")
-    values = {"name": name, "dist": name.replace("_", "-"), "upper": name.upper(), "next_steps": NEXT_STEPS}
+    values = {
+        "name": name,
+        "dist": name.replace("_", "-"),
+        "upper": name.upper(),
+        "next_steps": NEXT_STEPS,
+    }
     files = {
         "pyproject.toml": PYPROJECT,
         f"ronghub_channel_{name}/__init__.py": MODULE,

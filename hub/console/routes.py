@@ -47,7 +47,9 @@ def console_routes() -> list[ControllerRouterHandler]:
             html_mode=True,
             name="console",
             after_request=_secured,
-            cache_control=CacheControlHeader(no_cache=True),  # revalidate: a new hub version ships new files
+            cache_control=CacheControlHeader(
+                no_cache=True
+            ),  # revalidate: a new hub version ships new files
             include_in_schema=False,
         ),
     ]

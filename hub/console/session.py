@@ -47,7 +47,9 @@ _NO_STORE = {"Cache-Control": "no-store"}
 
 def csrf_token(settings: Settings, session_id: str) -> str:
     """The header value that goes with session `session_id` (stable across refreshes)."""
-    key = hashlib.sha256(b"ronghub-console-csrf\0" + settings.effective_key_secret.encode()).digest()
+    key = hashlib.sha256(
+        b"ronghub-console-csrf\0" + settings.effective_key_secret.encode()
+    ).digest()
     mac = hmac.new(key, session_id.encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(mac).decode().rstrip("=")
 
@@ -72,7 +74,9 @@ def check_csrf(settings: Settings, token: str, sent: str | None) -> None:
         raise HubError(ConsoleCodes.CSRF_INVALID)
 
 
-def authorization_from_cookie(cookies: dict[str, str], method: str, csrf: str | None, settings: Settings) -> str | None:
+def authorization_from_cookie(
+    cookies: dict[str, str], method: str, csrf: str | None, settings: Settings
+) -> str | None:
     """The `Authorization` value the console cookie stands for on this request, or None
     (no cookie, console off, or a safe request without the header: anonymous)."""
     if not settings.console_enabled:
@@ -95,28 +99,78 @@ def _secure(request: Request[Any, Any, Any], settings: Settings) -> bool:
     return request.url.scheme == "https" or settings.base_url.startswith("https://")
 
 
-def _cookies(request: Request[Any, Any, Any], settings: Settings, access: str, refresh: str | None) -> list[Cookie]:
+def _cookies(
+    request: Request[Any, Any, Any], settings: Settings, access: str, refresh: str | None
+) -> list[Cookie]:
     secure = _secure(request, settings)
     life = settings.refresh_token_seconds
     sid = unverified_session_id(access) or ""
     cookies = [
         # the access cookie outlives its token: refresh reads the session id from it
-        Cookie(key=ACCESS_COOKIE, value=access, path="/", httponly=True, samesite="strict", secure=secure, max_age=life),
-        Cookie(key=CSRF_COOKIE, value=csrf_token(settings, sid), path="/", httponly=False, samesite="strict",
-               secure=secure, max_age=life),
+        Cookie(
+            key=ACCESS_COOKIE,
+            value=access,
+            path="/",
+            httponly=True,
+            samesite="strict",
+            secure=secure,
+            max_age=life,
+        ),
+        Cookie(
+            key=CSRF_COOKIE,
+            value=csrf_token(settings, sid),
+            path="/",
+            httponly=False,
+            samesite="strict",
+            secure=secure,
+            max_age=life,
+        ),
     ]
     if refresh:
-        cookies.append(Cookie(key=REFRESH_COOKIE, value=refresh, path=SESSION_PATH, httponly=True, samesite="strict",
-                              secure=secure, max_age=life))
+        cookies.append(
+            Cookie(
+                key=REFRESH_COOKIE,
+                value=refresh,
+                path=SESSION_PATH,
+                httponly=True,
+                samesite="strict",
+                secure=secure,
+                max_age=life,
+            )
+        )
     return cookies
 
 
 def _cleared(request: Request[Any, Any, Any], settings: Settings) -> list[Cookie]:
     secure = _secure(request, settings)
     return [
-        Cookie(key=ACCESS_COOKIE, value="", path="/", httponly=True, samesite="strict", secure=secure, max_age=0),
-        Cookie(key=CSRF_COOKIE, value="", path="/", httponly=False, samesite="strict", secure=secure, max_age=0),
-        Cookie(key=REFRESH_COOKIE, value="", path=SESSION_PATH, httponly=True, samesite="strict", secure=secure, max_age=0),
+        Cookie(
+            key=ACCESS_COOKIE,
+            value="",
+            path="/",
+            httponly=True,
+            samesite="strict",
+            secure=secure,
+            max_age=0,
+        ),
+        Cookie(
+            key=CSRF_COOKIE,
+            value="",
+            path="/",
+            httponly=False,
+            samesite="strict",
+            secure=secure,
+            max_age=0,
+        ),
+        Cookie(
+            key=REFRESH_COOKIE,
+            value="",
+            path=SESSION_PATH,
+            httponly=True,
+            samesite="strict",
+            secure=secure,
+            max_age=0,
+        ),
     ]
 
 
@@ -130,31 +184,56 @@ def _same_origin(request: Request[Any, Any, Any]) -> None:
 
 
 def _session_body(settings: Settings, access: str, expires_in: int) -> dict[str, Any]:
-    return {"csrf": csrf_token(settings, unverified_session_id(access) or ""), "expiresIn": expires_in}
+    return {
+        "csrf": csrf_token(settings, unverified_session_id(access) or ""),
+        "expiresIn": expires_in,
+    }
 
 
-@post(SESSION_PATH, summary="Console sign-in (cookie session)", tags=["console"], status_code=200, include_in_schema=False,
-      description="JSON {username, password}: the password grant of /oauth/token, with the tokens set as "
-      "HttpOnly SameSite=Strict cookies for the console; returns the CSRF value for the X-Ronghub-CSRF header.")
+@post(
+    SESSION_PATH,
+    summary="Console sign-in (cookie session)",
+    tags=["console"],
+    status_code=200,
+    include_in_schema=False,
+    description="JSON {username, password}: the password grant of /oauth/token, with the tokens set as "
+    "HttpOnly SameSite=Strict cookies for the console; returns the CSRF value for the X-Ronghub-CSRF header.",
+)
 async def sign_in(request: Request[Any, Any, Any], state: State) -> Response[Any]:
     settings: Settings = state.settings
     try:
         _same_origin(request)
         if not is_json_media_type(request.headers.get("content-type")):
-            raise HubError(Codes.UNSUPPORTED_MEDIA_TYPE, content_type=(request.headers.get("content-type") or "")[:100])
+            raise HubError(
+                Codes.UNSUPPORTED_MEDIA_TYPE,
+                content_type=(request.headers.get("content-type") or "")[:100],
+            )
         body = decode(await request.body())
-        if not isinstance(body, dict) or not isinstance(body.get("username"), str) or not isinstance(body.get("password"), str) \
-                or not body["username"] or not body["password"]:
-            raise HubError(Codes.BAD_REQUEST, reason="需要用户名和密码 / username and password are required")
+        if (
+            not isinstance(body, dict)
+            or not isinstance(body.get("username"), str)
+            or not isinstance(body.get("password"), str)
+            or not body["username"]
+            or not body["password"]
+        ):
+            raise HubError(
+                Codes.BAD_REQUEST, reason="需要用户名和密码 / username and password are required"
+            )
         auth = state.auth
         peer = request.client.host if request.client else None
         address = auth.limiter.address(peer, request.headers.getall("x-forwarded-for", []))
         await auth.limiter.enforce(ip=address)
-        result = await grants.password_grant(auth, body["username"], body["password"], None, address)
+        result = await grants.password_grant(
+            auth, body["username"], body["password"], None, address
+        )
     except HubError as err:
         return _refused(err)
-    return Response(_session_body(settings, result.access_token, result.expires_in), headers=_NO_STORE,
-                    cookies=_cookies(request, settings, result.access_token, result.refresh_token), media_type="application/json")
+    return Response(
+        _session_body(settings, result.access_token, result.expires_in),
+        headers=_NO_STORE,
+        cookies=_cookies(request, settings, result.access_token, result.refresh_token),
+        media_type="application/json",
+    )
 
 
 def _refused(err: HubError, cookies: list[Cookie] | None = None) -> Response[Any]:
@@ -167,8 +246,14 @@ def _refused(err: HubError, cookies: list[Cookie] | None = None) -> Response[Any
     return response
 
 
-@post(f"{SESSION_PATH}/refresh", summary="Console session refresh", tags=["console"], status_code=200, include_in_schema=False,
-      description="With the X-Ronghub-CSRF header: rotates the refresh cookie and sets a new access cookie.")
+@post(
+    f"{SESSION_PATH}/refresh",
+    summary="Console session refresh",
+    tags=["console"],
+    status_code=200,
+    include_in_schema=False,
+    description="With the X-Ronghub-CSRF header: rotates the refresh cookie and sets a new access cookie.",
+)
 async def refresh(request: Request[Any, Any, Any], state: State) -> Response[Any]:
     settings: Settings = state.settings
     access = request.cookies.get(ACCESS_COOKIE)
@@ -182,15 +267,27 @@ async def refresh(request: Request[Any, Any, Any], state: State) -> Response[Any
     try:
         result = await grants.refresh_grant(state.auth, token, None)
     except HubError as err:  # used, revoked or expired: the session is over
-        return _refused(HubError(ConsoleCodes.CONSOLE_SIGNED_OUT) if err.http_status < 500 else err,
-                        _cleared(request, settings))
-    return Response(_session_body(settings, result.access_token, result.expires_in), headers=_NO_STORE,
-                    cookies=_cookies(request, settings, result.access_token, result.refresh_token), media_type="application/json")
+        return _refused(
+            HubError(ConsoleCodes.CONSOLE_SIGNED_OUT) if err.http_status < 500 else err,
+            _cleared(request, settings),
+        )
+    return Response(
+        _session_body(settings, result.access_token, result.expires_in),
+        headers=_NO_STORE,
+        cookies=_cookies(request, settings, result.access_token, result.refresh_token),
+        media_type="application/json",
+    )
 
 
-@post(f"{SESSION_PATH}/end", summary="Console sign-out", tags=["console"], status_code=200, include_in_schema=False,
-      description="With the X-Ronghub-CSRF header: revokes the session (its refresh tokens and live access "
-      "tokens) and clears the cookies.")
+@post(
+    f"{SESSION_PATH}/end",
+    summary="Console sign-out",
+    tags=["console"],
+    status_code=200,
+    include_in_schema=False,
+    description="With the X-Ronghub-CSRF header: revokes the session (its refresh tokens and live access "
+    "tokens) and clears the cookies.",
+)
 async def sign_out(request: Request[Any, Any, Any], state: State) -> Response[Any]:
     settings: Settings = state.settings
     access = request.cookies.get(ACCESS_COOKIE)
@@ -202,7 +299,12 @@ async def sign_out(request: Request[Any, Any, Any], state: State) -> Response[An
             return _refused(err)
     if token:
         await grants.revoke_refresh_token(state.auth, token)
-    return Response({"signedOut": True}, headers=_NO_STORE, cookies=_cleared(request, settings), media_type="application/json")
+    return Response(
+        {"signedOut": True},
+        headers=_NO_STORE,
+        cookies=_cleared(request, settings),
+        media_type="application/json",
+    )
 
 
 ROUTES = [sign_in, refresh, sign_out]

@@ -33,11 +33,23 @@ _EDITOR = "示例区融媒体中心 值班编辑 许宁"
 
 
 def _img(name: str, title: str, alt: str, credit: str) -> dict[str, str]:
-    return {"kind": "image", "uri": f"demo/images/{name}.jpg", "title": title, "alt": alt, "credit": credit}
+    return {
+        "kind": "image",
+        "uri": f"demo/images/{name}.jpg",
+        "title": title,
+        "alt": alt,
+        "credit": credit,
+    }
 
 
 def _video(name: str, title: str, credit: str) -> dict[str, str]:
-    return {"kind": "video", "uri": f"demo/video/{name}.mp4", "title": title, "alt": title, "credit": credit}
+    return {
+        "kind": "video",
+        "uri": f"demo/video/{name}.mp4",
+        "title": title,
+        "alt": title,
+        "credit": credit,
+    }
 
 
 STORIES: list[dict[str, Any]] = [
@@ -419,7 +431,13 @@ STORIES: list[dict[str, Any]] = [
         "tags": ["电台", "北关", "城市记忆"],
         "byline": "主持 杜蕾",
         "assets": [
-            {"kind": "audio", "uri": "demo/audio/lao-matou.mp3", "title": "示例之声:老码头的故事", "alt": None, "credit": "示例区融媒体中心 广播部"}
+            {
+                "kind": "audio",
+                "uri": "demo/audio/lao-matou.mp3",
+                "title": "示例之声:老码头的故事",
+                "alt": None,
+                "credit": "示例区融媒体中心 广播部",
+            }
         ],
         "source": {"responsible_editor": _EDITOR},
     },
@@ -433,7 +451,13 @@ STORIES: list[dict[str, Any]] = [
         "今年教师节,她获评示例区\u201c最美乡村教师\u201d。她说:\u201c最高兴的,是看到孩子们走出去,也有人愿意回来。\u201d",
         "tags": ["乡村教师", "石桥镇", "人物"],
         "byline": "记者 何佳",
-        "source": {"source_name": "示例市广播电视台", "original_title": "三十年,她守着一所乡村学校", "original_author": "示例市广播电视台记者 韩雪", "responsible_editor": _EDITOR, "reprint": True},
+        "source": {
+            "source_name": "示例市广播电视台",
+            "original_title": "三十年,她守着一所乡村学校",
+            "original_author": "示例市广播电视台记者 韩雪",
+            "responsible_editor": _EDITOR,
+            "reprint": True,
+        },
     },
     # ---- 图集 -------------------------------------------------------------------
     {

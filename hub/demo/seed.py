@@ -83,7 +83,9 @@ async def _ensure_stories(scope: Scope, settings: Settings, column_ids: dict[str
         if doc is None:
             fields: dict[str, Any] = {k: v for k, v in item.items() if k not in _NOT_CONTENT}
             fields["column_id"] = column_ids[item["column"]]
-            asset_ids = [await _add_asset(scope, settings, assets, asset) for asset in item.get("assets", ())]
+            asset_ids = [
+                await _add_asset(scope, settings, assets, asset) for asset in item.get("assets", ())
+            ]
             if asset_ids:
                 fields["asset_ids"] = asset_ids
                 fields["cover_asset_id"] = asset_ids[0]
@@ -91,12 +93,17 @@ async def _ensure_stories(scope: Scope, settings: Settings, column_ids: dict[str
             created += 1
         # 签发 (also finishes a story an interrupted run did not reach); the distribution
         # engine then publishes it on the app channel, exactly as for a real story.
-        if item.get("publish", True) and doc.status not in (StoryStatus.APPROVED, StoryStatus.PUBLISHED):
+        if item.get("publish", True) and doc.status not in (
+            StoryStatus.APPROVED,
+            StoryStatus.PUBLISHED,
+        ):
             await stories.set_status(doc.id, doc.version, StoryStatus.APPROVED)
     return created
 
 
-async def _add_asset(scope: Scope, settings: Settings, assets: AssetRepository, asset: dict[str, Any]) -> str:
+async def _add_asset(
+    scope: Scope, settings: Settings, assets: AssetRepository, asset: dict[str, Any]
+) -> str:
     """A demo asset: pictures get a real file (drawn now, hub/demo/pictures.py) uploaded as
     an editor would, so covers and renditions work; other kinds stay descriptions only."""
     if asset["kind"] != "image":
@@ -118,7 +125,9 @@ async def _distribute(settings: Settings, database: Any) -> None:
     once), audit and the others, exactly as for any write. When another process holds
     the search index (a hub running on this data folder), nothing runs here: the outbox
     stays for that hub's worker, which relays it to every consumer."""
-    state = WorkerState(settings=settings, database=database, distribution=build_distribution(settings))
+    state = WorkerState(
+        settings=settings, database=database, distribution=build_distribution(settings)
+    )
     search = SearchService(build_engine(settings))
     try:
         try:

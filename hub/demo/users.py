@@ -49,7 +49,12 @@ async def ensure_demo_users(settings: Settings) -> list[tuple[DemoUser, list[str
     for demo in DEMO_USERS:
         labels = [g.replace("{town}", town.id) for g in demo.grants]
         if await UserDoc.find_one({"username": demo.username}) is None:
-            await users.create(demo.username, demo.display_name, settings.demo_password, [Grant.parse(g) for g in labels])
+            await users.create(
+                demo.username,
+                demo.display_name,
+                settings.demo_password,
+                [Grant.parse(g) for g in labels],
+            )
         out.append((demo, labels))
     return out
 

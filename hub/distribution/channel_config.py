@@ -68,7 +68,11 @@ class ChannelConfigDoc(TenantDocument):
 def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     out = dict(base)
     for k, v in over.items():
-        out[k] = deep_merge(out[k], v) if isinstance(v, Mapping) and isinstance(out.get(k), Mapping) else v
+        out[k] = (
+            deep_merge(out[k], v)
+            if isinstance(v, Mapping) and isinstance(out.get(k), Mapping)
+            else v
+        )
     return out
 
 
@@ -90,7 +94,9 @@ def masked(config: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {k: (REDACTED if k in SECRET_SECTIONS else v) for k, v in config.items()}
     transport = out.get("transport")
     if isinstance(transport, Mapping):
-        out["transport"] = {k: (REDACTED if k in SECRET_TRANSPORT_KEYS else v) for k, v in transport.items()}
+        out["transport"] = {
+            k: (REDACTED if k in SECRET_TRANSPORT_KEYS else v) for k, v in transport.items()
+        }
     return out
 
 
@@ -114,7 +120,9 @@ def unmask(config: Mapping[str, Any], stored: Mapping[str, Any]) -> dict[str, An
     for key in SECRET_SECTIONS:
         if out.get(key) == REDACTED:
             if key not in stored:
-                raise invalid(key, "没有已保存的密钥可沿用,请填写", "no stored secret to keep: fill it in")
+                raise invalid(
+                    key, "没有已保存的密钥可沿用,请填写", "no stored secret to keep: fill it in"
+                )
             out[key] = stored[key]
     transport = out.get("transport")
     if isinstance(transport, Mapping):
@@ -124,7 +132,11 @@ def unmask(config: Mapping[str, Any], stored: Mapping[str, Any]) -> dict[str, An
         for key in SECRET_TRANSPORT_KEYS:
             if kept.get(key) == REDACTED:
                 if key not in stored_transport:
-                    raise invalid(f"transport.{key}", "没有已保存的密钥可沿用,请填写", "no stored secret to keep: fill it in")
+                    raise invalid(
+                        f"transport.{key}",
+                        "没有已保存的密钥可沿用,请填写",
+                        "no stored secret to keep: fill it in",
+                    )
                 kept[key] = stored_transport[key]
         out["transport"] = kept
     return out
@@ -136,11 +148,19 @@ def check(channel: str, schema: Mapping[str, Any], effective: Mapping[str, Any])
     a required key may come from any of the three. Names the first wrong key."""
     bad = payloads.out_of_range(effective)
     if bad is not None:
-        raise HubError(CONFIG_INVALID, channel=channel, key=bad, reason_zh="数值超出可保存的范围",
-                       reason_en="the number cannot be stored")
+        raise HubError(
+            CONFIG_INVALID,
+            channel=channel,
+            key=bad,
+            reason_zh="数值超出可保存的范围",
+            reason_en="the number cannot be stored",
+        )
     if not schema:
         return
-    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(effective), key=lambda e: list(e.absolute_path))
+    errors = sorted(
+        jsonschema.Draft202012Validator(schema).iter_errors(effective),
+        key=lambda e: list(e.absolute_path),
+    )
     if not errors:
         return
     first = errors[0]
@@ -152,24 +172,33 @@ def check(channel: str, schema: Mapping[str, Any], effective: Mapping[str, Any])
     else:  # jsonschema says it in English; the Chinese names the rule the value breaks
         reason_zh = f"不满足规则 {first.validator}"
         reason_en = f"{first.validator}: {first.message}"[:200]
-    raise HubError(CONFIG_INVALID, channel=channel, key=path or "/", reason_zh=reason_zh, reason_en=reason_en)
+    raise HubError(
+        CONFIG_INVALID, channel=channel, key=path or "/", reason_zh=reason_zh, reason_en=reason_en
+    )
 
 
-async def save(scope: Scope, settings: Settings, channel: str, config: Mapping[str, Any]) -> ChannelConfigDoc:
+async def save(
+    scope: Scope, settings: Settings, channel: str, config: Mapping[str, Any]
+) -> ChannelConfigDoc:
     """Replace the center's settings for `channel` (secrets encrypted)."""
     if not isinstance(config, Mapping):
-        raise invalid("config", "渠道设置应为 JSON 对象", "the channel configuration must be an object")
+        raise invalid(
+            "config", "渠道设置应为 JSON 对象", "the channel configuration must be an object"
+        )
     await check_transport(settings, config)
     public, secret = split_secrets(config)
     public[SECRET_PATHS] = sorted(
-        [k for k in secret if k != "transport"] + [f"transport.{k}" for k in secret.get("transport", {})]
+        [k for k in secret if k != "transport"]
+        + [f"transport.{k}" for k in secret.get("transport", {})]
     )
     doc = ChannelConfigDoc(
         id=f"{scope.tenant}:{channel}",
         tenant=scope.tenant,
         channel=channel,
         config=public,
-        secrets_enc=encrypt_text(settings, json.dumps(secret, ensure_ascii=False)) if secret else None,
+        secrets_enc=encrypt_text(settings, json.dumps(secret, ensure_ascii=False))
+        if secret
+        else None,
         updated_by=scope.actor,
     )
     await doc.save()
@@ -197,8 +226,13 @@ async def check_transport(settings: Settings, config: Mapping[str, Any]) -> None
         except UnresolvableHost:
             continue
         except BlockedAddress as exc:
-            raise HubError(URL_BLOCKED, field=f"transport.{key}", url=value, reason_zh=exc.reason_zh,
-                           reason_en=exc.reason_en) from exc  # fmt: skip
+            raise HubError(
+                URL_BLOCKED,
+                field=f"transport.{key}",
+                url=value,
+                reason_zh=exc.reason_zh,
+                reason_en=exc.reason_en,
+            ) from exc
 
 
 async def get(tenant: str, channel: str) -> ChannelConfigDoc | None:

@@ -24,7 +24,9 @@ class LedgerEntry(BaseModel):
     to_state: PubState
     actor: str
     note: str | None = None
-    evidence: dict[str, Any] = Field(default_factory=dict)  # external id, url, platform status, error
+    evidence: dict[str, Any] = Field(
+        default_factory=dict
+    )  # external id, url, platform status, error
 
 
 class PublicationDoc(TenantDocument):
@@ -46,7 +48,9 @@ class PublicationDoc(TenantDocument):
     delivery: dict[str, Any] = Field(default_factory=dict)  # the last DeliveryResult, as data
     platform_status: dict[str, Any] = Field(default_factory=dict)
     metrics: dict[str, Any] = Field(default_factory=dict)  # 传播效果: the platform's latest counts
-    checkpoints: dict[str, Any] = Field(default_factory=dict)  # steps done by earlier attempts (ronghub_sdk.Checkpoints)
+    checkpoints: dict[str, Any] = Field(
+        default_factory=dict
+    )  # steps done by earlier attempts (ronghub_sdk.Checkpoints)
     last_error: str | None = None
     replaces: str | None = None  # for corrections/retractions: the publication acted upon
     # facts of how it was approved that the channel needs (the urgent path's two approvers)

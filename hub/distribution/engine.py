@@ -81,10 +81,14 @@ _STATUS_TO_STATE = {
 _REACHED = REACHED
 
 REPORTS_UNSUPPORTED = ErrorKind(
-    "CHANNEL_NO_STATUS_REPORTS", "「{channel}」渠道不接收平台回报。", "The {channel} channel takes no status reports."
+    "CHANNEL_NO_STATUS_REPORTS",
+    "「{channel}」渠道不接收平台回报。",
+    "The {channel} channel takes no status reports.",
 )
 REPORT_NOT_FOR_THIS = ErrorKind(
-    "STATUS_REPORT_MISMATCH", "这份平台回报说的不是发布记录 {id} 的稿件。", "The report is not about publication {id}."
+    "STATUS_REPORT_MISMATCH",
+    "这份平台回报说的不是发布记录 {id} 的稿件。",
+    "The report is not about publication {id}.",
 )
 REPORT_INVALID = ErrorKind(
     "STATUS_REPORT_INVALID",
@@ -118,12 +122,21 @@ def _delivery_from(pub: PublicationDoc) -> DeliveryResult:
         final=bool(st.get("final", False)),
         details=dict(st.get("details") or {}),
     )
-    return DeliveryResult(external_id=d.get("external_id", ""), status=status, url=d.get("url"), details=dict(d.get("details") or {}))
+    return DeliveryResult(
+        external_id=d.get("external_id", ""),
+        status=status,
+        url=d.get("url"),
+        details=dict(d.get("details") or {}),
+    )
 
 
 def _delivery_data(result: DeliveryResult) -> dict[str, Any]:
-    return {"external_id": result.external_id, "url": result.url, "details": payloads.storable(dict(result.details)),
-            "status": _status_data(result.status)}  # fmt: skip
+    return {
+        "external_id": result.external_id,
+        "url": result.url,
+        "details": payloads.storable(dict(result.details)),
+        "status": _status_data(result.status),
+    }
 
 
 #: When to fetch a delivered item's counts (hub/reach/schedule.py: often while fresh, rarely after).
@@ -143,7 +156,9 @@ REVISIONS_KEPT = 64
 
 #: the channel configurations one delivery job has read, (tenant, channel) -> config:
 #: rendering and sending both need it, and each read is a store round trip and a decryption
-_job_configs: ContextVar[dict[tuple[str, str], dict[str, Any]] | None] = ContextVar("distribution_job_configs", default=None)
+_job_configs: ContextVar[dict[tuple[str, str], dict[str, Any]] | None] = ContextVar(
+    "distribution_job_configs", default=None
+)
 
 
 class Distribution:
@@ -181,17 +196,31 @@ class Distribution:
         self.metrics_policy = metrics_policy or METRICS_POLICY
         self.clock = clock
         self.concurrency = concurrency
-        self.plan_name, self.deliver_name, self.poll_name = (f"{prefix}.plan", f"{prefix}.deliver", f"{prefix}.poll")
+        self.plan_name, self.deliver_name, self.poll_name = (
+            f"{prefix}.plan",
+            f"{prefix}.deliver",
+            f"{prefix}.poll",
+        )
         self.metrics_name = f"{prefix}.metrics"
         self._revisions: OrderedDict[tuple[str, str], RevisionDoc] = OrderedDict()
         self._reading: dict[tuple[str, str], asyncio.Future[RevisionDoc | None]] = {}
 
     def consumers(self) -> list[Consumer]:
         return [
-            Consumer(self.plan_name, ("story.status", EVENT_TAKEDOWN), self.handle_plan, self.policy),
-            Consumer(self.deliver_name, (), self.handle_deliver, self.policy, lease_seconds=self.lease_seconds,
-                     concurrency=self.concurrency),
-            Consumer(self.poll_name, (), self.handle_poll, self.policy, concurrency=self.concurrency),
+            Consumer(
+                self.plan_name, ("story.status", EVENT_TAKEDOWN), self.handle_plan, self.policy
+            ),
+            Consumer(
+                self.deliver_name,
+                (),
+                self.handle_deliver,
+                self.policy,
+                lease_seconds=self.lease_seconds,
+                concurrency=self.concurrency,
+            ),
+            Consumer(
+                self.poll_name, (), self.handle_poll, self.policy, concurrency=self.concurrency
+            ),
             # counts one at a time: a fetch records growth against the point before it, so two
             # fetches of one publication side by side could file a period twice or not at all
             Consumer(self.metrics_name, (), self.handle_metrics, self.metrics_policy),
@@ -214,19 +243,27 @@ class Distribution:
     async def _config_for(self, tenant: str, channel: str) -> dict[str, Any]:
         deployment = self.channel_config.get(channel, {})
         center = await self.tenant_config(tenant, channel) if self.tenant_config is not None else {}
-        return self.channels.config(channel, deep_merge(deployment, center) if center else deployment)
+        return self.channels.config(
+            channel, deep_merge(deployment, center) if center else deployment
+        )
 
     # ---- planning ------------------------------------------------------------------
     async def handle_plan(self, job: JobDoc) -> dict[str, Any]:
         p = job.payload
         if p["event"] == EVENT_TAKEDOWN:
-            return await self._plan_takedown(job.tenant, p["story_id"], str(p["data"].get("reason") or ""))
+            return await self._plan_takedown(
+                job.tenant, p["story_id"], str(p["data"].get("reason") or "")
+            )
         if p["data"].get("to") != StoryStatus.APPROVED.value:
             return {"skipped": p["data"].get("to")}
         return await self._plan_approval(job.tenant, p["story_id"], int(p["revision"]), p["data"])
 
-    async def _plan_approval(self, tenant: str, story_id: str, revision: int, data: Mapping[str, Any]) -> dict[str, Any]:
-        rev = await RevisionDoc.find_one({"tenant": tenant, "_id": RevisionDoc.make_id(story_id, revision)})
+    async def _plan_approval(
+        self, tenant: str, story_id: str, revision: int, data: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        rev = await RevisionDoc.find_one(
+            {"tenant": tenant, "_id": RevisionDoc.make_id(story_id, revision)}
+        )
         if rev is None:
             raise PermanentFailure(f"approved revision {revision} of {story_id} not found")
         targets = [c for c in (rev.content.channels or self.default_channels)]
@@ -240,15 +277,27 @@ class Distribution:
             if channel in unknown:
                 continue
             prior = earlier.get(channel)
-            action = Action.CORRECT if prior is not None and prior.revision < revision else Action.PUBLISH
+            action = (
+                Action.CORRECT
+                if prior is not None and prior.revision < revision
+                else Action.PUBLISH
+            )
             if prior is not None and prior.revision >= revision:
                 continue  # this revision (or a newer one) is already out there
             pub = await pubs.plan(
-                tenant=tenant, story_id=story_id, revision=revision, revision_id=rev.id, channel=channel,
-                action=action, overrides=dict(rev.content.channel_overrides.get(channel, {})),
-                replaces=prior.id if prior else None, approval=approval,
-            )  # fmt: skip
-            await queue.enqueue(tenant, self.deliver_name, "publication", pub.id, {"publication_id": pub.id})
+                tenant=tenant,
+                story_id=story_id,
+                revision=revision,
+                revision_id=rev.id,
+                channel=channel,
+                action=action,
+                overrides=dict(rev.content.channel_overrides.get(channel, {})),
+                replaces=prior.id if prior else None,
+                approval=approval,
+            )
+            await queue.enqueue(
+                tenant, self.deliver_name, "publication", pub.id, {"publication_id": pub.id}
+            )
             planned.append(pub.id)
         if unknown:
             log.warning("distribution.unknown_channels", story=story_id, channels=unknown)
@@ -262,10 +311,18 @@ class Distribution:
         planned = []
         for prior in latest.values():
             pub = await pubs.plan(
-                tenant=tenant, story_id=story_id, revision=prior.revision, revision_id=prior.revision_id,
-                channel=prior.channel, action=Action.RETRACT, replaces=prior.id, overrides={"reason": reason},
-            )  # fmt: skip
-            await queue.enqueue(tenant, self.deliver_name, "publication", pub.id, {"publication_id": pub.id})
+                tenant=tenant,
+                story_id=story_id,
+                revision=prior.revision,
+                revision_id=prior.revision_id,
+                channel=prior.channel,
+                action=Action.RETRACT,
+                replaces=prior.id,
+                overrides={"reason": reason},
+            )
+            await queue.enqueue(
+                tenant, self.deliver_name, "publication", pub.id, {"publication_id": pub.id}
+            )
             planned.append(pub.id)
         return {"planned": planned}
 
@@ -283,14 +340,19 @@ class Distribution:
             raise PermanentFailure(f"publication {job.payload['publication_id']} not found")
         for _ in range(8):  # each pass moves one step; a stale move reloads
             try:
-                if pub.action != Action.RETRACT and pub.state in (PubState.PLANNED, PubState.RENDERING):
+                if pub.action != Action.RETRACT and pub.state in (
+                    PubState.PLANNED,
+                    PubState.RENDERING,
+                ):
                     # before rendering issues numbers; past it, `_deliver` checks right before
                     # the send (checking at every step read the story four times a send)
                     refused = await self._refuse_if_not_sendable(pub)
                     if refused is not None:
                         return refused
                 if pub.state == PubState.FAILED:  # replayed from dead letter
-                    pub = await pubs.move(pub, PubState.PLANNED, actor=ACTOR, note="重新投递 / replay")
+                    pub = await pubs.move(
+                        pub, PubState.PLANNED, actor=ACTOR, note="重新投递 / replay"
+                    )
                 elif pub.state == PubState.PLANNED and pub.action == Action.RETRACT:
                     pub = await pubs.move(pub, PubState.DELIVERING, actor=ACTOR)
                 elif pub.state in (PubState.PLANNED, PubState.RENDERING):
@@ -315,12 +377,17 @@ class Distribution:
         superseded its revision for this channel), or None. Takedowns always may."""
         if pub.action == Action.RETRACT:
             return None
-        return self._refusal(pub, await StoryDoc.find_one({"_id": pub.story_id, "tenant": eq(pub.tenant)}))
+        return self._refusal(
+            pub, await StoryDoc.find_one({"_id": pub.story_id, "tenant": eq(pub.tenant)})
+        )
 
     def _refusal(self, pub: PublicationDoc, story: StoryDoc | None) -> release.Refusal | None:
         """`sendable` once the story has been read."""
         if story is None:
-            return release.Refusal(release.ReleaseCodes.NOT_APPROVED, {"revision": pub.revision, "channel": pub.channel})
+            return release.Refusal(
+                release.ReleaseCodes.NOT_APPROVED,
+                {"revision": pub.revision, "channel": pub.channel},
+            )
         return release.refusal(story.release, pub.channel, pub.revision, self.default_channels)
 
     async def _refuse_if_not_sendable(self, pub: PublicationDoc) -> dict[str, Any] | None:
@@ -329,17 +396,29 @@ class Distribution:
         runs again when it ends, and then checks the embargo as it is by then). None: go on."""
         own_app = self.channels.info(pub.channel).transport == TransportKind.READ_MODEL
         # the story read once for both checks (it was read twice, and this runs twice per send)
-        story = None if pub.action == Action.RETRACT and own_app else await StoryDoc.find_one({"_id": pub.story_id, "tenant": eq(pub.tenant)})
+        story = (
+            None
+            if pub.action == Action.RETRACT and own_app
+            else await StoryDoc.find_one({"_id": pub.story_id, "tenant": eq(pub.tenant)})
+        )
         refusal = None if pub.action == Action.RETRACT else self._refusal(pub, story)
         if refusal is None:
             if own_app:
                 return None  # the center's own app publishes at once; its partner log holds embargoed items itself
-            until = release.hold_until(story.release if story else None, pub.channel, self.default_channels, self.clock())
+            until = release.hold_until(
+                story.release if story else None, pub.channel, self.default_channels, self.clock()
+            )
             if until is not None:
                 raise Deferred(f"禁发期至 {until} / embargoed until {until}", until)
             return None
-        await pubs.move(pub, PubState.CANCELLED, actor=ACTOR, note=refusal.message_zh, last_error=refusal.message_zh,
-                        evidence={"code": refusal.code, "reason_en": refusal.message_en})  # fmt: skip
+        await pubs.move(
+            pub,
+            PubState.CANCELLED,
+            actor=ACTOR,
+            note=refusal.message_zh,
+            last_error=refusal.message_zh,
+            evidence={"code": refusal.code, "reason_en": refusal.message_en},
+        )
         log.info("distribution.send_refused", publication=pub.id, code=refusal.code)
         return {"refused": refusal.code}
 
@@ -349,13 +428,23 @@ class Distribution:
         if pub.state not in _REACHED:
             return
         story = await StoryDoc.find_one({"_id": pub.story_id, "tenant": eq(pub.tenant)})
-        if story is None or not release.withdrawn(story.release, release.approval_for(story.release, pub.channel, self.default_channels)):
+        if story is None or not release.withdrawn(
+            story.release, release.approval_for(story.release, pub.channel, self.default_channels)
+        ):
             return
         retract = await pubs.plan(
-            tenant=pub.tenant, story_id=pub.story_id, revision=pub.revision, revision_id=pub.revision_id,
-            channel=pub.channel, action=Action.RETRACT, replaces=pub.id, overrides={"reason": "撤稿 / taken down"},
-        )  # fmt: skip
-        await queue.enqueue(pub.tenant, self.deliver_name, "publication", retract.id, {"publication_id": retract.id})
+            tenant=pub.tenant,
+            story_id=pub.story_id,
+            revision=pub.revision,
+            revision_id=pub.revision_id,
+            channel=pub.channel,
+            action=Action.RETRACT,
+            replaces=pub.id,
+            overrides={"reason": "撤稿 / taken down"},
+        )
+        await queue.enqueue(
+            pub.tenant, self.deliver_name, "publication", retract.id, {"publication_id": retract.id}
+        )
 
     async def _render(self, pub: PublicationDoc) -> PublicationDoc:
         if pub.state == PubState.PLANNED:
@@ -365,28 +454,61 @@ class Distribution:
             pub = await pubs.move(pub, PubState.FAILED, actor=ACTOR, last_error="revision missing")
             raise PermanentFailure("revision missing")
         inp = await render_input(
-            self, tenant=pub.tenant, story_id=pub.story_id, rev=rev, channel=pub.channel, overrides=pub.overrides,
-            approval=pub.approval, replaces=pub.replaces, take_numbers=True,
-        )  # fmt: skip
+            self,
+            tenant=pub.tenant,
+            story_id=pub.story_id,
+            rev=rev,
+            channel=pub.channel,
+            overrides=pub.overrides,
+            approval=pub.approval,
+            replaces=pub.replaces,
+            take_numbers=True,
+        )
         try:
             variant, problems = await render(self, inp)
         except PyMongoError:
             raise  # the store (a sequence number): transient, retried
-        except Exception as exc:  # a plugin that cannot render this revision will not on a retry either
-            error = HubError(ChannelCodes.CHANNEL_PLUGIN_FAILED, channel=pub.channel, hook="render", reason=_describe(exc))
-            await pubs.move(pub, PubState.FAILED, actor=ACTOR, note=error.message_zh, last_error=error.message_zh,
-                            evidence={"code": error.code, "reason_en": error.message_en})  # fmt: skip
+        except (
+            Exception
+        ) as exc:  # a plugin that cannot render this revision will not on a retry either
+            error = HubError(
+                ChannelCodes.CHANNEL_PLUGIN_FAILED,
+                channel=pub.channel,
+                hook="render",
+                reason=_describe(exc),
+            )
+            await pubs.move(
+                pub,
+                PubState.FAILED,
+                actor=ACTOR,
+                note=error.message_zh,
+                last_error=error.message_zh,
+                evidence={"code": error.code, "reason_en": error.message_en},
+            )
             raise PermanentFailure(error.message_zh) from exc
         problem_data = [asdict(p) | {"severity": p.severity.value} for p in problems]
         blocking = [p for p in problems if p.blocking]
         if blocking:
             reason = ";".join(p.message_zh for p in blocking)
-            await pubs.move(pub, PubState.FAILED, actor=ACTOR, note=reason, evidence={"problems": problem_data},
-                            problems=problem_data, last_error=reason)  # fmt: skip
+            await pubs.move(
+                pub,
+                PubState.FAILED,
+                actor=ACTOR,
+                note=reason,
+                evidence={"problems": problem_data},
+                problems=problem_data,
+                last_error=reason,
+            )
             raise PermanentFailure(reason)
         # validated and on to delivering in one write (the send is checked right before it)
-        return await pubs.move(pub, PubState.VALIDATED, actor=ACTOR, variant=_variant_data(variant), problems=problem_data,
-                               then=PubState.DELIVERING)  # fmt: skip
+        return await pubs.move(
+            pub,
+            PubState.VALIDATED,
+            actor=ACTOR,
+            variant=_variant_data(variant),
+            problems=problem_data,
+            then=PubState.DELIVERING,
+        )
 
     async def _revision(self, tenant: str, revision_id: str) -> RevisionDoc | None:
         """A revision to render, read once for all of a story's channels: revisions are
@@ -400,7 +522,9 @@ class Distribution:
             return rev.model_copy(deep=True)  # each render has its own
         reading = self._reading.get(key)
         if reading is None:
-            reading = self._reading[key] = asyncio.ensure_future(RevisionDoc.find_one({"_id": revision_id, "tenant": eq(tenant)}))
+            reading = self._reading[key] = asyncio.ensure_future(
+                RevisionDoc.find_one({"_id": revision_id, "tenant": eq(tenant)})
+            )
             reading.add_done_callback(lambda _: self._reading.pop(key, None))
         rev = await asyncio.shield(reading)
         if rev is None:
@@ -415,17 +539,27 @@ class Distribution:
         if self.media_urls is None:
             return []
         ids = [*([content.cover_asset_id] if content.cover_asset_id else []), *content.asset_ids]
-        found = await AssetRepository(Scope(tenant, ACTOR, public_only=False)).get_many(list(dict.fromkeys(ids)))
+        found = await AssetRepository(Scope(tenant, ACTOR, public_only=False)).get_many(
+            list(dict.fromkeys(ids))
+        )
         out = []
         for asset_id in dict.fromkeys(ids):
             doc = found.get(asset_id)
             if doc is None or getattr(doc, "blob_key", None) is None:
                 continue
-            out.append(Asset(
-                id=doc.id, kind=doc.kind, url=await self.media_urls(doc.blob_key, doc.mime), mime=doc.mime or "application/octet-stream",
-                size=doc.size or 0, alt=readable(doc.alt), width=doc.width, height=doc.height,
-                duration_s=doc.duration_ms / 1000 if doc.duration_ms else None,
-            ))  # fmt: skip
+            out.append(
+                Asset(
+                    id=doc.id,
+                    kind=doc.kind,
+                    url=await self.media_urls(doc.blob_key, doc.mime),
+                    mime=doc.mime or "application/octet-stream",
+                    size=doc.size or 0,
+                    alt=readable(doc.alt),
+                    width=doc.width,
+                    height=doc.height,
+                    duration_s=doc.duration_ms / 1000 if doc.duration_ms else None,
+                )
+            )
         return out
 
     async def _deliver(self, pub: PublicationDoc, job: JobDoc) -> PublicationDoc:
@@ -441,67 +575,135 @@ class Distribution:
             if pub.action == Action.RETRACT:
                 prior = await pubs.get(pub.replaces or "")
                 if prior is None:
-                    raise PermanentDeliveryError("找不到要撤下的发布记录", "the publication to take down is missing")
+                    raise PermanentDeliveryError(
+                        "找不到要撤下的发布记录", "the publication to take down is missing"
+                    )
                 result = await self.channels.retract(
-                    pub.channel, _delivery_from(prior), transport=transport, idempotency_key=pub.idempotency_key,
-                    reason=str(pub.overrides.get("reason", "")), config=config,
-                )  # fmt: skip
+                    pub.channel,
+                    _delivery_from(prior),
+                    transport=transport,
+                    idempotency_key=pub.idempotency_key,
+                    reason=str(pub.overrides.get("reason", "")),
+                    config=config,
+                )
             elif pub.action == Action.CORRECT and self.channels.implements(pub.channel, "correct"):
                 prior = await pubs.get(pub.replaces or "")
                 assert prior is not None
                 result = await self.channels.correct(
-                    pub.channel, _variant_from(pub.variant), _delivery_from(prior), transport=transport,
-                    idempotency_key=pub.idempotency_key, config=config, checkpoints=StoredCheckpoints(pub),
-                )  # fmt: skip
+                    pub.channel,
+                    _variant_from(pub.variant),
+                    _delivery_from(prior),
+                    transport=transport,
+                    idempotency_key=pub.idempotency_key,
+                    config=config,
+                    checkpoints=StoredCheckpoints(pub),
+                )
             else:
                 result = await self.channels.deliver(
-                    pub.channel, _variant_from(pub.variant), transport=transport,
-                    idempotency_key=pub.idempotency_key, config=config, checkpoints=StoredCheckpoints(pub),
-                )  # fmt: skip
+                    pub.channel,
+                    _variant_from(pub.variant),
+                    transport=transport,
+                    idempotency_key=pub.idempotency_key,
+                    config=config,
+                    checkpoints=StoredCheckpoints(pub),
+                )
         except TransientDeliveryError as exc:
             if self.policy.exhausted(job.attempts):
-                await pubs.move(pub, PubState.FAILED, actor=ACTOR, note=exc.reason_zh, last_error=exc.reason_zh,
-                                evidence={"platform_code": exc.platform_code, "reason_en": exc.reason_en})  # fmt: skip
+                await pubs.move(
+                    pub,
+                    PubState.FAILED,
+                    actor=ACTOR,
+                    note=exc.reason_zh,
+                    last_error=exc.reason_zh,
+                    evidence={"platform_code": exc.platform_code, "reason_en": exc.reason_en},
+                )
                 raise PermanentFailure(exc.reason_zh) from exc
             raise RetryLater(exc.reason_zh, exc.retry_after_s) from exc
         except PermanentDeliveryError as exc:
-            await pubs.move(pub, PubState.FAILED, actor=ACTOR, note=exc.reason_zh, last_error=exc.reason_zh,
-                            evidence={"platform_code": exc.platform_code, "reason_en": exc.reason_en})  # fmt: skip
+            await pubs.move(
+                pub,
+                PubState.FAILED,
+                actor=ACTOR,
+                note=exc.reason_zh,
+                last_error=exc.reason_zh,
+                evidence={"platform_code": exc.platform_code, "reason_en": exc.reason_en},
+            )
             raise PermanentFailure(exc.reason_zh) from exc
         except (_Refused, Deferred, PyMongoError, pubs.StaleTransition):
             raise
-        except Exception as exc:  # a plugin's own bug: permanent for this publication, never an endless retry
-            error = HubError(ChannelCodes.CHANNEL_PLUGIN_FAILED, channel=pub.channel, hook=pub.action.value, reason=_describe(exc))
-            await pubs.move(pub, PubState.FAILED, actor=ACTOR, note=error.message_zh, last_error=error.message_zh,
-                            evidence={"code": error.code, "reason_en": error.message_en})  # fmt: skip
+        except (
+            Exception
+        ) as exc:  # a plugin's own bug: permanent for this publication, never an endless retry
+            error = HubError(
+                ChannelCodes.CHANNEL_PLUGIN_FAILED,
+                channel=pub.channel,
+                hook=pub.action.value,
+                reason=_describe(exc),
+            )
+            await pubs.move(
+                pub,
+                PubState.FAILED,
+                actor=ACTOR,
+                note=error.message_zh,
+                last_error=error.message_zh,
+                evidence={"code": error.code, "reason_en": error.message_en},
+            )
             raise PermanentFailure(error.message_zh) from exc
         pub = await self._record_result(pub, result, info)
         if pub.action != Action.RETRACT:
             await self._retract_if_withdrawn_meanwhile(pub)
         return pub
 
-    async def _record_result(self, pub: PublicationDoc, result: DeliveryResult, info: Any) -> PublicationDoc:
-        to = PubState.RETRACTED if pub.action == Action.RETRACT else _STATUS_TO_STATE[result.status.state]
-        evidence = {"external_id": result.external_id, "url": result.url, "platform_status": result.status.state.value,
-                    "platform_code": result.status.platform_code}  # fmt: skip
+    async def _record_result(
+        self, pub: PublicationDoc, result: DeliveryResult, info: Any
+    ) -> PublicationDoc:
+        to = (
+            PubState.RETRACTED
+            if pub.action == Action.RETRACT
+            else _STATUS_TO_STATE[result.status.state]
+        )
+        evidence = {
+            "external_id": result.external_id,
+            "url": result.url,
+            "platform_status": result.status.state.value,
+            "platform_code": result.status.platform_code,
+        }
         pub = await pubs.move(
-            pub, to, actor=ACTOR, note=result.status.reason_zh, evidence=evidence, external_id=result.external_id,
-            url=result.url, delivery=_delivery_data(result), platform_status=_status_data(result.status),
-        )  # fmt: skip
+            pub,
+            to,
+            actor=ACTOR,
+            note=result.status.reason_zh,
+            evidence=evidence,
+            external_id=result.external_id,
+            url=result.url,
+            delivery=_delivery_data(result),
+            platform_status=_status_data(result.status),
+        )
         if pub.action == Action.RETRACT and pub.replaces:
             await self._retire_prior(pub, "已撤稿 / taken down")
         elif pub.action == Action.CORRECT and pub.replaces:
-            await self._retire_prior(pub, "已被更正版本替换 / replaced by a correction", unless_same_item=True)
-        if to in (PubState.SUBMITTED, PubState.ACCEPTED) and not result.status.final and Capability.POLL_STATUS in info.capabilities:
+            await self._retire_prior(
+                pub, "已被更正版本替换 / replaced by a correction", unless_same_item=True
+            )
+        if (
+            to in (PubState.SUBMITTED, PubState.ACCEPTED)
+            and not result.status.final
+            and Capability.POLL_STATUS in info.capabilities
+        ):
             await self._schedule_poll(pub, 1)
-        if to == PubState.LIVE or (to == PubState.ACCEPTED and Capability.POLL_STATUS not in info.capabilities
-                                   and pub.action != Action.RETRACT):  # fmt: skip
+        if to == PubState.LIVE or (
+            to == PubState.ACCEPTED
+            and Capability.POLL_STATUS not in info.capabilities
+            and pub.action != Action.RETRACT
+        ):
             # delivered for good: live, or accepted by a channel that reports no more
             # (学习强国 投稿 waiting for 采用, 手机报 and 应急广播 handed over)
             await self._schedule_metrics(pub, 1)
         return pub
 
-    async def _retire_prior(self, pub: PublicationDoc, note: str, unless_same_item: bool = False) -> None:
+    async def _retire_prior(
+        self, pub: PublicationDoc, note: str, unless_same_item: bool = False
+    ) -> None:
         """The publication `pub` acted upon no longer stands (taken down, or replaced by a
         correction that is a new item on the platform): record that in its own ledger."""
         prior = await pubs.get(pub.replaces or "")
@@ -510,7 +712,9 @@ class Distribution:
         if unless_same_item and prior.external_id == pub.external_id:
             return  # corrected in place: the same item stays up
         try:
-            await pubs.move(prior, PubState.RETRACTED, actor=ACTOR, note=note, evidence={"by": pub.id})
+            await pubs.move(
+                prior, PubState.RETRACTED, actor=ACTOR, note=note, evidence={"by": pub.id}
+            )
         except pubs.StaleTransition:
             log.info("distribution.retire_stale", publication=prior.id)
 
@@ -523,34 +727,63 @@ class Distribution:
     async def _schedule_poll(self, pub: PublicationDoc, n: int) -> None:
         if n > self.max_polls:
             return
-        await queue.enqueue(pub.tenant, self.poll_name, "publication.poll", f"{pub.id}:poll:{n}",
-                            {"publication_id": pub.id, "n": n}, ready_at=self.clock() + int(self.poll_delay_s(n) * 1000))  # fmt: skip
+        await queue.enqueue(
+            pub.tenant,
+            self.poll_name,
+            "publication.poll",
+            f"{pub.id}:poll:{n}",
+            {"publication_id": pub.id, "n": n},
+            ready_at=self.clock() + int(self.poll_delay_s(n) * 1000),
+        )
 
     # ---- following the platform ------------------------------------------------------
-    async def receive_report(self, pub: PublicationDoc, report: Mapping[str, Any], actor: str) -> PublicationDoc:
+    async def receive_report(
+        self, pub: PublicationDoc, report: Mapping[str, Any], actor: str
+    ) -> PublicationDoc:
         """A status report sent to the hub about a delivered item (e.g. 学习强国 adoption,
         采用), read by the channel's `receive_status` hook and recorded in the ledger."""
         if not self.channels.implements(pub.channel, "receive_status"):
             raise HubError(REPORTS_UNSUPPORTED, channel=pub.channel)
         bad = payloads.out_of_range(report)
         if bad is not None:  # refused before anything is read or written
-            raise HubError(REPORT_INVALID, reason_zh=f"字段 {bad} 的值超出可保存的范围(整数须在 ±2^63 以内)",
-                           reason_en=f"{bad} cannot be stored (integers must fit in 64 bits)")  # fmt: skip
+            raise HubError(
+                REPORT_INVALID,
+                reason_zh=f"字段 {bad} 的值超出可保存的范围(整数须在 ±2^63 以内)",
+                reason_en=f"{bad} cannot be stored (integers must fit in 64 bits)",
+            )
         config = await self.config_for(pub.tenant, pub.channel)
         try:
-            status = self.channels.receive_status(pub.channel, _delivery_from(pub), report, config=config)
-        except PermanentDeliveryError as exc:  # the plugin's own words on what is wrong with the report
-            raise HubError(REPORT_INVALID, reason_zh=exc.reason_zh, reason_en=exc.reason_en) from exc
+            status = self.channels.receive_status(
+                pub.channel, _delivery_from(pub), report, config=config
+            )
+        except (
+            PermanentDeliveryError
+        ) as exc:  # the plugin's own words on what is wrong with the report
+            raise HubError(
+                REPORT_INVALID, reason_zh=exc.reason_zh, reason_en=exc.reason_en
+            ) from exc
         except (TypeError, ValueError, KeyError) as exc:
-            raise HubError(REPORT_INVALID, reason_zh="回报内容的字段或类型不对", reason_en=_describe(exc)) from exc
+            raise HubError(
+                REPORT_INVALID, reason_zh="回报内容的字段或类型不对", reason_en=_describe(exc)
+            ) from exc
         if status is None:
             raise HubError(REPORT_NOT_FOR_THIS, id=pub.id)
         to = _STATUS_TO_STATE[status.state]
-        evidence = {"platform_status": status.state.value, "platform_code": status.platform_code, "report": dict(report)}
+        evidence = {
+            "platform_status": status.state.value,
+            "platform_code": status.platform_code,
+            "report": dict(report),
+        }
         if to == pub.state or not can_move(pub.state, to):
             raise HubError(REPORT_NOT_APPLICABLE, current=pub.state.value, reported=to.value)
-        return await pubs.move(pub, to, actor=actor, note=status.reason_zh, evidence=evidence,
-                               platform_status=_status_data(status))  # fmt: skip
+        return await pubs.move(
+            pub,
+            to,
+            actor=actor,
+            note=status.reason_zh,
+            evidence=evidence,
+            platform_status=_status_data(status),
+        )
 
     async def handle_poll(self, job: JobDoc) -> dict[str, Any]:
         pub = await pubs.get(job.payload["publication_id"])
@@ -560,7 +793,9 @@ class Distribution:
         config = await self.config_for(pub.tenant, pub.channel)
         try:
             transport = self.transports.get(info.transport, pub.channel, config, pub.tenant)
-            status = await self.channels.poll_status(pub.channel, _delivery_from(pub), transport=transport, config=config)
+            status = await self.channels.poll_status(
+                pub.channel, _delivery_from(pub), transport=transport, config=config
+            )
         except TransientDeliveryError as exc:
             raise RetryLater(exc.reason_zh, exc.retry_after_s) from exc
         except PyMongoError:
@@ -571,13 +806,26 @@ class Distribution:
         if to != pub.state and not can_move(pub.state, to):
             # e.g. "under review" after we recorded "accepted": a platform's status may lag
             # or repeat itself; keep our state and keep following it
-            log.info("distribution.status_not_applied", publication=pub.id, state=pub.state.value, reported=to.value)
+            log.info(
+                "distribution.status_not_applied",
+                publication=pub.id,
+                state=pub.state.value,
+                reported=to.value,
+            )
         elif to != pub.state:
             try:
-                pub = await pubs.move(pub, to, actor=ACTOR, note=status.reason_zh,
-                                      evidence={"platform_status": status.state.value, "platform_code": status.platform_code,
-                                                "reason_en": status.reason_en},
-                                      platform_status=_status_data(status))  # fmt: skip
+                pub = await pubs.move(
+                    pub,
+                    to,
+                    actor=ACTOR,
+                    note=status.reason_zh,
+                    evidence={
+                        "platform_status": status.state.value,
+                        "platform_code": status.platform_code,
+                        "reason_en": status.reason_en,
+                    },
+                    platform_status=_status_data(status),
+                )
             except pubs.StaleTransition:
                 return {"stale": True}
             if to == PubState.LIVE:
@@ -590,22 +838,37 @@ class Distribution:
     async def _schedule_metrics(self, pub: PublicationDoc, n: int) -> None:
         """Fetch counts `metrics_after_s[n-1]` seconds after the item was delivered for good
         (a stored due time: the schedule survives restarts), for channels that report them."""
-        if n > len(self.metrics_after_s) or not self.channels.implements(pub.channel, "fetch_metrics"):
+        if n > len(self.metrics_after_s) or not self.channels.implements(
+            pub.channel, "fetch_metrics"
+        ):
             return
-        since = next((e.at for e in pub.entries() if e.to_state in (PubState.LIVE, PubState.ACCEPTED)), self.clock())
-        await queue.enqueue(pub.tenant, self.metrics_name, "publication.metrics", f"{pub.id}:metrics:{n}",
-                            {"publication_id": pub.id, "n": n},
-                            ready_at=since + int(self.metrics_after_s[n - 1] * 1000))  # fmt: skip
+        since = next(
+            (e.at for e in pub.entries() if e.to_state in (PubState.LIVE, PubState.ACCEPTED)),
+            self.clock(),
+        )
+        await queue.enqueue(
+            pub.tenant,
+            self.metrics_name,
+            "publication.metrics",
+            f"{pub.id}:metrics:{n}",
+            {"publication_id": pub.id, "n": n},
+            ready_at=since + int(self.metrics_after_s[n - 1] * 1000),
+        )
 
     async def handle_metrics(self, job: JobDoc) -> dict[str, Any]:
         """One scheduled fetch: ask the platform, record the point (hub/reach/collect.py),
         store the next fetch. Any failure but a permanent one is retried with backoff and
         never given up (METRICS_POLICY), so an outage delays points but loses none."""
         pub = await pubs.get(job.payload["publication_id"])
-        if pub is None or pub.state not in (PubState.LIVE, PubState.ACCEPTED):  # taken down or replaced: stop
+        if pub is None or pub.state not in (
+            PubState.LIVE,
+            PubState.ACCEPTED,
+        ):  # taken down or replaced: stop
             return {"skipped": pub.state.value if pub else "missing"}
         n = int(job.payload.get("n", 1))
-        if int((pub.metrics or {}).get("slot") or 0) >= n:  # recorded to the end already (a re-run): go on
+        if (
+            int((pub.metrics or {}).get("slot") or 0) >= n
+        ):  # recorded to the end already (a re-run): go on
             await self._schedule_metrics(pub, n + 1)
             return {"skipped": f"fetch {n} recorded"}
         info = self.channels.info(pub.channel)
@@ -617,23 +880,43 @@ class Distribution:
                 raise Deferred("rate limit", self.clock() + int(wait_s * 1000))
         try:
             transport = self.transports.get(info.transport, pub.channel, config, pub.tenant)
-            m = await self.channels.fetch_metrics(pub.channel, _delivery_from(pub), transport=transport, config=config)
+            m = await self.channels.fetch_metrics(
+                pub.channel, _delivery_from(pub), transport=transport, config=config
+            )
         except TransientDeliveryError as exc:
             raise RetryLater(exc.reason_zh, exc.retry_after_s) from exc
         except PyMongoError:
             raise
         except PermanentDeliveryError as exc:
             raise PermanentFailure(f"fetch_metrics: {exc.reason_zh}") from exc
-        except Exception as exc:  # a platform that is down or answers nonsense for a while: try again later
+        except (
+            Exception
+        ) as exc:  # a platform that is down or answers nonsense for a while: try again later
             raise RetryLater(f"fetch_metrics: {_describe(exc)}") from exc
         values = values_of(m)
         at = self.clock()
-        previous = {k: v for k, v in (pub.metrics or {}).items() if k not in ("fetched_at", "details", "slot")}
+        previous = {
+            k: v
+            for k, v in (pub.metrics or {}).items()
+            if k not in ("fetched_at", "details", "slot")
+        }
         point = await record_point(
-            tenant=pub.tenant, publication_id=pub.id, story_id=pub.story_id, channel=pub.channel, slot=n, at_ms=at,
-            previous=previous, values=values, story=await _story_facts(pub),
-        )  # fmt: skip
-        data = {**point.values, "fetched_at": point.at_ms, "slot": n, "details": payloads.storable(dict(m.details))}
+            tenant=pub.tenant,
+            publication_id=pub.id,
+            story_id=pub.story_id,
+            channel=pub.channel,
+            slot=n,
+            at_ms=at,
+            previous=previous,
+            values=values,
+            story=await _story_facts(pub),
+        )
+        data = {
+            **point.values,
+            "fetched_at": point.at_ms,
+            "slot": n,
+            "details": payloads.storable(dict(m.details)),
+        }
         await pubs.set_metrics(pub, data)
         await self._schedule_metrics(pub, n + 1)
         return {"metrics": point.values, "gain": point.gain, "corrections": point.corrections}
@@ -646,12 +929,20 @@ async def _story_facts(pub: PublicationDoc) -> StoryFacts:
     story = await StoryDoc.find_one({"_id": pub.story_id, "tenant": eq(pub.tenant)})
     rev = await RevisionDoc.find_one({"tenant": pub.tenant, "_id": pub.revision_id})
     entries = pub.entries()
-    reviewer = entries[0].actor if entries and not entries[0].actor.startswith(("system", "channel:")) else None
+    reviewer = (
+        entries[0].actor
+        if entries and not entries[0].actor.startswith(("system", "channel:"))
+        else None
+    )
     return StoryFacts(
         title=(rev.content.title if rev else story.title if story else ""),
         column_id=(rev.content.column_id if rev else story.column_id if story else None),
-        people={"reporter": story.created_by if story else None, "editor": rev.author if rev else None, "reviewer": reviewer},
-    )  # fmt: skip
+        people={
+            "reporter": story.created_by if story else None,
+            "editor": rev.author if rev else None,
+            "reviewer": reviewer,
+        },
+    )
 
 
 class _Refused(Exception):

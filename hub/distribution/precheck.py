@@ -28,7 +28,9 @@ NOT_DELIVERABLE = ErrorKind(
 )
 
 
-async def problems(engine: Distribution, rev: RevisionDoc, approval: Mapping[str, Any]) -> list[dict[str, Any]]:
+async def problems(
+    engine: Distribution, rev: RevisionDoc, approval: Mapping[str, Any]
+) -> list[dict[str, Any]]:
     """Every blocking problem the planned channels find in `rev` (as approved with `approval`)."""
     targets = list(rev.content.channels or engine.default_channels)
     if approval.get("urgent"):
@@ -37,25 +39,61 @@ async def problems(engine: Distribution, rev: RevisionDoc, approval: Mapping[str
     found: list[dict[str, Any]] = []
     for channel in (c for c in targets if c in known):
         try:
-            inp = await render_input.preview_input(engine, rev.tenant, rev.story_id, rev, channel, approval)
+            inp = await render_input.preview_input(
+                engine, rev.tenant, rev.story_id, rev, channel, approval
+            )
             _, probs = await render_input.render(engine, inp)
         except PyMongoError:
             raise  # the store, not the revision: the approval fails as the store's error
         except HubError as exc:  # e.g. an override of a field the channel does not allow
-            found.append({"channel": channel, "code": exc.code, "field": "", "message_zh": exc.message_zh, "message_en": exc.message_en})
+            found.append(
+                {
+                    "channel": channel,
+                    "code": exc.code,
+                    "field": "",
+                    "message_zh": exc.message_zh,
+                    "message_en": exc.message_en,
+                }
+            )
             continue
-        except Exception as exc:  # the plugin cannot render this revision: delivery would fail the same way
-            found.append({"channel": channel, "code": "CHANNEL_PLUGIN_FAILED", "field": "",
-                          "message_zh": f"渠道插件无法生成稿件({type(exc).__name__})", "message_en": f"{type(exc).__name__}: {exc}"[:300]})  # fmt: skip
+        except (
+            Exception
+        ) as exc:  # the plugin cannot render this revision: delivery would fail the same way
+            found.append(
+                {
+                    "channel": channel,
+                    "code": "CHANNEL_PLUGIN_FAILED",
+                    "field": "",
+                    "message_zh": f"渠道插件无法生成稿件({type(exc).__name__})",
+                    "message_en": f"{type(exc).__name__}: {exc}"[:300],
+                }
+            )
             continue
-        found += [{"channel": channel, "code": p.code, "field": p.field, "message_zh": p.message_zh, "message_en": p.message_en}
-                  for p in probs if p.blocking]  # fmt: skip
+        found += [
+            {
+                "channel": channel,
+                "code": p.code,
+                "field": p.field,
+                "message_zh": p.message_zh,
+                "message_en": p.message_en,
+            }
+            for p in probs
+            if p.blocking
+        ]
     return found
 
 
-async def refuse_undeliverable(engine: Distribution, rev: RevisionDoc, approval: Mapping[str, Any]) -> None:
+async def refuse_undeliverable(
+    engine: Distribution, rev: RevisionDoc, approval: Mapping[str, Any]
+) -> None:
     """Raise APPROVAL_CHANNEL_PROBLEMS when a planned channel would refuse the revision."""
     found = await problems(engine, rev, approval)
     if found:
         first = found[0]
-        raise HubError(NOT_DELIVERABLE, channel=first["channel"], first=f":{first['message_zh']}", count=len(found), problems=found)
+        raise HubError(
+            NOT_DELIVERABLE,
+            channel=first["channel"],
+            first=f":{first['message_zh']}",
+            count=len(found),
+            problems=found,
+        )

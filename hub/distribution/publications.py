@@ -50,7 +50,11 @@ async def plan(
         replaces=replaces,
         approval=approval or {},
         seq=1,
-        ledger={"0001": LedgerEntry(seq=1, at=now, from_state=None, to_state=PubState.PLANNED, actor=actor)},
+        ledger={
+            "0001": LedgerEntry(
+                seq=1, at=now, from_state=None, to_state=PubState.PLANNED, actor=actor
+            )
+        },
     )
     try:
         await doc.insert()
@@ -78,13 +82,23 @@ async def move(
     require_move(pub.state, to)
     seq = pub.seq + 1
     now = now_ms()
-    entry = LedgerEntry(seq=seq, at=now, from_state=pub.state, to_state=to, actor=actor, note=note, evidence=evidence or {})
+    entry = LedgerEntry(
+        seq=seq,
+        at=now,
+        from_state=pub.state,
+        to_state=to,
+        actor=actor,
+        note=note,
+        evidence=evidence or {},
+    )
     ledger = {f"ledger.{seq:04d}": entry.model_dump(mode="json")}
     state = to
     if then is not None:
         require_move(to, then)
         seq += 1
-        ledger[f"ledger.{seq:04d}"] = LedgerEntry(seq=seq, at=now, from_state=to, to_state=then, actor=actor).model_dump(mode="json")
+        ledger[f"ledger.{seq:04d}"] = LedgerEntry(
+            seq=seq, at=now, from_state=to, to_state=then, actor=actor
+        ).model_dump(mode="json")
         state = then
     raw = await PublicationDoc.get_pymongo_collection().find_one_and_update(
         {"_id": pub.id, "seq": pub.seq},
@@ -102,7 +116,11 @@ async def set_metrics(pub: PublicationDoc, metrics: dict[str, Any]) -> None:
     coll = PublicationDoc.get_pymongo_collection()
     slot = int(metrics.get("slot") or 0)
     for guard in ({"metrics.slot": {"$lte": slot}}, {"metrics.slot": {"$exists": False}}):
-        if (await coll.update_one({"_id": pub.id, "tenant": pub.tenant, **guard}, {"$set": {"metrics": metrics}})).matched_count:
+        if (
+            await coll.update_one(
+                {"_id": pub.id, "tenant": pub.tenant, **guard}, {"$set": {"metrics": metrics}}
+            )
+        ).matched_count:
             return
 
 
@@ -110,7 +128,11 @@ async def move_embargo(tenant: str, story_id: str, until: int | None) -> None:
     """Keep the story's publications' copy of the embargo (read by the partner log) in step
     with a moved embargo; sends themselves re-check the story's own record."""
     await PublicationDoc.get_pymongo_collection().update_many(
-        {"tenant": eq(tenant), "story_id": eq(story_id), "action": {"$in": [Action.PUBLISH.value, Action.CORRECT.value]}},
+        {
+            "tenant": eq(tenant),
+            "story_id": eq(story_id),
+            "action": {"$in": [Action.PUBLISH.value, Action.CORRECT.value]},
+        },
         {"$set": {"approval.embargo_until": until}},
     )
 
@@ -120,7 +142,11 @@ async def get(pub_id: str) -> PublicationDoc | None:
 
 
 async def of_story(tenant: str, story_id: str) -> list[PublicationDoc]:
-    return await PublicationDoc.find({"tenant": eq(tenant), "story_id": eq(story_id)}).sort([("created_at", SortDirection.ASCENDING)]).to_list()
+    return (
+        await PublicationDoc.find({"tenant": eq(tenant), "story_id": eq(story_id)})
+        .sort([("created_at", SortDirection.ASCENDING)])
+        .to_list()
+    )
 
 
 class PublicationRepository:

@@ -43,30 +43,47 @@ class ReadModelStore:
         self.on_change = on_change  # told (tenant, new generation) after each change
         self.site_url_pattern = site_url_pattern  # the deployment's; a center's own comes first
 
-    async def canonical_url(self, tenant: str, story_id: str, column_id: str | None, published_at: int) -> str | None:
+    async def canonical_url(
+        self, tenant: str, story_id: str, column_id: str | None, published_at: int
+    ) -> str | None:
         """Where readers find the story, for partners (feeds' `url`, ninjs canonical-url):
         the center's site page by its pattern (as `Story.url`), else the hub's public
         API address, else None."""
         center = await TenantDoc.find_one({"_id": tenant})
-        pattern = permalink.usable(center.site_url_pattern if center else None) or permalink.usable(self.site_url_pattern)
+        pattern = permalink.usable(center.site_url_pattern if center else None) or permalink.usable(
+            self.site_url_pattern
+        )
         if pattern is not None:
-            column = await ColumnDoc.find_one({"tenant": tenant, "_id": column_id}) if column_id else None
-            return permalink.story_url(pattern, story_id, column.slug if column else None, published_at, tenant)
+            column = (
+                await ColumnDoc.find_one({"tenant": tenant, "_id": column_id})
+                if column_id
+                else None
+            )
+            return permalink.story_url(
+                pattern, story_id, column.slug if column else None, published_at, tenant
+            )
         return f"{self.public_base_url}/stories/{story_id}" if self.public_base_url else None
 
     async def _changed(self, tenant: str, story_id: str, kind: str) -> None:
-        generation = await StoryRepository(Scope(tenant, ACTOR, public_only=False)).bump_read_model()
+        generation = await StoryRepository(
+            Scope(tenant, ACTOR, public_only=False)
+        ).bump_read_model()
         if self.on_change is not None:
             self.on_change(tenant, generation)
         # live screens (liveStory, newsroomEvents topic STORY): the public copy changed
         await bus.publish(tenant, "story", kind, story_id, ACTOR, {"generation": generation})
 
-    async def publish(self, tenant: str, story_id: str, revision_id: str, fields: Mapping[str, Any]) -> str:
-        rev = await RevisionDoc.find_one({"tenant": tenant, "_id": revision_id, "story_id": story_id})
+    async def publish(
+        self, tenant: str, story_id: str, revision_id: str, fields: Mapping[str, Any]
+    ) -> str:
+        rev = await RevisionDoc.find_one(
+            {"tenant": tenant, "_id": revision_id, "story_id": story_id}
+        )
         story = await StoryDoc.find_one({"tenant": tenant, "_id": story_id})
         if rev is None or story is None:
             raise PermanentDeliveryError(
-                f"找不到要发布的稿件版本 {revision_id}", f"no revision {revision_id} of story {story_id}"
+                f"找不到要发布的稿件版本 {revision_id}",
+                f"no revision {revision_id} of story {story_id}",
             )
         existing = await PublishedStoryDoc.find_one({"tenant": tenant, "_id": story_id})
         # the story is marked published first, so the public copy carries the version the
@@ -93,18 +110,31 @@ class ReadModelStore:
         )
         await doc.save()  # upsert: the same revision published twice is the same document
         url = f"{self.public_base_url}/stories/{story_id}"
-        canonical = await self.canonical_url(tenant, story_id, rev.content.column_id, doc.published_at or now)
+        canonical = await self.canonical_url(
+            tenant, story_id, rev.content.column_id, doc.published_at or now
+        )
         # partners: the story as published enters the partner item log (idempotent)
         await feed_log.put_story(
-            tenant, feed_log.APP_FEED, story_id, rev.content, revision=rev.number, content_hash=rev.content_hash,
-            published_at=doc.published_at, updated_at=now, canonical_url=canonical,
-        )  # fmt: skip
+            tenant,
+            feed_log.APP_FEED,
+            story_id,
+            rev.content,
+            revision=rev.number,
+            content_hash=rev.content_hash,
+            published_at=doc.published_at,
+            updated_at=now,
+            canonical_url=canonical,
+        )
         await self._changed(tenant, story_id, LIVE_PUBLISHED)
         return url
 
     async def unpublish(self, tenant: str, story_id: str, reason: str) -> None:
-        await PublishedStoryDoc.get_pymongo_collection().delete_one({"tenant": tenant, "_id": story_id})
-        await feed_log.withdraw(tenant, feed_log.APP_FEED, story_id, reason)  # partners see the takedown
+        await PublishedStoryDoc.get_pymongo_collection().delete_one(
+            {"tenant": tenant, "_id": story_id}
+        )
+        await feed_log.withdraw(
+            tenant, feed_log.APP_FEED, story_id, reason
+        )  # partners see the takedown
         await self._set_story_status(tenant, story_id, StoryStatus.RETRACTED, {"reason": reason})
         await self._changed(tenant, story_id, LIVE_UNPUBLISHED)
 

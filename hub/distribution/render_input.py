@@ -62,14 +62,18 @@ def approval_of(data: Mapping[str, Any]) -> dict[str, Any]:
     approval: dict[str, Any] = {}
     if data.get("urgent"):  # 应急广播 urgent path: the two people who requested and confirmed
         approval = {"urgent": True, "approvers": list(data.get("approvers") or [])}
-    if data.get("embargo_until"):  # review: 禁发 until then (ms); feeds and partners must respect it
+    if data.get(
+        "embargo_until"
+    ):  # review: 禁发 until then (ms); feeds and partners must respect it
         approval["embargo_until"] = int(data["embargo_until"])
     if data.get("correction"):  # review: the 更正说明 of an approved correction
         approval["correction"] = str(data["correction"])
     return approval
 
 
-def channel_metadata(content_metadata: Mapping[str, Any], approval: Mapping[str, Any]) -> dict[str, Any]:
+def channel_metadata(
+    content_metadata: Mapping[str, Any], approval: Mapping[str, Any]
+) -> dict[str, Any]:
     """The story's metadata as a channel sees it. On the urgent path the two people who
     actually requested and confirmed the broadcast are the dual-control approvers (never
     names typed into the story); otherwise the broadcast is not urgent (full chain)."""
@@ -89,7 +93,11 @@ def channel_metadata(content_metadata: Mapping[str, Any], approval: Mapping[str,
 
 async def standing(tenant: str, story_id: str) -> dict[str, PublicationDoc]:
     """Per channel, the publication whose item is out there now (the newest one reached)."""
-    return {p.channel: p for p in await pubs.of_story(tenant, story_id) if p.state in REACHED and p.action != Action.RETRACT}
+    return {
+        p.channel: p
+        for p in await pubs.of_story(tenant, story_id)
+        if p.state in REACHED and p.action != Action.RETRACT
+    }
 
 
 async def render_input(
@@ -107,10 +115,15 @@ async def render_input(
     """The one builder of a channel's render input. `take_numbers`: a delivery takes the
     numbers it is issued; a preview only looks at the next ones."""
     story = story_input(
-        rev.content, tenant=tenant, story_id=story_id, revision_id=rev.id, revision_number=rev.number,
-        approved_at_ms=rev.created_at, assets=await engine.assets_for(tenant, rev.content),
+        rev.content,
+        tenant=tenant,
+        story_id=story_id,
+        revision_id=rev.id,
+        revision_number=rev.number,
+        approved_at_ms=rev.created_at,
+        assets=await engine.assets_for(tenant, rev.content),
         metadata=channel_metadata(rev.content.metadata, approval),
-    )  # fmt: skip
+    )
     prior = await pubs.get(replaces) if replaces else None
     previous = variant_from(prior.variant) if prior is not None and prior.variant else None
     context = RenderContext(now_ms=engine.clock(), sequence_fn=_sequence_fn(tenant, take_numbers))
@@ -121,20 +134,33 @@ async def render_input(
 async def render(engine: Distribution, inp: RenderInput) -> tuple[Variant, list[Problem]]:
     """Render and validate (plugins block: in a worker thread)."""
     return await asyncio.to_thread(
-        engine.channels.preview, inp.channel, inp.story, config=inp.config, overrides=inp.overrides,
-        previous=inp.previous, context=inp.context,
-    )  # fmt: skip
+        engine.channels.preview,
+        inp.channel,
+        inp.story,
+        config=inp.config,
+        overrides=inp.overrides,
+        previous=inp.previous,
+        context=inp.context,
+    )
 
 
 async def preview_input(
-    engine: Distribution, tenant: str, story_id: str, rev: RevisionDoc, channel: str, pending: Mapping[str, Any]
+    engine: Distribution,
+    tenant: str,
+    story_id: str,
+    rev: RevisionDoc,
+    channel: str,
+    pending: Mapping[str, Any],
 ) -> RenderInput:
     """The input delivery would render `rev` on `channel` from: the planned publication's
     own (overrides, approval, what it replaces) once the revision is planned; before
     that, what planning would decide (see Distribution._plan_approval), with `pending`
     the approval event's data the story's review round would hand over."""
-    mine = [p for p in await pubs.of_story(tenant, story_id)
-            if p.revision == rev.number and p.channel == channel and p.action != Action.RETRACT]  # fmt: skip
+    mine = [
+        p
+        for p in await pubs.of_story(tenant, story_id)
+        if p.revision == rev.number and p.channel == channel and p.action != Action.RETRACT
+    ]
     if mine:
         pub = mine[-1]
         overrides, approval, replaces = pub.overrides, pub.approval, pub.replaces
@@ -144,9 +170,16 @@ async def preview_input(
         approval = approval_of(pending)
         replaces = prior.id if prior is not None and prior.revision < rev.number else None
     return await render_input(
-        engine, tenant=tenant, story_id=story_id, rev=rev, channel=channel, overrides=overrides,
-        approval=approval, replaces=replaces, take_numbers=False,
-    )  # fmt: skip
+        engine,
+        tenant=tenant,
+        story_id=story_id,
+        rev=rev,
+        channel=channel,
+        overrides=overrides,
+        approval=approval,
+        replaces=replaces,
+        take_numbers=False,
+    )
 
 
 def _sequence_fn(tenant: str, take: bool) -> Any:
@@ -158,7 +191,10 @@ def _sequence_fn(tenant: str, take: bool) -> Any:
         _id = f"{tenant}:seq:{key}"
         if take:
             raw = await coll.find_one_and_update(
-                {"_id": _id, "tenant": tenant}, {"$inc": {"value": 1}}, upsert=True, return_document=True
+                {"_id": _id, "tenant": tenant},
+                {"$inc": {"value": 1}},
+                upsert=True,
+                return_document=True,
             )
             assert raw is not None  # upsert with the document after: always returned
             return int(raw["value"])
@@ -175,16 +211,27 @@ def _sequence_fn(tenant: str, take: bool) -> Any:
 
 def variant_data(v: Variant) -> dict[str, Any]:
     """A variant as a publication stores it."""
-    return {"channel": v.channel, "story_id": v.story_id, "revision_id": v.revision_id, "tenant": v.tenant,
-            "fields": payloads.storable(dict(v.fields)), "overridden": list(v.overridden),
-            "flags": payloads.storable(dict(v.flags)),
-            "assets": [asdict(a) for a in v.assets]}  # fmt: skip
+    return {
+        "channel": v.channel,
+        "story_id": v.story_id,
+        "revision_id": v.revision_id,
+        "tenant": v.tenant,
+        "fields": payloads.storable(dict(v.fields)),
+        "overridden": list(v.overridden),
+        "flags": payloads.storable(dict(v.flags)),
+        "assets": [asdict(a) for a in v.assets],
+    }
 
 
 def variant_from(data: Mapping[str, Any]) -> Variant:
     """A stored variant."""
     return Variant(
-        channel=data["channel"], story_id=data["story_id"], revision_id=data["revision_id"], tenant=data.get("tenant", ""),
-        fields=dict(data.get("fields") or {}), overridden=tuple(data.get("overridden") or ()), flags=dict(data.get("flags") or {}),
+        channel=data["channel"],
+        story_id=data["story_id"],
+        revision_id=data["revision_id"],
+        tenant=data.get("tenant", ""),
+        fields=dict(data.get("fields") or {}),
+        overridden=tuple(data.get("overridden") or ()),
+        flags=dict(data.get("flags") or {}),
         assets=tuple(Asset(**a) for a in data.get("assets") or ()),
-    )  # fmt: skip
+    )

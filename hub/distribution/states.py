@@ -33,7 +33,9 @@ class PubState(StrEnum):
     FAILED = "failed"  # we gave up (dead letter)
     LIVE = "live"
     RETRACTED = "retracted"
-    CANCELLED = "cancelled"  # never sent: withdrawn or superseded before it went out (reason in the ledger)
+    CANCELLED = (
+        "cancelled"  # never sent: withdrawn or superseded before it went out (reason in the ledger)
+    )
 
 
 class Action(StrEnum):
@@ -43,19 +45,34 @@ class Action(StrEnum):
 
 
 TRANSITIONS: dict[PubState, frozenset[PubState]] = {
-    PubState.PLANNED: frozenset({PubState.RENDERING, PubState.DELIVERING, PubState.FAILED, PubState.CANCELLED}),
-    PubState.RENDERING: frozenset({PubState.VALIDATED, PubState.FAILED, PubState.PLANNED, PubState.CANCELLED}),
+    PubState.PLANNED: frozenset(
+        {PubState.RENDERING, PubState.DELIVERING, PubState.FAILED, PubState.CANCELLED}
+    ),
+    PubState.RENDERING: frozenset(
+        {PubState.VALIDATED, PubState.FAILED, PubState.PLANNED, PubState.CANCELLED}
+    ),
     PubState.VALIDATED: frozenset({PubState.DELIVERING, PubState.FAILED, PubState.CANCELLED}),
-    PubState.DELIVERING: frozenset({PubState.SUBMITTED, PubState.ACCEPTED, PubState.LIVE, PubState.REJECTED, PubState.FAILED,
-                                    PubState.RETRACTED, PubState.CANCELLED}),
-    PubState.SUBMITTED: frozenset({PubState.ACCEPTED, PubState.REJECTED, PubState.LIVE, PubState.FAILED}),
+    PubState.DELIVERING: frozenset(
+        {
+            PubState.SUBMITTED,
+            PubState.ACCEPTED,
+            PubState.LIVE,
+            PubState.REJECTED,
+            PubState.FAILED,
+            PubState.RETRACTED,
+            PubState.CANCELLED,
+        }
+    ),
+    PubState.SUBMITTED: frozenset(
+        {PubState.ACCEPTED, PubState.REJECTED, PubState.LIVE, PubState.FAILED}
+    ),
     PubState.ACCEPTED: frozenset({PubState.LIVE, PubState.REJECTED, PubState.RETRACTED}),
     PubState.LIVE: frozenset({PubState.RETRACTED}),
     PubState.REJECTED: frozenset(),
     PubState.FAILED: frozenset({PubState.PLANNED, PubState.CANCELLED}),
     PubState.RETRACTED: frozenset(),
     PubState.CANCELLED: frozenset(),
-}  # fmt: skip
+}
 
 DELIVERED = frozenset({PubState.SUBMITTED, PubState.ACCEPTED, PubState.LIVE})
 

@@ -7,7 +7,9 @@ from typing import Any
 
 from ronghub_sdk import TransportKind
 
-TransportFactory = Callable[[str, Mapping[str, Any], str], Any]  # (channel, config, tenant) -> transport
+TransportFactory = Callable[
+    [str, Mapping[str, Any], str], Any
+]  # (channel, config, tenant) -> transport
 
 
 class TransportProvider:
@@ -15,7 +17,9 @@ class TransportProvider:
 
     def __init__(self) -> None:
         self._factories: dict[TransportKind, TransportFactory] = {}
-        self.cache: dict[tuple[str, str, str, str], Any] = {}  # (kind, channel, tenant, config) -> transport
+        self.cache: dict[
+            tuple[str, str, str, str], Any
+        ] = {}  # (kind, channel, tenant, config) -> transport
 
     def register(self, kind: TransportKind, factory: TransportFactory) -> None:
         self._factories[kind] = factory

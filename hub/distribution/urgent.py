@@ -28,9 +28,14 @@ class UrgentCodes:
         "稿件的发布计划中没有应急广播渠道,不能走紧急通道。",
         "The story's plan does not include the emergency channel.",
     )
-    REASON_REQUIRED = ErrorKind("URGENT_REASON_REQUIRED", "紧急播发必须说明原因。", "An urgent broadcast needs a reason.")
+    REASON_REQUIRED = ErrorKind(
+        "URGENT_REASON_REQUIRED", "紧急播发必须说明原因。", "An urgent broadcast needs a reason."
+    )
     NOT_REQUESTED = ErrorKind(
-        "URGENT_NOT_REQUESTED", "还没有人发起紧急播发,请先发起。", "Nobody has requested an urgent broadcast yet.", 409
+        "URGENT_NOT_REQUESTED",
+        "还没有人发起紧急播发,请先发起。",
+        "Nobody has requested an urgent broadcast yet.",
+        409,
     )
     SAME_PERSON = ErrorKind(
         "URGENT_SAME_PERSON",
@@ -46,23 +51,38 @@ class UrgentCodes:
     )
 
 
-async def request_urgent(repo: StoryRepository, story_id: str, expected_version: int, reason: str) -> StoryDoc:
+async def request_urgent(
+    repo: StoryRepository, story_id: str, expected_version: int, reason: str
+) -> StoryDoc:
     """First person: ask for the current content to be broadcast urgently."""
     if not reason.strip():
         raise HubError(UrgentCodes.REASON_REQUIRED)
     story = await repo.require(story_id)
     if EMERGENCY not in story.channels:
         raise HubError(UrgentCodes.NOT_PLANNED)
-    request = {"requested_by": repo.scope.actor, "reason": reason, "at": now_ms(),
-               "revision": story.revision, "content_hash": story.content_hash}  # fmt: skip
-    return await repo.emit(story_id, expected_version, EVENT_URGENT_REQUESTED, {"reason": reason}, {"urgent": request},
-                           audit_action="story.urgent.requested")  # fmt: skip
+    request = {
+        "requested_by": repo.scope.actor,
+        "reason": reason,
+        "at": now_ms(),
+        "revision": story.revision,
+        "content_hash": story.content_hash,
+    }
+    return await repo.emit(
+        story_id,
+        expected_version,
+        EVENT_URGENT_REQUESTED,
+        {"reason": reason},
+        {"urgent": request},
+        audit_action="story.urgent.requested",
+    )
 
 
 async def confirm_urgent(
-    repo: StoryRepository, story_id: str, expected_version: int,
+    repo: StoryRepository,
+    story_id: str,
+    expected_version: int,
     before_approval: Callable[[StoryDoc, dict[str, Any]], Awaitable[None]] | None = None,
-) -> StoryDoc:  # fmt: skip
+) -> StoryDoc:
     """Second person: confirm; the requested content is approved for the emergency channel.
     `before_approval(story, approval data)` may refuse it (the channel's validation)."""
     story = await repo.require(story_id)
@@ -74,7 +94,12 @@ async def confirm_urgent(
     if request.get("content_hash") != story.content_hash:
         raise HubError(UrgentCodes.CHANGED)
     approvers = [request["requested_by"], repo.scope.actor]
-    data = {"urgent": True, "only_channels": [EMERGENCY], "approvers": approvers, "reason": request.get("reason")}
+    data = {
+        "urgent": True,
+        "only_channels": [EMERGENCY],
+        "approvers": approvers,
+        "reason": request.get("reason"),
+    }
     if before_approval is not None:
         await before_approval(story, data)
     doc = await repo.set_status(story_id, expected_version, StoryStatus.APPROVED, data)

@@ -20,12 +20,16 @@ from hub.transports.factory import build_transport
 from hub.transports.token_store import StoredTokens
 
 
-def build_transports(settings: Settings, on_read_model_change: Callable[[str, int], None] | None = None) -> TransportProvider:
+def build_transports(
+    settings: Settings, on_read_model_change: Callable[[str, int], None] | None = None
+) -> TransportProvider:
     """One transport per (channel, tenant), kept for the process's life: API clients hold
     their OAuth tokens and connection pools across deliveries."""
     provider = TransportProvider()
     read_model = ReadModelStore(
-        settings.public_base_url, on_change=on_read_model_change, site_url_pattern=settings.site_url_pattern
+        settings.public_base_url,
+        on_change=on_read_model_change,
+        site_url_pattern=settings.site_url_pattern,
     )
     cache = provider.cache
 
@@ -34,11 +38,19 @@ def build_transports(settings: Settings, on_read_model_change: Callable[[str, in
             # the configuration is part of the key: a center changing its settings gets a new transport
             key = (kind.value, channel, tenant, json.dumps(config, sort_keys=True, default=str))
             if key not in cache:
-                feed = StoredFeed(tenant, channel, settings.public_base_url) if kind is TransportKind.PULL_FEED else None
+                feed = (
+                    StoredFeed(tenant, channel, settings.public_base_url)
+                    if kind is TransportKind.PULL_FEED
+                    else None
+                )
                 tokens = None
                 if kind is TransportKind.PLATFORM_API:
-                    tokens = StoredTokens(settings, tenant, channel, dict(config.get("credentials") or {}))
-                cache[key] = build_transport(kind, config, settings, read_model=read_model, feed=feed, token_store=tokens)
+                    tokens = StoredTokens(
+                        settings, tenant, channel, dict(config.get("credentials") or {})
+                    )
+                cache[key] = build_transport(
+                    kind, config, settings, read_model=read_model, feed=feed, token_store=tokens
+                )
             return cache[key]
 
         return make
@@ -48,7 +60,9 @@ def build_transports(settings: Settings, on_read_model_change: Callable[[str, in
     return provider
 
 
-def build_distribution(settings: Settings, on_read_model_change: Callable[[str, int], None] | None = None) -> Distribution:
+def build_distribution(
+    settings: Settings, on_read_model_change: Callable[[str, int], None] | None = None
+) -> Distribution:
     return Distribution(
         channels=load_channels(settings.plugins),
         transports=build_transports(settings, on_read_model_change),

@@ -65,7 +65,9 @@ def text_hunks(before: str, after: str) -> list[Hunk]:
         chars = SequenceMatcher(None, a_text, b_text, autojunk=False)
         for cop, c1, c2, d1, d2 in chars.get_opcodes():
             if cop != "equal":
-                hunks.append(Hunk(cop, a_text[c1:c2], b_text[d1:d2], a_off[i1] + c1, b_off[j1] + d1))
+                hunks.append(
+                    Hunk(cop, a_text[c1:c2], b_text[d1:d2], a_off[i1] + c1, b_off[j1] + d1)
+                )
     return hunks
 
 

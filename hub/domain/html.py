@@ -14,11 +14,41 @@ from html.parser import HTMLParser
 import nh3
 
 ALLOWED_TAGS = {
-    "p", "br", "h2", "h3", "h4", "strong", "b", "em", "i", "u", "s", "sub", "sup",
-    "blockquote", "ul", "ol", "li", "a", "img", "figure", "figcaption", "table",
-    "thead", "tbody", "tr", "th", "td", "hr", "span", "pre", "code", "video", "audio",
+    "p",
+    "br",
+    "h2",
+    "h3",
+    "h4",
+    "strong",
+    "b",
+    "em",
+    "i",
+    "u",
+    "s",
+    "sub",
+    "sup",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "img",
+    "figure",
+    "figcaption",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "hr",
+    "span",
+    "pre",
+    "code",
+    "video",
+    "audio",
     "source",
-}  # fmt: skip
+}
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
     "img": {"src", "alt", "title", "width", "height", "data-asset-id"},
@@ -31,7 +61,20 @@ ALLOWED_ATTRIBUTES = {
     "p": {"lang"},
 }
 URL_SCHEMES = {"http", "https", "mailto", "tel", "asset"}
-ACTIVE_TAGS = {"script", "iframe", "object", "embed", "frame", "frameset", "applet", "base", "meta", "link", "style", "form"}  # fmt: skip
+ACTIVE_TAGS = {
+    "script",
+    "iframe",
+    "object",
+    "embed",
+    "frame",
+    "frameset",
+    "applet",
+    "base",
+    "meta",
+    "link",
+    "style",
+    "form",
+}
 _URL_ATTRS = {"href", "src", "poster", "action", "formaction", "xlink:href", "data"}
 _BAD_SCHEME = re.compile(r"^\s*(javascript|vbscript|data)\s*:", re.IGNORECASE)
 
@@ -138,6 +181,8 @@ def with_asset_urls(body: str, urls: dict[str, str]) -> str:
         if url is None:
             return tag
         src = f' src="{html.escape(url, quote=True)}"'
-        return _SRC.sub(lambda _: src, tag, count=1) if _SRC.search(tag) else tag[:4] + src + tag[4:]
+        return (
+            _SRC.sub(lambda _: src, tag, count=1) if _SRC.search(tag) else tag[:4] + src + tag[4:]
+        )
 
     return _IMG_TAG.sub(point, body)

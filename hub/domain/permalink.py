@@ -22,25 +22,44 @@ def check_pattern(pattern: str) -> str:
     """The pattern, stripped, if it is usable; INVALID_INPUT naming what is wrong."""
     text = pattern.strip()
     try:
-        parsed = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(text) if name is not None]
+        parsed = [
+            (name, spec, conv)
+            for _, name, spec, conv in string.Formatter().parse(text)
+            if name is not None
+        ]
     except ValueError as exc:
         raise invalid("pattern", f"花括号不成对:{exc}", f"unbalanced braces: {exc}") from None
     if any(spec or conv for _, spec, conv in parsed):
-        raise invalid("pattern", "占位符只能写成 {name} 形式(不带格式或转换)", "placeholders are plain {name}: no format or conversion")
+        raise invalid(
+            "pattern",
+            "占位符只能写成 {name} 形式(不带格式或转换)",
+            "placeholders are plain {name}: no format or conversion",
+        )
     fields = [name for name, _, _ in parsed]
     unknown = sorted({f for f in fields if f not in PLACEHOLDERS})
     if unknown:
-        raise invalid("pattern", f"未知的占位符 {', '.join(unknown)};可用:{', '.join(PLACEHOLDERS)}",
-                      f"unknown placeholders {', '.join(unknown)}; use {', '.join(PLACEHOLDERS)}")  # fmt: skip
+        raise invalid(
+            "pattern",
+            f"未知的占位符 {', '.join(unknown)};可用:{', '.join(PLACEHOLDERS)}",
+            f"unknown placeholders {', '.join(unknown)}; use {', '.join(PLACEHOLDERS)}",
+        )
     if "id" not in fields:
-        raise invalid("pattern", "链接规则必须包含 {id},否则稿件的链接会重复", "the pattern must contain {id}")
+        raise invalid(
+            "pattern", "链接规则必须包含 {id},否则稿件的链接会重复", "the pattern must contain {id}"
+        )
     parts = urlsplit(text.replace("{", "").replace("}", ""))
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise invalid("pattern", "链接规则应以 http:// 或 https:// 开头并包含域名", "the pattern must be an absolute http(s) URL")
+        raise invalid(
+            "pattern",
+            "链接规则应以 http:// 或 https:// 开头并包含域名",
+            "the pattern must be an absolute http(s) URL",
+        )
     return text
 
 
-def story_url(pattern: str, story_id: str, column_slug: str | None, published_at_ms: int, tenant: str) -> str:
+def story_url(
+    pattern: str, story_id: str, column_slug: str | None, published_at_ms: int, tenant: str
+) -> str:
     """The URL of a published story under `pattern` (checked with `check_pattern`)."""
     day = datetime.fromtimestamp(published_at_ms / 1000, tz=UTC).astimezone(CST)
     values = {

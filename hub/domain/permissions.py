@@ -66,10 +66,16 @@ class Action(StrEnum):
     TOPIC_APPROVE = "topic.approve"  # approve, reject, complete, cancel topics
     ASSIGNMENT_WORK = "assignment.work"  # an assignee's moves (only on their own assignments)
     ASSIGNMENT_DISPATCH = "assignment.dispatch"  # 派单, 改派, 撤销, and any assignee's move
-    FEED_MANAGE = "feed.manage"  # feeds: partner subscriptions (a client its own, admins their clients')
+    FEED_MANAGE = (
+        "feed.manage"  # feeds: partner subscriptions (a client its own, admins their clients')
+    )
     # 问政 / 投诉信箱: citizens' questions (docs/wenzheng.md)
-    WENZHENG_SUBMIT = "wenzheng.submit"  # the app backend: submit, and the citizen's rating and 追问
-    WENZHENG_READ = "wenzheng.read"  # read questions (staff: all; department operators: their department's)
+    WENZHENG_SUBMIT = (
+        "wenzheng.submit"  # the app backend: submit, and the citizen's rating and 追问
+    )
+    WENZHENG_READ = (
+        "wenzheng.read"  # read questions (staff: all; department operators: their department's)
+    )
     WENZHENG_SCREEN = "wenzheng.screen"  # 筛查, 转交, 送审, release private answers
     WENZHENG_HANDLE = "wenzheng.handle"  # a department's moves on its forwards
     WENZHENG_FIGURES = "wenzheng.figures"  # the figures and their export
@@ -93,12 +99,19 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.REPORTER: _NEWSROOM,
     Role.EDITOR: _NEWSROOM | _SHARING,
     Role.REVIEWER: _NEWSROOM | {A.REVIEW_DECIDE},
-    Role.CHIEF_EDITOR: _NEWSROOM | _SHARING | {A.REVIEW_DECIDE, A.STORY_PUBLISH, A.USER_READ, A.AUDIT_READ},
+    Role.CHIEF_EDITOR: _NEWSROOM
+    | _SHARING
+    | {A.REVIEW_DECIDE, A.STORY_PUBLISH, A.USER_READ, A.AUDIT_READ},
     Role.CHANNEL_OPERATOR: _READER | {A.CHANNEL_OPERATE},
     # 融媒号 publish under the center's review: they write, they do not publish or judge.
     Role.ACCOUNT_OPERATOR: frozenset({*_READER, *_WRITER}),
-    Role.ADMIN: _NEWSROOM | _SHARING | _CENTER_ADMIN | {A.STORY_PUBLISH, A.CHANNEL_OPERATE, A.REVIEW_DECIDE},
-    Role.PLATFORM_ADMIN: _NEWSROOM | _SHARING | _CENTER_ADMIN
+    Role.ADMIN: _NEWSROOM
+    | _SHARING
+    | _CENTER_ADMIN
+    | {A.STORY_PUBLISH, A.CHANNEL_OPERATE, A.REVIEW_DECIDE},
+    Role.PLATFORM_ADMIN: _NEWSROOM
+    | _SHARING
+    | _CENTER_ADMIN
     | {A.STORY_PUBLISH, A.CHANNEL_OPERATE, A.REVIEW_DECIDE, A.TENANT_MANAGE, A.KEYS_ROTATE},
 }
 
@@ -106,10 +119,15 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
 _PLAN_STAFF = frozenset({A.PLANNING_READ, A.LEAD_SUBMIT, A.TOPIC_PROPOSE, A.ASSIGNMENT_WORK})
 _PLAN_EDITOR = _PLAN_STAFF | {A.LEAD_TRIAGE, A.TOPIC_APPROVE, A.ASSIGNMENT_DISPATCH}
 for _role, _extra in {
-    Role.REPORTER: _PLAN_STAFF, Role.REVIEWER: _PLAN_STAFF, Role.EDITOR: _PLAN_EDITOR,
-    Role.CHIEF_EDITOR: _PLAN_EDITOR, Role.ADMIN: _PLAN_EDITOR, Role.PLATFORM_ADMIN: _PLAN_EDITOR,
-    Role.CORRESPONDENT: frozenset({A.LEAD_SUBMIT}), Role.ACCOUNT_OPERATOR: frozenset({A.LEAD_SUBMIT}),
-}.items():  # fmt: skip
+    Role.REPORTER: _PLAN_STAFF,
+    Role.REVIEWER: _PLAN_STAFF,
+    Role.EDITOR: _PLAN_EDITOR,
+    Role.CHIEF_EDITOR: _PLAN_EDITOR,
+    Role.ADMIN: _PLAN_EDITOR,
+    Role.PLATFORM_ADMIN: _PLAN_EDITOR,
+    Role.CORRESPONDENT: frozenset({A.LEAD_SUBMIT}),
+    Role.ACCOUNT_OPERATOR: frozenset({A.LEAD_SUBMIT}),
+}.items():
     ROLE_ACTIONS[_role] = ROLE_ACTIONS[_role] | _extra
 
 #: Extra actions a reviewer gets at a given stage: 终审 signs the story off for publishing.
@@ -124,7 +142,9 @@ SCOPE_ACTIONS: dict[str, frozenset[Action]] = {
     "stories:read": frozenset(
         {*PUBLIC_ACTIONS, A.STORY_READ_DRAFT, A.REVIEW_OPINION_READ, A.SELF_READ, A.USER_READ}
     ),
-    "stories:write": frozenset({A.STORY_CREATE, A.STORY_EDIT, A.STORY_PUBLISH, A.REVIEW_DECIDE, A.CHANNEL_OPERATE}),
+    "stories:write": frozenset(
+        {A.STORY_CREATE, A.STORY_EDIT, A.STORY_PUBLISH, A.REVIEW_DECIDE, A.CHANNEL_OPERATE}
+    ),
     "share": _SHARING,
     "admin": _CENTER_ADMIN | {A.TENANT_MANAGE, A.KEYS_ROTATE, A.USER_READ},
 }
@@ -137,7 +157,9 @@ SCOPE_ACTIONS["leads:submit"] = frozenset({A.LEAD_SUBMIT})
 ALL_SCOPES = frozenset(SCOPE_ACTIONS)
 
 #: The most a partner or integration client can ever do: never drafts, never admin.
-CLIENT_ACTIONS = frozenset({*PUBLIC_ACTIONS, A.STORY_CREATE, A.STORY_EDIT, A.SHARE_READ, A.LEAD_SUBMIT})
+CLIENT_ACTIONS = frozenset(
+    {*PUBLIC_ACTIONS, A.STORY_CREATE, A.STORY_EDIT, A.SHARE_READ, A.LEAD_SUBMIT}
+)
 CLIENT_SCOPES = frozenset({"stories:read", "stories:write", "leads:submit"})
 
 # feeds: center and platform admins manage their clients' subscriptions; a partner
@@ -155,13 +177,23 @@ CLIENT_ACTIONS = CLIENT_ACTIONS | {A.FEED_MANAGE}
 _WZ_STAFF = frozenset({A.WENZHENG_READ})
 _WZ_EDITOR = frozenset({A.WENZHENG_READ, A.WENZHENG_SCREEN, A.WENZHENG_HANDLE, A.WENZHENG_FIGURES})
 for _role, _extra in {
-    Role.REPORTER: _WZ_STAFF, Role.REVIEWER: _WZ_STAFF | {A.WENZHENG_FIGURES}, Role.EDITOR: _WZ_EDITOR,
-    Role.CHIEF_EDITOR: _WZ_EDITOR, Role.ADMIN: _WZ_EDITOR, Role.PLATFORM_ADMIN: _WZ_EDITOR,
+    Role.REPORTER: _WZ_STAFF,
+    Role.REVIEWER: _WZ_STAFF | {A.WENZHENG_FIGURES},
+    Role.EDITOR: _WZ_EDITOR,
+    Role.CHIEF_EDITOR: _WZ_EDITOR,
+    Role.ADMIN: _WZ_EDITOR,
+    Role.PLATFORM_ADMIN: _WZ_EDITOR,
     Role.ACCOUNT_OPERATOR: frozenset({A.WENZHENG_READ, A.WENZHENG_HANDLE}),
-}.items():  # fmt: skip
+}.items():
     ROLE_ACTIONS[_role] = ROLE_ACTIONS[_role] | _extra
-SCOPE_ACTIONS["stories:read"] = SCOPE_ACTIONS["stories:read"] | {A.WENZHENG_READ, A.WENZHENG_FIGURES}
-SCOPE_ACTIONS["stories:write"] = SCOPE_ACTIONS["stories:write"] | {A.WENZHENG_SCREEN, A.WENZHENG_HANDLE}
+SCOPE_ACTIONS["stories:read"] = SCOPE_ACTIONS["stories:read"] | {
+    A.WENZHENG_READ,
+    A.WENZHENG_FIGURES,
+}
+SCOPE_ACTIONS["stories:write"] = SCOPE_ACTIONS["stories:write"] | {
+    A.WENZHENG_SCREEN,
+    A.WENZHENG_HANDLE,
+}
 SCOPE_ACTIONS["wenzheng:submit"] = frozenset({A.WENZHENG_SUBMIT, A.WENZHENG_FIGURES})
 ALL_SCOPES = frozenset(SCOPE_ACTIONS)
 CLIENT_ACTIONS = CLIENT_ACTIONS | {A.WENZHENG_SUBMIT, A.WENZHENG_FIGURES}

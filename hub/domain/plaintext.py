@@ -32,9 +32,15 @@ def check_plain_text(field: str, value: str, *, controls: bool = True) -> str:
     """`value` unchanged, or INVALID_INPUT naming `field` when it holds script markup or
     (unless `controls` is False: the subsystem has its own rule) control characters."""
     if "<" in value and find_active_content(value):
-        raise invalid(field, "不能包含脚本代码(如 <script>、onerror=),请只填写文字", "must not contain script markup")
+        raise invalid(
+            field,
+            "不能包含脚本代码(如 <script>、onerror=),请只填写文字",
+            "must not contain script markup",
+        )
     if controls and _CONTROL.search(value):
-        raise invalid(field, "含有不可见的控制字符,请删除后重试", "must not contain control characters")
+        raise invalid(
+            field, "含有不可见的控制字符,请删除后重试", "must not contain control characters"
+        )
     return value
 
 

@@ -97,7 +97,9 @@ def takedown_fields(version: int) -> dict[str, Any]:
     return {"release.withdrawn_version": version}
 
 
-def approval_for(release: Mapping[str, Any], channel: str, default_channels: Collection[str]) -> Approval | None:
+def approval_for(
+    release: Mapping[str, Any], channel: str, default_channels: Collection[str]
+) -> Approval | None:
     """The newest approval that covers `channel`, or None."""
     approvals = release.get("approvals") or {}
     found = [approvals.get(channel)]
@@ -117,7 +119,10 @@ def withdrawn(release: Mapping[str, Any], approval: Approval | None) -> bool:
 
 
 def refusal(
-    release: Mapping[str, Any] | None, channel: str, revision: int, default_channels: Collection[str]
+    release: Mapping[str, Any] | None,
+    channel: str,
+    revision: int,
+    default_channels: Collection[str],
 ) -> Refusal | None:
     """Why revision `revision` must not be sent (published or corrected) to `channel` now,
     or None when it may. A story without a release record predates it: only what the
@@ -130,11 +135,16 @@ def refusal(
     if approval is None:
         return Refusal(ReleaseCodes.NOT_APPROVED, {"revision": revision, "channel": channel})
     if approval.revision != revision:
-        return Refusal(ReleaseCodes.SUPERSEDED, {"channel": channel, "revision": revision, "approved": approval.revision})
+        return Refusal(
+            ReleaseCodes.SUPERSEDED,
+            {"channel": channel, "revision": revision, "approved": approval.revision},
+        )
     return None
 
 
-def hold_until(release: Mapping[str, Any] | None, channel: str, default_channels: Collection[str], now: int) -> int | None:
+def hold_until(
+    release: Mapping[str, Any] | None, channel: str, default_channels: Collection[str], now: int
+) -> int | None:
     """The embargo end (ms) still holding the channel's approved revision back, or None."""
     approval = approval_for(release or {}, channel, default_channels)
     if approval is None or approval.embargo_until is None or approval.embargo_until <= now:
@@ -142,7 +152,9 @@ def hold_until(release: Mapping[str, Any] | None, channel: str, default_channels
     return approval.embargo_until
 
 
-def unchanged_approval(release: Mapping[str, Any] | None, revision: int, channels: Collection[str]) -> bool:
+def unchanged_approval(
+    release: Mapping[str, Any] | None, revision: int, channels: Collection[str]
+) -> bool:
     """True when `revision` is already the approved, not-withdrawn revision of every
     channel in `channels` (empty: the default channels): approving it again changes nothing."""
     if not release:

@@ -118,7 +118,11 @@ def _check_text(field: str, value: str | None, limit: int, required: bool = Fals
     if required and not value.strip():
         raise invalid(field, "不能为空", "must not be blank")
     if len(value) > limit:
-        raise invalid(field, f"最多 {limit} 个字符,现有 {len(value)} 个", f"at most {limit} characters, got {len(value)}")
+        raise invalid(
+            field,
+            f"最多 {limit} 个字符,现有 {len(value)} 个",
+            f"at most {limit} characters, got {len(value)}",
+        )
     return check_plain_text(field, value)
 
 
@@ -136,7 +140,9 @@ def _reason(error: Any) -> tuple[str, str]:
     return f"取值不正确({error.get('msg')})", str(error.get("msg"))
 
 
-def build_content(fields: dict[str, Any], max_body_chars: int, *, stored_body: bool = False) -> StoryContent:
+def build_content(
+    fields: dict[str, Any], max_body_chars: int, *, stored_body: bool = False
+) -> StoryContent:
     """Validate raw editable fields (already merged with the current content) into content.
 
     `fields` may carry `body` (HTML) or `body_text` (plain text, kept exactly).
@@ -152,7 +158,9 @@ def build_content(fields: dict[str, Any], max_body_chars: int, *, stored_body: b
         data["body"] = data.get("body") or ""
     elif body_text is not None:
         if data.get("body") not in (None, ""):
-            raise invalid("body", "正文(HTML)与纯文本正文只能提供一种", "give body or bodyText, not both")
+            raise invalid(
+                "body", "正文(HTML)与纯文本正文只能提供一种", "give body or bodyText, not both"
+            )
         if len(body_text) > max_body_chars:
             raise HubError(Codes.BODY_TOO_LONG, length=len(body_text), limit=max_body_chars)
         data["body"] = body_html.text_to_html(body_text)
@@ -168,10 +176,16 @@ def build_content(fields: dict[str, Any], max_body_chars: int, *, stored_body: b
         _check_text("tags", tag, TAG_MAX)
     data["tags"] = tags
     data["asset_ids"] = tuple(dict.fromkeys(data.get("asset_ids") or ()))
-    data["channels"] = tuple(dict.fromkeys(c.strip() for c in data.get("channels") or () if c and c.strip()))
+    data["channels"] = tuple(
+        dict.fromkeys(c.strip() for c in data.get("channels") or () if c and c.strip())
+    )
     overrides = data.get("channel_overrides") or {}
     if not isinstance(overrides, dict) or not all(isinstance(v, dict) for v in overrides.values()):
-        raise invalid("channelOverrides", "应为「渠道 → {字段: 值}」的对象", "must map channel → {field: value}")
+        raise invalid(
+            "channelOverrides",
+            "应为「渠道 → {字段: 值}」的对象",
+            "must map channel → {field: value}",
+        )
     check_plain_values("channelOverrides", overrides)
     data["channel_overrides"] = overrides
     metadata = data.get("metadata") or {}

@@ -90,7 +90,11 @@ class CommentService:
         return docs
 
     async def add(
-        self, story_id: str, text: str, anchor: Anchor | None = None, reply_to: str | None = None,
+        self,
+        story_id: str,
+        text: str,
+        anchor: Anchor | None = None,
+        reply_to: str | None = None,
         comment_id: str | None = None,
     ) -> CommentDoc:
         """A comment (id `comment_id`, an idempotent create's, or a new one); one already
@@ -115,8 +119,11 @@ class CommentService:
         if anchor is not None:
             content = story.content()
             if anchor.field not in ANCHOR_FIELDS:
-                raise HubError(EditingCodes.COMMENT_BAD_ANCHOR, reason_zh=f"只能批注 {', '.join(ANCHOR_FIELDS)}",
-                               reason_en=f"anchor fields: {', '.join(ANCHOR_FIELDS)}")  # fmt: skip
+                raise HubError(
+                    EditingCodes.COMMENT_BAD_ANCHOR,
+                    reason_zh=f"只能批注 {', '.join(ANCHOR_FIELDS)}",
+                    reason_en=f"anchor fields: {', '.join(ANCHOR_FIELDS)}",
+                )
             problem = check_anchor(
                 anchor_text(content, anchor.field), anchor.start, anchor.end, anchor.quote
             )
@@ -124,15 +131,28 @@ class CommentService:
                 raise HubError(
                     EditingCodes.COMMENT_BAD_ANCHOR, reason_zh=problem.zh, reason_en=problem.en
                 )
-            fields = {"anchor_field": anchor.field, "anchor_start": anchor.start, "anchor_end": anchor.end,
-                      "anchor_quote": anchor.quote, "anchor_revision": story.revision}  # fmt: skip
+            fields = {
+                "anchor_field": anchor.field,
+                "anchor_start": anchor.start,
+                "anchor_end": anchor.end,
+                "anchor_quote": anchor.quote,
+                "anchor_revision": story.revision,
+            }
         found, unknown = await self._mentions(cleaned)
         comment_id = comment_id or new_id()
         doc = CommentDoc(
-            id=comment_id, tenant=self.scope.tenant, story_id=story_id, thread_id=thread_id or comment_id,
-            parent_id=reply_to, author=actor, author_name=await people.display_name(self.scope.tenant, actor),
-            text=cleaned, mentions=found, unknown_mentions=unknown, **fields,
-        )  # fmt: skip
+            id=comment_id,
+            tenant=self.scope.tenant,
+            story_id=story_id,
+            thread_id=thread_id or comment_id,
+            parent_id=reply_to,
+            author=actor,
+            author_name=await people.display_name(self.scope.tenant, actor),
+            text=cleaned,
+            mentions=found,
+            unknown_mentions=unknown,
+            **fields,
+        )
         await doc.insert()
         kind = "comment.replied" if reply_to else "comment.created"
         # the comment is stored: its announcement, audit entry and mention notices follow and
@@ -211,12 +231,26 @@ class CommentService:
         return CommentDoc.model_validate(raw)
 
     async def _announce(self, doc: CommentDoc, kind: str) -> None:
-        data = {"comment_id": doc.id, "thread_id": doc.thread_id, "story_id": doc.story_id,
-                "mentions": sorted(doc.mentions)}  # fmt: skip
+        data = {
+            "comment_id": doc.id,
+            "thread_id": doc.thread_id,
+            "story_id": doc.story_id,
+            "mentions": sorted(doc.mentions),
+        }
         await publish(self.scope.tenant, TOPIC, kind, doc.story_id, self.scope.actor, data)
-        await record(self.scope.tenant, self.scope.actor, f"story.{kind}", "story", doc.story_id,
-                     {"comment_id": doc.id, "thread_id": doc.thread_id, "mentions": sorted(doc.mentions),
-                      **await people.story_state(self.scope.tenant, doc.story_id)})  # fmt: skip
+        await record(
+            self.scope.tenant,
+            self.scope.actor,
+            f"story.{kind}",
+            "story",
+            doc.story_id,
+            {
+                "comment_id": doc.id,
+                "thread_id": doc.thread_id,
+                "mentions": sorted(doc.mentions),
+                **await people.story_state(self.scope.tenant, doc.story_id),
+            },
+        )
 
     async def _notify(self, doc: CommentDoc, found: dict[str, str]) -> None:
         excerpt = doc.text if len(doc.text) <= 80 else doc.text[:79] + "…"
@@ -224,8 +258,24 @@ class CommentService:
             if user_id == doc.author:
                 continue  # mentioning oneself notifies nobody
             note = await notifications.notify(
-                self.scope.tenant, user_id, "mention", f"{doc.author_name or doc.author} 在批注中提到了你:{excerpt}",
-                story_id=doc.story_id, comment_id=doc.id, actor=doc.author,
-            )  # fmt: skip
-            await publish(self.scope.tenant, TOPIC, "comment.mention", doc.story_id, self.scope.actor,
-                          {"comment_id": doc.id, "user_id": user_id, "username": username, "notification_id": note.id})  # fmt: skip
+                self.scope.tenant,
+                user_id,
+                "mention",
+                f"{doc.author_name or doc.author} 在批注中提到了你:{excerpt}",
+                story_id=doc.story_id,
+                comment_id=doc.id,
+                actor=doc.author,
+            )
+            await publish(
+                self.scope.tenant,
+                TOPIC,
+                "comment.mention",
+                doc.story_id,
+                self.scope.actor,
+                {
+                    "comment_id": doc.id,
+                    "user_id": user_id,
+                    "username": username,
+                    "notification_id": note.id,
+                },
+            )

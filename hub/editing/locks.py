@@ -91,8 +91,12 @@ async def acquire(
             raise locked_error(lock)
         if move == LockMove.REFUSE_TAKEOVER:
             assert lock is not None
-            raise HubError(EditingCodes.LOCK_TAKEOVER_FORBIDDEN, holder=lock.holder_name or lock.holder or "",
-                           until=clock(lock.expires_at), story_id=story_id)  # fmt: skip
+            raise HubError(
+                EditingCodes.LOCK_TAKEOVER_FORBIDDEN,
+                holder=lock.holder_name or lock.holder or "",
+                until=clock(lock.expires_at),
+                story_id=story_id,
+            )
         fields: dict[str, Any] = {
             "holder": actor,
             "holder_name": name,
@@ -107,10 +111,18 @@ async def acquire(
         entry = None
         if move != LockMove.RENEW:  # renewals are heartbeats: not audited
             entry = await pending.prepare(
-                scope.tenant, actor, f"story.{_kind(move)}", "story", story_id,
-                {"expires_at": fields["expires_at"], "previous_holder": previous, "reason": reason,
-                 **await people.story_state(scope.tenant, story_id)},
-            )  # fmt: skip
+                scope.tenant,
+                actor,
+                f"story.{_kind(move)}",
+                "story",
+                story_id,
+                {
+                    "expires_at": fields["expires_at"],
+                    "previous_holder": previous,
+                    "reason": reason,
+                    **await people.story_state(scope.tenant, story_id),
+                },
+            )
         won = await _write(scope, story_id, lock, fields, entry)
         if won is None:
             continue  # someone else changed the lock between our read and write: decide again
@@ -126,8 +138,14 @@ async def release(scope: Scope, story_id: str) -> StoryLockDoc:
         lock = await current(scope, story_id)
         if lock is None or lock.holder != actor:
             raise HubError(EditingCodes.LOCK_NOT_HELD, story_id=story_id)
-        entry = await pending.prepare(scope.tenant, actor, "story.lock.release", "story", story_id,
-                                      await people.story_state(scope.tenant, story_id))  # fmt: skip
+        entry = await pending.prepare(
+            scope.tenant,
+            actor,
+            "story.lock.release",
+            "story",
+            story_id,
+            await people.story_state(scope.tenant, story_id),
+        )
         won = await _write(
             scope, story_id, lock, {"holder": None, "holder_name": None, "expires_at": 0}, entry
         )
@@ -141,9 +159,12 @@ async def release(scope: Scope, story_id: str) -> StoryLockDoc:
 
 
 async def _write(
-    scope: Scope, story_id: str, lock: StoryLockDoc | None, fields: dict[str, Any],
+    scope: Scope,
+    story_id: str,
+    lock: StoryLockDoc | None,
+    fields: dict[str, Any],
     entry: pending.Pending | None = None,
-) -> StoryLockDoc | None:  # fmt: skip
+) -> StoryLockDoc | None:
     """Insert the first lock, or compare-and-set on `version`, with the change's audit
     `entry` (if any) in the same write; None: lost a race (nothing written)."""
     if lock is None:
@@ -156,9 +177,11 @@ async def _write(
             return None
         return doc
     return await audited_update(
-        StoryLockDoc, {"_id": story_id, "tenant": scope.tenant, "version": lock.version},
-        {"$set": fields, "$inc": {"version": 1}}, entry,
-    )  # fmt: skip
+        StoryLockDoc,
+        {"_id": story_id, "tenant": scope.tenant, "version": lock.version},
+        {"$set": fields, "$inc": {"version": 1}},
+        entry,
+    )
 
 
 def _kind(move: LockMove) -> str:
@@ -168,13 +191,22 @@ def _kind(move: LockMove) -> str:
 
 
 async def _announce(
-    scope: Scope, lock: StoryLockDoc, move: LockMove, previous: str | None, reason: str,
+    scope: Scope,
+    lock: StoryLockDoc,
+    move: LockMove,
+    previous: str | None,
+    reason: str,
     entry: pending.Pending | None,
-) -> None:  # fmt: skip
+) -> None:
     actor = scope.actor
     kind = _kind(move)
-    data = {"holder": lock.holder, "holder_name": lock.holder_name, "expires_at": lock.expires_at,
-            "previous_holder": previous, "reason": reason}  # fmt: skip
+    data = {
+        "holder": lock.holder,
+        "holder_name": lock.holder_name,
+        "expires_at": lock.expires_at,
+        "previous_holder": previous,
+        "reason": reason,
+    }
     await publish(scope.tenant, TOPIC, kind, lock.id, actor, data)
     if entry is None:
         return  # a heartbeat: announced, not audited

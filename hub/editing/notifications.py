@@ -10,10 +10,25 @@ from hub.ids import now_ms
 from hub.store.scope import Scope
 
 
-async def notify(tenant: str, user_id: str, kind: str, text: str, *, story_id: str | None = None,
-                 comment_id: str | None = None, actor: str | None = None) -> NotificationDoc:  # fmt: skip
-    doc = NotificationDoc(tenant=tenant, user_id=user_id, kind=kind, text=text, story_id=story_id,
-                          comment_id=comment_id, actor=actor)  # fmt: skip
+async def notify(
+    tenant: str,
+    user_id: str,
+    kind: str,
+    text: str,
+    *,
+    story_id: str | None = None,
+    comment_id: str | None = None,
+    actor: str | None = None,
+) -> NotificationDoc:
+    doc = NotificationDoc(
+        tenant=tenant,
+        user_id=user_id,
+        kind=kind,
+        text=text,
+        story_id=story_id,
+        comment_id=comment_id,
+        actor=actor,
+    )
     await doc.insert()
     return doc
 

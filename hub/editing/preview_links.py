@@ -59,7 +59,11 @@ def _b64(raw: bytes) -> str:
 
 
 def sign(key: bytes, claim: PreviewClaim) -> str:
-    body = _b64(json.dumps([claim.tenant, claim.story_id, claim.issued_ms, claim.expires], separators=(",", ":")).encode())
+    body = _b64(
+        json.dumps(
+            [claim.tenant, claim.story_id, claim.issued_ms, claim.expires], separators=(",", ":")
+        ).encode()
+    )
     return f"{body}.{_b64(hmac.new(key, body.encode(), hashlib.sha256).digest())}"
 
 
@@ -70,7 +74,9 @@ def verify(key: bytes, token: str, now: float) -> PreviewClaim:
     if not mac or not hmac.compare_digest(mac.encode(), expected.encode()):
         raise HubError(PreviewCodes.PREVIEW_LINK_INVALID)
     try:
-        tenant, story_id, issued_ms, expires = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+        tenant, story_id, issued_ms, expires = json.loads(
+            base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        )
         claim = PreviewClaim(str(tenant), str(story_id), int(issued_ms), int(expires))
     except (ValueError, TypeError):  # signed by us, so only a bug gets here
         raise HubError(PreviewCodes.PREVIEW_LINK_INVALID) from None
@@ -86,7 +92,6 @@ class PreviewRevocationDoc(TenantDocument):
     story_id: str
     before: int = Field(default_factory=now_ms)
     by: str | None = None
-
 
     class Settings:
         name = "preview_revocations"

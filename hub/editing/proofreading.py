@@ -53,8 +53,12 @@ async def _rounds(tenant: str, story_id: str) -> list[ProofRoundDoc]:
 
 
 def _open_error(doc: ProofRoundDoc) -> HubError:
-    return HubError(EditingCodes.PROOF_ROUND_OPEN, label=round_label(doc.number),
-                    proofreader=doc.proofreader_name or doc.proofreader, story_id=doc.story_id)  # fmt: skip
+    return HubError(
+        EditingCodes.PROOF_ROUND_OPEN,
+        label=round_label(doc.number),
+        proofreader=doc.proofreader_name or doc.proofreader,
+        story_id=doc.story_id,
+    )
 
 
 async def start(scope: Scope, story_id: str, note: str = "") -> ProofRoundDoc:
@@ -71,19 +75,36 @@ async def start(scope: Scope, story_id: str, note: str = "") -> ProofRoundDoc:
         raise HubError(EditingCodes.PROOF_ROUNDS_DONE, story_id=story_id)
     await stories.ensure_head_revision(story)
     doc = ProofRoundDoc(
-        id=ProofRoundDoc.make_id(story_id, number), tenant=scope.tenant, story_id=story_id, number=number,
-        proofreader=actor, proofreader_name=await people.display_name(scope.tenant, actor),
-        base_revision=story.revision, note=note.strip(),
-    )  # fmt: skip
+        id=ProofRoundDoc.make_id(story_id, number),
+        tenant=scope.tenant,
+        story_id=story_id,
+        number=number,
+        proofreader=actor,
+        proofreader_name=await people.display_name(scope.tenant, actor),
+        base_revision=story.revision,
+        note=note.strip(),
+    )
     try:
         await doc.insert()  # the unique id claims the number: of two starting at once, one wins
     except DuplicateKeyError:
         raced = await ProofRoundDoc.find_one({"_id": doc.id, "tenant": scope.tenant})
         raise _open_error(raced or doc) from None
-    await publish(scope.tenant, TOPIC, "proof.started", story_id, actor, {"number": number, "label": round_label(number),
-                                                                           "base_revision": story.revision})  # fmt: skip
-    await record(scope.tenant, actor, "story.proof.start", "story", story_id,
-                 {"round": number, "base_revision": story.revision, "content_hash": story.content_hash})  # fmt: skip
+    await publish(
+        scope.tenant,
+        TOPIC,
+        "proof.started",
+        story_id,
+        actor,
+        {"number": number, "label": round_label(number), "base_revision": story.revision},
+    )
+    await record(
+        scope.tenant,
+        actor,
+        "story.proof.start",
+        "story",
+        story_id,
+        {"round": number, "base_revision": story.revision, "content_hash": story.content_hash},
+    )
     return doc
 
 
@@ -96,8 +117,11 @@ async def complete(scope: Scope, story_id: str, note: str | None = None) -> Proo
     if open_round is None:
         raise HubError(EditingCodes.PROOF_NO_OPEN_ROUND, story_id=story_id)
     if open_round.proofreader != actor:
-        raise HubError(EditingCodes.PROOF_NOT_PROOFREADER, label=round_label(open_round.number),
-                       proofreader=open_round.proofreader_name or open_round.proofreader)  # fmt: skip
+        raise HubError(
+            EditingCodes.PROOF_NOT_PROOFREADER,
+            label=round_label(open_round.number),
+            proofreader=open_round.proofreader_name or open_round.proofreader,
+        )
     base = await stories.revision(story_id, open_round.base_revision)
     final = await stories.revision(story_id, story.revision)
     stats = track_stats(tracked_changes(base.content, final.content))
@@ -117,11 +141,22 @@ async def complete(scope: Scope, story_id: str, note: str | None = None) -> Proo
     if raw is None:
         raise HubError(EditingCodes.PROOF_NO_OPEN_ROUND, story_id=story_id)
     doc = ProofRoundDoc.model_validate(raw)
-    summary = {"number": doc.number, "label": round_label(doc.number), "base_revision": doc.base_revision,
-               "final_revision": doc.final_revision, "fields": sorted(stats)}  # fmt: skip
+    summary = {
+        "number": doc.number,
+        "label": round_label(doc.number),
+        "base_revision": doc.base_revision,
+        "final_revision": doc.final_revision,
+        "fields": sorted(stats),
+    }
     await publish(scope.tenant, TOPIC, "proof.completed", story_id, actor, summary)
-    await record(scope.tenant, actor, "story.proof.complete", "story", story_id,
-                 {**summary, "content_hash": final.content_hash})  # fmt: skip
+    await record(
+        scope.tenant,
+        actor,
+        "story.proof.complete",
+        "story",
+        story_id,
+        {**summary, "content_hash": final.content_hash},
+    )
     return doc
 
 

@@ -70,9 +70,12 @@ class StoreRecord:
             raw = json.loads(path.read_text())
             started = raw.get("owner_started")
             return cls(
-                int(raw["pid"]), int(raw["port"]), int(raw["owner_pid"]), str(raw["data_dir"]),
+                int(raw["pid"]),
+                int(raw["port"]),
+                int(raw["owner_pid"]),
+                str(raw["data_dir"]),
                 str(started) if started is not None else None,
-            )  # fmt: skip
+            )
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
 
@@ -80,7 +83,10 @@ class StoreRecord:
         """The hub that wrote this record still runs (not merely a process with its pid)."""
         if not _alive(self.owner_pid):
             return False
-        return self.owner_started is None or _start_time(self.owner_pid) in (None, self.owner_started)
+        return self.owner_started is None or _start_time(self.owner_pid) in (
+            None,
+            self.owner_started,
+        )
 
     def write(self, path: Path) -> None:
         tmp = path.with_suffix(".tmp")
@@ -187,7 +193,11 @@ class EmbeddedStore:
     """Start, health-check and stop nx-27017 for one data folder."""
 
     def __init__(
-        self, store_dir: Path, host: str = "127.0.0.1", startup_timeout: float = 30.0, avoid_ports: frozenset[int] = frozenset()
+        self,
+        store_dir: Path,
+        host: str = "127.0.0.1",
+        startup_timeout: float = 30.0,
+        avoid_ports: frozenset[int] = frozenset(),
     ):
         self.store_dir = store_dir.resolve()
         self.avoid_ports = avoid_ports  # e.g. the hub's own HTTP port, bound after the store starts
@@ -304,7 +314,9 @@ class EmbeddedStore:
             self.record_path.with_suffix(".tmp").unlink(missing_ok=True)
             raise unwritable(self.record_path, exc) from None
         self._wait_healthy(abort)
-        log.info("embedded_store.started", pid=self._proc.pid, port=self.port, dir=str(self.data_dir))
+        log.info(
+            "embedded_store.started", pid=self._proc.pid, port=self.port, dir=str(self.data_dir)
+        )
         return self.uri
 
     def _wait_healthy(self, abort: Callable[[], bool] | None = None) -> None:
@@ -314,17 +326,23 @@ class EmbeddedStore:
         while time.monotonic() < deadline:
             if abort is not None and abort():
                 self.stop()
-                raise EmbeddedStoreError("内嵌数据库启动已取消 / the embedded store's start was called off")
+                raise EmbeddedStoreError(
+                    "内嵌数据库启动已取消 / the embedded store's start was called off"
+                )
             if self._proc.poll() is not None:
                 code = self._proc.returncode
                 tail = (self.store_dir / "nx.stdout.log").read_text(errors="replace")[-2000:]
                 if _disk_full_text(tail) or _no_room(self.store_dir):
-                    raise unwritable(self.store_dir, OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)))
+                    raise unwritable(
+                        self.store_dir, OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+                    )
                 raise EmbeddedStoreError(
                     f"内嵌数据库启动失败 / the embedded store exited with code {code}:\n{tail}"
                 )
             try:
-                client: MongoClient[dict[str, Any]] = MongoClient(self.uri, serverSelectionTimeoutMS=500)
+                client: MongoClient[dict[str, Any]] = MongoClient(
+                    self.uri, serverSelectionTimeoutMS=500
+                )
                 with client:
                     client.admin.command("ping")
                 return
@@ -332,7 +350,9 @@ class EmbeddedStore:
                 last = exc
                 time.sleep(0.1)
         self.stop()
-        raise EmbeddedStoreError(f"the embedded store did not answer within {self.startup_timeout}s: {last}")
+        raise EmbeddedStoreError(
+            f"the embedded store did not answer within {self.startup_timeout}s: {last}"
+        )
 
     def ping(self, timeout: float) -> bool:
         """Whether the running store answers a ping within `timeout` seconds (a stopped or

@@ -92,7 +92,9 @@ class StoreSupervisor:
         self.failures = 0  # restarts in a row (reset once the store has stayed up)
         self.restarts = 0  # successful restarts since the hub started
         self.last_exit: int | None = None
-        self.changed = threading.Condition(threading.RLock())  # notified on every state change (tests wait on it)
+        self.changed = threading.Condition(
+            threading.RLock()
+        )  # notified on every state change (tests wait on it)
 
     @property
     def uri(self) -> str:
@@ -104,10 +106,14 @@ class StoreSupervisor:
             uri = self.store.start()
         self._up_since = self.clock()
         self._set(StoreState.RUNNING)
-        self._thread = threading.Thread(target=self._watch, name="embedded-store-supervisor", daemon=True)
+        self._thread = threading.Thread(
+            target=self._watch, name="embedded-store-supervisor", daemon=True
+        )
         self._thread.start()
         if self.policy.probe_every > 0:
-            self._prober = threading.Thread(target=self._probe_loop, name="embedded-store-prober", daemon=True)
+            self._prober = threading.Thread(
+                target=self._probe_loop, name="embedded-store-prober", daemon=True
+            )
             self._prober.start()
         return uri
 
@@ -148,7 +154,9 @@ class StoreSupervisor:
             if self.clock() - self._up_since >= self.policy.stable_after:
                 self.failures = 0
             log.error("embedded_store.died", exit_code=code, pid=self.store.pid, restarting=True)
-            self._set(StoreState.RESTARTING if self.state != StoreState.FAILED else StoreState.FAILED)
+            self._set(
+                StoreState.RESTARTING if self.state != StoreState.FAILED else StoreState.FAILED
+            )
             if not self._restart():
                 return
 
@@ -158,7 +166,11 @@ class StoreSupervisor:
         while True:
             self.failures += 1
             if self.failures > self.policy.limit and self.state != StoreState.FAILED:
-                log.critical("embedded_store.gave_up", failures=self.failures - 1, data_dir=str(self.store.data_dir))
+                log.critical(
+                    "embedded_store.gave_up",
+                    failures=self.failures - 1,
+                    data_dir=str(self.store.data_dir),
+                )
                 self._set(StoreState.FAILED)
             if self._wait(self.policy.delay(min(self.failures, self.policy.limit + 1))):
                 return False
@@ -170,10 +182,14 @@ class StoreSupervisor:
                 except EmbeddedStoreError as exc:
                     if self._stopping.is_set():
                         return False
-                    log.error("embedded_store.restart_failed", attempt=self.failures, error=str(exc)[:500])
+                    log.error(
+                        "embedded_store.restart_failed", attempt=self.failures, error=str(exc)[:500]
+                    )
                     continue
             self._up_since = self.clock()
-            log.warning("embedded_store.restarted", attempt=self.failures, pid=self.store.pid, port=port)
+            log.warning(
+                "embedded_store.restarted", attempt=self.failures, pid=self.store.pid, port=port
+            )
             with self.changed:
                 self.restarts += 1
                 self._set(StoreState.RUNNING)

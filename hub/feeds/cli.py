@@ -55,4 +55,6 @@ def rotate_key(immediate: bool, alg: str) -> None:
     kid, at = _run(work)
     from hub.identity.cli import _when
 
-    out.print(f"新的合作方签名密钥 / new partner signing key {kid} ({key_alg}), 启用于 / signs from {_when(at)}")
+    out.print(
+        f"新的合作方签名密钥 / new partner signing key {kid} ({key_alg}), 启用于 / signs from {_when(at)}"
+    )

@@ -45,9 +45,9 @@ class SourceRef(BaseModel):
     responsible_editor: str | None = None  # 责任编辑
     reprint: bool = False  # 转载
 
-    _plain = field_validator("source_name", "original_author", "original_title", "responsible_editor")(
-        lambda v: readable(v)
-    )
+    _plain = field_validator(
+        "source_name", "original_author", "original_title", "responsible_editor"
+    )(lambda v: readable(v))
 
 
 class ItemContent(BaseModel):
@@ -75,7 +75,9 @@ class ItemContent(BaseModel):
 
     # plain texts: every format (RSS, Atom, JSON Feed, ninjs, webhooks) and every stored
     # snapshot read back pass the plain-text rule's reading (hub/domain/plaintext.py)
-    _plain = field_validator("title", "subtitle", "summary", "byline", "column_name")(lambda v: readable(v))
+    _plain = field_validator("title", "subtitle", "summary", "byline", "column_name")(
+        lambda v: readable(v)
+    )
     _plain_lists = field_validator("authors", "tags")(lambda v: [readable(x) for x in v])
 
 
@@ -109,11 +111,22 @@ async def _media(tenant: str, cover: str | None, asset_ids: Sequence[str]) -> li
             m = _RENDITION.search(key)
             if m:
                 renditions[m["name"]] = key
-        out.append(MediaRef(
-            asset_id=a.id, kind=a.kind, mime=a.mime, width=a.width, height=a.height, duration_ms=a.duration_ms,
-            caption=a.caption or a.title, alt=a.alt, credit=a.credit or a.copyright, cover=asset_id == cover,
-            blob_key=a.blob_key, renditions=renditions,
-        ))  # fmt: skip
+        out.append(
+            MediaRef(
+                asset_id=a.id,
+                kind=a.kind,
+                mime=a.mime,
+                width=a.width,
+                height=a.height,
+                duration_ms=a.duration_ms,
+                caption=a.caption or a.title,
+                alt=a.alt,
+                credit=a.credit or a.copyright,
+                cover=asset_id == cover,
+                blob_key=a.blob_key,
+                renditions=renditions,
+            )
+        )
     return out
 
 
@@ -130,15 +143,26 @@ async def snapshot(
     """The partner snapshot of one revision's content."""
     column = await _column(tenant, content.column_id)
     return ItemContent(
-        title=content.title, subtitle=content.subtitle, summary=content.summary, body_html=content.body,
-        byline=content.byline, authors=authors_of(content.byline), column_id=content.column_id,
-        column_slug=column.slug if column else None, column_name=column.name if column else None,
-        tags=list(content.tags), type=str(content.type.value), language=content.language,
+        title=content.title,
+        subtitle=content.subtitle,
+        summary=content.summary,
+        body_html=content.body,
+        byline=content.byline,
+        authors=authors_of(content.byline),
+        column_id=content.column_id,
+        column_slug=column.slug if column else None,
+        column_name=column.name if column else None,
+        tags=list(content.tags),
+        type=str(content.type.value),
+        language=content.language,
         source=SourceRef(**content.source.model_dump()),
         media=await _media(tenant, content.cover_asset_id, content.asset_ids),
-        canonical_url=canonical_url, published_at=published_at, updated_at=updated_at,
-        revision=revision, content_hash=content_hash,
-    )  # fmt: skip
+        canonical_url=canonical_url,
+        published_at=published_at,
+        updated_at=updated_at,
+        revision=revision,
+        content_hash=content_hash,
+    )
 
 
 def _iso_ms(text: Any) -> int | None:
@@ -159,14 +183,20 @@ def from_json_feed_item(item: Mapping[str, Any], now: int) -> ItemContent:
         if isinstance(a, Mapping) and a.get("name")
     ]
     return ItemContent(
-        title=str(item.get("title") or ""), summary=item.get("summary"),
+        title=str(item.get("title") or ""),
+        summary=item.get("summary"),
         body_html=str(item.get("content_html") or item.get("content_text") or ""),
-        byline=" ".join(authors) or None, authors=authors, tags=[str(t) for t in item.get("tags") or []],
-        language=str(item.get("language") or "zh-CN"), source=SourceRef(source_name=ext.get("source_name")),
-        canonical_url=item.get("url"), published_at=_iso_ms(item.get("date_published")) or now,
-        updated_at=_iso_ms(item.get("date_modified")) or now, revision=ext.get("revision_number"),
+        byline=" ".join(authors) or None,
+        authors=authors,
+        tags=[str(t) for t in item.get("tags") or []],
+        language=str(item.get("language") or "zh-CN"),
+        source=SourceRef(source_name=ext.get("source_name")),
+        canonical_url=item.get("url"),
+        published_at=_iso_ms(item.get("date_published")) or now,
+        updated_at=_iso_ms(item.get("date_modified")) or now,
+        revision=ext.get("revision_number"),
         content_hash=ext.get("content_sha256"),
-    )  # fmt: skip
+    )
 
 
 async def media_links(media_url: Any, content: ItemContent) -> list[dict[str, Any]]:
@@ -178,9 +208,20 @@ async def media_links(media_url: Any, content: ItemContent) -> list[dict[str, An
         if m.blob_key is None:
             continue
         renditions = {name: await media_url(key) for name, key in sorted(m.renditions.items())}
-        out.append({
-            "asset_id": m.asset_id, "kind": m.kind, "mime": m.mime, "width": m.width, "height": m.height,
-            "duration_ms": m.duration_ms, "caption": m.caption, "alt": m.alt, "credit": m.credit,
-            "cover": m.cover, "url": await media_url(m.blob_key, m.mime), "renditions": renditions,
-        })  # fmt: skip
+        out.append(
+            {
+                "asset_id": m.asset_id,
+                "kind": m.kind,
+                "mime": m.mime,
+                "width": m.width,
+                "height": m.height,
+                "duration_ms": m.duration_ms,
+                "caption": m.caption,
+                "alt": m.alt,
+                "credit": m.credit,
+                "cover": m.cover,
+                "url": await media_url(m.blob_key, m.mime),
+                "renditions": renditions,
+            }
+        )
     return out

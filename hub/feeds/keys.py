@@ -49,9 +49,10 @@ class _Ed25519:
         )
         jwk: dict[str, Any] = {"kty": "OKP", "crv": "Ed25519", "x": b64url(raw)}
         pem = private.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
-        ).decode()  # fmt: skip
+        ).decode()
         return pem, {**jwk, "kid": thumbprint(jwk), "alg": "EdDSA", "use": "sig"}
 
     def signer(self, private: str, public_jwk: dict[str, Any]) -> Callable[[bytes], bytes]:
@@ -147,9 +148,14 @@ async def rotate(settings: Settings, immediate: bool = False, alg: str = ED25519
         now if (immediate or not any_signing) else now + settings.key_activation_seconds * 1000
     )
     doc = FeedKeyDoc(
-        id=jwk["kid"], tenant=settings.platform_tenant, alg=alg, public_jwk=jwk,
-        private_enc=encrypt_text(settings, private), created_at=now, activates_at=activates,
-    )  # fmt: skip
+        id=jwk["kid"],
+        tenant=settings.platform_tenant,
+        alg=alg,
+        public_jwk=jwk,
+        private_enc=encrypt_text(settings, private),
+        created_at=now,
+        activates_at=activates,
+    )
     await doc.insert()
     # the key that signs newest keeps signing beside the new one for the overlap; any
     # older ones stop when the new one starts (so at most two sign at a time)

@@ -172,23 +172,41 @@ async def put(
     pid = pending_id(tenant, feed, item_id)
     if embargo_until is not None and embargo_until > now_ms():
         pending = FeedPendingDoc(
-            id=pid, tenant=tenant, feed=feed, item_id=item_id, story_id=story_id, content=content, item=item,
+            id=pid,
+            tenant=tenant,
+            feed=feed,
+            item_id=item_id,
+            story_id=story_id,
+            content=content,
+            item=item,
             embargo_until=embargo_until,
-        )  # fmt: skip
+        )
         await pending.save()
         await queue.enqueue(
-            tenant, EMBARGO_CONSUMER, "feeds.embargo", f"{pid}:{embargo_until}",
-            {"pending_id": pid, "embargo_until": embargo_until}, ready_at=embargo_until,
-        )  # fmt: skip
+            tenant,
+            EMBARGO_CONSUMER,
+            "feeds.embargo",
+            f"{pid}:{embargo_until}",
+            {"pending_id": pid, "embargo_until": embargo_until},
+            ready_at=embargo_until,
+        )
         return None
     await FeedPendingDoc.get_pymongo_collection().delete_one({"_id": pid, "tenant": tenant})
     last = await latest(tenant, feed, item_id)
     if _same(last, content, item):
         return last
-    return await _append({
-        "tenant": tenant, "feed": feed, "item_id": item_id, "story_id": story_id,
-        "pubstatus": PubStatus.USABLE, "content": content, "item": item, "embargo_until": embargo_until,
-    })  # fmt: skip
+    return await _append(
+        {
+            "tenant": tenant,
+            "feed": feed,
+            "item_id": item_id,
+            "story_id": story_id,
+            "pubstatus": PubStatus.USABLE,
+            "content": content,
+            "item": item,
+            "embargo_until": embargo_until,
+        }
+    )
 
 
 async def withdraw(tenant: str, feed: str, item_id: str, reason: str) -> FeedItemDoc | None:
@@ -200,10 +218,18 @@ async def withdraw(tenant: str, feed: str, item_id: str, reason: str) -> FeedIte
     last = await latest(tenant, feed, item_id)
     if last is None or last.pubstatus == PubStatus.CANCELED:
         return last
-    return await _append({
-        "tenant": tenant, "feed": feed, "item_id": item_id, "story_id": last.story_id,
-        "pubstatus": PubStatus.CANCELED, "content": last.content, "item": last.item, "reason": reason,
-    })  # fmt: skip
+    return await _append(
+        {
+            "tenant": tenant,
+            "feed": feed,
+            "item_id": item_id,
+            "story_id": last.story_id,
+            "pubstatus": PubStatus.CANCELED,
+            "content": last.content,
+            "item": last.item,
+            "reason": reason,
+        }
+    )
 
 
 async def items_after(seq: int, *, tenants: Collection[str], limit: int) -> list[FeedItemDoc]:
@@ -219,7 +245,10 @@ async def items_after(seq: int, *, tenants: Collection[str], limit: int) -> list
         return []
     # one tenant (every center's own partner): an `$eq` the embedded store reads from the
     # (tenant, seq) index (hub/store/cursor.py); several: `$in`
-    query = {"tenant": {"$eq": wanted[0]} if len(wanted) == 1 else {"$in": wanted}, "seq": {"$gt": seq}}
+    query = {
+        "tenant": {"$eq": wanted[0]} if len(wanted) == 1 else {"$in": wanted},
+        "seq": {"$gt": seq},
+    }
     rows = (
         await FeedItemDoc.find(query)
         .sort([("seq", SortDirection.ASCENDING)])
@@ -308,9 +337,14 @@ async def put_story(
 ) -> FeedItemDoc | None:
     """Put a story's revision into the log (embargo read from its approval data)."""
     snap = await snapshot(
-        tenant, content, revision=revision, content_hash=content_hash, published_at=published_at,
-        updated_at=updated_at, canonical_url=canonical_url,
-    )  # fmt: skip
+        tenant,
+        content,
+        revision=revision,
+        content_hash=content_hash,
+        published_at=published_at,
+        updated_at=updated_at,
+        canonical_url=canonical_url,
+    )
     embargo = await embargo_of(tenant, story_id, revision, content.metadata)
     return await put(
         tenant, feed, story_id, snap, story_id=story_id, item=item, embargo_until=embargo
@@ -335,9 +369,13 @@ async def move_embargo(tenant: str, story_id: str, until: int | None) -> int:
             {"_id": pending.id, "tenant": tenant}, {"$set": {"embargo_until": due}}
         )
         await queue.enqueue(
-            tenant, EMBARGO_CONSUMER, "feeds.embargo", f"{pending.id}:{due}",
-            {"pending_id": pending.id, "embargo_until": due}, ready_at=due,
-        )  # fmt: skip
+            tenant,
+            EMBARGO_CONSUMER,
+            "feeds.embargo",
+            f"{pending.id}:{due}",
+            {"pending_id": pending.id, "embargo_until": due},
+            ready_at=due,
+        )
         moved += 1
     return moved
 
@@ -353,11 +391,18 @@ async def release_pending(tenant: str, pid: str, embargo_until: int) -> FeedItem
     last = await latest(tenant, pending.feed, pending.item_id)
     entry = last
     if not _same(last, pending.content, pending.item):
-        entry = await _append({
-            "tenant": tenant, "feed": pending.feed, "item_id": pending.item_id, "story_id": pending.story_id,
-            "pubstatus": PubStatus.USABLE, "content": pending.content, "item": pending.item,
-            "embargo_until": pending.embargo_until,
-        })  # fmt: skip
+        entry = await _append(
+            {
+                "tenant": tenant,
+                "feed": pending.feed,
+                "item_id": pending.item_id,
+                "story_id": pending.story_id,
+                "pubstatus": PubStatus.USABLE,
+                "content": pending.content,
+                "item": pending.item,
+                "embargo_until": pending.embargo_until,
+            }
+        )
     await FeedPendingDoc.get_pymongo_collection().delete_one(
         {"_id": pid, "tenant": tenant, "embargo_until": embargo_until}
     )

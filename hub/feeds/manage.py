@@ -53,7 +53,8 @@ async def _client(scope: Scope, client_id: str | None) -> ClientDoc:
     if not client_id:
         raise HubError(
             FeedCodes.INVALID_SUBSCRIPTION,
-            reason_zh="请指定合作方客户端 clientId", reason_en="clientId is required",
+            reason_zh="请指定合作方客户端 clientId",
+            reason_en="clientId is required",
         )
     found = await ClientDoc.find_one({"tenant": scope.tenant, "_id": client_id})
     if found is None:
@@ -70,8 +71,11 @@ async def _check(
     if not formats:
         problems.append(("至少选择一种格式", "choose at least one format"))
     if problems:
-        raise HubError(FeedCodes.INVALID_SUBSCRIPTION, reason_zh=";".join(zh for zh, _ in problems),
-                       reason_en="; ".join(en for _, en in problems))
+        raise HubError(
+            FeedCodes.INVALID_SUBSCRIPTION,
+            reason_zh=";".join(zh for zh, _ in problems),
+            reason_en="; ".join(en for _, en in problems),
+        )
     allowed = await allowed_tenants(settings, client)
     for tenant in selection.tenants:
         if allowed is not None and tenant not in allowed:
@@ -93,7 +97,9 @@ def _formats(values: Iterable[str] | None) -> list[FeedFormat]:
             fmt = FeedFormat(v)
         except ValueError:
             raise HubError(
-                FeedCodes.INVALID_SUBSCRIPTION, reason_zh=f"未知格式 {v}", reason_en=f"unknown format {v}"
+                FeedCodes.INVALID_SUBSCRIPTION,
+                reason_zh=f"未知格式 {v}",
+                reason_en=f"unknown format {v}",
             ) from None
         if fmt not in out:
             out.append(fmt)
@@ -102,8 +108,10 @@ def _formats(values: Iterable[str] | None) -> list[FeedFormat]:
 
 def _selection(base: SelectionDoc | None, changes: dict[str, Any]) -> Selection:
     cur = base or SelectionDoc()
-    pick = {k: clean(changes[k]) if changes.get(k) is not None else tuple(getattr(cur, k))
-            for k in ("tenants", "columns", "tags", "types", "channels")}  # fmt: skip
+    pick = {
+        k: clean(changes[k]) if changes.get(k) is not None else tuple(getattr(cur, k))
+        for k in ("tenants", "columns", "tags", "types", "channels")
+    }
     return Selection(**pick)
 
 
@@ -131,7 +139,8 @@ async def create(
     if not name or len(name) > 200:
         raise HubError(
             FeedCodes.INVALID_SUBSCRIPTION,
-            reason_zh="名称须为 1–200 个字符", reason_en="name must be 1-200 characters",
+            reason_zh="名称须为 1–200 个字符",
+            reason_en="name must be 1-200 characters",
         )
     algorithm = _algorithm(signature_algorithm)
     if len(await list_subscriptions(scope.tenant, client.id)) >= MAX_SUBSCRIPTIONS_PER_CLIENT:
@@ -141,15 +150,26 @@ async def create(
             reason_en=f"at most {MAX_SUBSCRIPTIONS_PER_CLIENT} subscriptions per client",
         )
     doc = SubscriptionDoc(
-        tenant=scope.tenant, client_id=client.id, name=name, selection=SelectionDoc.of(sel), formats=fmts,
-        signature_algorithm=algorithm, created_by=scope.actor,
-    )  # fmt: skip
+        tenant=scope.tenant,
+        client_id=client.id,
+        name=name,
+        selection=SelectionDoc.of(sel),
+        formats=fmts,
+        signature_algorithm=algorithm,
+        created_by=scope.actor,
+    )
     if subscription_id is not None:
         doc.id = subscription_id
     await _ensure_key(settings, algorithm)
     await doc.insert()
-    await record(scope.tenant, scope.actor, "feeds.subscription.create", "feed_subscription", doc.id,
-                 {"client_id": client.id, "tenants": list(sel.tenants), "formats": [f.value for f in fmts]})  # fmt: skip
+    await record(
+        scope.tenant,
+        scope.actor,
+        "feeds.subscription.create",
+        "feed_subscription",
+        doc.id,
+        {"client_id": client.id, "tenants": list(sel.tenants), "formats": [f.value for f in fmts]},
+    )
     return doc
 
 
@@ -167,7 +187,8 @@ def _algorithm(value: str) -> SignatureAlgorithm:
     except ValueError:
         raise HubError(
             FeedCodes.INVALID_SUBSCRIPTION,
-            reason_zh=f"未知签名算法 {value}", reason_en=f"unknown signature algorithm {value}",
+            reason_zh=f"未知签名算法 {value}",
+            reason_en=f"unknown signature algorithm {value}",
         ) from None
 
 
@@ -220,13 +241,17 @@ async def update(
     sel = _selection(doc.selection, selection)
     fmts = _formats(formats) if formats is not None else list(doc.formats)
     await _check(settings, client, sel, fmts)
-    changes: dict[str, Any] = {"selection": SelectionDoc.of(sel).model_dump(), "formats": [f.value for f in fmts],
-                               "updated_at": now_ms()}  # fmt: skip
+    changes: dict[str, Any] = {
+        "selection": SelectionDoc.of(sel).model_dump(),
+        "formats": [f.value for f in fmts],
+        "updated_at": now_ms(),
+    }
     if name is not None:
         if not name.strip() or len(name) > 200:
             raise HubError(
                 FeedCodes.INVALID_SUBSCRIPTION,
-                reason_zh="名称须为 1–200 个字符", reason_en="name must be 1-200 characters",
+                reason_zh="名称须为 1–200 个字符",
+                reason_en="name must be 1-200 characters",
             )
         changes["name"] = name.strip()
     if signature_algorithm is not None:
@@ -239,8 +264,13 @@ async def update(
 
 async def disable(scope: Scope, subscription_id: str, expected_version: int) -> SubscriptionDoc:
     doc = await _mine(scope, subscription_id)
-    return await _write(scope, doc, expected_version, {"disabled_at": doc.disabled_at or now_ms(), "updated_at": now_ms()},
-                        "feeds.subscription.disable")  # fmt: skip
+    return await _write(
+        scope,
+        doc,
+        expected_version,
+        {"disabled_at": doc.disabled_at or now_ms(), "updated_at": now_ms()},
+        "feeds.subscription.disable",
+    )
 
 
 async def _write(
@@ -258,6 +288,12 @@ async def _write(
             expected=expected,
             current=current.version if current else "?",
         )
-    await record(scope.tenant, scope.actor, action, "feed_subscription", doc.id,
-                 {k: v for k, v in changes.items() if k != "updated_at"})  # fmt: skip
+    await record(
+        scope.tenant,
+        scope.actor,
+        action,
+        "feed_subscription",
+        doc.id,
+        {k: v for k, v in changes.items() if k != "updated_at"},
+    )
     return SubscriptionDoc.model_validate(raw)

@@ -36,8 +36,14 @@ CONTENT_TYPES = {
     "rss": "application/rss+xml; charset=utf-8",
     "atom": "application/atom+xml; charset=utf-8",
 }
-NINJS_TYPES = {"article": "text", "gallery": "composite", "video": "video", "audio": "audio", "live": "text",
-               "special": "composite"}  # fmt: skip
+NINJS_TYPES = {
+    "article": "text",
+    "gallery": "composite",
+    "video": "video",
+    "audio": "audio",
+    "live": "text",
+    "special": "composite",
+}
 
 
 @dataclass
@@ -86,14 +92,26 @@ def _drop_none(d: dict[str, Any]) -> dict[str, Any]:
 def extension(item: PageItem) -> dict[str, Any]:
     """The `_ronghub` facts of an item (the same in every format)."""
     e, c = item.entry, item.entry.content
-    return _drop_none({
-        "seq": e.seq, "pubstatus": e.pubstatus.value, "tenant": e.tenant, "feed": e.feed, "story_id": e.story_id,
-        "item_id": e.item_id, "revision": c.revision, "content_hash": c.content_hash, "type": c.type,
-        "column": _drop_none({"id": c.column_id, "slug": c.column_slug, "name": c.column_name}) or None,
-        "source": _drop_none(c.source.model_dump()) or None, "byline": c.byline,
-        "embargo_until": iso(e.embargo_until), "reason": e.reason if e.withdrawn else None,
-        "media": item.media if not e.withdrawn else None,
-    })  # fmt: skip
+    return _drop_none(
+        {
+            "seq": e.seq,
+            "pubstatus": e.pubstatus.value,
+            "tenant": e.tenant,
+            "feed": e.feed,
+            "story_id": e.story_id,
+            "item_id": e.item_id,
+            "revision": c.revision,
+            "content_hash": c.content_hash,
+            "type": c.type,
+            "column": _drop_none({"id": c.column_id, "slug": c.column_slug, "name": c.column_name})
+            or None,
+            "source": _drop_none(c.source.model_dump()) or None,
+            "byline": c.byline,
+            "embargo_until": iso(e.embargo_until),
+            "reason": e.reason if e.withdrawn else None,
+            "media": item.media if not e.withdrawn else None,
+        }
+    )
 
 
 def _cover(item: PageItem) -> dict[str, Any] | None:
@@ -111,28 +129,53 @@ def json_feed_item(item: PageItem) -> dict[str, Any]:
         out.update({"content_text": "", "date_modified": iso(e.appended_at)})
     else:
         cover = _cover(item)
-        out.update({
-            "content_html": c.body_html, "summary": c.summary, "image": cover["url"] if cover else None,
-            "date_published": iso(c.published_at), "date_modified": iso(c.updated_at or e.appended_at),
-            "authors": [{"name": a} for a in c.authors], "tags": c.tags, "language": c.language,
-            "attachments": [_drop_none({"url": m["url"], "mime_type": m["mime"] or "application/octet-stream",
-                                        "title": m["caption"],
-                                        "duration_in_seconds": m["duration_ms"] / 1000 if m["duration_ms"] else None})
-                            for m in item.media if m["kind"] != "image"],
-        })  # fmt: skip
+        out.update(
+            {
+                "content_html": c.body_html,
+                "summary": c.summary,
+                "image": cover["url"] if cover else None,
+                "date_published": iso(c.published_at),
+                "date_modified": iso(c.updated_at or e.appended_at),
+                "authors": [{"name": a} for a in c.authors],
+                "tags": c.tags,
+                "language": c.language,
+                "attachments": [
+                    _drop_none(
+                        {
+                            "url": m["url"],
+                            "mime_type": m["mime"] or "application/octet-stream",
+                            "title": m["caption"],
+                            "duration_in_seconds": m["duration_ms"] / 1000
+                            if m["duration_ms"]
+                            else None,
+                        }
+                    )
+                    for m in item.media
+                    if m["kind"] != "image"
+                ],
+            }
+        )
     out["_ronghub"] = extension(item)
     return _drop_none(out)
 
 
 def json_feed(page: Page) -> bytes:
     doc: dict[str, Any] = {
-        "version": JSON_FEED_VERSION, "title": page.title, "home_page_url": page.home_url, "feed_url": page.self_url,
+        "version": JSON_FEED_VERSION,
+        "title": page.title,
+        "home_page_url": page.home_url,
+        "feed_url": page.self_url,
         "description": "融汇 Ronghub partner feed (signed with RFC 9421 HTTP Message Signatures)",
-        "language": page.language, "next_url": page.next_url if page.more else None,
+        "language": page.language,
+        "next_url": page.next_url if page.more else None,
         "items": [json_feed_item(i) for i in page.items],
-        "_ronghub": {"subscription_id": page.subscription_id, "after": page.after, "cursor": page.cursor,
-                     "more": page.more},
-    }  # fmt: skip
+        "_ronghub": {
+            "subscription_id": page.subscription_id,
+            "after": page.after,
+            "cursor": page.cursor,
+            "more": page.more,
+        },
+    }
     return _dumps(_drop_none(doc) | {"items": doc["items"]})
 
 
@@ -146,32 +189,72 @@ def _dumps(doc: Any) -> bytes:
 def ninjs_item(item: PageItem) -> dict[str, Any]:
     e, c = item.entry, item.entry.content
     out: dict[str, Any] = {
-        "uri": item.uri, "standard": {"name": "ninjs", "version": "2.1", "schema": NINJS_SCHEMA},
-        "type": NINJS_TYPES.get(c.type, "text"), "representationtype": "partial" if e.withdrawn else "full",
-        "version": str(e.seq), "pubstatus": e.pubstatus.value, "language": c.language, "title": c.title,
-        "firstcreated": iso(c.published_at), "versioncreated": iso(c.updated_at or e.appended_at),
-        "embargoed": iso(e.embargo_until), "headlines": [{"value": c.title, "role": "main"}],
-        "altids": [{"role": "ronghub-seq", "value": str(e.seq)}, {"role": "ronghub-story", "value": e.story_id}],
-    }  # fmt: skip
+        "uri": item.uri,
+        "standard": {"name": "ninjs", "version": "2.1", "schema": NINJS_SCHEMA},
+        "type": NINJS_TYPES.get(c.type, "text"),
+        "representationtype": "partial" if e.withdrawn else "full",
+        "version": str(e.seq),
+        "pubstatus": e.pubstatus.value,
+        "language": c.language,
+        "title": c.title,
+        "firstcreated": iso(c.published_at),
+        "versioncreated": iso(c.updated_at or e.appended_at),
+        "embargoed": iso(e.embargo_until),
+        "headlines": [{"value": c.title, "role": "main"}],
+        "altids": [
+            {"role": "ronghub-seq", "value": str(e.seq)},
+            {"role": "ronghub-story", "value": e.story_id},
+        ],
+    }
     if e.withdrawn:
         out["ednote"] = f"{WITHDRAWN_TEXT}: {e.reason or ''}".strip(": ")
         return _drop_none(out)
     if c.subtitle:
         out["headlines"].append({"value": c.subtitle, "role": "sub"})
     cover = _cover(item)
-    out.update({
-        "by": c.byline, "descriptions": [{"value": c.summary, "role": "summary"}] if c.summary else None,
-        "bodies": [{"value": c.body_html, "contenttype": "text/html", "role": "main"}],
-        "subjects": [{"name": t, "rel": "tag"} for t in c.tags]
-        + ([{"name": c.column_name or c.column_slug or c.column_id or "", "rel": "column",
-             "literal": c.column_slug or c.column_id or ""}] if c.column_id else []),
-        "people": [{"name": a, "rel": "author"} for a in c.authors],
-        "infosources": [_drop_none({"name": c.source.source_name, "role": "source"})] if c.source.source_name else None,
-        "renditions": ([_drop_none({"name": "cover", "href": cover["url"], "contenttype": cover["mime"],
-                                    "width": cover["width"], "height": cover["height"]})] if cover else None),
-        "associations": [_association(m, n) for n, m in enumerate(item.media, start=1)] or None,
-        "altids": [*out["altids"], *([{"role": "canonical-url", "value": c.canonical_url}] if c.canonical_url else [])],
-    })  # fmt: skip
+    out.update(
+        {
+            "by": c.byline,
+            "descriptions": [{"value": c.summary, "role": "summary"}] if c.summary else None,
+            "bodies": [{"value": c.body_html, "contenttype": "text/html", "role": "main"}],
+            "subjects": [{"name": t, "rel": "tag"} for t in c.tags]
+            + (
+                [
+                    {
+                        "name": c.column_name or c.column_slug or c.column_id or "",
+                        "rel": "column",
+                        "literal": c.column_slug or c.column_id or "",
+                    }
+                ]
+                if c.column_id
+                else []
+            ),
+            "people": [{"name": a, "rel": "author"} for a in c.authors],
+            "infosources": [_drop_none({"name": c.source.source_name, "role": "source"})]
+            if c.source.source_name
+            else None,
+            "renditions": (
+                [
+                    _drop_none(
+                        {
+                            "name": "cover",
+                            "href": cover["url"],
+                            "contenttype": cover["mime"],
+                            "width": cover["width"],
+                            "height": cover["height"],
+                        }
+                    )
+                ]
+                if cover
+                else None
+            ),
+            "associations": [_association(m, n) for n, m in enumerate(item.media, start=1)] or None,
+            "altids": [
+                *out["altids"],
+                *([{"role": "canonical-url", "value": c.canonical_url}] if c.canonical_url else []),
+            ],
+        }
+    )
     return _drop_none(out)
 
 
@@ -190,17 +273,30 @@ def _association(m: dict[str, Any], n: int) -> dict[str, Any]:
         )
     ]
     renditions += [{"name": name, "href": url} for name, url in m["renditions"].items()]
-    return _drop_none({"name": f"media{n}", "uri": f"urn:ronghub:asset:{m['asset_id']}", "type": kind,
-                       "title": m["caption"], "copyrightholder": m["credit"], "renditions": renditions})  # fmt: skip
+    return _drop_none(
+        {
+            "name": f"media{n}",
+            "uri": f"urn:ronghub:asset:{m['asset_id']}",
+            "type": kind,
+            "title": m["caption"],
+            "copyrightholder": m["credit"],
+            "renditions": renditions,
+        }
+    )
 
 
 def ninjs(page: Page) -> bytes:
     doc = {
         "items": [ninjs_item(i) for i in page.items],
-        "next_url": page.next_url if page.more else None, "feed_url": page.self_url,
-        "_ronghub": {"subscription_id": page.subscription_id, "after": page.after, "cursor": page.cursor,
-                     "more": page.more},
-    }  # fmt: skip
+        "next_url": page.next_url if page.more else None,
+        "feed_url": page.self_url,
+        "_ronghub": {
+            "subscription_id": page.subscription_id,
+            "after": page.after,
+            "cursor": page.cursor,
+            "more": page.more,
+        },
+    }
     return _dumps(_drop_none(doc) | {"items": doc["items"]})
 
 
@@ -236,20 +332,40 @@ def _media(parent: ET.Element, item: PageItem) -> None:
         if m["credit"]:
             _sub(content, f"{{{MEDIA_NS}}}credit", m["credit"])
         for name, url in m["renditions"].items():
-            _sub(content, f"{{{MEDIA_NS}}}thumbnail" if name == "thumb" else f"{{{RONGHUB_NS}}}rendition", url=url,
-                 **({} if name == "thumb" else {"name": name}))  # fmt: skip
+            _sub(
+                content,
+                f"{{{MEDIA_NS}}}thumbnail" if name == "thumb" else f"{{{RONGHUB_NS}}}rendition",
+                url=url,
+                **({} if name == "thumb" else {"name": name}),
+            )
 
 
 def _extension_xml(parent: ET.Element, item: PageItem) -> None:
     ext = extension(item)
-    for key in ("seq", "pubstatus", "tenant", "feed", "story_id", "revision", "content_hash", "type", "embargo_until",
-                "reason"):  # fmt: skip
+    for key in (
+        "seq",
+        "pubstatus",
+        "tenant",
+        "feed",
+        "story_id",
+        "revision",
+        "content_hash",
+        "type",
+        "embargo_until",
+        "reason",
+    ):
         if key in ext:
             _sub(parent, f"{{{RONGHUB_NS}}}{key}", str(ext[key]))
 
 
-_PREFIXES = {"media": MEDIA_NS, "ronghub": RONGHUB_NS, "atom": ATOM_NS, "at": TOMBSTONE_NS,
-             "content": "http://purl.org/rss/1.0/modules/content/", "dc": "http://purl.org/dc/elements/1.1/"}  # fmt: skip
+_PREFIXES = {
+    "media": MEDIA_NS,
+    "ronghub": RONGHUB_NS,
+    "atom": ATOM_NS,
+    "at": TOMBSTONE_NS,
+    "content": "http://purl.org/rss/1.0/modules/content/",
+    "dc": "http://purl.org/dc/elements/1.1/",
+}
 for _prefix, _uri in _PREFIXES.items():
     ET.register_namespace(_prefix, _uri)
 

@@ -95,9 +95,13 @@ def sign_response(
         label = f"sig{n}"
         params = signature_params(created, signer.keyid, signer.alg)
         base = signature_base(
-            status=status, content_type=content_type, digest=digest, method=method, target_uri=target_uri,
+            status=status,
+            content_type=content_type,
+            digest=digest,
+            method=method,
+            target_uri=target_uri,
             params=params,
-        )  # fmt: skip
+        )
         inputs[label] = params
         signatures[label] = http_sfv.Item(signer.sign(base))
     return {"Content-Digest": digest, "Signature-Input": str(inputs), "Signature": str(signatures)}

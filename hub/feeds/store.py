@@ -39,9 +39,17 @@ class StoredFeed:
         if rev is not None:
             published = log.parse_time_ms(item.get("date_published")) or now_ms()
             await log.put_story(
-                self.tenant, self.feed, item_id, rev.content, revision=rev.number, content_hash=rev.content_hash,
-                published_at=published, updated_at=now_ms(), canonical_url=item.get("url"), item=item,
-            )  # fmt: skip
+                self.tenant,
+                self.feed,
+                item_id,
+                rev.content,
+                revision=rev.number,
+                content_hash=rev.content_hash,
+                published_at=published,
+                updated_at=now_ms(),
+                canonical_url=item.get("url"),
+                item=item,
+            )
         else:
             await log.put(
                 self.tenant, self.feed, item_id, from_json_feed_item(item, now_ms()), item=item

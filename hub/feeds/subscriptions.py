@@ -77,8 +77,13 @@ class Selection:
         out: list[tuple[str, str]] = []
         if not self.tenants:
             out.append(("至少选择一个中心", "select at least one tenant"))
-        for name, values in (("tenants", self.tenants), ("columns", self.columns), ("tags", self.tags),
-                             ("types", self.types), ("channels", self.channels)):  # fmt: skip
+        for name, values in (
+            ("tenants", self.tenants),
+            ("columns", self.columns),
+            ("tags", self.tags),
+            ("types", self.types),
+            ("channels", self.channels),
+        ):
             if len(values) > MAX_LIST:
                 out.append((f"{name} 最多 {MAX_LIST} 项", f"at most {MAX_LIST} {name}"))
             if any(not v.strip() for v in values):
@@ -104,13 +109,23 @@ class SelectionDoc(BaseModel):
     channels: list[str] = Field(default_factory=lambda: list(DEFAULT_CHANNELS))
 
     def to_selection(self) -> Selection:
-        return Selection(tuple(self.tenants), tuple(self.columns), tuple(self.tags), tuple(self.types),
-                         tuple(self.channels))  # fmt: skip
+        return Selection(
+            tuple(self.tenants),
+            tuple(self.columns),
+            tuple(self.tags),
+            tuple(self.types),
+            tuple(self.channels),
+        )
 
     @staticmethod
     def of(selection: Selection) -> SelectionDoc:
-        return SelectionDoc(tenants=list(selection.tenants), columns=list(selection.columns), tags=list(selection.tags),
-                            types=list(selection.types), channels=list(selection.channels))  # fmt: skip
+        return SelectionDoc(
+            tenants=list(selection.tenants),
+            columns=list(selection.columns),
+            tags=list(selection.tags),
+            types=list(selection.types),
+            channels=list(selection.channels),
+        )
 
 
 class SubscriptionDoc(TenantDocument):
@@ -140,7 +155,9 @@ class SubscriptionDoc(TenantDocument):
 
 async def get_subscription(tenant: str, subscription_id: str) -> SubscriptionDoc | None:
     # with concurrent requests' reads of the tenant's subscriptions (hub/store/coalesce.py)
-    found: SubscriptionDoc | None = await find_by_id(SubscriptionDoc, {"tenant": tenant}, subscription_id)
+    found: SubscriptionDoc | None = await find_by_id(
+        SubscriptionDoc, {"tenant": tenant}, subscription_id
+    )
     return found
 
 

@@ -30,7 +30,9 @@ def _batch_loader(repo: TenantRepository[D]) -> DataLoader[str, D | None]:
     return DataLoader(load_fn=load)
 
 
-def _column_loader(repo: ColumnRepository, cache: ColumnCache | None) -> DataLoader[str, ColumnDoc | None]:
+def _column_loader(
+    repo: ColumnRepository, cache: ColumnCache | None
+) -> DataLoader[str, ColumnDoc | None]:
     if cache is None:
         return _batch_loader(repo)
 
@@ -52,13 +54,17 @@ class Context:
     assets: AssetRepository = field(init=False)
     column_loader: DataLoader[str, ColumnDoc | None] = field(init=False)
     asset_loader: DataLoader[str, AssetDoc | None] = field(init=False)
-    tenant_loader: DataLoader[str, TenantDoc | None] = field(init=False)  # the caller's center (site pattern)
+    tenant_loader: DataLoader[str, TenantDoc | None] = field(
+        init=False
+    )  # the caller's center (site pattern)
 
     def __post_init__(self) -> None:
         self.stories = StoryRepository(self.scope, self.settings.max_body_chars)
         self.columns = ColumnRepository(self.scope)
         self.assets = AssetRepository(self.scope)
         # the app's in-process column cache when running in one (hub/store/catalog.py)
-        self.column_loader = _column_loader(self.columns, getattr(self.services, "column_cache", None))
+        self.column_loader = _column_loader(
+            self.columns, getattr(self.services, "column_cache", None)
+        )
         self.asset_loader = _batch_loader(self.assets)
         self.tenant_loader = _batch_loader(TenantDirectory(self.scope))

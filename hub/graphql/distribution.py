@@ -34,13 +34,17 @@ class Channel:
     capabilities: list[str]
     limits: JSON
     overridable: list[str]
-    config_schema: JSON = strawberry.field(description="渠道设置的 JSON Schema the plugin declares: configureChannel "
-                                           "checks a center's settings against it (a console builds its form from it)")
+    config_schema: JSON = strawberry.field(
+        description="渠道设置的 JSON Schema the plugin declares: configureChannel "
+        "checks a center's settings against it (a console builds its form from it)"
+    )
 
 
 @strawberry.type(description="插件加载失败: a channel or check plugin that did not load, and why")
 class PluginFailure:
-    source: str = strawberry.field(description="entry point `name = module`, or where it was registered")
+    source: str = strawberry.field(
+        description="entry point `name = module`, or where it was registered"
+    )
     error: str = strawberry.field(description="the exception it raised (type: message)")
 
 
@@ -86,8 +90,13 @@ class PublicationMetrics:
     def from_data(data: dict[str, Any]) -> PublicationMetrics | None:
         if not data:
             return None
-        return PublicationMetrics(views=data.get("views"), likes=data.get("likes"), comments=data.get("comments"),
-                                  shares=data.get("shares"), fetched_at=ms_to_dt(data.get("fetched_at")))  # fmt: skip
+        return PublicationMetrics(
+            views=data.get("views"),
+            likes=data.get("likes"),
+            comments=data.get("comments"),
+            shares=data.get("shares"),
+            fetched_at=ms_to_dt(data.get("fetched_at")),
+        )
 
 
 @strawberry.type(description="发布记录: one story revision on one channel")
@@ -105,28 +114,48 @@ class Publication:
     last_error: str | None
     updated_at: datetime
     ledger: list[LedgerEntry]
-    metrics: PublicationMetrics | None = strawberry.field(description="传播效果: the platform's latest counts, fetched on a schedule after going live")
+    metrics: PublicationMetrics | None = strawberry.field(
+        description="传播效果: the platform's latest counts, fetched on a schedule after going live"
+    )
 
     @staticmethod
     def from_doc(doc: PublicationDoc) -> Publication:
         return Publication(
-            id=strawberry.ID(doc.id), story_id=strawberry.ID(doc.story_id), revision=doc.revision,
-            channel=doc.channel, action=doc.action.value, state=doc.state.value, external_id=doc.external_id,
-            url=doc.url, platform_status=JSON(doc.platform_status), problems=JSON(doc.problems), last_error=doc.last_error,
-            updated_at=ms_to_dt(doc.updated_at), metrics=PublicationMetrics.from_data(doc.metrics),
+            id=strawberry.ID(doc.id),
+            story_id=strawberry.ID(doc.story_id),
+            revision=doc.revision,
+            channel=doc.channel,
+            action=doc.action.value,
+            state=doc.state.value,
+            external_id=doc.external_id,
+            url=doc.url,
+            platform_status=JSON(doc.platform_status),
+            problems=JSON(doc.problems),
+            last_error=doc.last_error,
+            updated_at=ms_to_dt(doc.updated_at),
+            metrics=PublicationMetrics.from_data(doc.metrics),
             ledger=[
-                LedgerEntry(seq=e.seq, at=ms_to_dt(e.at), from_state=e.from_state.value if e.from_state else None,
-                            to_state=e.to_state.value, actor=e.actor, note=e.note, evidence=JSON(e.evidence))
+                LedgerEntry(
+                    seq=e.seq,
+                    at=ms_to_dt(e.at),
+                    from_state=e.from_state.value if e.from_state else None,
+                    to_state=e.to_state.value,
+                    actor=e.actor,
+                    note=e.note,
+                    evidence=JSON(e.evidence),
+                )
                 for e in doc.entries()
             ],
-        )  # fmt: skip
+        )
 
 
 @strawberry.type(description="渠道设置: a center's own settings for one channel (secrets masked)")
 class ChannelSettings:
     channel: str
     config: JSON
-    effective: JSON = strawberry.field(description="defaults ← deployment ← this center, secrets masked")
+    effective: JSON = strawberry.field(
+        description="defaults ← deployment ← this center, secrets masked"
+    )
     updated_at: datetime | None
     updated_by: str | None
 
@@ -138,10 +167,17 @@ async def _channel_settings(info: Info[Context, None], channel: str) -> ChannelS
     doc = await channel_config.get(tenant, channel)
     mine = channel_config.redacted(doc) if doc else {}
     effective = channel_config.masked(
-        engine.channels.config(channel, channel_config.deep_merge(engine.channel_config.get(channel, {}), mine))
+        engine.channels.config(
+            channel, channel_config.deep_merge(engine.channel_config.get(channel, {}), mine)
+        )
     )
-    return ChannelSettings(channel=channel, config=JSON(mine), effective=JSON(effective),
-                           updated_at=ms_to_dt(doc.updated_at) if doc else None, updated_by=doc.updated_by if doc else None)
+    return ChannelSettings(
+        channel=channel,
+        config=JSON(mine),
+        effective=JSON(effective),
+        updated_at=ms_to_dt(doc.updated_at) if doc else None,
+        updated_by=doc.updated_by if doc else None,
+    )
 
 
 def _engine(info: Info[Context, None]) -> Any:
@@ -156,29 +192,45 @@ class DistributionQuery:
         out = []
         for name in manager.names():
             ch = manager.get(name)
-            out.append(Channel(
-                name=name, title_zh=ch.info.title_zh, title_en=ch.info.title_en, transport=ch.info.transport.value,
-                version=ch.version, capabilities=sorted(c.value for c in ch.info.capabilities),
-                limits=ch.info.limits, overridable=list(ch.info.overridable), config_schema=JSON(ch.info.config_schema),
-            ))  # fmt: skip
+            out.append(
+                Channel(
+                    name=name,
+                    title_zh=ch.info.title_zh,
+                    title_en=ch.info.title_en,
+                    transport=ch.info.transport.value,
+                    version=ch.version,
+                    capabilities=sorted(c.value for c in ch.info.capabilities),
+                    limits=ch.info.limits,
+                    overridable=list(ch.info.overridable),
+                    config_schema=JSON(ch.info.config_schema),
+                )
+            )
         return out
 
-    @strawberry.field(description="插件加载失败: channel and check plugins the hub skipped at start (the others "
-                      "run without them); empty when all loaded. The same list as `ronghub plugins`.")
+    @strawberry.field(
+        description="插件加载失败: channel and check plugins the hub skipped at start (the others "
+        "run without them); empty when all loaded. The same list as `ronghub plugins`."
+    )
     def plugin_failures(self, info: Info[Context, None]) -> list[PluginFailure]:
-        return [PluginFailure(source=f.source, error=f.error) for f in _engine(info).channels.failures]
+        return [
+            PluginFailure(source=f.source, error=f.error) for f in _engine(info).channels.failures
+        ]
 
     @strawberry.field(description="渠道设置: this center's settings for a channel (secrets masked)")
     async def channel_settings(self, info: Info[Context, None], channel: str) -> ChannelSettings:
         return await _channel_settings(info, channel)
 
     @strawberry.field(description="稿件的发布记录 (每个渠道、每个动作一条), with the ledger")
-    async def publications(self, info: Info[Context, None], story_id: strawberry.ID) -> list[Publication]:
+    async def publications(
+        self, info: Info[Context, None], story_id: strawberry.ID
+    ) -> list[Publication]:
         docs = await pubs.PublicationRepository(info.context.scope).of_story(str(story_id))
         return [Publication.from_doc(d) for d in docs]
 
-    @strawberry.field(description="预览: each planned channel's variant of the story's current revision, "
-                      "with the problems that would stop delivery (before approval)")
+    @strawberry.field(
+        description="预览: each planned channel's variant of the story's current revision, "
+        "with the problems that would stop delivery (before approval)"
+    )
     async def preview_story(
         self, info: Info[Context, None], id: strawberry.ID, channels: list[str] | None = None
     ) -> list[VariantPreview]:
@@ -193,13 +245,24 @@ class DistributionQuery:
         for name in targets:
             engine.channels.get(name)  # unknown → CHANNEL_UNKNOWN
             # the same input delivery renders from (hub/distribution/render_input.py)
-            inp = await render_input.preview_input(engine, story.tenant, story.id, rev, name, pending)
+            inp = await render_input.preview_input(
+                engine, story.tenant, story.id, rev, name, pending
+            )
             variant, problems = await render_input.render(engine, inp)
-            out.append(VariantPreview(
-                channel=name, fields=JSON(variant.fields), overridden=list(variant.overridden),
-                problems=[VariantProblem(**{**asdict(p), "severity": p.severity.value}, blocking=p.blocking) for p in problems],
-                deliverable=not any(p.blocking for p in problems),
-            ))  # fmt: skip
+            out.append(
+                VariantPreview(
+                    channel=name,
+                    fields=JSON(variant.fields),
+                    overridden=list(variant.overridden),
+                    problems=[
+                        VariantProblem(
+                            **{**asdict(p), "severity": p.severity.value}, blocking=p.blocking
+                        )
+                        for p in problems
+                    ],
+                    deliverable=not any(p.blocking for p in problems),
+                )
+            )
         return out
 
 
@@ -212,24 +275,32 @@ class DistributionMutation:
         "revision (APPROVAL_CHANNEL_PROBLEMS, every problem in details.problems). Approving the revision "
         "already approved and published again changes nothing."
     )
-    async def approve_story(self, info: Info[Context, None], id: strawberry.ID, expected_version: int) -> Story:
+    async def approve_story(
+        self, info: Info[Context, None], id: strawberry.ID, expected_version: int
+    ) -> Story:
         repo = info.context.stories
         # review: refused (REVIEW_NOT_APPROVED / REVIEW_CHAIN_REQUIRED) where it would bypass a chain
         data = await rounds.check_direct(repo, str(id), info.context.settings.default_channels)
         story = await repo.require(str(id))
         # what the channels' validate can know is refused now (APPROVAL_CHANNEL_PROBLEMS), not after
-        await precheck.refuse_undeliverable(_engine(info), await repo.revision(story.id, story.revision), data)
+        await precheck.refuse_undeliverable(
+            _engine(info), await repo.revision(story.id, story.revision), data
+        )
         doc = await repo.set_status(str(id), expected_version, StoryStatus.APPROVED, data)
         # the approval is committed; a schedule this leaves unspent is skipped when due (the
         # story is no longer `scheduled`: scheduling.publish_due), so a failure here is logged
-        await after_commit("review.handed_over", rounds.mark_handed_over(repo.scope.tenant, str(id)), story=str(id))
+        await after_commit(
+            "review.handed_over", rounds.mark_handed_over(repo.scope.tenant, str(id)), story=str(id)
+        )
         return Story.from_doc(doc)
 
     @strawberry.mutation(description="撤稿: take the story down on every channel it reached")
     async def takedown_story(
         self, info: Info[Context, None], id: strawberry.ID, expected_version: int, reason: str
     ) -> Story:
-        await actions.check_direct_takedown(info.context.stories, str(id), info.context.settings.default_channels)  # review
+        await actions.check_direct_takedown(
+            info.context.stories, str(id), info.context.settings.default_channels
+        )  # review
         doc = await info.context.stories.request_takedown(str(id), expected_version, reason)
         return Story.from_doc(doc)
 
@@ -240,26 +311,40 @@ class DistributionMutation:
     async def request_urgent_broadcast(
         self, info: Info[Context, None], id: strawberry.ID, expected_version: int, reason: str
     ) -> Story:
-        return Story.from_doc(await urgent.request_urgent(info.context.stories, str(id), expected_version, reason))
+        return Story.from_doc(
+            await urgent.request_urgent(info.context.stories, str(id), expected_version, reason)
+        )
 
     @strawberry.mutation(
         description="应急广播 urgent path, step 2: a second person confirms; the requested content is "
         "approved for the emergency channel only (refused with APPROVAL_CHANNEL_PROBLEMS while the channel "
         "would refuse it)"
     )
-    async def confirm_urgent_broadcast(self, info: Info[Context, None], id: strawberry.ID, expected_version: int) -> Story:
+    async def confirm_urgent_broadcast(
+        self, info: Info[Context, None], id: strawberry.ID, expected_version: int
+    ) -> Story:
         repo = info.context.stories
 
-        async def deliverable(story: Any, data: dict[str, Any]) -> None:  # APPROVAL_CHANNEL_PROBLEMS
-            await precheck.refuse_undeliverable(_engine(info), await repo.revision(story.id, story.revision), data)
+        async def deliverable(
+            story: Any, data: dict[str, Any]
+        ) -> None:  # APPROVAL_CHANNEL_PROBLEMS
+            await precheck.refuse_undeliverable(
+                _engine(info), await repo.revision(story.id, story.revision), data
+            )
 
-        return Story.from_doc(await urgent.confirm_urgent(repo, str(id), expected_version, before_approval=deliverable))
+        return Story.from_doc(
+            await urgent.confirm_urgent(
+                repo, str(id), expected_version, before_approval=deliverable
+            )
+        )
 
     @strawberry.mutation(
         description="平台回报: record what a platform reported about a delivered item (e.g. 学习强国 "
         "adoption 采用: {item_id, adopted, column?, reason?}); the channel reads it"
     )
-    async def report_platform_status(self, info: Info[Context, None], publication_id: strawberry.ID, report: JSON) -> Publication:
+    async def report_platform_status(
+        self, info: Info[Context, None], publication_id: strawberry.ID, report: JSON
+    ) -> Publication:
         pub = await pubs.PublicationRepository(info.context.scope).get(str(publication_id))
         if not isinstance(report, dict):
             raise invalid("report", "回报应为 JSON 对象", "the report must be a JSON object")
@@ -272,15 +357,26 @@ class DistributionMutation:
         "secret section or transport secret keeps its stored value). Checked against the channel's "
         "declared schema (over the defaults and deployment settings) when saved: CHANNEL_CONFIG_INVALID names the key"
     )
-    async def configure_channel(self, info: Info[Context, None], channel: str, config: JSON) -> ChannelSettings:
+    async def configure_channel(
+        self, info: Info[Context, None], channel: str, config: JSON
+    ) -> ChannelSettings:
         engine = _engine(info)
         engine.channels.get(channel)
         if not isinstance(config, dict):
-            raise invalid("config", "渠道设置应为 JSON 对象", "the channel configuration must be an object")
+            raise invalid(
+                "config", "渠道设置应为 JSON 对象", "the channel configuration must be an object"
+            )
         # a secret sent back as the mask keeps the stored one (a form never sees secrets)
-        given = channel_config.unmask(config, await channel_config.load(info.context.scope.tenant, channel, info.context.settings))
-        effective = engine.channels.config(channel, channel_config.deep_merge(engine.channel_config.get(channel, {}), given))
-        channel_config.check(channel, engine.channels.info(channel).config_schema, effective)  # CHANNEL_CONFIG_INVALID
+        given = channel_config.unmask(
+            config,
+            await channel_config.load(info.context.scope.tenant, channel, info.context.settings),
+        )
+        effective = engine.channels.config(
+            channel, channel_config.deep_merge(engine.channel_config.get(channel, {}), given)
+        )
+        channel_config.check(
+            channel, engine.channels.info(channel).config_schema, effective
+        )  # CHANNEL_CONFIG_INVALID
         await channel_config.save(info.context.scope, info.context.settings, channel, given)
         return await _channel_settings(info, channel)
 

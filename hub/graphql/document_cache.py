@@ -83,11 +83,17 @@ def make_document_cache_extension(cache: DocumentCache) -> type[SchemaExtension]
         def on_validate(self) -> Iterator[None]:
             ctx = self.execution_context
             if self.verdict is not None:
-                ctx.pre_execution_errors = list(self.verdict.errors)  # the limits and validation skip
+                ctx.pre_execution_errors = list(
+                    self.verdict.errors
+                )  # the limits and validation skip
                 yield
                 return
             yield
-            if ctx.query and ctx.graphql_document is not None and ctx.pre_execution_errors is not None:
+            if (
+                ctx.query
+                and ctx.graphql_document is not None
+                and ctx.pre_execution_errors is not None
+            ):
                 cache.put(ctx.query, ctx.graphql_document, ctx.pre_execution_errors)
 
     return CachedDocuments

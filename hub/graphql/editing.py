@@ -30,9 +30,14 @@ class StoryLock:
 
     @staticmethod
     def from_doc(doc: StoryLockDoc) -> StoryLock:
-        return StoryLock(story_id=strawberry.ID(doc.id), holder=doc.holder or "", holder_name=doc.holder_name,
-                         acquired_at=ms_to_dt(doc.acquired_at), renewed_at=ms_to_dt(doc.renewed_at),
-                         expires_at=ms_to_dt(doc.expires_at))  # fmt: skip
+        return StoryLock(
+            story_id=strawberry.ID(doc.id),
+            holder=doc.holder or "",
+            holder_name=doc.holder_name,
+            acquired_at=ms_to_dt(doc.acquired_at),
+            renewed_at=ms_to_dt(doc.renewed_at),
+            expires_at=ms_to_dt(doc.expires_at),
+        )
 
 
 @strawberry.type(
@@ -103,16 +108,32 @@ class Comment:
     def from_doc(doc: CommentDoc, replies: list[CommentDoc] | None = None) -> Comment:
         anchor = None
         if doc.anchor_field:
-            anchor = CommentAnchor(field=doc.anchor_field, start=doc.anchor_start, end=doc.anchor_end,
-                                   quote=doc.anchor_quote, revision=doc.anchor_revision)  # fmt: skip
+            anchor = CommentAnchor(
+                field=doc.anchor_field,
+                start=doc.anchor_start,
+                end=doc.anchor_end,
+                quote=doc.anchor_quote,
+                revision=doc.anchor_revision,
+            )
         return Comment(
-            id=strawberry.ID(doc.id), story_id=strawberry.ID(doc.story_id), thread_id=strawberry.ID(doc.thread_id),
-            parent_id=strawberry.ID(doc.parent_id) if doc.parent_id else None, author=doc.author,
-            author_name=doc.author_name, text=doc.text, anchor=anchor, mentions=sorted(doc.mentions.values()),
-            unknown_mentions=list(doc.unknown_mentions), resolved=bool(doc.resolved_at), resolved_by=doc.resolved_by,
-            resolved_at=ms_to_dt(doc.resolved_at or None), deleted=bool(doc.deleted_at),
-            created_at=ms_to_dt(doc.created_at), edited_at=ms_to_dt(doc.edited_at or None), _replies=replies,
-        )  # fmt: skip
+            id=strawberry.ID(doc.id),
+            story_id=strawberry.ID(doc.story_id),
+            thread_id=strawberry.ID(doc.thread_id),
+            parent_id=strawberry.ID(doc.parent_id) if doc.parent_id else None,
+            author=doc.author,
+            author_name=doc.author_name,
+            text=doc.text,
+            anchor=anchor,
+            mentions=sorted(doc.mentions.values()),
+            unknown_mentions=list(doc.unknown_mentions),
+            resolved=bool(doc.resolved_at),
+            resolved_by=doc.resolved_by,
+            resolved_at=ms_to_dt(doc.resolved_at or None),
+            deleted=bool(doc.deleted_at),
+            created_at=ms_to_dt(doc.created_at),
+            edited_at=ms_to_dt(doc.edited_at or None),
+            _replies=replies,
+        )
 
 
 @strawberry.type(description="通知: an @mention or a lock taken over")
@@ -128,10 +149,16 @@ class Notification:
 
     @staticmethod
     def from_doc(doc: NotificationDoc) -> Notification:
-        return Notification(id=strawberry.ID(doc.id), kind=doc.kind, text=doc.text,
-                            story_id=strawberry.ID(doc.story_id) if doc.story_id else None,
-                            comment_id=strawberry.ID(doc.comment_id) if doc.comment_id else None, actor=doc.actor,
-                            created_at=ms_to_dt(doc.created_at), read=bool(doc.read_at))  # fmt: skip
+        return Notification(
+            id=strawberry.ID(doc.id),
+            kind=doc.kind,
+            text=doc.text,
+            story_id=strawberry.ID(doc.story_id) if doc.story_id else None,
+            comment_id=strawberry.ID(doc.comment_id) if doc.comment_id else None,
+            actor=doc.actor,
+            created_at=ms_to_dt(doc.created_at),
+            read=bool(doc.read_at),
+        )
 
 
 @strawberry.type(description="a stretch of text inserted or deleted, at a character offset")
@@ -153,10 +180,14 @@ class TrackedChange:
 
     @staticmethod
     def from_domain(t: FieldTrack) -> TrackedChange:
-        return TrackedChange(field=t.field, insertions=[TextSpan(at=a, text=x) for a, x in t.insertions],
-                             deletions=[TextSpan(at=a, text=x) for a, x in t.deletions],
-                             inserted_chars=t.inserted_chars, deleted_chars=t.deleted_chars,
-                             diff=FieldChange.from_domain(t.change))  # fmt: skip
+        return TrackedChange(
+            field=t.field,
+            insertions=[TextSpan(at=a, text=x) for a, x in t.insertions],
+            deletions=[TextSpan(at=a, text=x) for a, x in t.deletions],
+            inserted_chars=t.inserted_chars,
+            deleted_chars=t.deleted_chars,
+            diff=FieldChange.from_domain(t.change),
+        )
 
 
 @strawberry.type(description="校次: one of 一校/二校/三校, and its tracked changes")
@@ -185,11 +216,20 @@ class ProofRound:
 
     @staticmethod
     def from_doc(doc: ProofRoundDoc) -> ProofRound:
-        return ProofRound(story_id=strawberry.ID(doc.story_id), number=doc.number, label=round_label(doc.number),
-                          proofreader=doc.proofreader, proofreader_name=doc.proofreader_name, status=doc.status,
-                          base_revision=doc.base_revision, final_revision=doc.final_revision,
-                          started_at=ms_to_dt(doc.started_at), completed_at=ms_to_dt(doc.completed_at or None),
-                          note=doc.note, _doc=doc)  # fmt: skip
+        return ProofRound(
+            story_id=strawberry.ID(doc.story_id),
+            number=doc.number,
+            label=round_label(doc.number),
+            proofreader=doc.proofreader,
+            proofreader_name=doc.proofreader_name,
+            status=doc.status,
+            base_revision=doc.base_revision,
+            final_revision=doc.final_revision,
+            started_at=ms_to_dt(doc.started_at),
+            completed_at=ms_to_dt(doc.completed_at or None),
+            note=doc.note,
+            _doc=doc,
+        )
 
 
 def _service(info: Info[Context, None]) -> comment_store.CommentService:
@@ -318,11 +358,19 @@ class EditingMutation:
         service = _service(info)
         values = {k: v for k, v in dataclasses.asdict(input).items() if k != "idempotency_key"}
         doc = await create_once(
-            info.context.scope, "addComment", input.idempotency_key, values,
-            lambda comment_id: service.add(str(input.story_id), input.text, anchor, str(input.reply_to) if input.reply_to else None,
-                                           comment_id=comment_id),
+            info.context.scope,
+            "addComment",
+            input.idempotency_key,
+            values,
+            lambda comment_id: service.add(
+                str(input.story_id),
+                input.text,
+                anchor,
+                str(input.reply_to) if input.reply_to else None,
+                comment_id=comment_id,
+            ),
             service.find,
-        )  # fmt: skip
+        )
         return Comment.from_doc(doc, [])
 
     @strawberry.mutation(description="修改自己的批注")

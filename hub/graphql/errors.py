@@ -51,7 +51,9 @@ def shape_error(error: GraphQLError) -> GraphQLError:
         return _hub(error, original)
     if isinstance(original, ValidationError):
         return _hub(error, _from_pydantic(original))
-    if original is None or (error.path is None and isinstance(original, GraphQLError | ValueError | TypeError)):
+    if original is None or (
+        error.path is None and isinstance(original, GraphQLError | ValueError | TypeError)
+    ):
         # Not raised by a resolver: parsing, validation, or coercing variables and literals
         # (graphql-core keeps the scalar's or the input type's complaint as original_error).
         msg = error.message

@@ -59,14 +59,25 @@ class FeedSubscription:
             "atom": "atom.xml",
         }
         return FeedSubscription(
-            id=strawberry.ID(doc.id), client_id=doc.client_id, name=doc.name,
-            selection=FeedSelection(tenants=list(s.tenants), columns=list(s.columns), tags=list(s.tags),
-                                    types=list(s.types), channels=list(s.channels)),
-            formats=[f.value for f in doc.formats], signature_algorithm=doc.signature_algorithm.value,
-            version=doc.version, enabled=not doc.disabled, created_at=ms_to_dt(doc.created_at),
-            updated_at=ms_to_dt(doc.updated_at), disabled_at=ms_to_dt(doc.disabled_at),
+            id=strawberry.ID(doc.id),
+            client_id=doc.client_id,
+            name=doc.name,
+            selection=FeedSelection(
+                tenants=list(s.tenants),
+                columns=list(s.columns),
+                tags=list(s.tags),
+                types=list(s.types),
+                channels=list(s.channels),
+            ),
+            formats=[f.value for f in doc.formats],
+            signature_algorithm=doc.signature_algorithm.value,
+            version=doc.version,
+            enabled=not doc.disabled,
+            created_at=ms_to_dt(doc.created_at),
+            updated_at=ms_to_dt(doc.updated_at),
+            disabled_at=ms_to_dt(doc.disabled_at),
             feed_paths=[f"/feeds/{doc.id}/{paths[f.value]}" for f in doc.formats],
-        )  # fmt: skip
+        )
 
 
 @strawberry.input(
@@ -83,8 +94,13 @@ class FeedSelectionInput:
 def _selection(value: FeedSelectionInput | None) -> dict[str, list[str] | None]:
     if value is None:
         return {}
-    return {"tenants": value.tenants, "columns": value.columns, "tags": value.tags, "types": value.types,
-            "channels": value.channels}  # fmt: skip
+    return {
+        "tenants": value.tenants,
+        "columns": value.columns,
+        "tags": value.tags,
+        "types": value.types,
+        "channels": value.channels,
+    }
 
 
 @strawberry.type
@@ -114,19 +130,36 @@ class FeedsMutation:
         formats: list[str] | None = None,
         client_id: str | None = None,
         signature_algorithm: str = "ed25519",
-        idempotency_key: Annotated[str | None, strawberry.argument(description=IDEMPOTENCY_KEY_HELP)] = None,
+        idempotency_key: Annotated[
+            str | None, strawberry.argument(description=IDEMPOTENCY_KEY_HELP)
+        ] = None,
     ) -> FeedSubscription:
         ctx = info.context
         sel = _selection(selection)
-        values = {"name": name, "selection": sel, "formats": formats, "client_id": client_id, "signature_algorithm": signature_algorithm}
+        values = {
+            "name": name,
+            "selection": sel,
+            "formats": formats,
+            "client_id": client_id,
+            "signature_algorithm": signature_algorithm,
+        }
         doc = await create_once(
-            ctx.scope, "createFeedSubscription", idempotency_key, values,
+            ctx.scope,
+            "createFeedSubscription",
+            idempotency_key,
+            values,
             lambda subscription_id: manage.create(
-                ctx.scope, ctx.settings, client_id=client_id, name=name, selection=sel, formats=formats,
-                signature_algorithm=signature_algorithm, subscription_id=subscription_id,
+                ctx.scope,
+                ctx.settings,
+                client_id=client_id,
+                name=name,
+                selection=sel,
+                formats=formats,
+                signature_algorithm=signature_algorithm,
+                subscription_id=subscription_id,
             ),
             lambda subscription_id: manage.find(ctx.scope, subscription_id),
-        )  # fmt: skip
+        )
         return FeedSubscription.from_doc(doc)
 
     @strawberry.mutation(
@@ -145,9 +178,16 @@ class FeedsMutation:
     ) -> FeedSubscription:
         ctx = info.context
         doc = await manage.update(
-            ctx.scope, ctx.settings, str(id), expected_version, name=name, selection=_selection(selection),
-            formats=formats, signature_algorithm=signature_algorithm, enabled=enabled,
-        )  # fmt: skip
+            ctx.scope,
+            ctx.settings,
+            str(id),
+            expected_version,
+            name=name,
+            selection=_selection(selection),
+            formats=formats,
+            signature_algorithm=signature_algorithm,
+            enabled=enabled,
+        )
         return FeedSubscription.from_doc(doc)
 
     @strawberry.mutation(description="停用订阅: its feeds answer 410 until it is enabled again")

@@ -23,10 +23,19 @@ from strawberry.extensions import SchemaExtension
 
 from hub.domain.plaintext import check_plain_text
 
-EXEMPT = frozenset({
-    "body", "bodyText", "password", "currentPassword", "newPassword", "clientSecret",
-    "url", "config", "quote",
-})  # fmt: skip
+EXEMPT = frozenset(
+    {
+        "body",
+        "bodyText",
+        "password",
+        "currentPassword",
+        "newPassword",
+        "clientSecret",
+        "url",
+        "config",
+        "quote",
+    }
+)
 
 
 def check_arguments(arguments: Mapping[str, Any]) -> None:
@@ -51,7 +60,9 @@ def _walk(path: str, name: str, value: Any) -> None:
 
 
 class PlainTextInputs(SchemaExtension):
-    def resolve(self, _next: Callable[..., Any], root: Any, info: Any, *args: Any, **kwargs: Any) -> Any:
+    def resolve(
+        self, _next: Callable[..., Any], root: Any, info: Any, *args: Any, **kwargs: Any
+    ) -> Any:
         if info.parent_type.name == "Mutation":
             check_arguments(kwargs)
         return _next(root, info, *args, **kwargs)

@@ -134,7 +134,9 @@ class _Measurer:
         for root in self.fragments:
             if root in state:
                 continue
-            stack: list[tuple[str, Iterator[str]]] = [(root, iter(self._spreads(self.fragments[root].selection_set)))]
+            stack: list[tuple[str, Iterator[str]]] = [
+                (root, iter(self._spreads(self.fragments[root].selection_set)))
+            ]
             state[root] = 1
             while stack:
                 name, children = stack[-1]
@@ -176,7 +178,9 @@ class _Measurer:
             elif isinstance(s, InlineFragmentNode):
                 merge(self.selection(s.selection_set, self._condition(s, parent), paged))
             elif isinstance(s, FragmentSpreadNode):
-                merge(self.memo.get((s.name.value, paged), _EMPTY))  # unknown or cyclic: another rule's job
+                merge(
+                    self.memo.get((s.name.value, paged), _EMPTY)
+                )  # unknown or cyclic: another rule's job
         return Measure(aliases, depth, idepth, cost)
 
     def field(self, f: FieldNode, parent: _Parent, paged: bool) -> Measure:
@@ -190,7 +194,9 @@ class _Measurer:
             return Measure(
                 _add(alias, inner.aliases),
                 0 if name in INTROSPECTION_ROOTS else 1,
-                1 + max(inner.depth, inner.introspection_depth) if name in INTROSPECTION_ROOTS else 0,
+                1 + max(inner.depth, inner.introspection_depth)
+                if name in INTROSPECTION_ROOTS
+                else 0,
                 _add(1, inner.cost),
             )
         definition = None
@@ -207,7 +213,11 @@ class _Measurer:
         inner = self.selection(f.selection_set, child, page is not None)
         if page is not None:
             multiplier = page
-        elif not paged and definition is not None and isinstance(get_nullable_type(definition.type), GraphQLList):
+        elif (
+            not paged
+            and definition is not None
+            and isinstance(get_nullable_type(definition.type), GraphQLList)
+        ):
             multiplier = LIST_ESTIMATE
         else:
             multiplier = 1
@@ -225,11 +235,17 @@ class _Measurer:
         m = self.selection(f.selection_set, None, False)
         return Measure(m.aliases, 0, max(m.depth, m.introspection_depth), m.cost)
 
-    def _condition(self, frag: InlineFragmentNode | FragmentDefinitionNode, parent: _Parent) -> _Parent:
+    def _condition(
+        self, frag: InlineFragmentNode | FragmentDefinitionNode, parent: _Parent
+    ) -> _Parent:
         if frag.type_condition is None:
             return parent
         found = self.schema.get_type(frag.type_condition.name.value)
-        return found if isinstance(found, GraphQLObjectType | GraphQLInterfaceType | GraphQLUnionType) else None
+        return (
+            found
+            if isinstance(found, GraphQLObjectType | GraphQLInterfaceType | GraphQLUnionType)
+            else None
+        )
 
     def _page(self, f: FieldNode, definition: Any) -> int | None:
         """The page size of a paged field (given, largest for a variable, or default)."""
@@ -259,7 +275,9 @@ class _Repeats:
     OverlappingFieldsCanBeMergedRule compares each group's fields, and their merged
     sub-selections, pairwise, so a group may not exceed `limit` fields."""
 
-    def __init__(self, fragments: dict[str, FragmentDefinitionNode], limit: int, budget: int) -> None:
+    def __init__(
+        self, fragments: dict[str, FragmentDefinitionNode], limit: int, budget: int
+    ) -> None:
         self.fragments = fragments
         self.limit = limit
         self.budget = budget + 1  # fields written out; the cost check bounds it already
@@ -269,16 +287,24 @@ class _Repeats:
         by_name: dict[str, list[tuple[FieldNode, frozenset[str]]]] = {}
         for sel, inside in selections:
             for f, within in self._fields(sel, inside):
-                by_name.setdefault(f.alias.value if f.alias else f.name.value, []).append((f, within))
+                by_name.setdefault(f.alias.value if f.alias else f.name.value, []).append(
+                    (f, within)
+                )
         for name, fields in by_name.items():
             if len(fields) > self.limit:
-                err = HubError(Codes.FIELD_REPEATED, field=name[:100], count=len(fields), limit=self.limit)
+                err = HubError(
+                    Codes.FIELD_REPEATED, field=name[:100], count=len(fields), limit=self.limit
+                )
                 raise _Refused(err, fields[self.limit][0])
-            children = [(f.selection_set, within) for f, within in fields if f.selection_set is not None]
+            children = [
+                (f.selection_set, within) for f, within in fields if f.selection_set is not None
+            ]
             if children:
                 self.group(children)
 
-    def _fields(self, sel: SelectionSetNode, inside: frozenset[str]) -> Iterator[tuple[FieldNode, frozenset[str]]]:
+    def _fields(
+        self, sel: SelectionSetNode, inside: frozenset[str]
+    ) -> Iterator[tuple[FieldNode, frozenset[str]]]:
         pending: list[tuple[SelectionSetNode, frozenset[str]]] = [(sel, inside)]
         while pending:
             current, within = pending.pop()
@@ -286,13 +312,17 @@ class _Repeats:
                 if isinstance(s, FieldNode):
                     self.budget -= 1
                     if self.budget < 0:  # unreachable after the cost check; a guard all the same
-                        raise _Refused(HubError(Codes.QUERY_TOO_COSTLY, cost=_CAP, limit=self.budget), s)
+                        raise _Refused(
+                            HubError(Codes.QUERY_TOO_COSTLY, cost=_CAP, limit=self.budget), s
+                        )
                     yield s, within
                 elif isinstance(s, InlineFragmentNode):
                     pending.append((s.selection_set, within))
                 elif isinstance(s, FragmentSpreadNode):
                     frag = self.fragments.get(s.name.value)
-                    if frag is not None and s.name.value not in within:  # cycles: NoFragmentCyclesRule's job
+                    if (
+                        frag is not None and s.name.value not in within
+                    ):  # cycles: NoFragmentCyclesRule's job
                         pending.append((frag.selection_set, within | {s.name.value}))
 
 
@@ -306,19 +336,31 @@ def check(schema: GraphQLSchema, document: DocumentNode, limits: Limits) -> Grap
                 continue
             m = measurer.selection(op.selection_set, measurer.root(op), False)
             if m.aliases > limits.max_aliases:
-                raise _Refused(HubError(Codes.TOO_MANY_ALIASES, count=m.aliases, limit=limits.max_aliases), op)
+                raise _Refused(
+                    HubError(Codes.TOO_MANY_ALIASES, count=m.aliases, limit=limits.max_aliases), op
+                )
             if m.depth > limits.max_depth:
-                raise _Refused(HubError(Codes.QUERY_TOO_DEEP, depth=m.depth, limit=limits.max_depth), op)
+                raise _Refused(
+                    HubError(Codes.QUERY_TOO_DEEP, depth=m.depth, limit=limits.max_depth), op
+                )
             if m.introspection_depth > limits.max_introspection_depth:
                 raise _Refused(
-                    HubError(Codes.QUERY_TOO_DEEP, depth=m.introspection_depth, limit=limits.max_introspection_depth),
+                    HubError(
+                        Codes.QUERY_TOO_DEEP,
+                        depth=m.introspection_depth,
+                        limit=limits.max_introspection_depth,
+                    ),
                     op,
                 )
             if m.cost > limits.max_cost:
-                raise _Refused(HubError(Codes.QUERY_TOO_COSTLY, cost=m.cost, limit=limits.max_cost), op)
+                raise _Refused(
+                    HubError(Codes.QUERY_TOO_COSTLY, cost=m.cost, limit=limits.max_cost), op
+                )
             # Only now, with the written-out operation known to be small (every field
             # costs at least 1), is it safe to write it out.
-            _Repeats(measurer.fragments, limits.max_repeats, limits.max_cost).group([(op.selection_set, frozenset())])
+            _Repeats(measurer.fragments, limits.max_repeats, limits.max_cost).group(
+                [(op.selection_set, frozenset())]
+            )
     except _Refused as refused:
         err = refused.error
         return GraphQLError(err.message_zh, nodes=[refused.node], extensions=err.as_dict())

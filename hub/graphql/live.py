@@ -27,10 +27,15 @@ _KINDS = frozenset({LIVE_PUBLISHED, LIVE_UNPUBLISHED})
 
 @strawberry.type
 class LiveSubscription:
-    @strawberry.subscription(description=(
-        "图文直播: the published story now, then again each time its public copy changes (an approved update "
-        "or correction); null when it is not (or no longer) published. Anonymous readers may subscribe."))  # fmt: skip
-    async def live_story(self, info: Info[Context, None], id: strawberry.ID) -> AsyncGenerator[Story | None, None]:
+    @strawberry.subscription(
+        description=(
+            "图文直播: the published story now, then again each time its public copy changes (an approved update "
+            "or correction); null when it is not (or no longer) published. Anonymous readers may subscribe."
+        )
+    )
+    async def live_story(
+        self, info: Info[Context, None], id: strawberry.ID
+    ) -> AsyncGenerator[Story | None, None]:
         tenant = info.context.scope.tenant
         public = StoryRepository(Scope(tenant=tenant, actor=None, public_only=True))
         story_id = str(id)

@@ -20,11 +20,19 @@ from hub.media.assets import AssetStore
 
 async def resolve_nodes(info: Info[Context, None], ids: list[str]) -> dict[str, Node]:
     ctx = info.context
-    found: dict[str, Node] = {i: Story.from_doc(d) for i, d in (await ctx.stories.get_many(ids)).items()}
+    found: dict[str, Node] = {
+        i: Story.from_doc(d) for i, d in (await ctx.stories.get_many(ids)).items()
+    }
     rest = [i for i in dict.fromkeys(ids) if i not in found]
     if rest:
         columns = await ctx.column_loader.load_many(rest)
-        found.update({c.id: Column.from_doc(c) for c in columns if c is not None and c.tenant == ctx.scope.tenant})
+        found.update(
+            {
+                c.id: Column.from_doc(c)
+                for c in columns
+                if c is not None and c.tenant == ctx.scope.tenant
+            }
+        )
         rest = [i for i in rest if i not in found]
     if rest and not ctx.scope.anonymous:
         store = AssetStore(ctx.scope)
@@ -37,11 +45,15 @@ async def resolve_nodes(info: Info[Context, None], ids: list[str]) -> dict[str, 
 
 @strawberry.type
 class NodeQuery:
-    @strawberry.field(description="Relay: the object with this id (a story, column or asset), or null")
+    @strawberry.field(
+        description="Relay: the object with this id (a story, column or asset), or null"
+    )
     async def node(self, info: Info[Context, None], id: strawberry.ID) -> Node | None:
         return (await resolve_nodes(info, [str(id)])).get(str(id))
 
-    @strawberry.field(description="Relay: the objects with these ids, in their order; null for each not found")
+    @strawberry.field(
+        description="Relay: the objects with these ids, in their order; null for each not found"
+    )
     async def nodes(self, info: Info[Context, None], ids: list[strawberry.ID]) -> list[Node | None]:
         limit = info.context.settings.graphql_max_page
         if len(ids) > limit:

@@ -76,12 +76,20 @@ def document_hash(document_id: str) -> str | None:
 def parse_manifest(manifest: Any) -> dict[str, str]:
     """A client-preset manifest ({hash: text}) checked: every key is the text's sha256."""
     if not isinstance(manifest, dict) or not manifest:
-        raise invalid("manifest", "清单应为非空 JSON 对象 {哈希: 查询文本}", "the manifest must be a non-empty object {hash: text}")
+        raise invalid(
+            "manifest",
+            "清单应为非空 JSON 对象 {哈希: 查询文本}",
+            "the manifest must be a non-empty object {hash: text}",
+        )
     out: dict[str, str] = {}
     for key, text in manifest.items():
         digest = document_hash(str(key))
         if digest is None or not isinstance(text, str) or sha256_hex(text) != digest:
-            raise invalid("manifest", f"清单条目 {str(key)[:80]} 的哈希与文本不符", f"entry {str(key)[:80]}: the hash does not match the text")
+            raise invalid(
+                "manifest",
+                f"清单条目 {str(key)[:80]} 的哈希与文本不符",
+                f"entry {str(key)[:80]}: the hash does not match the text",
+            )
         out[digest] = text
     return out
 
@@ -118,7 +126,9 @@ class PersistedDocuments:
     async def trusted(self, tenant: str, digest: str) -> str | None:
         text = self._trusted.get((tenant, digest))
         if text is None:
-            doc = await PersistedDocumentDoc.find_one({"_id": PersistedDocumentDoc.make_id(tenant, digest), "tenant": tenant})
+            doc = await PersistedDocumentDoc.find_one(
+                {"_id": PersistedDocumentDoc.make_id(tenant, digest), "tenant": tenant}
+            )
             if doc is None:
                 return None
             text = self._trusted[(tenant, digest)] = doc.text
@@ -131,13 +141,23 @@ class PersistedDocuments:
         for digest, text in manifest.items():
             result = await coll.update_one(
                 {"_id": PersistedDocumentDoc.make_id(tenant, digest)},
-                {"$setOnInsert": {"tenant": tenant, "sha256": digest, "text": text, "client_id": client_id, "registered_at": now_ms()}},
+                {
+                    "$setOnInsert": {
+                        "tenant": tenant,
+                        "sha256": digest,
+                        "text": text,
+                        "client_id": client_id,
+                        "registered_at": now_ms(),
+                    }
+                },
                 upsert=True,
             )
             added += 1 if result.upserted_id is not None else 0
         return added
 
-    async def resolve(self, tenant: str, anonymous: bool, payload: dict[str, Any]) -> dict[str, Any]:
+    async def resolve(
+        self, tenant: str, anonymous: bool, payload: dict[str, Any]
+    ) -> dict[str, Any]:
         """`payload` with its `query` text filled in from a documentId or an APQ hash;
         raises the protocol's errors. The returned payload always has a `query`."""
         safelist = self.safelisted(anonymous)
@@ -146,7 +166,9 @@ class PersistedDocuments:
             digest = document_hash(str(document_id))
             text = await self.trusted(tenant, digest) if digest else None
             if text is None:
-                raise HubError(PersistedCodes.PERSISTED_DOCUMENT_NOT_FOUND, document_id=str(document_id)[:80])
+                raise HubError(
+                    PersistedCodes.PERSISTED_DOCUMENT_NOT_FOUND, document_id=str(document_id)[:80]
+                )
             return {**payload, "query": text}
         apq = _apq_hash(payload.get("extensions"))
         query = payload.get("query")
@@ -165,7 +187,11 @@ class PersistedDocuments:
                 raise HubError(PersistedCodes.PERSISTED_QUERY_NOT_FOUND)
             return {**payload, "query": text}
         # with a safelist, the text of a registered document is as good as its id (curl)
-        if safelist and isinstance(query, str) and await self.trusted(tenant, sha256_hex(query)) is None:
+        if (
+            safelist
+            and isinstance(query, str)
+            and await self.trusted(tenant, sha256_hex(query)) is None
+        ):
             raise HubError(PersistedCodes.PERSISTED_DOCUMENT_REQUIRED)
         return payload
 

@@ -70,8 +70,13 @@ class PlanningQuery:
         story_store.check_page_size(first, info.context.settings.graphql_max_page)
         flt = filter or LeadFilter()
         page = await planning_store(info).leads(first, after, flt.status, flt.source)
-        return LeadConnection(edges=[LeadEdge(cursor=c, node=Lead.from_doc(d)) for d, c in zip(page.items, page.cursors, strict=True)],
-                              page_info=page_info(page, after))  # fmt: skip
+        return LeadConnection(
+            edges=[
+                LeadEdge(cursor=c, node=Lead.from_doc(d))
+                for d, c in zip(page.items, page.cursors, strict=True)
+            ],
+            page_info=page_info(page, after),
+        )
 
     @strawberry.field(description="一个选题")
     async def topic(self, info: Info[Context, None], id: strawberry.ID) -> Topic | None:
@@ -80,13 +85,21 @@ class PlanningQuery:
 
     @strawberry.field(description="选题列表 (newest first)")
     async def topics(
-        self, info: Info[Context, None], first: int = DEFAULT_PAGE, after: Cursor | None = None,
+        self,
+        info: Info[Context, None],
+        first: int = DEFAULT_PAGE,
+        after: Cursor | None = None,
         status: TopicStatusEnum | None = None,  # type: ignore[valid-type]
-    ) -> TopicConnection:  # fmt: skip
+    ) -> TopicConnection:
         story_store.check_page_size(first, info.context.settings.graphql_max_page)
         page = await planning_store(info).topics(first, after, status)
-        return TopicConnection(edges=[TopicEdge(cursor=c, node=Topic.from_doc(d)) for d, c in zip(page.items, page.cursors, strict=True)],
-                               page_info=page_info(page, after))  # fmt: skip
+        return TopicConnection(
+            edges=[
+                TopicEdge(cursor=c, node=Topic.from_doc(d))
+                for d, c in zip(page.items, page.cursors, strict=True)
+            ],
+            page_info=page_info(page, after),
+        )
 
     @strawberry.field(description="一项派单")
     async def assignment(self, info: Info[Context, None], id: strawberry.ID) -> Assignment | None:
@@ -95,9 +108,12 @@ class PlanningQuery:
 
     @strawberry.field(description="派单列表 (newest first; by topic, assignee, status, or mine)")
     async def assignments(
-        self, info: Info[Context, None], first: int = DEFAULT_PAGE, after: Cursor | None = None,
+        self,
+        info: Info[Context, None],
+        first: int = DEFAULT_PAGE,
+        after: Cursor | None = None,
         filter: AssignmentFilter | None = None,
-    ) -> AssignmentConnection:  # fmt: skip
+    ) -> AssignmentConnection:
         story_store.check_page_size(first, info.context.settings.graphql_max_page)
         flt = filter or AssignmentFilter()
         assignee = (
@@ -124,14 +140,25 @@ class PlanningQuery:
             batch.topic.prime(t.id, t)
         return DispatchBoard(
             generated_at=ms_to_dt(board.now),
-            people=[Workload(person=StaffMember(id=strawberry.ID(p.user_id), display_name=users[p.user_id].display_name if p.user_id in users else None),
-                             open=[Assignment.from_doc(a) for a in p.open], late=[Assignment.from_doc(a) for a in p.late],
-                             counts=status_counts(p.counts)) for p in board.people],
-            late=[Assignment.from_doc(a) for a in board.late], declined=[Assignment.from_doc(a) for a in board.declined],
+            people=[
+                Workload(
+                    person=StaffMember(
+                        id=strawberry.ID(p.user_id),
+                        display_name=users[p.user_id].display_name if p.user_id in users else None,
+                    ),
+                    open=[Assignment.from_doc(a) for a in p.open],
+                    late=[Assignment.from_doc(a) for a in p.late],
+                    counts=status_counts(p.counts),
+                )
+                for p in board.people
+            ],
+            late=[Assignment.from_doc(a) for a in board.late],
+            declined=[Assignment.from_doc(a) for a in board.declined],
             unstaffed_topics=[Topic.from_doc(t) for t in board.unstaffed_topics],
-            leads_awaiting_triage=[Lead.from_doc(d) for d in leads], leads_awaiting_triage_count=lead_count,
+            leads_awaiting_triage=[Lead.from_doc(d) for d in leads],
+            leads_awaiting_triage_count=lead_count,
             counts=status_counts(board.counts),
-        )  # fmt: skip
+        )
 
 
 def _key_input(input: Any) -> dict[str, Any]:
@@ -145,11 +172,21 @@ class PlanningMutation:
     async def create_lead(self, info: Info[Context, None], input: CreateLeadInput) -> Lead:
         store = planning_store(info)
         doc = await create_once(
-            info.context.scope, "createLead", input.idempotency_key, _key_input(input),
-            lambda lead_id: store.create_lead(input.title, input.description, rules.LeadSource(input.source), input.contact,
-                                              dt_to_ms(input.received_at), input.external_id, lead_id=lead_id),
+            info.context.scope,
+            "createLead",
+            input.idempotency_key,
+            _key_input(input),
+            lambda lead_id: store.create_lead(
+                input.title,
+                input.description,
+                rules.LeadSource(input.source),
+                input.contact,
+                dt_to_ms(input.received_at),
+                input.external_id,
+                lead_id=lead_id,
+            ),
             store.lead,
-        )  # fmt: skip
+        )
         return Lead.from_doc(doc)
 
     @strawberry.mutation(description="采纳线索")
@@ -173,13 +210,21 @@ class PlanningMutation:
     async def propose_topic(self, info: Info[Context, None], input: ProposeTopicInput) -> Topic:
         store = planning_store(info)
         doc = await create_once(
-            info.context.scope, "proposeTopic", input.idempotency_key, _key_input(input),
+            info.context.scope,
+            "proposeTopic",
+            input.idempotency_key,
+            _key_input(input),
             lambda topic_id: store.propose_topic(
-                input.title, input.summary, input.channels, _known_channels(info), str(input.column_id) if input.column_id else None,
-                [str(i) for i in input.lead_ids], topic_id=topic_id,
+                input.title,
+                input.summary,
+                input.channels,
+                _known_channels(info),
+                str(input.column_id) if input.column_id else None,
+                [str(i) for i in input.lead_ids],
+                topic_id=topic_id,
             ),
             store.topic,
-        )  # fmt: skip
+        )
         return Topic.from_doc(doc)
 
     @strawberry.mutation(
@@ -187,8 +232,12 @@ class PlanningMutation:
         "any open topic; PLANNING_CONFLICT if expectedVersion is stale"
     )
     async def update_topic(
-        self, info: Info[Context, None], id: strawberry.ID, input: UpdateTopicInput, expected_version: int
-    ) -> Topic:  # fmt: skip
+        self,
+        info: Info[Context, None],
+        id: strawberry.ID,
+        input: UpdateTopicInput,
+        expected_version: int,
+    ) -> Topic:
         changes: dict[str, Any] = {}
         if input.title is not strawberry.UNSET:
             changes["title"] = input.title
@@ -198,24 +247,34 @@ class PlanningMutation:
             changes["channels"] = list(input.channels or [])
         if input.column_id is not strawberry.UNSET:
             changes["column_id"] = str(input.column_id) if input.column_id else None
-        doc = await planning_store(info).update_topic(str(id), expected_version, changes, _known_channels(info))
+        doc = await planning_store(info).update_topic(
+            str(id), expected_version, changes, _known_channels(info)
+        )
         return Topic.from_doc(doc)
 
     @strawberry.mutation(
         description="关联线索: accepted leads join an open topic; leads already linked stay as they are"
     )
     async def link_leads_to_topic(
-        self, info: Info[Context, None], topic_id: strawberry.ID, lead_ids: list[strawberry.ID],
+        self,
+        info: Info[Context, None],
+        topic_id: strawberry.ID,
+        lead_ids: list[strawberry.ID],
         expected_version: int | None = None,
-    ) -> Topic:  # fmt: skip
-        doc = await planning_store(info).link_leads(str(topic_id), [str(i) for i in lead_ids], expected_version)
+    ) -> Topic:
+        doc = await planning_store(info).link_leads(
+            str(topic_id), [str(i) for i in lead_ids], expected_version
+        )
         return Topic.from_doc(doc)
 
     @strawberry.mutation(description="取消关联: a lead leaves an open topic (both sides)")
     async def unlink_lead_from_topic(
-        self, info: Info[Context, None], topic_id: strawberry.ID, lead_id: strawberry.ID,
+        self,
+        info: Info[Context, None],
+        topic_id: strawberry.ID,
+        lead_id: strawberry.ID,
         expected_version: int | None = None,
-    ) -> Topic:  # fmt: skip
+    ) -> Topic:
         doc = await planning_store(info).unlink_lead(str(topic_id), str(lead_id), expected_version)
         return Topic.from_doc(doc)
 
@@ -255,11 +314,20 @@ class PlanningMutation:
     ) -> Assignment:
         store = planning_store(info)
         doc = await create_once(
-            info.context.scope, "dispatchAssignment", input.idempotency_key, _key_input(input),
-            lambda assignment_id: store.dispatch(str(input.topic_id), [str(a) for a in input.assignees], rules.AssignmentKind(input.kind),
-                                                 dt_to_ms(input.deadline) or 0, input.note, assignment_id=assignment_id),
+            info.context.scope,
+            "dispatchAssignment",
+            input.idempotency_key,
+            _key_input(input),
+            lambda assignment_id: store.dispatch(
+                str(input.topic_id),
+                [str(a) for a in input.assignees],
+                rules.AssignmentKind(input.kind),
+                dt_to_ms(input.deadline) or 0,
+                input.note,
+                assignment_id=assignment_id,
+            ),
             store.assignment,
-        )  # fmt: skip
+        )
         return Assignment.from_doc(doc)
 
     @strawberry.mutation(description="接单 (the assignee, or an editor)")
@@ -307,9 +375,13 @@ class PlanningMutation:
         description="改派: new assignees (and optionally a new deadline), with a reason kept in the history"
     )
     async def reassign_assignment(
-        self, info: Info[Context, None], id: strawberry.ID, assignees: list[strawberry.ID], reason: str,
+        self,
+        info: Info[Context, None],
+        id: strawberry.ID,
+        assignees: list[strawberry.ID],
+        reason: str,
         deadline: datetime | None = None,
-    ) -> Assignment:  # fmt: skip
+    ) -> Assignment:
         doc = await planning_store(info).reassign(
             str(id), [str(a) for a in assignees], reason, dt_to_ms(deadline)
         )

@@ -134,7 +134,9 @@ class Lead:
         description="leads merged into this one"
     )
     topic_ids: list[strawberry.ID]
-    created_by: str | None = strawberry.field(description="the user, or the client (app backend, 舆情监测), that recorded it")
+    created_by: str | None = strawberry.field(
+        description="the user, or the client (app backend, 舆情监测), that recorded it"
+    )
     external_id: str | None = strawberry.field(description="the submitting system's id for the tip")
     triaged_by: str | None = strawberry.field(description="newsroom only")
     triaged_at: datetime | None
@@ -143,15 +145,27 @@ class Lead:
     @staticmethod
     def from_doc(doc: LeadDoc) -> Lead:
         return Lead(
-            id=strawberry.ID(doc.id), title=doc.title, description=doc.description, source=doc.source, contact=doc.contact,
-            received_at=ms_to_dt(doc.received_at), status=doc.status,
+            id=strawberry.ID(doc.id),
+            title=doc.title,
+            description=doc.description,
+            source=doc.source,
+            contact=doc.contact,
+            received_at=ms_to_dt(doc.received_at),
+            status=doc.status,
             reject_reason=doc.reason if doc.status == rules.LeadStatus.REJECTED else None,
             merged_into_id=strawberry.ID(doc.merged_into) if doc.merged_into else None,
-            merged_from_ids=_ids(doc.merged_from), topic_ids=_ids(doc.topic_ids), created_by=doc.created_by,
-            external_id=doc.external_id, triaged_by=doc.triaged_by, triaged_at=ms_to_dt(doc.triaged_at), version=doc.version,
-        )  # fmt: skip
+            merged_from_ids=_ids(doc.merged_from),
+            topic_ids=_ids(doc.topic_ids),
+            created_by=doc.created_by,
+            external_id=doc.external_id,
+            triaged_by=doc.triaged_by,
+            triaged_at=ms_to_dt(doc.triaged_at),
+            version=doc.version,
+        )
 
-    @strawberry.field(description="选题 made from this lead (newsroom only: empty for a submitting client)")
+    @strawberry.field(
+        description="选题 made from this lead (newsroom only: empty for a submitting client)"
+    )
     async def topics(self, info: Info[Context, None]) -> list[Topic]:
         if not permits(info.context.scope.principal, Action.PLANNING_READ):
             return []  # an app backend or 舆情监测 client sees its tip, not the newsroom's plans
@@ -178,17 +192,30 @@ class Topic:
     closed_at: datetime | None
     created_at: datetime
     updated_at: datetime
-    version: int = strawberry.field(description="pass it back as expectedVersion (updateTopic, linkLeadsToTopic, unlinkLeadFromTopic)")
+    version: int = strawberry.field(
+        description="pass it back as expectedVersion (updateTopic, linkLeadsToTopic, unlinkLeadFromTopic)"
+    )
 
     @staticmethod
     def from_doc(doc: TopicDoc) -> Topic:
         return Topic(
-            id=strawberry.ID(doc.id), title=doc.title, summary=doc.summary, channels=list(doc.channels),
-            column_id=strawberry.ID(doc.column_id) if doc.column_id else None, lead_ids=_ids(doc.lead_ids),
-            proposer=doc.proposer, status=doc.status, reason=doc.reason, decided_by=doc.decided_by,
-            decided_at=ms_to_dt(doc.decided_at), closed_by=doc.closed_by, closed_at=ms_to_dt(doc.closed_at),
-            created_at=ms_to_dt(doc.created_at), updated_at=ms_to_dt(doc.updated_at), version=doc.version,
-        )  # fmt: skip
+            id=strawberry.ID(doc.id),
+            title=doc.title,
+            summary=doc.summary,
+            channels=list(doc.channels),
+            column_id=strawberry.ID(doc.column_id) if doc.column_id else None,
+            lead_ids=_ids(doc.lead_ids),
+            proposer=doc.proposer,
+            status=doc.status,
+            reason=doc.reason,
+            decided_by=doc.decided_by,
+            decided_at=ms_to_dt(doc.decided_at),
+            closed_by=doc.closed_by,
+            closed_at=ms_to_dt(doc.closed_at),
+            created_at=ms_to_dt(doc.created_at),
+            updated_at=ms_to_dt(doc.updated_at),
+            version=doc.version,
+        )
 
     @strawberry.field(description="线索 behind this topic")
     async def leads(self, info: Info[Context, None]) -> list[Lead]:
@@ -246,20 +273,37 @@ class Assignment:
     def from_doc(doc: AssignmentDoc) -> Assignment:
         history = [
             AssignmentEvent(
-                at=ms_to_dt(int(h["at"])), actor=h.get("actor"), kind=str(h["kind"]),
-                from_status=rules.AssignmentStatus(h["from_status"]) if h.get("from_status") else None,
-                to_status=rules.AssignmentStatus(h["to_status"]), from_assignees=_ids(h.get("from_assignees") or []),
-                to_assignees=_ids(h.get("to_assignees") or []), reason=str(h.get("reason") or ""),
+                at=ms_to_dt(int(h["at"])),
+                actor=h.get("actor"),
+                kind=str(h["kind"]),
+                from_status=rules.AssignmentStatus(h["from_status"])
+                if h.get("from_status")
+                else None,
+                to_status=rules.AssignmentStatus(h["to_status"]),
+                from_assignees=_ids(h.get("from_assignees") or []),
+                to_assignees=_ids(h.get("to_assignees") or []),
+                reason=str(h.get("reason") or ""),
             )
             for _, h in sorted(doc.history.items())
-        ]  # fmt: skip
+        ]
         return Assignment(
-            id=strawberry.ID(doc.id), topic_id=strawberry.ID(doc.topic_id), assignee_ids=_ids(doc.assignees), kind=doc.kind,
-            deadline=ms_to_dt(doc.deadline), note=doc.note, status=doc.status, reason=doc.reason,
-            story_id=strawberry.ID(doc.story_id) if doc.story_id else None, history=history, created_by=doc.created_by,
-            created_at=ms_to_dt(doc.created_at), updated_at=ms_to_dt(doc.updated_at), version=doc.version,
-            overdue_recorded=doc.overdue_deadline is not None and doc.overdue_deadline == doc.deadline,
-        )  # fmt: skip
+            id=strawberry.ID(doc.id),
+            topic_id=strawberry.ID(doc.topic_id),
+            assignee_ids=_ids(doc.assignees),
+            kind=doc.kind,
+            deadline=ms_to_dt(doc.deadline),
+            note=doc.note,
+            status=doc.status,
+            reason=doc.reason,
+            story_id=strawberry.ID(doc.story_id) if doc.story_id else None,
+            history=history,
+            created_by=doc.created_by,
+            created_at=ms_to_dt(doc.created_at),
+            updated_at=ms_to_dt(doc.updated_at),
+            version=doc.version,
+            overdue_recorded=doc.overdue_deadline is not None
+            and doc.overdue_deadline == doc.deadline,
+        )
 
     @strawberry.field(
         description="超期: the deadline has passed and it is neither filed nor cancelled"
@@ -371,9 +415,12 @@ class AssignmentConnection:
 
 
 def page_info(page: Page[Any], after: str | None) -> PageInfo:
-    return PageInfo(has_next_page=page.has_next, has_previous_page=after is not None,
-                    start_cursor=page.cursors[0] if page.cursors else None,
-                    end_cursor=page.cursors[-1] if page.cursors else None)  # fmt: skip
+    return PageInfo(
+        has_next_page=page.has_next,
+        has_previous_page=after is not None,
+        start_cursor=page.cursors[0] if page.cursors else None,
+        end_cursor=page.cursors[-1] if page.cursors else None,
+    )
 
 
 @strawberry.input

@@ -19,24 +19,35 @@ from hub.reach.documents import ScoringRulesDoc
 from hub.reach.schedule import month_of
 
 
-@strawberry.type(description="传播数据: counts of one item, one day or one period (absent: not reported)")
+@strawberry.type(
+    description="传播数据: counts of one item, one day or one period (absent: not reported)"
+)
 class ReachFigures:
-    views: Long | None = strawberry.field(description="阅读/播放/访问/送达: the channel's reach in its own unit")
+    views: Long | None = strawberry.field(
+        description="阅读/播放/访问/送达: the channel's reach in its own unit"
+    )
     likes: Long | None = None
     comments: Long | None = None
     shares: Long | None = None
     favorites: Long | None = None
     score: Long | None = strawberry.field(default=None, description="学习强国 积分")
-    completion_rate: float | None = strawberry.field(default=None, description="完播/读完率 0-1 (latest)")
+    completion_rate: float | None = strawberry.field(
+        default=None, description="完播/读完率 0-1 (latest)"
+    )
     adopted: bool | None = strawberry.field(default=None, description="学习强国 采用")
 
     @staticmethod
     def of(values: dict[str, Any]) -> ReachFigures:
         return ReachFigures(
-            views=values.get("views"), likes=values.get("likes"), comments=values.get("comments"),
-            shares=values.get("shares"), favorites=values.get("favorites"), score=values.get("score"),
-            completion_rate=values.get("completion_rate"), adopted=values.get("adopted"),
-        )  # fmt: skip
+            views=values.get("views"),
+            likes=values.get("likes"),
+            comments=values.get("comments"),
+            shares=values.get("shares"),
+            favorites=values.get("favorites"),
+            score=values.get("score"),
+            completion_rate=values.get("completion_rate"),
+            adopted=values.get("adopted"),
+        )
 
 
 @strawberry.type(description="One fetch of a channel's counts (cumulative)")
@@ -45,12 +56,16 @@ class ReachPoint:
     figures: ReachFigures
 
 
-@strawberry.type(description="One day of a channel: growth that day, the counts at its end, and what the platform took back")
+@strawberry.type(
+    description="One day of a channel: growth that day, the counts at its end, and what the platform took back"
+)
 class ReachDay:
     day: str
     gain: ReachFigures
     latest: ReachFigures
-    corrections: ReachFigures = strawberry.field(description="平台更正: counts the platform lowered that day (kept apart from growth)")
+    corrections: ReachFigures = strawberry.field(
+        description="平台更正: counts the platform lowered that day (kept apart from growth)"
+    )
 
 
 @strawberry.type(description="A story on one channel over time")
@@ -75,15 +90,21 @@ class RankedStory:
     value: Long
     totals: ReachFigures
     channels: JSON
-    people: JSON = strawberry.field(description="role → person (reporter, editor, reviewer); {} for a period other than a month")
+    people: JSON = strawberry.field(
+        description="role → person (reporter, editor, reviewer); {} for a period other than a month"
+    )
 
 
 @strawberry.type(description="Growth in a period for one channel or column")
 class ReachTotal:
-    key: str | None = strawberry.field(description="the channel name, or the column id (null: no column)")
+    key: str | None = strawberry.field(
+        description="the channel name, or the column id (null: no column)"
+    )
     figures: ReachFigures
     corrections: ReachFigures | None = strawberry.field(
-        default=None, description="平台更正: what the channel's platform took back in the period (per channel only)")
+        default=None,
+        description="平台更正: what the channel's platform took back in the period (per channel only)",
+    )
 
 
 @strawberry.type(description="学习强国 投稿 and 采用 in a period")
@@ -123,9 +144,14 @@ class ScoringRules:
 
     @staticmethod
     def of(doc: ScoringRulesDoc) -> ScoringRules:
-        return ScoringRules(version=doc.version, effective_from=str(doc.rules.get("effective_from", "")),
-                            name=str(doc.rules.get("name", "")), rules=JSON(doc.rules), created_at=ms_to_dt(doc.created_at),
-                            created_by=doc.created_by)  # fmt: skip
+        return ScoringRules(
+            version=doc.version,
+            effective_from=str(doc.rules.get("effective_from", "")),
+            name=str(doc.rules.get("name", "")),
+            rules=JSON(doc.rules),
+            created_at=ms_to_dt(doc.created_at),
+            created_by=doc.created_by,
+        )
 
 
 @strawberry.type(description="One person's line of a monthly report")
@@ -165,23 +191,48 @@ class PerformanceReport:
     people: list[PersonScoreLine]
     departments: list[DepartmentScoreLine]
     pieces: list[PieceScoreLine]
-    xlsx_url: str = strawberry.field(description="the same report as XLSX (GET with the same token)")
+    xlsx_url: str = strawberry.field(
+        description="the same report as XLSX (GET with the same token)"
+    )
     csv_url: str
 
 
 def report_out(r: report.MonthlyReport) -> PerformanceReport:
     q = f"?month={r.month}&version={r.rules_version}"
     return PerformanceReport(
-        month=r.month, rules_version=r.rules_version, rules_name=r.rules_name,
-        people=[PersonScoreLine(person=p.person, department=p.department, points=p.points, pieces=JSON(dict(p.pieces)),
-                                reach=ReachFigures.of(p.reach)) for p in r.people],
-        departments=[DepartmentScoreLine(department=d, points=pts, people=n, reach=ReachFigures.of(reach))
-                     for d, pts, n, reach in r.departments],
-        pieces=[PieceScoreLine(story_id=strawberry.ID(p.story_id), title=p.title, type=p.type, channels=list(p.channels),
-                               people=JSON(dict(p.people)), points=pts, breakdown=parts, reach=ReachFigures.of(dict(p.reach)))
-                for p, pts, parts in r.pieces],
-        xlsx_url=f"/reach/reports.xlsx{q}", csv_url=f"/reach/reports.csv{q}",
-    )  # fmt: skip
+        month=r.month,
+        rules_version=r.rules_version,
+        rules_name=r.rules_name,
+        people=[
+            PersonScoreLine(
+                person=p.person,
+                department=p.department,
+                points=p.points,
+                pieces=JSON(dict(p.pieces)),
+                reach=ReachFigures.of(p.reach),
+            )
+            for p in r.people
+        ],
+        departments=[
+            DepartmentScoreLine(department=d, points=pts, people=n, reach=ReachFigures.of(reach))
+            for d, pts, n, reach in r.departments
+        ],
+        pieces=[
+            PieceScoreLine(
+                story_id=strawberry.ID(p.story_id),
+                title=p.title,
+                type=p.type,
+                channels=list(p.channels),
+                people=JSON(dict(p.people)),
+                points=pts,
+                breakdown=parts,
+                reach=ReachFigures.of(dict(p.reach)),
+            )
+            for p, pts, parts in r.pieces
+        ],
+        xlsx_url=f"/reach/reports.xlsx{q}",
+        csv_url=f"/reach/reports.csv{q}",
+    )
 
 
 def _tenant(info: Info[Context, None]) -> str:
@@ -190,54 +241,116 @@ def _tenant(info: Info[Context, None]) -> str:
 
 @strawberry.type
 class ReachQuery:
-    @strawberry.field(description="传播效果: a story's reach over time on each channel, and its totals")
+    @strawberry.field(
+        description="传播效果: a story's reach over time on each channel, and its totals"
+    )
     async def story_reach(self, info: Info[Context, None], story_id: strawberry.ID) -> StoryReach:
-        story = await info.context.stories.require(str(story_id))  # not found / not visible: refused like the story itself
-        series = await queries.story_reach(_tenant(info), story.id, queries.months_since(story.created_at, now_ms()))
+        story = await info.context.stories.require(
+            str(story_id)
+        )  # not found / not visible: refused like the story itself
+        series = await queries.story_reach(
+            _tenant(info), story.id, queries.months_since(story.created_at, now_ms())
+        )
         return StoryReach(
-            story_id=story_id, totals=ReachFigures.of(queries.totals_of(series)),
-            channels=[ChannelReach(
-                channel=s.channel, latest=ReachFigures.of(s.latest),
-                days=[ReachDay(day=d, gain=ReachFigures.of(g), latest=ReachFigures.of(latest), corrections=ReachFigures.of(taken))
-                      for d, g, latest, taken in s.days],
-                points=[ReachPoint(at=ms_to_dt(p["at"]), figures=ReachFigures.of(p["values"])) for p in s.points],
-            ) for s in series],
-        )  # fmt: skip
+            story_id=story_id,
+            totals=ReachFigures.of(queries.totals_of(series)),
+            channels=[
+                ChannelReach(
+                    channel=s.channel,
+                    latest=ReachFigures.of(s.latest),
+                    days=[
+                        ReachDay(
+                            day=d,
+                            gain=ReachFigures.of(g),
+                            latest=ReachFigures.of(latest),
+                            corrections=ReachFigures.of(taken),
+                        )
+                        for d, g, latest, taken in s.days
+                    ],
+                    points=[
+                        ReachPoint(at=ms_to_dt(p["at"]), figures=ReachFigures.of(p["values"]))
+                        for p in s.points
+                    ],
+                )
+                for s in series
+            ],
+        )
 
-    @strawberry.field(description="传播排行: stories by a metric's growth in a month (YYYY-MM) or from..to days")
+    @strawberry.field(
+        description="传播排行: stories by a metric's growth in a month (YYYY-MM) or from..to days"
+    )
     async def top_stories(
-        self, info: Info[Context, None], metric: str = "views", month: str | None = None,
-        first_day: str | None = None, last_day: str | None = None, limit: int = 10,
-    ) -> list[RankedStory]:  # fmt: skip
+        self,
+        info: Info[Context, None],
+        metric: str = "views",
+        month: str | None = None,
+        first_day: str | None = None,
+        last_day: str | None = None,
+        limit: int = 10,
+    ) -> list[RankedStory]:
         p = queries.period(month, first_day, last_day)
         rows = await queries.top_stories(_tenant(info), p, metric, limit)
-        return [RankedStory(story_id=strawberry.ID(r.story_id), title=r.title, value=Long(r.value),
-                            totals=ReachFigures.of(r.totals), channels=JSON(r.channels), people=JSON(r.people)) for r in rows]  # fmt: skip
+        return [
+            RankedStory(
+                story_id=strawberry.ID(r.story_id),
+                title=r.title,
+                value=Long(r.value),
+                totals=ReachFigures.of(r.totals),
+                channels=JSON(r.channels),
+                people=JSON(r.people),
+            )
+            for r in rows
+        ]
 
     @strawberry.field(description="各渠道合计: growth per channel in a month or from..to days")
     async def reach_by_channel(
-        self, info: Info[Context, None], month: str | None = None, first_day: str | None = None, last_day: str | None = None
+        self,
+        info: Info[Context, None],
+        month: str | None = None,
+        first_day: str | None = None,
+        last_day: str | None = None,
     ) -> list[ReachTotal]:
         p = queries.period(month, first_day, last_day)
         rows = await queries.totals_by(_tenant(info), p, "channel")
         taken = await queries.corrections_by_channel(_tenant(info), p)
-        return [ReachTotal(key=k, figures=ReachFigures.of(v), corrections=ReachFigures.of(taken.get(str(k), {}))) for k, v in rows]
+        return [
+            ReachTotal(
+                key=k,
+                figures=ReachFigures.of(v),
+                corrections=ReachFigures.of(taken.get(str(k), {})),
+            )
+            for k, v in rows
+        ]
 
     @strawberry.field(description="各栏目合计: growth per column in a month or from..to days")
     async def reach_by_column(
-        self, info: Info[Context, None], month: str | None = None, first_day: str | None = None, last_day: str | None = None
+        self,
+        info: Info[Context, None],
+        month: str | None = None,
+        first_day: str | None = None,
+        last_day: str | None = None,
     ) -> list[ReachTotal]:
-        rows = await queries.totals_by(_tenant(info), queries.period(month, first_day, last_day), "column_id")
+        rows = await queries.totals_by(
+            _tenant(info), queries.period(month, first_day, last_day), "column_id"
+        )
         return [ReachTotal(key=k, figures=ReachFigures.of(v)) for k, v in rows]
 
     @strawberry.field(description="学习强国 投稿/采用: items submitted and adopted, and the rate")
     async def xuexi_adoption(
-        self, info: Info[Context, None], month: str | None = None, first_day: str | None = None, last_day: str | None = None
+        self,
+        info: Info[Context, None],
+        month: str | None = None,
+        first_day: str | None = None,
+        last_day: str | None = None,
     ) -> XuexiAdoption:
         a = await queries.xuexi_adoption(_tenant(info), queries.period(month, first_day, last_day))
-        return XuexiAdoption(submitted=a.submitted, adopted=a.adopted, rate=a.rate, score=Long(a.score))
+        return XuexiAdoption(
+            submitted=a.submitted, adopted=a.adopted, rate=a.rate, score=Long(a.score)
+        )
 
-    @strawberry.field(description="个人产出与传播: the stories a person worked on (by role) and their reach in a month")
+    @strawberry.field(
+        description="个人产出与传播: the stories a person worked on (by role) and their reach in a month"
+    )
     async def person_reach(self, info: Info[Context, None], person: str, month: str) -> PersonReach:
         queries.period(month)
         items = await queries.person_reach(_tenant(info), person, month)
@@ -247,32 +360,54 @@ class ReachQuery:
             for k, v in i.totals.items():
                 total[k] = total.get(k, 0) + int(v)
         return PersonReach(
-            person=person, month=month, stories=len(items), by_role=JSON(by_role), totals=ReachFigures.of(total),
-            items=[PersonStory(story_id=strawberry.ID(i.story_id), title=i.title, roles=i.roles, totals=ReachFigures.of(i.totals))
-                   for i in items],
-        )  # fmt: skip
+            person=person,
+            month=month,
+            stories=len(items),
+            by_role=JSON(by_role),
+            totals=ReachFigures.of(total),
+            items=[
+                PersonStory(
+                    story_id=strawberry.ID(i.story_id),
+                    title=i.title,
+                    roles=i.roles,
+                    totals=ReachFigures.of(i.totals),
+                )
+                for i in items
+            ],
+        )
 
     @strawberry.field(description="绩效规则: every saved version, newest first")
     async def scoring_rules(self, info: Info[Context, None]) -> list[ScoringRules]:
         return [ScoringRules.of(d) for d in await report.rule_versions(_tenant(info))]
 
-    @strawberry.field(description="月度绩效: per person, department and piece, under the rules in effect that month "
-                      "(or the version given); the report names its rule version")
-    async def performance_report(self, info: Info[Context, None], month: str, version: int | None = None) -> PerformanceReport:
+    @strawberry.field(
+        description="月度绩效: per person, department and piece, under the rules in effect that month "
+        "(or the version given); the report names its rule version"
+    )
+    async def performance_report(
+        self, info: Info[Context, None], month: str, version: int | None = None
+    ) -> PerformanceReport:
         return report_out(await report.monthly_report(_tenant(info), month, version))
 
 
 @strawberry.type
 class ReachMutation:
-    @strawberry.mutation(description="保存绩效规则: checked, then stored as a new version taking effect from a month "
-                         "(default: this month); earlier versions and past reports stay as they were")
+    @strawberry.mutation(
+        description="保存绩效规则: checked, then stored as a new version taking effect from a month "
+        "(default: this month); earlier versions and past reports stay as they were"
+    )
     async def save_scoring_rules(
         self, info: Info[Context, None], rules: JSON, effective_from: str | None = None
     ) -> ScoringRules:
         engine = getattr(info.context.services, "distribution", None)
         channels = tuple(engine.channels.names()) if engine is not None else None
         now = now_ms()
-        doc = await report.save_rules(_tenant(info), info.context.scope.actor, rules, effective_from or month_of(now),
-                                      channels, now)  # fmt: skip
+        doc = await report.save_rules(
+            _tenant(info),
+            info.context.scope.actor,
+            rules,
+            effective_from or month_of(now),
+            channels,
+            now,
+        )
         return ScoringRules.of(doc)
-

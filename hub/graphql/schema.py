@@ -52,9 +52,11 @@ DEFAULT_PAGE = 20
 
 @strawberry.type
 class ContentQuery:
-    @strawberry.field(description="稿件列表 (Relay connection, newest first). Forward: `first`/`after`; "
-                      "backward: `last`/`before` (the page right before `before`, or the oldest page), "
-                      "still newest first within the page. `after` and `before` together are refused.")
+    @strawberry.field(
+        description="稿件列表 (Relay connection, newest first). Forward: `first`/`after`; "
+        "backward: `last`/`before` (the page right before `before`, or the oldest page), "
+        "still newest first within the page. `after` and `before` together are refused."
+    )
     async def stories(
         self,
         info: Info[Context, None],
@@ -63,11 +65,15 @@ class ContentQuery:
         filter: StoryFilter | None = None,
         order: StoryOrder | None = None,
         last: int | None = None,
-        before: Annotated[str | None, strawberry.argument(description="startCursor of the next page")] = None,
+        before: Annotated[
+            str | None, strawberry.argument(description="startCursor of the next page")
+        ] = None,
     ) -> StoryConnection:
         ctx = info.context
         if after is not None and before is not None:
-            raise invalid("before", "after 与 before 不能同时使用", "after and before cannot be combined")
+            raise invalid(
+                "before", "after 与 before 不能同时使用", "after and before cannot be combined"
+            )
         backward = last is not None or before is not None
         size = last if last is not None else first
         if last is not None:
@@ -95,7 +101,10 @@ class ContentQuery:
             before=before,
             backward=backward,
         )
-        edges = [StoryEdge(cursor=c, node=Story.from_doc(d)) for d, c in zip(page.items, page.cursors, strict=True)]
+        edges = [
+            StoryEdge(cursor=c, node=Story.from_doc(d))
+            for d, c in zip(page.items, page.cursors, strict=True)
+        ]
         return StoryConnection(
             counter=lambda: ctx.stories.count(flt_store, order_key),
             edges=edges,
@@ -115,7 +124,9 @@ class ContentQuery:
         return Story.from_doc(doc) if doc else None
 
     @strawberry.field(description="一个版本")
-    async def revision(self, info: Info[Context, None], story_id: strawberry.ID, number: int) -> Revision:
+    async def revision(
+        self, info: Info[Context, None], story_id: strawberry.ID, number: int
+    ) -> Revision:
         return Revision.from_doc(await info.context.stories.revision(str(story_id), number))
 
     @strawberry.field(description="两个版本之间的差异 (from → to)")
@@ -148,11 +159,19 @@ class ContentMutation:
         if fields.get("body_text") is None:
             fields.pop("body_text", None)
         stories = info.context.stories
-        doc = await create_once(info.context.scope, "createStory", input.idempotency_key, fields,
-                                lambda story_id: stories.create(fields, story_id=story_id), stories.get)  # fmt: skip
+        doc = await create_once(
+            info.context.scope,
+            "createStory",
+            input.idempotency_key,
+            fields,
+            lambda story_id: stories.create(fields, story_id=story_id),
+            stories.get,
+        )
         return Story.from_doc(doc)
 
-    @strawberry.mutation(description="修改稿件; fails with VERSION_CONFLICT if expectedVersion is stale")
+    @strawberry.mutation(
+        description="修改稿件; fails with VERSION_CONFLICT if expectedVersion is stale"
+    )
     async def update_story(self, info: Info[Context, None], input: UpdateStoryInput) -> Story:
         changes = input_fields(input, skip=("id", "expected_version"))
         for required in ("title", "type", "language"):
@@ -286,7 +305,9 @@ class HubSchema(strawberry.Schema):
     """The hub's schema: `resolve` hooks only around the fields `guarded(type, field)`
     names (see GuardedMiddleware); every extension with such a hook must act on no others."""
 
-    def __init__(self, *args: Any, guarded: Callable[[str, str], bool] = guarded_field, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, guarded: Callable[[str, str], bool] = guarded_field, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         # the resolvers of the fields the `resolve` hooks act on (strawberry gives every
         # field its own resolver function, fixed once the schema is built)
@@ -300,7 +321,9 @@ class HubSchema(strawberry.Schema):
         self.guarded_resolvers = frozenset(resolvers)
 
     def _get_middleware_manager(self, extensions: list[SchemaExtension]) -> MiddlewareManager:
-        return GuardedMiddleware(self.guarded_resolvers, *(e for e in extensions if e._implements_resolve()))
+        return GuardedMiddleware(
+            self.guarded_resolvers, *(e for e in extensions if e._implements_resolve())
+        )
 
     def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
         """Log nothing here: strawberry would log every refused input as an ERROR with a
@@ -332,4 +355,3 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             Authorize,
         ],
     )
-

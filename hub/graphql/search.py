@@ -43,7 +43,9 @@ class SearchTimeField(Enum):
     UPDATED_AT = "updated_at"
 
 
-@strawberry.input(description="搜索筛选: all given filters must match; any value of one list may (tags: all)")
+@strawberry.input(
+    description="搜索筛选: all given filters must match; any value of one list may (tags: all)"
+)
 class SearchFilter:
     column_ids: list[strawberry.ID] | None = None
     types: list[StoryTypeEnum] | None = None  # type: ignore[valid-type]
@@ -93,7 +95,9 @@ class SearchConnection:
     page_info: PageInfo
     total_count: int
     facets: list[SearchFacet]
-    typo_tolerant: bool = strawberry.field(description="true when nothing matched exactly and these are near matches")
+    typo_tolerant: bool = strawberry.field(
+        description="true when nothing matched exactly and these are near matches"
+    )
     did_you_mean: str | None = strawberry.field(
         default=None,
         description="你要找的是不是: the query with homophone typos (同音别字) corrected; these results are for it",
@@ -119,7 +123,11 @@ def _offset(after: str | None) -> int:
             return offset + 1
     except (ValueError, TypeError, RecursionError):  # RecursionError: a tampered "[[[[..." cursor
         pass
-    raise invalid("after", "翻页游标无效,请从第一页重新开始", "invalid cursor; start again from the first page")
+    raise invalid(
+        "after",
+        "翻页游标无效,请从第一页重新开始",
+        "invalid cursor; start again from the first page",
+    )
 
 
 MAX_FILTER_VALUES = 100
@@ -176,7 +184,9 @@ def _reaches(selections: Sequence[Selection], path: Sequence[str]) -> bool:
 
 @strawberry.type
 class SearchQuery:
-    @strawberry.field(description="全文搜索 (简繁通搜、拼音、首字母、错字容错), with facets and highlights")
+    @strawberry.field(
+        description="全文搜索 (简繁通搜、拼音、首字母、错字容错), with facets and highlights"
+    )
     async def search(
         self,
         info: Info[Context, None],
@@ -191,10 +201,15 @@ class SearchQuery:
         offset = _offset(after)
         # facets and highlights cost the most after the search itself: only when asked for
         page = await search_service.current().search(
-            ctx.scope, query, _filter(filter), port.SortOrder(sort.value), limit=first, offset=offset,
+            ctx.scope,
+            query,
+            _filter(filter),
+            port.SortOrder(sort.value),
+            limit=first,
+            offset=offset,
             facets=_asks(info, "facets"),
             highlights=_asks(info, "edges", "node", "highlights"),
-        )  # fmt: skip
+        )
         stories = await ctx.stories.get_many([h.id for h in page.hits])
         edges = []
         for i, hit in enumerate(page.hits):
@@ -207,7 +222,10 @@ class SearchQuery:
                     node=SearchResult(
                         story=Story.from_doc(doc),
                         score=hit.score,
-                        highlights=[SearchHighlight(field=h.field, fragments=h.fragments) for h in hit.highlights],
+                        highlights=[
+                            SearchHighlight(field=h.field, fragments=h.fragments)
+                            for h in hit.highlights
+                        ],
                     ),
                 )
             )
@@ -221,7 +239,9 @@ class SearchQuery:
             ),
             total_count=page.total,
             facets=[
-                SearchFacet(field=name, values=[FacetCount(value=v.value, count=v.count) for v in values])
+                SearchFacet(
+                    field=name, values=[FacetCount(value=v.value, count=v.count) for v in values]
+                )
                 for name, values in page.facets.items()
             ],
             typo_tolerant=page.typo_tolerant,
@@ -229,9 +249,15 @@ class SearchQuery:
         )
 
     @strawberry.field(description="输入提示: words starting with the prefix (汉字或拼音)")
-    async def suggest(self, info: Info[Context, None], prefix: str, first: int = 10) -> list[SearchSuggestion]:
+    async def suggest(
+        self, info: Info[Context, None], prefix: str, first: int = 10
+    ) -> list[SearchSuggestion]:
         if first < 0 or first > MAX_SUGGESTIONS:
-            raise invalid("first", f"提示条数须在 0 到 {MAX_SUGGESTIONS} 之间", f"must be between 0 and {MAX_SUGGESTIONS}")
+            raise invalid(
+                "first",
+                f"提示条数须在 0 到 {MAX_SUGGESTIONS} 之间",
+                f"must be between 0 and {MAX_SUGGESTIONS}",
+            )
         found = await search_service.current().suggest(info.context.scope, prefix, first)
         return [SearchSuggestion(text=s.text, count=s.count) for s in found]
 
@@ -255,9 +281,17 @@ class SearchMutation:
         if scope.anonymous:
             raise HubError(Codes.UNAUTHENTICATED)
         if len(words) > MAX_DICTIONARY_WORDS or any(len(w) > 30 for w in words):
-            raise invalid("words", f"最多 {MAX_DICTIONARY_WORDS} 个词, 每个不超过 30 字", f"at most {MAX_DICTIONARY_WORDS} words of 30 characters")
+            raise invalid(
+                "words",
+                f"最多 {MAX_DICTIONARY_WORDS} 个词, 每个不超过 30 字",
+                f"at most {MAX_DICTIONARY_WORDS} words of 30 characters",
+            )
         if len(synonyms) > MAX_DICTIONARY_WORDS or any(len(g) > 20 for g in synonyms):
-            raise invalid("synonyms", f"最多 {MAX_DICTIONARY_WORDS} 组, 每组不超过 20 个词", f"at most {MAX_DICTIONARY_WORDS} groups of 20 words")
+            raise invalid(
+                "synonyms",
+                f"最多 {MAX_DICTIONARY_WORDS} 组, 每组不超过 20 个词",
+                f"at most {MAX_DICTIONARY_WORDS} groups of 20 words",
+            )
         clean_words = sorted({w.strip() for w in words if w.strip()})
         clean_groups = [sorted({w.strip() for w in g if w.strip()}) for g in synonyms]
         clean_groups = [g for g in clean_groups if len(g) > 1]

@@ -50,8 +50,15 @@ class NewsroomEventType:
 
     @staticmethod
     def from_bus(event: bus.NewsroomEvent) -> NewsroomEventType:
-        return NewsroomEventType(topic=event.topic, kind=event.kind, subject_id=strawberry.ID(event.subject_id),
-                                 actor=event.actor, at=ms_to_dt(event.at), seq=event.seq, data=dict(event.data))  # type: ignore[arg-type]  # fmt: skip
+        return NewsroomEventType(
+            topic=event.topic,
+            kind=event.kind,
+            subject_id=strawberry.ID(event.subject_id),
+            actor=event.actor,
+            at=ms_to_dt(event.at),
+            seq=event.seq,
+            data=dict(event.data),  # type: ignore[arg-type]
+        )
 
 
 @strawberry.type

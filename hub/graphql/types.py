@@ -24,7 +24,9 @@ if TYPE_CHECKING:
     from hub.graphql.editing import StoryLock
     from hub.graphql.planning_types import Assignment
 
-StoryTypeEnum = strawberry.enum(StoryType, name="StoryType", description="稿件类型: article, 图集, video, audio, live, 专题")
+StoryTypeEnum = strawberry.enum(
+    StoryType, name="StoryType", description="稿件类型: article, 图集, video, audio, live, 专题"
+)
 StoryStatusEnum = strawberry.enum(StoryStatus, name="StoryStatus", description="稿件状态")
 
 
@@ -58,7 +60,9 @@ def story_link(field: str) -> Callable[[_Resolver], _Resolver]:
 async def _linked(field: str, info: Info[Context, None], story_id: str) -> Any:
     resolver = _STORY_LINKS.get(field)
     if resolver is None:  # a wiring mistake, not a request's: the module was never imported
-        raise RuntimeError(f"Story.{field} has no registered resolver (hub.graphql.types.story_link)")
+        raise RuntimeError(
+            f"Story.{field} has no registered resolver (hub.graphql.types.story_link)"
+        )
     return await resolver(info, story_id)
 
 
@@ -124,7 +128,9 @@ class Asset(Node):
     kind: str = strawberry.field(description="image, video, audio or document")
     uri: str
     title: str | None
-    alt: str | None = strawberry.field(description="替代文字 (required for images on the government portal)")
+    alt: str | None = strawberry.field(
+        description="替代文字 (required for images on the government portal)"
+    )
     credit: str | None = strawberry.field(description="署名 (photographer, agency)")
     copyright: str | None = strawberry.field(description="版权")
     caption: str | None = strawberry.field(description="图片说明")
@@ -168,7 +174,9 @@ class Asset(Node):
             blob_key=doc.blob_key,
         )
 
-    @strawberry.field(description="signed, expiring URL of the original (no token needed to fetch it)")
+    @strawberry.field(
+        description="signed, expiring URL of the original (no token needed to fetch it)"
+    )
     async def url(self, info: Info[Context, None]) -> str | None:
         return await original_url(info, self)
 
@@ -197,8 +205,12 @@ class Content:
     location: Location | None
     content_hash: str
     channels: list[str] = strawberry.field(description="planned channels (the publication plan)")
-    channel_overrides: JSON = strawberry.field(description="per channel, the variant fields an editor overrode")
-    metadata: JSON = strawberry.field(description="channel-neutral facts (发文机关, 发文字号, 应急事件类型 …)")
+    channel_overrides: JSON = strawberry.field(
+        description="per channel, the variant fields an editor overrode"
+    )
+    metadata: JSON = strawberry.field(
+        description="channel-neutral facts (发文机关, 发文字号, 应急事件类型 …)"
+    )
 
     @strawberry.field(description="正文纯文本 (the body's text, entities decoded)")
     def body_text(self) -> str:
@@ -218,9 +230,13 @@ def _content_kwargs(c: StoryContent | StoryDoc) -> dict[str, object]:
         "body": c.body,
         "tags": [readable(t) for t in c.tags],
         "byline": readable(c.byline),
-        "source": Source(**{**src.model_dump(), **{f: readable(getattr(src, f)) for f in SOURCE_FIELDS}}),
+        "source": Source(
+            **{**src.model_dump(), **{f: readable(getattr(src, f)) for f in SOURCE_FIELDS}}
+        ),
         "language": c.language,
-        "location": Location(**{**c.location.model_dump(), "name": readable(c.location.name)}) if c.location else None,
+        "location": Location(**{**c.location.model_dump(), "name": readable(c.location.name)})
+        if c.location
+        else None,
         "channels": list(c.channels),
         "channel_overrides": readable_values(c.channel_overrides),
         "metadata": readable_values(c.metadata),
@@ -230,7 +246,9 @@ def _content_kwargs(c: StoryContent | StoryDoc) -> dict[str, object]:
 @strawberry.type(description="稿件")
 class Story(Content, Node):
     id: strawberry.ID
-    version: int = strawberry.field(description="the head revision's number; pass it back as expectedVersion")
+    version: int = strawberry.field(
+        description="the head revision's number; pass it back as expectedVersion"
+    )
     status: StoryStatusEnum  # type: ignore[valid-type]
     created_at: datetime
     updated_at: datetime
@@ -256,8 +274,10 @@ class Story(Content, Node):
             **_content_kwargs(doc),  # type: ignore[arg-type]
         )
 
-    @strawberry.field(description="公开链接: the published story's URL on the center's site (its site pattern, "
-                      "setSiteUrlPattern); null until published or without a pattern")
+    @strawberry.field(
+        description="公开链接: the published story's URL on the center's site (its site pattern, "
+        "setSiteUrlPattern); null until published or without a pattern"
+    )
     async def url(self, info: Info[Context, None]) -> str | None:
         return await story_url_for(info, self)
 
@@ -285,13 +305,17 @@ class Story(Content, Node):
         docs = await info.context.stories.revisions(str(self.id))
         return [Revision.from_doc(d) for d in docs]
 
-    @strawberry.field(description="派单: the assignment this story was filed for (newsroom only; null if none)")
+    @strawberry.field(
+        description="派单: the assignment this story was filed for (newsroom only; null if none)"
+    )
     async def assignment(
         self, info: Info[Context, None]
     ) -> Annotated[Assignment, strawberry.lazy("hub.graphql.planning_types")] | None:
         return await _linked("assignment", info, str(self.id))  # hub/graphql/planning_types.py
 
-    @strawberry.field(description="编辑锁: who is editing the story now (newsroom only; null if nobody holds a live lock)")
+    @strawberry.field(
+        description="编辑锁: who is editing the story now (newsroom only; null if nobody holds a live lock)"
+    )
     async def lock(
         self, info: Info[Context, None]
     ) -> Annotated[StoryLock, strawberry.lazy("hub.graphql.editing")] | None:
@@ -304,7 +328,9 @@ class Revision(Content):
     number: int
     created_at: datetime
     author: str | None
-    restored_from: int | None = strawberry.field(description="the revision this one restored, if any")
+    restored_from: int | None = strawberry.field(
+        description="the revision this one restored, if any"
+    )
 
     @staticmethod
     def from_doc(doc: RevisionDoc) -> Revision:
@@ -341,7 +367,16 @@ class FieldChange:
             field=c.field,
             before=c.before,
             after=c.after,
-            hunks=[DiffHunk(op=h.op, before=h.before, after=h.after, before_start=h.before_start, after_start=h.after_start) for h in c.hunks],
+            hunks=[
+                DiffHunk(
+                    op=h.op,
+                    before=h.before,
+                    after=h.after,
+                    before_start=h.before_start,
+                    after_start=h.after_start,
+                )
+                for h in c.hunks
+            ],
         )
 
 
@@ -373,8 +408,10 @@ class StoryConnection:
     page_info: PageInfo
     counter: strawberry.Private[Callable[[], Awaitable[int | None]] | None] = None
 
-    @strawberry.field(description="how many stories the list holds over all pages (one count, made only when "
-                      "asked for); null where it is not cheap (newsroom roles limited to their own stories or accounts)")
+    @strawberry.field(
+        description="how many stories the list holds over all pages (one count, made only when "
+        "asked for); null where it is not cheap (newsroom roles limited to their own stories or accounts)"
+    )
     async def total_count(self) -> int | None:
         return None if self.counter is None else await self.counter()
 
@@ -391,9 +428,15 @@ class StoryFilter:
     type: StoryTypeEnum | None = None  # type: ignore[valid-type]
     status: StoryStatusEnum | None = None  # type: ignore[valid-type]
     tag: str | None = None
-    since: datetime | None = strawberry.field(default=None, description="on the order's time, inclusive")
-    until: datetime | None = strawberry.field(default=None, description="on the order's time, exclusive")
-    mine: bool = strawberry.field(default=False, description="我的稿件: only stories the caller created")
+    since: datetime | None = strawberry.field(
+        default=None, description="on the order's time, inclusive"
+    )
+    until: datetime | None = strawberry.field(
+        default=None, description="on the order's time, exclusive"
+    )
+    mine: bool = strawberry.field(
+        default=False, description="我的稿件: only stories the caller created"
+    )
 
 
 @strawberry.input(description="来源信息")
@@ -412,7 +455,9 @@ class LocationInput:
     longitude: float | None = None
 
 
-@strawberry.input(description="A new story. Give `body` (HTML) or `bodyText` (plain text, kept exactly).")
+@strawberry.input(
+    description="A new story. Give `body` (HTML) or `bodyText` (plain text, kept exactly)."
+)
 class CreateStoryInput:
     title: str
     type: StoryTypeEnum = StoryType.ARTICLE  # type: ignore[valid-type]
@@ -428,8 +473,12 @@ class CreateStoryInput:
     source: SourceInput | None = None
     language: str = "zh-CN"
     location: LocationInput | None = None
-    channels: list[str] = strawberry.field(default_factory=list, description="planned channels; empty: the center's defaults")
-    channel_overrides: JSON | None = strawberry.field(default=None, description='e.g. {"douyin": {"text": "…"}}')
+    channels: list[str] = strawberry.field(
+        default_factory=list, description="planned channels; empty: the center's defaults"
+    )
+    channel_overrides: JSON | None = strawberry.field(
+        default=None, description='e.g. {"douyin": {"text": "…"}}'
+    )
     metadata: JSON | None = None
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_KEY_HELP)
 
@@ -437,7 +486,9 @@ class CreateStoryInput:
 @strawberry.input(description="Changes to a story; fields left out stay as they are, null clears.")
 class UpdateStoryInput:
     id: strawberry.ID
-    expected_version: int = strawberry.field(description="the version you edited (optimistic concurrency)")
+    expected_version: int = strawberry.field(
+        description="the version you edited (optimistic concurrency)"
+    )
     title: str | None = strawberry.UNSET
     type: StoryTypeEnum | None = strawberry.UNSET  # type: ignore[valid-type]
     subtitle: str | None = strawberry.UNSET

@@ -35,7 +35,11 @@ async def rendition_url_for(info: Info[Context, None], asset_id: str, spec: str)
     cannot make the hub render and store arbitrary sizes."""
     scope = info.context.scope
     if scope.anonymous and spec not in PRESETS:
-        raise invalid("spec", f"匿名访问只能使用预设规格:{', '.join(PRESETS)}", f"anonymous readers may use presets only: {', '.join(PRESETS)}")
+        raise invalid(
+            "spec",
+            f"匿名访问只能使用预设规格:{', '.join(PRESETS)}",
+            f"anonymous readers may use presets only: {', '.join(PRESETS)}",
+        )
     media = media_service(info.context.settings)
     asset = await AssetStore(scope).require(asset_id)
     key, mime = await media.rendition(scope, asset, spec)
@@ -43,8 +47,12 @@ async def rendition_url_for(info: Info[Context, None], asset_id: str, spec: str)
 
 
 #: The picture itself is missing or bad: the field is null (logged), not an error.
-_NO_PICTURE = {MediaCodes.RENDITION_UNSUPPORTED.code, MediaCodes.MEDIA_UNREADABLE.code,
-               MediaCodes.IMAGE_TOO_LARGE.code, MediaCodes.IMAGE_TOO_MANY_FRAMES.code}  # fmt: skip
+_NO_PICTURE = {
+    MediaCodes.RENDITION_UNSUPPORTED.code,
+    MediaCodes.MEDIA_UNREADABLE.code,
+    MediaCodes.IMAGE_TOO_LARGE.code,
+    MediaCodes.IMAGE_TOO_MANY_FRAMES.code,
+}
 
 
 async def rendition_url_or_none(info: Info[Context, None], asset: Asset, spec: str) -> str | None:
@@ -53,7 +61,11 @@ async def rendition_url_or_none(info: Info[Context, None], asset: Asset, spec: s
     caller may not use is still an error, on this field only (it is nullable)."""
     scope = info.context.scope
     if scope.anonymous and spec not in PRESETS:
-        raise invalid("spec", f"匿名访问只能使用预设规格:{', '.join(PRESETS)}", f"anonymous readers may use presets only: {', '.join(PRESETS)}")
+        raise invalid(
+            "spec",
+            f"匿名访问只能使用预设规格:{', '.join(PRESETS)}",
+            f"anonymous readers may use presets only: {', '.join(PRESETS)}",
+        )
     if asset.kind != "image" or asset.blob_key is None:
         return None
     try:
@@ -74,9 +86,13 @@ async def story_url_for(info: Info[Context, None], story: Story) -> str | None:
     if story.published_at is None:
         return None
     center = await ctx.tenant_loader.load(ctx.scope.tenant)
-    pattern = permalink.usable(center.site_url_pattern if center else None) or permalink.usable(ctx.settings.site_url_pattern)
+    pattern = permalink.usable(center.site_url_pattern if center else None) or permalink.usable(
+        ctx.settings.site_url_pattern
+    )
     if pattern is None:
         return None
     column = await ctx.column_loader.load(story.column_id) if story.column_id else None
     published = int(story.published_at.timestamp() * 1000)  # stored as UTC (tz-aware)
-    return permalink.story_url(pattern, str(story.id), column.slug if column else None, published, ctx.scope.tenant)
+    return permalink.story_url(
+        pattern, str(story.id), column.slug if column else None, published, ctx.scope.tenant
+    )

@@ -120,8 +120,10 @@ class WebhookAttempt:
         )
 
 
-@strawberry.type(description="推送记录: one log item sent to one endpoint; id = the webhook-id. A test event "
-                 "(sendWebhookTestEvent) has eventType webhook.test, seq 0 and no story")
+@strawberry.type(
+    description="推送记录: one log item sent to one endpoint; id = the webhook-id. A test event "
+    "(sendWebhookTestEvent) has eventType webhook.test, seq 0 and no story"
+)
 class WebhookDelivery:
     id: strawberry.ID
     endpoint_id: strawberry.ID
@@ -255,7 +257,9 @@ class WebhooksMutation:
         "cursor and retries are untouched; allowed on a disabled endpoint, not while the partner client is "
         "disabled (WEBHOOK_CLIENT_DISABLED). At most one per endpoint every 10 seconds (WEBHOOK_TEST_TOO_SOON)."
     )
-    async def send_webhook_test_event(self, info: Info[Context, None], id: strawberry.ID) -> WebhookDelivery:
+    async def send_webhook_test_event(
+        self, info: Info[Context, None], id: strawberry.ID
+    ) -> WebhookDelivery:
         return WebhookDelivery.from_doc(await _repo(info).send_test(str(id)))
 
     @strawberry.mutation(

@@ -55,7 +55,9 @@ class ReviewChain:
     stages: list[ReviewStage]
     columns: list[str]
     channels: list[str]
-    types: list[str] = strawberry.field(description="story types (article, gallery, video, audio, live, special)")
+    types: list[str] = strawberry.field(
+        description="story types (article, gallery, video, audio, live, special)"
+    )
     reenter_stage: int = strawberry.field(
         description="index of the stage an edit after sign-off re-enters at"
     )
@@ -73,10 +75,18 @@ class ReviewChain:
     @staticmethod
     def from_doc(doc: chains.ReviewChainDoc) -> ReviewChain:
         return ReviewChain(
-            id=strawberry.ID(doc.id), name=doc.name, stages=[ReviewStage(**s) for s in doc.stages], columns=list(doc.columns),
-            channels=list(doc.channels), types=list(doc.types), reenter_stage=doc.reenter_stage, takedown_stage=doc.takedown_stage,
-            correction_stage=doc.correction_stage, proof_rounds=doc.proof_rounds, updated_at=ms_to_dt(doc.updated_at),
-        )  # fmt: skip
+            id=strawberry.ID(doc.id),
+            name=doc.name,
+            stages=[ReviewStage(**s) for s in doc.stages],
+            columns=list(doc.columns),
+            channels=list(doc.channels),
+            types=list(doc.types),
+            reenter_stage=doc.reenter_stage,
+            takedown_stage=doc.takedown_stage,
+            correction_stage=doc.correction_stage,
+            proof_rounds=doc.proof_rounds,
+            updated_at=ms_to_dt(doc.updated_at),
+        )
 
 
 @strawberry.input(description="A review chain's definition")
@@ -85,7 +95,9 @@ class ReviewChainInput:
     stages: list[ReviewStageInput]
     columns: list[str] | None = None
     channels: list[str] | None = None
-    types: list[str] | None = strawberry.field(default=None, description="story types it is for (empty: any)")
+    types: list[str] | None = strawberry.field(
+        default=None, description="story types it is for (empty: any)"
+    )
     reenter_stage: int = 0
     takedown_stage: int | None = None
     correction_stage: int | None = None
@@ -109,8 +121,15 @@ class SignOffRecord:
 
 
 def _signoff(s: dict[str, Any]) -> SignOffRecord:
-    return SignOffRecord(stage=s["stage"], decision=s["decision"], reviewer=s["reviewer"], revision=s["revision"],
-                         content_hash=s["content_hash"], opinion=s.get("opinion", ""), at=ms_to_dt(s.get("at") or None))  # fmt: skip
+    return SignOffRecord(
+        stage=s["stage"],
+        decision=s["decision"],
+        reviewer=s["reviewer"],
+        revision=s["revision"],
+        content_hash=s["content_hash"],
+        opinion=s.get("opinion", ""),
+        at=ms_to_dt(s.get("at") or None),
+    )
 
 
 @strawberry.type(description="审核轮次: a story's review under its chain")
@@ -141,12 +160,21 @@ class ReviewRound:
         stages = [ReviewStage(**s) for s in doc.chain["stages"]]
         current = stages[doc.stage_index] if doc.status == "in_review" else None
         return ReviewRound(
-            story_id=strawberry.ID(doc.id), chain=doc.chain["name"], chain_id=str(doc.chain["id"]), stages=stages,
-            revision=doc.revision, content_hash=doc.content_hash, status=str(doc.status), current_stage=current,
-            return_reason=doc.return_reason, sign_offs=[_signoff(s) for _, s in sorted(doc.signoffs.items())],
-            publish_at=ms_to_dt(doc.publish_at), embargo_until=ms_to_dt(doc.embargo_until), handed_over=bool(doc.handed_over),
+            story_id=strawberry.ID(doc.id),
+            chain=doc.chain["name"],
+            chain_id=str(doc.chain["id"]),
+            stages=stages,
+            revision=doc.revision,
+            content_hash=doc.content_hash,
+            status=str(doc.status),
+            current_stage=current,
+            return_reason=doc.return_reason,
+            sign_offs=[_signoff(s) for _, s in sorted(doc.signoffs.items())],
+            publish_at=ms_to_dt(doc.publish_at),
+            embargo_until=ms_to_dt(doc.embargo_until),
+            handed_over=bool(doc.handed_over),
             correction_note=doc.correction_note,
-        )  # fmt: skip
+        )
 
 
 @strawberry.type(description="检查结果: a finding of the checks on a story (敏感词, 来源, 校对)")
@@ -168,9 +196,20 @@ class CheckFinding:
 
     @staticmethod
     def from_domain(f: DomainFinding) -> CheckFinding:
-        return CheckFinding(key=f.key, code=f.code, message=f.message, message_en=f.message_en, blocking=f.blocking,
-                            acknowledged=f.resolved, acknowledged_by=f.acknowledged_by, field=f.field, start=f.start,
-                            end=f.end, match=f.match, suggestion=f.suggestion)  # fmt: skip
+        return CheckFinding(
+            key=f.key,
+            code=f.code,
+            message=f.message,
+            message_en=f.message_en,
+            blocking=f.blocking,
+            acknowledged=f.resolved,
+            acknowledged_by=f.acknowledged_by,
+            field=f.field,
+            start=f.start,
+            end=f.end,
+            match=f.match,
+            suggestion=f.suggestion,
+        )
 
 
 @strawberry.type(
@@ -186,9 +225,14 @@ class TakedownRequest:
 
     @staticmethod
     def from_doc(doc: actions.PendingActionDoc) -> TakedownRequest:
-        return TakedownRequest(story_id=strawberry.ID(doc.story_id), status=doc.status,
-                               stage=ReviewStage(**doc.chain["stages"][doc.stage]), requested_by=doc.requested_by,
-                               reason=doc.reason, sign_off=_signoff(doc.signoff) if doc.signoff else None)  # fmt: skip
+        return TakedownRequest(
+            story_id=strawberry.ID(doc.story_id),
+            status=doc.status,
+            stage=ReviewStage(**doc.chain["stages"][doc.stage]),
+            requested_by=doc.requested_by,
+            reason=doc.reason,
+            sign_off=_signoff(doc.signoff) if doc.signoff else None,
+        )
 
 
 @strawberry.type(description="撤稿: done at once (no review needed) or waiting for review")
@@ -214,7 +258,9 @@ class SensitiveWord:
     note: str | None
 
 
-@strawberry.type(description="敏感词表: the center's words and its allowed 转载 sources, as setSensitiveWords saved them")
+@strawberry.type(
+    description="敏感词表: the center's words and its allowed 转载 sources, as setSensitiveWords saved them"
+)
 class SensitiveWordList:
     words: list[SensitiveWord]
     allowed_sources: list[str]
@@ -225,10 +271,21 @@ class SensitiveWordList:
     def from_doc(doc: wordlists.WordListDoc | None) -> SensitiveWordList:
         if doc is None:
             return SensitiveWordList(words=[], allowed_sources=[], updated_at=None, updated_by=None)
-        words = [SensitiveWord(text=w["text"], level=w.get("level") or "block", suggestion=w.get("suggestion"),
-                               note=w.get("note")) for w in doc.words]  # fmt: skip
-        return SensitiveWordList(words=words, allowed_sources=list(doc.allowed_sources),
-                                 updated_at=ms_to_dt(doc.updated_at), updated_by=doc.updated_by)  # fmt: skip
+        words = [
+            SensitiveWord(
+                text=w["text"],
+                level=w.get("level") or "block",
+                suggestion=w.get("suggestion"),
+                note=w.get("note"),
+            )
+            for w in doc.words
+        ]
+        return SensitiveWordList(
+            words=words,
+            allowed_sources=list(doc.allowed_sources),
+            updated_at=ms_to_dt(doc.updated_at),
+            updated_by=doc.updated_by,
+        )
 
 
 def _pm(info: Info[Context, None]) -> Any:
@@ -257,10 +314,16 @@ def _approval_check(info: Info[Context, None]) -> rounds.ApprovalCheck | None:
     given to the workflow's approvals that are not a sign-off (a correction approved at
     once, the schedule of a held approval)."""
     distribution = getattr(info.context.services, "distribution", None)
-    return functools.partial(precheck.refuse_undeliverable, distribution) if distribution is not None else None
+    return (
+        functools.partial(precheck.refuse_undeliverable, distribution)
+        if distribution is not None
+        else None
+    )
 
 
-async def _refuse_undeliverable_signoff(info: Info[Context, None], story_id: str, publish_at: int | None = None) -> None:
+async def _refuse_undeliverable_signoff(
+    info: Info[Context, None], story_id: str, publish_at: int | None = None
+) -> None:
     """The sign-off that would be the 签发 (the round's last stage) is refused when a planned
     channel would refuse the revision (APPROVAL_CHANNEL_PROBLEMS); earlier stages sign on."""
     distribution = getattr(info.context.services, "distribution", None)
@@ -269,12 +332,17 @@ async def _refuse_undeliverable_signoff(info: Info[Context, None], story_id: str
     rnd = await rounds.current(repo.scope.tenant, story_id, story)
     if distribution is None or rnd is None or rnd.status != RoundStatus.IN_REVIEW:
         return
-    if rnd.stage_index != len(rounds.to_domain(rnd).chain.stages) - 1 or rnd.content_hash != story.content_hash:
+    if (
+        rnd.stage_index != len(rounds.to_domain(rnd).chain.stages) - 1
+        or rnd.content_hash != story.content_hash
+    ):
         return  # not the last stage, or stale: the sign-off itself refuses that
     # with the time it is scheduled for (a sign-off with publishAt, or a schedule set during review)
     at = publish_at or rnd.publish_at
     data = rounds.approval_data(rnd, scheduled_at=at) if at else rounds.approval_data(rnd)
-    await precheck.refuse_undeliverable(distribution, await repo.revision(story_id, story.revision), data)
+    await precheck.refuse_undeliverable(
+        distribution, await repo.revision(story_id, story.revision), data
+    )
 
 
 def _ms(dt: datetime | None, name: str) -> int | None:
@@ -310,7 +378,9 @@ class WorkflowQuery:
             ReviewChain.from_doc(d) for d in await chains.list_chains(info.context.scope.tenant)
         ]
 
-    @strawberry.field(description="敏感词表: the center's sensitive words and allowed 转载 sources (center administrators)")
+    @strawberry.field(
+        description="敏感词表: the center's sensitive words and allowed 转载 sources (center administrators)"
+    )
     async def sensitive_words(self, info: Info[Context, None]) -> SensitiveWordList:
         return SensitiveWordList.from_doc(await wordlists.get(info.context.scope.tenant))
 
@@ -318,7 +388,9 @@ class WorkflowQuery:
     async def review_queue(self, info: Info[Context, None]) -> list[ReviewRound]:
         return [ReviewRound.from_doc(d) for d in await waiting_for(info.context.scope)]
 
-    @strawberry.field(description="待审撤稿: pending takedown requests at a stage the caller may sign, oldest first")
+    @strawberry.field(
+        description="待审撤稿: pending takedown requests at a stage the caller may sign, oldest first"
+    )
     async def takedown_queue(self, info: Info[Context, None]) -> list[TakedownRequest]:
         docs = await actions.takedown_queue(info.context.scope)
         return [TakedownRequest.from_doc(d) for d in docs]
@@ -393,14 +465,27 @@ class WorkflowMutation:
         "`publishAt`: 签发 with a scheduled publication time (定时发布)."
     )
     async def sign_off(
-        self, info: Info[Context, None], story_id: strawberry.ID, decision: DecisionEnum, opinion: str = "",  # type: ignore[valid-type]
-        expected_revision: int | None = None, publish_at: datetime | None = None,
-    ) -> ReviewRound:  # fmt: skip
+        self,
+        info: Info[Context, None],
+        story_id: strawberry.ID,
+        decision: DecisionEnum,  # type: ignore[valid-type]
+        opinion: str = "",
+        expected_revision: int | None = None,
+        publish_at: datetime | None = None,
+    ) -> ReviewRound:
         scope = info.context.scope
         if Decision(decision) == Decision.APPROVE:
             await _refuse_undeliverable_signoff(info, str(story_id), _ms(publish_at, "publishAt"))
-        _, doc = await rounds.sign_off(info.context.stories, scope.principal, str(story_id), Decision(decision), opinion,
-                                       _pm(info), expected_revision, _ms(publish_at, "publishAt"))  # fmt: skip
+        _, doc = await rounds.sign_off(
+            info.context.stories,
+            scope.principal,
+            str(story_id),
+            Decision(decision),
+            opinion,
+            _pm(info),
+            expected_revision,
+            _ms(publish_at, "publishAt"),
+        )
         return ReviewRound.from_doc(doc)
 
     @strawberry.mutation(
@@ -431,8 +516,13 @@ class WorkflowMutation:
         at: datetime,
         embargo_until: datetime | None = None,
     ) -> ReviewRound:
-        _, doc = await scheduling.schedule(info.context.stories, str(story_id), _ms(at, "at"),
-                                       _ms(embargo_until, "embargoUntil"), _approval_check(info))  # fmt: skip
+        _, doc = await scheduling.schedule(
+            info.context.stories,
+            str(story_id),
+            _ms(at, "at"),
+            _ms(embargo_until, "embargoUntil"),
+            _approval_check(info),
+        )
         return ReviewRound.from_doc(doc)
 
     @strawberry.mutation(
@@ -465,8 +555,14 @@ class WorkflowMutation:
         self, info: Info[Context, None], story_id: strawberry.ID, expected_version: int, reason: str
     ) -> TakedownResult:
         scope = info.context.scope
-        _, doc = await actions.request_takedown(info.context.stories, scope.principal, str(story_id), expected_version,
-                                                reason, _defaults(info))  # fmt: skip
+        _, doc = await actions.request_takedown(
+            info.context.stories,
+            scope.principal,
+            str(story_id),
+            expected_version,
+            reason,
+            _defaults(info),
+        )
         return TakedownResult(
             story_id=story_id,
             taken_down=doc is None,
@@ -501,6 +597,15 @@ class WorkflowMutation:
         if not changes:
             raise invalid("input", "没有要修改的内容", "nothing to change")
         scope = info.context.scope
-        _, doc = await actions.correct_story(info.context.stories, scope.principal, str(input.id), input.expected_version,
-                                             changes, note, _pm(info), _defaults(info), _approval_check(info))  # fmt: skip
+        _, doc = await actions.correct_story(
+            info.context.stories,
+            scope.principal,
+            str(input.id),
+            input.expected_version,
+            changes,
+            note,
+            _pm(info),
+            _defaults(info),
+            _approval_check(info),
+        )
         return ReviewRound.from_doc(doc)

@@ -51,7 +51,9 @@ def _fail(exc: Exception) -> None:
     from hub.errors import HubError
 
     if isinstance(exc, HubError):
-        console.print(f"[red]{exc.code}[/red] {exc.message_zh} / {exc.message_en}", soft_wrap=True)  # one line
+        console.print(
+            f"[red]{exc.code}[/red] {exc.message_zh} / {exc.message_en}", soft_wrap=True
+        )  # one line
         sys.exit(2)
     raise exc
 
@@ -75,7 +77,9 @@ def create_platform_admin(username: str, display_name: str, password: str) -> No
         platform = settings.platform_tenant
         if await TenantDoc.find_one({"_id": platform, "tenant": platform}) is None:
             await create_tenant(platform, "省级平台", CLI_ACTOR, kind="platform")
-        user = await UserRepository(_scope(platform)).create(username, display_name, password, [Grant(Role.PLATFORM_ADMIN)])
+        user = await UserRepository(_scope(platform)).create(
+            username, display_name, password, [Grant(Role.PLATFORM_ADMIN)]
+        )
         return user.id
 
     try:
@@ -116,25 +120,43 @@ def user() -> None:
 @click.option("--tenant", "tenant_id", required=True)
 @click.option("--username", required=True)
 @click.option("--display-name", required=True)
-@click.option("--grant", "grants", multiple=True, help="editor, reviewer:final, account_operator@<accountId> … (repeat)")
+@click.option(
+    "--grant",
+    "grants",
+    multiple=True,
+    help="editor, reviewer:final, account_operator@<accountId> … (repeat)",
+)
 @click.option("--email")
 @click.password_option("--password", confirmation_prompt=False, envvar="RONGHUB_USER_PASSWORD")
-def user_create(tenant_id: str, username: str, display_name: str, grants: tuple[str, ...], email: str | None, password: str) -> None:
+def user_create(
+    tenant_id: str,
+    username: str,
+    display_name: str,
+    grants: tuple[str, ...],
+    email: str | None,
+    password: str,
+) -> None:
     """Create a user with role grants in a center."""
     from hub.identity.directory import UserRepository, parse_grants
 
     async def work(settings: Settings) -> str:
-        doc = await UserRepository(_scope(tenant_id)).create(username, display_name, password, parse_grants(grants), email)
+        doc = await UserRepository(_scope(tenant_id)).create(
+            username, display_name, password, parse_grants(grants), email
+        )
         return doc.id
 
     try:
         user_id = _run(work)
     except Exception as exc:
         _fail(exc)
-    out.print(f"用户已创建 / user {username} ({user_id}) in {tenant_id}: {', '.join(grants) or '无角色 no roles'}")
+    out.print(
+        f"用户已创建 / user {username} ({user_id}) in {tenant_id}: {', '.join(grants) or '无角色 no roles'}"
+    )
 
 
-def _change_user(tenant_id: str, username: str, change: str, password: str | None = None) -> tuple[str, int]:
+def _change_user(
+    tenant_id: str, username: str, change: str, password: str | None = None
+) -> tuple[str, int]:
     """Disable/enable a user, reset their password or end their sessions, by username.
     A running hub refuses the user's older tokens within RONGHUB_KEY_REFRESH_SECONDS."""
     from hub.errors import Codes, HubError
@@ -178,7 +200,9 @@ def user_revoke_sessions(tenant_id: str, username: str) -> None:
 def user_disable(tenant_id: str, username: str) -> None:
     """Disable a user: no sign-in, every session ends."""
     user_id, epoch = _change_user(tenant_id, username, "disable")
-    out.print(f"用户已停用 / user {username} ({user_id}) disabled; sessions ended (session epoch {epoch})")
+    out.print(
+        f"用户已停用 / user {username} ({user_id}) disabled; sessions ended (session epoch {epoch})"
+    )
 
 
 @user.command("enable")
@@ -197,7 +221,9 @@ def user_enable(tenant_id: str, username: str) -> None:
 def user_reset_password(tenant_id: str, username: str, password: str) -> None:
     """Set a new password (forgets the failed sign-ins counted for the username); every session of the user ends."""
     user_id, epoch = _change_user(tenant_id, username, "password", password)
-    out.print(f"密码已重置 / password of {username} ({user_id}) reset; sessions ended (session epoch {epoch})")
+    out.print(
+        f"密码已重置 / password of {username} ({user_id}) reset; sessions ended (session epoch {epoch})"
+    )
 
 
 @click.group("client")
@@ -243,13 +269,21 @@ def _in_center(tenant_id: str, work: Callable[[Any], Awaitable[T]]) -> T:
 def _when(ms: int | None) -> str:
     from datetime import UTC, datetime
 
-    return "-" if ms is None else datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+    return (
+        "-"
+        if ms is None
+        else datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+    )
 
 
 def _iso(ms: int | None) -> str | None:
     from datetime import UTC, datetime
 
-    return None if ms is None else datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat().replace("+00:00", "Z")
+    return (
+        None
+        if ms is None
+        else datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat().replace("+00:00", "Z")
+    )
 
 
 def _day(ms: int | None) -> str:
@@ -269,7 +303,9 @@ async def _existing_center(tenant_id: str) -> None:
 
 @client.command("list")
 @click.option("--tenant", "tenant_id", required=True)
-@click.option("--json", "as_json", is_flag=True, help="every field as JSON (times in ISO 8601, UTC)")
+@click.option(
+    "--json", "as_json", is_flag=True, help="every field as JSON (times in ISO 8601, UTC)"
+)
 def client_list(tenant_id: str, as_json: bool) -> None:
     """List a center's clients: status, scopes, secret rotation, feed use. Never a secret."""
     import json
@@ -285,14 +321,24 @@ def client_list(tenant_id: str, as_json: bool) -> None:
 
     views = _in_center(tenant_id, work)
     if as_json:
-        rows = [{
-            "client_id": v.doc.id, "name": v.doc.name, "scopes": list(v.doc.scopes),
-            "status": "disabled" if v.doc.disabled else "active", "disabled_reason": v.doc.disabled_reason,
-            "created_at": _iso(v.doc.created_at), "secret_rotated_at": _iso(v.doc.secret_rotated_at),
-            "old_secret_until": _iso(max((p.expires_at for p in v.doc.previous_secrets), default=None)),
-            "feed_subscriptions": v.usage.feed_subscriptions, "webhook_endpoints": v.usage.webhook_endpoints,
-            "webhook_endpoints_paused": v.usage.webhook_endpoints_paused,
-        } for v in views]  # fmt: skip
+        rows = [
+            {
+                "client_id": v.doc.id,
+                "name": v.doc.name,
+                "scopes": list(v.doc.scopes),
+                "status": "disabled" if v.doc.disabled else "active",
+                "disabled_reason": v.doc.disabled_reason,
+                "created_at": _iso(v.doc.created_at),
+                "secret_rotated_at": _iso(v.doc.secret_rotated_at),
+                "old_secret_until": _iso(
+                    max((p.expires_at for p in v.doc.previous_secrets), default=None)
+                ),
+                "feed_subscriptions": v.usage.feed_subscriptions,
+                "webhook_endpoints": v.usage.webhook_endpoints,
+                "webhook_endpoints_paused": v.usage.webhook_endpoints_paused,
+            }
+            for v in views
+        ]
         click.echo(json.dumps({"tenant": tenant_id, "clients": rows}, ensure_ascii=False, indent=2))
         return
     # 80 columns: ids never cut, names fold; scopes and rotation times are in --json
@@ -303,8 +349,13 @@ def client_list(tenant_id: str, as_json: bool) -> None:
         table.add_column(header, no_wrap=True)
     for v in views:
         d, u = v.doc, v.usage
-        table.add_row(d.id, d.name, "停用 disabled" if d.disabled else "有效 active", _day(d.created_at),
-                      f"{u.feed_subscriptions}/{u.webhook_endpoints}")  # fmt: skip
+        table.add_row(
+            d.id,
+            d.name,
+            "停用 disabled" if d.disabled else "有效 active",
+            _day(d.created_at),
+            f"{u.feed_subscriptions}/{u.webhook_endpoints}",
+        )
     out.print(table)
     for v in views:
         if v.doc.disabled:
@@ -315,10 +366,21 @@ def client_list(tenant_id: str, as_json: bool) -> None:
 @client.command("rotate-secret")
 @click.option("--tenant", "tenant_id", required=True)
 @click.option("--client-id", required=True)
-@click.option("--keep-old-seconds", type=click.IntRange(0, 7 * 86_400), default=0, show_default=True,
-              help="the old secret keeps working this long (at most 7 days), so the partner can deploy the new one")
-@click.option("--end-sessions", is_flag=True, help="also refuse the tokens already issued (only with --keep-old-seconds 0)")
-def client_rotate_secret(tenant_id: str, client_id: str, keep_old_seconds: int, end_sessions: bool) -> None:
+@click.option(
+    "--keep-old-seconds",
+    type=click.IntRange(0, 7 * 86_400),
+    default=0,
+    show_default=True,
+    help="the old secret keeps working this long (at most 7 days), so the partner can deploy the new one",
+)
+@click.option(
+    "--end-sessions",
+    is_flag=True,
+    help="also refuse the tokens already issued (only with --keep-old-seconds 0)",
+)
+def client_rotate_secret(
+    tenant_id: str, client_id: str, keep_old_seconds: int, end_sessions: bool
+) -> None:
     """Give a client a new secret; prints it (shown once)."""
     from hub.identity import clients
 
@@ -328,11 +390,20 @@ def client_rotate_secret(tenant_id: str, client_id: str, keep_old_seconds: int, 
     view, secret = _in_center(tenant_id, work)
     out.print(f"client_id={view.doc.id}")
     out.print(f"client_secret={secret}")
-    old = [p.expires_at for p in view.doc.previous_secrets if p.retired_at == view.doc.secret_rotated_at]
-    console.print(f"旧密钥继续有效至 / old secret accepted until {_when(max(old))}" if old
-                  else "旧密钥即刻失效 / old secret refused from now on")
+    old = [
+        p.expires_at
+        for p in view.doc.previous_secrets
+        if p.retired_at == view.doc.secret_rotated_at
+    ]
+    console.print(
+        f"旧密钥继续有效至 / old secret accepted until {_when(max(old))}"
+        if old
+        else "旧密钥即刻失效 / old secret refused from now on"
+    )
     if end_sessions:
-        console.print(f"此前签发的令牌已失效 / tokens issued before are refused (session epoch {view.doc.session_epoch})")
+        console.print(
+            f"此前签发的令牌已失效 / tokens issued before are refused (session epoch {view.doc.session_epoch})"
+        )
 
 
 @client.command("disable")
@@ -347,8 +418,10 @@ def client_disable(tenant_id: str, client_id: str, reason: str) -> None:
         return await clients.disable(scope, client_id, reason)
 
     view = _in_center(tenant_id, work)
-    out.print(f"客户端已停用 / client {view.doc.id} ({view.doc.name}) disabled; tokens refused (session epoch "
-              f"{view.doc.session_epoch}); {view.usage.webhook_endpoints_paused} webhook endpoint(s) paused")  # fmt: skip
+    out.print(
+        f"客户端已停用 / client {view.doc.id} ({view.doc.name}) disabled; tokens refused (session epoch "
+        f"{view.doc.session_epoch}); {view.usage.webhook_endpoints_paused} webhook endpoint(s) paused"
+    )
 
 
 @client.command("enable")
@@ -362,8 +435,10 @@ def client_enable(tenant_id: str, client_id: str) -> None:
         return await clients.enable(scope, client_id)
 
     view = _in_center(tenant_id, work)
-    out.print(f"客户端已启用 / client {view.doc.id} ({view.doc.name}) enabled; "
-              f"{view.usage.webhook_endpoints_enabled} webhook endpoint(s) delivering")  # fmt: skip
+    out.print(
+        f"客户端已启用 / client {view.doc.id} ({view.doc.name}) enabled; "
+        f"{view.usage.webhook_endpoints_enabled} webhook endpoint(s) delivering"
+    )
 
 
 @click.group("keys")
@@ -372,7 +447,12 @@ def keys() -> None:
 
 
 @keys.command("rotate")
-@click.option("--now", "immediate", is_flag=True, help="sign with the new key at once (single-process deployments)")
+@click.option(
+    "--now",
+    "immediate",
+    is_flag=True,
+    help="sign with the new key at once (single-process deployments)",
+)
 def keys_rotate(immediate: bool) -> None:
     """Add a new signing key; old keys verify until their tokens expire."""
     from hub.audit.deferred import record
@@ -380,7 +460,14 @@ def keys_rotate(immediate: bool) -> None:
 
     async def work(settings: Settings) -> tuple[str, int]:
         doc = await rotate(settings, immediate=immediate)
-        await record(settings.platform_tenant, CLI_ACTOR, "keys.rotate", "signing_key", doc.id, {"activates_at": doc.activates_at})
+        await record(
+            settings.platform_tenant,
+            CLI_ACTOR,
+            "keys.rotate",
+            "signing_key",
+            doc.id,
+            {"activates_at": doc.activates_at},
+        )
         return doc.id, doc.activates_at
 
     kid, at = _run(work)
@@ -407,7 +494,9 @@ def audit_verify(tenant_id: str | None) -> None:
     for name, count, problems in results:
         if problems:
             broken = True
-            out.print(f"[red]已损坏 BROKEN[/red] {name}: {count} 条 entries, {len(problems)} 处问题 problem(s)")
+            out.print(
+                f"[red]已损坏 BROKEN[/red] {name}: {count} 条 entries, {len(problems)} 处问题 problem(s)"
+            )
             for p in problems:
                 out.print(f"  {p}")
         else:

@@ -60,9 +60,13 @@ def after_rotation(
 ) -> list[PreviousClientSecret]:
     """The old secrets accepted after replacing `current_hash` at `now`, oldest first."""
     until = now + keep_old_seconds * 1000
-    kept = [p.model_copy(update={"expires_at": min(p.expires_at, until)}) for p in live(previous, now)]
+    kept = [
+        p.model_copy(update={"expires_at": min(p.expires_at, until)}) for p in live(previous, now)
+    ]
     if keep_old_seconds > 0:
-        kept.append(PreviousClientSecret(secret_hash=current_hash, retired_at=now, expires_at=until))
+        kept.append(
+            PreviousClientSecret(secret_hash=current_hash, retired_at=now, expires_at=until)
+        )
     kept = [p for p in kept if p.expires_at > now]
     return kept[-MAX_PREVIOUS_SECRETS:]
 
@@ -75,7 +79,13 @@ def check_reason(reason: str) -> str:
     """The reason for disabling a client: required (it goes to the audit log), bounded."""
     text = reason.strip()
     if not text:
-        raise invalid("reason", "请填写停用原因(写入审计日志)", "a reason is required (it is audited)")
+        raise invalid(
+            "reason", "请填写停用原因(写入审计日志)", "a reason is required (it is audited)"
+        )
     if len(text) > MAX_REASON_CHARS:
-        raise invalid("reason", f"停用原因最多 {MAX_REASON_CHARS} 字", f"at most {MAX_REASON_CHARS} characters")
+        raise invalid(
+            "reason",
+            f"停用原因最多 {MAX_REASON_CHARS} 字",
+            f"at most {MAX_REASON_CHARS} characters",
+        )
     return text

@@ -49,7 +49,9 @@ async def usage(tenant: str, client_ids: list[str] | None = None) -> dict[str, C
         q["client_id"] = {"$in": client_ids}
     owner: dict[str, str] = {}
     subs: dict[str, int] = {}
-    async for s in SubscriptionDoc.get_pymongo_collection().find(q, {"client_id": 1, "disabled_at": 1}):
+    async for s in SubscriptionDoc.get_pymongo_collection().find(
+        q, {"client_id": 1, "disabled_at": 1}
+    ):
         owner[str(s["_id"])] = str(s["client_id"])
         if s.get("disabled_at") is None:
             subs[str(s["client_id"])] = subs.get(str(s["client_id"]), 0) + 1
@@ -65,10 +67,16 @@ async def usage(tenant: str, client_ids: list[str] | None = None) -> dict[str, C
         out[cid] = ClientUsage(
             feed_subscriptions=subs.get(cid, 0),
             webhook_endpoints=len(rows),
-            webhook_endpoints_enabled=sum(1 for r in rows if r.get("state") == EndpointState.ENABLED.value),
-            webhook_endpoints_paused=sum(1 for r in rows if r.get("state") == EndpointState.DISABLED.value
-                                         and r.get("disabled_reason") == DisabledReason.CLIENT.value),
-        )  # fmt: skip
+            webhook_endpoints_enabled=sum(
+                1 for r in rows if r.get("state") == EndpointState.ENABLED.value
+            ),
+            webhook_endpoints_paused=sum(
+                1
+                for r in rows
+                if r.get("state") == EndpointState.DISABLED.value
+                and r.get("disabled_reason") == DisabledReason.CLIENT.value
+            ),
+        )
     return out
 
 
@@ -88,12 +96,27 @@ async def rotate_secret(
 ) -> tuple[ClientView, str]:
     """A new secret (returned once); the old one works `keep_old_seconds` more. Tokens
     already issued stay valid until they expire, unless `end_sessions` (with 0)."""
-    doc, secret = await ClientRepository(scope).rotate_secret(client_id, keep_old_seconds, end_sessions)
-    until = max((p.expires_at for p in doc.previous_secrets if p.retired_at == doc.secret_rotated_at), default=None)
-    await record(scope.tenant, scope.actor, "client.rotate_secret", "client", doc.id, {
-        "keep_old_seconds": keep_old_seconds, "old_secret_expires_at": until, "end_sessions": end_sessions,
-        "session_epoch": doc.session_epoch, "previous_secrets": len(doc.previous_secrets),
-    })  # fmt: skip
+    doc, secret = await ClientRepository(scope).rotate_secret(
+        client_id, keep_old_seconds, end_sessions
+    )
+    until = max(
+        (p.expires_at for p in doc.previous_secrets if p.retired_at == doc.secret_rotated_at),
+        default=None,
+    )
+    await record(
+        scope.tenant,
+        scope.actor,
+        "client.rotate_secret",
+        "client",
+        doc.id,
+        {
+            "keep_old_seconds": keep_old_seconds,
+            "old_secret_expires_at": until,
+            "end_sessions": end_sessions,
+            "session_epoch": doc.session_epoch,
+            "previous_secrets": len(doc.previous_secrets),
+        },
+    )
     return await _view(doc), secret
 
 
@@ -102,12 +125,23 @@ async def disable(scope: Scope, client_id: str, reason: str) -> ClientView:
     refused, its webhook deliveries paused (kept, not dropped)."""
     repo = ClientRepository(scope)
     doc, changed = await repo.set_disabled(client_id, reason)
-    paused = await webhooks.pause_client(scope.tenant, doc.id, f"合作方已停用:{doc.disabled_reason or ''}")
+    paused = await webhooks.pause_client(
+        scope.tenant, doc.id, f"合作方已停用:{doc.disabled_reason or ''}"
+    )
     if changed or paused:
-        await record(scope.tenant, scope.actor, "client.disable", "client", doc.id, {
-            "reason": doc.disabled_reason, "session_epoch": doc.session_epoch, "webhook_endpoints_paused": paused,
-            "already_disabled": not changed,
-        })  # fmt: skip
+        await record(
+            scope.tenant,
+            scope.actor,
+            "client.disable",
+            "client",
+            doc.id,
+            {
+                "reason": doc.disabled_reason,
+                "session_epoch": doc.session_epoch,
+                "webhook_endpoints_paused": paused,
+                "already_disabled": not changed,
+            },
+        )
     return await _view(doc)
 
 
@@ -117,7 +151,15 @@ async def enable(scope: Scope, client_id: str) -> ClientView:
     doc, changed = await ClientRepository(scope).set_disabled(client_id, None)
     resumed = await webhooks.resume_client(scope.tenant, doc.id) if not doc.disabled else []
     if changed or resumed:
-        await record(scope.tenant, scope.actor, "client.enable", "client", doc.id, {
-            "webhook_endpoints_resumed": resumed, "already_enabled": not changed,
-        })  # fmt: skip
+        await record(
+            scope.tenant,
+            scope.actor,
+            "client.enable",
+            "client",
+            doc.id,
+            {
+                "webhook_endpoints_resumed": resumed,
+                "already_enabled": not changed,
+            },
+        )
     return await _view(doc)

@@ -42,20 +42,38 @@ class ShareRepository:
         if await TenantDoc.find_one({"_id": to_tenant, "tenant": to_tenant}) is None:
             raise HubError(Codes.NOT_FOUND, what_zh="中心", what_en="tenant", id=to_tenant)
         grant = ShareGrantDoc(
-            tenant=self.scope.tenant, story_id=story.id, to_tenant=to_tenant, note=note,
-            offered_by=self.scope.actor, source_version=story.version,
+            tenant=self.scope.tenant,
+            story_id=story.id,
+            to_tenant=to_tenant,
+            note=note,
+            offered_by=self.scope.actor,
+            source_version=story.version,
         )
         await grant.insert()
-        await record(self.scope.tenant, self.scope.actor, "share.offer", "story", story.id,
-                     {"grant": grant.id, "to": to_tenant, "version": story.version})
+        await record(
+            self.scope.tenant,
+            self.scope.actor,
+            "share.offer",
+            "story",
+            story.id,
+            {"grant": grant.id, "to": to_tenant, "version": story.version},
+        )
         return grant
 
     async def outgoing(self) -> list[ShareGrantDoc]:
-        return await ShareGrantDoc.find({"tenant": self.scope.tenant}).sort([("offered_at", SortDirection.DESCENDING)]).to_list()
+        return (
+            await ShareGrantDoc.find({"tenant": self.scope.tenant})
+            .sort([("offered_at", SortDirection.DESCENDING)])
+            .to_list()
+        )
 
     async def incoming(self) -> list[ShareGrantDoc]:
         """Grants offered to this tenant (the only cross-tenant listing: by `to_tenant`)."""
-        return await ShareGrantDoc.find({"to_tenant": self.scope.tenant}).sort([("offered_at", SortDirection.DESCENDING)]).to_list()
+        return (
+            await ShareGrantDoc.find({"to_tenant": self.scope.tenant})
+            .sort([("offered_at", SortDirection.DESCENDING)])
+            .to_list()
+        )
 
     async def _incoming_grant(self, grant_id: str) -> ShareGrantDoc:
         grant = await ShareGrantDoc.find_one({"_id": grant_id, "to_tenant": self.scope.tenant})
@@ -67,7 +85,10 @@ class ShareRepository:
         """The offered revision of the story, readable by the receiving tenant only."""
         grant = await self._incoming_grant(grant_id)
         rev = await RevisionDoc.find_one(
-            {"tenant": grant.tenant, "_id": RevisionDoc.make_id(grant.story_id, grant.source_version or 1)}
+            {
+                "tenant": grant.tenant,
+                "_id": RevisionDoc.make_id(grant.story_id, grant.source_version or 1),
+            }
         )
         if rev is None:
             raise _grant_not_found(grant_id)
@@ -82,11 +103,15 @@ class ShareRepository:
             return_document=ReturnDocument.AFTER,
         )
         if claimed is None:
-            raise invalid("grantId", "这篇共享稿件已被采用", "this shared story has already been taken")
+            raise invalid(
+                "grantId", "这篇共享稿件已被采用", "this shared story has already been taken"
+            )
         origin = await TenantDoc.find_one({"_id": grant.tenant, "tenant": grant.tenant})
         content = rev.content.model_dump()
         fields: dict[str, Any] = {
-            k: v for k, v in content.items() if k not in ("column_id", "cover_asset_id", "asset_ids")
+            k: v
+            for k, v in content.items()
+            if k not in ("column_id", "cover_asset_id", "asset_ids")
         }
         fields["source"] = {
             **content.get("source", {}),
@@ -98,7 +123,20 @@ class ShareRepository:
         await ShareGrantDoc.get_pymongo_collection().update_one(
             {"_id": grant.id, "to_tenant": self.scope.tenant}, {"$set": {"taken_story_id": copy.id}}
         )
-        details = {"grant": grant.id, "from": grant.tenant, "story": grant.story_id, "version": grant.source_version, "copy": copy.id}
+        details = {
+            "grant": grant.id,
+            "from": grant.tenant,
+            "story": grant.story_id,
+            "version": grant.source_version,
+            "copy": copy.id,
+        }
         await record(self.scope.tenant, self.scope.actor, "share.take", "story", copy.id, details)
-        await record(grant.tenant, self.scope.actor, "share.taken", "story", grant.story_id, {**details, "by": self.scope.tenant})
+        await record(
+            grant.tenant,
+            self.scope.actor,
+            "share.taken",
+            "story",
+            grant.story_id,
+            {**details, "by": self.scope.tenant},
+        )
         return copy

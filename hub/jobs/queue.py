@@ -150,7 +150,12 @@ async def defer(job: JobDoc, until_ms: int, reason: str | None) -> None:
     """Put the job back to run at `until_ms`, giving back the attempt its claim counted
     (`reason`, when given, is kept as its last error)."""
     now = now_ms()
-    fields: dict[str, Any] = {"state": JobState.PENDING.value, "ready_at": until_ms, "updated_at": now, "lease_owner": None}
+    fields: dict[str, Any] = {
+        "state": JobState.PENDING.value,
+        "ready_at": until_ms,
+        "updated_at": now,
+        "lease_owner": None,
+    }
     if reason is not None:
         fields["last_error"] = reason[:2_000]
     res = await _coll().update_one(_mine(job), {"$set": fields, "$inc": {"attempts": -1}})
@@ -169,7 +174,9 @@ async def dead_letters(scope: Scope, consumer: str | None = None, limit: int = 1
     q: dict[str, Any] = {"tenant": scope.tenant, "state": JobState.DEAD.value}
     if consumer:
         q["consumer"] = consumer
-    return await JobDoc.find(q).sort([("updated_at", SortDirection.DESCENDING)]).limit(limit).to_list()
+    return (
+        await JobDoc.find(q).sort([("updated_at", SortDirection.DESCENDING)]).limit(limit).to_list()
+    )
 
 
 async def replay(scope: Scope, job_id: str) -> JobDoc:

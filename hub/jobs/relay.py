@@ -34,8 +34,14 @@ async def relay_story(doc: StoryDoc, consumers: Sequence[Consumer]) -> int:
                 continue
             if consumer.needed is not None and not await consumer.needed(doc.tenant, payload):
                 continue
-            due = entry.created_at + int(consumer.delay_seconds * 1000) if consumer.delay_seconds else None
-            created += await queue.enqueue(doc.tenant, consumer.name, entry.kind, entry_id, payload, ready_at=due)
+            due = (
+                entry.created_at + int(consumer.delay_seconds * 1000)
+                if consumer.delay_seconds
+                else None
+            )
+            created += await queue.enqueue(
+                doc.tenant, consumer.name, entry.kind, entry_id, payload, ready_at=due
+            )
     coll = StoryDoc.get_pymongo_collection()
     cleared = await coll.update_one(
         {"_id": doc.id, "version": doc.version},

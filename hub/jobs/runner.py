@@ -42,8 +42,12 @@ async def _work(settings: Settings, uri: str) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    state = WorkerState(settings=settings, database=database, distribution=build_distribution(settings),
-                        wenzheng_clock=clock_for(settings.wenzheng_clock_file))  # fmt: skip
+    state = WorkerState(
+        settings=settings,
+        database=database,
+        distribution=build_distribution(settings),
+        wenzheng_clock=clock_for(settings.wenzheng_clock_file),
+    )
     if settings.meili_url:
         # Meilisearch takes writes from any process; the embedded tantivy index has one
         # writer, the API process, whose in-process worker then does the indexing.
@@ -55,8 +59,12 @@ async def _work(settings: Settings, uri: str) -> None:
             "is updated by the API process's in-process worker; use Meilisearch to index from workers."
         )
     try:
-        async with running_worker(builtin_consumers(state), relay_also=consumers_elsewhere(state)) as worker:
-            console.print(f"worker {worker.owner} 已启动 / started: {', '.join(c.name for c in worker.consumers)}")
+        async with running_worker(
+            builtin_consumers(state), relay_also=consumers_elsewhere(state)
+        ) as worker:
+            console.print(
+                f"worker {worker.owner} 已启动 / started: {', '.join(c.name for c in worker.consumers)}"
+            )
             async with wenzheng_deadlines.following(state.wenzheng_clock):
                 await stop.wait()
     finally:

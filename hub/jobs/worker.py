@@ -33,9 +33,12 @@ class Worker:
     """Runs consumers' jobs. Any number of workers may run against the same store."""
 
     def __init__(
-        self, consumers: Sequence[Consumer], idle_sleep: float = 0.2, owner: str | None = None,
+        self,
+        consumers: Sequence[Consumer],
+        idle_sleep: float = 0.2,
+        owner: str | None = None,
         relay_also: Sequence[Consumer] = (),
-    ) -> None:  # fmt: skip
+    ) -> None:
         names = [c.name for c in [*consumers, *relay_also]]
         if len(set(names)) != len(names):
             raise ValueError(f"duplicate consumer names: {names}")
@@ -69,7 +72,9 @@ class Worker:
         try:
             while True:
                 await slots.acquire()
-                job = await queue.claim(consumer.name, self.owner, int(consumer.lease_seconds * 1000))
+                job = await queue.claim(
+                    consumer.name, self.owner, int(consumer.lease_seconds * 1000)
+                )
                 if job is None:
                     slots.release()
                     break
@@ -150,10 +155,18 @@ class Worker:
                 await beat
 
     async def _record_failure(
-        self, consumer: Consumer, job: JobDoc, reason: str, *, permanent: bool = False, retry_after: float | None = None
+        self,
+        consumer: Consumer,
+        job: JobDoc,
+        reason: str,
+        *,
+        permanent: bool = False,
+        retry_after: float | None = None,
     ) -> None:
         with contextlib.suppress(queue.LeaseLost):
-            state = await queue.fail(job, reason, consumer.policy, retry_after_s=retry_after, permanent=permanent)
+            state = await queue.fail(
+                job, reason, consumer.policy, retry_after_s=retry_after, permanent=permanent
+            )
             log.info("worker.job_failed", job=job.id, state=state.value, reason=reason[:200])
 
     @staticmethod

@@ -94,7 +94,9 @@ class AssetStore:
         docs = await cursors.page_after(AssetDoc, q, "created_at", after, first + 1)
         has_next = len(docs) > first
         docs = docs[:first]
-        return AssetPage(docs, [cursors.encode("created_at", d.created_at, d.id) for d in docs], has_next)
+        return AssetPage(
+            docs, [cursors.encode("created_at", d.created_at, d.id) for d in docs], has_next
+        )
 
     async def update(self, asset_id: str, changes: dict[str, Any]) -> AssetDoc:
         """Change descriptive fields (alt, credit, copyright, focal point...)."""
@@ -105,24 +107,32 @@ class AssetStore:
                 raise invalid(name, "此字段不能修改", "this field cannot be changed")
             if name.startswith("focal_"):
                 if value is None or not 0.0 <= float(value) <= 1.0:
-                    raise invalid(name, "焦点坐标应在 0 到 1 之间", "the focal point must be between 0 and 1")
+                    raise invalid(
+                        name, "焦点坐标应在 0 到 1 之间", "the focal point must be between 0 and 1"
+                    )
                 value = float(value)
             elif value is not None:
                 value = str(value).strip()
                 if len(value) > MAX_TEXT:
-                    raise invalid(name, f"不能超过 {MAX_TEXT} 个字符", f"at most {MAX_TEXT} characters")
+                    raise invalid(
+                        name, f"不能超过 {MAX_TEXT} 个字符", f"at most {MAX_TEXT} characters"
+                    )
                 value = check_plain_text(name, value) or None
             fields[name] = value
         fields["updated_at"] = now_ms()
         raw = await self._coll.find_one_and_update(
-            {"_id": asset_id, "tenant": self.scope.tenant}, {"$set": fields}, return_document=ReturnDocument.AFTER
+            {"_id": asset_id, "tenant": self.scope.tenant},
+            {"$set": fields},
+            return_document=ReturnDocument.AFTER,
         )
         if raw is None:
             raise not_found(asset_id)
         return AssetDoc.model_validate(raw)
 
     async def add_rendition(self, asset_id: str, key: str) -> None:
-        await self._coll.update_one({"_id": asset_id, "tenant": self.scope.tenant}, {"$addToSet": {"renditions": key}})
+        await self._coll.update_one(
+            {"_id": asset_id, "tenant": self.scope.tenant}, {"$addToSet": {"renditions": key}}
+        )
 
     # ---- references ------------------------------------------------------------------
     async def attach(self, story_id: str, asset_ids: Iterable[str]) -> None:
@@ -130,7 +140,8 @@ class AssetStore:
         ids = sorted(set(asset_ids))
         if ids:
             await self._coll.update_many(
-                {"tenant": self.scope.tenant, "_id": {"$in": ids}}, {"$addToSet": {"refs": story_id}}
+                {"tenant": self.scope.tenant, "_id": {"$in": ids}},
+                {"$addToSet": {"refs": story_id}},
             )
 
     async def detach(self, story_id: str, asset_ids: Iterable[str]) -> None:
@@ -150,7 +161,8 @@ class AssetStore:
     async def release_story(self, story_id: str) -> None:
         """A story is deleted: it uses no asset any more (the assets themselves stay)."""
         await self._coll.update_many(
-            {"tenant": self.scope.tenant, "refs": {"$all": [story_id]}}, {"$pull": {"refs": story_id}}
+            {"tenant": self.scope.tenant, "refs": {"$all": [story_id]}},
+            {"$pull": {"refs": story_id}},
         )
 
     async def users(self, asset_id: str) -> list[str]:
@@ -179,7 +191,9 @@ class AssetStore:
             await self._coll.update_one(
                 {"_id": asset_id, "tenant": self.scope.tenant}, {"$pull": {"refs": {"$in": stale}}}
             )
-        deleted = await self._coll.find_one_and_delete({"_id": asset_id, "tenant": self.scope.tenant, "refs": {"$size": 0}})
+        deleted = await self._coll.find_one_and_delete(
+            {"_id": asset_id, "tenant": self.scope.tenant, "refs": {"$size": 0}}
+        )
         if deleted is None:
             fresh = await self.require(asset_id)
             raise HubError(MediaCodes.ASSET_IN_USE, count=len(fresh.refs), stories=fresh.refs[:20])
@@ -187,5 +201,6 @@ class AssetStore:
 
     async def attach_many(self, asset_id: str, story_ids: list[str]) -> None:
         await self._coll.update_one(
-            {"_id": asset_id, "tenant": self.scope.tenant}, {"$addToSet": {"refs": {"$each": story_ids}}}
+            {"_id": asset_id, "tenant": self.scope.tenant},
+            {"$addToSet": {"refs": {"$each": story_ids}}},
         )

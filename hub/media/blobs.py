@@ -69,14 +69,18 @@ class BlobStore(Protocol):
     backend: str
     """`filesystem` or `s3`."""
 
-    async def put(self, key: str, chunks: AsyncIterable[bytes], content_type: str | None = None) -> int:
+    async def put(
+        self, key: str, chunks: AsyncIterable[bytes], content_type: str | None = None
+    ) -> int:
         """Store the chunks under `key` atomically (all or nothing); returns the byte count.
 
         If the iterator raises, nothing is stored and an earlier blob under the key stays.
         """
         ...
 
-    def get(self, key: str, offset: int = 0, length: int | None = None, chunk_size: int = DEFAULT_CHUNK) -> AsyncIterator[bytes]:
+    def get(
+        self, key: str, offset: int = 0, length: int | None = None, chunk_size: int = DEFAULT_CHUNK
+    ) -> AsyncIterator[bytes]:
         """Stream `length` bytes (all, if None) from `offset`. Raises BlobNotFound / BadRange."""
         ...
 
@@ -92,7 +96,9 @@ class BlobStore(Protocol):
         """Remove the blob; deleting a missing blob is not an error."""
         ...
 
-    async def signed_url(self, key: str, ttl_seconds: int, content_type: str | None = None, now: float | None = None) -> str:
+    async def signed_url(
+        self, key: str, ttl_seconds: int, content_type: str | None = None, now: float | None = None
+    ) -> str:
         """A URL that serves the blob without a token until it expires.
 
         S3 gives an absolute presigned URL; the filesystem backend gives the hub's own
@@ -116,7 +122,9 @@ class BlobStore(Protocol):
         ...
 
 
-def open_chunks(store: BlobStore, key: str, chunk_size: int = DEFAULT_CHUNK) -> AsyncIterator[bytes]:
+def open_chunks(
+    store: BlobStore, key: str, chunk_size: int = DEFAULT_CHUNK
+) -> AsyncIterator[bytes]:
     """Read a blob as chunks of at most `chunk_size` bytes: what channel plugins call
     (e.g. the 抖音 chunked upload reads a video in 20 MB parts)."""
     return store.get(key, chunk_size=chunk_size)
@@ -162,7 +170,12 @@ async def materialized(store: BlobStore, key: str, suffix: str = "") -> AsyncIte
 
 def split_range(offset: int, length: int | None, size: int) -> tuple[int, int]:
     """Validate a range against a blob size; returns (offset, length) with length resolved."""
-    if offset < 0 or (length is not None and length < 0) or (offset > size) or (offset == size and size > 0 and length != 0):
+    if (
+        offset < 0
+        or (length is not None and length < 0)
+        or (offset > size)
+        or (offset == size and size > 0 and length != 0)
+    ):
         raise BadRange(size)
     if length is None:
         length = size - offset

@@ -77,7 +77,9 @@ class UploadUse:
     keys: frozenset[str]
 
 
-def leftovers(entries: Iterable[BlobEntry], use: UploadUse | None, cutoff: float) -> list[BlobEntry]:
+def leftovers(
+    entries: Iterable[BlobEntry], use: UploadUse | None, cutoff: float
+) -> list[BlobEntry]:
     """The entries under one upload's folder that nothing uses and that were last
     touched before `cutoff` (unix seconds): everything of an upload that is gone or
     closed; of a live upload, unfinished writes and blobs that are not its parts
@@ -86,7 +88,12 @@ def leftovers(entries: Iterable[BlobEntry], use: UploadUse | None, cutoff: float
     for entry in entries:
         if entry.modified >= cutoff:
             continue  # may be a write that is about to be recorded
-        if use is None or use.status not in LIVE or entry.partial is not None or entry.key not in use.keys:
+        if (
+            use is None
+            or use.status not in LIVE
+            or entry.partial is not None
+            or entry.key not in use.keys
+        ):
             found.append(entry)
     return found
 
@@ -109,7 +116,11 @@ def sweep_slot(due: int, granularity: int, after: int | None = None) -> int:
 
 def idle_text(seconds: int) -> tuple[str, str]:
     """A duration as an editor reads it, in Chinese and English ("24 小时", "24 hours")."""
-    units = ((86_400, 2 * 86_400, "天", "day"), (3_600, 3_600, "小时", "hour"), (60, 60, "分钟", "minute"))
+    units = (
+        (86_400, 2 * 86_400, "天", "day"),
+        (3_600, 3_600, "小时", "hour"),
+        (60, 60, "分钟", "minute"),
+    )
     for size, smallest, zh, en in units:  # a day is still "24 小时"; days from two on
         if seconds >= smallest and seconds % size == 0:
             n = seconds // size

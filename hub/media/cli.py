@@ -14,7 +14,12 @@ def media() -> None:
 
 @media.command("gc")
 @click.option("--dry-run", is_flag=True, help="only list what would be expired and removed")
-@click.option("--tenant", "tenants", multiple=True, help="only this center (repeatable; default: every center)")
+@click.option(
+    "--tenant",
+    "tenants",
+    multiple=True,
+    help="only this center (repeatable; default: every center)",
+)
 @click.option(
     "--older-than",
     type=click.IntRange(min=0),
@@ -37,13 +42,18 @@ def gc_command(dry_run: bool, tenants: tuple[str, ...], older_than: int | None) 
         service = media_service(settings)
         reports = []
         for tenant in tenants or await gc.tenants_to_sweep():
-            reports.append(await gc.sweep(service, tenant, older_than_s=older_than, dry_run=dry_run))
+            reports.append(
+                await gc.sweep(service, tenant, older_than_s=older_than, dry_run=dry_run)
+            )
         return reports
 
     reports = _run(work)
     now = now_ms()
-    verb = (("将过期 would expire", "将完成 would finish", "将删除 would remove", "将中止 would abort") if dry_run
-            else ("已过期 expired", "已完成 finished", "已删除 removed", "已中止 aborted"))  # fmt: skip
+    verb = (
+        ("将过期 would expire", "将完成 would finish", "将删除 would remove", "将中止 would abort")
+        if dry_run
+        else ("已过期 expired", "已完成 finished", "已删除 removed", "已中止 aborted")
+    )
     uploads = blobs = size = 0
     for report in reports:
         for docs, word in ((report.expired, verb[0]), (report.finished, verb[1])):
@@ -60,5 +70,7 @@ def gc_command(dry_run: bool, tenants: tuple[str, ...], older_than: int | None) 
         blobs += len(report.blobs)
         size += report.bytes
     done = "待清理 / to clean up" if dry_run else "已清理 / cleaned up"
-    out.print(f"{done}: 上传 {uploads} 个, 文件 {blobs} 个, {size} 字节, {len(reports)} 个中心 / "
-              f"{uploads} uploads, {blobs} files, {size} bytes in {len(reports)} centers")
+    out.print(
+        f"{done}: 上传 {uploads} 个, 文件 {blobs} 个, {size} 字节, {len(reports)} 个中心 / "
+        f"{uploads} uploads, {blobs} files, {size} bytes in {len(reports)} centers"
+    )

@@ -29,8 +29,12 @@ T = TypeVar("T")
 
 
 def too_large(pixels: int, max_pixels: int, **size: int) -> HubError:
-    return HubError(MediaCodes.IMAGE_TOO_LARGE, megapixels=round(pixels / 1e6, 1), limit=round(max_pixels / 1e6, 1),
-                    **size)  # fmt: skip
+    return HubError(
+        MediaCodes.IMAGE_TOO_LARGE,
+        megapixels=round(pixels / 1e6, 1),
+        limit=round(max_pixels / 1e6, 1),
+        **size,
+    )
 
 
 def check_size(width: int, height: int, max_pixels: int) -> None:
@@ -105,9 +109,9 @@ class DecodeGate:
     def __init__(self, places: int, on_decode: Callable[[int], None] | None = None) -> None:
         self.places = places
         self.on_decode = on_decode
-        self._semaphores: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
-            weakref.WeakKeyDictionary()
-        )
+        self._semaphores: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, asyncio.Semaphore
+        ] = weakref.WeakKeyDictionary()
 
     def _semaphore(self) -> asyncio.Semaphore:
         loop = asyncio.get_running_loop()

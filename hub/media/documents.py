@@ -51,7 +51,9 @@ class UploadDoc(TenantDocument):
     meta: dict[str, str] = Field(default_factory=dict)  # title, alt, credit... for the asset
     created_by: str | None = None
     created_at: int = Field(default_factory=now_ms)
-    updated_at: int = Field(default_factory=now_ms)  # last touched: created, a part starting or stored, completing
+    updated_at: int = Field(
+        default_factory=now_ms
+    )  # last touched: created, a part starting or stored, completing
     expired_at: int | None = None
 
     def part_list(self) -> list[UploadPart]:
@@ -59,7 +61,9 @@ class UploadDoc(TenantDocument):
 
     class Settings:
         name = "media_uploads"
-        indexes: ClassVar[list[Any]] = [IndexModel([("tenant", 1), ("status", 1), ("updated_at", 1)])]
+        indexes: ClassVar[list[Any]] = [
+            IndexModel([("tenant", 1), ("status", 1), ("updated_at", 1)])
+        ]
 
 
 MEDIA_MODELS: list[type[Document]] = [UploadDoc]

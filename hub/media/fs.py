@@ -37,7 +37,9 @@ class FilesystemBlobStore:
 
     backend = "filesystem"
 
-    def __init__(self, root: Path, url_secret: bytes, url_bucket_seconds: int = DEFAULT_BUCKET_SECONDS) -> None:
+    def __init__(
+        self, root: Path, url_secret: bytes, url_bucket_seconds: int = DEFAULT_BUCKET_SECONDS
+    ) -> None:
         self.root = root
         self.url_secret = url_secret
         self.url_bucket_seconds = url_bucket_seconds
@@ -48,7 +50,9 @@ class FilesystemBlobStore:
     def local_path(self, key: str) -> Path | None:
         return self._path(key)
 
-    async def put(self, key: str, chunks: AsyncIterable[bytes], content_type: str | None = None) -> int:
+    async def put(
+        self, key: str, chunks: AsyncIterable[bytes], content_type: str | None = None
+    ) -> int:
         path = self._path(key)
         tmp = path.parent / f"{TMP_PREFIX}{path.name}.{secrets.token_hex(6)}"
         handle = await asyncio.to_thread(_create, tmp)
@@ -68,7 +72,9 @@ class FilesystemBlobStore:
             raise
         return written
 
-    async def get(self, key: str, offset: int = 0, length: int | None = None, chunk_size: int = DEFAULT_CHUNK) -> AsyncIterator[bytes]:
+    async def get(
+        self, key: str, offset: int = 0, length: int | None = None, chunk_size: int = DEFAULT_CHUNK
+    ) -> AsyncIterator[bytes]:
         path = self._path(key)
         try:
             handle = await asyncio.to_thread(open, path, "rb")
@@ -97,7 +103,9 @@ class FilesystemBlobStore:
         with contextlib.suppress(FileNotFoundError):
             await asyncio.to_thread(os.unlink, self._path(key))
 
-    async def signed_url(self, key: str, ttl_seconds: int, content_type: str | None = None, now: float | None = None) -> str:
+    async def signed_url(
+        self, key: str, ttl_seconds: int, content_type: str | None = None, now: float | None = None
+    ) -> str:
         check_key(key)
         expires = expiry(time.time() if now is None else now, ttl_seconds, self.url_bucket_seconds)
         note_expiry(expires)

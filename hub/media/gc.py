@@ -69,7 +69,9 @@ class SweepReport:
     tenant: str
     dry_run: bool = False
     expired: list[UploadDoc] = field(default_factory=list)
-    finished: list[UploadDoc] = field(default_factory=list)  # crashed `complete`s whose asset exists
+    finished: list[UploadDoc] = field(
+        default_factory=list
+    )  # crashed `complete`s whose asset exists
     blobs: list[BlobEntry] = field(default_factory=list)
 
     @property
@@ -102,7 +104,9 @@ async def schedule(settings: Settings, tenant: str, due: int, after: int | None 
     slot = sweep_slot(due, granularity, after)
     memo = (settings.mongodb_db, tenant)
     if _last_slot.get(memo) != slot:  # one insert per tenant and slot, not one per upload
-        await queue.enqueue(tenant, CONSUMER, KIND, f"{tenant}:{slot}", {"slot": slot}, ready_at=slot)
+        await queue.enqueue(
+            tenant, CONSUMER, KIND, f"{tenant}:{slot}", {"slot": slot}, ready_at=slot
+        )
         _last_slot[memo] = slot
     if after is not None:  # keep the queue small: older finished sweeps of the tenant go
         await JobDoc.get_pymongo_collection().delete_many(
@@ -114,7 +118,9 @@ async def schedule(settings: Settings, tenant: str, due: int, after: int | None 
 async def schedule_for_upload(settings: Settings, tenant: str, now: int | None = None) -> int:
     """The sweep that will find an upload starting now if it is abandoned."""
     started = now_ms() if now is None else now
-    return await schedule(settings, tenant, started + settings.media_upload_abandon_seconds * 1000 + 1)
+    return await schedule(
+        settings, tenant, started + settings.media_upload_abandon_seconds * 1000 + 1
+    )
 
 
 async def next_due(tenant: str, abandon_ms: int) -> int | None:
@@ -143,7 +149,9 @@ async def sweep(
     """Expire the tenant's abandoned uploads and free what nothing uses (see the module
     docstring). `older_than_s` overrides the abandon time; `now` (ms) is for tests."""
     now = now_ms() if now is None else now
-    idle_ms = (media.settings.media_upload_abandon_seconds if older_than_s is None else older_than_s) * 1000
+    idle_ms = (
+        media.settings.media_upload_abandon_seconds if older_than_s is None else older_than_s
+    ) * 1000
     cutoff = (now - idle_ms) / 1000  # unix seconds, as the blob store reports times
     report = SweepReport(tenant, dry_run)
     store = media.store
@@ -165,7 +173,8 @@ async def sweep(
     uses: dict[str, UploadUse] = {}
     if groups:
         found = _uploads().find(
-            {"tenant": tenant, "_id": {"$in": sorted(groups)}}, {"status": 1, "parts": 1, "staging_key": 1}
+            {"tenant": tenant, "_id": {"$in": sorted(groups)}},
+            {"status": 1, "parts": 1, "staging_key": 1},
         )
         async for raw in found:
             keys = {UploadPart.decode(text).key for text in raw.get("parts") or []}
@@ -190,9 +199,16 @@ async def _expire(media: MediaService, doc: UploadDoc, now: int, report: SweepRe
     if doc.status == "completing" and doc.asset_id:
         finished = await AssetDoc.find_one({"tenant": doc.tenant, "_id": doc.asset_id}) is not None
     if not report.dry_run:
-        change: dict[str, Any] = {"status": "completed"} if finished else {"status": "expired", "expired_at": now}
+        change: dict[str, Any] = (
+            {"status": "completed"} if finished else {"status": "expired", "expired_at": now}
+        )
         taken = await _uploads().update_one(
-            {"_id": doc.id, "tenant": doc.tenant, "status": doc.status, "updated_at": doc.updated_at},
+            {
+                "_id": doc.id,
+                "tenant": doc.tenant,
+                "status": doc.status,
+                "updated_at": doc.updated_at,
+            },
             {"$set": {**change, "parts": []}},
         )
         if taken.matched_count == 0:
@@ -216,7 +232,9 @@ async def tenants_to_sweep() -> list[str]:
     """Every tenant that has uploads or is a known center (for `ronghub media gc`)."""
     grouped = await _uploads().aggregate([{"$group": {"_id": "$tenant"}}])
     found = {str(raw["_id"]) async for raw in grouped}
-    found |= {str(raw["_id"]) async for raw in TenantDoc.get_pymongo_collection().find({}, {"_id": 1})}
+    found |= {
+        str(raw["_id"]) async for raw in TenantDoc.get_pymongo_collection().find({}, {"_id": 1})
+    }
     return sorted(found)
 
 
@@ -234,4 +252,10 @@ def gc_consumer(settings: Settings, media: MediaService) -> Consumer:
                 await schedule(settings, job.tenant, due, after=int(job.payload["slot"]))
         return report.summary()
 
-    return Consumer(CONSUMER, (), handle, RetryPolicy(max_attempts=10, base_seconds=5, cap_seconds=600), lease_seconds=300)
+    return Consumer(
+        CONSUMER,
+        (),
+        handle,
+        RetryPolicy(max_attempts=10, base_seconds=5, cap_seconds=600),
+        lease_seconds=300,
+    )

@@ -42,8 +42,11 @@ def probe_image(path: Path, max_pixels: int, max_frames: int = 1_000) -> Probe:
     except HubError:
         raise
     except Exception as exc:
-        raise HubError(MediaCodes.MEDIA_UNREADABLE, reason_zh=f"解码出错({type(exc).__name__})",
-                       reason_en=type(exc).__name__) from None
+        raise HubError(
+            MediaCodes.MEDIA_UNREADABLE,
+            reason_zh=f"解码出错({type(exc).__name__})",
+            reason_en=type(exc).__name__,
+        ) from None
     if orientation in _ROTATED:
         width, height = height, width
     return Probe(width=width, height=height, codec=None)
@@ -65,16 +68,22 @@ def probe_av(path: Path, max_pixels: int | None = None) -> Probe:
             audio = next(iter(container.streams.audio), None)
             if duration is None:
                 stream = video or audio
-                if stream is not None and stream.duration is not None and stream.time_base is not None:
+                if (
+                    stream is not None
+                    and stream.duration is not None
+                    and stream.time_base is not None
+                ):
                     duration = int(stream.duration * stream.time_base * av.time_base)
             if video is not None:
                 ctx = video.codec_context
                 if max_pixels is not None and ctx.width and ctx.height:
                     check_size(ctx.width, ctx.height, max_pixels)
                 elif max_pixels is not None:  # over FFmpeg's max_pixels, or no size at all
-                    raise HubError(MediaCodes.MEDIA_UNREADABLE,
-                                   reason_zh="无法读取视频画面尺寸(或画面过大)",
-                                   reason_en="no readable frame size (or too large)")
+                    raise HubError(
+                        MediaCodes.MEDIA_UNREADABLE,
+                        reason_zh="无法读取视频画面尺寸(或画面过大)",
+                        reason_en="no readable frame size (or too large)",
+                    )
                 return Probe(
                     width=ctx.width or None,
                     height=ctx.height or None,
@@ -89,9 +98,14 @@ def probe_av(path: Path, max_pixels: int | None = None) -> Probe:
     except HubError:
         raise
     except Exception as exc:
-        raise HubError(MediaCodes.MEDIA_UNREADABLE, reason_zh=f"解码出错({type(exc).__name__})",
-                       reason_en=type(exc).__name__) from None
-    raise HubError(MediaCodes.MEDIA_UNREADABLE, reason_zh="没有音视频流", reason_en="no audio or video stream")
+        raise HubError(
+            MediaCodes.MEDIA_UNREADABLE,
+            reason_zh=f"解码出错({type(exc).__name__})",
+            reason_en=type(exc).__name__,
+        ) from None
+    raise HubError(
+        MediaCodes.MEDIA_UNREADABLE, reason_zh="没有音视频流", reason_en="no audio or video stream"
+    )
 
 
 def probe(path: Path, kind: str, max_pixels: int, max_frames: int = 1_000) -> Probe:

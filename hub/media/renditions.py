@@ -19,7 +19,11 @@ from hub.errors import HubError
 from hub.media.decoding import check_frames, check_size, open_image
 from hub.media.errors import MediaCodes
 
-FORMATS = {"jpeg": ("JPEG", "jpg", "image/jpeg"), "png": ("PNG", "png", "image/png"), "webp": ("WEBP", "webp", "image/webp")}
+FORMATS = {
+    "jpeg": ("JPEG", "jpg", "image/jpeg"),
+    "png": ("PNG", "png", "image/png"),
+    "webp": ("WEBP", "webp", "image/webp"),
+}
 FITS = ("crop", "inside")
 MAX_SIDE = 4096
 
@@ -65,7 +69,10 @@ def _bad(reason_zh: str, reason_en: str) -> HubError:
 
 def _int(name: str, value: str, low: int, high: int) -> int:
     if not value.isdigit() or not low <= int(value) <= high:
-        raise _bad(f"{name} 应为 {low} 到 {high} 之间的整数", f"{name} must be an integer from {low} to {high}")
+        raise _bad(
+            f"{name} 应为 {low} 到 {high} 之间的整数",
+            f"{name} must be an integer from {low} to {high}",
+        )
     return int(value)
 
 
@@ -99,7 +106,9 @@ def parse_spec(text: str) -> Spec:
     return Spec(width, height, fit, fmt, quality)
 
 
-def crop_box(width: int, height: int, aspect: float, fx: float, fy: float) -> tuple[int, int, int, int]:
+def crop_box(
+    width: int, height: int, aspect: float, fx: float, fy: float
+) -> tuple[int, int, int, int]:
     """The largest box of the given aspect (w/h) inside the image, centred on the focal
     point (fx, fy in 0..1) as far as the edges allow: (left, top, right, bottom)."""
     fx, fy = min(max(fx, 0.0), 1.0), min(max(fy, 0.0), 1.0)
@@ -138,7 +147,9 @@ def decode_scale(width: int, height: int, spec: Spec, focal: tuple[float, float]
     return min(1.0, max(w / width, h / height))
 
 
-def render(data: bytes, spec: Spec, focal: tuple[float, float], max_pixels: int, max_frames: int = 1_000) -> bytes:
+def render(
+    data: bytes, spec: Spec, focal: tuple[float, float], max_pixels: int, max_frames: int = 1_000
+) -> bytes:
     """Make the rendition of an image given as bytes (sync: run it through the DecodeGate).
     The size and frame count are checked from the headers before anything is decoded; a
     JPEG is decoded at the smallest DCT scale that still covers the rendition."""
@@ -151,7 +162,9 @@ def render(data: bytes, spec: Spec, focal: tuple[float, float], max_pixels: int,
             shown = (opened.height, opened.width) if rotated else opened.size
             scale = decode_scale(*shown, spec, focal)
             if scale < 1.0:
-                opened.draft("RGB", (math.ceil(opened.width * scale), math.ceil(opened.height * scale)))
+                opened.draft(
+                    "RGB", (math.ceil(opened.width * scale), math.ceil(opened.height * scale))
+                )
         opened.load()
         ImageOps.exif_transpose(opened, in_place=True)  # a copy would double the decoded picture
         img: Image.Image = opened
@@ -172,7 +185,9 @@ def render(data: bytes, spec: Spec, focal: tuple[float, float], max_pixels: int,
     elif img.mode not in ("RGB", "RGBA", "L", "LA"):
         img = img.convert("RGBA")
     out = io.BytesIO()
-    options: dict[str, object] = {"quality": spec.quality} if fmt in ("JPEG", "WEBP") else {"optimize": True}
+    options: dict[str, object] = (
+        {"quality": spec.quality} if fmt in ("JPEG", "WEBP") else {"optimize": True}
+    )
     img.save(out, fmt, **options)
     return out.getvalue()
 

@@ -69,7 +69,11 @@ class S3BlobStore:
             aws_access_key_id=access_key,
             aws_secret_access_key=secret_key,
             # path-style addressing works with MinIO and any endpoint without wildcard DNS
-            config=Config(signature_version="s3v4", s3={"addressing_style": "path"}, retries={"max_attempts": 3}),
+            config=Config(
+                signature_version="s3v4",
+                s3={"addressing_style": "path"},
+                retries={"max_attempts": 3},
+            ),
         )
         self._bucket_ready = False
 
@@ -92,7 +96,9 @@ class S3BlobStore:
     def local_path(self, key: str) -> Path | None:
         return None
 
-    async def put(self, key: str, chunks: AsyncIterable[bytes], content_type: str | None = None) -> int:
+    async def put(
+        self, key: str, chunks: AsyncIterable[bytes], content_type: str | None = None
+    ) -> int:
         check_key(key)
         await self.ensure_bucket()
         extra: dict[str, Any] = {"ContentType": content_type} if content_type else {}
@@ -106,22 +112,36 @@ class S3BlobStore:
                 total += len(chunk)
                 while len(buffer) >= self.part_size:
                     if upload_id is None:
-                        started = await self._call("create_multipart_upload", Bucket=self.bucket, Key=key, **extra)
+                        started = await self._call(
+                            "create_multipart_upload", Bucket=self.bucket, Key=key, **extra
+                        )
                         upload_id = started["UploadId"]
                     body = bytes(buffer[: self.part_size])
                     del buffer[: self.part_size]
                     number = len(parts) + 1
                     done = await self._call(
-                        "upload_part", Bucket=self.bucket, Key=key, UploadId=upload_id, PartNumber=number, Body=body
+                        "upload_part",
+                        Bucket=self.bucket,
+                        Key=key,
+                        UploadId=upload_id,
+                        PartNumber=number,
+                        Body=body,
                     )
                     parts.append({"ETag": done["ETag"], "PartNumber": number})
             if upload_id is None:
-                await self._call("put_object", Bucket=self.bucket, Key=key, Body=bytes(buffer), **extra)
+                await self._call(
+                    "put_object", Bucket=self.bucket, Key=key, Body=bytes(buffer), **extra
+                )
                 return total
             if buffer or not parts:
                 number = len(parts) + 1
                 done = await self._call(
-                    "upload_part", Bucket=self.bucket, Key=key, UploadId=upload_id, PartNumber=number, Body=bytes(buffer)
+                    "upload_part",
+                    Bucket=self.bucket,
+                    Key=key,
+                    UploadId=upload_id,
+                    PartNumber=number,
+                    Body=bytes(buffer),
                 )
                 parts.append({"ETag": done["ETag"], "PartNumber": number})
             await self._call(
@@ -135,10 +155,19 @@ class S3BlobStore:
         except BaseException:
             if upload_id is not None:
                 with contextlib.suppress(Exception):
-                    await asyncio.shield(self._call("abort_multipart_upload", Bucket=self.bucket, Key=key, UploadId=upload_id))
+                    await asyncio.shield(
+                        self._call(
+                            "abort_multipart_upload",
+                            Bucket=self.bucket,
+                            Key=key,
+                            UploadId=upload_id,
+                        )
+                    )
             raise
 
-    async def get(self, key: str, offset: int = 0, length: int | None = None, chunk_size: int = DEFAULT_CHUNK) -> AsyncIterator[bytes]:
+    async def get(
+        self, key: str, offset: int = 0, length: int | None = None, chunk_size: int = DEFAULT_CHUNK
+    ) -> AsyncIterator[bytes]:
         size = await self.size(key)
         offset, length = split_range(offset, length, size)
         if length == 0:
@@ -187,11 +216,16 @@ class S3BlobStore:
         params = {"Bucket": self.bucket, "Key": key, "ContentLength": size}
         return str(
             await asyncio.to_thread(
-                self.client.generate_presigned_url, "put_object", Params=params, ExpiresIn=ttl_seconds
+                self.client.generate_presigned_url,
+                "put_object",
+                Params=params,
+                ExpiresIn=ttl_seconds,
             )
         )
 
-    async def signed_url(self, key: str, ttl_seconds: int, content_type: str | None = None, now: float | None = None) -> str:
+    async def signed_url(
+        self, key: str, ttl_seconds: int, content_type: str | None = None, now: float | None = None
+    ) -> str:
         # S3 checks the expiry itself (from the signing time); `now` only matters for our own URLs
         check_key(key)
         params: dict[str, Any] = {"Bucket": self.bucket, "Key": key}
@@ -202,7 +236,10 @@ class S3BlobStore:
         signed_from = math.floor(time.time())
         url = str(
             await asyncio.to_thread(
-                self.client.generate_presigned_url, "get_object", Params=params, ExpiresIn=ttl_seconds
+                self.client.generate_presigned_url,
+                "get_object",
+                Params=params,
+                ExpiresIn=ttl_seconds,
             )
         )
         note_expiry(signed_from + ttl_seconds)
@@ -214,7 +251,9 @@ class S3BlobStore:
         if not partial_only:
             token: dict[str, Any] = {}
             while True:
-                page = await self._call("list_objects_v2", Bucket=self.bucket, Prefix=prefix, **token)
+                page = await self._call(
+                    "list_objects_v2", Bucket=self.bucket, Prefix=prefix, **token
+                )
                 for obj in page.get("Contents", []):
                     yield BlobEntry(obj["Key"], int(obj["Size"]), obj["LastModified"].timestamp())
                 if not page.get("IsTruncated"):
@@ -222,14 +261,21 @@ class S3BlobStore:
                 token = {"ContinuationToken": page["NextContinuationToken"]}
         markers: dict[str, Any] = {}
         while True:
-            page = await self._call("list_multipart_uploads", Bucket=self.bucket, Prefix=prefix, **markers)
+            page = await self._call(
+                "list_multipart_uploads", Bucket=self.bucket, Prefix=prefix, **markers
+            )
             for upload in page.get("Uploads", []):
                 size = await self._parts_size(upload["Key"], upload["UploadId"])
                 if size is not None:
-                    yield BlobEntry(upload["Key"], size, upload["Initiated"].timestamp(), upload["UploadId"])
+                    yield BlobEntry(
+                        upload["Key"], size, upload["Initiated"].timestamp(), upload["UploadId"]
+                    )
             if not page.get("IsTruncated"):
                 break
-            markers = {"KeyMarker": page["NextKeyMarker"], "UploadIdMarker": page["NextUploadIdMarker"]}
+            markers = {
+                "KeyMarker": page["NextKeyMarker"],
+                "UploadIdMarker": page["NextUploadIdMarker"],
+            }
 
     async def _parts_size(self, key: str, upload_id: str) -> int | None:
         """Bytes stored by an unfinished multipart upload (None: it is gone)."""
@@ -237,7 +283,11 @@ class S3BlobStore:
         while True:
             try:
                 page = await self._call(
-                    "list_parts", Bucket=self.bucket, Key=key, UploadId=upload_id, PartNumberMarker=marker
+                    "list_parts",
+                    Bucket=self.bucket,
+                    Key=key,
+                    UploadId=upload_id,
+                    PartNumberMarker=marker,
                 )
             except ClientError as err:
                 if _no_upload(err):
@@ -258,7 +308,12 @@ class S3BlobStore:
         # documentation): abort until S3 no longer knows the upload.
         for _ in range(3):
             try:
-                await self._call("abort_multipart_upload", Bucket=self.bucket, Key=entry.key, UploadId=entry.partial)
+                await self._call(
+                    "abort_multipart_upload",
+                    Bucket=self.bucket,
+                    Key=entry.key,
+                    UploadId=entry.partial,
+                )
             except ClientError as err:
                 if not _no_upload(err):
                     raise

@@ -40,7 +40,9 @@ def original_key(tenant: str, asset_id: str) -> str:
     return f"t/{tenant}/a/{asset_id}/original"
 
 
-def rendition_key(tenant: str, asset_id: str, canonical: str, focal: tuple[float, float], ext: str) -> str:
+def rendition_key(
+    tenant: str, asset_id: str, canonical: str, focal: tuple[float, float], ext: str
+) -> str:
     fx, fy = (round(v * 1000) for v in focal)
     return f"t/{tenant}/a/{asset_id}/r/{canonical}-fp{fx}x{fy}.{ext}"
 
@@ -71,7 +73,9 @@ def blob_store_for(settings: Settings) -> BlobStore:
             settings.s3_access_key,
             settings.s3_secret_key,
         )
-    return FilesystemBlobStore(settings.blob_dir, url_secret(settings), settings.media_url_bucket_seconds)
+    return FilesystemBlobStore(
+        settings.blob_dir, url_secret(settings), settings.media_url_bucket_seconds
+    )
 
 
 class MediaService:
@@ -85,7 +89,11 @@ class MediaService:
 
     # ---- taking in files -----------------------------------------------------------
     async def upload(
-        self, scope: Scope, chunks: AsyncIterable[bytes], filename: str | None, meta: dict[str, Any],
+        self,
+        scope: Scope,
+        chunks: AsyncIterable[bytes],
+        filename: str | None,
+        meta: dict[str, Any],
         idempotency_key: str | None = None,
     ) -> AssetDoc:
         """Store one streamed file as a new asset (sniffed, size-limited, hashed, probed).
@@ -109,10 +117,14 @@ class MediaService:
         await self.store.put(key, ingest)
         assert ingest.media_type is not None
         if idempotency_key is None:
-            return await self.finish(scope, asset_id, key, ingest.media_type, ingest.size, ingest.sha256, filename, meta)
+            return await self.finish(
+                scope, asset_id, key, ingest.media_type, ingest.size, ingest.sha256, filename, meta
+            )
         values = {"filename": filename, "meta": meta, "size": ingest.size, "sha256": ingest.sha256}
         try:
-            found = await idempotency.claim(scope, "uploadAsset", idempotency_key, idempotency.fingerprint(values), asset_id)
+            found = await idempotency.claim(
+                scope, "uploadAsset", idempotency_key, idempotency.fingerprint(values), asset_id
+            )
             existing = None if found.first else await assets.get(found.target_id)
         except BaseException:
             await self.store.delete(key)
@@ -121,7 +133,16 @@ class MediaService:
             await self.store.delete(key)
             return existing
         try:  # the first (or the first died before recording its asset: these bytes do)
-            return await self.finish(scope, found.target_id, key, ingest.media_type, ingest.size, ingest.sha256, filename, meta)
+            return await self.finish(
+                scope,
+                found.target_id,
+                key,
+                ingest.media_type,
+                ingest.size,
+                ingest.sha256,
+                filename,
+                meta,
+            )
         except HubError:  # unreadable: the bytes are gone (`finish`), the key is given back
             if await assets.get(found.target_id) is None:
                 await idempotency.release(scope, found)
@@ -147,8 +168,13 @@ class MediaService:
         """Probe a stored original and record its asset; a file that cannot be read is removed."""
         try:
             async with materialized(self.store, key, "." + media_type.extension) as path:
-                found = await self.gate.run(probe, path, media_type.kind, self.settings.media_max_image_pixels,
-                                            self.settings.media_max_image_frames)  # fmt: skip
+                found = await self.gate.run(
+                    probe,
+                    path,
+                    media_type.kind,
+                    self.settings.media_max_image_pixels,
+                    self.settings.media_max_image_frames,
+                )
         except BaseException:
             await self.store.delete(key)
             raise
@@ -167,7 +193,11 @@ class MediaService:
             codec=found.codec,
             blob_key=key,
             created_by=scope.actor,
-            **{k: (str(v).strip() or None) for k, v in meta.items() if k in META_FIELDS and v is not None},
+            **{
+                k: (str(v).strip() or None)
+                for k, v in meta.items()
+                if k in META_FIELDS and v is not None
+            },
         )
         return await AssetStore(scope).add(doc)
 
@@ -182,8 +212,14 @@ class MediaService:
         if await self.store.exists(key):
             return key, spec.mime
         original = await read_all(self.store, asset.blob_key, self.settings.media_max_upload_bytes)
-        data = await self.gate.run(render, original, spec, focal, self.settings.media_max_image_pixels,
-                                   self.settings.media_max_image_frames)  # fmt: skip
+        data = await self.gate.run(
+            render,
+            original,
+            spec,
+            focal,
+            self.settings.media_max_image_pixels,
+            self.settings.media_max_image_frames,
+        )
         await self.store.put(key, _once(data), spec.mime)
         await AssetStore(scope).add_rendition(asset.id, key)
         return key, spec.mime

@@ -57,7 +57,12 @@ def _ftyp(head: bytes) -> MediaType | None:
         return M4A
     if brand in _QUICKTIME_BRANDS:
         return MOV
-    if brand[:3] in (b"hei", b"mif", b"avi", b"hev") or brand in (b"heic", b"heix", b"avif", b"mif1"):
+    if brand[:3] in (b"hei", b"mif", b"avi", b"hev") or brand in (
+        b"heic",
+        b"heix",
+        b"avif",
+        b"mif1",
+    ):
         return None  # HEIF/AVIF still images: not (yet) accepted
     return MP4
 
@@ -66,7 +71,9 @@ def _mp3(head: bytes) -> bool:
     if head.startswith(b"ID3"):
         return True
     # an MPEG audio frame header: 11 sync bits, version != reserved, layer III
-    return len(head) >= 2 and head[0] == 0xFF and (head[1] & 0xE0) == 0xE0 and (head[1] & 0x06) == 0x02
+    return (
+        len(head) >= 2 and head[0] == 0xFF and (head[1] & 0xE0) == 0xE0 and (head[1] & 0x06) == 0x02
+    )
 
 
 def sniff(head: bytes) -> MediaType | None:
@@ -110,7 +117,9 @@ def identify(head: bytes, filename: str | None) -> MediaType:
     ext = extension_of(filename)
     if ext is not None and ext not in detected.extensions:
         raise HubError(
-            MediaCodes.MEDIA_TYPE_MISMATCH, extension=ext, detected=detected.label, mime=detected.mime
+            MediaCodes.MEDIA_TYPE_MISMATCH,
+            extension=ext,
+            detected=detected.label,
+            mime=detected.mime,
         )
     return detected
-

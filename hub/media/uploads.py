@@ -76,7 +76,9 @@ class ResumableUploads:
         await doc.insert()
         return doc
 
-    async def create_direct(self, size: int, filename: str | None, meta: dict[str, Any]) -> tuple[UploadDoc, str]:
+    async def create_direct(
+        self, size: int, filename: str | None, meta: dict[str, Any]
+    ) -> tuple[UploadDoc, str]:
         """Start an upload that the client PUTs straight to S3 through a presigned URL;
         `complete` then checks (sniffs, hashes, probes) it like any other upload."""
         store = self.media.store
@@ -84,9 +86,13 @@ class ResumableUploads:
             raise HubError(MediaCodes.DIRECT_UPLOAD_UNAVAILABLE)
         doc = await self.create(size, filename, meta)
         staging = upload_prefix(self.scope.tenant, doc.id) + "direct"
-        await self._coll.update_one({"_id": doc.id}, {"$set": {"mode": "direct", "staging_key": staging}})
+        await self._coll.update_one(
+            {"_id": doc.id}, {"$set": {"mode": "direct", "staging_key": staging}}
+        )
         doc.mode, doc.staging_key = "direct", staging
-        return doc, await store.signed_put_url(staging, self.media.settings.media_url_ttl_seconds, size)
+        return doc, await store.signed_put_url(
+            staging, self.media.settings.media_url_ttl_seconds, size
+        )
 
     async def _arrived(self, doc: UploadDoc) -> UploadDoc:
         """A direct upload's progress is whatever S3 holds."""
@@ -116,11 +122,17 @@ class ResumableUploads:
             raise expired(upload_id, self.media.settings.media_upload_abandon_seconds)
         return await self._arrived(doc)
 
-    async def put_part(self, upload_id: str, offset: int, chunks: AsyncIterable[bytes]) -> UploadDoc:
+    async def put_part(
+        self, upload_id: str, offset: int, chunks: AsyncIterable[bytes]
+    ) -> UploadDoc:
         """Store the part that starts at `offset` (which must be the bytes received so far)."""
         doc = await self.get(upload_id)
         if doc.mode == "direct":
-            raise invalid("offset", "此上传为直传对象存储,请使用返回的上传链接", "this upload goes straight to S3: use its upload URL")
+            raise invalid(
+                "offset",
+                "此上传为直传对象存储,请使用返回的上传链接",
+                "this upload goes straight to S3: use its upload URL",
+            )
         if doc.status != "open" or offset != doc.received:
             raise HubError(MediaCodes.UPLOAD_OFFSET_MISMATCH, received=doc.received, offset=offset)
         # a part on its way touches the upload, so the cleanup leaves it alone meanwhile
@@ -172,7 +184,10 @@ class ResumableUploads:
                 "_id": upload_id,
                 "tenant": self.scope.tenant,
                 "received": doc.size,
-                "$or": [{"status": "open"}, {"status": "completing", "updated_at": {"$lt": now - COMPLETING_LEASE_MS}}],
+                "$or": [
+                    {"status": "open"},
+                    {"status": "completing", "updated_at": {"$lt": now - COMPLETING_LEASE_MS}},
+                ],
             },
             {"$set": {"status": "completing", "asset_id": asset_id, "updated_at": now}},
             return_document=ReturnDocument.AFTER,
@@ -181,17 +196,27 @@ class ResumableUploads:
             raise HubError(MediaCodes.UPLOAD_INCOMPLETE, received=doc.received, size=doc.size)
         doc = UploadDoc.model_validate(claimed)
         key = original_key(self.scope.tenant, asset_id)
-        ingest = Ingest(self._joined(doc), self.media.settings.media_max_resumable_bytes, doc.filename)
+        ingest = Ingest(
+            self._joined(doc), self.media.settings.media_max_resumable_bytes, doc.filename
+        )
         try:
             await self.media.store.put(key, ingest)
             assert ingest.media_type is not None
             asset = await self.media.finish(
-                self.scope, asset_id, key, ingest.media_type, ingest.size, ingest.sha256, doc.filename, doc.meta
+                self.scope,
+                asset_id,
+                key,
+                ingest.media_type,
+                ingest.size,
+                ingest.sha256,
+                doc.filename,
+                doc.meta,
             )
         except BaseException:
             # back to open for a retry, unless the cleanup has taken it meanwhile
             await self._coll.update_one(
-                {"_id": upload_id, "tenant": self.scope.tenant, "status": "completing"}, {"$set": {"status": "open"}}
+                {"_id": upload_id, "tenant": self.scope.tenant, "status": "completing"},
+                {"$set": {"status": "open"}},
             )
             raise
         await self._coll.update_one(
@@ -209,7 +234,8 @@ class ResumableUploads:
         if doc.status == "completed":
             raise invalid("id", "上传已完成,不能取消", "the upload is already complete")
         await self._coll.update_one(
-            {"_id": upload_id, "tenant": self.scope.tenant}, {"$set": {"status": "aborted", "parts": []}}
+            {"_id": upload_id, "tenant": self.scope.tenant},
+            {"$set": {"status": "aborted", "parts": []}},
         )
         await self._drop_parts(doc)
 
@@ -231,7 +257,9 @@ class ResumableUploads:
                 await self.media.store.delete(part.key)
 
 
-async def _checked_head(chunks: AsyncIterable[bytes], filename: str | None, size: int) -> AsyncIterator[bytes]:
+async def _checked_head(
+    chunks: AsyncIterable[bytes], filename: str | None, size: int
+) -> AsyncIterator[bytes]:
     """The first part's bytes, refused as soon as its head shows a refused type
     (so a lying 2 GB file is stopped at its first bytes, not at `complete`). A first
     part too short to tell is let through: `complete` sniffs the joined file anyway."""

@@ -85,17 +85,33 @@ class DispatchDesk(PlanningStore):
         people = check_assignees(wanted, await self._known_users(wanted))
         now = now_ms()
         check_deadline(deadline, now)
-        entry = HistoryEntry(at=now, actor=actor, kind="dispatch", from_status=None, to_status=AssignmentStatus.DISPATCHED.value,
-                             to_assignees=tuple(people))  # fmt: skip
+        entry = HistoryEntry(
+            at=now,
+            actor=actor,
+            kind="dispatch",
+            from_status=None,
+            to_status=AssignmentStatus.DISPATCHED.value,
+            to_assignees=tuple(people),
+        )
         doc = AssignmentDoc(
-            id=assignment_id or new_id(), tenant=self.tenant, topic_id=topic_id, assignees=people, kind=kind, deadline=deadline,
-            note=clean_text("note", note), created_by=actor, created_at=now, updated_at=now,
-        )  # fmt: skip
+            id=assignment_id or new_id(),
+            tenant=self.tenant,
+            topic_id=topic_id,
+            assignees=people,
+            kind=kind,
+            deadline=deadline,
+            note=clean_text("note", note),
+            created_by=actor,
+            created_at=now,
+            updated_at=now,
+        )
         doc.history = {k.removeprefix("history."): v for k, v in self._history(doc, entry).items()}
         # the deadline job first: a crash in between leaves a job that finds nothing, never
         # an assignment without its deadline check
         await overdue.schedule(self.tenant, doc.id, deadline)
-        data = self._data(doc, None, {"assignees": people, "kind": kind.value, "deadline": deadline})
+        data = self._data(
+            doc, None, {"assignees": people, "kind": kind.value, "deadline": deadline}
+        )
         audit = await self._entry("assignment.dispatch", "assignment", doc.id, data)
         await audit.on_doc(doc).insert()
         await self._announce(doc, "dispatch", data, audit)
@@ -131,8 +147,14 @@ class DispatchDesk(PlanningStore):
                 "story_version": story.version,
                 "content_hash": story.content_hash,
             }
-        entry = HistoryEntry(at=now_ms(), actor=actor, kind=action.value, from_status=doc.status.value, to_status=new.value,
-                             reason=text)  # fmt: skip
+        entry = HistoryEntry(
+            at=now_ms(),
+            actor=actor,
+            kind=action.value,
+            from_status=doc.status.value,
+            to_status=new.value,
+            reason=text,
+        )
         data = self._data(doc, doc.status, {"reason": text, **details}, status=new)
         audit = await self._entry(f"assignment.{action.value}", "assignment", doc.id, data)
         stored = await self._cas(doc, {**fields, **self._history(doc, entry)}, audit)
@@ -157,8 +179,16 @@ class DispatchDesk(PlanningStore):
         if deadline is not None and deadline != doc.deadline:
             check_deadline(deadline, now_ms())
         text = clean_text("reason", reason)
-        entry = HistoryEntry(at=now_ms(), actor=actor, kind="reassign", from_status=doc.status.value, to_status=new.value,
-                             from_assignees=tuple(doc.assignees), to_assignees=tuple(people), reason=text)  # fmt: skip
+        entry = HistoryEntry(
+            at=now_ms(),
+            actor=actor,
+            kind="reassign",
+            from_status=doc.status.value,
+            to_status=new.value,
+            from_assignees=tuple(doc.assignees),
+            to_assignees=tuple(people),
+            reason=text,
+        )
         fields: dict[str, Any] = {
             "status": new.value,
             "assignees": people,
@@ -170,8 +200,14 @@ class DispatchDesk(PlanningStore):
             await overdue.schedule(
                 self.tenant, doc.id, deadline
             )  # a lost race leaves a job that skips
-        data = self._data(doc, doc.status, {"reason": text, "from_assignees": doc.assignees, "assignees": people},
-                          status=new, assignees=people, deadline=fields.get("deadline", doc.deadline))  # fmt: skip
+        data = self._data(
+            doc,
+            doc.status,
+            {"reason": text, "from_assignees": doc.assignees, "assignees": people},
+            status=new,
+            assignees=people,
+            deadline=fields.get("deadline", doc.deadline),
+        )
         audit = await self._entry("assignment.reassign", "assignment", doc.id, data)
         stored = await self._cas(doc, fields, audit)
         await self._announce(stored, "reassign", data, audit)
@@ -179,14 +215,24 @@ class DispatchDesk(PlanningStore):
 
     @staticmethod
     def _data(
-        doc: AssignmentDoc, before: AssignmentStatus | None, details: dict[str, Any], *,
-        status: AssignmentStatus | None = None, assignees: list[str] | None = None, deadline: int | None = None,
-    ) -> dict[str, Any]:  # fmt: skip
+        doc: AssignmentDoc,
+        before: AssignmentStatus | None,
+        details: dict[str, Any],
+        *,
+        status: AssignmentStatus | None = None,
+        assignees: list[str] | None = None,
+        deadline: int | None = None,
+    ) -> dict[str, Any]:
         """What the audit entry and the bus event say about the change: the assignment as
         it will be stored (`status`, `assignees`, `deadline` where the change sets them)."""
-        return {"from": before.value if before else None, "status": (status or doc.status).value, "topic_id": doc.topic_id,
-                "assignees": list(assignees if assignees is not None else doc.assignees),
-                "deadline": deadline if deadline is not None else doc.deadline, **details}  # fmt: skip
+        return {
+            "from": before.value if before else None,
+            "status": (status or doc.status).value,
+            "topic_id": doc.topic_id,
+            "assignees": list(assignees if assignees is not None else doc.assignees),
+            "deadline": deadline if deadline is not None else doc.deadline,
+            **details,
+        }
 
     async def _announce(
         self, doc: AssignmentDoc, action: str, data: dict[str, Any], entry: pending.Pending
@@ -212,22 +258,45 @@ class DispatchDesk(PlanningStore):
         topics = await TopicDoc.find(
             {"tenant": self.tenant, "status": TopicStatus.APPROVED.value}
         ).to_list()
-        filed = await AssignmentDoc.get_pymongo_collection().find(
-            {"tenant": self.tenant, "topic_id": {"$in": [t.id for t in topics]},
-             "status": {"$in": sorted(s.value for s in STAFFING_ASSIGNMENT - OPEN_ASSIGNMENT)}},
-            {"topic_id": 1},
-        ).to_list()  # fmt: skip
-        counted = await (await AssignmentDoc.get_pymongo_collection().aggregate(
-            [{"$match": {"tenant": self.tenant}}, {"$group": {"_id": "$status", "n": {"$sum": 1}}}]
-        )).to_list()  # fmt: skip
+        filed = (
+            await AssignmentDoc.get_pymongo_collection()
+            .find(
+                {
+                    "tenant": self.tenant,
+                    "topic_id": {"$in": [t.id for t in topics]},
+                    "status": {
+                        "$in": sorted(s.value for s in STAFFING_ASSIGNMENT - OPEN_ASSIGNMENT)
+                    },
+                },
+                {"topic_id": 1},
+            )
+            .to_list()
+        )
+        counted = await (
+            await AssignmentDoc.get_pymongo_collection().aggregate(
+                [
+                    {"$match": {"tenant": self.tenant}},
+                    {"$group": {"_id": "$status", "n": {"$sum": 1}}},
+                ]
+            )
+        ).to_list()
         counts = {str(r["_id"]): int(r["n"]) for r in counted}
-        waiting = await LeadDoc.find({"tenant": self.tenant, "status": LeadStatus.NEW.value}).sort(
-            [("received_at", SortDirection.ASCENDING)]).limit(lead_limit).to_list()  # fmt: skip
+        waiting = (
+            await LeadDoc.find({"tenant": self.tenant, "status": LeadStatus.NEW.value})
+            .sort([("received_at", SortDirection.ASCENDING)])
+            .limit(lead_limit)
+            .to_list()
+        )
         waiting_count = len(waiting)
         if waiting_count == lead_limit:
-            counted = await (await LeadDoc.get_pymongo_collection().aggregate(
-                [{"$match": {"tenant": self.tenant, "status": LeadStatus.NEW.value}}, {"$count": "n"}]
-            )).to_list()  # fmt: skip
+            counted = await (
+                await LeadDoc.get_pymongo_collection().aggregate(
+                    [
+                        {"$match": {"tenant": self.tenant, "status": LeadStatus.NEW.value}},
+                        {"$count": "n"},
+                    ]
+                )
+            ).to_list()
             waiting_count = int(counted[0]["n"]) if counted else 0
         board = build_board(open_docs, topics, (str(f["topic_id"]) for f in filed), counts, now)
         users = await self.users_by_id({u for a in open_docs for u in a.assignees})

@@ -29,8 +29,14 @@ ACTOR = "system:overdue"
 
 async def schedule(tenant: str, assignment_id: str, deadline: int) -> None:
     """The job that checks `assignment_id` right after `deadline` (idempotent per deadline)."""
-    await queue.enqueue(tenant, CONSUMER, KIND, f"{assignment_id}:{deadline}",
-                        {"assignment_id": assignment_id, "deadline": deadline}, ready_at=deadline + 1)  # fmt: skip
+    await queue.enqueue(
+        tenant,
+        CONSUMER,
+        KIND,
+        f"{assignment_id}:{deadline}",
+        {"assignment_id": assignment_id, "deadline": deadline},
+        ready_at=deadline + 1,
+    )
 
 
 async def record_overdue(
@@ -51,8 +57,16 @@ async def record_overdue(
                 "deadline not reached yet", after_seconds=(deadline - now) / 1000 + 0.01
             )
         return {"skipped": doc.status.value}
-    entry = {"at": now, "actor": None, "kind": "overdue", "from_status": doc.status.value, "to_status": doc.status.value,
-             "from_assignees": [], "to_assignees": list(doc.assignees), "reason": ""}  # fmt: skip
+    entry = {
+        "at": now,
+        "actor": None,
+        "kind": "overdue",
+        "from_status": doc.status.value,
+        "to_status": doc.status.value,
+        "from_assignees": [],
+        "to_assignees": list(doc.assignees),
+        "reason": "",
+    }
     data = {
         "status": doc.status.value,
         "topic_id": doc.topic_id,
@@ -61,11 +75,18 @@ async def record_overdue(
     }
     carried = await pending.prepare(tenant, ACTOR, KIND, "assignment", doc.id, data)
     changed = await audited_update(
-        AssignmentDoc, {"_id": doc.id, "tenant": tenant, "version": doc.version},
-        {"$set": {"overdue_deadline": deadline, "updated_at": now, f"history.{len(doc.history) + 1:06d}": entry},
-         "$inc": {"version": 1}},
+        AssignmentDoc,
+        {"_id": doc.id, "tenant": tenant, "version": doc.version},
+        {
+            "$set": {
+                "overdue_deadline": deadline,
+                "updated_at": now,
+                f"history.{len(doc.history) + 1:06d}": entry,
+            },
+            "$inc": {"version": 1},
+        },
         carried,
-    )  # fmt: skip
+    )
     if changed is None:
         raise RetryLater("the assignment changed meanwhile; check again")
     await settled(changed, carried)

@@ -137,19 +137,46 @@ ASSIGNEE_ACTIONS = frozenset(
 #: Topics still being planned or worked on: they may be edited and get leads linked.
 OPEN_TOPIC = frozenset({TopicStatus.PROPOSED, TopicStatus.APPROVED})
 #: Moves that need a reason.
-REASON_ACTIONS = frozenset({LeadAction.REJECT, TopicAction.REJECT, TopicAction.CANCEL, AssignmentAction.DECLINE,
-                            AssignmentAction.CANCEL, AssignmentAction.REASSIGN})  # fmt: skip
+REASON_ACTIONS = frozenset(
+    {
+        LeadAction.REJECT,
+        TopicAction.REJECT,
+        TopicAction.CANCEL,
+        AssignmentAction.DECLINE,
+        AssignmentAction.CANCEL,
+        AssignmentAction.REASSIGN,
+    }
+)
 
 ZH: dict[str, str] = {
     # statuses
-    "new": "待处理", "accepted": "已采纳", "merged": "已合并", "rejected": "未采用",
-    "proposed": "待审", "approved": "已通过", "done": "已完成", "cancelled": "已撤销",
-    "dispatched": "已派单", "in_progress": "采写中", "filed": "已交稿", "declined": "已拒单",
+    "new": "待处理",
+    "accepted": "已采纳",
+    "merged": "已合并",
+    "rejected": "未采用",
+    "proposed": "待审",
+    "approved": "已通过",
+    "done": "已完成",
+    "cancelled": "已撤销",
+    "dispatched": "已派单",
+    "in_progress": "采写中",
+    "filed": "已交稿",
+    "declined": "已拒单",
     # actions
-    "accept": "采纳", "merge": "合并", "reject": "退回", "approve": "批准", "complete": "完成",
-    "cancel": "撤销", "start": "开始采写", "file": "交稿", "decline": "拒单", "reassign": "改派",
-    "update": "修改", "link_leads": "关联线索", "unlink_lead": "取消关联线索",
-}  # fmt: skip
+    "accept": "采纳",
+    "merge": "合并",
+    "reject": "退回",
+    "approve": "批准",
+    "complete": "完成",
+    "cancel": "撤销",
+    "start": "开始采写",
+    "file": "交稿",
+    "decline": "拒单",
+    "reassign": "改派",
+    "update": "修改",
+    "link_leads": "关联线索",
+    "unlink_lead": "取消关联线索",
+}
 ACCEPT_ASSIGNMENT_ZH = "接单"
 WHAT = {"lead": "线索", "topic": "选题", "assignment": "派单"}
 
@@ -166,14 +193,21 @@ St = TypeVar("St", bound=StrEnum)
 Ac = TypeVar("Ac", bound=StrEnum)
 
 
-def _wrong_state(what: str, status: StrEnum, action: StrEnum, allowed: Iterable[StrEnum]) -> HubError:
+def _wrong_state(
+    what: str, status: StrEnum, action: StrEnum, allowed: Iterable[StrEnum]
+) -> HubError:
     moves = list(allowed)
     return HubError(
-        PlanningCodes.WRONG_STATE, what_zh=WHAT[what], what_en=what, status=status.value,
-        status_zh=ZH.get(status.value, status.value), action=action.value, action_zh=action_zh(what, action),
+        PlanningCodes.WRONG_STATE,
+        what_zh=WHAT[what],
+        what_en=what,
+        status=status.value,
+        status_zh=ZH.get(status.value, status.value),
+        action=action.value,
+        action_zh=action_zh(what, action),
         allowed=", ".join(a.value for a in moves) or "nothing (final)",
         allowed_zh="、".join(action_zh(what, a) for a in moves) or "无(已结束)",
-    )  # fmt: skip
+    )
 
 
 def _move(what: str, table: Mapping[tuple[St, Ac], St], status: St, action: Ac) -> St:
@@ -211,8 +245,14 @@ def check_merge(
     if target_status in (LeadStatus.MERGED, LeadStatus.REJECTED):
         hint_zh = f",可合并到它所并入的线索 {target_merged_into}" if target_merged_into else ""
         hint_en = f" (it was merged into {target_merged_into})" if target_merged_into else ""
-        raise HubError(PlanningCodes.MERGE_TARGET_CLOSED, target=target_id, status=target_status.value,
-                       status_zh=ZH[target_status.value], hint_zh=hint_zh, hint_en=hint_en)  # fmt: skip
+        raise HubError(
+            PlanningCodes.MERGE_TARGET_CLOSED,
+            target=target_id,
+            status=target_status.value,
+            status_zh=ZH[target_status.value],
+            hint_zh=hint_zh,
+            hint_en=hint_en,
+        )
 
 
 def check_linkable_leads(
@@ -229,11 +269,23 @@ def check_linkable_leads(
         if status == LeadStatus.NEW:
             hint_zh, hint_en = ",请先采纳该线索", ". Accept it first"
         elif status == LeadStatus.MERGED and (into := (merged_into or {}).get(lead_id)):
-            hint_zh, hint_en = f",它已合并到线索 {into},请改为关联那条线索", f". It was merged into {into}; link that lead instead"
+            hint_zh, hint_en = (
+                f",它已合并到线索 {into},请改为关联那条线索",
+                f". It was merged into {into}; link that lead instead",
+            )
         else:
-            hint_zh, hint_en = ",它不能再被采纳,请另选已采纳的线索", ". It cannot be accepted any more; choose an accepted lead"
-        raise HubError(PlanningCodes.LEAD_NOT_ACCEPTED, lead=lead_id, status=status.value, status_zh=ZH[status.value],
-                       hint_zh=hint_zh, hint_en=hint_en)  # fmt: skip
+            hint_zh, hint_en = (
+                ",它不能再被采纳,请另选已采纳的线索",
+                ". It cannot be accepted any more; choose an accepted lead",
+            )
+        raise HubError(
+            PlanningCodes.LEAD_NOT_ACCEPTED,
+            lead=lead_id,
+            status=status.value,
+            status_zh=ZH[status.value],
+            hint_zh=hint_zh,
+            hint_en=hint_en,
+        )
 
 
 def move_topic(
@@ -246,13 +298,22 @@ def move_topic(
     new = _move("topic", TOPIC_MOVES, status, action)
     require_reason("topic", action, reason)
     if new in (TopicStatus.DONE, TopicStatus.CANCELLED) and open_assignments:
-        raise HubError(PlanningCodes.TOPIC_HAS_OPEN_ASSIGNMENTS, count=open_assignments, action=action.value,
-                       action_zh=action_zh("topic", action))  # fmt: skip
+        raise HubError(
+            PlanningCodes.TOPIC_HAS_OPEN_ASSIGNMENTS,
+            count=open_assignments,
+            action=action.value,
+            action_zh=action_zh("topic", action),
+        )
     return new
 
 
 def may_edit_topic(
-    edit: TopicEdit, status: TopicStatus, title: str, actor: str | None, proposer: str | None, approver: bool
+    edit: TopicEdit,
+    status: TopicStatus,
+    title: str,
+    actor: str | None,
+    proposer: str | None,
+    approver: bool,
 ) -> None:
     """Who may change an open topic (edit it, link or unlink leads), and when.
 
@@ -264,8 +325,14 @@ def may_edit_topic(
         raise _wrong_state("topic", status, edit, [a for (s, a) in TOPIC_MOVES if s == status])
     if approver or (actor is not None and actor == proposer and status == TopicStatus.PROPOSED):
         return
-    raise HubError(PlanningCodes.TOPIC_EDIT_FORBIDDEN, title=title, status=status.value, status_zh=ZH[status.value],
-                   action=edit.value, action_zh=action_zh("topic", edit))  # fmt: skip
+    raise HubError(
+        PlanningCodes.TOPIC_EDIT_FORBIDDEN,
+        title=title,
+        status=status.value,
+        status_zh=ZH[status.value],
+        action=edit.value,
+        action_zh=action_zh("topic", edit),
+    )
 
 
 def check_channels(planned: Iterable[str], known: Collection[str] | None) -> list[str]:
@@ -285,8 +352,12 @@ def check_channels(planned: Iterable[str], known: Collection[str] | None) -> lis
 
 def check_dispatchable(topic_title: str, topic_status: TopicStatus) -> None:
     if topic_status != TopicStatus.APPROVED:
-        raise HubError(PlanningCodes.TOPIC_NOT_APPROVED, title=topic_title, status=topic_status.value,
-                       status_zh=ZH[topic_status.value])  # fmt: skip
+        raise HubError(
+            PlanningCodes.TOPIC_NOT_APPROVED,
+            title=topic_title,
+            status=topic_status.value,
+            status_zh=ZH[topic_status.value],
+        )
 
 
 def check_assignees(assignees: Iterable[str], known: Collection[str]) -> list[str]:
@@ -316,8 +387,12 @@ def may_move(
         return
     if action in ASSIGNEE_ACTIONS and actor is not None and actor in assignees:
         return
-    raise HubError(PlanningCodes.NOT_ASSIGNEE, assignees=", ".join(assignees), action=action.value,
-                   action_zh=action_zh("assignment", action))  # fmt: skip
+    raise HubError(
+        PlanningCodes.NOT_ASSIGNEE,
+        assignees=", ".join(assignees),
+        action=action.value,
+        action_zh=action_zh("assignment", action),
+    )
 
 
 def move_assignment(

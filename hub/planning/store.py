@@ -130,9 +130,11 @@ class PlanningStore:
         `entry` (the change's audit entry) is stored with them; then `_settle` it."""
         model = type(doc)
         stored = await audited_update(
-            model, {"_id": doc.id, "tenant": self.tenant, "version": doc.version},
-            {"$set": {**fields, "updated_at": now_ms()}, "$inc": {"version": 1}}, entry,
-        )  # fmt: skip
+            model,
+            {"_id": doc.id, "tenant": self.tenant, "version": doc.version},
+            {"$set": {**fields, "updated_at": now_ms()}, "$inc": {"version": 1}},
+            entry,
+        )
         if stored is None:
             zh, en = WHAT[model]
             raise HubError(PlanningCodes.CONFLICT, what_zh=zh, what_en=en)
@@ -161,7 +163,9 @@ class PlanningStore:
         self, action: str, target_type: str, target_id: str, details: dict[str, Any]
     ) -> pending.Pending:
         """The audit entry a change carries in its write (`_cas`, or `on_doc` for an insert)."""
-        return await pending.prepare(self.tenant, self.actor, action, target_type, target_id, details)
+        return await pending.prepare(
+            self.tenant, self.actor, action, target_type, target_id, details
+        )
 
     async def _settle(self, doc: TenantDocument, entry: pending.Pending) -> None:
         """After the write: append the carried entry, then take it off the document."""
@@ -211,17 +215,27 @@ class PlanningStore:
         now = now_ms()
         external = clean_text("external_id", external_id) or None
         doc = LeadDoc(
-            tenant=self.tenant, title=clean_text("title", title, required=True), description=clean_text("description", description),
-            source=source, contact=clean_text("contact", contact) or None, received_at=received_at or now,
-            created_by=actor, updated_at=now, external_id=external,
-        )  # fmt: skip
+            tenant=self.tenant,
+            title=clean_text("title", title, required=True),
+            description=clean_text("description", description),
+            source=source,
+            contact=clean_text("contact", contact) or None,
+            received_at=received_at or now,
+            created_by=actor,
+            updated_at=now,
+            external_id=external,
+        )
         if lead_id is not None:
             doc.id = lead_id
         if external is not None:  # the id is derived from (tenant, submitter, external id)
             digest = hashlib.sha256(f"{self.tenant}\x00{actor}\x00{external}".encode()).hexdigest()
             doc.id = "lx" + digest[:30]
-        entry = await self._entry("lead.create", "lead", doc.id,
-                                  {"source": source.value, **({"external_id": external} if external else {})})  # fmt: skip
+        entry = await self._entry(
+            "lead.create",
+            "lead",
+            doc.id,
+            {"source": source.value, **({"external_id": external} if external else {})},
+        )
         try:
             await entry.on_doc(doc).insert()
         except DuplicateKeyError:
@@ -243,10 +257,17 @@ class PlanningStore:
         doc = await self._require(LeadDoc, lead_id)
         new = move_lead(doc.status, action, clean_text("reason", reason))
         text = clean_text("reason", reason) or None
-        entry = await self._entry(f"lead.{action.value}", "lead", lead_id,
-                                  {"from": doc.status.value, "to": new.value, "reason": text})  # fmt: skip
-        stored = await self._cas(doc, {"status": new.value, "reason": text,
-                                       "triaged_by": self.actor, "triaged_at": now_ms()}, entry)  # fmt: skip
+        entry = await self._entry(
+            f"lead.{action.value}",
+            "lead",
+            lead_id,
+            {"from": doc.status.value, "to": new.value, "reason": text},
+        )
+        stored = await self._cas(
+            doc,
+            {"status": new.value, "reason": text, "triaged_by": self.actor, "triaged_at": now_ms()},
+            entry,
+        )
         await self._settle(stored, entry)
         return self._settled(stored, entry)
 
@@ -272,7 +293,9 @@ class PlanningStore:
         if linked is None:
             raise HubError(PlanningCodes.CONFLICT, what_zh="目标线索", what_en="target lead")
         # the merged lead's write decides the merge: it carries the audit entry
-        entry = await self._entry("lead.merge", "lead", lead_id, {"from": doc.status.value, "to": new.value, "into": into})
+        entry = await self._entry(
+            "lead.merge", "lead", lead_id, {"from": doc.status.value, "to": new.value, "into": into}
+        )
         try:
             stored = await self._cas(
                 doc,
@@ -307,9 +330,15 @@ class PlanningStore:
         )
 
     async def propose_topic(
-        self, title: str, summary: str | None, channels: Iterable[str], known_channels: Collection[str] | None,
-        column_id: str | None, lead_ids: Iterable[str], topic_id: str | None = None,
-    ) -> TopicDoc:  # fmt: skip
+        self,
+        title: str,
+        summary: str | None,
+        channels: Iterable[str],
+        known_channels: Collection[str] | None,
+        column_id: str | None,
+        lead_ids: Iterable[str],
+        topic_id: str | None = None,
+    ) -> TopicDoc:
         """选题申报: validated in full (channels, column, accepted leads) before anything is written.
         With `topic_id` (an idempotent create's), a topic already there raises DuplicateKeyError."""
         actor = self._writer()
@@ -319,17 +348,30 @@ class PlanningStore:
         await self._linkable(wanted)
         now = now_ms()
         doc = TopicDoc(
-            tenant=self.tenant, title=clean_text("title", title, required=True), summary=clean_text("summary", summary),
-            channels=planned, column_id=column_id or None, lead_ids=wanted, proposer=actor, created_at=now, updated_at=now,
-        )  # fmt: skip
+            tenant=self.tenant,
+            title=clean_text("title", title, required=True),
+            summary=clean_text("summary", summary),
+            channels=planned,
+            column_id=column_id or None,
+            lead_ids=wanted,
+            proposer=actor,
+            created_at=now,
+            updated_at=now,
+        )
         if topic_id is not None:
             doc.id = topic_id
-        entry = await self._entry("topic.propose", "topic", doc.id,
-                                  {"channels": planned, "column_id": doc.column_id, "lead_ids": wanted})  # fmt: skip
+        entry = await self._entry(
+            "topic.propose",
+            "topic",
+            doc.id,
+            {"channels": planned, "column_id": doc.column_id, "lead_ids": wanted},
+        )
         await entry.on_doc(doc).insert()  # the topic's insert decides it and carries the entry
         # the topic is stored and names its leads (the deciding write): the leads' mirror of
         # the link follows and cannot turn the stored topic into an error (it is logged)
-        await after_commit("topic.link_leads", self._link_leads_side(doc.id, wanted, now), topic=doc.id)
+        await after_commit(
+            "topic.link_leads", self._link_leads_side(doc.id, wanted, now), topic=doc.id
+        )
         await self._settle(doc, entry)
         return self._settled(doc, entry)
 
@@ -351,8 +393,12 @@ class PlanningStore:
             fields.update(decided_by=self.actor, decided_at=now)
         else:
             fields.update(closed_by=self.actor, closed_at=now)
-        entry = await self._entry(f"topic.{action.value}", "topic", topic_id,
-                                  {"from": doc.status.value, "to": new.value, "reason": fields.get("reason")})  # fmt: skip
+        entry = await self._entry(
+            f"topic.{action.value}",
+            "topic",
+            topic_id,
+            {"from": doc.status.value, "to": new.value, "reason": fields.get("reason")},
+        )
         stored = await self._cas(doc, fields, entry)
         await self._settle(stored, entry)
         return self._settled(stored, entry)
@@ -368,8 +414,10 @@ class PlanningStore:
     async def _linkable(self, lead_ids: list[str]) -> None:
         """Every lead is an accepted lead of this center (rules.check_linkable_leads)."""
         found = await self.leads_by_id(lead_ids)
-        check_linkable_leads({i: found[i].status if i in found else None for i in lead_ids},
-                             {i: d.merged_into for i, d in found.items()})  # fmt: skip
+        check_linkable_leads(
+            {i: found[i].status if i in found else None for i in lead_ids},
+            {i: d.merged_into for i, d in found.items()},
+        )
 
     async def _link_leads_side(self, topic_id: str, lead_ids: list[str], now: int) -> None:
         """The leads' side of a link: `topic_ids.<topic>` on each (a $set of its own key, so
@@ -393,9 +441,12 @@ class PlanningStore:
         return doc
 
     async def update_topic(
-        self, topic_id: str, expected_version: int, changes: dict[str, Any],
+        self,
+        topic_id: str,
+        expected_version: int,
+        changes: dict[str, Any],
         known_channels: Collection[str] | None,
-    ) -> TopicDoc:  # fmt: skip
+    ) -> TopicDoc:
         """修改选题 while it is open: `changes` holds the given ones of title, summary,
         channels, column_id (None clears summary and column). Audited with before and after."""
         doc = await self._open_topic(topic_id, TopicEdit.UPDATE, expected_version)
@@ -413,8 +464,16 @@ class PlanningStore:
         fields = {k: v for k, v in wanted.items() if getattr(doc, k) != v}
         if not fields:
             return doc  # nothing changes: no new version, no audit entry
-        entry = await self._entry("topic.update", "topic", topic_id, {"status": doc.status.value, "version": doc.version + 1,
-                                  "changes": {k: {"from": getattr(doc, k), "to": v} for k, v in fields.items()}})  # fmt: skip
+        entry = await self._entry(
+            "topic.update",
+            "topic",
+            topic_id,
+            {
+                "status": doc.status.value,
+                "version": doc.version + 1,
+                "changes": {k: {"from": getattr(doc, k), "to": v} for k, v in fields.items()},
+            },
+        )
         stored = await self._cas(doc, fields, entry)
         await self._settle(stored, entry)
         return self._settled(stored, entry)
@@ -433,10 +492,16 @@ class PlanningStore:
             return doc
         await self._linkable(new)
         linked = [*doc.lead_ids, *new]
-        entry = await self._entry("topic.leads_linked", "topic", topic_id,
-                                  {"lead_ids": new, "linked": linked, "version": doc.version + 1})  # fmt: skip
+        entry = await self._entry(
+            "topic.leads_linked",
+            "topic",
+            topic_id,
+            {"lead_ids": new, "linked": linked, "version": doc.version + 1},
+        )
         stored = await self._cas(doc, {"lead_ids": linked}, entry)
-        await after_commit("topic.link_leads", self._link_leads_side(topic_id, new, now_ms()), topic=topic_id)
+        await after_commit(
+            "topic.link_leads", self._link_leads_side(topic_id, new, now_ms()), topic=topic_id
+        )
         await self._settle(stored, entry)
         return self._settled(stored, entry)
 
@@ -450,14 +515,24 @@ class PlanningStore:
             await self._require(LeadDoc, lead_id)
             return doc
         linked = [i for i in doc.lead_ids if i != lead_id]
-        entry = await self._entry("topic.lead_unlinked", "topic", topic_id,
-                                  {"lead_id": lead_id, "linked": linked, "version": doc.version + 1})  # fmt: skip
+        entry = await self._entry(
+            "topic.lead_unlinked",
+            "topic",
+            topic_id,
+            {"lead_id": lead_id, "linked": linked, "version": doc.version + 1},
+        )
         stored = await self._cas(doc, {"lead_ids": linked}, entry)
         unlink = LeadDoc.get_pymongo_collection().update_one(
             {"_id": lead_id, "tenant": self.tenant},
-            {"$unset": {f"topic_ids.{topic_id}": ""}, "$set": {"updated_at": now_ms()}, "$inc": {"version": 1}},
-        )  # fmt: skip
-        await after_commit("topic.unlink_lead", unlink, topic=topic_id, lead=lead_id)  # the lead's mirror, as in link
+            {
+                "$unset": {f"topic_ids.{topic_id}": ""},
+                "$set": {"updated_at": now_ms()},
+                "$inc": {"version": 1},
+            },
+        )
+        await after_commit(
+            "topic.unlink_lead", unlink, topic=topic_id, lead=lead_id
+        )  # the lead's mirror, as in link
         await self._settle(stored, entry)
         return self._settled(stored, entry)
 
@@ -466,9 +541,13 @@ class PlanningStore:
         return await self._get(AssignmentDoc, assignment_id)
 
     async def assignments(
-        self, first: int, after: str | None, topic_id: str | None = None, assignee: str | None = None,
+        self,
+        first: int,
+        after: str | None,
+        topic_id: str | None = None,
+        assignee: str | None = None,
         status: AssignmentStatus | None = None,
-    ) -> Page[AssignmentDoc]:  # fmt: skip
+    ) -> Page[AssignmentDoc]:
         q: dict[str, Any] = {}
         if topic_id:
             q["topic_id"] = topic_id

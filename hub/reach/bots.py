@@ -18,7 +18,9 @@ _BOT = re.compile(
 )
 
 
-@lru_cache(maxsize=4_096)  # user agents repeat: the regex runs once per distinct one (it is on the read path)
+@lru_cache(
+    maxsize=4_096
+)  # user agents repeat: the regex runs once per distinct one (it is on the read path)
 def is_bot(user_agent: str | None) -> bool:
     """True when the user agent is missing or names something that is not a person."""
     if not user_agent or not user_agent.strip():

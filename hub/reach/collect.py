@@ -38,7 +38,13 @@ class StoryFacts:
     people: dict[str, str | None] = field(default_factory=dict)
 
 
-async def _guarded(coll: Any, doc_id: str, guards: list[dict[str, Any]], update: dict[str, Any], new_doc: dict[str, Any]) -> bool:
+async def _guarded(
+    coll: Any,
+    doc_id: str,
+    guards: list[dict[str, Any]],
+    update: dict[str, Any],
+    new_doc: dict[str, Any],
+) -> bool:
     """Apply `update` to the document if one of `guards` holds (each says "this point is
     not in it yet"); insert `new_doc` when there is no document. True when this call
     wrote. (No upsert with such filters: the embedded store and MongoDB need not agree on
@@ -63,11 +69,18 @@ def _after(field: str, slot: int) -> list[dict[str, Any]]:
     return [{field: {"$lt": slot}}, {field: {"$exists": False}}]
 
 
-async def _stored_point(coll: Any, tenant: str, story_id: str, pub: str, slot: int, months: list[str]) -> dict[str, Any] | None:
+async def _stored_point(
+    coll: Any, tenant: str, story_id: str, pub: str, slot: int, months: list[str]
+) -> dict[str, Any] | None:
     """Fetch `slot` of the publication as stored in the story's series of one of `months`."""
     path = f"points.{pub}.{slot}"
     for month in months:
-        doc = await coll.find_one({"_id": f"{tenant}:{story_id}:{month}", "tenant": tenant}, {path: 1}) or {}
+        doc = (
+            await coll.find_one(
+                {"_id": f"{tenant}:{story_id}:{month}", "tenant": tenant}, {path: 1}
+            )
+            or {}
+        )
         # MongoDB nests a dotted projection; the embedded store answers it as one flat key
         kept = doc.get(path) or ((doc.get("points") or {}).get(pub) or {}).get(str(slot))
         if kept:
@@ -100,9 +113,17 @@ def _inc(prefix: str, counts: dict[str, int]) -> dict[str, int]:
 
 
 async def record_point(
-    *, tenant: str, publication_id: str, story_id: str, channel: str, slot: int, at_ms: int,
-    previous: dict[str, Any], values: dict[str, Any], story: StoryFacts,
-) -> Recorded:  # fmt: skip
+    *,
+    tenant: str,
+    publication_id: str,
+    story_id: str,
+    channel: str,
+    slot: int,
+    at_ms: int,
+    previous: dict[str, Any],
+    values: dict[str, Any],
+    story: StoryFacts,
+) -> Recorded:
     """Record fetch number `slot` of a publication (its counts `values` at `at_ms`),
     growth and corrections worked out from `previous` (the publication's latest counts
     before it), into its series, its monthly bucket, its story's monthly rollup and the
@@ -114,17 +135,32 @@ async def record_point(
     series = ReachSeriesDoc.get_pymongo_collection()
     # a retry: the point is stored already (in this month's series, or last month's when
     # the first attempt ran before the month turned); record that one everywhere
-    kept = await _stored_point(series, tenant, story_id, publication_id, slot, [month_of(at_ms), _month_before(at_ms)])
+    kept = await _stored_point(
+        series, tenant, story_id, publication_id, slot, [month_of(at_ms), _month_before(at_ms)]
+    )
     if kept is None:
         month = month_of(at_ms)
         point = {"slot": slot, "at": at_ms, "values": values}
         series_id = f"{tenant}:{story_id}:{month}"
         wrote = await _guarded(
-            series, series_id, [{f"points.{publication_id}.{slot}": {"$exists": False}}],
-            {"$set": {f"points.{publication_id}.{slot}": point, f"channels.{publication_id}": channel}},
-            {"_id": series_id, "tenant": tenant, "story_id": story_id, "month": month, "channels": {publication_id: channel},
-             "points": {publication_id: {str(slot): point}}},
-        )  # fmt: skip
+            series,
+            series_id,
+            [{f"points.{publication_id}.{slot}": {"$exists": False}}],
+            {
+                "$set": {
+                    f"points.{publication_id}.{slot}": point,
+                    f"channels.{publication_id}": channel,
+                }
+            },
+            {
+                "_id": series_id,
+                "tenant": tenant,
+                "story_id": story_id,
+                "month": month,
+                "channels": {publication_id: channel},
+                "points": {publication_id: {str(slot): point}},
+            },
+        )
         if not wrote:  # another attempt stored it just now
             kept = await _stored_point(series, tenant, story_id, publication_id, slot, [month])
     if kept is not None:
@@ -135,33 +171,83 @@ async def record_point(
     doc_id = f"{publication_id}:{month}"
     bucket: dict[str, Any] = {"$set": {"latest": values, "last_slot": slot}}
     if gain or taken:
-        bucket["$inc"] = {**_inc("gain", gain), **_inc(f"days.{day}", gain), **_inc("corrections", taken)}
+        bucket["$inc"] = {
+            **_inc("gain", gain),
+            **_inc(f"days.{day}", gain),
+            **_inc("corrections", taken),
+        }
     await _guarded(
-        ReachBucketDoc.get_pymongo_collection(), doc_id, _after("last_slot", slot), bucket,
-        {"_id": doc_id, "tenant": tenant, "publication_id": publication_id, "story_id": story_id, "channel": channel,
-         "month": month, "column_id": story.column_id, "last_slot": slot, "latest": values, "gain": dict(gain),
-         "corrections": dict(taken), "days": {day: dict(gain)}},
-    )  # fmt: skip
+        ReachBucketDoc.get_pymongo_collection(),
+        doc_id,
+        _after("last_slot", slot),
+        bucket,
+        {
+            "_id": doc_id,
+            "tenant": tenant,
+            "publication_id": publication_id,
+            "story_id": story_id,
+            "channel": channel,
+            "month": month,
+            "column_id": story.column_id,
+            "last_slot": slot,
+            "latest": values,
+            "gain": dict(gain),
+            "corrections": dict(taken),
+            "days": {day: dict(gain)},
+        },
+    )
     roll_id = f"{tenant}:{story_id}:{month}"
     facts = {"title": story.title, "column_id": story.column_id, "people": dict(story.people)}
     roll: dict[str, Any] = {"$set": {**facts, f"rolled.{publication_id}": slot}}
     if gain or taken:
-        roll["$inc"] = {**_inc("totals", gain), **_inc(f"channels.{channel}", gain), **_inc("corrections", taken)}
+        roll["$inc"] = {
+            **_inc("totals", gain),
+            **_inc(f"channels.{channel}", gain),
+            **_inc("corrections", taken),
+        }
     await _guarded(
-        ReachStoryMonthDoc.get_pymongo_collection(), roll_id, _after(f"rolled.{publication_id}", slot), roll,
-        {"_id": roll_id, "tenant": tenant, "story_id": story_id, "month": month, **facts, "totals": dict(gain),
-         "corrections": dict(taken), "channels": {channel: dict(gain)}, "rolled": {publication_id: slot}},
-    )  # fmt: skip
+        ReachStoryMonthDoc.get_pymongo_collection(),
+        roll_id,
+        _after(f"rolled.{publication_id}", slot),
+        roll,
+        {
+            "_id": roll_id,
+            "tenant": tenant,
+            "story_id": story_id,
+            "month": month,
+            **facts,
+            "totals": dict(gain),
+            "corrections": dict(taken),
+            "channels": {channel: dict(gain)},
+            "rolled": {publication_id: slot},
+        },
+    )
     column = story.column_id or NO_COLUMN
     day_id = f"{tenant}:{day}:{channel}"
     daily: dict[str, Any] = {"$set": {f"rolled.{publication_id}": slot}}
     if gain or taken:
-        daily["$inc"] = {**_inc("gain", gain), **_inc(f"columns.{column}", gain), **_inc("corrections", taken)}
+        daily["$inc"] = {
+            **_inc("gain", gain),
+            **_inc(f"columns.{column}", gain),
+            **_inc("corrections", taken),
+        }
     await _guarded(
-        ReachDayDoc.get_pymongo_collection(), day_id, _after(f"rolled.{publication_id}", slot), daily,
-        {"_id": day_id, "tenant": tenant, "day": day, "month": month, "channel": channel, "gain": dict(gain),
-         "corrections": dict(taken), "columns": {column: dict(gain)}, "rolled": {publication_id: slot}},
-    )  # fmt: skip
+        ReachDayDoc.get_pymongo_collection(),
+        day_id,
+        _after(f"rolled.{publication_id}", slot),
+        daily,
+        {
+            "_id": day_id,
+            "tenant": tenant,
+            "day": day,
+            "month": month,
+            "channel": channel,
+            "gain": dict(gain),
+            "corrections": dict(taken),
+            "columns": {column: dict(gain)},
+            "rolled": {publication_id: slot},
+        },
+    )
     return Recorded(values, at_ms, gain, taken)
 
 
@@ -175,9 +261,11 @@ async def take_rate_slot(tenant: str, channel: str, per_minute: int, now: int) -
     doc_id = f"{tenant}:{channel}:{minute}"
     coll = MetricsRateDoc.get_pymongo_collection()
     res = await coll.find_one_and_update(
-        {"_id": doc_id}, {"$inc": {"fetches": 1}, "$set": {"tenant": tenant}, "$min": {"at": now}}, upsert=True,
+        {"_id": doc_id},
+        {"$inc": {"fetches": 1}, "$set": {"tenant": tenant}, "$min": {"at": now}},
+        upsert=True,
         return_document=True,
-    )  # fmt: skip
+    )
     if res is not None and int(res.get("fetches", 0)) == 1:
         # the first fetch of a minute clears the tenant's minutes gone by (a TTL index
         # would not: MongoDB expires only BSON dates, and these are milliseconds)

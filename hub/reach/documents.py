@@ -54,7 +54,9 @@ class ReachBucketDoc(TenantDocument):
     last_slot: int = 0
     latest: dict[str, Any] = Field(default_factory=dict)
     gain: dict[str, int] = Field(default_factory=dict)
-    corrections: dict[str, int] = Field(default_factory=dict)  # what the platform took back this month
+    corrections: dict[str, int] = Field(
+        default_factory=dict
+    )  # what the platform took back this month
     days: dict[str, dict[str, int]] = Field(default_factory=dict)
 
     class Settings:
@@ -73,9 +75,13 @@ class ReachStoryMonthDoc(TenantDocument):
     month: str
     title: str = ""
     column_id: str | None = None
-    people: dict[str, str | None] = Field(default_factory=dict)  # role -> user (reporter, editor, reviewer)
+    people: dict[str, str | None] = Field(
+        default_factory=dict
+    )  # role -> user (reporter, editor, reviewer)
     totals: dict[str, int] = Field(default_factory=dict)
-    corrections: dict[str, int] = Field(default_factory=dict)  # what the platforms took back this month
+    corrections: dict[str, int] = Field(
+        default_factory=dict
+    )  # what the platforms took back this month
     channels: dict[str, dict[str, int]] = Field(default_factory=dict)
     rolled: dict[str, int] = Field(default_factory=dict)
 
@@ -145,7 +151,17 @@ class MetricsRateDoc(TenantDocument):
 
     class Settings:
         name = "reach_rate"
-        indexes: ClassVar[list[Any]] = [IndexModel([("tenant", 1), ("at", 1)])]  # the sweep of minutes gone by
+        indexes: ClassVar[list[Any]] = [
+            IndexModel([("tenant", 1), ("at", 1)])
+        ]  # the sweep of minutes gone by
 
 
-REACH_MODELS: list[type[TenantDocument]] = [ReachSeriesDoc, ReachBucketDoc, ReachStoryMonthDoc, ReachDayDoc, AppReadDoc, ScoringRulesDoc, MetricsRateDoc]
+REACH_MODELS: list[type[TenantDocument]] = [
+    ReachSeriesDoc,
+    ReachBucketDoc,
+    ReachStoryMonthDoc,
+    ReachDayDoc,
+    AppReadDoc,
+    ScoringRulesDoc,
+    MetricsRateDoc,
+]

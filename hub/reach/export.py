@@ -14,13 +14,32 @@ from openpyxl import Workbook
 from hub.reach.report import MonthlyReport
 from hub.reach.scoring import ROLES
 
-PERSON_HEADER = ["人员", "部门", "绩效分", "采写稿件", "编辑稿件", "审核稿件", "阅读/播放", "点赞", "分享", "评论"]
+PERSON_HEADER = [
+    "人员",
+    "部门",
+    "绩效分",
+    "采写稿件",
+    "编辑稿件",
+    "审核稿件",
+    "阅读/播放",
+    "点赞",
+    "分享",
+    "评论",
+]
 
 
 def person_rows(report: MonthlyReport) -> list[list[object]]:
     """One row per person, in the report's order."""
-    return [[p.person, p.department, p.points, *(p.pieces[r] for r in ROLES),
-             *(p.reach.get(k, 0) for k in ("views", "likes", "shares", "comments"))] for p in report.people]  # fmt: skip
+    return [
+        [
+            p.person,
+            p.department,
+            p.points,
+            *(p.pieces[r] for r in ROLES),
+            *(p.reach.get(k, 0) for k in ("views", "likes", "shares", "comments")),
+        ]
+        for p in report.people
+    ]
 
 
 def title(report: MonthlyReport) -> str:
@@ -44,10 +63,22 @@ def to_xlsx(report: MonthlyReport) -> bytes:
         depts.append([name, points, n, reach.get("views", 0)])
     pieces = wb.create_sheet("稿件")
     pieces.append([title(report)])
-    pieces.append(["稿件", "标题", "类型", "渠道", "记者", "编辑", "审核", "分值", "计分", "阅读/播放"])
+    pieces.append(
+        ["稿件", "标题", "类型", "渠道", "记者", "编辑", "审核", "分值", "计分", "阅读/播放"]
+    )
     for piece, points, parts in report.pieces:
-        pieces.append([piece.story_id, piece.title, piece.type, "、".join(piece.channels),
-                       *(piece.people.get(r) or "" for r in ROLES), points, ";".join(parts), piece.reach.get("views", 0)])  # fmt: skip
+        pieces.append(
+            [
+                piece.story_id,
+                piece.title,
+                piece.type,
+                "、".join(piece.channels),
+                *(piece.people.get(r) or "" for r in ROLES),
+                points,
+                ";".join(parts),
+                piece.reach.get("views", 0),
+            ]
+        )
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

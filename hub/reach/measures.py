@@ -22,8 +22,16 @@ GAUGES: tuple[str, ...] = ("completion_rate", "adopted")
 
 def values_of(m: Metrics) -> dict[str, Any]:
     """The metrics a fetch returned, without the absent ones."""
-    raw = {"views": m.views, "likes": m.likes, "comments": m.comments, "shares": m.shares,
-           "favorites": m.favorites, "score": m.score, "completion_rate": m.completion_rate, "adopted": m.adopted}  # fmt: skip
+    raw = {
+        "views": m.views,
+        "likes": m.likes,
+        "comments": m.comments,
+        "shares": m.shares,
+        "favorites": m.favorites,
+        "score": m.score,
+        "completion_rate": m.completion_rate,
+        "adopted": m.adopted,
+    }
     out: dict[str, Any] = {}
     for key, value in raw.items():
         if value is None:

@@ -29,7 +29,9 @@ FONT_CANDIDATES = (
     "C:/Windows/Fonts/msyh.ttc",
 )
 SCALE = 2  # drawn at twice the SVG's size: sharp on phones and when printed
-_PIE = re.compile(r"M([\d.]+),([\d.]+) L([\d.-]+),([\d.-]+) A([\d.]+),[\d.]+ 0 \d 1 ([\d.-]+),([\d.-]+) Z")
+_PIE = re.compile(
+    r"M([\d.]+),([\d.]+) L([\d.-]+),([\d.-]+) A([\d.]+),[\d.]+ 0 \d 1 ([\d.-]+),([\d.-]+) Z"
+)
 
 
 @lru_cache(maxsize=8)
@@ -65,15 +67,33 @@ def svg_to_png(svg: str) -> bytes:
             if w > 0 and h > 0:
                 draw.rectangle([x * s, y * s, (x + w) * s - 1, (y + h) * s - 1], fill=fill)
         elif tag == "line":
-            draw.line([_num(el.get("x1")) * s, _num(el.get("y1")) * s, _num(el.get("x2")) * s, _num(el.get("y2")) * s],
-                      fill=el.get("stroke") or "#000", width=s)  # fmt: skip
+            draw.line(
+                [
+                    _num(el.get("x1")) * s,
+                    _num(el.get("y1")) * s,
+                    _num(el.get("x2")) * s,
+                    _num(el.get("y2")) * s,
+                ],
+                fill=el.get("stroke") or "#000",
+                width=s,
+            )
         elif tag == "polyline":
-            pts = [(float(a) * s, float(b) * s) for a, b in (p.split(",") for p in (el.get("points") or "").split())]
+            pts = [
+                (float(a) * s, float(b) * s)
+                for a, b in (p.split(",") for p in (el.get("points") or "").split())
+            ]
             if len(pts) > 1:
-                draw.line(pts, fill=el.get("stroke") or "#000", width=int(_num(el.get("stroke-width")) or 1) * s, joint="curve")
+                draw.line(
+                    pts,
+                    fill=el.get("stroke") or "#000",
+                    width=int(_num(el.get("stroke-width")) or 1) * s,
+                    joint="curve",
+                )
             elif pts:
                 x, y = pts[0]
-                draw.ellipse([x - 2 * s, y - 2 * s, x + 2 * s, y + 2 * s], fill=el.get("stroke") or "#000")
+                draw.ellipse(
+                    [x - 2 * s, y - 2 * s, x + 2 * s, y + 2 * s], fill=el.get("stroke") or "#000"
+                )
         elif tag == "circle":
             cx, cy, r = _num(el.get("cx")) * s, _num(el.get("cy")) * s, _num(el.get("r")) * s
             draw.ellipse([cx - r, cy - r, cx + r, cy + r], fill=fill)
@@ -84,14 +104,24 @@ def svg_to_png(svg: str) -> bytes:
                 start = math.degrees(math.atan2(y0 - cy, x0 - cx))
                 end = math.degrees(math.atan2(y1 - cy, x1 - cx))
                 end = end + 360 if end <= start else end
-                draw.pieslice([(cx - r) * s, (cy - r) * s, (cx + r) * s, (cy + r) * s], start, end, fill=fill)
+                draw.pieslice(
+                    [(cx - r) * s, (cy - r) * s, (cx + r) * s, (cy + r) * s], start, end, fill=fill
+                )
         elif tag == "text":
-            text = "".join(t for t in ([el.text or ""] + [child.tail or "" for child in el])).strip()
+            text = "".join(
+                t for t in ([el.text or ""] + [child.tail or "" for child in el])
+            ).strip()
             if not text:
                 continue
             font = _font(int((_num(el.get("font-size")) or base_size) * s))
             anchor = {"middle": "ms", "end": "rs"}.get(el.get("text-anchor") or "", "ls")
-            draw.text((_num(el.get("x")) * s, _num(el.get("y")) * s), text, fill=fill, font=font, anchor=anchor)
+            draw.text(
+                (_num(el.get("x")) * s, _num(el.get("y")) * s),
+                text,
+                fill=fill,
+                font=font,
+                anchor=anchor,
+            )
     out = io.BytesIO()
     img.save(out, "PNG", optimize=True)
     return out.getvalue()

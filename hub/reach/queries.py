@@ -48,16 +48,25 @@ def period(month: str | None = None, first: str | None = None, last: str | None 
         try:
             parse_month(month)
         except ValueError:
-            raise HubError(ReachCodes.REACH_PERIOD_INVALID, reason_zh=f"月份 {month} 应写作 YYYY-MM",
-                           reason_en=f"month {month!r} must be YYYY-MM") from None  # fmt: skip
+            raise HubError(
+                ReachCodes.REACH_PERIOD_INVALID,
+                reason_zh=f"月份 {month} 应写作 YYYY-MM",
+                reason_en=f"month {month!r} must be YYYY-MM",
+            ) from None
         a, b = month_days(month)
         return Period(a, b, month)
     if not first or not last or not valid_day(first) or not valid_day(last):
-        raise HubError(ReachCodes.REACH_PERIOD_INVALID, reason_zh="请给出月份,或起止日期(YYYY-MM-DD)",
-                       reason_en="give a month, or first and last days as YYYY-MM-DD")  # fmt: skip
+        raise HubError(
+            ReachCodes.REACH_PERIOD_INVALID,
+            reason_zh="请给出月份,或起止日期(YYYY-MM-DD)",
+            reason_en="give a month, or first and last days as YYYY-MM-DD",
+        )
     if first > last or len(days_between(first, last)) > MAX_PERIOD_DAYS:
-        raise HubError(ReachCodes.REACH_PERIOD_INVALID, reason_zh=f"起止日期不对或超过 {MAX_PERIOD_DAYS} 天",
-                       reason_en=f"first must not be after last, and a period is at most {MAX_PERIOD_DAYS} days")  # fmt: skip
+        raise HubError(
+            ReachCodes.REACH_PERIOD_INVALID,
+            reason_zh=f"起止日期不对或超过 {MAX_PERIOD_DAYS} 天",
+            reason_en=f"first must not be after last, and a period is at most {MAX_PERIOD_DAYS} days",
+        )
     if first[:7] == last[:7] and (first, last) == month_days(first[:7]):
         return Period(first, last, first[:7])
     return Period(first, last)
@@ -66,7 +75,9 @@ def period(month: str | None = None, first: str | None = None, last: str | None 
 def metric(name: str) -> str:
     """A counter's name, or REACH_METRIC_UNKNOWN."""
     if name not in measures.COUNTERS:
-        raise HubError(ReachCodes.REACH_METRIC_UNKNOWN, metric=name, known=", ".join(measures.COUNTERS))
+        raise HubError(
+            ReachCodes.REACH_METRIC_UNKNOWN, metric=name, known=", ".join(measures.COUNTERS)
+        )
     return name
 
 
@@ -74,7 +85,9 @@ def metric(name: str) -> str:
 class ChannelSeries:
     channel: str
     latest: dict[str, Any] = field(default_factory=dict)
-    days: list[tuple[str, dict[str, int], dict[str, Any], dict[str, int]]] = field(default_factory=list)  # (day, gain, latest, corrections)
+    days: list[tuple[str, dict[str, int], dict[str, Any], dict[str, int]]] = field(
+        default_factory=list
+    )  # (day, gain, latest, corrections)
     points: list[dict[str, Any]] = field(default_factory=list)  # {at, values}, in time order
 
 
@@ -100,7 +113,9 @@ async def story_reach(tenant: str, story_id: str, months: list[str]) -> list[Cha
     `_id` lookups from its primary key where it scans for a secondary index's equality."""
     out: dict[str, ChannelSeries] = {}
     ids = [f"{tenant}:{story_id}:{m}" for m in months]
-    async for doc in ReachSeriesDoc.get_pymongo_collection().find({"_id": {"$in": ids}, "tenant": tenant}):
+    async for doc in ReachSeriesDoc.get_pymongo_collection().find(
+        {"_id": {"$in": ids}, "tenant": tenant}
+    ):
         channels = doc.get("channels") or {}
         for pub, points in (doc.get("points") or {}).items():
             series = out.setdefault(channels.get(pub, pub), ChannelSeries(channels.get(pub, pub)))
@@ -115,7 +130,9 @@ async def story_reach(tenant: str, story_id: str, months: list[str]) -> list[Cha
             measures.add(taken, measures.corrections(previous, p["values"]))
             by_day[day_of(p["at"])] = (gain, p["values"], taken)
             previous = p["values"]
-        series.days = [(day, gain, end, taken) for day, (gain, end, taken) in sorted(by_day.items())]
+        series.days = [
+            (day, gain, end, taken) for day, (gain, end, taken) in sorted(by_day.items())
+        ]
         series.latest = dict(previous)
     return [out[k] for k in sorted(out)]
 
@@ -135,7 +152,9 @@ class Ranked:
     value: int
     totals: dict[str, int]
     channels: dict[str, dict[str, int]]
-    people: dict[str, str | None] = field(default_factory=dict)  # role -> person (a whole month's ranking)
+    people: dict[str, str | None] = field(
+        default_factory=dict
+    )  # role -> person (a whole month's ranking)
 
 
 async def top_stories(tenant: str, p: Period, by: str, limit: int) -> list[Ranked]:
@@ -143,11 +162,23 @@ async def top_stories(tenant: str, p: Period, by: str, limit: int) -> list[Ranke
     by = metric(by)
     limit = max(1, min(limit, 100))
     if p.month:
-        cursor = (ReachStoryMonthDoc.get_pymongo_collection()
-                  .find({"tenant": tenant, "month": p.month}, {"rolled": 0})
-                  .sort([(f"totals.{by}", -1), ("_id", 1)]).limit(limit))  # fmt: skip
-        return [Ranked(d["story_id"], d.get("title", ""), int((d.get("totals") or {}).get(by, 0)), dict(d.get("totals") or {}),
-                       dict(d.get("channels") or {}), dict(d.get("people") or {})) async for d in cursor]  # fmt: skip
+        cursor = (
+            ReachStoryMonthDoc.get_pymongo_collection()
+            .find({"tenant": tenant, "month": p.month}, {"rolled": 0})
+            .sort([(f"totals.{by}", -1), ("_id", 1)])
+            .limit(limit)
+        )
+        return [
+            Ranked(
+                d["story_id"],
+                d.get("title", ""),
+                int((d.get("totals") or {}).get(by, 0)),
+                dict(d.get("totals") or {}),
+                dict(d.get("channels") or {}),
+                dict(d.get("people") or {}),
+            )
+            async for d in cursor
+        ]
     sums: dict[str, int] = {}
     async for b in _buckets(tenant, p, {"story_id": 1, "days": 1}):
         for day, gain in (b.get("days") or {}).items():
@@ -161,13 +192,16 @@ async def top_stories(tenant: str, p: Period, by: str, limit: int) -> list[Ranke
 def _buckets(tenant: str, p: Period, projection: dict[str, int]) -> Any:
     """The monthly buckets that overlap the period (the days outside it are skipped by the caller)."""
     months = sorted({day[:7] for day in days_between(p.first, p.last)})
-    return ReachBucketDoc.get_pymongo_collection().find({"tenant": tenant, "month": {"$in": months}}, projection)
+    return ReachBucketDoc.get_pymongo_collection().find(
+        {"tenant": tenant, "month": {"$in": months}}, projection
+    )
 
 
 async def _titles(tenant: str, story_ids: list[str], p: Period) -> dict[str, str]:
     months = sorted({p.first[:7], p.last[:7]})
     cursor = ReachStoryMonthDoc.get_pymongo_collection().find(
-        {"tenant": tenant, "story_id": {"$in": story_ids}, "month": {"$in": months}}, {"story_id": 1, "title": 1}
+        {"tenant": tenant, "story_id": {"$in": story_ids}, "month": {"$in": months}},
+        {"story_id": 1, "title": 1},
     )
     return {d["story_id"]: d.get("title", "") async for d in cursor}
 
@@ -177,14 +211,23 @@ async def totals_by(tenant: str, p: Period, key: str) -> list[tuple[str | None, 
     from the tenant's days (one small document per day and channel)."""
     out: dict[str | None, dict[str, int]] = {}
     cursor = ReachDayDoc.get_pymongo_collection().find(
-        {"tenant": tenant, "day": {"$gte": p.first, "$lte": p.last}}, {"channel": 1, "gain": 1, "columns": 1}
+        {"tenant": tenant, "day": {"$gte": p.first, "$lte": p.last}},
+        {"channel": 1, "gain": 1, "columns": 1},
     )
     async for d in cursor:
         if key == "channel":
-            measures.add(out.setdefault(d["channel"], dict.fromkeys(measures.COUNTERS, 0)), d.get("gain") or {})
+            measures.add(
+                out.setdefault(d["channel"], dict.fromkeys(measures.COUNTERS, 0)),
+                d.get("gain") or {},
+            )
             continue
         for column, gain in (d.get("columns") or {}).items():
-            measures.add(out.setdefault(None if column == NO_COLUMN else column, dict.fromkeys(measures.COUNTERS, 0)), gain)
+            measures.add(
+                out.setdefault(
+                    None if column == NO_COLUMN else column, dict.fromkeys(measures.COUNTERS, 0)
+                ),
+                gain,
+            )
     return sorted(out.items(), key=lambda kv: (-kv[1].get("views", 0), str(kv[0])))
 
 
@@ -192,7 +235,8 @@ async def corrections_by_channel(tenant: str, p: Period) -> dict[str, dict[str, 
     """What the platforms took back during the period, per channel (kept apart from growth)."""
     out: dict[str, dict[str, int]] = {}
     cursor = ReachDayDoc.get_pymongo_collection().find(
-        {"tenant": tenant, "day": {"$gte": p.first, "$lte": p.last}}, {"channel": 1, "corrections": 1}
+        {"tenant": tenant, "day": {"$gte": p.first, "$lte": p.last}},
+        {"channel": 1, "corrections": 1},
     )
     async for d in cursor:
         if d.get("corrections"):
@@ -215,7 +259,12 @@ async def xuexi_adoption(tenant: str, p: Period) -> Adoption:
     """学习强国 投稿 (items put in the feed during the period) and 采用 (those adopted)."""
     start, end = day_start_ms(p.first), day_start_ms(p.last) + 86_400_000
     cursor = PublicationDoc.get_pymongo_collection().find(
-        {"tenant": tenant, "channel": "xuexi", "action": Action.PUBLISH.value, "created_at": {"$gte": start, "$lt": end}},
+        {
+            "tenant": tenant,
+            "channel": "xuexi",
+            "action": Action.PUBLISH.value,
+            "created_at": {"$gte": start, "$lt": end},
+        },
         {"state": 1, "ledger": 1, "platform_status": 1},
     )
     submitted = adopted = score = 0
@@ -246,9 +295,21 @@ async def person_reach(tenant: str, person: str, month: str) -> list[PersonStory
     """The stories a person had a part in (by role) that gained reach in the month."""
     found: dict[str, PersonStory] = {}
     coll = ReachStoryMonthDoc.get_pymongo_collection()
-    for role in ROLES:  # one equality query per role (an $or reads the whole tenant on the embedded store)
-        async for d in coll.find({"tenant": tenant, "month": month, f"people.{role}": person}, {"rolled": 0}):
-            entry = found.setdefault(d["story_id"], PersonStory(d["story_id"], d.get("title", ""), [],
-                                                                dict(d.get("totals") or {}), dict(d.get("channels") or {})))  # fmt: skip
+    for (
+        role
+    ) in ROLES:  # one equality query per role (an $or reads the whole tenant on the embedded store)
+        async for d in coll.find(
+            {"tenant": tenant, "month": month, f"people.{role}": person}, {"rolled": 0}
+        ):
+            entry = found.setdefault(
+                d["story_id"],
+                PersonStory(
+                    d["story_id"],
+                    d.get("title", ""),
+                    [],
+                    dict(d.get("totals") or {}),
+                    dict(d.get("channels") or {}),
+                ),
+            )
             entry.roles.append(role)
     return sorted(found.values(), key=lambda s: (-s.totals.get("views", 0), s.story_id))

@@ -60,16 +60,34 @@ def collecting() -> Iterator[list[str]]:
 def check_beacon(payload: Any) -> tuple[str, int, bool]:
     """(story id, dwell ms, completed) of a beacon body, or REACH_BEACON_INVALID."""
     if not isinstance(payload, dict):
-        raise HubError(ReachCodes.REACH_BEACON_INVALID, reason_zh="应为 JSON 对象", reason_en="must be a JSON object")
-    story_id, dwell, done = payload.get("story_id"), payload.get("dwell_ms", 0), payload.get("completed", False)
+        raise HubError(
+            ReachCodes.REACH_BEACON_INVALID,
+            reason_zh="应为 JSON 对象",
+            reason_en="must be a JSON object",
+        )
+    story_id, dwell, done = (
+        payload.get("story_id"),
+        payload.get("dwell_ms", 0),
+        payload.get("completed", False),
+    )
     if not isinstance(story_id, str) or not 0 < len(story_id) <= 64:
-        raise HubError(ReachCodes.REACH_BEACON_INVALID, reason_zh="缺少 story_id", reason_en="story_id is required")
+        raise HubError(
+            ReachCodes.REACH_BEACON_INVALID,
+            reason_zh="缺少 story_id",
+            reason_en="story_id is required",
+        )
     if isinstance(dwell, bool) or not isinstance(dwell, int) or dwell < 0:
-        raise HubError(ReachCodes.REACH_BEACON_INVALID, reason_zh="dwell_ms 应为非负整数(毫秒)",
-                       reason_en="dwell_ms must be a non-negative integer")  # fmt: skip
+        raise HubError(
+            ReachCodes.REACH_BEACON_INVALID,
+            reason_zh="dwell_ms 应为非负整数(毫秒)",
+            reason_en="dwell_ms must be a non-negative integer",
+        )
     if not isinstance(done, bool):
-        raise HubError(ReachCodes.REACH_BEACON_INVALID, reason_zh="completed 应为 true 或 false",
-                       reason_en="completed must be a boolean")  # fmt: skip
+        raise HubError(
+            ReachCodes.REACH_BEACON_INVALID,
+            reason_zh="completed 应为 true 或 false",
+            reason_en="completed must be a boolean",
+        )
     return story_id, min(dwell, MAX_DWELL_MS), done
 
 
@@ -84,7 +102,16 @@ class ReadCounter:
         self._cached: OrderedDict[Any, tuple[str, ...]] = OrderedDict()
         self._remembered = remembered
 
-    def _add(self, tenant: str, story_id: str, now_ms: int, reads: int, done: int, beacons: int, dwell: int) -> None:
+    def _add(
+        self,
+        tenant: str,
+        story_id: str,
+        now_ms: int,
+        reads: int,
+        done: int,
+        beacons: int,
+        dwell: int,
+    ) -> None:
         key = (tenant, story_id, now_ms // 3_600_000)
         row = self.pending.get(key)
         if row is None:
@@ -95,14 +122,28 @@ class ReadCounter:
             row[2] += beacons
             row[3] += dwell
 
-    def read(self, tenant: str, story_ids: list[str] | tuple[str, ...], user_agent: str | None, now_ms: int) -> None:
+    def read(
+        self,
+        tenant: str,
+        story_ids: list[str] | tuple[str, ...],
+        user_agent: str | None,
+        now_ms: int,
+    ) -> None:
         """Count a read of each story (not when the reader is a bot)."""
         if not self.enabled or not story_ids or is_bot(user_agent):
             return
         for story_id in story_ids:
             self._add(tenant, story_id, now_ms, 1, 0, 0, 0)
 
-    def beacon(self, tenant: str, story_id: str, dwell_ms: int, completed: bool, user_agent: str | None, now_ms: int) -> None:
+    def beacon(
+        self,
+        tenant: str,
+        story_id: str,
+        dwell_ms: int,
+        completed: bool,
+        user_agent: str | None,
+        now_ms: int,
+    ) -> None:
         """The app reports how long a reader stayed and whether they read to the end."""
         if not self.enabled or is_bot(user_agent):
             return
@@ -132,9 +173,15 @@ class ReadCounter:
         ops = [
             UpdateOne(
                 {"_id": f"{tenant}:{story}:{hour_of(hour * 3_600_000)}"},
-                {"$inc": {"reads": r, "completions": c, "beacons": b, "dwell_ms": d},
-                 # $set, not $setOnInsert: nx-27017 drops $setOnInsert on some upserts (find_one_and_update)
-                 "$set": {"tenant": tenant, "story_id": story, "hour": hour_of(hour * 3_600_000)}},
+                {
+                    "$inc": {"reads": r, "completions": c, "beacons": b, "dwell_ms": d},
+                    # $set, not $setOnInsert: nx-27017 drops $setOnInsert on some upserts (find_one_and_update)
+                    "$set": {
+                        "tenant": tenant,
+                        "story_id": story,
+                        "hour": hour_of(hour * 3_600_000),
+                    },
+                },
                 upsert=True,
             )
             for (tenant, story, hour), (r, c, b, d) in batch.items()
@@ -175,7 +222,9 @@ class ReadCounter:
 async def read_counts(tenant: str, story_id: str) -> dict[str, int]:
     """The app's counts of a story so far (flushed ones), summed over its hours."""
     totals = {"reads": 0, "completions": 0, "beacons": 0, "dwell_ms": 0}
-    async for row in AppReadDoc.get_pymongo_collection().find({"tenant": tenant, "story_id": story_id}):
+    async for row in AppReadDoc.get_pymongo_collection().find(
+        {"tenant": tenant, "story_id": story_id}
+    ):
         for k in totals:
             totals[k] += int(row.get(k) or 0)
     return totals

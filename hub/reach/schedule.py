@@ -18,9 +18,23 @@ from datetime import UTC, datetime, timedelta, timezone
 MINUTE, HOUR, DAY = 60.0, 3_600.0, 86_400.0
 
 COLLECTION_SCHEDULE_S: tuple[float, ...] = (
-    5 * MINUTE, 15 * MINUTE, 30 * MINUTE, HOUR, 2 * HOUR, 4 * HOUR, 8 * HOUR, 12 * HOUR,
-    DAY, 2 * DAY, 3 * DAY, 5 * DAY, 7 * DAY, 14 * DAY, 21 * DAY, 30 * DAY,
-)  # fmt: skip
+    5 * MINUTE,
+    15 * MINUTE,
+    30 * MINUTE,
+    HOUR,
+    2 * HOUR,
+    4 * HOUR,
+    8 * HOUR,
+    12 * HOUR,
+    DAY,
+    2 * DAY,
+    3 * DAY,
+    5 * DAY,
+    7 * DAY,
+    14 * DAY,
+    21 * DAY,
+    30 * DAY,
+)
 
 CST = timezone(timedelta(hours=8), "CST")
 

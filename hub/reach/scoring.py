@@ -42,7 +42,12 @@ class RuleProblem:
 
 
 def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and 0 <= value <= MAX_POINTS
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and 0 <= value <= MAX_POINTS
+    )
 
 
 def validate(rules: Any, channels: tuple[str, ...] | None = None) -> list[RuleProblem]:
@@ -67,7 +72,11 @@ def validate(rules: Any, channels: tuple[str, ...] | None = None) -> list[RulePr
     for key in sorted(set(pieces) - {"default", "by_type", "by_channel"}):
         bad(f"piece_points.{key}", f"不认识的稿件分值项 {key}", f"unknown piece_points entry {key}")
     if "default" in pieces and not _number(pieces["default"]):
-        bad("piece_points.default", f"分值应为 0 到 {MAX_POINTS} 之间的数", f"points must be a number 0-{MAX_POINTS}")
+        bad(
+            "piece_points.default",
+            f"分值应为 0 到 {MAX_POINTS} 之间的数",
+            f"points must be a number 0-{MAX_POINTS}",
+        )
     for section, known, label in (("by_type", TYPES, "稿件类型"), ("by_channel", channels, "渠道")):
         table = pieces.get(section, {})
         if not isinstance(table, Mapping):
@@ -75,19 +84,34 @@ def validate(rules: Any, channels: tuple[str, ...] | None = None) -> list[RulePr
             continue
         for key, value in table.items():
             if known is not None and key not in known:
-                bad(f"piece_points.{section}.{key}", f"没有名为 {key} 的{label}(可选:{'、'.join(known)})",
-                    f"no {section[3:]} named {key} (known: {', '.join(known)})")  # fmt: skip
+                bad(
+                    f"piece_points.{section}.{key}",
+                    f"没有名为 {key} 的{label}(可选:{'、'.join(known)})",
+                    f"no {section[3:]} named {key} (known: {', '.join(known)})",
+                )
             if not _number(value):
-                bad(f"piece_points.{section}.{key}", f"分值应为 0 到 {MAX_POINTS} 之间的数", f"points must be a number 0-{MAX_POINTS}")
+                bad(
+                    f"piece_points.{section}.{key}",
+                    f"分值应为 0 到 {MAX_POINTS} 之间的数",
+                    f"points must be a number 0-{MAX_POINTS}",
+                )
     bonuses = rules.get("bonuses", {})
     if not isinstance(bonuses, Mapping):
         bad("bonuses", "bonuses 应为对象", "bonuses must be an object")
         bonuses = {}
     for key, value in bonuses.items():
         if key not in BONUSES:
-            bad(f"bonuses.{key}", f"不认识的加分项 {key}(可选:{'、'.join(BONUSES)})", f"unknown bonus {key} (known: {', '.join(BONUSES)})")
+            bad(
+                f"bonuses.{key}",
+                f"不认识的加分项 {key}(可选:{'、'.join(BONUSES)})",
+                f"unknown bonus {key} (known: {', '.join(BONUSES)})",
+            )
         elif not _number(value):
-            bad(f"bonuses.{key}", f"分值应为 0 到 {MAX_POINTS} 之间的数", f"points must be a number 0-{MAX_POINTS}")
+            bad(
+                f"bonuses.{key}",
+                f"分值应为 0 到 {MAX_POINTS} 之间的数",
+                f"points must be a number 0-{MAX_POINTS}",
+            )
     thresholds = rules.get("reach_thresholds", [])
     if not isinstance(thresholds, list):
         bad("reach_thresholds", "reach_thresholds 应为列表", "reach_thresholds must be a list")
@@ -95,38 +119,80 @@ def validate(rules: Any, channels: tuple[str, ...] | None = None) -> list[RulePr
     for i, t in enumerate(thresholds):
         path = f"reach_thresholds[{i}]"
         if not isinstance(t, Mapping) or set(t) != {"metric", "at_least", "points"}:
-            bad(path, "每个传播门槛应有 metric、at_least、points 三项", "each threshold has metric, at_least and points")
+            bad(
+                path,
+                "每个传播门槛应有 metric、at_least、points 三项",
+                "each threshold has metric, at_least and points",
+            )
             continue
         if t["metric"] not in COUNTERS:
-            bad(f"{path}.metric", f"没有名为 {t['metric']} 的指标(可选:{'、'.join(COUNTERS)})", f"unknown metric {t['metric']}")
-        if isinstance(t["at_least"], bool) or not isinstance(t["at_least"], int) or t["at_least"] < 1:
+            bad(
+                f"{path}.metric",
+                f"没有名为 {t['metric']} 的指标(可选:{'、'.join(COUNTERS)})",
+                f"unknown metric {t['metric']}",
+            )
+        if (
+            isinstance(t["at_least"], bool)
+            or not isinstance(t["at_least"], int)
+            or t["at_least"] < 1
+        ):
             bad(f"{path}.at_least", "门槛应为正整数", "at_least must be a positive integer")
         if not _number(t["points"]):
-            bad(f"{path}.points", f"分值应为 0 到 {MAX_POINTS} 之间的数", f"points must be a number 0-{MAX_POINTS}")
+            bad(
+                f"{path}.points",
+                f"分值应为 0 到 {MAX_POINTS} 之间的数",
+                f"points must be a number 0-{MAX_POINTS}",
+            )
     weights = rules.get("role_weights")
     if not isinstance(weights, Mapping) or not weights:
-        bad("role_weights", "请填写各角色(reporter、editor、reviewer)的权重", "role_weights are required")
+        bad(
+            "role_weights",
+            "请填写各角色(reporter、editor、reviewer)的权重",
+            "role_weights are required",
+        )
     else:
         for key, value in weights.items():
             if key not in ROLES:
-                bad(f"role_weights.{key}", f"不认识的角色 {key}(可选:{'、'.join(ROLES)})", f"unknown role {key}")
+                bad(
+                    f"role_weights.{key}",
+                    f"不认识的角色 {key}(可选:{'、'.join(ROLES)})",
+                    f"unknown role {key}",
+                )
             elif not _number(value) or value > 1:
-                bad(f"role_weights.{key}", "权重应为 0 到 1 之间的数", "a weight is a number from 0 to 1")
+                bad(
+                    f"role_weights.{key}",
+                    "权重应为 0 到 1 之间的数",
+                    "a weight is a number from 0 to 1",
+                )
         total = sum(v for v in weights.values() if _number(v))
         if total > 1 + 1e-9:
-            bad("role_weights", f"各角色权重之和为 {total:g},不能超过 1", f"role weights add up to {total:g}; at most 1")
+            bad(
+                "role_weights",
+                f"各角色权重之和为 {total:g},不能超过 1",
+                f"role weights add up to {total:g}; at most 1",
+            )
     departments = rules.get("departments", {})
     if not isinstance(departments, Mapping):
-        bad("departments", "departments 应为对象(部门名 → 人员列表)", "departments must map a name to people")
+        bad(
+            "departments",
+            "departments 应为对象(部门名 → 人员列表)",
+            "departments must map a name to people",
+        )
     else:
         owner: dict[str, str] = {}
         for dept, people in departments.items():
             if not isinstance(people, list) or not all(isinstance(p, str) and p for p in people):
-                bad(f"departments.{dept}", "部门成员应为用户名列表", "a department lists user names")
+                bad(
+                    f"departments.{dept}", "部门成员应为用户名列表", "a department lists user names"
+                )
                 continue
             for person in people:
                 if person in owner and owner[person] != dept:
-                    bad(f"departments.{dept}", f"{person} 同时在 {owner[person]} 和 {dept}", f"{person} is in two departments")
+                    bad(
+                        f"departments.{dept}",
+                        f"{person} 同时在 {owner[person]} 和 {dept}",
+                        f"{person} is in two departments",
+                    )
                 owner[person] = dept
     return out
 
@@ -158,14 +224,19 @@ def piece_score(rules: Mapping[str, Any], piece: Piece) -> tuple[float, list[str
             total += pts
             parts.append(f"{ch} +{pts:g}")
     bonuses = rules.get("bonuses") or {}
-    for flag, key in ((piece.xuexi_adopted, "xuexi_adopted"), (piece.central_media, "central_media")):
+    for flag, key in (
+        (piece.xuexi_adopted, "xuexi_adopted"),
+        (piece.central_media, "central_media"),
+    ):
         if flag and bonuses.get(key):
             total += float(bonuses[key])
             parts.append(f"{key} +{float(bonuses[key]):g}")
     best: dict[str, tuple[int, float]] = {}
     for t in rules.get("reach_thresholds") or []:
         value = int(piece.reach.get(t["metric"], 0))
-        if value >= t["at_least"] and (t["metric"] not in best or t["at_least"] > best[t["metric"]][0]):
+        if value >= t["at_least"] and (
+            t["metric"] not in best or t["at_least"] > best[t["metric"]][0]
+        ):
             best[t["metric"]] = (int(t["at_least"]), float(t["points"]))
     for name, (at_least, pts) in sorted(best.items()):
         total += pts

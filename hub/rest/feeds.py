@@ -83,17 +83,29 @@ def _tenants(settings: Settings, client_tenant: str, sub: SubscriptionDoc) -> li
 
 
 async def _signed(
-    request: Request[Any, Any, Any], settings: Settings, status: int, content_type: str, body: bytes,
-    headers: dict[str, str], algorithm: str = "ed25519",
-) -> Response[bytes]:  # fmt: skip
+    request: Request[Any, Any, Any],
+    settings: Settings,
+    status: int,
+    content_type: str,
+    body: bytes,
+    headers: dict[str, str],
+    algorithm: str = "ed25519",
+) -> Response[bytes]:
     signed = sign_response(
-        status=status, content_type=content_type, body=body, method=request.method, target_uri=target_uri(request, settings),
-        signers=await signers_for(settings, algorithm), created=int(time.time()),
-    )  # fmt: skip
+        status=status,
+        content_type=content_type,
+        body=body,
+        method=request.method,
+        target_uri=target_uri(request, settings),
+        signers=await signers_for(settings, algorithm),
+        created=int(time.time()),
+    )
     return Response(
-        content=b"" if status == 304 else body, status_code=status, media_type=content_type,
+        content=b"" if status == 304 else body,
+        status_code=status,
+        media_type=content_type,
         headers={**headers, **signed, "Content-Type": content_type},
-    )  # fmt: skip
+    )
 
 
 def target_uri(request: Request[Any, Any, Any], settings: Settings) -> str:
@@ -130,7 +142,9 @@ async def serve_feed(
         # the token check refuses a disabled client's tokens (other processes within
         # key_refresh_seconds); reading the client here makes feeds stop at once everywhere
         client: ClientDoc | None = (
-            await find_by_id(ClientDoc, {"tenant": scope.tenant}, scope.client_id) if scope.client_id else None
+            await find_by_id(ClientDoc, {"tenant": scope.tenant}, scope.client_id)
+            if scope.client_id
+            else None
         )
         if client is None or client.disabled:
             raise HubError(AuthCodes.CLIENT_DISABLED)
@@ -141,29 +155,53 @@ async def serve_feed(
         if sub.disabled:
             raise HubError(FeedCodes.SUBSCRIPTION_DISABLED, subscription_id=subscription_id)
         if FeedFormat(fmt) not in sub.formats:
-            raise HubError(FeedCodes.FORMAT_NOT_SUBSCRIBED, subscription_id=subscription_id, format=fmt,
-                           formats=", ".join(f.value for f in sub.formats))  # fmt: skip
+            raise HubError(
+                FeedCodes.FORMAT_NOT_SUBSCRIBED,
+                subscription_id=subscription_id,
+                format=fmt,
+                formats=", ".join(f.value for f in sub.formats),
+            )
         q = request.query_params
         raw_after = q.get("after")
         after = _parse_int(raw_after, 0, 0, None, HubError(FeedCodes.BAD_CURSOR, after=raw_after))
         raw_limit = q.get("limit")
-        limit = _parse_int(raw_limit, DEFAULT_LIMIT, 1, MAX_LIMIT,
-                           HubError(Codes.BAD_REQUEST, reason_zh=f"limit 应为 1–{MAX_LIMIT}", reason_en=f"limit must be 1-{MAX_LIMIT}"))  # fmt: skip
+        limit = _parse_int(
+            raw_limit,
+            DEFAULT_LIMIT,
+            1,
+            MAX_LIMIT,
+            HubError(
+                Codes.BAD_REQUEST,
+                reason_zh=f"limit 应为 1–{MAX_LIMIT}",
+                reason_en=f"limit must be 1-{MAX_LIMIT}",
+            ),
+        )
         found = await pages.read(
             sub.selection.to_selection(), _tenants(settings, scope.tenant, sub), after, limit
         )
         tag = pages.etag(sub.id, sub.version, fmt, after, limit, found)
         next_url = _url(request, settings, after=found.cursor, limit=limit)
-        headers = {"ETag": tag, "Cache-Control": CACHE_CONTROL, "Link": f'<{next_url}>; rel="next"',
-                   "Ronghub-Cursor": str(found.cursor), "Vary": "Authorization"}  # fmt: skip
+        headers = {
+            "ETag": tag,
+            "Cache-Control": CACHE_CONTROL,
+            "Link": f'<{next_url}>; rel="next"',
+            "Ronghub-Cursor": str(found.cursor),
+            "Vary": "Authorization",
+        }
         content_type = render.CONTENT_TYPES[fmt]
         if pages.matches(request.headers.get("if-none-match"), tag):
             return await _signed(request, settings, 304, content_type, b"", headers, algorithm)
         page = render.Page(
-            subscription_id=sub.id, title=sub.name, self_url=_url(request, settings, after=after, limit=limit),
-            home_url=settings.public_base_url or settings.base_url, after=after, cursor=found.cursor,
-            more=found.more, next_url=next_url, items=await pages.page_items(found.items, media_service(settings).url),
-        )  # fmt: skip
+            subscription_id=sub.id,
+            title=sub.name,
+            self_url=_url(request, settings, after=after, limit=limit),
+            home_url=settings.public_base_url or settings.base_url,
+            after=after,
+            cursor=found.cursor,
+            more=found.more,
+            next_url=next_url,
+            items=await pages.page_items(found.items, media_service(settings).url),
+        )
         body = render.RENDERERS[fmt](page)
         return await _signed(request, settings, 200, content_type, body, headers, algorithm)
     except Exception as exc:  # answered like the app's handler, but signed
@@ -188,68 +226,132 @@ async def serve_feed(
 
 _STR = Schema(type=OpenAPIType.STRING)
 _SIGNATURE_HEADERS = {
-    "Content-Digest": OpenAPIHeader(schema=_STR, required=True,
-                                    description="RFC 9530: `sha-256=:<base64 SHA-256 of the body>:` (of the empty body on 304)"),
-    "Signature-Input": OpenAPIHeader(schema=_STR, required=True, description=(
-        'RFC 9421: `sig1=("@status" "content-type" "content-digest" "@method";req "@target-uri";req);'
-        'created=<unix>;expires=<created+300>;keyid="<kid>";alg="ed25519";tag="ronghub-feed"`; during a key '
-        'rotation also `sig2` (the older key). Subscriptions with SM2 get `alg="sm2-sm3"`.')),
-    "Signature": OpenAPIHeader(schema=_STR, required=True,
-                               description="RFC 9421: `sig1=:<base64 signature over the §2.5 signature base>:` (and sig2)"),
-}  # fmt: skip
+    "Content-Digest": OpenAPIHeader(
+        schema=_STR,
+        required=True,
+        description="RFC 9530: `sha-256=:<base64 SHA-256 of the body>:` (of the empty body on 304)",
+    ),
+    "Signature-Input": OpenAPIHeader(
+        schema=_STR,
+        required=True,
+        description=(
+            'RFC 9421: `sig1=("@status" "content-type" "content-digest" "@method";req "@target-uri";req);'
+            'created=<unix>;expires=<created+300>;keyid="<kid>";alg="ed25519";tag="ronghub-feed"`; during a key '
+            'rotation also `sig2` (the older key). Subscriptions with SM2 get `alg="sm2-sm3"`.'
+        ),
+    ),
+    "Signature": OpenAPIHeader(
+        schema=_STR,
+        required=True,
+        description="RFC 9421: `sig1=:<base64 signature over the §2.5 signature base>:` (and sig2)",
+    ),
+}
 _PAGE_HEADERS = {
-    "ETag": OpenAPIHeader(schema=_STR, description="weak validator of the page; send it back in If-None-Match"),
-    "Cache-Control": OpenAPIHeader(schema=_STR, description="`private, no-cache`: revalidate with If-None-Match"),
-    "Link": OpenAPIHeader(schema=_STR, description='`<…?after=<cursor>&limit=…>; rel="next"`: where to read on (also when nothing is new yet)'),
-    "Ronghub-Cursor": OpenAPIHeader(schema=Schema(type=OpenAPIType.STRING, pattern=r"^\d+$"),
-                                    description="the cursor to read on from (`after=`)"),
+    "ETag": OpenAPIHeader(
+        schema=_STR, description="weak validator of the page; send it back in If-None-Match"
+    ),
+    "Cache-Control": OpenAPIHeader(
+        schema=_STR, description="`private, no-cache`: revalidate with If-None-Match"
+    ),
+    "Link": OpenAPIHeader(
+        schema=_STR,
+        description='`<…?after=<cursor>&limit=…>; rel="next"`: where to read on (also when nothing is new yet)',
+    ),
+    "Ronghub-Cursor": OpenAPIHeader(
+        schema=Schema(type=OpenAPIType.STRING, pattern=r"^\d+$"),
+        description="the cursor to read on from (`after=`)",
+    ),
     "Vary": OpenAPIHeader(schema=_STR, description="Authorization"),
-}  # fmt: skip
+}
 _ERROR_SCHEMA = Schema(
-    type=OpenAPIType.OBJECT, required=["errors"], description="The hub's error body (as in every REST error)",
-    properties={"errors": Schema(type=OpenAPIType.ARRAY, items=Schema(
-        type=OpenAPIType.OBJECT, required=["message", "extensions"],
-        properties={"message": _STR, "extensions": Schema(
-            type=OpenAPIType.OBJECT, required=["code", "message_zh", "message_en"],
-            properties={"code": _STR, "message": _STR, "message_zh": _STR, "message_en": _STR,
-                        "details": Schema(type=OpenAPIType.OBJECT)})}))},
-)  # fmt: skip
+    type=OpenAPIType.OBJECT,
+    required=["errors"],
+    description="The hub's error body (as in every REST error)",
+    properties={
+        "errors": Schema(
+            type=OpenAPIType.ARRAY,
+            items=Schema(
+                type=OpenAPIType.OBJECT,
+                required=["message", "extensions"],
+                properties={
+                    "message": _STR,
+                    "extensions": Schema(
+                        type=OpenAPIType.OBJECT,
+                        required=["code", "message_zh", "message_en"],
+                        properties={
+                            "code": _STR,
+                            "message": _STR,
+                            "message_zh": _STR,
+                            "message_en": _STR,
+                            "details": Schema(type=OpenAPIType.OBJECT),
+                        },
+                    ),
+                },
+            ),
+        )
+    },
+)
 _JSON_FEED_SCHEMA = Schema(
-    type=OpenAPIType.OBJECT, required=["version", "title", "items", "_ronghub"],
+    type=OpenAPIType.OBJECT,
+    required=["version", "title", "items", "_ronghub"],
     description="JSON Feed 1.1 (https://jsonfeed.org/version/1.1). Each item has `_ronghub`: "
     '{"seq": N, "pubstatus": "usable"|"canceled", "tenant", "feed", "story_id", "revision", "content_hash", '
     '"type", "column", "source", "byline", "embargo_until", "media", "reason"}; a withdrawn item keeps its id, '
     'has `content_text: ""` and `_ronghub.pubstatus: "canceled"`. The feed\'s `_ronghub` holds '
     "`cursor` (read on with after=cursor) and `more`; `next_url` is present when more items are there now.",
-    properties={"version": _STR, "title": _STR, "items": Schema(type=OpenAPIType.ARRAY, items=Schema(type=OpenAPIType.OBJECT)),
-                "next_url": _STR, "_ronghub": Schema(type=OpenAPIType.OBJECT)},
-)  # fmt: skip
+    properties={
+        "version": _STR,
+        "title": _STR,
+        "items": Schema(type=OpenAPIType.ARRAY, items=Schema(type=OpenAPIType.OBJECT)),
+        "next_url": _STR,
+        "_ronghub": Schema(type=OpenAPIType.OBJECT),
+    },
+)
 _NINJS_SCHEMA = Schema(
-    type=OpenAPIType.OBJECT, required=["items", "_ronghub"],
+    type=OpenAPIType.OBJECT,
+    required=["items", "_ronghub"],
     description="`items`: IPTC ninjs 2.1 objects (http://www.iptc.org/std/ninjs/ninjs-schema_2.1.json); a withdrawal "
     'has `"pubstatus": "canceled"`; `version` and altid `ronghub-seq` give the sequence number. `next_url`, '
     "`feed_url` and `_ronghub` {cursor, more} as in JSON Feed.",
-    properties={"items": Schema(type=OpenAPIType.ARRAY, items=Schema(type=OpenAPIType.OBJECT)),
-                "next_url": _STR, "_ronghub": Schema(type=OpenAPIType.OBJECT)},
-)  # fmt: skip
+    properties={
+        "items": Schema(type=OpenAPIType.ARRAY, items=Schema(type=OpenAPIType.OBJECT)),
+        "next_url": _STR,
+        "_ronghub": Schema(type=OpenAPIType.OBJECT),
+    },
+)
 BODIES = {
     "json_feed": ("application/feed+json", _JSON_FEED_SCHEMA),
     "ninjs": ("application/json", _NINJS_SCHEMA),
-    "rss": ("application/rss+xml", Schema(type=OpenAPIType.STRING, description=(
-        "RSS 2.0 with Media RSS (media:content, media:thumbnail), content:encoded, atom:link rel=next, and the "
-        f"`ronghub` namespace ({render.RONGHUB_NS}): ronghub:seq, ronghub:pubstatus (canceled = withdrawn), "
-        "ronghub:cursor on the channel. Items keep their guid across updates and withdrawal."))),
-    "atom": ("application/atom+xml", Schema(type=OpenAPIType.STRING, description=(
-        "Atom 1.0 with Media RSS and the `ronghub` namespace; a withdrawal is an RFC 6721 at:deleted-entry "
-        "tombstone (ref = the entry id)."))),
-}  # fmt: skip
+    "rss": (
+        "application/rss+xml",
+        Schema(
+            type=OpenAPIType.STRING,
+            description=(
+                "RSS 2.0 with Media RSS (media:content, media:thumbnail), content:encoded, atom:link rel=next, and the "
+                f"`ronghub` namespace ({render.RONGHUB_NS}): ronghub:seq, ronghub:pubstatus (canceled = withdrawn), "
+                "ronghub:cursor on the channel. Items keep their guid across updates and withdrawal."
+            ),
+        ),
+    ),
+    "atom": (
+        "application/atom+xml",
+        Schema(
+            type=OpenAPIType.STRING,
+            description=(
+                "Atom 1.0 with Media RSS and the `ronghub` namespace; a withdrawal is an RFC 6721 at:deleted-entry "
+                "tombstone (ref = the entry id)."
+            ),
+        ),
+    ),
+}
 
 
 def _error(description: str) -> OpenAPIResponse:
     return OpenAPIResponse(
-        description=description, headers=dict(_SIGNATURE_HEADERS),
+        description=description,
+        headers=dict(_SIGNATURE_HEADERS),
         content={"application/json": OpenAPIMediaType(schema=_ERROR_SCHEMA)},
-    )  # fmt: skip
+    )
 
 
 def _operation(fmt: str) -> type[Operation]:
@@ -259,45 +361,90 @@ def _operation(fmt: str) -> type[Operation]:
     class FeedOperation(Operation):
         def __post_init__(self) -> None:
             self.parameters = [
-                Parameter(name="subscription_id", param_in="path", required=True, schema=_STR,
-                          description="the subscription's id (from createFeedSubscription)"),
-                Parameter(name="after", param_in="query", required=False, schema=Schema(type=OpenAPIType.STRING, pattern=r"^[0-9]{1,18}$"),
-                          description="cursor: a sequence number from a previous page (`cursor`, `next_url`, "
-                          "Link rel=next, Ronghub-Cursor); 0 or absent: from the beginning. Digits only."),
-                Parameter(name="limit", param_in="query", required=False, schema=Schema(type=OpenAPIType.STRING, pattern=r"^[0-9]{1,3}$"),
-                          description=f"items per page, 1–{MAX_LIMIT} (default {DEFAULT_LIMIT}). Digits only."),
-                Parameter(name="Authorization", param_in="header", required=False, schema=_STR,
-                          description="`Bearer <access token>` from POST /oauth/token, grant_type=client_credentials "
-                          "(the partner client that owns the subscription)"),
-                Parameter(name="If-None-Match", param_in="header", required=False, schema=_STR,
-                          description="the ETag of a page read before: 304 if the page is unchanged"),
-            ]  # fmt: skip
+                Parameter(
+                    name="subscription_id",
+                    param_in="path",
+                    required=True,
+                    schema=_STR,
+                    description="the subscription's id (from createFeedSubscription)",
+                ),
+                Parameter(
+                    name="after",
+                    param_in="query",
+                    required=False,
+                    schema=Schema(type=OpenAPIType.STRING, pattern=r"^[0-9]{1,18}$"),
+                    description="cursor: a sequence number from a previous page (`cursor`, `next_url`, "
+                    "Link rel=next, Ronghub-Cursor); 0 or absent: from the beginning. Digits only.",
+                ),
+                Parameter(
+                    name="limit",
+                    param_in="query",
+                    required=False,
+                    schema=Schema(type=OpenAPIType.STRING, pattern=r"^[0-9]{1,3}$"),
+                    description=f"items per page, 1–{MAX_LIMIT} (default {DEFAULT_LIMIT}). Digits only.",
+                ),
+                Parameter(
+                    name="Authorization",
+                    param_in="header",
+                    required=False,
+                    schema=_STR,
+                    description="`Bearer <access token>` from POST /oauth/token, grant_type=client_credentials "
+                    "(the partner client that owns the subscription)",
+                ),
+                Parameter(
+                    name="If-None-Match",
+                    param_in="header",
+                    required=False,
+                    schema=_STR,
+                    description="the ETag of a page read before: 304 if the page is unchanged",
+                ),
+            ]
             ok_headers: dict[str, OpenAPIHeader | Reference] = {
                 **_SIGNATURE_HEADERS,
                 **_PAGE_HEADERS,
             }
             self.responses = {
-                "200": OpenAPIResponse(description="One page of the feed, signed", headers=ok_headers,
-                                       content={media: OpenAPIMediaType(schema=schema)}),
-                "304": OpenAPIResponse(description="Not modified (If-None-Match matched the page's ETag); signed, "
-                                       "Content-Digest of the empty body", headers=ok_headers),
-                "400": _error("FEED_BAD_CURSOR (after is not a non-negative integer) or BAD_REQUEST (limit)"),
-                "401": _error("UNAUTHENTICATED (no or malformed Authorization), TOKEN_EXPIRED, TOKEN_INVALID, "
-                              "TOKEN_WRONG_AUDIENCE, TOKEN_REVOKED, TOKEN_UNKNOWN_KEY, CLIENT_DISABLED (the partner "
-                              "client was disabled), CLIENT_SESSION_ENDED (its secret was rotated with endSessions)"),
+                "200": OpenAPIResponse(
+                    description="One page of the feed, signed",
+                    headers=ok_headers,
+                    content={media: OpenAPIMediaType(schema=schema)},
+                ),
+                "304": OpenAPIResponse(
+                    description="Not modified (If-None-Match matched the page's ETag); signed, "
+                    "Content-Digest of the empty body",
+                    headers=ok_headers,
+                ),
+                "400": _error(
+                    "FEED_BAD_CURSOR (after is not a non-negative integer) or BAD_REQUEST (limit)"
+                ),
+                "401": _error(
+                    "UNAUTHENTICATED (no or malformed Authorization), TOKEN_EXPIRED, TOKEN_INVALID, "
+                    "TOKEN_WRONG_AUDIENCE, TOKEN_REVOKED, TOKEN_UNKNOWN_KEY, CLIENT_DISABLED (the partner "
+                    "client was disabled), CLIENT_SESSION_ENDED (its secret was rotated with endSessions)"
+                ),
                 "403": _error("FEED_PARTNER_ONLY: the token is not a partner client's"),
-                "404": _error("FEED_SUBSCRIPTION_NOT_FOUND (unknown, or another client's) or "
-                              "FEED_FORMAT_NOT_SUBSCRIBED"),
+                "404": _error(
+                    "FEED_SUBSCRIPTION_NOT_FOUND (unknown, or another client's) or "
+                    "FEED_FORMAT_NOT_SUBSCRIBED"
+                ),
                 "410": _error("FEED_SUBSCRIPTION_DISABLED"),
-                "500": _error("INTERNAL: an unexpected failure; `details.ref` names the log entry (signed too)"),
-            }  # fmt: skip
+                "500": _error(
+                    "INTERNAL: an unexpected failure; `details.ref` names the log entry (signed too)"
+                ),
+            }
 
     return FeedOperation
 
 
 def _route(fmt: str, summary: str) -> Any:
-    @get(f"/feeds/{{subscription_id:str}}/{PATHS[fmt]}", summary=summary, tags=TAGS, operation_class=_operation(fmt),
-         name=f"feed_{fmt}", description=__doc__)  # fmt: skip
+    @get(
+        f"/feeds/{{subscription_id:str}}/{PATHS[fmt]}",
+        summary=summary,
+        tags=TAGS,
+        operation_class=_operation(fmt),
+        name=f"feed_{fmt}",
+        description=__doc__,
+    )
     async def handler(
         request: Request[Any, Any, Any], state: State, subscription_id: FromPath[str]
     ) -> Response[bytes]:
@@ -315,17 +462,31 @@ feed_atom = _route("atom", "A subscription as Atom 1.0 with Media RSS (signed)")
 @dataclass
 class _JwksOperation(Operation):
     def __post_init__(self) -> None:
-        key = Schema(type=OpenAPIType.OBJECT, required=["kty", "kid"], properties={
-            "kty": _STR, "crv": _STR, "x": _STR, "kid": _STR, "alg": _STR, "use": _STR})  # fmt: skip
+        key = Schema(
+            type=OpenAPIType.OBJECT,
+            required=["kty", "kid"],
+            properties={"kty": _STR, "crv": _STR, "x": _STR, "kid": _STR, "alg": _STR, "use": _STR},
+        )
         self.responses = {
             "200": OpenAPIResponse(
-                description="The JWK Set", headers={**_SIGNATURE_HEADERS, "Cache-Control": OpenAPIHeader(
-                    schema=_STR, description=f"public, max-age={keys.JWKS_CACHE_SECONDS}")},
-                content={"application/jwk-set+json": OpenAPIMediaType(schema=Schema(
-                    type=OpenAPIType.OBJECT, required=["keys"],
-                    properties={"keys": Schema(type=OpenAPIType.ARRAY, items=key)}))},
+                description="The JWK Set",
+                headers={
+                    **_SIGNATURE_HEADERS,
+                    "Cache-Control": OpenAPIHeader(
+                        schema=_STR, description=f"public, max-age={keys.JWKS_CACHE_SECONDS}"
+                    ),
+                },
+                content={
+                    "application/jwk-set+json": OpenAPIMediaType(
+                        schema=Schema(
+                            type=OpenAPIType.OBJECT,
+                            required=["keys"],
+                            properties={"keys": Schema(type=OpenAPIType.ARRAY, items=key)},
+                        )
+                    )
+                },
             )
-        }  # fmt: skip
+        }
 
 
 @get(
@@ -343,8 +504,14 @@ async def feeds_jwks(request: Request[Any, Any, Any], state: State) -> Response[
     settings: Settings = state.settings
     doc = await keys.jwks(settings)
     body = json.dumps(doc, separators=(",", ":")).encode()
-    return await _signed(request, settings, 200, "application/jwk-set+json", body,
-                         {"Cache-Control": f"public, max-age={keys.JWKS_CACHE_SECONDS}"})  # fmt: skip
+    return await _signed(
+        request,
+        settings,
+        200,
+        "application/jwk-set+json",
+        body,
+        {"Cache-Control": f"public, max-age={keys.JWKS_CACHE_SECONDS}"},
+    )
 
 
 ROUTES = [feeds_jwks, feed_json, feed_ninjs, feed_rss, feed_atom]

@@ -79,7 +79,9 @@ _DOCUMENT_ID = re.compile("(?:sha256:)?[0-9a-fA-F]{64}")
 
 
 def _bad_request(reason_zh: str, reason_en: str) -> Response[Any]:
-    return error_response(HubError(Codes.BAD_REQUEST, reason_zh=reason_zh, reason_en=reason_en), 400)
+    return error_response(
+        HubError(Codes.BAD_REQUEST, reason_zh=reason_zh, reason_en=reason_en), 400
+    )
 
 
 def _private(body: bytes) -> Response[Any]:
@@ -98,7 +100,9 @@ def public_headers(settings: Any, etag: str, until: float | None, now: float) ->
     return {"etag": etag, "cache-control": control, "vary": VARY}
 
 
-def _public(request: Request[Any, Any, Any], state: State, body: bytes, etag: str, until: float | None) -> Response[Any]:
+def _public(
+    request: Request[Any, Any, Any], state: State, body: bytes, etag: str, until: float | None
+) -> Response[Any]:
     headers = public_headers(state.settings, etag, until, state.response_cache.clock())
     if etag_matches(request.headers.get("if-none-match"), etag):
         return Response(b"", status_code=304, headers=headers)
@@ -106,7 +110,11 @@ def _public(request: Request[Any, Any, Any], state: State, body: bytes, etag: st
 
 
 async def _execute(
-    state: State, request: Request[Any, Any, Any], payload: Any, allow_mutation: bool, raw: tuple[str, bytes]
+    state: State,
+    request: Request[Any, Any, Any],
+    payload: Any,
+    allow_mutation: bool,
+    raw: tuple[str, bytes],
 ) -> Response[Any]:
     if not isinstance(payload, dict):
         return _bad_request("请求体应为 JSON 对象", "the body must be a JSON object")
@@ -121,17 +129,26 @@ async def _execute(
     if query is not None and (not isinstance(query, str) or not query.strip()):
         return _bad_request("query 应为非空字符串", "'query' must be a non-blank string")
     document_id = payload.get("documentId")
-    if document_id is not None and not (isinstance(document_id, str) and _DOCUMENT_ID.fullmatch(document_id)):
-        return _bad_request("documentId 应为 64 位十六进制的 sha256(可带 sha256: 前缀)",
-                            "'documentId' must be a sha256 of 64 hex digits (optionally prefixed sha256:)")  # fmt: skip
+    if document_id is not None and not (
+        isinstance(document_id, str) and _DOCUMENT_ID.fullmatch(document_id)
+    ):
+        return _bad_request(
+            "documentId 应为 64 位十六进制的 sha256(可带 sha256: 前缀)",
+            "'documentId' must be a sha256 of 64 hex digits (optionally prefixed sha256:)",
+        )
     extensions = payload.get("extensions")
     if extensions is not None and not isinstance(extensions, dict):
         return _bad_request("extensions 应为 JSON 对象", "'extensions' must be an object")
     apq = extensions.get("persistedQuery") if extensions else None
-    if apq is not None and not (isinstance(apq, dict) and isinstance(apq.get("sha256Hash"), str)
-                                and _SHA256.fullmatch(apq["sha256Hash"])):  # fmt: skip
-        return _bad_request("extensions.persistedQuery 应带 64 位十六进制的 sha256Hash",
-                            "extensions.persistedQuery needs a sha256Hash of 64 hex digits")  # fmt: skip
+    if apq is not None and not (
+        isinstance(apq, dict)
+        and isinstance(apq.get("sha256Hash"), str)
+        and _SHA256.fullmatch(apq["sha256Hash"])
+    ):
+        return _bad_request(
+            "extensions.persistedQuery 应带 64 位十六进制的 sha256Hash",
+            "extensions.persistedQuery needs a sha256Hash of 64 hex digits",
+        )
     if variables is not None and not isinstance(variables, dict):
         return _bad_request("variables 应为 JSON 对象", "'variables' must be an object")
     if operation is not None and not isinstance(operation, str):
@@ -144,7 +161,11 @@ async def _execute(
     except HubError as exc:
         # a GraphQL error with status 200, as every error of an operation (Apollo's clients
         # look for PERSISTED_QUERY_NOT_FOUND in the body to resend with the text)
-        return _private(_encode({"data": None, "errors": [{"message": exc.message_zh, "extensions": exc.as_dict()}]}))
+        return _private(
+            _encode(
+                {"data": None, "errors": [{"message": exc.message_zh, "extensions": exc.as_dict()}]}
+            )
+        )
     query = payload.get("query")
     if not isinstance(query, str) or not query.strip():
         return _bad_request("缺少 query 字段", "missing 'query'")
@@ -156,7 +177,9 @@ async def _execute(
         # newsroom's last request (a read too: skipping it left anonymous pages cached under
         # a generation the next write then moved past); the answer stands if this read
         # fails (a mutation in it is committed): the next poll re-reads it
-        await after_commit("readcache.refresh", cache.generations.refresh(scope.tenant), tenant=scope.tenant)
+        await after_commit(
+            "readcache.refresh", cache.generations.refresh(scope.tenant), tenant=scope.tenant
+        )
         return _private(encoded)
 
     # Only GET answers may be kept by browsers and CDNs (a POST is never cached by them).
@@ -187,7 +210,9 @@ async def _execute(
     return await _single_flight(*flight)
 
 
-async def _counted(counter: Any, tenant: str, agent: str | None, flight: tuple[Any, ...]) -> Response[Any]:
+async def _counted(
+    counter: Any, tenant: str, agent: str | None, flight: tuple[Any, ...]
+) -> Response[Any]:
     """The anonymous answer, with the stories it read counted (and remembered with its
     cache key, so later cache hits count them too)."""
     cache, key = flight[3], flight[4]
@@ -202,7 +227,13 @@ async def _counted(counter: Any, tenant: str, agent: str | None, flight: tuple[A
 
 
 async def _single_flight(
-    request: Request[Any, Any, Any], state: State, shareable: bool, cache: Any, key: Any, generation: int, run: Any
+    request: Request[Any, Any, Any],
+    state: State,
+    shareable: bool,
+    cache: Any,
+    key: Any,
+    generation: int,
+    run: Any,
 ) -> Response[Any]:
     settings = state.settings
     # Single flight: after a publish every reader of a page misses at once; the first
@@ -216,7 +247,9 @@ async def _single_flight(
             return _answer(request, state, shareable, shared[0], generation, shared[1])
         encoded, _, _ = await _run(*run)  # the first one failed: answer for ourselves
         return _private(encoded)
-    future: asyncio.Future[tuple[bytes, float | None] | None] = asyncio.get_running_loop().create_future()
+    future: asyncio.Future[tuple[bytes, float | None] | None] = (
+        asyncio.get_running_loop().create_future()
+    )
     cache.inflight[flight] = future
     until: float | None = None
     try:
@@ -235,7 +268,12 @@ async def _single_flight(
 
 
 def _answer(
-    request: Request[Any, Any, Any], state: State, shareable: bool, body: bytes, generation: int, until: float | None
+    request: Request[Any, Any, Any],
+    state: State,
+    shareable: bool,
+    body: bytes,
+    generation: int,
+    until: float | None,
 ) -> Response[Any]:
     if not shareable:
         return _private(body)
@@ -243,7 +281,12 @@ def _answer(
 
 
 async def _run(
-    state: State, scope: Scope, query: str, variables: Any, operation: str | None, allow_mutation: bool
+    state: State,
+    scope: Scope,
+    query: str,
+    variables: Any,
+    operation: str | None,
+    allow_mutation: bool,
 ) -> tuple[bytes, bool, float | None]:
     """Execute one operation: the encoded response, whether it had no errors, and when
     the first signed media URL in it expires (None: it has none)."""
@@ -253,20 +296,32 @@ async def _run(
             result = await state.schema.execute(
                 query,
                 variable_values=variables,
-                context_value=Context(scope=scope, settings=state.settings, services=state, auth=getattr(state, "auth", None)),
+                context_value=Context(
+                    scope=scope,
+                    settings=state.settings,
+                    services=state,
+                    auth=getattr(state, "auth", None),
+                ),
                 operation_name=operation,
                 allowed_operation_types=_QUERY_AND_MUTATION if allow_mutation else _QUERY_ONLY,
             )
     except InvalidOperationTypeError as exc:
         if exc.operation_type == _SUBSCRIPTION:
             raise HubError(
-                Codes.BAD_REQUEST, reason_zh="订阅请通过 WebSocket(graphql-transport-ws)",
+                Codes.BAD_REQUEST,
+                reason_zh="订阅请通过 WebSocket(graphql-transport-ws)",
                 reason_en="subscriptions need the websocket (graphql-transport-ws)",
             ) from None
-        raise HubError(Codes.BAD_REQUEST, reason_zh="GET 只能用于查询,修改请用 POST", reason_en="mutations need POST") from None
+        raise HubError(
+            Codes.BAD_REQUEST,
+            reason_zh="GET 只能用于查询,修改请用 POST",
+            reason_en="mutations need POST",
+        ) from None
     except CannotGetOperationTypeError as exc:
         raise HubError(
-            Codes.BAD_REQUEST, reason_zh="找不到要执行的操作(请检查 operationName)", reason_en=exc.as_http_error_reason()
+            Codes.BAD_REQUEST,
+            reason_zh="找不到要执行的操作(请检查 operationName)",
+            reason_en=exc.as_http_error_reason(),
         ) from None
     LATENCY.observe(time.perf_counter() - started)
     body: dict[str, Any] = {"data": result.data}
@@ -297,7 +352,9 @@ _SUBSCRIPTION = OperationType.SUBSCRIPTION
 async def graphql_post(request: Request[Any, Any, Any], state: State) -> Response[Any]:
     content_type = request.headers.get("content-type")
     if not is_json_media_type(content_type):
-        return error_response(HubError(Codes.UNSUPPORTED_MEDIA_TYPE, content_type=(content_type or "")[:100]))
+        return error_response(
+            HubError(Codes.UNSUPPORTED_MEDIA_TYPE, content_type=(content_type or "")[:100])
+        )
     raw = await request.body()
     payload = decode(raw)
     return await _execute(state, request, payload, allow_mutation=True, raw=("POST", raw))
@@ -318,14 +375,19 @@ async def graphql_get(request: Request[Any, Any, Any], state: State) -> Response
         if state.settings.development and "text/html" in request.headers.get("accept", ""):
             return Response(graphiql_html(), media_type="text/html")
         return _bad_request("缺少 query 参数", "missing 'query' parameter")
-    payload: dict[str, Any] = {"query": params.get("query"), "operationName": params.get("operationName")}
+    payload: dict[str, Any] = {
+        "query": params.get("query"),
+        "operationName": params.get("operationName"),
+    }
     if params.get("variables"):
         payload["variables"] = decode(params["variables"], ("variables ", "variables"))
     if params.get("documentId"):
         payload["documentId"] = params["documentId"]
     if params.get("extensions"):
         payload["extensions"] = decode(params["extensions"], ("extensions ", "extensions"))
-    return await _execute(state, request, payload, allow_mutation=False, raw=("GET", request.scope["query_string"]))
+    return await _execute(
+        state, request, payload, allow_mutation=False, raw=("GET", request.scope["query_string"])
+    )
 
 
 _HEADERS = [(b"content-type", b"application/json")]
@@ -347,7 +409,12 @@ class CachedReads:
     """
 
     def __init__(
-        self, app: Any, cache: Any, settings: Any, cross_origin: bool = False, path: str = "/graphql",
+        self,
+        app: Any,
+        cache: Any,
+        settings: Any,
+        cross_origin: bool = False,
+        path: str = "/graphql",
         counter: Any = None,
     ) -> None:
         self.app = app
@@ -368,9 +435,15 @@ class CachedReads:
         if self.cross_origin:
             send = self._varying(send)
         for name, value in scope["headers"]:
-            if (name == b"authorization" or name == CSRF_HEADER_BYTES or (name == b"cookie" and has_session_cookie(value))
-                    or (name == b"origin" and self.cross_origin)):  # fmt: skip
-                return await self.app(scope, receive, send)  # signed in (token or console session), or CORS
+            if (
+                name == b"authorization"
+                or name == CSRF_HEADER_BYTES
+                or (name == b"cookie" and has_session_cookie(value))
+                or (name == b"origin" and self.cross_origin)
+            ):
+                return await self.app(
+                    scope, receive, send
+                )  # signed in (token or console session), or CORS
             if name == b"user-agent":
                 agent = value.decode("latin-1")
             elif name == b"content-length":
@@ -384,7 +457,11 @@ class CachedReads:
             if await self._answer(("GET", scope["query_string"]), send, if_none_match, agent):
                 return None
             return await self.app(scope, receive, send)
-        if method != "POST" or not 0 <= length <= self.max_body or not is_json_media_type(content_type):
+        if (
+            method != "POST"
+            or not 0 <= length <= self.max_body
+            or not is_json_media_type(content_type)
+        ):
             return await self.app(scope, receive, send)
         chunks = []
         while True:
@@ -422,7 +499,9 @@ class CachedReads:
 
         return wrapped
 
-    async def _answer(self, raw: tuple[str, bytes], send: Any, if_none_match: str | None, agent: str | None = None) -> bool:
+    async def _answer(
+        self, raw: tuple[str, bytes], send: Any, if_none_match: str | None, agent: str | None = None
+    ) -> bool:
         key = self.cache.key(self.tenant, *raw)
         hit = self.cache.lookup(key)
         if hit is None:
@@ -434,7 +513,8 @@ class CachedReads:
         status = 200
         if raw[0] == "GET":
             headers = [*_HEADERS] + [
-                (k.encode(), v.encode()) for k, v in public_headers(self.settings, etag, until, self.cache.clock()).items()
+                (k.encode(), v.encode())
+                for k, v in public_headers(self.settings, etag, until, self.cache.clock()).items()
             ]
             if etag_matches(if_none_match, etag):
                 status, body = 304, b""

@@ -149,7 +149,9 @@ class Connection:
             if not header:
                 await self.close(4401, "Unauthorized: the console's session cookie is missing")
         if header is not None and (not isinstance(header, str) or not header):
-            await self.close(4401, "Unauthorized: send the bearer token in the connection_init payload")
+            await self.close(
+                4401, "Unauthorized: send the bearer token in the connection_init payload"
+            )
         if header is None:
             # an anonymous reader: public subscriptions only (liveStory); the others refuse
             # it with UNAUTHENTICATED when subscribed to
@@ -198,7 +200,11 @@ class Connection:
         if len(self.operations) >= MAX_OPERATIONS:
             err = HubError(Codes.TOO_MANY_SUBSCRIPTIONS, limit=MAX_OPERATIONS)
             await self.send(
-                {"id": op_id, "type": "error", "payload": [{"message": err.message_zh, "extensions": err.as_dict()}]}
+                {
+                    "id": op_id,
+                    "type": "error",
+                    "payload": [{"message": err.message_zh, "extensions": err.as_dict()}],
+                }
             )
             return
         task = asyncio.create_task(self.operate(op_id, payload))

@@ -15,7 +15,13 @@ from hub.rest.openapi_docs import HEALTHZ_RESPONSES, METRICS_RESPONSES, READYZ_R
 from hub.rest.responses import bearer_challenge, error_response
 
 
-@get("/healthz", summary="Liveness", tags=["operations"], sync_to_thread=False, responses=HEALTHZ_RESPONSES)
+@get(
+    "/healthz",
+    summary="Liveness",
+    tags=["operations"],
+    sync_to_thread=False,
+    responses=HEALTHZ_RESPONSES,
+)
 def healthz(state: State) -> Response[Any]:
     """The process is up. Does not touch the store; fails (503) only when this process's
     embedded store could not be restarted, so that restarting the hub is the cure."""
@@ -26,7 +32,11 @@ def healthz(state: State) -> Response[Any]:
 
 
 def _store_details(supervisor: Any) -> dict[str, Any]:
-    return {"store": str(supervisor.state), "restarts": supervisor.restarts, "failures": supervisor.failures}
+    return {
+        "store": str(supervisor.state),
+        "restarts": supervisor.restarts,
+        "failures": supervisor.failures,
+    }
 
 
 @get(
@@ -75,4 +85,6 @@ def metrics_allowed(header: str | None, settings: Any) -> bool:
     if not token:
         return bool(settings.development)
     scheme, _, given = (header or "").partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        given.strip().encode(), token.encode()
+    )

@@ -38,10 +38,13 @@ def links(development: bool) -> list[dict[str, str]]:
 def render_page(development: bool) -> str:
     items = "\n".join(
         f'    <li><a href="{html.escape(link["href"])}">{html.escape(link["title_zh"])} / '
-        f'{html.escape(link["title_en"])}</a> <code>{html.escape(link["href"])}</code></li>'
+        f"{html.escape(link['title_en'])}</a> <code>{html.escape(link['href'])}</code></li>"
         for link in links(development)
     )
-    guides = "; ".join(f"{html.escape(zh)} / {html.escape(en)} <code>{html.escape(path)}</code>" for path, zh, en in GUIDES)
+    guides = "; ".join(
+        f"{html.escape(zh)} / {html.escape(en)} <code>{html.escape(path)}</code>"
+        for path, zh, en in GUIDES
+    )
     return f"""<!doctype html>
 <html lang="zh-CN">
 <head><meta charset="utf-8"><title>融汇 Ronghub {__version__}</title>
@@ -65,5 +68,12 @@ def home(request: Request[Any, Any, Any], state: State) -> Response[Any]:
     accept = request.headers.get("accept", "")
     if "application/json" in accept and "text/html" not in accept:
         guides = [{"path": path, "title_zh": zh, "title_en": en} for path, zh, en in GUIDES]
-        return Response({"name": "ronghub", "version": __version__, "links": links(development), "guides": guides})
+        return Response(
+            {
+                "name": "ronghub",
+                "version": __version__,
+                "links": links(development),
+                "guides": guides,
+            }
+        )
     return Response(render_page(development), media_type="text/html")

@@ -28,7 +28,9 @@ def decode(raw: bytes | str, what: tuple[str, str] = ("请求体", "the body")) 
         value = msgspec.json.decode(raw)
     except msgspec.DecodeError:
         raise HubError(
-            Codes.BAD_REQUEST, reason_zh=f"{what[0]}不是合法的 JSON", reason_en=f"{what[1]} is not valid JSON"
+            Codes.BAD_REQUEST,
+            reason_zh=f"{what[0]}不是合法的 JSON",
+            reason_en=f"{what[1]} is not valid JSON",
         ) from None
     except RecursionError:
         raise HubError(Codes.JSON_TOO_DEEP, limit=MAX_DEPTH) from None

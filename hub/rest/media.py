@@ -79,7 +79,11 @@ class UploadOut:
     id: str
     size: int
     received: int
-    status: str = field(metadata={"description": "open, completing or completed (an expired upload answers UPLOAD_EXPIRED)"})
+    status: str = field(
+        metadata={
+            "description": "open, completing or completed (an expired upload answers UPLOAD_EXPIRED)"
+        }
+    )
     asset_id: str | None
     filename: str | None
 
@@ -87,12 +91,17 @@ class UploadOut:
 # What the document promises about the text fields (the service checks them itself and
 # answers BAD_FILE_NAME or INVALID_INPUT): no control characters.
 _NAME = Annotated[str | None, Parameter(schema_extra={"pattern": "^[^\\x00-\\x1f\\x7f]*$"})]
-_TEXT = Annotated[str | None, Parameter(schema_extra={"pattern": "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\ufffe\\uffff]*$"})]
+_TEXT = Annotated[
+    str | None,
+    Parameter(schema_extra={"pattern": "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\ufffe\\uffff]*$"}),
+]
 
 
 @dataclass
 class CreateUploadIn:
-    size: Annotated[int, Parameter(ge=1)] = field(metadata={"description": "the file's total size in bytes"})
+    size: Annotated[int, Parameter(ge=1)] = field(
+        metadata={"description": "the file's total size in bytes"}
+    )
     filename: _NAME = None
     title: _TEXT = None
     alt: _TEXT = None
@@ -113,7 +122,11 @@ def _octet_stream_operation(description: str, required: bool = True) -> type[Ope
     class RawBodyOperation(Operation):
         def __post_init__(self) -> None:
             self.request_body = RequestBody(
-                content={"application/octet-stream": OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY))},
+                content={
+                    "application/octet-stream": OpenAPIMediaType(
+                        schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+                    )
+                },
                 required=required,
                 description=description,
             )
@@ -134,8 +147,10 @@ SPEC_PATTERN = (
 )
 
 # every door but the signed blob URLs needs the newsroom's token
-_TOKEN = {401: _error("UNAUTHENTICATED: no token, or not a valid one"),
-          403: _error("FORBIDDEN: the token may not write media (e.g. a partner's token)")}  # fmt: skip
+_TOKEN = {
+    401: _error("UNAUTHENTICATED: no token, or not a valid one"),
+    403: _error("FORBIDDEN: the token may not write media (e.g. a partner's token)"),
+}
 
 
 async def to_out(media: MediaService, doc: AssetDoc) -> AssetOut:
@@ -164,7 +179,14 @@ async def to_out(media: MediaService, doc: AssetDoc) -> AssetOut:
 
 
 def _upload_out(doc: UploadDoc) -> UploadOut:
-    return UploadOut(id=doc.id, size=doc.size, received=doc.received, status=doc.status, asset_id=doc.asset_id, filename=doc.filename)
+    return UploadOut(
+        id=doc.id,
+        size=doc.size,
+        received=doc.received,
+        status=doc.status,
+        asset_id=doc.asset_id,
+        filename=doc.filename,
+    )
 
 
 def _writer(request: Request[Any, Any, Any], state: State) -> Scope:
@@ -196,7 +218,10 @@ def _closing_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Resp
     return response
 
 
-CLOSE_ON_ERROR: dict[int | type[Exception], Any] = {HubError: _closing_error, Exception: _closing_unexpected}
+CLOSE_ON_ERROR: dict[int | type[Exception], Any] = {
+    HubError: _closing_error,
+    Exception: _closing_unexpected,
+}
 
 
 def _body(request: Request[Any, Any, Any]) -> AsyncIterator[bytes]:
@@ -221,7 +246,9 @@ def _body(request: Request[Any, Any, Any]) -> AsyncIterator[bytes]:
         **_TOKEN,
         413: _error("MEDIA_TOO_LARGE: stopped as soon as the limit was passed"),
         415: _error("MEDIA_TYPE_UNSUPPORTED or MEDIA_TYPE_MISMATCH"),
-        422: _error("MEDIA_UNREADABLE, IMAGE_TOO_LARGE (over RONGHUB_MEDIA_MAX_IMAGE_PIXELS), IMAGE_TOO_MANY_FRAMES, IDEMPOTENCY_KEY_REUSED"),
+        422: _error(
+            "MEDIA_UNREADABLE, IMAGE_TOO_LARGE (over RONGHUB_MEDIA_MAX_IMAGE_PIXELS), IMAGE_TOO_MANY_FRAMES, IDEMPOTENCY_KEY_REUSED"
+        ),
         503: _error("STORE_UNAVAILABLE: try again in a few seconds (Retry-After)"),
         507: _error("STORAGE_FULL: the server's disk is full; nothing was kept"),
     },
@@ -239,8 +266,16 @@ async def upload(
     scope = _writer(request, state)
     media = media_service(state.settings)
     _announced_over(request, state.settings.media_max_upload_bytes)
-    meta = {"title": title, "alt": alt, "credit": credit, "copyright": copyright, "caption": caption}
-    doc = await media.upload(scope, _body(request), filename, meta, request.headers.get("idempotency-key"))
+    meta = {
+        "title": title,
+        "alt": alt,
+        "credit": credit,
+        "copyright": copyright,
+        "caption": caption,
+    }
+    doc = await media.upload(
+        scope, _body(request), filename, meta, request.headers.get("idempotency-key")
+    )
     return await to_out(media, doc)
 
 
@@ -255,17 +290,23 @@ async def upload(
     status_code=201,
     responses={**_TOKEN, 413: _error("MEDIA_TOO_LARGE")},
 )
-async def create_upload(request: Request[Any, Any, Any], state: State, data: JSONBody[CreateUploadIn]) -> UploadOut:
+async def create_upload(
+    request: Request[Any, Any, Any], state: State, data: JSONBody[CreateUploadIn]
+) -> UploadOut:
     scope = _writer(request, state)
     meta = {k: getattr(data, k) for k in ("title", "alt", "credit", "copyright", "caption")}
-    doc = await ResumableUploads(media_service(state.settings), scope).create(data.size, data.filename, meta)
+    doc = await ResumableUploads(media_service(state.settings), scope).create(
+        data.size, data.filename, meta
+    )
     return _upload_out(doc)
 
 
 @dataclass
 class DirectUploadOut:
     upload: UploadOut
-    put_url: str = field(metadata={"description": "presigned S3 PUT URL; send exactly `size` bytes"})
+    put_url: str = field(
+        metadata={"description": "presigned S3 PUT URL; send exactly `size` bytes"}
+    )
 
 
 @post(
@@ -278,10 +319,14 @@ class DirectUploadOut:
     status_code=201,
     responses={**_TOKEN, 409: _error("DIRECT_UPLOAD_UNAVAILABLE"), 413: _error("MEDIA_TOO_LARGE")},
 )
-async def create_direct_upload(request: Request[Any, Any, Any], state: State, data: JSONBody[CreateUploadIn]) -> DirectUploadOut:
+async def create_direct_upload(
+    request: Request[Any, Any, Any], state: State, data: JSONBody[CreateUploadIn]
+) -> DirectUploadOut:
     scope = _writer(request, state)
     meta = {k: getattr(data, k) for k in ("title", "alt", "credit", "copyright", "caption")}
-    doc, url = await ResumableUploads(media_service(state.settings), scope).create_direct(data.size, data.filename, meta)
+    doc, url = await ResumableUploads(media_service(state.settings), scope).create_direct(
+        data.size, data.filename, meta
+    )
     return DirectUploadOut(upload=_upload_out(doc), put_url=url)
 
 
@@ -289,9 +334,15 @@ async def create_direct_upload(request: Request[Any, Any, Any], state: State, da
     "/media/uploads/{upload_id:str}",
     summary="A resumable upload's progress",
     tags=TAGS,
-    responses={**_TOKEN, 404: _error("NOT_FOUND"), 410: _error("UPLOAD_EXPIRED: start the upload again")},
+    responses={
+        **_TOKEN,
+        404: _error("NOT_FOUND"),
+        410: _error("UPLOAD_EXPIRED: start the upload again"),
+    },
 )
-async def upload_status(request: Request[Any, Any, Any], state: State, upload_id: FromPath[str]) -> UploadOut:
+async def upload_status(
+    request: Request[Any, Any, Any], state: State, upload_id: FromPath[str]
+) -> UploadOut:
     scope = _writer(request, state)
     return _upload_out(await ResumableUploads(media_service(state.settings), scope).get(upload_id))
 
@@ -305,7 +356,9 @@ async def upload_status(request: Request[Any, Any, Any], state: State, upload_id
     tags=TAGS,
     request_max_body_size=None,  # limited by RONGHUB_MEDIA_MAX_PART_BYTES while streaming
     exception_handlers=CLOSE_ON_ERROR,
-    operation_class=_octet_stream_operation("the part's bytes (an empty part changes nothing)", required=False),
+    operation_class=_octet_stream_operation(
+        "the part's bytes (an empty part changes nothing)", required=False
+    ),
     responses={
         **_TOKEN,
         404: _error("NOT_FOUND"),
@@ -313,14 +366,22 @@ async def upload_status(request: Request[Any, Any, Any], state: State, upload_id
         410: _error("UPLOAD_EXPIRED: start the upload again"),
         413: _error("MEDIA_TOO_LARGE"),
         415: _error("MEDIA_TYPE_UNSUPPORTED or MEDIA_TYPE_MISMATCH (first part)"),
-        507: _error("STORAGE_FULL: the server's disk is full; the part was not kept, send it again later"),
+        507: _error(
+            "STORAGE_FULL: the server's disk is full; the part was not kept, send it again later"
+        ),
     },
 )
-async def upload_part(request: Request[Any, Any, Any], state: State, upload_id: FromPath[str],
-                      offset: Annotated[int, Parameter(ge=0)]) -> UploadOut:
+async def upload_part(
+    request: Request[Any, Any, Any],
+    state: State,
+    upload_id: FromPath[str],
+    offset: Annotated[int, Parameter(ge=0)],
+) -> UploadOut:
     scope = _writer(request, state)
     _announced_over(request, state.settings.media_max_part_bytes)
-    doc = await ResumableUploads(media_service(state.settings), scope).put_part(upload_id, offset, _body(request))
+    doc = await ResumableUploads(media_service(state.settings), scope).put_part(
+        upload_id, offset, _body(request)
+    )
     return _upload_out(doc)
 
 
@@ -335,10 +396,14 @@ async def upload_part(request: Request[Any, Any, Any], state: State, upload_id: 
         409: _error("UPLOAD_INCOMPLETE"),
         410: _error("UPLOAD_EXPIRED: start the upload again"),
         415: _error("MEDIA_TYPE_MISMATCH"),
-        422: _error("MEDIA_UNREADABLE, IMAGE_TOO_LARGE (over RONGHUB_MEDIA_MAX_IMAGE_PIXELS), IMAGE_TOO_MANY_FRAMES"),
+        422: _error(
+            "MEDIA_UNREADABLE, IMAGE_TOO_LARGE (over RONGHUB_MEDIA_MAX_IMAGE_PIXELS), IMAGE_TOO_MANY_FRAMES"
+        ),
     },
 )
-async def complete_upload(request: Request[Any, Any, Any], state: State, upload_id: FromPath[str]) -> AssetOut:
+async def complete_upload(
+    request: Request[Any, Any, Any], state: State, upload_id: FromPath[str]
+) -> AssetOut:
     scope = _writer(request, state)
     media = media_service(state.settings)
     return await to_out(media, await ResumableUploads(media, scope).complete(upload_id))
@@ -351,13 +416,22 @@ async def complete_upload(request: Request[Any, Any, Any], state: State, upload_
     status_code=204,
     responses={**_TOKEN, 404: _error("NOT_FOUND")},
 )
-async def abort_upload(request: Request[Any, Any, Any], state: State, upload_id: FromPath[str]) -> None:
+async def abort_upload(
+    request: Request[Any, Any, Any], state: State, upload_id: FromPath[str]
+) -> None:
     scope = _writer(request, state)
     await ResumableUploads(media_service(state.settings), scope).abort(upload_id)
 
 
-@get("/media/assets/{asset_id:str}", summary="An asset", tags=TAGS, responses={**_TOKEN, 404: _error("NOT_FOUND")})
-async def get_asset(request: Request[Any, Any, Any], state: State, asset_id: FromPath[str]) -> AssetOut:
+@get(
+    "/media/assets/{asset_id:str}",
+    summary="An asset",
+    tags=TAGS,
+    responses={**_TOKEN, 404: _error("NOT_FOUND")},
+)
+async def get_asset(
+    request: Request[Any, Any, Any], state: State, asset_id: FromPath[str]
+) -> AssetOut:
     scope = _writer(request, state)
     media = media_service(state.settings)
     return await to_out(media, await AssetStore(scope).require(asset_id))
@@ -370,7 +444,9 @@ async def get_asset(request: Request[Any, Any, Any], state: State, asset_id: Fro
     status_code=204,
     responses={**_TOKEN, 404: _error("NOT_FOUND"), 409: _error("ASSET_IN_USE")},
 )
-async def delete_asset(request: Request[Any, Any, Any], state: State, asset_id: FromPath[str]) -> None:
+async def delete_asset(
+    request: Request[Any, Any, Any], state: State, asset_id: FromPath[str]
+) -> None:
     scope = _writer(request, state)
     await media_service(state.settings).delete_asset(scope, asset_id)
 
@@ -381,15 +457,24 @@ async def delete_asset(request: Request[Any, Any, Any], state: State, asset_id: 
     description="`spec` is a preset (wechat-cover 2.35:1, wechat-square 1:1, douyin-vertical 9:16, "
     "thumb, large) or `w=800,h=450,fit=crop,fmt=webp,q=80`. Crops centre on the asset's focal point.",
     tags=TAGS,
-    responses={**_TOKEN, 400: _error("RENDITION_SPEC_INVALID or RENDITION_UNSUPPORTED"), 404: _error("NOT_FOUND")},
+    responses={
+        **_TOKEN,
+        400: _error("RENDITION_SPEC_INVALID or RENDITION_UNSUPPORTED"),
+        404: _error("NOT_FOUND"),
+    },
 )
 async def rendition(
     request: Request[Any, Any, Any],
     state: State,
     asset_id: FromPath[str],
     # documented, not enforced here: parse_spec also reads the pairs in another order
-    spec: Annotated[str, Parameter(description="a preset, or w=,h=,fit=,fmt=,q= in this order",
-                                   schema_extra={"pattern": SPEC_PATTERN})],
+    spec: Annotated[
+        str,
+        Parameter(
+            description="a preset, or w=,h=,fit=,fmt=,q= in this order",
+            schema_extra={"pattern": SPEC_PATTERN},
+        ),
+    ],
 ) -> LinkOut:
     scope = _writer(request, state)
     media = media_service(state.settings)
@@ -425,15 +510,23 @@ def _parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     description="No token: the `exp` and `sig` query parameters are the permission. Supports a "
     "single `Range`. Tampered links get MEDIA_URL_INVALID, late ones MEDIA_URL_EXPIRED (403).",
     tags=TAGS,
-    responses={403: _error("MEDIA_URL_INVALID or MEDIA_URL_EXPIRED"), 404: _error("NOT_FOUND"), 416: _error("RANGE_NOT_SATISFIABLE")},
+    responses={
+        403: _error("MEDIA_URL_INVALID or MEDIA_URL_EXPIRED"),
+        404: _error("NOT_FOUND"),
+        416: _error("RANGE_NOT_SATISFIABLE"),
+    },
 )
-async def download(request: Request[Any, Any, Any], state: State, key: FromPath[str]) -> Response[Any]:
+async def download(
+    request: Request[Any, Any, Any], state: State, key: FromPath[str]
+) -> Response[Any]:
     media = media_service(state.settings)
     key = key.lstrip("/")
     if media.store.backend != "filesystem":
         raise HubError(Codes.NOT_FOUND, what_zh="文件", what_en="blob", id=key)
     exp = request.query_params.get("exp")
-    signing.verify(media.secret, signing.blob_path(key), exp, request.query_params.get("sig"), time.time())
+    signing.verify(
+        media.secret, signing.blob_path(key), exp, request.query_params.get("sig"), time.time()
+    )
     try:
         size = await media.store.size(key)
         found = await media.head_type(key)
@@ -458,7 +551,21 @@ async def download(request: Request[Any, Any, Any], state: State, key: FromPath[
     offset, length = wanted
     headers["content-length"] = str(length)
     headers["content-range"] = f"bytes {offset}-{offset + length - 1}/{size}"
-    return Stream(media.store.get(key, offset, length), media_type=mime, headers=headers, status_code=206)
+    return Stream(
+        media.store.get(key, offset, length), media_type=mime, headers=headers, status_code=206
+    )
 
 
-ROUTES = [upload, create_upload, create_direct_upload, upload_status, upload_part, complete_upload, abort_upload, get_asset, delete_asset, rendition, download]
+ROUTES = [
+    upload,
+    create_upload,
+    create_direct_upload,
+    upload_status,
+    upload_part,
+    complete_upload,
+    abort_upload,
+    get_asset,
+    delete_asset,
+    rendition,
+    download,
+]

@@ -30,12 +30,18 @@ from msgspec import Meta, Struct, field
 class ErrorExtensions(Struct):
     """The hub's error shape: a stable code, the Chinese message an editor can act on, English text."""
 
-    code: Annotated[str, Meta(description="stable machine code, e.g. VERSION_CONFLICT", examples=["VERSION_CONFLICT"])]
+    code: Annotated[
+        str,
+        Meta(
+            description="stable machine code, e.g. VERSION_CONFLICT", examples=["VERSION_CONFLICT"]
+        ),
+    ]
     message: Annotated[str, Meta(description="the message to show (Chinese; same as message_zh)")]
     message_zh: Annotated[str, Meta(description="Chinese message")]
     message_en: Annotated[str, Meta(description="English text")]
     details: Annotated[
-        dict[str, Any], Meta(description="values the messages were filled from, e.g. {current, expected}")
+        dict[str, Any],
+        Meta(description="values the messages were filled from, e.g. {current, expected}"),
     ] = field(default_factory=dict)
 
 
@@ -52,7 +58,9 @@ class Error(Struct):
     message: Annotated[str, Meta(description="the Chinese message (same as extensions.message_zh)")]
     extensions: ErrorExtensions
     locations: list[ErrorLocation] | None = None
-    path: Annotated[list[str | int] | None, Meta(description="the response field the error belongs to")] = None
+    path: Annotated[
+        list[str | int] | None, Meta(description="the response field the error belongs to")
+    ] = None
 
 
 class ErrorResponse(Struct):
@@ -82,7 +90,9 @@ class Readiness(Struct):
 
 
 def _error(description: str) -> ResponseSpec:
-    return ResponseSpec(data_container=ErrorResponse, description=description, generate_examples=False)
+    return ResponseSpec(
+        data_container=ErrorResponse, description=description, generate_examples=False
+    )
 
 
 def error_spec(description: str) -> ResponseSpec:
@@ -123,7 +133,9 @@ GRAPHQL_GET_RESPONSES: dict[int, ResponseSpec] = {
     ),
 }
 METRICS_RESPONSES: dict[int, ResponseSpec] = {
-    401: _error("UNAUTHENTICATED: RONGHUB_METRICS_TOKEN is set (always in production) and the bearer token differs"),
+    401: _error(
+        "UNAUTHENTICATED: RONGHUB_METRICS_TOKEN is set (always in production) and the bearer token differs"
+    ),
 }
 READYZ_RESPONSES: dict[int, ResponseSpec] = {
     200: ResponseSpec(data_container=Readiness, description="Ready", generate_examples=False),
@@ -151,10 +163,26 @@ GRAPHQL_REQUEST = Schema(
     any_of=[
         Schema(required=["query"], properties={"query": Schema(type=OpenAPIType.STRING)}),
         Schema(required=["documentId"], properties={"documentId": Schema(type=OpenAPIType.STRING)}),
-        Schema(required=["extensions"], properties={"extensions": Schema(
-            type=OpenAPIType.OBJECT, required=["persistedQuery"], properties={"persistedQuery": Schema(
-                type=OpenAPIType.OBJECT, required=["sha256Hash"],
-                properties={"sha256Hash": Schema(type=OpenAPIType.STRING, pattern="^[0-9a-fA-F]{64}$")})})}),
+        Schema(
+            required=["extensions"],
+            properties={
+                "extensions": Schema(
+                    type=OpenAPIType.OBJECT,
+                    required=["persistedQuery"],
+                    properties={
+                        "persistedQuery": Schema(
+                            type=OpenAPIType.OBJECT,
+                            required=["sha256Hash"],
+                            properties={
+                                "sha256Hash": Schema(
+                                    type=OpenAPIType.STRING, pattern="^[0-9a-fA-F]{64}$"
+                                )
+                            },
+                        )
+                    },
+                )
+            },
+        ),
     ],
     properties={
         "query": Schema(
@@ -206,8 +234,12 @@ BEACON_REQUEST = Schema(
     title="ReadBeacon",
     required=["story_id"],
     properties={
-        "story_id": Schema(type=OpenAPIType.STRING, min_length=1, max_length=64, description="the story read"),
-        "dwell_ms": Schema(type=OpenAPIType.INTEGER, minimum=0, description="time on the story (ms)"),
+        "story_id": Schema(
+            type=OpenAPIType.STRING, min_length=1, max_length=64, description="the story read"
+        ),
+        "dwell_ms": Schema(
+            type=OpenAPIType.INTEGER, minimum=0, description="time on the story (ms)"
+        ),
         "completed": Schema(type=OpenAPIType.BOOLEAN, description="read to the end"),
     },
 )
@@ -232,25 +264,57 @@ class GraphQLGetOperation(Operation):
 
     def __post_init__(self) -> None:
         self.parameters = [
-            Parameter(name="query", param_in="query", required=True,
-                      schema=Schema(type=OpenAPIType.STRING, min_length=1, pattern=r"\S"),
-                      description="the GraphQL document (queries only); without it a browser gets GraphiQL in development"),
-            Parameter(name="variables", param_in="query", required=False,
-                      content={"application/json": OpenAPIMediaType(
-                          schema=Schema(type=OpenAPIType.OBJECT, additional_properties=Schema()))},
-                      description="JSON object with the variables"),
-            Parameter(name="operationName", param_in="query", required=False, schema=_STRING,
-                      description="which operation to run"),
-            Parameter(name="documentId", param_in="query", required=False,
-                      schema=Schema(type=OpenAPIType.STRING, pattern=DOCUMENT_ID_PATTERN),
-                      description="a registered trusted document's id (`<sha256 hex>` or `sha256:<hex>`), instead of query"),
-            Parameter(name="extensions", param_in="query", required=False,
-                      content={"application/json": OpenAPIMediaType(
-                          schema=Schema(type=OpenAPIType.OBJECT, additional_properties=Schema()))},
-                      description='JSON object; Apollo APQ: {"persistedQuery": {"version": 1, "sha256Hash": "<hex>"}}'),
-            Parameter(name="If-None-Match", param_in="header", required=False, schema=_STRING,
-                      description="the ETag of an anonymous answer kept earlier: 304 while it is current"),
-        ]  # fmt: skip
+            Parameter(
+                name="query",
+                param_in="query",
+                required=True,
+                schema=Schema(type=OpenAPIType.STRING, min_length=1, pattern=r"\S"),
+                description="the GraphQL document (queries only); without it a browser gets GraphiQL in development",
+            ),
+            Parameter(
+                name="variables",
+                param_in="query",
+                required=False,
+                content={
+                    "application/json": OpenAPIMediaType(
+                        schema=Schema(type=OpenAPIType.OBJECT, additional_properties=Schema())
+                    )
+                },
+                description="JSON object with the variables",
+            ),
+            Parameter(
+                name="operationName",
+                param_in="query",
+                required=False,
+                schema=_STRING,
+                description="which operation to run",
+            ),
+            Parameter(
+                name="documentId",
+                param_in="query",
+                required=False,
+                schema=Schema(type=OpenAPIType.STRING, pattern=DOCUMENT_ID_PATTERN),
+                description="a registered trusted document's id (`<sha256 hex>` or `sha256:<hex>`), instead of query",
+            ),
+            Parameter(
+                name="extensions",
+                param_in="query",
+                required=False,
+                content={
+                    "application/json": OpenAPIMediaType(
+                        schema=Schema(type=OpenAPIType.OBJECT, additional_properties=Schema())
+                    )
+                },
+                description='JSON object; Apollo APQ: {"persistedQuery": {"version": 1, "sha256Hash": "<hex>"}}',
+            ),
+            Parameter(
+                name="If-None-Match",
+                param_in="header",
+                required=False,
+                schema=_STRING,
+                description="the ETag of an anonymous answer kept earlier: 304 while it is current",
+            ),
+        ]
         ok = self.responses.get("200") if self.responses else None
         if ok is not None and not isinstance(ok, dict) and getattr(ok, "content", None) is not None:
             ok.content["text/html"] = OpenAPIMediaType(schema=_STRING)  # type: ignore[union-attr,index]
@@ -259,60 +323,106 @@ class GraphQLGetOperation(Operation):
 # ---- POST /oauth/token (RFC 6749): form in, OAuth2 JSON out ------------------------------
 
 _FORM_FIELD = {
-    "grant_type": Schema(type=OpenAPIType.STRING, enum=["password", "refresh_token", "client_credentials"],
-                         description="which grant"),
+    "grant_type": Schema(
+        type=OpenAPIType.STRING,
+        enum=["password", "refresh_token", "client_credentials"],
+        description="which grant",
+    ),
     "username": Schema(type=OpenAPIType.STRING, description="password grant: the user's username"),
     "password": Schema(type=OpenAPIType.STRING, description="password grant: the user's password"),
-    "refresh_token": Schema(type=OpenAPIType.STRING, description="refresh_token grant: the last refresh token"),
-    "client_id": Schema(type=OpenAPIType.STRING, description="client_credentials without HTTP Basic"),
-    "client_secret": Schema(type=OpenAPIType.STRING, description="client_credentials without HTTP Basic"),
-    "scope": Schema(type=OpenAPIType.STRING, description="space-separated scopes to narrow the token to "
-                    "(stories:read stories:write share admin); default: all the grant allows"),
-}  # fmt: skip
+    "refresh_token": Schema(
+        type=OpenAPIType.STRING, description="refresh_token grant: the last refresh token"
+    ),
+    "client_id": Schema(
+        type=OpenAPIType.STRING, description="client_credentials without HTTP Basic"
+    ),
+    "client_secret": Schema(
+        type=OpenAPIType.STRING, description="client_credentials without HTTP Basic"
+    ),
+    "scope": Schema(
+        type=OpenAPIType.STRING,
+        description="space-separated scopes to narrow the token to "
+        "(stories:read stories:write share admin); default: all the grant allows",
+    ),
+}
 
 
 def _grant(grant: str, *required: str) -> Schema:
     """One grant's form: its own fields required (an empty field counts as missing)."""
     fields: dict[str, Schema | Reference] = {
-        k: Schema(type=v.type, description=v.description, min_length=1) for k, v in _FORM_FIELD.items()
+        k: Schema(type=v.type, description=v.description, min_length=1)
+        for k, v in _FORM_FIELD.items()
     }
     fields["grant_type"] = Schema(type=OpenAPIType.STRING, enum=[grant], description="which grant")
-    return Schema(type=OpenAPIType.OBJECT, title=f"TokenRequest_{grant}", required=["grant_type", *required],
-                  properties=fields)
+    return Schema(
+        type=OpenAPIType.OBJECT,
+        title=f"TokenRequest_{grant}",
+        required=["grant_type", *required],
+        properties=fields,
+    )
 
 
 TOKEN_REQUEST = Schema(
     title="TokenRequest",
-    one_of=[_grant("password", "username", "password"), _grant("refresh_token", "refresh_token"),
-            _grant("client_credentials")],
+    one_of=[
+        _grant("password", "username", "password"),
+        _grant("refresh_token", "refresh_token"),
+        _grant("client_credentials"),
+    ],
 )
 _TOKEN = Schema(
-    type=OpenAPIType.OBJECT, title="TokenResponse", required=["access_token", "token_type", "expires_in", "scope"],
+    type=OpenAPIType.OBJECT,
+    title="TokenResponse",
+    required=["access_token", "token_type", "expires_in", "scope"],
     description="RFC 6749 §5.1. `refresh_token` for users only (password and refresh_token grants).",
     properties={
-        "access_token": Schema(type=OpenAPIType.STRING, description="ES256 JWT; send as `Authorization: Bearer …`"),
+        "access_token": Schema(
+            type=OpenAPIType.STRING, description="ES256 JWT; send as `Authorization: Bearer …`"
+        ),
         "token_type": Schema(type=OpenAPIType.STRING, enum=["Bearer"]),
-        "expires_in": Schema(type=OpenAPIType.INTEGER, description="seconds (RONGHUB_ACCESS_TOKEN_SECONDS)"),
+        "expires_in": Schema(
+            type=OpenAPIType.INTEGER, description="seconds (RONGHUB_ACCESS_TOKEN_SECONDS)"
+        ),
         "scope": Schema(type=OpenAPIType.STRING, description="the token's scopes, space separated"),
-        "refresh_token": Schema(type=OpenAPIType.STRING, description="single use: each refresh returns the next one"),
+        "refresh_token": Schema(
+            type=OpenAPIType.STRING, description="single use: each refresh returns the next one"
+        ),
     },
-)  # fmt: skip
+)
 OAUTH_ERROR = Schema(
-    type=OpenAPIType.OBJECT, title="OAuthError", required=["error", "code", "message_zh", "message_en"],
+    type=OpenAPIType.OBJECT,
+    title="OAuthError",
+    required=["error", "code", "message_zh", "message_en"],
     description="RFC 6749 §5.2 fields (`error`, `error_description`) and the hub's (`code`, `message`, "
     "`message_zh`, `message_en`, `details`).",
     properties={
-        "error": Schema(type=OpenAPIType.STRING, enum=[
-            "invalid_request", "invalid_client", "invalid_grant", "unsupported_grant_type", "invalid_scope",
-            "temporarily_unavailable"]),
+        "error": Schema(
+            type=OpenAPIType.STRING,
+            enum=[
+                "invalid_request",
+                "invalid_client",
+                "invalid_grant",
+                "unsupported_grant_type",
+                "invalid_scope",
+                "temporarily_unavailable",
+            ],
+        ),
         "error_description": Schema(type=OpenAPIType.STRING, description="English text"),
-        "code": Schema(type=OpenAPIType.STRING, description="the hub's stable code, e.g. INVALID_GRANT, RATE_LIMITED"),
-        "message": Schema(type=OpenAPIType.STRING, description="the Chinese message (same as message_zh)"),
+        "code": Schema(
+            type=OpenAPIType.STRING,
+            description="the hub's stable code, e.g. INVALID_GRANT, RATE_LIMITED",
+        ),
+        "message": Schema(
+            type=OpenAPIType.STRING, description="the Chinese message (same as message_zh)"
+        ),
         "message_zh": Schema(type=OpenAPIType.STRING),
         "message_en": Schema(type=OpenAPIType.STRING),
-        "details": Schema(type=OpenAPIType.OBJECT, description="e.g. {seconds, limit} of RATE_LIMITED, {seconds} of SIGN_IN_THROTTLED"),
+        "details": Schema(
+            type=OpenAPIType.OBJECT,
+            description="e.g. {seconds, limit} of RATE_LIMITED, {seconds} of SIGN_IN_THROTTLED",
+        ),
     },
-)  # fmt: skip
+)
 _NO_STORE_HEADERS = {
     "Cache-Control": OpenAPIHeader(schema=_STRING, description="no-store"),
     "Pragma": OpenAPIHeader(schema=_STRING, description="no-cache"),
@@ -320,8 +430,11 @@ _NO_STORE_HEADERS = {
 
 
 def _oauth_error(description: str, **headers: OpenAPIHeader) -> OpenAPIResponse:
-    return OpenAPIResponse(description=description, headers={**_NO_STORE_HEADERS, **headers},
-                           content={"application/json": OpenAPIMediaType(schema=OAUTH_ERROR)})  # fmt: skip
+    return OpenAPIResponse(
+        description=description,
+        headers={**_NO_STORE_HEADERS, **headers},
+        content={"application/json": OpenAPIMediaType(schema=OAUTH_ERROR)},
+    )
 
 
 @dataclass
@@ -334,28 +447,43 @@ class TokenOperation(Operation):
             description="Form-encoded (RFC 6749 §4.3, §6, §4.4). Clients may authenticate with HTTP Basic instead "
             "of client_id/client_secret.",
             required=True,
-        )  # fmt: skip
+        )
         self.responses = {
-            "200": OpenAPIResponse(description="A token", headers=dict(_NO_STORE_HEADERS),
-                                   content={"application/json": OpenAPIMediaType(schema=_TOKEN)}),
+            "200": OpenAPIResponse(
+                description="A token",
+                headers=dict(_NO_STORE_HEADERS),
+                content={"application/json": OpenAPIMediaType(schema=_TOKEN)},
+            ),
             "400": _oauth_error(
                 "invalid_request (BAD_REQUEST: a field is missing), invalid_grant (INVALID_GRANT: wrong username "
                 "or password, an unknown or disabled user — one answer for all of them —, or a used/unknown refresh token; SESSION_ENDED: the refresh token's "
                 "session ended because the user's roles, password or status changed), unsupported_grant_type, "
-                "invalid_scope"),
-            "401": _oauth_error("invalid_client (INVALID_CLIENT): wrong client_id or secret (a secret replaced by "
-                                "rotateClientSecret works until its overlap ends); invalid_client (CLIENT_DISABLED): "
-                                "the right secret of a disabled client (disableClient)", **{
-                "WWW-Authenticate": OpenAPIHeader(schema=_STRING, description='Basic realm="ronghub"')}),
+                "invalid_scope"
+            ),
+            "401": _oauth_error(
+                "invalid_client (INVALID_CLIENT): wrong client_id or secret (a secret replaced by "
+                "rotateClientSecret works until its overlap ends); invalid_client (CLIENT_DISABLED): "
+                "the right secret of a disabled client (disableClient)",
+                **{
+                    "WWW-Authenticate": OpenAPIHeader(
+                        schema=_STRING, description='Basic realm="ronghub"'
+                    )
+                },
+            ),
             "429": _oauth_error(
                 "error temporarily_unavailable. RATE_LIMITED: too many password or client_credentials requests "
                 "from this client address (RONGHUB_TOKEN_RATE_LIMIT_IP; `details.limit` is ip). SIGN_IN_THROTTLED: "
                 "too many failed sign-ins for this username or client_id from this address, or from everywhere "
                 "(RONGHUB_SIGNIN_*), the same whether the name exists or not. Wait `Retry-After` seconds; "
                 "`details.seconds` repeats the wait.",
-                **{"Retry-After": OpenAPIHeader(
-                    schema=Schema(type=OpenAPIType.STRING, pattern=r"^[1-9][0-9]*$"), required=True,
-                    description="seconds until the request would be accepted")}),
+                **{
+                    "Retry-After": OpenAPIHeader(
+                        schema=Schema(type=OpenAPIType.STRING, pattern=r"^[1-9][0-9]*$"),
+                        required=True,
+                        description="seconds until the request would be accepted",
+                    )
+                },
+            ),
         }
 
 
@@ -365,10 +493,18 @@ class OidcLoginOperation(Operation):
 
     def __post_init__(self) -> None:
         self.responses = {
-            "302": OpenAPIResponse(description="To the identity provider's sign-in page", headers={
-                "Location": OpenAPIHeader(schema=_STRING, description="the provider's authorization URL")}),
-            "401": _oauth_error("OIDC_FAILED: no such provider for this center, or the provider cannot be reached"),
-        }  # fmt: skip
+            "302": OpenAPIResponse(
+                description="To the identity provider's sign-in page",
+                headers={
+                    "Location": OpenAPIHeader(
+                        schema=_STRING, description="the provider's authorization URL"
+                    )
+                },
+            ),
+            "401": _oauth_error(
+                "OIDC_FAILED: no such provider for this center, or the provider cannot be reached"
+            ),
+        }
 
 
 @dataclass
@@ -377,10 +513,15 @@ class OidcCallbackOperation(Operation):
 
     def __post_init__(self) -> None:
         self.responses = {
-            "200": OpenAPIResponse(description="The hub's tokens for the signed-in user", headers=dict(_NO_STORE_HEADERS),
-                                   content={"application/json": OpenAPIMediaType(schema=_TOKEN)}),
-            "401": _oauth_error("OIDC_FAILED: the provider refused, or the login state is unknown, used or expired"),
-        }  # fmt: skip
+            "200": OpenAPIResponse(
+                description="The hub's tokens for the signed-in user",
+                headers=dict(_NO_STORE_HEADERS),
+                content={"application/json": OpenAPIMediaType(schema=_TOKEN)},
+            ),
+            "401": _oauth_error(
+                "OIDC_FAILED: the provider refused, or the login state is unknown, used or expired"
+            ),
+        }
 
 
 # ---- the whole document ---------------------------------------------------------------------

@@ -29,12 +29,16 @@ HEADERS = {
     "content-security-policy": "default-src 'none'; img-src * data:; style-src 'unsafe-inline'",
 }
 
-_STYLE = "body{max-width:42em;margin:2em auto;padding:0 1em;font-family:sans-serif;line-height:1.7}" \
-         ".note{background:#fff4d6;padding:.5em 1em;border-radius:4px}img{max-width:100%}"
+_STYLE = (
+    "body{max-width:42em;margin:2em auto;padding:0 1em;font-family:sans-serif;line-height:1.7}"
+    ".note{background:#fff4d6;padding:.5em 1em;border-radius:4px}img{max-width:100%}"
+)
 
 
 def _error(description: str) -> ResponseSpec:
-    return ResponseSpec(data_container=ErrorResponse, description=description, generate_examples=False)
+    return ResponseSpec(
+        data_container=ErrorResponse, description=description, generate_examples=False
+    )
 
 
 @get(
@@ -70,5 +74,7 @@ async def preview_page(state: State, token: FromPath[str]) -> Response[Any]:
         parts.append(f"<p>{html.escape(content.byline)}</p>")
     if content.summary:
         parts.append(f"<p><em>{html.escape(content.summary)}</em></p>")
-    parts.append(f"<article>{content.body}</article></body></html>")  # sanitised on the way in (nh3)
+    parts.append(
+        f"<article>{content.body}</article></body></html>"
+    )  # sanitised on the way in (nh3)
     return Response("".join(parts), media_type="text/html; charset=utf-8", headers=HEADERS)

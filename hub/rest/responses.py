@@ -67,18 +67,23 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
         limit = request.app.state.settings.max_request_bytes
         return error_response(HubError(Codes.REQUEST_TOO_LARGE, limit=limit), 413)
     if exc.status_code == 404:
-        return error_response(HubError(Codes.NOT_FOUND, what_zh="页面", what_en="route", id=request.url.path), 404)
+        return error_response(
+            HubError(Codes.NOT_FOUND, what_zh="页面", what_en="route", id=request.url.path), 404
+        )
     if exc.status_code >= 500:
         return internal_error_handler(request, exc)
     headers = dict(exc.headers or {})
     if exc.status_code == 405:  # RFC 9110 §15.5.6: a 405 names the methods that are allowed
         allow = http_methods(headers.pop("allow", "") or headers.pop("Allow", ""))
         headers["allow"] = allow
-        response = error_response(HubError(Codes.METHOD_NOT_ALLOWED, method=request.method, allow=allow), 405)
+        response = error_response(
+            HubError(Codes.METHOD_NOT_ALLOWED, method=request.method, allow=allow), 405
+        )
     else:
         reason_zh = _REFUSED_ZH.get(exc.status_code, "请求无法处理")
         response = error_response(
-            HubError(Codes.BAD_REQUEST, reason_zh=reason_zh, reason_en=str(exc.detail)), exc.status_code
+            HubError(Codes.BAD_REQUEST, reason_zh=reason_zh, reason_en=str(exc.detail)),
+            exc.status_code,
         )
     response.headers.update(headers)
     if exc.status_code == 401 and "www-authenticate" not in {k.lower() for k in headers}:

@@ -112,9 +112,15 @@ class Lexicon:
     synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @staticmethod
-    def build(words: Iterable[str] = (), synonym_groups: Iterable[Iterable[str]] = (), defaults: bool = True) -> Lexicon:
+    def build(
+        words: Iterable[str] = (),
+        synonym_groups: Iterable[Iterable[str]] = (),
+        defaults: bool = True,
+    ) -> Lexicon:
         """Fold and index the given words and groups (plus the built-in synonyms)."""
-        folded_words = sorted({fold(w).strip() for w in words if w and w.strip()}, key=lambda w: (-len(w), w))
+        folded_words = sorted(
+            {fold(w).strip() for w in words if w and w.strip()}, key=lambda w: (-len(w), w)
+        )
         groups = [*(DEFAULT_SYNONYMS if defaults else ()), *synonym_groups]
         syn: dict[str, set[str]] = {}
         for group in groups:
@@ -122,7 +128,9 @@ class Lexicon:
             for m in members:
                 syn.setdefault(m, set()).update(members - {m})
         # multi-character synonyms are words too, so a query names them as one unit
-        folded_words = sorted({*folded_words, *(w for w in syn if len(w) > 1)}, key=lambda w: (-len(w), w))
+        folded_words = sorted(
+            {*folded_words, *(w for w in syn if len(w) > 1)}, key=lambda w: (-len(w), w)
+        )
         return Lexicon(
             words=tuple(folded_words),
             synonyms={k: tuple(sorted(v)) for k, v in syn.items() if v},
@@ -410,12 +418,68 @@ def _unit_kind(text: str) -> str:
 # Words a question is made of that say nothing about which story answers it. Single
 # characters (的, 了, 在, 去, 能 ...) need no list: in a long query every lone character
 # is optional (see `_mark_optional`).
-QUESTION_WORDS = frozenset((
-    "怎么", "怎样", "怎么样", "如何", "什么", "哪里", "哪儿", "哪些", "哪个", "哪家", "几点", "几时", "几号", "多少", "多少钱", "多久", "多长时间",
-    "为什么", "为啥", "是否", "能否", "能不能", "会不会", "可不可以", "是不是", "有没有", "要不要", "可以", "需要", "应该", "请问", "一下", "一共",
-    "比较", "时候", "什么时候", "我们", "咱们", "你们", "他们", "这个", "那个", "这些", "那些", "一些", "还是", "或者", "以及", "还有", "还能",
-    "能够", "怎么办", "了吗", "的话", "一般", "不会", "不能", "多大",
-))
+QUESTION_WORDS = frozenset(
+    (
+        "怎么",
+        "怎样",
+        "怎么样",
+        "如何",
+        "什么",
+        "哪里",
+        "哪儿",
+        "哪些",
+        "哪个",
+        "哪家",
+        "几点",
+        "几时",
+        "几号",
+        "多少",
+        "多少钱",
+        "多久",
+        "多长时间",
+        "为什么",
+        "为啥",
+        "是否",
+        "能否",
+        "能不能",
+        "会不会",
+        "可不可以",
+        "是不是",
+        "有没有",
+        "要不要",
+        "可以",
+        "需要",
+        "应该",
+        "请问",
+        "一下",
+        "一共",
+        "比较",
+        "时候",
+        "什么时候",
+        "我们",
+        "咱们",
+        "你们",
+        "他们",
+        "这个",
+        "那个",
+        "这些",
+        "那些",
+        "一些",
+        "还是",
+        "或者",
+        "以及",
+        "还有",
+        "还能",
+        "能够",
+        "怎么办",
+        "了吗",
+        "的话",
+        "一般",
+        "不会",
+        "不能",
+        "多大",
+    )
+)
 
 
 def _mark_optional(units: list[QueryUnit]) -> list[QueryUnit]:
@@ -437,7 +501,9 @@ def _mark_optional(units: list[QueryUnit]) -> list[QueryUnit]:
     return marked
 
 
-def plan_query(text: str, lexicon: Lexicon = DEFAULT_LEXICON, reading: Callable[[str], str] | None = None) -> QueryPlan:
+def plan_query(
+    text: str, lexicon: Lexicon = DEFAULT_LEXICON, reading: Callable[[str], str] | None = None
+) -> QueryPlan:
     """Fold and cut a query the way documents are cut; quoted parts are exact phrases.
 
     `reading` replaces `fold` (e.g. `regional`, for the query's regional reading).
@@ -452,15 +518,30 @@ def plan_query(text: str, lexicon: Lexicon = DEFAULT_LEXICON, reading: Callable[
             folded = fold(quoted)
             pieces = [r for r in re.split(r"[^\w]+", folded) if r]
             for r in pieces:
-                units.append(QueryUnit(text=r, kind="phrase" if _unit_kind(r) == "cjk" and len(r) > 1 else _unit_kind(r)))
+                units.append(
+                    QueryUnit(
+                        text=r,
+                        kind="phrase" if _unit_kind(r) == "cjk" and len(r) > 1 else _unit_kind(r),
+                    )
+                )
             continue
         folded = fold(m.group(3))
         tokens = segment(folded, lexicon)
         for run in cjk_runs(folded):
-            sylls_run = tuple(s for t in maximal(segment(run, lexicon)) for s in word_syllables(t[0]))
+            sylls_run = tuple(
+                s for t in maximal(segment(run, lexicon)) for s in word_syllables(t[0])
+            )
             runs.append(QueryUnit(text=run, kind="cjk", syllables=sylls_run))
         for top_text, top_start, top_end in maximal(tokens):
-            subs = tuple(sorted({t[0] for t in tokens if t[1] >= top_start and t[2] <= top_end and t[0] != top_text}))
+            subs = tuple(
+                sorted(
+                    {
+                        t[0]
+                        for t in tokens
+                        if t[1] >= top_start and t[2] <= top_end and t[0] != top_text
+                    }
+                )
+            )
             kind = _unit_kind(top_text)
             sylls: tuple[str, ...] = ()
             if kind == "cjk":

@@ -21,7 +21,9 @@ from hub.settings import Settings
 from hub.wiring import connect
 
 
-async def reindex(settings: Settings, tenant: str | None, clear: bool, batch: int, console: Console) -> int:
+async def reindex(
+    settings: Settings, tenant: str | None, clear: bool, batch: int, console: Console
+) -> int:
     """Index every stored story (of one tenant or all); returns how many."""
     assert settings.mongodb_uri
     database = await connect(settings.mongodb_uri, settings.mongodb_db)
@@ -46,7 +48,11 @@ async def reindex(settings: Settings, tenant: str | None, clear: bool, batch: in
 
             count = await service.reindex(tenant=tenant, batch=batch, clear=clear, progress=report)
         forget = getattr(service.engine, "forget_stale", None)
-        if tenant is None and getattr(service.engine, "needs_rebuild", False) and forget is not None:
+        if (
+            tenant is None
+            and getattr(service.engine, "needs_rebuild", False)
+            and forget is not None
+        ):
             await forget()  # every story is in the new index: the old version's is not needed
         return count
     finally:
@@ -54,7 +60,9 @@ async def reindex(settings: Settings, tenant: str | None, clear: bool, batch: in
         await database.close()
 
 
-def run_reindex(settings: Settings, tenant: str | None, clear: bool, batch: int, console: Console) -> int:
+def run_reindex(
+    settings: Settings, tenant: str | None, clear: bool, batch: int, console: Console
+) -> int:
     """The command's body: embedded store if needed, then reindex; returns an exit code."""
     from hub.runtime import command_store
 
@@ -62,7 +70,9 @@ def run_reindex(settings: Settings, tenant: str | None, clear: bool, batch: int,
         with command_store(settings) as ready:
             count = asyncio.run(reindex(ready, tenant, clear, batch, console))
     except HubError as err:  # e.g. SEARCH_INDEX_BUSY: the running hub holds the embedded index
-        console.print(f"{err.code} {err.message_zh} / {err.message_en}", markup=False, highlight=False)
+        console.print(
+            f"{err.code} {err.message_zh} / {err.message_en}", markup=False, highlight=False
+        )
         return 1
     console.print(f"{count} 篇稿件已编入索引 / stories indexed")
     return 0

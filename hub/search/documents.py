@@ -41,12 +41,17 @@ def analyze_document(doc: SearchDocument, lexicon: Lexicon) -> AnalyzedDocument:
     text = analysis.analyze(full, lexicon)
     head = " \n".join(p for p in (doc.title, doc.summary, " ".join(doc.tags)) if p)
     folded_head = analysis.fold(head)
-    head_grams = analysis.grams(folded_head) + analysis.grams(analysis.regional_extra(head, folded_head))
+    head_grams = analysis.grams(folded_head) + analysis.grams(
+        analysis.regional_extra(head, folded_head)
+    )
     picked: list[str] = []
     for w in [*(analysis.fold(t) for t in doc.tags), *title.words]:
         if len(w) > 1 and w not in picked:
             picked.append(w)
     return AnalyzedDocument(
-        doc=doc, title=title, text=text, suggestions=tuple(picked[:MAX_SUGGESTIONS_PER_DOC]),
+        doc=doc,
+        title=title,
+        text=text,
+        suggestions=tuple(picked[:MAX_SUGGESTIONS_PER_DOC]),
         head_grams=head_grams,
     )

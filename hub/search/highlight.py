@@ -63,7 +63,9 @@ def pinyin_spans(text: str, plan: QueryPlan) -> list[tuple[int, int]]:
         seqs: list[int] = []
         n = len(unit.syllables)
         if n:
-            seqs += [i for i in range(len(sylls) - n + 1) if tuple(sylls[i : i + n]) == unit.syllables]
+            seqs += [
+                i for i in range(len(sylls) - n + 1) if tuple(sylls[i : i + n]) == unit.syllables
+            ]
             width = n
             spans += [(chars[i][0], chars[i + width - 1][0] + 1) for i in seqs]
         if len(unit.text) >= 2:
@@ -114,7 +116,9 @@ def fragments(
     return [_render(text, spans, s, e) for s, e, _ in sorted(best)]
 
 
-def highlight(text: str, plan: QueryPlan, width: int = 80, limit: int = 3, pinyin: bool = False) -> list[str]:
+def highlight(
+    text: str, plan: QueryPlan, width: int = 80, limit: int = 3, pinyin: bool = False
+) -> list[str]:
     """Fragments of `text` with the plan's words marked (pinyin units too if asked)."""
     spans = text_spans(text, plan.needles())
     if pinyin:

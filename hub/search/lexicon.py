@@ -39,7 +39,11 @@ class Lexicons:
         hit = self._cache.get(tenant)
         if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
             return hit[1]
-        doc = await SearchLexiconDoc.find_one({"_id": tenant, "tenant": tenant}) if self.use_store else None
+        doc = (
+            await SearchLexiconDoc.find_one({"_id": tenant, "tenant": tenant})
+            if self.use_store
+            else None
+        )
         lexicon = Lexicon.build(doc.words, doc.synonyms) if doc else Lexicon.build()
         self._cache[tenant] = (time.monotonic(), lexicon)
         return lexicon

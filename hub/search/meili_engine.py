@@ -49,7 +49,15 @@ from hub.store.scope import Scope
 CODED = ("grams", "chars", "title_grams")
 SEARCHABLE = ["title_grams", "grams", "chars", "words", "py", "pyw"]
 # Meilisearch's default order, then recency only where everything else ties
-RANKING_RULES = ["words", "typo", "proximity", "attribute", "sort", "exactness", "published_at:desc"]
+RANKING_RULES = [
+    "words",
+    "typo",
+    "proximity",
+    "attribute",
+    "sort",
+    "exactness",
+    "published_at:desc",
+]
 TASK_TIMEOUT_MS = 60_000
 
 
@@ -96,7 +104,13 @@ def to_meili(a: AnalyzedDocument) -> dict[str, Any]:
 
 
 def _word_initials(words: Sequence[str]) -> list[str]:
-    return sorted({"".join(s[0] for s in analysis.word_syllables(w)) for w in words if len(w) > 1 and analysis.all_cjk(w)})
+    return sorted(
+        {
+            "".join(s[0] for s in analysis.word_syllables(w))
+            for w in words
+            if len(w) > 1 and analysis.all_cjk(w)
+        }
+    )
 
 
 def _quote(value: str) -> str:
@@ -107,8 +121,11 @@ def filter_expression(scope: Scope, f: SearchFilter) -> str:
     """Meilisearch filter syntax; tenant always, published only for public scopes."""
     parts = [f"tenant = {_quote(scope.tenant)}", f"audience = {_quote(audience_of(scope))}"]
     for field, values in (
-        ("column", f.columns), ("type", f.types), ("status", f.statuses),
-        ("account", f.accounts), ("channels", f.channels),
+        ("column", f.columns),
+        ("type", f.types),
+        ("status", f.statuses),
+        ("account", f.accounts),
+        ("channels", f.channels),
     ):
         if values:
             parts.append(f"{field} IN [{', '.join(_quote(v) for v in values)}]")
@@ -150,13 +167,15 @@ class MeiliEngine:
 
     name = "meilisearch"
     # what this engine cannot do that the embedded one can (the contract suite skips them)
-    missing = frozenset({
-        "synonyms",  # ours are per tenant and expanded at query time; Meilisearch's are per index
-        "one_wrong_character",
-        "initials_infix",
-        "long_query_ranking",  # matchingStrategy frequency is close, not the same ranking (unmeasured)
-        "field_weights",  # the attribute rule orders by field, after words/typo/proximity
-    })
+    missing = frozenset(
+        {
+            "synonyms",  # ours are per tenant and expanded at query time; Meilisearch's are per index
+            "one_wrong_character",
+            "initials_infix",
+            "long_query_ranking",  # matchingStrategy frequency is close, not the same ranking (unmeasured)
+            "field_weights",  # the attribute rule orders by field, after words/typo/proximity
+        }
+    )
 
     def __init__(self, url: str, key: str | None, index_uid: str = "stories") -> None:
         self.url = url
@@ -171,7 +190,15 @@ class MeiliEngine:
             task = await index.update_settings(
                 MeilisearchSettings(
                     searchable_attributes=SEARCHABLE,
-                    filterable_attributes=["tenant", "audience", "sugg", "vocab", *FACET_FIELDS, "published_at", "updated_at"],
+                    filterable_attributes=[
+                        "tenant",
+                        "audience",
+                        "sugg",
+                        "vocab",
+                        *FACET_FIELDS,
+                        "published_at",
+                        "updated_at",
+                    ],
                     sortable_attributes=["published_at", "updated_at"],
                     ranking_rules=RANKING_RULES,
                     typo_tolerance=TypoTolerance(enabled=True, disable_on_attributes=list(CODED)),
@@ -196,7 +223,9 @@ class MeiliEngine:
         return self.client.index(self.index_uid)
 
     async def _wait(self, task_uid: int) -> None:
-        await self.client.wait_for_task(task_uid, timeout_in_ms=TASK_TIMEOUT_MS, raise_for_status=True)
+        await self.client.wait_for_task(
+            task_uid, timeout_in_ms=TASK_TIMEOUT_MS, raise_for_status=True
+        )
 
     async def upsert(self, docs: Sequence[AnalyzedDocument]) -> None:
         if docs:
@@ -205,7 +234,9 @@ class MeiliEngine:
 
     async def remove(self, tenant: str, ids: Sequence[str]) -> None:
         if ids:
-            task = await self._index().delete_documents([_key(tenant, i, a) for i in ids for a in AUDIENCES])
+            task = await self._index().delete_documents(
+                [_key(tenant, i, a) for i in ids for a in AUDIENCES]
+            )
             await self._wait(task.task_uid)
 
     async def remove_audience(self, tenant: str, ids: Sequence[str], audience: str) -> None:
@@ -218,12 +249,16 @@ class MeiliEngine:
         await self._wait(task.task_uid)
 
     async def count(self, tenant: str) -> int:
-        res = await self._index().search("", filter=f"tenant = {_quote(tenant)}", hits_per_page=1, page=1)
+        res = await self._index().search(
+            "", filter=f"tenant = {_quote(tenant)}", hits_per_page=1, page=1
+        )
         return int(res.total_hits or 0)
 
     async def search(self, scope: Scope, request: SearchRequest) -> SearchPage:
         res = await self._search(scope, request, request.plan)
-        for alternative in request.plan.alternatives:  # the regional reading, if the first found nothing
+        for (
+            alternative
+        ) in request.plan.alternatives:  # the regional reading, if the first found nothing
             if res.estimated_total_hits or request.typo_tolerant:
                 break
             res = await self._search(scope, request, alternative)
@@ -231,7 +266,9 @@ class MeiliEngine:
             SearchHit(
                 id=h["id"],
                 score=0.0,
-                highlights=highlight.story_highlights(request.plan, h.get("title", ""), h.get("summary", ""), h.get("body", ""))
+                highlights=highlight.story_highlights(
+                    request.plan, h.get("title", ""), h.get("summary", ""), h.get("body", "")
+                )
                 if request.highlights
                 else [],
             )
@@ -239,13 +276,19 @@ class MeiliEngine:
         ]
         facets = {
             f: sorted(
-                (FacetValue(value=str(v), count=int(n)) for v, n in (res.facet_distribution or {}).get(f, {}).items()),
+                (
+                    FacetValue(value=str(v), count=int(n))
+                    for v, n in (res.facet_distribution or {}).get(f, {}).items()
+                ),
                 key=lambda fv: (-fv.count, fv.value),
             )
             for f in FACET_FIELDS
         }
         return SearchPage(
-            hits=hits, total=int(res.estimated_total_hits or 0), facets=facets, typo_tolerant=request.typo_tolerant
+            hits=hits,
+            total=int(res.estimated_total_hits or 0),
+            facets=facets,
+            typo_tolerant=request.typo_tolerant,
         )
 
     async def _search(self, scope: Scope, request: SearchRequest, plan: QueryPlan) -> Any:
@@ -266,16 +309,33 @@ class MeiliEngine:
             return {}
         flt = f"tenant = {_quote(scope.tenant)} AND audience = {_quote(audience_of(scope))}"
         # one round trip tells which words no story of the scope uses (usually none)
-        counts = await self.client.multi_search([
-            SearchParams(index_uid=self.index_uid, query="", filter=f"{flt} AND vocab = {_quote(analysis.vocab_key(w))}", limit=1)
-            for w in words
-        ])
-        unknown = [w for w, r in zip(words, counts, strict=True) if not getattr(r, "estimated_total_hits", 0)]
+        counts = await self.client.multi_search(
+            [
+                SearchParams(
+                    index_uid=self.index_uid,
+                    query="",
+                    filter=f"{flt} AND vocab = {_quote(analysis.vocab_key(w))}",
+                    limit=1,
+                )
+                for w in words
+            ]
+        )
+        unknown = [
+            w
+            for w, r in zip(words, counts, strict=True)
+            if not getattr(r, "estimated_total_hits", 0)
+        ]
         out: dict[str, str] = {}
         for word in unknown:
             key = analysis.joined_pinyin(word) + analysis.SUGGEST_SEP
-            res = await self._index().facet_search(facet_name="vocab", facet_query=key, filter=flt, limit=20)
-            found = [(h.value.split(analysis.SUGGEST_SEP, 1)[1], h.count) for h in res.facet_hits if h.value.startswith(key)]
+            res = await self._index().facet_search(
+                facet_name="vocab", facet_query=key, filter=flt, limit=20
+            )
+            found = [
+                (h.value.split(analysis.SUGGEST_SEP, 1)[1], h.count)
+                for h in res.facet_hits
+                if h.value.startswith(key)
+            ]
             best = analysis.likely_spelling(word, found)
             if best is not None:
                 out[word] = best
@@ -286,7 +346,9 @@ class MeiliEngine:
         if not key:
             return []
         flt = f"tenant = {_quote(scope.tenant)} AND audience = {_quote(audience_of(scope))}"
-        res = await self._index().facet_search(facet_name="sugg", facet_query=key, filter=flt, limit=limit * 4)
+        res = await self._index().facet_search(
+            facet_name="sugg", facet_query=key, filter=flt, limit=limit * 4
+        )
         counts: dict[str, int] = {}
         for hit in res.facet_hits:
             term_key, _, word = hit.value.partition(analysis.SUGGEST_SEP)

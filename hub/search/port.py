@@ -57,7 +57,9 @@ class AnalyzedDocument:
     title: Analyzed
     text: Analyzed  # title + summary + tags + body
     suggestions: tuple[str, ...]  # folded words a prefix should offer
-    head_grams: list[str] = field(default_factory=list)  # bigrams of title + summary + tags (weighted above the body)
+    head_grams: list[str] = field(
+        default_factory=list
+    )  # bigrams of title + summary + tags (weighted above the body)
 
 
 class SortOrder(StrEnum):

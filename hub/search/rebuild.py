@@ -19,7 +19,9 @@ from hub.search.port import SearchEngine
 log = structlog.get_logger(__name__)
 
 
-async def rebuild_if_needed(engine: SearchEngine, reindex: Callable[[], Awaitable[int]]) -> int | None:
+async def rebuild_if_needed(
+    engine: SearchEngine, reindex: Callable[[], Awaitable[int]]
+) -> int | None:
     """Reindex and forget the old index if the engine needs it; how many stories, or None."""
     if not getattr(engine, "needs_rebuild", False):
         return None
@@ -32,7 +34,9 @@ async def rebuild_if_needed(engine: SearchEngine, reindex: Callable[[], Awaitabl
     return count
 
 
-def start_rebuild(engine: SearchEngine, reindex: Callable[[], Awaitable[int]]) -> asyncio.Task[int | None] | None:
+def start_rebuild(
+    engine: SearchEngine, reindex: Callable[[], Awaitable[int]]
+) -> asyncio.Task[int | None] | None:
     """The rebuild as a background task (None if not needed); the caller cancels it on shutdown."""
     if not getattr(engine, "needs_rebuild", False):
         return None

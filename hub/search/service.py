@@ -75,7 +75,9 @@ class SearchService:
         """Remove one story from the index (no error if it is not there)."""
         await self.engine.remove(tenant, [story_id])
 
-    async def handle_story_changed(self, tenant: str, story_id: str, public_changed: bool = True) -> None:
+    async def handle_story_changed(
+        self, tenant: str, story_id: str, public_changed: bool = True
+    ) -> None:
         """Bring the index in line with the stored story: index it, or remove it if gone."""
         repo = StoryRepository(Scope(tenant=tenant, actor=INDEXER_ACTOR, public_only=False))
         story = await repo.get(story_id)
@@ -91,7 +93,9 @@ class SearchService:
             await self.engine.remove_audience(tenant, [story_id], "public")
         # Only a change of the public copy (published, corrected, taken down) can change
         # anonymous search results; an unapproved edit of the head cannot.
-        if public_changed and (public is not None or story.status in (StoryStatus.PUBLISHED, StoryStatus.RETRACTED)):
+        if public_changed and (
+            public is not None or story.status in (StoryStatus.PUBLISHED, StoryStatus.RETRACTED)
+        ):
             # anonymous responses (search included) are cached per read-model generation:
             # the index changed after the publish bumped it, so move it on once more
             await repo.bump_read_model()
@@ -124,7 +128,9 @@ class SearchService:
             if not page:
                 break
             await self.index_stories(page)
-            published = await PublishedStoryDoc.find({"_id": {"$in": [d.id for d in page]}}).to_list()
+            published = await PublishedStoryDoc.find(
+                {"_id": {"$in": [d.id for d in page]}}
+            ).to_list()
             await self.index_public(published)
             done += len(page)
             last = page[-1].id
@@ -158,9 +164,14 @@ class SearchService:
                 plan = with_regional_reading(text, lexicon, fixes)
                 did_you_mean = _fixed(analysis.fold(text[: analysis.MAX_QUERY_CHARS]), fixes)
         request = SearchRequest(
-            plan=plan, filter=filter or SearchFilter(), sort=sort, offset=offset, limit=limit, facets=facets,
+            plan=plan,
+            filter=filter or SearchFilter(),
+            sort=sort,
+            offset=offset,
+            limit=limit,
+            facets=facets,
             highlights=highlights,
-        )  # fmt: skip
+        )
         page = await self.engine.search(scope, request)
         if page.total == 0 and not plan.empty:
             page = await self.engine.search(scope, replace(request, typo_tolerant=True))
@@ -169,7 +180,9 @@ class SearchService:
     async def spellings(self, scope: Scope, plan: analysis.QueryPlan) -> dict[str, str]:
         """Homophone typos (同音别字: 竹鞭 for 竹编) in the query, each with the word the
         scope's stories use. Only words no story uses are replaced."""
-        candidates = [w for p in (plan, *plan.alternatives) for w in analysis.spelling_candidates(p)]
+        candidates = [
+            w for p in (plan, *plan.alternatives) for w in analysis.spelling_candidates(p)
+        ]
         if not candidates:
             return {}
         return await self.engine.spellings(scope, list(dict.fromkeys(candidates)))
@@ -181,7 +194,9 @@ class SearchService:
         return await self.engine.suggest(scope, prefix[:50], limit)
 
 
-def with_regional_reading(text: str, lexicon: analysis.Lexicon, fixes: dict[str, str] | None = None) -> analysis.QueryPlan:
+def with_regional_reading(
+    text: str, lexicon: analysis.Lexicon, fixes: dict[str, str] | None = None
+) -> analysis.QueryPlan:
     """The query's plan, with its Taiwan / Hong Kong reading as an alternative if it
     differs; `fixes` (wrong word → right word) applied to both readings."""
     text = text[: analysis.MAX_QUERY_CHARS]
@@ -189,7 +204,9 @@ def with_regional_reading(text: str, lexicon: analysis.Lexicon, fixes: dict[str,
     plan = analysis.plan_query(_fixed(folded, fixes or {}), lexicon)
     if converted == folded:
         return plan
-    alternative = analysis.plan_query(_fixed(converted, fixes or {}), lexicon, reading=analysis.regional)
+    alternative = analysis.plan_query(
+        _fixed(converted, fixes or {}), lexicon, reading=analysis.regional
+    )
     return replace(plan, alternatives=(alternative,))
 
 

@@ -132,24 +132,36 @@ class QueryBuilder:
         return Query.phrase_query(self.schema, field, list(words))
 
     def any_of(self, queries: Sequence[Query]) -> Query:
-        return queries[0] if len(queries) == 1 else Query.boolean_query([(Occur.Should, q) for q in queries])
+        return (
+            queries[0]
+            if len(queries) == 1
+            else Query.boolean_query([(Occur.Should, q) for q in queries])
+        )
 
     def scope_filter(self, scope: Scope, request: SearchRequest) -> list[Query]:
         f = request.filter
         out = [self.term("tenant", scope.tenant), self.term("audience", audience_of(scope))]
         for field, values in (
-            ("column", f.columns), ("type", f.types), ("status", f.statuses),
-            ("account", f.accounts), ("channels", f.channels),
+            ("column", f.columns),
+            ("type", f.types),
+            ("status", f.statuses),
+            ("account", f.accounts),
+            ("channels", f.channels),
         ):
             if values:
                 out.append(Query.term_set_query(self.schema, field, list(values)))
         out.extend(self.term("tags", t) for t in f.tags)
         if f.since is not None or f.until is not None:
-            field = f.time_field if f.time_field in ("published_at", "updated_at") else "published_at"
+            field = (
+                f.time_field if f.time_field in ("published_at", "updated_at") else "published_at"
+            )
             out.append(
                 Query.range_query(
-                    self.schema, field, tantivy.FieldType.Integer,
-                    lower_bound=f.since, upper_bound=f.until,
+                    self.schema,
+                    field,
+                    tantivy.FieldType.Integer,
+                    lower_bound=f.since,
+                    upper_bound=f.until,
                     include_upper=f.until is None,
                 )
             )
@@ -158,7 +170,10 @@ class QueryBuilder:
     def cjk_word(self, text: str) -> list[Query]:
         """A CJK word as a whole token or as an infix anywhere; the title and summary
         (head) count more than the body."""
-        alts = [Query.boost_query(self.term("title_w", text), 3.0), Query.boost_query(self.term("words", text), 2.0)]
+        alts = [
+            Query.boost_query(self.term("title_w", text), 3.0),
+            Query.boost_query(self.term("words", text), 2.0),
+        ]
         if len(text) > 1:
             grams = analysis.gram_phrase(text)
             alts.append(self.phrase("grams", grams))
@@ -178,7 +193,10 @@ class QueryBuilder:
             for s in u.synonyms:
                 alts += self.cjk_word(s) if analysis.all_cjk(s) else [self.term("words", s)]
         else:
-            alts += [Query.boost_query(self.term("title_w", u.text), 3.0), Query.boost_query(self.term("words", u.text), 2.0)]
+            alts += [
+                Query.boost_query(self.term("title_w", u.text), 3.0),
+                Query.boost_query(self.term("words", u.text), 2.0),
+            ]
             if u.kind == "latin":
                 alts.append(self.term("pyw", u.text))
                 if u.syllables:
@@ -186,21 +204,34 @@ class QueryBuilder:
                 if 2 <= len(u.text) <= 12:
                     alts.append(Query.boost_query(self.phrase("pyi", list(u.text)), 0.5))
                 if tolerant and len(u.text) >= 4:
-                    alts.append(Query.boost_query(Query.fuzzy_term_query(self.schema, "pyw", u.text, 1), 0.5))
-                    alts.append(Query.boost_query(Query.fuzzy_term_query(self.schema, "words", u.text, 1), 0.5))
+                    alts.append(
+                        Query.boost_query(
+                            Query.fuzzy_term_query(self.schema, "pyw", u.text, 1), 0.5
+                        )
+                    )
+                    alts.append(
+                        Query.boost_query(
+                            Query.fuzzy_term_query(self.schema, "words", u.text, 1), 0.5
+                        )
+                    )
         return self.any_of(alts)
 
     def optional_unit(self, u: QueryUnit) -> Query:
         """A question word or lone character: a little score where it is a word of the
         story, never required (no infix regex: it would cost more than it tells)."""
-        return Query.boost_query(self.any_of([self.term("title_w", u.text), self.term("words", u.text)]), 0.2)
+        return Query.boost_query(
+            self.any_of([self.term("title_w", u.text), self.term("words", u.text)]), 0.2
+        )
 
     def run(self, r: QueryUnit) -> Query:
         """A whole CJK run of the query, tolerating a homophone or one wrong character."""
         alts = self.cjk_word(r.text)
         if len(r.syllables) > 1:
             alts.append(Query.boost_query(self.phrase("py", list(r.syllables)), 0.5))
-        alts += [Query.boost_query(self.phrase("grams", p), 0.3) for p in analysis.one_typo_phrases(r.text)]
+        alts += [
+            Query.boost_query(self.phrase("grams", p), 0.3)
+            for p in analysis.one_typo_phrases(r.text)
+        ]
         return self.any_of(alts)
 
     def relaxed(self, plan: QueryPlan) -> Query | None:
@@ -211,7 +242,11 @@ class QueryBuilder:
         parts = []
         for u in plan.required:
             alts = [self.unit(u, True)]
-            alts += [Query.boost_query(self.any_of(self.cjk_word(s)), 0.5) for s in u.subwords if len(s) > 1]
+            alts += [
+                Query.boost_query(self.any_of(self.cjk_word(s)), 0.5)
+                for s in u.subwords
+                if len(s) > 1
+            ]
             parts.append(self.any_of(alts))
         return Query.boolean_query([(Occur.Must, p) for p in parts])
 
@@ -225,18 +260,31 @@ class QueryBuilder:
         # boosts (the costly ones, on the bigrams of every story) are for long queries
         long = len(plan.required) > 2
         for r in plan.runs[:MAX_BOOSTED]:
-            if len(r.text) >= 3 and r.text not in single:  # a one-word run: the word's own phrase is there
+            if (
+                len(r.text) >= 3 and r.text not in single
+            ):  # a one-word run: the word's own phrase is there
                 grams = analysis.gram_phrase(r.text)
                 if long:
                     out.append(Query.boost_query(self.phrase("grams", grams), 2.0))
                 out.append(Query.boost_query(self.phrase("head", grams), 3.0))
         if not long:
             return out
-        words = [u for u in plan.units if u.kind in ("cjk", "phrase") and not u.optional and len(u.text) > 1]
+        words = [
+            u
+            for u in plan.units
+            if u.kind in ("cjk", "phrase") and not u.optional and len(u.text) > 1
+        ]
         for a, b in list(pairwise(words))[:MAX_BOOSTED]:
             ga, gb = analysis.gram_phrase(a.text), analysis.gram_phrase(b.text)
-            terms: list[str | tuple[int, str]] = [*enumerate(ga), *((len(a.text) + i, g) for i, g in enumerate(gb))]
-            out.append(Query.boost_query(Query.phrase_query(self.schema, "grams", terms, slop=PROXIMITY_SLOP), 1.0))
+            terms: list[str | tuple[int, str]] = [
+                *enumerate(ga),
+                *((len(a.text) + i, g) for i, g in enumerate(gb)),
+            ]
+            out.append(
+                Query.boost_query(
+                    Query.phrase_query(self.schema, "grams", terms, slop=PROXIMITY_SLOP), 1.0
+                )
+            )
         return out
 
     def strict(self, plan: QueryPlan) -> Query | None:
@@ -251,11 +299,23 @@ class QueryBuilder:
             # a story matching more of the words ranks first (a fixed amount per word
             # matched), whatever the weights of the words it matches
             core = Query.boolean_query(
-                [(Occur.Should, Query.boolean_query([(Occur.Must, q), (Occur.Must, Query.const_score_query(q, WORD_MATCHED))]))
-                 for q in required],
+                [
+                    (
+                        Occur.Should,
+                        Query.boolean_query(
+                            [
+                                (Occur.Must, q),
+                                (Occur.Must, Query.const_score_query(q, WORD_MATCHED)),
+                            ]
+                        ),
+                    )
+                    for q in required
+                ],
                 minimum_number_should_match=max(1, len(required) - 2),
             )
-        extra = [self.optional_unit(u) for u in plan.units if u.optional and u.kind == "cjk"] + self.boosts(plan)
+        extra = [
+            self.optional_unit(u) for u in plan.units if u.optional and u.kind == "cjk"
+        ] + self.boosts(plan)
         if not extra:
             return core
         return Query.boolean_query([(Occur.Must, core), *((Occur.Should, q) for q in extra)])
@@ -270,7 +330,9 @@ class QueryBuilder:
             tolerant = Query.boolean_query([(Occur.Must, p) for p in parts])
             relaxed = self.relaxed(plan)
             return self.any_of([tolerant, relaxed] if relaxed is not None else [tolerant])
-        readings = [q for q in (self.strict(p) for p in (plan, *plan.alternatives)) if q is not None]
+        readings = [
+            q for q in (self.strict(p) for p in (plan, *plan.alternatives)) if q is not None
+        ]
         if not readings:
             return None
         # the best reading counts, not their sum (a story in both would count twice)
@@ -316,7 +378,9 @@ class TantivyEngine:
         if not self.directory.exists() and self.stale_directories():
             # written before the new index exists: a rebuild cut short is redone next start
             self.root.mkdir(parents=True, exist_ok=True)
-            self.rebuild_marker.write_text("index of an older schema version found; rebuilding from the store\n")
+            self.rebuild_marker.write_text(
+                "index of an older schema version found; rebuilding from the store\n"
+            )
         self.needs_rebuild = self.rebuild_marker.exists()
         self.directory.mkdir(parents=True, exist_ok=True)
         self._index = tantivy.Index(self.schema, path=str(self.directory), reuse=True)
@@ -431,14 +495,19 @@ class TantivyEngine:
             hits.append(SearchHit(id=stored["id"][0], score=score, highlights=marks))
         facets = self._facets(searcher, query) if request.facets else {}
         total = int(getattr(result, "count", 0) or 0)  # the stubs lack `count`; it is there
-        return SearchPage(hits=hits, total=total, facets=facets, typo_tolerant=request.typo_tolerant)
+        return SearchPage(
+            hits=hits, total=total, facets=facets, typo_tolerant=request.typo_tolerant
+        )
 
     @staticmethod
     def _facets(searcher: Any, query: Query) -> dict[str, list[FacetValue]]:
         spec = {f: {"terms": {"field": f, "size": FACET_SIZE}} for f in FACET_FIELDS}
         raw = searcher.aggregate(query, spec)
         return {
-            f: [FacetValue(value=str(b["key"]), count=int(b["doc_count"])) for b in raw.get(f, {}).get("buckets", [])]
+            f: [
+                FacetValue(value=str(b["key"]), count=int(b["doc_count"]))
+                for b in raw.get(f, {}).get("buckets", [])
+            ]
             for f in FACET_FIELDS
         }
 
@@ -450,8 +519,10 @@ class TantivyEngine:
         # is unknown, which is rare
         searcher = self.index.searcher()
         unknown = [
-            w for w in words
-            if searcher.doc_freq("words", w) == 0 and searcher.doc_freq("vocab", analysis.vocab_key(w)) == 0
+            w
+            for w in words
+            if searcher.doc_freq("words", w) == 0
+            and searcher.doc_freq("vocab", analysis.vocab_key(w)) == 0
         ]
         if not unknown:
             return {}
@@ -459,15 +530,19 @@ class TantivyEngine:
 
     def _spellings(self, scope: Scope, unknown: Sequence[str]) -> dict[str, str]:
         searcher = self.index.searcher()
-        flt = Query.boolean_query([
-            (Occur.Must, self.queries.term("tenant", scope.tenant)),
-            (Occur.Must, self.queries.term("audience", audience_of(scope))),
-        ])
+        flt = Query.boolean_query(
+            [
+                (Occur.Must, self.queries.term("tenant", scope.tenant)),
+                (Occur.Must, self.queries.term("audience", audience_of(scope))),
+            ]
+        )
         out: dict[str, str] = {}
         for word in unknown:
             key = analysis.joined_pinyin(word) + analysis.SUGGEST_SEP
             terms = searcher.terms_with_prefix("vocab", key, filter_query=flt, limit=20)
-            best = analysis.likely_spelling(word, ((t.split(analysis.SUGGEST_SEP, 1)[1], n) for t, n in terms))
+            best = analysis.likely_spelling(
+                word, ((t.split(analysis.SUGGEST_SEP, 1)[1], n) for t, n in terms)
+            )
             if best is not None:
                 out[word] = best
         return out
@@ -476,9 +551,14 @@ class TantivyEngine:
         key = analysis.fold(prefix).strip().replace(" ", "")
         if not key:
             return []
-        filters = [self.queries.term("tenant", scope.tenant), self.queries.term("audience", audience_of(scope))]
+        filters = [
+            self.queries.term("tenant", scope.tenant),
+            self.queries.term("audience", audience_of(scope)),
+        ]
         flt = Query.boolean_query([(Occur.Must, q) for q in filters])
-        terms = self.index.searcher().terms_with_prefix("sugg", key, filter_query=flt, limit=limit * 4)
+        terms = self.index.searcher().terms_with_prefix(
+            "sugg", key, filter_query=flt, limit=limit * 4
+        )
         counts: dict[str, int] = {}
         for term, n in terms:
             if n <= 0:

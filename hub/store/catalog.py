@@ -42,7 +42,11 @@ class ColumnRepository(TenantRepository[ColumnDoc]):
     model = ColumnDoc
 
     async def all(self) -> list[ColumnDoc]:
-        return await ColumnDoc.find({"tenant": self.scope.tenant}).sort([("position", SortDirection.ASCENDING)]).to_list()
+        return (
+            await ColumnDoc.find({"tenant": self.scope.tenant})
+            .sort([("position", SortDirection.ASCENDING)])
+            .to_list()
+        )
 
     async def by_slug(self, slug: str) -> ColumnDoc | None:
         return await ColumnDoc.find_one({"tenant": self.scope.tenant, "slug": slug})

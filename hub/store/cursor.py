@@ -37,7 +37,9 @@ def encode(key: str, value: Any, doc_id: str) -> str:
 
 
 def _invalid(field: str = "after") -> HubError:
-    return invalid(field, "翻页游标无效,请从第一页重新开始", "invalid cursor; start again from the first page")
+    return invalid(
+        field, "翻页游标无效,请从第一页重新开始", "invalid cursor; start again from the first page"
+    )
 
 
 def decode(cursor: str, key: str, field: str = "after") -> tuple[Any, str]:
@@ -49,10 +51,18 @@ def decode(cursor: str, key: str, field: str = "after") -> tuple[Any, str]:
         raise _invalid(field) from exc
     # The value goes into the query as is: only a plain scalar may come back (a tampered
     # object such as {"$ne": null} would be read as an operator).
-    if not isinstance(value, int | float | str) or isinstance(value, bool) or not isinstance(doc_id, str):
+    if (
+        not isinstance(value, int | float | str)
+        or isinstance(value, bool)
+        or not isinstance(doc_id, str)
+    ):
         raise _invalid(field)
     if k != key:
-        raise invalid(field, "翻页游标与排序方式不符,请从第一页重新开始", "the cursor belongs to another ordering")
+        raise invalid(
+            field,
+            "翻页游标与排序方式不符,请从第一页重新开始",
+            "the cursor belongs to another ordering",
+        )
     return value, doc_id
 
 
@@ -111,7 +121,12 @@ async def page_after(
         # tie group's part at or above the cursor's id) comes first. Only when more than
         # RANGE_SLACK documents had to be skipped is the tie group read on its own below.
         lower = {k: v for k, v in window.items() if k not in ("$lt", "$lte")}
-        fetched = await model.find({**q, key: {**lower, "$lte": value}}).sort(order).limit(limit + RANGE_SLACK).to_list()
+        fetched = (
+            await model.find({**q, key: {**lower, "$lte": value}})
+            .sort(order)
+            .limit(limit + RANGE_SLACK)
+            .to_list()
+        )
         docs = [d for d in fetched if not (getattr(d, key) == value and str(d.id) >= doc_id)]
         if len(docs) >= limit or len(fetched) < limit + RANGE_SLACK:
             return docs[:limit]
@@ -121,7 +136,12 @@ async def page_after(
         # published-only `$gt: 0`) SQLite seeks on the range and reads the whole
         # column (47 ms against 0.9 ms at 10,000 stories). The window already holds.
         tie_q = {**q, key: {"$eq": value}}
-        ties = await model.find(tie_q).sort([("_id", SortDirection.DESCENDING)]).limit(TIE_GROUP_MAX).to_list()
+        ties = (
+            await model.find(tie_q)
+            .sort([("_id", SortDirection.DESCENDING)])
+            .limit(TIE_GROUP_MAX)
+            .to_list()
+        )
         docs = [d for d in ties if str(d.id) < doc_id][:limit]
     if len(docs) < limit:
         below = window.get("$lt")
@@ -148,7 +168,12 @@ async def page_before(
     docs: list[Any] = []
     if within(window, value):
         tie_q = {**q, key: {"$eq": value}}
-        ties = await model.find(tie_q).sort([("_id", SortDirection.ASCENDING)]).limit(TIE_GROUP_MAX).to_list()
+        ties = (
+            await model.find(tie_q)
+            .sort([("_id", SortDirection.ASCENDING)])
+            .limit(TIE_GROUP_MAX)
+            .to_list()
+        )
         docs = [d for d in ties if str(d.id) > doc_id][:limit]
     if len(docs) < limit:
         rest = dict(window)
@@ -159,5 +184,7 @@ async def page_before(
         if above_lower:  # the cursor's value is then the strictest lower bound
             rest.pop("$gte", None)
             rest["$gt"] = value
-        docs += await model.find({**q, key: rest}).sort(ascending).limit(limit - len(docs)).to_list()
+        docs += (
+            await model.find({**q, key: rest}).sort(ascending).limit(limit - len(docs)).to_list()
+        )
     return docs[::-1]

@@ -171,7 +171,14 @@ class StoryDoc(TenantDocument):
             IndexModel([("tenant", 1), ("created_by", 1), ("updated_at", pymongo.DESCENDING)]),
             IndexModel([("tenant", 1), ("account_id", 1), ("updated_at", pymongo.DESCENDING)]),
             IndexModel([("tenant", 1), ("status", 1), ("published_at", pymongo.DESCENDING)]),
-            IndexModel([("tenant", 1), ("column_id", 1), ("status", 1), ("published_at", pymongo.DESCENDING)]),
+            IndexModel(
+                [
+                    ("tenant", 1),
+                    ("column_id", 1),
+                    ("status", 1),
+                    ("published_at", pymongo.DESCENDING),
+                ]
+            ),
             IndexModel([("tenant", 1), ("tags", 1)]),
             IndexModel([("has_outbox", 1)]),
         ]
@@ -227,4 +234,12 @@ class CounterDoc(TenantDocument):
         name = "counters"
 
 
-CORE_MODELS: list[type[Document]] = [TenantDoc, ColumnDoc, AssetDoc, StoryDoc, PublishedStoryDoc, RevisionDoc, CounterDoc]
+CORE_MODELS: list[type[Document]] = [
+    TenantDoc,
+    ColumnDoc,
+    AssetDoc,
+    StoryDoc,
+    PublishedStoryDoc,
+    RevisionDoc,
+    CounterDoc,
+]

@@ -63,6 +63,7 @@ def configure(retention_seconds: int) -> None:
     """Set from the hub's settings at start-up (hub/app.py)."""
     config.retention_seconds = retention_seconds
 
+
 #: how the `idempotencyKey` input of every create is described in the schema
 IDEMPOTENCY_KEY_HELP = (
     "your own id for this create (e.g. a UUID; per user, 1-200 characters): sent again with the same "
@@ -71,9 +72,15 @@ IDEMPOTENCY_KEY_HELP = (
 )
 
 #: what each operation is called in the refusal (Chinese)
-OPERATIONS_ZH = {"createStory": "新建稿件", "createLead": "新建线索", "proposeTopic": "选题申报",
-                 "dispatchAssignment": "派单", "addComment": "批注", "createFeedSubscription": "新建订阅",
-                 "uploadAsset": "上传"}  # fmt: skip
+OPERATIONS_ZH = {
+    "createStory": "新建稿件",
+    "createLead": "新建线索",
+    "proposeTopic": "选题申报",
+    "dispatchAssignment": "派单",
+    "addComment": "批注",
+    "createFeedSubscription": "新建订阅",
+    "uploadAsset": "上传",
+}
 
 
 class IdempotencyKeyDoc(TenantDocument):
@@ -95,20 +102,28 @@ class IdempotencyKeyDoc(TenantDocument):
 
 
 def claim_id(tenant: str, actor: str, operation: str, key: str) -> str:
-    return "ik" + hashlib.sha256(f"{tenant}\x00{actor}\x00{operation}\x00{key}".encode()).hexdigest()[:40]
+    return (
+        "ik"
+        + hashlib.sha256(f"{tenant}\x00{actor}\x00{operation}\x00{key}".encode()).hexdigest()[:40]
+    )
 
 
 def fingerprint(values: Mapping[str, Any]) -> str:
     """The input a key stands for, as a digest (canonical JSON; values not JSON are text)."""
-    body = json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    body = json.dumps(
+        values, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    )
     return hashlib.sha256(body.encode()).hexdigest()
 
 
 def check_key(key: str) -> str:
     """A key is 1-200 printable characters (a UUID is the usual choice)."""
     if not key or len(key) > MAX_KEY_CHARS or not key.isprintable() or key != key.strip():
-        raise invalid("idempotencyKey", f"幂等键须为 1–{MAX_KEY_CHARS} 个可见字符(建议使用 UUID)",
-                      f"must be 1-{MAX_KEY_CHARS} printable characters (a UUID is a good choice)")  # fmt: skip
+        raise invalid(
+            "idempotencyKey",
+            f"幂等键须为 1–{MAX_KEY_CHARS} 个可见字符(建议使用 UUID)",
+            f"must be 1-{MAX_KEY_CHARS} printable characters (a UUID is a good choice)",
+        )
     return key
 
 
@@ -119,7 +134,9 @@ class Claim:
     first: bool  # this request inserted the claim
 
 
-async def claim(scope: Scope, operation: str, key: str, print_: str, target: str | None = None) -> Claim:
+async def claim(
+    scope: Scope, operation: str, key: str, print_: str, target: str | None = None
+) -> Claim:
     """Claim `key` for this input (for the object id `target`, default a new one), or find
     who did; refuses another input."""
     if scope.actor is None:
@@ -129,8 +146,18 @@ async def claim(scope: Scope, operation: str, key: str, print_: str, target: str
     target = target or new_id()
     now = now_ms()
     try:
-        await coll.insert_one({"_id": cid, "tenant": scope.tenant, "actor": scope.actor, "operation": operation,
-                               "key": key, "fingerprint": print_, "target_id": target, "created_at": now})  # fmt: skip
+        await coll.insert_one(
+            {
+                "_id": cid,
+                "tenant": scope.tenant,
+                "actor": scope.actor,
+                "operation": operation,
+                "key": key,
+                "fingerprint": print_,
+                "target_id": target,
+                "created_at": now,
+            }
+        )
         await _maybe_sweep(scope.tenant, now)
         return Claim(cid, target, True)
     except DuplicateKeyError:
@@ -144,8 +171,12 @@ async def claim(scope: Scope, operation: str, key: str, print_: str, target: str
         await coll.delete_one({"_id": cid, "tenant": scope.tenant, "created_at": raw["created_at"]})
         return await claim(scope, operation, key, print_, target)
     if raw["fingerprint"] != print_:
-        raise HubError(Codes.IDEMPOTENCY_KEY_REUSED, key=key, operation=operation,
-                       operation_zh=OPERATIONS_ZH.get(operation, operation))  # fmt: skip
+        raise HubError(
+            Codes.IDEMPOTENCY_KEY_REUSED,
+            key=key,
+            operation=operation,
+            operation_zh=OPERATIONS_ZH.get(operation, operation),
+        )
     return Claim(cid, str(raw["target_id"]), False)
 
 

@@ -41,7 +41,9 @@ class Scope:
         kind = self.kind
         if kind is None:
             kind = PrincipalKind.ANONYMOUS if self.actor is None else PrincipalKind.SYSTEM
-        return Principal(kind=kind, grants=self.grants, oauth_scopes=self.oauth_scopes, subject=self.actor)
+        return Principal(
+            kind=kind, grants=self.grants, oauth_scopes=self.oauth_scopes, subject=self.actor
+        )
 
     @property
     def roles(self) -> frozenset[str]:

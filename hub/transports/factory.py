@@ -46,16 +46,20 @@ def build_transport(
         )
     if kind is TransportKind.WEBHOOK:
         return WebhookSender(
-            _required(section, "url"), list(section.get("secrets") or []),
-            timeout_s=float(section.get("timeout_s", 10.0)), allow_loopback=loopback,
+            _required(section, "url"),
+            list(section.get("secrets") or []),
+            timeout_s=float(section.get("timeout_s", 10.0)),
+            allow_loopback=loopback,
             policy=OutboundPolicy.from_settings(settings),
-        )  # fmt: skip
+        )
     if kind is TransportKind.FILE_DROP:
         return DirectoryDrop(_required(section, "directory"))
     if kind is TransportKind.PULL_FEED:
         return feed if feed is not None else UnconfiguredFeed()
     if read_model is None:
-        raise PermanentDeliveryError("本中心客户端的读模型未接入", "no read model was given for the app channel")
+        raise PermanentDeliveryError(
+            "本中心客户端的读模型未接入", "no read model was given for the app channel"
+        )
     return read_model
 
 
@@ -63,6 +67,7 @@ def _required(section: Mapping[str, Any], key: str) -> str:
     value = section.get(key)
     if not value:
         raise PermanentDeliveryError(
-            f"渠道传输配置缺少 {key},请管理员在渠道设置中填写。", f"transport setting {key} is missing"
+            f"渠道传输配置缺少 {key},请管理员在渠道设置中填写。",
+            f"transport setting {key} is missing",
         )
     return str(value)

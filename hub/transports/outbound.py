@@ -49,15 +49,43 @@ METADATA = (
 NOT_GLOBAL = tuple(
     ipaddress.ip_network(n)
     for n in (
-        "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
-        "172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24", "192.31.196.0/24", "192.52.193.0/24",
-        "192.88.99.0/24", "192.168.0.0/16", "192.175.48.0/24", "198.18.0.0/15",
-        "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
-        "::/128", "::1/128", "::/96", "::ffff:0:0/96", "::ffff:0:0:0/96", "100::/64",
-        "2001::/23", "2001:db8::/32", "2002::/16", "3fff::/20", "5f00::/16", "64:ff9b::/96",
-        "64:ff9b:1::/48", "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8",
+        "0.0.0.0/8",
+        "10.0.0.0/8",
+        "100.64.0.0/10",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "172.16.0.0/12",
+        "192.0.0.0/24",
+        "192.0.2.0/24",
+        "192.31.196.0/24",
+        "192.52.193.0/24",
+        "192.88.99.0/24",
+        "192.168.0.0/16",
+        "192.175.48.0/24",
+        "198.18.0.0/15",
+        "198.51.100.0/24",
+        "203.0.113.0/24",
+        "224.0.0.0/4",
+        "240.0.0.0/4",
+        "::/128",
+        "::1/128",
+        "::/96",
+        "::ffff:0:0/96",
+        "::ffff:0:0:0/96",
+        "100::/64",
+        "2001::/23",
+        "2001:db8::/32",
+        "2002::/16",
+        "3fff::/20",
+        "5f00::/16",
+        "64:ff9b::/96",
+        "64:ff9b:1::/48",
+        "fc00::/7",
+        "fe80::/10",
+        "fec0::/10",
+        "ff00::/8",
     )
-)  # fmt: skip
+)
 # IPv6 ranges that carry an IPv4 address: the IPv4 address is what is reached
 NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052 well-known prefix, v4 in the low 32 bits
 TEREDO = ipaddress.ip_network("2001::/32")  # tunnels to an obfuscated client address: refused
@@ -155,14 +183,20 @@ def ip_literal(host: str) -> IPAddress | None:
         try:
             return ipaddress.IPv6Address(host.split("%", 1)[0])
         except ValueError as exc:
-            raise BlockedAddress(f"地址 {host} 不是有效的 IPv6 地址", f"{host} is not a valid IPv6 address") from exc
+            raise BlockedAddress(
+                f"地址 {host} 不是有效的 IPv6 地址", f"{host} is not a valid IPv6 address"
+            ) from exc
     if not _NUMERIC_HOST.match(host):
         return None
-    parts = [int(p, 16) if p[:2].lower() == "0x" else int(p, 8) if len(p) > 1 and p[0] == "0" else int(p)
-             for p in host.rstrip(".").split(".")]  # fmt: skip
+    parts = [
+        int(p, 16) if p[:2].lower() == "0x" else int(p, 8) if len(p) > 1 and p[0] == "0" else int(p)
+        for p in host.rstrip(".").split(".")
+    ]
     limits = [256] * (len(parts) - 1) + [256 ** (5 - len(parts))]
     if any(not 0 <= p < lim for p, lim in zip(parts, limits, strict=True)):
-        raise BlockedAddress(f"地址 {host} 不是有效的 IPv4 地址", f"{host} is not a valid IPv4 address")
+        raise BlockedAddress(
+            f"地址 {host} 不是有效的 IPv4 地址", f"{host} is not a valid IPv4 address"
+        )
     value = 0
     for p in parts[:-1]:
         value = value * 256 + p
@@ -188,7 +222,9 @@ async def resolve_checked(host: str, port: int, policy: OutboundPolicy) -> list[
             dict.fromkeys(ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos)
         )
     if not addresses:
-        raise UnresolvableHost(f"无法解析域名 {host},请检查地址是否正确。", f"{host} has no address")
+        raise UnresolvableHost(
+            f"无法解析域名 {host},请检查地址是否正确。", f"{host} has no address"
+        )
     for ip in addresses:
         if policy.forbidden(ip):
             raise _refusal(host, ip)

@@ -80,7 +80,9 @@ _ACCOUNT_LOCKS: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakVal
 
 
 def _account_lock(base_url: str, credentials: Mapping[str, str]) -> asyncio.Lock:
-    key = hashlib.sha256(json.dumps([base_url, dict(credentials)], sort_keys=True).encode()).hexdigest()
+    key = hashlib.sha256(
+        json.dumps([base_url, dict(credentials)], sort_keys=True).encode()
+    ).hexdigest()
     lock = _ACCOUNT_LOCKS.get(key)
     if lock is None:
         lock = asyncio.Lock()
@@ -136,7 +138,8 @@ class PlatformApiClient:
         refreshed). True when they differ from what this client holds."""
         stored = await self.store.load() if self.store is not None else None
         if stored is None or (stored.access_token, stored.refresh_token) == (
-            self._state.access_token, self._state.refresh_token
+            self._state.access_token,
+            self._state.refresh_token,
         ):
             return False
         if stored.access_token == self._rejected:
@@ -157,7 +160,11 @@ class PlatformApiClient:
             except PermanentDeliveryError:
                 # a refresh token rotated by another process since we loaded it: once more
                 if await self._adopt_stored():
-                    return self._state.access_token if self._fresh(self._state) else await self._refresh()
+                    return (
+                        self._state.access_token
+                        if self._fresh(self._state)
+                        else await self._refresh()
+                    )
                 raise
 
     async def _refresh(self) -> str:
@@ -166,10 +173,16 @@ class PlatformApiClient:
         values = {**self.credentials, "refresh_token": state.refresh_token or ""}
         params = {k: v.format_map(values) for k, v in self.token.params.items()}
         kwargs: dict[str, Any] = {
-            "form": {"data": params}, "json": {"json": params}, "query": {"params": params}
-        }[self.token.send_as]  # fmt: skip
+            "form": {"data": params},
+            "json": {"json": params},
+            "query": {"params": params},
+        }[self.token.send_as]
         response = await self._send(self.token.method, self.token.path, **kwargs)
-        body = dig(response.json, self.token.response_root) if self.token.response_root else response.json
+        body = (
+            dig(response.json, self.token.response_root)
+            if self.token.response_root
+            else response.json
+        )
         token = dig(body, "access_token")
         if not token:
             raise PermanentDeliveryError(
@@ -199,9 +212,13 @@ class PlatformApiClient:
         try:
             response = await self._http().request(method, url, **kwargs)
         except httpx.TimeoutException as exc:
-            raise TransientDeliveryError("平台响应超时,稍后自动重试", f"{method} {path} timed out") from exc
+            raise TransientDeliveryError(
+                "平台响应超时,稍后自动重试", f"{method} {path} timed out"
+            ) from exc
         except httpx.TransportError as exc:
-            raise TransientDeliveryError("无法连接平台,稍后自动重试", f"{method} {path} failed: {exc!r}") from exc
+            raise TransientDeliveryError(
+                "无法连接平台,稍后自动重试", f"{method} {path} failed: {exc!r}"
+            ) from exc
         if response.status_code == 429 or response.status_code >= 500:
             retry_after = response.headers.get("retry-after")
             raise TransientDeliveryError(
@@ -243,7 +260,13 @@ class PlatformApiClient:
                 where, name = self.token.place.split(":", 1)
                 (head if where == "header" else query)[name] = token
             response = await self._send(
-                method.upper(), path, params=query or None, json=json, files=files, data=data, headers=head
+                method.upper(),
+                path,
+                params=query or None,
+                json=json,
+                files=files,
+                data=data,
+                headers=head,
             )
             code = self._error_code(response.json)
             if attempt == 1 and self.token and code in self.token.expired_codes:
@@ -278,9 +301,12 @@ class PlatformApiClient:
         try:
             response = await self._http().get(url)
         except httpx.HTTPError as exc:
-            raise TransientDeliveryError("读取素材文件失败,稍后重试", f"fetching {url} failed") from exc
+            raise TransientDeliveryError(
+                "读取素材文件失败,稍后重试", f"fetching {url} failed"
+            ) from exc
         if response.status_code != 200:
             raise PermanentDeliveryError(
-                f"素材文件无法读取(HTTP {response.status_code}),请检查稿件附件", f"asset {url}: {response.status_code}"
+                f"素材文件无法读取(HTTP {response.status_code}),请检查稿件附件",
+                f"asset {url}: {response.status_code}",
             )
         return response.content

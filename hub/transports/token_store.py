@@ -53,7 +53,9 @@ def credentials_key(credentials: Mapping[str, str]) -> str:
 class StoredTokens:
     """The TokenStore of one (tenant, channel, credentials)."""
 
-    def __init__(self, settings: Settings, tenant: str, channel: str, credentials: Mapping[str, str]) -> None:
+    def __init__(
+        self, settings: Settings, tenant: str, channel: str, credentials: Mapping[str, str]
+    ) -> None:
         self.settings = settings
         self.tenant = tenant
         self.channel = channel
@@ -74,8 +76,14 @@ class StoredTokens:
     async def save(self, state: TokenState) -> None:
         await PlatformTokenDoc.get_pymongo_collection().update_one(
             {"_id": self.id, "tenant": self.tenant},
-            {"$set": {"channel": self.channel, "access_enc": self._seal(state.access_token),
-                      "refresh_enc": self._seal(state.refresh_token), "expires_at": state.expires_at,
-                      "updated_at": now_ms()}},
+            {
+                "$set": {
+                    "channel": self.channel,
+                    "access_enc": self._seal(state.access_token),
+                    "refresh_enc": self._seal(state.refresh_token),
+                    "expires_at": state.expires_at,
+                    "updated_at": now_ms(),
+                }
+            },
             upsert=True,
-        )  # fmt: skip
+        )

@@ -13,7 +13,22 @@ async def word_findings(tenant: str, text: str) -> list[dict[str, Any]]:
     doc = await wordlists.get(tenant)
     if doc is None or not doc.words:
         return []
-    words = WordList(Word(str(w["text"]), Level(w.get("level") or Level.BLOCK.value), w.get("suggestion"), w.get("note"))
-                     for w in doc.words)  # fmt: skip
-    return [{"code": "SENSITIVE_WORD", "match": text[s:e], "start": s, "end": e, "blocking": w.level == Level.BLOCK}
-            for s, e, w in words.scan(text)]  # fmt: skip
+    words = WordList(
+        Word(
+            str(w["text"]),
+            Level(w.get("level") or Level.BLOCK.value),
+            w.get("suggestion"),
+            w.get("note"),
+        )
+        for w in doc.words
+    )
+    return [
+        {
+            "code": "SENSITIVE_WORD",
+            "match": text[s:e],
+            "start": s,
+            "end": e,
+            "blocking": w.level == Level.BLOCK,
+        }
+        for s, e, w in words.scan(text)
+    ]

@@ -64,7 +64,9 @@ class FileClock:
         stamp = (st.st_mtime_ns, st.st_size)
         if stamp != self._seen:
             self._seen = stamp
-            with contextlib.suppress(OSError, ValueError):  # a half-written file: keep the last reading
+            with contextlib.suppress(
+                OSError, ValueError
+            ):  # a half-written file: keep the last reading
                 self._at = parse_instant(self.path.read_text(encoding="utf-8"))
         return now_ms() if self._at is None else self._at
 

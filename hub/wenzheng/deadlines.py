@@ -42,19 +42,31 @@ ACTOR = "system:wenzheng"
 REMIND, ESCALATE = "remind", "escalate"
 
 
-async def schedule(tenant: str, question_id: str, forward_id: str, remind_at: int, deadline: int, clock: Clock) -> None:
+async def schedule(
+    tenant: str, question_id: str, forward_id: str, remind_at: int, deadline: int, clock: Clock
+) -> None:
     """The reminder and escalation jobs of one forward (idempotent per due time)."""
     now, wall = clock.now_ms(), now_ms()
     for kind, due in ((REMIND, remind_at), (ESCALATE, deadline)):
-        await queue.enqueue(tenant, CONSUMER, f"wenzheng.{kind}", f"{question_id}:{forward_id}:{kind}:{due}",
-                            {"question_id": question_id, "forward_id": forward_id, "kind": kind, "due": due},
-                            ready_at=wall + max(0, due - now) + (1 if kind == ESCALATE else 0))  # fmt: skip
+        await queue.enqueue(
+            tenant,
+            CONSUMER,
+            f"wenzheng.{kind}",
+            f"{question_id}:{forward_id}:{kind}:{due}",
+            {"question_id": question_id, "forward_id": forward_id, "kind": kind, "due": due},
+            ready_at=wall + max(0, due - now) + (1 if kind == ESCALATE else 0),
+        )
 
 
 async def wake(tenant: str, clock: Clock) -> int:
     """Jobs of `tenant` whose due time the 问政 clock has reached: ready now. Returns how many."""
     res = await JobDoc.get_pymongo_collection().update_many(
-        {"consumer": CONSUMER, "tenant": tenant, "open": True, "payload.due": {"$lte": clock.now_ms()}},
+        {
+            "consumer": CONSUMER,
+            "tenant": tenant,
+            "open": True,
+            "payload.due": {"$lte": clock.now_ms()},
+        },
         {"$set": {"ready_at": now_ms()}},
     )
     return int(res.modified_count)
@@ -64,7 +76,12 @@ async def wake_all(clock: Clock) -> int:
     """`wake` for every center (the worker's sweep after its clock moved): pending jobs only,
     a running one keeps its lease."""
     res = await JobDoc.get_pymongo_collection().update_many(
-        {"consumer": CONSUMER, "open": True, "state": JobState.PENDING.value, "payload.due": {"$lte": clock.now_ms()}},
+        {
+            "consumer": CONSUMER,
+            "open": True,
+            "state": JobState.PENDING.value,
+            "payload.due": {"$lte": clock.now_ms()},
+        },
         {"$set": {"ready_at": now_ms()}},
     )
     return int(res.modified_count)
@@ -104,7 +121,9 @@ def is_due(kind: str, due: int, now: int) -> bool:
     return now >= due if kind == REMIND else now > due
 
 
-async def run(tenant: str, question_id: str, forward_id: str, kind: str, due: int, clock: Clock) -> dict[str, Any]:
+async def run(
+    tenant: str, question_id: str, forward_id: str, kind: str, due: int, clock: Clock
+) -> dict[str, Any]:
     """Record and announce the reminder or escalation, unless it no longer applies."""
     from hub.wenzheng.documents import QuestionDoc
     from hub.wenzheng.rules import OPEN_FORWARD, ForwardStatus
@@ -122,14 +141,32 @@ async def run(tenant: str, question_id: str, forward_id: str, kind: str, due: in
     if not is_due(kind, due, now):
         raise Deferred("not due yet by the 问政 clock", now_ms() + (due - now) + 1)
     action = "wenzheng.reminded" if kind == REMIND else "wenzheng.escalated"
-    data = {"forward": forward_id, "department": fwd["department"], "deadline": fwd["deadline"], "at": now}
+    data = {
+        "forward": forward_id,
+        "department": fwd["department"],
+        "deadline": fwd["deadline"],
+        "at": now,
+    }
     carried = await pending.prepare(tenant, ACTOR, action, "wenzheng_question", doc.id, data)
-    line = {"at": now, "kind": kind, "actor": ACTOR, "forward": forward_id, "department": fwd["department"]}
+    line = {
+        "at": now,
+        "kind": kind,
+        "actor": ACTOR,
+        "forward": forward_id,
+        "department": fwd["department"],
+    }
     changed = await audited_update(
-        QuestionDoc, {"_id": doc.id, "tenant": tenant, "version": doc.version},
-        {"$set": {f"forwards.{forward_id}.{field}": now, f"history.{len(doc.history) + 1:06d}": line}, "$inc": {"version": 1}},
+        QuestionDoc,
+        {"_id": doc.id, "tenant": tenant, "version": doc.version},
+        {
+            "$set": {
+                f"forwards.{forward_id}.{field}": now,
+                f"history.{len(doc.history) + 1:06d}": line,
+            },
+            "$inc": {"version": 1},
+        },
         carried,
-    )  # fmt: skip
+    )
     if changed is None:
         raise RetryLater("the question changed meanwhile; check again")
     await settled(changed, carried)
@@ -142,6 +179,15 @@ def deadlines_consumer(clock: Clock = SYSTEM) -> Consumer:
 
     async def handle(job: JobDoc) -> dict[str, object]:
         p = job.payload
-        return await run(job.tenant, str(p["question_id"]), str(p["forward_id"]), str(p["kind"]), int(p["due"]), clock)
+        return await run(
+            job.tenant,
+            str(p["question_id"]),
+            str(p["forward_id"]),
+            str(p["kind"]),
+            int(p["due"]),
+            clock,
+        )
 
-    return Consumer(CONSUMER, (), handle, RetryPolicy(max_attempts=20, base_seconds=1, cap_seconds=300))
+    return Consumer(
+        CONSUMER, (), handle, RetryPolicy(max_attempts=20, base_seconds=1, cap_seconds=300)
+    )

@@ -37,12 +37,12 @@ class WenzhengCodes:
     UNKNOWN_DEPARTMENT = ErrorKind(
         "WENZHENG_UNKNOWN_DEPARTMENT",
         "承办单位 {department} 不是本中心的融媒号,请从本中心的单位中选择。",
-        "\"{department}\" is not a department account of this center; pick one of its accounts.",
+        '"{department}" is not a department account of this center; pick one of its accounts.',
     )
     ALREADY_FORWARDED = ErrorKind(
         "WENZHENG_ALREADY_FORWARDED",
         "这条问政已转交「{department}」且仍在办理中,不能重复转交。",
-        "The question is already open with \"{department}\"; it cannot be forwarded there twice.",
+        'The question is already open with "{department}"; it cannot be forwarded there twice.',
         409,
     )
     ALREADY_RATED = ErrorKind(

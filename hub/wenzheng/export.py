@@ -9,8 +9,21 @@ from openpyxl import Workbook
 
 from hub.wenzheng.figures import Figures, rows
 
-HEADERS_ZH = ["范围", "标识", "名称", "收到", "筛除", "转交", "已答复", "答复率", "按时率", "答复用时中位数(小时)",
-              "当前超期", "满意度", "评价数"]  # fmt: skip
+HEADERS_ZH = [
+    "范围",
+    "标识",
+    "名称",
+    "收到",
+    "筛除",
+    "转交",
+    "已答复",
+    "答复率",
+    "按时率",
+    "答复用时中位数(小时)",
+    "当前超期",
+    "满意度",
+    "评价数",
+]
 
 
 def as_xlsx(figures: Figures, period: str) -> bytes:
@@ -20,7 +33,9 @@ def as_xlsx(figures: Figures, period: str) -> bytes:
     sheet.append(HEADERS_ZH)
     for row in rows(figures)[1:]:
         # text cells that look like formulas stay text (openpyxl writes '=…' strings as formulas)
-        sheet.append(["'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v for v in row])
+        sheet.append(
+            ["'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v for v in row]
+        )
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

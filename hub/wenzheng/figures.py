@@ -37,15 +37,19 @@ class Tally:
 
     def rates(self) -> dict[str, Any]:
         return {
-            "received": self.received, "screened_out": self.screened_out, "forwarded": self.forwarded,
+            "received": self.received,
+            "screened_out": self.screened_out,
+            "forwarded": self.forwarded,
             "answered": self.answered,
             "answer_rate": round(self.answered / self.forwarded, 4) if self.forwarded else None,
             "on_time_rate": round(self.answers_on_time / self.answers, 4) if self.answers else None,
-            "median_hours_to_answer": round(statistics.median(self.hours), 2) if self.hours else None,
+            "median_hours_to_answer": round(statistics.median(self.hours), 2)
+            if self.hours
+            else None,
             "overdue_now": self.overdue_now,
             "satisfaction": round(statistics.mean(self.ratings), 2) if self.ratings else None,
             "rated": len(self.ratings),
-        }  # fmt: skip
+        }
 
 
 @dataclass
@@ -94,23 +98,43 @@ def compute(questions: Iterable[Mapping[str, Any]], now: int) -> Figures:
                 dt.answered += 1
     return Figures(
         total=total.rates(),
-        by_department=[{"department": d, "name": names[d], **t.rates()} for d, t in sorted(depts.items(), key=lambda kv: names[kv[0]])],
+        by_department=[
+            {"department": d, "name": names[d], **t.rates()}
+            for d, t in sorted(depts.items(), key=lambda kv: names[kv[0]])
+        ],
         by_category=[{"category": c, **t.rates()} for c, t in sorted(cats.items())],
     )
 
 
-COLUMNS = ["scope", "key", "name", "received", "screened_out", "forwarded", "answered", "answer_rate",
-           "on_time_rate", "median_hours_to_answer", "overdue_now", "satisfaction", "rated"]  # fmt: skip
+COLUMNS = [
+    "scope",
+    "key",
+    "name",
+    "received",
+    "screened_out",
+    "forwarded",
+    "answered",
+    "answer_rate",
+    "on_time_rate",
+    "median_hours_to_answer",
+    "overdue_now",
+    "satisfaction",
+    "rated",
+]
 
 
 def rows(figures: Figures) -> list[list[Any]]:
     """The figures as table rows (the export): the center, then departments, then categories."""
     out = [[*COLUMNS]]
+
     def line(scope: str, key: str, name: str, data: Mapping[str, Any]) -> list[Any]:
         return [scope, key, name, *(data[c] for c in COLUMNS[3:])]
+
     out.append(line("center", "", "合计", figures.total))
     out += [line("department", d["department"], d["name"], d) for d in figures.by_department]
-    out += [line("category", c["category"], c["category"] or "(未分类)", c) for c in figures.by_category]
+    out += [
+        line("category", c["category"], c["category"] or "(未分类)", c) for c in figures.by_category
+    ]
     return out
 
 
@@ -119,7 +143,14 @@ def as_csv(figures: Figures) -> str:
     writer = csv.writer(buf)
     for row in rows(figures):
         # a cell an editor's spreadsheet would run as a formula is quoted as text (CSV injection)
-        writer.writerow(["'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else ("" if v is None else v) for v in row])
+        writer.writerow(
+            [
+                "'" + v
+                if isinstance(v, str) and v[:1] in ("=", "+", "-", "@")
+                else ("" if v is None else v)
+                for v in row
+            ]
+        )
     return buf.getvalue()
 
 

@@ -16,20 +16,37 @@ from dataclasses import asdict, dataclass, field
 
 from hub.errors import invalid
 
-LIMITS = {"text": 5_000, "category": 50, "place": 200, "external_id": 200, "name": 50, "phone": 40,
-          "address": 200, "image": 300, "reason": 1_000, "answer": 10_000, "comment": 1_000}  # fmt: skip
+LIMITS = {
+    "text": 5_000,
+    "category": 50,
+    "place": 200,
+    "external_id": 200,
+    "name": 50,
+    "phone": 40,
+    "address": 200,
+    "image": 300,
+    "reason": 1_000,
+    "answer": 10_000,
+    "comment": 1_000,
+}
 MAX_IMAGES = 9
 BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 # tracking numbers and check codes avoid look-alike characters (0/O, 1/I/L)
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
 
-def clean(field_name: str, value: str | None, required: bool = False, multiline: bool = False) -> str:
+def clean(
+    field_name: str, value: str | None, required: bool = False, multiline: bool = False
+) -> str:
     text = unicodedata.normalize("NFC", value or "").strip()
     for ch in text:
         cat = unicodedata.category(ch)
         if cat == "Cs" or (cat == "Cc" and not (multiline and ch in "\n\t\r")) or ch in BIDI:
-            raise invalid(field_name, f"含有不允许的控制字符(U+{ord(ch):04X})", f"contains a disallowed control character (U+{ord(ch):04X})")
+            raise invalid(
+                field_name,
+                f"含有不允许的控制字符(U+{ord(ch):04X})",
+                f"contains a disallowed control character (U+{ord(ch):04X})",
+            )
     if required and not text:
         raise invalid(field_name, "不能为空", "must not be empty")
     limit = LIMITS[field_name]
@@ -52,22 +69,43 @@ class Submission:
         """Of what was asked (not the external id): tells a resend from a different question."""
         data = asdict(self)
         data.pop("external_id")
-        return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:32]
+        return hashlib.sha256(
+            json.dumps(data, ensure_ascii=False, sort_keys=True).encode()
+        ).hexdigest()[:32]
 
 
-def submission(text: str, category: str | None, place: str | None, images: list[str] | None,
-               name: str | None, phone: str | None, address: str | None, public: bool,
-               external_id: str | None) -> Submission:  # fmt: skip
+def submission(
+    text: str,
+    category: str | None,
+    place: str | None,
+    images: list[str] | None,
+    name: str | None,
+    phone: str | None,
+    address: str | None,
+    public: bool,
+    external_id: str | None,
+) -> Submission:
     imgs = [clean("image", i, required=True) for i in images or []]
     if len(imgs) > MAX_IMAGES:
         raise invalid("images", f"最多 {MAX_IMAGES} 张图片", f"at most {MAX_IMAGES} images")
-    contact = {k: v for k, v in (("name", clean("name", name)), ("phone", clean("phone", phone)),
-                                 ("address", clean("address", address))) if v}  # fmt: skip
+    contact = {
+        k: v
+        for k, v in (
+            ("name", clean("name", name)),
+            ("phone", clean("phone", phone)),
+            ("address", clean("address", address)),
+        )
+        if v
+    }
     return Submission(
-        text=clean("text", text, required=True, multiline=True), category=clean("category", category),
-        place=clean("place", place), images=tuple(imgs), contact=contact, public=public,
+        text=clean("text", text, required=True, multiline=True),
+        category=clean("category", category),
+        place=clean("place", place),
+        images=tuple(imgs),
+        contact=contact,
+        public=public,
         external_id=clean("external_id", external_id) or None,
-    )  # fmt: skip
+    )
 
 
 def random_code(length: int) -> str:

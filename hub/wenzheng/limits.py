@@ -32,7 +32,9 @@ def contact_key(tenant: str, phone: str | None, name: str | None) -> str | None:
 
 
 class IntakeLimiter:
-    def __init__(self, per_client: str, per_contact: str, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, per_client: str, per_contact: str, clock: Callable[[], float] = time.time
+    ) -> None:
         self.limits: dict[str, list[RateLimitItem]] = {
             "client": parse_many(per_client) if per_client.strip() else [],
             "contact": parse_many(per_contact) if per_contact.strip() else [],
@@ -51,8 +53,13 @@ class IntakeLimiter:
                 if not await self._window.test(item, which, value):
                     stats = await self._window.get_window_stats(item, which, value)
                     zh, en = LABELS[which]
-                    raise HubError(WenzhengCodes.RATE_LIMITED, seconds=max(1, math.ceil(stats.reset_time - self.clock())),
-                                   what_zh=zh, what_en=en, limit=which)  # fmt: skip
+                    raise HubError(
+                        WenzhengCodes.RATE_LIMITED,
+                        seconds=max(1, math.ceil(stats.reset_time - self.clock())),
+                        what_zh=zh,
+                        what_en=en,
+                        limit=which,
+                    )
 
     async def count(self, client: str, contact: str | None) -> None:
         """One recorded question against every limit."""

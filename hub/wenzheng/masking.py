@@ -24,7 +24,10 @@ class PersonalData(StrEnum):
 
 
 SEP = r"[ \-.·_/]?"
-ID_RE = re.compile(r"(?<![0-9])[1-9]\d{5}" + r"(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9A-Za-z])")
+ID_RE = re.compile(
+    r"(?<![0-9])[1-9]\d{5}"
+    + r"(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9A-Za-z])"
+)
 PHONE_RE = re.compile(r"(?<![0-9])(?:\+?86" + SEP + r")?1[3-9]\d(?:" + SEP + r"\d){8}(?![0-9])")
 NUMBER_RE = re.compile(r"(?<![0-9])\d(?:" + SEP + r"\d){6,}(?![0-9])")
 # the house-level part of an address: 88号, 3栋, 2单元, 501室, 12弄, 5楼, 3幢, 2组
@@ -61,8 +64,12 @@ def find(text: str) -> list[Match]:
     def free(s: int, e: int) -> bool:
         return all(e <= m.start or s >= m.end for m in taken)
 
-    for kind, pattern in ((PersonalData.ID_NUMBER, ID_RE), (PersonalData.PHONE, PHONE_RE),
-                          (PersonalData.NUMBER, NUMBER_RE), (PersonalData.ADDRESS, ADDRESS_RE)):  # fmt: skip
+    for kind, pattern in (
+        (PersonalData.ID_NUMBER, ID_RE),
+        (PersonalData.PHONE, PHONE_RE),
+        (PersonalData.NUMBER, NUMBER_RE),
+        (PersonalData.ADDRESS, ADDRESS_RE),
+    ):
         for m in pattern.finditer(folded):
             if free(m.start(), m.end()):
                 taken.append(Match(kind, m.start(), m.end()))
@@ -72,7 +79,9 @@ def find(text: str) -> list[Match]:
 def _mask_digits(segment: str, keep_head: int, keep_tail: int) -> str:
     digits = [i for i, ch in enumerate(segment) if ch.isdigit() or ch in "Xx"]
     hidden = set(digits[keep_head : len(digits) - keep_tail if keep_tail else None])
-    return "".join("*" if i in hidden else ch for i, ch in enumerate(segment) if i in digits or i in hidden)
+    return "".join(
+        "*" if i in hidden else ch for i, ch in enumerate(segment) if i in digits or i in hidden
+    )
 
 
 def mask(text: str) -> str:
@@ -84,7 +93,11 @@ def mask(text: str) -> str:
         out.append(folded[pos : m.start])
         segment = folded[m.start : m.end]
         if m.kind == PersonalData.PHONE:
-            core = re.sub(r"^\+?86" + SEP, "", segment) if segment.startswith(("+86", "86")) and len(re.sub(r"\D", "", segment)) > 11 else segment
+            core = (
+                re.sub(r"^\+?86" + SEP, "", segment)
+                if segment.startswith(("+86", "86")) and len(re.sub(r"\D", "", segment)) > 11
+                else segment
+            )
             out.append(_mask_digits(core, 3, 4))
         elif m.kind == PersonalData.ID_NUMBER:
             out.append(_mask_digits(segment, 3, 4))

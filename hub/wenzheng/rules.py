@@ -73,8 +73,19 @@ F, FA = ForwardStatus, ForwardAction
 
 QUESTION_MOVES: dict[QuestionStatus, dict[QuestionAction, QuestionStatus]] = {
     # forwarding a received question accepts it in the same step
-    Q.RECEIVED: {QA.ACCEPT: Q.ACCEPTED, QA.MERGE: Q.MERGED, QA.REJECT: Q.REJECTED, QA.TO_LEAD: Q.LEAD, QA.FORWARD: Q.FORWARDED},
-    Q.ACCEPTED: {QA.FORWARD: Q.FORWARDED, QA.MERGE: Q.MERGED, QA.REJECT: Q.REJECTED, QA.TO_LEAD: Q.LEAD},
+    Q.RECEIVED: {
+        QA.ACCEPT: Q.ACCEPTED,
+        QA.MERGE: Q.MERGED,
+        QA.REJECT: Q.REJECTED,
+        QA.TO_LEAD: Q.LEAD,
+        QA.FORWARD: Q.FORWARDED,
+    },
+    Q.ACCEPTED: {
+        QA.FORWARD: Q.FORWARDED,
+        QA.MERGE: Q.MERGED,
+        QA.REJECT: Q.REJECTED,
+        QA.TO_LEAD: Q.LEAD,
+    },
     Q.FORWARDED: {QA.FORWARD: Q.FORWARDED, QA.ANSWER: Q.ANSWERED, QA.ALL_REROUTED: Q.ACCEPTED},
     Q.ANSWERED: {QA.ANSWER: Q.ANSWERED, QA.SEND_TO_REVIEW: Q.IN_REVIEW},
     Q.IN_REVIEW: {QA.REPLY: Q.REPLIED},
@@ -83,10 +94,15 @@ QUESTION_MOVES: dict[QuestionStatus, dict[QuestionAction, QuestionStatus]] = {
     Q.REJECTED: {},
     Q.MERGED: {},
     Q.LEAD: {},
-}  # fmt: skip
+}
 
 FORWARD_MOVES: dict[ForwardStatus, dict[ForwardAction, ForwardStatus]] = {
-    F.PENDING: {FA.ACCEPT: F.ACCEPTED, FA.REROUTE: F.REROUTED, FA.ASK_MORE: F.INFO_REQUESTED, FA.ANSWER: F.ANSWERED},
+    F.PENDING: {
+        FA.ACCEPT: F.ACCEPTED,
+        FA.REROUTE: F.REROUTED,
+        FA.ASK_MORE: F.INFO_REQUESTED,
+        FA.ANSWER: F.ANSWERED,
+    },
     F.ACCEPTED: {FA.REROUTE: F.REROUTED, FA.ASK_MORE: F.INFO_REQUESTED, FA.ANSWER: F.ANSWERED},
     F.INFO_REQUESTED: {FA.SUPPLEMENT: F.ACCEPTED, FA.REROUTE: F.REROUTED, FA.ANSWER: F.ANSWERED},
     F.REROUTED: {},
@@ -99,37 +115,67 @@ OPEN_FORWARD = frozenset({F.PENDING, F.ACCEPTED, F.INFO_REQUESTED})
 SCREENED_OUT = frozenset({Q.REJECTED, Q.MERGED, Q.LEAD})
 
 STATUS_ZH = {
-    Q.RECEIVED: "待筛查", Q.ACCEPTED: "已受理", Q.FORWARDED: "办理中", Q.ANSWERED: "已答复待审核",
-    Q.IN_REVIEW: "审核中", Q.REPLIED: "已回复", Q.REJECTED: "不予受理", Q.MERGED: "已合并",
-    Q.LEAD: "已转为新闻线索", Q.REOPENED: "已追问",
-}  # fmt: skip
+    Q.RECEIVED: "待筛查",
+    Q.ACCEPTED: "已受理",
+    Q.FORWARDED: "办理中",
+    Q.ANSWERED: "已答复待审核",
+    Q.IN_REVIEW: "审核中",
+    Q.REPLIED: "已回复",
+    Q.REJECTED: "不予受理",
+    Q.MERGED: "已合并",
+    Q.LEAD: "已转为新闻线索",
+    Q.REOPENED: "已追问",
+}
 QUESTION_ACTION_ZH = {
-    QA.ACCEPT: "受理", QA.MERGE: "合并", QA.REJECT: "不予受理", QA.TO_LEAD: "转为新闻线索", QA.FORWARD: "转交",
-    QA.ANSWER: "答复", QA.ALL_REROUTED: "退回中心", QA.SEND_TO_REVIEW: "送审答复", QA.REPLY: "回复群众",
-    QA.REOPEN: "追问", QA.RATE: "评价",
-}  # fmt: skip
+    QA.ACCEPT: "受理",
+    QA.MERGE: "合并",
+    QA.REJECT: "不予受理",
+    QA.TO_LEAD: "转为新闻线索",
+    QA.FORWARD: "转交",
+    QA.ANSWER: "答复",
+    QA.ALL_REROUTED: "退回中心",
+    QA.SEND_TO_REVIEW: "送审答复",
+    QA.REPLY: "回复群众",
+    QA.REOPEN: "追问",
+    QA.RATE: "评价",
+}
 FORWARD_STATUS_ZH = {
-    F.PENDING: "待签收", F.ACCEPTED: "办理中", F.INFO_REQUESTED: "待群众补充", F.REROUTED: "已申请改派",
+    F.PENDING: "待签收",
+    F.ACCEPTED: "办理中",
+    F.INFO_REQUESTED: "待群众补充",
+    F.REROUTED: "已申请改派",
     F.ANSWERED: "已答复",
-}  # fmt: skip
+}
 FORWARD_ACTION_ZH = {
-    FA.ACCEPT: "签收", FA.REROUTE: "申请改派", FA.ASK_MORE: "请群众补充", FA.SUPPLEMENT: "补充材料", FA.ANSWER: "答复",
-}  # fmt: skip
+    FA.ACCEPT: "签收",
+    FA.REROUTE: "申请改派",
+    FA.ASK_MORE: "请群众补充",
+    FA.SUPPLEMENT: "补充材料",
+    FA.ANSWER: "答复",
+}
 NEEDS_REASON = frozenset({QA.REJECT, QA.REOPEN})
 FORWARD_NEEDS_REASON = frozenset({FA.REROUTE, FA.ASK_MORE, FA.SUPPLEMENT, FA.ANSWER})
 
 
-def move_question(status: QuestionStatus, action: QuestionAction, reason: str | None = None) -> QuestionStatus:
+def move_question(
+    status: QuestionStatus, action: QuestionAction, reason: str | None = None
+) -> QuestionStatus:
     """The status after `action`, or WENZHENG_WRONG_STATE / WENZHENG_REASON_REQUIRED."""
     allowed = QUESTION_MOVES[status]
     if action not in allowed:
         raise HubError(
-            WenzhengCodes.WRONG_STATE, status=status.value, status_zh=STATUS_ZH[status], action=action.value,
-            action_zh=QUESTION_ACTION_ZH[action], allowed=", ".join(a.value for a in allowed) or "none",
+            WenzhengCodes.WRONG_STATE,
+            status=status.value,
+            status_zh=STATUS_ZH[status],
+            action=action.value,
+            action_zh=QUESTION_ACTION_ZH[action],
+            allowed=", ".join(a.value for a in allowed) or "none",
             allowed_zh="、".join(QUESTION_ACTION_ZH[a] for a in allowed) or "无(已办结)",
-        )  # fmt: skip
+        )
     if action in NEEDS_REASON and not (reason or "").strip():
-        raise HubError(WenzhengCodes.REASON_REQUIRED, action=action.value, action_zh=QUESTION_ACTION_ZH[action])
+        raise HubError(
+            WenzhengCodes.REASON_REQUIRED, action=action.value, action_zh=QUESTION_ACTION_ZH[action]
+        )
     return allowed[action]
 
 
@@ -141,17 +187,25 @@ def move_forward(
     allowed = FORWARD_MOVES[status]
     if action not in allowed:
         raise HubError(
-            WenzhengCodes.FORWARD_WRONG_STATE, department=department, status=status.value,
-            status_zh=FORWARD_STATUS_ZH[status], action=action.value, action_zh=FORWARD_ACTION_ZH[action],
+            WenzhengCodes.FORWARD_WRONG_STATE,
+            department=department,
+            status=status.value,
+            status_zh=FORWARD_STATUS_ZH[status],
+            action=action.value,
+            action_zh=FORWARD_ACTION_ZH[action],
             allowed=", ".join(a.value for a in allowed) or "none",
             allowed_zh="、".join(FORWARD_ACTION_ZH[a] for a in allowed) or "无(已办结)",
-        )  # fmt: skip
+        )
     if action in FORWARD_NEEDS_REASON and not (text or "").strip():
-        raise HubError(WenzhengCodes.REASON_REQUIRED, action=action.value, action_zh=FORWARD_ACTION_ZH[action])
+        raise HubError(
+            WenzhengCodes.REASON_REQUIRED, action=action.value, action_zh=FORWARD_ACTION_ZH[action]
+        )
     return allowed[action]
 
 
-def after_forward_change(question: QuestionStatus, forwards: list[ForwardStatus]) -> QuestionAction | None:
+def after_forward_change(
+    question: QuestionStatus, forwards: list[ForwardStatus]
+) -> QuestionAction | None:
     """What a forward's change means for its question: the first answer makes it answered;
     when every forward was rerouted it goes back to the center to forward again."""
     if question == Q.FORWARDED and any(f == F.ANSWERED for f in forwards):

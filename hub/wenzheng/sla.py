@@ -40,13 +40,20 @@ def problems(rules: SlaRules) -> list[tuple[str, str]]:
     out = []
     for name, days in [("default", rules.default_days), *rules.days_by_category.items()]:
         if not 1 <= days <= MAX_DAYS:
-            out.append((f"「{name}」的办理时限应为 1 到 {MAX_DAYS} 个工作日", f"the time limit of '{name}' must be 1..{MAX_DAYS} working days"))
+            out.append(
+                (
+                    f"「{name}」的办理时限应为 1 到 {MAX_DAYS} 个工作日",
+                    f"the time limit of '{name}' must be 1..{MAX_DAYS} working days",
+                )
+            )
     if not 0 <= rules.reminder_hours <= 24 * 30:
         out.append(("提醒提前量应为 0 到 720 小时", "reminder_hours must be 0..720"))
     both = rules.holidays & rules.workdays
     if both:
         day = min(both).isoformat()
-        out.append((f"{day} 不能同时是节假日和补班日", f"{day} cannot be both a holiday and a working day"))
+        out.append(
+            (f"{day} 不能同时是节假日和补班日", f"{day} cannot be both a holiday and a working day")
+        )
     return out
 
 

@@ -57,9 +57,12 @@ def rules_of(doc: WenzhengSettingsDoc | None) -> sla.SlaRules:
     if doc is None:
         return sla.SlaRules()
     return sla.SlaRules(
-        default_days=doc.default_days, days_by_category=dict(doc.days_by_category), reminder_hours=doc.reminder_hours,
-        holidays=sla.parse_days(doc.holidays, "holidays"), workdays=sla.parse_days(doc.workdays, "workdays"),
-    )  # fmt: skip
+        default_days=doc.default_days,
+        days_by_category=dict(doc.days_by_category),
+        reminder_hours=doc.reminder_hours,
+        holidays=sla.parse_days(doc.holidays, "holidays"),
+        workdays=sla.parse_days(doc.workdays, "workdays"),
+    )
 
 
 async def settings_of(tenant: str) -> WenzhengSettingsDoc | None:
@@ -99,7 +102,9 @@ class WenzhengStore:
             return {}
         if p.kind == PrincipalKind.CLIENT and permits(p, A.WENZHENG_SUBMIT):
             return {"created_by": self.scope.actor}
-        accounts = sorted(g.account_id for g in p.grants if g.account_id and A.WENZHENG_HANDLE in g.actions())
+        accounts = sorted(
+            g.account_id for g in p.grants if g.account_id and A.WENZHENG_HANDLE in g.actions()
+        )
         if p.kind == PrincipalKind.USER and accounts and permits(p, A.WENZHENG_HANDLE):
             return {"departments": {"$in": accounts}}
         return None
@@ -117,8 +122,14 @@ class WenzhengStore:
             raise not_found(question_id)
         return doc
 
-    async def page(self, first: int, after: str | None, status: QuestionStatus | None = None,
-                   department: str | None = None, category: str | None = None) -> Page:  # fmt: skip
+    async def page(
+        self,
+        first: int,
+        after: str | None,
+        status: QuestionStatus | None = None,
+        department: str | None = None,
+        category: str | None = None,
+    ) -> Page:
         seen = self.visibility()
         if seen is None:
             return Page([], [], False)
@@ -134,9 +145,18 @@ class WenzhengStore:
             value, doc_id = cursors.decode(after, "received_at")
             clauses.append(cursors.after_filter("received_at", value, doc_id))
         flt = clauses[0] if len(clauses) == 1 else {"$and": clauses}
-        docs = await QuestionDoc.find(flt).sort([("received_at", SortDirection.DESCENDING), ("_id", SortDirection.DESCENDING)]).limit(first + 1).to_list()  # fmt: skip
+        docs = (
+            await QuestionDoc.find(flt)
+            .sort([("received_at", SortDirection.DESCENDING), ("_id", SortDirection.DESCENDING)])
+            .limit(first + 1)
+            .to_list()
+        )
         page = await self._synced_many(docs[:first])
-        return Page(page, [cursors.encode("received_at", d.received_at, d.id) for d in page], len(docs) > first)
+        return Page(
+            page,
+            [cursors.encode("received_at", d.received_at, d.id) for d in page],
+            len(docs) > first,
+        )
 
     async def in_period(self, since: int, until: int) -> list[dict[str, Any]]:
         """What the figures need of every question of the center received in [since, until):
@@ -167,44 +187,93 @@ class WenzhengStore:
         return doc
 
     # ---- writes -------------------------------------------------------------------------
-    async def _entry(self, action: str, doc_id: str, details: dict[str, Any], actor: str | None = None) -> pending.Pending:
-        return await pending.prepare(self.tenant, actor or self.scope.actor, action, "wenzheng_question", doc_id, details)
+    async def _entry(
+        self, action: str, doc_id: str, details: dict[str, Any], actor: str | None = None
+    ) -> pending.Pending:
+        return await pending.prepare(
+            self.tenant, actor or self.scope.actor, action, "wenzheng_question", doc_id, details
+        )
 
     def _line(self, doc: QuestionDoc, kind: str, actor: str | None, **extra: Any) -> dict[str, Any]:
-        return {f"history.{len(doc.history) + 1:06d}": {"at": self.clock.now_ms(), "kind": kind, "actor": actor, **extra}}
+        return {
+            f"history.{len(doc.history) + 1:06d}": {
+                "at": self.clock.now_ms(),
+                "kind": kind,
+                "actor": actor,
+                **extra,
+            }
+        }
 
-    async def _cas(self, doc: QuestionDoc, fields: dict[str, Any], entry: pending.Pending) -> QuestionDoc:
+    async def _cas(
+        self, doc: QuestionDoc, fields: dict[str, Any], entry: pending.Pending
+    ) -> QuestionDoc:
         changed = await audited_update(
-            QuestionDoc, {"_id": doc.id, "tenant": self.tenant, "version": doc.version},
-            {"$set": {**fields, "updated_at": self.clock.now_ms()}, "$inc": {"version": 1}}, entry,
-        )  # fmt: skip
+            QuestionDoc,
+            {"_id": doc.id, "tenant": self.tenant, "version": doc.version},
+            {"$set": {**fields, "updated_at": self.clock.now_ms()}, "$inc": {"version": 1}},
+            entry,
+        )
         if changed is None:
             raise HubError(WenzhengCodes.CONFLICT)
         stored = await settled(changed, entry)
         # live screening queues and inboxes: every stored change on the bus (after the write)
-        await publish(self.tenant, "wenzheng", entry.action, doc.id, entry.actor,
-                      {**entry.details, "status": stored.status.value, "departments": list(stored.departments)})  # fmt: skip
+        await publish(
+            self.tenant,
+            "wenzheng",
+            entry.action,
+            doc.id,
+            entry.actor,
+            {
+                **entry.details,
+                "status": stored.status.value,
+                "departments": list(stored.departments),
+            },
+        )
         return stored
 
-    async def submit(self, sub: intake.Submission, word_findings: list[dict[str, Any]]) -> tuple[QuestionDoc, bool]:
+    async def submit(
+        self, sub: intake.Submission, word_findings: list[dict[str, Any]]
+    ) -> tuple[QuestionDoc, bool]:
         """Record a citizen's question; (question, created). With an external id, a resend
         of the same question returns the one recorded (the race of two resends included:
         the id is derived from it, so the store keeps one)."""
         actor = self._actor()
         now = self.clock.now_ms()
         day = sla.local_day(now).strftime("%Y%m%d")
-        findings = [*word_findings, *({"code": "PERSONAL_DATA", "kind": k.value} for k in masking.kinds(sub.text))]
+        findings = [
+            *word_findings,
+            *({"code": "PERSONAL_DATA", "kind": k.value} for k in masking.kinds(sub.text)),
+        ]
         for _attempt in range(5):
             doc = QuestionDoc(
-                tenant=self.tenant, tracking_number=intake.tracking_number(day), check_code=intake.check_code(),
-                created_by=actor, external_id=sub.external_id, fingerprint=sub.fingerprint(), text=sub.text,
-                category=sub.category, place=sub.place, images=list(sub.images), contact=dict(sub.contact),
-                public=sub.public, findings=findings, received_at=now, updated_at=now,
-            )  # fmt: skip
+                tenant=self.tenant,
+                tracking_number=intake.tracking_number(day),
+                check_code=intake.check_code(),
+                created_by=actor,
+                external_id=sub.external_id,
+                fingerprint=sub.fingerprint(),
+                text=sub.text,
+                category=sub.category,
+                place=sub.place,
+                images=list(sub.images),
+                contact=dict(sub.contact),
+                public=sub.public,
+                findings=findings,
+                received_at=now,
+                updated_at=now,
+            )
             if sub.external_id is not None:
                 doc.id = derived_id(self.tenant, actor, sub.external_id)
-            entry = await self._entry("wenzheng.submit", doc.id, {"tracking_number": doc.tracking_number, "category": sub.category,
-                                                                   "public": sub.public, "external_id": sub.external_id})  # fmt: skip
+            entry = await self._entry(
+                "wenzheng.submit",
+                doc.id,
+                {
+                    "tracking_number": doc.tracking_number,
+                    "category": sub.category,
+                    "public": sub.public,
+                    "external_id": sub.external_id,
+                },
+            )
             try:
                 await entry.on_doc(doc).insert()
             except DuplicateKeyError:
@@ -212,29 +281,45 @@ class WenzhengStore:
                 if known is None:
                     continue  # the tracking number was taken: draw another
                 if known.fingerprint != doc.fingerprint:
-                    raise HubError(WenzhengCodes.EXTERNAL_ID_REUSED, external_id=sub.external_id) from None
+                    raise HubError(
+                        WenzhengCodes.EXTERNAL_ID_REUSED, external_id=sub.external_id
+                    ) from None
                 return known, False
             await pending.settle(QuestionDoc, doc.id, entry)
             return pending.without(doc, entry), True
-        raise HubError(Codes.INTERNAL, ref="wenzheng-tracking-number")  # pragma: no cover - 31^6 numbers a day
+        raise HubError(
+            Codes.INTERNAL, ref="wenzheng-tracking-number"
+        )  # pragma: no cover - 31^6 numbers a day
 
     async def resent(self, sub: intake.Submission) -> QuestionDoc | None:
         """The question this client already recorded under `sub`'s external id, if it is the
         same question (found by its derived id: no scan)."""
         if sub.external_id is None:
             return None
-        known = await QuestionDoc.find_one({"tenant": self.tenant, "_id": derived_id(self.tenant, self._actor(), sub.external_id)})
+        known = await QuestionDoc.find_one(
+            {"tenant": self.tenant, "_id": derived_id(self.tenant, self._actor(), sub.external_id)}
+        )
         return known if known is not None and known.fingerprint == sub.fingerprint() else None
 
-    async def screen(self, question_id: str, action: QuestionAction, reason: str | None = None,
-                     into_id: str | None = None, lead_id: str | None = None) -> QuestionDoc:  # fmt: skip
+    async def screen(
+        self,
+        question_id: str,
+        action: QuestionAction,
+        reason: str | None = None,
+        into_id: str | None = None,
+        lead_id: str | None = None,
+    ) -> QuestionDoc:
         """筛查: accept, reject (the citizen sees the reason), merge into another question, or
         turn into a newsroom lead (`lead_id`: the lead made from it)."""
         actor = self._actor()
         doc = await self.require(question_id)
         reason = intake.clean("reason", reason) or None
         status = move_question(doc.status, action, reason)
-        fields: dict[str, Any] = {"status": status.value, "screened_by": actor, "screened_at": self.clock.now_ms()}
+        fields: dict[str, Any] = {
+            "status": status.value,
+            "screened_by": actor,
+            "screened_at": self.clock.now_ms(),
+        }
         details: dict[str, Any] = {"from": doc.status.value, "to": status.value}
         if action == QuestionAction.REJECT:
             fields["reason"] = reason
@@ -242,11 +327,24 @@ class WenzhengStore:
         target = None
         if action == QuestionAction.MERGE:
             if not into_id or into_id == doc.id:
-                raise HubError(Codes.INVALID_INPUT, field="intoId", reason_zh="请选择另一条问政", reason_en="choose another question")
+                raise HubError(
+                    Codes.INVALID_INPUT,
+                    field="intoId",
+                    reason_zh="请选择另一条问政",
+                    reason_en="choose another question",
+                )
             target = await self.require(into_id)
-            if target.status in (QuestionStatus.MERGED, QuestionStatus.REJECTED, QuestionStatus.LEAD):
-                raise HubError(Codes.INVALID_INPUT, field="intoId", reason_zh="目标问政已办结,不能合并进去",
-                               reason_en="the target question is closed")  # fmt: skip
+            if target.status in (
+                QuestionStatus.MERGED,
+                QuestionStatus.REJECTED,
+                QuestionStatus.LEAD,
+            ):
+                raise HubError(
+                    Codes.INVALID_INPUT,
+                    field="intoId",
+                    reason_zh="目标问政已办结,不能合并进去",
+                    reason_en="the target question is closed",
+                )
             fields["merged_into"] = target.id
             details["into"] = target.id
         if lead_id is not None:
@@ -263,7 +361,9 @@ class WenzhengStore:
             )
         return stored
 
-    async def forward(self, question_id: str, department_ids: list[str], note: str | None = None) -> QuestionDoc:
+    async def forward(
+        self, question_id: str, department_ids: list[str], note: str | None = None
+    ) -> QuestionDoc:
         """转交 to one or more departments (融媒号 accounts of the center), each with its
         deadline from the center's SLA rules, and its reminder and escalation jobs."""
         actor = self._actor()
@@ -271,14 +371,32 @@ class WenzhengStore:
         status = move_question(doc.status, QuestionAction.FORWARD)
         wanted = list(dict.fromkeys(str(d) for d in department_ids))
         if not wanted:
-            raise HubError(Codes.INVALID_INPUT, field="departmentIds", reason_zh="至少选择一个承办单位", reason_en="name at least one department")
+            raise HubError(
+                Codes.INVALID_INPUT,
+                field="departmentIds",
+                reason_zh="至少选择一个承办单位",
+                reason_en="name at least one department",
+            )
         if len(wanted) > 20:
-            raise HubError(Codes.INVALID_INPUT, field="departmentIds", reason_zh="一次最多转交 20 个单位", reason_en="at most 20 departments at once")
-        accounts = {a.id: a for a in await AccountDoc.find({"tenant": self.tenant, "_id": {"$in": wanted}}).to_list()}
+            raise HubError(
+                Codes.INVALID_INPUT,
+                field="departmentIds",
+                reason_zh="一次最多转交 20 个单位",
+                reason_en="at most 20 departments at once",
+            )
+        accounts = {
+            a.id: a
+            for a in await AccountDoc.find(
+                {"tenant": self.tenant, "_id": {"$in": wanted}}
+            ).to_list()
+        }
         for d in wanted:
             if d not in accounts:
                 raise HubError(WenzhengCodes.UNKNOWN_DEPARTMENT, department=d)
-            if any(f["department"] == d and ForwardStatus(f["status"]) in OPEN_FORWARD for f in doc.forwards.values()):
+            if any(
+                f["department"] == d and ForwardStatus(f["status"]) in OPEN_FORWARD
+                for f in doc.forwards.values()
+            ):
                 raise HubError(WenzhengCodes.ALREADY_FORWARDED, department=accounts[d].name)
         config = await settings_of(self.tenant)
         rules = rules_of(config)
@@ -290,23 +408,45 @@ class WenzhengStore:
             fid = f"{len(doc.forwards) + i + 1:03d}"
             due = sla.deadline(now, days, rules)
             fields[f"forwards.{fid}"] = {
-                "department": d, "department_name": accounts[d].name, "status": ForwardStatus.PENDING.value,
-                "forwarded_at": now, "forwarded_by": actor, "days": days, "deadline": due,
-                "remind_at": sla.reminder_at(now, due, rules), "reminded_at": None, "escalated_at": None,
-                "note": intake.clean("reason", note), "answer": None, "answered_at": None, "answered_by": None,
-                "reason": None, "info_request": None, "supplement": None, "round": _round(doc),
-            }  # fmt: skip
+                "department": d,
+                "department_name": accounts[d].name,
+                "status": ForwardStatus.PENDING.value,
+                "forwarded_at": now,
+                "forwarded_by": actor,
+                "days": days,
+                "deadline": due,
+                "remind_at": sla.reminder_at(now, due, rules),
+                "reminded_at": None,
+                "escalated_at": None,
+                "note": intake.clean("reason", note),
+                "answer": None,
+                "answered_at": None,
+                "answered_by": None,
+                "reason": None,
+                "info_request": None,
+                "supplement": None,
+                "round": _round(doc),
+            }
             made.append((fid, d, due, fields[f"forwards.{fid}"]["remind_at"]))
         fields["departments"] = sorted(set(doc.departments) | set(wanted))
         fields.update(self._line(doc, "forward", actor, departments=wanted))
-        entry = await self._entry("wenzheng.forward", doc.id, {"departments": wanted, "days": days,
-                                                                "deadlines": {fid: due for fid, _, due, _ in made}})  # fmt: skip
+        entry = await self._entry(
+            "wenzheng.forward",
+            doc.id,
+            {
+                "departments": wanted,
+                "days": days,
+                "deadlines": {fid: due for fid, _, due, _ in made},
+            },
+        )
         stored = await self._cas(doc, fields, entry)
         for fid, _, due, remind in made:
             await deadlines.schedule(self.tenant, doc.id, fid, remind, due, self.clock)
         return stored
 
-    async def handle(self, question_id: str, forward_id: str, action: ForwardAction, text: str | None) -> QuestionDoc:
+    async def handle(
+        self, question_id: str, forward_id: str, action: ForwardAction, text: str | None
+    ) -> QuestionDoc:
         """A department's move on its forward: accept, ask to re-route (reason), ask the citizen
         for more, or answer. Its operators act on their own department's forwards; center
         staff who screen may act on a department's behalf. Departments acting at the same
@@ -325,7 +465,9 @@ class WenzhengStore:
         mine = {g.account_id for g in p.grants if g.account_id and A.WENZHENG_HANDLE in g.actions()}
         return department in mine or permits(p, A.WENZHENG_SCREEN)
 
-    async def _handle_once(self, question_id: str, forward_id: str, action: ForwardAction, text: str | None) -> QuestionDoc:
+    async def _handle_once(
+        self, question_id: str, forward_id: str, action: ForwardAction, text: str | None
+    ) -> QuestionDoc:
         actor = self._actor()
         doc = await self.require(question_id)
         fwd = doc.forwards.get(forward_id)
@@ -348,22 +490,41 @@ class WenzhengStore:
         elif action == ForwardAction.SUPPLEMENT:
             fields[f"{key}.supplement"] = text
         elif action == ForwardAction.ANSWER:
-            fields.update({f"{key}.answer": text, f"{key}.answered_at": now, f"{key}.answered_by": actor,
-                           f"{key}.late": now > int(fwd["deadline"])})  # fmt: skip
+            fields.update(
+                {
+                    f"{key}.answer": text,
+                    f"{key}.answered_at": now,
+                    f"{key}.answered_by": actor,
+                    f"{key}.late": now > int(fwd["deadline"]),
+                }
+            )
         # only this round's forwards decide (after a 追问, the first round's answers are history)
-        statuses = [ForwardStatus(new if k == forward_id else f["status"]) for k, f in doc.forwards.items()
-                    if int(f.get("round") or 0) == _round(doc)]  # fmt: skip
+        statuses = [
+            ForwardStatus(new if k == forward_id else f["status"])
+            for k, f in doc.forwards.items()
+            if int(f.get("round") or 0) == _round(doc)
+        ]
         follow = after_forward_change(doc.status, statuses)
         if follow is not None:
             fields["status"] = move_question(doc.status, follow).value
-        fields.update(self._line(doc, f"forward.{action.value}", actor, forward=forward_id, department=fwd["department"],
-                                 text=text or ""))  # fmt: skip
+        fields.update(
+            self._line(
+                doc,
+                f"forward.{action.value}",
+                actor,
+                forward=forward_id,
+                department=fwd["department"],
+                text=text or "",
+            )
+        )
         details = {"forward": forward_id, "department": fwd["department"], "to": new.value}
         if action == ForwardAction.ANSWER:
             details["late"] = now > int(fwd["deadline"])
         if action == ForwardAction.REROUTE:
             details["reason"] = text
-        return await self._cas(doc, fields, await self._entry(f"wenzheng.forward.{action.value}", doc.id, details))
+        return await self._cas(
+            doc, fields, await self._entry(f"wenzheng.forward.{action.value}", doc.id, details)
+        )
 
     async def send_to_review(self, question_id: str, story_id: str | None) -> QuestionDoc:
         """送审: the answer goes to the center's review (`story_id`: the Q&A item made for it,
@@ -373,14 +534,24 @@ class WenzhengStore:
         status = move_question(doc.status, QuestionAction.SEND_TO_REVIEW)
         fields: dict[str, Any] = {"status": status.value, "story_id": story_id}
         fields.update(self._line(doc, "send_to_review", actor, story_id=story_id or ""))
-        return await self._cas(doc, fields, await self._entry("wenzheng.send_to_review", doc.id, {"story_id": story_id}))
+        return await self._cas(
+            doc,
+            fields,
+            await self._entry("wenzheng.send_to_review", doc.id, {"story_id": story_id}),
+        )
 
     async def reply(self, doc: QuestionDoc, actor: str, how: str) -> QuestionDoc:
         """回复: the citizen sees the answer from now on (`how`: published, or released)."""
         status = move_question(doc.status, QuestionAction.REPLY)
         now = self.clock.now_ms()
-        fields: dict[str, Any] = {"status": status.value, "replied_at": now, **self._line(doc, "reply", actor, how=how)}
-        return await self._cas(doc, fields, await self._entry("wenzheng.reply", doc.id, {"how": how}, actor=actor))
+        fields: dict[str, Any] = {
+            "status": status.value,
+            "replied_at": now,
+            **self._line(doc, "reply", actor, how=how),
+        }
+        return await self._cas(
+            doc, fields, await self._entry("wenzheng.reply", doc.id, {"how": how}, actor=actor)
+        )
 
     async def _synced(self, doc: QuestionDoc) -> QuestionDoc:
         return (await self._synced_many([doc]))[0]
@@ -389,14 +560,25 @@ class WenzhengStore:
         """Public questions in review follow their Q&A items: once the 问政 chain has approved
         one (签发), the citizen has the answer (the round-follows-the-story pattern of review).
         The items of a page are read in one query."""
-        waiting = {d.story_id: d for d in docs if d.status == QuestionStatus.IN_REVIEW and d.story_id}
+        waiting = {
+            d.story_id: d for d in docs if d.status == QuestionStatus.IN_REVIEW and d.story_id
+        }
         if not waiting:
             return docs
         from hub.store.documents import StoryDoc
 
         coll = StoryDoc.get_pymongo_collection()
-        approved = {str(s["_id"]) async for s in coll.find({"tenant": self.tenant, "_id": {"$in": sorted(waiting)},
-                                                             "status": {"$in": ["approved", "published"]}}, {"_id": 1})}  # fmt: skip
+        approved = {
+            str(s["_id"])
+            async for s in coll.find(
+                {
+                    "tenant": self.tenant,
+                    "_id": {"$in": sorted(waiting)},
+                    "status": {"$in": ["approved", "published"]},
+                },
+                {"_id": 1},
+            )
+        }
         return [await self._reply_published(d) if d.story_id in approved else d for d in docs]
 
     async def _reply_published(self, doc: QuestionDoc) -> QuestionDoc:
@@ -413,23 +595,39 @@ class WenzhengStore:
         actor = self._actor()
         doc = await self.require(question_id)
         if doc.public:
-            raise HubError(Codes.INVALID_INPUT, field="id", reason_zh="公开问政的答复经审核发布后自动回复群众",
-                           reason_en="a public question is answered by publishing its reviewed Q&A item")  # fmt: skip
+            raise HubError(
+                Codes.INVALID_INPUT,
+                field="id",
+                reason_zh="公开问政的答复经审核发布后自动回复群众",
+                reason_en="a public question is answered by publishing its reviewed Q&A item",
+            )
         return await self.reply(doc, actor, "released")
 
-    async def rate(self, tracking_number: str, check_code: str, score: int, comment: str | None) -> QuestionDoc:
+    async def rate(
+        self, tracking_number: str, check_code: str, score: int, comment: str | None
+    ) -> QuestionDoc:
         """The citizen's 满意度 for the answer (once per answer)."""
         doc = await self._tracked(tracking_number, check_code)
         check_rating(score)
-        move_question(doc.status, QuestionAction.RATE)  # only a replied question; the error names what is allowed
+        move_question(
+            doc.status, QuestionAction.RATE
+        )  # only a replied question; the error names what is allowed
         if doc.rating is not None and (doc.rated_at or 0) >= (doc.replied_at or 0):
             raise HubError(WenzhengCodes.ALREADY_RATED)
         text = intake.clean("comment", comment, multiline=True) or None
-        fields: dict[str, Any] = {"rating": score, "rating_comment": text, "rated_at": self.clock.now_ms(),
-                                  **self._line(doc, "rate", self.scope.actor, score=score)}  # fmt: skip
-        return await self._cas(doc, fields, await self._entry("wenzheng.rate", doc.id, {"score": score}))
+        fields: dict[str, Any] = {
+            "rating": score,
+            "rating_comment": text,
+            "rated_at": self.clock.now_ms(),
+            **self._line(doc, "rate", self.scope.actor, score=score),
+        }
+        return await self._cas(
+            doc, fields, await self._entry("wenzheng.rate", doc.id, {"score": score})
+        )
 
-    async def supplement(self, tracking_number: str, check_code: str, forward_id: str, text: str) -> QuestionDoc:
+    async def supplement(
+        self, tracking_number: str, check_code: str, forward_id: str, text: str
+    ) -> QuestionDoc:
         """补充材料: the citizen's reply to a department's request, relayed by the app; the
         forward goes back to work."""
         doc = await self._tracked(tracking_number, check_code)
@@ -437,11 +635,22 @@ class WenzhengStore:
         if fwd is None:
             raise HubError(Codes.NOT_FOUND, what_zh="转交记录", what_en="forward", id=forward_id)
         clean = intake.clean("answer", text, multiline=True)
-        new = move_forward(ForwardStatus(fwd["status"]), ForwardAction.SUPPLEMENT, fwd["department_name"], clean)
+        new = move_forward(
+            ForwardStatus(fwd["status"]), ForwardAction.SUPPLEMENT, fwd["department_name"], clean
+        )
         key = f"forwards.{forward_id}"
-        fields: dict[str, Any] = {f"{key}.status": new.value, f"{key}.supplement": clean,
-                                  **self._line(doc, "forward.supplement", self.scope.actor, forward=forward_id, text=clean)}  # fmt: skip
-        entry = await self._entry("wenzheng.forward.supplement", doc.id, {"forward": forward_id, "department": fwd["department"]})
+        fields: dict[str, Any] = {
+            f"{key}.status": new.value,
+            f"{key}.supplement": clean,
+            **self._line(
+                doc, "forward.supplement", self.scope.actor, forward=forward_id, text=clean
+            ),
+        }
+        entry = await self._entry(
+            "wenzheng.forward.supplement",
+            doc.id,
+            {"forward": forward_id, "department": fwd["department"]},
+        )
         return await self._cas(doc, fields, entry)
 
     async def reopen(self, tracking_number: str, check_code: str, reason: str) -> QuestionDoc:
@@ -451,27 +660,52 @@ class WenzhengStore:
             raise HubError(WenzhengCodes.REOPEN_USED)
         text = intake.clean("reason", reason, multiline=True)
         status = move_question(doc.status, QuestionAction.REOPEN, text)
-        fields: dict[str, Any] = {"status": status.value, "reopen_reason": text, "reopened_at": self.clock.now_ms(),
-                                  **self._line(doc, "reopen", self.scope.actor, reason=text)}  # fmt: skip
-        return await self._cas(doc, fields, await self._entry("wenzheng.reopen", doc.id, {"reason": text}))
+        fields: dict[str, Any] = {
+            "status": status.value,
+            "reopen_reason": text,
+            "reopened_at": self.clock.now_ms(),
+            **self._line(doc, "reopen", self.scope.actor, reason=text),
+        }
+        return await self._cas(
+            doc, fields, await self._entry("wenzheng.reopen", doc.id, {"reason": text})
+        )
 
     # ---- settings -------------------------------------------------------------------------
     async def configure(self, fields: dict[str, Any]) -> WenzhengSettingsDoc:
         from hub.audit.deferred import record
 
         actor = self._actor()
-        doc = WenzhengSettingsDoc(id=self.tenant, tenant=self.tenant, updated_at=self.clock.now_ms(), updated_by=actor, **fields)
+        doc = WenzhengSettingsDoc(
+            id=self.tenant,
+            tenant=self.tenant,
+            updated_at=self.clock.now_ms(),
+            updated_by=actor,
+            **fields,
+        )
         try:
             found = sla.problems(rules_of(doc))
         except ValueError as e:
             raise HubError(WenzhengCodes.BAD_CONFIG, reason_zh=str(e), reason_en=str(e)) from None
         if found:
-            raise HubError(WenzhengCodes.BAD_CONFIG, reason_zh=";".join(z for z, _ in found), reason_en="; ".join(e for _, e in found))
+            raise HubError(
+                WenzhengCodes.BAD_CONFIG,
+                reason_zh=";".join(z for z, _ in found),
+                reason_en="; ".join(e for _, e in found),
+            )
         await WenzhengSettingsDoc.get_pymongo_collection().replace_one(
-            {"_id": self.tenant, "tenant": self.tenant}, doc.model_dump(by_alias=True, mode="json"), upsert=True
+            {"_id": self.tenant, "tenant": self.tenant},
+            doc.model_dump(by_alias=True, mode="json"),
+            upsert=True,
         )
-        await record(self.tenant, actor, "wenzheng.configure", "wenzheng_settings", self.tenant,
-                     {k: v for k, v in fields.items() if k != "holidays"} | {"holidays": len(fields.get("holidays") or [])})  # fmt: skip
+        await record(
+            self.tenant,
+            actor,
+            "wenzheng.configure",
+            "wenzheng_settings",
+            self.tenant,
+            {k: v for k, v in fields.items() if k != "holidays"}
+            | {"holidays": len(fields.get("holidays") or [])},
+        )
         return doc
 
 

@@ -120,20 +120,34 @@ async def pending(tenant: str, story_id: str) -> PendingActionDoc | None:
 async def takedown_queue(scope: Scope, limit: int = 200) -> list[PendingActionDoc]:
     """待审撤稿: the pending takedowns of the caller's center at a stage the caller may sign."""
     roles = rounds.review_roles(scope.principal)
-    docs = await PendingActionDoc.find(
-        {"tenant": cursors.eq(scope.tenant), "status": cursors.eq("pending")}
-    ).sort([("created_at", SortDirection.ASCENDING)]).limit(limit).to_list()
+    docs = (
+        await PendingActionDoc.find(
+            {"tenant": cursors.eq(scope.tenant), "status": cursors.eq("pending")}
+        )
+        .sort([("created_at", SortDirection.ASCENDING)])
+        .limit(limit)
+        .to_list()
+    )
     return [
-        d for d in docs
-        if may_sign_action(PendingAction(ActionKind(d.kind), d.stage, d.requested_by, d.reason),
-                           chains.to_domain(d.chain), scope.actor or "", roles)
-    ]  # fmt: skip
+        d
+        for d in docs
+        if may_sign_action(
+            PendingAction(ActionKind(d.kind), d.stage, d.requested_by, d.reason),
+            chains.to_domain(d.chain),
+            scope.actor or "",
+            roles,
+        )
+    ]
 
 
 async def request_takedown(
-    repo: StoryRepository, principal: Principal, story_id: str, expected_version: int, reason: str,
+    repo: StoryRepository,
+    principal: Principal,
+    story_id: str,
+    expected_version: int,
+    reason: str,
     default_channels: Collection[str] = ("app",),
-) -> tuple[StoryDoc, PendingActionDoc | None]:  # fmt: skip
+) -> tuple[StoryDoc, PendingActionDoc | None]:
     """撤稿申请: reviewed where the chain says so, else done at once by a publisher."""
     scope = repo.scope
     if not reason.strip():
@@ -154,10 +168,16 @@ async def request_takedown(
     if prior is not None and prior.status == "pending":
         raise HubError(ReviewCodes.ACTION_PENDING, what_zh="撤稿", what_en="takedown")
     doc = PendingActionDoc(
-        id=f"{story_id}:{ActionKind.TAKEDOWN.value}", tenant=scope.tenant, story_id=story_id, kind=ActionKind.TAKEDOWN.value,
-        stage=chain.takedown_stage, chain=chains.snapshot(chain), requested_by=scope.actor or "", reason=reason.strip(),
+        id=f"{story_id}:{ActionKind.TAKEDOWN.value}",
+        tenant=scope.tenant,
+        story_id=story_id,
+        kind=ActionKind.TAKEDOWN.value,
+        stage=chain.takedown_stage,
+        chain=chains.snapshot(chain),
+        requested_by=scope.actor or "",
+        reason=reason.strip(),
         content_hash=story.content_hash,
-    )  # fmt: skip
+    )
     carried = await rounds.entry(
         scope, "story.takedown.request", story, reason=doc.reason, stage=chain.stages[doc.stage].key
     )
@@ -180,17 +200,36 @@ async def sign_takedown(
         raise HubError(ReviewCodes.NO_PENDING_ACTION, what_zh="撤稿", what_en="takedown")
     chain = chains.to_domain(doc.chain)
     action = PendingAction(ActionKind(doc.kind), doc.stage, doc.requested_by, doc.reason)
-    record = sign_action(action, chain, reviewer=scope.actor or "", roles=rounds.review_roles(principal),
-                         decision=decision, opinion=opinion)  # fmt: skip
+    record = sign_action(
+        action,
+        chain,
+        reviewer=scope.actor or "",
+        roles=rounds.review_roles(principal),
+        decision=decision,
+        opinion=opinion,
+    )
     record = replace(record, revision=story.revision, content_hash=story.content_hash, at=now_ms())
     status = "approved" if decision == Decision.APPROVE else "returned"
     stage = chain.stages[doc.stage]
-    carried = await rounds.entry(scope, f"story.takedown.{'approve' if status == 'approved' else 'return'}", story,
-                                 stage=stage.key, opinion=opinion, requested_by=doc.requested_by)  # fmt: skip
+    carried = await rounds.entry(
+        scope,
+        f"story.takedown.{'approve' if status == 'approved' else 'return'}",
+        story,
+        stage=stage.key,
+        opinion=opinion,
+        requested_by=doc.requested_by,
+    )
     signed = await audited_update(
-        PendingActionDoc, {"_id": doc.id, "tenant": scope.tenant, "status": "pending"},
-        {"$set": {"status": status, "signoff": {**asdict(record), "decision": record.decision.value}}}, carried,
-    )  # fmt: skip
+        PendingActionDoc,
+        {"_id": doc.id, "tenant": scope.tenant, "status": "pending"},
+        {
+            "$set": {
+                "status": status,
+                "signoff": {**asdict(record), "decision": record.decision.value},
+            }
+        },
+        carried,
+    )
     if signed is None:
         raise HubError(ReviewCodes.NO_PENDING_ACTION, what_zh="撤稿", what_en="takedown")
     signed = await settled(signed, carried)
@@ -202,10 +241,16 @@ async def sign_takedown(
 
 
 async def correct_story(
-    repo: StoryRepository, principal: Principal, story_id: str, expected_version: int, changes: dict[str, Any],
-    note: str, pm: ChannelManager, default_channels: Collection[str] = ("app",),
+    repo: StoryRepository,
+    principal: Principal,
+    story_id: str,
+    expected_version: int,
+    changes: dict[str, Any],
+    note: str,
+    pm: ChannelManager,
+    default_channels: Collection[str] = ("app",),
     before_approval: rounds.ApprovalCheck | None = None,
-) -> tuple[StoryDoc, rounds.ReviewRoundDoc]:  # fmt: skip
+) -> tuple[StoryDoc, rounds.ReviewRoundDoc]:
     """更正: edit a published story with a 更正说明; reviewed from the chain's correction
     stage (or approved at once by a publisher when the chain has none). A correction
     approved at once is first checked by `before_approval` on the revision the edit would
@@ -227,7 +272,11 @@ async def correct_story(
         # before the edit is written: the check sees the revision it would make. (Open findings
         # would send it to review instead, whose 签发 is checked the same way: refused now either way.)
         preview = await repo.preview_update(story_id, changes)
-        data: dict[str, Any] = {"signed_revision": preview.number, "content_hash": preview.content_hash, "correction": note}
+        data: dict[str, Any] = {
+            "signed_revision": preview.number,
+            "content_hash": preview.content_hash,
+            "correction": note,
+        }
         if existing is not None and existing.embargo_until:
             data["embargo_until"] = existing.embargo_until
         await before_approval(preview, data)
@@ -253,7 +302,9 @@ async def correct_story(
                 (signed,),
             )
             carried = await rounds.entry(scope, "story.correction.approve", story, note=note)
-            stored = await rounds.store_round(scope.tenant, story_id, rnd, None, carried, correction_note=note)
+            stored = await rounds.store_round(
+                scope.tenant, story_id, rnd, None, carried, correction_note=note
+            )
             await rounds.settle(story_id, carried)
             return await rounds.hand_over(repo, story, stored)
         rnd = submit(chain, story.revision, story.content_hash)

@@ -44,23 +44,33 @@ class ReviewChainDoc(TenantDocument):
 def to_domain(doc: ReviewChainDoc | dict[str, Any]) -> ReviewChain:
     d: dict[str, Any] = doc.model_dump() if isinstance(doc, ReviewChainDoc) else doc
     return ReviewChain(
-        id=str(d["id"]), name=d["name"], stages=tuple(Stage(**s) for s in d["stages"]),
-        columns=frozenset(d.get("columns") or ()), channels=frozenset(d.get("channels") or ()),
+        id=str(d["id"]),
+        name=d["name"],
+        stages=tuple(Stage(**s) for s in d["stages"]),
+        columns=frozenset(d.get("columns") or ()),
+        channels=frozenset(d.get("channels") or ()),
         types=frozenset(d.get("types") or ()),
-        reenter_stage=int(d.get("reenter_stage") or 0), takedown_stage=d.get("takedown_stage"),
-        correction_stage=d.get("correction_stage"), proof_rounds=int(d.get("proof_rounds") or 0),
-    )  # fmt: skip
+        reenter_stage=int(d.get("reenter_stage") or 0),
+        takedown_stage=d.get("takedown_stage"),
+        correction_stage=d.get("correction_stage"),
+        proof_rounds=int(d.get("proof_rounds") or 0),
+    )
 
 
 def snapshot(chain: ReviewChain) -> dict[str, Any]:
     """The chain as stored in a round (plain JSON)."""
     return {
-        "id": chain.id, "name": chain.name, "stages": [asdict(s) for s in chain.stages],
-        "columns": sorted(chain.columns), "channels": sorted(chain.channels), "types": sorted(chain.types),
+        "id": chain.id,
+        "name": chain.name,
+        "stages": [asdict(s) for s in chain.stages],
+        "columns": sorted(chain.columns),
+        "channels": sorted(chain.channels),
+        "types": sorted(chain.types),
         "reenter_stage": chain.reenter_stage,
-        "takedown_stage": chain.takedown_stage, "correction_stage": chain.correction_stage,
+        "takedown_stage": chain.takedown_stage,
+        "correction_stage": chain.correction_stage,
         "proof_rounds": chain.proof_rounds,
-    }  # fmt: skip
+    }
 
 
 def validated(fields: dict[str, Any], known_channels: set[str] | None) -> ReviewChain:
@@ -70,17 +80,21 @@ def validated(fields: dict[str, Any], known_channels: set[str] | None) -> Review
     unknown = sorted(chain.channels - known_channels) if known_channels is not None else []
     if unknown:
         raise HubError(
-            ReviewCodes.BAD_CHAIN, reason_zh=f"未知渠道 {'、'.join(unknown)}",
+            ReviewCodes.BAD_CHAIN,
+            reason_zh=f"未知渠道 {'、'.join(unknown)}",
             reason_en=f"unknown channels: {', '.join(unknown)}",
         )
     types = sorted(chain.types - {t.value for t in StoryType})
     if types:
         raise HubError(
-            ReviewCodes.BAD_CHAIN, reason_zh=f"未知稿件类型 {'、'.join(types)}",
+            ReviewCodes.BAD_CHAIN,
+            reason_zh=f"未知稿件类型 {'、'.join(types)}",
             reason_en=f"unknown story types: {', '.join(types)}",
         )
     if not chain.name.strip():
-        raise HubError(ReviewCodes.BAD_CHAIN, reason_zh="名称不能为空", reason_en="name is required")
+        raise HubError(
+            ReviewCodes.BAD_CHAIN, reason_zh="名称不能为空", reason_en="name is required"
+        )
     return chain
 
 
@@ -119,8 +133,14 @@ async def save(
         doc.model_dump(by_alias=True, mode="json"),
         upsert=True,
     )
-    await record(scope.tenant, scope.actor, "review.chain.update" if chain_id else "review.chain.create",
-                 "review_chain", cid, data)  # fmt: skip
+    await record(
+        scope.tenant,
+        scope.actor,
+        "review.chain.update" if chain_id else "review.chain.create",
+        "review_chain",
+        cid,
+        data,
+    )
     return doc
 
 

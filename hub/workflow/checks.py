@@ -91,7 +91,11 @@ class WordList:
 
 
 def _automaton(keys: list[str]) -> ahocorasick_rs.AhoCorasick | None:
-    return ahocorasick_rs.AhoCorasick(keys, matchkind=ahocorasick_rs.MatchKind.Standard) if keys else None
+    return (
+        ahocorasick_rs.AhoCorasick(keys, matchkind=ahocorasick_rs.MatchKind.Standard)
+        if keys
+        else None
+    )
 
 
 def field_texts(
@@ -184,12 +188,22 @@ def source_rules(content: Checked, rules: SourceRules) -> list[Finding]:
     if not src.reprint:
         return []
     findings = []
-    required = {"source_name": ("来源", "source"), "original_author": ("原作者", "original author"),
-                "original_title": ("原标题", "original title")}  # fmt: skip
+    required = {
+        "source_name": ("来源", "source"),
+        "original_author": ("原作者", "original author"),
+        "original_title": ("原标题", "original title"),
+    }
     for attr, (label, label_en) in required.items():
         if not (getattr(src, attr) or "").strip():
-            findings.append(Finding("SOURCE_FIELD_MISSING", f"转载稿件必须填写{label}", f"a reprint (转载) needs its {label_en}",
-                                    True, field=f"source.{attr}"))  # fmt: skip
+            findings.append(
+                Finding(
+                    "SOURCE_FIELD_MISSING",
+                    f"转载稿件必须填写{label}",
+                    f"a reprint (转载) needs its {label_en}",
+                    True,
+                    field=f"source.{attr}",
+                )
+            )
     if (
         src.source_name
         and rules.allowed_sources
@@ -210,13 +224,31 @@ def source_rules(content: Checked, rules: SourceRules) -> list[Finding]:
 
 # Common misused words (别字) and their standard forms: hints, never blocking.
 MISUSED: dict[str, str] = {
-    "既使": "即使", "按步就班": "按部就班", "迫不急待": "迫不及待", "再接再励": "再接再厉",
-    "一股作气": "一鼓作气", "谈笑风声": "谈笑风生", "默守成规": "墨守成规", "甘败下风": "甘拜下风",
-    "出奇不意": "出其不意", "如火如茶": "如火如荼", "震憾": "震撼", "渡假": "度假", "部份": "部分",
-    "名符其实": "名副其实", "走头无路": "走投无路", "一愁莫展": "一筹莫展", "针贬": "针砭",
-    "穿流不息": "川流不息", "美仑美奂": "美轮美奂", "脍炙人囗": "脍炙人口", "记忆尤新": "记忆犹新",
-    "悬梁刺骨": "悬梁刺股", "事过景迁": "事过境迁", "蛛丝蚂迹": "蛛丝马迹",
-}  # fmt: skip
+    "既使": "即使",
+    "按步就班": "按部就班",
+    "迫不急待": "迫不及待",
+    "再接再励": "再接再厉",
+    "一股作气": "一鼓作气",
+    "谈笑风声": "谈笑风生",
+    "默守成规": "墨守成规",
+    "甘败下风": "甘拜下风",
+    "出奇不意": "出其不意",
+    "如火如茶": "如火如荼",
+    "震憾": "震撼",
+    "渡假": "度假",
+    "部份": "部分",
+    "名符其实": "名副其实",
+    "走头无路": "走投无路",
+    "一愁莫展": "一筹莫展",
+    "针贬": "针砭",
+    "穿流不息": "川流不息",
+    "美仑美奂": "美轮美奂",
+    "脍炙人囗": "脍炙人口",
+    "记忆尤新": "记忆犹新",
+    "悬梁刺骨": "悬梁刺股",
+    "事过景迁": "事过境迁",
+    "蛛丝蚂迹": "蛛丝马迹",
+}
 _HINTS = WordList(Word(k, Level.WARN, v) for k, v in MISUSED.items())
 
 

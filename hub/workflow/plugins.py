@@ -80,8 +80,11 @@ class ProofreadingHints:
         return proofreading_hints(story, config.get("texts"))
 
 
-BUILTIN = {"check.sensitive_words": SensitiveWords, "check.source_rules": SourceRulesCheck,
-           "check.proofreading_hints": ProofreadingHints}  # fmt: skip
+BUILTIN = {
+    "check.sensitive_words": SensitiveWords,
+    "check.source_rules": SourceRulesCheck,
+    "check.proofreading_hints": ProofreadingHints,
+}
 
 
 def register_checks(manager: ChannelManager) -> None:
@@ -92,7 +95,9 @@ def register_checks(manager: ChannelManager) -> None:
         manager.register_check(cls(), name=name, source="built-in")
 
 
-def run_checks(manager: ChannelManager, story: StoryInput, config: Mapping[str, Any]) -> list[Finding]:
+def run_checks(
+    manager: ChannelManager, story: StoryInput, config: Mapping[str, Any]
+) -> list[Finding]:
     """Every implementation's findings, concatenated in registration order."""
     register_checks(manager)
     results = manager.pm.hook.check_story(story=story, config=config)

@@ -46,7 +46,9 @@ class ReviewChain:
     stages: tuple[Stage, ...]
     columns: frozenset[str] = frozenset()
     channels: frozenset[str] = frozenset()
-    types: frozenset[str] = frozenset()  # story types (article, video, live …): a 快讯 or 视频 chain
+    types: frozenset[str] = (
+        frozenset()
+    )  # story types (article, video, live …): a 快讯 or 视频 chain
     reenter_stage: int = 0  # where an edit after sign-off sends the story back
     # 撤稿 / 更正: the stage that must sign a takedown (None: no review, a publisher acts
     # alone) and where a correction re-enters review (None: approved by the publisher)
@@ -56,12 +58,18 @@ class ReviewChain:
 
     def __post_init__(self) -> None:
         if not self.stages:
-            raise HubError(ReviewCodes.BAD_CHAIN, reason_zh="至少需要一个审级", reason_en="at least one stage")
+            raise HubError(
+                ReviewCodes.BAD_CHAIN, reason_zh="至少需要一个审级", reason_en="at least one stage"
+            )
         if len({s.key for s in self.stages}) != len(self.stages):
-            raise HubError(ReviewCodes.BAD_CHAIN, reason_zh="审级标识重复", reason_en="duplicate stage keys")
+            raise HubError(
+                ReviewCodes.BAD_CHAIN, reason_zh="审级标识重复", reason_en="duplicate stage keys"
+            )
         if not 0 <= self.reenter_stage < len(self.stages):
             raise HubError(
-                ReviewCodes.BAD_CHAIN, reason_zh="重审起点超出范围", reason_en="reenter_stage out of range"
+                ReviewCodes.BAD_CHAIN,
+                reason_zh="重审起点超出范围",
+                reason_en="reenter_stage out of range",
             )
         for name, value in (
             ("takedown_stage", self.takedown_stage),
@@ -69,11 +77,15 @@ class ReviewChain:
         ):
             if value is not None and not 0 <= value < len(self.stages):
                 raise HubError(
-                    ReviewCodes.BAD_CHAIN, reason_zh=f"{name} 超出审级范围", reason_en=f"{name} out of range"
+                    ReviewCodes.BAD_CHAIN,
+                    reason_zh=f"{name} 超出审级范围",
+                    reason_en=f"{name} out of range",
                 )
         if not 0 <= self.proof_rounds <= 3:
             raise HubError(
-                ReviewCodes.BAD_CHAIN, reason_zh="校次应在 0 到 3 之间(三校)", reason_en="proof_rounds must be 0..3"
+                ReviewCodes.BAD_CHAIN,
+                reason_zh="校次应在 0 到 3 之间(三校)",
+                reason_en="proof_rounds must be 0..3",
             )
 
     def specificity(self) -> int:
@@ -81,7 +93,9 @@ class ReviewChain:
         video in any column; a column's chain for the column's other stories."""
         return (4 if self.types else 0) + (2 if self.columns else 0) + (1 if self.channels else 0)
 
-    def applies(self, column: str | None, channels: Collection[str], story_type: str | None = None) -> bool:
+    def applies(
+        self, column: str | None, channels: Collection[str], story_type: str | None = None
+    ) -> bool:
         if self.types and story_type not in self.types:
             return False
         if self.columns and column not in self.columns:
@@ -109,7 +123,10 @@ def check_stage_roles(chain: ReviewChain) -> None:
 
 
 def choose_chain(
-    chains: Iterable[ReviewChain], column: str | None, channels: Collection[str], story_type: str | None = None
+    chains: Iterable[ReviewChain],
+    column: str | None,
+    channels: Collection[str],
+    story_type: str | None = None,
 ) -> ReviewChain:
     """The most specific chain that applies (type > column > channels > any, see specificity)."""
     matching = [c for c in chains if c.applies(column, channels, story_type)]
@@ -169,8 +186,11 @@ BLOCKING_ACK_ROLES = frozenset({"chief_editor", "admin", "platform_admin"})
 def check_acknowledge(finding: Finding, roles: Collection[str], note: str) -> None:
     """Refuse an acknowledgement the caller may not give (or gives without a reason)."""
     if finding.blocking and not (BLOCKING_ACK_ROLES & set(roles)):
-        raise HubError(ReviewCodes.ACK_NEEDS_CHIEF, finding_zh=finding.message,
-                       finding_en=finding.message_en or finding.code)
+        raise HubError(
+            ReviewCodes.ACK_NEEDS_CHIEF,
+            finding_zh=finding.message,
+            finding_en=finding.message_en or finding.code,
+        )
     if finding.blocking and not note.strip():
         raise HubError(ReviewCodes.ACK_NOTE_REQUIRED)
 
@@ -350,9 +370,15 @@ class PendingAction:
     reason: str
 
 
-def may_sign_action(action: PendingAction, chain: ReviewChain, reviewer: str, roles: Collection[str]) -> bool:
+def may_sign_action(
+    action: PendingAction, chain: ReviewChain, reviewer: str, roles: Collection[str]
+) -> bool:
     """For the takedown queue: the caller could sign the pending action (as sign_action checks)."""
-    return 0 <= action.stage < len(chain.stages) and chain.stages[action.stage].role in roles and reviewer != action.requested_by
+    return (
+        0 <= action.stage < len(chain.stages)
+        and chain.stages[action.stage].role in roles
+        and reviewer != action.requested_by
+    )
 
 
 def sign_action(

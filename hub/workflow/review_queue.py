@@ -25,12 +25,23 @@ async def review_queue(scope: Scope, limit: int = 200) -> list[ReviewRoundDoc]:
     # `$eq` equalities: the embedded store serves them from the (tenant, status, …) index;
     # plain ones made it test every story of the tenant (hub/store/cursor.py)
     stories = (
-        await StoryDoc.find({"tenant": cursors.eq(scope.tenant), "status": cursors.eq(StoryStatus.IN_REVIEW.value)})
+        await StoryDoc.find(
+            {"tenant": cursors.eq(scope.tenant), "status": cursors.eq(StoryStatus.IN_REVIEW.value)}
+        )
         .limit(limit)
         .to_list()
     )
     # the stories' rounds in one read, not one per story
-    stored = {d.id: d for d in await ReviewRoundDoc.find({"tenant": scope.tenant, "_id": {"$in": [s.id for s in stories]}}).to_list()} if stories else {}
+    stored = (
+        {
+            d.id: d
+            for d in await ReviewRoundDoc.find(
+                {"tenant": scope.tenant, "_id": {"$in": [s.id for s in stories]}}
+            ).to_list()
+        }
+        if stories
+        else {}
+    )
     out = []
     for story in stories:
         rnd = await current_from(scope.tenant, story.id, story, stored.get(story.id))

@@ -122,17 +122,31 @@ def to_domain(doc: ReviewRoundDoc) -> ReviewRound:
         SignOff(**{**v, "decision": Decision(v["decision"])})
         for _, v in sorted(doc.signoffs.items())
     )
-    return ReviewRound(chain=chains.to_domain(doc.chain), revision=doc.revision, content_hash=doc.content_hash,
-                       stage_index=doc.stage_index, status=RoundStatus(doc.status), signoffs=signoffs,
-                       return_reason=doc.return_reason)  # fmt: skip
+    return ReviewRound(
+        chain=chains.to_domain(doc.chain),
+        revision=doc.revision,
+        content_hash=doc.content_hash,
+        stage_index=doc.stage_index,
+        status=RoundStatus(doc.status),
+        signoffs=signoffs,
+        return_reason=doc.return_reason,
+    )
 
 
 def _fields(rnd: ReviewRound) -> dict[str, Any]:
     return {
-        "chain": chains.snapshot(rnd.chain), "revision": rnd.revision, "content_hash": rnd.content_hash,
-        "stage_index": rnd.stage_index, "status": rnd.status.value, "return_reason": rnd.return_reason, "updated_at": now_ms(),
-        "signoffs": {f"{i:03d}": {**asdict(s), "decision": s.decision.value} for i, s in enumerate(rnd.signoffs)},
-    }  # fmt: skip
+        "chain": chains.snapshot(rnd.chain),
+        "revision": rnd.revision,
+        "content_hash": rnd.content_hash,
+        "stage_index": rnd.stage_index,
+        "status": rnd.status.value,
+        "return_reason": rnd.return_reason,
+        "updated_at": now_ms(),
+        "signoffs": {
+            f"{i:03d}": {**asdict(s), "decision": s.decision.value}
+            for i, s in enumerate(rnd.signoffs)
+        },
+    }
 
 
 async def round_of(tenant: str, story_id: str) -> ReviewRoundDoc | None:
@@ -141,9 +155,13 @@ async def round_of(tenant: str, story_id: str) -> ReviewRoundDoc | None:
 
 
 async def store_round(
-    tenant: str, story_id: str, rnd: ReviewRound | None, expected_seq: int | None,
-    entry: pending.Pending | None = None, **extra: Any,
-) -> ReviewRoundDoc:  # fmt: skip
+    tenant: str,
+    story_id: str,
+    rnd: ReviewRound | None,
+    expected_seq: int | None,
+    entry: pending.Pending | None = None,
+    **extra: Any,
+) -> ReviewRoundDoc:
     """Write the round (and `extra` fields) if it is still at `expected_seq` (None: a new
     round, replacing the old one but for audit entries it still carries), with the
     change's audit `entry` (then `settle` it)."""
@@ -154,28 +172,39 @@ async def store_round(
         await audited_upsert(ReviewRoundDoc, {"_id": story_id, "tenant": tenant}, body, entry)
         return doc
     stored = await audited_update(
-        ReviewRoundDoc, {"_id": story_id, "tenant": tenant, "seq": expected_seq},
-        {"$set": {**fields, "seq": expected_seq + 1, "updated_at": now_ms()}}, entry,
-    )  # fmt: skip
+        ReviewRoundDoc,
+        {"_id": story_id, "tenant": tenant, "seq": expected_seq},
+        {"$set": {**fields, "seq": expected_seq + 1, "updated_at": now_ms()}},
+        entry,
+    )
     if stored is None:  # another reviewer acted at the same moment
         raise HubError(ReviewCodes.NOT_IN_REVIEW, status="changed")
     return pending.without(stored, entry) if entry is not None else stored
 
 
 def _story_details(story: StoryDoc, details: dict[str, Any]) -> dict[str, Any]:
-    return {"version": story.version, "status": str(story.status.value), "content_hash": story.content_hash,
-            "revision": story.revision, **details}  # fmt: skip
+    return {
+        "version": story.version,
+        "status": str(story.status.value),
+        "content_hash": story.content_hash,
+        "revision": story.revision,
+        **details,
+    }
 
 
 async def audit(scope: Scope, action: str, story: StoryDoc, **details: Any) -> None:
     """An audit entry about the story with actor, version and content hash (and `details`),
     appended on its own (for changes that carry none)."""
-    await record(scope.tenant, scope.actor, action, "story", story.id, _story_details(story, details))
+    await record(
+        scope.tenant, scope.actor, action, "story", story.id, _story_details(story, details)
+    )
 
 
 async def entry(scope: Scope, action: str, story: StoryDoc, **details: Any) -> pending.Pending:
     """The same entry, to be carried in the change's write (`_store`) and then `settle`d."""
-    return await pending.prepare(scope.tenant, scope.actor, action, "story", story.id, _story_details(story, details))
+    return await pending.prepare(
+        scope.tenant, scope.actor, action, "story", story.id, _story_details(story, details)
+    )
 
 
 async def settle(story_id: str, carried: pending.Pending) -> None:
@@ -215,9 +244,19 @@ async def current_from(
     ):
         return doc
     moved = after_edit(to_domain(doc), story.revision, story.content_hash)
-    carried = await pending.prepare(tenant, story.updated_by, "story.review.reenter", "story", story_id,
-                                    {"stage": moved.chain.stages[moved.stage_index].key, "revision": story.revision,
-                                     "content_hash": story.content_hash, "version": story.version})  # fmt: skip
+    carried = await pending.prepare(
+        tenant,
+        story.updated_by,
+        "story.review.reenter",
+        "story",
+        story_id,
+        {
+            "stage": moved.chain.stages[moved.stage_index].key,
+            "revision": story.revision,
+            "content_hash": story.content_hash,
+            "version": story.version,
+        },
+    )
     try:
         stored = await store_round(tenant, story_id, moved, doc.seq, carried, handed_over=False)
     except HubError:  # someone else synced it first
@@ -237,7 +276,9 @@ async def chain_for(
 ) -> tuple[ReviewChain, bool]:
     """The tenant's chain for this story (and whether a configured one applied)."""
     configured = await chains.domain_chains(tenant)
-    chosen = choose_chain(configured, story.column_id, story.channels or list(default_channels), str(story.type))
+    chosen = choose_chain(
+        configured, story.column_id, story.channels or list(default_channels), str(story.type)
+    )
     if chosen.id == "default" and not any(c.id == "default" for c in configured):
         return DEFAULT_CHAIN, False
     return chosen, True
@@ -263,8 +304,13 @@ async def submit_for_review(
         if existing
         else {}
     )
-    carried = await entry(repo.scope, "story.review.submit", doc, chain=rnd.chain.name,
-                          stage=rnd.chain.stages[rnd.stage_index].key)  # fmt: skip
+    carried = await entry(
+        repo.scope,
+        "story.review.submit",
+        doc,
+        chain=rnd.chain.name,
+        stage=rnd.chain.stages[rnd.stage_index].key,
+    )
     stored = await store_round(repo.scope.tenant, story_id, rnd, None, carried, **keep)
     await settle(story_id, carried)
     await announce(
@@ -309,10 +355,16 @@ async def sign_off(
     if last and decision == Decision.APPROVE:
         check_proof_rounds(rnd.chain, await proof_rounds_completed(scope.tenant, story_id))
     signed = sign(
-        rnd, reviewer=scope.actor or "", roles=review_roles(principal), decision=decision,
-        current_revision=story.revision, current_hash=story.content_hash, opinion=opinion, at=now_ms(),
+        rnd,
+        reviewer=scope.actor or "",
+        roles=review_roles(principal),
+        decision=decision,
+        current_revision=story.revision,
+        current_hash=story.content_hash,
+        opinion=opinion,
+        at=now_ms(),
         findings=found,
-    )  # fmt: skip
+    )
     stage = rnd.chain.stages[rnd.stage_index]
     extra = (
         {"publish_at": publish_at}
@@ -320,7 +372,9 @@ async def sign_off(
         else {}
     )
     action = "story.review.return" if decision == Decision.RETURN else "story.review.approve"
-    carried = await entry(scope, action, story, stage=stage.key, stage_name=stage.name, opinion=opinion)
+    carried = await entry(
+        scope, action, story, stage=stage.key, stage_name=stage.name, opinion=opinion
+    )
     stored = await store_round(scope.tenant, story_id, signed, existing.seq, carried, **extra)
     await settle(story_id, carried)
     if signed.status == RoundStatus.APPROVED:
@@ -393,8 +447,14 @@ async def hold(
     data = {"from": story.status.value, "to": status.value, "publish_at": rnd.publish_at}
     story = await repo.emit(story.id, story.version, EVENT_SCHEDULE, data, {"status": status.value})
     if status == StoryStatus.SCHEDULED and rnd.publish_at:
-        await queue.enqueue(repo.scope.tenant, SCHEDULER, "story.publish_at", f"{story.id}:{rnd.publish_at}:{rnd.seq}",
-                            {"story_id": story.id, "publish_at": rnd.publish_at}, ready_at=rnd.publish_at)  # fmt: skip
+        await queue.enqueue(
+            repo.scope.tenant,
+            SCHEDULER,
+            "story.publish_at",
+            f"{story.id}:{rnd.publish_at}:{rnd.seq}",
+            {"story_id": story.id, "publish_at": rnd.publish_at},
+            ready_at=rnd.publish_at,
+        )
     return story
 
 

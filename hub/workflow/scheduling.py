@@ -43,9 +43,12 @@ log = structlog.get_logger(__name__)
 
 
 async def schedule(
-    repo: StoryRepository, story_id: str, at: int | None, embargo_until: int | None = None,
+    repo: StoryRepository,
+    story_id: str,
+    at: int | None,
+    embargo_until: int | None = None,
     before_approval: ApprovalCheck | None = None,
-) -> tuple[StoryDoc, ReviewRoundDoc]:  # fmt: skip
+) -> tuple[StoryDoc, ReviewRoundDoc]:
     """定时发布: publish at `at` (ms) once approved; None cancels (the story stays approved,
     held, until scheduled again or approved directly). Rescheduling replaces the time.
     Scheduling an approved (held) story commits its hand-over: `before_approval` may refuse
@@ -76,7 +79,9 @@ async def schedule(
             data.pop("embargo_until", None)
             data.update({"embargo_until": extra["embargo_until"]} if extra["embargo_until"] else {})
         await before_approval(await repo.revision(story_id, story.revision), data)
-    if rnd.status == RoundStatus.APPROVED:  # two writes (round, then the story's hold): audited after both
+    if (
+        rnd.status == RoundStatus.APPROVED
+    ):  # two writes (round, then the story's hold): audited after both
         stored = await store_round(scope.tenant, story_id, None, rnd.seq, **extra)
         story = await hold(
             repo, story, StoryStatus.SCHEDULED if at else StoryStatus.APPROVED, stored
@@ -102,8 +107,13 @@ async def set_embargo(repo: StoryRepository, story_id: str, until: int | None) -
     rnd = await current(scope.tenant, story_id, story)
     if rnd is None or rnd.status == RoundStatus.RETURNED:
         raise HubError(ReviewCodes.NOT_SCHEDULABLE, status=story.status.value)
-    if rnd.handed_over:  # distribution has the approval: move its embargo where every send re-checks it
-        if rnd.status != RoundStatus.APPROVED or story.status not in (StoryStatus.APPROVED, StoryStatus.PUBLISHED):
+    if (
+        rnd.handed_over
+    ):  # distribution has the approval: move its embargo where every send re-checks it
+        if rnd.status != RoundStatus.APPROVED or story.status not in (
+            StoryStatus.APPROVED,
+            StoryStatus.PUBLISHED,
+        ):
             raise HubError(ReviewCodes.NOT_SCHEDULABLE, status=story.status.value)
         await repo.move_embargo(story_id, until)
     carried = await entry(scope, "story.embargo", story, embargo_until=until)
@@ -112,7 +122,9 @@ async def set_embargo(repo: StoryRepository, story_id: str, until: int | None) -
     return stored
 
 
-async def publish_due(job: JobDoc, before_approval: ApprovalCheck | None = None) -> dict[str, object]:
+async def publish_due(
+    job: JobDoc, before_approval: ApprovalCheck | None = None
+) -> dict[str, object]:
     """The scheduled time has come: emit the approval distribution handles, if the story is
     still scheduled for this time with the approved content; otherwise log and skip.
 
@@ -146,11 +158,11 @@ async def publish_due(job: JobDoc, before_approval: ApprovalCheck | None = None)
             await before_approval(await repo.revision(story_id, story.revision), data)
         except HubError as exc:
             return await _refused_when_due(repo, story, rnd, at, exc)
-    story = await repo.set_status(
-        story_id, story.version, StoryStatus.APPROVED, data
-    )
+    story = await repo.set_status(story_id, story.version, StoryStatus.APPROVED, data)
     carried = await entry(scope, "story.schedule.published", story, publish_at=at)
-    await store_round(tenant, story_id, None, rnd.seq, carried, handed_over=True, correction_note=None)
+    await store_round(
+        tenant, story_id, None, rnd.seq, carried, handed_over=True, correction_note=None
+    )
     await settle(story_id, carried)
     await announce(scope, "review.published", story_id, publish_at=at)
     return {"approved": story_id}
@@ -161,12 +173,35 @@ async def _refused_when_due(
 ) -> dict[str, object]:
     """A due hand-over a channel refuses: held `approved`, schedule spent, audited, announced."""
     scope = repo.scope
-    problems = exc.details.get("problems") or [{"code": exc.code, "message_zh": exc.message_zh, "message_en": exc.message_en}]
-    log.warning("review.schedule_refused", story=story.id, publish_at=at, code=exc.code, problems=len(problems))
+    problems = exc.details.get("problems") or [
+        {"code": exc.code, "message_zh": exc.message_zh, "message_en": exc.message_en}
+    ]
+    log.warning(
+        "review.schedule_refused",
+        story=story.id,
+        publish_at=at,
+        code=exc.code,
+        problems=len(problems),
+    )
     stored = await store_round(scope.tenant, story.id, None, rnd.seq, publish_at=None)
     story = await hold(repo, story, StoryStatus.APPROVED, stored)
-    await audit(scope, "story.schedule.refused", story, publish_at=at, code=exc.code, reason=exc.message_zh, problems=problems)
-    await announce(scope, "review.schedule_refused", story.id, publish_at=at, code=exc.code, reason=exc.message_zh)
+    await audit(
+        scope,
+        "story.schedule.refused",
+        story,
+        publish_at=at,
+        code=exc.code,
+        reason=exc.message_zh,
+        problems=problems,
+    )
+    await announce(
+        scope,
+        "review.schedule_refused",
+        story.id,
+        publish_at=at,
+        code=exc.code,
+        reason=exc.message_zh,
+    )
     return {"refused": exc.code, "problems": len(problems)}
 
 

@@ -60,15 +60,28 @@ async def save(
         clean.append(
             {"text": text, "level": level, "suggestion": w.get("suggestion"), "note": w.get("note")}
         )
-    doc = WordListDoc(id=scope.tenant, tenant=scope.tenant, words=clean,
-                      allowed_sources=[s.strip() for s in allowed_sources if s.strip()], updated_by=scope.actor)  # fmt: skip
-    carried = await pending.prepare(scope.tenant, scope.actor, "review.word_list.save", "word_list", scope.tenant,
-                                    {"words": len(clean), "allowed_sources": len(doc.allowed_sources)})  # fmt: skip
+    doc = WordListDoc(
+        id=scope.tenant,
+        tenant=scope.tenant,
+        words=clean,
+        allowed_sources=[s.strip() for s in allowed_sources if s.strip()],
+        updated_by=scope.actor,
+    )
+    carried = await pending.prepare(
+        scope.tenant,
+        scope.actor,
+        "review.word_list.save",
+        "word_list",
+        scope.tenant,
+        {"words": len(clean), "allowed_sources": len(doc.allowed_sources)},
+    )
     await _replace(WordListDoc, doc, carried)
     return doc
 
 
-async def _replace(model: type[TenantDocument], doc: TenantDocument, carried: pending.Pending) -> None:
+async def _replace(
+    model: type[TenantDocument], doc: TenantDocument, carried: pending.Pending
+) -> None:
     """Store `doc` in place of the one with its id (an upsert), with the change's audit
     entry in the same write (entries the old one still carries stay); then append it."""
     body = doc.model_dump(by_alias=True, mode="json", exclude={"id", *CARRIED_FIELDS})
@@ -94,7 +107,10 @@ class FindingAckDoc(TenantDocument, AuditPendingFields):
 
     class Settings:
         name = "finding_acks"
-        indexes: ClassVar[list[Any]] = [pending_index(), IndexModel([("tenant", 1), ("story_id", 1)])]
+        indexes: ClassVar[list[Any]] = [
+            pending_index(),
+            IndexModel([("tenant", 1), ("story_id", 1)]),
+        ]
 
 
 _default_manager: ChannelManager | None = None
@@ -143,10 +159,17 @@ def _keyed(found: sdk.Finding, texts: Mapping[str, str]) -> Finding:
             + text[found.end : found.end + CONTEXT]
         )
     return Finding(
-        code=found.code, message=found.message_zh, message_en=found.message_en, blocking=found.blocking,
-        field=found.field, start=found.start, end=found.end, match=found.match, suggestion=found.suggestion,
+        code=found.code,
+        message=found.message_zh,
+        message_en=found.message_en,
+        blocking=found.blocking,
+        field=found.field,
+        start=found.start,
+        end=found.end,
+        match=found.match,
+        suggestion=found.suggestion,
         key=finding_key(found.code, found.field, found.match, context),
-    )  # fmt: skip
+    )
 
 
 CONTEXT = 6  # characters either side of a match that belong to its key
@@ -158,8 +181,14 @@ async def findings(pm: ChannelManager, tenant: str, story: StoryDoc) -> list[Fin
     the same surroundings) are numbered so each stays distinct."""
     doc = await get(tenant)
     content = story.content()
-    data = story_input(content, tenant=tenant, story_id=story.id, revision_id=RevisionDoc.make_id(story.id, story.revision),
-                       revision_number=story.revision, metadata=content.metadata)  # fmt: skip
+    data = story_input(
+        content,
+        tenant=tenant,
+        story_id=story.id,
+        revision_id=RevisionDoc.make_id(story.id, story.revision),
+        revision_number=story.revision,
+        metadata=content.metadata,
+    )
     texts = field_texts(content, await asset_texts(tenant, content))
     raw = run_checks(pm, data, check_config(tenant, doc, texts))
     acks = {
@@ -184,7 +213,11 @@ ASSET_TEXTS = ("caption", "alt", "title", "credit", "copyright")
 
 async def asset_texts(tenant: str, content: Any) -> dict[str, dict[str, str | None]]:
     """What readers see of the story's media (captions, alt texts …), by asset id."""
-    ids = list(dict.fromkeys([*([content.cover_asset_id] if content.cover_asset_id else []), *content.asset_ids]))
+    ids = list(
+        dict.fromkeys(
+            [*([content.cover_asset_id] if content.cover_asset_id else []), *content.asset_ids]
+        )
+    )
     if not ids:
         return {}
     found = await AssetRepository(Scope(tenant, "review", public_only=False)).get_many(ids)
@@ -199,10 +232,30 @@ async def acknowledge(
     if found is None:
         raise HubError(ReviewCodes.FINDING_NOT_FOUND, key=key)
     check_acknowledge(found, roles, note)
-    ack = FindingAckDoc(id=f"{story.id}:{key}", tenant=scope.tenant, story_id=story.id, key=key, note=note.strip(),
-                        by=scope.actor, content_hash=story.content_hash, blocking=found.blocking)  # fmt: skip
-    carried = await pending.prepare(scope.tenant, scope.actor, "story.finding.acknowledge", "story", story.id,
-                                    {"key": key, "code": found.code, "blocking": found.blocking, "note": note.strip(),
-                                     "content_hash": story.content_hash, "version": story.version})  # fmt: skip
+    ack = FindingAckDoc(
+        id=f"{story.id}:{key}",
+        tenant=scope.tenant,
+        story_id=story.id,
+        key=key,
+        note=note.strip(),
+        by=scope.actor,
+        content_hash=story.content_hash,
+        blocking=found.blocking,
+    )
+    carried = await pending.prepare(
+        scope.tenant,
+        scope.actor,
+        "story.finding.acknowledge",
+        "story",
+        story.id,
+        {
+            "key": key,
+            "code": found.code,
+            "blocking": found.blocking,
+            "note": note.strip(),
+            "content_hash": story.content_hash,
+            "version": story.version,
+        },
+    )
     await _replace(FindingAckDoc, ack, carried)
     return replace(found, resolved=True, acknowledged_by=scope.actor)

@@ -48,9 +48,16 @@ def ebd_xml(f: Mapping[str, Any]) -> bytes:
         related = _sub(ebm, "RelatedEBM")
         _sub(related, "EBMID", f["related_ebm_id"])
     basic = _sub(ebm, "MsgBasicInfo")
-    for tag, key in (("MsgType", "msg_type"), ("SenderName", "sender_name"), ("SenderCode", "sender_code"),
-                     ("SentTime", "sent_time"), ("EventType", "event_type"), ("Severity", "severity"),
-                     ("StartTime", "start_time"), ("EndTime", "end_time")):  # fmt: skip
+    for tag, key in (
+        ("MsgType", "msg_type"),
+        ("SenderName", "sender_name"),
+        ("SenderCode", "sender_code"),
+        ("SentTime", "sent_time"),
+        ("EventType", "event_type"),
+        ("Severity", "severity"),
+        ("StartTime", "start_time"),
+        ("EndTime", "end_time"),
+    ):
         _sub(basic, tag, f.get(key, ""))
     content = _sub(ebm, "MsgContent")
     _sub(content, "LanguageCode", f.get("language_code", "zho"))

@@ -13,10 +13,17 @@ _IMG = re.compile(r"<img\b([^>]*)>", re.IGNORECASE)
 _ATTR = re.compile(r'([\w-]+)="([^"]*)"')
 
 METADATA_LABELS = (
-    ("index_no", "索引号"), ("topic", "主题分类"), ("issuing_agency", "发文机关"),
-    ("written_date", "成文日期"), ("title", "标题"), ("document_number", "发文字号"),
-    ("publish_date", "发布日期"), ("keywords", "主题词"), ("disclosure", "公开属性"), ("validity", "有效性"),
-)  # fmt: skip
+    ("index_no", "索引号"),
+    ("topic", "主题分类"),
+    ("issuing_agency", "发文机关"),
+    ("written_date", "成文日期"),
+    ("title", "标题"),
+    ("document_number", "发文字号"),
+    ("publish_date", "发布日期"),
+    ("keywords", "主题词"),
+    ("disclosure", "公开属性"),
+    ("validity", "有效性"),
+)
 
 
 def with_alt_text(body: str, assets: Sequence[Asset]) -> str:
@@ -54,6 +61,6 @@ def render_page(fields: Mapping[str, Any], body: str, language: str = "zh-CN") -
         f'<!DOCTYPE html><html lang="{escape(language)}"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title></head>'
         f"<body><main><h1>{title}</h1>{notice}"
-        f'<table><caption>政府信息公开目录信息</caption><tbody>{"".join(rows)}</tbody></table>'
+        f"<table><caption>政府信息公开目录信息</caption><tbody>{''.join(rows)}</tbody></table>"
         f"<article>{body}</article></main></body></html>"
     )

@@ -35,10 +35,13 @@ DEFAULTS: dict[str, Any] = {
     "edition_name": "手机报",
     "footer": "回复TD退订",
     "limits": {
-        "segment_chars": 70, "concat_segment_chars": 67,
-        "story_max_segments": 2, "edition_max_segments": 10, "edition_max_stories": 8,
+        "segment_chars": 70,
+        "concat_segment_chars": 67,
+        "story_max_segments": 2,
+        "edition_max_segments": 10,
+        "edition_max_stories": 8,
     },
-}  # fmt: skip
+}
 
 
 def segments(text: str, limits: Mapping[str, Any]) -> int:
@@ -58,12 +61,24 @@ def digest(story: StoryInput, max_chars: int) -> str:
 def describe() -> ChannelInfo:
     """The 手机报 channel."""
     return ChannelInfo(
-        name=NAME, title_zh="手机报", title_en="SMS digest", transport=TransportKind.FILE_DROP,
-        capabilities=frozenset({Capability.TEXT, Capability.EDITIONS, Capability.RETRACT, Capability.METRICS}),
-        defaults=DEFAULTS, version="0.1.0", overridable=("text",),
-        config_schema={"type": "object", "properties": {
-            "transport": {"type": "object", "required": ["directory"]}, "limits": {"type": "object"}}},
-    )  # fmt: skip
+        name=NAME,
+        title_zh="手机报",
+        title_en="SMS digest",
+        transport=TransportKind.FILE_DROP,
+        capabilities=frozenset(
+            {Capability.TEXT, Capability.EDITIONS, Capability.RETRACT, Capability.METRICS}
+        ),
+        defaults=DEFAULTS,
+        version="0.1.0",
+        overridable=("text",),
+        config_schema={
+            "type": "object",
+            "properties": {
+                "transport": {"type": "object", "required": ["directory"]},
+                "limits": {"type": "object"},
+            },
+        },
+    )
 
 
 @hookimpl
@@ -84,31 +99,48 @@ def validate(variant: Variant, config: Mapping[str, Any]) -> list[Problem]:
     budget = limits["edition_max_segments"] if edition else limits["story_max_segments"]
     n = segments(text, limits)
     if n > budget:
-        found.append(problem(
-            "SMS_TOO_MANY_SEGMENTS", "text",
-            f"{'本期手机报' if edition else '短信摘要'}需 {n} 条短信,上限 {budget} 条,请删减约 "
-            f"{len(text) - budget * limits['concat_segment_chars']} 字。",
-            f"needs {n} SMS segments, limit {budget}.",
-        ))  # fmt: skip
+        found.append(
+            problem(
+                "SMS_TOO_MANY_SEGMENTS",
+                "text",
+                f"{'本期手机报' if edition else '短信摘要'}需 {n} 条短信,上限 {budget} 条,请删减约 "
+                f"{len(text) - budget * limits['concat_segment_chars']} 字。",
+                f"needs {n} SMS segments, limit {budget}.",
+            )
+        )
     if edition and len(variant.get("story_ids") or []) > limits["edition_max_stories"]:
-        found.append(problem("SMS_EDITION_TOO_MANY_STORIES", "story_ids",
-                             f"每期最多 {limits['edition_max_stories']} 条稿件。", "too many stories in one edition."))  # fmt: skip
+        found.append(
+            problem(
+                "SMS_EDITION_TOO_MANY_STORIES",
+                "story_ids",
+                f"每期最多 {limits['edition_max_stories']} 条稿件。",
+                "too many stories in one edition.",
+            )
+        )
     return found
 
 
 @hookimpl
-def assemble_edition(variants: Sequence[Variant], config: Mapping[str, Any], edition_date: str) -> Variant:
+def assemble_edition(
+    variants: Sequence[Variant], config: Mapping[str, Any], edition_date: str
+) -> Variant:
     """The day's edition: header, numbered digests, footer."""
     lines = [f"【{config['edition_name']}】{edition_date}"]
     lines += [f"{i}. {v.get('text')}" for i, v in enumerate(variants, start=1)]
     lines.append(config["footer"])
     first = variants[0] if variants else None
     return Variant(
-        channel=NAME, story_id=f"edition-{edition_date}", revision_id="+".join(v.revision_id for v in variants),
-        fields={"kind": "edition", "edition_date": edition_date, "text": "\n".join(lines),
-                "story_ids": [v.story_id for v in variants]},
+        channel=NAME,
+        story_id=f"edition-{edition_date}",
+        revision_id="+".join(v.revision_id for v in variants),
+        fields={
+            "kind": "edition",
+            "edition_date": edition_date,
+            "text": "\n".join(lines),
+            "story_ids": [v.story_id for v in variants],
+        },
         tenant=first.tenant if first else "",
-    )  # fmt: skip
+    )
 
 
 @hookimpl
@@ -131,7 +163,9 @@ async def fetch_metrics(delivery: DeliveryResult, transport: FileDrop) -> Metric
         receipt = json.loads(raw)
         delivered, sent = int(receipt["delivered"]), int(receipt.get("sent", receipt["delivered"]))
     except (ValueError, KeyError, TypeError) as exc:
-        raise TransientDeliveryError("手机报回执格式不对,稍后再取", f"unreadable receipt: {exc}") from exc
+        raise TransientDeliveryError(
+            "手机报回执格式不对,稍后再取", f"unreadable receipt: {exc}"
+        ) from exc
     return Metrics(views=delivered, details={"sent": sent, "delivered": delivered})
 
 
@@ -141,5 +175,8 @@ async def retract(delivery: DeliveryResult, transport: FileDrop, reason: str) ->
     removed = await transport.remove(delivery.external_id)
     state = StatusState.REMOVED
     note = reason if removed else f"{reason}(短信可能已发出,无法撤回)"
-    return DeliveryResult(delivery.external_id, PlatformStatus(state, reason_zh=note, final=True),
-                          details={"file_removed": removed})  # fmt: skip
+    return DeliveryResult(
+        delivery.external_id,
+        PlatformStatus(state, reason_zh=note, final=True),
+        details={"file_removed": removed},
+    )

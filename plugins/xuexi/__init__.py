@@ -72,12 +72,20 @@ def adoption_record(report: Mapping[str, Any]) -> AdoptionRecord:
         raise _refuse("adopted 应为 true 或 false", "adopted must be true or false")
     at = report.get("reported_at_ms") or 0
     if isinstance(at, bool) or not isinstance(at, int) or at < 0:
-        raise _refuse("reported_at_ms 应为毫秒时间戳(非负整数)", "reported_at_ms must be a non-negative integer (ms)")
+        raise _refuse(
+            "reported_at_ms 应为毫秒时间戳(非负整数)",
+            "reported_at_ms must be a non-negative integer (ms)",
+        )
     return AdoptionRecord(
-        item_id=str(report["item_id"]), adopted=report["adopted"], reported_at_ms=at, url=_text(report, "url"),
-        channel_name=_text(report, "column"), reason=_text(report, "reason"),
-        score=_count(report, "score"), views=_count(report, "views"),
-    )  # fmt: skip
+        item_id=str(report["item_id"]),
+        adopted=report["adopted"],
+        reported_at_ms=at,
+        url=_text(report, "url"),
+        channel_name=_text(report, "column"),
+        reason=_text(report, "reason"),
+        score=_count(report, "score"),
+        views=_count(report, "views"),
+    )
 
 
 def _count(report: Mapping[str, Any], key: str) -> int | None:
@@ -93,26 +101,47 @@ def _count(report: Mapping[str, Any], key: str) -> int | None:
 def describe() -> ChannelInfo:
     """The 学习强国 channel."""
     return ChannelInfo(
-        name=NAME, title_zh="学习强国", title_en="Xuexi Qiangguo", transport=TransportKind.PULL_FEED,
-        capabilities=frozenset({Capability.TEXT, Capability.IMAGES, Capability.RECEIVE_STATUS, Capability.RETRACT,
-                                Capability.CORRECT, Capability.METRICS}),
-        defaults=DEFAULTS, version="0.1.0", overridable=("title", "summary"),
-        config_schema={"type": "object", "properties": {"account_name": {"type": "string"},
-                                                        "limits": {"type": "object"}}},
-    )  # fmt: skip
+        name=NAME,
+        title_zh="学习强国",
+        title_en="Xuexi Qiangguo",
+        transport=TransportKind.PULL_FEED,
+        capabilities=frozenset(
+            {
+                Capability.TEXT,
+                Capability.IMAGES,
+                Capability.RECEIVE_STATUS,
+                Capability.RETRACT,
+                Capability.CORRECT,
+                Capability.METRICS,
+            }
+        ),
+        defaults=DEFAULTS,
+        version="0.1.0",
+        overridable=("title", "summary"),
+        config_schema={
+            "type": "object",
+            "properties": {"account_name": {"type": "string"}, "limits": {"type": "object"}},
+        },
+    )
 
 
 @hookimpl
 def render(story: StoryInput, config: Mapping[str, Any], overrides: Mapping[str, Any]) -> Variant:
     """A feed item: title, summary, HTML and text, 来源 and the approval that allowed it."""
     fields = {
-        "title": story.title, "summary": story.summary or "", "content_html": story.body,
-        "content_text": story.body_text, "authors": [story.byline] if story.byline else [],
+        "title": story.title,
+        "summary": story.summary or "",
+        "content_html": story.body,
+        "content_text": story.body_text,
+        "authors": [story.byline] if story.byline else [],
         "source_name": story.source.source_name or config.get("account_name") or "",
-        "reprint": story.source.reprint, "original_title": story.source.original_title,
-        "tags": list(story.tags), "date_published_ms": story.approved_at_ms,
-        "approved_by": story.approved_by, "revision_number": story.revision_number,
-    }  # fmt: skip
+        "reprint": story.source.reprint,
+        "original_title": story.source.original_title,
+        "tags": list(story.tags),
+        "date_published_ms": story.approved_at_ms,
+        "approved_by": story.approved_by,
+        "revision_number": story.revision_number,
+    }
     return make_variant(NAME, story, fields, overrides)
 
 
@@ -120,19 +149,44 @@ def render(story: StoryInput, config: Mapping[str, Any], overrides: Mapping[str,
 def validate(variant: Variant, config: Mapping[str, Any]) -> list[Problem]:
     """Title and summary limits, a real body, 来源 always, 原标题 for reprints (转载)."""
     limits = config["limits"]
-    found = compact([
-        required("XUEXI_TITLE_REQUIRED", "title", "标题", variant.get("title")),
-        too_long("XUEXI_TITLE_TOO_LONG", "title", "学习强国标题", variant.get("title"), limits["title_max"]),
-        too_long("XUEXI_SUMMARY_TOO_LONG", "summary", "摘要", variant.get("summary"), limits["summary_max"]),
-        required("XUEXI_SOURCE_REQUIRED", "source_name", "来源", variant.get("source_name")),
-    ])  # fmt: skip
+    found = compact(
+        [
+            required("XUEXI_TITLE_REQUIRED", "title", "标题", variant.get("title")),
+            too_long(
+                "XUEXI_TITLE_TOO_LONG",
+                "title",
+                "学习强国标题",
+                variant.get("title"),
+                limits["title_max"],
+            ),
+            too_long(
+                "XUEXI_SUMMARY_TOO_LONG",
+                "summary",
+                "摘要",
+                variant.get("summary"),
+                limits["summary_max"],
+            ),
+            required("XUEXI_SOURCE_REQUIRED", "source_name", "来源", variant.get("source_name")),
+        ]
+    )
     if len(variant.get("content_text") or "") < limits["body_min_chars"]:
-        found.append(problem("XUEXI_BODY_TOO_SHORT", "content_text",
-                             f"正文少于 {limits['body_min_chars']} 字,学习强国通常不予采用,请补充内容。",
-                             f"the body is shorter than {limits['body_min_chars']} characters."))  # fmt: skip
+        found.append(
+            problem(
+                "XUEXI_BODY_TOO_SHORT",
+                "content_text",
+                f"正文少于 {limits['body_min_chars']} 字,学习强国通常不予采用,请补充内容。",
+                f"the body is shorter than {limits['body_min_chars']} characters.",
+            )
+        )
     if variant.get("reprint") and not variant.get("original_title"):
-        found.append(problem("XUEXI_REPRINT_ORIGIN", "original_title", "转载稿件须注明原标题和来源。",
-                             "a reprint must name its original title."))  # fmt: skip
+        found.append(
+            problem(
+                "XUEXI_REPRINT_ORIGIN",
+                "original_title",
+                "转载稿件须注明原标题和来源。",
+                "a reprint must name its original title.",
+            )
+        )
     return found
 
 
@@ -141,24 +195,34 @@ def feed_item(variant: Variant) -> dict[str, Any]:
     f = variant.fields
     published = datetime.fromtimestamp((f.get("date_published_ms") or 0) / 1000, UTC).isoformat()
     return {
-        "id": f"{variant.story_id}", "title": f["title"], "summary": f.get("summary") or None,
-        "content_html": f["content_html"], "content_text": f["content_text"],
-        "authors": [{"name": a} for a in f.get("authors") or []], "tags": f.get("tags") or [],
+        "id": f"{variant.story_id}",
+        "title": f["title"],
+        "summary": f.get("summary") or None,
+        "content_html": f["content_html"],
+        "content_text": f["content_text"],
+        "authors": [{"name": a} for a in f.get("authors") or []],
+        "tags": f.get("tags") or [],
         "date_published": published,
         "_ronghub": {
-            "revision_id": variant.revision_id, "revision_number": f.get("revision_number"),
-            "source_name": f.get("source_name"), "approved_by": f.get("approved_by"),
+            "revision_id": variant.revision_id,
+            "revision_number": f.get("revision_number"),
+            "source_name": f.get("source_name"),
+            "approved_by": f.get("approved_by"),
             "content_sha256": hashlib.sha256(f["content_html"].encode()).hexdigest(),
         },
-    }  # fmt: skip
+    }
 
 
 @hookimpl
 async def deliver(variant: Variant, transport: PullFeed) -> DeliveryResult:
     """Put the item into the feed: submitted, waiting for the operators (ACCEPTED)."""
     url = await transport.put_item(variant.story_id, feed_item(variant))
-    return DeliveryResult(variant.story_id, PlatformStatus(StatusState.ACCEPTED), url=url,
-                          details={"revision_id": variant.revision_id})  # fmt: skip
+    return DeliveryResult(
+        variant.story_id,
+        PlatformStatus(StatusState.ACCEPTED),
+        url=url,
+        details={"revision_id": variant.revision_id},
+    )
 
 
 @hookimpl
@@ -168,9 +232,17 @@ def receive_status(delivery: DeliveryResult, report: Mapping[str, Any]) -> Platf
         return None
     record = adoption_record(report)
     if record.adopted:
-        return PlatformStatus(StatusState.LIVE, platform_code="adopted", final=True, details=asdict(record))
-    return PlatformStatus(StatusState.REJECTED, reason_zh=record.reason or "未被采用", reason_en="not adopted",
-                          platform_code="not_adopted", final=True, details=asdict(record))  # fmt: skip
+        return PlatformStatus(
+            StatusState.LIVE, platform_code="adopted", final=True, details=asdict(record)
+        )
+    return PlatformStatus(
+        StatusState.REJECTED,
+        reason_zh=record.reason or "未被采用",
+        reason_en="not adopted",
+        platform_code="not_adopted",
+        final=True,
+        details=asdict(record),
+    )
 
 
 @hookimpl
@@ -179,16 +251,24 @@ async def fetch_metrics(delivery: DeliveryResult) -> Metrics:
     the score and reads they gave). 学习强国 has no API to ask; the report is the source."""
     details = delivery.status.details
     adopted = delivery.status.platform_code == "adopted"
-    return Metrics(views=details.get("views") if adopted else None, adopted=adopted,
-                   score=(details.get("score") or 0) if adopted else 0, details={"submitted": 1})  # fmt: skip
+    return Metrics(
+        views=details.get("views") if adopted else None,
+        adopted=adopted,
+        score=(details.get("score") or 0) if adopted else 0,
+        details={"submitted": 1},
+    )
 
 
 @hookimpl
 async def retract(delivery: DeliveryResult, transport: PullFeed, reason: str) -> DeliveryResult:
     """Withdraw the feed item (operators see a tombstone and take it down)."""
     await transport.withdraw_item(delivery.external_id, reason)
-    return DeliveryResult(delivery.external_id, PlatformStatus(StatusState.REMOVED, reason_zh=reason, final=True),
-                          url=delivery.url, details=delivery.details)  # fmt: skip
+    return DeliveryResult(
+        delivery.external_id,
+        PlatformStatus(StatusState.REMOVED, reason_zh=reason, final=True),
+        url=delivery.url,
+        details=delivery.details,
+    )
 
 
 @hookimpl

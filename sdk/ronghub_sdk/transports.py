@@ -126,7 +126,9 @@ class FileDrop(Protocol):
 class ReadModel(Protocol):
     """The hub's own public read model (what the center's app reads), given by the engine."""
 
-    async def publish(self, tenant: str, story_id: str, revision_id: str, fields: Mapping[str, Any]) -> str:
+    async def publish(
+        self, tenant: str, story_id: str, revision_id: str, fields: Mapping[str, Any]
+    ) -> str:
         """Make this revision the published one for the app; returns its public URL."""
         ...
 

@@ -50,5 +50,7 @@ def wait_ready(demo: Demo, seconds: float = READY_SECONDS) -> None:
 @pytest.fixture(scope="module")
 def browser(demo: Demo) -> Iterator[Browser]:
     if not chromium_available():  # scripts/test installs it; say so rather than skip quietly
-        pytest.fail("chromium and chromedriver are missing: run scripts/test (it installs them with apt-get)")
+        pytest.fail(
+            "chromium and chromedriver are missing: run scripts/test (it installs them with apt-get)"
+        )
     yield from browser_for(demo.url)

@@ -30,7 +30,9 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 CHROMIUM = os.environ.get("RONGHUB_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("RONGHUB_CHROMEDRIVER", "/usr/bin/chromedriver")
-WAIT_SECONDS = 60.0  # an upper bound on a busy 2-core machine; waits end as soon as the page is ready
+WAIT_SECONDS = (
+    60.0  # an upper bound on a busy 2-core machine; waits end as soon as the page is ready
+)
 ARTIFACTS = Path(__file__).resolve().parents[1] / "output" / "console"
 AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 DESKTOP = (1280, 800)
@@ -48,14 +50,26 @@ class Browser:
         self.profile = tempfile.mkdtemp(prefix="ronghub-chromium-")
         options = webdriver.ChromeOptions()
         options.binary_location = CHROMIUM
-        for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     "--disable-dev-shm-usage", "--lang=zh-CN", f"--user-data-dir={self.profile}",
-                     f"--window-size={DESKTOP[0]},{DESKTOP[1]}"):
+        for flag in (
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            "--lang=zh-CN",
+            f"--user-data-dir={self.profile}",
+            f"--window-size={DESKTOP[0]},{DESKTOP[1]}",
+        ):
             options.add_argument(flag)
         options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
         options.add_experimental_option("prefs", {"intl.accept_languages": "zh-CN,zh"})
-        service = Service(CHROMEDRIVER, env={**os.environ, "LANGUAGE": "zh_CN:zh", "LANG": "zh_CN.UTF-8"})
+        service = Service(
+            CHROMEDRIVER, env={**os.environ, "LANGUAGE": "zh_CN:zh", "LANG": "zh_CN.UTF-8"}
+        )
         self.driver = webdriver.Chrome(service=service, options=options)
         self.driver.set_window_size(*DESKTOP)
         self.requests: list[dict[str, str]] = []  # every request seen so far: url, type
@@ -79,7 +93,9 @@ class Browser:
         try:
             return WebDriverWait(self.driver, seconds, poll_frequency=0.1).until(check)
         except Exception as exc:
-            raise AssertionError(f"timed out waiting for {what}; page text:\n{self.text()[:1500]}") from exc
+            raise AssertionError(
+                f"timed out waiting for {what}; page text:\n{self.text()[:1500]}"
+            ) from exc
 
     def find(self, css: str) -> WebElement:
         return self.wait(lambda: self._visible(css), f"element {css}")
@@ -97,7 +113,11 @@ class Browser:
             return ""
 
     def wait_text(self, text: str, css: str = "body", seconds: float = WAIT_SECONDS) -> None:
-        self.wait(lambda: any(text in el.text for el in self.driver.find_elements(By.CSS_SELECTOR, css)), f"text {text!r} in {css}", seconds)
+        self.wait(
+            lambda: any(text in el.text for el in self.driver.find_elements(By.CSS_SELECTOR, css)),
+            f"text {text!r} in {css}",
+            seconds,
+        )
 
     def _click(self, find: Callable[[], WebElement | None]) -> bool:
         """Find and click in one go: a live page may re-render between the two (then: again)."""
@@ -110,7 +130,10 @@ class Browser:
 
     def settled(self) -> None:
         """No page render in flight (the console marks <main aria-busy> while it renders)."""
-        self.wait(lambda: not self.driver.find_elements(By.CSS_SELECTOR, "main[aria-busy]"), "the page to settle")
+        self.wait(
+            lambda: not self.driver.find_elements(By.CSS_SELECTOR, "main[aria-busy]"),
+            "the page to settle",
+        )
 
     def click(self, css: str) -> None:
         self.settled()
@@ -168,10 +191,15 @@ class Browser:
         written = []
         for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
             self.driver.set_window_size(*size)
-            self.wait(lambda w=size[0]: self.driver.execute_script("return window.innerWidth") <= w, f"width {size[0]}")
+            self.wait(
+                lambda w=size[0]: self.driver.execute_script("return window.innerWidth") <= w,
+                f"width {size[0]}",
+            )
             if ready is not None:
                 self.wait(ready, f"{name} ready at {label}")
-            self.driver.execute_script("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0)")
+            self.driver.execute_script(
+                "document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0)"
+            )
             path = ARTIFACTS / f"{name}-{label}.png"
             self.driver.save_screenshot(str(path))
             written.append(path)
@@ -180,7 +208,11 @@ class Browser:
 
     def horizontal_overflow(self) -> int:
         """How many CSS pixels the page is wider than the window (0: no sideways scrolling)."""
-        return int(self.driver.execute_script("return document.documentElement.scrollWidth - window.innerWidth"))
+        return int(
+            self.driver.execute_script(
+                "return document.documentElement.scrollWidth - window.innerWidth"
+            )
+        )
 
     def drain_requests(self) -> list[dict[str, str]]:
         """Requests the browser sent since the last call (from the performance log)."""
@@ -189,7 +221,13 @@ class Browser:
             message = json.loads(entry["message"])["message"]
             method, params = message.get("method"), message.get("params", {})
             if method == "Network.requestWillBeSent":
-                fresh.append({"url": params["request"]["url"], "type": params.get("type", ""), "method": params["request"]["method"]})
+                fresh.append(
+                    {
+                        "url": params["request"]["url"],
+                        "type": params.get("type", ""),
+                        "method": params["request"]["method"],
+                    }
+                )
             elif method == "Network.webSocketCreated":
                 fresh.append({"url": params["url"], "type": "WebSocket", "method": "GET"})
         self.requests.extend(fresh)
@@ -198,8 +236,11 @@ class Browser:
     def foreign_requests(self) -> list[str]:
         self.drain_requests()
         hub = urlsplit(self.base_url).netloc
-        return [r["url"] for r in self.requests
-                if not r["url"].startswith(("data:", "blob:")) and urlsplit(r["url"]).netloc != hub]
+        return [
+            r["url"]
+            for r in self.requests
+            if not r["url"].startswith(("data:", "blob:")) and urlsplit(r["url"]).netloc != hub
+        ]
 
     def axe(self) -> list[dict[str, Any]]:
         """axe-core's WCAG 2 A/AA violations on the current page (labels, contrast, focus, ...)."""
@@ -214,14 +255,19 @@ class Browser:
 
     def tab_order(self, steps: int = 12) -> list[str]:
         """What Tab focuses, in order, from the top of the page: tag#id or text."""
-        self.driver.execute_script("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0)")
+        self.driver.execute_script(
+            "document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0)"
+        )
         body = self.driver.find_element(By.TAG_NAME, "body")
         body.send_keys("")  # focus the document
         seen = []
         for _ in range(steps):
             self.driver.switch_to.active_element.send_keys("\ue004")  # Tab
-            seen.append(self.driver.execute_script(
-                "const e = document.activeElement; return e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + ':' + (e.textContent || e.getAttribute('aria-label') || '').trim().slice(0, 12)"))
+            seen.append(
+                self.driver.execute_script(
+                    "const e = document.activeElement; return e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + ':' + (e.textContent || e.getAttribute('aria-label') || '').trim().slice(0, 12)"
+                )
+            )
         return seen
 
 
@@ -238,7 +284,11 @@ def check_page(browser: Browser, name: str, ready: Callable[[], Any] | None = No
     browser.screenshots(name, ready)
     browser.driver.set_window_size(*PHONE)
     try:
-        browser.wait(lambda: browser.horizontal_overflow() <= 0, f"{name}: no horizontal scrolling at phone width", 10)
+        browser.wait(
+            lambda: browser.horizontal_overflow() <= 0,
+            f"{name}: no horizontal scrolling at phone width",
+            10,
+        )
     finally:
         browser.driver.set_window_size(*DESKTOP)
     violations = browser.axe()

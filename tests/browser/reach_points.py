@@ -24,10 +24,17 @@ async def main() -> None:
     db = await connect(uri, settings.mongodb_db, timeout_s=30)
     try:
         for p in json.load(sys.stdin):
-            await record_point(tenant=settings.default_tenant, publication_id=f"{p['story_id']}:{p['channel']}:reach-test",
-                               story_id=p["story_id"], channel=p["channel"], slot=p["slot"], at_ms=p["at_ms"],
-                               previous=p["previous"], values=p["values"],
-                               story=StoryFacts(p["title"], p.get("column_id"), {"reporter": p["reporter"]}))  # fmt: skip
+            await record_point(
+                tenant=settings.default_tenant,
+                publication_id=f"{p['story_id']}:{p['channel']}:reach-test",
+                story_id=p["story_id"],
+                channel=p["channel"],
+                slot=p["slot"],
+                at_ms=p["at_ms"],
+                previous=p["previous"],
+                values=p["values"],
+                story=StoryFacts(p["title"], p.get("column_id"), {"reporter": p["reporter"]}),
+            )
     finally:
         await db.close()
 

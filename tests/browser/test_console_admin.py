@@ -54,11 +54,17 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     site = root / "site"
     dist = site / "ronghub_broken_demo-0.1.dist-info"
     dist.mkdir(parents=True)
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: ronghub-broken-demo\nVersion: 0.1\n", encoding="utf-8")
-    (dist / "entry_points.txt").write_text(f"[ronghub.channels]\n{BROKEN_PLUGIN} = ronghub_broken_demo_missing\n", encoding="utf-8")
+    (dist / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: ronghub-broken-demo\nVersion: 0.1\n", encoding="utf-8"
+    )
+    (dist / "entry_points.txt").write_text(
+        f"[ronghub.channels]\n{BROKEN_PLUGIN} = ronghub_broken_demo_missing\n", encoding="utf-8"
+    )
     # this checkout's hub first (the `ronghub` script beside the interpreter may belong to another one)
     path = os.pathsep.join(p for p in (str(REPO), str(site), os.environ.get("PYTHONPATH", "")) if p)
-    running = Demo(root / "data", extra_env={"PYTHONPATH": path, "RONGHUB_OUTBOUND_ALLOW_LOOPBACK": "true"})
+    running = Demo(
+        root / "data", extra_env={"PYTHONPATH": path, "RONGHUB_OUTBOUND_ALLOW_LOOPBACK": "true"}
+    )
     try:
         wait_ready(running)
         yield running
@@ -73,14 +79,24 @@ class ThreadedReceiver:
     def __init__(self) -> None:
         self.receiver = WebhookReceiver("")
         self.port = free_port()
-        self.server = uvicorn.Server(uvicorn.Config(self.receiver.app(), host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"))
+        self.server = uvicorn.Server(
+            uvicorn.Config(
+                self.receiver.app(),
+                host="127.0.0.1",
+                port=self.port,
+                log_level="warning",
+                lifespan="off",
+            )
+        )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> ThreadedReceiver:
         self.thread.start()
         deadline = time.monotonic() + 30
         while not self.server.started:  # a condition with an upper bound, not a guess
-            assert time.monotonic() < deadline and self.thread.is_alive(), "the webhook receiver did not start"
+            assert time.monotonic() < deadline and self.thread.is_alive(), (
+                "the webhook receiver did not start"
+            )
             time.sleep(0.02)
         return self
 
@@ -93,22 +109,37 @@ class ThreadedReceiver:
         return f"http://127.0.0.1:{self.port}/hook"
 
 
-def api(browser: Browser, query: str, variables: dict[str, Any] | None = None, username: str = "demo-admin") -> dict[str, Any]:
+def api(
+    browser: Browser,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    username: str = "demo-admin",
+) -> dict[str, Any]:
     """The administrator's colleague checking through the API what the UI did."""
     tokens = STATE.setdefault("tokens", {})
     if username not in tokens:
-        r = httpx.post(f"{browser.base_url}/oauth/token", data={"grant_type": "password", "username": username, "password": DEMO_PASSWORD})
+        r = httpx.post(
+            f"{browser.base_url}/oauth/token",
+            data={"grant_type": "password", "username": username, "password": DEMO_PASSWORD},
+        )
         assert r.status_code == 200, r.text
         tokens[username] = r.json()["access_token"]
-    r = httpx.post(f"{browser.base_url}/graphql", json={"query": query, "variables": variables or {}},
-                   headers={"authorization": f"Bearer {tokens[username]}"}, timeout=30)
+    r = httpx.post(
+        f"{browser.base_url}/graphql",
+        json={"query": query, "variables": variables or {}},
+        headers={"authorization": f"Bearer {tokens[username]}"},
+        timeout=30,
+    )
     body = r.json()
     assert not body.get("errors"), body
     return dict(body["data"])
 
 
 def password_grant(browser: Browser, username: str, password: str) -> int:
-    return httpx.post(f"{browser.base_url}/oauth/token", data={"grant_type": "password", "username": username, "password": password}).status_code
+    return httpx.post(
+        f"{browser.base_url}/oauth/token",
+        data={"grant_type": "password", "username": username, "password": password},
+    ).status_code
 
 
 def tick(browser: Browser, css: str, on: bool = True) -> None:
@@ -124,7 +155,9 @@ def row(browser: Browser, css: str) -> Any:
     return browser.find(css)
 
 
-def test_admin_creates_a_user_changes_roles_resets_the_password_and_disables(browser: Browser) -> None:
+def test_admin_creates_a_user_changes_roles_resets_the_password_and_disables(
+    browser: Browser,
+) -> None:
     browser.sign_in("demo-admin")
     browser.click_text("管理", "a")
     browser.wait_text("demo-reporter1", "table")
@@ -151,7 +184,10 @@ def test_admin_creates_a_user_changes_roles_resets_the_password_and_disables(bro
     browser.fill("#reset-pass", "second password 2")
     browser.click("#reset button[type=submit]")
     browser.wait_text("密码已重置", "#toast")
-    assert password_grant(browser, name, "second password 2") == 200 and password_grant(browser, name, "first password 1") != 200
+    assert (
+        password_grant(browser, name, "second password 2") == 200
+        and password_grant(browser, name, "first password 1") != 200
+    )
     browser.click("#disable-user")
     browser.wait_text("账号已停用", "#toast")
     browser.wait_text("已停用", f'tr[data-user="{name}"]')
@@ -168,7 +204,10 @@ def test_admin_defines_edits_and_deletes_a_review_chain(browser: Browser) -> Non
     chain = f"快讯两审 {STAMP}"
     browser.fill("#ch-name", chain)
     browser.click('[data-remove-stage="1"]')  # 初审 → 终审: the 复审 goes
-    browser.wait(lambda: len(browser.driver.find_elements(By.CSS_SELECTOR, "#stages li")) == 2, "two stages left")
+    browser.wait(
+        lambda: len(browser.driver.find_elements(By.CSS_SELECTOR, "#stages li")) == 2,
+        "two stages left",
+    )
     browser.fill("#st-name-1", "签发")
     Select(browser.find("#st-role-1")).select_by_value("chief_editor")
     tick(browser, "input[name=ch-type][value=article]")
@@ -179,24 +218,51 @@ def test_admin_defines_edits_and_deletes_a_review_chain(browser: Browser) -> Non
     browser.click("#chain button[type=submit]")
     browser.wait_text("审核流程已创建", "#toast")
     row(browser, f'tr[data-chain="{chain}"]')
-    found = [c for c in api(browser, "{ reviewChains { id name stages { name role } types channels takedownStage proofRounds } }")["reviewChains"] if c["name"] == chain]
-    assert found and found[0]["stages"] == [{"name": "初审", "role": "reviewer:first"}, {"name": "签发", "role": "chief_editor"}]
-    assert found[0]["types"] == ["article"] and found[0]["channels"] == ["app"] and found[0]["takedownStage"] == 0 and found[0]["proofRounds"] == 1
+    found = [
+        c
+        for c in api(
+            browser,
+            "{ reviewChains { id name stages { name role } types channels takedownStage proofRounds } }",
+        )["reviewChains"]
+        if c["name"] == chain
+    ]
+    assert found and found[0]["stages"] == [
+        {"name": "初审", "role": "reviewer:first"},
+        {"name": "签发", "role": "chief_editor"},
+    ]
+    assert (
+        found[0]["types"] == ["article"]
+        and found[0]["channels"] == ["app"]
+        and found[0]["takedownStage"] == 0
+        and found[0]["proofRounds"] == 1
+    )
     browser.click(f'tr[data-chain="{chain}"] a')
-    browser.wait(lambda: browser.find("#ch-name").get_attribute("value") == chain, "the chain in the form")
+    browser.wait(
+        lambda: browser.find("#ch-name").get_attribute("value") == chain, "the chain in the form"
+    )
     browser.fill("#ch-name", chain + " 改")
     browser.click("#add-stage")
-    browser.wait(lambda: len(browser.driver.find_elements(By.CSS_SELECTOR, "#stages li")) == 3, "a third stage")
+    browser.wait(
+        lambda: len(browser.driver.find_elements(By.CSS_SELECTOR, "#stages li")) == 3,
+        "a third stage",
+    )
     browser.click("#chain button[type=submit]")
     browser.wait_text("审核流程已保存", "#toast")
     browser.wait_text(chain + " 改", "table")
     check_page(browser, "09-admin-chains")
-    stages = [c["stages"] for c in api(browser, "{ reviewChains { name stages { name } } }")["reviewChains"] if c["name"] == chain + " 改"]
+    stages = [
+        c["stages"]
+        for c in api(browser, "{ reviewChains { name stages { name } } }")["reviewChains"]
+        if c["name"] == chain + " 改"
+    ]
     assert len(stages) == 1 and len(stages[0]) == 3
     browser.click("#delete-chain")
     browser.wait_text("审核流程已删除", "#toast")
     browser.settled()
-    assert all(c["name"] != chain + " 改" for c in api(browser, "{ reviewChains { name } }")["reviewChains"])
+    assert all(
+        c["name"] != chain + " 改"
+        for c in api(browser, "{ reviewChains { name } }")["reviewChains"]
+    )
 
 
 def test_admin_keeps_the_sensitive_word_list(browser: Browser) -> None:
@@ -208,17 +274,26 @@ def test_admin_keeps_the_sensitive_word_list(browser: Browser) -> None:
     browser.click("#words button[type=submit]")
     browser.wait_text("敏感词已保存", "#toast")
     browser.wait_text("共 3 个词", "#words-count")
-    saved = api(browser, "{ sensitiveWords { words { text level suggestion } allowedSources } }")["sensitiveWords"]
-    assert saved["words"] == [{"text": "示例违禁词", "level": "block", "suggestion": "合规说法"},
-                              {"text": "另一个拦截词", "level": "block", "suggestion": None},
-                              {"text": "提示词甲", "level": "warn", "suggestion": None}]  # fmt: skip
+    saved = api(browser, "{ sensitiveWords { words { text level suggestion } allowedSources } }")[
+        "sensitiveWords"
+    ]
+    assert saved["words"] == [
+        {"text": "示例违禁词", "level": "block", "suggestion": "合规说法"},
+        {"text": "另一个拦截词", "level": "block", "suggestion": None},
+        {"text": "提示词甲", "level": "warn", "suggestion": None},
+    ]
     assert saved["allowedSources"] == ["新华社", "人民日报"]
     browser.driver.refresh()  # read back from the hub, not from the form
-    browser.wait(lambda: "示例违禁词 => 合规说法" in browser.find("#words-block").get_attribute("value"), "the saved list")
+    browser.wait(
+        lambda: "示例违禁词 => 合规说法" in browser.find("#words-block").get_attribute("value"),
+        "the saved list",
+    )
     check_page(browser, "09-admin-words")
 
 
-def test_admin_configures_a_channel_with_the_form_its_schema_makes_and_sees_a_broken_plugin(browser: Browser) -> None:
+def test_admin_configures_a_channel_with_the_form_its_schema_makes_and_sees_a_broken_plugin(
+    browser: Browser,
+) -> None:
     browser.route("#/admin/channels")
     browser.wait_text(BROKEN_PLUGIN, "#plugin-failures")  # the plugin that did not load, and why
     browser.wait_text("ModuleNotFoundError", "#plugin-failures")
@@ -233,7 +308,7 @@ def test_admin_configures_a_channel_with_the_form_its_schema_makes_and_sees_a_br
     check_page(browser, "09-admin-channel-form")
     browser.click("#channel-config button[type=submit]")
     browser.wait_text("设置已保存", "#toast")
-    settings = "{ channelSettings(channel: \"douyin\") { config effective } }"
+    settings = '{ channelSettings(channel: "douyin") { config effective } }'
     shown = api(browser, settings)["channelSettings"]
     assert shown["config"]["credentials"] == "******" and "rt-demo-secret" not in str(shown)
     assert shown["effective"]["limits"]["hashtags_max"] == 3
@@ -244,7 +319,10 @@ def test_admin_configures_a_channel_with_the_form_its_schema_makes_and_sees_a_br
     browser.click("#channel-config button[type=submit]")
     browser.wait_text("设置已保存", "#toast")
     again = api(browser, settings)["channelSettings"]
-    assert again["config"]["credentials"] == "******" and again["effective"]["limits"]["hashtags_max"] == 4  # required: still there
+    assert (
+        again["config"]["credentials"] == "******"
+        and again["effective"]["limits"]["hashtags_max"] == 4
+    )  # required: still there
     # a wrong value is refused with the key named, nothing saved
     browser.settled()
     browser.fill("#cfg-limits", "[1, 2]")
@@ -262,9 +340,15 @@ def test_admin_creates_a_partner_client_whose_secret_is_shown_once(browser: Brow
     browser.wait_text("只显示这一次", "#secret-once")
     secret = browser.find("#new-secret").text.strip()
     check_page(browser, "09-admin-client-secret")
-    client_id = next(c["id"] for c in api(browser, "{ clients { id name } }")["clients"] if c["name"] == name)
+    client_id = next(
+        c["id"] for c in api(browser, "{ clients { id name } }")["clients"] if c["name"] == name
+    )
     STATE["client"], STATE["client_name"] = client_id, name
-    token = httpx.post(f"{browser.base_url}/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret))
+    token = httpx.post(
+        f"{browser.base_url}/oauth/token",
+        data={"grant_type": "client_credentials"},
+        auth=(client_id, secret),
+    )
     assert token.status_code == 200, token.text  # the secret shown is the one that works
     browser.route("#/admin/users")
     browser.wait_text("demo-reporter1", "table")
@@ -291,8 +375,16 @@ def test_admin_subscribes_the_partner_to_feeds(browser: Browser) -> None:
     browser.click("#new-sub button[type=submit]")
     browser.wait_text("订阅已创建", "#toast")
     browser.wait_text("/rss.xml", f'tr[data-subscription="{sub}"]')
-    found = [s for s in api(browser, "{ feedSubscriptions { name clientId formats enabled } }")["feedSubscriptions"] if s["name"] == sub]
-    assert found == [{"name": sub, "clientId": STATE["client"], "formats": ["json_feed", "rss"], "enabled": True}]
+    found = [
+        s
+        for s in api(browser, "{ feedSubscriptions { name clientId formats enabled } }")[
+            "feedSubscriptions"
+        ]
+        if s["name"] == sub
+    ]
+    assert found == [
+        {"name": sub, "clientId": STATE["client"], "formats": ["json_feed", "rss"], "enabled": True}
+    ]
     STATE["subscription"] = sub
     browser.click(f'tr[data-subscription="{sub}"] [data-toggle-sub]')
     browser.wait_text("订阅已停用", "#toast")
@@ -302,7 +394,9 @@ def test_admin_subscribes_the_partner_to_feeds(browser: Browser) -> None:
     check_page(browser, "09-admin-feeds")
 
 
-def test_admin_adds_a_webhook_sends_a_test_event_and_reads_the_delivery_log(browser: Browser) -> None:
+def test_admin_adds_a_webhook_sends_a_test_event_and_reads_the_delivery_log(
+    browser: Browser,
+) -> None:
     with ThreadedReceiver() as partner:
         browser.route("#/admin/webhooks")
         browser.find("#new-endpoint")
@@ -342,6 +436,10 @@ def test_a_reporter_and_an_editor_cannot_see_or_use_admin(browser: Browser, who:
 
 def test_the_admin_pages_called_only_the_hubs_public_doors(browser: Browser) -> None:
     assert browser.foreign_requests() == []
-    scripted = [r for r in browser.requests if r["type"] in ("Fetch", "XHR", "WebSocket", "EventSource", "Ping")]
+    scripted = [
+        r
+        for r in browser.requests
+        if r["type"] in ("Fetch", "XHR", "WebSocket", "EventSource", "Ping")
+    ]
     paths = {urlsplit(r["url"]).path for r in scripted}
     assert paths and all(p.startswith(PUBLIC_DOORS) for p in paths), sorted(paths)

@@ -56,8 +56,13 @@ class ReachDemo(Demo):
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = data_dir.parent / f"demo-{self.port}.log"
         with open(self.log, "wb") as out:
-            self.proc = subprocess.Popen([ronghub_command(), "demo", "--port", str(self.port)], env=demo_env(data_dir),
-                                         stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
+            self.proc = subprocess.Popen(
+                [ronghub_command(), "demo", "--port", str(self.port)],
+                env=demo_env(data_dir),
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
 
 
 def demo_env(data_dir: Path) -> dict[str, str]:
@@ -66,10 +71,15 @@ def demo_env(data_dir: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    reuse = os.environ.get("RONGHUB_REACH_TEST_HUB")  # a demo already running (writing the tests): its URL,
+    reuse = os.environ.get(
+        "RONGHUB_REACH_TEST_HUB"
+    )  # a demo already running (writing the tests): its URL,
     if reuse:  # and its data folder in RONGHUB_REACH_TEST_DATA
         existing = Demo.__new__(Demo)
-        existing.url, existing.data_dir = reuse.rstrip("/"), Path(os.environ["RONGHUB_REACH_TEST_DATA"])
+        existing.url, existing.data_dir = (
+            reuse.rstrip("/"),
+            Path(os.environ["RONGHUB_REACH_TEST_DATA"]),
+        )
         yield existing
         return
     running = ReachDemo(tmp_path_factory.mktemp("reach-demo") / "data")
@@ -86,12 +96,24 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
 @pytest.fixture(scope="module")
 def browser(demo: Demo) -> Iterator[Browser]:
     if not chromium_available():
-        pytest.fail("chromium and chromedriver are missing: run scripts/test (it installs them with apt-get)")
+        pytest.fail(
+            "chromium and chromedriver are missing: run scripts/test (it installs them with apt-get)"
+        )
     yield from browser_for(demo.url)
 
 
-def gql(base: str, query: str, variables: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> dict[str, Any]:
-    r = httpx.post(f"{base}/graphql", json={"query": query, "variables": variables or {}}, headers=headers or {}, timeout=30)
+def gql(
+    base: str,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    r = httpx.post(
+        f"{base}/graphql",
+        json={"query": query, "variables": variables or {}},
+        headers=headers or {},
+        timeout=30,
+    )
     body = r.json()
     assert r.status_code == 200 and not body.get("errors"), body
     return dict(body["data"])
@@ -114,38 +136,81 @@ def wait_for(condition: Any, what: str, seconds: float = 180.0) -> Any:
 
 def charts_drawn(browser: Browser, at_least: int) -> bool:
     """At least this many of the page's charts are painted (an SVG from the hub, decoded)."""
-    return bool(browser.driver.execute_script(
-        "const imgs = Array.from(document.querySelectorAll('img[data-chart]'));"
-        "return imgs.filter(i => i.dataset.drawn && i.complete && i.naturalWidth > 0).length >= arguments[0]", at_least))  # fmt: skip
+    return bool(
+        browser.driver.execute_script(
+            "const imgs = Array.from(document.querySelectorAll('img[data-chart]'));"
+            "return imgs.filter(i => i.dataset.drawn && i.complete && i.naturalWidth > 0).length >= arguments[0]",
+            at_least,
+        )
+    )
 
 
 def test_points_recorded_by_the_collector_are_the_month_s_reach(demo: Demo) -> None:
-    stories = [e["node"] for e in gql(demo.url, "{ stories(first: 3) { edges { node { id title } } } }")["stories"]["edges"]]
+    stories = [
+        e["node"]
+        for e in gql(demo.url, "{ stories(first: 3) { edges { node { id title } } } }")["stories"][
+            "edges"
+        ]
+    ]
     assert len(stories) == 3
     a, b, _ = stories
     users = {u["username"]: u["id"] for u in staff(demo.url, "{ users { id username } }")["users"]}
     now = int(time.time() * 1000)
     hour = 3_600_000
     points = []
-    for story, channel, counts in ((a, "douyin", [12_000, 30_000, 28_500]), (a, "app", [400, 1_200]), (b, "wechat", [800, 5_000])):
+    for story, channel, counts in (
+        (a, "douyin", [12_000, 30_000, 28_500]),
+        (a, "app", [400, 1_200]),
+        (b, "wechat", [800, 5_000]),
+    ):
         previous: dict[str, int] = {}
-        for slot, views in enumerate(counts, start=1):  # 抖音 corrects a's count at its third fetch (bot views removed)
+        for slot, views in enumerate(
+            counts, start=1
+        ):  # 抖音 corrects a's count at its third fetch (bot views removed)
             values = {"views": views, "likes": views // 100}
-            points.append({"story_id": story["id"], "channel": channel, "slot": slot, "at_ms": now - (len(counts) - slot) * hour,
-                           "previous": previous, "values": values, "title": story["title"], "reporter": users["demo-reporter1"]})  # fmt: skip
+            points.append(
+                {
+                    "story_id": story["id"],
+                    "channel": channel,
+                    "slot": slot,
+                    "at_ms": now - (len(counts) - slot) * hour,
+                    "previous": previous,
+                    "values": values,
+                    "title": story["title"],
+                    "reporter": users["demo-reporter1"],
+                }
+            )
             previous = values
     for _ in range(2):  # the collection re-run: nothing is counted twice
-        proc = subprocess.run([sys.executable, "-m", "tests.browser.reach_points"], input=json.dumps(points), text=True, cwd=ROOT,
-                              env=demo_env(demo.data_dir), capture_output=True, timeout=600)  # fmt: skip
+        proc = subprocess.run(
+            [sys.executable, "-m", "tests.browser.reach_points"],
+            input=json.dumps(points),
+            text=True,
+            cwd=ROOT,
+            env=demo_env(demo.data_dir),
+            capture_output=True,
+            timeout=600,
+        )
         assert proc.returncode == 0, proc.stderr[-3000:]
     month = time.strftime("%Y-%m", time.gmtime(time.time() + 8 * 3600))
-    top = staff(demo.url, "query($m: String) { topStories(month: $m, limit: 3) { storyId value people } }", {"m": month})["topStories"]
-    assert [(t["storyId"], t["value"]) for t in top[:2]] == [(a["id"], 31_200), (b["id"], 5_000)]  # 30,000 + 1,200 gained
-    assert top[0]["people"].get("reporter")  # the demo's own app fetches may have named its author since
+    top = staff(
+        demo.url,
+        "query($m: String) { topStories(month: $m, limit: 3) { storyId value people } }",
+        {"m": month},
+    )["topStories"]
+    assert [(t["storyId"], t["value"]) for t in top[:2]] == [
+        (a["id"], 31_200),
+        (b["id"], 5_000),
+    ]  # 30,000 + 1,200 gained
+    assert top[0]["people"].get(
+        "reporter"
+    )  # the demo's own app fetches may have named its author since
     STATE.update(a=a, b=b, month=month)
 
 
-def test_the_dashboard_shows_top_stories_curves_totals_and_a_person_s_month(browser: Browser) -> None:
+def test_the_dashboard_shows_top_stories_curves_totals_and_a_person_s_month(
+    browser: Browser,
+) -> None:
     a, b = STATE["a"], STATE["b"]
     browser.sign_in("demo-chief")
     browser.find("a[data-nav=reach]")
@@ -153,24 +218,41 @@ def test_the_dashboard_shows_top_stories_curves_totals_and_a_person_s_month(brow
     browser.click("a[data-nav=reach]")
     browser.wait_text(a["title"], "#reach-top")
     rows = browser.driver.find_elements(By.CSS_SELECTOR, "#reach-top tbody tr")
-    assert [r.find_elements(By.TAG_NAME, "td")[1].text for r in rows[:2]] == [a["title"], b["title"]]
+    assert [r.find_elements(By.TAG_NAME, "td")[1].text for r in rows[:2]] == [
+        a["title"],
+        b["title"],
+    ]
     assert [r.find_elements(By.TAG_NAME, "td")[2].text for r in rows[:2]] == ["31,200", "5,000"]
     browser.wait_text("抖音", "#reach-channels")
-    rows = {r.find_element(By.TAG_NAME, "th").text: [td.text for td in r.find_elements(By.TAG_NAME, "td")]
-            for r in browser.driver.find_elements(By.CSS_SELECTOR, "#reach-channels tbody tr")}  # fmt: skip
-    assert rows["抖音"][0] == "30,000" and rows["抖音"][-1] == "1,500"  # growth, and the platform's correction apart
+    rows = {
+        r.find_element(By.TAG_NAME, "th").text: [
+            td.text for td in r.find_elements(By.TAG_NAME, "td")
+        ]
+        for r in browser.driver.find_elements(By.CSS_SELECTOR, "#reach-channels tbody tr")
+    }
+    assert (
+        rows["抖音"][0] == "30,000" and rows["抖音"][-1] == "1,500"
+    )  # growth, and the platform's correction apart
     assert rows["微信公众号"][0] == "5,000" and rows["客户端"][0] == "1,200"
-    assert "客户端" in browser.find("#reach-kpis").text and browser.find("#reach-xuexi").text == "0 / 0"  # the demo sends nothing to 学习强国
+    assert (
+        "客户端" in browser.find("#reach-kpis").text
+        and browser.find("#reach-xuexi").text == "0 / 0"
+    )  # the demo sends nothing to 学习强国
     assert browser.find("#reach-columns tbody tr") is not None
     browser.wait(lambda: charts_drawn(browser, 4), "top, curve, channel mix and person charts")
     assert browser.find("#reach-curve-title").text == a["title"]
     # a person's month: the figures of whoever is chosen are the API's (the demo's own app
     # fetches name the demo's author on its stories, so the list holds more than our reporter)
     person = Select(browser.find("#reach-person")).first_selected_option.get_attribute("value")
-    mine = staff(browser.base_url, "query($p: String!, $m: String!) { personReach(person: $p, month: $m) { stories totals { views } } }",
-                 {"p": person, "m": STATE["month"]})["personReach"]  # fmt: skip
+    mine = staff(
+        browser.base_url,
+        "query($p: String!, $m: String!) { personReach(person: $p, month: $m) { stories totals { views } } }",
+        {"p": person, "m": STATE["month"]},
+    )["personReach"]
     summary = browser.find("#reach-person-summary").text
-    assert summary.startswith(f"本月参与 {mine['stories']} 篇") and summary.endswith(f"{mine['totals']['views'] or 0:,}"), summary
+    assert summary.startswith(f"本月参与 {mine['stories']} 篇") and summary.endswith(
+        f"{mine['totals']['views'] or 0:,}"
+    ), summary
     assert "示例记者甲" in browser.find("#reach-person").text  # the center's users are offered too
     check_page(browser, "reach-dashboard", lambda: charts_drawn(browser, 4))
 
@@ -194,7 +276,9 @@ def test_the_dashboard_shows_top_stories_curves_totals_and_a_person_s_month(brow
 def test_the_big_screen_mode_shows_the_month_in_large_type(browser: Browser) -> None:
     browser.route("#/reach")
     browser.settled()  # back to this month (the last test looked at another): the wall shows the month chosen
-    browser.driver.execute_script("document.querySelector('#reach-month').value = arguments[0]", STATE["month"])
+    browser.driver.execute_script(
+        "document.querySelector('#reach-month').value = arguments[0]", STATE["month"]
+    )
     browser.click("#reach-period button[type=submit]")
     browser.wait_text(STATE["a"]["title"], "#reach-top")
     browser.route("#/reach/screen")
@@ -214,14 +298,20 @@ def test_people_s_figures_are_for_chiefs_and_the_page_is_for_the_newsroom(browse
     browser.sign_in("demo-reporter1")
     browser.click("a[data-nav=reach]")
     browser.find("#reach-top")
-    assert not browser.driver.find_elements(By.CSS_SELECTOR, "#reach-person")  # no user.read: no one's month
+    assert not browser.driver.find_elements(
+        By.CSS_SELECTOR, "#reach-person"
+    )  # no user.read: no one's month
     browser.sign_out()
     browser.go("")  # a 融媒号 operator (no newsroom role): their home differs, so sign in by hand
     browser.fill("#login-user", "demo-town")
     browser.fill("#login-pass", DEMO_PASSWORD)
     browser.click("#login button[type=submit]")
     browser.find("#sign-out")
-    browser.wait(lambda: browser.driver.execute_script("return document.querySelector('a[data-nav=reach]').hidden"),
-                 "数据看板 left out of a 融媒号 operator's menu")  # fmt: skip
+    browser.wait(
+        lambda: browser.driver.execute_script(
+            "return document.querySelector('a[data-nav=reach]').hidden"
+        ),
+        "数据看板 left out of a 融媒号 operator's menu",
+    )
     browser.route("#/reach")
     browser.wait_text("无权访问", "main")

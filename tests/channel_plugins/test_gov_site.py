@@ -9,13 +9,20 @@ import plugins.gov_site as gov
 from plugins.gov_site.accessibility import check_html
 from plugins.gov_site.disclosure import index_number
 
-CONFIG = {"org_code": "00250436X", "default_issuing_agency": "样例县人民政府", "url_template": "https://gov.example/{index_no}"}
+CONFIG = {
+    "org_code": "00250436X",
+    "default_issuing_agency": "样例县人民政府",
+    "url_template": "https://gov.example/{index_no}",
+}
 
 
 def test_index_numbers_are_twenty_characters_and_sequential() -> None:
     h = ChannelHarness(gov, CONFIG)
     first, second = h.render(POLICY), h.render(ARTICLE)
-    assert first.get("index_no") == "00250436X/2026-00001" and second.get("index_no") == "00250436X/2026-00002"
+    assert (
+        first.get("index_no") == "00250436X/2026-00001"
+        and second.get("index_no") == "00250436X/2026-00002"
+    )
     assert len(first.get("index_no")) == 20
     with pytest.raises(ValueError):
         index_number("short", 2026, 1)
@@ -50,23 +57,48 @@ def test_metadata_mistakes_are_reported_in_words_an_editor_can_act_on() -> None:
     h = ChannelHarness(gov, {"default_issuing_agency": "样例县人民政府"})  # no org code configured
     variant = h.render(POLICY, {"document_number": "样政办发[2026]3号", "disclosure": "不予公开"})
     problems = {p.code: p for p in h.validate(variant)}
-    assert set(problems) == {"GOV_INDEX_NO_INVALID", "GOV_DOC_NUMBER_FORMAT", "GOV_NOT_FOR_DISCLOSURE"}
+    assert set(problems) == {
+        "GOV_INDEX_NO_INVALID",
+        "GOV_DOC_NUMBER_FORMAT",
+        "GOV_NOT_FOR_DISCLOSURE",
+    }
     assert "六角括号" in problems["GOV_DOC_NUMBER_FORMAT"].message_zh
 
 
 @pytest.mark.parametrize(
     ("page", "rule"),
     [
-        ('<html><head><title>t</title></head><body><h1>t</h1></body></html>', "html-lang"),
-        ('<html lang="zh"><head><title>t</title></head><body><h1>t</h1><img src="a.jpg"></body></html>', "img-alt"),
-        ('<html lang="zh"><head><title>t</title></head><body><h1>t</h1><h3>x</h3></body></html>', "heading-order"),
-        ('<html lang="zh"><head><title>t</title></head><body><h1>t</h1><a href="/x">点击这里</a></body></html>', "link-text"),
-        ('<html lang="zh"><head><title>t</title></head><body><h1>t</h1><a href="/x"></a></body></html>', "link-text"),
-        ('<html lang="zh"><head><title>t</title></head><body><h1>t</h1><table><tr><td>1</td></tr></table></body></html>', "table-headers"),
-        ('<html lang="zh"><head><title></title></head><body><h1>t</h1></body></html>', "page-title"),
-        ('<html lang="zh"><head><title>t</title></head><body><h2>t</h2></body></html>', "single-h1"),
+        ("<html><head><title>t</title></head><body><h1>t</h1></body></html>", "html-lang"),
+        (
+            '<html lang="zh"><head><title>t</title></head><body><h1>t</h1><img src="a.jpg"></body></html>',
+            "img-alt",
+        ),
+        (
+            '<html lang="zh"><head><title>t</title></head><body><h1>t</h1><h3>x</h3></body></html>',
+            "heading-order",
+        ),
+        (
+            '<html lang="zh"><head><title>t</title></head><body><h1>t</h1><a href="/x">点击这里</a></body></html>',
+            "link-text",
+        ),
+        (
+            '<html lang="zh"><head><title>t</title></head><body><h1>t</h1><a href="/x"></a></body></html>',
+            "link-text",
+        ),
+        (
+            '<html lang="zh"><head><title>t</title></head><body><h1>t</h1><table><tr><td>1</td></tr></table></body></html>',
+            "table-headers",
+        ),
+        (
+            '<html lang="zh"><head><title></title></head><body><h1>t</h1></body></html>',
+            "page-title",
+        ),
+        (
+            '<html lang="zh"><head><title>t</title></head><body><h2>t</h2></body></html>',
+            "single-h1",
+        ),
     ],
-)  # fmt: skip
+)
 def test_accessibility_check_finds_each_rule_violation(page: str, rule: str) -> None:
     assert rule in {i.rule for i in check_html(page)}
 
@@ -74,7 +106,9 @@ def test_accessibility_check_finds_each_rule_violation(page: str, rule: str) -> 
 def test_body_images_without_alt_get_the_alt_text_of_their_asset() -> None:
     from dataclasses import replace
 
-    story = replace(ARTICLE, body=ARTICLE.body.replace('alt="新建成的青石桥横跨清溪河,两岸有行人走过" ', ""))
+    story = replace(
+        ARTICLE, body=ARTICLE.body.replace('alt="新建成的青石桥横跨清溪河,两岸有行人走过" ', "")
+    )
     variant = ChannelHarness(gov, CONFIG).check(story)
     assert 'alt="新建成的青石桥横跨清溪河,两岸有行人走过"' in variant.get("html")
 
@@ -86,4 +120,7 @@ def test_an_alt_text_given_to_an_image_is_escaped_once_and_the_other_attributes_
 
     body = '<img src="https://x.cn/a.png?a=1&amp;b=2" data-asset-id="a1">'
     html = with_alt_text(body, [Asset(id="a1", kind="image", url="u", alt='图 "说" <b onclick=x>')])
-    assert html == '<img src="https://x.cn/a.png?a=1&amp;b=2" data-asset-id="a1" alt="图 &quot;说&quot; &lt;b onclick=x&gt;">'
+    assert (
+        html
+        == '<img src="https://x.cn/a.png?a=1&amp;b=2" data-asset-id="a1" alt="图 &quot;说&quot; &lt;b onclick=x&gt;">'
+    )

@@ -41,13 +41,29 @@ def test_xuexi_item_enters_the_feed_and_adoption_reports_become_statuses() -> No
     item = h.transport.items[ARTICLE.story_id]
     assert item["title"] == ARTICLE.title and len(item["_ronghub"]["content_sha256"]) == 64
     assert result.status.state is StatusState.ACCEPTED
-    adopted = h.pm.hook.receive_status(delivery=result, report={"item_id": ARTICLE.story_id, "adopted": True,
-                                                                 "column": "地方平台", "reported_at_ms": 5}, config=h.config)  # fmt: skip
+    adopted = h.pm.hook.receive_status(
+        delivery=result,
+        report={
+            "item_id": ARTICLE.story_id,
+            "adopted": True,
+            "column": "地方平台",
+            "reported_at_ms": 5,
+        },
+        config=h.config,
+    )
     assert adopted.state is StatusState.LIVE and adopted.details["channel_name"] == "地方平台"
-    refused = h.pm.hook.receive_status(delivery=result, report={"item_id": ARTICLE.story_id, "adopted": False,
-                                                                 "reason": "内容同质化"}, config=h.config)  # fmt: skip
+    refused = h.pm.hook.receive_status(
+        delivery=result,
+        report={"item_id": ARTICLE.story_id, "adopted": False, "reason": "内容同质化"},
+        config=h.config,
+    )
     assert refused.state is StatusState.REJECTED and refused.reason_zh == "内容同质化"
-    assert h.pm.hook.receive_status(delivery=result, report={"item_id": "other", "adopted": True}, config=h.config) is None
+    assert (
+        h.pm.hook.receive_status(
+            delivery=result, report={"item_id": "other", "adopted": True}, config=h.config
+        )
+        is None
+    )
     h.run("retract", delivery=result, idempotency_key="r", reason="撤稿")
     assert h.transport.withdrawn == {ARTICLE.story_id: "撤稿"}
 
@@ -65,7 +81,9 @@ def test_sms_edition_assembles_digests_and_counts_segments() -> None:
     h = ChannelHarness(sms)
     variants = [h.check(s) for s in (ARTICLE, VIDEO, POLICY)]
     assert all(len(v.get("text")) <= 2 * 67 for v in variants)
-    edition = h.pm.hook.assemble_edition(variants=variants, config=h.config, edition_date="2026-01-05")
+    edition = h.pm.hook.assemble_edition(
+        variants=variants, config=h.config, edition_date="2026-01-05"
+    )
     assert edition.get("text").startswith("【手机报】2026-01-05\n1. 【清溪河")
     assert edition.get("story_ids") == [ARTICLE.story_id, VIDEO.story_id, POLICY.story_id]
     assert h.validate(edition) == []
@@ -79,4 +97,7 @@ def test_sms_digest_over_its_segment_budget_tells_the_editor_how_much_to_cut() -
     problems = h.validate(h.render(ARTICLE, {"text": "字" * 200}))
     assert [p.code for p in problems] == ["SMS_TOO_MANY_SEGMENTS"]
     assert "需 3 条短信,上限 2 条" in problems[0].message_zh
-    assert sms.segments("字" * 70, h.config["limits"]) == 1 and sms.segments("字" * 71, h.config["limits"]) == 2
+    assert (
+        sms.segments("字" * 70, h.config["limits"]) == 1
+        and sms.segments("字" * 71, h.config["limits"]) == 2
+    )

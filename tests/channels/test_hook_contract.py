@@ -28,12 +28,18 @@ def declared_coverage() -> dict[str, list[str]]:
 
 
 def test_hook_names_list_every_hookspec_in_the_module() -> None:
-    specs = {n for n, f in vars(hookspecs).items() if inspect.isfunction(f) and hasattr(f, "ronghub_spec")}
+    specs = {
+        n
+        for n, f in vars(hookspecs).items()
+        if inspect.isfunction(f) and hasattr(f, "ronghub_spec")
+    }
     assert specs == set(HOOK_NAMES)
 
 
 def test_every_hookspec_has_a_docstring() -> None:
-    undocumented = [n for n in HOOK_NAMES if len((getattr(hookspecs, n).__doc__ or "").strip()) < 40]
+    undocumented = [
+        n for n in HOOK_NAMES if len((getattr(hookspecs, n).__doc__ or "").strip()) < 40
+    ]
     assert undocumented == []
 
 

@@ -63,7 +63,10 @@ def test_a_second_plugin_with_the_same_channel_name_is_refused() -> None:
 def test_render_calls_only_the_named_channel_with_merged_config() -> None:
     manager = ChannelManager.discover(eps=GOOD)
     assert manager.render("beta", ARTICLE).fields["title"] == "beta:" + ARTICLE.title
-    assert manager.render("alpha", ARTICLE, config={"prefix": "A"}).fields["title"] == "A:" + ARTICLE.title
+    assert (
+        manager.render("alpha", ARTICLE, config={"prefix": "A"}).fields["title"]
+        == "A:" + ARTICLE.title
+    )
     assert manager.config("alpha", {"limits": {"title_max": 3}})["limits"] == {"title_max": 3}
 
 
@@ -71,7 +74,9 @@ def test_overriding_a_field_the_channel_does_not_allow_is_an_editor_error() -> N
     manager = ChannelManager.discover(eps=GOOD)
     with pytest.raises(HubError) as caught:
         manager.render("alpha", ARTICLE, overrides={"body": "x"})
-    assert caught.value.code == "CHANNEL_FIELD_NOT_OVERRIDABLE" and "body" in caught.value.message_zh
+    assert (
+        caught.value.code == "CHANNEL_FIELD_NOT_OVERRIDABLE" and "body" in caught.value.message_zh
+    )
 
 
 def test_unknown_channel_and_missing_hook_are_reported_in_chinese() -> None:
@@ -87,14 +92,24 @@ def test_unknown_channel_and_missing_hook_are_reported_in_chinese() -> None:
 def test_built_in_channels_load_from_the_installed_entry_points() -> None:
     manager = load_channels(None)
     assert manager.failures == []
-    assert set(manager.names()) == {"app", "douyin", "xuexi", "gov_site", "wechat", "sms", "emergency"}
+    assert set(manager.names()) == {
+        "app",
+        "douyin",
+        "xuexi",
+        "gov_site",
+        "wechat",
+        "sms",
+        "emergency",
+    }
     for name in manager.names():
         loaded = manager.get(name)
         assert loaded.distribution == "ronghub" and loaded.version
         assert {"describe", "render", "validate", "deliver"} <= set(loaded.hooks)
 
 
-def test_plugins_command_lists_loaded_channels_with_versions_and_hooks(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_plugins_command_lists_loaded_channels_with_versions_and_hooks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("RONGHUB_PLUGINS", "wechat,sms")
     result = CliRunner().invoke(main, ["plugins"], terminal_width=200)
     assert result.exit_code == 0, result.output
@@ -108,7 +123,9 @@ def check_ep(name: str, target: str) -> EntryPoint:
 
 CHECKS = [
     check_ep("headline", "headline_check"),
-    EntryPoint(name="gone_check", value="tests.channels.no_such_module", group=CHECKS_ENTRY_POINT_GROUP),
+    EntryPoint(
+        name="gone_check", value="tests.channels.no_such_module", group=CHECKS_ENTRY_POINT_GROUP
+    ),
     check_ep("nohook", "check_without_hook"),
     check_ep("misspelt_check", "check_misspelt"),
 ]
@@ -124,7 +141,10 @@ def test_check_plugins_load_through_the_channel_manager_and_broken_ones_are_reco
     assert "no check_story" in errors["nohook"] and "check_stroy" in errors["misspelt_check"]
     assert manager.names() == ["alpha", "beta"]  # a broken check leaves the channels alone
     register_checks(manager)
-    assert set(BUILTIN) <= set(manager.checks) and manager.checks["check.sensitive_words"].source == "built-in"
+    assert (
+        set(BUILTIN) <= set(manager.checks)
+        and manager.checks["check.sensitive_words"].source == "built-in"
+    )
     long_title = dataclasses.replace(ARTICLE, title="一个超过二十个字的标题" * 3)
     codes = [f.code for f in run_checks(manager, long_title, {"sensitive_words": []})]
     assert "HEADLINE_LONG" in codes
@@ -145,6 +165,8 @@ def test_plugins_command_lists_the_check_plugins() -> None:
     assert result.exit_code == 0, result.output
     assert "check plugins" in result.output
     assert all(name in result.output for name in BUILTIN)
+
+
 def test_plugins_command_gives_json_on_request(monkeypatch: pytest.MonkeyPatch) -> None:
     import json
 
@@ -156,7 +178,9 @@ def test_plugins_command_gives_json_on_request(monkeypatch: pytest.MonkeyPatch) 
     assert all("deliver" in p["hooks"] and p["version"] for p in listed["plugins"])
 
 
-def test_plugins_table_fits_80_columns_without_cutting_a_name_or_a_hook(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_plugins_table_fits_80_columns_without_cutting_a_name_or_a_hook(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from rich.cells import cell_len
 
     from hub.channels import load_channels
@@ -175,7 +199,9 @@ def test_plugins_table_fits_80_columns_without_cutting_a_name_or_a_hook(monkeypa
         assert {name, loaded.version, str(loaded.info.transport), *loaded.hooks} <= words, name
 
 
-def test_an_outside_plugin_named_like_a_built_in_channel_is_refused_whatever_the_load_order() -> None:
+def test_an_outside_plugin_named_like_a_built_in_channel_is_refused_whatever_the_load_order() -> (
+    None
+):
     installed = list(entry_points(group=ENTRY_POINT_GROUP))
     lookalike = ep("wechat", "wechat_lookalike")
     for eps in ([lookalike, *installed], [*installed, lookalike]):
@@ -183,4 +209,7 @@ def test_an_outside_plugin_named_like_a_built_in_channel_is_refused_whatever_the
         assert manager.get("wechat").distribution == "ronghub"  # the hub's own, never the lookalike
         (failure,) = manager.failures
         assert failure.source == f"wechat = {MOD}:wechat_lookalike"
-        assert "融汇自带的渠道" in failure.error and "is a built-in channel of the hub" in failure.error
+        assert (
+            "融汇自带的渠道" in failure.error
+            and "is a built-in channel of the hub" in failure.error
+        )

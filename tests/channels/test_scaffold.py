@@ -21,12 +21,31 @@ def test_scaffolded_plugin_passes_its_generated_test_and_loads_as_a_channel(tmp_
     assert result.exit_code == 0, result.output
     root = tmp_path / "ronghub-channel-town-board"
     meta = tomllib.loads((root / "pyproject.toml").read_text())
-    assert meta["project"]["entry-points"]["ronghub.channels"] == {"town_board": "ronghub_channel_town_board"}
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
+    assert meta["project"]["entry-points"]["ronghub.channels"] == {
+        "town_board": "ronghub_channel_town_board"
+    }
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])),
+    }
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", str(root), str(root / "tests")],
-        cwd=root, env=env, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--rootdir",
+            str(root),
+            str(root / "tests"),
+        ],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "2 passed" in run.stdout
     sys.path.insert(0, str(root))

@@ -9,9 +9,13 @@ from ronghub_sdk import ChannelInfo, TransportKind, Variant, hookimpl
 
 def _info(name: str) -> ChannelInfo:
     return ChannelInfo(
-        name=name, title_zh=name + "频道", title_en=name, transport=TransportKind.FILE_DROP,
-        defaults={"limits": {"title_max": 10}, "prefix": name}, overridable=("title",),
-    )  # fmt: skip
+        name=name,
+        title_zh=name + "频道",
+        title_en=name,
+        transport=TransportKind.FILE_DROP,
+        defaults={"limits": {"title_max": 10}, "prefix": name},
+        overridable=("title",),
+    )
 
 
 class Toy:
@@ -27,7 +31,9 @@ class Toy:
     @hookimpl
     def render(self, story: Any, config: dict[str, Any], overrides: dict[str, Any]) -> Variant:
         fields = {"title": f"{config['prefix']}:{story.title}", **overrides}
-        return Variant(self.name, story.story_id, story.revision_id, fields, overridden=tuple(overrides))
+        return Variant(
+            self.name, story.story_id, story.revision_id, fields, overridden=tuple(overrides)
+        )
 
 
 alpha = Toy("alpha")
@@ -72,7 +78,11 @@ class _HeadlineCheck:
     def check_story(self, story: Any) -> list[Any]:
         from ronghub_sdk import Finding
 
-        return [Finding("HEADLINE_LONG", "标题过长", "headline too long", blocking=False)] if len(story.title) > 20 else []
+        return (
+            [Finding("HEADLINE_LONG", "标题过长", "headline too long", blocking=False)]
+            if len(story.title) > 20
+            else []
+        )
 
 
 headline_check = _HeadlineCheck()

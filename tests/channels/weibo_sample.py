@@ -26,25 +26,48 @@ NAME = "weibo"
 def describe() -> ChannelInfo:
     """微博: text with a link to the app, and the cover picture."""
     return ChannelInfo(
-        name=NAME, title_zh="微博", title_en="Weibo", transport=TransportKind.PLATFORM_API, version="0.1.0",
-        defaults={"limits": {"text_max": 140}}, overridable=("text",),
-    )  # fmt: skip
+        name=NAME,
+        title_zh="微博",
+        title_en="Weibo",
+        transport=TransportKind.PLATFORM_API,
+        version="0.1.0",
+        defaults={"limits": {"text_max": 140}},
+        overridable=("text",),
+    )
 
 
 @hookimpl
 def render(story: StoryInput, overrides: Mapping[str, Any]) -> Variant:
     """The cover is posted only when the hub handed its file over (an `Asset` with a URL)."""
     cover = story.asset(story.cover_asset_id)
-    fields = {"text": story.summary or story.title, "pic_asset_id": cover.id if cover else None, **overrides}
-    return Variant(NAME, story.story_id, story.revision_id, fields, tenant=story.tenant,
-                   overridden=tuple(sorted(overrides)), assets=(cover,) if cover else ())  # fmt: skip
+    fields = {
+        "text": story.summary or story.title,
+        "pic_asset_id": cover.id if cover else None,
+        **overrides,
+    }
+    return Variant(
+        NAME,
+        story.story_id,
+        story.revision_id,
+        fields,
+        tenant=story.tenant,
+        overridden=tuple(sorted(overrides)),
+        assets=(cover,) if cover else (),
+    )
 
 
 @hookimpl
 def validate(variant: Variant, config: Mapping[str, Any]) -> list[Problem]:
     limit = config["limits"]["text_max"]
     if len(variant.fields.get("text") or "") > limit:
-        return [Problem("WEIBO_TEXT_TOO_LONG", "text", f"微博正文最多 {limit} 个字。", f"at most {limit} characters.")]
+        return [
+            Problem(
+                "WEIBO_TEXT_TOO_LONG",
+                "text",
+                f"微博正文最多 {limit} 个字。",
+                f"at most {limit} characters.",
+            )
+        ]
     return []
 
 

@@ -30,17 +30,27 @@ async def test_every_operation_conforms_to_the_openapi_document(
     tenant = await make_tenant("st")
     token = (await sign_in(http, await make_user(tenant, "admin")))["access_token"]
     command = [
-        sys.executable, "-m", "schemathesis.cli",
-        "--config-file", str(HERE / "schemathesis.toml"),
-        "run", str(OPENAPI),
-        "--url", hub_url,
-        "--checks", "all",
-        "--max-examples", "15",
-        "--seed", "19",
+        sys.executable,
+        "-m",
+        "schemathesis.cli",
+        "--config-file",
+        str(HERE / "schemathesis.toml"),
+        "run",
+        str(OPENAPI),
+        "--url",
+        hub_url,
+        "--checks",
+        "all",
+        "--max-examples",
+        "15",
+        "--seed",
+        "19",
         "--no-color",
-        "--report-dir", str(tmp_path),
-        "--header", f"Authorization: Bearer {token}",
-    ]  # fmt: skip
+        "--report-dir",
+        str(tmp_path),
+        "--header",
+        f"Authorization: Bearer {token}",
+    ]
     # the hub serves from this event loop: wait for the CLI without blocking it
     process = await asyncio.create_subprocess_exec(
         *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, cwd=tmp_path

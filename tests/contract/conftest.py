@@ -24,7 +24,9 @@ def embedded() -> bool:
 
 def client_for(uri: str) -> AsyncMongoClient:  # type: ignore[type-arg]
     """A client set up the way the hub sets up its own (hub/store/database.py)."""
-    return AsyncMongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=5_000, appname="ronghub-contract")
+    return AsyncMongoClient(
+        uri, tz_aware=True, serverSelectionTimeoutMS=5_000, appname="ronghub-contract"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +39,9 @@ async def client(store_uri: str) -> AsyncIterator[AsyncMongoClient]:  # type: ig
 
 
 @pytest.fixture(scope="module")
-async def db(client: AsyncMongoClient, request: pytest.FixtureRequest) -> AsyncIterator[AsyncDatabase]:  # type: ignore[type-arg]
+async def db(
+    client: AsyncMongoClient, request: pytest.FixtureRequest
+) -> AsyncIterator[AsyncDatabase]:  # type: ignore[type-arg]
     """A database of this test module's own: `contract_<module>_<random>`."""
     module = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
     name = f"contract_{module}_{new_id()[-6:]}"[:60]

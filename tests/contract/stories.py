@@ -28,8 +28,13 @@ def story(tenant: str, **fields: Any) -> dict[str, Any]:
         "cover_asset_id": None,
         "asset_ids": [],
         "byline": None,
-        "source": {"source_name": None, "original_author": None, "original_title": None,
-                   "responsible_editor": None, "reprint": False},
+        "source": {
+            "source_name": None,
+            "original_author": None,
+            "original_title": None,
+            "responsible_editor": None,
+            "reprint": False,
+        },
         "language": "zh-CN",
         "location": None,
         "created_at": 1_700_000_000_000,
@@ -37,7 +42,7 @@ def story(tenant: str, **fields: Any) -> dict[str, Any]:
         "published_at": None,
         "created_by": "dev",
         "updated_by": "dev",
-    }  # fmt: skip
+    }
     doc.update(fields)
     return doc
 

@@ -19,7 +19,9 @@ from hub.media.blobs import BadRange, BlobNotFound, BlobStore, iterate, open_chu
 from hub.media.fs import FilesystemBlobStore
 from hub.media.s3 import MIN_PART, S3BlobStore
 
-BACKENDS = ["filesystem", "s3-moto"] + (["s3-real"] if os.environ.get("RONGHUB_S3_ENDPOINT") else [])
+BACKENDS = ["filesystem", "s3-moto"] + (
+    ["s3-real"] if os.environ.get("RONGHUB_S3_ENDPOINT") else []
+)
 
 
 def _s3(settings: dict[str, str]) -> S3BlobStore:
@@ -39,7 +41,11 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> BlobStore:
         return FilesystemBlobStore(tmp_path / "blobs", b"k" * 32)
     if request.param == "s3-moto":
         return _s3(request.getfixturevalue("moto_s3"))
-    env = {k.lower().removeprefix("ronghub_"): v for k, v in os.environ.items() if k.startswith("RONGHUB_S3_")}
+    env = {
+        k.lower().removeprefix("ronghub_"): v
+        for k, v in os.environ.items()
+        if k.startswith("RONGHUB_S3_")
+    }
     env.setdefault("s3_bucket", "ronghub")
     env.setdefault("s3_region", "us-east-1")
     return _s3(env)
@@ -192,7 +198,9 @@ async def test_signed_url_carries_the_requested_lifetime(store: BlobStore) -> No
 # ---- what the media cleanup (hub/media/gc.py) relies on -----------------------------------
 
 
-async def test_scan_lists_the_blobs_under_a_prefix_and_discard_removes_them(store: BlobStore) -> None:
+async def test_scan_lists_the_blobs_under_a_prefix_and_discard_removes_them(
+    store: BlobStore,
+) -> None:
     folder = f"contract/{new_id()}/"
     inside = {folder + "x.bin": b"x" * 10, folder + "deeper/y.bin": b"y" * 2000}
     outside = f"contract/{new_id()}/z.bin"
@@ -200,7 +208,9 @@ async def test_scan_lists_the_blobs_under_a_prefix_and_discard_removes_them(stor
         await store.put(k, iterate(data))
     before = time.time()
     found = [e async for e in store.scan(folder)]
-    assert {(e.key, e.size, e.partial) for e in found} == {(k, len(v), None) for k, v in inside.items()}
+    assert {(e.key, e.size, e.partial) for e in found} == {
+        (k, len(v), None) for k, v in inside.items()
+    }
     assert all(abs(e.modified - before) < 120 for e in found)  # the store's clock, seconds
     assert [e async for e in store.scan(folder, partial_only=True)] == []
     for entry in found:
@@ -212,7 +222,9 @@ async def test_scan_lists_the_blobs_under_a_prefix_and_discard_removes_them(stor
         [e async for e in store.scan(folder.rstrip("/"))]  # a prefix is a folder
 
 
-async def test_unfinished_write_is_listed_and_discarding_it_makes_the_write_fail(store: BlobStore) -> None:
+async def test_unfinished_write_is_listed_and_discarding_it_makes_the_write_fail(
+    store: BlobStore,
+) -> None:
     """What a process that dies mid-upload leaves (an S3 multipart upload, a temporary
     file) is visible to `scan` while it exists; `discard` frees it."""
     folder = f"contract/{new_id()}/"
@@ -256,7 +268,11 @@ async def test_signed_url_reports_an_expiry_it_does_not_outlive(store: BlobStore
     assert found.earliest is not None
     query = parse_qs(urlsplit(url).query)
     if store.backend == "s3":
-        signed = datetime.strptime(query["X-Amz-Date"][0], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC).timestamp()
+        signed = (
+            datetime.strptime(query["X-Amz-Date"][0], "%Y%m%dT%H%M%SZ")
+            .replace(tzinfo=UTC)
+            .timestamp()
+        )
         assert signed + 600 - 1 <= found.earliest <= signed + 600  # the noted time is never later
     else:
         assert found.earliest == int(query["exp"][0])

@@ -36,7 +36,9 @@ async def test_nx27017_equality_on_an_indexed_array_finds_nothing(db: AsyncDatab
     assert await coll.find({"tenant": "a", "tags": "防汛"}).to_list() == []
 
 
-async def test_id_is_a_sort_tiebreaker_without_being_in_the_compound_index(db: AsyncDatabase) -> None:  # type: ignore[type-arg]
+async def test_id_is_a_sort_tiebreaker_without_being_in_the_compound_index(
+    db: AsyncDatabase,
+) -> None:  # type: ignore[type-arg]
     """Quirk: on nx-27017 a compound index that names `_id` makes every insert fail
     ("JSON path error near '_id'"). Portable form (StoryDoc indexes): leave `_id` out of
     the index and still sort on it as the tie-breaker."""
@@ -55,13 +57,18 @@ async def test_nx27017_refuses_inserts_under_a_compound_index_naming_id(db: Asyn
         await coll.insert_one({"_id": "x", "tenant": "a"})
 
 
-async def test_find_one_and_update_upsert_takes_new_fields_from_the_filter(db: AsyncDatabase) -> None:  # type: ignore[type-arg]
+async def test_find_one_and_update_upsert_takes_new_fields_from_the_filter(
+    db: AsyncDatabase,
+) -> None:  # type: ignore[type-arg]
     """Quirk: nx-27017's find_one_and_update(upsert=True) ignores `$setOnInsert` (update_one
     honours it). Portable form (bump_read_model): equality fields in the filter, which an
     upsert copies into the document it creates."""
     coll = db["counters_" + new_id()[-6:]]
     raw = await coll.find_one_and_update(
-        {"_id": "k", "tenant": "a"}, {"$inc": {"value": 1}}, upsert=True, return_document=ReturnDocument.AFTER
+        {"_id": "k", "tenant": "a"},
+        {"$inc": {"value": 1}},
+        upsert=True,
+        return_document=ReturnDocument.AFTER,
     )
     assert raw == {"_id": "k", "tenant": "a", "value": 1}
 
@@ -70,7 +77,9 @@ async def test_find_one_and_update_upsert_takes_new_fields_from_the_filter(db: A
 async def test_nx27017_find_one_and_update_upsert_drops_set_on_insert(db: AsyncDatabase) -> None:  # type: ignore[type-arg]
     coll = db["quirk_" + new_id()[-6:]]
     raw = await coll.find_one_and_update(
-        {"_id": "k"}, {"$inc": {"value": 1}, "$setOnInsert": {"tenant": "a"}}, upsert=True,
+        {"_id": "k"},
+        {"$inc": {"value": 1}, "$setOnInsert": {"tenant": "a"}},
+        upsert=True,
         return_document=ReturnDocument.AFTER,
     )
     assert raw == {"_id": "k", "value": 1}  # MongoDB would also have tenant "a"
@@ -83,7 +92,9 @@ async def test_eq_equalities_read_the_same_documents_as_plain_ones(db: AsyncData
     `eq`, used by StoryRepository and the asset pages): `{tenant: {"$eq": "a"}}`, which
     means the same for scalar fields on both servers."""
     coll = await with_story_indexes(db["stories_" + new_id()[-6:]])
-    await coll.insert_many([story("a", column_id="c1"), story("a", column_id="c2"), story("b", column_id="c1")])
+    await coll.insert_many(
+        [story("a", column_id="c1"), story("a", column_id="c2"), story("b", column_id="c1")]
+    )
     plain = await coll.find({"tenant": "a", "column_id": "c1"}).to_list()
     with_eq = await coll.find({"tenant": {"$eq": "a"}, "column_id": {"$eq": "c1"}}).to_list()
     assert [d["_id"] for d in with_eq] == [d["_id"] for d in plain] and len(plain) == 1
@@ -111,13 +122,20 @@ async def test_an_emptied_map_is_told_by_a_counter_not_by_equality(db: AsyncData
     an `$unset` that returned the map empty."""
     coll = db["pending_" + new_id()[-6:]]
     await coll.insert_one({"_id": "d", "tenant": "a", "m": {}, "flag": True, "rev": 0})
-    await coll.update_one({"_id": "d"}, {"$set": {"m.k1": {"x": 1}, "flag": True}, "$inc": {"rev": 1}})
+    await coll.update_one(
+        {"_id": "d"}, {"$set": {"m.k1": {"x": 1}, "flag": True}, "$inc": {"rev": 1}}
+    )
     after = await coll.find_one_and_update(
-        {"_id": "d"}, {"$unset": {"m.k1": ""}}, projection={"m": 1, "rev": 1}, return_document=ReturnDocument.AFTER
+        {"_id": "d"},
+        {"$unset": {"m.k1": ""}},
+        projection={"m": 1, "rev": 1},
+        return_document=ReturnDocument.AFTER,
     )
     assert after is not None and after["m"] == {} and after["rev"] == 1
     # another writer adds an entry before the flag is cleared: the clear must not apply
-    await coll.update_one({"_id": "d"}, {"$set": {"m.k2": {"x": 2}, "flag": True}, "$inc": {"rev": 1}})
+    await coll.update_one(
+        {"_id": "d"}, {"$set": {"m.k2": {"x": 2}, "flag": True}, "$inc": {"rev": 1}}
+    )
     cleared = await coll.update_one({"_id": "d", "rev": after["rev"]}, {"$set": {"flag": False}})
     assert cleared.matched_count == 0
     raw = await coll.find_one({"_id": "d"})

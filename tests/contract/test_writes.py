@@ -25,7 +25,10 @@ def _coll_name(prefix: str) -> str:
 
 def _cas_update(title: str) -> dict[str, object]:
     """The update StoryRepository._save sends: new content with $set, the version with $inc."""
-    return {"$set": {"title": title, "updated_at": 2_000, "updated_by": "dev"}, "$inc": {"version": 1}}
+    return {
+        "$set": {"title": title, "updated_at": 2_000, "updated_by": "dev"},
+        "$inc": {"version": 1},
+    }
 
 
 async def test_inserting_an_existing_id_raises_duplicate_key_11000(db: AsyncDatabase) -> None:  # type: ignore[type-arg]
@@ -38,39 +41,52 @@ async def test_inserting_an_existing_id_raises_duplicate_key_11000(db: AsyncData
     assert await coll.find_one({"_id": "s1:1"}) == {"_id": "s1:1", "tenant": "a", "number": 1}
 
 
-async def test_compare_and_set_at_the_current_version_applies_set_and_inc(db: AsyncDatabase) -> None:  # type: ignore[type-arg]
+async def test_compare_and_set_at_the_current_version_applies_set_and_inc(
+    db: AsyncDatabase,
+) -> None:  # type: ignore[type-arg]
     coll = await with_story_indexes(db[_coll_name("stories")])
     doc = story("a")
     await coll.insert_one(doc)
     after = await coll.find_one_and_update(
-        {"_id": doc["_id"], "tenant": "a", "version": 1}, _cas_update("第二版"), return_document=ReturnDocument.AFTER
+        {"_id": doc["_id"], "tenant": "a", "version": 1},
+        _cas_update("第二版"),
+        return_document=ReturnDocument.AFTER,
     )
     assert after is not None
     assert (after["version"], after["title"], after["updated_at"]) == (2, "第二版", 2_000)
     assert after["body"] == doc["body"]  # untouched fields stay
     before = await coll.find_one_and_update(
-        {"_id": doc["_id"], "tenant": "a", "version": 2}, _cas_update("第三版"), return_document=ReturnDocument.BEFORE
+        {"_id": doc["_id"], "tenant": "a", "version": 2},
+        _cas_update("第三版"),
+        return_document=ReturnDocument.BEFORE,
     )
     assert before is not None and before["version"] == 2 and before["title"] == "第二版"
 
 
-async def test_compare_and_set_at_a_stale_version_matches_nothing_and_changes_nothing(db: AsyncDatabase) -> None:  # type: ignore[type-arg]
+async def test_compare_and_set_at_a_stale_version_matches_nothing_and_changes_nothing(
+    db: AsyncDatabase,
+) -> None:  # type: ignore[type-arg]
     coll = await with_story_indexes(db[_coll_name("stories")])
     doc = story("a", version=3)
     await coll.insert_one(doc)
     result = await coll.find_one_and_update(
-        {"_id": doc["_id"], "tenant": "a", "version": 2}, _cas_update("过期"), return_document=ReturnDocument.AFTER
+        {"_id": doc["_id"], "tenant": "a", "version": 2},
+        _cas_update("过期"),
+        return_document=ReturnDocument.AFTER,
     )
     assert result is None
     assert await coll.find_one({"_id": doc["_id"]}) == doc
     other_tenant = await coll.find_one_and_update(
-        {"_id": doc["_id"], "tenant": "b", "version": 3}, _cas_update("越权"), return_document=ReturnDocument.AFTER
+        {"_id": doc["_id"], "tenant": "b", "version": 3},
+        _cas_update("越权"),
+        return_document=ReturnDocument.AFTER,
     )
     assert other_tenant is None
 
 
 async def test_two_concurrent_compare_and_sets_at_the_same_version_have_exactly_one_winner(
-    db: AsyncDatabase, store_uri: str  # type: ignore[type-arg]
+    db: AsyncDatabase,
+    store_uri: str,  # type: ignore[type-arg]
 ) -> None:
     """Two editors (two connections) save version n at the same moment: one wins, one conflicts."""
     name = _coll_name("stories")
@@ -101,7 +117,9 @@ async def test_two_concurrent_compare_and_sets_at_the_same_version_have_exactly_
         await second.close()
 
 
-async def test_an_upserted_counter_is_created_once_with_its_tenant_then_incremented(db: AsyncDatabase) -> None:  # type: ignore[type-arg]
+async def test_an_upserted_counter_is_created_once_with_its_tenant_then_incremented(
+    db: AsyncDatabase,
+) -> None:  # type: ignore[type-arg]
     """The read-model generation counter (StoryRepository.bump_read_model): the tenant goes
     in the filter, which an upsert copies into the new document (see test_quirks for why
     not `$setOnInsert` here)."""
@@ -123,29 +141,48 @@ async def test_an_upserted_counter_is_created_once_with_its_tenant_then_incremen
     assert await coll.find({}).to_list() == [{"_id": key, "tenant": "a", "value": 2}]
 
 
-async def test_update_one_upsert_applies_set_on_insert_only_when_inserting(db: AsyncDatabase) -> None:  # type: ignore[type-arg]
+async def test_update_one_upsert_applies_set_on_insert_only_when_inserting(
+    db: AsyncDatabase,
+) -> None:  # type: ignore[type-arg]
     coll = db[_coll_name("counters")]
     for _ in range(2):
         await coll.update_one(
-            {"_id": "k"}, {"$inc": {"value": 1}, "$setOnInsert": {"tenant": "a", "created_at": 1}}, upsert=True
+            {"_id": "k"},
+            {"$inc": {"value": 1}, "$setOnInsert": {"tenant": "a", "created_at": 1}},
+            upsert=True,
         )
     await coll.update_one({"_id": "k"}, {"$setOnInsert": {"tenant": "changed"}}, upsert=True)
-    assert await coll.find_one({"_id": "k"}) == {"_id": "k", "value": 2, "tenant": "a", "created_at": 1}
+    assert await coll.find_one({"_id": "k"}) == {
+        "_id": "k",
+        "value": 2,
+        "tenant": "a",
+        "created_at": 1,
+    }
 
 
-async def test_a_unique_compound_index_refuses_a_second_slug_in_the_same_tenant(db: AsyncDatabase) -> None:  # type: ignore[type-arg]
+async def test_a_unique_compound_index_refuses_a_second_slug_in_the_same_tenant(
+    db: AsyncDatabase,
+) -> None:  # type: ignore[type-arg]
     coll = await with_column_indexes(db[_coll_name("columns")])
-    await coll.insert_one({"_id": new_id(), "tenant": "a", "slug": "news", "name": "新闻", "position": 0})
-    await coll.insert_one({"_id": new_id(), "tenant": "b", "slug": "news", "name": "新闻", "position": 0})
+    await coll.insert_one(
+        {"_id": new_id(), "tenant": "a", "slug": "news", "name": "新闻", "position": 0}
+    )
+    await coll.insert_one(
+        {"_id": new_id(), "tenant": "b", "slug": "news", "name": "新闻", "position": 0}
+    )
     with pytest.raises(DuplicateKeyError) as caught:
-        await coll.insert_one({"_id": new_id(), "tenant": "a", "slug": "news", "name": "重复", "position": 1})
+        await coll.insert_one(
+            {"_id": new_id(), "tenant": "a", "slug": "news", "name": "重复", "position": 1}
+        )
     assert caught.value.code == 11000
     rows = await coll.find({"tenant": "a"}).to_list()
     assert [r["name"] for r in rows] == ["新闻"]
 
 
 @pytest.mark.slow
-async def test_a_unique_index_still_refuses_duplicates_after_a_store_restart(store_uri: str, tmp_path: Path) -> None:
+async def test_a_unique_index_still_refuses_duplicates_after_a_store_restart(
+    store_uri: str, tmp_path: Path
+) -> None:
     """Embedded: a store of its own is stopped and started on the same data. A configured
     server cannot be restarted from here, so a fresh client checks what the server kept."""
     doc = {"_id": "c1", "tenant": "a", "slug": "news", "name": "新闻", "position": 0}
@@ -189,12 +226,21 @@ async def test_an_upserted_throttle_counter_increments_and_expired_ones_are_swep
     throttle keeps milliseconds and sweeps itself instead of a TTL index.)"""
     coll = db[_coll_name("throttle")]
     expiry = 5_000
-    update = {"$inc": {"failures": 1}, "$set": {"tenant": "platform", "last_failure_at": 1_000, "expire_at": expiry}}
-    first = await coll.find_one_and_update({"_id": "user:li"}, update, upsert=True, return_document=ReturnDocument.AFTER)
+    update = {
+        "$inc": {"failures": 1},
+        "$set": {"tenant": "platform", "last_failure_at": 1_000, "expire_at": expiry},
+    }
+    first = await coll.find_one_and_update(
+        {"_id": "user:li"}, update, upsert=True, return_document=ReturnDocument.AFTER
+    )
     assert first is not None and first["failures"] == 1 and first["expire_at"] == expiry
-    second = await coll.find_one_and_update({"_id": "user:li"}, update, upsert=True, return_document=ReturnDocument.AFTER)
+    second = await coll.find_one_and_update(
+        {"_id": "user:li"}, update, upsert=True, return_document=ReturnDocument.AFTER
+    )
     assert second is not None and second["failures"] == 2
-    reset = await coll.update_one({"_id": "user:li", "last_failure_at": {"$lt": 2_000}}, {"$set": {"failures": 0}})
+    reset = await coll.update_one(
+        {"_id": "user:li", "last_failure_at": {"$lt": 2_000}}, {"$set": {"failures": 0}}
+    )
     assert reset.modified_count == 1
     found = [d["_id"] async for d in coll.find({"_id": {"$in": ["user:li", "user:li|1.2.3.4"]}})]
     assert found == ["user:li"]
@@ -204,7 +250,8 @@ async def test_an_upserted_throttle_counter_increments_and_expired_ones_are_swep
 
 
 async def test_simultaneous_inserts_of_one_id_from_several_connections_have_exactly_one_winner(
-    db: AsyncDatabase, store_uri: str  # type: ignore[type-arg]
+    db: AsyncDatabase,
+    store_uri: str,  # type: ignore[type-arg]
 ) -> None:
     """Idempotent creates (hub/store/idempotency.py) claim a key, and then create the object,
     by inserting a chosen `_id`; the audit log claims its sequence numbers the same way.
@@ -236,7 +283,9 @@ async def test_simultaneous_inserts_of_one_id_from_several_connections_have_exac
             await c.close()
 
 
-async def test_delete_one_on_id_and_a_second_field_leaves_a_document_whose_field_differs(db: AsyncDatabase) -> None:  # type: ignore[type-arg]
+async def test_delete_one_on_id_and_a_second_field_leaves_a_document_whose_field_differs(
+    db: AsyncDatabase,
+) -> None:  # type: ignore[type-arg]
     """A refused idempotent create gives its key back only if the claim still names its
     target (`delete_one({_id, tenant, target_id})`)."""
     coll = db[_coll_name("claims")]
@@ -247,24 +296,39 @@ async def test_delete_one_on_id_and_a_second_field_leaves_a_document_whose_field
     assert gone.deleted_count == 1 and await coll.find_one({"_id": "ik-1"}) is None
 
 
-async def test_an_ordered_insert_many_stops_at_the_first_taken_id_and_names_its_index(db: AsyncDatabase) -> None:  # type: ignore[type-arg]
+async def test_an_ordered_insert_many_stops_at_the_first_taken_id_and_names_its_index(
+    db: AsyncDatabase,
+) -> None:  # type: ignore[type-arg]
     """The audit log's group commit (hub/audit/log.py): consecutive entries in one ordered
     insert; when another process took a number, the ones before it are in, none after it,
     and the error's index says how many got in."""
     coll = db[_coll_name("audit_log")]
     await coll.insert_one({"_id": "t:000000000003", "tenant": "t", "seq": 3, "by": "other"})
-    docs = [{"_id": f"t:{seq:012d}", "tenant": "t", "seq": seq, "by": "here"} for seq in range(1, 6)]
+    docs = [
+        {"_id": f"t:{seq:012d}", "tenant": "t", "seq": seq, "by": "here"} for seq in range(1, 6)
+    ]
     with pytest.raises(BulkWriteError) as caught:
         await coll.insert_many(docs, ordered=True)
     [error] = caught.value.details["writeErrors"]
     assert (error["code"], error["index"]) == (11000, 2)
     stored = await coll.find({"tenant": "t"}).sort("seq", 1).to_list()
     assert [(d["seq"], d["by"]) for d in stored] == [(1, "here"), (2, "here"), (3, "other")]
-    await coll.insert_many([{"_id": f"t:{seq:012d}", "tenant": "t", "seq": seq, "by": "here"} for seq in (4, 5)], ordered=True)
-    assert [d["seq"] for d in await coll.find({"tenant": "t"}).sort("seq", 1).to_list()] == [1, 2, 3, 4, 5]
+    await coll.insert_many(
+        [{"_id": f"t:{seq:012d}", "tenant": "t", "seq": seq, "by": "here"} for seq in (4, 5)],
+        ordered=True,
+    )
+    assert [d["seq"] for d in await coll.find({"tenant": "t"}).sort("seq", 1).to_list()] == [
+        1,
+        2,
+        3,
+        4,
+        5,
+    ]
 
 
-async def test_a_claim_takes_the_oldest_due_job_of_its_consumer_on_its_index(db: AsyncDatabase) -> None:  # type: ignore[type-arg]
+async def test_a_claim_takes_the_oldest_due_job_of_its_consumer_on_its_index(
+    db: AsyncDatabase,
+) -> None:  # type: ignore[type-arg]
     """The worker's claim (hub/jobs/queue.py): `$eq` equalities, a range on the due time,
     oldest first; only open jobs of the one consumer, never one not yet due. On the
     embedded store the (consumer, open, ready_at) index answers it (plain equalities
@@ -273,34 +337,52 @@ async def test_a_claim_takes_the_oldest_due_job_of_its_consumer_on_its_index(db:
 
     coll = db[_coll_name("jobs")]
     await coll.create_indexes([IndexModel([("consumer", 1), ("open", 1), ("ready_at", 1)])])
-    await coll.insert_many([
-        {"_id": "done", "consumer": "c", "open": False, "ready_at": 1},
-        {"_id": "other", "consumer": "d", "open": True, "ready_at": 2},
-        {"_id": "later", "consumer": "c", "open": True, "ready_at": 50},
-        {"_id": "due", "consumer": "c", "open": True, "ready_at": 10},
-        {"_id": "future", "consumer": "c", "open": True, "ready_at": 1_000},
-    ])  # fmt: skip
+    await coll.insert_many(
+        [
+            {"_id": "done", "consumer": "c", "open": False, "ready_at": 1},
+            {"_id": "other", "consumer": "d", "open": True, "ready_at": 2},
+            {"_id": "later", "consumer": "c", "open": True, "ready_at": 50},
+            {"_id": "due", "consumer": "c", "open": True, "ready_at": 10},
+            {"_id": "future", "consumer": "c", "open": True, "ready_at": 1_000},
+        ]
+    )
     taken = [
-        await coll.find_one_and_update(ready_filter("c", 100), {"$set": {"ready_at": 10_000}}, sort=[("ready_at", 1)],
-                                       return_document=ReturnDocument.AFTER)
+        await coll.find_one_and_update(
+            ready_filter("c", 100),
+            {"$set": {"ready_at": 10_000}},
+            sort=[("ready_at", 1)],
+            return_document=ReturnDocument.AFTER,
+        )
         for _ in range(3)
-    ]  # fmt: skip
+    ]
     assert [t["_id"] if t else None for t in taken] == ["due", "later", None]
     if embedded():
         plan = await coll.find(ready_filter("c", 100)).sort([("ready_at", 1)]).limit(1).explain()
         assert "USING INDEX" in str(plan["queryPlanner"]["winningPlan"]), plan
 
 
-async def test_the_audit_head_is_the_highest_number_of_the_tenant_on_its_index(db: AsyncDatabase) -> None:  # type: ignore[type-arg]
+async def test_the_audit_head_is_the_highest_number_of_the_tenant_on_its_index(
+    db: AsyncDatabase,
+) -> None:  # type: ignore[type-arg]
     """The audit append's head read (hub/audit/log.py): `{tenant: {$eq}}` sorted by seq
     descending gives the tenant's newest entry, however the tenants' entries interleave."""
     coll = db[_coll_name("audit_log")]
-    await coll.create_indexes([IndexModel([("tenant", 1), ("seq", -1)]), IndexModel([("tenant", 1), ("key", 1)])])
-    await coll.insert_many([{"_id": f"{t}:{seq}", "tenant": t, "seq": seq, "key": f"k{seq}"}
-                            for seq in range(1, 40) for t in ("a", "b") if (seq % 3 == 0) == (t == "a")])  # fmt: skip
+    await coll.create_indexes(
+        [IndexModel([("tenant", 1), ("seq", -1)]), IndexModel([("tenant", 1), ("key", 1)])]
+    )
+    await coll.insert_many(
+        [
+            {"_id": f"{t}:{seq}", "tenant": t, "seq": seq, "key": f"k{seq}"}
+            for seq in range(1, 40)
+            for t in ("a", "b")
+            if (seq % 3 == 0) == (t == "a")
+        ]
+    )
     head = await coll.find_one({"tenant": {"$eq": "a"}}, sort=[("seq", -1)])
     assert head is not None and head["seq"] == 39
     head = await coll.find_one({"tenant": {"$eq": "b"}}, sort=[("seq", -1)])
     assert head is not None and head["seq"] == 38
     assert await coll.find_one({"tenant": {"$eq": "c"}}, sort=[("seq", -1)]) is None
-    assert await coll.find_one({"tenant": {"$eq": "a"}, "key": {"$eq": "k6"}}, {"_id": 1}) == {"_id": "a:6"}
+    assert await coll.find_one({"tenant": {"$eq": "a"}, "key": {"$eq": "k6"}}, {"_id": 1}) == {
+        "_id": "a:6"
+    }

@@ -33,25 +33,40 @@ from ronghub_sdk import (
 class ChaosNet:
     @hookimpl
     def describe(self) -> ChannelInfo:
-        return ChannelInfo("chaosnet", "压力测试平台", "kill-test platform", TransportKind.PLATFORM_API)
+        return ChannelInfo(
+            "chaosnet", "压力测试平台", "kill-test platform", TransportKind.PLATFORM_API
+        )
 
     @hookimpl
     def render(self, story: StoryInput) -> Variant:
-        return Variant("chaosnet", story.story_id, story.revision_id, {"text": story.title}, tenant=story.tenant)
+        return Variant(
+            "chaosnet",
+            story.story_id,
+            story.revision_id,
+            {"text": story.title},
+            tenant=story.tenant,
+        )
 
     @hookimpl
     def validate(self) -> list[Problem]:
         return []
 
     @hookimpl
-    async def deliver(self, variant: Variant, transport: httpx.AsyncClient, idempotency_key: str) -> DeliveryResult:
+    async def deliver(
+        self, variant: Variant, transport: httpx.AsyncClient, idempotency_key: str
+    ) -> DeliveryResult:
         await asyncio.sleep(random.uniform(0, 0.05))
         try:
-            r = await transport.post("/items", json={"text": variant.get("text")},
-                                     headers={"Idempotency-Key": idempotency_key, "X-Chaos-Worker": str(os.getpid())})  # fmt: skip
+            r = await transport.post(
+                "/items",
+                json={"text": variant.get("text")},
+                headers={"Idempotency-Key": idempotency_key, "X-Chaos-Worker": str(os.getpid())},
+            )
         except httpx.HTTPError as exc:
             raise TransientDeliveryError("平台连接失败", str(exc)) from exc
-        await asyncio.sleep(random.uniform(0, 0.3))  # a kill here: the platform has it, we do not know yet
+        await asyncio.sleep(
+            random.uniform(0, 0.3)
+        )  # a kill here: the platform has it, we do not know yet
         item = r.json()
         return DeliveryResult(item["id"], PlatformStatus(StatusState.LIVE, final=True))
 

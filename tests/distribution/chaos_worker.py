@@ -33,9 +33,12 @@ async def main(uri: str, db: str, prefix: str, platform_url: str) -> None:
     provider = TransportProvider()
     provider.register(TransportKind.PLATFORM_API, lambda c, cfg, t: client)
     engine = Distribution(
-        manager, provider, prefix=prefix, lease_seconds=1.0,
+        manager,
+        provider,
+        prefix=prefix,
+        lease_seconds=1.0,
         policy=RetryPolicy(max_attempts=50, base_seconds=0.05, cap_seconds=0.2),
-    )  # fmt: skip
+    )
     print("ready", flush=True)
     consumers = [dataclasses.replace(c, lease_seconds=1.0) for c in engine.consumers()]
     await Worker(consumers, idle_sleep=0.05).run(asyncio.Event())

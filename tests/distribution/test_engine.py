@@ -40,9 +40,13 @@ class Rig:
         provider.register(TransportKind.READ_MODEL, lambda c, cfg, t: ReadModelStore())
         provider.register(TransportKind.PLATFORM_API, lambda c, cfg, t: self.platform)
         self.engine = Distribution(
-            manager, provider, prefix="t" + new_id()[-8:], poll_interval_s=0.001,
-            policy=RetryPolicy(max_attempts=4, base_seconds=0.001, cap_seconds=0.002), metrics_after_s=metrics_after_s,
-        )  # fmt: skip
+            manager,
+            provider,
+            prefix="t" + new_id()[-8:],
+            poll_interval_s=0.001,
+            policy=RetryPolicy(max_attempts=4, base_seconds=0.001, cap_seconds=0.002),
+            metrics_after_s=metrics_after_s,
+        )
         self.worker = Worker(self.engine.consumers(), idle_sleep=0)
         self.scope = Scope(tenant="dist-" + new_id(), actor="editor-1", public_only=False)
         self.stories = StoryRepository(self.scope)
@@ -54,10 +58,14 @@ class Rig:
         return await self.stories.set_status(story.id, story.version, StoryStatus.APPROVED)
 
     async def story(self, channels: list[str], title: str = "示例区举行防汛演练") -> StoryDoc:
-        return await self.stories.create({"title": title, "body_text": "正文", "channels": channels})
+        return await self.stories.create(
+            {"title": title, "body_text": "正文", "channels": channels}
+        )
 
     async def publications(self, story_id: str) -> dict[tuple[str, str], pubs.PublicationDoc]:
-        return {(p.channel, p.action.value): p for p in await pubs.of_story(self.scope.tenant, story_id)}
+        return {
+            (p.channel, p.action.value): p for p in await pubs.of_story(self.scope.tenant, story_id)
+        }
 
 
 @pytest.fixture
@@ -69,11 +77,18 @@ async def test_one_approved_story_reaches_every_planned_channel_with_a_ledger(ri
     story = await rig.approve(await rig.story(["paper", "wall"]))
     await rig.drain()
     found = await rig.publications(story.id)
-    assert {k: p.state for k, p in found.items()} == {("paper", "publish"): PubState.LIVE, ("wall", "publish"): PubState.LIVE}
+    assert {k: p.state for k, p in found.items()} == {
+        ("paper", "publish"): PubState.LIVE,
+        ("wall", "publish"): PubState.LIVE,
+    }
     wall = found[("wall", "publish")]
     assert [e.to_state for e in wall.entries()] == [
-        PubState.PLANNED, PubState.RENDERING, PubState.VALIDATED, PubState.DELIVERING, PubState.LIVE,
-    ]  # fmt: skip
+        PubState.PLANNED,
+        PubState.RENDERING,
+        PubState.VALIDATED,
+        PubState.DELIVERING,
+        PubState.LIVE,
+    ]
     assert wall.entries()[-1].evidence["external_id"] == "w1" and wall.url == "https://wall.test/w1"
     assert rig.platform.live_items() == [wall.idempotency_key]
     assert (await StoryDoc.get(story.id)).status == StoryStatus.PUBLISHED  # type: ignore[union-attr]
@@ -97,13 +112,17 @@ async def test_a_throttled_platform_is_retried_and_the_item_delivered_once(rig: 
     assert rig.platform.calls == 3 and len(rig.platform.items) == 1
 
 
-async def test_a_rejection_ends_in_dead_letter_with_the_reason_and_replay_delivers(rig: Rig) -> None:
+async def test_a_rejection_ends_in_dead_letter_with_the_reason_and_replay_delivers(
+    rig: Rig,
+) -> None:
     rig.platform.reject_with = "标题含有平台禁止的用语"
     story = await rig.approve(await rig.story(["wall"]))
     await rig.drain()
     pub = (await rig.publications(story.id))[("wall", "publish")]
     assert pub.state == PubState.FAILED and pub.last_error == "标题含有平台禁止的用语"
-    dead = [d for d in await queue.dead_letters(rig.scope) if d.payload.get("publication_id") == pub.id]
+    dead = [
+        d for d in await queue.dead_letters(rig.scope) if d.payload.get("publication_id") == pub.id
+    ]
     assert [d.last_error for d in dead] == ["标题含有平台禁止的用语"]
 
     rig.platform.reject_with = None  # the editor fixed the problem on the platform side
@@ -112,12 +131,21 @@ async def test_a_rejection_ends_in_dead_letter_with_the_reason_and_replay_delive
     pub = (await rig.publications(story.id))[("wall", "publish")]
     assert pub.state == PubState.LIVE
     assert [e.to_state for e in pub.entries()][-6:] == [
-        PubState.FAILED, PubState.PLANNED, PubState.RENDERING, PubState.VALIDATED, PubState.DELIVERING, PubState.LIVE,
-    ]  # fmt: skip
+        PubState.FAILED,
+        PubState.PLANNED,
+        PubState.RENDERING,
+        PubState.VALIDATED,
+        PubState.DELIVERING,
+        PubState.LIVE,
+    ]
 
 
-async def test_a_variant_over_the_channel_limit_fails_with_a_chinese_message_before_delivery(rig: Rig) -> None:
-    story = await rig.approve(await rig.story(["wall"], title="这是一个远远超过测试平台二十个字限制的很长很长的标题"))
+async def test_a_variant_over_the_channel_limit_fails_with_a_chinese_message_before_delivery(
+    rig: Rig,
+) -> None:
+    story = await rig.approve(
+        await rig.story(["wall"], title="这是一个远远超过测试平台二十个字限制的很长很长的标题")
+    )
     await rig.drain()
     pub = (await rig.publications(story.id))[("wall", "publish")]
     assert pub.state == PubState.FAILED and rig.platform.calls == 0
@@ -158,7 +186,10 @@ async def test_approving_a_corrected_revision_corrects_the_live_item(rig: Rig) -
     await rig.approve(story)
     await rig.drain()
     found = await rig.publications(story.id)
-    assert found[("paper", "correct")].state == PubState.LIVE and found[("paper", "correct")].revision == 2
+    assert (
+        found[("paper", "correct")].state == PubState.LIVE
+        and found[("paper", "correct")].revision == 2
+    )
     seen = await StoryRepository(Scope(tenant=rig.scope.tenant)).get(story.id)
     assert seen is not None and seen.title == "更正稿"
 
@@ -174,8 +205,17 @@ async def test_replanning_the_same_approval_creates_no_second_publication(rig: R
 async def test_channels_receive_the_revisions_media_with_fetchable_urls(rig: Rig) -> None:
     from hub.store.documents import AssetDoc
 
-    asset = AssetDoc(tenant=rig.scope.tenant, kind="image", uri="asset:x", blob_key="k/cover.jpg", mime="image/jpeg",
-                     size=1234, width=900, height=383, alt="防汛演练现场")  # fmt: skip
+    asset = AssetDoc(
+        tenant=rig.scope.tenant,
+        kind="image",
+        uri="asset:x",
+        blob_key="k/cover.jpg",
+        mime="image/jpeg",
+        size=1234,
+        width=900,
+        height=383,
+        alt="防汛演练现场",
+    )
     await asset.insert()
 
     async def urls(key: str, mime: str | None) -> str:
@@ -183,18 +223,29 @@ async def test_channels_receive_the_revisions_media_with_fetchable_urls(rig: Rig
 
     rig.engine.media_urls = urls
     rev = (await rig.story(["paper"])).content()
-    got = await rig.engine.assets_for(rig.scope.tenant, rev.model_copy(update={"cover_asset_id": asset.id}))
-    assert [(a.id, a.url, a.alt, a.width) for a in got] == [(asset.id, "https://media.test/k/cover.jpg?sig=1", "防汛演练现场", 900)]
+    got = await rig.engine.assets_for(
+        rig.scope.tenant, rev.model_copy(update={"cover_asset_id": asset.id})
+    )
+    assert [(a.id, a.url, a.alt, a.width) for a in got] == [
+        (asset.id, "https://media.test/k/cover.jpg?sig=1", "防汛演练现场", 900)
+    ]
 
 
-async def test_a_platform_status_that_lags_behind_ours_is_not_applied_and_polling_goes_on(rig: Rig) -> None:
-    rig.platform.accept_first = True  # the platform says "accepted", then "under review" twice, then "live"
+async def test_a_platform_status_that_lags_behind_ours_is_not_applied_and_polling_goes_on(
+    rig: Rig,
+) -> None:
+    rig.platform.accept_first = (
+        True  # the platform says "accepted", then "under review" twice, then "live"
+    )
     rig.platform.review_polls = 2
     story = await rig.approve(await rig.story(["wall"]))
     await rig.drain()
     pub = (await rig.publications(story.id))[("wall", "publish")]
     assert pub.state == PubState.LIVE
-    assert [e.to_state for e in pub.entries()][-2:] == [PubState.ACCEPTED, PubState.LIVE]  # no step back
+    assert [e.to_state for e in pub.entries()][-2:] == [
+        PubState.ACCEPTED,
+        PubState.LIVE,
+    ]  # no step back
 
 
 @covers("fetch_metrics")
@@ -203,12 +254,24 @@ async def test_a_live_item_s_counts_are_fetched_on_schedule_and_no_longer_once_t
     story = await rig.approve(await rig.story(["paper", "wall"]))
     await rig.drain()
     wall = (await rig.publications(story.id))[("wall", "publish")]
-    assert rig.platform.metrics_fetches == 2  # the third is due in an hour: a stored job, not run yet
-    assert wall.metrics["views"] == 200 and wall.metrics["likes"] == 7 and "comments" not in wall.metrics  # not reported
-    due = await JobDoc.find({"tenant": rig.scope.tenant, "consumer": rig.engine.metrics_name}).to_list()
+    assert (
+        rig.platform.metrics_fetches == 2
+    )  # the third is due in an hour: a stored job, not run yet
+    assert (
+        wall.metrics["views"] == 200
+        and wall.metrics["likes"] == 7
+        and "comments" not in wall.metrics
+    )  # not reported
+    due = await JobDoc.find(
+        {"tenant": rig.scope.tenant, "consumer": rig.engine.metrics_name}
+    ).to_list()
     assert sorted(j.state.value for j in due) == ["done", "done", "pending"]
-    assert not (await rig.publications(story.id))[("paper", "publish")].metrics  # the read model reports no counts
-    story = await rig.stories.request_takedown(story.id, (await rig.stories.require(story.id)).version, "信息有误")
+    assert not (await rig.publications(story.id))[
+        ("paper", "publish")
+    ].metrics  # the read model reports no counts
+    story = await rig.stories.request_takedown(
+        story.id, (await rig.stories.require(story.id)).version, "信息有误"
+    )
     await rig.drain()
     assert (await rig.publications(story.id))[("wall", "publish")].state == PubState.RETRACTED
     await JobDoc.get_pymongo_collection().update_many(
@@ -234,10 +297,15 @@ async def test_a_delivery_reads_its_story_once_per_send_check_and_the_channel_se
     await rig.drain()
     assert (await rig.publications(story.id))[("wall", "publish")].state == PubState.LIVE
     reads = Counter(
-        coll for (cmd, coll), flt in zip(command_counter.targets, command_counter.filters, strict=True)
-        if cmd == "find" and isinstance(flt, dict) and (flt.get("_id") == story.id or flt.get("tenant") == rig.scope.tenant)
-    )  # fmt: skip
+        coll
+        for (cmd, coll), flt in zip(command_counter.targets, command_counter.filters, strict=True)
+        if cmd == "find"
+        and isinstance(flt, dict)
+        and (flt.get("_id") == story.id or flt.get("tenant") == rig.scope.tenant)
+    )
     # the check before rendering, the one right before the send, and the takedown look after
     # it (the steps between rendering and the send are not checked again: it was 5 reads)
     assert reads["stories"] == 3, reads
-    assert asked == [(rig.scope.tenant, "wall")]  # rendering and sending share one read of the center's settings
+    assert asked == [
+        (rig.scope.tenant, "wall")
+    ]  # rendering and sending share one read of the center's settings

@@ -44,15 +44,20 @@ async def spawn(uri: str, db: str, prefix: str, url: str) -> subprocess.Popen[by
     proc = await asyncio.to_thread(
         subprocess.Popen,
         [sys.executable, "-m", "tests.distribution.chaos_worker", uri, db, prefix, url],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )  # fmt: skip
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert proc.stdout is not None
     line = await asyncio.wait_for(asyncio.to_thread(proc.stdout.readline), START_TIMEOUT_S)
     assert line.strip() == b"ready", line
     return proc
 
 
-async def held_request(platform: PlatformServer, procs: list[subprocess.Popen[bytes]]) -> tuple[int, str]:
+async def held_request(
+    platform: PlatformServer, procs: list[subprocess.Popen[bytes]]
+) -> tuple[int, str]:
     """The first request held at the platform that a live worker sent: (its index in procs, key)."""
     deadline = asyncio.get_running_loop().time() + HELD_TIMEOUT_S
     while True:
@@ -74,14 +79,25 @@ async def test_killed_workers_lose_nothing_and_deliver_each_publication_once(
     stories = StoryRepository(scope)
     drafts = []
     for i in range(STORIES):
-        doc = await stories.create({"title": f"压力测试稿件{i}", "body_text": "x", "channels": ["chaosnet"]})
+        doc = await stories.create(
+            {"title": f"压力测试稿件{i}", "body_text": "x", "channels": ["chaosnet"]}
+        )
         drafts.append((doc.id, doc.version))
     ids = [sid for sid, _ in drafts]
 
     with PlatformServer() as platform:
-        procs = list(await asyncio.gather(*(spawn(store_uri, hub_settings.mongodb_db, prefix, platform.url) for _ in range(WORKERS))))
+        procs = list(
+            await asyncio.gather(
+                *(
+                    spawn(store_uri, hub_settings.mongodb_db, prefix, platform.url)
+                    for _ in range(WORKERS)
+                )
+            )
+        )
         kills = 0
-        killed_waiting: list[str] = []  # keys whose request was at the platform when its worker died
+        killed_waiting: list[
+            str
+        ] = []  # keys whose request was at the platform when its worker died
         try:
             for n in range(KILL_ROUNDS):
                 hold = n % 2 == 0
@@ -100,14 +116,22 @@ async def test_killed_workers_lose_nothing_and_deliver_each_publication_once(
                 platform.release()
                 procs[victim].stdout.close()  # type: ignore[union-attr]
                 kills += 1
-                procs[victim] = await spawn(store_uri, hub_settings.mongodb_db, prefix, platform.url)
+                procs[victim] = await spawn(
+                    store_uri, hub_settings.mongodb_db, prefix, platform.url
+                )
             deadline = asyncio.get_running_loop().time() + SETTLE_TIMEOUT_S
             while True:
                 found = [p for s in ids for p in await pubs.of_story(scope.tenant, s)]
                 # (and the requests of killed workers are counted, however late their threads run)
-                if len(found) == STORIES and all(p.state == PubState.LIVE for p in found) and platform.idle():
+                if (
+                    len(found) == STORIES
+                    and all(p.state == PubState.LIVE for p in found)
+                    and platform.idle()
+                ):
                     break
-                assert asyncio.get_running_loop().time() < deadline, sorted((p.id, p.state) for p in found)
+                assert asyncio.get_running_loop().time() < deadline, sorted(
+                    (p.id, p.state) for p in found
+                )
                 await asyncio.sleep(0.3)
         finally:
             platform.release()
@@ -118,12 +142,16 @@ async def test_killed_workers_lose_nothing_and_deliver_each_publication_once(
 
     keys = {p.idempotency_key for p in found}
     resent = sum(n - 1 for n in platform.posts.values())
-    print(f"kills={kills} posts={sum(platform.posts.values())} resent_after_kill={resent} killed_waiting={len(killed_waiting)}")
+    print(
+        f"kills={kills} posts={sum(platform.posts.values())} resent_after_kill={resent} killed_waiting={len(killed_waiting)}"
+    )
     # Kills did land mid-delivery: the platform saw the same key more than once (each
     # held request, and again from the worker that took its job over), and still holds
     # one item per key.
     assert len(killed_waiting) == (KILL_ROUNDS + 1) // 2
-    assert all(platform.posts[k] >= 2 for k in killed_waiting), {k: platform.posts[k] for k in killed_waiting}
+    assert all(platform.posts[k] >= 2 for k in killed_waiting), {
+        k: platform.posts[k] for k in killed_waiting
+    }
     assert resent > 0
     assert kills == KILL_ROUNDS
     assert len(keys) == STORIES  # one publication per story and channel
@@ -131,4 +159,7 @@ async def test_killed_workers_lose_nothing_and_deliver_each_publication_once(
     assert len(set(platform.items.values())) == STORIES
     for pub in found:
         live = [e for e in pub.entries() if e.to_state == PubState.LIVE]
-        assert len(live) == 1 and live[0].evidence["external_id"] == platform.items[pub.idempotency_key]
+        assert (
+            len(live) == 1
+            and live[0].evidence["external_id"] == platform.items[pub.idempotency_key]
+        )

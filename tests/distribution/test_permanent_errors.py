@@ -46,7 +46,9 @@ async def _job(rig: Rig, pub_id: str) -> JobDoc:
     return job
 
 
-async def test_a_plugin_exception_is_a_permanent_failure_with_a_reason_not_an_endless_retry() -> None:
+async def test_a_plugin_exception_is_a_permanent_failure_with_a_reason_not_an_endless_retry() -> (
+    None
+):
     rig = Rig()
     rig.engine.channels.register(Crashing())
     story = await rig.approve(await rig.story(["crashing"], title="不是数字"))
@@ -63,7 +65,10 @@ async def test_a_plugin_exception_is_a_permanent_failure_with_a_reason_not_an_en
 async def test_a_missing_transport_setting_dead_letters_at_once_with_its_reason() -> None:
     rig = Rig()
     # the hub's real transport factory, for a channel whose base_url nobody configured
-    rig.engine.transports.register(TransportKind.PLATFORM_API, lambda c, cfg, t: build_transport(c and "platform_api", {}, Settings()))
+    rig.engine.transports.register(
+        TransportKind.PLATFORM_API,
+        lambda c, cfg, t: build_transport(c and "platform_api", {}, Settings()),
+    )
     story = await rig.approve(await rig.story(["wall"]))
     await rig.drain()
     pub = (await rig.publications(story.id))[("wall", "publish")]
@@ -75,23 +80,44 @@ async def test_a_missing_transport_setting_dead_letters_at_once_with_its_reason(
 
 def test_a_non_numeric_severity_is_a_named_problem_not_a_render_crash() -> None:
     key = signing.new_private_key()
-    h = ChannelHarness(emergency, {"src_ebrid": "10433010000000000010101", "signing": {"private_key_hex": key, "cert_sn": "C"}})
+    h = ChannelHarness(
+        emergency,
+        {
+            "src_ebrid": "10433010000000000010101",
+            "signing": {"private_key_hex": key, "cert_sn": "C"},
+        },
+    )
     confirmed = {**ALERT.metadata, "dual_control_approvers": ["a", "b"]}
-    variant = h.render(replace(ALERT, metadata={**confirmed, "severity": "严重", "valid_hours": "两小时"}))
+    variant = h.render(
+        replace(ALERT, metadata={**confirmed, "severity": "严重", "valid_hours": "两小时"})
+    )
     problems = {p.code: p for p in h.validate(variant)}
     assert set(problems) == {"EMERGENCY_SEVERITY", "EMERGENCY_VALID_HOURS"}
     assert "严重" in problems["EMERGENCY_SEVERITY"].message_zh
     assert h.validate(h.render(replace(ALERT, metadata={**confirmed, "severity": "2"}))) == []
 
 
-CONFIGURE = "mutation($ch: String!, $c: JSON!) { configureChannel(channel: $ch, config: $c) { config } }"
+CONFIGURE = (
+    "mutation($ch: String!, $c: JSON!) { configureChannel(channel: $ch, config: $c) { config } }"
+)
 
 
 @pytest.mark.parametrize(
     ("channel", "config", "key"),
     [
-        ("gov_site", {"org_code": "not-a-code", "transport": {"url": "https://cms.example/hook", "secrets": ["s"]}}, "org_code"),
-        ("wechat", {"credentials": {"appid": "wx-1", "secret": "s"}, "transport": {"base_url": 443}}, "transport.base_url"),
+        (
+            "gov_site",
+            {
+                "org_code": "not-a-code",
+                "transport": {"url": "https://cms.example/hook", "secrets": ["s"]},
+            },
+            "org_code",
+        ),
+        (
+            "wechat",
+            {"credentials": {"appid": "wx-1", "secret": "s"}, "transport": {"base_url": 443}},
+            "transport.base_url",
+        ),
         ("app", {"limits": {"title_max": "长"}}, "limits.title_max"),
         ("sms", {"transport": {"directory": "/tmp/x"}, "limits": 5}, "limits"),
     ],
@@ -101,25 +127,44 @@ async def test_channel_settings_that_break_the_schema_are_refused_naming_the_key
 ) -> None:
     errors = await editor.errors(CONFIGURE, {"ch": channel, "c": config})
     ext = errors[0]["extensions"]
-    assert ext["code"] == "CHANNEL_CONFIG_INVALID" and key in ext["message_zh"] and key in ext["message_en"]
-    shown = (await editor('query($ch: String!) { channelSettings(channel: $ch) { config } }', {"ch": channel}))
+    assert (
+        ext["code"] == "CHANNEL_CONFIG_INVALID"
+        and key in ext["message_zh"]
+        and key in ext["message_en"]
+    )
+    shown = await editor(
+        "query($ch: String!) { channelSettings(channel: $ch) { config } }", {"ch": channel}
+    )
     assert shown["channelSettings"]["config"] != config  # nothing was saved
 
 
 APPROVE = "mutation($id: ID!, $v: Int!) { approveStory(id: $id, expectedVersion: $v) { status } }"
 
 
-async def test_approving_a_story_a_channel_would_refuse_is_refused_with_every_problem(editor: GraphQLClient) -> None:
+async def test_approving_a_story_a_channel_would_refuse_is_refused_with_every_problem(
+    editor: GraphQLClient,
+) -> None:
     meta = {"event_type": "11B03", "severity": "严重", "area_codes": ["330100"], "valid_hours": 2}
-    story = (await editor(
-        "mutation($i: CreateStoryInput!) { createStory(input: $i) { id version } }",
-        {"i": {"title": "暴雨预警", "bodyText": "请沿河群众立即转移。", "channels": ["emergency", "app"], "metadata": meta}},
-    ))["createStory"]  # fmt: skip
+    story = (
+        await editor(
+            "mutation($i: CreateStoryInput!) { createStory(input: $i) { id version } }",
+            {
+                "i": {
+                    "title": "暴雨预警",
+                    "bodyText": "请沿河群众立即转移。",
+                    "channels": ["emergency", "app"],
+                    "metadata": meta,
+                }
+            },
+        )
+    )["createStory"]
     errors = await editor.errors(APPROVE, {"id": story["id"], "v": story["version"]})
     ext = errors[0]["extensions"]
     assert ext["code"] == "APPROVAL_CHANNEL_PROBLEMS" and "应急广播" not in ext["message_en"]
     assert "emergency" in ext["message_zh"]
     found = {(p["channel"], p["code"]) for p in ext["details"]["problems"]}
     assert ("emergency", "EMERGENCY_SEVERITY") in found and not any(c == "app" for c, _ in found)
-    status = await editor("query($id: ID!) { story(id: $id) { status version } }", {"id": story["id"]})
+    status = await editor(
+        "query($id: ID!) { story(id: $id) { status version } }", {"id": story["id"]}
+    )
     assert status["story"] == {"status": "DRAFT", "version": story["version"]}

@@ -17,7 +17,11 @@ pytestmark = pytest.mark.usefixtures("hub_url")
 
 
 async def _polls(rig: Rig) -> list[JobDoc]:
-    return await JobDoc.find({"tenant": rig.scope.tenant, "consumer": rig.engine.poll_name}).sort("ready_at").to_list()
+    return (
+        await JobDoc.find({"tenant": rig.scope.tenant, "consumer": rig.engine.poll_name})
+        .sort("ready_at")
+        .to_list()
+    )
 
 
 async def _due_now(job: JobDoc) -> None:
@@ -39,7 +43,9 @@ async def test_a_platform_status_change_arrives_through_polling_on_schedule() ->
     rig = Rig()
     rig.engine.clock = lambda: clock[0]
     rig.engine.poll_interval_s = 5.0
-    rig.platform.review_polls = 1  # under review on delivery and at the first poll; live at the second
+    rig.platform.review_polls = (
+        1  # under review on delivery and at the first poll; live at the second
+    )
     story = await rig.approve(await rig.story(["wall"]))
     await rig.drain()
     pub = (await rig.publications(story.id))[("wall", "publish")]
@@ -60,5 +66,9 @@ async def test_a_platform_status_change_arrives_through_polling_on_schedule() ->
     pub = (await rig.publications(story.id))[("wall", "publish")]
     assert pub.state == PubState.LIVE
     last = pub.entries()[-1]
-    assert (last.from_state, last.to_state, last.evidence["platform_status"]) == (PubState.SUBMITTED, PubState.LIVE, "live")
+    assert (last.from_state, last.to_state, last.evidence["platform_status"]) == (
+        PubState.SUBMITTED,
+        PubState.LIVE,
+        "live",
+    )
     assert len(await _polls(rig)) == 2  # a final status: no further poll

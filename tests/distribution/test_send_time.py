@@ -33,11 +33,15 @@ async def _head(rig: Rig, story_id: str) -> StoryDoc:
 
 
 async def _dead_job(rig: Rig, pub_id: str) -> JobDoc:
-    [dead] = [d for d in await queue.dead_letters(rig.scope) if d.payload.get("publication_id") == pub_id]
+    [dead] = [
+        d for d in await queue.dead_letters(rig.scope) if d.payload.get("publication_id") == pub_id
+    ]
     return dead
 
 
-async def test_replaying_a_failed_publication_after_a_takedown_sends_nothing_and_says_why(rig: Rig) -> None:
+async def test_replaying_a_failed_publication_after_a_takedown_sends_nothing_and_says_why(
+    rig: Rig,
+) -> None:
     rig.platform.reject_with = "平台域名解析失败"
     story = await rig.approve(await rig.story(["paper", "wall"]))
     await rig.drain()
@@ -52,7 +56,9 @@ async def test_replaying_a_failed_publication_after_a_takedown_sends_nothing_and
     await queue.replay(rig.scope, (await _dead_job(rig, failed.id)).id)
     await rig.drain()
     pub = (await rig.publications(story.id))[("wall", "publish")]
-    assert pub.state == PubState.CANCELLED and rig.platform.calls == calls and rig.platform.items == {}
+    assert (
+        pub.state == PubState.CANCELLED and rig.platform.calls == calls and rig.platform.items == {}
+    )
     last = pub.entries()[-1]
     assert last.evidence["code"] == "PUBLICATION_WITHDRAWN" and "撤稿" in (last.note or "")
     assert pub.last_error == last.note
@@ -81,13 +87,17 @@ async def test_a_retry_due_after_the_takedown_does_not_send(rig: Rig) -> None:
 async def test_a_correction_superseded_by_a_later_correction_is_never_sent(rig: Rig) -> None:
     story = await rig.approve(await rig.story(["wall"], title="原稿"))
     await rig.drain()
-    head = await rig.stories.update(story.id, (await _head(rig, story.id)).version, {"title": "第一次更正"})
+    head = await rig.stories.update(
+        story.id, (await _head(rig, story.id)).version, {"title": "第一次更正"}
+    )
     rig.platform.reject_with = "平台维护中"
     await rig.approve(head)
     await rig.drain()
     first = (await rig.publications(story.id))[("wall", "correct")]
     assert first.revision == 2 and first.state == PubState.FAILED
-    head = await rig.stories.update(story.id, (await _head(rig, story.id)).version, {"title": "第二次更正"})
+    head = await rig.stories.update(
+        story.id, (await _head(rig, story.id)).version, {"title": "第二次更正"}
+    )
     rig.platform.reject_with = None
     await rig.approve(head)
     await rig.drain()
@@ -100,7 +110,10 @@ async def test_a_correction_superseded_by_a_later_correction_is_never_sent(rig: 
     assert replayed is not None and replayed.state == PubState.CANCELLED
     assert replayed.entries()[-1].evidence["code"] == "PUBLICATION_SUPERSEDED"
     assert "3" in (replayed.entries()[-1].note or "")
-    assert {v["text"] for v in rig.platform.items.values()} == {"原稿", "第二次更正"}  # nothing of revision 2
+    assert {v["text"] for v in rig.platform.items.values()} == {
+        "原稿",
+        "第二次更正",
+    }  # nothing of revision 2
 
 
 async def test_a_send_due_under_an_embargo_that_was_moved_later_waits_for_the_new_one() -> None:
@@ -109,16 +122,25 @@ async def test_a_send_due_under_an_embargo_that_was_moved_later_waits_for_the_ne
     rig.engine.clock = lambda: clock[0]
     first_end = clock[0] + 3_600_000
     story = await rig.story(["wall"])
-    await rig.stories.set_status(story.id, story.version, StoryStatus.APPROVED, {"embargo_until": first_end})
+    await rig.stories.set_status(
+        story.id, story.version, StoryStatus.APPROVED, {"embargo_until": first_end}
+    )
     await rig.drain()
     pub = (await rig.publications(story.id))[("wall", "publish")]
     job = await JobDoc.get(JobDoc.make_id(rig.engine.deliver_name, pub.id))
-    assert job is not None and job.ready_at == first_end and job.attempts == 0 and rig.platform.calls == 0
+    assert (
+        job is not None
+        and job.ready_at == first_end
+        and job.attempts == 0
+        and rig.platform.calls == 0
+    )
 
     later_end = first_end + 3_600_000
     await rig.stories.move_embargo(story.id, later_end)
     clock[0] = first_end + 1  # the old embargo has ended
-    await JobDoc.get_pymongo_collection().update_one({"_id": job.id}, {"$set": {"ready_at": 0}})  # and its job is due
+    await JobDoc.get_pymongo_collection().update_one(
+        {"_id": job.id}, {"$set": {"ready_at": 0}}
+    )  # and its job is due
     await rig.drain()
     job = await JobDoc.get(job.id)
     assert job is not None and job.ready_at == later_end and rig.platform.calls == 0

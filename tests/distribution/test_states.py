@@ -15,8 +15,16 @@ from hub.errors import HubError
 
 
 def test_the_happy_path_is_allowed_step_by_step() -> None:
-    path = [PubState.PLANNED, PubState.RENDERING, PubState.VALIDATED, PubState.DELIVERING,
-            PubState.SUBMITTED, PubState.ACCEPTED, PubState.LIVE, PubState.RETRACTED]  # fmt: skip
+    path = [
+        PubState.PLANNED,
+        PubState.RENDERING,
+        PubState.VALIDATED,
+        PubState.DELIVERING,
+        PubState.SUBMITTED,
+        PubState.ACCEPTED,
+        PubState.LIVE,
+        PubState.RETRACTED,
+    ]
     for a, b in itertools.pairwise(path):
         require_move(a, b)
 
@@ -48,4 +56,6 @@ def test_every_state_is_reachable_from_planned() -> None:
 
 def test_publication_ids_are_deterministic_per_story_revision_channel_and_action() -> None:
     assert publication_id("s1", 3, "wechat", Action.PUBLISH) == "s1:3:wechat:publish"
-    assert publication_id("s1", 3, "wechat", Action.RETRACT) != publication_id("s1", 3, "wechat", Action.PUBLISH)
+    assert publication_id("s1", 3, "wechat", Action.RETRACT) != publication_id(
+        "s1", 3, "wechat", Action.PUBLISH
+    )

@@ -30,7 +30,12 @@ from tests.conftest import GraphQLClient, run_until_idle
 from tests.distribution.channels_for_tests import Paper
 
 pytestmark = pytest.mark.usefixtures("hub_url")
-ALERT_META = {"event_type": "11B03", "severity": 2, "area_codes": ["330100000000"], "valid_hours": 3}
+ALERT_META = {
+    "event_type": "11B03",
+    "severity": 2,
+    "area_codes": ["330100000000"],
+    "valid_hours": 3,
+}
 
 
 def engine_for(drop: Path) -> Distribution:
@@ -40,8 +45,13 @@ def engine_for(drop: Path) -> Distribution:
     provider = TransportProvider()
     provider.register(TransportKind.READ_MODEL, lambda c, cfg, t: ReadModelStore())
     provider.register(TransportKind.FILE_DROP, lambda c, cfg, t: DirectoryDrop(drop))
-    config = {"emergency": {"src_ebrid": "10433010000000000010101", "transport": {"directory": str(drop)},
-                            "signing": {"private_key_hex": signing.new_private_key(), "cert_sn": "SN1"}}}  # fmt: skip
+    config = {
+        "emergency": {
+            "src_ebrid": "10433010000000000010101",
+            "transport": {"directory": str(drop)},
+            "signing": {"private_key_hex": signing.new_private_key(), "cert_sn": "SN1"},
+        }
+    }
     return Distribution(manager, provider, channel_config=config, prefix="u" + new_id()[-6:])
 
 
@@ -51,16 +61,27 @@ async def drain(engine: Distribution) -> None:
 
 def repos() -> tuple[StoryRepository, StoryRepository]:
     tenant = "urgent-" + new_id()
-    return (StoryRepository(Scope(tenant, actor="值班员甲", public_only=False)),
-            StoryRepository(Scope(tenant, actor="值班员乙", public_only=False)))  # fmt: skip
+    return (
+        StoryRepository(Scope(tenant, actor="值班员甲", public_only=False)),
+        StoryRepository(Scope(tenant, actor="值班员乙", public_only=False)),
+    )
 
 
 async def alert(repo: StoryRepository, channels: list[str]) -> str:
-    doc = await repo.create({"title": "暴雨橙色预警", "body_text": "请沿河群众立即转移。", "channels": channels, "metadata": ALERT_META})
+    doc = await repo.create(
+        {
+            "title": "暴雨橙色预警",
+            "body_text": "请沿河群众立即转移。",
+            "channels": channels,
+            "metadata": ALERT_META,
+        }
+    )
     return doc.id
 
 
-async def test_two_different_people_send_an_urgent_broadcast_on_the_emergency_channel_only(tmp_path: Path) -> None:
+async def test_two_different_people_send_an_urgent_broadcast_on_the_emergency_channel_only(
+    tmp_path: Path,
+) -> None:
     first, second = repos()
     story_id = await alert(first, ["paper", "emergency"])
     requested = await request_urgent(first, story_id, 1, "暴雨即将到来")
@@ -71,7 +92,10 @@ async def test_two_different_people_send_an_urgent_broadcast_on_the_emergency_ch
     found = {p.channel: p for p in await pubs.of_story(first.scope.tenant, story_id)}
     assert set(found) == {"emergency"}  # not the app: the full chain has not approved it
     pub = found["emergency"]
-    assert pub.state in (PubState.ACCEPTED, PubState.LIVE), (pub.last_error, pub.problems)  # the EBD was dropped for pickup
+    assert pub.state in (PubState.ACCEPTED, PubState.LIVE), (
+        pub.last_error,
+        pub.problems,
+    )  # the EBD was dropped for pickup
     assert pub.variant["flags"]["dual_control"]["approvers"] == ["值班员甲", "值班员乙"]
     dropped = await asyncio.to_thread(lambda: next(tmp_path.glob("EBD_*.tar")).read_bytes())
     with tarfile.open(fileobj=io.BytesIO(dropped)) as tar:
@@ -111,15 +135,28 @@ async def test_the_urgent_path_needs_the_emergency_channel_in_the_plan_and_a_rea
     assert err.value.code == "URGENT_REASON_REQUIRED"
 
 
-async def test_over_graphql_one_token_cannot_both_request_and_confirm(editor: GraphQLClient) -> None:
-    created = (await editor(
-        "mutation($i: CreateStoryInput!) { createStory(input: $i) { id version } }",
-        {"i": {"title": "地震速报", "bodyText": "请注意避险。", "channels": ["emergency"], "metadata": ALERT_META}},
-    ))["createStory"]  # fmt: skip
-    requested = (await editor(
-        'mutation($id: ID!) { requestUrgentBroadcast(id: $id, expectedVersion: 1, reason: "地震") { version } }',
-        {"id": created["id"]},
-    ))["requestUrgentBroadcast"]  # fmt: skip
+async def test_over_graphql_one_token_cannot_both_request_and_confirm(
+    editor: GraphQLClient,
+) -> None:
+    created = (
+        await editor(
+            "mutation($i: CreateStoryInput!) { createStory(input: $i) { id version } }",
+            {
+                "i": {
+                    "title": "地震速报",
+                    "bodyText": "请注意避险。",
+                    "channels": ["emergency"],
+                    "metadata": ALERT_META,
+                }
+            },
+        )
+    )["createStory"]
+    requested = (
+        await editor(
+            'mutation($id: ID!) { requestUrgentBroadcast(id: $id, expectedVersion: 1, reason: "地震") { version } }',
+            {"id": created["id"]},
+        )
+    )["requestUrgentBroadcast"]
     errors = await editor.errors(
         "mutation($id: ID!, $v: Int!) { confirmUrgentBroadcast(id: $id, expectedVersion: $v) { status } }",
         {"id": created["id"], "v": requested["version"]},
@@ -127,21 +164,33 @@ async def test_over_graphql_one_token_cannot_both_request_and_confirm(editor: Gr
     assert errors[0]["extensions"]["code"] == "URGENT_SAME_PERSON"
 
 
-async def test_an_urgent_broadcast_the_channel_would_refuse_is_not_confirmed(tmp_path: Path) -> None:
+async def test_an_urgent_broadcast_the_channel_would_refuse_is_not_confirmed(
+    tmp_path: Path,
+) -> None:
     from hub.distribution import precheck
     from hub.store.documents import StoryDoc
 
     first, second = repos()
-    doc = await first.create({"title": "暴雨橙色预警", "body_text": "请沿河群众立即转移。", "channels": ["emergency"],
-                              "metadata": {**ALERT_META, "severity": "很严重"}})  # fmt: skip
+    doc = await first.create(
+        {
+            "title": "暴雨橙色预警",
+            "body_text": "请沿河群众立即转移。",
+            "channels": ["emergency"],
+            "metadata": {**ALERT_META, "severity": "很严重"},
+        }
+    )
     requested = await request_urgent(first, doc.id, 1, "暴雨")
     engine = engine_for(tmp_path)
 
     async def deliverable(story: StoryDoc, data: dict[str, object]) -> None:
-        await precheck.refuse_undeliverable(engine, await second.revision(story.id, story.revision), data)
+        await precheck.refuse_undeliverable(
+            engine, await second.revision(story.id, story.revision), data
+        )
 
     with pytest.raises(HubError) as err:
         await confirm_urgent(second, doc.id, requested.version, before_approval=deliverable)
     assert err.value.code == "APPROVAL_CHANNEL_PROBLEMS"
-    assert [p["code"] for p in err.value.details["problems"]] == ["EMERGENCY_SEVERITY"]  # dual control is satisfied
+    assert [p["code"] for p in err.value.details["problems"]] == [
+        "EMERGENCY_SEVERITY"
+    ]  # dual control is satisfied
     assert (await second.require(doc.id)).status.value == "draft"

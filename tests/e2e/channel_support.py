@@ -16,7 +16,9 @@ from hub.transports import build_transport
 SETTINGS = Settings(outbound_allow_loopback=True)
 
 
-def materialize(story: StoryInput, directory: Path, sizes: dict[str, int] | None = None) -> StoryInput:
+def materialize(
+    story: StoryInput, directory: Path, sizes: dict[str, int] | None = None
+) -> StoryInput:
     """The story with each sample asset written to a file and its URLs pointing there."""
     directory.mkdir(parents=True, exist_ok=True)
     assets, body = [], story.body
@@ -29,6 +31,10 @@ def materialize(story: StoryInput, directory: Path, sizes: dict[str, int] | None
     return replace(story, assets=tuple(assets), body=body)
 
 
-def transport_for(manager: ChannelManager, channel: str, config: dict[str, Any], **services: Any) -> Any:
+def transport_for(
+    manager: ChannelManager, channel: str, config: dict[str, Any], **services: Any
+) -> Any:
     """The hub's real transport for a channel, as the engine will build it."""
-    return build_transport(manager.info(channel).transport, manager.config(channel, config), SETTINGS, **services)
+    return build_transport(
+        manager.info(channel).transport, manager.config(channel, config), SETTINGS, **services
+    )

@@ -13,14 +13,24 @@ RONGHUB = Path(sys.executable).with_name("ronghub")
 CHECKOUT = str(Path(__file__).resolve().parents[2])
 
 
-async def ronghub(store_uri: str, db_name: str, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+async def ronghub(
+    store_uri: str, db_name: str, *args: str, env: dict[str, str] | None = None
+) -> tuple[int, str]:
     """Exit code and combined output of `ronghub ARGS` (without blocking the test hub)."""
     proc = await asyncio.create_subprocess_exec(
-        str(RONGHUB), *args,
-        env={**os.environ, "RONGHUB_MONGODB_URI": store_uri, "RONGHUB_MONGODB_DB": db_name,
-             "COLUMNS": "200", "PYTHONPATH": os.pathsep.join(p for p in (CHECKOUT, os.environ.get("PYTHONPATH")) if p),
-             **(env or {})},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, stdin=asyncio.subprocess.DEVNULL,
+        str(RONGHUB),
+        *args,
+        env={
+            **os.environ,
+            "RONGHUB_MONGODB_URI": store_uri,
+            "RONGHUB_MONGODB_DB": db_name,
+            "COLUMNS": "200",
+            "PYTHONPATH": os.pathsep.join(p for p in (CHECKOUT, os.environ.get("PYTHONPATH")) if p),
+            **(env or {}),
+        },
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        stdin=asyncio.subprocess.DEVNULL,
     )
     out, _ = await proc.communicate()
     assert proc.returncode is not None

@@ -33,7 +33,9 @@ async def make_account(tenant: str, name: str | None = None) -> str:
     return doc.id
 
 
-async def make_user(tenant: str, *grants: str, password: str = PASSWORD, email: str | None = None) -> str:
+async def make_user(
+    tenant: str, *grants: str, password: str = PASSWORD, email: str | None = None
+) -> str:
     username = uid("u")
     await directory.UserRepository(system(tenant)).create(
         username, f"用户 {username}", password, [Grant.parse(g) for g in grants], email=email
@@ -45,7 +47,9 @@ async def token_request(http: httpx.AsyncClient, data: dict[str, str], **kw: Any
     return await http.post("/oauth/token", data=data, **kw)
 
 
-async def sign_in(http: httpx.AsyncClient, username: str, password: str = PASSWORD, scope: str | None = None) -> dict[str, Any]:
+async def sign_in(
+    http: httpx.AsyncClient, username: str, password: str = PASSWORD, scope: str | None = None
+) -> dict[str, Any]:
     data = {"grant_type": "password", "username": username, "password": password}
     if scope:
         data["scope"] = scope

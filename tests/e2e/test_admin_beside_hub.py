@@ -27,7 +27,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         yield running
 
 
-def test_a_fresh_demo_finds_a_demo_story_by_a_word_of_its_title_right_after_start(demo: Demo) -> None:
+def test_a_fresh_demo_finds_a_demo_story_by_a_word_of_its_title_right_after_start(
+    demo: Demo,
+) -> None:
     deadline = time.monotonic() + SEARCHABLE_WITHIN_S
     while True:
         found = demo.graphql(SEARCH, TOKEN)["search"]
@@ -43,36 +45,65 @@ ADMIN_COMMANDS: list[tuple[str, ...]] = [
     ("client", "list", "--tenant", "default"),
     ("client", "create", "--tenant", "default", "--name", "合作方"),
     ("tenant", "create", "beside", "旁路县融媒体中心"),
-    ("user", "create", "--tenant", "default", "--username", "beside", "--display-name", "旁路", "--grant", "editor",
-     "--password", "beside-password-1"),
+    (
+        "user",
+        "create",
+        "--tenant",
+        "default",
+        "--username",
+        "beside",
+        "--display-name",
+        "旁路",
+        "--grant",
+        "editor",
+        "--password",
+        "beside-password-1",
+    ),
     ("keys", "rotate"),
     ("feeds", "rotate-key"),
-    ("admin", "create-platform-admin", "--username", "platform-beside", "--password", "beside-password-1"),
+    (
+        "admin",
+        "create-platform-admin",
+        "--username",
+        "platform-beside",
+        "--password",
+        "beside-password-1",
+    ),
     ("seed-demo",),
     ("reindex",),
-]  # fmt: skip
+]
 
 
 def run(demo: Demo, *args: str) -> tuple[int, str]:
     done = subprocess.run(
-        [ronghub_command(), *args], env=child_env(data_dir=str(demo.data_dir)) | {"COLUMNS": "200"},
-        capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+        [ronghub_command(), *args],
+        env=child_env(data_dir=str(demo.data_dir)) | {"COLUMNS": "200"},
+        capture_output=True,
+        text=True,
+        timeout=180,
+        stdin=subprocess.DEVNULL,
+    )
     return done.returncode, done.stdout + done.stderr
 
 
 @pytest.mark.parametrize("args", ADMIN_COMMANDS, ids=lambda a: " ".join(a[:2]))
-def test_an_admin_command_beside_the_running_hub_works_or_refuses_in_one_line(demo: Demo, args: tuple[str, ...]) -> None:
+def test_an_admin_command_beside_the_running_hub_works_or_refuses_in_one_line(
+    demo: Demo, args: tuple[str, ...]
+) -> None:
     code, output = run(demo, *args)
     assert "Traceback" not in output, output
     if code != 0:
         lines = [line for line in output.splitlines() if line.strip()]
         assert len(lines) == 1, output
-        assert any("\u4e00" <= ch <= "\u9fff" for ch in lines[0]) and " / " in lines[0], output  # Chinese / English
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in lines[0]) and " / " in lines[0], (
+            output
+        )  # Chinese / English
     assert demo.proc.poll() is None, "the hub stopped"
 
 
-def test_the_store_commands_work_beside_the_running_hub_and_reindex_says_why_it_cannot(demo: Demo) -> None:
+def test_the_store_commands_work_beside_the_running_hub_and_reindex_says_why_it_cannot(
+    demo: Demo,
+) -> None:
     code, output = run(demo, "audit", "verify", "--tenant", "default")
     assert code == 0 and "ok default" in output, output
     code, output = run(demo, "client", "list", "--tenant", "default")

@@ -16,49 +16,78 @@ from tests.conftest import GraphQLClient
 from tests.e2e.identity_helpers import PASSWORD, make_tenant, make_user, sign_in, token_request
 
 ME = "{ me { tenantId kind grants { label } scopes } }"
-CREATE = "mutation($t: String!) { createStory(input: {title: $t, bodyText: \"正文\"}) { id title } }"
+CREATE = 'mutation($t: String!) { createStory(input: {title: $t, bodyText: "正文"}) { id title } }'
 
 
-async def gql(http: httpx.AsyncClient, token: str, query: str, variables: dict | None = None) -> httpx.Response:
-    return await http.post("/graphql", json={"query": query, "variables": variables or {}},
-                           headers={"authorization": f"Bearer {token}"})
+async def gql(
+    http: httpx.AsyncClient, token: str, query: str, variables: dict | None = None
+) -> httpx.Response:
+    return await http.post(
+        "/graphql",
+        json={"query": query, "variables": variables or {}},
+        headers={"authorization": f"Bearer {token}"},
+    )
 
 
 def code_of(response: httpx.Response) -> str:
     return response.json()["errors"][0]["extensions"]["code"]
 
 
-async def test_a_reporter_signs_in_with_a_password_and_writes_in_their_center(http: httpx.AsyncClient) -> None:
+async def test_a_reporter_signs_in_with_a_password_and_writes_in_their_center(
+    http: httpx.AsyncClient,
+) -> None:
     tenant = await make_tenant()
     name = await make_user(tenant, "reporter")
     tokens = await sign_in(http, name)
-    assert tokens["token_type"] == "Bearer" and tokens["expires_in"] == 600 and tokens["refresh_token"]
+    assert (
+        tokens["token_type"] == "Bearer" and tokens["expires_in"] == 600 and tokens["refresh_token"]
+    )
     client = GraphQLClient(http, tokens["access_token"])
     me = (await client(ME))["me"]
-    assert me["tenantId"] == tenant and me["kind"] == "user" and me["grants"] == [{"label": "reporter"}]
+    assert (
+        me["tenantId"] == tenant
+        and me["kind"] == "user"
+        and me["grants"] == [{"label": "reporter"}]
+    )
     created = (await client(CREATE, {"t": "记者稿件"}))["createStory"]
-    assert (await client("query($id: ID!) { story(id: $id) { title } }", {"id": created["id"]}))["story"]["title"] == "记者稿件"
+    assert (await client("query($id: ID!) { story(id: $id) { title } }", {"id": created["id"]}))[
+        "story"
+    ]["title"] == "记者稿件"
 
 
-async def test_unknown_users_and_grant_types_are_refused_per_rfc6749(http: httpx.AsyncClient) -> None:
-    unknown = await token_request(http, {"grant_type": "password", "username": "nobody-here", "password": "x" * 10})
+async def test_unknown_users_and_grant_types_are_refused_per_rfc6749(
+    http: httpx.AsyncClient,
+) -> None:
+    unknown = await token_request(
+        http, {"grant_type": "password", "username": "nobody-here", "password": "x" * 10}
+    )
     assert unknown.status_code == 400 and unknown.json()["error"] == "invalid_grant"
     assert unknown.headers["cache-control"] == "no-store"
     odd = await token_request(http, {"grant_type": "implicit"})
     assert odd.json()["error"] == "unsupported_grant_type"
 
 
-async def test_refresh_tokens_rotate_and_reuse_revokes_the_whole_session(http: httpx.AsyncClient) -> None:
+async def test_refresh_tokens_rotate_and_reuse_revokes_the_whole_session(
+    http: httpx.AsyncClient,
+) -> None:
     name = await make_user(await make_tenant(), "editor")
     first = await sign_in(http, name)
-    second = (await token_request(http, {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]})).json()
+    second = (
+        await token_request(
+            http, {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}
+        )
+    ).json()
     assert second["refresh_token"] != first["refresh_token"]
     assert (await gql(http, second["access_token"], ME)).status_code == 200
 
-    replay = await token_request(http, {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]})
+    replay = await token_request(
+        http, {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}
+    )
     assert replay.json()["error"] == "invalid_grant"
     # the thief's replay ended the session: the newer refresh token and access token die too
-    later = await token_request(http, {"grant_type": "refresh_token", "refresh_token": second["refresh_token"]})
+    later = await token_request(
+        http, {"grant_type": "refresh_token", "refresh_token": second["refresh_token"]}
+    )
     assert later.json()["error"] == "invalid_grant"
     refused = await gql(http, second["access_token"], ME)
     assert refused.status_code == 401 and code_of(refused) == "TOKEN_REVOKED"
@@ -70,17 +99,23 @@ async def test_scopes_narrow_a_token(http: httpx.AsyncClient) -> None:
     assert tokens["scope"] == "stories:read"
     response = await gql(http, tokens["access_token"], CREATE, {"t": "只读令牌"})
     assert code_of(response) == "FORBIDDEN"
-    too_much = await token_request(http, {"grant_type": "password", "username": name, "password": PASSWORD, "scope": "root"})
+    too_much = await token_request(
+        http, {"grant_type": "password", "username": name, "password": PASSWORD, "scope": "root"}
+    )
     assert too_much.json()["error"] == "invalid_scope"
 
 
 async def test_signing_out_revokes_the_access_token(http: httpx.AsyncClient) -> None:
     name = await make_user(await make_tenant(), "reporter")
     tokens = await sign_in(http, name)
-    assert (await gql(http, tokens["access_token"], "mutation { signOut }")).json()["data"] == {"signOut": True}
+    assert (await gql(http, tokens["access_token"], "mutation { signOut }")).json()["data"] == {
+        "signOut": True
+    }
     refused = await gql(http, tokens["access_token"], ME)
     assert refused.status_code == 401 and code_of(refused) == "TOKEN_REVOKED"
-    again = await token_request(http, {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]})
+    again = await token_request(
+        http, {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+    )
     assert again.json()["error"] == "invalid_grant"
 
 
@@ -93,17 +128,29 @@ async def ring(hub_url: str, hub_settings: Settings) -> KeyRing:
 
 
 def claims_for(tenant: str) -> dict:
-    return {"subject": "someone", "tenant": tenant, "kind": "user", "grants": ["admin"], "scopes": ["stories:read"]}
+    return {
+        "subject": "someone",
+        "tenant": tenant,
+        "kind": "user",
+        "grants": ["admin"],
+        "scopes": ["stories:read"],
+    }
 
 
-async def test_an_expired_token_is_refused(http: httpx.AsyncClient, ring: KeyRing, hub_settings: Settings) -> None:
-    token, _ = hub_jwt.issue(ring, hub_settings, lifetime=-60, **claims_for(hub_settings.default_tenant))
+async def test_an_expired_token_is_refused(
+    http: httpx.AsyncClient, ring: KeyRing, hub_settings: Settings
+) -> None:
+    token, _ = hub_jwt.issue(
+        ring, hub_settings, lifetime=-60, **claims_for(hub_settings.default_tenant)
+    )
     response = await gql(http, token, ME)
     assert response.status_code == 401 and code_of(response) == "TOKEN_EXPIRED"
     assert "过期" in response.json()["errors"][0]["extensions"]["message_zh"]
 
 
-async def test_a_tampered_token_is_refused(http: httpx.AsyncClient, ring: KeyRing, hub_settings: Settings) -> None:
+async def test_a_tampered_token_is_refused(
+    http: httpx.AsyncClient, ring: KeyRing, hub_settings: Settings
+) -> None:
     token, claims = hub_jwt.issue(ring, hub_settings, **claims_for(hub_settings.default_tenant))
     head, payload, sig = token.split(".")
     forged = dict(claims, grants=["platform_admin"])
@@ -144,7 +191,10 @@ async def test_after_key_rotation_old_tokens_stay_valid_and_new_ones_use_the_new
     assert all("d" not in k for k in jwks["keys"])  # public halves only
     assert (await gql(http, old["access_token"], ME)).status_code == 200
     fresh = await sign_in(http, name)
-    assert json.loads(base64.urlsafe_b64decode(fresh["access_token"].split(".")[0] + "=="))["kid"] == new_key.id
+    assert (
+        json.loads(base64.urlsafe_b64decode(fresh["access_token"].split(".")[0] + "=="))["kid"]
+        == new_key.id
+    )
     assert (await gql(http, fresh["access_token"], ME)).status_code == 200
 
 
@@ -152,12 +202,20 @@ async def test_private_keys_are_encrypted_at_rest(hub_url: str, hub_settings: Se
     from hub.identity.documents import SigningKeyDoc
 
     docs = await SigningKeyDoc.find({"tenant": hub_settings.platform_tenant}).to_list()
-    assert docs and all("PRIVATE KEY" not in d.private_enc and "d" not in d.public_jwk for d in docs)
+    assert docs and all(
+        "PRIVATE KEY" not in d.private_enc and "d" not in d.public_jwk for d in docs
+    )
 
 
-async def test_the_dev_token_still_acts_as_an_admin_of_the_default_tenant(editor: GraphQLClient, hub_settings: Settings) -> None:
+async def test_the_dev_token_still_acts_as_an_admin_of_the_default_tenant(
+    editor: GraphQLClient, hub_settings: Settings
+) -> None:
     me = (await editor(ME))["me"]
-    assert me["tenantId"] == hub_settings.default_tenant and me["grants"] == [{"label": "admin"}] and me["scopes"] is None
+    assert (
+        me["tenantId"] == hub_settings.default_tenant
+        and me["grants"] == [{"label": "admin"}]
+        and me["scopes"] is None
+    )
 
 
 async def test_tokens_from_an_unknown_key_or_without_a_signature_are_refused(
@@ -167,8 +225,15 @@ async def test_tokens_from_an_unknown_key_or_without_a_signature_are_refused(
     from joserfc.jwk import ECKey
 
     stranger = ECKey.generate_key("P-256", parameters={"kid": "not-ours"})
-    claims = {"iss": hub_settings.jwt_issuer, "aud": hub_settings.jwt_audience, "sub": "x", "jti": "j",
-              "tid": hub_settings.default_tenant, "exp": 4_000_000_000, "grants": ["admin"]}
+    claims = {
+        "iss": hub_settings.jwt_issuer,
+        "aud": hub_settings.jwt_audience,
+        "sub": "x",
+        "jti": "j",
+        "tid": hub_settings.default_tenant,
+        "exp": 4_000_000_000,
+        "grants": ["admin"],
+    }
     forged = jwt.encode({"alg": "ES256", "kid": "not-ours"}, claims, stranger)
     response = await gql(http, forged, ME)
     assert response.status_code == 401 and code_of(response) == "TOKEN_UNKNOWN_KEY"
@@ -184,9 +249,13 @@ async def test_tokens_from_an_unknown_key_or_without_a_signature_are_refused(
 async def test_revoking_a_refresh_token_ends_its_session(http: httpx.AsyncClient) -> None:
     name = await make_user(await make_tenant(), "reporter")
     tokens = await sign_in(http, name)
-    assert (await http.post("/oauth/revoke", data={"token": tokens["refresh_token"]})).status_code == 200
+    assert (
+        await http.post("/oauth/revoke", data={"token": tokens["refresh_token"]})
+    ).status_code == 200
     assert (await http.post("/oauth/revoke", data={"token": "unknown"})).status_code == 200
     refused = await gql(http, tokens["access_token"], ME)
     assert refused.status_code == 401 and code_of(refused) == "TOKEN_REVOKED"
-    again = await token_request(http, {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]})
+    again = await token_request(
+        http, {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+    )
     assert again.json()["error"] == "invalid_grant"

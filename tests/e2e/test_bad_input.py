@@ -31,13 +31,17 @@ def check_error(error: dict[str, Any], code: str) -> dict[str, Any]:
     assert not PLACEHOLDER.search(ext["message_zh"] + ext["message_en"]), "unfilled placeholder"
     # the hub's own words are English; values it quotes back ('…', "…") are the caller's
     unquoted = re.sub(r"'[^']*'|\"[^\"]*\"", "", ext["message_en"])
-    assert not re.search(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]", unquoted), "Chinese in message_en"
+    assert not re.search(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]", unquoted), (
+        "Chinese in message_en"
+    )
     return ext
 
 
 async def stored(settings: Settings, tag: str) -> tuple[int, int]:
     tenant = settings.default_tenant
-    stories = await count(StoryDoc.get_pymongo_collection(), {"tenant": tenant, "tags": {"$all": [tag]}})
+    stories = await count(
+        StoryDoc.get_pymongo_collection(), {"tenant": tenant, "tags": {"$all": [tag]}}
+    )
     revisions = await count(RevisionDoc.get_pymongo_collection(), {"tenant": tenant})
     return stories, revisions
 
@@ -57,24 +61,34 @@ async def create_errors(editor: GraphQLClient, tag: str, **fields: Any) -> list[
 
 
 # ---- shape of the input -------------------------------------------------------------
-async def test_an_unknown_input_field_is_a_validation_error(editor: GraphQLClient, tag: str) -> None:
+async def test_an_unknown_input_field_is_a_validation_error(
+    editor: GraphQLClient, tag: str
+) -> None:
     errors = await create_errors(editor, tag, bogus=1)
     ext = check_error(errors[0], "GRAPHQL_VALIDATION")
     assert "bogus" in ext["message_en"]
 
 
-async def test_an_unknown_inline_field_is_a_validation_error(editor: GraphQLClient, tag: str) -> None:
-    query = 'mutation { createStory(input: {title: "x", tags: ["TAG"], bogus: 1}) { id } }'.replace("TAG", tag)
+async def test_an_unknown_inline_field_is_a_validation_error(
+    editor: GraphQLClient, tag: str
+) -> None:
+    query = 'mutation { createStory(input: {title: "x", tags: ["TAG"], bogus: 1}) { id } }'.replace(
+        "TAG", tag
+    )
     ext = check_error((await editor.errors(query))[0], "GRAPHQL_VALIDATION")
     assert "bogus" in ext["message_en"]
 
 
 async def test_an_unknown_output_field_is_a_validation_error(editor: GraphQLClient) -> None:
-    ext = check_error((await editor.errors("{ stories { edges { node { nope } } } }"))[0], "GRAPHQL_VALIDATION")
+    ext = check_error(
+        (await editor.errors("{ stories { edges { node { nope } } } }"))[0], "GRAPHQL_VALIDATION"
+    )
     assert "nope" in ext["message_en"]
 
 
-async def test_a_wrong_type_in_variables_is_a_validation_error(editor: GraphQLClient, tag: str) -> None:
+async def test_a_wrong_type_in_variables_is_a_validation_error(
+    editor: GraphQLClient, tag: str
+) -> None:
     errors = await create_errors(editor, tag, title=123, tags=[tag])
     check_error(errors[0], "GRAPHQL_VALIDATION")
     errors = await create_errors(editor, tag, location={"name": "县城", "latitude": "北纬"})
@@ -94,7 +108,10 @@ async def test_a_bad_date_in_variables_is_a_validation_error(editor: GraphQLClie
 
 
 async def test_an_unknown_operation_name_is_a_bad_request(http: httpx.AsyncClient) -> None:
-    payload = {"query": "query A { columns { id } } query B { columns { id } }", "operationName": "C"}
+    payload = {
+        "query": "query A { columns { id } } query B { columns { id } }",
+        "operationName": "C",
+    }
     response = await http.post("/graphql", json=payload)
     assert response.status_code == 400
     check_error(response.json()["errors"][0], "BAD_REQUEST")
@@ -105,7 +122,9 @@ async def test_a_wrong_inline_type_is_a_validation_error(editor: GraphQLClient, 
     check_error((await editor.errors(query))[0], "GRAPHQL_VALIDATION")
 
 
-async def test_an_out_of_range_latitude_is_invalid_input_not_internal(editor: GraphQLClient, tag: str) -> None:
+async def test_an_out_of_range_latitude_is_invalid_input_not_internal(
+    editor: GraphQLClient, tag: str
+) -> None:
     errors = await create_errors(editor, tag, location={"name": "县城", "latitude": 91.0})
     ext = check_error(errors[0], "INVALID_INPUT")
     assert "latitude" in ext["message_en"]
@@ -116,23 +135,34 @@ async def test_a_syntax_error_has_its_own_code(editor: GraphQLClient) -> None:
 
 
 # ---- size ---------------------------------------------------------------------------
-async def test_an_oversized_request_body_is_413(http: httpx.AsyncClient, hub_settings: Settings, tag: str) -> None:
+async def test_an_oversized_request_body_is_413(
+    http: httpx.AsyncClient, hub_settings: Settings, tag: str
+) -> None:
     body = "长" * (hub_settings.max_request_bytes // 3 + 10)  # 3 bytes each in UTF-8
-    payload = {"query": CREATE, "variables": {"input": {"title": "太大", "tags": [tag], "bodyText": body}}}
-    response = await http.post("/graphql", json=payload, headers={"authorization": "Bearer test-dev-token"})
+    payload = {
+        "query": CREATE,
+        "variables": {"input": {"title": "太大", "tags": [tag], "bodyText": body}},
+    }
+    response = await http.post(
+        "/graphql", json=payload, headers={"authorization": "Bearer test-dev-token"}
+    )
     assert response.status_code == 413
     ext = check_error(response.json()["errors"][0], "REQUEST_TOO_LARGE")
     assert str(hub_settings.max_request_bytes) in ext["message_en"]
 
 
-async def test_an_oversized_chunked_body_without_length_is_413(http: httpx.AsyncClient, hub_settings: Settings) -> None:
+async def test_an_oversized_chunked_body_without_length_is_413(
+    http: httpx.AsyncClient, hub_settings: Settings
+) -> None:
     async def chunks():  # type: ignore[no-untyped-def]
         yield b'{"query": "{ columns { id } }", "pad": "'
         for _ in range(hub_settings.max_request_bytes // 10_000 + 2):
             yield b"x" * 10_000
         yield b'"}'
 
-    response = await http.post("/graphql", content=chunks(), headers={"content-type": "application/json"})
+    response = await http.post(
+        "/graphql", content=chunks(), headers={"content-type": "application/json"}
+    )
     assert response.status_code == 413
     check_error(response.json()["errors"][0], "REQUEST_TOO_LARGE")
 
@@ -143,7 +173,10 @@ async def test_a_body_over_the_character_limit_is_body_too_long(
 ) -> None:
     text = "x" * (hub_settings.max_body_chars + 1)  # fewer bytes than max_request_bytes
     ext = check_error((await create_errors(editor, tag, **{field: text}))[0], "BODY_TOO_LONG")
-    assert ext["details"] == {"length": hub_settings.max_body_chars + 1, "limit": hub_settings.max_body_chars}
+    assert ext["details"] == {
+        "length": hub_settings.max_body_chars + 1,
+        "limit": hub_settings.max_body_chars,
+    }
 
 
 # ---- active content -----------------------------------------------------------------
@@ -165,11 +198,28 @@ async def test_active_html_is_refused_naming_what_was_found(
 
 async def test_an_update_with_active_html_changes_nothing(editor: GraphQLClient) -> None:
     tag = "bad-update"
-    story_id = (await editor(CREATE, {"input": {"title": "原稿", "bodyText": "原文"}}))["createStory"]["id"]
+    story_id = (await editor(CREATE, {"input": {"title": "原稿", "bodyText": "原文"}}))[
+        "createStory"
+    ]["id"]
     update = "mutation($input: UpdateStoryInput!) { updateStory(input: $input) { version } }"
-    errors = await editor.errors(update, {"input": {"id": story_id, "expectedVersion": 1, "tags": [tag], "body": "<script>x</script>"}})
+    errors = await editor.errors(
+        update,
+        {
+            "input": {
+                "id": story_id,
+                "expectedVersion": 1,
+                "tags": [tag],
+                "body": "<script>x</script>",
+            }
+        },
+    )
     check_error(errors[0], "UNSAFE_HTML")
-    story = (await editor("query($id: ID!) { story(id: $id) { version bodyText tags revisions { number } } }", {"id": story_id}))["story"]
+    story = (
+        await editor(
+            "query($id: ID!) { story(id: $id) { version bodyText tags revisions { number } } }",
+            {"id": story_id},
+        )
+    )["story"]
     assert story == {"version": 1, "bodyText": "原文", "tags": [], "revisions": [{"number": 1}]}
 
 
@@ -212,17 +262,28 @@ async def test_the_standard_introspection_query_is_not_refused(editor: GraphQLCl
 
 # ---- transport ----------------------------------------------------------------------
 @pytest.mark.parametrize(
-    "raw", [b"{not json", b"", b"[1, 2]", b'{"query": 5}', b'{"query": "{ columns { id } }", "variables": [1]}']
+    "raw",
+    [
+        b"{not json",
+        b"",
+        b"[1, 2]",
+        b'{"query": 5}',
+        b'{"query": "{ columns { id } }", "variables": [1]}',
+    ],
 )
 async def test_a_malformed_body_is_400_bad_request(http: httpx.AsyncClient, raw: bytes) -> None:
-    response = await http.post("/graphql", content=raw, headers={"content-type": "application/json"})
+    response = await http.post(
+        "/graphql", content=raw, headers={"content-type": "application/json"}
+    )
     assert response.status_code == 400
     check_error(response.json()["errors"][0], "BAD_REQUEST")
 
 
 async def test_a_mutation_over_get_is_refused(http: httpx.AsyncClient) -> None:
     query = 'mutation { createStory(input: {title: "x"}) { id } }'
-    response = await http.get("/graphql", params={"query": query}, headers={"authorization": "Bearer test-dev-token"})
+    response = await http.get(
+        "/graphql", params={"query": query}, headers={"authorization": "Bearer test-dev-token"}
+    )
     assert response.status_code == 400
     ext = check_error(response.json()["errors"][0], "BAD_REQUEST")
     assert "POST" in ext["message_en"]

@@ -22,7 +22,9 @@ CLI_MODULES = [ROOT / "hub" / "cli.py", *sorted((ROOT / "hub").glob("*/cli.py"))
 MACHINE = re.compile(r"^(client_id|client_secret)=$")  # lines scripts parse: key=value only
 
 
-async def test_listing_the_clients_of_a_center_that_does_not_exist_says_so(store_uri: str, db_name: str) -> None:
+async def test_listing_the_clients_of_a_center_that_does_not_exist_says_so(
+    store_uri: str, db_name: str
+) -> None:
     code, out = await ronghub(store_uri, db_name, "client", "list", "--tenant", "nope")
     assert code == 2, out
     assert "NOT_FOUND" in out and "找不到中心(nope)" in out and "No center with id nope" in out, out
@@ -32,13 +34,17 @@ async def test_client_list_fits_80_columns_and_gives_json_with_dates(
     http: httpx.AsyncClient, store_uri: str, db_name: str
 ) -> None:
     partner = await make_partner(http, prefix="cli80")
-    code, out = await ronghub(store_uri, db_name, "client", "list", "--tenant", partner.tenant, env={"COLUMNS": "80"})
+    code, out = await ronghub(
+        store_uri, db_name, "client", "list", "--tenant", partner.tenant, env={"COLUMNS": "80"}
+    )
     assert code == 0, out
     assert all(len(line) <= 80 for line in out.splitlines()), out
     row = next(line for line in out.splitlines() if partner.client_id in line)
     assert "有效 active" in row and re.search(r"\b20\d\d-\d\d-\d\d\b", row), out  # one row, a date
 
-    code, out = await ronghub(store_uri, db_name, "client", "list", "--tenant", partner.tenant, "--json")
+    code, out = await ronghub(
+        store_uri, db_name, "client", "list", "--tenant", partner.tenant, "--json"
+    )
     assert code == 0, out
     listed = json.loads(out)
     assert listed["tenant"] == partner.tenant
@@ -53,7 +59,13 @@ def _alternatives(node: ast.expr) -> list[str]:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return [node.value]
     if isinstance(node, ast.JoinedStr):
-        return ["".join(v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str))]
+        return [
+            "".join(
+                v.value
+                for v in node.values
+                if isinstance(v, ast.Constant) and isinstance(v.value, str)
+            )
+        ]
     if isinstance(node, ast.IfExp):
         return _alternatives(node.body) + _alternatives(node.orelse)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
@@ -66,8 +78,12 @@ def _printed_literals() -> list[tuple[str, str]]:
     found = []
     for path in CLI_MODULES:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                    and node.func.attr in ("print", "echo") and node.args):  # fmt: skip
+            if not (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("print", "echo")
+                and node.args
+            ):
                 continue
             for text in _alternatives(node.args[0]):
                 text = re.sub(r"\[/?[a-z ]+\]", "", text)  # rich markup
@@ -83,11 +99,15 @@ def test_every_line_the_commands_print_is_in_chinese_and_english() -> None:
     assert not one_language, "\n".join(one_language)
 
 
-async def test_a_long_line_is_not_cut_in_two_at_80_columns(http: httpx.AsyncClient, store_uri: str, db_name: str) -> None:
+async def test_a_long_line_is_not_cut_in_two_at_80_columns(
+    http: httpx.AsyncClient, store_uri: str, db_name: str
+) -> None:
     """A message stays one line (both languages, ids and keys whole for copy-paste); the
     terminal wraps it, not the command. Only tables are laid out to the width."""
     tenant = await make_tenant("gc80")
-    code, out = await ronghub(store_uri, db_name, "media", "gc", "--dry-run", "--tenant", tenant, env={"COLUMNS": "80"})
+    code, out = await ronghub(
+        store_uri, db_name, "media", "gc", "--dry-run", "--tenant", tenant, env={"COLUMNS": "80"}
+    )
     assert code == 0, out
     (line,) = [line for line in out.splitlines() if line.strip()]
     assert len(line) > 80 and CJK.search(line) and "uploads" in line and "to clean up" in line, out

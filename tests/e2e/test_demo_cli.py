@@ -93,7 +93,9 @@ class Demo:
 
     def graphql(self, query: str, token: str | None = None) -> dict:
         headers = {"authorization": f"Bearer {token}"} if token else {}
-        response = httpx.post(f"{self.url}/graphql", json={"query": query}, headers=headers, timeout=30)
+        response = httpx.post(
+            f"{self.url}/graphql", json={"query": query}, headers=headers, timeout=30
+        )
         assert response.status_code == 200, response.text
         body = response.json()
         assert "errors" not in body, body
@@ -164,7 +166,9 @@ def _count(client: MongoClient, db: str, collection: str, match: dict) -> int:
     return int(rows[0]["n"]) if rows else 0
 
 
-def test_seeding_after_an_interrupted_run_completes_without_duplicates(store_uri: str, tmp_path: Path) -> None:
+def test_seeding_after_an_interrupted_run_completes_without_duplicates(
+    store_uri: str, tmp_path: Path
+) -> None:
     db = "ronghub_demo_" + tmp_path.name[-12:].replace("-", "_")
     env = child_env(mongodb_uri=store_uri, mongodb_db=db, data_dir=str(tmp_path))
 

@@ -16,13 +16,17 @@ def _error_code(response: httpx.Response) -> str:
 
 
 async def test_bad_json_is_a_documented_400(http: httpx.AsyncClient) -> None:
-    response = await http.post("/graphql", content=b"{not json", headers={"content-type": "application/json"})
+    response = await http.post(
+        "/graphql", content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert response.status_code == 400
     assert _error_code(response) == "BAD_REQUEST"
 
 
 async def test_a_wrong_token_is_a_documented_401(http: httpx.AsyncClient) -> None:
-    response = await http.post("/graphql", json={"query": "{ __typename }"}, headers={"authorization": "Bearer nope"})
+    response = await http.post(
+        "/graphql", json={"query": "{ __typename }"}, headers={"authorization": "Bearer nope"}
+    )
     assert response.status_code == 401
     assert _error_code(response) == "UNAUTHENTICATED"
 

@@ -34,15 +34,21 @@ STEP_TIMEOUT = 900  # npm ci on a cold cache, tsc on a busy 2-core machine
 
 
 def run(*command: str, env: dict[str, str] | None = None) -> str:
-    done = subprocess.run(command, cwd=EXAMPLE, capture_output=True, text=True, timeout=STEP_TIMEOUT, env=env)
-    assert done.returncode == 0, f"{' '.join(command)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    done = subprocess.run(
+        command, cwd=EXAMPLE, capture_output=True, text=True, timeout=STEP_TIMEOUT, env=env
+    )
+    assert done.returncode == 0, (
+        f"{' '.join(command)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    )
     return done.stdout
 
 
 @pytest.fixture(scope="module")
 def built_example() -> Path:
     if shutil.which("node") is None or shutil.which("npm") is None:
-        pytest.skip("Node.js (node and npm) is not installed: the front-end example in examples/frontend was not run")
+        pytest.skip(
+            "Node.js (node and npm) is not installed: the front-end example in examples/frontend was not run"
+        )
     if not (EXAMPLE / "node_modules" / ".package-lock.json").exists():
         run("npm", "ci", "--no-audit", "--no-fund", "--prefer-offline")
     run("npx", "--no-install", "graphql-codegen", "--config", "codegen.ts")
@@ -51,12 +57,23 @@ def built_example() -> Path:
 
 
 async def test_the_typescript_client_reads_pages_revalidates_signs_in_and_writes(
-    built_example: Path, hub_url: str, hub_settings: Settings, editor: GraphQLClient, http: httpx.AsyncClient, drain: Any
+    built_example: Path,
+    hub_url: str,
+    hub_settings: Settings,
+    editor: GraphQLClient,
+    http: httpx.AsyncClient,
+    drain: Any,
 ) -> None:
     manifest = json.loads((built_example / "src" / "gql" / "persisted-documents.json").read_text())
-    client = (await editor('mutation { createClient(name: "前端示例", scopes: ["stories:read"]) { clientId } }'))["createClient"]
-    registered = await editor("mutation($c: ID!, $m: JSON!) { registerPersistedDocuments(clientId: $c, manifest: $m) { documents } }",
-                              {"c": client["clientId"], "m": manifest})  # fmt: skip
+    client = (
+        await editor(
+            'mutation { createClient(name: "前端示例", scopes: ["stories:read"]) { clientId } }'
+        )
+    )["createClient"]
+    registered = await editor(
+        "mutation($c: ID!, $m: JSON!) { registerPersistedDocuments(clientId: $c, manifest: $m) { documents } }",
+        {"c": client["clientId"], "m": manifest},
+    )
     assert registered["registerPersistedDocuments"]["documents"] == len(manifest)
 
     tag = "fe-" + new_id()[-8:]
@@ -65,7 +82,13 @@ async def test_the_typescript_client_reads_pages_revalidates_signs_in_and_writes
         await published(editor, title, tag, drain)
     user = await make_user(hub_settings.default_tenant, "editor")
 
-    env = {**os.environ, "HUB_URL": hub_url, "HUB_TAG": tag, "HUB_USER": user, "HUB_PASSWORD": PASSWORD}
+    env = {
+        **os.environ,
+        "HUB_URL": hub_url,
+        "HUB_TAG": tag,
+        "HUB_USER": user,
+        "HUB_PASSWORD": PASSWORD,
+    }
     out = await _node(built_example, env)
     found = json.loads(out.strip().splitlines()[-1])
     assert found["forward"] == titles[::-1]
@@ -80,11 +103,17 @@ async def _node(example: Path, env: dict[str, str]) -> str:
     import asyncio
 
     proc = await asyncio.create_subprocess_exec(
-        "node", "dist/smoke.js", cwd=example, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+        "node",
+        "dist/smoke.js",
+        cwd=example,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     stdout, stderr = await asyncio.wait_for(proc.communicate(), STEP_TIMEOUT)
-    assert proc.returncode == 0, f"node dist/smoke.js failed:\n{stdout.decode()[-3000:]}\n{stderr.decode()[-3000:]}"
+    assert proc.returncode == 0, (
+        f"node dist/smoke.js failed:\n{stdout.decode()[-3000:]}\n{stderr.decode()[-3000:]}"
+    )
     return stdout.decode()
 
 
@@ -98,9 +127,13 @@ async def test_the_typescript_live_reader_follows_a_story_through_an_update_and_
 
     story = await published(editor, "图文直播:开幕", "fe-live-" + new_id()[-8:], drain)
     proc = await asyncio.create_subprocess_exec(
-        "node", "dist/follow.js", cwd=built_example, env={**os.environ, "HUB_URL": hub_url, "HUB_STORY": story["id"]},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+        "node",
+        "dist/follow.js",
+        cwd=built_example,
+        env={**os.environ, "HUB_URL": hub_url, "HUB_STORY": story["id"]},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     assert proc.stdout is not None
 
     async def message() -> Any:
@@ -109,17 +142,33 @@ async def test_the_typescript_live_reader_follows_a_story_through_an_update_and_
         return json.loads(line)["story"]
 
     try:
-        assert (await message())["title"] == "图文直播:开幕"  # subscribed: the story as published now
-        edited = (await editor(UPDATE, {"input": {"id": story["id"], "expectedVersion": story["version"],
-                                                  "title": "图文直播:决赛"}}))["updateStory"]  # fmt: skip
+        assert (await message())[
+            "title"
+        ] == "图文直播:开幕"  # subscribed: the story as published now
+        edited = (
+            await editor(
+                UPDATE,
+                {
+                    "input": {
+                        "id": story["id"],
+                        "expectedVersion": story["version"],
+                        "title": "图文直播:决赛",
+                    }
+                },
+            )
+        )["updateStory"]
         await editor(APPROVE, {"id": story["id"], "v": edited["version"]})
         await drain()
         assert (await message())["title"] == "图文直播:决赛"
-        now = (await editor("query($id: ID!) { story(id: $id) { version } }", {"id": story["id"]}))["story"]
+        now = (await editor("query($id: ID!) { story(id: $id) { version } }", {"id": story["id"]}))[
+            "story"
+        ]
         await editor(TAKEDOWN, {"id": story["id"], "v": now["version"]})
         await drain()
         assert await message() is None
-        assert await asyncio.wait_for(proc.wait(), STEP_TIMEOUT) == 0  # it disposes of its socket and ends
+        assert (
+            await asyncio.wait_for(proc.wait(), STEP_TIMEOUT) == 0
+        )  # it disposes of its socket and ends
     finally:
         if proc.returncode is None:
             proc.kill()

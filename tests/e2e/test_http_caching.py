@@ -45,7 +45,10 @@ async def test_a_second_get_with_the_etag_is_a_304_and_a_publish_changes_the_eta
     after = await http.get("/graphql", params=params, headers={"if-none-match": etag})
     assert after.status_code == 200
     assert after.headers["etag"] != etag
-    assert [e["node"]["title"] for e in after.json()["data"]["stories"]["edges"]] == ["第二篇", "第一篇"]
+    assert [e["node"]["title"] for e in after.json()["data"]["stories"]["edges"]] == [
+        "第二篇",
+        "第一篇",
+    ]
 
 
 async def test_a_publish_elsewhere_in_the_center_changes_every_etag(
@@ -64,10 +67,17 @@ async def test_a_publish_elsewhere_in_the_center_changes_every_etag(
 async def test_signed_in_answers_mutations_posts_and_errors_are_private_and_not_stored(
     editor: GraphQLClient, http: httpx.AsyncClient
 ) -> None:
-    query = '{ stories(first: 1) { edges { node { id } } } }'
-    signed_in = await http.get("/graphql", params={"query": query}, headers={"authorization": f"Bearer {editor.token}"})
-    assert signed_in.headers["cache-control"] == "private, no-store" and "etag" not in signed_in.headers
-    mutation = await editor.raw('mutation { createStory(input: {title: "私有", bodyText: "x"}) { id } }')
+    query = "{ stories(first: 1) { edges { node { id } } } }"
+    signed_in = await http.get(
+        "/graphql", params={"query": query}, headers={"authorization": f"Bearer {editor.token}"}
+    )
+    assert (
+        signed_in.headers["cache-control"] == "private, no-store"
+        and "etag" not in signed_in.headers
+    )
+    mutation = await editor.raw(
+        'mutation { createStory(input: {title: "私有", bodyText: "x"}) { id } }'
+    )
     assert mutation.headers["cache-control"] == "private, no-store"
     posted = await http.post("/graphql", json={"query": query})
     assert posted.headers["cache-control"] == "private, no-store"
@@ -75,12 +85,16 @@ async def test_signed_in_answers_mutations_posts_and_errors_are_private_and_not_
     assert broken.headers["cache-control"] == "private, no-store" and "etag" not in broken.headers
 
 
-async def test_apq_unknown_hash_asks_for_the_text_then_the_hash_alone_is_enough(http: httpx.AsyncClient) -> None:
-    query = '{ columns { id name } } # apq ' + new_id()
+async def test_apq_unknown_hash_asks_for_the_text_then_the_hash_alone_is_enough(
+    http: httpx.AsyncClient,
+) -> None:
+    query = "{ columns { id name } } # apq " + new_id()
     ext = {"persistedQuery": {"version": 1, "sha256Hash": sha(query)}}
     unknown = await http.get("/graphql", params={"extensions": json.dumps(ext)})
     assert unknown.status_code == 200
-    assert [e["extensions"]["code"] for e in unknown.json()["errors"]] == ["PERSISTED_QUERY_NOT_FOUND"]
+    assert [e["extensions"]["code"] for e in unknown.json()["errors"]] == [
+        "PERSISTED_QUERY_NOT_FOUND"
+    ]
     registered = await http.post("/graphql", json={"query": query, "extensions": ext})
     assert registered.json() == {"data": {"columns": []}}
     by_hash = await http.get("/graphql", params={"extensions": json.dumps(ext)})
@@ -95,12 +109,20 @@ async def test_apq_unknown_hash_asks_for_the_text_then_the_hash_alone_is_enough(
 async def test_a_registered_manifest_lets_its_client_send_document_ids(
     editor: GraphQLClient, http: httpx.AsyncClient
 ) -> None:
-    client = (await editor('mutation { createClient(name: "app 前端", scopes: ["stories:read"]) { clientId } }'))["createClient"]
+    client = (
+        await editor(
+            'mutation { createClient(name: "app 前端", scopes: ["stories:read"]) { clientId } }'
+        )
+    )["createClient"]
     doc = "query Columns { columns { name } } # " + new_id()
     manifest = {sha(doc): doc}
     register = "mutation($c: ID!, $m: JSON!) { registerPersistedDocuments(clientId: $c, manifest: $m) { documents added } }"
-    assert (await editor(register, {"c": client["clientId"], "m": manifest}))["registerPersistedDocuments"] == {"documents": 1, "added": 1}
-    assert (await editor(register, {"c": client["clientId"], "m": manifest}))["registerPersistedDocuments"] == {"documents": 1, "added": 0}
+    assert (await editor(register, {"c": client["clientId"], "m": manifest}))[
+        "registerPersistedDocuments"
+    ] == {"documents": 1, "added": 1}
+    assert (await editor(register, {"c": client["clientId"], "m": manifest}))[
+        "registerPersistedDocuments"
+    ] == {"documents": 1, "added": 0}
 
     got = await http.get("/graphql", params={"documentId": f"sha256:{sha(doc)}"})
     assert got.json() == {"data": {"columns": []}} and got.headers["etag"]
@@ -111,7 +133,9 @@ async def test_a_registered_manifest_lets_its_client_send_document_ids(
 
     bad = await editor.errors(register, {"c": client["clientId"], "m": {sha("x"): "y"}})
     assert bad[0]["extensions"]["code"] == "INVALID_INPUT"
-    listed = await editor("query($c: ID!) { persistedDocuments(clientId: $c) { id text } }", {"c": client["clientId"]})
+    listed = await editor(
+        "query($c: ID!) { persistedDocuments(clientId: $c) { id text } }", {"c": client["clientId"]}
+    )
     assert listed["persistedDocuments"] == [{"id": sha(doc), "text": doc}]
 
 
@@ -124,9 +148,18 @@ async def test_with_a_safelist_anonymous_callers_run_registered_documents_only(
     await docs.register(tenant, "c-front", {sha(text): text})
 
     assert (await docs.resolve(tenant, True, {"documentId": sha(text)}))["query"] == text
-    assert (await docs.resolve(tenant, True, {"query": text}))["query"] == text  # the very text: fine
-    for refused in ({"query": "{ columns { name } }"},
-                    {"query": "{ columns { name } }", "extensions": {"persistedQuery": {"version": 1, "sha256Hash": sha("{ columns { name } }")}}}):  # fmt: skip
+    assert (await docs.resolve(tenant, True, {"query": text}))[
+        "query"
+    ] == text  # the very text: fine
+    for refused in (
+        {"query": "{ columns { name } }"},
+        {
+            "query": "{ columns { name } }",
+            "extensions": {
+                "persistedQuery": {"version": 1, "sha256Hash": sha("{ columns { name } }")}
+            },
+        },
+    ):
         try:
             await docs.resolve(tenant, True, refused)
         except Exception as exc:
@@ -134,7 +167,9 @@ async def test_with_a_safelist_anonymous_callers_run_registered_documents_only(
         else:
             raise AssertionError(f"{refused} was run")
     # signed-in callers are not limited in the `anonymous` mode
-    assert (await docs.resolve(tenant, False, {"query": "{ me { kind } }"}))["query"] == "{ me { kind } }"
+    assert (await docs.resolve(tenant, False, {"query": "{ me { kind } }"}))[
+        "query"
+    ] == "{ me { kind } }"
 
 
 def cors_app(hub_settings: Settings, origins: list[str]) -> Litestar:
@@ -145,10 +180,17 @@ async def test_cors_answers_only_the_allowed_origins_without_credentials(
     hub_settings: Settings, editor: GraphQLClient, hub_url: str
 ) -> None:
     app = cors_app(hub_settings, ["https://www.example.cn"])
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://hub") as client:
-        preflight = await client.options("/graphql", headers={
-            "origin": "https://www.example.cn", "access-control-request-method": "POST",
-            "access-control-request-headers": "content-type, authorization"})  # fmt: skip
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://hub"
+    ) as client:
+        preflight = await client.options(
+            "/graphql",
+            headers={
+                "origin": "https://www.example.cn",
+                "access-control-request-method": "POST",
+                "access-control-request-headers": "content-type, authorization",
+            },
+        )
         assert preflight.status_code in (200, 204)
         assert preflight.headers["access-control-allow-origin"] == "https://www.example.cn"
         assert "POST" in preflight.headers["access-control-allow-methods"]
@@ -156,22 +198,32 @@ async def test_cors_answers_only_the_allowed_origins_without_credentials(
 
         query = {"query": "{ columns { id } }"}
         for _ in range(2):  # the second one is a cache hit: it must carry the headers too
-            allowed = await client.get("/graphql", params=query, headers={"origin": "https://www.example.cn"})
+            allowed = await client.get(
+                "/graphql", params=query, headers={"origin": "https://www.example.cn"}
+            )
             assert allowed.status_code == 200
             assert allowed.headers["access-control-allow-origin"] == "https://www.example.cn"
             assert "etag" in allowed.headers.get("access-control-expose-headers", "").lower()
             assert "etag" in allowed.headers
             assert allowed.headers["vary"] == "Authorization, Origin"
-        other = await client.get("/graphql", params=query, headers={"origin": "https://evil.example"})
+        other = await client.get(
+            "/graphql", params=query, headers={"origin": "https://evil.example"}
+        )
         assert "access-control-allow-origin" not in other.headers
         assert other.headers["vary"] == "Authorization, Origin"
         same_origin = await client.get("/graphql", params=query)  # no Origin: the fast path
         assert same_origin.headers["vary"] == "Authorization, Origin"
-        refused = await client.options("/graphql", headers={
-            "origin": "https://evil.example", "access-control-request-method": "POST"})  # fmt: skip
+        refused = await client.options(
+            "/graphql",
+            headers={"origin": "https://evil.example", "access-control-request-method": "POST"},
+        )
         assert refused.status_code == 400
 
 
 async def test_without_cors_settings_no_cors_headers_are_sent(http: httpx.AsyncClient) -> None:
-    response = await http.get("/graphql", params={"query": "{ columns { id } }"}, headers={"origin": "https://www.example.cn"})
+    response = await http.get(
+        "/graphql",
+        params={"query": "{ columns { id } }"},
+        headers={"origin": "https://www.example.cn"},
+    )
     assert "access-control-allow-origin" not in response.headers

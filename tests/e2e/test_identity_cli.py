@@ -20,26 +20,65 @@ async def test_operators_create_tenants_users_clients_and_platform_admins(
     code, out = await ronghub(store_uri, db_name, "tenant", "create", tenant, "命令行县融媒体中心")
     assert code == 0, out
     env = {"RONGHUB_USER_PASSWORD": PASSWORD, "RONGHUB_ADMIN_PASSWORD": PASSWORD}
-    code, out = await ronghub(store_uri, db_name, "user", "create", "--tenant", tenant, "--username", name,
-                              "--display-name", "命令行编辑", "--grant", "editor", "--grant", "reviewer:second", env=env)
+    code, out = await ronghub(
+        store_uri,
+        db_name,
+        "user",
+        "create",
+        "--tenant",
+        tenant,
+        "--username",
+        name,
+        "--display-name",
+        "命令行编辑",
+        "--grant",
+        "editor",
+        "--grant",
+        "reviewer:second",
+        env=env,
+    )
     assert code == 0, out
-    code, out = await ronghub(store_uri, db_name, "client", "create", "--tenant", tenant, "--name", "合作平台", env=env)
+    code, out = await ronghub(
+        store_uri, db_name, "client", "create", "--tenant", tenant, "--name", "合作平台", env=env
+    )
     assert code == 0, out
     client_id = re.search(r"client_id=(\S+)", out).group(1)  # type: ignore[union-attr]
     secret = re.search(r"client_secret=(\S+)", out).group(1)  # type: ignore[union-attr]
-    code, out = await ronghub(store_uri, db_name, "admin", "create-platform-admin", "--username", boss, env=env)
+    code, out = await ronghub(
+        store_uri, db_name, "admin", "create-platform-admin", "--username", boss, env=env
+    )
     assert code == 0, out
 
-    me = await GraphQLClient(http, (await sign_in(http, name))["access_token"])("{ me { tenantId grants { label stageLabel } } }")
-    assert me["me"] == {"tenantId": tenant, "grants": [{"label": "editor", "stageLabel": None},
-                                                        {"label": "reviewer:second", "stageLabel": "复审"}]}
-    partner = await token_request(http, {"grant_type": "client_credentials"}, auth=(client_id, secret))
+    me = await GraphQLClient(http, (await sign_in(http, name))["access_token"])(
+        "{ me { tenantId grants { label stageLabel } } }"
+    )
+    assert me["me"] == {
+        "tenantId": tenant,
+        "grants": [
+            {"label": "editor", "stageLabel": None},
+            {"label": "reviewer:second", "stageLabel": "复审"},
+        ],
+    }
+    partner = await token_request(
+        http, {"grant_type": "client_credentials"}, auth=(client_id, secret)
+    )
     assert partner.status_code == 200 and partner.json()["scope"] == "stories:read"
     platform = GraphQLClient(http, (await sign_in(http, boss))["access_token"])
     assert tenant in {t["id"] for t in (await platform("{ tenants { id kind } }"))["tenants"]}
 
-    code, out = await ronghub(store_uri, db_name, "user", "create", "--tenant", tenant, "--username", name,
-                              "--display-name", "重名", env=env)
+    code, out = await ronghub(
+        store_uri,
+        db_name,
+        "user",
+        "create",
+        "--tenant",
+        tenant,
+        "--username",
+        name,
+        "--display-name",
+        "重名",
+        env=env,
+    )
     assert code == 2 and "INVALID_INPUT" in out
 
 

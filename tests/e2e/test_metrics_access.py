@@ -14,7 +14,11 @@ async def test_metrics_refuse_a_scraper_without_the_token(
 ) -> None:
     monkeypatch.setattr(hub_settings, "metrics_token", "scrape-secret")
     refused(await http.get("/metrics"), "UNAUTHENTICATED", 401)
-    refused(await http.get("/metrics", headers={"authorization": "Bearer wrong"}), "UNAUTHENTICATED", 401)
+    refused(
+        await http.get("/metrics", headers={"authorization": "Bearer wrong"}),
+        "UNAUTHENTICATED",
+        401,
+    )
     ok = await http.get("/metrics", headers={"authorization": "Bearer scrape-secret"})
     assert ok.status_code == 200 and "ronghub_graphql_requests_total" in ok.text
 

@@ -7,15 +7,21 @@ import httpx
 from tests.conftest import GraphQLClient
 from tests.e2e.identity_helpers import make_tenant, make_user, sign_in
 
-CREATE = "mutation($t: String!) { createStory(input: {title: $t, bodyText: \"正文\"}) { id } }"
+CREATE = 'mutation($t: String!) { createStory(input: {title: $t, bodyText: "正文"}) { id } }'
 MINE = "{ stories(first: 50, filter: {mine: true}) { edges { node { title } } } }"
 ALL = "{ stories(first: 50) { edges { node { title } } } }"
 
 
-async def test_mine_lists_only_the_callers_own_stories_even_for_a_tenant_wide_editor(http: httpx.AsyncClient) -> None:
+async def test_mine_lists_only_the_callers_own_stories_even_for_a_tenant_wide_editor(
+    http: httpx.AsyncClient,
+) -> None:
     tenant = await make_tenant()
-    editor = GraphQLClient(http, (await sign_in(http, await make_user(tenant, "editor")))["access_token"])
-    reporter = GraphQLClient(http, (await sign_in(http, await make_user(tenant, "reporter")))["access_token"])
+    editor = GraphQLClient(
+        http, (await sign_in(http, await make_user(tenant, "editor")))["access_token"]
+    )
+    reporter = GraphQLClient(
+        http, (await sign_in(http, await make_user(tenant, "reporter")))["access_token"]
+    )
     await editor(CREATE, {"t": "编辑自己的稿"})
     await reporter(CREATE, {"t": "记者的稿"})
 

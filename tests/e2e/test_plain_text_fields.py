@@ -25,17 +25,35 @@ CREATE = "mutation($i: CreateStoryInput!) { createStory(input: $i) { id version 
     [
         (CREATE, {"i": {"title": "标题", "byline": f"记者{XSS}"}}, "input.byline"),
         (CREATE, {"i": {"title": "标题", "tags": [XSS]}}, "input.tags.0"),
-        (CREATE, {"i": {"title": "标题", "source": {"originalAuthor": XSS}}}, "input.source.originalAuthor"),
+        (
+            CREATE,
+            {"i": {"title": "标题", "source": {"originalAuthor": XSS}}},
+            "input.source.originalAuthor",
+        ),
         (CREATE, {"i": {"title": "标题", "location": {"name": XSS}}}, "input.location.name"),
-        (CREATE, {"i": {"title": "标题", "metadata": {"发文机关": XSS}}}, "input.metadata.发文机关"),
-        (CREATE, {"i": {"title": "标题", "channelOverrides": {"wechat": {"digest": XSS}}}}, "input.channelOverrides.wechat.digest"),
-        ('mutation($n: String!) { createAccount(name: $n) { id } }', {"n": f"镇{XSS}"}, "name"),
-        ("mutation($i: CreateLeadInput!) { createLead(input: $i) { id } }",
-         {"i": {"title": "线索", "description": XSS, "source": "DEPARTMENT"}}, "input.description"),
-        ('mutation($w: [SensitiveWordInput!]!) { setSensitiveWords(words: $w) }',
-         {"w": [{"text": "词", "suggestion": XSS}]}, "words.0.suggestion"),
+        (
+            CREATE,
+            {"i": {"title": "标题", "metadata": {"发文机关": XSS}}},
+            "input.metadata.发文机关",
+        ),
+        (
+            CREATE,
+            {"i": {"title": "标题", "channelOverrides": {"wechat": {"digest": XSS}}}},
+            "input.channelOverrides.wechat.digest",
+        ),
+        ("mutation($n: String!) { createAccount(name: $n) { id } }", {"n": f"镇{XSS}"}, "name"),
+        (
+            "mutation($i: CreateLeadInput!) { createLead(input: $i) { id } }",
+            {"i": {"title": "线索", "description": XSS, "source": "DEPARTMENT"}},
+            "input.description",
+        ),
+        (
+            "mutation($w: [SensitiveWordInput!]!) { setSensitiveWords(words: $w) }",
+            {"w": [{"text": "词", "suggestion": XSS}]},
+            "words.0.suggestion",
+        ),
     ],
-)  # fmt: skip
+)
 async def test_script_markup_in_a_plain_text_input_is_refused_with_the_field_named(
     editor: GraphQLClient, query: str, variables: dict[str, Any], field: str
 ) -> None:
@@ -44,7 +62,9 @@ async def test_script_markup_in_a_plain_text_input_is_refused_with_the_field_nam
     assert ext["code"] == "INVALID_INPUT" and field in ext["message_en"], ext
 
 
-async def test_an_anonymous_caller_is_refused_for_who_it_is_before_what_it_sent(public: GraphQLClient) -> None:
+async def test_an_anonymous_caller_is_refused_for_who_it_is_before_what_it_sent(
+    public: GraphQLClient,
+) -> None:
     errors = await public.errors(CREATE, {"i": {"title": "标题", "byline": XSS}})
     assert errors[0]["extensions"]["code"] in ("UNAUTHENTICATED", "FORBIDDEN")
 
@@ -52,7 +72,9 @@ async def test_an_anonymous_caller_is_refused_for_who_it_is_before_what_it_sent(
 async def test_a_byline_stored_before_the_rule_is_served_without_its_markup(
     http: httpx.AsyncClient, drain: Any, hub_settings: Settings
 ) -> None:
-    partner = await make_partner(http, tenant=hub_settings.default_tenant)  # anonymous readers read it
+    partner = await make_partner(
+        http, tenant=hub_settings.default_tenant
+    )  # anonymous readers read it
     sub = await subscribe(http, partner)
     story_id = await publish(http, partner, "县里的春耕")
     await drain()
@@ -65,13 +87,27 @@ async def test_a_byline_stored_before_the_rule_is_served_without_its_markup(
     )
     await FeedItemDoc.get_pymongo_collection().update_many(
         {"story_id": story_id},
-        {"$set": {"content.byline": f"记者{XSS}张三", "content.authors": [f"{XSS}张三"],
-                  "content.source.source_name": "<svg onload=alert(1)>日报", "content.body_html": "<p>正文\x0b内容</p>"}},
-    )  # fmt: skip
+        {
+            "$set": {
+                "content.byline": f"记者{XSS}张三",
+                "content.authors": [f"{XSS}张三"],
+                "content.source.source_name": "<svg onload=alert(1)>日报",
+                "content.body_html": "<p>正文\x0b内容</p>",
+            }
+        },
+    )
 
-    anonymous = await http.post("/graphql", json={"query": "query($id: ID!) { story(id: $id) { byline source { sourceName } } }",
-                                                  "variables": {"id": story_id}})  # fmt: skip
-    assert anonymous.json()["data"]["story"] == {"byline": "记者张三", "source": {"sourceName": "日报"}}
+    anonymous = await http.post(
+        "/graphql",
+        json={
+            "query": "query($id: ID!) { story(id: $id) { byline source { sourceName } } }",
+            "variables": {"id": story_id},
+        },
+    )
+    assert anonymous.json()["data"]["story"] == {
+        "byline": "记者张三",
+        "source": {"sourceName": "日报"},
+    }
 
     base = f"/feeds/{sub['id']}"
     for path in ("feed.json", "feed.ninjs.json", "rss.xml", "atom.xml"):
@@ -82,5 +118,7 @@ async def test_a_byline_stored_before_the_rule_is_served_without_its_markup(
     item = next(i for i in items if i["_ronghub"]["story_id"] == story_id)
     assert item["authors"] == [{"name": "张三"}]
     for path in ("rss.xml", "atom.xml"):
-        parsed = feedparser.parse((await http.get(f"{base}/{path}", headers=partner.headers)).content)
+        parsed = feedparser.parse(
+            (await http.get(f"{base}/{path}", headers=partner.headers)).content
+        )
         assert not parsed.bozo, (path, parsed.bozo_exception)

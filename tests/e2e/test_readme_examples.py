@@ -14,7 +14,9 @@ README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding=
 def curl_examples() -> list[tuple[bool, dict]]:
     """(with token?, JSON body) of every `curl ... /graphql` example, in order."""
     found = []
-    for command in re.findall(r"curl -s http://127\.0\.0\.1:8000/graphql(.*?)'\n", README, re.DOTALL):
+    for command in re.findall(
+        r"curl -s http://127\.0\.0\.1:8000/graphql(.*?)'\n", README, re.DOTALL
+    ):
         body = command.split("-d '", 1)[1]
         found.append(("authorization: Bearer dev-token" in command, json.loads(body)))
     return found
@@ -36,9 +38,13 @@ async def test_readme_query_create_and_publish_examples_work(http, drain) -> Non
     approved = (await editor(approve))["approveStory"]
     assert approved["status"] == "APPROVED"
     await drain()  # the hub's worker distributes it (the app channel publishes it)
-    live = await public("query($id: ID!) { story(id: $id) { status publishedAt } }", {"id": created["id"]})
+    live = await public(
+        "query($id: ID!) { story(id: $id) { status publishedAt } }", {"id": created["id"]}
+    )
     assert live["story"]["status"] == "PUBLISHED" and live["story"]["publishedAt"]
 
     retried = examples[3][1]  # a create with an idempotency key, sent twice: one story
-    first, again = [(await editor(retried["query"], retried["variables"]))["createStory"] for _ in range(2)]
+    first, again = [
+        (await editor(retried["query"], retried["variables"]))["createStory"] for _ in range(2)
+    ]
     assert first == again

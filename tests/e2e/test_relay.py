@@ -27,19 +27,32 @@ async def test_node_refetches_a_story_by_its_id_and_hides_drafts_from_readers(
     tag = "relay-" + new_id()[-8:]
     live = await published(editor, "已发布", tag, drain)
     draft = (await editor(CREATE, {"t": "草稿", "tag": tag}))["createStory"]
-    assert (await public(NODE, {"id": live["id"]}))["node"] == {"__typename": "Story", "id": live["id"], "title": "已发布"}
+    assert (await public(NODE, {"id": live["id"]}))["node"] == {
+        "__typename": "Story",
+        "id": live["id"],
+        "title": "已发布",
+    }
     assert (await public(NODE, {"id": draft["id"]}))["node"] is None
     assert (await editor(NODE, {"id": draft["id"]}))["node"]["title"] == "草稿"
     got = (await editor(NODES, {"ids": [draft["id"], "no-such-id", live["id"]]}))["nodes"]
-    assert got == [{"id": draft["id"], "title": "草稿"}, None, {"id": live["id"], "title": "已发布"}]
+    assert got == [
+        {"id": draft["id"], "title": "草稿"},
+        None,
+        {"id": live["id"], "title": "已发布"},
+    ]
 
 
-async def test_a_node_id_of_another_center_resolves_to_null(editor: GraphQLClient, http: httpx.AsyncClient) -> None:
+async def test_a_node_id_of_another_center_resolves_to_null(
+    editor: GraphQLClient, http: httpx.AsyncClient
+) -> None:
     mine = (await editor(CREATE, {"t": "本中心稿件", "tag": "relay"}))["createStory"]
     other = await client_for(http, await make_tenant(), "admin")
     theirs = (await other(CREATE, {"t": "别的中心", "tag": "relay"}))["createStory"]
     assert (await other(NODE, {"id": mine["id"]}))["node"] is None
-    assert (await other(NODES, {"ids": [mine["id"], theirs["id"]]}))["nodes"] == [None, {"id": theirs["id"], "title": "别的中心"}]
+    assert (await other(NODES, {"ids": [mine["id"], theirs["id"]]}))["nodes"] == [
+        None,
+        {"id": theirs["id"], "title": "别的中心"},
+    ]
     assert (await editor(NODE, {"id": theirs["id"]}))["node"] is None
 
 
@@ -66,7 +79,9 @@ async def walk(client: GraphQLClient, tag: str, size: int, backward: bool) -> li
     return [t for page in pages for t in page]
 
 
-async def test_last_and_before_page_backward_exactly_over_every_page_size(http: httpx.AsyncClient) -> None:
+async def test_last_and_before_page_backward_exactly_over_every_page_size(
+    http: httpx.AsyncClient,
+) -> None:
     tag = "relay-" + new_id()[-8:]
     admin = await client_for(http, await make_tenant(), "admin")
     for n in range(7):
@@ -82,7 +97,9 @@ async def test_last_and_before_page_backward_exactly_over_every_page_size(http: 
     assert oldest["totalCount"] == 7
 
 
-async def test_backward_paging_of_a_correspondent_limited_to_own_stories_is_exact(http: httpx.AsyncClient) -> None:
+async def test_backward_paging_of_a_correspondent_limited_to_own_stories_is_exact(
+    http: httpx.AsyncClient,
+) -> None:
     tag = "relay-" + new_id()[-8:]
     tenant = await make_tenant()
     reporter = await client_for(http, tenant, "correspondent")
@@ -98,13 +115,18 @@ async def test_backward_paging_of_a_correspondent_limited_to_own_stories_is_exac
     assert (await reporter(PAGE, {"tag": tag, "first": 1}))["stories"]["totalCount"] is None
 
 
-async def test_after_and_before_together_are_refused_with_a_clear_error(editor: GraphQLClient) -> None:
+async def test_after_and_before_together_are_refused_with_a_clear_error(
+    editor: GraphQLClient,
+) -> None:
     page = (await editor(PAGE, {"tag": "relay", "first": 1}))["stories"]
     cursor = page["pageInfo"]["endCursor"]
     errors = await editor.errors(PAGE, {"tag": "relay", "after": cursor, "before": cursor})
     assert errors[0]["extensions"]["code"] == "INVALID_INPUT"
     errors = await editor.errors(PAGE, {"tag": "relay", "last": 1, "before": "garbage"})
-    assert errors[0]["extensions"]["code"] == "INVALID_INPUT" and "before" in errors[0]["extensions"]["message_en"]
+    assert (
+        errors[0]["extensions"]["code"] == "INVALID_INPUT"
+        and "before" in errors[0]["extensions"]["message_en"]
+    )
 
 
 async def test_total_count_counts_the_published_list_for_readers(

@@ -29,34 +29,51 @@ async def tagged_stories(hub_url: str, hub_settings: Settings, hub_app: Litestar
     scope = Scope(tenant=hub_settings.default_tenant, actor="dev", public_only=False)
     tag = "rt-" + new_id()[-8:]
     columns = [
-        await ColumnRepository(scope).add(ColumnDoc(tenant=scope.tenant, name=f"栏目{i}", slug=f"{tag}-{i}"))
+        await ColumnRepository(scope).add(
+            ColumnDoc(tenant=scope.tenant, name=f"栏目{i}", slug=f"{tag}-{i}")
+        )
         for i in range(4)
     ]
     assets = [
-        await AssetRepository(scope).add(AssetDoc(tenant=scope.tenant, uri=f"asset:{tag}-{i}", title=f"图{i}"))
+        await AssetRepository(scope).add(
+            AssetDoc(tenant=scope.tenant, uri=f"asset:{tag}-{i}", title=f"图{i}")
+        )
         for i in range(8)
     ]
-    async with httpx.AsyncClient(base_url=hub_url, timeout=30) as http:  # module scope: its own client
+    async with httpx.AsyncClient(
+        base_url=hub_url, timeout=30
+    ) as http:  # module scope: its own client
         editor = GraphQLClient(http, DEV_TOKEN)
         for i in range(20):
-            story = (await editor(
-                "mutation($i: CreateStoryInput!) { createStory(input: $i) { id } }",
-                {"i": {
-                    "title": f"稿件{i}", "bodyText": "正文", "tags": [tag],
-                    "columnId": columns[i % 4].id,
-                    "coverAssetId": assets[i % 8].id,
-                    "assetIds": [assets[(i + k) % 8].id for k in range(3)],
-                }},
-            ))["createStory"]  # fmt: skip
+            story = (
+                await editor(
+                    "mutation($i: CreateStoryInput!) { createStory(input: $i) { id } }",
+                    {
+                        "i": {
+                            "title": f"稿件{i}",
+                            "bodyText": "正文",
+                            "tags": [tag],
+                            "columnId": columns[i % 4].id,
+                            "coverAssetId": assets[i % 8].id,
+                            "assetIds": [assets[(i + k) % 8].id for k in range(3)],
+                        }
+                    },
+                )
+            )["createStory"]
             await editor(
-                "mutation($id: ID!) { approveStory(id: $id, expectedVersion: 1) { id } }", {"id": story["id"]}
+                "mutation($id: ID!) { approveStory(id: $id, expectedVersion: 1) { id } }",
+                {"id": story["id"]},
             )
     await drain_hub(hub_app)  # the app channel publishes them into the public read model
     return tag
 
 
-async def _round_trips(client: GraphQLClient, counter: CommandCounter, n: int, tag: str, app: Litestar) -> Counter[tuple[str, str]]:
-    app.state.column_cache.forget_tenant(tag_tenant(app))  # measure the loader, not the column cache
+async def _round_trips(
+    client: GraphQLClient, counter: CommandCounter, n: int, tag: str, app: Litestar
+) -> Counter[tuple[str, str]]:
+    app.state.column_cache.forget_tenant(
+        tag_tenant(app)
+    )  # measure the loader, not the column cache
     counter.clear()
     data = await client(PAGE, {"n": n, "tag": tag})
     trips = Counter(t for t in counter.targets if t[1] in STORE_COLLECTIONS)
@@ -79,7 +96,9 @@ async def test_an_editor_page_of_20_costs_no_more_round_trips_than_a_page_of_5(
     twenty = await _round_trips(editor, command_counter, 20, tagged_stories, hub_app)
     assert twenty == five
     # one find for the page, one batched find per related collection
-    assert twenty == Counter({("find", "stories"): 1, ("find", "columns"): 1, ("find", "assets"): 1})
+    assert twenty == Counter(
+        {("find", "stories"): 1, ("find", "columns"): 1, ("find", "assets"): 1}
+    )
 
 
 async def test_an_anonymous_page_batches_the_same_way(
@@ -88,6 +107,8 @@ async def test_an_anonymous_page_batches_the_same_way(
     # A fresh tag-and-size combination is a cache miss: this measures real execution.
     # Anonymous readers read the public read model (published_stories), not the heads.
     twenty = await _round_trips(public, command_counter, 20, tagged_stories, hub_app)
-    assert twenty == Counter({("find", "published_stories"): 1, ("find", "columns"): 1, ("find", "assets"): 1})
+    assert twenty == Counter(
+        {("find", "published_stories"): 1, ("find", "columns"): 1, ("find", "assets"): 1}
+    )
     again = await _round_trips(public, command_counter, 20, tagged_stories, hub_app)
     assert again == Counter()  # served from the read-model cache

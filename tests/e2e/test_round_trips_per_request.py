@@ -30,33 +30,64 @@ UPDATE = "mutation($i: UpdateStoryInput!) { updateStory(input: $i) { id version 
 
 
 @pytest.fixture(scope="module")
-async def column_of_six(hub_url: str, hub_settings: Settings, hub_app: Litestar) -> tuple[str, list[str]]:
+async def column_of_six(
+    hub_url: str, hub_settings: Settings, hub_app: Litestar
+) -> tuple[str, list[str]]:
     """A fresh column with 6 published stories, each with a cover: (column id, story ids)."""
     scope = Scope(tenant=hub_settings.default_tenant, actor="dev", public_only=False)
     slug = "rtp-" + new_id()[-8:]
-    column = await ColumnRepository(scope).add(ColumnDoc(tenant=scope.tenant, name="栏目往返", slug=slug))
-    cover = await AssetRepository(scope).add(AssetDoc(tenant=scope.tenant, uri=f"asset:{slug}", title="封面"))
+    column = await ColumnRepository(scope).add(
+        ColumnDoc(tenant=scope.tenant, name="栏目往返", slug=slug)
+    )
+    cover = await AssetRepository(scope).add(
+        AssetDoc(tenant=scope.tenant, uri=f"asset:{slug}", title="封面")
+    )
     ids = []
     async with httpx.AsyncClient(base_url=hub_url, timeout=30) as http:
         editor = GraphQLClient(http, DEV_TOKEN)
         for i in range(6):
-            story = (await editor(CREATE, {"i": {"title": f"往返{i}", "bodyText": "正文", "columnId": column.id,
-                                                 "coverAssetId": cover.id}}))["createStory"]  # fmt: skip
-            await editor("mutation($id: ID!) { approveStory(id: $id, expectedVersion: 1) { id } }", {"id": story["id"]})
+            story = (
+                await editor(
+                    CREATE,
+                    {
+                        "i": {
+                            "title": f"往返{i}",
+                            "bodyText": "正文",
+                            "columnId": column.id,
+                            "coverAssetId": cover.id,
+                        }
+                    },
+                )
+            )["createStory"]
+            await editor(
+                "mutation($id: ID!) { approveStory(id: $id, expectedVersion: 1) { id } }",
+                {"id": story["id"]},
+            )
             ids.append(story["id"])
     await drain_hub(hub_app)
     # distinct publication times (a fast drain may give several the same millisecond, and
     # a page then fills from the cursor's tie group alone: one find fewer)
     for i, story_id in enumerate(ids):
-        await PublishedStoryDoc.get_pymongo_collection().update_one({"_id": story_id}, {"$set": {"published_at": 1_000 + i}})
+        await PublishedStoryDoc.get_pymongo_collection().update_one(
+            {"_id": story_id}, {"$set": {"published_at": 1_000 + i}}
+        )
     return column.id, ids
 
 
 # What the measured paths touch. Left out: the background polls that may fall inside a
 # measured request (auth state: users, revocations, clients, signing keys) and so the
 # audit's signing-key lookup (hub/audit, counted by its own tests).
-COUNTED = {"stories", "published_stories", "columns", "assets", "revisions", "counters", "audit_log",
-           "newsroom_events", "story_locks"}  # fmt: skip
+COUNTED = {
+    "stories",
+    "published_stories",
+    "columns",
+    "assets",
+    "revisions",
+    "counters",
+    "audit_log",
+    "newsroom_events",
+    "story_locks",
+}
 
 
 def _polled(target: tuple[str, str], flt: Any) -> bool:
@@ -64,50 +95,89 @@ def _polled(target: tuple[str, str], flt: Any) -> bool:
     every known tenant's generation (once a second, hub/readcache.py `refresh_all`)."""
     if target[1] not in COUNTED:
         return True
-    return target == ("find", "counters") and isinstance(flt, dict) and isinstance(flt.get("_id"), dict)
+    return (
+        target == ("find", "counters")
+        and isinstance(flt, dict)
+        and isinstance(flt.get("_id"), dict)
+    )
 
 
-async def _trips(counter: CommandCounter, client: GraphQLClient, query: str, variables: dict[str, object]) -> tuple[Counter[tuple[str, str]], dict[str, object]]:
+async def _trips(
+    counter: CommandCounter, client: GraphQLClient, query: str, variables: dict[str, object]
+) -> tuple[Counter[tuple[str, str]], dict[str, object]]:
     counter.clear()
     data = await client(query, variables)
-    return Counter(t for t, f in zip(counter.targets, counter.filters, strict=True) if not _polled(t, f)), data
+    return Counter(
+        t for t, f in zip(counter.targets, counter.filters, strict=True) if not _polled(t, f)
+    ), data
 
 
 async def test_a_story_by_id_costs_one_find_for_it_and_one_per_related_collection(
-    public: GraphQLClient, editor: GraphQLClient, command_counter: CommandCounter, column_of_six: tuple[str, list[str]],
+    public: GraphQLClient,
+    editor: GraphQLClient,
+    command_counter: CommandCounter,
+    column_of_six: tuple[str, list[str]],
     hub_app: Litestar,
 ) -> None:
     _, ids = column_of_six
     hub_app.state.column_cache.forget_tenant(hub_app.state.settings.default_tenant)
     anonymous, data = await _trips(command_counter, public, STORY, {"id": ids[0]})
-    assert data["story"]["column"]["name"] == "栏目往返" and data["story"]["cover"]["uri"].startswith("asset:")
-    assert anonymous == Counter({("find", "published_stories"): 1, ("find", "columns"): 1, ("find", "assets"): 1})
+    assert data["story"]["column"]["name"] == "栏目往返" and data["story"]["cover"][
+        "uri"
+    ].startswith("asset:")
+    assert anonymous == Counter(
+        {("find", "published_stories"): 1, ("find", "columns"): 1, ("find", "assets"): 1}
+    )
     # signed in: the head; the column is known by now (hub/store/catalog.py ColumnCache);
     # the read-model generation refresh that follows every signed-in request (hub/rest/graphql.py)
     signed_in, data = await _trips(command_counter, editor, STORY, {"id": ids[1]})
-    assert data["story"]["column"]["name"] == "栏目往返" and data["story"]["cover"]["uri"].startswith("asset:")
-    assert signed_in == Counter({("find", "stories"): 1, ("find", "assets"): 1, ("find", "counters"): 1})
+    assert data["story"]["column"]["name"] == "栏目往返" and data["story"]["cover"][
+        "uri"
+    ].startswith("asset:")
+    assert signed_in == Counter(
+        {("find", "stories"): 1, ("find", "assets"): 1, ("find", "counters"): 1}
+    )
     # published content moved on (here or in another process): columns are read again
     tenant = hub_app.state.settings.default_tenant
-    bumped = await StoryRepository(Scope(tenant=tenant, actor="dev", public_only=False)).bump_read_model()
+    bumped = await StoryRepository(
+        Scope(tenant=tenant, actor="dev", public_only=False)
+    ).bump_read_model()
     hub_app.state.response_cache.generations.advance(tenant, bumped)
     again, _ = await _trips(command_counter, editor, STORY, {"id": ids[1]})
-    assert again == Counter({("find", "stories"): 1, ("find", "columns"): 1, ("find", "assets"): 1, ("find", "counters"): 1})
+    assert again == Counter(
+        {
+            ("find", "stories"): 1,
+            ("find", "columns"): 1,
+            ("find", "assets"): 1,
+            ("find", "counters"): 1,
+        }
+    )
 
 
 async def test_concurrent_stories_by_id_share_their_finds(
-    http: httpx.AsyncClient, command_counter: CommandCounter, column_of_six: tuple[str, list[str]],
+    http: httpx.AsyncClient,
+    command_counter: CommandCounter,
+    column_of_six: tuple[str, list[str]],
 ) -> None:
     # distinct uncached reads at once (a shared article opened by many): their stories and
     # covers are read with `$in` finds joined across requests (hub/store/coalesce.py)
     _, ids = column_of_six
     reads = [*ids, *ids, *ids, *ids]  # 24 requests, each a distinct document text (cache misses)
-    bodies = [{"query": STORY + " " * n, "variables": {"id": story_id}} for n, story_id in enumerate(reads)]
+    bodies = [
+        {"query": STORY + " " * n, "variables": {"id": story_id}}
+        for n, story_id in enumerate(reads)
+    ]
     command_counter.clear()
     answers = await asyncio.gather(*(http.post("/graphql", json=b) for b in bodies))
     data = [a.json()["data"]["story"] for a in answers]
-    assert [d["id"] for d in data] == reads and all(d["cover"]["uri"].startswith("asset:") for d in data)
-    finds = Counter(t for t, f in zip(command_counter.targets, command_counter.filters, strict=True) if not _polled(t, f))
+    assert [d["id"] for d in data] == reads and all(
+        d["cover"]["uri"].startswith("asset:") for d in data
+    )
+    finds = Counter(
+        t
+        for t, f in zip(command_counter.targets, command_counter.filters, strict=True)
+        if not _polled(t, f)
+    )
     # (how many share one find depends on timing; that they share is what is pinned)
     assert finds[("find", "published_stories")] < len(reads), finds
     assert finds[("find", "assets")] < len(reads), finds
@@ -118,14 +188,24 @@ async def test_a_column_page_costs_one_find_first_and_two_after_a_cursor(
 ) -> None:
     column_id, _ = column_of_six
     first, data = await _trips(command_counter, public, PAGE, {"n": 2, "col": column_id})
-    assert first - Counter({("find", "columns"): 1}) == Counter({("find", "published_stories"): 1, ("find", "assets"): 1})
+    assert first - Counter({("find", "columns"): 1}) == Counter(
+        {("find", "published_stories"): 1, ("find", "assets"): 1}
+    )
     after = data["stories"]["pageInfo"]["endCursor"]  # type: ignore[index]
-    later, data = await _trips(command_counter, public, PAGE, {"n": 2, "col": column_id, "after": after})
+    later, data = await _trips(
+        command_counter, public, PAGE, {"n": 2, "col": column_id, "after": after}
+    )
     assert len(data["stories"]["edges"]) == 2  # type: ignore[index]
     # one range up to the cursor's key value, stepping over the cursor (hub/store/cursor.py)
-    assert later == Counter({("find", "published_stories"): 1, ("find", "assets"): 1})  # the column is known
+    assert later == Counter(
+        {("find", "published_stories"): 1, ("find", "assets"): 1}
+    )  # the column is known
     # and it reads the page, one more (is there a next page?) and the cursor's own document
-    limits = [n for t, n in zip(command_counter.targets, command_counter.limits, strict=True) if t == ("find", "published_stories")]
+    limits = [
+        n
+        for t, n in zip(command_counter.targets, command_counter.limits, strict=True)
+        if t == ("find", "published_stories")
+    ]
     assert limits == [2 + 2]
 
 
@@ -141,7 +221,9 @@ async def test_a_page_after_a_cursor_in_a_large_tie_group_reads_the_group_then_t
         # a page of 1 after the fifth of six: the range read (1 + 1 + slack 1) is all skipped
         # stories but one, so the tie group and then what lies below it are read
         after = cursors.encode("published_at", 2_000, newest[4])
-        trips, data = await _trips(command_counter, public, PAGE, {"n": 1, "col": column_id, "after": after})
+        trips, data = await _trips(
+            command_counter, public, PAGE, {"n": 1, "col": column_id, "after": after}
+        )
         assert [e["node"]["id"] for e in data["stories"]["edges"]] == newest[5:]  # type: ignore[index]
         assert trips[("find", "published_stories")] == 3
     finally:
@@ -153,9 +235,19 @@ async def test_writes_cost_a_fixed_number_of_round_trips(
     editor: GraphQLClient, command_counter: CommandCounter, column_of_six: tuple[str, list[str]]
 ) -> None:
     column_id, _ = column_of_six
-    created, data = await _trips(command_counter, editor, CREATE, {"i": {"title": "往返写", "bodyText": "正文", "columnId": column_id}})
+    created, data = await _trips(
+        command_counter,
+        editor,
+        CREATE,
+        {"i": {"title": "往返写", "bodyText": "正文", "columnId": column_id}},
+    )
     story = data["createStory"]
-    updated, _ = await _trips(command_counter, editor, UPDATE, {"i": {"id": story["id"], "expectedVersion": story["version"], "title": "往返写二"}})  # type: ignore[index]
+    updated, _ = await _trips(
+        command_counter,
+        editor,
+        UPDATE,
+        {"i": {"id": story["id"], "expectedVersion": story["version"], "title": "往返写二"}},
+    )  # type: ignore[index]
     assert sum(created.values()) <= CREATE_TRIPS, created
     assert sum(updated.values()) <= UPDATE_TRIPS, updated
 

@@ -29,8 +29,11 @@ def _remember_app(hub_app: Litestar) -> None:
 def hub_app_for_tests() -> Litestar:
     return _APP[0]
 
+
 CREATE = """mutation($input: CreateStoryInput!) { createStory(input: $input) { id version } }"""
-APPROVE = """mutation($id: ID!, $v: Int!) { approveStory(id: $id, expectedVersion: $v) { id status } }"""
+APPROVE = (
+    """mutation($id: ID!, $v: Int!) { approveStory(id: $id, expectedVersion: $v) { id status } }"""
+)
 SEARCH = """
 query($q: String!, $filter: SearchFilter, $first: Int, $after: String, $sort: SearchSort) {
   search(query: $q, filter: $filter, first: $first, after: $after, sort: $sort) {
@@ -64,7 +67,9 @@ async def test_search_finds_traditional_text_with_highlights_and_facets(
     marker = "栏目" + new_id()[-6:].lower()
     title, body = seed_001()
     published = await save(editor, tenant, True, title=title, bodyText=body, tags=[marker, "seed"])
-    draft = await save(editor, tenant, False, title="湘乡融媒体草稿", bodyText="草稿正文", tags=[marker])
+    draft = await save(
+        editor, tenant, False, title="湘乡融媒体草稿", bodyText="草稿正文", tags=[marker]
+    )
 
     data = (await editor(SEARCH, {"q": "湘乡 融媒体", "filter": {"tags": [marker]}}))["search"]
     found = {e["node"]["story"]["id"] for e in data["edges"]}
@@ -98,11 +103,17 @@ async def test_facets_and_highlights_asked_for_through_fragments_are_there(
     editor: GraphQLClient, hub_settings: Settings
 ) -> None:
     marker = "片段" + new_id()[-6:].lower()
-    story = await save(editor, hub_settings.default_tenant, True, title="岚溪镇文化节开幕", tags=[marker])
+    story = await save(
+        editor, hub_settings.default_tenant, True, title="岚溪镇文化节开幕", tags=[marker]
+    )
     variables = {"q": "文化节", "filter": {"tags": [marker]}}
     data = (await editor(FRAGMENTS, variables))["search"]
     assert [e["node"]["story"]["id"] for e in data["edges"]] == [story]
-    assert any("<em>文化节</em>" in f for h in data["edges"][0]["node"]["highlights"] for f in h["fragments"])
+    assert any(
+        "<em>文化节</em>" in f
+        for h in data["edges"][0]["node"]["highlights"]
+        for f in h["fragments"]
+    )
     facets = {f["field"]: {v["value"]: v["count"] for v in f["values"]} for f in data["facets"]}
     assert facets["tags"][marker] == 1
     # a query that selects neither still finds the same story
@@ -112,8 +123,18 @@ async def test_facets_and_highlights_asked_for_through_fragments_are_there(
 
 async def test_search_pages_with_cursors(editor: GraphQLClient, hub_settings: Settings) -> None:
     marker = "分页" + new_id()[-6:].lower()
-    made = [await save(editor, hub_settings.default_tenant, True, title=f"社区公告第{i}期", tags=[marker]) for i in range(3)]
-    variables: dict[str, Any] = {"q": "社区公告", "filter": {"tags": [marker]}, "first": 2, "sort": "PUBLISHED_AT"}
+    made = [
+        await save(
+            editor, hub_settings.default_tenant, True, title=f"社区公告第{i}期", tags=[marker]
+        )
+        for i in range(3)
+    ]
+    variables: dict[str, Any] = {
+        "q": "社区公告",
+        "filter": {"tags": [marker]},
+        "first": 2,
+        "sort": "PUBLISHED_AT",
+    }
     page1 = (await editor(SEARCH, variables))["search"]
     page2 = (await editor(SEARCH, {**variables, "after": page1["pageInfo"]["endCursor"]}))["search"]
     ids = [e["node"]["story"]["id"] for e in page1["edges"] + page2["edges"]]
@@ -121,15 +142,21 @@ async def test_search_pages_with_cursors(editor: GraphQLClient, hub_settings: Se
     assert page1["pageInfo"]["hasNextPage"] and not page2["pageInfo"]["hasNextPage"]
 
 
-async def test_a_homophone_typo_comes_back_with_did_you_mean(editor: GraphQLClient, hub_settings: Settings) -> None:
+async def test_a_homophone_typo_comes_back_with_did_you_mean(
+    editor: GraphQLClient, hub_settings: Settings
+) -> None:
     marker = "别字" + new_id()[-6:].lower()
-    story = await save(editor, hub_settings.default_tenant, True, title="翠屏山下的竹编人", tags=[marker])
+    story = await save(
+        editor, hub_settings.default_tenant, True, title="翠屏山下的竹编人", tags=[marker]
+    )
     data = (await editor(SEARCH, {"q": "竹鞭手艺", "filter": {"tags": [marker]}}))["search"]
     assert data["didYouMean"] == "竹编手艺"
     assert [e["node"]["story"]["id"] for e in data["edges"]] == [story]
 
 
-async def test_suggest_completes_pinyin_prefixes(editor: GraphQLClient, hub_settings: Settings) -> None:
+async def test_suggest_completes_pinyin_prefixes(
+    editor: GraphQLClient, hub_settings: Settings
+) -> None:
     await save(editor, hub_settings.default_tenant, True, title="岚溪湾大桥合龙")
     suggestions = (await editor(SUGGEST, {"p": "lanxi"}))["suggest"]
     assert any(s["text"].startswith("岚溪") for s in suggestions)
@@ -170,8 +197,17 @@ async def test_reindex_command_indexes_stored_stories(
     }
     env.pop("RONGHUB_MEILI_URL", None)
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "hub.cli", "reindex", "--tenant", hub_settings.default_tenant, "--batch", "50",
-        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "hub.cli",
+        "reindex",
+        "--tenant",
+        hub_settings.default_tenant,
+        "--batch",
+        "50",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     _, err = await asyncio.wait_for(process.communicate(), timeout=120)
     stderr = err.decode()
@@ -181,11 +217,17 @@ async def test_reindex_command_indexes_stored_stories(
     assert (tmp_path / "search").is_dir()
 
 
-async def test_reindex_rebuilds_every_tenant_with_progress(editor: GraphQLClient, hub_settings: Settings) -> None:
+async def test_reindex_rebuilds_every_tenant_with_progress(
+    editor: GraphQLClient, hub_settings: Settings
+) -> None:
     marker = "重建" + new_id()[-6:].lower()
-    await editor(CREATE, {"input": {"title": "冬季供暖安排", "tags": [marker]}})  # saved, never indexed
+    await editor(
+        CREATE, {"input": {"title": "冬季供暖安排", "tags": [marker]}}
+    )  # saved, never indexed
     seen: list[tuple[int, int]] = []
-    count = await search_service.current().reindex(clear=True, batch=7, progress=lambda d, t: seen.append((d, t)))
+    count = await search_service.current().reindex(
+        clear=True, batch=7, progress=lambda d, t: seen.append((d, t))
+    )
     assert count >= 1 and seen[-1] == (count, count)
     data = (await editor(SEARCH, {"q": "供暖", "filter": {"tags": [marker]}}))["search"]
     assert data["totalCount"] == 1
@@ -196,7 +238,9 @@ async def test_a_center_sets_its_dictionary_and_synonyms_apply_at_once(
 ) -> None:
     mutation = """mutation($w: [String!]!, $s: [[String!]!]!) {
       setSearchDictionary(words: $w, synonyms: $s) { words synonyms } }"""
-    data = (await editor(mutation, {"w": ["岚溪湾", " "], "s": [["村村响", "应急广播"], ["孤词"]]}))["setSearchDictionary"]
+    data = (
+        await editor(mutation, {"w": ["岚溪湾", " "], "s": [["村村响", "应急广播"], ["孤词"]]})
+    )["setSearchDictionary"]
     assert data == {"words": ["岚溪湾"], "synonyms": [["应急广播", "村村响"]]}
     marker = "词典" + new_id()[-6:].lower()
     await save(editor, hub_settings.default_tenant, True, title="应急广播设备检修", tags=[marker])
@@ -210,8 +254,17 @@ async def test_an_unapproved_edit_to_a_published_story_is_not_publicly_searchabl
     editor: GraphQLClient, public: GraphQLClient, hub_settings: Settings
 ) -> None:
     marker = "审核" + new_id()[-6:].lower()
-    story = await save(editor, hub_settings.default_tenant, True, title="示例区发布防汛预警", bodyText="请市民注意防范。", tags=[marker])
-    now = (await editor("query($id: ID!) { story(id: $id) { version } }", {"id": story}))["story"]["version"]
+    story = await save(
+        editor,
+        hub_settings.default_tenant,
+        True,
+        title="示例区发布防汛预警",
+        bodyText="请市民注意防范。",
+        tags=[marker],
+    )
+    now = (await editor("query($id: ID!) { story(id: $id) { version } }", {"id": story}))["story"][
+        "version"
+    ]
     await editor(
         "mutation($i: UpdateStoryInput!) { updateStory(input: $i) { version } }",
         {"i": {"id": story, "expectedVersion": now, "bodyText": "未经审核的改动:水库泄洪时间提前"}},
@@ -225,5 +278,7 @@ async def test_an_unapproved_edit_to_a_published_story_is_not_publicly_searchabl
     assert anonymous["edges"] == []  # the public copy is the approved revision
     approved_words = (await public(SEARCH, {"q": "防范", "filter": {"tags": [marker]}}))["search"]
     assert [e["node"]["story"]["id"] for e in approved_words["edges"]] == [story]
-    fragments = [f for e in approved_words["edges"] for h in e["node"]["highlights"] for f in h["fragments"]]
+    fragments = [
+        f for e in approved_words["edges"] for h in e["node"]["highlights"] for f in h["fragments"]
+    ]
     assert fragments and not any("泄洪" in f for f in fragments)

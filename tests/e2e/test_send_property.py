@@ -57,8 +57,14 @@ pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWar
 
 CHANNELS = ["app", "douyin", "wechat", "xuexi", "gov_site", "sms", "emergency"]
 HOUR = 3_600_000
-META = {"issuing_agency": "示例区人民政府办公室", "topic": "综合政务", "event_type": "11B03", "severity": 3,
-        "area_codes": ["330100000000"], "valid_hours": 2}  # fmt: skip
+META = {
+    "issuing_agency": "示例区人民政府办公室",
+    "topic": "综合政务",
+    "event_type": "11B03",
+    "severity": 3,
+    "area_codes": ["330100000000"],
+    "valid_hours": 2,
+}
 
 
 @dataclass(repr=False)
@@ -77,16 +83,28 @@ class Platforms:
 async def platforms(http: httpx.AsyncClient, tmp_path: Path) -> AsyncIterator[Platforms]:
     tenant = "prop-" + new_id()
     assets = []
-    for data, name, alt in ((image_bytes("JPEG", (940, 400)), "cover.jpg", "现场"),
-                            (tiny_video(tmp_path / "v.mp4").read_bytes(), "clip.mp4", "现场视频")):  # fmt: skip
-        uploaded = await AssetDoc.get(await upload(http, data, name, alt=alt))  # into the default tenant: copied over
+    for data, name, alt in (
+        (image_bytes("JPEG", (940, 400)), "cover.jpg", "现场"),
+        (tiny_video(tmp_path / "v.mp4").read_bytes(), "clip.mp4", "现场视频"),
+    ):
+        uploaded = await AssetDoc.get(
+            await upload(http, data, name, alt=alt)
+        )  # into the default tenant: copied over
         assert uploaded is not None
         copy = uploaded.model_copy(update={"id": new_id(), "tenant": tenant, "refs": []})
         await copy.insert()
         assets.append(copy.id)
     cover, video = assets
-    douyin, wechat, portal = dy.FakeDouyin(min_chunk_bytes=1), wx.FakeWeChat(), WebhookReceiver(SECRET)
-    async with serve(douyin.app()) as dy_url, serve(wechat.app()) as wx_url, serve(portal.app()) as portal_url:
+    douyin, wechat, portal = (
+        dy.FakeDouyin(min_chunk_bytes=1),
+        wx.FakeWeChat(),
+        WebhookReceiver(SECRET),
+    )
+    async with (
+        serve(douyin.app()) as dy_url,
+        serve(wechat.app()) as wx_url,
+        serve(portal.app()) as portal_url,
+    ):
         config = stand_in_config(dy_url, wx_url, portal_url, tmp_path)
         yield Platforms(douyin, wechat, portal, tmp_path, config, cover, video, tenant)
 
@@ -102,7 +120,9 @@ OPS = st.one_of(
     st.tuples(st.just("retry"), st.just(False)),  # every waiting retry and poll comes due
     st.tuples(st.just("run"), st.just(False)),  # the worker runs what is due now
     st.tuples(st.just("later"), st.just(False)),  # two hours pass: embargoes end, polls come due
-    st.tuples(st.sampled_from(["break-douyin", "break-wechat", "break-portal"]), st.booleans()),  # permanent?
+    st.tuples(
+        st.sampled_from(["break-douyin", "break-wechat", "break-portal"]), st.booleans()
+    ),  # permanent?
 )
 
 
@@ -125,10 +145,16 @@ class Run:
         self.clock = [now_ms()]
         settings_ = hub_settings.model_copy(update={"outbound_allow_loopback": True})
         self.engine = Distribution(
-            load_channels(None), build_transports(settings_), channel_config=p.config, prefix="prop" + new_id()[-8:],
-            poll_interval_s=1.0, media_urls=media_service(hub_settings).url, metrics_after_s=(),
-            policy=RetryPolicy(max_attempts=8, base_seconds=1.0, cap_seconds=2.0), clock=lambda: self.clock[0],
-        )  # fmt: skip
+            load_channels(None),
+            build_transports(settings_),
+            channel_config=p.config,
+            prefix="prop" + new_id()[-8:],
+            poll_interval_s=1.0,
+            media_urls=media_service(hub_settings).url,
+            metrics_after_s=(),
+            policy=RetryPolicy(max_attempts=8, base_seconds=1.0, cap_seconds=2.0),
+            clock=lambda: self.clock[0],
+        )
         self.worker = Worker(self.engine.consumers(), idle_sleep=0)
         self.scope = Scope(p.tenant, actor="editor-prop", public_only=False)
         self.stories = StoryRepository(self.scope)
@@ -169,7 +195,9 @@ class Run:
             await self.stories.request_takedown(story_id, head.version, "撤稿")
             model.withdrawn = True
         elif op == "replay":
-            for dead in await queue.dead_letters(self.scope, consumer=self.engine.deliver_name, limit=500):
+            for dead in await queue.dead_letters(
+                self.scope, consumer=self.engine.deliver_name, limit=500
+            ):
                 if dead.payload.get("publication_id", "").startswith(story_id):
                     await queue.replay(self.scope, dead.id)
             await run_until_idle(self.worker, idle_passes=2)
@@ -185,7 +213,9 @@ class Run:
         elif op == "break-douyin":
             self.p.douyin.fail("/video/create/", server_error() if not flag else _douyin_refusal())
         elif op == "break-wechat":
-            self.p.wechat.fail("/cgi-bin/draft/add", server_error() if not flag else _wechat_refusal())
+            self.p.wechat.fail(
+                "/cgi-bin/draft/add", server_error() if not flag else _wechat_refusal()
+            )
         elif op == "break-portal":
             self.p.portal.script.append(503 if not flag else 400)
 
@@ -224,7 +254,9 @@ async def held(p: Platforms, tenant: str, story_id: str, tag: str) -> dict[str, 
                 out["wechat"].append(r)
     # the feed holds its newest put; one held back by an embargo (real time, not the
     # engine's clock) replaces the current entry when the embargo ends
-    pending = await feed_log.FeedPendingDoc.find_one({"tenant": tenant, "_id": feed_log.pending_id(tenant, "xuexi", story_id)})
+    pending = await feed_log.FeedPendingDoc.find_one(
+        {"tenant": tenant, "_id": feed_log.pending_id(tenant, "xuexi", story_id)}
+    )
     entry = await feed_log.latest(tenant, "xuexi", story_id)
     if pending is not None:
         out["xuexi"] += [r for r in [_revision(pending.item.get("title"), tag)] if r is not None]
@@ -235,7 +267,10 @@ async def held(p: Platforms, tenant: str, story_id: str, tag: str) -> dict[str, 
         index_no = payload.get("index_no") or (payload.get("metadata") or {}).get("index_no")
         by_index[index_no] = payload
     for payload in by_index.values():
-        if payload["action"] != "withdraw" and (r := _revision((payload.get("metadata") or {}).get("title"), tag)) is not None:
+        if (
+            payload["action"] != "withdraw"
+            and (r := _revision((payload.get("metadata") or {}).get("title"), tag)) is not None
+        ):
             out["gov_site"].append(r)
     sms = p.directory / "sms" / f"{story_id}.txt"
     if sms.exists() and (r := _revision(sms.read_text(encoding="utf-8"), tag)) is not None:
@@ -249,26 +284,48 @@ def _standing_broadcasts(directory: Path, tag: str) -> list[int]:
     messages: dict[str, tuple[str, str | None, str]] = {}
     for path in directory.glob("EBD_*.tar") if directory.exists() else ():
         with tarfile.open(fileobj=io.BytesIO(path.read_bytes())) as tar:
-            xml = next(tar.extractfile(m).read() for m in tar.getmembers() if m.name.startswith("EBDB_"))  # type: ignore[union-attr]
+            xml = next(
+                tar.extractfile(m).read() for m in tar.getmembers() if m.name.startswith("EBDB_")
+            )  # type: ignore[union-attr]
         ebm = ET.fromstring(xml).find("EBM")
         assert ebm is not None
         related = ebm.find("RelatedEBM/EBMID")
         messages[ebm.findtext("EBMID") or ""] = (
-            ebm.findtext("MsgBasicInfo/MsgType") or "", related.text if related is not None else None,
+            ebm.findtext("MsgBasicInfo/MsgType") or "",
+            related.text if related is not None else None,
             ebm.findtext("MsgContent/MsgTitle") or "",
-        )  # fmt: skip
+        )
     replaced = {rel for _, rel, _ in messages.values() if rel}
-    return [r for ebm_id, (kind, _, title) in messages.items()
-            if kind == "1" and ebm_id not in replaced and (r := _revision(title, tag)) is not None]  # fmt: skip
+    return [
+        r
+        for ebm_id, (kind, _, title) in messages.items()
+        if kind == "1" and ebm_id not in replaced and (r := _revision(title, tag)) is not None
+    ]
 
 
 # ---- the property -----------------------------------------------------------------------
 
 
-@example(ops=[("break-portal", True), ("approve", False), ("run", False), ("takedown", False), ("replay", False)])  # 撤稿 then replay
-@example(ops=[("approve", False), ("run", False), ("later", False), ("takedown", False)])  # takedown after the platform's review
-@example(ops=[("approve", True), ("correct", False), ("later", False), ("replay", False)])  # embargoed, then superseded
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@example(
+    ops=[
+        ("break-portal", True),
+        ("approve", False),
+        ("run", False),
+        ("takedown", False),
+        ("replay", False),
+    ]
+)  # 撤稿 then replay
+@example(
+    ops=[("approve", False), ("run", False), ("later", False), ("takedown", False)]
+)  # takedown after the platform's review
+@example(
+    ops=[("approve", True), ("correct", False), ("later", False), ("replay", False)]
+)  # embargoed, then superseded
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(ops=st.lists(OPS, min_size=1, max_size=7))
 async def test_platforms_hold_only_the_latest_approved_not_withdrawn_revision_and_ledgers_explain_every_send(
     platforms: Platforms, hub_settings: Settings, ops: list[tuple[str, bool]]
@@ -276,11 +333,18 @@ async def test_platforms_hold_only_the_latest_approved_not_withdrawn_revision_an
     run = Run(platforms, hub_settings)
     tag = "稿" + new_id()[-10:]
     model = Model(tag, {1: f"{tag}-R1"})
-    story = await run.stories.create({
-        "title": model.titles[1], "body_text": "示例区今天举行防汛应急演练,各部门按预案完成人员转移和物资调度。" * 3,
-        "summary": "示例区举行防汛应急演练。", "channels": CHANNELS, "metadata": META, "source": {"source_name": "示例区融媒体中心"},
-        "cover_asset_id": platforms.cover, "asset_ids": [platforms.cover, platforms.video],
-    })  # fmt: skip
+    story = await run.stories.create(
+        {
+            "title": model.titles[1],
+            "body_text": "示例区今天举行防汛应急演练,各部门按预案完成人员转移和物资调度。" * 3,
+            "summary": "示例区举行防汛应急演练。",
+            "channels": CHANNELS,
+            "metadata": META,
+            "source": {"source_name": "示例区融媒体中心"},
+            "cover_asset_id": platforms.cover,
+            "asset_ids": [platforms.cover, platforms.video],
+        }
+    )
     try:
         for op, flag in ops:
             await run.apply(op, flag, story.id, model)
@@ -300,16 +364,31 @@ async def test_platforms_hold_only_the_latest_approved_not_withdrawn_revision_an
     found = await pubs.of_story(platforms.tenant, story.id)
     for pub in found:
         for entry in pub.entries():
-            if entry.from_state == PubState.DELIVERING and entry.to_state not in (PubState.FAILED, PubState.CANCELLED):
+            if entry.from_state == PubState.DELIVERING and entry.to_state not in (
+                PubState.FAILED,
+                PubState.CANCELLED,
+            ):
                 assert entry.evidence.get("external_id"), (pub.id, entry)  # sent: where it went
             if entry.to_state in (PubState.FAILED, PubState.CANCELLED):
-                assert entry.note and re.search(r"[\u4e00-\u9fff]", entry.note), (pub.id, entry)  # not sent: why, in Chinese
+                assert entry.note and re.search(r"[\u4e00-\u9fff]", entry.note), (
+                    pub.id,
+                    entry,
+                )  # not sent: why, in Chinese
             if entry.to_state == PubState.CANCELLED:
-                assert entry.evidence.get("code") in ("PUBLICATION_WITHDRAWN", "PUBLICATION_SUPERSEDED", "PUBLICATION_NOT_APPROVED")
+                assert entry.evidence.get("code") in (
+                    "PUBLICATION_WITHDRAWN",
+                    "PUBLICATION_SUPERSEDED",
+                    "PUBLICATION_NOT_APPROVED",
+                )
     for channel, revisions in holds.items():  # what a platform holds, a ledger shows being sent
         for revision in revisions:
             assert any(
-                p.channel == channel and p.revision == revision and p.action.value != "retract"
-                and any(e.from_state == PubState.DELIVERING and e.evidence.get("external_id") for e in p.entries())
+                p.channel == channel
+                and p.revision == revision
+                and p.action.value != "retract"
+                and any(
+                    e.from_state == PubState.DELIVERING and e.evidence.get("external_id")
+                    for e in p.entries()
+                )
                 for p in found
             ), (channel, revision, ops)

@@ -31,8 +31,13 @@ from hub.settings import Settings
 from tests.e2e.identity_helpers import PASSWORD, make_tenant, make_user, sign_in, token_request, uid
 
 OPENAPI = Path(__file__).parents[2] / "openapi" / "openapi.json"
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
-          response_schema_conformance]  # fmt: skip
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
 GENEROUS = "100000/minute"
 Limits = Callable[..., None]
 
@@ -63,8 +68,14 @@ def assert_limited(response: httpx.Response, which: str, window_s: int) -> int:
     assert 1 <= wait <= window_s
     body = response.json()
     assert body["error"] == "temporarily_unavailable" and body["code"] == "RATE_LIMITED"
-    assert body["details"] == {"seconds": wait, "limit": which, **{k: body["details"][k] for k in ("what_zh", "what_en")}}
-    assert f"{wait} 秒后重试" in body["message_zh"] and body["error_description"] == body["message_en"]
+    assert body["details"] == {
+        "seconds": wait,
+        "limit": which,
+        **{k: body["details"][k] for k in ("what_zh", "what_en")},
+    }
+    assert (
+        f"{wait} 秒后重试" in body["message_zh"] and body["error_description"] == body["message_en"]
+    )
     assert f"try again in {wait} seconds" in body["message_en"]
     assert response.headers["cache-control"] == "no-store"
     return wait
@@ -76,7 +87,9 @@ async def test_sign_ins_per_address_are_limited_with_retry_after_and_recover(
     limits(token_rate_limit_ip="2/5 seconds")
     name = await make_user(await make_tenant(), "reporter")
     assert (await token_request(http, password(name))).status_code == 200
-    assert (await token_request(http, password(uid("nobody")))).status_code == 400  # failures count too
+    assert (
+        await token_request(http, password(uid("nobody")))
+    ).status_code == 400  # failures count too
     wait = assert_limited(await token_request(http, password(name)), "ip", 5)
 
     await asyncio.sleep(wait)
@@ -87,19 +100,31 @@ async def test_sign_ins_per_address_are_limited_with_retry_after_and_recover(
 async def test_the_address_limit_believes_forwarded_for_from_trusted_proxies_only(
     http: httpx.AsyncClient, limits: Limits
 ) -> None:
-    limits(token_rate_limit_ip="2/5 seconds", trusted_proxies=["127.0.0.1"])  # we are the proxy here
+    limits(
+        token_rate_limit_ip="2/5 seconds", trusted_proxies=["127.0.0.1"]
+    )  # we are the proxy here
 
     def via(chain: str) -> dict[str, str]:
         return {"x-forwarded-for": chain}
 
     for _ in range(2):  # unknown users: 400, but counted
-        assert (await token_request(http, password(uid("nobody")), headers=via("203.0.113.7"))).status_code == 400
-    assert_limited(await token_request(http, password(uid("nobody")), headers=via("203.0.113.7")), "ip", 5)
+        assert (
+            await token_request(http, password(uid("nobody")), headers=via("203.0.113.7"))
+        ).status_code == 400
+    assert_limited(
+        await token_request(http, password(uid("nobody")), headers=via("203.0.113.7")), "ip", 5
+    )
     # a client that prepends an address of its choice is still the address our proxy saw
-    spoofed = await token_request(http, password(uid("nobody")), headers=via("198.51.100.1, 203.0.113.7"))
+    spoofed = await token_request(
+        http, password(uid("nobody")), headers=via("198.51.100.1, 203.0.113.7")
+    )
     assert_limited(spoofed, "ip", 5)
-    assert (await token_request(http, password(uid("nobody")), headers=via("203.0.113.8"))).status_code == 400
-    assert (await token_request(http, password(uid("nobody")))).status_code == 400  # the proxy itself
+    assert (
+        await token_request(http, password(uid("nobody")), headers=via("203.0.113.8"))
+    ).status_code == 400
+    assert (
+        await token_request(http, password(uid("nobody")))
+    ).status_code == 400  # the proxy itself
 
 
 async def test_forwarded_for_from_an_untrusted_peer_does_not_escape_the_address_limit(
@@ -107,9 +132,13 @@ async def test_forwarded_for_from_an_untrusted_peer_does_not_escape_the_address_
 ) -> None:
     limits(token_rate_limit_ip="2/5 seconds")  # no trusted proxies (the default)
     for n in range(2):
-        response = await token_request(http, password(uid("nobody")), headers={"x-forwarded-for": f"203.0.113.{n}"})
+        response = await token_request(
+            http, password(uid("nobody")), headers={"x-forwarded-for": f"203.0.113.{n}"}
+        )
         assert response.status_code == 400
-    refused = await token_request(http, password(uid("nobody")), headers={"x-forwarded-for": "203.0.113.99"})
+    refused = await token_request(
+        http, password(uid("nobody")), headers={"x-forwarded-for": "203.0.113.99"}
+    )
     assert_limited(refused, "ip", 5)
 
 
@@ -117,7 +146,9 @@ async def test_refreshing_is_not_limited(http: httpx.AsyncClient, limits: Limits
     limits(token_rate_limit_ip="1/5 seconds")
     tokens = await sign_in(http, await make_user(await make_tenant(), "reporter"))
     for _ in range(3):
-        response = await token_request(http, {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]})
+        response = await token_request(
+            http, {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+        )
         assert response.status_code == 200, response.text
         tokens = response.json()
 
@@ -137,13 +168,17 @@ async def test_the_token_endpoint_conforms_to_the_openapi_document(
     seen: set[int] = set()
 
     def run() -> None:
-        for body in attempts:  # the real user: 200, five wrong passwords (400), then SIGN_IN_THROTTLED (429)
+        for body in (
+            attempts
+        ):  # the real user: 200, five wrong passwords (400), then SIGN_IN_THROTTLED (429)
             case = operation.Case(body=body, media_type="application/x-www-form-urlencoded")
             response = case.call(base_url=hub_url)
             seen.add(response.status_code)
             case.validate_response(response, checks=CHECKS)
 
-        @settings(max_examples=40, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=40, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        )
         @given(case=operation.as_strategy())
         def check(case: Any) -> None:
             response = case.call(base_url=hub_url)

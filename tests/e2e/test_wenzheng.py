@@ -55,14 +55,23 @@ def clock(hub_app: Litestar) -> Iterator[ManualClock]:
 
 
 async def user(http: httpx.AsyncClient, tenant: str, *grants: str) -> GraphQLClient:
-    return GraphQLClient(http, (await sign_in(http, await make_user(tenant, *grants)))["access_token"])
+    return GraphQLClient(
+        http, (await sign_in(http, await make_user(tenant, *grants)))["access_token"]
+    )
 
 
 async def client(http: httpx.AsyncClient, admin: GraphQLClient, scopes: list[str]) -> GraphQLClient:
-    creds = (await admin('mutation($s: [String!]!) { createClient(name: "县融媒APP", scopes: $s) { clientId clientSecret } }',
-                         {"s": scopes}))["createClient"]  # fmt: skip
-    r = await token_request(http, {"grant_type": "client_credentials", "scope": " ".join(scopes)},
-                            auth=(creds["clientId"], creds["clientSecret"]))  # fmt: skip
+    creds = (
+        await admin(
+            'mutation($s: [String!]!) { createClient(name: "县融媒APP", scopes: $s) { clientId clientSecret } }',
+            {"s": scopes},
+        )
+    )["createClient"]
+    r = await token_request(
+        http,
+        {"grant_type": "client_credentials", "scope": " ".join(scopes)},
+        auth=(creds["clientId"], creds["clientSecret"]),
+    )
     assert r.status_code == 200, r.text
     return GraphQLClient(http, r.json()["access_token"])
 
@@ -80,19 +89,26 @@ async def center(http: httpx.AsyncClient) -> dict[str, Any]:
     """A center with its 问政 settings and chain, two departments and a third, the app and a partner."""
     tenant = await make_tenant("wz")
     admin = await user(http, tenant, "admin")
-    settings = (await admin("""mutation { configureWenzheng(input: {defaultWorkingDays: 5, reminderHours: 24,
-        byCategory: [{category: "城建", workingDays: 3}], holidays: ["2026-12-08"]}) { columnId channels } }"""))
+    settings = await admin("""mutation { configureWenzheng(input: {defaultWorkingDays: 5, reminderHours: 24,
+        byCategory: [{category: "城建", workingDays: 3}], holidays: ["2026-12-08"]}) { columnId channels } }""")
     column = settings["configureWenzheng"]["columnId"]
-    await admin("""mutation($c: String!) { createReviewChain(input: {name: "问政审核", columns: [$c],
-        stages: [{key: "wz", name: "问政终审", role: "chief_editor"}]}) { id } }""", {"c": column})
+    await admin(
+        """mutation($c: String!) { createReviewChain(input: {name: "问政审核", columns: [$c],
+        stages: [{key: "wz", name: "问政终审", role: "chief_editor"}]}) { id } }""",
+        {"c": column},
+    )
     depts = [await make_account(tenant, name) for name in ("县住建局", "县城管局", "县教育局")]
     return {
-        "tenant": tenant, "admin": admin, "column": column, "depts": depts,
-        "editor": await user(http, tenant, "editor"), "chief": await user(http, tenant, "chief_editor"),
+        "tenant": tenant,
+        "admin": admin,
+        "column": column,
+        "depts": depts,
+        "editor": await user(http, tenant, "editor"),
+        "chief": await user(http, tenant, "chief_editor"),
         "operators": [await user(http, tenant, f"account_operator@{d}") for d in depts],
         "app": await client(http, admin, ["wenzheng:submit"]),
         "partner": await client(http, admin, ["stories:read"]),
-    }  # fmt: skip
+    }
 
 
 async def test_a_question_goes_from_the_app_to_a_published_masked_answer_and_the_figures_match(
@@ -102,42 +118,80 @@ async def test_a_question_goes_from_the_app_to_a_published_masked_answer_and_the
     tenant, app, editor, chief = c["tenant"], c["app"], c["editor"], c["chief"]
     housing, urban, _education = c["depts"]
     op_housing, op_urban, op_education = c["operators"]
-    feed = (await c["partner"]("""mutation($t: String!) { createFeedSubscription(name: "省平台", selection: {tenants: [$t],
-        columns: ["wenzheng"]}) { id } }""", {"t": tenant}))["createFeedSubscription"]["id"]  # fmt: skip
+    feed = (
+        await c["partner"](
+            """mutation($t: String!) { createFeedSubscription(name: "省平台", selection: {tenants: [$t],
+        columns: ["wenzheng"]}) { id } }""",
+            {"t": tenant},
+        )
+    )["createFeedSubscription"]["id"]
 
     # 1. intake: the app submits; a resend is the same question; a wrong check code sees nothing
-    ask = {"i": {"text": f"岚溪路88号门口的井盖坏了一个月,请尽快修理。我的电话{PHONE}。", "category": "城建",
-                 "place": "岚溪路", "contactName": "王女士", "contactPhone": PHONE, "public": True, "externalId": "APP-0001"}}
+    ask = {
+        "i": {
+            "text": f"岚溪路88号门口的井盖坏了一个月,请尽快修理。我的电话{PHONE}。",
+            "category": "城建",
+            "place": "岚溪路",
+            "contactName": "王女士",
+            "contactPhone": PHONE,
+            "public": True,
+            "externalId": "APP-0001",
+        }
+    }
     sent = (await app(SUBMIT, ask))["submitWenzhengQuestion"]
     assert sent["created"] and sent["question"]["status"] == "RECEIVED"
-    assert PHONE not in sent["question"]["publicText"] and "138****5678" in sent["question"]["publicText"]
+    assert (
+        PHONE not in sent["question"]["publicText"]
+        and "138****5678" in sent["question"]["publicText"]
+    )
     assert {"code": "PERSONAL_DATA", "kind": "phone"} in sent["question"]["findings"]
     again = (await app(SUBMIT, ask))["submitWenzhengQuestion"]
-    assert (again["trackingNumber"], again["checkCode"], again["created"]) == (sent["trackingNumber"], sent["checkCode"], False)
+    assert (again["trackingNumber"], again["checkCode"], again["created"]) == (
+        sent["trackingNumber"],
+        sent["checkCode"],
+        False,
+    )
     number, code, qid = sent["trackingNumber"], sent["checkCode"], sent["question"]["id"]
     assert (await app(TRACK, {"n": number, "c": "WRONGCOD"}))["trackWenzhengQuestion"] is None
-    assert (await app(TRACK, {"n": number, "c": code}))["trackWenzhengQuestion"]["status"] == "RECEIVED"
+    assert (await app(TRACK, {"n": number, "c": code}))["trackWenzhengQuestion"][
+        "status"
+    ] == "RECEIVED"
 
     # 2. screening and 3. forwarding to two departments: deadlines from the SLA (城建: 3 working
     # days, the 8th a holiday: Wed 9, Thu 10, Fri 11 -> end of Friday)
-    await editor('mutation($id: ID!) { screenWenzhengQuestion(id: $id, decision: ACCEPT) { status } }', {"id": qid})
-    fwd = (await editor("mutation($id: ID!, $d: [ID!]!) { forwardWenzhengQuestion(id: $id, departmentIds: $d) { status forwards { id departmentId deadline } } }",
-                        {"id": qid, "d": [housing, urban]}))["forwardWenzhengQuestion"]  # fmt: skip
+    await editor(
+        "mutation($id: ID!) { screenWenzhengQuestion(id: $id, decision: ACCEPT) { status } }",
+        {"id": qid},
+    )
+    fwd = (
+        await editor(
+            "mutation($id: ID!, $d: [ID!]!) { forwardWenzhengQuestion(id: $id, departmentIds: $d) { status forwards { id departmentId deadline } } }",
+            {"id": qid, "d": [housing, urban]},
+        )
+    )["forwardWenzhengQuestion"]
     assert fwd["status"] == "FORWARDED"
     by_dept = {f["departmentId"]: f for f in fwd["forwards"]}
     end_of_friday = int(datetime(2026, 12, 12, 0, 0, tzinfo=CENTER_TZ).timestamp() * 1000)
-    assert {datetime.fromisoformat(f["deadline"]).timestamp() * 1000 for f in fwd["forwards"]} == {end_of_friday}
+    assert {datetime.fromisoformat(f["deadline"]).timestamp() * 1000 for f in fwd["forwards"]} == {
+        end_of_friday
+    }
 
     # department operators see only what was forwarded to them
-    assert [e["node"]["id"] for e in (await op_housing(INBOX))["wenzhengQuestions"]["edges"]] == [qid]
+    assert [e["node"]["id"] for e in (await op_housing(INBOX))["wenzhengQuestions"]["edges"]] == [
+        qid
+    ]
     assert (await op_education(INBOX))["wenzhengQuestions"]["edges"] == []
     assert (await op_education(QUESTION, {"id": qid}))["wenzhengQuestion"] is None
-    assert (await op_housing(QUESTION, {"id": qid}))["wenzhengQuestion"]["contact"] is None  # contact: screeners only
+    assert (await op_housing(QUESTION, {"id": qid}))["wenzhengQuestion"][
+        "contact"
+    ] is None  # contact: screeners only
     errors = await op_education.errors(HANDLE, {"q": qid, "f": by_dept[urban]["id"], "a": "ACCEPT"})
     assert errors[0]["extensions"]["code"] == "NOT_FOUND"
 
     # one re-routes, the other accepts
-    await op_housing(HANDLE, {"q": qid, "f": by_dept[housing]["id"], "a": "REROUTE", "t": "井盖属城管局管养"})
+    await op_housing(
+        HANDLE, {"q": qid, "f": by_dept[housing]["id"], "a": "REROUTE", "t": "井盖属城管局管养"}
+    )
     await op_urban(HANDLE, {"q": qid, "f": by_dept[urban]["id"], "a": "ACCEPT"})
 
     # the reminder a day before, then the deadline passes: escalated (the rerouted one is not)
@@ -147,7 +201,11 @@ async def test_a_question_goes_from_the_app_to_a_published_masked_answer_and_the
     await run_due(hub_app, tenant, clock, drain)
     state = (await editor(QUESTION, {"id": qid}))["wenzhengQuestion"]
     forwards = {f["departmentId"]: f for f in state["forwards"]}
-    assert forwards[urban]["remindedAt"] and forwards[urban]["escalatedAt"] and forwards[urban]["overdue"]
+    assert (
+        forwards[urban]["remindedAt"]
+        and forwards[urban]["escalatedAt"]
+        and forwards[urban]["overdue"]
+    )
     assert forwards[housing]["status"] == "REROUTED" and forwards[housing]["escalatedAt"] is None
     assert forwards[housing]["rerouteReason"] == "井盖属城管局管养"
     audit = (await c["admin"]("{ auditLog(first: 50) { action targetId } }"))["auditLog"]
@@ -156,21 +214,40 @@ async def test_a_question_goes_from_the_app_to_a_published_masked_answer_and_the
     # 4. the late answer, reviewed by the 问政 chain, published with the phone masked
     clock.advance(2 * HOUR)
     answer = f"已安排维修,三日内完成。如有问题请联系{PHONE}的王女士或城管热线。"
-    answered = (await op_urban(HANDLE, {"q": qid, "f": by_dept[urban]["id"], "a": "ANSWER", "t": answer}))["handleWenzhengForward"]
-    assert answered["status"] == "ANSWERED" and {f["id"]: f["late"] for f in answered["forwards"]}[by_dept[urban]["id"]] is True
-    sent_to_review = (await editor("mutation($id: ID!) { sendWenzhengAnswerToReview(id: $id) { status storyId } }", {"id": qid}))
+    answered = (
+        await op_urban(HANDLE, {"q": qid, "f": by_dept[urban]["id"], "a": "ANSWER", "t": answer})
+    )["handleWenzhengForward"]
+    assert (
+        answered["status"] == "ANSWERED"
+        and {f["id"]: f["late"] for f in answered["forwards"]}[by_dept[urban]["id"]] is True
+    )
+    sent_to_review = await editor(
+        "mutation($id: ID!) { sendWenzhengAnswerToReview(id: $id) { status storyId } }", {"id": qid}
+    )
     story_id = sent_to_review["sendWenzhengAnswerToReview"]["storyId"]
     assert sent_to_review["sendWenzhengAnswerToReview"]["status"] == "IN_REVIEW" and story_id
-    queue = (await chief('{ reviewQueue { storyId chain currentStage { name } } }'))["reviewQueue"]
+    queue = (await chief("{ reviewQueue { storyId chain currentStage { name } } }"))["reviewQueue"]
     assert {"storyId": story_id, "chain": "问政审核", "currentStage": {"name": "问政终审"}} in queue
-    await chief('mutation($id: ID!) { signOff(storyId: $id, decision: APPROVE, opinion: "同意发布") { status } }', {"id": story_id})
+    await chief(
+        'mutation($id: ID!) { signOff(storyId: $id, decision: APPROVE, opinion: "同意发布") { status } }',
+        {"id": story_id},
+    )
     await drain()
 
-    published = (await c["partner"]("query($id: ID!) { story(id: $id) { title body status column { slug } } }", {"id": story_id}))["story"]
+    published = (
+        await c["partner"](
+            "query($id: ID!) { story(id: $id) { title body status column { slug } } }",
+            {"id": story_id},
+        )
+    )["story"]
     assert published["status"] == "PUBLISHED" and published["column"]["slug"] == "wenzheng"
-    assert "138****5678" in published["body"] and PHONE not in published["body"] + published["title"]
+    assert (
+        "138****5678" in published["body"] and PHONE not in published["body"] + published["title"]
+    )
     assert "**号" in published["body"]  # the house number too
-    r = await http.get(f"/feeds/{feed}/feed.json", headers={"authorization": f"Bearer {c['partner'].token}"})
+    r = await http.get(
+        f"/feeds/{feed}/feed.json", headers={"authorization": f"Bearer {c['partner'].token}"}
+    )
     assert r.status_code == 200, r.text
     items = [i for i in r.json()["items"] if i["id"].endswith(story_id) or story_id in i["id"]]
     assert items, r.json()
@@ -178,21 +255,47 @@ async def test_a_question_goes_from_the_app_to_a_published_masked_answer_and_the
 
     # 5. the citizen reads the answer by tracking number and rates it
     seen = (await app(TRACK, {"n": number, "c": code}))["trackWenzhengQuestion"]
-    assert seen["status"] == "REPLIED" and seen["answers"] == [{"departmentName": "县城管局", "answer": answer}]
+    assert seen["status"] == "REPLIED" and seen["answers"] == [
+        {"departmentName": "县城管局", "answer": answer}
+    ]
     assert seen["canRate"] and seen["canReopen"] and seen["storyId"] == story_id
-    rated = (await app('mutation($n: String!, $c: String!) { rateWenzhengAnswer(trackingNumber: $n, checkCode: $c, score: 4, comment: "修得快") { rating canRate } }',
-                       {"n": number, "c": code}))["rateWenzhengAnswer"]  # fmt: skip
+    rated = (
+        await app(
+            'mutation($n: String!, $c: String!) { rateWenzhengAnswer(trackingNumber: $n, checkCode: $c, score: 4, comment: "修得快") { rating canRate } }',
+            {"n": number, "c": code},
+        )
+    )["rateWenzhengAnswer"]
     assert rated == {"rating": 4, "canRate": False}
-    wrong = await app.errors('mutation($n: String!) { rateWenzhengAnswer(trackingNumber: $n, checkCode: "WRONGCOD", score: 1) { rating } }', {"n": number})
+    wrong = await app.errors(
+        'mutation($n: String!) { rateWenzhengAnswer(trackingNumber: $n, checkCode: "WRONGCOD", score: 1) { rating } }',
+        {"n": number},
+    )
     assert wrong[0]["extensions"]["code"] == "NOT_FOUND"
 
     # 6. the figures match what happened
-    figs = (await editor(FIGURES, {"s": iso(MONDAY_9AM - HOUR), "u": iso(clock.now_ms())}))["wenzhengFigures"]
-    assert figs["total"] == {"received": 1, "screenedOut": 0, "forwarded": 1, "answered": 1, "answerRate": 1.0,
-                             "onTimeRate": 0.0, "medianHoursToAnswer": round((clock.now_ms() - MONDAY_9AM) / HOUR, 2),
-                             "overdueNow": 0, "satisfaction": 4.0, "rated": 1}  # fmt: skip
+    figs = (await editor(FIGURES, {"s": iso(MONDAY_9AM - HOUR), "u": iso(clock.now_ms())}))[
+        "wenzhengFigures"
+    ]
+    assert figs["total"] == {
+        "received": 1,
+        "screenedOut": 0,
+        "forwarded": 1,
+        "answered": 1,
+        "answerRate": 1.0,
+        "onTimeRate": 0.0,
+        "medianHoursToAnswer": round((clock.now_ms() - MONDAY_9AM) / HOUR, 2),
+        "overdueNow": 0,
+        "satisfaction": 4.0,
+        "rated": 1,
+    }
     depts = {d["key"]: d for d in figs["byDepartment"]}
-    assert depts[urban] == {"key": urban, "received": 1, "answered": 1, "onTimeRate": 0.0, "overdueNow": 0}
+    assert depts[urban] == {
+        "key": urban,
+        "received": 1,
+        "answered": 1,
+        "onTimeRate": 0.0,
+        "overdueNow": 0,
+    }
     assert depts[housing]["answered"] == 0 and depts[housing]["onTimeRate"] is None
     assert figs["byCategory"] == [{"key": "城建", "received": 1, "answered": 1}]
     # the export has the same numbers (CSV and XLSX)
@@ -202,7 +305,12 @@ async def test_a_question_goes_from_the_app_to_a_published_masked_answer_and_the
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv"), r.text
     table = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
     center_row = dict(zip(table[0], table[1], strict=True))
-    assert (center_row["scope"], center_row["received"], center_row["answered"], center_row["on_time_rate"]) == ("center", "1", "1", "0.0")
+    assert (
+        center_row["scope"],
+        center_row["received"],
+        center_row["answered"],
+        center_row["on_time_rate"],
+    ) == ("center", "1", "1", "0.0")
     assert {row[1] for row in table if row[0] == "department"} == {housing, urban}
     r = await http.get("/wenzheng/figures.xlsx", params=params, headers=auth)
     assert r.status_code == 200, r.text
@@ -210,10 +318,18 @@ async def test_a_question_goes_from_the_app_to_a_published_masked_answer_and_the
     assert sheet is not None
     cells = [[c.value for c in row] for row in sheet.iter_rows()]
     assert cells[1][3] == "收到" and cells[2][:4] == ["center", None, "合计", 1]
-    assert (await http.get("/wenzheng/figures.csv", params=params, headers={"authorization": f"Bearer {op_urban.token}"})).status_code == 403
+    assert (
+        await http.get(
+            "/wenzheng/figures.csv",
+            params=params,
+            headers={"authorization": f"Bearer {op_urban.token}"},
+        )
+    ).status_code == 403
     assert (await http.get("/wenzheng/figures.csv", params=params)).status_code == 401
     # the app shows the same figures
-    assert (await app(FIGURES, {"s": iso(MONDAY_9AM - HOUR), "u": iso(clock.now_ms())}))["wenzhengFigures"]["total"] == figs["total"]
+    assert (await app(FIGURES, {"s": iso(MONDAY_9AM - HOUR), "u": iso(clock.now_ms())}))[
+        "wenzhengFigures"
+    ]["total"] == figs["total"]
 
 
 async def test_deadlines_fire_after_a_restart(
@@ -225,10 +341,14 @@ async def test_deadlines_fire_after_a_restart(
     from tests.conftest import drain_hub
 
     c = await center(http)
-    sent = (await c["app"](SUBMIT, {"i": {"text": "学校门口的路灯不亮", "public": False}}))["submitWenzhengQuestion"]
+    sent = (await c["app"](SUBMIT, {"i": {"text": "学校门口的路灯不亮", "public": False}}))[
+        "submitWenzhengQuestion"
+    ]
     qid = sent["question"]["id"]
-    await c["editor"]("mutation($id: ID!, $d: [ID!]!) { forwardWenzhengQuestion(id: $id, departmentIds: $d) { status } }",
-                      {"id": qid, "d": [c["depts"][2]]})  # fmt: skip
+    await c["editor"](
+        "mutation($id: ID!, $d: [ID!]!) { forwardWenzhengQuestion(id: $id, departmentIds: $d) { status } }",
+        {"id": qid, "d": [c["depts"][2]]},
+    )
 
     restarted = create_app(hub_settings)
     later = ManualClock(clock.now_ms() + 30 * 24 * HOUR)
@@ -244,14 +364,20 @@ async def test_nothing_fires_before_its_time_by_the_wenzheng_clock(
     http: httpx.AsyncClient, hub_app: Litestar, clock: ManualClock, drain: Any
 ) -> None:
     c = await center(http)
-    sent = (await c["app"](SUBMIT, {"i": {"text": "菜市场秤不准", "public": True}}))["submitWenzhengQuestion"]
+    sent = (await c["app"](SUBMIT, {"i": {"text": "菜市场秤不准", "public": True}}))[
+        "submitWenzhengQuestion"
+    ]
     qid = sent["question"]["id"]
-    await c["editor"]("mutation($id: ID!, $d: [ID!]!) { forwardWenzhengQuestion(id: $id, departmentIds: $d) { status } }",
-                      {"id": qid, "d": [c["depts"][0]]})  # fmt: skip
+    await c["editor"](
+        "mutation($id: ID!, $d: [ID!]!) { forwardWenzhengQuestion(id: $id, departmentIds: $d) { status } }",
+        {"id": qid, "d": [c["depts"][0]]},
+    )
     clock.advance(timedelta(days=1).days * 24 * HOUR)
     await run_due(hub_app, c["tenant"], clock, drain)
     state = (await c["editor"](QUESTION, {"id": qid}))["wenzhengQuestion"]
-    assert state["forwards"][0]["remindedAt"] is None and state["forwards"][0]["escalatedAt"] is None
+    assert (
+        state["forwards"][0]["remindedAt"] is None and state["forwards"][0]["escalatedAt"] is None
+    )
 
 
 async def test_a_department_asks_the_citizen_for_more_and_the_app_relays_the_reply(
@@ -259,17 +385,36 @@ async def test_a_department_asks_the_citizen_for_more_and_the_app_relays_the_rep
 ) -> None:
     c = await center(http)
     app, dept, op = c["app"], c["depts"][1], c["operators"][1]
-    sent = (await app(SUBMIT, {"i": {"text": "小区门口路灯坏了", "public": True}}))["submitWenzhengQuestion"]
+    sent = (await app(SUBMIT, {"i": {"text": "小区门口路灯坏了", "public": True}}))[
+        "submitWenzhengQuestion"
+    ]
     qid, number, code = sent["question"]["id"], sent["trackingNumber"], sent["checkCode"]
-    fid = (await c["editor"]("mutation($id: ID!, $d: [ID!]!) { forwardWenzhengQuestion(id: $id, departmentIds: $d) { forwards { id } } }",
-                             {"id": qid, "d": [dept]}))["forwardWenzhengQuestion"]["forwards"][0]["id"]  # fmt: skip
+    fid = (
+        await c["editor"](
+            "mutation($id: ID!, $d: [ID!]!) { forwardWenzhengQuestion(id: $id, departmentIds: $d) { forwards { id } } }",
+            {"id": qid, "d": [dept]},
+        )
+    )["forwardWenzhengQuestion"]["forwards"][0]["id"]
     await op(HANDLE, {"q": qid, "f": fid, "a": "ASK_MORE", "t": "请提供小区名称和路灯编号"})
-    view = (await app("query($n: String!, $c: String!) { trackWenzhengQuestion(trackingNumber: $n, checkCode: $c) { infoRequests { forwardId departmentName request } } }",
-                      {"n": number, "c": code}))["trackWenzhengQuestion"]  # fmt: skip
-    assert view["infoRequests"] == [{"forwardId": fid, "departmentName": "县城管局", "request": "请提供小区名称和路灯编号"}]
-    supplement = "mutation($n: String!, $c: String!, $f: ID!) { supplementWenzhengQuestion(trackingNumber: $n, checkCode: $c, forwardId: $f, text: \"幸福小区,编号 A-17\") { infoRequests { request } } }"
-    assert (await app(supplement, {"n": number, "c": code, "f": fid}))["supplementWenzhengQuestion"]["infoRequests"] == []
-    state = (await op("query($id: ID!) { wenzhengQuestion(id: $id) { forwards { status supplement } } }", {"id": qid}))["wenzhengQuestion"]
+    view = (
+        await app(
+            "query($n: String!, $c: String!) { trackWenzhengQuestion(trackingNumber: $n, checkCode: $c) { infoRequests { forwardId departmentName request } } }",
+            {"n": number, "c": code},
+        )
+    )["trackWenzhengQuestion"]
+    assert view["infoRequests"] == [
+        {"forwardId": fid, "departmentName": "县城管局", "request": "请提供小区名称和路灯编号"}
+    ]
+    supplement = 'mutation($n: String!, $c: String!, $f: ID!) { supplementWenzhengQuestion(trackingNumber: $n, checkCode: $c, forwardId: $f, text: "幸福小区,编号 A-17") { infoRequests { request } } }'
+    assert (await app(supplement, {"n": number, "c": code, "f": fid}))[
+        "supplementWenzhengQuestion"
+    ]["infoRequests"] == []
+    state = (
+        await op(
+            "query($id: ID!) { wenzhengQuestion(id: $id) { forwards { status supplement } } }",
+            {"id": qid},
+        )
+    )["wenzhengQuestion"]
     assert state["forwards"] == [{"status": "ACCEPTED", "supplement": "幸福小区,编号 A-17"}]
     again = await app.errors(supplement, {"n": number, "c": code, "f": fid})
     assert again[0]["extensions"]["code"] == "WENZHENG_FORWARD_WRONG_STATE"
@@ -282,33 +427,77 @@ async def test_screening_rejects_with_a_reason_the_citizen_sees_merges_and_turns
     app, editor = c["app"], c["editor"]
 
     async def ask(text: str) -> dict[str, Any]:
-        return dict((await app(SUBMIT, {"i": {"text": text, "contactName": "李先生", "contactPhone": "13900001111"}}))["submitWenzhengQuestion"])
+        return dict(
+            (
+                await app(
+                    SUBMIT,
+                    {"i": {"text": text, "contactName": "李先生", "contactPhone": "13900001111"}},
+                )
+            )["submitWenzhengQuestion"]
+        )
 
     screen = """mutation($id: ID!, $d: WenzhengScreenDecision!, $r: String, $into: ID) {
       screenWenzhengQuestion(id: $id, decision: $d, reason: $r, intoId: $into) { status rejectReason mergedIntoId leadId } }"""
-    rejected, first, dup, tip = await ask("广告推销"), await ask("河道垃圾多"), await ask("河道垃圾很多"), await ask("老街要拆迁了吗")
+    rejected, first, dup, tip = (
+        await ask("广告推销"),
+        await ask("河道垃圾多"),
+        await ask("河道垃圾很多"),
+        await ask("老街要拆迁了吗"),
+    )
     errors = await editor.errors(screen, {"id": rejected["question"]["id"], "d": "REJECT"})
     assert errors[0]["extensions"]["code"] == "WENZHENG_REASON_REQUIRED"
-    await editor(screen, {"id": rejected["question"]["id"], "d": "REJECT", "r": "与政务无关,不予受理"})
-    seen = (await app(TRACK, {"n": rejected["trackingNumber"], "c": rejected["checkCode"]}))["trackWenzhengQuestion"]
+    await editor(
+        screen, {"id": rejected["question"]["id"], "d": "REJECT", "r": "与政务无关,不予受理"}
+    )
+    seen = (await app(TRACK, {"n": rejected["trackingNumber"], "c": rejected["checkCode"]}))[
+        "trackWenzhengQuestion"
+    ]
     assert seen["status"] == "REJECTED"
-    view = (await app("query($n: String!, $c: String!) { trackWenzhengQuestion(trackingNumber: $n, checkCode: $c) { rejectReason } }",
-                      {"n": rejected["trackingNumber"], "c": rejected["checkCode"]}))["trackWenzhengQuestion"]  # fmt: skip
+    view = (
+        await app(
+            "query($n: String!, $c: String!) { trackWenzhengQuestion(trackingNumber: $n, checkCode: $c) { rejectReason } }",
+            {"n": rejected["trackingNumber"], "c": rejected["checkCode"]},
+        )
+    )["trackWenzhengQuestion"]
     assert view["rejectReason"] == "与政务无关,不予受理"
 
-    merged = (await editor(screen, {"id": dup["question"]["id"], "d": "MERGE", "into": first["question"]["id"]}))["screenWenzhengQuestion"]
+    merged = (
+        await editor(
+            screen, {"id": dup["question"]["id"], "d": "MERGE", "into": first["question"]["id"]}
+        )
+    )["screenWenzhengQuestion"]
     assert merged["status"] == "MERGED" and merged["mergedIntoId"] == first["question"]["id"]
-    target = (await editor("query($id: ID!) { wenzhengQuestion(id: $id) { mergedFromIds } }", {"id": first["question"]["id"]}))
+    target = await editor(
+        "query($id: ID!) { wenzhengQuestion(id: $id) { mergedFromIds } }",
+        {"id": first["question"]["id"]},
+    )
     assert target["wenzhengQuestion"]["mergedFromIds"] == [dup["question"]["id"]]
 
-    lead = (await editor(screen, {"id": tip["question"]["id"], "d": "TO_LEAD"}))["screenWenzhengQuestion"]
+    lead = (await editor(screen, {"id": tip["question"]["id"], "d": "TO_LEAD"}))[
+        "screenWenzhengQuestion"
+    ]
     assert lead["status"] == "LEAD" and lead["leadId"]
-    newsroom = (await editor("query($id: ID!) { lead(id: $id) { title source contact } }", {"id": lead["leadId"]}))["lead"]
-    assert newsroom == {"title": "老街要拆迁了吗", "source": "CITIZEN", "contact": "李先生 13900001111"}
+    newsroom = (
+        await editor(
+            "query($id: ID!) { lead(id: $id) { title source contact } }", {"id": lead["leadId"]}
+        )
+    )["lead"]
+    assert newsroom == {
+        "title": "老街要拆迁了吗",
+        "source": "CITIZEN",
+        "contact": "李先生 13900001111",
+    }
     again = await editor.errors(screen, {"id": tip["question"]["id"], "d": "ACCEPT"})
     assert again[0]["extensions"]["code"] == "WENZHENG_WRONG_STATE"
-    figs = (await editor(FIGURES, {"s": iso(MONDAY_9AM - HOUR), "u": iso(clock.now_ms() + HOUR)}))["wenzhengFigures"]["total"]
-    assert (figs["received"], figs["screenedOut"], figs["forwarded"], figs["answerRate"]) == (4, 3, 0, None)
+    figs = (await editor(FIGURES, {"s": iso(MONDAY_9AM - HOUR), "u": iso(clock.now_ms() + HOUR)}))[
+        "wenzhengFigures"
+    ]["total"]
+    assert (figs["received"], figs["screenedOut"], figs["forwarded"], figs["answerRate"]) == (
+        4,
+        3,
+        0,
+        None,
+    )
 
 
 async def test_a_reopened_question_is_handled_again_and_its_qa_item_is_corrected_not_duplicated(
@@ -317,17 +506,25 @@ async def test_a_reopened_question_is_handled_again_and_its_qa_item_is_corrected
     c = await center(http)
     app, editor, chief = c["app"], c["editor"], c["chief"]
     dept, op = c["depts"][1], c["operators"][1]
-    sent = (await app(SUBMIT, {"i": {"text": "公园厕所没水", "public": True}}))["submitWenzhengQuestion"]
+    sent = (await app(SUBMIT, {"i": {"text": "公园厕所没水", "public": True}}))[
+        "submitWenzhengQuestion"
+    ]
     qid, number, code = sent["question"]["id"], sent["trackingNumber"], sent["checkCode"]
     forward = "mutation($id: ID!, $d: [ID!]!) { forwardWenzhengQuestion(id: $id, departmentIds: $d) { status forwards { id status } } }"
     review = "mutation($id: ID!) { sendWenzhengAnswerToReview(id: $id) { status storyId } }"
     sign = 'mutation($id: ID!) { signOff(storyId: $id, decision: APPROVE, opinion: "同意") { status } }'
 
     async def handled(answer: str) -> str:
-        fwd = (await editor(forward, {"id": qid, "d": [dept]}))["forwardWenzhengQuestion"]["forwards"][-1]["id"]
+        fwd = (await editor(forward, {"id": qid, "d": [dept]}))["forwardWenzhengQuestion"][
+            "forwards"
+        ][-1]["id"]
         await op(HANDLE, {"q": qid, "f": fwd, "a": "ACCEPT"})
-        state = (await editor("query($id: ID!) { wenzhengQuestion(id: $id) { status } }", {"id": qid}))["wenzhengQuestion"]
-        assert state["status"] == "FORWARDED"  # an earlier round's answer does not count for this one
+        state = (
+            await editor("query($id: ID!) { wenzhengQuestion(id: $id) { status } }", {"id": qid})
+        )["wenzhengQuestion"]
+        assert (
+            state["status"] == "FORWARDED"
+        )  # an earlier round's answer does not count for this one
         await op(HANDLE, {"q": qid, "f": fwd, "a": "ANSWER", "t": answer})
         story = (await editor(review, {"id": qid}))["sendWenzhengAnswerToReview"]["storyId"]
         await chief(sign, {"id": story})
@@ -335,14 +532,21 @@ async def test_a_reopened_question_is_handled_again_and_its_qa_item_is_corrected
         return str(story)
 
     first_story = await handled("已恢复供水")
-    await app('mutation($n: String!, $c: String!) { reopenWenzhengQuestion(trackingNumber: $n, checkCode: $c, reason: "第二天又停水了") { status } }',
-              {"n": number, "c": code})  # fmt: skip
+    await app(
+        'mutation($n: String!, $c: String!) { reopenWenzhengQuestion(trackingNumber: $n, checkCode: $c, reason: "第二天又停水了") { status } }',
+        {"n": number, "c": code},
+    )
     second_story = await handled("已更换水泵,供水稳定")
     assert second_story == first_story
     seen = (await app(TRACK, {"n": number, "c": code}))["trackWenzhengQuestion"]
-    assert seen["status"] == "REPLIED" and [a["answer"] for a in seen["answers"]] == ["已恢复供水", "已更换水泵,供水稳定"]
+    assert seen["status"] == "REPLIED" and [a["answer"] for a in seen["answers"]] == [
+        "已恢复供水",
+        "已更换水泵,供水稳定",
+    ]
     assert seen["canRate"] and not seen["canReopen"]
-    body = (await c["partner"]("query($id: ID!) { story(id: $id) { body } }", {"id": first_story}))["story"]["body"]
+    body = (await c["partner"]("query($id: ID!) { story(id: $id) { body } }", {"id": first_story}))[
+        "story"
+    ]["body"]
     assert "已更换水泵" in body
 
 
@@ -366,9 +570,13 @@ async def test_changes_and_escalations_are_announced_on_the_wenzheng_topic(
     task = asyncio.create_task(collect())
     await bus_listening(c["tenant"], before)
     try:
-        qid = (await c["app"](SUBMIT, {"i": {"text": "桥面裂缝"}}))["submitWenzhengQuestion"]["question"]["id"]
-        await c["editor"]("mutation($id: ID!, $d: [ID!]!) { forwardWenzhengQuestion(id: $id, departmentIds: $d) { status } }",
-                          {"id": qid, "d": [c["depts"][0]]})  # fmt: skip
+        qid = (await c["app"](SUBMIT, {"i": {"text": "桥面裂缝"}}))["submitWenzhengQuestion"][
+            "question"
+        ]["id"]
+        await c["editor"](
+            "mutation($id: ID!, $d: [ID!]!) { forwardWenzhengQuestion(id: $id, departmentIds: $d) { status } }",
+            {"id": qid, "d": [c["depts"][0]]},
+        )
         clock.advance(30 * 24 * HOUR)
         await run_due(hub_app, c["tenant"], clock, drain)
         deadline = asyncio.get_running_loop().time() + 30

@@ -92,8 +92,13 @@ async def test_comments_threads_anchors_and_mentions(http: httpx.AsyncClient) ->
     ] == "COMMENT_DELETED"
 
     actions = [e.action for e in await entries(tenant, 100)]
-    for action in ("story.comment.created", "story.comment.replied", "story.comment.edited", "story.comment.resolved",
-                   "story.comment.deleted"):  # fmt: skip
+    for action in (
+        "story.comment.created",
+        "story.comment.replied",
+        "story.comment.edited",
+        "story.comment.resolved",
+        "story.comment.deleted",
+    ):
         assert action in actions
 
 

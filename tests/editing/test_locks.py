@@ -187,7 +187,11 @@ async def test_a_story_list_shows_who_is_editing_each_story_in_one_read(
     tenant = await make_tenant()
     a = await user(http, tenant, "editor")
     b = await user(http, tenant, "editor")
-    held, expired, free = await story(a, "持锁稿"), await story(a, "过期稿"), await story(a, "无锁稿")
+    held, expired, free = (
+        await story(a, "持锁稿"),
+        await story(a, "过期稿"),
+        await story(a, "无锁稿"),
+    )
     await a.client(ACQUIRE, {"id": held})
     await b.client(ACQUIRE, {"id": expired})
     await StoryLockDoc.get_pymongo_collection().update_one(
@@ -195,10 +199,7 @@ async def test_a_story_list_shows_who_is_editing_each_story_in_one_read(
     )
     page = "{ stories(first: 50) { edges { node { id lock { storyId holder holderName } } } } }"
     command_counter.clear()
-    nodes = {
-        e["node"]["id"]: e["node"]["lock"]
-        for e in (await b.client(page))["stories"]["edges"]
-    }
+    nodes = {e["node"]["id"]: e["node"]["lock"] for e in (await b.client(page))["stories"]["edges"]}
     assert command_counter.targets.count(("find", "story_locks")) == 1
     assert nodes[held] == {"storyId": held, "holder": a.id, "holderName": nodes[held]["holderName"]}
     assert a.username in nodes[held]["holderName"]

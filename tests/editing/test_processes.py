@@ -40,8 +40,13 @@ def second_hub(hub_settings: Settings, tmp_path: Path, hub_url: str) -> Iterator
         RONGHUB_ENV="development",
     )
     log = open(tmp_path / "hub.log", "ab")  # noqa: SIM115 - owned by the child
-    proc = subprocess.Popen([sys.executable, "-m", "hub.cli", "serve"], env=env, stdout=log,
-                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hub.cli", "serve"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+    )
     log.close()
     url = f"http://127.0.0.1:{port}"
     try:

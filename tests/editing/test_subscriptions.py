@@ -100,7 +100,9 @@ async def test_a_lock_taken_by_another_user_reaches_the_subscriber_of_that_cente
     finally:
         await cm.__aexit__(None, None, None)
         await cm2.__aexit__(None, None, None)
-    deadline = asyncio.get_running_loop().time() + 30  # the hub notices the closed socket in its own time
+    deadline = (
+        asyncio.get_running_loop().time() + 30
+    )  # the hub notices the closed socket in its own time
     while True:
         if bus.listener_count(tenant) == 0:
             break  # closing the socket ends the subscription
@@ -135,7 +137,11 @@ async def test_events_published_by_another_process_arrive(
         assert done.returncode == 0, done.stderr.decode()
         event = (await receive(ws))["payload"]["data"]["newsroomEvents"]
         assert (event["kind"], event["subjectId"], event["actor"], event["data"]) == (
-            "review.submitted", "story-x", "worker", {"stage": "初审"})  # fmt: skip
+            "review.submitted",
+            "story-x",
+            "worker",
+            {"stage": "初审"},
+        )
     finally:
         await cm.__aexit__(None, None, None)
 
@@ -154,7 +160,10 @@ async def test_unauthenticated_and_unentitled_callers_are_refused(
         assert (await receive(ws))["type"] == "connection_ack"
         await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE}}))
         error = await receive(ws)
-        assert error["type"] == "error" and error["payload"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        assert (
+            error["type"] == "error"
+            and error["payload"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        )
     async with socket(hub_url, {"authorization": "Bearer not-a-token"}) as ws:
         assert await closed_with(ws) == 4401
     async with connect(ws_url(hub_url), subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
@@ -234,8 +243,12 @@ async def test_a_reconnecting_subscriber_resumes_after_the_last_event_it_saw(
     await editor.client("mutation($id: ID!) { releaseStoryLock(storyId: $id) }", {"id": sid})
     async with socket(hub_url, {"authorization": f"Bearer {watcher.token}"}) as ws:
         assert (await receive(ws))["type"] == "connection_ack"
-        query = {"query": SUBSCRIBE.replace("$t: [NewsroomTopic!]", "$t: [NewsroomTopic!], $a: Int").replace(
-            "topics: $t", "topics: $t, after: $a"), "variables": {"t": ["STORY_LOCK"], "a": last}}  # fmt: skip
+        query = {
+            "query": SUBSCRIBE.replace(
+                "$t: [NewsroomTopic!]", "$t: [NewsroomTopic!], $a: Int"
+            ).replace("topics: $t", "topics: $t, after: $a"),
+            "variables": {"t": ["STORY_LOCK"], "a": last},
+        }
         await ws.send(json.dumps({"id": "2", "type": "subscribe", "payload": query}))
         missed = (await receive(ws))["payload"]["data"]["newsroomEvents"]
         assert (missed["kind"], missed["seq"]) == ("lock.released", last + 2)

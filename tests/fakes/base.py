@@ -22,7 +22,9 @@ class Failure:
 
 def rate_limited(retry_after: int = 1) -> Failure:
     """HTTP 429 with Retry-After."""
-    return Failure(status=429, body={"error": "too many requests"}, headers={"retry-after": str(retry_after)})
+    return Failure(
+        status=429, body={"error": "too many requests"}, headers={"retry-after": str(retry_after)}
+    )
 
 
 def server_error() -> Failure:

@@ -22,8 +22,14 @@ REFRESH_TOKEN = "rft-initial"
 
 
 def envelope(error_code: int = 0, description: str = "", **data: Any) -> dict[str, Any]:
-    return {"data": {"error_code": error_code, "description": description, **data},
-            "extra": {"error_code": error_code, "description": description, "logid": secrets.token_hex(8)}}  # fmt: skip
+    return {
+        "data": {"error_code": error_code, "description": description, **data},
+        "extra": {
+            "error_code": error_code,
+            "description": description,
+            "logid": secrets.token_hex(8),
+        },
+    }
 
 
 @dataclass
@@ -38,8 +44,12 @@ class FakeDouyin(FakePlatform):
     videos: dict[str, bytes] = field(default_factory=dict)
     images: dict[str, bytes] = field(default_factory=dict)
     items: dict[str, dict[str, Any]] = field(default_factory=dict)
-    review: list[int] = field(default_factory=lambda: [4, 1])  # statuses /video/data/ reports, in order
-    stats: dict[str, dict[str, int]] = field(default_factory=dict)  # item_id -> statistics (a test grows them)
+    review: list[int] = field(
+        default_factory=lambda: [4, 1]
+    )  # statuses /video/data/ reports, in order
+    stats: dict[str, dict[str, int]] = field(
+        default_factory=dict
+    )  # item_id -> statistics (a test grows them)
 
     def expire_tokens(self) -> None:
         """Every issued access token stops working."""
@@ -66,14 +76,22 @@ class FakeDouyin(FakePlatform):
             if failed := await fake.scripted("/oauth/refresh_token/"):
                 return failed
             form = await request.form()
-            if form.get("client_key") != CLIENT_KEY or form.get("refresh_token") != fake.refresh_token:
+            if (
+                form.get("client_key") != CLIENT_KEY
+                or form.get("refresh_token") != fake.refresh_token
+            ):
                 return envelope(10010, "refresh_token 无效")
             fake.token_refreshes += 1
             token = "act." + secrets.token_hex(8)
             fake.access_tokens.add(token)
             fake.refresh_token = "rft." + secrets.token_hex(8)  # rotates on every refresh
-            return envelope(access_token=token, expires_in=1_296_000, refresh_token=fake.refresh_token,
-                            open_id=OPEN_ID, scope="video.create,video.data,video.delete")  # fmt: skip
+            return envelope(
+                access_token=token,
+                expires_in=1_296_000,
+                refresh_token=fake.refresh_token,
+                open_id=OPEN_ID,
+                scope="video.create,video.data,video.delete",
+            )
 
         @post("/video/upload/", status_code=200)
         async def upload(request: Request[Any, Any, Any]) -> Any:
@@ -98,7 +116,9 @@ class FakeDouyin(FakePlatform):
             upload_id = request.query_params.get("upload_id", "")
             if upload_id not in fake.uploads:
                 return envelope(2190014, "upload_id 无效或已过期")
-            fake.uploads[upload_id][int(request.query_params["part_number"])] = await file_of(request, "video")
+            fake.uploads[upload_id][int(request.query_params["part_number"])] = await file_of(
+                request, "video"
+            )
             return envelope()
 
         @post("/video/part/complete/", status_code=200)
@@ -154,12 +174,26 @@ class FakeDouyin(FakePlatform):
                 if item is None:
                     continue
                 status = item["review"].pop(0) if len(item["review"]) > 1 else item["review"][0]
-                listed.append({
-                    "item_id": item_id, "title": item.get("text"), "video_status": status, "is_reviewed": status != 4,
-                    "share_url": f"https://www.iesdouyin.com/share/video/{item_id}/" if status == 1 else "",
-                    "statistics": fake.stats.get(item_id) or {"play_count": 1200, "digg_count": 88, "comment_count": 9,
-                                                               "share_count": 4, "forward_count": 2, "download_count": 0},
-                })  # fmt: skip
+                listed.append(
+                    {
+                        "item_id": item_id,
+                        "title": item.get("text"),
+                        "video_status": status,
+                        "is_reviewed": status != 4,
+                        "share_url": f"https://www.iesdouyin.com/share/video/{item_id}/"
+                        if status == 1
+                        else "",
+                        "statistics": fake.stats.get(item_id)
+                        or {
+                            "play_count": 1200,
+                            "digg_count": 88,
+                            "comment_count": 9,
+                            "share_count": 4,
+                            "forward_count": 2,
+                            "download_count": 0,
+                        },
+                    }
+                )
             return envelope(list=listed)
 
         @post("/video/delete/", status_code=200)
@@ -170,5 +204,16 @@ class FakeDouyin(FakePlatform):
                 return envelope(2190016, "视频不存在")
             return envelope()
 
-        handlers = [refresh, upload, part_init, part_upload, part_complete, create, image_upload, image_create, data, delete]
+        handlers = [
+            refresh,
+            upload,
+            part_init,
+            part_upload,
+            part_complete,
+            create,
+            image_upload,
+            image_create,
+            data,
+            delete,
+        ]
         return Litestar(handlers, debug=False, request_max_body_size=64 * 2**20)

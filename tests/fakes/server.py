@@ -16,7 +16,9 @@ from hub.embedded.store import free_port
 async def serve(app: Any) -> AsyncIterator[str]:
     """Serve `app` on 127.0.0.1 and yield its base URL; stops on exit."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
     task = asyncio.create_task(server.serve())
     for _ in range(200):
         if server.started:

@@ -48,7 +48,9 @@ class WebhookReceiver:
     rejected: int = 0
     v1a_verified: int = 0
     on_request: Callable[[], Awaitable[None]] | None = None  # runs first on every request
-    views: dict[str, int] = field(default_factory=dict)  # a portal's page views by 索引号 (stats requests)
+    views: dict[str, int] = field(
+        default_factory=dict
+    )  # a portal's page views by 索引号 (stats requests)
 
     def app(self) -> Litestar:
         @post("/hook", status_code=200)
@@ -79,8 +81,13 @@ class WebhookReceiver:
                 self.rejected += 1
                 return Response({"error": "bad signature"}, status_code=401)
             message_id = request.headers["webhook-id"]
-            if isinstance(payload, dict) and payload.get("action") == "stats":  # a portal answering with its counts
-                return Response({"ok": True, "views": self.views.get(str(payload.get("index_no")), 0)}, status_code=200)
+            if (
+                isinstance(payload, dict) and payload.get("action") == "stats"
+            ):  # a portal answering with its counts
+                return Response(
+                    {"ok": True, "views": self.views.get(str(payload.get("index_no")), 0)},
+                    status_code=200,
+                )
             self.arrivals.append(Arrival(message_id, payload, time.time(), headers, body))
             self.received.setdefault(message_id, payload)
             return Response({"ok": True, "id": message_id}, status_code=200)

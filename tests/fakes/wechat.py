@@ -47,7 +47,9 @@ class FakeWeChat(FakePlatform):
 
         def authorised(request: Request[Any, Any, Any]) -> Response[Any] | None:
             if request.query_params.get("access_token") not in fake.tokens:
-                return Response(err(40001, "invalid credential, access_token is invalid or not latest"))
+                return Response(
+                    err(40001, "invalid credential, access_token is invalid or not latest")
+                )
             return None
 
         async def media(request: Request[Any, Any, Any]) -> UploadFile | None:
@@ -59,7 +61,11 @@ class FakeWeChat(FakePlatform):
             if failed := await fake.scripted("/cgi-bin/token"):
                 return failed
             q = request.query_params
-            if q.get("grant_type") != "client_credential" or q.get("appid") != APPID or q.get("secret") != SECRET:
+            if (
+                q.get("grant_type") != "client_credential"
+                or q.get("appid") != APPID
+                or q.get("secret") != SECRET
+            ):
                 return err(40125, "invalid appsecret")
             fake.token_fetches += 1
             value = "ACCESS_" + secrets.token_hex(8)
@@ -82,7 +88,9 @@ class FakeWeChat(FakePlatform):
 
         @post("/cgi-bin/material/add_material", status_code=200)
         async def add_material(request: Request[Any, Any, Any]) -> Any:
-            if failed := await fake.scripted("/cgi-bin/material/add_material") or authorised(request):
+            if failed := await fake.scripted("/cgi-bin/material/add_material") or authorised(
+                request
+            ):
                 return failed
             upload = await media(request)
             if upload is None or request.query_params.get("type") not in ("image", "thumb"):
@@ -120,7 +128,12 @@ class FakeWeChat(FakePlatform):
                 return err(40007, "invalid media_id")
             publish_id = str(2_247_483_000 + len(fake.publishes))
             fake.publishes[publish_id] = {"media_id": media_id, "outcome": list(fake.outcome)}
-            return {"errcode": 0, "errmsg": "ok", "publish_id": publish_id, "msg_data_id": 2_247_483_100}
+            return {
+                "errcode": 0,
+                "errmsg": "ok",
+                "publish_id": publish_id,
+                "msg_data_id": 2_247_483_100,
+            }
 
         @post("/cgi-bin/freepublish/get", status_code=200)
         async def publish_get(request: Request[Any, Any, Any]) -> Any:
@@ -136,8 +149,10 @@ class FakeWeChat(FakePlatform):
                 article_id = "ART_" + publish_id
                 fake.articles[article_id] = job["media_id"]
                 answer["article_id"] = article_id
-                answer["article_detail"] = {"count": 1, "item": [
-                    {"idx": 1, "article_url": f"https://mp.weixin.qq.com/s/{article_id}"}]}  # fmt: skip
+                answer["article_detail"] = {
+                    "count": 1,
+                    "item": [{"idx": 1, "article_url": f"https://mp.weixin.qq.com/s/{article_id}"}],
+                }
             elif status in (2, 4):
                 answer["fail_idx"] = [1]
             return answer
@@ -157,13 +172,36 @@ class FakeWeChat(FakePlatform):
             if failed := await fake.scripted("/datacube/getarticletotal") or authorised(request):
                 return failed
             day = (await request.json()).get("end_date")
-            return {"list": [{"ref_date": day, "msgid": f"{article_id}_1", "details": [{"stat_date": day, **counts}]}
-                             for article_id, counts in fake.article_stats.items() if article_id in fake.articles]}  # fmt: skip
+            return {
+                "list": [
+                    {
+                        "ref_date": day,
+                        "msgid": f"{article_id}_1",
+                        "details": [{"stat_date": day, **counts}],
+                    }
+                    for article_id, counts in fake.article_stats.items()
+                    if article_id in fake.articles
+                ]
+            }
 
-        handlers = [token, uploadimg, add_material, draft_add, submit, publish_get, publish_delete, article_total]
+        handlers = [
+            token,
+            uploadimg,
+            add_material,
+            draft_add,
+            submit,
+            publish_get,
+            publish_delete,
+            article_total,
+        ]
         return Litestar(handlers, debug=False)
 
     def external_images_in_drafts(self) -> list[str]:
         """Image URLs in stored drafts not hosted by WeChat (should be none)."""
-        return [src for arts in self.drafts.values() for a in arts for src in _IMG.findall(a.get("content") or "")
-                if "mmbiz.qpic.cn" not in src]  # fmt: skip
+        return [
+            src
+            for arts in self.drafts.values()
+            for a in arts
+            for src in _IMG.findall(a.get("content") or "")
+            if "mmbiz.qpic.cn" not in src
+        ]

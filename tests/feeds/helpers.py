@@ -14,8 +14,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from tests.e2e.identity_helpers import make_tenant, make_user, sign_in, token_request
 
-CREATE_STORY = ('mutation($t: String!, $tags: [String!]) { createStory(input: {title: $t, bodyText: "正文内容", '
-                "tags: $tags, byline: \"张三 李四\"}) { id version } }")  # fmt: skip
+CREATE_STORY = (
+    'mutation($t: String!, $tags: [String!]) { createStory(input: {title: $t, bodyText: "正文内容", '
+    'tags: $tags, byline: "张三 李四"}) { id version } }'
+)
 APPROVE = (
     "mutation($id: ID!, $v: Int!) { approveStory(id: $id, expectedVersion: $v) { id version } }"
 )
@@ -70,8 +72,13 @@ async def make_partner(
     return Partner(tenant, admin, creds["clientId"], creds["clientSecret"], headers)
 
 
-async def subscribe(http: httpx.AsyncClient, partner: Partner, selection: dict[str, Any] | None = None,
-                    formats: list[str] | None = None, alg: str = "ed25519") -> dict[str, Any]:  # fmt: skip
+async def subscribe(
+    http: httpx.AsyncClient,
+    partner: Partner,
+    selection: dict[str, Any] | None = None,
+    formats: list[str] | None = None,
+    alg: str = "ed25519",
+) -> dict[str, Any]:
     body = await gql(
         http,
         partner.headers,

@@ -41,8 +41,16 @@ async def test_rotate_key_from_the_shell_is_published(
 
 
 def entry(tenant: str = "t1", feed: str = "app", **content: object) -> FeedItemDoc:
-    return FeedItemDoc(id="000000000001", tenant=tenant, seq=1, feed=feed, item_id="s", story_id="s",
-                       pubstatus=PubStatus.USABLE, content=ItemContent(title="x", **content))  # type: ignore[arg-type]  # fmt: skip
+    return FeedItemDoc(
+        id="000000000001",
+        tenant=tenant,
+        seq=1,
+        feed=feed,
+        item_id="s",
+        story_id="s",
+        pubstatus=PubStatus.USABLE,
+        content=ItemContent(title="x", **content),
+    )  # type: ignore[arg-type]
 
 
 def test_selection_rules() -> None:

@@ -23,21 +23,42 @@ async def test_an_embargo_set_in_review_holds_the_story_from_partners_until_it_l
 ) -> None:
     partner = await make_partner(http, prefix="emb")
     sub = await subscribe(http, partner)
-    chief = {"authorization": f"Bearer {(await sign_in(http, await make_user(partner.tenant, 'chief_editor')))['access_token']}"}
+    chief = {
+        "authorization": f"Bearer {(await sign_in(http, await make_user(partner.tenant, 'chief_editor')))['access_token']}"
+    }
     assert "errors" not in await gql(http, partner.admin, CHAIN)
     feed = f"/feeds/{sub['id']}/feed.json"
     # The window must outlast the steps up to "held"; a machine too loaded for that makes
     # the check meaningless, not failed: then the scenario runs again with twice the window.
     for window in (6, 12, 24, 48):
-        story = (await gql(http, partner.admin, 'mutation { createStory(input: {title: "新闻发布会通稿", bodyText: "正文"}) { id version } }'))["data"]["createStory"]
-        await gql(http, partner.admin, "mutation($id: ID!, $v: Int!) { submitForReview(id: $id, expectedVersion: $v) { status } }",
-                  {"id": story["id"], "v": story["version"]})  # fmt: skip
+        story = (
+            await gql(
+                http,
+                partner.admin,
+                'mutation { createStory(input: {title: "新闻发布会通稿", bodyText: "正文"}) { id version } }',
+            )
+        )["data"]["createStory"]
+        await gql(
+            http,
+            partner.admin,
+            "mutation($id: ID!, $v: Int!) { submitForReview(id: $id, expectedVersion: $v) { status } }",
+            {"id": story["id"], "v": story["version"]},
+        )
         await drain_hub(hub_app)  # other tests' leftover work: not inside the embargo window below
         until = datetime.now(UTC) + timedelta(seconds=window)
-        set_embargo = await gql(http, partner.admin, "mutation($id: ID!, $u: DateTime!) { setEmbargo(storyId: $id, until: $u) { embargoUntil } }",
-                                {"id": story["id"], "u": until.isoformat()})  # fmt: skip
+        set_embargo = await gql(
+            http,
+            partner.admin,
+            "mutation($id: ID!, $u: DateTime!) { setEmbargo(storyId: $id, until: $u) { embargoUntil } }",
+            {"id": story["id"], "u": until.isoformat()},
+        )
         assert "errors" not in set_embargo, set_embargo
-        signed = await gql(http, chief, 'mutation($id: ID!) { signOff(storyId: $id, decision: APPROVE, opinion: "签发") { status } }', {"id": story["id"]})
+        signed = await gql(
+            http,
+            chief,
+            'mutation($id: ID!) { signOff(storyId: $id, decision: APPROVE, opinion: "签发") { status } }',
+            {"id": story["id"]},
+        )
         assert signed["data"]["signOff"]["status"] == "approved", signed
         await drain_hub(hub_app)  # distribution, and the feeds.embargo job if it were due
         drained_at = datetime.now(UTC)

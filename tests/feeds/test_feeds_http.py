@@ -147,11 +147,19 @@ async def test_a_correction_is_a_new_entry_of_the_same_item(
             http, partner.admin, "query($id: ID!) { story(id: $id) { version } }", {"id": story}
         )
     )["data"]["story"]["version"]
-    edited = await gql(http, partner.admin, 'mutation($id: ID!, $v: Int!) { updateStory(input: {id: $id, expectedVersion: $v, title: "更正后的标题"}) { version } }',
-                       {"id": story, "v": version})  # fmt: skip
+    edited = await gql(
+        http,
+        partner.admin,
+        'mutation($id: ID!, $v: Int!) { updateStory(input: {id: $id, expectedVersion: $v, title: "更正后的标题"}) { version } }',
+        {"id": story, "v": version},
+    )
     assert "errors" not in edited, edited
-    approved = await gql(http, partner.admin, "mutation($id: ID!, $v: Int!) { approveStory(id: $id, expectedVersion: $v) { id } }",
-                         {"id": story, "v": edited["data"]["updateStory"]["version"]})  # fmt: skip
+    approved = await gql(
+        http,
+        partner.admin,
+        "mutation($id: ID!, $v: Int!) { approveStory(id: $id, expectedVersion: $v) { id } }",
+        {"id": story, "v": edited["data"]["updateStory"]["version"]},
+    )
     assert "errors" not in approved, approved
     await drain()
     later = (await http.get(url, params={"after": cursor}, headers=partner.headers)).json()
@@ -166,12 +174,21 @@ async def test_a_subscription_to_the_xuexi_channel_reads_its_pull_feed(
     partner = await make_partner(http)
     sub = await subscribe(http, partner, selection={"channels": ["xuexi"]})
     body = "学习强国稿件正文。" * 10
-    created = await gql(http, partner.admin, """mutation($b: String!) { createStory(input: {title: "强国号供稿", bodyText: $b,
-        channels: ["app", "xuexi"], source: {sourceName: "县融媒体中心"}}) { id version } }""", {"b": body})  # fmt: skip
+    created = await gql(
+        http,
+        partner.admin,
+        """mutation($b: String!) { createStory(input: {title: "强国号供稿", bodyText: $b,
+        channels: ["app", "xuexi"], source: {sourceName: "县融媒体中心"}}) { id version } }""",
+        {"b": body},
+    )
     assert "errors" not in created, created
     story = created["data"]["createStory"]
-    approved = await gql(http, partner.admin, "mutation($id: ID!, $v: Int!) { approveStory(id: $id, expectedVersion: $v) { id } }",
-                         {"id": story["id"], "v": story["version"]})  # fmt: skip
+    approved = await gql(
+        http,
+        partner.admin,
+        "mutation($id: ID!, $v: Int!) { approveStory(id: $id, expectedVersion: $v) { id } }",
+        {"id": story["id"], "v": story["version"]},
+    )
     assert "errors" not in approved, approved
     await drain()
     doc = (await http.get(f"/feeds/{sub['id']}/feed.json", headers=partner.headers)).json()

@@ -37,9 +37,11 @@ async def test_put_update_withdraw_in_one_global_sequence() -> None:
     assert (await log.withdraw(a, "app", "s1", "撤稿")).seq == gone.seq  # type: ignore[union-attr]
     rows = await log.items_after(first.seq - 1, tenants=[a, b], limit=100)
     assert [(r.tenant, r.item_id, r.pubstatus) for r in rows] == [
-        (a, "s1", PubStatus.USABLE), (b, "s2", PubStatus.USABLE), (a, "s1", PubStatus.USABLE),
+        (a, "s1", PubStatus.USABLE),
+        (b, "s2", PubStatus.USABLE),
+        (a, "s1", PubStatus.USABLE),
         (a, "s1", PubStatus.CANCELED),
-    ]  # fmt: skip
+    ]
     only_b = await log.items_after(first.seq - 1, tenants=[b], limit=100)
     assert [r.item_id for r in only_b] == ["s2"]
     assert await log.items_after(0, tenants=[], limit=10) == []
@@ -86,7 +88,9 @@ async def test_embargo_holds_the_item_until_the_job_appends_it(hub_app: object) 
         {"tenant": tenant, "_id": log.pending_id(tenant, "app", "s1")}
     )
     job = await JobDoc.find_one({"tenant": tenant, "consumer": log.EMBARGO_CONSUMER})
-    assert job is not None and job.ready_at == until  # due when the embargo ends (not "now or later": a slow machine may be past it already)
+    assert (
+        job is not None and job.ready_at == until
+    )  # due when the embargo ends (not "now or later": a slow machine may be past it already)
     other = await log.put(tenant, "app", "s2", content("其他"))  # appended meanwhile
     assert other is not None
     await asyncio.sleep(max(0.0, (until - now_ms()) / 1000) + 0.1)
@@ -113,8 +117,14 @@ async def test_withdrawing_an_embargoed_item_drops_it(hub_app: object) -> None:
 async def test_stored_feed_keeps_the_pull_feed_contract() -> None:
     tenant = "fx-" + new_id()
     feed = StoredFeed(tenant, "xuexi", "https://example.org")
-    item = {"id": "s1", "title": "学习", "content_html": "<p>x</p>", "authors": [{"name": "张三"}],
-            "date_published": "2026-01-01T00:00:00+00:00", "_ronghub": {"source_name": "县融媒"}}  # fmt: skip
+    item = {
+        "id": "s1",
+        "title": "学习",
+        "content_html": "<p>x</p>",
+        "authors": [{"name": "张三"}],
+        "date_published": "2026-01-01T00:00:00+00:00",
+        "_ronghub": {"source_name": "县融媒"},
+    }
     url = await feed.put_item("s1", item)
     assert url.startswith("https://example.org/")
     await feed.put_item("s2", {**item, "id": "s2"})
@@ -175,13 +185,27 @@ async def test_a_reader_stops_before_a_hole_until_it_fills() -> None:
     assert first is not None
     # simulate a writer that took first.seq+1 but whose entry is not visible yet: the
     # next entry lands at first.seq+2
-    late = FeedItemDoc(id=FeedItemDoc.make_id(first.seq + 2), seq=first.seq + 2, tenant=tenant, feed="app",
-                       item_id="c", story_id="c", content=content("三"))  # fmt: skip
+    late = FeedItemDoc(
+        id=FeedItemDoc.make_id(first.seq + 2),
+        seq=first.seq + 2,
+        tenant=tenant,
+        feed="app",
+        item_id="c",
+        story_id="c",
+        content=content("三"),
+    )
     await late.insert()
     rows = await log.items_after(first.seq - 1, tenants=[tenant], limit=10)
     assert [r.item_id for r in rows] == ["a"]
-    middle = FeedItemDoc(id=FeedItemDoc.make_id(first.seq + 1), seq=first.seq + 1, tenant="fh-other-" + new_id(),
-                         feed="app", item_id="b", story_id="b", content=content("二"))  # fmt: skip
+    middle = FeedItemDoc(
+        id=FeedItemDoc.make_id(first.seq + 1),
+        seq=first.seq + 1,
+        tenant="fh-other-" + new_id(),
+        feed="app",
+        item_id="b",
+        story_id="b",
+        content=content("二"),
+    )
     await middle.insert()
     rows = await log.items_after(first.seq - 1, tenants=[tenant], limit=10)
     assert [r.item_id for r in rows] == ["a", "c"]

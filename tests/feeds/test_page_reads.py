@@ -30,7 +30,9 @@ def _log(entries: list[Entry], asked: list[int]) -> Any:
     return items_after
 
 
-async def test_a_page_of_fifty_reads_fifty_entries_when_all_are_selected(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_page_of_fifty_reads_fifty_entries_when_all_are_selected(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     asked: list[int] = []
     monkeypatch.setattr(pages, "items_after", _log([Entry(n) for n in range(1, 301)], asked))
     found = await pages.read(Selects(), ["t"], 10, 50)  # type: ignore[arg-type]
@@ -38,17 +40,27 @@ async def test_a_page_of_fifty_reads_fifty_entries_when_all_are_selected(monkeyp
     assert asked == [50]  # was one batch of SCAN_BATCH (200) entries
 
 
-async def test_passed_over_entries_are_read_on_in_scan_batches_to_the_same_page(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_passed_over_entries_are_read_on_in_scan_batches_to_the_same_page(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     asked: list[int] = []
     entries = [Entry(n, wanted=n % 3 == 0) for n in range(1, 1001)]
     monkeypatch.setattr(pages, "items_after", _log(entries, asked))
     found = await pages.read(Selects(), ["t"], 0, 50)  # type: ignore[arg-type]
-    assert [e.seq for e in found.items] == [n for n in range(3, 151, 3)] and found.cursor == 150 and found.more
+    assert (
+        [e.seq for e in found.items] == [n for n in range(3, 151, 3)]
+        and found.cursor == 150
+        and found.more
+    )
     assert asked == [50, pages.SCAN_BATCH]
 
 
-async def test_the_end_of_the_log_ends_the_page_without_more(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_the_end_of_the_log_ends_the_page_without_more(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     asked: list[int] = []
     monkeypatch.setattr(pages, "items_after", _log([Entry(n) for n in range(1, 31)], asked))
     found = await pages.read(Selects(), ["t"], 0, 50)  # type: ignore[arg-type]
-    assert [e.seq for e in found.items] == list(range(1, 31)) and found.cursor == 30 and not found.more
+    assert (
+        [e.seq for e in found.items] == list(range(1, 31)) and found.cursor == 30 and not found.more
+    )

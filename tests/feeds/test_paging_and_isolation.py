@@ -139,8 +139,12 @@ async def test_partners_read_only_their_own_subscriptions_and_tenants(
     assert [i["title"] for i in doc["items"]] == ["甲中心稿件"]
 
     # a center's client cannot select another center
-    body = await gql(http, a.headers, "mutation($t: String!) { createFeedSubscription(name: \"x\", selection: {tenants: [$t]}) { id } }",
-                     {"t": b.tenant})  # fmt: skip
+    body = await gql(
+        http,
+        a.headers,
+        'mutation($t: String!) { createFeedSubscription(name: "x", selection: {tenants: [$t]}) { id } }',
+        {"t": b.tenant},
+    )
     assert body["errors"][0]["extensions"]["code"] == "FEED_TENANT_NOT_ALLOWED"
     body = await gql(
         http,
@@ -161,8 +165,12 @@ async def test_partners_read_only_their_own_subscriptions_and_tenants(
     # compare-and-set; disabling answers 410 until enabled again
     body = await gql(http, a.headers, UPDATE, {"id": sub_a["id"], "v": 99, "enabled": False})
     assert body["errors"][0]["extensions"]["code"] == "FEED_SUBSCRIPTION_CHANGED"
-    body = await gql(http, a.headers, "mutation($id: ID!, $v: Int!) { disableFeedSubscription(id: $id, expectedVersion: $v) { enabled version } }",
-                     {"id": sub_a["id"], "v": sub_a["version"]})  # fmt: skip
+    body = await gql(
+        http,
+        a.headers,
+        "mutation($id: ID!, $v: Int!) { disableFeedSubscription(id: $id, expectedVersion: $v) { enabled version } }",
+        {"id": sub_a["id"], "v": sub_a["version"]},
+    )
     assert body["data"]["disableFeedSubscription"]["enabled"] is False
     r = await http.get(url, headers=a.headers)
     assert r.status_code == 410 and code(r) == "FEED_SUBSCRIPTION_DISABLED"
@@ -197,8 +205,13 @@ async def test_a_platform_client_reads_several_centers_with_one_cursor(
         "省平台合作方", ["stories:read"]
     )
     headers = await client_token(http, doc.id, secret)
-    body = await gql(http, headers, """mutation($t: [String!]) { createFeedSubscription(name: "全省", selection: {tenants: $t})
-                                     { id selection { tenants } } }""", {"t": [a.tenant, b.tenant]})  # fmt: skip
+    body = await gql(
+        http,
+        headers,
+        """mutation($t: [String!]) { createFeedSubscription(name: "全省", selection: {tenants: $t})
+                                     { id selection { tenants } } }""",
+        {"t": [a.tenant, b.tenant]},
+    )
     assert "errors" not in body, body
     sub = body["data"]["createFeedSubscription"]
     # drained one by one: the feed is in delivery order, and the workers may deliver
@@ -252,11 +265,20 @@ async def test_a_feed_item_links_the_center_s_site_page_when_the_center_has_a_pa
     partner = await make_partner(http, prefix="fu")
     sub = await subscribe(http, partner, formats=["json_feed", "ninjs"])
     pattern = "https://news.example.cn/{yyyy}/{mm}{dd}/{id}.html"
-    body = await gql(http, partner.admin, "mutation($p: String) { setSiteUrlPattern(pattern: $p) }", {"p": pattern})
+    body = await gql(
+        http,
+        partner.admin,
+        "mutation($p: String) { setSiteUrlPattern(pattern: $p) }",
+        {"p": pattern},
+    )
     assert "errors" not in body, body
     story_id = await publish(http, partner, "有站点地址的稿件")
     await drain()
-    url = (await gql(http, partner.admin, "query($id: ID!) { story(id: $id) { url } }", {"id": story_id}))["data"]["story"]["url"]
+    url = (
+        await gql(
+            http, partner.admin, "query($id: ID!) { story(id: $id) { url } }", {"id": story_id}
+        )
+    )["data"]["story"]["url"]
     assert url and url.startswith("https://news.example.cn/") and url.endswith(f"/{story_id}.html")
     items, _ = await read_all(http, f"/feeds/{sub['id']}/feed.json", partner.headers)
     assert [i["url"] for i in items] == [url]  # the same address as Story.url

@@ -23,8 +23,13 @@ from schemathesis.specs.openapi.checks import (
 from tests.feeds.helpers import make_partner, publish, subscribe
 
 OPENAPI = Path(__file__).parents[2] / "openapi" / "openapi.json"
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
-          response_schema_conformance]  # fmt: skip
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
 
 
 # schemathesis' own strategies draw from `random` (a hypothesis deprecation, not ours)

@@ -51,8 +51,12 @@ def library_verify(
     response: httpx.Response, resolver: HTTPSignatureKeyResolver, body: bytes | None = None
 ) -> list[Any]:
     verifier = HTTPMessageVerifier(signature_algorithm=algorithms.ED25519, key_resolver=resolver)
-    return verifier.verify(response, expect_tag="ronghub-feed", require_components=PROFILE,
-                           body=response.content if body is None else body)  # fmt: skip
+    return verifier.verify(
+        response,
+        expect_tag="ronghub-feed",
+        require_components=PROFILE,
+        body=response.content if body is None else body,
+    )
 
 
 async def _jwks(http: httpx.AsyncClient) -> dict[str, Any]:
@@ -110,8 +114,12 @@ async def test_feed_304_error_and_jwks_responses_verify_with_an_independent_libr
     wrong_status = httpx.Response(203, headers=ok.headers, content=ok.content, request=ok.request)
     with pytest.raises(InvalidSignature):
         library_verify(wrong_status, JwksResolver(jwks))
-    other_uri = httpx.Response(200, headers=ok.headers, content=ok.content,
-                               request=httpx.Request("GET", str(ok.request.url).replace("after=0", "after=1")))  # fmt: skip
+    other_uri = httpx.Response(
+        200,
+        headers=ok.headers,
+        content=ok.content,
+        request=httpx.Request("GET", str(ok.request.url).replace("after=0", "after=1")),
+    )
     with pytest.raises(InvalidSignature):
         library_verify(other_uri, JwksResolver(jwks))
 
@@ -154,9 +162,14 @@ def sm2_verify(r: httpx.Response, jwks: dict[str, Any], label: str, tamper: byte
     ).hex()
     sigs = http_sfv.Dictionary()
     sigs.parse(r.headers["signature"].encode())
-    lines = ['"@status": 200', f'"content-type": {r.headers["content-type"]}',
-             f'"content-digest": {content_digest(r.content)}', '"@method";req: GET',
-             f'"@target-uri";req: {r.request.url}', f'"@signature-params": {params}']  # fmt: skip
+    lines = [
+        '"@status": 200',
+        f'"content-type": {r.headers["content-type"]}',
+        f'"content-digest": {content_digest(r.content)}',
+        '"@method";req: GET',
+        f'"@target-uri";req: {r.request.url}',
+        f'"@signature-params": {params}',
+    ]
     base = "\n".join(lines).encode() + tamper
     crypt = gm_sm2.CryptSM2(private_key="00" * 32, public_key=public)
     assert crypt.verify_with_sm3(sigs[label].value.hex(), base)
@@ -208,8 +221,14 @@ async def test_the_sm2_key_rotates_with_an_overlap_like_the_ed25519_one(
 def test_the_signature_base_follows_rfc_9421() -> None:
     """§2.5: one line per component, then @signature-params, joined by LF, no trailing LF."""
     params = signature_params(1_700_000_000, "kid-1", "ed25519")
-    base = signature_base(status=200, content_type="application/feed+json", digest=content_digest(b"{}"),
-                          method="get", target_uri="https://hub.example/feeds/s/feed.json?after=3", params=params)  # fmt: skip
+    base = signature_base(
+        status=200,
+        content_type="application/feed+json",
+        digest=content_digest(b"{}"),
+        method="get",
+        target_uri="https://hub.example/feeds/s/feed.json?after=3",
+        params=params,
+    )
     assert base.decode() == (
         '"@status": 200\n"content-type": application/feed+json\n'
         '"content-digest": sha-256=:RBNvo1WzZ4oRRq0W9+hknpT7T8If536DEMBg9hyq/4o=:\n'
@@ -218,10 +237,15 @@ def test_the_signature_base_follows_rfc_9421() -> None:
         ';created=1700000000;expires=1700000300;keyid="kid-1";alg="ed25519";tag="ronghub-feed"'
     )
     key = Ed25519PrivateKey.generate()
-    headers = sign_response(status=200, content_type="application/feed+json", body=b"{}", method="GET",
-                            target_uri="https://hub.example/x", signers=[Signer("a", "ed25519", key.sign),
-                                                                        Signer("b", "ed25519", key.sign)],
-                            created=5)  # fmt: skip
+    headers = sign_response(
+        status=200,
+        content_type="application/feed+json",
+        body=b"{}",
+        method="GET",
+        target_uri="https://hub.example/x",
+        signers=[Signer("a", "ed25519", key.sign), Signer("b", "ed25519", key.sign)],
+        created=5,
+    )
     assert (
         headers["Signature-Input"].startswith('sig1=("@status"')
         and ", sig2=(" in headers["Signature-Input"]

@@ -34,7 +34,9 @@ def coded(error: dict[str, Any], code: str) -> dict[str, Any]:
     assert not PLACEHOLDER.search(ext["message_zh"] + ext["message_en"]), "unfilled placeholder"
     # the hub's own words are English; values it quotes back ('…', "…") are the caller's
     unquoted = re.sub(r"'[^']*'|\"[^\"]*\"", "", ext["message_en"])
-    assert not re.search(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]", unquoted), "Chinese in message_en"
+    assert not re.search(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]", unquoted), (
+        "Chinese in message_en"
+    )
     return dict(ext)
 
 

@@ -28,16 +28,31 @@ def nested(levels: int, open_: str = "[", close: str = "]") -> str:
     [
         b"{" + QUERY + b', "variables": {"v": ' + nested(1_000).encode() + b"}}",
         b"{" + QUERY + b', "variables": {"v": ' + nested(100_000).encode() + b"}}",
-        b"{" + QUERY + b', "variables": ' + nested(1_000, '{"a": ', "}").replace("}", "1}", 1).encode() + b"}",
+        b"{"
+        + QUERY
+        + b', "variables": '
+        + nested(1_000, '{"a": ', "}").replace("}", "1}", 1).encode()
+        + b"}",
         b"{" + QUERY + b', "extensions": ' + nested(1_000).encode() + b"}",
         nested(1_000).encode(),
         b"{" + QUERY + b', "variables": {"v": ' + nested(MAX_DEPTH).encode() + b"}}",
     ],
-    ids=["variables-1000", "variables-100000", "objects-1000", "extensions-1000", "top-level-1000", "just-past-the-limit"],
+    ids=[
+        "variables-1000",
+        "variables-100000",
+        "objects-1000",
+        "extensions-1000",
+        "top-level-1000",
+        "just-past-the-limit",
+    ],
 )
-async def test_deeply_nested_json_is_refused_with_a_code(http: httpx.AsyncClient, body: bytes) -> None:
+async def test_deeply_nested_json_is_refused_with_a_code(
+    http: httpx.AsyncClient, body: bytes
+) -> None:
     for headers in ({}, AUTH):  # anonymous (cache path) and signed in
-        response, seconds = await timed(http.post("/graphql", content=body, headers={**JSON, **headers}))
+        response, seconds = await timed(
+            http.post("/graphql", content=body, headers={**JSON, **headers})
+        )
         ext = refused(response, "JSON_TOO_DEEP", 400)
         assert ext["details"] == {"limit": MAX_DEPTH}
         assert seconds < BOUND
@@ -50,13 +65,22 @@ async def test_json_nested_up_to_the_limit_is_accepted(http: httpx.AsyncClient) 
     assert response.status_code == 200 and "errors" not in response.json()
 
 
-async def test_deeply_nested_variables_in_a_get_are_refused_with_a_code(http: httpx.AsyncClient) -> None:
-    response = await http.get("/graphql", params={"query": "{ columns { id } }", "variables": '{"v": ' + nested(1_000) + "}"})
+async def test_deeply_nested_variables_in_a_get_are_refused_with_a_code(
+    http: httpx.AsyncClient,
+) -> None:
+    response = await http.get(
+        "/graphql",
+        params={"query": "{ columns { id } }", "variables": '{"v": ' + nested(1_000) + "}"},
+    )
     refused(response, "JSON_TOO_DEEP", 400)
 
 
-async def test_a_deep_json_scalar_in_variables_is_refused_before_it_is_stored(http: httpx.AsyncClient) -> None:
-    query = json.dumps("mutation($c: JSON!) { configureChannel(channel: \"app\", config: $c) { channel } }")
+async def test_a_deep_json_scalar_in_variables_is_refused_before_it_is_stored(
+    http: httpx.AsyncClient,
+) -> None:
+    query = json.dumps(
+        'mutation($c: JSON!) { configureChannel(channel: "app", config: $c) { channel } }'
+    )
     config = nested(500, '{"a": ', "}").replace("}", "1}", 1)
     body = '{"query": ' + query + ', "variables": {"c": ' + config + "}}"
     response = await http.post("/graphql", content=body.encode(), headers={**JSON, **AUTH})
@@ -66,20 +90,35 @@ async def test_a_deep_json_scalar_in_variables_is_refused_before_it_is_stored(ht
 # ---- malformed ----------------------------------------------------------------------
 @pytest.mark.parametrize(
     "content_type",
-    ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/xml"],
+    [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+        "application/xml",
+    ],
 )
-async def test_a_body_that_is_not_declared_json_is_415(http: httpx.AsyncClient, content_type: str) -> None:
+async def test_a_body_that_is_not_declared_json_is_415(
+    http: httpx.AsyncClient, content_type: str
+) -> None:
     body = b'{"query": "{ columns { id } }"}'
     for headers in ({}, AUTH):
-        response = await http.post("/graphql", content=body, headers={"content-type": content_type, **headers})
+        response = await http.post(
+            "/graphql", content=body, headers={"content-type": content_type, **headers}
+        )
         ext = refused(response, "UNSUPPORTED_MEDIA_TYPE", 415)
         assert content_type in ext["message_en"]
 
 
-@pytest.mark.parametrize("content_type", ["application/json; charset=utf-8", "application/graphql-response+json", None])
-async def test_json_content_types_and_none_are_accepted(http: httpx.AsyncClient, content_type: str | None) -> None:
+@pytest.mark.parametrize(
+    "content_type", ["application/json; charset=utf-8", "application/graphql-response+json", None]
+)
+async def test_json_content_types_and_none_are_accepted(
+    http: httpx.AsyncClient, content_type: str | None
+) -> None:
     headers = {"content-type": content_type} if content_type else {}
-    response = await http.post("/graphql", content=b'{"query": "{ columns { id } }"}', headers=headers)
+    response = await http.post(
+        "/graphql", content=b'{"query": "{ columns { id } }"}', headers=headers
+    )
     assert response.status_code == 200 and "errors" not in response.json(), response.text
 
 
@@ -105,20 +144,42 @@ async def test_json_content_types_and_none_are_accepted(http: httpx.AsyncClient,
         b'{"query": "{ columns { id } }", "variables": {"v": ' + b"9" * 200_000 + b"}}",
     ],
     ids=[
-        "invalid-utf8", "truncated-utf8", "truncated-json", "bom", "utf16", "string", "number", "null", "bool",
-        "empty-array", "batch", "two-documents", "operation-name-not-string", "query-list", "blank-query", "nul-bytes",
+        "invalid-utf8",
+        "truncated-utf8",
+        "truncated-json",
+        "bom",
+        "utf16",
+        "string",
+        "number",
+        "null",
+        "bool",
+        "empty-array",
+        "batch",
+        "two-documents",
+        "operation-name-not-string",
+        "query-list",
+        "blank-query",
+        "nul-bytes",
         "huge-number",
     ],
 )
 async def test_a_malformed_body_is_a_coded_400(http: httpx.AsyncClient, body: bytes) -> None:
     for headers in ({}, AUTH):
-        response, seconds = await timed(http.post("/graphql", content=body, headers={**JSON, **headers}))
+        response, seconds = await timed(
+            http.post("/graphql", content=body, headers={**JSON, **headers})
+        )
         refused(response, "BAD_REQUEST", 400)
         assert seconds < BOUND
 
 
-async def test_an_oversized_body_is_413_without_reading_it_all(http: httpx.AsyncClient, hub_settings: Settings) -> None:
-    body = b'{"query": "{ columns { id } }", "pad": "' + b"x" * (hub_settings.max_request_bytes * 5) + b'"}'
+async def test_an_oversized_body_is_413_without_reading_it_all(
+    http: httpx.AsyncClient, hub_settings: Settings
+) -> None:
+    body = (
+        b'{"query": "{ columns { id } }", "pad": "'
+        + b"x" * (hub_settings.max_request_bytes * 5)
+        + b'"}'
+    )
     response, seconds = await timed(http.post("/graphql", content=body, headers=JSON))
     refused(response, "REQUEST_TOO_LARGE", 413)
     assert seconds < BOUND
@@ -137,7 +198,16 @@ async def test_an_oversized_body_is_413_without_reading_it_all(http: httpx.Async
         ('{ story(id: "\u202e\u200b\U0001f600") { id } }', None),
         ("{ 栏目 { id } }", "GRAPHQL_SYNTAX"),
     ],
-    ids=["zero-width", "fullwidth", "nul", "rtl", "homoglyph", "emoji-comment", "string-literal", "cjk-name"],
+    ids=[
+        "zero-width",
+        "fullwidth",
+        "nul",
+        "rtl",
+        "homoglyph",
+        "emoji-comment",
+        "string-literal",
+        "cjk-name",
+    ],
 )
 async def test_unicode_tricks_in_a_query_are_coded_errors_or_plain_answers(
     http: httpx.AsyncClient, query: str, code: str | None
@@ -151,7 +221,9 @@ async def test_unicode_tricks_in_a_query_are_coded_errors_or_plain_answers(
 
 
 @pytest.mark.parametrize("where", ["query", "variables"])
-async def test_a_lone_surrogate_escape_is_a_coded_answer_not_a_500(http: httpx.AsyncClient, where: str) -> None:
+async def test_a_lone_surrogate_escape_is_a_coded_answer_not_a_500(
+    http: httpx.AsyncClient, where: str
+) -> None:
     if where == "query":
         body = b'{"query": "{ story(id: \\"\\ud800\\") { id } }"}'
     else:
@@ -166,8 +238,17 @@ async def test_a_lone_surrogate_escape_is_a_coded_answer_not_a_500(http: httpx.A
 
 # ---- REST doors ---------------------------------------------------------------------
 async def test_a_deeply_nested_upload_request_is_a_coded_400(http: httpx.AsyncClient) -> None:
-    for body in (b'{"filename": ' + nested(100_000).encode() + b"}", b'{"x": ' + nested(900).encode() + b"}", nested(100_000).encode()):
-        response, seconds = await timed(http.post("/media/uploads/resumable", content=body, headers={**JSON, **AUTH}))
+    for body in (
+        b'{"filename": ' + nested(100_000).encode() + b"}",
+        b'{"x": ' + nested(900).encode() + b"}",
+        nested(100_000).encode(),
+    ):
+        response, seconds = await timed(
+            http.post("/media/uploads/resumable", content=body, headers={**JSON, **AUTH})
+        )
         assert response.status_code == 400, (response.status_code, response.text[:300])
-        assert response.json()["errors"][0]["extensions"]["code"] in ("BAD_REQUEST", "JSON_TOO_DEEP")
+        assert response.json()["errors"][0]["extensions"]["code"] in (
+            "BAD_REQUEST",
+            "JSON_TOO_DEEP",
+        )
         assert seconds < BOUND

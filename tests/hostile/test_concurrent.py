@@ -15,11 +15,27 @@ from tests.hostile.test_graphql_bombs import bombs
 NORMAL = "{ stories(first: 5) { edges { cursor node { id title column { name } } } pageInfo { hasNextPage } } }"
 
 
-async def test_normal_reads_stay_fast_while_bombs_run(http: httpx.AsyncClient, hub_settings: Settings) -> None:
+async def test_normal_reads_stay_fast_while_bombs_run(
+    http: httpx.AsyncClient, hub_settings: Settings
+) -> None:
     catalogue = bombs(hub_settings)
-    chosen = ["fan-out-18", "fan-out-30", "fan-out-on-query", "alias-flood", "field-duplication",
-              "field-duplication-at-the-limit", "directive-flood", "deep-introspection", "long-field-name"]
-    deep_json = b'{"query": "{ columns { id } }", "variables": {"v": ' + b"[" * 50_000 + b"]" * 50_000 + b"}}"
+    chosen = [
+        "fan-out-18",
+        "fan-out-30",
+        "fan-out-on-query",
+        "alias-flood",
+        "field-duplication",
+        "field-duplication-at-the-limit",
+        "directive-flood",
+        "deep-introspection",
+        "long-field-name",
+    ]
+    deep_json = (
+        b'{"query": "{ columns { id } }", "variables": {"v": '
+        + b"[" * 50_000
+        + b"]" * 50_000
+        + b"}}"
+    )
 
     async def bomb(name: str, n: int) -> None:
         query, code = catalogue[name]
@@ -28,7 +44,9 @@ async def test_normal_reads_stay_fast_while_bombs_run(http: httpx.AsyncClient, h
         refused(response, code)
 
     async def deep(n: int) -> None:
-        response = await http.post("/graphql", content=deep_json + b" " * n, headers={"content-type": "application/json"})
+        response = await http.post(
+            "/graphql", content=deep_json + b" " * n, headers={"content-type": "application/json"}
+        )
         refused(response, "JSON_TOO_DEEP", 400)
 
     async def timed_read() -> float:
@@ -49,4 +67,3 @@ async def test_normal_reads_stay_fast_while_bombs_run(http: httpx.AsyncClient, h
     # expanded (an 18-level fan-out took 16 s) is far beyond it.
     assert max(results[: len(reads)]) < 2 * BOUND, f"normal reads took {results[: len(reads)]}"
     assert time.perf_counter() - started < 3 * BOUND, "the bombs together must not take long either"
-

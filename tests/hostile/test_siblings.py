@@ -18,8 +18,10 @@ DEEP = b"[" * 100_000 + b"]" * 100_000
 
 
 async def test_a_deeply_nested_search_cursor_is_invalid_input(http: httpx.AsyncClient) -> None:
-    query = "query($a: String) { search(query: \"县\", after: $a) { totalCount } }"
-    response = await http.post("/graphql", json={"query": query, "variables": {"a": _b64(b"[" * 5_000 + b"]" * 5_000)}})
+    query = 'query($a: String) { search(query: "县", after: $a) { totalCount } }'
+    response = await http.post(
+        "/graphql", json={"query": query, "variables": {"a": _b64(b"[" * 5_000 + b"]" * 5_000)}}
+    )
     assert response.status_code == 200
     error = response.json()["errors"][0]
     coded(error, "INVALID_INPUT")
@@ -27,15 +29,26 @@ async def test_a_deeply_nested_search_cursor_is_invalid_input(http: httpx.AsyncC
 
 async def test_a_deeply_nested_story_cursor_is_invalid_input(http: httpx.AsyncClient) -> None:
     query = "query($a: String) { stories(after: $a) { edges { cursor } } }"
-    response = await http.post("/graphql", json={"query": query, "variables": {"a": _b64(DEEP[:20_000] + DEEP[-20_000:])}})
+    response = await http.post(
+        "/graphql", json={"query": query, "variables": {"a": _b64(DEEP[:20_000] + DEEP[-20_000:])}}
+    )
     coded(response.json()["errors"][0], "INVALID_INPUT")
 
 
-async def test_a_token_with_a_deeply_nested_header_is_unauthenticated_not_a_500(http: httpx.AsyncClient) -> None:
+async def test_a_token_with_a_deeply_nested_header_is_unauthenticated_not_a_500(
+    http: httpx.AsyncClient,
+) -> None:
     forged = _b64(b"[" * 3_000 + b"]" * 3_000) + ".e30.c2ln"
-    response = await http.post("/graphql", json={"query": "{ columns { id } }"}, headers={"authorization": f"Bearer {forged}"})
+    response = await http.post(
+        "/graphql",
+        json={"query": "{ columns { id } }"},
+        headers={"authorization": f"Bearer {forged}"},
+    )
     assert response.status_code == 401, response.text[:300]
-    assert response.json()["errors"][0]["extensions"]["code"] in ("TOKEN_INVALID", "UNAUTHENTICATED")
+    assert response.json()["errors"][0]["extensions"]["code"] in (
+        "TOKEN_INVALID",
+        "UNAUTHENTICATED",
+    )
 
 
 async def test_a_search_filter_with_a_huge_list_is_refused_quickly(http: httpx.AsyncClient) -> None:
@@ -44,12 +57,14 @@ async def test_a_search_filter_with_a_huge_list_is_refused_quickly(http: httpx.A
     from hub.graphql.search import MAX_FILTER_VALUES
 
     tags = [f"t{i}" for i in range(30_000)]
-    query = "query($t: [String!]) { search(query: \"县\", filter: {tags: $t}) { totalCount } }"
+    query = 'query($t: [String!]) { search(query: "县", filter: {tags: $t}) { totalCount } }'
     started = time.perf_counter()
     response = await http.post("/graphql", json={"query": query, "variables": {"t": tags}})
     ext = coded(response.json()["errors"][0], "INVALID_INPUT")
     assert (ext["details"]["count"], ext["details"]["limit"]) == (30_000, MAX_FILTER_VALUES)
     assert "filter.tags" in ext["message_en"]
     assert time.perf_counter() - started < BOUND
-    few = await http.post("/graphql", json={"query": query, "variables": {"t": tags[:MAX_FILTER_VALUES]}})
+    few = await http.post(
+        "/graphql", json={"query": query, "variables": {"t": tags[:MAX_FILTER_VALUES]}}
+    )
     assert "errors" not in few.json(), few.text[:300]

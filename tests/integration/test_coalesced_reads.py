@@ -27,12 +27,16 @@ async def _published(tenant: str, n: int) -> list[str]:
     ids = []
     for i in range(n):
         doc = await repo.create({"title": f"合并读取{i}", "body_text": "正文"})
-        await PublishedStoryDoc(**{**doc.model_dump(), "status": "published", "title": f"已发布{i}"}).insert()
+        await PublishedStoryDoc(
+            **{**doc.model_dump(), "status": "published", "title": f"已发布{i}"}
+        ).insert()
         ids.append(doc.id)
     return ids
 
 
-async def test_concurrent_reads_by_id_each_get_their_story_from_a_few_finds(command_counter: CommandCounter) -> None:
+async def test_concurrent_reads_by_id_each_get_their_story_from_a_few_finds(
+    command_counter: CommandCounter,
+) -> None:
     tenant = "coalesce-" + new_id()
     ids = await _published(tenant, 30)
     public = StoryRepository(Scope(tenant, public_only=True))
@@ -46,7 +50,9 @@ async def test_concurrent_reads_by_id_each_get_their_story_from_a_few_finds(comm
 async def test_a_batch_never_crosses_tenants_nor_shows_the_public_an_unpublished_story() -> None:
     mine, theirs = "coalesce-" + new_id(), "coalesce-" + new_id()
     my_ids, their_ids = await _published(mine, 3), await _published(theirs, 3)
-    draft = await StoryRepository(Scope(mine, actor="editor", public_only=False)).create({"title": "草稿", "body_text": "正文"})
+    draft = await StoryRepository(Scope(mine, actor="editor", public_only=False)).create(
+        {"title": "草稿", "body_text": "正文"}
+    )
     me_public = StoryRepository(Scope(mine, public_only=True))
     them_public = StoryRepository(Scope(theirs, public_only=True))
     me_newsroom = StoryRepository(Scope(mine, actor="editor", public_only=False))
@@ -59,7 +65,9 @@ async def test_a_batch_never_crosses_tenants_nor_shows_the_public_an_unpublished
     got = [d.id if d else None for d in await asyncio.gather(*reads)]
     assert got == [*my_ids, *[None] * 4, *[None] * 3, *their_ids, draft.id, None]
     newsroom_doc = await me_newsroom.get(my_ids[0])
-    assert type(newsroom_doc) is StoryDoc and newsroom_doc.title.startswith("合并读取")  # the head, not the read model
+    assert type(newsroom_doc) is StoryDoc and newsroom_doc.title.startswith(
+        "合并读取"
+    )  # the head, not the read model
 
 
 async def test_a_write_committed_before_a_read_is_seen_while_other_reads_are_at_the_store() -> None:
@@ -80,10 +88,19 @@ async def test_a_write_committed_before_a_read_is_seen_while_other_reads_are_at_
         await coll.insert_one({**head, "status": "published"})
 
 
-async def test_loader_reads_of_concurrent_requests_share_finds_within_the_tenant(command_counter: CommandCounter) -> None:
+async def test_loader_reads_of_concurrent_requests_share_finds_within_the_tenant(
+    command_counter: CommandCounter,
+) -> None:
     tenant, other = "coalesce-" + new_id(), "coalesce-" + new_id()
-    assets = [await AssetRepository(Scope(tenant, actor="e")).add(AssetDoc(tenant=tenant, uri=f"asset:{i}")) for i in range(12)]
-    foreign = await AssetRepository(Scope(other, actor="e")).add(AssetDoc(tenant=other, uri="asset:theirs"))
+    assets = [
+        await AssetRepository(Scope(tenant, actor="e")).add(
+            AssetDoc(tenant=tenant, uri=f"asset:{i}")
+        )
+        for i in range(12)
+    ]
+    foreign = await AssetRepository(Scope(other, actor="e")).add(
+        AssetDoc(tenant=other, uri="asset:theirs")
+    )
     repo = AssetRepository(Scope(tenant, public_only=True))
     command_counter.clear()
     got = await asyncio.gather(*(repo.get_many([a.id, foreign.id]) for a in assets))

@@ -36,7 +36,9 @@ async def test_pages_through_a_large_tie_group_while_stories_arrive() -> None:
         if not page.has_next:
             break
         after = page.cursors[-1]
-        await repo.create({"title": "翻页期间新来的稿件", "body_text": "正文"})  # newer: before the cursor
+        await repo.create(
+            {"title": "翻页期间新来的稿件", "body_text": "正文"}
+        )  # newer: before the cursor
 
     ours = [i for i in seen if i in ids]
     assert len(ours) == len(set(ours)) == 14  # none missed, none repeated
@@ -53,24 +55,48 @@ async def test_a_time_window_still_bounds_pages_after_a_cursor() -> None:
     window = StoryFilter(since=2_000, until=5_000)  # 2000, 3000, 4000
     first = await repo.page(window, first=2, after=None)
     rest = await repo.page(window, first=2, after=first.cursors[-1])
-    assert [d.id for d in first.items + rest.items] == [ids[3], ids[2], ids[1]] and not rest.has_next
+    assert [d.id for d in first.items + rest.items] == [
+        ids[3],
+        ids[2],
+        ids[1],
+    ] and not rest.has_next
 
 
-async def test_a_correspondent_pages_published_and_own_stories_without_an_or_filter(command_counter: CommandCounter) -> None:
+async def test_a_correspondent_pages_published_and_own_stories_without_an_or_filter(
+    command_counter: CommandCounter,
+) -> None:
     tenant = "keyset-" + new_id()
     system = StoryRepository(Scope(tenant, actor="editor", public_only=False))
-    mine = Scope(tenant, actor="u-corr", public_only=False, kind=PrincipalKind.USER, user_id="u-corr",
-                 grants=(Grant(Role.CORRESPONDENT),))  # fmt: skip
+    mine = Scope(
+        tenant,
+        actor="u-corr",
+        public_only=False,
+        kind=PrincipalKind.USER,
+        user_id="u-corr",
+        grants=(Grant(Role.CORRESPONDENT),),
+    )
     own = StoryRepository(mine)
     coll = StoryDoc.get_pymongo_collection()
-    published = [(await system.create({"title": f"已发{i}", "body_text": "正文"})).id for i in range(5)]
+    published = [
+        (await system.create({"title": f"已发{i}", "body_text": "正文"})).id for i in range(5)
+    ]
     await coll.update_many({"_id": {"$in": published}}, {"$set": {"status": "published"}})
-    others_drafts = [(await system.create({"title": f"他人草稿{i}", "body_text": "正文"})).id for i in range(3)]
-    my_drafts = [(await own.create({"title": f"我的草稿{i}", "body_text": "正文"})).id for i in range(4)]
-    for n, story_id in enumerate([*published, *others_drafts, *my_drafts]):  # interleaved times, one tie
-        await coll.update_one({"_id": story_id}, {"$set": {"updated_at": 1_000 + (n * 7) % 12 + (n == 3)}})
+    others_drafts = [
+        (await system.create({"title": f"他人草稿{i}", "body_text": "正文"})).id for i in range(3)
+    ]
+    my_drafts = [
+        (await own.create({"title": f"我的草稿{i}", "body_text": "正文"})).id for i in range(4)
+    ]
+    for n, story_id in enumerate(
+        [*published, *others_drafts, *my_drafts]
+    ):  # interleaved times, one tie
+        await coll.update_one(
+            {"_id": story_id}, {"$set": {"updated_at": 1_000 + (n * 7) % 12 + (n == 3)}}
+        )
     docs = await coll.find({"_id": {"$in": [*published, *my_drafts]}}).to_list()
-    expected = [d["_id"] for d in sorted(docs, key=lambda d: (d["updated_at"], d["_id"]), reverse=True)]
+    expected = [
+        d["_id"] for d in sorted(docs, key=lambda d: (d["updated_at"], d["_id"]), reverse=True)
+    ]
 
     command_counter.clear()
     seen: list[str] = []
@@ -83,12 +109,17 @@ async def test_a_correspondent_pages_published_and_own_stories_without_an_or_fil
         after = page.cursors[-1]
     assert seen == expected and not set(seen) & set(others_drafts)
     # every read index-served: no `$or` reaches the store (it reads the whole tenant)
-    story_filters = [f for (c, coll_name), f in zip(command_counter.targets, command_counter.filters, strict=True)
-                     if c == "find" and coll_name == "stories"]  # fmt: skip
+    story_filters = [
+        f
+        for (c, coll_name), f in zip(command_counter.targets, command_counter.filters, strict=True)
+        if c == "find" and coll_name == "stories"
+    ]
     assert story_filters and not any("$or" in str(f) for f in story_filters)
     # by id, one or many: the same rule, also without an `$or`
     command_counter.clear()
-    assert sorted(await own.get_many([*published, *others_drafts, *my_drafts])) == sorted([*published, *my_drafts])
+    assert sorted(await own.get_many([*published, *others_drafts, *my_drafts])) == sorted(
+        [*published, *my_drafts]
+    )
     assert await own.get(others_drafts[0]) is None and await own.get(my_drafts[0]) is not None
     assert not any("$or" in str(f) for f in command_counter.filters)
     # a status filter keeps to its branch: only my drafts

@@ -31,7 +31,10 @@ def bump_in_another_process(settings: Settings, tenant: str) -> int:
     """Publish-side bump of `tenant`'s generation by a separate Python process (its own client)."""
     done = subprocess.run(
         [sys.executable, "-c", BUMP, str(settings.mongodb_uri), settings.mongodb_db, tenant],
-        capture_output=True, text=True, check=True, timeout=120,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
     )
     return int(done.stdout.strip().splitlines()[-1])
 
@@ -53,7 +56,9 @@ async def test_another_process_write_invalidates_cached_responses_at_the_next_po
     assert cache.get(key) is None
 
 
-async def test_the_poller_picks_up_another_process_write_by_itself(hub_url: str, hub_settings: Settings) -> None:
+async def test_the_poller_picks_up_another_process_write_by_itself(
+    hub_url: str, hub_settings: Settings
+) -> None:
     tenant = "t-" + new_id()
     generations = Generations()
     await generations.refresh(tenant)

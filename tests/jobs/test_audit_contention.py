@@ -25,7 +25,10 @@ pytestmark = pytest.mark.usefixtures("hub_url")  # Beanie is initialised by the 
 async def test_a_burst_of_300_appends_to_one_tenant_all_land_in_one_intact_chain() -> None:
     tenant = await make_tenant()
     entries = await asyncio.gather(
-        *(audit_log.append(tenant, f"writer-{i}", "story.update", "story", f"s{i}", {"n": i}) for i in range(300))
+        *(
+            audit_log.append(tenant, f"writer-{i}", "story.update", "story", f"s{i}", {"n": i})
+            for i in range(300)
+        )
     )
     assert sorted(e["details"]["n"] for e in entries) == list(range(300))
     checked, problems = await audit_log.verify(tenant)
@@ -36,7 +39,9 @@ async def test_appends_racing_another_process_back_off_and_all_land_in_one_chain
     """`_append_turn` without the lock is what another process does."""
     tenant = await make_tenant()
     here = [audit_log.append(tenant, "here", "a", "story", str(i)) for i in range(30)]
-    there = [audit_log._append_turn(tenant, "there", "a", "story", str(i), None, None) for i in range(30)]
+    there = [
+        audit_log._append_turn(tenant, "there", "a", "story", str(i), None, None) for i in range(30)
+    ]
     done = await asyncio.gather(*here, *there)
     assert len({e["seq"] for e in done}) == 60
     checked, problems = await audit_log.verify(tenant)
@@ -70,7 +75,12 @@ async def test_a_burst_of_appends_to_one_tenant_is_written_in_a_few_inserts_not_
     tenant = await make_tenant()
     counting = Counting(audit_log._coll())
     monkeypatch.setattr(audit_log, "_coll", lambda: counting)
-    entries = await asyncio.gather(*(audit_log.append(tenant, f"w{i}", "story.update", "story", f"s{i}", key=f"k{i}") for i in range(64)))
+    entries = await asyncio.gather(
+        *(
+            audit_log.append(tenant, f"w{i}", "story.update", "story", f"s{i}", key=f"k{i}")
+            for i in range(64)
+        )
+    )
     monkeypatch.undo()
     assert counting.inserts <= 3  # the first caller's turn, then everyone who queued meanwhile
     assert sorted(e["key"] for e in entries) == sorted(f"k{i}" for i in range(64))
@@ -86,11 +96,17 @@ async def test_a_turn_the_store_refuses_fails_every_append_in_it_and_the_next_tu
     await audit_log.append(tenant, "a", "first", "story")
     counting = Counting(audit_log._coll(), refuse_many=True)
     monkeypatch.setattr(audit_log, "_coll", lambda: counting)
-    outcomes = await asyncio.gather(*(audit_log.append(tenant, "a", "x", "story", str(i)) for i in range(10)),
-                                    return_exceptions=True)  # fmt: skip
+    outcomes = await asyncio.gather(
+        *(audit_log.append(tenant, "a", "x", "story", str(i)) for i in range(10)),
+        return_exceptions=True,
+    )
     monkeypatch.undo()
-    assert outcomes[0] is not None and not isinstance(outcomes[0], BaseException)  # a turn of its own (one entry)
-    assert all(isinstance(o, (StoreRefused, AppendGaveUp)) for o in outcomes[1:])  # nobody left waiting
+    assert outcomes[0] is not None and not isinstance(
+        outcomes[0], BaseException
+    )  # a turn of its own (one entry)
+    assert all(
+        isinstance(o, (StoreRefused, AppendGaveUp)) for o in outcomes[1:]
+    )  # nobody left waiting
     entry = await audit_log.append(tenant, "a", "after", "story")
     assert entry["seq"] == 4  # the tenant's creation, "first", the lone turn, this one
     checked, problems = await audit_log.verify(tenant)
@@ -104,7 +120,9 @@ def test_backoff_is_full_jitter_below_an_exponential_step_with_a_cap() -> None:
     assert audit_log.backoff(40, rand=lambda: 1.0) == audit_log.BACKOFF_CAP_SECONDS
 
 
-async def test_an_append_that_keeps_losing_gives_up_when_its_budget_is_spent(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_an_append_that_keeps_losing_gives_up_when_its_budget_is_spent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     tenant = await make_tenant()
     real = audit_log._coll()
 
@@ -144,7 +162,9 @@ async def test_story_writes_whose_append_fails_succeed_and_recovery_appends_thei
     tenant = await make_tenant()
     stories = StoryRepository(Scope(tenant=tenant, actor="editor-1", public_only=False))
     monkeypatch.setattr(audit_log, "append", refuse)
-    doc = await stories.create({"title": "县城秋收", "body_text": "稻谷丰收。"})  # no error: it is stored
+    doc = await stories.create(
+        {"title": "县城秋收", "body_text": "稻谷丰收。"}
+    )  # no error: it is stored
     doc = await stories.update(doc.id, doc.version, {"title": "县城秋收(更新)"})
     monkeypatch.undo()
     assert doc.version == 2
@@ -152,7 +172,10 @@ async def test_story_writes_whose_append_fails_succeed_and_recovery_appends_thei
 
     await run_recovery(doc.id)
     entries = await story_entries(tenant, doc.id)
-    assert [(e.action, e.details["recovered"]) for e in entries] == [("story.create", True), ("story.update", True)]
+    assert [(e.action, e.details["recovered"]) for e in entries] == [
+        ("story.create", True),
+        ("story.update", True),
+    ]
     checked, problems = await audit_log.verify(tenant)
     assert checked == 3 and problems == []
 
@@ -162,7 +185,10 @@ async def test_a_change_without_a_carrier_whose_append_fails_leaves_its_entry_fo
 ) -> None:
     tenant = await make_tenant()
     monkeypatch.setattr(deferred, "append", refuse)
-    assert await deferred.record(tenant, "admin-1", "user.enable", "user", "u-1", {"why": "回来了"}) is None
+    assert (
+        await deferred.record(tenant, "admin-1", "user.enable", "user", "u-1", {"why": "回来了"})
+        is None
+    )
     monkeypatch.undo()
     waiting = await AuditDeferredDoc.find({"tenant": tenant}).to_list()
     assert len(waiting) == 1 and waiting[0].has_audit_pending

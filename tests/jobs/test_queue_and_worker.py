@@ -72,7 +72,10 @@ async def test_relaying_the_same_events_twice_creates_no_duplicate_jobs() -> Non
     assert stale is not None and stale.outbox
     assert await relay.relay_story(stale, [c]) == 1
     assert await relay.relay_story(stale, [c]) == 0
-    assert await JobDoc.find({"consumer": c.name}).to_list() and len(await JobDoc.find({"consumer": c.name}).to_list()) == 1
+    assert (
+        await JobDoc.find({"consumer": c.name}).to_list()
+        and len(await JobDoc.find({"consumer": c.name}).to_list()) == 1
+    )
 
 
 async def test_a_transient_failure_is_retried_after_backoff_and_retry_after() -> None:
@@ -183,12 +186,16 @@ async def test_concurrent_workers_run_each_job_exactly_once() -> None:
 async def test_a_future_job_waits_for_its_due_time() -> None:
     c = consumer(Recorder())
     tenant = "jobs-" + new_id()
-    assert await queue.enqueue(tenant, c.name, "story.scheduled", "k1", {"x": 1}, ready_at=now_ms() + 60_000)
+    assert await queue.enqueue(
+        tenant, c.name, "story.scheduled", "k1", {"x": 1}, ready_at=now_ms() + 60_000
+    )
     assert await queue.claim(c.name, "w", 1000) is None
     assert not await queue.enqueue(tenant, c.name, "story.scheduled", "k1", {"x": 2})
 
 
-async def test_a_worker_makes_the_jobs_of_consumers_another_process_runs_and_leaves_them_to_it() -> None:
+async def test_a_worker_makes_the_jobs_of_consumers_another_process_runs_and_leaves_them_to_it() -> (
+    None
+):
     stories = repo()
     doc = await stories.create({"title": "旁路", "body_text": "x"})
     mine, elsewhere = Recorder(), Recorder()
@@ -196,7 +203,9 @@ async def test_a_worker_makes_the_jobs_of_consumers_another_process_runs_and_lea
     await Worker([here], relay_also=[there]).run_once()
     assert [p["event"] for p in mine.seen if p["story_id"] == doc.id] == ["story.created"]
     left = await JobDoc.find({"consumer": there.name, "payload.story_id": doc.id}).to_list()
-    assert [(j.state, j.payload["event"]) for j in left] == [(JobState.PENDING, "story.created")] and not elsewhere.seen
+    assert [(j.state, j.payload["event"]) for j in left] == [
+        (JobState.PENDING, "story.created")
+    ] and not elsewhere.seen
     await Worker([there]).run_once()  # the other process
     assert [p["event"] for p in elsewhere.seen if p["story_id"] == doc.id] == ["story.created"]
 
@@ -208,13 +217,22 @@ def test_a_worker_process_without_the_search_index_still_relays_story_events_to_
     state = WorkerState(settings=None, database=None, distribution=None)  # type: ignore[arg-type]
     assert "search.index" not in [c.name for c in builtin_consumers(state)]
     assert [c.name for c in consumers_elsewhere(state)] == ["search.index"]
-    assert consumers_elsewhere(WorkerState(settings=None, database=None, distribution=None, search=object())) == []  # type: ignore[arg-type]
+    assert (
+        consumers_elsewhere(
+            WorkerState(settings=None, database=None, distribution=None, search=object())
+        )
+        == []
+    )  # type: ignore[arg-type]
 
 
 async def test_a_store_outage_in_a_handler_never_uses_up_the_jobs_retries() -> None:
     from pymongo.errors import AutoReconnect, ServerSelectionTimeoutError
 
-    outages = [AutoReconnect("connection closed"), ServerSelectionTimeoutError("no server"), AutoReconnect("x")]
+    outages = [
+        AutoReconnect("connection closed"),
+        ServerSelectionTimeoutError("no server"),
+        AutoReconnect("x"),
+    ]
     done = []
 
     async def handler(job: JobDoc) -> None:
@@ -232,7 +250,9 @@ async def test_a_store_outage_in_a_handler_never_uses_up_the_jobs_retries() -> N
         job = (await JobDoc.find({"consumer": c.name}).to_list())[0]
         assert job.state == JobState.PENDING and job.open and job.attempts == 0
         assert job.last_error is None  # an outage is not the job's failure
-        await JobDoc.get_pymongo_collection().update_one({"_id": job.id}, {"$set": {"ready_at": now_ms()}})
+        await JobDoc.get_pymongo_collection().update_one(
+            {"_id": job.id}, {"$set": {"ready_at": now_ms()}}
+        )
     await worker.run_once()
     job = (await JobDoc.find({"consumer": c.name}).to_list())[0]
     assert job.state == JobState.DONE and done == [job.id]
@@ -257,7 +277,9 @@ async def test_a_full_disk_in_a_handler_gives_the_job_back_too() -> None:
     assert job.state == JobState.PENDING and job.attempts == 0  # not dead after its only attempt
 
 
-async def test_a_consumer_with_concurrency_has_that_many_jobs_running_at_once_and_all_complete() -> None:
+async def test_a_consumer_with_concurrency_has_that_many_jobs_running_at_once_and_all_complete() -> (
+    None
+):
     tenant = "jobs-" + new_id()
     active, peak, done = [0], [0], []
     full = asyncio.Event()
@@ -314,4 +336,3 @@ async def test_an_idle_worker_is_woken_by_a_story_event_or_a_job_made_in_its_pro
     finally:
         stop.set()
         await running
-

@@ -14,7 +14,11 @@ from hub.media.s3 import MIN_PART, S3BlobStore
 AUTH = {"authorization": "Bearer test-dev-token"}
 
 
-def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (640, 480), color: tuple[int, int, int] = (200, 30, 30)) -> bytes:
+def image_bytes(
+    fmt: str = "PNG",
+    size: tuple[int, int] = (640, 480),
+    color: tuple[int, int, int] = (200, 30, 30),
+) -> bytes:
     """An image whose left half is red and right half blue (crops can be told apart)."""
     img = Image.new("RGB", size, color)
     img.paste((20, 40, 220), (size[0] // 2, 0, size[0], size[1]))
@@ -23,7 +27,9 @@ def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (640, 480), color: tup
     return out.getvalue()
 
 
-def tiny_video(path: Path, width: int = 64, height: int = 48, frames: int = 24, fps: int = 12) -> Path:
+def tiny_video(
+    path: Path, width: int = 64, height: int = 48, frames: int = 24, fps: int = 12
+) -> Path:
     """A 2-second MPEG-4 video encoded here with PyAV."""
     with av.open(str(path), "w", format="mp4") as container:
         stream = container.add_stream("mpeg4", rate=fps)

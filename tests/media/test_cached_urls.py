@@ -26,7 +26,9 @@ def cached_count(metrics: str) -> float:
     return float(found.group(1)) if found else 0.0
 
 
-async def test_cached_page_gets_a_fresh_media_url_before_the_old_one_expires(store_uri: str, tmp_path: Path) -> None:
+async def test_cached_page_gets_a_fresh_media_url_before_the_old_one_expires(
+    store_uri: str, tmp_path: Path
+) -> None:
     settings = {
         "media_url_ttl_seconds": str(TTL),
         "media_url_bucket_seconds": str(BUCKET),
@@ -34,17 +36,29 @@ async def test_cached_page_gets_a_fresh_media_url_before_the_old_one_expires(sto
     }
     with hub_process(store_uri, tmp_path, **settings) as hub:
         async with httpx.AsyncClient(base_url=hub.url, timeout=30) as http:
-            asset = (await http.post("/media/uploads", content=image_bytes(), params={"filename": "c.png"}, headers=AUTH)).json()
+            asset = (
+                await http.post(
+                    "/media/uploads",
+                    content=image_bytes(),
+                    params={"filename": "c.png"},
+                    headers=AUTH,
+                )
+            ).json()
             created = await http.post(
                 "/graphql",
-                json={"query": "mutation($i: CreateStoryInput!) { createStory(input: $i) { id } }",
-                      "variables": {"i": {"title": "封面稿件", "coverAssetId": asset["id"]}}},
+                json={
+                    "query": "mutation($i: CreateStoryInput!) { createStory(input: $i) { id } }",
+                    "variables": {"i": {"title": "封面稿件", "coverAssetId": asset["id"]}},
+                },
                 headers=AUTH,
             )
             story = created.json()["data"]["createStory"]["id"]
             approved = await http.post(
                 "/graphql",
-                json={"query": "mutation($id: ID!) { approveStory(id: $id, expectedVersion: 1) { id } }", "variables": {"id": story}},
+                json={
+                    "query": "mutation($id: ID!) { approveStory(id: $id, expectedVersion: 1) { id } }",
+                    "variables": {"id": story},
+                },
                 headers=AUTH,
             )
             assert "errors" not in approved.json(), approved.text
@@ -71,5 +85,7 @@ async def test_cached_page_gets_a_fresh_media_url_before_the_old_one_expires(sto
             cached = cached_count((await http.get("/metrics")).text) - cached_before
 
     assert cached >= 20  # most answers came from the cache ...
-    assert len(seen) >= 3  # ... and yet the page's URL was renewed as it aged (nothing was published)
+    assert (
+        len(seen) >= 3
+    )  # ... and yet the page's URL was renewed as it aged (nothing was published)
     assert len(set(seen)) == len(seen)

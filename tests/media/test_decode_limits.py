@@ -33,8 +33,11 @@ BUDGET = Settings().media_max_image_pixels
 def claimed_png(width: int, height: int) -> bytes:
     """A PNG whose header claims width x height over a few bytes of data: decoding it would
     take width x height x 3 bytes (a crafted decompression bomb)."""
+
     def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     idat = zlib.compress(b"\0" * (width * 3 + 1) * 4)  # four rows; the rest are missing
@@ -74,15 +77,21 @@ def test_an_81_megapixel_png_is_refused_at_rendition_time_too() -> None:
     assert_too_large(refused.value)
 
 
-def test_pillows_own_bomb_refusal_comes_out_as_image_too_large(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1_000_000)  # refuses above 2 MP, before our check
+def test_pillows_own_bomb_refusal_comes_out_as_image_too_large(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(
+        Image, "MAX_IMAGE_PIXELS", 1_000_000
+    )  # refuses above 2 MP, before our check
     with pytest.raises(HubError) as refused:
         render(claimed_png(2000, 2000), PRESETS["thumb"], (0.5, 0.5), 10_000_000)
     assert refused.value.code == "IMAGE_TOO_LARGE" and "4.0 百万像素" in refused.value.message_zh
 
 
 @pytest.mark.parametrize("fmt", ["GIF", "PNG", "WEBP"])
-def test_animations_with_too_many_frames_are_refused_in_chinese_and_english(fmt: str, tmp_path: Path) -> None:
+def test_animations_with_too_many_frames_are_refused_in_chinese_and_english(
+    fmt: str, tmp_path: Path
+) -> None:
     path = tmp_path / f"many.{fmt.lower()}"
     path.write_bytes(animation(fmt, 7))
     with pytest.raises(HubError) as refused:
@@ -101,20 +110,28 @@ def test_a_video_whose_frame_is_over_the_budget_is_refused(tmp_path: Path) -> No
     assert probe_av(video, max_pixels=64 * 48).width == 64
 
 
-def test_a_jpeg_is_decoded_only_as_large_as_the_rendition_needs(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_jpeg_is_decoded_only_as_large_as_the_rendition_needs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     assert decode_scale(4000, 3000, PRESETS["thumb"], (0.5, 0.5)) == pytest.approx(320 / 4000)
-    assert decode_scale(4000, 3000, Spec(900, 383, "crop"), (0.5, 0.5)) == pytest.approx(900 / 4000, rel=1e-3)
+    assert decode_scale(4000, 3000, Spec(900, 383, "crop"), (0.5, 0.5)) == pytest.approx(
+        900 / 4000, rel=1e-3
+    )
     assert decode_scale(300, 200, PRESETS["large"], (0.5, 0.5)) == 1.0  # never enlarged
     decoded: list[tuple[int, int]] = []
     real_draft = JpegImagePlugin.JpegImageFile.draft
 
-    def spy(self: JpegImagePlugin.JpegImageFile, mode: str | None, size: tuple[int, int] | None) -> object:
+    def spy(
+        self: JpegImagePlugin.JpegImageFile, mode: str | None, size: tuple[int, int] | None
+    ) -> object:
         result = real_draft(self, mode, size)
         decoded.append(self.size)
         return result
 
     monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "draft", spy)
-    out = Image.open(io.BytesIO(render(image_bytes("JPEG", (4000, 3000)), PRESETS["thumb"], (0.5, 0.5), BUDGET)))
+    out = Image.open(
+        io.BytesIO(render(image_bytes("JPEG", (4000, 3000)), PRESETS["thumb"], (0.5, 0.5), BUDGET))
+    )
     assert out.size == (320, 240)
     assert decoded == [(500, 375)]  # an eighth of the pixels' side, not 12 MP
 
@@ -141,8 +158,14 @@ async def test_the_gate_lets_only_its_places_decode_at_once() -> None:
 async def test_six_renditions_requested_at_once_decode_at_most_two_at_a_time(
     http: httpx.AsyncClient, editor: GraphQLClient, hub_settings: Settings
 ) -> None:
-    asset = (await http.post("/media/uploads", content=image_bytes("PNG", (1200, 900)), params={"filename": "a.png"},
-                             headers=AUTH)).json()  # fmt: skip
+    asset = (
+        await http.post(
+            "/media/uploads",
+            content=image_bytes("PNG", (1200, 900)),
+            params={"filename": "a.png"},
+            headers=AUTH,
+        )
+    ).json()
     gate = media_service(hub_settings).gate
     running, most, total = 0, 0, 0
 
@@ -154,16 +177,24 @@ async def test_six_renditions_requested_at_once_decode_at_most_two_at_a_time(
     gate.on_decode = hook
     try:
         specs = [f"w={100 + n},fmt=webp" for n in range(6)]
-        urls = await asyncio.gather(*[editor(RENDITION, {"id": asset["id"], "spec": s}) for s in specs])
+        urls = await asyncio.gather(
+            *[editor(RENDITION, {"id": asset["id"], "spec": s}) for s in specs]
+        )
     finally:
         gate.on_decode = None
     assert all(u["renditionUrl"] for u in urls)
     assert total == 6 and most <= hub_settings.media_max_concurrent_decodes == 2
 
 
-async def test_uploading_an_81_megapixel_png_is_refused_with_image_too_large(http: httpx.AsyncClient) -> None:
-    response = await http.post("/media/uploads", content=claimed_png(9000, 9000), params={"filename": "big.png"},
-                               headers=AUTH)  # fmt: skip
+async def test_uploading_an_81_megapixel_png_is_refused_with_image_too_large(
+    http: httpx.AsyncClient,
+) -> None:
+    response = await http.post(
+        "/media/uploads",
+        content=claimed_png(9000, 9000),
+        params={"filename": "big.png"},
+        headers=AUTH,
+    )
     assert response.status_code == 422, response.text
     body = response.json()["errors"][0]["extensions"]
     assert body["code"] == "IMAGE_TOO_LARGE" and "81.0 百万像素" in body["message_zh"]

@@ -22,7 +22,9 @@ def disk_full(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bool]]:
     full = [True]
     real_put = FilesystemBlobStore.put
 
-    async def put(self: FilesystemBlobStore, key: str, chunks: Any, content_type: str | None = None) -> int:
+    async def put(
+        self: FilesystemBlobStore, key: str, chunks: Any, content_type: str | None = None
+    ) -> int:
         if full[0]:
             async for _ in chunks:  # the bytes arrive, the write fails
                 raise OSError(errno.ENOSPC, "No space left on device", key)
@@ -39,14 +41,18 @@ def _error(response: httpx.Response) -> dict[str, Any]:
 async def test_an_upload_onto_a_full_disk_is_storage_full_and_works_once_space_is_freed(
     http: httpx.AsyncClient, disk_full: list[bool]
 ) -> None:
-    response = await http.post("/media/uploads", content=image_bytes(), params={"filename": "满.png"}, headers=AUTH)
+    response = await http.post(
+        "/media/uploads", content=image_bytes(), params={"filename": "满.png"}, headers=AUTH
+    )
     assert response.status_code == 507, response.text
     ext = _error(response)
     assert ext["code"] == "STORAGE_FULL"
     assert (ext["message_zh"], ext["message_en"]) == (Codes.STORAGE_FULL.zh, Codes.STORAGE_FULL.en)
     assert response.headers["connection"] == "close"  # a refused upload is not read on
     disk_full[0] = False
-    again = await http.post("/media/uploads", content=image_bytes(), params={"filename": "满.png"}, headers=AUTH)
+    again = await http.post(
+        "/media/uploads", content=image_bytes(), params={"filename": "满.png"}, headers=AUTH
+    )
     assert again.status_code == 201, again.text
 
 
@@ -54,7 +60,9 @@ async def test_a_resumable_part_onto_a_full_disk_is_storage_full_and_can_be_sent
     http: httpx.AsyncClient, disk_full: list[bool]
 ) -> None:
     data = image_bytes()
-    created = await http.post("/media/uploads/resumable", json={"size": len(data), "filename": "p.png"}, headers=AUTH)
+    created = await http.post(
+        "/media/uploads/resumable", json={"size": len(data), "filename": "p.png"}, headers=AUTH
+    )
     assert created.status_code == 201, created.text
     parts = f"/media/uploads/{created.json()['id']}/parts"
     refused = await http.put(parts, params={"offset": 0}, content=data, headers=AUTH)

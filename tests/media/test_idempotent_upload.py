@@ -16,8 +16,12 @@ from tests.media.helpers import AUTH, image_bytes
 
 
 async def upload(http: httpx.AsyncClient, data: bytes, key: str, name: str) -> httpx.Response:
-    return await http.post("/media/uploads", content=data, params={"filename": name, "alt": "同一张图"},
-                           headers={**AUTH, "idempotency-key": key})  # fmt: skip
+    return await http.post(
+        "/media/uploads",
+        content=data,
+        params={"filename": name, "alt": "同一张图"},
+        headers={**AUTH, "idempotency-key": key},
+    )
 
 
 async def test_an_upload_sent_four_times_at_once_with_one_key_makes_one_asset_and_one_copy(
@@ -43,5 +47,8 @@ async def test_an_upload_sent_four_times_at_once_with_one_key_makes_one_asset_an
     again = await upload(http, data, key, name)  # later: the same asset
     assert again.status_code == 201 and again.json()["id"] == asset.id
     other = await upload(http, image_bytes("PNG", (32, 32)), key, name)
-    assert other.status_code == 422 and other.json()["errors"][0]["extensions"]["code"] == "IDEMPOTENCY_KEY_REUSED"
+    assert (
+        other.status_code == 422
+        and other.json()["errors"][0]["extensions"]["code"] == "IDEMPOTENCY_KEY_REUSED"
+    )
     assert len(await AssetDoc.find({"filename": name}).to_list()) == 1

@@ -23,7 +23,9 @@ ASSET = """query($id: ID!) { asset(id: $id) { id kind mime size checksum width h
   alt credit copyright focalX focalY usedBy url } }"""
 
 
-async def upload(http: httpx.AsyncClient, data: bytes, filename: str | None = None, **params: str) -> httpx.Response:
+async def upload(
+    http: httpx.AsyncClient, data: bytes, filename: str | None = None, **params: str
+) -> httpx.Response:
     if filename:
         params["filename"] = filename
     return await http.post("/media/uploads", content=data, params=params, headers=AUTH)
@@ -33,12 +35,19 @@ def code_of(response: httpx.Response) -> str:
     return response.json()["errors"][0]["extensions"]["code"]
 
 
-async def test_image_upload_rendition_and_download_round_trip(http: httpx.AsyncClient, editor: GraphQLClient) -> None:
+async def test_image_upload_rendition_and_download_round_trip(
+    http: httpx.AsyncClient, editor: GraphQLClient
+) -> None:
     original = image_bytes("PNG", (640, 480))
     response = await upload(http, original, "封面.png", alt="县城夜景", credit="本台记者")
     assert response.status_code == 201, response.text
     asset = response.json()
-    assert (asset["kind"], asset["mime"], asset["width"], asset["height"]) == ("image", "image/png", 640, 480)
+    assert (asset["kind"], asset["mime"], asset["width"], asset["height"]) == (
+        "image",
+        "image/png",
+        640,
+        480,
+    )
     assert asset["checksum"] == hashlib.sha256(original).hexdigest()
     assert asset["size"] == len(original)
 
@@ -48,7 +57,11 @@ async def test_image_upload_rendition_and_download_round_trip(http: httpx.AsyncC
         assert downloaded.content == original
         assert downloaded.headers["content-type"] == "image/png"
 
-        for spec, aspect in (("wechat-cover", 2.35), ("wechat-square", 1.0), ("douyin-vertical", 9 / 16)):
+        for spec, aspect in (
+            ("wechat-cover", 2.35),
+            ("wechat-square", 1.0),
+            ("douyin-vertical", 9 / 16),
+        ):
             url = (await editor(RENDITION, {"id": asset["id"], "spec": spec}))["renditionUrl"]
             got = await anonymous.get(url)
             assert got.status_code == 200, got.text
@@ -57,12 +70,16 @@ async def test_image_upload_rendition_and_download_round_trip(http: httpx.AsyncC
             assert img.format == "JPEG"
             assert abs(img.width / img.height - aspect) < 0.02
 
-        custom = (await editor(RENDITION, {"id": asset["id"], "spec": "w=100,fmt=webp"}))["renditionUrl"]
+        custom = (await editor(RENDITION, {"id": asset["id"], "spec": "w=100,fmt=webp"}))[
+            "renditionUrl"
+        ]
         img = Image.open(io.BytesIO((await anonymous.get(custom)).content))
         assert (img.format, img.size) == ("WEBP", (100, 75))
 
 
-async def test_rendition_is_made_once_and_then_served_from_the_blob_store(http: httpx.AsyncClient, editor: GraphQLClient, hub_settings: Settings) -> None:
+async def test_rendition_is_made_once_and_then_served_from_the_blob_store(
+    http: httpx.AsyncClient, editor: GraphQLClient, hub_settings: Settings
+) -> None:
     asset = (await upload(http, image_bytes("JPEG"), "a.jpg")).json()
     first = (await editor(RENDITION, {"id": asset["id"], "spec": "thumb"}))["renditionUrl"]
     second = (await editor(RENDITION, {"id": asset["id"], "spec": "thumb"}))["renditionUrl"]
@@ -95,7 +112,9 @@ async def test_focal_point_moves_the_crop(http: httpx.AsyncClient, editor: Graph
     ],
     ids=["png-named-jpg", "pdf-named-mp4", "exe-named-jpg", "text-named-png"],
 )
-async def test_file_whose_content_is_not_what_its_name_says_is_refused(http: httpx.AsyncClient, data: bytes, filename: str, code: str) -> None:
+async def test_file_whose_content_is_not_what_its_name_says_is_refused(
+    http: httpx.AsyncClient, data: bytes, filename: str, code: str
+) -> None:
     response = await upload(http, data, filename)
     assert response.status_code == 415
     body = response.json()["errors"][0]["extensions"]
@@ -106,23 +125,34 @@ async def test_file_whose_content_is_not_what_its_name_says_is_refused(http: htt
 
 
 async def test_upload_needs_the_newsroom_token(http: httpx.AsyncClient) -> None:
-    response = await http.post("/media/uploads", content=image_bytes(), params={"filename": "a.png"})
+    response = await http.post(
+        "/media/uploads", content=image_bytes(), params={"filename": "a.png"}
+    )
     assert response.status_code == 401
     assert code_of(response) == "UNAUTHENTICATED"
 
 
-async def test_video_upload_is_probed_for_duration_size_and_codec(http: httpx.AsyncClient, tmp_path: Path, editor: GraphQLClient) -> None:
+async def test_video_upload_is_probed_for_duration_size_and_codec(
+    http: httpx.AsyncClient, tmp_path: Path, editor: GraphQLClient
+) -> None:
     video = tiny_video(tmp_path / "clip.mp4").read_bytes()
     response = await upload(http, video, "clip.mp4")
     assert response.status_code == 201, response.text
     asset = (await editor(ASSET, {"id": response.json()["id"]}))["asset"]
-    assert (asset["kind"], asset["width"], asset["height"], asset["codec"]) == ("video", 64, 48, "mpeg4")
+    assert (asset["kind"], asset["width"], asset["height"], asset["codec"]) == (
+        "video",
+        64,
+        48,
+        "mpeg4",
+    )
     assert asset["durationMs"] == 2000
     errors = await editor.errors(RENDITION, {"id": asset["id"], "spec": "thumb"})
     assert errors[0]["extensions"]["code"] == "RENDITION_UNSUPPORTED"
 
 
-async def test_tampered_or_expired_media_url_is_refused(http: httpx.AsyncClient, hub_settings: Settings) -> None:
+async def test_tampered_or_expired_media_url_is_refused(
+    http: httpx.AsyncClient, hub_settings: Settings
+) -> None:
     asset = (await upload(http, image_bytes(), "a.png")).json()
     url = asset["url"]
     path, _, query = url.partition("?")
@@ -163,9 +193,15 @@ async def test_download_honours_a_byte_range(http: httpx.AsyncClient) -> None:
         assert beyond.status_code == 416
 
 
-async def test_resumable_upload_survives_a_broken_connection(http: httpx.AsyncClient, tmp_path: Path, editor: GraphQLClient) -> None:
+async def test_resumable_upload_survives_a_broken_connection(
+    http: httpx.AsyncClient, tmp_path: Path, editor: GraphQLClient
+) -> None:
     video = tiny_video(tmp_path / "long.mp4", frames=120).read_bytes()
-    created = await http.post("/media/uploads/resumable", json={"size": len(video), "filename": "long.mp4", "alt": "航拍"}, headers=AUTH)
+    created = await http.post(
+        "/media/uploads/resumable",
+        json={"size": len(video), "filename": "long.mp4", "alt": "航拍"},
+        headers=AUTH,
+    )
     assert created.status_code == 201, created.text
     upload_id = created.json()["id"]
     parts = f"/media/uploads/{upload_id}/parts"
@@ -188,7 +224,9 @@ async def test_resumable_upload_survives_a_broken_connection(http: httpx.AsyncCl
         if status["received"] == cut:
             break
     assert status["received"] == cut
-    wrong = await http.put(parts, params={"offset": cut + 100}, content=video[cut + 100 :], headers=AUTH)
+    wrong = await http.put(
+        parts, params={"offset": cut + 100}, content=video[cut + 100 :], headers=AUTH
+    )
     assert wrong.status_code == 409
     assert wrong.json()["errors"][0]["extensions"]["details"]["received"] == cut
     early = await http.post(f"/media/uploads/{upload_id}/complete", headers=AUTH)
@@ -209,8 +247,14 @@ async def test_resumable_upload_survives_a_broken_connection(http: httpx.AsyncCl
 
 async def test_resumable_upload_refuses_a_lying_first_part(http: httpx.AsyncClient) -> None:
     data = image_bytes("PNG")
-    created = (await http.post("/media/uploads/resumable", json={"size": len(data), "filename": "v.mp4"}, headers=AUTH)).json()
-    response = await http.put(f"/media/uploads/{created['id']}/parts", params={"offset": 0}, content=data, headers=AUTH)
+    created = (
+        await http.post(
+            "/media/uploads/resumable", json={"size": len(data), "filename": "v.mp4"}, headers=AUTH
+        )
+    ).json()
+    response = await http.put(
+        f"/media/uploads/{created['id']}/parts", params={"offset": 0}, content=data, headers=AUTH
+    )
     assert response.status_code == 415
     assert code_of(response) == "MEDIA_TYPE_MISMATCH"
     status = (await http.get(f"/media/uploads/{created['id']}", headers=AUTH)).json()
@@ -223,15 +267,21 @@ async def test_direct_upload_needs_the_s3_backend(http: httpx.AsyncClient) -> No
     assert code_of(response) == "DIRECT_UPLOAD_UNAVAILABLE"
 
 
-async def test_resumable_upload_larger_than_the_limit_is_refused_at_creation(http: httpx.AsyncClient, hub_settings: Settings) -> None:
+async def test_resumable_upload_larger_than_the_limit_is_refused_at_creation(
+    http: httpx.AsyncClient, hub_settings: Settings
+) -> None:
     response = await http.post(
-        "/media/uploads/resumable", json={"size": hub_settings.media_max_resumable_bytes + 1}, headers=AUTH
+        "/media/uploads/resumable",
+        json={"size": hub_settings.media_max_resumable_bytes + 1},
+        headers=AUTH,
     )
     assert response.status_code == 413
     assert code_of(response) == "MEDIA_TOO_LARGE"
 
 
-async def test_announced_oversized_upload_is_refused_before_reading(hub_url: str, hub_settings: Settings) -> None:
+async def test_announced_oversized_upload_is_refused_before_reading(
+    hub_url: str, hub_settings: Settings
+) -> None:
     # a raw connection: send only the headers and a few bytes, then read the answer
     limit = hub_settings.media_max_upload_bytes
     reader, writer = await asyncio.open_connection("127.0.0.1", hub_settings.port)
@@ -240,7 +290,8 @@ async def test_announced_oversized_upload_is_refused_before_reading(hub_url: str
             f"POST /media/uploads?filename=big.jpg HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             f"Authorization: {AUTH['authorization']}\r\nContent-Length: {limit + 1}\r\n\r\n"
         ).encode()
-        + b"\xff\xd8\xff" + b"\x00" * 61
+        + b"\xff\xd8\xff"
+        + b"\x00" * 61
     )
     await writer.drain()
     head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 30)
@@ -249,10 +300,14 @@ async def test_announced_oversized_upload_is_refused_before_reading(hub_url: str
 
 
 @pytest.mark.parametrize("filename", ["a.png\x00.php", "evil\r\nX-Injected: 1.png", "a\x00"])
-async def test_a_file_name_with_a_nul_byte_or_a_control_character_is_refused(http: httpx.AsyncClient, filename: str) -> None:
+async def test_a_file_name_with_a_nul_byte_or_a_control_character_is_refused(
+    http: httpx.AsyncClient, filename: str
+) -> None:
     response = await upload(http, image_bytes(), filename)
     assert response.status_code == 400 and code_of(response) == "BAD_FILE_NAME"
-    resumable = await http.post("/media/uploads/resumable", json={"size": 100, "filename": filename}, headers=AUTH)
+    resumable = await http.post(
+        "/media/uploads/resumable", json={"size": 100, "filename": filename}, headers=AUTH
+    )
     assert resumable.status_code == 400 and code_of(resumable) == "BAD_FILE_NAME"
 
 

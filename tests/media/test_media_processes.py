@@ -34,30 +34,65 @@ async def test_s3_backend_round_trips_upload_rendition_and_presigned_download(
     with hub_process(store_uri, tmp_path, **moto_s3) as hub:
         async with httpx.AsyncClient(base_url=hub.url, timeout=60) as http:
             original = image_bytes("JPEG", (1200, 800))
-            response = await http.post("/media/uploads", content=original, params={"filename": "s3.jpg", "alt": "桥"}, headers=AUTH)
+            response = await http.post(
+                "/media/uploads",
+                content=original,
+                params={"filename": "s3.jpg", "alt": "桥"},
+                headers=AUTH,
+            )
             assert response.status_code == 201, response.text
             asset = response.json()
-            assert asset["url"].startswith(moto_s3["s3_endpoint"])  # a presigned S3 URL, not the hub
+            assert asset["url"].startswith(
+                moto_s3["s3_endpoint"]
+            )  # a presigned S3 URL, not the hub
             assert asset["checksum"] == hashlib.sha256(original).hexdigest()
 
-            got = await http.post("/graphql", json={"query": RENDITION, "variables": {"id": asset["id"], "spec": "douyin-vertical"}}, headers=AUTH)
+            got = await http.post(
+                "/graphql",
+                json={
+                    "query": RENDITION,
+                    "variables": {"id": asset["id"], "spec": "douyin-vertical"},
+                },
+                headers=AUTH,
+            )
             url = got.json()["data"]["renditionUrl"]
             assert url.startswith(moto_s3["s3_endpoint"])
 
             video = tiny_video(tmp_path / "v.mp4", frames=60).read_bytes()
-            created = (await http.post("/media/uploads/resumable", json={"size": len(video), "filename": "v.mp4"}, headers=AUTH)).json()
+            created = (
+                await http.post(
+                    "/media/uploads/resumable",
+                    json={"size": len(video), "filename": "v.mp4"},
+                    headers=AUTH,
+                )
+            ).json()
             half = len(video) // 2
             for offset, part in ((0, video[:half]), (half, video[half:])):
-                put = await http.put(f"/media/uploads/{created['id']}/parts", params={"offset": offset}, content=part, headers=AUTH)
+                put = await http.put(
+                    f"/media/uploads/{created['id']}/parts",
+                    params={"offset": offset},
+                    content=part,
+                    headers=AUTH,
+                )
                 assert put.status_code == 200, put.text
-            done = (await http.post(f"/media/uploads/{created['id']}/complete", headers=AUTH)).json()
+            done = (
+                await http.post(f"/media/uploads/{created['id']}/complete", headers=AUTH)
+            ).json()
             assert (done["kind"], done["duration_ms"]) == ("video", 5000)
 
-            direct = await http.post("/media/uploads/direct", json={"size": len(original), "filename": "d.jpg"}, headers=AUTH)
+            direct = await http.post(
+                "/media/uploads/direct",
+                json={"size": len(original), "filename": "d.jpg"},
+                headers=AUTH,
+            )
             assert direct.status_code == 201, direct.text
             async with httpx.AsyncClient() as to_s3:
-                assert (await to_s3.put(direct.json()["put_url"], content=original)).status_code == 200
-            finished = await http.post(f"/media/uploads/{direct.json()['upload']['id']}/complete", headers=AUTH)
+                assert (
+                    await to_s3.put(direct.json()["put_url"], content=original)
+                ).status_code == 200
+            finished = await http.post(
+                f"/media/uploads/{direct.json()['upload']['id']}/complete", headers=AUTH
+            )
             assert finished.status_code == 201, finished.text
             assert finished.json()["checksum"] == asset["checksum"]
 
@@ -117,23 +152,42 @@ def send_chunked(base_url: str, path: str, megabytes: int) -> tuple[int, bytes, 
     return int(head.split()[1]), body, sent
 
 
-async def test_oversized_upload_is_cut_at_the_limit_without_growing_server_memory(store_uri: str, tmp_path: Path) -> None:
+async def test_oversized_upload_is_cut_at_the_limit_without_growing_server_memory(
+    store_uri: str, tmp_path: Path
+) -> None:
     limit = 50 * MB
     with hub_process(store_uri, tmp_path, media_max_upload_bytes=str(limit)) as hub:
         async with httpx.AsyncClient(base_url=hub.url, timeout=120) as http:
             # warm up: imports, pools and a refused upload's code paths are in memory
-            assert (await http.post("/media/uploads", content=image_bytes(), params={"filename": "w.png"}, headers=AUTH)).status_code == 201
-            assert (await http.post("/media/uploads", content=b"\xff\xd8\xff" + b"\x00" * (4 * MB), headers=AUTH)).status_code == 422
+            assert (
+                await http.post(
+                    "/media/uploads",
+                    content=image_bytes(),
+                    params={"filename": "w.png"},
+                    headers=AUTH,
+                )
+            ).status_code == 201
+            assert (
+                await http.post(
+                    "/media/uploads", content=b"\xff\xd8\xff" + b"\x00" * (4 * MB), headers=AUTH
+                )
+            ).status_code == 422
             before = hub.vm_hwm_kb()
-        status, body, sent = await asyncio.to_thread(send_chunked, hub.url, "/media/uploads?filename=big.jpg", 200)
+        status, body, sent = await asyncio.to_thread(
+            send_chunked, hub.url, "/media/uploads?filename=big.jpg", 200
+        )
         after = hub.vm_hwm_kb()
 
         assert status == 413
         assert json.loads(body)["errors"][0]["extensions"]["code"] == "MEDIA_TOO_LARGE"
         assert sent < 120 * MB, f"the server kept reading: {sent // MB} MB sent"
         growth_mb = (after - before) / 1024
-        print(f"peak RSS before {before // 1024} MB, after {after // 1024} MB, growth {growth_mb:.1f} MB; client sent {sent // MB} MB")
-        assert growth_mb < 20, f"server peak memory grew by {growth_mb:.1f} MB while refusing a {limit // MB} MB-limited upload"
+        print(
+            f"peak RSS before {before // 1024} MB, after {after // 1024} MB, growth {growth_mb:.1f} MB; client sent {sent // MB} MB"
+        )
+        assert growth_mb < 20, (
+            f"server peak memory grew by {growth_mb:.1f} MB while refusing a {limit // MB} MB-limited upload"
+        )
         leftovers = [p for p in (tmp_path / "blobs").rglob("*") if p.is_file()]
         assert len(leftovers) == 1  # the warm-up image only: no partial or temporary file
 
@@ -158,7 +212,11 @@ async def test_upload_abandoned_across_a_restart_is_expired_by_its_scheduled_swe
 
     with hub_process(store_uri, tmp_path, **settings) as hub:
         async with httpx.AsyncClient(base_url=hub.url, timeout=60) as http:
-            created = await http.post("/media/uploads/resumable", json={"size": 20 * MB, "filename": "long.mp4"}, headers=AUTH)
+            created = await http.post(
+                "/media/uploads/resumable",
+                json={"size": 20 * MB, "filename": "long.mp4"},
+                headers=AUTH,
+            )
             upload_id = created.json()["id"]
             prefix = upload_prefix("default", upload_id)
             stalled = asyncio.Event()
@@ -168,7 +226,12 @@ async def test_upload_abandoned_across_a_restart_is_expired_by_its_scheduled_swe
                 await stalled.wait()
 
             sending = asyncio.create_task(
-                http.put(f"/media/uploads/{upload_id}/parts", params={"offset": 0}, content=body(), headers=AUTH)
+                http.put(
+                    f"/media/uploads/{upload_id}/parts",
+                    params={"offset": 0},
+                    content=body(),
+                    headers=AUTH,
+                )
             )
             for _ in range(300):
                 if [e async for e in s3.scan(prefix, partial_only=True)]:
@@ -182,7 +245,9 @@ async def test_upload_abandoned_across_a_restart_is_expired_by_its_scheduled_swe
     client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(store_uri)
     try:
         stored = client[db]
-        assert (await stored["media_uploads"].find_one({"_id": upload_id}) or {})["status"] == "open"
+        assert (await stored["media_uploads"].find_one({"_id": upload_id}) or {})[
+            "status"
+        ] == "open"
         job = await stored["jobs"].find_one({"consumer": "media.gc", "open": True})
         assert job is not None  # the sweep waits in the store
         assert len([e async for e in s3.scan(prefix, partial_only=True)]) == 1

@@ -26,7 +26,8 @@ HEADS = {
     "video/mp4": b"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00isomiso2avc1mp41" + b"\x00" * 32,
     "video/quicktime": b"\x00\x00\x00\x14ftypqt  \x00\x00\x00\x00qt  " + b"\x00" * 40,
     "audio/mp4": b"\x00\x00\x00\x20ftypM4A \x00\x00\x00\x00M4A mp42isom" + b"\x00" * 32,
-    "video/webm": b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81\x01\x42\xf2\x81\x04\x42\xf3\x81\x08\x42\x82\x84webm" + b"\x00" * 30,
+    "video/webm": b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81\x01\x42\xf2\x81\x04\x42\xf3\x81\x08\x42\x82\x84webm"
+    + b"\x00" * 30,
     "audio/mpeg": b"ID3\x04\x00\x00\x00\x00\x00\x00" + b"\x00" * 60,
     "application/pdf": b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + b"\x00" * 60,
 }
@@ -44,7 +45,14 @@ def test_mp3_without_id3_tag_is_recognised_by_its_frame_header() -> None:
 
 @pytest.mark.parametrize(
     "head",
-    [b"", b"hello world", b"MZ\x90\x00", b"PK\x03\x04", b"\x1a\x45\xdf\xa3" + b"\x00" * 20 + b"matroska", b"\x00\x00\x00\x18ftypheic"],
+    [
+        b"",
+        b"hello world",
+        b"MZ\x90\x00",
+        b"PK\x03\x04",
+        b"\x1a\x45\xdf\xa3" + b"\x00" * 20 + b"matroska",
+        b"\x00\x00\x00\x18ftypheic",
+    ],
     ids=["empty", "text", "exe", "zip", "mkv", "heic"],
 )
 def test_other_content_is_not_accepted(head: bytes) -> None:
@@ -56,7 +64,14 @@ def test_other_content_is_not_accepted(head: bytes) -> None:
 
 @pytest.mark.parametrize(
     ("mime", "name"),
-    [("video/mp4", "clip.MOV"), ("video/quicktime", "clip.mp4"), ("image/jpeg", "a.JPEG"), ("audio/mp4", "song.m4a"), ("image/png", None), ("image/png", "noext")],
+    [
+        ("video/mp4", "clip.MOV"),
+        ("video/quicktime", "clip.mp4"),
+        ("image/jpeg", "a.JPEG"),
+        ("audio/mp4", "song.m4a"),
+        ("image/png", None),
+        ("image/png", "noext"),
+    ],
 )
 def test_names_that_fit_the_content_are_accepted(mime: str, name: str | None) -> None:
     assert identify(HEADS[mime][:64], name).mime == mime
@@ -103,10 +118,15 @@ def test_expiry_is_rounded_up_so_links_signed_close_together_are_equal() -> None
 
 
 @given(
-    st.integers(1, 5000), st.integers(1, 5000), st.sampled_from([2.35, 1.0, 9 / 16, 4 / 3]),
-    st.floats(0, 1), st.floats(0, 1),
+    st.integers(1, 5000),
+    st.integers(1, 5000),
+    st.sampled_from([2.35, 1.0, 9 / 16, 4 / 3]),
+    st.floats(0, 1),
+    st.floats(0, 1),
 )
-def test_crop_box_is_inside_the_image_with_the_aspect(w: int, h: int, aspect: float, fx: float, fy: float) -> None:
+def test_crop_box_is_inside_the_image_with_the_aspect(
+    w: int, h: int, aspect: float, fx: float, fy: float
+) -> None:
     left, top, right, bottom = crop_box(w, h, aspect, fx, fy)
     assert 0 <= left < right <= w and 0 <= top < bottom <= h
     assert right - left == w or bottom - top == h  # as large as fits
@@ -122,15 +142,27 @@ def test_crop_box_centres_on_the_focal_point_as_far_as_the_edges_allow() -> None
 
 
 def test_channel_cover_presets_have_the_platform_aspects() -> None:
-    assert PRESETS["wechat-cover"].width / PRESETS["wechat-cover"].height == pytest.approx(2.35, abs=0.01)  # type: ignore[operator]
+    assert PRESETS["wechat-cover"].width / PRESETS["wechat-cover"].height == pytest.approx(
+        2.35, abs=0.01
+    )  # type: ignore[operator]
     assert PRESETS["wechat-square"].width == PRESETS["wechat-square"].height
-    assert PRESETS["douyin-vertical"].width / PRESETS["douyin-vertical"].height == pytest.approx(9 / 16)  # type: ignore[operator]
+    assert PRESETS["douyin-vertical"].width / PRESETS["douyin-vertical"].height == pytest.approx(
+        9 / 16
+    )  # type: ignore[operator]
 
 
 def test_spec_pairs_are_parsed_and_bad_ones_explained() -> None:
     assert parse_spec("w=800,h=450,fit=crop,fmt=webp,q=70") == Spec(800, 450, "crop", "webp", 70)
     assert parse_spec("h=200") == Spec(None, 200, "inside", "jpeg", 82)
-    for bad in ("", "w=0", "w=99999", "fit=crop,w=10", "w=10,fmt=tiff", "size=big", "w=10,fit=stretch"):
+    for bad in (
+        "",
+        "w=0",
+        "w=99999",
+        "fit=crop,w=10",
+        "w=10,fmt=tiff",
+        "size=big",
+        "w=10,fit=stretch",
+    ):
         with pytest.raises(HubError) as caught:
             parse_spec(bad)
         assert caught.value.code == "RENDITION_SPEC_INVALID"
@@ -150,7 +182,11 @@ async def test_ingest_counts_hashes_and_types_a_stream() -> None:
     data = image_bytes("PNG")
     ingest = Ingest(iterate(data, 7), limit=len(data), filename="x.png")
     assert await _collect(ingest) == data
-    assert ingest.size == len(data) and ingest.media_type is not None and ingest.media_type.mime == "image/png"
+    assert (
+        ingest.size == len(data)
+        and ingest.media_type is not None
+        and ingest.media_type.mime == "image/png"
+    )
     import hashlib
 
     assert ingest.sha256 == hashlib.sha256(data).hexdigest()
@@ -217,8 +253,15 @@ def test_leftovers_never_include_a_live_uploads_parts_or_anything_recent() -> No
     entries = [part, stray, writing, recent]
     live = UploadUse("open", frozenset({part.key}))
     assert leftovers(entries, live, cutoff=200.0) == [stray, writing]
-    assert leftovers(entries, UploadUse("completing", frozenset({part.key})), cutoff=200.0) == [stray, writing]
-    for closed in (UploadUse("completed", frozenset()), UploadUse("expired", frozenset({part.key})), None):
+    assert leftovers(entries, UploadUse("completing", frozenset({part.key})), cutoff=200.0) == [
+        stray,
+        writing,
+    ]
+    for closed in (
+        UploadUse("completed", frozenset()),
+        UploadUse("expired", frozenset({part.key})),
+        None,
+    ):
         assert leftovers(entries, closed, cutoff=200.0) == [part, stray, writing]
     assert leftovers(entries, None, cutoff=50.0) == []
 
@@ -232,8 +275,12 @@ def test_keys_are_told_apart_by_their_upload_folder() -> None:
     assert upload_id_of("t/c2/uploads/u9/direct", "c1") is None
 
 
-@given(st.integers(0, 10**13), st.integers(1_000, 10**9), st.one_of(st.none(), st.integers(0, 10**13)))
-def test_sweep_slot_is_a_multiple_at_or_after_the_due_time_and_after_the_running_one(due: int, granularity: int, after: int | None) -> None:
+@given(
+    st.integers(0, 10**13), st.integers(1_000, 10**9), st.one_of(st.none(), st.integers(0, 10**13))
+)
+def test_sweep_slot_is_a_multiple_at_or_after_the_due_time_and_after_the_running_one(
+    due: int, granularity: int, after: int | None
+) -> None:
     from hub.media.cleanup import sweep_slot
 
     slot = sweep_slot(due, granularity, after)
@@ -257,7 +304,13 @@ def test_uploads_close_together_share_one_sweep() -> None:
 
 @pytest.mark.parametrize(
     ("seconds", "zh", "en"),
-    [(86_400, "24 小时", "24 hours"), (172_800, "2 天", "2 days"), (3_600, "1 小时", "1 hour"), (5_400, "90 分钟", "90 minutes"), (7, "7 秒", "7 seconds")],
+    [
+        (86_400, "24 小时", "24 hours"),
+        (172_800, "2 天", "2 days"),
+        (3_600, "1 小时", "1 hour"),
+        (5_400, "90 分钟", "90 minutes"),
+        (7, "7 秒", "7 seconds"),
+    ],
 )
 def test_the_idle_time_reads_as_an_editor_would_say_it(seconds: int, zh: str, en: str) -> None:
     from hub.media.cleanup import idle_text

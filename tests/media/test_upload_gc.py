@@ -30,7 +30,9 @@ DAY_MS = 86_400_000
 
 
 @pytest.fixture(params=["filesystem", "s3-moto"])
-def media(request: pytest.FixtureRequest, hub_url: str, hub_settings: Settings, tmp_path: Path) -> MediaService:
+def media(
+    request: pytest.FixtureRequest, hub_url: str, hub_settings: Settings, tmp_path: Path
+) -> MediaService:
     """A media service on each backend, over the test session's store (hub_url: its
     collections are set up)."""
     store: BlobStore
@@ -56,7 +58,9 @@ async def listed(store: BlobStore, prefix: str) -> list[BlobEntry]:
 
 async def untouched_for(upload_id: str, ms: int) -> None:
     """As if nothing had happened to the upload for `ms` (the store's record of it)."""
-    await UploadDoc.get_pymongo_collection().update_one({"_id": upload_id}, {"$set": {"updated_at": now_ms() - ms}})
+    await UploadDoc.get_pymongo_collection().update_one(
+        {"_id": upload_id}, {"$set": {"updated_at": now_ms() - ms}}
+    )
 
 
 async def half_sent(uploads: ResumableUploads, video: bytes) -> UploadDoc:
@@ -72,10 +76,18 @@ async def leave_unfinished_write(store: BlobStore, key: str) -> None:
         (path.parent / f".tmp-{path.name}.0123456789ab").write_bytes(b"\x00" * 1000)
         return
     started = store.client.create_multipart_upload(Bucket=store.bucket, Key=key)
-    store.client.upload_part(Bucket=store.bucket, Key=key, UploadId=started["UploadId"], PartNumber=1, Body=b"\x00" * 1000)
+    store.client.upload_part(
+        Bucket=store.bucket,
+        Key=key,
+        UploadId=started["UploadId"],
+        PartNumber=1,
+        Body=b"\x00" * 1000,
+    )
 
 
-async def test_abandoned_upload_expires_its_parts_go_and_later_requests_are_told_to_start_again(media: MediaService, video: bytes) -> None:
+async def test_abandoned_upload_expires_its_parts_go_and_later_requests_are_told_to_start_again(
+    media: MediaService, video: bytes
+) -> None:
     scope = center()
     uploads = ResumableUploads(media, scope)
     stale = await half_sent(uploads, video)
@@ -102,18 +114,26 @@ async def test_abandoned_upload_expires_its_parts_go_and_later_requests_are_told
             await attempt
         err = caught.value
         assert (err.code, err.http_status) == ("UPLOAD_EXPIRED", 410)
-        assert "上传已过期" in err.message_zh and "24 小时" in err.message_zh and "重新上传" in err.message_zh
+        assert (
+            "上传已过期" in err.message_zh
+            and "24 小时" in err.message_zh
+            and "重新上传" in err.message_zh
+        )
         assert "24 hours" in err.message_en and "again" in err.message_en
     await uploads.abort(stale.id)  # nothing left to free: not an error
 
     # what is in use stayed: the live upload goes on, the asset's file is whole
-    assert [e.key for e in await listed(media.store, upload_prefix(scope.tenant, active.id))] == [p.key for p in active.part_list()]
+    assert [e.key for e in await listed(media.store, upload_prefix(scope.tenant, active.id))] == [
+        p.key for p in active.part_list()
+    ]
     rest = await uploads.put_part(active.id, active.received, iterate(video[active.received :]))
     assert (await uploads.complete(rest.id)).size == len(video)
     assert asset.blob_key is not None and await media.store.size(asset.blob_key) == len(video)
 
 
-async def test_a_part_on_its_way_keeps_an_old_upload_alive(media: MediaService, video: bytes) -> None:
+async def test_a_part_on_its_way_keeps_an_old_upload_alive(
+    media: MediaService, video: bytes
+) -> None:
     scope = center()
     uploads = ResumableUploads(media, scope)
     doc = await uploads.create(len(video), "slow.mp4", {})
@@ -135,7 +155,9 @@ async def test_a_part_on_its_way_keeps_an_old_upload_alive(media: MediaService, 
     assert (await uploads.complete(doc.id)).size == len(video)
 
 
-async def test_dry_run_lists_what_would_go_and_changes_nothing(media: MediaService, video: bytes) -> None:
+async def test_dry_run_lists_what_would_go_and_changes_nothing(
+    media: MediaService, video: bytes
+) -> None:
     scope = center()
     uploads = ResumableUploads(media, scope)
     stale = await half_sent(uploads, video)
@@ -152,7 +174,9 @@ async def test_dry_run_lists_what_would_go_and_changes_nothing(media: MediaServi
     assert [d.id for d in done.expired] == [stale.id]
 
 
-async def test_crashed_complete_is_finished_when_its_asset_exists_and_cleared_when_not(media: MediaService, video: bytes) -> None:
+async def test_crashed_complete_is_finished_when_its_asset_exists_and_cleared_when_not(
+    media: MediaService, video: bytes
+) -> None:
     scope = center()
     uploads = ResumableUploads(media, scope)
     coll = UploadDoc.get_pymongo_collection()
@@ -164,16 +188,22 @@ async def test_crashed_complete_is_finished_when_its_asset_exists_and_cleared_wh
     # died while writing the original: a half-written original, no asset
     crashed = await half_sent(uploads, video)
     crashed_asset = new_id()
-    await coll.update_one({"_id": crashed.id}, {"$set": {"status": "completing", "asset_id": crashed_asset}})
+    await coll.update_one(
+        {"_id": crashed.id}, {"$set": {"status": "completing", "asset_id": crashed_asset}}
+    )
     await leave_unfinished_write(media.store, original_key(scope.tenant, crashed_asset))
     # a `complete` still running (its lease is young) is left alone
     joining = await half_sent(uploads, video)
-    await coll.update_one({"_id": joining.id}, {"$set": {"status": "completing", "asset_id": new_id()}})
+    await coll.update_one(
+        {"_id": joining.id}, {"$set": {"status": "completing", "asset_id": new_id()}}
+    )
     for upload_id in (recorded.id, crashed.id, joining.id):
         await untouched_for(upload_id, DAY_MS + 1_000)
     await coll.update_one({"_id": joining.id}, {"$set": {"updated_at": now_ms() - 60_000}})
 
-    report = await gc.sweep(media, scope.tenant, older_than_s=30)  # `joining`: 60 s, but the lease is 10 min
+    report = await gc.sweep(
+        media, scope.tenant, older_than_s=30
+    )  # `joining`: 60 s, but the lease is 10 min
     assert [d.id for d in report.finished] == [recorded.id]
     assert [d.id for d in report.expired] == [crashed.id]
     assert (await UploadDoc.find_one({"_id": joining.id})).status == "completing"  # type: ignore[union-attr]
@@ -183,7 +213,9 @@ async def test_crashed_complete_is_finished_when_its_asset_exists_and_cleared_wh
     assert await listed(media.store, upload_prefix(scope.tenant, crashed.id)) == []
 
 
-async def test_leftovers_and_unfinished_writes_go_but_asset_files_stay(media: MediaService, video: bytes) -> None:
+async def test_leftovers_and_unfinished_writes_go_but_asset_files_stay(
+    media: MediaService, video: bytes
+) -> None:
     scope = center()
     uploads = ResumableUploads(media, scope)
     done = await uploads.create(len(video), "done.mp4", {})
@@ -192,11 +224,15 @@ async def test_leftovers_and_unfinished_writes_go_but_asset_files_stay(media: Me
     single = await media.upload(scope, iterate(video), "one.mp4", {})
     stray = upload_prefix(scope.tenant, done.id) + "0000000000000-deadbeef"  # its delete never ran
     await media.store.put(stray, iterate(b"\x00" * 700))
-    await leave_unfinished_write(media.store, upload_prefix(scope.tenant, new_id()) + "0000000000000-0badf00d")
+    await leave_unfinished_write(
+        media.store, upload_prefix(scope.tenant, new_id()) + "0000000000000-0badf00d"
+    )
     dead_original = original_key(scope.tenant, new_id())  # a single upload whose process died
     await leave_unfinished_write(media.store, dead_original)
 
-    if isinstance(media.store, FilesystemBlobStore):  # moto reports every multipart upload as started in 2010
+    if isinstance(
+        media.store, FilesystemBlobStore
+    ):  # moto reports every multipart upload as started in 2010
         assert (await gc.sweep(media, scope.tenant)).blobs == []  # too recent to be abandoned
 
     a_day_later = now_ms() + DAY_MS + 5_000
@@ -211,7 +247,9 @@ async def test_leftovers_and_unfinished_writes_go_but_asset_files_stay(media: Me
         assert kept.blob_key is not None and await media.store.size(kept.blob_key) == len(video)
 
 
-async def test_direct_upload_that_never_completes_loses_its_staging_object(media: MediaService) -> None:
+async def test_direct_upload_that_never_completes_loses_its_staging_object(
+    media: MediaService,
+) -> None:
     if media.store.backend != "s3":
         pytest.skip("direct upload needs the S3 backend")
     scope = center()
@@ -236,7 +274,9 @@ async def sweep_jobs(tenant: str) -> list[JobDoc]:
     return await JobDoc.find({"consumer": gc.CONSUMER, "tenant": tenant}).sort("ready_at").to_list()
 
 
-async def test_starting_uploads_schedules_one_sweep_and_each_sweep_the_next(hub_url: str, hub_settings: Settings, video: bytes) -> None:
+async def test_starting_uploads_schedules_one_sweep_and_each_sweep_the_next(
+    hub_url: str, hub_settings: Settings, video: bytes
+) -> None:
     media = media_service(hub_settings)
     scope = center()
     uploads = ResumableUploads(media, scope)
@@ -256,21 +296,37 @@ async def test_starting_uploads_schedules_one_sweep_and_each_sweep_the_next(hub_
     assert later[0].ready_at > due and later[0].ready_at >= second.updated_at + DAY_MS
 
     await uploads.abort(second.id)
-    assert (await gc.gc_consumer(hub_settings, media_service(hub_settings)).handler(later[0])) is not None
+    assert (
+        await gc.gc_consumer(hub_settings, media_service(hub_settings)).handler(later[0])
+    ) is not None
     assert len(await sweep_jobs(scope.tenant)) == 2  # no live upload: no next sweep
 
 
-async def test_expired_upload_answers_410_in_chinese_and_english_over_http(http: httpx.AsyncClient, hub_settings: Settings, video: bytes) -> None:
-    created = await http.post("/media/uploads/resumable", json={"size": len(video), "filename": "v.mp4"}, headers=AUTH)
+async def test_expired_upload_answers_410_in_chinese_and_english_over_http(
+    http: httpx.AsyncClient, hub_settings: Settings, video: bytes
+) -> None:
+    created = await http.post(
+        "/media/uploads/resumable", json={"size": len(video), "filename": "v.mp4"}, headers=AUTH
+    )
     upload_id = created.json()["id"]
     half = len(video) // 2
-    put = await http.put(f"/media/uploads/{upload_id}/parts", params={"offset": 0}, content=video[:half], headers=AUTH)
+    put = await http.put(
+        f"/media/uploads/{upload_id}/parts",
+        params={"offset": 0},
+        content=video[:half],
+        headers=AUTH,
+    )
     assert put.status_code == 200, put.text
     await untouched_for(upload_id, DAY_MS + 1_000)
     await gc.sweep(media_service(hub_settings), hub_settings.default_tenant)
 
     for response in (
-        await http.put(f"/media/uploads/{upload_id}/parts", params={"offset": half}, content=video[half:], headers=AUTH),
+        await http.put(
+            f"/media/uploads/{upload_id}/parts",
+            params={"offset": half},
+            content=video[half:],
+            headers=AUTH,
+        ),
         await http.post(f"/media/uploads/{upload_id}/complete", headers=AUTH),
         await http.get(f"/media/uploads/{upload_id}", headers=AUTH),
     ):
@@ -279,10 +335,14 @@ async def test_expired_upload_answers_410_in_chinese_and_english_over_http(http:
         assert error["code"] == "UPLOAD_EXPIRED"
         assert "上传已过期" in error["message_zh"] and "expired" in error["message_en"]
     assert (await http.delete(f"/media/uploads/{upload_id}", headers=AUTH)).status_code == 204
-    assert not (hub_settings.blob_dir / upload_prefix(hub_settings.default_tenant, upload_id)).exists()
+    assert not (
+        hub_settings.blob_dir / upload_prefix(hub_settings.default_tenant, upload_id)
+    ).exists()
 
 
-async def test_media_gc_command_lists_with_dry_run_then_expires(hub_url: str, hub_settings: Settings, store_uri: str, db_name: str, video: bytes) -> None:
+async def test_media_gc_command_lists_with_dry_run_then_expires(
+    hub_url: str, hub_settings: Settings, store_uri: str, db_name: str, video: bytes
+) -> None:
     media = media_service(hub_settings)  # the files the command sees (RONGHUB_DATA_DIR)
     scope = center()
     stale = await half_sent(ResumableUploads(media, scope), video)
@@ -290,7 +350,9 @@ async def test_media_gc_command_lists_with_dry_run_then_expires(hub_url: str, hu
     part = stale.part_list()[0].key
     env = {"RONGHUB_DATA_DIR": str(hub_settings.data_dir)}
 
-    code, out = await ronghub(store_uri, db_name, "media", "gc", "--dry-run", "--tenant", scope.tenant, env=env)
+    code, out = await ronghub(
+        store_uri, db_name, "media", "gc", "--dry-run", "--tenant", scope.tenant, env=env
+    )
     assert code == 0, out
     assert f"would expire upload {stale.id}" in out and f"would remove {part}" in out
     assert (await UploadDoc.find_one({"_id": stale.id})).status == "open"  # type: ignore[union-attr]

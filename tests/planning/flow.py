@@ -98,8 +98,22 @@ async def plan_and_file(
     await gql(http, editor, APPROVE, {"id": topic["id"]})
     reporter_id = (await gql(http, reporter, "{ me { subject } }"))["me"]["subject"]
     due = deadline or datetime.now(UTC) + timedelta(days=1)
-    assignment = (await gql(http, editor, DISPATCH, {"i": {"topicId": topic["id"], "assignees": [reporter_id], "kind": "TEXT",
-                                                           "deadline": due.isoformat(), "note": "请今日完稿"}}))["dispatchAssignment"]  # fmt: skip
+    assignment = (
+        await gql(
+            http,
+            editor,
+            DISPATCH,
+            {
+                "i": {
+                    "topicId": topic["id"],
+                    "assignees": [reporter_id],
+                    "kind": "TEXT",
+                    "deadline": due.isoformat(),
+                    "note": "请今日完稿",
+                }
+            },
+        )
+    )["dispatchAssignment"]
     await gql(http, reporter, ACCEPT, {"id": assignment["id"]})
     await gql(http, reporter, START, {"id": assignment["id"]})
     story = (

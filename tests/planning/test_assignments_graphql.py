@@ -58,8 +58,21 @@ async def test_only_the_assignee_or_an_editor_moves_an_assignment_and_reassignme
     assert by_reporter["code"] == "FORBIDDEN"
 
     # a team: two reporters share one 摄像 assignment
-    team = (await gql(http, editor, dispatch, {"i": {"topicId": topic, "assignees": [alice_id, bob_id], "kind": "VIDEO",
-                                                      "deadline": soon(hours=3)}}))["dispatchAssignment"]  # fmt: skip
+    team = (
+        await gql(
+            http,
+            editor,
+            dispatch,
+            {
+                "i": {
+                    "topicId": topic,
+                    "assignees": [alice_id, bob_id],
+                    "kind": "VIDEO",
+                    "deadline": soon(hours=3),
+                }
+            },
+        )
+    )["dispatchAssignment"]
     assert team["assigneeIds"] == [alice_id, bob_id]
     aid = team["id"]
     mismatch = await errors(
@@ -102,8 +115,15 @@ async def test_only_the_assignee_or_an_editor_moves_an_assignment_and_reassignme
     )  # an editor on carol's behalf
     a = (await gql(http, carol, ASSIGNMENT, {"id": aid}))["assignment"]
     change = next(h for h in a["history"] if h["kind"] == "reassign")
-    assert change == {"kind": "reassign", "actor": editor_id, "fromStatus": "DECLINED", "toStatus": "DISPATCHED",
-                      "fromAssignees": [alice_id, bob_id], "toAssignees": [carol_id], "reason": "原小组设备检修"}  # fmt: skip
+    assert change == {
+        "kind": "reassign",
+        "actor": editor_id,
+        "fromStatus": "DECLINED",
+        "toStatus": "DISPATCHED",
+        "fromAssignees": [alice_id, bob_id],
+        "toAssignees": [carol_id],
+        "reason": "原小组设备检修",
+    }
     assert [h["kind"] for h in a["history"]] == [
         "dispatch",
         "accept",
@@ -349,8 +369,12 @@ async def test_a_topic_plans_a_column_and_each_reporter_lists_their_own_assignme
         mine["dispatchAssignment"]["id"]
     ]
     assert listed["assignments"]["edges"][0]["node"]["kind"] == "PHOTO"
-    of_topic = (await gql(http, editor, "query($t: ID!) { assignments(filter: {topicId: $t, status: DISPATCHED}) { edges { node { id } } } }",
-                          {"t": topic}))  # fmt: skip
+    of_topic = await gql(
+        http,
+        editor,
+        "query($t: ID!) { assignments(filter: {topicId: $t, status: DISPATCHED}) { edges { node { id } } } }",
+        {"t": topic},
+    )
     assert len(of_topic["assignments"]["edges"]) == 2
     on_topic = await gql(
         http,

@@ -173,8 +173,12 @@ async def test_filed_work_is_not_late_and_a_moved_deadline_is_checked_at_the_new
         "mutation($id: ID!, $s: ID!) { fileAssignment(id: $id, storyId: $s) { id } }",
         {"id": filed, "s": sid},
     )
-    await gql(http, editor, "mutation($id: ID!, $to: [ID!]!, $d: DateTime) { reassignAssignment(id: $id, assignees: $to, reason: \"换人\", deadline: $d) { id } }",
-              {"id": moved, "to": [other_id], "d": in_seconds(3600)})  # fmt: skip
+    await gql(
+        http,
+        editor,
+        'mutation($id: ID!, $to: [ID!]!, $d: DateTime) { reassignAssignment(id: $id, assignees: $to, reason: "换人", deadline: $d) { id } }',
+        {"id": moved, "to": [other_id], "d": in_seconds(3600)},
+    )
     async with bus(tenant) as events:
         await asyncio.sleep(max(0.0, first_due / 1000 - datetime.now(UTC).timestamp()) + 0.1)
         await drain_hub(hub_app)

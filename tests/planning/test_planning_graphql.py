@@ -61,9 +61,16 @@ async def test_a_seed_article_goes_from_lead_to_a_filed_draft_through_graphql(
 
     # every state change is in the audit log with its actor; filing carries the story's hash
     log = {(e.action, e.actor) for e in await entries(tenant, 100)}
-    assert {("lead.create", tipster_id), ("lead.accept", editor_id), ("topic.propose", reporter_id), ("topic.approve", editor_id),
-            ("assignment.dispatch", editor_id), ("assignment.accept", reporter_id), ("assignment.start", reporter_id),
-            ("assignment.file", reporter_id)} <= log  # fmt: skip
+    assert {
+        ("lead.create", tipster_id),
+        ("lead.accept", editor_id),
+        ("topic.propose", reporter_id),
+        ("topic.approve", editor_id),
+        ("assignment.dispatch", editor_id),
+        ("assignment.accept", reporter_id),
+        ("assignment.start", reporter_id),
+        ("assignment.file", reporter_id),
+    } <= log
     filed = next(e for e in await entries(tenant, 100) if e.action == "assignment.file")
     assert filed.details["story_id"] == ids["story_id"] and filed.details[
         "content_hash"
@@ -79,11 +86,19 @@ async def test_triage_accepts_merges_with_links_on_both_sides_and_rejects_with_a
     editor, _ = await person(http, tenant, "editor")
     reporter, _ = await person(http, tenant, "reporter")
     create = 'mutation($t: String!, $s: LeadSource!) { createLead(input: {title: $t, source: $s, contact: "13800000000"}) { id } }'
-    ids = [(await gql(http, reporter, create, {"t": f"线索{i}", "s": s}))["createLead"]["id"]
-           for i, s in enumerate(["CITIZEN", "DEPARTMENT", "MONITORING", "CORRESPONDENT"])]  # fmt: skip
+    ids = [
+        (await gql(http, reporter, create, {"t": f"线索{i}", "s": s}))["createLead"]["id"]
+        for i, s in enumerate(["CITIZEN", "DEPARTMENT", "MONITORING", "CORRESPONDENT"])
+    ]
     await gql(http, editor, "mutation($id: ID!) { acceptLead(id: $id) { id } }", {"id": ids[0]})
-    merged = (await gql(http, editor, "mutation($a: ID!, $b: ID!) { mergeLead(id: $a, intoId: $b) { status mergedIntoId } }",
-                        {"a": ids[1], "b": ids[0]}))["mergeLead"]  # fmt: skip
+    merged = (
+        await gql(
+            http,
+            editor,
+            "mutation($a: ID!, $b: ID!) { mergeLead(id: $a, intoId: $b) { status mergedIntoId } }",
+            {"a": ids[1], "b": ids[0]},
+        )
+    )["mergeLead"]
     assert merged == {"status": "MERGED", "mergedIntoId": ids[0]}
     target = (
         await gql(
@@ -99,8 +114,14 @@ async def test_triage_accepts_merges_with_links_on_both_sides_and_rejects_with_a
         {"id": ids[2]},
     )
     assert blank["code"] == "PLANNING_REASON_REQUIRED" and "理由" in blank["message_zh"]
-    rejected = (await gql(http, editor, 'mutation($id: ID!) { rejectLead(id: $id, reason: "与已报道内容重复") { status rejectReason } }',
-                          {"id": ids[2]}))["rejectLead"]  # fmt: skip
+    rejected = (
+        await gql(
+            http,
+            editor,
+            'mutation($id: ID!) { rejectLead(id: $id, reason: "与已报道内容重复") { status rejectReason } }',
+            {"id": ids[2]},
+        )
+    )["rejectLead"]
     assert rejected == {"status": "REJECTED", "rejectReason": "与已报道内容重复"}
     again = await errors(
         http, editor, "mutation($id: ID!) { acceptLead(id: $id) { id } }", {"id": ids[2]}
@@ -127,8 +148,14 @@ async def test_triage_accepts_merges_with_links_on_both_sides_and_rejects_with_a
             "{ leads(first: 2) { edges { node { id } } pageInfo { hasNextPage endCursor } } }",
         )
     )["leads"]
-    page2 = (await gql(http, editor, "query($a: String) { leads(first: 2, after: $a) { edges { node { id } } pageInfo { hasNextPage } } }",
-                       {"a": page1["pageInfo"]["endCursor"]}))["leads"]  # fmt: skip
+    page2 = (
+        await gql(
+            http,
+            editor,
+            "query($a: String) { leads(first: 2, after: $a) { edges { node { id } } pageInfo { hasNextPage } } }",
+            {"a": page1["pageInfo"]["endCursor"]},
+        )
+    )["leads"]
     listed = [e["node"]["id"] for e in page1["edges"] + page2["edges"]]
     assert (
         sorted(listed) == sorted(ids)
@@ -255,8 +282,11 @@ async def test_another_center_sees_and_moves_nothing_of_this_centers_planning(
     outsider, _ = await person(http, away, "admin")
     title, body = seed("002")
     ids = await plan_and_file(http, {"editor": editor, "reporter": reporter}, title, body)
-    for q, key in (("query($id: ID!) { lead(id: $id) { id } }", "lead_id"), ("query($id: ID!) { topic(id: $id) { id } }", "topic_id"),
-                   ("query($id: ID!) { assignment(id: $id) { id } }", "assignment_id")):  # fmt: skip
+    for q, key in (
+        ("query($id: ID!) { lead(id: $id) { id } }", "lead_id"),
+        ("query($id: ID!) { topic(id: $id) { id } }", "topic_id"),
+        ("query($id: ID!) { assignment(id: $id) { id } }", "assignment_id"),
+    ):
         assert next(iter((await gql(http, outsider, q, {"id": ids[key]})).values())) is None
     refused = await errors(
         http,

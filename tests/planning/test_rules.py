@@ -223,7 +223,9 @@ def test_approvers_change_any_open_topic_and_the_proposer_their_own_while_propos
         assert code(exc) == "TOPIC_EDIT_FORBIDDEN" and exc.value.http_status == 403
         assert "乡村振兴" in exc.value.message_zh and "提出人" in exc.value.message_zh
     with pytest.raises(HubError) as exc:
-        may_edit_topic(TopicEdit.LINK_LEADS, TopicStatus.PROPOSED, "选题", "bob", None, approver=False)
+        may_edit_topic(
+            TopicEdit.LINK_LEADS, TopicStatus.PROPOSED, "选题", "bob", None, approver=False
+        )
     assert code(exc) == "TOPIC_EDIT_FORBIDDEN" and "关联线索" in exc.value.message_zh
 
 

@@ -34,7 +34,9 @@ class Burst:
     """What the writers saw: acknowledged writes and the codes of failed ones."""
 
     acked: dict[str, tuple[str, int]] = field(default_factory=dict)  # story id -> (title, version)
-    maybe: dict[str, str] = field(default_factory=dict)  # story id -> title of an unacknowledged update
+    maybe: dict[str, str] = field(
+        default_factory=dict
+    )  # story id -> title of an unacknowledged update
     codes: list[str] = field(default_factory=list)
     transport: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -75,7 +77,9 @@ def writer(hub: HubProcess, burst: Burst, n: int) -> None:
                 burst.acked[story_id] = (title, 1)
             changed = title + "(改)"
             try:
-                body = _post(client, UPDATE, {"i": {"id": story_id, "expectedVersion": 1, "title": changed}})
+                body = _post(
+                    client, UPDATE, {"i": {"id": story_id, "expectedVersion": 1, "title": changed}}
+                )
             except httpx.HTTPError as exc:
                 with burst.lock:
                     burst.transport.append(repr(exc))
@@ -95,9 +99,14 @@ def hub(tmp_path: Path) -> Iterator[HubProcess]:
     data.mkdir()
     # a store call gives up after 1 s and the first restart waits 2 s: the burst meets an
     # outage long enough to be refused (not merely delayed), as a slow restart would be
-    process = HubProcess(data, token="chaos-token", env={
-        "RONGHUB_STORE_TIMEOUT_SECONDS": "1", "RONGHUB_STORE_RESTART_DELAY_SECONDS": "2",
-    })  # fmt: skip
+    process = HubProcess(
+        data,
+        token="chaos-token",
+        env={
+            "RONGHUB_STORE_TIMEOUT_SECONDS": "1",
+            "RONGHUB_STORE_RESTART_DELAY_SECONDS": "2",
+        },
+    )
     try:
         yield process
     finally:
@@ -116,7 +125,9 @@ def test_killing_the_store_mid_burst_loses_no_acknowledged_write_and_errors_are_
 ) -> None:
     hub.start()
     burst = Burst()
-    threads = [threading.Thread(target=writer, args=(hub, burst, n), daemon=True) for n in range(WRITERS)]
+    threads = [
+        threading.Thread(target=writer, args=(hub, burst, n), daemon=True) for n in range(WRITERS)
+    ]
     for t in threads:
         t.start()
     try:
@@ -127,7 +138,11 @@ def test_killing_the_store_mid_burst_loses_no_acknowledged_write_and_errors_are_
         killed_at = burst.count()
         wait_until(lambda: not _ready(hub), 30, "/readyz to notice the dead store")
         wait_until(lambda: _ready(hub), 120, "/readyz after the store's restart")
-        wait_until(lambda: burst.count() >= killed_at + 12, 120, "a dozen acknowledged writes after the restart")
+        wait_until(
+            lambda: burst.count() >= killed_at + 12,
+            120,
+            "a dozen acknowledged writes after the restart",
+        )
     finally:
         burst.stop.set()
         for t in threads:
@@ -135,7 +150,9 @@ def test_killing_the_store_mid_burst_loses_no_acknowledged_write_and_errors_are_
     again = store_pids(hub.store_data)
     assert len(again) == 1 and again != first
 
-    print(f"chaos: {len(burst.acked)} stories acknowledged, {len(burst.codes)} refused during the outage")
+    print(
+        f"chaos: {len(burst.acked)} stories acknowledged, {len(burst.codes)} refused during the outage"
+    )
     assert not burst.transport, burst.transport[:3]
     assert burst.codes, "no request met the outage: the test proved nothing"
     assert set(burst.codes) == {"STORE_UNAVAILABLE"}, sorted(set(burst.codes))
@@ -153,7 +170,11 @@ def test_killing_the_store_mid_burst_loses_no_acknowledged_write_and_errors_are_
     env = {k: v for k, v in os.environ.items() if not k.startswith("RONGHUB_")}
     env.update(RONGHUB_DATA_DIR=str(hub.data_dir), RONGHUB_ENV="development")
     verify = subprocess.run(
-        [sys.executable, "-m", "hub.cli", "audit", "verify"], env=env, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "hub.cli", "audit", "verify"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert verify.returncode == 0, verify.stdout + verify.stderr
     assert "BROKEN" not in verify.stdout and "ok " in verify.stdout + verify.stderr

@@ -29,9 +29,13 @@ CREATE = "mutation($i: CreateStoryInput!) { createStory(input: $i) { id } }"
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     mount = tmp_path / "disk"
     mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount)], capture_output=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount)], capture_output=True
+    )
     if done.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here (needs root): {done.stderr.decode(errors='replace').strip()}")
+        pytest.skip(
+            f"cannot mount a small tmpfs here (needs root): {done.stderr.decode(errors='replace').strip()}"
+        )
     try:
         yield mount
     finally:
@@ -65,9 +69,13 @@ def test_the_hub_refuses_a_full_disk_plainly_then_starts_and_reports_storage_ful
     data = small_disk / "data"
     filler = fill(small_disk)
     refused = subprocess.run(
-        [sys.executable, "-m", "hub.cli", "serve"], env=serve_env(data, 1), capture_output=True, text=True,
-        timeout=120, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+        [sys.executable, "-m", "hub.cli", "serve"],
+        env=serve_env(data, 1),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
     out = (refused.stdout + refused.stderr).strip()
     assert refused.returncode == 2, out
     assert "Traceback" not in out
@@ -82,7 +90,10 @@ def test_the_hub_refuses_a_full_disk_plainly_then_starts_and_reports_storage_ful
         hub.start()
         headers = {"authorization": f"Bearer {hub.token}"}
         with httpx.Client(base_url=hub.url, headers=headers, timeout=60) as client:
-            ok = client.post("/graphql", json={"query": CREATE, "variables": {"i": {"title": "有空间", "bodyText": "x"}}})
+            ok = client.post(
+                "/graphql",
+                json={"query": CREATE, "variables": {"i": {"title": "有空间", "bodyText": "x"}}},
+            )
             assert "errors" not in ok.json(), ok.text
 
             filler = fill(small_disk)
@@ -90,7 +101,13 @@ def test_the_hub_refuses_a_full_disk_plainly_then_starts_and_reports_storage_ful
             # the store may still have free pages of its own (how many depends on what it
             # wrote before): write until they are used up, a bounded number of times
             for _ in range(200):
-                full = client.post("/graphql", json={"query": CREATE, "variables": {"i": {"title": "磁盘满", "bodyText": big}}})
+                full = client.post(
+                    "/graphql",
+                    json={
+                        "query": CREATE,
+                        "variables": {"i": {"title": "磁盘满", "bodyText": big}},
+                    },
+                )
                 errors = full.json().get("errors")
                 if errors:
                     break
@@ -99,7 +116,10 @@ def test_the_hub_refuses_a_full_disk_plainly_then_starts_and_reports_storage_ful
             assert errors[0]["extensions"]["message_en"].startswith("The server's storage is full")
 
             filler.unlink()
-            again = client.post("/graphql", json={"query": CREATE, "variables": {"i": {"title": "又有空间", "bodyText": big}}})
+            again = client.post(
+                "/graphql",
+                json={"query": CREATE, "variables": {"i": {"title": "又有空间", "bodyText": big}}},
+            )
             assert "errors" not in again.json(), again.text
         assert hub.terminate() == 0
     finally:

@@ -38,17 +38,25 @@ async def test_acknowledged_writes_survive_sigkill_and_one_store_runs_after_rest
     written: dict[str, tuple[str, int]] = {}
     for i in range(12):
         title = f"断电前第{i}篇"
-        created = (await asyncio.to_thread(hub.graphql, CREATE, {"i": {"title": title, "bodyText": f"正文{i}\r\n第二行"}}))["createStory"]
+        created = (
+            await asyncio.to_thread(
+                hub.graphql, CREATE, {"i": {"title": title, "bodyText": f"正文{i}\r\n第二行"}}
+            )
+        )["createStory"]
         written[created["id"]] = (title, 1)
     # the last acknowledged write of each kind happens just before the kill
     last_id = next(iter(written))
-    await asyncio.to_thread(hub.graphql, UPDATE, {"i": {"id": last_id, "expectedVersion": 1, "title": "改过的标题"}})
+    await asyncio.to_thread(
+        hub.graphql, UPDATE, {"i": {"id": last_id, "expectedVersion": 1, "title": "改过的标题"}}
+    )
     written[last_id] = ("改过的标题", 2)
 
     await asyncio.to_thread(hub.kill)
     await asyncio.to_thread(hub.start)
 
-    wait_until(lambda: len(store_pids(hub.store_data)) == 1, 30, "exactly one store for the data folder")
+    wait_until(
+        lambda: len(store_pids(hub.store_data)) == 1, 30, "exactly one store for the data folder"
+    )
     for story_id, (title, version) in written.items():
         story = (await asyncio.to_thread(hub.graphql, READ, {"id": story_id}))["story"]
         assert story is not None, f"acknowledged story {story_id} was lost"

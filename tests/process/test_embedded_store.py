@@ -50,12 +50,26 @@ class Started:
         store.data_dir.mkdir(parents=True, exist_ok=True)
         port = free_port()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "nx_27017.nx_27017", "--data-dir", str(store.data_dir),
-             "--host", "127.0.0.1", "--port", str(port), "--pid-file", str(store.pid_file),
-             "--log-file", str(store.store_dir / "nx.log")],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "nx_27017.nx_27017",
+                "--data-dir",
+                str(store.data_dir),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--pid-file",
+                str(store.pid_file),
+                "--log-file",
+                str(store.store_dir / "nx.log"),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
             start_new_session=True,
-        )  # fmt: skip
+        )
         self.procs.append(proc)
         wait_until(lambda: proc.pid in store_pids(store.data_dir), 30, "the bare store to run")
         wait_until(store.pid_file.exists, 30, "the bare store's pid file")
@@ -87,7 +101,9 @@ def started(store: EmbeddedStore) -> Iterator[Started]:
         helper.stop_all(store)
 
 
-async def test_a_store_whose_hub_died_is_stopped_by_reap_orphan(store: EmbeddedStore, started: Started) -> None:
+async def test_a_store_whose_hub_died_is_stopped_by_reap_orphan(
+    store: EmbeddedStore, started: Started
+) -> None:
     orphan, port = started.bare_store(store)
     StoreRecord(orphan.pid, port, dead_pid(), str(store.data_dir), None).write(store.record_path)
     assert await asyncio.to_thread(store.reap_orphan) is True
@@ -96,30 +112,44 @@ async def test_a_store_whose_hub_died_is_stopped_by_reap_orphan(store: EmbeddedS
     assert not store.record_path.exists()
 
 
-async def test_the_next_start_reaps_the_orphan_and_runs_exactly_one_store(store: EmbeddedStore, started: Started) -> None:
+async def test_the_next_start_reaps_the_orphan_and_runs_exactly_one_store(
+    store: EmbeddedStore, started: Started
+) -> None:
     orphan, port = started.bare_store(store)
     StoreRecord(orphan.pid, port, dead_pid(), str(store.data_dir), None).write(store.record_path)
     await asyncio.to_thread(store.start)
     assert orphan.wait(timeout=30) is not None
     assert store_pids(store.data_dir) == [store._proc.pid]  # type: ignore[union-attr]
     record = StoreRecord.read(store.record_path)
-    assert record is not None and record.owner_pid == os.getpid() and record.owner_started == _start_time(os.getpid())
+    assert (
+        record is not None
+        and record.owner_pid == os.getpid()
+        and record.owner_started == _start_time(os.getpid())
+    )
 
 
-async def test_a_store_whose_hub_is_alive_is_refused_and_left_running(store: EmbeddedStore, started: Started) -> None:
+async def test_a_store_whose_hub_is_alive_is_refused_and_left_running(
+    store: EmbeddedStore, started: Started
+) -> None:
     live, port = started.bare_store(store)
     owner = started.sleeper()
-    StoreRecord(live.pid, port, owner.pid, str(store.data_dir), _start_time(owner.pid)).write(store.record_path)
+    StoreRecord(live.pid, port, owner.pid, str(store.data_dir), _start_time(owner.pid)).write(
+        store.record_path
+    )
     with pytest.raises(EmbeddedStoreError) as caught:
         await asyncio.to_thread(store.start)
     message = str(caught.value)
-    assert f"pid {owner.pid}" in message and "RONGHUB_DATA_DIR" in message and "正被另一个" in message
+    assert (
+        f"pid {owner.pid}" in message and "RONGHUB_DATA_DIR" in message and "正被另一个" in message
+    )
     assert live.poll() is None, "the other hub's store must not be stopped"
     assert store_pids(store.data_dir) == [live.pid]
     assert StoreRecord.read(store.record_path) is not None  # the other hub's record stays
 
 
-async def test_a_reused_owner_pid_does_not_protect_an_orphan(store: EmbeddedStore, started: Started) -> None:
+async def test_a_reused_owner_pid_does_not_protect_an_orphan(
+    store: EmbeddedStore, started: Started
+) -> None:
     """The owner pid is alive, but it is another process now (its start time differs)."""
     orphan, port = started.bare_store(store)
     impostor = started.sleeper()
@@ -129,7 +159,9 @@ async def test_a_reused_owner_pid_does_not_protect_an_orphan(store: EmbeddedStor
     assert impostor.poll() is None
 
 
-async def test_a_record_naming_an_unrelated_process_kills_nothing(store: EmbeddedStore, started: Started) -> None:
+async def test_a_record_naming_an_unrelated_process_kills_nothing(
+    store: EmbeddedStore, started: Started
+) -> None:
     bystander = started.sleeper()
     store.store_dir.mkdir(parents=True)
     StoreRecord(bystander.pid, 1, dead_pid(), str(store.data_dir), None).write(store.record_path)
@@ -139,7 +171,9 @@ async def test_a_record_naming_an_unrelated_process_kills_nothing(store: Embedde
 
 
 @pytest.mark.parametrize("content", ["own", "garbage", ""])
-async def test_a_stale_pid_file_does_not_block_the_start(store: EmbeddedStore, content: str) -> None:
+async def test_a_stale_pid_file_does_not_block_the_start(
+    store: EmbeddedStore, content: str
+) -> None:
     """After SIGKILL or a power cut nx.pid stays; its pid may since belong to anything."""
     store.store_dir.mkdir(parents=True)
     store.pid_file.write_text(str(os.getpid()) if content == "own" else content)
@@ -147,7 +181,9 @@ async def test_a_stale_pid_file_does_not_block_the_start(store: EmbeddedStore, c
     assert store_pids(store.data_dir) == [store._proc.pid]  # type: ignore[union-attr]
 
 
-async def test_a_pid_file_naming_a_live_store_of_this_folder_is_refused(store: EmbeddedStore, started: Started) -> None:
+async def test_a_pid_file_naming_a_live_store_of_this_folder_is_refused(
+    store: EmbeddedStore, started: Started
+) -> None:
     live, _ = started.bare_store(store)  # no record: its owner is unknown
     with pytest.raises(EmbeddedStoreError, match=f"pid {live.pid}"):
         await asyncio.to_thread(store.start)

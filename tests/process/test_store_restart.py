@@ -25,7 +25,9 @@ CREATE = "mutation($i: CreateStoryInput!) { createStory(input: $i) { id version 
 READ = "query($id: ID!) { story(id: $id) { title } }"
 
 
-def test_a_killed_store_is_restarted_on_its_data_and_port_and_the_open_client_carries_on(tmp_path: Path) -> None:
+def test_a_killed_store_is_restarted_on_its_data_and_port_and_the_open_client_carries_on(
+    tmp_path: Path,
+) -> None:
     store = EmbeddedStore(tmp_path / "store")
     with StoreSupervisor(store, RestartPolicy(first_delay=0.1)) as sup:
         client: MongoClient[dict[str, Any]] = MongoClient(sup.uri, serverSelectionTimeoutMS=20_000)
@@ -58,7 +60,9 @@ def test_a_store_that_hangs_while_alive_is_killed_and_restarted_and_the_open_cli
             assert len(first) == 1
             os.kill(first[0], signal.SIGSTOP)  # alive, holding its port, answering nothing
             with sup.changed:
-                assert sup.changed.wait_for(lambda: sup.hangs == 1 and sup.restarts == 1, 60), sup.state
+                assert sup.changed.wait_for(lambda: sup.hangs == 1 and sup.restarts == 1, 60), (
+                    sup.state
+                )
             again = store_pids(store.data_dir)
             assert len(again) == 1 and again != first
             assert client.ronghub.things.find_one({"_id": "before"}) is not None
@@ -127,7 +131,9 @@ def test_while_the_store_is_down_requests_get_store_unavailable_and_readiness_re
     hubs: list[HubProcess], tmp_path: Path
 ) -> None:
     # the first restart waits 3 s, and store calls give up after 0.5 s: requests in between fail
-    hub = new_hub(hubs, tmp_path, RONGHUB_STORE_RESTART_DELAY_SECONDS="3", RONGHUB_STORE_TIMEOUT_SECONDS="0.5")
+    hub = new_hub(
+        hubs, tmp_path, RONGHUB_STORE_RESTART_DELAY_SECONDS="3", RONGHUB_STORE_TIMEOUT_SECONDS="0.5"
+    )
     kill_pid(store_pids(hub.store_data)[0])
     wait_until(lambda: _status(hub.url + "/readyz") == 503, 10, "/readyz to report the dead store")
     assert _status(hub.url + "/healthz") == 200  # restarting is not a reason to kill the hub
@@ -136,45 +142,64 @@ def test_while_the_store_is_down_requests_get_store_unavailable_and_readiness_re
     assert ext["code"] == "STORE_UNAVAILABLE", body
     assert ext["message_zh"] and ext["message_en"]
     # an anonymous read the cache cannot answer: a GraphQL error like any other (status 200)
-    anonymous = httpx.post(hub.url + "/graphql", json={"query": "{ stories(first: 1) { edges { node { id } } } }"}, timeout=30)
+    anonymous = httpx.post(
+        hub.url + "/graphql",
+        json={"query": "{ stories(first: 1) { edges { node { id } } } }"},
+        timeout=30,
+    )
     assert anonymous.status_code == 200, anonymous.text
     assert {e["extensions"]["code"] for e in anonymous.json()["errors"]} == {"STORE_UNAVAILABLE"}
     wait_until(lambda: _status(hub.url + "/readyz") == 200, 60, "/readyz after the restart")
     created = _mutation(hub, "恢复后写入")
     assert "errors" not in created, created
-    assert hub.graphql(READ, {"id": created["data"]["createStory"]["id"]})["story"] == {"title": "恢复后写入"}
+    assert hub.graphql(READ, {"id": created["data"]["createStory"]["id"]})["story"] == {
+        "title": "恢复后写入"
+    }
 
 
 def test_a_store_that_cannot_be_restarted_fails_liveness_until_it_is_back(
     hubs: list[HubProcess], tmp_path: Path
 ) -> None:
     hub = new_hub(
-        hubs, tmp_path,
-        RONGHUB_STORE_RESTART_LIMIT="2", RONGHUB_STORE_RESTART_DELAY_SECONDS="0.2",
-        RONGHUB_STORE_RESTART_MAX_DELAY_SECONDS="0.5", RONGHUB_STORE_TIMEOUT_SECONDS="0.5",
-    )  # fmt: skip
+        hubs,
+        tmp_path,
+        RONGHUB_STORE_RESTART_LIMIT="2",
+        RONGHUB_STORE_RESTART_DELAY_SECONDS="0.2",
+        RONGHUB_STORE_RESTART_MAX_DELAY_SECONDS="0.5",
+        RONGHUB_STORE_TIMEOUT_SECONDS="0.5",
+    )
     port = _store_port(hub)
     kill_pid(store_pids(hub.store_data)[0])
     blocker = _occupy(port)  # every restart now fails to bind
     try:
-        wait_until(lambda: _status(hub.url + "/healthz") == 503, 60, "/healthz to fail after the restart limit")
+        wait_until(
+            lambda: _status(hub.url + "/healthz") == 503,
+            60,
+            "/healthz to fail after the restart limit",
+        )
         assert _status(hub.url + "/readyz") == 503
     finally:
         blocker.close()
     # it keeps trying: with the port free again the store comes back and the hub is live
-    wait_until(lambda: _status(hub.url + "/healthz") == 200, 60, "/healthz after the store came back")
+    wait_until(
+        lambda: _status(hub.url + "/healthz") == 200, 60, "/healthz after the store came back"
+    )
     wait_until(lambda: _status(hub.url + "/readyz") == 200, 60, "/readyz after the store came back")
 
 
-@pytest.mark.parametrize("state", ["store dead, restarting", "restarts failing", "request in flight"])
+@pytest.mark.parametrize(
+    "state", ["store dead, restarting", "restarts failing", "request in flight"]
+)
 def test_sigterm_is_honoured_within_seconds_whatever_the_store_does(
     hubs: list[HubProcess], tmp_path: Path, state: str
 ) -> None:
     hub = new_hub(
-        hubs, tmp_path,
-        RONGHUB_STORE_RESTART_DELAY_SECONDS="30", RONGHUB_STORE_RESTART_MAX_DELAY_SECONDS="30",
+        hubs,
+        tmp_path,
+        RONGHUB_STORE_RESTART_DELAY_SECONDS="30",
+        RONGHUB_STORE_RESTART_MAX_DELAY_SECONDS="30",
         RONGHUB_STORE_TIMEOUT_SECONDS="20",
-    )  # fmt: skip
+    )
     blocker = None
     port = _store_port(hub)
     kill_pid(store_pids(hub.store_data)[0])
@@ -184,10 +209,15 @@ def test_sigterm_is_honoured_within_seconds_whatever_the_store_does(
     if state == "request in flight":  # a write waiting (20 s) for the store
         import threading
 
-        in_flight = threading.Thread(target=lambda: httpx.post(
-            hub.url + "/graphql", json={"query": CREATE, "variables": {"i": {"title": "t", "bodyText": "b"}}},
-            headers={"authorization": f"Bearer {hub.token}"}, timeout=60,
-        ), daemon=True)  # fmt: skip
+        in_flight = threading.Thread(
+            target=lambda: httpx.post(
+                hub.url + "/graphql",
+                json={"query": CREATE, "variables": {"i": {"title": "t", "bodyText": "b"}}},
+                headers={"authorization": f"Bearer {hub.token}"},
+                timeout=60,
+            ),
+            daemon=True,
+        )
         in_flight.start()
     wait_until(lambda: _status(hub.url + "/readyz") == 503, 10, "/readyz to report the dead store")
     try:
@@ -202,5 +232,7 @@ def test_sigterm_is_honoured_within_seconds_whatever_the_store_does(
     hub.proc = None
     print(f"SIGTERM with {state}: exit {code} after {took:.2f}s")
     assert code == 0
-    assert took < 15, f"SIGTERM took {took:.1f}s"  # seconds: the 5 s grace for requests, then out (bound generous)
+    assert took < 15, (
+        f"SIGTERM took {took:.1f}s"
+    )  # seconds: the 5 s grace for requests, then out (bound generous)
     assert not store_pids(hub.store_data)

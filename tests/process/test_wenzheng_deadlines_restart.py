@@ -25,7 +25,9 @@ TOKEN = "wenzheng-restart-token"
 FORWARD = "mutation($id: ID!, $d: [ID!]!) { forwardWenzhengQuestion(id: $id, departmentIds: $d) { forwards { deadline remindAt } } }"
 QUESTION = """query($id: ID!) { wenzhengQuestion(id: $id) { status forwards { remindAt deadline remindedAt escalatedAt overdue }
   history { kind } } }"""
-EVENTS_SEEN = 60.0  # upper bound for the worker to pick a woken job on a busy machine; ends as soon as it did
+EVENTS_SEEN = (
+    60.0  # upper bound for the worker to pick a woken job on a busy machine; ends as soon as it did
+)
 
 
 def center_time(*args: int) -> datetime:
@@ -42,7 +44,9 @@ def set_clock(path: Path, at: datetime) -> None:
 def hub(tmp_path: Path) -> Iterator[HubProcess]:
     clock_file = tmp_path / "wenzheng-clock"
     set_clock(clock_file, center_time(2026, 12, 7, 9, 0))  # a Monday, 09:00 center time
-    process = HubProcess(tmp_path / "data", TOKEN, env={"RONGHUB_WENZHENG_CLOCK_FILE": str(clock_file)})
+    process = HubProcess(
+        tmp_path / "data", TOKEN, env={"RONGHUB_WENZHENG_CLOCK_FILE": str(clock_file)}
+    )
     try:
         yield process
     finally:
@@ -51,17 +55,33 @@ def hub(tmp_path: Path) -> Iterator[HubProcess]:
 
 def app_client(hub: HubProcess) -> httpx.Client:
     """The center's app backend: an OAuth client with the wenzheng:submit scope."""
-    creds = hub.graphql('mutation { createClient(name: "县融媒APP", scopes: ["wenzheng:submit"]) { clientId clientSecret } }')
+    creds = hub.graphql(
+        'mutation { createClient(name: "县融媒APP", scopes: ["wenzheng:submit"]) { clientId clientSecret } }'
+    )
     creds = creds["createClient"]  # type: ignore[assignment]
-    r = httpx.post(hub.url + "/oauth/token", data={"grant_type": "client_credentials", "scope": "wenzheng:submit"},
-                   auth=(creds["clientId"], creds["clientSecret"]), timeout=30)  # type: ignore[index]  # fmt: skip
+    r = httpx.post(
+        hub.url + "/oauth/token",
+        data={"grant_type": "client_credentials", "scope": "wenzheng:submit"},
+        auth=(creds["clientId"], creds["clientSecret"]),
+        timeout=30,
+    )  # type: ignore[index]
     assert r.status_code == 200, r.text
-    return httpx.Client(base_url=hub.url, headers={"authorization": f"Bearer {r.json()['access_token']}"}, timeout=30)
+    return httpx.Client(
+        base_url=hub.url,
+        headers={"authorization": f"Bearer {r.json()['access_token']}"},
+        timeout=30,
+    )
 
 
 def submit(app: httpx.Client, text: str) -> str:
-    body = app.post("/graphql", json={"query": "mutation($t: String!) { submitWenzhengQuestion(input: {text: $t, public: false}) "
-                                               "{ question { id } } }", "variables": {"t": text}}).json()  # fmt: skip
+    body = app.post(
+        "/graphql",
+        json={
+            "query": "mutation($t: String!) { submitWenzhengQuestion(input: {text: $t, public: false}) "
+            "{ question { id } } }",
+            "variables": {"t": text},
+        },
+    ).json()
     assert not body.get("errors"), body
     return str(body["data"]["submitWenzhengQuestion"]["question"]["id"])
 
@@ -88,7 +108,9 @@ def test_a_reminder_and_an_escalation_fire_at_their_time_after_sigkill_restarts_
 ) -> None:
     clock_file = tmp_path / "wenzheng-clock"
     hub.start(timeout=180)
-    hub.graphql("mutation { configureWenzheng(input: {defaultWorkingDays: 2, reminderHours: 24}) { columnId } }")
+    hub.graphql(
+        "mutation { configureWenzheng(input: {defaultWorkingDays: 2, reminderHours: 24}) { columnId } }"
+    )
     dept: Any = hub.graphql('mutation { createAccount(name: "县住建局") { id } }')
     dept_id = dept["createAccount"]["id"]
     app = app_client(hub)
@@ -104,16 +126,26 @@ def test_a_reminder_and_an_escalation_fire_at_their_time_after_sigkill_restarts_
     # Wednesday noon: past the reminder, before the deadline
     wednesday_noon = center_time(2026, 12, 9, 12, 0)
     restart_at(hub, clock_file, wednesday_noon)
-    wait_until(lambda: forward_of(hub, first)["remindedAt"] is not None, EVENTS_SEEN, "the reminder after the restart")
+    wait_until(
+        lambda: forward_of(hub, first)["remindedAt"] is not None,
+        EVENTS_SEEN,
+        "the reminder after the restart",
+    )
     state = forward_of(hub, first)
-    assert ms(state["remindedAt"]) == int(wednesday_noon.timestamp() * 1000)  # recorded at the 问政 clock's time
+    assert ms(state["remindedAt"]) == int(
+        wednesday_noon.timestamp() * 1000
+    )  # recorded at the 问政 clock's time
     assert state["escalatedAt"] is None and not state["overdue"]
     assert state["kinds"].count("remind") == 1 and "escalate" not in state["kinds"]
 
     # Thursday 10:00: the deadline passed while the hub was down
     thursday = center_time(2026, 12, 10, 10, 0)
     restart_at(hub, clock_file, thursday)
-    wait_until(lambda: forward_of(hub, first)["escalatedAt"] is not None, EVENTS_SEEN, "the escalation after the restart")
+    wait_until(
+        lambda: forward_of(hub, first)["escalatedAt"] is not None,
+        EVENTS_SEEN,
+        "the escalation after the restart",
+    )
     state = forward_of(hub, first)
     assert ms(state["escalatedAt"]) == int(thursday.timestamp() * 1000) and state["overdue"]
 
@@ -121,21 +153,36 @@ def test_a_reminder_and_an_escalation_fire_at_their_time_after_sigkill_restarts_
     # every due job again; only the new forward's fire, the first's are never recorded twice
     hub.graphql(FORWARD, {"id": later, "d": [dept_id]})
     restart_at(hub, clock_file, center_time(2026, 12, 17, 10, 0))
-    wait_until(lambda: forward_of(hub, later)["escalatedAt"] is not None, EVENTS_SEEN, "the second question's escalation")
+    wait_until(
+        lambda: forward_of(hub, later)["escalatedAt"] is not None,
+        EVENTS_SEEN,
+        "the second question's escalation",
+    )
     for qid in (first, later):
         kinds = forward_of(hub, qid)["kinds"]
         assert kinds.count("remind") == 1 and kinds.count("escalate") == 1, (qid, kinds)
-    wanted = sorted((q, a) for q in (first, later) for a in ("wenzheng.reminded", "wenzheng.escalated"))
+    wanted = sorted(
+        (q, a) for q in (first, later) for a in ("wenzheng.reminded", "wenzheng.escalated")
+    )
 
     def fired() -> list[tuple[str, str]]:
         log: Any = hub.graphql("{ auditLog(first: 100) { actor action targetId } }")
-        return sorted((e["targetId"], e["action"]) for e in log["auditLog"] if e["actor"] == "system:wenzheng")
+        return sorted(
+            (e["targetId"], e["action"]) for e in log["auditLog"] if e["actor"] == "system:wenzheng"
+        )
 
-    wait_until(lambda: len(fired()) >= len(wanted), EVENTS_SEEN, "the audit entries")  # carried in the write, settled after it
+    wait_until(
+        lambda: len(fired()) >= len(wanted), EVENTS_SEEN, "the audit entries"
+    )  # carried in the write, settled after it
     assert fired() == wanted
 
 
 def test_the_clock_file_is_refused_in_production(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="refused in production"):
-        Settings(env="production", wenzheng_clock_file=tmp_path / "clock", key_encryption_secret="x" * 32)
-    assert Settings(env="development", wenzheng_clock_file=tmp_path / "clock").wenzheng_clock_file == tmp_path / "clock"
+        Settings(
+            env="production", wenzheng_clock_file=tmp_path / "clock", key_encryption_secret="x" * 32
+        )
+    assert (
+        Settings(env="development", wenzheng_clock_file=tmp_path / "clock").wenzheng_clock_file
+        == tmp_path / "clock"
+    )

@@ -25,9 +25,12 @@ class NoticeBoard:
     @hookimpl
     def describe(self) -> ChannelInfo:
         return ChannelInfo(
-            name="board", title_zh="公告栏", title_en="Notice board",
-            transport=TransportKind.FILE_DROP, defaults={"limits": {"title_max": 20}},
-        )  # fmt: skip
+            name="board",
+            title_zh="公告栏",
+            title_en="Notice board",
+            transport=TransportKind.FILE_DROP,
+            defaults={"limits": {"title_max": 20}},
+        )
 
     @hookimpl
     def render(self, story: Any, overrides: dict[str, Any]) -> Variant:

@@ -30,8 +30,12 @@ def test_windows_with_more_marks_come_first_and_no_more_than_the_limit() -> None
 
 
 def test_pinyin_queries_mark_their_characters_in_titles() -> None:
-    assert highlight("普陀区融媒体中心", plan_query("rmt"), pinyin=True) == ["普陀区<em>融媒体</em>中心"]
-    assert highlight("普陀区融媒体中心", plan_query("putuo"), pinyin=True) == ["<em>普陀</em>区融媒体中心"]
+    assert highlight("普陀区融媒体中心", plan_query("rmt"), pinyin=True) == [
+        "普陀区<em>融媒体</em>中心"
+    ]
+    assert highlight("普陀区融媒体中心", plan_query("putuo"), pinyin=True) == [
+        "<em>普陀</em>区融媒体中心"
+    ]
 
 
 def test_nothing_to_mark_gives_no_fragments() -> None:

@@ -22,7 +22,7 @@ def test_chinese_reaches_meilisearch_only_as_folded_opaque_codes() -> None:
 
 def test_query_units_become_phrases_of_bigram_codes() -> None:
     request = SearchRequest(plan=plan_query("處理 app"))
-    assert query_text(request) == f'{code("处理")} app'
+    assert query_text(request) == f"{code('处理')} app"
     request = SearchRequest(plan=plan_query("待处理"))
     assert query_text(request) == f'"{code("待处")} {code("处理")}"'
 

@@ -7,7 +7,9 @@ import pytest
 
 from bench import search_eval
 
-pytestmark = pytest.mark.skipif(not search_eval.seeds_dir().is_dir(), reason="the seed articles are not next to this checkout")
+pytestmark = pytest.mark.skipif(
+    not search_eval.seeds_dir().is_dir(), reason="the seed articles are not next to this checkout"
+)
 
 OVERALL_MRR = 0.9
 CLASS_MRR = 0.8

@@ -63,9 +63,16 @@ async def test_other_spellings_of_private_and_loopback_addresses_are_refused(url
 
 @pytest.mark.parametrize(
     "url",
-    ["http://8.8.8.8/", "http://134744072/", "http://0x08080808/", "http://[2606:4700::1111]/",
-     "http://[2002:808:808::]/", "http://[64:ff9b::808:808]/", "http://[::ffff:8.8.8.8]/"],
-)  # fmt: skip
+    [
+        "http://8.8.8.8/",
+        "http://134744072/",
+        "http://0x08080808/",
+        "http://[2606:4700::1111]/",
+        "http://[2002:808:808::]/",
+        "http://[64:ff9b::808:808]/",
+        "http://[::ffff:8.8.8.8]/",
+    ],
+)
 async def test_public_addresses_in_any_spelling_are_allowed(url: str) -> None:
     await check_outbound_url(url)
 
@@ -84,7 +91,9 @@ def test_a_wrapped_loopback_address_follows_the_loopback_setting() -> None:
     assert not policy.forbidden(ipaddress.ip_address("::ffff:127.0.0.1"))
     assert not policy.forbidden(ipaddress.ip_address("2002:7f00:1::"))
     assert policy.forbidden(ipaddress.ip_address("2002:a00:1::"))
-    assert not OutboundPolicy.of(allow_networks=["10.0.0.0/8"]).forbidden(ipaddress.ip_address("64:ff9b::a00:1"))
+    assert not OutboundPolicy.of(allow_networks=["10.0.0.0/8"]).forbidden(
+        ipaddress.ip_address("64:ff9b::a00:1")
+    )
 
 
 async def test_a_refusal_names_the_wrapped_address() -> None:

@@ -33,9 +33,18 @@ OLD_SECRET = "whsec_" + base64.b64encode(b"o" * 24).decode()
 
 @pytest.mark.parametrize(
     "url",
-    ["http://127.0.0.1/x", "http://10.1.2.3/", "http://192.168.0.1/", "http://169.254.169.254/latest",
-     "http://[::1]/", "http://[fd00::1]/", "http://0.0.0.0/", "http://localhost:8080/", "ftp://example.org/"],
-)  # fmt: skip
+    [
+        "http://127.0.0.1/x",
+        "http://10.1.2.3/",
+        "http://192.168.0.1/",
+        "http://169.254.169.254/latest",
+        "http://[::1]/",
+        "http://[fd00::1]/",
+        "http://0.0.0.0/",
+        "http://localhost:8080/",
+        "ftp://example.org/",
+    ],
+)
 async def test_outbound_calls_to_private_or_loopback_addresses_are_refused(url: str) -> None:
     with pytest.raises(BlockedAddress) as caught:
         await check_outbound_url(url)
@@ -70,9 +79,10 @@ def test_our_webhook_signature_is_accepted_by_the_standardwebhooks_library() -> 
     body = b'{"title":"\xe6\xa0\x87\xe9\xa2\x98"}'
     now = int(time.time())
     headers = {
-        "webhook-id": "msg_1", "webhook-timestamp": str(now),
+        "webhook-id": "msg_1",
+        "webhook-timestamp": str(now),
         "webhook-signature": sign_webhook([OLD_SECRET, SECRET], "msg_1", now, body),
-    }  # fmt: skip
+    }
     assert Webhook(SECRET).verify(body, headers) == {"title": "标题"}
     assert Webhook(OLD_SECRET).verify(body, headers) == {"title": "标题"}  # rotation: both sign
     assert verify_webhook(SECRET, headers, body)
@@ -101,9 +111,15 @@ async def test_webhook_push_to_a_loopback_url_is_refused_by_default() -> None:
 
 async def test_build_transport_makes_each_kind_from_configuration(tmp_path: Path) -> None:
     settings = Settings(outbound_allow_loopback=True)
-    api = build_transport("platform_api", {"transport": {"base_url": "http://127.0.0.1:1"}}, settings)
-    assert isinstance(api, PlatformApiClient) and isinstance(api, PlatformApi) and api.allow_loopback
-    drop = build_transport(TransportKind.FILE_DROP, {"transport": {"directory": str(tmp_path)}}, settings)
+    api = build_transport(
+        "platform_api", {"transport": {"base_url": "http://127.0.0.1:1"}}, settings
+    )
+    assert (
+        isinstance(api, PlatformApiClient) and isinstance(api, PlatformApi) and api.allow_loopback
+    )
+    drop = build_transport(
+        TransportKind.FILE_DROP, {"transport": {"directory": str(tmp_path)}}, settings
+    )
     assert isinstance(drop, DirectoryDrop)
     assert isinstance(build_transport("pull_feed", {}, settings), UnconfiguredFeed)
     with pytest.raises(PermanentDeliveryError, match="base_url"):
@@ -119,6 +135,8 @@ def test_guarded_clients_share_one_verifying_tls_context() -> None:
 
     from hub.transports.outbound import OutboundPolicy, guarded_client
 
-    contexts = [guarded_client(OutboundPolicy(False))._transport._pool._ssl_context for _ in range(3)]  # type: ignore[attr-defined]
+    contexts = [
+        guarded_client(OutboundPolicy(False))._transport._pool._ssl_context for _ in range(3)
+    ]  # type: ignore[attr-defined]
     assert contexts[0] is contexts[1] is contexts[2]
     assert contexts[0].verify_mode == ssl.CERT_REQUIRED and contexts[0].check_hostname

@@ -26,16 +26,22 @@ def test_miss_requests_are_distinct_full_pages_after_real_cursors() -> None:
     seeded = Seeded(tenant="t", column_ids=["a", "b"])
     seeded.stories = [("ab"[i % 2], 1_000 + i, f"s{i:03d}") for i in range(100)]
     bodies = miss_bodies(seeded, limit=1_000)
-    assert len(bodies) == len(set(bodies)) == 100 - 2 * 20  # the 20 oldest per column have short next pages
+    assert (
+        len(bodies) == len(set(bodies)) == 100 - 2 * 20
+    )  # the 20 oldest per column have short next pages
     first = json.loads(bodies[0])
     at, story_id = cursors.decode(first["variables"]["a"], "published_at")
     assert (first["variables"]["c"], at, story_id) in seeded.stories
 
 
 def test_the_wrk_script_reports_its_figures_as_one_json_line() -> None:
-    script = _wrk_script(Load("http://127.0.0.1:1/graphql", ['{"query":"{ a }"}'], {"x-bench": "1"}))
+    script = _wrk_script(
+        Load("http://127.0.0.1:1/graphql", ['{"query":"{ a }"}'], {"x-bench": "1"})
+    )
     assert 'wrk.body = [====[{"query":"{ a }"}]====]' in script
-    assert 'wrk.headers[ [====[x-bench]====] ] = [====[1]====]' in script  # `[[` would open a string
+    assert (
+        "wrk.headers[ [====[x-bench]====] ] = [====[1]====]" in script
+    )  # `[[` would open a string
     line = 'BENCH_JSON {"requests": 3, "p99": 1500}'
     assert _parse("Running 1s test\n" + line + "\n") == {"requests": 3, "p99": 1500}
 
@@ -56,8 +62,12 @@ def test_story_requests_are_one_per_story_and_the_mix_is_seven_reads_to_three_wr
 
 
 def test_the_wrk_script_of_paths_gets_each_path_with_the_headers() -> None:
-    load = Load("http://127.0.0.1:1/feeds/s/feed.json", [], {"authorization": "Bearer t"},
-                paths=["/feeds/s/feed.json?after=0&limit=50", "/feeds/s/feed.json?after=7&limit=50"])  # fmt: skip
+    load = Load(
+        "http://127.0.0.1:1/feeds/s/feed.json",
+        [],
+        {"authorization": "Bearer t"},
+        paths=["/feeds/s/feed.json?after=0&limit=50", "/feeds/s/feed.json?after=7&limit=50"],
+    )
     script = _wrk_script(load)
     assert 'wrk.method = "GET"' in script and "wrk.body" not in script
     assert "[====[/feeds/s/feed.json?after=7&limit=50]====]," in script

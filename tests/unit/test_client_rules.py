@@ -17,7 +17,9 @@ def old(name: str, expires_at: int, retired_at: int = NOW - 1_000) -> PreviousCl
 
 def test_a_rotation_keeps_the_replaced_secret_for_the_overlap() -> None:
     kept = rules.after_rotation("A", [], NOW, 3_600)
-    assert [(k.secret_hash, k.retired_at, k.expires_at) for k in kept] == [("A", NOW, NOW + 3_600_000)]
+    assert [(k.secret_hash, k.retired_at, k.expires_at) for k in kept] == [
+        ("A", NOW, NOW + 3_600_000)
+    ]
 
 
 def test_a_rotation_without_overlap_ends_every_old_secret_at_once() -> None:
@@ -28,11 +30,17 @@ def test_a_rotation_without_overlap_ends_every_old_secret_at_once() -> None:
 def test_earlier_overlaps_keep_their_end_but_never_outlive_the_newest() -> None:
     earlier = [old("A", NOW + 60_000), old("B", NOW + 7 * 86_400_000)]
     kept = rules.after_rotation("C", earlier, NOW, 3_600)
-    assert [(k.secret_hash, k.expires_at) for k in kept] == [("B", NOW + 3_600_000), ("C", NOW + 3_600_000)]
+    assert [(k.secret_hash, k.expires_at) for k in kept] == [
+        ("B", NOW + 3_600_000),
+        ("C", NOW + 3_600_000),
+    ]
     # A was dropped only because at most two old secrets are kept: the oldest goes
     assert len(kept) == rules.MAX_PREVIOUS_SECRETS
     shorter = rules.after_rotation("C", [old("A", NOW + 60_000)], NOW, 3_600)
-    assert [(k.secret_hash, k.expires_at) for k in shorter] == [("A", NOW + 60_000), ("C", NOW + 3_600_000)]
+    assert [(k.secret_hash, k.expires_at) for k in shorter] == [
+        ("A", NOW + 60_000),
+        ("C", NOW + 3_600_000),
+    ]
 
 
 def test_expired_secrets_are_neither_kept_nor_live() -> None:
@@ -75,4 +83,7 @@ def test_use_of_an_old_secret_is_noted_at_most_once_a_minute() -> None:
 
 
 def test_status_names() -> None:
-    assert (rules.status(False), rules.status(True)) == (rules.ClientStatus.ACTIVE, rules.ClientStatus.DISABLED)
+    assert (rules.status(False), rules.status(True)) == (
+        rules.ClientStatus.ACTIVE,
+        rules.ClientStatus.DISABLED,
+    )

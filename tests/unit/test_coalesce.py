@@ -23,7 +23,6 @@ class Shelf:
         self.failure: BaseException | None = None
         self.asked = asyncio.Event()  # set by each find as it reaches the store
 
-
     async def fetch(self, ids: list[str]) -> dict[str, str]:
         self.finds.append(ids)
         self.asked.set()
@@ -35,7 +34,9 @@ class Shelf:
 
 async def test_reads_of_one_turn_go_as_one_find_and_each_gets_its_own_documents() -> None:
     shelf, co = Shelf({"a": "A", "b": "B", "c": "C"}), Coalescer()
-    got = await asyncio.gather(*(co.get_many("k", ids, shelf.fetch) for ids in (["a"], ["b", "a"], ["zz"], ["c"])))
+    got = await asyncio.gather(
+        *(co.get_many("k", ids, shelf.fetch) for ids in (["a"], ["b", "a"], ["zz"], ["c"]))
+    )
     assert got == [{"a": "A"}, {"b": "B", "a": "A"}, {}, {"c": "C"}]
     assert shelf.finds == [["a", "b", "c", "zz"]]
 
@@ -91,7 +92,9 @@ async def test_a_full_batch_goes_at_once_and_the_rest_start_the_next() -> None:
 async def test_every_waiter_gets_the_stores_error_and_the_next_read_tries_again() -> None:
     shelf, co = Shelf({"a": "A"}), Coalescer()
     shelf.failure = ConnectionError("store away")
-    results = await asyncio.gather(*(co.get_many("k", [i], shelf.fetch) for i in "ab"), return_exceptions=True)
+    results = await asyncio.gather(
+        *(co.get_many("k", [i], shelf.fetch) for i in "ab"), return_exceptions=True
+    )
     assert all(isinstance(r, ConnectionError) for r in results)
     shelf.failure = None
     assert await co.get_many("k", ["a"], shelf.fetch) == {"a": "A"}
@@ -120,4 +123,6 @@ def test_a_filter_with_an_operator_cannot_be_a_batch_key() -> None:
     # find_by_ids then reads on its own instead of sharing (hub/store/coalesce.py)
     with pytest.raises(TypeError):
         hash(filter_key(dict, {"tenant": "t", "status": {"$in": ["a", "b"]}}))
-    assert hash(filter_key(dict, {"tenant": "t", "status": "published"})) == hash(filter_key(dict, {"status": "published", "tenant": "t"}))
+    assert hash(filter_key(dict, {"tenant": "t", "status": "published"})) == hash(
+        filter_key(dict, {"status": "published", "tenant": "t"})
+    )

@@ -34,7 +34,9 @@ def test_rendering_is_deterministic(rendered: dict[str, str]) -> None:
     assert render_contracts() == rendered
 
 
-def test_openapi_check_fails_on_drift_and_names_the_fix(tmp_path: Path, rendered: dict[str, str]) -> None:
+def test_openapi_check_fails_on_drift_and_names_the_fix(
+    tmp_path: Path, rendered: dict[str, str]
+) -> None:
     runner = CliRunner()
     for name, text in rendered.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
@@ -45,19 +47,39 @@ def test_openapi_check_fails_on_drift_and_names_the_fix(tmp_path: Path, rendered
     assert "ronghub openapi" in result.output
 
 
-def test_graphql_endpoint_documents_request_responses_and_error_shape(rendered: dict[str, str]) -> None:
+def test_graphql_endpoint_documents_request_responses_and_error_shape(
+    rendered: dict[str, str],
+) -> None:
     spec = json.loads(rendered["openapi.json"])
     post = spec["paths"]["/graphql"]["post"]
     body = post["requestBody"]["content"]["application/json"]["schema"]
     assert "required" not in body  # `query`, or a documentId, or an APQ hash
-    assert set(body["properties"]) == {"query", "variables", "operationName", "documentId", "extensions"}
+    assert set(body["properties"]) == {
+        "query",
+        "variables",
+        "operationName",
+        "documentId",
+        "extensions",
+    }
     assert set(post["responses"]) == {"200", "400", "401", "413", "415", "500"}
     schemas = spec["components"]["schemas"]
     assert set(schemas["GraphQLResponse"]["properties"]) == {"data", "errors"}
-    assert set(schemas["ErrorExtensions"]["properties"]) == {"code", "message", "message_zh", "message_en", "details"}
+    assert set(schemas["ErrorExtensions"]["properties"]) == {
+        "code",
+        "message",
+        "message_zh",
+        "message_en",
+        "details",
+    }
     get = spec["paths"]["/graphql"]["get"]
     assert {p["name"] for p in get["parameters"]} == {
-        "query", "variables", "operationName", "documentId", "extensions", "If-None-Match"}
+        "query",
+        "variables",
+        "operationName",
+        "documentId",
+        "extensions",
+        "If-None-Match",
+    }
     assert "304" in get["responses"]
 
 

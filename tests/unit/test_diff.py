@@ -30,7 +30,10 @@ def test_inserted_and_deleted_lines_carry_their_offsets() -> None:
     before = "甲\n乙\n丙\n"
     after = "甲\n丙\n丁\n"
     hunks = text_hunks(before, after)
-    assert [(h.op, h.before, h.after) for h in hunks] == [("delete", "乙\n", ""), ("insert", "", "丁\n")]
+    assert [(h.op, h.before, h.after) for h in hunks] == [
+        ("delete", "乙\n", ""),
+        ("insert", "", "丁\n"),
+    ]
     assert before[hunks[0].before_start :].startswith("乙")
     assert after[hunks[1].after_start :] == "丁\n"
 

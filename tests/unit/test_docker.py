@@ -28,9 +28,16 @@ def _env(service: dict[str, Any]) -> dict[str, str]:
 
 def test_compose_has_the_production_services(compose: dict[str, Any]) -> None:
     assert {
-        "hub-api", "hub-worker", "mongo1", "mongo2", "mongo3", "mongo-init",
-        "meilisearch", "minio", "minio-init",
-    } <= set(compose["services"])  # fmt: skip
+        "hub-api",
+        "hub-worker",
+        "mongo1",
+        "mongo2",
+        "mongo3",
+        "mongo-init",
+        "meilisearch",
+        "minio",
+        "minio-init",
+    } <= set(compose["services"])
 
 
 @pytest.mark.parametrize("name", ["hub-api", "hub-worker"])
@@ -40,14 +47,21 @@ def test_hub_services_get_the_settings_for_real_servers(compose: dict[str, Any],
     assert all(f"mongo{i}:27017" in env["RONGHUB_MONGODB_URI"] for i in (1, 2, 3))
     assert env["RONGHUB_MEILI_URL"].startswith("http://meilisearch:")
     assert env["RONGHUB_MEILI_KEY"] and env["RONGHUB_S3_ENDPOINT"].startswith("http://minio:")
-    for key in ("RONGHUB_S3_BUCKET", "RONGHUB_S3_ACCESS_KEY", "RONGHUB_S3_SECRET_KEY", "RONGHUB_S3_REGION"):
+    for key in (
+        "RONGHUB_S3_BUCKET",
+        "RONGHUB_S3_ACCESS_KEY",
+        "RONGHUB_S3_SECRET_KEY",
+        "RONGHUB_S3_REGION",
+    ):
         assert env[key]
     assert env["RONGHUB_ENV"] == "production"
     unknown = sorted(k for k in env if k.startswith("RONGHUB_") and k not in SETTINGS)
     assert unknown == [], f"not settings of the hub: {unknown}"
 
 
-def test_the_api_requires_a_metrics_token_and_keeps_introspection_off(compose: dict[str, Any]) -> None:
+def test_the_api_requires_a_metrics_token_and_keeps_introspection_off(
+    compose: dict[str, Any],
+) -> None:
     env = _env(compose["services"]["hub-api"])
     assert env["RONGHUB_METRICS_TOKEN"].startswith("${RONGHUB_METRICS_TOKEN:?")
     assert "RONGHUB_GRAPHQL_INTROSPECTION" not in env
@@ -76,7 +90,10 @@ def test_replica_set_is_initiated_with_all_three_members(compose: dict[str, Any]
     script = " ".join(services["mongo-init"]["command"])
     assert "rs.initiate" in script
     assert all(f'"mongo{i}:27017"' in script for i in (1, 2, 3))
-    assert all(services["mongo-init"]["depends_on"][f"mongo{i}"]["condition"] == "service_healthy" for i in (1, 2, 3))
+    assert all(
+        services["mongo-init"]["depends_on"][f"mongo{i}"]["condition"] == "service_healthy"
+        for i in (1, 2, 3)
+    )
 
 
 def test_meilisearch_has_a_master_key_and_minio_a_bucket_job(compose: dict[str, Any]) -> None:

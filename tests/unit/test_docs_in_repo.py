@@ -9,17 +9,20 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = [p for d in ("hub", "plugins", "sdk", "tests", "bench") for p in (ROOT / d).rglob("*.py")]
-OUTSIDE = re.compile(r"\b(STORAGE|CHANNELS|ARCHITECTURE|GLOSSARY|STYLE)\.md\b|\.\./shared/(?!seeds)")
+OUTSIDE = re.compile(
+    r"\b(STORAGE|CHANNELS|ARCHITECTURE|GLOSSARY|STYLE)\.md\b|\.\./shared/(?!seeds)"
+)
 DOC_REF = re.compile(r"\bdocs/([\w-]+\.md)\b")
 
 
 def test_no_source_file_points_at_design_notes_outside_the_repository() -> None:
     offenders = [
         f"{p.relative_to(ROOT)}:{n}"
-        for p in SOURCES if p.name != "test_docs_in_repo.py"
+        for p in SOURCES
+        if p.name != "test_docs_in_repo.py"
         for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
         if OUTSIDE.search(line)
-    ]  # fmt: skip
+    ]
     assert offenders == [], "cite docs/ of this repository instead: " + ", ".join(offenders)
 
 

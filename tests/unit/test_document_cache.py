@@ -39,18 +39,28 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
         return wrapper
 
     monkeypatch.setattr(strawberry_schema, "parse", counting("parse", strawberry_schema.parse))
-    monkeypatch.setattr(strawberry_schema, "validate_document", counting("validate", strawberry_schema.validate_document))
+    monkeypatch.setattr(
+        strawberry_schema,
+        "validate_document",
+        counting("validate", strawberry_schema.validate_document),
+    )
     monkeypatch.setattr(limits, "check", counting("check", limits.check))
     return calls
 
 
-def test_the_same_text_with_other_variables_is_parsed_and_checked_once(counted: dict[str, int]) -> None:
+def test_the_same_text_with_other_variables_is_parsed_and_checked_once(
+    counted: dict[str, int],
+) -> None:
     schema = build_schema(SETTINGS)
     query = "query($a: Boolean!) { __typename x: __typename @include(if: $a) }"
     for n in range(5):
-        result = schema.execute_sync(query, variable_values={"a": n % 2 == 1}, context_value=_context())
+        result = schema.execute_sync(
+            query, variable_values={"a": n % 2 == 1}, context_value=_context()
+        )
         assert result.errors is None
-        assert result.data == ({"__typename": "Query", "x": "Query"} if n % 2 else {"__typename": "Query"})
+        assert result.data == (
+            {"__typename": "Query", "x": "Query"} if n % 2 else {"__typename": "Query"}
+        )
     assert counted == {"parse": 1, "check": 1, "validate": 1}
 
 
@@ -86,7 +96,11 @@ def test_the_cache_keeps_the_most_recent_texts_and_never_long_ones() -> None:
     doc = parse("{ a }")
     for text in ("{ a }", "{ b }", "{ c }"):
         cache.put(text, doc, [])
-    assert cache.get("{ a }") is None and cache.get("{ b }") is not None and cache.get("{ c }") is not None
+    assert (
+        cache.get("{ a }") is None
+        and cache.get("{ b }") is not None
+        and cache.get("{ c }") is not None
+    )
     cache.put("{ " + "x " * 30 + "}", doc, [])
     assert len(cache) == 2
     assert DocumentCache(max_entries=0).put("{ a }", doc, []) is None and len(DocumentCache(0)) == 0

@@ -31,14 +31,75 @@ ENGLISH = re.compile(r"[A-Za-z][A-Za-z']+(?: [A-Za-z][A-Za-z']+){2,}")
 
 # Values a placeholder may carry in both texts: they read the same in either language.
 NEUTRAL = {
-    "after", "allow", "allowed", "approved", "assignees", "channel", "client_id", "content_type", "cost", "count",
-    "current", "deadline", "depth", "detected", "done", "entry", "expected", "extension", "field", "format",
-    "formats", "grant_type", "holder", "hook", "id", "key", "known", "label", "lead", "length", "limit", "loaded",
-    "media_kind", "megapixels", "method", "offset", "other", "proofreader", "received", "ref", "reported",
-    "required", "revision", "role", "scope", "seconds", "signed_stage", "size", "stage", "status", "story",
-    "submitted", "subscription_id", "target", "tenant", "title", "topic", "topics", "until", "url", "user",
-    "column", "found", "department", "document_id", "external_id", "metric", "version",
-}  # fmt: skip
+    "after",
+    "allow",
+    "allowed",
+    "approved",
+    "assignees",
+    "channel",
+    "client_id",
+    "content_type",
+    "cost",
+    "count",
+    "current",
+    "deadline",
+    "depth",
+    "detected",
+    "done",
+    "entry",
+    "expected",
+    "extension",
+    "field",
+    "format",
+    "formats",
+    "grant_type",
+    "holder",
+    "hook",
+    "id",
+    "key",
+    "known",
+    "label",
+    "lead",
+    "length",
+    "limit",
+    "loaded",
+    "media_kind",
+    "megapixels",
+    "method",
+    "offset",
+    "other",
+    "proofreader",
+    "received",
+    "ref",
+    "reported",
+    "required",
+    "revision",
+    "role",
+    "scope",
+    "seconds",
+    "signed_stage",
+    "size",
+    "stage",
+    "status",
+    "story",
+    "submitted",
+    "subscription_id",
+    "target",
+    "tenant",
+    "title",
+    "topic",
+    "topics",
+    "until",
+    "url",
+    "user",
+    "column",
+    "found",
+    "department",
+    "document_id",
+    "external_id",
+    "metric",
+    "version",
+}
 
 
 def _import_everything() -> None:
@@ -85,7 +146,9 @@ def _literal_text(node: ast.expr) -> str | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     if isinstance(node, ast.JoinedStr):
-        return "".join(v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str))
+        return "".join(
+            v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str)
+        )
     return None
 
 
@@ -104,7 +167,11 @@ def _calls() -> list[tuple[str, int, ErrorKind, dict[str, ast.expr]]]:
             for node in ast.walk(tree):
                 if not isinstance(node, ast.Call):
                     continue
-                name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+                name = (
+                    node.func.attr
+                    if isinstance(node.func, ast.Attribute)
+                    else getattr(node.func, "id", "")
+                )
                 where = f"{path.relative_to(ROOT)}:{node.lineno}"
                 if name == "invalid" and len(node.args) + len(node.keywords) >= 3:
                     args = dict(zip(("field", "reason_zh", "reason_en"), node.args, strict=False))
@@ -115,11 +182,15 @@ def _calls() -> list[tuple[str, int, ErrorKind, dict[str, ast.expr]]]:
                 if namespace is None:
                     namespace = vars(importlib.import_module(_module_name(path)))
                 try:
-                    kind = eval(compile(ast.Expression(node.args[0]), where, "eval"), dict(namespace))
+                    kind = eval(
+                        compile(ast.Expression(node.args[0]), where, "eval"), dict(namespace)
+                    )
                 except Exception:
                     continue  # a local variable: its values are checked where they are made
                 if isinstance(kind, ErrorKind):
-                    found.append((where, node.lineno, kind, {k.arg: k.value for k in node.keywords if k.arg}))
+                    found.append(
+                        (where, node.lineno, kind, {k.arg: k.value for k in node.keywords if k.arg})
+                    )
     return found
 
 
@@ -128,7 +199,12 @@ CALLS = _calls()
 
 def test_the_walk_finds_the_raising_calls() -> None:
     assert len(CALLS) > 250, len(CALLS)
-    assert {kind.code for _, _, kind, _ in CALLS} >= {"BAD_REQUEST", "NOT_FOUND", "INVALID_INPUT", "FORBIDDEN"}
+    assert {kind.code for _, _, kind, _ in CALLS} >= {
+        "BAD_REQUEST",
+        "NOT_FOUND",
+        "INVALID_INPUT",
+        "FORBIDDEN",
+    }
 
 
 def test_every_literal_a_call_fills_in_is_in_the_language_of_its_text() -> None:
@@ -140,9 +216,13 @@ def test_every_literal_a_call_fills_in_is_in_the_language_of_its_text() -> None:
             if text is None:
                 continue
             if name in in_en and CJK.search(text):
-                wrong.append(f"{where} {kind.code}.{name} reaches message_en with Chinese: {text!r}")
+                wrong.append(
+                    f"{where} {kind.code}.{name} reaches message_en with Chinese: {text!r}"
+                )
             if name in in_zh and ENGLISH.search(text):
-                wrong.append(f"{where} {kind.code}.{name} reaches message_zh with English: {text!r}")
+                wrong.append(
+                    f"{where} {kind.code}.{name} reaches message_zh with English: {text!r}"
+                )
     assert not wrong, "\n".join(wrong)
 
 

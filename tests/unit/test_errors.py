@@ -31,7 +31,13 @@ def _placeholders(template: str) -> set[str]:
 
 def test_the_catalogue_has_the_foundation_codes() -> None:
     codes = {k.code for k in KINDS}
-    assert {"BAD_REQUEST", "INTERNAL", "INVALID_INPUT", "QUERY_TOO_DEEP", "REQUEST_TOO_LARGE"} <= codes
+    assert {
+        "BAD_REQUEST",
+        "INTERNAL",
+        "INVALID_INPUT",
+        "QUERY_TOO_DEEP",
+        "REQUEST_TOO_LARGE",
+    } <= codes
 
 
 @pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.code)

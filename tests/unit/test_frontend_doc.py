@@ -14,7 +14,10 @@ EXAMPLE = ROOT / "examples" / "frontend"
 def test_every_typescript_block_of_the_front_end_guide_is_code_of_the_example() -> None:
     blocks = re.findall(r"```ts\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
     assert len(blocks) >= 5
-    sources = [p.read_text(encoding="utf-8") for p in [EXAMPLE / "codegen.ts", *(EXAMPLE / "src").glob("*.ts")]]
+    sources = [
+        p.read_text(encoding="utf-8")
+        for p in [EXAMPLE / "codegen.ts", *(EXAMPLE / "src").glob("*.ts")]
+    ]
     missing = [b[:80] for b in blocks if not any(b in s for s in sources)]
     assert missing == [], "these blocks of docs/frontend.md are not in examples/frontend"
 

@@ -33,8 +33,12 @@ def _code(response: Any) -> str:
 
 def test_liveness_fails_only_when_the_store_could_not_be_brought_back() -> None:
     for state in (StoreState.RUNNING, StoreState.RESTARTING):
-        assert health.healthz.fn(State({"store_supervisor": FakeSupervisor(state)})).status_code == 200
-    failed = health.healthz.fn(State({"store_supervisor": FakeSupervisor(StoreState.FAILED, failures=6)}))
+        assert (
+            health.healthz.fn(State({"store_supervisor": FakeSupervisor(state)})).status_code == 200
+        )
+    failed = health.healthz.fn(
+        State({"store_supervisor": FakeSupervisor(StoreState.FAILED, failures=6)})
+    )
     assert failed.status_code == 503 and _code(failed) == "STORE_UNAVAILABLE"
     assert failed.content["errors"][0]["extensions"]["details"]["store"] == "failed"
 
@@ -45,8 +49,12 @@ def test_liveness_without_an_embedded_store_is_the_process_being_up() -> None:
 
 async def test_readiness_is_refused_while_the_store_restarts_without_waiting_on_it() -> None:
     db = PingingDatabase()
-    restarting = await health.readyz.fn(State({"store_supervisor": FakeSupervisor(StoreState.RESTARTING), "database": db}))
+    restarting = await health.readyz.fn(
+        State({"store_supervisor": FakeSupervisor(StoreState.RESTARTING), "database": db})
+    )
     assert restarting.status_code == 503 and _code(restarting) == "STORE_UNAVAILABLE"
     assert db.pings == 0
-    ready = await health.readyz.fn(State({"store_supervisor": FakeSupervisor(StoreState.RUNNING), "database": db}))
+    ready = await health.readyz.fn(
+        State({"store_supervisor": FakeSupervisor(StoreState.RUNNING), "database": db})
+    )
     assert ready.status_code == 200 and db.pings == 1

@@ -45,7 +45,9 @@ def test_ordinary_newsroom_html_has_no_active_content(body: str) -> None:
 
 
 def test_sanitize_keeps_the_allowed_markup_and_drops_the_rest() -> None:
-    cleaned = html.sanitize('<p lang="zh" class="x" style="color:red">正文<u>下划线</u><font>字</font></p>')
+    cleaned = html.sanitize(
+        '<p lang="zh" class="x" style="color:red">正文<u>下划线</u><font>字</font></p>'
+    )
     assert cleaned == '<p lang="zh">正文<u>下划线</u>字</p>'
     link = html.sanitize('<a href="https://example.com" target="_blank">外链</a>')
     assert 'rel="noopener noreferrer"' in link and "target" not in link
@@ -94,15 +96,27 @@ def test_library_pictures_point_at_the_url_signed_for_this_render() -> None:
         "<figcaption>演播室</figcaption></figure>"
         '<p><img src="https://elsewhere.example/x.png" alt="外链"><img alt="无地址" data-asset-id="a2"></p>'
     )
-    out = html.with_asset_urls(stored, {"a1": "https://hub.example/media/a1?exp=2&sig=new", "a2": "https://hub.example/media/a2?sig=b"})
+    out = html.with_asset_urls(
+        stored,
+        {
+            "a1": "https://hub.example/media/a1?exp=2&sig=new",
+            "a2": "https://hub.example/media/a2?sig=b",
+        },
+    )
     assert 'src="https://hub.example/media/a1?exp=2&amp;sig=new"' in out and "sig=old" not in out
     assert 'src="https://elsewhere.example/x.png"' in out  # not a library picture: as written
-    assert '<img src="https://hub.example/media/a2?sig=b" alt="无地址" data-asset-id="a2">' in out  # had no src
+    assert (
+        '<img src="https://hub.example/media/a2?sig=b" alt="无地址" data-asset-id="a2">' in out
+    )  # had no src
     assert html.sanitize(out) == out  # still a body the hub would store as it is
     assert html.with_asset_urls(stored, {}) == stored
-    assert html.with_asset_urls(stored, {"zz": "https://hub.example/z"}) == stored  # an asset not in the body
+    assert (
+        html.with_asset_urls(stored, {"zz": "https://hub.example/z"}) == stored
+    )  # an asset not in the body
 
 
 def test_a_url_cannot_break_out_of_its_attribute() -> None:
-    out = html.with_asset_urls('<img src="x" data-asset-id="a1">', {"a1": 'https://h.example/a"><script>alert(1)</script>'})
+    out = html.with_asset_urls(
+        '<img src="x" data-asset-id="a1">', {"a1": 'https://h.example/a"><script>alert(1)</script>'}
+    )
     assert html.find_active_content(out) == [] and "&quot;&gt;&lt;script&gt;" in out

@@ -21,6 +21,12 @@ def test_if_none_match_lists_weak_tags_and_the_star_match() -> None:
 
 
 def test_max_age_stops_short_of_the_signed_urls_deadline() -> None:
-    assert public_cache_control(30, 60, None, 1_000.0, 600) == "public, max-age=30, stale-while-revalidate=60"
-    assert public_cache_control(30, 900, 1_010.0, 1_000.0, 600) == "public, max-age=10, stale-while-revalidate=600"
+    assert (
+        public_cache_control(30, 60, None, 1_000.0, 600)
+        == "public, max-age=30, stale-while-revalidate=60"
+    )
+    assert (
+        public_cache_control(30, 900, 1_010.0, 1_000.0, 600)
+        == "public, max-age=10, stale-while-revalidate=600"
+    )
     assert public_cache_control(30, 60, 1_000.0, 1_000.0, 600) == PRIVATE

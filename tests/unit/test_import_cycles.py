@@ -59,7 +59,9 @@ def import_graph() -> dict[str, set[str]]:
                     anchor = package.split(".")[: len(package.split(".")) - (node.level - 1)]
                     base = ".".join([*anchor, *([node.module] if node.module else [])])
                 # `from hub.media import gc` imports the module hub.media.gc
-                targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in paths else base for a in node.names]
+                targets = [
+                    f"{base}.{a.name}" if f"{base}.{a.name}" in paths else base for a in node.names
+                ]
             for target in targets:
                 found = known(target) if target.startswith("hub") else None
                 if found is not None and found != module:
@@ -112,7 +114,10 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 def test_no_module_of_the_hub_imports_itself_back_through_others() -> None:
     graph = import_graph()
     found = cycles(graph)
-    described = [" ⇄ ".join(c) + " (" + "; ".join(f"{m} -> {sorted(graph[m] & set(c))}" for m in c) + ")" for c in found]
+    described = [
+        " ⇄ ".join(c) + " (" + "; ".join(f"{m} -> {sorted(graph[m] & set(c))}" for m in c) + ")"
+        for c in found
+    ]
     assert found == [], "import cycles:\n" + "\n".join(described)
 
 
@@ -127,4 +132,6 @@ def test_the_cycle_finder_finds_a_cycle_hidden_by_a_local_import() -> None:
 def test_only_entry_points_import_the_composition_root() -> None:
     importers = sorted(m for m, targets in import_graph().items() if "hub.wiring" in targets)
     entry_points = {"hub.app", "hub.jobs.runner", "hub.demo.seed", "hub.demo.users"}
-    assert [m for m in importers if m not in entry_points and not m.endswith(".cli") and m != "hub.cli"] == []
+    assert [
+        m for m in importers if m not in entry_points and not m.endswith(".cli") and m != "hub.cli"
+    ] == []

@@ -28,7 +28,9 @@ def measure(query: str, **overrides: Any) -> dict[str, Any] | None:
         max_aliases=overrides.get("max_aliases", SETTINGS.graphql_max_aliases),
         max_cost=overrides.get("max_cost", SETTINGS.graphql_max_cost),
         max_page=SETTINGS.graphql_max_page,
-        max_introspection_depth=overrides.get("max_introspection_depth", SETTINGS.graphql_max_introspection_depth),
+        max_introspection_depth=overrides.get(
+            "max_introspection_depth", SETTINGS.graphql_max_introspection_depth
+        ),
         max_repeats=overrides.get("max_repeats", SETTINGS.graphql_max_repeats),
         introspection=overrides.get("introspection", True),
     )
@@ -52,7 +54,9 @@ def cost(query: str) -> int:
     [
         "{ stories { edges { node { id title column { name } cover { uri } assets { uri } } } pageInfo { endCursor hasNextPage } } }",
         "{ stories(first: 100) { edges { cursor node { " + STORY_FIELDS + " } } } }",
-        '{ story(id: "x") { ' + STORY_FIELDS + " revisions { number title body createdAt author } } }",
+        '{ story(id: "x") { '
+        + STORY_FIELDS
+        + " revisions { number title body createdAt author } } }",
         '{ diffStory(id: "x", fromRevision: 1, toRevision: 2) { changes { field before after hunks { op before after beforeStart afterStart } } } }',
         "{ columns { id name slug position } }",
         get_introspection_query(descriptions=True),
@@ -71,7 +75,9 @@ def test_an_omitted_first_costs_the_default_page() -> None:
 
 def test_a_variable_page_size_costs_the_largest_page() -> None:
     by_variable = cost("query($n: Int!) { stories(first: $n) { edges { node { id } } } }")
-    assert by_variable == cost(f"{{ stories(first: {SETTINGS.graphql_max_page}) {{ edges {{ node {{ id }} }} }} }}")
+    assert by_variable == cost(
+        f"{{ stories(first: {SETTINGS.graphql_max_page}) {{ edges {{ node {{ id }} }} }} }}"
+    )
 
 
 def test_an_unpaged_list_of_objects_counts_several_items() -> None:
@@ -81,7 +87,9 @@ def test_an_unpaged_list_of_objects_counts_several_items() -> None:
 
 def test_fragments_are_measured_like_inline_selections() -> None:
     inline = cost("{ stories(first: 10) { edges { node { id title } } } }")
-    spread = cost("query { stories(first: 10) { edges { node { ...F } } } } fragment F on Story { id title }")
+    spread = cost(
+        "query { stories(first: 10) { edges { node { ...F } } } } fragment F on Story { id title }"
+    )
     assert spread == inline
 
 
@@ -123,19 +131,28 @@ def test_a_fan_out_on_the_query_type_is_too_costly_at_once() -> None:
 
 
 def test_a_fan_out_inside_introspection_is_too_costly_at_once() -> None:
-    details = timed_measure("{ __schema { types { ...F40 } } }\n" + fan_out(40, on="__Type", leaf="name"))
+    details = timed_measure(
+        "{ __schema { types { ...F40 } } }\n" + fan_out(40, on="__Type", leaf="name")
+    )
     assert details is not None and details["code"] == "QUERY_TOO_COSTLY"
 
 
 def test_a_field_repeated_beyond_the_limit_is_refused_naming_it() -> None:
     n = SETTINGS.graphql_max_repeats + 1
     details = timed_measure("{ " + "columns { id } " * n + "}")
-    assert details == {"code": "FIELD_REPEATED", "field": "columns", "count": n, "limit": SETTINGS.graphql_max_repeats}
+    assert details == {
+        "code": "FIELD_REPEATED",
+        "field": "columns",
+        "count": n,
+        "limit": SETTINGS.graphql_max_repeats,
+    }
     assert measure("{ " + "columns { id } " * (n - 1) + "}") is None
 
 
 def test_repetition_through_fragments_is_counted() -> None:
-    details = timed_measure("{ stories(first: 1) { edges { node { ...F5 } } } }\n" + fan_out(5, leaf="id"))
+    details = timed_measure(
+        "{ stories(first: 1) { edges { node { ...F5 } } } }\n" + fan_out(5, leaf="id")
+    )
     assert details is not None and details["code"] == "FIELD_REPEATED" and details["count"] == 32
 
 
@@ -143,12 +160,20 @@ def test_introspection_counts_towards_its_own_depth_limit() -> None:
     chain = "fields { type { " + "ofType { " * 20 + "name" + " }" * 20 + " } }"
     details = timed_measure('{ __type(name: "Story") { ' + chain + " } }")
     assert details is not None and details["code"] == "QUERY_TOO_DEEP"
-    assert details == {"code": "QUERY_TOO_DEEP", "depth": 24, "limit": SETTINGS.graphql_max_introspection_depth}
-    assert measure('{ __type(name: "Story") { ' + chain + " } }", max_introspection_depth=24) is None
+    assert details == {
+        "code": "QUERY_TOO_DEEP",
+        "depth": 24,
+        "limit": SETTINGS.graphql_max_introspection_depth,
+    }
+    assert (
+        measure('{ __type(name: "Story") { ' + chain + " } }", max_introspection_depth=24) is None
+    )
 
 
 def test_introspection_deeper_than_the_data_limit_passes_within_its_own() -> None:
-    chain = "fields { type { " + "ofType { " * 8 + "name" + " }" * 8 + " } }"  # 12 deep: more than max_depth 10
+    chain = (
+        "fields { type { " + "ofType { " * 8 + "name" + " }" * 8 + " } }"
+    )  # 12 deep: more than max_depth 10
     assert SETTINGS.graphql_max_depth < 12 <= SETTINGS.graphql_max_introspection_depth
     assert measure('{ __type(name: "Story") { ' + chain + " } }") is None
 
@@ -156,7 +181,9 @@ def test_introspection_deeper_than_the_data_limit_passes_within_its_own() -> Non
 def test_introspection_is_refused_when_disabled_but_typename_is_not() -> None:
     details = measure("{ __schema { queryType { name } } }", introspection=False)
     assert details == {"code": "INTROSPECTION_DISABLED"}
-    details = measure('query { ...Q } fragment Q on Query { __type(name: "Story") { name } }', introspection=False)
+    details = measure(
+        'query { ...Q } fragment Q on Query { __type(name: "Story") { name } }', introspection=False
+    )
     assert details == {"code": "INTROSPECTION_DISABLED"}
     assert measure("{ __typename columns { __typename id } }", introspection=False) is None
 
@@ -171,7 +198,9 @@ def test_a_long_fragment_chain_does_not_exhaust_the_stack() -> None:
 
 
 def test_fragment_cycles_are_left_to_validation_without_hanging() -> None:
-    query = "{ columns { ...A } } fragment A on Column { id ...B } fragment B on Column { name ...A }"
+    query = (
+        "{ columns { ...A } } fragment A on Column { id ...B } fragment B on Column { name ...A }"
+    )
     limits = Limits(max_depth=10, max_aliases=30, max_cost=10_000, max_page=100)
     assert check(SCHEMA, parse(query), limits) is None
     assert validate(SCHEMA, parse(query), specified_rules)  # NoFragmentCyclesRule
@@ -187,8 +216,16 @@ def test_same_named_fields_merge_their_sub_selections_before_counting() -> None:
     `columns` selecting `id` twice: 2 x 20 ids is over the limit though no selection set is."""
     query = "{ columns { ...C } columns { ...C } } fragment C on Column { " + "id " * 20 + "}"
     details = timed_measure(query)
-    assert details == {"code": "FIELD_REPEATED", "field": "id", "count": 40, "limit": SETTINGS.graphql_max_repeats}
-    assert measure("{ columns { ...C } columns { ...C } } fragment C on Column { " + "id " * 15 + "}") is None
+    assert details == {
+        "code": "FIELD_REPEATED",
+        "field": "id",
+        "count": 40,
+        "limit": SETTINGS.graphql_max_repeats,
+    }
+    assert (
+        measure("{ columns { ...C } columns { ...C } } fragment C on Column { " + "id " * 15 + "}")
+        is None
+    )
 
 
 def test_a_fragment_cycle_through_nested_fields_is_left_to_validation() -> None:

@@ -43,13 +43,20 @@ def test_console_pages_carry_a_same_origin_only_content_security_policy() -> Non
     response = client().get("/console/")
     assert response.status_code == 200 and "融汇编辑台" in response.text
     csp = response.headers["content-security-policy"]
-    assert "default-src 'self'" in csp and "connect-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert (
+        "default-src 'self'" in csp
+        and "connect-src 'self'" in csp
+        and "frame-ancestors 'none'" in csp
+    )
     assert not EXTERNAL.search(response.text)
 
 
 def test_a_console_turned_off_serves_nothing_and_its_cookie_counts_for_nothing() -> None:
     c = client(console_enabled=False)
     assert c.get("/console/").status_code == 404
-    assert c.post("/console/session", json={"username": "a", "password": "b"}).status_code in (404, 405)
+    assert c.post("/console/session", json={"username": "a", "password": "b"}).status_code in (
+        404,
+        405,
+    )
     off = Settings(mongodb_uri="mongodb://unused", console_enabled=False)
     assert authorization_from_cookie({"ronghub_console": "a.b.c"}, "POST", None, off) is None

@@ -13,7 +13,9 @@ from hub.errors import Codes, HubError
 from hub.graphql.errors import shape_error
 from hub.store.outages import as_outage
 
-FULL_WRITE = WriteError("database or disk is full", 8, {"index": 0, "code": 8, "errmsg": "database or disk is full"})
+FULL_WRITE = WriteError(
+    "database or disk is full", 8, {"index": 0, "code": 8, "errmsg": "database or disk is full"}
+)
 
 
 @pytest.mark.parametrize(
@@ -40,7 +42,12 @@ def test_an_outage_raised_from_inside_another_error_is_still_found() -> None:
 
 
 @pytest.mark.parametrize(
-    "exc", [OSError(errno.ENOSPC, "No space left on device"), OSError(errno.EDQUOT, "Disk quota exceeded"), FULL_WRITE]
+    "exc",
+    [
+        OSError(errno.ENOSPC, "No space left on device"),
+        OSError(errno.EDQUOT, "Disk quota exceeded"),
+        FULL_WRITE,
+    ],
 )
 def test_a_full_disk_under_blobs_or_store_is_storage_full(exc: Exception) -> None:
     found = as_outage(exc)
@@ -49,7 +56,13 @@ def test_a_full_disk_under_blobs_or_store_is_storage_full(exc: Exception) -> Non
 
 
 @pytest.mark.parametrize(
-    "exc", [ValueError("bug"), OSError(errno.EACCES, "Permission denied"), WriteError("bad", 2), KeyError("x")]
+    "exc",
+    [
+        ValueError("bug"),
+        OSError(errno.EACCES, "Permission denied"),
+        WriteError("bad", 2),
+        KeyError("x"),
+    ],
 )
 def test_other_failures_are_not_outages(exc: Exception) -> None:
     assert as_outage(exc) is None
@@ -63,7 +76,10 @@ def _resolver_error(original: Exception) -> dict[str, Any]:
 def test_graphql_reports_a_store_outage_as_store_unavailable_not_internal() -> None:
     ext = _resolver_error(ServerSelectionTimeoutError("no server"))
     assert ext["code"] == "STORE_UNAVAILABLE"
-    assert ext["message_zh"] == Codes.STORE_UNAVAILABLE.zh and ext["message_en"] == Codes.STORE_UNAVAILABLE.en
+    assert (
+        ext["message_zh"] == Codes.STORE_UNAVAILABLE.zh
+        and ext["message_en"] == Codes.STORE_UNAVAILABLE.en
+    )
 
 
 def test_graphql_reports_a_full_store_disk_as_storage_full() -> None:
@@ -93,7 +109,9 @@ def test_a_hub_error_of_another_kind_is_not_an_outage() -> None:
     assert as_outage(HubError(Codes.NOT_FOUND, what_zh="稿件", what_en="story", id="x")) is None
 
 
-async def test_a_mongodb_server_that_does_not_answer_fails_within_the_store_timeout_as_store_unavailable() -> None:
+async def test_a_mongodb_server_that_does_not_answer_fails_within_the_store_timeout_as_store_unavailable() -> (
+    None
+):
     import time
 
     from hub.embedded.store import free_port
@@ -101,9 +119,13 @@ async def test_a_mongodb_server_that_does_not_answer_fails_within_the_store_time
 
     started = time.monotonic()
     with pytest.raises(Exception) as caught:
-        await connect(f"mongodb://127.0.0.1:{free_port()}/?directConnection=true", "nowhere", timeout_s=0.5)
+        await connect(
+            f"mongodb://127.0.0.1:{free_port()}/?directConnection=true", "nowhere", timeout_s=0.5
+        )
     took = time.monotonic() - started
-    assert took < 10, f"took {took:.1f}s; PyMongo's own default would wait 30 s"  # generous bound on a busy machine
+    assert took < 10, (
+        f"took {took:.1f}s; PyMongo's own default would wait 30 s"
+    )  # generous bound on a busy machine
     found = as_outage(caught.value)
     assert found is not None and found.code == "STORE_UNAVAILABLE"
     # PyMongo's async client drops the socket of a refused connection without closing
@@ -118,5 +140,9 @@ async def test_a_mongodb_server_that_does_not_answer_fails_within_the_store_time
 
 
 def test_a_full_disk_reported_as_text_by_the_search_index_is_storage_full() -> None:
-    found = as_outage(ValueError("Failed to commit: An IO error occurred: 'No space left on device (os error 28)'"))
+    found = as_outage(
+        ValueError(
+            "Failed to commit: An IO error occurred: 'No space left on device (os error 28)'"
+        )
+    )
     assert found is not None and found.code == "STORAGE_FULL"

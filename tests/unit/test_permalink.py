@@ -18,9 +18,18 @@ def ms(*args: int) -> int:
 
 def test_the_url_uses_the_column_and_the_china_date_of_publication() -> None:
     # 2026-03-01 20:30 UTC is already 2 March in China
-    assert story_url(PATTERN, "01abc", "yaowen", ms(2026, 3, 1, 20, 30), "t") == "https://news.example.cn/yaowen/20260302/01abc.html"
-    assert story_url(PATTERN, "01abc", None, ms(2026, 3, 1), "t") == "https://news.example.cn/news/20260301/01abc.html"
-    assert story_url("https://x.cn/{tenant}/{id}", "a b/c", None, 0, "c-1") == "https://x.cn/c-1/a%20b%2Fc"
+    assert (
+        story_url(PATTERN, "01abc", "yaowen", ms(2026, 3, 1, 20, 30), "t")
+        == "https://news.example.cn/yaowen/20260302/01abc.html"
+    )
+    assert (
+        story_url(PATTERN, "01abc", None, ms(2026, 3, 1), "t")
+        == "https://news.example.cn/news/20260301/01abc.html"
+    )
+    assert (
+        story_url("https://x.cn/{tenant}/{id}", "a b/c", None, 0, "c-1")
+        == "https://x.cn/c-1/a%20b%2Fc"
+    )
 
 
 @pytest.mark.parametrize(

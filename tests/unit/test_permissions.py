@@ -26,7 +26,12 @@ def user(*grants: Grant, scopes: set[str] | None = None) -> Principal:
 
 def test_anonymous_may_read_the_public_model_and_nothing_else() -> None:
     assert permits(ANONYMOUS, Action.STORY_READ_PUBLISHED)
-    for action in (Action.STORY_CREATE, Action.STORY_READ_DRAFT, Action.AUDIT_READ, Action.USER_READ):
+    for action in (
+        Action.STORY_CREATE,
+        Action.STORY_READ_DRAFT,
+        Action.AUDIT_READ,
+        Action.USER_READ,
+    ):
         assert not permits(ANONYMOUS, action)
 
 
@@ -47,7 +52,11 @@ def test_a_reviewer_needs_a_stage_and_only_reviewers_have_one() -> None:
 
 
 def test_grant_labels_round_trip() -> None:
-    for g in (Grant(Role.EDITOR), Grant(Role.REVIEWER, stage=ReviewStage.SECOND), Grant(Role.ACCOUNT_OPERATOR, "A1")):
+    for g in (
+        Grant(Role.EDITOR),
+        Grant(Role.REVIEWER, stage=ReviewStage.SECOND),
+        Grant(Role.ACCOUNT_OPERATOR, "A1"),
+    ):
         assert Grant.parse(g.label()) == g
     with pytest.raises(ValueError):
         Grant.parse("overlord")
@@ -62,7 +71,9 @@ def test_account_operators_reach_only_their_accounts() -> None:
     op = user(Grant(Role.ACCOUNT_OPERATOR, "A1"))
     assert permits(op, Action.STORY_EDIT, "A1") and not permits(op, Action.STORY_EDIT, "A2")
     assert not permits(op, Action.STORY_PUBLISH)
-    assert story_visibility(op).reach == Reach.ACCOUNTS and story_visibility(op).account_ids == {"A1"}
+    assert story_visibility(op).reach == Reach.ACCOUNTS and story_visibility(op).account_ids == {
+        "A1"
+    }
     assert write_reach(op).reach == Reach.ACCOUNTS
 
 
@@ -87,7 +98,9 @@ def test_token_scopes_narrow_what_roles_allow() -> None:
 
 
 def test_clients_never_see_drafts_whatever_their_scopes() -> None:
-    client = Principal(PrincipalKind.CLIENT, (), frozenset({"stories:read", "stories:write", "admin"}))
+    client = Principal(
+        PrincipalKind.CLIENT, (), frozenset({"stories:read", "stories:write", "admin"})
+    )
     assert not permits(client, Action.STORY_READ_DRAFT)
     assert not permits(client, Action.USER_MANAGE)
     assert permits(client, Action.STORY_CREATE)

@@ -26,13 +26,19 @@ def banner(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> str:
     return out.getvalue()
 
 
-def test_the_production_banner_never_mentions_the_development_token(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_production_banner_never_mentions_the_development_token(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     text = banner(Settings(**PRODUCTION, dev_token="dev-token"), monkeypatch)
     assert "dev-token" not in text and "Token" not in text and "GraphiQL" not in text
 
 
-def test_the_development_banner_shows_the_development_token(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert "Bearer dev-token  (开发令牌 / development)" in banner(Settings(env="development"), monkeypatch)
+def test_the_development_banner_shows_the_development_token(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert "Bearer dev-token  (开发令牌 / development)" in banner(
+        Settings(env="development"), monkeypatch
+    )
 
 
 def _run(settings: Settings, query: str) -> Any:
@@ -55,9 +61,10 @@ def test_introspection_is_off_in_production_by_default() -> None:
 def test_introspection_is_on_in_development_and_where_enabled() -> None:
     assert _introspect(Settings(env="development")) == []
     assert _introspect(Settings(**PRODUCTION, graphql_introspection=True)) == []
-    assert [e.extensions["code"] for e in _introspect(Settings(env="development", graphql_introspection=False))] == [
-        "INTROSPECTION_DISABLED"
-    ]
+    assert [
+        e.extensions["code"]
+        for e in _introspect(Settings(env="development", graphql_introspection=False))
+    ] == ["INTROSPECTION_DISABLED"]
 
 
 @pytest.mark.parametrize(

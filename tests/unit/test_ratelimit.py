@@ -18,10 +18,18 @@ PROXIES = networks(["10.0.0.0/8", "::1"])
 @pytest.mark.parametrize(
     ("peer", "forwarded", "expected"),
     [
-        ("203.0.113.9", ["198.51.100.1"], "203.0.113.9"),  # not a proxy of ours: its header is ignored
+        (
+            "203.0.113.9",
+            ["198.51.100.1"],
+            "203.0.113.9",
+        ),  # not a proxy of ours: its header is ignored
         ("10.1.2.3", [], "10.1.2.3"),  # a proxy that names nobody
         ("10.1.2.3", ["198.51.100.1"], "198.51.100.1"),
-        ("10.1.2.3", ["6.6.6.6, 198.51.100.1"], "198.51.100.1"),  # the client's own prefix is not believed
+        (
+            "10.1.2.3",
+            ["6.6.6.6, 198.51.100.1"],
+            "198.51.100.1",
+        ),  # the client's own prefix is not believed
         ("10.1.2.3", ["6.6.6.6, 198.51.100.1, 10.9.9.9"], "198.51.100.1"),  # two proxies of ours
         ("10.1.2.3", ["6.6.6.6", "198.51.100.1"], "198.51.100.1"),  # the header sent twice
         ("::1", ["[2001:db8::5]:4711"], "2001:db8::5"),
@@ -46,7 +54,12 @@ def test_bad_limits_and_networks_fail_at_start_up() -> None:
         Settings(token_rate_limit_ip="5 per fortnight")
     with pytest.raises(ValidationError, match="trusted_proxies"):
         Settings(trusted_proxies=["10.0.0.0/33"])
-    assert Settings(token_rate_limit_ip="", trusted_proxies=["192.168.0.0/16", "::1"]).token_rate_limit_ip == ""
+    assert (
+        Settings(
+            token_rate_limit_ip="", trusted_proxies=["192.168.0.0/16", "::1"]
+        ).token_rate_limit_ip
+        == ""
+    )
 
 
 async def test_a_refusal_names_the_limit_and_the_wait_and_is_not_counted() -> None:

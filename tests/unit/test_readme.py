@@ -43,9 +43,12 @@ def test_the_two_commands_are_start_the_demo_then_run_the_tests() -> None:
 def test_ci_runs_exactly_the_readme_test_command() -> None:
     ci = (ROOT / ".ci" / "run").read_text()
     commands = [
-        line.strip() for line in ci.splitlines()
-        if line.strip() and not line.lstrip().startswith("#") and not line.startswith(("set ", "cd "))
-    ]  # fmt: skip
+        line.strip()
+        for line in ci.splitlines()
+        if line.strip()
+        and not line.lstrip().startswith("#")
+        and not line.startswith(("set ", "cd "))
+    ]
     assert commands == [_first_commands()[1]]
 
 

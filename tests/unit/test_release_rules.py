@@ -21,8 +21,19 @@ def _apply(record: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-def _approve(record: dict[str, Any], channels: list[str], revision: int, version: int, embargo: int | None = None) -> None:
-    _apply(record, release.approval_fields(channels=channels, revision=revision, version=version, embargo_until=embargo))
+def _approve(
+    record: dict[str, Any],
+    channels: list[str],
+    revision: int,
+    version: int,
+    embargo: int | None = None,
+) -> None:
+    _apply(
+        record,
+        release.approval_fields(
+            channels=channels, revision=revision, version=version, embargo_until=embargo
+        ),
+    )
 
 
 def test_the_newest_approval_for_a_channel_decides_and_older_revisions_are_superseded() -> None:
@@ -31,7 +42,11 @@ def test_the_newest_approval_for_a_channel_decides_and_older_revisions_are_super
     _approve(record, ["emergency"], 2, 5)  # the urgent path: the emergency channel only
     assert release.refusal(record, "app", 1, DEFAULTS) is None
     refused = release.refusal(record, "emergency", 1, DEFAULTS)
-    assert refused is not None and refused.code == "PUBLICATION_SUPERSEDED" and "2" in refused.message_zh
+    assert (
+        refused is not None
+        and refused.code == "PUBLICATION_SUPERSEDED"
+        and "2" in refused.message_zh
+    )
     assert release.refusal(record, "emergency", 2, DEFAULTS) is None
     missing = release.refusal(record, "wechat", 1, DEFAULTS)
     assert missing is not None and missing.code == "PUBLICATION_NOT_APPROVED"
@@ -43,14 +58,21 @@ def test_a_takedown_withdraws_earlier_approvals_and_a_later_approval_stands_agai
     assert release.refusal(record, "app", 1, DEFAULTS) is None
     _apply(record, release.takedown_fields(3))
     refused = release.refusal(record, "app", 1, DEFAULTS)
-    assert refused is not None and refused.code == "PUBLICATION_WITHDRAWN" and "撤稿" in refused.message_zh
+    assert (
+        refused is not None
+        and refused.code == "PUBLICATION_WITHDRAWN"
+        and "撤稿" in refused.message_zh
+    )
     _approve(record, [], 2, 6)
     assert release.refusal(record, "app", 2, DEFAULTS) is None
     assert release.refusal(record, "app", 1, DEFAULTS) is not None
 
 
 def test_stories_without_a_record_are_not_refused_for_want_of_one() -> None:
-    assert release.refusal({}, "app", 1, DEFAULTS) is None and release.refusal(None, "app", 1, DEFAULTS) is None
+    assert (
+        release.refusal({}, "app", 1, DEFAULTS) is None
+        and release.refusal(None, "app", 1, DEFAULTS) is None
+    )
 
 
 def test_an_embargo_holds_until_it_ends_and_a_moved_one_holds_longer() -> None:
@@ -62,7 +84,9 @@ def test_an_embargo_holds_until_it_ends_and_a_moved_one_holds_longer() -> None:
     assert release.hold_until(record, "wechat", DEFAULTS, now=1_001) == 5_000
 
 
-def test_approving_the_approved_revision_again_is_unchanged_only_for_the_whole_plan_and_before_a_takedown() -> None:
+def test_approving_the_approved_revision_again_is_unchanged_only_for_the_whole_plan_and_before_a_takedown() -> (
+    None
+):
     record: dict[str, Any] = {}
     _approve(record, ["app", "wechat"], 3, 7)
     assert release.unchanged_approval(record, 3, ["app", "wechat"])
@@ -82,4 +106,8 @@ def test_payload_values_the_store_cannot_keep_are_named_and_platform_ones_kept_a
     for _ in range(40):
         deep = [deep]
     assert payloads.out_of_range({"d": deep}) is not None
-    assert payloads.storable({"id": 2**70, "n": 5, "l": [2**64]}) == {"id": str(2**70), "n": 5, "l": [str(2**64)]}
+    assert payloads.storable({"id": 2**70, "n": 5, "l": [2**64]}) == {
+        "id": str(2**70),
+        "n": 5,
+        "l": [str(2**64)],
+    }

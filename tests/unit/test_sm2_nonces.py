@@ -32,7 +32,11 @@ def test_broadcast_signatures_do_not_depend_on_pythons_random_state() -> None:
     random.seed(3)
     second = broadcast_sm2.sign(b"EBD", key)
     public = broadcast_sm2.public_key_for(key)
-    assert first != second and broadcast_sm2.verify(b"EBD", first, public) and broadcast_sm2.verify(b"EBD", second, public)
+    assert (
+        first != second
+        and broadcast_sm2.verify(b"EBD", first, public)
+        and broadcast_sm2.verify(b"EBD", second, public)
+    )
 
 
 def test_scalars_are_in_the_curve_order_range() -> None:
@@ -47,7 +51,9 @@ def test_the_digest_is_gmssls_and_signatures_interoperate_both_ways() -> None:
     from ronghub_sdk import sm2
 
     # GB/T 32905 example 1
-    assert sm2.sm3(b"abc").hex() == "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
+    assert (
+        sm2.sm3(b"abc").hex() == "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
+    )
     private, public = sm2.new_key()
     theirs = gmssl_sm2.CryptSM2(private_key=private, public_key=public)
     for data in (b"", "应急广播 EBD 包".encode() * 300):

@@ -75,7 +75,11 @@ def waits() -> list[float]:
 
 
 def supervised(
-    store: FakeStore, waits: list[float], clock: Clock | None = None, states: list[StoreState] | None = None, **policy: float
+    store: FakeStore,
+    waits: list[float],
+    clock: Clock | None = None,
+    states: list[StoreState] | None = None,
+    **policy: float,
 ) -> StoreSupervisor:
     stopping = threading.Event()
 
@@ -104,7 +108,9 @@ def cleanup() -> Iterator[list[StoreSupervisor]]:
         sup.stop()
 
 
-def test_a_dead_store_is_restarted_on_the_same_port(waits: list[float], cleanup: list[StoreSupervisor]) -> None:
+def test_a_dead_store_is_restarted_on_the_same_port(
+    waits: list[float], cleanup: list[StoreSupervisor]
+) -> None:
     store = FakeStore()
     sup = supervised(store, waits)
     cleanup.append(sup)
@@ -205,8 +211,14 @@ def probed(store: FakeStore, answers: list[bool], ticks: Ticks, **policy: float)
     def probe() -> bool:
         return answers.pop(0) if answers else True
 
-    sup = StoreSupervisor(store, RestartPolicy(probe_misses=3, first_delay=0, **policy),  # type: ignore[arg-type]
-                          clock=Clock(), wait=lambda s: False, probe=probe, probe_wait=ticks.wait)  # fmt: skip
+    sup = StoreSupervisor(
+        store,
+        RestartPolicy(probe_misses=3, first_delay=0, **policy),  # type: ignore[arg-type]
+        clock=Clock(),
+        wait=lambda s: False,
+        probe=probe,
+        probe_wait=ticks.wait,
+    )
     original_stop = sup.stop
 
     def stop(timeout: float = 5.0) -> None:
@@ -217,7 +229,9 @@ def probed(store: FakeStore, answers: list[bool], ticks: Ticks, **policy: float)
     return sup
 
 
-def test_a_store_that_stops_answering_while_alive_is_killed_and_restarted(cleanup: list[StoreSupervisor]) -> None:
+def test_a_store_that_stops_answering_while_alive_is_killed_and_restarted(
+    cleanup: list[StoreSupervisor],
+) -> None:
     store, ticks = FakeStore(), Ticks()
     sup = probed(store, [False, False, False], ticks)
     cleanup.append(sup)
@@ -229,7 +243,9 @@ def test_a_store_that_stops_answering_while_alive_is_killed_and_restarted(cleanu
     assert store.starts == [None, 41234]
 
 
-def test_an_answer_between_missed_pings_starts_the_count_afresh(cleanup: list[StoreSupervisor]) -> None:
+def test_an_answer_between_missed_pings_starts_the_count_afresh(
+    cleanup: list[StoreSupervisor],
+) -> None:
     store, ticks = FakeStore(), Ticks()
     sup = probed(store, [False, False, True, False, False, True], ticks)
     cleanup.append(sup)

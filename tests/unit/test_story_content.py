@@ -27,7 +27,9 @@ def refused(fields: dict[str, Any], limit: int = LIMIT) -> HubError:
         ({"latitude": 30.0}, "location.name", "不能为空"),
     ],
 )
-def test_a_bad_location_is_invalid_input_naming_the_field(location: dict[str, Any], field: str, zh: str) -> None:
+def test_a_bad_location_is_invalid_input_naming_the_field(
+    location: dict[str, Any], field: str, zh: str
+) -> None:
     err = refused({"title": "标题", "location": location})
     assert err.code == "INVALID_INPUT"
     assert err.message_zh.startswith(field) and zh in err.message_zh
@@ -47,14 +49,20 @@ def test_an_unknown_story_type_is_invalid_input() -> None:
         ({}, "INVALID_INPUT", "不能为空"),
         ({"title": "字" * (TITLE_MAX + 1)}, "INVALID_INPUT", f"最多 {TITLE_MAX} 个字符"),
         ({"title": "<img src=x onerror=y()>"}, "INVALID_INPUT", "脚本"),
-        ({"title": "t", "tags": [f"标签{i}" for i in range(TAGS_MAX + 1)]}, "INVALID_INPUT", f"最多 {TAGS_MAX} 个标签"),
+        (
+            {"title": "t", "tags": [f"标签{i}" for i in range(TAGS_MAX + 1)]},
+            "INVALID_INPUT",
+            f"最多 {TAGS_MAX} 个标签",
+        ),
         ({"title": "t", "body": "x" * (LIMIT + 1)}, "BODY_TOO_LONG", f"上限 {LIMIT}"),
         ({"title": "t", "body_text": "字" * (LIMIT + 1)}, "BODY_TOO_LONG", f"上限 {LIMIT}"),
         ({"title": "t", "body": "<script>x</script>"}, "UNSAFE_HTML", "<script>"),
         ({"title": "t", "body": "<p>b</p>", "body_text": "b"}, "INVALID_INPUT", "只能提供一种"),
     ],
 )
-def test_bad_fields_are_refused_with_their_code(fields: dict[str, Any], code: str, in_zh: str) -> None:
+def test_bad_fields_are_refused_with_their_code(
+    fields: dict[str, Any], code: str, in_zh: str
+) -> None:
     err = refused(fields)
     assert err.code == code
     assert in_zh in err.message_zh
@@ -85,4 +93,9 @@ def test_the_same_content_always_hashes_the_same() -> None:
     a = build_content({"title": "标题", "tags": ["一", "二"], "body": "<p>正文</p>"}, LIMIT)
     b = build_content({"body": "<p>正文</p>", "tags": ["一", "二"], "title": "标题"}, LIMIT)
     assert a.content_hash() == b.content_hash()
-    assert a.content_hash() != build_content({"title": "标题", "tags": ["二", "一"], "body": "<p>正文</p>"}, LIMIT).content_hash()
+    assert (
+        a.content_hash()
+        != build_content(
+            {"title": "标题", "tags": ["二", "一"], "body": "<p>正文</p>"}, LIMIT
+        ).content_hash()
+    )

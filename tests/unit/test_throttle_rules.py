@@ -5,8 +5,14 @@ from __future__ import annotations
 
 from hub.identity.throttle_rules import Counter, Policy, delay, wait_seconds
 
-POLICY = Policy(free_per_address=5, free_per_name=100, base_seconds=1, max_seconds=900,
-                forget_seconds=86_400, known_address_seconds=30 * 86_400)  # fmt: skip
+POLICY = Policy(
+    free_per_address=5,
+    free_per_name=100,
+    base_seconds=1,
+    max_seconds=900,
+    forget_seconds=86_400,
+    known_address_seconds=30 * 86_400,
+)
 NOW = 1_800_000_000.0
 
 
@@ -35,7 +41,12 @@ def test_an_address_the_user_signed_in_from_recently_is_not_held_by_the_name_cei
     long_ago = Counter(last_success=NOW - 31 * 86_400)
     assert wait_seconds(long_ago, name, NOW, POLICY) == 900
     # but its own failures still count
-    assert wait_seconds(Counter(failures=6, last_failure=NOW, last_success=NOW - 60), name, NOW, POLICY) == 2
+    assert (
+        wait_seconds(
+            Counter(failures=6, last_failure=NOW, last_success=NOW - 60), name, NOW, POLICY
+        )
+        == 2
+    )
 
 
 def test_failures_older_than_the_forget_time_no_longer_count() -> None:

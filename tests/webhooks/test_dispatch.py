@@ -302,7 +302,9 @@ async def test_an_endpoint_whose_run_was_lost_is_healed_by_the_next_wake(partner
     async with serve_on(receiver.app()) as base:
         ep, secret = await partner.endpoints.create(str(partner.subscription.id), base + "/hook")
         receiver.secret = secret
-        await JobDoc.get_pymongo_collection().delete_many({"consumer": dispatch.CONSUMER, "payload.endpoint_id": str(ep.id)})
+        await JobDoc.get_pymongo_collection().delete_many(
+            {"consumer": dispatch.CONSUMER, "payload.endpoint_id": str(ep.id)}
+        )
         await log.put(partner.tenant, "app", "s1", content("丢失的调度"))
         await partner.run()
         assert receiver.payloads() == []  # nothing runs for it

@@ -39,7 +39,11 @@ def test_a_question_is_screened_forwarded_answered_reviewed_and_replied() -> Non
 def test_a_closed_question_refuses_every_move_and_says_so_in_both_languages() -> None:
     with pytest.raises(HubError) as e:
         move_question(Q.REJECTED, QA.FORWARD)
-    assert e.value.code == "WENZHENG_WRONG_STATE" and "不予受理" in e.value.message_zh and "rejected" in e.value.message_en
+    assert (
+        e.value.code == "WENZHENG_WRONG_STATE"
+        and "不予受理" in e.value.message_zh
+        and "rejected" in e.value.message_en
+    )
 
 
 def test_rejecting_and_reopening_need_a_reason() -> None:
@@ -91,7 +95,9 @@ def test_deadlines_count_working_days_after_the_day_of_forwarding() -> None:
 
 
 def test_holidays_are_skipped_and_makeup_weekend_days_count() -> None:
-    rules = sla.SlaRules(holidays=frozenset({date(2026, 12, 8)}), workdays=frozenset({date(2026, 12, 12)}))
+    rules = sla.SlaRules(
+        holidays=frozenset({date(2026, 12, 8)}), workdays=frozenset({date(2026, 12, 12)})
+    )
     # Monday + 3: Tue is a holiday, Wed Thu Fri -> end of Friday
     assert sla.deadline(ms(2026, 12, 7, 9), 3, rules) == ms(2026, 12, 12)
     # Thursday + 2: Fri, and the make-up Saturday -> end of Saturday
@@ -109,23 +115,39 @@ def test_the_reminder_is_before_the_deadline_but_never_before_the_forward() -> N
     rules = sla.SlaRules(reminder_hours=24)
     due = sla.deadline(ms(2026, 12, 7, 9), 1, rules)
     assert sla.reminder_at(ms(2026, 12, 7, 9), due, rules) == due - 24 * 3_600_000
-    assert sla.reminder_at(ms(2026, 12, 7, 23), due, sla.SlaRules(reminder_hours=72)) == ms(2026, 12, 7, 23)
+    assert sla.reminder_at(ms(2026, 12, 7, 23), due, sla.SlaRules(reminder_hours=72)) == ms(
+        2026, 12, 7, 23
+    )
 
 
 def test_category_limits_and_bad_rules_are_named() -> None:
     rules = sla.SlaRules(default_days=5, days_by_category={"城建": 3})
     assert rules.days_for("城建") == 3 and rules.days_for("教育") == 5 and rules.days_for(None) == 5
-    found = sla.problems(sla.SlaRules(default_days=0, holidays=frozenset({date(2026, 1, 1)}), workdays=frozenset({date(2026, 1, 1)})))
+    found = sla.problems(
+        sla.SlaRules(
+            default_days=0,
+            holidays=frozenset({date(2026, 1, 1)}),
+            workdays=frozenset({date(2026, 1, 1)}),
+        )
+    )
     assert len(found) == 2 and all(zh and en for zh, en in found)
     with pytest.raises(ValueError):
         sla.parse_days(["2026-13-01"], "holidays")
 
 
 # ---- masking -------------------------------------------------------------------------------
-@pytest.mark.parametrize("text", [
-    "电话13812345678", "电话 138 1234 5678", "电话138-1234-5678", "电话１３８１２３４５６７８",
-    "电话138\u200b1234\u200b5678", "电话+86 13812345678", "电话١٣٨١٢٣٤٥٦٧٨",
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "text",
+    [
+        "电话13812345678",
+        "电话 138 1234 5678",
+        "电话138-1234-5678",
+        "电话１３８１２３４５６７８",
+        "电话138\u200b1234\u200b5678",
+        "电话+86 13812345678",
+        "电话١٣٨١٢٣٤٥٦٧٨",
+    ],
+)
 def test_phone_numbers_are_masked_however_they_are_written(text: str) -> None:
     masked = masking.mask(text)
     assert masked.replace(" ", "") == "电话138****5678", masked
@@ -158,7 +180,9 @@ def test_text_is_limited_and_normalised_and_a_resend_has_the_same_fingerprint() 
     two = intake.submission("Café 门口", None, None, None, None, "138", None, True, "B")
     assert one.text == two.text and one.fingerprint() == two.fingerprint()
     with pytest.raises(HubError):
-        intake.submission("图", None, None, [f"u{i}" for i in range(10)], None, None, None, True, None)
+        intake.submission(
+            "图", None, None, [f"u{i}" for i in range(10)], None, None, None, True, None
+        )
 
 
 def test_check_codes_compare_in_constant_time_ignoring_case_and_spaces() -> None:
@@ -169,32 +193,68 @@ def test_check_codes_compare_in_constant_time_ignoring_case_and_spaces() -> None
 
 
 # ---- figures -------------------------------------------------------------------------------
-def fwd(dept: str, status: str, forwarded: int, deadline: int, answered: int | None = None) -> dict[str, object]:
-    return {"department": dept, "department_name": dept.upper(), "status": status, "forwarded_at": forwarded,
-            "deadline": deadline, "answered_at": answered}  # fmt: skip
+def fwd(
+    dept: str, status: str, forwarded: int, deadline: int, answered: int | None = None
+) -> dict[str, object]:
+    return {
+        "department": dept,
+        "department_name": dept.upper(),
+        "status": status,
+        "forwarded_at": forwarded,
+        "deadline": deadline,
+        "answered_at": answered,
+    }
 
 
 def test_figures_count_rates_medians_overdue_and_satisfaction() -> None:
     h = 3_600_000
     questions = [
-        {"status": "replied", "category": "城建", "rating": 5,
-         "forwards": {"001": fwd("a", "answered", 0, 10 * h, 4 * h), "002": fwd("b", "rerouted", 0, 10 * h)}},
-        {"status": "answered", "category": "城建", "rating": None,
-         "forwards": {"001": fwd("b", "answered", 0, 10 * h, 20 * h)}},
-        {"status": "forwarded", "category": "教育", "forwards": {"001": fwd("a", "pending", 0, 10 * h)}},
+        {
+            "status": "replied",
+            "category": "城建",
+            "rating": 5,
+            "forwards": {
+                "001": fwd("a", "answered", 0, 10 * h, 4 * h),
+                "002": fwd("b", "rerouted", 0, 10 * h),
+            },
+        },
+        {
+            "status": "answered",
+            "category": "城建",
+            "rating": None,
+            "forwards": {"001": fwd("b", "answered", 0, 10 * h, 20 * h)},
+        },
+        {
+            "status": "forwarded",
+            "category": "教育",
+            "forwards": {"001": fwd("a", "pending", 0, 10 * h)},
+        },
         {"status": "rejected", "category": "", "forwards": {}},
-    ]  # fmt: skip
+    ]
     figs = figures.compute(questions, now=11 * h)
-    assert figs.total == {"received": 4, "screened_out": 1, "forwarded": 3, "answered": 2, "answer_rate": 0.6667,
-                          "on_time_rate": 0.5, "median_hours_to_answer": 12.0, "overdue_now": 1, "satisfaction": 5.0,
-                          "rated": 1}  # fmt: skip
+    assert figs.total == {
+        "received": 4,
+        "screened_out": 1,
+        "forwarded": 3,
+        "answered": 2,
+        "answer_rate": 0.6667,
+        "on_time_rate": 0.5,
+        "median_hours_to_answer": 12.0,
+        "overdue_now": 1,
+        "satisfaction": 5.0,
+        "rated": 1,
+    }
     by = {d["department"]: d for d in figs.by_department}
-    assert by["a"]["answered"] == 1 and by["a"]["overdue_now"] == 1 and by["b"]["on_time_rate"] == 0.0
+    assert (
+        by["a"]["answered"] == 1 and by["a"]["overdue_now"] == 1 and by["b"]["on_time_rate"] == 0.0
+    )
     assert [c["category"] for c in figs.by_category] == ["", "城建", "教育"]
 
 
 def test_the_csv_export_neutralises_formulas() -> None:
-    figs = figures.compute([{"status": "forwarded", "category": "=HYPERLINK(1)", "forwards": {}}], now=0)
+    figs = figures.compute(
+        [{"status": "forwarded", "category": "=HYPERLINK(1)", "forwards": {}}], now=0
+    )
     text = figures.as_csv(figs)
     assert "'=HYPERLINK(1)" in text and text.splitlines()[0].startswith("scope,key,name,received")
 
@@ -219,7 +279,11 @@ async def test_the_intake_limiter_counts_only_what_it_is_told_and_names_the_limi
     await limiter.count("app", phone)
     with pytest.raises(HubError) as e:
         await limiter.check("app", phone)
-    assert e.value.code == "WENZHENG_RATE_LIMITED" and e.value.details["limit"] == "contact" and e.value.details["seconds"] >= 1
+    assert (
+        e.value.code == "WENZHENG_RATE_LIMITED"
+        and e.value.details["limit"] == "contact"
+        and e.value.details["seconds"] >= 1
+    )
     for _ in range(2):
         await limiter.count("app", None)
     with pytest.raises(HubError) as e:

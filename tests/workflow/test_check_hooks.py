@@ -77,12 +77,21 @@ def test_the_builtin_checks_and_other_plugins_answer_check_story_on_the_channel_
     manager.pm.register(HeadlineLength())
     assert all(manager.pm.get_plugin(name) is not None for name in BUILTIN)
 
-    reprint = story(title="这是一个很长很长很长很长很长很长很长很长很长很长的标题,内部消息", body="<p>再接再励</p>",
-                    source=SourceInfo(reprint=True, source_name="某报"))  # fmt: skip
+    reprint = story(
+        title="这是一个很长很长很长很长很长很长很长很长很长很长的标题,内部消息",
+        body="<p>再接再励</p>",
+        source=SourceInfo(reprint=True, source_name="某报"),
+    )
     found = run_checks(manager, reprint, config([{"text": "内部消息", "level": "block"}]))
     codes = [f.code for f in found]
-    assert codes == ["CHANNEL_NOTE", "SENSITIVE_WORD", "SOURCE_FIELD_MISSING", "SOURCE_FIELD_MISSING",
-                     "PROOFREAD_HINT", "HEADLINE_LONG"]  # in registration order  # fmt: skip
+    assert codes == [
+        "CHANNEL_NOTE",
+        "SENSITIVE_WORD",
+        "SOURCE_FIELD_MISSING",
+        "SOURCE_FIELD_MISSING",
+        "PROOFREAD_HINT",
+        "HEADLINE_LONG",
+    ]  # in registration order
     assert all(isinstance(f, Finding) and f.message_zh and f.message_en for f in found)
     # the channel's own hooks still go to exactly one plugin
     assert manager.names() == ["checking"] and manager.info("checking").title_zh == "检查频道"
@@ -111,8 +120,12 @@ class DocumentNumberCheck:
 
     @hookimpl
     def check_story(self, story: StoryInput) -> Sequence[Finding]:
-        if "gov_site" in story.metadata.get("needs", ()) and not story.metadata.get("document_number"):
-            return [Finding("DOC_NUMBER_MISSING", "缺少发文字号", "no document number", blocking=False)]
+        if "gov_site" in story.metadata.get("needs", ()) and not story.metadata.get(
+            "document_number"
+        ):
+            return [
+                Finding("DOC_NUMBER_MISSING", "缺少发文字号", "no document number", blocking=False)
+            ]
         return []
 
 

@@ -49,18 +49,32 @@ def test_an_empty_list_finds_nothing() -> None:
 
 def test_a_reprint_must_name_source_author_and_original_title() -> None:
     c = content(source=SourceInfo(reprint=True, source_name="某日报"))
-    assert sorted(f.field for f in source_rules(c, SourceRules())) == ["source.original_author", "source.original_title"]
+    assert sorted(f.field for f in source_rules(c, SourceRules())) == [
+        "source.original_author",
+        "source.original_title",
+    ]
     assert source_rules(content(source=SourceInfo(reprint=False)), SourceRules()) == []
 
 
 def test_a_reprint_from_a_source_not_on_the_allowed_list_is_blocked() -> None:
-    c = content(source=SourceInfo(reprint=True, source_name="某自媒体", original_author="甲", original_title="乙"))
+    c = content(
+        source=SourceInfo(
+            reprint=True, source_name="某自媒体", original_author="甲", original_title="乙"
+        )
+    )
     findings = source_rules(c, SourceRules(frozenset({"人民日报", "新华社"})))
     assert [f.code for f in findings] == ["SOURCE_NOT_ALLOWED"] and findings[0].blocking
-    ok = content(source=SourceInfo(reprint=True, source_name="新华社", original_author="甲", original_title="乙"))
+    ok = content(
+        source=SourceInfo(
+            reprint=True, source_name="新华社", original_author="甲", original_title="乙"
+        )
+    )
     assert source_rules(ok, SourceRules(frozenset({"新华社"}))) == []
 
 
 def test_misused_words_get_a_non_blocking_hint_with_the_correction() -> None:
     found = proofreading_hints(content(body="大家再接再励,迫不急待。"))
-    assert [(f.match, f.suggestion, f.blocking) for f in found] == [("再接再励", "再接再厉", False), ("迫不急待", "迫不及待", False)]
+    assert [(f.match, f.suggestion, f.blocking) for f in found] == [
+        ("再接再励", "再接再厉", False),
+        ("迫不急待", "迫不及待", False),
+    ]

@@ -91,8 +91,31 @@ def test_separators_between_words_are_bridged_by_policy() -> None:
 
 def test_every_invisible_character_of_unicode_folds_to_nothing() -> None:
     # a sample across the Default_Ignorable_Code_Point ranges
-    for cp in (0xAD, 0x34F, 0x61C, 0x115F, 0x1160, 0x17B4, 0x180B, 0x180E, 0x200B, 0x200F, 0x202A, 0x2060,
-               0x2064, 0x206F, 0x3164, 0xFE00, 0xFE0F, 0xFEFF, 0xFFA0, 0x1BCA0, 0x1D173, 0xE0000, 0xE0FFF):  # fmt: skip
+    for cp in (
+        0xAD,
+        0x34F,
+        0x61C,
+        0x115F,
+        0x1160,
+        0x17B4,
+        0x180B,
+        0x180E,
+        0x200B,
+        0x200F,
+        0x202A,
+        0x2060,
+        0x2064,
+        0x206F,
+        0x3164,
+        0xFE00,
+        0xFE0F,
+        0xFEFF,
+        0xFFA0,
+        0x1BCA0,
+        0x1D173,
+        0xE0000,
+        0xE0FFF,
+    ):
         assert fold_char(chr(cp)) == "", hex(cp)
 
 
@@ -116,7 +139,16 @@ def test_every_text_a_reader_sees_is_scanned() -> None:
     texts = field_texts(content, {"a1": {"caption": "图说 违禁词", "alt": None}})
     found = {f.field for f in sensitive_words(content, WORDS, texts)}
     assert found == {
-        "body.img[0].alt", "body.a[0].title", "byline", "tags.1", "source.source_name",
-        "source.original_author", "source.original_title", "metadata.发文机关", "metadata.nested.list.1",
-        "channel_overrides.douyin.text", "channel_overrides.wechat.digest", "assets.a1.caption",
-    }  # fmt: skip
+        "body.img[0].alt",
+        "body.a[0].title",
+        "byline",
+        "tags.1",
+        "source.source_name",
+        "source.original_author",
+        "source.original_title",
+        "metadata.发文机关",
+        "metadata.nested.list.1",
+        "channel_overrides.douyin.text",
+        "channel_overrides.wechat.digest",
+        "assets.a1.caption",
+    }

@@ -58,8 +58,13 @@ async def test_chains_are_validated_listed_changed_and_chosen_by_target_channel(
             CHAIN, {"i": {"name": "微信快审", "stages": CHIEF_ONLY, "channels": ["wechat"]}}
         )
     )["createReviewChain"]
-    renamed = await admin("mutation($id: ID!, $i: ReviewChainInput!) { updateReviewChain(id: $id, input: $i) { name channels } }",
-                          {"id": wechat["id"], "i": {"name": "微信终审", "stages": CHIEF_ONLY, "channels": ["wechat"]}})  # fmt: skip
+    renamed = await admin(
+        "mutation($id: ID!, $i: ReviewChainInput!) { updateReviewChain(id: $id, input: $i) { name channels } }",
+        {
+            "id": wechat["id"],
+            "i": {"name": "微信终审", "stages": CHIEF_ONLY, "channels": ["wechat"]},
+        },
+    )
     assert renamed["updateReviewChain"] == {"name": "微信终审", "channels": ["wechat"]}
     listed = (
         await reporter("{ reviewChains { id name stages { role } takedownStage proofRounds } }")
@@ -102,6 +107,7 @@ async def test_a_scheduled_story_is_handed_over_at_its_time_with_its_embargo_and
     reporter, _ = await client(http, tenant, "reporter")
     chief, _ = await client(http, tenant, "chief_editor")
     await admin(CHAIN, {"i": {"name": "终审", "stages": CHIEF_ONLY}})
+
     # The scheduled time must outlast the steps up to "not before its time"; a machine too
     # loaded for that makes those checks meaningless, not failed: then the scenario runs
     # again with twice the room.
@@ -109,9 +115,9 @@ async def test_a_scheduled_story_is_handed_over_at_its_time_with_its_embargo_and
         return time.time() * 1000 > at - 500
 
     for window in (6, 12, 24, 48):
-        sid = (await reporter(CREATE, {"i": {"title": "定时稿", "bodyText": "正文"}}))["createStory"][
-            "id"
-        ]
+        sid = (await reporter(CREATE, {"i": {"title": "定时稿", "bodyText": "正文"}}))[
+            "createStory"
+        ]["id"]
         other = (await reporter(CREATE, {"i": {"title": "定时后又改", "bodyText": "正文"}}))[
             "createStory"
         ]["id"]
@@ -143,7 +149,9 @@ async def test_a_scheduled_story_is_handed_over_at_its_time_with_its_embargo_and
         assert (await chief(sign_at, {"id": other, "at": iso(at)}))["signOff"][
             "status"
         ] == "approved"  # 签发 with a time
-        assert (await chief(sign_at, {"id": gone, "at": iso(at)}))["signOff"]["status"] == "approved"
+        assert (await chief(sign_at, {"id": gone, "at": iso(at)}))["signOff"][
+            "status"
+        ] == "approved"
         states = [await status(reporter, story) for story in (sid, other, gone)]
         if late(at):  # read first, then judged only if it was read before the time
             continue
@@ -152,8 +160,16 @@ async def test_a_scheduled_story_is_handed_over_at_its_time_with_its_embargo_and
         assert (await chief(takedown, {"id": gone, "v": await version(reporter, gone)}))[
             "requestTakedown"
         ]["takenDown"]
-        await reporter("mutation($i: UpdateStoryInput!) { updateStory(input: $i) { version } }",
-                       {"i": {"id": other, "expectedVersion": await version(reporter, other), "title": "改了"}})  # fmt: skip
+        await reporter(
+            "mutation($i: UpdateStoryInput!) { updateStory(input: $i) { version } }",
+            {
+                "i": {
+                    "id": other,
+                    "expectedVersion": await version(reporter, other),
+                    "title": "改了",
+                }
+            },
+        )
         assert await status(reporter, other) == "IN_REVIEW"
 
         await drain_hub(hub_app)
@@ -163,7 +179,9 @@ async def test_a_scheduled_story_is_handed_over_at_its_time_with_its_embargo_and
         assert held == ("SCHEDULED", [])  # not before its time
         break
     else:
-        raise AssertionError("the machine never got through the steps within 48 s of the scheduled time")
+        raise AssertionError(
+            "the machine never got through the steps within 48 s of the scheduled time"
+        )
     await asyncio.sleep(max(0.0, (at - time.time() * 1000) / 1000) + 0.2)
     await drain_hub(hub_app)
     assert await status(reporter, sid) == "PUBLISHED"
@@ -227,8 +245,19 @@ async def test_takedown_and_correction_are_reviewed_by_the_stage_the_chain_names
             ),
             "INVALID_INPUT",
         )
-        fixed = (await reporter(correct, {"i": {"id": sid, "expectedVersion": await version(reporter, sid), "bodyText": "更正后的原文"},
-                                          "n": "原稿数字有误,已更正"}))["correctStory"]  # fmt: skip
+        fixed = (
+            await reporter(
+                correct,
+                {
+                    "i": {
+                        "id": sid,
+                        "expectedVersion": await version(reporter, sid),
+                        "bodyText": "更正后的原文",
+                    },
+                    "n": "原稿数字有误,已更正",
+                },
+            )
+        )["correctStory"]
         assert fixed == {
             "status": "in_review",
             "currentStage": {"name": "终审"},
@@ -260,8 +289,12 @@ async def test_takedown_and_correction_are_reviewed_by_the_stage_the_chain_names
         # 待审撤稿: in the queue of those who may sign it, not of the one who asked nor of 初审
         queue = "{ takedownQueue { storyId reason requestedBy stage { name } } }"
         waiting = (await chief2(queue, {}))["takedownQueue"]
-        assert [(t["storyId"], t["reason"], t["stage"]["name"]) for t in waiting] == [(sid, "当事人投诉,核实有误", "终审")]
-        assert (await chief(queue, {}))["takedownQueue"] == [] and (await first(queue, {}))["takedownQueue"] == []
+        assert [(t["storyId"], t["reason"], t["stage"]["name"]) for t in waiting] == [
+            (sid, "当事人投诉,核实有误", "终审")
+        ]
+        assert (await chief(queue, {}))["takedownQueue"] == [] and (await first(queue, {}))[
+            "takedownQueue"
+        ] == []
         refused(await reporter.errors(queue, {}), "FORBIDDEN")
         sign = 'mutation($id: ID!, $d: ReviewDecision!) { signTakedown(storyId: $id, decision: $d, opinion: "同意撤稿") { status signOff { reviewer } } }'
         refused(await chief.errors(sign, {"id": sid, "d": "APPROVE"}), "REVIEW_OWN_REQUEST")
@@ -352,8 +385,10 @@ async def test_an_edit_after_approval_is_announced_to_the_review_queue_without_a
     listener = asyncio.create_task(collect())
     await bus_listening(tenant, before)
     try:
-        await reporter("mutation($i: UpdateStoryInput!) { updateStory(input: $i) { version } }",
-                       {"i": {"id": sid, "expectedVersion": await version(reporter, sid), "bodyText": "二"}})  # fmt: skip
+        await reporter(
+            "mutation($i: UpdateStoryInput!) { updateStory(input: $i) { version } }",
+            {"i": {"id": sid, "expectedVersion": await version(reporter, sid), "bodyText": "二"}},
+        )
         await drain_hub(hub_app)  # the outbox consumer moves the round, not a reader
         for _ in range(100):  # the bus hands stored events to listeners asynchronously
             if events:
@@ -379,14 +414,24 @@ async def test_a_chain_requiring_proofreading_rounds_refuses_签发_until_they_a
     admin, _ = await client(http, tenant, "admin")
     reporter, _ = await client(http, tenant, "reporter")
     chief, _ = await client(http, tenant, "chief_editor")
-    refused(await admin.errors(CHAIN, {"i": {"name": "x", "stages": CHIEF_ONLY, "proofRounds": 4}}), "REVIEW_BAD_CHAIN")
+    refused(
+        await admin.errors(CHAIN, {"i": {"name": "x", "stages": CHIEF_ONLY, "proofRounds": 4}}),
+        "REVIEW_BAD_CHAIN",
+    )
     await admin(CHAIN, {"i": {"name": "一校后签发", "stages": CHIEF_ONLY, "proofRounds": 1}})
-    sid = (await reporter(CREATE, {"i": {"title": "校对稿", "bodyText": "正文有错别子"}}))["createStory"]["id"]
+    sid = (await reporter(CREATE, {"i": {"title": "校对稿", "bodyText": "正文有错别子"}}))[
+        "createStory"
+    ]["id"]
     await reporter(SUBMIT, {"id": sid, "v": 1})
-    missing = refused(await chief.errors(SIGN, {"id": sid, "d": "APPROVE", "o": "同意"}), "REVIEW_PROOF_ROUNDS_MISSING")
+    missing = refused(
+        await chief.errors(SIGN, {"id": sid, "d": "APPROVE", "o": "同意"}),
+        "REVIEW_PROOF_ROUNDS_MISSING",
+    )
     assert "校" in missing["message_zh"]
     await reporter("mutation($id: ID!) { startProofRound(storyId: $id) { number } }", {"id": sid})
-    await reporter("mutation($id: ID!) { completeProofRound(storyId: $id) { number } }", {"id": sid})
+    await reporter(
+        "mutation($id: ID!) { completeProofRound(storyId: $id) { number } }", {"id": sid}
+    )
     signed = (await chief(SIGN, {"id": sid, "d": "APPROVE", "o": "同意"}))["signOff"]
     assert signed["status"] == "approved"
 
@@ -405,12 +450,16 @@ async def test_review_opinions_are_newsroom_only_but_a_return_reason_reaches_the
     operator, _ = await client(http, tenant, f"account_operator@{town}")
     first, _ = await client(http, tenant, "reviewer:first")
     editor, _ = await client(http, tenant, "editor")
-    sid = (await operator(CREATE, {"i": {"title": "镇里秋收", "bodyText": "稻谷丰收。"}}))["createStory"]["id"]
+    sid = (await operator(CREATE, {"i": {"title": "镇里秋收", "bodyText": "稻谷丰收。"}}))[
+        "createStory"
+    ]["id"]
     await operator(SUBMIT, {"id": sid, "v": 1})
     await first(SIGN, {"id": sid, "d": "APPROVE", "o": "内部:导语偏长,下一级再看"})
     signed = "query($id: ID!) { reviewRound(storyId: $id) { returnReason signOffs { stage reviewer opinion } } }"
     seen = (await operator(signed, {"id": sid}))["reviewRound"]
-    assert [s["stage"] for s in seen["signOffs"]] == ["first"] and seen["signOffs"][0]["opinion"] is None
+    assert [s["stage"] for s in seen["signOffs"]] == ["first"] and seen["signOffs"][0][
+        "opinion"
+    ] is None
     newsroom = (await editor(signed, {"id": sid}))["reviewRound"]
     assert newsroom["signOffs"][0]["opinion"] == "内部:导语偏长,下一级再看"
 
@@ -429,15 +478,21 @@ async def test_the_review_queue_costs_one_read_of_stories_and_one_of_rounds_howe
     first, _ = await client(http, tenant, "reviewer:first")
     ids = []
     for n in range(3):
-        sid = (await reporter(CREATE, {"i": {"title": f"待审{n}", "bodyText": "一"}}))["createStory"]["id"]
+        sid = (await reporter(CREATE, {"i": {"title": f"待审{n}", "bodyText": "一"}}))[
+            "createStory"
+        ]["id"]
         await reporter(SUBMIT, {"id": sid, "v": 1})
         ids.append(sid)
     command_counter.clear()
     queue = (await first("{ reviewQueue { storyId } }"))["reviewQueue"]
     assert sorted(q["storyId"] for q in queue) == sorted(ids)
     reads = Counter(
-        coll for (cmd, coll), flt in zip(command_counter.targets, command_counter.filters, strict=True)
-        if cmd == "find" and coll in ("stories", "review_rounds") and isinstance(flt, dict) and flt.get("tenant") is not None
+        coll
+        for (cmd, coll), flt in zip(command_counter.targets, command_counter.filters, strict=True)
+        if cmd == "find"
+        and coll in ("stories", "review_rounds")
+        and isinstance(flt, dict)
+        and flt.get("tenant") is not None
         and tenant in str(flt.get("tenant"))
-    )  # fmt: skip
+    )
     assert reads == Counter({"stories": 1, "review_rounds": 1})

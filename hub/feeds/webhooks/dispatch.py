@@ -340,8 +340,12 @@ class Dispatcher:
             )
             return {"disabled": "subscription"}
         partner = await ClientDoc.find_one({"_id": subscription.client_id, "tenant": ep.tenant})
-        if partner is not None and partner.disabled:  # disableClient pauses it too; this closes the races
-            await move_ours(ep, ready_at=None, **disabled_fields(DisabledReason.CLIENT, partner.disabled_reason))
+        if (
+            partner is not None and partner.disabled
+        ):  # disableClient pauses it too; this closes the races
+            await move_ours(
+                ep, ready_at=None, **disabled_fields(DisabledReason.CLIENT, partner.disabled_reason)
+            )
             return {"disabled": "client"}
         selection = subscription.selection.to_selection()
         started = time.monotonic()
@@ -478,9 +482,13 @@ async def heal() -> int:
         async for j in _jobs().find({"consumer": CONSUMER, "open": True}, {"payload": 1})
     }
     healed = 0
-    async for ep in _endpoints().find({"state": EndpointState.ENABLED.value}, {"tenant": 1, "tick": 1}):
+    async for ep in _endpoints().find(
+        {"state": EndpointState.ENABLED.value}, {"tenant": 1, "tick": 1}
+    ):
         if str(ep["_id"]) not in open_ids:
-            await schedule_run(ep["tenant"], str(ep["_id"]), int(ep.get("tick") or 0), now_ms(), poll=True)
+            await schedule_run(
+                ep["tenant"], str(ep["_id"]), int(ep.get("tick") or 0), now_ms(), poll=True
+            )
             healed += 1
     return healed
 

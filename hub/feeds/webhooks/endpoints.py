@@ -276,8 +276,13 @@ class WebhookEndpoints:
                 reason_en=f"fromSeq must be between 1 and {ep.cursor + 1}",
             )
         if not ep.enabled:
-            raise HubError(WebhookCodes.ENDPOINT_DISABLED, reason=ep.disabled_reason or "",
-                           reason_zh=DISABLED_REASON_ZH.get(ep.disabled_reason, "已停用") if ep.disabled_reason else "已停用")
+            raise HubError(
+                WebhookCodes.ENDPOINT_DISABLED,
+                reason=ep.disabled_reason or "",
+                reason_zh=DISABLED_REASON_ZH.get(ep.disabled_reason, "已停用")
+                if ep.disabled_reason
+                else "已停用",
+            )
         saved = await self._write(
             ep, ready_at=now_ms(), cursor=from_seq - 1, attempt=0, next_attempt_at=None
         )
@@ -303,11 +308,19 @@ class WebhookEndpoints:
             raise HubError(WebhookCodes.DELIVERY_NOT_FOUND, id=delivery_id)
         ep = await self.get(delivery.endpoint_id)
         if delivery.event_type == events.TEST:
-            raise HubError(WebhookCodes.BAD_INPUT, reason_zh="测试事件不能重新推送,请再发送一次测试事件。",
-                           reason_en="a test event is not replayed; send a new test event")  # fmt: skip
+            raise HubError(
+                WebhookCodes.BAD_INPUT,
+                reason_zh="测试事件不能重新推送,请再发送一次测试事件。",
+                reason_en="a test event is not replayed; send a new test event",
+            )
         if not ep.enabled:
-            raise HubError(WebhookCodes.ENDPOINT_DISABLED, reason=ep.disabled_reason or "",
-                           reason_zh=DISABLED_REASON_ZH.get(ep.disabled_reason, "已停用") if ep.disabled_reason else "已停用")
+            raise HubError(
+                WebhookCodes.ENDPOINT_DISABLED,
+                reason=ep.disabled_reason or "",
+                reason_zh=DISABLED_REASON_ZH.get(ep.disabled_reason, "已停用")
+                if ep.disabled_reason
+                else "已停用",
+            )
         await queue.enqueue(
             self.tenant,
             dispatch.REPLAY_CONSUMER,
@@ -329,8 +342,15 @@ class WebhookEndpoints:
         now = self.clock()
         window, wait = probe_window(now)
         message_id = f"msg_{ep.id}_test_{window}"
-        delivery = WebhookDeliveryDoc(id=message_id, tenant=self.tenant, endpoint_id=str(ep.id), seq=0,
-                                      event_type=events.TEST, story_id="", item_key="test")  # fmt: skip
+        delivery = WebhookDeliveryDoc(
+            id=message_id,
+            tenant=self.tenant,
+            endpoint_id=str(ep.id),
+            seq=0,
+            event_type=events.TEST,
+            story_id="",
+            item_key="test",
+        )
         try:
             await delivery.insert()
         except DuplicateKeyError:
@@ -338,19 +358,33 @@ class WebhookEndpoints:
         body = encode_payload(events.test_payload(self.tenant, str(ep.id), ep.subscription_id, now))
         dispatcher = dispatch.Dispatcher(self.settings)
         headers = await dispatcher.headers_for(ep, message_id, body, events.TEST)
-        async with guarded_client(dispatcher.policy, timeout_s=self.settings.webhook_timeout_s) as client:
+        async with guarded_client(
+            dispatcher.policy, timeout_s=self.settings.webhook_timeout_s
+        ) as client:
             result = await send_signed(client, ep.url, body, headers)
         outcome = classify(result.status, result.retry_after)
         delivered = outcome.verdict is Verdict.DELIVERED and not result.blocked
         at = now_ms()
-        attempt = DeliveryAttempt(n=1, at=at, status_code=result.status, duration_ms=result.duration_ms,
-                                  error=result.error, verdict="blocked" if result.blocked else outcome.verdict.value)  # fmt: skip
+        attempt = DeliveryAttempt(
+            n=1,
+            at=at,
+            status_code=result.status,
+            duration_ms=result.duration_ms,
+            error=result.error,
+            verdict="blocked" if result.blocked else outcome.verdict.value,
+        )
         delivery.attempts = [attempt]
         delivery.state = DeliveryState.DELIVERED if delivered else DeliveryState.FAILED
         delivery.delivered_at = at if delivered else None
         delivery.updated_at = at
         await delivery.save()
-        await self._audit("webhook.test", ep, delivery_id=message_id, status=result.status, verdict=attempt.verdict)
+        await self._audit(
+            "webhook.test",
+            ep,
+            delivery_id=message_id,
+            status=result.status,
+            verdict=attempt.verdict,
+        )
         return delivery
 
 
@@ -377,12 +411,20 @@ async def refuse_if_client_disabled(tenant: str, client_id: str | None) -> None:
 async def client_endpoints(tenant: str, client_id: str) -> list[WebhookEndpointDoc]:
     """The endpoints of the client's subscriptions, oldest first."""
     subscriptions = [str(s.id) for s in await list_subscriptions(tenant, client_id)]
-    q = {"tenant": tenant, "$or": [{"client_id": client_id}, {"subscription_id": {"$in": subscriptions}}]}
-    return await WebhookEndpointDoc.find(q).sort([("created_at", SortDirection.ASCENDING)]).to_list()
+    q = {
+        "tenant": tenant,
+        "$or": [{"client_id": client_id}, {"subscription_id": {"$in": subscriptions}}],
+    }
+    return (
+        await WebhookEndpointDoc.find(q).sort([("created_at", SortDirection.ASCENDING)]).to_list()
+    )
 
 
 async def _move_until_done(
-    ep: WebhookEndpointDoc, wanted: Callable[[WebhookEndpointDoc], bool], ready_at: int | None, **changes: Any
+    ep: WebhookEndpointDoc,
+    wanted: Callable[[WebhookEndpointDoc], bool],
+    ready_at: int | None,
+    **changes: Any,
 ) -> bool:
     """Move `ep` with `changes` while `wanted(ep)` holds, over concurrent moves by its
     running chain (compare-and-set on version and tick). True if this call moved it."""
@@ -420,7 +462,16 @@ async def resume_client(tenant: str, client_id: str) -> list[str]:
     stay disabled): each resumes with its first undelivered item, in log order."""
     resumed = []
     for ep in await client_endpoints(tenant, client_id):
-        if await _move_until_done(ep, _paused_by_client, now_ms(), state=EndpointState.ENABLED, disabled_reason=None,
-                                  disabled_note=None, disabled_at=None, attempt=0, next_attempt_at=None):  # fmt: skip
+        if await _move_until_done(
+            ep,
+            _paused_by_client,
+            now_ms(),
+            state=EndpointState.ENABLED,
+            disabled_reason=None,
+            disabled_note=None,
+            disabled_at=None,
+            attempt=0,
+            next_attempt_at=None,
+        ):
             resumed.append(str(ep.id))
     return resumed

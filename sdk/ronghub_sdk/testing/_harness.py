@@ -31,7 +31,9 @@ class ChannelHarness:
     >>> result = h.deliver(variant)              # through h.transport (a recorder)
     """
 
-    def __init__(self, plugin: Any, config: Mapping[str, Any] | None = None, transport: Any = None) -> None:
+    def __init__(
+        self, plugin: Any, config: Mapping[str, Any] | None = None, transport: Any = None
+    ) -> None:
         self.pm = pluggy.PluginManager(hookspecs.PROJECT)
         self.pm.add_hookspecs(hookspecs)
         self.pm.register(plugin)
@@ -56,9 +58,12 @@ class ChannelHarness:
     ) -> Variant:
         """The plugin's variant of `story`."""
         variant = self.pm.hook.render(
-            story=story, config=self.config, overrides=dict(overrides or {}),
-            previous=previous, context=self.context,
-        )  # fmt: skip
+            story=story,
+            config=self.config,
+            overrides=dict(overrides or {}),
+            previous=previous,
+            context=self.context,
+        )
         if not isinstance(variant, Variant):
             raise AssertionError(f"render() must return Variant, got {variant!r}")
         return variant
@@ -72,8 +77,12 @@ class ChannelHarness:
         variant = self.render(story, overrides)
         blocking = [p for p in self.validate(variant) if p.blocking]
         if blocking:
-            lines = "\n".join(f"  {p.code} [{p.field}] {p.message_zh} / {p.message_en}" for p in blocking)
-            raise AssertionError(f"{self.info.name}: variant of {story.story_id} has problems:\n{lines}")
+            lines = "\n".join(
+                f"  {p.code} [{p.field}] {p.message_zh} / {p.message_en}" for p in blocking
+            )
+            raise AssertionError(
+                f"{self.info.name}: variant of {story.story_id} has problems:\n{lines}"
+            )
         return variant
 
     async def call(self, hook: str, **kwargs: Any) -> Any:
@@ -91,12 +100,19 @@ class ChannelHarness:
         return result
 
     async def adeliver(
-        self, variant: Variant, idempotency_key: str = "test-key", checkpoints: Checkpoints | None = None
+        self,
+        variant: Variant,
+        idempotency_key: str = "test-key",
+        checkpoints: Checkpoints | None = None,
     ) -> DeliveryResult:
         """Deliver through the harness transport (async). Pass the same `checkpoints` to a
         second call to act out a retry of one delivery."""
-        result = await self.call("deliver", variant=variant, idempotency_key=idempotency_key,
-                                 checkpoints=checkpoints if checkpoints is not None else Checkpoints())
+        result = await self.call(
+            "deliver",
+            variant=variant,
+            idempotency_key=idempotency_key,
+            checkpoints=checkpoints if checkpoints is not None else Checkpoints(),
+        )
         if not isinstance(result, DeliveryResult):
             raise AssertionError(f"deliver() must return DeliveryResult, got {result!r}")
         return result

@@ -59,7 +59,9 @@ class RecordingApi:
             answer = await answer
         if isinstance(answer, ApiResponse):
             if answer.status == 429 or answer.status >= 500:
-                raise TransientDeliveryError("平台繁忙,稍后重试", f"platform answered {answer.status}")
+                raise TransientDeliveryError(
+                    "平台繁忙,稍后重试", f"platform answered {answer.status}"
+                )
             return answer
         return ApiResponse(status=200, json=answer)
 
@@ -153,7 +155,9 @@ class MemoryReadModel:
     removed: dict[tuple[str, str], str] = field(default_factory=dict)
     counts: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
 
-    async def publish(self, tenant: str, story_id: str, revision_id: str, fields: Mapping[str, Any]) -> str:
+    async def publish(
+        self, tenant: str, story_id: str, revision_id: str, fields: Mapping[str, Any]
+    ) -> str:
         """Publish (or replace) the story's fields."""
         self.published[(tenant, story_id)] = {"revision_id": revision_id, **fields}
         self.removed.pop((tenant, story_id), None)

@@ -17,7 +17,16 @@ EXTRA_KEYS = {"column", "assets", "publish"}
 
 def test_the_center_has_the_eight_columns_in_order() -> None:
     assert CENTER_NAME == "示例区融媒体中心"
-    assert [name for _, name in COLUMNS] == ["推荐", "要闻", "民生", "经济", "城事", "人文", "图集", "专题"]
+    assert [name for _, name in COLUMNS] == [
+        "推荐",
+        "要闻",
+        "民生",
+        "经济",
+        "城事",
+        "人文",
+        "图集",
+        "专题",
+    ]
     assert len({slug for slug, _ in COLUMNS}) == len(COLUMNS)
 
 
@@ -69,7 +78,8 @@ def test_no_sentence_is_copied_from_the_seed_articles() -> None:
     for path in seed_files():
         seed_sentences |= _sentences(path.read_text(encoding="utf-8"))
     ours = "\n".join(
-        "\n".join([s["title"], s.get("subtitle") or "", s["summary"], s["body_text"]]) for s in STORIES
+        "\n".join([s["title"], s.get("subtitle") or "", s["summary"], s["body_text"]])
+        for s in STORIES
     )
     compact = re.sub(r"\s+", "", ours)
     copied = sorted(s for s in seed_sentences if s in compact)
