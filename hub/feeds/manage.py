@@ -176,7 +176,7 @@ async def create(
 async def _ensure_key(settings: Settings, algorithm: SignatureAlgorithm) -> None:
     """An SM2 subscription's key exists (and is in the JWKS) before its first response."""
     if algorithm == SignatureAlgorithm.SM2:
-        from hub.feeds import keys
+        from hub.signing import keys
 
         await keys.signing_keys(settings, keys.SM2)
 

@@ -7,14 +7,15 @@ import asyncio
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from hub.feeds import keys, log
+from hub.feeds import log
 from hub.feeds.content import ItemContent
 from hub.feeds.log import FeedItemDoc, FeedPendingDoc, PubStatus
-from hub.feeds.store import StoredFeed
+from hub.feeds.pull_feed import StoredFeed
 from hub.ids import new_id, now_ms
 from hub.jobs import queue
 from hub.jobs.documents import JobDoc
 from hub.settings import Settings
+from hub.signing import keys
 
 pytestmark = pytest.mark.usefixtures("hub_url")  # Beanie is initialised by the hub
 

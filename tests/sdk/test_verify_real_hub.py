@@ -20,8 +20,8 @@ from ronghub_sdk.verify import (
     ReplayedMessage,
 )
 
-from hub.feeds import keys
 from hub.settings import Settings
+from hub.signing import keys
 from tests.fakes.webhook_receiver import WebhookReceiver, serve_on
 from tests.feeds.helpers import gql, make_partner, publish, subscribe
 

@@ -25,7 +25,6 @@ from pymongo.errors import DuplicateKeyError
 from hub.audit.deferred import record as audit
 from hub.auth.keys import decrypt_text
 from hub.domain.retry import RetryPolicy
-from hub.feeds.keys import SM2, signing_keys
 from hub.feeds.log import FeedItemDoc, items_after
 from hub.feeds.subscriptions import get_subscription
 from hub.feeds.webhooks import events
@@ -44,13 +43,12 @@ from hub.jobs import queue
 from hub.jobs.consumers import Consumer, PermanentFailure, RetryLater
 from hub.jobs.documents import JobDoc, JobState
 from hub.settings import Settings
+from hub.signing import SM2, sign_webhook, signed_content, signing_keys
 from hub.transports.outbound import OutboundPolicy, guarded_client
 from hub.transports.webhook import (
     Attempt,
     encode_payload,
     send_signed,
-    sign_webhook,
-    signed_content,
     webhook_headers,
 )
 

@@ -20,7 +20,6 @@ from hub.audit.deferred import record as audit
 from hub.auth.keys import encrypt_text
 from hub.domain.permissions import PrincipalKind
 from hub.errors import HubError
-from hub.feeds.keys import SM2, signing_keys
 from hub.feeds.log import head_seq
 from hub.feeds.subscriptions import SignatureAlgorithm, get_subscription, list_subscriptions
 from hub.feeds.webhooks import dispatch, events
@@ -40,6 +39,7 @@ from hub.identity.documents import ClientDoc
 from hub.ids import new_id, now_ms
 from hub.jobs import queue
 from hub.settings import Settings
+from hub.signing import SM2, signing_keys
 from hub.store.scope import Scope
 from hub.transports.outbound import (
     BlockedAddress,
