@@ -14,14 +14,14 @@ from litestar.openapi import OpenAPIConfig
 from pymongo.monitoring import CommandListener
 
 from hub import __version__
-from hub.auth import oauth, oidc
-from hub.auth.state import running as auth_running
 from hub.console.routes import console_routes
 from hub.distribution.wiring import build_distribution
 from hub.errors import HubError
 from hub.events import bus
 from hub.graphql.persisted import PersistedDocuments
 from hub.graphql.schema import build_schema
+from hub.identity import oauth, oidc
+from hub.identity.state import running as auth_running
 from hub.jobs.service import running_worker
 from hub.logging import configure_logging
 from hub.reach.reads import ReadCounter

@@ -210,7 +210,7 @@ class Settings(BaseSettings):
         5.0,
         description="how often a caught-up webhook endpoint looks for new items (story events wake it sooner)",
     )
-    # identity: tokens, keys, sign-in (see hub/auth/)
+    # identity: tokens, keys, sign-in (see hub/identity/)
     jwt_issuer: str = Field("ronghub", description="`iss` of access tokens")
     jwt_audience: str = Field("ronghub-api", description="`aud` of access tokens")
     access_token_seconds: int = Field(600, description="lifetime of an access token")

@@ -412,7 +412,7 @@ def keys() -> None:
 def keys_rotate(immediate: bool) -> None:
     """Add a new signing key; old keys verify until their tokens expire."""
     from hub.audit.deferred import record
-    from hub.auth.keys import rotate
+    from hub.identity.keys import rotate
 
     async def work(settings: Settings) -> tuple[str, int]:
         doc = await rotate(settings, immediate=immediate)

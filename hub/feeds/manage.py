@@ -15,7 +15,6 @@ from typing import Any
 from pymongo import ReturnDocument
 
 from hub.audit.deferred import record
-from hub.auth.policy import refusal
 from hub.domain.permissions import Action, PrincipalKind, permits
 from hub.errors import HubError
 from hub.feeds.errors import FeedCodes
@@ -30,6 +29,7 @@ from hub.feeds.subscriptions import (
     list_subscriptions,
 )
 from hub.identity.documents import ClientDoc
+from hub.identity.policy import refusal
 from hub.ids import now_ms
 from hub.settings import Settings
 from hub.store.documents import TenantDoc

@@ -48,7 +48,7 @@ class Context:
     scope: Scope
     settings: Settings
     services: Any = None  # the app's state: distribution engine, search, media ...
-    auth: Any = None  # hub.auth.state.AuthState of the running hub (None outside one)
+    auth: Any = None  # hub.identity.state.AuthState of the running hub (None outside one)
     stories: StoryRepository = field(init=False)
     columns: ColumnRepository = field(init=False)
     assets: AssetRepository = field(init=False)

@@ -16,12 +16,12 @@ from strawberry.extensions import MaxTokensLimiter, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
-from hub.auth.policy import POLICY, ROOTS, Authorize, Rule, rule_for
 from hub.graphql.document_cache import DocumentCache, make_document_cache_extension
 from hub.graphql.errors import ShapeErrors
 from hub.graphql.inputs import PlainTextInputs
 from hub.graphql.limits import Limits, make_limits_extension
 from hub.graphql.types import LONG, Long
+from hub.identity.policy import POLICY, ROOTS, Authorize, Rule, rule_for
 from hub.settings import Settings
 
 
@@ -116,7 +116,7 @@ class GuardedMiddleware(MiddlewareManager):
     of 20 stories ran the authorizer and the input check about 190 times for fields no
     rule names (`Story.title` …). The hub's hooks act only on the root types' fields
     (`Authorize`'s default rules, `PlainTextInputs` on mutations) and on the fields its
-    policy names (`hub/auth/policy.py`), so the others' resolvers are left bare."""
+    policy names (`hub/identity/policy.py`), so the others' resolvers are left bare."""
 
     def __init__(self, guarded: frozenset[Any], *middlewares: Any) -> None:
         super().__init__(*middlewares)

@@ -37,7 +37,6 @@ from litestar.openapi.spec import (
 )
 from litestar.params import FromPath
 
-from hub.auth.tokens import scope_for_request
 from hub.domain.permissions import PrincipalKind
 from hub.errors import Codes, HubError
 from hub.feeds import pages, render
@@ -45,6 +44,7 @@ from hub.feeds.errors import FeedCodes
 from hub.feeds.subscriptions import FeedFormat, SubscriptionDoc, get_subscription
 from hub.identity.documents import ClientDoc
 from hub.identity.errors import AuthCodes
+from hub.identity.tokens import scope_for_request
 from hub.media.service import media_service
 from hub.settings import Settings
 from hub.signing import keys, sign_response, signers_for

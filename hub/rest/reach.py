@@ -9,9 +9,9 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import State
 from litestar.params import FromQuery
 
-from hub.auth.tokens import scope_for_request
 from hub.domain.permissions import Action, permits
 from hub.errors import Codes, HubError
+from hub.identity.tokens import scope_for_request
 from hub.ids import now_ms
 from hub.reach import charts, export, png, queries, report
 from hub.reach import reads as reach_reads

@@ -11,7 +11,7 @@
   activation delay and an overlap, published at /feeds/jwks.json (`jwks`). Stored as
   `FeedKeyDoc` (key_documents.py).
 
-Kept elsewhere, on purpose: the hub's access-token keys (hub/auth/keys.py: ES256 tokens the
+Kept elsewhere, on purpose: the hub's access-token keys (hub/identity/keys.py: ES256 tokens the
 hub issues and checks itself), the preview links' HMAC (hub/editing/preview_links.py), the
 SM2 primitives and the partners' verifiers (ronghub_sdk.sm2, ronghub_sdk.verify: shared
 with plugins and partners, which do not import the hub).

@@ -6,7 +6,7 @@ default) and SM2/SM3 (`sm2-sm3`, webhook `sm2`; for government partners, see
 hub/signing/sm2.py). A kind says how to make a pair, how to publish its public half and
 how to sign; everything else here is common.
 
-Like the token keys (hub/auth/keys.py): the kid is the RFC 7638 thumbprint of the public
+Like the token keys (hub/identity/keys.py): the kid is the RFC 7638 thumbprint of the public
 JWK, the private half is stored encrypted (`encrypt_text`). `rotate` adds a key that is
 published at once and signs from `key_activation_seconds` later (at once with
 `immediate`); the keys it replaces keep signing for `feed_key_overlap_seconds` after
@@ -25,7 +25,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from hub.auth.keys import decrypt_text, encrypt_text
+from hub.identity.keys import decrypt_text, encrypt_text
 from hub.ids import now_ms
 from hub.settings import Settings
 from hub.signing.key_documents import FeedKeyDoc as FeedKeyDoc

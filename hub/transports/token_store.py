@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from pydantic import Field
 
-from hub.auth.keys import decrypt_text, encrypt_text
+from hub.identity.keys import decrypt_text, encrypt_text
 from hub.ids import now_ms
 from hub.settings import Settings
 from hub.store.documents import TenantDocument

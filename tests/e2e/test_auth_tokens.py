@@ -9,8 +9,8 @@ import json
 import httpx
 import pytest
 
-from hub.auth import jwt as hub_jwt
-from hub.auth.keys import KeyRing, rotate
+from hub.identity import jwt as hub_jwt
+from hub.identity.keys import KeyRing, rotate
 from hub.settings import Settings
 from tests.conftest import GraphQLClient
 from tests.e2e.identity_helpers import PASSWORD, make_tenant, make_user, sign_in, token_request

@@ -23,7 +23,6 @@ import structlog
 from pymongo.errors import DuplicateKeyError
 
 from hub.audit.deferred import record as audit
-from hub.auth.keys import decrypt_text
 from hub.domain.retry import RetryPolicy
 from hub.feeds.log import FeedItemDoc, items_after
 from hub.feeds.subscriptions import get_subscription
@@ -38,6 +37,7 @@ from hub.feeds.webhooks.documents import (
 )
 from hub.feeds.webhooks.schedule import Outcome, RetrySchedule, Verdict, classify, next_wait
 from hub.identity.documents import ClientDoc
+from hub.identity.keys import decrypt_text
 from hub.ids import now_ms
 from hub.jobs import queue
 from hub.jobs.consumers import Consumer, PermanentFailure, RetryLater

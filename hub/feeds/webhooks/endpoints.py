@@ -17,7 +17,6 @@ from beanie.odm.enums import SortDirection
 from pymongo.errors import DuplicateKeyError
 
 from hub.audit.deferred import record as audit
-from hub.auth.keys import encrypt_text
 from hub.domain.permissions import PrincipalKind
 from hub.errors import HubError
 from hub.feeds.log import head_seq
@@ -36,6 +35,7 @@ from hub.feeds.webhooks.documents import (
 from hub.feeds.webhooks.errors import WebhookCodes
 from hub.feeds.webhooks.schedule import Verdict, classify
 from hub.identity.documents import ClientDoc
+from hub.identity.keys import encrypt_text
 from hub.ids import new_id, now_ms
 from hub.jobs import queue
 from hub.settings import Settings

@@ -28,13 +28,13 @@ from typing import Any
 
 import structlog
 
-from hub.auth.keys import KeyRing, ensure_signing_key
-from hub.auth.ratelimit import TokenLimiter
-from hub.auth.throttle import SignInThrottle
 from hub.errors import ErrorKind
 from hub.identity import passwords
 from hub.identity.documents import ClientDoc, RevocationDoc, UserDoc
 from hub.identity.errors import AuthCodes
+from hub.identity.keys import KeyRing, ensure_signing_key
+from hub.identity.ratelimit import TokenLimiter
+from hub.identity.throttle import SignInThrottle
 from hub.ids import now_ms
 from hub.settings import Settings
 from hub.shutdown import cancel_and_wait

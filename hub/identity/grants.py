@@ -18,9 +18,6 @@ from authlib.oauth2.rfc6749.util import scope_to_list
 from pymongo import ReturnDocument
 
 from hub.audit.deferred import record
-from hub.auth.jwt import issue
-from hub.auth.state import AuthState
-from hub.auth.throttle import Owner
 from hub.domain.permissions import ALL_SCOPES, PrincipalKind
 from hub.errors import Codes, HubError
 from hub.identity import client_rules
@@ -32,7 +29,10 @@ from hub.identity.directory import (
 )
 from hub.identity.documents import ClientDoc, PreviousClientSecret, RefreshTokenDoc, UserDoc
 from hub.identity.errors import AuthCodes
+from hub.identity.jwt import issue
 from hub.identity.passwords import hash_secret_async, needs_rehash, verify_secret_async
+from hub.identity.state import AuthState
+from hub.identity.throttle import Owner
 from hub.ids import new_id, now_ms
 from hub.store.scope import Scope
 
@@ -108,7 +108,7 @@ async def password_grant(
 ) -> TokenResponse:
     """Staff sign-in. Unknown usernames, wrong passwords and disabled accounts get the
     same answer after the same work (the hash is checked against a dummy for unknown
-    names); failures earn growing delays (SIGN_IN_THROTTLED, hub/auth/throttle.py)
+    names); failures earn growing delays (SIGN_IN_THROTTLED, hub/identity/throttle.py)
     counted alike for names that exist and names that do not. The user learns of
     failures through the audit log (`signin.failed`) and admins through signInAttempts."""
     name = sign_in_name(username)

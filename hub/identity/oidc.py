@@ -27,14 +27,14 @@ from litestar.response import Redirect
 from pymongo import ReturnDocument
 
 from hub.audit.deferred import record
-from hub.auth.grants import TokenResponse, user_tokens
-from hub.auth.keys import decrypt_text, encrypt_text
-from hub.auth.oauth import oauth_error
-from hub.auth.state import AuthState
 from hub.domain.permissions import ALL_SCOPES
 from hub.errors import HubError, invalid
 from hub.identity.documents import OidcLoginDoc, OidcProviderDoc, UserDoc
 from hub.identity.errors import AuthCodes
+from hub.identity.grants import TokenResponse, user_tokens
+from hub.identity.keys import decrypt_text, encrypt_text
+from hub.identity.oauth import oauth_error
+from hub.identity.state import AuthState
 from hub.ids import new_id, now_ms
 from hub.rest.openapi_docs import OidcCallbackOperation, OidcLoginOperation
 from hub.settings import Settings
