@@ -12,7 +12,7 @@ from rich.console import Console
 
 from hub import __version__
 from hub.cli import feeds, identity, media
-from hub.cli.runner import Commands, console
+from hub.cli.runner import Commands, console, logs_to_stderr
 from hub.settings import Settings
 
 
@@ -173,6 +173,7 @@ def plugins_cmd(as_json: bool) -> None:
     from hub.channels import load_channels
     from hub.workflow.plugins import register_checks
 
+    logs_to_stderr()  # a plugin that fails to load logs a warning; stdout stays the list
     manager = load_channels(Settings().plugins)
     register_checks(manager)
     if as_json:

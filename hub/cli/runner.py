@@ -13,9 +13,10 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import NoReturn, TypeVar
+from typing import NoReturn, TextIO, TypeVar, cast
 
 import click
+import structlog
 from rich.console import Console
 
 from hub.settings import Settings
@@ -72,11 +73,33 @@ def fail(exc: Exception) -> NoReturn:
     raise exc
 
 
+def logs_to_stderr() -> None:
+    """Send log lines to stderr, so that what a command prints on stdout (JSON, the
+    `client_id=` lines scripts parse) stays clean when something logs a warning, e.g. a
+    plugin that fails to load. `serve` and `worker` keep their logs on stdout."""
+    structlog.configure(logger_factory=lambda *_: structlog.PrintLogger(cast(TextIO, _STDERR)))
+
+
+class _Stderr:
+    """Whatever sys.stderr is when a line is written (a test runner swaps it per call)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
+_STDERR = _Stderr()
+
+
 def run_with_store(work: Callable[[Settings], Awaitable[T]]) -> T:
     """Open the configured store (starting the embedded one if no URI is set), connect the
     documents, run `work` and close everything again."""
     from hub.runtime import command_store
     from hub.wiring import connect
+
+    logs_to_stderr()
 
     async def go(settings: Settings) -> T:
         from hub.identity import passwords
