@@ -1,18 +1,22 @@
 """A collection seen by one tenant: the repository adds the tenant, the caller cannot.
 
 `Tenanted(StoryDoc, tenant)` wraps PyMongo's async collection of a document class. Every
-operation it offers puts `tenant` into the filter (written `{"$eq": tenant}`, the form
-the embedded store answers from a compound index: hub/store/cursor.py), into inserted
-documents and replacements, and into the document an upsert creates (by `$set`: nx-27017
+operation it offers puts `tenant` into the filter, into inserted documents and
+replacements, and into the document an upsert creates (by `$set`: nx-27017
 drops `$setOnInsert` on some upserts). A filter, document or `$set` that names another
 tenant is refused with `TenantMismatch` before anything is sent: that is a bug in the
 caller, never an editor's input. The cost per call is one dict merge.
 
-What one tenant cannot express goes through `all_tenants(DocClass, reason="…")`, the only
+The tenant is added as a plain equality, as most call sites wrote it by hand before, so
+the queries sent are the ones measured. A filter that names the same tenant is sent as it
+is: a query that wants the `{"$eq": tenant}` form (which the embedded store serves from a
+compound index, hub/store/cursor.py) writes `"tenant": eq(tenant)` itself.
+
+What one tenant cannot express goes through `across_tenants(DocClass, reason="…")`, the only
 other way to a raw collection outside hub/store/: job-queue claims and sweeps over every
 tenant, the tenant registry itself, index and migration work, and batch writes that carry
 rows of many tenants (each row still names its own). The reason is a literal string, so
-`grep -rn "all_tenants(" hub` lists every such place with why; tests/unit/
+`grep -rn "across_tenants(" hub` lists every such place with why; tests/unit/
 test_raw_collections.py fails on any other raw collection outside hub/store/ and keeps
 the list of modules allowed to use the escape hatch (docs/storage.md, "Tenancy").
 """
@@ -60,13 +64,13 @@ class TenantMismatch(ValueError):
         self.named = named
 
 
-def all_tenants(model: type[Document], *, reason: str) -> AsyncCollection[Raw]:
+def across_tenants(model: type[Document], *, reason: str) -> AsyncCollection[Raw]:
     """The raw collection of `model`, across every tenant: the named escape hatch.
 
     `reason` says why one tenant cannot express the operation (a literal string: the
     raw-collection test lists the modules that call this)."""
     if not reason.strip():
-        raise ValueError("all_tenants needs a reason")
+        raise ValueError("across_tenants needs a reason")
     collection: AsyncCollection[Raw] = model.get_pymongo_collection()
     return collection
 
@@ -98,10 +102,10 @@ class Tenanted:
     def scoped(self, filter: Mapping[str, Any] | None = None) -> Raw:
         """`filter` with this tenant added (a filter naming this tenant stays as it is)."""
         if not filter:
-            return {"tenant": {"$eq": self.tenant}}
+            return {"tenant": self.tenant}
         named = filter.get("tenant", _ABSENT)
         if named is _ABSENT:
-            return {**filter, "tenant": {"$eq": self.tenant}}
+            return {**filter, "tenant": self.tenant}
         if named == self.tenant or named == {"$eq": self.tenant}:
             return dict(filter)
         raise self._refuse(named)

@@ -14,7 +14,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from hub.store.documents import TenantDocument
-from hub.store.tenanted import Tenanted, TenantMismatch, all_tenants
+from hub.store.tenanted import Tenanted, TenantMismatch, across_tenants
 
 A, B = "center-a", "center-b"
 
@@ -33,7 +33,7 @@ class ScopedThing(TenantDocument):
 async def things(db: AsyncDatabase) -> AsyncIterator[AsyncCollection[dict[str, Any]]]:  # type: ignore[type-arg]
     """The raw collection, seeded with the same three documents for each tenant."""
     await init_beanie(database=db, document_models=[ScopedThing])
-    raw = all_tenants(ScopedThing, reason="the test seeds and inspects both tenants")
+    raw = across_tenants(ScopedThing, reason="the test seeds and inspects both tenants")
     await raw.delete_many({})
     await raw.insert_many(
         [
@@ -178,4 +178,4 @@ def test_a_scope_needs_a_tenant_and_the_escape_hatch_a_reason() -> None:
     with pytest.raises(ValueError):
         Tenanted(ScopedThing, "")
     with pytest.raises(ValueError):
-        all_tenants(ScopedThing, reason=" ")
+        across_tenants(ScopedThing, reason=" ")
