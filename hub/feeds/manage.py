@@ -34,6 +34,7 @@ from hub.ids import now_ms
 from hub.settings import Settings
 from hub.store.documents import TenantDoc
 from hub.store.scope import Scope
+from hub.store.tenanted import Tenanted
 
 MAX_SUBSCRIPTIONS_PER_CLIENT = 50
 
@@ -276,8 +277,8 @@ async def disable(scope: Scope, subscription_id: str, expected_version: int) -> 
 async def _write(
     scope: Scope, doc: SubscriptionDoc, expected: int, changes: dict[str, Any], action: str
 ) -> SubscriptionDoc:
-    raw = await SubscriptionDoc.get_pymongo_collection().find_one_and_update(
-        {"_id": doc.id, "tenant": scope.tenant, "version": expected},
+    raw = await Tenanted(SubscriptionDoc, scope.tenant).find_one_and_update(
+        {"_id": doc.id, "version": expected},
         {"$set": changes, "$inc": {"version": 1}},
         return_document=ReturnDocument.AFTER,
     )

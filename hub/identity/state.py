@@ -38,6 +38,7 @@ from hub.identity.throttle import SignInThrottle
 from hub.ids import now_ms
 from hub.settings import Settings
 from hub.shutdown import cancel_and_wait
+from hub.store.tenanted import across_tenants
 
 log = structlog.get_logger(__name__)
 
@@ -83,7 +84,9 @@ class AuthState:
         self.revoked_jti = {d.value for d in docs if d.kind == "jti"}
         self.revoked_sid = {d.value for d in docs if d.kind == "sid"}
         horizon = self._horizon()
-        cursor = UserDoc.get_pymongo_collection().find(
+        cursor = across_tenants(
+            UserDoc, reason="every process keeps the ended sessions of every tenant"
+        ).find(
             {"sessions_ended_at": {"$gt": horizon}},
             {"tenant": 1, "session_epoch": 1, "sessions_ended_at": 1},
         )
@@ -102,7 +105,9 @@ class AuthState:
         await self._refresh_clients(horizon)
 
     async def _refresh_clients(self, horizon: int) -> None:
-        cursor = ClientDoc.get_pymongo_collection().find(
+        cursor = across_tenants(
+            ClientDoc, reason="every process keeps the ended sessions of every tenant"
+        ).find(
             {"sessions_ended_at": {"$gt": horizon}},
             {"tenant": 1, "session_epoch": 1, "sessions_ended_at": 1, "disabled": 1},
         )

@@ -34,6 +34,7 @@ from hub.signing.keykinds import SM2 as SM2
 from hub.signing.keykinds import KeyKind, b64url
 from hub.signing.keykinds import thumbprint as thumbprint
 from hub.signing.sm2 import KIND as SM2_KIND
+from hub.store.tenanted import Tenanted
 
 ALG = ED25519
 JWKS_CACHE_SECONDS = 300
@@ -165,8 +166,8 @@ async def rotate(settings: Settings, immediate: bool = False, alg: str = ED25519
     for old in docs:
         retire = overlap_until if old is newest else min(activates, old.retired_at or activates)
         if old.retired_at is None or old.retired_at > retire:
-            await FeedKeyDoc.get_pymongo_collection().update_one(
-                {"_id": old.id, "tenant": settings.platform_tenant},
+            await Tenanted(FeedKeyDoc, settings.platform_tenant).update_one(
+                {"_id": old.id},
                 {"$set": {"retired_at": retire}},
             )
     _forget()
