@@ -2,4 +2,5 @@
 
 from hub.cli.commands import main
 
-main()
+if __name__ == "__main__":  # imported (a test walks every module), it does nothing
+    main()
