@@ -22,10 +22,10 @@ RAW_GETTERS = {"get_pymongo_collection", "get_motor_collection"}
 #: module -> how many `across_tenants` calls it makes (each with its reason in the code)
 ESCAPE_HATCHES: dict[str, int] = {
     "hub/audit/log.py": 1,  # listing the tenants that have an audit log
-    "hub/auth/grants.py": 2,  # a refresh token is found by its digest
-    "hub/auth/oidc.py": 1,  # a sign-in is found by its secret state
-    "hub/auth/state.py": 2,  # every process keeps every tenant's ended sessions
-    "hub/auth/throttle.py": 1,  # sign-in counters are kept by name
+    "hub/identity/grants.py": 2,  # a refresh token is found by its digest
+    "hub/identity/oidc.py": 1,  # a sign-in is found by its secret state
+    "hub/identity/state.py": 2,  # every process keeps every tenant's ended sessions
+    "hub/identity/throttle.py": 1,  # sign-in counters are kept by name
     "hub/events/bus.py": 1,  # the retention sweep over every tenant's events
     "hub/feeds/log.py": 3,  # the feed's sequence number is global
     "hub/feeds/webhooks/dispatch.py": 3,  # heal and wake look at every tenant's endpoints
