@@ -314,18 +314,13 @@ class QueryBuilder:
             core = Query.boolean_query([(Occur.Must, q) for q in required])
         else:
             # a story matching more of the words ranks first (a fixed amount per word
-            # matched), whatever the weights of the words it matches
+            # matched), whatever the weights of the words it matches; the fixed amount
+            # comes from the all-documents query beside the word (the word's own query
+            # there would be evaluated twice)
+            matched = Query.const_score_query(Query.all_query(), WORD_MATCHED)
             core = Query.boolean_query(
                 [
-                    (
-                        Occur.Should,
-                        Query.boolean_query(
-                            [
-                                (Occur.Must, q),
-                                (Occur.Must, Query.const_score_query(q, WORD_MATCHED)),
-                            ]
-                        ),
-                    )
+                    (Occur.Should, Query.boolean_query([(Occur.Must, q), (Occur.Must, matched)]))
                     for q in required
                 ],
                 minimum_number_should_match=max(1, len(required) - 2),
