@@ -320,7 +320,10 @@ class QueryBuilder:
             matched = Query.const_score_query(Query.all_query(), WORD_MATCHED)
             core = Query.boolean_query(
                 [
-                    (Occur.Should, Query.boolean_query([(Occur.Must, q), (Occur.Must, matched)]))
+                    (
+                        Occur.Should,
+                        Query.boolean_query([(Occur.Must, self.narrow(q)), (Occur.Must, matched)]),
+                    )
                     for q in required
                 ],
                 minimum_number_should_match=max(1, len(required) - 2),
