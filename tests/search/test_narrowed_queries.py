@@ -96,7 +96,7 @@ async def test_narrowing_finds_the_same_stories_with_the_same_scores(
             searcher = engine.index.searcher()
             expected = searcher.search(_unnarrowed(engine, scope, request), 200, count=True)
             got = searcher.search(engine.queries.build(scope, request), 200, count=True)
-            assert got.count == expected.count
+            assert getattr(got, "count", None) == getattr(expected, "count", -1)  # not in the stubs
             # the same stories, each with the same score (summed in another order: to 1e-6)
             found = {(a.segment_ord, a.doc): s for s, a in got.hits}
             wanted = {(a.segment_ord, a.doc): s for s, a in expected.hits}
