@@ -7,6 +7,7 @@ also how the hub isolates centers.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -185,6 +186,22 @@ async def run_until_idle(worker: Worker, idle_passes: int = 3) -> None:
     while idle < idle_passes:
         idle = idle + 1 if await worker.run_once() == 0 else 0
         await asyncio.sleep(0.005)
+
+
+async def wait_until(
+    condition: Callable[[], bool | Awaitable[bool]], what: str, within: float = 60
+) -> None:
+    """Poll `condition` until it holds. `within` bounds a wait on a loaded machine; it is no
+    guess of how long the thing takes (a passing wait ends as soon as it holds)."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        held = condition()
+        if inspect.isawaitable(held):
+            held = await held
+        if held:
+            return
+        assert asyncio.get_running_loop().time() < deadline, f"{what}: not within {within} s"
+        await asyncio.sleep(0.02)
 
 
 async def bus_listening(tenant: str, before: int = 0) -> None:

@@ -11,19 +11,16 @@ from hub.events import bus
 from hub.events.documents import NewsroomEventDoc
 from hub.ids import now_ms
 from hub.store.documents import CounterDoc
+from tests.conftest import bus_listening
 from tests.e2e.identity_helpers import make_tenant
 
 
-async def first(events: AsyncIterator[bus.NewsroomEvent], wait: float = 10) -> bus.NewsroomEvent:
+async def first(events: AsyncIterator[bus.NewsroomEvent], wait: float = 60) -> bus.NewsroomEvent:
     return await asyncio.wait_for(anext(events), wait)
 
 
 async def listening(tenant: str) -> None:
-    for _ in range(500):
-        if bus.listener_count(tenant):
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("the listener never registered")
+    await bus_listening(tenant)
 
 
 async def test_events_are_stored_numbered_and_delivered_once(hub_url: str) -> None:

@@ -22,6 +22,7 @@ from ronghub_sdk.verify import (
 
 from hub.feeds import keys
 from hub.settings import Settings
+from tests.conftest import wait_until
 from tests.fakes.webhook_receiver import WebhookReceiver, serve_on
 from tests.feeds.helpers import gql, make_partner, publish, subscribe
 
@@ -138,11 +139,12 @@ async def test_partner_client_manages_its_endpoint_and_verifies_deliveries(
         assert hidden["data"]["webhookEndpoints"] == []
         await publish(http, partner, "推送给合作方")
         await drain()  # distribution appends to the partner log; the story event wakes the endpoint
-        for _ in range(50):
-            if receiver.arrivals:
-                break
+
+        async def arrived() -> bool:
             await drain()
-            await asyncio.sleep(0.1)
+            return bool(receiver.arrivals)
+
+        await wait_until(arrived, "the webhook arriving")
     assert receiver.rejected == 0 and [a.payload["type"] for a in receiver.arrivals] == [
         "story.published"
     ]

@@ -15,7 +15,14 @@ from hub.clock import SteppedClock
 from hub.distribution.documents import PublicationDoc
 from hub.events.bus import NewsroomEvent, listen, listener_count
 from hub.ids import now_ms
-from tests.conftest import CommandCounter, GraphQLClient, bus_listening, bus_settled, drain_hub
+from tests.conftest import (
+    CommandCounter,
+    GraphQLClient,
+    bus_listening,
+    bus_settled,
+    drain_hub,
+    wait_until,
+)
 from tests.e2e.identity_helpers import make_tenant
 from tests.e2e.test_review_chain import CHAIN, CREATE, SIGN, SUBMIT, THREE, client, refused, version
 
@@ -287,10 +294,9 @@ async def test_takedown_and_correction_are_reviewed_by_the_stage_the_chain_names
         assert (await chief2(queue, {}))["takedownQueue"] == []  # signed: no longer waiting
         await drain_hub(hub_app)
         assert any(p.action.value == "retract" for p in await pubs(tenant, sid))
-        for _ in range(100):  # the bus hands stored events to listeners asynchronously
-            if any(e.kind == "takedown.approved" for e in events):
-                break
-            await asyncio.sleep(0.05)
+        await wait_until(  # the bus hands stored events to listeners asynchronously
+            lambda: any(e.kind == "takedown.approved" for e in events), "takedown.approved"
+        )
     finally:
         listener.cancel()
         with contextlib.suppress(asyncio.CancelledError):
