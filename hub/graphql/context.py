@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -21,6 +22,7 @@ from hub.store.scope import Scope
 from hub.store.stories import StoryRepository
 
 D = TypeVar("D", bound=TenantDocument)
+N = TypeVar("N")
 ASSET = "asset"  # the kind of assets in a TenantView
 
 
@@ -79,6 +81,24 @@ class Context:
     tenant_loader: DataLoader[str, TenantDoc | None] = field(
         init=False
     )  # the caller's center (site pattern)
+    # anonymous readers: the remembered published read model (hub/store/published.py)
+    published_view: TenantView | None = field(init=False)
+    _column_cache: ColumnCache | None = field(init=False, repr=False)
+
+    def known_column(self, column_id: str) -> ColumnDoc | None:
+        """The column if the process has it at hand (no store read, no await)."""
+        cache = self._column_cache
+        return cache.known(self.scope.tenant, column_id) if cache is not None else None
+
+    def known_asset(self, asset_id: str) -> AssetDoc | None:
+        """For anonymous readers, the asset if the process remembers it (no await)."""
+        view = self.published_view
+        return view.get(ASSET, asset_id) if view is not None else None
+
+    def node(self, kind: str, doc: Any, build: Callable[[Any], N]) -> N:
+        """`build(doc)`: for anonymous readers built once per remembered document."""
+        view = self.published_view
+        return build(doc) if view is None else view.node(kind, doc, build)
 
     def __post_init__(self) -> None:
         published = getattr(self.services, "published_cache", None)
@@ -86,13 +106,13 @@ class Context:
         self.columns = ColumnRepository(self.scope)
         self.assets = AssetRepository(self.scope)
         # the app's in-process column cache when running in one (hub/store/catalog.py)
-        self.column_loader = _column_loader(
-            self.columns, getattr(self.services, "column_cache", None)
-        )
+        self._column_cache = getattr(self.services, "column_cache", None)
+        self.column_loader = _column_loader(self.columns, self._column_cache)
         view = (
             published.for_tenant(self.scope.tenant)
             if published and self.scope.public_only
             else None
         )
+        self.published_view = view
         self.asset_loader = _asset_loader(self.assets, view)
         self.tenant_loader = _batch_loader(TenantDirectory(self.scope))

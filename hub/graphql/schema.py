@@ -26,6 +26,7 @@ from hub.graphql.inputs import PlainTextInputs, input_fields
 from hub.graphql.limits import Limits, make_limits_extension
 from hub.graphql.types import (
     LONG,
+    STORY_NODE,
     Column,
     CreateStoryInput,
     Cursor,
@@ -102,7 +103,7 @@ class ContentQuery:
             backward=backward,
         )
         edges = [
-            StoryEdge(cursor=c, node=Story.from_doc(d))
+            StoryEdge(cursor=c, node=ctx.node(STORY_NODE, d, Story.from_doc))
             for d, c in zip(page.items, page.cursors, strict=True)
         ]
         return StoryConnection(
@@ -121,7 +122,7 @@ class ContentQuery:
         doc = await info.context.stories.get(str(id))
         if doc is not None and info.context.scope.anonymous:
             reads.note_read(doc.id)  # 传播效果: the app's anonymous reads (hub/reach/reads.py)
-        return Story.from_doc(doc) if doc else None
+        return info.context.node(STORY_NODE, doc, Story.from_doc) if doc else None
 
     @strawberry.field(description="一个版本")
     async def revision(

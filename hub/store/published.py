@@ -31,7 +31,9 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 #: A position in a list: (order key value, id), in descending order.
 Position = tuple[Any, str]
@@ -51,6 +53,9 @@ class TenantView:
     max_docs: int
     docs: dict[tuple[str, str], Any] = field(default_factory=dict)  # (kind, id) -> document
     links: dict[tuple[Hashable, Position], Position] = field(default_factory=dict)
+    # (kind, id) -> (document, what `node` built from it): the GraphQL objects of a
+    # document, built once per document read (read-only, shared by the requests)
+    nodes: dict[tuple[str, str], tuple[Any, Any]] = field(default_factory=dict)
 
     def get(self, kind: str, doc_id: str) -> Any:
         return self.docs.get((kind, doc_id))
@@ -59,7 +64,20 @@ class TenantView:
         items = [((kind, d.id), d) for d in docs]
         if len(self.docs) + len(items) > self.max_docs:
             self.docs.clear()
+            self.nodes.clear()
         self.docs.update(items)
+
+    def node(self, kind: str, doc: Any, build: Callable[[Any], T]) -> T:
+        """`build(doc)`, built once for this very document (read-only: it is shared)."""
+        key = (kind, doc.id)
+        known = self.nodes.get(key)
+        if known is not None and known[0] is doc:
+            return known[1]
+        built = build(doc)
+        if len(self.nodes) >= self.max_docs:
+            self.nodes.clear()
+        self.nodes[key] = (doc, built)
+        return built
 
     def walk(self, lst: Hashable, after: Position, limit: int) -> tuple[list[Position], bool]:
         """Up to `limit` known positions after `after` in `lst`, and whether the list is
