@@ -21,14 +21,14 @@ and of other processes' within the read cache's poll, exactly as the response ca
 whose entries hold the same content. A reader notes the generation before it reads
 the store (`for_tenant`) and files what it read under that generation only: a read
 that raced a change files under an old generation, which is dropped. Only anonymous
-reads (published content only) use it. Bounded: a tenant's documents, or its links,
-start again empty when they would outgrow their limit (a page of 20 stories holds
-about 100 KB of documents in memory; the limit is a setting).
+reads (published content only) use it. Bounded (a setting): past the limit the oldest
+documents (and the objects built from them) go, and the links start again empty.
 """
 
 from __future__ import annotations
 
 import itertools
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -51,21 +51,21 @@ class TenantView:
 
     generation: int
     max_docs: int
-    docs: dict[tuple[str, str], Any] = field(default_factory=dict)  # (kind, id) -> document
+    # (kind, id) -> document, oldest first (the oldest go when full)
+    docs: OrderedDict[tuple[str, str], Any] = field(default_factory=OrderedDict)
     links: dict[tuple[Hashable, Position], Position] = field(default_factory=dict)
     # (kind, id) -> (document, what `node` built from it): the GraphQL objects of a
     # document, built once per document read (read-only, shared by the requests)
-    nodes: dict[tuple[str, str], tuple[Any, Any]] = field(default_factory=dict)
+    nodes: OrderedDict[tuple[str, str], tuple[Any, Any]] = field(default_factory=OrderedDict)
 
     def get(self, kind: str, doc_id: str) -> Any:
         return self.docs.get((kind, doc_id))
 
     def put(self, kind: str, docs: Iterable[Any]) -> None:
-        items = [((kind, d.id), d) for d in docs]
-        if len(self.docs) + len(items) > self.max_docs:
-            self.docs.clear()
-            self.nodes.clear()
-        self.docs.update(items)
+        for d in docs:
+            self.docs[(kind, d.id)] = d
+        while len(self.docs) > self.max_docs:
+            self.docs.popitem(last=False)
 
     def node(self, kind: str, doc: Any, build: Callable[[Any], T]) -> T:
         """`build(doc)`, built once for this very document (read-only: it is shared)."""
@@ -74,9 +74,9 @@ class TenantView:
         if known is not None and known[0] is doc:
             return known[1]
         built = build(doc)
-        if len(self.nodes) >= self.max_docs:
-            self.nodes.clear()
         self.nodes[key] = (doc, built)
+        while len(self.nodes) > self.max_docs:
+            self.nodes.popitem(last=False)
         return built
 
     def walk(self, lst: Hashable, after: Position, limit: int) -> tuple[list[Position], bool]:

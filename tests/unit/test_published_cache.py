@@ -35,12 +35,19 @@ def test_an_empty_list_is_known_to_be_empty() -> None:
     assert view.walk("l", START, 3) == ([], True)
 
 
-def test_documents_and_links_start_again_empty_at_their_bounds() -> None:
+def test_the_oldest_documents_go_and_links_start_again_empty_at_their_bounds() -> None:
     view = TenantView(generation=1, max_docs=3)
     view.put("story", [Doc("a"), Doc("b")])
     assert view.get("story", "a") == Doc("a") and view.get("asset", "a") is None
-    view.put("story", [Doc("c"), Doc("d")])  # 4 > 3: the older ones go
-    assert view.get("story", "a") is None and view.get("story", "d") == Doc("d")
+    view.put("story", [Doc("c"), Doc("d")])  # 4 > 3: the oldest goes
+    assert view.get("story", "a") is None
+    assert [view.get("story", i) for i in "bcd"] == [Doc("b"), Doc("c"), Doc("d")]
+    built = [view.node("n", Doc(i), lambda d: [d.id]) for i in "abcd"]
+    assert view.node("n", Doc("d"), lambda d: ["again"]) is not built[3]  # another document
+    d = Doc("e")
+    first = view.node("n", d, lambda d: [d.id])
+    assert view.node("n", d, lambda d: ["again"]) is first  # built once per document
+    assert len(view.nodes) == 3
     view.learn("l", START, [(i, str(i)) for i in range(11)], 20)  # 13 links > 3 * 4
     assert view.walk("l", START, 2) == ([(0, "0"), (1, "1")], False)
     view.learn("m", START, [(1, "x")], 2)  # 13 + 3 > 12: the older links go
