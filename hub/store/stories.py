@@ -71,6 +71,9 @@ def _not_found(story_id: str) -> HubError:
 
 
 STORY = "story"  # the kind of the published read model's stories in a TenantView
+#: An anonymous page the process cannot answer from memory reads this many pages more
+#: of its list, remembered for the pages that follow (hub/store/published.py).
+READ_AHEAD_PAGES = 2
 
 
 def read_model_counter_id(tenant: str) -> str:
@@ -276,10 +279,13 @@ class StoryRepository:
             return page
         resume = known[-1] if known else start
         cursor = None if resume == START else cursors.encode(order, *resume)
-        rest = await cursors.page_after(self._model, q, order, cursor, limit - len(page))
+        # read ahead: the next pages of the list come from memory then (one round trip
+        # instead of one per page; every document read costs the store about the same)
+        wanted = limit - len(page) + READ_AHEAD_PAGES * limit
+        rest = await cursors.page_after(self._model, q, order, cursor, wanted)
         view.put(STORY, rest)
-        view.learn(lst, resume, [(getattr(d, order), d.id) for d in rest], limit - len(page))
-        return page + rest
+        view.learn(lst, resume, [(getattr(d, order), d.id) for d in rest], wanted)
+        return page + rest[: limit - len(page)]
 
     async def count(self, flt: StoryFilter, order: str) -> int | None:
         """How many stories the list of `flt` holds, where one index-served count answers

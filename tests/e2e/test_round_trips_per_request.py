@@ -18,7 +18,7 @@ from hub.store import cursor as cursors
 from hub.store.catalog import AssetRepository, ColumnRepository
 from hub.store.documents import AssetDoc, ColumnDoc, PublishedStoryDoc
 from hub.store.scope import Scope
-from hub.store.stories import StoryRepository
+from hub.store.stories import READ_AHEAD_PAGES, StoryRepository
 from tests.conftest import DEV_TOKEN, CommandCounter, GraphQLClient, drain_hub
 
 STORY = "query($id: ID!) { story(id: $id) { id title body column { name } cover { uri } } }"
@@ -108,6 +108,15 @@ def _forget(hub_app: Litestar) -> None:
     tenant = hub_app.state.settings.default_tenant
     hub_app.state.column_cache.forget_tenant(tenant)
     hub_app.state.published_cache.forget_tenant(tenant)
+
+
+def _limits(counter: CommandCounter) -> list[object]:
+    """The `limit` of each find of published stories since the counter was cleared."""
+    return [
+        n
+        for t, n in zip(counter.targets, counter.limits, strict=True)
+        if t == ("find", "published_stories")
+    ]
 
 
 async def _trips(
@@ -209,28 +218,46 @@ async def test_a_column_page_costs_one_find_first_and_at_most_one_after_a_cursor
     assert first == Counter(
         {("find", "published_stories"): 1, ("find", "columns"): 1, ("find", "assets"): 1}
     )
+    # it read two pages ahead (hub/store/stories.py READ_AHEAD_PAGES), all six stories here,
+    # remembered with their order (hub/store/published.py)
+    assert _limits(command_counter) == [(2 + 1) * (1 + READ_AHEAD_PAGES)]  # no cursor: no slack
     after = data["stories"]["pageInfo"]["endCursor"]  # type: ignore[index]
     later, data = await _trips(
         command_counter, public, PAGE, {"n": 2, "col": column_id, "after": after}
     )
     assert [e["node"]["id"] for e in data["stories"]["edges"]] == ids[::-1][2:4]  # type: ignore[index]
-    # the first page read one more than it showed (is there a next page?), and the process
-    # remembers that it comes next (hub/store/published.py): only the rest is read, one
-    # range up to the key value after it, stepping over it (hub/store/cursor.py); the
-    # column and the cover are known
-    assert later == Counter({("find", "published_stories"): 1})
-    limits = [
-        n
-        for t, n in zip(command_counter.targets, command_counter.limits, strict=True)
-        if t == ("find", "published_stories")
-    ]
-    assert limits == [(2 + 1 - 1) + 1]
+    # the stories, their order, column and cover are known: no store read at all
+    assert later == Counter()
     # the same page in another document text (a response cache miss): all from memory
     again, data = await _trips(
         command_counter, public, PAGE + " ", {"n": 2, "col": column_id, "after": after}
     )
     assert [e["node"]["id"] for e in data["stories"]["edges"]] == ids[::-1][2:4]  # type: ignore[index]
     assert again == Counter()
+
+
+async def test_a_page_past_what_the_process_knows_reads_only_the_rest(
+    public: GraphQLClient,
+    command_counter: CommandCounter,
+    column_of_six: tuple[str, list[str]],
+    hub_app: Litestar,
+) -> None:
+    column_id, ids = column_of_six
+    newest = ids[::-1]
+    _forget(hub_app)
+    # pages of 1: the first reads 2 + 2 pages ahead: all six, but not that none follow
+    await _trips(command_counter, public, PAGE, {"n": 1, "col": column_id})
+    assert _limits(command_counter) == [2 * (1 + READ_AHEAD_PAGES)]
+    after = cursors.encode("published_at", 1_000 + 1, ids[1])  # the fifth newest
+    trips, data = await _trips(
+        command_counter, public, PAGE, {"n": 1, "col": column_id, "after": after}
+    )
+    # the sixth is known, what follows it (is there a next page?) is not: one find of
+    # what follows the sixth, with its read-ahead
+    assert [e["node"]["id"] for e in data["stories"]["edges"]] == newest[5:]  # type: ignore[index]
+    assert data["stories"]["pageInfo"]["endCursor"]  # type: ignore[index]
+    assert trips == Counter({("find", "published_stories"): 1})
+    assert _limits(command_counter) == [(2 - 1) + 2 * READ_AHEAD_PAGES + cursors.RANGE_SLACK]
 
 
 async def test_a_page_after_a_cursor_in_a_large_tie_group_reads_the_group_then_the_rest(
@@ -247,15 +274,25 @@ async def test_a_page_after_a_cursor_in_a_large_tie_group_reads_the_group_then_t
         await coll.update_many({"_id": {"$in": ids}}, {"$set": {"published_at": 2_000}})
         _forget(hub_app)
         newest = sorted(ids, reverse=True)
-        # a page of 1 after the fifth of six: the range read (1 + 1 + slack 1) is all skipped
-        # stories but one, so the tie group and then what lies below it are read
+        # without the remembered read model (and so without its read-ahead): a page of 1
+        # after the fifth of six: the range read (1 + 1 + slack 1) is all skipped stories
+        # but one, so the tie group and then what lies below it are read
+        hub_app.state.published_cache.max_docs = 0
         after = cursors.encode("published_at", 2_000, newest[4])
         trips, data = await _trips(
             command_counter, public, PAGE, {"n": 1, "col": column_id, "after": after}
         )
         assert [e["node"]["id"] for e in data["stories"]["edges"]] == newest[5:]  # type: ignore[index]
         assert trips[("find", "published_stories")] == 3
+        # with it, the range read with two pages ahead (1 + 1 + 2 * 2 + slack 1) holds them all
+        hub_app.state.published_cache.max_docs = hub_app.state.settings.read_model_cache_documents
+        trips, data = await _trips(
+            command_counter, public, PAGE + " ", {"n": 1, "col": column_id, "after": after}
+        )
+        assert [e["node"]["id"] for e in data["stories"]["edges"]] == newest[5:]  # type: ignore[index]
+        assert trips[("find", "published_stories")] == 1
     finally:
+        hub_app.state.published_cache.max_docs = hub_app.state.settings.read_model_cache_documents
         for i, story_id in enumerate(ids):
             await coll.update_one({"_id": story_id}, {"$set": {"published_at": 1_000 + i}})
         _forget(hub_app)
