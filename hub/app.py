@@ -42,6 +42,7 @@ from hub.search.service import install as install_search
 from hub.settings import Settings
 from hub.store import idempotency
 from hub.store.catalog import ColumnCache
+from hub.store.published import PublishedCache
 from hub.wenzheng import deadlines as wenzheng_deadlines
 from hub.wenzheng.clock import clock_for
 from hub.wenzheng.limits import IntakeLimiter
@@ -197,6 +198,8 @@ def _state(settings: Settings, generations: Generations, store: Any) -> Any:
 
     column_cache = ColumnCache()
     generations.on_advance.append(column_cache.forget_tenant)
+    published_cache = PublishedCache(generations.get, settings.read_model_cache_documents)
+    generations.on_advance.append(published_cache.forget_tenant)
 
     return State(
         {
@@ -214,6 +217,7 @@ def _state(settings: Settings, generations: Generations, store: Any) -> Any:
                 enabled=settings.reach_count_reads, remembered=settings.read_cache_entries
             ),
             "column_cache": column_cache,
+            "published_cache": published_cache,
             # 问政: its clock (deadlines, reminders; tests put a manual one here) and intake limits
             "wenzheng_clock": clock_for(settings.wenzheng_clock_file),
             "wenzheng_limiter": IntakeLimiter(

@@ -306,6 +306,13 @@ class Settings(BaseSettings):
     )
 
     read_cache_entries: int = Field(2_048, description="cached anonymous GraphQL responses")
+    read_model_cache_documents: int = Field(
+        20_000,
+        ge=0,
+        description="published stories and their assets each API process keeps in memory for "
+        "anonymous reads, with the order of the lists read (a page after a cursor then reads "
+        "no store; 0: none)",
+    )
     read_cache_url_margin_seconds: int = Field(
         600,
         ge=0,

@@ -15,6 +15,7 @@ from hub.errors import invalid
 from hub.graphql.context import Context
 from hub.graphql.inputs import input_fields
 from hub.graphql.types import (
+    STORY_NODE,
     Column,
     CreateStoryInput,
     Cursor,
@@ -89,7 +90,7 @@ class StoriesQuery:
             backward=backward,
         )
         edges = [
-            StoryEdge(cursor=c, node=Story.from_doc(d))
+            StoryEdge(cursor=c, node=ctx.node(STORY_NODE, d, Story.from_doc))
             for d, c in zip(page.items, page.cursors, strict=True)
         ]
         return StoryConnection(
@@ -108,7 +109,7 @@ class StoriesQuery:
         doc = await info.context.stories.get(str(id))
         if doc is not None and info.context.scope.anonymous:
             reads.note_read(doc.id)  # 传播效果: the app's anonymous reads (hub/reach/reads.py)
-        return Story.from_doc(doc) if doc else None
+        return info.context.node(STORY_NODE, doc, Story.from_doc) if doc else None
 
     @strawberry.field(description="一个版本")
     async def revision(
