@@ -3,6 +3,7 @@ the state and its ledger entry together."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from beanie.odm.enums import SortDirection
@@ -13,12 +14,49 @@ from hub.distribution.documents import LedgerEntry, PublicationDoc
 from hub.distribution.states import Action, PubState, publication_id, require_move
 from hub.errors import Codes, HubError
 from hub.ids import now_ms
+from hub.store.bulk import insert_new
 from hub.store.cursor import eq
 from hub.store.scope import Scope
 
 
 class StaleTransition(Exception):
     """Someone else moved the publication first; reload it and decide again."""
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One publication to plan (see `plan`)."""
+
+    channel: str
+    action: Action
+    revision: int
+    revision_id: str
+    overrides: dict[str, Any] = field(default_factory=dict)
+    replaces: str | None = None
+    approval: dict[str, Any] = field(default_factory=dict)
+
+
+def _new(tenant: str, story_id: str, p: Planned, actor: str, now: int) -> PublicationDoc:
+    pub_id = publication_id(story_id, p.revision, p.channel, p.action)
+    return PublicationDoc(
+        id=pub_id,
+        tenant=tenant,
+        story_id=story_id,
+        revision=p.revision,
+        revision_id=p.revision_id,
+        channel=p.channel,
+        action=p.action,
+        idempotency_key=f"ronghub:{tenant}:{pub_id}",
+        overrides=p.overrides,
+        replaces=p.replaces,
+        approval=p.approval,
+        seq=1,
+        ledger={
+            "0001": LedgerEntry(
+                seq=1, at=now, from_state=None, to_state=PubState.PLANNED, actor=actor
+            )
+        },
+    )
 
 
 async def plan(
@@ -35,34 +73,37 @@ async def plan(
     approval: dict[str, Any] | None = None,
 ) -> PublicationDoc:
     """Create the publication (planned) unless it exists; return it either way."""
-    pub_id = publication_id(story_id, revision, channel, action)
-    now = now_ms()
-    doc = PublicationDoc(
-        id=pub_id,
-        tenant=tenant,
-        story_id=story_id,
-        revision=revision,
-        revision_id=revision_id,
-        channel=channel,
-        action=action,
-        idempotency_key=f"ronghub:{tenant}:{pub_id}",
-        overrides=overrides or {},
-        replaces=replaces,
-        approval=approval or {},
-        seq=1,
-        ledger={
-            "0001": LedgerEntry(
-                seq=1, at=now, from_state=None, to_state=PubState.PLANNED, actor=actor
-            )
-        },
+    doc = _new(
+        tenant,
+        story_id,
+        Planned(channel, action, revision, revision_id, overrides or {}, replaces, approval or {}),
+        actor,
+        now_ms(),
     )
     try:
         await doc.insert()
     except DuplicateKeyError:
-        existing = await PublicationDoc.get(pub_id)
+        existing = await PublicationDoc.get(doc.id)
         assert existing is not None
         return existing
     return doc
+
+
+async def plan_many(
+    tenant: str, story_id: str, planned: list[Planned], actor: str = "system"
+) -> list[PublicationDoc]:
+    """`plan` of several publications of one story in one round trip (two when some
+    existed already: a re-run plan finds them as they are now). In `planned`'s order."""
+    now = now_ms()
+    docs = [_new(tenant, story_id, p, actor, now) for p in planned]
+    made = await insert_new(PublicationDoc, docs)
+    missing = [d.id for d in docs if d.id not in made]
+    found = (
+        {d.id: d for d in await PublicationDoc.find({"_id": {"$in": missing}}).to_list()}
+        if missing
+        else {}
+    )
+    return [d if d.id in made else found[d.id] for d in docs]
 
 
 async def move(

@@ -9,53 +9,118 @@ meanwhile, only the relayed keys are removed and the rest waits for the next swe
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
+
+from pymongo import UpdateOne
 
 from hub.jobs import queue
 from hub.jobs.consumers import Consumer
+from hub.jobs.documents import JobDoc
 from hub.store.documents import StoryDoc
 
 
 async def relay_story(doc: StoryDoc, consumers: Sequence[Consumer]) -> int:
     """Relay one story's pending events. Returns the number of jobs created."""
-    created = 0
+    created = await queue.enqueue_jobs(_jobs_of(doc, consumers, await _needed(doc, consumers)))
+    await _clear([doc])
+    return created
+
+
+async def _needed(doc: StoryDoc, consumers: Sequence[Consumer]) -> set[tuple[str, str]]:
+    """(event id, consumer) pairs of `doc`'s pending events that its consumers want."""
+    wanted = set()
     for entry_id, entry in sorted(doc.outbox.items()):
-        payload = {
-            "story_id": doc.id,
-            "event": entry.kind,
-            "event_id": entry_id,
-            "version": entry.version,
-            "revision": entry.revision,
-            "data": entry.data,
-            "at": entry.created_at,
-            **({"audit": entry.audit} if entry.audit else {}),
-        }
         for consumer in consumers:
             if not consumer.wants(entry.kind):
                 continue
-            if consumer.needed is not None and not await consumer.needed(doc.tenant, payload):
+            if consumer.needed is not None and not await consumer.needed(
+                doc.tenant, _payload(doc, entry_id)
+            ):
+                continue
+            wanted.add((entry_id, consumer.name))
+    return wanted
+
+
+def _payload(doc: StoryDoc, entry_id: str) -> dict[str, Any]:
+    entry = doc.outbox[entry_id]
+    return {
+        "story_id": doc.id,
+        "event": entry.kind,
+        "event_id": entry_id,
+        "version": entry.version,
+        "revision": entry.revision,
+        "data": entry.data,
+        "at": entry.created_at,
+        **({"audit": entry.audit} if entry.audit else {}),
+    }
+
+
+def _jobs_of(
+    doc: StoryDoc, consumers: Sequence[Consumer], wanted: set[tuple[str, str]]
+) -> list[JobDoc]:
+    """The jobs of `wanted` (see `_needed`), keyed by the event's id."""
+    jobs = []
+    for entry_id, entry in sorted(doc.outbox.items()):
+        for consumer in consumers:
+            if (entry_id, consumer.name) not in wanted:
                 continue
             due = (
                 entry.created_at + int(consumer.delay_seconds * 1000)
                 if consumer.delay_seconds
                 else None
             )
-            created += await queue.enqueue(
-                doc.tenant, consumer.name, entry.kind, entry_id, payload, ready_at=due
+            jobs.append(
+                queue.new_job(
+                    doc.tenant,
+                    consumer.name,
+                    entry.kind,
+                    entry_id,
+                    _payload(doc, entry_id),
+                    ready_at=due,
+                )
             )
+    return jobs
+
+
+async def _clear(docs: Sequence[StoryDoc]) -> None:
+    """Clear the relayed events: with a compare-and-set on each story's version (one
+    `bulk_write` for all); if some story changed meanwhile, only the relayed keys are removed
+    (again for all: removing keys already gone changes nothing) and the rest waits for the
+    next sweep."""
+    docs = [d for d in docs if d.outbox]
+    if not docs:
+        return
     coll = StoryDoc.get_pymongo_collection()
-    cleared = await coll.update_one(
-        {"_id": doc.id, "version": doc.version},
-        {"$set": {"outbox": {}, "has_outbox": False}},
+    cleared = await coll.bulk_write(
+        [
+            UpdateOne(
+                {"_id": d.id, "version": d.version}, {"$set": {"outbox": {}, "has_outbox": False}}
+            )
+            for d in docs
+        ],
+        ordered=False,
     )
-    if cleared.matched_count == 0 and doc.outbox:
-        await coll.update_one({"_id": doc.id}, {"$unset": {f"outbox.{k}": "" for k in doc.outbox}})
-    return created
+    if cleared.matched_count < len(docs):
+        await coll.bulk_write(
+            [
+                UpdateOne({"_id": d.id}, {"$unset": {f"outbox.{k}": "" for k in d.outbox}})
+                for d in docs
+            ],
+            ordered=False,
+        )
 
 
 async def sweep(consumers: Sequence[Consumer], limit: int = 200) -> int:
-    """Relay every story with pending events (up to `limit` stories). Returns jobs created."""
+    """Relay every story with pending events (up to `limit` stories). Returns jobs created.
+
+    Three round trips however many stories and events: the find, one insert of every job
+    (those made before, by a relay that died before clearing, are skipped) and the clearing."""
     docs = await StoryDoc.find({"has_outbox": True}).limit(limit).to_list()
-    total = 0
+    if not docs:
+        return 0
+    jobs = []
     for doc in docs:
-        total += await relay_story(doc, consumers)
-    return total
+        jobs.extend(_jobs_of(doc, consumers, await _needed(doc, consumers)))
+    created = await queue.enqueue_jobs(jobs)
+    await _clear(docs)
+    return created
