@@ -185,8 +185,8 @@ async def _store_turn(tenant: str, batch: list[_Waiting]) -> None:
         await coll.insert_one(docs[0])
     else:
         await coll.insert_many(docs, ordered=True)
-    for doc, w in zip(docs, batch, strict=True):
-        w.done.set_result(int(doc["seq"]))
+    for seq, w in enumerate(batch, start=first):
+        w.done.set_result(seq)
 
 
 async def head(tenant: str) -> int:
