@@ -21,23 +21,37 @@ from hub.store.documents import StoryDoc
 
 async def relay_story(doc: StoryDoc, consumers: Sequence[Consumer]) -> int:
     """Relay one story's pending events. Returns the number of jobs created."""
-    created = await queue.enqueue_jobs(_jobs_of(doc, consumers, await _needed(doc, consumers)))
+    created = await queue.enqueue_jobs(_jobs_of([doc], consumers, await _needed([doc], consumers)))
     await _clear([doc])
     return created
 
 
-async def _needed(doc: StoryDoc, consumers: Sequence[Consumer]) -> set[tuple[str, str]]:
-    """(event id, consumer) pairs of `doc`'s pending events that its consumers want."""
-    wanted = set()
-    for entry_id, entry in sorted(doc.outbox.items()):
-        for consumer in consumers:
-            if not consumer.wants(entry.kind):
-                continue
-            if consumer.needed is not None and not await consumer.needed(
+async def _needed(docs: Sequence[StoryDoc], consumers: Sequence[Consumer]) -> set[tuple[str, str]]:
+    """(event id, consumer) pairs of the pending events of `docs` that consumers want:
+    `needed_of` asked once per tenant with all its events, `needed` once per event."""
+    wanted: set[tuple[str, str]] = set()
+    for consumer in consumers:
+        events = [
+            (doc, entry_id)
+            for doc in docs
+            for entry_id, entry in sorted(doc.outbox.items())
+            if consumer.wants(entry.kind)
+        ]
+        if consumer.needed_of is not None:
+            by_tenant: dict[str, list[tuple[StoryDoc, str]]] = {}
+            for doc, entry_id in events:
+                by_tenant.setdefault(doc.tenant, []).append((doc, entry_id))
+            for tenant, mine in by_tenant.items():
+                answers = await consumer.needed_of(tenant, [_payload(d, e) for d, e in mine])
+                wanted.update(
+                    (e, consumer.name) for (_, e), yes in zip(mine, answers, strict=True) if yes
+                )
+            continue
+        for doc, entry_id in events:
+            if consumer.needed is None or await consumer.needed(
                 doc.tenant, _payload(doc, entry_id)
             ):
-                continue
-            wanted.add((entry_id, consumer.name))
+                wanted.add((entry_id, consumer.name))
     return wanted
 
 
@@ -56,11 +70,11 @@ def _payload(doc: StoryDoc, entry_id: str) -> dict[str, Any]:
 
 
 def _jobs_of(
-    doc: StoryDoc, consumers: Sequence[Consumer], wanted: set[tuple[str, str]]
+    docs: Sequence[StoryDoc], consumers: Sequence[Consumer], wanted: set[tuple[str, str]]
 ) -> list[JobDoc]:
     """The jobs of `wanted` (see `_needed`), keyed by the event's id."""
     jobs = []
-    for entry_id, entry in sorted(doc.outbox.items()):
+    for doc, entry_id, entry in ((d, i, e) for d in docs for i, e in sorted(d.outbox.items())):
         for consumer in consumers:
             if (entry_id, consumer.name) not in wanted:
                 continue
@@ -113,14 +127,12 @@ async def _clear(docs: Sequence[StoryDoc]) -> None:
 async def sweep(consumers: Sequence[Consumer], limit: int = 200) -> int:
     """Relay every story with pending events (up to `limit` stories). Returns jobs created.
 
-    Three round trips however many stories and events: the find, one insert of every job
-    (those made before, by a relay that died before clearing, are skipped) and the clearing."""
+    Three round trips however many stories and events (and a consumer's `needed_of` per
+    tenant): the find, one insert of every job (those made before, by a relay that died
+    before clearing, are skipped) and the clearing."""
     docs = await StoryDoc.find({"has_outbox": True}).limit(limit).to_list()
     if not docs:
         return 0
-    jobs = []
-    for doc in docs:
-        jobs.extend(_jobs_of(doc, consumers, await _needed(doc, consumers)))
-    created = await queue.enqueue_jobs(jobs)
+    created = await queue.enqueue_jobs(_jobs_of(docs, consumers, await _needed(docs, consumers)))
     await _clear(docs)
     return created

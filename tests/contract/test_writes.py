@@ -386,6 +386,9 @@ async def test_the_audit_head_is_the_highest_number_of_the_tenant_on_its_index(
     assert await coll.find_one({"tenant": {"$eq": "a"}, "key": {"$eq": "k6"}}, {"_id": 1}) == {
         "_id": "a:6"
     }
+    # the relay's look for several keys at once (hub/audit/log.py `keys_present`)
+    found = await coll.find({"tenant": {"$eq": "a"}, "key": {"$in": ["k6", "k7", "k9"]}}).to_list()
+    assert sorted(d["key"] for d in found) == ["k6", "k9"]
 
 
 async def test_what_is_due_of_several_consumers_is_one_find_on_the_open_index(
