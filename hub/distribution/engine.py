@@ -335,7 +335,8 @@ class Distribution:
             _job_configs.reset(token)
 
     async def _handle_deliver(self, job: JobDoc) -> dict[str, Any]:
-        pub = await pubs.get(job.payload["publication_id"])
+        # the deliveries claimed together start together: their reads go as one find
+        pub = await pubs.get_shared(job.tenant, job.payload["publication_id"])
         if pub is None:
             raise PermanentFailure(f"publication {job.payload['publication_id']} not found")
         for _ in range(8):  # each pass moves one step; a stale move reloads
@@ -780,7 +781,7 @@ class Distribution:
         )
 
     async def handle_poll(self, job: JobDoc) -> dict[str, Any]:
-        pub = await pubs.get(job.payload["publication_id"])
+        pub = await pubs.get_shared(job.tenant, job.payload["publication_id"])
         if pub is None or pub.state not in (PubState.SUBMITTED, PubState.ACCEPTED):
             return {"skipped": pub.state.value if pub else "missing"}
         info = self.channels.info(pub.channel)

@@ -15,6 +15,7 @@ from hub.distribution.states import Action, PubState, publication_id, require_mo
 from hub.errors import Codes, HubError
 from hub.ids import now_ms
 from hub.store.bulk import insert_new
+from hub.store.coalesce import find_by_id
 from hub.store.cursor import eq
 from hub.store.scope import Scope
 
@@ -180,6 +181,14 @@ async def move_embargo(tenant: str, story_id: str, until: int | None) -> None:
 
 async def get(pub_id: str) -> PublicationDoc | None:
     return await PublicationDoc.get(pub_id)
+
+
+async def get_shared(tenant: str, pub_id: str) -> PublicationDoc | None:
+    """`get`, joined with the reads of other publications of `tenant` at the same moment
+    (hub/store/coalesce.py: one `$in` find, sent after each read began, so each sees every
+    move committed before it asked). Each caller gets its own copy."""
+    doc = await find_by_id(PublicationDoc, {"tenant": tenant}, pub_id)
+    return doc.model_copy(deep=True) if doc is not None else None
 
 
 async def of_story(tenant: str, story_id: str) -> list[PublicationDoc]:

@@ -75,7 +75,7 @@ async def test_a_fan_out_costs_a_bounded_number_of_round_trips_per_publication(
 # Measured when pinned (issue 15), bounds so that a fan-out cannot quietly grow:
 # all round trips of a drained fan-out (relay, plan, render, send, the app channel's
 # public copy, partner log, audit and events of the story's status), per publication
-# (29.6 before batching claims, plans and completions and sharing the story's reads; 22.3
-# after).
-TRIPS_PER_PUBLICATION = 24
+# (29.6 before batching claims, plans and completions and sharing the reads of the story
+# and the publications; 20.3 after).
+TRIPS_PER_PUBLICATION = 22
 JOB_TRIPS_PER_PUBLICATION = 4
