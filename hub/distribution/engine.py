@@ -442,11 +442,15 @@ class Distribution:
         )
 
     async def _render(self, pub: PublicationDoc) -> PublicationDoc:
-        if pub.state == PubState.PLANNED:
-            pub = await pubs.move(pub, PubState.RENDERING, actor=ACTOR)
+        # planned → rendering is recorded with the rendering's outcome, in the same write (a
+        # write of its own before was one round trip more per publication; a render cut
+        # short is done again from planned as it was from rendering)
+        via = PubState.RENDERING if pub.state == PubState.PLANNED else None
         rev = await self._revision(pub.tenant, pub.revision_id)
         if rev is None:
-            pub = await pubs.move(pub, PubState.FAILED, actor=ACTOR, last_error="revision missing")
+            pub = await pubs.move(
+                pub, PubState.FAILED, actor=ACTOR, via=via, last_error="revision missing"
+            )
             raise PermanentFailure("revision missing")
         inp = await render_input(
             self,
@@ -476,6 +480,7 @@ class Distribution:
                 pub,
                 PubState.FAILED,
                 actor=ACTOR,
+                via=via,
                 note=error.message_zh,
                 last_error=error.message_zh,
                 evidence={"code": error.code, "reason_en": error.message_en},
@@ -489,6 +494,7 @@ class Distribution:
                 pub,
                 PubState.FAILED,
                 actor=ACTOR,
+                via=via,
                 note=reason,
                 evidence={"problems": problem_data},
                 problems=problem_data,
@@ -500,6 +506,7 @@ class Distribution:
             pub,
             PubState.VALIDATED,
             actor=ACTOR,
+            via=via,
             variant=_variant_data(variant),
             problems=problem_data,
             then=PubState.DELIVERING,

@@ -115,36 +115,37 @@ async def move(
     note: str | None = None,
     evidence: dict[str, Any] | None = None,
     then: PubState | None = None,
+    via: PubState | None = None,
     **fields: Any,
 ) -> PublicationDoc:
     """Move to `to`, recording the ledger entry atomically. Raises StaleTransition.
 
     `then`: a further step taken in the same write, with its own ledger entry (a rendered
-    variant goes on to delivering: one store round trip instead of two per publication)."""
-    require_move(pub.state, to)
-    seq = pub.seq + 1
+    variant goes on to delivering: one store round trip instead of two per publication).
+    `via`: a step before `to`, recorded in the same write with its own entry (rendering,
+    when a planned publication is rendered: it is written with its outcome). The note and
+    the evidence belong to the entry of `to`."""
+    steps = [*([via] if via is not None else []), to, *([then] if then is not None else [])]
+    seq = pub.seq
     now = now_ms()
-    entry = LedgerEntry(
-        seq=seq,
-        at=now,
-        from_state=pub.state,
-        to_state=to,
-        actor=actor,
-        note=note,
-        evidence=evidence or {},
-    )
-    ledger = {f"ledger.{seq:04d}": entry.model_dump(mode="json")}
-    state = to
-    if then is not None:
-        require_move(to, then)
+    ledger = {}
+    current = pub.state
+    for step in steps:
+        require_move(current, step)
         seq += 1
         ledger[f"ledger.{seq:04d}"] = LedgerEntry(
-            seq=seq, at=now, from_state=to, to_state=then, actor=actor
+            seq=seq,
+            at=now,
+            from_state=current,
+            to_state=step,
+            actor=actor,
+            note=note if step == to else None,
+            evidence=(evidence or {}) if step == to else {},
         ).model_dump(mode="json")
-        state = then
+        current = step
     raw = await PublicationDoc.get_pymongo_collection().find_one_and_update(
         {"_id": pub.id, "seq": pub.seq},
-        {"$set": {"state": state.value, "seq": seq, "updated_at": now, **ledger, **fields}},
+        {"$set": {"state": current.value, "seq": seq, "updated_at": now, **ledger, **fields}},
         return_document=ReturnDocument.AFTER,
     )
     if raw is None:
