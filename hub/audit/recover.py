@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hub.audit.log import append, has_key
+from hub.audit.log import append, has_key, keys_present
 from hub.domain.retry import RetryPolicy
 from hub.jobs.consumers import Consumer
 from hub.jobs.documents import JobDoc
@@ -44,6 +44,13 @@ async def missing(tenant: str, payload: dict[str, Any]) -> bool:
     return bool(payload.get("audit")) and not await has_key(tenant, str(payload["event_id"]))
 
 
+async def missing_of(tenant: str, payloads: list[dict[str, Any]]) -> list[bool]:
+    """`missing` for several events of `tenant` in one look (the relay asks once a sweep)."""
+    keys = [str(p["event_id"]) for p in payloads if p.get("audit")]
+    present = await keys_present(tenant, keys) if keys else set()
+    return [bool(p.get("audit")) and str(p["event_id"]) not in present for p in payloads]
+
+
 def recover_consumer(delay_seconds: float) -> Consumer:
     return Consumer(
         CONSUMER,
@@ -52,4 +59,5 @@ def recover_consumer(delay_seconds: float) -> Consumer:
         RetryPolicy(max_attempts=50, base_seconds=1, cap_seconds=300),
         delay_seconds=delay_seconds,
         needed=missing,
+        needed_of=missing_of,
     )

@@ -17,7 +17,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import asdict
-from typing import Any
+from typing import Any, cast
 
 import structlog
 from pymongo.errors import PyMongoError
@@ -62,6 +62,7 @@ from hub.reach.collect import StoryFacts, record_point, take_rate_slot
 from hub.reach.measures import values_of
 from hub.reach.schedule import COLLECTION_SCHEDULE_S
 from hub.store.catalog import AssetRepository
+from hub.store.coalesce import find_by_id
 from hub.store.cursor import eq
 from hub.store.documents import RevisionDoc, StoryDoc
 from hub.store.scope import Scope
@@ -208,7 +209,11 @@ class Distribution:
     def consumers(self) -> list[Consumer]:
         return [
             Consumer(
-                self.plan_name, ("story.status", EVENT_TAKEDOWN), self.handle_plan, self.policy
+                self.plan_name,
+                ("story.status", EVENT_TAKEDOWN),
+                self.handle_plan,
+                self.policy,
+                needed=_plans_something,
             ),
             Consumer(
                 self.deliver_name,
@@ -261,9 +266,8 @@ class Distribution:
     async def _plan_approval(
         self, tenant: str, story_id: str, revision: int, data: Mapping[str, Any]
     ) -> dict[str, Any]:
-        rev = await RevisionDoc.find_one(
-            {"tenant": tenant, "_id": RevisionDoc.make_id(story_id, revision)}
-        )
+        # read through the revisions kept for rendering: the deliveries that follow render it
+        rev = await self._revision(tenant, RevisionDoc.make_id(story_id, revision))
         if rev is None:
             raise PermanentFailure(f"approved revision {revision} of {story_id} not found")
         targets = [c for c in (rev.content.channels or self.default_channels)]
@@ -272,33 +276,30 @@ class Distribution:
         approval = approval_of(data)
         unknown = [c for c in targets if c not in self.channels.names()]
         earlier = await standing(tenant, story_id)
-        planned = []
+        wanted = []
         for channel in targets:
             if channel in unknown:
                 continue
             prior = earlier.get(channel)
-            action = (
-                Action.CORRECT
-                if prior is not None and prior.revision < revision
-                else Action.PUBLISH
-            )
             if prior is not None and prior.revision >= revision:
                 continue  # this revision (or a newer one) is already out there
-            pub = await pubs.plan(
-                tenant=tenant,
-                story_id=story_id,
-                revision=revision,
-                revision_id=rev.id,
-                channel=channel,
-                action=action,
-                overrides=dict(rev.content.channel_overrides.get(channel, {})),
-                replaces=prior.id if prior else None,
-                approval=approval,
+            wanted.append(
+                pubs.Planned(
+                    channel=channel,
+                    action=Action.CORRECT if prior is not None else Action.PUBLISH,
+                    revision=revision,
+                    revision_id=rev.id,
+                    overrides=dict(rev.content.channel_overrides.get(channel, {})),
+                    replaces=prior.id if prior else None,
+                    approval=approval,
+                )
             )
-            await queue.enqueue(
-                tenant, self.deliver_name, "publication", pub.id, {"publication_id": pub.id}
-            )
-            planned.append(pub.id)
+        # every channel's publication and delivery job in one write each (one per channel
+        # before: fourteen round trips for a story planned for seven channels)
+        planned = [p.id for p in await pubs.plan_many(tenant, story_id, wanted)]
+        await queue.enqueue_many(
+            tenant, self.deliver_name, "publication", [(i, {"publication_id": i}) for i in planned]
+        )
         if unknown:
             log.warning("distribution.unknown_channels", story=story_id, channels=unknown)
         return {"planned": planned, "unknown_channels": unknown}
@@ -308,22 +309,21 @@ class Distribution:
         for prior in await pubs.of_story(tenant, story_id):
             if prior.action != Action.RETRACT and prior.state in _REACHED:
                 latest[prior.channel] = prior  # in creation order: the newest wins
-        planned = []
-        for prior in latest.values():
-            pub = await pubs.plan(
-                tenant=tenant,
-                story_id=story_id,
-                revision=prior.revision,
-                revision_id=prior.revision_id,
+        retracts = [
+            pubs.Planned(
                 channel=prior.channel,
                 action=Action.RETRACT,
-                replaces=prior.id,
+                revision=prior.revision,
+                revision_id=prior.revision_id,
                 overrides={"reason": reason},
+                replaces=prior.id,
             )
-            await queue.enqueue(
-                tenant, self.deliver_name, "publication", pub.id, {"publication_id": pub.id}
-            )
-            planned.append(pub.id)
+            for prior in latest.values()
+        ]
+        planned = [p.id for p in await pubs.plan_many(tenant, story_id, retracts)]
+        await queue.enqueue_many(
+            tenant, self.deliver_name, "publication", [(i, {"publication_id": i}) for i in planned]
+        )
         return {"planned": planned}
 
     # ---- delivery ------------------------------------------------------------------
@@ -335,7 +335,8 @@ class Distribution:
             _job_configs.reset(token)
 
     async def _handle_deliver(self, job: JobDoc) -> dict[str, Any]:
-        pub = await pubs.get(job.payload["publication_id"])
+        # the deliveries claimed together start together: their reads go as one find
+        pub = await pubs.get_shared(job.tenant, job.payload["publication_id"])
         if pub is None:
             raise PermanentFailure(f"publication {job.payload['publication_id']} not found")
         for _ in range(8):  # each pass moves one step; a stale move reloads
@@ -377,9 +378,7 @@ class Distribution:
         superseded its revision for this channel), or None. Takedowns always may."""
         if pub.action == Action.RETRACT:
             return None
-        return self._refusal(
-            pub, await StoryDoc.find_one({"_id": pub.story_id, "tenant": eq(pub.tenant)})
-        )
+        return self._refusal(pub, await _story(pub))
 
     def _refusal(self, pub: PublicationDoc, story: StoryDoc | None) -> release.Refusal | None:
         """`sendable` once the story has been read."""
@@ -396,11 +395,7 @@ class Distribution:
         runs again when it ends, and then checks the embargo as it is by then). None: go on."""
         own_app = self.channels.info(pub.channel).transport == TransportKind.READ_MODEL
         # the story read once for both checks (it was read twice, and this runs twice per send)
-        story = (
-            None
-            if pub.action == Action.RETRACT and own_app
-            else await StoryDoc.find_one({"_id": pub.story_id, "tenant": eq(pub.tenant)})
-        )
+        story = None if pub.action == Action.RETRACT and own_app else await _story(pub)
         refusal = None if pub.action == Action.RETRACT else self._refusal(pub, story)
         if refusal is None:
             if own_app:
@@ -427,7 +422,7 @@ class Distribution:
         here yet: take this item down now (the same retract publication the takedown plans)."""
         if pub.state not in _REACHED:
             return
-        story = await StoryDoc.find_one({"_id": pub.story_id, "tenant": eq(pub.tenant)})
+        story = await _story(pub)
         if story is None or not release.withdrawn(
             story.release, release.approval_for(story.release, pub.channel, self.default_channels)
         ):
@@ -447,11 +442,15 @@ class Distribution:
         )
 
     async def _render(self, pub: PublicationDoc) -> PublicationDoc:
-        if pub.state == PubState.PLANNED:
-            pub = await pubs.move(pub, PubState.RENDERING, actor=ACTOR)
+        # planned → rendering is recorded with the rendering's outcome, in the same write (a
+        # write of its own before was one round trip more per publication; a render cut
+        # short is done again from planned as it was from rendering)
+        via = PubState.RENDERING if pub.state == PubState.PLANNED else None
         rev = await self._revision(pub.tenant, pub.revision_id)
         if rev is None:
-            pub = await pubs.move(pub, PubState.FAILED, actor=ACTOR, last_error="revision missing")
+            pub = await pubs.move(
+                pub, PubState.FAILED, actor=ACTOR, via=via, last_error="revision missing"
+            )
             raise PermanentFailure("revision missing")
         inp = await render_input(
             self,
@@ -481,6 +480,7 @@ class Distribution:
                 pub,
                 PubState.FAILED,
                 actor=ACTOR,
+                via=via,
                 note=error.message_zh,
                 last_error=error.message_zh,
                 evidence={"code": error.code, "reason_en": error.message_en},
@@ -494,6 +494,7 @@ class Distribution:
                 pub,
                 PubState.FAILED,
                 actor=ACTOR,
+                via=via,
                 note=reason,
                 evidence={"problems": problem_data},
                 problems=problem_data,
@@ -505,6 +506,7 @@ class Distribution:
             pub,
             PubState.VALIDATED,
             actor=ACTOR,
+            via=via,
             variant=_variant_data(variant),
             problems=problem_data,
             then=PubState.DELIVERING,
@@ -786,7 +788,7 @@ class Distribution:
         )
 
     async def handle_poll(self, job: JobDoc) -> dict[str, Any]:
-        pub = await pubs.get(job.payload["publication_id"])
+        pub = await pubs.get_shared(job.tenant, job.payload["publication_id"])
         if pub is None or pub.state not in (PubState.SUBMITTED, PubState.ACCEPTED):
             return {"skipped": pub.state.value if pub else "missing"}
         info = self.channels.info(pub.channel)
@@ -926,7 +928,7 @@ async def _story_facts(pub: PublicationDoc) -> StoryFacts:
     """The story's title, column and people for the reach rollups: the reporter who
     created it, the editor who wrote the published revision, the person who signed it
     off (the publication's first ledger entry)."""
-    story = await StoryDoc.find_one({"_id": pub.story_id, "tenant": eq(pub.tenant)})
+    story = await _story(pub)
     rev = await RevisionDoc.find_one({"tenant": pub.tenant, "_id": pub.revision_id})
     entries = pub.entries()
     reviewer = (
@@ -943,6 +945,22 @@ async def _story_facts(pub: PublicationDoc) -> StoryFacts:
             "reviewer": reviewer,
         },
     )
+
+
+async def _plans_something(tenant: str, payload: Mapping[str, Any]) -> bool:
+    """Whether a story event gives the planner work (asked by the relay before it makes a
+    job): a takedown, or a change of state to approved. The others (submitted, published by
+    the app channel …) were each a job that only said "skipped"."""
+    data = payload.get("data") or {}
+    return payload.get("event") == EVENT_TAKEDOWN or data.get("to") == StoryStatus.APPROVED.value
+
+
+async def _story(pub: PublicationDoc) -> StoryDoc | None:
+    """The story of `pub` as stored now, for the send-time checks. The channels of a story
+    deliver side by side and each checks its story twice: their reads go together as one
+    find (hub/store/coalesce.py), which is sent after each of them began, so each sees
+    every change (an approval, a takedown) committed before it asked."""
+    return cast(StoryDoc | None, await find_by_id(StoryDoc, {"tenant": pub.tenant}, pub.story_id))
 
 
 class _Refused(Exception):

@@ -3,6 +3,7 @@ the state and its ledger entry together."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from beanie.odm.enums import SortDirection
@@ -13,6 +14,8 @@ from hub.distribution.documents import LedgerEntry, PublicationDoc
 from hub.distribution.states import Action, PubState, publication_id, require_move
 from hub.errors import Codes, HubError
 from hub.ids import now_ms
+from hub.store.bulk import insert_new
+from hub.store.coalesce import find_by_id
 from hub.store.cursor import eq
 from hub.store.scope import Scope
 from hub.store.tenanted import Tenanted
@@ -20,6 +23,42 @@ from hub.store.tenanted import Tenanted
 
 class StaleTransition(Exception):
     """Someone else moved the publication first; reload it and decide again."""
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One publication to plan (see `plan`)."""
+
+    channel: str
+    action: Action
+    revision: int
+    revision_id: str
+    overrides: dict[str, Any] = field(default_factory=dict)
+    replaces: str | None = None
+    approval: dict[str, Any] = field(default_factory=dict)
+
+
+def _new(tenant: str, story_id: str, p: Planned, actor: str, now: int) -> PublicationDoc:
+    pub_id = publication_id(story_id, p.revision, p.channel, p.action)
+    return PublicationDoc(
+        id=pub_id,
+        tenant=tenant,
+        story_id=story_id,
+        revision=p.revision,
+        revision_id=p.revision_id,
+        channel=p.channel,
+        action=p.action,
+        idempotency_key=f"ronghub:{tenant}:{pub_id}",
+        overrides=p.overrides,
+        replaces=p.replaces,
+        approval=p.approval,
+        seq=1,
+        ledger={
+            "0001": LedgerEntry(
+                seq=1, at=now, from_state=None, to_state=PubState.PLANNED, actor=actor
+            )
+        },
+    )
 
 
 async def plan(
@@ -36,34 +75,37 @@ async def plan(
     approval: dict[str, Any] | None = None,
 ) -> PublicationDoc:
     """Create the publication (planned) unless it exists; return it either way."""
-    pub_id = publication_id(story_id, revision, channel, action)
-    now = now_ms()
-    doc = PublicationDoc(
-        id=pub_id,
-        tenant=tenant,
-        story_id=story_id,
-        revision=revision,
-        revision_id=revision_id,
-        channel=channel,
-        action=action,
-        idempotency_key=f"ronghub:{tenant}:{pub_id}",
-        overrides=overrides or {},
-        replaces=replaces,
-        approval=approval or {},
-        seq=1,
-        ledger={
-            "0001": LedgerEntry(
-                seq=1, at=now, from_state=None, to_state=PubState.PLANNED, actor=actor
-            )
-        },
+    doc = _new(
+        tenant,
+        story_id,
+        Planned(channel, action, revision, revision_id, overrides or {}, replaces, approval or {}),
+        actor,
+        now_ms(),
     )
     try:
         await doc.insert()
     except DuplicateKeyError:
-        existing = await PublicationDoc.get(pub_id)
+        existing = await PublicationDoc.get(doc.id)
         assert existing is not None
         return existing
     return doc
+
+
+async def plan_many(
+    tenant: str, story_id: str, planned: list[Planned], actor: str = "system"
+) -> list[PublicationDoc]:
+    """`plan` of several publications of one story in one round trip (two when some
+    existed already: a re-run plan finds them as they are now). In `planned`'s order."""
+    now = now_ms()
+    docs = [_new(tenant, story_id, p, actor, now) for p in planned]
+    made = await insert_new(PublicationDoc, docs)
+    missing = [d.id for d in docs if d.id not in made]
+    found = (
+        {d.id: d for d in await PublicationDoc.find({"_id": {"$in": missing}}).to_list()}
+        if missing
+        else {}
+    )
+    return [d if d.id in made else found[d.id] for d in docs]
 
 
 async def move(
@@ -74,36 +116,37 @@ async def move(
     note: str | None = None,
     evidence: dict[str, Any] | None = None,
     then: PubState | None = None,
+    via: PubState | None = None,
     **fields: Any,
 ) -> PublicationDoc:
     """Move to `to`, recording the ledger entry atomically. Raises StaleTransition.
 
     `then`: a further step taken in the same write, with its own ledger entry (a rendered
-    variant goes on to delivering: one store round trip instead of two per publication)."""
-    require_move(pub.state, to)
-    seq = pub.seq + 1
+    variant goes on to delivering: one store round trip instead of two per publication).
+    `via`: a step before `to`, recorded in the same write with its own entry (rendering,
+    when a planned publication is rendered: it is written with its outcome). The note and
+    the evidence belong to the entry of `to`."""
+    steps = [*([via] if via is not None else []), to, *([then] if then is not None else [])]
+    seq = pub.seq
     now = now_ms()
-    entry = LedgerEntry(
-        seq=seq,
-        at=now,
-        from_state=pub.state,
-        to_state=to,
-        actor=actor,
-        note=note,
-        evidence=evidence or {},
-    )
-    ledger = {f"ledger.{seq:04d}": entry.model_dump(mode="json")}
-    state = to
-    if then is not None:
-        require_move(to, then)
+    ledger = {}
+    current = pub.state
+    for step in steps:
+        require_move(current, step)
         seq += 1
         ledger[f"ledger.{seq:04d}"] = LedgerEntry(
-            seq=seq, at=now, from_state=to, to_state=then, actor=actor
+            seq=seq,
+            at=now,
+            from_state=current,
+            to_state=step,
+            actor=actor,
+            note=note if step == to else None,
+            evidence=(evidence or {}) if step == to else {},
         ).model_dump(mode="json")
-        state = then
+        current = step
     raw = await Tenanted(PublicationDoc, pub.tenant).find_one_and_update(
         {"_id": pub.id, "seq": pub.seq},
-        {"$set": {"state": state.value, "seq": seq, "updated_at": now, **ledger, **fields}},
+        {"$set": {"state": current.value, "seq": seq, "updated_at": now, **ledger, **fields}},
         return_document=ReturnDocument.AFTER,
     )
     if raw is None:
@@ -138,6 +181,14 @@ async def move_embargo(tenant: str, story_id: str, until: int | None) -> None:
 
 async def get(pub_id: str) -> PublicationDoc | None:
     return await PublicationDoc.get(pub_id)
+
+
+async def get_shared(tenant: str, pub_id: str) -> PublicationDoc | None:
+    """`get`, joined with the reads of other publications of `tenant` at the same moment
+    (hub/store/coalesce.py: one `$in` find, sent after each read began, so each sees every
+    move committed before it asked). Each caller gets its own copy."""
+    doc = await find_by_id(PublicationDoc, {"tenant": tenant}, pub_id)
+    return doc.model_copy(deep=True) if doc is not None else None
 
 
 async def of_story(tenant: str, story_id: str) -> list[PublicationDoc]:

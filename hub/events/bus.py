@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+import weakref
 from collections.abc import AsyncIterator, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -95,27 +96,7 @@ async def publish(
         raise ValueError(f"unknown topic {topic!r}")
     event = NewsroomEvent(tenant, topic, kind, subject_id, actor, dict(data or {}))
     try:
-        # the upserted counter gets its tenant by $set (Tenanted): nx-27017 ignores $setOnInsert here
-        raw = await Tenanted(CounterDoc, tenant).find_one_and_update(
-            {"_id": counter_id(tenant)},
-            {"$inc": {"value": 1}},
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
-        )
-        assert raw is not None
-        seq = int(raw["value"])
-        await Tenanted(NewsroomEventDoc, tenant).insert_one(
-            {
-                "_id": event_id(tenant, seq),
-                "seq": seq,
-                "topic": topic,
-                "kind": kind,
-                "subject_id": subject_id,
-                "actor": actor,
-                "data": dict(event.data),
-                "at": event.at,
-            }
-        )
+        seq = await _stored_as(event)
     except Exception:  # the change is stored; its live announcement is best effort
         log.warning("bus.store_failed", tenant=tenant, topic=topic, kind=kind, exc_info=True)
         for tail in list(_tails.values()):
@@ -126,6 +107,87 @@ async def publish(
     if seq % CLEANUP_EVERY == 0:  # retention also where no process subscribes
         with contextlib.suppress(Exception):
             await cleanup(tenant=tenant)
+
+
+@dataclass
+class _Waiting:
+    """An event waiting for its tenant's next turn; `done` gets its number (or the error)."""
+
+    event: NewsroomEvent
+    done: asyncio.Future[int]
+
+
+# (database, tenant) -> events waiting for the next turn, and the turn's lock, per event loop
+_waiting: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, dict[tuple[str, str], list[_Waiting]]
+] = weakref.WeakKeyDictionary()
+_turns: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, dict[tuple[str, str], asyncio.Lock]
+] = weakref.WeakKeyDictionary()
+
+
+async def _stored_as(event: NewsroomEvent) -> int:
+    """Store `event` with the tenant's next number and return it.
+
+    Group commit, as the audit log's (hub/audit/log.py): the events of one tenant that are
+    published while a turn is at the store wait for the next, which claims all their
+    numbers with one `$inc` and stores them with one ordered `insert_many` (two round trips
+    for a turn, where each event took two). Numbers stay unique across processes (the
+    counter), so other processes' events only interleave."""
+    loop = asyncio.get_running_loop()
+    key = (Tenanted(NewsroomEventDoc, event.tenant).database_name, event.tenant)
+    mine = _Waiting(event, loop.create_future())
+    waiting = _waiting.setdefault(loop, {}).setdefault(key, [])
+    waiting.append(mine)
+    async with _turns.setdefault(loop, {}).setdefault(key, asyncio.Lock()):
+        if not mine.done.done():
+            batch = list(waiting)
+            waiting.clear()
+            try:
+                await _store_turn(event.tenant, batch)
+            except BaseException as exc:
+                # the others hear of it as a failed store (their events are then delivered in
+                # this process only, as when a store fails for one event)
+                for other in batch:
+                    if other is not mine and not other.done.done():
+                        other.done.set_exception(
+                            RuntimeError(f"storing the events of {event.tenant} failed: {exc!r}")
+                        )
+                raise
+    return mine.done.result()
+
+
+async def _store_turn(tenant: str, batch: list[_Waiting]) -> None:
+    # the upserted counter gets its tenant by $set (Tenanted): nx-27017 ignores $setOnInsert here
+    raw = await Tenanted(CounterDoc, tenant).find_one_and_update(
+        {"_id": counter_id(tenant)},
+        {"$inc": {"value": len(batch)}},
+        upsert=True,
+        return_document=ReturnDocument.AFTER,
+    )
+    assert raw is not None
+    first = int(raw["value"]) - len(batch) + 1
+    docs = [
+        {
+            "_id": event_id(tenant, seq),
+            "tenant": tenant,
+            "seq": seq,
+            "topic": w.event.topic,
+            "kind": w.event.kind,
+            "subject_id": w.event.subject_id,
+            "actor": w.event.actor,
+            "data": dict(w.event.data),
+            "at": w.event.at,
+        }
+        for seq, w in enumerate(batch, start=first)
+    ]
+    coll = Tenanted(NewsroomEventDoc, tenant)
+    if len(docs) == 1:
+        await coll.insert_one(docs[0])
+    else:
+        await coll.insert_many(docs, ordered=True)
+    for seq, w in enumerate(batch, start=first):
+        w.done.set_result(seq)
 
 
 async def head(tenant: str) -> int:

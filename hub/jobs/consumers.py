@@ -51,6 +51,9 @@ class Consumer:
     exception from the handler counts as transient (retried with backoff).
     `needed(tenant, payload)`, if given, is asked by the relay before it makes a job:
     False skips the event (not this consumer's, or its work is done already);
+    `needed_of(tenant, payloads)` is the same question for several events of one tenant
+    at once (one answer each, in order), asked once per relay sweep instead (a look in
+    the store per event was a round trip per change);
     `delay_seconds` makes the job due that long after the event (a safety net like the
     audit recovery). `concurrency`: how many of its jobs one worker runs at once (jobs
     that wait on a platform, e.g. deliveries; each job is leased on its own, as if other
@@ -65,6 +68,7 @@ class Consumer:
     delay_seconds: float = 0.0
     needed: Callable[[str, dict[str, Any]], Awaitable[bool]] | None = None
     concurrency: int = 1
+    needed_of: Callable[[str, list[dict[str, Any]]], Awaitable[list[bool]]] | None = None
 
     def wants(self, kind: str) -> bool:
         return any(kind == k or (k.endswith(".") and kind.startswith(k)) for k in self.kinds)

@@ -43,6 +43,9 @@ class JobDoc(TenantDocument):
         name = "jobs"
         indexes: ClassVar[list[Any]] = [
             IndexModel([("consumer", 1), ("open", 1), ("ready_at", 1)]),
+            IndexModel(
+                [("open", 1), ("ready_at", 1)]
+            ),  # what is due, of any consumer (`queue.due`)
             IndexModel([("tenant", 1), ("state", 1), ("updated_at", -1)]),
         ]
 

@@ -7,10 +7,12 @@ its tenant, and the editor-facing calls (`dead_letters`, `replay`) take a Scope.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from typing import Any
 
 from beanie.odm.enums import SortDirection
-from pymongo import ReturnDocument
+from pymongo import ReturnDocument, UpdateOne
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from hub.domain.retry import RetryPolicy
@@ -18,9 +20,19 @@ from hub.errors import Codes, HubError
 from hub.ids import now_ms
 from hub.jobs import wakeup
 from hub.jobs.documents import JobDoc, JobState
+from hub.store.bulk import insert_new
 from hub.store.cursor import eq
 from hub.store.scope import Scope
 from hub.store.tenanted import Tenanted, across_tenants
+
+
+def _any_tenant() -> AsyncCollection[Any]:
+    """The queue across tenants: claims and due lookups take ready jobs of any tenant, and
+    finished jobs of several tenants are recorded in one write (each by its id and lease)."""
+    return across_tenants(
+        JobDoc,
+        reason="claims and due lookups take ready jobs of any tenant; one write records several tenants' finished jobs",
+    )
 
 
 def _of(job: JobDoc) -> Tenanted:
@@ -32,6 +44,26 @@ class LeaseLost(Exception):
     """The job's lease expired and someone else holds it now; drop the result."""
 
 
+def new_job(
+    tenant: str,
+    consumer: str,
+    kind: str,
+    key: str,
+    payload: dict[str, Any] | None = None,
+    ready_at: int | None = None,
+) -> JobDoc:
+    """The job `enqueue` makes (not stored)."""
+    return JobDoc(
+        id=JobDoc.make_id(consumer, key),
+        tenant=tenant,
+        consumer=consumer,
+        kind=kind,
+        key=key,
+        payload=payload or {},
+        ready_at=ready_at if ready_at is not None else now_ms(),
+    )
+
+
 async def enqueue(
     tenant: str,
     consumer: str,
@@ -41,21 +73,37 @@ async def enqueue(
     ready_at: int | None = None,
 ) -> bool:
     """Create the job unless one with this (consumer, key) exists. True if created."""
-    doc = JobDoc(
-        id=JobDoc.make_id(consumer, key),
-        tenant=tenant,
-        consumer=consumer,
-        kind=kind,
-        key=key,
-        payload=payload or {},
-        ready_at=ready_at if ready_at is not None else now_ms(),
-    )
     try:
-        await doc.insert()
+        await new_job(tenant, consumer, kind, key, payload, ready_at).insert()
     except DuplicateKeyError:
         return False
     wakeup.notify()
     return True
+
+
+async def enqueue_jobs(jobs: Sequence[JobDoc]) -> int:
+    """Store several jobs (`new_job`) in one round trip, each unless its (consumer, key)
+    exists (hub/store/bulk.py). Returns how many were created."""
+    if not jobs:
+        return 0
+    if len(jobs) == 1:
+        try:
+            await jobs[0].insert()
+        except DuplicateKeyError:
+            return 0
+        created = 1
+    else:
+        created = len(await insert_new(JobDoc, jobs))
+    if created:
+        wakeup.notify()
+    return created
+
+
+async def enqueue_many(
+    tenant: str, consumer: str, kind: str, jobs: Sequence[tuple[str, dict[str, Any]]]
+) -> int:
+    """`enqueue` of several (key, payload) jobs of one consumer, due now, in one round trip."""
+    return await enqueue_jobs([new_job(tenant, consumer, kind, key, p) for key, p in jobs])
 
 
 def ready_filter(consumer: str, now: int) -> dict[str, Any]:
@@ -68,27 +116,93 @@ def ready_filter(consumer: str, now: int) -> dict[str, Any]:
     return {"consumer": eq(consumer), "open": eq(True), "ready_at": {"$lte": now}}
 
 
+def _lease(owner: str, now: int, lease_ms: int) -> dict[str, Any]:
+    """The update that leases a job to `owner` (one token per claim: `_mine` names the job by
+    its id and the token, so jobs claimed together share it)."""
+    return {
+        "$set": {
+            "state": JobState.RUNNING.value,
+            "ready_at": now + lease_ms,
+            "lease_owner": owner,
+            "lease_token": secrets.token_hex(8),
+            "updated_at": now,
+        },
+        "$inc": {"attempts": 1},
+    }
+
+
 async def claim(consumer: str, owner: str, lease_ms: int) -> JobDoc | None:
     """Atomically take the oldest ready job of `consumer` (or one whose lease expired)."""
     now = now_ms()
-    raw = await across_tenants(
-        JobDoc, reason="a claim takes the oldest ready job of the consumer, of any tenant"
-    ).find_one_and_update(
+    raw = await _any_tenant().find_one_and_update(
         ready_filter(consumer, now),
-        {
-            "$set": {
-                "state": JobState.RUNNING.value,
-                "ready_at": now + lease_ms,
-                "lease_owner": owner,
-                "lease_token": secrets.token_hex(8),
-                "updated_at": now,
-            },
-            "$inc": {"attempts": 1},
-        },
+        _lease(owner, now, lease_ms),
         sort=[("ready_at", 1)],
         return_document=ReturnDocument.AFTER,
     )
     return JobDoc.model_validate(raw) if raw else None
+
+
+#: due jobs one look (`due`) reports at most; more means "look again after these"
+DUE_LOOKAHEAD = 256
+
+
+def due_filter(consumers: Sequence[str], now: int) -> dict[str, Any]:
+    """The jobs of `consumers` due by `now` (see `due`)."""
+    return {"consumer": {"$in": list(consumers)}, "open": eq(True), "ready_at": {"$lte": now}}
+
+
+def still_due(consumer: str, ids: Sequence[str], now: int) -> dict[str, Any]:
+    """Those of `ids` that are jobs of `consumer` still due by `now` (see `claim_ids`): plain
+    equalities beside `$in` on `_id` (hub/store/cursor.py: `$eq` there picks a worse index)."""
+    return {
+        "_id": {"$in": list(ids)},
+        "consumer": consumer,
+        "open": True,
+        "ready_at": {"$lte": now},
+    }
+
+
+async def due(consumers: Sequence[str], limit: int = DUE_LOOKAHEAD) -> list[tuple[str, str]]:
+    """(job id, consumer) of the jobs of `consumers` that are due now (pending, or running
+    with an expired lease), oldest first, at most `limit`: one round trip tells a worker
+    which consumers have work (an idle pass claimed once per consumer: 16 round trips).
+
+    On the embedded store the (open, ready_at) index answers it; the `$in` is tested on
+    the few open jobs it finds (tests/contract/test_writes.py)."""
+    rows = await (
+        _any_tenant()
+        .find(due_filter(consumers, now_ms()), {"consumer": 1})
+        .sort([("ready_at", 1)])
+        .limit(limit)
+        .to_list()
+    )
+    return [(str(r["_id"]), str(r["consumer"])) for r in rows]
+
+
+async def claim_ids(consumer: str, ids: Sequence[str], owner: str, lease_ms: int) -> list[JobDoc]:
+    """Take those of `ids` (jobs of `consumer` seen due by `due`) that are still due: any
+    another worker took meanwhile are left out. One round trip for one job, two for more
+    (one `update_many` that leases them, each document's filter checked atomically as in
+    `claim`, and one find of those leased with this claim's token), instead of one each."""
+    if not ids:
+        return []
+    now = now_ms()
+    lease = _lease(owner, now, lease_ms)
+    if len(ids) == 1:
+        one = {**still_due(consumer, ids, now), "_id": ids[0]}
+        raw = await _any_tenant().find_one_and_update(
+            one, lease, return_document=ReturnDocument.AFTER
+        )
+        return [JobDoc.model_validate(raw)] if raw else []
+    wanted = list(dict.fromkeys(ids))
+    res = await _any_tenant().update_many(still_due(consumer, wanted, now), lease)
+    if res.matched_count == 0:
+        return []
+    token = lease["$set"]["lease_token"]
+    rows = await _any_tenant().find({"_id": {"$in": wanted}, "lease_token": token}).to_list()
+    order = {job_id: i for i, job_id in enumerate(wanted)}
+    return sorted((JobDoc.model_validate(r) for r in rows), key=lambda j: order[j.id])
 
 
 def _mine(job: JobDoc) -> dict[str, Any]:
@@ -101,23 +215,38 @@ async def heartbeat(job: JobDoc, lease_ms: int) -> None:
         raise LeaseLost(job.id)
 
 
-async def complete(job: JobDoc, result: dict[str, Any] | None = None) -> None:
+def _done(result: dict[str, Any] | None) -> dict[str, Any]:
     now = now_ms()
-    res = await _of(job).update_one(
-        _mine(job),
-        {
-            "$set": {
-                "state": JobState.DONE.value,
-                "open": False,
-                "result": result or {},
-                "last_error": None,
-                "updated_at": now,
-                "finished_at": now,
-            }
-        },
-    )
+    return {
+        "$set": {
+            "state": JobState.DONE.value,
+            "open": False,
+            "result": result or {},
+            "last_error": None,
+            "updated_at": now,
+            "finished_at": now,
+        }
+    }
+
+
+async def complete(job: JobDoc, result: dict[str, Any] | None = None) -> None:
+    res = await _of(job).update_one(_mine(job), _done(result))
     if res.matched_count == 0:
         raise LeaseLost(job.id)
+
+
+async def complete_many(done: Sequence[tuple[JobDoc, dict[str, Any] | None]]) -> int:
+    """Record several finished jobs in one `bulk_write` (each update as in `complete`).
+    Returns how many were still leased; a job whose lease was lost is left as its new
+    holder has it (which of them cannot be told apart: `complete` is for one that must)."""
+    if not done:
+        return 0
+    if len(done) == 1:
+        return (
+            await _of(done[0][0]).update_one(_mine(done[0][0]), _done(done[0][1]))
+        ).matched_count
+    ops = [UpdateOne(_mine(job), _done(result)) for job, result in done]
+    return (await _any_tenant().bulk_write(ops, ordered=False)).matched_count
 
 
 async def fail(

@@ -49,39 +49,52 @@ class Worker:
         self.idle_sleep = idle_sleep
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{new_id()[-6:]}"
         self.idle = False  # in the pause between passes that found nothing to do
+        self._completions = _Completions()
 
     async def run_once(self) -> int:
-        """One pass: relay pending events, then run every ready job once. Returns jobs run."""
+        """One pass: relay pending events, then run every job due once. Returns jobs run.
+
+        One look (`queue.due`) says which consumers have jobs due, so an idle pass costs
+        two round trips (the relay's and this one) instead of a claim per consumer; the
+        jobs seen are then claimed several at a time (`queue.claim_ids`). Jobs made during
+        the pass (a plan's deliveries) are run by the next one, which follows at once."""
         await relay.sweep([*self.consumers, *self.relay_also])
+        seen = await queue.due([c.name for c in self.consumers], queue.DUE_LOOKAHEAD)
+        due: dict[str, list[str]] = {}
+        for job_id, name in seen:
+            due.setdefault(name, []).append(job_id)
         ran = 0
         for consumer in self.consumers:
-            ran += await self._drain(consumer)
+            if consumer.name in due:
+                ran += await self._drain(consumer, due[consumer.name])
         return ran
 
-    async def _drain(self, consumer: Consumer) -> int:
-        """Run `consumer`'s ready jobs, up to `consumer.concurrency` at once: a free slot
-        claims the next one while the others run. Returns jobs run."""
-        slots = asyncio.Semaphore(max(1, consumer.concurrency))
+    async def _drain(self, consumer: Consumer, ids: list[str]) -> int:
+        """Run `consumer`'s jobs among `ids`, up to `consumer.concurrency` at once: free slots
+        claim the next ones together while the others run. Returns jobs run."""
+        slots = max(1, consumer.concurrency)
         running: set[asyncio.Task[None]] = set()
+        freed = asyncio.Event()
 
         def finished(task: asyncio.Task[None]) -> None:
             running.discard(task)
-            slots.release()
+            freed.set()
 
+        lease_ms = int(consumer.lease_seconds * 1000)
         ran = 0
+        todo = list(ids)
         try:
-            while True:
-                await slots.acquire()
-                job = await queue.claim(
-                    consumer.name, self.owner, int(consumer.lease_seconds * 1000)
-                )
-                if job is None:
-                    slots.release()
-                    break
-                task = asyncio.create_task(self._run(consumer, job))
-                running.add(task)
-                task.add_done_callback(finished)
-                ran += 1
+            while todo:
+                if len(running) >= slots:
+                    freed.clear()
+                    await freed.wait()
+                    continue
+                take, todo = todo[: slots - len(running)], todo[slots - len(running) :]
+                for job in await queue.claim_ids(consumer.name, take, self.owner, lease_ms):
+                    task = asyncio.create_task(self._run(consumer, job))
+                    running.add(task)
+                    task.add_done_callback(finished)
+                    ran += 1
         except (asyncio.CancelledError, KeyboardInterrupt, SystemExit):
             # the worker is stopping: the jobs running end as a lone job would (cancelled,
             # their leases run out); a store that went away while claiming lets them finish
@@ -147,8 +160,7 @@ class Worker:
                 log.warning("worker.job_failed", job=job.id, exc_info=True)
                 await self._record_failure(consumer, job, f"{type(exc).__name__}: {exc}")
         else:
-            with contextlib.suppress(queue.LeaseLost):
-                await queue.complete(job, dict(result or {}))
+            await self._completions.record(job, dict(result or {}))
         finally:
             beat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -193,3 +205,38 @@ class Worker:
                     if as_outage(exc) is None:
                         raise
                     # the store is away for now: keep beating, the lease may yet hold
+
+
+class _Completions:
+    """Finished jobs recorded together (group commit): the jobs that finish while one
+    write is at the store go in the next one, a single `bulk_write` (side by side, a
+    burst's deliveries finish a few at a time). A job whose lease was lost meanwhile is
+    left to its new holder, as `complete` leaves it (its LeaseLost was never reported)."""
+
+    def __init__(self) -> None:
+        self._waiting: list[tuple[JobDoc, dict[str, object], asyncio.Future[None]]] = []
+        self._turn: asyncio.Lock | None = None
+
+    async def record(self, job: JobDoc, result: dict[str, object]) -> None:
+        done = asyncio.get_running_loop().create_future()
+        self._waiting.append((job, result, done))
+        if self._turn is None:
+            self._turn = asyncio.Lock()
+        async with self._turn:
+            if not done.done():
+                batch, self._waiting = self._waiting, []
+                try:
+                    kept = await queue.complete_many([(j, dict(r)) for j, r, _ in batch])
+                except BaseException as exc:
+                    # whether the write got in is unknown: each job's lease runs out and it is
+                    # run again (handlers are idempotent), as when `complete` fails
+                    for _, _, other in batch:
+                        if other is not done and not other.done():
+                            other.set_exception(exc)
+                    raise
+                for _, _, other in batch:
+                    if not other.done():
+                        other.set_result(None)
+                if kept < len(batch):
+                    log.info("worker.lease_lost", jobs=len(batch) - kept)
+        await done

@@ -386,3 +386,128 @@ async def test_the_audit_head_is_the_highest_number_of_the_tenant_on_its_index(
     assert await coll.find_one({"tenant": {"$eq": "a"}, "key": {"$eq": "k6"}}, {"_id": 1}) == {
         "_id": "a:6"
     }
+    # the relay's look for several keys at once (hub/audit/log.py `keys_present`)
+    found = await coll.find({"tenant": {"$eq": "a"}, "key": {"$in": ["k6", "k7", "k9"]}}).to_list()
+    assert sorted(d["key"] for d in found) == ["k6", "k9"]
+
+
+async def test_what_is_due_of_several_consumers_is_one_find_on_the_open_index(
+    db: AsyncDatabase,
+) -> None:  # type: ignore[type-arg]
+    """The worker's look before it claims (hub/jobs/queue.py `due`): the due jobs of the
+    consumers it runs, oldest first, never a closed one, one not yet due or another
+    consumer's; on the embedded store the (open, ready_at) index answers it."""
+    from hub.jobs.queue import due_filter
+
+    coll = db[_coll_name("jobs")]
+    await coll.create_indexes(
+        [
+            IndexModel([("consumer", 1), ("open", 1), ("ready_at", 1)]),
+            IndexModel([("open", 1), ("ready_at", 1)]),
+        ]
+    )
+    await coll.insert_many(
+        [
+            {"_id": "done", "consumer": "c", "open": False, "ready_at": 1},
+            {"_id": "elsewhere", "consumer": "z", "open": True, "ready_at": 2},
+            {"_id": "d-due", "consumer": "d", "open": True, "ready_at": 30},
+            {"_id": "c-due", "consumer": "c", "open": True, "ready_at": 10},
+            {"_id": "c-later", "consumer": "c", "open": True, "ready_at": 1_000},
+        ]
+    )
+    rows = (
+        await coll.find(due_filter(["c", "d"], 100), {"consumer": 1}).sort("ready_at", 1).to_list()
+    )
+    assert [(r["_id"], r["consumer"]) for r in rows] == [("c-due", "c"), ("d-due", "d")]
+    if embedded():
+        plan = (
+            await coll.find(due_filter(["c", "d"], 100)).sort([("ready_at", 1)]).limit(9).explain()
+        )
+        assert "USING INDEX" in str(plan["queryPlanner"]["winningPlan"]), plan
+
+
+async def test_claims_of_the_same_jobs_from_several_connections_take_each_job_once(
+    db: AsyncDatabase,
+    store_uri: str,  # type: ignore[type-arg]
+) -> None:
+    """The batched claim (hub/jobs/queue.py `claim_ids`): an `update_many` over the ids a
+    worker saw due, whose filter is checked again on each document as it is leased, then a
+    find of those holding the claim's token. Eight claimers over four connections all go
+    for the same 40 jobs, in overlapping batches: every job is leased by exactly one, and
+    each claimer finds exactly the jobs it leased."""
+    from hub.jobs.queue import still_due
+
+    name = _coll_name("jobs")
+    await db[name].insert_many(
+        [{"_id": f"j{i:02d}", "consumer": "c", "open": True, "ready_at": i} for i in range(40)]
+    )
+    clients = [client_for(store_uri) for _ in range(4)]
+    try:
+        colls = [c[db.name][name] for c in clients]
+
+        async def claimer(i: int) -> list[str]:
+            mine: list[str] = []
+            ids = [f"j{n:02d}" for n in range(40)]
+            for start in range(i % 3, 40, 5):
+                batch = ids[start : start + 7]
+                token = f"t{i}-{start}"
+                await colls[i % 4].update_many(
+                    still_due("c", batch, 100),
+                    {"$set": {"open": False, "token": token}, "$inc": {"claims": 1}},
+                )
+                found = await colls[i % 4].find({"_id": {"$in": batch}, "token": token}).to_list()
+                mine.extend(d["_id"] for d in found)
+            return mine
+
+        results = await asyncio.gather(*(claimer(i) for i in range(8)))
+        taken = [job for r in results for job in r]
+        assert sorted(taken) == [f"j{n:02d}" for n in range(40)]  # each once, none left
+        assert {d["claims"] for d in await db[name].find({}).to_list()} == {1}
+    finally:
+        for c in clients:
+            await c.close()
+
+
+async def test_an_unordered_insert_many_skips_each_taken_id_and_inserts_the_rest(
+    db: AsyncDatabase,
+) -> None:  # type: ignore[type-arg]
+    """A fan-out's publications and delivery jobs (hub/store/bulk.py `insert_new`): a re-run
+    plan inserts all of a story's at once; those already there are refused one by one
+    (11000, each with its index) and the others go in."""
+    coll = db[_coll_name("publications")]
+    await coll.insert_many([{"_id": "p2", "by": "first"}, {"_id": "p4", "by": "first"}])
+    with pytest.raises(BulkWriteError) as caught:
+        await coll.insert_many(
+            [{"_id": f"p{i}", "by": "again"} for i in range(1, 6)], ordered=False
+        )
+    errors = caught.value.details["writeErrors"]
+    assert sorted((e["code"], e["index"]) for e in errors) == [(11000, 1), (11000, 3)]
+    stored = {d["_id"]: d["by"] for d in await coll.find({}).to_list()}
+    assert stored == {"p1": "again", "p2": "first", "p3": "again", "p4": "first", "p5": "again"}
+
+
+async def test_a_bulk_write_of_leased_updates_counts_only_those_still_leased(
+    db: AsyncDatabase,
+) -> None:  # type: ignore[type-arg]
+    """Finished jobs recorded together (hub/jobs/queue.py `complete_many`): one unordered
+    `bulk_write` of updates on (id, lease token); one whose token changed (its lease was
+    lost) is left as it is and not counted."""
+    from pymongo import UpdateOne
+
+    coll = db[_coll_name("jobs")]
+    await coll.insert_many(
+        [{"_id": f"j{i}", "lease_token": "new" if i == 1 else "t", "open": True} for i in range(3)]
+    )
+    res = await coll.bulk_write(
+        [
+            UpdateOne({"_id": f"j{i}", "lease_token": "t", "open": True}, {"$set": {"open": False}})
+            for i in range(3)
+        ],
+        ordered=False,
+    )
+    assert res.matched_count == 2
+    assert {d["_id"]: d["open"] for d in await coll.find({}).to_list()} == {
+        "j0": False,
+        "j1": True,
+        "j2": False,
+    }

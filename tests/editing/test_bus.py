@@ -11,7 +11,7 @@ from hub.events import bus
 from hub.events.documents import NewsroomEventDoc
 from hub.ids import now_ms
 from hub.store.documents import CounterDoc
-from tests.conftest import bus_listening
+from tests.conftest import CommandCounter, bus_listening
 from tests.e2e.identity_helpers import make_tenant
 
 
@@ -76,3 +76,32 @@ async def test_old_events_are_cleaned_up(hub_url: str, monkeypatch: pytest.Monke
     monkeypatch.setattr(bus.config, "retention_seconds", -1)  # everything is old
     await bus.publish(tenant, "story", "story.updated", "s5", "a")  # seq 2: cleans before returning
     assert await NewsroomEventDoc.find({"tenant": tenant}).to_list() == []
+
+
+async def test_events_published_at_once_are_stored_together_numbered_in_turn(
+    hub_url: str, command_counter: CommandCounter
+) -> None:
+    """Group commit (issue 15: 64 editors saving at once each paid two round trips for the
+    live event): the events published while a turn is at the store go in the next turn,
+    one counter `$inc` and one insert for all of them; every number is used once, in the
+    order of publishing, and a listener gets them all."""
+    tenant = await make_tenant()
+    events = bus.listen(tenant, ["story"])
+    pending = asyncio.ensure_future(first(events))
+    await listening(tenant)
+    command_counter.clear()
+    await asyncio.gather(
+        *(bus.publish(tenant, "story", "story.update", f"s{i}", "a", {"i": i}) for i in range(40))
+    )
+    trips = [
+        t
+        for t, f in zip(command_counter.targets, command_counter.filters, strict=True)
+        if t[1] == "newsroom_events" and t[0] == "insert"
+    ]
+    assert 1 <= len(trips) < 40 / 2, trips  # one at a time it was 40 inserts (and 40 $inc)
+    stored = await NewsroomEventDoc.find({"tenant": tenant}).sort([("seq", 1)]).to_list()
+    assert [e.seq for e in stored] == list(range(1, 41))
+    assert [e.data["i"] for e in stored] == list(range(40))  # numbered in publishing order
+    got = [await pending] + [await first(events) for _ in range(39)]
+    assert [e.seq for e in got] == list(range(1, 41))
+    await events.aclose()

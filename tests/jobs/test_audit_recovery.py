@@ -15,6 +15,7 @@ from hub.store import stories as story_store
 from hub.store.documents import StoryDoc
 from hub.store.scope import Scope
 from hub.store.stories import StoryRepository
+from tests.conftest import CommandCounter
 
 pytestmark = pytest.mark.usefixtures("hub_url")  # Beanie is initialised by the hub
 
@@ -123,3 +124,28 @@ async def test_a_relay_faster_than_the_writer_leaves_a_job_that_finds_the_entry_
     assert [e.action for e in await story_entries(tenant, doc.id)] == ["story.create"]
     done = await JobDoc.get(jobs[0].id)
     assert done is not None and not done.open and done.result == {"present": jobs[0].key}
+
+
+async def test_the_relay_looks_up_all_the_entries_of_a_sweep_at_once(
+    monkeypatch: pytest.MonkeyPatch, command_counter: CommandCounter
+) -> None:
+    """One look in the audit log for all the events relayed together (one per event was a
+    round trip per change, issue 15); a job only for the entries that are missing."""
+    stories = repo()
+    doc = await stories.create({"title": "县城秋收", "body_text": "稻谷丰收。"})  # entry written
+
+    async def die(tenant: str, event: object) -> None:
+        raise WriterDied
+
+    monkeypatch.setattr(story_store, "record_story", die)
+    for version, title in ((1, "县城秋收(一)"), (2, "县城秋收(二)")):
+        with pytest.raises(WriterDied):
+            await stories.update(doc.id, version, {"title": title})
+    monkeypatch.undo()
+    stored = await StoryDoc.get(doc.id)
+    assert stored is not None and len(stored.outbox) == 3
+    command_counter.clear()
+    assert await relay.relay_story(stored, [recover_consumer(0)]) == 2
+    assert command_counter.targets.count(("find", "audit_log")) == 1
+    jobs = await JobDoc.find({"consumer": CONSUMER, "payload.story_id": doc.id}).to_list()
+    assert sorted(j.payload["version"] for j in jobs) == [2, 3]  # the two updates'
