@@ -405,6 +405,14 @@ class Settings(BaseSettings):
         description="how long an idempotencyKey names its create; after that the key is free again",
     )
 
+    api_workers: int = Field(
+        0,
+        ge=0,
+        le=64,
+        description="API processes `ronghub serve` runs on its one port, all on the one store; "
+        "0: one per CPU core (one process answers on one core only). The first also runs the "
+        "in-process worker and writes the embedded search index",
+    )
     worker_in_process: bool = Field(
         True, description="run the background worker inside the API process (single-process mode)"
     )
