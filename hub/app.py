@@ -47,7 +47,6 @@ from hub.wenzheng.clock import clock_for
 from hub.wenzheng.limits import IntakeLimiter
 from hub.wiring import builtin_consumers, connect
 
-READ_MODEL_POLL_SECONDS = 1.0
 STORE_CUTOFF_SECONDS = 2.0  # at shutdown, store calls still waiting this long are cut off
 
 
@@ -104,7 +103,9 @@ def create_app(
         cutoff: asyncio.Task[None] | None = None
         try:
             async with contextlib.AsyncExitStack() as stack:
-                await stack.enter_async_context(polling(generations, READ_MODEL_POLL_SECONDS))
+                await stack.enter_async_context(
+                    polling(generations, settings.read_cache_poll_seconds)
+                )
                 app.state.auth = await stack.enter_async_context(auth_running(settings))
                 await stack.enter_async_context(
                     app.state.read_counter.running(settings.reach_flush_seconds)

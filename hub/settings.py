@@ -306,6 +306,13 @@ class Settings(BaseSettings):
     )
 
     read_cache_entries: int = Field(2_048, description="cached anonymous GraphQL responses")
+    read_cache_poll_seconds: float = Field(
+        1.0,
+        gt=0,
+        description="how often a hub process re-reads the read-model generations, to see "
+        "publications made by other processes (the API workers of one `ronghub serve` "
+        "see each other's at once)",
+    )
     read_cache_url_margin_seconds: int = Field(
         600,
         ge=0,
