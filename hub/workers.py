@@ -20,12 +20,12 @@ What each worker keeps in memory, and how it stays right across them:
 - the embedded search index has one writer, the primary (which also runs the search
   consumer and the rebuild); the others follow its commits (hub/search/tantivy_engine.py);
 - per-process and acceptable: the GraphQL document caches and APQ (a miss only costs a
-  parse, or the client's resend), /metrics counters (each worker reports its own,
-  labelled with its pid), the token endpoint's and 问政 intake rate limits (each worker
+  parse, or the client's resend), /metrics counters (each worker reports its own;
+  `ronghub_api_worker{worker,pid}` says which one answered), the token endpoint's and 问政 intake rate limits (each worker
   counts alone, so a client spread over N connections gets up to N times the limit: a
-  brake on abuse, not a quota), and the key ring and revocations (a revocation through
-  one worker applies there at once, elsewhere within RONGHUB_KEY_REFRESH_SECONDS, as
-  with several hub hosts).
+  brake on abuse, not a quota);
+- revocations, ended sessions and changed clients: announced like the read model, so a
+  sibling re-reads them within 50 ms (hub/auth/state.py), not RONGHUB_KEY_REFRESH_SECONDS.
 
 A worker that dies is logged and started again (backing off if it keeps dying early);
 /readyz answers 503 WORKERS_STARTING until every worker serves. SIGTERM/SIGINT to the
