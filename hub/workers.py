@@ -2,10 +2,14 @@
 
 One API process answers on one core only; the hub's CPU per request is larger than the
 store's, so on a machine with several cores one process caps the throughput. Here the
-supervising process (the one that started the embedded store, if any) binds the port,
+supervising process (the one that started the embedded store, if any) holds the port,
 then starts N worker processes (spawned: a fresh interpreter each, no state copied by
-a fork) that build the app and serve on that one listening socket; the kernel hands
-each new connection to one of them. All of them talk to the one store.
+a fork) that build the app and each listen on the port with SO_REUSEPORT: the kernel
+spreads new connections evenly over the listening workers. (One listening socket shared
+by all was tried first: the event loop accepts every pending connection at once, and
+64 connections opened together all landed on one worker.) The supervising process's
+socket is bound but never listens, so it takes no connections; it keeps the port and
+makes a port in use fail at start. All the workers talk to the one store.
 
 What each worker keeps in memory, and how it stays right across them:
 - the read cache (hub/readcache.py) and the caches on its generations: a bump in one
@@ -59,7 +63,6 @@ log = structlog.get_logger(__name__)
 #: growing delay (0.5 s, 1 s, ... up to 10 s); one that ran longer, at once
 RESTARTS = RestartPolicy(first_delay=0.5, max_delay=10.0, stable_after=30.0)
 STOP_MARGIN_SECONDS = 5.0  # beyond the shutdown grace, before a worker is killed
-BACKLOG = 2048  # uvicorn's default
 
 
 def worker_count(settings: Settings) -> int:
@@ -79,7 +82,7 @@ class _Slot:
 
 
 class Workers:
-    """Start `count` API workers on `sock` and keep them running until `stop()`."""
+    """Start `count` API workers on the port `sock` holds; keep them running until `stop()`."""
 
     def __init__(
         self,
@@ -112,7 +115,7 @@ class Workers:
     def _spawn(self, slot: _Slot) -> None:
         slot.process = self.ctx.Process(
             target=serve_worker,
-            args=(slot.index, self.settings, self.sock, self.shared),
+            args=(slot.index, self.settings, self.shared),
             name=f"ronghub-api-{slot.index}",
             daemon=False,
         )
@@ -183,18 +186,27 @@ class Workers:
             self._mirror.join(5.0)
 
 
-def listening_socket(settings: Settings) -> socket.socket:
-    """The port all workers serve, bound (and listening) by the supervising process."""
-    from hub.runtime import serve_config
-
-    sock = serve_config(None, settings).bind_socket()
-    sock.listen(BACKLOG)  # connections wait in the queue while the workers start
+def port_socket(settings: Settings) -> socket.socket:
+    """A socket bound to the hub's host and port that others may share (SO_REUSEPORT).
+    A worker's starts listening once its app has started (uvicorn listens on it), so
+    no connection waits in the queue of a worker still starting."""
+    family, kind, proto, _, address = socket.getaddrinfo(
+        settings.host, settings.port, type=socket.SOCK_STREAM
+    )[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind(address)
+    except BaseException:
+        sock.close()
+        raise
     return sock
 
 
 def run_workers(settings: Settings, count: int, store: Any = None) -> None:
     """Serve with `count` workers until SIGTERM/SIGINT unwinds this process."""
-    sock = listening_socket(settings)
+    sock = port_socket(settings)
     workers = Workers(settings, count, sock, store)
     try:
         workers.start()
@@ -220,9 +232,9 @@ class _Server(uvicorn.Server):
             self.on_ready()
 
 
-def serve_worker(index: int, settings: Settings, sock: socket.socket, shared: Any) -> None:
+def serve_worker(index: int, settings: Settings, shared: Any) -> None:
     """A worker process: build the app (the primary with the job worker and the search
-    index writer) and serve on the shared socket until SIGTERM."""
+    index writer) and serve on its own socket of the hub's port until SIGTERM."""
     from hub.app import create_app
     from hub.embedded.store import _set_parent_death_signal
     from hub.runtime import serve_config
@@ -239,7 +251,7 @@ def serve_worker(index: int, settings: Settings, sock: socket.socket, shared: An
         _WORKER_INFO.labels(worker=str(index), pid=str(os.getpid())).set(1)
         server = _Server(serve_config(app, settings), on_ready=lambda: shared.up(index))
         heap.settle()
-        server.run(sockets=[sock])
+        server.run(sockets=[port_socket(settings)])
 
 
 def _info_gauge() -> Any:
