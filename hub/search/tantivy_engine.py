@@ -385,8 +385,7 @@ class TantivyEngine:
 
     def _open(self) -> None:
         if not self.writes:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            self._index = tantivy.Index(self.schema, path=str(self.directory), reuse=True)
+            self._open_followed()
             return
         if not self.directory.exists() and self.stale_directories():
             # written before the new index exists: a rebuild cut short is redone next start
@@ -431,8 +430,17 @@ class TantivyEngine:
 
         await asyncio.to_thread(_close)
 
+    def _open_followed(self) -> None:
+        """A follower opens the index once the writer has made it, and never makes the
+        directory itself: the writer decides from its absence that an older index needs
+        a rebuild."""
+        if self._index is None and self._meta.exists():
+            self._index = tantivy.Index(self.schema, path=str(self.directory), reuse=True)
+
     @property
     def index(self) -> tantivy.Index:
+        if self._index is None and not self.writes:
+            self._open_followed()
         if self._index is None:
             raise HubError(SearchCodes.SEARCH_UNAVAILABLE)
         if not self.writes:

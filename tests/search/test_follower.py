@@ -46,13 +46,22 @@ async def test_a_follower_sees_every_commit_of_the_writer_at_once_and_cannot_wri
         await writer.close()
 
 
-async def test_a_follower_leaves_an_older_index_to_the_writer_to_rebuild(tmp_path: Path) -> None:
+async def test_a_follower_started_first_leaves_an_older_index_to_the_writer_to_rebuild(
+    tmp_path: Path,
+) -> None:
     old = tmp_path / "tantivy-v1"
     old.mkdir()
     follower = TantivyEngine(tmp_path, writer=False)
-    await follower.start()
+    await follower.start()  # before the writer: it makes nothing, and answers unavailable
+    writer = TantivyEngine(tmp_path)
     try:
-        assert not follower.needs_rebuild and old.exists()
-        assert not follower.rebuild_marker.exists()
+        assert not follower.directory.exists() and not follower.rebuild_marker.exists()
+        with pytest.raises(HubError) as unavailable:
+            follower.index  # noqa: B018 - what every read goes through
+        assert unavailable.value.kind == SearchCodes.SEARCH_UNAVAILABLE
+        await writer.start()
+        assert writer.needs_rebuild and old.exists()  # the writer still sees the upgrade
+        assert follower.index.searcher().num_docs == 0  # the follower opens what it made
     finally:
+        await writer.close()
         await follower.close()
