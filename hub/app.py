@@ -14,14 +14,14 @@ from litestar.openapi import OpenAPIConfig
 from pymongo.monitoring import CommandListener
 
 from hub import __version__
-from hub.auth import oauth, oidc
-from hub.auth.state import running as auth_running
 from hub.console.routes import console_routes
 from hub.distribution.wiring import build_distribution
 from hub.errors import HubError
 from hub.events import bus
 from hub.graphql.persisted import PersistedDocuments
 from hub.graphql.schema import build_schema
+from hub.identity import oauth, oidc
+from hub.identity.state import running as auth_running
 from hub.jobs.service import running_worker
 from hub.logging import configure_logging
 from hub.reach.reads import ReadCounter
@@ -42,6 +42,7 @@ from hub.search.service import install as install_search
 from hub.settings import Settings
 from hub.store import idempotency
 from hub.store.catalog import ColumnCache
+from hub.store.published import PublishedCache
 from hub.wenzheng import deadlines as wenzheng_deadlines
 from hub.wenzheng.clock import clock_for
 from hub.wenzheng.limits import IntakeLimiter
@@ -201,6 +202,8 @@ def _state(settings: Settings, generations: Generations, store: Any) -> Any:
 
     column_cache = ColumnCache()
     generations.on_advance.append(column_cache.forget_tenant)
+    published_cache = PublishedCache(generations.get, settings.read_model_cache_documents)
+    generations.on_advance.append(published_cache.forget_tenant)
 
     return State(
         {
@@ -218,6 +221,7 @@ def _state(settings: Settings, generations: Generations, store: Any) -> Any:
                 enabled=settings.reach_count_reads, remembered=settings.read_cache_entries
             ),
             "column_cache": column_cache,
+            "published_cache": published_cache,
             # 问政: its clock (deadlines, reminders; tests put a manual one here) and intake limits
             "wenzheng_clock": clock_for(settings.wenzheng_clock_file),
             "wenzheng_limiter": IntakeLimiter(

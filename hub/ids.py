@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import time
-
 from ulid import ULID
+
+from hub import clock
 
 
 def new_id() -> str:
@@ -13,5 +13,6 @@ def new_id() -> str:
 
 
 def now_ms() -> int:
-    """Wall-clock time in integer milliseconds: how the store keeps times (fast range scans)."""
-    return time.time_ns() // 1_000_000
+    """The hub's time in integer milliseconds, how the store keeps times (fast range scans):
+    the wall clock unless another is installed (hub/clock.py; tests move it)."""
+    return clock.now_ms()

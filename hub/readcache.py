@@ -34,6 +34,7 @@ from hub.rest.http_cache import etag_for
 from hub.shutdown import cancel_and_wait
 from hub.store.documents import CounterDoc
 from hub.store.stories import read_model_counter_id
+from hub.store.tenanted import across_tenants
 
 log = structlog.get_logger(__name__)
 
@@ -81,9 +82,10 @@ class Generations:
 
     async def refresh(self, tenant: str) -> int:
         seen = siblings.seen(siblings.READ_MODEL)  # before the read: a later bump counts
-        raw = await CounterDoc.get_pymongo_collection().find_one(
-            {"_id": read_model_counter_id(tenant)}
-        )
+        raw = await across_tenants(
+            CounterDoc,
+            reason="counters written before the tenant field was reliably set lack it: matched by _id",
+        ).find_one({"_id": read_model_counter_id(tenant)})
         self.advance(tenant, int(raw["value"]) if raw else 0)
         self._seen[tenant] = seen
         return self._known[tenant]
@@ -96,7 +98,10 @@ class Generations:
         # Matched by _id: counters written before the tenant field was reliably set lack it.
         found = {
             d["_id"]: int(d["value"])
-            async for d in CounterDoc.get_pymongo_collection().find({"_id": {"$in": list(ids)}})
+            async for d in across_tenants(
+                CounterDoc,
+                reason="counters written before the tenant field was reliably set lack it: matched by _id",
+            ).find({"_id": {"$in": list(ids)}})
         }
         for counter_id, tenant in ids.items():
             self.advance(tenant, found.get(counter_id, 0))

@@ -50,7 +50,7 @@ def command_store(settings: Settings) -> Iterator[Settings]:
 def make_data_dir(settings: Settings) -> None:
     try:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:  # a full disk or no permission: one plain line (hub/cli.py)
+    except OSError as exc:  # a full disk or no permission: one plain line (hub/cli/runner.py)
         raise unwritable(settings.data_dir, exc) from None
 
 

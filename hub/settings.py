@@ -210,7 +210,7 @@ class Settings(BaseSettings):
         5.0,
         description="how often a caught-up webhook endpoint looks for new items (story events wake it sooner)",
     )
-    # identity: tokens, keys, sign-in (see hub/auth/)
+    # identity: tokens, keys, sign-in (see hub/identity/)
     jwt_issuer: str = Field("ronghub", description="`iss` of access tokens")
     jwt_audience: str = Field("ronghub-api", description="`aud` of access tokens")
     access_token_seconds: int = Field(600, description="lifetime of an access token")
@@ -312,6 +312,13 @@ class Settings(BaseSettings):
         description="how often a hub process re-reads the read-model generations, to see "
         "publications made by other processes (the API workers of one `ronghub serve` "
         "see each other's at once)",
+    )
+    read_model_cache_documents: int = Field(
+        20_000,
+        ge=0,
+        description="published stories and their assets each API process keeps in memory for "
+        "anonymous reads, with the order of the lists read (a page after a cursor then reads "
+        "no store; 0: none)",
     )
     read_cache_url_margin_seconds: int = Field(
         600,

@@ -10,7 +10,7 @@ memory before it starts the workers, and each worker installs it first thing:
 - `changes`: one counter per topic, moved by a worker after it changed something that
   other workers hold in memory. A worker compares the counter with the value it saw at
   its last re-read and re-reads from the store when it moved (the read cache's
-  generations: hub/readcache.py; revocations and ended sessions: hub/auth/state.py,
+  generations: hub/readcache.py; revocations and ended sessions: hub/identity/state.py,
   which looks every `SIBLING_LOOK_SECONDS`). The store stays the truth; the counter only says
   "look now" instead of waiting for the next poll, so a publish through one worker is
   seen at once by a reader on another.
@@ -103,7 +103,7 @@ class Worker:
 
 _current: Worker | None = None
 READ_MODEL = TOPICS.index("read_model")
-AUTH = TOPICS.index("auth")  # revocations, ended sessions, clients changed (hub/auth/state.py)
+AUTH = TOPICS.index("auth")  # revocations, ended sessions, clients changed (hub/identity/state.py)
 
 
 def install(worker: Worker | None) -> None:

@@ -29,7 +29,7 @@ What each worker keeps in memory, and how it stays right across them:
   counts alone, so a client spread over N connections gets up to N times the limit: a
   brake on abuse, not a quota);
 - revocations, ended sessions and changed clients: announced like the read model, so a
-  sibling re-reads them within 50 ms (hub/auth/state.py), not RONGHUB_KEY_REFRESH_SECONDS.
+  sibling re-reads them within 50 ms (hub/identity/state.py), not RONGHUB_KEY_REFRESH_SECONDS.
 
 A worker that dies is logged and started again (backing off if it keeps dying early);
 /readyz answers 503 WORKERS_STARTING until every worker serves. SIGTERM/SIGINT to the

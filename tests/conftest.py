@@ -7,6 +7,7 @@ also how the hub isolates centers.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -22,6 +23,7 @@ from litestar import Litestar
 from pymongo import monitoring
 
 from hub.app import create_app
+from hub.clock import SteppedClock, using
 from hub.embedded.store import EmbeddedStore, free_port
 from hub.ids import new_id
 from hub.jobs.worker import Worker
@@ -169,12 +171,37 @@ async def hub_url(hub_app: Litestar, hub_settings: Settings) -> AsyncIterator[st
     await task
 
 
+@pytest.fixture
+def clock() -> Iterator[SteppedClock]:
+    """The hub's clock for this test (hub/clock.py): `clock.advance(ms)` makes that much time
+    pass for the session's hub, its workers and the store's due times, instead of a sleep.
+    The wall clock again after the test."""
+    with using(SteppedClock()) as stepped:
+        yield stepped
+
+
 async def run_until_idle(worker: Worker, idle_passes: int = 3) -> None:
     """Run `worker` until several passes in a row find nothing to do (short polls included)."""
     idle = 0
     while idle < idle_passes:
         idle = idle + 1 if await worker.run_once() == 0 else 0
         await asyncio.sleep(0.005)
+
+
+async def wait_until(
+    condition: Callable[[], bool | Awaitable[bool]], what: str, within: float = 60
+) -> None:
+    """Poll `condition` until it holds. `within` bounds a wait on a loaded machine; it is no
+    guess of how long the thing takes (a passing wait ends as soon as it holds)."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        held = condition()
+        if inspect.isawaitable(held):
+            held = await held
+        if held:
+            return
+        assert asyncio.get_running_loop().time() < deadline, f"{what}: not within {within} s"
+        await asyncio.sleep(0.02)
 
 
 async def bus_listening(tenant: str, before: int = 0) -> None:
@@ -194,6 +221,24 @@ async def bus_listening(tenant: str, before: int = 0) -> None:
             f"no bus listener for {tenant} within 60 s"
         )
         await asyncio.sleep(0.01)
+
+
+async def bus_settled(tenant: str, topic: str, events: list[Any]) -> list[Any]:
+    """What a listener on `topic` collected into `events`, once everything published so far
+    has reached it: publishes a marker event and waits for it (the bus hands a tenant's
+    events on in order), then returns the events before the marker. "And nothing else
+    follows" without a sleep that a slow machine outlasts."""
+    from hub.events import bus
+
+    marker = "test-marker-" + new_id()
+    await bus.publish(tenant, topic, "test.marker", marker)
+    deadline = asyncio.get_running_loop().time() + 60
+    while not any(e.subject_id == marker for e in events):
+        assert asyncio.get_running_loop().time() < deadline, (
+            f"the bus marker for {tenant} never came"
+        )
+        await asyncio.sleep(0.01)
+    return [e for e in events[: next(i for i, e in enumerate(events) if e.subject_id == marker)]]
 
 
 async def drain_hub(app: Litestar) -> None:

@@ -38,6 +38,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 from hub.identity.documents import AuditEntryDoc
 from hub.ids import now_ms
 from hub.store.cursor import eq
+from hub.store.tenanted import Tenanted, across_tenants
 
 log = structlog.get_logger(__name__)
 
@@ -84,8 +85,8 @@ class AppendGaveUp(RuntimeError):
     is not in the chain; whatever carries it (outbox event, pending entry) appends it later."""
 
 
-def _coll() -> Any:
-    return AuditEntryDoc.get_pymongo_collection()
+def _coll(tenant: str) -> Tenanted:
+    return Tenanted(AuditEntryDoc, tenant)
 
 
 # (database, tenant) -> lock, per event loop (an asyncio lock belongs to one loop)
@@ -96,7 +97,7 @@ _locks: weakref.WeakKeyDictionary[
 
 def _tenant_lock(tenant: str) -> asyncio.Lock:
     per_loop = _locks.setdefault(asyncio.get_running_loop(), {})
-    return per_loop.setdefault((_coll().database.name, tenant), asyncio.Lock())
+    return per_loop.setdefault((_coll(tenant).database_name, tenant), asyncio.Lock())
 
 
 def backoff(attempt: int, rand: Callable[[], float] = random.random) -> float:
@@ -143,7 +144,7 @@ async def append(
     }
     request = _Request(fields, asyncio.get_running_loop().create_future())
     waiting = _waiting.setdefault(asyncio.get_running_loop(), {}).setdefault(
-        (_coll().database.name, tenant), []
+        (_coll(tenant).database_name, tenant), []
     )
     waiting.append(request)
     async with _tenant_lock(tenant):
@@ -214,17 +215,17 @@ def _chained(
     return out
 
 
-async def _insert(entries: list[dict[str, Any]]) -> int:
+async def _insert(tenant: str, entries: list[dict[str, Any]]) -> int:
     """Insert in order, stopping at the first number another process took: how many got in."""
     docs = [{"_id": entry_id(e["tenant"], e["seq"]), **e} for e in entries]
     if len(docs) == 1:
         try:
-            await _coll().insert_one(docs[0])
+            await _coll(tenant).insert_one(docs[0])
         except DuplicateKeyError:
             return 0
         return 1
     try:
-        await _coll().insert_many(docs, ordered=True)
+        await _coll(tenant).insert_many(docs, ordered=True)
     except BulkWriteError as exc:
         errors = exc.details.get("writeErrors") or []
         if not errors or any(e.get("code") != 11000 for e in errors):
@@ -243,9 +244,9 @@ async def _append_many_turn(
     while batch:
         # `$eq`: the embedded store answers a plain equality by scanning the whole log and
         # sorting it (168 ms of store CPU per append at 54k entries, against 1 ms)
-        head = await _coll().find_one({"tenant": eq(tenant)}, sort=[("seq", -1)])
+        head = await _coll(tenant).find_one({"tenant": eq(tenant)}, sort=[("seq", -1)])
         entries = _chained(tenant, head, batch)
-        inserted = await _insert(entries)
+        inserted = await _insert(tenant, entries)
         for request, entry in zip(batch[:inserted], entries[:inserted], strict=True):
             request.done.set_result(entry)
         batch = batch[inserted:]
@@ -283,7 +284,8 @@ class Problem:
 
 
 async def tenants_with_entries() -> list[str]:
-    cursor = await _coll().aggregate([{"$group": {"_id": "$tenant"}}])
+    every = across_tenants(AuditEntryDoc, reason="listing the tenants that have an audit log")
+    cursor = await every.aggregate([{"$group": {"_id": "$tenant"}}])
     rows = await cursor.to_list()
     return sorted(str(r["_id"]) for r in rows)
 
@@ -332,7 +334,9 @@ async def record_story(tenant: str, event: Any) -> None:
 
 async def has_key(tenant: str, key: str) -> bool:
     """Whether an entry appended with `key` exists (the recovery's duplicate check)."""
-    return await _coll().find_one({"tenant": eq(tenant), "key": eq(key)}, {"_id": 1}) is not None
+    return (
+        await _coll(tenant).find_one({"tenant": eq(tenant), "key": eq(key)}, {"_id": 1}) is not None
+    )
 
 
 async def verify(tenant: str) -> tuple[int, list[Problem]]:
@@ -341,7 +345,7 @@ async def verify(tenant: str) -> tuple[int, list[Problem]]:
     prev = GENESIS
     expected = 1
     count = 0
-    async for raw in _coll().find({"tenant": eq(tenant)}).sort([("seq", 1)]):
+    async for raw in _coll(tenant).find({"tenant": eq(tenant)}).sort([("seq", 1)]):
         count += 1
         name = str(raw.get("_id"))
         seq = raw.get("seq")

@@ -40,6 +40,7 @@ from hub.ids import new_id, now_ms
 from hub.jobs import queue
 from hub.jobs.consumers import Consumer
 from hub.jobs.documents import JobDoc
+from hub.store.tenanted import Tenanted
 
 log = structlog.get_logger(__name__)
 
@@ -117,7 +118,7 @@ def _slot_after(at: int) -> int:
 async def schedule(tenant: str, due: int) -> int:
     """Make sure a sweep of `tenant` runs at the first slot after `due` (ms); idempotent."""
     slot = _slot_after(due)
-    memo = (JobDoc.get_pymongo_collection().database.name, tenant)
+    memo = (Tenanted(JobDoc, tenant).database_name, tenant)
     if _scheduled.get(memo) != slot:
         await queue.enqueue(
             tenant, CONSUMER, KIND, f"{tenant}:{slot}", {"slot": slot}, ready_at=slot
@@ -143,7 +144,7 @@ async def prepare(
     )
 
 
-async def _unset(coll: Any, tenant: str, doc_id: Any, keys: list[str]) -> None:
+async def _unset(coll: Tenanted, tenant: str, doc_id: Any, keys: list[str]) -> None:
     """Remove `keys` from the document's pending entries; clear the flag if none is left
     and no entry was added meanwhile (compare-and-set on the rev)."""
     raw = await coll.find_one_and_update(
@@ -182,7 +183,7 @@ async def settle(model: type[Document], doc_id: Any, pending: Pending) -> dict[s
         )
         return None
     try:
-        await _unset(model.get_pymongo_collection(), pending.tenant, doc_id, [pending.key])
+        await _unset(Tenanted(model, pending.tenant), pending.tenant, doc_id, [pending.key])
     except Exception:  # the entry is in the chain; the sweep finds its key there and unsets it
         log.warning("audit.unset_failed", tenant=pending.tenant, key=pending.key, exc_info=True)
     return entry
@@ -225,7 +226,7 @@ async def sweep(tenant: str, older_than_s: float, now: int | None = None) -> Swe
     cutoff = now - int(older_than_s * 1000)
     report = SweepReport([], [], 0, None)
     for model in swept_models():
-        coll = model.get_pymongo_collection()
+        coll = Tenanted(model, tenant)
         found = (
             await coll.find({FLAG: {"$eq": True}, "tenant": {"$eq": tenant}}, {PENDING: 1, REV: 1})
             .limit(BATCH)
@@ -281,10 +282,9 @@ def pending_consumer(recovery_seconds: float) -> Consumer:
         slot = int(job.payload["slot"])
         if report.next_due is not None:
             await schedule(job.tenant, max(report.next_due, slot))
-        await JobDoc.get_pymongo_collection().delete_many(  # keep the queue small
+        await Tenanted(JobDoc, job.tenant).delete_many(  # keep the queue small
             {
                 "consumer": CONSUMER,
-                "tenant": job.tenant,
                 "open": False,
                 "payload.slot": {"$lt": slot},
             }

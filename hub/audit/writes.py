@@ -3,7 +3,7 @@
 The pattern every audited single-document change follows (hub/audit/pending.py says why):
 
     entry = await pending.prepare(...)                     # its sweep is scheduled first
-    doc = await audited_update(Model, filter, update, entry)   # compare-and-set, entry inside
+    doc = await audited_update(Model, tenant, filter, update, entry)  # compare-and-set, entry inside
     if doc is None: ...                                    # lost the race: nothing written
     doc = await settled(doc, entry)                        # appended to the chain, taken off
 
@@ -22,16 +22,22 @@ from beanie import Document
 from pymongo import ReturnDocument
 
 from hub.audit.pending import Pending, settle, without
+from hub.store.tenanted import Tenanted
 
 D = TypeVar("D", bound=Document)
 
 
 async def audited_update(
-    model: type[D], filter: dict[str, Any], update: dict[str, Any], entry: Pending | None
+    model: type[D],
+    tenant: str,
+    filter: dict[str, Any],
+    update: dict[str, Any],
+    entry: Pending | None,
 ) -> D | None:
-    """Apply `update` (with `entry`, if any) to the one document `filter` matches, as a
-    compare-and-set: the document after the write, or None when nothing matched."""
-    raw = await model.get_pymongo_collection().find_one_and_update(
+    """Apply `update` (with `entry`, if any) to the one document of `tenant` that `filter`
+    matches, as a compare-and-set: the document after the write, or None when nothing
+    matched."""
+    raw = await Tenanted(model, tenant).find_one_and_update(
         filter,
         entry.into(update) if entry is not None else update,
         return_document=ReturnDocument.AFTER,
@@ -40,12 +46,16 @@ async def audited_update(
 
 
 async def audited_upsert(
-    model: type[D], filter: dict[str, Any], fields: dict[str, Any], entry: Pending | None
+    model: type[D],
+    tenant: str,
+    filter: dict[str, Any],
+    fields: dict[str, Any],
+    entry: Pending | None,
 ) -> None:
-    """Set `fields` on the document `filter` names, creating it if missing, with `entry`
-    (entries the document still carries are kept: only `fields` are replaced)."""
+    """Set `fields` on the document of `tenant` that `filter` names, creating it if missing,
+    with `entry` (entries the document still carries are kept: only `fields` are replaced)."""
     update: dict[str, Any] = {"$set": fields}
-    await model.get_pymongo_collection().update_one(
+    await Tenanted(model, tenant).update_one(
         filter, entry.into(update) if entry is not None else update, upsert=True
     )
 

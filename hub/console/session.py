@@ -29,9 +29,9 @@ from typing import Any
 from litestar import Request, Response, post
 from litestar.datastructures import Cookie, State
 
-from hub.auth import grants
 from hub.console.errors import ConsoleCodes
 from hub.errors import Codes, HubError
+from hub.identity import grants
 from hub.rest.jsonbody import decode, is_json_media_type
 from hub.rest.responses import error_response
 from hub.settings import Settings

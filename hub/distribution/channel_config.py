@@ -17,10 +17,10 @@ import jsonschema
 from pydantic import Field
 from pymongo import IndexModel
 
-from hub.auth.keys import decrypt_text, encrypt_text
 from hub.domain import payloads
 from hub.domain.names import check_path
 from hub.errors import ErrorKind, HubError, invalid
+from hub.identity.keys import decrypt_text, encrypt_text
 from hub.ids import now_ms
 from hub.settings import Settings
 from hub.store.documents import TenantDocument

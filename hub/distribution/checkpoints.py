@@ -13,6 +13,7 @@ from typing import Any
 from ronghub_sdk import Checkpoints
 
 from hub.distribution.documents import PublicationDoc
+from hub.store.tenanted import Tenanted
 
 _KEY = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 
@@ -26,7 +27,7 @@ class StoredCheckpoints(Checkpoints):
     async def save(self, key: str, value: Any) -> None:
         if not _KEY.match(key):
             raise ValueError(f"checkpoint keys are 1-64 letters, digits, '_' or '-': {key!r}")
-        await PublicationDoc.get_pymongo_collection().update_one(
-            {"_id": self.pub_id, "tenant": self.tenant}, {"$set": {f"checkpoints.{key}": value}}
+        await Tenanted(PublicationDoc, self.tenant).update_one(
+            {"_id": self.pub_id}, {"$set": {f"checkpoints.{key}": value}}
         )
         await super().save(key, value)

@@ -15,6 +15,7 @@ from hub.errors import Codes, HubError
 from hub.ids import now_ms
 from hub.store.cursor import eq
 from hub.store.scope import Scope
+from hub.store.tenanted import Tenanted
 
 
 class StaleTransition(Exception):
@@ -100,7 +101,7 @@ async def move(
             seq=seq, at=now, from_state=to, to_state=then, actor=actor
         ).model_dump(mode="json")
         state = then
-    raw = await PublicationDoc.get_pymongo_collection().find_one_and_update(
+    raw = await Tenanted(PublicationDoc, pub.tenant).find_one_and_update(
         {"_id": pub.id, "seq": pub.seq},
         {"$set": {"state": state.value, "seq": seq, "updated_at": now, **ledger, **fields}},
         return_document=ReturnDocument.AFTER,
@@ -113,13 +114,11 @@ async def move(
 async def set_metrics(pub: PublicationDoc, metrics: dict[str, Any]) -> None:
     """Keep the platform's latest counts (传播效果) on the publication; not a transition.
     Never over later counts: a fetch (`metrics.slot`) older than the stored one is not kept."""
-    coll = PublicationDoc.get_pymongo_collection()
+    coll = Tenanted(PublicationDoc, pub.tenant)
     slot = int(metrics.get("slot") or 0)
     for guard in ({"metrics.slot": {"$lte": slot}}, {"metrics.slot": {"$exists": False}}):
         if (
-            await coll.update_one(
-                {"_id": pub.id, "tenant": pub.tenant, **guard}, {"$set": {"metrics": metrics}}
-            )
+            await coll.update_one({"_id": pub.id, **guard}, {"$set": {"metrics": metrics}})
         ).matched_count:
             return
 
@@ -127,7 +126,7 @@ async def set_metrics(pub: PublicationDoc, metrics: dict[str, Any]) -> None:
 async def move_embargo(tenant: str, story_id: str, until: int | None) -> None:
     """Keep the story's publications' copy of the embargo (read by the partner log) in step
     with a moved embargo; sends themselves re-check the story's own record."""
-    await PublicationDoc.get_pymongo_collection().update_many(
+    await Tenanted(PublicationDoc, tenant).update_many(
         {
             "tenant": eq(tenant),
             "story_id": eq(story_id),

@@ -22,6 +22,7 @@ from hub.reach import reads as reach_reads
 from hub.store.documents import ColumnDoc, PublishedStoryDoc, RevisionDoc, StoryDoc, TenantDoc
 from hub.store.scope import Scope
 from hub.store.stories import StoryRepository
+from hub.store.tenanted import Tenanted
 
 ACTOR = "channel:app"
 #: Bus events (topic `story`) when a story's public copy is written or removed.
@@ -129,9 +130,7 @@ class ReadModelStore:
         return url
 
     async def unpublish(self, tenant: str, story_id: str, reason: str) -> None:
-        await PublishedStoryDoc.get_pymongo_collection().delete_one(
-            {"tenant": tenant, "_id": story_id}
-        )
+        await Tenanted(PublishedStoryDoc, tenant).delete_one({"_id": story_id})
         await feed_log.withdraw(
             tenant, feed_log.APP_FEED, story_id, reason
         )  # partners see the takedown

@@ -36,6 +36,7 @@ from hub.distribution.states import DELIVERED, Action, PubState
 from hub.domain import payloads
 from hub.domain.plaintext import readable_values
 from hub.store.documents import CounterDoc, RevisionDoc
+from hub.store.tenanted import Tenanted
 
 if TYPE_CHECKING:
     from hub.distribution.engine import Distribution
@@ -184,7 +185,7 @@ async def preview_input(
 
 def _sequence_fn(tenant: str, take: bool) -> Any:
     loop = asyncio.get_running_loop()
-    coll = CounterDoc.get_pymongo_collection()
+    coll = Tenanted(CounterDoc, tenant)
     looked: dict[str, int] = {}
 
     async def next_value(key: str) -> int:

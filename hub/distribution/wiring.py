@@ -13,7 +13,7 @@ from hub.distribution import channel_config
 from hub.distribution.engine import Distribution
 from hub.distribution.readmodel import ReadModelStore
 from hub.distribution.transports import TransportProvider
-from hub.feeds.store import StoredFeed
+from hub.feeds.pull_feed import StoredFeed
 from hub.media.service import media_service
 from hub.settings import Settings
 from hub.transports.factory import build_transport

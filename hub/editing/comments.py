@@ -27,6 +27,7 @@ from hub.ids import new_id, now_ms
 from hub.store.after_commit import after_commit
 from hub.store.scope import Scope
 from hub.store.stories import StoryRepository
+from hub.store.tenanted import Tenanted
 
 TOPIC = "comment"
 
@@ -221,8 +222,8 @@ class CommentService:
         return {uid: name for name, uid in found.items()}, [n for n in names if n not in found]
 
     async def _cas(self, doc: CommentDoc, fields: dict[str, Any]) -> CommentDoc:
-        raw = await CommentDoc.get_pymongo_collection().find_one_and_update(
-            {"_id": doc.id, "tenant": self.scope.tenant, "version": doc.version},
+        raw = await Tenanted(CommentDoc, self.scope.tenant).find_one_and_update(
+            {"_id": doc.id, "version": doc.version},
             {"$set": fields, "$inc": {"version": 1}},
             return_document=ReturnDocument.AFTER,
         )

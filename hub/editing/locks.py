@@ -178,7 +178,8 @@ async def _write(
         return doc
     return await audited_update(
         StoryLockDoc,
-        {"_id": story_id, "tenant": scope.tenant, "version": lock.version},
+        scope.tenant,
+        {"_id": story_id, "version": lock.version},
         {"$set": fields, "$inc": {"version": 1}},
         entry,
     )

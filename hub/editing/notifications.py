@@ -8,6 +8,7 @@ from hub.editing.documents import NotificationDoc
 from hub.errors import Codes, HubError
 from hub.ids import now_ms
 from hub.store.scope import Scope
+from hub.store.tenanted import Tenanted
 
 
 async def notify(
@@ -58,7 +59,7 @@ async def mark_read(scope: Scope, ids: list[str] | None) -> int:
     q: dict[str, object] = {"tenant": scope.tenant, "user_id": _me(scope), "read_at": 0}
     if ids is not None:
         q["_id"] = {"$in": list(ids)}
-    result = await NotificationDoc.get_pymongo_collection().update_many(
+    result = await Tenanted(NotificationDoc, scope.tenant).update_many(
         q, {"$set": {"read_at": now_ms()}}
     )
     return int(result.modified_count)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from hub.identity.documents import UserDoc
 from hub.store.documents import StoryDoc
+from hub.store.tenanted import Tenanted
 
 
 async def display_name(tenant: str, actor: str | None) -> str | None:
@@ -27,7 +28,7 @@ async def users_by_name(tenant: str, usernames: list[str]) -> dict[str, str]:
 
 async def story_state(tenant: str, story_id: str) -> dict[str, object]:
     """What an audit entry about a story records of it: revision and content hash."""
-    raw = await StoryDoc.get_pymongo_collection().find_one(
-        {"_id": story_id, "tenant": tenant}, {"revision": 1, "content_hash": 1}
+    raw = await Tenanted(StoryDoc, tenant).find_one(
+        {"_id": story_id}, {"revision": 1, "content_hash": 1}
     )
     return {"revision": raw.get("revision"), "content_hash": raw.get("content_hash")} if raw else {}

@@ -24,6 +24,7 @@ from pymongo import IndexModel
 from hub.errors import ErrorKind, HubError
 from hub.ids import now_ms
 from hub.store.documents import TenantDocument
+from hub.store.tenanted import Tenanted
 
 
 class PreviewCodes:
@@ -103,16 +104,16 @@ class PreviewRevocationDoc(TenantDocument):
 
 
 async def revoke(tenant: str, story_id: str, actor: str | None, at_ms: int) -> None:
-    await PreviewRevocationDoc.get_pymongo_collection().update_one(
+    await Tenanted(PreviewRevocationDoc, tenant).update_one(
         {"_id": PreviewRevocationDoc.make_id(tenant, story_id)},
-        {"$set": {"tenant": tenant, "story_id": story_id, "before": at_ms, "by": actor}},
+        {"$set": {"story_id": story_id, "before": at_ms, "by": actor}},
         upsert=True,
     )
 
 
 async def check_not_revoked(claim: PreviewClaim) -> None:
-    doc = await PreviewRevocationDoc.get_pymongo_collection().find_one(
-        {"_id": PreviewRevocationDoc.make_id(claim.tenant, claim.story_id), "tenant": claim.tenant}
+    doc = await Tenanted(PreviewRevocationDoc, claim.tenant).find_one(
+        {"_id": PreviewRevocationDoc.make_id(claim.tenant, claim.story_id)}
     )
     if doc is not None and claim.issued_ms <= int(doc["before"]):
         raise HubError(PreviewCodes.PREVIEW_LINK_EXPIRED)

@@ -25,6 +25,7 @@ from hub.events.bus import publish
 from hub.ids import now_ms
 from hub.store.scope import Scope
 from hub.store.stories import StoryRepository
+from hub.store.tenanted import Tenanted
 
 TOPIC = "story"
 OPEN = "open"
@@ -133,8 +134,8 @@ async def complete(scope: Scope, story_id: str, note: str | None = None) -> Proo
     }
     if note is not None:
         fields["note"] = note.strip()
-    raw = await ProofRoundDoc.get_pymongo_collection().find_one_and_update(
-        {"_id": open_round.id, "tenant": scope.tenant, "status": OPEN},
+    raw = await Tenanted(ProofRoundDoc, scope.tenant).find_one_and_update(
+        {"_id": open_round.id, "status": OPEN},
         {"$set": fields},
         return_document=ReturnDocument.AFTER,
     )

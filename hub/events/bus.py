@@ -33,6 +33,7 @@ from hub.events.documents import NewsroomEventDoc
 from hub.ids import now_ms
 from hub.store.cursor import eq
 from hub.store.documents import CounterDoc
+from hub.store.tenanted import Tenanted, across_tenants
 
 log = structlog.get_logger(__name__)
 
@@ -94,19 +95,18 @@ async def publish(
         raise ValueError(f"unknown topic {topic!r}")
     event = NewsroomEvent(tenant, topic, kind, subject_id, actor, dict(data or {}))
     try:
-        # the tenant goes in the filter: nx-27017's upsert ignores $setOnInsert
-        raw = await CounterDoc.get_pymongo_collection().find_one_and_update(
-            {"_id": counter_id(tenant), "tenant": tenant},
+        # the upserted counter gets its tenant by $set (Tenanted): nx-27017 ignores $setOnInsert here
+        raw = await Tenanted(CounterDoc, tenant).find_one_and_update(
+            {"_id": counter_id(tenant)},
             {"$inc": {"value": 1}},
             upsert=True,
             return_document=ReturnDocument.AFTER,
         )
         assert raw is not None
         seq = int(raw["value"])
-        await NewsroomEventDoc.get_pymongo_collection().insert_one(
+        await Tenanted(NewsroomEventDoc, tenant).insert_one(
             {
                 "_id": event_id(tenant, seq),
-                "tenant": tenant,
                 "seq": seq,
                 "topic": topic,
                 "kind": kind,
@@ -170,7 +170,7 @@ async def _stored(
     if upto <= above:
         return []
     q = {"tenant": eq(tenant), "seq": {"$gt": above, "$lte": upto}, "topic": {"$in": list(topics)}}
-    docs = await NewsroomEventDoc.get_pymongo_collection().find(q).sort([("seq", 1)]).to_list()
+    docs = await Tenanted(NewsroomEventDoc, tenant).find(q).sort([("seq", 1)]).to_list()
     return [_event(tenant, d) for d in docs]
 
 
@@ -199,8 +199,11 @@ async def cleanup(now: int | None = None, tenant: str | None = None) -> int:
     cutoff = (now if now is not None else now_ms()) - config.retention_seconds * 1000
     q: dict[str, Any] = {"at": {"$lt": cutoff}}
     if tenant is not None:
-        q["tenant"] = tenant
-    result = await NewsroomEventDoc.get_pymongo_collection().delete_many(q)
+        result = await Tenanted(NewsroomEventDoc, tenant).delete_many(q)
+    else:
+        result = await across_tenants(
+            NewsroomEventDoc, reason="the retention sweep deletes old events of every tenant"
+        ).delete_many(q)
     return int(result.deleted_count)
 
 
@@ -250,9 +253,7 @@ class _Tail:
     async def head(tenant: str) -> int:
         """The tenant's last claimed number (listening starts after it); -1 if the store is away."""
         try:
-            raw = await CounterDoc.get_pymongo_collection().find_one(
-                {"_id": counter_id(tenant), "tenant": tenant}
-            )
+            raw = await Tenanted(CounterDoc, tenant).find_one({"_id": counter_id(tenant)})
         except Exception:
             log.warning("bus.store_unreachable", tenant=tenant, exc_info=True)
             return -1
@@ -308,7 +309,7 @@ class _Tail:
             cursor.low = await self.head(tenant)
             return
         raw = (
-            await NewsroomEventDoc.get_pymongo_collection()
+            await Tenanted(NewsroomEventDoc, tenant)
             .find({"tenant": eq(tenant), "seq": {"$gt": cursor.low}})  # on the (tenant, seq) index
             .sort([("seq", 1)])
             .limit(BATCH)

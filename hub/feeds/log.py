@@ -41,6 +41,7 @@ from hub.jobs.consumers import Consumer, RetryLater
 from hub.jobs.documents import JobDoc
 from hub.store.cursor import eq
 from hub.store.documents import RevisionDoc, TenantDocument
+from hub.store.tenanted import Tenanted, across_tenants
 
 APP_FEED = "app"
 EMBARGO_CONSUMER = "feeds.embargo"
@@ -120,9 +121,10 @@ async def latest(tenant: str, feed: str, item_id: str) -> FeedItemDoc | None:
 async def head_seq() -> int:
     """The highest number of the global sequence (0 if the log is empty)."""
     # the one query without a tenant: the sequence is global (only the number is read)
-    raw = await FeedItemDoc.get_pymongo_collection().find_one(
-        {}, sort=[("seq", -1)], projection={"seq": 1}
-    )
+    raw = await across_tenants(
+        FeedItemDoc,
+        reason="the feed's sequence number is global: its head is read over every tenant",
+    ).find_one({}, sort=[("seq", -1)], projection={"seq": 1})
     return int(raw["seq"]) if raw else 0
 
 
@@ -191,7 +193,7 @@ async def put(
             ready_at=embargo_until,
         )
         return None
-    await FeedPendingDoc.get_pymongo_collection().delete_one({"_id": pid, "tenant": tenant})
+    await Tenanted(FeedPendingDoc, tenant).delete_one({"_id": pid})
     last = await latest(tenant, feed, item_id)
     if _same(last, content, item):
         return last
@@ -212,9 +214,7 @@ async def put(
 async def withdraw(tenant: str, feed: str, item_id: str, reason: str) -> FeedItemDoc | None:
     """Withdraw an item: a `canceled` entry (with the last content) if partners saw it;
     a pending (embargoed) version is dropped. Withdrawing twice appends once."""
-    await FeedPendingDoc.get_pymongo_collection().delete_one(
-        {"_id": pending_id(tenant, feed, item_id), "tenant": tenant}
-    )
+    await Tenanted(FeedPendingDoc, tenant).delete_one({"_id": pending_id(tenant, feed, item_id)})
     last = await latest(tenant, feed, item_id)
     if last is None or last.pubstatus == PubStatus.CANCELED:
         return last
@@ -267,16 +267,20 @@ async def _present(after: int, upto: int) -> int:
         {"$match": {"seq": {"$gt": after, "$lte": upto}}},
         {"$count": "n"},
     ]
-    found = await FeedItemDoc.get_pymongo_collection().aggregate(pipeline)
+    found = await across_tenants(
+        FeedItemDoc,
+        reason="the feed's sequence number is global: holes are counted over every tenant",
+    ).aggregate(pipeline)
     rows = await found.to_list()
     return int(rows[0]["n"]) if rows else 0
 
 
 async def _first_hole(after: int, upto: int) -> int:
     expected = after + 1
-    cursor = FeedItemDoc.get_pymongo_collection().find(
-        {"seq": {"$gt": after, "$lte": upto}}, projection={"seq": 1}, sort=[("seq", 1)]
-    )
+    cursor = across_tenants(
+        FeedItemDoc,
+        reason="the feed's sequence number is global: holes are found over every tenant",
+    ).find({"seq": {"$gt": after, "$lte": upto}}, projection={"seq": 1}, sort=[("seq", 1)])
     async for raw in cursor:
         if int(raw["seq"]) != expected:
             return expected
@@ -365,8 +369,8 @@ async def move_embargo(tenant: str, story_id: str, until: int | None) -> int:
     moved = 0
     for pending in await FeedPendingDoc.find({"tenant": tenant, "story_id": story_id}).to_list():
         due = until if until is not None else now_ms()
-        await FeedPendingDoc.get_pymongo_collection().update_one(
-            {"_id": pending.id, "tenant": tenant}, {"$set": {"embargo_until": due}}
+        await Tenanted(FeedPendingDoc, tenant).update_one(
+            {"_id": pending.id}, {"$set": {"embargo_until": due}}
         )
         await queue.enqueue(
             tenant,
@@ -403,9 +407,7 @@ async def release_pending(tenant: str, pid: str, embargo_until: int) -> FeedItem
                 "embargo_until": pending.embargo_until,
             }
         )
-    await FeedPendingDoc.get_pymongo_collection().delete_one(
-        {"_id": pid, "tenant": tenant, "embargo_until": embargo_until}
-    )
+    await Tenanted(FeedPendingDoc, tenant).delete_one({"_id": pid, "embargo_until": embargo_until})
     return entry
 
 

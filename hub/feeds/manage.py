@@ -15,7 +15,6 @@ from typing import Any
 from pymongo import ReturnDocument
 
 from hub.audit.deferred import record
-from hub.auth.policy import refusal
 from hub.domain.permissions import Action, PrincipalKind, permits
 from hub.errors import HubError
 from hub.feeds.errors import FeedCodes
@@ -30,10 +29,12 @@ from hub.feeds.subscriptions import (
     list_subscriptions,
 )
 from hub.identity.documents import ClientDoc
+from hub.identity.policy import refusal
 from hub.ids import now_ms
 from hub.settings import Settings
 from hub.store.documents import TenantDoc
 from hub.store.scope import Scope
+from hub.store.tenanted import Tenanted
 
 MAX_SUBSCRIPTIONS_PER_CLIENT = 50
 
@@ -176,7 +177,7 @@ async def create(
 async def _ensure_key(settings: Settings, algorithm: SignatureAlgorithm) -> None:
     """An SM2 subscription's key exists (and is in the JWKS) before its first response."""
     if algorithm == SignatureAlgorithm.SM2:
-        from hub.feeds import keys
+        from hub.signing import keys
 
         await keys.signing_keys(settings, keys.SM2)
 
@@ -276,8 +277,8 @@ async def disable(scope: Scope, subscription_id: str, expected_version: int) -> 
 async def _write(
     scope: Scope, doc: SubscriptionDoc, expected: int, changes: dict[str, Any], action: str
 ) -> SubscriptionDoc:
-    raw = await SubscriptionDoc.get_pymongo_collection().find_one_and_update(
-        {"_id": doc.id, "tenant": scope.tenant, "version": expected},
+    raw = await Tenanted(SubscriptionDoc, scope.tenant).find_one_and_update(
+        {"_id": doc.id, "version": expected},
         {"$set": changes, "$inc": {"version": 1}},
         return_document=ReturnDocument.AFTER,
     )

@@ -1,6 +1,6 @@
 """GraphQL types and operations of identity: Tenant, Account, User, audit, sharing.
 
-Who may call each field is decided in `hub.auth.policy` (one table); resolvers here
+Who may call each field is decided in `hub.identity.policy` (one table); resolvers here
 only add checks that depend on arguments (e.g. acting in another tenant).
 """
 
@@ -14,7 +14,6 @@ import strawberry
 from strawberry.types import Info
 
 from hub.audit import log as audit
-from hub.auth.policy import authorize
 from hub.domain.permissions import STAGE_LABELS, Action, Grant, Role
 from hub.domain.plaintext import readable
 from hub.errors import Codes, HubError, invalid
@@ -28,6 +27,7 @@ from hub.identity.documents import (
     SignInThrottleDoc,
     UserDoc,
 )
+from hub.identity.policy import authorize
 from hub.identity.sharing import ShareRepository
 from hub.store.catalog import TenantDirectory
 from hub.store.documents import TenantDoc
@@ -492,7 +492,7 @@ class IdentityMutation:
         ctx = info.context
         if ctx.auth is None:
             raise HubError(Codes.UNAUTHENTICATED)
-        from hub.auth.grants import change_password
+        from hub.identity.grants import change_password
 
         _sessions_ended(
             ctx, await change_password(ctx.auth, ctx.scope, current_password, new_password)
@@ -515,7 +515,7 @@ class IdentityMutation:
         ctx = info.context
         if ctx.auth is None:
             raise HubError(Codes.UNAUTHENTICATED)
-        from hub.auth.grants import revoke_family
+        from hub.identity.grants import revoke_family
 
         if ctx.scope.session_id:
             await revoke_family(ctx.auth, ctx.scope.tenant, ctx.scope.session_id, reason="sign_out")
@@ -529,7 +529,7 @@ class IdentityMutation:
     async def configure_oidc_provider(
         self, info: Info[Context, None], name: str, issuer: str, client_id: str, client_secret: str
     ) -> OidcProvider:
-        from hub.auth.oidc import configure_provider
+        from hub.identity.oidc import configure_provider
 
         ctx = info.context
         doc = await configure_provider(

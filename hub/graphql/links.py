@@ -20,6 +20,7 @@ from hub.ids import now_ms
 from hub.media.service import url_secret
 from hub.media.signing import uncacheable
 from hub.store.documents import StoryDoc, TenantDoc
+from hub.store.tenanted import Tenanted
 
 if TYPE_CHECKING:
     from hub.settings import Settings
@@ -86,8 +87,8 @@ class LinksMutation:
     ) -> str | None:
         scope = info.context.scope
         checked = permalink.check_pattern(pattern) if pattern else None
-        done = await TenantDoc.get_pymongo_collection().update_one(
-            {"_id": scope.tenant, "tenant": scope.tenant}, {"$set": {"site_url_pattern": checked}}
+        done = await Tenanted(TenantDoc, scope.tenant).update_one(
+            {"_id": scope.tenant}, {"$set": {"site_url_pattern": checked}}
         )
         if done.matched_count == 0:  # a center known only from settings: RONGHUB_SITE_URL_PATTERN
             raise HubError(Codes.NOT_FOUND, what_zh="融媒体中心", what_en="center", id=scope.tenant)

@@ -33,6 +33,7 @@ from pymongo import IndexModel
 from hub.errors import ErrorKind, HubError, invalid
 from hub.ids import now_ms
 from hub.store.documents import TenantDocument
+from hub.store.tenanted import Tenanted
 
 
 class PersistedCodes:
@@ -136,7 +137,7 @@ class PersistedDocuments:
 
     async def register(self, tenant: str, client_id: str, manifest: dict[str, str]) -> int:
         """Store a checked manifest for `client_id`; returns how many documents are new."""
-        coll = PersistedDocumentDoc.get_pymongo_collection()
+        coll = Tenanted(PersistedDocumentDoc, tenant)
         added = 0
         for digest, text in manifest.items():
             result = await coll.update_one(

@@ -17,11 +17,11 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from hub.auth.policy import authorize, refusal
 from hub.domain.permissions import Action, Reach, story_visibility
 from hub.events import bus
 from hub.graphql.context import Context
 from hub.graphql.types import ms_to_dt
+from hub.identity.policy import authorize, refusal
 
 
 @strawberry.enum(description="订阅主题")

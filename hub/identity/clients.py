@@ -22,6 +22,7 @@ from hub.feeds.webhooks.documents import DisabledReason, EndpointState, WebhookE
 from hub.identity.directory import ClientRepository
 from hub.identity.documents import ClientDoc
 from hub.store.scope import Scope
+from hub.store.tenanted import Tenanted
 
 
 @dataclass(frozen=True)
@@ -44,20 +45,18 @@ class ClientView:
 async def usage(tenant: str, client_ids: list[str] | None = None) -> dict[str, ClientUsage]:
     """Counts per client id, from two projected reads of the tenant's subscriptions and
     endpoints (a center has tens of them, not thousands)."""
-    q: dict[str, object] = {"tenant": tenant}
+    q: dict[str, object] = {}
     if client_ids is not None:
         q["client_id"] = {"$in": client_ids}
     owner: dict[str, str] = {}
     subs: dict[str, int] = {}
-    async for s in SubscriptionDoc.get_pymongo_collection().find(
-        q, {"client_id": 1, "disabled_at": 1}
-    ):
+    async for s in Tenanted(SubscriptionDoc, tenant).find(q, {"client_id": 1, "disabled_at": 1}):
         owner[str(s["_id"])] = str(s["client_id"])
         if s.get("disabled_at") is None:
             subs[str(s["client_id"])] = subs.get(str(s["client_id"]), 0) + 1
     eps: dict[str, list[dict[str, object]]] = {}
     fields = {"client_id": 1, "subscription_id": 1, "state": 1, "disabled_reason": 1}
-    async for e in WebhookEndpointDoc.get_pymongo_collection().find({"tenant": tenant}, fields):
+    async for e in Tenanted(WebhookEndpointDoc, tenant).find({}, fields):
         client = e.get("client_id") or owner.get(str(e.get("subscription_id")))
         if client is not None:
             eps.setdefault(str(client), []).append(e)

@@ -33,6 +33,7 @@ from hub.identity.passwords import hash_secret_async
 from hub.ids import new_id, now_ms
 from hub.store.catalog import TenantRepository
 from hub.store.documents import TenantDoc
+from hub.store.tenanted import Tenanted, across_tenants
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
 _TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
@@ -170,8 +171,8 @@ class UserRepository(TenantRepository[UserDoc]):
         now on (in other processes within `key_refresh_seconds`; the caller applies it
         to its own process with `AuthState.sessions_ended`)."""
         now = now_ms()
-        raw = await UserDoc.get_pymongo_collection().find_one_and_update(
-            {"_id": user_id, "tenant": self.scope.tenant},
+        raw = await Tenanted(UserDoc, self.scope.tenant).find_one_and_update(
+            {"_id": user_id},
             {
                 "$set": {**changes, "sessions_ended_at": now, "updated_at": now},
                 "$inc": {"session_epoch": 1},
@@ -180,8 +181,8 @@ class UserRepository(TenantRepository[UserDoc]):
         )
         if raw is None:
             raise HubError(Codes.NOT_FOUND, what_zh="用户", what_en="user", id=user_id)
-        revoked = await RefreshTokenDoc.get_pymongo_collection().update_many(
-            {"tenant": self.scope.tenant, "user_id": user_id, "revoked": False},
+        revoked = await Tenanted(RefreshTokenDoc, self.scope.tenant).update_many(
+            {"user_id": user_id, "revoked": False},
             {"$set": {"revoked": True}},
         )
         user = UserDoc.model_validate(raw)
@@ -220,8 +221,8 @@ class UserRepository(TenantRepository[UserDoc]):
                 raise invalid("userId", "不能停用自己的账号", "you cannot disable your own account")
             return await self._end_sessions(user_id, {"disabled": True}, "user.disable", {})
         await self._require(user_id)
-        await UserDoc.get_pymongo_collection().update_one(
-            {"_id": user_id, "tenant": self.scope.tenant},
+        await Tenanted(UserDoc, self.scope.tenant).update_one(
+            {"_id": user_id},
             {"$set": {"disabled": False, "updated_at": now_ms()}},
         )
         await record(self.scope.tenant, self.scope.actor, "user.enable", "user", user_id, {})
@@ -236,9 +237,9 @@ class UserRepository(TenantRepository[UserDoc]):
         check_password(password)
         hashed = await hash_secret_async(password)
         user = await self._end_sessions(user_id, {"password_hash": hashed}, action, {})
-        await SignInThrottleDoc.get_pymongo_collection().delete_many(
-            {"kind": "user", "name": user.username}
-        )
+        await across_tenants(
+            SignInThrottleDoc, reason="sign-in counters are kept by name, before a tenant is known"
+        ).delete_many({"kind": "user", "name": user.username})
         return user
 
     async def end_sessions(self, user_id: str) -> UserDoc:
@@ -303,7 +304,7 @@ class ClientRepository(TenantRepository[ClientDoc]):
         client_rules.check_rotation(keep_old_seconds, end_sessions)
         secret = secrets.token_urlsafe(32)
         hashed = await hash_secret_async(secret)
-        coll = ClientDoc.get_pymongo_collection()
+        coll = Tenanted(ClientDoc, self.scope.tenant)
         for _ in range(5):  # compare-and-set on the current secret: two rotations never lose one
             client = await self.require(client_id)
             now = now_ms()
@@ -334,11 +335,11 @@ class ClientRepository(TenantRepository[ClientDoc]):
         refused) or enable it again (None: old tokens stay refused). Returns the client and
         whether anything changed (disabling a disabled client keeps the first reason)."""
         now = now_ms()
-        coll = ClientDoc.get_pymongo_collection()
+        coll = Tenanted(ClientDoc, self.scope.tenant)
         if reason is not None:
             text = client_rules.check_reason(reason)
             raw = await coll.find_one_and_update(
-                {"_id": client_id, "tenant": self.scope.tenant, "disabled": False},
+                {"_id": client_id, "disabled": False},
                 {
                     "$set": {
                         "disabled": True,

@@ -54,7 +54,7 @@ class UserDoc(TenantDocument):
     grants: list[GrantDoc] = Field(default_factory=list)
     disabled: bool = False
     # Moved by grant changes, disabling, password changes/resets and revokeUserSessions:
-    # tokens issued in an older epoch are refused (see hub/auth/state.py).
+    # tokens issued in an older epoch are refused (see hub/identity/state.py).
     session_epoch: int = 0
     sessions_ended_at: int = 0  # when session_epoch last moved (ms); 0: never
     created_at: int = Field(default_factory=now_ms)
@@ -96,7 +96,7 @@ class ClientDoc(TenantDocument):
     disabled_by: str | None = None
     disabled_reason: str | None = None
     # Moved by disabling and by a secret rotation that ends sessions: client tokens carry
-    # the epoch they were issued in (`sep`) and older ones are refused (hub/auth/state.py).
+    # the epoch they were issued in (`sep`) and older ones are refused (hub/identity/state.py).
     session_epoch: int = 0
     sessions_ended_at: int = 0  # when session_epoch last moved (ms); 0: never
     created_at: int = Field(default_factory=now_ms)

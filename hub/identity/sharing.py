@@ -21,6 +21,7 @@ from hub.ids import now_ms
 from hub.store.documents import RevisionDoc, StoryDoc, TenantDoc
 from hub.store.scope import Scope
 from hub.store.stories import StoryRepository
+from hub.store.tenanted import Tenanted
 
 OPEN = ("offered", "taken")
 
@@ -97,7 +98,7 @@ class ShareRepository:
     async def take(self, grant_id: str) -> StoryDoc:
         """Copy the offered revision into this tenant as a new draft, once per grant."""
         grant, rev = await self.shared_revision(grant_id)
-        claimed = await ShareGrantDoc.get_pymongo_collection().find_one_and_update(
+        claimed = await Tenanted(ShareGrantDoc, grant.tenant).find_one_and_update(
             {"_id": grant.id, "to_tenant": self.scope.tenant, "status": "offered"},
             {"$set": {"status": "taken", "taken_by": self.scope.actor, "taken_at": now_ms()}},
             return_document=ReturnDocument.AFTER,
@@ -120,7 +121,7 @@ class ShareRepository:
             "reprint": True,
         }
         copy = await StoryRepository(self.scope, self.max_body_chars).create(fields)
-        await ShareGrantDoc.get_pymongo_collection().update_one(
+        await Tenanted(ShareGrantDoc, grant.tenant).update_one(
             {"_id": grant.id, "to_tenant": self.scope.tenant}, {"$set": {"taken_story_id": copy.id}}
         )
         details = {

@@ -11,7 +11,6 @@ from typing import Any
 
 from beanie.odm.enums import SortDirection
 from pymongo import ReturnDocument
-from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from hub.domain.retry import RetryPolicy
@@ -21,10 +20,12 @@ from hub.jobs import wakeup
 from hub.jobs.documents import JobDoc, JobState
 from hub.store.cursor import eq
 from hub.store.scope import Scope
+from hub.store.tenanted import Tenanted, across_tenants
 
 
-def _coll() -> AsyncCollection[Any]:
-    return JobDoc.get_pymongo_collection()
+def _of(job: JobDoc) -> Tenanted:
+    """The queue as the job's tenant sees it (claims are the one cross-tenant read)."""
+    return Tenanted(JobDoc, job.tenant)
 
 
 class LeaseLost(Exception):
@@ -70,7 +71,9 @@ def ready_filter(consumer: str, now: int) -> dict[str, Any]:
 async def claim(consumer: str, owner: str, lease_ms: int) -> JobDoc | None:
     """Atomically take the oldest ready job of `consumer` (or one whose lease expired)."""
     now = now_ms()
-    raw = await _coll().find_one_and_update(
+    raw = await across_tenants(
+        JobDoc, reason="a claim takes the oldest ready job of the consumer, of any tenant"
+    ).find_one_and_update(
         ready_filter(consumer, now),
         {
             "$set": {
@@ -93,14 +96,14 @@ def _mine(job: JobDoc) -> dict[str, Any]:
 
 
 async def heartbeat(job: JobDoc, lease_ms: int) -> None:
-    res = await _coll().update_one(_mine(job), {"$set": {"ready_at": now_ms() + lease_ms}})
+    res = await _of(job).update_one(_mine(job), {"$set": {"ready_at": now_ms() + lease_ms}})
     if res.matched_count == 0:
         raise LeaseLost(job.id)
 
 
 async def complete(job: JobDoc, result: dict[str, Any] | None = None) -> None:
     now = now_ms()
-    res = await _coll().update_one(
+    res = await _of(job).update_one(
         _mine(job),
         {
             "$set": {
@@ -140,7 +143,7 @@ async def fail(
         update = {"state": JobState.PENDING.value, "ready_at": now + int(delay * 1000)}
         state = JobState.PENDING
     update.update({"last_error": error[:2_000], "updated_at": now, "lease_owner": None})
-    res = await _coll().update_one(_mine(job), {"$set": update})
+    res = await _of(job).update_one(_mine(job), {"$set": update})
     if res.matched_count == 0:
         raise LeaseLost(job.id)
     return state
@@ -158,7 +161,7 @@ async def defer(job: JobDoc, until_ms: int, reason: str | None) -> None:
     }
     if reason is not None:
         fields["last_error"] = reason[:2_000]
-    res = await _coll().update_one(_mine(job), {"$set": fields, "$inc": {"attempts": -1}})
+    res = await _of(job).update_one(_mine(job), {"$set": fields, "$inc": {"attempts": -1}})
     if res.matched_count == 0:
         raise LeaseLost(job.id)
 
@@ -183,8 +186,8 @@ async def replay(scope: Scope, job_id: str) -> JobDoc:
     """Send a dead job back to the queue with a fresh attempt count."""
     if scope.anonymous:
         raise HubError(Codes.UNAUTHENTICATED)
-    raw = await _coll().find_one_and_update(
-        {"_id": job_id, "tenant": scope.tenant, "state": JobState.DEAD.value},
+    raw = await Tenanted(JobDoc, scope.tenant).find_one_and_update(
+        {"_id": job_id, "state": JobState.DEAD.value},
         {
             "$set": {
                 "state": JobState.PENDING.value,

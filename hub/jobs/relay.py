@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from hub.jobs import queue
 from hub.jobs.consumers import Consumer
 from hub.store.documents import StoryDoc
+from hub.store.tenanted import Tenanted
 
 
 async def relay_story(doc: StoryDoc, consumers: Sequence[Consumer]) -> int:
@@ -42,7 +43,7 @@ async def relay_story(doc: StoryDoc, consumers: Sequence[Consumer]) -> int:
             created += await queue.enqueue(
                 doc.tenant, consumer.name, entry.kind, entry_id, payload, ready_at=due
             )
-    coll = StoryDoc.get_pymongo_collection()
+    coll = Tenanted(StoryDoc, doc.tenant)
     cleared = await coll.update_one(
         {"_id": doc.id, "version": doc.version},
         {"$set": {"outbox": {}, "has_outbox": False}},

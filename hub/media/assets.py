@@ -22,6 +22,7 @@ from hub.media.errors import MediaCodes
 from hub.store import cursor as cursors
 from hub.store.documents import AssetDoc, StoryDoc
 from hub.store.scope import Scope
+from hub.store.tenanted import Tenanted
 
 EDITABLE = ("title", "alt", "credit", "copyright", "caption", "focal_x", "focal_y")
 MAX_TEXT = 2_000
@@ -61,8 +62,8 @@ class AssetStore:
         self.scope = scope
 
     @property
-    def _coll(self) -> Any:
-        return AssetDoc.get_pymongo_collection()
+    def _coll(self) -> Tenanted:
+        return Tenanted(AssetDoc, self.scope.tenant)
 
     def _writer(self) -> str:
         if self.scope.anonymous:
@@ -168,11 +169,8 @@ class AssetStore:
     async def users(self, asset_id: str) -> list[str]:
         """Ids of the stories that use the asset, from the stories themselves (the truth
         the `refs` list mirrors; it heals a reference lost to a crash between writes)."""
-        q = {
-            "tenant": self.scope.tenant,
-            "$or": [{"asset_ids": {"$all": [asset_id]}}, {"cover_asset_id": asset_id}],
-        }
-        docs = await StoryDoc.get_pymongo_collection().find(q, {"_id": 1}).to_list(None)
+        q = {"$or": [{"asset_ids": {"$all": [asset_id]}}, {"cover_asset_id": asset_id}]}
+        docs = await Tenanted(StoryDoc, self.scope.tenant).find(q, {"_id": 1}).to_list(None)
         return [str(d["_id"]) for d in docs]
 
     async def delete(self, asset_id: str) -> AssetDoc:

@@ -52,6 +52,7 @@ from hub.media.cleanup import (
 from hub.media.documents import UploadDoc, UploadPart
 from hub.settings import Settings
 from hub.store.documents import AssetDoc, TenantDoc
+from hub.store.tenanted import Tenanted, across_tenants
 
 if TYPE_CHECKING:
     from hub.media.service import MediaService
@@ -88,8 +89,8 @@ class SweepReport:
         }
 
 
-def _uploads() -> Any:
-    return UploadDoc.get_pymongo_collection()
+def _uploads(tenant: str) -> Tenanted:
+    return Tenanted(UploadDoc, tenant)
 
 
 # ---- scheduling --------------------------------------------------------------------------
@@ -109,8 +110,8 @@ async def schedule(settings: Settings, tenant: str, due: int, after: int | None 
         )
         _last_slot[memo] = slot
     if after is not None:  # keep the queue small: older finished sweeps of the tenant go
-        await JobDoc.get_pymongo_collection().delete_many(
-            {"consumer": CONSUMER, "tenant": tenant, "open": False, "payload.slot": {"$lt": after}}
+        await Tenanted(JobDoc, tenant).delete_many(
+            {"consumer": CONSUMER, "open": False, "payload.slot": {"$lt": after}}
         )
     return slot
 
@@ -127,8 +128,8 @@ async def next_due(tenant: str, abandon_ms: int) -> int | None:
     """When the tenant's oldest live upload becomes abandoned (None: no live upload)."""
     due: int | None = None
     for status in LIVE:
-        raw = await _uploads().find_one(
-            {"tenant": tenant, "status": status}, {"updated_at": 1}, sort=[("updated_at", 1)]
+        raw = await _uploads(tenant).find_one(
+            {"status": status}, {"updated_at": 1}, sort=[("updated_at", 1)]
         )
         if raw is not None:
             at = abandoned_at(status, int(raw["updated_at"]), abandon_ms)
@@ -157,8 +158,8 @@ async def sweep(
     store = media.store
 
     # 1. abandoned uploads
-    query = {"tenant": tenant, "status": {"$in": list(LIVE)}, "updated_at": {"$lt": now - idle_ms}}
-    async for raw in _uploads().find(query).sort([("updated_at", 1)]):
+    query = {"status": {"$in": list(LIVE)}, "updated_at": {"$lt": now - idle_ms}}
+    async for raw in _uploads(tenant).find(query).sort([("updated_at", 1)]):
         doc = UploadDoc.model_validate(raw)
         if is_abandoned(doc.status, doc.updated_at, now, idle_ms):
             await _expire(media, doc, now, report)
@@ -172,8 +173,8 @@ async def sweep(
             groups[upload_id].append(entry)
     uses: dict[str, UploadUse] = {}
     if groups:
-        found = _uploads().find(
-            {"tenant": tenant, "_id": {"$in": sorted(groups)}},
+        found = _uploads(tenant).find(
+            {"_id": {"$in": sorted(groups)}},
             {"status": 1, "parts": 1, "staging_key": 1},
         )
         async for raw in found:
@@ -202,10 +203,9 @@ async def _expire(media: MediaService, doc: UploadDoc, now: int, report: SweepRe
         change: dict[str, Any] = (
             {"status": "completed"} if finished else {"status": "expired", "expired_at": now}
         )
-        taken = await _uploads().update_one(
+        taken = await _uploads(doc.tenant).update_one(
             {
                 "_id": doc.id,
-                "tenant": doc.tenant,
                 "status": doc.status,
                 "updated_at": doc.updated_at,
             },
@@ -230,11 +230,11 @@ async def _discard(media: MediaService, entry: BlobEntry, report: SweepReport) -
 
 async def tenants_to_sweep() -> list[str]:
     """Every tenant that has uploads or is a known center (for `ronghub media gc`)."""
-    grouped = await _uploads().aggregate([{"$group": {"_id": "$tenant"}}])
+    uploads = across_tenants(UploadDoc, reason="media gc lists every tenant that has uploads")
+    grouped = await uploads.aggregate([{"$group": {"_id": "$tenant"}}])
     found = {str(raw["_id"]) async for raw in grouped}
-    found |= {
-        str(raw["_id"]) async for raw in TenantDoc.get_pymongo_collection().find({}, {"_id": 1})
-    }
+    centers = across_tenants(TenantDoc, reason="the tenant registry: every known center")
+    found |= {str(raw["_id"]) async for raw in centers.find({}, {"_id": 1})}
     return sorted(found)
 
 

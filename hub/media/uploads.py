@@ -33,6 +33,7 @@ from hub.media.service import META_FIELDS, MediaService, check_meta, original_ke
 from hub.media.sniff import SNIFF_BYTES, identify
 from hub.store.documents import AssetDoc
 from hub.store.scope import Scope
+from hub.store.tenanted import Tenanted
 
 
 def _not_found(upload_id: str) -> HubError:
@@ -51,8 +52,8 @@ class ResumableUploads:
         AssetStore(scope)._writer()
 
     @property
-    def _coll(self) -> Any:
-        return UploadDoc.get_pymongo_collection()
+    def _coll(self) -> Tenanted:
+        return Tenanted(UploadDoc, self.scope.tenant)
 
     async def create(self, size: int, filename: str | None, meta: dict[str, Any]) -> UploadDoc:
         """Start an upload of `size` bytes (refused at once when over the limit)."""

@@ -41,6 +41,7 @@ from hub.planning.rules import (
 )
 from hub.planning.store import PlanningStore, clean_text
 from hub.store.stories import StoryRepository
+from hub.store.tenanted import Tenanted
 
 #: The bus topic assignment changes are announced on.
 BUS_TOPIC = "assignment"
@@ -259,10 +260,9 @@ class DispatchDesk(PlanningStore):
             {"tenant": self.tenant, "status": TopicStatus.APPROVED.value}
         ).to_list()
         filed = (
-            await AssignmentDoc.get_pymongo_collection()
+            await Tenanted(AssignmentDoc, self.tenant)
             .find(
                 {
-                    "tenant": self.tenant,
                     "topic_id": {"$in": [t.id for t in topics]},
                     "status": {
                         "$in": sorted(s.value for s in STAFFING_ASSIGNMENT - OPEN_ASSIGNMENT)
@@ -273,7 +273,7 @@ class DispatchDesk(PlanningStore):
             .to_list()
         )
         counted = await (
-            await AssignmentDoc.get_pymongo_collection().aggregate(
+            await Tenanted(AssignmentDoc, self.tenant).aggregate(
                 [
                     {"$match": {"tenant": self.tenant}},
                     {"$group": {"_id": "$status", "n": {"$sum": 1}}},
@@ -290,9 +290,9 @@ class DispatchDesk(PlanningStore):
         waiting_count = len(waiting)
         if waiting_count == lead_limit:
             counted = await (
-                await LeadDoc.get_pymongo_collection().aggregate(
+                await Tenanted(LeadDoc, self.tenant).aggregate(
                     [
-                        {"$match": {"tenant": self.tenant, "status": LeadStatus.NEW.value}},
+                        {"$match": {"status": LeadStatus.NEW.value}},
                         {"$count": "n"},
                     ]
                 )

@@ -76,7 +76,8 @@ async def record_overdue(
     carried = await pending.prepare(tenant, ACTOR, KIND, "assignment", doc.id, data)
     changed = await audited_update(
         AssignmentDoc,
-        {"_id": doc.id, "tenant": tenant, "version": doc.version},
+        tenant,
+        {"_id": doc.id, "version": doc.version},
         {
             "$set": {
                 "overdue_deadline": deadline,

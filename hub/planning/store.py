@@ -45,6 +45,7 @@ from hub.store.after_commit import after_commit
 from hub.store.catalog import ColumnRepository
 from hub.store.documents import TenantDocument
 from hub.store.scope import Scope
+from hub.store.tenanted import Tenanted
 
 D = TypeVar("D", bound=TenantDocument)
 WHAT: dict[type[TenantDocument], tuple[str, str]] = {
@@ -131,7 +132,8 @@ class PlanningStore:
         model = type(doc)
         stored = await audited_update(
             model,
-            {"_id": doc.id, "tenant": self.tenant, "version": doc.version},
+            self.tenant,
+            {"_id": doc.id, "version": doc.version},
             {"$set": {**fields, "updated_at": now_ms()}, "$inc": {"version": 1}},
             entry,
         )
@@ -279,12 +281,11 @@ class PlanningStore:
         target = await self._require(LeadDoc, into) if into != lead_id else doc
         check_merge(lead_id, into, target.status, target.merged_into)
         now = now_ms()
-        coll = LeadDoc.get_pymongo_collection()
+        coll = Tenanted(LeadDoc, self.tenant)
         # the target first, only while it is still open: a merge never points at a closed lead
         linked = await coll.find_one_and_update(
             {
                 "_id": into,
-                "tenant": self.tenant,
                 "status": {"$in": [LeadStatus.NEW.value, LeadStatus.ACCEPTED.value]},
             },
             {"$set": {f"merged_from.{lead_id}": now, "updated_at": now}, "$inc": {"version": 1}},
@@ -423,8 +424,8 @@ class PlanningStore:
         """The leads' side of a link: `topic_ids.<topic>` on each (a $set of its own key, so
         links to other topics made meanwhile never conflict with it)."""
         if lead_ids:
-            await LeadDoc.get_pymongo_collection().update_many(
-                {"tenant": self.tenant, "_id": {"$in": lead_ids}},
+            await Tenanted(LeadDoc, self.tenant).update_many(
+                {"_id": {"$in": lead_ids}},
                 {"$set": {f"topic_ids.{topic_id}": now, "updated_at": now}, "$inc": {"version": 1}},
             )
 
@@ -522,8 +523,8 @@ class PlanningStore:
             {"lead_id": lead_id, "linked": linked, "version": doc.version + 1},
         )
         stored = await self._cas(doc, {"lead_ids": linked}, entry)
-        unlink = LeadDoc.get_pymongo_collection().update_one(
-            {"_id": lead_id, "tenant": self.tenant},
+        unlink = Tenanted(LeadDoc, self.tenant).update_one(
+            {"_id": lead_id},
             {
                 "$unset": {f"topic_ids.{topic_id}": ""},
                 "$set": {"updated_at": now_ms()},

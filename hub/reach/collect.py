@@ -27,6 +27,7 @@ from hub.reach.documents import (
     ReachStoryMonthDoc,
 )
 from hub.reach.schedule import day_of, month_of
+from hub.store.tenanted import Tenanted
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class StoryFacts:
 
 
 async def _guarded(
-    coll: Any,
+    coll: Tenanted,
     doc_id: str,
     guards: list[dict[str, Any]],
     update: dict[str, Any],
@@ -70,7 +71,7 @@ def _after(field: str, slot: int) -> list[dict[str, Any]]:
 
 
 async def _stored_point(
-    coll: Any, tenant: str, story_id: str, pub: str, slot: int, months: list[str]
+    coll: Tenanted, tenant: str, story_id: str, pub: str, slot: int, months: list[str]
 ) -> dict[str, Any] | None:
     """Fetch `slot` of the publication as stored in the story's series of one of `months`."""
     path = f"points.{pub}.{slot}"
@@ -132,7 +133,7 @@ async def record_point(
     retry guard per document. A retry (the job ran again after writing some of this)
     records the counts and time the first attempt stored, not the platform's newer
     ones, so every document gets the same point and no growth falls between two."""
-    series = ReachSeriesDoc.get_pymongo_collection()
+    series = Tenanted(ReachSeriesDoc, tenant)
     # a retry: the point is stored already (in this month's series, or last month's when
     # the first attempt ran before the month turned); record that one everywhere
     kept = await _stored_point(
@@ -177,7 +178,7 @@ async def record_point(
             **_inc("corrections", taken),
         }
     await _guarded(
-        ReachBucketDoc.get_pymongo_collection(),
+        Tenanted(ReachBucketDoc, tenant),
         doc_id,
         _after("last_slot", slot),
         bucket,
@@ -206,7 +207,7 @@ async def record_point(
             **_inc("corrections", taken),
         }
     await _guarded(
-        ReachStoryMonthDoc.get_pymongo_collection(),
+        Tenanted(ReachStoryMonthDoc, tenant),
         roll_id,
         _after(f"rolled.{publication_id}", slot),
         roll,
@@ -232,7 +233,7 @@ async def record_point(
             **_inc("corrections", taken),
         }
     await _guarded(
-        ReachDayDoc.get_pymongo_collection(),
+        Tenanted(ReachDayDoc, tenant),
         day_id,
         _after(f"rolled.{publication_id}", slot),
         daily,
@@ -259,7 +260,7 @@ async def take_rate_slot(tenant: str, channel: str, per_minute: int, now: int) -
     ahead, else the seconds until the next minute (the job waits that long)."""
     minute = now // 60_000
     doc_id = f"{tenant}:{channel}:{minute}"
-    coll = MetricsRateDoc.get_pymongo_collection()
+    coll = Tenanted(MetricsRateDoc, tenant)
     res = await coll.find_one_and_update(
         {"_id": doc_id},
         {"$inc": {"fetches": 1}, "$set": {"tenant": tenant}, "$min": {"at": now}},

@@ -28,6 +28,7 @@ from hub.reach.schedule import (
     parse_month,
     valid_day,
 )
+from hub.store.tenanted import Tenanted
 
 DELIVERED = (PubState.ACCEPTED, PubState.LIVE, PubState.REJECTED, PubState.RETRACTED)
 MAX_PERIOD_DAYS = 366
@@ -113,9 +114,7 @@ async def story_reach(tenant: str, story_id: str, months: list[str]) -> list[Cha
     `_id` lookups from its primary key where it scans for a secondary index's equality."""
     out: dict[str, ChannelSeries] = {}
     ids = [f"{tenant}:{story_id}:{m}" for m in months]
-    async for doc in ReachSeriesDoc.get_pymongo_collection().find(
-        {"_id": {"$in": ids}, "tenant": tenant}
-    ):
+    async for doc in Tenanted(ReachSeriesDoc, tenant).find({"_id": {"$in": ids}, "tenant": tenant}):
         channels = doc.get("channels") or {}
         for pub, points in (doc.get("points") or {}).items():
             series = out.setdefault(channels.get(pub, pub), ChannelSeries(channels.get(pub, pub)))
@@ -163,7 +162,7 @@ async def top_stories(tenant: str, p: Period, by: str, limit: int) -> list[Ranke
     limit = max(1, min(limit, 100))
     if p.month:
         cursor = (
-            ReachStoryMonthDoc.get_pymongo_collection()
+            Tenanted(ReachStoryMonthDoc, tenant)
             .find({"tenant": tenant, "month": p.month}, {"rolled": 0})
             .sort([(f"totals.{by}", -1), ("_id", 1)])
             .limit(limit)
@@ -192,14 +191,14 @@ async def top_stories(tenant: str, p: Period, by: str, limit: int) -> list[Ranke
 def _buckets(tenant: str, p: Period, projection: dict[str, int]) -> Any:
     """The monthly buckets that overlap the period (the days outside it are skipped by the caller)."""
     months = sorted({day[:7] for day in days_between(p.first, p.last)})
-    return ReachBucketDoc.get_pymongo_collection().find(
+    return Tenanted(ReachBucketDoc, tenant).find(
         {"tenant": tenant, "month": {"$in": months}}, projection
     )
 
 
 async def _titles(tenant: str, story_ids: list[str], p: Period) -> dict[str, str]:
     months = sorted({p.first[:7], p.last[:7]})
-    cursor = ReachStoryMonthDoc.get_pymongo_collection().find(
+    cursor = Tenanted(ReachStoryMonthDoc, tenant).find(
         {"tenant": tenant, "story_id": {"$in": story_ids}, "month": {"$in": months}},
         {"story_id": 1, "title": 1},
     )
@@ -210,7 +209,7 @@ async def totals_by(tenant: str, p: Period, key: str) -> list[tuple[str | None, 
     """Growth during the period per channel (`key` "channel") or per column ("column_id"),
     from the tenant's days (one small document per day and channel)."""
     out: dict[str | None, dict[str, int]] = {}
-    cursor = ReachDayDoc.get_pymongo_collection().find(
+    cursor = Tenanted(ReachDayDoc, tenant).find(
         {"tenant": tenant, "day": {"$gte": p.first, "$lte": p.last}},
         {"channel": 1, "gain": 1, "columns": 1},
     )
@@ -234,7 +233,7 @@ async def totals_by(tenant: str, p: Period, key: str) -> list[tuple[str | None, 
 async def corrections_by_channel(tenant: str, p: Period) -> dict[str, dict[str, int]]:
     """What the platforms took back during the period, per channel (kept apart from growth)."""
     out: dict[str, dict[str, int]] = {}
-    cursor = ReachDayDoc.get_pymongo_collection().find(
+    cursor = Tenanted(ReachDayDoc, tenant).find(
         {"tenant": tenant, "day": {"$gte": p.first, "$lte": p.last}},
         {"channel": 1, "corrections": 1},
     )
@@ -258,7 +257,7 @@ class Adoption:
 async def xuexi_adoption(tenant: str, p: Period) -> Adoption:
     """学习强国 投稿 (items put in the feed during the period) and 采用 (those adopted)."""
     start, end = day_start_ms(p.first), day_start_ms(p.last) + 86_400_000
-    cursor = PublicationDoc.get_pymongo_collection().find(
+    cursor = Tenanted(PublicationDoc, tenant).find(
         {
             "tenant": tenant,
             "channel": "xuexi",
@@ -294,7 +293,7 @@ class PersonStory:
 async def person_reach(tenant: str, person: str, month: str) -> list[PersonStory]:
     """The stories a person had a part in (by role) that gained reach in the month."""
     found: dict[str, PersonStory] = {}
-    coll = ReachStoryMonthDoc.get_pymongo_collection()
+    coll = Tenanted(ReachStoryMonthDoc, tenant)
     for (
         role
     ) in ROLES:  # one equality query per role (an $or reads the whole tenant on the embedded store)

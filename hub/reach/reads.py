@@ -32,6 +32,7 @@ from hub.reach.bots import is_bot
 from hub.reach.documents import AppReadDoc
 from hub.reach.errors import ReachCodes
 from hub.reach.schedule import hour_of
+from hub.store.tenanted import Tenanted, across_tenants
 
 log = structlog.get_logger(__name__)
 
@@ -187,7 +188,10 @@ class ReadCounter:
             for (tenant, story, hour), (r, c, b, d) in batch.items()
         ]
         try:
-            await AppReadDoc.get_pymongo_collection().bulk_write(ops, ordered=False)
+            await across_tenants(
+                AppReadDoc,
+                reason="one flush writes the read counts of every center; each row sets its own tenant",
+            ).bulk_write(ops, ordered=False)
         except Exception:
             for (tenant, story, hour), (r, c, b, d) in batch.items():
                 row = self.pending.setdefault((tenant, story, hour), [0, 0, 0, 0])
@@ -222,9 +226,7 @@ class ReadCounter:
 async def read_counts(tenant: str, story_id: str) -> dict[str, int]:
     """The app's counts of a story so far (flushed ones), summed over its hours."""
     totals = {"reads": 0, "completions": 0, "beacons": 0, "dwell_ms": 0}
-    async for row in AppReadDoc.get_pymongo_collection().find(
-        {"tenant": tenant, "story_id": story_id}
-    ):
+    async for row in Tenanted(AppReadDoc, tenant).find({"tenant": tenant, "story_id": story_id}):
         for k in totals:
             totals[k] += int(row.get(k) or 0)
     return totals

@@ -23,6 +23,7 @@ from hub.reach.errors import ReachCodes
 from hub.reach.queries import DELIVERED
 from hub.reach.schedule import month_bounds_ms, parse_month
 from hub.store.documents import RevisionDoc, StoryDoc
+from hub.store.tenanted import Tenanted
 
 
 def _month(value: str) -> str:
@@ -102,7 +103,7 @@ async def pieces_of_month(tenant: str, month: str) -> list[scoring.Piece]:
     start, end = month_bounds_ms(month)
     delivered = {s.value for s in DELIVERED}
     by_story: dict[str, dict[str, Any]] = {}
-    cursor = PublicationDoc.get_pymongo_collection().find(
+    cursor = Tenanted(PublicationDoc, tenant).find(
         {
             "tenant": tenant,
             "action": Action.PUBLISH.value,
@@ -151,7 +152,7 @@ async def pieces_of_month(tenant: str, month: str) -> list[scoring.Piece]:
     }
     reach = {
         d["story_id"]: dict(d.get("totals") or {})
-        async for d in ReachStoryMonthDoc.get_pymongo_collection().find(
+        async for d in Tenanted(ReachStoryMonthDoc, tenant).find(
             {"tenant": tenant, "month": month, "story_id": {"$in": ids}},
             {"story_id": 1, "totals": 1},
         )

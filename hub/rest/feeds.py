@@ -10,7 +10,7 @@ Partners authenticate with an OAuth2 client_credentials bearer token and read on
 their own subscriptions. Paging: `after` (the cursor: a number of the global item
 sequence) and `limit`; each page says where to read on (`cursor`, `next_url`, the
 `Link: rel="next"` header). ETag / If-None-Match → 304. Every response of these
-routes, errors and 304 included, is signed (RFC 9421; see hub/feeds/signing.py).
+routes, errors and 304 included, is signed (RFC 9421; see hub/signing/http_signatures.py).
 """
 
 from __future__ import annotations
@@ -37,18 +37,17 @@ from litestar.openapi.spec import (
 )
 from litestar.params import FromPath
 
-from hub.auth.tokens import scope_for_request
 from hub.domain.permissions import PrincipalKind
 from hub.errors import Codes, HubError
-from hub.feeds import keys, pages, render
+from hub.feeds import pages, render
 from hub.feeds.errors import FeedCodes
-from hub.feeds.signers import signers_for
-from hub.feeds.signing import sign_response
 from hub.feeds.subscriptions import FeedFormat, SubscriptionDoc, get_subscription
 from hub.identity.documents import ClientDoc
 from hub.identity.errors import AuthCodes
+from hub.identity.tokens import scope_for_request
 from hub.media.service import media_service
 from hub.settings import Settings
+from hub.signing import keys, sign_response, signers_for
 from hub.store.coalesce import find_by_id
 from hub.store.outages import as_outage
 

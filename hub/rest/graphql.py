@@ -24,11 +24,11 @@ from prometheus_client import Counter, Histogram
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
-from hub.auth.tokens import scope_for_request
 from hub.console.session import CSRF_HEADER, has_session_cookie
 from hub.errors import Codes, HubError
 from hub.graphql.context import Context
 from hub.graphql.errors import shape_error
+from hub.identity.tokens import scope_for_request
 from hub.ids import now_ms
 from hub.media.signing import collect_expiries
 from hub.reach import reads

@@ -28,12 +28,12 @@ from litestar.datastructures import State
 from litestar.exceptions import WebSocketDisconnect
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 
-from hub.auth.tokens import scope_for_authorization
 from hub.console.session import authorization_from_cookie
 from hub.domain.permissions import Action, permits
 from hub.errors import Codes, HubError
 from hub.graphql.context import Context
 from hub.graphql.errors import shape_error
+from hub.identity.tokens import scope_for_authorization
 from hub.rest.jsonbody import decode
 from hub.store.scope import Scope
 

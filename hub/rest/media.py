@@ -27,8 +27,8 @@ from litestar.openapi.spec import (
 from litestar.params import FromPath, JSONBody, Parameter
 from litestar.response import Stream
 
-from hub.auth.tokens import scope_for_request
 from hub.errors import Codes, HubError
+from hub.identity.tokens import scope_for_request
 from hub.media import signing
 from hub.media.assets import AssetStore
 from hub.media.blobs import BlobNotFound

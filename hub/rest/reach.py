@@ -9,9 +9,9 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import State
 from litestar.params import FromQuery
 
-from hub.auth.tokens import scope_for_request
 from hub.domain.permissions import Action, permits
 from hub.errors import Codes, HubError
+from hub.identity.tokens import scope_for_request
 from hub.ids import now_ms
 from hub.reach import charts, export, png, queries, report
 from hub.reach import reads as reach_reads
@@ -20,6 +20,7 @@ from hub.rest.openapi_docs import EXPORT_ERRORS, BeaconOperation, error_spec
 from hub.store.documents import PublishedStoryDoc
 from hub.store.scope import Scope
 from hub.store.stories import StoryRepository
+from hub.store.tenanted import Tenanted
 
 TAGS = ["reach"]
 # the errors of the exports and charts: a malformed period or metric (REACH_PERIOD_INVALID,
@@ -67,7 +68,7 @@ async def beacon(request: Request[Any, Any, Any], state: State) -> None:
     story_id, dwell, completed = reach_reads.check_beacon(decode(raw))
     tenant = scope_for_request(request, state.settings).tenant
     if (
-        await PublishedStoryDoc.get_pymongo_collection().find_one(
+        await Tenanted(PublishedStoryDoc, tenant).find_one(
             {"tenant": tenant, "_id": story_id}, {"_id": 1}
         )
         is None

@@ -17,10 +17,10 @@ from litestar import Request, Response, get
 from litestar.datastructures import State
 from litestar.params import Parameter
 
-from hub.auth.policy import authorize
-from hub.auth.tokens import scope_for_request
 from hub.domain.permissions import Action
 from hub.errors import invalid
+from hub.identity.policy import authorize
+from hub.identity.tokens import scope_for_request
 from hub.rest.openapi_docs import EXPORT_ERRORS
 from hub.wenzheng import export
 from hub.wenzheng import figures as wz_figures

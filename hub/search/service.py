@@ -32,6 +32,7 @@ from hub.settings import Settings
 from hub.store.documents import PublishedStoryDoc, StoryDoc
 from hub.store.scope import Scope
 from hub.store.stories import StoryRepository
+from hub.store.tenanted import across_tenants
 
 MAX_OFFSET = 1_000
 INDEXER_ACTOR = "search-indexer"
@@ -217,13 +218,17 @@ def _fixed(text: str, fixes: dict[str, str]) -> str:
 
 
 async def _count(match: dict[str, Any]) -> int:
-    cursor = await StoryDoc.get_pymongo_collection().aggregate([{"$match": match}, {"$count": "n"}])
+    cursor = await across_tenants(
+        StoryDoc, reason="the index check counts stories of one tenant or of all"
+    ).aggregate([{"$match": match}, {"$count": "n"}])
     rows = await cursor.to_list()
     return int(rows[0]["n"]) if rows else 0
 
 
 async def _tenants() -> list[str]:
-    cursor = await StoryDoc.get_pymongo_collection().aggregate([{"$group": {"_id": "$tenant"}}])
+    cursor = await across_tenants(
+        StoryDoc, reason="listing every tenant that has stories"
+    ).aggregate([{"$group": {"_id": "$tenant"}}])
     rows = await cursor.to_list()
     return sorted(str(r["_id"]) for r in rows)
 

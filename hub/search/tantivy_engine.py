@@ -121,20 +121,40 @@ def to_tantivy(a: AnalyzedDocument) -> tantivy.Document:
 
 
 class QueryBuilder:
-    """Turns a scope, filters and a QueryPlan into one tantivy query."""
+    """Turns a scope, filters and a QueryPlan into one tantivy query.
 
-    def __init__(self, schema: tantivy.Schema) -> None:
+    `within` (the scope's filters) is joined to every costly part of the text query
+    (phrases, regexes, fuzzy terms): see `narrow`.
+    """
+
+    def __init__(self, schema: tantivy.Schema, within: Query | None = None) -> None:
         self.schema = schema
+        self.within = within
+
+    def narrow(self, q: Query) -> Query:
+        """`q` only inside `within`, scoring as `q` does.
+
+        tantivy fills a union (several alternatives, or several optional boosts) a
+        window of 4,096 documents at a time, evaluating every alternative on every
+        document of the window, whatever the filters beside the union: a phrase over
+        the bigrams was checked in every tenant and audience. Joined to the filters,
+        the phrase is only checked where they match (the filters drive the intersection).
+        """
+        if self.within is None:
+            return q
+        return Query.boolean_query(
+            [(Occur.Must, q), (Occur.Must, Query.const_score_query(self.within, 0.0))]
+        )
 
     def term(self, field: str, value: str) -> Query:
         return Query.term_query(self.schema, field, value)
 
-    def phrase(self, field: str, words: Sequence[str | tuple[int, str]]) -> Query:
+    def phrase(self, field: str, words: Sequence[str | tuple[int, str]], slop: int = 0) -> Query:
         # a one-term phrase panics inside tantivy: use a term query instead
         if len(words) == 1:
             w = words[0]
             return self.term(field, w if isinstance(w, str) else w[1])
-        return Query.phrase_query(self.schema, field, list(words))
+        return self.narrow(Query.phrase_query(self.schema, field, list(words), slop=slop))
 
     def any_of(self, queries: Sequence[Query]) -> Query:
         return (
@@ -185,7 +205,7 @@ class QueryBuilder:
             alts.append(Query.boost_query(self.phrase("head", grams), 2.0))
         else:
             c = re.escape(text)
-            alts.append(Query.regex_query(self.schema, "grams", f"{c}.|.{c}|{c}"))
+            alts.append(self.narrow(Query.regex_query(self.schema, "grams", f"{c}.|.{c}|{c}")))
         return alts
 
     def unit(self, u: QueryUnit, tolerant: bool) -> Query:
@@ -211,12 +231,13 @@ class QueryBuilder:
                 if tolerant and len(u.text) >= 4:
                     alts.append(
                         Query.boost_query(
-                            Query.fuzzy_term_query(self.schema, "pyw", u.text, 1), 0.5
+                            self.narrow(Query.fuzzy_term_query(self.schema, "pyw", u.text, 1)), 0.5
                         )
                     )
                     alts.append(
                         Query.boost_query(
-                            Query.fuzzy_term_query(self.schema, "words", u.text, 1), 0.5
+                            self.narrow(Query.fuzzy_term_query(self.schema, "words", u.text, 1)),
+                            0.5,
                         )
                     )
         return self.any_of(alts)
@@ -285,11 +306,7 @@ class QueryBuilder:
                 *enumerate(ga),
                 *((len(a.text) + i, g) for i, g in enumerate(gb)),
             ]
-            out.append(
-                Query.boost_query(
-                    Query.phrase_query(self.schema, "grams", terms, slop=PROXIMITY_SLOP), 1.0
-                )
-            )
+            out.append(Query.boost_query(self.phrase("grams", terms, slop=PROXIMITY_SLOP), 1.0))
         return out
 
     def strict(self, plan: QueryPlan) -> Query | None:
@@ -302,17 +319,15 @@ class QueryBuilder:
             core = Query.boolean_query([(Occur.Must, q) for q in required])
         else:
             # a story matching more of the words ranks first (a fixed amount per word
-            # matched), whatever the weights of the words it matches
+            # matched), whatever the weights of the words it matches; the fixed amount
+            # comes from the all-documents query beside the word (the word's own query
+            # there would be evaluated twice)
+            matched = Query.const_score_query(Query.all_query(), WORD_MATCHED)
             core = Query.boolean_query(
                 [
                     (
                         Occur.Should,
-                        Query.boolean_query(
-                            [
-                                (Occur.Must, q),
-                                (Occur.Must, Query.const_score_query(q, WORD_MATCHED)),
-                            ]
-                        ),
+                        Query.boolean_query([(Occur.Must, self.narrow(q)), (Occur.Must, matched)]),
                     )
                     for q in required
                 ],
@@ -345,10 +360,12 @@ class QueryBuilder:
 
     def build(self, scope: Scope, request: SearchRequest) -> Query:
         filters = self.scope_filter(scope, request)
-        text = self.text(request)
-        clauses = [(Occur.Must, text)] if text is not None else []
+        within = Query.boolean_query([(Occur.Must, q) for q in filters])
+        text = QueryBuilder(self.schema, within).text(request)
         # filters score nothing: relevance comes from the text part only
-        clauses += [(Occur.Must, Query.const_score_query(q, 0.0)) for q in filters]
+        clauses = [(Occur.Must, Query.const_score_query(within, 0.0))]
+        if text is not None:
+            clauses.insert(0, (Occur.Must, text))
         return Query.boolean_query(clauses)
 
 

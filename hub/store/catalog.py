@@ -69,6 +69,9 @@ class ColumnCache:
         for key in [k for k in self._docs if k[0] == tenant]:
             del self._docs[key]
 
+    def known(self, tenant: str, column_id: str) -> ColumnDoc | None:
+        return self._docs.get((tenant, column_id))
+
     async def get_many(self, repo: ColumnRepository, ids: list[str]) -> dict[str, ColumnDoc]:
         tenant = repo.scope.tenant
         found = {i: doc for i in ids if (doc := self._docs.get((tenant, i))) is not None}

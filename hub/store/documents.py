@@ -90,6 +90,10 @@ class AssetDoc(TenantDocument):
 
     class Settings:
         name = "assets"
+        # no projection: Beanie otherwise lists every field, which the embedded store applies
+        # in Python to each document read (a page of 22: 4.8 -> 3.4 ms of its CPU; 20 by id:
+        # 4.4 -> 3.3 ms); the whole document is what the model reads anyway
+        projection = None
         indexes: ClassVar[list[Any]] = [
             IndexModel([("tenant", 1), ("created_at", pymongo.DESCENDING)]),
         ]
@@ -162,6 +166,10 @@ class StoryDoc(TenantDocument):
 
     class Settings:
         name = "stories"
+        # no projection: Beanie otherwise lists every field, which the embedded store applies
+        # in Python to each document read (a page of 22: 4.8 -> 3.4 ms of its CPU; 20 by id:
+        # 4.4 -> 3.3 ms); the whole document is what the model reads anyway
+        projection = None
         indexes: ClassVar[list[Any]] = [
             IndexModel([("tenant", 1), ("updated_at", pymongo.DESCENDING)]),
             # the newsroom's column page (newest change first): 5.8 -> 2.2 ms at 10,000 stories
@@ -196,6 +204,10 @@ class PublishedStoryDoc(StoryDoc):
 
     class Settings:
         name = "published_stories"
+        # no projection: Beanie otherwise lists every field, which the embedded store applies
+        # in Python to each document read (a page of 22: 4.8 -> 3.4 ms of its CPU; 20 by id:
+        # 4.4 -> 3.3 ms); the whole document is what the model reads anyway
+        projection = None
         indexes: ClassVar[list[Any]] = [
             IndexModel([("tenant", 1), ("published_at", pymongo.DESCENDING)]),
             IndexModel([("tenant", 1), ("column_id", 1), ("published_at", pymongo.DESCENDING)]),

@@ -9,7 +9,7 @@ from hub.transports.factory import build_transport
 from hub.transports.file_drop import DirectoryDrop
 from hub.transports.outbound import BlockedAddress, check_outbound_url
 from hub.transports.platform_api import PlatformApiClient, TokenConfig
-from hub.transports.webhook import WebhookSender, sign_webhook, verify_webhook
+from hub.transports.webhook import WebhookSender
 
 __all__ = [
     "BlockedAddress",
@@ -19,6 +19,4 @@ __all__ = [
     "WebhookSender",
     "build_transport",
     "check_outbound_url",
-    "sign_webhook",
-    "verify_webhook",
 ]

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 
 from pydantic import Field
 
-from hub.auth.keys import decrypt_text, encrypt_text
+from hub.identity.keys import decrypt_text, encrypt_text
 from hub.ids import now_ms
 from hub.settings import Settings
 from hub.store.documents import TenantDocument
+from hub.store.tenanted import Tenanted
 
 
 @dataclass
@@ -74,8 +75,8 @@ class StoredTokens:
         return TokenState(self._open(doc.access_enc), doc.expires_at, self._open(doc.refresh_enc))
 
     async def save(self, state: TokenState) -> None:
-        await PlatformTokenDoc.get_pymongo_collection().update_one(
-            {"_id": self.id, "tenant": self.tenant},
+        await Tenanted(PlatformTokenDoc, self.tenant).update_one(
+            {"_id": self.id},
             {
                 "$set": {
                     "channel": self.channel,

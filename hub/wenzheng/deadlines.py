@@ -32,6 +32,7 @@ from hub.jobs import queue
 from hub.jobs.consumers import Consumer, Deferred, RetryLater
 from hub.jobs.documents import JobDoc, JobState
 from hub.shutdown import cancel_and_wait
+from hub.store.tenanted import Tenanted, across_tenants
 from hub.wenzheng.clock import SYSTEM, Clock, FileClock
 
 log = logging.getLogger(__name__)
@@ -60,10 +61,9 @@ async def schedule(
 
 async def wake(tenant: str, clock: Clock) -> int:
     """Jobs of `tenant` whose due time the 问政 clock has reached: ready now. Returns how many."""
-    res = await JobDoc.get_pymongo_collection().update_many(
+    res = await Tenanted(JobDoc, tenant).update_many(
         {
             "consumer": CONSUMER,
-            "tenant": tenant,
             "open": True,
             "payload.due": {"$lte": clock.now_ms()},
         },
@@ -75,7 +75,9 @@ async def wake(tenant: str, clock: Clock) -> int:
 async def wake_all(clock: Clock) -> int:
     """`wake` for every center (the worker's sweep after its clock moved): pending jobs only,
     a running one keeps its lease."""
-    res = await JobDoc.get_pymongo_collection().update_many(
+    res = await across_tenants(
+        JobDoc, reason="the sweep after the clock moved wakes due jobs of every center"
+    ).update_many(
         {
             "consumer": CONSUMER,
             "open": True,
@@ -157,7 +159,8 @@ async def run(
     }
     changed = await audited_update(
         QuestionDoc,
-        {"_id": doc.id, "tenant": tenant, "version": doc.version},
+        tenant,
+        {"_id": doc.id, "version": doc.version},
         {
             "$set": {
                 f"forwards.{forward_id}.{field}": now,

@@ -23,6 +23,7 @@ from hub.events.bus import publish
 from hub.identity.documents import AccountDoc
 from hub.store import cursor as cursors
 from hub.store.scope import Scope
+from hub.store.tenanted import Tenanted
 from hub.wenzheng import deadlines, intake, masking, sla
 from hub.wenzheng.clock import Clock
 from hub.wenzheng.documents import QuestionDoc, WenzhengSettingsDoc
@@ -162,8 +163,8 @@ class WenzhengStore:
         """What the figures need of every question of the center received in [since, until):
         raw documents with only those fields (no model validation: a county's year is
         thousands of questions)."""
-        cursor = QuestionDoc.get_pymongo_collection().find(
-            {"tenant": self.tenant, "received_at": {"$gte": since, "$lt": until}},
+        cursor = Tenanted(QuestionDoc, self.tenant).find(
+            {"received_at": {"$gte": since, "$lt": until}},
             {"_id": 1, "status": 1, "category": 1, "rating": 1, "forwards": 1},
         )
         return [d async for d in cursor]
@@ -209,7 +210,8 @@ class WenzhengStore:
     ) -> QuestionDoc:
         changed = await audited_update(
             QuestionDoc,
-            {"_id": doc.id, "tenant": self.tenant, "version": doc.version},
+            self.tenant,
+            {"_id": doc.id, "version": doc.version},
             {"$set": {**fields, "updated_at": self.clock.now_ms()}, "$inc": {"version": 1}},
             entry,
         )
@@ -355,8 +357,8 @@ class WenzhengStore:
         stored = await self._cas(doc, fields, entry)
         if target is not None:
             # the target lists it: a key of its own, so it cannot conflict with other merges
-            await QuestionDoc.get_pymongo_collection().update_one(
-                {"_id": target.id, "tenant": self.tenant},
+            await Tenanted(QuestionDoc, self.tenant).update_one(
+                {"_id": target.id},
                 {"$set": {f"merged_from.{doc.id}": self.clock.now_ms()}, "$inc": {"version": 1}},
             )
         return stored
@@ -567,12 +569,11 @@ class WenzhengStore:
             return docs
         from hub.store.documents import StoryDoc
 
-        coll = StoryDoc.get_pymongo_collection()
+        coll = Tenanted(StoryDoc, self.tenant)
         approved = {
             str(s["_id"])
             async for s in coll.find(
                 {
-                    "tenant": self.tenant,
                     "_id": {"$in": sorted(waiting)},
                     "status": {"$in": ["approved", "published"]},
                 },
@@ -692,8 +693,8 @@ class WenzhengStore:
                 reason_zh=";".join(z for z, _ in found),
                 reason_en="; ".join(e for _, e in found),
             )
-        await WenzhengSettingsDoc.get_pymongo_collection().replace_one(
-            {"_id": self.tenant, "tenant": self.tenant},
+        await Tenanted(WenzhengSettingsDoc, self.tenant).replace_one(
+            {"_id": self.tenant},
             doc.model_dump(by_alias=True, mode="json"),
             upsert=True,
         )

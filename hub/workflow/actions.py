@@ -37,6 +37,7 @@ from hub.store import cursor as cursors
 from hub.store.documents import StoryDoc, TenantDocument
 from hub.store.scope import Scope
 from hub.store.stories import StoryRepository
+from hub.store.tenanted import Tenanted
 from hub.workflow import chains, rounds, wordlists
 from hub.workflow.errors import ReviewCodes
 from hub.workflow.review import (
@@ -106,8 +107,8 @@ async def _drop_schedule(tenant: str, story_id: str) -> None:
     """A story taken down before its scheduled time must not be published at that time."""
     rnd = await rounds.round_of(tenant, story_id)
     if rnd is not None and rnd.publish_at and not rnd.handed_over:
-        await rounds.ReviewRoundDoc.get_pymongo_collection().update_one(
-            {"_id": story_id, "tenant": tenant}, {"$set": {"publish_at": None}}
+        await Tenanted(rounds.ReviewRoundDoc, tenant).update_one(
+            {"_id": story_id}, {"$set": {"publish_at": None}}
         )
 
 
@@ -183,7 +184,7 @@ async def request_takedown(
     )
     body = doc.model_dump(by_alias=True, mode="json", exclude={"id", *CARRIED_FIELDS})
     # replaces the request, keeps the entries it still carries
-    await audited_upsert(PendingActionDoc, {"_id": doc.id, "tenant": scope.tenant}, body, carried)
+    await audited_upsert(PendingActionDoc, scope.tenant, {"_id": doc.id}, body, carried)
     await settled(doc, carried)
     await rounds.announce(scope, "takedown.requested", story_id, stage=chain.stages[doc.stage].name)
     return story, doc
@@ -221,7 +222,8 @@ async def sign_takedown(
     )
     signed = await audited_update(
         PendingActionDoc,
-        {"_id": doc.id, "tenant": scope.tenant, "status": "pending"},
+        scope.tenant,
+        {"_id": doc.id, "status": "pending"},
         {
             "$set": {
                 "status": status,

@@ -19,6 +19,7 @@ from hub.errors import HubError
 from hub.ids import new_id, now_ms
 from hub.store.documents import TenantDocument
 from hub.store.scope import Scope
+from hub.store.tenanted import Tenanted
 from hub.workflow.errors import ReviewCodes
 from hub.workflow.review import ReviewChain, Stage, check_stage_roles
 
@@ -128,8 +129,8 @@ async def save(
     data = snapshot(chain)
     data.pop("id")
     doc = ReviewChainDoc(id=cid, tenant=scope.tenant, updated_by=scope.actor, **data)
-    await ReviewChainDoc.get_pymongo_collection().replace_one(
-        {"_id": cid, "tenant": scope.tenant},
+    await Tenanted(ReviewChainDoc, scope.tenant).replace_one(
+        {"_id": cid},
         doc.model_dump(by_alias=True, mode="json"),
         upsert=True,
     )
@@ -146,7 +147,5 @@ async def save(
 
 async def delete(scope: Scope, chain_id: str) -> None:
     await get(scope.tenant, chain_id)
-    await ReviewChainDoc.get_pymongo_collection().delete_one(
-        {"_id": chain_id, "tenant": scope.tenant}
-    )
+    await Tenanted(ReviewChainDoc, scope.tenant).delete_one({"_id": chain_id})
     await record(scope.tenant, scope.actor, "review.chain.delete", "review_chain", chain_id, {})

@@ -43,6 +43,7 @@ from hub.jobs import queue
 from hub.store.documents import RevisionDoc, StoryDoc, TenantDocument
 from hub.store.scope import Scope
 from hub.store.stories import StoryRepository
+from hub.store.tenanted import Tenanted
 from hub.workflow import chains, wordlists
 from hub.workflow.errors import ReviewCodes
 from hub.workflow.review import (
@@ -169,11 +170,12 @@ async def store_round(
     if expected_seq is None:
         doc = ReviewRoundDoc(id=story_id, tenant=tenant, seq=1, **fields)
         body = doc.model_dump(by_alias=True, mode="json", exclude={"id", *CARRIED_FIELDS})
-        await audited_upsert(ReviewRoundDoc, {"_id": story_id, "tenant": tenant}, body, entry)
+        await audited_upsert(ReviewRoundDoc, tenant, {"_id": story_id}, body, entry)
         return doc
     stored = await audited_update(
         ReviewRoundDoc,
-        {"_id": story_id, "tenant": tenant, "seq": expected_seq},
+        tenant,
+        {"_id": story_id, "seq": expected_seq},
         {"$set": {**fields, "seq": expected_seq + 1, "updated_at": now_ms()}},
         entry,
     )
@@ -474,7 +476,7 @@ async def check_direct(
 
 async def mark_handed_over(tenant: str, story_id: str) -> None:
     """After a direct approval of an approved round: the schedule, if any, is spent."""
-    await ReviewRoundDoc.get_pymongo_collection().update_one(
-        {"_id": story_id, "tenant": tenant},
+    await Tenanted(ReviewRoundDoc, tenant).update_one(
+        {"_id": story_id},
         {"$set": {"handed_over": True, "correction_note": None}},
     )

@@ -85,7 +85,7 @@ async def _replace(
     """Store `doc` in place of the one with its id (an upsert), with the change's audit
     entry in the same write (entries the old one still carries stay); then append it."""
     body = doc.model_dump(by_alias=True, mode="json", exclude={"id", *CARRIED_FIELDS})
-    await audited_upsert(model, {"_id": doc.id, "tenant": doc.tenant}, body, carried)
+    await audited_upsert(model, doc.tenant, {"_id": doc.id}, body, carried)
     await settled(doc, carried)
 
 

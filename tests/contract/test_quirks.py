@@ -147,3 +147,87 @@ async def test_nx27017_empty_map_equality_matches_full_maps(db: AsyncDatabase) -
     coll = db["quirk_" + new_id()[-6:]]
     await coll.insert_one({"_id": "full", "m": {"k": {"x": 1}}})
     assert [d["_id"] for d in await coll.find({"m": {}}).to_list()] == ["full"]  # MongoDB: none
+
+
+async def test_a_dotted_projection_is_read_in_either_shape(db: AsyncDatabase) -> None:  # type: ignore[type-arg]
+    """Quirk: nx-27017 answers a dotted projection (`{"p.x.y": 1}`) with one flat key
+    `"p.x.y"` where MongoDB nests `{p: {x: {y: …}}}`. Portable form (hub/reach/collect.py):
+    read the flat key, else walk the nested documents."""
+    coll = db["quirk_" + new_id()[-6:]]
+    await coll.insert_one({"_id": "a", "p": {"x": {"y": 5, "z": 6}}, "other": 1})
+    raw = await coll.find_one({"_id": "a"}, {"p.x.y": 1})
+    assert raw is not None and "other" not in raw
+    kept = raw.get("p.x.y") or ((raw.get("p") or {}).get("x") or {}).get("y")
+    assert kept == 5
+
+
+@only_embedded
+async def test_nx27017_answers_a_dotted_projection_as_one_flat_key(db: AsyncDatabase) -> None:  # type: ignore[type-arg]
+    coll = db["quirk_" + new_id()[-6:]]
+    await coll.insert_one({"_id": "a", "p": {"x": {"y": 5, "z": 6}}})
+    assert await coll.find_one({"_id": "a"}, {"p.x.y": 1}) == {"_id": "a", "p.x.y": 5}
+    after = await coll.find_one_and_update(
+        {"_id": "a"}, {"$set": {"q": 1}}, projection={"p.x.y": 1}
+    )
+    assert after == {"_id": "a", "p.x.y": 5}  # MongoDB: {"_id": "a", "p": {"x": {"y": 5}}}
+
+
+async def test_a_computed_value_is_pushed_as_a_field_computed_before_the_group(
+    db: AsyncDatabase,
+) -> None:  # type: ignore[type-arg]
+    """Quirk: in `$group`, nx-27017 returns an operator expression (`$map`, `$multiply` …)
+    inside the document that `$push` collects as it was written, unevaluated (field paths
+    in it are resolved; an expression that is the whole `$push` argument is evaluated).
+    Portable form: compute the value in an `$addFields` stage first and push its path."""
+    coll = db["quirk_" + new_id()[-6:]]
+    await coll.insert_many([{"_id": "a", "g": 1, "arr": [1, 2]}, {"_id": "b", "g": 1, "arr": [3]}])
+    doubled = {"$map": {"input": "$arr", "as": "v", "in": {"$multiply": ["$$v", 2]}}}
+    rows = await (
+        await coll.aggregate(
+            [
+                {"$addFields": {"m": doubled}},
+                {"$sort": {"_id": 1}},
+                {"$group": {"_id": "$g", "all": {"$push": {"id": "$_id", "m": "$m"}}}},
+            ]
+        )
+    ).to_list()
+    assert rows == [{"_id": 1, "all": [{"id": "a", "m": [2, 4]}, {"id": "b", "m": [6]}]}]
+
+
+@only_embedded
+async def test_nx27017_returns_an_expression_inside_a_pushed_document_unevaluated(
+    db: AsyncDatabase,
+) -> None:  # type: ignore[type-arg]
+    coll = db["quirk_" + new_id()[-6:]]
+    await coll.insert_one({"_id": "a", "g": 1, "arr": [1, 2]})
+    doubled = {"$map": {"input": "$arr", "as": "v", "in": {"$multiply": ["$$v", 2]}}}
+    rows = await (
+        await coll.aggregate(
+            [{"$group": {"_id": "$g", "all": {"$push": {"id": "$_id", "m": doubled}}}}]
+        )
+    ).to_list()
+    assert rows == [{"_id": 1, "all": [{"id": "a", "m": doubled}]}]  # MongoDB: "m": [2, 4]
+
+
+async def test_a_write_guard_is_a_map_key_not_an_array_element(db: AsyncDatabase) -> None:  # type: ignore[type-arg]
+    """Quirk: nx-27017 answers `$ne` against an array field as if it compared the whole
+    array, so `{seen: {$ne: "k"}}` still matches a document whose `seen` holds "k" and a
+    retried write would apply twice. Portable form (hub/reach/collect.py): the guard is a
+    map key (`{"seen.k": {$exists: false}}`)."""
+    coll = db["quirk_" + new_id()[-6:]]
+    await coll.insert_one({"_id": "d", "total": 0, "seen": {}})
+    for _ in range(2):  # the same write, retried
+        await coll.update_one(
+            {"_id": "d", "seen.k": {"$exists": False}},
+            {"$inc": {"total": 5}, "$set": {"seen.k": 1}},
+        )
+    raw = await coll.find_one({"_id": "d"})
+    assert raw is not None and raw["total"] == 5
+
+
+@only_embedded
+async def test_nx27017_ne_against_an_array_compares_the_whole_array(db: AsyncDatabase) -> None:  # type: ignore[type-arg]
+    coll = db["quirk_" + new_id()[-6:]]
+    await coll.insert_one({"_id": "d", "seen": ["k", "other"]})
+    found = await coll.find({"seen": {"$ne": "k"}}).to_list()
+    assert [d["_id"] for d in found] == ["d"]  # MongoDB: none ("k" is an element)

@@ -220,7 +220,7 @@ async def test_a_unique_index_still_refuses_duplicates_after_a_store_restart(
 async def test_an_upserted_throttle_counter_increments_and_expired_ones_are_swept(
     db: AsyncDatabase,  # type: ignore[type-arg]
 ) -> None:
-    """What hub/auth/throttle.py sends: $inc + $set, upserted, with the document after; a
+    """What hub/identity/throttle.py sends: $inc + $set, upserted, with the document after; a
     stale counter reset by a range-filtered update; `_id` $in; the sweep by `expire_at`.
     (A date set by an upsert comes back as a string from the embedded store, so the
     throttle keeps milliseconds and sweeps itself instead of a TTL index.)"""

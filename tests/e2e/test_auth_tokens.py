@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 
 import httpx
 import pytest
 
-from hub.auth import jwt as hub_jwt
-from hub.auth.keys import KeyRing, rotate
+from hub.identity import jwt as hub_jwt
+from hub.identity.keys import KeyRing, rotate
 from hub.settings import Settings
-from tests.conftest import GraphQLClient
+from tests.conftest import GraphQLClient, wait_until
 from tests.e2e.identity_helpers import PASSWORD, make_tenant, make_user, sign_in, token_request
 
 ME = "{ me { tenantId kind grants { label } scopes } }"
@@ -171,12 +170,15 @@ async def test_a_token_for_another_audience_or_issuer_is_refused(
 
 async def wait_for_kid(http: httpx.AsyncClient, kid: str) -> dict:
     """Poll the JWKS until the hub has picked up `kid` (it re-reads keys periodically)."""
-    for _ in range(100):
+    jwks: dict = {}
+
+    async def published() -> bool:
+        nonlocal jwks
         jwks = (await http.get("/.well-known/jwks.json")).json()
-        if kid in {k["kid"] for k in jwks["keys"]}:
-            return jwks
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"hub never published {kid}")
+        return kid in {k["kid"] for k in jwks["keys"]}
+
+    await wait_until(published, f"the hub publishing {kid}")
+    return jwks
 
 
 async def test_after_key_rotation_old_tokens_stay_valid_and_new_ones_use_the_new_key(

@@ -18,7 +18,7 @@ from tests.feeds.helpers import make_partner
 ROOT = Path(__file__).resolve().parents[2]
 CJK = re.compile(r"[\u4e00-\u9fff]")
 LATIN = re.compile(r"[A-Za-z]{2,}")
-CLI_MODULES = [ROOT / "hub" / "cli.py", *sorted((ROOT / "hub").glob("*/cli.py"))]
+CLI_MODULES = sorted((ROOT / "hub" / "cli").glob("*.py"))
 MACHINE = re.compile(r"^(client_id|client_secret)=$")  # lines scripts parse: key=value only
 
 

@@ -7,8 +7,8 @@ from typing import Any
 import httpx
 from litestar import Litestar
 
-from hub.auth.jwt import issue
 from hub.console.session import ACCESS_COOKIE, CSRF_COOKIE, CSRF_HEADER, REFRESH_COOKIE, csrf_token
+from hub.identity.jwt import issue
 from tests.e2e.identity_helpers import PASSWORD, make_tenant, make_user
 
 ME = "{ me { kind subject } }"

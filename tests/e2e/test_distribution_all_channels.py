@@ -24,7 +24,7 @@ from hub.distribution import publications as pubs
 from hub.distribution.engine import Distribution
 from hub.distribution.states import PubState
 from hub.distribution.wiring import build_transports
-from hub.feeds.store import StoredFeed
+from hub.feeds.pull_feed import StoredFeed
 from hub.ids import new_id
 from hub.jobs.worker import Worker
 from hub.media.service import media_service

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 
 import httpx
 
 from hub.settings import Settings
-from tests.conftest import GraphQLClient
+from tests.conftest import GraphQLClient, wait_until
 from tests.e2e.cli_helpers import ronghub
 from tests.e2e.identity_helpers import PASSWORD, sign_in, token_request, uid
 
@@ -88,9 +87,8 @@ async def test_keys_rotate_publishes_a_new_key_before_it_signs(
     code, out = await ronghub(store_uri, db_name, "keys", "rotate")
     assert code == 0, out
     kid = re.search(r"new signing key (\S+),", out).group(1)  # type: ignore[union-attr]
-    for _ in range(100):
-        if kid in {k["kid"] for k in (await http.get("/.well-known/jwks.json")).json()["keys"]}:
-            break
-        await asyncio.sleep(0.1)
-    else:
-        raise AssertionError("the rotated key was never published")
+
+    async def published() -> bool:
+        return kid in {k["kid"] for k in (await http.get("/.well-known/jwks.json")).json()["keys"]}
+
+    await wait_until(published, "the rotated key published")

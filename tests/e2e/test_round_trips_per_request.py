@@ -18,7 +18,7 @@ from hub.store import cursor as cursors
 from hub.store.catalog import AssetRepository, ColumnRepository
 from hub.store.documents import AssetDoc, ColumnDoc, PublishedStoryDoc
 from hub.store.scope import Scope
-from hub.store.stories import StoryRepository
+from hub.store.stories import READ_AHEAD_PAGES, StoryRepository
 from tests.conftest import DEV_TOKEN, CommandCounter, GraphQLClient, drain_hub
 
 STORY = "query($id: ID!) { story(id: $id) { id title body column { name } cover { uri } } }"
@@ -102,6 +102,23 @@ def _polled(target: tuple[str, str], flt: Any) -> bool:
     )
 
 
+def _forget(hub_app: Litestar) -> None:
+    """This process forgets the columns and the published read model it remembers, as
+    after a restart (hub/store/catalog.py ColumnCache, hub/store/published.py)."""
+    tenant = hub_app.state.settings.default_tenant
+    hub_app.state.column_cache.forget_tenant(tenant)
+    hub_app.state.published_cache.forget_tenant(tenant)
+
+
+def _limits(counter: CommandCounter) -> list[object]:
+    """The `limit` of each find of published stories since the counter was cleared."""
+    return [
+        n
+        for t, n in zip(counter.targets, counter.limits, strict=True)
+        if t == ("find", "published_stories")
+    ]
+
+
 async def _trips(
     counter: CommandCounter, client: GraphQLClient, query: str, variables: dict[str, object]
 ) -> tuple[Counter[tuple[str, str]], dict[str, object]]:
@@ -120,7 +137,7 @@ async def test_a_story_by_id_costs_one_find_for_it_and_one_per_related_collectio
     hub_app: Litestar,
 ) -> None:
     _, ids = column_of_six
-    hub_app.state.column_cache.forget_tenant(hub_app.state.settings.default_tenant)
+    _forget(hub_app)
     anonymous, data = await _trips(command_counter, public, STORY, {"id": ids[0]})
     assert data["story"]["column"]["name"] == "栏目往返" and data["story"]["cover"][
         "uri"
@@ -128,6 +145,10 @@ async def test_a_story_by_id_costs_one_find_for_it_and_one_per_related_collectio
     assert anonymous == Counter(
         {("find", "published_stories"): 1, ("find", "columns"): 1, ("find", "assets"): 1}
     )
+    # read again in another document text (a response cache miss): the process remembers
+    # the published story and its cover (hub/store/published.py), no store read at all
+    again, data = await _trips(command_counter, public, STORY + " ", {"id": ids[0]})
+    assert data["story"]["cover"]["uri"].startswith("asset:") and again == Counter()
     # signed in: the head; the column is known by now (hub/store/catalog.py ColumnCache);
     # the read-model generation refresh that follows every signed-in request (hub/rest/graphql.py)
     signed_in, data = await _trips(command_counter, editor, STORY, {"id": ids[1]})
@@ -143,8 +164,8 @@ async def test_a_story_by_id_costs_one_find_for_it_and_one_per_related_collectio
         Scope(tenant=tenant, actor="dev", public_only=False)
     ).bump_read_model()
     hub_app.state.response_cache.generations.advance(tenant, bumped)
-    again, _ = await _trips(command_counter, editor, STORY, {"id": ids[1]})
-    assert again == Counter(
+    moved, _ = await _trips(command_counter, editor, STORY, {"id": ids[1]})
+    assert moved == Counter(
         {
             ("find", "stories"): 1,
             ("find", "columns"): 1,
@@ -158,10 +179,12 @@ async def test_concurrent_stories_by_id_share_their_finds(
     http: httpx.AsyncClient,
     command_counter: CommandCounter,
     column_of_six: tuple[str, list[str]],
+    hub_app: Litestar,
 ) -> None:
     # distinct uncached reads at once (a shared article opened by many): their stories and
     # covers are read with `$in` finds joined across requests (hub/store/coalesce.py)
     _, ids = column_of_six
+    _forget(hub_app)
     reads = [*ids, *ids, *ids, *ids]  # 24 requests, each a distinct document text (cache misses)
     bodies = [
         {"query": STORY + " " * n, "variables": {"id": story_id}}
@@ -183,52 +206,96 @@ async def test_concurrent_stories_by_id_share_their_finds(
     assert finds[("find", "assets")] < len(reads), finds
 
 
-async def test_a_column_page_costs_one_find_first_and_two_after_a_cursor(
-    public: GraphQLClient, command_counter: CommandCounter, column_of_six: tuple[str, list[str]]
+async def test_a_column_page_costs_one_find_first_and_at_most_one_after_a_cursor(
+    public: GraphQLClient,
+    command_counter: CommandCounter,
+    column_of_six: tuple[str, list[str]],
+    hub_app: Litestar,
 ) -> None:
-    column_id, _ = column_of_six
+    column_id, ids = column_of_six
+    _forget(hub_app)
     first, data = await _trips(command_counter, public, PAGE, {"n": 2, "col": column_id})
-    assert first - Counter({("find", "columns"): 1}) == Counter(
-        {("find", "published_stories"): 1, ("find", "assets"): 1}
+    assert first == Counter(
+        {("find", "published_stories"): 1, ("find", "columns"): 1, ("find", "assets"): 1}
     )
+    # it read two pages ahead (hub/store/stories.py READ_AHEAD_PAGES), all six stories here,
+    # remembered with their order (hub/store/published.py)
+    assert _limits(command_counter) == [(2 + 1) * (1 + READ_AHEAD_PAGES)]  # no cursor: no slack
     after = data["stories"]["pageInfo"]["endCursor"]  # type: ignore[index]
     later, data = await _trips(
         command_counter, public, PAGE, {"n": 2, "col": column_id, "after": after}
     )
-    assert len(data["stories"]["edges"]) == 2  # type: ignore[index]
-    # one range up to the cursor's key value, stepping over the cursor (hub/store/cursor.py)
-    assert later == Counter(
-        {("find", "published_stories"): 1, ("find", "assets"): 1}
-    )  # the column is known
-    # and it reads the page, one more (is there a next page?) and the cursor's own document
-    limits = [
-        n
-        for t, n in zip(command_counter.targets, command_counter.limits, strict=True)
-        if t == ("find", "published_stories")
-    ]
-    assert limits == [2 + 2]
+    assert [e["node"]["id"] for e in data["stories"]["edges"]] == ids[::-1][2:4]  # type: ignore[index]
+    # the stories, their order, column and cover are known: no store read at all
+    assert later == Counter()
+    # the same page in another document text (a response cache miss): all from memory
+    again, data = await _trips(
+        command_counter, public, PAGE + " ", {"n": 2, "col": column_id, "after": after}
+    )
+    assert [e["node"]["id"] for e in data["stories"]["edges"]] == ids[::-1][2:4]  # type: ignore[index]
+    assert again == Counter()
+
+
+async def test_a_page_past_what_the_process_knows_reads_only_the_rest(
+    public: GraphQLClient,
+    command_counter: CommandCounter,
+    column_of_six: tuple[str, list[str]],
+    hub_app: Litestar,
+) -> None:
+    column_id, ids = column_of_six
+    newest = ids[::-1]
+    _forget(hub_app)
+    # pages of 1: the first reads 2 + 2 pages ahead: all six, but not that none follow
+    await _trips(command_counter, public, PAGE, {"n": 1, "col": column_id})
+    assert _limits(command_counter) == [2 * (1 + READ_AHEAD_PAGES)]
+    after = cursors.encode("published_at", 1_000 + 1, ids[1])  # the fifth newest
+    trips, data = await _trips(
+        command_counter, public, PAGE, {"n": 1, "col": column_id, "after": after}
+    )
+    # the sixth is known, what follows it (is there a next page?) is not: one find of
+    # what follows the sixth, with its read-ahead
+    assert [e["node"]["id"] for e in data["stories"]["edges"]] == newest[5:]  # type: ignore[index]
+    assert data["stories"]["pageInfo"]["endCursor"]  # type: ignore[index]
+    assert trips == Counter({("find", "published_stories"): 1})
+    assert _limits(command_counter) == [(2 - 1) + 2 * READ_AHEAD_PAGES + cursors.RANGE_SLACK]
 
 
 async def test_a_page_after_a_cursor_in_a_large_tie_group_reads_the_group_then_the_rest(
-    public: GraphQLClient, command_counter: CommandCounter, column_of_six: tuple[str, list[str]]
+    public: GraphQLClient,
+    command_counter: CommandCounter,
+    column_of_six: tuple[str, list[str]],
+    hub_app: Litestar,
 ) -> None:
     column_id, ids = column_of_six
     coll = PublishedStoryDoc.get_pymongo_collection()
     try:
         # all six share one publication time: the cursor's group is larger than the slack
+        # (written behind the read model's generation: the process is told to forget)
         await coll.update_many({"_id": {"$in": ids}}, {"$set": {"published_at": 2_000}})
+        _forget(hub_app)
         newest = sorted(ids, reverse=True)
-        # a page of 1 after the fifth of six: the range read (1 + 1 + slack 1) is all skipped
-        # stories but one, so the tie group and then what lies below it are read
+        # without the remembered read model (and so without its read-ahead): a page of 1
+        # after the fifth of six: the range read (1 + 1 + slack 1) is all skipped stories
+        # but one, so the tie group and then what lies below it are read
+        hub_app.state.published_cache.max_docs = 0
         after = cursors.encode("published_at", 2_000, newest[4])
         trips, data = await _trips(
             command_counter, public, PAGE, {"n": 1, "col": column_id, "after": after}
         )
         assert [e["node"]["id"] for e in data["stories"]["edges"]] == newest[5:]  # type: ignore[index]
         assert trips[("find", "published_stories")] == 3
+        # with it, the range read with two pages ahead (1 + 1 + 2 * 2 + slack 1) holds them all
+        hub_app.state.published_cache.max_docs = hub_app.state.settings.read_model_cache_documents
+        trips, data = await _trips(
+            command_counter, public, PAGE + " ", {"n": 1, "col": column_id, "after": after}
+        )
+        assert [e["node"]["id"] for e in data["stories"]["edges"]] == newest[5:]  # type: ignore[index]
+        assert trips[("find", "published_stories")] == 1
     finally:
+        hub_app.state.published_cache.max_docs = hub_app.state.settings.read_model_cache_documents
         for i, story_id in enumerate(ids):
             await coll.update_one({"_id": story_id}, {"$set": {"published_at": 1_000 + i}})
+        _forget(hub_app)
 
 
 async def test_writes_cost_a_fixed_number_of_round_trips(

@@ -16,7 +16,7 @@ from litestar import Litestar
 from hub.ids import new_id
 from hub.search import service as search_service
 from hub.settings import Settings
-from tests.conftest import GraphQLClient, drain_hub, seed_files
+from tests.conftest import CommandCounter, GraphQLClient, drain_hub, seed_files
 
 _APP: list[Litestar] = []
 
@@ -152,6 +152,17 @@ async def test_a_homophone_typo_comes_back_with_did_you_mean(
     data = (await editor(SEARCH, {"q": "竹鞭手艺", "filter": {"tags": [marker]}}))["search"]
     assert data["didYouMean"] == "竹编手艺"
     assert [e["node"]["story"]["id"] for e in data["edges"]] == [story]
+
+
+async def test_a_search_that_finds_nothing_reads_no_story(
+    public: GraphQLClient, command_counter: CommandCounter
+) -> None:
+    # no hits: no `_id: {$in: []}` find, which the embedded store answers by reading
+    # every story of the tenant (seconds at 100k stories)
+    command_counter.clear()
+    data = (await public(SEARCH, {"q": "计程车" + new_id()[-6:].lower()}))["search"]
+    assert data["totalCount"] == 0 and data["edges"] == []
+    assert not [t for t in command_counter.targets if t[1] in ("stories", "published_stories")]
 
 
 async def test_suggest_completes_pinyin_prefixes(

@@ -17,10 +17,10 @@ import httpx
 import pytest
 from litestar import Litestar
 
-from hub.auth.ratelimit import TokenLimiter
-from hub.auth.throttle import SignInThrottle
 from hub.identity import passwords
 from hub.identity.documents import AuditEntryDoc, SignInThrottleDoc, UserDoc
+from hub.identity.ratelimit import TokenLimiter
+from hub.identity.throttle import SignInThrottle
 from hub.settings import Settings
 from tests.conftest import GraphQLClient
 from tests.e2e.identity_helpers import PASSWORD, make_tenant, make_user, sign_in, token_request, uid

@@ -810,7 +810,7 @@ PROBES: dict[str, list[tuple[str, dict[str, str]]]] = {
 
 def test_every_root_field_has_a_probe_and_a_policy() -> None:
     """New root fields must join this property test and the policy table."""
-    from hub.auth.policy import POLICY
+    from hub.identity.policy import POLICY
 
     schema = build_schema(Settings())
     graphql_schema = schema._schema

@@ -26,7 +26,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from hub.auth.ratelimit import TokenLimiter
+from hub.identity.ratelimit import TokenLimiter
 from hub.settings import Settings
 from tests.e2e.identity_helpers import PASSWORD, make_tenant, make_user, sign_in, token_request, uid
 

@@ -11,19 +11,16 @@ from hub.events import bus
 from hub.events.documents import NewsroomEventDoc
 from hub.ids import now_ms
 from hub.store.documents import CounterDoc
+from tests.conftest import bus_listening
 from tests.e2e.identity_helpers import make_tenant
 
 
-async def first(events: AsyncIterator[bus.NewsroomEvent], wait: float = 10) -> bus.NewsroomEvent:
+async def first(events: AsyncIterator[bus.NewsroomEvent], wait: float = 60) -> bus.NewsroomEvent:
     return await asyncio.wait_for(anext(events), wait)
 
 
 async def listening(tenant: str) -> None:
-    for _ in range(500):
-        if bus.listener_count(tenant):
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("the listener never registered")
+    await bus_listening(tenant)
 
 
 async def test_events_are_stored_numbered_and_delivered_once(hub_url: str) -> None:
@@ -77,6 +74,5 @@ async def test_old_events_are_cleaned_up(hub_url: str, monkeypatch: pytest.Monke
 
     monkeypatch.setattr(bus, "CLEANUP_EVERY", 2)  # publishing cleans its tenant now and then
     monkeypatch.setattr(bus.config, "retention_seconds", -1)  # everything is old
-    await bus.publish(tenant, "story", "story.updated", "s5", "a")  # seq 2
-    await asyncio.sleep(0.01)
+    await bus.publish(tenant, "story", "story.updated", "s5", "a")  # seq 2: cleans before returning
     assert await NewsroomEventDoc.find({"tenant": tenant}).to_list() == []

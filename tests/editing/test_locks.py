@@ -14,7 +14,7 @@ from hub.errors import HubError
 from hub.events import bus
 from hub.ids import now_ms
 from hub.store.scope import Scope
-from tests.conftest import CommandCounter
+from tests.conftest import CommandCounter, bus_listening
 from tests.e2e.identity_helpers import make_tenant
 from tests.editing.helpers import ACQUIRE, UPDATE, edit, story, user, version
 
@@ -84,11 +84,8 @@ async def test_takeover_needs_signing_rights_while_live_and_notifies_the_holder(
     )
 
     events = bus.listen(tenant, ["story_lock"])
-    pending = asyncio.ensure_future(asyncio.wait_for(anext(events), 10))
-    for _ in range(500):
-        if bus.listener_count(tenant):
-            break
-        await asyncio.sleep(0.01)
+    pending = asyncio.ensure_future(asyncio.wait_for(anext(events), 60))
+    await bus_listening(tenant)
     assert (await chief.client(TAKE, {"id": sid}))["takeOverStoryLock"]["holder"] == chief.id
     event = await pending
     await events.aclose()

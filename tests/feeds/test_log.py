@@ -7,14 +7,17 @@ import asyncio
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from hub.feeds import keys, log
+from hub.clock import SteppedClock
+from hub.feeds import log
 from hub.feeds.content import ItemContent
 from hub.feeds.log import FeedItemDoc, FeedPendingDoc, PubStatus
-from hub.feeds.store import StoredFeed
+from hub.feeds.pull_feed import StoredFeed
 from hub.ids import new_id, now_ms
 from hub.jobs import queue
 from hub.jobs.documents import JobDoc
 from hub.settings import Settings
+from hub.signing import keys
+from tests.conftest import drain_hub
 
 pytestmark = pytest.mark.usefixtures("hub_url")  # Beanie is initialised by the hub
 
@@ -77,10 +80,12 @@ async def test_concurrent_appends_are_gap_free_and_readers_never_skip() -> None:
     assert seen == sorted(mine)  # every entry once, in order
 
 
-async def test_embargo_holds_the_item_until_the_job_appends_it(hub_app: object) -> None:
+async def test_embargo_holds_the_item_until_the_job_appends_it(
+    hub_app: object, clock: SteppedClock
+) -> None:
     tenant = "fe-" + new_id()
     before = await log.head_seq()
-    until = now_ms() + 400
+    until = now_ms() + 3_600_000
     held = await log.put(tenant, "app", "s1", content(), embargo_until=until)
     assert held is None
     assert await log.items_after(before, tenants=[tenant], limit=10) == []
@@ -93,8 +98,11 @@ async def test_embargo_holds_the_item_until_the_job_appends_it(hub_app: object) 
     )  # due when the embargo ends (not "now or later": a slow machine may be past it already)
     other = await log.put(tenant, "app", "s2", content("其他"))  # appended meanwhile
     assert other is not None
-    await asyncio.sleep(max(0.0, (until - now_ms()) / 1000) + 0.1)
-    from tests.conftest import drain_hub
+    await drain_hub(hub_app)  # type: ignore[arg-type]
+    assert [r.item_id for r in await log.items_after(before, tenants=[tenant], limit=10)] == [
+        "s2"
+    ]  # not yet
+    clock.advance_to(until)
 
     await drain_hub(hub_app)  # type: ignore[arg-type]
     rows = await log.items_after(before, tenants=[tenant], limit=10)
@@ -102,13 +110,13 @@ async def test_embargo_holds_the_item_until_the_job_appends_it(hub_app: object) 
     assert rows[1].seq > other.seq and rows[1].embargo_until is not None
 
 
-async def test_withdrawing_an_embargoed_item_drops_it(hub_app: object) -> None:
+async def test_withdrawing_an_embargoed_item_drops_it(clock: SteppedClock) -> None:
     tenant = "fw-" + new_id()
     before = await log.head_seq()
-    until = now_ms() + 200
+    until = now_ms() + 3_600_000
     await log.put(tenant, "app", "s1", content(), embargo_until=until)
     assert await log.withdraw(tenant, "app", "s1", "撤稿") is None
-    await asyncio.sleep(0.3)
+    clock.advance_to(until)
     assert await log.release_pending(tenant, log.pending_id(tenant, "app", "s1"), until) is None
     assert await log.items_after(before, tenants=[tenant], limit=10) == []
     assert await queue.enqueue(tenant, "x", "x", new_id()) is True  # the queue still works

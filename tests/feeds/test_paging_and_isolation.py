@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from hub.clock import SteppedClock
 from hub.feeds import log
 from hub.feeds.content import ItemContent
 from hub.ids import now_ms
@@ -77,22 +78,23 @@ async def test_no_item_missed_or_repeated_while_items_arrive(http: httpx.AsyncCl
 
 
 async def test_an_embargoed_item_appears_after_its_embargo_behind_the_cursor(
-    http: httpx.AsyncClient, drain: Any
+    http: httpx.AsyncClient, drain: Any, clock: SteppedClock
 ) -> None:
     partner = await make_partner(http)
     sub = await subscribe(http, partner)
     url = f"/feeds/{sub['id']}/feed.json"
+    until = now_ms() + 3_600_000
     await log.put(partner.tenant, "app", "early", content("先发"))
     assert (
-        await log.put(
-            partner.tenant, "app", "held", content("禁发至稍后"), embargo_until=now_ms() + 500
-        )
+        await log.put(partner.tenant, "app", "held", content("禁发至稍后"), embargo_until=until)
         is None
     )
     await log.put(partner.tenant, "app", "late", content("后发"))
     items, cursor = await read_all(http, url, partner.headers)
     assert [i["title"] for i in items] == ["先发", "后发"]  # the embargoed one is not visible
-    await asyncio.sleep(0.6)
+    await drain()
+    assert (await read_all(http, url, partner.headers, cursor))[0] == []  # not before its time
+    clock.advance_to(until)
     await drain()  # the durable job lifts the embargo
     items, _ = await read_all(http, url, partner.headers, cursor)
     assert [i["title"] for i in items] == ["禁发至稍后"]  # a cursor taken before still gets it

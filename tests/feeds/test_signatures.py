@@ -15,15 +15,15 @@ from gmssl import sm2 as gm_sm2
 from http_message_signatures import HTTPMessageVerifier, HTTPSignatureKeyResolver, algorithms
 from http_message_signatures.exceptions import InvalidSignature
 
-from hub.feeds import keys
-from hub.feeds.signing import (
+from hub.settings import Settings
+from hub.signing import keys
+from hub.signing.http_signatures import (
     Signer,
     content_digest,
     sign_response,
     signature_base,
     signature_params,
 )
-from hub.settings import Settings
 from tests.feeds.helpers import make_partner, publish, subscribe, verify_ed25519
 
 PROFILE = ('"@status"', '"content-type"', '"content-digest"', '"@method";req', '"@target-uri";req')

@@ -7,7 +7,7 @@ import asyncio
 import multiprocessing
 
 from hub import siblings
-from hub.auth.state import AuthState, running
+from hub.identity.state import AuthState, running
 from hub.ids import new_id
 from hub.settings import Settings
 

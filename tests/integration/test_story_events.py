@@ -13,7 +13,7 @@ from hub.events.bus import NewsroomEvent, listen
 from hub.ids import new_id
 from hub.store.scope import Scope
 from hub.store.stories import StoryRepository
-from tests.conftest import bus_listening
+from tests.conftest import bus_listening, wait_until
 
 pytestmark = pytest.mark.usefixtures("hub_url")
 
@@ -33,10 +33,7 @@ async def test_each_story_change_is_announced_after_it_is_stored() -> None:
         doc = await repo.create({"title": "暴雨预警", "body_text": "正文"})
         doc = await repo.update(doc.id, doc.version, {"title": "暴雨橙色预警"})
         doc = await repo.set_status(doc.id, doc.version, StoryStatus.IN_REVIEW)
-        for _ in range(50):
-            if len(seen) >= 3:
-                break
-            await asyncio.sleep(0.1)
+        await wait_until(lambda: len(seen) >= 3, "three story events")
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

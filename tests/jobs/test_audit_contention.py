@@ -52,7 +52,7 @@ class Counting:
     """The audit collection, counting the writes of the appends."""
 
     def __init__(self, real: Any, refuse_many: bool = False) -> None:
-        self.real, self.database, self.refuse_many = real, real.database, refuse_many
+        self.real, self.database_name, self.refuse_many = real, real.database_name, refuse_many
         self.inserts = 0
 
     async def find_one(self, *a: Any, **kw: Any) -> Any:
@@ -73,8 +73,8 @@ async def test_a_burst_of_appends_to_one_tenant_is_written_in_a_few_inserts_not_
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     tenant = await make_tenant()
-    counting = Counting(audit_log._coll())
-    monkeypatch.setattr(audit_log, "_coll", lambda: counting)
+    counting = Counting(audit_log._coll(tenant))
+    monkeypatch.setattr(audit_log, "_coll", lambda _tenant: counting)
     entries = await asyncio.gather(
         *(
             audit_log.append(tenant, f"w{i}", "story.update", "story", f"s{i}", key=f"k{i}")
@@ -94,8 +94,8 @@ async def test_a_turn_the_store_refuses_fails_every_append_in_it_and_the_next_tu
 ) -> None:
     tenant = await make_tenant()
     await audit_log.append(tenant, "a", "first", "story")
-    counting = Counting(audit_log._coll(), refuse_many=True)
-    monkeypatch.setattr(audit_log, "_coll", lambda: counting)
+    counting = Counting(audit_log._coll(tenant), refuse_many=True)
+    monkeypatch.setattr(audit_log, "_coll", lambda _tenant: counting)
     outcomes = await asyncio.gather(
         *(audit_log.append(tenant, "a", "x", "story", str(i)) for i in range(10)),
         return_exceptions=True,
@@ -124,10 +124,10 @@ async def test_an_append_that_keeps_losing_gives_up_when_its_budget_is_spent(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     tenant = await make_tenant()
-    real = audit_log._coll()
+    real = audit_log._coll(tenant)
 
     class AlwaysTaken:
-        database = real.database
+        database_name = real.database_name
 
         async def find_one(self, *a: Any, **kw: Any) -> Any:
             return await real.find_one(*a, **kw)
@@ -135,7 +135,7 @@ async def test_an_append_that_keeps_losing_gives_up_when_its_budget_is_spent(
         async def insert_one(self, doc: dict[str, Any]) -> None:
             raise DuplicateKeyError("taken", 11000)
 
-    monkeypatch.setattr(audit_log, "_coll", lambda: AlwaysTaken())
+    monkeypatch.setattr(audit_log, "_coll", lambda _tenant: AlwaysTaken())
     monkeypatch.setattr(audit_log, "backoff", lambda attempt: 0.0)
     now = [0.0]
 

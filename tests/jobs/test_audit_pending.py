@@ -293,7 +293,8 @@ async def test_an_audited_update_carries_its_entry_and_settled_appends_it_once()
     )
     lost = await audited_update(
         StoryLockDoc,
-        {"_id": lock.id, "tenant": tenant, "version": lock.version + 5},
+        tenant,
+        {"_id": lock.id, "version": lock.version + 5},
         {"$set": {"holder": "u-2"}},
         entry,
     )
@@ -301,7 +302,8 @@ async def test_an_audited_update_carries_its_entry_and_settled_appends_it_once()
     assert await flagged(StoryLockDoc, tenant) == []
     won = await audited_update(
         StoryLockDoc,
-        {"_id": lock.id, "tenant": tenant, "version": lock.version},
+        tenant,
+        {"_id": lock.id, "version": lock.version},
         {"$set": {"holder": "u-2"}, "$inc": {"version": 1}},
         entry,
     )

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from hub.clock import SteppedClock
 from hub.domain.retry import RetryPolicy
 from hub.domain.story import StoryStatus
 from hub.ids import new_id, now_ms
@@ -155,14 +156,17 @@ async def test_retries_stop_after_the_last_attempt() -> None:
     assert job.last_error == "RuntimeError: boom"
 
 
-async def test_an_expired_lease_is_taken_over_and_the_old_holder_cannot_complete() -> None:
+async def test_an_expired_lease_is_taken_over_and_the_old_holder_cannot_complete(
+    clock: SteppedClock,
+) -> None:
     c = consumer(Recorder())
     stories = repo()
     doc = await stories.create({"title": "租约", "body_text": "x"})
     await relay_only(doc.id, [c])
-    first = await queue.claim(c.name, "worker-a", lease_ms=1)
+    first = await queue.claim(c.name, "worker-a", lease_ms=60_000)
     assert first is not None
-    await asyncio.sleep(0.01)
+    assert await queue.claim(c.name, "worker-b", lease_ms=60_000) is None  # leased
+    clock.advance(60_001)  # the lease runs out
     second = await queue.claim(c.name, "worker-b", lease_ms=60_000)
     assert second is not None and second.id == first.id and second.attempts == 2
     with pytest.raises(queue.LeaseLost):

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from hub.ids import now_ms
 from tests.conftest import seed_files
 from tests.e2e.identity_helpers import make_user, sign_in
 
@@ -171,4 +172,5 @@ def seed(prefix: str) -> tuple[str, str]:
 
 
 def soon(**kw: float) -> str:
-    return (datetime.now(UTC) + timedelta(**kw)).isoformat()
+    """A time ahead on the hub's clock (which a test may move), as GraphQL's DateTime."""
+    return (datetime.fromtimestamp(now_ms() / 1000, tz=UTC) + timedelta(**kw)).isoformat()

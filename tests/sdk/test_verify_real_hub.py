@@ -20,8 +20,9 @@ from ronghub_sdk.verify import (
     ReplayedMessage,
 )
 
-from hub.feeds import keys
 from hub.settings import Settings
+from hub.signing import keys
+from tests.conftest import wait_until
 from tests.fakes.webhook_receiver import WebhookReceiver, serve_on
 from tests.feeds.helpers import gql, make_partner, publish, subscribe
 
@@ -86,9 +87,14 @@ async def test_key_rotation_two_signatures_and_one_refetch(
     before = await http.get(f"/feeds/{sub['id']}/feed.json", headers=partner.headers)
     old_kid = (await verifier.verify_response(before)).kid
     new = await keys.rotate(hub_settings, immediate=True)
-    await asyncio.sleep(hub_settings.key_refresh_seconds)
-    after = await http.get(f"/feeds/{sub['id']}/feed.json", headers=partner.headers)
-    labels = after.headers["signature-input"]
+    # the serving hub re-reads its keys every key_refresh_seconds: poll until it signs with both
+    deadline = asyncio.get_running_loop().time() + hub_settings.key_refresh_seconds + 60
+    while True:
+        after = await http.get(f"/feeds/{sub['id']}/feed.json", headers=partner.headers)
+        labels = after.headers["signature-input"]
+        if "sig2=" in labels or asyncio.get_running_loop().time() > deadline:
+            break
+        await asyncio.sleep(0.05)
     assert "sig1=" in labels and "sig2=" in labels  # new key first, old key still signing
     signature = await verifier.verify_response(after)
     assert (
@@ -133,11 +139,12 @@ async def test_partner_client_manages_its_endpoint_and_verifies_deliveries(
         assert hidden["data"]["webhookEndpoints"] == []
         await publish(http, partner, "推送给合作方")
         await drain()  # distribution appends to the partner log; the story event wakes the endpoint
-        for _ in range(50):
-            if receiver.arrivals:
-                break
+
+        async def arrived() -> bool:
             await drain()
-            await asyncio.sleep(0.1)
+            return bool(receiver.arrivals)
+
+        await wait_until(arrived, "the webhook arriving")
     assert receiver.rejected == 0 and [a.payload["type"] for a in receiver.arrivals] == [
         "story.published"
     ]

@@ -13,14 +13,13 @@ from ronghub_sdk.transports import FileDrop, PlatformApi, WebhookPush
 from standardwebhooks.webhooks import Webhook
 
 from hub.settings import Settings
+from hub.signing import sign_webhook, verify_webhook
 from hub.transports import (
     BlockedAddress,
     DirectoryDrop,
     WebhookSender,
     build_transport,
     check_outbound_url,
-    sign_webhook,
-    verify_webhook,
 )
 from hub.transports.feed import UnconfiguredFeed
 from hub.transports.platform_api import PlatformApiClient

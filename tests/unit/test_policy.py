@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import strawberry
 
-from hub.auth.policy import POLICY, Mode, Rule, make_authorizer, rule_for
 from hub.domain.permissions import Action, Grant, PrincipalKind, ReviewStage, Role
 from hub.graphql.schema import GuardedMiddleware, HubSchema, build_schema, guarded_field
+from hub.identity.policy import POLICY, Mode, Rule, make_authorizer, rule_for
 from hub.settings import Settings
 from hub.store.scope import Scope
 

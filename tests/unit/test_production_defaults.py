@@ -9,7 +9,7 @@ import pytest
 from graphql import get_introspection_query
 from rich.console import Console
 
-from hub import cli
+from hub.cli import commands as cli
 from hub.graphql.context import Context
 from hub.graphql.schema import build_schema
 from hub.rest.health import metrics_allowed

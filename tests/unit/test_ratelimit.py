@@ -8,8 +8,8 @@ import asyncio
 import pytest
 from pydantic import ValidationError
 
-from hub.auth.ratelimit import TokenLimiter, client_address, networks
 from hub.errors import HubError
+from hub.identity.ratelimit import TokenLimiter, client_address, networks
 from hub.settings import Settings
 
 PROXIES = networks(["10.0.0.0/8", "::1"])

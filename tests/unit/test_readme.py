@@ -55,3 +55,13 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
 def test_the_demo_script_runs_the_demo_command() -> None:
     script = (ROOT / "scripts" / "demo").read_text()
     assert "scripts/bootstrap" in script and "ronghub demo" in script
+
+
+def test_the_layout_names_every_package_of_the_hub_and_no_other() -> None:
+    layout = README.split("## Layout", 1)[1].split("\n## ", 1)[0]
+    hub_lines = layout.split("\nplugins/", 1)[0]
+    named = set(re.findall(r"(?<![\w/.])([a-z_]+)/(?=[\s,])", hub_lines)) - {"hub"}
+    packages = {p.parent.name for p in (ROOT / "hub").glob("*/__init__.py")}
+    nested = {p.parent.name for p in (ROOT / "hub").glob("*/*/__init__.py")}
+    assert packages - named == set(), "missing from README Layout"
+    assert named - packages - nested == set(), "README Layout names what hub/ does not hold"

@@ -11,11 +11,12 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from ronghub_sdk.verify import InvalidSignature, ReplayedMessage, StaleTimestamp, WebhookVerifier
 from standardwebhooks.webhooks import Webhook
 
-from hub.feeds import keys, log
+from hub.feeds import log
 from hub.feeds.content import ItemContent
 from hub.feeds.webhooks import dispatch
 from hub.feeds.webhooks.documents import DeliveryState, WebhookDeliveryDoc, WebhookEndpointDoc
 from hub.jobs.documents import JobDoc
+from hub.signing import keys
 from tests.fakes.webhook_receiver import WebhookReceiver, serve_on
 from tests.webhooks.conftest import Partner
 

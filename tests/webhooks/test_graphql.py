@@ -209,7 +209,7 @@ async def test_sm2_endpoint_signs_with_the_hubs_sm2_key(
     from ronghub_sdk.verify import StaticKeys, WebhookVerifier
     from ronghub_sdk.verify.errors import InvalidSignature
 
-    from hub.feeds import keys
+    from hub.signing import keys
 
     partner = await make_partner(loopback)
     receiver = WebhookReceiver("")

@@ -12,13 +12,14 @@ from ronghub_sdk.verify import InvalidSignature, StaticKeys, WebhookVerifier
 from standardwebhooks.webhooks import Webhook
 
 from hub.feeds.webhooks.schedule import Verdict, classify
+from hub.signing import sign_webhook
 from hub.transports.outbound import (
     BlockedAddress,
     OutboundPolicy,
     check_outbound_url,
     guarded_client,
 )
-from hub.transports.webhook import encode_payload, send_signed, sign_webhook, webhook_headers
+from hub.transports.webhook import encode_payload, send_signed, webhook_headers
 from tests.fakes.webhook_receiver import WebhookReceiver, serve_on
 
 SECRET = "whsec_" + base64.b64encode(b"s" * 32).decode()
@@ -146,7 +147,7 @@ def test_sm2_entry_verifies_with_the_sdk_and_refuses_tampering() -> None:
 
     from ronghub_sdk import sm2
 
-    from hub.feeds.sm2 import jwk
+    from hub.signing.sm2 import jwk
 
     private, public = sm2.new_key()
     body = encode_payload({"type": "story.published", "data": {"标题": "政务"}})

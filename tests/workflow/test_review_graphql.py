@@ -5,16 +5,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
+from hub.clock import SteppedClock
 from hub.distribution.documents import PublicationDoc
 from hub.events.bus import NewsroomEvent, listen, listener_count
-from tests.conftest import CommandCounter, GraphQLClient, bus_listening, drain_hub
+from hub.ids import now_ms
+from tests.conftest import (
+    CommandCounter,
+    GraphQLClient,
+    bus_listening,
+    bus_settled,
+    drain_hub,
+    wait_until,
+)
 from tests.e2e.identity_helpers import make_tenant
 from tests.e2e.test_review_chain import CHAIN, CREATE, SIGN, SUBMIT, THREE, client, refused, version
 
@@ -100,7 +108,7 @@ async def test_chains_are_validated_listed_changed_and_chosen_by_target_channel(
 
 
 async def test_a_scheduled_story_is_handed_over_at_its_time_with_its_embargo_and_an_edit_stops_it(
-    http: httpx.AsyncClient, hub_app: Any
+    http: httpx.AsyncClient, hub_app: Any, clock: SteppedClock
 ) -> None:
     tenant = await make_tenant()
     admin, _ = await client(http, tenant, "admin")
@@ -108,81 +116,62 @@ async def test_a_scheduled_story_is_handed_over_at_its_time_with_its_embargo_and
     chief, _ = await client(http, tenant, "chief_editor")
     await admin(CHAIN, {"i": {"name": "终审", "stages": CHIEF_ONLY}})
 
-    # The scheduled time must outlast the steps up to "not before its time"; a machine too
-    # loaded for that makes those checks meaningless, not failed: then the scenario runs
-    # again with twice the room.
-    def late(at: float) -> bool:
-        return time.time() * 1000 > at - 500
+    # Times an hour ahead on the hub's clock: nothing falls due until the test moves it.
+    sid = (await reporter(CREATE, {"i": {"title": "定时稿", "bodyText": "正文"}}))["createStory"][
+        "id"
+    ]
+    other = (await reporter(CREATE, {"i": {"title": "定时后又改", "bodyText": "正文"}}))[
+        "createStory"
+    ]["id"]
+    gone = (await reporter(CREATE, {"i": {"title": "定时后撤稿", "bodyText": "正文"}}))[
+        "createStory"
+    ]["id"]
+    refused(
+        await chief.errors(SCHEDULE, {"id": sid, "at": iso(now_ms() + 5000)}),
+        "REVIEW_NOT_SCHEDULABLE",
+    )
+    for story in (sid, other, gone):
+        await reporter(SUBMIT, {"id": story, "v": 1})
+    refused(
+        await chief.errors(SCHEDULE, {"id": sid, "at": iso(now_ms() - 1000)}),
+        "REVIEW_BAD_TIME",
+    )
 
-    for window in (6, 12, 24, 48):
-        sid = (await reporter(CREATE, {"i": {"title": "定时稿", "bodyText": "正文"}}))[
-            "createStory"
-        ]["id"]
-        other = (await reporter(CREATE, {"i": {"title": "定时后又改", "bodyText": "正文"}}))[
-            "createStory"
-        ]["id"]
-        gone = (await reporter(CREATE, {"i": {"title": "定时后撤稿", "bodyText": "正文"}}))[
-            "createStory"
-        ]["id"]
-        refused(
-            await chief.errors(SCHEDULE, {"id": sid, "at": iso(time.time() * 1000 + 5000)}),
-            "REVIEW_NOT_SCHEDULABLE",
-        )
-        for story in (sid, other, gone):
-            await reporter(SUBMIT, {"id": story, "v": 1})
-        refused(
-            await chief.errors(SCHEDULE, {"id": sid, "at": iso(time.time() * 1000 - 1000)}),
-            "REVIEW_BAD_TIME",
-        )
+    at = now_ms() + 3_600_000
+    embargo = at + 3_600_000
+    await chief(SCHEDULE, {"id": sid, "at": iso(at), "e": iso(embargo)})
+    assert (await chief(SIGN, {"id": sid, "d": "APPROVE", "o": "签发,定时发布"}))["signOff"][
+        "status"
+    ] == "approved"
+    sign_at = 'mutation($id: ID!, $at: DateTime) { signOff(storyId: $id, decision: APPROVE, opinion: "签发", publishAt: $at) { status publishAt } }'
+    refused(
+        await chief.errors(sign_at, {"id": other, "at": iso(now_ms() - 1)}),
+        "REVIEW_BAD_TIME",
+    )
+    assert (await chief(sign_at, {"id": other, "at": iso(at)}))["signOff"][
+        "status"
+    ] == "approved"  # 签发 with a time
+    assert (await chief(sign_at, {"id": gone, "at": iso(at)}))["signOff"]["status"] == "approved"
+    assert [await status(reporter, story) for story in (sid, other, gone)] == ["SCHEDULED"] * 3
+    takedown = 'mutation($id: ID!, $v: Int!) { requestTakedown(storyId: $id, expectedVersion: $v, reason: "撤回") { takenDown } }'
+    assert (await chief(takedown, {"id": gone, "v": await version(reporter, gone)}))[
+        "requestTakedown"
+    ]["takenDown"]
+    await reporter(
+        "mutation($i: UpdateStoryInput!) { updateStory(input: $i) { version } }",
+        {"i": {"id": other, "expectedVersion": await version(reporter, other), "title": "改了"}},
+    )
+    assert await status(reporter, other) == "IN_REVIEW"
 
-        at = time.time() * 1000 + window * 1000
-        embargo = time.time() * 1000 + 3_600_000
-        await chief(SCHEDULE, {"id": sid, "at": iso(at), "e": iso(embargo)})
-        assert (await chief(SIGN, {"id": sid, "d": "APPROVE", "o": "签发,定时发布"}))["signOff"][
-            "status"
-        ] == "approved"
-        sign_at = 'mutation($id: ID!, $at: DateTime) { signOff(storyId: $id, decision: APPROVE, opinion: "签发", publishAt: $at) { status publishAt } }'
-        refused(
-            await chief.errors(sign_at, {"id": other, "at": iso(time.time() * 1000 - 1)}),
-            "REVIEW_BAD_TIME",
-        )
-        assert (await chief(sign_at, {"id": other, "at": iso(at)}))["signOff"][
-            "status"
-        ] == "approved"  # 签发 with a time
-        assert (await chief(sign_at, {"id": gone, "at": iso(at)}))["signOff"][
-            "status"
-        ] == "approved"
-        states = [await status(reporter, story) for story in (sid, other, gone)]
-        if late(at):  # read first, then judged only if it was read before the time
-            continue
-        assert states == ["SCHEDULED"] * 3
-        takedown = 'mutation($id: ID!, $v: Int!) { requestTakedown(storyId: $id, expectedVersion: $v, reason: "撤回") { takenDown } }'
-        assert (await chief(takedown, {"id": gone, "v": await version(reporter, gone)}))[
-            "requestTakedown"
-        ]["takenDown"]
-        await reporter(
-            "mutation($i: UpdateStoryInput!) { updateStory(input: $i) { version } }",
-            {
-                "i": {
-                    "id": other,
-                    "expectedVersion": await version(reporter, other),
-                    "title": "改了",
-                }
-            },
-        )
-        assert await status(reporter, other) == "IN_REVIEW"
-
-        await drain_hub(hub_app)
-        held = (await status(reporter, sid), await pubs(tenant, sid))
-        if late(at):
-            continue
-        assert held == ("SCHEDULED", [])  # not before its time
-        break
-    else:
-        raise AssertionError(
-            "the machine never got through the steps within 48 s of the scheduled time"
-        )
-    await asyncio.sleep(max(0.0, (at - time.time() * 1000) / 1000) + 0.2)
+    await drain_hub(hub_app)
+    assert (await status(reporter, sid), await pubs(tenant, sid)) == (
+        "SCHEDULED",
+        [],
+    )  # not before its time
+    clock.advance_to(at - 60_000)
+    await drain_hub(hub_app)
+    assert await status(reporter, sid) == "SCHEDULED"  # nor a minute before it
+    clock.advance_to(at)
     await drain_hub(hub_app)
     assert await status(reporter, sid) == "PUBLISHED"
     published = await pubs(tenant, sid)
@@ -305,10 +294,9 @@ async def test_takedown_and_correction_are_reviewed_by_the_stage_the_chain_names
         assert (await chief2(queue, {}))["takedownQueue"] == []  # signed: no longer waiting
         await drain_hub(hub_app)
         assert any(p.action.value == "retract" for p in await pubs(tenant, sid))
-        for _ in range(100):  # the bus hands stored events to listeners asynchronously
-            if any(e.kind == "takedown.approved" for e in events):
-                break
-            await asyncio.sleep(0.05)
+        await wait_until(  # the bus hands stored events to listeners asynchronously
+            lambda: any(e.kind == "takedown.approved" for e in events), "takedown.approved"
+        )
     finally:
         listener.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -348,15 +336,13 @@ async def test_a_return_is_announced_and_the_returned_story_leaves_the_queue(
     listener = asyncio.create_task(collect())
     await bus_listening(tenant, before)
     await first(SIGN, {"id": sid, "d": "RETURN", "o": "数据需核实"})
-    for _ in range(100):  # the bus hands stored events to listeners asynchronously
-        if events:
-            break
-        await asyncio.sleep(0.05)
-    await asyncio.sleep(0.2)  # and nothing else follows
-    listener.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await listener
-    assert [(e.kind, e.data.get("reason")) for e in events] == [("review.returned", "数据需核实")]
+    try:
+        settled = await bus_settled(tenant, "review_queue", events)
+    finally:
+        listener.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await listener
+    assert [(e.kind, e.data.get("reason")) for e in settled] == [("review.returned", "数据需核实")]
     assert (await first("{ reviewQueue { storyId } }"))["reviewQueue"] == []
     refused(await reporter.errors("{ reviewQueue { storyId } }"), "FORBIDDEN")
 
@@ -390,16 +376,12 @@ async def test_an_edit_after_approval_is_announced_to_the_review_queue_without_a
             {"i": {"id": sid, "expectedVersion": await version(reporter, sid), "bodyText": "二"}},
         )
         await drain_hub(hub_app)  # the outbox consumer moves the round, not a reader
-        for _ in range(100):  # the bus hands stored events to listeners asynchronously
-            if events:
-                break
-            await asyncio.sleep(0.05)
-        await asyncio.sleep(0.2)  # and nothing else follows
+        settled = await bus_settled(tenant, "review_queue", events)
     finally:
         listener.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await listener
-    assert [(e.kind, e.data.get("stage")) for e in events] == [("review.reentered", "终审")]
+    assert [(e.kind, e.data.get("stage")) for e in settled] == [("review.reentered", "终审")]
     assert [q["storyId"] for q in (await chief("{ reviewQueue { storyId } }"))["reviewQueue"]] == [
         sid
     ]

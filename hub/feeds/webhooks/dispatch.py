@@ -23,9 +23,7 @@ import structlog
 from pymongo.errors import DuplicateKeyError
 
 from hub.audit.deferred import record as audit
-from hub.auth.keys import decrypt_text
 from hub.domain.retry import RetryPolicy
-from hub.feeds.keys import SM2, signing_keys
 from hub.feeds.log import FeedItemDoc, items_after
 from hub.feeds.subscriptions import get_subscription
 from hub.feeds.webhooks import events
@@ -39,18 +37,19 @@ from hub.feeds.webhooks.documents import (
 )
 from hub.feeds.webhooks.schedule import Outcome, RetrySchedule, Verdict, classify, next_wait
 from hub.identity.documents import ClientDoc
+from hub.identity.keys import decrypt_text
 from hub.ids import now_ms
 from hub.jobs import queue
 from hub.jobs.consumers import Consumer, PermanentFailure, RetryLater
 from hub.jobs.documents import JobDoc, JobState
 from hub.settings import Settings
+from hub.signing import SM2, sign_webhook, signed_content, signing_keys
+from hub.store.tenanted import Tenanted, across_tenants
 from hub.transports.outbound import OutboundPolicy, guarded_client
 from hub.transports.webhook import (
     Attempt,
     encode_payload,
     send_signed,
-    sign_webhook,
-    signed_content,
     webhook_headers,
 )
 
@@ -64,12 +63,12 @@ BATCH = 25  # items delivered by one run before it hands over to the next
 RUN_BUDGET_S = 30.0
 
 
-def _jobs() -> Any:
-    return JobDoc.get_pymongo_collection()
+def _jobs(tenant: str) -> Tenanted:
+    return Tenanted(JobDoc, tenant)
 
 
-def _endpoints() -> Any:
-    return WebhookEndpointDoc.get_pymongo_collection()
+def _endpoints(tenant: str) -> Tenanted:
+    return Tenanted(WebhookEndpointDoc, tenant)
 
 
 async def schedule_run(
@@ -81,8 +80,8 @@ async def schedule_run(
     if not await queue.enqueue(
         tenant, CONSUMER, "webhooks.dispatch", key, payload, ready_at=ready_at
     ):
-        await _jobs().update_one(
-            {"_id": JobDoc.make_id(CONSUMER, key), "tenant": tenant, "open": False},
+        await _jobs(tenant).update_one(
+            {"_id": JobDoc.make_id(CONSUMER, key), "open": False},
             {
                 "$set": {
                     "state": JobState.PENDING.value,
@@ -96,10 +95,9 @@ async def schedule_run(
             },
         )
     # keep the queue small: closed runs of this endpoint older than the previous one go
-    await _jobs().delete_many(
+    await _jobs(tenant).delete_many(
         {
             "consumer": CONSUMER,
-            "tenant": tenant,
             "payload.endpoint_id": endpoint_id,
             "open": False,
             "payload.tick": {"$lt": tick - 1},
@@ -112,8 +110,8 @@ async def save(ep: WebhookEndpointDoc, **changes: Any) -> WebhookEndpointDoc | N
     now = now_ms()
     fields = {**changes, "version": ep.version + 1, "updated_at": now}
     stored = {k: (v.value if hasattr(v, "value") else v) for k, v in fields.items()}
-    res = await _endpoints().update_one(
-        {"_id": ep.id, "tenant": ep.tenant, "version": ep.version, "tick": ep.tick},
+    res = await _endpoints(ep.tenant).update_one(
+        {"_id": ep.id, "version": ep.version, "tick": ep.tick},
         {"$set": stored},
     )
     if res.matched_count == 0:
@@ -479,10 +477,15 @@ async def heal() -> int:
     Every wake checks for that, so the chain is back within one story event."""
     open_ids = {
         str(j["payload"]["endpoint_id"])
-        async for j in _jobs().find({"consumer": CONSUMER, "open": True}, {"payload": 1})
+        async for j in across_tenants(
+            JobDoc, reason="healing looks at every tenant's endpoints"
+        ).find({"consumer": CONSUMER, "open": True}, {"payload": 1})
     }
     healed = 0
-    async for ep in _endpoints().find(
+    endpoints = across_tenants(
+        WebhookEndpointDoc, reason="healing looks at every tenant's endpoints"
+    )
+    async for ep in endpoints.find(
         {"state": EndpointState.ENABLED.value}, {"tenant": 1, "tick": 1}
     ):
         if str(ep["_id"]) not in open_ids:
@@ -496,7 +499,7 @@ async def heal() -> int:
 async def wake() -> int:
     """Run idle (caught-up) endpoints' next poll now: new items go out without waiting."""
     await heal()
-    res = await _jobs().update_many(
+    res = await across_tenants(JobDoc, reason="a wake runs every tenant's idle polls").update_many(
         {
             "consumer": CONSUMER,
             "open": True,

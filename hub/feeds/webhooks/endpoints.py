@@ -17,10 +17,8 @@ from beanie.odm.enums import SortDirection
 from pymongo.errors import DuplicateKeyError
 
 from hub.audit.deferred import record as audit
-from hub.auth.keys import encrypt_text
 from hub.domain.permissions import PrincipalKind
 from hub.errors import HubError
-from hub.feeds.keys import SM2, signing_keys
 from hub.feeds.log import head_seq
 from hub.feeds.subscriptions import SignatureAlgorithm, get_subscription, list_subscriptions
 from hub.feeds.webhooks import dispatch, events
@@ -37,9 +35,11 @@ from hub.feeds.webhooks.documents import (
 from hub.feeds.webhooks.errors import WebhookCodes
 from hub.feeds.webhooks.schedule import Verdict, classify
 from hub.identity.documents import ClientDoc
+from hub.identity.keys import encrypt_text
 from hub.ids import new_id, now_ms
 from hub.jobs import queue
 from hub.settings import Settings
+from hub.signing import SM2, signing_keys
 from hub.store.scope import Scope
 from hub.transports.outbound import (
     BlockedAddress,

@@ -9,7 +9,7 @@ refused request is not counted, so a flood does not extend the wait: a client th
 waits `Retry-After` seconds gets through.
 
 There is no request limit per username or client_id: anyone could use one to keep its
-owner out. Failed attempts per name are throttled instead (hub/auth/throttle.py,
+owner out. Failed attempts per name are throttled instead (hub/identity/throttle.py,
 stored, holding across processes). This limit is per hub process: with N API
 processes a client gets up to N times the configured rate.
 

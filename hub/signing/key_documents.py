@@ -1,5 +1,5 @@
-"""Stored documents of partner feeds: signing keys, the partner item log, pending
-(embargoed) items and subscriptions live in their own modules; this one holds the keys."""
+"""The stored partner signing key (keys.py rotates, loads and publishes it); registered
+with the feeds' documents (hub/feeds/models.py)."""
 
 from __future__ import annotations
 

@@ -21,6 +21,7 @@ from hub.identity import throttle_rules as rules
 from hub.identity.documents import SignInThrottleDoc
 from hub.identity.errors import AuthCodes
 from hub.settings import Settings
+from hub.store.tenanted import across_tenants
 
 Clock = Callable[[], float]
 
@@ -67,7 +68,9 @@ class SignInThrottle:
         self._swept = 0.0
 
     def _coll(self) -> Any:
-        return SignInThrottleDoc.get_pymongo_collection()
+        return across_tenants(
+            SignInThrottleDoc, reason="sign-in counters are kept by name, before a tenant is known"
+        )
 
     async def _counters(
         self, kind: str, name: str, address: str

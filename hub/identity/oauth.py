@@ -14,10 +14,10 @@ from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from litestar import Request, Response, get, post
 from litestar.datastructures import State
 
-from hub.auth import grants
-from hub.auth.ratelimit import TokenLimiter
 from hub.errors import Codes, HubError
+from hub.identity import grants
 from hub.identity.errors import AuthCodes
+from hub.identity.ratelimit import TokenLimiter
 from hub.rest.openapi_docs import TokenOperation
 
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}

@@ -30,16 +30,17 @@ from typing import Any
 import structlog
 
 from hub import siblings
-from hub.auth.keys import KeyRing, ensure_signing_key
-from hub.auth.ratelimit import TokenLimiter
-from hub.auth.throttle import SignInThrottle
 from hub.errors import ErrorKind
 from hub.identity import passwords
 from hub.identity.documents import ClientDoc, RevocationDoc, UserDoc
 from hub.identity.errors import AuthCodes
+from hub.identity.keys import KeyRing, ensure_signing_key
+from hub.identity.ratelimit import TokenLimiter
+from hub.identity.throttle import SignInThrottle
 from hub.ids import now_ms
 from hub.settings import Settings
 from hub.shutdown import cancel_and_wait
+from hub.store.tenanted import across_tenants
 
 log = structlog.get_logger(__name__)
 
@@ -87,7 +88,9 @@ class AuthState:
         self.revoked_jti = {d.value for d in docs if d.kind == "jti"}
         self.revoked_sid = {d.value for d in docs if d.kind == "sid"}
         horizon = self._horizon()
-        cursor = UserDoc.get_pymongo_collection().find(
+        cursor = across_tenants(
+            UserDoc, reason="every process keeps the ended sessions of every tenant"
+        ).find(
             {"sessions_ended_at": {"$gt": horizon}},
             {"tenant": 1, "session_epoch": 1, "sessions_ended_at": 1},
         )
@@ -106,7 +109,9 @@ class AuthState:
         await self._refresh_clients(horizon)
 
     async def _refresh_clients(self, horizon: int) -> None:
-        cursor = ClientDoc.get_pymongo_collection().find(
+        cursor = across_tenants(
+            ClientDoc, reason="every process keeps the ended sessions of every tenant"
+        ).find(
             {"sessions_ended_at": {"$gt": horizon}},
             {"tenant": 1, "session_epoch": 1, "sessions_ended_at": 1, "disabled": 1},
         )

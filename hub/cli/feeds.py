@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from hub.cli.runner import CLI_ACTOR, out, run_with_store, when
 from hub.settings import Settings
 
 
@@ -31,15 +32,12 @@ def rotate_key(immediate: bool, alg: str) -> None:
     /feeds/jwks.json at once, signs after RONGHUB_KEY_ACTIVATION_SECONDS, and the old key
     keeps signing beside it for RONGHUB_FEED_KEY_OVERLAP_SECONDS."""
     from hub.audit.deferred import record
-    from hub.feeds.keys import ED25519, SM2, rotate
-    from hub.identity.cli import CLI_ACTOR, _run, out
+    from hub.signing import ED25519, SM2, FeedKeyDoc, rotate
 
     key_alg = SM2 if alg == "sm2" else ED25519
 
     async def work(settings: Settings) -> tuple[str, int]:
         key = await rotate(settings, immediate=immediate, alg=key_alg)
-        from hub.feeds.documents import FeedKeyDoc
-
         doc = await FeedKeyDoc.find_one({"tenant": settings.platform_tenant, "_id": key.kid})
         at = doc.activates_at if doc else 0
         await record(
@@ -52,9 +50,7 @@ def rotate_key(immediate: bool, alg: str) -> None:
         )
         return key.kid, at
 
-    kid, at = _run(work)
-    from hub.identity.cli import _when
-
+    kid, at = run_with_store(work)
     out.print(
-        f"新的合作方签名密钥 / new partner signing key {kid} ({key_alg}), 启用于 / signs from {_when(at)}"
+        f"新的合作方签名密钥 / new partner signing key {kid} ({key_alg}), 启用于 / signs from {when(at)}"
     )

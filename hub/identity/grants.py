@@ -18,9 +18,6 @@ from authlib.oauth2.rfc6749.util import scope_to_list
 from pymongo import ReturnDocument
 
 from hub.audit.deferred import record
-from hub.auth.jwt import issue
-from hub.auth.state import AuthState
-from hub.auth.throttle import Owner
 from hub.domain.permissions import ALL_SCOPES, PrincipalKind
 from hub.errors import Codes, HubError
 from hub.identity import client_rules
@@ -32,9 +29,13 @@ from hub.identity.directory import (
 )
 from hub.identity.documents import ClientDoc, PreviousClientSecret, RefreshTokenDoc, UserDoc
 from hub.identity.errors import AuthCodes
+from hub.identity.jwt import issue
 from hub.identity.passwords import hash_secret_async, needs_rehash, verify_secret_async
+from hub.identity.state import AuthState
+from hub.identity.throttle import Owner
 from hub.ids import new_id, now_ms
 from hub.store.scope import Scope
+from hub.store.tenanted import Tenanted, across_tenants
 
 
 @dataclass
@@ -108,7 +109,7 @@ async def password_grant(
 ) -> TokenResponse:
     """Staff sign-in. Unknown usernames, wrong passwords and disabled accounts get the
     same answer after the same work (the hash is checked against a dummy for unknown
-    names); failures earn growing delays (SIGN_IN_THROTTLED, hub/auth/throttle.py)
+    names); failures earn growing delays (SIGN_IN_THROTTLED, hub/identity/throttle.py)
     counted alike for names that exist and names that do not. The user learns of
     failures through the audit log (`signin.failed`) and admins through signInAttempts."""
     name = sign_in_name(username)
@@ -156,14 +157,16 @@ async def _upgrade_hash(user: UserDoc, password: str) -> None:
     (the only moment we do). Written only if the stored hash is still the one we checked,
     so a password change in between wins; not audited: the password itself is unchanged."""
     fresh = await hash_secret_async(password)
-    await UserDoc.get_pymongo_collection().update_one(
-        {"_id": user.id, "tenant": user.tenant, "password_hash": user.password_hash},
+    await Tenanted(UserDoc, user.tenant).update_one(
+        {"_id": user.id, "password_hash": user.password_hash},
         {"$set": {"password_hash": fresh}},
     )
 
 
 async def refresh_grant(state: AuthState, token: str, scope: str | None) -> TokenResponse:
-    coll = RefreshTokenDoc.get_pymongo_collection()
+    coll = across_tenants(
+        RefreshTokenDoc, reason="a refresh token is found by its digest, before its tenant is known"
+    )
     now = now_ms()
     raw = await coll.find_one_and_update(
         {"_id": _digest(token), "used_at": None, "revoked": False, "expires_at": {"$gt": now}},
@@ -194,8 +197,8 @@ async def _epoch_moved(raw: dict[str, Any]) -> bool:
 
 async def revoke_family(state: AuthState, tenant: str, family: str, reason: str) -> None:
     """End a session: its refresh tokens and its access tokens stop working."""
-    await RefreshTokenDoc.get_pymongo_collection().update_many(
-        {"family": family, "tenant": tenant}, {"$set": {"revoked": True}}
+    await Tenanted(RefreshTokenDoc, tenant).update_many(
+        {"family": family}, {"$set": {"revoked": True}}
     )
     await state.revoke(tenant, "sid", family)
     await record(tenant, None, "session.revoke", "session", family, {"reason": reason})
@@ -203,7 +206,9 @@ async def revoke_family(state: AuthState, tenant: str, family: str, reason: str)
 
 async def revoke_refresh_token(state: AuthState, token: str) -> None:
     """RFC 7009: revoking a refresh token ends its session; unknown tokens are ignored."""
-    old = await RefreshTokenDoc.get_pymongo_collection().find_one({"_id": _digest(token)})
+    old = await across_tenants(
+        RefreshTokenDoc, reason="a refresh token is found by its digest, before its tenant is known"
+    ).find_one({"_id": _digest(token)})
     if old is not None:
         await revoke_family(state, str(old["tenant"]), str(old["family"]), reason="revoked")
 
@@ -264,8 +269,8 @@ async def _mark_previous_use(client: ClientDoc, used: PreviousClientSecret, now:
         p.model_copy(update={"last_used_at": now}) if p.secret_hash == used.secret_hash else p
         for p in client.previous_secrets
     ]
-    await ClientDoc.get_pymongo_collection().update_one(
-        {"_id": client.id, "tenant": client.tenant, "secret_hash": client.secret_hash},
+    await Tenanted(ClientDoc, client.tenant).update_one(
+        {"_id": client.id, "secret_hash": client.secret_hash},
         {"$set": {"previous_secrets": [p.model_dump() for p in marked]}},
     )
 

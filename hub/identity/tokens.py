@@ -24,11 +24,11 @@ from typing import Any
 
 from litestar import Request
 
-from hub.auth.jwt import verify
 from hub.console.session import CSRF_HEADER, authorization_from_cookie
 from hub.domain.permissions import Grant, PrincipalKind, Reach, Role, story_visibility
 from hub.errors import Codes, HubError
 from hub.identity.errors import AuthCodes
+from hub.identity.jwt import verify
 from hub.settings import Settings
 from hub.store.scope import Scope
 

@@ -27,18 +27,19 @@ from litestar.response import Redirect
 from pymongo import ReturnDocument
 
 from hub.audit.deferred import record
-from hub.auth.grants import TokenResponse, user_tokens
-from hub.auth.keys import decrypt_text, encrypt_text
-from hub.auth.oauth import oauth_error
-from hub.auth.state import AuthState
 from hub.domain.permissions import ALL_SCOPES
 from hub.errors import HubError, invalid
 from hub.identity.documents import OidcLoginDoc, OidcProviderDoc, UserDoc
 from hub.identity.errors import AuthCodes
+from hub.identity.grants import TokenResponse, user_tokens
+from hub.identity.keys import decrypt_text, encrypt_text
+from hub.identity.oauth import oauth_error
+from hub.identity.state import AuthState
 from hub.ids import new_id, now_ms
 from hub.rest.openapi_docs import OidcCallbackOperation, OidcLoginOperation
 from hub.settings import Settings
 from hub.store.scope import Scope
+from hub.store.tenanted import Tenanted, across_tenants
 from hub.transports.outbound import (
     BlockedAddress,
     OutboundPolicy,
@@ -75,8 +76,8 @@ async def configure_provider(
         client_id=client_id,
         client_secret_enc=encrypt_text(settings, client_secret),
     )
-    await OidcProviderDoc.get_pymongo_collection().replace_one(
-        {"_id": doc.id, "tenant": scope.tenant}, doc.model_dump(by_alias=True), upsert=True
+    await Tenanted(OidcProviderDoc, scope.tenant).replace_one(
+        {"_id": doc.id}, doc.model_dump(by_alias=True), upsert=True
     )
     await record(
         scope.tenant, scope.actor, "oidc.configure", "oidc_provider", doc.id, {"issuer": doc.issuer}
@@ -164,7 +165,9 @@ def _verify_id_token(
 
 async def finish(state: AuthState, login_state: str, code: str) -> TokenResponse:
     """Exchange the code, verify the ID token and sign the matching hub user in."""
-    raw = await OidcLoginDoc.get_pymongo_collection().find_one_and_update(
+    raw = await across_tenants(
+        OidcLoginDoc, reason="a sign-in is found by its secret state, before its tenant is known"
+    ).find_one_and_update(
         {
             "_id": login_state,
             "used": False,

@@ -21,6 +21,7 @@ from joserfc.jwk import ECKey, KeySet
 from hub.identity.documents import SigningKeyDoc
 from hub.ids import now_ms
 from hub.settings import Settings
+from hub.store.tenanted import Tenanted
 
 ALG = "ES256"
 
@@ -76,8 +77,8 @@ async def rotate(settings: Settings, immediate: bool = False) -> SigningKeyDoc:
     await doc.insert()
     for old in keys:
         if old.retired_at is None:
-            await SigningKeyDoc.get_pymongo_collection().update_one(
-                {"_id": old.id, "tenant": settings.platform_tenant},
+            await Tenanted(SigningKeyDoc, settings.platform_tenant).update_one(
+                {"_id": old.id},
                 {"$set": {"retired_at": activates}},
             )
     return doc

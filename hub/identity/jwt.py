@@ -26,9 +26,9 @@ from joserfc.errors import (
     MissingClaimError,
 )
 
-from hub.auth.keys import ALG, KeyRing
 from hub.errors import HubError
 from hub.identity.errors import AuthCodes
+from hub.identity.keys import ALG, KeyRing
 from hub.ids import new_id
 from hub.settings import Settings
 

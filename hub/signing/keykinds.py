@@ -1,5 +1,5 @@
-"""What every kind of partner signing key shares (hub/feeds/keys.py rotates and publishes
-them; hub/feeds/sm2.py is one kind): the algorithm names, the JWK thumbprint and the
+"""What every kind of partner signing key shares (hub/signing/keys.py rotates and publishes
+them; hub/signing/sm2.py is one kind): the algorithm names, the JWK thumbprint and the
 `KeyKind` protocol. Kept free of both so each kind can import it."""
 
 from __future__ import annotations

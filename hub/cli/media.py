@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from hub.cli.runner import out, run_with_store
 from hub.settings import Settings
 
 
@@ -33,7 +34,6 @@ def gc_command(dry_run: bool, tenants: tuple[str, ...], older_than: int | None) 
     after an upgrade, or to see what is left with --dry-run). Files of assets are never
     removed, only upload parts and unfinished writes.
     """
-    from hub.identity.cli import _run, out
     from hub.ids import now_ms
     from hub.media import gc
     from hub.media.service import media_service
@@ -47,7 +47,7 @@ def gc_command(dry_run: bool, tenants: tuple[str, ...], older_than: int | None) 
             )
         return reports
 
-    reports = _run(work)
+    reports = run_with_store(work)
     now = now_ms()
     verb = (
         ("将过期 would expire", "将完成 would finish", "将删除 would remove", "将中止 would abort")

@@ -1,11 +1,11 @@
 """Which keys sign a response: the partner Ed25519 keys, or the SM2 keys for
-subscriptions that chose SM2 (government partners). Both rotate (hub/feeds/keys.py)."""
+subscriptions that chose SM2 (government partners). Both rotate (hub/signing/keys.py)."""
 
 from __future__ import annotations
 
-from hub.feeds import keys
-from hub.feeds.signing import Signer
 from hub.settings import Settings
+from hub.signing import keys
+from hub.signing.http_signatures import Signer
 
 
 async def signers_for(settings: Settings, algorithm: str = "ed25519") -> list[Signer]:

@@ -1,4 +1,5 @@
-"""The `ronghub` command line."""
+"""The `ronghub` command: serving, the worker, the demo, the contracts and plugins; the
+identity, feeds and media groups come from their modules beside this one."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ import click
 from rich.console import Console
 
 from hub import __version__
+from hub.cli import feeds, identity, media
+from hub.cli.runner import Commands, console, logs_to_stderr
 from hub.settings import Settings
-
-console = Console(stderr=True, soft_wrap=True)  # URLs stay on one line for copy-paste
 
 
 def _settings(host: str | None, port: int | None) -> Settings:
@@ -54,40 +55,7 @@ def _urls(settings: Settings, center: str | None = None) -> None:
     console.print("  Ctrl-C 停止 / to stop")
 
 
-def failure_line(exc: BaseException) -> str | None:
-    """One line (Chinese / English) for a failure an operator can act on, or None (a bug:
-    let its traceback show). Covers a refused operation (HubError, e.g. the search index
-    held by a running hub), an embedded store that cannot start (the data folder is in
-    use) and a store that does not answer."""
-    from pymongo.errors import ConnectionFailure
-
-    from hub.embedded.store import EmbeddedStoreError
-    from hub.errors import Codes, HubError
-
-    if isinstance(exc, ConnectionFailure):
-        exc = HubError(Codes.STORE_UNAVAILABLE)
-    if isinstance(exc, HubError):
-        return f"{exc.code} {exc.message_zh} / {exc.message_en}"
-    if isinstance(exc, EmbeddedStoreError):
-        return str(exc).strip().splitlines()[0]
-    return None
-
-
-class _Commands(click.Group):
-    """Every command ends a known failure with one clear line and exit code 2."""
-
-    def invoke(self, ctx: click.Context) -> object:
-        try:
-            return super().invoke(ctx)
-        except Exception as exc:
-            line = failure_line(exc)
-            if line is None:
-                raise
-            console.print(line, markup=False, highlight=False)
-            sys.exit(2)
-
-
-@click.group(cls=_Commands)
+@click.group(cls=Commands)
 @click.version_option(__version__, prog_name="ronghub")
 def main() -> None:
     """Ronghub (融汇): the content hub for converged media centers."""
@@ -189,32 +157,8 @@ async def _print_demo_users(settings: Settings) -> None:
     console.print("  登录 / sign in: POST /oauth/token grant_type=password&username=…&password=…")
 
 
-def _add_identity_commands() -> None:
-    from hub.identity.cli import COMMANDS
-
-    for command in COMMANDS:
-        main.add_command(command)
-
-
-_add_identity_commands()
-
-
-def _add_feeds_commands() -> None:  # feeds
-    from hub.feeds.cli import feeds
-
-    main.add_command(feeds)
-
-
-_add_feeds_commands()
-
-
-def _add_media_commands() -> None:
-    from hub.media.cli import media
-
-    main.add_command(media)
-
-
-_add_media_commands()
+for command in (*identity.COMMANDS, feeds.feeds, media.media):
+    main.add_command(command)
 
 
 @main.command("plugins")
@@ -229,6 +173,7 @@ def plugins_cmd(as_json: bool) -> None:
     from hub.channels import load_channels
     from hub.workflow.plugins import register_checks
 
+    logs_to_stderr()  # a plugin that fails to load logs a warning; stdout stays the list
     manager = load_channels(Settings().plugins)
     register_checks(manager)
     if as_json:
@@ -328,10 +273,6 @@ def plugin_new(name: str, directory: Path) -> None:
 def reindex(tenant: str | None, clear: bool, batch: int) -> None:
     """Rebuild the search index from the stored stories (with the embedded index: stop a
     running hub first; it indexes every change itself)."""
-    from hub.search.cli import run_reindex
+    from hub.cli.reindex import run_reindex
 
     sys.exit(run_reindex(Settings(), tenant, clear, batch, console))
-
-
-if __name__ == "__main__":
-    main()

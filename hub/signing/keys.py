@@ -3,10 +3,10 @@ deliveries, encrypted at rest, rotated with an activation delay, published as JW
 
 Two kinds of key, rotated the same way: Ed25519 (RFC 9421 `ed25519`, webhook `v1a`; the
 default) and SM2/SM3 (`sm2-sm3`, webhook `sm2`; for government partners, see
-hub/feeds/sm2.py). A kind says how to make a pair, how to publish its public half and
+hub/signing/sm2.py). A kind says how to make a pair, how to publish its public half and
 how to sign; everything else here is common.
 
-Like the token keys (hub/auth/keys.py): the kid is the RFC 7638 thumbprint of the public
+Like the token keys (hub/identity/keys.py): the kid is the RFC 7638 thumbprint of the public
 JWK, the private half is stored encrypted (`encrypt_text`). `rotate` adds a key that is
 published at once and signs from `key_activation_seconds` later (at once with
 `immediate`); the keys it replaces keep signing for `feed_key_overlap_seconds` after
@@ -25,15 +25,16 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from hub.auth.keys import decrypt_text, encrypt_text
-from hub.feeds.documents import FeedKeyDoc as FeedKeyDoc
-from hub.feeds.keykinds import ED25519 as ED25519
-from hub.feeds.keykinds import SM2 as SM2
-from hub.feeds.keykinds import KeyKind, b64url
-from hub.feeds.keykinds import thumbprint as thumbprint
-from hub.feeds.sm2 import KIND as SM2_KIND
+from hub.identity.keys import decrypt_text, encrypt_text
 from hub.ids import now_ms
 from hub.settings import Settings
+from hub.signing.key_documents import FeedKeyDoc as FeedKeyDoc
+from hub.signing.keykinds import ED25519 as ED25519
+from hub.signing.keykinds import SM2 as SM2
+from hub.signing.keykinds import KeyKind, b64url
+from hub.signing.keykinds import thumbprint as thumbprint
+from hub.signing.sm2 import KIND as SM2_KIND
+from hub.store.tenanted import Tenanted
 
 ALG = ED25519
 JWKS_CACHE_SECONDS = 300
@@ -165,8 +166,8 @@ async def rotate(settings: Settings, immediate: bool = False, alg: str = ED25519
     for old in docs:
         retire = overlap_until if old is newest else min(activates, old.retired_at or activates)
         if old.retired_at is None or old.retired_at > retire:
-            await FeedKeyDoc.get_pymongo_collection().update_one(
-                {"_id": old.id, "tenant": settings.platform_tenant},
+            await Tenanted(FeedKeyDoc, settings.platform_tenant).update_one(
+                {"_id": old.id},
                 {"$set": {"retired_at": retire}},
             )
     _forget()

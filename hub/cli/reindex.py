@@ -1,4 +1,5 @@
-"""`ronghub reindex`: rebuild the search index from the store, with a progress bar."""
+"""`ronghub reindex`: rebuild the search index from the store, with a progress bar (the
+command itself is in commands.py)."""
 
 from __future__ import annotations
 

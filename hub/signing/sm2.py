@@ -4,7 +4,7 @@ A subscription with `signature_algorithm: sm2` gets `alg="sm2-sm3"` feed signatu
 a webhook endpoint with `sm2` an `sm2,` entry: SM2 over SM3(Z ‖ signed content), Z with
 the default user id `1234567812345678` (GB/T 32918), the signature the 64 bytes r‖s. The
 keys (platform-wide, the first made on first use, private half encrypted at rest) are
-rotated like the Ed25519 ones (hub/feeds/keys.py, `ronghub feeds rotate-key --alg sm2`)
+rotated like the Ed25519 ones (hub/signing/keys.py, `ronghub feeds rotate-key --alg sm2`)
 and published in /feeds/jwks.json as
 `{"kty": "EC", "crv": "SM2", "x", "y", "alg": "SM2-SM3", "use": "sig", "kid"}` with
 `kid` its RFC 7638 thumbprint (members crv, kty, x, y).
@@ -21,7 +21,7 @@ from typing import Any
 
 from ronghub_sdk.sm2 import new_key, sign
 
-from hub.feeds.keykinds import SM2, b64url, thumbprint
+from hub.signing.keykinds import SM2, b64url, thumbprint
 
 
 def jwk(public_hex: str) -> dict[str, Any]:
@@ -38,7 +38,7 @@ def public_hex_of(key: dict[str, Any]) -> str:
 
 
 class _Sm2:
-    """The SM2 key kind of hub/feeds/keys.py: private scalar as hex, public x‖y as JWK."""
+    """The SM2 key kind of hub/signing/keys.py: private scalar as hex, public x‖y as JWK."""
 
     alg = SM2
 

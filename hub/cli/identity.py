@@ -6,56 +6,22 @@ and reports it. They act as the hub itself (a system scope) and are audited as `
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import click
-from rich.console import Console
 
+from hub.cli.runner import CLI_ACTOR, console, fail, out, run_with_store, when
 from hub.settings import Settings
 
-console = Console(stderr=True, soft_wrap=True)  # ids, keys and URLs stay on one line for copy-paste
-out = Console(soft_wrap=True)  # tables still fit the terminal
 T = TypeVar("T")
-CLI_ACTOR = "cli"
-
-
-def _run(work: Callable[[Settings], Awaitable[T]]) -> T:
-    from hub.runtime import command_store
-    from hub.wiring import connect
-
-    async def go(settings: Settings) -> T:
-        from hub.identity import passwords
-
-        passwords.configure(settings.password_memory_kib, settings.password_time_cost)
-        assert settings.mongodb_uri
-        database = await connect(settings.mongodb_uri, settings.mongodb_db)
-        try:
-            return await work(settings)
-        finally:
-            await database.close()
-
-    with command_store(Settings()) as settings:
-        return asyncio.run(go(settings))
 
 
 def _scope(tenant: str) -> Any:
     from hub.store.scope import Scope
 
     return Scope(tenant=tenant, actor=CLI_ACTOR, public_only=False)
-
-
-def _fail(exc: Exception) -> None:
-    from hub.errors import HubError
-
-    if isinstance(exc, HubError):
-        console.print(
-            f"[red]{exc.code}[/red] {exc.message_zh} / {exc.message_en}", soft_wrap=True
-        )  # one line
-        sys.exit(2)
-    raise exc
 
 
 @click.group("admin")
@@ -83,9 +49,9 @@ def create_platform_admin(username: str, display_name: str, password: str) -> No
         return user.id
 
     try:
-        user_id = _run(work)
+        user_id = run_with_store(work)
     except Exception as exc:
-        _fail(exc)
+        fail(exc)
     out.print(f"平台管理员已创建 / platform admin {username} ({user_id})")
 
 
@@ -105,9 +71,9 @@ def tenant_create(tenant_id: str, name: str) -> None:
         await create_tenant(tenant_id, name, CLI_ACTOR)
 
     try:
-        _run(work)
+        run_with_store(work)
     except Exception as exc:
-        _fail(exc)
+        fail(exc)
     out.print(f"中心已创建 / tenant {tenant_id} {name}")
 
 
@@ -146,9 +112,9 @@ def user_create(
         return doc.id
 
     try:
-        user_id = _run(work)
+        user_id = run_with_store(work)
     except Exception as exc:
-        _fail(exc)
+        fail(exc)
     out.print(
         f"用户已创建 / user {username} ({user_id}) in {tenant_id}: {', '.join(grants) or '无角色 no roles'}"
     )
@@ -179,9 +145,9 @@ def _change_user(
         return doc.id, doc.session_epoch
 
     try:
-        return _run(work)
+        return run_with_store(work)
     except Exception as exc:
-        _fail(exc)
+        fail(exc)
         raise
 
 
@@ -244,9 +210,9 @@ def client_create(tenant_id: str, name: str, scopes: tuple[str, ...]) -> None:
         return doc.id, secret
 
     try:
-        client_id, secret = _run(work)
+        client_id, secret = run_with_store(work)
     except Exception as exc:
-        _fail(exc)
+        fail(exc)
     out.print(f"client_id={client_id}")
     out.print(f"client_secret={secret}")
 
@@ -260,20 +226,10 @@ def _in_center(tenant_id: str, work: Callable[[Any], Awaitable[T]]) -> T:
         return await work(_scope(tenant_id))
 
     try:
-        return _run(go)
+        return run_with_store(go)
     except Exception as exc:
-        _fail(exc)
+        fail(exc)
         raise
-
-
-def _when(ms: int | None) -> str:
-    from datetime import UTC, datetime
-
-    return (
-        "-"
-        if ms is None
-        else datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M:%SZ")
-    )
 
 
 def _iso(ms: int | None) -> str | None:
@@ -396,7 +352,7 @@ def client_rotate_secret(
         if p.retired_at == view.doc.secret_rotated_at
     ]
     console.print(
-        f"旧密钥继续有效至 / old secret accepted until {_when(max(old))}"
+        f"旧密钥继续有效至 / old secret accepted until {when(max(old))}"
         if old
         else "旧密钥即刻失效 / old secret refused from now on"
     )
@@ -456,7 +412,7 @@ def keys() -> None:
 def keys_rotate(immediate: bool) -> None:
     """Add a new signing key; old keys verify until their tokens expire."""
     from hub.audit.deferred import record
-    from hub.auth.keys import rotate
+    from hub.identity.keys import rotate
 
     async def work(settings: Settings) -> tuple[str, int]:
         doc = await rotate(settings, immediate=immediate)
@@ -470,8 +426,8 @@ def keys_rotate(immediate: bool) -> None:
         )
         return doc.id, doc.activates_at
 
-    kid, at = _run(work)
-    out.print(f"新签名密钥 / new signing key {kid}, 启用于 / signs from {_when(at)}")
+    kid, at = run_with_store(work)
+    out.print(f"新签名密钥 / new signing key {kid}, 启用于 / signs from {when(at)}")
 
 
 @click.group("audit")
@@ -489,7 +445,7 @@ def audit_verify(tenant_id: str | None) -> None:
         tenants = [tenant_id] if tenant_id else await log.tenants_with_entries()
         return [(t, *await log.verify(t)) for t in tenants]
 
-    results = _run(work)
+    results = run_with_store(work)
     broken = False
     for name, count, problems in results:
         if problems:

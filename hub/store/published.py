@@ -1,0 +1,131 @@
+"""The published read model, remembered in the process (issue 15): documents and order.
+
+A column page after a cursor misses the response cache (hub/readcache.py) by nature:
+every cursor is a new request. Yet its stories were mostly read a moment ago by the
+neighbouring pages. So the anonymous reads of the published read model keep, per tenant
+and per read-model generation,
+
+- the documents they read (published stories and the assets they show), by id, and
+- the order they learnt: for a list (its filter and order key), which position comes
+  right after which ("links"). A store page of `limit` after position p that returned
+  d1..dk says p → d1 → … → dk, and, when k < limit, that dk is the last.
+
+A page after a cursor then walks the links from the cursor's position; when every
+step and every document is known it needs no store at all, and when the walk breaks
+off the store is asked only for the rest, from where it broke off.
+
+Correctness, across processes too: everything here is tagged with the tenant's
+read-model generation, the counter every change to published content advances
+(hub/stories.py `bump_read_model`): this process learns of its own changes at once
+and of other processes' within the read cache's poll, exactly as the response cache,
+whose entries hold the same content. A reader notes the generation before it reads
+the store (`for_tenant`) and files what it read under that generation only: a read
+that raced a change files under an old generation, which is dropped. Only anonymous
+reads (published content only) use it. Bounded (a setting): past the limit the oldest
+documents (and the objects built from them) go, and the links start again empty.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+#: A position in a list: (order key value, id), in descending order.
+Position = tuple[Any, str]
+#: The list's start (a page without a cursor reads after it).
+START: Position = (None, "")
+#: Marks the last position of a list.
+END: Position = (None, "\uffff")
+#: Links are small (two tuples): a view keeps this many per document it may keep.
+LINKS_PER_DOC = 4
+
+
+@dataclass
+class TenantView:
+    """One tenant's remembered read model at one generation."""
+
+    generation: int
+    max_docs: int
+    # (kind, id) -> document, oldest first (the oldest go when full)
+    docs: OrderedDict[tuple[str, str], Any] = field(default_factory=OrderedDict)
+    links: dict[tuple[Hashable, Position], Position] = field(default_factory=dict)
+    # (kind, id) -> (document, what `node` built from it): the GraphQL objects of a
+    # document, built once per document read (read-only, shared by the requests)
+    nodes: OrderedDict[tuple[str, str], tuple[Any, Any]] = field(default_factory=OrderedDict)
+
+    def get(self, kind: str, doc_id: str) -> Any:
+        return self.docs.get((kind, doc_id))
+
+    def put(self, kind: str, docs: Iterable[Any]) -> None:
+        for d in docs:
+            self.docs[(kind, d.id)] = d
+        while len(self.docs) > self.max_docs:
+            self.docs.popitem(last=False)
+
+    def node(self, kind: str, doc: Any, build: Callable[[Any], T]) -> T:
+        """`build(doc)`, built once for this very document (read-only: it is shared)."""
+        key = (kind, doc.id)
+        known = self.nodes.get(key)
+        if known is not None and known[0] is doc:
+            return known[1]
+        built = build(doc)
+        self.nodes[key] = (doc, built)
+        while len(self.nodes) > self.max_docs:
+            self.nodes.popitem(last=False)
+        return built
+
+    def walk(self, lst: Hashable, after: Position, limit: int) -> tuple[list[Position], bool]:
+        """Up to `limit` known positions after `after` in `lst`, and whether the list is
+        known to end there (True: nothing more after them)."""
+        found: list[Position] = []
+        at = after
+        while len(found) < limit:
+            nxt = self.links.get((lst, at))
+            if nxt is None:
+                return found, False
+            if nxt == END:
+                return found, True
+            found.append(nxt)
+            at = nxt
+        return found, False
+
+    def learn(self, lst: Hashable, after: Position, read: Sequence[Position], limit: int) -> None:
+        """A store read of up to `limit` positions right after `after` returned `read`."""
+        chain = [after, *read]
+        if len(read) < limit:
+            chain.append(END)
+        if len(self.links) + len(chain) > self.max_docs * LINKS_PER_DOC:
+            self.links.clear()
+        for a, b in itertools.pairwise(chain):
+            self.links[(lst, a)] = b
+
+
+class PublishedCache:
+    """Every tenant's `TenantView` at its current generation (see the module doc)."""
+
+    def __init__(self, generation_of: Callable[[str], int | None], max_docs: int = 20_000) -> None:
+        self.generation_of = generation_of  # the read cache's Generations.get
+        self.max_docs = max_docs
+        self._views: dict[str, TenantView] = {}
+
+    def for_tenant(self, tenant: str) -> TenantView | None:
+        """The tenant's view at the generation known now (None: not known yet, or caching
+        off); note it before reading the store and file what was read in it."""
+        generation = self.generation_of(tenant)
+        if generation is None or self.max_docs <= 0:
+            return None
+        view = self._views.get(tenant)
+        if view is None or view.generation != generation:
+            if view is not None and view.generation > generation:
+                return None  # generations only grow: a late, older reader files nothing
+            view = self._views[tenant] = TenantView(generation, self.max_docs)
+        return view
+
+    def forget_tenant(self, tenant: str) -> None:
+        """Published content of `tenant` changed (the generation moved on)."""
+        self._views.pop(tenant, None)
