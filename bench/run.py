@@ -43,6 +43,12 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--python-load", action="store_true", help="use bench.pyload even if wrk is there"
     )
+    p.add_argument(
+        "--api-workers",
+        type=int,
+        default=None,
+        help="the hub's API processes (RONGHUB_API_WORKERS; default: the hub's, one per core)",
+    )
     p.add_argument("--out", type=Path, default=OUT, help="folder for the JSON results")
     p.add_argument(
         "--also",
@@ -180,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
         rounds=args.rounds,
         mix=not args.no_mix,
         python_load=args.python_load,
+        api_workers=args.api_workers,
     )
     command = shlex.join(
         [Path(sys.executable).name, "-m", "bench.run", *(sys.argv[1:] if argv is None else argv)]

@@ -48,7 +48,6 @@ from hub.wenzheng.clock import clock_for
 from hub.wenzheng.limits import IntakeLimiter
 from hub.wiring import builtin_consumers, connect
 
-READ_MODEL_POLL_SECONDS = 1.0
 STORE_CUTOFF_SECONDS = 2.0  # at shutdown, store calls still waiting this long are cut off
 
 
@@ -72,9 +71,12 @@ def create_app(
     settings: Settings | None = None,
     command_listeners: list[CommandListener] | None = None,
     store: Any = None,
+    search_writer: bool = True,
 ) -> Litestar:
     """The hub; `store` is the embedded store's supervisor (hub/embedded/supervisor.py) when
-    this process runs one: /readyz and /healthz report its state."""
+    this process runs one (or its view in an API worker, hub/siblings.py): /readyz and
+    /healthz report its state. Without `search_writer` the embedded search index is
+    followed, not written (an API worker other than the primary one, hub/workers.py)."""
     settings = settings or Settings()
     configure_logging(settings)
     if not settings.mongodb_uri:
@@ -93,7 +95,7 @@ def create_app(
             uri, settings.mongodb_db, command_listeners, settings.store_timeout_seconds
         )
         app.state.database = database
-        search = SearchService(build_engine(settings))
+        search = SearchService(build_engine(settings, writer=search_writer))
         await search.start()
         app.state.search = search
         install_search(search)
@@ -102,7 +104,9 @@ def create_app(
         cutoff: asyncio.Task[None] | None = None
         try:
             async with contextlib.AsyncExitStack() as stack:
-                await stack.enter_async_context(polling(generations, READ_MODEL_POLL_SECONDS))
+                await stack.enter_async_context(
+                    polling(generations, settings.read_cache_poll_seconds)
+                )
                 app.state.auth = await stack.enter_async_context(auth_running(settings))
                 await stack.enter_async_context(
                     app.state.read_counter.running(settings.reach_flush_seconds)

@@ -167,6 +167,13 @@ class Codes:
         "The document store is unavailable; try again later.",
         503,
     )
+    WORKERS_STARTING = ErrorKind(
+        "WORKERS_STARTING",
+        "服务的部分工作进程正在启动或重启({serving}/{workers} 个可用),请稍后重试。",
+        "Some of the hub's API worker processes are starting or restarting "
+        "({serving} of {workers} serving); try again shortly.",
+        503,
+    )
     STORAGE_FULL = ErrorKind(
         "STORAGE_FULL",
         "服务器存储空间已满,本次内容未保存。请联系技术人员清理磁盘后重试。",

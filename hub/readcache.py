@@ -4,7 +4,10 @@ Anonymous GraphQL responses (published content only) are cached per process, key
 by tenant and request, and tagged with the tenant's read-model generation: a counter
 in the store that every change to published content increments. A process sees its
 own writes at once (it refreshes after each mutation) and other processes' writes
-within `poll_interval` seconds, when a background task re-reads the counters.
+within `poll_interval` seconds, when a background task re-reads the counters. The API
+workers of one `ronghub serve` see each other's at once: a bump announces itself to the
+siblings (hub/siblings.py), and a tenant's generation counts as unknown (re-read before
+use) once an announcement came after its last re-read.
 
 Keys are the request's raw bytes (the POST body, or the GET query string), so a hit
 costs a dict lookup: no JSON decoding, no GraphQL parsing. Clients that send the same
@@ -26,6 +29,7 @@ from collections.abc import AsyncIterator, Callable
 
 import structlog
 
+from hub import siblings
 from hub.rest.http_cache import etag_for
 from hub.shutdown import cancel_and_wait
 from hub.store.documents import CounterDoc
@@ -52,10 +56,16 @@ class Generations:
 
     def __init__(self) -> None:
         self._known: dict[str, int] = {}
+        # the siblings' announcements seen when each tenant's generation was last re-read
+        self._seen: dict[str, int] = {}
         # called with the tenant when its generation moves on (caches of published content)
         self.on_advance: list[Callable[[str], None]] = []
 
     def get(self, tenant: str) -> int | None:
+        """The tenant's generation; None if unknown, or if a sibling worker bumped a
+        generation since it was last re-read (the caller re-reads it: `refresh`)."""
+        if self._seen.get(tenant, 0) != siblings.seen(siblings.READ_MODEL):
+            return None
         return self._known.get(tenant)
 
     def advance(self, tenant: str, value: int) -> None:
@@ -71,17 +81,20 @@ class Generations:
                     listener(tenant)
 
     async def refresh(self, tenant: str) -> int:
+        seen = siblings.seen(siblings.READ_MODEL)  # before the read: a later bump counts
         raw = await across_tenants(
             CounterDoc,
             reason="counters written before the tenant field was reliably set lack it: matched by _id",
         ).find_one({"_id": read_model_counter_id(tenant)})
         self.advance(tenant, int(raw["value"]) if raw else 0)
+        self._seen[tenant] = seen
         return self._known[tenant]
 
     async def refresh_all(self) -> None:
         ids = {read_model_counter_id(t): t for t in self._known}
         if not ids:
             return
+        seen = siblings.seen(siblings.READ_MODEL)
         # Matched by _id: counters written before the tenant field was reliably set lack it.
         found = {
             d["_id"]: int(d["value"])
@@ -92,6 +105,7 @@ class Generations:
         }
         for counter_id, tenant in ids.items():
             self.advance(tenant, found.get(counter_id, 0))
+            self._seen[tenant] = seen
 
     async def poll(self, interval: float) -> None:
         while True:

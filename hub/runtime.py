@@ -16,7 +16,9 @@ from hub import heap
 from hub.app import create_app
 from hub.embedded.store import EmbeddedStore, running_store_uri, unwritable
 from hub.embedded.supervisor import RestartPolicy, StoreSupervisor
+from hub.logging import configure_logging
 from hub.settings import Settings
+from hub.workers import run_workers, worker_count
 
 
 @contextlib.contextmanager
@@ -88,7 +90,7 @@ def uvicorn_config(
 ) -> uvicorn.Config:
     """The HTTP server settings of `ronghub serve` (the benchmarks' bare endpoint uses them too).
 
-    One process; uvloop and httptools (dependencies) when importable; no access log,
+    One process (hub/workers.py runs several of these on one socket); uvloop and httptools (dependencies) when importable; no access log,
     which would cost more per request than a cached read. X-Forwarded-For/-Proto are
     believed from RONGHUB_TRUSTED_PROXIES only (uvicorn by default trusts 127.0.0.1).
     A websocket message may be as large as an HTTP body (RONGHUB_MAX_REQUEST_BYTES),
@@ -134,10 +136,18 @@ def serve(
     before: Callable[[Settings], Coroutine[Any, Any, None]] | None = None,
     banner: Callable[[Settings], None] | None = None,
 ) -> None:
-    """Start (embedded store,) optional set-up, then uvicorn until SIGINT/SIGTERM."""
+    """Start (embedded store,) optional set-up, then uvicorn until SIGINT/SIGTERM: in this
+    process, or in RONGHUB_API_WORKERS processes on the one port (hub/workers.py)."""
     with _signals_unwind(), supervised_store_for(settings) as (ready, supervisor):
         if before is not None:
             asyncio.run(before(ready))
+        count = worker_count(ready)
+        if count > 1:
+            configure_logging(ready)
+            if banner is not None:
+                banner(ready)
+            run_workers(ready, count, supervisor)
+            return
         app = create_app(ready, store=supervisor)
         server = uvicorn.Server(serve_config(app, ready))
         if banner is not None:

@@ -306,6 +306,13 @@ class Settings(BaseSettings):
     )
 
     read_cache_entries: int = Field(2_048, description="cached anonymous GraphQL responses")
+    read_cache_poll_seconds: float = Field(
+        1.0,
+        gt=0,
+        description="how often a hub process re-reads the read-model generations, to see "
+        "publications made by other processes (the API workers of one `ronghub serve` "
+        "see each other's at once)",
+    )
     read_model_cache_documents: int = Field(
         20_000,
         ge=0,
@@ -412,6 +419,14 @@ class Settings(BaseSettings):
         description="how long an idempotencyKey names its create; after that the key is free again",
     )
 
+    api_workers: int = Field(
+        0,
+        ge=0,
+        le=64,
+        description="API processes `ronghub serve` runs on its one port, all on the one store; "
+        "0: one per CPU core (one process answers on one core only). The first also runs the "
+        "in-process worker and writes the embedded search index",
+    )
     worker_in_process: bool = Field(
         True, description="run the background worker inside the API process (single-process mode)"
     )

@@ -3,8 +3,9 @@ the key ring, the revocation list and the users whose sessions ended recently,
 re-read every `key_refresh_seconds`; the token endpoint's rate limiter and the
 failed-sign-in throttle.
 
-A revocation made through this process applies at once; one made elsewhere (another
-process, the CLI) applies within the refresh interval.
+A revocation made through this process applies at once; one made through a sibling API
+worker of the same `ronghub serve` within `SIBLING_LOOK_SECONDS` (it announces it,
+hub/siblings.py); one made elsewhere (another host, the CLI) within the refresh interval.
 
 Session epochs: every user document has a `session_epoch` counter, moved by a grant
 change, disabling, a password change or reset and `revokeUserSessions`; user tokens
@@ -28,6 +29,7 @@ from typing import Any
 
 import structlog
 
+from hub import siblings
 from hub.errors import ErrorKind
 from hub.identity import passwords
 from hub.identity.documents import ClientDoc, RevocationDoc, UserDoc
@@ -41,6 +43,8 @@ from hub.shutdown import cancel_and_wait
 from hub.store.tenanted import across_tenants
 
 log = structlog.get_logger(__name__)
+
+SIBLING_LOOK_SECONDS = 0.05  # API workers: how often to look for a sibling's announcement
 
 
 class AuthState:
@@ -139,6 +143,7 @@ class AuthState:
         known = self.ended.get((tenant, user_id))
         if known is None or epoch > known[0]:
             self.ended[(tenant, user_id)] = (epoch, at)
+        siblings.announce(siblings.AUTH)
 
     def client_refusal(self, tenant: str, client_id: str, epoch: int) -> ErrorKind | None:
         """Why a client token of `epoch` is refused (None: it is not): the client was
@@ -155,16 +160,29 @@ class AuthState:
         known = self.clients.get((tenant, client_id))
         if known is None or epoch >= known[0]:
             self.clients[(tenant, client_id)] = (epoch, max(at, known[1] if known else 0), disabled)
+        siblings.announce(siblings.AUTH)
 
     async def revoke(self, tenant: str, kind: str, value: str) -> None:
         """Revoke an access token (`jti`) or a whole session (`sid`) everywhere."""
         expires = now_ms() + (self.settings.access_token_seconds + 60) * 1000
         await RevocationDoc(tenant=tenant, kind=kind, value=value, expires_at=expires).insert()
         (self.revoked_jti if kind == "jti" else self.revoked_sid).add(value)
+        siblings.announce(siblings.AUTH)
 
     async def poll(self) -> None:
+        """Re-read every `key_refresh_seconds`; as an API worker beside others also as soon
+        as one of them announces a change (looked for every `SIBLING_LOOK_SECONDS`)."""
+        every = self.settings.key_refresh_seconds
+        step = min(SIBLING_LOOK_SECONDS, every) if siblings.current() is not None else every
+        seen = siblings.seen(siblings.AUTH)
+        waited = 0.0
         while True:
-            await asyncio.sleep(self.settings.key_refresh_seconds)
+            await asyncio.sleep(step)
+            waited += step
+            announced = siblings.seen(siblings.AUTH)
+            if waited < every and announced == seen:
+                continue
+            waited, seen = 0.0, announced
             try:
                 await self.refresh()
             except Exception:  # keep the last known keys through a store hiccup

@@ -9,6 +9,7 @@ from litestar import Request, Response, get
 from litestar.datastructures import State
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from hub import siblings
 from hub.embedded.supervisor import StoreState
 from hub.errors import Codes, HubError
 from hub.rest.openapi_docs import HEALTHZ_RESPONSES, METRICS_RESPONSES, READYZ_RESPONSES
@@ -47,7 +48,17 @@ def _store_details(supervisor: Any) -> dict[str, Any]:
 )
 async def readyz(state: State) -> Response[Any]:
     """Ready to serve: the document store answers a ping (and an embedded one is not
-    being restarted)."""
+    being restarted), and every API worker of `ronghub serve` serves (hub/workers.py)."""
+    worker = siblings.current()
+    if worker is not None and worker.shared.serving() < worker.shared.count:
+        return error_response(
+            HubError(
+                Codes.WORKERS_STARTING,
+                serving=worker.shared.serving(),
+                workers=worker.shared.count,
+            ),
+            503,
+        )
     supervisor = state.get("store_supervisor")
     if supervisor is not None and supervisor.state != StoreState.RUNNING:
         return error_response(HubError(Codes.STORE_UNAVAILABLE, **_store_details(supervisor)), 503)

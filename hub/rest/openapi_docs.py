@@ -141,7 +141,9 @@ READYZ_RESPONSES: dict[int, ResponseSpec] = {
     200: ResponseSpec(data_container=Readiness, description="Ready", generate_examples=False),
     503: _error(
         "STORE_UNAVAILABLE: the document store does not answer, or the embedded store is being "
-        "restarted (`details.store`: restarting | failed)"
+        "restarted (`details.store`: restarting | failed); WORKERS_STARTING: with "
+        "RONGHUB_API_WORKERS above 1, not every API worker process serves yet (`details.serving`, "
+        "`details.workers`)"
     ),
 }
 HEALTHZ_RESPONSES: dict[int, ResponseSpec] = {

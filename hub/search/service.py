@@ -233,15 +233,16 @@ async def _tenants() -> list[str]:
     return sorted(str(r["_id"]) for r in rows)
 
 
-def build_engine(settings: Settings) -> SearchEngine:
-    """Meilisearch when RONGHUB_MEILI_URL is set, else the embedded tantivy index."""
+def build_engine(settings: Settings, writer: bool = True) -> SearchEngine:
+    """Meilisearch when RONGHUB_MEILI_URL is set, else the embedded tantivy index (with
+    `writer` False: following the index another process writes, hub/workers.py)."""
     if settings.meili_url:
         from hub.search.meili_engine import MeiliEngine
 
         return MeiliEngine(settings.meili_url, settings.meili_key, index_uid=settings.meili_index)
     from hub.search.tantivy_engine import TantivyEngine
 
-    return TantivyEngine(Path(settings.data_dir) / "search")
+    return TantivyEngine(Path(settings.data_dir) / "search", writer=writer)
 
 
 # ---- the process's service, for the outbox and GraphQL -----------------------------

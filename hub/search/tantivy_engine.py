@@ -5,6 +5,11 @@ this engine owns the only one: every write goes through `_write`, under a thread
 lock, and ends with a commit and a reader reload, so an awaited write is searchable.
 tantivy calls block, so they run in worker threads.
 
+With several API workers (RONGHUB_API_WORKERS) only the primary one writes; the others
+open the index with `writer=False` and follow it: before each read they look at the
+index's meta.json (one stat) and reload when a commit changed it, so an awaited write
+in the primary is searchable from any worker.
+
 Fields hold our own token streams joined by spaces (tantivy's whitespace tokenizer
 keeps them as they are): words, bigrams and pinyin from hub/search/analysis.py.
 """
@@ -369,7 +374,7 @@ class TantivyEngine:
 
     name = "tantivy"
 
-    def __init__(self, directory: Path, heap_bytes: int = 50_000_000) -> None:
+    def __init__(self, directory: Path, heap_bytes: int = 50_000_000, writer: bool = True) -> None:
         self.root = directory
         self.directory = directory / f"tantivy-v{SCHEMA_VERSION}"
         # an index of an older version sits beside a new, empty one: the hub rebuilds
@@ -381,6 +386,10 @@ class TantivyEngine:
         self._index: tantivy.Index | None = None
         self._writer: Any = None
         self._lock = threading.Lock()
+        self.writes = writer  # False: a follower, which reads what the writer commits
+        self._meta = self.directory / "meta.json"
+        # meta.json's (inode, mtime, size) last loaded: tantivy replaces the file at a commit
+        self._committed: tuple[int, int, int] | None = None
 
     # ---- lifecycle -----------------------------------------------------------------
     async def start(self) -> None:
@@ -392,6 +401,9 @@ class TantivyEngine:
         return self.root / f"tantivy-v{SCHEMA_VERSION}.rebuild"
 
     def _open(self) -> None:
+        if not self.writes:
+            self._open_followed()
+            return
         if not self.directory.exists() and self.stale_directories():
             # written before the new index exists: a rebuild cut short is redone next start
             self.root.mkdir(parents=True, exist_ok=True)
@@ -435,11 +447,35 @@ class TantivyEngine:
 
         await asyncio.to_thread(_close)
 
+    def _open_followed(self) -> None:
+        """A follower opens the index once the writer has made it, and never makes the
+        directory itself: the writer decides from its absence that an older index needs
+        a rebuild."""
+        if self._index is None and self._meta.exists():
+            self._index = tantivy.Index(self.schema, path=str(self.directory), reuse=True)
+
     @property
     def index(self) -> tantivy.Index:
+        if self._index is None and not self.writes:
+            self._open_followed()
         if self._index is None:
             raise HubError(SearchCodes.SEARCH_UNAVAILABLE)
+        if not self.writes:
+            self._follow(self._index)
         return self._index
+
+    def _follow(self, index: tantivy.Index) -> None:
+        """A follower reloads when the writer committed since it last looked (tantivy's own
+        reader also reloads within about half a second of a commit: a change this look
+        could miss, two commits in one clock tick of the same size, is not missed for long)."""
+        try:
+            stat = self._meta.stat()
+        except FileNotFoundError:  # the writer has not created the index yet
+            return
+        committed = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        if committed != self._committed:
+            self._committed = committed
+            index.reload()
 
     # ---- writes (the only writer) --------------------------------------------------
     def _write(self, fn: Any) -> None:

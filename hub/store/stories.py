@@ -18,6 +18,7 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
+from hub import siblings
 from hub.audit.log import record_story, story_audit
 from hub.domain import release
 from hub.domain.permissions import Reach, story_visibility, write_reach
@@ -741,6 +742,7 @@ class StoryRepository:
             return_document=ReturnDocument.AFTER,
         )
         assert raw is not None  # upsert with the document after: always returned
+        siblings.announce(siblings.READ_MODEL)  # the other API workers' read caches
         return int(raw["value"])
 
 

@@ -44,6 +44,7 @@ def ronghub_command() -> str:
 def child_env(**settings: str) -> dict[str, str]:
     """This environment without RONGHUB_* (so the demo uses its embedded store), plus settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("RONGHUB_")}
+    env["RONGHUB_API_WORKERS"] = "1"  # one process (tests/process/procs.py says why)
     env.update({f"RONGHUB_{k.upper()}": v for k, v in settings.items()})
     return env
 

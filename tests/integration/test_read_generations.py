@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import subprocess
 import sys
 
+from hub import siblings
 from hub.ids import new_id
 from hub.readcache import Generations, ResponseCache, polling
 from hub.settings import Settings
@@ -76,3 +78,27 @@ def test_generations_never_go_back() -> None:
     generations.advance("a", 3)
     generations.advance("a", 2)  # e.g. a poll that read the counter before our own bump
     assert generations.get("a") == 3
+
+
+async def test_a_sibling_workers_announced_bump_is_seen_at_the_next_read_without_a_poll(
+    hub_url: str, hub_settings: Settings
+) -> None:
+    """The API workers of one `ronghub serve` (hub/siblings.py): a bump announced by one
+    makes the others re-read the generation before their next cached answer."""
+    tenant = "t-" + new_id()
+    shared = siblings.Shared(2, multiprocessing.get_context("spawn"))
+    siblings.install(siblings.Worker(shared, 1))
+    try:
+        generations = Generations()
+        cache = ResponseCache(generations, max_entries=8)
+        key = cache.key(tenant, "POST", b'{"query":"{ columns { id } }"}')
+        cache.put(key, await generations.refresh(tenant), b"old")
+        assert cache.get(key) == b"old"
+        assert bump_in_another_process(hub_settings, tenant) == 1
+        assert cache.get(key) == b"old"  # unannounced (another host, the CLI): the next poll
+        siblings.Worker(shared, 0).announce(siblings.READ_MODEL)  # as the bumping worker does
+        assert generations.get(tenant) is None and cache.get(key) is None
+        assert await generations.refresh(tenant) == 1
+        assert generations.get(tenant) == 1
+    finally:
+        siblings.install(None)

@@ -51,6 +51,7 @@ def hub_process(store_uri: str, data_dir: Path, **settings: str) -> Iterator[Hub
             "RONGHUB_PORT": str(port),
             "RONGHUB_DEV_TOKEN": DEV_TOKEN,
             "RONGHUB_LOG_LEVEL": "warning",
+            "RONGHUB_API_WORKERS": "1",  # one process (tests/process/procs.py says why)
         }
     )
     env.update({f"RONGHUB_{k.upper()}": v for k, v in settings.items()})

@@ -73,6 +73,9 @@ class HubProcess:
             RONGHUB_PORT=str(self.port),
             RONGHUB_DEV_TOKEN=self.token,
             RONGHUB_ENV="development",
+            # one API process unless a test asks for more (tests/process/test_api_workers.py):
+            # the default, one per core, would double every hub's start-up in the suite
+            RONGHUB_API_WORKERS="1",
         )
         env.update(self.extra_env)
         log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child
