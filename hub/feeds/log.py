@@ -9,7 +9,9 @@ exists and number n+1 can only be taken once n exists: the log has no holes that
 later, and a reader that remembers the last number it saw misses nothing and sees
 nothing twice, however many writers append meanwhile. (A counter would hand out
 numbers before the entries were written, and a reader could pass a number whose entry
-arrived later.) `items_after` still stops at the first hole it meets, as a guard.
+arrived later.) `items_after` still stops at the first hole it meets, as a guard; a
+range it counted complete once is remembered (hub/feeds/complete.py) and not counted
+again, since entries are never edited or removed (a withdrawal is a new entry).
 
 Embargo: an item whose embargo lies in the future is held as pending (`FeedPendingDoc`)
 and a durable job (`feeds.embargo`, ready at the embargo time) appends it when it
@@ -34,6 +36,7 @@ from pymongo.errors import DuplicateKeyError
 
 from hub.domain.retry import RetryPolicy
 from hub.domain.story import StoryContent
+from hub.feeds import complete
 from hub.feeds.content import ItemContent, snapshot
 from hub.ids import now_ms
 from hub.jobs import queue
@@ -255,10 +258,23 @@ async def items_after(seq: int, *, tenants: Collection[str], limit: int) -> list
         .limit(limit)
         .to_list()
     )
-    if not rows or await _present(seq, rows[-1].seq) == rows[-1].seq - seq:
+    if not rows:
         return rows
-    hole = await _first_hole(seq, rows[-1].seq)
+    last = rows[-1].seq
+    confirmed = complete.ranges(_store_key())
+    if confirmed.covers(seq, last):  # counted complete before (by this process): no count
+        return rows
+    if await _present(seq, last) == last - seq:
+        confirmed.add(seq, last)
+        return rows
+    hole = await _first_hole(seq, last)
     return [r for r in rows if r.seq < hole]
+
+
+def _store_key() -> tuple[int, str]:
+    """Which store's log (a process may be pointed at another database, e.g. in tests)."""
+    coll = FeedItemDoc.get_pymongo_collection()
+    return (id(coll.database.client), coll.full_name)
 
 
 async def _present(after: int, upto: int) -> int:
