@@ -1,9 +1,11 @@
-"""The confirmed-complete ranges of the partner log (hub/feeds/complete.py): plain code."""
+"""What the partner log remembers per process: the ranges counted complete
+(hub/feeds/complete.py) and the entries by number (hub/feeds/entries.py). Plain code."""
 
 from __future__ import annotations
 
-from hub.feeds import complete
+from hub.feeds import complete, entries
 from hub.feeds.complete import Ranges
+from hub.feeds.entries import Entries
 
 
 def test_a_counted_range_covers_what_lies_inside_it_only() -> None:
@@ -41,3 +43,21 @@ def test_each_store_has_its_own_ranges() -> None:
     assert complete.ranges("a").covers(0, 10) and not complete.ranges("b").covers(0, 10)
     complete.forget()
     assert not complete.ranges("a").covers(0, 10)
+
+
+def test_remembered_entries_are_bounded_least_recently_used_first_out() -> None:
+    kept = Entries(limit=3)
+    for n in (1, 2, 3):
+        kept.put(n, f"entry {n}")
+    assert kept.get(1) == "entry 1"  # now the most recently used
+    kept.put(4, "entry 4")
+    assert 2 not in kept and [n for n in (1, 3, 4) if n in kept] == [1, 3, 4] and len(kept) == 3
+    assert kept.get(2) is None
+
+
+def test_each_store_remembers_its_own_entries() -> None:
+    entries.forget()
+    entries.remembered("a").put(1, "entry")
+    assert 1 in entries.remembered("a") and 1 not in entries.remembered("b")
+    entries.forget()
+    assert 1 not in entries.remembered("a")
