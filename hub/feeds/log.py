@@ -9,7 +9,9 @@ exists and number n+1 can only be taken once n exists: the log has no holes that
 later, and a reader that remembers the last number it saw misses nothing and sees
 nothing twice, however many writers append meanwhile. (A counter would hand out
 numbers before the entries were written, and a reader could pass a number whose entry
-arrived later.) `items_after` still stops at the first hole it meets, as a guard.
+arrived later.) `items_after` still stops at the first hole it meets, as a guard; a
+range it counted complete once is remembered (hub/feeds/complete.py) and not counted
+again, since entries are never edited or removed (a withdrawal is a new entry).
 
 Embargo: an item whose embargo lies in the future is held as pending (`FeedPendingDoc`)
 and a durable job (`feeds.embargo`, ready at the embargo time) appends it when it
@@ -28,12 +30,13 @@ from enum import StrEnum
 from typing import Any, ClassVar
 
 from beanie.odm.enums import SortDirection
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pymongo import IndexModel
 from pymongo.errors import DuplicateKeyError
 
 from hub.domain.retry import RetryPolicy
 from hub.domain.story import StoryContent
+from hub.feeds import complete, entries
 from hub.feeds.content import ItemContent, snapshot
 from hub.ids import now_ms
 from hub.jobs import queue
@@ -235,30 +238,67 @@ async def withdraw(tenant: str, feed: str, item_id: str, reason: str) -> FeedIte
 async def items_after(seq: int, *, tenants: Collection[str], limit: int) -> list[FeedItemDoc]:
     """Entries numbered above `seq` of the given tenants, ascending, at most `limit`.
 
-    One indexed query on (tenant, seq); then a guard: the numbers between `seq` and the
-    last one returned must all exist (counted across tenants), otherwise the page stops
-    before the first hole (a number claimed but not readable yet), so a cursor never
-    passes an entry it has not seen.
+    One indexed query on (tenant, seq) for the numbers only; the entries this process
+    does not remember yet are read by `_id` (entries never change once written, so a
+    remembered one is the stored one: hub/feeds/entries.py). Then a guard: the numbers
+    between `seq` and the last one returned must all exist (counted across tenants, once
+    per range: hub/feeds/complete.py), otherwise the page stops before the first hole (a
+    number claimed but not readable yet), so a cursor never passes an entry it has not seen.
     """
     wanted = sorted(set(tenants))
     if not wanted or limit <= 0:
         return []
     # one tenant (every center's own partner): an `$eq` the embedded store reads from the
     # (tenant, seq) index (hub/store/cursor.py); several: `$in`
-    query = {
-        "tenant": {"$eq": wanted[0]} if len(wanted) == 1 else {"$in": wanted},
-        "seq": {"$gt": seq},
-    }
-    rows = (
-        await FeedItemDoc.find(query)
+    tenant = {"$eq": wanted[0]} if len(wanted) == 1 else {"$in": wanted}
+    numbers = [
+        n.seq
+        for n in await FeedItemDoc.find(
+            {"tenant": tenant, "seq": {"$gt": seq}}, projection_model=_Number
+        )
         .sort([("seq", SortDirection.ASCENDING)])
         .limit(limit)
         .to_list()
-    )
-    if not rows or await _present(seq, rows[-1].seq) == rows[-1].seq - seq:
+    ]
+    if not numbers:
+        return []
+    store = _store_key()
+    known = entries.remembered(store)
+    found = {n: e for n in numbers if (e := known.get(n)) is not None}
+    missing = [FeedItemDoc.make_id(n) for n in numbers if n not in found]
+    if missing:
+        for doc in await FeedItemDoc.find({"tenant": tenant, "_id": {"$in": missing}}).to_list():
+            found[doc.seq] = doc
+            known.put(doc.seq, doc)
+    rows: list[FeedItemDoc] = []
+    for n in numbers:  # (an entry is never removed: if one were, the page stops before it)
+        if n not in found:
+            numbers = numbers[: len(rows)]
+            break
+        rows.append(found[n])
+    if not rows:
+        return []
+    last = numbers[-1]
+    confirmed = complete.ranges(store)
+    if confirmed.covers(seq, last):  # counted complete before (by this process): no count
         return rows
-    hole = await _first_hole(seq, rows[-1].seq)
+    if await _present(seq, last) == last - seq:
+        confirmed.add(seq, last)
+        return rows
+    hole = await _first_hole(seq, last)
     return [r for r in rows if r.seq < hole]
+
+
+class _Number(BaseModel):
+    """An entry's number only (what the page query asks the store for)."""
+
+    seq: int
+
+
+def _store_key() -> tuple[int, str]:
+    """Which store's log (a process may be pointed at another database, e.g. in tests)."""
+    coll = FeedItemDoc.get_pymongo_collection()
+    return (id(coll.database.client), coll.full_name)
 
 
 async def _present(after: int, upto: int) -> int:

@@ -237,3 +237,32 @@ async def test_the_feed_log_page_of_one_tenant_reads_its_entries_above_a_number_
         .to_list()
     )
     assert [d["seq"] for d in with_eq] == [d["seq"] for d in with_in] == [6, 8, 10, 12]
+
+
+async def test_the_feed_log_page_reads_numbers_only_then_entries_by_id_within_the_tenants(
+    db: AsyncDatabase,
+) -> None:  # type: ignore[type-arg]
+    # hub/feeds/log.py items_after: the numbers of a page (projection on seq), then the
+    # entries the process does not remember by `_id` `$in`, with the tenant as `$eq` or `$in`
+    coll = db["feed_items_" + new_id()[-6:]]
+    await coll.create_index([("tenant", 1), ("seq", 1)])
+    await coll.insert_many(
+        [
+            {"_id": f"{n:012d}", "seq": n, "tenant": "ab"[n % 2], "content": {"title": f"第{n}条"}}
+            for n in range(1, 21)
+        ]
+    )
+    numbers = (
+        await coll.find({"tenant": {"$eq": "a"}, "seq": {"$gt": 5}}, projection={"seq": 1})
+        .sort([("seq", 1)])
+        .limit(3)
+        .to_list()
+    )
+    assert numbers == [{"_id": f"{n:012d}", "seq": n} for n in (6, 8, 10)]
+    ids = [f"{n:012d}" for n in (6, 7, 10)]  # 7 is b's
+    for tenant in ({"$eq": "a"}, {"$in": ["a"]}):
+        found = await coll.find({"tenant": tenant, "_id": {"$in": ids}}).to_list()
+        assert sorted((d["seq"], d["content"]["title"]) for d in found) == [
+            (6, "第6条"),
+            (10, "第10条"),
+        ]
