@@ -341,7 +341,9 @@ async def has_key(tenant: str, key: str) -> bool:
 
 async def keys_present(tenant: str, keys: list[str]) -> set[str]:
     """Which of `keys` have an entry (`has_key` of several, one find on the (tenant, key) index)."""
-    rows = await _coll(tenant).find({"tenant": eq(tenant), "key": {"$in": keys}}, {"key": 1}).to_list()
+    rows = (
+        await _coll(tenant).find({"tenant": eq(tenant), "key": {"$in": keys}}, {"key": 1}).to_list()
+    )
     return {str(r["key"]) for r in rows}
 
 
