@@ -13,7 +13,6 @@ from typing import Any
 import uvicorn
 
 from hub import heap
-from hub.app import create_app
 from hub.embedded.store import EmbeddedStore, running_store_uri, unwritable
 from hub.embedded.supervisor import RestartPolicy, StoreSupervisor
 from hub.logging import configure_logging
@@ -138,6 +137,8 @@ def serve(
 ) -> None:
     """Start (embedded store,) optional set-up, then uvicorn until SIGINT/SIGTERM: in this
     process, or in RONGHUB_API_WORKERS processes on the one port (hub/workers.py)."""
+    from hub.app import create_app  # here, not at the top: store commands skip the web stack
+
     with _signals_unwind(), supervised_store_for(settings) as (ready, supervisor):
         if before is not None:
             asyncio.run(before(ready))

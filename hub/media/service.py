@@ -26,7 +26,6 @@ from hub.media.fs import FilesystemBlobStore
 from hub.media.ingest import Ingest
 from hub.media.probe import probe
 from hub.media.renditions import parse_spec, render
-from hub.media.s3 import S3BlobStore
 from hub.media.sniff import MediaType, sniff
 from hub.settings import Settings
 from hub.store import idempotency
@@ -66,6 +65,8 @@ def url_secret(settings: Settings) -> bytes:
 def blob_store_for(settings: Settings) -> BlobStore:
     """S3/MinIO when RONGHUB_S3_ENDPOINT is set, else files under the data folder."""
     if settings.s3_endpoint:
+        from hub.media.s3 import S3BlobStore  # boto3 only where S3 is configured
+
         return S3BlobStore(
             settings.s3_endpoint,
             settings.s3_bucket,

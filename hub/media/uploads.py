@@ -28,7 +28,6 @@ from hub.media.cleanup import COMPLETING_LEASE_MS, idle_text, upload_prefix
 from hub.media.documents import UploadDoc, UploadPart
 from hub.media.errors import MediaCodes
 from hub.media.ingest import Ingest
-from hub.media.s3 import S3BlobStore
 from hub.media.service import META_FIELDS, MediaService, check_meta, original_key
 from hub.media.sniff import SNIFF_BYTES, identify
 from hub.store.documents import AssetDoc
@@ -82,6 +81,8 @@ class ResumableUploads:
     ) -> tuple[UploadDoc, str]:
         """Start an upload that the client PUTs straight to S3 through a presigned URL;
         `complete` then checks (sniffs, hashes, probes) it like any other upload."""
+        from hub.media.s3 import S3BlobStore  # boto3 only where S3 is configured
+
         store = self.media.store
         if not isinstance(store, S3BlobStore):
             raise HubError(MediaCodes.DIRECT_UPLOAD_UNAVAILABLE)

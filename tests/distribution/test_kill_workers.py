@@ -11,12 +11,9 @@ worker after a random pause."""
 from __future__ import annotations
 
 import asyncio
-import os
+import multiprocessing
 import random
-import signal
-import subprocess
-import sys
-from pathlib import Path
+from multiprocessing.process import BaseProcess
 
 import pytest
 
@@ -27,9 +24,15 @@ from hub.ids import new_id
 from hub.settings import Settings
 from hub.store.scope import Scope
 from hub.store.stories import StoryRepository
+from tests.distribution import chaos_worker
 from tests.distribution.chaos_channel import PlatformServer
 
-ROOT = Path(__file__).resolve().parents[2]
+#: Workers are forked from a forkserver that has imported the hub once, not started as
+#: fresh interpreters (each paid ~3 s of CPU importing it; #20 item 5): each is still its
+#: own process, killed with SIGKILL. (If a forkserver already runs in this test process
+#: without the preload, the workers import the hub themselves: slower, the same test.)
+FORKS = multiprocessing.get_context("forkserver")
+FORKS.set_forkserver_preload(["tests.distribution.chaos_worker"])
 STORIES = 40
 WORKERS = 3
 KILL_ROUNDS = 12
@@ -39,25 +42,21 @@ HELD_TIMEOUT_S = 120.0
 SETTLE_TIMEOUT_S = 240.0
 
 
-async def spawn(uri: str, db: str, prefix: str, url: str) -> subprocess.Popen[bytes]:
+async def spawn(uri: str, db: str, prefix: str, url: str) -> BaseProcess:
     """A worker process, returned once it is connected and working."""
-    proc = await asyncio.to_thread(
-        subprocess.Popen,
-        [sys.executable, "-m", "tests.distribution.chaos_worker", uri, db, prefix, url],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    assert proc.stdout is not None
-    line = await asyncio.wait_for(asyncio.to_thread(proc.stdout.readline), START_TIMEOUT_S)
-    assert line.strip() == b"ready", line
+    receive, send = FORKS.Pipe(duplex=False)
+    proc = FORKS.Process(target=chaos_worker.run, args=(uri, db, prefix, url, send))
+    await asyncio.to_thread(proc.start)
+    send.close()  # the worker holds the only writing end: its death ends the wait below
+    try:
+        assert await asyncio.to_thread(receive.poll, START_TIMEOUT_S), "the worker did not start"
+        assert receive.recv() == "ready"
+    finally:
+        receive.close()
     return proc
 
 
-async def held_request(
-    platform: PlatformServer, procs: list[subprocess.Popen[bytes]]
-) -> tuple[int, str]:
+async def held_request(platform: PlatformServer, procs: list[BaseProcess]) -> tuple[int, str]:
     """The first request held at the platform that a live worker sent: (its index in procs, key)."""
     deadline = asyncio.get_running_loop().time() + HELD_TIMEOUT_S
     while True:
@@ -111,10 +110,9 @@ async def test_killed_workers_lose_nothing_and_deliver_each_publication_once(
                 else:
                     await asyncio.sleep(rng.uniform(0.2, 0.6))
                     victim = rng.randrange(len(procs))
-                procs[victim].send_signal(signal.SIGKILL)
-                procs[victim].wait()
+                procs[victim].kill()  # SIGKILL
+                procs[victim].join()
                 platform.release()
-                procs[victim].stdout.close()  # type: ignore[union-attr]
                 kills += 1
                 procs[victim] = await spawn(
                     store_uri, hub_settings.mongodb_db, prefix, platform.url
@@ -137,8 +135,7 @@ async def test_killed_workers_lose_nothing_and_deliver_each_publication_once(
             platform.release()
             for p in procs:
                 p.kill()
-                p.wait()
-                p.stdout.close()  # type: ignore[union-attr]
+                p.join()
 
     keys = {p.idempotency_key for p in found}
     resent = sum(n - 1 for n in platform.posts.values())
