@@ -38,7 +38,7 @@ def create_bare_app(body: bytes) -> Litestar:
 def main() -> None:
     import uvicorn
 
-    from hub.runtime import uvicorn_config
+    from hub.serving import uvicorn_config
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")

@@ -237,7 +237,7 @@ def serve_worker(index: int, settings: Settings, shared: Any) -> None:
     index writer) and serve on its own socket of the hub's port until SIGTERM."""
     from hub.app import create_app
     from hub.embedded.store import _set_parent_death_signal
-    from hub.runtime import serve_config
+    from hub.serving import serve_config
     from hub.shutdown import stop_cleanly_on_signals
 
     _set_parent_death_signal()  # the supervisor killed outright: its workers go too

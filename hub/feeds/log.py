@@ -44,7 +44,7 @@ from hub.jobs.consumers import Consumer, RetryLater
 from hub.jobs.documents import JobDoc
 from hub.store.cursor import eq
 from hub.store.documents import RevisionDoc, TenantDocument
-from hub.store.tenanted import Tenanted, across_tenants
+from hub.store.tenanted import Tenanted, across_tenants, store_identity
 
 APP_FEED = "app"
 EMBARGO_CONSUMER = "feeds.embargo"
@@ -297,8 +297,7 @@ class _Number(BaseModel):
 
 def _store_key() -> tuple[int, str]:
     """Which store's log (a process may be pointed at another database, e.g. in tests)."""
-    coll = FeedItemDoc.get_pymongo_collection()
-    return (id(coll.database.client), coll.full_name)
+    return store_identity(FeedItemDoc)
 
 
 async def _present(after: int, upto: int) -> int:

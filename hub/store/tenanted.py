@@ -75,6 +75,14 @@ def across_tenants(model: type[Document], *, reason: str) -> AsyncCollection[Raw
     return collection
 
 
+def store_identity(model: type[Document]) -> tuple[int, str]:
+    """Which store and collection `model` is bound to now (the client's identity and the
+    collection's full name): a key for what a process remembers of one store (a process
+    may be pointed at another database, e.g. in tests). Reads nothing."""
+    collection = model.get_pymongo_collection()
+    return (id(collection.database.client), collection.full_name)
+
+
 class Tenanted:
     """The collection of `model` as `tenant` sees it (see the module doc)."""
 

@@ -13,7 +13,7 @@ from typing import Any
 import uvicorn
 
 from hub.embedded.store import free_port
-from hub.runtime import serve_config
+from hub.serving import serve_config
 from hub.settings import Settings
 
 

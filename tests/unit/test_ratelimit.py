@@ -84,7 +84,7 @@ async def test_an_empty_limit_does_not_limit() -> None:
 
 
 def test_ronghub_serve_gives_uvicorn_the_trusted_proxies_and_nothing_by_default() -> None:
-    from hub.runtime import uvicorn_config
+    from hub.serving import uvicorn_config
 
     default = uvicorn_config(object(), "127.0.0.1", 8000)
     assert default.proxy_headers is False  # not uvicorn's "trust 127.0.0.1" default
