@@ -261,7 +261,24 @@ def _measure(
         result["hit_ratio"] = round(hits / (hits + executed), 4) if hits + executed else None
     elif pids:
         result["cpu_ms_per_request"] = _cpu_per_request(pids, cpu_before, int(result["requests"]))  # type: ignore[arg-type]
+    if "hub" in pids:
+        result["api_peak_rss_mb"] = api_peak_rss_mb(pids["hub"], but={pids.get("store", -1)})
     return result
+
+
+def api_peak_rss_mb(pid: int, but: set[int]) -> float:
+    """The largest peak RSS (VmHWM) among the hub process and its API workers (the store,
+    in `but`, is left out): the issue's "API process stays within 300 MB"."""
+    peaks = []
+    for p in [pid, *(c for c in _children(pid) if c not in but)]:
+        try:
+            status = Path(f"/proc/{p}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                peaks.append(int(line.split()[1]) / 1024)
+    return round(max(peaks), 1) if peaks else 0.0
 
 
 def _cold(
