@@ -99,6 +99,8 @@ NEUTRAL = {
     "external_id",
     "metric",
     "version",
+    "serving",  # WORKERS_STARTING: counts of API processes
+    "workers",
 }
 
 
