@@ -39,7 +39,7 @@ from rich.console import Console
 
 from bench.fanout import percentile
 from bench.procs import child
-from bench.readpath import _store_pid, cpu_seconds
+from bench.readpath import _store_pid, role_cpu_seconds
 from bench.seed import seed_stories
 from hub.embedded.store import free_port
 from hub.runtime import store_for
@@ -202,7 +202,7 @@ async def _per_op(
         ("updateStory", UPDATE),
     ]
     for op, query in ops:
-        before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+        before = {name: role_cpu_seconds(name, pid, pids) for name, pid in pids.items()}
         for i in range(n):
             if op == "updateStory":
                 variables: dict[str, Any] = {
@@ -228,7 +228,7 @@ async def _per_op(
                 story = body["data"][op]
         await asyncio.sleep(1.5)  # what the writes left behind (relay, search indexing) lands here
         out[op] = {
-            name: round((cpu_seconds(pid) - before[name]) * 1000 / n, 2)
+            name: round((role_cpu_seconds(name, pid, pids) - before[name]) * 1000 / n, 2)
             for name, pid in pids.items()
         }
     return out, story
@@ -319,7 +319,7 @@ async def measure(
         )
         tally = Tally()
         load_before = os.getloadavg()
-        cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+        cpu_before = {name: role_cpu_seconds(name, pid, pids) for name, pid in pids.items()}
         profilers = _profile(pids, seconds)
         started = time.perf_counter()
         stop = started + seconds
@@ -327,7 +327,9 @@ async def measure(
             *(client(c, n, own[n], stop, tally, 1000 + n) for n, c in enumerate(conns))
         )
         elapsed = time.perf_counter() - started
-        cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
+        cpu = {
+            name: role_cpu_seconds(name, pid, pids) - cpu_before[name] for name, pid in pids.items()
+        }
         load_after = os.getloadavg()
         for profiler in profilers:
             profiler.wait(timeout=60)

@@ -30,7 +30,7 @@ from rich.console import Console
 from bench import load as loads
 from bench.fanout import percentile
 from bench.procs import child
-from bench.readpath import _store_pid, cpu_seconds
+from bench.readpath import _store_pid, role_cpu_seconds
 from hub.embedded.store import free_port
 from tests.fakes.webhook_receiver import WebhookReceiver, serve_on
 
@@ -229,13 +229,13 @@ def _concurrent_pages(
     )
     loads.run(wrk, load, CONNECTIONS, WARMUP_S, 1)
     known = {name: pid for name, pid in pids.items() if pid}
-    before = {name: cpu_seconds(pid) for name, pid in known.items()}
+    before = {name: role_cpu_seconds(name, pid, known) for name, pid in known.items()}
     result = loads.run(wrk, load, CONNECTIONS, DURATION_S, 1).as_dict()
     served = max(int(result["requests"]), 1)  # type: ignore[call-overload]
     result["connections"] = CONNECTIONS
     result["cursors"] = len(starts)
     result["cpu_ms_per_request"] = {
-        name: round((cpu_seconds(pid) - before[name]) * 1000 / served, 2)
+        name: round((role_cpu_seconds(name, pid, known) - before[name]) * 1000 / served, 2)
         for name, pid in known.items()
     }
     return result

@@ -203,7 +203,8 @@ def _check_page(body: bytes, what: str) -> dict[str, Any]:
     return data
 
 
-def _cpu(name: str, pid: int, pids: dict[str, int]) -> float:
+def role_cpu_seconds(name: str, pid: int, pids: dict[str, int]) -> float:
+    """CPU so far of one of `pids` ("hub": the hub process and its API workers)."""
     if name == "hub":  # with RONGHUB_API_WORKERS the hub is its workers
         return _tree_cpu_seconds(pid, {p for n, p in pids.items() if n != "hub"})
     return cpu_seconds(pid)
@@ -221,7 +222,7 @@ def _cpu_per_request(
     """CPU milliseconds each process spent per request: on a shared machine the figure
     that does not depend on how much CPU the others left over."""
     return {
-        name: round((_cpu(name, pid, pids) - before[name]) * 1000 / max(requests, 1), 2)
+        name: round((role_cpu_seconds(name, pid, pids) - before[name]) * 1000 / max(requests, 1), 2)
         for name, pid in pids.items()
     }
 
@@ -244,7 +245,7 @@ def _measure(
     loads.run(wrk, warmup or load, connections, opts.warmup, opts.threads, timeout)  # discarded
     before = _drained(hub, timeout) if hub else None
     pids = pids or {}
-    cpu_before = {name: _cpu(name, pid, pids) for name, pid in pids.items()}
+    cpu_before = {name: role_cpu_seconds(name, pid, pids) for name, pid in pids.items()}
     result = loads.run(wrk, load, connections, opts.duration, opts.threads, timeout).as_dict()
     result["connections"] = connections
     if hub and before:
@@ -476,7 +477,7 @@ def run_read_path(opts: Options) -> dict[str, Any]:
                 )
                 pids = _pids(hub_proc, data_dir)
                 before = _drained(hub, 30.0)
-                cpu_before = {name: _cpu(name, pid, pids) for name, pid in pids.items()}
+                cpu_before = {name: role_cpu_seconds(name, pid, pids) for name, pid in pids.items()}
                 mixed = loads.run(
                     None, load, opts.connections, opts.duration, opts.threads, 30.0
                 ).as_dict()
