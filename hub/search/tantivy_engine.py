@@ -358,6 +358,60 @@ class QueryBuilder:
         # the best reading counts, not their sum (a story in both would count twice)
         return readings[0] if len(readings) == 1 else Query.disjunction_max_query(readings)
 
+    def unit_matches(self, u: QueryUnit) -> Query:
+        """The stories `unit(u, False)` matches, found with fewer alternatives (for
+        counting, not ranking): a CJK word's whole-word tokens (title_w, words) and its
+        head phrase are all inside the text it is a phrase of in the bigrams, so the
+        bigram phrase alone (or a lone character's regex) finds the same stories."""
+        if u.kind == "phrase":
+            return self.phrase("grams", analysis.gram_phrase(u.text))
+        if u.kind != "cjk":
+            return self.unit(u, False)
+        alts: list[Query] = []
+        for w in (u.text, *u.synonyms):
+            if not analysis.all_cjk(w):
+                alts.append(self.term("words", w))
+            elif len(w) > 1:
+                alts.append(self.phrase("grams", analysis.gram_phrase(w)))
+            else:
+                alts.append(self.cjk_word(w)[-1])  # the regex over the bigrams
+        return self.any_of(alts)
+
+    def strict_matches(self, plan: QueryPlan) -> Query | None:
+        """What `strict(plan)` matches, without its scoring parts: the optional words and
+        the boosts (optional clauses beside required ones) never change which stories
+        match, so they are left out."""
+        required = [self.unit_matches(u) for u in plan.required]
+        if not required:
+            return None
+        if len(required) <= 2:
+            return Query.boolean_query([(Occur.Must, q) for q in required])
+        return Query.boolean_query(
+            [(Occur.Should, self.narrow(q)) for q in required],
+            minimum_number_should_match=max(1, len(required) - 2),
+        )
+
+    def matches(self, scope: Scope, request: SearchRequest) -> Query:
+        """The stories `build(scope, request)` finds, built to be cheap to count (facets):
+        the same stories, no meaningful scores."""
+        filters = self.scope_filter(scope, request)
+        within = Query.boolean_query([(Occur.Must, q) for q in filters])
+        plan = request.plan
+        if plan.empty:
+            return within
+        if request.typo_tolerant:  # the rare second pass: counted as it is searched
+            return self.build(scope, request)
+        narrowed = QueryBuilder(self.schema, within)
+        readings = [
+            q
+            for q in (narrowed.strict_matches(p) for p in (plan, *plan.alternatives))
+            if q is not None
+        ]
+        if not readings:
+            return within
+        text = narrowed.any_of(readings)
+        return Query.boolean_query([(Occur.Must, text), (Occur.Must, within)])
+
     def build(self, scope: Scope, request: SearchRequest) -> Query:
         filters = self.scope_filter(scope, request)
         within = Query.boolean_query([(Occur.Must, q) for q in filters])
@@ -546,7 +600,9 @@ class TantivyEngine:
                 title, summary, body = json.loads(stored["display"][0])
                 marks = highlight.story_highlights(request.plan, title, summary, body)
             hits.append(SearchHit(id=stored["id"][0], score=score, highlights=marks))
-        facets = self._facets(searcher, query) if request.facets else {}
+        facets = (
+            self._facets(searcher, self.queries.matches(scope, request)) if request.facets else {}
+        )
         total = int(getattr(result, "count", 0) or 0)  # the stubs lack `count`; it is there
         return SearchPage(
             hits=hits, total=total, facets=facets, typo_tolerant=request.typo_tolerant

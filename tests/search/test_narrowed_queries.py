@@ -108,3 +108,25 @@ async def test_narrowing_finds_the_same_stories_with_the_same_scores(
     if not typo_tolerant and query not in ("防讯抗旱", "計程車 便民措施"):
         page = await service.search(Scope(TENANTS[0], actor="editor", public_only=False), query)
         assert page.total > 0
+
+
+@pytest.mark.parametrize("typo_tolerant", [False, True])
+@pytest.mark.parametrize("query", QUERIES)
+async def test_the_facet_query_counts_the_stories_the_search_finds(
+    service: SearchService, query: str, typo_tolerant: bool
+) -> None:
+    """Facets are counted over `QueryBuilder.matches` (no boosts, fewer alternatives):
+    it must match exactly the stories the ranked query finds."""
+    engine = service.engine
+    assert isinstance(engine, TantivyEngine)
+    plan = with_regional_reading(query, await service.lexicons.get(TENANTS[0]))
+    for scope in (Scope(TENANTS[0]), Scope(TENANTS[0], actor="editor", public_only=False)):
+        for flt in (SearchFilter(), SearchFilter(statuses=("draft",))):
+            request = SearchRequest(plan=plan, filter=flt, limit=200, typo_tolerant=typo_tolerant)
+            searcher = engine.index.searcher()
+            ranked = searcher.search(engine.queries.build(scope, request), 200, count=True)
+            counted = searcher.search(engine.queries.matches(scope, request), 200, count=True)
+            assert getattr(counted, "count", None) == getattr(ranked, "count", -1)
+            assert {(a.segment_ord, a.doc) for _, a in counted.hits} == {
+                (a.segment_ord, a.doc) for _, a in ranked.hits
+            }
