@@ -21,6 +21,7 @@ import json
 import re
 import shutil
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from itertools import pairwise
 from pathlib import Path
@@ -55,9 +56,14 @@ SCHEMA_VERSION = 3
 WS = "whitespace"
 FACET_SIZE = 30
 MAX_BOOSTED = 8  # runs and word pairs boosted (a pasted paragraph must not cost more)
+# neighbouring word pairs of a long query boosted for closeness, the first ones: each is a
+# sloppy phrase over the bigrams of every matching story, the costliest boost (with none a
+# judged Taiwan-wording query lost its first place; one kept it)
+MAX_PROXIMITY = 2
 PROXIMITY_SLOP = 4  # characters allowed between two neighbouring query words
 WORD_MATCHED = 5.0  # score for each word of a long query a story matches
 TIE = 1e-4  # scores this close are a tie, broken by recency
+SPELLED_CACHE = 4_096  # homophone lookups kept per index generation
 
 
 def build_schema() -> tantivy.Schema:
@@ -75,6 +81,23 @@ def build_schema() -> tantivy.Schema:
         sb.add_integer_field(name, stored=True, indexed=True, fast=True)
     sb.add_bytes_field("display", stored=True)  # original title/summary/body for highlights
     return sb.build()
+
+
+_REGEXES: OrderedDict[str, Query] = OrderedDict()
+REGEX_CACHE = 2_048  # characters
+
+
+def _char_regex(schema: tantivy.Schema, char: str) -> Query:
+    # every engine's schema is `build_schema()`'s (the same field numbers), so one cache
+    # serves them all; tantivy queries are immutable, shared by the queries built on them
+    found = _REGEXES.get(char)
+    if found is None:
+        c = re.escape(char)
+        found = Query.regex_query(schema, "grams", f"{c}.|.{c}|{c}")
+        _REGEXES[char] = found
+        if len(_REGEXES) > REGEX_CACHE:
+            _REGEXES.popitem(last=False)
+    return found
 
 
 def _join(tokens: Sequence[str]) -> str:
@@ -204,9 +227,13 @@ class QueryBuilder:
             alts.append(self.phrase("grams", grams))
             alts.append(Query.boost_query(self.phrase("head", grams), 2.0))
         else:
-            c = re.escape(text)
-            alts.append(self.narrow(Query.regex_query(self.schema, "grams", f"{c}.|.{c}|{c}")))
+            alts.append(self.narrow(self.char_in_grams(text)))
         return alts
+
+    def char_in_grams(self, char: str) -> Query:
+        """The bigrams holding one character (or the character alone): a regex, compiled
+        once per character (compiling it costs more than many a search)."""
+        return _char_regex(self.schema, char)
 
     def unit(self, u: QueryUnit, tolerant: bool) -> Query:
         alts: list[Query] = []
@@ -300,7 +327,7 @@ class QueryBuilder:
             for u in plan.units
             if u.kind in ("cjk", "phrase") and not u.optional and len(u.text) > 1
         ]
-        for a, b in list(pairwise(words))[:MAX_BOOSTED]:
+        for a, b in list(pairwise(words))[:MAX_PROXIMITY]:
             ga, gb = analysis.gram_phrase(a.text), analysis.gram_phrase(b.text)
             terms: list[str | tuple[int, str]] = [
                 *enumerate(ga),
@@ -374,7 +401,7 @@ class QueryBuilder:
             elif len(w) > 1:
                 alts.append(self.phrase("grams", analysis.gram_phrase(w)))
             else:
-                alts.append(self.cjk_word(w)[-1])  # the regex over the bigrams
+                alts.append(self.narrow(self.char_in_grams(w)))
         return self.any_of(alts)
 
     def strict_matches(self, plan: QueryPlan) -> Query | None:
@@ -444,6 +471,12 @@ class TantivyEngine:
         self._meta = self.directory / "meta.json"
         # meta.json's (inode, mtime, size) last loaded: tantivy replaces the file at a commit
         self._committed: tuple[int, int, int] | None = None
+        # moves on at every reload (a commit here, or one the writer made): what was
+        # looked up in the index before is forgotten then
+        self.generation = 0
+        # homophone corrections looked up: (tenant, audience, word) -> fix or None
+        self._spelled: dict[tuple[str, str, str], str | None] = {}
+        self._spelled_at = 0
 
     # ---- lifecycle -----------------------------------------------------------------
     async def start(self) -> None:
@@ -530,6 +563,7 @@ class TantivyEngine:
         if committed != self._committed:
             self._committed = committed
             index.reload()
+            self.generation += 1
 
     # ---- writes (the only writer) --------------------------------------------------
     def _write(self, fn: Any) -> None:
@@ -539,6 +573,7 @@ class TantivyEngine:
             fn(self._writer)
             self._writer.commit()
             self.index.reload()
+            self.generation += 1
 
     async def upsert(self, docs: Sequence[AnalyzedDocument]) -> None:
         built = [(_key(a.doc.tenant, a.doc.id, a.doc.audience), to_tantivy(a)) for a in docs]
@@ -635,7 +670,29 @@ class TantivyEngine:
         ]
         if not unknown:
             return {}
-        return await asyncio.to_thread(self._spellings, scope, unknown)
+        # the scope's vocabulary walk costs milliseconds at 100,000 stories: its answer is
+        # kept until the index changes (the same typos come back: 防讯, 疫描)
+        generation = self.generation
+        if self._spelled_at != generation or len(self._spelled) > SPELLED_CACHE:
+            self._spelled = {}
+            self._spelled_at = generation
+        audience = audience_of(scope)
+        known = self._spelled
+        missing = [w for w in unknown if (scope.tenant, audience, w) not in known]
+        if missing:
+            found = await asyncio.to_thread(self._spellings, scope, missing)
+            if self.generation == generation:  # else looked up in an older index: not kept
+                for w in missing:
+                    known[(scope.tenant, audience, w)] = found.get(w)
+            else:
+                return found | {
+                    w: fix
+                    for w in unknown
+                    if (fix := known.get((scope.tenant, audience, w))) is not None
+                }
+        return {
+            w: fix for w in unknown if (fix := known.get((scope.tenant, audience, w))) is not None
+        }
 
     def _spellings(self, scope: Scope, unknown: Sequence[str]) -> dict[str, str]:
         searcher = self.index.searcher()
