@@ -23,6 +23,7 @@ import shutil
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import replace
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -450,6 +451,50 @@ class QueryBuilder:
         return Query.boolean_query(clauses)
 
 
+def _absent(searcher: Any, u: QueryUnit) -> bool:
+    """True if no indexed story can hold this CJK word or phrase, nor any of its synonyms:
+    one of its bigrams is in no document (deleted ones included). Other units: False."""
+    if u.kind not in ("cjk", "phrase"):
+        return False
+    for w in (u.text, *u.synonyms):
+        if not analysis.all_cjk(w):
+            if searcher.doc_freq("words", w) > 0:
+                return False
+        elif len(w) < 2 or all(searcher.doc_freq("grams", g) > 0 for g in analysis.gram_phrase(w)):
+            return False
+    return True
+
+
+def _outdone(searcher: Any, r: QueryPlan, o: QueryPlan) -> bool:
+    """True if reading `r` can neither match a story `o` does not, nor score one higher:
+    it is `o` word for word (and run for run) but where its own word is in no story."""
+    if len(r.units) != len(o.units) or len(r.runs) != len(o.runs):
+        return False
+    absent = [a for a, b in zip(r.units, o.units, strict=True) if a != b]
+    if not all(a.optional is False and _absent(searcher, a) for a in absent):
+        return False
+    # a run of its own holds one of those words, so none of its boosts can match either
+    return all(
+        a == b or any(w.text in a.text for w in absent) for a, b in zip(r.runs, o.runs, strict=True)
+    )
+
+
+def live_readings(searcher: Any, plan: QueryPlan) -> QueryPlan:
+    """`plan` without a second reading that cannot change what it finds (two term
+    lookups per word of its own): 網路直播 農產品 is read 网路 and 网络, and a story with
+    网络 is found by the second reading only. The readings are asked together as their
+    best (a disjunction max), so one outdone by the other adds cost, never a story or
+    a point of score."""
+    if len(plan.alternatives) != 1:
+        return plan
+    first, second = replace(plan, alternatives=()), plan.alternatives[0]
+    if _outdone(searcher, first, second):
+        return second
+    if _outdone(searcher, second, first):
+        return first
+    return plan
+
+
 class TantivyEngine:
     """The default, embedded engine (see module doc)."""
 
@@ -618,8 +663,13 @@ class TantivyEngine:
         return await asyncio.to_thread(self._search, scope, request)
 
     def _search(self, scope: Scope, request: SearchRequest) -> SearchPage:
-        query = self.queries.build(scope, request)
         searcher = self.index.searcher()
+        searched = (  # the typo-tolerant pass reads the first reading only: left as it is
+            request
+            if request.typo_tolerant
+            else replace(request, plan=live_readings(searcher, request.plan))
+        )
+        query = self.queries.build(scope, searched)
         kwargs: dict[str, Any] = {"offset": request.offset, "count": True}
         if request.sort != SortOrder.RELEVANCE:
             kwargs["order_by_field"] = request.sort.value
@@ -636,7 +686,7 @@ class TantivyEngine:
                 marks = highlight.story_highlights(request.plan, title, summary, body)
             hits.append(SearchHit(id=stored["id"][0], score=score, highlights=marks))
         facets = (
-            self._facets(searcher, self.queries.matches(scope, request)) if request.facets else {}
+            self._facets(searcher, self.queries.matches(scope, searched)) if request.facets else {}
         )
         total = int(getattr(result, "count", 0) or 0)  # the stubs lack `count`; it is there
         return SearchPage(
