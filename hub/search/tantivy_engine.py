@@ -654,7 +654,8 @@ class TantivyEngine:
     # ---- reads ---------------------------------------------------------------------
     async def count(self, tenant: str) -> int:
         def run() -> int:
-            found = self.index.searcher().search(self.queries.term("tenant", tenant), 0, count=True)
+            # a limit of 0 panics in tantivy's top-docs collector: one hit, and the count
+            found = self.index.searcher().search(self.queries.term("tenant", tenant), 1, count=True)
             return int(getattr(found, "count", 0) or 0)
 
         return await asyncio.to_thread(run)
