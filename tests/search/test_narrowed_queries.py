@@ -13,6 +13,7 @@ from dataclasses import replace
 import pytest
 from tantivy import Occur, Query
 
+from hub.search import analysis
 from hub.search.lexicon import Lexicons
 from hub.search.port import SearchDocument, SearchFilter, SearchRequest
 from hub.search.service import SearchService, with_regional_reading
@@ -194,5 +195,36 @@ async def test_a_reading_whose_words_no_story_uses_is_dropped(
             Scope(TENANTS[0], actor="editor", public_only=False), "網路直播 農產品"
         )
         assert [h.id for h in page.hits] == ["n"]
+    finally:
+        await svc.close()
+
+
+@pytest.mark.parametrize("initials", ["xczx", "xc", "czx", "fxkh", "ljfl", "zxcz", "qh"])
+async def test_initials_find_exactly_the_stories_with_those_initials_in_a_row(
+    tmp_path_factory: pytest.TempPathFactory, initials: str
+) -> None:
+    """The index keeps pairs of neighbouring initials (schema 4): a query's initials are
+    a phrase of pairs, which must find the stories whose initials hold the query's in a
+    row, as the phrase of single initials did (across word and sentence boundaries too)."""
+    engine = TantivyEngine(tmp_path_factory.mktemp("initials"))
+    svc = SearchService(engine, Lexicons(use_store=False))
+    await svc.start()
+    rng = random.Random(9)
+    docs = [
+        SearchDocument(tenant=TENANTS[0], id=f"i{i}", title=_text(rng)[:12], body=_text(rng))
+        for i in range(60)
+    ]
+    try:
+        await svc.index_documents(docs)
+        wanted = set()
+        for d in docs:
+            full = " \n".join(p for p in (d.title, d.summary, d.body) if p)
+            if initials in "".join(analysis.analyze(full).initials):
+                wanted.add(d.id)
+        if initials in ("xczx", "fxkh", "ljfl", "czx"):
+            assert wanted  # the corpus has them: this compares two empty sets for none
+        scope = Scope(TENANTS[0], actor="editor", public_only=False)
+        page = await svc.search(scope, initials, limit=100, highlights=False, facets=False)
+        assert {h.id for h in page.hits} == wanted and page.total == len(wanted)
     finally:
         await svc.close()
