@@ -362,3 +362,26 @@ async def test_jobs_enqueued_side_by_side_go_in_together_each_told_whether_it_wa
     stored = await JobDoc.find({"consumer": c.name}).to_list()
     assert sorted(j.key for j in stored) == sorted({*keys})
     assert all(j.payload == {"k": j.key} for j in stored if j.key != "old")
+
+
+async def test_the_consumers_of_a_pass_run_side_by_side() -> None:
+    """A pass drains its consumers together: a burst's deliveries do not wait for every
+    plan of the pass (here the first consumer's job finishes only once the second's ran)."""
+    second_ran = asyncio.Event()
+
+    async def first(job: JobDoc) -> dict[str, Any]:
+        await asyncio.wait_for(second_ran.wait(), 30)  # one after the other: never
+        return {}
+
+    async def second(job: JobDoc) -> dict[str, Any]:
+        second_ran.set()
+        return {}
+
+    a = Consumer(name="test-" + new_id(), kinds=(), handler=first)
+    b = Consumer(name="test-" + new_id(), kinds=(), handler=second)
+    tenant = "jobs-" + new_id()
+    await queue.enqueue(tenant, a.name, "direct", "a")
+    await queue.enqueue(tenant, b.name, "direct", "b")
+    assert await Worker([a, b]).run_once() == 2
+    done = await JobDoc.find({"consumer": {"$in": [a.name, b.name]}}).to_list()
+    assert [j.state for j in done] == [JobState.DONE, JobState.DONE]
