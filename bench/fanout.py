@@ -114,6 +114,88 @@ async def _ledgers(
     return out
 
 
+async def _trace(workdir: Path, story_id: str, approved_ms: float) -> list[str]:
+    """Where a lone story's time went: each step from approval (ms after the approval
+    was sent) to each channel's delivery, from the jobs' and the publications' own
+    records (the relay's plan job, the planner's delivery jobs, each ledger entry)."""
+    from pymongo import AsyncMongoClient
+
+    from bench.readpath import RECORD, StoreRecord
+
+    record = StoreRecord.read(workdir / "data" / "store" / RECORD)
+    assert record is not None
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        f"mongodb://127.0.0.1:{record.port}/"
+    )
+    try:
+        db = client["ronghub"]
+        pubs = await db["publications"].find({"story_id": story_id}).to_list()
+        jobs = await (
+            db["jobs"]
+            .find(
+                {
+                    "$or": [
+                        {"payload.story_id": story_id},
+                        {"payload.publication_id": {"$in": [p["_id"] for p in pubs]}},
+                    ]
+                }
+            )
+            .to_list()
+        )
+    finally:
+        await client.close()
+    steps: list[tuple[float, str]] = []
+    for j in jobs:
+        what = j["consumer"].split(".")[-1] + ":" + str(j["key"]).split(":")[-1][-12:]
+        steps.append((j["created_at"], f"job {what} made"))
+        if j.get("finished_at"):
+            steps.append((j["finished_at"], f"job {what} finished (attempts {j['attempts']})"))
+    for p in pubs:
+        for e in (p.get("ledger") or {}).values():
+            steps.append((e["at"], f"{p['channel']:9} -> {e['to_state']}"))
+    return [f"{at - approved_ms:8.0f} ms  {what}" for at, what in sorted(steps)]
+
+
+async def _settled(workdir: Path, log: Path, limit_s: float = 180.0) -> float:
+    """Wait until the worker process is working and the queue is idle: its start line is in
+    its log, no story has events waiting for the relay and no job is due. Returns the
+    seconds waited. (The bench waited for the API's /healthz only: the first lone story
+    was approved while the worker was still starting, and its latency counted the
+    worker's start-up, 5 s and more on a loaded machine: most of the lone p95.) The
+    search index's jobs are left out: this hub runs no worker, so nobody runs them."""
+    from pymongo import AsyncMongoClient
+
+    from bench.readpath import RECORD, StoreRecord
+
+    record = StoreRecord.read(workdir / "data" / "store" / RECORD)
+    assert record is not None
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        f"mongodb://127.0.0.1:{record.port}/"
+    )
+    t0 = time.perf_counter()
+    try:
+        db = client["ronghub"]
+        while time.perf_counter() - t0 < limit_s:
+            started = "started" in await asyncio.to_thread(log.read_text, errors="replace")
+            if started and not await db["stories"].find_one({"has_outbox": True}, {"_id": 1}):
+                due = await db["jobs"].find_one(
+                    {
+                        "open": True,
+                        "ready_at": {"$lte": int(time.time() * 1000)},
+                        # the API process indexes (the embedded index has one writer); this
+                        # hub runs no worker of its own, so those jobs wait (as they did)
+                        "consumer": {"$ne": "search.index"},
+                    },
+                    {"_id": 1},
+                )
+                if due is None:
+                    return time.perf_counter() - t0
+            await asyncio.sleep(0.1)
+    finally:
+        await client.close()
+    raise RuntimeError(f"the worker did not settle within {limit_s} s: {log}")
+
+
 def _cpu(pids: dict[str, int]) -> dict[str, float]:
     from bench.readpath import cpu_seconds
 
@@ -235,7 +317,13 @@ async def run(n: int, workdir: Path, console: Console, idle: int = 0) -> dict[st
                     wall_ms = (
                         time.time() * 1000 - time.perf_counter() * 1000
                     )  # perf_counter -> epoch ms
+                    traces: dict[str, list[str]] = {}
+                    settle_s = await _settled(workdir, workdir / "worker.log")
+                    console.print(
+                        f"  the worker is working and the queue idle after {settle_s:.1f} s"
+                    )
                     for s in stories[n:]:  # one at a time, the queue idle
+                        sent_ms = time.time() * 1000
                         await gql(APPROVE, {"id": s["id"], "v": s["version"]})
                         t0 = time.perf_counter()
                         delivered, errors = None, []
@@ -244,6 +332,8 @@ async def run(n: int, workdir: Path, console: Console, idle: int = 0) -> dict[st
                             delivered, _, errors = (await _ledgers(workdir, [s["id"]])).get(
                                 s["id"], (None, None, [])
                             )
+                        if os.environ.get("RONGHUB_BENCH_FANOUT_TRACE"):
+                            traces[s["id"]] = await _trace(workdir, s["id"], sent_ms)
                         if delivered is not None:
                             lone.append(delivered / 1000 - wall_ms / 1000 - t0)
                         else:
@@ -314,6 +404,7 @@ async def run(n: int, workdir: Path, console: Console, idle: int = 0) -> dict[st
                 "p50": round(statistics.median(lone) * 1000, 1) if lone else None,
                 "p95": round(percentile(lone, 0.95) * 1000, 1) if lone else None,
             },
+            **({"traces": traces} if traces else {}),
         },
         "burst_cpu_ms_per_publication": {
             k: round(v * 1000 / publications, 2) for k, v in cpu_burst.items()

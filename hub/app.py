@@ -22,6 +22,7 @@ from hub.graphql.persisted import PersistedDocuments
 from hub.graphql.schema import build_schema
 from hub.identity import oauth, oidc
 from hub.identity.state import running as auth_running
+from hub.jobs import doorbell
 from hub.jobs.service import running_worker
 from hub.logging import configure_logging
 from hub.reach.reads import ReadCounter
@@ -111,8 +112,14 @@ def create_app(
                 await stack.enter_async_context(
                     app.state.read_counter.running(settings.reach_flush_seconds)
                 )
+                # work made here (an approval's events, a job) wakes the workers of the
+                # other processes on this host at once (hub/jobs/doorbell.py)
+                bells = doorbell.folder_of(settings.data_dir)
+                await stack.enter_async_context(doorbell.ringing(bells))
                 if settings.worker_in_process:
-                    await stack.enter_async_context(running_worker(builtin_consumers(app.state)))
+                    await stack.enter_async_context(
+                        running_worker(builtin_consumers(app.state), doorbells=bells)
+                    )
                     await stack.enter_async_context(
                         wenzheng_deadlines.following(app.state.wenzheng_clock)
                     )

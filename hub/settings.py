@@ -430,6 +430,13 @@ class Settings(BaseSettings):
     worker_in_process: bool = Field(
         True, description="run the background worker inside the API process (single-process mode)"
     )
+    delivery_concurrency: int = Field(
+        8,
+        ge=1,
+        le=256,
+        description="publications one worker process plans, delivers and follows at once (each "
+        "waits mostly on its platform or the store; docs/distribution.md)",
+    )
 
     @field_validator(
         "token_rate_limit_ip", "wenzheng_rate_limit_client", "wenzheng_rate_limit_contact"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import jsonschema
 from pydantic import Field
@@ -23,6 +23,7 @@ from hub.errors import ErrorKind, HubError, invalid
 from hub.identity.keys import decrypt_text, encrypt_text
 from hub.ids import now_ms
 from hub.settings import Settings
+from hub.store.coalesce import find_by_id
 from hub.store.documents import TenantDocument
 from hub.store.scope import Scope
 from hub.transports.outbound import (
@@ -236,7 +237,12 @@ async def check_transport(settings: Settings, config: Mapping[str, Any]) -> None
 
 
 async def get(tenant: str, channel: str) -> ChannelConfigDoc | None:
-    return await ChannelConfigDoc.find_one({"tenant": tenant, "_id": f"{tenant}:{channel}"})
+    """The center's stored settings for `channel`. A story's channels are rendered and sent
+    side by side and each reads its channel's settings: their reads go together as one
+    find (hub/store/coalesce.py: a read joins only a find not yet sent, so it sees every
+    settings change saved before it asked)."""
+    found = await find_by_id(ChannelConfigDoc, {"tenant": tenant}, f"{tenant}:{channel}")
+    return cast(ChannelConfigDoc | None, found)
 
 
 async def load(tenant: str, channel: str, settings: Settings) -> dict[str, Any]:

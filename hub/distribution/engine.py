@@ -208,12 +208,16 @@ class Distribution:
 
     def consumers(self) -> list[Consumer]:
         return [
+            # plans side by side too: a burst's approvals were planned one after the other
+            # (a few round trips each) while their deliveries waited; plans of one story
+            # at once were possible already with two workers (each takes its own job)
             Consumer(
                 self.plan_name,
                 ("story.status", EVENT_TAKEDOWN),
                 self.handle_plan,
                 self.policy,
                 needed=_plans_something,
+                concurrency=self.concurrency,
             ),
             Consumer(
                 self.deliver_name,

@@ -71,4 +71,5 @@ def build_distribution(
         media_urls=media_service(settings).url,
         tenant_config=lambda tenant, channel: channel_config.load(tenant, channel, settings),
         metrics_after_s=tuple(settings.metrics_after_s),
+        concurrency=settings.delivery_concurrency,
     )

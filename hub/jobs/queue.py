@@ -6,8 +6,10 @@ its tenant, and the editor-facing calls (`dead_letters`, `replay`) take a Scope.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
-from collections.abc import Sequence
+import weakref
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from beanie.odm.enums import SortDirection
@@ -72,13 +74,75 @@ async def enqueue(
     payload: dict[str, Any] | None = None,
     ready_at: int | None = None,
 ) -> bool:
-    """Create the job unless one with this (consumer, key) exists. True if created."""
-    try:
-        await new_job(tenant, consumer, kind, key, payload, ready_at).insert()
-    except DuplicateKeyError:
-        return False
-    wakeup.notify()
-    return True
+    """Create the job unless one with this (consumer, key) exists. True if created.
+
+    The jobs enqueued while an earlier enqueue is at the store go in together, as one
+    unordered insert (`_GroupInsert`): deliveries side by side each schedule a status poll
+    or a fetch of counts when they finish, an insert each (one round trip per publication)."""
+    created = await _group_insert().add(new_job(tenant, consumer, kind, key, payload, ready_at))
+    if created:
+        wakeup.notify()
+    return created
+
+
+class _GroupInsert:
+    """Jobs inserted together (group commit): the ones added while a write is at the store
+    go in the next one, a single unordered `insert_many` in which each job is refused on its
+    own when its (consumer, key) exists (hub/store/bulk.py). Each caller waits for its own
+    job's write and learns whether it was created; a failed write fails each of its callers."""
+
+    def __init__(self) -> None:
+        self._waiting: list[tuple[JobDoc, asyncio.Future[bool]]] = []
+        self._turn = asyncio.Lock()
+
+    async def add(self, job: JobDoc) -> bool:
+        done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._waiting.append((job, done))
+        async with self._turn:
+            if not done.done():
+                batch, self._waiting = self._waiting, []
+                try:
+                    made = await _insert_once(j for j, _ in batch)
+                except BaseException as exc:
+                    for _, other in batch:
+                        if other is not done and not other.done():
+                            other.set_exception(exc)
+                    raise
+                maker: dict[str, asyncio.Future[bool]] = {}
+                for j, other in batch:  # the same job twice in one write: the first made it
+                    created = j.id in made and maker.setdefault(j.id, other) is other
+                    if not other.done():
+                        other.set_result(created)
+        return await done
+
+
+async def _insert_once(jobs: Iterable[JobDoc]) -> set[str]:
+    """Insert `jobs` (each id once), skipping those that exist. Returns the ids inserted."""
+    first: dict[str, JobDoc] = {}
+    for j in jobs:
+        first.setdefault(j.id, j)
+    unique = list(first.values())
+    if len(unique) == 1:
+        try:
+            await unique[0].insert()
+        except DuplicateKeyError:
+            return set()
+        return {unique[0].id}
+    return await insert_new(JobDoc, unique)
+
+
+_GROUPS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _GroupInsert] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _group_insert() -> _GroupInsert:
+    """The running event loop's group of inserts (tests run several loops in one process)."""
+    loop = asyncio.get_running_loop()
+    found = _GROUPS.get(loop)
+    if found is None:
+        found = _GROUPS[loop] = _GroupInsert()
+    return found
 
 
 async def enqueue_jobs(jobs: Sequence[JobDoc]) -> int:

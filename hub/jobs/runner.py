@@ -11,6 +11,7 @@ from rich.console import Console
 
 from hub.distribution.wiring import build_distribution
 from hub.embedded.store import running_store_uri
+from hub.jobs import doorbell
 from hub.jobs.service import running_worker
 from hub.logging import configure_logging
 from hub.search.service import SearchService, build_engine
@@ -58,10 +59,14 @@ async def _work(settings: Settings, uri: str) -> None:
             "提示:内嵌搜索引擎只在 API 进程中更新索引。/ Note: with the embedded search engine the index "
             "is updated by the API process's in-process worker; use Meilisearch to index from workers."
         )
+    bells = doorbell.folder_of(settings.data_dir)
     try:
-        async with running_worker(
-            builtin_consumers(state), relay_also=consumers_elsewhere(state)
-        ) as worker:
+        async with (
+            doorbell.ringing(bells),
+            running_worker(
+                builtin_consumers(state), relay_also=consumers_elsewhere(state), doorbells=bells
+            ) as worker,
+        ):
             console.print(
                 f"worker {worker.owner} 已启动 / started: {', '.join(c.name for c in worker.consumers)}"
             )

@@ -1,9 +1,11 @@
-"""Waking this process's idle workers when work is made here.
+"""Waking idle workers when work is made.
 
 An idle worker looks for work every `idle_sleep` (0.2 s); a story event written or a
 job enqueued by this process wakes its workers at once, so an approval in the API
-process starts its deliveries without waiting out the pause (workers in other
-processes still find it on their next look: the store stays the only channel).
+process starts its deliveries without waiting out the pause, and rings the doorbells of
+the other processes' workers on this host (hub/jobs/doorbell.py), which wake theirs. A
+wake only makes a worker look now: the store stays the only channel of work, and a wake
+that is lost costs the wait for the worker's next look.
 """
 
 from __future__ import annotations
@@ -12,11 +14,19 @@ import asyncio
 import contextlib
 import weakref
 
+from hub.jobs import doorbell
+
 _idle: weakref.WeakSet[asyncio.Event] = weakref.WeakSet()
 
 
 def notify() -> None:
-    """Work was just made here: idle workers look now."""
+    """Work was just made here: idle workers look now, here and in the other processes."""
+    wake_here()
+    doorbell.ring()
+
+
+def wake_here() -> None:
+    """Idle workers of this process look now (a doorbell rang: work was made elsewhere)."""
     for event in list(_idle):
         event.set()
 

@@ -56,18 +56,26 @@ class Worker:
 
         One look (`queue.due`) says which consumers have jobs due, so an idle pass costs
         two round trips (the relay's and this one) instead of a claim per consumer; the
-        jobs seen are then claimed several at a time (`queue.claim_ids`). Jobs made during
-        the pass (a plan's deliveries) are run by the next one, which follows at once."""
+        jobs seen are then claimed several at a time (`queue.claim_ids`), each consumer's
+        side by side with the others'. Jobs made during the pass (a plan's deliveries) are
+        run by the next one, which follows at once."""
         await relay.sweep([*self.consumers, *self.relay_also])
         seen = await queue.due([c.name for c in self.consumers], queue.DUE_LOOKAHEAD)
         due: dict[str, list[str]] = {}
         for job_id, name in seen:
             due.setdefault(name, []).append(job_id)
-        ran = 0
-        for consumer in self.consumers:
-            if consumer.name in due:
-                ran += await self._drain(consumer, due[consumer.name])
-        return ran
+        # the consumers side by side: one after the other, a burst's deliveries waited for
+        # every plan of the pass (each story's plan is a few round trips), and the plans
+        # of the next approvals for the deliveries. A consumer whose drain fails (the store
+        # went away while claiming) leaves the others to finish theirs; then the pass fails.
+        drains = [self._drain(c, due[c.name]) for c in self.consumers if c.name in due]
+        if len(drains) == 1:
+            return await drains[0]
+        outcomes = await asyncio.gather(*drains, return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        return sum(n for n in outcomes if isinstance(n, int))
 
     async def _drain(self, consumer: Consumer, ids: list[str]) -> int:
         """Run `consumer`'s jobs among `ids`, up to `consumer.concurrency` at once: free slots

@@ -18,6 +18,7 @@ from hub.jobs.worker import Worker
 from hub.store.documents import StoryDoc
 from hub.store.scope import Scope
 from hub.store.stories import StoryRepository
+from tests.conftest import CommandCounter
 
 pytestmark = pytest.mark.usefixtures("hub_url")  # Beanie is initialised by the hub
 
@@ -340,3 +341,47 @@ async def test_an_idle_worker_is_woken_by_a_story_event_or_a_job_made_in_its_pro
     finally:
         stop.set()
         await running
+
+
+async def test_jobs_enqueued_side_by_side_go_in_together_each_told_whether_it_was_made(
+    command_counter: CommandCounter,
+) -> None:
+    """Deliveries finishing side by side each schedule a poll or a fetch of counts: the
+    jobs enqueued while an insert is at the store go in the next one, not one each."""
+    c = consumer(Recorder())
+    tenant = "jobs-" + new_id()
+    assert await queue.enqueue(tenant, c.name, "direct", "old")
+    command_counter.clear()
+    keys = [f"k{n}" for n in range(12)] + ["old", "k3"]  # one made before, one twice
+    made = await asyncio.gather(
+        *(queue.enqueue(tenant, c.name, "direct", k, {"k": k}) for k in keys)
+    )
+    inserts = [t for t in command_counter.targets if t == ("insert", "jobs")]
+    assert 1 <= len(inserts) <= 2, inserts  # the first alone, the others together
+    assert made[:12] == [True] * 12 and made[12] is False and made[13] is False
+    stored = await JobDoc.find({"consumer": c.name}).to_list()
+    assert sorted(j.key for j in stored) == sorted({*keys})
+    assert all(j.payload == {"k": j.key} for j in stored if j.key != "old")
+
+
+async def test_the_consumers_of_a_pass_run_side_by_side() -> None:
+    """A pass drains its consumers together: a burst's deliveries do not wait for every
+    plan of the pass (here the first consumer's job finishes only once the second's ran)."""
+    second_ran = asyncio.Event()
+
+    async def first(job: JobDoc) -> dict[str, Any]:
+        await asyncio.wait_for(second_ran.wait(), 30)  # one after the other: never
+        return {}
+
+    async def second(job: JobDoc) -> dict[str, Any]:
+        second_ran.set()
+        return {}
+
+    a = Consumer(name="test-" + new_id(), kinds=(), handler=first)
+    b = Consumer(name="test-" + new_id(), kinds=(), handler=second)
+    tenant = "jobs-" + new_id()
+    await queue.enqueue(tenant, a.name, "direct", "a")
+    await queue.enqueue(tenant, b.name, "direct", "b")
+    assert await Worker([a, b]).run_once() == 2
+    done = await JobDoc.find({"consumer": {"$in": [a.name, b.name]}}).to_list()
+    assert [j.state for j in done] == [JobState.DONE, JobState.DONE]
