@@ -1,7 +1,8 @@
 """Store round trips of a signed feed page, pinned (issue 15): the numbers of the page's
 entries in one find; the entries not remembered yet by `_id` (hub/feeds/entries.py); the
 count that guards against holes only the first time a range is read (the log never gets
-holes that fill later, hub/feeds/complete.py). A new query on this path shows up here."""
+holes that fill later, hub/feeds/complete.py); none at all for a page of numbers read
+before (hub/feeds/runs.py). A new query on this path shows up here."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from hub.feeds import complete, entries
+from hub.feeds import complete, entries, runs
 from tests.conftest import CommandCounter
 from tests.feeds.helpers import make_partner, publish, subscribe
 
@@ -37,6 +38,7 @@ async def test_a_feed_page_costs_one_find_of_the_log_once_its_range_was_counted(
     await drain()
     complete.forget()
     entries.forget()
+    runs.forget()
     url = f"/feeds/{sub['id']}/feed.json?limit=2"
     first, doc = await _page(http, command_counter, url, partner.headers)
     page = [i["_ronghub"]["story_id"] for i in doc["items"]]  # in log order (as distributed)
@@ -51,10 +53,18 @@ async def test_a_feed_page_costs_one_find_of_the_log_once_its_range_was_counted(
     )
     again, doc = await _page(http, command_counter, url, partner.headers)
     assert [i["_ronghub"]["story_id"] for i in doc["items"]] == page
-    # the entries are remembered, the range was counted: the numbers only
-    assert again == Counter(
-        {("find", "oauth_clients"): 1, ("find", "feed_subscriptions"): 1, ("find", "feed_items"): 1}
+    # the page's numbers are a run read before (hub/feeds/runs.py), its entries are
+    # remembered: the log is not asked at all
+    assert again == Counter({("find", "oauth_clients"): 1, ("find", "feed_subscriptions"): 1})
+    # nor for a page after another cursor inside that run
+    inside, doc = await _page(
+        http,
+        command_counter,
+        f"/feeds/{sub['id']}/feed.json?after={doc['items'][0]['_ronghub']['seq']}&limit=1",
+        partner.headers,
     )
+    assert [i["_ronghub"]["story_id"] for i in doc["items"]] == page[1:]
+    assert inside == again
     # the next page reaches past what was counted: counted once more
     cursor = doc["_ronghub"]["cursor"]
     later, doc = await _page(
