@@ -86,9 +86,11 @@ def sign_response(
     target_uri: str,
     signers: Sequence[Signer],
     created: int,
+    digest: str | None = None,
 ) -> dict[str, str]:
-    """The Content-Digest, Signature-Input and Signature headers of a response."""
-    digest = content_digest(body)
+    """The Content-Digest, Signature-Input and Signature headers of a response
+    (`digest`: the body's Content-Digest, when the caller kept it with the body)."""
+    digest = digest or content_digest(body)
     inputs = http_sfv.Dictionary()
     signatures = http_sfv.Dictionary()
     for n, signer in enumerate(signers, start=1):
