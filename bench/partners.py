@@ -211,7 +211,10 @@ async def run(n: int, workdir: Path, console: Console) -> dict[str, Any]:
             "deliveries_per_second": round(len(receiver.received) / elapsed, 1) if elapsed else 0.0,
         },
         "notes": [
-            "one worker process; the receiver verifies v1 and v1a on every delivery, in the bench process"
+            "one worker process; the receiver verifies v1 and v1a on every delivery, in the bench process",
+            "the concurrent row reads pages of the log's history: each API process asks the store "
+            "for a cursor's numbers and renders its page once (hub/feeds/runs.py, rendered.py), "
+            "later reads of it cost the client and subscription reads and a signature",
         ],
     }
 

@@ -238,6 +238,12 @@ class Settings(BaseSettings):
         86_400,
         description="after a partner signing key rotation, how long the old key keeps signing beside the new one",
     )
+    feed_page_cache_bytes: int = Field(
+        32 * 1024 * 1024,
+        ge=0,
+        description="rendered partner feed pages each API process keeps (bytes of bodies, least recently "
+        "used first out): a page read again renders nothing, only its signature is new; 0: none",
+    )
     token_rate_limit_ip: str = Field(
         "30/minute;300/hour",
         description="password and client_credentials requests to /oauth/token per client address "

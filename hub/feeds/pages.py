@@ -67,7 +67,8 @@ async def page_items(
 
 def etag(subscription_id: str, version: int, fmt: str, after: int, limit: int, found: Read) -> str:
     """A weak validator of a page: the same entries under the same subscription settings
-    (media URLs are re-signed on each request, so the bytes may differ)."""
+    (media URLs are signed anew when a page is rendered anew, so the bytes may differ).
+    It also keys the rendered body a process keeps (hub/feeds/rendered.py)."""
     key = (
         f"{subscription_id}:{version}:{fmt}:{after}:{limit}:{found.cursor}:{found.more}:"
         + ",".join(str(e.seq) for e in found.items)

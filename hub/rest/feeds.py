@@ -39,17 +39,21 @@ from litestar.params import FromPath
 
 from hub.domain.permissions import PrincipalKind
 from hub.errors import Codes, HubError
-from hub.feeds import pages, render
+from hub.feeds import pages, render, rendered
 from hub.feeds.errors import FeedCodes
 from hub.feeds.subscriptions import FeedFormat, SubscriptionDoc, get_subscription
 from hub.identity.documents import ClientDoc
 from hub.identity.errors import AuthCodes
 from hub.identity.tokens import scope_for_request
 from hub.media.service import media_service
+from hub.media.signing import collect_expiries
+from hub.readcache import serve_until
 from hub.settings import Settings
 from hub.signing import keys, sign_response, signers_for
+from hub.signing.http_signatures import content_digest
 from hub.store.coalesce import find_by_id
 from hub.store.outages import as_outage
+from hub.store.tenanted import store_identity
 
 log = structlog.get_logger(__name__)
 TAGS = ["feeds"]
@@ -89,11 +93,13 @@ async def _signed(
     body: bytes,
     headers: dict[str, str],
     algorithm: str = "ed25519",
+    digest: str | None = None,
 ) -> Response[bytes]:
     signed = sign_response(
         status=status,
         content_type=content_type,
         body=body,
+        digest=digest,
         method=request.method,
         target_uri=target_uri(request, settings),
         signers=await signers_for(settings, algorithm),
@@ -125,6 +131,50 @@ def _error_body(err: HubError) -> bytes:
 def _url(request: Request[Any, Any, Any], settings: Settings, **query: int) -> str:
     base = target_uri(request, settings).split("?", 1)[0]
     return f"{base}?{urlencode(query)}"
+
+
+async def _rendered(
+    request: Request[Any, Any, Any],
+    settings: Settings,
+    sub: SubscriptionDoc,
+    fmt: str,
+    after: int,
+    limit: int,
+    found: pages.Read,
+    tag: str,
+    next_url: str,
+) -> rendered.Rendered:
+    """The page's body: kept from an earlier read of the same page (hub/feeds/rendered.py:
+    the ETag names everything it is made of but the URLs), else rendered now and kept."""
+    self_url = _url(request, settings, after=after, limit=limit)
+    home_url = settings.public_base_url or settings.base_url
+    kept = rendered.pages(settings.feed_page_cache_bytes)
+    key = (store_identity(SubscriptionDoc), tag, self_url, next_url, home_url)
+    now = time.time()
+    hit = kept.get(key, now)
+    if hit is not None:
+        return hit
+    with collect_expiries() as expiries:  # the signed media URLs in the page
+        items = await pages.page_items(found.items, media_service(settings).url)
+    page = render.Page(
+        subscription_id=sub.id,
+        title=sub.name,
+        self_url=self_url,
+        home_url=home_url,
+        after=after,
+        cursor=found.cursor,
+        more=found.more,
+        next_url=next_url,
+        items=items,
+    )
+    body = render.RENDERERS[fmt](page)
+    made = rendered.Rendered(
+        body,
+        content_digest(body),
+        serve_until(expiries.earliest, settings.read_cache_url_margin_seconds),
+    )
+    kept.put(key, made, now)
+    return made
 
 
 async def serve_feed(
@@ -190,19 +240,10 @@ async def serve_feed(
         content_type = render.CONTENT_TYPES[fmt]
         if pages.matches(request.headers.get("if-none-match"), tag):
             return await _signed(request, settings, 304, content_type, b"", headers, algorithm)
-        page = render.Page(
-            subscription_id=sub.id,
-            title=sub.name,
-            self_url=_url(request, settings, after=after, limit=limit),
-            home_url=settings.public_base_url or settings.base_url,
-            after=after,
-            cursor=found.cursor,
-            more=found.more,
-            next_url=next_url,
-            items=await pages.page_items(found.items, media_service(settings).url),
+        page = await _rendered(request, settings, sub, fmt, after, limit, found, tag, next_url)
+        return await _signed(
+            request, settings, 200, content_type, page.body, headers, algorithm, page.digest
         )
-        body = render.RENDERERS[fmt](page)
-        return await _signed(request, settings, 200, content_type, body, headers, algorithm)
     except Exception as exc:  # answered like the app's handler, but signed
         if isinstance(exc, HubError):
             err = exc

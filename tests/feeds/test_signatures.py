@@ -23,6 +23,7 @@ from hub.signing.http_signatures import (
     sign_response,
     signature_base,
     signature_params,
+    signature_params_text,
 )
 from tests.feeds.helpers import make_partner, publish, subscribe, verify_ed25519
 
@@ -250,6 +251,32 @@ def test_the_signature_base_follows_rfc_9421() -> None:
         headers["Signature-Input"].startswith('sig1=("@status"')
         and ", sig2=(" in headers["Signature-Input"]
     )
+
+
+def test_the_hand_written_structured_fields_are_what_http_sfv_writes() -> None:
+    """The headers are serialized by hand (hub/signing/http_signatures.py); RFC 8941 by
+    http_sfv gives the same text, escapes included, and it parses back."""
+    key = Ed25519PrivateKey.generate()
+    for keyid in ("kid-1", "Zm9v_YmFy-0123456789abcdefABCDEF", 'odd "quoted" \\ kid', " "):
+        assert signature_params_text(1_700_000_000, keyid, "sm2-sm3") == str(
+            signature_params(1_700_000_000, keyid, "sm2-sm3")
+        )
+        headers = sign_response(
+            status=200,
+            content_type="application/feed+json",
+            body=b"{}",
+            method="GET",
+            target_uri="https://hub.example/x",
+            signers=[Signer(keyid, "ed25519", key.sign), Signer("b", "ed25519", key.sign)],
+            created=5,
+        )
+        inputs, sigs = http_sfv.Dictionary(), http_sfv.Dictionary()
+        inputs.parse(headers["Signature-Input"].encode())
+        sigs.parse(headers["Signature"].encode())
+        assert str(inputs) == headers["Signature-Input"] and str(sigs) == headers["Signature"]
+        assert inputs["sig1"].params["keyid"] == keyid and len(sigs["sig2"].value) == 64
+    with pytest.raises(ValueError):
+        signature_params_text(1, "键", "ed25519")  # not a structured-field string
 
 
 async def test_an_unexpected_failure_is_a_signed_500(
