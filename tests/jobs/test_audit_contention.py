@@ -115,15 +115,11 @@ async def test_a_remembered_head_another_process_moved_past_is_read_again_at_onc
     await audit_log.append(tenant, "here", "a", "story", "1")  # remembered: seq 2
     for i in range(3):  # another process (no memory of this one's) appends 3 more
         await audit_log._append_turn(tenant, "there", "a", "story", str(i), None, None)
-    sleeps: list[float] = []
-
-    async def no_sleep(seconds: float) -> None:
-        sleeps.append(seconds)
-
-    monkeypatch.setattr(audit_log.asyncio, "sleep", no_sleep)
+    backoffs: list[int] = []
+    monkeypatch.setattr(audit_log, "backoff", lambda attempt: backoffs.append(attempt) or 0.0)
     entry = await audit_log.append(tenant, "here", "a", "story", "2")
     monkeypatch.undo()
-    assert entry["seq"] == 6 and sleeps == []  # no back-off: it was only the memory
+    assert entry["seq"] == 6 and backoffs == []  # no back-off: it was only the memory
     checked, problems = await audit_log.verify(tenant)
     assert checked == 6 and problems == []
 
