@@ -419,7 +419,15 @@ def run(
     if hub_path:
         env["PYTHONPATH"] = hub_path
     cmd = [sys.executable, "-m", "hub.cli"]
-    with child([*cmd, "serve"], env, workdir / "serve.log", base + "/readyz", cwd=hub_path) as proc:
+    ready = float(os.environ.get("RONGHUB_BENCH_READY_SECONDS", "90"))  # more on a loaded machine
+    with child(
+        [*cmd, "serve"],
+        env,
+        workdir / "serve.log",
+        base + "/readyz",
+        cwd=hub_path,
+        ready_timeout=ready,
+    ) as proc:
         store = _store_pid(data_dir)
         pids = {"hub": proc.pid, **({"store": store} if store else {})}
         result = asyncio.run(measure(base, port, clients, warmup, seconds, pids))
