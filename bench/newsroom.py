@@ -17,7 +17,10 @@ the store spent per request (from /proc, the figure a shared machine does not di
 with the load average beside them. Afterwards the tenant's audit chain is verified.
 RONGHUB_BENCH_HUB_PATH runs the server from another checkout (before/after a change);
 RONGHUB_BENCH_PROFILE=<folder> records py-spy profiles (raw) of the hub and the store
-during the measured run.
+during the measured run (RONGHUB_BENCH_PY_SPY: the py-spy to run, else the one beside
+Python). RONGHUB_BENCH_NEWSROOM_SEEDED=<folder> keeps the seeded data folder there on the
+first run and starts later runs from a copy of it (seeding 10,000 stories takes minutes on
+a loaded machine; before/after pairs then start from the same stories).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import asyncio
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -239,7 +243,7 @@ def _profile(pids: dict[str, int], seconds: float) -> list[subprocess.Popen[byte
     folder = os.environ.get("RONGHUB_BENCH_PROFILE")
     if not folder:
         return []
-    spy = Path(sys.executable).with_name("py-spy")
+    spy = os.environ.get("RONGHUB_BENCH_PY_SPY") or Path(sys.executable).with_name("py-spy")
     Path(folder).mkdir(parents=True, exist_ok=True)
     return [
         subprocess.Popen(
@@ -255,6 +259,7 @@ def _profile(pids: dict[str, int], seconds: float) -> list[subprocess.Popen[byte
                 "-f",
                 "raw",
                 "--nonblocking",
+                "--subprocesses",  # the API workers of `ronghub serve`
                 "-o",
                 str(Path(folder) / f"{name}.raw"),
             ],
@@ -390,8 +395,15 @@ def run(
 ) -> dict[str, Any]:
     data_dir = workdir / "data"
     settings = Settings(data_dir=data_dir, default_tenant=TENANT, mongodb_uri=None)
-    with store_for(settings) as ready:
-        asyncio.run(seed_stories(ready, stories))
+    seeded = os.environ.get("RONGHUB_BENCH_NEWSROOM_SEEDED")
+    kept = Path(seeded) / str(stories) if seeded else None
+    if kept is not None and kept.is_dir():
+        shutil.copytree(kept, data_dir)
+    else:
+        with store_for(settings) as ready:
+            asyncio.run(seed_stories(ready, stories))
+        if kept is not None:  # the store has stopped: its files are whole
+            shutil.copytree(data_dir, kept)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {
@@ -407,7 +419,15 @@ def run(
     if hub_path:
         env["PYTHONPATH"] = hub_path
     cmd = [sys.executable, "-m", "hub.cli"]
-    with child([*cmd, "serve"], env, workdir / "serve.log", base + "/readyz", cwd=hub_path) as proc:
+    ready = float(os.environ.get("RONGHUB_BENCH_READY_SECONDS", "90"))  # more on a loaded machine
+    with child(
+        [*cmd, "serve"],
+        env,
+        workdir / "serve.log",
+        base + "/readyz",
+        cwd=hub_path,
+        ready_timeout=ready,
+    ) as proc:
         store = _store_pid(data_dir)
         pids = {"hub": proc.pid, **({"store": store} if store else {})}
         result = asyncio.run(measure(base, port, clients, warmup, seconds, pids))

@@ -26,12 +26,14 @@ import contextlib
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import structlog
 
 from hub import siblings
 from hub.rest.http_cache import etag_for
 from hub.shutdown import cancel_and_wait
+from hub.store.coalesce import coalescer
 from hub.store.documents import CounterDoc
 from hub.store.stories import read_model_counter_id
 from hub.store.tenanted import across_tenants
@@ -49,6 +51,20 @@ def serve_until(earliest_url_expiry: float | None, margin_seconds: float) -> flo
     if earliest_url_expiry is None:
         return None
     return earliest_url_expiry - margin_seconds
+
+
+#: the coalescer's key of generation re-reads (hub/store/coalesce.py)
+_GENERATIONS = ("read-model-generations",)
+
+
+async def _read_counters(ids: list[str]) -> dict[str, Any]:
+    """The read-model counters of `ids` (one find; by `_id` alone when there is one)."""
+    counters = across_tenants(
+        CounterDoc,
+        reason="counters written before the tenant field was reliably set lack it: matched by _id",
+    )
+    flt: dict[str, Any] = {"_id": ids[0]} if len(ids) == 1 else {"_id": {"$in": ids}}
+    return {str(d["_id"]): d async for d in counters.find(flt)}
 
 
 class Generations:
@@ -81,11 +97,13 @@ class Generations:
                     listener(tenant)
 
     async def refresh(self, tenant: str) -> int:
+        """Re-read the tenant's generation. Every signed-in request ends with one, so the
+        re-reads of concurrent requests go as one find (hub/store/coalesce.py): a re-read
+        only joins a find not sent yet, so it still sees every bump committed before it."""
         seen = siblings.seen(siblings.READ_MODEL)  # before the read: a later bump counts
-        raw = await across_tenants(
-            CounterDoc,
-            reason="counters written before the tenant field was reliably set lack it: matched by _id",
-        ).find_one({"_id": read_model_counter_id(tenant)})
+        counter = read_model_counter_id(tenant)
+        found = await coalescer().get_many(_GENERATIONS, (counter,), _read_counters)
+        raw = found.get(counter)
         self.advance(tenant, int(raw["value"]) if raw else 0)
         self._seen[tenant] = seen
         return self._known[tenant]

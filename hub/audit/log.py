@@ -4,16 +4,22 @@ Sequence numbers are claimed by inserting `_id = {tenant}:{seq:012d}`: the store
 unique `_id` makes the claim atomic, and a writer that loses the race re-reads the
 head and tries the next number. Nothing updates or deletes entries.
 
-Within a process the appends of one tenant take turns (one lock per tenant and event
-loop): they would only race each other for the same number, and under a burst of
-writers (64 at once) most attempts lost and some writers ran out of tries. Taking turns
-one entry at a time made every write of a tenant wait for all appends before it (two
-round trips each: at 64 writers, seconds), so a turn appends every entry waiting by
-then (group commit): one head read and one ordered `insert_many` of consecutive
-numbers, each entry chained onto the one before it. Appends of other processes can
-still take a number first: the entries before it are in, the rest are chained again
-onto the new head after a back-off (exponential, full jitter) until
-`APPEND_BUDGET_SECONDS` have passed; then the rest raise `AppendGaveUp`. A change that is already committed never reports that to its client:
+Within a process the appends of one tenant take turns (per tenant and event loop): they
+would only race each other for the same number, and under a burst of writers (64 at
+once) most attempts lost and some writers ran out of tries. Taking turns one entry at a
+time made every write of a tenant wait for all appends before it (two round trips each:
+at 64 writers, seconds), so a turn appends every entry waiting by then (group commit):
+one ordered `insert_many` of consecutive numbers, each entry chained onto the one before
+it, onto the head read first, or onto the last entry this process appended if that was
+within `HEAD_MEMORY_SECONDS` (a burst of turns then costs one round trip each). One task
+takes the turns back to back while entries keep coming, and each caller waits for its
+own entry only (with a lock per tenant, the callers whose entries a turn had written
+each took the lock in turn before the next turn could start: one pass of the event
+loop each, under load most of a write's wait). Appends of other processes can still
+take a number first: the entries before it are in, the rest are chained again onto the
+new head (read at once when it was the remembered one that was behind, else after a
+back-off, exponential, full jitter) until `APPEND_BUDGET_SECONDS` have passed; then the
+rest raise `AppendGaveUp`. A change that is already committed never reports that to its client:
 its entry travels with the change (the story's outbox event, `audit_pending` on the
 document, or an `audit_deferred` document) and recovery appends it later
 (hub/audit/recover.py, hub/audit/pending.py).
@@ -28,7 +34,7 @@ import random
 import time
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
@@ -89,17 +95,6 @@ def _coll(tenant: str) -> Tenanted:
     return Tenanted(AuditEntryDoc, tenant)
 
 
-# (database, tenant) -> lock, per event loop (an asyncio lock belongs to one loop)
-_locks: weakref.WeakKeyDictionary[
-    asyncio.AbstractEventLoop, dict[tuple[str, str], asyncio.Lock]
-] = weakref.WeakKeyDictionary()
-
-
-def _tenant_lock(tenant: str) -> asyncio.Lock:
-    per_loop = _locks.setdefault(asyncio.get_running_loop(), {})
-    return per_loop.setdefault((_coll(tenant).database_name, tenant), asyncio.Lock())
-
-
 def backoff(attempt: int, rand: Callable[[], float] = random.random) -> float:
     """Seconds to wait before try `attempt` + 1 (full jitter: uniform in [0, cap])."""
     return rand() * min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt)
@@ -113,10 +108,38 @@ class _Request:
     done: asyncio.Future[dict[str, Any]]
 
 
-# (database, tenant) -> entries waiting for the next turn, per event loop
-_waiting: weakref.WeakKeyDictionary[
-    asyncio.AbstractEventLoop, dict[tuple[str, str], list[_Request]]
-] = weakref.WeakKeyDictionary()
+#: how long this process trusts the last entry it appended as the head of the chain
+HEAD_MEMORY_SECONDS = 2.0
+
+
+@dataclass
+class _Turns:
+    """One tenant's appends in one process (and event loop): the entries waiting for the
+    next turn, the task taking the turns (None when there is nothing to do), and the last
+    entry this process appended with when (`time.monotonic`)."""
+
+    waiting: list[_Request] = field(default_factory=list)
+    running: asyncio.Task[None] | None = None
+    head: dict[str, Any] | None = None
+    head_at: float = 0.0
+
+    def remembered(self, now: float) -> dict[str, Any] | None:
+        """The head as this process last wrote it, while that is recent."""
+        if self.head is not None and now - self.head_at <= HEAD_MEMORY_SECONDS:
+            return self.head
+        return None
+
+
+# (database, tenant) -> its appends, per event loop
+_turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, str], _Turns]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _consume(future: asyncio.Future[Any]) -> None:
+    """Mark an append's failure as seen: its caller may have been cancelled."""
+    if not future.cancelled():
+        future.exception()
 
 
 async def append(
@@ -130,10 +153,12 @@ async def append(
 ) -> dict[str, Any]:
     """Add one entry to `tenant`'s chain and return it. `key` names the change the
     entry records (hashed with it), so a recovery can tell whether it was written.
-    Raises `AppendGaveUp` when other processes kept winning for `APPEND_BUDGET_SECONDS`.
+    Raises `AppendGaveUp` when other processes kept winning for `APPEND_BUDGET_SECONDS`,
+    or when the turn that carried the entry failed (the store refused, or went away).
 
-    The entry joins the ones waiting for the tenant's turn; whoever gets the turn
-    appends them all, so a caller usually finds its entry written when the lock is its."""
+    The entry joins the ones waiting for the tenant's next turn. With no turn under way
+    one starts at once with the entries waiting (usually just this one); a task takes
+    the turns one after another while entries keep coming (`_take_turns`)."""
     fields = {
         "actor": actor,
         "action": action,
@@ -142,31 +167,52 @@ async def append(
         "details": details or {},
         **({"key": key} if key else {}),
     }
-    request = _Request(fields, asyncio.get_running_loop().create_future())
-    waiting = _waiting.setdefault(asyncio.get_running_loop(), {}).setdefault(
-        (_coll(tenant).database_name, tenant), []
-    )
-    waiting.append(request)
-    async with _tenant_lock(tenant):
-        if not request.done.done():
-            batch = list(waiting)
-            waiting.clear()
+    loop = asyncio.get_running_loop()
+    request = _Request(fields, loop.create_future())
+    request.done.add_done_callback(_consume)
+    turns = _turns.setdefault(loop, {}).setdefault((_coll(tenant).database_name, tenant), _Turns())
+    turns.waiting.append(request)
+    if turns.running is None:
+        batch = list(turns.waiting)
+        turns.waiting.clear()
+        turns.running = loop.create_task(_take_turns(tenant, turns, batch))
+    # shielded: a caller that gives up waiting does not stop the turn its entry is in
+    return await asyncio.shield(request.done)
+
+
+async def _take_turns(tenant: str, turns: _Turns, batch: list[_Request]) -> None:
+    """Append `batch`, then whatever waits by then, until nothing does. A turn that fails
+    (the store failed, or the task was cancelled, half-way: whether its entries got in is
+    unknown) is not tried again here: each of its callers hears of it, and its change's
+    carrier (outbox event, pending entry) has the entry appended by the recovery, which
+    looks for its key first."""
+    try:
+        while batch:
             try:
-                await _append_many_turn(tenant, batch)
+                await _append_many_turn(tenant, batch, memory=turns)
             except BaseException as exc:
-                # the store failed, or this caller was cancelled, half-way: whether the entries
-                # in flight got in is unknown, so they are not tried again here; each caller
-                # hears of it and its change's carrier (outbox event, pending entry) has the
-                # entry appended by the recovery, which looks for its key first
-                for other in batch:
-                    if other is not request and not other.done.done():
-                        other.done.set_exception(
-                            AppendGaveUp(
-                                f"the turn appending to the audit log of {tenant} failed: {exc!r}"
-                            )
-                        )
-                raise
-    return request.done.result()
+                turns.head = None
+                _fail(tenant, batch, exc)
+                if isinstance(exc, asyncio.CancelledError):
+                    raise
+            batch = list(turns.waiting)
+            turns.waiting.clear()
+    except BaseException as exc:
+        _fail(tenant, turns.waiting, exc)
+        turns.waiting.clear()
+        raise
+    finally:
+        turns.running = None
+
+
+def _fail(tenant: str, batch: list[_Request], exc: BaseException) -> None:
+    for request in batch:
+        if not request.done.done():
+            failed = AppendGaveUp(
+                f"the turn appending to the audit log of {tenant} failed: {exc!r}"
+            )
+            failed.__cause__ = exc
+            request.done.set_exception(failed)
 
 
 async def _append_turn(
@@ -235,23 +281,42 @@ async def _insert(tenant: str, entries: list[dict[str, Any]]) -> int:
 
 
 async def _append_many_turn(
-    tenant: str, batch: list[_Request], clock: Callable[[], float] = time.monotonic
+    tenant: str,
+    batch: list[_Request],
+    clock: Callable[[], float] = time.monotonic,
+    memory: _Turns | None = None,
 ) -> None:
     """This process's turn for `tenant`: append the batch (only other processes can take a
-    number now). Every request ends done: with its stored entry, or `AppendGaveUp`."""
+    number now). Every request ends done: with its stored entry, or `AppendGaveUp`.
+
+    With `memory`, the head this process wrote last, if recent, stands in for reading it:
+    a burst of turns costs one insert each. If another process appended meanwhile, the
+    first number is taken, nothing went in, and the turn reads the head and goes again
+    (the unique `_id` decides, as for every append). The memory only ever lags the
+    stored chain, which only grows: nothing updates or deletes entries."""
     deadline = clock() + APPEND_BUDGET_SECONDS
     attempt = 0
     while batch:
+        remembered = memory.remembered(clock()) if memory is not None else None
         # `$eq`: the embedded store answers a plain equality by scanning the whole log and
         # sorting it (168 ms of store CPU per append at 54k entries, against 1 ms)
-        head = await _coll(tenant).find_one({"tenant": eq(tenant)}, sort=[("seq", -1)])
+        head = remembered or await _coll(tenant).find_one(
+            {"tenant": eq(tenant)}, sort=[("seq", -1)]
+        )
         entries = _chained(tenant, head, batch)
+        if memory is not None:
+            memory.head = None  # until this insert is known to have gone in
         inserted = await _insert(tenant, entries)
         for request, entry in zip(batch[:inserted], entries[:inserted], strict=True):
             request.done.set_result(entry)
         batch = batch[inserted:]
+        if memory is not None and inserted:
+            last = entries[inserted - 1]
+            memory.head, memory.head_at = {"seq": last["seq"], "hash": last["hash"]}, clock()
         if not batch:
             return
+        if remembered is not None and not inserted:
+            continue  # the remembered head was behind: read it, no back-off
         # another process took the next number: chain onto theirs, after a pause that
         # spreads the processes apart (they all saw the same head)
         if clock() >= deadline:

@@ -12,6 +12,7 @@ from hub.editing.errors import EditingCodes
 from hub.editing.rules import LockView, blocks_write
 from hub.errors import HubError
 from hub.ids import now_ms
+from hub.store.coalesce import find_by_id
 from hub.store.scope import Scope
 
 BEIJING = timezone(timedelta(hours=8), "北京时间")
@@ -39,7 +40,19 @@ def locked_error(lock: StoryLockDoc) -> HubError:
 
 async def check_unlocked(scope: Scope, story_id: str) -> None:
     """Refuse a content write while someone other than the caller holds a live lock."""
-    lock = await StoryLockDoc.find_one({"_id": story_id, "tenant": scope.tenant})
+    check_lock(scope, await StoryLockDoc.find_one({"_id": story_id, "tenant": scope.tenant}))
+
+
+async def edit_lock(scope: Scope, story_id: str) -> StoryLockDoc | None:
+    """The story's lock document, if any, read with other requests' reads of the tenant's
+    locks (one `$in` find sent after this read began, hub/store/coalesce.py); shared with
+    them: read it, never change it."""
+    lock: StoryLockDoc | None = await find_by_id(StoryLockDoc, {"tenant": scope.tenant}, story_id)
+    return lock
+
+
+def check_lock(scope: Scope, lock: StoryLockDoc | None) -> None:
+    """Refuse a content write while `lock` is live and held by someone other than the caller."""
     if lock is not None and blocks_write(
         LockView(lock.holder, lock.expires_at), scope.actor, now_ms()
     ):

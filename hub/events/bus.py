@@ -117,13 +117,25 @@ class _Waiting:
     done: asyncio.Future[int]
 
 
-# (database, tenant) -> events waiting for the next turn, and the turn's lock, per event loop
-_waiting: weakref.WeakKeyDictionary[
-    asyncio.AbstractEventLoop, dict[tuple[str, str], list[_Waiting]]
-] = weakref.WeakKeyDictionary()
-_turns: weakref.WeakKeyDictionary[
-    asyncio.AbstractEventLoop, dict[tuple[str, str], asyncio.Lock]
-] = weakref.WeakKeyDictionary()
+@dataclass
+class _Turns:
+    """One tenant's publishing in one process (and event loop): the events waiting for the
+    next turn, and the task taking the turns (None when there is nothing to do)."""
+
+    waiting: list[_Waiting] = field(default_factory=list)
+    running: asyncio.Task[None] | None = None
+
+
+# (database, tenant) -> its publishing, per event loop
+_turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, str], _Turns]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _consume(future: asyncio.Future[Any]) -> None:
+    """Mark a failure as seen: its publisher may have been cancelled."""
+    if not future.cancelled():
+        future.exception()
 
 
 async def _stored_as(event: NewsroomEvent) -> int:
@@ -133,28 +145,46 @@ async def _stored_as(event: NewsroomEvent) -> int:
     published while a turn is at the store wait for the next, which claims all their
     numbers with one `$inc` and stores them with one ordered `insert_many` (two round trips
     for a turn, where each event took two). Numbers stay unique across processes (the
-    counter), so other processes' events only interleave."""
+    counter), so other processes' events only interleave. One task takes the turns back
+    to back while events keep coming, and each publisher waits for its own event only."""
     loop = asyncio.get_running_loop()
     key = (Tenanted(NewsroomEventDoc, event.tenant).database_name, event.tenant)
     mine = _Waiting(event, loop.create_future())
-    waiting = _waiting.setdefault(loop, {}).setdefault(key, [])
-    waiting.append(mine)
-    async with _turns.setdefault(loop, {}).setdefault(key, asyncio.Lock()):
-        if not mine.done.done():
-            batch = list(waiting)
-            waiting.clear()
+    mine.done.add_done_callback(_consume)
+    turns = _turns.setdefault(loop, {}).setdefault(key, _Turns())
+    turns.waiting.append(mine)
+    if turns.running is None:
+        batch = list(turns.waiting)
+        turns.waiting.clear()
+        turns.running = loop.create_task(_take_turns(event.tenant, turns, batch))
+    return await asyncio.shield(mine.done)
+
+
+async def _take_turns(tenant: str, turns: _Turns, batch: list[_Waiting]) -> None:
+    """Store `batch`, then whatever waits by then, until nothing does; the events of a
+    turn that failed are delivered in their publishers' process only (see `publish`)."""
+    try:
+        while batch:
             try:
-                await _store_turn(event.tenant, batch)
+                await _store_turn(tenant, batch)
             except BaseException as exc:
-                # the others hear of it as a failed store (their events are then delivered in
-                # this process only, as when a store fails for one event)
-                for other in batch:
-                    if other is not mine and not other.done.done():
-                        other.done.set_exception(
-                            RuntimeError(f"storing the events of {event.tenant} failed: {exc!r}")
-                        )
-                raise
-    return mine.done.result()
+                _fail(tenant, batch, exc)
+                if isinstance(exc, asyncio.CancelledError):
+                    raise
+            batch = list(turns.waiting)
+            turns.waiting.clear()
+    except BaseException as exc:
+        _fail(tenant, turns.waiting, exc)
+        turns.waiting.clear()
+        raise
+    finally:
+        turns.running = None
+
+
+def _fail(tenant: str, batch: list[_Waiting], exc: BaseException) -> None:
+    for w in batch:
+        if not w.done.done():
+            w.done.set_exception(RuntimeError(f"storing the events of {tenant} failed: {exc!r}"))
 
 
 async def _store_turn(tenant: str, batch: list[_Waiting]) -> None:

@@ -9,6 +9,7 @@ the head, which holds the same content (`ensure_head_revision`).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +24,7 @@ from hub.audit.log import record_story, story_audit
 from hub.domain import release
 from hub.domain.permissions import Reach, story_visibility, write_reach
 from hub.domain.story import StoryContent, StoryStatus, StoryType, build_content
-from hub.editing.guard import check_unlocked
+from hub.editing.guard import check_lock, check_unlocked, edit_lock
 from hub.errors import Codes, HubError, invalid
 from hub.events import bus
 from hub.ids import new_id, now_ms
@@ -31,6 +32,7 @@ from hub.jobs import wakeup
 from hub.media.assets import AssetStore
 from hub.store import cursor as cursors
 from hub.store.after_commit import after_commit
+from hub.store.bulk import insert_joined
 from hub.store.coalesce import find_by_id, find_by_ids
 from hub.store.documents import CounterDoc, OutboxEntry, PublishedStoryDoc, RevisionDoc, StoryDoc
 from hub.store.published import START, Position, PublishedCache, TenantView
@@ -395,7 +397,7 @@ class StoryRepository:
             restored_from=restored_from,
         )
         with contextlib.suppress(DuplicateKeyError):
-            await rev.insert()
+            await insert_joined(rev)  # with other requests' revisions (hub/store/bulk.py)
 
     # ---- writes ------------------------------------------------------------------
     def _require_writer(self) -> str:
@@ -443,16 +445,22 @@ class StoryRepository:
             updated_by=actor,
             **_content_fields(content),
         )
-        await doc.insert()
+        await insert_joined(doc)  # with other requests' new stories (hub/store/bulk.py)
         wakeup.notify()
-        # after the commit: the revision is healed from the head when read (`ensure_head_revision`),
-        # asset references from the stories themselves (`AssetStore.users`)
-        await after_commit("story.revision", self.ensure_head_revision(doc), story=doc.id)
-        await after_commit(
-            "story.assets", AssetStore(self.scope).attach(doc.id, used_assets(doc)), story=doc.id
+        # after the commit, side by side (none needs another, none raises): the revision is
+        # healed from the head when read (`ensure_head_revision`), asset references from the
+        # stories themselves (`AssetStore.users`), the audit entry from the outbox event
+        # (hub/audit/recover.py); the announcement is best effort
+        await asyncio.gather(
+            after_commit("story.revision", self.ensure_head_revision(doc), story=doc.id),
+            after_commit(
+                "story.assets",
+                AssetStore(self.scope).attach(doc.id, used_assets(doc)),
+                story=doc.id,
+            ),
+            record_story(self.scope.tenant, created),
+            _announce(self.scope.tenant, actor, "story.create", doc),
         )
-        await record_story(self.scope.tenant, created)
-        await _announce(self.scope.tenant, actor, "story.create", doc)
         return doc
 
     async def update(
@@ -460,13 +468,15 @@ class StoryRepository:
     ) -> StoryDoc:
         """Apply `changes` (only the fields given) if the story is still at `expected_version`."""
         self._require_writer()
-        current = await self._require_any(story_id)
+        # the head and its edit lock (hub/editing) read together, each joined with other
+        # requests' reads of its collection (hub/store/coalesce.py)
+        current, lock = await asyncio.gather(
+            self._require_current(story_id), edit_lock(self.scope, story_id)
+        )
         self._check_version(current, expected_version)
-        await check_unlocked(self.scope, story_id)  # edit lock (hub/editing)
+        check_lock(self.scope, lock)
         content = self._changed_content(current, changes)
-        doc = await self._save(current, content, restored_from=None, action="story.update")
-        await _announce(self.scope.tenant, self.scope.actor, "story.update", doc)
-        return doc
+        return await self._save(current, content, restored_from=None, action="story.update")
 
     def _changed_content(self, current: StoryDoc, changes: dict[str, Any]) -> StoryContent:
         merged = current.content().model_dump()
@@ -500,9 +510,7 @@ class StoryRepository:
         self._check_version(current, expected_version)
         await check_unlocked(self.scope, story_id)  # edit lock (hub/editing)
         old = await self.revision(story_id, number)
-        doc = await self._save(current, old.content, restored_from=number, action="story.restore")
-        await _announce(self.scope.tenant, self.scope.actor, "story.restore", doc)
-        return doc
+        return await self._save(current, old.content, restored_from=number, action="story.restore")
 
     async def set_status(
         self,
@@ -701,18 +709,31 @@ class StoryRepository:
             await self._raise_conflict(current.id, current.version)
         wakeup.notify()
         doc = StoryDoc.model_validate(raw)
-        await record_story(self.scope.tenant, event)
-        # after the commit: healed later, as in `create`
-        await after_commit(
-            "story.revision",
-            self.ensure_head_revision(doc, restored_from=restored_from),
-            story=doc.id,
+        # after the commit, side by side: healed later, as in `create`; then announced
+        await asyncio.gather(
+            record_story(self.scope.tenant, event),
+            after_commit(
+                "story.revision",
+                self.ensure_head_revision(doc, restored_from=restored_from),
+                story=doc.id,
+            ),
+            after_commit(
+                "story.assets",
+                AssetStore(self.scope).sync_story(doc.id, used_assets(current), used_assets(doc)),
+                story=doc.id,
+            ),
+            _announce(self.scope.tenant, actor, action, doc),
         )
-        await after_commit(
-            "story.assets",
-            AssetStore(self.scope).sync_story(doc.id, used_assets(current), used_assets(doc)),
-            story=doc.id,
-        )
+        return doc
+
+    async def _require_current(self, story_id: str) -> StoryDoc:
+        """`_require_any` read with other requests' reads of the tenant's stories by id (one
+        `$in` find, sent after this read began: every committed write is seen). The
+        document may be shared with those readers: read it, never change it."""
+        doc: StoryDoc | None = await find_by_id(StoryDoc, {"tenant": self.scope.tenant}, story_id)
+        if doc is None:
+            raise _not_found(story_id)
+        self._check_reach(doc)
         return doc
 
     async def _require_any(self, story_id: str) -> StoryDoc:

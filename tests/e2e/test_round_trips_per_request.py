@@ -326,3 +326,44 @@ CREATE_TRIPS = 8
 # updateStory: the head, its edit lock, the compare-and-set, revision, audit (2), event (2),
 # the read-model generation refresh.
 UPDATE_TRIPS = 9
+
+
+async def test_concurrent_writes_share_their_round_trips(
+    editor: GraphQLClient, command_counter: CommandCounter
+) -> None:
+    """16 editors writing at once (the newsroom mix, issue 15): the reads of the heads and
+    their edit locks, the new stories, the revisions, the audit appends, the newsroom events
+    and the read-model re-reads of concurrent writes go to the store together, so a write
+    costs a fraction of its round trips alone (measured: 16 creates 18 where alone they
+    are 112, 16 updates 63 where alone they are 144)."""
+    n = 16
+    command_counter.clear()
+    created = await asyncio.gather(
+        *(editor(CREATE, {"i": {"title": f"并发写{i}", "bodyText": "正文"}}) for i in range(n))
+    )
+    creates = Counter(
+        t
+        for t, f in zip(command_counter.targets, command_counter.filters, strict=True)
+        if not _polled(t, f)
+    )
+    stories = [c["createStory"] for c in created]  # type: ignore[index]
+    command_counter.clear()
+    updated = await asyncio.gather(
+        *(
+            editor(
+                UPDATE,
+                {"i": {"id": s["id"], "expectedVersion": s["version"], "title": f"并发改{i}"}},
+            )
+            for i, s in enumerate(stories)
+        )
+    )
+    updates = Counter(
+        t
+        for t, f in zip(command_counter.targets, command_counter.filters, strict=True)
+        if not _polled(t, f)
+    )
+    assert [u["updateStory"]["version"] for u in updated] == [2] * n  # type: ignore[index]
+    assert sum(creates.values()) <= n * CREATE_TRIPS // 2, creates
+    assert sum(updates.values()) <= n * UPDATE_TRIPS * 2 // 3, updates
+    # every write's own compare-and-set is its own; the rest is shared
+    assert updates[("findAndModify", "stories")] == n

@@ -11,7 +11,7 @@ from hub.events import bus
 from hub.events.documents import NewsroomEventDoc
 from hub.ids import now_ms
 from hub.store.documents import CounterDoc
-from tests.conftest import CommandCounter, bus_listening
+from tests.conftest import CommandCounter, bus_listening, wait_until
 from tests.e2e.identity_helpers import make_tenant
 
 
@@ -105,3 +105,20 @@ async def test_events_published_at_once_are_stored_together_numbered_in_turn(
     got = [await pending] + [await first(events) for _ in range(39)]
     assert [e.seq for e in got] == list(range(1, 41))
     await events.aclose()
+
+
+async def test_an_event_whose_publisher_stops_waiting_is_still_stored(hub_url: str) -> None:
+    """A turn belongs to no publisher (one task takes them): a publisher that is cancelled
+    while its event waits does not take the event, nor the others of its turn, with it."""
+    tenant = await make_tenant()
+    leaving = asyncio.ensure_future(bus.publish(tenant, "story", "story.update", "s-left", "a"))
+    staying = asyncio.ensure_future(bus.publish(tenant, "story", "story.update", "s-stays", "a"))
+    await asyncio.sleep(0)  # both are waiting for their turn
+    leaving.cancel()
+    await staying
+
+    async def both_stored() -> bool:
+        found = await NewsroomEventDoc.find({"tenant": tenant}).to_list()
+        return sorted(e.subject_id for e in found) == ["s-left", "s-stays"]
+
+    await wait_until(both_stored, "both events stored")

@@ -16,6 +16,7 @@ from hub.audit.deferred import AuditDeferredDoc
 from hub.audit.log import AppendGaveUp
 from hub.store.scope import Scope
 from hub.store.stories import StoryRepository
+from tests.conftest import wait_until
 from tests.e2e.identity_helpers import make_tenant
 from tests.jobs.test_audit_recovery import run_recovery, story_entries
 
@@ -54,8 +55,10 @@ class Counting:
     def __init__(self, real: Any, refuse_many: bool = False) -> None:
         self.real, self.database_name, self.refuse_many = real, real.database_name, refuse_many
         self.inserts = 0
+        self.head_reads = 0
 
     async def find_one(self, *a: Any, **kw: Any) -> Any:
+        self.head_reads += 1
         return await self.real.find_one(*a, **kw)
 
     async def insert_one(self, doc: dict[str, Any]) -> Any:
@@ -87,6 +90,48 @@ async def test_a_burst_of_appends_to_one_tenant_is_written_in_a_few_inserts_not_
     assert len({e["seq"] for e in entries}) == 64
     checked, problems = await audit_log.verify(tenant)
     assert checked == 65 and problems == []
+
+
+async def test_appends_one_after_another_read_the_head_once_and_chain_onto_their_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A burst of turns: each chains onto the entry this process appended last (one insert
+    a turn), not onto a head read again each time."""
+    tenant = await make_tenant()
+    counting = Counting(audit_log._coll(tenant))
+    monkeypatch.setattr(audit_log, "_coll", lambda _tenant: counting)
+    for i in range(10):
+        await audit_log.append(tenant, "w", "story.update", "story", f"s{i}")
+    monkeypatch.undo()
+    assert counting.head_reads <= 1 and counting.inserts == 10  # 0: the creation was remembered
+    checked, problems = await audit_log.verify(tenant)
+    assert checked == 11 and problems == []
+
+
+async def test_a_remembered_head_another_process_moved_past_is_read_again_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tenant = await make_tenant()
+    await audit_log.append(tenant, "here", "a", "story", "1")  # remembered: seq 2
+    for i in range(3):  # another process (no memory of this one's) appends 3 more
+        await audit_log._append_turn(tenant, "there", "a", "story", str(i), None, None)
+    backoffs: list[int] = []
+    monkeypatch.setattr(audit_log, "backoff", lambda attempt: backoffs.append(attempt) or 0.0)
+    entry = await audit_log.append(tenant, "here", "a", "story", "2")
+    monkeypatch.undo()
+    assert entry["seq"] == 6 and backoffs == []  # no back-off: it was only the memory
+    checked, problems = await audit_log.verify(tenant)
+    assert checked == 6 and problems == []
+
+
+async def test_an_append_whose_caller_gives_up_waiting_is_still_written() -> None:
+    tenant = await make_tenant()
+    waiter = asyncio.ensure_future(audit_log.append(tenant, "a", "x", "story", key="k-left"))
+    await asyncio.sleep(0)  # it joined a turn
+    waiter.cancel()
+    await wait_until(lambda: audit_log.has_key(tenant, "k-left"), "the entry appended")
+    checked, problems = await audit_log.verify(tenant)
+    assert checked == 2 and problems == []
 
 
 async def test_a_turn_the_store_refuses_fails_every_append_in_it_and_the_next_turn_works(
