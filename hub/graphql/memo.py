@@ -92,7 +92,7 @@ def selection_shape(
         named = get_named_type(field.type)
         sub: Shape | None = None
         if is_object_type(named):
-            sub = selection_shape(named, fields, pure)  # type: ignore[arg-type]
+            sub = selection_shape(named, fields, pure)
             if sub is None:
                 return None
         elif not is_leaf_type(named):
@@ -142,8 +142,7 @@ def memoizing_context(shapes: Shapes) -> type[StrawberryGraphQLCoreExecutionCont
             position_context: Any,
         ) -> Any:
             view = getattr(self.context_value, "published_view", None)
-            kept = view.completions(result) if view is not None else None
-            if kept is None:
+            if view is None or (kept := view.completions(result)) is None:
                 return super().complete_object_value(
                     return_type, field_details_list, info, path, result, position_context
                 )
