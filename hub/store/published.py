@@ -62,6 +62,9 @@ class TenantView:
     # id(an object in `nodes`) -> its completed GraphQL selections, by their shape
     # (hub/graphql/memo.py): kept as long as the object is in `nodes`
     completed: dict[int, dict[Hashable, Any]] = field(default_factory=dict)
+    # id(an object in `nodes`) -> the objects built with it (a story's edges), by key:
+    # they go with it
+    companions: dict[int, dict[Hashable, Any]] = field(default_factory=dict)
 
     def get(self, kind: str, doc_id: str) -> Any:
         return self.docs.get((kind, doc_id))
@@ -79,18 +82,37 @@ class TenantView:
         if known is not None and known[0] is doc:
             return known[1]
         if known is not None:
-            self.completed.pop(id(known[1]), None)
+            self._forget(known[1])
         built = build(doc)
         self.nodes[key] = (doc, built)
         self.completed[id(built)] = {}
         while len(self.nodes) > self.max_docs:
             _, (_, gone) = self.nodes.popitem(last=False)
-            self.completed.pop(id(gone), None)
+            self._forget(gone)
         return built
 
+    def companion(self, owner: Any, key: Hashable, build: Callable[[], T]) -> T:
+        """`build()`, built once per `key` for `owner`, an object `node` built (read-only,
+        shared, and gone with it); built afresh each time for any other owner."""
+        mine = self.companions.get(id(owner))
+        if mine is None:
+            if id(owner) not in self.completed:
+                return build()
+            mine = self.companions[id(owner)] = {}
+        known = mine.get(key)
+        if known is None:
+            known = mine[key] = build()
+            self.completed[id(known)] = {}
+        return known
+
+    def _forget(self, built: Any) -> None:
+        self.completed.pop(id(built), None)
+        for companion in self.companions.pop(id(built), {}).values():
+            self.completed.pop(id(companion), None)
+
     def completions(self, built: Any) -> dict[Hashable, Any] | None:
-        """The completed selections kept for `built`, an object `node` built (None: it is
-        not one, so nothing may be kept for it)."""
+        """The completed selections kept for `built`, an object `node` or `companion` built
+        (None: it is not one, so nothing may be kept for it)."""
         return self.completed.get(id(built))
 
     def keep_completed(self, built: Any, shape: Hashable, value: Any) -> None:

@@ -123,3 +123,18 @@ def test_a_few_shapes_per_object_at_most() -> None:
     kept = view.completions(a)
     assert kept is not None and 0 < len(kept) <= SHAPES_PER_NODE
     assert kept[f"shape{SHAPES_PER_NODE}"] == SHAPES_PER_NODE
+
+
+def test_companions_are_built_once_per_key_and_go_with_their_owner() -> None:
+    view = TenantView(generation=1, max_docs=1)
+    story = view.node("n", Doc("a"), lambda d: [d.id])
+    edge = view.companion(story, "cursor-1", lambda: ["edge", 1])
+    assert view.companion(story, "cursor-1", lambda: ["again"]) is edge
+    assert view.companion(story, "cursor-2", lambda: ["edge", 2]) == ["edge", 2]
+    assert view.completions(edge) == {}  # its completions may be kept
+    stranger = ["not built by the view"]
+    first = view.companion(stranger, "cursor-1", lambda: ["edge"])
+    assert view.companion(stranger, "cursor-1", lambda: ["edge"]) is not first
+    assert view.completions(first) is None
+    view.node("n", Doc("b"), lambda d: [d.id])  # 2 > 1: the story goes, and its edges
+    assert view.completions(edge) is None and view.companions == {}
