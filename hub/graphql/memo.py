@@ -132,6 +132,10 @@ def memoizing_context(shapes: Shapes) -> type[StrawberryGraphQLCoreExecutionCont
     """strawberry's execution context with completed selections kept (see the module doc)."""
 
     class MemoizingExecutionContext(StrawberryGraphQLCoreExecutionContext):
+        # the last selection looked up and its shape: the items of a list share one
+        # field details list (held here, so its identity stays its own)
+        _last: tuple[Any, Any, Shape | None] = (None, None, None)
+
         def complete_object_value(
             self,
             return_type: GraphQLObjectType,
@@ -146,7 +150,10 @@ def memoizing_context(shapes: Shapes) -> type[StrawberryGraphQLCoreExecutionCont
                 return super().complete_object_value(
                     return_type, field_details_list, info, path, result, position_context
                 )
-            shape = shapes.of(return_type, field_details_list)
+            last_list, last_type, shape = self._last
+            if last_list is not field_details_list or last_type is not return_type:
+                shape = shapes.of(return_type, field_details_list)
+                self._last = (field_details_list, return_type, shape)
             if shape is None:
                 return super().complete_object_value(
                     return_type, field_details_list, info, path, result, position_context
