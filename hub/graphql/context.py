@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -99,6 +99,11 @@ class Context:
         """`build(doc)`: for anonymous readers built once per remembered document."""
         view = self.published_view
         return build(doc) if view is None else view.node(kind, doc, build)
+
+    def companion(self, owner: Any, key: Hashable, build: Callable[[], N]) -> N:
+        """`build()`: for anonymous readers built once per `key` for a remembered object."""
+        view = self.published_view
+        return build() if view is None else view.companion(owner, key, build)
 
     def __post_init__(self) -> None:
         published = getattr(self.services, "published_cache", None)

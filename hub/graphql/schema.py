@@ -11,15 +11,18 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import strawberry
-from graphql import GraphQLObjectType, MiddlewareManager, default_field_resolver
+from graphql import GraphQLField, GraphQLObjectType, MiddlewareManager, default_field_resolver
 from strawberry.extensions import MaxTokensLimiter, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.tools import merge_types
+from strawberry.types.field import StrawberryField
 
 from hub.graphql.document_cache import DocumentCache, make_document_cache_extension
 from hub.graphql.errors import ShapeErrors
 from hub.graphql.inputs import PlainTextInputs
 from hub.graphql.limits import Limits, make_limits_extension
+from hub.graphql.memo import MEMO_SAFE, Shapes, memoizing_context
 from hub.graphql.types import LONG, Long
 from hub.identity.policy import POLICY, ROOTS, Authorize, Rule, rule_for
 from hub.settings import Settings
@@ -134,6 +137,15 @@ def guarded_field(type_name: str, field_name: str, policy: Mapping[str, Rule] = 
     return type_name in ROOTS or rule_for(type_name, field_name, policy) is not None
 
 
+def _pure_field(field: GraphQLField) -> bool:
+    """Whether a field's value depends on its object only (and the request's remembered
+    view): an attribute, or a resolver declared memo-safe (hub/graphql/memo.py)."""
+    definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if not isinstance(definition, StrawberryField) or definition.extensions:
+        return False
+    return definition.base_resolver is None or bool(definition.metadata.get(MEMO_SAFE))
+
+
 class HubSchema(strawberry.Schema):
     """The hub's schema: `resolve` hooks only around the fields `guarded(type, field)`
     names (see GuardedMiddleware); every extension with such a hook must act on no others."""
@@ -145,13 +157,18 @@ class HubSchema(strawberry.Schema):
         # the resolvers of the fields the `resolve` hooks act on (strawberry gives every
         # field its own resolver function, fixed once the schema is built)
         resolvers = set()
+        pure = set()
         for named in self._schema.type_map.values():
             if isinstance(named, GraphQLObjectType) and not named.name.startswith("__"):
                 for field_name, field in named.fields.items():
                     if guarded(named.name, field_name):
                         # no resolver of its own: graphql-core's default one stands in
                         resolvers.add(field.resolve or default_field_resolver)
+                    elif _pure_field(field):
+                        pure.add((named.name, field_name))
         self.guarded_resolvers = frozenset(resolvers)
+        # anonymous reads keep completed selections of the remembered read model's objects
+        self.execution_context_class = memoizing_context(Shapes(frozenset(pure)))
 
     def _get_middleware_manager(self, extensions: list[SchemaExtension]) -> MiddlewareManager:
         return GuardedMiddleware(

@@ -38,6 +38,10 @@ from hub.store.idempotency import create_once
 DEFAULT_PAGE = 20
 
 
+def _edge(ctx: Context, node: Story, cursor: str) -> StoryEdge:
+    return ctx.companion(node, cursor, lambda: StoryEdge(cursor=cursor, node=node))
+
+
 @strawberry.type
 class StoriesQuery:
     @strawberry.field(
@@ -89,8 +93,10 @@ class StoriesQuery:
             before=before,
             backward=backward,
         )
+        # for anonymous readers, a remembered story's edge (its cursor and itself) is built
+        # once, so its completed selection is kept too (hub/graphql/memo.py)
         edges = [
-            StoryEdge(cursor=c, node=ctx.node(STORY_NODE, d, Story.from_doc))
+            _edge(ctx, ctx.node(STORY_NODE, d, Story.from_doc), c)
             for d, c in zip(page.items, page.cursors, strict=True)
         ]
         return StoryConnection(

@@ -16,6 +16,7 @@ from hub.domain import html as body_html
 from hub.domain.plaintext import readable, readable_values
 from hub.domain.story import SOURCE_FIELDS, StoryContent, StoryStatus, StoryType
 from hub.graphql.context import Context
+from hub.graphql.memo import memo_safe
 from hub.graphql.urls import original_url, rendition_url_or_none, story_url_for
 from hub.store.documents import AssetDoc, ColumnDoc, RevisionDoc, StoryDoc
 from hub.store.idempotency import IDEMPOTENCY_KEY_HELP
@@ -288,7 +289,7 @@ class Story(Content, Node):
     # `column` and `cover` answer at once, without a coroutine, when the process has the
     # document at hand (a page of 20 otherwise runs 40 coroutines and their tasks), and
     # return the loader's awaitable otherwise (graphql-core awaits what a resolver returns)
-    @strawberry.field(description="栏目", graphql_type=Column | None)
+    @strawberry.field(description="栏目", graphql_type=Column | None, metadata=memo_safe())
     def column(self, info: Info[Context, None]) -> Column | Awaitable[Column | None] | None:
         if self.column_id is None:
             return None
@@ -303,7 +304,7 @@ class Story(Content, Node):
         doc = await ctx.column_loader.load(column_id)
         return Column.from_doc(doc) if doc else None
 
-    @strawberry.field(description="封面", graphql_type=Asset | None)
+    @strawberry.field(description="封面", graphql_type=Asset | None, metadata=memo_safe())
     def cover(self, info: Info[Context, None]) -> Asset | Awaitable[Asset | None] | None:
         if self.cover_asset_id is None:
             return None

@@ -32,8 +32,17 @@ from hub.errors import HubError, invalid
 
 
 def encode(key: str, value: Any, doc_id: str) -> str:
-    raw = json.dumps([key, value, doc_id], separators=(",", ":"), ensure_ascii=False)
+    if type(value) is int and _plain(key) and _plain(doc_id):
+        # what json.dumps writes for these (a page encodes 20: json.dumps took half its time)
+        raw = f'["{key}",{value},"{doc_id}"]'
+    else:
+        raw = json.dumps([key, value, doc_id], separators=(",", ":"), ensure_ascii=False)
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _plain(text: str) -> bool:
+    """Letters, digits and `_` only (ASCII): JSON writes them as they are."""
+    return text.isascii() and text.replace("_", "a").isalnum()
 
 
 def _invalid(field: str = "after") -> HubError:

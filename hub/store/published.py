@@ -43,6 +43,8 @@ START: Position = (None, "")
 END: Position = (None, "\uffff")
 #: Links are small (two tuples): a view keeps this many per document it may keep.
 LINKS_PER_DOC = 4
+#: Completed selections kept per built object (hub/graphql/memo.py).
+SHAPES_PER_NODE = 4
 
 
 @dataclass
@@ -57,6 +59,12 @@ class TenantView:
     # (kind, id) -> (document, what `node` built from it): the GraphQL objects of a
     # document, built once per document read (read-only, shared by the requests)
     nodes: OrderedDict[tuple[str, str], tuple[Any, Any]] = field(default_factory=OrderedDict)
+    # id(an object in `nodes`) -> its completed GraphQL selections, by their shape
+    # (hub/graphql/memo.py): kept as long as the object is in `nodes`
+    completed: dict[int, dict[Hashable, Any]] = field(default_factory=dict)
+    # id(an object in `nodes`) -> the objects built with it (a story's edges), by key:
+    # they go with it
+    companions: dict[int, dict[Hashable, Any]] = field(default_factory=dict)
 
     def get(self, kind: str, doc_id: str) -> Any:
         return self.docs.get((kind, doc_id))
@@ -73,11 +81,48 @@ class TenantView:
         known = self.nodes.get(key)
         if known is not None and known[0] is doc:
             return known[1]
+        if known is not None:
+            self._forget(known[1])
         built = build(doc)
         self.nodes[key] = (doc, built)
+        self.completed[id(built)] = {}
         while len(self.nodes) > self.max_docs:
-            self.nodes.popitem(last=False)
+            _, (_, gone) = self.nodes.popitem(last=False)
+            self._forget(gone)
         return built
+
+    def companion(self, owner: Any, key: Hashable, build: Callable[[], T]) -> T:
+        """`build()`, built once per `key` for `owner`, an object `node` built (read-only,
+        shared, and gone with it); built afresh each time for any other owner."""
+        mine = self.companions.get(id(owner))
+        if mine is None:
+            if id(owner) not in self.completed:
+                return build()
+            mine = self.companions[id(owner)] = {}
+        known = mine.get(key)
+        if known is None:
+            known = mine[key] = build()
+            self.completed[id(known)] = {}
+        return known
+
+    def _forget(self, built: Any) -> None:
+        self.completed.pop(id(built), None)
+        for companion in self.companions.pop(id(built), {}).values():
+            self.completed.pop(id(companion), None)
+
+    def completions(self, built: Any) -> dict[Hashable, Any] | None:
+        """The completed selections kept for `built`, an object `node` or `companion` built
+        (None: it is not one, so nothing may be kept for it)."""
+        return self.completed.get(id(built))
+
+    def keep_completed(self, built: Any, shape: Hashable, value: Any) -> None:
+        """Keep `value`, the completion of `built` for `shape` (read-only: it is shared);
+        a few shapes per object at most (a client inventing selections only replaces them)."""
+        kept = self.completed.get(id(built))
+        if kept is not None:
+            if len(kept) >= SHAPES_PER_NODE:
+                kept.clear()
+            kept[shape] = value
 
     def walk(self, lst: Hashable, after: Position, limit: int) -> tuple[list[Position], bool]:
         """Up to `limit` known positions after `after` in `lst`, and whether the list is

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from litestar import Litestar
 
+from hub.graphql.types import STORY_NODE
 from hub.ids import new_id
 from hub.settings import Settings
 from hub.store.catalog import ColumnRepository
@@ -121,3 +122,41 @@ async def test_a_change_made_by_another_process_is_seen_with_the_generation(
     assert after == before[1:] == await _store_order(tenant, column)
     story = await public("query($id: ID!) { story(id: $id) { id } }", {"id": gone})
     assert story["story"] is None
+
+
+FULL_PAGE = """query($col: ID!) {
+  stories(first: 5, filter: {columnId: $col}) {
+    edges { node { id title summary publishedAt column { name } } } } }"""
+
+
+async def test_kept_completions_answer_as_execution_does_and_go_with_the_generation(
+    public: GraphQLClient,
+    editor: GraphQLClient,
+    drain: Callable[[], Awaitable[None]],
+    hub_app: Litestar,
+    column: str,
+) -> None:
+    """The stories' completed selections kept in the view (hub/graphql/memo.py) give the
+    answer execution gives, and a change to published content is seen at once."""
+    tenant = hub_app.state.settings.default_tenant
+    for i in range(3):
+        await _publish(editor, column, f"完成{i}")
+    await drain()
+    # the first answer loads the column (not kept: its completion awaited the loader);
+    # the next, in another text (no response cache), is kept, and the third uses it
+    first = await public(FULL_PAGE, {"col": column})
+    assert await public(FULL_PAGE + " ", {"col": column}) == first
+    view = hub_app.state.published_cache.for_tenant(tenant)
+    stories = [built for (kind, _), (_, built) in view.nodes.items() if kind == STORY_NODE]
+    assert len(stories) == 3 and all(view.completions(s) for s in stories)
+    assert await public(FULL_PAGE + "   ", {"col": column}) == first
+    # another process retitles the newest and advances the generation
+    newest = first["stories"]["edges"][0]["node"]["id"]
+    await PublishedStoryDoc.get_pymongo_collection().update_one(
+        {"_id": newest}, {"$set": {"title": "改过的标题"}}
+    )
+    await StoryRepository(Scope(tenant, actor="other", public_only=False)).bump_read_model()
+    await hub_app.state.response_cache.generations.refresh_all()
+    after = await public(FULL_PAGE + "  ", {"col": column})
+    assert after["stories"]["edges"][0]["node"]["title"] == "改过的标题"
+    assert after["stories"]["edges"][1:] == first["stories"]["edges"][1:]

@@ -65,3 +65,25 @@ def test_within_a_window_of_bounds() -> None:
     assert not cursor.within({"$gt": 5}, 5) and cursor.within({"$gte": 5}, 5)
     assert not cursor.within({"$lt": 5}, 5) and cursor.within({"$lte": 5}, 5)
     assert not cursor.within({"$gt": 0}, "a string")  # of another type: nothing has it
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "doc_id"),
+    [
+        ("published_at", 1_767_225_600_123, "01jf8zq0r7k2v3w4x5y6z7a8b9"),
+        ("updated_at", 0, "a_b"),
+        ("updated_at", -5, "x"),
+        ("updated_at", 1.5, "01jabc"),  # a float: json's way
+        ("updated_at", 7, 'quote"d'),
+        ("updated_at", 7, "新闻"),
+        ("updated_at", 7, "dash-ed"),
+        ("updated_at", 7, ""),
+        ("updated_at", True, "01jabc"),  # a bool is not an int here
+    ],
+)
+def test_a_cursor_is_json_s_bytes_whichever_way_it_is_written(
+    key: str, value: object, doc_id: str
+) -> None:
+    raw = json.dumps([key, value, doc_id], separators=(",", ":"), ensure_ascii=False)
+    expected = base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    assert cursor.encode(key, value, doc_id) == expected
