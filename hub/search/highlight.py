@@ -11,8 +11,6 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable
 
-import rjieba
-
 from hub.search.analysis import QueryPlan, all_cjk, fold_aligned, word_syllables
 from hub.search.port import Highlight
 
@@ -49,6 +47,8 @@ def pinyin_spans(text: str, plan: QueryPlan) -> list[tuple[int, int]]:
     wanted = [u for u in plan.units if u.kind == "latin"]
     if not wanted:
         return []
+    import rjieba  # where it is used (hub/search/analysis.py says why)
+
     aligned = fold_aligned(text)
     chars: list[tuple[int, str]] = []  # (offset, syllable) of each CJK character
     at = 0
