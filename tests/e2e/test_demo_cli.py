@@ -24,6 +24,7 @@ from pymongo import MongoClient
 
 from hub.demo.content import STORIES
 from hub.embedded.store import free_port
+from tests.conftest import TEST_PASSWORD_COST
 
 pytestmark = pytest.mark.slow
 
@@ -45,6 +46,7 @@ def child_env(**settings: str) -> dict[str, str]:
     """This environment without RONGHUB_* (so the demo uses its embedded store), plus settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("RONGHUB_")}
     env["RONGHUB_API_WORKERS"] = "1"  # one process (tests/process/procs.py says why)
+    env.update(TEST_PASSWORD_COST)
     env.update({f"RONGHUB_{k.upper()}": v for k, v in settings.items()})
     return env
 
