@@ -173,9 +173,10 @@ async def hub_url(hub_app: Litestar, hub_settings: Settings) -> AsyncIterator[st
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
-    for _ in range(200):
-        if server.started:
-            break
+    # a bound for a loaded machine (each xdist worker starts its own hub, beside the other's
+    # start-up and a CPU hog): the wait ends as soon as the server has started
+    deadline = asyncio.get_running_loop().time() + 120
+    while not server.started and asyncio.get_running_loop().time() < deadline:
         if task.done():
             task.result()
         await asyncio.sleep(0.05)
