@@ -28,7 +28,7 @@ from tests.conftest import TEST_PASSWORD_COST
 
 pytestmark = pytest.mark.slow
 
-READY_TIMEOUT = 120.0  # first start on a busy 2-core machine: imports, store, seeding
+READY_TIMEOUT = 360.0  # first start on a busy 2-core machine (xdist workers, a CPU hog): imports, store, seeding
 FIRST_FIVE = "{ stories(first: 5) { edges { node { id title } } } }"
 ALL_IDS = "{ stories(first: 100) { edges { node { id status } } } }"
 TOKEN = "demo-test-token"
