@@ -3,6 +3,7 @@
     python -m bench.search_bench                 # 100,000 stories (the issue's figure)
     RONGHUB_BENCH_SEARCH_N=5000 python -m bench.search_bench   # a quick run
     RONGHUB_BENCH_SEARCH_DIR=/tmp/sb python -m bench.search_bench  # keep (and reuse) the data
+                                                 # (built again if N or the index schema changed)
 
 1. Build: N stories over three tenants written to the embedded store as the hub stores
    them (the newsroom head, and for the seven in ten published ones the public read
@@ -32,6 +33,7 @@ import asyncio
 import json
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -53,7 +55,7 @@ from hub.search.documents import analyze_document, search_document
 from hub.search.lexicon import Lexicons
 from hub.search.port import SearchFilter, SortOrder
 from hub.search.service import SearchService
-from hub.search.tantivy_engine import TantivyEngine
+from hub.search.tantivy_engine import SCHEMA_VERSION, TantivyEngine
 from hub.store.scope import Scope
 
 DEFAULT_N = 100_000
@@ -322,6 +324,8 @@ def reuse(n: int, data_dir: Path) -> Built | None:
     if not path.is_file():
         return None
     saved = json.loads(path.read_text(encoding="utf-8"))
+    if not (data_dir / "search" / f"tantivy-v{SCHEMA_VERSION}").is_dir():
+        return None  # built by an older index schema: the engine would open an empty index
     return Built(**saved) if saved.get("n") == n else None
 
 
@@ -448,7 +452,7 @@ def graphql_queries(
 ) -> dict[str, dict[str, float]]:
     """Each kind over HTTP against `ronghub serve` on the built data directory."""
     from bench.procs import child
-    from bench.readpath import cpu_seconds
+    from bench.readpath import role_cpu_seconds
     from hub.embedded.store import RECORD, StoreRecord, free_port
 
     port = free_port()
@@ -474,13 +478,19 @@ def graphql_queries(
         ready_timeout=600,
     ) as proc:
         record = StoreRecord.read(data_dir / "store" / RECORD)
-        pids = [proc.pid, *([record.pid] if record else [])]
+        roles = {"hub": proc.pid, **({"store": record.pid} if record else {})}
+
+        def cpu_now() -> float:
+            # the hub is also its API workers (RONGHUB_API_WORKERS, its children): they
+            # run the searches, the parent alone spends next to nothing
+            return sum(role_cpu_seconds(name, pid, roles) for name, pid in roles.items())
+
         # the hub's background work (job worker polls, store housekeeping) spends CPU while
         # no request runs: measured idle, and taken off each request's share of its wall time
-        cpu = sum(cpu_seconds(p) for p in pids)
+        cpu = cpu_now()
         idle_started = time.perf_counter()
         time.sleep(IDLE_SECONDS)
-        idle_rate = (sum(cpu_seconds(p) for p in pids) - cpu) / (time.perf_counter() - idle_started)
+        idle_rate = (cpu_now() - cpu) / (time.perf_counter() - idle_started)
         console.print(f"  idle hub + store: {idle_rate * 1000:.1f} ms CPU per second")
         with httpx.Client(base_url=base, timeout=60) as client:
             for kind in kinds(rng):
@@ -493,7 +503,7 @@ def graphql_queries(
                 cpu = 0.0
                 for i, body in enumerate(bodies):
                     if i == WARMUP:
-                        cpu = sum(cpu_seconds(p) for p in pids)
+                        cpu = cpu_now()
                     started = time.perf_counter()
                     r = client.post("/graphql", content=body, headers=headers)
                     elapsed = time.perf_counter() - started
@@ -503,7 +513,7 @@ def graphql_queries(
                     if i >= WARMUP:
                         samples.append(elapsed)
                         totals.append(answer["data"]["search"]["totalCount"])
-                spent = sum(cpu_seconds(p) for p in pids) - cpu
+                spent = cpu_now() - cpu
                 net = spent - idle_rate * sum(samples)
                 out[kind.name] = {
                     **_ms(samples),
@@ -563,6 +573,11 @@ def _check_populated(name: str, figures: dict[str, float], n: int) -> None:
 
 def run(n: int, data_dir: Path, console: Console) -> dict[str, Any]:
     built = reuse(n, data_dir)
+    if built is None and (data_dir / BUILT).is_file():
+        # another N, or an older index schema: built again from nothing (the store too,
+        # or it would hold two copies of every story)
+        console.print(f"  {data_dir} holds another build (N or index schema): removed")
+        shutil.rmtree(data_dir)
     if built is None:
         console.print(f"  building {n:,} stories in {data_dir}")
         data_dir.mkdir(parents=True, exist_ok=True)

@@ -22,7 +22,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from itertools import pairwise
 
 import opencc
@@ -398,7 +398,12 @@ class QueryPlan:
         return tuple(u for u in self.units if not u.optional)
 
     def needles(self) -> list[str]:
-        """Folded strings a highlighter should mark."""
+        """Folded strings a highlighter should mark (longest first)."""
+        return list(self._needles)
+
+    @cached_property
+    def _needles(self) -> tuple[str, ...]:
+        # once per plan: a page highlights three fields of twenty stories with them
         out: list[str] = []
         for u in self.units:
             if u.optional:
@@ -408,7 +413,7 @@ class QueryPlan:
             out.extend(s for s in u.subwords if len(s) > 1)
         for alt in self.alternatives:
             out.extend(alt.needles())
-        return sorted(set(out), key=len, reverse=True)
+        return tuple(sorted(set(out), key=len, reverse=True))
 
 
 _PHRASE = re.compile(r'"([^"]*)"|“([^”]*)”|(\S+)')

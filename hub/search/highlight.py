@@ -9,7 +9,7 @@ marks the traditional original. Fragments are HTML-escaped text with `<em>` mark
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from hub.search.analysis import QueryPlan, all_cjk, fold_aligned, word_syllables
 from hub.search.port import Highlight
@@ -30,7 +30,10 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 def text_spans(text: str, needles: Iterable[str]) -> list[tuple[int, int]]:
     """Where the folded needles occur in `text` (offsets into the original)."""
-    aligned = fold_aligned(text)
+    return _aligned_spans(fold_aligned(text), needles)
+
+
+def _aligned_spans(aligned: str, needles: Iterable[str]) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for needle in needles:
         if not needle:
@@ -42,14 +45,16 @@ def text_spans(text: str, needles: Iterable[str]) -> list[tuple[int, int]]:
     return _merge(spans)
 
 
-def pinyin_spans(text: str, plan: QueryPlan) -> list[tuple[int, int]]:
-    """Where the plan's pinyin units (full syllables or initials) occur in `text`."""
+def pinyin_spans(text: str, plan: QueryPlan, aligned: str | None = None) -> list[tuple[int, int]]:
+    """Where the plan's pinyin units (full syllables or initials) occur in `text`
+    (`aligned`: the text already folded by `fold_aligned`)."""
     wanted = [u for u in plan.units if u.kind == "latin"]
     if not wanted:
         return []
     import rjieba  # where it is used (hub/search/analysis.py says why)
 
-    aligned = fold_aligned(text)
+    if aligned is None:
+        aligned = fold_aligned(text)
     chars: list[tuple[int, str]] = []  # (offset, syllable) of each CJK character
     at = 0
     for word in rjieba.cut(aligned):
@@ -117,12 +122,21 @@ def fragments(
 
 
 def highlight(
-    text: str, plan: QueryPlan, width: int = 80, limit: int = 3, pinyin: bool = False
+    text: str,
+    plan: QueryPlan,
+    width: int = 80,
+    limit: int = 3,
+    pinyin: bool = False,
+    needles: Sequence[str] | None = None,
 ) -> list[str]:
-    """Fragments of `text` with the plan's words marked (pinyin units too if asked)."""
-    spans = text_spans(text, plan.needles())
+    """Fragments of `text` with the plan's words marked (pinyin units too if asked);
+    `needles`: `plan.needles()`, when the caller already has them."""
+    if not text:
+        return []
+    aligned = fold_aligned(text)
+    spans = _aligned_spans(aligned, plan.needles() if needles is None else needles)
     if pinyin:
-        spans = _merge(spans + pinyin_spans(text, plan))
+        spans = _merge(spans + pinyin_spans(text, plan, aligned))
     return fragments(text, spans, width, limit)
 
 
@@ -131,12 +145,13 @@ def story_highlights(plan: QueryPlan, title: str, summary: str, body: str) -> li
     if plan.empty:
         return []
     out = []
+    needles = plan.needles()
     for name, text, pinyin, width in (
         ("title", title, True, 200),
         ("summary", summary, True, 120),
         ("body", body, False, 80),
     ):
-        frags = highlight(text, plan, width=width, pinyin=pinyin)
+        frags = highlight(text, plan, width=width, pinyin=pinyin, needles=needles)
         if frags:
             out.append(Highlight(field=name, fragments=frags))
     return out

@@ -21,7 +21,9 @@ import json
 import re
 import shutil
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import replace
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -49,15 +51,21 @@ from hub.search.port import (
 from hub.store.scope import Scope
 
 # 2: audience (newsroom / public); 3: head (title + summary bigrams), vocab (homophone
-# correction), regional readings in words and grams. A new version opens a new directory
-# and the hub rebuilds it from the store (see `needs_rebuild`).
-SCHEMA_VERSION = 3
+# correction), regional readings in words and grams; 4: pyi holds initial pairs (乡村振兴:
+# xc cz zx), not single initials. A new version opens a new directory and the hub rebuilds
+# it from the store (see `needs_rebuild`).
+SCHEMA_VERSION = 4
 WS = "whitespace"
 FACET_SIZE = 30
 MAX_BOOSTED = 8  # runs and word pairs boosted (a pasted paragraph must not cost more)
+# neighbouring word pairs of a long query boosted for closeness, the first ones: each is a
+# sloppy phrase over the bigrams of every matching story, the costliest boost (with none a
+# judged Taiwan-wording query lost its first place; one kept it)
+MAX_PROXIMITY = 2
 PROXIMITY_SLOP = 4  # characters allowed between two neighbouring query words
 WORD_MATCHED = 5.0  # score for each word of a long query a story matches
 TIE = 1e-4  # scores this close are a tie, broken by recency
+SPELLED_CACHE = 4_096  # homophone lookups kept per index generation
 
 
 def build_schema() -> tantivy.Schema:
@@ -75,6 +83,31 @@ def build_schema() -> tantivy.Schema:
         sb.add_integer_field(name, stored=True, indexed=True, fast=True)
     sb.add_bytes_field("display", stored=True)  # original title/summary/body for highlights
     return sb.build()
+
+
+_REGEXES: OrderedDict[str, Query] = OrderedDict()
+REGEX_CACHE = 2_048  # characters
+
+
+def _char_regex(schema: tantivy.Schema, char: str) -> Query:
+    # every engine's schema is `build_schema()`'s (the same field numbers), so one cache
+    # serves them all; tantivy queries are immutable, shared by the queries built on them
+    found = _REGEXES.get(char)
+    if found is None:
+        c = re.escape(char)
+        found = Query.regex_query(schema, "grams", f"{c}.|.{c}|{c}")
+        _REGEXES[char] = found
+        if len(_REGEXES) > REGEX_CACHE:
+            _REGEXES.popitem(last=False)
+    return found
+
+
+def initial_pairs(initials: Sequence[str]) -> list[str]:
+    """Each two neighbouring initials (x c z x → xc cz zx). Initials typed as a query are
+    a phrase of these pairs, which matches exactly where the phrase of single initials
+    would: two dozen letters are in every story, hundreds of times, so that phrase
+    read every position of every story; a pair is in fewer stories, fewer times."""
+    return [a + b for a, b in pairwise(initials)]
 
 
 def _join(tokens: Sequence[str]) -> str:
@@ -96,7 +129,7 @@ def to_tantivy(a: AnalyzedDocument) -> tantivy.Document:
     doc.add_text("words", _join(a.text.words))
     doc.add_text("grams", _join(a.text.grams))
     doc.add_text("py", _join(a.text.syllables))
-    doc.add_text("pyi", _join(a.text.initials))
+    doc.add_text("pyi", _join(initial_pairs(a.text.initials)))
     doc.add_text("pyw", _join(a.text.word_pinyin))
     doc.add_text("head", _join(a.head_grams))
     for word in a.text.vocab:
@@ -204,9 +237,13 @@ class QueryBuilder:
             alts.append(self.phrase("grams", grams))
             alts.append(Query.boost_query(self.phrase("head", grams), 2.0))
         else:
-            c = re.escape(text)
-            alts.append(self.narrow(Query.regex_query(self.schema, "grams", f"{c}.|.{c}|{c}")))
+            alts.append(self.narrow(self.char_in_grams(text)))
         return alts
+
+    def char_in_grams(self, char: str) -> Query:
+        """The bigrams holding one character (or the character alone): a regex, compiled
+        once per character (compiling it costs more than many a search)."""
+        return _char_regex(self.schema, char)
 
     def unit(self, u: QueryUnit, tolerant: bool) -> Query:
         alts: list[Query] = []
@@ -227,7 +264,8 @@ class QueryBuilder:
                 if u.syllables:
                     alts.append(self.phrase("py", list(u.syllables)))
                 if 2 <= len(u.text) <= 12:
-                    alts.append(Query.boost_query(self.phrase("pyi", list(u.text)), 0.5))
+                    pairs = initial_pairs(list(u.text))
+                    alts.append(Query.boost_query(self.phrase("pyi", pairs), 0.5))
                 if tolerant and len(u.text) >= 4:
                     alts.append(
                         Query.boost_query(
@@ -300,7 +338,7 @@ class QueryBuilder:
             for u in plan.units
             if u.kind in ("cjk", "phrase") and not u.optional and len(u.text) > 1
         ]
-        for a, b in list(pairwise(words))[:MAX_BOOSTED]:
+        for a, b in list(pairwise(words))[:MAX_PROXIMITY]:
             ga, gb = analysis.gram_phrase(a.text), analysis.gram_phrase(b.text)
             terms: list[str | tuple[int, str]] = [
                 *enumerate(ga),
@@ -358,6 +396,60 @@ class QueryBuilder:
         # the best reading counts, not their sum (a story in both would count twice)
         return readings[0] if len(readings) == 1 else Query.disjunction_max_query(readings)
 
+    def unit_matches(self, u: QueryUnit) -> Query:
+        """The stories `unit(u, False)` matches, found with fewer alternatives (for
+        counting, not ranking): a CJK word's whole-word tokens (title_w, words) and its
+        head phrase are all inside the text it is a phrase of in the bigrams, so the
+        bigram phrase alone (or a lone character's regex) finds the same stories."""
+        if u.kind == "phrase":
+            return self.phrase("grams", analysis.gram_phrase(u.text))
+        if u.kind != "cjk":
+            return self.unit(u, False)
+        alts: list[Query] = []
+        for w in (u.text, *u.synonyms):
+            if not analysis.all_cjk(w):
+                alts.append(self.term("words", w))
+            elif len(w) > 1:
+                alts.append(self.phrase("grams", analysis.gram_phrase(w)))
+            else:
+                alts.append(self.narrow(self.char_in_grams(w)))
+        return self.any_of(alts)
+
+    def strict_matches(self, plan: QueryPlan) -> Query | None:
+        """What `strict(plan)` matches, without its scoring parts: the optional words and
+        the boosts (optional clauses beside required ones) never change which stories
+        match, so they are left out."""
+        required = [self.unit_matches(u) for u in plan.required]
+        if not required:
+            return None
+        if len(required) <= 2:
+            return Query.boolean_query([(Occur.Must, q) for q in required])
+        return Query.boolean_query(
+            [(Occur.Should, self.narrow(q)) for q in required],
+            minimum_number_should_match=max(1, len(required) - 2),
+        )
+
+    def matches(self, scope: Scope, request: SearchRequest) -> Query:
+        """The stories `build(scope, request)` finds, built to be cheap to count (facets):
+        the same stories, no meaningful scores."""
+        filters = self.scope_filter(scope, request)
+        within = Query.boolean_query([(Occur.Must, q) for q in filters])
+        plan = request.plan
+        if plan.empty:
+            return within
+        if request.typo_tolerant:  # the rare second pass: counted as it is searched
+            return self.build(scope, request)
+        narrowed = QueryBuilder(self.schema, within)
+        readings = [
+            q
+            for q in (narrowed.strict_matches(p) for p in (plan, *plan.alternatives))
+            if q is not None
+        ]
+        if not readings:
+            return within
+        text = narrowed.any_of(readings)
+        return Query.boolean_query([(Occur.Must, text), (Occur.Must, within)])
+
     def build(self, scope: Scope, request: SearchRequest) -> Query:
         filters = self.scope_filter(scope, request)
         within = Query.boolean_query([(Occur.Must, q) for q in filters])
@@ -367,6 +459,50 @@ class QueryBuilder:
         if text is not None:
             clauses.insert(0, (Occur.Must, text))
         return Query.boolean_query(clauses)
+
+
+def _absent(searcher: Any, u: QueryUnit) -> bool:
+    """True if no indexed story can hold this CJK word or phrase, nor any of its synonyms:
+    one of its bigrams is in no document (deleted ones included). Other units: False."""
+    if u.kind not in ("cjk", "phrase"):
+        return False
+    for w in (u.text, *u.synonyms):
+        if not analysis.all_cjk(w):
+            if searcher.doc_freq("words", w) > 0:
+                return False
+        elif len(w) < 2 or all(searcher.doc_freq("grams", g) > 0 for g in analysis.gram_phrase(w)):
+            return False
+    return True
+
+
+def _outdone(searcher: Any, r: QueryPlan, o: QueryPlan) -> bool:
+    """True if reading `r` can neither match a story `o` does not, nor score one higher:
+    it is `o` word for word (and run for run) but where its own word is in no story."""
+    if len(r.units) != len(o.units) or len(r.runs) != len(o.runs):
+        return False
+    absent = [a for a, b in zip(r.units, o.units, strict=True) if a != b]
+    if not all(a.optional is False and _absent(searcher, a) for a in absent):
+        return False
+    # a run of its own holds one of those words, so none of its boosts can match either
+    return all(
+        a == b or any(w.text in a.text for w in absent) for a, b in zip(r.runs, o.runs, strict=True)
+    )
+
+
+def live_readings(searcher: Any, plan: QueryPlan) -> QueryPlan:
+    """`plan` without a second reading that cannot change what it finds (two term
+    lookups per word of its own): 網路直播 農產品 is read 网路 and 网络, and a story with
+    网络 is found by the second reading only. The readings are asked together as their
+    best (a disjunction max), so one outdone by the other adds cost, never a story or
+    a point of score."""
+    if len(plan.alternatives) != 1:
+        return plan
+    first, second = replace(plan, alternatives=()), plan.alternatives[0]
+    if _outdone(searcher, first, second):
+        return second
+    if _outdone(searcher, second, first):
+        return first
+    return plan
 
 
 class TantivyEngine:
@@ -390,6 +526,12 @@ class TantivyEngine:
         self._meta = self.directory / "meta.json"
         # meta.json's (inode, mtime, size) last loaded: tantivy replaces the file at a commit
         self._committed: tuple[int, int, int] | None = None
+        # moves on at every reload (a commit here, or one the writer made): what was
+        # looked up in the index before is forgotten then
+        self.generation = 0
+        # homophone corrections looked up: (tenant, audience, word) -> fix or None
+        self._spelled: dict[tuple[str, str, str], str | None] = {}
+        self._spelled_at = 0
 
     # ---- lifecycle -----------------------------------------------------------------
     async def start(self) -> None:
@@ -476,6 +618,7 @@ class TantivyEngine:
         if committed != self._committed:
             self._committed = committed
             index.reload()
+            self.generation += 1
 
     # ---- writes (the only writer) --------------------------------------------------
     def _write(self, fn: Any) -> None:
@@ -485,6 +628,7 @@ class TantivyEngine:
             fn(self._writer)
             self._writer.commit()
             self.index.reload()
+            self.generation += 1
 
     async def upsert(self, docs: Sequence[AnalyzedDocument]) -> None:
         built = [(_key(a.doc.tenant, a.doc.id, a.doc.audience), to_tantivy(a)) for a in docs]
@@ -520,7 +664,8 @@ class TantivyEngine:
     # ---- reads ---------------------------------------------------------------------
     async def count(self, tenant: str) -> int:
         def run() -> int:
-            found = self.index.searcher().search(self.queries.term("tenant", tenant), 0, count=True)
+            # a limit of 0 panics in tantivy's top-docs collector: one hit, and the count
+            found = self.index.searcher().search(self.queries.term("tenant", tenant), 1, count=True)
             return int(getattr(found, "count", 0) or 0)
 
         return await asyncio.to_thread(run)
@@ -529,8 +674,13 @@ class TantivyEngine:
         return await asyncio.to_thread(self._search, scope, request)
 
     def _search(self, scope: Scope, request: SearchRequest) -> SearchPage:
-        query = self.queries.build(scope, request)
         searcher = self.index.searcher()
+        searched = (  # the typo-tolerant pass reads the first reading only: left as it is
+            request
+            if request.typo_tolerant
+            else replace(request, plan=live_readings(searcher, request.plan))
+        )
+        query = self.queries.build(scope, searched)
         kwargs: dict[str, Any] = {"offset": request.offset, "count": True}
         if request.sort != SortOrder.RELEVANCE:
             kwargs["order_by_field"] = request.sort.value
@@ -546,7 +696,9 @@ class TantivyEngine:
                 title, summary, body = json.loads(stored["display"][0])
                 marks = highlight.story_highlights(request.plan, title, summary, body)
             hits.append(SearchHit(id=stored["id"][0], score=score, highlights=marks))
-        facets = self._facets(searcher, query) if request.facets else {}
+        facets = (
+            self._facets(searcher, self.queries.matches(scope, searched)) if request.facets else {}
+        )
         total = int(getattr(result, "count", 0) or 0)  # the stubs lack `count`; it is there
         return SearchPage(
             hits=hits, total=total, facets=facets, typo_tolerant=request.typo_tolerant
@@ -579,7 +731,29 @@ class TantivyEngine:
         ]
         if not unknown:
             return {}
-        return await asyncio.to_thread(self._spellings, scope, unknown)
+        # the scope's vocabulary walk costs milliseconds at 100,000 stories: its answer is
+        # kept until the index changes (the same typos come back: 防讯, 疫描)
+        generation = self.generation
+        if self._spelled_at != generation or len(self._spelled) > SPELLED_CACHE:
+            self._spelled = {}
+            self._spelled_at = generation
+        audience = audience_of(scope)
+        known = self._spelled
+        missing = [w for w in unknown if (scope.tenant, audience, w) not in known]
+        if missing:
+            found = await asyncio.to_thread(self._spellings, scope, missing)
+            if self.generation == generation:  # else looked up in an older index: not kept
+                for w in missing:
+                    known[(scope.tenant, audience, w)] = found.get(w)
+            else:
+                return found | {
+                    w: fix
+                    for w in unknown
+                    if (fix := known.get((scope.tenant, audience, w))) is not None
+                }
+        return {
+            w: fix for w in unknown if (fix := known.get((scope.tenant, audience, w))) is not None
+        }
 
     def _spellings(self, scope: Scope, unknown: Sequence[str]) -> dict[str, str]:
         searcher = self.index.searcher()

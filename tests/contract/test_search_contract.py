@@ -357,6 +357,15 @@ async def test_reindexing_replaces_and_removing_forgets(service: SearchService) 
     assert await ids(service, scope, "春耕") == []
 
 
+async def test_the_engine_counts_a_tenants_documents(service: SearchService) -> None:
+    tenant = "t-" + new_id()
+    assert await service.engine.count(tenant) == 0
+    await index(service, [doc(tenant, "a", "秋收", status="draft"), doc(tenant, "b", "春耕")])
+    assert await service.engine.count(tenant) >= 2  # and the public copy, where one is kept
+    await service.engine.clear_tenant(tenant)
+    assert await service.engine.count(tenant) == 0
+
+
 async def test_facets_count_the_matches_per_value(service: SearchService) -> None:
     tenant = "t-" + new_id()
     await index(
