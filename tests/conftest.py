@@ -44,6 +44,10 @@ SEEDS = (
     )
 )
 DEV_TOKEN = "test-dev-token"
+# argon2 at test cost for the hubs and commands tests start as processes, as for the session
+# hub (hub_settings): at the production cost each user a demo seeds or a test creates, and
+# each sign-in, is ~0.2 CPU-s. What the cost is, is tested in tests/e2e/test_sessions.py.
+TEST_PASSWORD_COST = {"RONGHUB_PASSWORD_MEMORY_KIB": "1024", "RONGHUB_PASSWORD_TIME_COST": "1"}
 
 # The suite must pass on a busy machine: no test fails because generating or running an
 # example took longer than hypothesis expects (time limits are not what these tests check).
@@ -53,6 +57,16 @@ hypothesis_settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 hypothesis_settings.load_profile("ronghub")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Test files with a `slow` test (hubs, stores or a browser of their own) run first, in
+    collection order, then the rest. scripts/test runs the suite on pytest-xdist workers,
+    one file at a time to each (--dist loadfile, --no-loadscope-reorder): the long files
+    start while the short ones are left to even the workers out at the end, rather than
+    one long file being a run's last minutes on one core. The order within a file is kept."""
+    slow = {item.nodeid.split("::", 1)[0] for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.nodeid.split("::", 1)[0] not in slow)
 
 
 class CommandCounter(monitoring.CommandListener):
@@ -159,9 +173,10 @@ async def hub_url(hub_app: Litestar, hub_settings: Settings) -> AsyncIterator[st
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
-    for _ in range(200):
-        if server.started:
-            break
+    # a bound for a loaded machine (each xdist worker starts its own hub, beside the other's
+    # start-up and a CPU hog): the wait ends as soon as the server has started
+    deadline = asyncio.get_running_loop().time() + 120
+    while not server.started and asyncio.get_running_loop().time() < deadline:
         if task.done():
             task.result()
         await asyncio.sleep(0.05)

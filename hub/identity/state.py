@@ -193,6 +193,7 @@ class AuthState:
 async def running(settings: Settings) -> AsyncIterator[AuthState]:
     """Ensure a signing key exists, load keys and revocations, keep them fresh."""
     passwords.configure(settings.password_memory_kib, settings.password_time_cost)
+    await passwords.warm()
     state = AuthState(settings)
     await ensure_signing_key(settings)
     await state.refresh()

@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import av
 from PIL import Image
 
 from hub.errors import HubError
@@ -57,6 +56,8 @@ def probe_av(path: Path, max_pixels: int | None = None) -> Probe:
     decodes a few frames to find them: callers run it through the DecodeGate). A video
     whose frame is over `max_pixels` is refused (IMAGE_TOO_LARGE, or MEDIA_UNREADABLE when
     FFmpeg, held to `max_pixels`, could not find the size at all)."""
+    import av  # here, not at import: ~0.07 CPU-s every hub process paid, most never probing
+
     # FFmpeg decodes a few frames to find the streams' parameters: its own `max_pixels`
     # keeps it from allocating frames over the budget (it then reports no frame size)
     options = [{"max_pixels": str(max_pixels)}] * 16 if max_pixels is not None else []

@@ -9,8 +9,6 @@ from __future__ import annotations
 import csv
 import io
 
-from openpyxl import Workbook
-
 from hub.reach.report import MonthlyReport
 from hub.reach.scoring import ROLES
 
@@ -48,6 +46,8 @@ def title(report: MonthlyReport) -> str:
 
 def to_xlsx(report: MonthlyReport) -> bytes:
     """The report as an XLSX workbook."""
+    from openpyxl import Workbook  # here: ~0.1 CPU-s at import, for an export few make
+
     wb = Workbook()
     ws = wb.active
     assert ws is not None

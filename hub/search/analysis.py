@@ -26,9 +26,10 @@ from functools import cached_property, lru_cache
 from itertools import pairwise
 
 import opencc
-import rjieba
-from pypinyin import Style, lazy_pinyin
-from pypinyin.pinyin_dict import pinyin_dict
+
+# rjieba and pypinyin are imported where text is first cut or spelled, not here: with
+# their dictionaries ~0.3 CPU-s that every process importing the hub paid (each CLI
+# command, each hub that never indexes a word).
 
 _T2S = opencc.OpenCC("t2s")
 # Regional vocabulary: Hong Kong variant characters to OpenCC's standard, then Taiwan
@@ -152,6 +153,8 @@ def segment(folded: str, lexicon: Lexicon = DEFAULT_LEXICON) -> list[Token]:
     Punctuation and spaces are dropped; offsets are into `folded`. rjieba lists a
     word's sub-words just before the word; lexicon words come last.
     """
+    import rjieba
+
     out: list[Token] = [t for t in rjieba.tokenize(folded, mode="search") if t[0][0].isalnum()]
     for word in lexicon.words:
         at = folded.find(word)
@@ -217,6 +220,8 @@ def joined_pinyin(word: str) -> str:
 @lru_cache(maxsize=200_000)
 def word_syllables(word: str) -> tuple[str, ...]:
     """Toneless syllables of a CJK word, one per character (heteronyms resolved by phrase)."""
+    from pypinyin import Style, lazy_pinyin
+
     # errors: a character without pinyin stays itself (pypinyin accepts a list here)
     return tuple(lazy_pinyin(word, style=Style.NORMAL, errors=lambda s: list(s)))  # type: ignore[arg-type,return-value]
 
@@ -250,6 +255,8 @@ def _strip_tone(s: str) -> str:
 @lru_cache(maxsize=1)
 def syllable_set() -> frozenset[str]:
     """Every toneless pinyin syllable pypinyin knows (ü written v)."""
+    from pypinyin.pinyin_dict import pinyin_dict
+
     out: set[str] = set()
     for readings in pinyin_dict.values():
         for r in readings.split(","):

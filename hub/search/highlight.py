@@ -11,8 +11,6 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Sequence
 
-import rjieba
-
 from hub.search.analysis import QueryPlan, all_cjk, fold_aligned, word_syllables
 from hub.search.port import Highlight
 
@@ -53,6 +51,8 @@ def pinyin_spans(text: str, plan: QueryPlan, aligned: str | None = None) -> list
     wanted = [u for u in plan.units if u.kind == "latin"]
     if not wanted:
         return []
+    import rjieba  # where it is used (hub/search/analysis.py says why)
+
     if aligned is None:
         aligned = fold_aligned(text)
     chars: list[tuple[int, str]] = []  # (offset, syllable) of each CJK character

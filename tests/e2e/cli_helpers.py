@@ -7,6 +7,8 @@ import os
 import sys
 from pathlib import Path
 
+from tests.conftest import TEST_PASSWORD_COST
+
 RONGHUB = Path(sys.executable).with_name("ronghub")
 # this checkout's code, even when the virtualenv's editable install points at another one
 # (a git worktree sharing the main checkout's .venv)
@@ -25,6 +27,7 @@ async def ronghub(
             "RONGHUB_MONGODB_URI": store_uri,
             "RONGHUB_MONGODB_DB": db_name,
             "COLUMNS": "200",
+            **TEST_PASSWORD_COST,
             "PYTHONPATH": os.pathsep.join(p for p in (CHECKOUT, os.environ.get("PYTHONPATH")) if p),
             **(env or {}),
         },

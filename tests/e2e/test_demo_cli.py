@@ -24,10 +24,11 @@ from pymongo import MongoClient
 
 from hub.demo.content import STORIES
 from hub.embedded.store import free_port
+from tests.conftest import TEST_PASSWORD_COST
 
 pytestmark = pytest.mark.slow
 
-READY_TIMEOUT = 120.0  # first start on a busy 2-core machine: imports, store, seeding
+READY_TIMEOUT = 360.0  # first start on a busy 2-core machine (xdist workers, a CPU hog): imports, store, seeding
 FIRST_FIVE = "{ stories(first: 5) { edges { node { id title } } } }"
 ALL_IDS = "{ stories(first: 100) { edges { node { id status } } } }"
 TOKEN = "demo-test-token"
@@ -45,6 +46,7 @@ def child_env(**settings: str) -> dict[str, str]:
     """This environment without RONGHUB_* (so the demo uses its embedded store), plus settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("RONGHUB_")}
     env["RONGHUB_API_WORKERS"] = "1"  # one process (tests/process/procs.py says why)
+    env.update(TEST_PASSWORD_COST)
     env.update({f"RONGHUB_{k.upper()}": v for k, v in settings.items()})
     return env
 

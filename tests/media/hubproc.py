@@ -16,7 +16,7 @@ import httpx
 
 from hub.embedded.store import free_port
 from hub.ids import new_id
-from tests.conftest import DEV_TOKEN
+from tests.conftest import DEV_TOKEN, TEST_PASSWORD_COST
 
 
 @dataclass
@@ -52,6 +52,7 @@ def hub_process(store_uri: str, data_dir: Path, **settings: str) -> Iterator[Hub
             "RONGHUB_DEV_TOKEN": DEV_TOKEN,
             "RONGHUB_LOG_LEVEL": "warning",
             "RONGHUB_API_WORKERS": "1",  # one process (tests/process/procs.py says why)
+            **TEST_PASSWORD_COST,
         }
     )
     env.update({f"RONGHUB_{k.upper()}": v for k, v in settings.items()})

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 
 from hub.embedded.store import free_port
+from tests.conftest import TEST_PASSWORD_COST
 
 
 def store_pids(data_dir: Path) -> list[int]:
@@ -76,6 +77,7 @@ class HubProcess:
             # one API process unless a test asks for more (tests/process/test_api_workers.py):
             # the default, one per core, would double every hub's start-up in the suite
             RONGHUB_API_WORKERS="1",
+            **TEST_PASSWORD_COST,
         )
         env.update(self.extra_env)
         log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child

@@ -52,6 +52,15 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
     assert commands == [_first_commands()[1]]
 
 
+def test_the_test_script_runs_the_suite_on_xdist_workers_a_test_file_to_each() -> None:
+    """A file's tests stay on one worker, in their order, with their module fixtures (#20
+    item 5); pytest-xdist is a dev dependency, so scripts/bootstrap installs it."""
+    script = (ROOT / "scripts" / "test").read_text()
+    run = next(line for line in script.splitlines() if line.startswith("exec "))
+    assert "-m pytest -n auto --dist loadfile --no-loadscope-reorder" in run
+    assert '"pytest-xdist' in (ROOT / "pyproject.toml").read_text()
+
+
 def test_the_demo_script_runs_the_demo_command() -> None:
     script = (ROOT / "scripts" / "demo").read_text()
     assert "scripts/bootstrap" in script and "ronghub demo" in script
