@@ -127,7 +127,15 @@ async def test_a_wrong_check_code_sees_nothing_and_the_right_one_only_helps_its_
         "submitWenzhengQuestion"
     ]
     number, code = sent["trackingNumber"], sent["checkCode"]
-    for guess in ("", "A" * 8, code.lower()[:-1] + "2", "'; DROP", code + " " * 50, "验证码验证码"):
+    last = "3" if code[-1].lower() == "2" else "2"  # one character off (a code may end in 2)
+    for guess in (
+        "",
+        "A" * 8,
+        code.lower()[:-1] + last,
+        "'; DROP",
+        code + " " * 50,
+        "验证码验证码",
+    ):
         assert (await app(TRACK, {"n": number, "c": guess}))["trackWenzhengQuestion"] is None
     assert (await app(TRACK, {"n": number.lower(), "c": code.lower()}))["trackWenzhengQuestion"][
         "status"
