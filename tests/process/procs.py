@@ -133,3 +133,25 @@ class HubProcess:
         body = response.json()
         assert "errors" not in body, body
         return body["data"]
+
+
+def accepted_connections(pid: int, port: int) -> int:
+    """TCP connections on local `port` that process `pid` has accepted and holds open
+    (from /proc): a request a client sent is in the hub's hands, not in a queue."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.startswith("socket:["):
+                inodes.add(target[len("socket:[") : -1])
+    count = 0
+    for table in (Path("/proc/net/tcp"), Path("/proc/net/tcp6")):
+        if not table.exists():
+            continue
+        for line in table.read_text().splitlines()[1:]:
+            fields = line.split()
+            local, state, inode = fields[1], fields[3], fields[9]
+            established = state == "01"
+            if established and int(local.rsplit(":", 1)[1], 16) == port and inode in inodes:
+                count += 1
+    return count
