@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -40,6 +41,35 @@ def wait_until(predicate, timeout: float, what: str) -> None:  # type: ignore[no
             return
         time.sleep(0.1)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def occupy_port(port: int, timeout: float = 30.0) -> socket.socket:
+    """Listen on `port` so a restarted store cannot bind it (its restarts fail)."""
+    return hold_store_down(port, None, timeout)
+
+
+def hold_store_down(port: int, data_dir: Path | None, timeout: float = 30.0) -> socket.socket:
+    """Kill the store serving `data_dir` (if given) and listen on its `port`, so that its
+    restarts fail until the returned socket is closed. A restart that took the port
+    first is killed too, until the port is ours: the outage lasts as long as the test
+    needs, however late this thread gets a core."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    deadline = time.monotonic() + timeout
+    while True:
+        if data_dir is not None:
+            for pid in store_pids(data_dir):
+                kill_pid(pid)
+        try:
+            sock.bind(("127.0.0.1", port))
+            break
+        except OSError:
+            if time.monotonic() >= deadline:
+                sock.close()
+                raise AssertionError(f"port {port} stayed busy") from None
+            time.sleep(0.05)
+    sock.listen(1)
+    return sock
 
 
 def kill_pid(pid: int) -> None:

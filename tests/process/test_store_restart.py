@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +21,7 @@ from tests.process.procs import (
     HubProcess,
     accepted_connections,
     kill_pid,
+    occupy_port,
     store_pids,
     wait_until,
 )
@@ -75,22 +75,6 @@ def test_a_store_that_hangs_while_alive_is_killed_and_restarted_and_the_open_cli
             assert client.ronghub.things.find_one({"_id": "before"}) is not None
             client.ronghub.things.insert_one({"_id": "after", "tenant": "t"})
     wait_until(lambda: not store_pids(store.data_dir), 30, "the store to stop with its supervisor")
-
-
-def _occupy(port: int) -> socket.socket:
-    """Listen on `port` so a restarted store cannot bind it (its restarts fail)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            sock.bind(("127.0.0.1", port))
-            break
-        except OSError:
-            assert time.monotonic() < deadline, f"port {port} stayed busy"
-            time.sleep(0.05)
-    sock.listen(1)
-    return sock
 
 
 @pytest.fixture
@@ -177,7 +161,7 @@ def test_a_store_that_cannot_be_restarted_fails_liveness_until_it_is_back(
     )
     port = _store_port(hub)
     kill_pid(store_pids(hub.store_data)[0])
-    blocker = _occupy(port)  # every restart now fails to bind
+    blocker = occupy_port(port)  # every restart now fails to bind
     try:
         wait_until(
             lambda: _status(hub.url + "/healthz") == 503,
@@ -226,7 +210,7 @@ def test_sigterm_is_honoured_within_its_budget_whatever_the_store_does(
     port = _store_port(hub)
     kill_pid(store_pids(hub.store_data)[0])
     if state == "restarts failing":
-        blocker = _occupy(port)
+        blocker = occupy_port(port)
     outcome: list[str] = []
     in_flight = None
     if state == "request in flight":  # a write waiting (60 s) for the store
