@@ -125,3 +125,10 @@ async def test_within_a_stop_the_grace_for_work_in_progress_ends_at_the_cut_off(
         await asyncio.wait_for(cancel_and_wait(task, grace=3600), 5)
         assert asyncio.get_running_loop().time() >= cut_off
     assert task.cancelled() and not finished.is_set()
+
+
+def test_the_stop_budget_is_the_grace_plus_five_seconds_as_documented() -> None:
+    # README, docs/operations.md and the RONGHUB_SHUTDOWN_GRACE_SECONDS description say so
+    from hub.shutdown import budget
+
+    assert budget(5) == 10 and budget(0) == 5
