@@ -72,6 +72,15 @@ def hold_store_down(port: int, data_dir: Path | None, timeout: float = 30.0) -> 
     return sock
 
 
+def cpu_time(pid: int) -> float:
+    """CPU seconds process `pid` has used (user + system; 0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def kill_pid(pid: int) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
@@ -96,7 +105,12 @@ class HubProcess:
     def store_data(self) -> Path:
         return (self.data_dir / "store" / "data").resolve()
 
-    def start(self, timeout: float = 90.0) -> None:
+    def start(self, timeout: float = 900.0, cpu_seconds: float = 90.0) -> None:
+        """Start the hub and wait until /readyz answers 200. The wait ends on that or on the
+        hub's exit; it fails when the hub has used `cpu_seconds` of CPU without getting
+        ready (stuck busy), or after `timeout` wall seconds (stuck idle). Not on wall time
+        alone: beside a CPU hog on a loaded machine one start took over 90 s (it needs
+        about 10 s of CPU), which is slowness, not a fault."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("RONGHUB_")}
         env.update(
             RONGHUB_DATA_DIR=str(self.data_dir),
@@ -127,7 +141,15 @@ class HubProcess:
             except httpx.HTTPError:
                 return False
 
-        wait_until(ready, timeout, "the hub's /readyz")
+        def ready_or_stuck() -> bool:
+            if ready():
+                return True
+            assert self.proc is not None
+            used = cpu_time(self.proc.pid)
+            assert used < cpu_seconds, f"the hub used {used:.0f} s of CPU without getting ready"
+            return False
+
+        wait_until(ready_or_stuck, timeout, "the hub's /readyz")
 
     def log_tail(self) -> str:
         return self.log_path.read_text(errors="replace")[-3000:]
