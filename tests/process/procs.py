@@ -110,7 +110,7 @@ class HubProcess:
         hub's exit; it fails when the hub has used `cpu_seconds` of CPU without getting
         ready (stuck busy), or after `timeout` wall seconds (stuck idle). Not on wall time
         alone: beside a CPU hog on a loaded machine one start took over 90 s (it needs
-        about 10 s of CPU), which is slowness, not a fault."""
+        under 10 s of CPU), which is slowness, not a fault."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("RONGHUB_")}
         env.update(
             RONGHUB_DATA_DIR=str(self.data_dir),
