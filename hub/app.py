@@ -41,6 +41,7 @@ from hub.search.rebuild import start_rebuild
 from hub.search.service import SearchService, build_engine
 from hub.search.service import install as install_search
 from hub.settings import Settings
+from hub.shutdown import BACKGROUND_SECONDS, cancel_and_wait, stopping_within
 from hub.store import idempotency
 from hub.store.catalog import ColumnCache
 from hub.store.published import PublishedCache
@@ -49,12 +50,13 @@ from hub.wenzheng.clock import clock_for
 from hub.wenzheng.limits import IntakeLimiter
 from hub.wiring import builtin_consumers, connect
 
-STORE_CUTOFF_SECONDS = 2.0  # at shutdown, store calls still waiting this long are cut off
 
-
-async def _close_later(database: Any, seconds: float) -> None:
-    await asyncio.sleep(seconds)
-    await database.close()
+async def _cut_off_at(database: Any, at: float) -> None:
+    """At event-loop time `at`, close the store client: calls still waiting end at once
+    (PyMongo raises InvalidOperation within its 0.5 s selection step) instead of after
+    the store timeout; nothing is sent to a store that may be away."""
+    await asyncio.sleep(max(0.0, at - asyncio.get_running_loop().time()))
+    await database.close(wait_for_store=False)
 
 
 def openapi_config() -> OpenAPIConfig:
@@ -103,6 +105,7 @@ def create_app(
         # an index of an older schema version is rebuilt from the store in the background
         rebuild = start_rebuild(search.engine, search.reindex)
         cutoff: asyncio.Task[None] | None = None
+        stopping = contextlib.ExitStack()
         try:
             async with contextlib.AsyncExitStack() as stack:
                 await stack.enter_async_context(
@@ -124,20 +127,23 @@ def create_app(
                         wenzheng_deadlines.following(app.state.wenzheng_clock)
                     )
                 yield
-                # Shutting down. Work still waiting on the store after a short grace (a
-                # store that is away, a job stuck on it) is cut off by closing the client:
-                # its calls end at once instead of after the store timeout.
-                cutoff = asyncio.create_task(_close_later(database, STORE_CUTOFF_SECONDS))
+                # Shutting down (the requests have had their grace): the background work
+                # below ends within one BACKGROUND_SECONDS (hub/shutdown.py). Its first half
+                # lets a job in progress finish; then the store client is closed, so calls
+                # still waiting on a store that is away end at once, not after the store
+                # timeout; then what still runs is cancelled until the deadline.
+                cut_at, _ = stopping.enter_context(stopping_within(BACKGROUND_SECONDS))
+                cutoff = asyncio.create_task(_cut_off_at(database, cut_at))
         finally:
-            if cutoff is not None:
-                cutoff.cancel()
-            if rebuild is not None:
-                rebuild.cancel()
-                await asyncio.gather(rebuild, return_exceptions=True)
-            await app.state.distribution.aclose()
-            install_search(None)
-            await search.close()
-            await database.close()
+            with stopping:
+                if rebuild is not None:
+                    await cancel_and_wait(rebuild)
+                if cutoff is not None:
+                    await cancel_and_wait(cutoff)
+                await app.state.distribution.aclose()
+                install_search(None)
+                await search.close()
+                await database.close(wait_for_store=False)
 
     allow = AllowHeaders()
     app = Litestar(

@@ -10,13 +10,11 @@ from collections.abc import Callable, Coroutine, Iterator
 from types import FrameType
 from typing import Any
 
-import uvicorn
-
-from hub import heap
+from hub import heap, shutdown
 from hub.embedded.store import EmbeddedStore, running_store_uri, unwritable
 from hub.embedded.supervisor import RestartPolicy, StoreSupervisor
 from hub.logging import configure_logging
-from hub.serving import serve_config
+from hub.serving import HubServer, serve_config
 from hub.settings import Settings
 from hub.workers import run_workers, worker_count
 
@@ -63,8 +61,12 @@ def supervised_store_for(settings: Settings) -> Iterator[tuple[Settings, StoreSu
         return
     make_data_dir(settings)
     store = EmbeddedStore(settings.store_dir, avoid_ports=frozenset({settings.port}))
-    with StoreSupervisor(store, restart_policy(settings)) as supervisor:
-        yield settings.model_copy(update={"mongodb_uri": supervisor.uri}), supervisor
+    withdraw = shutdown.on_overrun(store.kill)  # a stop past its budget leaves no store
+    try:
+        with StoreSupervisor(store, restart_policy(settings)) as supervisor:
+            yield settings.model_copy(update={"mongodb_uri": supervisor.uri}), supervisor
+    finally:
+        withdraw()
 
 
 def restart_policy(settings: Settings) -> RestartPolicy:
@@ -88,7 +90,8 @@ def serve(
     process, or in RONGHUB_API_WORKERS processes on the one port (hub/workers.py)."""
     from hub.app import create_app  # here, not at the top: store commands skip the web stack
 
-    with _signals_unwind(), supervised_store_for(settings) as (ready, supervisor):
+    budget = shutdown.budget(settings.shutdown_grace_seconds)
+    with _signals_unwind(budget), supervised_store_for(settings) as (ready, supervisor):
         if before is not None:
             asyncio.run(before(ready))
         count = worker_count(ready)
@@ -99,20 +102,17 @@ def serve(
             run_workers(ready, count, supervisor)
             return
         app = create_app(ready, store=supervisor)
-        server = uvicorn.Server(serve_config(app, ready))
+        server = HubServer(serve_config(app, ready), budget)
         if banner is not None:
             banner(ready)
         heap.settle()  # the app is built: what exists now lives as long as the process
         server.run()
 
 
-def _unwind(signum: int, frame: FrameType | None) -> None:
-    raise SystemExit(0)
-
-
 @contextlib.contextmanager
-def _signals_unwind() -> Iterator[None]:
-    """SIGTERM and SIGINT leave through `finally` blocks, so the embedded store is stopped.
+def _signals_unwind(budget: float) -> Iterator[None]:
+    """SIGTERM and SIGINT leave through `finally` blocks, so the embedded store is stopped,
+    within `budget` seconds of the first signal (hub/shutdown.py).
 
     uvicorn shuts down gracefully on these signals and then raises the signal again
     under the previous handler; with the default one SIGTERM killed the process before
@@ -122,7 +122,12 @@ def _signals_unwind() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = {sig: signal.signal(sig, _unwind) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+    def unwind(signum: int, frame: FrameType | None) -> None:
+        shutdown.watch(budget)
+        raise SystemExit(0)
+
+    previous = {sig: signal.signal(sig, unwind) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         yield
     finally:

@@ -7,7 +7,21 @@ from typing import Any
 
 import uvicorn
 
+from hub import shutdown
 from hub.settings import Settings
+
+
+class HubServer(uvicorn.Server):
+    """uvicorn, whose first stop signal also starts the stop's backstop (hub/shutdown.py):
+    this process ends `budget_seconds` after it at the latest."""
+
+    def __init__(self, config: uvicorn.Config, budget_seconds: float) -> None:
+        super().__init__(config)
+        self.budget_seconds = budget_seconds
+
+    def handle_exit(self, sig: int, frame: Any) -> None:
+        shutdown.watch(self.budget_seconds)
+        super().handle_exit(sig, frame)
 
 
 def uvicorn_config(

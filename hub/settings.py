@@ -68,7 +68,8 @@ class Settings(BaseSettings):
     shutdown_grace_seconds: int = Field(
         5,
         ge=0,
-        description="on SIGTERM/SIGINT, how long requests in flight may finish before they are cut off",
+        description="on SIGTERM/SIGINT, how long requests in flight may finish before they are cut off; "
+        "the whole stop (background work, the embedded store) ends within this + 5 s",
     )
     http_keep_alive_seconds: int = Field(
         75,

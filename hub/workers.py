@@ -53,8 +53,9 @@ from typing import Any
 import structlog
 import uvicorn
 
-from hub import heap, siblings
+from hub import heap, shutdown, siblings
 from hub.embedded.supervisor import RestartPolicy
+from hub.serving import HubServer
 from hub.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -62,7 +63,15 @@ log = structlog.get_logger(__name__)
 #: a worker that dies within `stable_after` seconds of its start is restarted after a
 #: growing delay (0.5 s, 1 s, ... up to 10 s); one that ran longer, at once
 RESTARTS = RestartPolicy(first_delay=0.5, max_delay=10.0, stable_after=30.0)
-STOP_MARGIN_SECONDS = 5.0  # beyond the shutdown grace, before a worker is killed
+
+
+def worker_budget(settings: Settings) -> float:
+    """Seconds an API worker has to stop after SIGTERM: its requests' grace, its background
+    work, its exit (hub/shutdown.py); killed after that. The store is the supervising
+    process's, stopped once the workers have ended."""
+    return (
+        settings.shutdown_grace_seconds + shutdown.BACKGROUND_SECONDS + shutdown.EXIT_MARGIN_SECONDS
+    )
 
 
 def worker_count(settings: Settings) -> int:
@@ -172,7 +181,7 @@ class Workers:
         for process in live:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(process.pid, signal.SIGTERM)
-        deadline = self.clock() + self.settings.shutdown_grace_seconds + STOP_MARGIN_SECONDS
+        deadline = self.clock() + worker_budget(self.settings)
         for process in live:
             process.join(max(0.0, deadline - self.clock()))
             if process.is_alive():
@@ -183,7 +192,7 @@ class Workers:
             with self.store.changed:
                 self.store.changed.notify_all()
         if self._mirror is not None:
-            self._mirror.join(5.0)
+            self._mirror.join(1.0)  # notified just now; a daemon, not waited for past this
 
 
 def port_socket(settings: Settings) -> socket.socket:
@@ -219,11 +228,13 @@ def run_workers(settings: Settings, count: int, store: Any = None) -> None:
 # ---- in a worker process --------------------------------------------------------------
 
 
-class _Server(uvicorn.Server):
+class _Server(HubServer):
     """uvicorn, marking the worker as serving once its app has started."""
 
-    def __init__(self, config: uvicorn.Config, on_ready: Callable[[], None]) -> None:
-        super().__init__(config)
+    def __init__(
+        self, config: uvicorn.Config, budget_seconds: float, on_ready: Callable[[], None]
+    ) -> None:
+        super().__init__(config, budget_seconds)
         self.on_ready = on_ready
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
@@ -249,7 +260,9 @@ def serve_worker(index: int, settings: Settings, shared: Any) -> None:
         store = siblings.StoreView(shared) if shared.store[0] >= 0 else None
         app = create_app(settings, store=store, search_writer=worker.primary)
         _WORKER_INFO.labels(worker=str(index), pid=str(os.getpid())).set(1)
-        server = _Server(serve_config(app, settings), on_ready=lambda: shared.up(index))
+        server = _Server(
+            serve_config(app, settings), worker_budget(settings), on_ready=lambda: shared.up(index)
+        )
         heap.settle()
         server.run(sockets=[port_socket(settings)])
 

@@ -387,11 +387,13 @@ class EmbeddedStore:
         proc = self._proc
         return None if proc is None else proc.pid
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the store: SIGTERM, and SIGKILL if it is still running after `timeout`
+        seconds (its data is safe either way: docs/storage.md)."""
         if self._proc is not None:
-            _terminate(self._proc.pid)
+            _terminate(self._proc.pid, timeout)
             with contextlib.suppress(subprocess.TimeoutExpired):
-                self._proc.wait(timeout=5)
+                self._proc.wait(timeout=5)  # reaped at once after the SIGKILL
             self._proc = None
         record = StoreRecord.read(self.record_path)
         if record is not None and record.owner_pid == os.getpid():

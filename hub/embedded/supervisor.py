@@ -8,8 +8,9 @@ the store then succeed, those that time out get STORE_UNAVAILABLE. Restarts back
 (first `first_delay`, doubling up to `max_delay`); after `limit` failed restarts in a
 row the store is `failed` and /healthz answers 503, so an orchestrator restarts the
 whole hub (the watcher keeps trying at `max_delay` meanwhile). A store that stays up
-for `stable_after` seconds clears the count. `stop()` ends all of it within about a
-second whatever the state, so SIGTERM is honoured while the store is down.
+for `stable_after` seconds clears the count. `stop()` ends all of it within its
+`timeout` (hub/shutdown.py STORE_STOP_SECONDS) whatever the state, so SIGTERM is
+honoured while the store is down.
 
 A store can also hang while alive (stopped, deadlocked, stuck in a loop): the process
 is there, so waiting on it notices nothing, and every request would wait for its
@@ -31,6 +32,7 @@ from enum import StrEnum
 import structlog
 
 from hub.embedded.store import EmbeddedStore, EmbeddedStoreError
+from hub.shutdown import STORE_STOP_SECONDS
 
 log = structlog.get_logger(__name__)
 
@@ -117,14 +119,18 @@ class StoreSupervisor:
             self._prober.start()
         return uri
 
-    def stop(self, timeout: float = 5.0) -> None:
-        """Stop watching and stop the store; returns within about `timeout` seconds."""
+    def stop(self, timeout: float = STORE_STOP_SECONDS) -> None:
+        """Stop watching and stop the store (killed if it has not ended within `timeout`);
+        returns within about `timeout` seconds. A restart under way gives up at once (it
+        watches `_stopping`); the threads are daemons, joined until the same deadline: a
+        ping in progress (up to `probe_timeout`) is not waited for past it."""
+        deadline = time.monotonic() + timeout
         self._stopping.set()
         with self._lock:
-            self.store.stop()
+            self.store.stop(timeout=max(0.0, deadline - time.monotonic()))
         for thread in (self._thread, self._prober):
             if thread is not None and thread is not threading.current_thread():
-                thread.join(timeout)
+                thread.join(max(0.0, deadline - time.monotonic()) + 0.1)
         self._set(StoreState.STOPPED)
 
     def __enter__(self) -> StoreSupervisor:

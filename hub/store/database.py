@@ -22,8 +22,28 @@ class Database:
         await self.db.command("ping")
         return True
 
-    async def close(self) -> None:
+    async def close(self, wait_for_store: bool = True) -> None:
+        """Close the client. With `wait_for_store` False (the hub's shutdown) nothing is
+        sent to the store on the way out: PyMongo's close ends the pooled server sessions
+        and kills open cursors with commands that, the store being away, wait for it as
+        long as any call (RONGHUB_STORE_TIMEOUT_SECONDS: a hub told to stop while its
+        store restarted took 20 s). The server expires both itself (sessions after 30
+        minutes idle, cursors after 10)."""
+        if not wait_for_store:
+            forget_server_state(self.client)
         await self.client.close()
+
+
+def forget_server_state(client: AsyncMongoClient[dict[str, Any]]) -> None:
+    """Drop the client's pooled server sessions and pending cursor kills, so that its
+    `close()` sends the store nothing. PyMongo has no public switch for this: these are
+    the same two queues its close empties (pinned by tests/process/test_store_restart.py)."""
+    topology = getattr(client, "_topology", None)
+    if topology is not None:
+        topology.pop_all_sessions()
+    queue = getattr(client, "_kill_cursors_queue", None)
+    if queue is not None:
+        queue.clear()
 
 
 async def connect(

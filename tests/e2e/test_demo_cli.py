@@ -25,10 +25,15 @@ from pymongo import MongoClient
 from hub.demo.content import STORIES
 from hub.embedded.store import free_port
 from tests.conftest import TEST_PASSWORD_COST
+from tests.process.procs import cpu_time
 
 pytestmark = pytest.mark.slow
 
-READY_TIMEOUT = 360.0  # first start on a busy 2-core machine (xdist workers, a CPU hog): imports, store, seeding
+# A start (imports, store, seeding: well under a minute of CPU) fails when the demo has used
+# READY_CPU_SECONDS of CPU without answering, or after READY_HANG_GUARD wall seconds: not on
+# wall time alone, which a CPU hog on a loaded machine stretched past 120 s.
+READY_CPU_SECONDS = 120.0
+READY_HANG_GUARD = 900.0
 FIRST_FIVE = "{ stories(first: 5) { edges { node { id title } } } }"
 ALL_IDS = "{ stories(first: 100) { edges { node { id status } } } }"
 TOKEN = "demo-test-token"
@@ -85,14 +90,18 @@ class Demo:
         return self.log.read_text(errors="replace")
 
     def wait_ready(self) -> None:
-        deadline = time.monotonic() + READY_TIMEOUT
+        deadline = time.monotonic() + READY_HANG_GUARD
         while time.monotonic() < deadline:
             assert self.proc.poll() is None, f"ronghub demo exited early:\n{self.output()}"
             with contextlib.suppress(httpx.HTTPError):
                 if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
                     return
+            used = cpu_time(self.proc.pid)
+            assert used < READY_CPU_SECONDS, (
+                f"/readyz did not answer after {used:.0f} s of CPU:\n{self.output()}"
+            )
             time.sleep(0.2)
-        raise AssertionError(f"/readyz did not answer within {READY_TIMEOUT}s:\n{self.output()}")
+        raise AssertionError(f"/readyz did not answer within {READY_HANG_GUARD}s:\n{self.output()}")
 
     def graphql(self, query: str, token: str | None = None) -> dict:
         headers = {"authorization": f"Bearer {token}"} if token else {}

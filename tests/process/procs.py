@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -43,6 +44,44 @@ def wait_until(predicate, timeout: float, what: str) -> None:  # type: ignore[no
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
+def occupy_port(port: int, timeout: float = 30.0) -> socket.socket:
+    """Listen on `port` so a restarted store cannot bind it (its restarts fail)."""
+    return hold_store_down(port, None, timeout)
+
+
+def hold_store_down(port: int, data_dir: Path | None, timeout: float = 30.0) -> socket.socket:
+    """Kill the store serving `data_dir` (if given) and listen on its `port`, so that its
+    restarts fail until the returned socket is closed. A restart that took the port
+    first is killed too, until the port is ours: the outage lasts as long as the test
+    needs, however late this thread gets a core."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    deadline = time.monotonic() + timeout
+    while True:
+        if data_dir is not None:
+            for pid in store_pids(data_dir):
+                kill_pid(pid)
+        try:
+            sock.bind(("127.0.0.1", port))
+            break
+        except OSError:
+            if time.monotonic() >= deadline:
+                sock.close()
+                raise AssertionError(f"port {port} stayed busy") from None
+            time.sleep(0.05)
+    sock.listen(1)
+    return sock
+
+
+def cpu_time(pid: int) -> float:
+    """CPU seconds process `pid` has used (user + system; 0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def kill_pid(pid: int) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
@@ -67,7 +106,12 @@ class HubProcess:
     def store_data(self) -> Path:
         return (self.data_dir / "store" / "data").resolve()
 
-    def start(self, timeout: float = 90.0) -> None:
+    def start(self, timeout: float = 900.0, cpu_seconds: float = 90.0) -> None:
+        """Start the hub and wait until /readyz answers 200. The wait ends on that or on the
+        hub's exit; it fails when the hub has used `cpu_seconds` of CPU without getting
+        ready (stuck busy), or after `timeout` wall seconds (stuck idle). Not on wall time
+        alone: beside a CPU hog on a loaded machine one start took over 90 s (it needs
+        under 10 s of CPU), which is slowness, not a fault."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("RONGHUB_")}
         env.update(
             RONGHUB_DATA_DIR=str(self.data_dir),
@@ -99,7 +143,15 @@ class HubProcess:
             except httpx.HTTPError:
                 return False
 
-        wait_until(ready, timeout, "the hub's /readyz")
+        def ready_or_stuck() -> bool:
+            if ready():
+                return True
+            assert self.proc is not None
+            used = cpu_time(self.proc.pid)
+            assert used < cpu_seconds, f"the hub used {used:.0f} s of CPU without getting ready"
+            return False
+
+        wait_until(ready_or_stuck, timeout, "the hub's /readyz")
 
     def log_tail(self) -> str:
         return self.log_path.read_text(errors="replace")[-3000:]
@@ -135,3 +187,25 @@ class HubProcess:
         body = response.json()
         assert "errors" not in body, body
         return body["data"]
+
+
+def accepted_connections(pid: int, port: int) -> int:
+    """TCP connections on local `port` that process `pid` has accepted and holds open
+    (from /proc): a request a client sent is in the hub's hands, not in a queue."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.startswith("socket:["):
+                inodes.add(target[len("socket:[") : -1])
+    count = 0
+    for table in (Path("/proc/net/tcp"), Path("/proc/net/tcp6")):
+        if not table.exists():
+            continue
+        for line in table.read_text().splitlines()[1:]:
+            fields = line.split()
+            local, state, inode = fields[1], fields[3], fields[9]
+            established = state == "01"
+            if established and int(local.rsplit(":", 1)[1], 16) == port and inode in inodes:
+                count += 1
+    return count

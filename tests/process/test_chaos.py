@@ -2,11 +2,14 @@
 
 The hub restarts it; every acknowledged write is there afterwards; the audit chain
 verifies; and every request that failed meanwhile failed with STORE_UNAVAILABLE,
-never INTERNAL. Waits end on conditions (/readyz, counts), with generous bounds.
+never INTERNAL. The store is held down (its port occupied, so its restarts fail) until
+a request has met the outage, then let back: however fast or starved the machine, the
+burst meets an outage. Waits end on conditions (/readyz, counts), with generous bounds.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -19,7 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.process.procs import HubProcess, kill_pid, store_pids, wait_until
+from tests.process.procs import HubProcess, hold_store_down, store_pids, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -45,6 +48,10 @@ class Burst:
     def count(self) -> int:
         with self.lock:
             return len(self.acked)
+
+    def refused(self) -> int:
+        with self.lock:
+            return len(self.codes)
 
 
 def _post(client: httpx.Client, query: str, variables: dict[str, Any]) -> dict[str, Any]:
@@ -97,14 +104,16 @@ def writer(hub: HubProcess, burst: Burst, n: int) -> None:
 def hub(tmp_path: Path) -> Iterator[HubProcess]:
     data = tmp_path / "data"
     data.mkdir()
-    # a store call gives up after 1 s and the first restart waits 2 s: the burst meets an
-    # outage long enough to be refused (not merely delayed), as a slow restart would be
+    # a store call gives up after 1 s; the test holds the store down until one has (its
+    # restarts fail meanwhile, retried every 0.5 s, never given up on)
     process = HubProcess(
         data,
         token="chaos-token",
         env={
             "RONGHUB_STORE_TIMEOUT_SECONDS": "1",
-            "RONGHUB_STORE_RESTART_DELAY_SECONDS": "2",
+            "RONGHUB_STORE_RESTART_DELAY_SECONDS": "0.5",
+            "RONGHUB_STORE_RESTART_MAX_DELAY_SECONDS": "0.5",
+            "RONGHUB_STORE_RESTART_LIMIT": "1000",
         },
     )
     try:
@@ -134,9 +143,14 @@ def test_killing_the_store_mid_burst_loses_no_acknowledged_write_and_errors_are_
         wait_until(lambda: burst.count() >= 12, 120, "a dozen acknowledged writes before the kill")
         first = store_pids(hub.store_data)
         assert len(first) == 1
-        kill_pid(first[0])
-        killed_at = burst.count()
-        wait_until(lambda: not _ready(hub), 30, "/readyz to notice the dead store")
+        port = int(json.loads((hub.data_dir / "store" / "store.json").read_text())["port"])
+        blocker = hold_store_down(port, hub.store_data)  # SIGKILL, and no restart yet
+        try:
+            killed_at = burst.count()
+            wait_until(lambda: not _ready(hub), 30, "/readyz to notice the dead store")
+            wait_until(lambda: burst.refused() > 0, 120, "a write to meet the outage")
+        finally:
+            blocker.close()  # the next restart (within 0.5 s) binds the port
         wait_until(lambda: _ready(hub), 120, "/readyz after the store's restart")
         wait_until(
             lambda: burst.count() >= killed_at + 12,

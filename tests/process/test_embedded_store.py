@@ -33,6 +33,13 @@ def dead_pid() -> int:
     return proc.pid
 
 
+def _read(path: Path) -> str:
+    try:
+        return path.read_text().strip()
+    except OSError:
+        return ""
+
+
 class Started:
     """Processes a test starts; all killed (by pid) when it ends."""
 
@@ -72,7 +79,9 @@ class Started:
         )
         self.procs.append(proc)
         wait_until(lambda: proc.pid in store_pids(store.data_dir), 30, "the bare store to run")
-        wait_until(store.pid_file.exists, 30, "the bare store's pid file")
+        # nx-27017 creates its pid file, then writes the pid: an empty file (seen beside a
+        # CPU hog) reads as stale, and a second store would start on the folder
+        wait_until(lambda: _read(store.pid_file) == str(proc.pid), 30, "the bare store's pid file")
         return proc, port
 
     def stop_all(self, store: EmbeddedStore) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,9 +14,17 @@ import httpx
 import pytest
 from pymongo import MongoClient
 
+from hub import shutdown
 from hub.embedded.store import EmbeddedStore
 from hub.embedded.supervisor import RestartPolicy, StoreState, StoreSupervisor
-from tests.process.procs import HubProcess, kill_pid, store_pids, wait_until
+from tests.process.procs import (
+    HubProcess,
+    accepted_connections,
+    kill_pid,
+    occupy_port,
+    store_pids,
+    wait_until,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -68,22 +75,6 @@ def test_a_store_that_hangs_while_alive_is_killed_and_restarted_and_the_open_cli
             assert client.ronghub.things.find_one({"_id": "before"}) is not None
             client.ronghub.things.insert_one({"_id": "after", "tenant": "t"})
     wait_until(lambda: not store_pids(store.data_dir), 30, "the store to stop with its supervisor")
-
-
-def _occupy(port: int) -> socket.socket:
-    """Listen on `port` so a restarted store cannot bind it (its restarts fail)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            sock.bind(("127.0.0.1", port))
-            break
-        except OSError:
-            assert time.monotonic() < deadline, f"port {port} stayed busy"
-            time.sleep(0.05)
-    sock.listen(1)
-    return sock
 
 
 @pytest.fixture
@@ -170,7 +161,7 @@ def test_a_store_that_cannot_be_restarted_fails_liveness_until_it_is_back(
     )
     port = _store_port(hub)
     kill_pid(store_pids(hub.store_data)[0])
-    blocker = _occupy(port)  # every restart now fails to bind
+    blocker = occupy_port(port)  # every restart now fails to bind
     try:
         wait_until(
             lambda: _status(hub.url + "/healthz") == 503,
@@ -187,52 +178,114 @@ def test_a_store_that_cannot_be_restarted_fails_liveness_until_it_is_back(
     wait_until(lambda: _status(hub.url + "/readyz") == 200, 60, "/readyz after the store came back")
 
 
+# The hub under test stops with a 1 s grace for requests: its whole stop then has
+# shutdown.budget(1) seconds (hub/shutdown.py). A store call waits 60 s, far past any bound
+# here, so a stop that waits for one fails plainly (a 20 s store timeout once took 20.3 s).
+GRACE_SECONDS = 1
+STORE_TIMEOUT_SECONDS = 60
+# The bound adds time for a starved CPU: beside a CPU hog on a loaded 2-core machine the
+# hub's process (and this one, which measures) may wait for a core for seconds at a time;
+# the stop's own CPU work is well under a second.
+STARVED_CPU_SLACK_SECONDS = 5.0
+
+
 @pytest.mark.parametrize(
     "state", ["store dead, restarting", "restarts failing", "request in flight"]
 )
-def test_sigterm_is_honoured_within_seconds_whatever_the_store_does(
+def test_sigterm_is_honoured_within_its_budget_whatever_the_store_does(
     hubs: list[HubProcess], tmp_path: Path, state: str
 ) -> None:
+    import threading
+
     hub = new_hub(
         hubs,
         tmp_path,
-        RONGHUB_STORE_RESTART_DELAY_SECONDS="30",
-        RONGHUB_STORE_RESTART_MAX_DELAY_SECONDS="30",
-        RONGHUB_STORE_TIMEOUT_SECONDS="20",
+        RONGHUB_SHUTDOWN_GRACE_SECONDS=str(GRACE_SECONDS),
+        RONGHUB_STORE_RESTART_DELAY_SECONDS="600",
+        RONGHUB_STORE_RESTART_MAX_DELAY_SECONDS="600",
+        RONGHUB_STORE_TIMEOUT_SECONDS=str(STORE_TIMEOUT_SECONDS),
     )
+    assert hub.proc is not None
     blocker = None
     port = _store_port(hub)
     kill_pid(store_pids(hub.store_data)[0])
     if state == "restarts failing":
-        blocker = _occupy(port)
+        blocker = occupy_port(port)
+    outcome: list[str] = []
     in_flight = None
-    if state == "request in flight":  # a write waiting (20 s) for the store
-        import threading
+    if state == "request in flight":  # a write waiting (60 s) for the store
 
-        in_flight = threading.Thread(
-            target=lambda: httpx.post(
-                hub.url + "/graphql",
-                json={"query": CREATE, "variables": {"i": {"title": "t", "bodyText": "b"}}},
-                headers={"authorization": f"Bearer {hub.token}"},
-                timeout=60,
-            ),
-            daemon=True,
-        )
+        def write() -> None:
+            try:
+                response = httpx.post(
+                    hub.url + "/graphql",
+                    json={"query": CREATE, "variables": {"i": {"title": "t", "bodyText": "b"}}},
+                    headers={"authorization": f"Bearer {hub.token}"},
+                    timeout=STORE_TIMEOUT_SECONDS * 2,
+                )
+                outcome.append(f"answered {response.status_code}")
+            except httpx.HTTPError as exc:  # cut off after the grace: the expected end
+                outcome.append(f"cut off: {exc!r}")
+
+        in_flight = threading.Thread(target=write, daemon=True)
         in_flight.start()
-    wait_until(lambda: _status(hub.url + "/readyz") == 503, 10, "/readyz to report the dead store")
+        pid = hub.proc.pid
+        wait_until(
+            lambda: accepted_connections(pid, hub.port) > 0, 30, "the write to reach the hub"
+        )
+    wait_until(lambda: _status(hub.url + "/readyz") == 503, 30, "/readyz to report the dead store")
     try:
-        assert hub.proc is not None
         started = time.monotonic()
         os.kill(hub.proc.pid, signal.SIGTERM)
-        code = hub.proc.wait(timeout=60)
+        code = hub.proc.wait(timeout=120)
         took = time.monotonic() - started
     finally:
         if blocker is not None:
             blocker.close()
     hub.proc = None
-    print(f"SIGTERM with {state}: exit {code} after {took:.2f}s")
+    budget = shutdown.budget(GRACE_SECONDS)
+    print(f"SIGTERM with {state}: exit {code} after {took:.2f}s (budget {budget:.0f}s)")
     assert code == 0
-    assert took < 15, (
-        f"SIGTERM took {took:.1f}s"
-    )  # seconds: the 5 s grace for requests, then out (bound generous)
+    assert took < budget + STARVED_CPU_SLACK_SECONDS, (
+        f"SIGTERM took {took:.1f}s; budget {budget}s: {hub.log_tail()}"
+    )
     assert not store_pids(hub.store_data)
+    if in_flight is not None:
+        in_flight.join(30)
+        # ended by the stop (cut off, or uvicorn's 500 for the cancelled request), not left open
+        assert outcome and outcome[0] != "answered 200", outcome
+
+
+async def test_closing_the_client_at_shutdown_does_not_wait_for_a_dead_store(
+    tmp_path: Path,
+) -> None:
+    # PyMongo's close() ends the pooled server sessions with a command that waits for a
+    # store as long as any call: a hub told to stop while its store restarted took its
+    # 20 s store timeout. At shutdown the hub closes without it (hub/store/database.py).
+    import asyncio
+
+    from pymongo import AsyncMongoClient
+
+    from hub.store.database import Database
+
+    selection_timeout = 30.0  # a close that waits for it fails the bound below by far
+    with EmbeddedStore(tmp_path / "store") as store:
+        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+            store.uri, serverSelectionTimeoutMS=int(selection_timeout * 1000)
+        )
+        database = Database(client=client, db=client.ronghub)
+        await database.db.things.insert_one({"_id": "a", "tenant": "t"})
+        assert await database.db.things.find_one({"_id": "a"}) is not None
+        assert client._topology._session_pool, "no pooled session: the test proves nothing"
+        assert store.pid is not None
+        kill_pid(store.pid)
+        # the client's monitor notices (the loop must run for it): selection now waits
+        deadline = time.monotonic() + 30
+        while client.topology_description.has_readable_server():
+            assert time.monotonic() < deadline, "the client never noticed the dead store"
+            await asyncio.sleep(0.05)
+        started = time.monotonic()
+        await database.close(wait_for_store=False)
+        took = time.monotonic() - started
+    # CPU only (no store to wait for): milliseconds; a third of the timeout for a starved CPU
+    assert took < selection_timeout / 3, f"close took {took:.1f}s"

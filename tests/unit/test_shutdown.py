@@ -75,3 +75,60 @@ async def test_a_task_that_never_ends_is_given_up_on_after_the_bound() -> None:
     assert not task.done()
     released.set()  # leave nothing running behind the test
     await task
+
+
+async def test_tasks_ended_within_one_stop_share_its_deadline() -> None:
+    # the hub's lifespan ends several background tasks one after the other: inside
+    # stopping_within they share its deadline, not a give-up time each
+    import asyncio
+
+    from hub.shutdown import cancel_and_wait, stopping_within
+
+    released = asyncio.Event()
+    cancels = [0, 0]
+
+    async def stubborn(n: int) -> None:
+        while not released.is_set():
+            try:
+                await asyncio.sleep(0.01)
+            except asyncio.CancelledError:
+                cancels[n] += 1
+
+    first = asyncio.create_task(stubborn(0))
+    second = asyncio.create_task(stubborn(1))
+    await asyncio.sleep(0)
+    with stopping_within(0.3) as (_, deadline):
+        await asyncio.wait_for(cancel_and_wait(first, give_up_after=60), 5)
+        assert asyncio.get_running_loop().time() >= deadline
+        await asyncio.wait_for(cancel_and_wait(second, give_up_after=60), 5)
+    assert not first.done() and not second.done()
+    assert cancels[1] <= 1  # cancelled once, then given up on at once: the deadline had passed
+    released.set()
+    await asyncio.gather(first, second)
+
+
+async def test_within_a_stop_the_grace_for_work_in_progress_ends_at_the_cut_off() -> None:
+    import asyncio
+
+    from hub.shutdown import cancel_and_wait, stopping_within
+
+    finished = asyncio.Event()
+    store_back = asyncio.Event()  # never set: a job pass stuck on a store that is away
+
+    async def long_pass() -> None:
+        await store_back.wait()
+        finished.set()
+
+    task = asyncio.create_task(long_pass())
+    await asyncio.sleep(0)
+    with stopping_within(0.4) as (cut_off, _):
+        await asyncio.wait_for(cancel_and_wait(task, grace=3600), 5)
+        assert asyncio.get_running_loop().time() >= cut_off
+    assert task.cancelled() and not finished.is_set()
+
+
+def test_the_stop_budget_is_the_grace_plus_five_seconds_as_documented() -> None:
+    # README, docs/operations.md and the RONGHUB_SHUTDOWN_GRACE_SECONDS description say so
+    from hub.shutdown import budget
+
+    assert budget(5) == 10 and budget(0) == 5

@@ -51,7 +51,7 @@ class FakeStore:
         self._death.wait()
         return -9
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 10.0) -> None:  # as EmbeddedStore.stop
         self.stopped += 1
         self._death.set()
 
