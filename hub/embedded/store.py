@@ -146,6 +146,20 @@ def _is_our_store(pid: int, data_dir: Path) -> bool:
     return any("nx_27017" in part or "nx-27017" in part for part in cmd) and str(data_dir) in cmd
 
 
+def _stores_serving(data_dir: Path) -> list[int]:
+    """Live nx-27017 processes serving data_dir, from /proc (none found off Linux)."""
+    found: list[int] = []
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return found
+    for entry in proc.iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            pid = int(entry.name)
+            if _alive(pid) and _cmdline(pid) and _is_our_store(pid, data_dir):
+                found.append(pid)
+    return found
+
+
 def _terminate(pid: int, timeout: float = 10.0) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGTERM)
@@ -255,8 +269,12 @@ class EmbeddedStore:
         try:
             pid = int(self.pid_file.read_text().strip())
         except (OSError, ValueError):
-            self.pid_file.unlink(missing_ok=True)
-            return
+            # Missing, empty or garbled: nx-27017 creates the file before it writes its pid,
+            # so a store starting this moment leaves it empty. Ask /proc who serves the folder.
+            pid = next(iter(_stores_serving(self.data_dir)), 0)
+            if not pid:
+                self.pid_file.unlink(missing_ok=True)
+                return
         if pid != os.getpid() and _alive(pid) and _is_our_store(pid, self.data_dir):
             raise EmbeddedStoreError(
                 f"数据目录 {self.store_dir} 正被另一个内嵌数据库进程(pid {pid})使用。"

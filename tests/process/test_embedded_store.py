@@ -197,3 +197,15 @@ async def test_a_pid_file_naming_a_live_store_of_this_folder_is_refused(
     with pytest.raises(EmbeddedStoreError, match=f"pid {live.pid}"):
         await asyncio.to_thread(store.start)
     assert live.poll() is None
+
+
+async def test_an_empty_pid_file_beside_a_live_store_of_this_folder_is_refused(
+    store: EmbeddedStore, started: Started
+) -> None:
+    """nx-27017 creates its pid file before writing the pid: a start in that moment must not
+    take the empty file for a stale one and put a second store on the folder."""
+    live, _ = started.bare_store(store)
+    store.pid_file.write_text("")
+    with pytest.raises(EmbeddedStoreError, match=f"pid {live.pid}"):
+        await asyncio.to_thread(store.start)
+    assert live.poll() is None
