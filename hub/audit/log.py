@@ -34,13 +34,15 @@ import random
 import time
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import structlog
 from beanie.odm.enums import SortDirection
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from hub.group_commit import Turns
 from hub.identity.documents import AuditEntryDoc
 from hub.ids import now_ms
 from hub.store.cursor import eq
@@ -113,13 +115,11 @@ HEAD_MEMORY_SECONDS = 2.0
 
 
 @dataclass
-class _Turns:
-    """One tenant's appends in one process (and event loop): the entries waiting for the
-    next turn, the task taking the turns (None when there is nothing to do), and the last
-    entry this process appended with when (`time.monotonic`)."""
+class _Turns(Turns[_Request]):
+    """One tenant's appends in one process (and event loop): the group commit's turns
+    (hub/group_commit.py) and the last entry this process appended with when
+    (`time.monotonic`)."""
 
-    waiting: list[_Request] = field(default_factory=list)
-    running: asyncio.Task[None] | None = None
     head: dict[str, Any] | None = None
     head_at: float = 0.0
 
@@ -171,38 +171,24 @@ async def append(
     request = _Request(fields, loop.create_future())
     request.done.add_done_callback(_consume)
     turns = _turns.setdefault(loop, {}).setdefault((_coll(tenant).database_name, tenant), _Turns())
-    turns.waiting.append(request)
-    if turns.running is None:
-        batch = list(turns.waiting)
-        turns.waiting.clear()
-        turns.running = loop.create_task(_take_turns(tenant, turns, batch))
+    turns.join(
+        request, take=partial(_take_turn, tenant, turns), fail=partial(_failed, tenant, turns)
+    )
     # shielded: a caller that gives up waiting does not stop the turn its entry is in
     return await asyncio.shield(request.done)
 
 
-async def _take_turns(tenant: str, turns: _Turns, batch: list[_Request]) -> None:
-    """Append `batch`, then whatever waits by then, until nothing does. A turn that fails
-    (the store failed, or the task was cancelled, half-way: whether its entries got in is
+async def _take_turn(tenant: str, turns: _Turns, batch: list[_Request]) -> None:
+    await _append_many_turn(tenant, batch, memory=turns)
+
+
+def _failed(tenant: str, turns: _Turns, batch: list[_Request], exc: BaseException) -> None:
+    """A turn that failed (the store failed, or the task was cancelled, half-way: whether its entries got in is
     unknown) is not tried again here: each of its callers hears of it, and its change's
     carrier (outbox event, pending entry) has the entry appended by the recovery, which
     looks for its key first."""
-    try:
-        while batch:
-            try:
-                await _append_many_turn(tenant, batch, memory=turns)
-            except BaseException as exc:
-                turns.head = None
-                _fail(tenant, batch, exc)
-                if isinstance(exc, asyncio.CancelledError):
-                    raise
-            batch = list(turns.waiting)
-            turns.waiting.clear()
-    except BaseException as exc:
-        _fail(tenant, turns.waiting, exc)
-        turns.waiting.clear()
-        raise
-    finally:
-        turns.running = None
+    turns.head = None
+    _fail(tenant, batch, exc)
 
 
 def _fail(tenant: str, batch: list[_Request], exc: BaseException) -> None:

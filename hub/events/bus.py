@@ -25,12 +25,14 @@ import time
 import weakref
 from collections.abc import AsyncIterator, Collection, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import structlog
 from pymongo import ReturnDocument
 
 from hub.events.documents import NewsroomEventDoc
+from hub.group_commit import Turns
 from hub.ids import now_ms
 from hub.store.cursor import eq
 from hub.store.documents import CounterDoc
@@ -117,19 +119,10 @@ class _Waiting:
     done: asyncio.Future[int]
 
 
-@dataclass
-class _Turns:
-    """One tenant's publishing in one process (and event loop): the events waiting for the
-    next turn, and the task taking the turns (None when there is nothing to do)."""
-
-    waiting: list[_Waiting] = field(default_factory=list)
-    running: asyncio.Task[None] | None = None
-
-
 # (database, tenant) -> its publishing, per event loop
-_turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, str], _Turns]] = (
-    weakref.WeakKeyDictionary()
-)
+_turns: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, dict[tuple[str, str], Turns[_Waiting]]
+] = weakref.WeakKeyDictionary()
 
 
 def _consume(future: asyncio.Future[Any]) -> None:
@@ -151,34 +144,9 @@ async def _stored_as(event: NewsroomEvent) -> int:
     key = (Tenanted(NewsroomEventDoc, event.tenant).database_name, event.tenant)
     mine = _Waiting(event, loop.create_future())
     mine.done.add_done_callback(_consume)
-    turns = _turns.setdefault(loop, {}).setdefault(key, _Turns())
-    turns.waiting.append(mine)
-    if turns.running is None:
-        batch = list(turns.waiting)
-        turns.waiting.clear()
-        turns.running = loop.create_task(_take_turns(event.tenant, turns, batch))
+    turns = _turns.setdefault(loop, {}).setdefault(key, Turns[_Waiting]())
+    turns.join(mine, take=partial(_store_turn, event.tenant), fail=partial(_fail, event.tenant))
     return await asyncio.shield(mine.done)
-
-
-async def _take_turns(tenant: str, turns: _Turns, batch: list[_Waiting]) -> None:
-    """Store `batch`, then whatever waits by then, until nothing does; the events of a
-    turn that failed are delivered in their publishers' process only (see `publish`)."""
-    try:
-        while batch:
-            try:
-                await _store_turn(tenant, batch)
-            except BaseException as exc:
-                _fail(tenant, batch, exc)
-                if isinstance(exc, asyncio.CancelledError):
-                    raise
-            batch = list(turns.waiting)
-            turns.waiting.clear()
-    except BaseException as exc:
-        _fail(tenant, turns.waiting, exc)
-        turns.waiting.clear()
-        raise
-    finally:
-        turns.running = None
 
 
 def _fail(tenant: str, batch: list[_Waiting], exc: BaseException) -> None:
