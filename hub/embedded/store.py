@@ -28,6 +28,8 @@ import structlog
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
+from hub.pids import alive as _alive
+
 log = structlog.get_logger(__name__)
 
 RECORD = "store.json"
@@ -103,21 +105,6 @@ def free_port(host: str = "127.0.0.1", avoid: frozenset[int] = frozenset()) -> i
             port = int(s.getsockname()[1])
         if port not in avoid:
             return port
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie child still answers kill(0); treat it as gone.
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split(") ", 1)[1][:1] != "Z"
-    except OSError:
-        return True
 
 
 def _start_time(pid: int) -> str | None:

@@ -30,6 +30,8 @@ from pathlib import Path
 
 import structlog
 
+from hub.pids import alive as _alive
+
 log = structlog.get_logger(__name__)
 
 #: how long a listing of the doorbell folder is used before it is read again
@@ -121,16 +123,6 @@ def ring() -> None:
 def rung() -> int:
     """Doorbells rung by this process so far."""
     return _ringer.rung
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 @contextlib.asynccontextmanager
