@@ -54,7 +54,12 @@ def secure_scalar_hex() -> str:
 
 
 def _crypt(private_hex: str, public_hex: str) -> Any:
-    return _gmssl_sm2().CryptSM2(private_key=private_hex, public_key=public_hex)
+    crypt = _gmssl_sm2().CryptSM2(private_key=private_hex, public_key="")
+    # Set after construction: gmssl's constructor `lstrip("04")`s a key that begins with
+    # 04, which removes every leading 0 and 4, so such a key (1 in 256) was misread: a
+    # signature under it failed, or a wrong one passed.
+    crypt.public_key = public_hex
+    return crypt
 
 
 def sm3(data: bytes) -> bytes:

@@ -64,3 +64,24 @@ def test_the_digest_is_gmssls_and_signatures_interoperate_both_ways() -> None:
         assert sm2.verify(data, foreign, public)
         assert not sm2.verify(data + b"!", foreign, public)
         assert not sm2.verify(data, ours, sm2.new_key()[1])
+
+
+# a key pair whose public point begins with 04 (found by trying keys): gmssl's constructor
+# strips leading 0s and 4s from such a key
+KEY_04 = "4c565f8982cb34670c6e5868334e0015ef2ee6ab13a1e9cded5e893281525bd3"
+PUBLIC_04 = (
+    "0487cf14e680051e341007e147724d11e40ba942b192cab65f89476f12f5e75a"
+    "b4d00bbc3b1dc980c1b1713d82d6961b0b49315486b1970d903440a011a10e7d"
+)
+
+
+def test_a_public_key_beginning_with_04_signs_and_verifies_and_refuses_others() -> None:
+    assert feed_sm2.public_key(KEY_04) == PUBLIC_04
+    signature = feed_sm2.sign(b"data", KEY_04, PUBLIC_04)
+    assert feed_sm2.verify(b"data", signature, PUBLIC_04)
+    assert not feed_sm2.verify(b"data!", signature, PUBLIC_04)
+    other_private, other_public = feed_sm2.new_key()
+    assert not feed_sm2.verify(b"data", signature, other_public)
+    assert not feed_sm2.verify(
+        b"data", feed_sm2.sign(b"data", other_private, other_public), PUBLIC_04
+    )
