@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 R = TypeVar("R")
 
@@ -60,3 +60,10 @@ class Turns(Generic[R]):
             raise
         finally:
             self.running = None
+
+
+def failure_seen(future: asyncio.Future[Any]) -> None:
+    """A done-callback marking a shared future's failure as seen: its waiters may all have
+    been cancelled, and asyncio would log "exception was never retrieved"."""
+    if not future.cancelled():
+        future.exception()

@@ -42,7 +42,7 @@ import structlog
 from beanie.odm.enums import SortDirection
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from hub.group_commit import Turns
+from hub.group_commit import Turns, failure_seen
 from hub.identity.documents import AuditEntryDoc
 from hub.ids import now_ms
 from hub.store.cursor import eq
@@ -136,12 +136,6 @@ _turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, str
 )
 
 
-def _consume(future: asyncio.Future[Any]) -> None:
-    """Mark an append's failure as seen: its caller may have been cancelled."""
-    if not future.cancelled():
-        future.exception()
-
-
 async def append(
     tenant: str,
     actor: str | None,
@@ -169,7 +163,7 @@ async def append(
     }
     loop = asyncio.get_running_loop()
     request = _Request(fields, loop.create_future())
-    request.done.add_done_callback(_consume)
+    request.done.add_done_callback(failure_seen)
     turns = _turns.setdefault(loop, {}).setdefault((_coll(tenant).database_name, tenant), _Turns())
     turns.join(
         request, take=partial(_take_turn, tenant, turns), fail=partial(_failed, tenant, turns)

@@ -32,7 +32,7 @@ import structlog
 from pymongo import ReturnDocument
 
 from hub.events.documents import NewsroomEventDoc
-from hub.group_commit import Turns
+from hub.group_commit import Turns, failure_seen
 from hub.ids import now_ms
 from hub.store.cursor import eq
 from hub.store.documents import CounterDoc
@@ -125,12 +125,6 @@ _turns: weakref.WeakKeyDictionary[
 ] = weakref.WeakKeyDictionary()
 
 
-def _consume(future: asyncio.Future[Any]) -> None:
-    """Mark a failure as seen: its publisher may have been cancelled."""
-    if not future.cancelled():
-        future.exception()
-
-
 async def _stored_as(event: NewsroomEvent) -> int:
     """Store `event` with the tenant's next number and return it.
 
@@ -143,7 +137,7 @@ async def _stored_as(event: NewsroomEvent) -> int:
     loop = asyncio.get_running_loop()
     key = (Tenanted(NewsroomEventDoc, event.tenant).database_name, event.tenant)
     mine = _Waiting(event, loop.create_future())
-    mine.done.add_done_callback(_consume)
+    mine.done.add_done_callback(failure_seen)
     turns = _turns.setdefault(loop, {}).setdefault(key, Turns[_Waiting]())
     turns.join(mine, take=partial(_store_turn, event.tenant), fail=partial(_fail, event.tenant))
     return await asyncio.shield(mine.done)

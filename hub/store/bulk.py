@@ -21,10 +21,12 @@ import asyncio
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from beanie import Document
 from pymongo.errors import BulkWriteError, DuplicateKeyError, WriteError
+
+from hub.group_commit import failure_seen
 
 D = TypeVar("D", bound=Document)
 
@@ -61,12 +63,6 @@ class _Group:
     scheduled: bool = False
 
 
-def _consume(future: asyncio.Future[Any]) -> None:
-    """Mark a group's failure as seen: every waiter may have been cancelled."""
-    if not future.cancelled():
-        future.exception()
-
-
 class Joiner:
     """Groups of inserts per model (see the module doc); one per event loop (`joiner()`)."""
 
@@ -89,7 +85,7 @@ class Joiner:
             group = None
         if group is None:
             group = _Group()
-            group.done.add_done_callback(_consume)
+            group.done.add_done_callback(failure_seen)
             self._pending[model] = group
             if self._in_flight.get(model, 0) < self.max_in_flight:
                 self._schedule(model, group)

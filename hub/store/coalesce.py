@@ -25,6 +25,8 @@ from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from hub.group_commit import failure_seen
+
 Fetch = Callable[[list[str]], Awaitable[Mapping[str, Any]]]
 
 # ids per find: past a few hundred the embedded store's `$in` gains nothing per id
@@ -43,12 +45,6 @@ class _Batch:
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
     scheduled: bool = False
-
-
-def _consume(future: asyncio.Future[Any]) -> None:
-    """Mark a batch's failure as seen: every waiter may have been cancelled."""
-    if not future.cancelled():
-        future.exception()
 
 
 class Coalescer:
@@ -75,7 +71,7 @@ class Coalescer:
             batch = None
         if batch is None:
             batch = _Batch(fetch)
-            batch.future.add_done_callback(_consume)
+            batch.future.add_done_callback(failure_seen)
             self._pending[key] = batch
             if self._in_flight.get(key, 0) < self.max_in_flight:
                 self._schedule(key, batch)
