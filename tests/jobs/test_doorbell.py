@@ -99,10 +99,10 @@ async def test_a_job_made_here_wakes_the_idle_worker_of_another_process_at_once(
     assert done is not None and done.result == {"pid": proc.pid}  # the other process ran it
 
 
-async def test_several_jobs_made_in_one_turn_ring_once() -> None:
+async def test_several_jobs_made_in_one_turn_ring_once(tmp_path: Path) -> None:
     """A plan makes a story's seven delivery jobs in one write; the doorbells are rung once
     per turn of the event loop, not once per job or per write."""
-    folder = Path(os.environ.get("TMPDIR", "/tmp")) / f"bells-{new_id()}"
+    folder = tmp_path / "bells"
     async with doorbell.ringing(folder):
         async with doorbell.listening(folder, lambda: None):  # ours: never rung by us
             pass
