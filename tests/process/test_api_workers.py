@@ -128,6 +128,12 @@ def anonymous_titles(http: httpx.Client, tag: str) -> tuple[list[str], bool]:
     return titles, cached_count(http) == before + 1
 
 
+def answered(got: tuple[list[str], bool], titles: list[str]) -> bool:
+    """The page has `titles` (always), and came from the worker's cache (eventually)."""
+    assert got[0] == titles, got
+    return got[1]
+
+
 def test_requests_land_on_every_worker_and_both_are_the_hubs_children(hub: HubProcess) -> None:
     clients = one_client_per_worker(hub)
     try:
@@ -156,7 +162,11 @@ def test_a_publication_reaches_the_read_cache_of_both_workers_at_once(hub: HubPr
         # the second worker had the empty page cached: it answers the new page at once,
         # not its cached one (its own poll would take a minute here)
         assert anonymous_titles(second, tag) == (["两个进程"], False)
-        assert anonymous_titles(second, tag) == (["两个进程"], True)
+        # and caches it again (the story's other channels still finishing may end a cached
+        # page once more on a loaded machine: every answer meanwhile is the new page)
+        wait_until(
+            lambda: answered(anonymous_titles(second, tag), ["两个进程"]), 60, "a cached answer"
+        )
     finally:
         for http in clients.values():
             http.close()
