@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
+import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +17,33 @@ from tests.browser.harness import Browser, browser_for, chromium_available
 from tests.e2e.test_demo_cli import Demo
 
 READY_SECONDS = 360.0
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def seeded_data(tmp_path_factory: pytest.TempPathFactory, dest: Path) -> Path:
+    """`dest`, a copy of a data folder where `ronghub demo` has seeded its center, made once
+    per test run (shared by the xdist workers) and stopped cleanly. The console tests need
+    the demo's stories and users, not its first start: seeding (37 stories through the
+    review chain and their channels, the users, the search index) is ~15 CPU-s a demo,
+    a start on seeded data ~4. The first start is tests/e2e/test_demo_cli.py's subject."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    source = shared / "seeded-demo" / "data"
+    with open(shared / "seeded-demo.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the other workers wait for the one seeding
+        if not (source.parent / "seeded").exists():
+            shutil.rmtree(source.parent, ignore_errors=True)  # a seeding that failed before
+            source.parent.mkdir()
+            seeding = Demo(source, extra_env={"PYTHONPATH": str(ROOT)})
+            try:
+                wait_ready(seeding)
+            finally:
+                code = seeding.terminate()
+            assert code == 0, seeding.output()
+            (source.parent / "seeded").touch()
+    # `run/` holds the stopped processes' records (pid files, doorbells): not data
+    shutil.copytree(source, dest, ignore=shutil.ignore_patterns("run"))
+    return dest
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +54,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         existing.url = reuse.rstrip("/")
         yield existing
         return
-    data_dir: Path = tmp_path_factory.mktemp("console-demo") / "data"
+    data_dir = seeded_data(tmp_path_factory, tmp_path_factory.mktemp("console-demo") / "data")
     running = Demo(data_dir)
     try:
         wait_ready(running)

@@ -26,7 +26,7 @@ from selenium.webdriver.support.ui import Select
 from standardwebhooks.webhooks import Webhook
 
 from hub.embedded.store import free_port
-from tests.browser.conftest import wait_ready
+from tests.browser.conftest import seeded_data, wait_ready
 from tests.browser.harness import DEMO_PASSWORD, Browser, check_page
 from tests.browser.test_console_flow import PUBLIC_DOORS
 from tests.e2e.test_demo_cli import Demo
@@ -63,7 +63,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     # this checkout's hub first (the `ronghub` script beside the interpreter may belong to another one)
     path = os.pathsep.join(p for p in (str(REPO), str(site), os.environ.get("PYTHONPATH", "")) if p)
     running = Demo(
-        root / "data", extra_env={"PYTHONPATH": path, "RONGHUB_OUTBOUND_ALLOW_LOOPBACK": "true"}
+        seeded_data(tmp_path_factory, root / "data"),
+        extra_env={"PYTHONPATH": path, "RONGHUB_OUTBOUND_ALLOW_LOOPBACK": "true"},
     )
     try:
         wait_ready(running)

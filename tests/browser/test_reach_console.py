@@ -28,7 +28,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 from hub.embedded.store import free_port
-from tests.browser.conftest import wait_ready
+from tests.browser.conftest import seeded_data, wait_ready
 from tests.browser.harness import (
     DEMO_PASSWORD,
     Browser,
@@ -82,7 +82,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         )
         yield existing
         return
-    running = ReachDemo(tmp_path_factory.mktemp("reach-demo") / "data")
+    running = ReachDemo(
+        seeded_data(tmp_path_factory, tmp_path_factory.mktemp("reach-demo") / "data")
+    )
     try:
         # seeding commits the search index story by story: on a shared, busy machine that
         # took over six minutes, so the bound is wider than the console tests' (the wait
