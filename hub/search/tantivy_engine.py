@@ -80,7 +80,7 @@ def build_schema() -> tantivy.Schema:
     sb = tantivy.SchemaBuilder()
     for name in ("key", "tenant", "id", "audience"):
         sb.add_text_field(name, stored=name == "id", tokenizer_name="raw", index_option="basic")
-    # "tenant/audience", what the index is sorted by: not searched
+    # "tenant/audience": what the index is sorted by, and a scope's filter in one term
     sb.add_text_field(SORTED_BY, tokenizer_name="raw", index_option="basic", fast=True)
     for name in ("title_w", "words", "grams", "head", "py", "pyi"):
         sb.add_text_field(name, tokenizer_name=WS, index_option="position")
@@ -124,6 +124,10 @@ def _join(tokens: Sequence[str]) -> str:
     return " ".join(t.replace(" ", "_") for t in tokens)
 
 
+def _within(tenant: str, audience: str) -> str:
+    return f"{tenant}/{audience}"
+
+
 def _key(tenant: str, doc_id: str, audience: str) -> str:
     return f"{tenant}/{audience}/{doc_id}"
 
@@ -135,7 +139,7 @@ def to_tantivy(a: AnalyzedDocument) -> tantivy.Document:
     doc.add_text("tenant", d.tenant)
     doc.add_text("audience", d.audience)
     doc.add_text("id", d.id)
-    doc.add_text(SORTED_BY, f"{d.tenant}/{d.audience}")
+    doc.add_text(SORTED_BY, _within(d.tenant, d.audience))
     doc.add_text("title_w", _join(a.title.words))
     doc.add_text("words", _join(a.text.words))
     doc.add_text("grams", _join(a.text.grams))
@@ -207,9 +211,13 @@ class QueryBuilder:
             else Query.boolean_query([(Occur.Should, q) for q in queries])
         )
 
+    def scope_term(self, scope: Scope) -> Query:
+        """The scope's documents (its tenant and audience): one term."""
+        return self.term(SORTED_BY, _within(scope.tenant, audience_of(scope)))
+
     def scope_filter(self, scope: Scope, request: SearchRequest) -> list[Query]:
         f = request.filter
-        out = [self.term("tenant", scope.tenant), self.term("audience", audience_of(scope))]
+        out = [self.scope_term(scope)]
         for field, values in (
             ("column", f.columns),
             ("type", f.types),
@@ -770,12 +778,7 @@ class TantivyEngine:
 
     def _spellings(self, scope: Scope, unknown: Sequence[str]) -> dict[str, str]:
         searcher = self.index.searcher()
-        flt = Query.boolean_query(
-            [
-                (Occur.Must, self.queries.term("tenant", scope.tenant)),
-                (Occur.Must, self.queries.term("audience", audience_of(scope))),
-            ]
-        )
+        flt = self.queries.scope_term(scope)
         out: dict[str, str] = {}
         for word in unknown:
             key = analysis.joined_pinyin(word) + analysis.SUGGEST_SEP
@@ -791,11 +794,7 @@ class TantivyEngine:
         key = analysis.fold(prefix).strip().replace(" ", "")
         if not key:
             return []
-        filters = [
-            self.queries.term("tenant", scope.tenant),
-            self.queries.term("audience", audience_of(scope)),
-        ]
-        flt = Query.boolean_query([(Occur.Must, q) for q in filters])
+        flt = self.queries.scope_term(scope)
         terms = self.index.searcher().terms_with_prefix(
             "sugg", key, filter_query=flt, limit=limit * 4
         )
