@@ -701,9 +701,14 @@ class TantivyEngine:
             if request.typo_tolerant
             else replace(request, plan=live_readings(searcher, request.plan))
         )
-        query = self.queries.build(scope, searched)
         kwargs: dict[str, Any] = {"offset": request.offset, "count": True}
-        if request.sort != SortOrder.RELEVANCE:
+        matches: Query | None = None
+        if request.sort == SortOrder.RELEVANCE:
+            query = self.queries.build(scope, searched)
+        else:
+            # ordered by a time, not by score (the hit's score is its time): the stories
+            # the query finds are all that counts, found without the ranking's parts
+            query = matches = self.queries.matches(scope, searched)
             kwargs["order_by_field"] = request.sort.value
         result = searcher.search(query, request.limit, **kwargs)
         found = [(float(score), searcher.doc(address).to_dict()) for score, address in result.hits]
@@ -717,9 +722,12 @@ class TantivyEngine:
                 title, summary, body = json.loads(stored["display"][0])
                 marks = highlight.story_highlights(request.plan, title, summary, body)
             hits.append(SearchHit(id=stored["id"][0], score=score, highlights=marks))
-        facets = (
-            self._facets(searcher, self.queries.matches(scope, searched)) if request.facets else {}
-        )
+        if request.facets:
+            facets = self._facets(
+                searcher, matches if matches is not None else self.queries.matches(scope, searched)
+            )
+        else:
+            facets = {}
         total = int(getattr(result, "count", 0) or 0)  # the stubs lack `count`; it is there
         return SearchPage(
             hits=hits, total=total, facets=facets, typo_tolerant=request.typo_tolerant
