@@ -87,3 +87,23 @@ async def test_each_scopes_documents_are_neighbours_in_every_segment(tmp_path: P
         _assert_side_by_side(again.engine, _counts([*docs, *more]))
     finally:
         await again.close()
+
+
+async def test_merged_segments_keep_each_scope_side_by_side(tmp_path: Path) -> None:
+    service = SearchService(TantivyEngine(tmp_path), Lexicons(use_store=False))
+    await service.start()
+    written: list[SearchDocument] = []
+    try:
+        for k in range(12):  # one segment per write: enough for tantivy to merge some
+            docs = _docs(k * 10, 10)
+            await service.index_documents(docs)
+            written += docs
+    finally:
+        await service.close()  # waits for the merges
+    again = TantivyEngine(tmp_path)
+    await again.start()
+    try:
+        assert again.index.searcher().num_segments < 12
+        _assert_side_by_side(again, _counts(written))
+    finally:
+        await again.close()
