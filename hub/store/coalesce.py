@@ -14,6 +14,9 @@ with a find of its own). A batch holds one tenant's filter (it is part of the ke
 tenants never share a find. The find is the ordinary `{filter…, _id: {$in: […]}}`, the
 same on a real MongoDB, where several batches of a key may be at the server at once.
 
+Identical whole finds (same model, filter, order and limit: a newsroom page, the review
+queue) join the same way (`find_shared`).
+
 One coalescer per event loop (`coalescer()`): tests run several loops in one process.
 """
 
