@@ -11,6 +11,7 @@ from hub import siblings
 from hub.ids import new_id
 from hub.readcache import Generations, ResponseCache, polling
 from hub.settings import Settings
+from tests.conftest import wait_until
 
 BUMP = """
 import asyncio, sys
@@ -121,8 +122,7 @@ async def test_a_reread_sent_after_a_mark_covers_it_and_one_sent_before_does_not
     later = generations.mark()  # a request beginning after the bump
     assert not generations.fresh_since(tenant, later)  # the re-read it knows was sent before
     sent_before = asyncio.create_task(generations.refresh(tenant))
-    while generations.mark() == later:  # until that re-read is at the store
-        await asyncio.sleep(0)
+    await wait_until(lambda: generations.mark() > later, "the re-read being sent")
     during = generations.mark()  # a request beginning while it is under way
     assert await sent_before == 1
     assert generations.fresh_since(tenant, later) and not generations.fresh_since(tenant, during)
