@@ -76,6 +76,14 @@ class Generations:
         self._seen: dict[str, int] = {}
         # called with the tenant when its generation moves on (caches of published content)
         self.on_advance: list[Callable[[str], None]] = []
+        # re-reads sent so far (numbered), and per tenant the number of the last one that
+        # landed: a request that noted `mark()` at its start knows whether one sent since
+        # has been applied (`fresh_since`)
+        self._sent = 0
+        self._landed: dict[str, int] = {}
+        self._tenant_of: dict[str, str] = {}
+        # the coalescer's key of this instance's re-reads (hub/store/coalesce.py)
+        self._key = (*_GENERATIONS, id(self))
 
     def get(self, tenant: str) -> int | None:
         """The tenant's generation; None if unknown, or if a sibling worker bumped a
@@ -96,17 +104,40 @@ class Generations:
                 for listener in self.on_advance:
                     listener(tenant)
 
+    def mark(self) -> int:
+        """A mark for `fresh_since`: how many re-reads have been sent so far."""
+        return self._sent
+
+    def fresh_since(self, tenant: str, mark: int) -> bool:
+        """Whether a re-read of the tenant's generation sent after `mark` was taken has been
+        applied (and no sibling announced a change since): everything committed before
+        the mark is then known, as a `refresh` begun now would show."""
+        return self._landed.get(tenant, 0) > mark and self.get(tenant) is not None
+
     async def refresh(self, tenant: str) -> int:
-        """Re-read the tenant's generation. Every signed-in request ends with one, so the
-        re-reads of concurrent requests go as one find (hub/store/coalesce.py): a re-read
-        only joins a find not sent yet, so it still sees every bump committed before it."""
-        seen = siblings.seen(siblings.READ_MODEL)  # before the read: a later bump counts
+        """Re-read the tenant's generation. Every signed-in write ends with one (and a read
+        that no re-read sent since its start has covered), so the re-reads of concurrent
+        requests go as one find (hub/store/coalesce.py): a re-read only joins a find not
+        sent yet, so it still sees every bump committed before it."""
         counter = read_model_counter_id(tenant)
-        found = await coalescer().get_many(_GENERATIONS, (counter,), _read_counters)
-        raw = found.get(counter)
-        self.advance(tenant, int(raw["value"]) if raw else 0)
-        self._seen[tenant] = seen
+        self._tenant_of[counter] = tenant
+        await coalescer().get_many(self._key, (counter,), self._reread)
         return self._known[tenant]
+
+    async def _reread(self, counters: list[str]) -> dict[str, Any]:
+        """One find of `counters`, applied before any waiting caller resumes (a request
+        that asks `fresh_since` in between sees the generation it read)."""
+        self._sent += 1
+        sent = self._sent
+        seen = siblings.seen(siblings.READ_MODEL)  # before the read: a later bump counts
+        found = await _read_counters(counters)
+        for counter in counters:
+            tenant = self._tenant_of[counter]
+            raw = found.get(counter)
+            self.advance(tenant, int(raw["value"]) if raw else 0)
+            self._seen[tenant] = seen
+            self._landed[tenant] = max(self._landed.get(tenant, 0), sent)
+        return found
 
     async def refresh_all(self) -> None:
         ids = {read_model_counter_id(t): t for t in self._known}

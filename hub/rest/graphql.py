@@ -172,14 +172,22 @@ async def _execute(
     cache = state.response_cache
     run = (state, scope, query, variables, operation, allow_mutation)
     if not scope.anonymous:
+        mark = cache.generations.mark()
         encoded, _, _ = await _run(*run)
         # see our own writes at once, and keep this process's generation as fresh as the
         # newsroom's last request (a read too: skipping it left anonymous pages cached under
-        # a generation the next write then moved past); the answer stands if this read
-        # fails (a mutation in it is committed): the next poll re-reads it
-        await after_commit(
-            "readcache.refresh", cache.generations.refresh(scope.tenant), tenant=scope.tenant
-        )
+        # a generation the next write then moved past). A re-read sent after this request
+        # began that has landed shows every bump committed before it began, as this one's
+        # own would; the bumps of published changes come later, from the distribution and
+        # search jobs (which advance this process's generation, or announce it to the
+        # siblings). So a request such a re-read covers skips its own (issue 15: at 64
+        # editors most do; it was a store round trip at the end of every request). The
+        # answer stands if the re-read fails (a mutation in it is committed): the next poll
+        # re-reads it
+        if not cache.generations.fresh_since(scope.tenant, mark):
+            await after_commit(
+                "readcache.refresh", cache.generations.refresh(scope.tenant), tenant=scope.tenant
+            )
         return _private(encoded)
 
     # Only GET answers may be kept by browsers and CDNs (a POST is never cached by them).

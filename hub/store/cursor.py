@@ -29,6 +29,7 @@ from beanie import Document
 from beanie.odm.enums import SortDirection
 
 from hub.errors import HubError, invalid
+from hub.store.coalesce import find_shared
 
 
 def encode(key: str, value: Any, doc_id: str) -> str:
@@ -119,7 +120,7 @@ async def page_after(
     `key` in `q` (a time window) is kept and narrowed."""
     order = [(key, SortDirection.DESCENDING), ("_id", SortDirection.DESCENDING)]
     if after is None:
-        return await model.find(q).sort(order).limit(limit).to_list()
+        return await find_shared(model, q, order, limit)
     value, doc_id = decode(after, key)
     current = q.get(key)
     window: dict[str, Any] = dict(current) if isinstance(current, dict) else {}
@@ -130,11 +131,8 @@ async def page_after(
         # tie group's part at or above the cursor's id) comes first. Only when more than
         # RANGE_SLACK documents had to be skipped is the tie group read on its own below.
         lower = {k: v for k, v in window.items() if k not in ("$lt", "$lte")}
-        fetched = (
-            await model.find({**q, key: {**lower, "$lte": value}})
-            .sort(order)
-            .limit(limit + RANGE_SLACK)
-            .to_list()
+        fetched = await find_shared(
+            model, {**q, key: {**lower, "$lte": value}}, order, limit + RANGE_SLACK
         )
         docs = [d for d in fetched if not (getattr(d, key) == value and str(d.id) >= doc_id)]
         if len(docs) >= limit or len(fetched) < limit + RANGE_SLACK:
@@ -145,17 +143,12 @@ async def page_after(
         # published-only `$gt: 0`) SQLite seeks on the range and reads the whole
         # column (47 ms against 0.9 ms at 10,000 stories). The window already holds.
         tie_q = {**q, key: {"$eq": value}}
-        ties = (
-            await model.find(tie_q)
-            .sort([("_id", SortDirection.DESCENDING)])
-            .limit(TIE_GROUP_MAX)
-            .to_list()
-        )
+        ties = await find_shared(model, tie_q, [("_id", SortDirection.DESCENDING)], TIE_GROUP_MAX)
         docs = [d for d in ties if str(d.id) < doc_id][:limit]
     if len(docs) < limit:
         below = window.get("$lt")
         rest_q = {**q, key: {**window, "$lt": value if below is None else min(below, value)}}
-        docs += await model.find(rest_q).sort(order).limit(limit - len(docs)).to_list()
+        docs += await find_shared(model, rest_q, order, limit - len(docs))
     return docs
 
 
@@ -169,7 +162,7 @@ async def page_before(
     larger id), then everything strictly above the key value, both index-served."""
     ascending = [(key, SortDirection.ASCENDING), ("_id", SortDirection.ASCENDING)]
     if before is None:
-        oldest: list[Any] = await model.find(q).sort(ascending).limit(limit).to_list()
+        oldest: list[Any] = await find_shared(model, q, ascending, limit)
         return oldest[::-1]
     value, doc_id = decode(before, key, "before")
     current = q.get(key)
@@ -177,12 +170,7 @@ async def page_before(
     docs: list[Any] = []
     if within(window, value):
         tie_q = {**q, key: {"$eq": value}}
-        ties = (
-            await model.find(tie_q)
-            .sort([("_id", SortDirection.ASCENDING)])
-            .limit(TIE_GROUP_MAX)
-            .to_list()
-        )
+        ties = await find_shared(model, tie_q, [("_id", SortDirection.ASCENDING)], TIE_GROUP_MAX)
         docs = [d for d in ties if str(d.id) > doc_id][:limit]
     if len(docs) < limit:
         rest = dict(window)
@@ -193,7 +181,5 @@ async def page_before(
         if above_lower:  # the cursor's value is then the strictest lower bound
             rest.pop("$gte", None)
             rest["$gt"] = value
-        docs += (
-            await model.find({**q, key: rest}).sort(ascending).limit(limit - len(docs)).to_list()
-        )
+        docs += await find_shared(model, {**q, key: rest}, ascending, limit - len(docs))
     return docs[::-1]

@@ -192,8 +192,10 @@ class StoryRepository:
         # here as in `get`: beside it the embedded store reads the whole tenant
         q = self._base()
         limited = q.pop("$or", None) is not None
-        docs = await self._model.find({**q, "_id": {"$in": list(set(ids))}}).to_list()
-        return {d.id: d for d in docs if not limited or self._visible(d)}
+        # joined with other requests' reads of the same filter (hub/store/coalesce.py): the
+        # search results of concurrent searches go as one `$in` find
+        docs = await find_by_ids(self._model, q, ids)
+        return {i: d for i, d in docs.items() if not limited or self._visible(d)}
 
     async def page(
         self,

@@ -6,6 +6,7 @@ import structlog
 
 from hub.domain.story import StoryStatus
 from hub.store import cursor as cursors
+from hub.store.coalesce import find_shared
 from hub.store.documents import StoryDoc
 from hub.store.scope import Scope
 from hub.workflow.review import may_sign_next
@@ -24,12 +25,12 @@ async def review_queue(scope: Scope, limit: int = 200) -> list[ReviewRoundDoc]:
     roles = review_roles(scope.principal)
     # `$eq` equalities: the embedded store serves them from the (tenant, status, …) index;
     # plain ones made it test every story of the tenant (hub/store/cursor.py)
-    stories = (
-        await StoryDoc.find(
-            {"tenant": cursors.eq(scope.tenant), "status": cursors.eq(StoryStatus.IN_REVIEW.value)}
-        )
-        .limit(limit)
-        .to_list()
+    # one find for the reviewers asking at once (hub/store/coalesce.py `find_shared`)
+    stories: list[StoryDoc] = await find_shared(
+        StoryDoc,
+        {"tenant": cursors.eq(scope.tenant), "status": cursors.eq(StoryStatus.IN_REVIEW.value)},
+        [],
+        limit,
     )
     # the stories' rounds in one read, not one per story
     stored = (

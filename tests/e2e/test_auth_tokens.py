@@ -8,6 +8,7 @@ import json
 import httpx
 import pytest
 
+from hub.errors import HubError
 from hub.identity import jwt as hub_jwt
 from hub.identity.keys import KeyRing, rotate
 from hub.settings import Settings
@@ -261,3 +262,65 @@ async def test_revoking_a_refresh_token_ends_its_session(http: httpx.AsyncClient
         http, {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
     )
     assert again.json()["error"] == "invalid_grant"
+
+
+# ---- the checked tokens each process remembers (hub/identity/jwt.py `Verified`) ----------
+
+
+def _claims_of(ring: KeyRing, hub_settings: Settings) -> tuple[str, dict]:
+    return hub_jwt.issue(ring, hub_settings, **claims_for(hub_settings.default_tenant))
+
+
+async def test_a_remembered_token_is_still_refused_once_expired(
+    ring: KeyRing, hub_settings: Settings
+) -> None:
+    token, _ = _claims_of(ring, hub_settings)
+    claims = hub_jwt.verify(ring, hub_settings, token)
+    checked = hub_jwt.VERIFIED.get(token)
+    assert checked is not None and checked.claims == claims  # remembered
+    # as if the clock had moved past its expiry since it was checked
+    hub_jwt.VERIFIED.put(
+        token, hub_jwt._Checked(checked.key, {**claims, "exp": claims["iat"] - 60})
+    )
+    with pytest.raises(HubError) as refused:
+        hub_jwt.verify(ring, hub_settings, token)
+    assert refused.value.code == "TOKEN_EXPIRED"
+
+
+async def test_a_remembered_token_is_refused_when_its_key_left_the_ring_or_the_audience_differs(
+    ring: KeyRing, hub_settings: Settings
+) -> None:
+    token, _ = _claims_of(ring, hub_settings)
+    hub_jwt.verify(ring, hub_settings, token)
+    assert hub_jwt.VERIFIED.get(token) is not None
+    with pytest.raises(HubError) as unknown:
+        hub_jwt.verify(KeyRing(hub_settings), hub_settings, token)  # a ring without its key
+    assert unknown.value.code == "TOKEN_UNKNOWN_KEY"
+    other = hub_settings.model_copy(update={"jwt_audience": "someone-else"})
+    with pytest.raises(HubError) as audience:
+        hub_jwt.verify(ring, other, token)
+    assert audience.value.code == "TOKEN_WRONG_AUDIENCE"
+
+
+async def test_a_token_checked_with_another_key_object_is_checked_again(
+    ring: KeyRing, hub_settings: Settings
+) -> None:
+    """A ring read afresh holds new key objects: the remembered check stands for the key
+    object that made it only, so the token is checked again, with the new one."""
+    token, claims = _claims_of(ring, hub_settings)
+    kid = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))["kid"]
+    hub_jwt.verify(ring, hub_settings, token)
+    assert hub_jwt.VERIFIED.get(token).key is ring.verifying_key(kid)  # type: ignore[union-attr]
+    again = KeyRing(hub_settings)
+    await again.refresh()
+    assert again.verifying_key(kid) is not ring.verifying_key(kid)
+    assert hub_jwt.verify(again, hub_settings, token)["jti"] == claims["jti"]
+    assert hub_jwt.VERIFIED.get(token).key is again.verifying_key(kid)  # type: ignore[union-attr]
+
+
+def test_the_remembered_tokens_are_bounded_oldest_out_first() -> None:
+    verified = hub_jwt.Verified(max_entries=2)
+    for token in ("a", "b", "c"):
+        verified.put(token, hub_jwt._Checked(None, {"jti": token}))
+    assert verified.get("a") is None
+    assert [verified.get(t).claims["jti"] for t in ("b", "c")] == ["b", "c"]  # type: ignore[union-attr]

@@ -11,6 +11,7 @@ from hub import siblings
 from hub.ids import new_id
 from hub.readcache import Generations, ResponseCache, polling
 from hub.settings import Settings
+from tests.conftest import wait_until
 
 BUMP = """
 import asyncio, sys
@@ -102,3 +103,27 @@ async def test_a_sibling_workers_announced_bump_is_seen_at_the_next_read_without
         assert generations.get(tenant) == 1
     finally:
         siblings.install(None)
+
+
+async def test_a_reread_sent_after_a_mark_covers_it_and_one_sent_before_does_not(
+    hub_url: str, hub_settings: Settings
+) -> None:
+    """What lets a signed-in read skip its own re-read (hub/rest/graphql.py): one sent since
+    the read began, landed, shows every bump committed before the read began."""
+    tenant = "t-" + new_id()
+    generations = Generations()
+    before = generations.mark()
+    assert not generations.fresh_since(tenant, before)  # nothing read yet
+    assert await generations.refresh(tenant) == 0
+    assert generations.fresh_since(tenant, before)
+    assert not generations.fresh_since("t-" + new_id(), before)  # only the tenant re-read
+
+    assert bump_in_another_process(hub_settings, tenant) == 1
+    later = generations.mark()  # a request beginning after the bump
+    assert not generations.fresh_since(tenant, later)  # the re-read it knows was sent before
+    sent_before = asyncio.create_task(generations.refresh(tenant))
+    await wait_until(lambda: generations.mark() > later, "the re-read being sent")
+    during = generations.mark()  # a request beginning while it is under way
+    assert await sent_before == 1
+    assert generations.fresh_since(tenant, later) and not generations.fresh_since(tenant, during)
+    assert generations.get(tenant) == 1
