@@ -215,7 +215,11 @@ def _state(settings: Settings, generations: Generations, store: Any) -> Any:
 
     column_cache = ColumnCache()
     generations.on_advance.append(column_cache.forget_tenant)
-    published_cache = PublishedCache(generations.get, settings.read_model_cache_documents)
+    published_cache = PublishedCache(
+        generations.get,
+        settings.read_model_cache_documents,
+        settings.read_model_cache_bytes,
+    )
     generations.on_advance.append(published_cache.forget_tenant)
 
     return State(

@@ -327,6 +327,13 @@ class Settings(BaseSettings):
         "anonymous reads, with the order of the lists read (a page after a cursor then reads "
         "no store; 0: none)",
     )
+    read_model_cache_bytes: int = Field(
+        128 * 1024 * 1024,
+        ge=1,
+        description="at most about this many bytes of them (an estimate: 8 KiB for each "
+        "document with what is built from it, plus its body's text); the oldest go first. "
+        "Each API worker keeps its own",
+    )
     read_cache_url_margin_seconds: int = Field(
         600,
         ge=0,
