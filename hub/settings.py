@@ -328,7 +328,7 @@ class Settings(BaseSettings):
         "no store; 0: none)",
     )
     read_model_cache_bytes: int = Field(
-        128 * 1024 * 1024,
+        96 * 1024 * 1024,
         ge=1,
         description="at most about this many bytes of them (an estimate: 8 KiB for each "
         "document with what is built from it, plus its body's text); the oldest go first. "
