@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import cProfile
 import gc
 import tempfile
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.readpath import miss_bodies, story_bodies
-from bench.seed import seed_stories
+from bench.seed import seeded_once
 from hub import heap
 from hub.app import create_app
 from hub.runtime import store_for
@@ -88,12 +89,15 @@ async def _measure(settings: Settings, bodies: list[bytes], args: argparse.Names
         await asyncio.gather(*(one(b) for b in warm))
         collected = [0.0]
         started = [0.0]
+        pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
 
         def timing(phase: str, info: dict[str, Any]) -> None:
             if phase == "start":
                 started[0] = time.process_time()
             else:
-                collected[0] += time.process_time() - started[0]
+                spent = time.process_time() - started[0]
+                collected[0] += spent
+                pauses[info["generation"]].append(spent)
 
         gc.callbacks.append(timing)
         profile = cProfile.Profile() if args.profile else None
@@ -112,6 +116,12 @@ async def _measure(settings: Settings, bodies: list[bytes], args: argparse.Names
             f"{cpu * 1000 / count:.3f} ms of CPU a request (of it the garbage collector "
             f"{collected[0] * 1000 / count:.3f}), wall {wall:.1f} s"
         )
+        for gen, spent in pauses.items():
+            if spent:
+                print(
+                    f"  gc generation {gen}: {len(spent)} collections, {sum(spent) * 1000:.0f} ms "
+                    f"of CPU, the longest {max(spent) * 1000:.1f} ms"
+                )
 
 
 def main() -> None:
@@ -121,21 +131,25 @@ def main() -> None:
     p.add_argument("--stories", type=int, default=10_000, help="published stories to seed")
     p.add_argument("--warm-div", type=int, default=10, help="warm up on 1/D of the requests")
     p.add_argument("--profile", type=str, default=None, help="cProfile statistics to write")
+    p.add_argument(
+        "--data", type=Path, default=None, help="a folder seeded once and reused (bench.seed)"
+    )
     args = p.parse_args()
-    with tempfile.TemporaryDirectory(prefix="ronghub-inproc-") as tmp:
+    with contextlib.ExitStack() as stack:
+        folder = args.data or Path(
+            stack.enter_context(tempfile.TemporaryDirectory(prefix="ronghub-inproc-"))
+        )
         settings = Settings(
-            data_dir=Path(tmp) / "data",
+            data_dir=folder / "data",
             default_tenant="default",
             mongodb_uri=None,
             env="production",
             key_encryption_secret="bench-only-key-encryption-secret",
             worker_in_process=False,
         )
+        seeded = seeded_once(settings, folder, args.stories)
+        texts = story_bodies(seeded) if args.kind == "story" else miss_bodies(seeded, args.stories)
         with store_for(settings) as ready:
-            seeded = asyncio.run(seed_stories(ready, args.stories))
-            texts = (
-                story_bodies(seeded) if args.kind == "story" else miss_bodies(seeded, args.stories)
-            )
             asyncio.run(_measure(ready, [t.encode() for t in texts], args))
 
 

@@ -8,7 +8,10 @@ its own cover asset, so a page resolves columns and covers through the DataLoade
 
 from __future__ import annotations
 
+import asyncio
+import pickle
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from hub.demo.content import COLUMNS
 from hub.domain.story import StoryStatus, build_content
@@ -104,3 +107,19 @@ async def seed_stories(
         return seeded
     finally:
         await database.close()
+
+
+def seeded_once(settings: Settings, folder: Path, count: int = 10_000) -> Seeded:
+    """`seed_stories` into `settings`' data folder the first time, remembered in `folder`
+    (seeded.pickle) and reused after: before/after pairs then run on the same data without
+    seeding again. `settings` must not point at a running store (the embedded one is
+    started here for the seeding)."""
+    from hub.runtime import store_for
+
+    remembered = folder / "seeded.pickle"
+    if not remembered.exists():
+        with store_for(settings) as ready:
+            seeded = asyncio.run(seed_stories(ready, count))
+        remembered.write_bytes(pickle.dumps(seeded))
+    loaded: Seeded = pickle.loads(remembered.read_bytes())
+    return loaded

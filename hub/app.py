@@ -13,7 +13,7 @@ from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from pymongo.monitoring import CommandListener
 
-from hub import __version__
+from hub import __version__, heap
 from hub.console.routes import console_routes
 from hub.distribution.wiring import build_distribution
 from hub.errors import HubError
@@ -111,6 +111,8 @@ def create_app(
                 await stack.enter_async_context(
                     polling(generations, settings.read_cache_poll_seconds)
                 )
+                # what the collector froze while serving is walked again now and then
+                await stack.enter_async_context(heap.sweeping())
                 app.state.auth = await stack.enter_async_context(auth_running(settings))
                 await stack.enter_async_context(
                     app.state.read_counter.running(settings.reach_flush_seconds)
@@ -215,7 +217,11 @@ def _state(settings: Settings, generations: Generations, store: Any) -> Any:
 
     column_cache = ColumnCache()
     generations.on_advance.append(column_cache.forget_tenant)
-    published_cache = PublishedCache(generations.get, settings.read_model_cache_documents)
+    published_cache = PublishedCache(
+        generations.get,
+        settings.read_model_cache_documents,
+        settings.read_model_cache_bytes,
+    )
     generations.on_advance.append(published_cache.forget_tenant)
 
     return State(

@@ -51,6 +51,8 @@ from graphql import (
 from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from hub.graphql.acyclic import weak_helpers
+
 #: Key in a strawberry field's `metadata` declaring its resolver memo-safe (see above).
 MEMO_SAFE = "hub.memo_safe"
 #: Selections whose shape (or impurity) is remembered, per schema.
@@ -135,6 +137,11 @@ def memoizing_context(shapes: Shapes) -> type[StrawberryGraphQLCoreExecutionCont
         # the last selection looked up and its shape: the items of a list share one
         # field details list (held here, so its identity stays its own)
         _last: tuple[Any, Any, Shape | None] = (None, None, None)
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            # no executor -> helpers -> executor cycle: the request is freed when it ends
+            self.async_helpers = weak_helpers(self)
 
         def complete_object_value(
             self,

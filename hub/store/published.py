@@ -21,8 +21,12 @@ and of other processes' within the read cache's poll, exactly as the response ca
 whose entries hold the same content. A reader notes the generation before it reads
 the store (`for_tenant`) and files what it read under that generation only: a read
 that raced a change files under an old generation, which is dropped. Only anonymous
-reads (published content only) use it. Bounded (a setting): past the limit the oldest
-documents (and the objects built from them) go, and the links start again empty.
+reads (published content only) use it. Bounded (settings) by documents and by bytes:
+past either limit the oldest documents (and the objects built from them) go, and the
+links start again empty. The bytes are an estimate (`doc_bytes`): a document with what is
+built from it (its GraphQL object, an edge, completed selections, its cover's share)
+took some 9-11 KB in an API process (measured at 10,000 stories: RSS growth per document
+kept), most of it objects of a fixed size, plus its body's text.
 """
 
 from __future__ import annotations
@@ -45,6 +49,16 @@ END: Position = (None, "\uffff")
 LINKS_PER_DOC = 4
 #: Completed selections kept per built object (hub/graphql/memo.py).
 SHAPES_PER_NODE = 4
+#: Estimated bytes a kept document and what is built from it take beside its body's text.
+DOC_OVERHEAD_BYTES = 8 * 1024
+#: Estimated bytes per character of a body kept (CPython keeps CJK text in 2 bytes a char).
+BODY_CHAR_BYTES = 2
+
+
+def doc_bytes(doc: Any) -> int:
+    """The estimated memory of keeping `doc` with what is built from it (see the module doc)."""
+    body = getattr(doc, "body", None)
+    return DOC_OVERHEAD_BYTES + (BODY_CHAR_BYTES * len(body) if isinstance(body, str) else 0)
 
 
 @dataclass
@@ -53,6 +67,7 @@ class TenantView:
 
     generation: int
     max_docs: int
+    max_bytes: int | None = None  # estimated (`doc_bytes`); None: by documents only
     # (kind, id) -> document, oldest first (the oldest go when full)
     docs: OrderedDict[tuple[str, str], Any] = field(default_factory=OrderedDict)
     links: dict[tuple[Hashable, Position], Position] = field(default_factory=dict)
@@ -65,15 +80,28 @@ class TenantView:
     # id(an object in `nodes`) -> the objects built with it (a story's edges), by key:
     # they go with it
     companions: dict[int, dict[Hashable, Any]] = field(default_factory=dict)
+    # estimated bytes of `docs` and of the documents `nodes` hold (they keep them alive)
+    docs_bytes: int = 0
+    nodes_bytes: int = 0
 
     def get(self, kind: str, doc_id: str) -> Any:
         return self.docs.get((kind, doc_id))
 
     def put(self, kind: str, docs: Iterable[Any]) -> None:
         for d in docs:
-            self.docs[(kind, d.id)] = d
-        while len(self.docs) > self.max_docs:
-            self.docs.popitem(last=False)
+            key = (kind, d.id)
+            before = self.docs.get(key)
+            if before is not None:
+                self.docs_bytes -= doc_bytes(before)
+            self.docs[key] = d
+            self.docs_bytes += doc_bytes(d)
+        while len(self.docs) > self.max_docs or self._over(self.docs_bytes, len(self.docs)):
+            _, gone = self.docs.popitem(last=False)
+            self.docs_bytes -= doc_bytes(gone)
+
+    def _over(self, used: int, entries: int) -> bool:
+        """Past the byte bound (an entry is always kept: the one just read is in use)."""
+        return self.max_bytes is not None and used > self.max_bytes and entries > 1
 
     def node(self, kind: str, doc: Any, build: Callable[[Any], T]) -> T:
         """`build(doc)`, built once for this very document (read-only: it is shared)."""
@@ -83,11 +111,14 @@ class TenantView:
             return known[1]
         if known is not None:
             self._forget(known[1])
+            self.nodes_bytes -= doc_bytes(known[0])
         built = build(doc)
         self.nodes[key] = (doc, built)
+        self.nodes_bytes += doc_bytes(doc)
         self.completed[id(built)] = {}
-        while len(self.nodes) > self.max_docs:
-            _, (_, gone) = self.nodes.popitem(last=False)
+        while len(self.nodes) > self.max_docs or self._over(self.nodes_bytes, len(self.nodes)):
+            _, (gone_doc, gone) = self.nodes.popitem(last=False)
+            self.nodes_bytes -= doc_bytes(gone_doc)
             self._forget(gone)
         return built
 
@@ -153,9 +184,15 @@ class TenantView:
 class PublishedCache:
     """Every tenant's `TenantView` at its current generation (see the module doc)."""
 
-    def __init__(self, generation_of: Callable[[str], int | None], max_docs: int = 20_000) -> None:
+    def __init__(
+        self,
+        generation_of: Callable[[str], int | None],
+        max_docs: int = 20_000,
+        max_bytes: int | None = None,
+    ) -> None:
         self.generation_of = generation_of  # the read cache's Generations.get
         self.max_docs = max_docs
+        self.max_bytes = max_bytes
         self._views: dict[str, TenantView] = {}
 
     def for_tenant(self, tenant: str) -> TenantView | None:
@@ -168,7 +205,7 @@ class PublishedCache:
         if view is None or view.generation != generation:
             if view is not None and view.generation > generation:
                 return None  # generations only grow: a late, older reader files nothing
-            view = self._views[tenant] = TenantView(generation, self.max_docs)
+            view = self._views[tenant] = TenantView(generation, self.max_docs, self.max_bytes)
         return view
 
     def forget_tenant(self, tenant: str) -> None:

@@ -4,12 +4,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hub.store.published import START, PublishedCache, TenantView
+from hub.store.published import (
+    BODY_CHAR_BYTES,
+    DOC_OVERHEAD_BYTES,
+    START,
+    PublishedCache,
+    TenantView,
+    doc_bytes,
+)
 
 
 @dataclass(frozen=True)
 class Doc:
     id: str
+
+
+@dataclass(frozen=True)
+class Story:
+    id: str
+    body: str
 
 
 def test_a_walk_follows_what_store_reads_taught_and_stops_where_they_stop() -> None:
@@ -53,6 +66,29 @@ def test_the_oldest_documents_go_and_links_start_again_empty_at_their_bounds() -
     view.learn("m", START, [(1, "x")], 2)  # 13 + 3 > 12: the older links go
     assert view.walk("l", START, 2) == ([], False)
     assert view.walk("m", START, 5) == ([(1, "x")], True)
+
+
+def test_documents_and_what_is_built_from_them_are_bounded_by_estimated_bytes() -> None:
+    assert doc_bytes(Doc("a")) == DOC_OVERHEAD_BYTES
+    long = Story("long", "正" * 100_000)
+    assert doc_bytes(long) == DOC_OVERHEAD_BYTES + BODY_CHAR_BYTES * 100_000
+    view = TenantView(generation=1, max_docs=1_000, max_bytes=4 * DOC_OVERHEAD_BYTES)
+    view.put("asset", [Doc(i) for i in "abcd"])  # 4 estimates: at the bound, all kept
+    assert [view.get("asset", i) for i in "abcd"] == [Doc(i) for i in "abcd"]
+    view.put("story", [Story("s", "短")])  # past it: the oldest goes
+    assert view.get("asset", "a") is None and view.get("story", "s") is not None
+    view.put("story", [long])  # a body alone past the bound: only it stays (it is in use)
+    assert list(view.docs) == [("story", "long")]
+    assert view.docs_bytes == doc_bytes(long)
+    view.put("story", [Story("long", "")])  # the same document again: counted once
+    assert view.docs_bytes == DOC_OVERHEAD_BYTES
+    # the objects built keep their documents alive: bounded the same way
+    built = [view.node("n", Doc(i), lambda d: [d.id]) for i in "abcde"]
+    assert len(view.nodes) == 4 and ("n", "a") not in view.nodes
+    assert view.nodes_bytes == 4 * DOC_OVERHEAD_BYTES
+    view.node("n", long, lambda d: [d.id])
+    assert list(view.nodes) == [("n", "long")] and view.nodes_bytes == doc_bytes(long)
+    assert all(view.completions(b) is None for b in built)  # their kept selections went too
 
 
 def test_a_new_generation_starts_an_empty_view_and_older_readers_file_nowhere() -> None:
