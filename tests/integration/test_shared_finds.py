@@ -31,7 +31,9 @@ async def test_identical_pages_asked_at_once_cost_one_find_and_each_gets_the_pag
     repo = StoryRepository(Scope(tenant, actor="editor", public_only=False))
     made = [await repo.create({"title": f"稿{i}", "body_text": "正文"}) for i in range(5)]
     command_counter.clear()
-    pages = await asyncio.gather(*(repo.page(StoryFilter(), first=3, after=None) for _ in range(12)))
+    pages = await asyncio.gather(
+        *(repo.page(StoryFilter(), first=3, after=None) for _ in range(12))
+    )
     assert _stories_finds(command_counter, tenant) == 1
     newest = [d.id for d in reversed(made)][:3]
     assert all([d.id for d in p.items] == newest and p.has_next for p in pages)
