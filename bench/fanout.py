@@ -196,6 +196,40 @@ async def _settled(workdir: Path, log: Path, limit_s: float = 180.0) -> float:
     raise RuntimeError(f"the worker did not settle within {limit_s} s: {log}")
 
 
+async def _tallies(folder: Path, worker_pid: int) -> dict[str, dict[str, int]]:
+    """{"worker": …, "api": …}: the store commands ({"command collection": count}) the worker
+    process and the API processes (all other hub processes: `ronghub serve` and its API
+    workers) have sent so far, from tallies written after this call began
+    (hub/store/tally.py: each process every 0.25 s)."""
+    from hub.store.tally import INTERVAL_S, read
+
+    asked = time.time()
+    for _ in range(100):
+        found = read(folder / f"{worker_pid}.json")
+        if found is not None and found["written_at"] > asked:
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(INTERVAL_S * 1.5)  # the others have written since, too
+    out: dict[str, dict[str, int]] = {"worker": {}, "api": {}}
+    for path in await asyncio.to_thread(lambda: list(folder.glob("*.json"))):
+        tally = read(path)
+        if tally is None:
+            continue
+        into = out["worker" if tally["pid"] == worker_pid else "api"]
+        for k, n in tally["counts"].items():
+            into[k] = into.get(k, 0) + n
+    return out
+
+
+def _minus(
+    after: dict[str, dict[str, int]], before: dict[str, dict[str, int]]
+) -> dict[str, dict[str, int]]:
+    return {
+        name: {k: n - before.get(name, {}).get(k, 0) for k, n in counts.items()}
+        for name, counts in after.items()
+    }
+
+
 def _cpu(pids: dict[str, int]) -> dict[str, float]:
     from bench.readpath import cpu_seconds
 
@@ -247,6 +281,8 @@ async def run(n: int, workdir: Path, console: Console, idle: int = 0) -> dict[st
             "RONGHUB_OUTBOUND_ALLOW_LOOPBACK": "true",
             "RONGHUB_CHANNEL_CONFIG": json.dumps(config),
             "RONGHUB_PUBLIC_URL": base,
+            # each hub process writes the store commands it sends (hub/store/tally.py)
+            "RONGHUB_STORE_COMMAND_TALLY": str(workdir / "tally"),
         }
         ronghub = str(Path(sys.executable).with_name("ronghub"))
         with child([ronghub, "serve"], env, workdir / "serve.log", base + "/readyz"):
@@ -340,6 +376,7 @@ async def run(n: int, workdir: Path, console: Console, idle: int = 0) -> dict[st
                             lone_failed[s["id"]] = errors or ["not delivered within 120 s"]
                     stories = stories[:n]
                     await asyncio.sleep(1.0)  # what the lone stories left (status polls) settles
+                    commands_before = await _tallies(workdir / "tally", worker.pid)
                     cpu_before = _cpu(pids)
                     profilers = _profile(pids, 20)
                     approved_at: dict[str, float] = {}
@@ -377,6 +414,9 @@ async def run(n: int, workdir: Path, console: Console, idle: int = 0) -> dict[st
                                 live_at.setdefault(story_id, live / 1000 - wall_ms / 1000)
                     burst_end = time.perf_counter()
                     cpu_burst = {k: v - cpu_before[k] for k, v in _cpu(pids).items()}
+                    commands_burst = _minus(
+                        await _tallies(workdir / "tally", worker.pid), commands_before
+                    )
                     for profiler in profilers:
                         profiler.wait(timeout=60)
                     # where the time goes: planned → delivered, per channel (from the ledgers)
@@ -408,6 +448,18 @@ async def run(n: int, workdir: Path, console: Console, idle: int = 0) -> dict[st
         },
         "burst_cpu_ms_per_publication": {
             k: round(v * 1000 / publications, 2) for k, v in cpu_burst.items()
+        },
+        "burst_store_commands_per_publication": {
+            name: round(sum(counts.values()) / publications, 2)
+            for name, counts in commands_burst.items()
+        },
+        "burst_store_commands_by_kind_per_publication": {
+            name: {
+                k: round(n / publications, 2)
+                for k, n in sorted(counts.items(), key=lambda kv: -kv[1])
+                if n
+            }
+            for name, counts in commands_burst.items()
         },
         "burst_cpu_percent": {
             k: round(v * 100 / max(burst_end - first, 1e-9), 1) for k, v in cpu_burst.items()
@@ -456,7 +508,8 @@ def main() -> dict[str, Any]:
     alone = result["lone_story"]["approval_to_all_delivered_ms"]
     console.print(
         f"a lone story (idle queue): approval → all {len(CHANNELS)} channels delivered p50 {alone['p50']} ms, "
-        f"p95 {alone['p95']} ms; burst CPU ms per publication {result['burst_cpu_ms_per_publication']}"
+        f"p95 {alone['p95']} ms; burst CPU ms per publication {result['burst_cpu_ms_per_publication']}, "
+        f"store commands per publication {result['burst_store_commands_per_publication']}"
     )
     console.print(
         f"approval → all {len(CHANNELS)} channels delivered: p50 {lat['p50']} ms, p95 {lat['p95']} ms "
