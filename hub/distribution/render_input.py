@@ -23,7 +23,7 @@ variant only here:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -94,11 +94,12 @@ def channel_metadata(
 
 async def standing(tenant: str, story_id: str) -> dict[str, PublicationDoc]:
     """Per channel, the publication whose item is out there now (the newest one reached)."""
-    return {
-        p.channel: p
-        for p in await pubs.of_story(tenant, story_id)
-        if p.state in REACHED and p.action != Action.RETRACT
-    }
+    return standing_among(await pubs.of_story(tenant, story_id))
+
+
+def standing_among(of_story: Sequence[PublicationDoc]) -> dict[str, PublicationDoc]:
+    """`standing` of a story's publications already read (in creation order)."""
+    return {p.channel: p for p in of_story if p.state in REACHED and p.action != Action.RETRACT}
 
 
 async def render_input(
@@ -152,21 +153,25 @@ async def preview_input(
     rev: RevisionDoc,
     channel: str,
     pending: Mapping[str, Any],
+    of_story: Sequence[PublicationDoc] | None = None,
 ) -> RenderInput:
     """The input delivery would render `rev` on `channel` from: the planned publication's
     own (overrides, approval, what it replaces) once the revision is planned; before
     that, what planning would decide (see Distribution._plan_approval), with `pending`
-    the approval event's data the story's review round would hand over."""
+    the approval event's data the story's review round would hand over. `of_story`: the
+    story's publications when the caller read them already (once for all its channels)."""
+    if of_story is None:
+        of_story = await pubs.of_story(tenant, story_id)
     mine = [
         p
-        for p in await pubs.of_story(tenant, story_id)
+        for p in of_story
         if p.revision == rev.number and p.channel == channel and p.action != Action.RETRACT
     ]
     if mine:
         pub = mine[-1]
         overrides, approval, replaces = pub.overrides, pub.approval, pub.replaces
     else:
-        prior = (await standing(tenant, story_id)).get(channel)
+        prior = standing_among(of_story).get(channel)
         overrides = dict(rev.content.channel_overrides.get(channel, {}))
         approval = approval_of(pending)
         replaces = prior.id if prior is not None and prior.revision < rev.number else None
