@@ -340,8 +340,12 @@ async def run(n: int, workdir: Path, console: Console, idle: int = 0) -> dict[st
                 console.print(
                     f"  {n} stories created; starting one worker process and approving all"
                 )
+                # RONGHUB_BENCH_WORKER_CPROFILE=<file>: the worker runs under cProfile (its
+                # whole life: start, lone stories, burst), the profile written as it stops
+                profile_to = os.environ.get("RONGHUB_BENCH_WORKER_CPROFILE")
+                under = [sys.executable, "-m", "cProfile", "-o", profile_to] if profile_to else []
                 with child(
-                    [ronghub, "worker"], {**env}, workdir / "worker.log", base + "/healthz"
+                    [*under, ronghub, "worker"], {**env}, workdir / "worker.log", base + "/healthz"
                 ) as worker:
                     from bench.newsroom import _profile
                     from bench.readpath import _store_pid
