@@ -345,12 +345,16 @@ class Distribution:
             raise PermanentFailure(f"publication {job.payload['publication_id']} not found")
         for _ in range(8):  # each pass moves one step; a stale move reloads
             try:
-                if pub.action != Action.RETRACT and pub.state in (
-                    PubState.PLANNED,
-                    PubState.RENDERING,
+                if (
+                    pub.action != Action.RETRACT
+                    and pub.state in (PubState.PLANNED, PubState.RENDERING)
+                    and self._embargoed(pub)
                 ):
-                    # before rendering issues numbers; past it, `_deliver` checks right before
-                    # the send (checking at every step read the story four times a send)
+                    # an embargoed send is rendered when its embargo ends (its media URLs
+                    # are minted then); otherwise the render goes ahead unchecked: the
+                    # check comes before any number it draws (`_render`) and right before
+                    # the send (`_deliver`). Checking before every render too read the
+                    # story three times a send; at every step it was four.
                     refused = await self._refuse_if_not_sendable(pub)
                     if refused is not None:
                         return refused
@@ -421,6 +425,12 @@ class Distribution:
         log.info("distribution.send_refused", publication=pub.id, code=refusal.code)
         return {"refused": refusal.code}
 
+    def _embargoed(self, pub: PublicationDoc) -> bool:
+        """Whether the publication's copy of its approval holds it back now (the send-time
+        check reads the story's own record; `move_embargo` keeps this copy in step)."""
+        until = pub.approval.get("embargo_until")
+        return until is not None and int(until) > self.clock()
+
     async def _retract_if_withdrawn_meanwhile(self, pub: PublicationDoc) -> None:
         """A takedown recorded while this send was on its way found nothing to take down
         here yet: take this item down now (the same retract publication the takedown plans)."""
@@ -456,6 +466,13 @@ class Distribution:
                 pub, PubState.FAILED, actor=ACTOR, via=via, last_error="revision missing"
             )
             raise PermanentFailure("revision missing")
+
+        async def before_numbers() -> None:
+            # a number (索引号, EBD id) is issued once: never to a send that must not go
+            refused = await self._refuse_if_not_sendable(pub)
+            if refused is not None:
+                raise _Refused(refused)
+
         inp = await render_input(
             self,
             tenant=pub.tenant,
@@ -466,11 +483,12 @@ class Distribution:
             approval=pub.approval,
             replaces=pub.replaces,
             take_numbers=True,
+            before_numbers=before_numbers,
         )
         try:
             variant, problems = await render(self, inp)
-        except PyMongoError:
-            raise  # the store (a sequence number): transient, retried
+        except (PyMongoError, _Refused, Deferred):
+            raise  # the store (a sequence number): transient, retried; or refused, or held
         except (
             Exception
         ) as exc:  # a plugin that cannot render this revision will not on a retry either

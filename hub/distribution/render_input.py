@@ -23,7 +23,7 @@ variant only here:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -113,9 +113,12 @@ async def render_input(
     approval: Mapping[str, Any],
     replaces: str | None,
     take_numbers: bool,
+    before_numbers: Callable[[], Awaitable[None]] | None = None,
 ) -> RenderInput:
     """The one builder of a channel's render input. `take_numbers`: a delivery takes the
-    numbers it is issued; a preview only looks at the next ones."""
+    numbers it is issued; a preview only looks at the next ones. `before_numbers` is
+    awaited before the render takes its first number (a delivery's send-time check: it
+    raises to stop the render)."""
     story = story_input(
         rev.content,
         tenant=tenant,
@@ -128,7 +131,9 @@ async def render_input(
     )
     prior = await pubs.get(replaces) if replaces else None
     previous = variant_from(prior.variant) if prior is not None and prior.variant else None
-    context = RenderContext(now_ms=engine.clock(), sequence_fn=_sequence_fn(tenant, take_numbers))
+    context = RenderContext(
+        now_ms=engine.clock(), sequence_fn=_sequence_fn(tenant, take_numbers, before_numbers)
+    )
     config = await engine.config_for(tenant, channel)
     return RenderInput(channel, story, config, readable_values(dict(overrides)), previous, context)
 
@@ -188,13 +193,19 @@ async def preview_input(
     )
 
 
-def _sequence_fn(tenant: str, take: bool) -> Any:
+def _sequence_fn(
+    tenant: str, take: bool, before_take: Callable[[], Awaitable[None]] | None = None
+) -> Any:
     loop = asyncio.get_running_loop()
     coll = Tenanted(CounterDoc, tenant)
     looked: dict[str, int] = {}
+    checked: list[bool] = []
 
     async def next_value(key: str) -> int:
         _id = f"{tenant}:seq:{key}"
+        if take and before_take is not None and not checked:
+            await before_take()  # raises when no number may be taken
+            checked.append(True)
         if take:
             raw = await coll.find_one_and_update(
                 {"_id": _id, "tenant": tenant},
