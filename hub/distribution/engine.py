@@ -62,11 +62,12 @@ from hub.reach.collect import StoryFacts, record_point, take_rate_slot
 from hub.reach.measures import values_of
 from hub.reach.schedule import COLLECTION_SCHEDULE_S
 from hub.store.catalog import AssetRepository
-from hub.store.coalesce import find_by_id
+from hub.store.coalesce import coalescer, find_by_id
 from hub.store.cursor import eq
 from hub.store.documents import RevisionDoc, StoryDoc
 from hub.store.scope import Scope
 from hub.store.stories import EVENT_TAKEDOWN
+from hub.store.tenanted import Tenanted
 
 log = structlog.get_logger(__name__)
 
@@ -386,31 +387,31 @@ class Distribution:
         superseded its revision for this channel), or None. Takedowns always may."""
         if pub.action == Action.RETRACT:
             return None
-        return self._refusal(pub, await _story(pub))
+        return self._refusal(pub, await _release_of(pub))
 
-    def _refusal(self, pub: PublicationDoc, story: StoryDoc | None) -> release.Refusal | None:
-        """`sendable` once the story has been read."""
-        if story is None:
+    def _refusal(
+        self, pub: PublicationDoc, record: dict[str, Any] | None
+    ) -> release.Refusal | None:
+        """`sendable` once the story's release record has been read (None: no story)."""
+        if record is None:
             return release.Refusal(
                 release.ReleaseCodes.NOT_APPROVED,
                 {"revision": pub.revision, "channel": pub.channel},
             )
-        return release.refusal(story.release, pub.channel, pub.revision, self.default_channels)
+        return release.refusal(record, pub.channel, pub.revision, self.default_channels)
 
     async def _refuse_if_not_sendable(self, pub: PublicationDoc) -> dict[str, Any] | None:
         """Cancel `pub` with the reason in its ledger when it must not be sent; raise
         Deferred while an embargo (禁发期) holds it back from an outside platform (the job
         runs again when it ends, and then checks the embargo as it is by then). None: go on."""
         own_app = self.channels.info(pub.channel).transport == TransportKind.READ_MODEL
-        # the story read once for both checks (it was read twice, and this runs twice per send)
-        story = None if pub.action == Action.RETRACT and own_app else await _story(pub)
-        refusal = None if pub.action == Action.RETRACT else self._refusal(pub, story)
+        # the story's record read once for both checks (it was read twice)
+        record = None if pub.action == Action.RETRACT and own_app else await _release_of(pub)
+        refusal = None if pub.action == Action.RETRACT else self._refusal(pub, record)
         if refusal is None:
             if own_app:
                 return None  # the center's own app publishes at once; its partner log holds embargoed items itself
-            until = release.hold_until(
-                story.release if story else None, pub.channel, self.default_channels, self.clock()
-            )
+            until = release.hold_until(record, pub.channel, self.default_channels, self.clock())
             if until is not None:
                 raise Deferred(f"禁发期至 {until} / embargoed until {until}", until)
             return None
@@ -436,9 +437,9 @@ class Distribution:
         here yet: take this item down now (the same retract publication the takedown plans)."""
         if pub.state not in _REACHED:
             return
-        story = await _story(pub)
-        if story is None or not release.withdrawn(
-            story.release, release.approval_for(story.release, pub.channel, self.default_channels)
+        record = await _release_of(pub)
+        if record is None or not release.withdrawn(
+            record, release.approval_for(record, pub.channel, self.default_channels)
         ):
             return
         retract = await pubs.plan(
@@ -978,11 +979,26 @@ async def _plans_something(tenant: str, payload: Mapping[str, Any]) -> bool:
 
 
 async def _story(pub: PublicationDoc) -> StoryDoc | None:
-    """The story of `pub` as stored now, for the send-time checks. The channels of a story
-    deliver side by side and each checks its story twice: their reads go together as one
-    find (hub/store/coalesce.py), which is sent after each of them began, so each sees
-    every change (an approval, a takedown) committed before it asked."""
+    """The story of `pub` as stored now (the reach rollups' facts)."""
     return cast(StoryDoc | None, await find_by_id(StoryDoc, {"tenant": pub.tenant}, pub.story_id))
+
+
+async def _release_of(pub: PublicationDoc) -> dict[str, Any] | None:
+    """The release record of `pub`'s story as stored now (None: no such story), for the
+    send-time checks: only that field is read (the whole story, its body and metadata, was
+    sent by the store and validated here twice per send). The channels of a story deliver
+    side by side: their reads go together as one find (hub/store/coalesce.py), which is
+    sent after each of them began, so each sees every change (an approval, a takedown)
+    committed before it asked."""
+    stories = Tenanted(StoryDoc, pub.tenant)
+
+    async def fetch(ids: list[str]) -> dict[str, Any]:
+        rows = await stories.find({"_id": {"$in": ids}}, {"release": 1}).to_list()
+        return {str(r["_id"]): dict(r.get("release") or {}) for r in rows}
+
+    found = await coalescer().get_many(("story-release", pub.tenant), [pub.story_id], fetch)
+    record = found.get(pub.story_id)
+    return copy.deepcopy(record) if record is not None else None
 
 
 class _Refused(Exception):
