@@ -12,6 +12,7 @@ says, and deliveries carry the publication's idempotency key.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
@@ -54,6 +55,7 @@ from hub.domain.plaintext import readable
 from hub.domain.retry import RetryPolicy
 from hub.domain.story import StoryStatus
 from hub.errors import ErrorKind, HubError
+from hub.group_commit import failure_seen
 from hub.ids import now_ms
 from hub.jobs import queue
 from hub.jobs.consumers import Consumer, Deferred, PermanentFailure, RetryLater
@@ -62,7 +64,7 @@ from hub.reach.collect import StoryFacts, record_point, take_rate_slot
 from hub.reach.measures import values_of
 from hub.reach.schedule import COLLECTION_SCHEDULE_S
 from hub.store.catalog import AssetRepository
-from hub.store.coalesce import coalescer, find_by_id
+from hub.store.coalesce import coalescer, find_by_id, find_by_ids
 from hub.store.cursor import eq
 from hub.store.documents import RevisionDoc, StoryDoc
 from hub.store.scope import Scope
@@ -155,6 +157,8 @@ METRICS_POLICY = RetryPolicy(max_attempts=100_000, base_seconds=30.0, cap_second
 DELIVERY_CONCURRENCY = 8
 #: revisions kept in memory for rendering (a story's channels render the same one)
 REVISIONS_KEPT = 64
+#: publications read ahead for claimed deliveries, at most (see `Distribution.read_ahead`)
+READ_AHEAD_KEPT = 1_024
 
 #: the channel configurations one delivery job has read, (tenant, channel) -> config:
 #: rendering and sending both need it, and each read is a store round trip and a decryption
@@ -206,6 +210,8 @@ class Distribution:
         self.metrics_name = f"{prefix}.metrics"
         self._revisions: OrderedDict[tuple[str, str], RevisionDoc] = OrderedDict()
         self._reading: dict[tuple[str, str], asyncio.Future[RevisionDoc | None]] = {}
+        # delivery job id -> the read of its publication started when it was claimed
+        self._ahead: OrderedDict[str, asyncio.Future[dict[str, Any]]] = OrderedDict()
 
     def consumers(self) -> list[Consumer]:
         return [
@@ -227,6 +233,7 @@ class Distribution:
                 self.policy,
                 lease_seconds=self.lease_seconds,
                 concurrency=self.concurrency,
+                claimed=self.read_ahead,
             ),
             Consumer(
                 self.poll_name, (), self.handle_poll, self.policy, concurrency=self.concurrency
@@ -339,9 +346,40 @@ class Distribution:
         finally:
             _job_configs.reset(token)
 
+    def read_ahead(self, jobs: list[JobDoc]) -> None:
+        """Start reading the publications of delivery jobs just claimed, one find for all
+        (per tenant): a worker claims a slot's worth at once and starts each as a slot
+        frees, so their own reads went one by one. A publication read a moment before its
+        job runs is safe to go on from: while the job holds its lease only it moves the
+        publication (a move is a compare-and-set on `seq`: a stale one reloads), and
+        whether it may be sent is read from its story right before the send."""
+        by_tenant: dict[str, list[str]] = {}
+        for job in jobs:
+            by_tenant.setdefault(job.tenant, []).append(str(job.payload["publication_id"]))
+        for tenant, ids in by_tenant.items():
+            read = asyncio.ensure_future(find_by_ids(PublicationDoc, {"tenant": tenant}, ids))
+            read.add_done_callback(failure_seen)
+            for job in jobs:
+                if job.tenant == tenant:
+                    self._ahead[job.id] = read
+        while len(self._ahead) > READ_AHEAD_KEPT:  # jobs claimed that never ran (lease lost)
+            self._ahead.popitem(last=False)
+
+    async def _publication(self, job: JobDoc) -> PublicationDoc | None:
+        """The job's publication: from the read started when it was claimed (`read_ahead`),
+        else read now (joined with the reads of other deliveries starting with it)."""
+        pub_id = str(job.payload["publication_id"])
+        ahead = self._ahead.pop(job.id, None)
+        if ahead is not None:
+            with contextlib.suppress(Exception):  # that read failed: read it again now
+                found = (await asyncio.shield(ahead)).get(pub_id)  # shared with the others
+                if found is not None:
+                    return cast(PublicationDoc, found.model_copy(deep=True))
+        return await pubs.get_shared(job.tenant, pub_id)
+
     async def _handle_deliver(self, job: JobDoc) -> dict[str, Any]:
-        # the deliveries claimed together start together: their reads go as one find
-        pub = await pubs.get_shared(job.tenant, job.payload["publication_id"])
+        # read with the other deliveries claimed with it, as one find
+        pub = await self._publication(job)
         if pub is None:
             raise PermanentFailure(f"publication {job.payload['publication_id']} not found")
         for _ in range(8):  # each pass moves one step; a stale move reloads

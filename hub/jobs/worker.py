@@ -119,15 +119,12 @@ class Worker:
                 if not claimed:
                     take, todo = todo[:slots], todo[slots:]
                     done, unrecorded[:] = list(unrecorded), []
-                    claimed.extend(
-                        await queue.complete_and_claim(
-                            [(j, dict(r)) for j, r in done],
-                            consumer.name,
-                            take,
-                            self.owner,
-                            lease_ms,
-                        )
+                    jobs = await queue.complete_and_claim(
+                        [(j, dict(r)) for j, r in done], consumer.name, take, self.owner, lease_ms
                     )
+                    if jobs and consumer.claimed is not None:
+                        consumer.claimed(jobs)  # e.g. their reads started together
+                    claimed.extend(jobs)
                     continue
                 job = claimed.popleft()
                 if not await self._lease_holds(job, lease_ms):

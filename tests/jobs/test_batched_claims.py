@@ -92,3 +92,28 @@ async def test_a_delivery_finished_but_not_recorded_is_run_again_after_its_lease
     pub = (await rig.publications(story.id))[("wall", "publish")]
     assert rig.platform.calls == 1 and len(rig.platform.items) == 1
     assert [e.to_state for e in pub.entries()].count(PubState.LIVE) == 1
+
+
+async def test_deliveries_claimed_together_read_their_publications_with_one_find(
+    command_counter: CommandCounter,
+) -> None:
+    """A slot's worth of deliveries is claimed at once and each starts as a slot frees:
+    their publications are read when they are claimed, one find for the claim
+    (`Distribution.read_ahead`), not one each as they start."""
+    rig = Rig()
+    rig.engine.concurrency = 3
+    plan, deliver = rig.engine.consumers()[:2]
+    stories = [await rig.approve(await rig.story(["paper", "wall"])) for _ in range(3)]
+    await run_until_idle(Worker([plan], idle_sleep=0))
+    command_counter.clear()
+    await run_until_idle(Worker([deliver], idle_sleep=0))
+    for story in stories:
+        found = await rig.publications(story.id)
+        assert {p.state for p in found.values()} == {PubState.LIVE}
+    by_id = [
+        flt
+        for (cmd, coll), flt in zip(command_counter.targets, command_counter.filters, strict=True)
+        if (cmd, coll) == ("find", "publications") and isinstance(flt.get("_id"), dict)
+    ]
+    # two claims of three: two finds (started one by one, the second claim's were three)
+    assert len(by_id) == 2, by_id
