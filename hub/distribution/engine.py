@@ -428,7 +428,7 @@ class Distribution:
         return self._refusal(pub, await _release_of(pub))
 
     def _refusal(
-        self, pub: PublicationDoc, record: dict[str, Any] | None
+        self, pub: PublicationDoc, record: Mapping[str, Any] | None
     ) -> release.Refusal | None:
         """`sendable` once the story's release record has been read (None: no story)."""
         if record is None:
@@ -1021,8 +1021,8 @@ async def _story(pub: PublicationDoc) -> StoryDoc | None:
     return cast(StoryDoc | None, await find_by_id(StoryDoc, {"tenant": pub.tenant}, pub.story_id))
 
 
-async def _release_of(pub: PublicationDoc) -> dict[str, Any] | None:
-    """The release record of `pub`'s story as stored now (None: no such story), for the
+async def _release_of(pub: PublicationDoc) -> Mapping[str, Any] | None:
+    """The release record of `pub`'s story as stored now (None: no such story; read only), for the
     send-time checks: only that field is read (the whole story, its body and metadata, was
     sent by the store and validated here twice per send). The channels of a story deliver
     side by side: their reads go together as one find (hub/store/coalesce.py), which is
@@ -1034,9 +1034,9 @@ async def _release_of(pub: PublicationDoc) -> dict[str, Any] | None:
         rows = await stories.find({"_id": {"$in": ids}}, {"release": 1}).to_list()
         return {str(r["_id"]): dict(r.get("release") or {}) for r in rows}
 
+    # shared with the reads joined to the same find: the checks only read it
     found = await coalescer().get_many(("story-release", pub.tenant), [pub.story_id], fetch)
-    record = found.get(pub.story_id)
-    return copy.deepcopy(record) if record is not None else None
+    return cast(Mapping[str, Any] | None, found.get(pub.story_id))
 
 
 class _Refused(Exception):
