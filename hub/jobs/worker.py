@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import os
 import socket
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 
@@ -103,18 +104,44 @@ class Worker:
         todo = list(ids)
         claimed: deque[JobDoc] = deque()
         unrecorded: list[tuple[JobDoc, dict[str, object]]] = []
+        waiting_since = 0.0  # when the oldest of `unrecorded` finished (monotonic)
+
+        hold_s = lease_ms / 4000  # how long a finished job waits for a claim to go with
 
         async def record(job: JobDoc, result: dict[str, object]) -> None:
-            if todo:  # a claim is to come: the finish goes with it
+            nonlocal waiting_since
+            if not unrecorded:
+                waiting_since = time.monotonic()
+            if todo and time.monotonic() - waiting_since < hold_s:
+                unrecorded.append((job, result))  # a claim is to come: the finish goes with it
+                return
+            # nothing left to claim, or the next claim is long in coming: recorded now
+            if unrecorded:
                 unrecorded.append((job, result))
+                await record_waiting()
             else:
                 await self._completions.record(job, result)
+
+        async def record_waiting() -> None:
+            """The finished jobs no claim took along in time (every slot busy with slow
+            jobs), recorded before their leases, which no longer beat, run out."""
+            batch, unrecorded[:] = [(j, dict(r)) for j, r in unrecorded], []
+            kept = await queue.complete_many(batch)
+            if kept < len(batch):
+                log.info("worker.lease_lost", jobs=len(batch) - kept)
 
         try:
             while todo or claimed:
                 if len(running) >= slots:
                     freed.clear()
-                    await freed.wait()
+                    if not unrecorded:
+                        await freed.wait()
+                        continue
+                    try:
+                        wait_s = max(0.0, hold_s - (time.monotonic() - waiting_since))
+                        await asyncio.wait_for(freed.wait(), wait_s)
+                    except TimeoutError:
+                        await record_waiting()
                     continue
                 if not claimed:
                     take, todo = todo[:slots], todo[slots:]

@@ -5,18 +5,19 @@ again when its lease runs out, and its platform is not called twice."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 
 from hub.clock import SteppedClock
 from hub.distribution.states import PubState
-from hub.ids import new_id
+from hub.ids import new_id, now_ms
 from hub.jobs import queue
 from hub.jobs.consumers import Consumer
 from hub.jobs.documents import JobDoc, JobState
 from hub.jobs.worker import Worker
-from tests.conftest import CommandCounter, run_until_idle
+from tests.conftest import CommandCounter, run_until_idle, wait_until
 from tests.distribution.test_engine import Rig
 
 pytestmark = pytest.mark.usefixtures("hub_url")
@@ -117,3 +118,40 @@ async def test_deliveries_claimed_together_read_their_publications_with_one_find
     ]
     # two claims of three: two finds (started one by one, the second claim's were three)
     assert len(by_id) == 2, by_id
+
+
+async def test_a_finished_job_is_recorded_in_time_while_every_slot_is_busy_with_slow_jobs() -> None:
+    """A finish waits for the next claim to go with it only a quarter of its lease: with
+    every slot busy with slow jobs and more to claim, it is recorded on its own (its lease
+    no longer beats)."""
+    tenant, release = "jobs-" + new_id(), asyncio.Event()
+    started: list[str] = []
+
+    async def handler(job: JobDoc) -> dict[str, Any]:
+        started.append(job.key)
+        if job.key in ("b", "d"):  # slow: they hold both slots
+            await release.wait()
+        return {}
+
+    c = Consumer(
+        name="test-" + new_id(), kinds=(), handler=handler, concurrency=2, lease_seconds=0.2
+    )
+    now = now_ms()
+    for n, key in enumerate("abcde"):
+        await queue.enqueue(tenant, c.name, "k", key, {}, ready_at=now - 1_000 + n)
+    running = asyncio.create_task(Worker([c]).run_once())
+
+    async def c_recorded() -> bool:
+        job = await JobDoc.get(JobDoc.make_id(c.name, "c"))
+        return job is not None and job.state == JobState.DONE
+
+    try:
+        # a and b claimed; a done; c and d claimed with a's record; c done while b and d
+        # hold the slots and e waits to be claimed: c is recorded without a claim
+        await wait_until(c_recorded, "c recorded while b and d run")
+        assert sorted(started) == ["a", "b", "c", "d"] and not running.done()
+    finally:
+        release.set()
+    assert await running == 5
+    jobs = await JobDoc.find({"consumer": c.name}).to_list()
+    assert {j.state for j in jobs} == {JobState.DONE}
