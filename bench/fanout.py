@@ -51,6 +51,20 @@ APPROVE = "mutation($id: ID!, $v: Int!) { approveStory(id: $id, expectedVersion:
 PUBS = "query($id: ID!) { publications(storyId: $id) { channel state lastError ledger { at toState } } }"
 
 
+#: runs a script (argv[2:]) under cProfile timed by process CPU, the stats to argv[1]
+CPU_PROFILED = """
+import cProfile, runpy, sys, time
+out, sys.argv = sys.argv[1], sys.argv[2:]
+profile = cProfile.Profile(timer=time.process_time)
+profile.enable()
+try:
+    runpy.run_path(sys.argv[0], run_name="__main__")
+finally:
+    profile.disable()
+    profile.dump_stats(out)
+"""
+
+
 def _seconds(iso: str) -> float:
     from datetime import datetime
 
@@ -111,6 +125,41 @@ async def _ledgers(
             for v in (reached["delivered"], reached["live"])
         )  # type: ignore[type-var]
         out[story_id] = (delivered, live, errors)
+    return out
+
+
+async def _states(workdir: Path, story_ids: list[str]) -> dict[str, tuple[bool, list[str]]]:
+    """story id -> (delivered on every channel, errors), from the publications' states only:
+    what the burst's polling needs to know (when each got there is read from the ledgers
+    once, at the end). Reading every waiting story's ledgers five times a second cost the
+    store CPU that was counted per publication of the burst, more the longer it took."""
+    from pymongo import AsyncMongoClient
+
+    from bench.readpath import RECORD, StoreRecord
+
+    record = StoreRecord.read(workdir / "data" / "store" / RECORD)
+    assert record is not None
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        f"mongodb://127.0.0.1:{record.port}/"
+    )
+    try:
+        rows = (
+            await client["ronghub"]["publications"]
+            .find({"story_id": {"$in": story_ids}}, {"story_id": 1, "channel": 1, "state": 1})
+            .to_list()
+        )
+    finally:
+        await client.close()
+    by_story: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_story.setdefault(row["story_id"], []).append(row)
+    out: dict[str, tuple[bool, list[str]]] = {}
+    for story_id, pubs in by_story.items():
+        errors = [
+            f"{p['channel']}: {p['state']}" for p in pubs if p["state"] in ("failed", "rejected")
+        ]
+        channels = {p["channel"] for p in pubs if p["state"] in DELIVERED}
+        out[story_id] = (len(channels) == len(CHANNELS), errors)
     return out
 
 
@@ -196,6 +245,40 @@ async def _settled(workdir: Path, log: Path, limit_s: float = 180.0) -> float:
     raise RuntimeError(f"the worker did not settle within {limit_s} s: {log}")
 
 
+async def _tallies(folder: Path, worker_pid: int) -> dict[str, dict[str, int]]:
+    """{"worker": …, "api": …}: the store commands ({"command collection": count}) the worker
+    process and the API processes (all other hub processes: `ronghub serve` and its API
+    workers) have sent so far, from tallies written after this call began
+    (hub/store/tally.py: each process every 0.25 s)."""
+    from hub.store.tally import INTERVAL_S, read
+
+    asked = time.time()
+    for _ in range(100):
+        found = read(folder / f"{worker_pid}.json")
+        if found is not None and found["written_at"] > asked:
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(INTERVAL_S * 1.5)  # the others have written since, too
+    out: dict[str, dict[str, int]] = {"worker": {}, "api": {}}
+    for path in await asyncio.to_thread(lambda: list(folder.glob("*.json"))):
+        tally = read(path)
+        if tally is None:
+            continue
+        into = out["worker" if tally["pid"] == worker_pid else "api"]
+        for k, n in tally["counts"].items():
+            into[k] = into.get(k, 0) + n
+    return out
+
+
+def _minus(
+    after: dict[str, dict[str, int]], before: dict[str, dict[str, int]]
+) -> dict[str, dict[str, int]]:
+    return {
+        name: {k: n - before.get(name, {}).get(k, 0) for k, n in counts.items()}
+        for name, counts in after.items()
+    }
+
+
 def _cpu(pids: dict[str, int]) -> dict[str, float]:
     from bench.readpath import cpu_seconds
 
@@ -247,6 +330,8 @@ async def run(n: int, workdir: Path, console: Console, idle: int = 0) -> dict[st
             "RONGHUB_OUTBOUND_ALLOW_LOOPBACK": "true",
             "RONGHUB_CHANNEL_CONFIG": json.dumps(config),
             "RONGHUB_PUBLIC_URL": base,
+            # each hub process writes the store commands it sends (hub/store/tally.py)
+            "RONGHUB_STORE_COMMAND_TALLY": str(workdir / "tally"),
         }
         ronghub = str(Path(sys.executable).with_name("ronghub"))
         with child([ronghub, "serve"], env, workdir / "serve.log", base + "/readyz"):
@@ -304,8 +389,13 @@ async def run(n: int, workdir: Path, console: Console, idle: int = 0) -> dict[st
                 console.print(
                     f"  {n} stories created; starting one worker process and approving all"
                 )
+                # RONGHUB_BENCH_WORKER_CPROFILE=<file>: the worker runs under cProfile timed
+                # by the process's CPU (its whole life: start, lone stories, burst; on a
+                # loaded machine wall time is mostly waiting for a core), written as it stops
+                profile_to = os.environ.get("RONGHUB_BENCH_WORKER_CPROFILE")
+                under = [sys.executable, "-c", CPU_PROFILED, profile_to] if profile_to else []
                 with child(
-                    [ronghub, "worker"], {**env}, workdir / "worker.log", base + "/healthz"
+                    [*under, ronghub, "worker"], {**env}, workdir / "worker.log", base + "/healthz"
                 ) as worker:
                     from bench.newsroom import _profile
                     from bench.readpath import _store_pid
@@ -340,6 +430,7 @@ async def run(n: int, workdir: Path, console: Console, idle: int = 0) -> dict[st
                             lone_failed[s["id"]] = errors or ["not delivered within 120 s"]
                     stories = stories[:n]
                     await asyncio.sleep(1.0)  # what the lone stories left (status polls) settles
+                    commands_before = await _tallies(workdir / "tally", worker.pid)
                     cpu_before = _cpu(pids)
                     profilers = _profile(pids, 20)
                     approved_at: dict[str, float] = {}
@@ -353,30 +444,36 @@ async def run(n: int, workdir: Path, console: Console, idle: int = 0) -> dict[st
                     live_at: dict[str, float] = {}
                     failures: dict[str, list[str]] = {}
                     deadline = time.perf_counter() + 600
-                    looks = 0
-                    while len(done_at) + len(failures) < n and time.perf_counter() < deadline:
+                    arrived: set[str] = set()
+                    while len(arrived) + len(failures) < n and time.perf_counter() < deadline:
                         await asyncio.sleep(0.2)
-                        # the stories still on their way (and every 2 s all, for their
-                        # time to live): reading every ledger five times a second was store
-                        # CPU charged to the publications
-                        looks += 1
+                        # the stories still on their way, by their publications' states
+                        # only: their times come from the ledgers, read once at the end
+                        # (reading them at every look was store CPU charged to the burst)
                         waiting = [
-                            s["id"]
-                            for s in stories
-                            if looks % 10 == 0
-                            or (s["id"] not in done_at and s["id"] not in failures)
+                            s["id"] for s in stories if s["id"] not in arrived | set(failures)
                         ]
-                        for story_id, (delivered, live, errors) in (
-                            await _ledgers(workdir, waiting)
+                        for story_id, (everywhere, errors) in (
+                            await _states(workdir, waiting)
                         ).items():
                             if errors:
                                 failures.setdefault(story_id, errors)
-                            if delivered is not None:
-                                done_at.setdefault(story_id, delivered / 1000 - wall_ms / 1000)
-                            if live is not None:
-                                live_at.setdefault(story_id, live / 1000 - wall_ms / 1000)
+                            elif everywhere:
+                                arrived.add(story_id)
                     burst_end = time.perf_counter()
                     cpu_burst = {k: v - cpu_before[k] for k, v in _cpu(pids).items()}
+                    for story_id, (delivered, live, errors) in (
+                        await _ledgers(workdir, [s["id"] for s in stories])
+                    ).items():
+                        if errors:
+                            failures.setdefault(story_id, errors)
+                        if delivered is not None:
+                            done_at.setdefault(story_id, delivered / 1000 - wall_ms / 1000)
+                        if live is not None:
+                            live_at.setdefault(story_id, live / 1000 - wall_ms / 1000)
+                    commands_burst = _minus(
+                        await _tallies(workdir / "tally", worker.pid), commands_before
+                    )
                     for profiler in profilers:
                         profiler.wait(timeout=60)
                     # where the time goes: planned → delivered, per channel (from the ledgers)
@@ -408,6 +505,18 @@ async def run(n: int, workdir: Path, console: Console, idle: int = 0) -> dict[st
         },
         "burst_cpu_ms_per_publication": {
             k: round(v * 1000 / publications, 2) for k, v in cpu_burst.items()
+        },
+        "burst_store_commands_per_publication": {
+            name: round(sum(counts.values()) / publications, 2)
+            for name, counts in commands_burst.items()
+        },
+        "burst_store_commands_by_kind_per_publication": {
+            name: {
+                k: round(n / publications, 2)
+                for k, n in sorted(counts.items(), key=lambda kv: -kv[1])
+                if n
+            }
+            for name, counts in commands_burst.items()
         },
         "burst_cpu_percent": {
             k: round(v * 100 / max(burst_end - first, 1e-9), 1) for k, v in cpu_burst.items()
@@ -456,7 +565,8 @@ def main() -> dict[str, Any]:
     alone = result["lone_story"]["approval_to_all_delivered_ms"]
     console.print(
         f"a lone story (idle queue): approval → all {len(CHANNELS)} channels delivered p50 {alone['p50']} ms, "
-        f"p95 {alone['p95']} ms; burst CPU ms per publication {result['burst_cpu_ms_per_publication']}"
+        f"p95 {alone['p95']} ms; burst CPU ms per publication {result['burst_cpu_ms_per_publication']}, "
+        f"store commands per publication {result['burst_store_commands_per_publication']}"
     )
     console.print(
         f"approval → all {len(CHANNELS)} channels delivered: p50 {lat['p50']} ms, p95 {lat['p95']} ms "

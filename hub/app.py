@@ -45,6 +45,7 @@ from hub.shutdown import BACKGROUND_SECONDS, cancel_and_wait, stopping_within
 from hub.store import idempotency
 from hub.store.catalog import ColumnCache
 from hub.store.published import PublishedCache
+from hub.store.tally import tallying
 from hub.wenzheng import deadlines as wenzheng_deadlines
 from hub.wenzheng.clock import clock_for
 from hub.wenzheng.limits import IntakeLimiter
@@ -94,9 +95,19 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        database = await connect(
-            uri, settings.mongodb_db, command_listeners, settings.store_timeout_seconds
-        )
+        # store commands counted for a benchmark when RONGHUB_STORE_COMMAND_TALLY is set
+        tally = contextlib.ExitStack()
+        counted = tally.enter_context(tallying(settings.store_command_tally))
+        try:
+            database = await connect(
+                uri,
+                settings.mongodb_db,
+                [*(command_listeners or []), *counted],
+                settings.store_timeout_seconds,
+            )
+        except BaseException:
+            tally.close()
+            raise
         app.state.database = database
         search = SearchService(build_engine(settings, writer=search_writer))
         await search.start()
@@ -146,6 +157,7 @@ def create_app(
                 install_search(None)
                 await search.close()
                 await database.close(wait_for_store=False)
+                tally.close()
 
     allow = AllowHeaders()
     app = Litestar(

@@ -453,6 +453,11 @@ class Settings(BaseSettings):
         description="publications one worker process plans, delivers and follows at once (each "
         "waits mostly on its platform or the store; docs/distribution.md)",
     )
+    store_command_tally: str | None = Field(
+        None,
+        description="a folder: each hub process writes the store commands it sent, counted by "
+        "command and collection, to <pid>.json in it (for benchmarks; hub/store/tally.py)",
+    )
 
     @field_validator(
         "token_rate_limit_ip", "wenzheng_rate_limit_client", "wenzheng_rate_limit_contact"

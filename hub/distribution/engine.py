@@ -12,6 +12,7 @@ says, and deliveries carry the publication's idempotency key.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
@@ -54,6 +55,7 @@ from hub.domain.plaintext import readable
 from hub.domain.retry import RetryPolicy
 from hub.domain.story import StoryStatus
 from hub.errors import ErrorKind, HubError
+from hub.group_commit import failure_seen
 from hub.ids import now_ms
 from hub.jobs import queue
 from hub.jobs.consumers import Consumer, Deferred, PermanentFailure, RetryLater
@@ -62,11 +64,12 @@ from hub.reach.collect import StoryFacts, record_point, take_rate_slot
 from hub.reach.measures import values_of
 from hub.reach.schedule import COLLECTION_SCHEDULE_S
 from hub.store.catalog import AssetRepository
-from hub.store.coalesce import find_by_id
+from hub.store.coalesce import coalescer, find_by_id, find_by_ids
 from hub.store.cursor import eq
 from hub.store.documents import RevisionDoc, StoryDoc
 from hub.store.scope import Scope
 from hub.store.stories import EVENT_TAKEDOWN
+from hub.store.tenanted import Tenanted
 
 log = structlog.get_logger(__name__)
 
@@ -154,6 +157,8 @@ METRICS_POLICY = RetryPolicy(max_attempts=100_000, base_seconds=30.0, cap_second
 DELIVERY_CONCURRENCY = 8
 #: revisions kept in memory for rendering (a story's channels render the same one)
 REVISIONS_KEPT = 64
+#: publications read ahead for claimed deliveries, at most (see `Distribution.read_ahead`)
+READ_AHEAD_KEPT = 1_024
 
 #: the channel configurations one delivery job has read, (tenant, channel) -> config:
 #: rendering and sending both need it, and each read is a store round trip and a decryption
@@ -205,6 +210,8 @@ class Distribution:
         self.metrics_name = f"{prefix}.metrics"
         self._revisions: OrderedDict[tuple[str, str], RevisionDoc] = OrderedDict()
         self._reading: dict[tuple[str, str], asyncio.Future[RevisionDoc | None]] = {}
+        # delivery job id -> the read of its publication started when it was claimed
+        self._ahead: OrderedDict[str, asyncio.Future[dict[str, Any]]] = OrderedDict()
 
     def consumers(self) -> list[Consumer]:
         return [
@@ -226,6 +233,7 @@ class Distribution:
                 self.policy,
                 lease_seconds=self.lease_seconds,
                 concurrency=self.concurrency,
+                claimed=self.read_ahead,
             ),
             Consumer(
                 self.poll_name, (), self.handle_poll, self.policy, concurrency=self.concurrency
@@ -338,19 +346,54 @@ class Distribution:
         finally:
             _job_configs.reset(token)
 
+    def read_ahead(self, jobs: list[JobDoc]) -> None:
+        """Start reading the publications of delivery jobs just claimed, one find for all
+        (per tenant): a worker claims a slot's worth at once and starts each as a slot
+        frees, so their own reads went one by one. A publication read a moment before its
+        job runs is safe to go on from: while the job holds its lease only it moves the
+        publication (a move is a compare-and-set on `seq`: a stale one reloads), and
+        whether it may be sent is read from its story right before the send."""
+        by_tenant: dict[str, list[str]] = {}
+        for job in jobs:
+            by_tenant.setdefault(job.tenant, []).append(str(job.payload["publication_id"]))
+        for tenant, ids in by_tenant.items():
+            read = asyncio.ensure_future(find_by_ids(PublicationDoc, {"tenant": tenant}, ids))
+            read.add_done_callback(failure_seen)
+            for job in jobs:
+                if job.tenant == tenant:
+                    self._ahead[job.id] = read
+        while len(self._ahead) > READ_AHEAD_KEPT:  # jobs claimed that never ran (lease lost)
+            self._ahead.popitem(last=False)
+
+    async def _publication(self, job: JobDoc) -> PublicationDoc | None:
+        """The job's publication: from the read started when it was claimed (`read_ahead`),
+        else read now (joined with the reads of other deliveries starting with it)."""
+        pub_id = str(job.payload["publication_id"])
+        ahead = self._ahead.pop(job.id, None)
+        if ahead is not None:
+            with contextlib.suppress(Exception):  # that read failed: read it again now
+                found = (await asyncio.shield(ahead)).get(pub_id)  # shared with the others
+                if found is not None:
+                    return cast(PublicationDoc, found.model_copy(deep=True))
+        return await pubs.get_shared(job.tenant, pub_id)
+
     async def _handle_deliver(self, job: JobDoc) -> dict[str, Any]:
-        # the deliveries claimed together start together: their reads go as one find
-        pub = await pubs.get_shared(job.tenant, job.payload["publication_id"])
+        # read with the other deliveries claimed with it, as one find
+        pub = await self._publication(job)
         if pub is None:
             raise PermanentFailure(f"publication {job.payload['publication_id']} not found")
         for _ in range(8):  # each pass moves one step; a stale move reloads
             try:
-                if pub.action != Action.RETRACT and pub.state in (
-                    PubState.PLANNED,
-                    PubState.RENDERING,
+                if (
+                    pub.action != Action.RETRACT
+                    and pub.state in (PubState.PLANNED, PubState.RENDERING)
+                    and self._embargoed(pub)
                 ):
-                    # before rendering issues numbers; past it, `_deliver` checks right before
-                    # the send (checking at every step read the story four times a send)
+                    # an embargoed send is rendered when its embargo ends (its media URLs
+                    # are minted then); otherwise the render goes ahead unchecked: the
+                    # check comes before any number it draws (`_render`) and right before
+                    # the send (`_deliver`). Checking before every render too read the
+                    # story three times a send; at every step it was four.
                     refused = await self._refuse_if_not_sendable(pub)
                     if refused is not None:
                         return refused
@@ -382,31 +425,31 @@ class Distribution:
         superseded its revision for this channel), or None. Takedowns always may."""
         if pub.action == Action.RETRACT:
             return None
-        return self._refusal(pub, await _story(pub))
+        return self._refusal(pub, await _release_of(pub))
 
-    def _refusal(self, pub: PublicationDoc, story: StoryDoc | None) -> release.Refusal | None:
-        """`sendable` once the story has been read."""
-        if story is None:
+    def _refusal(
+        self, pub: PublicationDoc, record: Mapping[str, Any] | None
+    ) -> release.Refusal | None:
+        """`sendable` once the story's release record has been read (None: no story)."""
+        if record is None:
             return release.Refusal(
                 release.ReleaseCodes.NOT_APPROVED,
                 {"revision": pub.revision, "channel": pub.channel},
             )
-        return release.refusal(story.release, pub.channel, pub.revision, self.default_channels)
+        return release.refusal(record, pub.channel, pub.revision, self.default_channels)
 
     async def _refuse_if_not_sendable(self, pub: PublicationDoc) -> dict[str, Any] | None:
         """Cancel `pub` with the reason in its ledger when it must not be sent; raise
         Deferred while an embargo (禁发期) holds it back from an outside platform (the job
         runs again when it ends, and then checks the embargo as it is by then). None: go on."""
         own_app = self.channels.info(pub.channel).transport == TransportKind.READ_MODEL
-        # the story read once for both checks (it was read twice, and this runs twice per send)
-        story = None if pub.action == Action.RETRACT and own_app else await _story(pub)
-        refusal = None if pub.action == Action.RETRACT else self._refusal(pub, story)
+        # the story's record read once for both checks (it was read twice)
+        record = None if pub.action == Action.RETRACT and own_app else await _release_of(pub)
+        refusal = None if pub.action == Action.RETRACT else self._refusal(pub, record)
         if refusal is None:
             if own_app:
                 return None  # the center's own app publishes at once; its partner log holds embargoed items itself
-            until = release.hold_until(
-                story.release if story else None, pub.channel, self.default_channels, self.clock()
-            )
+            until = release.hold_until(record, pub.channel, self.default_channels, self.clock())
             if until is not None:
                 raise Deferred(f"禁发期至 {until} / embargoed until {until}", until)
             return None
@@ -421,14 +464,20 @@ class Distribution:
         log.info("distribution.send_refused", publication=pub.id, code=refusal.code)
         return {"refused": refusal.code}
 
+    def _embargoed(self, pub: PublicationDoc) -> bool:
+        """Whether the publication's copy of its approval holds it back now (the send-time
+        check reads the story's own record; `move_embargo` keeps this copy in step)."""
+        until = pub.approval.get("embargo_until")
+        return until is not None and int(until) > self.clock()
+
     async def _retract_if_withdrawn_meanwhile(self, pub: PublicationDoc) -> None:
         """A takedown recorded while this send was on its way found nothing to take down
         here yet: take this item down now (the same retract publication the takedown plans)."""
         if pub.state not in _REACHED:
             return
-        story = await _story(pub)
-        if story is None or not release.withdrawn(
-            story.release, release.approval_for(story.release, pub.channel, self.default_channels)
+        record = await _release_of(pub)
+        if record is None or not release.withdrawn(
+            record, release.approval_for(record, pub.channel, self.default_channels)
         ):
             return
         retract = await pubs.plan(
@@ -456,6 +505,13 @@ class Distribution:
                 pub, PubState.FAILED, actor=ACTOR, via=via, last_error="revision missing"
             )
             raise PermanentFailure("revision missing")
+
+        async def before_numbers() -> None:
+            # a number (索引号, EBD id) is issued once: never to a send that must not go
+            refused = await self._refuse_if_not_sendable(pub)
+            if refused is not None:
+                raise _Refused(refused)
+
         inp = await render_input(
             self,
             tenant=pub.tenant,
@@ -466,11 +522,12 @@ class Distribution:
             approval=pub.approval,
             replaces=pub.replaces,
             take_numbers=True,
+            before_numbers=before_numbers,
         )
         try:
             variant, problems = await render(self, inp)
-        except PyMongoError:
-            raise  # the store (a sequence number): transient, retried
+        except (PyMongoError, _Refused, Deferred):
+            raise  # the store (a sequence number): transient, retried; or refused, or held
         except (
             Exception
         ) as exc:  # a plugin that cannot render this revision will not on a retry either
@@ -960,11 +1017,26 @@ async def _plans_something(tenant: str, payload: Mapping[str, Any]) -> bool:
 
 
 async def _story(pub: PublicationDoc) -> StoryDoc | None:
-    """The story of `pub` as stored now, for the send-time checks. The channels of a story
-    deliver side by side and each checks its story twice: their reads go together as one
-    find (hub/store/coalesce.py), which is sent after each of them began, so each sees
-    every change (an approval, a takedown) committed before it asked."""
+    """The story of `pub` as stored now (the reach rollups' facts)."""
     return cast(StoryDoc | None, await find_by_id(StoryDoc, {"tenant": pub.tenant}, pub.story_id))
+
+
+async def _release_of(pub: PublicationDoc) -> Mapping[str, Any] | None:
+    """The release record of `pub`'s story as stored now (None: no such story; read only), for the
+    send-time checks: only that field is read (the whole story, its body and metadata, was
+    sent by the store and validated here twice per send). The channels of a story deliver
+    side by side: their reads go together as one find (hub/store/coalesce.py), which is
+    sent after each of them began, so each sees every change (an approval, a takedown)
+    committed before it asked."""
+    stories = Tenanted(StoryDoc, pub.tenant)
+
+    async def fetch(ids: list[str]) -> dict[str, Any]:
+        rows = await stories.find({"_id": {"$in": ids}}, {"release": 1}).to_list()
+        return {str(r["_id"]): dict(r.get("release") or {}) for r in rows}
+
+    # shared with the reads joined to the same find: the checks only read it
+    found = await coalescer().get_many(("story-release", pub.tenant), [pub.story_id], fetch)
+    return cast(Mapping[str, Any] | None, found.get(pub.story_id))
 
 
 class _Refused(Exception):

@@ -23,7 +23,7 @@ variant only here:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -94,11 +94,12 @@ def channel_metadata(
 
 async def standing(tenant: str, story_id: str) -> dict[str, PublicationDoc]:
     """Per channel, the publication whose item is out there now (the newest one reached)."""
-    return {
-        p.channel: p
-        for p in await pubs.of_story(tenant, story_id)
-        if p.state in REACHED and p.action != Action.RETRACT
-    }
+    return standing_among(await pubs.of_story(tenant, story_id))
+
+
+def standing_among(of_story: Sequence[PublicationDoc]) -> dict[str, PublicationDoc]:
+    """`standing` of a story's publications already read (in creation order)."""
+    return {p.channel: p for p in of_story if p.state in REACHED and p.action != Action.RETRACT}
 
 
 async def render_input(
@@ -112,9 +113,12 @@ async def render_input(
     approval: Mapping[str, Any],
     replaces: str | None,
     take_numbers: bool,
+    before_numbers: Callable[[], Awaitable[None]] | None = None,
 ) -> RenderInput:
     """The one builder of a channel's render input. `take_numbers`: a delivery takes the
-    numbers it is issued; a preview only looks at the next ones."""
+    numbers it is issued; a preview only looks at the next ones. `before_numbers` is
+    awaited before the render takes its first number (a delivery's send-time check: it
+    raises to stop the render)."""
     story = story_input(
         rev.content,
         tenant=tenant,
@@ -127,7 +131,9 @@ async def render_input(
     )
     prior = await pubs.get(replaces) if replaces else None
     previous = variant_from(prior.variant) if prior is not None and prior.variant else None
-    context = RenderContext(now_ms=engine.clock(), sequence_fn=_sequence_fn(tenant, take_numbers))
+    context = RenderContext(
+        now_ms=engine.clock(), sequence_fn=_sequence_fn(tenant, take_numbers, before_numbers)
+    )
     config = await engine.config_for(tenant, channel)
     return RenderInput(channel, story, config, readable_values(dict(overrides)), previous, context)
 
@@ -152,21 +158,25 @@ async def preview_input(
     rev: RevisionDoc,
     channel: str,
     pending: Mapping[str, Any],
+    of_story: Sequence[PublicationDoc] | None = None,
 ) -> RenderInput:
     """The input delivery would render `rev` on `channel` from: the planned publication's
     own (overrides, approval, what it replaces) once the revision is planned; before
     that, what planning would decide (see Distribution._plan_approval), with `pending`
-    the approval event's data the story's review round would hand over."""
+    the approval event's data the story's review round would hand over. `of_story`: the
+    story's publications when the caller read them already (once for all its channels)."""
+    if of_story is None:
+        of_story = await pubs.of_story(tenant, story_id)
     mine = [
         p
-        for p in await pubs.of_story(tenant, story_id)
+        for p in of_story
         if p.revision == rev.number and p.channel == channel and p.action != Action.RETRACT
     ]
     if mine:
         pub = mine[-1]
         overrides, approval, replaces = pub.overrides, pub.approval, pub.replaces
     else:
-        prior = (await standing(tenant, story_id)).get(channel)
+        prior = standing_among(of_story).get(channel)
         overrides = dict(rev.content.channel_overrides.get(channel, {}))
         approval = approval_of(pending)
         replaces = prior.id if prior is not None and prior.revision < rev.number else None
@@ -183,13 +193,19 @@ async def preview_input(
     )
 
 
-def _sequence_fn(tenant: str, take: bool) -> Any:
+def _sequence_fn(
+    tenant: str, take: bool, before_take: Callable[[], Awaitable[None]] | None = None
+) -> Any:
     loop = asyncio.get_running_loop()
     coll = Tenanted(CounterDoc, tenant)
     looked: dict[str, int] = {}
+    checked: list[bool] = []
 
     async def next_value(key: str) -> int:
         _id = f"{tenant}:seq:{key}"
+        if take and before_take is not None and not checked:
+            await before_take()  # raises when no number may be taken
+            checked.append(True)
         if take:
             raw = await coll.find_one_and_update(
                 {"_id": _id, "tenant": tenant},

@@ -57,7 +57,10 @@ class Consumer:
     `delay_seconds` makes the job due that long after the event (a safety net like the
     audit recovery). `concurrency`: how many of its jobs one worker runs at once (jobs
     that wait on a platform, e.g. deliveries; each job is leased on its own, as if other
-    workers ran them); 1 keeps them one after the other.
+    workers ran them); 1 keeps them one after the other. `claimed(jobs)`, if given, is
+    told the jobs of each claim before any of them runs (a worker claims a slot's worth at
+    once and starts them as slots free): it may start the reads they will need together
+    (the deliveries' publications, one find).
     """
 
     name: str
@@ -69,6 +72,7 @@ class Consumer:
     needed: Callable[[str, dict[str, Any]], Awaitable[bool]] | None = None
     concurrency: int = 1
     needed_of: Callable[[str, list[dict[str, Any]]], Awaitable[list[bool]]] | None = None
+    claimed: Callable[[list[JobDoc]], None] | None = None
 
     def wants(self, kind: str) -> bool:
         return any(kind == k or (k.endswith(".") and kind.startswith(k)) for k in self.kinds)

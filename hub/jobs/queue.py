@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from beanie.odm.enums import SortDirection
-from pymongo import ReturnDocument, UpdateOne
+from pymongo import ReturnDocument, UpdateMany, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
@@ -263,6 +263,36 @@ async def claim_ids(consumer: str, ids: Sequence[str], owner: str, lease_ms: int
     res = await _any_tenant().update_many(still_due(consumer, wanted, now), lease)
     if res.matched_count == 0:
         return []
+    token = lease["$set"]["lease_token"]
+    rows = await _any_tenant().find({"_id": {"$in": wanted}, "lease_token": token}).to_list()
+    order = {job_id: i for i, job_id in enumerate(wanted)}
+    return sorted((JobDoc.model_validate(r) for r in rows), key=lambda j: order[j.id])
+
+
+async def complete_and_claim(
+    done: Sequence[tuple[JobDoc, dict[str, Any] | None]],
+    consumer: str,
+    ids: Sequence[str],
+    owner: str,
+    lease_ms: int,
+) -> list[JobDoc]:
+    """`complete_many(done)` and `claim_ids(consumer, ids, …)` in one `bulk_write` (and the
+    claim's find): a worker's slots that freed record their finished jobs with the claim
+    of the next ones, two round trips for both instead of one per finished job and two
+    for the claim. Each update is the one `complete` or `claim_ids` makes, checked on its
+    own document (a finished job whose lease was lost is left to its new holder, as
+    `complete_many` leaves it). Returns the jobs claimed, in `ids`' order."""
+    if not done:
+        return await claim_ids(consumer, ids, owner, lease_ms)
+    if not ids:
+        await complete_many(done)
+        return []
+    now = now_ms()
+    lease = _lease(owner, now, lease_ms)
+    wanted = list(dict.fromkeys(ids))
+    ops: list[UpdateOne | UpdateMany] = [UpdateOne(_mine(job), _done(r)) for job, r in done]
+    ops.append(UpdateMany(still_due(consumer, wanted, now), lease))
+    await _any_tenant().bulk_write(ops, ordered=False)
     token = lease["$set"]["lease_token"]
     rows = await _any_tenant().find({"_id": {"$in": wanted}, "lease_token": token}).to_list()
     order = {job_id: i for i, job_id in enumerate(wanted)}

@@ -16,6 +16,7 @@ from hub.jobs.service import running_worker
 from hub.logging import configure_logging
 from hub.search.service import SearchService, build_engine
 from hub.settings import Settings
+from hub.store.tally import tallying
 from hub.wenzheng import deadlines as wenzheng_deadlines
 from hub.wenzheng.clock import clock_for
 from hub.wiring import builtin_consumers, connect, consumers_elsewhere
@@ -38,7 +39,15 @@ def run_worker_process(settings: Settings) -> int:
 
 
 async def _work(settings: Settings, uri: str) -> None:
-    database = await connect(uri, settings.mongodb_db, timeout_s=settings.store_timeout_seconds)
+    # store commands counted for a benchmark when RONGHUB_STORE_COMMAND_TALLY is set
+    with tallying(settings.store_command_tally) as counted:
+        database = await connect(
+            uri, settings.mongodb_db, counted, timeout_s=settings.store_timeout_seconds
+        )
+        await _work_on(settings, database)
+
+
+async def _work_on(settings: Settings, database: Any) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

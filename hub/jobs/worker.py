@@ -12,11 +12,13 @@ import asyncio
 import contextlib
 import os
 import socket
-from collections.abc import Sequence
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
 
 import structlog
 
-from hub.ids import new_id
+from hub.ids import new_id, now_ms
 from hub.jobs import queue, relay, wakeup
 from hub.jobs.consumers import Consumer, Deferred, PermanentFailure, RetryLater
 from hub.jobs.documents import JobDoc
@@ -78,8 +80,17 @@ class Worker:
         return sum(n for n in outcomes if isinstance(n, int))
 
     async def _drain(self, consumer: Consumer, ids: list[str]) -> int:
-        """Run `consumer`'s jobs among `ids`, up to `consumer.concurrency` at once: free slots
-        claim the next ones together while the others run. Returns jobs run."""
+        """Run `consumer`'s jobs among `ids`, up to `consumer.concurrency` at once. Returns
+        jobs run.
+
+        Jobs are claimed a slot's worth at a time (`concurrency` of them, one claim of two
+        round trips) when a slot is free and none claimed is waiting: a slot that frees
+        starts the next claimed job at once, and only every `concurrency`-th finish claims
+        again (a claim per freed slot was a round trip per job). The jobs finished since
+        the last claim are recorded with it (`queue.complete_and_claim`), and once nothing
+        is left to claim as they finish (group commit). A finished job not yet recorded
+        when the worker dies is run again when its lease runs out, as when its `complete`
+        failed: handlers are idempotent (a delivered publication is not sent again)."""
         slots = max(1, consumer.concurrency)
         running: set[asyncio.Task[None]] = set()
         freed = asyncio.Event()
@@ -91,18 +102,64 @@ class Worker:
         lease_ms = int(consumer.lease_seconds * 1000)
         ran = 0
         todo = list(ids)
+        claimed: deque[JobDoc] = deque()
+        unrecorded: list[tuple[JobDoc, dict[str, object]]] = []
+        waiting_since = 0.0  # when the oldest of `unrecorded` finished (monotonic)
+
+        hold_s = lease_ms / 4000  # how long a finished job waits for a claim to go with
+
+        async def record(job: JobDoc, result: dict[str, object]) -> None:
+            nonlocal waiting_since
+            if not unrecorded:
+                waiting_since = time.monotonic()
+            if todo and time.monotonic() - waiting_since < hold_s:
+                unrecorded.append((job, result))  # a claim is to come: the finish goes with it
+                return
+            # nothing left to claim, or the next claim is long in coming: recorded now
+            if unrecorded:
+                unrecorded.append((job, result))
+                await record_waiting()
+            else:
+                await self._completions.record(job, result)
+
+        async def record_waiting() -> None:
+            """The finished jobs no claim took along in time (every slot busy with slow
+            jobs), recorded before their leases, which no longer beat, run out."""
+            batch, unrecorded[:] = [(j, dict(r)) for j, r in unrecorded], []
+            kept = await queue.complete_many(batch)
+            if kept < len(batch):
+                log.info("worker.lease_lost", jobs=len(batch) - kept)
+
         try:
-            while todo:
+            while todo or claimed:
                 if len(running) >= slots:
                     freed.clear()
-                    await freed.wait()
+                    if not unrecorded:
+                        await freed.wait()
+                        continue
+                    try:
+                        wait_s = max(0.0, hold_s - (time.monotonic() - waiting_since))
+                        await asyncio.wait_for(freed.wait(), wait_s)
+                    except TimeoutError:
+                        await record_waiting()
                     continue
-                take, todo = todo[: slots - len(running)], todo[slots - len(running) :]
-                for job in await queue.claim_ids(consumer.name, take, self.owner, lease_ms):
-                    task = asyncio.create_task(self._run(consumer, job))
-                    running.add(task)
-                    task.add_done_callback(finished)
-                    ran += 1
+                if not claimed:
+                    take, todo = todo[:slots], todo[slots:]
+                    done, unrecorded[:] = list(unrecorded), []
+                    jobs = await queue.complete_and_claim(
+                        [(j, dict(r)) for j, r in done], consumer.name, take, self.owner, lease_ms
+                    )
+                    if jobs and consumer.claimed is not None:
+                        consumer.claimed(jobs)  # e.g. their reads started together
+                    claimed.extend(jobs)
+                    continue
+                job = claimed.popleft()
+                if not await self._lease_holds(job, lease_ms):
+                    continue
+                task = asyncio.create_task(self._run(consumer, job, record))
+                running.add(task)
+                task.add_done_callback(finished)
+                ran += 1
         except (asyncio.CancelledError, KeyboardInterrupt, SystemExit):
             # the worker is stopping: the jobs running end as a lone job would (cancelled,
             # their leases run out); a store that went away while claiming lets them finish
@@ -112,7 +169,33 @@ class Worker:
         finally:
             if running:
                 await asyncio.gather(*running, return_exceptions=True)
+            if unrecorded:  # nothing more was claimed after them
+                await self._record_left(unrecorded)
         return ran
+
+    async def _record_left(self, left: list[tuple[JobDoc, dict[str, object]]]) -> None:
+        """Record finished jobs no claim took along. A store that is away leaves them to
+        be run again when their leases run out (their handlers are idempotent)."""
+        try:
+            await queue.complete_many([(j, dict(r)) for j, r in left])
+        except Exception as exc:
+            if as_outage(exc) is None:
+                raise
+            log.warning("worker.completions_lost", jobs=len(left), error=str(exc)[:300])
+
+    @staticmethod
+    async def _lease_holds(job: JobDoc, lease_ms: int) -> bool:
+        """Whether a claimed job that waited for a slot still holds its lease: one that
+        waited over a third of it is beaten first (its heartbeat comes a third of the
+        lease after it starts). False when another worker took it meanwhile."""
+        if now_ms() - (job.updated_at or 0) <= lease_ms // 3:
+            return True
+        try:
+            await queue.heartbeat(job, lease_ms)
+        except queue.LeaseLost:
+            log.warning("worker.lease_lost", job=job.id)
+            return False
+        return True
 
     async def run(self, stop: asyncio.Event) -> None:
         """Work until `stop` is set; a failing pass is logged and the loop goes on."""
@@ -146,7 +229,12 @@ class Worker:
                 finally:
                     self.idle = False
 
-    async def _run(self, consumer: Consumer, job: JobDoc) -> None:
+    async def _run(
+        self,
+        consumer: Consumer,
+        job: JobDoc,
+        record: Callable[[JobDoc, dict[str, object]], Awaitable[None]],
+    ) -> None:
         lease_ms = int(consumer.lease_seconds * 1000)
         beat = asyncio.create_task(self._heartbeat(job, lease_ms))
         try:
@@ -168,7 +256,7 @@ class Worker:
                 log.warning("worker.job_failed", job=job.id, exc_info=True)
                 await self._record_failure(consumer, job, f"{type(exc).__name__}: {exc}")
         else:
-            await self._completions.record(job, dict(result or {}))
+            await record(job, dict(result or {}))
         finally:
             beat.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -511,3 +511,52 @@ async def test_a_bulk_write_of_leased_updates_counts_only_those_still_leased(
         "j1": True,
         "j2": False,
     }
+
+
+async def test_a_bulk_write_records_finished_jobs_and_leases_the_next_ones_in_one_command(
+    db: AsyncDatabase,  # type: ignore[type-arg]
+) -> None:
+    """A worker's freed slots (hub/jobs/queue.py `complete_and_claim`): one unordered
+    `bulk_write` of the finished jobs' updates on (id, lease token) and the claim's
+    `update_many` over the ids seen due, each document checked against its own filter:
+    a finished job whose lease was lost and a job another worker took stay as they are;
+    the find by the claim's token returns exactly the jobs this claim leased."""
+    from pymongo import UpdateMany, UpdateOne
+
+    from hub.jobs.queue import still_due
+
+    coll = db[_coll_name("jobs")]
+    await coll.insert_many(
+        [
+            {"_id": "done1", "consumer": "c", "open": True, "lease_token": "t1", "ready_at": 9},
+            {"_id": "done2", "consumer": "c", "open": True, "lease_token": "lost", "ready_at": 9},
+            *(
+                {"_id": f"n{i}", "consumer": "c", "open": True, "ready_at": i, "lease_token": None}
+                for i in range(4)
+            ),
+        ]
+    )
+    await coll.update_one({"_id": "n2"}, {"$set": {"ready_at": 500, "lease_token": "other"}})
+    await coll.bulk_write(
+        [
+            UpdateOne(
+                {"_id": "done1", "lease_token": "t1", "open": True}, {"$set": {"open": False}}
+            ),
+            UpdateOne(
+                {"_id": "done2", "lease_token": "t2", "open": True}, {"$set": {"open": False}}
+            ),
+            UpdateMany(
+                still_due("c", ["n0", "n1", "n2", "n3"], 100),
+                {"$set": {"lease_token": "mine", "ready_at": 1_000}, "$inc": {"attempts": 1}},
+            ),
+        ],
+        ordered=False,
+    )
+    rows = {d["_id"]: d for d in await coll.find({}).to_list()}
+    assert (rows["done1"]["open"], rows["done2"]["open"]) == (False, True)
+    leased = await coll.find(
+        {"_id": {"$in": ["n0", "n1", "n2", "n3"]}, "lease_token": "mine"}
+    ).to_list()
+    assert sorted(d["_id"] for d in leased) == ["n0", "n1", "n3"]
+    assert {d["_id"]: d.get("attempts") for d in leased} == {"n0": 1, "n1": 1, "n3": 1}
+    assert rows["n2"]["lease_token"] == "other" and "attempts" not in rows["n2"]

@@ -5,7 +5,11 @@ the channel and the story has not been taken down; otherwise the publication end
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 import pytest
+from ronghub_sdk import ChannelInfo, RenderContext, StoryInput, Variant, hookimpl
 
 from hub.distribution import publications as pubs
 from hub.distribution.states import PubState
@@ -15,7 +19,9 @@ from hub.ids import now_ms
 from hub.jobs import queue
 from hub.jobs.documents import JobDoc
 from hub.jobs.worker import Worker
-from hub.store.documents import StoryDoc
+from hub.store.documents import CounterDoc, StoryDoc
+from tests.conftest import run_until_idle
+from tests.distribution.channels_for_tests import Wall
 from tests.distribution.test_engine import Rig
 
 pytestmark = pytest.mark.usefixtures("hub_url")
@@ -150,3 +156,56 @@ async def test_a_send_due_under_an_embargo_that_was_moved_later_waits_for_the_ne
     await rig.drain()
     assert (await rig.publications(story.id))[("wall", "publish")].state == PubState.LIVE
     assert rig.platform.calls == 1
+
+
+class Numbered(Wall):
+    """`wall` with a number issued once per render (as 政府网站 draws its 索引号)."""
+
+    @hookimpl
+    def describe(self) -> ChannelInfo:
+        return replace(super().describe(), name="numbered")
+
+    @hookimpl
+    def render(
+        self, story: StoryInput, overrides: dict[str, Any], context: RenderContext
+    ) -> Variant:
+        number = context.sequence("numbered:index")
+        return Variant(
+            "numbered",
+            story.story_id,
+            story.revision_id,
+            {"text": story.title, "index": number, **overrides},
+            tenant=story.tenant,
+        )
+
+
+async def _numbers_taken(rig: Rig) -> int:
+    counter = await CounterDoc.find_one(
+        {"_id": f"{rig.scope.tenant}:seq:numbered:index", "tenant": rig.scope.tenant}
+    )
+    return int(counter.value) if counter is not None else 0
+
+
+async def test_a_number_is_drawn_only_after_the_send_time_check_and_never_for_a_withdrawn_story(
+    rig: Rig,
+) -> None:
+    """The render of a send is not checked before it starts (the check right before the send
+    follows); a render that draws a number is checked before the number is taken."""
+    rig.engine.channels.register(Numbered())
+    plan, deliver = rig.engine.consumers()[:2]
+    sent = await rig.approve(await rig.story(["numbered"]))
+    await rig.drain()
+    pub = (await rig.publications(sent.id))[("numbered", "publish")]
+    assert pub.state == PubState.LIVE and pub.variant["fields"]["index"] == 1
+    assert await _numbers_taken(rig) == 1
+
+    withdrawn = await rig.approve(await rig.story(["numbered"]))
+    await run_until_idle(Worker([plan], idle_sleep=0))  # planned, its delivery job made
+    head = await _head(rig, withdrawn.id)
+    await rig.stories.request_takedown(withdrawn.id, head.version, "撤稿")
+    calls = rig.platform.calls
+    await run_until_idle(Worker([deliver], idle_sleep=0))  # the delivery comes after the takedown
+    pub = (await rig.publications(withdrawn.id))[("numbered", "publish")]
+    assert pub.state == PubState.CANCELLED and not pub.variant
+    assert pub.entries()[-1].evidence["code"] == "PUBLICATION_WITHDRAWN"
+    assert await _numbers_taken(rig) == 1 and rig.platform.calls == calls  # no number, no send

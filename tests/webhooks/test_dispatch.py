@@ -15,8 +15,10 @@ from hub.feeds import log
 from hub.feeds.content import ItemContent
 from hub.feeds.webhooks import dispatch
 from hub.feeds.webhooks.documents import DeliveryState, WebhookDeliveryDoc, WebhookEndpointDoc
+from hub.ids import now_ms
 from hub.jobs.documents import JobDoc
 from hub.signing import keys
+from tests.conftest import CommandCounter
 from tests.fakes.webhook_receiver import WebhookReceiver, serve_on
 from tests.webhooks.conftest import Partner
 
@@ -313,3 +315,40 @@ async def test_an_endpoint_whose_run_was_lost_is_healed_by_the_next_wake(partner
         await partner.fast_forward(str(ep.id))
         await partner.run()
     assert [p["data"]["content"]["title"] for p in receiver.payloads()] == ["丢失的调度"]
+
+
+async def test_wakes_made_before_a_wake_began_are_covered_by_it_and_later_ones_wake_again(
+    partner: Partner, command_counter: CommandCounter
+) -> None:
+    """A burst of story events makes a wake each (relay sweep): one wake that began after
+    they were made did their work (it ran every idle poll as it was after them); a wake
+    made after it began runs again."""
+    dispatcher = dispatch.Dispatcher(partner.settings)
+    made = [
+        JobDoc(
+            id=f"wake-{n}-{partner.tenant}",
+            tenant=partner.tenant,
+            consumer=dispatch.WAKE_CONSUMER,
+            kind="story.status",
+            key=f"w{n}",
+            created_at=now_ms() - 1_000,  # made before the first wake began
+        )
+        for n in range(3)
+    ]
+    command_counter.clear()
+    assert "covered" not in await dispatcher.handle_wake(made[0])
+    ran = len(command_counter.commands)
+    assert ran >= 2  # heal's reads and the wake's write
+    for job in made[1:]:
+        assert await dispatcher.handle_wake(job) == {"woken": 0, "covered": True}
+    assert len(command_counter.commands) == ran  # the covered ones asked the store nothing
+    later = JobDoc(
+        id=f"wake-later-{partner.tenant}",
+        tenant=partner.tenant,
+        consumer=dispatch.WAKE_CONSUMER,
+        kind="story.status",
+        key="later",
+        created_at=now_ms() + 1,  # made after the wake began
+    )
+    assert "covered" not in await dispatcher.handle_wake(later)
+    assert len(command_counter.commands) > ran

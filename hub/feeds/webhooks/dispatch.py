@@ -195,6 +195,8 @@ class Dispatcher:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        # when the last wake that completed in this process began (see `handle_wake`)
+        self._woke_at = 0
 
     @property
     def schedule(self) -> RetrySchedule:
@@ -466,7 +468,16 @@ class Dispatcher:
         raise RetryLater(result.error or f"HTTP {result.status}", outcome.retry_after_s)
 
     async def handle_wake(self, job: JobDoc) -> dict[str, object]:
-        return {"woken": await wake()}
+        """Wake the idle endpoints for a story event, unless a wake that began after this
+        job was made has done it already: that one ran every idle poll and healed every
+        endpoint as they were after the event. A relay sweep makes a wake per story event,
+        a burst of approvals dozens of them at once (three round trips each); one does."""
+        if job.created_at < self._woke_at:
+            return {"woken": 0, "covered": True}
+        began = now_ms()
+        woken = await wake()
+        self._woke_at = max(self._woke_at, began)
+        return {"woken": woken}
 
 
 async def heal() -> int:
