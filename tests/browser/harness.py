@@ -244,7 +244,10 @@ class Browser:
 
     def axe(self) -> list[dict[str, Any]]:
         """axe-core's WCAG 2 A/AA violations on the current page (labels, contrast, focus, ...)."""
-        self.driver.execute_script(AXE.read_text(encoding="utf-8"))
+        # axe-core (650 kB) is sent and compiled once per page load, not once per check: the
+        # console changes pages by route, so one load serves many checks (#20 item 5)
+        if not self.driver.execute_script("return typeof window.axe === 'object'"):
+            self.driver.execute_script(AXE.read_text(encoding="utf-8"))
         result = self.driver.execute_async_script(
             "const done = arguments[arguments.length - 1];"
             "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"

@@ -16,7 +16,9 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -137,38 +139,80 @@ def running_demo(data_dir: Path) -> Iterator[Demo]:
         demo.terminate()
 
 
-def test_demo_serves_stories_anonymously_and_sigterm_stops_its_store(tmp_path: Path) -> None:
-    data_dir = tmp_path / "data"
-    with running_demo(data_dir) as demo:
-        edges = demo.graphql(FIRST_FIVE)["stories"]["edges"]
-        assert len(edges) == 5
-        titles = {s["title"] for s in STORIES if s.get("publish", True)}
-        assert {e["node"]["title"] for e in edges} <= titles
-        store_pid = demo.store_pid()
-        assert not process_exited(store_pid)
-        out = demo.output()
-        assert f"{demo.url}/graphql" in out and f"{demo.url}/readyz" in out
-        assert f"{demo.url}/console/" in out  # 融汇编辑台 starts with the demo, no extra step
-        assert str(data_dir.resolve()) in out
-    assert demo.proc.returncode == 0, demo.output()
+@dataclass
+class FreshThenRestarted:
+    """What one fresh `ronghub demo` showed, how SIGTERM ended it, and what a second start on
+    the same folder showed: both tests below read it, so the demo is seeded once (~15 CPU-s)."""
+
+    data_dir: Path
+    url: str
+    first_five: list[dict[str, Any]]
+    before: list[dict[str, Any]]
+    first_output: str
+    store_alive_while_serving: bool
+    returncode: int | None
+    store_exited: bool
+    store_record_left: bool
+    after: list[dict[str, Any]]
+    second_output: str
+
+
+@pytest.fixture(scope="module")
+def fresh_then_restarted(tmp_path_factory: pytest.TempPathFactory) -> FreshThenRestarted:
+    data_dir = tmp_path_factory.mktemp("fresh-demo") / "data"
+    with running_demo(data_dir) as first:
+        first_five = first.graphql(FIRST_FIVE)["stories"]["edges"]
+        before = first.graphql(ALL_IDS, TOKEN)["stories"]["edges"]
+        store_pid = first.store_pid()
+        store_alive = not process_exited(store_pid)
     deadline = time.monotonic() + 15
     while not process_exited(store_pid) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert process_exited(store_pid), "the embedded store outlived the hub"
-    assert not (data_dir / "store" / "store.json").exists()
-
-
-def test_demo_seeding_is_idempotent_across_restarts(tmp_path: Path) -> None:
-    data_dir = tmp_path / "data"
-    with running_demo(data_dir) as first:
-        before = first.graphql(ALL_IDS, TOKEN)["stories"]["edges"]
-        assert f"{len(STORIES)} 篇示例稿件已写入" in first.output()
+    store_exited = process_exited(store_pid)
+    store_record_left = (data_dir / "store" / "store.json").exists()
     with running_demo(data_dir) as second:
         after = second.graphql(ALL_IDS, TOKEN)["stories"]["edges"]
-        assert "示例数据已存在 / demo data already present" in second.output()
-    assert len(before) == len(STORIES)
-    assert sorted(e["node"]["id"] for e in after) == sorted(e["node"]["id"] for e in before)
-    drafts = [e for e in after if e["node"]["status"] == "DRAFT"]
+    return FreshThenRestarted(
+        data_dir=data_dir,
+        url=first.url,
+        first_five=first_five,
+        before=before,
+        first_output=first.output(),
+        store_alive_while_serving=store_alive,
+        returncode=first.proc.returncode,
+        store_exited=store_exited,
+        store_record_left=store_record_left,
+        after=after,
+        second_output=second.output(),
+    )
+
+
+def test_demo_serves_stories_anonymously_and_sigterm_stops_its_store(
+    fresh_then_restarted: FreshThenRestarted,
+) -> None:
+    run = fresh_then_restarted
+    assert len(run.first_five) == 5
+    titles = {s["title"] for s in STORIES if s.get("publish", True)}
+    assert {e["node"]["title"] for e in run.first_five} <= titles
+    assert run.store_alive_while_serving
+    out = run.first_output
+    assert f"{run.url}/graphql" in out and f"{run.url}/readyz" in out
+    assert f"{run.url}/console/" in out  # 融汇编辑台 starts with the demo, no extra step
+    assert str(run.data_dir.resolve()) in out
+    assert run.returncode == 0, out
+    assert run.store_exited, "the embedded store outlived the hub"
+    assert not run.store_record_left
+
+
+def test_demo_seeding_is_idempotent_across_restarts(
+    fresh_then_restarted: FreshThenRestarted,
+) -> None:
+    run = fresh_then_restarted
+    assert f"{len(STORIES)} 篇示例稿件已写入" in run.first_output
+    assert "示例数据已存在 / demo data already present" in run.second_output
+    assert len(run.before) == len(STORIES)
+    assert sorted(e["node"]["id"] for e in run.after) == sorted(e["node"]["id"] for e in run.before)
+    drafts = [e for e in run.after if e["node"]["status"] == "DRAFT"]
     assert len(drafts) == sum(1 for s in STORIES if s.get("publish") is False)
 
 
