@@ -9,6 +9,7 @@ import asyncio
 import pytest
 from pymongo.errors import DuplicateKeyError
 
+from hub.clock import SteppedClock
 from hub.domain.story import build_content
 from hub.ids import new_id
 from hub.store.bulk import Joiner, insert_joined
@@ -81,9 +82,10 @@ async def test_concurrent_creates_each_store_their_story_with_its_first_revision
     assert (await StoryDoc.find_one({"_id": made[0].id})).title == "并发稿0"  # type: ignore[union-attr]
 
 
-async def test_a_joined_insert_stores_what_beanies_insert_stores() -> None:
+async def test_a_joined_insert_stores_what_beanies_insert_stores(clock: SteppedClock) -> None:
     """`insert_joined` sends pydantic's JSON-mode dump instead of Beanie's encoding (16x
-    cheaper): a story head with its outbox event and a revision come back the same."""
+    cheaper): a story head with its outbox event and a revision come back the same. (The
+    stepped clock: both heads get the same `created_at`, however far apart they are built.)"""
     from hub.store.documents import OutboxEntry
 
     tenant = "joined-" + new_id()
