@@ -151,7 +151,15 @@ async def test_a_story_by_id_costs_one_find_for_it_and_one_per_related_collectio
     assert data["story"]["cover"]["uri"].startswith("asset:") and again == Counter()
     # signed in: the head; the column is known by now (hub/store/catalog.py ColumnCache);
     # the read-model generation refresh that follows every signed-in request (hub/rest/graphql.py)
+    tenant = hub_app.state.settings.default_tenant
+    generations = hub_app.state.response_cache.generations
+    seen = generations.get(tenant)
     signed_in, data = await _trips(command_counter, editor, STORY, {"id": ids[1]})
+    if signed_in[("find", "columns")] and generations.get(tenant) != seen:
+        # this hub's own background work (an earlier test's publication, its search
+        # consumer) moved the read model meanwhile: the column was rightly read again, as
+        # below; the next read knows it
+        signed_in, data = await _trips(command_counter, editor, STORY, {"id": ids[1]})
     assert data["story"]["column"]["name"] == "栏目往返" and data["story"]["cover"][
         "uri"
     ].startswith("asset:")
@@ -159,7 +167,6 @@ async def test_a_story_by_id_costs_one_find_for_it_and_one_per_related_collectio
         {("find", "stories"): 1, ("find", "assets"): 1, ("find", "counters"): 1}
     )
     # published content moved on (here or in another process): columns are read again
-    tenant = hub_app.state.settings.default_tenant
     bumped = await StoryRepository(
         Scope(tenant=tenant, actor="dev", public_only=False)
     ).bump_read_model()
