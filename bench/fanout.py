@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from rich.console import Console
@@ -40,6 +40,9 @@ from tests.fakes import wechat as wx
 from tests.fakes.server import serve
 from tests.fakes.webhook_receiver import WebhookReceiver
 from tests.media.helpers import image_bytes, tiny_video
+
+if TYPE_CHECKING:
+    from pymongo import AsyncMongoClient
 
 CHANNELS = ["app", "douyin", "wechat", "xuexi", "gov_site", "sms", "emergency"]
 TOKEN = "bench-token"
@@ -77,20 +80,23 @@ def percentile(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def _ledgers(
-    workdir: Path, story_ids: list[str]
-) -> dict[str, tuple[int | None, int | None, list[str]]]:
-    """story id -> (epoch ms all channels were delivered, ... were live, errors), from the
-    ledgers of the stories' publications."""
+def _store_client(workdir: Path) -> AsyncMongoClient[dict[str, Any]]:
+    """A PyMongo client of the bench hub's embedded store (its port from the store's record)."""
     from pymongo import AsyncMongoClient
 
     from bench.readpath import RECORD, StoreRecord
 
     record = StoreRecord.read(workdir / "data" / "store" / RECORD)
     assert record is not None
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
-        f"mongodb://127.0.0.1:{record.port}/"
-    )
+    return AsyncMongoClient(f"mongodb://127.0.0.1:{record.port}/")
+
+
+async def _ledgers(
+    workdir: Path, story_ids: list[str]
+) -> dict[str, tuple[int | None, int | None, list[str]]]:
+    """story id -> (epoch ms all channels were delivered, ... were live, errors), from the
+    ledgers of the stories' publications."""
+    client = _store_client(workdir)
     try:
         rows = (
             await client["ronghub"]["publications"]
@@ -133,15 +139,7 @@ async def _states(workdir: Path, story_ids: list[str]) -> dict[str, tuple[bool, 
     what the burst's polling needs to know (when each got there is read from the ledgers
     once, at the end). Reading every waiting story's ledgers five times a second cost the
     store CPU that was counted per publication of the burst, more the longer it took."""
-    from pymongo import AsyncMongoClient
-
-    from bench.readpath import RECORD, StoreRecord
-
-    record = StoreRecord.read(workdir / "data" / "store" / RECORD)
-    assert record is not None
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
-        f"mongodb://127.0.0.1:{record.port}/"
-    )
+    client = _store_client(workdir)
     try:
         rows = (
             await client["ronghub"]["publications"]
@@ -167,15 +165,7 @@ async def _trace(workdir: Path, story_id: str, approved_ms: float) -> list[str]:
     """Where a lone story's time went: each step from approval (ms after the approval
     was sent) to each channel's delivery, from the jobs' and the publications' own
     records (the relay's plan job, the planner's delivery jobs, each ledger entry)."""
-    from pymongo import AsyncMongoClient
-
-    from bench.readpath import RECORD, StoreRecord
-
-    record = StoreRecord.read(workdir / "data" / "store" / RECORD)
-    assert record is not None
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
-        f"mongodb://127.0.0.1:{record.port}/"
-    )
+    client = _store_client(workdir)
     try:
         db = client["ronghub"]
         pubs = await db["publications"].find({"story_id": story_id}).to_list()
@@ -212,15 +202,7 @@ async def _settled(workdir: Path, log: Path, limit_s: float = 180.0) -> float:
     was approved while the worker was still starting, and its latency counted the
     worker's start-up, 5 s and more on a loaded machine: most of the lone p95.) The
     search index's jobs are left out: this hub runs no worker, so nobody runs them."""
-    from pymongo import AsyncMongoClient
-
-    from bench.readpath import RECORD, StoreRecord
-
-    record = StoreRecord.read(workdir / "data" / "store" / RECORD)
-    assert record is not None
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
-        f"mongodb://127.0.0.1:{record.port}/"
-    )
+    client = _store_client(workdir)
     t0 = time.perf_counter()
     try:
         db = client["ronghub"]
