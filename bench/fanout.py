@@ -91,19 +91,15 @@ def _store_client(workdir: Path) -> AsyncMongoClient[dict[str, Any]]:
     return AsyncMongoClient(f"mongodb://127.0.0.1:{record.port}/")
 
 
-async def _ledgers(
-    workdir: Path, story_ids: list[str]
-) -> dict[str, tuple[int | None, int | None, list[str]]]:
-    """story id -> (epoch ms all channels were delivered, ... were live, errors), from the
-    ledgers of the stories' publications."""
+async def _publications(
+    workdir: Path, story_ids: list[str], fields: tuple[str, ...]
+) -> dict[str, list[dict[str, Any]]]:
+    """The stories' publications (with `fields`), by story id, in one find."""
     client = _store_client(workdir)
     try:
         rows = (
             await client["ronghub"]["publications"]
-            .find(
-                {"story_id": {"$in": story_ids}},
-                {"story_id": 1, "channel": 1, "state": 1, "last_error": 1, "ledger": 1},
-            )
+            .find({"story_id": {"$in": story_ids}}, dict.fromkeys(("story_id", *fields), 1))
             .to_list()
         )
     finally:
@@ -111,6 +107,15 @@ async def _ledgers(
     by_story: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         by_story.setdefault(row["story_id"], []).append(row)
+    return by_story
+
+
+async def _ledgers(
+    workdir: Path, story_ids: list[str]
+) -> dict[str, tuple[int | None, int | None, list[str]]]:
+    """story id -> (epoch ms all channels were delivered, ... were live, errors), from the
+    ledgers of the stories' publications."""
+    by_story = await _publications(workdir, story_ids, ("channel", "state", "last_error", "ledger"))
     out: dict[str, tuple[int | None, int | None, list[str]]] = {}
     for story_id, pubs in by_story.items():
         errors = [
@@ -139,18 +144,7 @@ async def _states(workdir: Path, story_ids: list[str]) -> dict[str, tuple[bool, 
     what the burst's polling needs to know (when each got there is read from the ledgers
     once, at the end). Reading every waiting story's ledgers five times a second cost the
     store CPU that was counted per publication of the burst, more the longer it took."""
-    client = _store_client(workdir)
-    try:
-        rows = (
-            await client["ronghub"]["publications"]
-            .find({"story_id": {"$in": story_ids}}, {"story_id": 1, "channel": 1, "state": 1})
-            .to_list()
-        )
-    finally:
-        await client.close()
-    by_story: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        by_story.setdefault(row["story_id"], []).append(row)
+    by_story = await _publications(workdir, story_ids, ("channel", "state"))
     out: dict[str, tuple[bool, list[str]]] = {}
     for story_id, pubs in by_story.items():
         errors = [
